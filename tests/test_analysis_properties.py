@@ -1,0 +1,100 @@
+"""Streaming properties of the analysis core (the madmom triad, plus channel independence)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from voicecoach.analysis import Analyzer, ChannelAnalyzer, Features
+
+from .conftest import HOP, vowelish
+
+
+@pytest.fixture(scope="module")
+def signal() -> np.ndarray:
+    return vowelish(6.0, 140.0, np.random.default_rng(7))
+
+
+@pytest.fixture(scope="module")
+def whole(signal: np.ndarray) -> Features:
+    return ChannelAnalyzer().process(signal)
+
+
+def run_cut(signal: np.ndarray, sizes_hops: list[int]) -> Features:
+    an = ChannelAnalyzer()
+    parts, pos = [], 0
+    n_hops = signal.shape[0] // HOP
+    i = 0
+    while pos < n_hops:
+        k = min(sizes_hops[i % len(sizes_hops)], n_hops - pos)
+        parts.append(an.process(signal[pos * HOP : (pos + k) * HOP]))
+        pos += k
+        i += 1
+    return Features.concat(parts)
+
+
+def test_whole_signal_has_every_feature(whole: Features) -> None:
+    # the fixture must exercise what the invariance tests compare
+    assert whole.voiced.any() and (~whole.voiced).any()
+    assert whole.speech.any() and (~whole.speech).any()
+    assert whole.nucleus.sum() > 5
+    assert np.isfinite(whole.syllable_rate).any()
+
+
+@pytest.mark.parametrize("hops", [1, 7, 100])
+def test_fixed_block_sizes_equal_whole(signal: np.ndarray, whole: Features, hops: int) -> None:
+    assert run_cut(signal, [hops]).equals(whole)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.integers(min_value=0, max_value=150), min_size=1, max_size=12))
+def test_any_cutting_equals_whole(signal: np.ndarray, whole: Features, sizes: list[int]) -> None:
+    sizes = [s for s in sizes if s > 0] or [1]
+    assert run_cut(signal, sizes).equals(whole)
+
+
+def test_empty_block_is_a_no_op(signal: np.ndarray, whole: Features) -> None:
+    an = ChannelAnalyzer()
+    first = an.process(signal[: 50 * HOP])
+    assert len(an.process(signal[:0])) == 0
+    rest = an.process(signal[50 * HOP :])
+    assert Features.concat([first, rest]).equals(whole)
+
+
+def test_reset_restores_initial_state(signal: np.ndarray, whole: Features) -> None:
+    an = ChannelAnalyzer()
+    an.process(signal)
+    an.reset()
+    assert an.samples_seen == 0
+    assert an.process(signal).equals(whole)
+
+
+def test_state_is_carried_without_reset(signal: np.ndarray, whole: Features) -> None:
+    an = ChannelAnalyzer()
+    an.process(signal)
+    again = an.process(signal)
+    assert again.t_s[0] == pytest.approx(len(whole) * 0.01)
+    # carried state (noise floor, history, rolling windows) makes the rows differ
+    assert not np.array_equal(again.syllable_rate, whole.syllable_rate, equal_nan=True)
+
+
+def test_two_channels_equal_each_alone(signal: np.ndarray, whole: Features) -> None:
+    other = vowelish(6.0, 220.0, np.random.default_rng(8))
+    both = Analyzer(2).process(np.stack([signal, other], axis=1))
+    assert both[0].equals(whole)
+    assert both[1].equals(ChannelAnalyzer().process(other))
+
+
+def test_times_come_from_the_sample_count(whole: Features) -> None:
+    np.testing.assert_allclose(whole.t_s, np.arange(len(whole)) * 0.01, rtol=0, atol=1e-12)
+
+
+def test_int16_and_float64_inputs_match_float32(signal: np.ndarray) -> None:
+    pcm = np.clip(np.round(signal * 32768), -32768, 32767).astype(np.int16)
+    a = ChannelAnalyzer().process(pcm)
+    b = ChannelAnalyzer().process(pcm.astype(np.float32) / 32768)
+    assert a.equals(b)
+    c = ChannelAnalyzer().process(signal.astype(np.float64))
+    assert c.equals(ChannelAnalyzer().process(signal))

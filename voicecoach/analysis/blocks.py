@@ -1,0 +1,181 @@
+"""Input validation, conversion to float32, streaming resampling and re-blocking into hops.
+
+This is the boundary between audio as it arrives (any rate from 8 to 48 kHz, int16 or
+float, mono or multichannel, blocks of any length) and the analysis core, which takes
+whole 10 ms hops of float32 at 16 kHz.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import AudioFormatError
+
+__all__ = ["BlockAdapter", "check_block", "to_float32"]
+
+_DTYPES = ("int16", "float32", "float64")
+
+
+def to_float32(block: np.ndarray, what: str = "audio block") -> np.ndarray:
+    """Validate dtype and values and convert to float32 in [-1, 1] full scale.
+
+    Parameters
+    ----------
+    block : np.ndarray
+        int16 (full scale 32768), float32 or float64 (full scale 1.0).
+    what : str
+        Name used in error messages.
+
+    Raises
+    ------
+    AudioFormatError
+        For another dtype, or NaN / inf values.
+    """
+    if not isinstance(block, np.ndarray):
+        raise AudioFormatError(
+            f"{what} must be a numpy array, got {type(block).__name__}; "
+            f"pass np.asarray(samples, dtype=np.float32)"
+        )
+    if block.dtype == np.int16:
+        return block.astype(np.float32) / np.float32(32768.0)
+    if block.dtype not in (np.float32, np.float64):
+        raise AudioFormatError(
+            f"{what} has dtype {block.dtype}; allowed dtypes are {', '.join(_DTYPES)}. "
+            f"Convert it, e.g. samples.astype(np.float32) / 2**31 for int32 PCM"
+        )
+    out = np.asarray(block, np.float32)
+    if not np.isfinite(out).all():
+        bad = np.flatnonzero(~np.isfinite(out.reshape(-1)))
+        raise AudioFormatError(
+            f"{what} contains {bad.size} NaN or infinite sample(s) (first at flat index "
+            f"{int(bad[0])}); audio must be finite. Replace them, e.g. np.nan_to_num(samples)"
+        )
+    return out
+
+
+def check_block(block: np.ndarray, hop_size: int, channels: int | None = None) -> np.ndarray:
+    """Validate a block for ``process``: whole hops, 1-D (or 2-D with ``channels``).
+
+    Returns the block as float32. Raises :class:`AudioFormatError` otherwise.
+    """
+    x = to_float32(block)
+    if channels is None:
+        if x.ndim != 1:
+            raise AudioFormatError(
+                f"audio block has shape {x.shape}; one channel takes a 1-D array of "
+                f"n_hops * {hop_size} samples. Select a channel first (block[:, c])"
+            )
+    else:
+        if x.ndim == 1 and channels == 1:
+            x = x[:, None]
+        if x.ndim != 2 or x.shape[1] != channels:
+            raise AudioFormatError(
+                f"audio block has shape {x.shape}; this analyzer takes (n_samples, {channels})"
+            )
+    if x.shape[0] % hop_size:
+        raise AudioFormatError(
+            f"audio block has {x.shape[0]} samples, not a whole number of {hop_size}-sample "
+            f"hops; pass n_hops * {hop_size} samples (BlockAdapter re-blocks any length)"
+        )
+    return x
+
+
+class BlockAdapter:
+    """Turn arbitrary incoming blocks into whole hops of float32 at the analysis rate.
+
+    Parameters
+    ----------
+    sample_rate : int
+        Rate of the incoming audio, Hz (``min_rate`` to ``max_rate``).
+    channels : int
+        Channels of the incoming audio.
+    select : sequence of int, optional
+        Which channels to keep (default: all).
+    target_rate : int
+        Analysis rate (16000).
+    hop_size : int
+        Samples per hop at ``target_rate`` (160).
+    min_rate, max_rate : int
+        Accepted input rates.
+
+    Notes
+    -----
+    Resampling uses ``soxr.ResampleStream`` (streaming, stateful), so the output does not
+    depend on how the input was cut into blocks. A trailing partial hop is held back until
+    more samples arrive; :meth:`flush` drains the resampler and drops the last partial hop
+    (at most 10 ms).
+    """
+
+    def __init__(
+        self,
+        sample_rate: int,
+        channels: int,
+        select: list[int] | tuple[int, ...] | None = None,
+        *,
+        target_rate: int = 16000,
+        hop_size: int = 160,
+        min_rate: int = 8000,
+        max_rate: int = 48000,
+    ) -> None:
+        if not isinstance(sample_rate, int | np.integer) or not min_rate <= sample_rate <= max_rate:
+            raise AudioFormatError(
+                f"sample rate {sample_rate!r} Hz is out of range; allowed are whole rates from "
+                f"{min_rate} to {max_rate} Hz. Resample the audio (e.g. with sox or soxr) first"
+            )
+        if channels < 1:
+            raise AudioFormatError(f"audio has {channels} channels; at least 1 is needed")
+        sel = tuple(range(channels)) if select is None else tuple(int(c) for c in select)
+        for c in sel:
+            if not 0 <= c < channels:
+                raise AudioFormatError(
+                    f"channel {c} was requested but the audio has {channels} channel(s) "
+                    f"(0..{channels - 1}); choose one of those"
+                )
+        self.sample_rate = int(sample_rate)
+        self.channels = channels
+        self.select = sel
+        self.target_rate = target_rate
+        self.hop_size = hop_size
+        self._resampler = None
+        if self.sample_rate != target_rate:
+            import soxr
+
+            self._resampler = soxr.ResampleStream(
+                self.sample_rate, target_rate, len(sel), dtype="float32", quality="HQ"
+            )
+        self._pending = np.zeros((0, len(sel)), np.float32)
+
+    def push(self, block: np.ndarray, last: bool = False) -> np.ndarray:
+        """Add samples; return the whole hops now available.
+
+        Parameters
+        ----------
+        block : np.ndarray, shape (n,) or (n, channels)
+            int16, float32 or float64 samples at :attr:`sample_rate`.
+        last : bool
+            True for the final block: drains the resampler.
+
+        Returns
+        -------
+        np.ndarray, shape (n_hops * hop_size, len(select)), float32
+        """
+        x = to_float32(block)
+        if x.ndim == 1:
+            x = x[:, None]
+        if x.ndim != 2 or x.shape[1] != self.channels:
+            raise AudioFormatError(
+                f"audio block has shape {block.shape}; expected (n_samples, {self.channels})"
+                + (" or (n_samples,)" if self.channels == 1 else "")
+            )
+        x = x[:, self.select]
+        if self._resampler is not None:
+            x = self._resampler.resample_chunk(np.ascontiguousarray(x), last=last)
+            x = np.asarray(x, np.float32).reshape(-1, len(self.select))
+        buf = np.concatenate([self._pending, x]) if self._pending.size else x
+        n = (buf.shape[0] // self.hop_size) * self.hop_size
+        self._pending = buf[n:].copy()
+        return np.ascontiguousarray(buf[:n])
+
+    def flush(self) -> np.ndarray:
+        """Drain the resampler at the end of the stream; return the last whole hops."""
+        return self.push(np.zeros((0, self.channels), np.float32), last=True)

@@ -1,0 +1,170 @@
+"""The per-channel streaming analyzer and its multichannel wrapper.
+
+:class:`ChannelAnalyzer` is the one implementation behind live capture and file review:
+live mode feeds it one or two hops at a time, review feeds seconds at a time, and the rows
+are identical (``tests/test_analysis_properties.py`` checks this with hypothesis).
+
+Lookahead of each feature relative to a row's ``t_s`` (the hop start):
+
+============================  ===============================================================
+feature                       what row ``k`` uses
+============================  ===============================================================
+``loudness_db``               the hop itself (10 ms)
+``f0_hz``, ``voiced``         the last ``frame_size`` samples up to the hop end (41.7 ms at
+                              60 Hz fmin): no sample after the hop
+``speech``                    hops up to ``k`` (onset reported ``onset_s`` late, offset
+                              ``hangover_s`` late)
+``syllable_rate`` and         nuclei confirmed by the end of hop ``k``; a nucleus is
+``articulation_rate``         confirmed at most ``lookahead_s`` (100 ms) after its peak
+============================  ===============================================================
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..config import Config, load_config
+from ..errors import ParameterError
+from .blocks import check_block
+from .features import Features
+from .loudness import NoiseFloor, hop_loudness_db
+from .pitch import YinTracker
+from .syllables import SyllableTracker
+from .vad import SpeechDetector
+
+__all__ = ["Analyzer", "ChannelAnalyzer"]
+
+
+class ChannelAnalyzer:
+    """Streaming per-hop analysis of one channel at 16 kHz.
+
+    Parameters
+    ----------
+    config : Config, optional
+        Defaults to :func:`voicecoach.config.load_config`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from voicecoach.analysis import ChannelAnalyzer
+    >>> an = ChannelAnalyzer()
+    >>> rows = an.process(np.zeros(1600, np.float32))   # ten 10 ms hops
+    >>> len(rows), float(rows.t_s[-1])
+    (10, 0.09)
+    """
+
+    def __init__(self, config: Config | None = None) -> None:
+        self.config = config if config is not None else load_config()
+        a = self.config.analysis
+        self.sample_rate = a.sample_rate
+        self.hop_size = a.hop_size
+        self.hop_s = a.hop_s
+        self._floor = NoiseFloor(self.config.noise_floor, self.hop_s)
+        self._pitch = YinTracker(self.config.pitch, self.sample_rate, self.hop_size)
+        self._vad = SpeechDetector(self.config.vad, self.sample_rate, self.hop_size)
+        self._syl = SyllableTracker(self.config.syllables, self.hop_s)
+        self.reset()
+
+    @property
+    def pitch_center_offset_s(self) -> float:
+        """Centre of the pitch window relative to each row's ``t_s`` (negative = past)."""
+        return self._pitch.center_offset_s
+
+    @property
+    def pitch_frame_s(self) -> float:
+        """Length of the pitch analysis frame in seconds."""
+        return self._pitch.frame_size / self.sample_rate
+
+    @property
+    def syllable_lookahead_s(self) -> float:
+        """Longest delay from a syllable peak to its confirmation, in seconds."""
+        return self._syl.lookahead_s
+
+    @property
+    def samples_seen(self) -> int:
+        """Samples processed since construction or the last :meth:`reset`."""
+        return self._n_samples
+
+    def reset(self) -> None:
+        """Return to the just-constructed state."""
+        self._n_samples = 0
+        self._floor.reset()
+        self._pitch.reset()
+        self._vad.reset()
+        self._syl.reset()
+
+    def process(self, block: np.ndarray) -> Features:
+        """Analyse a block of whole hops.
+
+        Parameters
+        ----------
+        block : np.ndarray, shape (n_hops * 160,)
+            Samples at 16 kHz; float32, float64 (full scale 1.0) or int16. ``n_hops`` may be
+            0 or any positive integer.
+
+        Returns
+        -------
+        Features
+            ``n_hops`` rows.
+
+        Raises
+        ------
+        AudioFormatError
+            For a wrong dtype, shape, partial hop, NaN or inf.
+        """
+        x = check_block(block, self.hop_size)
+        n = x.shape[0] // self.hop_size
+        if n == 0:
+            return Features.empty()
+        hops = x.reshape(n, self.hop_size)
+        power = np.einsum("ij,ij->i", hops, hops, dtype=np.float64) / self.hop_size
+        level = hop_loudness_db(hops)
+        floor = self._floor.process(level)
+        pitch = self._pitch.process(x, floor)
+        raw, speech = self._vad.process(x, level, floor)
+        srate, arate, nucleus = self._syl.process(power, pitch.voiced, speech, floor)
+        h0 = self._n_samples // self.hop_size
+        t = (np.arange(h0, h0 + n, dtype=np.float64) * self.hop_size) / self.sample_rate
+        self._n_samples += x.shape[0]
+        return Features(
+            t_s=t,
+            f0_hz=pitch.f0_hz,
+            voiced=pitch.voiced,
+            speech=speech,
+            loudness_db=level,
+            syllable_rate=srate,
+            articulation_rate=arate,
+            noise_floor_db=floor,
+            aperiodicity=pitch.aperiodicity,
+            vad_raw=raw,
+            nucleus=nucleus,
+        )
+
+
+class Analyzer:
+    """Independent :class:`ChannelAnalyzer` per channel, fed together.
+
+    Parameters
+    ----------
+    channels : int
+        Number of channels in each block.
+    config : Config, optional
+    """
+
+    def __init__(self, channels: int, config: Config | None = None) -> None:
+        if not isinstance(channels, int) or channels < 1:
+            raise ParameterError(f"channels must be a positive integer, got {channels!r}")
+        self.config = config if config is not None else load_config()
+        self.channels = channels
+        self.analyzers = [ChannelAnalyzer(self.config) for _ in range(channels)]
+        self.hop_size = self.analyzers[0].hop_size
+
+    def reset(self) -> None:
+        """Reset every channel."""
+        for a in self.analyzers:
+            a.reset()
+
+    def process(self, block: np.ndarray) -> list[Features]:
+        """Analyse a block of shape (n_hops * 160, channels); one :class:`Features` per channel."""
+        x = check_block(block, self.hop_size, self.channels)
+        return [a.process(np.ascontiguousarray(x[:, c])) for c, a in enumerate(self.analyzers)]

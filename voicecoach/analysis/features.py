@@ -1,0 +1,117 @@
+"""The per-hop feature rows produced by the analysis core."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+__all__ = ["CSV_COLUMNS", "PUBLIC_FIELDS", "Features"]
+
+#: The columns of ``voicecoach analyze --format csv``, in order.
+CSV_COLUMNS = (
+    "channel",
+    "t_s",
+    "f0_hz",
+    "voiced",
+    "speech",
+    "loudness_db",
+    "syllable_rate",
+    "articulation_rate",
+)
+#: Feature names that are part of the public output contract (CSV / JSON).
+PUBLIC_FIELDS = CSV_COLUMNS[1:]
+
+
+@dataclass(frozen=True, eq=False)
+class Features:
+    """One row per 10 ms hop; every field is an array of shape (n_hops,).
+
+    Attributes
+    ----------
+    t_s : float64
+        Hop start, seconds from the first sample (sample count / sample rate).
+    f0_hz : float32
+        Fundamental frequency in Hz, NaN when unvoiced.
+    voiced : bool
+        Pitch tracker's voicing decision.
+    speech : bool
+        Voice-activity decision with onset hysteresis and hangover.
+    loudness_db : float32
+        RMS level of the hop, dBFS (full scale 1.0 = 0 dB; digital silence -120).
+    syllable_rate : float32
+        Syllable nuclei per second over the rolling window (NaN at the very start).
+    articulation_rate : float32
+        Syllable nuclei per second of speech in the window (NaN with too little speech).
+    noise_floor_db : float32
+        Adaptive noise floor, dBFS.
+    aperiodicity : float32
+        YIN CMND minimum (0 = periodic, ~1 = noise).
+    vad_raw : bool
+        Speech decision before hysteresis.
+    nucleus : bool
+        True at the hop where a syllable nucleus was confirmed.
+    """
+
+    t_s: np.ndarray
+    f0_hz: np.ndarray
+    voiced: np.ndarray
+    speech: np.ndarray
+    loudness_db: np.ndarray
+    syllable_rate: np.ndarray
+    articulation_rate: np.ndarray
+    noise_floor_db: np.ndarray
+    aperiodicity: np.ndarray
+    vad_raw: np.ndarray
+    nucleus: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.t_s.shape[0])
+
+    @classmethod
+    def field_names(cls) -> tuple[str, ...]:
+        """Names of all fields, in order."""
+        return tuple(f.name for f in dataclasses.fields(cls))
+
+    @classmethod
+    def empty(cls) -> Features:
+        """Zero rows with the right dtypes."""
+        f32 = np.empty(0, np.float32)
+        b = np.empty(0, bool)
+        return cls(np.empty(0), f32, b, b, f32, f32, f32, f32, f32, b, b)
+
+    @classmethod
+    def concat(cls, parts: Sequence[Features]) -> Features:
+        """Concatenate consecutive blocks of rows."""
+        if not parts:
+            return cls.empty()
+        return cls(
+            **{n: np.concatenate([getattr(p, n) for p in parts]) for n in cls.field_names()}
+        )
+
+    def __getitem__(self, index: slice | np.ndarray) -> Features:
+        """Select rows (a slice or a boolean/index array)."""
+        return Features(**{n: getattr(self, n)[index] for n in self.field_names()})
+
+    def equals(self, other: Features) -> bool:
+        """Exact equality of every field (NaN equals NaN)."""
+        return len(self) == len(other) and all(
+            np.array_equal(getattr(self, n), getattr(other, n), equal_nan=True)
+            for n in self.field_names()
+        )
+
+    def to_dict(self, public: bool = True) -> dict[str, list[Any]]:
+        """Return plain lists (NaN -> None), only public fields unless ``public=False``."""
+        names = PUBLIC_FIELDS if public else self.field_names()
+        out: dict[str, list[Any]] = {}
+        for n in names:
+            a = getattr(self, n)
+            if a.dtype == bool:
+                out[n] = a.astype(int).tolist()
+            else:
+                vals = np.round(a.astype(np.float64), 6)
+                out[n] = [None if v != v else v for v in vals.tolist()]
+        return out

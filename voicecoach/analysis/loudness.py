@@ -1,0 +1,83 @@
+"""Per-hop loudness (RMS dBFS) and an adaptive noise floor.
+
+Loudness is ``20 log10(rms)`` of each 10 ms hop with full scale = 1.0, so a full-scale
+square wave reads 0 dBFS and a full-scale sine -3.01 dBFS. Digital silence reads
+:data:`SILENCE_DB`.
+
+The noise floor follows the quietest recent hop: it drops at once to any quieter hop and
+climbs at most ``rise_db_per_s`` while the level stays up. It is the recurrence
+``floor[k] = max(min_db, min(level[k], floor[k-1] + rise))``, evaluated exactly in
+order so that every way of cutting a signal into blocks gives the same floor.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..config import NoiseFloorConfig
+
+__all__ = ["SILENCE_DB", "NoiseFloor", "hop_loudness_db"]
+
+#: Level reported for digital silence (dBFS).
+SILENCE_DB = -120.0
+
+
+def hop_loudness_db(hops: np.ndarray) -> np.ndarray:
+    """RMS level of each hop.
+
+    Parameters
+    ----------
+    hops : np.ndarray, shape (n_hops, hop_size), float32
+        Samples in [-1, 1].
+
+    Returns
+    -------
+    np.ndarray, shape (n_hops,), float32
+        RMS dBFS, at least :data:`SILENCE_DB`.
+    """
+    power = np.einsum("ij,ij->i", hops, hops, dtype=np.float64) / hops.shape[1]
+    return (10.0 * np.log10(np.maximum(power, 10.0 ** (SILENCE_DB / 10.0)))).astype(np.float32)
+
+
+class NoiseFloor:
+    """Causal adaptive noise-floor tracker over per-hop levels.
+
+    Parameters
+    ----------
+    config : NoiseFloorConfig
+        ``rise_db_per_s`` and ``min_db``. The first hop's level sets the initial floor.
+    hop_s : float
+        Hop duration in seconds.
+    """
+
+    def __init__(self, config: NoiseFloorConfig, hop_s: float) -> None:
+        self._rise_db = float(config.rise_db_per_s * hop_s)
+        self._min_db = float(config.min_db)
+        self.reset()
+
+    def reset(self) -> None:
+        """Return to the just-constructed state."""
+        self._floor_db = math.inf  # the first hop sets the floor
+
+    def process(self, level_db: np.ndarray) -> np.ndarray:
+        """Update the floor with a block of hop levels.
+
+        Parameters
+        ----------
+        level_db : np.ndarray, shape (n_hops,)
+            Hop levels in dBFS.
+
+        Returns
+        -------
+        np.ndarray, shape (n_hops,), float32
+            The floor after each hop, in dBFS.
+        """
+        out = np.empty(level_db.shape[0], np.float32)
+        f, rise, lo = self._floor_db, self._rise_db, self._min_db
+        for i, x in enumerate(level_db.tolist()):
+            f = max(lo, min(x, f + rise))
+            out[i] = f
+        self._floor_db = f
+        return out

@@ -1,0 +1,229 @@
+"""Streaming YIN pitch tracker, vectorised over the hops of a block.
+
+For each 10 ms hop the tracker analyses the most recent ``frame_size = window + lag_max``
+samples, ending at the end of the hop (so it never looks past the hop it reports). The
+difference function of YIN (de Cheveigné & Kawahara 2002) is computed for all hops of a
+block in one batch with an FFT cross-correlation, normalised into the cumulative mean
+normalised difference (CMND), and searched for the first local minimum under
+``threshold`` (else the global minimum), refined by parabolic interpolation.
+
+Voicing
+    A hop is voiced when the CMND minimum (its *aperiodicity*) is below
+    ``max_aperiodicity``, its level is above ``min_level_db`` and at least ``min_snr_db``
+    above the adaptive noise floor. Silence and noise therefore come out unvoiced.
+
+Octave continuity
+    When the chosen period is about an octave (ratio beyond 1.4) from the previous voiced
+    hop's, the CMND minimum near the previous period is taken instead if it is within
+    ``octave_cost`` of the best. This removes single-hop octave jumps in steady vowels
+    while still following real jumps, which win after one hop.
+
+Timing
+    Row ``k`` (hop start ``t_s = k * hop_s``) uses samples up to the end of the hop; the
+    analysis window is centred :attr:`YinTracker.center_offset_s` seconds from ``t_s``
+    (negative: in the past). The lookahead past ``t_s`` is one hop, the window's own
+    extent is ``frame_size / sample_rate``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from ..config import PitchConfig
+from ..errors import ParameterError
+
+__all__ = ["PitchResult", "YinTracker"]
+
+
+class PitchResult:
+    """Per-hop pitch output of :meth:`YinTracker.process`.
+
+    Attributes
+    ----------
+    f0_hz : np.ndarray, shape (n_hops,), float32
+        Fundamental frequency, NaN when unvoiced.
+    voiced : np.ndarray, shape (n_hops,), bool
+    aperiodicity : np.ndarray, shape (n_hops,), float32
+        CMND value at the chosen period (0 = perfectly periodic, ~1 = noise).
+    frame_db : np.ndarray, shape (n_hops,), float32
+        RMS level of the integration window, dBFS.
+    """
+
+    __slots__ = ("aperiodicity", "f0_hz", "frame_db", "voiced")
+
+    def __init__(
+        self, f0_hz: np.ndarray, voiced: np.ndarray, aperiodicity: np.ndarray, frame_db: np.ndarray
+    ) -> None:
+        self.f0_hz = f0_hz
+        self.voiced = voiced
+        self.aperiodicity = aperiodicity
+        self.frame_db = frame_db
+
+
+class YinTracker:
+    """Causal YIN pitch tracker.
+
+    Parameters
+    ----------
+    config : PitchConfig
+        Search range, window, thresholds.
+    sample_rate : int
+        Sample rate in Hz (16000 in the analysis core).
+    hop_size : int
+        Samples per hop (160).
+
+    Raises
+    ------
+    ParameterError
+        If the lag range does not fit the sample rate.
+    """
+
+    def __init__(self, config: PitchConfig, sample_rate: int, hop_size: int) -> None:
+        self.config = config
+        self.sample_rate = int(sample_rate)
+        self.hop_size = int(hop_size)
+        self.lag_min = max(2, math.floor(sample_rate / config.fmax_hz))
+        self.lag_max = math.ceil(sample_rate / config.fmin_hz)
+        self.window = round(config.window_s * sample_rate)
+        if self.lag_max >= self.window + self.lag_max - 2 or self.lag_min >= self.lag_max - 2:
+            raise ParameterError(
+                f"pitch range fmin_hz={config.fmin_hz}..fmax_hz={config.fmax_hz} gives lags "
+                f"{self.lag_min}..{self.lag_max} samples at {sample_rate} Hz; widen the range"
+            )
+        self.frame_size = self.window + self.lag_max
+        self.n_fft = 1 << (self.frame_size - 1).bit_length()
+        self._thr = float(config.threshold)
+        self._max_ap = float(config.max_aperiodicity)
+        self._min_db = float(config.min_level_db)
+        self._min_snr = float(config.min_snr_db)
+        self._oct = float(config.octave_cost)
+        self._taus = np.arange(self.lag_max + 1, dtype=np.float64)
+        self.reset()
+
+    @property
+    def center_offset_s(self) -> float:
+        """Centre of the analysis window relative to the hop start, in seconds."""
+        return (self.hop_size - self.frame_size / 2.0) / self.sample_rate
+
+    def reset(self) -> None:
+        """Return to the just-constructed state (silent history, no previous pitch)."""
+        self._history = np.zeros(self.frame_size - self.hop_size, np.float32)
+        self._prev_lag = 0.0  # 0 = previous hop unvoiced
+
+    def process(self, hops: np.ndarray, floor_db: np.ndarray) -> PitchResult:
+        """Estimate F0 for a block of hops.
+
+        Parameters
+        ----------
+        hops : np.ndarray, shape (n_hops * hop_size,), float32
+            The new samples.
+        floor_db : np.ndarray, shape (n_hops,)
+            Noise floor after each hop (dBFS), for the voicing gate.
+
+        Returns
+        -------
+        PitchResult
+        """
+        n_hops = hops.shape[0] // self.hop_size
+        if n_hops == 0:
+            e = np.empty(0, np.float32)
+            return PitchResult(e, np.empty(0, bool), e, e)
+        x = np.concatenate([self._history, hops])
+        self._history = x[-(self.frame_size - self.hop_size) :].copy()
+        frames = sliding_window_view(x, self.frame_size)[:: self.hop_size].astype(np.float64)
+        w, lmax = self.window, self.lag_max
+
+        spec = np.fft.rfft(frames, self.n_fft, axis=1)
+        head = np.fft.rfft(frames[:, :w], self.n_fft, axis=1)
+        r = np.fft.irfft(np.conj(head) * spec, self.n_fft, axis=1)[:, : lmax + 1]
+        sq = np.cumsum(frames * frames, axis=1)
+        sq = np.concatenate([np.zeros((n_hops, 1)), sq], axis=1)
+        e0 = sq[:, w : w + 1]
+        e_tau = sq[:, w : w + lmax + 1] - sq[:, : lmax + 1]
+        d = np.maximum(e0 + e_tau - 2.0 * r, 0.0)
+        d[:, 0] = 0.0
+        cum = np.cumsum(d[:, 1:], axis=1)
+        cmnd = np.ones_like(d)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cmnd[:, 1:] = np.where(cum > 0, d[:, 1:] * self._taus[1:] / cum, 1.0)
+
+        lo = self.lag_min
+        seg = cmnd[:, lo : lmax + 1]
+        # first local minimum under the threshold, else the global minimum
+        inner = seg[:, 1:-1]
+        is_min = (inner <= seg[:, :-2]) & (inner < seg[:, 2:]) & (inner < self._thr)
+        has = is_min.any(axis=1)
+        first = np.argmax(is_min, axis=1) + 1
+        gmin = np.argmin(seg, axis=1)
+        idx = np.where(has, first, gmin)
+        lag = idx + lo
+        ap = seg[np.arange(n_hops), idx]
+        frac = self._parabolic(cmnd, lag)
+
+        frame_db = (10.0 * np.log10(np.maximum(e0[:, 0] / w, 1e-12))).astype(np.float32)
+        voiced = (
+            (ap < self._max_ap)
+            & (frame_db > self._min_db)
+            & (frame_db > np.asarray(floor_db, np.float64) + self._min_snr)
+            & (lag > lo)
+            & (lag < lmax)
+        )
+        lags = lag.astype(np.float64) + frac
+        self._continuity(cmnd, lags, ap, voiced)
+
+        f0 = np.where(voiced, self.sample_rate / lags, np.nan).astype(np.float32)
+        return PitchResult(f0, voiced, ap.astype(np.float32), frame_db)
+
+    @staticmethod
+    def _parabolic(cmnd: np.ndarray, lag: np.ndarray) -> np.ndarray:
+        rows = np.arange(lag.shape[0])
+        lag = np.clip(lag, 1, cmnd.shape[1] - 2)
+        a = cmnd[rows, lag - 1]
+        b = cmnd[rows, lag]
+        c = cmnd[rows, lag + 1]
+        den = a - 2.0 * b + c
+        with np.errstate(divide="ignore", invalid="ignore"):
+            off = np.where(den > 0, 0.5 * (a - c) / den, 0.0)
+        return np.clip(off, -0.5, 0.5)
+
+    def _continuity(
+        self, cmnd: np.ndarray, lags: np.ndarray, ap: np.ndarray, voiced: np.ndarray
+    ) -> None:
+        """Sequential octave-jump repair, only visiting hops that jump (in place)."""
+        prev = np.empty_like(lags)
+        prev[0] = self._prev_lag
+        prev[1:] = np.where(voiced[:-1], lags[:-1], 0.0)
+        ratio = np.where(prev > 0, lags / np.where(prev > 0, prev, 1.0), 1.0)
+        suspects = np.flatnonzero(voiced & ((ratio > 1.4) | (ratio < 1 / 1.4)))
+        n = lags.shape[0]
+        i = int(suspects[0]) if suspects.size else n
+        last_suspect = int(suspects[-1]) if suspects.size else -1
+        changed = False
+        while i < n and (i <= last_suspect or changed):
+            p = self._prev_lag if i == 0 else (lags[i - 1] if voiced[i - 1] else 0.0)
+            changed = bool(voiced[i] and p > 0 and self._snap(cmnd[i], lags, ap, i, p))
+            i += 1
+        last = lags.shape[0] - 1
+        self._prev_lag = float(lags[last]) if voiced[last] else 0.0
+
+    def _snap(self, row: np.ndarray, lags: np.ndarray, ap: np.ndarray, i: int, p: float) -> bool:
+        """Move hop ``i`` to the CMND minimum near the previous lag ``p`` if cheap enough."""
+        ratio = lags[i] / p
+        if 1 / 1.4 <= ratio <= 1.4:
+            return False
+        a = max(self.lag_min, int(p * 0.85))
+        b = min(self.lag_max - 1, math.ceil(p * 1.18))
+        if b <= a:
+            return False
+        j = a + int(np.argmin(row[a : b + 1]))
+        if not (row[j] < ap[i] + self._oct and row[j] < self._max_ap):
+            return False
+        lo, mid, hi = row[j - 1], row[j], row[j + 1]
+        den = lo - 2.0 * mid + hi
+        off = 0.5 * (lo - hi) / den if den > 0 else 0.0
+        lags[i] = j + min(0.5, max(-0.5, off))
+        ap[i] = mid
+        return True
