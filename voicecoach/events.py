@@ -1,0 +1,200 @@
+"""Typed events shared by every layer: live display, event log, report and benchmarks.
+
+Events carry times from the sample count (seconds since the first sample of the call),
+never from the wall clock, so they mean the same in live mode and in review.
+
+Every event has
+
+* ``kind``: its type name in the report schema;
+* ``start_s`` / ``end_s``: the span it describes (``end_s`` is None while still open);
+* ``decided_s``: the stream time at which the event was emitted, i.e. when its decision
+  became known. ``decided_s - start_s`` is the decision latency.
+
+An event that is emitted while still open (an interruption is decided ``min_overlap_s``
+after its onset, long before the overlap ends) is emitted again, with the same ``id`` and
+``end_s`` set, when it closes. Consumers keep the last version of each ``id``; the report
+holds only closed versions. :func:`event_to_dict` gives the report-schema dict.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+__all__ = [
+    "Backchannel",
+    "Event",
+    "Interruption",
+    "MutualSilence",
+    "Nudge",
+    "Overlap",
+    "ResponseGap",
+    "SpeechSegment",
+    "Turn",
+    "TurnEndOverlap",
+    "event_from_dict",
+    "event_to_dict",
+    "final_events",
+]
+
+PARTIES = ("agent", "customer")
+
+
+@dataclass(frozen=True)
+class Event:
+    """Base of all events (see the module notes for the fields)."""
+
+    kind: ClassVar[str] = "event"
+    start_s: float
+    end_s: float | None
+    decided_s: float
+    id: int = field(default=0, compare=False)
+
+    @property
+    def closed(self) -> bool:
+        """True once ``end_s`` is known."""
+        return self.end_s is not None
+
+    @property
+    def duration_s(self) -> float:
+        """``end_s - start_s`` (NaN while open)."""
+        return math.nan if self.end_s is None else self.end_s - self.start_s
+
+
+@dataclass(frozen=True)
+class SpeechSegment(Event):
+    """A party's speech from onset to offset (after VAD hysteresis and bleed rejection)."""
+
+    kind: ClassVar[str] = "speech"
+    party: str = "agent"
+
+
+@dataclass(frozen=True)
+class Turn(Event):
+    """A party holding the floor: speech segments joined across pauses < ``turn_gap_s``."""
+
+    kind: ClassVar[str] = "turn"
+    party: str = "agent"
+
+
+@dataclass(frozen=True)
+class Overlap(Event):
+    """Both parties speaking at once. ``by`` started second, ``of`` held the floor."""
+
+    kind: ClassVar[str] = "overlap"
+    by: str = "customer"
+    of: str = "agent"
+
+
+@dataclass(frozen=True)
+class Interruption(Event):
+    """``by`` started while ``of`` held the floor mid-turn and overlapped >= min_overlap_s.
+
+    ``start_s`` is the interrupter's onset and ``end_s`` the end of the overlap.
+    """
+
+    kind: ClassVar[str] = "interruption"
+    by: str = "agent"
+    of: str = "customer"
+
+
+@dataclass(frozen=True)
+class Backchannel(Event):
+    """A short utterance (<= backchannel_max_s) by ``by`` inside the other's turn."""
+
+    kind: ClassVar[str] = "backchannel"
+    by: str = "customer"
+
+
+@dataclass(frozen=True)
+class TurnEndOverlap(Event):
+    """``by`` started within turn_end_s of ``of``'s turn end, or as ``of`` stopped."""
+
+    kind: ClassVar[str] = "turn_end_overlap"
+    by: str = "agent"
+    of: str = "customer"
+
+
+@dataclass(frozen=True)
+class ResponseGap(Event):
+    """Silence between the end of ``after``'s turn and ``party``'s next onset."""
+
+    kind: ClassVar[str] = "response_gap"
+    party: str = "agent"
+    after: str = "customer"
+
+
+@dataclass(frozen=True)
+class MutualSilence(Event):
+    """Neither party speaking for longer than mutual_silence_s."""
+
+    kind: ClassVar[str] = "mutual_silence"
+
+
+@dataclass(frozen=True)
+class Nudge(Event):
+    """A coaching cue shown to the agent.
+
+    ``start_s`` is when it was shown; ``end_s`` when the rule's condition cleared;
+    ``recovered_after_s`` = ``end_s - start_s`` if the metric came back within threshold.
+    """
+
+    kind: ClassVar[str] = "nudge"
+    rule: str = ""
+    party: str = "agent"
+    value: float = math.nan
+    threshold: float = math.nan
+    message: str = ""
+    recovered_after_s: float | None = None
+
+
+_KINDS: dict[str, type[Event]] = {
+    c.kind: c
+    for c in (
+        SpeechSegment,
+        Turn,
+        Overlap,
+        Interruption,
+        Backchannel,
+        TurnEndOverlap,
+        ResponseGap,
+        MutualSilence,
+        Nudge,
+    )
+}
+
+
+def _round(v: Any) -> Any:
+    if isinstance(v, float):
+        return None if math.isnan(v) else round(v, 3)
+    return v
+
+
+def event_to_dict(ev: Event) -> dict[str, Any]:
+    """The report-schema dict of an event: ``{"kind", "start_s", "end_s", ...}``."""
+    d: dict[str, Any] = {"kind": ev.kind}
+    for f in dataclasses.fields(ev):
+        d[f.name] = _round(getattr(ev, f.name))
+    return d
+
+
+def event_from_dict(d: dict[str, Any]) -> Event:
+    """Inverse of :func:`event_to_dict` (unknown kinds raise ``KeyError``)."""
+    cls = _KINDS[d["kind"]]
+    names = {f.name for f in dataclasses.fields(cls)}
+    kw = {k: (math.nan if v is None and k in ("value", "threshold") else v) for k, v in d.items()}
+    return cls(**{k: v for k, v in kw.items() if k in names})
+
+
+def final_events(events: list[Event]) -> list[Event]:
+    """Keep the last version of each event ``id`` (ids of 0 are all kept), sorted by start."""
+    last: dict[int, Event] = {}
+    anon: list[Event] = []
+    for ev in events:
+        if ev.id:
+            last[ev.id] = ev
+        else:
+            anon.append(ev)
+    return sorted([*anon, *last.values()], key=lambda e: (e.start_s, e.kind))
