@@ -1,0 +1,271 @@
+"""Streaming Silero VAD backend (v5 ONNX model) that runs without torch.
+
+The official ``silero-vad`` package runs its ONNX model through
+``silero_vad.utils_vad.OnnxWrapper``, which needs torch only to hold tensors.
+This module re-implements just that ONNX call path with numpy:
+
+* the model consumes chunks of :data:`CHUNK_SIZE` = 512 samples (32 ms at 16 kHz);
+* each chunk is prefixed with the last :data:`CONTEXT_SIZE` = 64 samples of the
+  previous one (zeros before the first chunk), so the model input is ``(1, 576)``;
+* the recurrent state is a float32 tensor of shape ``(2, 1, 128)`` fed back on
+  every call, and ``sr`` is a scalar int64 (16000);
+* the output is one speech probability per chunk, shape ``(1, 1)``.
+
+Mapping 32 ms chunks onto 10 ms hops
+------------------------------------
+Samples are buffered across calls to :meth:`SileroVad.process`.  The probability
+reported for a hop is that of the most recent 512-sample chunk *completed by the
+end of that hop* (0.0 until the first chunk completes, i.e. for the first three
+hops).  This is strictly causal and depends only on the signal, never on how it
+is cut into blocks, so the per-hop output is bitwise identical whatever the block
+sizes.
+
+Latency
+-------
+Hop ``i`` (0-based, counted since the last reset) ends at sample ``160 * (i + 1)``;
+its probability covers the audio window ending at the last multiple of 512 at or
+before that sample.  That window therefore ends 0 to 480 samples (0 to 30 ms, on
+average 15 ms) before the end of the hop; the worst case, 30 ms, is
+:attr:`SileroVad.delay_s`.  There is no lookahead.  Note that each decision is
+based on a 32 ms window (36 ms with the context), so a change in the signal
+affects the output after at most 32 ms + 8 ms of hop rounding = 40 ms, plus
+whatever time the model itself takes to become confident.
+
+The model file is located in the installed ``silero_vad`` wheel *without*
+importing the ``silero_vad`` package (its ``__init__`` imports torch); the file
+lives at ``silero_vad/data/silero_vad.onnx``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from math import gcd
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from voicecoach.errors import ParameterError
+
+__all__ = ["CHUNK_SIZE", "CONTEXT_SIZE", "INSTALL_HINT", "SileroVad", "default_model_path"]
+
+#: Samples per model call at 16 kHz (32 ms).
+CHUNK_SIZE = 512
+#: Samples of the previous chunk prepended to each model input.
+CONTEXT_SIZE = 64
+#: Shape of the recurrent state tensor of the v5 model.
+STATE_SHAPE = (2, 1, 128)
+#: File name of the default model inside ``silero_vad/data``.
+MODEL_NAME = "silero_vad.onnx"
+
+INSTALL_HINT = (
+    "install it with `pip install 'voicecoach[silero]'` (for onnxruntime) and "
+    "`pip install --no-deps silero-vad` (for the model file, without torch)"
+)
+
+
+def default_model_path() -> Path:
+    """Return the path of ``silero_vad.onnx`` shipped by the ``silero-vad`` wheel.
+
+    The package is located with :func:`importlib.util.find_spec`, which does not
+    execute ``silero_vad/__init__.py`` (that file imports torch, which is not
+    installed).  ``importlib.resources.files('silero_vad.data')`` would import it.
+    """
+    try:
+        spec = importlib.util.find_spec("silero_vad")
+    except (ImportError, ValueError):  # pragma: no cover - broken installation
+        spec = None
+    locations = list(spec.submodule_search_locations or []) if spec is not None else []
+    for location in locations:
+        candidate = Path(location) / "data" / MODEL_NAME
+        if candidate.is_file():
+            return candidate
+    if not locations:
+        raise ParameterError(f"The Silero VAD model needs the silero-vad package; {INSTALL_HINT}.")
+    raise ParameterError(
+        f"The silero-vad package is installed at {locations[0]} but has no data/{MODEL_NAME}; "
+        f"reinstall it with `pip install --force-reinstall --no-deps silero-vad`, "
+        f"or pass model_path= explicitly."
+    )
+
+
+def _import_onnxruntime() -> Any:
+    try:
+        import onnxruntime
+    except ImportError as exc:
+        raise ParameterError(f"The Silero VAD backend needs onnxruntime; {INSTALL_HINT}.") from exc
+    return onnxruntime
+
+
+class SileroVad:
+    """Streaming Silero VAD (v5 ONNX) giving one speech probability per 10 ms hop.
+
+    Parameters
+    ----------
+    model_path:
+        ONNX model file.  Defaults to ``silero_vad.onnx`` shipped by the
+        ``silero-vad`` wheel (installed with ``--no-deps``, torch is not needed).
+    threads:
+        ``intra_op_num_threads`` of the onnxruntime session (>= 1).
+
+    Feed 16 kHz mono float audio with :meth:`process`, in blocks holding a whole
+    number of 160-sample hops; get one probability per hop.  See the module
+    docstring for how 32 ms chunks map onto 10 ms hops and for the latency.
+    """
+
+    hop_size = 160
+    sample_rate = 16000
+
+    def __init__(self, *, model_path: str | os.PathLike | None = None, threads: int = 1) -> None:
+        if isinstance(threads, bool) or not isinstance(threads, int | np.integer):
+            raise ParameterError(
+                f"threads must be an int >= 1, got {threads!r} ({type(threads).__name__})."
+            )
+        if threads < 1:
+            raise ParameterError(f"threads must be an int >= 1, got {threads}.")
+        if model_path is None:
+            path = default_model_path()
+        else:
+            if not isinstance(model_path, str | os.PathLike):
+                raise ParameterError(
+                    f"model_path must be a str or os.PathLike, got {type(model_path).__name__}."
+                )
+            path = Path(model_path)
+            if not path.is_file():
+                raise ParameterError(
+                    f"model_path {str(path)!r} is not an existing file; pass the path of a "
+                    f"Silero VAD v5 ONNX model, or None to use the one of the silero-vad package."
+                )
+        ort = _import_onnxruntime()
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = int(threads)
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3  # errors only: no "removing initializer" warnings
+        try:
+            session = ort.InferenceSession(
+                str(path), sess_options=options, providers=["CPUExecutionProvider"]
+            )
+        except Exception as exc:  # onnxruntime raises its own, non-public exception types
+            raise ParameterError(f"Cannot load {str(path)!r} as an ONNX model: {exc}") from exc
+        inputs = {i.name for i in session.get_inputs()}
+        outputs = [o.name for o in session.get_outputs()]
+        if not {"input", "state"} <= inputs or outputs[:2] != ["output", "stateN"]:
+            raise ParameterError(
+                f"{str(path)!r} is not a streaming Silero VAD v5 model: it has inputs "
+                f"{sorted(inputs)} and outputs {outputs}, expected inputs input, state "
+                f"(and optionally sr) and outputs output, stateN."
+            )
+        self._session = session
+        self._output_names = ["output", "stateN"]
+        self._sr = np.array(self.sample_rate, dtype=np.int64) if "sr" in inputs else None
+        self.model_path = path
+        self.threads = int(threads)
+        self.reset()
+
+    # ------------------------------------------------------------------ state
+    def reset(self) -> None:
+        """Forget all audio: restore the state right after construction."""
+        self._state = np.zeros(STATE_SHAPE, dtype=np.float32)
+        # Model input of the next chunk: CONTEXT_SIZE samples of context, then
+        # the `_filled` samples of the current, incomplete chunk.
+        self._buffer = np.zeros(CONTEXT_SIZE + CHUNK_SIZE, dtype=np.float32)
+        self._filled = 0
+        self._last_prob = np.float32(0.0)
+
+    @property
+    def delay_s(self) -> float:
+        """Worst-case lag (s) between the end of a hop and the end of the audio its value covers.
+
+        The value of a hop is the probability of the last 512-sample chunk completed
+        by the end of the hop, so it describes audio ending 0 to 30 ms (mean 15 ms)
+        before the hop end; this returns that maximum, 0.030 s.  The decision is
+        causal (no lookahead) and is made on a 32 ms window.
+        """
+        return (CHUNK_SIZE - gcd(CHUNK_SIZE, self.hop_size)) / self.sample_rate
+
+    # -------------------------------------------------------------- processing
+    def _check_block(self, block: object) -> np.ndarray:
+        if not isinstance(block, np.ndarray):
+            raise ParameterError(
+                f"block must be a 1-D numpy array of float32 or float64, "
+                f"got {type(block).__name__}."
+            )
+        if block.dtype not in (np.float32, np.float64):
+            raise ParameterError(
+                f"block has dtype {block.dtype}; allowed dtypes are float32 and float64 "
+                f"(convert integer PCM with e.g. x.astype(np.float32) / 32768)."
+            )
+        if block.ndim != 1:
+            raise ParameterError(
+                f"block must be 1-D (mono), got shape {block.shape}; mix or select a channel."
+            )
+        if block.size % self.hop_size:
+            raise ParameterError(
+                f"block has {block.size} samples; it must hold a whole number of "
+                f"{self.hop_size}-sample hops (a multiple of {self.hop_size})."
+            )
+        with np.errstate(over="ignore"):  # float64 overflow -> inf, reported below
+            x = np.ascontiguousarray(block, dtype=np.float32)
+        if not np.isfinite(x).all():
+            bad = int(np.flatnonzero(~np.isfinite(x))[0])
+            raise ParameterError(
+                f"block contains a non-finite value ({x[bad]} at index {bad}"
+                f"{', after conversion to float32' if block.dtype == np.float64 else ''}); "
+                f"all samples must be finite."
+            )
+        return x
+
+    def _run_chunk(self, model_input: np.ndarray) -> np.float32:
+        feeds = {"input": model_input.reshape(1, -1), "state": self._state}
+        if self._sr is not None:
+            feeds["sr"] = self._sr
+        out, state = self._session.run(self._output_names, feeds)
+        self._state = state
+        return out.reshape(-1)[0]
+
+    def process(self, block: np.ndarray) -> np.ndarray:
+        """Analyse a block of 16 kHz mono audio and return one probability per hop.
+
+        Parameters
+        ----------
+        block:
+            1-D float32 (or float64, converted) samples, finite, ``len(block)`` a
+            multiple of 160.  Empty blocks are allowed.
+
+        Returns
+        -------
+        numpy.ndarray
+            float32 array of shape ``(len(block) // 160,)`` with values in [0, 1]: for
+            each hop, the speech probability of the latest 512-sample chunk completed
+            by the end of the hop (0.0 before the first chunk completes).
+        """
+        x = self._check_block(block)
+        n_hops = x.size // self.hop_size
+        start = self._filled  # samples of the pending chunk already buffered
+        total = start + x.size
+        n_chunks = total // CHUNK_SIZE
+
+        if not n_chunks:  # no chunk completes in this block: just buffer the samples
+            self._buffer[CONTEXT_SIZE + start : CONTEXT_SIZE + total] = x
+            self._filled = total
+            return np.full(n_hops, self._last_prob, dtype=np.float32)
+
+        # Model input of chunk k (context + chunk) is stream[k * 512 : k * 512 + 576].
+        stream = np.empty(CONTEXT_SIZE + total, dtype=np.float32)
+        stream[: CONTEXT_SIZE + start] = self._buffer[: CONTEXT_SIZE + start]
+        stream[CONTEXT_SIZE + start :] = x
+        probs = np.empty(n_chunks + 1, dtype=np.float32)
+        probs[0] = self._last_prob
+        width = CONTEXT_SIZE + CHUNK_SIZE
+        for k in range(n_chunks):  # sequential: the RNN state links the chunks
+            offset = k * CHUNK_SIZE
+            probs[k + 1] = self._run_chunk(stream[offset : offset + width])
+        consumed = n_chunks * CHUNK_SIZE
+        self._filled = total - consumed
+        self._buffer[: CONTEXT_SIZE + self._filled] = stream[consumed:]
+        self._last_prob = probs[-1]
+
+        # Chunks completed by the end of each hop (within this block): index into probs.
+        hop_ends = start + self.hop_size * np.arange(1, n_hops + 1)
+        return probs[hop_ends // CHUNK_SIZE]
