@@ -19,7 +19,14 @@ from .analysis import Analyzer, BlockAdapter, Features
 from .config import Config, load_config
 from .errors import AudioFormatError, SourceError
 
-__all__ = ["AudioInfo", "analyze_file", "audio_info", "iter_hops", "select_channels"]
+__all__ = [
+    "AudioInfo",
+    "analyze_file",
+    "audio_info",
+    "iter_features",
+    "iter_hops",
+    "select_channels",
+]
 
 #: Samples read per block from disk (at the file's rate).
 READ_BLOCK = 65536
@@ -64,12 +71,16 @@ def _open(path: str | os.PathLike[str]):
     if p.stat().st_size == 0:
         raise SourceError(f"audio file {str(p)!r} is empty (0 bytes); record or copy it again")
     try:
-        return sf.SoundFile(str(p))
+        f = sf.SoundFile(str(p))
     except (sf.LibsndfileError, RuntimeError) as e:
         raise SourceError(
             f"cannot read {str(p)!r} as audio ({e}); supported formats are WAV, FLAC, OGG and "
             f"MP3. Convert it, e.g. `ffmpeg -i {p.name} out.wav`"
         ) from None
+    if f.frames == 0:
+        f.close()
+        raise SourceError(f"audio file {str(p)!r} holds no samples; nothing to analyse")
+    return f
 
 
 def audio_info(path: str | os.PathLike[str]) -> AudioInfo:
@@ -117,8 +128,6 @@ def iter_hops(
     cfg = config or load_config()
     a = cfg.analysis
     with _open(path) as f:
-        if f.frames == 0:
-            raise SourceError(f"audio file {str(path)!r} holds no samples; nothing to analyse")
         adapter = BlockAdapter(
             int(f.samplerate),
             int(f.channels),
@@ -167,12 +176,30 @@ def analyze_file(
     AudioFormatError
         Sample rate out of range, bad channel.
     """
+    parts: list[list[Features]] | None = None
+    for rows in iter_features(path, channel, config):
+        if parts is None:
+            parts = [[] for _ in rows]
+        for i, r in enumerate(rows):
+            parts[i].append(r)
+    return [Features.concat(p) for p in (parts or [])]
+
+
+def iter_features(
+    path: str | os.PathLike[str],
+    channel: int | str | None = None,
+    config: Config | None = None,
+) -> Iterator[list[Features]]:
+    """Stream the analysis of a file block by block (constant memory).
+
+    Yields
+    ------
+    list of Features
+        For each block read from disk, one :class:`Features` per selected channel.
+    """
     cfg = config or load_config()
     info = audio_info(path)
     select = select_channels(channel, info.channels)
     an = Analyzer(len(select), cfg)
-    parts: list[list[Features]] = [[] for _ in select]
     for block in iter_hops(path, select, cfg):
-        for i, rows in enumerate(an.process(block)):
-            parts[i].append(rows)
-    return [Features.concat(p) for p in parts]
+        yield an.process(block)

@@ -88,9 +88,7 @@ class Features:
         """Concatenate consecutive blocks of rows."""
         if not parts:
             return cls.empty()
-        return cls(
-            **{n: np.concatenate([getattr(p, n) for p in parts]) for n in cls.field_names()}
-        )
+        return cls(**{n: np.concatenate([getattr(p, n) for p in parts]) for n in cls.field_names()})
 
     def __getitem__(self, index: slice | np.ndarray) -> Features:
         """Select rows (a slice or a boolean/index array)."""

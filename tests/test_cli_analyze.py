@@ -1,0 +1,86 @@
+"""`voicecoach analyze`: the CSV and JSON contracts and one-line errors."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+
+import numpy as np
+import soundfile as sf
+
+from voicecoach import analyze_file
+from voicecoach.cli import main
+
+from .conftest import SR, vowelish
+
+
+def _stereo(tmp_path, rng):
+    x = vowelish(2.0, 150.0, rng)
+    p = tmp_path / "call.wav"
+    sf.write(p, np.stack([x, 0.3 * x], 1), SR, subtype="FLOAT")
+    return p
+
+
+def test_csv_has_exactly_the_contract_columns(tmp_path, rng) -> None:
+    p = _stereo(tmp_path, rng)
+    out = tmp_path / "t.csv"
+    assert main(["analyze", str(p), "--out", str(out)]) == 0
+    rows = list(csv.reader(out.open()))
+    assert rows[0] == [
+        "channel",
+        "t_s",
+        "f0_hz",
+        "voiced",
+        "speech",
+        "loudness_db",
+        "syllable_rate",
+        "articulation_rate",
+    ]
+    body = rows[1:]
+    assert len(body) == 2 * 200
+    assert {r[0] for r in body} == {"0", "1"}
+    ref = analyze_file(p)[0]
+    ch0 = [r for r in body if r[0] == "0"]
+    for r, f0, v in zip(ch0, ref.f0_hz, ref.voiced, strict=True):
+        assert r[3] in ("0", "1") and r[4] in ("0", "1")
+        assert (r[2] == "") == (not v)
+        if v:
+            assert abs(float(r[2]) - f0) < 1e-3 * f0
+    assert any(r[2] == "" for r in ch0) and any(r[2] != "" for r in ch0)
+
+
+def test_json_contract(tmp_path, rng) -> None:
+    p = _stereo(tmp_path, rng)
+    out = tmp_path / "t.json"
+    assert main(["analyze", str(p), "--channel", "1", "--format", "json", "--out", str(out)]) == 0
+    doc = json.loads(out.read_text())
+    assert doc["hop_s"] == 0.01
+    (ch,) = doc["channels"]
+    assert ch["channel"] == 1
+    assert set(ch) == {
+        "channel",
+        "t_s",
+        "f0_hz",
+        "voiced",
+        "speech",
+        "loudness_db",
+        "syllable_rate",
+        "articulation_rate",
+    }
+    assert len(ch["t_s"]) == 200
+    assert None in ch["f0_hz"] and set(ch["voiced"]) <= {0, 1}
+
+
+def test_errors_are_one_line_with_exit_2(tmp_path) -> None:
+    r = subprocess.run(
+        [sys.executable, "-m", "voicecoach", "analyze", str(tmp_path / "missing.wav")],
+        capture_output=True,
+        text=True,
+    )
+    assert r.returncode == 2
+    assert r.stderr.strip().splitlines() == [
+        f"Error: audio file {str(tmp_path / 'missing.wav')!r} does not exist; check the path"
+    ]
+    assert "Traceback" not in r.stderr

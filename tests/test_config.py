@@ -1,0 +1,96 @@
+"""The configuration file is the one source of defaults."""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+
+import pytest
+
+from voicecoach.config import Config, default_config_path, load_config
+from voicecoach.errors import ConfigError
+
+
+def test_defaults_load_and_cover_every_field() -> None:
+    cfg = load_config()
+    raw = tomllib.loads(default_config_path().read_text())
+    # every section and key in the file maps to a field and back (strict in both directions)
+    assert set(raw) == {f.name for f in dataclasses.fields(Config)}
+    for section in raw:
+        obj = getattr(cfg, section)
+        names = {f.name for f in dataclasses.fields(obj)}
+        assert set(raw[section]) == names, section
+
+
+def test_config_dataclasses_declare_no_defaults() -> None:
+    # defaults live only in config/voicecoach.toml, never in Python
+    seen = [Config]
+    while seen:
+        cls = seen.pop()
+        for f in dataclasses.fields(cls):
+            assert f.default is dataclasses.MISSING, f"{cls.__name__}.{f.name}"
+            assert f.default_factory is dataclasses.MISSING, f"{cls.__name__}.{f.name}"
+        for f in dataclasses.fields(cls):
+            sub = getattr(load_config(), f.name, None) if cls is Config else None
+            if sub is not None and dataclasses.is_dataclass(sub):
+                seen.append(type(sub))
+
+
+def test_unknown_key_suggests_the_closest(tmp_path) -> None:
+    p = tmp_path / "u.toml"
+    p.write_text("[pitch]\nfmin_hx = 70\n")
+    with pytest.raises(ConfigError, match=r"pitch\.'fmin_hx'.*did you mean pitch\.'fmin_hz'"):
+        load_config(p)
+
+
+def test_user_file_overrides_a_subset(tmp_path) -> None:
+    p = tmp_path / "u.toml"
+    p.write_text("[pitch]\nfmin_hz = 75\n[coach.rules.pitch_high]\nthreshold = 3.0\n")
+    cfg = load_config(p)
+    assert cfg.pitch.fmin_hz == 75.0
+    assert cfg.pitch.fmax_hz == load_config().pitch.fmax_hz
+    assert cfg.coach.rules["pitch_high"].threshold == 3.0
+    assert cfg.coach.rules["rate_high"] == load_config().coach.rules["rate_high"]
+
+
+@pytest.mark.parametrize(
+    ("over", "msg"),
+    [
+        ({"pitch": {"fmin_hz": "low"}}, "must be a number"),
+        ({"pitch": {"fmin_hz": 600.0}}, "fmin_hz < fmax_hz"),
+        ({"vad": {"backend": "magic"}}, "backend must be"),
+        ({"vad": {"webrtc_mode": 7}}, "webrtc_mode must be"),
+        ({"syllables": {"lookahead_s": 0.5}}, "lookahead_s must be in"),
+        ({"analysis": {"sample_rate": 8000}}, "resampled"),
+        ({"coach": {"lang": "de"}}, "lang must be"),
+        ({"coach": {"rules": {"shouting": {}}}}, "unknown configuration key"),
+    ],
+)
+def test_bad_values_are_named(over: dict, msg: str) -> None:
+    with pytest.raises(ConfigError, match=msg):
+        load_config(overrides=over)
+
+
+def test_missing_and_invalid_files(tmp_path) -> None:
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_config(tmp_path / "nope.toml")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[pitch\n")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(bad)
+
+
+def test_replace_keeps_other_values() -> None:
+    cfg = load_config()
+    c2 = cfg.replace(pitch={"fmin_hz": 80.0})
+    assert c2.pitch.fmin_hz == 80.0 and c2.vad == cfg.vad
+
+
+def test_analyzer_takes_its_defaults_from_the_file() -> None:
+    from voicecoach.analysis import ChannelAnalyzer
+
+    an = ChannelAnalyzer()
+    cfg = load_config()
+    assert an.config == cfg
+    assert an.hop_size == round(cfg.analysis.sample_rate * cfg.analysis.hop_s)
+    assert an.syllable_lookahead_s == pytest.approx(cfg.syllables.lookahead_s)
