@@ -81,6 +81,9 @@ class YinTracker:
         If the lag range does not fit the sample rate.
     """
 
+    #: Frames per batched kernel call (larger blocks are processed in chunks of this size).
+    KERNEL_CHUNK = 128
+
     def __init__(self, config: PitchConfig, sample_rate: int, hop_size: int) -> None:
         self.config = config
         self.sample_rate = int(sample_rate)
@@ -127,87 +130,129 @@ class YinTracker:
         -------
         PitchResult
         """
-        n_hops = hops.shape[0] // self.hop_size
-        if n_hops == 0:
-            e = np.empty(0, np.float32)
-            return PitchResult(e, np.empty(0, bool), e, e)
-        x = np.concatenate([self._history, hops])
-        self._history = x[-(self.frame_size - self.hop_size) :].copy()
-        frames = sliding_window_view(x, self.frame_size)[:: self.hop_size].astype(np.float64)
-        w, lmax = self.window, self.lag_max
+        return self.decide(self.kernel(self.frames(hops)), floor_db)
 
-        spec = np.fft.rfft(frames, self.n_fft, axis=1)
-        head = np.fft.rfft(frames[:, :w], self.n_fft, axis=1)
-        r = np.fft.irfft(np.conj(head) * spec, self.n_fft, axis=1)[:, : lmax + 1]
-        sq = np.cumsum(frames * frames, axis=1)
-        sq = np.concatenate([np.zeros((n_hops, 1)), sq], axis=1)
-        e0 = sq[:, w : w + 1]
-        e_tau = sq[:, w : w + lmax + 1] - sq[:, : lmax + 1]
-        d = np.maximum(e0 + e_tau - 2.0 * r, 0.0)
+    def frames(self, hops: np.ndarray) -> np.ndarray:
+        """Append a block to the history and return its analysis frames (updates state).
+
+        Returns
+        -------
+        np.ndarray, shape (n_hops, frame_size), float64
+        """
+        n_hops = hops.shape[0] // self.hop_size
+        x = np.concatenate([self._history, hops])
+        self._history = x[x.shape[0] - (self.frame_size - self.hop_size) :].copy()
+        if n_hops == 1:
+            return x[None, :].astype(np.float64)
+        return sliding_window_view(x, self.frame_size)[:: self.hop_size].astype(np.float64)
+
+    def kernel(self, frames: np.ndarray) -> tuple[np.ndarray, ...]:
+        """The stateless, batched part of YIN: CMND and its best period for each frame.
+
+        Rows are independent, so frames of several channels may be stacked in one call.
+
+        Parameters
+        ----------
+        frames : np.ndarray, shape (m, frame_size), float64
+
+        Returns
+        -------
+        cmnd : np.ndarray, shape (m, lag_max + 1)
+        lag : np.ndarray, shape (m,), int
+            Chosen period in whole samples.
+        ap : np.ndarray, shape (m,)
+            CMND at ``lag`` (aperiodicity).
+        frac : np.ndarray, shape (m,)
+            Parabolic refinement of ``lag``, in samples.
+        frame_db : np.ndarray, shape (m,), float32
+            RMS of the integration window, dBFS.
+        """
+        m = frames.shape[0]
+        if m > self.KERNEL_CHUNK:  # keep the working set in cache; rows are independent
+            parts = [
+                self.kernel(frames[i : i + self.KERNEL_CHUNK])
+                for i in range(0, m, self.KERNEL_CHUNK)
+            ]
+            return tuple(np.concatenate(p) for p in zip(*parts, strict=True))
+        w, lmax, fs = self.window, self.lag_max, self.frame_size
+        buf = np.zeros((2 * m, self.n_fft))
+        buf[:m, :fs] = frames
+        buf[m:, :w] = frames[:, :w]
+        spec = np.fft.rfft(buf, axis=1)
+        prod = spec[:m] * spec[m:].conj()
+        r = np.fft.irfft(prod, self.n_fft, axis=1)[:, : lmax + 1]
+        cs = np.zeros((m, fs + 1))
+        np.cumsum(frames * frames, axis=1, out=cs[:, 1:])
+        e0 = cs[:, w]
+        d = cs[:, w : w + lmax + 1] - cs[:, : lmax + 1]
+        d += e0[:, None]
+        d -= 2.0 * r
+        np.maximum(d, 0.0, out=d)
         d[:, 0] = 0.0
         cum = np.cumsum(d[:, 1:], axis=1)
         cmnd = np.ones_like(d)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            cmnd[:, 1:] = np.where(cum > 0, d[:, 1:] * self._taus[1:] / cum, 1.0)
+        np.divide(d[:, 1:] * self._taus[1:], cum, out=cmnd[:, 1:], where=cum > 0)
 
         lo = self.lag_min
         seg = cmnd[:, lo : lmax + 1]
         # first local minimum under the threshold, else the global minimum
         inner = seg[:, 1:-1]
         is_min = (inner <= seg[:, :-2]) & (inner < seg[:, 2:]) & (inner < self._thr)
-        has = is_min.any(axis=1)
         first = np.argmax(is_min, axis=1) + 1
-        gmin = np.argmin(seg, axis=1)
-        idx = np.where(has, first, gmin)
+        idx = np.where(is_min[np.arange(m), first - 1], first, np.argmin(seg, axis=1))
         lag = idx + lo
-        ap = seg[np.arange(n_hops), idx]
+        ap = seg[np.arange(m), idx]
         frac = self._parabolic(cmnd, lag)
+        frame_db = (10.0 * np.log10(np.maximum(e0 / w, 1e-12))).astype(np.float32)
+        return cmnd, lag, ap, frac, frame_db
 
-        frame_db = (10.0 * np.log10(np.maximum(e0[:, 0] / w, 1e-12))).astype(np.float32)
+    def decide(self, kout: tuple[np.ndarray, ...], floor_db: np.ndarray) -> PitchResult:
+        """Voicing decision and octave continuity for one channel (updates state)."""
+        cmnd, lag, ap, frac, frame_db = kout
+        if lag.shape[0] == 0:
+            e = np.empty(0, np.float32)
+            return PitchResult(e, np.empty(0, bool), e, e)
+        ap = ap.copy()
         voiced = (
             (ap < self._max_ap)
             & (frame_db > self._min_db)
             & (frame_db > np.asarray(floor_db, np.float64) + self._min_snr)
-            & (lag > lo)
-            & (lag < lmax)
+            & (lag > self.lag_min)
+            & (lag < self.lag_max)
         )
         lags = lag.astype(np.float64) + frac
         self._continuity(cmnd, lags, ap, voiced)
-
         f0 = np.where(voiced, self.sample_rate / lags, np.nan).astype(np.float32)
         return PitchResult(f0, voiced, ap.astype(np.float32), frame_db)
 
     @staticmethod
     def _parabolic(cmnd: np.ndarray, lag: np.ndarray) -> np.ndarray:
         rows = np.arange(lag.shape[0])
-        lag = np.clip(lag, 1, cmnd.shape[1] - 2)
+        lag = np.minimum(lag, cmnd.shape[1] - 2)
         a = cmnd[rows, lag - 1]
         b = cmnd[rows, lag]
         c = cmnd[rows, lag + 1]
         den = a - 2.0 * b + c
-        with np.errstate(divide="ignore", invalid="ignore"):
-            off = np.where(den > 0, 0.5 * (a - c) / den, 0.0)
-        return np.clip(off, -0.5, 0.5)
+        off = np.zeros_like(den)
+        np.divide(0.5 * (a - c), den, out=off, where=den > 0)
+        return np.minimum(np.maximum(off, -0.5), 0.5)
 
     def _continuity(
         self, cmnd: np.ndarray, lags: np.ndarray, ap: np.ndarray, voiced: np.ndarray
     ) -> None:
-        """Sequential octave-jump repair, only visiting hops that jump (in place)."""
-        prev = np.empty_like(lags)
-        prev[0] = self._prev_lag
-        prev[1:] = np.where(voiced[:-1], lags[:-1], 0.0)
-        ratio = np.where(prev > 0, lags / np.where(prev > 0, prev, 1.0), 1.0)
-        suspects = np.flatnonzero(voiced & ((ratio > 1.4) | (ratio < 1 / 1.4)))
-        n = lags.shape[0]
-        i = int(suspects[0]) if suspects.size else n
-        last_suspect = int(suspects[-1]) if suspects.size else -1
-        changed = False
-        while i < n and (i <= last_suspect or changed):
-            p = self._prev_lag if i == 0 else (lags[i - 1] if voiced[i - 1] else 0.0)
-            changed = bool(voiced[i] and p > 0 and self._snap(cmnd[i], lags, ap, i, p))
-            i += 1
-        last = lags.shape[0] - 1
-        self._prev_lag = float(lags[last]) if voiced[last] else 0.0
+        """Sequential octave-jump repair (in place); cheap unless a hop jumps."""
+        prev = self._prev_lag
+        lag_list = lags.tolist()
+        for i, v in enumerate(voiced.tolist()):
+            if not v:
+                prev = 0.0
+                continue
+            if prev > 0.0:
+                ratio = lag_list[i] / prev
+                if (ratio > 1.4 or ratio < 1 / 1.4) and self._snap(cmnd[i], lags, ap, i, prev):
+                    lag_list[i] = float(lags[i])
+            prev = lag_list[i]
+        self._prev_lag = prev
 
     def _snap(self, row: np.ndarray, lags: np.ndarray, ap: np.ndarray, i: int, p: float) -> bool:
         """Move hop ``i`` to the CMND minimum near the previous lag ``p`` if cheap enough."""

@@ -23,6 +23,7 @@ last ``window_s`` seconds:
 
 from __future__ import annotations
 
+import collections
 import math
 
 import numpy as np
@@ -59,25 +60,15 @@ class SyllableTracker:
 
     def reset(self) -> None:
         """Return to the just-constructed state."""
-        self._energy_hist = np.zeros(self._smooth - 1, np.float64)
-        self._speech_hist = np.zeros(self._win, np.int32)
+        self._energy = collections.deque([0.0] * self._smooth, maxlen=self._smooth)
+        self._speech = collections.deque([0] * self._win, maxlen=self._win)
+        self._speech_count = 0
         self._hop = 0  # index of the next hop
         self._min = math.inf
         self._cand: tuple[float, int, bool] | None = None  # (level, hop, voiced)
         self._last_nucleus = -(10**9)
-        self._peaks: list[int] = []  # peak hops of confirmed nuclei, ascending
-        self._confirms: list[int] = []  # hops at which each was confirmed
+        self._peaks: collections.deque[int] = collections.deque()  # counted nuclei (peak hops)
         self.nuclei_total = 0
-
-    def intensity_db(self, power: np.ndarray) -> np.ndarray:
-        """Causal moving average of hop power over ``smooth_s``, in dB (updates state)."""
-        e = np.concatenate([self._energy_hist, power])
-        c = np.cumsum(np.concatenate([[0.0], e]))
-        k = self._smooth
-        mean = (c[k:] - c[:-k]) / k
-        if k > 1:
-            self._energy_hist = e[-(k - 1) :].copy()
-        return 10.0 * np.log10(np.maximum(mean, 1e-12))
 
     def process(
         self,
@@ -104,64 +95,54 @@ class SyllableTracker:
             True at the hop where a nucleus was confirmed.
         """
         n = power.shape[0]
-        level = self.intensity_db(np.asarray(power, np.float64)).tolist()
-        v = voiced.tolist()
-        fl = floor_db.tolist()
+        srate = np.empty(n, np.float32)
+        arate = np.empty(n, np.float32)
         confirmed = np.zeros(n, bool)
         cfg = self.config
         dip, prom, look, gap = cfg.dip_db, cfg.min_prominence_db, self._look, self._gap
-        lo, cand, last = self._min, self._cand, self._last_nucleus
-        h0 = self._hop
-        for i in range(n):
-            h = h0 + i
-            x = level[i]
+        win, k, hop_s, min_sp = self._win, self._smooth, self.hop_s, self._min_speech
+        energy, sp_hist, peaks = self._energy, self._speech, self._peaks
+        lo, cand, last, sp_count = self._min, self._cand, self._last_nucleus, self._speech_count
+        h = self._hop
+        log10 = math.log10
+        nan = math.nan
+        for i, (p, v, spk, fl) in enumerate(
+            zip(power.tolist(), voiced.tolist(), speech.tolist(), floor_db.tolist(), strict=True)
+        ):
+            # causal moving average of the hop power, in dB
+            energy.append(p)
+            x = 10.0 * log10(max(math.fsum(energy) / k, 1e-12))
+            # nucleus state machine
             if cand is None:
                 lo = min(lo, x)
                 if x - lo >= dip:
-                    cand = (x, h, v[i])
-                continue
-            cv, ch, cvo = cand
-            if x > cv:
-                cand = (x, h, v[i])
-                continue
-            if h - ch <= 2 and v[i]:
-                cvo = True
-                cand = (cv, ch, True)
-            if cv - x >= dip or h - ch >= look:
-                if cvo and cv - lo >= dip and cv >= fl[i] + prom and ch - last >= gap:
-                    self._peaks.append(ch)
-                    self._confirms.append(h)
-                    confirmed[i] = True
-                    last = ch
-                    self.nuclei_total += 1
-                lo, cand = x, None
+                    cand = (x, h, v)
+            else:
+                cv, ch, cvo = cand
+                if x > cv:
+                    cand = (x, h, v)
+                else:
+                    if h - ch <= 2 and v and not cvo:
+                        cvo = True
+                        cand = (cv, ch, True)
+                    if cv - x >= dip or h - ch >= look:
+                        if cvo and cv - lo >= dip and cv >= fl + prom and ch - last >= gap:
+                            peaks.append(ch)
+                            confirmed[i] = True
+                            last = ch
+                            self.nuclei_total += 1
+                        lo, cand = x, None
+            # rolling window: nuclei confirmed by now with peak > h - win; speech hops in window
+            while peaks and peaks[0] <= h - win:
+                peaks.popleft()
+            sp_count += int(spk) - sp_hist[0]
+            sp_hist.append(int(spk))
+            c = len(peaks)
+            elapsed = min(h + 1, win)
+            srate[i] = c / (elapsed * hop_s) if elapsed >= min_sp else nan
+            arate[i] = c / (sp_count * hop_s) if sp_count >= min_sp else nan
+            h += 1
         self._min, self._cand, self._last_nucleus = lo, cand, last
-        self._hop = h0 + n
-
-        # rolling counts: nuclei confirmed by hop h with peak > h - window
-        hops = np.arange(h0, h0 + n)
-        peaks = np.asarray(self._peaks, np.int64)
-        confirms = np.asarray(self._confirms, np.int64)
-        count = np.searchsorted(confirms, hops, side="right") - np.searchsorted(
-            peaks, hops - self._win, side="right"
-        )
-        count = np.maximum(count, 0)
-        # keep only what a future window can still need
-        keep = int(np.searchsorted(peaks, h0 + n - 1 - self._win, side="right"))
-        if keep:
-            del self._peaks[:keep]
-            del self._confirms[:keep]
-
-        elapsed = np.minimum(hops + 1, self._win)
-        srate = np.where(elapsed >= self._min_speech, count / (elapsed * self.hop_s), np.nan)
-
-        sp = np.concatenate([self._speech_hist, speech.astype(np.int32)])
-        csum = np.cumsum(np.concatenate([[0], sp]))
-        w = self._win
-        speech_hops = csum[w + 1 :] - csum[1 : n + 1]
-        self._speech_hist = sp[-w:].copy()
-        with np.errstate(divide="ignore", invalid="ignore"):
-            arate = np.where(
-                speech_hops >= self._min_speech, count / (speech_hops * self.hop_s), np.nan
-            )
-        return srate.astype(np.float32), arate.astype(np.float32), confirmed
+        self._speech_count = sp_count
+        self._hop = h
+        return srate, arate, confirmed

@@ -120,7 +120,8 @@ class SpeechDetector:
         n = level_db.shape[0]
         if self._silero is not None:
             return self._silero.process(hops) >= self.config.silero_threshold
-        pcm = np.clip(np.rint(hops * 32768.0), -32768, 32767).astype("<i2").tobytes()
+        pcm = np.minimum(np.maximum(np.rint(hops * 32768.0), -32768.0), 32767.0)
+        pcm = pcm.astype("<i2").tobytes()
         step = 2 * self.hop_size
         is_speech = self._webrtc.is_speech  # type: ignore[union-attr]
         rate = self.sample_rate
