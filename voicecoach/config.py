@@ -84,6 +84,8 @@ class VadConfig:
     webrtc_mode: int
     silero_threshold: float
     snr_margin_db: float
+    keep_margin_db: float
+    require_voicing: bool
     onset_s: float
     hangover_s: float
 
@@ -116,13 +118,20 @@ class ConversationConfig:
     min_overlap_s: float
     backchannel_max_s: float
     turn_end_s: float
-    mid_turn_s: float
+    simultaneous_start_s: float
     turn_gap_s: float
+    decision_bridge_s: float
     jump_in_s: float
     mutual_silence_s: float
+    far_delay_s: float
     bleed_max_ratio_db: float
     bleed_max_delay_s: float
     bleed_corr_min: float
+    bleed_window_s: float
+    bleed_update_s: float
+    bleed_min_active_s: float
+    bleed_margin_db: float
+    bleed_pitch_st: float
 
 
 @dataclass(frozen=True)
@@ -131,8 +140,13 @@ class BaselineConfig:
 
     provisional_s: float
     pitch_window_s: float
+    pitch_min_voiced_s: float
+    loudness_window_s: float
+    loudness_min_speech_s: float
     min_calibration_voiced_s: float
     clip_fraction_max: float
+    clip_level: float
+    silence_peak_db: float
 
 
 @dataclass(frozen=True)
@@ -145,6 +159,7 @@ class RuleConfig:
     hysteresis: float
     cooldown_s: float
     enabled: bool
+    deescalate: bool
 
 
 @dataclass(frozen=True)
@@ -157,8 +172,12 @@ class CoachConfig:
     deescalation_factor: float
     agitation_pitch_st: float
     agitation_loudness_db: float
+    agitation_sustain_s: float
+    agitation_hold_s: float
+    jump_in_window_s: float
     monotony_spread_st: float
     monotony_window_s: float
+    monotony_min_voiced_s: float
     rules: dict[str, RuleConfig]
 
 
@@ -332,6 +351,18 @@ def _validate(obj: Any, where: str) -> None:
             bad(f"window_s must be in [0.5, 30] s, got {obj.window_s}")
         if not 0.0 <= obj.lookahead_s <= 0.1:
             bad(f"lookahead_s must be in [0, 0.1] s (the stated lookahead), got {obj.lookahead_s}")
+    elif isinstance(obj, ConversationConfig):
+        for name in ("min_overlap_s", "turn_gap_s", "bleed_window_s", "bleed_update_s"):
+            if getattr(obj, name) <= 0:
+                bad(f"{name} must be > 0 s, got {getattr(obj, name)}")
+        for name in ("backchannel_max_s", "turn_end_s", "simultaneous_start_s",
+                     "decision_bridge_s", "jump_in_s", "mutual_silence_s", "far_delay_s",
+                     "bleed_max_delay_s", "bleed_min_active_s"):
+            if getattr(obj, name) < 0:
+                bad(f"{name} must be >= 0 s, got {getattr(obj, name)}")
+        if obj.bleed_window_s < 2 * obj.bleed_max_delay_s:
+            bad(f"bleed_window_s ({obj.bleed_window_s} s) must be at least twice "
+                f"bleed_max_delay_s ({obj.bleed_max_delay_s} s); lengthen the window")
     elif isinstance(obj, CoachConfig) and obj.lang not in ("fr", "en"):
         bad(f"lang must be 'fr' or 'en', got {obj.lang!r}")
     elif isinstance(obj, LiveConfig) and obj.display not in ("auto", "window", "terminal", "none"):

@@ -132,7 +132,7 @@ class ChannelAnalyzer:
         x, power, level, _, floor = ctx
         n = level.shape[0]
         pitch = self._pitch.decide(kout, floor)
-        raw, speech = self._vad.process(x, level, floor)
+        raw, speech = self._vad.process(x, level, floor, pitch.voiced)
         srate, arate, nucleus = self._syl.process(power, pitch.voiced, speech, floor)
         h0 = self._n_samples // self.hop_size
         t = (np.arange(h0, h0 + n, dtype=np.float64) * self.hop_size) / self.sample_rate

@@ -19,10 +19,11 @@ Octave continuity
     while still following real jumps, which win after one hop.
 
 Timing
-    Row ``k`` (hop start ``t_s = k * hop_s``) uses samples up to the end of the hop; the
-    analysis window is centred :attr:`YinTracker.center_offset_s` seconds from ``t_s``
-    (negative: in the past). The lookahead past ``t_s`` is one hop, the window's own
-    extent is ``frame_size / sample_rate``.
+    Row ``k`` (hop start ``t_s = k * hop_s``) uses samples up to the end of the hop: the
+    integration window is the last ``window_s`` (25 ms) before the hop end, compared with
+    the audio one period earlier (up to ``1 / fmin_hz`` = 16.7 ms), so the frame spans
+    41.7 ms. The lookahead past ``t_s`` is one hop (10 ms); the window is centred
+    :attr:`YinTracker.center_offset_s` (-2.5 ms) from ``t_s``.
 """
 
 from __future__ import annotations
@@ -108,8 +109,13 @@ class YinTracker:
 
     @property
     def center_offset_s(self) -> float:
-        """Centre of the analysis window relative to the hop start, in seconds."""
-        return (self.hop_size - self.frame_size / 2.0) / self.sample_rate
+        """Centre of the integration window relative to the hop start, in seconds.
+
+        The integration window is the last ``window`` samples up to the hop end; YIN
+        compares it with the same length one period earlier, so the audio used spans
+        ``window + period`` samples.
+        """
+        return (self.hop_size - self.window / 2.0) / self.sample_rate
 
     def reset(self) -> None:
         """Return to the just-constructed state (silent history, no previous pitch)."""
@@ -135,6 +141,9 @@ class YinTracker:
     def frames(self, hops: np.ndarray) -> np.ndarray:
         """Append a block to the history and return its analysis frames (updates state).
 
+        Frames are time-reversed, so that YIN's integration window (the first ``window``
+        samples of a frame) is the most recent audio and the lags reach into the past.
+
         Returns
         -------
         np.ndarray, shape (n_hops, frame_size), float64
@@ -143,8 +152,9 @@ class YinTracker:
         x = np.concatenate([self._history, hops])
         self._history = x[x.shape[0] - (self.frame_size - self.hop_size) :].copy()
         if n_hops == 1:
-            return x[None, :].astype(np.float64)
-        return sliding_window_view(x, self.frame_size)[:: self.hop_size].astype(np.float64)
+            return x[None, ::-1].astype(np.float64)
+        frames = sliding_window_view(x, self.frame_size)[:: self.hop_size, ::-1]
+        return frames.astype(np.float64)
 
     def kernel(self, frames: np.ndarray) -> tuple[np.ndarray, ...]:
         """The stateless, batched part of YIN: CMND and its best period for each frame.

@@ -4,14 +4,19 @@ Raw decision per 10 ms hop
     * ``webrtc`` backend: webrtcvad (mode ``webrtc_mode``) **and** the hop level at least
       ``snr_margin_db`` above the adaptive noise floor. webrtcvad alone marks nearly every
       hop as speech at 10 dB SNR; the floor gate removes the pauses, whose level sits on the
-      floor.
+      floor. With ``require_voicing`` a segment can only start on a hop the pitch tracker
+      calls voiced, which rejects non-stationary noise (pink noise, clicks) that webrtcvad
+      and the floor gate let through. Once in speech, the laxer ``keep_margin_db`` holds
+      it (a Schmitt trigger), so decaying syllable tails and short consonant gaps stay
+      speech.
     * ``silero`` backend: the Silero VAD v5 probability (ONNX, no torch) at least
-      ``silero_threshold``.
+      ``silero_threshold`` to start, ``silero_threshold - 0.15`` to hold.
 
 Hysteresis
-    A segment starts once the raw decision has held for ``onset_s`` and ends after
-    ``hangover_s`` without it. Both are causal: the decision for hop ``k`` uses hops up to
-    ``k`` only, so onsets are reported ``onset_s`` late and offsets ``hangover_s`` late.
+    A segment starts once the start decision has held for ``onset_s`` and ends after
+    ``hangover_s`` without the hold decision. Both are causal: the decision for hop ``k``
+    uses hops up to ``k`` only, so onsets are reported ``onset_s`` late and offsets
+    ``hangover_s`` late.
 """
 
 from __future__ import annotations
@@ -45,12 +50,26 @@ class Hysteresis:
         self._on = False
         self._run = 0
 
-    def process(self, raw: np.ndarray) -> np.ndarray:
-        """Smooth a block of raw decisions, shape (n_hops,) -> (n_hops,) bool."""
-        out = np.empty(raw.shape[0], bool)
+    def process(self, start: np.ndarray, keep: np.ndarray | None = None) -> np.ndarray:
+        """Smooth a block of raw decisions.
+
+        Parameters
+        ----------
+        start : np.ndarray, shape (n_hops,), bool
+            Raw decision that can switch the output on.
+        keep : np.ndarray, shape (n_hops,), bool, optional
+            Laxer decision that holds it on (default: ``start``). A Schmitt trigger.
+
+        Returns
+        -------
+        np.ndarray, shape (n_hops,), bool
+        """
+        out = np.empty(start.shape[0], bool)
         on, run = self._on, self._run
         need_on, need_off = self.onset_hops, self.hangover_hops
-        for i, r in enumerate(raw.tolist()):
+        keep_l = start.tolist() if keep is None else keep.tolist()
+        for i, (s, k) in enumerate(zip(start.tolist(), keep_l, strict=True)):
+            r = k if on else s
             if r != on:
                 run += 1
                 if run >= (need_off if on else need_on):
@@ -105,21 +124,32 @@ class SpeechDetector:
         if self._silero is not None:
             self._silero.reset()
 
-    def raw(self, hops: np.ndarray, level_db: np.ndarray, floor_db: np.ndarray) -> np.ndarray:
-        """Raw (unsmoothed) per-hop decision.
+    def raw(
+        self,
+        hops: np.ndarray,
+        level_db: np.ndarray,
+        floor_db: np.ndarray,
+        voiced: np.ndarray | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Raw (unsmoothed) per-hop decisions ``(start, keep)``.
 
         Parameters
         ----------
         hops : np.ndarray, shape (n_hops * hop_size,), float32
         level_db, floor_db : np.ndarray, shape (n_hops,)
+        voiced : np.ndarray, shape (n_hops,), bool, optional
+            The pitch tracker's voicing; with ``require_voicing`` a segment can only start
+            on a voiced hop.
 
         Returns
         -------
-        np.ndarray, shape (n_hops,), bool
+        start, keep : np.ndarray, shape (n_hops,), bool
+            ``start`` may open a segment, ``keep`` holds it open.
         """
         n = level_db.shape[0]
         if self._silero is not None:
-            return self._silero.process(hops) >= self.config.silero_threshold
+            p = self._silero.process(hops)
+            return p >= self.config.silero_threshold, p >= self.config.silero_threshold - 0.15
         pcm = np.minimum(np.maximum(np.rint(hops * 32768.0), -32768.0), 32767.0)
         pcm = pcm.astype("<i2").tobytes()
         step = 2 * self.hop_size
@@ -128,11 +158,19 @@ class SpeechDetector:
         vad = np.fromiter(
             (is_speech(pcm[i * step : (i + 1) * step], rate) for i in range(n)), bool, n
         )
-        return vad & (level_db > floor_db + self.config.snr_margin_db)
+        snr = level_db - floor_db
+        start = vad & (snr > self.config.snr_margin_db)
+        if self.config.require_voicing and voiced is not None:
+            start &= voiced
+        return start, vad & (snr > self.config.keep_margin_db)
 
     def process(
-        self, hops: np.ndarray, level_db: np.ndarray, floor_db: np.ndarray
+        self,
+        hops: np.ndarray,
+        level_db: np.ndarray,
+        floor_db: np.ndarray,
+        voiced: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Return ``(raw, speech)`` per hop, both shape (n_hops,) bool."""
-        raw = self.raw(hops, level_db, floor_db)
-        return raw, self._hyst.process(raw)
+        """Return ``(raw, speech)`` per hop, both shape (n_hops,) bool (raw = ``start``)."""
+        start, keep = self.raw(hops, level_db, floor_db, voiced)
+        return start, self._hyst.process(start, keep)

@@ -1,0 +1,109 @@
+"""Accuracy of the analysis core against the generator's exact truth (20 dB SNR).
+
+Targets (issue 2): gross pitch error <= 2 %, median fine error <= 20 cents on voiced
+frames, speech decision >= 95 % agreement, syllable rate within 10 % for 3-7 syl/s.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from voicecoach.analysis import ChannelAnalyzer, Features
+from voicecoach.sources.synthetic import synth_speech
+
+GPE_CENTS = 1200 * np.log2(1.2)  # a gross error is more than 20 % off
+
+
+def analyse(x: np.ndarray) -> tuple[ChannelAnalyzer, Features]:
+    an = ChannelAnalyzer()
+    return an, an.process(x[: x.shape[0] // 160 * 160])
+
+
+@pytest.mark.parametrize(("f0_hz", "seed"), [(95.0, 1), (130.0, 2), (210.0, 3), (300.0, 4)])
+def test_pitch_gross_and_fine_error(f0_hz: float, seed: int) -> None:
+    x, truth = synth_speech(duration_s=40, f0_hz=f0_hz, snr_db=20, seed=seed)
+    an, rows = analyse(x)
+    t_centre = rows.t_s + an.pitch_center_offset_s  # the pitch window's centre
+    f_true = truth.f0_at(t_centre)
+    both = rows.voiced & truth.voiced_at(t_centre)
+    assert both.sum() > 1000
+    cents = 1200 * np.abs(np.log2(rows.f0_hz[both] / f_true[both]))
+    gpe = np.mean(cents > GPE_CENTS)
+    fine = np.median(cents[cents <= GPE_CENTS])
+    assert gpe <= 0.02, f"gross pitch error {gpe:.2%}"
+    assert fine <= 20.0, f"median fine error {fine:.1f} cents"
+    # voicing: most truly voiced frames found, few false ones
+    assert np.mean(rows.voiced[truth.voiced_at(t_centre)]) > 0.75
+    assert np.mean(rows.voiced[~truth.voiced_at(t_centre)]) < 0.05
+
+
+def test_no_single_hop_octave_jumps_in_steady_vowels() -> None:
+    x, truth = synth_speech(duration_s=40, f0_hz=110.0, glide_st=0.5, snr_db=20, seed=9)
+    an, rows = analyse(x)
+    t = rows.t_s + an.pitch_center_offset_s
+    ok = rows.voiced[1:] & rows.voiced[:-1] & truth.voiced_at(t[1:]) & truth.voiced_at(t[:-1])
+    jump = np.abs(np.log2(rows.f0_hz[1:][ok] / rows.f0_hz[:-1][ok]))
+    assert ok.sum() > 1000
+    assert np.count_nonzero(jump > 0.5) == 0  # no hop-to-hop change beyond half an octave
+
+
+@pytest.mark.parametrize("kind", ["silence", "white", "pink"])
+def test_silence_and_noise_are_unvoiced_and_not_speech(kind: str, rng) -> None:
+    n = 16000 * 10
+    if kind == "silence":
+        x = np.zeros(n, np.float32)
+    elif kind == "white":
+        x = rng.normal(0, 0.05, n).astype(np.float32)
+    else:
+        spec = np.fft.rfft(rng.normal(0, 1, n))
+        spec /= np.sqrt(np.arange(1, spec.size + 1))
+        x = np.fft.irfft(spec, n)
+        x = (0.05 * x / x.std()).astype(np.float32)
+    _, rows = analyse(x)
+    assert rows.voiced.sum() == 0
+    assert rows.speech.mean() < 0.01
+    assert np.isnan(rows.f0_hz).all()
+
+
+@pytest.mark.parametrize("snr_db", [20.0, 10.0])
+def test_speech_decision_agreement(snr_db: float) -> None:
+    agree = []
+    for seed in (11, 12):
+        x, truth = synth_speech(duration_s=60, snr_db=snr_db, seed=seed)
+        _, rows = analyse(x)
+        agree.append(np.mean(truth.speech_at(rows.t_s + 0.005) == rows.speech))
+    target = 0.95 if snr_db >= 20 else 0.93
+    assert min(agree) >= target, agree
+
+
+@pytest.mark.parametrize("rate", [3.0, 4.0, 5.0, 6.0, 7.0])
+def test_articulation_rate_within_10_percent(rate: float) -> None:
+    x, truth = synth_speech(duration_s=45, syllable_rate=rate, snr_db=20, seed=int(rate))
+    _, rows = analyse(x)
+    steady = rows.articulation_rate[300:]  # after the first full 3 s window
+    got = np.nanmedian(steady)
+    assert abs(got / truth.syllable_rate() - 1) <= 0.10, (got, truth.syllable_rate())
+    # every syllable nucleus is found, one for one
+    assert abs(int(rows.nucleus.sum()) - len(truth.syllables)) <= 0.03 * len(truth.syllables)
+
+
+def test_rate_change_is_tracked() -> None:
+    def rate(t: np.ndarray) -> np.ndarray:
+        return np.where(t < 30.0, 4.0, 5.0)  # +25 % after 30 s
+
+    x, _ = synth_speech(duration_s=60, syllable_rate=rate, snr_db=20, seed=5)
+    _, rows = analyse(x)
+    before = np.nanmedian(rows.articulation_rate[1000:2900])
+    after = np.nanmedian(rows.articulation_rate[3500:5900])
+    assert after / before == pytest.approx(1.25, abs=0.05)
+
+
+def test_loudness_is_rms_dbfs() -> None:
+    t = np.arange(16000) / 16000
+    sine = (0.5 * np.sin(2 * np.pi * 1000 * t)).astype(np.float32)
+    _, rows = analyse(sine)
+    # a 0.5-amplitude sine is 20*log10(0.5/sqrt(2)) = -9.03 dBFS
+    np.testing.assert_allclose(rows.loudness_db, 20 * np.log10(0.5 / np.sqrt(2)), atol=0.01)
+    _, rows = analyse(0.1 * sine)
+    np.testing.assert_allclose(rows.loudness_db, -29.03, atol=0.01)
