@@ -1,0 +1,86 @@
+"""Event log and recorder: incremental, crash-safe, same schema as the report."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from voicecoach.errors import SourceError
+from voicecoach.events import Backchannel, Interruption, Nudge, event_to_dict
+from voicecoach.sinks.eventlog import EventLog, read_events
+
+
+def test_event_log_round_trip_keeps_last_version(tmp_path) -> None:
+    p = tmp_path / "events.jsonl"
+    with EventLog(p) as log:
+        log.write([Interruption(1.0, None, 1.55, id=7, by="agent", of="customer")])
+        log.write([Backchannel(2.0, 2.4, 2.5, by="customer")])
+        log.write([Interruption(1.0, 2.2, 2.25, id=7, by="agent", of="customer")])
+        log.write([Nudge(3.0, None, 3.0, id=9, rule="pitch_high", value=2.4, threshold=2.0)])
+    lines = [json.loads(s) for s in p.read_text().splitlines()]
+    assert len(lines) == 4 and lines[0]["end_s"] is None
+    evs = read_events(p)
+    assert [e.kind for e in evs] == ["interruption", "backchannel", "nudge"]
+    assert evs[0].end_s == 2.2 and evs[0].by == "agent"
+    assert event_to_dict(evs[2])["rule"] == "pitch_high"
+    assert len(read_events(p, final=False)) == 4
+
+
+def test_event_log_is_flushed_per_event_and_survives_a_crash(tmp_path) -> None:
+    p = tmp_path / "events.jsonl"
+    code = (
+        "import os\n"
+        "from voicecoach.events import Backchannel\n"
+        "from voicecoach.sinks.eventlog import EventLog\n"
+        f"log = EventLog({str(p)!r})\n"
+        "log.write([Backchannel(1.0, 1.5, 1.6, by='customer')])\n"
+        'log._f.write(\'{"kind": "backch\')\n'  # a line cut short
+        "log._f.flush()\n"
+        "os._exit(1)\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=False)
+    (ev,) = read_events(p)
+    assert ev.kind == "backchannel" and ev.end_s == 1.5
+
+
+def test_event_log_rejects_garbage_in_the_middle(tmp_path) -> None:
+    p = tmp_path / "e.jsonl"
+    p.write_text('{"kind": "nope"}\n{"kind": "backchannel", "start_s": 1, "end_s": 2}\n')
+    with pytest.raises(SourceError, match="line 1 is not a voicecoach event"):
+        read_events(p)
+    with pytest.raises(SourceError, match="does not exist"):
+        read_events(tmp_path / "missing.jsonl")
+
+
+def test_recorder_loses_at_most_the_last_second_on_a_crash(tmp_path) -> None:
+    code = (
+        "import os, numpy as np\n"
+        "from voicecoach.sinks.recorder import Recorder\n"
+        f"r = Recorder({str(tmp_path)!r})\n"
+        "t = np.arange(160) / 16000\n"
+        "for i in range(300):\n"  # 3 s in 10 ms blocks
+        "    r.write(np.stack([0.1 * np.sin(2e3 * t + i), 0.2 * np.sin(3e3 * t)], 1))\n"
+        "os._exit(1)\n"  # no close: a crash
+    )
+    subprocess.run([sys.executable, "-c", code], check=False)
+    for name in ("agent.wav", "customer.wav"):
+        x, sr = sf.read(tmp_path / name)
+        assert sr == 16000
+        assert 2.0 <= len(x) / sr <= 3.0
+
+
+def test_recorder_round_trip(tmp_path) -> None:
+    from voicecoach.sinks.recorder import Recorder
+
+    rng = np.random.default_rng(0)
+    block = rng.uniform(-0.5, 0.5, (1600, 2)).astype(np.float32)
+    with Recorder(tmp_path, format="FLAC") as r:
+        r.write(block)
+        r.write(block)
+    a, _ = sf.read(tmp_path / "agent.flac", dtype="float32")
+    np.testing.assert_allclose(a, np.r_[block[:, 0], block[:, 0]], atol=1 / 32768)

@@ -1,0 +1,1 @@
+"""Sinks: where analysis results go (display, event log, recorder, reports)."""

@@ -1,0 +1,97 @@
+"""Event log: one JSON object per line, flushed per event.
+
+The objects are the report schema's events (:func:`voicecoach.events.event_to_dict`), so a
+live session's log and ``report.json`` mean the same. Open events (an interruption decided
+before its overlap ends) are written when decided and again, with the same ``id``, when
+they close: a reader keeps the last line of each id (:func:`read_events`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import IO
+
+from ..errors import SourceError
+from ..events import Event, event_from_dict, event_to_dict, final_events
+
+__all__ = ["EventLog", "read_events"]
+
+
+class EventLog:
+    """Append events to a JSON-lines file, flushing (and fsync-ing) each one.
+
+    Parameters
+    ----------
+    path : path-like
+        Created (with parent folders) or truncated.
+    fsync : bool
+        Also ``os.fsync`` after each line, so a crash loses nothing written.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], fsync: bool = True) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._f: IO[str] | None = open(self.path, "w", encoding="utf-8")  # noqa: SIM115
+        self._fsync = fsync
+        self.count = 0
+
+    def write(self, events: Iterable[Event]) -> None:
+        """Write events (in order) and flush."""
+        if self._f is None:
+            raise ValueError(f"event log {self.path} is closed")
+        wrote = False
+        for ev in events:
+            self._f.write(json.dumps(event_to_dict(ev), allow_nan=False) + "\n")
+            self.count += 1
+            wrote = True
+        if wrote:
+            self._f.flush()
+            if self._fsync:
+                os.fsync(self._f.fileno())
+
+    def close(self) -> None:
+        """Close the file (idempotent)."""
+        if self._f is not None:
+            self._f.close()
+            self._f = None
+
+    def __enter__(self) -> EventLog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def read_events(path: str | os.PathLike[str], final: bool = True) -> list[Event]:
+    """Read a JSON-lines event log.
+
+    Parameters
+    ----------
+    path : path-like
+    final : bool
+        Keep only the last version of each event id (see module notes).
+
+    Raises
+    ------
+    SourceError
+        Missing file, or a line that is not an event (a truncated last line, as a crash
+        can leave, is ignored).
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise SourceError(f"event log {str(p)!r} does not exist")
+    lines = p.read_text(encoding="utf-8").splitlines()
+    events: list[Event] = []
+    for i, line in enumerate(lines):
+        if not line.strip():
+            continue
+        try:
+            events.append(event_from_dict(json.loads(line)))
+        except (json.JSONDecodeError, KeyError, TypeError) as e:
+            if i == len(lines) - 1:
+                break  # a line cut short by a crash
+            raise SourceError(f"{str(p)!r} line {i + 1} is not a voicecoach event: {e}") from None
+    return final_events(events) if final else events
