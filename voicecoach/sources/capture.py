@@ -1,0 +1,1041 @@
+"""Live capture of a two-party call: the agent's microphone and the call's far end.
+
+:class:`Capture` opens one input stream per device (two devices, or one device whose two
+channels carry the two parties) and delivers aligned float32 blocks of whole 10 ms hops
+at 16 kHz, column 0 the agent and column 1 the customer::
+
+    with Capture(mic="USB", far="monitor") as cap:
+        for block in cap:                      # CapturedBlock, 1-3 hops at a time
+            analyzer.process(block.audio)      # (n_hops * 160, 2) float32
+            if cap.stats().degraded: ...
+
+Design
+------
+* **The callback only copies.** Each stream callback puts ``(indata.copy(), monotonic
+  arrival time, ADC delay, CallbackFlags)`` on a queue and wakes the reader. Resampling,
+  alignment, statistics and analysis run on the thread that calls :meth:`Capture.read`.
+* **Rate.** A device is opened at 16 kHz when ``sd.check_input_settings`` accepts it,
+  else at its default rate, and resampled by :class:`~voicecoach.analysis.BlockAdapter`.
+* **Alignment.** Each block's capture time is estimated as arrival time minus
+  ``currentTime - inputBufferAdcTime`` (PortAudio's own clock, so host-API independent).
+  At start the earlier stream is trimmed so both begin at the same instant; after that,
+  blocks are aligned by sample count. The running minimum of each stream's *lateness*
+  (capture time minus the nominal time of its position; bursts only make it larger)
+  estimates the remaining misalignment (``skew_ms``; optionally corrected, see
+  ``realign_ms``). Measured on PulseAudio with two streams on one sample-synchronous
+  source, the start alignment was exact in most runs and off by up to ~6 ms in others:
+  the server's per-stream buffering is invisible to the client.
+* **Missing audio is silence.** A device that delivers nothing for ``stall_timeout_s`` is
+  marked ``stalled`` and its column is filled with zeros while the other keeps going; a
+  WASAPI loopback, for one, delivers nothing while the computer plays nothing. A stream
+  that ends (unplugged device, server gone) is marked ``lost`` with the reason. When a
+  stalled device delivers again it is placed back on the timeline by its capture time.
+  Only when every device is lost does :meth:`Capture.read` raise.
+* **Backlog.** PulseAudio never flags a slow consumer as an overflow, so the capture
+  measures its own backlog: audio captured but not yet delivered (queue + buffers), and
+  the delivered sample time against the wall clock (``lag_s``). Nothing is ever dropped
+  for being late; ``backlog_exceeded`` says when the backlog passed ``queue_max_s``.
+* **Clock drift.** Two devices run on two clocks. Each device's sample count is regressed
+  on the monotonic clock; the difference of the two rates is the drift (ppm). Once it is
+  significant (over ``drift_min_window_s``, larger than ``drift_min_ppm`` and 4 standard
+  errors), the far device's stream is corrected by dropping or repeating one input sample
+  now and then (at 100 ppm and 16 kHz, 1.6 samples per second, each in the middle of a
+  block), which keeps the two columns aligned without a second resampler. The misalignment
+  actually delivered is reported as ``skew_ms``.
+
+Windows loopback
+----------------
+The PortAudio DLL bundled with sounddevice has no WASAPI loopback. ``far_backend="soundcard"``
+reads the far end through the optional `soundcard` package instead (``pip install
+soundcard``): ``far`` is then a substring of a soundcard microphone name, loopback devices
+included (the name of the speaker whose output is wanted). **This backend is untested**
+(no Windows machine in CI); it feeds the same queue as the sounddevice streams, so
+everything downstream is the same.
+"""
+
+from __future__ import annotations
+
+import math
+import queue
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..analysis.blocks import BlockAdapter
+from ..errors import DeviceError, ParameterError
+from .devices import InputDevice, find_input, import_sounddevice
+
+__all__ = ["AGENT", "CUSTOMER", "Capture", "CaptureStats", "CapturedBlock", "DeviceStats"]
+
+AGENT, CUSTOMER = 0, 1
+_PARTY_NAMES = ("agent", "customer")
+
+#: Device states reported in :class:`DeviceStats`.
+STARTING, OK, STALLED, LOST, ABSENT, CLOSED = (
+    "starting", "ok", "stalled", "lost", "absent", "closed")
+
+_FINISHED = object()  # queue sentinel: the stream ended
+
+#: Window of the running minimum of block lateness (clock tracking, skew), seconds.
+LATE_WINDOW_S = 2.0
+
+#: Callbacks in the first second of a stream (or after a stall) are left out of the clock
+#: fit: PulseAudio streams deliver their start-up buffering faster than real time.
+CLOCK_WARMUP_S = 1.0
+
+#: Bin of the lower envelope used by the clock fit, seconds.
+CLOCK_BIN_S = 0.5
+
+
+@dataclass(frozen=True)
+class CapturedBlock:
+    """Aligned audio of both parties.
+
+    Attributes
+    ----------
+    audio : np.ndarray, shape (n_hops * hop_size, 2), float32
+        Column 0 the agent, column 1 the customer, at ``sample_rate``.
+    start_hop : int
+        Index of the first hop since the start of the capture.
+    capture_time : float
+        ``time.monotonic()`` estimate of when the block's first sample was captured
+        (for latency measurements; analysis uses sample counts).
+    filled : tuple of bool
+        Per party, True when some of its samples are silence filled in for a stalled,
+        lost or absent device.
+    """
+
+    audio: np.ndarray
+    start_hop: int
+    capture_time: float
+    filled: tuple[bool, bool]
+
+
+@dataclass(frozen=True)
+class DeviceStats:
+    """State and counters of one input device (see :meth:`Capture.stats`).
+
+    Times are seconds, ``*_ms`` milliseconds; ``None`` when not yet measured.
+    """
+
+    name: str
+    parties: tuple[str, ...]
+    backend: str
+    sample_rate: int
+    channels: int
+    status: str
+    error: str | None
+    latency_s: float | None
+    callbacks: int
+    frames: int
+    overflows: int
+    other_flags: int
+    silence_filled_s: float
+    backlog_s: float
+    callback_period_ms: float | None
+    callback_jitter_ms: float | None
+    callback_p99_ms: float | None
+    callback_max_ms: float | None
+    clock_ppm: float | None
+    clock_ppm_se: float | None
+    drift_dropped: int
+    drift_repeated: int
+    realigned: int
+
+
+@dataclass(frozen=True)
+class CaptureStats:
+    """A snapshot of :class:`Capture` counters.
+
+    Attributes
+    ----------
+    devices : tuple of DeviceStats
+    hops : int
+        Hops delivered so far.
+    delivered_s : float
+        Audio delivered so far, seconds.
+    backlog_s, backlog_max_s : float
+        Audio captured but not yet delivered (largest over devices): now, and the maximum
+        seen (at the start of each read).
+    backlog_exceeded : int
+        How many reads found the backlog above ``queue_max_s``.
+    lag_s, lag_max_s : float
+        Wall clock since the first captured sample minus ``delivered_s`` (sample time
+        against the wall clock; includes the device's own buffering).
+    latency_p50_s, latency_p99_s, latency_max_s : float or None
+        From the capture of a block's last sample to the return of :meth:`Capture.read`.
+    drift_ppm, drift_se_ppm : float or None
+        Far clock minus mic clock (two devices only), and its standard error.
+    drift_corrected : bool
+        True while the far stream is being corrected.
+    skew_ms : float or None
+        Median misalignment of the two columns (capture time difference of samples
+        delivered together); stays near its start value when drift is corrected.
+    overflows : int
+        Sum over devices.
+    degraded : bool
+        Some device is stalled, lost or absent.
+    """
+
+    devices: tuple[DeviceStats, ...]
+    hops: int
+    delivered_s: float
+    backlog_s: float
+    backlog_max_s: float
+    backlog_exceeded: int
+    lag_s: float
+    lag_max_s: float
+    latency_p50_s: float | None
+    latency_p99_s: float | None
+    latency_max_s: float | None
+    drift_ppm: float | None
+    drift_se_ppm: float | None
+    drift_corrected: bool
+    skew_ms: float | None
+    overflows: int
+    degraded: bool
+
+    def summary(self) -> str:
+        """One line for a status bar or a log."""
+        devs = ", ".join(f"{'+'.join(d.parties)}={d.status}" for d in self.devices)
+        drift = "n/a" if self.drift_ppm is None else f"{self.drift_ppm:+.0f} ppm"
+        return (f"{devs}; backlog {self.backlog_s * 1000:.0f} ms (max "
+                f"{self.backlog_max_s * 1000:.0f}), lag {self.lag_s * 1000:.0f} ms, "
+                f"overflows {self.overflows}, drift {drift}")
+
+
+class _Fifo:
+    """Samples of one device on the output timeline: ``data[i]`` is output sample ``start + i``."""
+
+    def __init__(self, columns: int) -> None:
+        self.start = 0
+        self.data = np.zeros((0, columns), np.float32)
+
+    @property
+    def end(self) -> int:
+        return self.start + self.data.shape[0]
+
+    def append(self, x: np.ndarray) -> None:
+        self.data = np.concatenate([self.data, x]) if self.data.size else x
+
+    def take(self, a: int, b: int, out: np.ndarray, cols: tuple[int, ...]) -> int:
+        """Copy output samples [a, b) into ``out[:, cols]``, drop them; return samples covered."""
+        lo, hi = max(a, self.start), min(b, self.end)
+        covered = max(0, hi - lo)
+        if covered:
+            out[lo - a:hi - a, list(cols)] = self.data[lo - self.start:hi - self.start]
+        cut = min(max(b - self.start, 0), self.data.shape[0])
+        self.data = self.data[cut:]
+        self.start += cut
+        if not self.data.shape[0]:
+            self.start = max(self.start, b)
+        return covered
+
+
+class _Device:
+    """One input stream and everything the reader thread knows about it."""
+
+    def __init__(self, name: str, backend: str, spec: Any, rate: int, channels: int,
+                 columns: tuple[int, ...], parties: tuple[int, ...], hop: int,
+                 target_rate: int) -> None:
+        self.name = name
+        self.backend = backend
+        self.spec = spec
+        self.rate = rate
+        self.channels = channels
+        self.columns = columns
+        self.parties = parties
+        self.hop = hop
+        self.target_rate = target_rate
+        self.queue: queue.SimpleQueue = queue.SimpleQueue()
+        self.stream: Any = None
+        self.status = STARTING
+        self.error: str | None = None
+        self.latency_s: float | None = None
+        self.callbacks = 0
+        self.frames = 0
+        self.overflows = 0
+        self.other_flags = 0
+        self.filled = 0
+        self.last_arrival: float | None = None
+        self.periods: deque[float] = deque(maxlen=3000)
+        self.points: deque[tuple[float, int]] = deque(maxlen=12000)
+        self.clock: tuple[float, float, float] | None = None  # (ppm, se_ppm, window_s)
+        self.clock_from: float | None = None  # first arrival time used for the clock fit
+        self.pending: list[tuple[np.ndarray, float]] = []  # before the start alignment
+        self.adapter = self._new_adapter()
+        self.fifo = _Fifo(len(columns))
+        self.aligned = False
+        self.flushed = False
+        self.in_pushed = 0  # native frames pushed into the adapter since it was made
+        self.out_pushed = 0  # output samples it returned
+        self.queued_frames = 0
+        self.origin = 0  # output sample where the current adapter's output starts
+        self.skip_out = 0  # output samples still to drop (a realignment backwards)
+        self.realigned = 0  # realignments done
+        self.late_since: float | None = None  # when the lateness window was (re)started
+        self.lateness: deque[tuple[float, float]] = deque()  # (arrival, s) over LATE_WINDOW_S
+        self.drift_rel = 0.0
+        self.drift_acc = 0.0
+        self.dropped = 0
+        self.repeated = 0
+
+    def _new_adapter(self) -> BlockAdapter:
+        self.in_pushed = self.out_pushed = 0
+        return BlockAdapter(self.rate, self.channels, self.columns,
+                            target_rate=self.target_rate, hop_size=self.hop)
+
+
+class Capture:
+    """Capture the agent (microphone) and the customer (far end) as aligned 16 kHz hops.
+
+    Parameters
+    ----------
+    mic : int, str or None
+        Microphone device: index, name substring, or None for the default input.
+    far : int, str or None
+        Far-end device (a monitor / loopback / virtual cable). None with ``far_channel``
+        None: no far end, its column is silence (status ``absent``). None with
+        ``far_channel`` given: the far end is that channel of the ``mic`` device. The same
+        device as ``mic`` is also read as one stream of two channels.
+    mic_channel, far_channel : int, optional
+        Channel of each party on its device (defaults 0, and 1 when sharing a device).
+    sample_rate, hop_size : int
+        Output rate and hop (16000, 160).
+    prefer_rate : int or None
+        Rate to open devices at when they accept it (16000); None opens every device at
+        its default rate (resampled).
+    blocksize_hops : int
+        Stream block size, in hops (1 = 10 ms).
+    latency : str or float
+        PortAudio latency ('low').
+    max_hops : int or None
+        Largest block :meth:`read` returns (None: everything available).
+    stall_timeout_s : float
+        No data for this long marks a device ``stalled`` (and its column silence).
+    start_timeout_s : float
+        How long the start alignment waits for every device's first block.
+    queue_max_s : float
+        Backlog above this is counted in ``backlog_exceeded``.
+    drift_correction : bool
+        Correct the far device's clock drift (see the module notes).
+    drift_min_window_s, drift_min_ppm : float
+        When the drift estimate is trusted enough to correct it.
+    realign_ms : float or None
+        When the far device's misalignment (``skew_ms``, measured over 2 s windows) exceeds
+        this, shift its stream back into line (silence inserted or samples dropped). Off by
+        default: on PulseAudio each stream's server-side buffering biases its capture times
+        by a few ms, so ``skew_ms`` is a diagnostic, not a measurement to a sample.
+    min_channels : int
+        Open every device with at least this many channels (2 keeps PulseAudio from
+        down-mixing a stereo source into the one channel read).
+    far_backend : {"sounddevice", "soundcard"}
+        ``"soundcard"`` reads ``far`` through the `soundcard` package (WASAPI loopback on
+        Windows; untested).
+
+    Raises
+    ------
+    DeviceError
+        PortAudio missing, a device not found or ambiguous, or a device that accepts no
+        usable rate or not enough channels.
+    ParameterError
+        Inconsistent arguments.
+    """
+
+    def __init__(
+        self,
+        mic: int | str | None = None,
+        far: int | str | None = None,
+        *,
+        mic_channel: int | None = None,
+        far_channel: int | None = None,
+        sample_rate: int = 16000,
+        hop_size: int = 160,
+        prefer_rate: int | None = 16000,
+        blocksize_hops: int = 1,
+        latency: str | float = "low",
+        max_hops: int | None = None,
+        stall_timeout_s: float = 0.25,
+        start_timeout_s: float = 1.0,
+        queue_max_s: float = 2.0,
+        drift_correction: bool = True,
+        drift_min_window_s: float = 20.0,
+        drift_min_ppm: float = 20.0,
+        realign_ms: float | None = None,
+        min_channels: int = 1,
+        far_backend: str = "sounddevice",
+    ) -> None:
+        if far_backend not in ("sounddevice", "soundcard"):
+            raise ParameterError(
+                f"far_backend {far_backend!r} is unknown; use 'sounddevice' or 'soundcard'")
+        if blocksize_hops < 1 or (max_hops is not None and max_hops < 1):
+            raise ParameterError(
+                f"blocksize_hops ({blocksize_hops}) and max_hops ({max_hops}) must be >= 1")
+        for what, v in (("stall_timeout_s", stall_timeout_s),
+                        ("start_timeout_s", start_timeout_s), ("queue_max_s", queue_max_s)):
+            if not v > 0:
+                raise ParameterError(f"{what} must be > 0 seconds, got {v!r}")
+        self.sample_rate = sample_rate
+        self.hop_size = hop_size
+        self.prefer_rate = prefer_rate
+        self.blocksize_hops = blocksize_hops
+        self.latency = latency
+        self.max_hops = max_hops
+        self.stall_timeout_s = stall_timeout_s
+        self.start_timeout_s = start_timeout_s
+        self.queue_max_s = queue_max_s
+        self.drift_correction = drift_correction
+        self.drift_min_window_s = drift_min_window_s
+        self.drift_min_ppm = drift_min_ppm
+        self.realign_s = math.inf if realign_ms is None else realign_ms / 1000.0
+        self.min_channels = min_channels
+
+        self._sd = import_sounddevice()
+        mic_dev = find_input(mic)
+        self.devices: list[_Device] = []
+        self._absent_far = False
+        if far_backend == "soundcard":
+            if far is None:
+                raise ParameterError("far_backend='soundcard' needs far= (a loopback name)")
+            self.devices.append(self._sd_device(mic_dev, (mic_channel or 0,), (AGENT,)))
+            self.devices.append(self._soundcard_device(far, far_channel or 0))
+        else:
+            far_dev = find_input(far) if far is not None else None
+            if far_dev is None and far_channel is not None:
+                far_dev = mic_dev
+            if far_dev is not None and far_dev.index == mic_dev.index:
+                mc = 0 if mic_channel is None else mic_channel
+                fc = 1 if far_channel is None else far_channel
+                if mc == fc:
+                    raise ParameterError(
+                        f"mic and far are the same device {mic_dev.name!r} and the same "
+                        f"channel {mc}; give far_channel (e.g. --far-channel 1) or another "
+                        f"far device")
+                self.devices.append(self._sd_device(mic_dev, (mc, fc), (AGENT, CUSTOMER)))
+            else:
+                self.devices.append(self._sd_device(mic_dev, (mic_channel or 0,), (AGENT,)))
+                if far_dev is not None:
+                    self.devices.append(
+                        self._sd_device(far_dev, (far_channel or 0,), (CUSTOMER,)))
+                else:
+                    self._absent_far = True
+        self._lock = threading.RLock()
+        self._wake = threading.Event()
+        self._started = False
+        self._stopping = False
+        self._stopped = False
+        self._t_start: float | None = None
+        self._aligned = False
+        self._out = 0  # output samples delivered
+        self._t0: float | None = None  # capture time of output sample 0 (nominal)
+        self._late = 0.0  # the master's lateness: output sample j was captured at
+        #                   t0 + j / sample_rate + _late
+        self._backlog = 0.0
+        self._backlog_max = 0.0
+        self._backlog_exceeded = 0
+        self._lag_max = 0.0
+        self._latencies: deque[float] = deque(maxlen=6000)
+        self._skews: deque[float] = deque(maxlen=200)
+        self._drift: tuple[float, float] | None = None
+        self._drift_on = False
+        self._next_drift_update = 0.0
+
+    # ------------------------------------------------------------------ construction
+    def _pick_rate(self, dev: InputDevice, channels: int) -> int:
+        sd = self._sd
+        candidates = []
+        if self.prefer_rate:
+            candidates.append(int(self.prefer_rate))
+        candidates += [round(dev.default_samplerate), 48000, 44100]
+        tried = []
+        for rate in dict.fromkeys(candidates):
+            if not 8000 <= rate <= 48000:
+                continue
+            try:
+                sd.check_input_settings(device=dev.index, channels=channels,
+                                        dtype="float32", samplerate=rate)
+            except Exception as exc:  # PortAudioError, ValueError
+                tried.append(f"{rate} Hz: {exc}")
+                continue
+            return rate
+        raise DeviceError(
+            f"input device {dev.describe()} accepts none of the rates tried with {channels} "
+            f"channel(s): {'; '.join(tried)}. Choose another device (voicecoach devices)")
+
+    def _sd_device(self, dev: InputDevice, columns: tuple[int, ...],
+                   parties: tuple[int, ...]) -> _Device:
+        channels = max(max(columns) + 1, min(self.min_channels, dev.max_input_channels))
+        if channels > dev.max_input_channels:
+            raise DeviceError(
+                f"input device {dev.describe()} has {dev.max_input_channels} channel(s), "
+                f"channel {max(columns)} was requested; channels count from 0")
+        rate = self._pick_rate(dev, channels)
+        return _Device(dev.name, "sounddevice", dev.index, rate, channels, columns, parties,
+                       self.hop_size, self.sample_rate)
+
+    def _soundcard_device(self, spec: int | str, channel: int) -> _Device:
+        # UNTESTED (no Windows in CI): WASAPI loopback through the `soundcard` package.
+        try:
+            import soundcard
+        except ImportError as exc:
+            raise DeviceError(
+                f"far_backend='soundcard' needs the soundcard package ({exc}); "
+                f"pip install soundcard") from exc
+        try:
+            mic = soundcard.get_microphone(str(spec), include_loopback=True)
+        except (IndexError, ValueError, RuntimeError) as exc:
+            names = [m.name for m in soundcard.all_microphones(include_loopback=True)]
+            raise DeviceError(f"no soundcard input matches {spec!r}: {exc}; "
+                              f"inputs are: {', '.join(names)}") from exc
+        return _Device(mic.name, "soundcard", mic, self.sample_rate, channel + 1, (channel,),
+                       (CUSTOMER,), self.hop_size, self.sample_rate)
+
+    # ------------------------------------------------------------------ lifecycle
+    def start(self) -> Capture:
+        """Open and start the streams. Raises :class:`DeviceError` when one cannot open."""
+        if self._started:
+            return self
+        self._t_start = time.monotonic()
+        try:
+            for d in self.devices:
+                if d.backend == "sounddevice":
+                    d.stream = self._open_sd(d)
+                else:
+                    d.stream = _SoundcardStream(d, self._wake)
+            for d in self.devices:
+                d.stream.start()
+                d.latency_s = float(getattr(d.stream, "latency", 0.0) or 0.0) or None
+        except BaseException:
+            self.close()
+            raise
+        self._started = True
+        return self
+
+    def _open_sd(self, d: _Device) -> Any:
+        sd = self._sd
+        q, wake = d.queue, self._wake
+        put, now, finished = q.put, time.monotonic, _FINISHED
+
+        def callback(indata, frames, time_info, status):  # PortAudio thread: copy only
+            put((indata.copy(), now(), time_info.currentTime - time_info.inputBufferAdcTime,
+                 status))
+            wake.set()
+
+        def on_finished():
+            put(finished)
+            wake.set()
+
+        try:
+            return sd.InputStream(
+                device=d.spec, samplerate=d.rate, channels=d.channels, dtype="float32",
+                blocksize=round(d.rate * self.hop_size * self.blocksize_hops
+                                    / self.sample_rate),
+                latency=self.latency, callback=callback, finished_callback=on_finished)
+        except Exception as exc:  # PortAudioError
+            raise DeviceError(
+                f"cannot open input device {d.name!r} at {d.rate} Hz with {d.channels} "
+                f"channel(s): {exc}. Is it in use or unplugged? voicecoach devices lists "
+                f"the inputs") from exc
+
+    def stop(self) -> None:
+        """Stop the streams; :meth:`read` then returns what is left, then None."""
+        self._stopping = True
+        for d in self.devices:
+            if d.stream is not None:
+                try:
+                    d.stream.stop()
+                except Exception as exc:  # a lost device may fail to stop
+                    d.error = d.error or f"stop failed: {exc}"
+        self._stopped = True
+        self._wake.set()
+
+    def close(self) -> None:
+        """Stop and release the streams."""
+        self.stop()
+        for d in self.devices:
+            if d.stream is not None:
+                try:
+                    d.stream.close()
+                except Exception as exc:
+                    d.error = d.error or f"close failed: {exc}"
+                d.stream = None
+            if d.status in (OK, STARTING, STALLED):
+                d.status = CLOSED
+
+    def __enter__(self) -> Capture:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __iter__(self):
+        """Yield :class:`CapturedBlock` until stopped and drained."""
+        while True:
+            blk = self.read(timeout=0.5)
+            if blk is None:
+                if self._stopping and self._drained():
+                    return
+                continue
+            yield blk
+
+    # ------------------------------------------------------------------ reading
+    def read(self, timeout: float | None = None) -> CapturedBlock | None:
+        """Return the next aligned block, waiting up to ``timeout`` seconds (None: forever).
+
+        Returns None on timeout, and once stopped and drained.
+
+        Raises
+        ------
+        DeviceError
+            Every device is lost (the message says why); audio delivered before is valid.
+        """
+        if not self._started:
+            raise ParameterError("call start() (or use `with Capture(...)`) before read()")
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            self._wake.clear()
+            with self._lock:
+                self._pump()
+                blk = self._emit()
+                if blk is not None:
+                    return blk
+                if self._stopping and self._drained():
+                    return None
+                if (not self._stopping and all(d.status == LOST for d in self.devices)
+                        and self._drained()):
+                    raise DeviceError(
+                        "all input devices lost: " + "; ".join(
+                            f"{d.name}: {d.error}" for d in self.devices)
+                        + ". The audio captured until then was delivered")
+            wait = 0.02
+            if deadline is not None:
+                wait = min(wait, deadline - time.monotonic())
+                if wait <= 0:
+                    return None
+            self._wake.wait(wait)
+
+    def _drained(self) -> bool:
+        return all(d.queue.empty() and d.fifo.end <= self._out and not d.pending
+                   for d in self.devices)
+
+    def _pump(self) -> None:
+        now = time.monotonic()
+        backlog = 0.0
+        for d in self.devices:
+            queued = 0
+            items = []
+            while True:
+                try:
+                    items.append(d.queue.get_nowait())
+                except queue.Empty:
+                    break
+            for item in items:
+                if item is _FINISHED:
+                    if not self._stopping and d.status != LOST:
+                        d.status = LOST
+                        d.error = d.error or "the stream ended (device unplugged or server gone)"
+                    continue
+                queued += item[0].shape[0]
+                self._ingest(d, *item)
+            b = queued / d.rate + max(0, d.fifo.end - self._out) / self.sample_rate
+            backlog = max(backlog, b)
+            d.queued_frames = queued
+            if d.status == OK and d.last_arrival is not None \
+                    and now - d.last_arrival > self.stall_timeout_s and not self._stopping:
+                d.status = STALLED
+                d.error = f"no audio for more than {self.stall_timeout_s:.2f} s"
+                d.points.clear()
+                d.clock_from = None
+            if self._stopped and not d.flushed and d.aligned and d.status != LOST:
+                d.flushed = True
+                self._push(d, None, now)
+        self._backlog = backlog
+        self._backlog_max = max(self._backlog_max, backlog)
+        if backlog > self.queue_max_s:
+            self._backlog_exceeded += 1
+        if not self._aligned:
+            started = [d for d in self.devices if d.pending]
+            if (len(started) == len(self.devices)
+                    or (started and now - (self._t_start or now) > self.start_timeout_s)
+                    or self._stopping):
+                self._align_start(started)
+        if now >= self._next_drift_update:
+            self._next_drift_update = now + 1.0
+            self._update_drift()
+
+    def _ingest(self, d: _Device, data: np.ndarray, arrival: float, adc_delay: float,
+                status: Any) -> None:
+        n = data.shape[0]
+        if status:
+            if getattr(status, "input_overflow", False):
+                d.overflows += 1
+            else:
+                d.other_flags += 1
+        if d.last_arrival is not None:
+            d.periods.append(arrival - d.last_arrival)
+        d.last_arrival = arrival
+        d.callbacks += 1
+        d.frames += n
+        d.points.append((arrival, d.frames))
+        if not 0.0 <= adc_delay < 1.0:  # host API gives no ADC time
+            adc_delay = n / d.rate + (d.latency_s or 0.0)
+        t_first = arrival - adc_delay
+        if d.status == LOST:
+            return
+        if not self._aligned:
+            d.pending.append((data, t_first))
+            return
+        if d.status in (STALLED, STARTING):
+            self._resume(d, t_first)
+        self._push(d, data, t_first)
+
+    def _align_start(self, started: list[_Device]) -> None:
+        """Trim the earlier streams so every started device begins at the same instant.
+
+        A device's start is the lower envelope of ``t_first - frames_before / rate`` over
+        its first blocks: a callback can come late (PulseAudio delivers in bursts), never
+        early, so the minimum is the best estimate.
+        """
+        self._aligned = True
+        if not started:
+            return
+        origins = {}
+        for d in started:
+            before, best = 0, math.inf
+            for data, t_first in d.pending:
+                best = min(best, t_first - before / d.rate)
+                before += data.shape[0]
+            origins[id(d)] = best
+        t0 = max(origins.values())
+        self._t0 = t0
+        for d in self.devices:
+            if d not in started:
+                if not self._stopping:
+                    d.status = STALLED
+                    d.error = f"no audio within {self.start_timeout_s:.1f} s of the start"
+                continue
+            d.status = OK
+            d.aligned = True
+            skip = max(0, round((t0 - origins[id(d)]) * d.rate))
+            d.origin = 0
+            for data, t_first in d.pending:
+                cut = min(skip, data.shape[0])
+                skip -= cut
+                if cut < data.shape[0]:
+                    self._push(d, data[cut:], t_first + cut / d.rate)
+            d.pending.clear()
+
+    def _resume(self, d: _Device, t_first: float) -> None:
+        """Place a device that delivers again on the output timeline by its capture time.
+
+        Audio placed before what was already delivered (as silence) is dropped by the fifo.
+        """
+        t0 = self._t0 if self._t0 is not None else t_first
+        pos = round((t_first - t0 - self._late) * self.sample_rate)
+        d.adapter = d._new_adapter()
+        if d.fifo.end > self._out:  # undelivered audio from before the stall: keep it
+            if pos > d.fifo.end:
+                d.fifo.append(np.zeros((pos - d.fifo.end, len(d.columns)), np.float32))
+            pos = d.fifo.end
+        else:
+            d.fifo.data = d.fifo.data[:0]
+            d.fifo.start = pos
+        d.origin = pos
+        d.lateness.clear()
+        d.late_since = None
+        d.skip_out = 0
+        d.drift_acc = 0.0
+        d.aligned = True
+        d.status = OK
+        d.error = None
+
+    def _push(self, d: _Device, data: np.ndarray | None, t_first: float) -> None:
+        """Resample ``data`` (None: flush) into ``d``'s fifo; ``t_first``: its capture time."""
+        master = self._master()
+        if data is None:
+            out = d.adapter.flush()
+            d.out_pushed += out.shape[0]
+            if out.shape[0]:
+                d.fifo.append(out)
+            return
+        if (self._drift_on and d.drift_rel and master is not None and d is not master):
+            d.drift_acc += data.shape[0] * d.drift_rel
+            if d.drift_acc >= 1.0 and data.shape[0] > 1:
+                data = np.delete(data, data.shape[0] // 2, axis=0)
+                d.drift_acc -= 1.0
+                d.dropped += 1
+            elif d.drift_acc <= -1.0:
+                mid = data.shape[0] // 2
+                data = np.insert(data, mid, data[mid], axis=0)
+                d.drift_acc += 1.0
+                d.repeated += 1
+        # Lateness of this block: its capture time minus the nominal time of the output
+        # sample its first sample becomes. Its lower envelope tracks the device's clock.
+        pos = d.origin + d.in_pushed * self.sample_rate / d.rate
+        if self._t0 is not None:
+            late = t_first - self._t0 - pos / self.sample_rate
+            while d.lateness and d.lateness[0][0] < t_first - LATE_WINDOW_S:
+                d.lateness.popleft()
+            while d.lateness and d.lateness[-1][1] >= late:  # monotonic deque: running min
+                d.lateness.pop()
+            d.lateness.append((t_first, late))
+            if d.late_since is None:
+                d.late_since = t_first
+            if d is master:
+                self._late = d.lateness[0][1]
+            elif master is not None and master.lateness:
+                skew = d.lateness[0][1] - master.lateness[0][1]
+                self._skews.append(skew)
+                if (abs(skew) > self.realign_s and min(t_first - d.late_since,
+                        t_first - (master.late_since or t_first)) >= LATE_WINDOW_S):
+                    self._realign(d, skew)
+        out = d.adapter.push(data)
+        d.in_pushed += data.shape[0]
+        d.out_pushed += out.shape[0]
+        if d.skip_out and out.shape[0]:
+            cut = min(d.skip_out, out.shape[0])
+            d.skip_out -= cut
+            out = out[cut:]
+        if out.shape[0]:
+            d.fifo.append(out)
+
+    def _realign(self, d: _Device, skew_s: float) -> None:
+        """Shift ``d``'s future samples by ``skew_s`` (its lateness minus the master's).
+
+        Positive: its samples were captured later than the master's delivered with them, so
+        its next samples move later (silence inserted); negative: samples are dropped.
+        """
+        k = round(skew_s * self.sample_rate)
+        if k > 0:
+            d.fifo.append(np.zeros((k, len(d.columns)), np.float32))
+        elif k < 0:
+            avail = max(0, min(-k, d.fifo.end - self._out))
+            if avail:
+                d.fifo.data = d.fifo.data[:-avail]
+            d.skip_out += -k - avail
+        d.origin += k
+        d.realigned += 1
+        d.lateness.clear()
+        d.late_since = None
+
+    def _master(self) -> _Device | None:
+        for d in self.devices:
+            if d.status == OK and d.aligned:
+                return d
+        return None
+
+    def _emit(self) -> CapturedBlock | None:
+        if not self._aligned:
+            return None
+        hop = self.hop_size
+        live = [d for d in self.devices if d.status == OK and d.aligned]
+        if self._stopping or all(d.status == LOST for d in self.devices):
+            end = max([d.fifo.end for d in self.devices if d.aligned] + [self._out])
+            end = -(-end // hop) * hop if end > self._out else end
+        elif not live:
+            return None
+        else:
+            end = min(d.fifo.end for d in live)
+            end = (end // hop) * hop
+        if self.max_hops is not None:
+            end = min(end, self._out + self.max_hops * hop)
+        a = self._out
+        if end <= a:
+            return None
+        n = end - a
+        audio = np.zeros((n, 2), np.float32)
+        filled = [self._absent_far and p == CUSTOMER for p in (AGENT, CUSTOMER)]
+        for d in self.devices:
+            covered = d.fifo.take(a, end, audio, d.parties)
+            if covered < n:
+                d.filled += n - covered
+                for p in d.parties:
+                    filled[p] = True
+        self._out = end
+        now = time.monotonic()
+        t_first = self._time_of(a)
+        t_last = self._time_of(end - 1)
+        if t_last is not None:
+            self._latencies.append(now - t_last)
+        if self._t0 is not None:
+            self._lag_max = max(self._lag_max, now - self._t0 - end / self.sample_rate)
+        return CapturedBlock(audio, a // hop, t_first if t_first is not None else now,
+                             (filled[0], filled[1]))
+
+    def _time_of(self, out_sample: int) -> float | None:
+        if self._t0 is None:
+            return None
+        return self._t0 + out_sample / self.sample_rate + self._late
+
+    # ------------------------------------------------------------------ drift
+    @staticmethod
+    def _clock(d: _Device) -> tuple[float, float, float] | None:
+        """(ppm, standard error ppm, window s) of ``d``'s sample clock against monotonic.
+
+        Callbacks come late in bursts, never early, so the fit uses the lower envelope:
+        the earliest ``arrival - frames / rate`` in each :data:`CLOCK_BIN_S` bin.
+        """
+        if len(d.points) < 50:
+            return None
+        pts = np.asarray(d.points, np.float64)
+        if d.clock_from is None:
+            d.clock_from = pts[0, 0] + CLOCK_WARMUP_S
+        pts = pts[pts[:, 0] >= d.clock_from]
+        if len(pts) < 50:
+            return None
+        t = pts[:, 0] - pts[0, 0]
+        span = float(t[-1])
+        if span < 4 * CLOCK_BIN_S:
+            return None
+        late = t - pts[:, 1] / d.rate
+        bins = (t // CLOCK_BIN_S).astype(np.int64)
+        n_bins = int(bins[-1]) + 1
+        lo = np.full(n_bins, np.inf)
+        np.minimum.at(lo, bins, late)
+        tb = (np.arange(n_bins) + 0.5) * CLOCK_BIN_S
+        keep = np.isfinite(lo)
+        if keep.sum() < 4:
+            return None
+        tb, lo = tb[keep], lo[keep]
+        tm, lm = tb.mean(), lo.mean()
+        sxx = float(((tb - tm) ** 2).sum())
+        slope = float(((tb - tm) * (lo - lm)).sum() / sxx)
+        resid = lo - lm - slope * (tb - tm)
+        se = math.sqrt(float((resid ** 2).sum()) / max(1, len(tb) - 2) / sxx)
+        return -slope * 1e6, se * 1e6, span
+
+    def _update_drift(self) -> None:
+        for d in self.devices:
+            d.clock = self._clock(d) if d.status == OK else None
+        if len(self.devices) < 2:
+            return
+        mic, far = self.devices[0], self.devices[1]
+        if mic.clock is None or far.clock is None:
+            return
+        ppm = far.clock[0] - mic.clock[0]
+        se = math.hypot(far.clock[1], mic.clock[1])
+        self._drift = (ppm, se)
+        window = min(far.clock[2], mic.clock[2])
+        trusted = (window >= self.drift_min_window_s and abs(ppm) >= self.drift_min_ppm
+                   and abs(ppm) > 4 * se)
+        if self.drift_correction and trusted:
+            self._drift_on = True
+            far.drift_rel = ppm * 1e-6
+        elif self._drift_on and abs(ppm) < self.drift_min_ppm / 2:
+            self._drift_on = False
+            far.drift_rel = 0.0
+
+    # ------------------------------------------------------------------ stats
+    def stats(self) -> CaptureStats:
+        """A consistent snapshot of the counters (safe from any thread)."""
+        with self._lock:
+            now = time.monotonic()
+            devs = []
+            for d in self.devices:
+                per = np.asarray(d.periods, np.float64) * 1000.0 if d.periods else None
+                clock = d.clock or self._clock(d)
+                devs.append(DeviceStats(
+                    name=d.name,
+                    parties=tuple(_PARTY_NAMES[p] for p in d.parties),
+                    backend=d.backend,
+                    sample_rate=d.rate,
+                    channels=d.channels,
+                    status=d.status,
+                    error=d.error,
+                    latency_s=d.latency_s,
+                    callbacks=d.callbacks,
+                    frames=d.frames,
+                    overflows=d.overflows,
+                    other_flags=d.other_flags,
+                    silence_filled_s=d.filled / self.sample_rate,
+                    backlog_s=d.queued_frames / d.rate
+                    + max(0, d.fifo.end - self._out) / self.sample_rate,
+                    callback_period_ms=None if per is None else float(per.mean()),
+                    callback_jitter_ms=None if per is None else float(per.std()),
+                    callback_p99_ms=None if per is None else float(np.percentile(per, 99)),
+                    callback_max_ms=None if per is None else float(per.max()),
+                    clock_ppm=None if clock is None else clock[0],
+                    clock_ppm_se=None if clock is None else clock[1],
+                    drift_dropped=d.dropped,
+                    drift_repeated=d.repeated,
+                    realigned=d.realigned,
+                ))
+            if self._absent_far:
+                devs.append(DeviceStats(
+                    name="(none)", parties=("customer",), backend="none", sample_rate=0,
+                    channels=0, status=ABSENT, error="no far-end device given",
+                    latency_s=None, callbacks=0, frames=0, overflows=0, other_flags=0,
+                    silence_filled_s=self._out / self.sample_rate, backlog_s=0.0,
+                    callback_period_ms=None, callback_jitter_ms=None, callback_p99_ms=None,
+                    callback_max_ms=None, clock_ppm=None, clock_ppm_se=None,
+                    drift_dropped=0, drift_repeated=0, realigned=0))
+            lat = np.asarray(self._latencies) if self._latencies else None
+            lag = (now - self._t0 - self._out / self.sample_rate) if self._t0 else 0.0
+            return CaptureStats(
+                devices=tuple(devs),
+                hops=self._out // self.hop_size,
+                delivered_s=self._out / self.sample_rate,
+                backlog_s=self._backlog,
+                backlog_max_s=self._backlog_max,
+                backlog_exceeded=self._backlog_exceeded,
+                lag_s=lag,
+                lag_max_s=max(self._lag_max, lag),
+                latency_p50_s=None if lat is None else float(np.percentile(lat, 50)),
+                latency_p99_s=None if lat is None else float(np.percentile(lat, 99)),
+                latency_max_s=None if lat is None else float(lat.max()),
+                drift_ppm=None if self._drift is None else self._drift[0],
+                drift_se_ppm=None if self._drift is None else self._drift[1],
+                drift_corrected=self._drift_on,
+                skew_ms=float(np.median(self._skews)) * 1000 if self._skews else None,
+                overflows=sum(d.overflows for d in self.devices),
+                degraded=any(s.status not in (OK, CLOSED) for s in devs),
+            )
+
+
+class _SoundcardStream:
+    """UNTESTED: a reader thread over a `soundcard` recorder, feeding a _Device queue.
+
+    Mimics the small part of ``sounddevice.InputStream`` that :class:`Capture` uses.
+    """
+
+    def __init__(self, d: _Device, wake: threading.Event) -> None:
+        self._d = d
+        self._wake = wake
+        self._run = False
+        self._thread: threading.Thread | None = None
+        self.latency = 0.0
+
+    def start(self) -> None:
+        self._run = True
+        self._thread = threading.Thread(target=self._loop, name="voicecoach-loopback",
+                                        daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        d = self._d
+        n = d.hop * 1
+        try:
+            with d.spec.recorder(samplerate=d.rate, channels=d.channels, blocksize=n) as rec:
+                while self._run:
+                    data = np.asarray(rec.record(numframes=n), np.float32)
+                    if data.ndim == 1:
+                        data = data[:, None]
+                    d.queue.put((data, time.monotonic(), data.shape[0] / d.rate, None))
+                    self._wake.set()
+        except Exception as exc:  # reported as a lost device, never raised in this thread
+            d.error = f"soundcard recorder failed: {exc}"
+        finally:
+            d.queue.put(_FINISHED)
+            self._wake.set()
+
+    def stop(self) -> None:
+        self._run = False
+        if self._thread is not None:
+            self._thread.join(timeout=1.0)
+
+    def close(self) -> None:
+        self.stop()

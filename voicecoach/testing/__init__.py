@@ -1,0 +1,1 @@
+"""Test helpers that need the outside world (an audio server). Not used by voicecoach itself."""
