@@ -119,12 +119,15 @@ class ConversationConfig:
     backchannel_max_s: float
     turn_end_s: float
     simultaneous_start_s: float
+    speech_onset_s: float
+    speech_hangover_s: float
     turn_gap_s: float
     decision_bridge_s: float
     jump_in_s: float
     mutual_silence_s: float
     far_delay_s: float
     bleed_max_ratio_db: float
+    bleed_self_margin_db: float
     bleed_max_delay_s: float
     bleed_corr_min: float
     bleed_window_s: float
@@ -169,6 +172,7 @@ class CoachConfig:
     lang: str
     global_gap_s: float
     display_s: float
+    sustain_credit: float
     deescalation_factor: float
     agitation_pitch_st: float
     agitation_loudness_db: float
@@ -352,7 +356,8 @@ def _validate(obj: Any, where: str) -> None:
         if not 0.0 <= obj.lookahead_s <= 0.1:
             bad(f"lookahead_s must be in [0, 0.1] s (the stated lookahead), got {obj.lookahead_s}")
     elif isinstance(obj, ConversationConfig):
-        for name in ("min_overlap_s", "turn_gap_s", "bleed_window_s", "bleed_update_s"):
+        for name in ("min_overlap_s", "turn_gap_s", "bleed_window_s", "bleed_update_s",
+                     "speech_onset_s", "speech_hangover_s"):
             if getattr(obj, name) <= 0:
                 bad(f"{name} must be > 0 s, got {getattr(obj, name)}")
         for name in ("backchannel_max_s", "turn_end_s", "simultaneous_start_s",

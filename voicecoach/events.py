@@ -102,10 +102,11 @@ class Interruption(Event):
 
 @dataclass(frozen=True)
 class Backchannel(Event):
-    """A short utterance (<= backchannel_max_s) by ``by`` inside the other's turn."""
+    """A short utterance (<= backchannel_max_s) by ``by`` inside ``of``'s turn."""
 
     kind: ClassVar[str] = "backchannel"
     by: str = "customer"
+    of: str = "agent"
 
 
 @dataclass(frozen=True)
@@ -119,11 +120,17 @@ class TurnEndOverlap(Event):
 
 @dataclass(frozen=True)
 class ResponseGap(Event):
-    """Silence between the end of ``after``'s turn and ``party``'s next onset."""
+    """Silence between the end of ``after``'s turn and the start of ``party``'s turn.
+
+    ``gap_s`` is ``party``'s turn start minus ``after``'s turn end, s: negative when
+    ``party`` started before ``after`` stopped (a turn-end overlap). ``start_s``/``end_s``
+    are the earlier and the later of the two instants.
+    """
 
     kind: ClassVar[str] = "response_gap"
     party: str = "agent"
     after: str = "customer"
+    gap_s: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -189,12 +196,18 @@ def event_from_dict(d: dict[str, Any]) -> Event:
 
 
 def final_events(events: list[Event]) -> list[Event]:
-    """Keep the last version of each event ``id`` (ids of 0 are all kept), sorted by start."""
+    """Keep the last version of each event ``id`` (ids of 0 are all kept), sorted by start.
+
+    The kept version takes the ``decided_s`` of the *first* version: the moment the
+    decision was shown, which is what latency figures and the trainer's review need.
+    """
     last: dict[int, Event] = {}
+    first_decided: dict[int, float] = {}
     anon: list[Event] = []
     for ev in events:
         if ev.id:
-            last[ev.id] = ev
+            first_decided.setdefault(ev.id, ev.decided_s)
+            last[ev.id] = dataclasses.replace(ev, decided_s=first_decided[ev.id])
         else:
             anon.append(ev)
     return sorted([*anon, *last.values()], key=lambda e: (e.start_s, e.kind))

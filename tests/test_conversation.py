@@ -1,0 +1,293 @@
+"""Conversation tracker: table-driven state-machine tests on feature rows built from speech
+intervals (no audio), block invariance, reset, errors and metrics.
+
+Rows are built so that the raw VAD is exactly the given spans: every onset and offset lands on
+a hop boundary, and the expected event times are exact.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from voicecoach.analysis import Features
+from voicecoach.config import load_config
+from voicecoach.conversation import ConversationTracker, summarize
+from voicecoach.errors import ParameterError
+from voicecoach.events import final_events
+
+HOP_S = 0.01
+CFG = load_config()
+C = CFG.conversation
+
+
+def party_rows(spans, duration_s, f0_hz, level_db=-20.0, t0_hop=0):
+    """Feature rows of one party: raw VAD, voicing and loudness on ``spans`` (s)."""
+    n = round(duration_s / HOP_S)
+    t = (np.arange(t0_hop, t0_hop + n) * 160) / 16000
+    on = np.zeros(n, bool)
+    for a, b in spans:
+        on[round(a / HOP_S) - t0_hop : round(b / HOP_S) - t0_hop] = True
+    f32 = np.float32
+    return Features(
+        t_s=t,
+        f0_hz=np.where(on, f32(f0_hz), f32(np.nan)).astype(f32),
+        voiced=on.copy(),
+        speech=on.copy(),
+        loudness_db=np.where(on, f32(level_db), f32(-70.0)).astype(f32),
+        syllable_rate=np.full(n, np.nan, f32),
+        articulation_rate=np.full(n, np.nan, f32),
+        noise_floor_db=np.full(n, -70.0, f32),
+        aperiodicity=np.where(on, f32(0.1), f32(0.9)).astype(f32),
+        vad_raw=on,
+        nucleus=np.zeros(n, bool),
+    )
+
+
+def call_rows(agent, customer, duration_s):
+    return party_rows(agent, duration_s, 120.0), party_rows(customer, duration_s, 210.0)
+
+
+def run(agent, customer, duration_s, config=None, block=None):
+    a, c = call_rows(agent, customer, duration_s)
+    tr = ConversationTracker(config or CFG)
+    if block is None:
+        evs = tr.process(a, c)
+    else:
+        evs = []
+        for i in range(0, len(a), block):
+            evs += tr.process(a[i : i + block], c[i : i + block])
+    return tr, evs
+
+
+def kinds(evs, *names):
+    return [e for e in final_events(evs) if e.kind in names]
+
+
+def spans(evs, kind):
+    return [
+        (e.kind, round(e.start_s, 2), round(e.end_s, 2), getattr(e, "by", None),
+         getattr(e, "of", None))
+        for e in kinds(evs, kind)
+    ]
+
+
+CLASSES = ("interruption", "backchannel", "turn_end_overlap")
+
+# (name, agent spans, customer spans, duration, expected classified events)
+TABLE = [
+    ("agent interrupts mid-turn", [(2.0, 4.0)], [(0.0, 5.0)], 6.0,
+     [("interruption", 2.0, 4.0, "agent", "customer")]),
+    ("customer interrupts mid-turn", [(0.0, 5.0)], [(3.0, 6.0)], 7.0,
+     [("interruption", 3.0, 5.0, "customer", "agent")]),
+    ("agent backchannel", [(2.0, 2.4)], [(0.0, 5.0)], 6.0,
+     [("backchannel", 2.0, 2.4, "agent", "customer")]),
+    ("customer backchannel 0.45 s", [(0.0, 5.0)], [(1.5, 1.95)], 6.0,
+     [("backchannel", 1.5, 1.95, "customer", "agent")]),
+    ("turn-end overlap 0.2 s", [(2.8, 5.0)], [(0.0, 3.0)], 6.0,
+     [("turn_end_overlap", 2.8, 3.0, "agent", "customer")]),
+    ("overlap 0.4 s < min_overlap at A's end", [(2.6, 5.0)], [(0.0, 3.0)], 6.0,
+     [("turn_end_overlap", 2.6, 3.0, "agent", "customer")]),
+    ("overlap 0.55 s at A's end is an interruption", [(2.45, 5.0)], [(0.0, 3.0)], 6.0,
+     [("interruption", 2.45, 3.0, "agent", "customer")]),
+    ("plain turn-taking", [(0.0, 2.0), (4.2, 6.0)], [(2.3, 4.0)], 7.0, []),
+    ("simultaneous start", [(1.0, 3.0)], [(1.1, 3.5)], 5.0, []),
+    ("backchannel in the floor holder's pause", [(2.05, 2.3)], [(0.0, 2.0), (2.4, 5.0)], 6.0,
+     [("backchannel", 2.05, 2.3, "agent", "customer")]),
+    ("backchannel then interruption", [(1.0, 1.3), (3.0, 4.5)], [(0.0, 6.0)], 7.0,
+     [("backchannel", 1.0, 1.3, "agent", "customer"),
+      ("interruption", 3.0, 4.5, "agent", "customer")]),
+]
+
+
+@pytest.mark.parametrize("name, agent, customer, dur, expected", TABLE, ids=[t[0] for t in TABLE])
+def test_classification_table(name, agent, customer, dur, expected):
+    _, evs = run(agent, customer, dur)
+    got = sorted(s for k in CLASSES for s in spans(evs, k))
+    assert got == sorted(expected)
+
+
+def test_interruption_is_emitted_open_at_min_overlap():
+    _, evs = run([(2.0, 4.0)], [(0.0, 5.0)], 6.0)
+    versions = [e for e in evs if e.kind == "interruption"]
+    assert [e.end_s for e in versions] == [None, 4.0]
+    assert versions[0].id == versions[1].id != 0
+    assert versions[0].start_s == 2.0
+    # decided at the end of the hop where the overlap reached min_overlap_s
+    assert versions[0].decided_s == pytest.approx(2.0 + C.min_overlap_s)
+    assert versions[1].decided_s == pytest.approx(4.0 + C.speech_hangover_s)
+
+
+@pytest.mark.parametrize("gap_s", [0.0, 0.02, 0.05, 0.08, 0.1])
+def test_interruption_latency_bound_with_a_gap_at_the_decision_instant(gap_s):
+    # the interrupter is in a consonant gap exactly when min_overlap elapses
+    d = C.min_overlap_s
+    agent = [(2.0, 2.0 + d - 0.01)] + ([(2.0 + d - 0.01 + gap_s, 4.0)] if gap_s else [])
+    if not gap_s:
+        agent = [(2.0, 4.0)]
+    _, evs = run(agent, [(0.0, 5.0)], 6.0)
+    first = next(e for e in evs if e.kind == "interruption")
+    assert first.end_s is None
+    assert 0.0 <= first.decided_s - (first.start_s + d) <= 0.1 + 1e-9
+
+
+def test_interrupter_stopping_just_before_min_overlap_is_a_backchannel():
+    d = C.min_overlap_s
+    stop = 2.0 + d - C.decision_bridge_s - 0.02
+    _, evs = run([(2.0, stop)], [(0.0, 5.0)], 6.0)
+    assert spans(evs, "interruption") == []
+    assert spans(evs, "backchannel") == [("backchannel", 2.0, round(stop, 2), "agent",
+                                          "customer")]
+
+
+def test_turns_floor_and_response_gaps():
+    tr, evs = run([(0.0, 2.0), (4.15, 6.0)], [(2.3, 4.0)], 7.0)
+    turns = [(e.party, e.start_s, e.end_s) for e in kinds(evs, "turn")]
+    assert turns == [("agent", 0.0, 2.0), ("customer", 2.3, 4.0), ("agent", 4.15, 6.0)]
+    gaps = [(e.party, e.after, round(e.gap_s, 2)) for e in kinds(evs, "response_gap")]
+    assert gaps == [("customer", "agent", 0.3), ("agent", "customer", 0.15)]
+    s = tr.summary()
+    assert s["agent"]["response_gaps"] == 1
+    assert s["agent"]["jump_ins"] == 1  # 0.15 s < jump_in_s
+    assert s["customer"]["jump_ins"] == 0
+    assert s["agent"]["response_gap_median_s"] == 0.15
+
+
+def test_turn_end_overlap_gives_a_negative_response_gap():
+    _, evs = run([(2.8, 5.0)], [(0.0, 3.0)], 6.0)
+    (gap,) = kinds(evs, "response_gap")
+    assert (gap.party, gap.after, round(gap.gap_s, 2)) == ("agent", "customer", -0.2)
+
+
+def test_interrupter_takes_the_floor_when_the_other_stops():
+    _, evs = run([(0.0, 5.0)], [(3.0, 8.0)], 9.0)
+    turns = [(e.party, e.start_s, e.end_s) for e in kinds(evs, "turn")]
+    assert turns == [("agent", 0.0, 5.0), ("customer", 3.0, 8.0)]
+    assert kinds(evs, "response_gap") == []  # an interruption is not a response
+
+
+def test_state_for_live_display():
+    a, c = call_rows([(2.0, 4.0)], [(0.0, 5.0)], 6.0)
+    tr = ConversationTracker(CFG)
+    tr.process(a[:300], c[:300])
+    st = tr.state
+    assert st.t_s == pytest.approx(3.0)
+    assert st.floor == "customer"
+    assert st.speaking == {"agent": True, "customer": True}
+    assert st.overlap == ("agent", "customer", 2.0)
+    assert st.interrupting == "agent"
+    assert st.turn_s["customer"] == pytest.approx(3.0)
+    assert st.turn_s["agent"] == pytest.approx(1.0)
+    assert st.bleed_status == "searching" and st.bleed_delay_s is None
+
+
+def test_mutual_silence():
+    _, evs = run([(0.0, 2.0)], [(5.5, 7.0)], 8.0)
+    ms = kinds(evs, "mutual_silence")
+    assert [(e.start_s, e.end_s) for e in ms] == [(2.0, 5.5)]
+    opened = [e for e in evs if e.kind == "mutual_silence" and e.end_s is None]
+    assert opened[0].decided_s == pytest.approx(2.0 + C.mutual_silence_s + HOP_S)
+    _, evs = run([(0.0, 2.0)], [(4.9, 7.0)], 8.0)
+    assert kinds(evs, "mutual_silence") == []
+
+
+def test_summary_metrics():
+    agent = [(0.0, 3.0), (5.2, 9.0), (11.0, 11.3)]
+    customer = [(3.2, 5.5), (9.3, 14.0)]
+    tr, evs = run(agent, customer, 15.0)
+    s = tr.summary()
+    assert s["agent"]["talk_s"] == pytest.approx(7.1)
+    assert s["customer"]["talk_s"] == pytest.approx(7.0)
+    assert s["agent"]["talk_ratio"] == pytest.approx(7.1 / 14.1, abs=1e-4)
+    assert s["conversation"]["overlap_s"] == pytest.approx(0.6)  # 5.2-5.5 and 11.0-11.3
+    assert s["conversation"]["overlaps"] == 2
+    assert s["customer"]["interrupted"] == 0
+    assert s["agent"]["turn_end_overlaps"] == 1  # 5.2 inside the customer's last 0.5 s
+    assert s["agent"]["backchannels"] == 1
+    assert s["agent"]["longest_turn_s"] == pytest.approx(3.8)
+    assert s["customer"]["longest_turn_s"] == pytest.approx(4.7)
+    rebuilt = summarize(evs, 15.0, CFG)
+    assert rebuilt["agent"] == s["agent"] and rebuilt["customer"] == s["customer"]
+    assert "bleed" in s["conversation"]
+
+
+def _mixed_rows():
+    agent = [(0.0, 3.0), (4.1, 4.4), (6.0, 9.0), (9.6, 12.0), (15.5, 17.0)]
+    customer = [(3.1, 6.2), (7.5, 10.5), (11.9, 12.3), (13.0, 14.0), (16.0, 18.0)]
+    return call_rows(agent, customer, 19.0)
+
+
+def test_block_invariance_on_tables(rng):
+    a, c = _mixed_rows()
+    whole = ConversationTracker(CFG).process(a, c)
+    assert len(kinds(whole, *CLASSES)) >= 4
+    for _ in range(5):
+        tr = ConversationTracker(CFG)
+        cuts = np.sort(rng.choice(np.arange(1, len(a)), size=40, replace=False))
+        evs = []
+        for lo, hi in zip(np.r_[0, cuts], np.r_[cuts, len(a)], strict=True):
+            evs += tr.process(a[lo:hi], c[lo:hi])
+        assert evs == whole
+        assert [e.id for e in evs] == [e.id for e in whole]
+
+
+def test_reset_triad():
+    a, c = _mixed_rows()
+    tr = ConversationTracker(CFG)
+    first = tr.process(a, c)
+    with pytest.raises(ParameterError, match=r"expected 19\.000 s"):
+        tr.process(a, c)  # state carried: the stream time moved on
+    tr.reset()
+    assert tr.process(a, c) == first
+    fresh = ConversationTracker(CFG)
+    fresh.process(a[:500], c[:500])
+    assert fresh.process(a[500:], c[500:]) != first[-5:]  # sanity: it is not stateless
+    tr2 = ConversationTracker(CFG)
+    assert tr2.summary()["agent"]["talk_s"] == 0.0
+
+
+def test_errors():
+    a, c = call_rows([(0.0, 1.0)], [], 2.0)
+    tr = ConversationTracker(CFG)
+    with pytest.raises(ParameterError, match="same number of rows, got 200 and 100"):
+        tr.process(a, c[:100])
+    c2 = party_rows([], 2.0, 210.0, t0_hop=5)
+    with pytest.raises(ParameterError, match="different t_s"):
+        tr.process(a, c2)
+    assert tr.process(a[:0], c[:0]) == []
+
+
+def test_thresholds_come_from_config():
+    cfg = CFG.replace(conversation={"min_overlap_s": 1.5})
+    _, evs = run([(2.0, 3.2)], [(0.0, 5.0)], 6.0, config=cfg)
+    assert spans(evs, "interruption") == []
+    cfg = CFG.replace(conversation={"min_overlap_s": 1.5, "backchannel_max_s": 1.3})
+    _, evs = run([(2.0, 3.2)], [(0.0, 5.0)], 6.0, config=cfg)
+    assert spans(evs, "backchannel") == [("backchannel", 2.0, 3.2, "agent", "customer")]
+
+
+def test_far_delay_aligns_the_far_end():
+    # the far-end channel lags what the agent heard by 0.3 s
+    cfg = CFG.replace(conversation={"far_delay_s": 0.3})
+    a = party_rows([(2.8, 5.0)], 6.0, 120.0)
+    c = party_rows([(0.3, 3.3)], 6.0, 210.0)  # heard 0.0-3.0
+    evs = ConversationTracker(cfg).process(a, c)
+    assert spans(evs, "turn_end_overlap") == [("turn_end_overlap", 2.8, 3.0, "agent",
+                                               "customer")]
+    ev = kinds(evs, "turn_end_overlap")[0]
+    assert ev.decided_s == pytest.approx(3.0 + C.speech_hangover_s + 0.3)
+    # without the setting the agent seems to cut in 0.5 s before the far end stops
+    evs = ConversationTracker(CFG).process(a, c)
+    assert spans(evs, "interruption") == [("interruption", 2.8, 3.3, "agent", "customer")]
+
+
+def test_defaults_are_in_the_toml():
+    import tomllib
+
+    from voicecoach.config import default_config_path
+
+    raw = tomllib.loads(default_config_path().read_text())["conversation"]
+    assert raw.keys() == {f for f in C.__dataclass_fields__}
+    assert not math.isnan(C.min_overlap_s)

@@ -1,0 +1,223 @@
+"""Conversation tracker on generated two-party calls with exact truth
+(:func:`voicecoach.sources.synthetic.synth_call`): interruption F1 and attribution,
+backchannels, turn-end overlaps, far-end bleed and noise.
+
+Truth events come from the script (``CallTruth.events``). A detected event matches a truth
+event of the same kind whose onset is within ``MATCH_S``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from voicecoach.analysis import Analyzer
+from voicecoach.config import load_config
+from voicecoach.conversation import ConversationTracker
+from voicecoach.events import final_events
+from voicecoach.sources.synthetic import Utterance, demo_script, synth_call
+
+CFG = load_config()
+MATCH_S = 0.3
+
+
+def random_script(seed: int, n_turns: int = 14) -> list[Utterance]:
+    """Alternating turns with interruptions, turn-end overlaps, backchannels and silences.
+
+    Interruptions overlap 0.8-1.5 s, starting >= 1 s into the turn; turn-end overlaps start
+    0.05-0.25 s before the end; backchannels last 0.25-0.45 s, well inside the turn.
+    """
+    rng = np.random.default_rng(seed)
+    who, other = "agent", "customer"
+    t = 0.5
+    script: list[Utterance] = []
+    for i in range(n_turns):
+        dur = float(rng.uniform(2.5, 6.0))
+        script.append(Utterance(who, round(t, 2), round(dur, 2)))
+        end = round(t, 2) + round(dur, 2)
+        move = ["interrupt", "turn_end", "backchannel", "gap", "silence"][i % 5]
+        move = move if rng.random() < 0.8 else str(rng.choice(["interrupt", "gap"]))
+        if move == "interrupt":
+            nxt = end - float(rng.uniform(0.8, min(1.5, dur - 1.0)))
+        elif move == "turn_end":
+            nxt = end - float(rng.uniform(0.05, 0.25))
+        elif move == "silence":
+            nxt = end + float(rng.uniform(3.3, 4.5))
+        else:
+            nxt = end + float(rng.uniform(0.15, 0.9))
+        if move in ("backchannel", "gap") and dur > 2.0:
+            bc = float(rng.uniform(0.8, dur - 1.2))
+            bc_dur = round(float(rng.uniform(0.25, 0.45)), 2)
+            script.append(Utterance(other, round(t + bc, 2), bc_dur, kind="backchannel"))
+        t = nxt
+        who, other = other, who
+    return script
+
+
+def analyze(y: np.ndarray):
+    fa, fc = Analyzer(2, CFG).process(y)
+    return fa, fc
+
+
+def track(fa, fc, config=None):
+    tr = ConversationTracker(config or CFG)
+    evs = tr.process(fa, fc)
+    return tr, evs
+
+
+def match(truth_events, detected, kind):
+    """Greedy onset matching; returns (tp pairs, n_truth, n_detected)."""
+    ref = [e for e in truth_events if e["kind"] == kind]
+    det = [e for e in detected if e.kind == kind]
+    used: set[int] = set()
+    pairs = []
+    for r in ref:
+        best = None
+        for j, d in enumerate(det):
+            if j in used or abs(d.start_s - r["start_s"]) > MATCH_S:
+                continue
+            err = abs(d.start_s - r["start_s"])
+            if best is None or err < abs(det[best].start_s - r["start_s"]):
+                best = j
+        if best is not None:
+            used.add(best)
+            pairs.append((r, det[best]))
+    return pairs, len(ref), len(det)
+
+
+def f1(tp: int, n_ref: int, n_det: int) -> float:
+    return 1.0 if n_ref == n_det == 0 else 2 * tp / (n_ref + n_det)
+
+
+CONDITIONS = {
+    "snr20": dict(snr_db=20.0),
+    "bleed-20dB-200ms": dict(snr_db=20.0, bleed_db=-20.0, bleed_delay_s=0.2),
+    "bleed-10dB-400ms": dict(snr_db=20.0, bleed_db=-10.0, bleed_delay_s=0.4),
+}
+
+
+@pytest.fixture(scope="module")
+def calls():
+    """Three random scripts and the demo script under each condition (features cached)."""
+    out = {}
+    scripts = [random_script(s) for s in (1, 2, 3)] + [demo_script()[0]]
+    for cname, kw in CONDITIONS.items():
+        for i, script in enumerate(scripts):
+            y, truth = synth_call(script, seed=10 + i, **kw)
+            out[cname, i] = (analyze(y), truth)
+    return out
+
+
+@pytest.mark.parametrize("cname", list(CONDITIONS))
+def test_interruption_f1_and_attribution(calls, cname):
+    tp = n_ref = n_det = 0
+    for (c, _), ((fa, fc), truth) in calls.items():
+        if c != cname:
+            continue
+        _, evs = track(fa, fc)
+        fin = [e for e in final_events(evs) if e.closed]
+        pairs, r, d = match(truth.events, fin, "interruption")
+        tp, n_ref, n_det = tp + len(pairs), n_ref + r, n_det + d
+        for ref, det in pairs:
+            assert (det.by, det.of) == (ref["by"], ref["of"]), (ref, det)
+    assert n_ref >= 10
+    assert f1(tp, n_ref, n_det) >= 0.95, (tp, n_ref, n_det)
+
+
+@pytest.mark.parametrize("cname", list(CONDITIONS))
+def test_backchannels_are_never_interruptions(calls, cname):
+    n_bc = n_found = 0
+    for (c, _), ((fa, fc), truth) in calls.items():
+        if c != cname:
+            continue
+        _, evs = track(fa, fc)
+        fin = final_events(evs)
+        for bc in (e for e in truth.events if e["kind"] == "backchannel"):
+            n_bc += 1
+            near = [e for e in fin if abs(e.start_s - bc["start_s"]) <= MATCH_S
+                    and e.kind in ("interruption", "backchannel", "turn_end_overlap")]
+            assert all(e.kind == "backchannel" for e in near), (bc, near)
+            assert all(e.by == bc["by"] for e in near), (bc, near)
+            n_found += bool(near)
+    assert n_bc >= 5
+    assert n_found >= 0.9 * n_bc
+
+
+@pytest.mark.parametrize("cname", list(CONDITIONS))
+def test_turn_end_overlaps(calls, cname):
+    tp = n_ref = n_det = 0
+    for (c, _), ((fa, fc), truth) in calls.items():
+        if c != cname:
+            continue
+        _, evs = track(fa, fc)
+        pairs, r, d = match(truth.events, final_events(evs), "turn_end_overlap")
+        tp, n_ref, n_det = tp + len(pairs), n_ref + r, n_det + d
+        assert all((det.by, det.of) == (ref["by"], ref["of"]) for ref, det in pairs)
+    assert n_ref >= 4
+    assert f1(tp, n_ref, n_det) >= 0.85, (tp, n_ref, n_det)
+
+
+def test_decision_latency(calls):
+    lat = []
+    for (fa, fc), _truth in calls.values():
+        _, evs = track(fa, fc)
+        for e in evs:
+            if e.kind == "interruption" and e.end_s is None:
+                lat.append(e.decided_s - (e.start_s + CFG.conversation.min_overlap_s))
+    assert len(lat) >= 30
+    assert min(lat) >= 0.0
+    assert max(lat) <= 0.1 + 1e-9
+
+
+def test_block_invariance_on_a_call_with_bleed(calls, rng):
+    (fa, fc), _ = calls["bleed-10dB-400ms", 3]
+    n = 6000  # one minute: covers the bleed estimator's warm-up and tracking
+    fa, fc = fa[:n], fc[:n]
+    _, whole = track(fa, fc)
+    tr = ConversationTracker(CFG)
+    cuts = np.sort(rng.choice(np.arange(1, n), size=300, replace=False))
+    evs = []
+    for lo, hi in zip(np.r_[0, cuts], np.r_[cuts, n], strict=True):
+        evs += tr.process(fa[lo:hi], fc[lo:hi])
+    assert evs == whole
+    assert tr.bleed_delay_s == pytest.approx(0.4, abs=0.02)
+
+
+@pytest.mark.parametrize("bleed_db, delay_s", [(-20.0, 0.2), (-10.0, 0.2), (-10.0, 0.5)])
+def test_bleed_alone_credits_nothing_to_the_agent(bleed_db, delay_s):
+    # the customer talks, the agent is silent: only the loudspeaker copy reaches the mic
+    script = [Utterance("customer", 0.5 + 6.0 * i, float(4.0 + i % 3)) for i in range(8)]
+    y, _ = synth_call(script, snr_db=20.0, bleed_db=bleed_db, bleed_delay_s=delay_s, seed=3)
+    fa, fc = analyze(y)
+    assert fa.vad_raw.sum() > 100  # the copy does reach the agent's VAD
+    tr, evs = track(fa, fc)
+    fin = final_events(evs)
+    by_agent = [e for e in fin if getattr(e, "by", None) == "agent"
+                or getattr(e, "party", None) == "agent"]
+    assert by_agent == [], by_agent[:5]
+    s = tr.summary()
+    assert s["agent"]["talk_s"] == 0.0
+    assert s["conversation"]["overlaps"] == 0
+    assert s["conversation"]["bleed"]["delay_s"] == pytest.approx(delay_s, abs=0.02)
+
+
+def test_bleed_does_not_hide_the_agent(calls):
+    # the agent's own speech keeps its talk time under -10 dB bleed
+    (fa, fc), truth = calls["bleed-10dB-400ms", 0]
+    tr, _ = track(fa, fc)
+    true_talk = sum(u.duration_s for u in truth.utterances if u.party == "agent")
+    assert tr.summary()["agent"]["talk_s"] == pytest.approx(true_talk, rel=0.1)
+
+
+def test_far_delay_setting_on_a_generated_call():
+    script = random_script(4)
+    y, truth = synth_call(script, snr_db=20.0, far_delay_s=0.3, bleed_db=-20.0,
+                          bleed_delay_s=0.45, seed=4)
+    fa, fc = analyze(y)
+    cfg = CFG.replace(conversation={"far_delay_s": 0.3})
+    tr, evs = track(fa, fc, cfg)
+    fin = [e for e in final_events(evs) if e.closed]
+    pairs, r, d = match(truth.events, fin, "interruption")
+    assert r >= 3 and len(pairs) == r == d
+    assert all((det.by, det.of) == (ref["by"], ref["of"]) for ref, det in pairs)
+    assert tr.bleed_delay_s == pytest.approx(0.45, abs=0.02)  # after alignment

@@ -1,0 +1,103 @@
+"""Two-party conversation tracking: speech, turns, overlaps, interruptions, backchannels.
+
+:class:`ConversationTracker` takes the per-hop :class:`~voicecoach.analysis.Features` of the
+agent microphone and of the call's far end (the customer) and emits typed events
+(:mod:`voicecoach.events`) as soon as each decision is known. It is the same code for live
+audio (one or two hops per call) and for review (seconds per call): the events do not depend
+on how the stream is cut. :func:`summarize` turns events into the conversation metrics.
+
+Definitions
+-----------
+All keys are in ``[conversation]`` of ``config/voicecoach.toml``; defaults in brackets.
+"B" is the party that starts while "A" holds the floor.
+
+Time base
+    Every time is *agent-side time*: the agent microphone's clock, which is also when the agent
+    heard the far end. If the far-end channel lags what the agent heard (a recording tapped
+    after the network), ``far_delay_s`` [0] holds the agent rows back that long so that both
+    parties are judged in agent-side time; events are then decided ``far_delay_s`` later.
+    Interruptions are judged from the agent's side: the agent is charged with cutting in only
+    when the customer was audible to the agent, whatever the network delay made the customer
+    hear.
+
+Speech segment
+    Per party, the raw VAD decision (``vad_raw``; for the agent after bleed rejection) goes
+    through the tracker's own hysteresis: a segment starts once the raw decision has held for
+    ``speech_onset_s`` [0.06] (shorter bursts are ignored) and ends after ``speech_hangover_s``
+    [0.2] without it (which bridges consonant gaps). Its onset is the first raw hop of the run
+    that switched it on and its offset the end of its last raw hop, so the hysteresis delays
+    decisions but not times (the core's ``speech`` column, with its own hangover, is not
+    used). A segment is decided open ``speech_onset_s`` after its onset and closed
+    ``speech_hangover_s`` after its offset.
+
+Turn and floor
+    A party's turn joins its segments across its own pauses shorter than ``turn_gap_s`` [0.5];
+    backchannels never start or extend a turn. The floor belongs to the party whose open turn
+    started first. A turn ends at its last segment's offset, either once its party has been
+    silent for ``turn_gap_s``, or at once when the other party, already holding a turn or
+    taking over, is still speaking as it stops (the other *outlasts* it and takes the floor).
+    Speech starting while nobody holds the floor opens a turn at once. Speech by B starting
+    within ``simultaneous_start_s`` [0.2] of the start of A's turn is a simultaneous start: B
+    opens a turn too, and the overlap gets no classification.
+
+Intrusion
+    Any other speech by B starting while A holds the floor (A speaking, or pausing for less
+    than ``turn_gap_s``) is an intrusion, classified exactly once:
+
+    * **interruption** (``Interruption(by=B, of=A)``): B's and A's segments overlap, and at
+      ``D = max(min_overlap_s [0.5], turn_end_s [0.3])`` after the start of that overlap both
+      are still inside their segments and both had raw speech within ``decision_bridge_s``
+      [0.03] before that instant. It is emitted open at the first hop where this holds
+      (``decided_s = onset + D`` when both are audible then; if one is in a gap, as soon as
+      it is heard again, which bounds the wait by the gap) and re-emitted with the same
+      ``id`` when the overlap ends. ``start_s`` is B's onset, ``end_s`` the first of the two
+      offsets. B then holds a turn.
+    * **turn-end overlap** (``TurnEndOverlap(by=B, of=A)``): A's segment ends while B goes on
+      speaking, after they overlapped, and before the interruption rule fired, i.e. B started
+      within the last ``D`` of A's speech (within ``turn_end_s``, or overlapping it by less
+      than ``min_overlap_s``). ``start_s`` is B's onset, ``end_s`` A's offset; decided at A's
+      offset + ``speech_hangover_s``. A's turn ends and B's turn starts at B's onset.
+    * **backchannel** (``Backchannel(by=B, of=A)``): B stops first, no more than
+      ``backchannel_max_s`` [1.0] after its onset, while A goes on (A is still speaking when B
+      stops, or resumes after a pause before its turn ends). ``start_s``/``end_s`` span B's
+      utterance. A keeps the floor and B gets no turn. A backchannel overlapping A for
+      ``D`` or more is an interruption: the live decision is taken at ``D``, before B's
+      length is known, so backchannels longer than about ``D`` are counted as interruptions.
+    * **take-over**: A's turn ends (A silent for ``turn_gap_s``) while B's intrusion is
+      unclassified: B spoke in A's pause and A did not resume. B's turn starts at its onset;
+      no overlap event.
+    * B longer than ``backchannel_max_s`` without any of these (it started in A's pause and
+      A resumed under it for less than ``D``) opens a turn for B and gets no classification.
+
+Overlap
+    ``Overlap(by, of)``: both parties inside segments with raw speech at or after the later
+    onset; from the later onset to the first offset. ``by`` is the intruder, else the party
+    not holding the floor, else the later starter. Emitted open when both are heard, closed
+    at the first offset.
+
+Response gap
+    ``ResponseGap(party=P, after=Q, gap_s)`` when P's turn starts (not by interruption, not as a
+    simultaneous start) and the last turn to end was Q's: ``gap_s`` = P's turn start minus Q's
+    turn end, negative after a turn-end overlap. A *jump-in* is a gap under ``jump_in_s``
+    [0.2].
+
+Mutual silence
+    ``MutualSilence``: neither party in a segment for longer than ``mutual_silence_s`` [3],
+    counted from the later offset to the next onset; emitted open once it is longer than
+    that, closed at the next onset. Silence before the first speech is not counted.
+
+Far-end bleed
+    The agent's raw VAD hops explained by the far end are removed before the agent's
+    hysteresis, so bleed never makes agent speech, overlaps or interruptions; see
+    :mod:`voicecoach.conversation.bleed` for the rule and ``bleed_*`` keys. The lag
+    estimate (``bleed_delay_s`` in :attr:`ConversationTracker.state` and
+    ``summary()["conversation"]["bleed"]``) covers acoustic plus playback or network delay
+    up to ``bleed_max_delay_s`` [0.6] of the copy *behind* the far-end channel. It serves
+    bleed rejection only and does not shift the customer's times (the far-end channel is
+    taken as what the agent heard; ``far_delay_s`` covers the opposite case).
+"""
+
+from .metrics import summarize
+from .tracker import ConversationState, ConversationTracker
+
+__all__ = ["ConversationState", "ConversationTracker", "summarize"]

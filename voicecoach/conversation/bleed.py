@@ -1,0 +1,281 @@
+"""Far-end bleed rejection for the agent microphone, from per-hop features only.
+
+With a loudspeaker, the customer's voice reaches the agent's microphone as a delayed,
+band-limited, reverberant copy ``lag`` hops after it appears in the far-end channel. The
+:class:`BleedGate` decides, hop by hop and causally, whether the agent microphone's raw
+speech decision is explained by that copy:
+
+Delay and gain estimate (every ``bleed_update_s``)
+    Over the last ``bleed_window_s``, the Pearson correlation between the agent's and the
+    customer's loudness excess over their noise floors (dB, clipped to [0, 40]) is computed
+    for every lag ``0 .. bleed_max_delay_s`` in hops (customer earlier). The estimate needs at
+    least ``bleed_min_active_s`` of far-end speech in the window, and uses only the hops where
+    the far end spoke at the lag. The correlation curves are averaged across updates
+    (exponentially, weight ``_SMOOTH``), which keeps the true lag's peak while the side lobes
+    at multiples of the syllable period wander. A lag is accepted when its averaged
+    correlation reaches ``bleed_corr_min``; a new lag replaces the current one only when it
+    correlates better by ``_SWITCH_MARGIN``. With
+    an accepted lag, the gain is the median of ``agent level - reference level`` over the
+    window's hops whose far end spoke at the lag.
+
+Per-hop decision (hops whose agent raw VAD fired)
+    *Tracking* (a lag is known): the reference is the loudest far-end hop in
+    ``[t - lag - 4, t - lag + 1]`` (room reverberation and filter ringing). The hop is bleed
+    when ``agent level <= reference + gain + bleed_margin_db``, or when the agent hop is voiced
+    within ``bleed_pitch_st`` of a voiced far-end hop in ``[t - lag - 1, t - lag + 1]``.
+    *Searching* (no lag accepted yet): the reference is the loudest far-end hop over the
+    whole lag range and the hop is bleed when ``agent level <= reference +
+    bleed_max_ratio_db`` and, once the agent's own level is known, ``agent level <= own level
+    - bleed_self_margin_db`` or the hop is voiced within ``bleed_pitch_st`` of 1, 1/2 or 1/3
+    times a far-end F0 of the lag range (the pitch tracker often halves a band-limited copy's
+    F0). The own level is the running average (``_OWN_SMOOTH``) of the
+    agent's raw-speech hops with no far-end speech within the whole lag range, which cannot
+    be bleed. With a headset (no bleed) this rule stays on; it only removes agent hops much
+    quieter than the agent usually is, right after or under far-end speech.
+
+The agent's own voice is louder at its own microphone than the far-end copy by far more than
+``bleed_margin_db``, so double talk stays the agent's. The estimate runs at fixed hop indices,
+so the output does not depend on how the stream is cut into blocks.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from ..config import ConversationConfig
+
+__all__ = ["BleedGate"]
+
+_EXCESS_MAX_DB = 40.0
+_SWITCH_MARGIN = 0.05
+_SMOOTH = 0.1  # weight of each new correlation curve (time constant: 10 updates)
+_OWN_SMOOTH = 0.01  # weight of each sure-own agent hop in its average level (1 s of speech)
+_TAIL_HOPS = 4  # reverberation tail: the copy at t may come from the far end up to 4 hops earlier
+_LEAD_HOPS = 1  # zero-phase filtering and hop alignment: or 1 hop later
+
+
+class BleedGate:
+    """Causal per-hop bleed decision for the agent microphone.
+
+    Parameters
+    ----------
+    config : ConversationConfig
+    hop_s : float
+        Hop duration, s (0.01).
+    """
+
+    def __init__(self, config: ConversationConfig, hop_s: float) -> None:
+        self.config = config
+        self.hop_s = hop_s
+        self.max_lag = max(0, round(config.bleed_max_delay_s / hop_s))
+        self.window = max(2, round(config.bleed_window_s / hop_s))
+        self.every = max(1, round(config.bleed_update_s / hop_s))
+        self.min_active = max(1, round(config.bleed_min_active_s / hop_s))
+        # history long enough for the window at the largest lag plus the reverb tail
+        self._n = self.window + self.max_lag + _TAIL_HOPS + _LEAD_HOPS
+        self._lookback = self.max_lag + _TAIL_HOPS + _LEAD_HOPS + 1
+        self.reset()
+
+    def reset(self) -> None:
+        """Return to the just-constructed state."""
+        n = self._n
+        # double buffers: entry i is stored at i % n and i % n + n, so the last n values are
+        # always one contiguous slice
+        self._ea = np.zeros(2 * n)
+        self._ec = np.zeros(2 * n)
+        self._la = np.full(2 * n, -120.0)
+        self._lc = np.full(2 * n, -120.0)
+        self._rc = np.zeros(2 * n, bool)
+        # short python rings for the per-hop decision
+        m = self._lookback
+        self._ring_lc = [-120.0] * m
+        self._ring_f0c = [math.nan] * m
+        self._k = 0
+        self._last_cust = -(10**9)
+        self._own_db = math.nan
+        self.lag_hops: int | None = None
+        self.corr = math.nan
+        self.gain_db = math.nan
+        self._curve: np.ndarray | None = None
+
+    @property
+    def status(self) -> str:
+        """``"tracking"`` (a delay is known) or ``"searching"``."""
+        return "tracking" if self.lag_hops is not None else "searching"
+
+    @property
+    def own_level_db(self) -> float:
+        """Average level of the agent's sure-own speech hops, dBFS (NaN before any)."""
+        return self._own_db
+
+    @property
+    def delay_s(self) -> float | None:
+        """Estimated lag of the far-end copy in the agent microphone, s (None if unknown)."""
+        return None if self.lag_hops is None else self.lag_hops * self.hop_s
+
+    def step(
+        self,
+        agent_db: float,
+        agent_floor_db: float,
+        agent_raw: bool,
+        agent_f0_hz: float,
+        cust_db: float,
+        cust_floor_db: float,
+        cust_raw: bool,
+        cust_f0_hz: float,
+    ) -> bool:
+        """Feed one aligned hop of both channels; return True if the agent hop is bleed.
+
+        Parameters
+        ----------
+        agent_db, agent_floor_db : float
+            Agent microphone loudness and noise floor, dBFS.
+        agent_raw : bool
+            Agent raw VAD decision.
+        agent_f0_hz : float
+            Agent F0, Hz (NaN unvoiced).
+        cust_db, cust_floor_db, cust_raw, cust_f0_hz
+            The same for the far end, at the same hop.
+
+        Returns
+        -------
+        bool
+            True when the agent's raw speech at this hop is explained by the far end. Always
+            False when ``agent_raw`` is False.
+        """
+        k = self._k
+        n = self._n
+        i = k % n
+        ea = min(max(agent_db - agent_floor_db, 0.0), _EXCESS_MAX_DB)
+        ec = min(max(cust_db - cust_floor_db, 0.0), _EXCESS_MAX_DB)
+        self._ea[i] = self._ea[i + n] = ea
+        self._ec[i] = self._ec[i + n] = ec
+        self._la[i] = self._la[i + n] = agent_db
+        self._lc[i] = self._lc[i + n] = cust_db
+        self._rc[i] = self._rc[i + n] = cust_raw
+        m = self._lookback
+        j = k % m
+        self._ring_lc[j] = cust_db
+        self._ring_f0c[j] = cust_f0_hz if cust_raw else math.nan
+        if cust_raw:
+            self._last_cust = k
+        if agent_raw and k - self._last_cust >= m:
+            # no far-end speech within the whole lag range: this hop is the agent's own
+            own = self._own_db
+            self._own_db = agent_db if own != own else own + _OWN_SMOOTH * (agent_db - own)
+        self._k = k + 1
+        if (k + 1) % self.every == 0:
+            self._update()
+        if not agent_raw:
+            return False
+        lag = self.lag_hops
+        ring = self._ring_lc
+        if lag is None:
+            span = range(min(k + 1, m))
+            ref = max(ring[(k - d) % m] for d in span)
+            if agent_db - ref > self.config.bleed_max_ratio_db:
+                return False
+            own = self._own_db
+            if own != own or agent_db <= own - self.config.bleed_self_margin_db:
+                return True
+            # as loud as the agent's own voice: bleed only if it has the far end's pitch
+            if agent_f0_hz != agent_f0_hz:
+                return False
+            tol = self.config.bleed_pitch_st
+            f0s = self._ring_f0c
+            for d in span:
+                f = f0s[(k - d) % m]
+                if f == f:
+                    st = 12.0 * math.log2(agent_f0_hz / f)
+                    if min(abs(st), abs(st + 12.0), abs(st + 19.02)) <= tol:
+                        return True
+            return False
+        lo = lag - _LEAD_HOPS
+        hi = lag + _TAIL_HOPS
+        ref = -120.0
+        if k >= lo:
+            ref = max(ring[(k - d) % m] for d in range(max(lo, 0), min(hi, k) + 1))
+        excess = agent_db - ref - self.gain_db  # dB above the predicted bleed level
+        if agent_f0_hz == agent_f0_hz:  # voiced: compare with the far end's F0 at the lag
+            tol = self.config.bleed_pitch_st
+            far_voiced = False
+            related = False  # within tol of the far end's F0 times 1/3, 1/2 or 2
+            for d in range(max(lag - 1, 0), min(lag + 1, k) + 1):
+                f = self._ring_f0c[(k - d) % m]
+                if f == f:
+                    far_voiced = True
+                    st = 12.0 * math.log2(agent_f0_hz / f)
+                    if abs(st) <= tol:
+                        return True
+                    related = related or min(
+                        abs(st + 19.02), abs(st + 12.0), abs(st - 12.0)
+                    ) <= tol
+            if far_voiced and not related and excess > 0.0:
+                return False  # another voice, above the predicted copy: the agent's own
+        return excess <= self.config.bleed_margin_db
+
+    def _update(self) -> None:
+        """Re-estimate lag and gain from the last ``bleed_window_s`` (fixed hop indices)."""
+        k = self._k  # hops stored
+        w, nl = self.window, self.max_lag
+        if k < w + nl:
+            w = k - nl
+            if w < 2 * self.every:
+                return
+        n = self._n
+        end = (k - 1) % n + 1 + n  # one past the newest entry in the double buffer
+        ec_seg = self._ec[end - w - nl : end]
+        rc_seg = self._rc[end - w - nl : end]
+        if int(np.count_nonzero(rc_seg[nl:])) < self.min_active:
+            return
+        x = self._ea[end - w : end]
+        # Pearson correlation per lag over the hops where the far end spoke at that lag:
+        # windowed sums by cumulative sums and np.correlate (index j is lag nl - j)
+        r = rc_seg.astype(np.float64)
+        yr = ec_seg * r
+
+        def wsum(a: np.ndarray) -> np.ndarray:
+            c = np.concatenate(([0.0], np.cumsum(a)))
+            return (c[w:] - c[:-w])[::-1]
+
+        cnt = wsum(r)
+        my = wsum(yr)
+        syy = wsum(yr * ec_seg)
+        mx = np.correlate(r, x, "valid")[::-1]
+        sxx = np.correlate(r, x * x, "valid")[::-1]
+        sxy = np.correlate(yr, x, "valid")[::-1]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            cov = sxy - mx * my / cnt
+            var = (sxx - mx * mx / cnt) * (syy - my * my / cnt)
+            corr = np.where((cnt >= self.min_active) & (var > 0), cov / np.sqrt(var), 0.0)
+        # smooth the correlation curve across updates: the true lag keeps its peak while the
+        # side lobes at multiples of the syllable period move with the rhythm
+        if self._curve is None:
+            self._curve = corr
+        else:
+            self._curve = self._curve + _SMOOTH * (corr - self._curve)
+        now = corr
+        corr = self._curve
+        best = int(np.argmax(corr))
+        cur = self.lag_hops
+        if corr[best] >= self.config.bleed_corr_min and (
+            cur is None or corr[best] > corr[cur] + _SWITCH_MARGIN
+        ):
+            cur = self.lag_hops = best
+        if cur is None:
+            self.corr = float(corr[best])
+            return
+        self.corr = float(corr[cur])
+        # gain: agent level minus the per-hop reference, where the far end spoke at the lag
+        lead = min(_LEAD_HOPS, cur)  # no far-end hop after the newest one
+        lc_seg = self._lc[end - w - cur - _TAIL_HOPS : end - cur + lead]
+        ref = sliding_window_view(lc_seg, _TAIL_HOPS + lead + 1).max(axis=1)
+        act = self._rc[end - w - cur : end - cur]
+        if now[cur] >= self.config.bleed_corr_min and int(np.count_nonzero(act)) >= self.min_active:
+            d = self._la[end - w : end][act] - ref[act]
+            self.gain_db = float(np.median(d))
+        elif self.gain_db != self.gain_db:
+            self.gain_db = self.config.bleed_max_ratio_db - self.config.bleed_margin_db

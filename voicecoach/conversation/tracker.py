@@ -1,0 +1,532 @@
+"""The streaming two-party conversation tracker (definitions: :mod:`voicecoach.conversation`)."""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..analysis.features import Features
+from ..config import Config, load_config
+from ..errors import ParameterError
+from ..events import (
+    Backchannel,
+    Event,
+    Interruption,
+    MutualSilence,
+    Overlap,
+    ResponseGap,
+    SpeechSegment,
+    Turn,
+    TurnEndOverlap,
+)
+from .bleed import BleedGate
+from .metrics import summarize
+
+__all__ = ["ConversationState", "ConversationTracker"]
+
+AGENT, CUSTOMER = "agent", "customer"
+
+
+@dataclass(frozen=True)
+class ConversationState:
+    """A snapshot for a live display.
+
+    Attributes
+    ----------
+    t_s : float
+        Agent-side time up to which the tracker has decided, s.
+    floor : {"agent", "customer"} or None
+        Who holds the floor.
+    speaking : dict of str to bool
+        Whether each party is inside a speech segment (after bleed rejection).
+    overlap : tuple of (str, str, float) or None
+        ``(by, of, start_s)`` of the overlap in progress.
+    interrupting : str or None
+        The party whose interruption is in progress.
+    turn_s : dict of str to float
+        Duration of each party's open turn so far, s (0 without one).
+    bleed_delay_s : float or None
+        Estimated lag of the far-end copy in the agent microphone, s.
+    bleed_status : {"searching", "tracking"}
+        State of the bleed estimator.
+    """
+
+    t_s: float
+    floor: str | None
+    speaking: dict[str, bool]
+    overlap: tuple[str, str, float] | None
+    interrupting: str | None
+    turn_s: dict[str, float]
+    bleed_delay_s: float | None
+    bleed_status: str
+
+
+class _Party:
+    """Per-party segment, turn and intrusion state (hop indices, agent-side time)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.other: _Party = self
+        self.reset()
+
+    def reset(self) -> None:
+        self.on = False  # inside a speech segment
+        self.run = 0  # hysteresis counter
+        self.last_raw = -(10**9)  # last raw-true hop
+        self.seg_id = 0
+        self.seg_start = 0
+        self.seg_end: int | None = None  # end (exclusive hop) of the last closed segment
+        self.turn_open = False
+        self.turn_id = 0
+        self.turn_start = 0
+        self.turn_end = 0  # end of the last segment inside the open turn
+        self.intr: _Intrusion | None = None
+
+
+class _Intrusion:
+    """A party's speech that started inside the other's turn, not yet classified."""
+
+    __slots__ = ("awaiting", "interruption_id", "last_end", "long", "onset", "overlapped")
+
+    def __init__(self, onset: int) -> None:
+        self.onset = onset
+        self.awaiting = False  # its segment ended during the floor holder's pause
+        self.last_end = onset
+        self.long = False  # longer than backchannel_max_s: it opened a turn
+        self.overlapped = False
+        self.interruption_id = 0
+
+
+class _Overlap:
+    __slots__ = ("by", "id", "interruption", "of", "start")
+
+    def __init__(self, id: int, start: int, by: _Party, of: _Party) -> None:
+        self.id = id
+        self.start = start
+        self.by = by
+        self.of = of
+        self.interruption: _Intrusion | None = None
+
+
+class ConversationTracker:
+    """Streaming conversation tracker over the two parties' per-hop features.
+
+    Parameters
+    ----------
+    config : Config, optional
+        Defaults to :func:`voicecoach.config.load_config`; section ``[conversation]`` and
+        ``[analysis]`` for the hop.
+
+    Notes
+    -----
+    Feed :meth:`process` equal-length blocks of consecutive rows of the agent microphone and
+    the far end. The output does not depend on how the stream is cut into blocks. Times in
+    events are agent-side times, s; ``decided_s`` is the stream time (end of the newest hop
+    fed) at which an event was emitted.
+
+    Examples
+    --------
+    >>> from voicecoach.conversation import ConversationTracker
+    >>> tracker = ConversationTracker()
+    >>> # events = tracker.process(agent_rows, customer_rows)   # Features of equal length
+    """
+
+    def __init__(self, config: Config | None = None) -> None:
+        self.config = config if config is not None else load_config()
+        c = self.config.conversation
+        a = self.config.analysis
+        self.hop_s = a.hop_s
+        self._hop_size = a.hop_size
+        self._sr = a.sample_rate
+        self._on_hops = max(1, round(c.speech_onset_s / a.hop_s))
+        self._off_hops = max(1, round(c.speech_hangover_s / a.hop_s))
+        h = a.hop_s
+
+        def hops(s: float) -> int:
+            return round(s / h)
+
+        self._dec_hops = hops(max(c.min_overlap_s, c.turn_end_s))
+        self._bridge_hops = hops(c.decision_bridge_s)
+        self._bc_hops = hops(c.backchannel_max_s)
+        self._sim_hops = hops(c.simultaneous_start_s)
+        self._gap_hops = max(1, hops(c.turn_gap_s))
+        self._ms_hops = hops(c.mutual_silence_s)
+        self._delay_hops = hops(c.far_delay_s)
+        self._gate = BleedGate(c, h)
+        self._agent = _Party(AGENT)
+        self._cust = _Party(CUSTOMER)
+        self._agent.other, self._cust.other = self._cust, self._agent
+        self.reset()
+
+    # ------------------------------------------------------------------ public API
+
+    def reset(self) -> None:
+        """Return to the just-constructed state."""
+        self._gate.reset()
+        self._agent.reset()
+        self._cust.reset()
+        self._next: int | None = None  # stream index of the next row expected
+        self._k = -1  # newest aligned hop processed
+        self._pending: deque[tuple[float, float, bool, float]] = deque()
+        self._ids = 0
+        self._floor: _Party | None = None
+        self._ov: _Overlap | None = None
+        self._last_turn: tuple[str, int] | None = None  # (party, end) of the last closed turn
+        self._silence_start: int | None = None
+        self._silence_id = 0
+        self._history: list[Event] = []
+        self._bleed_hops = 0
+        self._agent_raw_hops = 0
+        self._out: list[Event] = []
+
+    def process(self, agent: Features, customer: Features) -> list[Event]:
+        """Track one block of rows of both parties.
+
+        Parameters
+        ----------
+        agent, customer : Features
+            Consecutive rows (any number, the same for both, with equal ``t_s``) of the agent
+            microphone and of the far end.
+
+        Returns
+        -------
+        list of Event
+            Events decided in this block, in decision order. Open events (``end_s`` None)
+            are re-emitted closed with the same ``id``.
+
+        Raises
+        ------
+        ParameterError
+            For blocks of different lengths or times, or rows that do not follow the
+            previous block.
+        """
+        n = len(agent)
+        if len(customer) != n:
+            raise ParameterError(
+                f"agent and customer blocks must have the same number of rows, got {n} and "
+                f"{len(customer)}; feed both channels of the same hops together"
+            )
+        if n == 0:
+            return []
+        if not np.array_equal(agent.t_s, customer.t_s):
+            raise ParameterError(
+                "agent and customer rows have different t_s; feed rows of the same hops "
+                "(both analyzers must start together)"
+            )
+        first = round(float(agent.t_s[0]) / self.hop_s)
+        if self._next is None:
+            self._next = first
+        elif first != self._next:
+            raise ParameterError(
+                f"rows start at t_s={float(agent.t_s[0]):.3f} s but the tracker expected "
+                f"{self._next * self.hop_s:.3f} s; feed consecutive blocks, or call reset() "
+                f"for a new call"
+            )
+        self._next = first + n
+        self._out = out = []
+        la = agent.loudness_db.tolist()
+        fa = agent.noise_floor_db.tolist()
+        ra = agent.vad_raw.tolist()
+        f0a = agent.f0_hz.tolist()
+        lc = customer.loudness_db.tolist()
+        fc = customer.noise_floor_db.tolist()
+        rc = customer.vad_raw.tolist()
+        f0c = customer.f0_hz.tolist()
+        d = self._delay_hops
+        pending = self._pending
+        for i in range(n):
+            if d:
+                # hold the agent back d hops: agent row t pairs with far-end row t + d
+                pending.append((la[i], fa[i], ra[i], f0a[i]))
+                if len(pending) <= d:
+                    continue
+                a_db, a_floor, a_raw, a_f0 = pending.popleft()
+            else:
+                a_db, a_floor, a_raw, a_f0 = la[i], fa[i], ra[i], f0a[i]
+            c_raw = rc[i]
+            bleed = self._gate.step(a_db, a_floor, a_raw, a_f0, lc[i], fc[i], c_raw, f0c[i])
+            if a_raw:
+                self._agent_raw_hops += 1
+                if bleed:
+                    self._bleed_hops += 1
+            self._step(a_raw and not bleed, c_raw)
+        self._history.extend(out)
+        return out
+
+    @property
+    def bleed_delay_s(self) -> float | None:
+        """Estimated lag of the far-end copy in the agent microphone, s (None if unknown)."""
+        return self._gate.delay_s
+
+    @property
+    def state(self) -> ConversationState:
+        """Who holds the floor, who speaks, the overlap in progress and open turn lengths."""
+        k1 = self._k + 1
+        ov = self._ov
+        inter = None
+        for p in (self._agent, self._cust):
+            if p.intr is not None and p.intr.interruption_id:
+                inter = p.name
+        return ConversationState(
+            t_s=self._t(k1),
+            floor=None if self._floor is None else self._floor.name,
+            speaking={AGENT: self._agent.on, CUSTOMER: self._cust.on},
+            overlap=None if ov is None else (ov.by.name, ov.of.name, self._t(ov.start)),
+            interrupting=inter,
+            turn_s={
+                p.name: (k1 - p.turn_start) * self.hop_s if p.turn_open else 0.0
+                for p in (self._agent, self._cust)
+            },
+            bleed_delay_s=self._gate.delay_s,
+            bleed_status=self._gate.status,
+        )
+
+    @property
+    def events(self) -> list[Event]:
+        """Every event emitted since the last :meth:`reset`, in decision order."""
+        return list(self._history)
+
+    def summary(self) -> dict[str, Any]:
+        """Conversation metrics so far (see :func:`voicecoach.conversation.summarize`).
+
+        Adds ``conversation.bleed`` with the delay estimate (``delay_s``), the envelope
+        correlation at it, the gain (dB, bleed level minus far-end level), the estimator
+        status and the fraction of the agent's raw speech hops rejected as bleed.
+        """
+        out = summarize(self._history, self._t(self._k + 1), self.config)
+        g = self._gate
+        out["conversation"]["bleed"] = {
+            "delay_s": None if g.delay_s is None else round(g.delay_s, 3),
+            "corr": None if g.corr != g.corr else round(g.corr, 3),
+            "gain_db": None if g.gain_db != g.gain_db else round(g.gain_db, 1),
+            "status": g.status,
+            "rejected_fraction": round(self._bleed_hops / self._agent_raw_hops, 4)
+            if self._agent_raw_hops
+            else 0.0,
+        }
+        return out
+
+    # ------------------------------------------------------------------ internals
+
+    def _t(self, k: int) -> float:
+        return (k * self._hop_size) / self._sr
+
+    def _new_id(self) -> int:
+        self._ids += 1
+        return self._ids
+
+    def _emit(self, ev: Event) -> None:
+        self._out.append(ev)
+
+    def _decided(self) -> float:
+        return self._t(self._k + 1 + self._delay_hops)
+
+    def _step(self, raw_a: bool, raw_c: bool) -> None:
+        """One aligned hop: hysteresis, then offsets, onsets and pending decisions."""
+        self._k = k = self._k + 1
+        ag, cu = self._agent, self._cust
+        ends: list[_Party] = []
+        starts: list[_Party] = []
+        for p, r in ((ag, raw_a), (cu, raw_c)):
+            if r:
+                p.last_raw = k
+            if r != p.on:
+                p.run += 1
+                if p.run >= (self._off_hops if p.on else self._on_hops):
+                    p.on = not p.on
+                    p.run = 0
+                    (starts if p.on else ends).append(p)
+            else:
+                p.run = 0
+        if len(ends) == 2 and ends[0] is self._floor:
+            ends.reverse()  # simultaneous stops: the floor holder stops last
+        for p in ends:
+            self._segment_end(p)
+        for p in starts:
+            self._segment_start(p, k - self._on_hops + 1)
+        if ag.on and cu.on and self._ov is None:
+            self._maybe_open_overlap()
+        for p in (ag, cu):
+            if p.intr is not None:
+                self._check_intrusion(p)
+        for p in (ag, cu):
+            if p.turn_open and not p.on and k + 1 - p.turn_end >= self._gap_hops:
+                self._close_turn(p, p.turn_end)
+        silent = not ag.on and not cu.on and self._silence_start is not None
+        if silent and not self._silence_id and k + 1 - self._silence_start > self._ms_hops:
+            self._silence_id = self._new_id()
+            self._emit(MutualSilence(self._t(self._silence_start), None, self._decided(),
+                                     id=self._silence_id))
+
+    # segments ---------------------------------------------------------------
+
+    def _segment_start(self, p: _Party, start: int) -> None:
+        p.seg_id = self._new_id()
+        p.seg_start = start
+        self._emit(SpeechSegment(self._t(start), None, self._decided(), id=p.seg_id,
+                                 party=p.name))
+        if self._silence_start is not None:
+            if self._silence_id:
+                self._emit(MutualSilence(self._t(self._silence_start), self._t(start),
+                                         self._decided(), id=self._silence_id))
+            self._silence_start = None
+            self._silence_id = 0
+        o = p.other
+        if p.intr is not None and p.intr.awaiting:
+            p.intr.awaiting = False  # the intruder goes on: still the same intrusion
+            return
+        if o.intr is not None and o.intr.awaiting and self._floor is p:
+            # the other spoke during our pause and stopped; we resume: we kept the floor
+            self._resolve_awaiting(o)
+        if self._floor is None:
+            self._open_turn(p, start, respond=True)
+        elif self._floor is p or p.turn_open:
+            if p.turn_open:
+                return  # our own turn goes on
+            self._open_turn(p, start, respond=True)  # pragma: no cover - floor implies turn
+        elif start - o.turn_start < self._sim_hops:
+            self._open_turn(p, start, respond=False)  # simultaneous start: no intrusion
+        else:
+            p.intr = _Intrusion(start)
+
+    def _segment_end(self, p: _Party) -> None:
+        end = p.last_raw + 1
+        p.seg_end = end
+        self._emit(SpeechSegment(self._t(p.seg_start), self._t(end), self._decided(),
+                                 id=p.seg_id, party=p.name))
+        o = p.other
+        if p.turn_open:
+            p.turn_end = end
+        ov = self._ov
+        if ov is not None:
+            self._ov = None
+            self._emit(Overlap(self._t(ov.start), self._t(end), self._decided(), id=ov.id,
+                               by=ov.by.name, of=ov.of.name))
+            it = ov.interruption
+            if it is not None:
+                self._emit(Interruption(self._t(it.onset), self._t(end), self._decided(),
+                                        id=it.interruption_id, by=ov.by.name, of=ov.of.name))
+                ov.by.intr = None
+        if not o.on:
+            self._silence_start = max(end, o.seg_end if o.seg_end is not None else end)
+        # the intruder stops
+        it = p.intr
+        if it is not None:
+            it.last_end = end
+            if o.on:
+                if not it.long and end - it.onset <= self._bc_hops:
+                    self._emit(Backchannel(self._t(it.onset), self._t(end), self._decided(),
+                                           by=p.name, of=o.name))
+                p.intr = None
+            else:
+                it.awaiting = True
+            return
+        # the floor holder (or a contender) stops while the other goes on
+        if o.on:
+            it = o.intr
+            if it is not None and it.overlapped:
+                self._emit(TurnEndOverlap(self._t(it.onset), self._t(end), self._decided(),
+                                          by=o.name, of=p.name))
+                o.intr = None
+                if p.turn_open:
+                    self._close_turn(p, end)
+                if not o.turn_open:
+                    self._open_turn(o, it.onset, respond=True)
+            elif it is None and o.turn_open and p.turn_open:
+                self._close_turn(p, end)  # outlasted: the floor passes
+
+    # turns ------------------------------------------------------------------
+
+    def _open_turn(self, p: _Party, start: int, *, respond: bool) -> None:
+        p.turn_open = True
+        p.turn_id = self._new_id()
+        p.turn_start = start
+        p.turn_end = start
+        self._emit(Turn(self._t(start), None, self._decided(), id=p.turn_id, party=p.name))
+        if self._floor is None:
+            self._floor = p
+        last = self._last_turn
+        if respond and last is not None and last[0] == p.other.name:
+            gap = start - last[1]
+            self._emit(ResponseGap(self._t(min(start, last[1])), self._t(max(start, last[1])),
+                                   self._decided(), party=p.name, after=last[0],
+                                   gap_s=gap * self.hop_s))
+            self._last_turn = None
+
+    def _close_turn(self, p: _Party, end: int) -> None:
+        p.turn_open = False
+        self._emit(Turn(self._t(p.turn_start), self._t(end), self._decided(), id=p.turn_id,
+                        party=p.name))
+        self._last_turn = (p.name, end)
+        o = p.other
+        if self._floor is p:
+            self._floor = o if o.turn_open else None
+        it = o.intr
+        if it is not None and not it.interruption_id:
+            # the floor holder is gone: the other's pending speech becomes its turn
+            o.intr = None
+            if not o.turn_open:
+                self._open_turn(o, it.onset, respond=True)
+                if not o.on:
+                    o.turn_end = it.last_end
+            self._floor = o
+        elif self._floor is None and o.turn_open:
+            self._floor = o
+
+    def _resolve_awaiting(self, o: _Party) -> None:
+        it = o.intr
+        assert it is not None
+        o.intr = None
+        if not it.long and it.last_end - it.onset <= self._bc_hops:
+            self._emit(Backchannel(self._t(it.onset), self._t(it.last_end), self._decided(),
+                                   by=o.name, of=o.other.name))
+
+    # overlaps and interruptions ---------------------------------------------
+
+    def _maybe_open_overlap(self) -> None:
+        ag, cu = self._agent, self._cust
+        start = max(ag.seg_start, cu.seg_start)
+        if ag.last_raw < start or cu.last_raw < start:
+            return  # the earlier segment is in its hangover: no overlap (yet)
+        if ag.intr is not None:
+            by = ag
+        elif cu.intr is not None:
+            by = cu
+        elif self._floor is not None:
+            by = self._floor.other
+        else:
+            by = ag if ag.seg_start > cu.seg_start else cu
+        self._ov = ov = _Overlap(self._new_id(), start, by, by.other)
+        if by.intr is not None:
+            by.intr.overlapped = True
+        self._emit(Overlap(self._t(start), None, self._decided(), id=ov.id, by=by.name,
+                           of=by.other.name))
+
+    def _check_intrusion(self, p: _Party) -> None:
+        it = p.intr
+        assert it is not None
+        k1 = self._k + 1
+        if it.interruption_id:
+            return
+        if not it.long and p.on and p.last_raw + 1 - it.onset > self._bc_hops:
+            it.long = True
+            if not p.turn_open:
+                self._open_turn(p, it.onset, respond=False)
+        ov = self._ov
+        if ov is None or ov.by is not p or not p.on or not p.other.on:
+            return
+        t0 = ov.start + self._dec_hops
+        if k1 < t0:
+            return
+        since = t0 - self._bridge_hops
+        if p.last_raw + 1 < since or p.other.last_raw + 1 < since:
+            return
+        it.interruption_id = self._new_id()
+        ov.interruption = it
+        self._emit(Interruption(self._t(it.onset), None, self._decided(),
+                                id=it.interruption_id, by=p.name, of=p.other.name))
+        if not p.turn_open:
+            self._open_turn(p, it.onset, respond=False)
