@@ -100,6 +100,255 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     return 0
 
 
+# ----------------------------------------------------------------- profiles --
+def _store(args: argparse.Namespace):
+    from .profiles import ProfileStore
+
+    return ProfileStore(getattr(args, "profiles_dir", None))
+
+
+def _profile(args: argparse.Namespace):
+    if not getattr(args, "profile", None):
+        return None
+    from .profiles import load_profile
+
+    return load_profile(args.profile, getattr(args, "profiles_dir", None))
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """Compute a calm baseline from a file or the microphone and store it."""
+    from .baseline import calibrate_array, calibrate_file
+    from .profiles import format_profile
+
+    cfg = _config(args)
+    store = _store(args)
+    store.check_name(args.profile)
+    if args.input:
+        prof = calibrate_file(args.input, args.channel, cfg, name=args.profile)
+    else:
+        import numpy as np
+
+        from .sources.capture import Capture
+
+        print(f"Recording {args.seconds:.0f} s of calm speech from {args.mic!r}... speak now.")
+        parts = []
+        with Capture(args.mic, None, blocksize_hops=cfg.live.blocksize_hops) as cap:
+            got = 0.0
+            while got < args.seconds:
+                blk = cap.read(timeout=1.0)
+                if blk is None:
+                    continue
+                parts.append(blk.audio[:, 0])
+                got += blk.audio.shape[0] / cfg.analysis.sample_rate
+        x = np.concatenate(parts) if parts else np.zeros(0, np.float32)
+        prof = calibrate_array(
+            x, cfg.analysis.sample_rate, cfg, name=args.profile, source=f"mic {args.mic}"
+        )
+    path = store.save(prof, args.profile)
+    print(format_profile(prof))
+    print(f"saved profile {args.profile!r} to {path}")
+    return 0
+
+
+def cmd_profile(args: argparse.Namespace) -> int:
+    """List, show or delete stored profiles."""
+    from .profiles import format_profile
+
+    store = _store(args)
+    if args.action == "list":
+        names = store.list()
+        if not names:
+            print(f"no profiles in {store.directory}")
+        for n in names:
+            print(n)
+    elif args.action == "show":
+        print(format_profile(store.load(args.name)))
+    else:
+        path = store.delete(args.name)
+        print(f"deleted {path}")
+    return 0
+
+
+# ------------------------------------------------------------------- review --
+def cmd_review(args: argparse.Namespace) -> int:
+    """Review recorded calls: report.json (+ tracks) per call."""
+    from .review import Call, discover_calls, review_call
+
+    cfg = _config(args)
+    profile = _profile(args)
+    if args.agent or args.customer:
+        if not (args.agent and args.customer):
+            raise _usage("--agent and --customer go together: give both mono files")
+        from pathlib import Path
+
+        a, c = Path(args.agent), Path(args.customer)
+        calls = [Call(a.stem, "pair", (a, c))]
+        failures: list[tuple[str, str]] = []
+        for p in (a, c):
+            if not p.is_file():
+                failures.append((str(p), f"{str(p)!r} does not exist"))
+        if failures:
+            calls = []
+        calls2, f2 = discover_calls(args.audio, args.agent_channel) if args.audio else ([], [])
+        calls += calls2
+        failures += f2
+    else:
+        if not args.audio:
+            raise _usage("give AUDIO files or folders, or --agent FILE --customer FILE")
+        calls, failures = discover_calls(args.audio, args.agent_channel)
+    done = 0
+    for call in calls:
+        try:
+            rep = review_call(call, args.out, cfg, profile=profile, lang=args.lang)
+        except VoiceCoachError as e:
+            failures.append((str(call.paths[0]), str(e)))
+            continue
+        done += 1
+        print(_summary_line(call.stem, rep))
+    for path, why in failures:
+        print(f"FAILED {path}: {why}", file=sys.stderr)
+    print(f"{done} call(s) reviewed into {args.out}; {len(failures)} failed")
+    return 0 if not failures else 1
+
+
+def _summary_line(stem: str, rep: dict[str, Any]) -> str:
+    conv = rep["summary"].get("conversation") or {}
+    kinds: dict[str, int] = {}
+    for e in rep["events"]:
+        kinds[e["kind"]] = kinds.get(e["kind"], 0) + 1
+    nudges = [e["message"] for e in rep["events"] if e["kind"] == "nudge"]
+    return (
+        f"{stem}: {rep['audio']['duration_s']:.1f} s, "
+        f"interruptions {kinds.get('interruption', 0)}, "
+        f"backchannels {kinds.get('backchannel', 0)}, "
+        f"overlap {conv.get('overlap_s', 'n/a')} s, nudges {len(nudges)}"
+        + (f" ({', '.join(nudges)})" if nudges else "")
+    )
+
+
+# --------------------------------------------------------------------- live --
+def cmd_devices(args: argparse.Namespace) -> int:
+    """List audio inputs; '*' marks monitor/loopback candidates for --far."""
+    from .sources.devices import format_inputs, rescan
+
+    if args.rescan:
+        rescan()
+    print(format_inputs())
+    return 0
+
+
+def _run_live(args: argparse.Namespace, cfg: Config, replay: str | None) -> int:
+    from .session import LiveSession, ReplaySource
+
+    profile = _profile(args)
+    lang = args.lang or cfg.coach.lang
+    if replay:
+        from .review import discover_calls
+
+        calls, failures = discover_calls([replay], args.agent_channel)
+        if failures:
+            raise _usage(failures[0][1])
+        source: Any = ReplaySource(calls[0], cfg, speed=args.speed)
+        info = {"replay": replay, "agent_channel": args.agent_channel, "speed": args.speed}
+    else:
+        from .sources.capture import Capture
+
+        source = Capture(
+            args.mic,
+            args.far,
+            mic_channel=args.mic_channel,
+            far_channel=args.far_channel,
+            far_backend=args.far_backend,
+            blocksize_hops=cfg.live.blocksize_hops,
+            queue_max_s=cfg.live.queue_max_s,
+        )
+        info = {"mic": args.mic, "far": args.far}
+    session = LiveSession(
+        source,
+        cfg,
+        profile=profile,
+        lang=lang,
+        record_dir=args.record,
+        events_path=args.events,
+        duration_s=args.duration,
+        source_info=info,
+    )
+    display = _display(args.display or cfg.live.display, session.model, lang, cfg.live.fps)
+    where = f" into {session.folder}" if session.folder else ""
+    print(f"voicecoach live: {'replaying ' + replay if replay else 'listening'}{where}")
+    res = session.run(display)
+    print(_live_summary(res))
+    if res.error:
+        print(f"Error: {res.error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _display(kind: str, model: Any, lang: str, fps: float) -> Any:
+    if kind == "none":
+        return None
+    from .sinks.display import choose_display
+
+    return choose_display(kind, model, lang, fps)
+
+
+def _live_summary(res: Any) -> str:
+    conv = res.summary.get("conversation") or {}
+    lines = [
+        f"session: {res.duration_s:.1f} s"
+        + (f", recorded in {res.folder}" if res.folder else "")
+        + (f"; capture: {res.capture}" if res.capture else ""),
+        f"  agent talk {res.summary.get('agent', {}).get('talk_s', 'n/a')} s, customer talk "
+        f"{(res.summary.get('customer') or {}).get('talk_s', 'n/a')} s, overlap "
+        f"{conv.get('overlap_s', 'n/a')} s",
+    ]
+    for e in res.events:
+        if e.kind == "interruption":
+            lines.append(f"  {e.start_s:7.2f} s  interruption by {e.by} of {e.of}")
+        elif e.kind == "backchannel":
+            lines.append(f"  {e.start_s:7.2f} s  backchannel by {e.by}")
+        elif e.kind == "nudge":
+            rec = (
+                f"recovered after {e.recovered_after_s:.1f} s"
+                if e.recovered_after_s is not None
+                else "not recovered"
+            )
+            lines.append(f"  {e.start_s:7.2f} s  nudge «{e.message}» ({e.rule}, {rec})")
+    lat = res.block_latency_ms
+    if lat:
+        lines.append(
+            f"  analysis latency after capture: p50 {lat['p50']:.1f} ms, p99 {lat['p99']:.1f} ms"
+        )
+    return "\n".join(lines)
+
+
+def cmd_live(args: argparse.Namespace) -> int:
+    """Coach a call live (microphone + far end), or replay a recording through the live path."""
+    return _run_live(args, _config(args), args.replay)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Play the bundled demo call through the live path, then print the review summary."""
+    from pathlib import Path
+
+    demo = Path(__file__).resolve().parents[1] / "recordings" / "demo_call.flac"
+    if not demo.is_file():
+        raise _usage(
+            f"the demo call {str(demo)!r} is missing; regenerate it with "
+            f"`python scripts/make_demo_call.py` from a source checkout"
+        )
+    args.agent_channel = 0
+    return _run_live(args, _config(args), str(demo))
+
+
+class _UsageError(VoiceCoachError):
+    pass
+
+
+def _usage(msg: str) -> _UsageError:
+    return _UsageError(msg)
+
+
 # ------------------------------------------------------------------ parser --
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (defaults read from the configuration)."""
@@ -129,7 +378,81 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--channel", default="all", help="channel index, or 'all'")
     a.add_argument("--format", choices=("csv", "json"), default="csv")
     a.add_argument("--out", default=None, help="output path (default: standard output)")
-    del cfg
+
+    def add_profiles_dir(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument(
+            "--profiles-dir",
+            metavar="DIR",
+            default=None,
+            help="profile folder (default: $VOICECOACH_PROFILES or ~/.config/voicecoach/profiles)",
+        )
+
+    c = add("calibrate", cmd_calibrate, "compute a calm baseline profile from calm speech")
+    c.add_argument("--profile", required=True, metavar="NAME", help="profile name to save")
+    src = c.add_mutually_exclusive_group(required=True)
+    src.add_argument("--input", metavar="FILE", help="a recording of calm speech")
+    src.add_argument("--mic", metavar="DEVICE", help="record from this input (index or name)")
+    c.add_argument("--channel", default=None, help="channel of --input (default: 0 / mono)")
+    c.add_argument("--seconds", type=float, default=30.0, help="seconds to record with --mic")
+    add_profiles_dir(c)
+
+    pr = add("profile", cmd_profile, "list, show or delete stored profiles")
+    pr.add_argument("action", choices=("list", "show", "delete"))
+    pr.add_argument("name", nargs="?", help="profile name (show, delete)")
+    add_profiles_dir(pr)
+
+    r = add("review", cmd_review, "review recorded calls: report.json per call")
+    r.add_argument("audio", nargs="*", help="stereo/mono files, folders, live session folders")
+    r.add_argument("--agent-channel", type=int, choices=(0, 1), default=0)
+    r.add_argument("--agent", metavar="FILE", help="agent mono file (with --customer)")
+    r.add_argument("--customer", metavar="FILE", help="customer mono file (with --agent)")
+    r.add_argument("--out", required=True, metavar="DIR", help="report folder")
+    r.add_argument("--profile", metavar="NAME|PATH", help="the agent's calm baseline")
+    r.add_argument("--lang", choices=("fr", "en"), default=cfg.coach.lang)
+    add_profiles_dir(r)
+
+    d = add("devices", cmd_devices, "list audio inputs ('*': monitor/loopback candidates)")
+    d.add_argument("--rescan", action="store_true", help="re-initialise PortAudio first")
+
+    def add_live(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--profile", metavar="NAME|PATH", help="the agent's calm baseline")
+        add_profiles_dir(sp)
+        sp.add_argument(
+            "--display",
+            choices=("auto", "window", "terminal", "none"),
+            default=cfg.live.display,
+            help="auto: a window if a screen is available, else the terminal",
+        )
+        sp.add_argument(
+            "--record",
+            nargs="?",
+            const="recordings",
+            default=None,
+            metavar="DIR",
+            help="record both channels and events into DIR/<timestamp>/",
+        )
+        sp.add_argument("--events", metavar="PATH", help="JSON-lines event log")
+        sp.add_argument("--duration", type=float, metavar="S", help="stop after S seconds")
+        sp.add_argument("--lang", choices=("fr", "en"), default=cfg.coach.lang)
+        sp.add_argument("--speed", type=float, default=1.0, help="replay speed (1 = real time)")
+
+    lv = add("live", cmd_live, "coach a call live (microphone + far end)")
+    lv.add_argument("--mic", metavar="D", help="microphone: index or name substring")
+    lv.add_argument("--far", metavar="D", help="far end (monitor/loopback): index or name")
+    lv.add_argument("--mic-channel", type=int, default=None, metavar="N")
+    lv.add_argument("--far-channel", type=int, default=None, metavar="N")
+    lv.add_argument(
+        "--far-backend",
+        choices=("sounddevice", "soundcard"),
+        default="sounddevice",
+        help="soundcard: WASAPI loopback on Windows (optional extra, untested)",
+    )
+    lv.add_argument("--replay", metavar="CALL", help="feed a recording through the live path")
+    lv.add_argument("--agent-channel", type=int, choices=(0, 1), default=0)
+    add_live(lv)
+
+    dm = add("demo", cmd_demo, "play the bundled demo call through the live path")
+    add_live(dm)
     return p
 
 

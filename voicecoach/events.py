@@ -196,18 +196,19 @@ def event_from_dict(d: dict[str, Any]) -> Event:
 
 
 def final_events(events: list[Event]) -> list[Event]:
-    """Keep the last version of each event ``id`` (ids of 0 are all kept), sorted by start.
+    """Keep the last version of each ``(kind, id)`` (ids of 0 are all kept), sorted by start.
 
     The kept version takes the ``decided_s`` of the *first* version: the moment the
     decision was shown, which is what latency figures and the trainer's review need.
     """
-    last: dict[int, Event] = {}
-    first_decided: dict[int, float] = {}
+    last: dict[tuple[str, int], Event] = {}
+    first_decided: dict[tuple[str, int], float] = {}
     anon: list[Event] = []
     for ev in events:
         if ev.id:
-            first_decided.setdefault(ev.id, ev.decided_s)
-            last[ev.id] = dataclasses.replace(ev, decided_s=first_decided[ev.id])
+            key = (ev.kind, ev.id)
+            first_decided.setdefault(key, ev.decided_s)
+            last[key] = dataclasses.replace(ev, decided_s=first_decided[key])
         else:
             anon.append(ev)
     return sorted([*anon, *last.values()], key=lambda e: (e.start_s, e.kind))

@@ -66,13 +66,18 @@ class Recorder:
         self.frames = 0
 
     def write(self, block: np.ndarray) -> None:
-        """Append a block of shape (n, len(parties)), float in [-1, 1]."""
+        """Append a block of shape (n, len(parties)), float in [-1, 1] (rounded to 16 bit)."""
+        pcm = np.clip(np.rint(np.asarray(block) * 32768.0), -32768, 32767).astype(np.int16)
+        self.write_pcm(pcm)
+
+    def write_pcm(self, block: np.ndarray) -> None:
+        """Append 16-bit samples of shape (n, len(parties)), written as they are."""
         if block.ndim != 2 or block.shape[1] != len(self._files):
             raise ValueError(
                 f"recorder block has shape {block.shape}; expected (n, {len(self._files)})"
             )
         for c, f in enumerate(self._files):
-            f.write(np.clip(block[:, c], -1.0, 1.0))
+            f.write(np.ascontiguousarray(block[:, c]))
         self.frames += block.shape[0]
         self._since_flush += block.shape[0]
         if self._since_flush >= self._flush_every:

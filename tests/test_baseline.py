@@ -1,0 +1,292 @@
+"""Calm baseline: profile statistics, calibration errors, and streaming relative measures.
+
+Signals come from :func:`voicecoach.sources.synthetic.synth_speech` (known F0 and rate).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import soundfile as sf
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from voicecoach.analysis import ChannelAnalyzer, Features
+from voicecoach.baseline import (
+    PROFILE_SCHEMA,
+    BaselineTracker,
+    CalibrationError,
+    ClippedSignalError,
+    Profile,
+    RelativeMeasures,
+    SilentSignalError,
+    TooLittleSpeechError,
+    _RollingQuantiles,
+    calibrate_array,
+    calibrate_file,
+    hz_to_st,
+    profile_from_features,
+    st_to_hz,
+)
+from voicecoach.config import load_config
+from voicecoach.errors import ParameterError
+from voicecoach.sources.synthetic import synth_speech
+
+SR = 16000
+F0 = 120.0
+RATE = 5.0
+
+
+def speech(duration_s: float, seed: int, f0=F0, rate=RATE, level_db=-20.0):
+    y, truth = synth_speech(
+        duration_s=duration_s, f0_hz=f0, syllable_rate=rate, snr_db=30.0, level_db=level_db,
+        seed=seed,
+    )
+    return y, truth
+
+
+@pytest.fixture(scope="module")
+def calm() -> tuple[np.ndarray, object, Features]:
+    y, truth = speech(40.0, seed=11)
+    return y, truth, ChannelAnalyzer().process(y)
+
+
+@pytest.fixture(scope="module")
+def profile(calm) -> Profile:
+    y, _, _ = calm
+    return calibrate_array(y, SR, name="calm", source="synth")
+
+
+# --------------------------------------------------------------------------- units
+
+
+def test_semitone_scale() -> None:
+    assert hz_to_st(55.0) == 0.0
+    assert hz_to_st(110.0) == pytest.approx(12.0)
+    assert st_to_hz(hz_to_st(123.4)) == pytest.approx(123.4)
+    assert math.isnan(hz_to_st(np.nan))
+
+
+# --------------------------------------------------------------------------- profile
+
+
+def test_profile_matches_truth(calm, profile: Profile) -> None:
+    _, truth, rows = calm
+    t = rows.t_s + 0.005
+    true_st = hz_to_st(truth.f0_at(t[truth.voiced_at(t)]))
+    # median F0 within 20 cents of the rendered F0's median
+    assert abs(profile.f0_median_st - np.median(true_st)) < 0.2
+    assert profile.f0_median_hz == pytest.approx(st_to_hz(profile.f0_median_st))
+    assert profile.f0_spread_st == pytest.approx(profile.f0_p90_st - profile.f0_p10_st)
+    assert 0.5 < profile.f0_spread_st < 3.0  # declination 2 st + glides 1 st
+    # articulation rate within 8 % of the rendered rate
+    assert abs(profile.articulation_rate_median / truth.syllable_rate() - 1) < 0.08
+    assert profile.syllable_rate_median < profile.articulation_rate_median  # pauses count
+    assert -24.0 < profile.loudness_db < -16.0  # rendered at -20 dBFS RMS
+    assert profile.voiced_s > 10.0 and profile.speech_s > profile.voiced_s
+    assert not profile.provisional and profile.name == "calm" and profile.created_utc
+
+
+def test_profile_dict_round_trip(profile: Profile) -> None:
+    d = profile.to_dict()
+    assert d["schema"] == PROFILE_SCHEMA
+    back = Profile.from_dict(d)
+    for f in Profile.__dataclass_fields__:
+        a, b = getattr(profile, f), getattr(back, f)
+        assert a == pytest.approx(b, abs=1e-4) if isinstance(a, float) else a == b
+
+
+def test_profile_nan_round_trip() -> None:
+    p = profile_from_features(Features.empty())
+    assert math.isnan(p.f0_median_hz) and p.speech_s == 0.0
+    d = p.to_dict()
+    d["f0_median_st"] = None  # JSON writes NaN as null
+    assert math.isnan(Profile.from_dict(d).f0_median_st)
+
+
+@pytest.mark.parametrize(
+    ("change", "match"),
+    [
+        ({"f0_medianhz": 1.0}, r"unknown profile key 'f0_medianhz'; did you mean 'f0_median_hz'"),
+        ({"schema": "voicecoach.profile/9"}, r"schema 'voicecoach.profile/9' is not supported"),
+        ({"f0_median_hz": "high"}, r"'f0_median_hz' must be a number, got 'high'"),
+        ({"provisional": 1}, r"'provisional' must be true/false"),
+    ],
+)
+def test_profile_from_dict_errors(profile: Profile, change: dict, match: str) -> None:
+    d = {**profile.to_dict(), **change}
+    with pytest.raises(ParameterError, match=match):
+        Profile.from_dict(d)
+
+
+def test_profile_from_dict_missing_key(profile: Profile) -> None:
+    d = profile.to_dict()
+    del d["loudness_db"]
+    with pytest.raises(ParameterError, match="profile lacks loudness_db; calibrate again"):
+        Profile.from_dict(d)
+
+
+# --------------------------------------------------------------------------- calibration
+
+
+def test_calibrate_file_equals_array(tmp_path, calm, profile: Profile) -> None:
+    y, _, _ = calm
+    noise = (np.random.default_rng(1).normal(0, 0.01, y.shape[0])).astype(np.float32)
+    path = tmp_path / "two.wav"
+    sf.write(path, np.stack([noise, y], axis=1), SR, subtype="FLOAT")
+    with pytest.raises(ParameterError, match=r"has 2 channels; say which one .*channel=N"):
+        calibrate_file(path)
+    p = calibrate_file(path, channel=1, name="calm")
+    assert p.source == f"{path} (channel 1)"
+    assert p.replace(source="synth", created_utc="") == profile.replace(created_utc="")
+
+
+def test_calibrate_resamples(calm, profile: Profile) -> None:
+    import soxr
+
+    y, _, _ = calm
+    y48 = soxr.resample(y, SR, 48000).astype(np.float32)
+    p = calibrate_array(y48, 48000)
+    assert abs(p.f0_median_st - profile.f0_median_st) < 0.05
+    assert abs(p.loudness_db - profile.loudness_db) < 0.5
+
+
+def test_calibrate_refuses_silence() -> None:
+    x = np.random.default_rng(0).normal(0, 1e-4, 20 * SR).astype(np.float32)
+    with pytest.raises(SilentSignalError) as e:
+        calibrate_array(x, SR, source="microphone")
+    assert isinstance(e.value, CalibrationError) and isinstance(e.value, ValueError)
+    assert str(e.value).startswith("the microphone recording is silent: its peak is -")
+    assert "below -50 dBFS" in str(e.value) and "check the input level" in str(e.value)
+
+
+def test_calibrate_refuses_clipping(calm) -> None:
+    y, _, _ = calm
+    with pytest.raises(ClippedSignalError, match=r"is clipped: \d+\.\d\d % of samples reach "
+                       r"±0.99 full scale \(at most 0.10 % allowed\); lower the input gain"):
+        calibrate_array(np.clip(y * 30, -1, 1), SR)
+
+
+def test_calibrate_refuses_too_little_speech() -> None:
+    y, _ = speech(12.0, seed=3)
+    with pytest.raises(TooLittleSpeechError, match=r"has only \d+\.\d s of voiced speech in "
+                       r"12\.0 s \(10 s needed\); record at least 30 s"):
+        calibrate_array(y, SR)
+
+
+# --------------------------------------------------------------------------- rolling windows
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    size=st.integers(1, 40),
+    min_count=st.integers(1, 10),
+    data=st.lists(st.one_of(st.just(math.nan), st.floats(-50, 50, width=32)), max_size=120),
+)
+def test_rolling_quantiles_match_numpy(size: int, min_count: int, data: list[float]) -> None:
+    x = np.asarray(data, np.float32)
+    med, p90 = _RollingQuantiles(size, min_count, (0.5, 0.9)).process(x)
+    for i in range(x.size):
+        w = x[max(0, i - size + 1) : i + 1]
+        w = w[~np.isnan(w)].astype(np.float64)
+        if w.size < min_count:
+            assert np.isnan(med[i]) and np.isnan(p90[i])
+        else:
+            assert med[i] == pytest.approx(np.quantile(w, 0.5), abs=1e-5)
+            assert p90[i] == pytest.approx(np.quantile(w, 0.9), abs=1e-5)
+
+
+# --------------------------------------------------------------------------- tracker
+
+
+def run_cut(tracker: BaselineTracker, rows: Features, sizes: list[int]) -> RelativeMeasures:
+    parts, pos, i = [], 0, 0
+    while pos < len(rows):
+        k = sizes[i % len(sizes)]
+        parts.append(tracker.process(rows[pos : pos + k]))
+        pos += k
+        i += 1
+    return RelativeMeasures.concat(parts)
+
+
+@pytest.mark.parametrize("with_profile", [False, True])
+def test_tracker_block_invariance_triad(calm, profile: Profile, with_profile: bool) -> None:
+    _, _, rows = calm
+    tr = BaselineTracker(profile=profile if with_profile else None)
+    whole = tr.process(rows)
+    assert np.isfinite(whole.pitch_delta_st).any()
+    tr.reset()
+    assert run_cut(tr, rows, [1, 7, 160, 3, 999]).equals(whole)  # any cutting, same rows
+    tr.reset()
+    assert tr.process(rows).equals(whole)  # reset returns to the start
+    again = tr.process(rows)  # without a reset the state carries on
+    assert not again.equals(whole)
+
+
+def test_provisional_baseline(calm) -> None:
+    _, _, rows = calm
+    cfg = load_config()
+    tr = BaselineTracker(cfg, party="customer")
+    m = tr.process(rows)
+    assert tr.ready and tr.provisional and tr.profile.provisional
+    assert tr.profile.source == "first 30 s of customer speech in the call"
+    # ready exactly at the hop completing provisional_s of speech hops
+    need = round(cfg.baseline.provisional_s / cfg.analysis.hop_s)
+    j = int(np.flatnonzero(np.cumsum(rows.speech) == need)[0])
+    assert tr.ready_s == rows.t_s[j]
+    assert np.isnan(m.pitch_delta_st[:j]).all() and np.isnan(m.rate_delta_pct[:j]).all()
+    assert np.isfinite(m.pitch_delta_st[j:]).mean() > 0.8
+    # the provisional profile is profile_from_features on those speech hops
+    expect = profile_from_features(rows[: j + 1], provisional=True, source=tr.profile.source)
+    assert tr.profile == expect
+    # calm speech sits on its own baseline
+    assert abs(np.nanmedian(m.pitch_delta_st)) < 0.6  # only the last 3.5 s: a phrase or two
+    assert abs(np.nanmedian(m.rate_delta_pct)) < 5.0
+    assert abs(np.nanmedian(m.loudness_delta_db)) < 1.0
+
+
+def test_relative_measures_track_known_changes(profile: Profile) -> None:
+    """+3 st, 25 % faster and +6 dB segments are measured within 0.2 st, 5 % and 1 dB."""
+
+    def seg(t, a, b, inside, outside):
+        return np.where((t >= a) & (t < b), inside, outside)
+
+    y, _ = speech(
+        36.0, seed=5,
+        f0=lambda t: seg(t, 4, 12, F0 * 2 ** (3 / 12), F0),
+        rate=lambda t: seg(t, 16, 26, RATE * 1.25, RATE),
+    )
+    t = np.arange(y.shape[0]) / SR
+    y = (y * seg(t, 29, 36, 10 ** (6 / 20), 1.0)).astype(np.float32)
+    m = BaselineTracker(profile=profile).process(ChannelAnalyzer().process(y))
+
+    def med(field, a, b):
+        s = (m.t_s >= a) & (m.t_s < b)
+        return float(np.nanmedian(getattr(m, field)[s]))
+
+    assert med("pitch_delta_st", 6, 12) == pytest.approx(3.0, abs=0.2)
+    assert med("pitch_delta_st", 14, 28) == pytest.approx(0.0, abs=0.3)
+    assert med("rate_delta_pct", 19, 26) == pytest.approx(25.0, abs=5.0)
+    assert med("rate_delta_pct", 4, 12) == pytest.approx(0.0, abs=5.0)
+    assert med("loudness_delta_db", 31, 36) == pytest.approx(6.0, abs=1.0)
+    assert med("loudness_delta_db", 16, 26) == pytest.approx(0.0, abs=1.0)
+
+
+def test_relative_measures_from_arrays() -> None:
+    m = RelativeMeasures.from_arrays(np.arange(3) * 0.01, pitch_delta_st=2.5, speech=True)
+    assert m.pitch_delta_st.tolist() == [2.5] * 3 and m.speech.all()
+    assert np.isnan(m.rate_delta_pct).all()
+    with pytest.raises(ParameterError, match=r"unknown measure.*pitch_delta"):
+        RelativeMeasures.from_arrays([0.0], pitch_delta=1.0)
+
+
+def test_tracker_rejects_bad_arguments() -> None:
+    with pytest.raises(ParameterError, match="party must be 'agent' or 'customer', got 'boss'"):
+        BaselineTracker(party="boss")
+    with pytest.raises(ParameterError, match=r"profile must be a voicecoach\.baseline\.Profile"):
+        BaselineTracker(profile={"f0_median_hz": 100})  # type: ignore[arg-type]
+    cfg = load_config(overrides={"baseline": {"pitch_window_s": 0.0}})
+    with pytest.raises(ParameterError, match=r"baseline.pitch_window_s must be in \[0.01, 3600\]"):
+        BaselineTracker(cfg)

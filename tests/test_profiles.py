@@ -1,0 +1,157 @@
+"""Profile files: storage, listing, deletion, location and error messages."""
+
+from __future__ import annotations
+
+import math
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from voicecoach.baseline import Profile
+from voicecoach.errors import ParameterError, SourceError
+from voicecoach.profiles import (
+    ENV_VAR,
+    ProfileExistsError,
+    ProfileFormatError,
+    ProfileNotFoundError,
+    ProfileStore,
+    default_profiles_dir,
+    format_profile,
+    load_profile,
+    profile_to_toml,
+)
+
+
+def make(name: str = "alice", **kw) -> Profile:
+    base = dict(
+        name=name, f0_median_hz=121.5, f0_median_st=13.6, f0_p10_st=11.9, f0_p90_st=15.2,
+        f0_spread_st=3.3, syllable_rate_median=4.1, syllable_rate_spread=1.2,
+        articulation_rate_median=5.3, articulation_rate_spread=1.0, loudness_db=-23.4,
+        speech_s=31.2, voiced_s=19.8, provisional=False, source='calm "take" 1.wav (channel 0)',
+        created_utc="2025-01-02T03:04:05Z",
+    )
+    base.update(kw)
+    return Profile(**base)
+
+
+def test_save_load_round_trip(tmp_path: Path) -> None:
+    store = ProfileStore(tmp_path / "p")
+    p = make(syllable_rate_spread=math.nan)
+    path = store.save(p)
+    assert path == tmp_path / "p" / "alice.toml"
+    back = store.load("alice")
+    assert math.isnan(back.syllable_rate_spread)
+    assert back.replace(syllable_rate_spread=0.0) == p.replace(syllable_rate_spread=0.0)
+    # a small, readable TOML file with units
+    text = path.read_text(encoding="utf-8")
+    assert len(text) < 2000 and "f0_median_hz = 121.5" in text and "(Hz)" in text
+    assert tomllib.loads(text)["schema"] == "voicecoach.profile/1"
+    assert not list(path.parent.glob(".*tmp"))  # written atomically, no leftovers
+
+
+def test_save_under_another_name(tmp_path: Path) -> None:
+    store = ProfileStore(tmp_path)
+    store.save(make("x"), "élodie.team-b")
+    assert store.load("élodie.team-b").name == "élodie.team-b"
+
+
+def test_list_and_delete(tmp_path: Path) -> None:
+    store = ProfileStore(tmp_path / "none-yet")
+    assert store.list() == []
+    for n in ("zoe", "alice", "bob"):
+        store.save(make(n))
+    (store.directory / "notes.txt").write_text("not a profile")
+    assert store.list() == ["alice", "bob", "zoe"]
+    assert store.delete("bob") == store.directory / "bob.toml"
+    assert store.list() == ["alice", "zoe"] and not store.exists("bob")
+
+
+def test_missing_profile_message(tmp_path: Path) -> None:
+    store = ProfileStore(tmp_path)
+    store.save(make("alice"))
+    with pytest.raises(ProfileNotFoundError) as e:
+        store.load("bob")
+    assert isinstance(e.value, SourceError) and isinstance(e.value, OSError)
+    assert str(e.value) == (
+        f"profile 'bob' not found in {str(tmp_path)!r} (stored profiles: alice); create it "
+        f"with `voicecoach calibrate --profile bob --input FILE`"
+    )
+    with pytest.raises(ProfileNotFoundError, match="no profiles are stored there"):
+        ProfileStore(tmp_path / "empty").delete("bob")
+
+
+@pytest.mark.parametrize("name", ["", "../etc/passwd", "a/b", ".hidden", "x.toml", "a b", "_x",
+                                  "n" * 65])
+def test_invalid_names(tmp_path: Path, name: str) -> None:
+    with pytest.raises(ParameterError, match=r"profile name .* is not valid; use 1-64 letters"):
+        ProfileStore(tmp_path).save(make(), name)
+
+
+def test_no_overwrite(tmp_path: Path) -> None:
+    store = ProfileStore(tmp_path)
+    store.save(make())
+    with pytest.raises(ProfileExistsError, match=r"profile 'alice' already exists .*delete it"):
+        store.save(make(), overwrite=False)
+
+
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        ("this is = = not toml", r"is not valid TOML"),
+        ('schema = "voicecoach.profile/1"\nname = "alice"\n', r"profile lacks .*calibrate again"),
+    ],
+)
+def test_corrupt_file(tmp_path: Path, text: str, match: str) -> None:
+    (tmp_path / "alice.toml").write_text(text)
+    with pytest.raises(ProfileFormatError, match=r"profile file '.*alice\.toml'.*" + match):
+        ProfileStore(tmp_path).load("alice")
+
+
+def test_default_dir_from_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv(ENV_VAR, str(tmp_path / "env"))
+    assert default_profiles_dir() == tmp_path / "env"
+    assert ProfileStore().directory == tmp_path / "env"
+
+
+def test_default_dir_xdg_without_platformdirs(monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    monkeypatch.setitem(sys.modules, "platformdirs", None)  # import fails
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    assert default_profiles_dir() == tmp_path / "xdg" / "voicecoach" / "profiles"
+    monkeypatch.delenv("XDG_CONFIG_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert default_profiles_dir() == tmp_path / "home" / ".config" / "voicecoach" / "profiles"
+
+
+def test_default_dir_with_platformdirs(monkeypatch) -> None:
+    platformdirs = pytest.importorskip("platformdirs")
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    expect = Path(platformdirs.user_config_dir("voicecoach")) / "profiles"
+    assert default_profiles_dir() == expect
+
+
+def test_load_profile_by_name_or_path(tmp_path: Path) -> None:
+    store = ProfileStore(tmp_path)
+    path = store.save(make())
+    assert load_profile("alice", tmp_path) == load_profile(str(path))
+    other = tmp_path / "elsewhere.toml"
+    other.write_text(profile_to_toml(make("carol")))
+    assert load_profile(other).name == "carol"
+    with pytest.raises(ProfileNotFoundError, match=r"profile file 'nope\.toml' does not exist"):
+        load_profile("nope.toml")
+
+
+def test_directory_that_is_a_file(tmp_path: Path) -> None:
+    f = tmp_path / "f"
+    f.write_text("")
+    with pytest.raises(ParameterError, match="is a file; give a folder"):
+        ProfileStore(f)
+
+
+def test_format_profile() -> None:
+    text = format_profile(make(articulation_rate_spread=math.nan))
+    assert "median F0    121.5 Hz (13.60 st above 55 Hz)" in text
+    assert "(spread n/a)" in text and "calibrated" in text
+    assert "provisional" in format_profile(make(provisional=True))

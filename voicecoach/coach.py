@@ -1,0 +1,656 @@
+"""The coach: sparse, short nudges from the agent's measures and the conversation events.
+
+Rules (``[coach.rules.NAME]`` in ``config/voicecoach.toml``; defaults in brackets)
+--------------------------------------------------------------------------------
+=================  =====================================================  =====================
+rule               condition                                              message (fr / en)
+=================  =====================================================  =====================
+``pitch_high``     agent ``pitch_delta_st`` >= threshold [+2 st] for      Baissez le ton /
+                   sustain [3 s]                                          Lower your tone
+``rate_high``      agent ``rate_delta_pct`` >= threshold [+15 %] for      Ralentissez /
+                   sustain [4 s]                                          Slow down
+``loudness_high``  agent ``loudness_delta_db`` >= threshold [+6 dB] for   Parlez moins fort /
+                   sustain [3 s]                                          Speak softer
+``interrupting``   an :class:`~voicecoach.events.Interruption` by the     Laissez-le finir /
+                   agent of the customer (the threshold-th [1st] since    Let them finish
+                   the last such nudge), at once
+``monologue``      the agent's open :class:`~voicecoach.events.Turn`      Laissez-le parler /
+                   has lasted threshold [40 s]                            Let them talk
+``jump_in``        threshold [3] agent response gaps (after a customer    Marquez une pause /
+                   turn) under ``[conversation] jump_in_s``               Take a pause
+                   [0.2 s] within ``jump_in_window_s`` [60 s]
+``monotony``       agent ``pitch_spread_st`` < threshold [1.2 st] for     Variez le ton /
+                   sustain [7 s]; **disabled by default** (a metric)      Vary your tone
+=================  =====================================================  =====================
+
+Measured rules (the first three and ``monotony``) follow one state machine:
+
+* the condition turns **on** at the first measured hop with value >= threshold and **off**
+  at the first measured hop with value < threshold - hysteresis (monotony: on below the
+  threshold, off at >= threshold + hysteresis). NaN hops (nothing measurable, e.g. the
+  agent silent for longer than the window) neither turn it on nor off;
+* the measures are causal rolling windows, so they see a change about half a window late.
+  ``lag_s = sustain_credit [0.5] * window`` (1 s for pitch and loudness, 1.5 s for the
+  3 s articulation rate, 3.5 s for the 7 s spread) is credited to the sustain: a nudge
+  is due once ``lag_s + (measured hops on) * hop_s >= sustain_s``. This keeps the delay
+  from the real onset close to ``sustain_s``; the price is that an excursion shorter than
+  ``sustain_s`` (by up to ``lag_s``) can fire. ``sustain_credit = 0`` counts the sustain
+  on the measure alone (later nudges, stricter duration);
+* a due nudge is shown as soon as the gates allow (below) while the condition is still on;
+  there is at most one nudge per episode (until the condition turns off);
+* the nudge closes when the condition turns off: ``end_s = max(start_s, decision - lag_s,
+  start of the current measured run)`` and ``recovered_after_s = end_s - start_s`` (the
+  efficacy measure). If the agent stopped speaking while still high, the recovery is
+  dated from when their speech became measurable again, not from the silence.
+
+Gates (sparseness): a nudge is shown only if ``max(global_gap_s, display_s)`` [8 s] have
+passed since the last nudge of any rule started (so one is on screen at a time), and
+``cooldown_s`` [20 s] since the last nudge of the same rule started. When several rules
+are due on the same hop the order is: interrupting, loudness_high, pitch_high, rate_high,
+jump_in, monologue, monotony. An immediate rule (interrupting) that is gated is dropped
+and counted in ``summary()["suppressed"]``.
+
+De-escalation: the customer is *agitated* once their ``pitch_delta_st >=
+agitation_pitch_st`` [3 st] or ``loudness_delta_db >= agitation_loudness_db`` [6 dB]
+(against their own first-30-s baseline) has held for ``agitation_sustain_s`` [1 s] of
+measured hops; de-escalation lasts until ``agitation_hold_s`` [20 s] after the last such
+hop. Meanwhile every rule with ``deescalate = true`` multiplies its threshold and release
+level by ``deescalation_factor`` [0.5]: +1 st, +7.5 %, +3 dB, 20 s of monologue.
+
+Event-driven rules use the events of :mod:`voicecoach.events`:
+
+* ``interrupting``: an ``Interruption(by="agent", of="customer")``, on its first version
+  (open or closed). The nudge closes when the interruption's closed version arrives
+  (``end_s`` = end of the overlap);
+* ``monologue``: needs the tracker to emit an agent ``Turn`` when it opens (``end_s``
+  None) and again, same ``id``, when it closes; the nudge closes with the turn;
+* ``jump_in``: agent ``ResponseGap`` events with ``after="customer"`` and ``gap_s <
+  jump_in_s`` (negative gaps, i.e. starting before the customer stopped, count too, as
+  in the tracker's ``jump_ins`` metric); the nudge closes at the next agent response gap
+  of at least ``jump_in_s`` (the agent paused), ``end_s`` = that gap's ``end_s``.
+
+Timing: rows are processed in time order; an event is applied at the hop that starts at
+or just before its ``decided_s`` (events decided on a block boundary belong to the next
+block; an event that arrives late is applied at the first hop of the block it comes
+with). A nudge decided on hop ``k`` has ``start_s = decided_s = t_s[k] + hop_s`` (the
+end of the hop). Everything depends only on the rows and events, not on the block
+cutting.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from .analysis import Features
+from .baseline import BaselineTracker, Profile, RelativeMeasures
+from .config import Config, RuleConfig, load_config
+from .errors import ParameterError
+from .events import Event, Interruption, Nudge, ResponseGap, Turn
+from .i18n import check_lang, message
+
+__all__ = ["MEASURED_RULES", "RULES", "RULE_ORDER", "Coach"]
+
+#: Every rule, in priority order (earlier wins when several are due on one hop).
+RULE_ORDER = (
+    "interrupting",
+    "loudness_high",
+    "pitch_high",
+    "rate_high",
+    "jump_in",
+    "monologue",
+    "monotony",
+)
+RULES = frozenset(RULE_ORDER)
+#: Measured rules: the measure they read and the direction (+1: high is bad, -1: low).
+MEASURED_RULES: dict[str, tuple[str, int]] = {
+    "pitch_high": ("pitch_delta_st", +1),
+    "rate_high": ("rate_delta_pct", +1),
+    "loudness_high": ("loudness_delta_db", +1),
+    "monotony": ("pitch_spread_st", -1),
+}
+_EPS = 1e-6
+
+
+@dataclass
+class _Rule:
+    """Mutable state of one rule."""
+
+    name: str
+    cfg: RuleConfig
+    lag_s: float = 0.0
+    on: bool = False
+    on_hops: int = 0
+    unmeasured: bool = True
+    measured_since: float = -math.inf
+    episode_fired: bool = False
+    due: bool = False
+    nudge: Nudge | None = None
+    last_fire_s: float = -math.inf
+    fired: int = 0
+    suppressed: int = 0
+    measured_hops: int = 0
+    above_hops: int = 0
+    recovered: list[float] = field(default_factory=list)
+    unrecovered: int = 0
+
+
+class Coach:
+    """Turn the agent's and customer's features and the conversation events into nudges.
+
+    Parameters
+    ----------
+    config : Config, optional
+        Defaults to :func:`~voicecoach.config.load_config`.
+    lang : {"fr", "en"}, optional
+        Message language; defaults to ``[coach] lang``.
+    profile : Profile, optional
+        The agent's calibrated baseline. Without it the agent's first
+        ``provisional_s`` of speech form a provisional one. The customer always gets
+        the provisional baseline.
+    first_id : int
+        Id of the first nudge; later nudges count up from it. The conversation tracker
+        also numbers its events from 1, and :func:`~voicecoach.events.final_events` keys
+        on ``id`` alone, so give the coach a separate range (e.g. ``10**6``) when both
+        streams go into one list.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from voicecoach.baseline import RelativeMeasures
+    >>> coach = Coach(lang="en")
+    >>> t = np.arange(600) * 0.01
+    >>> rows = RelativeMeasures.from_arrays(t, pitch_delta_st=np.where(t >= 1.0, 3.0, 0.0))
+    >>> [(n.rule, n.message) for n in coach.process_measures(rows)]
+    [('pitch_high', 'Lower your tone')]
+    """
+
+    def __init__(
+        self,
+        config: Config | None = None,
+        lang: str | None = None,
+        profile: Profile | None = None,
+        *,
+        first_id: int = 1,
+    ) -> None:
+        self.config = config if config is not None else load_config()
+        c = self.config.coach
+        self.lang = check_lang(lang if lang is not None else c.lang)
+        unknown = set(c.rules) - RULES
+        if unknown:
+            raise ParameterError(
+                f"unknown coach rule(s) {', '.join(sorted(unknown))}; known: "
+                f"{', '.join(RULE_ORDER)}"
+            )
+        missing = RULES - set(c.rules)
+        if missing:
+            raise ParameterError(
+                f"[coach.rules] lacks {', '.join(sorted(missing))}; see config/voicecoach.toml"
+            )
+        for name, r in c.rules.items():
+            if r.sustain_s < 0 or r.cooldown_s < 0 or r.hysteresis < 0:
+                raise ParameterError(
+                    f"coach.rules.{name}: sustain_s, cooldown_s and hysteresis must be >= 0, "
+                    f"got {r.sustain_s}, {r.cooldown_s}, {r.hysteresis}"
+                )
+        if not 0.0 < c.deescalation_factor <= 1.0:
+            raise ParameterError(
+                f"coach.deescalation_factor must be in (0, 1] (1 = no tightening), "
+                f"got {c.deescalation_factor}"
+            )
+        if c.global_gap_s < 0 or c.display_s < 0 or c.jump_in_window_s <= 0:
+            raise ParameterError(
+                "coach.global_gap_s and display_s must be >= 0 and jump_in_window_s > 0"
+            )
+        if not isinstance(first_id, int) or first_id < 1:
+            raise ParameterError(f"first_id must be a positive integer, got {first_id!r}")
+        self.hop_s = self.config.analysis.hop_s
+        b = self.config.baseline
+        #: Measurement delay of each measured rule's input, s (half its window).
+        if not 0.0 <= c.sustain_credit <= 1.0:
+            raise ParameterError(
+                f"coach.sustain_credit must be in [0, 1] (a fraction of each measure's window), "
+                f"got {c.sustain_credit}"
+            )
+        k = c.sustain_credit
+        self.lag_s = {
+            "pitch_high": k * b.pitch_window_s,
+            "rate_high": k * self.config.syllables.window_s,
+            "loudness_high": k * b.loudness_window_s,
+            "monotony": k * c.monotony_window_s,
+        }
+        self.first_id = first_id
+        self.agent_baseline = BaselineTracker(self.config, profile, "agent")
+        self.customer_baseline = BaselineTracker(self.config, None, "customer")
+        self.reset()
+
+    # ------------------------------------------------------------------ state
+
+    def reset(self) -> None:
+        """Return to the just-constructed state (the agent's profile is kept)."""
+        c = self.config.coach
+        self.agent_baseline.reset()
+        self.customer_baseline.reset()
+        self._rules = {
+            name: _Rule(name, c.rules[name], self.lag_s.get(name, 0.0)) for name in RULE_ORDER
+        }
+        self._next_id = self.first_id
+        self._last_any_s = -math.inf
+        self._pending: list[tuple[int, int, Event]] = []  # (hop index, seq, event)
+        self._seq = 0
+        self._seen_interruptions: set[int] = set()
+        self._interruption_nudge: dict[int, Nudge] = {}
+        self._interruptions_since = 0
+        self._agent_turn: tuple[int, float] | None = None  # (id, start_s)
+        self._turn_fired = False
+        self._jump_ins: deque[float] = deque()
+        self._agit_hops = 0
+        self._agit_until = -math.inf
+        self._deesc_hops = 0
+        self._agitated_hops = 0
+        self._mono_hops = 0
+        self._mono_measured = 0
+        self._hops = 0
+        self._now = 0.0
+        self.last_agent: RelativeMeasures = RelativeMeasures.empty()
+        self.last_customer: RelativeMeasures | None = None
+
+    @property
+    def deescalating(self) -> bool:
+        """True while de-escalation mode is on (as of the last processed hop)."""
+        return self._now <= self._agit_until
+
+    def effective_threshold(self, rule: str, deescalating: bool | None = None) -> float:
+        """Threshold of ``rule`` now (or with/without de-escalation), in the rule's unit."""
+        r = self._rules[rule]
+        d = self.deescalating if deescalating is None else deescalating
+        f = self.config.coach.deescalation_factor if (d and r.cfg.deescalate) else 1.0
+        return r.cfg.threshold * f
+
+    # ------------------------------------------------------------------ processing
+
+    def process(
+        self,
+        agent: Features,
+        customer: Features | None = None,
+        events: Sequence[Event] = (),
+    ) -> list[Nudge]:
+        """Coach one block.
+
+        Parameters
+        ----------
+        agent : Features
+            The agent's rows for this block (any number of hops).
+        customer : Features, optional
+            The customer's rows for the same hops (None for a mono recording: no
+            de-escalation).
+        events : sequence of Event
+            The conversation tracker's events emitted for this block (any kinds; the
+            coach reads Interruption, Turn and ResponseGap).
+
+        Returns
+        -------
+        list of Nudge
+            Nudges shown during the block (``end_s`` None) and nudges closed during it
+            (same ``id``, ``end_s`` set), in decision order.
+        """
+        if customer is not None and len(customer) != len(agent):
+            raise ParameterError(
+                f"agent and customer blocks must cover the same hops, got {len(agent)} and "
+                f"{len(customer)} rows"
+            )
+        am = self.agent_baseline.process(agent)
+        cm = self.customer_baseline.process(customer) if customer is not None else None
+        return self.process_measures(am, cm, events)
+
+    def process_measures(
+        self,
+        agent: RelativeMeasures,
+        customer: RelativeMeasures | None = None,
+        events: Sequence[Event] = (),
+    ) -> list[Nudge]:
+        """Coach one block of relative measures (skips the baseline trackers).
+
+        Use either :meth:`process` or this method on one coach, not both.
+
+        Parameters
+        ----------
+        agent, customer : RelativeMeasures
+            As :meth:`process`, already relative to the baselines.
+        events : sequence of Event
+
+        Returns
+        -------
+        list of Nudge
+        """
+        n = len(agent)
+        if customer is not None and len(customer) != n:
+            raise ParameterError(
+                f"agent and customer measures must cover the same hops, got {n} and "
+                f"{len(customer)} rows"
+            )
+        for ev in events:
+            if not isinstance(ev, Event):
+                raise ParameterError(
+                    f"events must be voicecoach.events.Event instances, got {type(ev).__name__}"
+                )
+            self._seq += 1
+            bisect.insort(
+                self._pending, (math.floor(ev.decided_s / self.hop_s + _EPS), self._seq, ev)
+            )
+        self.last_agent, self.last_customer = agent, customer
+        out: list[Nudge] = []
+        if n == 0:
+            return out
+        hop = self.hop_s
+        c = self.config.coach
+        t = agent.t_s.tolist()
+        vals = {name: getattr(agent, m).tolist() for name, (m, _) in MEASURED_RULES.items()}
+        if customer is not None:
+            cp = customer.pitch_delta_st.tolist()
+            cl = customer.loudness_delta_db.tolist()
+        rules = self._rules
+        measured = [rules[r] for r in RULE_ORDER if r in MEASURED_RULES]
+        factor = c.deescalation_factor
+        agit_need = max(1, round(c.agitation_sustain_s / hop))
+        for k in range(n):
+            now = t[k] + hop
+            self._now = now
+            hidx = round(t[k] / hop)
+            while self._pending and self._pending[0][0] <= hidx:
+                _, seq, ev = self._pending.pop(0)
+                self._apply_event(ev, seq, now, out)
+
+            # customer agitation -> de-escalation
+            if customer is not None:
+                p, q = cp[k], cl[k]
+                if p == p or q == q:
+                    if p >= c.agitation_pitch_st or q >= c.agitation_loudness_db:
+                        self._agit_hops += 1
+                        if self._agit_hops >= agit_need:
+                            self._agit_until = now + c.agitation_hold_s
+                    else:
+                        self._agit_hops = 0
+            deesc = now <= self._agit_until
+            self._hops += 1
+            if deesc:
+                self._deesc_hops += 1
+            if self._agit_hops >= agit_need:
+                self._agitated_hops += 1
+
+            # measured rules: update conditions
+            for r in measured:
+                x = vals[r.name][k]
+                if x != x:
+                    r.unmeasured = True
+                    continue
+                if r.unmeasured:  # measurable again after a gap (the agent speaks again)
+                    r.unmeasured, r.measured_since = False, t[k]
+                cfg = r.cfg
+                f = factor if (deesc and cfg.deescalate) else 1.0
+                r.measured_hops += 1
+                if MEASURED_RULES[r.name][1] > 0:
+                    above = x >= cfg.threshold * f
+                    below = x < (cfg.threshold - cfg.hysteresis) * f
+                else:
+                    above = x < cfg.threshold * f
+                    below = x >= (cfg.threshold + cfg.hysteresis) * f
+                if above:
+                    r.above_hops += 1
+                self._step_measured(r, above, below, now, out)
+            sp = vals["monotony"][k]
+            if sp == sp:
+                self._mono_measured += 1
+                if sp < c.monotony_spread_st:
+                    self._mono_hops += 1
+
+            # event-driven conditions that can wait for the gates
+            jr = rules["jump_in"]
+            win = c.jump_in_window_s
+            while self._jump_ins and self._jump_ins[0] < now - win - _EPS:
+                self._jump_ins.popleft()
+            jr.due = len(self._jump_ins) >= jr.cfg.threshold
+            mr = rules["monologue"]
+            if self._agent_turn is not None and not self._turn_fired:
+                f = factor if (deesc and mr.cfg.deescalate) else 1.0
+                mr.due = now - self._agent_turn[1] >= mr.cfg.threshold * f - _EPS
+            else:
+                mr.due = False
+
+            # fire at most one due rule, in priority order
+            for name in RULE_ORDER:
+                r = rules[name]
+                if not r.due or not r.cfg.enabled:
+                    continue
+                if not self._gates_open(r, now):
+                    continue
+                if name in MEASURED_RULES:
+                    value = vals[name][k]
+                    thr = r.cfg.threshold * (factor if (deesc and r.cfg.deescalate) else 1.0)
+                elif name == "jump_in":
+                    value = float(len(self._jump_ins))
+                    thr = r.cfg.threshold
+                    self._jump_ins.clear()
+                else:  # monologue
+                    assert self._agent_turn is not None
+                    value = now - self._agent_turn[1]
+                    thr = r.cfg.threshold * (factor if (deesc and r.cfg.deescalate) else 1.0)
+                    self._turn_fired = True
+                r.due = False
+                out.append(self._fire(r, now, value, thr))
+                break
+        return out
+
+    def _step_measured(
+        self, r: _Rule, above: bool, below: bool, now: float, out: list[Nudge]
+    ) -> None:
+        """Advance one measured rule by one measured hop."""
+        if not r.on:
+            if not above:
+                return
+            r.on, r.on_hops, r.episode_fired = True, 0, False
+        elif below:
+            r.on = False
+            if r.due:
+                r.suppressed += 1  # the episode ended before the gates let it through
+            r.due = False
+            if r.nudge is not None:
+                out.append(self._close(r, now, max(now - r.lag_s, r.measured_since)))
+            return
+        r.on_hops += 1
+        if (
+            not r.episode_fired
+            and not r.due
+            and r.lag_s + r.on_hops * self.hop_s >= r.cfg.sustain_s - _EPS
+        ):
+            r.due = True
+
+    def _gates_open(self, r: _Rule, now: float) -> bool:
+        c = self.config.coach
+        gap = max(c.global_gap_s, c.display_s)
+        return (
+            now - self._last_any_s >= gap - _EPS and now - r.last_fire_s >= r.cfg.cooldown_s - _EPS
+        )
+
+    def _fire(self, r: _Rule, now: float, value: float, thr: float) -> Nudge:
+        nudge = Nudge(
+            start_s=now,
+            end_s=None,
+            decided_s=now,
+            id=self._next_id,
+            rule=r.name,
+            party="agent",
+            value=float(value),
+            threshold=float(thr),
+            message=message(r.name, self.lang),
+        )
+        self._next_id += 1
+        self._last_any_s = now
+        r.last_fire_s = now
+        r.fired += 1
+        r.nudge = nudge
+        r.episode_fired = True
+        return nudge
+
+    def _close(self, r: _Rule, now: float, end_s: float | None) -> Nudge:
+        assert r.nudge is not None
+        n = r.nudge
+        if end_s is None:
+            closed = replace(n, end_s=max(n.start_s, now), decided_s=now, recovered_after_s=None)
+            r.unrecovered += 1
+        else:
+            end = max(n.start_s, end_s)
+            closed = replace(n, end_s=end, decided_s=now, recovered_after_s=end - n.start_s)
+            r.recovered.append(end - n.start_s)
+        r.nudge = None
+        return closed
+
+    def _apply_event(self, ev: Event, seq: int, now: float, out: list[Nudge]) -> None:
+        rules = self._rules
+        if isinstance(ev, Interruption):
+            if ev.by != "agent" or ev.of != "customer":
+                return
+            r = rules["interrupting"]
+            key = ev.id if ev.id else -seq  # anonymous events cannot be matched later
+            if key not in self._seen_interruptions:
+                self._seen_interruptions.add(key)
+                self._interruptions_since += 1
+                if r.cfg.enabled and self._interruptions_since >= r.cfg.threshold:
+                    if self._gates_open(r, now):
+                        self._interruptions_since = 0
+                        nudge = self._fire(r, now, 1.0, r.cfg.threshold)
+                        if ev.end_s is None:
+                            out.append(nudge)
+                            self._interruption_nudge[key] = nudge
+                        else:
+                            out.append(self._close(r, now, ev.end_s))
+                        return
+                    r.suppressed += 1
+                return
+            if ev.end_s is not None and key in self._interruption_nudge:
+                nudge = self._interruption_nudge.pop(key)
+                if r.nudge is not None and r.nudge.id == nudge.id:
+                    out.append(self._close(r, now, ev.end_s))
+        elif isinstance(ev, Turn):
+            if ev.party != "agent":
+                return
+            mr = rules["monologue"]
+            if ev.end_s is None:
+                if self._agent_turn is None or self._agent_turn[0] != ev.id:
+                    self._agent_turn = (ev.id, ev.start_s)
+                    self._turn_fired = False
+                return
+            if self._agent_turn is not None and (not ev.id or self._agent_turn[0] == ev.id):
+                self._agent_turn = None
+                self._turn_fired = False
+            if mr.nudge is not None:
+                out.append(self._close(mr, now, ev.end_s))
+        elif isinstance(ev, ResponseGap):
+            if ev.party != "agent" or ev.after != "customer":
+                return
+            gap = ev.gap_s  # negative after a turn-end overlap: also a jump-in
+            jr = rules["jump_in"]
+            if gap < self.config.conversation.jump_in_s:
+                self._jump_ins.append(now)
+            elif jr.nudge is not None:
+                out.append(self._close(jr, now, ev.end_s))
+
+    def finish(self) -> list[Nudge]:
+        """Close the nudges still open at the end of the stream (``recovered_after_s`` None).
+
+        Returns
+        -------
+        list of Nudge
+            The closed versions, ``end_s`` = the end of the last processed hop.
+        """
+        out = []
+        for name in RULE_ORDER:
+            r = self._rules[name]
+            if r.nudge is not None:
+                out.append(self._close(r, self._now, None))
+        self._interruption_nudge.clear()
+        return out
+
+    # ------------------------------------------------------------------ summary
+
+    def summary(self) -> dict[str, Any]:
+        """Session statistics of the coach.
+
+        Returns
+        -------
+        dict
+            JSON-ready (NaN as None). ``baseline``: agent and customer profiles
+            (dicts, None if never formed), whether the agent's is provisional, and the
+            stream time each baseline came into use (``*_ready_s``); ``above_threshold_s`` /
+            ``measured_s``: per measured rule, seconds with the value beyond its
+            (effective) threshold and seconds with a value at all; ``monotony``: seconds
+            and fraction of measured time with pitch spread under
+            ``monotony_spread_st``; ``nudges`` and ``suppressed`` per rule;
+            ``efficacy`` per rule: nudges closed as recovered, their median and mean
+            ``recovered_after_s``, and nudges never recovered; ``deescalation_s`` and
+            ``customer_agitated_s``; ``duration_s``.
+        """
+        hop = self.hop_s
+        ab, cb = self.agent_baseline, self.customer_baseline
+        eff: dict[str, dict[str, Any]] = {}
+        for name in RULE_ORDER:
+            r = self._rules[name]
+            rec = r.recovered
+            eff[name] = {
+                "nudges": r.fired,
+                "recovered": len(rec),
+                "not_recovered": r.unrecovered,
+                "open": int(r.nudge is not None),
+                "median_recovered_after_s": _r3(float(np.median(rec))) if rec else None,
+                "mean_recovered_after_s": _r3(float(np.mean(rec))) if rec else None,
+            }
+        def prof(p: Profile | None) -> dict[str, Any] | None:
+            if p is None:
+                return None
+            return {
+                k: None if isinstance(v, float) and not math.isfinite(v) else v
+                for k, v in p.to_dict().items()
+            }
+
+        return {
+            "baseline": {
+                "agent": prof(ab.profile),
+                "agent_provisional": ab.provisional,
+                "agent_ready_s": ab.ready_s,
+                "customer": prof(cb.profile),
+                "customer_ready_s": cb.ready_s,
+            },
+            "duration_s": _r3(self._hops * hop),
+            "above_threshold_s": {
+                n: _r3(self._rules[n].above_hops * hop) for n in MEASURED_RULES if n != "monotony"
+            },
+            "measured_s": {
+                n: _r3(self._rules[n].measured_hops * hop)
+                for n in MEASURED_RULES
+                if n != "monotony"
+            },
+            "monotony": {
+                "spread_st": self.config.coach.monotony_spread_st,
+                "window_s": self.config.coach.monotony_window_s,
+                "monotonous_s": _r3(self._mono_hops * hop),
+                "measured_s": _r3(self._mono_measured * hop),
+                "fraction": _r3(self._mono_hops / self._mono_measured)
+                if self._mono_measured
+                else None,
+            },
+            "nudges": {n: self._rules[n].fired for n in RULE_ORDER},
+            "suppressed": {n: self._rules[n].suppressed for n in RULE_ORDER},
+            "efficacy": eff,
+            "deescalation_s": _r3(self._deesc_hops * hop),
+            "customer_agitated_s": _r3(self._agitated_hops * hop),
+        }
+
+
+def _r3(x: float) -> float:
+    return round(float(x), 3)

@@ -1,0 +1,302 @@
+"""Calm-speech profiles on disk: one small, readable TOML file per profile.
+
+Location: ``ProfileStore(directory)``; without a directory, the ``VOICECOACH_PROFILES``
+environment variable, else the user configuration directory
+(``platformdirs.user_config_dir("voicecoach")/profiles`` when platformdirs is installed,
+else ``$XDG_CONFIG_HOME/voicecoach/profiles``, i.e. ``~/.config/voicecoach/profiles``).
+
+A profile named ``alice`` is ``<directory>/alice.toml``. Names are 1–64 letters, digits,
+``_``, ``-`` or ``.``, starting with a letter or digit. The file holds the fields of
+:class:`~voicecoach.baseline.Profile` with their units as comments; ``nan`` marks a value
+that could not be measured.
+
+Examples
+--------
+>>> import tempfile
+>>> from voicecoach.profiles import ProfileStore
+>>> store = ProfileStore(tempfile.mkdtemp())
+>>> store.list()
+[]
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+import re
+import tomllib
+from pathlib import Path
+
+from .baseline import PROFILE_SCHEMA, Profile
+from .errors import ParameterError, SourceError
+
+__all__ = [
+    "ENV_VAR",
+    "ProfileExistsError",
+    "ProfileFormatError",
+    "ProfileNotFoundError",
+    "ProfileStore",
+    "default_profiles_dir",
+    "format_profile",
+    "load_profile",
+    "profile_from_toml",
+    "profile_to_toml",
+]
+
+#: Environment variable that overrides the default profile directory.
+ENV_VAR = "VOICECOACH_PROFILES"
+_NAME = re.compile(r"^[^\W_][\w.-]{0,63}$")
+_SUFFIX = ".toml"
+
+_DOC = {
+    "name": "profile name",
+    "f0_median_hz": "median F0 of voiced speech (Hz)",
+    "f0_median_st": "the same in semitones above 55 Hz: 12*log2(f0/55)",
+    "f0_p10_st": "10th percentile of voiced F0 (st above 55 Hz)",
+    "f0_p90_st": "90th percentile of voiced F0 (st above 55 Hz)",
+    "f0_spread_st": "p90 - p10 (semitones)",
+    "syllable_rate_median": "median rolling syllable rate (syllables/s, pauses included)",
+    "syllable_rate_spread": "p90 - p10 of it (syllables/s)",
+    "articulation_rate_median": "median rolling articulation rate (syllables/s of speech)",
+    "articulation_rate_spread": "p90 - p10 of it (syllables/s)",
+    "loudness_db": "speech level: power mean of speech hops (dBFS)",
+    "speech_s": "seconds of speech used",
+    "voiced_s": "seconds of voiced speech used",
+    "provisional": "true for a baseline taken from a call's first seconds",
+    "source": "recording it was computed from",
+    "created_utc": "creation time (ISO 8601, UTC)",
+}
+
+
+class ProfileNotFoundError(SourceError):
+    """No profile of that name in the directory (also an ``OSError``)."""
+
+
+class ProfileFormatError(SourceError):
+    """A profile file is not valid TOML or not a valid profile (also an ``OSError``)."""
+
+
+class ProfileExistsError(ParameterError):
+    """Saving would overwrite a profile and ``overwrite=False`` (also a ``ValueError``)."""
+
+
+def default_profiles_dir() -> Path:
+    """The profile directory when none is given (see the module notes)."""
+    env = os.environ.get(ENV_VAR)
+    if env:
+        return Path(env).expanduser()
+    try:
+        import platformdirs
+    except ImportError:
+        base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+        return Path(base).expanduser() / "voicecoach" / "profiles"
+    return Path(platformdirs.user_config_dir("voicecoach")) / "profiles"
+
+
+def _toml_value(v: object) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        if math.isnan(v):
+            return "nan"
+        if math.isinf(v):
+            return "inf" if v > 0 else "-inf"
+        return repr(round(v, 4))
+    if isinstance(v, int):
+        return str(v)
+    return json.dumps(str(v), ensure_ascii=False)  # a valid TOML basic string
+
+
+def profile_to_toml(profile: Profile) -> str:
+    """The text of a profile file (TOML with unit comments)."""
+    lines = [
+        "# voicecoach calm-speech profile. Semitones (st) are 12*log2(f0 / 55 Hz).",
+        "# Written by `voicecoach calibrate`; nan marks a value that could not be measured.",
+        f"schema = {_toml_value(PROFILE_SCHEMA)}",
+    ]
+    for f in dataclasses.fields(profile):
+        lhs = f"{f.name} = {_toml_value(getattr(profile, f.name))}"
+        lines.append(f"{lhs:<40s} # {_DOC[f.name]}" if f.name in _DOC else lhs)
+    return "\n".join(lines) + "\n"
+
+
+def profile_from_toml(text: str, what: str = "profile") -> Profile:
+    """Parse the text of a profile file.
+
+    Raises
+    ------
+    ProfileFormatError
+        Not TOML, or not a valid profile (the message names ``what``).
+    """
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ProfileFormatError(f"{what} is not valid TOML ({e}); calibrate again") from None
+    try:
+        return Profile.from_dict(data)
+    except ParameterError as e:
+        raise ProfileFormatError(f"{what}: {e}") from None
+
+
+def format_profile(profile: Profile) -> str:
+    """Human-readable summary of a profile, several lines (for ``voicecoach profile show``)."""
+    p = profile
+
+    def num(v: float, fmt: str) -> str:
+        return "n/a" if not math.isfinite(v) else format(v, fmt)
+
+    kind = "provisional (from a call)" if p.provisional else "calibrated"
+    return "\n".join(
+        [
+            f"profile      {p.name or '(unnamed)'} — {kind}",
+            f"median F0    {num(p.f0_median_hz, '.1f')} Hz "
+            f"({num(p.f0_median_st, '.2f')} st above 55 Hz)",
+            f"F0 range     {num(p.f0_p10_st, '.2f')} – {num(p.f0_p90_st, '.2f')} st "
+            f"(p10–p90, spread {num(p.f0_spread_st, '.2f')} st)",
+            f"articulation {num(p.articulation_rate_median, '.2f')} syllables/s of speech "
+            f"(spread {num(p.articulation_rate_spread, '.2f')})",
+            f"syllables    {num(p.syllable_rate_median, '.2f')} syllables/s "
+            f"(spread {num(p.syllable_rate_spread, '.2f')})",
+            f"loudness     {num(p.loudness_db, '.1f')} dBFS (speech level, power mean)",
+            f"measured on  {p.speech_s:.1f} s of speech, {p.voiced_s:.1f} s voiced",
+            f"source       {p.source or '-'}",
+            f"created      {p.created_utc or '-'}",
+        ]
+    )
+
+
+class ProfileStore:
+    """A directory of profile files.
+
+    Parameters
+    ----------
+    directory : path-like, optional
+        Defaults to :func:`default_profiles_dir`. Created on the first :meth:`save`.
+    """
+
+    def __init__(self, directory: str | os.PathLike[str] | None = None) -> None:
+        self.directory = Path(directory).expanduser() if directory else default_profiles_dir()
+        if self.directory.exists() and not self.directory.is_dir():
+            raise ParameterError(
+                f"profile directory {str(self.directory)!r} is a file; give a folder "
+                f"(--profiles-dir or {ENV_VAR})"
+            )
+
+    @staticmethod
+    def check_name(name: str) -> str:
+        """Return ``name`` if valid, else raise :class:`ParameterError`."""
+        if not isinstance(name, str) or not _NAME.match(name) or name.endswith(_SUFFIX):
+            raise ParameterError(
+                f"profile name {name!r} is not valid; use 1-64 letters, digits, '_', '-' or "
+                f"'.', starting with a letter or digit, without the .toml extension "
+                f"(e.g. 'alice' or 'team-b.alice')"
+            )
+        return name
+
+    def path(self, name: str) -> Path:
+        """The file of profile ``name``."""
+        return self.directory / (self.check_name(name) + _SUFFIX)
+
+    def exists(self, name: str) -> bool:
+        """True if profile ``name`` is stored."""
+        return self.path(name).is_file()
+
+    def list(self) -> list[str]:
+        """Names of the stored profiles, sorted."""
+        if not self.directory.is_dir():
+            return []
+        files = self.directory.glob("*" + _SUFFIX)
+        return sorted(p.stem for p in files if p.is_file() and _NAME.match(p.stem))
+
+    def _not_found(self, name: str) -> ProfileNotFoundError:
+        have = self.list()
+        known = f"stored profiles: {', '.join(have)}" if have else "no profiles are stored there"
+        return ProfileNotFoundError(
+            f"profile {name!r} not found in {str(self.directory)!r} ({known}); create it with "
+            f"`voicecoach calibrate --profile {name} --input FILE`"
+        )
+
+    def save(self, profile: Profile, name: str | None = None, *, overwrite: bool = True) -> Path:
+        """Write a profile (atomically) and return its path.
+
+        Parameters
+        ----------
+        profile : Profile
+        name : str, optional
+            Defaults to ``profile.name``; the stored profile carries this name.
+        overwrite : bool
+            If False, an existing profile raises :class:`ProfileExistsError`.
+        """
+        if not isinstance(profile, Profile):
+            raise ParameterError(f"save takes a Profile, got {type(profile).__name__}")
+        name = self.check_name(name if name is not None else profile.name)
+        path = self.path(name)
+        if not overwrite and path.exists():
+            raise ProfileExistsError(
+                f"profile {name!r} already exists ({str(path)!r}); choose another name or "
+                f"delete it first (`voicecoach profile delete {name}`)"
+            )
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            tmp.write_text(profile_to_toml(profile.replace(name=name)), encoding="utf-8")
+            os.replace(tmp, path)
+        except OSError as e:
+            raise SourceError(
+                f"cannot write profile {name!r} to {str(self.directory)!r}: {e.strerror or e}; "
+                f"choose a writable folder with --profiles-dir or {ENV_VAR}"
+            ) from None
+        return path
+
+    def load(self, name: str) -> Profile:
+        """Read profile ``name``.
+
+        Raises
+        ------
+        ProfileNotFoundError
+            If it is not stored (the message lists the stored ones).
+        ProfileFormatError
+            If the file is corrupt.
+        """
+        path = self.path(name)
+        if not path.is_file():
+            raise self._not_found(name)
+        return _read(path)
+
+    def delete(self, name: str) -> Path:
+        """Delete profile ``name`` and return the path it had."""
+        path = self.path(name)
+        if not path.is_file():
+            raise self._not_found(name)
+        path.unlink()
+        return path
+
+
+def _read(path: Path) -> Profile:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise ProfileFormatError(f"cannot read profile file {str(path)!r}: {e}") from None
+    return profile_from_toml(text, f"profile file {str(path)!r}")
+
+
+def load_profile(
+    name_or_path: str | os.PathLike[str], directory: str | os.PathLike[str] | None = None
+) -> Profile:
+    """Load a profile given as a stored name or as a path to a ``.toml`` file.
+
+    A value containing a path separator or ending in ``.toml`` is a path; anything else
+    is a name in ``ProfileStore(directory)``. This is what ``--profile NAME|PATH`` takes.
+    """
+    s = os.fspath(name_or_path)
+    if s.endswith(_SUFFIX) or os.sep in s or (os.altsep and os.altsep in s):
+        p = Path(s).expanduser()
+        if not p.is_file():
+            raise ProfileNotFoundError(
+                f"profile file {s!r} does not exist; give an existing .toml file or a stored "
+                f"profile name"
+            )
+        return _read(p)
+    return ProfileStore(directory).load(s)

@@ -1,0 +1,481 @@
+"""Live sessions: source → analysis thread → sinks, with the display on the main thread.
+
+Threads
+    * the **source** (sounddevice callbacks inside :class:`~voicecoach.sources.capture.Capture`,
+      or the :class:`ReplaySource` pacing thread) only copies audio into a queue;
+    * the **analysis thread** reads aligned blocks, quantises them to 16 bit, records them,
+      runs :class:`~voicecoach.pipeline.CallAnalyzer`, writes events (flushed per event)
+      and pushes the results to the :class:`~voicecoach.sinks.model.DisplayModel`;
+    * the **main thread** draws the display at its own frame rate from model snapshots.
+      A slow display draws fewer frames; analysis never waits for it.
+
+The session folder (``--record DIR`` → ``DIR/<timestamp>/``) holds ``agent.wav``,
+``customer.wav`` (written as the audio arrives), ``events.jsonl`` (flushed per event),
+``session.json`` and, at the end, ``report.json``. The recorded samples are exactly the
+samples analysed (16-bit), so ``voicecoach review`` of the folder gives the same events.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .baseline import Profile
+from .config import Config, load_config
+from .errors import DeviceError, VoiceCoachError
+from .events import Event, Nudge, final_events
+from .pipeline import CallAnalyzer
+from .review import Call, build_report, iter_call_blocks
+from .sinks.eventlog import EventLog
+from .sinks.model import DisplayModel
+from .sinks.recorder import Recorder
+
+__all__ = ["LiveSession", "ReplaySource", "SessionResult", "quantize16"]
+
+SESSION_SCHEMA = "voicecoach.session/1"
+
+
+def quantize16(block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Round float audio to 16-bit PCM.
+
+    Returns
+    -------
+    pcm : np.ndarray of int16
+        What is written to disk.
+    x : np.ndarray of float32
+        ``pcm / 32768``: exactly what a reader of the file gets back.
+    """
+    pcm = np.clip(np.rint(block * 32768.0), -32768, 32767).astype(np.int16)
+    return pcm, pcm.astype(np.float32) / np.float32(32768.0)
+
+
+@dataclass(frozen=True)
+class ReplayBlock:
+    """Same fields as :class:`~voicecoach.sources.capture.CapturedBlock`."""
+
+    audio: np.ndarray
+    start_hop: int
+    capture_time: float
+    filled: tuple[bool, bool] = (False, False)
+
+
+@dataclass(frozen=True)
+class ReplayStats:
+    """Counters of a :class:`ReplaySource` (the subset a display shows)."""
+
+    hops: int
+    delivered_s: float
+    backlog_s: float
+    lag_s: float
+    overflows: int = 0
+    degraded: bool = False
+
+    def summary(self) -> str:
+        """One line for a status bar."""
+        return f"replay; {self.delivered_s:.1f} s delivered, backlog {self.backlog_s * 1000:.0f} ms"
+
+
+class ReplaySource:
+    """Feed a recording through the live path, paced like a capture device.
+
+    Parameters
+    ----------
+    call : Call
+        What to play (see :func:`voicecoach.review.discover_calls`).
+    config : Config, optional
+    speed : float
+        1.0 = real time; larger plays faster (tests); ``math.inf`` = as fast as possible.
+    block_hops : int
+        Hops per delivered block (a capture callback delivers 1-2).
+    """
+
+    def __init__(
+        self, call: Call, config: Config | None = None, speed: float = 1.0, block_hops: int = 2
+    ) -> None:
+        if call.parties != 2:
+            raise VoiceCoachError(
+                f"replay needs a two-party call (stereo file, pair or session), got a "
+                f"{call.kind} recording {str(call.paths[0])!r}"
+            )
+        if not speed > 0:
+            raise VoiceCoachError(f"replay speed must be > 0, got {speed}")
+        self.call = call
+        self.config = config or load_config()
+        self.speed = speed
+        self.hop_size = self.config.analysis.hop_size
+        self.block = block_hops * self.hop_size
+        self._q: list[ReplayBlock] = []
+        self._cv = threading.Condition()
+        self._stop = threading.Event()
+        self._done = False
+        self._error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+        self._t0 = 0.0
+        self._hops = 0
+        self._delivered = 0
+
+    def start(self) -> ReplaySource:
+        """Start the pacing thread."""
+        self._t0 = time.monotonic()
+        self._thread = threading.Thread(target=self._run, name="voicecoach-replay", daemon=True)
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        sr = self.config.analysis.sample_rate
+        pos = 0
+        try:
+            for big in iter_call_blocks(self.call, self.config):
+                for i in range(0, big.shape[0], self.block):
+                    chunk = big[i : i + self.block]
+                    due = self._t0 + (pos + chunk.shape[0]) / sr / self.speed
+                    if math.isfinite(self.speed):
+                        while not self._stop.is_set():
+                            wait = due - time.monotonic()
+                            if wait <= 0:
+                                break
+                            self._stop.wait(min(wait, 0.05))
+                    if self._stop.is_set():
+                        return
+                    blk = ReplayBlock(chunk, pos // self.hop_size, self._t0 + pos / sr / self.speed)
+                    pos += chunk.shape[0]
+                    with self._cv:
+                        self._q.append(blk)
+                        self._cv.notify()
+        except BaseException as e:  # reported by read() on the analysis thread
+            self._error = e
+        finally:
+            with self._cv:
+                self._done = True
+                self._cv.notify()
+
+    def read(self, timeout: float | None = None) -> ReplayBlock | None:
+        """Next block, or None on timeout and at the end."""
+        with self._cv:
+            if not self._q and not self._done:
+                self._cv.wait(timeout)
+            if self._q:
+                blk = self._q.pop(0)
+                self._hops += blk.audio.shape[0] // self.hop_size
+                self._delivered += blk.audio.shape[0]
+                return blk
+            if self._error is not None:
+                err, self._error = self._error, None
+                raise err
+            return None
+
+    @property
+    def finished(self) -> bool:
+        """True once everything was delivered."""
+        with self._cv:
+            return self._done and not self._q
+
+    def stats(self) -> ReplayStats:
+        """Counters for the status line."""
+        sr = self.config.analysis.sample_rate
+        with self._cv:
+            backlog = sum(b.audio.shape[0] for b in self._q) / sr
+        delivered = self._delivered / sr
+        lag = (time.monotonic() - self._t0) * (self.speed if math.isfinite(self.speed) else 0)
+        return ReplayStats(self._hops, delivered, backlog, max(0.0, lag - delivered))
+
+    def stop(self) -> None:
+        """Stop pacing (idempotent)."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=2.0)
+
+    close = stop
+
+    def __enter__(self) -> ReplaySource:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+@dataclass
+class SessionResult:
+    """What a live session produced."""
+
+    events: list[Event]
+    summary: dict[str, Any]
+    duration_s: float
+    folder: Path | None
+    error: str | None = None
+    block_latency_ms: dict[str, float] = field(default_factory=dict)
+    decision_latency_ms: list[float] = field(default_factory=list)
+    capture: str = ""
+    display: dict[str, Any] = field(default_factory=dict)
+
+
+class LiveSession:
+    """Run the live path: a source, the pipeline, the sinks and a display.
+
+    Parameters
+    ----------
+    source : Capture or ReplaySource
+        Anything with ``start()``, ``read(timeout)``, ``stats()`` and ``stop()``.
+    config : Config, optional
+    profile : Profile, optional
+    lang : {"fr", "en"}, optional
+    record_dir : path-like, optional
+        Parent folder of the session folder (``<record_dir>/<timestamp>/``).
+    events_path : path-like, optional
+        JSON-lines event log (default: ``events.jsonl`` in the session folder if recording).
+    duration_s : float, optional
+        Stop after this much audio.
+    on_event : callable, optional
+        Called on the analysis thread with each event and the wall time it was decided.
+    """
+
+    def __init__(
+        self,
+        source: Any,
+        config: Config | None = None,
+        *,
+        profile: Profile | None = None,
+        lang: str | None = None,
+        record_dir: str | os.PathLike[str] | None = None,
+        events_path: str | os.PathLike[str] | None = None,
+        duration_s: float | None = None,
+        on_event: Callable[[Event, float], None] | None = None,
+        source_info: dict[str, Any] | None = None,
+    ) -> None:
+        self.source = source
+        self.config = config or load_config()
+        self.pipe = CallAnalyzer(self.config, profile=profile, lang=lang)
+        live = self.config.live
+        self.model = DisplayModel(
+            live.history_s, self.config.analysis.hop_s, self.config.coach.display_s
+        )
+        self.stop_event = threading.Event()
+        self.duration_s = duration_s
+        self.on_event = on_event
+        self.folder: Path | None = None
+        if record_dir is not None:
+            stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+            folder = Path(record_dir) / stamp
+            k = 1
+            while folder.exists():
+                k += 1
+                folder = Path(record_dir) / f"{stamp}-{k}"
+            self.folder = folder
+        self._events_path = Path(events_path) if events_path is not None else None
+        if self._events_path is None and self.folder is not None:
+            self._events_path = self.folder / "events.jsonl"
+        self._source_info = source_info or {}
+        self._events: list[Event] = []
+        self._error: str | None = None
+        self._block_ms: list[float] = []
+        self._decision_ms: list[float] = []
+        self._thread: threading.Thread | None = None
+        self._n_hops = 0
+
+    # ---------------------------------------------------------------- analysis thread
+    def _analysis(self) -> None:
+        rec: Recorder | None = None
+        log: EventLog | None = None
+        sr = self.config.analysis.sample_rate
+        hop_s = self.config.analysis.hop_s
+        speed = float(getattr(self.source, "speed", 1.0))
+        if not math.isfinite(speed):
+            speed = 1.0
+        last_status = 0.0
+        try:
+            if self.folder is not None:
+                rec = Recorder(self.folder, sr, format=self.config.live.record_format)
+                self._write_session_json(running=True)
+            if self._events_path is not None:
+                log = EventLog(self._events_path)
+            while not self.stop_event.is_set():
+                try:
+                    blk = self.source.read(timeout=0.2)
+                except DeviceError as e:
+                    self._error = str(e)
+                    break
+                if blk is None:
+                    if getattr(self.source, "finished", False):
+                        break
+                    continue
+                pcm, x = quantize16(blk.audio)
+                if rec is not None:
+                    rec.write_pcm(pcm)
+                step = self.pipe.process(x)
+                now = time.monotonic()
+                t0 = float(step.agent.t_s[0])
+
+                def wall_of(t_stream: float, blk: Any = blk, t0: float = t0) -> float:
+                    return blk.capture_time + (t_stream - t0) / speed
+
+                self._block_ms.append((now - wall_of(t0 + x.shape[0] / sr)) * 1000.0)
+                self._n_hops += len(step.agent)
+                if step.events:
+                    if log is not None:
+                        log.write(step.events)
+                    for ev in step.events:
+                        self._events.append(ev)
+                        if ev.kind == "interruption" and ev.end_s is None:
+                            # from the interrupter's onset in the audio to the event here
+                            self._decision_ms.append((now - wall_of(ev.start_s)) * 1000.0)
+                        if self.on_event is not None:
+                            self.on_event(ev, now)
+                self.model.push(
+                    step,
+                    thresholds=self._thresholds(),
+                    baseline=self._baseline_state(),
+                    deescalating=self.pipe.coach.deescalating,
+                )
+                if now - last_status > 0.5:
+                    last_status = now
+                    st = self.source.stats()
+                    degraded = self._degraded_message(st)
+                    self.model.set_status(summary=st.summary(), degraded=degraded)
+                if self.duration_s is not None and self._n_hops * hop_s >= self.duration_s:
+                    break
+            tail = self.pipe.finish()
+            self._events.extend(tail)
+            if log is not None:
+                log.write(tail)
+        except VoiceCoachError as e:
+            self._error = str(e)
+        finally:
+            if rec is not None:
+                rec.close()
+            if log is not None:
+                log.close()
+            self.stop_event.set()
+
+    def _thresholds(self) -> dict[str, float]:
+        c = self.pipe.coach
+        return {
+            "pitch_st": c.effective_threshold("pitch_high"),
+            "rate_pct": c.effective_threshold("rate_high"),
+            "loudness_db": c.effective_threshold("loudness_high"),
+        }
+
+    def _baseline_state(self) -> str:
+        b = self.pipe.coach.agent_baseline
+        if b.profile is None:
+            return "forming"
+        return "provisional" if b.provisional else "calibrated"
+
+    @staticmethod
+    def _degraded_message(st: Any) -> str | None:
+        if not getattr(st, "degraded", False):
+            return None
+        lost = [
+            f"{'+'.join(d.parties)} {d.status}" + (f" ({d.error})" if d.error else "")
+            for d in getattr(st, "devices", ())
+            if d.status != "ok"
+        ]
+        return "; ".join(lost) + " — the other channel keeps recording" if lost else "degraded"
+
+    def _write_session_json(self, running: bool, extra: dict[str, Any] | None = None) -> None:
+        assert self.folder is not None
+        self.folder.mkdir(parents=True, exist_ok=True)
+        doc = {
+            "schema": SESSION_SCHEMA,
+            "sample_rate": self.config.analysis.sample_rate,
+            "parties": ["agent", "customer"],
+            "files": {"agent": "agent.wav", "customer": "customer.wav", "events": "events.jsonl"},
+            "started": datetime.now().isoformat(timespec="seconds"),
+            "running": running,
+            "source": self._source_info,
+            **(extra or {}),
+        }
+        (self.folder / "session.json").write_text(json.dumps(doc, indent=1))
+
+    # ---------------------------------------------------------------- main thread
+    def run(self, display: Any | None = None) -> SessionResult:
+        """Run until the duration, the end of a replay, Ctrl-C or a closed window.
+
+        Parameters
+        ----------
+        display : object with ``run(stop_event)``, optional
+            Drawn on the calling (main) thread.
+        """
+        self.source.start()
+        self._thread = threading.Thread(
+            target=self._analysis, name="voicecoach-analysis", daemon=True
+        )
+        self._thread.start()
+        try:
+            if display is not None:
+                display.run(self.stop_event)
+            else:
+                while not self.stop_event.wait(0.1):
+                    pass
+        except KeyboardInterrupt:
+            pass
+        finally:
+            self.stop_event.set()
+            self.source.stop()
+            self._thread.join(timeout=10.0)
+        return self._result(display)
+
+    def _result(self, display: Any | None) -> SessionResult:
+        hop_s = self.config.analysis.hop_s
+        duration_s = self._n_hops * hop_s
+        events = [e for e in final_events(self._events) if e.end_s is not None]
+        summary = self.pipe.summary()
+        bl = np.asarray(self._block_ms) if self._block_ms else np.zeros(1)
+        capture = ""
+        with contextlib.suppress(VoiceCoachError, OSError, AttributeError):
+            capture = self.source.stats().summary()
+        res = SessionResult(
+            events=events,
+            summary=summary,
+            duration_s=duration_s,
+            folder=self.folder,
+            error=self._error,
+            block_latency_ms={
+                "p50": float(np.percentile(bl, 50)),
+                "p99": float(np.percentile(bl, 99)),
+                "max": float(bl.max()),
+            },
+            decision_latency_ms=self._decision_ms,
+            capture=capture,
+            display=display.stats() if display is not None and hasattr(display, "stats") else {},
+        )
+        if self.folder is not None:
+            call = Call(
+                self.folder.name,
+                "session",
+                (self.folder / "agent.wav", self.folder / "customer.wav"),
+            )
+            report = build_report(
+                call,
+                self.pipe,
+                self._events,
+                duration_s,
+                self.config.analysis.sample_rate,
+                2,
+                self.config,
+                self._n_hops,
+                tracks=None,
+            )
+            report["live"] = {
+                "error": self._error,
+                "block_latency_ms": res.block_latency_ms,
+                "capture": capture,
+            }
+            (self.folder / "report.json").write_text(json.dumps(report, indent=1, allow_nan=False))
+            self._write_session_json(False, {"duration_s": round(duration_s, 3)})
+        return res
+
+
+def nudges(events: list[Event]) -> list[Nudge]:
+    """The nudges among events."""
+    return [e for e in events if isinstance(e, Nudge)]
