@@ -272,9 +272,10 @@ class LiveSession:
                 k += 1
                 folder = Path(record_dir) / f"{stamp}-{k}"
             self.folder = folder
-        self._events_path = Path(events_path) if events_path is not None else None
-        if self._events_path is None and self.folder is not None:
-            self._events_path = self.folder / "events.jsonl"
+        # the session folder always gets its own events.jsonl; --events adds another log
+        self._event_paths = [Path(events_path)] if events_path is not None else []
+        if self.folder is not None:
+            self._event_paths.append(self.folder / "events.jsonl")
         self._source_info = source_info or {}
         self._events: list[Event] = []
         self._error: str | None = None
@@ -286,7 +287,7 @@ class LiveSession:
     # ---------------------------------------------------------------- analysis thread
     def _analysis(self) -> None:
         rec: Recorder | None = None
-        log: EventLog | None = None
+        logs: list[EventLog] = []
         sr = self.config.analysis.sample_rate
         hop_s = self.config.analysis.hop_s
         speed = float(getattr(self.source, "speed", 1.0))
@@ -297,8 +298,7 @@ class LiveSession:
             if self.folder is not None:
                 rec = Recorder(self.folder, sr, format=self.config.live.record_format)
                 self._write_session_json(running=True)
-            if self._events_path is not None:
-                log = EventLog(self._events_path)
+            logs = [EventLog(p) for p in self._event_paths]
             while not self.stop_event.is_set():
                 try:
                     blk = self.source.read(timeout=0.2)
@@ -322,7 +322,7 @@ class LiveSession:
                 self._block_ms.append((now - wall_of(t0 + x.shape[0] / sr)) * 1000.0)
                 self._n_hops += len(step.agent)
                 if step.events:
-                    if log is not None:
+                    for log in logs:
                         log.write(step.events)
                     for ev in step.events:
                         self._events.append(ev)
@@ -346,14 +346,14 @@ class LiveSession:
                     break
             tail = self.pipe.finish()
             self._events.extend(tail)
-            if log is not None:
+            for log in logs:
                 log.write(tail)
         except VoiceCoachError as e:
             self._error = str(e)
         finally:
             if rec is not None:
                 rec.close()
-            if log is not None:
+            for log in logs:
                 log.close()
             self.stop_event.set()
 

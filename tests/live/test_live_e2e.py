@@ -1,0 +1,145 @@
+"""End to end through a real audio server: paplay → PulseAudio → sounddevice → voicecoach live.
+
+A scripted two-party call is played into the rig's virtual microphone (``vc_mic``) and far
+end (``vc_far``) while ``voicecoach live`` reads their monitors through PortAudio, records
+the session and logs events. The test checks the expected nudges and interruptions, and
+that ``voicecoach review`` of the recorded session gives the same events.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from voicecoach.baseline import calibrate_array
+from voicecoach.profiles import ProfileStore
+from voicecoach.sources.synthetic import Utterance, synth_call, synth_speech
+
+pytestmark = pytest.mark.live
+
+SR = 16000
+AGENT_F0 = 120.0
+RAISED_F0 = AGENT_F0 * 2 ** (3 / 12)  # +3 semitones
+
+SCRIPT = [
+    Utterance("customer", 0.5, 5.5),
+    Utterance("agent", 6.3, 7.7, f0_hz=RAISED_F0),  # raised tone: pitch_high
+    Utterance("customer", 14.4, 7.6),
+    Utterance("agent", 18.5, 6.0),  # cuts the customer off: interruption + interrupting
+]
+DURATION_S = 25.0
+
+
+def _match(found: list[dict], kind: str, near_s: float, tol_s: float, **attrs: str) -> dict:
+    cands = [
+        e
+        for e in found
+        if e["kind"] == kind
+        and abs(e["start_s"] - near_s) <= tol_s
+        and all(e.get(k) == v for k, v in attrs.items())
+    ]
+    assert cands, (
+        f"no {kind} {attrs} near {near_s:.2f} s in {[(e['kind'], e['start_s']) for e in found]}"
+    )
+    return cands[0]
+
+
+def _offset_s(recorded: np.ndarray, played: np.ndarray) -> float:
+    """How much later the played signal starts in the recording (cross-correlation)."""
+    n = 1 << int(np.ceil(np.log2(len(recorded) + len(played))))
+    xc = np.fft.irfft(np.fft.rfft(recorded, n) * np.conj(np.fft.rfft(played, n)), n)
+    lag = int(np.argmax(xc[: len(recorded)]))
+    return lag / SR
+
+
+def test_live_session_through_pulseaudio(pulse_rig, tmp_path: Path) -> None:
+    # the agent's calm baseline, calibrated on 40 s of calm speech in the same voice
+    calm, _ = synth_speech(duration_s=40, f0_hz=AGENT_F0, snr_db=30, seed=3)
+    store = ProfileStore(tmp_path / "profiles")
+    store.save(calibrate_array(calm, SR, name="agent"), "agent")
+
+    x, truth = synth_call(SCRIPT, duration_s=DURATION_S, agent_f0_hz=AGENT_F0, snr_db=30, seed=4)
+    expected = {e["kind"]: e for e in truth.events}
+    assert expected["interruption"]["by"] == "agent"
+    lead = np.zeros(int(0.2 * SR), np.float32)
+    agent, customer = np.r_[lead, x[:, 0]], np.r_[lead, x[:, 1]]
+
+    rec = tmp_path / "sessions"
+    events_path = tmp_path / "events.jsonl"
+    cmd = [
+        sys.executable, "-m", "voicecoach", "live",
+        "--mic", "vc_mic", "--far", "vc_far",
+        "--duration", str(DURATION_S + 2.5),
+        "--record", str(rec), "--events", str(events_path),
+        "--display", "none", "--lang", "en",
+        "--profile", "agent", "--profiles-dir", str(tmp_path / "profiles"),
+    ]  # fmt: skip
+    live = subprocess.Popen(
+        cmd, env=pulse_rig.client_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        # wait until the capture is running (the first line), then play both parties
+        first = live.stdout.readline() if live.stdout else ""
+        assert "listening" in first, first + (live.stderr.read() if live.stderr else "")
+        time.sleep(0.5)
+        players = [pulse_rig.play("vc_mic", agent), pulse_rig.play("vc_far", customer)]
+        for p in players:
+            p.wait(timeout=60)
+        out, err = live.communicate(timeout=60)
+    finally:
+        if live.poll() is None:
+            live.kill()
+    assert live.returncode == 0, err
+
+    (session,) = [p for p in rec.iterdir() if p.is_dir()]
+    assert {"agent.wav", "customer.wav", "events.jsonl", "report.json"} <= {
+        p.name for p in session.iterdir()
+    }
+    live_report = json.loads((session / "report.json").read_text())
+    live_events = live_report["events"]
+
+    # where the played call starts on the session's sample clock
+    rec_agent, _ = sf.read(session / "agent.wav", dtype="float32")
+    off = _offset_s(rec_agent, agent) + lead.size / SR
+    rec_cust, _ = sf.read(session / "customer.wav", dtype="float32")
+    assert abs(_offset_s(rec_cust, customer) + lead.size / SR - off) < 0.05  # columns aligned
+
+    exp_int = expected["interruption"]
+    inter = _match(live_events, "interruption", exp_int["start_s"] + off, 0.25, by="agent")
+    assert inter["of"] == "customer"
+    # decided no later than min_overlap + 150 ms after the onset (on the sample clock)
+    assert inter["decided_s"] - inter["start_s"] <= 0.5 + 0.15
+    _match(live_events, "nudge", inter["decided_s"], 0.3, rule="interrupting")
+    pitch = _match(live_events, "nudge", 6.3 + off + 3.0, 1.0, rule="pitch_high")
+    assert pitch["message"] == "Lower your tone"
+    assert not [e for e in live_events if e["kind"] == "interruption" and e["by"] == "customer"]
+
+    # the event log has the same final events as the report
+    logged = [json.loads(s) for s in events_path.read_text().splitlines()]
+    assert {e["id"] for e in logged if e["kind"] == "nudge"} == {
+        e["id"] for e in live_events if e["kind"] == "nudge"
+    }
+
+    # voicecoach review of the recorded session gives the same events
+    rv = subprocess.run(
+        [
+            sys.executable, "-m", "voicecoach", "review", str(session),
+            "--out", str(tmp_path / "review"), "--lang", "en",
+            "--profile", "agent", "--profiles-dir", str(tmp_path / "profiles"),
+        ],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert rv.returncode == 0, rv.stderr
+    reviewed = json.loads((tmp_path / "review" / session.name / "report.json").read_text())
+    key_kinds = ("interruption", "backchannel", "turn_end_overlap", "nudge", "overlap")
+    a = [(e["kind"], e["start_s"]) for e in live_events if e["kind"] in key_kinds]
+    b = [(e["kind"], e["start_s"]) for e in reviewed["events"] if e["kind"] in key_kinds]
+    assert [k for k, _ in a] == [k for k, _ in b]
+    assert max(abs(s - t) for (_, s), (_, t) in zip(a, b, strict=True)) <= 0.2
