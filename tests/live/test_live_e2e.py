@@ -92,7 +92,7 @@ def test_live_session_through_pulseaudio(pulse_rig, tmp_path: Path) -> None:
         players = [pulse_rig.play("vc_mic", agent), pulse_rig.play("vc_far", customer)]
         for p in players:
             p.wait(timeout=60)
-        out, err = live.communicate(timeout=60)
+        _, err = live.communicate(timeout=60)
     finally:
         if live.poll() is None:
             live.kill()
