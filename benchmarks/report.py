@@ -1,0 +1,161 @@
+"""The summary table printed after a run (rich if installed, plain text otherwise)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+__all__ = ["print_table", "summary_rows"]
+
+Row = tuple[str, str, str, str, str]  # figure, value, spread, target, verdict
+
+
+def _get(tree: dict[str, Any], path: str) -> Any:
+    cur: Any = tree
+    for part in path.split("."):
+        if not isinstance(cur, dict) or part not in cur:
+            return None
+        cur = cur[part]
+    return cur
+
+
+def _num(x: Any, fmt: str) -> str:
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return "-"
+    return format(x, fmt)
+
+
+def _spread(tree: dict[str, Any], path: str, key: str, fmt: str) -> str:
+    base, _, leaf = path.rpartition(".")
+    sp = _get(tree, f"{base}.spread.{leaf}" if key == "leaf" else f"{path}.spread")
+    if not isinstance(sp, dict) or sp.get("min") is None:
+        return ""
+    return f"{_num(sp['min'], fmt)} – {_num(sp['max'], fmt)}"
+
+
+def summary_rows(r: dict[str, Any]) -> list[Row]:
+    """Headline figures of a result tree, with targets and a verdict where one exists."""
+    rows: list[Row] = []
+
+    def add(label: str, path: str, fmt: str, target: str = "",
+            ok: Callable[[float], bool] | None = None, spread: str | None = None) -> None:
+        v = _get(r, path)
+        if isinstance(v, dict) and "median" in v:
+            sp = _spread(r, path, "median", fmt)
+            v = v["median"]
+        elif spread == "leaf":
+            sp = _spread(r, path, "leaf", fmt)
+        else:
+            sp = ""
+        if v is None:
+            return
+        verdict = ""
+        if ok is not None and isinstance(v, int | float) and math.isfinite(v):
+            verdict = "ok" if ok(v) else "MISS"
+        rows.append((label, _num(v, fmt), sp, target, verdict))
+
+    inc = _get(r, "live_hop_ms.info.included") or {}
+    extra = "+".join(k for k, v in inc.items() if v is True)
+    add(f"live hop p50, ms (2 ch, {extra})", "live_hop_ms.p50", ".3f", "<= 0.3",
+        lambda v: v <= 0.3, "leaf")
+    add("live hop p99, ms", "live_hop_ms.p99", ".3f", "<= 1", lambda v: v <= 1.0, "leaf")
+    add("live hop max, ms", "live_hop_ms.max", ".3f", "", None, "leaf")
+    add("  p50 / p99 thread CPU time, ms", "live_hop_cpu_ms.p50", ".3f", "", None, "leaf")
+    add("  p99 thread CPU time", "live_hop_cpu_ms.p99", ".3f", "", None, "leaf")
+    add("live hop p50 / p99, analysis only, ms", "live_hop_analysis_only_ms.p50", ".3f", "",
+        None, "leaf")
+    add("  p99", "live_hop_analysis_only_ms.p99", ".3f", "", None, "leaf")
+    add("live hop p50, silero backend, ms", "live_hop_silero_ms.p50", ".3f", "", None, "leaf")
+    add("  p99", "live_hop_silero_ms.p99", ".3f", "", None, "leaf")
+    for k in ("tracker", "coach"):
+        v = inc.get(k)
+        if isinstance(v, str):
+            rows.append((f"  {k} in live loop", "no", "", "", v[:60]))
+    add("review RTF per channel (ours)", "review_rtf", ".5f")
+    add("Praat to_pitch_ac RTF", "praat_pitch_rtf", ".5f")
+    add("review / Praat pitch", "review_ratios.review_over_praat", ".2f", "<= 1",
+        lambda v: v <= 1.0)
+    add("  fastest run / fastest run", "review_ratios.review_over_praat_best", ".2f", "<= 1",
+        lambda v: v <= 1.0)
+    add("librosa.yin RTF", "librosa_yin_rtf", ".5f")
+    add("librosa.pyin RTF", "librosa_pyin_rtf", ".4f")
+    add("review / librosa.yin", "review_ratios.review_over_librosa_yin", ".2f")
+    add("review / librosa.pyin", "review_ratios.review_over_librosa_pyin", ".3f")
+    add("review from file (decode+resample) RTF/ch", "review_file_rtf", ".5f")
+    for key in sorted(k for k in r if k.startswith("peak_rss_mb")):
+        add(f"peak RSS, MB ({key[12:]})", key, ".1f", "<= 200", lambda v: v <= 200.0)
+    add("RSS growth longest - shortest, MB", "rss_growth_mb", ".1f", "flat (< 10)",
+        lambda v: v < 10.0)
+    ds = _get(r, "pitch_gpe_vs_praat.info.datasets") or ""
+    add(f"pitch GPE vs Praat, % ({ds})", "pitch_gpe_vs_praat.value", ".2f", "<= 3",
+        lambda v: v <= 3.0)
+    for name, v in (_get(r, "pitch_gpe_vs_praat.per_dataset") or {}).items():
+        rows.append((f"  {name}", _num(v, ".2f"), "", "", ""))
+    add("voicing agreement vs Praat", "voicing_agreement.value", ".3f")
+    add("median |cents| vs Praat", "median_cents_vs_praat.value", ".1f")
+    add("librosa.pyin GPE vs Praat, %", "pitch_peers_vs_praat.librosa_pyin.gpe_vs_praat", ".2f")
+    add("librosa.pyin voicing agreement", "pitch_peers_vs_praat.librosa_pyin.voicing_agreement",
+        ".3f")
+    add("librosa.yin GPE vs Praat, %", "pitch_peers_vs_praat.librosa_yin.gpe_vs_praat", ".2f")
+    for name, d in (_get(r, "rate_error_pct.real") or {}).items():
+        rows.append((f"syllable count |error| %, {name} (n={d.get('n_utterances')})",
+                     _num(d.get("median_abs_error_pct"), ".1f"),
+                     f"bias {_num(d.get('median_bias_pct'), '+.1f')} %", "", ""))
+    add("rate |error| %, synthetic 3-7 syl/s", "rate_error_pct.synthetic_median_abs_error_pct",
+        ".1f", "<= 10", lambda v: v <= 10.0)
+    add("+10 % tempo step, |error| %", "rate_error_pct.rate_change_error_pct", ".1f", "<= 5",
+        lambda v: v <= 5.0)
+    for be in ("webrtc", "silero", "webrtcvad_alone"):
+        for cond in ("clean", "snr10_white", "snr10_pink"):
+            add(f"VAD F1 {be}, {cond}", f"vad_f1.{be}.{cond}.f1", ".3f")
+    for be in ("webrtc", "silero"):
+        add(f"VAD F1 {be}, synthetic 10 dB white", f"vad_f1_synthetic.{be}.snr10_white.f1", ".3f")
+    add("synthetic GPE %, 20 dB (worst voice)", "synthetic_accuracy.gpe_pct", ".2f", "<= 2",
+        lambda v: v <= 2.0)
+    add("synthetic fine error, cents", "synthetic_accuracy.median_fine_error_cents", ".1f",
+        "<= 20", lambda v: v <= 20.0)
+    add("synthetic speech agreement", "synthetic_accuracy.speech_agreement", ".3f", ">= 0.95",
+        lambda v: v >= 0.95)
+    add("synthetic rate |error| %", "synthetic_accuracy.rate_error_pct", ".1f", "<= 10",
+        lambda v: v <= 10.0)
+    il = _get(r, "interruption_decision_latency_ms") or {}
+    if "skipped" in il:
+        rows.append(("interruption decision latency", "skipped", "", "", il["skipped"][:60]))
+    else:
+        add("interruption decision latency p50, ms", "interruption_decision_latency_ms.p50", ".0f",
+            "<= 150", lambda v: v <= 150.0)
+        add("  p90", "interruption_decision_latency_ms.p90", ".0f")
+    e2e = _get(r, "e2e_latency_ms") or {}
+    if "skipped" in e2e:
+        rows.append(("end-to-end latency", "skipped", "", "", e2e["skipped"][:60]))
+    return rows
+
+
+def print_table(r: dict[str, Any]) -> None:
+    """Print the summary table of a result tree."""
+    rows = summary_rows(r)
+    m = r.get("machine") or {}
+    title = (f"voicecoach benchmarks ({'quick' if r.get('quick') else 'full'}, "
+             f"{r.get('run_s', '?')} s, {m.get('cpu_model', '?')}, "
+             f"{m.get('cores_usable', '?')} cores, load {m.get('load_avg')} -> "
+             f"{m.get('load_avg_end')})")
+    try:
+        from rich.console import Console
+        from rich.table import Table
+    except ImportError:
+        Console = None  # noqa: N806
+    if Console is not None:
+        t = Table(title=title, show_lines=False)
+        for c, j in (("figure", "left"), ("value", "right"), ("spread (min – max)", "right"),
+                     ("target", "right"), ("", "left")):
+            t.add_column(c, justify=j)  # type: ignore[arg-type]
+        for row in rows:
+            style = "bold red" if row[4] == "MISS" else None
+            t.add_row(*row, style=style)
+        Console(width=140).print(t)
+        return
+    print(title)
+    w = max(len(x[0]) for x in rows)
+    for row in rows:
+        print(f"{row[0]:<{w}}  {row[1]:>10}  {row[2]:>20}  {row[3]:>10}  {row[4]}")

@@ -1,0 +1,205 @@
+"""Tests of the benchmark suite's own logic: metrics, comparison, machine description.
+
+No timing is asserted here; the suite itself (``python -m benchmarks``) measures.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from benchmarks.__main__ import main as bench_main
+from benchmarks.compare import compare_results, direction, flatten, format_changes
+from benchmarks.machine import REQUIRED_KEYS, describe_machine
+from benchmarks.metrics import align_track, binary_scores, pitch_scores, summarize
+
+NAN = float("nan")
+
+
+def _result(p50_ms: float, f1: float, gpe: float = 1.0) -> dict:
+    return {
+        "created": "x",
+        "machine": {"cores_usable": 2},
+        "live_hop_ms": {"p50": p50_ms, "p99": 0.8, "spread": {"p50": {"min": 0.0}}},
+        "review_rtf": {"median": 0.002, "spread": {"min": 0.001, "max": 0.003}, "n": 5},
+        "vad_f1": {"silero": {"snr10_white": {"f1": f1, "positive_rate": 0.5}}},
+        "pitch_gpe_vs_praat": {"value": gpe, "info": {"datasets": "arctic"}},
+    }
+
+
+def _flags(changes) -> dict[str, bool]:
+    return {c.path: c.flagged for c in changes}
+
+
+# ----------------------------------------------------------------------------- compare
+
+
+@pytest.mark.parametrize(
+    ("path", "better"),
+    [
+        ("live_hop_ms.p50", "lower"),
+        ("live_hop_ms.max", "lower"),
+        ("review_rtf.median", "lower"),
+        ("review_ratios.review_over_praat", "lower"),
+        ("peak_rss_mb_1h", "lower"),
+        ("pitch_gpe_vs_praat.value", "lower"),
+        ("median_cents_vs_praat.value", "lower"),
+        ("rate_error_pct.real.asterisk_fr.median_abs_error_pct", "lower"),
+        ("interruption_decision_latency_ms.p90", "lower"),
+        ("vad_f1.webrtc.clean.f1", "higher"),
+        ("vad_f1.webrtc.clean.raw_f1", "higher"),
+        ("voicing_agreement.value", "higher"),
+        ("synthetic_accuracy.speech_agreement", "higher"),
+        ("vad_f1.webrtc.clean.positive_rate", None),  # informational: no better direction
+        ("live_hop_ms.info.hops_per_repeat", None),
+    ],
+)
+def test_direction_follows_the_names(path: str, better: str | None) -> None:
+    assert direction(path) == better
+
+
+def test_compare_flags_a_time_worse_by_more_than_10_percent_but_not_5() -> None:
+    old = _result(0.200, 0.90)
+    assert _flags(compare_results(old, _result(0.223, 0.90)))["live_hop_ms.p50"] is True
+    assert _flags(compare_results(old, _result(0.210, 0.90)))["live_hop_ms.p50"] is False
+    # faster is never flagged, however large the change
+    assert _flags(compare_results(old, _result(0.100, 0.90)))["live_hop_ms.p50"] is False
+
+
+def test_compare_flags_an_f1_lower_by_more_than_10_percent_but_not_5() -> None:
+    old = _result(0.2, 0.80)
+    key = "vad_f1.silero.snr10_white.f1"
+    assert _flags(compare_results(old, _result(0.2, 0.70)))[key] is True  # -12.5 %
+    assert _flags(compare_results(old, _result(0.2, 0.76)))[key] is False  # -5 %
+    assert _flags(compare_results(old, _result(0.2, 0.95)))[key] is False  # better
+
+
+def test_compare_reports_ratio_and_worse_percent() -> None:
+    (c,) = [c for c in compare_results(_result(0.2, 0.9), _result(0.25, 0.9))
+            if c.path == "live_hop_ms.p50"]
+    assert c.ratio == pytest.approx(1.25)
+    assert c.worse_pct == pytest.approx(25.0)
+    assert c.better == "lower"
+    text = format_changes([c])
+    assert "WORSE" in text and "live_hop_ms.p50" in text
+
+
+def test_compare_ignores_tiny_absolute_changes_of_small_error_percentages() -> None:
+    # 0.10 % -> 0.15 % GPE is +50 % relative but within the 0.2-point noise floor
+    changes = compare_results(_result(0.2, 0.9, gpe=0.10), _result(0.2, 0.9, gpe=0.15))
+    assert _flags(changes)["pitch_gpe_vs_praat.value"] is False
+    changes = compare_results(_result(0.2, 0.9, gpe=1.0), _result(0.2, 0.9, gpe=2.0))
+    assert _flags(changes)["pitch_gpe_vs_praat.value"] is True
+
+
+def test_flatten_skips_spreads_info_and_machine() -> None:
+    flat = flatten(_result(0.2, 0.9))
+    assert "live_hop_ms.p50" in flat and "review_rtf.median" in flat
+    assert not any(".spread" in k or ".info" in k or k.startswith("machine") for k in flat)
+    assert "review_rtf.n" not in flat
+
+
+def test_compare_cli_exit_status(tmp_path, capsys) -> None:
+    a, b, c = tmp_path / "a.json", tmp_path / "b.json", tmp_path / "c.json"
+    a.write_text(json.dumps(_result(0.20, 0.9)))
+    b.write_text(json.dumps(_result(0.30, 0.9)))  # 50 % slower
+    c.write_text(json.dumps(_result(0.19, 0.9)))
+    assert bench_main(["--compare", str(a), str(b)]) == 1
+    assert "WORSE" in capsys.readouterr().out
+    assert bench_main(["--compare", str(a), str(c)]) == 0
+    assert bench_main(["--compare", str(a), str(tmp_path / "missing.json")]) == 2
+
+
+# ----------------------------------------------------------------------------- metrics
+
+
+def test_pitch_scores_on_a_hand_made_track() -> None:
+    ref = np.array([100.0, 100.0, 100.0, 100.0, NAN, NAN])
+    est = np.array([100.0, 150.0, 101.0, NAN, 200.0, NAN])
+    s = pitch_scores(est, ref)
+    assert s["n_both_voiced"] == 3
+    assert s["n_gross"] == 1  # 150 Hz is 50 % off
+    assert s["gpe_pct"] == pytest.approx(100.0 / 3.0)
+    # fine error over the two good frames: 0 and 1200*log2(1.01) = 17.2 cents
+    assert s["median_abs_cents"] == pytest.approx(0.5 * 1200 * math.log2(1.01))
+    # voicing agrees on frames 0, 1, 2 and 5 out of 6
+    assert s["voicing_agreement"] == pytest.approx(4 / 6)
+    assert s["voicing_recall"] == pytest.approx(3 / 4)
+    assert s["voicing_precision"] == pytest.approx(3 / 4)
+
+
+def test_pitch_scores_gross_threshold_is_20_percent() -> None:
+    ref = np.full(4, 200.0)
+    est = np.array([239.0, 241.0, 161.0, 159.0])  # +19.5 %, +20.5 %, -19.5 %, -20.5 %
+    assert pitch_scores(est, ref)["n_gross"] == 2
+    assert pitch_scores(np.zeros(4), ref)["gpe_pct"] != pitch_scores(np.zeros(4), ref)["gpe_pct"]
+
+
+def test_binary_scores_on_a_hand_made_decision() -> None:
+    s = binary_scores(np.array([1, 1, 0, 0], bool), np.array([1, 0, 1, 0], bool))
+    assert s["f1"] == pytest.approx(0.5)
+    assert s["precision"] == pytest.approx(0.5)
+    assert s["recall"] == pytest.approx(0.5)
+    assert s["agreement"] == pytest.approx(0.5)
+    assert binary_scores(np.ones(5, bool), np.ones(5, bool))["f1"] == 1.0
+    assert binary_scores(np.zeros(5, bool), np.zeros(5, bool))["f1"] == 1.0
+    all_speech = binary_scores(np.ones(10, bool), np.arange(10) < 5)
+    assert all_speech["recall"] == 1.0 and all_speech["precision"] == 0.5
+    with pytest.raises(ValueError, match="shape"):
+        binary_scores(np.ones(3, bool), np.ones(4, bool))
+
+
+def test_align_track_interpolates_in_log_frequency_and_keeps_voicing() -> None:
+    t_src = np.array([0.0, 0.01, 0.02, 0.03])
+    f_src = np.array([100.0, 200.0, NAN, 150.0])
+    out = align_track(t_src, f_src, np.array([0.005, 0.014, 0.017, 0.05, -0.02]))
+    assert out[0] == pytest.approx(math.sqrt(100.0 * 200.0))  # geometric midpoint
+    assert out[1] == pytest.approx(200.0)  # nearest is voiced, its neighbour is not
+    assert math.isnan(out[2])  # nearest frame (0.02) is unvoiced
+    assert math.isnan(out[3]) and math.isnan(out[4])  # outside the source's span
+
+
+def test_align_track_is_identity_on_the_same_times() -> None:
+    t = np.arange(50) * 0.01
+    f = np.where(np.arange(50) % 7 == 0, NAN, 100.0 + np.arange(50))
+    np.testing.assert_allclose(align_track(t, f, t), f)
+
+
+def test_summarize_gives_median_and_spread() -> None:
+    s = summarize([3.0, 1.0, 2.0, 10.0, 4.0])
+    assert s["median"] == 3.0
+    assert s["n"] == 5
+    assert s["spread"]["min"] == 1.0 and s["spread"]["max"] == 10.0
+    assert s["spread"]["q1"] == 2.0 and s["spread"]["q3"] == 4.0
+
+
+# ----------------------------------------------------------------------------- machine
+
+
+def test_machine_description_has_the_keys() -> None:
+    m = describe_machine()
+    for k in REQUIRED_KEYS:
+        assert k in m, k
+    assert m["cores_logical"] >= 1
+    assert m["numpy"] == np.__version__
+    assert "threadpools" in m["blas"]
+    json.dumps(m)  # JSON-able
+
+
+@pytest.mark.parametrize(
+    ("path", "better"),
+    [
+        ("live_stage_us.per_stage_median.pitch_kernel", "lower"),
+        ("pitch_gpe_vs_praat.per_dataset.arctic", "lower"),
+        ("voicing_agreement.per_dataset.codec2", "higher"),
+        ("synthetic_accuracy.per_voice.95_hz.voicing_recall", "higher"),
+        ("median_cents_vs_praat.signed_bias_cents", None),
+        ("rate_error_pct.real.arctic.median_bias_pct", None),
+        ("rate_error_pct.real.arctic.n_utterances", None),
+    ],
+)
+def test_direction_through_per_containers_and_biases(path: str, better: str | None) -> None:
+    assert direction(path) == better
