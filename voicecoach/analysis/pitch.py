@@ -32,6 +32,7 @@ import math
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
+from scipy.fft import next_fast_len
 
 from ..config import PitchConfig
 from ..errors import ParameterError
@@ -98,7 +99,8 @@ class YinTracker:
                 f"{self.lag_min}..{self.lag_max} samples at {sample_rate} Hz; widen the range"
             )
         self.frame_size = self.window + self.lag_max
-        self.n_fft = 1 << (self.frame_size - 1).bit_length()
+        # a 5-smooth FFT length >= frame_size: no circular wrap for lags <= lag_max
+        self.n_fft = next_fast_len(self.frame_size, real=True)
         self._thr = float(config.threshold)
         self._max_ap = float(config.max_aperiodicity)
         self._min_db = float(config.min_level_db)
