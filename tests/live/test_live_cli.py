@@ -1,0 +1,79 @@
+"""`voicecoach live` under bad conditions, through the real capture path."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from voicecoach.sources.synthetic import synth_speech
+
+pytestmark = pytest.mark.live
+
+SR = 16000
+
+
+def _live(rig, *args: str, timeout: float = 60) -> subprocess.Popen:
+    cmd = [sys.executable, "-m", "voicecoach", "live", "--display", "none", *args]
+    return subprocess.Popen(
+        cmd, env=rig.client_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+
+
+def test_wrong_device_name_is_a_clear_error(pulse_rig) -> None:
+    p = _live(pulse_rig, "--mic", "no-such-mic", "--far", "vc_far", "--duration", "1")
+    _, err = p.communicate(timeout=60)
+    assert p.returncode == 2
+    lines = err.strip().splitlines()
+    assert lines[0].startswith("Error: no input device matches 'no-such-mic'"), err
+    assert any("vc_mic" in s for s in lines[1:])  # the candidates are listed
+    assert "Traceback" not in err
+
+
+def test_far_end_lost_mid_call_keeps_recording_the_mic(pulse_rig, tmp_path: Path) -> None:
+    speech, _ = synth_speech(duration_s=6, snr_db=30, seed=2)
+    p = _live(
+        pulse_rig, "--mic", "vc_mic", "--far", "vc_far", "--duration", "5",
+        "--record", str(tmp_path),
+    )  # fmt: skip
+    assert "listening" in (p.stdout.readline() if p.stdout else "")
+    player = pulse_rig.play("vc_mic", speech)
+    killer = threading.Timer(2.0, lambda: pulse_rig.kill_source_outputs("vc_far.monitor"))
+    killer.start()
+    out, err = p.communicate(timeout=60)
+    player.wait(timeout=30)
+    killer.join()
+    assert p.returncode == 0, err
+    (session,) = [d for d in tmp_path.iterdir() if d.is_dir()]
+    agent, _ = sf.read(session / "agent.wav", dtype="float32")
+    customer, _ = sf.read(session / "customer.wav", dtype="float32")
+    assert len(agent) / SR == len(customer) / SR >= 4.9  # both files go on to the end
+    assert np.abs(agent[int(2.5 * SR) :]).max() > 0.05  # the mic kept recording
+    assert np.all(customer[int(3.0 * SR) :] == 0)  # the lost far end is silence
+    report = json.loads((session / "report.json").read_text())
+    assert "lost" in report["live"]["capture"]
+    assert "lost" in out  # the final status line says so
+
+
+def test_silent_far_end_is_not_an_error(pulse_rig, tmp_path: Path) -> None:
+    speech, _ = synth_speech(duration_s=4, snr_db=30, seed=5)
+    events = tmp_path / "e.jsonl"
+    p = _live(
+        pulse_rig, "--mic", "vc_mic", "--far", "vc_far", "--duration", "4",
+        "--events", str(events), "--lang", "en",
+    )  # fmt: skip
+    assert "listening" in (p.stdout.readline() if p.stdout else "")
+    time.sleep(0.2)
+    pulse_rig.play("vc_mic", speech).wait(timeout=30)
+    _, err = p.communicate(timeout=60)
+    assert p.returncode == 0, err
+    kinds = [json.loads(s)["kind"] for s in events.read_text().splitlines()]
+    assert "speech" in kinds  # the agent was heard
+    assert "interruption" not in kinds and "overlap" not in kinds
