@@ -23,6 +23,7 @@ import math
 import os
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -215,6 +216,7 @@ class SessionResult:
     folder: Path | None
     error: str | None = None
     block_latency_ms: dict[str, float] = field(default_factory=dict)
+    analysis_ms: dict[str, float] = field(default_factory=dict)
     decision_latency_ms: list[float] = field(default_factory=list)
     capture: str = ""
     display: dict[str, Any] = field(default_factory=dict)
@@ -279,8 +281,12 @@ class LiveSession:
         self._source_info = source_info or {}
         self._events: list[Event] = []
         self._error: str | None = None
-        self._block_ms: list[float] = []
+        # bounded latency records (the last ~10 minutes of blocks)
+        self._block_ms: deque[float] = deque(maxlen=60000)
+        self._analysis_ms: deque[float] = deque(maxlen=60000)
         self._decision_ms: list[float] = []
+        #: (stream time of a block's end, s; its capture wall time; wall time analysed)
+        self.timeline: deque[tuple[float, float, float]] = deque(maxlen=60000)
         self._thread: threading.Thread | None = None
         self._n_hops = 0
 
@@ -312,14 +318,18 @@ class LiveSession:
                 pcm, x = quantize16(blk.audio)
                 if rec is not None:
                     rec.write_pcm(pcm)
+                t_start = time.monotonic()
                 step = self.pipe.process(x)
                 now = time.monotonic()
+                self._analysis_ms.append((now - t_start) * 1000.0)
                 t0 = float(step.agent.t_s[0])
 
                 def wall_of(t_stream: float, blk: Any = blk, t0: float = t0) -> float:
                     return blk.capture_time + (t_stream - t0) / speed
 
-                self._block_ms.append((now - wall_of(t0 + x.shape[0] / sr)) * 1000.0)
+                t_end = t0 + x.shape[0] / sr
+                self._block_ms.append((now - wall_of(t_end)) * 1000.0)
+                self.timeline.append((t_end, wall_of(t_end), now))
                 self._n_hops += len(step.agent)
                 if step.events:
                     for log in logs:
@@ -431,6 +441,7 @@ class LiveSession:
         events = [e for e in final_events(self._events) if e.end_s is not None]
         summary = self.pipe.summary()
         bl = np.asarray(self._block_ms) if self._block_ms else np.zeros(1)
+        an = np.asarray(self._analysis_ms) if self._analysis_ms else np.zeros(1)
         capture = ""
         with contextlib.suppress(VoiceCoachError, OSError, AttributeError):
             capture = self.source.stats().summary()
@@ -444,6 +455,11 @@ class LiveSession:
                 "p50": float(np.percentile(bl, 50)),
                 "p99": float(np.percentile(bl, 99)),
                 "max": float(bl.max()),
+            },
+            analysis_ms={
+                "p50": float(np.percentile(an, 50)),
+                "p99": float(np.percentile(an, 99)),
+                "max": float(an.max()),
             },
             decision_latency_ms=self._decision_ms,
             capture=capture,
