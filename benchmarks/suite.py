@@ -883,16 +883,10 @@ def bench_interruptions(sizes: Sizes, store: dict[str, Any]) -> dict[str, Any]:
 
 
 def bench_e2e(sizes: Sizes, store: dict[str, Any]) -> dict[str, Any]:
-    """End-to-end latency through the virtual audio devices (not wired yet: a reason)."""
-    import importlib.util
+    """End-to-end latency through the virtual audio devices (see :mod:`benchmarks.e2e`)."""
+    from .e2e import run_e2e_latency
 
-    if importlib.util.find_spec("voicecoach.session") is None:
-        reason = "no live session module yet; in-process stages are in live_stage_us"
-    else:
-        reason = ("not wired yet: needs voicecoach.session.LiveSession driven through the "
-                  "PulseAudio rig (voicecoach.testing.pulserig); in-process stages are in "
-                  "live_stage_us")
-    return {"e2e_latency_ms": {"skipped": reason}}
+    return run_e2e_latency(quick=sizes.quick)
 
 
 # ---------------------------------------------------------------------------- runner
