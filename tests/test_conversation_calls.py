@@ -8,8 +8,12 @@ event of the same kind whose onset is within ``MATCH_S``.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
+import soundfile as sf
 
 from voicecoach.analysis import Analyzer
 from voicecoach.config import load_config
@@ -221,3 +225,65 @@ def test_far_delay_setting_on_a_generated_call():
     assert r >= 3 and len(pairs) == r == d
     assert all((det.by, det.of) == (ref["by"], ref["of"]) for ref, det in pairs)
     assert tr.bleed_delay_s == pytest.approx(0.45, abs=0.02)  # after alignment
+
+
+# ----------------------------------------------------------------------------- regressions
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "recordings" / "demo_call.flac"
+
+
+def test_demo_call_events_match_truth():
+    # a clean stereo call (no bleed) where the angry customer is ~4 dB louder than the agent
+    # and about an octave above it: double talk must stay the agent's
+    x, _ = sf.read(DEMO, dtype="float32", always_2d=True)
+    fa, fc = analyze(x[: len(x) // 160 * 160])
+    tr, evs = track(fa, fc)
+    truth = json.loads(DEMO.with_suffix(".truth.json").read_text(encoding="utf-8"))["events"]
+    fin = [e for e in final_events(evs) if e.kind in ("interruption", "backchannel",
+                                                      "turn_end_overlap")]
+    assert len(fin) == len(truth) == 6
+    for ref, det in zip(truth, fin, strict=True):
+        assert (det.kind, det.by, det.of) == (ref["kind"], ref["by"], ref["of"]), (ref, det)
+        assert abs(det.start_s - ref["start_s"]) <= 0.15, (ref, det)
+        assert abs(det.end_s - ref["end_s"]) <= 0.15, (ref, det)
+    assert tr.summary()["conversation"]["bleed"]["rejected_fraction"] < 0.01
+
+
+def test_louder_customer_an_octave_up_is_not_bleed():
+    # no bleed; the customer 3 dB louder at exactly twice the agent's F0
+    y, truth = synth_call(random_script(1), snr_db=20.0, agent_f0_hz=110.0,
+                          customer_f0_hz=220.0, customer_level_db=-17.0, seed=5)
+    tr, evs = track(*analyze(y))
+    fin = [e for e in final_events(evs) if e.closed]
+    pairs, r, d = match(truth.events, fin, "interruption")
+    assert r >= 3 and len(pairs) == r == d
+    assert all((det.by, det.of) == (ref["by"], ref["of"]) for ref, det in pairs)
+    assert tr.summary()["conversation"]["bleed"]["rejected_fraction"] < 0.01
+
+
+def _dataset_cache_present() -> bool:
+    try:
+        from benchmarks.datasets import cache_root
+    except ImportError:  # pragma: no cover
+        return False
+    root = cache_root()
+    return all((root / n).is_dir() for n in ("asterisk_en", "asterisk_fr", "arctic",
+                                             "vad_counting"))
+
+
+@pytest.mark.skipif(not _dataset_cache_present(),
+                    reason="benchmark dataset cache absent (python -m benchmarks.datasets)")
+def test_calls_from_real_utterances():
+    from benchmarks.tracker_bench import real_calls, score_interruptions
+
+    calls = real_calls()
+    assert calls is not None
+    tot = {"tp": 0, "n_truth": 0, "n_detected": 0, "attributed": 0}
+    for _name, y, truth_events in calls:
+        _, evs = track(*analyze(y[: len(y) // 160 * 160].astype(np.float32)))
+        c = score_interruptions(truth_events, evs)
+        tot = {k: tot[k] + c[k] for k in tot}
+    assert tot["n_truth"] >= 6
+    assert tot["attributed"] == tot["tp"]
+    assert 2 * tot["tp"] / (tot["n_truth"] + tot["n_detected"]) >= 0.9, tot

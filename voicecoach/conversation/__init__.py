@@ -62,7 +62,16 @@ Intrusion
       stops, or resumes after a pause before its turn ends). ``start_s``/``end_s`` span B's
       utterance. A keeps the floor and B gets no turn. A backchannel overlapping A for
       ``D`` or more is an interruption: the live decision is taken at ``D``, before B's
-      length is known, so backchannels longer than about ``D`` are counted as interruptions.
+      length is known, so backchannels longer than about ``D`` are counted as interruptions
+      (measured on generated calls: every 0.6-0.9 s backchannel overlapping for ``D``,
+      none under 0.45 s; ``benchmarks/tracker_bench.py``). Prosodic evidence available at
+      ``D`` was measured and not adopted: the intruder's syllable-nucleus count separates
+      the generator's backchannels (1 nucleus by ``D``) from its interruptions at 4.5-5
+      syllables/s (2 nuclei), but 3 of 10 interruptions spoken at 3.5 syllables/s and all at
+      3 syllables/s have a single nucleus by ``D`` (a drawn-out "euh..."/"mais..." start), so
+      a nucleus rule would trade missed interruptions for fewer false ones, and deferring
+      the decision would break the latency contract. Raise ``min_overlap_s`` to trade
+      latency for fewer long-backchannel interruptions.
     * **take-over**: A's turn ends (A silent for ``turn_gap_s``) while B's intrusion is
       unclassified: B spoke in A's pause and A did not resume. B's turn starts at its onset;
       no overlap event.

@@ -23,15 +23,36 @@ Per-hop decision (hops whose agent raw VAD fired)
     ``[t - lag - 4, t - lag + 1]`` (room reverberation and filter ringing). The hop is bleed
     when ``agent level <= reference + gain + bleed_margin_db``, or when the agent hop is voiced
     within ``bleed_pitch_st`` of a voiced far-end hop in ``[t - lag - 1, t - lag + 1]``.
-    *Searching* (no lag accepted yet): the reference is the loudest far-end hop over the
-    whole lag range and the hop is bleed when ``agent level <= reference +
-    bleed_max_ratio_db`` and, once the agent's own level is known, ``agent level <= own level
-    - bleed_self_margin_db`` or the hop is voiced within ``bleed_pitch_st`` of 1, 1/2 or 1/3
-    times a far-end F0 of the lag range (the pitch tracker often halves a band-limited copy's
-    F0). The own level is the running average (``_OWN_SMOOTH``) of the
-    agent's raw-speech hops with no far-end speech within the whole lag range, which cannot
-    be bleed. With a headset (no bleed) this rule stays on; it only removes agent hops much
-    quieter than the agent usually is, right after or under far-end speech.
+    *Searching* (no lag accepted yet; with a headset this lasts the whole call, so the rule
+    must not eat genuine double talk): a hop is bleed only with positive evidence of a copy.
+    It must be ``bleed_max_ratio_db`` or more below the loudest far-end hop over the whole
+    lag range, and its F0 must be the far end's: within ``bleed_pitch_st`` of a far-end F0
+    at some lag of the range (*same pitch*) or of 1/2, 1/3 or 2 times one (*octave
+    relation*: the pitch tracker often halves a band-limited copy's F0). A hop whose F0 is
+    neither (another voice) is never bleed. Then, with the agent's own level and F0 known
+    (running averages, ``_OWN_SMOOTH``, of the agent's raw hops with no far-end speech within
+    the whole lag range, which cannot be bleed):
+
+    * same pitch: bleed when ``agent level <= own level - bleed_self_margin_db``, or when the
+      F0 is more than ``_OWN_RANGE_ST`` from the agent's own average F0 (not the agent's
+      usual voice);
+    * octave relation only: bleed when ``agent level <= own level - 2 *
+      bleed_self_margin_db`` (a male agent an octave below a female customer is common, so
+      the relation alone is no evidence at the agent's level).
+
+    Before the agent has been heard alone, the level and pitch conditions suffice. Hops
+    without F0 (only with a VAD that does not require voicing) are bleed when the level
+    condition holds and they are ``bleed_self_margin_db`` below the agent's own level.
+
+    Known limit: while searching (the first 1-2 s of far-end speech of a call with bleed),
+    a copy of a customer whose F0 stays within ``_OWN_RANGE_ST`` of the agent's and who is
+    loud enough for the copy to come within ``bleed_self_margin_db`` of the agent's own level
+    is kept as agent speech until the lag is found (measured: an agent at 120 Hz/-24 dBFS,
+    a customer at 125 Hz/-20 dBFS, bleed -10 dB: one false 0.6 s agent interruption in the
+    first second). The previous level-only rule (any hop 6 dB under the loudest far-end hop
+    and 6 dB under the agent's level, or at 1/2 of a far-end F0) rejected the agent's own
+    double talk under a louder customer (the demo call) and under every female customer in
+    the real-recording calls of ``benchmarks/tracker_bench.py``.
 
 The agent's own voice is louder at its own microphone than the far-end copy by far more than
 ``bleed_margin_db``, so double talk stays the agent's. The estimate runs at fixed hop indices,
@@ -53,6 +74,7 @@ _EXCESS_MAX_DB = 40.0
 _SWITCH_MARGIN = 0.05
 _SMOOTH = 0.1  # weight of each new correlation curve (time constant: 10 updates)
 _OWN_SMOOTH = 0.01  # weight of each sure-own agent hop in its average level (1 s of speech)
+_OWN_RANGE_ST = 3.0  # the agent's calm pitch range: this close (st) to its average F0
 _TAIL_HOPS = 4  # reverberation tail: the copy at t may come from the far end up to 4 hops earlier
 _LEAD_HOPS = 1  # zero-phase filtering and hop alignment: or 1 hop later
 
@@ -96,6 +118,7 @@ class BleedGate:
         self._k = 0
         self._last_cust = -(10**9)
         self._own_db = math.nan
+        self._own_st = math.nan  # average F0 of the sure-own hops, semitones re 1 Hz
         self.lag_hops: int | None = None
         self.corr = math.nan
         self.gain_db = math.nan
@@ -166,6 +189,10 @@ class BleedGate:
             # no far-end speech within the whole lag range: this hop is the agent's own
             own = self._own_db
             self._own_db = agent_db if own != own else own + _OWN_SMOOTH * (agent_db - own)
+            if agent_f0_hz == agent_f0_hz:
+                st = 12.0 * math.log2(agent_f0_hz)
+                o = self._own_st
+                self._own_st = st if o != o else o + _OWN_SMOOTH * (st - o)
         self._k = k + 1
         if (k + 1) % self.every == 0:
             self._update()
@@ -174,25 +201,7 @@ class BleedGate:
         lag = self.lag_hops
         ring = self._ring_lc
         if lag is None:
-            span = range(min(k + 1, m))
-            ref = max(ring[(k - d) % m] for d in span)
-            if agent_db - ref > self.config.bleed_max_ratio_db:
-                return False
-            own = self._own_db
-            if own != own or agent_db <= own - self.config.bleed_self_margin_db:
-                return True
-            # as loud as the agent's own voice: bleed only if it has the far end's pitch
-            if agent_f0_hz != agent_f0_hz:
-                return False
-            tol = self.config.bleed_pitch_st
-            f0s = self._ring_f0c
-            for d in span:
-                f = f0s[(k - d) % m]
-                if f == f:
-                    st = 12.0 * math.log2(agent_f0_hz / f)
-                    if min(abs(st), abs(st + 12.0), abs(st + 19.02)) <= tol:
-                        return True
-            return False
+            return self._searching(k, agent_db, agent_f0_hz)
         lo = lag - _LEAD_HOPS
         hi = lag + _TAIL_HOPS
         ref = -120.0
@@ -216,6 +225,44 @@ class BleedGate:
             if far_voiced and not related and excess > 0.0:
                 return False  # another voice, above the predicted copy: the agent's own
         return excess <= self.config.bleed_margin_db
+
+    def _searching(self, k: int, agent_db: float, agent_f0_hz: float) -> bool:
+        """Bleed decision before a lag is known: needs positive evidence of a copy."""
+        m = self._lookback
+        span = range(min(k + 1, m))
+        ring = self._ring_lc
+        ref = max(ring[(k - d) % m] for d in span)
+        if agent_db - ref > self.config.bleed_max_ratio_db:
+            return False  # not quiet enough to be a copy of the far end
+        own = self._own_db
+        quiet = own != own or agent_db <= own - self.config.bleed_self_margin_db
+        if agent_f0_hz != agent_f0_hz:
+            return quiet  # unvoiced raw hop (VAD without voicing): level only
+        tol = self.config.bleed_pitch_st
+        f0s = self._ring_f0c
+        same = related = False
+        for d in span:
+            f = f0s[(k - d) % m]
+            if f == f:
+                st = 12.0 * math.log2(agent_f0_hz / f)
+                if abs(st) <= tol:
+                    same = True
+                    break
+                related = related or min(abs(st + 12.0), abs(st - 12.0), abs(st + 19.02)) <= tol
+        if not (same or related):
+            return False  # a pitch the far end did not have at any lag: another voice
+        own_f0 = self._own_st
+        if own != own or own_f0 != own_f0:
+            return True  # the agent was never heard alone: nothing to tell its voice by
+        if not same:
+            # an octave relation (the pitch tracker's octave error on a band-limited copy)
+            # is weak evidence: only for hops twice the self margin below the agent's level
+            return agent_db <= own - 2.0 * self.config.bleed_self_margin_db
+        if quiet:
+            return True
+        # the far end's very pitch, at the agent's level: a copy unless it is also the agent's
+        # usual pitch (then a coincidence of two voices)
+        return abs(12.0 * math.log2(agent_f0_hz) - own_f0) > _OWN_RANGE_ST
 
     def _update(self) -> None:
         """Re-estimate lag and gain from the last ``bleed_window_s`` (fixed hop indices)."""
