@@ -50,6 +50,9 @@ class Snapshot:
     status : dict
         Capture health: ``summary`` (one line), ``degraded`` (message or None) and more.
     deescalating : bool
+    speech_level_db : np.ndarray
+        Agent rolling speech level, dBFS (what ``loudness_delta_db`` compares with the
+        baseline; NaN without enough speech). Empty if not given.
     """
 
     now_s: float
@@ -69,6 +72,7 @@ class Snapshot:
     status: dict[str, Any] = field(default_factory=dict)
     deescalating: bool = False
     nudges_shown: int = 0
+    speech_level_db: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
 _FIELDS = (
@@ -79,6 +83,7 @@ _FIELDS = (
     "loudness_delta_db",
     "agent_speech",
     "customer_speech",
+    "speech_level_db",
 )
 
 
@@ -133,6 +138,7 @@ class DisplayModel:
             "loudness_delta_db": rel.loudness_delta_db if len(rel) == n else np.full(n, np.nan),
             "agent_speech": a.speech,
             "customer_speech": step.customer.speech if step.customer is not None else np.zeros(n),
+            "speech_level_db": rel.loudness_db if len(rel) == n else np.full(n, np.nan),
         }
         with self._lock:
             for k, v in cols.items():
@@ -166,6 +172,7 @@ class DisplayModel:
         """Capture health shown on screen (called by the capture or session thread)."""
         with self._lock:
             self._status = dict(status)
+            self.version += 1  # a display redraws a changed status even without new audio
 
     def snapshot(self) -> Snapshot:
         """A consistent copy of the current window (called by the display)."""
@@ -201,4 +208,5 @@ class DisplayModel:
                 status=dict(self._status),
                 deescalating=self._deesc,
                 nudges_shown=self._nudges,
+                speech_level_db=cols["speech_level_db"],
             )

@@ -1,0 +1,375 @@
+"""The live displays: matplotlib window (blitting, Agg here), rich terminal, choice.
+
+A model is fed by :class:`~voicecoach.pipeline.CallAnalyzer` on the first 40 s of the demo
+call: the agent interrupts the customer at 29.1 s and the coach shows "Laissez-le finir"
+at 29.6 s for ``display_s`` (4 s), so at 31 s the nudge is on screen and at 40 s it is not.
+Frame rates are measured in the benchmarks, not asserted here.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ["MPLBACKEND"] = "Agg"
+
+from voicecoach.errors import ParameterError, VoiceCoachError
+from voicecoach.pipeline import CallAnalyzer
+from voicecoach.sinks import terminal
+from voicecoach.sinks.display import (
+    NO_DISPLAY,
+    DisplayError,
+    WindowDisplay,
+    _lane_rects,
+    choose_display,
+    runs,
+)
+from voicecoach.sinks.model import DisplayModel
+from voicecoach.sinks.terminal import TerminalDisplay, column_means, sparkline
+from voicecoach.sources.synthetic import demo_script, synth_call
+
+SR = 16000
+HOP = 160
+NUDGE_ON_S = 31.0  # "Laissez-le finir" shown at 29.6 s, for 4 s
+END_S = 40.0
+
+
+def push(model: DisplayModel, ca: CallAnalyzer, step) -> None:
+    """What the session's analysis thread pushes after each block."""
+    c = ca.coach
+    b = c.agent_baseline
+    model.push(
+        step,
+        thresholds={
+            "pitch_st": c.effective_threshold("pitch_high"),
+            "rate_pct": c.effective_threshold("rate_high"),
+            "loudness_db": c.effective_threshold("loudness_high"),
+        },
+        baseline="forming"
+        if b.profile is None
+        else ("provisional" if b.provisional else "calibrated"),
+        deescalating=c.deescalating,
+    )
+
+
+@pytest.fixture(scope="module")
+def models() -> dict[float, DisplayModel]:
+    """Models fed with the demo call up to 31 s (nudge on) and up to 40 s (nudge gone)."""
+    x, _truth = synth_call(demo_script()[0], snr_db=20)
+    ca = CallAnalyzer()
+    out = {t: DisplayModel(30.0, ca.hop_s, ca.config.coach.display_s) for t in (NUDGE_ON_S, END_S)}
+    block = 50 * HOP
+    for i in range(0, int(END_S * SR), block):
+        step = ca.process(x[i : i + block])
+        for t, m in out.items():
+            if i + block <= t * SR:
+                push(m, ca, step)
+    for m in out.values():
+        m.set_status(summary="replay; 0 overflows", degraded=None)
+    return out
+
+
+def png_pixels(path: Path) -> np.ndarray:
+    import matplotlib.image
+
+    return matplotlib.image.imread(path)[..., :3]
+
+
+# ---------------------------------------------------------------------------- helpers
+def test_runs_and_sparkline():
+    s, e = runs(np.array([0, 1, 1, 0, 1, 0, 0, 1], bool))
+    assert s.tolist() == [1, 4, 7] and e.tolist() == [3, 5, 8]
+    assert runs(np.zeros(0, bool))[0].size == 0
+    lane = np.zeros(60, bool)
+    lane[1:3] = lane[4:6] = lane[30:40] = True  # a 1-hop gap is bridged, 24 hops are not
+    rects = _lane_rects(lane, np.arange(60) * 0.01, 0.01, 0.0, 1.0)
+    np.testing.assert_allclose([(r[0][0], r[2][0]) for r in rects], [(0.01, 0.06), (0.3, 0.4)])
+    assert sparkline(np.array([-1.0, 1.0, np.nan, -5.0, 5.0]), -1.0, 1.0) == "▁█ ▁█"
+    assert sparkline(np.array([3.0]), 0.0, 7.0) == "▄"
+    t = np.arange(100) * 0.01
+    cols = column_means(np.where(t < 0.5, 1.0, np.nan), t, 1.0, 1.0, 4)
+    np.testing.assert_allclose(cols[:2], [1.0, 1.0])
+    assert np.isnan(cols[2:]).all()
+
+
+def test_modules_do_not_import_matplotlib():
+    code = (
+        "import sys, voicecoach.sinks.display, voicecoach.sinks.terminal;"
+        "print('matplotlib' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+# ---------------------------------------------------------------------------- window
+def test_render_frame_and_save(models, tmp_path):
+    model = models[NUDGE_ON_S]
+    snap = model.snapshot()
+    assert snap.nudge is not None and snap.nudge[1] == "interrupting"
+    disp = WindowDisplay(model, backend="Agg")
+    disp.render_frame()
+    assert disp.nudge_text() == snap.nudge[0] == "Laissez-le finir"
+    assert disp.int_label_text == ["agent→client"]
+    png = disp.save(tmp_path / "frame.png")
+    px = png_pixels(png)
+    assert px.shape[:2] == (700, 1000)
+    assert px.var() > 0.005  # not blank
+    assert (px.min(axis=2) < 0.9).mean() > 0.05  # a fair share of non-white pixels
+    # the nudge's red is on screen, in the top band
+    top = px[: int(0.13 * px.shape[0])]
+    red = (top[..., 0] > 0.6) & (top[..., 1] < 0.35) & (top[..., 2] < 0.3)
+    assert red.sum() > 500
+    stats = disp.stats()
+    assert stats["frames_drawn"] == 1 and stats["backend"] == "Agg"
+
+
+def test_blitted_frames_equal_a_full_redraw(models):
+    """The blitting path leaves no stale pixels: same image as a fresh full draw."""
+    full = WindowDisplay(models[END_S], backend="Agg")
+    full.render_frame()  # first frame: full draw
+    reference = np.asarray(full.canvas.buffer_rgba()).copy()
+
+    blit = WindowDisplay(models[END_S], backend="Agg")
+    # first draw with other content (the 31 s model's snapshot), then blit the 40 s one
+    blit.model = models[NUDGE_ON_S]
+    blit.render_frame()
+    assert blit.nudge_text() == "Laissez-le finir"
+    blit.model = models[END_S]
+    blit.render_frame()
+    assert blit.nudge_text() == ""  # the nudge is gone at 40 s
+    blitted = np.asarray(blit.canvas.buffer_rgba())
+    assert blit.stats()["frames_drawn"] == 2
+    diff = np.abs(blitted.astype(int) - reference.astype(int))
+    assert (diff > 8).mean() < 1e-4, f"{(diff > 8).sum()} pixels differ"
+
+
+def test_english_labels_and_degraded_status(models):
+    model = models[NUDGE_ON_S]
+    model.set_status(summary="mic ok", degraded="far-end device lost — recording mic only")
+    try:
+        disp = WindowDisplay(model, backend="Agg", lang="en")
+        disp.render_frame()
+    finally:
+        model.set_status(summary="replay; 0 overflows", degraded=None)
+    assert disp.axes["pitch"].get_title(loc="left").startswith("Pitch")
+    assert disp.int_label_text == ["agent→customer"]
+    assert disp.a_degraded.get_text() == "⚠ far-end device lost — recording mic only"
+    assert disp.a_degraded.get_color() == "#c0392b"
+    assert disp.a_status.get_text().startswith("Baseline: forming")
+
+
+def test_run_counts_drawn_and_skipped_frames():
+    x, _ = synth_call(demo_script()[0][:2], snr_db=20)
+    ca = CallAnalyzer()
+    model = DisplayModel(30.0, ca.hop_s, 4.0)
+    steps = [ca.process(x[i : i + 2 * HOP]) for i in range(0, 2 * SR, 2 * HOP)]
+    stop = threading.Event()
+
+    def analysis() -> None:  # 10 pushes a second, slower than the display's 50 fps
+        for step in steps[:6]:
+            push(model, ca, step)
+            time.sleep(0.1)
+        time.sleep(0.1)
+        stop.set()  # the session sets it when the analysis ends
+
+    disp = WindowDisplay(model, backend="Agg", fps=50.0)
+    disp.open()
+    th = threading.Thread(target=analysis)
+    th.start()
+    disp.run(stop)
+    th.join()
+    st = disp.stats()
+    assert 2 <= st["frames_drawn"] <= 7  # one per push at most (+1 for the first frame)
+    assert st["frames_skipped"] >= 5  # ticks with nothing new are skipped, not drawn
+    assert st["draw_ms"]["p50"] > 0 and st["elapsed_s"] >= 0.6
+    lat = st["latency"]
+    assert len(lat) == st["frames_drawn"]
+    assert all(b[0] >= a[0] and b[1] > a[1] for a, b in itertools.pairwise(lat))
+    assert 0 <= st["cpu_pct"] <= 200
+
+
+def test_run_returns_on_stop_and_sets_it_when_the_window_closes(models):
+    from matplotlib.backend_bases import CloseEvent
+
+    disp = WindowDisplay(models[END_S], backend="Agg")
+    disp.open()
+    stop = threading.Event()
+    stop.set()
+    t0 = time.monotonic()
+    disp.run(stop)
+    assert time.monotonic() - t0 < 1.0
+
+    stop = threading.Event()
+    disp.run(stop, until=time.monotonic() + 0.3)  # until: a time.monotonic() deadline
+    assert 0.25 < disp.stats()["elapsed_s"] < 1.5 and not stop.is_set()
+
+    disp = WindowDisplay(models[END_S], backend="Agg")
+    disp.open()
+    CloseEvent("close_event", disp.canvas)._process()
+    stop = threading.Event()
+    disp.run(stop, until=time.monotonic() + 5.0)
+    assert stop.is_set()
+
+
+def test_window_parameters_are_checked(models):
+    with pytest.raises(ParameterError, match=r"fps must be in \(0, 240\]"):
+        WindowDisplay(models[END_S], fps=0)
+    with pytest.raises(ParameterError, match="display language 'de' is not supported"):
+        WindowDisplay(models[END_S], lang="de")
+    with pytest.raises(DisplayError, match="matplotlib backend 'NoSuchAgg' is not available"):
+        WindowDisplay(models[END_S], backend="NoSuchAgg").render_frame()
+
+
+# ---------------------------------------------------------------------------- terminal
+def test_terminal_panel_shows_nudge_lanes_and_interruption(models):
+    from rich.console import Console
+
+    console = Console(record=True, width=100)
+    disp = TerminalDisplay(models[NUDGE_ON_S], console=console, compact=False)
+    disp.render_frame()
+    text = console.export_text()
+    assert "LAISSEZ-LE FINIR" in text
+    lines = text.splitlines()
+    agent = next(ln for ln in lines if "Agent" in ln and "█" in ln)
+    client = next(ln for ln in lines if "Client" in ln and "█" in ln)
+    assert agent.count("█") > 5 and client.count("█") > 5
+    assert "Dernière interruption : agent→client" in text
+    assert "▼" in text  # the interruption on the time axis
+    assert "Référence : en cours" in text
+    assert max(len(ln) for ln in lines) <= 100
+    assert disp.stats()["frames_drawn"] == 1
+
+
+def test_terminal_without_nudge_in_english(models):
+    from rich.console import Console
+
+    console = Console(record=True, width=100)
+    TerminalDisplay(models[END_S], console=console, compact=False, lang="en").render_frame()
+    text = console.export_text()
+    assert "LAISSEZ" not in text
+    assert "Last interruption: agent→customer" in text
+    assert "Customer" in text
+
+
+def test_terminal_not_a_tty_prints_compact_lines(models, monkeypatch):
+    from rich.console import Console
+
+    monkeypatch.setattr(terminal, "COMPACT_PERIOD_S", 0.1)
+    out = io.StringIO()
+    console = Console(file=out, width=100)
+    assert not console.is_terminal
+    model = models[NUDGE_ON_S]
+    disp = TerminalDisplay(model, console=console, fps=50.0)
+    assert disp.compact
+    stop = threading.Event()
+
+    def bump() -> None:
+        while not stop.wait(0.03):
+            model.set_status(summary="replay; 0 overflows", degraded=None)
+
+    th = threading.Thread(target=bump)
+    th.start()
+    disp.run(stop, until=time.monotonic() + 0.55)
+    stop.set()
+    th.join()
+    lines = out.getvalue().splitlines()
+    assert 3 <= len(lines) <= 7  # one line per period at most, never a panel
+    for ln in lines:
+        assert ln.startswith("[00:31] hauteur")
+        assert "conseil: LAISSEZ-LE FINIR" in ln
+        assert "interruption: agent→client" in ln
+        assert "╭" not in ln
+    assert disp.stats()["backend"] == "terminal-compact"
+
+
+# ---------------------------------------------------------------------------- choice
+def test_choose_display(models, monkeypatch):
+    model = models[END_S]
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.setattr(sys, "platform", "linux")
+    with pytest.raises(DisplayError) as err:
+        choose_display("window", model, "fr", 20.0)
+    assert str(err.value) == NO_DISPLAY
+    assert str(err.value) == "no display: DISPLAY is not set; use --display terminal or none"
+    assert isinstance(err.value, VoiceCoachError)
+    assert isinstance(choose_display("auto", model, "fr", 20.0), TerminalDisplay)
+    term = choose_display("terminal", model, "en", 20.0)
+    assert isinstance(term, TerminalDisplay) and term.fps == 10.0 and term.lang == "en"
+    assert choose_display("none", model, "fr", 20.0) is None
+    with pytest.raises(ParameterError, match="display must be window, terminal, none or auto"):
+        choose_display("screen", model, "fr", 20.0)
+
+
+# ---------------------------------------------------------------------------- real window
+TK_SCRIPT = textwrap.dedent(
+    """
+    import json, sys, threading, time
+    from voicecoach.pipeline import CallAnalyzer
+    from voicecoach.sinks.display import choose_display
+    from voicecoach.sinks.model import DisplayModel
+    from voicecoach.sources.synthetic import demo_script, synth_call
+
+    x, _ = synth_call(demo_script()[0][:9], snr_db=20)
+    ca = CallAnalyzer()
+    model = DisplayModel(30.0, ca.hop_s, 4.0)
+    thr = {"pitch_st": 2.0, "rate_pct": 15.0, "loudness_db": 6.0}
+    for i in range(0, 30 * 16000, 50 * 160):  # the first 30 s at once
+        model.push(ca.process(x[i:i + 50 * 160]), thresholds=thr, baseline="provisional")
+    stop = threading.Event()
+
+    def analysis():  # then real time: 2 hops every 20 ms
+        t0 = time.monotonic()
+        for k, i in enumerate(range(30 * 16000, 34 * 16000, 320)):
+            model.push(ca.process(x[i:i + 320]), thresholds=thr, baseline="provisional")
+            if stop.wait(max(0.0, t0 + (k + 1) * 0.02 - time.monotonic())):
+                return
+
+    disp = choose_display("window", model, "fr", 20.0)
+    th = threading.Thread(target=analysis, daemon=True)
+    th.start()
+    disp.run(stop, until=time.monotonic() + 2.0)
+    stop.set()
+    disp.save(sys.argv[1])
+    st = disp.stats()
+    st.pop("latency")
+    print(json.dumps(st))
+    """
+)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("xvfb-run") is None, reason="xvfb-run is not installed")
+def test_tkagg_window_under_xvfb(tmp_path):
+    pytest.importorskip("tkinter")
+    script = tmp_path / "tk_window.py"
+    script.write_text(TK_SCRIPT)
+    png = tmp_path / "tk_window.png"
+    env = {k: v for k, v in os.environ.items() if k not in ("MPLBACKEND", "DISPLAY")}
+    res = subprocess.run(
+        ["xvfb-run", "-a", "-s", "-screen 0 1280x800x24", sys.executable, str(script), str(png)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    assert res.returncode == 0, res.stderr[-2000:]
+    st = json.loads(res.stdout.strip().splitlines()[-1])
+    assert st["backend"] == "TkAgg"
+    assert st["frames_drawn"] >= 10, st
+    assert st["elapsed_s"] >= 1.9
+    px = png_pixels(png)
+    assert px.var() > 0.005
