@@ -290,3 +290,25 @@ def test_tracker_rejects_bad_arguments() -> None:
     cfg = load_config(overrides={"baseline": {"pitch_window_s": 0.0}})
     with pytest.raises(ParameterError, match=r"baseline.pitch_window_s must be in \[0.01, 3600\]"):
         BaselineTracker(cfg)
+
+
+def test_rate_delta_needs_enough_speech_in_the_window(profile: Profile) -> None:
+    """rate_delta_pct is NaN while the syllable window holds < rate_min_speech_s of speech."""
+    y, _ = speech(20.0, seed=8)
+    rows = ChannelAnalyzer().process(y)
+    cfg = load_config()
+    w = round(cfg.syllables.window_s / 0.01)
+    speech_in_window = np.convolve(rows.speech.astype(int), np.ones(w, int))[: len(rows)]
+    m = BaselineTracker(cfg, profile=profile).process(rows)
+    few = speech_in_window < round(cfg.baseline.rate_min_speech_s / 0.01)
+    assert few.any() and (~few).any()
+    assert np.isnan(m.rate_delta_pct[few]).all()
+    art = np.asarray(rows.articulation_rate)
+    assert np.isfinite(m.rate_delta_pct[~few]).sum() == np.isfinite(art[~few]).sum()
+    # 0 leaves only the core's own minimum (syllables.min_speech_s)
+    off = load_config(overrides={"baseline": {"rate_min_speech_s": 0.0}})
+    m0 = BaselineTracker(off, profile=profile).process(rows)
+    assert np.isfinite(m0.rate_delta_pct).sum() == np.isfinite(art).sum()
+    bad = load_config(overrides={"baseline": {"rate_min_speech_s": 5.0}})
+    with pytest.raises(ParameterError, match=r"rate_min_speech_s must be in \[0, syllables"):
+        BaselineTracker(bad)

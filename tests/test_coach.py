@@ -152,6 +152,59 @@ def test_sustain_credit_counts_the_window_delay() -> None:
     assert brief(out) == [("pitch_high", 3.0, 10.0)]
 
 
+def _profile(**kw) -> Profile:
+    base = dict(name="p", f0_median_hz=120.0, f0_median_st=13.6, f0_p10_st=12.0,
+                f0_p90_st=15.0, f0_spread_st=3.0, syllable_rate_median=4.0,
+                syllable_rate_spread=1.0, articulation_rate_median=5.0,
+                articulation_rate_spread=1.5, loudness_db=-25.0, speech_s=30.0, voiced_s=20.0,
+                provisional=False, source="test", created_utc="")
+    base.update(kw)
+    return Profile(**base)
+
+
+# (profile changes, expected pitch_high and rate_high thresholds)
+PERSONAL_CASES = {
+    "0.8 * 3 st and 0.6 * 30 %": ({}, 2.4, 18.0),
+    "narrow spreads keep the configured thresholds": (
+        {"f0_spread_st": 1.5, "articulation_rate_spread": 0.5}, 2.0, 15.0),
+    "wide spreads are capped": ({"f0_spread_st": 9.0, "articulation_rate_spread": 3.0}, 3.0, 25.0),
+    "NaN spreads keep the configured thresholds": (
+        {"f0_spread_st": math.nan, "articulation_rate_median": math.nan}, 2.0, 15.0),
+}
+
+
+@pytest.mark.parametrize("case", list(PERSONAL_CASES))
+def test_personal_thresholds(case: str) -> None:
+    changes, pitch, rate = PERSONAL_CASES[case]
+    coach = Coach(cfg(), profile=_profile(**changes))
+    assert coach.personal_threshold("pitch_high") == pytest.approx(pitch)
+    assert coach.personal_threshold("rate_high") == pytest.approx(rate)
+    assert coach.personal_threshold("loudness_high") == 6.0
+    off = load_config(overrides={"coach": {"pitch_spread_k": 0.0, "rate_spread_k": 0.0}})
+    coach = Coach(off, profile=_profile(**changes))
+    assert coach.personal_threshold("pitch_high") == 2.0
+    assert coach.personal_threshold("rate_high") == 15.0
+
+
+def test_personal_threshold_drives_the_rule() -> None:
+    # f0 spread 3 st: threshold 2.4 st, release at 1.9 st
+    coach = Coach(cfg(), profile=_profile())
+    assert run(coach, rows(10.0, pitch_delta_st=[(1.0, 10.0, 2.3)])) == []
+    coach = Coach(cfg(), profile=_profile())
+    out = run(coach, rows(10.0, pitch_delta_st=[(1.0, 6.0, 2.5), (6.0, 10.0, 1.95)]))
+    assert brief(out) == [("pitch_high", 4.0, None)] and out[0].threshold == pytest.approx(2.4)
+    assert coach.summary()["above_threshold_s"]["pitch_high"] == pytest.approx(5.0)
+    # without a profile (process_measures only), set_threshold_profile supplies one
+    coach = Coach(cfg())
+    assert coach.threshold_profile is None and coach.personal_threshold("pitch_high") == 2.0
+    coach.set_threshold_profile(_profile())
+    assert coach.personal_threshold("pitch_high") == pytest.approx(2.4)
+    # de-escalation halves the personal threshold
+    assert coach.effective_threshold("pitch_high", deescalating=True) == pytest.approx(1.2)
+    with pytest.raises(ParameterError, match=r"must be a voicecoach\.baseline\.Profile"):
+        coach.set_threshold_profile({"f0_spread_st": 3.0})  # type: ignore[arg-type]
+
+
 def test_deescalation_tightens_agent_thresholds() -> None:
     agent = rows(30.0, pitch_delta_st=[(0.0, 30.0, 1.2)])
     calm_customer = rows(30.0, pitch_delta_st=[(0.0, 30.0, 0.5)])
@@ -359,6 +412,9 @@ def test_bad_arguments() -> None:
         Coach(lang="de")
     bad = load_config(overrides={"coach": {"deescalation_factor": 2.0}})
     with pytest.raises(ParameterError, match=r"deescalation_factor must be in \(0, 1\]"):
+        Coach(bad)
+    bad = load_config(overrides={"coach": {"rate_spread_k": -1.0}})
+    with pytest.raises(ParameterError, match=r"coach.rate_spread_k must be in \[0, 10\]"):
         Coach(bad)
     with pytest.raises(ParameterError, match="same hops, got 3 and 2"):
         Coach().process_measures(rows(0.03), rows(0.02))

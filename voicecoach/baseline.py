@@ -31,6 +31,9 @@ party's first ``[baseline] provisional_s`` (30 s) of speech hops in the call
 * ``pitch_delta_st = pitch_st - f0_median_st``;
 * ``rate_delta_pct = 100 * (articulation_rate / articulation_rate_median - 1)``:
   +25 means 25 % faster than the baseline (the core's 3 s rolling articulation rate);
+  NaN while the last ``[syllables] window_s`` hold fewer than ``rate_min_speech_s`` (1 s)
+  of speech hops (a rate over a few hundred ms of speech, e.g. a short answer after a
+  pause, is mostly noise: one syllable more or less is ±20 %);
 * ``loudness_db``: speech level (power mean, as above) of the speech hops in the last
   ``loudness_window_s`` (2 s); NaN with fewer than ``loudness_min_speech_s`` of speech;
 * ``loudness_delta_db = loudness_db - profile.loudness_db``;
@@ -700,6 +703,30 @@ class _RollingPowerMean:
         return np.where(ok, db, np.nan).astype(np.float32)
 
 
+class _RollingCount:
+    """Number of True rows in a causal window of ``size`` rows (exact, any block cutting)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = max(1, int(size))
+        self.reset()
+
+    def reset(self) -> None:
+        self._hist: deque[int] = deque(maxlen=self.size - 1)  # the last size-1 rows, 0/1
+        self._count = 0  # True rows in _hist
+
+    def process(self, flags: np.ndarray) -> np.ndarray:
+        x = np.asarray(flags, bool).astype(np.int64)
+        n = x.shape[0]
+        w = self.size
+        hist = np.array(self._hist, np.int64)
+        buf = np.concatenate([np.zeros(w - 1 - hist.shape[0], np.int64), hist, x])
+        c = np.concatenate([[0], np.cumsum(buf)])
+        counts = c[w : w + n] - c[:n]
+        if w > 1:
+            self._hist = deque(buf[-(w - 1) :].tolist(), maxlen=w - 1)
+        return counts
+
+
 class BaselineTracker:
     """Streaming relative measures of one party against a calm baseline.
 
@@ -765,6 +792,14 @@ class BaselineTracker:
         self._spread = _RollingQuantiles(
             round(c.monotony_window_s / hop), round(c.monotony_min_voiced_s / hop), (0.1, 0.9)
         )
+        syl_window_s = self.config.syllables.window_s
+        if not 0.0 <= b.rate_min_speech_s <= syl_window_s:
+            raise ParameterError(
+                f"baseline.rate_min_speech_s must be in [0, syllables.window_s = "
+                f"{syl_window_s:g}] s, got {b.rate_min_speech_s!r}"
+            )
+        self._rate_speech = _RollingCount(round(syl_window_s / hop))
+        self._rate_min_hops = round(b.rate_min_speech_s / hop)
         self.reset()
 
     def reset(self) -> None:
@@ -772,6 +807,7 @@ class BaselineTracker:
         self._pitch.reset()
         self._loud.reset()
         self._spread.reset()
+        self._rate_speech.reset()
         self._profile = self.fixed_profile
         self._ready_s: float | None = None if self._profile is None else 0.0
         m = self._n_provisional
@@ -864,6 +900,7 @@ class BaselineTracker:
         (pitch_st,) = self._pitch.process(st)
         p10, p90 = self._spread.process(st)
         loud = self._loud.process(np.where(speech, np.asarray(rows.loudness_db), np.nan))
+        rate_ok = self._rate_speech.process(speech) >= self._rate_min_hops
 
         first = 0 if self._profile is not None else self._gather(rows)
         prof = self._profile
@@ -876,7 +913,7 @@ class BaselineTracker:
             with np.errstate(divide="ignore", invalid="ignore"):
                 rate = 100.0 * (art / prof.articulation_rate_median - 1.0)
             d_pitch = np.where(use, pitch_st - prof.f0_median_st, np.nan).astype(np.float32)
-            d_rate = np.where(use, rate, np.nan).astype(np.float32)
+            d_rate = np.where(use & rate_ok, rate, np.nan).astype(np.float32)
             d_loud = np.where(use, loud - prof.loudness_db, np.nan).astype(np.float32)
         return RelativeMeasures(
             t_s=np.asarray(rows.t_s, np.float64),

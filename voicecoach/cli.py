@@ -171,59 +171,99 @@ def cmd_profile(args: argparse.Namespace) -> int:
 
 # ------------------------------------------------------------------- review --
 def cmd_review(args: argparse.Namespace) -> int:
-    """Review recorded calls: report.json (+ tracks) per call."""
-    from .review import Call, discover_calls, review_call
+    """Review recorded calls: report.json, timeline.png and report.html per call, index.html.
+
+    With ``--reuse DIR`` (what-if), the reports in DIR are re-coached from their cached
+    tracks with ``--config`` and written to ``--out``; with ``--out`` pointing at existing
+    reports of the same audio, their tracks are reused the same way (unless ``--fresh``).
+    """
+    from .review import (
+        BatchProgress,
+        Call,
+        ReviewOptions,
+        Task,
+        assign_meta,
+        discover_calls,
+        discover_reports,
+        failure_summary,
+        run_batch,
+    )
 
     cfg = _config(args)
     profile = _profile(args)
-    if args.agent or args.customer:
-        if not (args.agent and args.customer):
-            raise _usage("--agent and --customer go together: give both mono files")
-        from pathlib import Path
-
-        a, c = Path(args.agent), Path(args.customer)
-        calls = [Call(a.stem, "pair", (a, c))]
-        failures: list[tuple[str, str]] = []
-        for p in (a, c):
-            if not p.is_file():
-                failures.append((str(p), f"{str(p)!r} does not exist"))
-        if failures:
-            calls = []
-        calls2, f2 = discover_calls(args.audio, args.agent_channel) if args.audio else ([], [])
-        calls += calls2
-        failures += f2
+    failures: list[tuple[str, str]] = []
+    tasks: list[Task] = []
+    if args.reuse:
+        if args.audio or args.agent or args.customer:
+            raise _usage("--reuse re-coaches existing reports: give no audio inputs with it")
+        folders = discover_reports(args.reuse)
+        if not folders:
+            raise _usage(
+                f"no report folders (report.json + tracks.npy) in {', '.join(args.reuse)}; "
+                f"review the audio first"
+            )
+        tasks = [Task(Path(f).name, report_dir=str(f)) for f in folders]
     else:
-        if not args.audio:
-            raise _usage("give AUDIO files or folders, or --agent FILE --customer FILE")
-        calls, failures = discover_calls(args.audio, args.agent_channel)
-    done = 0
-    for call in calls:
-        try:
-            rep = review_call(call, args.out, cfg, profile=profile, lang=args.lang)
-        except VoiceCoachError as e:
-            failures.append((str(call.paths[0]), str(e)))
-            continue
-        done += 1
-        print(_summary_line(call.stem, rep))
-    for path, why in failures:
-        print(f"FAILED {path}: {why}", file=sys.stderr)
-    print(f"{done} call(s) reviewed into {args.out}; {len(failures)} failed")
-    return 0 if not failures else 1
+        calls: list[Call] = []
+        if args.agent or args.customer:
+            if not (args.agent and args.customer):
+                raise _usage("--agent and --customer go together: give both mono files")
+            a, c = Path(args.agent), Path(args.customer)
+            missing = [(str(p), f"{str(p)!r} does not exist") for p in (a, c) if not p.is_file()]
+            failures += missing
+            if not missing:
+                calls.append(Call(a.stem, "pair", (a, c)))
+        elif not args.audio:
+            raise _usage(
+                "give AUDIO files or folders, --agent FILE --customer FILE, or --reuse DIR"
+            )
+        if args.audio:
+            more, f2 = discover_calls(args.audio, args.agent_channel, exclude=[args.out])
+            calls += more
+            failures += f2
+        calls = assign_meta(calls, args.name_pattern or None, args.manifest)
+        tasks = [Task(c.stem, call=c) for c in calls]
+    opts = ReviewOptions(
+        out_dir=args.out,
+        config=cfg,
+        profile=profile,
+        lang=args.lang,
+        render=not args.no_html,
+        audio=args.audio_copy,
+        reuse=not args.fresh,
+    )
+    Path(args.out).mkdir(parents=True, exist_ok=True)
+    with BatchProgress(len(tasks)) as bar:
+        results = run_batch(
+            tasks,
+            opts,
+            jobs=args.jobs,
+            scheduler=args.scheduler,
+            on_progress=bar.update,
+            on_start=bar.start,
+            on_done=bar.done,
+        )
+    ok = [r for r in results if r.ok]
+    if ok and not args.no_html:
+        from .sinks.index import write_index
+
+        write_index(args.out, lang=args.lang)
+    reused = sum(1 for r in ok if r.mode == "reused")
+    msg = f"{len(ok)} call(s) reviewed into {args.out}"
+    if reused:
+        msg += f" ({reused} re-coached from cached tracks)"
+    text = failure_summary(results, failures)
+    n_failed = len(failures) + len(results) - len(ok)
+    print(f"{msg}; {n_failed} failed")
+    if text:
+        print(text, file=sys.stderr)
+    return 0 if not n_failed else 1
 
 
 def _summary_line(stem: str, rep: dict[str, Any]) -> str:
-    conv = rep["summary"].get("conversation") or {}
-    kinds: dict[str, int] = {}
-    for e in rep["events"]:
-        kinds[e["kind"]] = kinds.get(e["kind"], 0) + 1
-    nudges = [e["message"] for e in rep["events"] if e["kind"] == "nudge"]
-    return (
-        f"{stem}: {rep['audio']['duration_s']:.1f} s, "
-        f"interruptions {kinds.get('interruption', 0)}, "
-        f"backchannels {kinds.get('backchannel', 0)}, "
-        f"overlap {conv.get('overlap_s', 'n/a')} s, nudges {len(nudges)}"
-        + (f" ({', '.join(nudges)})" if nudges else "")
-    )
+    from .review import summary_line
+
+    return summary_line(stem, rep)
 
 
 # --------------------------------------------------------------------- live --
@@ -352,6 +392,8 @@ def _usage(msg: str) -> _UsageError:
 # ------------------------------------------------------------------ parser --
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (defaults read from the configuration)."""
+    from .review import DEFAULT_NAME_PATTERN
+
     cfg = load_config()
     p = argparse.ArgumentParser(
         prog="voicecoach",
@@ -401,7 +443,7 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("name", nargs="?", help="profile name (show, delete)")
     add_profiles_dir(pr)
 
-    r = add("review", cmd_review, "review recorded calls: report.json per call")
+    r = add("review", cmd_review, "review recorded calls: report.json, timeline and HTML per call")
     r.add_argument("audio", nargs="*", help="stereo/mono files, folders, live session folders")
     r.add_argument("--agent-channel", type=int, choices=(0, 1), default=0)
     r.add_argument("--agent", metavar="FILE", help="agent mono file (with --customer)")
@@ -410,6 +452,38 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--profile", metavar="NAME|PATH", help="the agent's calm baseline")
     r.add_argument("--lang", choices=("fr", "en"), default=cfg.coach.lang)
     add_profiles_dir(r)
+    r.add_argument("--jobs", "-j", type=int, default=1, metavar="N", help="local processes")
+    r.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run on a Dask distributed cluster (tcp://host:8786); needs voicecoach[cluster]",
+    )
+    r.add_argument(
+        "--reuse",
+        nargs="+",
+        metavar="DIR",
+        help="what-if: re-coach these report folders from their cached tracks with --config",
+    )
+    r.add_argument(
+        "--fresh", action="store_true", help="analyse again even if --out holds cached tracks"
+    )
+    r.add_argument(
+        "--name-pattern",
+        default=DEFAULT_NAME_PATTERN,
+        metavar="REGEX",
+        help="agent and date from the call name (named groups 'agent', 'date'); '' for none",
+    )
+    r.add_argument("--manifest", metavar="CSV", help="CSV path,agent,date (wins over the pattern)")
+    r.add_argument(
+        "--audio-copy",
+        choices=("ogg", "flac", "link", "none"),
+        default="ogg",
+        help="playback audio for the HTML report: compact copy, lossless copy, relative link "
+        "to the original file, or none",
+    )
+    r.add_argument(
+        "--no-html", action="store_true", help="write report.json and tracks only (fastest)"
+    )
 
     d = add("devices", cmd_devices, "list audio inputs ('*': monitor/loopback candidates)")
     d.add_argument("--rescan", action="store_true", help="re-initialise PortAudio first")

@@ -5,10 +5,10 @@ Rules (``[coach.rules.NAME]`` in ``config/voicecoach.toml``; defaults in bracket
 =================  =====================================================  =====================
 rule               condition                                              message (fr / en)
 =================  =====================================================  =====================
-``pitch_high``     agent ``pitch_delta_st`` >= threshold [+2 st] for      Baissez le ton /
-                   sustain [3 s]                                          Lower your tone
-``rate_high``      agent ``rate_delta_pct`` >= threshold [+15 %] for      Ralentissez /
-                   sustain [4 s]                                          Slow down
+``pitch_high``     agent ``pitch_delta_st`` >= personal threshold         Baissez le ton /
+                   [+2 to +3 st, below] for sustain [3 s]                 Lower your tone
+``rate_high``      agent ``rate_delta_pct`` >= personal threshold         Ralentissez /
+                   [+15 to +25 %, below] for sustain [4 s]                Slow down
 ``loudness_high``  agent ``loudness_delta_db`` >= threshold [+6 dB] for   Parlez moins fort /
                    sustain [3 s]                                          Speak softer
 ``interrupting``   an :class:`~voicecoach.events.Interruption` by the     Laissez-le finir /
@@ -22,6 +22,30 @@ rule               condition                                              messag
 ``monotony``       agent ``pitch_spread_st`` < threshold [1.2 st] for     Variez le ton /
                    sustain [7 s]; **disabled by default** (a metric)      Vary your tone
 =================  =====================================================  =====================
+
+Personal thresholds: calm speech varies much more for some speakers than for others (on
+real recordings the 3 s articulation rate of calm speech spans p10–p90 = 17–45 % of its
+median, the 2 s pitch median ±1–3 st), so a fixed +15 % or +2 st fires on calm speech of
+the lively ones. As in Parley (baseline mean + 1.5 σ), ``pitch_high`` and ``rate_high``
+use ::
+
+    threshold_eff = max(threshold, min(threshold_max, k * spread))
+
+with, from the agent's profile (:attr:`Coach.threshold_profile`):
+
+* ``pitch_high``: ``spread = f0_spread_st`` (p90 - p10 of voiced F0), ``k =
+  [coach] pitch_spread_k`` [0.8], ``threshold_max = pitch_threshold_max_st`` [3 st];
+* ``rate_high``: ``spread = 100 * articulation_rate_spread / articulation_rate_median``
+  (p90 - p10 of the 3 s rate, % of the median), ``k = rate_spread_k`` [0.6, i.e. about
+  1.5 σ], ``threshold_max = rate_threshold_max_pct`` [25 %].
+
+The cap keeps the rules sensitive for very lively speakers (a +25 % pace stays detectable);
+``k = 0`` gives the configured threshold alone. Without a profile (a provisional baseline
+not formed yet) the configured threshold applies; the rule cannot fire then anyway, the
+deltas being NaN. Hysteresis, de-escalation (which multiplies ``threshold_eff``) and the
+nudge's ``threshold`` field all use ``threshold_eff``. The rate measure itself is NaN while
+the 3 s window holds less than ``[baseline] rate_min_speech_s`` [1 s] of speech (see
+:mod:`voicecoach.baseline`).
 
 Measured rules (the first three and ``monotony``) follow one state machine:
 
@@ -55,7 +79,8 @@ agitation_pitch_st`` [3 st] or ``loudness_delta_db >= agitation_loudness_db`` [6
 (against their own first-30-s baseline) has held for ``agitation_sustain_s`` [1 s] of
 measured hops; de-escalation lasts until ``agitation_hold_s`` [20 s] after the last such
 hop. Meanwhile every rule with ``deescalate = true`` multiplies its threshold and release
-level by ``deescalation_factor`` [0.5]: +1 st, +7.5 %, +3 dB, 20 s of monologue.
+level by ``deescalation_factor`` [0.5]: +1 st, +7.5 %, +3 dB, 20 s of monologue (for the
+default thresholds; half the personal threshold for pitch and rate).
 
 Event-driven rules use the events of :mod:`voicecoach.events`:
 
@@ -225,7 +250,14 @@ class Coach:
             "loudness_high": k * b.loudness_window_s,
             "monotony": k * c.monotony_window_s,
         }
+        for key in ("pitch_spread_k", "rate_spread_k"):
+            if not 0.0 <= getattr(c, key) <= 10.0:
+                raise ParameterError(
+                    f"coach.{key} must be in [0, 10] (0 = no personal threshold), "
+                    f"got {getattr(c, key)}"
+                )
         self.first_id = first_id
+        self._threshold_profile: Profile | None = None
         self.agent_baseline = BaselineTracker(self.config, profile, "agent")
         self.customer_baseline = BaselineTracker(self.config, None, "customer")
         self.reset()
@@ -266,12 +298,52 @@ class Coach:
         """True while de-escalation mode is on (as of the last processed hop)."""
         return self._now <= self._agit_until
 
+    @property
+    def threshold_profile(self) -> Profile | None:
+        """The profile the personal thresholds come from.
+
+        The one given to :meth:`set_threshold_profile`, else the agent's baseline in use
+        (the calibrated profile, or the provisional one once formed; None before).
+        """
+        if self._threshold_profile is not None:
+            return self._threshold_profile
+        return self.agent_baseline.profile
+
+    def set_threshold_profile(self, profile: Profile | None) -> None:
+        """Take the personal thresholds from ``profile`` (None: back to the agent baseline).
+
+        For :meth:`process_measures` on stored measures made against a provisional
+        baseline (the coach's own baseline tracker does not run then).
+        """
+        if profile is not None and not isinstance(profile, Profile):
+            raise ParameterError(
+                f"profile must be a voicecoach.baseline.Profile, got {type(profile).__name__}"
+            )
+        self._threshold_profile = profile
+
+    def personal_threshold(self, rule: str) -> float:
+        """Threshold of ``rule`` before de-escalation: the configured one, or higher for a
+        speaker whose calm speech varies more (see the module notes)."""
+        thr = self._rules[rule].cfg.threshold
+        p = self.threshold_profile
+        if p is None or rule not in ("pitch_high", "rate_high"):
+            return thr
+        c = self.config.coach
+        if rule == "pitch_high":
+            k, cap, spread = c.pitch_spread_k, c.pitch_threshold_max_st, p.f0_spread_st
+        else:
+            k, cap = c.rate_spread_k, c.rate_threshold_max_pct
+            med = p.articulation_rate_median
+            spread = 100.0 * p.articulation_rate_spread / med if med > 0 else math.nan
+        personal = k * spread
+        return max(thr, min(cap, personal)) if math.isfinite(personal) else thr
+
     def effective_threshold(self, rule: str, deescalating: bool | None = None) -> float:
         """Threshold of ``rule`` now (or with/without de-escalation), in the rule's unit."""
         r = self._rules[rule]
         d = self.deescalating if deescalating is None else deescalating
         f = self.config.coach.deescalation_factor if (d and r.cfg.deescalate) else 1.0
-        return r.cfg.threshold * f
+        return self.personal_threshold(rule) * f
 
     # ------------------------------------------------------------------ processing
 
@@ -358,6 +430,7 @@ class Coach:
         rules = self._rules
         measured = [rules[r] for r in RULE_ORDER if r in MEASURED_RULES]
         factor = c.deescalation_factor
+        base = {name: self.personal_threshold(name) for name in MEASURED_RULES}
         agit_need = max(1, round(c.agitation_sustain_s / hop))
         for k in range(n):
             now = t[k] + hop
@@ -394,13 +467,14 @@ class Coach:
                     r.unmeasured, r.measured_since = False, t[k]
                 cfg = r.cfg
                 f = factor if (deesc and cfg.deescalate) else 1.0
+                thr = base[r.name]
                 r.measured_hops += 1
                 if MEASURED_RULES[r.name][1] > 0:
-                    above = x >= cfg.threshold * f
-                    below = x < (cfg.threshold - cfg.hysteresis) * f
+                    above = x >= thr * f
+                    below = x < (thr - cfg.hysteresis) * f
                 else:
-                    above = x < cfg.threshold * f
-                    below = x >= (cfg.threshold + cfg.hysteresis) * f
+                    above = x < thr * f
+                    below = x >= (thr + cfg.hysteresis) * f
                 if above:
                     r.above_hops += 1
                 self._step_measured(r, above, below, now, out)
@@ -432,7 +506,7 @@ class Coach:
                     continue
                 if name in MEASURED_RULES:
                     value = vals[name][k]
-                    thr = r.cfg.threshold * (factor if (deesc and r.cfg.deescalate) else 1.0)
+                    thr = base[name] * (factor if (deesc and r.cfg.deescalate) else 1.0)
                 elif name == "jump_in":
                     value = float(len(self._jump_ins))
                     thr = r.cfg.threshold

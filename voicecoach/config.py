@@ -146,6 +146,7 @@ class BaselineConfig:
     pitch_min_voiced_s: float
     loudness_window_s: float
     loudness_min_speech_s: float
+    rate_min_speech_s: float
     min_calibration_voiced_s: float
     clip_fraction_max: float
     clip_level: float
@@ -182,6 +183,10 @@ class CoachConfig:
     monotony_spread_st: float
     monotony_window_s: float
     monotony_min_voiced_s: float
+    pitch_spread_k: float
+    pitch_threshold_max_st: float
+    rate_spread_k: float
+    rate_threshold_max_pct: float
     rules: dict[str, RuleConfig]
 
 
