@@ -715,15 +715,30 @@ class _RollingCount:
         self._count = 0  # True rows in _hist
 
     def process(self, flags: np.ndarray) -> np.ndarray:
-        x = np.asarray(flags, bool).astype(np.int64)
-        n = x.shape[0]
+        n = len(flags)
         w = self.size
+        if n <= _SMALL:  # live: a running count, O(1) per row
+            out = np.empty(n, np.int64)
+            hist, c = self._hist, self._count
+            for i, f in enumerate(np.asarray(flags, bool).tolist()):
+                f = int(f)
+                out[i] = c + f
+                if w == 1:
+                    continue
+                if len(hist) == w - 1:
+                    c -= hist[0]
+                hist.append(f)  # maxlen drops the oldest
+                c += f
+            self._count = c
+            return out
+        x = np.asarray(flags, bool).astype(np.int64)
         hist = np.array(self._hist, np.int64)
         buf = np.concatenate([np.zeros(w - 1 - hist.shape[0], np.int64), hist, x])
         c = np.concatenate([[0], np.cumsum(buf)])
         counts = c[w : w + n] - c[:n]
         if w > 1:
             self._hist = deque(buf[-(w - 1) :].tolist(), maxlen=w - 1)
+            self._count = int(sum(self._hist))
         return counts
 
 
