@@ -901,6 +901,13 @@ class _Step:
     keys: list[str] = field(default_factory=list)
 
 
+def bench_review_batch(sizes: Sizes, store: dict[str, Any]) -> dict[str, Any]:
+    """Review throughput (1 and 2 jobs) and memory (see :mod:`benchmarks.review_bench`)."""
+    from .review_bench import run_review_benchmarks
+
+    return run_review_benchmarks(sizes.quick)
+
+
 STEPS = (
     ("live", bench_live),
     ("review", bench_review),
@@ -911,6 +918,7 @@ STEPS = (
     ("synthetic", bench_synthetic),
     ("interruptions", bench_interruptions),
     ("e2e", bench_e2e),
+    ("review_batch", bench_review_batch),
 )
 
 

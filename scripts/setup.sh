@@ -12,7 +12,7 @@ die() { printf '[setup] ERROR: %s\n' "$*" >&2; exit 1; }
 # pulse plugin; pulseaudio*: the live-test rig; espeak-ng/sox: demo and test audio;
 # xvfb: display tests). ffmpeg is optional (extra input formats) and installed if available.
 PKGS=(libportaudio2 libsndfile1 espeak-ng sox pulseaudio pulseaudio-utils
-      libasound2-plugins xvfb)
+      libasound2-plugins xvfb chromium chromium-driver)
 OPTIONAL_PKGS=(ffmpeg)
 
 missing=()

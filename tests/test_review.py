@@ -1,0 +1,465 @@
+"""Trainer review: report contract, input kinds, bad files, what-if re-runs and the index.
+
+Test audio is the synthetic demo call (``demo_script`` through ``synth_call``, seeded, so
+the files are the same on every run): 89.5 s with an agent interruption at 29 s and a
+fast stretch at 49–57 s (default thresholds give two nudges: "interrupting" and
+"rate_high"). Shorter inputs are its first 30 s.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from voicecoach.cli import main
+from voicecoach.config import load_config
+from voicecoach.errors import ParameterError
+from voicecoach.review import (
+    REPORT_SCHEMA,
+    Call,
+    TrackReader,
+    analysis_key,
+    assign_meta,
+    discover_calls,
+    recoach_call,
+    review_call,
+)
+from voicecoach.sinks.index import call_metrics, collect
+
+SR = 16000
+STRICT = """
+[coach]
+global_gap_s = 4.0
+[coach.rules.pitch_high]
+threshold = 0.5
+[coach.rules.rate_high]
+threshold = 5.0
+"""
+
+
+@pytest.fixture(scope="module")
+def demo_audio() -> np.ndarray:
+    from voicecoach.sources.synthetic import demo_script, synth_call
+
+    x, _ = synth_call(demo_script()[0])
+    return x
+
+
+@pytest.fixture(scope="module")
+def demo_wav(tmp_path_factory: pytest.TempPathFactory, demo_audio: np.ndarray) -> Path:
+    p = tmp_path_factory.mktemp("audio") / "alice_2025-01-10_demo.wav"
+    sf.write(p, demo_audio, SR)
+    return p
+
+
+@pytest.fixture(scope="module")
+def demo_report(tmp_path_factory: pytest.TempPathFactory, demo_wav: Path) -> Path:
+    """The demo call reviewed once with the default configuration (English)."""
+    out = tmp_path_factory.mktemp("reports")
+    calls, failures = discover_calls([demo_wav])
+    assert not failures
+    review_call(assign_meta(calls)[0], out, load_config(), lang="en")
+    return out / demo_wav.stem
+
+
+def _load(folder: Path) -> dict:
+    return json.loads((folder / "report.json").read_text())
+
+
+def _strip(rep: dict) -> dict:
+    """The parts that must agree between two reviews of the same audio."""
+    return {"summary": rep["summary"], "events": rep["events"]}
+
+
+# ----------------------------------------------------------------------------- contract
+
+
+def test_report_contract(demo_report: Path) -> None:
+    rep = _load(demo_report)
+    assert rep["schema"] == REPORT_SCHEMA
+    assert {"path", "duration_s", "sample_rate", "channels"} <= set(rep["audio"])
+    assert rep["audio"]["duration_s"] == pytest.approx(89.5, abs=0.01)
+    assert rep["audio"]["channels"] == 2
+    assert rep["roles"] == {"agent": 0, "customer": 1}
+    assert {"agent", "customer", "conversation", "coach"} <= set(rep["summary"])
+    starts = [e["start_s"] for e in rep["events"]]
+    assert starts == sorted(starts)
+    nudges = [e for e in rep["events"] if e["kind"] == "nudge"]
+    assert [n["rule"] for n in nudges] == ["interrupting", "rate_high"]
+    assert all(e["end_s"] is not None for e in rep["events"])
+    assert rep["call"] == {"stem": demo_report.name, "agent": "alice", "date": "2025-01-10"}
+    # the tracks: one row per hop, features and relative measures of both parties
+    tracks = np.load(demo_report / "tracks.npy")
+    assert tracks.shape == (rep["tracks"]["n_hops"],)
+    assert rep["tracks"]["n_hops"] == round(89.5 / 0.01)
+    assert {"t_s", "agent.f0_hz", "customer.speech", "rel.agent.pitch_delta_st"} <= set(
+        tracks.dtype.names
+    )
+    np.testing.assert_allclose(np.diff(tracks["t_s"]), 0.01, atol=1e-9)
+    assert rep["tracks"]["analysis_key"] == analysis_key(load_config())
+    # chunked reads give the same rows as numpy's reader
+    rd = TrackReader(demo_report / "tracks.npy")
+    parts = [rows for _, rows in rd.chunks(1000)]
+    assert np.concatenate(parts).tobytes() == tracks.tobytes()  # NaN-safe, bit-exact
+    # playback audio: what was analysed, stereo 16 kHz, the call's length
+    info = sf.info(demo_report / rep["audio"]["playback"])
+    assert (info.samplerate, info.channels) == (SR, 2)
+    assert info.duration == pytest.approx(89.5, abs=0.05)
+
+
+def test_report_html_and_timeline(demo_report: Path) -> None:
+    rep = _load(demo_report)
+    png = demo_report / "timeline.png"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    page = (demo_report / "report.html").read_text()
+    assert '<audio id="audio"' in page and 'src="audio.ogg"' in page
+    assert 'src="timeline.png"' in page
+    rows = re.findall(r'data-kind="(\w+)" data-start="([\d.]+)"', page)
+    assert len(rows) == len(rep["events"])
+    nudge_starts = [float(s) for k, s in rows if k == "nudge"]
+    want = [e["start_s"] for e in rep["events"] if e["kind"] == "nudge"]
+    assert nudge_starts == pytest.approx(want, abs=1e-3)
+    for term in ("Calm baseline", "Interruption", "Talk ratio", "Response gap", "Nudge"):
+        assert f"<dt>{term}</dt>" in page
+    assert "Time above the pitch band" in page
+
+
+# ----------------------------------------------------------------------------- inputs
+
+
+def _review(paths: list, out: Path, *extra: str) -> int:
+    return main(
+        [
+            "review",
+            *map(str, paths),
+            "--out",
+            str(out),
+            "--lang",
+            "en",
+            "--no-html",
+            "--audio-copy",
+            "none",
+            *extra,
+        ]
+    )
+
+
+@pytest.fixture(scope="module")
+def short_audio(demo_audio: np.ndarray) -> np.ndarray:
+    return demo_audio[: 30 * SR]
+
+
+@pytest.fixture(scope="module")
+def short_reference(tmp_path_factory: pytest.TempPathFactory, short_audio: np.ndarray) -> dict:
+    d = tmp_path_factory.mktemp("ref")
+    sf.write(d / "ref.wav", short_audio, SR)
+    assert _review([d / "ref.wav"], d / "out") == 0
+    return _load(d / "out" / "ref")
+
+
+@pytest.mark.parametrize("fmt", ["FLAC", "OGG", "MP3"])
+def test_compressed_formats(
+    tmp_path: Path, short_audio: np.ndarray, short_reference: dict, fmt: str
+) -> None:
+    if fmt not in sf.available_formats():
+        pytest.skip(f"libsndfile {sf.__libsndfile_version__} cannot write {fmt}")
+    ext = {"FLAC": "flac", "OGG": "ogg", "MP3": "mp3"}[fmt]
+    p = tmp_path / f"call.{ext}"
+    try:
+        sf.write(p, short_audio, SR, format=fmt)
+    except (sf.LibsndfileError, RuntimeError, TypeError) as e:  # pragma: no cover
+        pytest.skip(f"libsndfile cannot write {fmt}: {e}")
+    assert _review([p], tmp_path / "out") == 0
+    rep = _load(tmp_path / "out" / "call")
+    assert rep["audio"]["channels"] == 2
+    assert rep["audio"]["duration_s"] == pytest.approx(30.0, abs=0.1)
+    if fmt == "FLAC":  # lossless: the very same analysis as the WAV
+        assert _strip(rep) == _strip(short_reference)
+    else:  # lossy: the same conversation structure
+        ref = short_reference["summary"]["conversation"]
+        got = rep["summary"]["conversation"]
+        assert got["interruptions"] == ref["interruptions"]
+        assert got["overlap_s"] == pytest.approx(ref["overlap_s"], abs=0.3)
+
+
+def test_agent_channel_swaps_roles(
+    tmp_path: Path, short_audio: np.ndarray, short_reference: dict
+) -> None:
+    p = tmp_path / "swapped.wav"
+    sf.write(p, short_audio[:, ::-1], SR)
+    assert _review([p], tmp_path / "out", "--agent-channel", "1") == 0
+    rep = _load(tmp_path / "out" / "swapped")
+    assert rep["roles"] == {"agent": 1, "customer": 0}
+    assert _strip(rep) == _strip(short_reference)
+
+
+def test_mono_pair_session_equal_stereo(
+    tmp_path: Path, short_audio: np.ndarray, short_reference: dict
+) -> None:
+    d = tmp_path / "in"
+    d.mkdir()
+    sf.write(d / "bob_2025-02-01_agent.wav", short_audio[:, 0], SR)
+    sf.write(d / "bob_2025-02-01_customer.flac", short_audio[:, 1], SR)
+    sess = d / "20250201-101500"
+    sess.mkdir()
+    sf.write(sess / "agent.wav", short_audio[:, 0], SR)
+    sf.write(sess / "customer.wav", short_audio[:, 1], SR)
+    out = tmp_path / "out"
+    assert _review([d], out) == 0
+    pair = _load(out / "bob_2025-02-01")
+    assert pair["audio"]["kind"] == "pair"
+    assert pair["call"]["agent"] == "bob" and pair["call"]["date"] == "2025-02-01"
+    assert _strip(pair) == _strip(short_reference)
+    session = _load(out / "20250201-101500")
+    assert session["audio"]["kind"] == "session"
+    assert _strip(session) == _strip(short_reference)
+    # explicit --agent/--customer gives the same
+    assert (
+        main(
+            [
+                "review",
+                "--agent",
+                str(d / "bob_2025-02-01_agent.wav"),
+                "--customer",
+                str(d / "bob_2025-02-01_customer.flac"),
+                "--out",
+                str(tmp_path / "o2"),
+                "--lang",
+                "en",
+                "--no-html",
+            ]
+        )
+        == 0
+    )
+    assert _strip(_load(tmp_path / "o2" / "bob_2025-02-01_agent")) == _strip(short_reference)
+
+
+def test_mono_file(tmp_path: Path, short_audio: np.ndarray) -> None:
+    p = tmp_path / "solo.wav"
+    sf.write(p, short_audio[:, 0], SR)
+    assert main(["review", str(p), "--out", str(tmp_path / "out"), "--lang", "en"]) == 0
+    rep = _load(tmp_path / "out" / "solo")
+    assert rep["roles"] == {"agent": 0, "customer": None}
+    assert rep["summary"]["conversation"]["available"] is False
+    assert (tmp_path / "out" / "solo" / "report.html").is_file()
+    assert (tmp_path / "out" / "index.html").is_file()
+
+
+# ----------------------------------------------------------------------------- bad files
+
+
+def test_bad_files_are_skipped_and_summarised(
+    tmp_path: Path, short_audio: np.ndarray, capsys: pytest.CaptureFixture[str]
+) -> None:
+    d = tmp_path / "in"
+    d.mkdir()
+    sf.write(d / "good.wav", short_audio[: 10 * SR], SR)
+    (d / "empty.wav").write_bytes(b"")
+    (d / "corrupt.flac").write_bytes(b"fLaC" + bytes(range(256)) * 8)
+    sf.write(d / "three.wav", np.zeros((SR, 3), np.float32), SR)
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not audio")
+    rc = main(
+        [
+            "review",
+            str(d),
+            str(notes),
+            str(tmp_path / "missing.wav"),
+            "--out",
+            str(tmp_path / "out"),
+            "--no-html",
+            "--lang",
+            "en",
+        ]
+    )
+    assert rc == 1
+    out, err = capsys.readouterr()
+    assert "1 call(s) reviewed" in out and "5 failed" in out
+    assert _load(tmp_path / "out" / "good")["schema"] == REPORT_SCHEMA
+    assert "5 input(s) failed" in err
+    why = {line.split(": ", 1)[0].strip(): line for line in err.splitlines()[1:]}
+    assert "is empty (0 bytes)" in why[str(d / "empty.wav")]
+    assert "cannot read" in why[str(d / "corrupt.flac")]
+    assert "has 3 channels" in why[str(d / "three.wav")]
+    assert "not a supported audio file" in why[str(notes)]
+    assert "does not exist" in why[str(tmp_path / "missing.wav")]
+    assert not (tmp_path / "out" / "corrupt").exists()
+
+
+def test_failure_mid_analysis_leaves_no_half_report(tmp_path: Path, monkeypatch) -> None:
+    """A call that fails during analysis is reported; its partial files are removed."""
+    import voicecoach.review as rv
+    from voicecoach.errors import SourceError
+
+    p = tmp_path / "x.wav"
+    sf.write(p, np.zeros((5 * SR, 2), np.float32), SR)
+
+    def broken(call, config=None):
+        yield np.zeros((1600, 2), np.float32)
+        raise SourceError(f"{str(p)!r} is corrupt after some samples: test")
+
+    monkeypatch.setattr(rv, "iter_call_blocks", broken)
+    calls, _ = discover_calls([p])
+    res = rv.review_task(
+        rv.Task("x", call=calls[0]), rv.ReviewOptions(str(tmp_path / "o"), load_config())
+    )
+    assert not res.ok and "corrupt after some samples" in res.error
+    assert list((tmp_path / "o" / "x").iterdir()) == []
+
+
+# ----------------------------------------------------------------------------- what-if
+
+
+def test_whatif_same_config_gives_same_report(demo_report: Path, tmp_path: Path) -> None:
+    fresh = _load(demo_report)
+    rep, old = recoach_call(demo_report, tmp_path, load_config(), lang="en", render=False)
+    assert old == fresh
+    assert _strip(rep) == _strip(fresh)
+    assert rep["whatif"]["reused"] == {"tracks": True, "measures": True, "conversation": True}
+    assert rep["whatif"]["nudges"] == rep["whatif"]["nudges_before"] == 2
+
+
+@pytest.mark.parametrize(
+    "section,change",
+    [("conversation", {"min_overlap_s": 0.4}), ("baseline", {"pitch_window_s": 1.5})],
+)
+def test_whatif_rerun_parts_equal_fresh_analysis(
+    demo_report: Path, demo_wav: Path, tmp_path: Path, section: str, change: dict
+) -> None:
+    """Re-running the tracker (or the baselines) on the tracks equals a fresh analysis."""
+    cfg = load_config().replace(**{section: change})
+    rep, _ = recoach_call(demo_report, tmp_path / "w", cfg, lang="en", render=False)
+    assert rep["whatif"]["reused"]["conversation"] is (section != "conversation")
+    assert rep["whatif"]["reused"]["measures"] is (section != "baseline")
+    calls, _ = discover_calls([demo_wav])
+    fresh = review_call(calls[0], tmp_path / "f", cfg, lang="en", render=False, audio="none")
+    assert _strip(rep) == _strip(fresh)
+
+
+def test_whatif_thresholds_cli(
+    demo_report: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    strict = tmp_path / "strict.toml"
+    strict.write_text(STRICT)
+    before = (demo_report / "report.json").read_bytes()
+    out = tmp_path / "whatif"
+    rc = main(
+        [
+            "review",
+            "--reuse",
+            str(demo_report.parent),
+            "--out",
+            str(out),
+            "--config",
+            str(strict),
+            "--lang",
+            "en",
+        ]
+    )
+    assert rc == 0
+    text = capsys.readouterr().out
+    assert f"{demo_report.name}: 3 nudges (was 2)" in text
+    assert "re-coached from cached tracks" in text
+    rep = _load(out / demo_report.name)
+    assert sorted(e["rule"] for e in rep["events"] if e["kind"] == "nudge") == [
+        "interrupting",
+        "pitch_high",
+        "rate_high",
+    ]
+    # the conversation is unchanged, only the nudges differ
+    orig = _load(demo_report)
+    assert [e for e in rep["events"] if e["kind"] != "nudge"] == [
+        e for e in orig["events"] if e["kind"] != "nudge"
+    ]
+    assert (demo_report / "report.json").read_bytes() == before  # the original is untouched
+    assert (out / demo_report.name / "report.html").is_file()
+    assert (out / demo_report.name / "audio.ogg").is_file()
+    # a what-if of the what-if still works (the folder is self-contained)
+    rep2, _ = recoach_call(
+        out / demo_report.name, tmp_path / "again", load_config(), lang="en", render=False
+    )
+    assert _strip(rep2) == _strip(orig)
+
+
+def test_out_with_cached_tracks_is_reused(
+    tmp_path: Path, short_audio: np.ndarray, capsys: pytest.CaptureFixture[str]
+) -> None:
+    p = tmp_path / "c.wav"
+    sf.write(p, short_audio, SR)
+    out = tmp_path / "out"
+    assert _review([p], out) == 0
+    first = _load(out / "c")
+    capsys.readouterr()
+    assert _review([p], out) == 0
+    assert "(was " in capsys.readouterr().out
+    assert _strip(_load(out / "c")) == _strip(first)
+    # other analysis settings: analysed again, not reused
+    cfg = tmp_path / "pitch.toml"
+    cfg.write_text("[pitch]\nfmin_hz = 70.0\n")
+    assert _review([p], out, "--config", str(cfg)) == 0
+    assert "re-coached" not in capsys.readouterr().out
+    assert _load(out / "c")["tracks"]["analysis_key"] != first["tracks"]["analysis_key"]
+    # --fresh forces a new analysis
+    assert _review([p], out, "--fresh") == 0
+    assert "re-coached" not in capsys.readouterr().out
+
+
+# ----------------------------------------------------------------------------- index
+
+
+def test_assign_meta_pattern_and_manifest(tmp_path: Path) -> None:
+    a = tmp_path / "alice_20250110_x.wav"
+    b = tmp_path / "call-007.wav"
+    calls = [Call(a.stem, "stereo", (a,)), Call(b.stem, "stereo", (b,))]
+    got = assign_meta(calls)
+    assert got[0].meta == {"agent": "alice", "date": "2025-01-10"}
+    assert got[1].meta == {}
+    man = tmp_path / "m.csv"
+    with open(man, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["path", "agent", "date"])
+        w.writerow(["call-007.wav", "dave", "2025-03-04"])
+    got = assign_meta(calls, manifest=man)
+    assert got[1].meta == {"agent": "dave", "date": "2025-03-04"}
+    got = assign_meta(calls, r"(?P<agent>[a-z]+)-(?P<date>\d+)")
+    assert got[1].meta == {"agent": "call", "date": "007"}
+    with pytest.raises(ParameterError, match=r"not a valid regular expression"):
+        assign_meta(calls, "(?P<agent>")
+    with pytest.raises(ParameterError, match=r"no named group 'agent' or 'date'"):
+        assign_meta(calls, r"\d+")
+
+
+def test_index_per_agent(tmp_path: Path, short_audio: np.ndarray) -> None:
+    d = tmp_path / "in"
+    d.mkdir()
+    names = ["alice_2025-01-10_a", "alice_2025-01-12_b", "bob_2025-01-11_c"]
+    for i, n in enumerate(names):
+        sf.write(d / f"{n}.wav", short_audio[: (12 + 4 * i) * SR], SR)
+    out = tmp_path / "out"
+    assert main(["review", str(d), "--out", str(out), "--lang", "en", "--audio-copy", "none"]) == 0
+    page = (out / "index.html").read_text()
+    assert re.findall(r'<table class="agent-table" data-agent="([^"]+)"', page) == ["alice", "bob"]
+    for h in (
+        "Interruptions / 10 min",
+        "Time above pitch band (%)",
+        "Rate (syl/s)",
+        "Talk ratio (%)",
+        "Response gap (s)",
+    ):
+        assert h in page
+    assert 'href="alice_2025-01-10_a/report.html"' in page
+    assert "Trend over dates (2025-01-10 → 2025-01-12, 2)" in page
+    assert page.count("<svg") >= 6
+    rows = {r["stem"]: r for r in collect(out)}
+    rep = _load(out / "alice_2025-01-12_b")
+    m = call_metrics(rep)
+    assert rows["alice_2025-01-12_b"]["interruptions_per_10min"] == m["interruptions_per_10min"]
+    made = rep["summary"]["agent"]["interruptions_made"]
+    assert m["interruptions_per_10min"] == pytest.approx(made * 600 / 16.0, rel=1e-3)
+    assert m["talk_ratio_pct"] == pytest.approx(100 * rep["summary"]["agent"]["talk_ratio"])

@@ -1,0 +1,111 @@
+"""Batch review: the same reports whichever path runs the per-call tasks.
+
+In this process (``--jobs 1``), in two spawned processes (``--jobs 2``) and on a Dask
+``LocalCluster`` with two worker processes, the report.json files must be identical, and a
+bad file must fail alone.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+import soundfile as sf
+
+from voicecoach.cli import main
+from voicecoach.config import load_config
+from voicecoach.errors import ParameterError
+from voicecoach.review import ReviewOptions, Task, discover_calls, run_batch
+
+SR = 16000
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from voicecoach.sources.synthetic import demo_script, synth_call
+
+    x, _ = synth_call(demo_script()[0])
+    d = tmp_path_factory.mktemp("batch")
+    sf.write(d / "ann_2025-01-02_one.wav", x[: 20 * SR], SR)
+    sf.write(d / "ann_2025-01-03_two.flac", x[20 * SR : 45 * SR], SR)
+    sf.write(d / "ben_2025-01-02_three.wav", x[45 * SR : 60 * SR, 0], SR)
+    (d / "broken.wav").write_bytes(b"RIFF\x00\x00\x00\x00WAVEjunk")
+    return d
+
+
+def _reports(out: Path) -> dict[str, dict]:
+    return {p.parent.name: json.loads(p.read_text()) for p in sorted(out.glob("*/report.json"))}
+
+
+def _run(corpus: Path, out: Path, *extra: str) -> int:
+    return main(
+        ["review", str(corpus), "--out", str(out), "--lang", "en", "--audio-copy", "none", *extra]
+    )
+
+
+def test_jobs_and_dask_give_identical_reports(
+    corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _run(corpus, tmp_path / "j1", "--jobs", "1") == 1  # the broken file fails
+    one = _reports(tmp_path / "j1")
+    assert sorted(one) == ["ann_2025-01-02_one", "ann_2025-01-03_two", "ben_2025-01-02_three"]
+    out = capsys.readouterr()
+    assert "[1/3] ann_2025-01-02_one: 20.0 s" in out.out  # plain lines when not a terminal
+    assert "broken.wav" in out.err
+    assert _run(corpus, tmp_path / "j2", "--jobs", "2") == 1
+    assert _reports(tmp_path / "j2") == one
+    assert "broken.wav" in capsys.readouterr().err
+    for stem in one:  # the HTML reports were rendered in the workers too
+        assert (tmp_path / "j2" / stem / "report.html").is_file()
+    assert (tmp_path / "j2" / "index.html").is_file()
+
+    distributed = pytest.importorskip("distributed", reason="voicecoach[cluster] not installed")
+    with distributed.LocalCluster(
+        n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None
+    ) as cluster:
+        assert _run(corpus, tmp_path / "dask", "--scheduler", cluster.scheduler_address) == 1
+    assert _reports(tmp_path / "dask") == one
+
+
+def test_run_batch_api_order_and_failures(corpus: Path, tmp_path: Path) -> None:
+    calls, failures = discover_calls([corpus])
+    assert [f[0] for f in failures] == [str(corpus / "broken.wav")]
+    seen: list[tuple[str, float, float]] = []
+    res = run_batch(
+        [Task(c.stem, call=c) for c in calls],
+        ReviewOptions(str(tmp_path), load_config(), lang="en", render=False, audio="none"),
+        on_progress=lambda n, d, t: seen.append((n, d, t)),
+    )
+    assert [r.name for r in res] == [c.stem for c in calls]
+    assert all(r.ok and r.mode == "analysed" for r in res)
+    last = {n: (d, t) for n, d, t in seen}
+    assert set(last) == {c.stem for c in calls}
+    assert all(d == pytest.approx(t) for d, t in last.values())
+
+
+def test_scheduler_without_dask_is_a_clear_error(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    calls, _ = discover_calls([corpus / "ann_2025-01-02_one.wav"])
+    with pytest.raises(ParameterError, match=r"pip install 'voicecoach\[cluster\]'"):
+        run_batch(
+            [Task(calls[0].stem, call=calls[0])],
+            ReviewOptions(str(tmp_path), load_config()),
+            scheduler="tcp://127.0.0.1:1",
+        )
+    rc = _run(corpus / "ann_2025-01-02_one.wav", tmp_path / "o", "--scheduler", "tcp://127.0.0.1:1")
+    assert rc == 2
+
+
+def test_bad_jobs_value(tmp_path: Path) -> None:
+    with pytest.raises(ParameterError, match=r"--jobs must be >= 1, got 0"):
+        run_batch([], ReviewOptions(str(tmp_path), load_config()), jobs=0)
+
+
+def test_empty_folder_fails(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "in").mkdir()
+    assert _run(tmp_path / "in", tmp_path / "o") == 1
+    assert "holds no audio files" in capsys.readouterr().err
