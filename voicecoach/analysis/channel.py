@@ -125,13 +125,15 @@ class ChannelAnalyzer:
         power = np.einsum("ij,ij->i", hops, hops, dtype=np.float64) / self.hop_size
         level = hop_loudness_db(hops)
         floor = self._floor.process(level)
-        return x, power, level, self._pitch.frames(x), floor
+        frames = self._pitch.frames(x)
+        mask, frame_db = self._pitch.gate(frames, floor)
+        return x, power, level, frames[mask], floor, mask, frame_db
 
     def _finish(self, ctx: tuple[np.ndarray, ...], kout: tuple[np.ndarray, ...]) -> Features:
         """Second stage, after the (possibly multichannel) pitch kernel."""
-        x, power, level, _, floor = ctx
+        x, power, level, _, floor, mask, frame_db = ctx
         n = level.shape[0]
-        pitch = self._pitch.decide(kout, floor)
+        pitch = self._pitch.decide(kout, mask, frame_db)
         raw, speech = self._vad.process(x, level, floor, pitch.voiced)
         srate, arate, nucleus = self._syl.process(power, pitch.voiced, speech, floor)
         h0 = self._n_samples // self.hop_size
@@ -187,8 +189,8 @@ class Analyzer:
         # one batched pitch kernel for all channels: rows are independent
         kernel = self.analyzers[0]._pitch.kernel
         kout = kernel(np.concatenate([c[3] for c in ctxs]))
-        n = x.shape[0] // self.hop_size
+        bounds = np.cumsum([0] + [c[3].shape[0] for c in ctxs])
         return [
-            a._finish(ctx, tuple(k[i * n : (i + 1) * n] for k in kout))
+            a._finish(ctx, tuple(k[bounds[i] : bounds[i + 1]] for k in kout))
             for i, (a, ctx) in enumerate(zip(self.analyzers, ctxs, strict=True))
         ]

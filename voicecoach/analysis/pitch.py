@@ -138,7 +138,33 @@ class YinTracker:
         -------
         PitchResult
         """
-        return self.decide(self.kernel(self.frames(hops)), floor_db)
+        frames = self.frames(hops)
+        mask, frame_db = self.gate(frames, floor_db)
+        return self.decide(self.kernel(frames[mask]), mask, frame_db)
+
+    def gate(self, frames: np.ndarray, floor_db: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Which frames are loud enough to be voiced at all (the rest skip the kernel).
+
+        Parameters
+        ----------
+        frames : np.ndarray, shape (n_hops, frame_size)
+        floor_db : np.ndarray, shape (n_hops,)
+            Adaptive noise floor, dBFS.
+
+        Returns
+        -------
+        mask : np.ndarray of bool, shape (n_hops,)
+            Level above ``min_level_db`` and ``min_snr_db`` above the floor.
+        frame_db : np.ndarray of float32, shape (n_hops,)
+            RMS of the integration window (the last ``window`` samples), dBFS.
+        """
+        head = frames[:, : self.window]
+        e0 = np.einsum("ij,ij->i", head, head)
+        frame_db = (10.0 * np.log10(np.maximum(e0 / self.window, 1e-12))).astype(np.float32)
+        mask = (frame_db > self._min_db) & (
+            frame_db > np.asarray(floor_db, np.float64) + self._min_snr
+        )
+        return mask, frame_db
 
     def frames(self, hops: np.ndarray) -> np.ndarray:
         """Append a block to the history and return its analysis frames (updates state).
@@ -176,10 +202,11 @@ class YinTracker:
             CMND at ``lag`` (aperiodicity).
         frac : np.ndarray, shape (m,)
             Parabolic refinement of ``lag``, in samples.
-        frame_db : np.ndarray, shape (m,), float32
-            RMS of the integration window, dBFS.
         """
         m = frames.shape[0]
+        if m == 0:
+            e = np.empty(0)
+            return np.empty((0, self.lag_max + 1)), np.empty(0, np.intp), e, e
         if m > self.KERNEL_CHUNK:  # keep the working set in cache; rows are independent
             parts = [
                 self.kernel(frames[i : i + self.KERNEL_CHUNK])
@@ -215,26 +242,35 @@ class YinTracker:
         lag = idx + lo
         ap = seg[np.arange(m), idx]
         frac = self._parabolic(cmnd, lag)
-        frame_db = (10.0 * np.log10(np.maximum(e0 / w, 1e-12))).astype(np.float32)
-        return cmnd, lag, ap, frac, frame_db
+        return cmnd, lag, ap, frac
 
-    def decide(self, kout: tuple[np.ndarray, ...], floor_db: np.ndarray) -> PitchResult:
-        """Voicing decision and octave continuity for one channel (updates state)."""
-        cmnd, lag, ap, frac, frame_db = kout
-        if lag.shape[0] == 0:
+    def decide(
+        self, kout: tuple[np.ndarray, ...], mask: np.ndarray, frame_db: np.ndarray
+    ) -> PitchResult:
+        """Voicing decision and octave continuity for one channel (updates state).
+
+        Parameters
+        ----------
+        kout : tuple
+            :meth:`kernel` of the frames selected by ``mask``.
+        mask, frame_db : np.ndarray, shape (n_hops,)
+            From :meth:`gate`; hops outside ``mask`` are unvoiced with aperiodicity 1.
+        """
+        cmnd, k_lag, k_ap, k_frac = kout
+        n = mask.shape[0]
+        if n == 0:
             e = np.empty(0, np.float32)
             return PitchResult(e, np.empty(0, bool), e, e)
-        ap = ap.copy()
-        voiced = (
-            (ap < self._max_ap)
-            & (frame_db > self._min_db)
-            & (frame_db > np.asarray(floor_db, np.float64) + self._min_snr)
-            & (lag > self.lag_min)
-            & (lag < self.lag_max)
-        )
+        lag = np.zeros(n, np.intp)
+        ap = np.ones(n)
+        frac = np.zeros(n)
+        idx = np.flatnonzero(mask)
+        lag[idx], ap[idx], frac[idx] = k_lag, k_ap, k_frac
+        voiced = mask & (ap < self._max_ap) & (lag > self.lag_min) & (lag < self.lag_max)
         lags = lag.astype(np.float64) + frac
-        self._continuity(cmnd, lags, ap, voiced)
-        f0 = np.where(voiced, self.sample_rate / lags, np.nan).astype(np.float32)
+        self._continuity(cmnd, np.cumsum(mask) - 1, lags, ap, voiced)
+        f0 = np.full(n, np.nan, np.float32)
+        f0[voiced] = self.sample_rate / lags[voiced]
         return PitchResult(f0, voiced, ap.astype(np.float32), frame_db)
 
     @staticmethod
@@ -250,9 +286,17 @@ class YinTracker:
         return np.minimum(np.maximum(off, -0.5), 0.5)
 
     def _continuity(
-        self, cmnd: np.ndarray, lags: np.ndarray, ap: np.ndarray, voiced: np.ndarray
+        self,
+        cmnd: np.ndarray,
+        rowmap: np.ndarray,
+        lags: np.ndarray,
+        ap: np.ndarray,
+        voiced: np.ndarray,
     ) -> None:
-        """Sequential octave-jump repair (in place); cheap unless a hop jumps."""
+        """Sequential octave-jump repair (in place); cheap unless a hop jumps.
+
+        ``cmnd[rowmap[i]]`` is hop ``i``'s CMND (only analysed hops have one).
+        """
         prev = self._prev_lag
         lag_list = lags.tolist()
         for i, v in enumerate(voiced.tolist()):
@@ -261,7 +305,9 @@ class YinTracker:
                 continue
             if prev > 0.0:
                 ratio = lag_list[i] / prev
-                if (ratio > 1.4 or ratio < 1 / 1.4) and self._snap(cmnd[i], lags, ap, i, prev):
+                if (ratio > 1.4 or ratio < 1 / 1.4) and self._snap(
+                    cmnd[rowmap[i]], lags, ap, i, prev
+                ):
                     lag_list[i] = float(lags[i])
             prev = lag_list[i]
         self._prev_lag = prev
