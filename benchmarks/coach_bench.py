@@ -55,6 +55,8 @@ from voicecoach.coach import Coach
 from voicecoach.config import Config, load_config
 from voicecoach.events import Nudge, final_events
 
+from .suite import _load16, _resample16
+
 __all__ = [
     "EN_SENTENCES",
     "ESPEAK_VOICES",
@@ -136,22 +138,6 @@ def _log(msg: str) -> None:
 # ----------------------------------------------------------------------------- audio
 
 
-def _resample16(x: np.ndarray, sr: int) -> np.ndarray:
-    x = np.asarray(x, np.float32)
-    if x.ndim == 2:
-        x = x[:, 0]
-    if sr == SR:
-        return x
-    import soxr
-
-    return np.asarray(soxr.resample(x, sr, SR, quality="HQ"), np.float32)
-
-
-def _load16(path: Path) -> np.ndarray:
-    import soundfile as sf
-
-    x, sr = sf.read(str(path), dtype="float32", always_2d=True)
-    return _resample16(x[:, 0], int(sr))
 
 
 def render_espeak(voice: str, sentences: Sequence[str], exe: str | None = None) -> list[np.ndarray]:
