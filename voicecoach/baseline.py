@@ -60,6 +60,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from .analysis import BlockAdapter, ChannelAnalyzer, Features
+from .analysis.features import Rows
 from .config import Config, load_config
 from .errors import ParameterError
 
@@ -470,7 +471,7 @@ def calibrate_array(
 
 
 @dataclass(frozen=True, eq=False)
-class RelativeMeasures:
+class RelativeMeasures(Rows):
     """Per-hop measures relative to a baseline; every field has shape (n_hops,).
 
     Attributes
@@ -502,14 +503,6 @@ class RelativeMeasures:
     pitch_spread_st: np.ndarray
     speech: np.ndarray
 
-    def __len__(self) -> int:
-        return int(self.t_s.shape[0])
-
-    @classmethod
-    def field_names(cls) -> tuple[str, ...]:
-        """Names of all fields, in order."""
-        return tuple(f.name for f in dataclasses.fields(cls))
-
     @classmethod
     def from_arrays(cls, t_s: Any, **values: Any) -> RelativeMeasures:
         """Build rows from ``t_s`` and any subset of the other fields (NaN / False otherwise).
@@ -535,24 +528,6 @@ class RelativeMeasures:
     def empty(cls) -> RelativeMeasures:
         """Zero rows."""
         return cls.from_arrays(np.empty(0))
-
-    @classmethod
-    def concat(cls, parts: list[RelativeMeasures]) -> RelativeMeasures:
-        """Concatenate consecutive blocks of rows."""
-        if not parts:
-            return cls.empty()
-        return cls(**{n: np.concatenate([getattr(p, n) for p in parts]) for n in cls.field_names()})
-
-    def __getitem__(self, index: slice | np.ndarray) -> RelativeMeasures:
-        """Select rows."""
-        return RelativeMeasures(**{n: getattr(self, n)[index] for n in self.field_names()})
-
-    def equals(self, other: RelativeMeasures) -> bool:
-        """Exact equality of every field (NaN equals NaN)."""
-        return len(self) == len(other) and all(
-            np.array_equal(getattr(self, n), getattr(other, n), equal_nan=True)
-            for n in self.field_names()
-        )
 
 
 _SMALL = 16  # blocks up to this many rows take the per-row path (live mode)
@@ -609,9 +584,7 @@ class _RollingQuantiles:
         n = vals.shape[0]
         if n <= _SMALL:
             rows = [self._row(v) for v in vals.tolist()]
-            return [
-                np.array([r[j] for r in rows], np.float32) for j in range(len(self.quantiles))
-            ]
+            return [np.array([r[j] for r in rows], np.float32) for j in range(len(self.quantiles))]
         hist = np.array(self._hist, np.float32)
         pad = np.full(self.size - 1 - hist.shape[0], np.nan, np.float32)
         buf = np.concatenate([pad, hist, vals])

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["CSV_COLUMNS", "PUBLIC_FIELDS", "Features"]
+__all__ = ["CSV_COLUMNS", "PUBLIC_FIELDS", "Features", "Rows"]
 
 #: The columns of ``voicecoach analyze --format csv``, in order.
 CSV_COLUMNS = (
@@ -26,8 +26,46 @@ CSV_COLUMNS = (
 PUBLIC_FIELDS = CSV_COLUMNS[1:]
 
 
+class Rows:
+    """Row-table behaviour shared by per-hop dataclasses whose fields are equal-length arrays
+    (:class:`Features`, :class:`voicecoach.baseline.RelativeMeasures`)."""
+
+    t_s: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.t_s.shape[0])
+
+    @classmethod
+    def field_names(cls) -> tuple[str, ...]:
+        """Names of all fields, in order."""
+        return tuple(f.name for f in dataclasses.fields(cls))  # type: ignore[arg-type]
+
+    @classmethod
+    def empty(cls) -> Any:  # pragma: no cover - each subclass defines its dtypes
+        raise NotImplementedError
+
+    @classmethod
+    def concat(cls, parts: Sequence[Any]) -> Any:
+        """Concatenate consecutive blocks of rows."""
+        if not parts:
+            return cls.empty()
+        names = cls.field_names()
+        return cls(**{n: np.concatenate([getattr(p, n) for p in parts]) for n in names})
+
+    def __getitem__(self, index: slice | np.ndarray) -> Any:
+        """Select rows (a slice or a boolean/index array)."""
+        return type(self)(**{n: getattr(self, n)[index] for n in self.field_names()})
+
+    def equals(self, other: Any) -> bool:
+        """Exact equality of every field (NaN equals NaN)."""
+        return len(self) == len(other) and all(
+            np.array_equal(getattr(self, n), getattr(other, n), equal_nan=True)
+            for n in self.field_names()
+        )
+
+
 @dataclass(frozen=True, eq=False)
-class Features:
+class Features(Rows):
     """One row per 10 ms hop; every field is an array of shape (n_hops,).
 
     Attributes
@@ -68,38 +106,12 @@ class Features:
     vad_raw: np.ndarray
     nucleus: np.ndarray
 
-    def __len__(self) -> int:
-        return int(self.t_s.shape[0])
-
-    @classmethod
-    def field_names(cls) -> tuple[str, ...]:
-        """Names of all fields, in order."""
-        return tuple(f.name for f in dataclasses.fields(cls))
-
     @classmethod
     def empty(cls) -> Features:
         """Zero rows with the right dtypes."""
         f32 = np.empty(0, np.float32)
         b = np.empty(0, bool)
         return cls(np.empty(0), f32, b, b, f32, f32, f32, f32, f32, b, b)
-
-    @classmethod
-    def concat(cls, parts: Sequence[Features]) -> Features:
-        """Concatenate consecutive blocks of rows."""
-        if not parts:
-            return cls.empty()
-        return cls(**{n: np.concatenate([getattr(p, n) for p in parts]) for n in cls.field_names()})
-
-    def __getitem__(self, index: slice | np.ndarray) -> Features:
-        """Select rows (a slice or a boolean/index array)."""
-        return Features(**{n: getattr(self, n)[index] for n in self.field_names()})
-
-    def equals(self, other: Features) -> bool:
-        """Exact equality of every field (NaN equals NaN)."""
-        return len(self) == len(other) and all(
-            np.array_equal(getattr(self, n), getattr(other, n), equal_nan=True)
-            for n in self.field_names()
-        )
 
     def to_dict(self, public: bool = True) -> dict[str, list[Any]]:
         """Return plain lists (NaN -> None), only public fields unless ``public=False``."""
