@@ -317,6 +317,8 @@ def _run_live(args: argparse.Namespace, cfg: Config, replay: str | None) -> int:
     where = f" into {session.folder}" if session.folder else ""
     print(f"voicecoach live: {'replaying ' + replay if replay else 'listening'}{where}")
     res = session.run(display)
+    if replay and args.speed != 1.0:
+        res.block_latency_ms = {}  # latency is only meaningful at real time
     print(_live_summary(res))
     if res.error:
         print(f"Error: {res.error}", file=sys.stderr)
@@ -347,6 +349,10 @@ def _live_summary(res: Any) -> str:
             lines.append(f"  {e.start_s:7.2f} s  interruption by {e.by} of {e.of}")
         elif e.kind == "backchannel":
             lines.append(f"  {e.start_s:7.2f} s  backchannel by {e.by}")
+        elif e.kind == "turn_end_overlap":
+            lines.append(f"  {e.start_s:7.2f} s  turn-end overlap by {e.by} (not an interruption)")
+        elif e.kind == "mutual_silence":
+            lines.append(f"  {e.start_s:7.2f} s  mutual silence of {e.duration_s:.1f} s")
         elif e.kind == "nudge":
             rec = (
                 f"recovered after {e.recovered_after_s:.1f} s"
