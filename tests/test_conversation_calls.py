@@ -20,42 +20,10 @@ from voicecoach.config import load_config
 from voicecoach.conversation import ConversationTracker
 from voicecoach.events import final_events
 from voicecoach.sources.synthetic import Utterance, demo_script, synth_call
+from voicecoach.sources.synthetic import random_call_script as random_script
 
 CFG = load_config()
 MATCH_S = 0.3
-
-
-def random_script(seed: int, n_turns: int = 14) -> list[Utterance]:
-    """Alternating turns with interruptions, turn-end overlaps, backchannels and silences.
-
-    Interruptions overlap 0.8-1.5 s, starting >= 1 s into the turn; turn-end overlaps start
-    0.05-0.25 s before the end; backchannels last 0.25-0.45 s, well inside the turn.
-    """
-    rng = np.random.default_rng(seed)
-    who, other = "agent", "customer"
-    t = 0.5
-    script: list[Utterance] = []
-    for i in range(n_turns):
-        dur = float(rng.uniform(2.5, 6.0))
-        script.append(Utterance(who, round(t, 2), round(dur, 2)))
-        end = round(t, 2) + round(dur, 2)
-        move = ["interrupt", "turn_end", "backchannel", "gap", "silence"][i % 5]
-        move = move if rng.random() < 0.8 else str(rng.choice(["interrupt", "gap"]))
-        if move == "interrupt":
-            nxt = end - float(rng.uniform(0.8, min(1.5, dur - 1.0)))
-        elif move == "turn_end":
-            nxt = end - float(rng.uniform(0.05, 0.25))
-        elif move == "silence":
-            nxt = end + float(rng.uniform(3.3, 4.5))
-        else:
-            nxt = end + float(rng.uniform(0.15, 0.9))
-        if move in ("backchannel", "gap") and dur > 2.0:
-            bc = float(rng.uniform(0.8, dur - 1.2))
-            bc_dur = round(float(rng.uniform(0.25, 0.45)), 2)
-            script.append(Utterance(other, round(t + bc, 2), bc_dur, kind="backchannel"))
-        t = nxt
-        who, other = other, who
-    return script
 
 
 def analyze(y: np.ndarray):

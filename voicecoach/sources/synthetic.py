@@ -111,6 +111,7 @@ __all__ = [
     "Utterance",
     "demo_script",
     "derive_events",
+    "random_call_script",
     "synth_call",
     "synth_speech",
 ]
@@ -1155,3 +1156,53 @@ def demo_script() -> tuple[list[Utterance], dict[str, tuple[float, float]]]:
         "monologue": (69.3, 84.3),
     }
     return script, info
+
+
+def random_call_script(
+    seed: int, n_turns: int = 14, bc_range: tuple[float, float] = (0.25, 0.45)
+) -> list[Utterance]:
+    """A random two-party script for tests and benchmarks of the conversation tracker.
+
+    Alternating turns of 2.5-6 s with, in turn, interruptions (overlapping 0.8-1.5 s and
+    starting at least 1 s into the turn), turn-end overlaps (starting 0.05-0.25 s before the
+    end), backchannels (lasting ``bc_range`` s, well inside the turn), short gaps and
+    mutual silences of 3.3-4.5 s.
+
+    Parameters
+    ----------
+    seed : int
+        Seed of ``np.random.default_rng``.
+    n_turns : int
+        Number of turns.
+    bc_range : (float, float)
+        Range of backchannel durations, s.
+
+    Returns
+    -------
+    list of Utterance
+    """
+    rng = np.random.default_rng(seed)
+    who, other = "agent", "customer"
+    t = 0.5
+    script: list[Utterance] = []
+    for i in range(n_turns):
+        dur = float(rng.uniform(2.5, 6.0))
+        script.append(Utterance(who, round(t, 2), round(dur, 2)))
+        end = round(t, 2) + round(dur, 2)
+        move = ["interrupt", "turn_end", "backchannel", "gap", "silence"][i % 5]
+        move = move if rng.random() < 0.8 else str(rng.choice(["interrupt", "gap"]))
+        if move == "interrupt":
+            nxt = end - float(rng.uniform(0.8, min(1.5, dur - 1.0)))
+        elif move == "turn_end":
+            nxt = end - float(rng.uniform(0.05, 0.25))
+        elif move == "silence":
+            nxt = end + float(rng.uniform(3.3, 4.5))
+        else:
+            nxt = end + float(rng.uniform(0.15, 0.9))
+        if move in ("backchannel", "gap") and dur > 2.0 + bc_range[1]:
+            bc = float(rng.uniform(0.8, dur - 0.75 - bc_range[1]))
+            bc_dur = round(float(rng.uniform(*bc_range)), 2)
+            script.append(Utterance(other, round(t + bc, 2), bc_dur, kind="backchannel"))
+        t = nxt
+        who, other = other, who
+    return script
