@@ -633,6 +633,41 @@ class _RollingPowerMean:
         p = np.power(10.0, np.where(ok, np.minimum(level_db, 20.0), -300.0) / 10.0)
         return np.where(ok, np.rint(p * _POWER_SCALE), 0).astype(np.int64), ok.astype(np.int64)
 
+    def process_small(self, level_db: list[float]) -> np.ndarray:
+        """:meth:`process` for a few rows given as floats (NaN = no speech); same numbers."""
+        n = len(level_db)
+        fin = [x for x in level_db if math.isfinite(x)]
+        if fin:  # the same fixed-point powers as _fixed (rint, half to even, is round)
+            pw = np.power(10.0, np.array([min(x, 20.0) for x in fin]) / 10.0).tolist()
+            it = iter([round(p * _POWER_SCALE) for p in pw])
+        w = self.size
+        hist = self._hist
+        means: list[float] = []
+        oks: list[bool] = []
+        for x in level_db:
+            p, c = (next(it), 1) if math.isfinite(x) else (0, 0)
+            self._sum += p
+            self._count += c
+            s, k = self._sum, self._count
+            if w == 1:
+                self._sum, self._count = 0, 0
+            else:
+                if len(hist) == w - 1:
+                    op, oc = hist[0]
+                    self._sum -= op
+                    self._count -= oc
+                hist.append((p, c))
+            ok = k >= self.min_count
+            oks.append(ok)
+            if ok:
+                mean = float(s) / float(k) / _POWER_SCALE
+                means.append(mean if mean > 0 else 1e-30)
+        out = np.full(n, np.nan, np.float32)
+        if means:
+            db = (10.0 * np.log10(np.array(means))).astype(np.float32)
+            out[np.array(oks)] = db
+        return out
+
     def process(self, level_db: np.ndarray) -> np.ndarray:
         n = level_db.shape[0]
         ip, ic = self._fixed(np.asarray(level_db, np.float64))
@@ -881,6 +916,8 @@ class BaselineTracker:
         n = len(rows)
         if n == 0:
             return RelativeMeasures.empty()
+        if n <= _SMALL:
+            return self._process_small(rows, n)
         speech = np.asarray(rows.speech, bool)
         f0 = np.asarray(rows.f0_hz, np.float64)
         voiced = speech & np.asarray(rows.voiced, bool) & np.isfinite(f0)
@@ -911,5 +948,66 @@ class BaselineTracker:
             loudness_db=loud,
             loudness_delta_db=d_loud,
             pitch_spread_st=(p90 - p10).astype(np.float32),
+            speech=speech.copy(),
+        )
+
+    def _process_small(self, rows: Features, n: int) -> RelativeMeasures:
+        """:meth:`process` for a few rows (live mode): the same numbers, fewer numpy calls.
+
+        Transcendental functions stay numpy ufuncs on arrays (as in the block path), the
+        rest is exact scalar arithmetic, so the rows are bit-identical to the block path.
+        """
+        speech = np.asarray(rows.speech, bool)
+        sp = speech.tolist()
+        f0 = np.asarray(rows.f0_hz, np.float64).tolist()
+        vo = np.asarray(rows.voiced, bool).tolist()
+        voiced = [s and v and math.isfinite(f) for s, v, f in zip(sp, vo, f0, strict=True)]
+        # semitones of the voiced rows, rounded to float32 as the rolling windows store them
+        st = [math.nan] * n
+        if any(voiced):
+            fv = [f / ST_REF_HZ for f, v in zip(f0, voiced, strict=True) if v]
+            if min(fv) > 0.0:
+                vals = (12.0 * np.log2(np.array(fv))).astype(np.float32).tolist()
+            else:  # not a pitch; keep the block path's warnings and values
+                vals = hz_to_st(np.array(fv) * ST_REF_HZ).astype(np.float32).tolist()
+            it = iter(vals)
+            st = [next(it) if v else math.nan for v in voiced]
+        prow, srow = self._pitch._row, self._spread._row
+        pitch_st = np.array([prow(v)[0] for v in st], np.float32)
+        spread = [srow(v) for v in st]
+        p10 = np.array([r[0] for r in spread], np.float32)
+        p90 = np.array([r[1] for r in spread], np.float32)
+        loud = self._loud.process_small(
+            [x if s else math.nan for x, s in zip(rows.loudness_db.tolist(), sp, strict=True)]
+        )
+        rate_ok = self._rate_speech.process(speech) >= self._rate_min_hops
+
+        # without speech rows there is nothing to gather
+        first = 0 if self._profile is not None else self._gather(rows) if any(sp) else n
+        prof = self._profile
+        if prof is None:
+            d_pitch = np.full(n, np.nan, np.float32)
+            d_rate, d_loud = d_pitch.copy(), d_pitch.copy()
+        else:
+            art = np.asarray(rows.articulation_rate, np.float64)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                rate = 100.0 * (art / prof.articulation_rate_median - 1.0)
+            if first == 0:
+                d_pitch = (pitch_st - prof.f0_median_st).astype(np.float32, copy=False)
+                d_rate = np.where(rate_ok, rate, np.nan).astype(np.float32)
+                d_loud = (loud - prof.loudness_db).astype(np.float32, copy=False)
+            else:
+                use = np.arange(n) >= first
+                d_pitch = np.where(use, pitch_st - prof.f0_median_st, np.nan).astype(np.float32)
+                d_rate = np.where(use & rate_ok, rate, np.nan).astype(np.float32)
+                d_loud = np.where(use, loud - prof.loudness_db, np.nan).astype(np.float32)
+        return RelativeMeasures(
+            t_s=np.asarray(rows.t_s, np.float64),
+            pitch_st=pitch_st,
+            pitch_delta_st=d_pitch,
+            rate_delta_pct=d_rate,
+            loudness_db=loud,
+            loudness_delta_db=d_loud,
+            pitch_spread_st=p90 - p10,
             speech=speech.copy(),
         )

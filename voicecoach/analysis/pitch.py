@@ -107,6 +107,7 @@ class YinTracker:
         self._min_snr = float(config.min_snr_db)
         self._oct = float(config.octave_cost)
         self._taus = np.arange(self.lag_max + 1, dtype=np.float64)
+        self._scratch: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self.reset()
 
     @property
@@ -214,14 +215,21 @@ class YinTracker:
             ]
             return tuple(np.concatenate(p) for p in zip(*parts, strict=True))
         w, lmax, fs = self.window, self.lag_max, self.frame_size
-        buf = np.zeros((2 * m, self.n_fft))
+        # scratch buffers per batch size (live blocks have 1-4 frames): the zero padding
+        # and cs[:, 0] are never written, so only the frames are copied in
+        scratch = self._scratch.get(m)
+        if scratch is None:
+            scratch = (np.zeros((2 * m, self.n_fft)), np.zeros((m, fs + 1)), np.empty((m, fs)))
+            if m <= 8:
+                self._scratch[m] = scratch
+        buf, cs, sq = scratch
         buf[:m, :fs] = frames
         buf[m:, :w] = frames[:, :w]
         spec = np.fft.rfft(buf, axis=1)
         prod = spec[:m] * spec[m:].conj()
         r = np.fft.irfft(prod, self.n_fft, axis=1)[:, : lmax + 1]
-        cs = np.zeros((m, fs + 1))
-        np.cumsum(frames * frames, axis=1, out=cs[:, 1:])
+        np.multiply(frames, frames, out=sq)
+        np.cumsum(sq, axis=1, out=cs[:, 1:])
         e0 = cs[:, w]
         d = cs[:, w : w + lmax + 1] - cs[:, : lmax + 1]
         d += e0[:, None]
@@ -275,6 +283,16 @@ class YinTracker:
 
     @staticmethod
     def _parabolic(cmnd: np.ndarray, lag: np.ndarray) -> np.ndarray:
+        if lag.shape[0] <= 4:  # live: the same float64 arithmetic on scalars
+            out = []
+            hi_lag = cmnd.shape[1] - 2
+            for row, j in zip(cmnd, lag.tolist(), strict=True):
+                j = min(j, hi_lag)
+                a, b, c = row[j - 1 : j + 2].tolist()
+                den = a - 2.0 * b + c
+                off = 0.5 * (a - c) / den if den > 0 else 0.0
+                out.append(min(max(off, -0.5), 0.5))
+            return np.array(out)
         rows = np.arange(lag.shape[0])
         lag = np.minimum(lag, cmnd.shape[1] - 2)
         a = cmnd[rows, lag - 1]

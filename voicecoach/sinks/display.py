@@ -124,8 +124,8 @@ C_CUSTOMER = "#6f9a5b"
 C_OVERLAP = "#f0a030"
 C_NUDGE_BG = "#fdf1e6"
 
-#: Lines are drawn from every LINE_STEP-th hop (3000 hops over ~750 pixels).
-LINE_STEP = 4
+#: Lines are drawn from every LINE_STEP-th hop (3000 hops: 300 points over ~750 pixels).
+LINE_STEP = 10
 
 #: Speech-lane gaps shorter than this are drawn closed (a calmer picture; display only), s.
 LANE_MIN_GAP_S = 0.15
@@ -683,7 +683,8 @@ class WindowDisplay:
         # nudge, status) only when their text changes: text is the costliest artist.
         self._region_axes = {
             "plots": [ax_p, ax_r, ax_l, ax_s],
-            "values": list(vals.values()),
+            # one region per value: a changed number redraws its own row only
+            **{f"values_{k}": [ax] for k, ax in vals.items()},
             "nudge": [ax_n],
             "status": [ax_st],
         }
@@ -824,7 +825,7 @@ class WindowDisplay:
         regions = {}
         for name, axes in self._region_axes.items():
             box = Bbox.union([ax.bbox for ax in axes]).padded(3)
-            x1 = fig_box.x1 if name == "values" else box.x1
+            x1 = fig_box.x1 if name.startswith("values") else box.x1
             box = Bbox.from_extents(
                 max(box.x0, fig_box.x0),
                 max(box.y0, fig_box.y0),
