@@ -4,8 +4,10 @@
 
 * ``throughput``: ``voicecoach review`` of a batch of synthetic calls with the default
   outputs (report.json, tracks, OGG playback copy, timeline.png, report.html), for
-  ``jobs=1`` (in this process) and ``jobs=2`` (spawned processes, start-up included):
-  calls per minute and × real time;
+  ``jobs=1`` (in this process) and ``jobs=2`` (spawned processes, start-up included), with
+  a progress sink as the CLI has: calls per minute, × real time, CPU seconds used and
+  ``core_share`` (CPU seconds / (wall × jobs)): well under 1 means other work on the
+  machine took the cores (it skews the jobs=2 figure most);
 * ``whatif``: a fresh analysis (``review_call`` without rendering or audio copy) against a
   re-coach from the cached tracks with other coach thresholds (``recoach_call`` without
   rendering), median of a few runs, and the ratio;
@@ -78,9 +80,12 @@ def _throughput(files: list[Path], jobs: int, out: Path) -> dict[str, Any]:
     calls, failures = discover_calls(files)
     assert not failures, failures
     opts = ReviewOptions(str(out), load_config(), lang="en", reuse=False)
+    cpu0 = _cpu_s()
     t0 = time.perf_counter()
-    res = run_batch([Task(c.stem, call=c) for c in calls], opts, jobs=jobs)
+    # with a progress sink, as `voicecoach review` runs it
+    res = run_batch([Task(c.stem, call=c) for c in calls], opts, jobs=jobs, on_progress=_noop)
     wall = time.perf_counter() - t0
+    cpu = _cpu_s() - cpu0
     bad = [r.error for r in res if not r.ok]
     audio_s = sum(r.duration_s for r in res)
     return {
@@ -91,7 +96,25 @@ def _throughput(files: list[Path], jobs: int, out: Path) -> dict[str, Any]:
         "wall_s": round(wall, 2),
         "calls_per_min": round(60.0 * len(res) / wall, 1),
         "x_real_time": round(audio_s / wall, 1),
+        # CPU seconds of this process and its workers, and the share of its cores it got
+        "cpu_s": round(cpu, 2),
+        "core_share": round(cpu / (wall * min(jobs, os.cpu_count() or 1)), 2),
     }
+
+
+def _noop(*_: Any) -> None:
+    pass
+
+
+def _cpu_s() -> float:
+    """User + system CPU seconds of this process and its waited-for children."""
+    import resource
+
+    me, kids = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def _whatif(path: Path, out: Path, repeats: int) -> dict[str, Any]:

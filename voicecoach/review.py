@@ -49,7 +49,7 @@ import re
 import shutil
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -1429,6 +1429,44 @@ def _pool_task(task: Task, opts: ReviewOptions, queue: Any) -> TaskResult:
     return review_task(task, opts, prog)
 
 
+#: Native thread pools (BLAS, OpenMP) of a pool worker: one thread each (unless the user set
+#: them), so ``jobs`` workers use ``jobs`` cores instead of ``jobs`` × cores threads. Read
+#: when numpy is imported, before any initializer runs: so set in the spawn environment.
+_WORKER_THREAD_ENV = (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+)
+_worker_queue: Any = None  # the progress queue of this pool worker (set by _init_worker)
+
+
+@contextlib.contextmanager
+def _worker_environ() -> Iterator[None]:
+    """Set the unset :data:`_WORKER_THREAD_ENV` variables to 1 while workers are spawned."""
+    added = [k for k in _WORKER_THREAD_ENV if k not in os.environ]
+    for k in added:
+        os.environ[k] = "1"
+    try:
+        yield
+    finally:
+        for k in added:
+            os.environ.pop(k, None)
+
+
+def _init_worker(queue: Any) -> None:
+    global _worker_queue
+    _worker_queue = queue
+    if queue is not None:
+        queue.cancel_join_thread()  # progress is best effort: never block a worker's exit
+
+
+def _local_task(task: Task, opts: ReviewOptions) -> TaskResult:
+    """Process-pool entry point: progress goes through the worker's queue."""
+    return _pool_task(task, opts, _worker_queue)
+
+
 ProgressSink = Callable[[str, float, float], None]
 
 
@@ -1442,7 +1480,8 @@ def run_batch(
     on_start: Callable[[Task], None] | None = None,
     on_done: Callable[[TaskResult], None] | None = None,
 ) -> list[TaskResult]:
-    """Run tasks here (``jobs=1``), in ``jobs`` spawned processes, or on a Dask cluster.
+    """Run tasks here (``jobs=1``), in ``jobs`` spawned processes (one pool for the batch,
+    single-threaded BLAS/OpenMP in each), or on a Dask cluster.
 
     Parameters
     ----------
@@ -1490,7 +1529,9 @@ def run_batch(
     return [results[i] for i in range(len(tasks))]
 
 
-def _drain(q: Any, on_progress: ProgressSink | None) -> None:
+def _drain(q: Any, on_progress: ProgressSink | None, finished: Container[str] = ()) -> None:
+    """Forward queued progress, but not for ``finished`` tasks: a worker's last progress
+    may arrive after its result."""
     import queue as _queue
 
     while True:
@@ -1498,7 +1539,7 @@ def _drain(q: Any, on_progress: ProgressSink | None) -> None:
             name, d, tot = q.get_nowait()
         except (_queue.Empty, EOFError, OSError):
             return
-        if on_progress is not None:
+        if on_progress is not None and name not in finished:
             on_progress(name, d, tot)
 
 
@@ -1514,18 +1555,24 @@ def _run_pool(
     import multiprocessing as mp
 
     ctx = mp.get_context("spawn")
-    with ctx.Manager() as manager, cf.ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as ex:
-        q = manager.Queue() if on_progress is not None else None
+    # One pool for the whole batch; progress goes through a plain queue handed to each
+    # worker at start (a Manager would be one more process to spawn, and a round trip
+    # per update); workers start with single-threaded BLAS/OpenMP (_worker_environ).
+    q = ctx.Queue() if on_progress is not None else None
+    workers = min(jobs, len(tasks))
+    with cf.ProcessPoolExecutor(workers, ctx, initializer=_init_worker, initargs=(q,)) as ex:
         futs: dict[cf.Future[TaskResult], int] = {}
-        for i, t in enumerate(tasks):
-            futs[ex.submit(_pool_task, t, opts, q)] = i
-            if on_start is not None:
-                on_start(t)
+        with _worker_environ():  # workers are spawned on the first submissions
+            for i, t in enumerate(tasks):
+                futs[ex.submit(_local_task, t, opts)] = i
+                if on_start is not None:
+                    on_start(t)
         pending = set(futs)
+        ended: set[str] = set()
         while pending:
             finished, pending = cf.wait(pending, timeout=0.1, return_when=cf.FIRST_COMPLETED)
             if q is not None:
-                _drain(q, on_progress)
+                _drain(q, on_progress, ended)
             for f in finished:
                 i = futs[f]
                 try:
@@ -1537,9 +1584,12 @@ def _run_pool(
                         False,
                         f"worker failed: {type(e).__name__}: {e}",
                     )
+                ended.add(tasks[i].name)
                 done(i, r)
-        if q is not None:
-            _drain(q, on_progress)
+    if q is not None:
+        _drain(q, None)
+        q.close()
+        q.join_thread()
 
 
 def _dask_client(scheduler: str | Any) -> tuple[Any, bool]:
