@@ -951,7 +951,12 @@ def _report_dict(
     n_hops: int,
     tracks: str | None,
 ) -> dict[str, Any]:
-    closed = [e for e in final_events(events) if e.end_s is not None]
+    # events still open when the stream ended (a turn, a segment) end with the stream
+    stream_end_s = round(n_hops * config.analysis.hop_s, 3)
+    closed = [
+        e if e.end_s is not None else dataclasses.replace(e, end_s=max(e.start_s, stream_end_s))
+        for e in final_events(events)
+    ]
     roles: dict[str, Any]
     if call.kind == "stereo":
         roles = {"agent": call.agent_channel, "customer": 1 - call.agent_channel}
