@@ -10,7 +10,7 @@ from voicecoach.analysis import echo as echo_mod
 from voicecoach.analysis.echo import AEC_LATENCY_SAMPLES, ECHO_STATES, EchoCanceller
 from voicecoach.config import load_config
 from voicecoach.errors import EchoCancellerUnavailable, EchoCancellerUnavailableError
-from voicecoach.pipeline import CallAnalyzer
+from voicecoach.pipeline import CallAnalyzer, make_echo_canceller
 from voicecoach.sources.synthetic import synth_speech
 
 SR = 16000
@@ -18,8 +18,7 @@ HOP = 160
 
 
 def _canceller(cfg=None) -> EchoCanceller:
-    cfg = cfg or load_config()
-    return EchoCanceller(cfg.echo, cfg.noise_floor)
+    return make_echo_canceller(cfg or load_config())
 
 
 def _db(x: np.ndarray) -> float:
@@ -28,10 +27,11 @@ def _db(x: np.ndarray) -> float:
 
 def _echo_call(seconds: float = 8.0, near: bool = False, seed: int = 1):
     """Far-end speech and a microphone holding its echo (30 ms late, -6 dB, a short room
-    response), plus near-end speech in the second half when ``near``."""
+    response), plus near-end speech 6 dB over the echo in the second half when ``near``."""
     far, _ = synth_speech(duration_s=seconds, f0_hz=200.0, level_db=-20, pause_s=(0.2, 0.4),
                           seed=seed)
     rng = np.random.default_rng(seed)
+    far = far + rng.normal(0, 10 ** (-60 / 20), far.shape).astype(np.float32)  # a line floor
     h = np.zeros(int(0.03 * SR) + 400, np.float32)
     h[int(0.03 * SR)] = 0.5
     h[int(0.03 * SR) + 1 :] = 0.1 * rng.standard_normal(399) * np.exp(-np.arange(399) / 80)
@@ -39,7 +39,7 @@ def _echo_call(seconds: float = 8.0, near: bool = False, seed: int = 1):
     mic = echo + rng.normal(0, 10 ** (-70 / 20), far.shape).astype(np.float32)
     near_sig = np.zeros_like(far)
     if near:
-        s, _ = synth_speech(duration_s=seconds / 2, f0_hz=110.0, level_db=-22, seed=seed + 7)
+        s, _ = synth_speech(duration_s=seconds / 2, f0_hz=110.0, level_db=-20, seed=seed + 7)
         near_sig[-s.shape[0] :] = s
         mic = mic + near_sig
     return mic.astype(np.float32), far.astype(np.float32), near_sig
@@ -77,19 +77,22 @@ def test_echo_is_removed_and_the_canceller_converges():
 
 def test_double_talk_keeps_most_of_the_near_end():
     """AEC3's residual echo suppressor attenuates the near end during double talk (here the
-    echo is as loud as the near end): most of its speech must still be found, and none of the
-    echo alone before it."""
+    echo is 6 dB under the near end): most of its speech must still be found (pooled over
+    four calls: 0.96, 0.64, 0.94, 0.94 when written), and none of the echo alone before it."""
     from voicecoach.analysis import ChannelAnalyzer
 
-    mic, far, near = _echo_call(seconds=10.0, near=True, seed=2)
-    truth = ChannelAnalyzer().process(near).speech[:-1]  # the canceller's 8 ms: one hop
-    step = CallAnalyzer().process(np.column_stack([mic, far]))
-    speech = step.agent.speech[1:]
-    assert speech[300:500].sum() == 0  # converged echo alone: never the agent
-    both = truth.copy()
-    both[:500] = False
-    recall = speech[both].mean()
-    assert recall >= 0.7, f"near-end speech recall in double talk {recall:.2f}"
+    hits = total = 0
+    for seed in (1, 2, 3, 4):
+        mic, far, near = _echo_call(seconds=10.0, near=True, seed=seed)
+        truth = ChannelAnalyzer().process(near).speech[:-1]  # the canceller's 8 ms: one hop
+        step = CallAnalyzer().process(np.column_stack([mic, far]))
+        speech = step.agent.speech[1:]
+        assert speech[300:500].sum() == 0  # converged echo alone: never the agent
+        both = truth.copy()
+        both[:500] = False
+        hits += int(speech[both].sum())
+        total += int(both.sum())
+    assert hits / total >= 0.8, f"near-end speech recall in double talk {hits / total:.2f}"
 
 
 def test_headset_call_is_no_echo(rng):

@@ -100,11 +100,11 @@ class EchoConfig:
     enabled: bool
     bypass_after_s: float
     far_active_db: float
-    echo_present_fraction: float
     erle_smooth_s: float
     converged_erle_db: float
     diverged_db: float
-    delay_corr_min: float
+    echo_corr_on: float
+    echo_corr_off: float
 
 
 @dataclass(frozen=True)
@@ -379,10 +379,13 @@ def _validate(obj: Any, where: str) -> None:
         if obj.onset_s < 0 or obj.hangover_s < 0:
             bad("onset_s and hangover_s must be >= 0")
     elif isinstance(obj, EchoConfig):
+        if not 0.0 < obj.echo_corr_off <= obj.echo_corr_on <= 1.0:
+            bad(
+                f"need 0 < echo_corr_off <= echo_corr_on <= 1, got {obj.echo_corr_off} and "
+                f"{obj.echo_corr_on}"
+            )
         if obj.bypass_after_s <= 0 or obj.erle_smooth_s <= 0:
             bad("bypass_after_s and erle_smooth_s must be > 0 s")
-        if not 0.0 <= obj.echo_present_fraction <= 1.0:
-            bad(f"echo_present_fraction must be in [0, 1], got {obj.echo_present_fraction}")
     elif isinstance(obj, SyllableConfig):
         if not 0.5 <= obj.window_s <= 30.0:
             bad(f"window_s must be in [0.5, 30] s, got {obj.window_s}")

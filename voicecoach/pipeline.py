@@ -25,7 +25,7 @@ from .conversation.bleed import BleedGate
 from .errors import EchoCancellerUnavailable, EchoCancellerUnavailableError, ParameterError
 from .events import Event
 
-__all__ = ["PARTIES", "CallAnalyzer", "Step"]
+__all__ = ["PARTIES", "CallAnalyzer", "Step", "make_echo_canceller"]
 
 PARTIES = ("agent", "customer")
 
@@ -55,6 +55,29 @@ class Step:
     customer_rel: RelativeMeasures | None
     events: list[Event]
     echo: EchoHops | None = None
+
+
+def make_echo_canceller(config: Config) -> EchoCanceller:
+    """The agent microphone's echo canceller for ``config``, with the bleed gate's envelope
+    correlation (delays accepted at ``[echo] echo_corr_off``) as its echo detector and delay
+    estimate.
+
+    Raises
+    ------
+    EchoCancellerUnavailableError
+        When livekit is not installed.
+    """
+    detector = BleedGate(
+        dataclasses.replace(config.conversation, bleed_corr_min=config.echo.echo_corr_off),
+        config.analysis.hop_s,
+    )
+    return EchoCanceller(
+        config.echo,
+        config.noise_floor,
+        delay_estimator=detector,
+        sample_rate=config.analysis.sample_rate,
+        hop_size=config.analysis.hop_size,
+    )
 
 
 class CallAnalyzer:
@@ -100,19 +123,7 @@ class CallAnalyzer:
         self.echo_note: str | None = None
         if parties == 2 and self.config.echo.enabled:
             try:
-                self.echo = EchoCanceller(
-                    self.config.echo,
-                    self.config.noise_floor,
-                    delay_estimator=BleedGate(
-                        dataclasses.replace(
-                            self.config.conversation,
-                            bleed_corr_min=self.config.echo.delay_corr_min,
-                        ),
-                        self.config.analysis.hop_s,
-                    ),
-                    sample_rate=self.config.analysis.sample_rate,
-                    hop_size=self.config.analysis.hop_size,
-                )
+                self.echo = make_echo_canceller(self.config)
             except EchoCancellerUnavailableError as exc:
                 self.echo_note = (
                     f"{exc}. Analysing without it: loudspeaker echo may be credited to the agent"

@@ -14,35 +14,50 @@ runs WebRTC's AEC3 (the reference design, through the ``livekit`` wheel's
 * AEC3 returns each hop 128 samples (8 ms at 16 kHz) later than it received it (its 4 ms
   blocks). The far end is delayed by the same 128 samples (:meth:`EchoCanceller.delay_far`),
   so both parties keep their alignment, and the cleaned signal is what the analysis sees;
-* **bypass**: while the far end has been silent for ``bypass_after_s`` (or has not spoken
-  yet, or is missing), the output is the microphone itself, delayed by the same 128 samples,
-  so a call with a muted or lost far end is analysed exactly as recorded.
+* **pass-through**: unless the microphone is found to carry the far end (states below), the
+  output is the microphone itself, delayed by the same 128 samples: a headset call, or a
+  call whose far end is muted, lost or missing, is analysed exactly as recorded.
 
 The canceller's state is measured from levels only, on far-end-active hops (the far-end hop at
 least ``far_active_db`` dBFS and 6 dB above its own noise floor):
 
 ``bypassed``
     the far end is silent: the microphone is passed through;
+``detecting``
+    the far end speaks but not yet long enough to tell whether the microphone hears it (the
+    echo detector below has no estimate yet, or its first ones lie between the two
+    thresholds): the microphone is passed through and the conversation tracker's bleed gate
+    judges its hops;
 ``no_echo``
-    the far end speaks but the microphone hears nothing of it (a headset): on fewer than
-    ``echo_present_fraction`` of the far-end-active hops is the microphone 6 dB above its
-    floor (its own speech during double talk included; the fraction is an exponential
-    average with time constant ``erle_smooth_s`` that starts at 1, so a call is assumed to
-    have echo until the far end has been heard without it);
+    the microphone carries no copy of the far end (a headset): the best loudness-envelope
+    correlation between the far end and the microphone over the echo path delays searched
+    (averaged over about a second of updates) is under ``echo_corr_off``. The microphone is
+    passed through, and its speech is never taken for the far end's: AEC3's residual echo
+    suppressor would otherwise attenuate the agent's own speech by 20-50 dB whenever both
+    talk during its first 10-15 s, even with no echo to remove (measured on the real-voice
+    calls of ``benchmarks/realcalls.py``);
 ``converging``
-    echo is present and the echo return loss enhancement (ERLE, microphone level minus
-    output level, averaged in dB over echo hops with a time constant of ``erle_smooth_s``) is
-    below ``converged_erle_db``;
+    the microphone carries the far end (the correlation reached ``echo_corr_on``, and has
+    not fallen under ``echo_corr_off`` since) and the echo return loss enhancement (ERLE:
+    microphone level minus output level, averaged in dB from 0 dB over the far-end-active
+    hops on which the microphone is 6 dB above its floor, time constant ``erle_smooth_s``)
+    is still below ``converged_erle_db``;
 ``converged``
-    the ERLE reached ``converged_erle_db`` (latched: double talk lowers the measured ERLE,
-    not the canceller's convergence; only a divergence or a reset clears it);
+    echo is present and the ERLE reached ``converged_erle_db``: the canceller removes the
+    echo (latched while echo is present: double talk lowers the measured ERLE, not the
+    canceller's convergence);
 ``diverged``
     the output is louder than the input by ``diverged_db`` on average (the canceller adds
-    energy instead of removing it).
+    energy instead of removing it): the microphone is passed through.
 
-The echo path delay is estimated from the raw microphone and far-end loudness envelopes by the
-same estimator as the bleed gate (:class:`voicecoach.conversation.bleed.BleedGate`'s delay
-search), and reported with the state.
+The cleaned signal is used while converging and converged. Only the converged, no-echo and
+bypassed hops are *cancelled* (:attr:`EchoHops.cancelled`): there the conversation tracker
+never rejects the agent's speech as a copy of the far end.
+
+The echo detector is the bleed gate's delay search
+(:class:`voicecoach.conversation.bleed.BleedGate`) fed the raw microphone and far-end loudness
+envelopes; its delay is the reported echo path delay (from the microphone as received; the
+canceller's own 8 ms come on top).
 
 Everything runs at fixed hop indices, in order, so the output does not depend on how the
 stream is cut into blocks. AEC3 itself is deterministic for a given input sequence.
@@ -74,10 +89,10 @@ __all__ = [
 #: blocks inside 160-sample frames).
 AEC_LATENCY_SAMPLES = 128
 #: The canceller states, in the order of their integer codes in :class:`EchoHops`.
-ECHO_STATES = ("bypassed", "no_echo", "converging", "converged", "diverged")
+ECHO_STATES = ("bypassed", "no_echo", "detecting", "converging", "converged", "diverged")
 INSTALL_HINT = "install it with `pip install 'voicecoach[aec]'` (the livekit wheel)"
 
-_BYPASSED, _NO_ECHO, _CONVERGING, _CONVERGED, _DIVERGED = range(5)
+_BYPASSED, _NO_ECHO, _DETECTING, _CONVERGING, _CONVERGED, _DIVERGED = range(6)
 _EXCESS_DB = 6.0  # a hop this far above its floor has energy (far end active / echo present)
 _ERLE_CLIP_DB = (-20.0, 60.0)
 
@@ -138,8 +153,6 @@ class EchoStatus:
         Smoothed echo return loss enhancement, dB (None before any echo hop).
     delay_s : float or None
         Estimated echo path delay (microphone copy behind the far end), s.
-    echo_fraction : float
-        Fraction of far-end-active hops on which the microphone had energy (smoothed).
     far_active_s : float
         Far-end-active time seen so far, s.
     """
@@ -147,7 +160,6 @@ class EchoStatus:
     state: str
     erle_db: float | None
     delay_s: float | None
-    echo_fraction: float
     far_active_s: float
 
     def to_dict(self) -> dict[str, Any]:
@@ -156,7 +168,6 @@ class EchoStatus:
             "state": self.state,
             "erle_db": None if self.erle_db is None else round(self.erle_db, 1),
             "delay_s": None if self.delay_s is None else round(self.delay_s, 3),
-            "echo_fraction": round(self.echo_fraction, 3),
             "far_active_s": round(self.far_active_s, 2),
         }
 
@@ -186,11 +197,11 @@ class EchoCanceller:
         Section ``[echo]``.
     noise_floor : NoiseFloorConfig
         The analysis core's noise-floor settings (for the far-end activity and echo tests).
-    delay_estimator : object, optional
-        An object with ``step(...)``, ``reset()`` and ``delay_s`` like
+    delay_estimator : object
+        An object with ``step(...)``, ``reset()``, ``best_corr`` and ``delay_s`` like
         :class:`voicecoach.conversation.bleed.BleedGate`, fed the raw microphone and far-end
-        levels (hop by hop, far-end activity as its speech flag) to estimate the echo path
-        delay. None: no delay estimate.
+        levels (hop by hop, far-end activity as its speech flag): it tells whether the
+        microphone carries a copy of the far end, and the echo path delay.
     sample_rate : int
         16000.
     hop_size : int
@@ -207,7 +218,7 @@ class EchoCanceller:
         config: EchoConfig,
         noise_floor: NoiseFloorConfig,
         *,
-        delay_estimator: Any = None,
+        delay_estimator: Any,
         sample_rate: int = 16000,
         hop_size: int = 160,
     ) -> None:
@@ -238,11 +249,12 @@ class EchoCanceller:
         self._far_hops = 0
         self._erle = math.nan
         self._gain = math.nan  # smoothed output minus input level on echo hops, dB
-        self._echo_frac = 1.0  # echo is assumed until the far end is heard without it
-        self._converged = False  # latched: AEC3 stays converged unless it diverges
+        self._converged = False  # latched while echo is present, unless AEC3 diverges
+        # the microphone carries the far end: None until the detector has a first estimate and
+        # it is over echo_corr_on or under echo_corr_off, then with hysteresis
+        self._echo: bool | None = None
         self._state = _BYPASSED
-        if self._estimator is not None:
-            self._estimator.reset()
+        self._estimator.reset()
 
     @property
     def status(self) -> EchoStatus:
@@ -251,8 +263,7 @@ class EchoCanceller:
         return EchoStatus(
             state=ECHO_STATES[self._state],
             erle_db=None if self._erle != self._erle else self._erle,
-            delay_s=None if est is None else est.delay_s,
-            echo_fraction=self._echo_frac,
+            delay_s=est.delay_s if self._echo else None,  # None or False: no echo path
             far_active_s=self._far_hops * self.hop_s,
         )
 
@@ -278,6 +289,11 @@ class EchoCanceller:
             :data:`AEC_LATENCY_SAMPLES` late.
         hops : EchoHops
             The state and levels after each hop.
+
+        Notes
+        -----
+        The canceller is fed every hop whatever the state, so it has adapted by the time the
+        far end is found in the microphone.
         """
         h = self.hop_size
         n = mic.shape[0] // h
@@ -310,35 +326,41 @@ class EchoCanceller:
                 raw_db.tolist(), aec_db.tolist(), strict=True)
         ):
             active = fd >= c.far_active_db and fd - ff >= _EXCESS_DB
-            if est is not None:
-                est.step(md, mf, False, math.nan, fd, ff, active, math.nan)
+            est.step(md, mf, False, math.nan, fd, ff, active, math.nan)
             if active:
                 self._since_far = 0
                 self._far_hops += 1
-                echo = md - mf >= _EXCESS_DB and md > SILENCE_DB
-                self._echo_frac += a * (float(echo) - self._echo_frac)
-                if echo and rd > SILENCE_DB:
+                if md - mf >= _EXCESS_DB and rd > SILENCE_DB:
                     erle = min(max(rd - od, _ERLE_CLIP_DB[0]), _ERLE_CLIP_DB[1])
-                    e = self._erle
-                    self._erle = erle if e != e else e + a * (erle - e)
-                    g = self._gain
-                    self._gain = od - rd if g != g else g + a * ((od - rd) - g)
+                    # both averages start from 0 dB: one hop is no evidence of convergence
+                    e = 0.0 if self._erle != self._erle else self._erle
+                    self._erle = e + a * (erle - e)
+                    g = 0.0 if self._gain != self._gain else self._gain
+                    self._gain = g + a * ((od - rd) - g)
             else:
                 self._since_far += 1
+            corr = est.best_corr
+            if corr >= c.echo_corr_on:
+                self._echo = True
+            elif corr < c.echo_corr_off:  # NaN compares False: no estimate yet
+                self._echo = False
+                self._converged = False
             if self._since_far >= self._bypass_hops:
                 st = _BYPASSED
-            elif self._echo_frac < c.echo_present_fraction:
+            elif self._echo is None:
+                st = _DETECTING
+            elif not self._echo:
                 st = _NO_ECHO
-            elif self._gain == self._gain and self._gain >= c.diverged_db:
+            elif self._gain >= c.diverged_db:  # NaN compares False
                 st = _DIVERGED
                 self._converged = False
-            elif self._converged or self._erle >= c.converged_erle_db:  # NaN compares False
+            elif self._converged or self._erle >= c.converged_erle_db:
                 st = _CONVERGED
                 self._converged = True
             else:
                 st = _CONVERGING
             states[i] = st
-            use_aec[i] = st != _BYPASSED
+            use_aec[i] = st in (_CONVERGING, _CONVERGED)
         self._state = int(states[-1]) if n else self._state
         out = np.where(np.repeat(use_aec, h), aec_f, raw)
         out_db = np.where(use_aec, aec_db, raw_db).astype(np.float32)
