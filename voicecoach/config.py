@@ -86,6 +86,9 @@ class VadConfig:
     silero_hold_threshold: float
     min_level_db: float
     keep_level_drop_db: float
+    own_level_margin_db: float
+    own_level_s: float
+    own_level_init_db: float
     snr_margin_db: float
     keep_margin_db: float
     require_voicing: bool
