@@ -175,11 +175,13 @@ class CallAnalyzer:
         Step
         """
         echo = None
+        gate = None
         if self.echo is not None:
             x = check_block(block, self.hop_size, 2)
             mic, echo = self.echo.process(x[:, 0], x[:, 1])
             block = np.column_stack((mic, self.echo.delay_far(x[:, 1])))
-        rows = self.analyzer.process(block)
+            gate = (echo.level_gate, None)
+        rows = self.analyzer.process(block, gate)
         agent = rows[0]
         customer = rows[1] if self.parties == 2 else None
         events: list[Event] = []

@@ -135,6 +135,23 @@ class EchoHops:
     out_db: np.ndarray
 
     @property
+    def cleaned(self) -> np.ndarray:
+        """Hops whose signal is the canceller's output (converging or converged), shape
+        (n_hops,), bool; elsewhere the microphone is passed through."""
+        return np.isin(self.state, (_CONVERGING, _CONVERGED))
+
+    @property
+    def level_gate(self) -> np.ndarray:
+        """The agent's speaker-level gate per hop (see
+        :meth:`voicecoach.analysis.vad.SpeakerLevelGate.process`), shape (n_hops,), int8: no
+        gate on the canceller's output (its suppressor lowers the agent's voice in double
+        talk), gate without learning where uncancelled echo may be present, gate and learn
+        elsewhere."""
+        out = np.where(self.cancelled, 2, 1).astype(np.int8)
+        out[self.cleaned] = 0
+        return out
+
+    @property
     def cancelled(self) -> np.ndarray:
         """Hops whose microphone signal holds no uncancelled echo (bypassed, no echo or
         converged), shape (n_hops,), bool."""
