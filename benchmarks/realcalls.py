@@ -63,7 +63,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import itertools
 import json
 import math
 import os
@@ -301,8 +300,10 @@ def _file_clips(path: Path, **kw: Any) -> list[Clip]:
 
 
 def _words(clips: Iterable[Clip], lo_s: float = 0.2, hi_s: float = 0.9,
-           per_clip: int = 3) -> list[Clip]:
-    """Fragments of 0.2-0.9 s cut from clips at word boundaries (energy dips >= 12 dB)."""
+           per_clip: int = 2) -> list[Clip]:
+    """Fragments of 0.2-0.9 s cut from clips at word boundaries (energy dips >= 12 dB under
+    the clip's active level): one or two words; per clip at most ``per_clip`` shorter than
+    :data:`LONG_BACKCHANNEL_S` and ``per_clip`` longer."""
     out = []
     for c in clips:
         if lo_s <= c.duration_s <= hi_s:
@@ -316,21 +317,24 @@ def _words(clips: Iterable[Clip], lo_s: float = 0.2, hi_s: float = 0.9,
         dips = [i for i in range(2, len(sm) - 2)
                 if sm[i] <= sm[i - 1] and sm[i] <= sm[i + 1] and sm[i] < level - 12.0]
         edges = [0, *dips, len(db)]
-        got = 0
-        for a, b in itertools.pairwise(edges):
-            seg = c.x[a * HOP : b * HOP]
-            sdb = _hop_db(seg)
-            if not len(sdb):
-                continue
-            runs = _speech_runs(sdb, _active_db(sdb) - TRIM_DB, 1000)
-            if not runs:
-                continue
-            seg = seg[runs[0][0] * HOP : runs[-1][1] * HOP]
-            if lo_s <= len(seg) / SR <= hi_s:
-                out.append(Clip(seg))
-                got += 1
-                if got >= per_clip:
-                    break
+        got = {False: 0, True: 0}
+        seen: set[tuple[int, int]] = set()
+        for k in range(len(edges) - 1):
+            for span in (1, 2):
+                if k + span >= len(edges):
+                    continue
+                a, b = edges[k], edges[k + span]
+                run = np.flatnonzero(db[a:b] > level - TRIM_DB)
+                if not len(run):
+                    continue
+                a, b = a + int(run[0]), a + int(run[-1]) + 1
+                d = (b - a) * HOP_S
+                long = d >= LONG_BACKCHANNEL_S
+                if (a, b) in seen or not lo_s <= d <= hi_s or got[long] >= per_clip:
+                    continue
+                seen.add((a, b))
+                got[long] += 1
+                out.append(Clip(c.x[a * HOP : b * HOP]))
     return out
 
 
@@ -583,7 +587,8 @@ def assemble_call(
     ``interrupt`` (the next speaker starts 0.8-2 s into the turn's first clip, at least 0.5 s
     after its own last words, and the interrupted turn stops at a word boundary, the quietest
     10 ms 0.7-1.6 s later), ``turn_end`` (starts 0.05-0.25 s before the turn's end),
-    ``backchannel`` (a 0.2-0.9 s word of the listener inside the turn, >= 0.8 s after its start
+    ``backchannel`` (a 0.2-0.9 s word of the listener, at least 0.5 s long with probability
+    0.5 when the voice has such, inside the turn, >= 0.8 s after its start
     and >= 0.4 s before the end of its clip, then a gap), ``gap`` (0.2-0.9 s of silence; a
     backchannel inside the turn with probability 0.5). A turn to be interrupted starts with a
     clip of >= 1.8 s, an interrupter's with one of >= 2 s (when the voice has one). A turn is
@@ -680,7 +685,11 @@ def assemble_call(
         last_end[who] = end
         if (move == "backchannel" or (move == "gap" and rng.random() < 0.5)) and voices[
                 other].short:
-            bc = voices[other].short[int(rng.integers(len(voices[other].short)))]
+            pool = voices[other].short
+            longer = [c for c in pool if c.duration_s >= LONG_BACKCHANNEL_S]
+            if longer and rng.random() < 0.5:
+                pool = longer
+            bc = pool[int(rng.integers(len(pool)))]
             # inside the turn's speech, >= 0.8 s after its start, >= 0.4 s before the end of
             # its clip, >= 0.5 s after the listener's own last speech
             lo = max(t0 + round(0.8 * SR), last_end[other] + round(0.5 * SR))
