@@ -201,3 +201,28 @@ def test_echo_conditions_skip_without_data(monkeypatch: pytest.MonkeyPatch,
     assert rc.echo_root() is None
     assert rc.pure_echo("dev", load_config()) is None
     assert rc.double_talk("dev", load_config()) is None
+
+
+def test_suite_table_flags_misses_against_the_targets() -> None:
+    from benchmarks.report import summary_rows
+
+    cond = {"recall": 0.96, "precision": 0.97, "fa_backchannel": 0.0, "attribution": 1.0,
+            "latency_p50_s": 0.52, "latency_p90_s": 0.7}
+    tree = {"realcalls": {
+        "test": {"conditions": {
+            "clean": cond,
+            "white20": {**cond, "recall": 0.85},
+            "echo_agent": {"skipped": "no echo"},
+            "pure_echo": {"agent_s_per_min": 0.4, "agent_events_total": 1},
+            "double_talk": {"recall_double_talk": 0.93},
+        }},
+        "dev": {"skipped": "DatasetError: offline"},
+    }}
+    rows = {r[0]: r for r in summary_rows(tree)}
+    assert rows["real calls test, clean: interruption recall"][4] == "ok"
+    assert rows["  latency from true onset p90, s"][4] == "MISS"
+    assert rows["real calls test, white20: interruption recall"][4] == "MISS"
+    assert rows["real calls test, echo_agent"][1] == "skipped"
+    assert rows["real calls test, pure echo: agent speech s/min"][4] == "MISS"  # an event
+    assert rows["real calls test, double_talk: agent recall"][4] == "ok"
+    assert rows["real-voice calls (dev)"][1] == "skipped"
