@@ -503,12 +503,23 @@ class Call:
         Placed turns and backchannels (true speech extents).
     truth : tuple of dict
         :func:`derive_events` of the script.
+    speech : dict
+        ``{"agent": [(start_s, end_s), ...], "customer": [...]}``: every placed clip (the
+        pause inside a two-clip turn is not speech).
     """
 
     name: str
     y: np.ndarray
     script: list[Utterance]
     truth: tuple[dict[str, Any], ...]
+    speech: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
+
+    def speech_mask(self, party: str, n_hops: int) -> np.ndarray:
+        """Per-hop truth of a party's speech (10 ms hops)."""
+        m = np.zeros(n_hops, bool)
+        for a, b in self.speech.get(party, ()):
+            m[round(a / HOP_S) : round(b / HOP_S)] = True
+        return m
 
 
 @dataclass
@@ -649,6 +660,7 @@ def assemble_call(
 
     moves = [MOVES[k % len(MOVES)] if rng.random() >= 0.15 else "gap" for k in range(400)]
     script: list[Utterance] = []
+    spans: dict[str, list[tuple[float, float]]] = {"agent": [], "customer": []}
     last_end = {"agent": 0, "customer": 0}
     who, other = "agent", "customer"
     start = round(0.5 * SR)
@@ -680,6 +692,7 @@ def assemble_call(
             nxt_start = end + round(float(rng.uniform(0.2, 0.9)) * SR)
         for s, c, g in parts:
             tracks[who].add(s, c, g)
+            spans[who].append((s / SR, (s + len(c.x)) / SR))
         t0 = parts[0][0]
         script.append(Utterance(who, t0 / SR, (end - t0) / SR))
         last_end[who] = end
@@ -699,6 +712,7 @@ def assemble_call(
                 a, b = ok[int(rng.integers(len(ok)))]
                 s = int(rng.integers(a, b))
                 tracks[other].add(s, bc, gain(other))
+                spans[other].append((s / SR, (s + len(bc.x)) / SR))
                 script.append(Utterance(other, s / SR, len(bc.x) / SR, kind="backchannel"))
                 last_end[other] = s + len(bc.x)
         if last:
@@ -717,7 +731,7 @@ def assemble_call(
     y[:, 1] = tracks["customer"].x[:n]
     script.sort(key=lambda u: (u.start_s, u.party))
     truth = derive_events(script, min_overlap_s=min_overlap_s, turn_end_s=turn_end_s)
-    return Call(name or f"{agent.name}-{customer.name}-{seed}", y, script, truth)
+    return Call(name or f"{agent.name}-{customer.name}-{seed}", y, script, truth, spans)
 
 
 # ----------------------------------------------------------------------------- conditions
@@ -874,6 +888,36 @@ def score_call(truth: Sequence[dict[str, Any]], events: Sequence[Event],
     }
 
 
+FALSE_SPEECH_MARGIN_S = 0.3
+"""Detected speech within this long (s) of a party's true speech is not counted as false."""
+
+
+def speech_scores(call: Call, events: Sequence[Event]) -> dict[str, Any]:
+    """Hop counts of the tracker's speech segments against a call's true speech.
+
+    Returns
+    -------
+    dict
+        Per party ``p`` in (``agent``, ``customer``): ``p_alone_hops`` / ``p_alone_hit`` (the
+        party speaks, the other does not), ``p_overlap_hops`` / ``p_overlap_hit`` (both speak),
+        ``p_false_hops`` (detected further than :data:`FALSE_SPEECH_MARGIN_S` from the party's
+        true speech) and ``hops``.
+    """
+    n = len(call.y) // HOP
+    out: dict[str, Any] = {"hops": n}
+    pad = round(FALSE_SPEECH_MARGIN_S / HOP_S)
+    for p, q in (("agent", "customer"), ("customer", "agent")):
+        t, other = call.speech_mask(p, n), call.speech_mask(q, n)
+        got = _party_activity(events, p, n)
+        near = np.convolve(t, np.ones(2 * pad + 1), mode="same") > 0
+        out[f"{p}_alone_hops"] = int((t & ~other).sum())
+        out[f"{p}_alone_hit"] = int((t & ~other & got).sum())
+        out[f"{p}_overlap_hops"] = int((t & other).sum())
+        out[f"{p}_overlap_hit"] = int((t & other & got).sum())
+        out[f"{p}_false_hops"] = int((got & ~near).sum())
+    return out
+
+
 def _ratio(a: int, b: int) -> float | None:
     return round(a / b, 4) if b else None
 
@@ -888,7 +932,10 @@ def summarize(scores: Sequence[dict[str, Any]]) -> dict[str, Any]:
         ``fa_backchannel_short`` and ``fa_backchannel_long`` at :data:`LONG_BACKCHANNEL_S`),
         ``fa_turn_end``,
         ``fa_non_interruption`` (pooled ratios), ``recall_median``/``precision_median`` (over
-        calls), ``latency_p50_s``/``latency_p90_s`` and the pooled counts.
+        calls), ``latency_p50_s``/``latency_p90_s``, the pooled counts and, when the scores
+        carry :func:`speech_scores`, per party ``<p>_speech_recall_alone``,
+        ``<p>_speech_recall_overlap`` (while the other party speaks: double talk) and
+        ``<p>_false_speech_s_per_min``.
     """
     tot = {k: sum(s[k] for s in scores) for k in ("n_truth", "n_detected", "tp", "attributed",
                                                     "n_backchannel", "n_backchannel_fa",
@@ -898,6 +945,15 @@ def summarize(scores: Sequence[dict[str, Any]]) -> dict[str, Any]:
     lat = np.asarray([v for s in scores for v in s["latency_s"]])
     rec = [s["tp"] / s["n_truth"] for s in scores if s["n_truth"]]
     prec = [s["tp"] / s["n_detected"] for s in scores if s["n_detected"]]
+    sp: dict[str, Any] = {}
+    if all("hops" in s for s in scores) and scores:
+        minutes = sum(s["hops"] for s in scores) * HOP_S / 60
+        for p in ("agent", "customer"):
+            c = {k: sum(s[f"{p}_{k}"] for s in scores)
+                 for k in ("alone_hops", "alone_hit", "overlap_hops", "overlap_hit", "false_hops")}
+            sp[f"{p}_speech_recall_alone"] = _ratio(c["alone_hit"], c["alone_hops"])
+            sp[f"{p}_speech_recall_overlap"] = _ratio(c["overlap_hit"], c["overlap_hops"])
+            sp[f"{p}_false_speech_s_per_min"] = round(c["false_hops"] * HOP_S / minutes, 2)
     return {
         "calls": len(scores),
         "recall": _ratio(tot["tp"], tot["n_truth"]),
@@ -914,6 +970,7 @@ def summarize(scores: Sequence[dict[str, Any]]) -> dict[str, Any]:
                                       tot["n_backchannel"] + tot["n_turn_end"]),
         "latency_p50_s": round(float(np.percentile(lat, 50)), 3) if len(lat) else None,
         "latency_p90_s": round(float(np.percentile(lat, 90)), 3) if len(lat) else None,
+        **sp,
         **tot,
     }
 
@@ -923,9 +980,14 @@ def summarize(scores: Sequence[dict[str, Any]]) -> dict[str, Any]:
 
 def _agent_activity(events: Sequence[Event], n_hops: int) -> np.ndarray:
     """Per-hop mask of the tracker's agent speech segments."""
+    return _party_activity(events, "agent", n_hops)
+
+
+def _party_activity(events: Sequence[Event], party: str, n_hops: int) -> np.ndarray:
+    """Per-hop mask of the tracker's speech segments of ``party``."""
     m = np.zeros(n_hops, bool)
     for e in events:
-        if e.kind == "speech" and getattr(e, "party", None) == "agent":
+        if e.kind == "speech" and getattr(e, "party", None) == party:
             a = max(0, round(e.start_s / HOP_S))
             b = n_hops if e.end_s is None else min(n_hops, round(e.end_s / HOP_S))
             m[a:b] = True
@@ -1190,7 +1252,9 @@ def run_calls(split: str, conditions: Sequence[str], config: Config, *, n_calls:
                                                    if k in sp.voices and v not in (agent,
                                                                                    customer))],
                            seed)
-            s = score_call(call.truth, run_pipeline(y, config))
+            events = run_pipeline(y, config)
+            s = score_call(call.truth, events)
+            s.update(speech_scores(call, events))
             s["call"] = call.name
             s["seconds"] = round(len(y) / SR, 1)
             scores.append(s)
@@ -1285,6 +1349,22 @@ def format_table(result: dict[str, Any]) -> str:
             f"{_f(r['fa_backchannel_long']):<5s} {_f(r['fa_turn_end']):>6s} "
             f"{_f(r['attribution']):>5s} {_f(r['latency_p50_s']):>6s} "
             f"{_f(r['latency_p90_s']):>6s}")
+    sp_rows = [(n, conds[n]) for n in CALL_CONDITIONS
+               if n in conds and "agent_speech_recall_alone" in conds[n]]
+    if sp_rows:
+        head = (f"{'speech (hops)':16s} {'agent alone':>11s} {'in dbl talk':>11s} "
+                f"{'false s/min':>11s} {'cust. alone':>11s} {'in dbl talk':>11s} "
+                f"{'false s/min':>11s}")
+        lines += ["", head, "-" * len(head)]
+        for n, r in sp_rows:
+            lines.append(
+                f"{n:16s} {_f(r['agent_speech_recall_alone']):>11s} "
+                f"{_f(r['agent_speech_recall_overlap']):>11s} "
+                f"{_f(r['agent_false_speech_s_per_min']):>11s} "
+                f"{_f(r['customer_speech_recall_alone']):>11s} "
+                f"{_f(r['customer_speech_recall_overlap']):>11s} "
+                f"{_f(r['customer_false_speech_s_per_min']):>11s}")
+        lines.append("")
     pe = conds.get("pure_echo")
     if pe is not None:
         if "skipped" in pe:

@@ -226,3 +226,25 @@ def test_suite_table_flags_misses_against_the_targets() -> None:
     assert rows["real calls test, pure echo: agent speech s/min"][4] == "MISS"  # an event
     assert rows["real calls test, double_talk: agent recall"][4] == "ok"
     assert rows["real-voice calls (dev)"][1] == "skipped"
+
+
+def test_speech_scores_count_double_talk_and_false_speech() -> None:
+    from voicecoach.events import SpeechSegment
+
+    n = 10 * SR
+    call = rc.Call("x", np.zeros((n, 2), np.float32), [], (),
+                   {"agent": [(1.0, 3.0)], "customer": [(2.0, 5.0)]})
+    events = [
+        SpeechSegment(1.0, 2.5, 1.1, party="agent"),  # misses 2.5-3.0 of the double talk
+        SpeechSegment(2.0, 5.2, 2.1, party="customer"),  # the 0.2 s tail is within the margin
+        SpeechSegment(7.0, 8.0, 7.1, party="agent"),  # 1 s of false agent speech
+    ]
+    s = rc.speech_scores(call, events)
+    assert (s["agent_alone_hops"], s["agent_alone_hit"]) == (100, 100)
+    assert (s["agent_overlap_hops"], s["agent_overlap_hit"]) == (100, 50)
+    assert s["agent_false_hops"] == 100
+    assert (s["customer_alone_hops"], s["customer_alone_hit"]) == (200, 200)
+    assert s["customer_false_hops"] == 0
+    sm = rc.summarize([{**rc.score_call((), []), **s}])
+    assert sm["agent_speech_recall_overlap"] == 0.5
+    assert sm["agent_false_speech_s_per_min"] == pytest.approx(1.0 / (10 / 60), abs=0.01)
