@@ -29,7 +29,12 @@ interruptions; ``precision`` = matched / detected; ``attribution`` = matched eve
 (turn-end overlaps) with an unmatched detected interruption within :data:`MATCH_S` of their
 onset / their number (TurnBench's false alarms on non-interruptions); ``latency`` =
 ``decided_s`` of a matched event - the TRUE onset (p50/p90, s). Per condition the counts are
-pooled over the calls and the per-call medians of recall and precision are given too.
+pooled over the calls and the per-call medians of recall and precision are given too;
+backchannel false alarms are also split at :data:`LONG_BACKCHANNEL_S`. Every call condition
+also scores the tracker's speech segments per party against the placed clips
+(:func:`speech_scores`): recall while the party speaks alone and while both speak (double
+talk), and false speech per minute. The calls (voices, script, seed) are the same in every
+condition, so the conditions are paired.
 
 Real echo (``$VOICECOACH_ECHO_DATA``)
 -------------------------------------
@@ -41,9 +46,17 @@ agent events (interruptions, backchannels, turn-end overlaps by the agent, agent
 column and as the customer's truth) with the real echo recordings in the agent microphone and
 a real agent voice at +6 dB over the echo. ``double_talk``: mediastreamer2 stems, mic = near
 end + echo, truth = the near end's speech (clean stem): agent speech recall over hops where
-both talk. ``nkf_double_talk`` (test): AEC-Challenge real double talk, where no clean near end
-exists; the rough truth is the residual of an offline least-squares echo path (a 64 ms FIR
-from the far end to the mic over the whole file), thresholded like a clip.
+both talk (the dev split's simple-talk stems never overlap, so their near end is moved,
+circularly, to where it overlaps the far end most). ``nkf_double_talk`` (test):
+AEC-Challenge real double talk, where no clean near end exists; the rough truth is the
+residual of an offline least-squares echo path (a 64 ms FIR from the far end to the mic over
+the whole file), thresholded like a clip.
+
+``$VOICECOACH_ECHO_DATA`` holds ``dtln/`` (``*_{mic,lpb}.wav``), ``nkf/``
+(``*_{mic,lpb}.wav``), ``msa/`` (``{N}_{echo,lpb}.wav``) and ``ms2/``
+(``{nearend,farend,echo}_{simple,double}_talk.wav``) from the GitHub repositories and commits
+listed in the README (Benchmarks, Real-voice calls); the echo conditions are skipped with a
+note when it is not set.
 
 Splits (never tune and score on the same audio)
 -----------------------------------------------
@@ -81,19 +94,30 @@ from voicecoach.events import Event, final_events
 from voicecoach.sources.synthetic import Utterance, derive_events
 
 __all__ = [
+    "CALL_CONDITIONS",
     "CONDITIONS",
     "MATCH_S",
     "SPLITS",
+    "TARGETS",
     "Call",
     "Clip",
+    "Split",
     "Voice",
     "assemble_call",
     "clips_from_signal",
+    "double_talk",
+    "echo_root",
+    "format_table",
     "main",
+    "nkf_double_talk",
     "parse_overrides",
+    "pure_echo",
+    "render",
     "run_calls",
+    "run_pipeline",
     "run_realcalls",
     "score_call",
+    "speech_scores",
     "summarize",
 ]
 
@@ -1199,8 +1223,8 @@ def parse_overrides(items: Iterable[str]) -> dict[str, Any]:
     return out
 
 
-def _calls(split: str, n_calls: int, duration_s: float, truth_cfg: Config,
-           seed0: int = 0) -> list[tuple[Voice, Voice, int]]:
+def _calls(split: str, n_calls: int, seed0: int = 0) -> list[tuple[Voice, Voice, int]]:
+    """(agent, customer, seed) of each call: the split's pairs in turn, seeds from seed0."""
     voices = _load_voices(split)
     pairs = SPLITS[split].pairs
     return [(voices[pairs[i % len(pairs)][0]], voices[pairs[i % len(pairs)][1]], seed0 + i)
@@ -1223,7 +1247,8 @@ def run_calls(split: str, conditions: Sequence[str], config: Config, *, n_calls:
     sp = SPLITS[split]
     babble = [voices[k] for k in sp.babble if k in voices]
     out: dict[str, Any] = {}
-    plans = _calls(split, n_calls, duration_s, load_config())
+    # the same calls (voices, script, seed) in every condition: the conditions are paired
+    plans = _calls(split, n_calls)
     for cond in conditions:
         scores = []
         if cond == "echo_agent":
@@ -1248,10 +1273,9 @@ def run_calls(split: str, conditions: Sequence[str], config: Config, *, n_calls:
                 call = assemble_call(agent, customer, seed, duration_s=duration_s,
                                      min_overlap_s=truth_cfg.min_overlap_s,
                                      turn_end_s=truth_cfg.turn_end_s)
-                y = render(call, cond, [*babble, *(v for k, v in voices.items()
-                                                   if k in sp.voices and v not in (agent,
-                                                                                   customer))],
-                           seed)
+                others = [v for k, v in voices.items()
+                          if k in sp.voices and k not in (agent.name, customer.name)]
+                y = render(call, cond, [*babble, *others], seed)
             events = run_pipeline(y, config)
             s = score_call(call.truth, events)
             s.update(speech_scores(call, events))
