@@ -590,6 +590,23 @@ def _cut(c: Clip, n: int) -> Clip:
     return Clip(x, e)
 
 
+def _speaks(x: np.ndarray, a: int, b: int, max_gap_s: float = 0.1) -> bool:
+    """Whether clip ``x`` speaks from sample a to b: its first hop there is within 20 dB of
+    the clip's active level and no run of hops below that lasts more than ``max_gap_s``."""
+    db = _hop_db(x)
+    ha, hb = a // HOP, -(-b // HOP)
+    if ha < 0 or hb > len(db) or hb <= ha:
+        return False
+    on = db[ha:hb] > _active_db(db) - 20.0
+    if not on[0]:
+        return False
+    gap = longest = 0
+    for v in on:
+        gap = 0 if v else gap + 1
+        longest = max(longest, gap)
+    return longest * HOP_S <= max_gap_s
+
+
 def _quietest(x: np.ndarray, a: int, b: int) -> int:
     """Sample index of the quietest 10 ms hop of ``x`` between samples a and b."""
     a, b = max(0, a), min(len(x), b)
@@ -620,15 +637,16 @@ def assemble_call(
 
     The moves cycle through :data:`MOVES` (each replaced by a gap with probability 0.15):
     ``interrupt`` (the next speaker starts 0.8-2 s into the turn's first clip, at least 0.5 s
-    after its own last words, and the interrupted turn stops at a word boundary, the quietest
-    10 ms 0.7-1.6 s later), ``turn_end`` (starts 0.05-0.25 s before the turn's end),
+    after its own last words, where the turn's voice speaks on for 0.7 s without a pause over
+    0.1 s, and the interrupted turn stops at a word boundary, the quietest 10 ms 0.7-1.6 s
+    later), ``turn_end`` (starts 0.05-0.25 s before the turn's end),
     ``backchannel`` (a 0.2-0.9 s word of the listener, at least 0.5 s long with probability
-    0.5 when the voice has such, inside the turn, >= 0.8 s after its start
-    and >= 0.4 s before the end of its clip, then a gap), ``gap`` (0.2-0.9 s of silence; a
-    backchannel inside the turn with probability 0.5). A turn to be interrupted starts with a
-    clip of >= 1.8 s, an interrupter's with one of >= 2 s (when the voice has one). A turn is
-    one clip, or two with a 0.25-0.4 s pause inside (probability 0.35 after a clip shorter
-    than 4 s).
+    0.5 when the voice has such, inside the turn, >= 0.8 s after its start and >= 0.4 s before
+    the end of its clip, while the turn's voice speaks, then a gap), ``gap`` (0.2-0.9 s of
+    silence; a backchannel inside the turn with probability 0.5). A turn to be interrupted
+    starts with a clip of >= 1.8 s, an interrupter's with one of >= 2 s (when the voice has
+    one). A turn is one clip, or two with a 0.25-0.4 s pause inside (probability 0.35 after a
+    clip shorter than 4 s).
 
     Parameters
     ----------
@@ -700,8 +718,12 @@ def assemble_call(
             room = first.duration_s - 1.0  # keep >= 0.7 s of overlap and a word to cut at
             # ... and the interrupter's own last words (if it was just interrupted) >= 0.5 s ago
             lo = max(0.8, (last_end[other] - first_start) / SR + 0.5)
-            if min(2.0, room) >= lo:
-                off = float(rng.uniform(lo, min(2.0, room)))
+            # ... where the interrupted voice speaks on for 0.7 s (no pause > 0.1 s)
+            offs = [float(o) for o in rng.uniform(lo, min(2.0, room), 30)] if min(
+                2.0, room) >= lo else []
+            offs = [o for o in offs if _speaks(first.x, round(o * SR), round((o + 0.7) * SR))]
+            if offs:
+                off = offs[0]
                 onset = first_start + round(off * SR)
                 cut_at = _quietest(first.x, onset - first_start + round(0.7 * SR),
                                    onset - first_start + round(1.6 * SR))
@@ -731,10 +753,12 @@ def assemble_call(
             # its clip, >= 0.5 s after the listener's own last speech
             lo = max(t0 + round(0.8 * SR), last_end[other] + round(0.5 * SR))
             ok = [(max(a, lo), a + len(c.x) - round(0.4 * SR) - len(bc.x)) for a, c, _ in parts]
-            ok = [(a, b) for a, b in ok if b > a]
-            if ok:
-                a, b = ok[int(rng.integers(len(ok)))]
-                s = int(rng.integers(a, b))
+            cands = [(int(rng.integers(a, b)), c0, c) for (a, b), (c0, c, _) in zip(
+                ok, parts, strict=True) if b > a for _ in range(10)]
+            # while the turn's voice speaks (no pause > 0.1 s under the backchannel)
+            cands = [t for t, c0, c in cands if _speaks(c.x, t - c0, t - c0 + len(bc.x))]
+            if cands:
+                s = cands[int(rng.integers(len(cands)))]
                 tracks[other].add(s, bc, gain(other))
                 spans[other].append((s / SR, (s + len(bc.x)) / SR))
                 script.append(Utterance(other, s / SR, len(bc.x) / SR, kind="backchannel"))
