@@ -117,7 +117,7 @@ def run_e2e_latency(quick: bool = False) -> dict[str, Any]:
         except VoiceCoachError as e:
             return {"e2e_latency_ms": {"skipped": f"capture unavailable: {e}"}}
         session = LiveSession(cap, cfg, profile=profile, lang="en", duration_s=duration + 1.0)
-        from voicecoach.sinks.display import WindowDisplay
+        from voicecoach.sinks.window import WindowDisplay
 
         display = WindowDisplay(session.model, fps=cfg.live.fps, lang="en", backend="Agg")
 

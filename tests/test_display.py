@@ -25,19 +25,14 @@ import pytest
 
 os.environ["MPLBACKEND"] = "Agg"
 
-from voicecoach.errors import ParameterError, VoiceCoachError
+from voicecoach.errors import DisplayError, ParameterError, VoiceCoachError
 from voicecoach.pipeline import CallAnalyzer
 from voicecoach.sinks import terminal
-from voicecoach.sinks.display import (
-    NO_DISPLAY,
-    DisplayError,
-    WindowDisplay,
-    _lane_rects,
-    choose_display,
-    runs,
-)
+from voicecoach.sinks.display import choose_display
 from voicecoach.sinks.model import DisplayModel
 from voicecoach.sinks.terminal import TerminalDisplay, column_means, sparkline
+from voicecoach.sinks.view import runs
+from voicecoach.sinks.window import NO_DISPLAY, WindowDisplay, _lane_rects
 from voicecoach.sources.synthetic import demo_script, synth_call
 
 SR = 16000
@@ -106,7 +101,7 @@ def test_runs_and_sparkline():
 
 def test_modules_do_not_import_matplotlib():
     code = (
-        "import sys, voicecoach.sinks.display, voicecoach.sinks.terminal;"
+        "import sys, voicecoach.sinks.display, voicecoach.sinks.terminal, voicecoach.sinks.window;"
         "print('matplotlib' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

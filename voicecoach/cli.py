@@ -177,17 +177,10 @@ def cmd_review(args: argparse.Namespace) -> int:
     tracks with ``--config`` and written to ``--out``; with ``--out`` pointing at existing
     reports of the same audio, their tracks are reused the same way (unless ``--fresh``).
     """
-    from .review import (
-        BatchProgress,
-        Call,
-        ReviewOptions,
-        Task,
-        assign_meta,
-        discover_calls,
-        discover_reports,
-        failure_summary,
-        run_batch,
-    )
+    from .review.batch import ReviewOptions, Task, run_batch
+    from .review.calls import Call, assign_meta, discover_calls
+    from .review.document import discover_reports
+    from .review.progress import BatchProgress, failure_summary
 
     cfg = _config(args)
     profile = _profile(args)
@@ -261,7 +254,7 @@ def cmd_review(args: argparse.Namespace) -> int:
 
 
 def _summary_line(stem: str, rep: dict[str, Any]) -> str:
-    from .review import summary_line
+    from .review.document import summary_line
 
     return summary_line(stem, rep)
 
@@ -283,7 +276,7 @@ def _run_live(args: argparse.Namespace, cfg: Config, replay: str | None) -> int:
     profile = _profile(args)
     lang = args.lang or cfg.coach.lang
     if replay:
-        from .review import discover_calls
+        from .review.calls import discover_calls
 
         calls, failures = discover_calls([replay], args.agent_channel)
         if failures:
@@ -398,7 +391,7 @@ def _usage(msg: str) -> _UsageError:
 # ------------------------------------------------------------------ parser --
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (defaults read from the configuration)."""
-    from .review import DEFAULT_NAME_PATTERN
+    from .review.calls import DEFAULT_NAME_PATTERN
 
     cfg = load_config()
     p = argparse.ArgumentParser(

@@ -14,6 +14,7 @@ __all__ = [
     "AudioFormatError",
     "ConfigError",
     "DeviceError",
+    "DisplayError",
     "ParameterError",
     "SourceError",
     "VoiceCoachError",
@@ -42,3 +43,7 @@ class SourceError(VoiceCoachError, OSError):
 
 class DeviceError(VoiceCoachError, OSError):
     """An audio device or the PortAudio library is missing or failed."""
+
+
+class DisplayError(VoiceCoachError, RuntimeError):
+    """No window can be shown (no display, no GUI backend) or drawing failed."""

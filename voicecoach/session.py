@@ -37,7 +37,8 @@ from .config import Config, load_config
 from .errors import DeviceError, VoiceCoachError
 from .events import Event, Nudge, final_events
 from .pipeline import CallAnalyzer
-from .review import Call, build_report, iter_call_blocks
+from .review.calls import Call, iter_call_blocks
+from .review.document import REPORT_FILE, build_report, write_json
 from .sinks.eventlog import EventLog
 from .sinks.model import DisplayModel
 from .sinks.recorder import Recorder
@@ -93,7 +94,7 @@ class ReplaySource:
     Parameters
     ----------
     call : Call
-        What to play (see :func:`voicecoach.review.discover_calls`).
+        What to play (see :func:`voicecoach.review.calls.discover_calls`).
     config : Config, optional
     speed : float
         1.0 = real time; larger plays faster (tests); ``math.inf`` = as fast as possible.
@@ -487,7 +488,7 @@ class LiveSession:
                 "block_latency_ms": res.block_latency_ms,
                 "capture": capture,
             }
-            (self.folder / "report.json").write_text(json.dumps(report, indent=1, allow_nan=False))
+            write_json(self.folder / REPORT_FILE, report)
             self._write_session_json(False, {"duration_s": round(duration_s, 3)})
         return res
 

@@ -19,13 +19,15 @@ where they are defined.
 from __future__ import annotations
 
 import html
-import json
 import math
 import os
 import statistics
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+from ..errors import SourceError
+from ..review.document import read_report
 
 __all__ = ["METRICS", "call_metrics", "collect", "write_index"]
 
@@ -101,10 +103,8 @@ def collect(out_dir: str | os.PathLike[str]) -> list[dict[str, Any]]:
     rows = []
     for p in sorted(Path(out_dir).glob("*/report.json")):
         try:
-            rep = json.loads(p.read_text())
-        except (OSError, ValueError):
-            continue
-        if rep.get("schema") != "voicecoach.report/1":
+            rep = read_report(p.parent)
+        except SourceError:
             continue
         call = rep.get("call") or {}
         rows.append(

@@ -34,6 +34,14 @@ import numpy as np
 
 from ..baseline import BaselineTracker, Profile
 from ..config import Config, load_config
+from ..review.tracks import (
+    CHUNK_HOPS,
+    TRACKS_FILE,
+    TrackReader,
+    features_of,
+    measures_key,
+    measures_of,
+)
 
 __all__ = ["TEXT", "render_html", "render_report", "render_timeline", "timeline_series"]
 
@@ -287,17 +295,9 @@ def timeline_series(
         ``loudness_delta_db`` (mean of the defined hops in the bin, NaN if none), and
         ``agent_speech`` / ``customer_speech`` (fraction of speech hops in the bin).
     """
-    from ..review import (
-        CHUNK_HOPS,
-        TrackReader,
-        features_of,
-        measures_key,
-        measures_of,
-    )
-
     cfg = config or load_config()
     tinfo = report.get("tracks") or {}
-    reader = TrackReader(Path(folder) / (tinfo.get("path") or "tracks.npy"))
+    reader = TrackReader(Path(folder) / (tinfo.get("path") or TRACKS_FILE))
     n = reader.n_hops
     hop = cfg.analysis.hop_s
     dur = max(n * hop, 1e-9)

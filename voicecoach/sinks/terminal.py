@@ -1,6 +1,6 @@
 """The live display as text: a rich dashboard, or compact log lines when not on a terminal.
 
-:class:`TerminalDisplay` shows what the window shows (:mod:`voicecoach.sinks.display`):
+:class:`TerminalDisplay` shows what the window shows (:mod:`voicecoach.sinks.window`):
 the agent's pitch, rate and loudness against the baseline with sparklines over the last
 30 s, both parties' speaking lanes with overlaps and interruptions, the current nudge in
 large coloured type and a status line. On a terminal it redraws a ``rich.live.Live``
@@ -19,7 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from .display import (
+from .model import DisplayModel, Snapshot
+from .view import (
     LABELS,
     FrameCounter,
     baseline_level_db,
@@ -29,7 +30,6 @@ from .display import (
     latest,
     status_text,
 )
-from .model import DisplayModel, Snapshot
 
 __all__ = ["TerminalDisplay", "column_means", "sparkline"]
 
@@ -435,7 +435,7 @@ class TerminalDisplay:
                 self.counter.frame(snap.now_s, t0, t1)
 
     def stats(self) -> dict[str, Any]:
-        """Frame accounting (see :meth:`voicecoach.sinks.display.FrameCounter.stats`)."""
+        """Frame accounting (see :meth:`voicecoach.sinks.view.FrameCounter.stats`)."""
         out = self.counter.stats()
         out["backend"] = "terminal-compact" if self.compact else "terminal"
         out["max_fps"] = 1.0 / COMPACT_PERIOD_S if self.compact else self.fps
