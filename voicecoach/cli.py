@@ -17,11 +17,13 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from .config import Config, load_config
-from .errors import VoiceCoachError
+from .errors import UsageError, VoiceCoachError, error_message
 
 __all__ = ["build_parser", "main"]
 
 Handler = Callable[[argparse.Namespace], int]
+
+VERBOSE_HELP = "show tracebacks on errors"
 
 
 def _config(args: argparse.Namespace) -> Config:
@@ -43,6 +45,15 @@ def _fmt(v: float) -> str:
 
 def cmd_analyze(args: argparse.Namespace) -> int:
     """Per-hop tracks of an audio file as CSV or JSON."""
+    try:
+        return _analyze(args)
+    except OSError as e:  # a write error (full disk) names no file: name --out
+        if e.filename is None and not isinstance(e, VoiceCoachError | BrokenPipeError):
+            e.filename = args.out
+        raise
+
+
+def _analyze(args: argparse.Namespace) -> int:
     from .analysis import CSV_COLUMNS, PUBLIC_FIELDS, Features
     from .io import audio_info, iter_features, select_channels
 
@@ -380,12 +391,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return _run_live(args, _config(args), str(demo))
 
 
-class _UsageError(VoiceCoachError):
-    pass
-
-
-def _usage(msg: str) -> _UsageError:
-    return _UsageError(msg)
+def _usage(msg: str) -> UsageError:
+    return UsageError(msg)
 
 
 # ------------------------------------------------------------------ parser --
@@ -399,7 +406,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Live speech pacing and pitch monitor for people who talk to customers.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    p.add_argument("-v", "--verbose", action="store_true", help="show tracebacks on errors")
+    p.add_argument("-v", "--verbose", action="store_true", help=VERBOSE_HELP)
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
@@ -411,6 +418,10 @@ def build_parser() -> argparse.ArgumentParser:
             formatter_class=argparse.ArgumentDefaultsHelpFormatter,
         )
         sp.add_argument("--config", metavar="TOML", help="configuration file overriding defaults")
+        # -v works before or after the subcommand (SUPPRESS: absent here keeps the top's)
+        sp.add_argument(
+            "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help=VERBOSE_HELP
+        )
         sp.set_defaults(func=fn)
         return sp
 
@@ -535,16 +546,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args))
-    except VoiceCoachError as e:
-        if args.verbose:
-            raise
-        print(f"Error: {e}", file=sys.stderr)
-        return 2
     except BrokenPipeError:  # e.g. `voicecoach analyze x.wav | head`
         import os
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except (VoiceCoachError, OSError) as e:
+        if args.verbose:
+            raise
+        print(f"Error: {error_message(e)}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
         return 130

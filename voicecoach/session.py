@@ -34,7 +34,7 @@ import numpy as np
 
 from .baseline import Profile
 from .config import Config, load_config
-from .errors import DeviceError, VoiceCoachError
+from .errors import DeviceError, ParameterError, VoiceCoachError, error_message
 from .events import Event, Nudge, final_events
 from .pipeline import CallAnalyzer
 from .review.calls import Call, iter_call_blocks
@@ -106,12 +106,12 @@ class ReplaySource:
         self, call: Call, config: Config | None = None, speed: float = 1.0, block_hops: int = 2
     ) -> None:
         if call.parties != 2:
-            raise VoiceCoachError(
+            raise ParameterError(
                 f"replay needs a two-party call (stereo file, pair or session), got a "
                 f"{call.kind} recording {str(call.paths[0])!r}"
             )
         if not speed > 0:
-            raise VoiceCoachError(f"replay speed must be > 0, got {speed}")
+            raise ParameterError(f"replay speed must be > 0 (math.inf: unpaced), got {speed}")
         self.call = call
         self.config = config or load_config()
         self.speed = speed
@@ -359,8 +359,8 @@ class LiveSession:
             self._events.extend(tail)
             for log in logs:
                 log.write(tail)
-        except VoiceCoachError as e:
-            self._error = str(e)
+        except (VoiceCoachError, OSError) as e:  # e.g. a full disk while recording
+            self._error = error_message(e)
         finally:
             if rec is not None:
                 rec.close()

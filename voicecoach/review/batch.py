@@ -22,12 +22,18 @@ from typing import Any
 
 from ..baseline import Profile
 from ..config import Config
-from ..errors import ParameterError, SourceError, VoiceCoachError
+from ..errors import (
+    ParameterError,
+    SourceError,
+    StaleTracksError,
+    VoiceCoachError,
+    error_message,
+)
 from .calls import Call, call_from_report, source_sig
 from .document import agent_role, count_nudges, read_report, summary_line
 from .one_call import Progress, review_call
 from .tracks import TRACKS_FILE, analysis_key
-from .whatif import StaleTracksError, recoach_call
+from .whatif import recoach_call
 
 __all__ = ["ProgressSink", "ReviewOptions", "Task", "TaskResult", "review_task", "run_batch"]
 
@@ -209,9 +215,9 @@ def review_task(task: Task, opts: ReviewOptions, progress: Progress | None = Non
             duration_s=float(rep["audio"]["duration_s"]),
             wall_s=time.perf_counter() - t0,
         )
-    except VoiceCoachError as e:
-        err = str(e)
-    except (OSError, ValueError, RuntimeError, KeyError, MemoryError) as e:
+    except (VoiceCoachError, OSError) as e:  # a bad file, a full disk, a permission
+        err = error_message(e)
+    except (ValueError, RuntimeError, KeyError, MemoryError) as e:
         err = f"{type(e).__name__}: {e}"
     return TaskResult(task.name, task.source, False, err, wall_s=time.perf_counter() - t0)
 

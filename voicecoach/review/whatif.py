@@ -18,7 +18,7 @@ from typing import Any
 
 from ..baseline import Profile
 from ..config import Config, load_config
-from ..errors import SourceError
+from ..errors import SourceError, StaleTracksError
 from ..events import Event
 from ..pipeline import NUDGE_FIRST_ID, PARTIES
 from .calls import call_from_report
@@ -41,8 +41,6 @@ from .tracks import (
 __all__ = ["StaleTracksError", "recoach_call"]
 
 
-class StaleTracksError(SourceError):
-    """Cached tracks cannot serve this configuration (analysis settings or audio changed)."""
 
 
 def _link_or_copy(src: Path, dst: Path) -> None:
