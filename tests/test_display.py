@@ -296,16 +296,16 @@ def test_choose_display(models, monkeypatch):
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
     monkeypatch.setattr(sys, "platform", "linux")
     with pytest.raises(DisplayError) as err:
-        choose_display("window", model, "fr", 20.0)
+        choose_display("window", model, "fr")
     assert str(err.value) == NO_DISPLAY
     assert str(err.value) == "no display: DISPLAY is not set; use --display terminal or none"
     assert isinstance(err.value, VoiceCoachError)
-    assert isinstance(choose_display("auto", model, "fr", 20.0), TerminalDisplay)
-    term = choose_display("terminal", model, "en", 20.0)
+    assert isinstance(choose_display("auto", model, "fr"), TerminalDisplay)
+    term = choose_display("terminal", model, "en")
     assert isinstance(term, TerminalDisplay) and term.fps == 10.0 and term.lang == "en"
-    assert choose_display("none", model, "fr", 20.0) is None
+    assert choose_display("none", model, "fr") is None
     with pytest.raises(ParameterError, match="display must be window, terminal, none or auto"):
-        choose_display("screen", model, "fr", 20.0)
+        choose_display("screen", model, "fr")
 
 
 # ---------------------------------------------------------------------------- real window
@@ -332,7 +332,7 @@ TK_SCRIPT = textwrap.dedent(
             if stop.wait(max(0.0, t0 + (k + 1) * 0.02 - time.monotonic())):
                 return
 
-    disp = choose_display("window", model, "fr", 20.0)
+    disp = choose_display("window", model, "fr")
     th = threading.Thread(target=analysis, daemon=True)
     th.start()
     disp.run(stop, until=time.monotonic() + 2.0)

@@ -96,15 +96,25 @@ class ReplaySource:
     call : Call
         What to play (see :func:`voicecoach.review.calls.discover_calls`).
     config : Config, optional
-    speed : float
+    speed : float, optional
         1.0 = real time; larger plays faster (tests); ``math.inf`` = as fast as possible.
-    block_hops : int
-        Hops per delivered block (a capture callback delivers 1-2).
+        Default ``[live] replay_speed``.
+    block_hops : int, optional
+        Hops per delivered block, like a capture callback (default ``[live] blocksize_hops``).
     """
 
     def __init__(
-        self, call: Call, config: Config | None = None, speed: float = 1.0, block_hops: int = 2
+        self,
+        call: Call,
+        config: Config | None = None,
+        speed: float | None = None,
+        block_hops: int | None = None,
     ) -> None:
+        self.config = config or load_config()
+        if speed is None:
+            speed = self.config.live.replay_speed
+        if block_hops is None:
+            block_hops = self.config.live.blocksize_hops
         if call.parties != 2:
             raise ParameterError(
                 f"replay needs a two-party call (stereo file, pair or session), got a "
@@ -113,7 +123,6 @@ class ReplaySource:
         if not speed > 0:
             raise ParameterError(f"replay speed must be > 0 (math.inf: unpaced), got {speed}")
         self.call = call
-        self.config = config or load_config()
         self.speed = speed
         self.hop_size = self.config.analysis.hop_size
         self.block = block_hops * self.hop_size

@@ -118,7 +118,7 @@ def test_two_streams_on_one_source_are_aligned_and_resampled(pulse_rig):
     path = pulse_rig.base / "duo.wav"
     sf.write(path, np.stack([customer, agent], axis=1), SR, subtype="PCM_16")
     cap = Capture(mic="vc_duo", mic_channel=1, far="vc_duo_b", far_channel=0,
-                  prefer_rate=None, min_channels=2)
+                  prefer_rate=0, min_channels=2)
     assert all(d.rate != 16000 for d in cap.devices)  # the resampling path
     with cap:
         p = pulse_rig.play("vc_duo", path)

@@ -29,7 +29,6 @@ from typing import Any
 
 _WHERE = {
     "AUDIO_EXTENSIONS": "calls",
-    "DEFAULT_NAME_PATTERN": "calls",
     "Call": "calls",
     "assign_meta": "calls",
     "discover_calls": "calls",

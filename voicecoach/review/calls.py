@@ -36,7 +36,6 @@ from .tracks import hash_of
 
 __all__ = [
     "AUDIO_EXTENSIONS",
-    "DEFAULT_NAME_PATTERN",
     "Call",
     "assign_meta",
     "call_from_report",
@@ -47,8 +46,6 @@ __all__ = [
 
 AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".mp3")
 SESSION_FILES = ("agent.wav", "customer.wav")
-#: Default ``--name-pattern``: ``AGENT_DATE...`` with the date as YYYY-MM-DD or YYYYMMDD.
-DEFAULT_NAME_PATTERN = r"(?P<agent>[^_]+)_(?P<date>\d{4}-?\d{2}-?\d{2})"
 _PAIR_RE = re.compile(r"^(?P<prefix>.+?)[._-](?P<role>agent|customer)$", re.IGNORECASE)
 
 
@@ -233,8 +230,10 @@ def _norm_date(s: str | None) -> str | None:
 
 def assign_meta(
     calls: Sequence[Call],
-    name_pattern: str | None = DEFAULT_NAME_PATTERN,
+    name_pattern: str | None = None,
     manifest: str | os.PathLike[str] | None = None,
+    *,
+    config: Config | None = None,
 ) -> list[Call]:
     """Attach ``agent`` and ``date`` to calls, from a manifest or the naming pattern.
 
@@ -243,16 +242,21 @@ def assign_meta(
     calls : sequence of Call
     name_pattern : str, optional
         A regular expression searched in the call's stem, with named groups ``agent``
-        and/or ``date`` (YYYY-MM-DD or YYYYMMDD is normalised to YYYY-MM-DD).
+        and/or ``date`` (YYYY-MM-DD or YYYYMMDD is normalised to YYYY-MM-DD). Default
+        ``[review] name_pattern``; ``""``: none.
     manifest : path-like, optional
         CSV with a header ``path,agent,date``; ``path`` is a file of the call (or a session
         folder), absolute or relative to the manifest. Manifest rows win over the pattern.
+    config : Config, optional
 
     Raises
     ------
     ParameterError
         For a pattern that does not compile or a manifest without the columns.
     """
+    example = load_config().review.name_pattern  # the shipped one, for the messages
+    if name_pattern is None:
+        name_pattern = (config or load_config()).review.name_pattern
     rx = None
     if name_pattern:
         try:
@@ -260,12 +264,12 @@ def assign_meta(
         except re.error as e:
             raise ParameterError(
                 f"--name-pattern {name_pattern!r} is not a valid regular expression ({e}); "
-                f"use named groups, e.g. {DEFAULT_NAME_PATTERN!r}"
+                f"use named groups, e.g. {example!r}"
             ) from None
         if not {"agent", "date"} & set(rx.groupindex):
             raise ParameterError(
                 f"--name-pattern {name_pattern!r} has no named group 'agent' or 'date'; "
-                f"e.g. {DEFAULT_NAME_PATTERN!r}"
+                f"e.g. {example!r}"
             )
     rows: dict[Path, dict[str, str]] = {}
     if manifest is not None:

@@ -41,8 +41,6 @@ from .tracks import (
 __all__ = ["StaleTracksError", "recoach_call"]
 
 
-
-
 def _link_or_copy(src: Path, dst: Path) -> None:
     if dst.exists() and dst.resolve() == src.resolve():
         return

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..config import Config, load_config
 from ..errors import DisplayError, ParameterError
 from .model import DisplayModel
 from .terminal import TerminalDisplay
@@ -20,7 +21,9 @@ __all__ = ["choose_display"]
 
 
 # ------------------------------------------------------------------------ choice
-def choose_display(kind: str, model: DisplayModel, lang: str = "fr", fps: float = 20.0) -> Any:
+def choose_display(
+    kind: str, model: DisplayModel, lang: str | None = None, config: Config | None = None
+) -> Any:
     """The display for ``--display KIND``.
 
     Parameters
@@ -29,9 +32,11 @@ def choose_display(kind: str, model: DisplayModel, lang: str = "fr", fps: float 
         ``auto``: a window if a GUI is available (a display is set and a GUI backend
         imports and opens), else the terminal dashboard.
     model : DisplayModel
-    lang : {"fr", "en"}
-    fps : float
-        Window frame rate; the terminal refreshes at ``min(fps, 10)``.
+    lang : {"fr", "en"}, optional
+        Default ``[coach] lang``.
+    config : Config, optional
+        ``[live] fps`` is the window's frame rate; the terminal refreshes at
+        ``min(fps, terminal_fps_max)``.
 
     Returns
     -------
@@ -47,18 +52,19 @@ def choose_display(kind: str, model: DisplayModel, lang: str = "fr", fps: float 
     """
     if kind == "none":
         return None
-    check_display_lang(lang)
-    check_fps(fps)
+    cfg = config if config is not None else load_config()
+    lang = check_display_lang(cfg.coach.lang if lang is None else lang)
+    check_fps(cfg.live.fps)
     if kind == "terminal":
-        return TerminalDisplay(model, fps=min(fps, 10.0), lang=lang)
+        return TerminalDisplay(model, lang=lang, config=cfg)
     if kind in ("window", "auto"):
         try:
             backend = gui_backend()
-            disp = WindowDisplay(model, fps=fps, lang=lang, backend=backend)
+            disp = WindowDisplay(model, lang=lang, config=cfg, backend=backend)
             disp.open()
             return disp
         except DisplayError:
             if kind == "window":
                 raise
-        return TerminalDisplay(model, fps=min(fps, 10.0), lang=lang)
+        return TerminalDisplay(model, lang=lang, config=cfg)
     raise ParameterError(f"display must be window, terminal, none or auto, got {kind!r}")

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from ..config import Config, load_config
 from .model import DisplayModel, Snapshot
 from .view import (
     LABELS,
@@ -133,18 +134,22 @@ class TerminalDisplay:
         self,
         model: DisplayModel,
         *,
-        fps: float = 10.0,
-        lang: str = "fr",
+        fps: float | None = None,
+        lang: str | None = None,
+        config: Config | None = None,
         console: Any = None,
         compact: bool | None = None,
     ) -> None:
         from rich.console import Console
 
+        cfg = config if config is not None else load_config()
+        if fps is None:
+            fps = min(cfg.live.fps, cfg.live.terminal_fps_max)
         self.model = model
         self.fps = check_fps(fps)
-        self.lang = check_display_lang(lang)
-        self.labels = LABELS[lang]
-        self.tl = TERM_LABELS[lang]
+        self.lang = check_display_lang(cfg.coach.lang if lang is None else lang)
+        self.labels = LABELS[self.lang]
+        self.tl = TERM_LABELS[self.lang]
         self.console = console if console is not None else Console()
         self.compact = (not self.console.is_terminal) if compact is None else compact
         self.counter = FrameCounter()

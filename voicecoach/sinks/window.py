@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from ..config import Config, load_config
 from ..errors import DisplayError
 from .model import DisplayModel, Snapshot
 from .view import (
@@ -160,16 +161,18 @@ class WindowDisplay:
         self,
         model: DisplayModel,
         *,
-        fps: float = 20.0,
-        lang: str = "fr",
+        fps: float | None = None,
+        lang: str | None = None,
+        config: Config | None = None,
         backend: str | None = None,
         figsize: tuple[float, float] = (10.0, 7.0),
         dpi: float = 100.0,
     ) -> None:
+        cfg = config if config is not None else load_config()
         self.model = model
-        self.fps = check_fps(fps)
-        self.lang = check_display_lang(lang)
-        self.labels = LABELS[lang]
+        self.fps = check_fps(cfg.live.fps if fps is None else fps)
+        self.lang = check_display_lang(cfg.coach.lang if lang is None else lang)
+        self.labels = LABELS[self.lang]
         self.backend = backend
         self.figsize = figsize
         self.dpi = dpi

@@ -66,6 +66,7 @@ from typing import Any
 import numpy as np
 
 from ..analysis.blocks import BlockAdapter
+from ..config import Config, load_config
 from ..errors import DeviceError, ParameterError
 from .clock import (
     CLOCK_WARMUP_S,
@@ -297,17 +298,18 @@ class Capture:
         None: no far end, its column is silence (status ``absent``). None with
         ``far_channel`` given: the far end is that channel of the ``mic`` device. The same
         device as ``mic`` is also read as one stream of two channels.
+    config : Config, optional
+        Output rate and hop from ``[analysis]``; every other setting below defaults to its
+        ``[live]`` key (given here, it overrides the key).
     mic_channel, far_channel : int, optional
         Channel of each party on its device (defaults 0, and 1 when sharing a device).
-    sample_rate, hop_size : int
-        Output rate and hop (16000, 160).
-    prefer_rate : int or None
-        Rate to open devices at when they accept it (16000); None opens every device at
-        its default rate (resampled).
+    prefer_rate : int
+        Rate to open devices at when they accept it (``[live] prefer_rate``); 0 opens every
+        device at its default rate (resampled).
     blocksize_hops : int
         Stream block size, in hops (1 = 10 ms).
     latency : str or float
-        PortAudio latency ('low').
+        PortAudio latency (``[live] latency``).
     max_hops : int or None
         Largest block :meth:`read` returns (None: everything available).
     stall_timeout_s : float
@@ -320,11 +322,11 @@ class Capture:
         Correct the far device's clock drift (see the module notes).
     drift_min_window_s, drift_min_ppm : float
         When the drift estimate is trusted enough to correct it.
-    realign_ms : float or None
+    realign_ms : float
         When the far device's misalignment (``skew_ms``, measured over 2 s windows) exceeds
-        this, shift its stream back into line (silence inserted or samples dropped). Off by
-        default: on PulseAudio each stream's server-side buffering biases its capture times
-        by a few ms, so ``skew_ms`` is a diagnostic, not a measurement to a sample.
+        this, shift its stream back into line (silence inserted or samples dropped). 0: off,
+        the default: on PulseAudio each stream's server-side buffering biases its capture
+        times by a few ms, so ``skew_ms`` is a diagnostic, not a measurement to a sample.
     min_channels : int
         Open every device with at least this many channels (2 keeps PulseAudio from
         down-mixing a stereo source into the one channel read).
@@ -346,24 +348,43 @@ class Capture:
         mic: int | str | None = None,
         far: int | str | None = None,
         *,
+        config: Config | None = None,
         mic_channel: int | None = None,
         far_channel: int | None = None,
-        sample_rate: int = 16000,
-        hop_size: int = 160,
-        prefer_rate: int | None = 16000,
-        blocksize_hops: int = 1,
-        latency: str | float = "low",
+        prefer_rate: int | None = None,
+        blocksize_hops: int | None = None,
+        latency: str | float | None = None,
         max_hops: int | None = None,
-        stall_timeout_s: float = 0.25,
-        start_timeout_s: float = 1.0,
-        queue_max_s: float = 2.0,
-        drift_correction: bool = True,
-        drift_min_window_s: float = 20.0,
-        drift_min_ppm: float = 20.0,
+        stall_timeout_s: float | None = None,
+        start_timeout_s: float | None = None,
+        queue_max_s: float | None = None,
+        drift_correction: bool | None = None,
+        drift_min_window_s: float | None = None,
+        drift_min_ppm: float | None = None,
         realign_ms: float | None = None,
-        min_channels: int = 1,
-        far_backend: str = "sounddevice",
+        min_channels: int | None = None,
+        far_backend: str | None = None,
     ) -> None:
+        cfg = config if config is not None else load_config()
+        live = cfg.live
+
+        def pick(value: Any, key: str) -> Any:
+            return getattr(live, key) if value is None else value
+
+        prefer_rate = pick(prefer_rate, "prefer_rate")
+        blocksize_hops = pick(blocksize_hops, "blocksize_hops")
+        latency = pick(latency, "latency")
+        stall_timeout_s = pick(stall_timeout_s, "stall_timeout_s")
+        start_timeout_s = pick(start_timeout_s, "start_timeout_s")
+        queue_max_s = pick(queue_max_s, "queue_max_s")
+        drift_correction = pick(drift_correction, "drift_correction")
+        drift_min_window_s = pick(drift_min_window_s, "drift_min_window_s")
+        drift_min_ppm = pick(drift_min_ppm, "drift_min_ppm")
+        realign_ms = pick(realign_ms, "realign_ms")
+        min_channels = pick(min_channels, "min_channels")
+        far_backend = pick(far_backend, "far_backend")
+        sample_rate = cfg.analysis.sample_rate
+        hop_size = cfg.analysis.hop_size
         if far_backend not in ("sounddevice", "soundcard"):
             raise ParameterError(
                 f"far_backend {far_backend!r} is unknown; use 'sounddevice' or 'soundcard'")
@@ -386,7 +407,7 @@ class Capture:
         self.drift_correction = drift_correction
         self.drift_min_window_s = drift_min_window_s
         self.drift_min_ppm = drift_min_ppm
-        self.realign_s = math.inf if realign_ms is None else realign_ms / 1000.0
+        self.realign_s = math.inf if not realign_ms else realign_ms / 1000.0
         self.min_channels = min_channels
 
         self._sd = import_sounddevice()
