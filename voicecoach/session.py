@@ -230,6 +230,8 @@ class SessionResult:
     decision_latency_ms: list[float] = field(default_factory=list)
     capture: str = ""
     display: dict[str, Any] = field(default_factory=dict)
+    #: Every event version in decision order, as decided (open ones included).
+    stream: list[Event] = field(default_factory=list)
 
 
 class LiveSession:
@@ -474,6 +476,7 @@ class LiveSession:
             decision_latency_ms=self._decision_ms,
             capture=capture,
             display=display.stats() if display is not None and hasattr(display, "stats") else {},
+            stream=list(self._events),
         )
         if self.folder is not None:
             call = Call(
