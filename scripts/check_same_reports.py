@@ -9,7 +9,8 @@ the same commands with the base tree and with this working tree (each first on
 ``PYTHONPATH``, same interpreter, same configuration):
 
 * ``voicecoach review`` of the demo call (``recordings/demo_call.flac``), two generated
-  calls (``random_call_script`` seeds 3 and 7, one with far-end bleed) and a mono call;
+  calls (``random_call_script`` seeds 3 and 7, one with far-end bleed) and a mono call,
+  in English; the two generated calls again in French;
 * a what-if run (``review --reuse ... --config`` with stricter coach thresholds);
 * ``voicecoach live --replay CALL --speed inf --display none --record`` of one generated call.
 
@@ -87,6 +88,8 @@ def _produce(tree: Path, work: Path, inputs: list[Path], strict: Path) -> None:
     work.mkdir(parents=True, exist_ok=True)
     out = work / "review"
     _run(tree, ["review", *map(str, inputs), "--out", str(out), "--lang", "en"], work)
+    gen = [str(p) for p in inputs if p.name.startswith("gen")]
+    _run(tree, ["review", *gen, "--out", str(work / "review_fr"), "--lang", "fr"], work)
     reports = sorted(str(p) for p in out.iterdir() if (p / "report.json").is_file())
     _run(
         tree,

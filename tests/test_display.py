@@ -221,7 +221,7 @@ def test_run_returns_on_stop_and_sets_it_when_the_window_closes(models):
 def test_window_parameters_are_checked(models):
     with pytest.raises(ParameterError, match=r"fps must be in \(0, 240\]"):
         WindowDisplay(models[END_S], fps=0)
-    with pytest.raises(ParameterError, match="display language 'de' is not supported"):
+    with pytest.raises(ParameterError, match="language 'de' is not supported; choose one of"):
         WindowDisplay(models[END_S], lang="de")
     with pytest.raises(DisplayError, match="matplotlib backend 'NoSuchAgg' is not available"):
         WindowDisplay(models[END_S], backend="NoSuchAgg").render_frame()

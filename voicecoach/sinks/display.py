@@ -12,9 +12,10 @@ from typing import Any
 
 from ..config import Config, load_config
 from ..errors import DisplayError, ParameterError
+from ..i18n import resolve_lang
 from .model import DisplayModel
 from .terminal import TerminalDisplay
-from .view import check_display_lang, check_fps
+from .view import check_fps
 from .window import WindowDisplay, gui_backend
 
 __all__ = ["choose_display"]
@@ -53,7 +54,7 @@ def choose_display(
     if kind == "none":
         return None
     cfg = config if config is not None else load_config()
-    lang = check_display_lang(cfg.coach.lang if lang is None else lang)
+    lang = resolve_lang(lang, cfg)
     check_fps(cfg.live.fps)
     if kind == "terminal":
         return TerminalDisplay(model, lang=lang, config=cfg)

@@ -1,7 +1,8 @@
-"""What the window and the terminal display share: labels, status text, frame counting.
+"""What the window and the terminal display share: status text, frame counting, lookups.
 
 Both displays (:mod:`voicecoach.sinks.window`, :mod:`voicecoach.sinks.terminal`) draw the
-same :class:`~voicecoach.sinks.model.DisplayModel` snapshots with the same words, the same
+same :class:`~voicecoach.sinks.model.DisplayModel` snapshots with the same words
+(``DISPLAY`` of :mod:`voicecoach.locale`), the same
 "latest value" rule and the same frame accounting; those live here, pure and without
 matplotlib or rich.
 """
@@ -16,13 +17,12 @@ from typing import Any
 import numpy as np
 
 from ..errors import ParameterError
+from ..i18n import texts
 from .model import Snapshot
 
 __all__ = [
-    "LABELS",
     "FrameCounter",
     "baseline_level_db",
-    "check_display_lang",
     "check_fps",
     "interruption_label",
     "latest",
@@ -31,75 +31,8 @@ __all__ = [
 ]
 
 
-#: On-screen words, per language (the nudge text itself comes from the coach).
-LABELS: dict[str, dict[str, str]] = {
-    "fr": {
-        "title": "voicecoach — en direct",
-        "pitch_title": "Hauteur de voix (demi-tons par rapport à la référence ; vert : zone calme)",
-        "pitch_unit": "demi-tons",
-        "rate_unit": "% débit",
-        "rate_title": "Débit (% par rapport à la référence)",
-        "loudness_title": "Volume (dBFS) : niveau de parole et seuil",
-        "lanes": "Qui parle",
-        "agent": "Agent",
-        "customer": "Client",
-        "calm": "zone calme",
-        "threshold": "seuil",
-        "baseline": "Référence",
-        "forming": "en cours",
-        "provisional": "provisoire",
-        "calibrated": "calibrée",
-        "deescalating": "désescalade : seuils resserrés",
-        "capture": "Capture",
-        "waiting": "en attente du son…",
-        "no_baseline": "référence en cours de constitution…",
-        "int_agent": "agent→client",
-        "int_customer": "client→agent",
-        "overlap": "chevauchement",
-        "last_interruption": "Dernière interruption",
-        "none": "aucune",
-        "ago_short": "il y a",
-    },
-    "en": {
-        "title": "voicecoach — live",
-        "pitch_title": "Pitch (semitones against the baseline; green: calm band)",
-        "pitch_unit": "semitones",
-        "rate_unit": "% rate",
-        "rate_title": "Speaking rate (% against the baseline)",
-        "loudness_title": "Loudness (dBFS): speech level and threshold",
-        "lanes": "Who is speaking",
-        "agent": "Agent",
-        "customer": "Customer",
-        "calm": "calm band",
-        "threshold": "threshold",
-        "baseline": "Baseline",
-        "forming": "forming",
-        "provisional": "provisional",
-        "calibrated": "calibrated",
-        "deescalating": "de-escalation: tighter thresholds",
-        "capture": "Capture",
-        "waiting": "waiting for audio…",
-        "no_baseline": "baseline forming…",
-        "int_agent": "agent→customer",
-        "int_customer": "customer→agent",
-        "overlap": "overlap",
-        "last_interruption": "Last interruption",
-        "none": "none",
-        "ago_short": "",
-    },
-}
-
 #: Hop-time tolerance when looking up "the latest value" of a series, s.
 CURRENT_WINDOW_S = 0.5
-
-
-def check_display_lang(lang: str) -> str:
-    """Return ``lang`` if the display has labels for it, else raise ParameterError."""
-    if lang not in LABELS:
-        raise ParameterError(
-            f"display language {lang!r} is not supported; choose one of {', '.join(LABELS)}"
-        )
-    return lang
 
 
 def check_fps(fps: float) -> float:
@@ -223,15 +156,13 @@ def baseline_level_db(snap: Snapshot) -> float:
 
 def status_text(snap: Snapshot, lang: str) -> str:
     """The status line: baseline state, de-escalation and capture summary."""
-    lab = LABELS[lang]
-    parts = [f"{lab['baseline']} : {lab.get(snap.baseline, snap.baseline)}"]
-    if lang == "en":
-        parts[0] = f"{lab['baseline']}: {lab.get(snap.baseline, snap.baseline)}"
+    lab = texts(lang).DISPLAY
+    sep = lab["sep"]
+    parts = [f"{lab['baseline']}{sep}{lab.get(snap.baseline, snap.baseline)}"]
     if snap.deescalating:
         parts.append(lab["deescalating"])
     summary = snap.status.get("summary")
     if summary:
-        sep = " : " if lang == "fr" else ": "
         parts.append(f"{lab['capture']}{sep}{summary}")
     t = max(0, int(snap.now_s))
     parts.append(f"{t // 60:02d}:{t % 60:02d}")
@@ -240,4 +171,4 @@ def status_text(snap: Snapshot, lang: str) -> str:
 
 def interruption_label(by: str, lang: str) -> str:
     """``agent→client`` / ``client→agent`` (``agent→customer`` / … in English)."""
-    return LABELS[lang]["int_agent" if by == "agent" else "int_customer"]
+    return texts(lang).DISPLAY["int_agent" if by == "agent" else "int_customer"]

@@ -32,12 +32,11 @@ import numpy as np
 
 from ..config import Config, load_config
 from ..errors import DisplayError
+from ..i18n import resolve_lang, texts
 from .model import DisplayModel, Snapshot
 from .view import (
-    LABELS,
     FrameCounter,
     baseline_level_db,
-    check_display_lang,
     check_fps,
     interruption_label,
     latest,
@@ -171,8 +170,8 @@ class WindowDisplay:
         cfg = config if config is not None else load_config()
         self.model = model
         self.fps = check_fps(cfg.live.fps if fps is None else fps)
-        self.lang = check_display_lang(cfg.coach.lang if lang is None else lang)
-        self.labels = LABELS[self.lang]
+        self.lang = resolve_lang(lang, cfg)
+        self.labels = texts(self.lang).DISPLAY
         self.backend = backend
         self.figsize = figsize
         self.dpi = dpi
