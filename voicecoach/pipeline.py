@@ -7,6 +7,7 @@ disk). It is pure: no I/O, no clocks. Samples are the clock.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -111,18 +112,55 @@ class CallAnalyzer:
         Step
         """
         rows = self.analyzer.process(block)
-        agent = rows[0]
-        customer = rows[1] if self.parties == 2 else None
-        events: list[Event] = []
-        if self.tracker is not None and customer is not None:
-            events.extend(self.tracker.process(agent, customer))
-        nudges = self.coach.process(agent, customer, events)
-        events.extend(nudges)
-        self.n_hops += len(agent)
-        return Step(agent, customer, self.coach.last_agent, self.coach.last_customer, events)
+        return self.process_rows(rows[0], rows[1] if self.parties == 2 else None)
 
-    def finish(self) -> list[Event]:
+    def process_rows(
+        self,
+        agent: Features,
+        customer: Features | None = None,
+        *,
+        events: Sequence[Event] | None = None,
+        measures: tuple[RelativeMeasures, RelativeMeasures | None] | None = None,
+    ) -> Step:
+        """Run the rest of the pipeline on analysis rows (e.g. cached features).
+
+        :meth:`process` is the analysis followed by this. A what-if re-run feeds it the
+        rows of a reviewed call, and may skip stages whose cached output still holds.
+
+        Parameters
+        ----------
+        agent, customer : Features
+            One block of rows of each party (``customer`` None for one party).
+        events : sequence of Event, optional
+            The conversation tracker's cached events for these hops: the tracker is not run.
+        measures : (RelativeMeasures, RelativeMeasures or None), optional
+            Cached relative measures of these hops: the baseline trackers are not run.
+
+        Returns
+        -------
+        Step
+        """
+        out: list[Event] = []
+        if events is not None:
+            out.extend(events)
+        elif self.tracker is not None and customer is not None:
+            out.extend(self.tracker.process(agent, customer))
+        if measures is not None:
+            nudges = self.coach.process_measures(measures[0], measures[1], out)
+        else:
+            nudges = self.coach.process(agent, customer, out)
+        out.extend(nudges)
+        self.n_hops += len(agent)
+        return Step(agent, customer, self.coach.last_agent, self.coach.last_customer, out)
+
+    def finish(self, *, events: Sequence[Event] | None = None) -> list[Event]:
         """Close what is still open at the end of the stream (idempotent).
+
+        Parameters
+        ----------
+        events : sequence of Event, optional
+            The tracker's cached closing events (as with :meth:`process_rows`): the
+            tracker is not asked.
 
         Returns
         -------
@@ -133,7 +171,9 @@ class CallAnalyzer:
             return []
         self._finished = True
         out: list[Event] = []
-        if self.tracker is not None and hasattr(self.tracker, "finish"):
+        if events is not None:
+            out.extend(events)
+        elif self.tracker is not None and hasattr(self.tracker, "finish"):
             out.extend(self.tracker.finish())
         out.extend(self.coach.finish())
         return out

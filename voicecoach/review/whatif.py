@@ -19,8 +19,8 @@ from typing import Any
 from ..baseline import Profile
 from ..config import Config, load_config
 from ..errors import SourceError, StaleTracksError
-from ..events import Event
-from ..pipeline import NUDGE_FIRST_ID, PARTIES
+from ..events import Event, Nudge
+from ..pipeline import PARTIES, CallAnalyzer
 from .calls import call_from_report
 from .document import REPORT_FILE, call_meta, count_nudges, read_report, report_dict, write_json
 from .tracks import (
@@ -119,49 +119,42 @@ def recoach_call(
         for b, ev in cached:
             by_block.setdefault(b, []).append(ev)
 
-    from ..coach import Coach
-    from ..conversation import ConversationTracker
-
-    tracker = ConversationTracker(cfg) if (reader.parties == 2 and cached is None) else None
-    coach = Coach(cfg, lang, profile, first_id=NUDGE_FIRST_ID)
+    # the call's pipeline, re-run from the cached rows: the tracker only when its cached
+    # stream does not hold, the baselines only when the cached measures do not
+    pipe = CallAnalyzer(cfg, profile=profile, lang=lang, parties=reader.parties)
+    fresh_tracker = pipe.tracker is not None and cached is None
     new_stream: list[tuple[int, Event]] = []
     events: list[Event] = []
     parties = PARTIES[: reader.parties]
     for s, rows in reader.chunks(CHUNK_HOPS, cuts=[b for b in by_block if b >= 0]):
         feats = [features_of(rows, p) for p in parties]
-        if cached is not None:
-            evs = by_block.get(s, [])
-        elif tracker is not None:
-            evs = tracker.process(feats[0], feats[1])
-            new_stream.extend((s, e) for e in evs)
-        else:
-            evs = []
-        customer = feats[1] if len(feats) == 2 else None
-        if reuse_measures:
-            rel = [measures_of(rows, p) for p in parties]
-            nudges = coach.process_measures(rel[0], rel[1] if len(rel) == 2 else None, evs)
-        else:
-            nudges = coach.process(feats[0], customer, evs)
-        events.extend(evs)
-        events.extend(nudges)
-    if cached is not None:
-        events.extend(by_block.get(FINISH_BLOCK, []))
-    events.extend(coach.finish())
+        rel = [measures_of(rows, p) for p in parties] if reuse_measures else None
+        step = pipe.process_rows(
+            feats[0],
+            feats[1] if len(feats) == 2 else None,
+            events=None if fresh_tracker else by_block.get(s, []),
+            measures=None if rel is None else (rel[0], rel[1] if len(rel) == 2 else None),
+        )
+        if fresh_tracker:
+            new_stream.extend((s, e) for e in step.events if not isinstance(e, Nudge))
+        events.extend(step.events)
+    tail = pipe.finish(events=None if fresh_tracker else by_block.get(FINISH_BLOCK, []))
+    if fresh_tracker:
+        new_stream.extend((FINISH_BLOCK, e) for e in tail if not isinstance(e, Nudge))
+    events.extend(tail)
 
-    if tracker is not None:
-        summary = tracker.summary()
-    elif reader.parties == 2:
+    if fresh_tracker:
+        summary = pipe.tracker.summary()
+    else:  # the conversation did not run here: its cached summary holds
         summary = {k: old["summary"][k] for k in ("agent", "customer", "conversation")}
-    else:
-        summary = {k: old["summary"][k] for k in ("agent", "customer", "conversation")}
-    summary["coach"] = coach.summary()
+    summary["coach"] = pipe.coach.summary()
     if reuse_measures:  # the baselines did not run here; they are the cached ones
         summary["coach"]["baseline"] = old["summary"]["coach"]["baseline"]
     a = old["audio"]
     report = report_dict(
         call,
         summary,
-        coach.lang,
+        pipe.coach.lang,
         events,
         a["duration_s"],
         a["sample_rate"],
@@ -205,7 +198,7 @@ def recoach_call(
             report["audio"]["playback"] = link
         if cached is not None:
             _link_or_copy(stream_path, dest / STREAM_FILE)
-    if tracker is not None:
+    if fresh_tracker:
         write_stream(dest / STREAM_FILE, conversation_key(cfg), new_stream)
     write_json(dest / REPORT_FILE, report)
     if render:
