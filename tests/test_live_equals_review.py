@@ -29,7 +29,8 @@ from voicecoach.events import Nudge, event_from_dict, final_events
 from voicecoach.review.calls import discover_calls
 from voicecoach.review.one_call import review_call
 from voicecoach.review.tracks import STREAM_FILE, read_stream
-from voicecoach.session import LiveSession, ReplaySource
+from voicecoach.session import LiveSession
+from voicecoach.sources.replay import ReplaySource
 from voicecoach.sources.synthetic import demo_script, random_call_script, synth_call
 
 SR = 16000

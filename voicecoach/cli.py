@@ -331,7 +331,8 @@ def cmd_devices(args: argparse.Namespace) -> int:
 
 
 def _run_live(args: argparse.Namespace, cfg: Config, replay: str | None) -> int:
-    from .session import LiveSession, ReplaySource
+    from .session import LiveSession
+    from .sources.replay import ReplaySource
 
     profile = _profile(args)
     lang = args.lang
