@@ -172,3 +172,21 @@ def test_live_modules_load_no_batch_or_cluster_code() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
     )
     assert r.stdout.strip() == "[]"
+
+
+def test_review_package_names_resolve_lazily() -> None:
+    """``voicecoach.review.NAME`` finds each public name in its module, loaded on first use."""
+    code = (
+        "import sys, voicecoach.review as rv\n"
+        "assert 'voicecoach.review.batch' not in sys.modules\n"
+        "for name in rv.__all__:\n"
+        "    obj = getattr(rv, name)\n"
+        "    mod = getattr(obj, '__module__', None)\n"
+        "    assert mod is None or mod.startswith('voicecoach.'), (name, mod)\n"
+        "assert 'voicecoach.review.batch' in sys.modules\n"
+        "print(len(rv.__all__))"
+    )
+    r = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert int(r.stdout) >= 20

@@ -1,8 +1,9 @@
 """The call pipeline: analysis → conversation tracker → baselines and coach.
 
 :class:`CallAnalyzer` is the single object behind ``voicecoach live`` (fed 1–3 hops at a
-time from the capture thread) and ``voicecoach review`` (fed seconds at a time from
-disk). It is pure: no I/O, no clocks. Samples are the clock.
+time from the capture thread), ``voicecoach review`` (fed seconds at a time from
+disk), what-if re-runs (fed a reviewed call's cached rows, :meth:`CallAnalyzer.process_rows`)
+and the benchmarks' live loop. It is pure: no I/O, no clocks. Samples are the clock.
 """
 
 from __future__ import annotations
