@@ -24,6 +24,9 @@ from voicecoach.sources.synthetic import random_call_script as random_script
 
 CFG = load_config()
 MATCH_S = 0.3
+#: Most a decision may come after true onset + min_overlap_s: the VAD onset (20 ms) and
+#: the tracker's speech onset (60 ms) plus the decision bridge (0.1 s), s.
+LATENCY_MAX_S = 0.2
 
 
 def analyze(y: np.ndarray):
@@ -130,15 +133,19 @@ def test_turn_end_overlaps(calls, cname):
 
 
 def test_decision_latency(calls):
+    """From the interrupter's true onset (the script) plus ``min_overlap_s`` to the live
+    decision: the VAD's onset delay plus the decision bridge, never early."""
     lat = []
-    for (fa, fc), _truth in calls.values():
+    for (fa, fc), truth in calls.values():
         _, evs = track(fa, fc)
-        for e in evs:
-            if e.kind == "interruption" and e.end_s is None:
-                lat.append(e.decided_s - (e.start_s + CFG.conversation.min_overlap_s))
+        first = [e for e in evs if e.kind == "interruption" and e.end_s is None]
+        pairs, _, _ = match(truth.events, first, "interruption")
+        for ref, det in pairs:
+            lat.append(det.decided_s - (ref["start_s"] + CFG.conversation.min_overlap_s))
+    print(f"decision latency: median {np.median(lat):.3f} s, max {max(lat):.3f} s")
     assert len(lat) >= 30
     assert min(lat) >= 0.0
-    assert max(lat) <= 0.1 + 1e-9
+    assert max(lat) <= LATENCY_MAX_S
 
 
 def test_block_invariance_on_a_call_with_bleed(calls, rng):

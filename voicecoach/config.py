@@ -32,6 +32,7 @@ from .errors import ConfigError
 
 __all__ = [
     "AnalysisConfig",
+    "AnalyzeConfig",
     "BaselineConfig",
     "CoachConfig",
     "Config",
@@ -39,6 +40,7 @@ __all__ = [
     "LiveConfig",
     "NoiseFloorConfig",
     "PitchConfig",
+    "ReviewConfig",
     "RuleConfig",
     "SyllableConfig",
     "VadConfig",
@@ -220,6 +222,38 @@ class LiveConfig:
     fps: float
     history_s: float
     record_format: str
+    terminal_fps_max: float
+    calibrate_s: float
+    replay_speed: float
+    record_dir: str
+    far_backend: str
+    latency: str
+    prefer_rate: int
+    min_channels: int
+    stall_timeout_s: float
+    start_timeout_s: float
+    drift_correction: bool
+    drift_min_window_s: float
+    drift_min_ppm: float
+    realign_ms: float
+
+
+@dataclass(frozen=True)
+class ReviewConfig:
+    """``voicecoach review`` settings."""
+
+    agent_channel: int
+    jobs: int
+    audio_copy: str
+    name_pattern: str
+
+
+@dataclass(frozen=True)
+class AnalyzeConfig:
+    """``voicecoach analyze`` output settings."""
+
+    channel: str
+    format: str
 
 
 @dataclass(frozen=True)
@@ -236,6 +270,8 @@ class Config:
     baseline: BaselineConfig
     coach: CoachConfig
     live: LiveConfig
+    review: ReviewConfig
+    analyze: AnalyzeConfig
 
     def to_dict(self) -> dict[str, Any]:
         """Return the configuration as nested plain dicts (TOML-shaped)."""
@@ -409,8 +445,22 @@ def _validate(obj: Any, where: str) -> None:
                 f"bleed_max_delay_s ({obj.bleed_max_delay_s} s); lengthen the window")
     elif isinstance(obj, CoachConfig) and obj.lang not in ("fr", "en"):
         bad(f"lang must be 'fr' or 'en', got {obj.lang!r}")
-    elif isinstance(obj, LiveConfig) and obj.display not in ("auto", "window", "terminal", "none"):
-        bad(f"display must be auto, window, terminal or none, got {obj.display!r}")
+    elif isinstance(obj, LiveConfig):
+        if obj.display not in ("auto", "window", "terminal", "none"):
+            bad(f"display must be auto, window, terminal or none, got {obj.display!r}")
+        if obj.far_backend not in ("sounddevice", "soundcard"):
+            bad(f"far_backend must be 'sounddevice' or 'soundcard', got {obj.far_backend!r}")
+        if not obj.replay_speed > 0:
+            bad(f"replay_speed must be > 0 (inf: as fast as possible), got {obj.replay_speed}")
+    elif isinstance(obj, ReviewConfig):
+        if obj.agent_channel not in (0, 1):
+            bad(f"agent_channel must be 0 or 1, got {obj.agent_channel}")
+        if obj.jobs < 1:
+            bad(f"jobs must be >= 1, got {obj.jobs}")
+        if obj.audio_copy not in ("ogg", "flac", "link", "none"):
+            bad(f"audio_copy must be ogg, flac, link or none, got {obj.audio_copy!r}")
+    elif isinstance(obj, AnalyzeConfig) and obj.format not in ("csv", "json"):
+        bad(f"format must be 'csv' or 'json', got {obj.format!r}")
 
 
 def load_config(
