@@ -12,6 +12,7 @@ import argparse
 import csv
 import json
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
@@ -611,12 +612,21 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _one_line_warning(message: Warning | str, *_: object, **__: object) -> None:
+    print(f"Warning: {message}", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.func(args))
+        with warnings.catch_warnings():
+            if not args.verbose:
+                # a missing optional backend (echo canceller, Silero) is one line, not a
+                # "file:line: Category: ..." block
+                warnings.showwarning = _one_line_warning
+            return int(args.func(args))
     except BrokenPipeError:  # e.g. `voicecoach analyze x.wav | head`
         import os
 

@@ -211,7 +211,10 @@ class LiveSession:
                     last_status = now
                     st = self.source.stats()
                     degraded = self._degraded_message(st)
-                    self.model.set_status(summary=st.summary(), degraded=degraded)
+                    echo = self.pipe.echo_status
+                    if echo is None and self.pipe.parties == 2:
+                        echo = "off"
+                    self.model.set_status(summary=st.summary(), degraded=degraded, echo=echo)
                 if self.duration_s is not None and self._n_hops * hop_s >= self.duration_s:
                     break
             tail = self.pipe.finish()

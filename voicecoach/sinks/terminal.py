@@ -26,6 +26,7 @@ from .view import (
     FrameCounter,
     baseline_level_db,
     check_fps,
+    echo_text,
     interruption_label,
     latest,
     status_text,
@@ -319,6 +320,9 @@ class TerminalDisplay:
         summary = snap.status.get("summary")
         if summary:
             parts.append(str(summary))
+        echo = echo_text(snap, self.lang)
+        if echo:
+            parts.append(echo)
         degraded = snap.status.get("degraded")
         if degraded:
             parts.append(f"⚠ {degraded}")

@@ -164,9 +164,31 @@ def status_text(snap: Snapshot, lang: str) -> str:
     summary = snap.status.get("summary")
     if summary:
         parts.append(f"{lab['capture']}{sep}{summary}")
+    echo = echo_text(snap, lang)
+    if echo:
+        parts.append(echo)
     t = max(0, int(snap.now_s))
     parts.append(f"{t // 60:02d}:{t % 60:02d}")
     return "  ·  ".join(parts)
+
+
+def echo_text(snap: Snapshot, lang: str) -> str:
+    """``Écho : annulé (40 ms, 32 dB)``: the echo canceller's state, echo path delay and
+    ERLE from ``snap.status["echo"]`` (an :class:`~voicecoach.analysis.echo.EchoStatus`
+    or the string ``"off"``); empty when the session has no far end."""
+    lab = texts(lang).DISPLAY
+    echo = snap.status.get("echo")
+    if echo is None:
+        return ""
+    if echo == "off":
+        return f"{lab['echo']}{lab['sep']}{lab['echo_off']}"
+    extra = []
+    if echo.delay_s is not None:
+        extra.append(f"{1000 * echo.delay_s:.0f} ms")
+    if echo.erle_db is not None and echo.state in ("converging", "converged", "diverged"):
+        extra.append(f"{echo.erle_db:.0f} dB")
+    more = f" ({', '.join(extra)})" if extra else ""
+    return f"{lab['echo']}{lab['sep']}{lab['echo_' + echo.state]}{more}"
 
 
 def interruption_label(by: str, lang: str) -> str:
