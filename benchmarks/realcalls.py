@@ -888,13 +888,16 @@ def score_call(truth: Sequence[dict[str, Any]], events: Sequence[Event],
     -------
     dict
         Counts ``n_truth``, ``n_detected``, ``tp``, ``attributed``, ``n_backchannel``,
-        ``n_backchannel_fa`` (and of those lasting >= :data:`LONG_BACKCHANNEL_S`:
+        ``n_backchannel_fa`` (backchannels called interruptions in the final record; the
+        live display also showed the retracted ones: ``n_backchannel_fa_live``; and of those
+        lasting >= :data:`LONG_BACKCHANNEL_S`:
         ``n_backchannel_long``, ``n_backchannel_long_fa``), ``n_turn_end``, ``n_turn_end_fa``
         and ``latency_s`` (decided_s - true onset of each matched event), plus ``missed`` /
         ``false`` onsets (s) for reading.
     """
     ref = sorted((e for e in truth if e["kind"] == "interruption"), key=lambda e: e["start_s"])
-    det = [e for e in events if e.kind == "interruption"]
+    shown = [e for e in events if e.kind == "interruption"]  # every live decision
+    det = [e for e in shown if not getattr(e, "retracted", False)]  # the final record
     pairs = sorted((abs(d.start_s - r["start_s"]), i, j) for i, r in enumerate(ref)
                    for j, d in enumerate(det) if abs(d.start_s - r["start_s"]) <= match_s)
     used_r: set[int] = set()
@@ -919,6 +922,10 @@ def score_call(truth: Sequence[dict[str, Any]], events: Sequence[Event],
                and e["end_s"] - e["start_s"] >= LONG_BACKCHANNEL_S]
     fa_long = sum(any(abs(d.start_s - e["start_s"]) <= match_s for d in free) for e in long_bc)
     n_te, fa_te = fa("turn_end_overlap")
+    # live: a retracted interruption was shown to the agent before the backchannel ended
+    retracted = [d for d in shown if getattr(d, "retracted", False)]
+    fa_live = sum(any(abs(d.start_s - e["start_s"]) <= match_s for d in [*free, *retracted])
+                  for e in truth if e["kind"] == "backchannel")
     return {
         "n_truth": len(ref),
         "n_detected": len(det),
@@ -926,6 +933,7 @@ def score_call(truth: Sequence[dict[str, Any]], events: Sequence[Event],
         "attributed": attributed,
         "n_backchannel": n_bc,
         "n_backchannel_fa": fa_bc,
+        "n_backchannel_fa_live": fa_live,
         "n_backchannel_long": len(long_bc),
         "n_backchannel_long_fa": fa_long,
         "n_turn_end": n_te,
@@ -987,6 +995,7 @@ def summarize(scores: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """
     tot = {k: sum(s[k] for s in scores) for k in ("n_truth", "n_detected", "tp", "attributed",
                                                     "n_backchannel", "n_backchannel_fa",
+                                                    "n_backchannel_fa_live",
                                                     "n_backchannel_long",
                                                     "n_backchannel_long_fa",
                                                     "n_turn_end", "n_turn_end_fa")}
@@ -1010,6 +1019,7 @@ def summarize(scores: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "precision_median": round(float(np.median(prec)), 4) if prec else None,
         "attribution": _ratio(tot["attributed"], tot["tp"]),
         "fa_backchannel": _ratio(tot["n_backchannel_fa"], tot["n_backchannel"]),
+        "fa_backchannel_live": _ratio(tot["n_backchannel_fa_live"], tot["n_backchannel"]),
         "fa_backchannel_short": _ratio(tot["n_backchannel_fa"] - tot["n_backchannel_long_fa"],
                                        tot["n_backchannel"] - tot["n_backchannel_long"]),
         "fa_backchannel_long": _ratio(tot["n_backchannel_long_fa"], tot["n_backchannel_long"]),
@@ -1379,7 +1389,8 @@ def format_table(result: dict[str, Any]) -> str:
     lines = [f"real-voice calls, split {result['split']}, vad {result['vad_backend']}, "
              f"{result['calls_per_condition']} calls x ~{result['call_s']:.0f} s per condition"]
     head = (f"{'condition':16s} {'n_int':>5s} {'recall':>6s} {'(med)':>6s} {'prec':>6s} "
-            f"{'(med)':>6s} {'FA bc':>6s} {'<0.5s/longer':>11s} {'FA te':>6s} {'attr':>5s} "
+            f"{'(med)':>6s} {'FA bc':>6s} {'<0.5s/longer':>11s} {'live':>5s} {'FA te':>6s} "
+            f"{'attr':>5s} "
             f"{'lat50':>6s} {'lat90':>6s}")
     lines += [head, "-" * len(head)]
     conds = result["conditions"]
@@ -1394,7 +1405,8 @@ def format_table(result: dict[str, Any]) -> str:
             f"{name:16s} {r['n_truth']:5d} {_f(r['recall']):>6s} {_f(r['recall_median']):>6s} "
             f"{_f(r['precision']):>6s} {_f(r['precision_median']):>6s} "
             f"{_f(r['fa_backchannel']):>6s} {_f(r['fa_backchannel_short']):>5s}/"
-            f"{_f(r['fa_backchannel_long']):<5s} {_f(r['fa_turn_end']):>6s} "
+            f"{_f(r['fa_backchannel_long']):<5s} {_f(r.get('fa_backchannel_live')):>5s} "
+            f"{_f(r['fa_turn_end']):>6s} "
             f"{_f(r['attribution']):>5s} {_f(r['latency_p50_s']):>6s} "
             f"{_f(r['latency_p90_s']):>6s}")
     sp_rows = [(n, conds[n]) for n in CALL_CONDITIONS

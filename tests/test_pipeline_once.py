@@ -40,7 +40,7 @@ def _events(steps: list[Step]) -> list:
 def test_rerun_from_rows_is_identical(steps) -> None:
     first, tail = steps
     again = CallAnalyzer(load_config(), lang="en")
-    second = [again.process_rows(s.agent, s.customer) for s in first]
+    second = [again.process_rows(s.agent, s.customer, echo=s.echo) for s in first]
     assert _events(second) == _events(first)
     assert again.finish() == tail
     for a, b in zip(first, second, strict=True):

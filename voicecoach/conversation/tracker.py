@@ -466,8 +466,18 @@ class ConversationTracker:
                                by=ov.by.name, of=ov.of.name))
             it = ov.interruption
             if it is not None:
+                # the intruder stops first, briefly, the other keeping the floor: a backchannel
+                short = not it.long and end - it.onset <= self._bc_hops
+                retract = p is ov.by and o.on and short
                 self._emit(Interruption(self._t(it.onset), self._t(end), self._decided(),
-                                        id=it.interruption_id, by=ov.by.name, of=ov.of.name))
+                                        id=it.interruption_id, by=ov.by.name, of=ov.of.name,
+                                        retracted=retract))
+                if retract:
+                    self._emit(Backchannel(self._t(it.onset), self._t(end), self._decided(),
+                                           by=p.name, of=o.name))
+                elif p is ov.of and not ov.by.turn_open:
+                    # the interrupted party gave way: the floor passes to the interrupter
+                    self._open_turn(ov.by, it.onset, respond=False)
                 ov.by.intr = None
         if not o.on:
             self._silence_start = max(end, o.seg_end if o.seg_end is not None else end)
@@ -568,12 +578,12 @@ class ConversationTracker:
         it = p.intr
         assert it is not None
         k1 = self._k + 1
-        if it.interruption_id:
-            return
         if not it.long and p.on and p.last_raw + 1 - it.onset > self._bc_hops:
             it.long = True
             if not p.turn_open:
                 self._open_turn(p, it.onset, respond=False)
+        if it.interruption_id:
+            return
         ov = self._ov
         if ov is None or ov.by is not p or not p.on or not p.other.on:
             return
@@ -587,5 +597,5 @@ class ConversationTracker:
         ov.interruption = it
         self._emit(Interruption(self._t(it.onset), None, self._decided(),
                                 id=it.interruption_id, by=p.name, of=p.other.name))
-        if not p.turn_open:
-            self._open_turn(p, it.onset, respond=False)
+        # the interrupter's turn opens once it outlasts a backchannel (it.long) or the other
+        # gives way: a retracted interruption (a long backchannel) makes no turn

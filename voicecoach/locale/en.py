@@ -107,6 +107,7 @@ REPORT = {
     "recovered_after": "recovered after {s:.1f} s",
     "not_recovered": "not recovered",
     "gap_after": "after",
+    "retracted": " (retracted: it was a backchannel)",
     "axis_pitch": "pitch vs calm (st)",
     "axis_rate": "rate vs calm (%)",
     "axis_loudness": "loudness vs calm (dB)",

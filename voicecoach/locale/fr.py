@@ -108,6 +108,7 @@ REPORT = {
     "recovered_after": "rétabli après {s:.1f} s",
     "not_recovered": "non rétabli",
     "gap_after": "after",
+    "retracted": " (retirée : c'était un acquiescement)",
     "axis_pitch": "hauteur / calme (dt)",
     "axis_rate": "débit / calme (%)",
     "axis_loudness": "volume / calme (dB)",

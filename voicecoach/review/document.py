@@ -166,6 +166,8 @@ def summary_line(stem: str, rep: dict[str, Any]) -> str:
     conv = rep["summary"].get("conversation") or {}
     kinds: dict[str, int] = {}
     for e in rep["events"]:
+        if e.get("retracted"):  # an interruption that turned out a backchannel
+            continue
         kinds[e["kind"]] = kinds.get(e["kind"], 0) + 1
     nudges = [e["message"] for e in rep["events"] if e["kind"] == "nudge"]
     return (

@@ -147,6 +147,9 @@ def recoach_call(
 
     if fresh_tracker:
         summary = pipe.tracker.summary()
+        echo = (old["summary"].get("conversation") or {}).get("echo")
+        if echo is not None:  # the analysis, echo canceller included, is the cached one
+            summary["conversation"]["echo"] = echo
     else:  # the conversation did not run here: its cached summary holds
         summary = {k: old["summary"][k] for k in ("agent", "customer", "conversation")}
     summary["coach"] = pipe.coach.summary()

@@ -218,7 +218,7 @@ def render_timeline(
     for e in events:
         if e["kind"] == "overlap":
             ax.axvspan(e["start_s"], e["end_s"], color="#e33", alpha=0.25, lw=0)
-        elif e["kind"] == "interruption":
+        elif e["kind"] == "interruption" and not e.get("retracted"):
             y = 1.0 if e.get("by") == "agent" else 0.0
             ax.plot([e["start_s"]], [y + 0.45], marker="v", color="#c00", ms=7, clip_on=False)
     ax.set_yticks([y for _, y, _ in lanes])
@@ -293,7 +293,7 @@ def _event_details(e: dict[str, Any], lang: str) -> str:
     k = e["kind"]
     if k in ("interruption", "overlap", "backchannel", "turn_end_overlap"):
         by, of = party.get(e.get("by"), e.get("by")), party.get(e.get("of"), e.get("of"))
-        return f"{by} → {of}"
+        return f"{by} → {of}" + (tx["retracted"] if e.get("retracted") else "")
     if k == "nudge":
         rec = e.get("recovered_after_s")
         r = tx["recovered_after"].format(s=rec) if rec is not None else tx["not_recovered"]
