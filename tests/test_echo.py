@@ -238,3 +238,27 @@ def test_missing_canceller_is_one_warning_line_and_the_review_completes(
     assert len(err) == 1 and "voicecoach[aec]" in err[0], err
     echo = rep["summary"]["conversation"]["echo"]
     assert echo["enabled"] is False and "livekit" in echo["reason"]
+
+
+def test_headset_call_gives_the_same_events_with_and_without_the_canceller():
+    """No echo path: the microphone is passed through (8 ms later, like the far end), so the
+    conversation events are those of the canceller-less pipeline, shifted by <= one hop."""
+    from voicecoach.events import final_events
+    from voicecoach.sources.synthetic import random_call_script, synth_call
+
+    y, _ = synth_call(random_call_script(2), snr_db=20.0, seed=2)
+    y = y[: len(y) // HOP * HOP]
+    kinds = ("interruption", "backchannel", "turn_end_overlap", "turn", "speech")
+    out = []
+    for enabled in (True, False):
+        cfg = load_config(overrides={"echo": {"enabled": enabled}, "vad": {"backend": "webrtc"}})
+        pipe = CallAnalyzer(cfg)
+        evs = final_events(pipe.process(y).events + pipe.finish())
+        out.append([e for e in evs if e.kind in kinds])
+        if enabled:
+            assert pipe.echo_status.state in ("no_echo", "bypassed")
+    with_aec, without = out
+    assert len(with_aec) == len(without) > 20
+    for a, b in zip(with_aec, without, strict=True):
+        assert (a.kind, getattr(a, "by", None)) == (b.kind, getattr(b, "by", None))
+        assert abs(a.start_s - b.start_s) <= 0.011 and abs(a.end_s - b.end_s) <= 0.011
