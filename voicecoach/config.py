@@ -143,6 +143,7 @@ class ConversationConfig:
     simultaneous_start_s: float
     speech_onset_s: float
     speech_hangover_s: float
+    speech_onset_gap_s: float
     turn_gap_s: float
     decision_bridge_s: float
     jump_in_s: float

@@ -75,6 +75,7 @@ class _Party:
     def reset(self) -> None:
         self.on = False  # inside a speech segment
         self.run = 0  # hysteresis counter
+        self.cand_start = 0  # first raw hop of the onset being counted
         self.last_raw = -(10**9)  # last raw-true hop
         self.seg_id = 0
         self.seg_start = 0
@@ -143,6 +144,7 @@ class ConversationTracker:
         self._sr = a.sample_rate
         self._on_hops = max(1, round(c.speech_onset_s / a.hop_s))
         self._off_hops = max(1, round(c.speech_hangover_s / a.hop_s))
+        self._onset_gap_hops = max(0, round(c.speech_onset_gap_s / a.hop_s))
         h = a.hop_s
 
         def hops(s: float) -> int:
@@ -390,22 +392,34 @@ class ConversationTracker:
         ends: list[_Party] = []
         starts: list[_Party] = []
         for p, r in ((ag, raw_a), (cu, raw_c)):
+            if p.on:
+                if r:
+                    p.run = 0
+                else:
+                    p.run += 1
+                    if p.run >= self._off_hops:
+                        p.on = False
+                        p.run = 0
+                        ends.append(p)
+            elif r:
+                # onset: speech_onset_s of raw hops, gaps up to speech_onset_gap_s allowed (the
+                # closure of a word-initial stop consonant); the onset is the first raw hop
+                if k - p.last_raw > self._onset_gap_hops + 1:
+                    p.run = 0
+                    p.cand_start = k
+                p.run += 1
+                if p.run >= self._on_hops:
+                    p.on = True
+                    p.run = 0
+                    starts.append(p)
             if r:
                 p.last_raw = k
-            if r != p.on:
-                p.run += 1
-                if p.run >= (self._off_hops if p.on else self._on_hops):
-                    p.on = not p.on
-                    p.run = 0
-                    (starts if p.on else ends).append(p)
-            else:
-                p.run = 0
         if len(ends) == 2 and ends[0] is self._floor:
             ends.reverse()  # simultaneous stops: the floor holder stops last
         for p in ends:
             self._segment_end(p)
         for p in starts:
-            self._segment_start(p, k - self._on_hops + 1)
+            self._segment_start(p, p.cand_start)
         if ag.on and cu.on and self._ov is None:
             self._maybe_open_overlap()
         for p in (ag, cu):
