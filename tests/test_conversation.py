@@ -311,7 +311,10 @@ def test_long_backchannel_is_shown_live_then_retracted():
     assert s["conversation"]["interruptions"] == 0 and s["conversation"]["backchannels"] == 1
 
 
-@pytest.mark.parametrize(("cust", "agent_end"), [((2.0, 3.5), 5.0), ((2.0, 2.7), 2.6)])
+@pytest.mark.parametrize(
+    ("cust", "agent_end"),
+    [((2.0, 3.5), 5.0), ((2.0, 2.7), 2.6), ((2.0, 2.7), 3.0)],  # long; gave way; soon after
+)
 def test_interruption_stands_when_long_or_when_the_other_gives_way(cust, agent_end):
     _, evs = run([(0.0, agent_end)], [cust], 6.0)
     (it,) = kinds(final_events(evs), "interruption")
