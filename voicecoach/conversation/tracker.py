@@ -182,7 +182,6 @@ class ConversationTracker:
         self._history: list[Event] = []
         self._bleed_hops = 0
         self._agent_raw_hops = 0
-        self._retract: tuple[int, int, int, _Party] | None = None  # pending (see _check_retraction)
         self._out: list[Event] = []
         self._finished = False
 
@@ -421,8 +420,6 @@ class ConversationTracker:
             self._segment_end(p)
         for p in starts:
             self._segment_start(p, p.cand_start)
-        if self._retract is not None:
-            self._check_retraction()
         if ag.on and cu.on and self._ov is None:
             self._maybe_open_overlap()
         for p in (ag, cu):
@@ -483,12 +480,15 @@ class ConversationTracker:
                                by=ov.by.name, of=ov.of.name))
             it = ov.interruption
             if it is not None:
+                # the intruder stops first, briefly, the other still speaking: a backchannel
+                short = not it.long and end - it.onset <= self._bc_hops
+                retract = p is ov.by and o.on and short
                 self._emit(Interruption(self._t(it.onset), self._t(end), self._decided(),
-                                        id=it.interruption_id, by=ov.by.name, of=ov.of.name))
-                if p is ov.by and o.on and not it.long and end - it.onset <= self._bc_hops:
-                    # the intruder stops first, briefly: a backchannel if the other keeps the
-                    # floor for turn_gap_s more (see _check_retraction)
-                    self._retract = (it.interruption_id, it.onset, end, p)
+                                        id=it.interruption_id, by=ov.by.name, of=ov.of.name,
+                                        retracted=retract))
+                if retract:
+                    self._emit(Backchannel(self._t(it.onset), self._t(end), self._decided(),
+                                           by=p.name, of=o.name))
                 elif p is ov.of and not ov.by.turn_open:
                     # the interrupted party gave way: the floor passes to the interrupter
                     self._open_turn(ov.by, it.onset, respond=False)
@@ -568,25 +568,6 @@ class ConversationTracker:
                                    by=o.name, of=o.other.name))
 
     # overlaps and interruptions ---------------------------------------------
-
-    def _check_retraction(self) -> None:
-        """Retract an interruption whose interrupter stopped within backchannel_max_s: once
-        the other party has kept speaking for turn_gap_s after it, the interruption's closing
-        version is ``retracted`` and a backchannel is recorded. It stands if the interrupter
-        speaks again first, or the other stops (gives way)."""
-        assert self._retract is not None
-        iid, onset, end, b = self._retract
-        a = b.other
-        if b.on or not a.on:
-            self._retract = None
-        elif self._k + 1 - end >= self._gap_hops + self._off_hops:  # a's offset is known
-            self._retract = None
-            if a.last_raw + 1 < end + self._gap_hops:
-                return  # a stopped within turn_gap_s: it gave way, the interruption stands
-            self._emit(Interruption(self._t(onset), self._t(end), self._decided(), id=iid,
-                                    by=b.name, of=a.name, retracted=True))
-            self._emit(Backchannel(self._t(onset), self._t(end), self._decided(), by=b.name,
-                                   of=a.name))
 
     def _maybe_open_overlap(self) -> None:
         ag, cu = self._agent, self._cust
