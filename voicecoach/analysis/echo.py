@@ -94,6 +94,11 @@ ECHO_STATES = ("bypassed", "no_echo", "detecting", "converging", "converged", "d
 INSTALL_HINT = "install it with `pip install 'voicecoach[aec]'` (the livekit wheel)"
 
 _BYPASSED, _NO_ECHO, _DETECTING, _CONVERGING, _CONVERGED, _DIVERGED = range(6)
+# per state (index = code): the canceller's output is used / no uncancelled echo / level gate
+_CLEANED = np.array([False, False, False, True, True, False])
+_CANCELLED = np.array([True, True, False, False, True, False])
+_LEVEL_GATE = np.array([2, 2, 1, 1, 0, 1], np.int8)
+_LEVEL_GATE[_CLEANED] = 0
 _EXCESS_DB = 6.0  # a hop this far above its floor has energy (far end active / echo present)
 _ERLE_CLIP_DB = (-20.0, 60.0)
 
@@ -139,7 +144,7 @@ class EchoHops:
     def cleaned(self) -> np.ndarray:
         """Hops whose signal is the canceller's output (converging or converged), shape
         (n_hops,), bool; elsewhere the microphone is passed through."""
-        return np.isin(self.state, (_CONVERGING, _CONVERGED))
+        return _CLEANED[self.state]
 
     @property
     def level_gate(self) -> np.ndarray:
@@ -148,15 +153,13 @@ class EchoHops:
         gate on the canceller's output (its suppressor lowers the agent's voice in double
         talk), gate without learning where uncancelled echo may be present, gate and learn
         elsewhere."""
-        out = np.where(self.cancelled, 2, 1).astype(np.int8)
-        out[self.cleaned] = 0
-        return out
+        return _LEVEL_GATE[self.state]
 
     @property
     def cancelled(self) -> np.ndarray:
         """Hops whose microphone signal holds no uncancelled echo (bypassed, no echo or
         converged), shape (n_hops,), bool."""
-        return np.isin(self.state, (_BYPASSED, _NO_ECHO, _CONVERGED))
+        return _CANCELLED[self.state]
 
 
 @dataclass(frozen=True)
