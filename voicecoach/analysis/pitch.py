@@ -44,6 +44,7 @@ Timing
 from __future__ import annotations
 
 import math
+from collections import deque
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -147,7 +148,9 @@ class YinTracker:
         self._prev_lag = 0.0  # last voiced period, samples (0 = none within memory_s)
         self._gap = 0  # unvoiced hops since then
         self._prev_voiced = False
-        self._peak_hist = np.full(self._peak_hops - 1, -np.inf)
+        self._peak_hist: deque[float] = deque(
+            [-math.inf] * (self._peak_hops - 1), maxlen=self._peak_hops - 1
+        )
 
     def process(self, hops: np.ndarray, floor_db: np.ndarray) -> PitchResult:
         """Estimate F0 for a block of hops.
@@ -186,10 +189,17 @@ class YinTracker:
         head = frames[:, : self.window]
         e0 = np.einsum("ij,ij->i", head, head)
         frame_db = (10.0 * np.log10(np.maximum(e0 / self.window, 1e-12))).astype(np.float32)
-        # the loudest frame of the last peak_window_s (this one included)
-        levels = np.concatenate([self._peak_hist, frame_db.astype(np.float64)])
-        self._peak_hist = levels[levels.shape[0] - self._peak_hist.shape[0] :].copy()
-        peak = sliding_window_view(levels, self._peak_hist.shape[0] + 1).max(axis=1)
+        # the loudest frame of the last peak_window_s (this one included); max is exact, so
+        # the live path (one hop, a deque) and the block path agree bit for bit
+        hist = self._peak_hist
+        if frame_db.shape[0] == 1:
+            v = float(frame_db[0])
+            peak = np.array([max(max(hist), v) if hist else v])
+            hist.append(v)
+        else:
+            levels = np.concatenate([np.array(hist, np.float64), frame_db.astype(np.float64)])
+            peak = sliding_window_view(levels, self._peak_hops).max(axis=1)
+            hist.extend(levels[levels.shape[0] - hist.maxlen :].tolist() if hist.maxlen else [])
         mask = (
             (frame_db > self._min_db)
             & (frame_db > np.asarray(floor_db, np.float64) + self._min_snr)
