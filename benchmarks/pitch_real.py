@@ -23,6 +23,10 @@ Protocol
   frames we call voiced), false voicing (Praat-unvoiced frames we call voiced) and precision;
   ``median2s_off_pct``: 2 s windows whose median F0 (ours vs Praat, each over its own voiced
   frames, >= 0.5 s voiced in both) differ by more than 1 semitone.
+* **Peers** on the same audio and frames: librosa ``pyin`` and ``yin`` (1024-sample frames;
+  ``yin`` has no voicing decision, so it is judged on Praat-voiced frames only and its
+  voicing figures mean nothing) and SwiftF0 (``swift-f0`` wheel, ONNX model inside) when
+  installed.
 """
 
 from __future__ import annotations
@@ -294,6 +298,8 @@ def run(
                                     lambda fn=fn, sig=sig, t=t_ref: fn(sig, t))
                 else:
                     est = fn(sig, t_ref)
+                if name == "librosa_yin":  # no voicing decision: judged on Praat-voiced frames
+                    est = np.where(np.isfinite(f_ref), est, np.nan)
                 acc.setdefault(name, []).append(est)
     return out
 
