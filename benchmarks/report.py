@@ -98,6 +98,19 @@ def summary_rows(r: dict[str, Any]) -> list[Row]:
     add("librosa.pyin voicing agreement", "pitch_peers_vs_praat.librosa_pyin.voicing_agreement",
         ".3f")
     add("librosa.yin GPE vs Praat, %", "pitch_peers_vs_praat.librosa_yin.gpe_vs_praat", ".2f")
+    pr = "pitch_real_speech.test.all_conditions.pooled"
+    add("real voices (test, wide+tel) GPE vs Praat, %", "pitch_real_speech.gpe_pct", ".2f",
+        "<= 2", lambda v: v <= 2.0)
+    add("  voicing recall vs Praat", "pitch_real_speech.voicing_recall", ".3f", ">= 0.85",
+        lambda v: v >= 0.85)
+    add("  false voicing vs Praat", "pitch_real_speech.false_voicing", ".3f", "<= 0.10",
+        lambda v: v <= 0.10)
+    for cond in ("wide", "tel"):
+        for m in ("ours", "librosa_pyin", "librosa_yin", "swiftf0"):
+            add(f"  {cond}: {m} GPE, %", f"pitch_real_speech.test.{cond}.pooled.{m}.gpe_pct",
+                ".2f")
+    for m in ("librosa_pyin", "swiftf0"):
+        add(f"  {m} (wide+tel) GPE, %", f"{pr}.{m}.gpe_pct", ".2f")
     for name, d in (_get(r, "rate_error_pct.real") or {}).items():
         rows.append((f"syllable count |error| %, {name} (n={d.get('n_utterances')})",
                      _num(d.get("median_abs_error_pct"), ".1f"),

@@ -71,11 +71,16 @@ class PitchConfig:
     fmin_hz: float
     fmax_hz: float
     window_s: float
-    threshold: float
+    octave_bias: float
     max_aperiodicity: float
+    hold_aperiodicity: float
+    max_contrast: float
     min_level_db: float
     min_snr_db: float
+    max_below_peak_db: float
+    peak_window_s: float
     octave_cost: float
+    memory_s: float
 
 
 @dataclass(frozen=True)
@@ -402,8 +407,13 @@ def _validate(obj: Any, where: str) -> None:
                 f"need 30 <= fmin_hz < fmax_hz <= 1000, got fmin_hz={obj.fmin_hz}, "
                 f"fmax_hz={obj.fmax_hz}"
             )
-        if not 0.0 < obj.threshold < 1.0:
-            bad(f"threshold must be in (0, 1), got {obj.threshold}")
+        if not 0.0 <= obj.octave_bias < 1.0:
+            bad(f"octave_bias must be in [0, 1), got {obj.octave_bias}")
+        if not 0.0 < obj.max_aperiodicity <= obj.hold_aperiodicity < 2.0:
+            bad(
+                f"need 0 < max_aperiodicity <= hold_aperiodicity < 2, got "
+                f"{obj.max_aperiodicity} and {obj.hold_aperiodicity}"
+            )
         if not 0.005 <= obj.window_s <= 0.1:
             bad(f"window_s must be in [0.005, 0.1] s, got {obj.window_s}")
     elif isinstance(obj, VadConfig):
