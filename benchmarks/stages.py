@@ -69,6 +69,7 @@ class LiveLoop:
         self.coach = self.pipe.coach if with_coach else None
         self.baselines = (self.pipe.coach.agent_baseline, self.pipe.coach.customer_baseline)
         self.included: dict[str, Any] = {
+            "echo canceller": self.pipe.echo is not None,
             "analysis": True,
             "baseline": True,
             "tracker": True if with_tracker else "disabled",

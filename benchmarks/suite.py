@@ -247,7 +247,7 @@ def bench_live(sizes: Sizes, store: dict[str, Any]) -> dict[str, Any]:
     with _single_thread():
         full = make_live_loop(cfg)
         core = analysis_only(cfg)
-        sil = analysis_only(load_config(overrides={"vad": {"backend": "silero"}}))
+        sil = analysis_only(load_config(overrides={"vad": {"backend": "webrtc"}}))
         saudio = audio[: round(sizes.live_silero_s * SR) // HOP * HOP]
         warm = audio[: 200 * HOP]
         for loop in (full, core, sil):
@@ -290,15 +290,16 @@ def bench_live(sizes: Sizes, store: dict[str, Any]) -> dict[str, Any]:
         "repeats, spread over repeats",
         "budget_ms": 10.0,
     }
-    out["live_hop_ms"]["target"] = {"p50": 0.3, "p99": 1.0}
+    out["live_hop_ms"]["target"] = {"p50": 0.5, "p99": 1.5}  # issue #10, everything on
     out["live_hop_cpu_ms"] = collapse(reps["full_cpu"])
     out["live_hop_cpu_ms"]["info"] = {"statistic": "thread CPU time per hop (excludes time "
                                       "descheduled by other processes)"}
     out["live_hop_analysis_only_ms"] = collapse(reps["core"])
     out["live_hop_analysis_only_cpu_ms"] = collapse(reps["core_cpu"])
-    out["live_hop_silero_ms"] = collapse(reps["silero"])
-    out["live_hop_silero_ms"]["info"] = {"hops_per_repeat": saudio.shape[0] // HOP,
-                                         "what": "analysis only, vad.backend = silero"}
+    out["live_hop_webrtc_ms"] = collapse(reps["silero"])
+    out["live_hop_webrtc_ms"]["info"] = {"hops_per_repeat": saudio.shape[0] // HOP,
+                                         "what": "analysis only, vad.backend = webrtc "
+                                         "(the default is silero)"}
     out["live_stage_us"] = {
         "per_stage_median": {k: float(np.median(v)) for k, v in prof["stages_us"].items()},
         "per_stage_p99": {k: float(np.percentile(v, 99)) for k, v in prof["stages_us"].items()},

@@ -115,6 +115,7 @@ class EchoConfig:
     diverged_db: float
     echo_corr_on: float
     echo_corr_off: float
+    detector_update_s: float
 
 
 @dataclass(frozen=True)

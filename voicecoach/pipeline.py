@@ -70,7 +70,11 @@ def make_echo_canceller(config: Config) -> EchoCanceller:
         When livekit is not installed.
     """
     detector = BleedGate(
-        dataclasses.replace(config.conversation, bleed_corr_min=config.echo.echo_corr_off),
+        dataclasses.replace(
+            config.conversation,
+            bleed_corr_min=config.echo.echo_corr_off,
+            bleed_update_s=config.echo.detector_update_s,
+        ),
         config.analysis.hop_s,
     )
     return EchoCanceller(

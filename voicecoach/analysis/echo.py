@@ -331,12 +331,13 @@ class EchoCanceller:
             aec[sl] = np.frombuffer(m.data, np.int16)
         aec_f = aec.astype(np.float32) / np.float32(32768.0)
         raw = self._mic_delay.process(np.ascontiguousarray(mic, np.float32))
-        far_db = hop_loudness_db(far.reshape(n, h))
+        # levels of far, mic as received (the echo path's own delay), mic aligned with the
+        # canceller's output, and that output: one call
+        far_db, mic_db, raw_db, aec_db = hop_loudness_db(
+            np.concatenate((far, mic, raw, aec_f)).reshape(4 * n, h)
+        ).reshape(4, n)
         far_floor = self._floor_far.process(far_db)
-        mic_db = hop_loudness_db(mic.reshape(n, h))  # as received: the echo path's own delay
         mic_floor = self._floor_mic.process(mic_db)
-        raw_db = hop_loudness_db(raw.reshape(n, h))  # aligned with the canceller's output
-        aec_db = hop_loudness_db(aec_f.reshape(n, h))
         states = np.empty(n, np.int8)
         use_aec = np.empty(n, bool)
         c = self.config
@@ -382,6 +383,11 @@ class EchoCanceller:
             states[i] = st
             use_aec[i] = st in (_CONVERGING, _CONVERGED)
         self._state = int(states[-1]) if n else self._state
-        out = np.where(np.repeat(use_aec, h), aec_f, raw)
-        out_db = np.where(use_aec, aec_db, raw_db).astype(np.float32)
+        if use_aec.all():
+            out, out_db = aec_f, aec_db
+        elif not use_aec.any():
+            out, out_db = raw, raw_db
+        else:
+            out = np.where(np.repeat(use_aec, h), aec_f, raw)
+            out_db = np.where(use_aec, aec_db, raw_db).astype(np.float32)
         return out, EchoHops(states, raw_db, out_db)
