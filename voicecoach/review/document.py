@@ -170,12 +170,15 @@ def summary_line(stem: str, rep: dict[str, Any]) -> str:
             continue
         kinds[e["kind"]] = kinds.get(e["kind"], 0) + 1
     nudges = [e["message"] for e in rep["events"] if e["kind"] == "nudge"]
+    echo = conv.get("echo") or {}
     return (
         f"{stem}: {rep['audio']['duration_s']:.1f} s, "
         f"interruptions {kinds.get('interruption', 0)}, "
         f"backchannels {kinds.get('backchannel', 0)}, "
         f"overlap {conv.get('overlap_s', 'n/a')} s, nudges {len(nudges)}"
         + (f" ({', '.join(nudges)})" if nudges else "")
+        + (f", echo {echo['state']}" if echo.get("enabled") else "")
+        + (", no echo canceller" if echo and not echo.get("enabled") else "")
     )
 
 

@@ -431,6 +431,21 @@ def _summary_rows(report: dict[str, Any], cfg: Config, lang: str) -> list[tuple[
         )
     elif conv:
         rows.append((tx["conversation"], "–", "", str(conv.get("reason", ""))))
+    echo = conv.get("echo") if conv else None
+    if echo:
+        if echo.get("enabled"):
+            disp = texts(lang).DISPLAY
+            parts = []
+            if echo.get("delay_s") is not None:
+                parts.append(f"{1000 * echo['delay_s']:.0f} ms")
+            if echo.get("erle_db") is not None:
+                parts.append(f"ERLE {echo['erle_db']:.0f} dB")
+            detail = ", ".join(parts)
+            rows.append((disp["echo"], disp.get("echo_" + str(echo.get("state")), "–"), "",
+                         detail))
+        else:
+            rows.append((texts(lang).DISPLAY["echo"], texts(lang).DISPLAY["echo_off"], "",
+                         str(echo.get("reason") or "")))
     return rows
 
 
