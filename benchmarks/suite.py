@@ -908,6 +908,25 @@ def bench_review_batch(sizes: Sizes, store: dict[str, Any]) -> dict[str, Any]:
     return run_review_benchmarks(sizes.quick)
 
 
+def bench_realcalls(sizes: Sizes, store: dict[str, Any]) -> dict[str, Any]:
+    """Conversation tracking on calls assembled from real voices, both splits (see
+    :mod:`benchmarks.realcalls`; echo conditions need ``$VOICECOACH_ECHO_DATA``)."""
+    from .datasets import DatasetError
+    from .realcalls import run_realcalls
+
+    out: dict[str, Any] = {}
+    for split in ("dev", "test"):
+        try:
+            r = run_realcalls(split, quick=sizes.quick)
+        except (DatasetError, OSError) as e:
+            out[split] = {"skipped": f"{type(e).__name__}: {e}"}
+            continue
+        for c in r["conditions"].values():  # keep the JSON small: pooled figures only
+            c.pop("per_call", None)
+        out[split] = r
+    return {"realcalls": out}
+
+
 STEPS = (
     ("live", bench_live),
     ("review", bench_review),
@@ -919,6 +938,7 @@ STEPS = (
     ("interruptions", bench_interruptions),
     ("e2e", bench_e2e),
     ("review_batch", bench_review_batch),
+    ("realcalls", bench_realcalls),
 )
 
 

@@ -83,11 +83,31 @@ class VadConfig:
     backend: str
     webrtc_mode: int
     silero_threshold: float
+    silero_hold_threshold: float
+    min_level_db: float
+    keep_level_drop_db: float
+    own_level_margin_db: float
+    own_level_s: float
+    own_level_init_db: float
     snr_margin_db: float
     keep_margin_db: float
     require_voicing: bool
     onset_s: float
     hangover_s: float
+
+
+@dataclass(frozen=True)
+class EchoConfig:
+    """Echo canceller settings (see :mod:`voicecoach.analysis.echo`)."""
+
+    enabled: bool
+    bypass_after_s: float
+    far_active_db: float
+    erle_smooth_s: float
+    converged_erle_db: float
+    diverged_db: float
+    echo_corr_on: float
+    echo_corr_off: float
 
 
 @dataclass(frozen=True)
@@ -216,6 +236,7 @@ class Config:
     analysis: AnalysisConfig
     pitch: PitchConfig
     vad: VadConfig
+    echo: EchoConfig
     noise_floor: NoiseFloorConfig
     syllables: SyllableConfig
     conversation: ConversationConfig
@@ -358,10 +379,23 @@ def _validate(obj: Any, where: str) -> None:
     elif isinstance(obj, VadConfig):
         if obj.backend not in ("webrtc", "silero"):
             bad(f"backend must be 'webrtc' or 'silero', got {obj.backend!r}")
+        if not 0.0 < obj.silero_hold_threshold <= obj.silero_threshold < 1.0:
+            bad(
+                f"need 0 < silero_hold_threshold <= silero_threshold < 1, got "
+                f"{obj.silero_hold_threshold} and {obj.silero_threshold}"
+            )
         if obj.webrtc_mode not in (0, 1, 2, 3):
             bad(f"webrtc_mode must be 0, 1, 2 or 3, got {obj.webrtc_mode}")
         if obj.onset_s < 0 or obj.hangover_s < 0:
             bad("onset_s and hangover_s must be >= 0")
+    elif isinstance(obj, EchoConfig):
+        if not 0.0 < obj.echo_corr_off <= obj.echo_corr_on <= 1.0:
+            bad(
+                f"need 0 < echo_corr_off <= echo_corr_on <= 1, got {obj.echo_corr_off} and "
+                f"{obj.echo_corr_on}"
+            )
+        if obj.bypass_after_s <= 0 or obj.erle_smooth_s <= 0:
+            bad("bypass_after_s and erle_smooth_s must be > 0 s")
     elif isinstance(obj, SyllableConfig):
         if not 0.5 <= obj.window_s <= 30.0:
             bad(f"window_s must be in [0.5, 30] s, got {obj.window_s}")

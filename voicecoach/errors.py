@@ -14,8 +14,11 @@ __all__ = [
     "AudioFormatError",
     "ConfigError",
     "DeviceError",
+    "EchoCancellerUnavailable",
+    "EchoCancellerUnavailableError",
     "ParameterError",
     "SourceError",
+    "VadBackendUnavailable",
     "VoiceCoachError",
 ]
 
@@ -42,3 +45,17 @@ class SourceError(VoiceCoachError, OSError):
 
 class DeviceError(VoiceCoachError, OSError):
     """An audio device or the PortAudio library is missing or failed."""
+
+
+class EchoCancellerUnavailableError(VoiceCoachError, ImportError):
+    """The echo canceller's library (livekit, WebRTC AEC3) is not installed."""
+
+
+class EchoCancellerUnavailable(UserWarning):
+    """Warned when ``[echo] enabled`` but the canceller cannot be loaded: the call is analysed
+    without it (the bleed gate alone), which credits loudspeaker echo to the agent."""
+
+
+class VadBackendUnavailable(UserWarning):
+    """Warned when ``[vad] backend = "silero"`` but onnxruntime or the silero-vad model is
+    missing: the webrtc backend is used instead."""

@@ -1,4 +1,4 @@
-"""The call pipeline: analysis → conversation tracker → baselines and coach.
+"""The call pipeline: echo canceller → analysis → conversation tracker → baselines and coach.
 
 :class:`CallAnalyzer` is the single object behind ``voicecoach live`` (fed 1–3 hops at a
 time from the capture thread) and ``voicecoach review`` (fed seconds at a time from
@@ -7,20 +7,25 @@ disk). It is pure: no I/O, no clocks. Samples are the clock.
 
 from __future__ import annotations
 
+import dataclasses
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from .analysis import Analyzer, Features
+from .analysis.blocks import check_block
+from .analysis.echo import EchoCanceller, EchoHops, EchoStatus
 from .baseline import Profile, RelativeMeasures
 from .coach import Coach
 from .config import Config, load_config
 from .conversation import ConversationTracker
-from .errors import ParameterError
+from .conversation.bleed import BleedGate
+from .errors import EchoCancellerUnavailable, EchoCancellerUnavailableError, ParameterError
 from .events import Event
 
-__all__ = ["PARTIES", "CallAnalyzer", "Step"]
+__all__ = ["PARTIES", "CallAnalyzer", "Step", "make_echo_canceller"]
 
 PARTIES = ("agent", "customer")
 
@@ -40,6 +45,8 @@ class Step:
         Per-hop measures against each party's baseline.
     events : list of Event
         Conversation events and nudges decided in this block, in decision order.
+    echo : EchoHops or None
+        The echo canceller's per-hop state (None without a canceller).
     """
 
     agent: Features
@@ -47,6 +54,30 @@ class Step:
     agent_rel: RelativeMeasures
     customer_rel: RelativeMeasures | None
     events: list[Event]
+    echo: EchoHops | None = None
+
+
+def make_echo_canceller(config: Config) -> EchoCanceller:
+    """The agent microphone's echo canceller for ``config``, with the bleed gate's envelope
+    correlation (delays accepted at ``[echo] echo_corr_off``) as its echo detector and delay
+    estimate.
+
+    Raises
+    ------
+    EchoCancellerUnavailableError
+        When livekit is not installed.
+    """
+    detector = BleedGate(
+        dataclasses.replace(config.conversation, bleed_corr_min=config.echo.echo_corr_off),
+        config.analysis.hop_s,
+    )
+    return EchoCanceller(
+        config.echo,
+        config.noise_floor,
+        delay_estimator=detector,
+        sample_rate=config.analysis.sample_rate,
+        hop_size=config.analysis.hop_size,
+    )
 
 
 class CallAnalyzer:
@@ -63,6 +94,15 @@ class CallAnalyzer:
     parties : {1, 2}
         2: columns are ``[agent, customer]``; 1: the agent only (no conversation
         tracking; overlap metrics are unavailable).
+
+    Notes
+    -----
+    With two parties and ``[echo] enabled``, the agent column first goes through the echo
+    canceller (:class:`voicecoach.analysis.echo.EchoCanceller`, WebRTC AEC3) with the far end as
+    its reference, and every agent measure and speech decision is made on the cleaned signal.
+    The canceller adds :attr:`latency_s` (8 ms) to both parties. When its library is missing,
+    an :class:`~voicecoach.errors.EchoCancellerUnavailable` warning is issued and the call is
+    analysed without it (the summary says so).
     """
 
     def __init__(
@@ -79,6 +119,18 @@ class CallAnalyzer:
         self.parties = parties
         self.analyzer = Analyzer(parties, self.config)
         self.tracker = ConversationTracker(self.config) if parties == 2 else None
+        self.echo: EchoCanceller | None = None
+        self.echo_note: str | None = None
+        if parties == 2 and self.config.echo.enabled:
+            try:
+                self.echo = make_echo_canceller(self.config)
+            except EchoCancellerUnavailableError as exc:
+                self.echo_note = (
+                    f"{exc}. Analysing without it: loudspeaker echo may be credited to the agent"
+                )
+                warnings.warn(self.echo_note, EchoCancellerUnavailable, stacklevel=2)
+        elif parties == 2:
+            self.echo_note = "disabled ([echo] enabled = false)"
         self.coach = Coach(self.config, lang, profile, first_id=NUDGE_FIRST_ID)
         self.hop_size = self.analyzer.hop_size
         self.hop_s = self.config.analysis.hop_s
@@ -87,11 +139,23 @@ class CallAnalyzer:
     def reset(self) -> None:
         """Return to the just-constructed state (the profile is kept)."""
         self.analyzer.reset()
+        if self.echo is not None:
+            self.echo.reset()
         if self.tracker is not None:
             self.tracker.reset()
         self.coach.reset()
         self.n_hops = 0
         self._finished = False
+
+    @property
+    def latency_s(self) -> float:
+        """Delay added to both parties before analysis (the echo canceller's), s."""
+        return 0.0 if self.echo is None else self.echo.latency_s
+
+    @property
+    def echo_status(self) -> EchoStatus | None:
+        """The echo canceller's state after the newest block (None without a canceller)."""
+        return None if self.echo is None else self.echo.status
 
     @property
     def t_s(self) -> float:
@@ -110,16 +174,23 @@ class CallAnalyzer:
         -------
         Step
         """
+        echo = None
+        if self.echo is not None:
+            x = check_block(block, self.hop_size, 2)
+            mic, echo = self.echo.process(x[:, 0], x[:, 1])
+            block = np.column_stack((mic, self.echo.delay_far(x[:, 1])))
         rows = self.analyzer.process(block)
         agent = rows[0]
         customer = rows[1] if self.parties == 2 else None
         events: list[Event] = []
         if self.tracker is not None and customer is not None:
-            events.extend(self.tracker.process(agent, customer))
+            cancelled = None if echo is None else echo.cancelled
+            events.extend(self.tracker.process(agent, customer, cancelled=cancelled))
         nudges = self.coach.process(agent, customer, events)
         events.extend(nudges)
         self.n_hops += len(agent)
-        return Step(agent, customer, self.coach.last_agent, self.coach.last_customer, events)
+        return Step(agent, customer, self.coach.last_agent, self.coach.last_customer, events,
+                    echo)
 
     def finish(self) -> list[Event]:
         """Close what is still open at the end of the stream (idempotent).
@@ -133,7 +204,7 @@ class CallAnalyzer:
             return []
         self._finished = True
         out: list[Event] = []
-        if self.tracker is not None and hasattr(self.tracker, "finish"):
+        if self.tracker is not None:
             out.extend(self.tracker.finish())
         out.extend(self.coach.finish())
         return out
@@ -142,6 +213,12 @@ class CallAnalyzer:
         """Per-party and conversation metrics plus the coach's statistics."""
         if self.tracker is not None:
             out = self.tracker.summary()
+            if self.echo is not None:
+                echo = {"enabled": True, "latency_s": self.echo.latency_s,
+                        **self.echo.status.to_dict()}
+            else:
+                echo = {"enabled": False, "reason": self.echo_note}
+            out["conversation"]["echo"] = echo
         else:
             out = {
                 "agent": {},

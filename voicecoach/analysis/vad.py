@@ -9,8 +9,18 @@ Raw decision per 10 ms hop
       and the floor gate let through. Once in speech, the laxer ``keep_margin_db`` holds
       it (a Schmitt trigger), so decaying syllable tails and short consonant gaps stay
       speech.
-    * ``silero`` backend: the Silero VAD v5 probability (ONNX, no torch) at least
-      ``silero_threshold`` to start, ``silero_threshold - 0.15`` to hold.
+    * ``silero`` backend (the default): the Silero VAD v5 probability (ONNX, no torch) at
+      least ``silero_threshold`` to start and ``silero_hold_threshold`` to hold, **and** a
+      level condition, because the network is level-blind (it calls a residual echo or a
+      distant voice at -60 dBFS speech): to start, the hop ``snr_margin_db`` above the noise
+      floor and at least ``min_level_db``; to hold, ``keep_margin_db`` above the floor and at
+      least ``min_level_db - keep_level_drop_db``; and near the speaker's own level
+      (:class:`SpeakerLevelGate`: within ``own_level_margin_db`` of the average level of its
+      speech so far), so that babble, a colleague or a leaking far end 20 dB under the
+      speaker is not speech. It holds real voices in noise far better
+      than webrtcvad (see the README's real-voice conversation figures). When onnxruntime or
+      the silero-vad wheel is missing, a :class:`~voicecoach.errors.VadBackendUnavailable`
+      warning names what to install and the webrtc backend is used.
 
 Hysteresis
     A segment starts once the start decision has held for ``onset_s`` and ends after
@@ -21,12 +31,14 @@ Hysteresis
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from ..config import VadConfig
-from ..errors import ParameterError
+from ..errors import ParameterError, VadBackendUnavailable
 
-__all__ = ["Hysteresis", "SpeechDetector"]
+__all__ = ["Hysteresis", "SpeakerLevelGate", "SpeechDetector"]
 
 
 class Hysteresis:
@@ -81,6 +93,64 @@ class Hysteresis:
         return out
 
 
+class SpeakerLevelGate:
+    """Keep only hops near the channel's own speech level (the Silero backend's level gate).
+
+    A background voice 20 dB under the speaker (babble, a colleague, a residual echo, a
+    leaking far end) is speech to a neural VAD. This gate tracks the loud end of the
+    speaker's speech (a peak follower in dB over the hops the VAD calls speech: it rises
+    to a louder hop within about 0.1 s and decays with time constant ``own_level_s`` over
+    the hops it accepts, three times slower over those it rejects, so a speaker who becomes
+    quieter is followed) and lets a hop start speech only within ``own_level_margin_db`` of
+    it, and hold it within ``own_level_margin_db + keep_level_drop_db``. It starts from
+    ``own_level_init_db``, a typical speech level, so a background voice before the speaker
+    has said anything is not taken for them. It runs hop by hop, in order, so it does not
+    depend on how the stream is cut into blocks.
+
+    Parameters
+    ----------
+    config : VadConfig
+    hop_s : float
+        Hop duration, s.
+    """
+
+    _RISE_S = 0.1
+    _REJECTED_SLOWER = 3.0
+
+    def __init__(self, config: VadConfig, hop_s: float) -> None:
+        self.margin_db = float(config.own_level_margin_db)
+        self.keep_margin_db = float(config.own_level_margin_db + config.keep_level_drop_db)
+        self.up = min(1.0, hop_s / self._RISE_S)
+        self.down = min(1.0, hop_s / max(config.own_level_s, hop_s))
+        self.down_rejected = self.down / self._REJECTED_SLOWER
+        self.init_db = float(config.own_level_init_db)
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget the speaker's level."""
+        self.own_db = self.init_db
+
+    def process(
+        self, start: np.ndarray, keep: np.ndarray, level_db: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Gate a block of raw ``start`` and ``keep`` decisions, shape (n_hops,) bool each."""
+        s_out = np.empty(start.shape[0], bool)
+        k_out = np.empty(start.shape[0], bool)
+        own, m, km = self.own_db, self.margin_db, self.keep_margin_db
+        up, down, down_r = self.up, self.down, self.down_rejected
+        for i, (st, kp, lv) in enumerate(
+            zip(start.tolist(), keep.tolist(), level_db.tolist(), strict=True)
+        ):
+            ok_s = st and lv >= own - m
+            ok_k = kp and lv >= own - km
+            if st:
+                own += (up if lv > own else down if ok_s else down_r) * (lv - own)
+            s_out[i] = ok_s
+            k_out[i] = ok_k
+        self.own_db = own
+        return s_out, k_out
+
+
 class SpeechDetector:
     """Per-hop speech decision for one channel.
 
@@ -99,6 +169,7 @@ class SpeechDetector:
         self.hop_size = hop_size
         hop_s = hop_size / sample_rate
         self._hyst = Hysteresis(round(config.onset_s / hop_s), round(config.hangover_s / hop_s))
+        self._own = SpeakerLevelGate(config, hop_s)
         self._backend = config.backend
         if config.backend == "webrtc":
             import webrtcvad
@@ -108,8 +179,20 @@ class SpeechDetector:
         elif config.backend == "silero":
             from .silero import SileroVad
 
-            self._webrtc = None
-            self._silero = SileroVad()
+            try:
+                self._silero = SileroVad()
+            except ParameterError as exc:  # onnxruntime or the model file is missing
+                warnings.warn(
+                    f"{exc} Using the webrtc VAD backend instead (weaker on real voices in "
+                    f"noise); set [vad] backend = \"webrtc\" to silence this warning.",
+                    VadBackendUnavailable,
+                    stacklevel=3,
+                )
+                self._silero = None
+                self._backend = "webrtc"
+            import webrtcvad
+
+            self._webrtc = webrtcvad.Vad(config.webrtc_mode) if self._silero is None else None
         else:  # pragma: no cover - config validation rejects this first
             raise ParameterError(f"unknown VAD backend {config.backend!r}; use webrtc or silero")
         self.reset()
@@ -117,6 +200,7 @@ class SpeechDetector:
     def reset(self) -> None:
         """Return to the just-constructed state."""
         self._hyst.reset()
+        self._own.reset()
         if self._webrtc is not None:
             import webrtcvad
 
@@ -147,9 +231,15 @@ class SpeechDetector:
             ``start`` may open a segment, ``keep`` holds it open.
         """
         n = level_db.shape[0]
+        c = self.config
         if self._silero is not None:
             p = self._silero.process(hops)
-            return p >= self.config.silero_threshold, p >= self.config.silero_threshold - 0.15
+            snr = level_db - floor_db
+            start = (p >= c.silero_threshold) & (snr > c.snr_margin_db)
+            start &= level_db >= c.min_level_db
+            keep = (p >= c.silero_hold_threshold) & (snr > c.keep_margin_db)
+            keep &= level_db >= c.min_level_db - c.keep_level_drop_db
+            return self._own.process(start, keep, level_db)
         pcm = np.minimum(np.maximum(np.rint(hops * 32768.0), -32768.0), 32767.0)
         pcm = pcm.astype("<i2").tobytes()
         step = 2 * self.hop_size

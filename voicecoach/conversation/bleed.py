@@ -135,6 +135,12 @@ class BleedGate:
         return self._own_db
 
     @property
+    def best_corr(self) -> float:
+        """Highest averaged envelope correlation over the lag range (NaN before the first
+        estimate): how strongly the agent microphone carries a copy of the far end."""
+        return math.nan if self._curve is None else float(self._curve.max())
+
+    @property
     def delay_s(self) -> float | None:
         """Estimated lag of the far-end copy in the agent microphone, s (None if unknown)."""
         return None if self.lag_hops is None else self.lag_hops * self.hop_s

@@ -170,7 +170,7 @@ class ConversationTracker:
         self._cust.reset()
         self._next: int | None = None  # stream index of the next row expected
         self._k = -1  # newest aligned hop processed
-        self._pending: deque[tuple[float, float, bool, float]] = deque()
+        self._pending: deque[tuple[float, float, bool, float, bool]] = deque()
         self._ids = 0
         self._floor: _Party | None = None
         self._ov: _Overlap | None = None
@@ -181,8 +181,11 @@ class ConversationTracker:
         self._bleed_hops = 0
         self._agent_raw_hops = 0
         self._out: list[Event] = []
+        self._finished = False
 
-    def process(self, agent: Features, customer: Features) -> list[Event]:
+    def process(
+        self, agent: Features, customer: Features, *, cancelled: np.ndarray | None = None
+    ) -> list[Event]:
         """Track one block of rows of both parties.
 
         Parameters
@@ -190,6 +193,13 @@ class ConversationTracker:
         agent, customer : Features
             Consecutive rows (any number, the same for both, with equal ``t_s``) of the agent
             microphone and of the far end.
+        cancelled : np.ndarray, shape (n_hops,), bool, optional
+            Per agent row: the microphone went through an echo canceller that holds no
+            uncancelled echo there (converged, no echo present, or bypassed: see
+            :class:`voicecoach.analysis.echo.EchoHops`). On those rows the bleed gate only
+            keeps its delay estimate up to date and never rejects agent speech: whatever the
+            far end does, double talk stays the agent's. None (no canceller): the bleed gate
+            judges every row.
 
         Returns
         -------
@@ -235,24 +245,73 @@ class ConversationTracker:
         fc = customer.noise_floor_db.tolist()
         rc = customer.vad_raw.tolist()
         f0c = customer.f0_hz.tolist()
+        if cancelled is None:
+            ca = [False] * n
+        elif len(cancelled) != n:
+            raise ParameterError(
+                f"cancelled has {len(cancelled)} values for {n} rows; give one per agent row"
+            )
+        else:
+            ca = np.asarray(cancelled, bool).tolist()
         d = self._delay_hops
         pending = self._pending
         for i in range(n):
             if d:
                 # hold the agent back d hops: agent row t pairs with far-end row t + d
-                pending.append((la[i], fa[i], ra[i], f0a[i]))
+                pending.append((la[i], fa[i], ra[i], f0a[i], ca[i]))
                 if len(pending) <= d:
                     continue
-                a_db, a_floor, a_raw, a_f0 = pending.popleft()
+                a_db, a_floor, a_raw, a_f0, a_clean = pending.popleft()
             else:
-                a_db, a_floor, a_raw, a_f0 = la[i], fa[i], ra[i], f0a[i]
+                a_db, a_floor, a_raw, a_f0, a_clean = la[i], fa[i], ra[i], f0a[i], ca[i]
             c_raw = rc[i]
             bleed = self._gate.step(a_db, a_floor, a_raw, a_f0, lc[i], fc[i], c_raw, f0c[i])
+            bleed = bleed and not a_clean
             if a_raw:
                 self._agent_raw_hops += 1
                 if bleed:
                     self._bleed_hops += 1
             self._step(a_raw and not bleed, c_raw)
+        self._history.extend(out)
+        return out
+
+    def finish(self) -> list[Event]:
+        """Close everything still open at the end of the stream (idempotent).
+
+        Speech segments end at their last raw hop (the floor holder's last when both speak),
+        which closes an overlap or interruption in progress and classifies a pending
+        intrusion (a short one is a backchannel); then open turns end at their last speech
+        and a mutual silence in progress ends with the stream. Live sessions and review call
+        this once, through :meth:`voicecoach.pipeline.CallAnalyzer.finish`, so both close
+        the same events at the same times.
+
+        Returns
+        -------
+        list of Event
+            The closing events, in decision order (``decided_s`` is the stream end).
+        """
+        if self._finished:
+            return []
+        self._finished = True
+        self._out = out = []
+        ag, cu = self._agent, self._cust
+        ends = [p for p in (ag, cu) if p.on]
+        if len(ends) == 2 and ends[0] is self._floor:
+            ends.reverse()  # the floor holder stops last
+        for p in ends:
+            p.on = False
+            p.run = 0
+            self._segment_end(p)
+        for p in (ag, cu):
+            if p.intr is not None and p.intr.awaiting:
+                self._resolve_awaiting(p)
+        for p in (ag, cu):
+            if p.turn_open:
+                self._close_turn(p, p.turn_end)
+        if self._silence_id and self._silence_start is not None:
+            self._emit(MutualSilence(self._t(self._silence_start), self._t(self._k + 1),
+                                     self._decided(), id=self._silence_id))
+            self._silence_id = 0
         self._history.extend(out)
         return out
 

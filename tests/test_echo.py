@@ -1,0 +1,184 @@
+"""The echo canceller stage (WebRTC AEC3 through livekit) and its place in the call pipeline."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.signal import lfilter
+
+from voicecoach.analysis import echo as echo_mod
+from voicecoach.analysis.echo import AEC_LATENCY_SAMPLES, ECHO_STATES, EchoCanceller
+from voicecoach.config import load_config
+from voicecoach.errors import EchoCancellerUnavailable, EchoCancellerUnavailableError
+from voicecoach.pipeline import CallAnalyzer, make_echo_canceller
+from voicecoach.sources.synthetic import synth_speech
+
+SR = 16000
+HOP = 160
+
+
+def _canceller(cfg=None) -> EchoCanceller:
+    return make_echo_canceller(cfg or load_config())
+
+
+def _db(x: np.ndarray) -> float:
+    return float(10 * np.log10(np.mean(np.square(x, dtype=np.float64)) + 1e-20))
+
+
+def _echo_call(seconds: float = 8.0, near: bool = False, seed: int = 1):
+    """Far-end speech and a microphone holding its echo (30 ms late, -6 dB, a short room
+    response), plus near-end speech 6 dB over the echo in the second half when ``near``."""
+    far, _ = synth_speech(duration_s=seconds, f0_hz=200.0, level_db=-20, pause_s=(0.2, 0.4),
+                          seed=seed)
+    rng = np.random.default_rng(seed)
+    far = far + rng.normal(0, 10 ** (-60 / 20), far.shape).astype(np.float32)  # a line floor
+    h = np.zeros(int(0.03 * SR) + 400, np.float32)
+    h[int(0.03 * SR)] = 0.5
+    h[int(0.03 * SR) + 1 :] = 0.1 * rng.standard_normal(399) * np.exp(-np.arange(399) / 80)
+    echo = lfilter(h, [1.0], far).astype(np.float32)
+    mic = echo + rng.normal(0, 10 ** (-70 / 20), far.shape).astype(np.float32)
+    near_sig = np.zeros_like(far)
+    if near:
+        s, _ = synth_speech(duration_s=seconds / 2, f0_hz=110.0, level_db=-20, seed=seed + 7)
+        near_sig[-s.shape[0] :] = s
+        mic = mic + near_sig
+    return mic.astype(np.float32), far.astype(np.float32), near_sig
+
+
+def test_bypass_passes_the_microphone_through_delayed_when_the_far_end_is_silent(rng):
+    mic = (0.1 * rng.standard_normal(SR)).astype(np.float32)
+    out, hops = _canceller().process(mic, np.zeros_like(mic))
+    d = AEC_LATENCY_SAMPLES
+    np.testing.assert_array_equal(out[d:], mic[:-d])
+    np.testing.assert_array_equal(out[:d], 0.0)
+    assert set(hops.state.tolist()) == {ECHO_STATES.index("bypassed")}
+    assert hops.cancelled.all()
+
+
+def test_the_far_end_is_delayed_like_the_microphone(rng):
+    ec = _canceller()
+    far = rng.standard_normal(3 * HOP).astype(np.float32)
+    y = np.concatenate([ec.delay_far(far[:HOP]), ec.delay_far(far[HOP:])])
+    np.testing.assert_array_equal(y[AEC_LATENCY_SAMPLES:], far[:-AEC_LATENCY_SAMPLES])
+
+
+def test_echo_is_removed_and_the_canceller_converges():
+    mic, far, _ = _echo_call()
+    ec = _canceller()
+    out, hops = ec.process(mic, far)
+    late = slice(4 * SR, None)
+    erle = _db(mic[late]) - _db(out[late])
+    assert erle >= 20.0, f"only {erle:.1f} dB of echo removed after 4 s"
+    assert ec.status.state == "converged"
+    assert ec.status.erle_db is not None and ec.status.erle_db >= 10.0
+    first_converged = int(np.argmax(hops.state == ECHO_STATES.index("converged")))
+    assert 0 < first_converged * 0.01 < 3.0  # converges within 3 s of the far end starting
+
+
+def test_double_talk_keeps_most_of_the_near_end():
+    """AEC3's residual echo suppressor attenuates the near end during double talk (here the
+    echo is 6 dB under the near end): most of its speech must still be found (pooled over
+    four calls: 0.96, 0.64, 0.94, 0.94 when written), and none of the echo alone before it."""
+    from voicecoach.analysis import ChannelAnalyzer
+
+    hits = total = 0
+    for seed in (1, 2, 3, 4):
+        mic, far, near = _echo_call(seconds=10.0, near=True, seed=seed)
+        truth = ChannelAnalyzer().process(near).speech[:-1]  # the canceller's 8 ms: one hop
+        step = CallAnalyzer().process(np.column_stack([mic, far]))
+        speech = step.agent.speech[1:]
+        assert speech[300:500].sum() == 0  # converged echo alone: never the agent
+        both = truth.copy()
+        both[:500] = False
+        hits += int(speech[both].sum())
+        total += int(both.sum())
+    assert hits / total >= 0.8, f"near-end speech recall in double talk {hits / total:.2f}"
+
+
+def test_headset_call_is_no_echo(rng):
+    far, _ = synth_speech(duration_s=6.0, level_db=-20, seed=3)
+    mic = rng.normal(0, 10 ** (-65 / 20), far.shape).astype(np.float32)
+    ec = _canceller()
+    ec.process(mic, far)
+    assert ec.status.state == "no_echo"
+    assert ec.status.far_active_s > 2.0
+
+
+@pytest.mark.parametrize("cuts", [[1], [2], [7], [100], [3, 1, 50, 2]])
+def test_block_size_invariance(cuts):
+    mic, far, _ = _echo_call(seconds=4.0, near=True)
+    ref_out, ref_hops = _canceller().process(mic, far)
+    ec = _canceller()
+    outs, states = [], []
+    i = k = 0
+    while i < mic.shape[0]:
+        n = cuts[k % len(cuts)] * HOP
+        o, h = ec.process(mic[i : i + n], far[i : i + n])
+        outs.append(o)
+        states.append(h.state)
+        i += n
+        k += 1
+    np.testing.assert_array_equal(np.concatenate(outs), ref_out)
+    np.testing.assert_array_equal(np.concatenate(states), ref_hops.state)
+
+
+def test_reset_gives_the_same_output_again():
+    mic, far, _ = _echo_call(seconds=3.0)
+    ec = _canceller()
+    a, _ = ec.process(mic, far)
+    b, _ = ec.process(mic, far)  # carried state: differs
+    ec.reset()
+    c, _ = ec.process(mic, far)
+    np.testing.assert_array_equal(a, c)
+    assert not np.array_equal(a, b)
+
+
+def test_pipeline_reports_the_echo_state_and_delay():
+    mic, far, _ = _echo_call(seconds=8.0)
+    ca = CallAnalyzer()
+    step = ca.process(np.column_stack([mic, far]))
+    assert step.echo is not None and len(step.echo.state) == len(step.agent)
+    echo = ca.summary()["conversation"]["echo"]
+    assert echo["enabled"] is True
+    assert echo["state"] == "converged"
+    assert echo["latency_s"] == pytest.approx(0.008)
+    assert echo["delay_s"] == pytest.approx(0.03, abs=0.02)
+    # pure echo: no agent speech once converged
+    assert step.agent.speech[300:].sum() <= 10
+
+
+def test_pipeline_without_the_canceller_says_so():
+    ca = CallAnalyzer(load_config(overrides={"echo": {"enabled": False}}))
+    assert ca.echo is None
+    echo = ca.summary()["conversation"]["echo"]
+    assert echo == {"enabled": False, "reason": "disabled ([echo] enabled = false)"}
+
+
+def test_missing_livekit_warns_and_falls_back(monkeypatch):
+    def missing():
+        raise EchoCancellerUnavailableError("the echo canceller needs the livekit package")
+
+    monkeypatch.setattr(echo_mod, "_load_apm", missing)
+    with pytest.warns(EchoCancellerUnavailable, match="livekit"):
+        ca = CallAnalyzer()
+    assert ca.echo is None
+    step = ca.process(np.zeros((1600, 2), np.float32))
+    assert step.echo is None
+    reason = ca.summary()["conversation"]["echo"]["reason"]
+    assert "livekit" in reason and "credited to the agent" in reason
+
+
+def test_error_message_names_the_extra(monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def fake_import(name, *args, **kwargs):
+        if name.startswith("livekit"):
+            raise ImportError("No module named 'livekit'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", fake_import)
+    with pytest.raises(EchoCancellerUnavailableError, match=r"voicecoach\[aec\]"):
+        echo_mod._load_apm()
+    assert not echo_mod.echo_canceller_available()

@@ -1,0 +1,367 @@
+"""Acoustic echo cancellation of the agent microphone, with the far end as reference.
+
+With a loudspeaker (or a leaky headset), the customer's voice comes back into the agent's
+microphone as a delayed, filtered, reverberant and non-linear copy, often only a few dB below
+the agent's own voice during double talk. A gate on level or pitch cannot separate that copy
+from the agent talking at the same time; an adaptive echo canceller can. :class:`EchoCanceller`
+runs WebRTC's AEC3 (the reference design, through the ``livekit`` wheel's
+``rtc.AudioProcessingModule``, which ships it prebuilt for Linux, macOS and Windows) hop by hop:
+
+* every 10 ms hop, the far-end hop is given to the canceller as its reference
+  (``process_reverse_stream``), then the microphone hop is cleaned (``process_stream``);
+* only echo cancellation is enabled: no noise suppression, no gain control, no high-pass
+  filter, so the agent's level, pitch and pace are measured on the agent's own voice;
+* AEC3 returns each hop 128 samples (8 ms at 16 kHz) later than it received it (its 4 ms
+  blocks). The far end is delayed by the same 128 samples (:meth:`EchoCanceller.delay_far`),
+  so both parties keep their alignment, and the cleaned signal is what the analysis sees;
+* **pass-through**: unless the microphone is found to carry the far end (states below), the
+  output is the microphone itself, delayed by the same 128 samples: a headset call, or a
+  call whose far end is muted, lost or missing, is analysed exactly as recorded.
+
+The canceller's state is measured from levels only, on far-end-active hops (the far-end hop at
+least ``far_active_db`` dBFS and 6 dB above its own noise floor):
+
+``bypassed``
+    the far end is silent: the microphone is passed through;
+``detecting``
+    the far end speaks but not yet long enough to tell whether the microphone hears it (the
+    echo detector below has no estimate yet, or its first ones lie between the two
+    thresholds): the microphone is passed through and the conversation tracker's bleed gate
+    judges its hops;
+``no_echo``
+    the microphone carries no copy of the far end (a headset): the best loudness-envelope
+    correlation between the far end and the microphone over the echo path delays searched
+    (averaged over about a second of updates) is under ``echo_corr_off``. The microphone is
+    passed through, and its speech is never taken for the far end's: AEC3's residual echo
+    suppressor would otherwise attenuate the agent's own speech by 20-50 dB whenever both
+    talk during its first 10-15 s, even with no echo to remove (measured on the real-voice
+    calls of ``benchmarks/realcalls.py``);
+``converging``
+    the microphone carries the far end (the correlation reached ``echo_corr_on``, and has
+    not fallen under ``echo_corr_off`` since) and the echo return loss enhancement (ERLE:
+    microphone level minus output level, averaged in dB from 0 dB over the far-end-active
+    hops on which the microphone is 6 dB above its floor, time constant ``erle_smooth_s``)
+    is still below ``converged_erle_db``;
+``converged``
+    echo is present and the ERLE reached ``converged_erle_db``: the canceller removes the
+    echo (latched while echo is present: double talk lowers the measured ERLE, not the
+    canceller's convergence);
+``diverged``
+    the output is louder than the input by ``diverged_db`` on average (the canceller adds
+    energy instead of removing it): the microphone is passed through.
+
+The cleaned signal is used while converging and converged. Only the converged, no-echo and
+bypassed hops are *cancelled* (:attr:`EchoHops.cancelled`): there the conversation tracker
+never rejects the agent's speech as a copy of the far end.
+
+The echo detector is the bleed gate's delay search
+(:class:`voicecoach.conversation.bleed.BleedGate`) fed the raw microphone and far-end loudness
+envelopes; its delay is the reported echo path delay (from the microphone as received; the
+canceller's own 8 ms come on top).
+
+Everything runs at fixed hop indices, in order, so the output does not depend on how the
+stream is cut into blocks. AEC3 itself is deterministic for a given input sequence.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..config import EchoConfig, NoiseFloorConfig
+from ..errors import EchoCancellerUnavailableError
+from .loudness import SILENCE_DB, NoiseFloor, hop_loudness_db
+
+__all__ = [
+    "AEC_LATENCY_SAMPLES",
+    "ECHO_STATES",
+    "INSTALL_HINT",
+    "EchoCanceller",
+    "EchoHops",
+    "EchoStatus",
+    "echo_canceller_available",
+]
+
+#: Samples by which AEC3 delays the microphone at 16 kHz (measured, fixed: its 64-sample
+#: blocks inside 160-sample frames).
+AEC_LATENCY_SAMPLES = 128
+#: The canceller states, in the order of their integer codes in :class:`EchoHops`.
+ECHO_STATES = ("bypassed", "no_echo", "detecting", "converging", "converged", "diverged")
+INSTALL_HINT = "install it with `pip install 'voicecoach[aec]'` (the livekit wheel)"
+
+_BYPASSED, _NO_ECHO, _DETECTING, _CONVERGING, _CONVERGED, _DIVERGED = range(6)
+_EXCESS_DB = 6.0  # a hop this far above its floor has energy (far end active / echo present)
+_ERLE_CLIP_DB = (-20.0, 60.0)
+
+
+def _load_apm() -> Any:
+    try:
+        from livekit import rtc
+    except ImportError as exc:
+        raise EchoCancellerUnavailableError(
+            f"the echo canceller needs the livekit package (WebRTC AEC3); {INSTALL_HINT}, "
+            f"or set [echo] enabled = false"
+        ) from exc
+    return rtc
+
+
+def echo_canceller_available() -> bool:
+    """Whether the echo canceller's library (livekit) can be imported."""
+    try:
+        _load_apm()
+    except EchoCancellerUnavailableError:
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class EchoHops:
+    """Per-hop output of :meth:`EchoCanceller.process`.
+
+    Attributes
+    ----------
+    state : np.ndarray, shape (n_hops,), int8
+        Index into :data:`ECHO_STATES` after each hop.
+    mic_db, out_db : np.ndarray, shape (n_hops,), float32
+        Level of the microphone hop before and after cancellation, dBFS (both delayed by
+        :data:`AEC_LATENCY_SAMPLES`, i.e. aligned with the output).
+    """
+
+    state: np.ndarray
+    mic_db: np.ndarray
+    out_db: np.ndarray
+
+    @property
+    def cancelled(self) -> np.ndarray:
+        """Hops whose microphone signal holds no uncancelled echo (bypassed, no echo or
+        converged), shape (n_hops,), bool."""
+        return np.isin(self.state, (_BYPASSED, _NO_ECHO, _CONVERGED))
+
+
+@dataclass(frozen=True)
+class EchoStatus:
+    """The canceller's state for a display or a report.
+
+    Attributes
+    ----------
+    state : str
+        One of :data:`ECHO_STATES`.
+    erle_db : float or None
+        Smoothed echo return loss enhancement, dB (None before any echo hop).
+    delay_s : float or None
+        Estimated echo path delay (microphone copy behind the far end), s.
+    far_active_s : float
+        Far-end-active time seen so far, s.
+    """
+
+    state: str
+    erle_db: float | None
+    delay_s: float | None
+    far_active_s: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict for JSON (rounded)."""
+        return {
+            "state": self.state,
+            "erle_db": None if self.erle_db is None else round(self.erle_db, 1),
+            "delay_s": None if self.delay_s is None else round(self.delay_s, 3),
+            "far_active_s": round(self.far_active_s, 2),
+        }
+
+
+class _Delay:
+    """A fixed delay line of ``n`` samples over a stream of blocks."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.reset()
+
+    def reset(self) -> None:
+        self._buf = np.zeros(self.n, np.float32)
+
+    def process(self, x: np.ndarray) -> np.ndarray:
+        y = np.concatenate((self._buf, x))
+        self._buf = y[len(x) :].copy()
+        return y[: len(x)]
+
+
+class EchoCanceller:
+    """WebRTC AEC3 on the agent microphone, hop by hop, with a state estimate.
+
+    Parameters
+    ----------
+    config : EchoConfig
+        Section ``[echo]``.
+    noise_floor : NoiseFloorConfig
+        The analysis core's noise-floor settings (for the far-end activity and echo tests).
+    delay_estimator : object
+        An object with ``step(...)``, ``reset()``, ``best_corr`` and ``delay_s`` like
+        :class:`voicecoach.conversation.bleed.BleedGate`, fed the raw microphone and far-end
+        levels (hop by hop, far-end activity as its speech flag): it tells whether the
+        microphone carries a copy of the far end, and the echo path delay.
+    sample_rate : int
+        16000.
+    hop_size : int
+        160 samples (10 ms).
+
+    Raises
+    ------
+    EchoCancellerUnavailableError
+        When livekit is not installed.
+    """
+
+    def __init__(
+        self,
+        config: EchoConfig,
+        noise_floor: NoiseFloorConfig,
+        *,
+        delay_estimator: Any,
+        sample_rate: int = 16000,
+        hop_size: int = 160,
+    ) -> None:
+        self.config = config
+        self.sample_rate = sample_rate
+        self.hop_size = hop_size
+        self.hop_s = hop_size / sample_rate
+        self._rtc = _load_apm()
+        self._floor_cfg = noise_floor
+        self._bypass_hops = max(1, round(config.bypass_after_s / self.hop_s))
+        self._alpha = min(1.0, self.hop_s / max(config.erle_smooth_s, self.hop_s))
+        self._estimator = delay_estimator
+        self.reset()
+
+    @property
+    def latency_s(self) -> float:
+        """Delay the canceller adds to both parties, s (8 ms at 16 kHz)."""
+        return AEC_LATENCY_SAMPLES / self.sample_rate
+
+    def reset(self) -> None:
+        """Return to the just-constructed state (a new canceller instance)."""
+        self._apm = self._rtc.AudioProcessingModule(echo_cancellation=True)
+        self._mic_delay = _Delay(AEC_LATENCY_SAMPLES)
+        self._far_delay = _Delay(AEC_LATENCY_SAMPLES)
+        self._floor_mic = NoiseFloor(self._floor_cfg, self.hop_s)
+        self._floor_far = NoiseFloor(self._floor_cfg, self.hop_s)
+        self._since_far = 10**9  # hops since the far end was last active
+        self._far_hops = 0
+        self._erle = math.nan
+        self._gain = math.nan  # smoothed output minus input level on echo hops, dB
+        self._converged = False  # latched while echo is present, unless AEC3 diverges
+        # the microphone carries the far end: None until the detector has a first estimate and
+        # it is over echo_corr_on or under echo_corr_off, then with hysteresis
+        self._echo: bool | None = None
+        self._state = _BYPASSED
+        self._estimator.reset()
+
+    @property
+    def status(self) -> EchoStatus:
+        """The state after the newest hop."""
+        est = self._estimator
+        return EchoStatus(
+            state=ECHO_STATES[self._state],
+            erle_db=None if self._erle != self._erle else self._erle,
+            delay_s=est.delay_s if self._echo else None,  # None or False: no echo path
+            far_active_s=self._far_hops * self.hop_s,
+        )
+
+    def delay_far(self, far: np.ndarray) -> np.ndarray:
+        """Delay the far-end block by the canceller's latency (keeps the parties aligned).
+
+        Call once per block, with the same far-end block as :meth:`process`.
+        """
+        return self._far_delay.process(far)
+
+    def process(self, mic: np.ndarray, far: np.ndarray) -> tuple[np.ndarray, EchoHops]:
+        """Cancel the far end's echo in a block of the agent microphone.
+
+        Parameters
+        ----------
+        mic, far : np.ndarray, shape (n_hops * 160,), float32
+            The agent microphone and the far end at 16 kHz, full scale 1.0, same length.
+
+        Returns
+        -------
+        cleaned : np.ndarray, shape (n_hops * 160,), float32
+            The microphone with the echo removed (or passed through while bypassed),
+            :data:`AEC_LATENCY_SAMPLES` late.
+        hops : EchoHops
+            The state and levels after each hop.
+
+        Notes
+        -----
+        The canceller is fed every hop whatever the state, so it has adapted by the time the
+        far end is found in the microphone.
+        """
+        h = self.hop_size
+        n = mic.shape[0] // h
+        mic16 = np.clip(np.rint(mic * 32768.0), -32768, 32767).astype(np.int16)
+        far16 = np.clip(np.rint(far * 32768.0), -32768, 32767).astype(np.int16)
+        aec = np.empty(n * h, np.int16)
+        frame = self._rtc.AudioFrame
+        apm = self._apm
+        for i in range(n):
+            sl = slice(i * h, (i + 1) * h)
+            apm.process_reverse_stream(frame(far16[sl].tobytes(), self.sample_rate, 1, h))
+            m = frame(bytearray(mic16[sl].tobytes()), self.sample_rate, 1, h)
+            apm.process_stream(m)
+            aec[sl] = np.frombuffer(m.data, np.int16)
+        aec_f = aec.astype(np.float32) / np.float32(32768.0)
+        raw = self._mic_delay.process(np.ascontiguousarray(mic, np.float32))
+        far_db = hop_loudness_db(far.reshape(n, h))
+        far_floor = self._floor_far.process(far_db)
+        mic_db = hop_loudness_db(mic.reshape(n, h))  # as received: the echo path's own delay
+        mic_floor = self._floor_mic.process(mic_db)
+        raw_db = hop_loudness_db(raw.reshape(n, h))  # aligned with the canceller's output
+        aec_db = hop_loudness_db(aec_f.reshape(n, h))
+        states = np.empty(n, np.int8)
+        use_aec = np.empty(n, bool)
+        c = self.config
+        a = self._alpha
+        est = self._estimator
+        for i, (fd, ff, md, mf, rd, od) in enumerate(
+            zip(far_db.tolist(), far_floor.tolist(), mic_db.tolist(), mic_floor.tolist(),
+                raw_db.tolist(), aec_db.tolist(), strict=True)
+        ):
+            active = fd >= c.far_active_db and fd - ff >= _EXCESS_DB
+            est.step(md, mf, False, math.nan, fd, ff, active, math.nan)
+            if active:
+                self._since_far = 0
+                self._far_hops += 1
+                if md - mf >= _EXCESS_DB and rd > SILENCE_DB:
+                    erle = min(max(rd - od, _ERLE_CLIP_DB[0]), _ERLE_CLIP_DB[1])
+                    # both averages start from 0 dB: one hop is no evidence of convergence
+                    e = 0.0 if self._erle != self._erle else self._erle
+                    self._erle = e + a * (erle - e)
+                    g = 0.0 if self._gain != self._gain else self._gain
+                    self._gain = g + a * ((od - rd) - g)
+            else:
+                self._since_far += 1
+            corr = est.best_corr
+            if corr >= c.echo_corr_on:
+                self._echo = True
+            elif corr < c.echo_corr_off:  # NaN compares False: no estimate yet
+                self._echo = False
+                self._converged = False
+            if self._since_far >= self._bypass_hops:
+                st = _BYPASSED
+            elif self._echo is None:
+                st = _DETECTING
+            elif not self._echo:
+                st = _NO_ECHO
+            elif self._gain >= c.diverged_db:  # NaN compares False
+                st = _DIVERGED
+                self._converged = False
+            elif self._converged or self._erle >= c.converged_erle_db:
+                st = _CONVERGED
+                self._converged = True
+            else:
+                st = _CONVERGING
+            states[i] = st
+            use_aec[i] = st in (_CONVERGING, _CONVERGED)
+        self._state = int(states[-1]) if n else self._state
+        out = np.where(np.repeat(use_aec, h), aec_f, raw)
+        out_db = np.where(use_aec, aec_db, raw_db).astype(np.float32)
+        return out, EchoHops(states, raw_db, out_db)
