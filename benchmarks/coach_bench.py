@@ -36,12 +36,17 @@ at their own level. Reviewed streams:
 
 * ``calm``: the held-out lines: every prosody nudge (pitch, rate, loudness) is false;
 * changes: the first ``SWITCH_S`` (20 s) of held-out lines unchanged, then the rest
-  modified: ``+1st``/``+3st`` (``librosa.effects.pitch_shift``), ``x1.08``/``x1.25``
-  (each line ``librosa.effects.time_stretch`` with ``n_fft=512``, which smears syllable
-  dips less than the 2048 default, and the pauses shortened by the same factor: a
-  speaker who speaks faster does both), ``+6dB`` (gain). Detection: the expected rule
-  after the switch; delay = its start - the switch; any prosody nudge before the switch
-  is false; ``+1st``/``x1.08`` must give none after it;
+  modified: ``+1st``/``+3st`` (PSOLA, Praat's Manipulation overlap-add through
+  parselmouth), ``x1.08``/``x1.25`` (each line shortened by PSOLA, Praat's "Lengthen
+  (overlap-add)", and the pauses by the same factor: a speaker who speaks faster does
+  both), ``+6dB`` (gain). Why not librosa: its phase vocoder (``pitch_shift``,
+  ``time_stretch``) smears the intensity envelope; on 60 Allison prompts a +1 st
+  ``librosa.effects.pitch_shift`` raises the measured syllable rate by 15.6 % (n_fft=2048;
+  6.9 % with 512) and the F0 median by 1.31 st, while PSOLA gives +0.1 % and +1.00 st; a
+  x1.25 ``time_stretch(n_fft=512)`` measures +21.7 % against +17.4 % for PSOLA (the VAD's
+  onsets and hangovers do not shrink, so a measured speed-up is below the true one).
+  Detection: the expected rule after the switch; delay = its start - the switch; any
+  prosody nudge before the switch is false; ``+1st``/``x1.08`` must give none after it;
 * ``agitated`` (actors): 20 s of held-out calm lines, then the agitated lines: a prosody
   nudge (any of the three) within 5 s of the switch, none before;
 * customer agitation flag (actors): the customer channel holds calm lines until their
@@ -372,25 +377,41 @@ def _join(
     return _whole(np.concatenate(parts)), spans
 
 
-def _stretch(y: np.ndarray, rate: float) -> np.ndarray:
-    import librosa
+def _praat(y: np.ndarray) -> Any:
+    import parselmouth
 
-    return np.asarray(librosa.effects.time_stretch(y, rate=rate, n_fft=512), np.float32)
+    return parselmouth.Sound(np.asarray(y, np.float64), SR)
+
+
+def pitch_shift(y: np.ndarray, n_steps: float) -> np.ndarray:
+    """PSOLA pitch shift (Praat Manipulation, overlap-add): F0 x 2**(n/12), timing kept."""
+    from parselmouth.praat import call
+
+    snd = _praat(y)
+    man = call(snd, "To Manipulation", 0.01, 75, 600)
+    tier = call(man, "Extract pitch tier")
+    call(tier, "Multiply frequencies", snd.xmin, snd.xmax, 2 ** (n_steps / 12))
+    call([tier, man], "Replace pitch tier")
+    out = call(man, "Get resynthesis (overlap-add)").values[0]
+    return np.asarray(out[: y.shape[0]], np.float32)
+
+
+def time_stretch(y: np.ndarray, rate: float) -> np.ndarray:
+    """PSOLA tempo change (Praat "Lengthen (overlap-add)" by 1/rate): pitch kept."""
+    from parselmouth.praat import call
+
+    out = call(_praat(y), "Lengthen (overlap-add)", 75, 600, 1.0 / rate).values[0]
+    return np.asarray(out, np.float32)
 
 
 def _modify(lines: list[np.ndarray], change: str) -> tuple[list[np.ndarray], float]:
     """The lines after ``change``, and the factor applied to the pauses."""
-    import librosa
-
     if change.endswith("st"):
         n = float(change[:-2])
-        return [
-            np.asarray(librosa.effects.pitch_shift(y, sr=SR, n_steps=n), np.float32)
-            for y in lines
-        ], 1.0
+        return [pitch_shift(y, n) for y in lines], 1.0
     if change.startswith("x"):
         r = float(change[1:])
-        return [_stretch(y, r) for y in lines], 1.0 / r
+        return [time_stretch(y, r) for y in lines], 1.0 / r
     if change.endswith("dB"):
         g = 10 ** (float(change[:-2]) / 20)
         return [y * g for y in lines], 1.0
@@ -524,17 +545,20 @@ def _customer_flag(
             coach.process_measures(agent[k : k + 1], cm[k : k + 1])
             flag[k] = coach._agit_hops >= need
     t_s = cm.t_s
-    agit_frac, calm_on, calm_s = [], 0.0, 0.0
+    agit_frac, calm_on, calm_s, agit_on, agit_s = [], 0.0, 0.0, 0, 0
     for (kind, _), (a, b) in zip(seq, spans, strict=True):
         if kind == "agitated" and b - a > 1.0:
             s = (t_s >= a + 1.0) & (t_s < b)
             agit_frac.append(float(flag[s].mean()) if s.any() else 0.0)
+            agit_on += int(flag[s].sum())
+            agit_s += int(s.sum())
         elif kind == "calm":
             s = (t_s >= a) & (t_s < b)
             calm_on += float(flag[s].sum()) * HOP_S
             calm_s += b - a
     return {
         "agitated_lines": len(agit_frac),
+        "agitated_on_fraction_pooled": round(agit_on / agit_s, 3) if agit_s else None,
         "agitated_on_fraction_median": round(float(np.median(agit_frac)), 3)
         if agit_frac
         else None,
@@ -597,7 +621,7 @@ def run_coach_benchmarks(
 def _table(res: dict[str, Any]) -> str:
     lines = [
         "voice/split        calm_min  n/10min  +1st   +3st     x1.08  x1.25    +6dB     agit"
-        "     flag>=80%  calm_flag_s"
+        "     flag_pooled calm_flag_s"
     ]
 
     def ch(r: dict[str, Any], c: str) -> str:
@@ -617,7 +641,7 @@ def _table(res: dict[str, Any]) -> str:
             f"{ch(r, '+1st'):6s} {ch(r, '+3st'):8s} {ch(r, 'x1.08'):6s} {ch(r, 'x1.25'):8s} "
             f"{ch(r, '+6dB'):8s} "
             f"{'' if a is None else (str(a['delay_s']) + ('' if a['ok'] else '!')):8s} "
-            f"{'' if not f else str(f['agitated_lines_ge_80pct']):10s} "
+            f"{'' if not f else str(f['agitated_on_fraction_pooled']):11s} "
             f"{'' if not f else str(f['calm_flag_on_s'])}"
         )
     return "\n".join(lines)

@@ -87,6 +87,17 @@ def test_profile_matches_truth(calm, profile: Profile) -> None:
     assert -24.0 < profile.loudness_db < -16.0  # rendered at -20 dBFS RMS
     assert profile.voiced_s > 10.0 and profile.speech_s > profile.voiced_s
     assert not profile.provisional and profile.name == "calm" and profile.created_utc
+    # the windowed measures: references near the hop statistics, how much speech, stability
+    assert abs(profile.pitch_level_st - profile.f0_median_st) < 0.3
+    assert abs(profile.rate_level_sps / truth.syllable_rate() - 1) < 0.1
+    assert abs(profile.loudness_level_db - profile.loudness_db) < 1.0
+    for m in ("pitch", "rate", "loudness"):
+        measured = getattr(profile, f"{m}_measured_s")
+        assert 15.0 < measured <= profile.speech_s, m
+        assert getattr(profile, f"{m}_calm_{ {'pitch': 'st', 'rate': 'pct'}.get(m, 'db')}") > 0
+    assert profile.pitch_drift_st < 0.5 and profile.rate_drift_pct < 5 and (
+        profile.loudness_drift_db < 1.0
+    )
 
 
 def test_profile_dict_round_trip(profile: Profile) -> None:

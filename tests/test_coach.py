@@ -287,6 +287,20 @@ def test_deescalation_holds_then_lapses() -> None:
     assert not coach.deescalating
 
 
+def test_agitation_flag_follows_the_customer_utterance() -> None:
+    """On after agitation_sustain_s of an agitated utterance; off once a pause of
+    [baseline] utterance_gap_s ends it; never on the calm utterance that follows."""
+    c = cfg()  # agitation at +3 st held 1 s; the utterance gap is the default 0.5 s
+    gap = round(c.baseline.utterance_gap_s / HOP)
+    customer = rows(6.0, utterance_pitch_delta_st=[(0.0, 2.0, 5.0), (3.0, 6.0, 0.5)])
+    coach = Coach(c)
+    run(coach, rows(6.0), customer)
+    flag = coach.last_agitated
+    assert not flag[:99].any() and flag[99:200].all()  # on at the 100th measured hop
+    assert flag[200 : 200 + gap - 1].all() and not flag[200 + gap - 1 :].any()
+    assert coach.summary()["customer_agitated_s"] == pytest.approx((101 + gap - 1) * HOP)
+
+
 def test_monotony_is_a_metric_not_a_nudge() -> None:
     spread = [(0.0, 10.0, 0.8), (10.0, 20.0, 3.0)]
     coach = Coach(cfg())

@@ -945,30 +945,31 @@ class _UtteranceLevel:
         self._silent = self.gap  # non-speech hops since the last speech hop
 
     def process(
-        self, speech: np.ndarray, st: np.ndarray, level_db: np.ndarray
+        self, speech: list[bool], st: list[float], level_db: list[float]
     ) -> tuple[np.ndarray, np.ndarray]:
-        n = speech.shape[0]
-        pitch = np.full(n, np.nan, np.float32)
-        loud = np.full(n, np.nan, np.float32)
-        pw = np.power(10.0, np.minimum(np.asarray(level_db, np.float64), 20.0) / 10.0).tolist()
-        stl = np.asarray(st, np.float32).tolist()
-        for i, sp in enumerate(np.asarray(speech, bool).tolist()):
+        """Per row: (utterance pitch, st; utterance loudness, dB), float32, NaN off speech.
+
+        ``st`` holds float32-rounded semitones of voiced speech rows (NaN elsewhere).
+        """
+        n = len(speech)
+        pitch = [math.nan] * n
+        loud = [math.nan] * n
+        for i, sp in enumerate(speech):
             if not sp:
                 self._silent += 1
                 continue
             if self._silent >= self.gap:  # a new utterance
                 self._srt, self._psum, self._pcount = [], 0.0, 0
             self._silent = 0
-            v = stl[i]
+            v = st[i]
             if v == v:
                 bisect.insort(self._srt, v)
-            self._psum += pw[i]
+            self._psum += 10.0 ** (min(level_db[i], 20.0) / 10.0)
             self._pcount += 1
             loud[i] = 10.0 * math.log10(max(self._psum / self._pcount, 1e-30))
-            k = len(self._srt)
-            if k >= self.min_voiced:
+            if len(self._srt) >= self.min_voiced:
                 pitch[i] = _band_median(self._srt, self.band)
-        return pitch, loud
+        return np.array(pitch, np.float32), np.array(loud, np.float32)
 
 
 def _band_median(srt: list[float], band: float) -> float:
@@ -1064,11 +1065,7 @@ class _MeasureCore:
         n = len(rows)
         speech = np.asarray(rows.speech, bool)
         nan32 = np.float32(np.nan)
-        f0u = np.asarray(rows.f0_hz, np.float64)
-        vu = speech & np.asarray(rows.voiced, bool) & np.isfinite(f0u)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            stu = np.where(vu, 12.0 * np.log2(np.where(vu, f0u, ST_REF_HZ) / ST_REF_HZ), np.nan)
-        u_pitch, u_loud = self._utt.process(speech, stu.astype(np.float32), rows.loudness_db)
+        levels = rows.loudness_db.tolist()
         if n <= _SMALL:
             sp = speech.tolist()
             f0 = np.asarray(rows.f0_hz, np.float64).tolist()
@@ -1084,6 +1081,7 @@ class _MeasureCore:
                     vals = hz_to_st(np.array(fv) * ST_REF_HZ).astype(np.float32).tolist()
                 it = iter(vals)
                 st = [next(it) if v else math.nan for v in voiced]
+            u_pitch, u_loud = self._utt.process(sp, st, levels)
             prow, srow = self._pitch._row, self._spread._row
             pitch = []
             for v, s_ in zip(st, sp, strict=True):
@@ -1094,7 +1092,7 @@ class _MeasureCore:
             spread = [srow(v) for v in st]
             p10 = np.array([r[0] for r in spread], np.float32)
             p90 = np.array([r[1] for r in spread], np.float32)
-            lv = [x for x, s_ in zip(rows.loudness_db.tolist(), sp, strict=True) if s_]
+            lv = [x for x, s_ in zip(levels, sp, strict=True) if s_]
             lo = self._loud.process_small(lv).tolist() if lv else []
             it2 = iter(lo)
             loud_l = []
@@ -1109,6 +1107,9 @@ class _MeasureCore:
             f0a = np.asarray(rows.f0_hz, np.float64)
             voiced_a = speech & np.asarray(rows.voiced, bool) & np.isfinite(f0a)
             sta = np.where(voiced_a, hz_to_st(np.where(voiced_a, f0a, ST_REF_HZ)), np.nan)
+            u_pitch, u_loud = self._utt.process(
+                speech.tolist(), sta.astype(np.float32).tolist(), levels
+            )
             (pv,) = self._pitch.process(sta[voiced_a])
             pitch_st = _carry(voiced_a, pv, self._last_pitch)
             if pv.size:

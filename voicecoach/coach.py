@@ -256,6 +256,7 @@ class Coach:
             )
         self.first_id = first_id
         self._threshold_profile: Profile | None = None
+        self._thr_cache: tuple[Profile | None, dict[str, float], dict[str, bool]] | None = None
         self.agent_baseline = BaselineTracker(self.config, profile, "agent")
         self.customer_baseline = BaselineTracker(self.config, None, "customer")
         self.reset()
@@ -465,9 +466,16 @@ class Coach:
         rules = self._rules
         measured = [rules[r] for r in RULE_ORDER if r in MEASURED_RULES]
         factor = c.deescalation_factor
-        base = {name: self.personal_threshold(name) for name in MEASURED_RULES}
-        for name in _CALM:
-            rules[name].silenced = self.baseline_verdict(name) is not None
+        prof = self.threshold_profile
+        if self._thr_cache is None or self._thr_cache[0] is not prof:
+            self._thr_cache = (
+                prof,
+                {name: self.personal_threshold(name) for name in MEASURED_RULES},
+                {name: self.baseline_verdict(name) is not None for name in _CALM},
+            )
+        base = self._thr_cache[1]
+        for name, silenced in self._thr_cache[2].items():
+            rules[name].silenced = silenced
         agit_need = max(1, round(c.agitation_sustain_s / hop))
         agit_gap = max(1, round(self.config.baseline.utterance_gap_s / hop))
         agitated = np.zeros(n, bool)
