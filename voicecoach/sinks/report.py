@@ -34,6 +34,7 @@ import numpy as np
 
 from ..baseline import BaselineTracker, Profile
 from ..config import Config, load_config
+from ..i18n import message
 
 __all__ = ["TEXT", "render_html", "render_report", "render_timeline", "timeline_series"]
 
@@ -70,6 +71,8 @@ TEXT: dict[str, dict[str, str]] = {
         "no_audio": "No playback audio was kept for this report (--audio none).",
         "provisional": "provisional: from the first 30 s of the agent's speech in this call",
         "calibrated": "calibrated profile",
+        "speech_used": "s of calm speech",
+        "not_judged": "Not judged, no nudge",
         "whatif": "What-if re-run with other settings",
         "was": "nudges before",
         "index": "All calls",
@@ -98,6 +101,8 @@ TEXT: dict[str, dict[str, str]] = {
         "no_audio": "Aucun audio d'écoute n'a été conservé pour ce rapport (--audio none).",
         "provisional": "provisoire : 30 premières secondes de parole de l'agent dans cet appel",
         "calibrated": "profil calibré",
+        "speech_used": "s de parole calme",
+        "not_judged": "Non évalué, pas de relance",
         "whatif": "Simulation avec d'autres réglages",
         "was": "relances avant",
         "index": "Tous les appels",
@@ -775,7 +780,16 @@ def render_html(
     parts.append("</div>")
 
     parts.append(f"<h2>{esc(tx['summary'])}</h2>")
+    speech_s = (bl.get("agent") or {}).get("speech_s")
+    if speech_s is not None:
+        bl_note += f" ({float(speech_s):.0f} {tx['speech_used']})"
     parts.append(f'<p class="meta">{esc(tx["baseline"])}: {esc(bl_note)}</p>')
+    for rule, why in sorted((bl.get("verdicts") or {}).items()):
+        if why:  # the baseline cannot judge this rule: say so (the coach stayed silent)
+            parts.append(
+                f'<p class="meta verdict">{esc(tx["not_judged"])} '
+                f"({esc(message(rule, lang))}): {esc(why)}</p>"
+            )
     parts.append(
         f'<table id="summary"><tr><th>{esc(tx["metric"])}</th><th>{esc(tx["this_call"])}</th>'
         f"<th>{esc(tx['baseline'])}</th><th>{esc(tx['note'])}</th></tr>"
