@@ -418,13 +418,19 @@ def _modify(lines: list[np.ndarray], change: str) -> tuple[list[np.ndarray], flo
     raise ValueError(change)  # pragma: no cover
 
 
+_ZERO_LENGTH: list[int] = [0, 0]  # (prosody nudges reviewed, of which end_s == start_s)
+
+
 def _review(
     x: np.ndarray, profile: Any, config: Config
 ) -> tuple[list[Nudge], float]:
     coach = Coach(config, profile=profile)
     rows = ChannelAnalyzer(config).process(x)
     out = coach.process(rows) + coach.finish()
-    return [n for n in final_events(out) if n.rule in PROSODY], x.shape[0] / SR
+    nudges = [n for n in final_events(out) if n.rule in PROSODY]
+    _ZERO_LENGTH[0] += len(nudges)
+    _ZERO_LENGTH[1] += sum(n.end_s is not None and n.end_s <= n.start_s for n in nudges)
+    return nudges, x.shape[0] / SR
 
 
 def _voice_results(v: Voice, config: Config, seed: int) -> dict[str, Any]:
@@ -581,6 +587,7 @@ def run_coach_benchmarks(
     config = load_config()
     t0 = time.monotonic()
     voices, labels = load_voices(splits, config, quick)
+    _ZERO_LENGTH[:] = [0, 0]
     per: dict[str, Any] = {}
     for v in voices:
         if len(v.calm) < 4:
@@ -611,6 +618,8 @@ def run_coach_benchmarks(
     return {
         "schema": "voicecoach.coach_bench/2",
         "elapsed_s": round(time.monotonic() - t0, 1),
+        "prosody_nudges_reviewed": _ZERO_LENGTH[0],
+        "zero_length_nudges": _ZERO_LENGTH[1],
         "quick": quick,
         "labels": labels,
         "summary": summary,
@@ -660,6 +669,8 @@ def main(argv: list[str] | None = None) -> int:
         args.out.write_text(json.dumps(res, indent=1, ensure_ascii=False), encoding="utf-8")
     print(_table(res))
     print(json.dumps(res["summary"], indent=1))
+    print(f"zero-length prosody nudges: {res['zero_length_nudges']} of "
+          f"{res['prosody_nudges_reviewed']}")
     return 0
 
 
