@@ -50,6 +50,16 @@ Datasets (see :func:`available`):
 The last four are *bundles*: the files are chosen by a pattern inside the
 package, listed with their SHA-256 in a ``MANIFEST.sha256`` file, and that
 manifest's own SHA-256 is what :data:`CHECKSUMS` records.
+``expressive``
+    104 lines (:data:`EXPRESSIVE_LINES`) of the two Czech voice actors of Debian
+    ``fillets-ng-data-cs`` (male lead "v", female lead "m"), calm to agitated, 22 kHz
+    Ogg Vorbis.  GPL-2+.  The held-out lines (:data:`EXPRESSIVE_HELD_OUT`) are never
+    fetched.
+``librivox``
+    Five LibriVox utterances (Sense and Sensibility, chapter 1, ~25 s in all) with
+    transcripts, from the pocketsphinx 5.1.1 sdist.  Public domain (LICENSE of the sdist).
+``klettres_fr``
+    28 spoken French syllables from Debian ``klettres-data`` (KDE KLettres).  GPL-2+.
 
 Command line::
 
@@ -166,35 +176,6 @@ _ALSA = _Source("deb", "alsa-utils", "1.2.8-1")
 _FILLETS_CS = _Source("deb", "fillets-ng-data-cs", "1.0.1-1.1")
 _ARMELLE = _Source("deb", "asterisk-prompt-fr-armelle", "20070613-2.2")
 
-#: Lines of ``fillets-ng-data-cs`` held out for acceptance checks: never extracted.
-EXPRESSIVE_HELD_OUT = frozenset(
-    [
-        "kor-v-nicje.ogg",
-        "pra-v-prekvapit.ogg",
-        "vit-v-pockej.ogg",
-        "gr-v-jiste.ogg",
-        "kor-v-treba.ogg",
-        "pyr-v-sbohem.ogg",
-        "sec-v-ven1.ogg",
-        "mot-v-zvuky1.ogg",
-        "mot-v-zvuky0.ogg",
-        "mot-v-nemuzu0.ogg",
-        "mot-v-nemuzu1.ogg",
-        "vrak-v-vyhodit.ogg",
-        "kor-m-vzdyt.ogg",
-        "pz-m-nech.ogg",
-        "del-m-voda.ogg",
-        "poc-m-lezt2.ogg",
-        "bank-m-zkumavka.ogg",
-        "jes-m-potvora1.ogg",
-        "mot-m-nemuzu0.ogg",
-        "mot-m-nemuzu1.ogg",
-        "mot-m-mayday.ogg",
-        "mot-m-zvuky0.ogg",
-        "vrak-m-vrak1.ogg",
-        "war-m-hrad.ogg",
-    ]
-)
 MANIFEST = "MANIFEST.sha256"
 
 
@@ -209,6 +190,8 @@ class _Bundle:
     pattern: str
     exclude: frozenset[str] = frozenset()
     strip: str = ""  # removed from the relative path to give the cached name
+_KLETTRES = _Source("deb", "klettres-data", "4:22.12.3-1")
+_POCKETSPHINX = _Source("pypi", "pocketsphinx", "5.1.1")
 
 
 @dataclass(frozen=True)
@@ -275,6 +258,63 @@ ARCTIC_TEXTS = {
     "arctic_a0009": "He turned sharply, and faced Gregson across the table.",
 }
 COUNTING_TEXT = "one two three four five six seven eight nine ten"
+
+# Lines of the two Czech voice actors of fillets-ng-data-cs ("v": male lead, "m": female
+# lead), as paths under the package's sound/ folder: 40 lines of 2-6 s and 12 of 0.9-1.5 s
+# per speaker, evenly spaced over the sorted list. The lines held out for acceptance checks
+# (EXPRESSIVE_HELD_OUT) are never fetched; a test checks that none is listed here.
+EXPRESSIVE_LINES = (
+    "airplane/cs/let-v-budrada.ogg", "atlantis/cs/sp-v-nesmysl.ogg", "aztec/cs/bot-v-vsim.ogg",
+    "bathroom/cs/br-v-draha.ogg", "share/blackjokes/cs/smrt-v-6.ogg",
+    "share/borejokes/cs/ob-v-jit1.ogg", "share/borejokes/cs/ob-v-vyzkousej.ogg",
+    "broom/cs/kos-v-poradek0.ogg", "cabin2/cs/ka2-v-mapa1.ogg", "cave/cs/jes-v-gral.ogg",
+    "cellar/cs/pra-v-dopredu.ogg", "chest/cs/tru-v-gral.ogg", "city/cs/vit-v-automat.ogg",
+    "computer/cs/poc-v-dira.ogg", "corridor/cs/ch-v-halo0.ogg", "crabshow/cs/sec-v-mesto.ogg",
+    "creatures/cs/kor-v-lezekrkem.ogg", "duckie/cs/odp-v-vtip.ogg", "elevator1/cs/zd1-v-styd.ogg",
+    "ending/cs/z-v-doma.ogg", "experiments/cs/bank-v-mnozeni.ogg", "floppy/cs/disk-v-mas.ogg",
+    "gems/cs/zav-v-zaval.ogg", "grail/cs/gr-v-skoro0.ogg", "imprisoned/cs/ncp-v-mekky.ogg",
+    "kitchen/cs/kuch-v-stolky2.ogg", "labyrinth/cs/bl-v-zvlastni1.ogg",
+    "magnet/cs/pap-v-nemir.ogg", "music/cs/ves-v-stejne.ogg", "party2/cs/pt2-v-minule1.ogg",
+    "pearls/cs/jed-v-poslani1.ogg", "propulsion/cs/poh-v-takhle.ogg",
+    "reactor/cs/rea-v-radeji.ogg", "society/cs/mik-v-videt.ogg", "start/cs/1st-v-znovu.ogg",
+    "tank/cs/sv-v-ucpat.ogg", "turtle/cs/zel-v-tvary.ogg", "ufo/cs/ufo-v-znicilo.ogg",
+    "wc/cs/wc-v-hygiena.ogg", "windoze/cs/win-v-real.ogg", "alibaba/cs/kni-v-proc.ogg",
+    "share/blackjokes/cs/smrt-v-2.ogg", "share/borejokes/cs/ob-v-copak.ogg",
+    "cabin1/cs/k1-v-proc.ogg", "corals/cs/re-v-nevsimej.ogg", "duckie/cs/odp-v-coja.ogg",
+    "experiments/cs/bank-v-jeste.ogg", "gods/cs/lod-v-kdovi.ogg", "imprisoned/cs/ncp-v-ceho.ogg",
+    "pyramid/cs/pyr-v-sfing.ogg", "society/cs/mik-v-tak.ogg", "submarine/cs/zr-v-opatrne.ogg",
+    "airplane/cs/let-m-oko.ogg", "atlantis/cs/sp-m-vratit0.ogg", "barrel/cs/bar-m-barel.ogg",
+    "barrel/cs/bar-m-videt1.ogg", "bathyscaph/cs/bat-m-tohle.ogg",
+    "share/borejokes/cs/ob-m-jakdlouho.ogg", "share/borejokes/cs/ob-m-zvykacka.ogg",
+    "broom/cs/kos-m-zamet3.ogg", "captain/cs/vl-m-hara.ogg", "cellar/cs/pra-m-chytit.ogg",
+    "cellar/cs/pra-m-vyrazit.ogg", "city/cs/vit-m-jak.ogg", "computer/cs/poc-m-mechanika.ogg",
+    "corridor/cs/ch-m-doufam.ogg", "crabshow/cs/sec-m-krab.ogg", "creatures/cs/kor-m-podivej.ogg",
+    "elevator1/cs/zd1-m-poved.ogg", "emulator/cs/zx-m-jetpack.ogg", "engine/cs/mot-m-akce2.ogg",
+    "experiments/cs/bank-m-nervozni.ogg", "floppy/cs/disk-m-vejit.ogg", "gods/cs/lod-m-palka.ogg",
+    "hardware/cs/pz-m-spoje2.ogg", "kitchen/cs/kuch-m-kuchari.ogg",
+    "labyrinth/cs/bl-m-snecku1.ogg", "library/cs/vrak-m-knihy6.ogg", "magnet/cs/pap-m-naucit.ogg",
+    "map/cs/map-m-ukol.ogg", "party2/cs/pt2-m-hrac.ogg", "pearls/cs/jed-m-moc.ogg",
+    "puzzle/cs/puc-m-hele.ogg", "reactor/cs/rea-m-anebo.ogg", "reef/cs/uts-m-tvorove.ogg",
+    "stairs/cs/sch-m-moc2.ogg", "submarine/cs/zr-m-nepovykuj.ogg", "tank/cs/sv-m-utecha.ogg",
+    "turtle/cs/zel-m-nevim1.ogg", "viking2/cs/dr-m-nedycha.ogg", "windoze/cs/win-m-costim0.ogg",
+    "windoze/cs/win-m-zahrat.ogg", "aztec/cs/bot-m-vypada.ogg", "bathroom/cs/br-m-vsim0.ogg",
+    "share/borejokes/cs/ob-m-co.ogg", "share/borejokes/cs/ob-m-klid.ogg",
+    "briefcase/cs/kuf-m-pravda.ogg", "cabin1/cs/k1-m-mysli.ogg", "corridor/cs/ch-m-tady0.ogg",
+    "creatures/cs/kor-m-neniono.ogg", "dump/cs/sm-m-proc.ogg", "experiments/cs/bank-m-fuj.ogg",
+    "magnet/cs/pap-m-nechme.ogg", "tetris/cs/tet-m-jaklepsi.ogg",
+)
+EXPRESSIVE_HELD_OUT = frozenset({
+    "kor-v-nicje.ogg", "pra-v-prekvapit.ogg", "vit-v-pockej.ogg", "gr-v-jiste.ogg",
+    "kor-v-treba.ogg", "pyr-v-sbohem.ogg", "sec-v-ven1.ogg", "mot-v-zvuky1.ogg",
+    "mot-v-zvuky0.ogg", "mot-v-nemuzu0.ogg", "mot-v-nemuzu1.ogg", "vrak-v-vyhodit.ogg",
+    "kor-m-vzdyt.ogg", "pz-m-nech.ogg", "del-m-voda.ogg", "poc-m-lezt2.ogg", "bank-m-zkumavka.ogg",
+    "jes-m-potvora1.ogg", "mot-m-nemuzu0.ogg", "mot-m-nemuzu1.ogg", "mot-m-mayday.ogg",
+    "mot-m-zvuky0.ogg", "vrak-m-vrak1.ogg", "war-m-hrad.ogg",
+})
+LIBRIVOX_UTTERANCES = ("0870", "0880", "0890", "0920", "0930")
+KLETTRES_SYLLABLES = tuple(f"ad-{i}" for i in range(28))
+_FILLETS_SOUND = "/usr/share/games/fillets-ng/sound"
+_LIBRIVOX = "test/data/librivox/sense_and_sensibility_01_austen_64kb-"
 
 
 def _asterisk_members(lang: str) -> tuple[_Member, ...]:
@@ -454,6 +494,296 @@ CHECKSUMS: dict[str, str] = {
         "38e29ae81695d05f4a8a43bfe3e8b91808ec8a36092d4834909f1a440b2f3a7c",
     "asterisk_fr_all/MANIFEST.sha256":
         "02e6a6b261f281e7b26852a86656ac816cb95b74caa2794beb4a6e68d9486932",
+    "expressive/airplane-let-v-budrada.ogg":
+        "b7a6bd191ecc6fc739850d3fe154aefb34d8965d0891541e6e6c6dd05e9d61ad",
+    "expressive/atlantis-sp-v-nesmysl.ogg":
+        "d90c882df4575f50e24a22a6702f7bab9b4e9880ecb04d92f31599716af33665",
+    "expressive/aztec-bot-v-vsim.ogg":
+        "d19f868ab1bdb6b23eb529f9415bd5f28fae403d34807b61ba461e14a99389be",
+    "expressive/bathroom-br-v-draha.ogg":
+        "5bcd519ba3024947c7e7a5b364895992f7d5440d8951ee0e0b56ce640c85377c",
+    "expressive/blackjokes-smrt-v-6.ogg":
+        "799d67f5195f94389e65e79bd56c4aa29ae3421a984c93827795acf9c46a1965",
+    "expressive/borejokes-ob-v-jit1.ogg":
+        "2b9d4c8e7a1bea8fc370094c95570ca0390c55b520abb701cc9ceefb8874ee90",
+    "expressive/borejokes-ob-v-vyzkousej.ogg":
+        "227a954c2108175162fb7ed8b071504d65ba2e667d5636bb2e4a9d4bdc3519dc",
+    "expressive/broom-kos-v-poradek0.ogg":
+        "6011495a46a831955d71cbda1c383aef4d5fbe038af0687a4c5df9fe1a85eda3",
+    "expressive/cabin2-ka2-v-mapa1.ogg":
+        "6866d4d8ee6687d0bec0a9000ccbf2c7ffebf85d901344b1dc6912dc35953b0a",
+    "expressive/cave-jes-v-gral.ogg":
+        "7014448948ba959d8d52159f19a55a5efcb4f4494a03fbc23687170e7aa9bc5c",
+    "expressive/cellar-pra-v-dopredu.ogg":
+        "b9ee135c16a3d49a4878c8d0aebd1aa9c91e7c0f5a37dcc7b8934fc51688f355",
+    "expressive/chest-tru-v-gral.ogg":
+        "4e71a946003761da622b4cf7a2bc8f7f7f313b40c32f6eeaede5e3cb560d15a5",
+    "expressive/city-vit-v-automat.ogg":
+        "71318e6a48a388363cbbb2a68bf402d18b0756cda897b84dd3c162aed7c84da4",
+    "expressive/computer-poc-v-dira.ogg":
+        "80a3ccef96de94fc8d4eaf4e339062e83e85d44031f5ecd873ef4d1ff4ef961e",
+    "expressive/corridor-ch-v-halo0.ogg":
+        "e7a4c27110f1c03953cc9d4a8e33d769d15b677592a587a620407ccde8f1ffd8",
+    "expressive/crabshow-sec-v-mesto.ogg":
+        "665d4ccbfed82aa85969326d58d4414df9f86907b96f1f83e3dac931fc0f663f",
+    "expressive/creatures-kor-v-lezekrkem.ogg":
+        "b740ed00a7e989d7f283d08f29769111e6d85192e5da94eedaad9294f8c77b8d",
+    "expressive/duckie-odp-v-vtip.ogg":
+        "edb0bc34314d05ec655c66132b36b34b997357d762ee1cc559f71edf148b5a88",
+    "expressive/elevator1-zd1-v-styd.ogg":
+        "22095b73559610b0ab143e66805b3af2f1379d28dab865c800e0885b1fc4cefd",
+    "expressive/ending-z-v-doma.ogg":
+        "e6e586311a943d4204374d52bf3825059b294e7ed5190e729a3ffafa8e241090",
+    "expressive/experiments-bank-v-mnozeni.ogg":
+        "08fed08c6d1eee7746a3a968840d0c4eb77714ef33a412d07b165a724c21c168",
+    "expressive/floppy-disk-v-mas.ogg":
+        "ea52a048a68b34b136e9125483f8b049feacbb5ace32628b3bfbd524c80aa79f",
+    "expressive/gems-zav-v-zaval.ogg":
+        "32bbf11a2c7194684cdfc0ac29dbfee05175d4664acadfdbfd135868e1f4e642",
+    "expressive/grail-gr-v-skoro0.ogg":
+        "912b02948a6ddbb07b1c383bfb0d79e5886519c3e7693452ff1be932bdf00163",
+    "expressive/imprisoned-ncp-v-mekky.ogg":
+        "5b72ce15921c189377b15e63d9ac6001d598076603b3fef73941302b65c03db0",
+    "expressive/kitchen-kuch-v-stolky2.ogg":
+        "effae52532b49cf38f9d3f5cd2fc4d0c66530b31847bf1c6ef06973f2413e26f",
+    "expressive/labyrinth-bl-v-zvlastni1.ogg":
+        "5fe97156c2e2fb54a8b537e1ab48ba0bfa18d0e39d8e9b4a3882584326fbf719",
+    "expressive/magnet-pap-v-nemir.ogg":
+        "46f32dc7a7ab2caa0e03fe9ff2333dbe10875d65ee145e1aadc704e248911e23",
+    "expressive/music-ves-v-stejne.ogg":
+        "da965b5c3dd3c0fb30f33f1de37fc4340799e953236be05f9bd14983fb0fe9ee",
+    "expressive/party2-pt2-v-minule1.ogg":
+        "1484a8b7a6aba1089f2d84724ad1dd3114e294a3225b1253abab6016d9827f36",
+    "expressive/pearls-jed-v-poslani1.ogg":
+        "eb3274cbd78843edfdbdc886efa4d8df72d5448e6e56937aaf264d024a6ba075",
+    "expressive/propulsion-poh-v-takhle.ogg":
+        "e0fd61dc93c387653e34ba6cd45a69805fc6b888fbec93354c607c93f648224f",
+    "expressive/reactor-rea-v-radeji.ogg":
+        "bf87e1eff3ff24b0b3d38030ee3495e0880d4894a1d78b8dfd8ce319b58ddfaf",
+    "expressive/society-mik-v-videt.ogg":
+        "08c0d219dd3c9651eb924dec8fd656d49ce8499992e96cc57ae2ecfd7aa0d64b",
+    "expressive/start-1st-v-znovu.ogg":
+        "fedda5f588d05f3291eaf795703a42e8c0f0a04e974c5920dde53fb3dc5b54d4",
+    "expressive/tank-sv-v-ucpat.ogg":
+        "8dca05ebeecced0e37557dcb6d396e00524fe3a3069a92b128431d51d73ddb02",
+    "expressive/turtle-zel-v-tvary.ogg":
+        "a1846450c44745dde91cd9aa3df53ea65f8f9664ac2e1244d6e77aa6587ad0de",
+    "expressive/ufo-ufo-v-znicilo.ogg":
+        "89aebde20f28b46c1ac48673f3ec16a0ef2a51c7d21b99ed1ae5ebff6cbbf09b",
+    "expressive/wc-wc-v-hygiena.ogg":
+        "ac47261826efeff0b4340fe2d879561b201bbd7cd540e75ba1bf784413e11797",
+    "expressive/windoze-win-v-real.ogg":
+        "b2e8ea0f078312d1f4652f2d01da0c6c969dd60e92c58836ad1bcdf53ef4f457",
+    "expressive/alibaba-kni-v-proc.ogg":
+        "d5effedf2de4a75730fdb15cd1e9b5464a7b6484d277ab20b30aab1d4c932269",
+    "expressive/blackjokes-smrt-v-2.ogg":
+        "670e6c344dcf0ee8ca15347fa299905d757a5457ac38e31182e389bd716637d3",
+    "expressive/borejokes-ob-v-copak.ogg":
+        "e2c1945f5f4cf9e79fa94b1d1aa51e5c50fcb7034cebd86121c7ff033d5e5fcb",
+    "expressive/cabin1-k1-v-proc.ogg":
+        "a6c308d3d1bcaf38ab2f9d2eab0f2273ad2f2626cf5855d618fa4813ce515db2",
+    "expressive/corals-re-v-nevsimej.ogg":
+        "81bb9d0e2c8cdc5691f5d9c47b36152e6a80a8aba117f54d8038f9373a688672",
+    "expressive/duckie-odp-v-coja.ogg":
+        "b25aca0ce9a4291eb534f987653b75bb12270b679539a5d85985abfe3da0d547",
+    "expressive/experiments-bank-v-jeste.ogg":
+        "34916fd5c39b57da398edd14bb5b3008e25dfe0d82f15d87bef9c5ec99944dd1",
+    "expressive/gods-lod-v-kdovi.ogg":
+        "f1a2a71b54d41427da905f5a7b92bb939f9dfd02a679dff2b616109677640d40",
+    "expressive/imprisoned-ncp-v-ceho.ogg":
+        "8a81e9cbccd55961acbc85f9eaa2b307f47615050ad1c79c4034186738573755",
+    "expressive/pyramid-pyr-v-sfing.ogg":
+        "3ceb3755d3d1761fa23d57d03a7ed07f9b9d78307690215d6f5a49c6f4d4e27e",
+    "expressive/society-mik-v-tak.ogg":
+        "988114f97ff5bc24d53386a9f2750744ff1dcb99de04e04a37f0faff01a36794",
+    "expressive/submarine-zr-v-opatrne.ogg":
+        "58cc143e5b0b9859cb83b528e46bccc72cd7612ed53d69962a5c1471597108ef",
+    "expressive/airplane-let-m-oko.ogg":
+        "6cf0b0e61d440ba9bf1c0671408df3727bc7e2b9e38e4b2f8e3c1701cfcae17b",
+    "expressive/atlantis-sp-m-vratit0.ogg":
+        "05330f013fec34ca5051fd3f42c22fb76d018c0f1d28ec1c9da458dbb071d7cf",
+    "expressive/barrel-bar-m-barel.ogg":
+        "57fd06a60a219654390748242be7a2db56a515f60a7d6f8775b6db3e3ee45776",
+    "expressive/barrel-bar-m-videt1.ogg":
+        "98f53fbe1043486212415a4dfbb7c4e3a8eff7cf8044de972003959e29c6cdac",
+    "expressive/bathyscaph-bat-m-tohle.ogg":
+        "c3abb7fe192bf423dbcc210714f06fa0f31cde483754789b0afd29063683b3a7",
+    "expressive/borejokes-ob-m-jakdlouho.ogg":
+        "640145b75b9fcd7804846337570579adb771a49a2a3067cf4a47cd66346ab982",
+    "expressive/borejokes-ob-m-zvykacka.ogg":
+        "c7ef67382a87cbd7221bd43573f4c81a34052dc8df2b06f19cbd19b365c6e954",
+    "expressive/broom-kos-m-zamet3.ogg":
+        "e1dff8ad32cc59c18b855a7dcc7237dbc44c5d774175cdf6a25783ae7036dda3",
+    "expressive/captain-vl-m-hara.ogg":
+        "694e9ab153544d29d54695e5b559b2b39c7b4f60f6f512536925297bd6e1f977",
+    "expressive/cellar-pra-m-chytit.ogg":
+        "68a7956c860a952837eba055a036c65a99f070ca2a13d4bfbdab15b8572b389e",
+    "expressive/cellar-pra-m-vyrazit.ogg":
+        "570f528b034675f47e844dc889d3843d58a55690cc3b15feadf81d6cd7679f19",
+    "expressive/city-vit-m-jak.ogg":
+        "c22f20d8d3cba363cf09d26f7395b10fd7c8894daf19d10e5bb1cb0e5eb8e986",
+    "expressive/computer-poc-m-mechanika.ogg":
+        "c2825b5e748a063df1958797a46ea4b5e71fae50feb8bedb0b35ceeacaa40cad",
+    "expressive/corridor-ch-m-doufam.ogg":
+        "c4ca4ec8e0666e621157f5bedfbb3a9f825737b4fd8c57717cde1f2f42f0fa49",
+    "expressive/crabshow-sec-m-krab.ogg":
+        "b9028d2517a32e45889f0c8c4a6d58edfcd2f58a28f720a0cabf79dd2457bebe",
+    "expressive/creatures-kor-m-podivej.ogg":
+        "87d1b79460f2ccbdb29ed33f0b5ef447b73b5598fcf11f7596b52f7cf64619c0",
+    "expressive/elevator1-zd1-m-poved.ogg":
+        "9615334016c49866971f20c2830331ae090177735fb8bb1fd036256f269682e6",
+    "expressive/emulator-zx-m-jetpack.ogg":
+        "df0faedd8eac14bb5ca5caa8558485093b39ebf234025e0c0e8ca2876a7112c8",
+    "expressive/engine-mot-m-akce2.ogg":
+        "7f7708a403b3c5314615cb3d486ba70274dc490afcc431a010234b7b64adf1cb",
+    "expressive/experiments-bank-m-nervozni.ogg":
+        "742e5cdc23aeea7ae8fc6c693cc860bc1bb3b5ddc2bba8473dca283687339320",
+    "expressive/floppy-disk-m-vejit.ogg":
+        "b199183164ffef797b31d0b305229bc6ccfc68084d232da0dfb75ebae05baaae",
+    "expressive/gods-lod-m-palka.ogg":
+        "6910d7deac38c57ba60a00e75ada6d2965eeb944ba04a719826f50c71dd1735a",
+    "expressive/hardware-pz-m-spoje2.ogg":
+        "ccae04012cd7b23eda551641d1014b0c4c6faf2c5baa6e825139cf1f9eb28248",
+    "expressive/kitchen-kuch-m-kuchari.ogg":
+        "8b7f749437d78e2b9b510d45de2f442059ce137b52116e2682b9303337d067bd",
+    "expressive/labyrinth-bl-m-snecku1.ogg":
+        "c8f2620608a588e9ae87b9be359fafaf7ab8ee4ba6b29b5ccc1cf29c7d19594d",
+    "expressive/library-vrak-m-knihy6.ogg":
+        "11b82564d36f3b08359858bc0d87f92a71465a68518235e53518fb07bd0eaec0",
+    "expressive/magnet-pap-m-naucit.ogg":
+        "e76836192b327d026fabfe8beb1266b1e443bf05411ae126ac438f82b602c4bb",
+    "expressive/map-map-m-ukol.ogg":
+        "921fe6ff92914ef8eb2ce7b4b6259ea645b0292a1f23a553bb24748567ceed97",
+    "expressive/party2-pt2-m-hrac.ogg":
+        "b52cf74472aa654009c2ecca3611d32317f56a5df398b701e646ec457d2e0b91",
+    "expressive/pearls-jed-m-moc.ogg":
+        "648084defc76cf34a9b1c296f36710a8a4bdd2adb4501024ccc5ad7a8a9e4e06",
+    "expressive/puzzle-puc-m-hele.ogg":
+        "d1d22e5be59cab95fff99ad4c4c6039719d643200ec6c29f9cef67bb16fe7e9a",
+    "expressive/reactor-rea-m-anebo.ogg":
+        "c579d36ca5c65be7ef1e2ebc8192e03313ca044a0288ff7f4a9cf315d7990d13",
+    "expressive/reef-uts-m-tvorove.ogg":
+        "5706acebd1b70b453f6be145705504216eaac51ae626864d85a1b00503f0fce1",
+    "expressive/stairs-sch-m-moc2.ogg":
+        "cef6dea304950fc20664b2510ca943d9d7f0bee53e52d1e7da31615310f372c8",
+    "expressive/submarine-zr-m-nepovykuj.ogg":
+        "e1c9c981957eb3caf562f6d88137d99df4933ddbc98e6fb7bb8abfe19637013d",
+    "expressive/tank-sv-m-utecha.ogg":
+        "44cc150b655919d973a480e23db4f0e0bfd9bdda34f1310dd72972184eb68997",
+    "expressive/turtle-zel-m-nevim1.ogg":
+        "0677f44bb31c81d24beb402c25cc0afe1bea47cff9a4444bc1f68eb92dc67bdd",
+    "expressive/viking2-dr-m-nedycha.ogg":
+        "f8f5a365fc955250434274268812339e24c4c6d77874e808c45194ef6ac72e49",
+    "expressive/windoze-win-m-costim0.ogg":
+        "cf79b4ce31f5d332577c8d769c2ff6e9e3229922f99f711bcffc27ef53b392f1",
+    "expressive/windoze-win-m-zahrat.ogg":
+        "309169288513501dc3265d76b286108902c03817db5a17a5dedc5577364b834c",
+    "expressive/aztec-bot-m-vypada.ogg":
+        "ccf781828583298b86a9aa01891c1ad07ac12c33d05014a28140bea46a143290",
+    "expressive/bathroom-br-m-vsim0.ogg":
+        "187f380dbd479c299e7bdf06398c5f74041cb89af36fd1f0e49e3a043abb553e",
+    "expressive/borejokes-ob-m-co.ogg":
+        "b3ebe5b3d460500e0761e3e111a1b729eefa0d3f581f4e960c4831e66f702ab7",
+    "expressive/borejokes-ob-m-klid.ogg":
+        "a286b6da5a5dbdacebe9523a0d906e0251e7874c8c08c8c58e4e611cb7dae474",
+    "expressive/briefcase-kuf-m-pravda.ogg":
+        "6b2f9a494230d776147610e4971b84f851916ea29f8c16b98c06f766fd4b66b5",
+    "expressive/cabin1-k1-m-mysli.ogg":
+        "54750919e6258e8f7981faf0d49d0b1eabb114891ff018eba537f587c8feb2e0",
+    "expressive/corridor-ch-m-tady0.ogg":
+        "d332746a6e2649b010320909399ea05229b1b512a7c4979858a254d9c8122ec1",
+    "expressive/creatures-kor-m-neniono.ogg":
+        "37239edfce81ed8756c742813528ed3714dc8fc1b5f3fee434105d27c76a3126",
+    "expressive/dump-sm-m-proc.ogg":
+        "79f00f8344527e73389fc1f13c40ac9d13d54266a387ed022e94a1c352cb139e",
+    "expressive/experiments-bank-m-fuj.ogg":
+        "a0cd4ab6e0ce80a2270c0621e8c4e2a7beea937905108d2ac539c551360fcb67",
+    "expressive/magnet-pap-m-nechme.ogg":
+        "cc5cda1c9ec1077333e78eb29aa0b4693bdcdce4f70fb6a7e5fa2197ce27d05d",
+    "expressive/tetris-tet-m-jaklepsi.ogg":
+        "3d58b0ea90f5d52f35a783a5ed76a5c74b6376992468586ae72b133b39889160",
+    "expressive/copyright":
+        "e210b000d4011e42168ead3df452afac6445626b49e3a4c9876f110b092ea638",
+    "librivox/0870.wav":
+        "b0557cf95c974d930577e58e46b7f068c432a6e3afcc286563d88922b2a5315c",
+    "librivox/0870.txt":
+        "e7001f6b4f6961f49df18fbdf0a0cda70c950806a2f2055eed20bb128dc3570c",
+    "librivox/0880.wav":
+        "fbec491ef00ee734a67f0ee318e98c51c157b479e1629ff4f4426861ecac0414",
+    "librivox/0880.txt":
+        "e7c98df9e9929043aad0994ac095bc86a6e9db8ff51d9dd0d3c28eb5df691a0e",
+    "librivox/0890.wav":
+        "5793ffbdee55fb8bfd284943a6866864c832d9d4accf2661cabd39915c84ee10",
+    "librivox/0890.txt":
+        "942c80d221e02f9e01fbe4558a61313decf4b45a4e5e5941ae35fb0ba793ba09",
+    "librivox/0920.wav":
+        "40882414ef4cc51f3ff7a63bad0c8c87e7f595ffeb8209fbf756c8ebc5c28a59",
+    "librivox/0920.txt":
+        "20c9afffa853ca7697939312c43a6d2fc5ea8248e5748238b7ce34f6121b7835",
+    "librivox/0930.wav":
+        "954adbf0b56ac8a148cbe77b39ca18d76b5f2a1e1f405565bd786ce3e68a68b7",
+    "librivox/0930.txt":
+        "b57a1fa64e7bdf66d5ca11df4a31c93492808006295fe3b3e8b2ea4deb800640",
+    "librivox/LICENSE":
+        "1c3b5c5529d7360c927aa034eea28010c59558c1f67fb722d8d8b5d69cb98a23",
+    "klettres_fr/ad-0.ogg":
+        "42c8f89b345a848aad8b2f1cb34d3bd8d3eb998fdbc20c7017016636106f1112",
+    "klettres_fr/ad-1.ogg":
+        "b01b97e1d90959c3fb3d495b39b907eb15f9d752eeb154a9a25cee92d0c9d8ec",
+    "klettres_fr/ad-2.ogg":
+        "98a2822978a3ef9f8e049709fadd911ca120b656ad5a8ec82e99dc2c8b34352a",
+    "klettres_fr/ad-3.ogg":
+        "0ccaa7ff134f5f3da74e67d9ef92344c3cb2736b7a0c0d3d34e2b711d82b45e2",
+    "klettres_fr/ad-4.ogg":
+        "915faf7426e7321dc9ac7ed68a559e6f0f803bfb609bd2961eeb6a864c6099eb",
+    "klettres_fr/ad-5.ogg":
+        "f06d72f9beabd64ddfdcbc441754f65052dff78be02495193e97fb635b746dc4",
+    "klettres_fr/ad-6.ogg":
+        "fc4e9934ff8d9012600ac2208ef924f6c68be4d3919ac20f5c0243d52eb4eb9c",
+    "klettres_fr/ad-7.ogg":
+        "c75a47265ea066c3311af734d969956afbd6e15cef38c605a3313ab98050c567",
+    "klettres_fr/ad-8.ogg":
+        "1e50b860e8da6498d74b6d1c0dc149c1962aeea6714ce8b17c65acc1dfb621cc",
+    "klettres_fr/ad-9.ogg":
+        "214610c9a9bfca076d73b9ed90facb00ee034d9be8b4c1f9fbc7e4cee1ff3527",
+    "klettres_fr/ad-10.ogg":
+        "e45f5feea488f6ca2fe1fc844b95c05ed63b5194abc00cd09773c9a25513f70d",
+    "klettres_fr/ad-11.ogg":
+        "d3eddbf67244dcaf65254e3f3dade210b9093da2dd068f69fb838af6a391d8fb",
+    "klettres_fr/ad-12.ogg":
+        "cc597737d5e5e819857984b4b0301507ff5d7c0a2c7ae43bf65993ad8dcd11f1",
+    "klettres_fr/ad-13.ogg":
+        "758fbee2cecd51731468ac7e92e5f282e7e8c20e07614ed01d1e59e938a25ad4",
+    "klettres_fr/ad-14.ogg":
+        "1b35aebaa757a6bd6b6460fd0f1ea475cc60794dda034be88c41c689979913a3",
+    "klettres_fr/ad-15.ogg":
+        "a8a0374e4f2bf0ba3fa2ec870ae208cbe083bddd89560abb19ac945e66cc1f1c",
+    "klettres_fr/ad-16.ogg":
+        "0a41e738fd910825d351b4bbbddf8746c63ade922315e2677206ef07af95aea7",
+    "klettres_fr/ad-17.ogg":
+        "73f6f1cf427d6495103d407c912036b36230121715364fab7549de57d403fe59",
+    "klettres_fr/ad-18.ogg":
+        "50d31e1f801ff9fb201ff4f9ca91927e3f41117f83eb8bfdb6ad0c9a44481381",
+    "klettres_fr/ad-19.ogg":
+        "3f5bc07f5b26039ed4d71205881a8060c737a9c67747c97db2c0dc0dcc89c84a",
+    "klettres_fr/ad-20.ogg":
+        "a07cae7f4aeb2e5a66480ec6ba137ebbf8029ff89defe242c96abbf4ab498aaf",
+    "klettres_fr/ad-21.ogg":
+        "4edcf52833643ceb57abe2f839fceb07490bd57d26dc31a45c1ea2dab87411d8",
+    "klettres_fr/ad-22.ogg":
+        "bd08a379f687a642642026fc5e6c628a0db023467baf916d8415cab59affd168",
+    "klettres_fr/ad-23.ogg":
+        "c6d6ba91e21d88d231714d00e7bd601d1659eba2169857084edc61ca2b1f0c26",
+    "klettres_fr/ad-24.ogg":
+        "2b9f5202e13212a871a6fafb3c2375d4cdeb1a8fe20b35d6f8de38e0101a5681",
+    "klettres_fr/ad-25.ogg":
+        "a12f0e05e8aa976aacabece2631d020acac5722481e520efb64ec10c90f3d5a6",
+    "klettres_fr/ad-26.ogg":
+        "f25dcb80036a9b1c67fc1deef4776f659fca3f2a1a0162dcb5cb52885608970e",
+    "klettres_fr/ad-27.ogg":
+        "e8743723d31fa8623f8cbad642825fac3c5b44058b53f937179acc2c299bcd96",
+    "klettres_fr/copyright":
+        "2e87c951d67d30434a0402aa16a169314694fd0d1447e7638abc6738fca30efd",
 }
 # fmt: on
 
@@ -1080,6 +1410,48 @@ def _build_counting(d: Path, name: str) -> list[Utterance]:
     ]
 
 
+def _expressive_file(line: str) -> str:
+    """Cache file name of an expressive line: ``<level>-<file>``."""
+    parts = line.split("/")
+    return f"{parts[-3]}-{parts[-1]}"
+
+
+def _build_expressive(d: Path, name: str) -> list[Utterance]:
+    out = []
+    for line in EXPRESSIVE_LINES:
+        stem = _expressive_file(line)[: -len(".ogg")]
+        spk = line.rsplit("-", 2)[-2]
+        out.append(Utterance(
+            id=f"{name}/{stem}", path=d / f"{stem}.ogg", dataset=name, language="cs",
+            speaker=spk, sex={"v": "m", "m": "f"}[spk], text=None, syllables=None,
+            segments=None, licence=d / "copyright",
+        ))
+    return out
+
+
+def _build_librivox(d: Path, name: str) -> list[Utterance]:
+    out = []
+    for u in LIBRIVOX_UTTERANCES:
+        text = _read(d / f"{u}.txt").strip()
+        out.append(Utterance(
+            id=f"{name}/{u}", path=d / f"{u}.wav", dataset=name, language="en",
+            speaker="sense_and_sensibility_01", sex="m", text=text,
+            syllables=count_syllables(text, "en"), segments=None, licence=d / "LICENSE",
+        ))
+    return out
+
+
+def _build_klettres(d: Path, name: str) -> list[Utterance]:
+    return [
+        Utterance(
+            id=f"{name}/{s}", path=d / f"{s}.ogg", dataset=name, language="fr",
+            speaker="klettres", sex=None, text=None, syllables=1, segments=None,
+            licence=d / "copyright",
+        )
+        for s in KLETTRES_SYLLABLES
+    ]
+
+
 def _build_noise(d: Path, name: str) -> list[Utterance]:
     return [
         Utterance(
@@ -1105,7 +1477,7 @@ def _bundle_paths(d: Path) -> list[str]:
     ]
 
 
-def _build_expressive(d: Path, name: str) -> list[Utterance]:
+def _build_expressive_cs(d: Path, name: str) -> list[Utterance]:
     out = []
     for rel in _bundle_paths(d):
         stem = rel.rsplit("/", 1)[-1].removesuffix(".ogg")
@@ -1263,7 +1635,7 @@ _SPECS: dict[str, _Spec] = {
             "expressive_cs",
             "~1,280 acted Czech lines, calm to shouting, male 'v' and female 'm' leads (ogg)",
             (_Member(_FILLETS_CS, "/usr/share/doc/fillets-ng-data-cs/copyright", "copyright"),),
-            _build_expressive,
+            _build_expressive_cs,
             _Bundle(
                 _FILLETS_CS,
                 "/usr/share/games/fillets-ng/sound",
@@ -1293,6 +1665,42 @@ _SPECS: dict[str, _Spec] = {
                 _Member(_CODEC2, "/usr/share/doc/codec2-examples/copyright", "copyright"),
             ),
             _build_monologue,
+        ),
+        _Spec(
+            "expressive",
+            "104 lines of two Czech voice actors (male 'v', female 'm'), calm to agitated",
+            (
+                *(
+                    _Member(_FILLETS_CS, f"{_FILLETS_SOUND}/{ln}", _expressive_file(ln))
+                    for ln in EXPRESSIVE_LINES
+                ),
+                _Member(_FILLETS_CS, "/usr/share/doc/fillets-ng-data-cs/copyright", "copyright"),
+            ),
+            _build_expressive,
+        ),
+        _Spec(
+            "librivox",
+            "5 LibriVox utterances (Sense and Sensibility ch. 1, ~25 s) with transcripts",
+            (
+                *(
+                    m
+                    for u in LIBRIVOX_UTTERANCES
+                    for m in (_Member(_POCKETSPHINX, f"{_LIBRIVOX}{u}.wav", f"{u}.wav"),
+                              _Member(_POCKETSPHINX, f"{_LIBRIVOX}{u}.txt", f"{u}.txt"))
+                ),
+                _Member(_POCKETSPHINX, "LICENSE", "LICENSE"),
+            ),
+            _build_librivox,
+        ),
+        _Spec(
+            "klettres_fr",
+            "28 spoken French syllables (KDE KLettres, Debian klettres-data)",
+            (
+                *(_Member(_KLETTRES, f"/usr/share/klettres/fr/syllab/{s}.ogg", f"{s}.ogg")
+                  for s in KLETTRES_SYLLABLES),
+                _Member(_KLETTRES, "/usr/share/doc/klettres-data/copyright", "copyright"),
+            ),
+            _build_klettres,
         ),
     )
 }

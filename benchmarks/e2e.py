@@ -113,11 +113,11 @@ def run_e2e_latency(quick: bool = False) -> dict[str, Any]:
         x, _truth = synth_call(script, duration_s=duration, agent_f0_hz=120.0, snr_db=30, seed=4)
 
         try:
-            cap = Capture("vc_mic", "vc_far", blocksize_hops=cfg.live.blocksize_hops)
+            cap = Capture("vc_mic", "vc_far", config=cfg)
         except VoiceCoachError as e:
             return {"e2e_latency_ms": {"skipped": f"capture unavailable: {e}"}}
         session = LiveSession(cap, cfg, profile=profile, lang="en", duration_s=duration + 1.0)
-        from voicecoach.sinks.display import WindowDisplay
+        from voicecoach.sinks.window import WindowDisplay
 
         display = WindowDisplay(session.model, fps=cfg.live.fps, lang="en", backend="Agg")
 

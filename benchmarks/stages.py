@@ -1,9 +1,8 @@
 """The live loop of the benchmark: analysis, baseline, conversation tracker and coach per hop.
 
 :class:`LiveLoop` runs what the live mode runs for each 10 ms block of a two-channel call
-(agent microphone, far end): :class:`~voicecoach.analysis.Analyzer` on both channels,
-one :class:`~voicecoach.baseline.BaselineTracker` per party and, when their modules
-import, the conversation tracker and the coach. :meth:`LiveLoop.step` is what is timed.
+(agent microphone, far end): the product's pipeline, :class:`voicecoach.pipeline.CallAnalyzer`
+(the same object as live, review and what-if). :meth:`LiveLoop.step` is what is timed.
 
 :func:`profile_stages` runs the same analysis with a timer around each stage of
 :meth:`Analyzer.process` (noise floor, pitch frames, the batched YIN kernel, pitch
@@ -13,15 +12,12 @@ core runs its own code.
 
 from __future__ import annotations
 
-import inspect
 import time
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from voicecoach.analysis import Analyzer
-from voicecoach.baseline import BaselineTracker
 from voicecoach.config import Config
 
 __all__ = [
@@ -34,84 +30,27 @@ __all__ = [
 ]
 
 
-def _construct(cls: type, config: Config) -> Any:
-    """Build ``cls`` with the config, whatever its parameter is called."""
-    try:
-        params = inspect.signature(cls).parameters
-    except (TypeError, ValueError):
-        params = {}
-    if "config" in params:
-        return cls(config=config)
-    if "cfg" in params:
-        return cls(cfg=config)
-    return cls(config)
-
-
 def optional_components() -> dict[str, Any]:
-    """Which optional live components import: ``{"tracker": cls|reason, "coach": cls|reason}``."""
-    out: dict[str, Any] = {}
-    try:
-        from voicecoach.conversation import ConversationTracker
+    """The live components: ``{"tracker": cls, "coach": cls}`` (kept for the suite's checks)."""
+    from voicecoach.coach import Coach
+    from voicecoach.conversation import ConversationTracker
 
-        out["tracker"] = ConversationTracker
-    except ImportError as e:
-        out["tracker"] = f"not included: {e}"
-    try:
-        from voicecoach.coach import Coach
-
-        out["coach"] = Coach
-    except ImportError as e:
-        out["coach"] = f"not included: {e}"
-    return out
-
-
-def _call_process(obj: Any, *args: Any) -> Any:
-    return obj.process(*args)
-
-
-class PipelineLoop:
-    """The product's own per-block object, :class:`voicecoach.pipeline.CallAnalyzer`.
-
-    ``LiveLoop`` composes the same parts by hand (for the stage breakdown and for trees
-    where the pipeline module does not exist yet); this one times exactly what
-    ``voicecoach live`` runs per block in its analysis thread.
-    """
-
-    def __init__(self, config: Config) -> None:
-        from voicecoach.pipeline import CallAnalyzer
-
-        self.pipe = CallAnalyzer(config)
-        self.analyzer = self.pipe.analyzer
-        self.included = {"analysis": True, "baseline": True, "tracker": True, "coach": True,
-                         "via": "voicecoach.pipeline.CallAnalyzer"}
-        self.events: list[Any] = []
-
-    def reset(self) -> None:
-        """Return to the just-constructed state."""
-        self.pipe.reset()
-        self.events = []
-
-    def step(self, block: np.ndarray) -> list[Any]:
-        """Process one block of shape (n_hops * 160, 2); returns the events emitted."""
-        return self.pipe.process(block).events
-
-
-def make_live_loop(config: Config) -> PipelineLoop | LiveLoop:
-    """The pipeline if ``voicecoach.pipeline`` imports, else the hand-made composition."""
-    try:
-        return PipelineLoop(config)
-    except ImportError:
-        return LiveLoop(config)
+    return {"tracker": ConversationTracker, "coach": Coach}
 
 
 class LiveLoop:
     """Everything the live mode runs per block, for two channels (agent, far end).
 
+    The product's own pipeline, :class:`voicecoach.pipeline.CallAnalyzer`: the full loop is
+    its :meth:`~voicecoach.pipeline.CallAnalyzer.process`; a loop without the tracker or the
+    coach runs the analysis and the pipeline's baselines, then what is kept, through
+    :meth:`~voicecoach.pipeline.CallAnalyzer.process_rows` (the same path as what-if).
+
     Parameters
     ----------
     config : Config
     with_tracker, with_coach : bool
-        Include the conversation tracker / coach if they import.
+        Include the conversation tracker / coach.
 
     Attributes
     ----------
@@ -121,76 +60,49 @@ class LiveLoop:
     """
 
     def __init__(self, config: Config, with_tracker: bool = True, with_coach: bool = True) -> None:
+        from voicecoach.pipeline import CallAnalyzer
+
         self.config = config
-        self.analyzer = Analyzer(2, config)
-        self.baselines = (
-            BaselineTracker(config, party="agent"),
-            BaselineTracker(config, party="customer"),
-        )
-        comps = optional_components()
-        self.included: dict[str, Any] = {"analysis": True, "baseline": True}
-        self.tracker = self.coach = None
-        self._tracker_step: Callable[..., Any] | None = None
-        self._coach_step: Callable[..., Any] | None = None
-        if with_tracker and not isinstance(comps["tracker"], str):
-            try:
-                self.tracker = _construct(comps["tracker"], config)
-                self._tracker_step = self._make_tracker_step(self.tracker)
-                self.included["tracker"] = True
-            except (TypeError, ValueError, AttributeError) as e:
-                self.included["tracker"] = f"not included: cannot drive it ({e})"
-        else:
-            self.included["tracker"] = comps["tracker"] if with_tracker else "disabled"
-        if with_coach and not isinstance(comps["coach"], str):
-            try:
-                self.coach = _construct(comps["coach"], config)
-                self._coach_step = self._make_coach_step(self.coach)
-                self.included["coach"] = True
-            except (TypeError, ValueError, AttributeError) as e:
-                self.included["coach"] = f"not included: cannot drive it ({e})"
-        else:
-            self.included["coach"] = comps["coach"] if with_coach else "disabled"
+        self.pipe = CallAnalyzer(config)
+        self.analyzer = self.pipe.analyzer
+        self.tracker = self.pipe.tracker if with_tracker else None
+        self.coach = self.pipe.coach if with_coach else None
+        self.baselines = (self.pipe.coach.agent_baseline, self.pipe.coach.customer_baseline)
+        self.included: dict[str, Any] = {
+            "analysis": True,
+            "baseline": True,
+            "tracker": True if with_tracker else "disabled",
+            "coach": True if with_coach else "disabled",
+            "via": "voicecoach.pipeline.CallAnalyzer",
+        }
         self.events: list[Any] = []
-
-    # The tracker and coach are written in parallel with this suite; these adapters
-    # follow their ``process`` signatures by parameter count.
-    @staticmethod
-    def _make_tracker_step(tracker: Any) -> Callable[..., Any]:
-        n = len(inspect.signature(tracker.process).parameters)
-        if n >= 2:
-            return lambda agent, far: tracker.process(agent, far)
-        return lambda agent, far: tracker.process((agent, far))
-
-    def _make_coach_step(self, coach: Any) -> Callable[..., Any]:
-        """The coach's own baseline trackers replace the loop's (so none runs twice)."""
-        if hasattr(coach, "process_measures") and hasattr(coach, "agent_baseline"):
-            self.baselines = (coach.agent_baseline, coach.customer_baseline)
-            return lambda rows, rel, events: coach.process_measures(rel[0], rel[1], events)
-        self.baselines = ()
-        return lambda rows, rel, events: coach.process(rows[0], rows[1], events)
 
     def reset(self) -> None:
         """Return every component to its just-constructed state."""
-        self.analyzer.reset()
-        for b in self.baselines:
-            b.reset()
-        for c in (self.tracker, self.coach):
-            if c is not None and hasattr(c, "reset"):
-                c.reset()  # the coach resets its own baselines too
+        self.pipe.reset()
         self.events = []
 
     def step(self, block: np.ndarray) -> list[Any]:
         """Process one block of shape (n_hops * 160, 2); returns the events emitted."""
+        if self.tracker is not None and self.coach is not None:
+            return self.pipe.process(block).events
         rows = self.analyzer.process(block)
         rel = tuple(b.process(r) for b, r in zip(self.baselines, rows, strict=False))
         events: list[Any] = []
-        if self._tracker_step is not None:
-            events = list(self._tracker_step(rows[0], rows[1]) or [])
-        if self._coach_step is not None:
-            nudges = self._coach_step(rows, rel, events)
-            if nudges:
-                events = [*events, *nudges]
+        if self.tracker is not None:
+            events = list(self.tracker.process(rows[0], rows[1]))
+        if self.coach is not None:
+            events = self.pipe.process_rows(rows[0], rows[1], events=events, measures=rel).events
         return events
+
+
+#: The full live loop (kept for the suite): the pipeline itself.
+PipelineLoop = LiveLoop
+
+
+def make_live_loop(config: Config) -> LiveLoop:
+    """The full live loop: :class:`voicecoach.pipeline.CallAnalyzer` per block."""
+    return LiveLoop(config)
 
 
 def time_live(
@@ -285,6 +197,7 @@ def profile_stages(config: Config, audio: np.ndarray) -> dict[str, Any]:
     acc: dict[str, list[float]] = {s: [] for s in (*stages, "analysis_other", "baseline",
                                                    "tracker", "coach")}
     clock = time.perf_counter_ns
+    pipe = loop.pipe
     for i in range(n):
         b = audio[i * hop : (i + 1) * hop]
         for k in inner:
@@ -294,20 +207,15 @@ def profile_stages(config: Config, audio: np.ndarray) -> dict[str, Any]:
         t1 = clock()
         rel = tuple(bt.process(r) for bt, r in zip(loop.baselines, rows, strict=False))
         t2 = clock()
-        events: list[Any] = []
-        if loop._tracker_step is not None:
-            events = list(loop._tracker_step(rows[0], rows[1]) or [])
+        events = list(pipe.tracker.process(rows[0], rows[1])) if pipe.tracker else []
         t3 = clock()
-        if loop._coach_step is not None:
-            loop._coach_step(rows, rel, events)
+        pipe.process_rows(rows[0], rows[1], events=events, measures=rel)  # the coach
         t4 = clock()
         for st in stages:
             acc[st].append(inner[st] / 1e3)
         acc["analysis_other"].append((t1 - t0 - sum(inner.values())) / 1e3)
         acc["baseline"].append((t2 - t1) / 1e3)
-        if loop._tracker_step is not None:
-            acc["tracker"].append((t3 - t2) / 1e3)
-        if loop._coach_step is not None:
-            acc["coach"].append((t4 - t3) / 1e3)
+        acc["tracker"].append((t3 - t2) / 1e3)
+        acc["coach"].append((t4 - t3) / 1e3)
     return {"stages_us": {k: np.asarray(v) for k, v in acc.items() if v}, "note": note,
             "included": loop.included}

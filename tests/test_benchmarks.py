@@ -203,3 +203,38 @@ def test_machine_description_has_the_keys() -> None:
 )
 def test_direction_through_per_containers_and_biases(path: str, better: str | None) -> None:
     assert direction(path) == better
+
+
+def test_real_voice_scores_split_octave_errors_and_voicing() -> None:
+    from benchmarks.pitch_real import score
+
+    ref = np.array([100.0, 100.0, 100.0, 100.0, 100.0, NAN, NAN, NAN, NAN, 200.0])
+    est = np.array([101.0, 200.0, 50.0, 150.0, NAN, 120.0, NAN, NAN, NAN, 200.0])
+    s = score([est], [ref])
+    # both voiced: frames 0-3 and 9 (5); gross: 200 (up), 50 (down), 150 (other)
+    assert s["n_both_voiced"] == 5
+    assert s["octave_up_pct"] == pytest.approx(20.0)
+    assert s["octave_down_pct"] == pytest.approx(20.0)
+    assert s["other_gross_pct"] == pytest.approx(20.0)
+    assert s["gpe_pct"] == pytest.approx(60.0)
+    assert s["voicing_recall"] == pytest.approx(5 / 6)
+    assert s["false_voicing"] == pytest.approx(1 / 4)  # one of four Praat-unvoiced frames
+    assert s["voicing_precision"] == pytest.approx(5 / 6)
+
+
+def test_telephone_copy_is_8khz_band_limited_mu_law() -> None:
+    from benchmarks.pitch_real import mulaw, telephone
+
+    sr = 16000
+    t = np.arange(sr) / sr
+    low, mid = np.sin(2 * np.pi * 100 * t), np.sin(2 * np.pi * 1000 * t)
+    y_low, y_mid = telephone((0.5 * low).astype(np.float32), sr), telephone(
+        (0.5 * mid).astype(np.float32), sr
+    )
+    assert y_low.shape == (8000,) and y_low.dtype == np.float32
+    rms = lambda y: float(np.sqrt(np.mean(y[2000:] ** 2)))  # noqa: E731
+    assert 20 * np.log10(rms(y_mid) / rms(y_low)) > 30.0  # 100 Hz is cut by the 300 Hz edge
+    # 8-bit mu-law: 255 levels at most, and small values keep fine steps
+    q = mulaw(np.linspace(-1, 1, 10001).astype(np.float32))
+    assert np.unique(q).size <= 255
+    assert abs(float(mulaw(np.array([0.001], np.float32))[0]) - 0.001) < 2e-4

@@ -594,7 +594,7 @@ def test_agitated_customer_tightens_the_agent(calm_profile: Profile) -> None:
 
 def test_demo_call_through_the_conversation_tracker(calm_profile: Profile) -> None:
     """Features -> ConversationTracker events -> Coach, on the generator's demo call."""
-    conversation = pytest.importorskip("voicecoach.conversation")
+    from voicecoach import conversation
     from voicecoach.analysis import Analyzer
     from voicecoach.sources.synthetic import demo_script, synth_call
 

@@ -130,7 +130,8 @@ def test_interruption_latency_bound_with_a_gap_at_the_decision_instant(gap_s):
     _, evs = run(agent, [(0.0, 5.0)], 6.0)
     first = next(e for e in evs if e.kind == "interruption")
     assert first.end_s is None
-    assert 0.0 <= first.decided_s - (first.start_s + d) <= 0.1 + 1e-9
+    assert first.start_s == pytest.approx(2.0)  # the interrupter's true onset
+    assert 0.0 <= first.decided_s - (2.0 + d) <= 0.1 + 1e-9  # against the truth
 
 
 def test_interrupter_stopping_just_before_min_overlap_is_a_backchannel():
@@ -171,15 +172,16 @@ def test_interrupter_takes_the_floor_when_the_other_stops():
 def test_state_for_live_display():
     a, c = call_rows([(2.0, 4.0)], [(0.0, 5.0)], 6.0)
     tr = ConversationTracker(CFG)
-    tr.process(a[:300], c[:300])
+    tr.process(a[:310], c[:310])
     st = tr.state
-    assert st.t_s == pytest.approx(3.0)
+    assert st.t_s == pytest.approx(3.1)
     assert st.floor == "customer"
     assert st.speaking == {"agent": True, "customer": True}
     assert st.overlap == ("agent", "customer", 2.0)
     assert st.interrupting == "agent"
-    assert st.turn_s["customer"] == pytest.approx(3.0)
-    assert st.turn_s["agent"] == pytest.approx(1.0)
+    assert st.turn_s["customer"] == pytest.approx(3.1)
+    # the interrupter's turn, from its onset, opens once it outlasts a backchannel (1 s)
+    assert st.turn_s["agent"] == pytest.approx(1.1)
     assert st.bleed_status == "searching" and st.bleed_delay_s is None
 
 
@@ -291,3 +293,30 @@ def test_defaults_are_in_the_toml():
     raw = tomllib.loads(default_config_path().read_text())["conversation"]
     assert raw.keys() == {f for f in C.__dataclass_fields__}
     assert not math.isnan(C.min_overlap_s)
+
+
+def test_long_backchannel_is_shown_live_then_retracted():
+    # the customer says something 0.7 s long inside the agent's turn, the agent going on:
+    # decided an interruption 0.5 s into the overlap (live), a backchannel in the record
+    _, evs = run([(0.0, 5.0)], [(2.0, 2.7)], 6.0)
+    live = [e for e in evs if e.kind == "interruption" and e.end_s is None]
+    assert [(e.by, e.start_s, e.decided_s) for e in live] == [("customer", 2.0, 2.5)]
+    fin = final_events(evs)
+    (it,) = kinds(fin, "interruption")
+    assert it.retracted and (it.start_s, it.end_s) == (2.0, 2.7)
+    (bc,) = kinds(fin, "backchannel")
+    assert (bc.by, bc.of, bc.start_s, bc.end_s) == ("customer", "agent", 2.0, 2.7)
+    assert [e.party for e in kinds(fin, "turn")] == ["agent"]  # a backchannel makes no turn
+    s = summarize(fin, 6.0, CFG)
+    assert s["conversation"]["interruptions"] == 0 and s["conversation"]["backchannels"] == 1
+
+
+@pytest.mark.parametrize(
+    ("cust", "agent_end"),
+    [((2.0, 3.5), 5.0), ((2.0, 2.7), 2.6)],  # long; the other gave way first
+)
+def test_interruption_stands_when_long_or_when_the_other_gives_way(cust, agent_end):
+    _, evs = run([(0.0, agent_end)], [cust], 6.0)
+    (it,) = kinds(final_events(evs), "interruption")
+    assert not it.retracted and it.by == "customer"
+    assert kinds(final_events(evs), "backchannel") == []

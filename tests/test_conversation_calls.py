@@ -19,11 +19,19 @@ from voicecoach.analysis import Analyzer
 from voicecoach.config import load_config
 from voicecoach.conversation import ConversationTracker
 from voicecoach.events import final_events
+from voicecoach.pipeline import CallAnalyzer
 from voicecoach.sources.synthetic import Utterance, demo_script, synth_call
 from voicecoach.sources.synthetic import random_call_script as random_script
 
-CFG = load_config()
+# The tracker's logic on generated voices with exact truth. The analysis in front of it is the
+# webrtc backend: the Silero network (the default) was trained on real speech, which the
+# generator only approximates; the default pipeline's figures on real voices are
+# benchmarks/realcalls.py's, and the demo call below runs the default pipeline.
+CFG = load_config(overrides={"vad": {"backend": "webrtc"}})
 MATCH_S = 0.3
+#: Most a decision may come after true onset + min_overlap_s: the VAD onset (20 ms) and
+#: the tracker's speech onset (60 ms) plus the decision bridge (0.1 s), s.
+LATENCY_MAX_S = 0.2
 
 
 def analyze(y: np.ndarray):
@@ -130,15 +138,19 @@ def test_turn_end_overlaps(calls, cname):
 
 
 def test_decision_latency(calls):
+    """From the interrupter's true onset (the script) plus ``min_overlap_s`` to the live
+    decision: the VAD's onset delay plus the decision bridge, never early."""
     lat = []
-    for (fa, fc), _truth in calls.values():
+    for (fa, fc), truth in calls.values():
         _, evs = track(fa, fc)
-        for e in evs:
-            if e.kind == "interruption" and e.end_s is None:
-                lat.append(e.decided_s - (e.start_s + CFG.conversation.min_overlap_s))
+        first = [e for e in evs if e.kind == "interruption" and e.end_s is None]
+        pairs, _, _ = match(truth.events, first, "interruption")
+        for ref, det in pairs:
+            lat.append(det.decided_s - (ref["start_s"] + CFG.conversation.min_overlap_s))
+    print(f"decision latency: median {np.median(lat):.3f} s, max {max(lat):.3f} s")
     assert len(lat) >= 30
     assert min(lat) >= 0.0
-    assert max(lat) <= 0.1 + 1e-9
+    assert max(lat) <= LATENCY_MAX_S
 
 
 def test_block_invariance_on_a_call_with_bleed(calls, rng):
@@ -205,8 +217,9 @@ def test_demo_call_events_match_truth():
     # a clean stereo call (no bleed) where the angry customer is ~4 dB louder than the agent
     # and about an octave above it: double talk must stay the agent's
     x, _ = sf.read(DEMO, dtype="float32", always_2d=True)
-    fa, fc = analyze(x[: len(x) // 160 * 160])
-    tr, evs = track(fa, fc)
+    pipe = CallAnalyzer()  # the default pipeline, as `voicecoach demo` runs it
+    evs = pipe.process(x[: len(x) // 160 * 160]).events + pipe.finish()
+    tr = pipe.tracker
     truth = json.loads(DEMO.with_suffix(".truth.json").read_text(encoding="utf-8"))["events"]
     fin = [e for e in final_events(evs) if e.kind in ("interruption", "backchannel",
                                                       "turn_end_overlap")]

@@ -25,19 +25,14 @@ import pytest
 
 os.environ["MPLBACKEND"] = "Agg"
 
-from voicecoach.errors import ParameterError, VoiceCoachError
+from voicecoach.errors import DisplayError, ParameterError, VoiceCoachError
 from voicecoach.pipeline import CallAnalyzer
 from voicecoach.sinks import terminal
-from voicecoach.sinks.display import (
-    NO_DISPLAY,
-    DisplayError,
-    WindowDisplay,
-    _lane_rects,
-    choose_display,
-    runs,
-)
+from voicecoach.sinks.display import choose_display
 from voicecoach.sinks.model import DisplayModel
 from voicecoach.sinks.terminal import TerminalDisplay, column_means, sparkline
+from voicecoach.sinks.view import runs
+from voicecoach.sinks.window import NO_DISPLAY, WindowDisplay, _lane_rects
 from voicecoach.sources.synthetic import demo_script, synth_call
 
 SR = 16000
@@ -106,7 +101,7 @@ def test_runs_and_sparkline():
 
 def test_modules_do_not_import_matplotlib():
     code = (
-        "import sys, voicecoach.sinks.display, voicecoach.sinks.terminal;"
+        "import sys, voicecoach.sinks.display, voicecoach.sinks.terminal, voicecoach.sinks.window;"
         "print('matplotlib' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -197,7 +192,7 @@ def test_run_counts_drawn_and_skipped_frames():
     lat = st["latency"]
     assert len(lat) == st["frames_drawn"]
     assert all(b[0] >= a[0] and b[1] > a[1] for a, b in itertools.pairwise(lat))
-    assert 0 <= st["cpu_pct"] <= 200
+    # (the display's CPU share is measured by the benchmarks, not asserted here)
 
 
 def test_run_returns_on_stop_and_sets_it_when_the_window_closes(models):
@@ -226,7 +221,7 @@ def test_run_returns_on_stop_and_sets_it_when_the_window_closes(models):
 def test_window_parameters_are_checked(models):
     with pytest.raises(ParameterError, match=r"fps must be in \(0, 240\]"):
         WindowDisplay(models[END_S], fps=0)
-    with pytest.raises(ParameterError, match="display language 'de' is not supported"):
+    with pytest.raises(ParameterError, match="language 'de' is not supported; choose one of"):
         WindowDisplay(models[END_S], lang="de")
     with pytest.raises(DisplayError, match="matplotlib backend 'NoSuchAgg' is not available"):
         WindowDisplay(models[END_S], backend="NoSuchAgg").render_frame()
@@ -301,16 +296,16 @@ def test_choose_display(models, monkeypatch):
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
     monkeypatch.setattr(sys, "platform", "linux")
     with pytest.raises(DisplayError) as err:
-        choose_display("window", model, "fr", 20.0)
+        choose_display("window", model, "fr")
     assert str(err.value) == NO_DISPLAY
     assert str(err.value) == "no display: DISPLAY is not set; use --display terminal or none"
     assert isinstance(err.value, VoiceCoachError)
-    assert isinstance(choose_display("auto", model, "fr", 20.0), TerminalDisplay)
-    term = choose_display("terminal", model, "en", 20.0)
+    assert isinstance(choose_display("auto", model, "fr"), TerminalDisplay)
+    term = choose_display("terminal", model, "en")
     assert isinstance(term, TerminalDisplay) and term.fps == 10.0 and term.lang == "en"
-    assert choose_display("none", model, "fr", 20.0) is None
+    assert choose_display("none", model, "fr") is None
     with pytest.raises(ParameterError, match="display must be window, terminal, none or auto"):
-        choose_display("screen", model, "fr", 20.0)
+        choose_display("screen", model, "fr")
 
 
 # ---------------------------------------------------------------------------- real window
@@ -337,7 +332,7 @@ TK_SCRIPT = textwrap.dedent(
             if stop.wait(max(0.0, t0 + (k + 1) * 0.02 - time.monotonic())):
                 return
 
-    disp = choose_display("window", model, "fr", 20.0)
+    disp = choose_display("window", model, "fr")
     th = threading.Thread(target=analysis, daemon=True)
     th.start()
     disp.run(stop, until=time.monotonic() + 2.0)

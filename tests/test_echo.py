@@ -182,3 +182,83 @@ def test_error_message_names_the_extra(monkeypatch):
     with pytest.raises(EchoCancellerUnavailableError, match=r"voicecoach\[aec\]"):
         echo_mod._load_apm()
     assert not echo_mod.echo_canceller_available()
+
+
+# ----------------------------------------------------------------------------- bad input
+
+
+def _review_pair(tmp_path, agent, customer, sr_agent, sr_customer, *extra):
+    import json
+
+    import soundfile as sf
+
+    from voicecoach.cli import main
+
+    a, c = tmp_path / "a_agent.wav", tmp_path / "a_customer.wav"
+    sf.write(a, agent, sr_agent)
+    sf.write(c, customer, sr_customer)
+    out = tmp_path / "out"
+    rc = main(["review", "--agent", str(a), "--customer", str(c), "--out", str(out),
+               "--no-html", "--audio-copy", "none", *extra])
+    return rc, json.loads((out / "a_agent" / "report.json").read_text(encoding="utf-8"))
+
+
+def test_far_end_at_another_rate_that_stops_mid_call(tmp_path):
+    """An 8 kHz far end (a telephone tap) 4 s shorter than a 16 kHz microphone: resampled,
+    padded with silence, the canceller bypassed once the far end has stopped; nothing lost."""
+    import soxr
+
+    mic, far, _ = _echo_call(seconds=10.0, near=True, seed=3)
+    far8 = soxr.resample(far[: 6 * SR], SR, 8000).astype(np.float32)
+    rc, rep = _review_pair(tmp_path, mic, far8, SR, 8000)
+    assert rc == 0
+    assert rep["audio"]["duration_s"] == pytest.approx(10.0, abs=0.02)
+    echo = rep["summary"]["conversation"]["echo"]
+    assert echo["enabled"] is True and echo["state"] == "bypassed"  # the far end stopped at 6 s
+    # the near end's speech after the far end stopped is the agent's
+    agent_speech = [e for e in rep["events"] if e["kind"] == "speech" and e["party"] == "agent"]
+    after = sum(max(0.0, e["end_s"] - max(e["start_s"], 6.5)) for e in agent_speech)
+    assert after > 1.5, agent_speech
+
+
+def test_missing_canceller_is_one_warning_line_and_the_review_completes(
+    tmp_path, monkeypatch, capsys
+):
+    def missing():
+        raise EchoCancellerUnavailableError(
+            "the echo canceller needs the livekit package (WebRTC AEC3); install it with "
+            "`pip install 'voicecoach[aec]'` (the livekit wheel), or set [echo] enabled = false"
+        )
+
+    monkeypatch.setattr(echo_mod, "_load_apm", missing)
+    mic, far, _ = _echo_call(seconds=4.0)
+    rc, rep = _review_pair(tmp_path, mic, far, SR, SR)
+    assert rc == 0
+    err = [ln for ln in capsys.readouterr().err.splitlines() if ln.startswith("Warning:")]
+    assert len(err) == 1 and "voicecoach[aec]" in err[0], err
+    echo = rep["summary"]["conversation"]["echo"]
+    assert echo["enabled"] is False and "livekit" in echo["reason"]
+
+
+def test_headset_call_gives_the_same_events_with_and_without_the_canceller():
+    """No echo path: the microphone is passed through (8 ms later, like the far end), so the
+    conversation events are those of the canceller-less pipeline, shifted by <= one hop."""
+    from voicecoach.events import final_events
+    from voicecoach.sources.synthetic import random_call_script, synth_call
+
+    y, _ = synth_call(random_call_script(2), snr_db=20.0, seed=2)
+    y = y[: len(y) // HOP * HOP]
+    kinds = ("interruption", "backchannel", "turn_end_overlap", "turn", "speech")
+    out = []
+    for enabled in (True, False):
+        cfg = load_config(overrides={"echo": {"enabled": enabled}, "vad": {"backend": "webrtc"}})
+        pipe = CallAnalyzer(cfg)
+        evs = final_events(pipe.process(y).events + pipe.finish())
+        out.append([e for e in evs if e.kind in kinds])
+        if enabled:
+            assert pipe.echo_status.state in ("no_echo", "bypassed")
+    with_aec, without = out
+    assert len(with_aec) == len(without) > 20
+    for a, b in zip(with_aec, without, strict=True):
+        assert (a.kind, getattr(a, "by", None)) == (b.kind, getattr(b, "by", None))
+        assert abs(a.start_s - b.start_s) <= 0.011 and abs(a.end_s - b.end_s) <= 0.011

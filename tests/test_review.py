@@ -20,16 +20,11 @@ import soundfile as sf
 from voicecoach.cli import main
 from voicecoach.config import load_config
 from voicecoach.errors import ParameterError
-from voicecoach.review import (
-    REPORT_SCHEMA,
-    Call,
-    TrackReader,
-    analysis_key,
-    assign_meta,
-    discover_calls,
-    recoach_call,
-    review_call,
-)
+from voicecoach.review.calls import Call, assign_meta, discover_calls
+from voicecoach.review.document import REPORT_SCHEMA
+from voicecoach.review.one_call import review_call
+from voicecoach.review.tracks import TrackReader, analysis_key
+from voicecoach.review.whatif import recoach_call
 from voicecoach.sinks.index import call_metrics, collect
 
 SR = 16000
@@ -187,8 +182,13 @@ def test_compressed_formats(
         pytest.skip(f"libsndfile {sf.__libsndfile_version__} cannot write {fmt}")
     ext = {"FLAC": "flac", "OGG": "ogg", "MP3": "mp3"}[fmt]
     p = tmp_path / f"call.{ext}"
+    data = short_audio
+    if fmt == "FLAC":  # the reference WAV's own 16-bit samples (libsndfile rounds float to
+        # PCM differently for WAV and FLAC: half the samples would differ by one LSB)
+        sf.write(tmp_path / "pcm.wav", short_audio, SR)
+        data, _ = sf.read(tmp_path / "pcm.wav", dtype="int16")
     try:
-        sf.write(p, short_audio, SR, format=fmt)
+        sf.write(p, data, SR, format=fmt)
     except (sf.LibsndfileError, RuntimeError, TypeError) as e:  # pragma: no cover
         pytest.skip(f"libsndfile cannot write {fmt}: {e}")
     assert _review([p], tmp_path / "out") == 0
@@ -310,8 +310,9 @@ def test_bad_files_are_skipped_and_summarised(
 
 def test_failure_mid_analysis_leaves_no_half_report(tmp_path: Path, monkeypatch) -> None:
     """A call that fails during analysis is reported; its partial files are removed."""
-    import voicecoach.review as rv
+    import voicecoach.review.one_call as one_call
     from voicecoach.errors import SourceError
+    from voicecoach.review.batch import ReviewOptions, Task, review_task
 
     p = tmp_path / "x.wav"
     sf.write(p, np.zeros((5 * SR, 2), np.float32), SR)
@@ -320,11 +321,9 @@ def test_failure_mid_analysis_leaves_no_half_report(tmp_path: Path, monkeypatch)
         yield np.zeros((1600, 2), np.float32)
         raise SourceError(f"{str(p)!r} is corrupt after some samples: test")
 
-    monkeypatch.setattr(rv, "iter_call_blocks", broken)
+    monkeypatch.setattr(one_call, "iter_call_blocks", broken)
     calls, _ = discover_calls([p])
-    res = rv.review_task(
-        rv.Task("x", call=calls[0]), rv.ReviewOptions(str(tmp_path / "o"), load_config())
-    )
+    res = review_task(Task("x", call=calls[0]), ReviewOptions(str(tmp_path / "o"), load_config()))
     assert not res.ok and "corrupt after some samples" in res.error
     assert list((tmp_path / "o" / "x").iterdir()) == []
 

@@ -17,7 +17,8 @@ import soundfile as sf
 from voicecoach.cli import main
 from voicecoach.config import load_config
 from voicecoach.errors import ParameterError
-from voicecoach.review import ReviewOptions, Task, discover_calls, run_batch
+from voicecoach.review.batch import ReviewOptions, Task, run_batch
+from voicecoach.review.calls import discover_calls
 
 SR = 16000
 

@@ -12,20 +12,72 @@ import argparse
 import csv
 import json
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
 from .config import Config, load_config
-from .errors import VoiceCoachError
+from .errors import UsageError, VoiceCoachError, error_message
 
 __all__ = ["build_parser", "main"]
 
 Handler = Callable[[argparse.Namespace], int]
 
+VERBOSE_HELP = "show tracebacks on errors"
+
+
+#: Options whose default is a configuration key, per subcommand: dest -> (section, key).
+#: The parser gives them no default (None); :func:`_config` fills them from the loaded
+#: configuration, ``--config`` included, so no default is declared twice.
+CONFIG_OPTIONS: dict[str, dict[str, tuple[str, str]]] = {
+    "analyze": {"channel": ("analyze", "channel"), "format": ("analyze", "format")},
+    "calibrate": {"seconds": ("live", "calibrate_s")},
+    "review": {
+        "agent_channel": ("review", "agent_channel"),
+        "lang": ("coach", "lang"),
+        "jobs": ("review", "jobs"),
+        "name_pattern": ("review", "name_pattern"),
+        "audio_copy": ("review", "audio_copy"),
+    },
+    "live": {
+        "agent_channel": ("review", "agent_channel"),
+        "lang": ("coach", "lang"),
+        "display": ("live", "display"),
+        "speed": ("live", "replay_speed"),
+        "far_backend": ("live", "far_backend"),
+        "record": ("live", "record_dir"),
+    },
+    "demo": {
+        "lang": ("coach", "lang"),
+        "display": ("live", "display"),
+        "speed": ("live", "replay_speed"),
+        "record": ("live", "record_dir"),
+    },
+}
+
+#: ``--record`` given without a folder: the configured ``[live] record_dir``.
+_RECORD_DEFAULT = ""
+
 
 def _config(args: argparse.Namespace) -> Config:
-    return load_config(getattr(args, "config", None))
+    """The loaded configuration (``--config`` over the defaults); fills the options left
+    unset from it (:data:`CONFIG_OPTIONS`)."""
+    cfg = load_config(getattr(args, "config", None))
+    resolve_options(args, cfg)
+    return cfg
+
+
+def resolve_options(args: argparse.Namespace, cfg: Config) -> argparse.Namespace:
+    """Set every option the command line left unset to its configuration key."""
+    for dest, (section, key) in CONFIG_OPTIONS.get(getattr(args, "command", ""), {}).items():
+        value = getattr(getattr(cfg, section), key)
+        if dest == "record":
+            if getattr(args, dest, None) == _RECORD_DEFAULT:
+                args.record = value
+        elif getattr(args, dest, None) is None:
+            setattr(args, dest, value)
+    return args
 
 
 def _open_out(path: str | None) -> TextIO:
@@ -43,6 +95,15 @@ def _fmt(v: float) -> str:
 
 def cmd_analyze(args: argparse.Namespace) -> int:
     """Per-hop tracks of an audio file as CSV or JSON."""
+    try:
+        return _analyze(args)
+    except OSError as e:  # a write error (full disk) names no file: name --out
+        if e.filename is None and not isinstance(e, VoiceCoachError | BrokenPipeError):
+            e.filename = args.out
+        raise
+
+
+def _analyze(args: argparse.Namespace) -> int:
     from .analysis import CSV_COLUMNS, PUBLIC_FIELDS, Features
     from .io import audio_info, iter_features, select_channels
 
@@ -132,7 +193,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
         print(f"Recording {args.seconds:.0f} s of calm speech from {args.mic!r}... speak now.")
         parts = []
-        with Capture(args.mic, None, blocksize_hops=cfg.live.blocksize_hops) as cap:
+        with Capture(args.mic, None, config=cfg) as cap:
             got = 0.0
             while got < args.seconds:
                 blk = cap.read(timeout=1.0)
@@ -177,17 +238,10 @@ def cmd_review(args: argparse.Namespace) -> int:
     tracks with ``--config`` and written to ``--out``; with ``--out`` pointing at existing
     reports of the same audio, their tracks are reused the same way (unless ``--fresh``).
     """
-    from .review import (
-        BatchProgress,
-        Call,
-        ReviewOptions,
-        Task,
-        assign_meta,
-        discover_calls,
-        discover_reports,
-        failure_summary,
-        run_batch,
-    )
+    from .review.batch import ReviewOptions, Task, run_batch
+    from .review.calls import Call, assign_meta, discover_calls
+    from .review.document import discover_reports
+    from .review.progress import BatchProgress, failure_summary
 
     cfg = _config(args)
     profile = _profile(args)
@@ -221,7 +275,7 @@ def cmd_review(args: argparse.Namespace) -> int:
             more, f2 = discover_calls(args.audio, args.agent_channel, exclude=[args.out])
             calls += more
             failures += f2
-        calls = assign_meta(calls, args.name_pattern or None, args.manifest)
+        calls = assign_meta(calls, args.name_pattern, args.manifest, config=cfg)
         tasks = [Task(c.stem, call=c) for c in calls]
     opts = ReviewOptions(
         out_dir=args.out,
@@ -261,7 +315,7 @@ def cmd_review(args: argparse.Namespace) -> int:
 
 
 def _summary_line(stem: str, rep: dict[str, Any]) -> str:
-    from .review import summary_line
+    from .review.document import summary_line
 
     return summary_line(stem, rep)
 
@@ -278,12 +332,13 @@ def cmd_devices(args: argparse.Namespace) -> int:
 
 
 def _run_live(args: argparse.Namespace, cfg: Config, replay: str | None) -> int:
-    from .session import LiveSession, ReplaySource
+    from .session import LiveSession
+    from .sources.replay import ReplaySource
 
     profile = _profile(args)
-    lang = args.lang or cfg.coach.lang
+    lang = args.lang
     if replay:
-        from .review import discover_calls
+        from .review.calls import discover_calls
 
         calls, failures = discover_calls([replay], args.agent_channel)
         if failures:
@@ -296,11 +351,10 @@ def _run_live(args: argparse.Namespace, cfg: Config, replay: str | None) -> int:
         source = Capture(
             args.mic,
             args.far,
+            config=cfg,
             mic_channel=args.mic_channel,
             far_channel=args.far_channel,
             far_backend=args.far_backend,
-            blocksize_hops=cfg.live.blocksize_hops,
-            queue_max_s=cfg.live.queue_max_s,
         )
         info = {"mic": args.mic, "far": args.far}
     session = LiveSession(
@@ -313,7 +367,7 @@ def _run_live(args: argparse.Namespace, cfg: Config, replay: str | None) -> int:
         duration_s=args.duration,
         source_info=info,
     )
-    display = _display(args.display or cfg.live.display, session.model, lang, cfg.live.fps)
+    display = _display(args.display, session.model, lang, cfg)
     where = f" into {session.folder}" if session.folder else ""
     print(f"voicecoach live: {'replaying ' + replay if replay else 'listening'}{where}")
     res = session.run(display)
@@ -326,12 +380,12 @@ def _run_live(args: argparse.Namespace, cfg: Config, replay: str | None) -> int:
     return 0
 
 
-def _display(kind: str, model: Any, lang: str, fps: float) -> Any:
+def _display(kind: str, model: Any, lang: str, cfg: Config) -> Any:
     if kind == "none":
         return None
     from .sinks.display import choose_display
 
-    return choose_display(kind, model, lang, fps)
+    return choose_display(kind, model, lang, cfg)
 
 
 def _live_summary(res: Any) -> str:
@@ -383,30 +437,39 @@ def cmd_demo(args: argparse.Namespace) -> int:
             f"the demo call {str(demo)!r} is missing; regenerate it with "
             f"`python scripts/make_demo_call.py` from a source checkout"
         )
-    args.agent_channel = 0
+    args.agent_channel = 0  # the demo call's agent is its left channel
     return _run_live(args, _config(args), str(demo))
 
 
-class _UsageError(VoiceCoachError):
-    pass
-
-
-def _usage(msg: str) -> _UsageError:
-    return _UsageError(msg)
+def _usage(msg: str) -> UsageError:
+    return UsageError(msg)
 
 
 # ------------------------------------------------------------------ parser --
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser (defaults read from the configuration)."""
-    from .review import DEFAULT_NAME_PATTERN
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows a default only when there is one (options from the configuration say so)."""
 
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.default is None or action.default is False:
+            return action.help
+        return super()._get_help_string(action)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser. ``--help`` shows the defaults of ``config/voicecoach.toml``;
+    options left unset take the loaded configuration's values (:func:`resolve_options`)."""
     cfg = load_config()
+
+    def conf(command: str, dest: str) -> str:
+        section, key = CONFIG_OPTIONS[command][dest]
+        return f"(default: [{section}] {key} = {getattr(getattr(cfg, section), key)!r})"
+
     p = argparse.ArgumentParser(
         prog="voicecoach",
         description="Live speech pacing and pitch monitor for people who talk to customers.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=_HelpFormatter,
     )
-    p.add_argument("-v", "--verbose", action="store_true", help="show tracebacks on errors")
+    p.add_argument("-v", "--verbose", action="store_true", help=VERBOSE_HELP)
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
@@ -415,16 +478,20 @@ def build_parser() -> argparse.ArgumentParser:
             name,
             help=help_,
             description=help_,
-            formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+            formatter_class=_HelpFormatter,
         )
         sp.add_argument("--config", metavar="TOML", help="configuration file overriding defaults")
+        # -v works before or after the subcommand (SUPPRESS: absent here keeps the top's)
+        sp.add_argument(
+            "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help=VERBOSE_HELP
+        )
         sp.set_defaults(func=fn)
         return sp
 
     a = add("analyze", cmd_analyze, "per-hop pitch, speech, loudness and rate tracks of a file")
     a.add_argument("audio", help="WAV, FLAC, OGG or MP3 file (8-48 kHz)")
-    a.add_argument("--channel", default="all", help="channel index, or 'all'")
-    a.add_argument("--format", choices=("csv", "json"), default="csv")
+    a.add_argument("--channel", help=f"channel index, or 'all' {conf('analyze', 'channel')}")
+    a.add_argument("--format", choices=("csv", "json"), help=conf("analyze", "format"))
     a.add_argument("--out", default=None, help="output path (default: standard output)")
 
     def add_profiles_dir(sp: argparse.ArgumentParser) -> None:
@@ -441,7 +508,9 @@ def build_parser() -> argparse.ArgumentParser:
     src.add_argument("--input", metavar="FILE", help="a recording of calm speech")
     src.add_argument("--mic", metavar="DEVICE", help="record from this input (index or name)")
     c.add_argument("--channel", default=None, help="channel of --input (default: 0 / mono)")
-    c.add_argument("--seconds", type=float, default=30.0, help="seconds to record with --mic")
+    c.add_argument(
+        "--seconds", type=float, help=f"seconds to record with --mic {conf('calibrate', 'seconds')}"
+    )
     add_profiles_dir(c)
 
     pr = add("profile", cmd_profile, "list, show or delete stored profiles")
@@ -451,14 +520,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     r = add("review", cmd_review, "review recorded calls: report.json, timeline and HTML per call")
     r.add_argument("audio", nargs="*", help="stereo/mono files, folders, live session folders")
-    r.add_argument("--agent-channel", type=int, choices=(0, 1), default=0)
+    r.add_argument(
+        "--agent-channel", type=int, choices=(0, 1), help=conf("review", "agent_channel")
+    )
     r.add_argument("--agent", metavar="FILE", help="agent mono file (with --customer)")
     r.add_argument("--customer", metavar="FILE", help="customer mono file (with --agent)")
     r.add_argument("--out", required=True, metavar="DIR", help="report folder")
     r.add_argument("--profile", metavar="NAME|PATH", help="the agent's calm baseline")
-    r.add_argument("--lang", choices=("fr", "en"), default=cfg.coach.lang)
+    r.add_argument("--lang", choices=("fr", "en"), help=conf("review", "lang"))
     add_profiles_dir(r)
-    r.add_argument("--jobs", "-j", type=int, default=1, metavar="N", help="local processes")
+    r.add_argument(
+        "--jobs", "-j", type=int, metavar="N", help=f"local processes {conf('review', 'jobs')}"
+    )
     r.add_argument(
         "--scheduler",
         metavar="ADDRESS",
@@ -475,17 +548,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     r.add_argument(
         "--name-pattern",
-        default=DEFAULT_NAME_PATTERN,
         metavar="REGEX",
-        help="agent and date from the call name (named groups 'agent', 'date'); '' for none",
+        help="agent and date from the call name (named groups 'agent', 'date'); '' for none "
+        + conf("review", "name_pattern").replace("%", "%%"),
     )
     r.add_argument("--manifest", metavar="CSV", help="CSV path,agent,date (wins over the pattern)")
     r.add_argument(
         "--audio-copy",
         choices=("ogg", "flac", "link", "none"),
-        default="ogg",
         help="playback audio for the HTML report: compact copy, lossless copy, relative link "
-        "to the original file, or none",
+        f"to the original file, or none {conf('review', 'audio_copy')}",
     )
     r.add_argument(
         "--no-html", action="store_true", help="write report.json and tracks only (fastest)"
@@ -494,27 +566,31 @@ def build_parser() -> argparse.ArgumentParser:
     d = add("devices", cmd_devices, "list audio inputs ('*': monitor/loopback candidates)")
     d.add_argument("--rescan", action="store_true", help="re-initialise PortAudio first")
 
-    def add_live(sp: argparse.ArgumentParser) -> None:
+    def add_live(sp: argparse.ArgumentParser, command: str) -> None:
         sp.add_argument("--profile", metavar="NAME|PATH", help="the agent's calm baseline")
         add_profiles_dir(sp)
         sp.add_argument(
             "--display",
             choices=("auto", "window", "terminal", "none"),
-            default=cfg.live.display,
-            help="auto: a window if a screen is available, else the terminal",
+            help="auto: a window if a screen is available, else the terminal "
+            + conf(command, "display"),
         )
         sp.add_argument(
             "--record",
             nargs="?",
-            const="recordings",
-            default=None,
+            const=_RECORD_DEFAULT,
             metavar="DIR",
-            help="record both channels and events into DIR/<timestamp>/",
+            help="record both channels and events into DIR/<timestamp>/ (DIR: [live] "
+            f"record_dir = {cfg.live.record_dir!r})",
         )
         sp.add_argument("--events", metavar="PATH", help="JSON-lines event log")
         sp.add_argument("--duration", type=float, metavar="S", help="stop after S seconds")
-        sp.add_argument("--lang", choices=("fr", "en"), default=cfg.coach.lang)
-        sp.add_argument("--speed", type=float, default=1.0, help="replay speed (1 = real time)")
+        sp.add_argument("--lang", choices=("fr", "en"), help=conf(command, "lang"))
+        sp.add_argument(
+            "--speed",
+            type=float,
+            help=f"replay speed (1 = real time, inf = unpaced) {conf(command, 'speed')}",
+        )
 
     lv = add("live", cmd_live, "coach a call live (microphone + far end)")
     lv.add_argument("--mic", metavar="D", help="microphone: index or name substring")
@@ -524,16 +600,20 @@ def build_parser() -> argparse.ArgumentParser:
     lv.add_argument(
         "--far-backend",
         choices=("sounddevice", "soundcard"),
-        default="sounddevice",
-        help="soundcard: WASAPI loopback on Windows (optional extra, untested)",
+        help="soundcard: WASAPI loopback on Windows (optional extra, untested) "
+        + conf("live", "far_backend"),
     )
     lv.add_argument("--replay", metavar="CALL", help="feed a recording through the live path")
-    lv.add_argument("--agent-channel", type=int, choices=(0, 1), default=0)
-    add_live(lv)
+    lv.add_argument("--agent-channel", type=int, choices=(0, 1), help=conf("live", "agent_channel"))
+    add_live(lv, "live")
 
     dm = add("demo", cmd_demo, "play the bundled demo call through the live path")
-    add_live(dm)
+    add_live(dm, "demo")
     return p
+
+
+def _one_line_warning(message: Warning | str, *_: object, **__: object) -> None:
+    print(f"Warning: {message}", file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -541,17 +621,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.func(args))
-    except VoiceCoachError as e:
-        if args.verbose:
-            raise
-        print(f"Error: {e}", file=sys.stderr)
-        return 2
+        with warnings.catch_warnings():
+            if not args.verbose:
+                # a missing optional backend (echo canceller, Silero) is one line, not a
+                # "file:line: Category: ..." block
+                warnings.showwarning = _one_line_warning
+            return int(args.func(args))
     except BrokenPipeError:  # e.g. `voicecoach analyze x.wav | head`
         import os
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except (VoiceCoachError, OSError) as e:
+        if args.verbose:
+            raise
+        print(f"Error: {error_message(e)}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
         return 130

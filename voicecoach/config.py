@@ -32,6 +32,7 @@ from .errors import ConfigError
 
 __all__ = [
     "AnalysisConfig",
+    "AnalyzeConfig",
     "BaselineConfig",
     "CoachConfig",
     "Config",
@@ -39,6 +40,7 @@ __all__ = [
     "LiveConfig",
     "NoiseFloorConfig",
     "PitchConfig",
+    "ReviewConfig",
     "RuleConfig",
     "SyllableConfig",
     "VadConfig",
@@ -69,11 +71,16 @@ class PitchConfig:
     fmin_hz: float
     fmax_hz: float
     window_s: float
-    threshold: float
+    octave_bias: float
     max_aperiodicity: float
+    hold_aperiodicity: float
+    max_contrast: float
     min_level_db: float
     min_snr_db: float
+    max_below_peak_db: float
+    peak_window_s: float
     octave_cost: float
+    memory_s: float
 
 
 @dataclass(frozen=True)
@@ -141,6 +148,7 @@ class ConversationConfig:
     simultaneous_start_s: float
     speech_onset_s: float
     speech_hangover_s: float
+    speech_onset_gap_s: float
     turn_gap_s: float
     decision_bridge_s: float
     jump_in_s: float
@@ -227,6 +235,38 @@ class LiveConfig:
     fps: float
     history_s: float
     record_format: str
+    terminal_fps_max: float
+    calibrate_s: float
+    replay_speed: float
+    record_dir: str
+    far_backend: str
+    latency: str
+    prefer_rate: int
+    min_channels: int
+    stall_timeout_s: float
+    start_timeout_s: float
+    drift_correction: bool
+    drift_min_window_s: float
+    drift_min_ppm: float
+    realign_ms: float
+
+
+@dataclass(frozen=True)
+class ReviewConfig:
+    """``voicecoach review`` settings."""
+
+    agent_channel: int
+    jobs: int
+    audio_copy: str
+    name_pattern: str
+
+
+@dataclass(frozen=True)
+class AnalyzeConfig:
+    """``voicecoach analyze`` output settings."""
+
+    channel: str
+    format: str
 
 
 @dataclass(frozen=True)
@@ -243,6 +283,8 @@ class Config:
     baseline: BaselineConfig
     coach: CoachConfig
     live: LiveConfig
+    review: ReviewConfig
+    analyze: AnalyzeConfig
 
     def to_dict(self) -> dict[str, Any]:
         """Return the configuration as nested plain dicts (TOML-shaped)."""
@@ -372,8 +414,13 @@ def _validate(obj: Any, where: str) -> None:
                 f"need 30 <= fmin_hz < fmax_hz <= 1000, got fmin_hz={obj.fmin_hz}, "
                 f"fmax_hz={obj.fmax_hz}"
             )
-        if not 0.0 < obj.threshold < 1.0:
-            bad(f"threshold must be in (0, 1), got {obj.threshold}")
+        if not 0.0 <= obj.octave_bias < 1.0:
+            bad(f"octave_bias must be in [0, 1), got {obj.octave_bias}")
+        if not 0.0 < obj.max_aperiodicity <= obj.hold_aperiodicity < 2.0:
+            bad(
+                f"need 0 < max_aperiodicity <= hold_aperiodicity < 2, got "
+                f"{obj.max_aperiodicity} and {obj.hold_aperiodicity}"
+            )
         if not 0.005 <= obj.window_s <= 0.1:
             bad(f"window_s must be in [0.005, 0.1] s, got {obj.window_s}")
     elif isinstance(obj, VadConfig):
@@ -416,8 +463,22 @@ def _validate(obj: Any, where: str) -> None:
                 f"bleed_max_delay_s ({obj.bleed_max_delay_s} s); lengthen the window")
     elif isinstance(obj, CoachConfig) and obj.lang not in ("fr", "en"):
         bad(f"lang must be 'fr' or 'en', got {obj.lang!r}")
-    elif isinstance(obj, LiveConfig) and obj.display not in ("auto", "window", "terminal", "none"):
-        bad(f"display must be auto, window, terminal or none, got {obj.display!r}")
+    elif isinstance(obj, LiveConfig):
+        if obj.display not in ("auto", "window", "terminal", "none"):
+            bad(f"display must be auto, window, terminal or none, got {obj.display!r}")
+        if obj.far_backend not in ("sounddevice", "soundcard"):
+            bad(f"far_backend must be 'sounddevice' or 'soundcard', got {obj.far_backend!r}")
+        if not obj.replay_speed > 0:
+            bad(f"replay_speed must be > 0 (inf: as fast as possible), got {obj.replay_speed}")
+    elif isinstance(obj, ReviewConfig):
+        if obj.agent_channel not in (0, 1):
+            bad(f"agent_channel must be 0 or 1, got {obj.agent_channel}")
+        if obj.jobs < 1:
+            bad(f"jobs must be >= 1, got {obj.jobs}")
+        if obj.audio_copy not in ("ogg", "flac", "link", "none"):
+            bad(f"audio_copy must be ogg, flac, link or none, got {obj.audio_copy!r}")
+    elif isinstance(obj, AnalyzeConfig) and obj.format not in ("csv", "json"):
+        bad(f"format must be 'csv' or 'json', got {obj.format!r}")
 
 
 def load_config(

@@ -14,12 +14,20 @@ __all__ = [
     "AudioFormatError",
     "ConfigError",
     "DeviceError",
+    "DisplayError",
     "EchoCancellerUnavailable",
     "EchoCancellerUnavailableError",
     "ParameterError",
+    "ProfileExistsError",
+    "ProfileFormatError",
+    "ProfileNotFoundError",
+    "RigError",
     "SourceError",
+    "StaleTracksError",
+    "UsageError",
     "VadBackendUnavailable",
     "VoiceCoachError",
+    "error_message",
 ]
 
 
@@ -29,6 +37,10 @@ class VoiceCoachError(Exception):
 
 class ParameterError(VoiceCoachError, ValueError):
     """A parameter or an input array is not acceptable (value, dtype, shape, NaN)."""
+
+
+class UsageError(ParameterError):
+    """Command-line arguments that do not go together or are missing."""
 
 
 class ConfigError(ParameterError):
@@ -59,3 +71,38 @@ class EchoCancellerUnavailable(UserWarning):
 class VadBackendUnavailable(UserWarning):
     """Warned when ``[vad] backend = "silero"`` but onnxruntime or the silero-vad model is
     missing: the webrtc backend is used instead."""
+class DisplayError(VoiceCoachError, RuntimeError):
+    """No window can be shown (no display, no GUI backend) or drawing failed."""
+
+
+class StaleTracksError(SourceError):
+    """Cached tracks cannot serve this configuration (analysis settings or audio changed)."""
+
+
+class ProfileNotFoundError(SourceError):
+    """No profile of that name in the directory (also an ``OSError``)."""
+
+
+class ProfileFormatError(SourceError):
+    """A profile file is not valid TOML or not a valid profile (also an ``OSError``)."""
+
+
+class ProfileExistsError(ParameterError):
+    """Saving would overwrite a profile and ``overwrite=False`` (also a ``ValueError``)."""
+
+
+class RigError(VoiceCoachError, RuntimeError):
+    """The test PulseAudio rig could not be started, attached or driven."""
+
+
+def error_message(e: BaseException) -> str:
+    """One line for an error a user can cause or meet.
+
+    voicecoach's own errors say what was given and how to fix it; an ``OSError`` from the
+    system (a full disk, a permission, a missing folder) is named with its file.
+    """
+    if isinstance(e, VoiceCoachError) or not isinstance(e, OSError):
+        return str(e)
+    what = e.strerror or str(e) or type(e).__name__
+    where = " -> ".join(repr(str(f)) for f in (e.filename, e.filename2) if f is not None)
+    return f"{what}: {where}" if where else what

@@ -93,11 +93,16 @@ class Interruption(Event):
     """``by`` started while ``of`` held the floor mid-turn and overlapped >= min_overlap_s.
 
     ``start_s`` is the interrupter's onset and ``end_s`` the end of the overlap.
+    ``retracted`` is True on the closing version of an interruption that turned out to be a
+    backchannel: ``by`` stopped within ``backchannel_max_s`` of its onset while ``of`` was
+    still speaking (a :class:`Backchannel` is emitted with it). The live decision, taken
+    ``min_overlap_s`` into the overlap, cannot know that yet; the trainer's record can.
     """
 
     kind: ClassVar[str] = "interruption"
     by: str = "agent"
     of: str = "customer"
+    retracted: bool = False
 
 
 @dataclass(frozen=True)

@@ -1,55 +1,50 @@
-"""Coaching messages in French (the default) and English.
+"""User-facing text in French (the shipped default) and English, and the one language rule.
 
-Every nudge is a short imperative (two or three words) that can be read at a glance
-during a call. Keys are the coach's rule names (``[coach.rules.*]`` in
-``config/voicecoach.toml``).
+The text itself is in :mod:`voicecoach.locale` (one file per language, same tables and keys
+in each). The rule, applied everywhere a language is chosen (nudges, displays, reports,
+index):
+
+* a language given (``--lang``, the report's own, an argument) is used if it is one of
+  :data:`LANGS`, and is an error otherwise (:class:`~voicecoach.errors.ParameterError`);
+* no language given means the configuration's ``[coach] lang``;
+* there is no per-string fallback: every string exists in every language (a test checks).
 
 Examples
 --------
->>> from voicecoach.i18n import message
->>> message("pitch_high")
+>>> from voicecoach.i18n import message, texts
+>>> message("pitch_high", "fr")
 'Baissez le ton'
 >>> message("rate_high", "en")
 'Slow down'
+>>> texts("en").REPORT["title"]
+'Call review'
 """
 
 from __future__ import annotations
 
+from types import ModuleType
+from typing import TYPE_CHECKING
+
 from .errors import ParameterError
+from .locale import en, fr
 
-__all__ = ["DEFAULT_LANG", "LANGS", "MESSAGES", "check_lang", "message"]
+if TYPE_CHECKING:
+    from .config import Config
 
-DEFAULT_LANG = "fr"
+__all__ = ["LANGS", "MESSAGES", "check_lang", "message", "resolve_lang", "texts"]
 
-#: Nudge text per language and rule.
-MESSAGES: dict[str, dict[str, str]] = {
-    "fr": {
-        "pitch_high": "Baissez le ton",
-        "rate_high": "Ralentissez",
-        "loudness_high": "Parlez moins fort",
-        "interrupting": "Laissez-le finir",
-        "monologue": "Laissez-le parler",
-        "jump_in": "Marquez une pause",
-        "monotony": "Variez le ton",
-    },
-    "en": {
-        "pitch_high": "Lower your tone",
-        "rate_high": "Slow down",
-        "loudness_high": "Speak softer",
-        "interrupting": "Let them finish",
-        "monologue": "Let them talk",
-        "jump_in": "Take a pause",
-        "monotony": "Vary your tone",
-    },
-}
+_LOCALES: dict[str, ModuleType] = {"fr": fr, "en": en}
 
 #: Supported languages.
-LANGS: tuple[str, ...] = tuple(MESSAGES)
+LANGS: tuple[str, ...] = tuple(_LOCALES)
+
+#: Nudge text per language and rule.
+MESSAGES: dict[str, dict[str, str]] = {lang: mod.NUDGES for lang, mod in _LOCALES.items()}
 
 
 def check_lang(lang: str) -> str:
     """Return ``lang`` if supported, else raise :class:`~voicecoach.errors.ParameterError`."""
-    if lang not in MESSAGES:
+    if lang not in _LOCALES:
         raise ParameterError(
             f"language {lang!r} is not supported; choose one of {', '.join(LANGS)} "
             f"(--lang or [coach] lang in the configuration)"
@@ -57,21 +52,38 @@ def check_lang(lang: str) -> str:
     return lang
 
 
-def message(rule: str, lang: str = DEFAULT_LANG) -> str:
+def resolve_lang(lang: str | None, config: Config | None = None) -> str:
+    """The language rule: ``lang`` if given (checked), else ``[coach] lang``."""
+    if lang is None:
+        if config is None:
+            from .config import load_config
+
+            config = load_config()
+        lang = config.coach.lang
+    return check_lang(lang)
+
+
+def texts(lang: str) -> ModuleType:
+    """The text tables of ``lang`` (a :mod:`voicecoach.locale` module), checked."""
+    return _LOCALES[check_lang(lang)]
+
+
+def message(rule: str, lang: str | None = None) -> str:
     """The nudge text of ``rule`` in ``lang``.
 
     Parameters
     ----------
     rule : str
         A rule name, e.g. ``"pitch_high"``.
-    lang : {"fr", "en"}
+    lang : {"fr", "en"}, optional
+        Default ``[coach] lang``.
 
     Raises
     ------
     ParameterError
         For an unknown language or rule.
     """
-    table = MESSAGES[check_lang(lang)]
+    table = texts(resolve_lang(lang)).NUDGES
     try:
         return table[rule]
     except KeyError:

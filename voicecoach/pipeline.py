@@ -1,14 +1,16 @@
 """The call pipeline: echo canceller → analysis → conversation tracker → baselines and coach.
 
 :class:`CallAnalyzer` is the single object behind ``voicecoach live`` (fed 1–3 hops at a
-time from the capture thread) and ``voicecoach review`` (fed seconds at a time from
-disk). It is pure: no I/O, no clocks. Samples are the clock.
+time from the capture thread), ``voicecoach review`` (fed seconds at a time from
+disk), what-if re-runs (fed a reviewed call's cached rows, :meth:`CallAnalyzer.process_rows`)
+and the benchmarks' live loop. It is pure: no I/O, no clocks. Samples are the clock.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -175,25 +177,68 @@ class CallAnalyzer:
         Step
         """
         echo = None
+        gate = None
         if self.echo is not None:
             x = check_block(block, self.hop_size, 2)
             mic, echo = self.echo.process(x[:, 0], x[:, 1])
             block = np.column_stack((mic, self.echo.delay_far(x[:, 1])))
-        rows = self.analyzer.process(block)
-        agent = rows[0]
-        customer = rows[1] if self.parties == 2 else None
-        events: list[Event] = []
-        if self.tracker is not None and customer is not None:
+            gate = (echo.level_gate, None)
+        rows = self.analyzer.process(block, gate)
+        return self.process_rows(rows[0], rows[1] if self.parties == 2 else None, echo=echo)
+
+    def process_rows(
+        self,
+        agent: Features,
+        customer: Features | None = None,
+        *,
+        events: Sequence[Event] | None = None,
+        measures: tuple[RelativeMeasures, RelativeMeasures | None] | None = None,
+        echo: EchoHops | None = None,
+    ) -> Step:
+        """Run the rest of the pipeline on analysis rows (e.g. cached features).
+
+        :meth:`process` is the analysis followed by this. A what-if re-run feeds it the
+        rows of a reviewed call, and may skip stages whose cached output still holds.
+
+        Parameters
+        ----------
+        agent, customer : Features
+            One block of rows of each party (``customer`` None for one party).
+        events : sequence of Event, optional
+            The conversation tracker's cached events for these hops: the tracker is not run.
+        measures : (RelativeMeasures, RelativeMeasures or None), optional
+            Cached relative measures of these hops: the baseline trackers are not run.
+        echo : EchoHops, optional
+            The echo canceller's per-hop state for these hops (from :meth:`process`, or
+            cached): the tracker never rejects the agent's speech on its cancelled hops.
+
+        Returns
+        -------
+        Step
+        """
+        out: list[Event] = []
+        if events is not None:
+            out.extend(events)
+        elif self.tracker is not None and customer is not None:
             cancelled = None if echo is None else echo.cancelled
-            events.extend(self.tracker.process(agent, customer, cancelled=cancelled))
-        nudges = self.coach.process(agent, customer, events)
-        events.extend(nudges)
+            out.extend(self.tracker.process(agent, customer, cancelled=cancelled))
+        if measures is not None:
+            nudges = self.coach.process_measures(measures[0], measures[1], out)
+        else:
+            nudges = self.coach.process(agent, customer, out)
+        out.extend(nudges)
         self.n_hops += len(agent)
-        return Step(agent, customer, self.coach.last_agent, self.coach.last_customer, events,
+        return Step(agent, customer, self.coach.last_agent, self.coach.last_customer, out,
                     echo)
 
-    def finish(self) -> list[Event]:
+    def finish(self, *, events: Sequence[Event] | None = None) -> list[Event]:
         """Close what is still open at the end of the stream (idempotent).
+
+        Parameters
+        ----------
+        events : sequence of Event, optional
+            The tracker's cached closing events (as with :meth:`process_rows`): the
+            tracker is not asked.
 
         Returns
         -------
@@ -204,7 +249,9 @@ class CallAnalyzer:
             return []
         self._finished = True
         out: list[Event] = []
-        if self.tracker is not None:
+        if events is not None:
+            out.extend(events)
+        elif self.tracker is not None:
             out.extend(self.tracker.finish())
         out.extend(self.coach.finish())
         return out

@@ -30,7 +30,13 @@ import tomllib
 from pathlib import Path
 
 from .baseline import PROFILE_SCHEMA, Profile
-from .errors import ParameterError, SourceError
+from .errors import (
+    ParameterError,
+    ProfileExistsError,
+    ProfileFormatError,
+    ProfileNotFoundError,
+    SourceError,
+)
 
 __all__ = [
     "ENV_VAR",
@@ -80,18 +86,6 @@ _DOC = {
     "source": "recording it was computed from",
     "created_utc": "creation time (ISO 8601, UTC)",
 }
-
-
-class ProfileNotFoundError(SourceError):
-    """No profile of that name in the directory (also an ``OSError``)."""
-
-
-class ProfileFormatError(SourceError):
-    """A profile file is not valid TOML or not a valid profile (also an ``OSError``)."""
-
-
-class ProfileExistsError(ParameterError):
-    """Saving would overwrite a profile and ``overwrite=False`` (also a ``ValueError``)."""
 
 
 def default_profiles_dir() -> Path:

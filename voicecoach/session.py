@@ -2,7 +2,8 @@
 
 Threads
     * the **source** (sounddevice callbacks inside :class:`~voicecoach.sources.capture.Capture`,
-      or the :class:`ReplaySource` pacing thread) only copies audio into a queue;
+      or the :class:`~voicecoach.sources.replay.ReplaySource` pacing thread) only copies
+      audio into a queue;
     * the **analysis thread** reads aligned blocks, quantises them to 16 bit, records them,
       runs :class:`~voicecoach.pipeline.CallAnalyzer`, writes events (flushed per event)
       and pushes the results to the :class:`~voicecoach.sinks.model.DisplayModel`;
@@ -34,13 +35,15 @@ import numpy as np
 
 from .baseline import Profile
 from .config import Config, load_config
-from .errors import DeviceError, VoiceCoachError
+from .errors import DeviceError, VoiceCoachError, error_message
 from .events import Event, Nudge, final_events
 from .pipeline import CallAnalyzer
-from .review import Call, build_report, iter_call_blocks
+from .review.calls import Call
+from .review.document import REPORT_FILE, build_report, write_json
 from .sinks.eventlog import EventLog
 from .sinks.model import DisplayModel
 from .sinks.recorder import Recorder
+from .sources.replay import ReplaySource  # re-exported: the live path's other source
 
 __all__ = ["LiveSession", "ReplaySource", "SessionResult", "quantize16"]
 
@@ -61,151 +64,6 @@ def quantize16(block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return pcm, pcm.astype(np.float32) / np.float32(32768.0)
 
 
-@dataclass(frozen=True)
-class ReplayBlock:
-    """Same fields as :class:`~voicecoach.sources.capture.CapturedBlock`."""
-
-    audio: np.ndarray
-    start_hop: int
-    capture_time: float
-    filled: tuple[bool, bool] = (False, False)
-
-
-@dataclass(frozen=True)
-class ReplayStats:
-    """Counters of a :class:`ReplaySource` (the subset a display shows)."""
-
-    hops: int
-    delivered_s: float
-    backlog_s: float
-    lag_s: float
-    overflows: int = 0
-    degraded: bool = False
-
-    def summary(self) -> str:
-        """One line for a status bar."""
-        return f"replay; {self.delivered_s:.1f} s delivered, backlog {self.backlog_s * 1000:.0f} ms"
-
-
-class ReplaySource:
-    """Feed a recording through the live path, paced like a capture device.
-
-    Parameters
-    ----------
-    call : Call
-        What to play (see :func:`voicecoach.review.discover_calls`).
-    config : Config, optional
-    speed : float
-        1.0 = real time; larger plays faster (tests); ``math.inf`` = as fast as possible.
-    block_hops : int
-        Hops per delivered block (a capture callback delivers 1-2).
-    """
-
-    def __init__(
-        self, call: Call, config: Config | None = None, speed: float = 1.0, block_hops: int = 2
-    ) -> None:
-        if call.parties != 2:
-            raise VoiceCoachError(
-                f"replay needs a two-party call (stereo file, pair or session), got a "
-                f"{call.kind} recording {str(call.paths[0])!r}"
-            )
-        if not speed > 0:
-            raise VoiceCoachError(f"replay speed must be > 0, got {speed}")
-        self.call = call
-        self.config = config or load_config()
-        self.speed = speed
-        self.hop_size = self.config.analysis.hop_size
-        self.block = block_hops * self.hop_size
-        self._q: list[ReplayBlock] = []
-        self._cv = threading.Condition()
-        self._stop = threading.Event()
-        self._done = False
-        self._error: BaseException | None = None
-        self._thread: threading.Thread | None = None
-        self._t0 = 0.0
-        self._hops = 0
-        self._delivered = 0
-
-    def start(self) -> ReplaySource:
-        """Start the pacing thread."""
-        self._t0 = time.monotonic()
-        self._thread = threading.Thread(target=self._run, name="voicecoach-replay", daemon=True)
-        self._thread.start()
-        return self
-
-    def _run(self) -> None:
-        sr = self.config.analysis.sample_rate
-        pos = 0
-        try:
-            for big in iter_call_blocks(self.call, self.config):
-                for i in range(0, big.shape[0], self.block):
-                    chunk = big[i : i + self.block]
-                    due = self._t0 + (pos + chunk.shape[0]) / sr / self.speed
-                    if math.isfinite(self.speed):
-                        while not self._stop.is_set():
-                            wait = due - time.monotonic()
-                            if wait <= 0:
-                                break
-                            self._stop.wait(min(wait, 0.05))
-                    if self._stop.is_set():
-                        return
-                    blk = ReplayBlock(chunk, pos // self.hop_size, self._t0 + pos / sr / self.speed)
-                    pos += chunk.shape[0]
-                    with self._cv:
-                        self._q.append(blk)
-                        self._cv.notify()
-        except BaseException as e:  # reported by read() on the analysis thread
-            self._error = e
-        finally:
-            with self._cv:
-                self._done = True
-                self._cv.notify()
-
-    def read(self, timeout: float | None = None) -> ReplayBlock | None:
-        """Next block, or None on timeout and at the end."""
-        with self._cv:
-            if not self._q and not self._done:
-                self._cv.wait(timeout)
-            if self._q:
-                blk = self._q.pop(0)
-                self._hops += blk.audio.shape[0] // self.hop_size
-                self._delivered += blk.audio.shape[0]
-                return blk
-            if self._error is not None:
-                err, self._error = self._error, None
-                raise err
-            return None
-
-    @property
-    def finished(self) -> bool:
-        """True once everything was delivered."""
-        with self._cv:
-            return self._done and not self._q
-
-    def stats(self) -> ReplayStats:
-        """Counters for the status line."""
-        sr = self.config.analysis.sample_rate
-        with self._cv:
-            backlog = sum(b.audio.shape[0] for b in self._q) / sr
-        delivered = self._delivered / sr
-        lag = (time.monotonic() - self._t0) * (self.speed if math.isfinite(self.speed) else 0)
-        return ReplayStats(self._hops, delivered, backlog, max(0.0, lag - delivered))
-
-    def stop(self) -> None:
-        """Stop pacing (idempotent)."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=2.0)
-
-    close = stop
-
-    def __enter__(self) -> ReplaySource:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-
 @dataclass
 class SessionResult:
     """What a live session produced."""
@@ -220,6 +78,8 @@ class SessionResult:
     decision_latency_ms: list[float] = field(default_factory=list)
     capture: str = ""
     display: dict[str, Any] = field(default_factory=dict)
+    #: Every event version in decision order, as decided (open ones included).
+    stream: list[Event] = field(default_factory=list)
 
 
 class LiveSession:
@@ -351,15 +211,18 @@ class LiveSession:
                     last_status = now
                     st = self.source.stats()
                     degraded = self._degraded_message(st)
-                    self.model.set_status(summary=st.summary(), degraded=degraded)
+                    echo = self.pipe.echo_status
+                    if echo is None and self.pipe.parties == 2:
+                        echo = "off"
+                    self.model.set_status(summary=st.summary(), degraded=degraded, echo=echo)
                 if self.duration_s is not None and self._n_hops * hop_s >= self.duration_s:
                     break
             tail = self.pipe.finish()
             self._events.extend(tail)
             for log in logs:
                 log.write(tail)
-        except VoiceCoachError as e:
-            self._error = str(e)
+        except (VoiceCoachError, OSError) as e:  # e.g. a full disk while recording
+            self._error = error_message(e)
         finally:
             if rec is not None:
                 rec.close()
@@ -464,6 +327,7 @@ class LiveSession:
             decision_latency_ms=self._decision_ms,
             capture=capture,
             display=display.stats() if display is not None and hasattr(display, "stats") else {},
+            stream=list(self._events),
         )
         if self.folder is not None:
             call = Call(
@@ -487,7 +351,7 @@ class LiveSession:
                 "block_latency_ms": res.block_latency_ms,
                 "capture": capture,
             }
-            (self.folder / "report.json").write_text(json.dumps(report, indent=1, allow_nan=False))
+            write_json(self.folder / REPORT_FILE, report)
             self._write_session_json(False, {"duration_s": round(duration_s, 3)})
         return res
 

@@ -103,7 +103,12 @@ def test_two_devices_capture_what_was_played(pulse_rig):
     assert 0.0 <= st.backlog_max_s < 0.5 and st.backlog_exceeded == 0
     assert st.latency_p99_s is not None and st.latency_p99_s < 0.2
     assert st.delivered_s == pytest.approx(4.2, abs=0.3)
-    assert st.drift_ppm is not None and abs(st.drift_ppm) < 2000  # same server: ~0
+    # one server, one clock: the estimate is consistent with no drift, and nothing is
+    # "corrected" (a few seconds on a loaded machine leave a standard error of ~1000 ppm)
+    assert st.drift_ppm is not None and st.drift_se_ppm is not None
+    assert abs(st.drift_ppm) <= 4 * st.drift_se_ppm
+    assert not st.drift_corrected
+    assert all(d.drift_dropped == d.drift_repeated == 0 for d in st.devices)
 
 
 def test_two_streams_on_one_source_are_aligned_and_resampled(pulse_rig):
@@ -118,7 +123,7 @@ def test_two_streams_on_one_source_are_aligned_and_resampled(pulse_rig):
     path = pulse_rig.base / "duo.wav"
     sf.write(path, np.stack([customer, agent], axis=1), SR, subtype="PCM_16")
     cap = Capture(mic="vc_duo", mic_channel=1, far="vc_duo_b", far_channel=0,
-                  prefer_rate=None, min_channels=2)
+                  prefer_rate=0, min_channels=2)
     assert all(d.rate != 16000 for d in cap.devices)  # the resampling path
     with cap:
         p = pulse_rig.play("vc_duo", path)

@@ -138,8 +138,7 @@ def test_live_session_through_pulseaudio(pulse_rig, tmp_path: Path) -> None:
     )  # fmt: skip
     assert rv.returncode == 0, rv.stderr
     reviewed = json.loads((tmp_path / "review" / session.name / "report.json").read_text())
-    key_kinds = ("interruption", "backchannel", "turn_end_overlap", "nudge", "overlap")
-    a = [(e["kind"], e["start_s"]) for e in live_events if e["kind"] in key_kinds]
-    b = [(e["kind"], e["start_s"]) for e in reviewed["events"] if e["kind"] in key_kinds]
-    assert [k for k, _ in a] == [k for k, _ in b]
-    assert max(abs(s - t) for (_, s), (_, t) in zip(a, b, strict=True)) <= 0.2
+    # the recording holds exactly the samples analysed live: the same events, every field
+    # (tests/test_live_equals_review.py checks the same offline, at full precision)
+    assert live_events == reviewed["events"]
+    assert live_report["summary"] == reviewed["summary"]

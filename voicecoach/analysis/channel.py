@@ -21,6 +21,8 @@ feature                       what row ``k`` uses
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from ..config import Config, load_config
@@ -93,7 +95,7 @@ class ChannelAnalyzer:
         self._vad.reset()
         self._syl.reset()
 
-    def process(self, block: np.ndarray) -> Features:
+    def process(self, block: np.ndarray, gate: np.ndarray | None = None) -> Features:
         """Analyse a block of whole hops.
 
         Parameters
@@ -101,6 +103,11 @@ class ChannelAnalyzer:
         block : np.ndarray, shape (n_hops * 160,)
             Samples at 16 kHz; float32, float64 (full scale 1.0) or int16. ``n_hops`` may be
             0 or any positive integer.
+        gate : np.ndarray, shape (n_hops,), int8, optional
+            How the speech detector's speaker-level gate treats each hop (2: gate and learn
+            the speaker's level, 1: gate only, 0: no gate; see
+            :meth:`voicecoach.analysis.vad.SpeakerLevelGate.process`). Default 2. The call
+            pipeline derives it from the echo canceller's state for the agent.
 
         Returns
         -------
@@ -116,7 +123,7 @@ class ChannelAnalyzer:
         if x.shape[0] == 0:
             return Features.empty()
         ctx = self._begin(x)
-        return self._finish(ctx, self._pitch.kernel(ctx[3]))
+        return self._finish(ctx, self._pitch.kernel(ctx[3]), gate)
 
     def _begin(self, x: np.ndarray) -> tuple[np.ndarray, ...]:
         """First stage: levels, noise floor and pitch frames (updates state)."""
@@ -129,12 +136,21 @@ class ChannelAnalyzer:
         mask, frame_db = self._pitch.gate(frames, floor)
         return x, power, level, frames[mask], floor, mask, frame_db
 
-    def _finish(self, ctx: tuple[np.ndarray, ...], kout: tuple[np.ndarray, ...]) -> Features:
+    def _finish(
+        self,
+        ctx: tuple[np.ndarray, ...],
+        kout: tuple[np.ndarray, ...],
+        gate: np.ndarray | None = None,
+    ) -> Features:
         """Second stage, after the (possibly multichannel) pitch kernel."""
         x, power, level, _, floor, mask, frame_db = ctx
         n = level.shape[0]
+        if gate is not None and gate.shape != (n,):
+            raise ParameterError(
+                f"gate must have one value per hop, shape ({n},), got {gate.shape}"
+            )
         pitch = self._pitch.decide(kout, mask, frame_db)
-        raw, speech = self._vad.process(x, level, floor, pitch.voiced)
+        raw, speech = self._vad.process(x, level, floor, pitch.voiced, gate)
         srate, arate, nucleus = self._syl.process(power, pitch.voiced, speech, floor)
         h0 = self._n_samples // self.hop_size
         t = (np.arange(h0, h0 + n, dtype=np.float64) * self.hop_size) / self.sample_rate
@@ -180,8 +196,14 @@ class Analyzer:
         for a in self.analyzers:
             a.reset()
 
-    def process(self, block: np.ndarray) -> list[Features]:
-        """Analyse a block of shape (n_hops * 160, channels); one :class:`Features` per channel."""
+    def process(
+        self, block: np.ndarray, gate: Sequence[np.ndarray | None] | None = None
+    ) -> list[Features]:
+        """Analyse a block of shape (n_hops * 160, channels); one :class:`Features` per channel.
+
+        ``gate``, optional, gives per channel the speaker-level gate's treatment of each hop
+        (see :meth:`ChannelAnalyzer.process`).
+        """
         x = check_block(block, self.hop_size, self.channels)
         if x.shape[0] == 0:
             return [Features.empty() for _ in self.analyzers]
@@ -190,7 +212,8 @@ class Analyzer:
         kernel = self.analyzers[0]._pitch.kernel
         kout = kernel(np.concatenate([c[3] for c in ctxs]))
         bounds = np.cumsum([0] + [c[3].shape[0] for c in ctxs])
+        gates = [None] * self.channels if gate is None else list(gate)
         return [
-            a._finish(ctx, tuple(k[bounds[i] : bounds[i + 1]] for k in kout))
+            a._finish(ctx, tuple(k[bounds[i] : bounds[i + 1]] for k in kout), gates[i])
             for i, (a, ctx) in enumerate(zip(self.analyzers, ctxs, strict=True))
         ]

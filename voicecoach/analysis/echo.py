@@ -37,15 +37,16 @@ least ``far_active_db`` dBFS and 6 dB above its own noise floor):
     talk during its first 10-15 s, even with no echo to remove (measured on the real-voice
     calls of ``benchmarks/realcalls.py``);
 ``converging``
-    the microphone carries the far end (the correlation reached ``echo_corr_on``, and has
-    not fallen under ``echo_corr_off`` since) and the echo return loss enhancement (ERLE:
+    the microphone carries the far end (the correlation reached ``echo_corr_on`` once: the
+    echo path is then kept for the rest of the call, since an agent talking over the far end
+    lowers the correlation, not the echo) and the echo return loss enhancement (ERLE:
     microphone level minus output level, averaged in dB from 0 dB over the far-end-active
     hops on which the microphone is 6 dB above its floor, time constant ``erle_smooth_s``)
     is still below ``converged_erle_db``;
 ``converged``
     echo is present and the ERLE reached ``converged_erle_db``: the canceller removes the
-    echo (latched while echo is present: double talk lowers the measured ERLE, not the
-    canceller's convergence);
+    echo (latched: double talk lowers the measured ERLE, not the canceller's convergence;
+    only a divergence clears it);
 ``diverged``
     the output is louder than the input by ``diverged_db`` on average (the canceller adds
     energy instead of removing it): the microphone is passed through.
@@ -93,6 +94,11 @@ ECHO_STATES = ("bypassed", "no_echo", "detecting", "converging", "converged", "d
 INSTALL_HINT = "install it with `pip install 'voicecoach[aec]'` (the livekit wheel)"
 
 _BYPASSED, _NO_ECHO, _DETECTING, _CONVERGING, _CONVERGED, _DIVERGED = range(6)
+# per state (index = code): the canceller's output is used / no uncancelled echo / level gate
+_CLEANED = np.array([False, False, False, True, True, False])
+_CANCELLED = np.array([True, True, False, False, True, False])
+_LEVEL_GATE = np.array([2, 2, 1, 1, 0, 1], np.int8)
+_LEVEL_GATE[_CLEANED] = 0
 _EXCESS_DB = 6.0  # a hop this far above its floor has energy (far end active / echo present)
 _ERLE_CLIP_DB = (-20.0, 60.0)
 
@@ -135,10 +141,25 @@ class EchoHops:
     out_db: np.ndarray
 
     @property
+    def cleaned(self) -> np.ndarray:
+        """Hops whose signal is the canceller's output (converging or converged), shape
+        (n_hops,), bool; elsewhere the microphone is passed through."""
+        return _CLEANED[self.state]
+
+    @property
+    def level_gate(self) -> np.ndarray:
+        """The agent's speaker-level gate per hop (see
+        :meth:`voicecoach.analysis.vad.SpeakerLevelGate.process`), shape (n_hops,), int8: no
+        gate on the canceller's output (its suppressor lowers the agent's voice in double
+        talk), gate without learning where uncancelled echo may be present, gate and learn
+        elsewhere."""
+        return _LEVEL_GATE[self.state]
+
+    @property
     def cancelled(self) -> np.ndarray:
         """Hops whose microphone signal holds no uncancelled echo (bypassed, no echo or
         converged), shape (n_hops,), bool."""
-        return np.isin(self.state, (_BYPASSED, _NO_ECHO, _CONVERGED))
+        return _CANCELLED[self.state]
 
 
 @dataclass(frozen=True)
@@ -250,8 +271,8 @@ class EchoCanceller:
         self._erle = math.nan
         self._gain = math.nan  # smoothed output minus input level on echo hops, dB
         self._converged = False  # latched while echo is present, unless AEC3 diverges
-        # the microphone carries the far end: None until the detector has a first estimate and
-        # it is over echo_corr_on or under echo_corr_off, then with hysteresis
+        # the microphone carries the far end: None until the detector's estimate is over
+        # echo_corr_on (then True for the call) or under echo_corr_off (False until then)
         self._echo: bool | None = None
         self._state = _BYPASSED
         self._estimator.reset()
@@ -341,10 +362,9 @@ class EchoCanceller:
                 self._since_far += 1
             corr = est.best_corr
             if corr >= c.echo_corr_on:
-                self._echo = True
-            elif corr < c.echo_corr_off:  # NaN compares False: no estimate yet
+                self._echo = True  # latched: an echo path stays for the call
+            elif corr < c.echo_corr_off and not self._echo:  # NaN compares False: no estimate
                 self._echo = False
-                self._converged = False
             if self._since_far >= self._bypass_hops:
                 st = _BYPASSED
             elif self._echo is None:

@@ -87,7 +87,7 @@ class Features(Rows):
     noise_floor_db : float32
         Adaptive noise floor, dBFS.
     aperiodicity : float32
-        YIN CMND minimum (0 = periodic, ~1 = noise).
+        Normalised difference at the pitch period, d(T) / (e_0 + e_T) (0 = periodic, ~1 = noise).
     vad_raw : bool
         Speech decision before hysteresis.
     nucleus : bool

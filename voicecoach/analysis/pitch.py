@@ -1,34 +1,50 @@
-"""Streaming YIN pitch tracker, vectorised over the hops of a block.
+"""Streaming YIN-family pitch tracker, vectorised over the hops of a block.
 
 For each 10 ms hop the tracker analyses the most recent ``frame_size = window + lag_max``
 samples, ending at the end of the hop (so it never looks past the hop it reports). The
-difference function of YIN (de Cheveigné & Kawahara 2002) is computed for all hops of a
-block in one batch with an FFT cross-correlation, normalised into the cumulative mean
-normalised difference (CMND), and searched for the first local minimum under
-``threshold`` (else the global minimum), refined by parabolic interpolation.
+difference function of YIN (de Cheveigné & Kawahara 2002), ``d(tau)``, is computed for all
+hops of a block in one batch with an FFT cross-correlation.
+
+Period
+    ``d`` is normalised by the energy of the two windows it compares,
+    ``nd(tau) = d(tau) / (e_0 + e_tau)`` (0 = periodic, about 1 = unrelated, i.e.
+    ``1 - r`` of a normalised cross-correlation ``r``), which has no bias across lags. The
+    period is the lag minimising ``nd(tau) + octave_bias * log2(tau / tau_min)``: a small
+    cost per octave of period favours the period over its multiples (octave-down errors)
+    without preferring harmonics much (octave-up errors, the trap of telephone speech,
+    whose fundamental is cut at 300 Hz). Parabolic interpolation refines it.
 
 Voicing
-    A hop is voiced when the CMND minimum (its *aperiodicity*) is below
-    ``max_aperiodicity``, its level is above ``min_level_db`` and at least ``min_snr_db``
-    above the adaptive noise floor. Silence and noise therefore come out unvoiced.
+    The hop's *aperiodicity* is ``nd`` at its period. A hop **starts** voicing when it, or
+    YIN's contrast ``d(tau) / mean d(1..tau)`` (the CMND), is under ``max_aperiodicity``;
+    after a voiced hop, voicing **holds** while the aperiodicity is under
+    ``hold_aperiodicity`` (hysteresis: weakly periodic ends of vowels stay voiced, isolated
+    weak hops do not start). Always required: the contrast under ``max_contrast`` (noise,
+    whose difference function rises with the lag without a dip, reads about 1), a level
+    above ``min_level_db``, at least ``min_snr_db`` above the adaptive noise floor and no
+    more than ``max_below_peak_db`` under the loudest frame of the last ``peak_window_s``
+    (breath and room tails after loud speech; Praat's silence threshold does the same
+    relative to a whole file). Hops failing the level tests skip the kernel.
 
 Octave continuity
-    When the chosen period is about an octave (ratio beyond 1.4) from the previous voiced
-    hop's, the CMND minimum near the previous period is taken instead if it is within
-    ``octave_cost`` of the best. This removes single-hop octave jumps in steady vowels
-    while still following real jumps, which win after one hop.
+    When the chosen period is about an octave (ratio beyond 1.4) from the last voiced
+    hop's (remembered across unvoiced gaps up to ``memory_s``), the ``nd`` minimum near that
+    period is taken instead if it is within ``octave_cost`` of the best. This removes
+    single-hop octave jumps in steady vowels while still following real jumps, which win
+    after one hop.
 
 Timing
     Row ``k`` (hop start ``t_s = k * hop_s``) uses samples up to the end of the hop: the
-    integration window is the last ``window_s`` (25 ms) before the hop end, compared with
+    integration window is the last ``window_s`` (30 ms) before the hop end, compared with
     the audio one period earlier (up to ``1 / fmin_hz`` = 16.7 ms), so the frame spans
-    41.7 ms. The lookahead past ``t_s`` is one hop (10 ms); the window is centred
-    :attr:`YinTracker.center_offset_s` (-2.5 ms) from ``t_s``.
+    46.7 ms. The lookahead past ``t_s`` is one hop (10 ms); the window is centred
+    :attr:`YinTracker.center_offset_s` (-5 ms) from ``t_s``.
 """
 
 from __future__ import annotations
 
 import math
+from collections import deque
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -40,6 +56,7 @@ from ..errors import ParameterError
 __all__ = ["PitchResult", "YinTracker"]
 
 
+
 class PitchResult:
     """Per-hop pitch output of :meth:`YinTracker.process`.
 
@@ -49,7 +66,7 @@ class PitchResult:
         Fundamental frequency, NaN when unvoiced.
     voiced : np.ndarray, shape (n_hops,), bool
     aperiodicity : np.ndarray, shape (n_hops,), float32
-        CMND value at the chosen period (0 = perfectly periodic, ~1 = noise).
+        Normalised difference at the chosen period (0 = perfectly periodic, about 1 = noise).
     frame_db : np.ndarray, shape (n_hops,), float32
         RMS level of the integration window, dBFS.
     """
@@ -66,7 +83,7 @@ class PitchResult:
 
 
 class YinTracker:
-    """Causal YIN pitch tracker.
+    """Causal YIN-family pitch tracker (see the module docstring).
 
     Parameters
     ----------
@@ -101,12 +118,17 @@ class YinTracker:
         self.frame_size = self.window + self.lag_max
         # a 5-smooth FFT length >= frame_size: no circular wrap for lags <= lag_max
         self.n_fft = next_fast_len(self.frame_size, real=True)
-        self._thr = float(config.threshold)
         self._max_ap = float(config.max_aperiodicity)
+        self._hold_ap = float(config.hold_aperiodicity)
+        self._max_con = float(config.max_contrast)
         self._min_db = float(config.min_level_db)
         self._min_snr = float(config.min_snr_db)
         self._oct = float(config.octave_cost)
-        self._taus = np.arange(self.lag_max + 1, dtype=np.float64)
+        self._memory_hops = round(config.memory_s * sample_rate / hop_size)
+        self._below_peak = float(config.max_below_peak_db)
+        self._peak_hops = max(1, round(config.peak_window_s * sample_rate / hop_size))
+        taus = np.arange(self.lag_min, self.lag_max + 1, dtype=np.float64)
+        self._bias = float(config.octave_bias) * np.log2(taus / self.lag_min)
         self._scratch: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self.reset()
 
@@ -123,7 +145,12 @@ class YinTracker:
     def reset(self) -> None:
         """Return to the just-constructed state (silent history, no previous pitch)."""
         self._history = np.zeros(self.frame_size - self.hop_size, np.float32)
-        self._prev_lag = 0.0  # 0 = previous hop unvoiced
+        self._prev_lag = 0.0  # last voiced period, samples (0 = none within memory_s)
+        self._gap = 0  # unvoiced hops since then
+        self._prev_voiced = False
+        self._peak_hist: deque[float] = deque(
+            [-math.inf] * (self._peak_hops - 1), maxlen=self._peak_hops - 1
+        )
 
     def process(self, hops: np.ndarray, floor_db: np.ndarray) -> PitchResult:
         """Estimate F0 for a block of hops.
@@ -162,8 +189,21 @@ class YinTracker:
         head = frames[:, : self.window]
         e0 = np.einsum("ij,ij->i", head, head)
         frame_db = (10.0 * np.log10(np.maximum(e0 / self.window, 1e-12))).astype(np.float32)
-        mask = (frame_db > self._min_db) & (
-            frame_db > np.asarray(floor_db, np.float64) + self._min_snr
+        # the loudest frame of the last peak_window_s (this one included); max is exact, so
+        # the live path (one hop, a deque) and the block path agree bit for bit
+        hist = self._peak_hist
+        if frame_db.shape[0] == 1:
+            v = float(frame_db[0])
+            peak = np.array([max(max(hist), v) if hist else v])
+            hist.append(v)
+        else:
+            levels = np.concatenate([np.array(hist, np.float64), frame_db.astype(np.float64)])
+            peak = sliding_window_view(levels, self._peak_hops).max(axis=1)
+            hist.extend(levels[levels.shape[0] - hist.maxlen :].tolist() if hist.maxlen else [])
+        mask = (
+            (frame_db > self._min_db)
+            & (frame_db > np.asarray(floor_db, np.float64) + self._min_snr)
+            & (frame_db > peak - self._below_peak)
         )
         return mask, frame_db
 
@@ -186,7 +226,7 @@ class YinTracker:
         return frames.astype(np.float64)
 
     def kernel(self, frames: np.ndarray) -> tuple[np.ndarray, ...]:
-        """The stateless, batched part of YIN: CMND and its best period for each frame.
+        """The stateless, batched part: normalised difference and best period for each frame.
 
         Rows are independent, so frames of several channels may be stacked in one call.
 
@@ -196,18 +236,21 @@ class YinTracker:
 
         Returns
         -------
-        cmnd : np.ndarray, shape (m, lag_max + 1)
+        nd : np.ndarray, shape (m, lag_max + 1)
+            Normalised difference ``d(tau) / (e_0 + e_tau)``.
         lag : np.ndarray, shape (m,), int
             Chosen period in whole samples.
         ap : np.ndarray, shape (m,)
-            CMND at ``lag`` (aperiodicity).
+            ``nd`` at ``lag`` (aperiodicity).
         frac : np.ndarray, shape (m,)
             Parabolic refinement of ``lag``, in samples.
+        contrast : np.ndarray, shape (m,)
+            YIN's cumulative mean normalised difference at ``lag``.
         """
         m = frames.shape[0]
         if m == 0:
             e = np.empty(0)
-            return np.empty((0, self.lag_max + 1)), np.empty(0, np.intp), e, e
+            return np.empty((0, self.lag_max + 1)), np.empty(0, np.intp), e, e, e
         if m > self.KERNEL_CHUNK:  # keep the working set in cache; rows are independent
             parts = [
                 self.kernel(frames[i : i + self.KERNEL_CHUNK])
@@ -231,26 +274,29 @@ class YinTracker:
         np.multiply(frames, frames, out=sq)
         np.cumsum(sq, axis=1, out=cs[:, 1:])
         e0 = cs[:, w]
-        d = cs[:, w : w + lmax + 1] - cs[:, : lmax + 1]
-        d += e0[:, None]
-        d -= 2.0 * r
+        # den = e0 + e_tau (energy of the window and of its copy tau samples back)
+        den = cs[:, w : w + lmax + 1] - cs[:, : lmax + 1]
+        den += e0[:, None]
+        d = den - 2.0 * r
         np.maximum(d, 0.0, out=d)
-        d[:, 0] = 0.0
-        cum = np.cumsum(d[:, 1:], axis=1)
-        cmnd = np.ones_like(d)
-        np.divide(d[:, 1:] * self._taus[1:], cum, out=cmnd[:, 1:], where=cum > 0)
+        nd = np.ones_like(d)
+        np.divide(d, den, out=nd, where=den > 0)
+        nd[:, 0] = 0.0
 
         lo = self.lag_min
-        seg = cmnd[:, lo : lmax + 1]
-        # first local minimum under the threshold, else the global minimum
-        inner = seg[:, 1:-1]
-        is_min = (inner <= seg[:, :-2]) & (inner < seg[:, 2:]) & (inner < self._thr)
-        first = np.argmax(is_min, axis=1) + 1
-        idx = np.where(is_min[np.arange(m), first - 1], first, np.argmin(seg, axis=1))
+        # the most periodic lag, with a small cost per octave of period (favours the
+        # higher of two equally periodic candidates: the period, not a multiple of it)
+        score = nd[:, lo : lmax + 1] + self._bias
+        idx = np.argmin(score, axis=1)
         lag = idx + lo
-        ap = seg[np.arange(m), idx]
-        frac = self._parabolic(cmnd, lag)
-        return cmnd, lag, ap, frac
+        rows = np.arange(m)
+        ap = nd[rows, lag]
+        # YIN's contrast: d(lag) over the mean of d(1..lag); about 1 or more for noise,
+        # whose difference function rises with the lag without a dip
+        mean_d = np.cumsum(d[:, 1:], axis=1)[rows, lag - 1] / lag
+        contrast = np.divide(d[rows, lag], mean_d, out=np.ones(m), where=mean_d > 0)
+        frac = self._parabolic(nd, lag)
+        return nd, lag, ap, frac, contrast
 
     def decide(
         self, kout: tuple[np.ndarray, ...], mask: np.ndarray, frame_db: np.ndarray
@@ -264,7 +310,7 @@ class YinTracker:
         mask, frame_db : np.ndarray, shape (n_hops,)
             From :meth:`gate`; hops outside ``mask`` are unvoiced with aperiodicity 1.
         """
-        cmnd, k_lag, k_ap, k_frac = kout
+        nd, k_lag, k_ap, k_frac, k_con = kout
         n = mask.shape[0]
         if n == 0:
             e = np.empty(0, np.float32)
@@ -272,21 +318,31 @@ class YinTracker:
         lag = np.zeros(n, np.intp)
         ap = np.ones(n)
         frac = np.zeros(n)
+        con = np.ones(n)
         idx = np.flatnonzero(mask)
-        lag[idx], ap[idx], frac[idx] = k_lag, k_ap, k_frac
-        voiced = mask & (ap < self._max_ap) & (lag > self.lag_min) & (lag < self.lag_max)
+        lag[idx], ap[idx], frac[idx], con[idx] = k_lag, k_ap, k_frac, k_con
+        # candidates: periodic enough to hold voicing (those under max_aperiodicity may start it)
+        voiced = (
+            mask
+            & (ap < self._hold_ap)
+            & (con < self._max_con)
+            & (lag > self.lag_min)
+            & (lag < self.lag_max)
+        )
         lags = lag.astype(np.float64) + frac
-        self._continuity(cmnd, np.cumsum(mask) - 1, lags, ap, voiced)
+        # may start voicing: periodic by the normalised difference or by YIN's contrast
+        start = (ap < self._max_ap) | (con < self._max_ap)
+        self._continuity(nd, np.cumsum(mask) - 1, lags, ap, voiced, start)
         f0 = np.full(n, np.nan, np.float32)
         f0[voiced] = self.sample_rate / lags[voiced]
         return PitchResult(f0, voiced, ap.astype(np.float32), frame_db)
 
     @staticmethod
-    def _parabolic(cmnd: np.ndarray, lag: np.ndarray) -> np.ndarray:
+    def _parabolic(nd: np.ndarray, lag: np.ndarray) -> np.ndarray:
         if lag.shape[0] <= 4:  # live: the same float64 arithmetic on scalars
             out = []
-            hi_lag = cmnd.shape[1] - 2
-            for row, j in zip(cmnd, lag.tolist(), strict=True):
+            hi_lag = nd.shape[1] - 2
+            for row, j in zip(nd, lag.tolist(), strict=True):
                 j = min(j, hi_lag)
                 a, b, c = row[j - 1 : j + 2].tolist()
                 den = a - 2.0 * b + c
@@ -294,10 +350,10 @@ class YinTracker:
                 out.append(min(max(off, -0.5), 0.5))
             return np.array(out)
         rows = np.arange(lag.shape[0])
-        lag = np.minimum(lag, cmnd.shape[1] - 2)
-        a = cmnd[rows, lag - 1]
-        b = cmnd[rows, lag]
-        c = cmnd[rows, lag + 1]
+        lag = np.minimum(lag, nd.shape[1] - 2)
+        a = nd[rows, lag - 1]
+        b = nd[rows, lag]
+        c = nd[rows, lag + 1]
         den = a - 2.0 * b + c
         off = np.zeros_like(den)
         np.divide(0.5 * (a - c), den, out=off, where=den > 0)
@@ -305,33 +361,44 @@ class YinTracker:
 
     def _continuity(
         self,
-        cmnd: np.ndarray,
+        nd: np.ndarray,
         rowmap: np.ndarray,
         lags: np.ndarray,
         ap: np.ndarray,
         voiced: np.ndarray,
+        start: np.ndarray,
     ) -> None:
-        """Sequential octave-jump repair (in place); cheap unless a hop jumps.
+        """Voicing hysteresis and octave-jump repair, hop by hop (in place).
 
-        ``cmnd[rowmap[i]]`` is hop ``i``'s CMND (only analysed hops have one).
+        A hop starts voicing only under ``max_aperiodicity``; after a voiced hop, the
+        looser ``hold_aperiodicity`` keeps it. ``nd[rowmap[i]]`` is hop ``i``'s normalised
+        difference (only analysed hops have one).
         """
-        prev = self._prev_lag
+        ref, gap, prev_v = self._prev_lag, self._gap, self._prev_voiced
         lag_list = lags.tolist()
+        start_list = start.tolist()
+        mem = self._memory_hops
         for i, v in enumerate(voiced.tolist()):
-            if not v:
-                prev = 0.0
+            if not v or not (prev_v or start_list[i]):
+                voiced[i] = False
+                prev_v = False
+                gap += 1
+                if gap > mem:
+                    ref = 0.0
                 continue
-            if prev > 0.0:
-                ratio = lag_list[i] / prev
+            if ref > 0.0:
+                ratio = lag_list[i] / ref
                 if (ratio > 1.4 or ratio < 1 / 1.4) and self._snap(
-                    cmnd[rowmap[i]], lags, ap, i, prev
+                    nd[rowmap[i]], lags, ap, i, ref
                 ):
                     lag_list[i] = float(lags[i])
-            prev = lag_list[i]
-        self._prev_lag = prev
+            ref = lag_list[i]
+            gap = 0
+            prev_v = True
+        self._prev_lag, self._gap, self._prev_voiced = ref, gap, prev_v
 
     def _snap(self, row: np.ndarray, lags: np.ndarray, ap: np.ndarray, i: int, p: float) -> bool:
-        """Move hop ``i`` to the CMND minimum near the previous lag ``p`` if cheap enough."""
+        """Move hop ``i`` to the ``nd`` minimum near the previous lag ``p`` if cheap enough."""
         ratio = lags[i] / p
         if 1 / 1.4 <= ratio <= 1.4:
             return False
@@ -340,7 +407,7 @@ class YinTracker:
         if b <= a:
             return False
         j = a + int(np.argmin(row[a : b + 1]))
-        if not (row[j] < ap[i] + self._oct and row[j] < self._max_ap):
+        if not (row[j] < ap[i] + self._oct and row[j] < self._hold_ap):
             return False
         lo, mid, hi = row[j - 1], row[j], row[j + 1]
         den = lo - 2.0 * mid + hi

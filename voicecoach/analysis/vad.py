@@ -61,6 +61,8 @@ class Hysteresis:
         """Return to the just-constructed state (off)."""
         self._on = False
         self._run = 0
+        #: The Schmitt-trigger decision of the last block (``keep`` while on, else ``start``).
+        self.last_raw = np.empty(0, bool)
 
     def process(self, start: np.ndarray, keep: np.ndarray | None = None) -> np.ndarray:
         """Smooth a block of raw decisions.
@@ -77,11 +79,13 @@ class Hysteresis:
         np.ndarray, shape (n_hops,), bool
         """
         out = np.empty(start.shape[0], bool)
+        raw = np.empty(start.shape[0], bool)
         on, run = self._on, self._run
         need_on, need_off = self.onset_hops, self.hangover_hops
         keep_l = start.tolist() if keep is None else keep.tolist()
         for i, (s, k) in enumerate(zip(start.tolist(), keep_l, strict=True)):
             r = k if on else s
+            raw[i] = r
             if r != on:
                 run += 1
                 if run >= (need_off if on else need_on):
@@ -90,6 +94,7 @@ class Hysteresis:
                 run = 0
             out[i] = on
         self._on, self._run = on, run
+        self.last_raw = raw
         return out
 
 
@@ -131,19 +136,36 @@ class SpeakerLevelGate:
         self.own_db = self.init_db
 
     def process(
-        self, start: np.ndarray, keep: np.ndarray, level_db: np.ndarray
+        self,
+        start: np.ndarray,
+        keep: np.ndarray,
+        level_db: np.ndarray,
+        gate: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Gate a block of raw ``start`` and ``keep`` decisions, shape (n_hops,) bool each."""
-        s_out = np.empty(start.shape[0], bool)
-        k_out = np.empty(start.shape[0], bool)
+        """Gate a block of raw ``start`` and ``keep`` decisions, shape (n_hops,) bool each.
+
+        ``gate`` (shape (n_hops,), int8, default all 2) says per hop: 2 gate the hop and
+        learn the speaker's level from it, 1 gate it without learning (an agent microphone
+        still carrying uncancelled echo must not teach it the echo's level), 0 pass it
+        ungated (an echo canceller's output, whose suppressor lowers the agent's own voice
+        by 10-40 dB during double talk).
+        """
+        n = start.shape[0]
+        s_out = np.empty(n, bool)
+        k_out = np.empty(n, bool)
         own, m, km = self.own_db, self.margin_db, self.keep_margin_db
         up, down, down_r = self.up, self.down, self.down_rejected
-        for i, (st, kp, lv) in enumerate(
-            zip(start.tolist(), keep.tolist(), level_db.tolist(), strict=True)
+        gate_l = [2] * n if gate is None else gate.tolist()
+        for i, (st, kp, lv, g) in enumerate(
+            zip(start.tolist(), keep.tolist(), level_db.tolist(), gate_l, strict=True)
         ):
+            if not g:
+                s_out[i] = st
+                k_out[i] = kp
+                continue
             ok_s = st and lv >= own - m
             ok_k = kp and lv >= own - km
-            if st:
+            if st and g == 2:
                 own += (up if lv > own else down if ok_s else down_r) * (lv - own)
             s_out[i] = ok_s
             k_out[i] = ok_k
@@ -214,6 +236,7 @@ class SpeechDetector:
         level_db: np.ndarray,
         floor_db: np.ndarray,
         voiced: np.ndarray | None = None,
+        gate: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Raw (unsmoothed) per-hop decisions ``(start, keep)``.
 
@@ -224,6 +247,9 @@ class SpeechDetector:
         voiced : np.ndarray, shape (n_hops,), bool, optional
             The pitch tracker's voicing; with ``require_voicing`` a segment can only start
             on a voiced hop.
+        gate : np.ndarray, shape (n_hops,), int8, optional
+            (silero) Per hop, how the speaker-level gate treats it (see
+            :meth:`SpeakerLevelGate.process`); default: gate and learn every hop.
 
         Returns
         -------
@@ -239,7 +265,7 @@ class SpeechDetector:
             start &= level_db >= c.min_level_db
             keep = (p >= c.silero_hold_threshold) & (snr > c.keep_margin_db)
             keep &= level_db >= c.min_level_db - c.keep_level_drop_db
-            return self._own.process(start, keep, level_db)
+            return self._own.process(start, keep, level_db, gate)
         pcm = np.minimum(np.maximum(np.rint(hops * 32768.0), -32768.0), 32767.0)
         pcm = pcm.astype("<i2").tobytes()
         step = 2 * self.hop_size
@@ -260,7 +286,14 @@ class SpeechDetector:
         level_db: np.ndarray,
         floor_db: np.ndarray,
         voiced: np.ndarray | None = None,
+        gate: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Return ``(raw, speech)`` per hop, both shape (n_hops,) bool (raw = ``start``)."""
-        start, keep = self.raw(hops, level_db, floor_db, voiced)
-        return start, self._hyst.process(start, keep)
+        """Return ``(raw, speech)`` per hop, both shape (n_hops,) bool.
+
+        ``raw`` is the decision before the onset and hangover timing: ``start`` for webrtc;
+        for Silero the Schmitt trigger's (``keep`` inside speech, ``start`` outside), since
+        its speaker-level gate makes ``start`` alone drop the quiet stretches of a sentence.
+        """
+        start, keep = self.raw(hops, level_db, floor_db, voiced, gate)
+        speech = self._hyst.process(start, keep)
+        return (self._hyst.last_raw if self._silero is not None else start), speech

@@ -88,6 +88,8 @@ def summarize(
             party[ev.party]["longest_turn_s"] = max(party[ev.party]["longest_turn_s"],
                                                     _dur(ev, duration_s))
         elif isinstance(ev, Interruption):
+            if ev.retracted:  # a backchannel after all (counted as one below)
+                continue
             party[ev.by]["interruptions_made"] += 1
             party[ev.of]["interrupted"] += 1
             conv["interruptions"] += 1

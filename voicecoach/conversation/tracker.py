@@ -75,6 +75,7 @@ class _Party:
     def reset(self) -> None:
         self.on = False  # inside a speech segment
         self.run = 0  # hysteresis counter
+        self.cand_start = 0  # first raw hop of the onset being counted
         self.last_raw = -(10**9)  # last raw-true hop
         self.seg_id = 0
         self.seg_start = 0
@@ -143,6 +144,7 @@ class ConversationTracker:
         self._sr = a.sample_rate
         self._on_hops = max(1, round(c.speech_onset_s / a.hop_s))
         self._off_hops = max(1, round(c.speech_hangover_s / a.hop_s))
+        self._onset_gap_hops = max(0, round(c.speech_onset_gap_s / a.hop_s))
         h = a.hop_s
 
         def hops(s: float) -> int:
@@ -390,22 +392,34 @@ class ConversationTracker:
         ends: list[_Party] = []
         starts: list[_Party] = []
         for p, r in ((ag, raw_a), (cu, raw_c)):
+            if p.on:
+                if r:
+                    p.run = 0
+                else:
+                    p.run += 1
+                    if p.run >= self._off_hops:
+                        p.on = False
+                        p.run = 0
+                        ends.append(p)
+            elif r:
+                # onset: speech_onset_s of raw hops, gaps up to speech_onset_gap_s allowed (the
+                # closure of a word-initial stop consonant); the onset is the first raw hop
+                if k - p.last_raw > self._onset_gap_hops + 1:
+                    p.run = 0
+                    p.cand_start = k
+                p.run += 1
+                if p.run >= self._on_hops:
+                    p.on = True
+                    p.run = 0
+                    starts.append(p)
             if r:
                 p.last_raw = k
-            if r != p.on:
-                p.run += 1
-                if p.run >= (self._off_hops if p.on else self._on_hops):
-                    p.on = not p.on
-                    p.run = 0
-                    (starts if p.on else ends).append(p)
-            else:
-                p.run = 0
         if len(ends) == 2 and ends[0] is self._floor:
             ends.reverse()  # simultaneous stops: the floor holder stops last
         for p in ends:
             self._segment_end(p)
         for p in starts:
-            self._segment_start(p, k - self._on_hops + 1)
+            self._segment_start(p, p.cand_start)
         if ag.on and cu.on and self._ov is None:
             self._maybe_open_overlap()
         for p in (ag, cu):
@@ -466,8 +480,18 @@ class ConversationTracker:
                                by=ov.by.name, of=ov.of.name))
             it = ov.interruption
             if it is not None:
+                # the intruder stops first, briefly, the other still speaking: a backchannel
+                short = not it.long and end - it.onset <= self._bc_hops
+                retract = p is ov.by and o.on and short
                 self._emit(Interruption(self._t(it.onset), self._t(end), self._decided(),
-                                        id=it.interruption_id, by=ov.by.name, of=ov.of.name))
+                                        id=it.interruption_id, by=ov.by.name, of=ov.of.name,
+                                        retracted=retract))
+                if retract:
+                    self._emit(Backchannel(self._t(it.onset), self._t(end), self._decided(),
+                                           by=p.name, of=o.name))
+                elif p is ov.of and not ov.by.turn_open:
+                    # the interrupted party gave way: the floor passes to the interrupter
+                    self._open_turn(ov.by, it.onset, respond=False)
                 ov.by.intr = None
         if not o.on:
             self._silence_start = max(end, o.seg_end if o.seg_end is not None else end)
@@ -568,12 +592,12 @@ class ConversationTracker:
         it = p.intr
         assert it is not None
         k1 = self._k + 1
-        if it.interruption_id:
-            return
         if not it.long and p.on and p.last_raw + 1 - it.onset > self._bc_hops:
             it.long = True
             if not p.turn_open:
                 self._open_turn(p, it.onset, respond=False)
+        if it.interruption_id:
+            return
         ov = self._ov
         if ov is None or ov.by is not p or not p.on or not p.other.on:
             return
@@ -587,5 +611,5 @@ class ConversationTracker:
         ov.interruption = it
         self._emit(Interruption(self._t(it.onset), None, self._decided(),
                                 id=it.interruption_id, by=p.name, of=p.other.name))
-        if not p.turn_open:
-            self._open_turn(p, it.onset, respond=False)
+        # the interrupter's turn opens once it outlasts a backchannel (it.long) or the other
+        # gives way: a retracted interruption (a long backchannel) makes no turn

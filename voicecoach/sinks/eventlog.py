@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import IO
 
-from ..errors import SourceError
+from ..errors import ParameterError, SourceError
 from ..events import Event, event_from_dict, event_to_dict, final_events
 
 __all__ = ["EventLog", "read_events"]
@@ -41,7 +41,7 @@ class EventLog:
     def write(self, events: Iterable[Event]) -> None:
         """Write events (in order) and flush."""
         if self._f is None:
-            raise ValueError(f"event log {self.path} is closed")
+            raise ParameterError(f"event log {self.path} is closed; open a new EventLog")
         wrote = False
         for ev in events:
             self._f.write(json.dumps(event_to_dict(ev), allow_nan=False) + "\n")

@@ -19,7 +19,6 @@ where they are defined.
 from __future__ import annotations
 
 import html
-import json
 import math
 import os
 import statistics
@@ -27,24 +26,23 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ..errors import SourceError
+from ..i18n import resolve_lang, texts
+from ..review.document import read_report
+
 __all__ = ["METRICS", "call_metrics", "collect", "write_index"]
 
 UNKNOWN_AGENT = "(unknown)"
 
-#: Index columns: key, English label, French label, format, higher-is-worse.
-METRICS: tuple[tuple[str, str, str, str, bool], ...] = (
-    ("interruptions_per_10min", "Interruptions / 10 min", "Interruptions / 10 min", "{:.1f}", True),
-    (
-        "above_pitch_band_pct",
-        "Time above pitch band (%)",
-        "Temps au-dessus de la bande (%)",
-        "{:.0f}",
-        True,
-    ),
-    ("rate_syl_s", "Rate (syl/s)", "Débit (syl/s)", "{:.2f}", True),
-    ("talk_ratio_pct", "Talk ratio (%)", "Part de parole (%)", "{:.0f}", True),
-    ("response_gap_s", "Response gap (s)", "Délai de réponse (s)", "{:.2f}", False),
-    ("nudges", "Nudges", "Relances", "{:.0f}", True),
+#: Index columns: key, format, higher-is-worse (headings: ``INDEX_METRICS`` of
+#: :mod:`voicecoach.locale`).
+METRICS: tuple[tuple[str, str, bool], ...] = (
+    ("interruptions_per_10min", "{:.1f}", True),
+    ("above_pitch_band_pct", "{:.0f}", True),
+    ("rate_syl_s", "{:.2f}", True),
+    ("talk_ratio_pct", "{:.0f}", True),
+    ("response_gap_s", "{:.2f}", False),
+    ("nudges", "{:.0f}", True),
 )
 
 
@@ -101,10 +99,8 @@ def collect(out_dir: str | os.PathLike[str]) -> list[dict[str, Any]]:
     rows = []
     for p in sorted(Path(out_dir).glob("*/report.json")):
         try:
-            rep = json.loads(p.read_text())
-        except (OSError, ValueError):
-            continue
-        if rep.get("schema") != "voicecoach.report/1":
+            rep = read_report(p.parent)
+        except SourceError:
             continue
         call = rep.get("call") or {}
         rows.append(
@@ -193,34 +189,28 @@ tr.total td{font-weight:600;border-top:2px solid #999}.meta{color:#666}
 """
 
 
-def write_index(out_dir: str | os.PathLike[str], lang: str | None = "en") -> Path:
-    """Write ``out_dir/index.html`` from the reports in ``out_dir``; returns its path."""
-    lang = lang if lang in ("en", "fr") else "en"
-    en = lang == "en"
+def write_index(out_dir: str | os.PathLike[str], lang: str | None = None) -> Path:
+    """Write ``out_dir/index.html`` from the reports in ``out_dir``; returns its path.
+
+    ``lang``: default ``[coach] lang`` (the language rule of :mod:`voicecoach.i18n`).
+    """
+    lang = resolve_lang(lang)
+    tx = texts(lang).INDEX
+    headings = texts(lang).INDEX_METRICS
     esc = html.escape
     rows = collect(out_dir)
     agents: dict[str, list[dict[str, Any]]] = {}
     for r in rows:
         agents.setdefault(r["agent"], []).append(r)
-    heads = [m[1] if en else m[2] for m in METRICS]
+    heads = [headings[m[0]] for m in METRICS]
     parts = [
         "<!DOCTYPE html>",
         f'<html lang="{lang}"><head><meta charset="utf-8"><link rel="icon" href="data:,">',
-        f"<title>{'Call reviews' if en else 'Revues d appels'}</title>"
+        f"<title>{tx['title']}</title>"
         f"<style>{_CSS}</style></head><body>",
-        f"<h1>{'Call reviews' if en else 'Revues d’appels'}</h1>",
-        f'<p class="meta">{len(rows)} {"call(s)" if en else "appel(s)"}, {len(agents)} agent(s). '
-        + (
-            "Interruptions are those made by the agent; time above the pitch band is the share "
-            "of measured time the agent's pitch was above the calm band; rate is the median "
-            "syllables per second of speech; the response gap is the agent's median silence "
-            "before answering."
-            if en
-            else "Interruptions faites par l'agent ; temps au-dessus de la bande : part du temps "
-            "mesuré où la hauteur de l'agent dépassait la bande calme ; débit : médiane des "
-            "syllabes par seconde de parole ; délai de réponse : silence médian avant de "
-            "répondre."
-        )
+        f"<h1>{tx['heading']}</h1>",
+        f'<p class="meta">{len(rows)} {tx["calls"]}, {len(agents)} agent(s). '
+        + tx["intro"]
         + "</p>",
     ]
     for agent in sorted(agents):
@@ -228,13 +218,13 @@ def write_index(out_dir: str | os.PathLike[str], lang: str | None = "en") -> Pat
         parts.append(f'<h2 class="agent">{esc(agent)}</h2>')
         parts.append(
             f'<table class="agent-table" data-agent="{esc(agent, quote=True)}"><tr>'
-            f"<th>{'Call' if en else 'Appel'}</th><th>Date</th>"
-            f"<th>{'Duration' if en else 'Durée'}</th>"
+            f"<th>{tx['call']}</th><th>Date</th>"
+            f"<th>{tx['duration']}</th>"
             + "".join(f"<th>{esc(h)}</th>" for h in heads)
             + "</tr>"
         )
         for r in calls:
-            name = esc(r["stem"]) + (" (what-if)" if r["whatif"] else "")
+            name = esc(r["stem"]) + (tx["whatif"] if r["whatif"] else "")
             link = (
                 f'<a href="{esc(r["folder"], quote=True)}/report.html">{name}</a>'
                 if r["has_html"]
@@ -243,27 +233,27 @@ def write_index(out_dir: str | os.PathLike[str], lang: str | None = "en") -> Pat
             parts.append(
                 f"<tr><td>{link}</td><td>{esc(r['date'])}</td>"
                 f"<td>{r['duration_s'] / 60:.1f} min</td>"
-                + "".join(f"<td>{_fmt(r[k], f)}</td>" for k, _, _, f, _ in METRICS)
+                + "".join(f"<td>{_fmt(r[k], f)}</td>" for k, f, _ in METRICS)
                 + "</tr>"
             )
         tot = _agg(calls)
         parts.append(
-            f'<tr class="total"><td>{"All" if en else "Total"} ({tot["calls"]})</td><td></td>'
+            f'<tr class="total"><td>{tx["all"]} ({tot["calls"]})</td><td></td>'
             f"<td>{tot['duration_s'] / 60:.1f} min</td>"
-            + "".join(f"<td>{_fmt(tot[k], f)}</td>" for k, _, _, f, _ in METRICS)
+            + "".join(f"<td>{_fmt(tot[k], f)}</td>" for k, f, _ in METRICS)
             + "</tr></table>"
         )
         dates = sorted({r["date"] for r in calls if r["date"]})
         if dates:
             per_date = {d: _agg([r for r in calls if r["date"] == d]) for d in dates}
             parts.append(
-                f'<table class="trends"><tr><th>{"Trend over dates" if en else "Évolution"}'
+                f'<table class="trends"><tr><th>{tx["trend"]}'
                 f" ({dates[0]} → {dates[-1]}, {len(dates)})</th>"
                 + "".join(f"<th>{esc(h)}</th>" for h in heads)
                 + "</tr><tr><td></td>"
                 + "".join(
                     f"<td>{_sparkline([(d, per_date[d][k]) for d in dates], f)}</td>"
-                    for k, _, _, f, _ in METRICS
+                    for k, f, _ in METRICS
                 )
                 + "</tr></table>"
             )

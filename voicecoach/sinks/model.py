@@ -100,7 +100,7 @@ class DisplayModel:
         How long a nudge stays on screen.
     """
 
-    def __init__(self, history_s: float = 30.0, hop_s: float = 0.01, display_s: float = 4.0):
+    def __init__(self, history_s: float, hop_s: float, display_s: float) -> None:
         self.history_s = history_s
         self.hop_s = hop_s
         self.display_s = display_s

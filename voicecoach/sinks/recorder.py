@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import SourceError
+from ..errors import ParameterError, SourceError
 
 __all__ = ["Recorder"]
 
@@ -73,7 +73,7 @@ class Recorder:
     def write_pcm(self, block: np.ndarray) -> None:
         """Append 16-bit samples of shape (n, len(parties)), written as they are."""
         if block.ndim != 2 or block.shape[1] != len(self._files):
-            raise ValueError(
+            raise ParameterError(
                 f"recorder block has shape {block.shape}; expected (n, {len(self._files)})"
             )
         for c, f in enumerate(self._files):

@@ -34,9 +34,17 @@ import numpy as np
 
 from ..baseline import BaselineTracker, Profile
 from ..config import Config, load_config
-from ..i18n import message
+from ..i18n import message, resolve_lang, texts
+from ..review.tracks import (
+    CHUNK_HOPS,
+    TRACKS_FILE,
+    TrackReader,
+    features_of,
+    measures_key,
+    measures_of,
+)
 
-__all__ = ["TEXT", "render_html", "render_report", "render_timeline", "timeline_series"]
+__all__ = ["render_html", "render_report", "render_timeline", "timeline_series"]
 
 #: Pixels of timeline per second of call, and the width limits.
 PX_PER_S = 10.0
@@ -45,228 +53,12 @@ MAX_WIDTH_PX = 8000
 _LEFT_PX = 80
 _RIGHT_PX = 20
 
-#: Interface text and metric definitions, per language.
-TEXT: dict[str, dict[str, str]] = {
-    "en": {
-        "title": "Call review",
-        "summary": "Summary against the calm baseline",
-        "timeline": "Timeline",
-        "timeline_help": "Click the timeline to play from that moment; the red line follows "
-        "the audio.",
-        "events": "Events",
-        "events_help": "Click a row to play the call from that moment.",
-        "definitions": "What the measures mean",
-        "metric": "Measure",
-        "this_call": "This call",
-        "baseline": "Calm baseline",
-        "note": "Comment",
-        "agent": "Agent",
-        "customer": "Customer",
-        "conversation": "Conversation",
-        "kind": "Event",
-        "start": "Start",
-        "end": "End",
-        "details": "Details",
-        "show_all": "Show speech, turns and response gaps too",
-        "no_audio": "No playback audio was kept for this report (--audio none).",
-        "provisional": "provisional: from the first 30 s of the agent's speech in this call",
-        "calibrated": "calibrated profile",
-        "speech_used": "s of calm speech",
-        "not_judged": "Not judged, no nudge",
-        "whatif": "What-if re-run with other settings",
-        "was": "nudges before",
-        "index": "All calls",
-    },
-    "fr": {
-        "title": "Revue d'appel",
-        "summary": "Résumé par rapport à la référence calme",
-        "timeline": "Chronologie",
-        "timeline_help": "Cliquez sur la chronologie pour écouter à partir de ce moment ; "
-        "la ligne rouge suit l'audio.",
-        "events": "Événements",
-        "events_help": "Cliquez sur une ligne pour écouter l'appel à partir de ce moment.",
-        "definitions": "Ce que signifient les mesures",
-        "metric": "Mesure",
-        "this_call": "Cet appel",
-        "baseline": "Référence calme",
-        "note": "Commentaire",
-        "agent": "Agent",
-        "customer": "Client",
-        "conversation": "Conversation",
-        "kind": "Événement",
-        "start": "Début",
-        "end": "Fin",
-        "details": "Détails",
-        "show_all": "Afficher aussi la parole, les tours et les délais de réponse",
-        "no_audio": "Aucun audio d'écoute n'a été conservé pour ce rapport (--audio none).",
-        "provisional": "provisoire : 30 premières secondes de parole de l'agent dans cet appel",
-        "calibrated": "profil calibré",
-        "speech_used": "s de parole calme",
-        "not_judged": "Non évalué, pas de relance",
-        "whatif": "Simulation avec d'autres réglages",
-        "was": "relances avant",
-        "index": "Tous les appels",
-    },
-}
-
-#: Plain-language definitions: (term, definition) per language.
-DEFINITIONS: dict[str, list[tuple[str, str]]] = {
-    "en": [
-        (
-            "Calm baseline",
-            "How the agent sounds when calm: median pitch, speaking rate and "
-            "loudness, from a calibration recording (a profile) or, without one, from the first "
-            "30 seconds of the agent's speech in the call. Everything below is compared to it.",
-        ),
-        (
-            "Pitch (semitones)",
-            "How high the voice is compared to the calm baseline, in "
-            "semitones (12 semitones = one octave; +2 is clearly higher, as when stressed). "
-            "Measured over the last 2 seconds of voiced speech.",
-        ),
-        (
-            "Calm band",
-            "The green band on the pitch timeline: within ± the pitch threshold of "
-            "the baseline. Time above the band is time spent noticeably higher than calm.",
-        ),
-        (
-            "Speaking rate",
-            "Syllables per second while speaking (pauses excluded), over the "
-            "last 3 seconds, as a percentage above or below the calm rate.",
-        ),
-        (
-            "Loudness",
-            "Speech level in decibels compared to the calm level (+6 dB is clearly louder).",
-        ),
-        ("Talk ratio", "The agent's share of the time either party was speaking."),
-        ("Overlap", "Both parties speaking at once."),
-        (
-            "Interruption",
-            "Someone starting to speak while the other held the floor, mid-turn, "
-            "and talking over them for at least half a second. The table says who interrupted "
-            "whom.",
-        ),
-        ("Backchannel", "A short 'mm-hmm' or 'yes' inside the other's turn; not an interruption."),
-        (
-            "Turn-end overlap",
-            "Starting just as the other finishes: a quick hand-over, not an interruption.",
-        ),
-        (
-            "Response gap",
-            "The silence between the end of one party's turn and the start of the "
-            "other's. Very short or negative gaps mean jumping in.",
-        ),
-        ("Mutual silence", "Neither party speaking for more than 3 seconds."),
-        (
-            "Nudge",
-            "A two-word cue shown to the agent live (e.g. 'Slow down') when a measure "
-            "stayed past its threshold long enough. 'Recovered after' is how long it took to "
-            "come back.",
-        ),
-        (
-            "Interruptions per 10 min",
-            "Interruptions made by the agent, scaled to a 10-minute "
-            "call, so calls of different lengths can be compared.",
-        ),
-    ],
-    "fr": [
-        (
-            "Référence calme",
-            "La voix de l'agent au calme : hauteur médiane, débit et volume, "
-            "tirés d'un enregistrement de calibration (un profil) ou, à défaut, des 30 premières "
-            "secondes de parole de l'agent dans l'appel. Tout est comparé à cette référence.",
-        ),
-        (
-            "Hauteur (demi-tons)",
-            "La hauteur de la voix par rapport à la référence, en "
-            "demi-tons (12 demi-tons = une octave ; +2 s'entend nettement, comme sous stress). "
-            "Mesurée sur les 2 dernières secondes de parole voisée.",
-        ),
-        (
-            "Bande calme",
-            "La bande verte de la chronologie de hauteur : à ± le seuil de hauteur "
-            "autour de la référence. Le temps au-dessus est le temps passé nettement plus haut.",
-        ),
-        (
-            "Débit",
-            "Syllabes par seconde de parole (pauses exclues) sur les 3 dernières "
-            "secondes, en pourcentage au-dessus ou au-dessous du débit calme.",
-        ),
-        (
-            "Volume",
-            "Niveau de la parole en décibels par rapport au niveau calme (+6 dB "
-            "s'entend nettement).",
-        ),
-        ("Part de parole", "La part de l'agent dans le temps où l'un des deux parlait."),
-        ("Chevauchement", "Les deux parlent en même temps."),
-        (
-            "Interruption",
-            "Commencer à parler alors que l'autre a la parole, au milieu de son "
-            "tour, et parler par-dessus au moins une demi-seconde. Le tableau dit qui a "
-            "interrompu qui.",
-        ),
-        (
-            "Acquiescement",
-            "Un court « mm » ou « oui » pendant le tour de l'autre ; pas une interruption.",
-        ),
-        (
-            "Chevauchement de fin de tour",
-            "Commencer au moment où l'autre termine : une passation rapide, pas une interruption.",
-        ),
-        (
-            "Délai de réponse",
-            "Le silence entre la fin du tour de l'un et le début du tour de "
-            "l'autre. Un délai très court ou négatif signifie couper la parole.",
-        ),
-        ("Silence mutuel", "Personne ne parle pendant plus de 3 secondes."),
-        (
-            "Relance",
-            "Un conseil de deux mots affiché en direct (p. ex. « Ralentissez ») quand "
-            "une mesure est restée au-delà de son seuil assez longtemps. « Rétabli après » : le "
-            "temps pour revenir.",
-        ),
-        (
-            "Interruptions par 10 min",
-            "Interruptions faites par l'agent, ramenées à un appel de "
-            "10 minutes, pour comparer des appels de durées différentes.",
-        ),
-    ],
-}
-
-KIND_LABELS: dict[str, dict[str, str]] = {
-    "en": {
-        "nudge": "Nudge",
-        "interruption": "Interruption",
-        "overlap": "Overlap",
-        "backchannel": "Backchannel",
-        "turn_end_overlap": "Turn-end overlap",
-        "mutual_silence": "Mutual silence",
-        "response_gap": "Response gap",
-        "turn": "Turn",
-        "speech": "Speech",
-    },
-    "fr": {
-        "nudge": "Relance",
-        "interruption": "Interruption",
-        "overlap": "Chevauchement",
-        "backchannel": "Acquiescement",
-        "turn_end_overlap": "Chevauchement de fin de tour",
-        "mutual_silence": "Silence mutuel",
-        "response_gap": "Délai de réponse",
-        "turn": "Tour",
-        "speech": "Parole",
-    },
-}
 _MINOR = ("speech", "turn", "response_gap")
-_PARTY = {
-    "en": {"agent": "agent", "customer": "customer"},
-    "fr": {"agent": "agent", "customer": "client"},
-}
 
 
-def _lang(report: dict[str, Any]) -> str:
-    lang = (report.get("config") or {}).get("lang") or "en"
-    return lang if lang in TEXT else "en"
+def _lang(report: dict[str, Any], cfg: Config | None = None) -> str:
+    """The report's own language (the one language rule of :mod:`voicecoach.i18n`)."""
+    return resolve_lang((report.get("config") or {}).get("lang"), cfg)
 
 
 # ----------------------------------------------------------------------------- series
@@ -292,17 +84,9 @@ def timeline_series(
         ``loudness_delta_db`` (mean of the defined hops in the bin, NaN if none), and
         ``agent_speech`` / ``customer_speech`` (fraction of speech hops in the bin).
     """
-    from ..review import (
-        CHUNK_HOPS,
-        TrackReader,
-        features_of,
-        measures_key,
-        measures_of,
-    )
-
     cfg = config or load_config()
     tinfo = report.get("tracks") or {}
-    reader = TrackReader(Path(folder) / (tinfo.get("path") or "tracks.npy"))
+    reader = TrackReader(Path(folder) / (tinfo.get("path") or TRACKS_FILE))
     n = reader.n_hops
     hop = cfg.analysis.hop_s
     dur = max(n * hop, 1e-9)
@@ -369,7 +153,7 @@ def render_timeline(
     from matplotlib.ticker import FuncFormatter
 
     cfg = config or load_config()
-    lang = _lang(report)
+    lang = _lang(report, cfg)
     rules = cfg.coach.rules
     dur = float(report["audio"]["duration_s"]) or (
         float(series["t_s"][-1]) if len(series["t_s"]) else 1.0
@@ -390,10 +174,8 @@ def render_timeline(
     pitch_thr = rules["pitch_high"].threshold
     rate_thr = rules["rate_high"].threshold
     loud_thr = rules["loudness_high"].threshold
-    lab = {
-        "en": ("pitch vs calm (st)", "rate vs calm (%)", "loudness vs calm (dB)", "speech"),
-        "fr": ("hauteur / calme (dt)", "débit / calme (%)", "volume / calme (dB)", "parole"),
-    }[lang]
+    tx = texts(lang).REPORT
+    lab = (tx["axis_pitch"], tx["axis_rate"], tx["axis_loudness"], tx["axis_speech"])
 
     ax = axes[0]
     ax.axhspan(-pitch_thr, pitch_thr, color="#cfe8cf", zorder=0, lw=0)
@@ -436,11 +218,11 @@ def render_timeline(
     for e in events:
         if e["kind"] == "overlap":
             ax.axvspan(e["start_s"], e["end_s"], color="#e33", alpha=0.25, lw=0)
-        elif e["kind"] == "interruption":
+        elif e["kind"] == "interruption" and not e.get("retracted"):
             y = 1.0 if e.get("by") == "agent" else 0.0
             ax.plot([e["start_s"]], [y + 0.45], marker="v", color="#c00", ms=7, clip_on=False)
     ax.set_yticks([y for _, y, _ in lanes])
-    ax.set_yticklabels([_PARTY[lang][p] for p, _, _ in lanes])
+    ax.set_yticklabels([texts(lang).PARTIES[p] for p, _, _ in lanes])
     ax.set_ylim(-0.6, 1.6)
 
     ready = ((report["summary"].get("coach") or {}).get("baseline") or {}).get("agent_ready_s")
@@ -451,7 +233,7 @@ def render_timeline(
         axes[0].text(
             forming / 2,
             0.5,
-            "baseline forming" if lang == "en" else "référence en cours",
+            tx["baseline_forming"],
             transform=axes[0].get_xaxis_transform(),
             ha="center",
             va="center",
@@ -506,24 +288,21 @@ def _f(v: Any, fmt: str = "{:.1f}", unit: str = "") -> str:
 
 
 def _event_details(e: dict[str, Any], lang: str) -> str:
-    party = _PARTY[lang]
+    party = texts(lang).PARTIES
+    tx = texts(lang).REPORT
     k = e["kind"]
     if k in ("interruption", "overlap", "backchannel", "turn_end_overlap"):
         by, of = party.get(e.get("by"), e.get("by")), party.get(e.get("of"), e.get("of"))
-        return f"{by} → {of}"
+        return f"{by} → {of}" + (tx["retracted"] if e.get("retracted") else "")
     if k == "nudge":
         rec = e.get("recovered_after_s")
-        r = (
-            (f"recovered after {rec:.1f} s" if lang == "en" else f"rétabli après {rec:.1f} s")
-            if rec is not None
-            else ("not recovered" if lang == "en" else "non rétabli")
-        )
+        r = tx["recovered_after"].format(s=rec) if rec is not None else tx["not_recovered"]
         val = e.get("value")
         thr = e.get("threshold")
         return f"«{e.get('message', '')}» ({e.get('rule')}: {_f(val)} ≥ {_f(thr)}; {r})"
     if k == "response_gap":
         return (
-            f"{party.get(e.get('party'), '')} after {party.get(e.get('after'), '')}: "
+            f"{party.get(e.get('party'), '')} {tx['gap_after']} {party.get(e.get('after'), '')}: "
             f"{_f(e.get('gap_s'), '{:.2f}', ' s')}"
         )
     if k in ("turn", "speech"):
@@ -543,44 +322,44 @@ def _summary_rows(report: dict[str, Any], cfg: Config, lang: str) -> list[tuple[
     above = co.get("above_threshold_s") or {}
     measured = co.get("measured_s") or {}
     rules = cfg.coach.rules
-    en = lang == "en"
+    tx = texts(lang).REPORT
 
     def pct(a: Any, b: Any) -> str:
         return f" ({100 * a / b:.0f} %)" if a is not None and b else ""
 
     rows = [
         (
-            "Median pitch" if en else "Hauteur médiane",
+            tx["median_pitch"],
             _f(st.get("pitch_median_hz"), "{:.0f}", " Hz"),
             _f(bl.get("f0_median_hz"), "{:.0f}", " Hz"),
             "",
         ),
         (
-            "Time above the pitch band" if en else "Temps au-dessus de la bande de hauteur",
+            tx["time_above_pitch"],
             _f(above.get("pitch_high"), "{:.1f}", " s")
             + pct(above.get("pitch_high"), measured.get("pitch_high")),
             f"± {rules['pitch_high'].threshold:g} st",
             "",
         ),
         (
-            "Speaking rate" if en else "Débit",
+            tx["speaking_rate"],
             _f(st.get("articulation_rate_median"), "{:.2f}", " syl/s"),
             _f(bl.get("articulation_rate_median"), "{:.2f}", " syl/s"),
-            ("time above +" if en else "temps au-dessus de +")
+            tx["time_above_plus"]
             + f"{rules['rate_high'].threshold:g} %: "
             + _f(above.get("rate_high"), "{:.1f}", " s"),
         ),
         (
-            "Loudness" if en else "Volume",
+            tx["loudness"],
             _f(st.get("speech_level_db"), "{:.1f}", " dBFS"),
             _f(bl.get("loudness_db"), "{:.1f}", " dBFS"),
-            ("time above +" if en else "temps au-dessus de +")
+            tx["time_above_plus"]
             + f"{rules['loudness_high'].threshold:g} dB: "
             + _f(above.get("loudness_high"), "{:.1f}", " s"),
         ),
-        ("Talk ratio" if en else "Part de parole", _f(ag.get("talk_ratio"), "{:.0%}"), "", ""),
+        (tx["talk_ratio"], _f(ag.get("talk_ratio"), "{:.0%}"), "", ""),
         (
-            "Interruptions made" if en else "Interruptions faites",
+            tx["interruptions_made"],
             str(ag.get("interruptions_made", "–")),
             "",
             _f(
@@ -590,20 +369,19 @@ def _summary_rows(report: dict[str, Any], cfg: Config, lang: str) -> list[tuple[
             ),
         ),
         (
-            "Interrupted by the customer" if en else "Interrompu par le client",
+            tx["interrupted_by_customer"],
             str(ag.get("interrupted", "–")),
             "",
             "",
         ),
         (
-            "Median response gap" if en else "Délai de réponse médian",
+            tx["median_response_gap"],
             _f(ag.get("response_gap_median_s"), "{:.2f}", " s"),
             "",
-            ("jump-ins: " if en else "prises de parole précipitées : ")
-            + str(ag.get("jump_ins", "–")),
+            tx["jump_ins"] + str(ag.get("jump_ins", "–")),
         ),
         (
-            "Longest turn" if en else "Tour le plus long",
+            tx["longest_turn"],
             _f(ag.get("longest_turn_s"), "{:.1f}", " s"),
             "",
             "",
@@ -612,21 +390,21 @@ def _summary_rows(report: dict[str, Any], cfg: Config, lang: str) -> list[tuple[
     nudges = co.get("nudges") or {}
     total = sum(nudges.values()) if nudges else 0
     by_rule = ", ".join(f"{k} {v}" for k, v in nudges.items() if v)
-    rows.append(("Nudges" if en else "Relances", str(total), "", by_rule))
+    rows.append((tx["nudges"], str(total), "", by_rule))
     if report.get("whatif"):
         w = report["whatif"]
         rows.append(
             (
-                TEXT[lang]["whatif"],
+                tx["whatif"],
                 str(w.get("nudges")),
                 "",
-                f"{TEXT[lang]['was']}: {w.get('nudges_before')}",
+                f"{tx['was']}: {w.get('nudges_before')}",
             )
         )
     if cu:
         rows.append(
             (
-                ("Customer talk ratio" if en else "Part de parole du client"),
+                tx["customer_talk_ratio"],
                 _f(cu.get("talk_ratio"), "{:.0%}"),
                 "",
                 "",
@@ -634,26 +412,25 @@ def _summary_rows(report: dict[str, Any], cfg: Config, lang: str) -> list[tuple[
         )
         rows.append(
             (
-                ("Customer agitated" if en else "Client agité"),
+                tx["customer_agitated"],
                 _f(co.get("customer_agitated_s"), "{:.1f}", " s"),
                 "",
-                ("de-escalation mode: " if en else "mode apaisement : ")
-                + _f(co.get("deescalation_s"), "{:.1f}", " s"),
+                tx["deescalation_mode"] + _f(co.get("deescalation_s"), "{:.1f}", " s"),
             )
         )
     if conv.get("available", True) and "overlap_s" in conv:
         rows.append(
             (
-                "Overlap" if en else "Chevauchement",
+                tx["overlap"],
                 _f(conv.get("overlap_s"), "{:.1f}", " s"),
                 "",
                 f"{conv.get('overlaps', 0)} × ; "
-                + ("mutual silences: " if en else "silences mutuels : ")
+                + tx["mutual_silences"]
                 + str(conv.get("mutual_silences", 0)),
             )
         )
     elif conv:
-        rows.append(("Conversation", "–", "", str(conv.get("reason", ""))))
+        rows.append((tx["conversation"], "–", "", str(conv.get("reason", ""))))
     return rows
 
 
@@ -734,8 +511,8 @@ def render_html(
 ) -> None:
     """Write ``report.html`` for a report dict (see the module notes)."""
     cfg = config or load_config()
-    lang = _lang(report)
-    tx = TEXT[lang]
+    lang = _lang(report, cfg)
+    tx = texts(lang).REPORT
     esc = html.escape
     call = report.get("call") or {}
     a = report["audio"]
@@ -815,7 +592,7 @@ def render_html(
         f'<table id="events"><tr><th>{esc(tx["kind"])}</th><th>{esc(tx["start"])}</th>'
         f"<th>{esc(tx['end'])}</th><th>{esc(tx['details'])}</th></tr>"
     )
-    labels = KIND_LABELS[lang]
+    labels = texts(lang).EVENT_KINDS
     for e in report.get("events", []):
         k = e["kind"]
         cls = f"kind-{k}" + (" minor" if k in _MINOR else "")
@@ -829,7 +606,7 @@ def render_html(
     parts.append("</table>")
 
     parts.append(f"<h2>{esc(tx['definitions'])}</h2><dl>")
-    for term, d in DEFINITIONS[lang]:
+    for term, d in texts(lang).DEFINITIONS:
         parts.append(f"<dt>{esc(term)}</dt><dd>{esc(d)}</dd>")
     parts.append("</dl>")
     parts.append(f"<script>{_JS}</script></body></html>")

@@ -1,6 +1,6 @@
 """The live display as text: a rich dashboard, or compact log lines when not on a terminal.
 
-:class:`TerminalDisplay` shows what the window shows (:mod:`voicecoach.sinks.display`):
+:class:`TerminalDisplay` shows what the window shows (:mod:`voicecoach.sinks.window`):
 the agent's pitch, rate and loudness against the baseline with sparklines over the last
 30 s, both parties' speaking lanes with overlaps and interruptions, the current nudge in
 large coloured type and a status line. On a terminal it redraws a ``rich.live.Live``
@@ -19,17 +19,18 @@ from typing import Any
 
 import numpy as np
 
-from .display import (
-    LABELS,
+from ..config import Config, load_config
+from ..i18n import resolve_lang, texts
+from .model import DisplayModel, Snapshot
+from .view import (
     FrameCounter,
     baseline_level_db,
-    check_display_lang,
     check_fps,
+    echo_text,
     interruption_label,
     latest,
     status_text,
 )
-from .model import DisplayModel, Snapshot
 
 __all__ = ["TerminalDisplay", "column_means", "sparkline"]
 
@@ -40,40 +41,6 @@ COMPACT_PERIOD_S = 1.0
 
 #: A column counts as speaking when this fraction of its hops is speech.
 LANE_FRACTION = 0.3
-
-TERM_LABELS: dict[str, dict[str, str]] = {
-    "fr": {
-        "pitch": "Hauteur",
-        "pitch_unit": "dt",
-        "rate": "Débit",
-        "loudness": "Volume",
-        "overlap": "Chevauch.",
-        "axis": "il y a 30 s",
-        "now": "maintenant",
-        "speaking": "parle",
-        "nobody": "silence",
-        "both": "les deux",
-        "nudge": "conseil",
-        "threshold": "seuil",
-        "interruption": "interruption",
-    },
-    "en": {
-        "pitch": "Pitch",
-        "pitch_unit": "st",
-        "rate": "Rate",
-        "loudness": "Loudness",
-        "overlap": "Overlap",
-        "axis": "30 s ago",
-        "now": "now",
-        "speaking": "speaking",
-        "nobody": "silence",
-        "both": "both",
-        "nudge": "nudge",
-        "threshold": "threshold",
-        "interruption": "interruption",
-    },
-}
-
 
 def column_means(
     values: np.ndarray, t_s: np.ndarray, now_s: float, history_s: float, width: int
@@ -133,18 +100,22 @@ class TerminalDisplay:
         self,
         model: DisplayModel,
         *,
-        fps: float = 10.0,
-        lang: str = "fr",
+        fps: float | None = None,
+        lang: str | None = None,
+        config: Config | None = None,
         console: Any = None,
         compact: bool | None = None,
     ) -> None:
         from rich.console import Console
 
+        cfg = config if config is not None else load_config()
+        if fps is None:
+            fps = min(cfg.live.fps, cfg.live.terminal_fps_max)
         self.model = model
         self.fps = check_fps(fps)
-        self.lang = check_display_lang(lang)
-        self.labels = LABELS[lang]
-        self.tl = TERM_LABELS[lang]
+        self.lang = resolve_lang(lang, cfg)
+        self.labels = texts(self.lang).DISPLAY
+        self.tl = texts(self.lang).TERMINAL
         self.console = console if console is not None else Console()
         self.compact = (not self.console.is_terminal) if compact is None else compact
         self.counter = FrameCounter()
@@ -265,18 +236,13 @@ class TerminalDisplay:
             s, by, _of = snap.interruptions[-1]
             parts.append(
                 Text.assemble(
-                    (
-                        f"{lab['last_interruption']} : "
-                        if self.lang == "fr"
-                        else f"{lab['last_interruption']}: ",
-                        "bold",
-                    ),
+                    (f"{lab['last_interruption']}{self.tl['sep']}", "bold"),
                     (interruption_label(by, self.lang), "bold red"),
                     f"  ({self._ago(now - s)})",
                 )
             )
         else:
-            sep = " : " if self.lang == "fr" else ": "
+            sep = self.tl["sep"]
             parts.append(Text(f"{lab['last_interruption']}{sep}{lab['none']}", style="dim"))
         parts.append(
             Text(status_text(snap, self.lang) if snap.t_s.size else lab["waiting"], style="dim")
@@ -313,7 +279,7 @@ class TerminalDisplay:
         return text
 
     def _ago(self, s: float) -> str:
-        return f"il y a {s:.0f} s" if self.lang == "fr" else f"{s:.0f} s ago"
+        return self.tl["ago"].format(s=s)
 
     def compact_line(self, snap: Snapshot) -> str:
         """One log line: values, who speaks, nudge, last interruption and status."""
@@ -354,6 +320,9 @@ class TerminalDisplay:
         summary = snap.status.get("summary")
         if summary:
             parts.append(str(summary))
+        echo = echo_text(snap, self.lang)
+        if echo:
+            parts.append(echo)
         degraded = snap.status.get("degraded")
         if degraded:
             parts.append(f"⚠ {degraded}")
@@ -435,7 +404,7 @@ class TerminalDisplay:
                 self.counter.frame(snap.now_s, t0, t1)
 
     def stats(self) -> dict[str, Any]:
-        """Frame accounting (see :meth:`voicecoach.sinks.display.FrameCounter.stats`)."""
+        """Frame accounting (see :meth:`voicecoach.sinks.view.FrameCounter.stats`)."""
         out = self.counter.stats()
         out["backend"] = "terminal-compact" if self.compact else "terminal"
         out["max_fps"] = 1.0 / COMPACT_PERIOD_S if self.compact else self.fps

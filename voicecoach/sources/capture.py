@@ -60,152 +60,49 @@ import queue
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from ..analysis.blocks import BlockAdapter
+from ..config import Config, load_config
 from ..errors import DeviceError, ParameterError
+from .capture_stats import (
+    ABSENT,
+    CLOSED,
+    LOST,
+    OK,
+    STALLED,
+    STARTING,
+    CapturedBlock,
+    CaptureStats,
+    DeviceStats,
+)
+from .clock import (
+    CLOCK_WARMUP_S,
+    LATE_WINDOW_S,
+    MIN_POINTS,
+    DriftCorrector,
+    RunningMin,
+    drift_trusted,
+    fit_clock,
+)
 from .devices import InputDevice, find_input, import_sounddevice
 
-__all__ = ["AGENT", "CUSTOMER", "Capture", "CaptureStats", "CapturedBlock", "DeviceStats"]
+__all__ = [  # the stats types are re-exported from capture_stats
+    "AGENT",
+    "CUSTOMER",
+    "OK",
+    "Capture",
+    "CaptureStats",
+    "CapturedBlock",
+    "DeviceStats",
+]
 
 AGENT, CUSTOMER = 0, 1
 _PARTY_NAMES = ("agent", "customer")
 
-#: Device states reported in :class:`DeviceStats`.
-STARTING, OK, STALLED, LOST, ABSENT, CLOSED = (
-    "starting", "ok", "stalled", "lost", "absent", "closed")
-
 _FINISHED = object()  # queue sentinel: the stream ended
-
-#: Window of the running minimum of block lateness (clock tracking, skew), seconds.
-LATE_WINDOW_S = 2.0
-
-#: Callbacks in the first second of a stream (or after a stall) are left out of the clock
-#: fit: PulseAudio streams deliver their start-up buffering faster than real time.
-CLOCK_WARMUP_S = 1.0
-
-#: Bin of the lower envelope used by the clock fit, seconds.
-CLOCK_BIN_S = 0.5
-
-
-@dataclass(frozen=True)
-class CapturedBlock:
-    """Aligned audio of both parties.
-
-    Attributes
-    ----------
-    audio : np.ndarray, shape (n_hops * hop_size, 2), float32
-        Column 0 the agent, column 1 the customer, at ``sample_rate``.
-    start_hop : int
-        Index of the first hop since the start of the capture.
-    capture_time : float
-        ``time.monotonic()`` estimate of when the block's first sample was captured
-        (for latency measurements; analysis uses sample counts).
-    filled : tuple of bool
-        Per party, True when some of its samples are silence filled in for a stalled,
-        lost or absent device.
-    """
-
-    audio: np.ndarray
-    start_hop: int
-    capture_time: float
-    filled: tuple[bool, bool]
-
-
-@dataclass(frozen=True)
-class DeviceStats:
-    """State and counters of one input device (see :meth:`Capture.stats`).
-
-    Times are seconds, ``*_ms`` milliseconds; ``None`` when not yet measured.
-    """
-
-    name: str
-    parties: tuple[str, ...]
-    backend: str
-    sample_rate: int
-    channels: int
-    status: str
-    error: str | None
-    latency_s: float | None
-    callbacks: int
-    frames: int
-    overflows: int
-    other_flags: int
-    silence_filled_s: float
-    backlog_s: float
-    callback_period_ms: float | None
-    callback_jitter_ms: float | None
-    callback_p99_ms: float | None
-    callback_max_ms: float | None
-    clock_ppm: float | None
-    clock_ppm_se: float | None
-    drift_dropped: int
-    drift_repeated: int
-    realigned: int
-
-
-@dataclass(frozen=True)
-class CaptureStats:
-    """A snapshot of :class:`Capture` counters.
-
-    Attributes
-    ----------
-    devices : tuple of DeviceStats
-    hops : int
-        Hops delivered so far.
-    delivered_s : float
-        Audio delivered so far, seconds.
-    backlog_s, backlog_max_s : float
-        Audio captured but not yet delivered (largest over devices): now, and the maximum
-        seen (at the start of each read).
-    backlog_exceeded : int
-        How many reads found the backlog above ``queue_max_s``.
-    lag_s, lag_max_s : float
-        Wall clock since the first captured sample minus ``delivered_s`` (sample time
-        against the wall clock; includes the device's own buffering).
-    latency_p50_s, latency_p99_s, latency_max_s : float or None
-        From the capture of a block's last sample to the return of :meth:`Capture.read`.
-    drift_ppm, drift_se_ppm : float or None
-        Far clock minus mic clock (two devices only), and its standard error.
-    drift_corrected : bool
-        True while the far stream is being corrected.
-    skew_ms : float or None
-        Median misalignment of the two columns (capture time difference of samples
-        delivered together); stays near its start value when drift is corrected.
-    overflows : int
-        Sum over devices.
-    degraded : bool
-        Some device is stalled, lost or absent.
-    """
-
-    devices: tuple[DeviceStats, ...]
-    hops: int
-    delivered_s: float
-    backlog_s: float
-    backlog_max_s: float
-    backlog_exceeded: int
-    lag_s: float
-    lag_max_s: float
-    latency_p50_s: float | None
-    latency_p99_s: float | None
-    latency_max_s: float | None
-    drift_ppm: float | None
-    drift_se_ppm: float | None
-    drift_corrected: bool
-    skew_ms: float | None
-    overflows: int
-    degraded: bool
-
-    def summary(self) -> str:
-        """One line for a status bar or a log."""
-        devs = ", ".join(f"{'+'.join(d.parties)}={d.status}" for d in self.devices)
-        drift = "n/a" if self.drift_ppm is None else f"{self.drift_ppm:+.0f} ppm"
-        return (f"{devs}; backlog {self.backlog_s * 1000:.0f} ms (max "
-                f"{self.backlog_max_s * 1000:.0f}), lag {self.lag_s * 1000:.0f} ms, "
-                f"overflows {self.overflows}, drift {drift}")
 
 
 class _Fifo:
@@ -277,12 +174,8 @@ class _Device:
         self.origin = 0  # output sample where the current adapter's output starts
         self.skip_out = 0  # output samples still to drop (a realignment backwards)
         self.realigned = 0  # realignments done
-        self.late_since: float | None = None  # when the lateness window was (re)started
-        self.lateness: deque[tuple[float, float]] = deque()  # (arrival, s) over LATE_WINDOW_S
-        self.drift_rel = 0.0
-        self.drift_acc = 0.0
-        self.dropped = 0
-        self.repeated = 0
+        self.lateness = RunningMin(LATE_WINDOW_S)  # (arrival, s): running min of lateness
+        self.drift = DriftCorrector()
 
     def _new_adapter(self) -> BlockAdapter:
         self.in_pushed = self.out_pushed = 0
@@ -302,17 +195,18 @@ class Capture:
         None: no far end, its column is silence (status ``absent``). None with
         ``far_channel`` given: the far end is that channel of the ``mic`` device. The same
         device as ``mic`` is also read as one stream of two channels.
+    config : Config, optional
+        Output rate and hop from ``[analysis]``; every other setting below defaults to its
+        ``[live]`` key (given here, it overrides the key).
     mic_channel, far_channel : int, optional
         Channel of each party on its device (defaults 0, and 1 when sharing a device).
-    sample_rate, hop_size : int
-        Output rate and hop (16000, 160).
-    prefer_rate : int or None
-        Rate to open devices at when they accept it (16000); None opens every device at
-        its default rate (resampled).
+    prefer_rate : int
+        Rate to open devices at when they accept it (``[live] prefer_rate``); 0 opens every
+        device at its default rate (resampled).
     blocksize_hops : int
         Stream block size, in hops (1 = 10 ms).
     latency : str or float
-        PortAudio latency ('low').
+        PortAudio latency (``[live] latency``).
     max_hops : int or None
         Largest block :meth:`read` returns (None: everything available).
     stall_timeout_s : float
@@ -325,11 +219,11 @@ class Capture:
         Correct the far device's clock drift (see the module notes).
     drift_min_window_s, drift_min_ppm : float
         When the drift estimate is trusted enough to correct it.
-    realign_ms : float or None
+    realign_ms : float
         When the far device's misalignment (``skew_ms``, measured over 2 s windows) exceeds
-        this, shift its stream back into line (silence inserted or samples dropped). Off by
-        default: on PulseAudio each stream's server-side buffering biases its capture times
-        by a few ms, so ``skew_ms`` is a diagnostic, not a measurement to a sample.
+        this, shift its stream back into line (silence inserted or samples dropped). 0: off,
+        the default: on PulseAudio each stream's server-side buffering biases its capture
+        times by a few ms, so ``skew_ms`` is a diagnostic, not a measurement to a sample.
     min_channels : int
         Open every device with at least this many channels (2 keeps PulseAudio from
         down-mixing a stereo source into the one channel read).
@@ -351,24 +245,43 @@ class Capture:
         mic: int | str | None = None,
         far: int | str | None = None,
         *,
+        config: Config | None = None,
         mic_channel: int | None = None,
         far_channel: int | None = None,
-        sample_rate: int = 16000,
-        hop_size: int = 160,
-        prefer_rate: int | None = 16000,
-        blocksize_hops: int = 1,
-        latency: str | float = "low",
+        prefer_rate: int | None = None,
+        blocksize_hops: int | None = None,
+        latency: str | float | None = None,
         max_hops: int | None = None,
-        stall_timeout_s: float = 0.25,
-        start_timeout_s: float = 1.0,
-        queue_max_s: float = 2.0,
-        drift_correction: bool = True,
-        drift_min_window_s: float = 20.0,
-        drift_min_ppm: float = 20.0,
+        stall_timeout_s: float | None = None,
+        start_timeout_s: float | None = None,
+        queue_max_s: float | None = None,
+        drift_correction: bool | None = None,
+        drift_min_window_s: float | None = None,
+        drift_min_ppm: float | None = None,
         realign_ms: float | None = None,
-        min_channels: int = 1,
-        far_backend: str = "sounddevice",
+        min_channels: int | None = None,
+        far_backend: str | None = None,
     ) -> None:
+        cfg = config if config is not None else load_config()
+        live = cfg.live
+
+        def pick(value: Any, key: str) -> Any:
+            return getattr(live, key) if value is None else value
+
+        prefer_rate = pick(prefer_rate, "prefer_rate")
+        blocksize_hops = pick(blocksize_hops, "blocksize_hops")
+        latency = pick(latency, "latency")
+        stall_timeout_s = pick(stall_timeout_s, "stall_timeout_s")
+        start_timeout_s = pick(start_timeout_s, "start_timeout_s")
+        queue_max_s = pick(queue_max_s, "queue_max_s")
+        drift_correction = pick(drift_correction, "drift_correction")
+        drift_min_window_s = pick(drift_min_window_s, "drift_min_window_s")
+        drift_min_ppm = pick(drift_min_ppm, "drift_min_ppm")
+        realign_ms = pick(realign_ms, "realign_ms")
+        min_channels = pick(min_channels, "min_channels")
+        far_backend = pick(far_backend, "far_backend")
+        sample_rate = cfg.analysis.sample_rate
+        hop_size = cfg.analysis.hop_size
         if far_backend not in ("sounddevice", "soundcard"):
             raise ParameterError(
                 f"far_backend {far_backend!r} is unknown; use 'sounddevice' or 'soundcard'")
@@ -391,7 +304,7 @@ class Capture:
         self.drift_correction = drift_correction
         self.drift_min_window_s = drift_min_window_s
         self.drift_min_ppm = drift_min_ppm
-        self.realign_s = math.inf if realign_ms is None else realign_ms / 1000.0
+        self.realign_s = math.inf if not realign_ms else realign_ms / 1000.0
         self.min_channels = min_channels
 
         self._sd = import_sounddevice()
@@ -746,9 +659,8 @@ class Capture:
             d.fifo.start = pos
         d.origin = pos
         d.lateness.clear()
-        d.late_since = None
         d.skip_out = 0
-        d.drift_acc = 0.0
+        d.drift.reset()
         d.aligned = True
         d.status = OK
         d.error = None
@@ -762,36 +674,21 @@ class Capture:
             if out.shape[0]:
                 d.fifo.append(out)
             return
-        if (self._drift_on and d.drift_rel and master is not None and d is not master):
-            d.drift_acc += data.shape[0] * d.drift_rel
-            if d.drift_acc >= 1.0 and data.shape[0] > 1:
-                data = np.delete(data, data.shape[0] // 2, axis=0)
-                d.drift_acc -= 1.0
-                d.dropped += 1
-            elif d.drift_acc <= -1.0:
-                mid = data.shape[0] // 2
-                data = np.insert(data, mid, data[mid], axis=0)
-                d.drift_acc += 1.0
-                d.repeated += 1
+        if self._drift_on and master is not None and d is not master:
+            data = d.drift.apply(data)
         # Lateness of this block: its capture time minus the nominal time of the output
         # sample its first sample becomes. Its lower envelope tracks the device's clock.
         pos = d.origin + d.in_pushed * self.sample_rate / d.rate
         if self._t0 is not None:
             late = t_first - self._t0 - pos / self.sample_rate
-            while d.lateness and d.lateness[0][0] < t_first - LATE_WINDOW_S:
-                d.lateness.popleft()
-            while d.lateness and d.lateness[-1][1] >= late:  # monotonic deque: running min
-                d.lateness.pop()
-            d.lateness.append((t_first, late))
-            if d.late_since is None:
-                d.late_since = t_first
+            d.lateness.add(t_first, late)
             if d is master:
-                self._late = d.lateness[0][1]
+                self._late = d.lateness.value
             elif master is not None and master.lateness:
-                skew = d.lateness[0][1] - master.lateness[0][1]
+                skew = d.lateness.value - master.lateness.value
                 self._skews.append(skew)
-                if (abs(skew) > self.realign_s and min(t_first - d.late_since,
-                        t_first - (master.late_since or t_first)) >= LATE_WINDOW_S):
+                if (abs(skew) > self.realign_s and min(t_first - d.lateness.since,
+                        t_first - (master.lateness.since or t_first)) >= LATE_WINDOW_S):
                     self._realign(d, skew)
         out = d.adapter.push(data)
         d.in_pushed += data.shape[0]
@@ -820,7 +717,6 @@ class Capture:
         d.origin += k
         d.realigned += 1
         d.lateness.clear()
-        d.late_since = None
 
     def _master(self) -> _Device | None:
         for d in self.devices:
@@ -874,39 +770,12 @@ class Capture:
     # ------------------------------------------------------------------ drift
     @staticmethod
     def _clock(d: _Device) -> tuple[float, float, float] | None:
-        """(ppm, standard error ppm, window s) of ``d``'s sample clock against monotonic.
-
-        Callbacks come late in bursts, never early, so the fit uses the lower envelope:
-        the earliest ``arrival - frames / rate`` in each :data:`CLOCK_BIN_S` bin.
-        """
-        if len(d.points) < 50:
+        """(ppm, standard error ppm, window s) of ``d``'s sample clock (:func:`fit_clock`)."""
+        if len(d.points) < MIN_POINTS:
             return None
-        pts = np.asarray(d.points, np.float64)
         if d.clock_from is None:
-            d.clock_from = pts[0, 0] + CLOCK_WARMUP_S
-        pts = pts[pts[:, 0] >= d.clock_from]
-        if len(pts) < 50:
-            return None
-        t = pts[:, 0] - pts[0, 0]
-        span = float(t[-1])
-        if span < 4 * CLOCK_BIN_S:
-            return None
-        late = t - pts[:, 1] / d.rate
-        bins = (t // CLOCK_BIN_S).astype(np.int64)
-        n_bins = int(bins[-1]) + 1
-        lo = np.full(n_bins, np.inf)
-        np.minimum.at(lo, bins, late)
-        tb = (np.arange(n_bins) + 0.5) * CLOCK_BIN_S
-        keep = np.isfinite(lo)
-        if keep.sum() < 4:
-            return None
-        tb, lo = tb[keep], lo[keep]
-        tm, lm = tb.mean(), lo.mean()
-        sxx = float(((tb - tm) ** 2).sum())
-        slope = float(((tb - tm) * (lo - lm)).sum() / sxx)
-        resid = lo - lm - slope * (tb - tm)
-        se = math.sqrt(float((resid ** 2).sum()) / max(1, len(tb) - 2) / sxx)
-        return -slope * 1e6, se * 1e6, span
+            d.clock_from = d.points[0][0] + CLOCK_WARMUP_S
+        return fit_clock(d.points, d.rate, d.clock_from)
 
     def _update_drift(self) -> None:
         for d in self.devices:
@@ -920,14 +789,13 @@ class Capture:
         se = math.hypot(far.clock[1], mic.clock[1])
         self._drift = (ppm, se)
         window = min(far.clock[2], mic.clock[2])
-        trusted = (window >= self.drift_min_window_s and abs(ppm) >= self.drift_min_ppm
-                   and abs(ppm) > 4 * se)
+        trusted = drift_trusted(ppm, se, window, self.drift_min_window_s, self.drift_min_ppm)
         if self.drift_correction and trusted:
             self._drift_on = True
-            far.drift_rel = ppm * 1e-6
+            far.drift.rel = ppm * 1e-6
         elif self._drift_on and abs(ppm) < self.drift_min_ppm / 2:
             self._drift_on = False
-            far.drift_rel = 0.0
+            far.drift.rel = 0.0
 
     # ------------------------------------------------------------------ stats
     def stats(self) -> CaptureStats:
@@ -960,8 +828,8 @@ class Capture:
                     callback_max_ms=None if per is None else float(per.max()),
                     clock_ppm=None if clock is None else clock[0],
                     clock_ppm_se=None if clock is None else clock[1],
-                    drift_dropped=d.dropped,
-                    drift_repeated=d.repeated,
+                    drift_dropped=d.drift.dropped,
+                    drift_repeated=d.drift.repeated,
                     realigned=d.realigned,
                 ))
             if self._absent_far:

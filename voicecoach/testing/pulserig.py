@@ -48,6 +48,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import RigError
+
 __all__ = ["RIG_ENV", "SINKS", "PulseRig", "RigError", "main"]
 
 #: Environment variable naming the folder of a running rig (set by scripts/test.sh).
@@ -63,10 +65,6 @@ ALSA_PCMS = {**{k: (k, v) for k, v in SINKS.items()},
              "vc_duo_b": ("vc_duo", "both parties, second handle")}
 
 _TOOLS = ("pulseaudio", "pactl", "pacat", "paplay")
-
-
-class RigError(RuntimeError):
-    """The rig could not be started, attached or driven."""
 
 
 def _pid_alive(pid: int, name: str) -> bool:

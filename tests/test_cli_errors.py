@@ -1,0 +1,125 @@
+"""The error contract: one line ``Error: ...`` and status 2 for any error a user can cause or
+meet (a bad file, a full disk, a folder that cannot be made, a missing device); the
+traceback only with ``-v``, before or after the subcommand. Every exception class lives in
+``voicecoach/errors.py``.
+"""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from voicecoach.cli import main
+from voicecoach.errors import SourceError, error_message
+
+ROOT = Path(__file__).resolve().parents[1]
+
+#: Modules whose exception classes are still to move into errors.py, with the branch that
+#: owns them. Remove an entry once its classes moved (the test fails until then).
+PENDING = {"voicecoach/baseline.py": "coach branch (baseline.py split)"}
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "voicecoach", *args], capture_output=True, text=True, cwd=ROOT
+    )
+
+
+def _one_error_line(r: subprocess.CompletedProcess[str]) -> str:
+    assert r.returncode == 2, r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), r.stderr
+    return lines[0]
+
+
+@pytest.fixture
+def wav(tmp_path: Path) -> Path:
+    p = tmp_path / "x.wav"
+    sf.write(p, np.zeros(16000, np.float32), 16000)
+    return p
+
+
+def test_full_disk_is_one_line(wav: Path) -> None:
+    """/dev/full fails every write with ENOSPC, as a full disk does."""
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full on this system")
+    line = _one_error_line(_run("analyze", str(wav), "--out", "/dev/full"))
+    assert line == "Error: No space left on device: '/dev/full'"
+
+
+def test_folder_that_cannot_be_made_is_one_line(tmp_path: Path, wav: Path) -> None:
+    blocker = tmp_path / "file.txt"
+    blocker.write_text("not a folder")
+    line = _one_error_line(_run("review", str(wav), "--out", str(blocker / "reports")))
+    assert str(blocker) in line
+    assert "exists" in line.lower() or "not a directory" in line.lower()
+
+
+def test_bad_file_is_one_line(tmp_path: Path) -> None:
+    bad = tmp_path / "corrupt.wav"
+    bad.write_bytes(b"RIFF\x00\x00not audio at all")
+    line = _one_error_line(_run("analyze", str(bad)))
+    assert f"cannot read {str(bad)!r} as audio" in line
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_verbose_before_or_after_the_subcommand_raises(tmp_path: Path, where: str) -> None:
+    missing = str(tmp_path / "missing.wav")
+    argv = ["-v", "analyze", missing] if where == "before" else ["analyze", missing, "-v"]
+    with pytest.raises(SourceError, match="does not exist"):
+        main(argv)
+    r = _run(*argv)
+    assert r.returncode == 1 and "Traceback" in r.stderr and "SourceError" in r.stderr
+
+
+def test_without_verbose_no_traceback(tmp_path: Path, capsys) -> None:
+    assert main(["analyze", str(tmp_path / "missing.wav")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("Error: audio file") and "Traceback" not in err
+
+
+def test_error_message_of_system_errors() -> None:
+    assert error_message(PermissionError(13, "Permission denied", "/x/y")) == (
+        "Permission denied: '/x/y'"
+    )
+    assert error_message(OSError(28, "No space left on device")) == "No space left on device"
+    assert error_message(SourceError("bad file 'a.wav'; give another")) == (
+        "bad file 'a.wav'; give another"
+    )
+
+
+def _exception_classes(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef):
+            for b in node.bases:
+                name = b.id if isinstance(b, ast.Name) else getattr(b, "attr", "")
+                if name.endswith(("Error", "Exception", "Warning")) or name == "Exception":
+                    out.append(node.name)
+                    break
+    return out
+
+
+def test_every_exception_class_lives_in_errors_py() -> None:
+    outside = {}
+    for p in sorted((ROOT / "voicecoach").rglob("*.py")):
+        rel = p.relative_to(ROOT).as_posix()
+        if rel == "voicecoach/errors.py" or rel in PENDING:
+            continue
+        found = _exception_classes(p)
+        if found:
+            outside[rel] = found
+    assert outside == {}
+    # the reader finds classes, and the pending modules still hold some
+    assert {"VoiceCoachError", "SourceError"} <= set(
+        _exception_classes(ROOT / "voicecoach/errors.py")
+    )
+    for rel in PENDING:
+        assert _exception_classes(ROOT / rel), f"{rel} has no exception class left: drop it"

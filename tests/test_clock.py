@@ -1,0 +1,120 @@
+"""Device clocks (voicecoach.sources.clock): clock fit, drift trust, correction, running min.
+
+Generated callback times with a known clock rate, late bursts and jitter; no audio device.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from voicecoach.sources.clock import (
+    CLOCK_WARMUP_S,
+    DriftCorrector,
+    RunningMin,
+    drift_trusted,
+    fit_clock,
+)
+
+RATE = 48000
+BLOCK = 480  # 10 ms callbacks
+
+
+def _callbacks(
+    ppm: float, seconds: float, rng: np.random.Generator, late_ms: float = 3.0
+) -> list[tuple[float, int]]:
+    """(arrival, frames so far) of a device whose clock runs ``ppm`` fast.
+
+    Each callback arrives after its last sample was captured, late by 0 to ``late_ms``
+    (exponential), and every 50th callback is held back 40 ms (a burst), never early.
+    """
+    n = int(seconds * RATE / BLOCK)
+    frames = np.arange(1, n + 1) * BLOCK
+    t_capture = frames / (RATE * (1 + ppm * 1e-6))
+    late = rng.exponential(late_ms / 3, n) / 1000.0
+    late[::50] += 0.040
+    arrival = 100.0 + t_capture + late
+    return list(zip(arrival.tolist(), frames.tolist(), strict=True))
+
+
+@pytest.mark.parametrize("ppm", [-150.0, 0.0, 40.0, 120.0])
+def test_fit_clock_recovers_rate(ppm: float) -> None:
+    rng = np.random.default_rng(5)
+    pts = _callbacks(ppm, 60.0, rng)
+    got = fit_clock(pts, RATE, pts[0][0] + CLOCK_WARMUP_S)
+    assert got is not None
+    est, se, window = got
+    assert est == pytest.approx(ppm, abs=3.0)  # ppm
+    assert 0 < se < 3.0
+    assert window == pytest.approx(59.0, abs=0.1)  # 60 s minus the warm-up
+
+
+def test_fit_clock_ignores_late_bursts() -> None:
+    """Bursts only delay callbacks: the lower envelope is not biased by them."""
+    rng = np.random.default_rng(1)
+    quiet = fit_clock(_callbacks(80.0, 40.0, rng, late_ms=0.5), RATE, 0.0)
+    noisy = fit_clock(_callbacks(80.0, 40.0, rng, late_ms=8.0), RATE, 0.0)
+    assert quiet is not None and noisy is not None
+    assert noisy[0] == pytest.approx(quiet[0], abs=5.0)
+
+
+def test_fit_clock_needs_enough_data() -> None:
+    rng = np.random.default_rng(2)
+    assert fit_clock(_callbacks(0.0, 0.4, rng), RATE, 0.0) is None  # 40 callbacks
+    pts = _callbacks(0.0, 2.5, rng)  # 250 callbacks: 1.5 s after the warm-up, < 4 bins
+    assert fit_clock(pts, RATE, 100.0 + CLOCK_WARMUP_S) is None
+    assert fit_clock(pts, RATE, 0.0) is not None
+
+
+@pytest.mark.parametrize(
+    ("ppm", "se", "window", "want"),
+    [
+        (50.0, 2.0, 30.0, True),
+        (50.0, 2.0, 10.0, False),  # window too short
+        (15.0, 1.0, 30.0, False),  # under the minimum drift
+        (-50.0, 2.0, 30.0, True),
+        (50.0, 13.0, 30.0, False),  # under 4 standard errors
+    ],
+)
+def test_drift_trusted(ppm: float, se: float, window: float, want: bool) -> None:
+    assert drift_trusted(ppm, se, window, min_window_s=20.0, min_ppm=20.0) is want
+
+
+@pytest.mark.parametrize(("ppm", "dropped", "repeated"), [(103.0, 16, 0), (-256.0, 0, 40)])
+def test_drift_corrector_drops_or_repeats_at_the_rate(
+    ppm: float, dropped: int, repeated: int
+) -> None:
+    """10 s at 16 kHz: 103 ppm drops 16 samples, -256 ppm repeats 40, one per block at most."""
+    corr = DriftCorrector()
+    corr.rel = ppm * 1e-6
+    x = np.arange(160_000, dtype=np.float32).reshape(-1, 1)
+    out = [corr.apply(x[i : i + 320]) for i in range(0, x.shape[0], 320)]
+    assert (corr.dropped, corr.repeated) == (dropped, repeated)
+    assert sum(o.shape[0] for o in out) == x.shape[0] - dropped + repeated
+    assert all(abs(o.shape[0] - 320) <= 1 for o in out)
+    y = np.concatenate(out)[:, 0]
+    # samples are only dropped or repeated: the output never goes backwards or jumps by 3
+    assert np.all(np.diff(y) >= 0) and np.all(np.diff(y) <= 2)
+
+
+def test_drift_corrector_off_changes_nothing() -> None:
+    corr = DriftCorrector()
+    x = np.ones((320, 2), np.float32)
+    assert corr.apply(x) is x
+    assert (corr.dropped, corr.repeated, corr.acc) == (0, 0, 0.0)
+
+
+def test_running_min_window() -> None:
+    rm = RunningMin(window_s=2.0)
+    assert not rm
+    for t, v in [(0.0, 5.0), (0.5, 3.0), (1.0, 4.0), (1.5, 6.0)]:
+        rm.add(t, v)
+    assert rm.value == 3.0 and rm.since == 0.0
+    rm.add(2.6, 7.0)  # (0.5, 3.0) leaves the window
+    assert rm.value == 4.0
+    rm.add(3.7, 9.0)  # so do (1.0, 4.0) and (1.5, 6.0)
+    assert rm.value == 7.0
+    rm.clear()
+    assert not rm and rm.since is None
+    rm.add(10.0, 1.0)
+    assert rm.since == 10.0

@@ -1,0 +1,83 @@
+"""All user-facing text in one place (voicecoach/locale), with one language rule (i18n)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from voicecoach.config import load_config
+from voicecoach.errors import ParameterError
+from voicecoach.i18n import LANGS, message, resolve_lang, texts
+from voicecoach.locale import en, fr
+
+ROOT = Path(__file__).resolve().parents[1]
+TABLES = ("NUDGES", "DISPLAY", "TERMINAL", "REPORT", "EVENT_KINDS", "PARTIES", "DEFINITIONS",
+          "INDEX", "INDEX_METRICS")  # fmt: skip
+
+
+def _public(mod) -> set[str]:
+    return {n for n in vars(mod) if n.isupper()}
+
+
+def test_every_language_has_the_same_tables_and_keys() -> None:
+    assert set(LANGS) == {"fr", "en"}
+    assert _public(fr) == _public(en) == set(TABLES)
+    for name in TABLES:
+        a, b = getattr(fr, name), getattr(en, name)
+        if isinstance(a, dict):
+            assert a.keys() == b.keys(), name
+            assert all(isinstance(v, str) for v in [*a.values(), *b.values()]), name
+        else:  # DEFINITIONS: (term, definition) pairs, one per metric
+            assert len(a) == len(b) and all(len(p) == 2 for p in [*a, *b])
+    # placeholders agree, so a format call works in every language
+    for name in ("REPORT", "TERMINAL"):
+        for key, text in getattr(fr, name).items():
+            assert text.count("{") == getattr(en, name)[key].count("{"), (name, key)
+
+
+def test_every_rule_has_a_nudge() -> None:
+    rules = set(load_config().coach.rules)
+    assert set(fr.NUDGES) == rules
+    assert message("pitch_high", "fr") == "Baissez le ton"
+    assert message("rate_high", "en") == "Slow down"
+
+
+def test_the_language_rule() -> None:
+    cfg = load_config(overrides={"coach": {"lang": "en"}})
+    assert resolve_lang(None, cfg) == "en"  # none given: [coach] lang
+    assert resolve_lang(None) == load_config().coach.lang
+    assert resolve_lang("fr", cfg) == "fr"  # given: used
+    with pytest.raises(ParameterError, match=r"language 'de' is not supported; choose one of"):
+        resolve_lang("de", cfg)  # unknown: an error, never a silent fallback
+    with pytest.raises(ParameterError, match="language 'it' is not supported"):
+        texts("it")
+    assert message("monologue") == message("monologue", load_config().coach.lang)
+
+
+def _language_branches(path: Path) -> list[int]:
+    """Lines comparing something to a language code ("en"/"fr"): inline text choices."""
+    out = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Compare):
+            consts = [c for c in [node.left, *node.comparators] if isinstance(c, ast.Constant)]
+            if any(c.value in LANGS for c in consts):
+                out.append(node.lineno)
+    return out
+
+
+def test_no_text_chosen_by_language_outside_the_locale(tmp_path: Path) -> None:
+    found = {}
+    for p in sorted((ROOT / "voicecoach").rglob("*.py")):
+        rel = p.relative_to(ROOT).as_posix()
+        if rel.startswith("voicecoach/locale/"):
+            continue
+        lines = _language_branches(p)
+        if lines:
+            found[rel] = lines
+    assert found == {}
+    # the scan sees a branch when there is one
+    probe = tmp_path / "probe.py"
+    probe.write_text('x = "Slow down" if lang == "en" else "Ralentissez"\n')
+    assert _language_branches(probe) == [1]

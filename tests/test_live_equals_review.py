@@ -1,0 +1,126 @@
+"""Live == review, offline: a call replayed through the live session (the replay source at
+unlimited speed, no audio server, no display) gives the same events as ``voicecoach review``
+of the same file, field for field, bit for bit.
+
+The live path feeds the pipeline 20 ms blocks from the replay thread through the session's
+queue, quantiser, recorder and event logs; review feeds it seconds at a time from disk. The
+files are 16-bit PCM, so both analyse exactly the same samples. Compared:
+
+* the conversation tracker's whole decision stream (every version of every event, in
+  order, at full precision): live as decided, review from its ``tracker_events.jsonl``;
+* the reports: ``events`` (nudges included) and ``summary`` equal as JSON;
+* the session's own ``events.jsonl`` and recording against the same.
+
+The PulseAudio end-to-end test (``tests/live/test_live_e2e.py``) checks the real audio path.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from voicecoach.config import load_config
+from voicecoach.events import Nudge, event_from_dict, final_events
+from voicecoach.review.calls import discover_calls
+from voicecoach.review.one_call import review_call
+from voicecoach.review.tracks import STREAM_FILE, read_stream
+from voicecoach.session import LiveSession
+from voicecoach.sources.replay import ReplaySource
+from voicecoach.sources.synthetic import demo_script, random_call_script, synth_call
+
+SR = 16000
+#: Report parts that describe the source (a file vs a session folder), not the analysis.
+SOURCE_PARTS = ("audio", "roles", "tracks", "call", "stats", "live")
+#: Event kinds each call must produce, so that the comparison covers them.
+KINDS = {
+    "demo": {"interruption", "backchannel", "nudge", "turn", "overlap", "response_gap"},
+    "bleed": {"interruption", "turn_end_overlap", "backchannel", "turn", "speech"},
+}
+
+
+def _call(kind: str) -> np.ndarray:
+    if kind == "demo":  # interruptions, backchannels, nudges (interrupting, rate)
+        x, _ = synth_call(demo_script()[0])
+    else:  # far-end bleed into the microphone, turn-end overlaps
+        x, _ = synth_call(random_call_script(4, n_turns=10), bleed_db=-18.0, seed=4)
+    return x
+
+
+@pytest.fixture(scope="module", params=["demo", "bleed"])
+def both(request, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    tmp = tmp_path_factory.mktemp(f"live-review-{request.param}")
+    wav = tmp / "call.wav"
+    sf.write(wav, _call(request.param), SR, subtype="PCM_16")
+    cfg = load_config()
+    (call,), failures = discover_calls([wav])
+    assert not failures
+
+    rep = review_call(call, tmp / "review", cfg, lang="en", render=False, audio="none")
+    _, stream = read_stream(tmp / "review" / call.stem / STREAM_FILE)
+
+    session = LiveSession(
+        ReplaySource(call, cfg, speed=math.inf), cfg, lang="en", record_dir=tmp / "live"
+    )
+    res = session.run(display=None)
+    assert res.error is None
+    live_rep = json.loads((res.folder / "report.json").read_text())
+    return {
+        "review": rep,
+        "review_stream": [ev for _, ev in stream],
+        "live": live_rep,
+        "live_result": res,
+        "wav": wav,
+        "name": request.param,
+    }
+
+
+def test_tracker_stream_is_identical(both: dict) -> None:
+    """Every decision, in order, every field at full precision (dataclass equality)."""
+    live = [ev for ev in both["live_result"].stream if not isinstance(ev, Nudge)]
+    review = both["review_stream"]
+    assert len(live) == len(review) > 20
+    assert live == review
+
+
+def test_report_events_and_summary_are_identical(both: dict) -> None:
+    live, review = both["live"], both["review"]
+    assert live["events"] == review["events"]
+    assert live["summary"] == review["summary"]
+    assert live["config"] == review["config"]
+    assert KINDS[both["name"]] <= {e["kind"] for e in review["events"]}
+    rest = lambda r: {k: v for k, v in r.items() if k not in SOURCE_PARTS}  # noqa: E731
+    assert rest(live) == rest(review)
+
+
+def test_live_nudges_are_the_reported_ones(both: dict) -> None:
+    res = both["live_result"]
+    nudges = [e for e in final_events(res.stream) if isinstance(e, Nudge)]
+    reported = [e for e in both["review"]["events"] if e["kind"] == "nudge"]
+    assert [(n.rule, n.id) for n in nudges] == [(e["rule"], e["id"]) for e in reported]
+
+
+def test_session_log_and_recording(both: dict) -> None:
+    """The live event log holds the same final events; the recording is the input."""
+    folder = both["live_result"].folder
+    logged = [event_from_dict(json.loads(s)) for s in (folder / "events.jsonl").open()]
+    live_final = [e.kind for e in final_events(logged)]
+    assert live_final == [e.kind for e in final_events(both["live_result"].stream)]
+    x, _ = sf.read(both["wav"], dtype="int16")
+    for col, name in enumerate(("agent", "customer")):
+        rec, _ = sf.read(folder / f"{name}.wav", dtype="int16")
+        n = min(rec.size, x.shape[0])
+        assert n >= x.shape[0] - 160  # whole hops
+        np.testing.assert_array_equal(rec[:n], x[:n, col])
+
+
+def test_the_comparison_can_fail(both: dict) -> None:
+    """A change of one event's time by a nanosecond is seen by the stream check."""
+    stream = list(both["review_stream"])
+    stream[3] = dataclasses.replace(stream[3], start_s=stream[3].start_s + 1e-9)
+    live = [ev for ev in both["live_result"].stream if not isinstance(ev, Nudge)]
+    assert live != stream

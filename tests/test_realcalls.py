@@ -1,0 +1,250 @@
+"""Tests for benchmarks.realcalls: the call assembler and the scorer, on generated voices.
+
+No network and no dataset: the "voices" are :func:`voicecoach.sources.synthetic.synth_speech`
+phrases, whose exact speech spans are known.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from benchmarks import datasets as ds
+from benchmarks import realcalls as rc
+from voicecoach.events import Interruption
+from voicecoach.sources.synthetic import synth_speech
+
+SR = rc.SR
+
+
+def _voice(name: str, f0_hz: float, seed: int) -> rc.Voice:
+    y, _ = synth_speech(duration_s=120.0, f0_hz=f0_hz, phrase_s=(1.5, 5.0),
+                            pause_s=(0.6, 1.0), seed=seed)
+    clips = rc.clips_from_signal(y, SR)
+    return rc._voice(name, "?", clips)
+
+
+@pytest.fixture(scope="module")
+def voices() -> tuple[rc.Voice, rc.Voice]:
+    return _voice("a", 110.0, 1), _voice("b", 210.0, 2)
+
+
+def test_clips_follow_the_true_phrases() -> None:
+    y, truth = synth_speech(duration_s=30.0, phrase_s=(1.5, 4.0), pause_s=(0.6, 1.0), seed=3)
+    clips = rc.clips_from_signal(y, SR, level_dbfs=None)
+    # one clip per phrase, as long as the phrase within two hops
+    assert len(clips) == len(truth.phrases)
+    for c, (a, b) in zip(clips, truth.phrases, strict=True):
+        assert c.duration_s == pytest.approx(b - a, abs=0.025)
+
+
+def test_clips_keep_breath_noise_out() -> None:
+    rng = np.random.default_rng(0)
+    y, truth = synth_speech(duration_s=10.0, phrase_s=(3.0, 3.5), pause_s=(0.6, 1.0), seed=4)
+    # a noise floor 25 dB under the speech (= TRIM_DB): only the floor margin keeps the
+    # pauses out, at the cost of the quietest ends of the phrases
+    noisy = y + rng.standard_normal(len(y)).astype(np.float32) * 10 ** (-45 / 20)
+    clips = rc.clips_from_signal(noisy, SR, level_dbfs=None)
+    assert len(clips) == len(truth.phrases)
+    for c, (a, b) in zip(clips, truth.phrases, strict=True):
+        assert b - a - 0.12 <= c.duration_s <= b - a + 0.02
+
+
+def test_assembled_call_has_the_scripted_events(voices: tuple[rc.Voice, rc.Voice]) -> None:
+    a, b = voices
+    call = rc.assemble_call(a, b, seed=5, duration_s=60.0)
+    kinds = [(e["kind"], e["by"]) for e in call.truth]
+    # both parties interrupt; backchannels and turn-end overlaps are there too
+    assert kinds.count(("interruption", "agent")) >= 2
+    assert kinds.count(("interruption", "customer")) >= 2
+    assert sum(k == "backchannel" for k, _ in kinds) >= 2
+    assert sum(k == "turn_end_overlap" for k, _ in kinds) >= 1
+    turns = [u for u in call.script if u.kind == "turn"]
+    for e in call.truth:
+        if e["kind"] == "interruption":
+            held = next(u for u in turns if u.party == e["of"]
+                        and u.start_s < e["start_s"] < u.end_s)
+            # 0.8-2 s into the other's turn; the overlap lasts at least min_overlap_s
+            assert 0.8 - 1e-9 <= e["start_s"] - held.start_s <= 2.0 + 1e-9
+            assert e["end_s"] - e["start_s"] >= 0.5
+        if e["kind"] == "backchannel":
+            assert 0.2 - 1e-6 <= e["end_s"] - e["start_s"] <= 0.9 + 1e-6
+    # each channel carries speech exactly where its party's utterances are
+    for ch, party in ((0, "agent"), (1, "customer")):
+        db = rc._hop_db(call.y[:, ch])
+        mine = np.zeros(len(db), bool)
+        for u in call.script:
+            if u.party == party:
+                mine[round(u.start_s / rc.HOP_S) + 1 : round(u.end_s / rc.HOP_S) - 1] = True
+        near = np.zeros(len(db), bool)
+        for u in call.script:
+            if u.party == party:
+                near[max(0, round(u.start_s / rc.HOP_S) - 2) : round(u.end_s / rc.HOP_S) + 2] = True
+        assert not np.any((db > -60) & ~near)
+        assert np.mean(db[mine] > -50) > 0.7
+
+
+def test_conditions_add_what_they_say(voices: tuple[rc.Voice, rc.Voice]) -> None:
+    call = rc.assemble_call(*voices, seed=6, duration_s=30.0)
+    clean = rc.render(call, "clean", [], 0)
+    white = rc.render(call, "white20", [], 0)
+    bleed = rc.render(call, "bleed15_350ms", [], 0)
+    quiet = np.flatnonzero((np.abs(call.y[:, 0]) == 0) & (np.abs(call.y[:, 1]) == 0))
+    assert 10 * np.log10(np.mean(clean[quiet].astype(float) ** 2)) == pytest.approx(-65, abs=1)
+    assert 10 * np.log10(np.mean(white[quiet].astype(float) ** 2)) == pytest.approx(-40, abs=1)
+    # the bleed is the customer 350 ms late in the agent mic, 15 dB down
+    d = bleed[:, 0].astype(float) - white[:, 0]
+    lag = int(np.argmax(np.correlate(np.abs(d[: 20 * SR : 16]),
+                                     np.abs(call.y[: 20 * SR : 16, 1]), "full"))) - (
+        len(d[: 20 * SR : 16]) - 1)
+    assert lag * 16 / SR == pytest.approx(0.35, abs=0.02)
+    cust = call.y[:, 1].astype(float)
+    ratio = 10 * np.log10(np.mean(d**2) / np.mean(cust**2))
+    assert ratio == pytest.approx(-15, abs=1.5)
+
+
+def _truth(kind: str, start: float, by: str, of: str, dur: float = 1.0) -> dict:
+    return {"kind": kind, "start_s": start, "end_s": start + dur, "by": by, "of": of}
+
+
+def _det(start: float, by: str, of: str, decided: float | None = None) -> Interruption:
+    d = start + 0.5 if decided is None else decided
+    return Interruption(start_s=start, end_s=start + 1.0, decided_s=d, id=0, by=by, of=of)
+
+
+def test_scorer_counts_misses_false_alarms_and_attribution() -> None:
+    truth = (
+        _truth("interruption", 10.0, "customer", "agent"),  # found, right
+        _truth("interruption", 20.0, "agent", "customer"),  # missed
+        _truth("interruption", 30.0, "agent", "customer"),  # found, wrong attribution
+        _truth("backchannel", 40.0, "customer", "agent", 0.4),  # called an interruption
+        _truth("backchannel", 45.0, "customer", "agent", 0.7),  # left alone
+        _truth("turn_end_overlap", 50.0, "agent", "customer", 0.1),  # left alone
+    )
+    det = [
+        _det(10.1, "customer", "agent", decided=10.7),
+        _det(29.8, "customer", "agent", decided=30.5),
+        _det(40.05, "customer", "agent"),
+        _det(60.0, "agent", "customer"),  # nothing there
+        _det(20.5, "agent", "customer"),  # too late to match (> MATCH_S)
+    ]
+    s = rc.score_call(truth, det)
+    assert (s["n_truth"], s["n_detected"], s["tp"], s["attributed"]) == (3, 5, 2, 1)
+    assert (s["n_backchannel"], s["n_backchannel_fa"]) == (2, 1)
+    assert (s["n_backchannel_long"], s["n_backchannel_long_fa"]) == (1, 0)
+    assert (s["n_turn_end"], s["n_turn_end_fa"]) == (1, 0)
+    assert s["missed"] == [20.0]
+    assert sorted(s["false"]) == [20.5, 40.05, 60.0]
+    assert s["latency_s"] == [0.7, 0.5]
+    sm = rc.summarize([s, rc.score_call(truth[:1], det[:1])])
+    assert sm["recall"] == pytest.approx(3 / 4)
+    assert sm["precision"] == pytest.approx(3 / 6)
+    assert sm["attribution"] == pytest.approx(2 / 3, abs=1e-4)
+    assert sm["fa_backchannel"] == pytest.approx(1 / 2)
+    assert (sm["fa_backchannel_short"], sm["fa_backchannel_long"]) == (1.0, 0.0)
+    assert sm["fa_turn_end"] == 0.0
+    assert sm["recall_median"] == pytest.approx((2 / 3 + 1) / 2, abs=1e-4)
+
+
+def test_scorer_matches_each_detection_once() -> None:
+    truth = (_truth("interruption", 10.0, "customer", "agent"),
+             _truth("interruption", 10.25, "agent", "customer"))
+    s = rc.score_call(truth, [_det(10.2, "agent", "customer")])
+    # the nearer truth takes the detection, the other is a miss
+    assert (s["tp"], s["attributed"], s["missed"]) == (1, 1, [10.0])
+
+
+def test_pipeline_finds_interruptions_of_generated_voices(voices: tuple[rc.Voice, rc.Voice]
+                                                           ) -> None:
+    from voicecoach.config import load_config
+
+    call = rc.assemble_call(*voices, seed=7, duration_s=40.0)
+    s = rc.score_call(call.truth, rc.run_pipeline(rc.render(call, "clean", [], 7), load_config()))
+    assert s["n_truth"] >= 4
+    assert s["tp"] >= s["n_truth"] - 1
+    assert s["attributed"] == s["tp"]
+    assert all(0.4 <= v <= 1.0 for v in s["latency_s"])
+
+
+def test_overrides_parse_as_toml() -> None:
+    assert rc.parse_overrides(["vad.backend=silero", "echo.enabled=false",
+                               "conversation.min_overlap_s=0.6"]) == {
+        "vad": {"backend": "silero"}, "echo": {"enabled": False},
+        "conversation": {"min_overlap_s": 0.6}}
+    with pytest.raises(ValueError, match=r"section\.key=value"):
+        rc.parse_overrides(["backend=silero"])
+
+
+def test_splits_share_no_audio() -> None:
+    dev, test = rc.SPLITS["dev"], rc.SPLITS["test"]
+    assert not set(dev.voices + dev.babble) & set(test.voices + test.babble)
+    assert not set(dev.msa) & set(test.msa)
+    assert dev.ms2 != test.ms2
+    for pair in (*dev.pairs, *test.pairs):
+        assert pair[0] != pair[1]
+
+
+def test_held_out_expressive_lines_are_never_fetched() -> None:
+    names = {ln.rsplit("/", 1)[1] for ln in ds.EXPRESSIVE_LINES}
+    assert len(ds.EXPRESSIVE_HELD_OUT) == 24
+    assert not names & ds.EXPRESSIVE_HELD_OUT
+    members = {m.path.rsplit("/", 1)[1] for m in ds._SPECS["expressive"].members}
+    assert not members & ds.EXPRESSIVE_HELD_OUT
+
+
+def test_echo_conditions_skip_without_data(monkeypatch: pytest.MonkeyPatch,
+                                           voices: tuple[rc.Voice, rc.Voice]) -> None:
+    from voicecoach.config import load_config
+
+    monkeypatch.delenv(rc.ECHO_ENV, raising=False)
+    rc._msa_voice.cache_clear()
+    assert rc.echo_root() is None
+    assert rc.pure_echo("dev", load_config()) is None
+    assert rc.double_talk("dev", load_config()) is None
+
+
+def test_suite_table_flags_misses_against_the_targets() -> None:
+    from benchmarks.report import summary_rows
+
+    cond = {"recall": 0.96, "precision": 0.97, "fa_backchannel": 0.0, "attribution": 1.0,
+            "latency_p50_s": 0.52, "latency_p90_s": 0.7}
+    tree = {"realcalls": {
+        "test": {"conditions": {
+            "clean": cond,
+            "white20": {**cond, "recall": 0.85},
+            "echo_agent": {"skipped": "no echo"},
+            "pure_echo": {"agent_s_per_min": 0.4, "agent_events_total": 1},
+            "double_talk": {"recall_double_talk": 0.93},
+        }},
+        "dev": {"skipped": "DatasetError: offline"},
+    }}
+    rows = {r[0]: r for r in summary_rows(tree)}
+    assert rows["real calls test, clean: interruption recall"][4] == "ok"
+    assert rows["  latency from true onset p90, s"][4] == "MISS"
+    assert rows["real calls test, white20: interruption recall"][4] == "MISS"
+    assert rows["real calls test, echo_agent"][1] == "skipped"
+    assert rows["real calls test, pure echo: agent speech s/min"][4] == "MISS"  # an event
+    assert rows["real calls test, double_talk: agent recall"][4] == "ok"
+    assert rows["real-voice calls (dev)"][1] == "skipped"
+
+
+def test_speech_scores_count_double_talk_and_false_speech() -> None:
+    from voicecoach.events import SpeechSegment
+
+    n = 10 * SR
+    call = rc.Call("x", np.zeros((n, 2), np.float32), [], (),
+                   {"agent": [(1.0, 3.0)], "customer": [(2.0, 5.0)]})
+    events = [
+        SpeechSegment(1.0, 2.5, 1.1, party="agent"),  # misses 2.5-3.0 of the double talk
+        SpeechSegment(2.0, 5.2, 2.1, party="customer"),  # the 0.2 s tail is within the margin
+        SpeechSegment(7.0, 8.0, 7.1, party="agent"),  # 1 s of false agent speech
+    ]
+    s = rc.speech_scores(call, events)
+    assert (s["agent_alone_hops"], s["agent_alone_hit"]) == (100, 100)
+    assert (s["agent_overlap_hops"], s["agent_overlap_hit"]) == (100, 50)
+    assert s["agent_false_hops"] == 100
+    assert (s["customer_alone_hops"], s["customer_alone_hit"]) == (200, 200)
+    assert s["customer_false_hops"] == 0
+    sm = rc.summarize([{**rc.score_call((), []), **s}])
+    assert sm["agent_speech_recall_overlap"] == 0.5
+    assert sm["agent_false_speech_s_per_min"] == pytest.approx(1.0 / (10 / 60), abs=0.01)

@@ -1,0 +1,237 @@
+"""English text: every string voicecoach shows to agents and trainers.
+
+The same names and keys as every other file of :mod:`voicecoach.locale` (a test checks).
+"""
+
+from __future__ import annotations
+
+#: Nudges, per coaching rule ([coach.rules.*]): short imperatives read at a glance.
+NUDGES = {
+    "pitch_high": "Lower your tone",
+    "rate_high": "Slow down",
+    "loudness_high": "Speak softer",
+    "interrupting": "Let them finish",
+    "monologue": "Let them talk",
+    "jump_in": "Take a pause",
+    "monotony": "Vary your tone",
+}
+
+
+#: The live window and the terminal dashboard (voicecoach.sinks.view).
+DISPLAY = {
+    "title": "voicecoach — live",
+    "pitch_title": "Pitch (semitones against the baseline; green: calm band)",
+    "pitch_unit": "semitones",
+    "rate_unit": "% rate",
+    "rate_title": "Speaking rate (% against the baseline)",
+    "loudness_title": "Loudness (dBFS): speech level and threshold",
+    "lanes": "Who is speaking",
+    "agent": "Agent",
+    "customer": "Customer",
+    "calm": "calm band",
+    "threshold": "threshold",
+    "baseline": "Baseline",
+    "forming": "forming",
+    "provisional": "provisional",
+    "calibrated": "calibrated",
+    "deescalating": "de-escalation: tighter thresholds",
+    "capture": "Capture",
+    "echo": "Echo",
+    "echo_bypassed": "nothing to cancel",
+    "echo_no_echo": "none (headset)",
+    "echo_detecting": "detecting",
+    "echo_converging": "converging",
+    "echo_converged": "cancelled",
+    "echo_diverged": "canceller diverged",
+    "echo_off": "no canceller",
+    "waiting": "waiting for audio…",
+    "no_baseline": "baseline forming…",
+    "int_agent": "agent→customer",
+    "int_customer": "customer→agent",
+    "overlap": "overlap",
+    "last_interruption": "Last interruption",
+    "none": "none",
+    "ago_short": "",
+    "sep": ": ",
+}
+
+
+#: The terminal dashboard's own words (voicecoach.sinks.terminal).
+TERMINAL = {
+    "pitch": "Pitch",
+    "pitch_unit": "st",
+    "rate": "Rate",
+    "loudness": "Loudness",
+    "overlap": "Overlap",
+    "axis": "30 s ago",
+    "now": "now",
+    "speaking": "speaking",
+    "nobody": "silence",
+    "both": "both",
+    "nudge": "nudge",
+    "threshold": "threshold",
+    "interruption": "interruption",
+    "sep": ": ",
+    "ago": "{s:.0f} s ago",
+}
+
+
+#: The HTML report and its timeline (voicecoach.sinks.report).
+REPORT = {
+    "title": "Call review",
+    "summary": "Summary against the calm baseline",
+    "timeline": "Timeline",
+    "timeline_help": "Click the timeline to play from that moment; the red line follows the audio.",
+    "events": "Events",
+    "events_help": "Click a row to play the call from that moment.",
+    "definitions": "What the measures mean",
+    "metric": "Measure",
+    "this_call": "This call",
+    "baseline": "Calm baseline",
+    "note": "Comment",
+    "agent": "Agent",
+    "customer": "Customer",
+    "conversation": "Conversation",
+    "kind": "Event",
+    "start": "Start",
+    "end": "End",
+    "details": "Details",
+    "show_all": "Show speech, turns and response gaps too",
+    "no_audio": "No playback audio was kept for this report (--audio none).",
+    "provisional": "provisional: from the first 30 s of the agent's speech in this call",
+    "calibrated": "calibrated profile",
+    "speech_used": "s of calm speech",
+    "not_judged": "Not judged, no nudge",
+    "whatif": "What-if re-run with other settings",
+    "was": "nudges before",
+    "index": "All calls",
+    "baseline_forming": "baseline forming",
+    "recovered_after": "recovered after {s:.1f} s",
+    "not_recovered": "not recovered",
+    "gap_after": "after",
+    "retracted": " (retracted: it was a backchannel)",
+    "axis_pitch": "pitch vs calm (st)",
+    "axis_rate": "rate vs calm (%)",
+    "axis_loudness": "loudness vs calm (dB)",
+    "axis_speech": "speech",
+    "median_pitch": "Median pitch",
+    "time_above_pitch": "Time above the pitch band",
+    "speaking_rate": "Speaking rate",
+    "time_above_plus": "time above +",
+    "loudness": "Loudness",
+    "talk_ratio": "Talk ratio",
+    "interruptions_made": "Interruptions made",
+    "interrupted_by_customer": "Interrupted by the customer",
+    "median_response_gap": "Median response gap",
+    "jump_ins": "jump-ins: ",
+    "longest_turn": "Longest turn",
+    "nudges": "Nudges",
+    "customer_talk_ratio": "Customer talk ratio",
+    "customer_agitated": "Customer agitated",
+    "deescalation_mode": "de-escalation mode: ",
+    "overlap": "Overlap",
+    "mutual_silences": "mutual silences: ",
+}
+
+
+#: Event kinds in the report's events table.
+EVENT_KINDS = {
+    "nudge": "Nudge",
+    "interruption": "Interruption",
+    "overlap": "Overlap",
+    "backchannel": "Backchannel",
+    "turn_end_overlap": "Turn-end overlap",
+    "mutual_silence": "Mutual silence",
+    "response_gap": "Response gap",
+    "turn": "Turn",
+    "speech": "Speech",
+}
+
+
+#: The two parties.
+PARTIES = {"agent": "agent", "customer": "customer"}
+
+
+#: Plain-language definitions in the report: (term, definition).
+DEFINITIONS = [
+    (
+        "Calm baseline",
+        "How the agent sounds when calm: median pitch, speaking rate and loudness, from "
+        "a calibration recording (a profile) or, without one, from the first 30 seconds "
+        "of the agent's speech in the call. Everything below is compared to it.",
+    ),
+    (
+        "Pitch (semitones)",
+        "How high the voice is compared to the calm baseline, in semitones (12 semitones "
+        "= one octave; +2 is clearly higher, as when stressed). Measured over the last 2 "
+        "seconds of voiced speech.",
+    ),
+    (
+        "Calm band",
+        "The green band on the pitch timeline: within ± the pitch threshold of the "
+        "baseline. Time above the band is time spent noticeably higher than calm.",
+    ),
+    (
+        "Speaking rate",
+        "Syllables per second while speaking (pauses excluded), over the last 3 seconds, "
+        "as a percentage above or below the calm rate.",
+    ),
+    ("Loudness", "Speech level in decibels compared to the calm level (+6 dB is clearly louder)."),
+    ("Talk ratio", "The agent's share of the time either party was speaking."),
+    ("Overlap", "Both parties speaking at once."),
+    (
+        "Interruption",
+        "Someone starting to speak while the other held the floor, mid-turn, and talking "
+        "over them for at least half a second. The table says who interrupted whom.",
+    ),
+    ("Backchannel", "A short 'mm-hmm' or 'yes' inside the other's turn; not an interruption."),
+    (
+        "Turn-end overlap",
+        "Starting just as the other finishes: a quick hand-over, not an interruption.",
+    ),
+    (
+        "Response gap",
+        "The silence between the end of one party's turn and the start of the other's. "
+        "Very short or negative gaps mean jumping in.",
+    ),
+    ("Mutual silence", "Neither party speaking for more than 3 seconds."),
+    (
+        "Nudge",
+        "A two-word cue shown to the agent live (e.g. 'Slow down') when a measure stayed "
+        "past its threshold long enough. 'Recovered after' is how long it took to come "
+        "back.",
+    ),
+    (
+        "Interruptions per 10 min",
+        "Interruptions made by the agent, scaled to a 10-minute call, so calls of "
+        "different lengths can be compared.",
+    ),
+]
+
+
+#: The cross-call index (voicecoach.sinks.index).
+INDEX = {
+    "title": "Call reviews",
+    "heading": "Call reviews",
+    "calls": "call(s)",
+    "intro": "Interruptions are those made by the agent; time above the pitch band is "
+    "the share of measured time the agent's pitch was above the calm band; "
+    "rate is the median syllables per second of speech; the response gap is "
+    "the agent's median silence before answering.",
+    "call": "Call",
+    "duration": "Duration",
+    "all": "All",
+    "trend": "Trend over dates",
+    "whatif": " (what-if)",
+}
+
+
+#: Index column headings, per metric.
+INDEX_METRICS = {
+    "interruptions_per_10min": "Interruptions / 10 min",
+    "above_pitch_band_pct": "Time above pitch band (%)",
+    "rate_syl_s": "Rate (syl/s)",
+    "talk_ratio_pct": "Talk ratio (%)",
+    "response_gap_s": "Response gap (s)",
+    "nudges": "Nudges",
+}

@@ -1,0 +1,246 @@
+"""French text: every string voicecoach shows to agents and trainers.
+
+The same names and keys as every other file of :mod:`voicecoach.locale` (a test checks).
+"""
+
+from __future__ import annotations
+
+#: Nudges, per coaching rule ([coach.rules.*]): short imperatives read at a glance.
+NUDGES = {
+    "pitch_high": "Baissez le ton",
+    "rate_high": "Ralentissez",
+    "loudness_high": "Parlez moins fort",
+    "interrupting": "Laissez-le finir",
+    "monologue": "Laissez-le parler",
+    "jump_in": "Marquez une pause",
+    "monotony": "Variez le ton",
+}
+
+
+#: The live window and the terminal dashboard (voicecoach.sinks.view).
+DISPLAY = {
+    "title": "voicecoach — en direct",
+    "pitch_title": "Hauteur de voix (demi-tons par rapport à la référence ; vert : zone calme)",
+    "pitch_unit": "demi-tons",
+    "rate_unit": "% débit",
+    "rate_title": "Débit (% par rapport à la référence)",
+    "loudness_title": "Volume (dBFS) : niveau de parole et seuil",
+    "lanes": "Qui parle",
+    "agent": "Agent",
+    "customer": "Client",
+    "calm": "zone calme",
+    "threshold": "seuil",
+    "baseline": "Référence",
+    "forming": "en cours",
+    "provisional": "provisoire",
+    "calibrated": "calibrée",
+    "deescalating": "désescalade : seuils resserrés",
+    "capture": "Capture",
+    "echo": "Écho",
+    "echo_bypassed": "rien à annuler",
+    "echo_no_echo": "aucun (casque)",
+    "echo_detecting": "détection",
+    "echo_converging": "annulation en cours",
+    "echo_converged": "annulé",
+    "echo_diverged": "annuleur décroché",
+    "echo_off": "annuleur absent",
+    "waiting": "en attente du son…",
+    "no_baseline": "référence en cours de constitution…",
+    "int_agent": "agent→client",
+    "int_customer": "client→agent",
+    "overlap": "chevauchement",
+    "last_interruption": "Dernière interruption",
+    "none": "aucune",
+    "ago_short": "il y a",
+    "sep": " : ",
+}
+
+
+#: The terminal dashboard's own words (voicecoach.sinks.terminal).
+TERMINAL = {
+    "pitch": "Hauteur",
+    "pitch_unit": "dt",
+    "rate": "Débit",
+    "loudness": "Volume",
+    "overlap": "Chevauch.",
+    "axis": "il y a 30 s",
+    "now": "maintenant",
+    "speaking": "parle",
+    "nobody": "silence",
+    "both": "les deux",
+    "nudge": "conseil",
+    "threshold": "seuil",
+    "interruption": "interruption",
+    "sep": " : ",
+    "ago": "il y a {s:.0f} s",
+}
+
+
+#: The HTML report and its timeline (voicecoach.sinks.report).
+REPORT = {
+    "title": "Revue d'appel",
+    "summary": "Résumé par rapport à la référence calme",
+    "timeline": "Chronologie",
+    "timeline_help": "Cliquez sur la chronologie pour écouter à partir de ce moment ; "
+    "la ligne rouge suit l'audio.",
+    "events": "Événements",
+    "events_help": "Cliquez sur une ligne pour écouter l'appel à partir de ce moment.",
+    "definitions": "Ce que signifient les mesures",
+    "metric": "Mesure",
+    "this_call": "Cet appel",
+    "baseline": "Référence calme",
+    "note": "Commentaire",
+    "agent": "Agent",
+    "customer": "Client",
+    "conversation": "Conversation",
+    "kind": "Événement",
+    "start": "Début",
+    "end": "Fin",
+    "details": "Détails",
+    "show_all": "Afficher aussi la parole, les tours et les délais de réponse",
+    "no_audio": "Aucun audio d'écoute n'a été conservé pour ce rapport (--audio none).",
+    "provisional": "provisoire : 30 premières secondes de parole de l'agent dans cet appel",
+    "calibrated": "profil calibré",
+    "speech_used": "s de parole calme",
+    "not_judged": "Non évalué, pas de relance",
+    "whatif": "Simulation avec d'autres réglages",
+    "was": "relances avant",
+    "index": "Tous les appels",
+    "baseline_forming": "référence en cours",
+    "recovered_after": "rétabli après {s:.1f} s",
+    "not_recovered": "non rétabli",
+    "gap_after": "after",
+    "retracted": " (retirée : c'était un acquiescement)",
+    "axis_pitch": "hauteur / calme (dt)",
+    "axis_rate": "débit / calme (%)",
+    "axis_loudness": "volume / calme (dB)",
+    "axis_speech": "parole",
+    "median_pitch": "Hauteur médiane",
+    "time_above_pitch": "Temps au-dessus de la bande de hauteur",
+    "speaking_rate": "Débit",
+    "time_above_plus": "temps au-dessus de +",
+    "loudness": "Volume",
+    "talk_ratio": "Part de parole",
+    "interruptions_made": "Interruptions faites",
+    "interrupted_by_customer": "Interrompu par le client",
+    "median_response_gap": "Délai de réponse médian",
+    "jump_ins": "prises de parole précipitées : ",
+    "longest_turn": "Tour le plus long",
+    "nudges": "Relances",
+    "customer_talk_ratio": "Part de parole du client",
+    "customer_agitated": "Client agité",
+    "deescalation_mode": "mode apaisement : ",
+    "overlap": "Chevauchement",
+    "mutual_silences": "silences mutuels : ",
+}
+
+
+#: Event kinds in the report's events table.
+EVENT_KINDS = {
+    "nudge": "Relance",
+    "interruption": "Interruption",
+    "overlap": "Chevauchement",
+    "backchannel": "Acquiescement",
+    "turn_end_overlap": "Chevauchement de fin de tour",
+    "mutual_silence": "Silence mutuel",
+    "response_gap": "Délai de réponse",
+    "turn": "Tour",
+    "speech": "Parole",
+}
+
+
+#: The two parties.
+PARTIES = {"agent": "agent", "customer": "client"}
+
+
+#: Plain-language definitions in the report: (term, definition).
+DEFINITIONS = [
+    (
+        "Référence calme",
+        "La voix de l'agent au calme : hauteur médiane, débit et volume, tirés d'un "
+        "enregistrement de calibration (un profil) ou, à défaut, des 30 premières "
+        "secondes de parole de l'agent dans l'appel. Tout est comparé à cette "
+        "référence.",
+    ),
+    (
+        "Hauteur (demi-tons)",
+        "La hauteur de la voix par rapport à la référence, en demi-tons (12 demi-tons = "
+        "une octave ; +2 s'entend nettement, comme sous stress). Mesurée sur les 2 "
+        "dernières secondes de parole voisée.",
+    ),
+    (
+        "Bande calme",
+        "La bande verte de la chronologie de hauteur : à ± le seuil de hauteur autour de "
+        "la référence. Le temps au-dessus est le temps passé nettement plus haut.",
+    ),
+    (
+        "Débit",
+        "Syllabes par seconde de parole (pauses exclues) sur les 3 dernières secondes, "
+        "en pourcentage au-dessus ou au-dessous du débit calme.",
+    ),
+    (
+        "Volume",
+        "Niveau de la parole en décibels par rapport au niveau calme (+6 dB s'entend nettement).",
+    ),
+    ("Part de parole", "La part de l'agent dans le temps où l'un des deux parlait."),
+    ("Chevauchement", "Les deux parlent en même temps."),
+    (
+        "Interruption",
+        "Commencer à parler alors que l'autre a la parole, au milieu de son tour, et "
+        "parler par-dessus au moins une demi-seconde. Le tableau dit qui a interrompu "
+        "qui.",
+    ),
+    (
+        "Acquiescement",
+        "Un court « mm » ou « oui » pendant le tour de l'autre ; pas une interruption.",
+    ),
+    (
+        "Chevauchement de fin de tour",
+        "Commencer au moment où l'autre termine : une passation rapide, pas une interruption.",
+    ),
+    (
+        "Délai de réponse",
+        "Le silence entre la fin du tour de l'un et le début du tour de l'autre. Un "
+        "délai très court ou négatif signifie couper la parole.",
+    ),
+    ("Silence mutuel", "Personne ne parle pendant plus de 3 secondes."),
+    (
+        "Relance",
+        "Un conseil de deux mots affiché en direct (p. ex. « Ralentissez ») quand une "
+        "mesure est restée au-delà de son seuil assez longtemps. « Rétabli après » : le "
+        "temps pour revenir.",
+    ),
+    (
+        "Interruptions par 10 min",
+        "Interruptions faites par l'agent, ramenées à un appel de 10 minutes, pour "
+        "comparer des appels de durées différentes.",
+    ),
+]
+
+
+#: The cross-call index (voicecoach.sinks.index).
+INDEX = {
+    "title": "Revues d appels",
+    "heading": "Revues d’appels",
+    "calls": "appel(s)",
+    "intro": "Interruptions faites par l'agent ; temps au-dessus de la bande : part "
+    "du temps mesuré où la hauteur de l'agent dépassait la bande calme ; "
+    "débit : médiane des syllabes par seconde de parole ; délai de réponse : "
+    "silence médian avant de répondre.",
+    "call": "Appel",
+    "duration": "Durée",
+    "all": "Total",
+    "trend": "Évolution",
+    "whatif": " (what-if)",
+}
+
+
+#: Index column headings, per metric.
+INDEX_METRICS = {
+    "interruptions_per_10min": "Interruptions / 10 min",
+    "above_pitch_band_pct": "Temps au-dessus de la bande (%)",
+    "rate_syl_s": "Débit (syl/s)",
+    "talk_ratio_pct": "Part de parole (%)",
+    "response_gap_s": "Délai de réponse (s)",
+    "nudges": "Relances",
+}

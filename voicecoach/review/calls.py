@@ -1,0 +1,389 @@
+"""Where calls come from: files, agent/customer pairs, live session folders, reports.
+
+A *call* is one of
+
+* a stereo file with a role mapping (``agent_channel``; the other channel is the customer),
+* a pair of mono files (``--agent FILE --customer FILE``, or ``NAME_agent.wav`` +
+  ``NAME_customer.wav`` side by side in a folder; ``.``, ``_`` or ``-`` before the role),
+* a live session folder (``agent.wav`` + ``customer.wav`` written by ``voicecoach live
+  --record``),
+* a mono file: single-party metrics, with conversation metrics marked unavailable.
+
+:func:`discover_calls` turns command-line paths into calls, :func:`assign_meta` attaches the
+agent and the date (name pattern or manifest), :func:`iter_call_blocks` reads a call as
+blocks of whole 16 kHz hops, columns ``[agent, customer]``, and :func:`call_from_report`
+gives back the call a report was made from.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import os
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..config import Config, load_config
+from ..errors import AudioFormatError, ParameterError, SourceError
+from ..io import audio_info, iter_hops
+from .document import is_report_folder
+from .tracks import hash_of
+
+__all__ = [
+    "AUDIO_EXTENSIONS",
+    "Call",
+    "assign_meta",
+    "call_from_report",
+    "discover_calls",
+    "iter_call_blocks",
+    "source_sig",
+]
+
+AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".mp3")
+SESSION_FILES = ("agent.wav", "customer.wav")
+_PAIR_RE = re.compile(r"^(?P<prefix>.+?)[._-](?P<role>agent|customer)$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Call:
+    """One call to review.
+
+    Attributes
+    ----------
+    stem : str
+        Name of the output folder.
+    kind : {"stereo", "pair", "session", "mono"}
+    paths : tuple of Path
+        One file (stereo, mono) or two (agent, customer).
+    agent_channel : int
+        For stereo files: the agent's channel (the other is the customer).
+    meta : dict
+        ``agent`` and ``date`` (from the name pattern or the manifest), ``folder`` of a
+        session. Not compared.
+    """
+
+    stem: str
+    kind: str
+    paths: tuple[Path, ...]
+    agent_channel: int = 0
+    meta: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def parties(self) -> int:
+        """1 for a mono recording, else 2."""
+        return 1 if self.kind == "mono" else 2
+
+
+def _session_files(folder: Path) -> tuple[Path, Path] | None:
+    for ext in (".wav", ".flac"):
+        a, c = folder / f"agent{ext}", folder / f"customer{ext}"
+        if a.is_file() and c.is_file():
+            return a, c
+    return None
+
+
+def _file_call(path: Path, agent_channel: int) -> Call:
+    if path.suffix.lower() not in AUDIO_EXTENSIONS:
+        raise SourceError(
+            f"{str(path)!r} is not a supported audio file (extension {path.suffix or 'none'!r});"
+            f" give WAV, FLAC, OGG or MP3"
+        )
+    info = audio_info(path)
+    if info.channels == 1:
+        return Call(path.stem, "mono", (path,))
+    if info.channels != 2:
+        raise AudioFormatError(
+            f"{str(path)!r} has {info.channels} channels; a call needs 2 (agent and customer) "
+            f"or 1 (agent only). Extract two channels, or pass --agent/--customer files"
+        )
+    if agent_channel not in (0, 1):
+        raise AudioFormatError(f"--agent-channel must be 0 or 1, got {agent_channel}")
+    return Call(path.stem, "stereo", (path,), agent_channel)
+
+
+def _pair_call(agent: Path, customer: Path, stem: str) -> Call:
+    for p in (agent, customer):
+        info = audio_info(p)
+        if info.channels != 1:
+            raise AudioFormatError(
+                f"{str(p)!r} has {info.channels} channels; each file of an agent/customer pair "
+                f"must be mono. Review it as a stereo call instead"
+            )
+    return Call(stem, "pair", (agent, customer))
+
+
+def discover_calls(
+    paths: Sequence[str | os.PathLike[str]],
+    agent_channel: int = 0,
+    *,
+    exclude: Sequence[str | os.PathLike[str]] = (),
+) -> tuple[list[Call], list[tuple[str, str]]]:
+    """Turn command-line paths (files and folders) into calls.
+
+    Folders are searched recursively; a folder holding ``agent.wav`` and ``customer.wav``
+    is one live session; ``X_agent.EXT`` and ``X_customer.EXT`` in one folder are a pair.
+    Report folders (``report.json`` + ``tracks.npy``) and the ``exclude`` folders are
+    skipped.
+
+    Returns
+    -------
+    calls : list of Call
+    failures : list of (path, reason)
+        Inputs that cannot be reviewed (missing, unreadable, wrong channel count).
+    """
+    calls: list[Call] = []
+    failures: list[tuple[str, str]] = []
+    excluded = {Path(e).resolve() for e in exclude}
+
+    def skipped(p: Path) -> bool:
+        rp = p.resolve()
+        return any(rp == e or e in rp.parents for e in excluded)
+
+    def add_files(files: list[Path]) -> None:
+        pairs: dict[tuple[Path, str], dict[str, Path]] = {}
+        for f in files:
+            m = _PAIR_RE.match(f.stem)
+            if m:
+                pairs.setdefault((f.parent, m["prefix"]), {})[m["role"].lower()] = f
+        paired: set[Path] = set()
+        for roles in pairs.values():
+            if len(roles) == 2:
+                paired.update(roles.values())
+        done_pairs: set[tuple[Path, str]] = set()
+        for f in files:
+            if f in paired:
+                m = _PAIR_RE.match(f.stem)
+                assert m is not None
+                key = (f.parent, m["prefix"])
+                if key in done_pairs:
+                    continue
+                done_pairs.add(key)
+                roles = pairs[key]
+                try:
+                    calls.append(_pair_call(roles["agent"], roles["customer"], m["prefix"]))
+                except (SourceError, AudioFormatError) as e:
+                    failures.append((f"{roles['agent']} + {roles['customer']}", str(e)))
+                continue
+            try:
+                calls.append(_file_call(f, agent_channel))
+            except (SourceError, AudioFormatError) as e:
+                failures.append((str(f), str(e)))
+
+    loose: list[Path] = []
+    for raw in paths:
+        p = Path(raw)
+        if not p.exists():
+            failures.append((str(p), f"{str(p)!r} does not exist"))
+        elif p.is_dir():
+            pair = _session_files(p)
+            if pair is not None:
+                calls.append(Call(p.name, "session", pair, meta={"folder": str(p)}))
+                continue
+            found = False
+            files: list[Path] = []
+            for sub in sorted(p.rglob("*")):
+                if skipped(sub) or any(is_report_folder(a) for a in sub.parents if p in a.parents):
+                    continue
+                if sub.is_dir():
+                    if is_report_folder(sub):
+                        continue
+                    pair = _session_files(sub)
+                    if pair is not None:
+                        calls.append(Call(sub.name, "session", pair, meta={"folder": str(sub)}))
+                        found = True
+                elif (
+                    sub.is_file()
+                    and sub.suffix.lower() in AUDIO_EXTENSIONS
+                    and _session_files(sub.parent) is None
+                    and not is_report_folder(sub.parent)
+                ):
+                    files.append(sub)
+                    found = True
+            add_files(files)
+            if not found:
+                failures.append((str(p), f"folder {str(p)!r} holds no audio files"))
+        else:
+            loose.append(p)
+    add_files(loose)
+    # unique output names
+    seen: dict[str, int] = {}
+    out = []
+    for c in calls:
+        n = seen.get(c.stem, 0)
+        seen[c.stem] = n + 1
+        out.append(c if n == 0 else dataclasses.replace(c, stem=f"{c.stem}-{n + 1}"))
+    return out, failures
+
+
+def _norm_date(s: str | None) -> str | None:
+    if not s:
+        return None
+    s = s.strip()
+    m = re.fullmatch(r"(\d{4})-?(\d{2})-?(\d{2})", s)
+    return f"{m[1]}-{m[2]}-{m[3]}" if m else s
+
+
+def assign_meta(
+    calls: Sequence[Call],
+    name_pattern: str | None = None,
+    manifest: str | os.PathLike[str] | None = None,
+    *,
+    config: Config | None = None,
+) -> list[Call]:
+    """Attach ``agent`` and ``date`` to calls, from a manifest or the naming pattern.
+
+    Parameters
+    ----------
+    calls : sequence of Call
+    name_pattern : str, optional
+        A regular expression searched in the call's stem, with named groups ``agent``
+        and/or ``date`` (YYYY-MM-DD or YYYYMMDD is normalised to YYYY-MM-DD). Default
+        ``[review] name_pattern``; ``""``: none.
+    manifest : path-like, optional
+        CSV with a header ``path,agent,date``; ``path`` is a file of the call (or a session
+        folder), absolute or relative to the manifest. Manifest rows win over the pattern.
+    config : Config, optional
+
+    Raises
+    ------
+    ParameterError
+        For a pattern that does not compile or a manifest without the columns.
+    """
+    example = load_config().review.name_pattern  # the shipped one, for the messages
+    if name_pattern is None:
+        name_pattern = (config or load_config()).review.name_pattern
+    rx = None
+    if name_pattern:
+        try:
+            rx = re.compile(name_pattern)
+        except re.error as e:
+            raise ParameterError(
+                f"--name-pattern {name_pattern!r} is not a valid regular expression ({e}); "
+                f"use named groups, e.g. {example!r}"
+            ) from None
+        if not {"agent", "date"} & set(rx.groupindex):
+            raise ParameterError(
+                f"--name-pattern {name_pattern!r} has no named group 'agent' or 'date'; "
+                f"e.g. {example!r}"
+            )
+    rows: dict[Path, dict[str, str]] = {}
+    if manifest is not None:
+        mp = Path(manifest)
+        if not mp.is_file():
+            raise SourceError(f"manifest {str(mp)!r} does not exist; give a CSV path,agent,date")
+        with open(mp, newline="", encoding="utf-8-sig") as f:
+            reader = csv.DictReader(f)
+            cols = {c.strip().lower() for c in (reader.fieldnames or [])}
+            if "path" not in cols or not {"agent", "date"} & cols:
+                raise ParameterError(
+                    f"manifest {str(mp)!r} has columns {sorted(cols)}; it needs a header "
+                    f"'path,agent,date'"
+                )
+            for r in reader:
+                r = {k.strip().lower(): (v or "").strip() for k, v in r.items() if k}
+                p = Path(r["path"])
+                if not p.is_absolute():
+                    p = mp.parent / p
+                rows[p.resolve()] = r
+    out = []
+    for c in calls:
+        meta = dict(c.meta)
+        if rx is not None:
+            m = rx.search(c.stem)
+            if m:
+                gd = m.groupdict()
+                if gd.get("agent"):
+                    meta["agent"] = gd["agent"]
+                if gd.get("date"):
+                    meta["date"] = _norm_date(gd["date"])
+        keys = [p.resolve() for p in c.paths]
+        if "folder" in meta:
+            keys.insert(0, Path(meta["folder"]).resolve())
+        for k in keys:
+            if k in rows:
+                r = rows[k]
+                if r.get("agent"):
+                    meta["agent"] = r["agent"]
+                if r.get("date"):
+                    meta["date"] = _norm_date(r["date"])
+                break
+        out.append(dataclasses.replace(c, meta=meta))
+    return out
+
+
+# ----------------------------------------------------------------------------- blocks
+
+
+def _pair_blocks(a: Path, c: Path, config: Config) -> Iterator[np.ndarray]:
+    """Two mono files in lockstep; the shorter one is padded with silence."""
+    ga, gc = iter_hops(a, [0], config), iter_hops(c, [0], config)
+    ba = np.zeros(0, np.float32)
+    bc = np.zeros(0, np.float32)
+    done_a = done_c = False
+    while not (done_a and done_c):
+        if not done_a and ba.size <= bc.size:
+            nxt = next(ga, None)
+            if nxt is None:
+                done_a = True
+            else:
+                ba = np.concatenate([ba, nxt[:, 0]])
+        elif not done_c:
+            nxt = next(gc, None)
+            if nxt is None:
+                done_c = True
+            else:
+                bc = np.concatenate([bc, nxt[:, 0]])
+        else:
+            nxt = next(ga, None)
+            if nxt is None:
+                done_a = True
+            else:
+                ba = np.concatenate([ba, nxt[:, 0]])
+        n = min(ba.size, bc.size)
+        if done_a and done_c:
+            n = max(ba.size, bc.size)
+            ba = np.pad(ba, (0, n - ba.size))
+            bc = np.pad(bc, (0, n - bc.size))
+        if n:
+            yield np.stack([ba[:n], bc[:n]], axis=1)
+            ba, bc = ba[n:], bc[n:]
+
+
+def iter_call_blocks(call: Call, config: Config | None = None) -> Iterator[np.ndarray]:
+    """Blocks of whole 16 kHz hops, columns ``[agent, customer]`` (or ``[agent]``)."""
+    cfg = config or load_config()
+    if call.kind == "mono":
+        yield from iter_hops(call.paths[0], [0], cfg)
+    elif call.kind == "stereo":
+        a = call.agent_channel
+        yield from iter_hops(call.paths[0], [a, 1 - a], cfg)
+    else:
+        yield from _pair_blocks(call.paths[0], call.paths[1], cfg)
+
+
+# ----------------------------------------------------------------------------- identity
+
+
+def source_sig(call: Call) -> str:
+    parts = []
+    for p in call.paths:
+        st = p.stat()
+        parts.append([str(p.resolve()), st.st_size, st.st_mtime_ns])
+    return hash_of(parts)
+
+
+def call_from_report(rep: dict[str, Any]) -> Call:
+    a = rep["audio"]
+    kind = a.get("kind", "stereo")
+    paths = tuple(Path(p) for p in (a["path"] if isinstance(a["path"], list) else [a["path"]]))
+    agent_channel = rep.get("roles", {}).get("agent", 0)
+    meta = {k: v for k, v in (rep.get("call") or {}).items() if k in ("agent", "date")}
+    stem = (rep.get("call") or {}).get("stem") or paths[0].stem
+    return Call(
+        stem, kind, paths, agent_channel if isinstance(agent_channel, int) else 0, meta=meta
+    )

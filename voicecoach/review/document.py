@@ -1,0 +1,206 @@
+"""The report document: ``report.json`` (schema ``voicecoach.report/1``), built and read here.
+
+``report.json`` holds ``audio``, ``roles``, ``summary``, ``events`` (sorted by ``start_s``,
+all closed), ``tracks`` (the cache's path and keys, :mod:`voicecoach.review.tracks`),
+``config`` (the language), and from review ``call`` (stem, agent, date) and ``stats``; a
+what-if report adds ``whatif``; a live session's adds ``live``.
+
+:func:`build_report` makes the document from a finished pipeline, :func:`report_dict`
+from its parts, and :func:`read_report` is the one reader of ``report.json``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..config import Config
+from ..errors import SourceError
+from ..events import Event, event_to_dict, final_events
+from .tracks import TRACKS_FILE, analysis_key
+
+if TYPE_CHECKING:
+    from ..pipeline import CallAnalyzer
+    from .calls import Call
+
+__all__ = [
+    "REPORT_FILE",
+    "REPORT_SCHEMA",
+    "build_report",
+    "call_meta",
+    "count_nudges",
+    "discover_reports",
+    "is_report_folder",
+    "read_report",
+    "report_dict",
+    "summary_line",
+    "write_json",
+]
+
+REPORT_SCHEMA = "voicecoach.report/1"
+REPORT_FILE = "report.json"
+
+
+def is_report_folder(folder: Path) -> bool:
+    """True for a review's output folder (``report.json`` + ``tracks.npy``)."""
+    return (folder / REPORT_FILE).is_file() and (folder / TRACKS_FILE).is_file()
+
+
+def read_report(folder: str | os.PathLike[str]) -> dict[str, Any]:
+    """Load ``folder/report.json``.
+
+    Raises
+    ------
+    SourceError
+        If the file is missing or unreadable, is not JSON, or is not a
+        ``voicecoach.report/1`` document.
+    """
+    path = Path(folder) / REPORT_FILE
+    try:
+        rep = json.loads(path.read_text())
+    except (OSError, ValueError) as e:
+        raise SourceError(f"cannot read {str(path)!r} ({e})") from None
+    if not isinstance(rep, dict) or rep.get("schema") != REPORT_SCHEMA:
+        raise SourceError(
+            f"{str(path)!r} is not a voicecoach report (schema {REPORT_SCHEMA!r}); "
+            f"review the audio again"
+        )
+    return rep
+
+
+def call_meta(call: Call) -> dict[str, Any]:
+    return {"stem": call.stem, "agent": call.meta.get("agent"), "date": call.meta.get("date")}
+
+
+def write_json(path: Path, obj: Any) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(obj, indent=1, allow_nan=False))
+    os.replace(tmp, path)
+
+
+def build_report(
+    call: Call,
+    pipe: CallAnalyzer,
+    events: list[Event],
+    duration_s: float,
+    sample_rate: int,
+    channels: int,
+    config: Config,
+    n_hops: int,
+    tracks: str | None = TRACKS_FILE,
+) -> dict[str, Any]:
+    """The ``voicecoach.report/1`` dict for a finished call."""
+    return report_dict(
+        call,
+        pipe.summary(),
+        pipe.coach.lang,
+        events,
+        duration_s,
+        sample_rate,
+        channels,
+        config,
+        n_hops,
+        tracks,
+    )
+
+
+def report_dict(
+    call: Call,
+    summary: dict[str, Any],
+    lang: str,
+    events: list[Event],
+    duration_s: float,
+    sample_rate: int,
+    channels: int,
+    config: Config,
+    n_hops: int,
+    tracks: str | None,
+) -> dict[str, Any]:
+    # events still open when the stream ended (a turn, a segment) end with the stream
+    stream_end_s = round(n_hops * config.analysis.hop_s, 3)
+    closed = [
+        e if e.end_s is not None else dataclasses.replace(e, end_s=max(e.start_s, stream_end_s))
+        for e in final_events(events)
+    ]
+    roles: dict[str, Any]
+    if call.kind == "stereo":
+        roles = {"agent": call.agent_channel, "customer": 1 - call.agent_channel}
+    elif call.kind == "mono":
+        roles = {"agent": 0, "customer": None}
+    else:
+        roles = {"agent": str(call.paths[0]), "customer": str(call.paths[1])}
+    return {
+        "schema": REPORT_SCHEMA,
+        "audio": {
+            "path": str(call.paths[0]) if len(call.paths) == 1 else [str(p) for p in call.paths],
+            "duration_s": round(duration_s, 3),
+            "sample_rate": sample_rate,
+            "channels": channels,
+            "kind": call.kind,
+        },
+        "roles": roles,
+        "summary": summary,
+        "events": [event_to_dict(e) for e in sorted(closed, key=lambda e: (e.start_s, e.kind))],
+        "tracks": {"path": tracks, "n_hops": n_hops, "analysis_key": analysis_key(config)},
+        "config": {"lang": lang},
+    }
+
+
+# ----------------------------------------------------------------------------- what-if
+
+
+def agent_role(call: Call) -> Any:
+    if call.kind == "stereo":
+        return call.agent_channel
+    if call.kind == "mono":
+        return 0
+    return str(call.paths[0])
+
+
+def summary_line(stem: str, rep: dict[str, Any]) -> str:
+    """One line per call: duration, interruptions, backchannels, overlap, nudges."""
+    conv = rep["summary"].get("conversation") or {}
+    kinds: dict[str, int] = {}
+    for e in rep["events"]:
+        if e.get("retracted"):  # an interruption that turned out a backchannel
+            continue
+        kinds[e["kind"]] = kinds.get(e["kind"], 0) + 1
+    nudges = [e["message"] for e in rep["events"] if e["kind"] == "nudge"]
+    return (
+        f"{stem}: {rep['audio']['duration_s']:.1f} s, "
+        f"interruptions {kinds.get('interruption', 0)}, "
+        f"backchannels {kinds.get('backchannel', 0)}, "
+        f"overlap {conv.get('overlap_s', 'n/a')} s, nudges {len(nudges)}"
+        + (f" ({', '.join(nudges)})" if nudges else "")
+    )
+
+
+def count_nudges(rep: dict[str, Any]) -> int:
+    return sum(1 for e in rep.get("events", []) if e.get("kind") == "nudge")
+
+
+def discover_reports(paths: Sequence[str | os.PathLike[str]]) -> list[Path]:
+    """Report folders (``report.json`` + ``tracks.npy``) at or under ``paths``, sorted."""
+    out: list[Path] = []
+    for raw in paths:
+        p = Path(raw)
+        if is_report_folder(p):
+            out.append(p)
+        elif p.is_dir():
+            out.extend(
+                sorted(q.parent for q in p.glob("*/report.json") if is_report_folder(q.parent))
+            )
+    seen: set[Path] = set()
+    uniq = []
+    for p in out:
+        if p.resolve() not in seen:
+            seen.add(p.resolve())
+            uniq.append(p)
+    return uniq
+
+
+# ----------------------------------------------------------------------------- batch

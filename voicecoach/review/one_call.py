@@ -1,0 +1,305 @@
+"""Reviewing one call: audio in, report folder out.
+
+:func:`review_call` runs the call through :class:`~voicecoach.pipeline.CallAnalyzer`, the
+same object as live mode, and writes into ``OUT/<call-stem>/``
+
+* ``report.json`` (:mod:`voicecoach.review.document`);
+* ``tracks.npy`` and ``tracker_events.jsonl`` (:mod:`voicecoach.review.tracks`), for what-if
+  re-runs and the timeline;
+* ``audio.ogg`` (or ``.flac``): what was analysed, 16 kHz, agent left, customer right, for
+  the report's player; and ``timeline.png`` + ``report.html`` (:mod:`voicecoach.sinks.report`).
+
+Audio is read in blocks, and tracks, events and audio are written as they come, so memory
+stays flat with call length. A call that fails leaves no half-written report behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+
+from ..analysis import Features
+from ..baseline import Profile
+from ..config import Config, load_config
+from ..errors import ParameterError
+from ..events import Event, Nudge
+from ..io import audio_info
+from ..pipeline import PARTIES, CallAnalyzer
+from .calls import Call, iter_call_blocks, source_sig
+from .document import REPORT_FILE, build_report, call_meta, write_json
+from .tracks import (
+    FINISH_BLOCK,
+    STREAM_FILE,
+    TRACKS_FILE,
+    StreamWriter,
+    TracksWriter,
+    conversation_key,
+    fill_rows,
+    measures_key,
+    tracks_dtype,
+)
+
+__all__ = ["AUDIO_MODES", "Progress", "review_call"]
+
+
+# ----------------------------------------------------------------------------- stats
+
+
+class _MedianHist:
+    """Streaming median on a fixed grid (flat memory)."""
+
+    def __init__(self, lo: float, hi: float, step: float) -> None:
+        self.lo, self.step = lo, step
+        self.counts = np.zeros(round((hi - lo) / step) + 1, np.int64)
+
+    def add(self, x: np.ndarray) -> None:
+        x = x[np.isfinite(x)]
+        if x.size:
+            i = np.clip(np.rint((x - self.lo) / self.step), 0, self.counts.size - 1)
+            self.counts += np.bincount(i.astype(np.intp), minlength=self.counts.size)
+
+    def median(self) -> float | None:
+        total = int(self.counts.sum())
+        if not total:
+            return None
+        k = int(np.searchsorted(np.cumsum(self.counts), (total + 1) / 2))
+        return round(self.lo + k * self.step, 3)
+
+
+class _Stats:
+    """Per-party call statistics for the report and the index."""
+
+    def __init__(self, parties: int) -> None:
+        self.parts = [
+            {
+                "rate": _MedianHist(0.0, 20.0, 0.01),
+                "pitch": _MedianHist(0.0, 60.0, 0.01),
+                "pow": 0.0,
+                "n_speech": 0,
+            }
+            for _ in range(parties)
+        ]
+
+    def add(self, feats: Sequence[Features | None]) -> None:
+        from ..baseline import hz_to_st
+
+        for st, fr in zip(self.parts, feats, strict=False):
+            if fr is None:
+                continue
+            sp = np.asarray(fr.speech, bool)
+            st["rate"].add(np.asarray(fr.articulation_rate, np.float64)[sp])
+            v = sp & np.asarray(fr.voiced, bool)
+            st["pitch"].add(hz_to_st(np.asarray(fr.f0_hz, np.float64)[v]))
+            ld = np.asarray(fr.loudness_db, np.float64)[sp]
+            st["pow"] += float(np.sum(10.0 ** (ld[np.isfinite(ld)] / 10.0)))
+            st["n_speech"] += int(sp.sum())
+
+    def result(self) -> dict[str, Any]:
+        from ..baseline import st_to_hz
+
+        out: dict[str, Any] = {}
+        for p, st in zip(PARTIES, self.parts, strict=False):
+            pm = st["pitch"].median()
+            out[p] = {
+                "articulation_rate_median": st["rate"].median(),
+                "pitch_median_st": pm,
+                "pitch_median_hz": None if pm is None else round(float(st_to_hz(pm)), 2),
+                "speech_level_db": round(10 * math.log10(st["pow"] / st["n_speech"]), 2)
+                if st["n_speech"] and st["pow"] > 0
+                else None,
+            }
+        if len(self.parts) == 1:
+            out["customer"] = None
+        return out
+
+
+# ----------------------------------------------------------------------------- audio copy
+
+
+class _AudioWriter:
+    """Write what is analysed (16 kHz, agent left, customer right) for the report's player."""
+
+    FORMATS: ClassVar[dict[str, tuple[str, str, str]]] = {
+        "ogg": ("OGG", "VORBIS", "audio.ogg"),
+        "flac": ("FLAC", "PCM_16", "audio.flac"),
+    }
+
+    def __init__(self, folder: Path, fmt: str, sample_rate: int, channels: int) -> None:
+        import soundfile as sf
+
+        major, sub, name = self.FORMATS[fmt]
+        self.path = folder / name
+        kw = {"compression_level": 0.9} if fmt == "ogg" else {}
+        self.f = sf.SoundFile(
+            str(self.path), "w", sample_rate, channels, format=major, subtype=sub, **kw
+        )
+
+    def write(self, block: np.ndarray) -> None:
+        self.f.write(np.clip(block, -1.0, 1.0))
+
+    def close(self) -> None:
+        self.f.close()
+
+
+AUDIO_MODES = ("ogg", "flac", "link", "none")
+
+
+def _playback_link(call: Call, folder: Path) -> str | None:
+    if len(call.paths) != 1:
+        return None
+    return os.path.relpath(call.paths[0].resolve(), folder.resolve()).replace(os.sep, "/")
+
+
+def _durations(call: Call) -> tuple[float, int, int]:
+    infos = [audio_info(p) for p in call.paths]
+    return max(i.duration_s for i in infos), infos[0].sample_rate, sum(i.channels for i in infos)
+
+
+Progress = Callable[[float, float], None]
+
+
+def review_call(
+    call: Call,
+    out_dir: str | os.PathLike[str],
+    config: Config | None = None,
+    *,
+    profile: Profile | None = None,
+    lang: str | None = None,
+    render: bool = True,
+    audio: str = "ogg",
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """Analyse one call and write its report folder.
+
+    Parameters
+    ----------
+    call : Call
+    out_dir : path-like
+        The report goes to ``out_dir / call.stem``.
+    config : Config, optional
+    profile : Profile, optional
+        The agent's calm baseline.
+    lang : {"fr", "en"}, optional
+    render : bool
+        Also write ``timeline.png`` and ``report.html``.
+    audio : {"ogg", "flac", "link", "none"}
+        The report's playback audio: a compact copy of what was analysed (``ogg``: Vorbis,
+        about 17 MB per hour; ``flac``: lossless, faster, about 8× bigger), a relative
+        link to the original file (``link``; pairs and sessions get ``ogg``), or none.
+    progress : callable, optional
+        Called as ``progress(done_s, total_s)`` after each block.
+
+    Returns
+    -------
+    dict
+        The report (also written as ``report.json``).
+    """
+    if audio not in AUDIO_MODES:
+        raise ParameterError(f"audio must be one of {', '.join(AUDIO_MODES)}, got {audio!r}")
+    cfg = config or load_config()
+    folder = Path(out_dir) / call.stem
+    folder.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    try:
+        return _review_call(call, folder, cfg, profile, lang, render, audio, progress, written)
+    except BaseException:
+        for p in written:  # do not leave a half-written report behind
+            with contextlib.suppress(OSError):
+                p.unlink()
+        raise
+
+
+def _review_call(
+    call: Call,
+    folder: Path,
+    cfg: Config,
+    profile: Profile | None,
+    lang: str | None,
+    render: bool,
+    audio: str,
+    progress: Progress | None,
+    written: list[Path],
+) -> dict[str, Any]:
+    duration_s, sample_rate, channels = _durations(call)
+    pipe = CallAnalyzer(cfg, profile=profile, lang=lang, parties=call.parties)
+    # unlink first: what-if folders may hold hard links to these files
+    for name in (
+        REPORT_FILE,
+        "timeline.png",
+        "report.html",
+        TRACKS_FILE,
+        STREAM_FILE,
+        *[v[2] for v in _AudioWriter.FORMATS.values()],
+    ):
+        with contextlib.suppress(FileNotFoundError):
+            (folder / name).unlink()
+    dtype = tracks_dtype(call.parties)
+    tracks = TracksWriter(folder / TRACKS_FILE, dtype)
+    written.append(tracks.path)
+    stream = StreamWriter(folder / STREAM_FILE, conversation_key(cfg))
+    written.append(folder / STREAM_FILE)
+    fmt = audio
+    playback: str | None = None
+    if fmt == "link":
+        playback = _playback_link(call, folder)
+        fmt = "none" if playback is not None else "ogg"
+    aw = None
+    if fmt != "none":
+        aw = _AudioWriter(folder, fmt, cfg.analysis.sample_rate, call.parties)
+        written.append(aw.path)
+        playback = aw.path.name
+    stats = _Stats(call.parties)
+    events: list[Event] = []
+    n = 0
+    try:
+        for block in iter_call_blocks(call, cfg):
+            step = pipe.process(block)
+            k = len(step.agent)
+            rows = np.empty(k, dtype)
+            feats = (step.agent, step.customer)
+            fill_rows(rows, feats, (step.agent_rel, step.customer_rel), step.echo)
+            tracks.write(rows)
+            stats.add(feats)
+            if aw is not None:
+                aw.write(block)
+            for ev in step.events:
+                if not isinstance(ev, Nudge):
+                    stream.write(n, ev)
+            events.extend(step.events)
+            n += k
+            if progress is not None:
+                progress(n * cfg.analysis.hop_s, duration_s)
+        for ev in pipe.finish():
+            if not isinstance(ev, Nudge):
+                stream.write(FINISH_BLOCK, ev)
+            events.append(ev)
+    finally:
+        tracks.close()
+        stream.close()
+        if aw is not None:
+            aw.close()
+    report = build_report(call, pipe, events, duration_s, sample_rate, channels, cfg, n)
+    report["audio"]["playback"] = playback
+    report["call"] = call_meta(call)
+    report["stats"] = stats.result()
+    report["tracks"].update(
+        {
+            "measures_key": measures_key(cfg, profile),
+            "conversation_key": conversation_key(cfg),
+            "events": STREAM_FILE,
+            "source": source_sig(call),
+        }
+    )
+    write_json(folder / REPORT_FILE, report)
+    written.append(folder / REPORT_FILE)
+    if render:
+        from ..sinks.report import render_report
+
+        written.extend(render_report(folder, report, cfg, profile))
+    return report

@@ -1,0 +1,101 @@
+"""Progress of a batch review on the terminal, and its closing lines."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from .batch import Task, TaskResult
+
+__all__ = ["BatchProgress", "failure_summary"]
+
+
+class BatchProgress:
+    """A rich progress display (overall + one bar per running file), or plain lines.
+
+    Plain lines (one per finished call) are used when ``stream`` is not a terminal.
+    """
+
+    def __init__(self, total: int, stream: Any = None, rich: bool | None = None) -> None:
+        self.total = total
+        self.stream = stream if stream is not None else sys.stdout
+        self.count = 0
+        use_rich = self.stream.isatty() if rich is None else rich
+        self._p: Any = None
+        self._bars: dict[str, Any] = {}
+        if use_rich:
+            try:
+                from rich.console import Console
+                from rich.progress import (
+                    BarColumn,
+                    MofNCompleteColumn,
+                    Progress,
+                    TextColumn,
+                    TimeElapsedColumn,
+                )
+            except ImportError:  # pragma: no cover - rich is a dependency
+                return
+            self._p = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=Console(file=self.stream),
+                transient=False,
+            )
+            self._all = self._p.add_task("all calls", total=total)
+
+    def __enter__(self) -> BatchProgress:
+        if self._p is not None:
+            self._p.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._p is not None:
+            self._p.stop()
+
+    def start(self, task: Task) -> None:
+        if self._p is not None and task.name not in self._bars:
+            self._bars[task.name] = self._p.add_task(f"  {task.name}", total=None, visible=False)
+
+    def update(self, name: str, done_s: float, total_s: float) -> None:
+        if self._p is None:
+            return
+        tid = self._bars.get(name)
+        if tid is None:
+            tid = self._bars[name] = self._p.add_task(f"  {name}", total=None)
+        self._p.update(
+            tid, total=round(total_s), completed=round(min(done_s, total_s)), visible=True
+        )
+
+    def done(self, r: TaskResult) -> None:
+        self.count += 1
+        line = _result_line(r)
+        if self._p is not None:
+            tid = self._bars.pop(r.name, None)
+            if tid is not None:
+                self._p.remove_task(tid)
+            self._p.advance(self._all)
+            self._p.console.print(line, highlight=False, markup=False)
+        else:
+            print(f"[{self.count}/{self.total}] {line}", file=self.stream, flush=True)
+
+
+def _result_line(r: TaskResult) -> str:
+    if not r.ok:
+        return f"{r.name}: FAILED ({r.error})"
+    if r.nudges_before is not None:
+        what = r.summary.rsplit(" nudges ", 1)[-1].split(" (", 1)
+        msgs = f": {what[1].rstrip(')')}" if len(what) == 2 else ""
+        return f"{r.name}: {r.nudges} nudges (was {r.nudges_before}){msgs}"
+    return r.summary
+
+
+def failure_summary(results: Sequence[TaskResult], early: Sequence[tuple[str, str]] = ()) -> str:
+    """Text listing what failed and why (empty if nothing failed)."""
+    lines = [f"  {path}: {why}" for path, why in early]
+    lines += [f"  {r.source}: {r.error}" for r in results if not r.ok]
+    if not lines:
+        return ""
+    return f"{len(lines)} input(s) failed:\n" + "\n".join(lines)

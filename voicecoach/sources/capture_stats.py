@@ -1,0 +1,146 @@
+"""What a capture delivers and reports: blocks, per-device and overall statistics.
+
+:class:`CapturedBlock` is one aligned block of both parties; :class:`DeviceStats` and
+:class:`CaptureStats` are snapshots of the counters of
+:class:`~voicecoach.sources.capture.Capture` (safe to read from any thread), shown on the
+display's status line and written to ``session.json``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = [
+    "ABSENT",
+    "CLOSED",
+    "LOST",
+    "OK",
+    "STALLED",
+    "STARTING",
+    "CaptureStats",
+    "CapturedBlock",
+    "DeviceStats",
+]
+
+#: Device states reported in :class:`DeviceStats`.
+STARTING, OK, STALLED, LOST, ABSENT, CLOSED = (
+    "starting", "ok", "stalled", "lost", "absent", "closed")
+
+
+@dataclass(frozen=True)
+class CapturedBlock:
+    """Aligned audio of both parties.
+
+    Attributes
+    ----------
+    audio : np.ndarray, shape (n_hops * hop_size, 2), float32
+        Column 0 the agent, column 1 the customer, at ``sample_rate``.
+    start_hop : int
+        Index of the first hop since the start of the capture.
+    capture_time : float
+        ``time.monotonic()`` estimate of when the block's first sample was captured
+        (for latency measurements; analysis uses sample counts).
+    filled : tuple of bool
+        Per party, True when some of its samples are silence filled in for a stalled,
+        lost or absent device.
+    """
+
+    audio: np.ndarray
+    start_hop: int
+    capture_time: float
+    filled: tuple[bool, bool]
+
+
+@dataclass(frozen=True)
+class DeviceStats:
+    """State and counters of one input device (see :meth:`Capture.stats`).
+
+    Times are seconds, ``*_ms`` milliseconds; ``None`` when not yet measured.
+    """
+
+    name: str
+    parties: tuple[str, ...]
+    backend: str
+    sample_rate: int
+    channels: int
+    status: str
+    error: str | None
+    latency_s: float | None
+    callbacks: int
+    frames: int
+    overflows: int
+    other_flags: int
+    silence_filled_s: float
+    backlog_s: float
+    callback_period_ms: float | None
+    callback_jitter_ms: float | None
+    callback_p99_ms: float | None
+    callback_max_ms: float | None
+    clock_ppm: float | None
+    clock_ppm_se: float | None
+    drift_dropped: int
+    drift_repeated: int
+    realigned: int
+
+
+@dataclass(frozen=True)
+class CaptureStats:
+    """A snapshot of :class:`Capture` counters.
+
+    Attributes
+    ----------
+    devices : tuple of DeviceStats
+    hops : int
+        Hops delivered so far.
+    delivered_s : float
+        Audio delivered so far, seconds.
+    backlog_s, backlog_max_s : float
+        Audio captured but not yet delivered (largest over devices): now, and the maximum
+        seen (at the start of each read).
+    backlog_exceeded : int
+        How many reads found the backlog above ``queue_max_s``.
+    lag_s, lag_max_s : float
+        Wall clock since the first captured sample minus ``delivered_s`` (sample time
+        against the wall clock; includes the device's own buffering).
+    latency_p50_s, latency_p99_s, latency_max_s : float or None
+        From the capture of a block's last sample to the return of :meth:`Capture.read`.
+    drift_ppm, drift_se_ppm : float or None
+        Far clock minus mic clock (two devices only), and its standard error.
+    drift_corrected : bool
+        True while the far stream is being corrected.
+    skew_ms : float or None
+        Median misalignment of the two columns (capture time difference of samples
+        delivered together); stays near its start value when drift is corrected.
+    overflows : int
+        Sum over devices.
+    degraded : bool
+        Some device is stalled, lost or absent.
+    """
+
+    devices: tuple[DeviceStats, ...]
+    hops: int
+    delivered_s: float
+    backlog_s: float
+    backlog_max_s: float
+    backlog_exceeded: int
+    lag_s: float
+    lag_max_s: float
+    latency_p50_s: float | None
+    latency_p99_s: float | None
+    latency_max_s: float | None
+    drift_ppm: float | None
+    drift_se_ppm: float | None
+    drift_corrected: bool
+    skew_ms: float | None
+    overflows: int
+    degraded: bool
+
+    def summary(self) -> str:
+        """One line for a status bar or a log."""
+        devs = ", ".join(f"{'+'.join(d.parties)}={d.status}" for d in self.devices)
+        drift = "n/a" if self.drift_ppm is None else f"{self.drift_ppm:+.0f} ppm"
+        return (f"{devs}; backlog {self.backlog_s * 1000:.0f} ms (max "
+                f"{self.backlog_max_s * 1000:.0f}), lag {self.lag_s * 1000:.0f} ms, "
+                f"overflows {self.overflows}, drift {drift}")
