@@ -1,68 +1,99 @@
-"""Coach benchmark: false nudges on calm real speech, detection of shifted and sped-up copies.
+"""Coach benchmark on real voices: calm false nudges, detection of real changes, agitation.
 
-``python -m benchmarks.coach_bench [--quick] [--out FILE.json]``
+``python -m benchmarks.coach_bench [--quick] [--split dev|test|both] [--out FILE.json]``
 
-For each speaker, the utterances are joined with 0.4–0.7 s pauses into one calm recording
-(each utterance normalised to the same active level). A profile is calibrated on
+Voices (fetched by :mod:`benchmarks.datasets`, checksummed), six speakers, two French:
 
-* ``self``: the whole recording, which is then reviewed;
-* ``split``: every other utterance, and the *other* half is reviewed (both ways round; the
-  full run reviews three shuffled orders of each half, ``--quick`` one).
+=================  ========================================================  =========
+voice              recordings                                                split
+=================  ========================================================  =========
+``cs_v``, ``cs_m``  Czech lead actors (``expressive_cs``: male, female),      dev + test
+                   calm and agitated lines (labels below)                    by line
+``fr_june``        Canadian French IVR prompts (``asterisk_fr_all``)         dev + test
+``fr_armelle``     French IVR prompts (``armelle_fr``)                       test only
+``en_allison``     US English IVR prompts (``asterisk_en_all``)              test only
+``en_ve9qrp``      HF-radio monologue, noisy (``codec2_monologue``)          test only
+=================  ========================================================  =========
 
-The reviewed copies are: ``orig`` (unmodified: every nudge is false), ``+3st``
-(``librosa.effects.pitch_shift``, must give ``pitch_high``), ``+1st`` (must not give
-``pitch_high``), ``x1.25`` (``librosa.effects.time_stretch(rate=1.25)``, librosa's default
-``n_fft=2048``, must give ``rate_high``) and ``x1.25_n512`` (the same with ``n_fft=512``:
-the 128 ms default frames smear the intensity dips between syllables, so fewer nuclei are
-found and the measured speed-up is smaller).
+ARCTIC and the LibriVox clips of the dev data hold one 3-5 s utterance per speaker (too
+little to calibrate on and review other speech); they are not used.
 
-Speakers: ``asterisk_fr`` and ``asterisk_en`` (17 IVR prompts each, ~90 s, one female
-speaker each); ``arctic`` awb and slt and ``codec2`` male and female hold only 3–5 s per
-speaker, too little to calibrate (10 s of voiced speech needed), so they are *looped* (the
-same utterances repeated 16 times, self-calibrated only: a sanity check, not an independent
-test); espeak-ng voices (3 French, 3 English, 21 varied call-centre sentences each) when
-``espeak-ng`` is installed.
+Splits: a line goes to ``dev`` or ``test`` by the parity of the first byte of the MD5 of
+its id; the thresholds and windows were tuned on ``dev`` only, figures are reported on
+``test``. The monologue is cut into ~6 s pieces at its quietest 10 ms near each cut.
 
-Both the current defaults and ``legacy`` (the rules before personal thresholds and the
-rate's minimum-speech mask: ``pitch_spread_k = rate_spread_k = 0``,
-``rate_min_speech_s = 0``) run on the same feature rows.
+Calm / agitated labels (expressive actors; none ship): per speaker, each line's median F0
+of voiced hops and active level (power mean of speech hops) are z-scored over the speaker's
+lines (lines whose speech hops are under 40 % voiced, whispers and breaths, are dropped);
+``score = z_f0 + z_level``. Calm: score
+in the bottom ``CALM_FRACTION`` (20 %); agitated: the top ``AGITATED_FRACTION`` (10 %).
+IVR prompts and the monologue are all calm.
 
-``synthetic`` gives the nudge lag beyond the rule's sustain on generated speech
-(:func:`voicecoach.sources.synthetic.synth_speech`): a +25 % rate step and a +3 st step,
-lag = nudge start - first syllable at or after the step - ``sustain_s``; and the nudges in
-5 minutes of calm generated speech.
+Per voice and split, the calm lines are shuffled (seeded), the first ones up to
+``CAL_S`` (45 s of audio) calibrate the profile, the rest (at most ``REVIEW_MAX_S``) are
+the held-out review: never the calibration audio. Lines are joined with 0.3-0.7 s pauses,
+at their own level. Reviewed streams:
+
+* ``calm``: the held-out lines: every prosody nudge (pitch, rate, loudness) is false;
+* changes: the first ``SWITCH_S`` (20 s) of held-out lines unchanged, then the rest
+  modified: ``+1st``/``+3st`` (PSOLA, Praat's Manipulation overlap-add through
+  parselmouth), ``x1.08``/``x1.25`` (each line shortened by PSOLA, Praat's "Lengthen
+  (overlap-add)", and the pauses by the same factor: a speaker who speaks faster does
+  both), ``+6dB`` (gain). Why not librosa: its phase vocoder (``pitch_shift``,
+  ``time_stretch``) smears the intensity envelope; on 60 Allison prompts a +1 st
+  ``librosa.effects.pitch_shift`` raises the measured syllable rate by 15.6 % (n_fft=2048;
+  6.9 % with 512) and the F0 median by 1.31 st, while PSOLA gives +0.1 % and +1.00 st; a
+  x1.25 ``time_stretch(n_fft=512)`` measures +21.7 % against +17.4 % for PSOLA (the VAD's
+  onsets and hangovers do not shrink, so a measured speed-up is below the true one).
+  Detection: the expected rule after the switch; delay = its start - the switch; any
+  prosody nudge before the switch is false; ``+1st``/``x1.08`` must give none after it;
+* ``agitated`` (actors): 20 s of held-out calm lines, then the agitated lines: a prosody
+  nudge (any of the three) within 5 s of the switch, none before;
+* customer agitation flag (actors): the customer channel holds calm lines until their
+  provisional baseline (30 s of speech) forms, then alternates agitated and held-out calm
+  lines (1 s pauses). Reported: the fraction of each agitated line's time from 1 s after
+  its start with the flag on (target >= 80 %), and calm-line hops with it on (target 0).
+
+Targets (issue #11): pooled calm <= 1 prosody nudge per 10 min, none for most voices;
+``+1st``/``x1.08`` none; ``+3st`` pitch_high and ``x1.25`` rate_high within 6 s; ``+6dB``
+loudness_high within 5 s.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import io
+import itertools
 import json
 import math
 import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from voicecoach.analysis import ChannelAnalyzer, Features
-from voicecoach.baseline import Profile, calibrate_array, profile_from_features
+from voicecoach.analysis import ChannelAnalyzer
+from voicecoach.baseline import BaselineTracker, RelativeMeasures, calibrate_array
 from voicecoach.coach import Coach
 from voicecoach.config import Config, load_config
 from voicecoach.events import Nudge, final_events
 
+from . import datasets
 from .suite import _load16, _resample16
 
 __all__ = [
     "EN_SENTENCES",
-    "ESPEAK_VOICES",
     "FR_SENTENCES",
-    "LEGACY_OVERRIDES",
+    "Voice",
     "join_utterances",
+    "label_lines",
+    "load_voices",
     "render_espeak",
     "run_coach_benchmarks",
 ]
@@ -70,11 +101,20 @@ __all__ = [
 SR = 16000
 HOP = 160
 HOP_S = 0.01
-
-#: Overrides that give the rules as they were before personal thresholds.
-LEGACY_OVERRIDES: dict[str, Any] = {
-    "baseline": {"rate_min_speech_s": 0.0},
-    "coach": {"pitch_spread_k": 0.0, "rate_spread_k": 0.0},
+PROSODY = ("pitch_high", "rate_high", "loudness_high")
+CALM_FRACTION = 0.2
+MIN_VOICED_FRACTION = 0.4
+AGITATED_FRACTION = 0.1
+CAL_S = 45.0
+REVIEW_MAX_S = 360.0
+SWITCH_S = 20.0
+#: change -> (expected rule or None for "no nudge", deadline s)
+CHANGES: dict[str, tuple[str | None, float]] = {
+    "+1st": (None, 0.0),
+    "+3st": ("pitch_high", 6.0),
+    "x1.08": (None, 0.0),
+    "x1.25": ("rate_high", 6.0),
+    "+6dB": ("loudness_high", 5.0),
 }
 
 FR_SENTENCES = (
@@ -123,21 +163,12 @@ EN_SENTENCES = (
     "We will sort this out quickly.",
     "Have a nice day, goodbye.",
 )
-#: espeak-ng voices (language + variant) per language.
-ESPEAK_VOICES = {
-    "fr": ("fr", "fr+f3", "fr-be+m3"),
-    "en": ("en-us", "en-gb+f2", "en-gb-scotland+m5"),
-}
-VARIANTS = ("orig", "+3st", "+1st", "x1.25", "x1.25_n512")
-
 
 def _log(msg: str) -> None:
     print(f"[coach_bench] {msg}", file=sys.stderr, flush=True)
 
 
-# ----------------------------------------------------------------------------- audio
-
-
+# ----------------------------------------------------------------------------- espeak (tests)
 
 
 def render_espeak(voice: str, sentences: Sequence[str], exe: str | None = None) -> list[np.ndarray]:
@@ -176,273 +207,472 @@ def join_utterances(
     return np.ascontiguousarray(x[: x.shape[0] // HOP * HOP])
 
 
-def _variant(x: np.ndarray, name: str) -> np.ndarray:
-    import librosa
 
-    if name == "orig":
-        y = x
-    elif name.endswith("st"):
-        y = librosa.effects.pitch_shift(x, sr=SR, n_steps=float(name[:-2]))
-    elif name == "x1.25":
-        y = librosa.effects.time_stretch(x, rate=1.25)
-    elif name == "x1.25_n512":
-        y = librosa.effects.time_stretch(x, rate=1.25, n_fft=512)
-    else:  # pragma: no cover
-        raise ValueError(name)
-    y = np.clip(np.asarray(y, np.float32), -1.0, 1.0)
-    return np.ascontiguousarray(y[: y.shape[0] // HOP * HOP])
+# ----------------------------------------------------------------------------- voices
 
 
-# ----------------------------------------------------------------------------- coach
+@dataclass
+class Voice:
+    """One speaker's lines for one split: 16 kHz float32 arrays with their ids."""
+
+    name: str
+    language: str
+    split: str
+    calm: list[tuple[str, np.ndarray]]
+    agitated: list[tuple[str, np.ndarray]]
 
 
-def coach_rows(
-    rows: Features, profile: Profile | None, config: Config
-) -> tuple[list[Nudge], Coach]:
-    """Final nudges of a coach fed ``rows`` (one block) and the coach itself."""
-    coach = Coach(config, profile=profile)
-    out = coach.process(rows) + coach.finish()
-    return final_events(out), coach
+def split_of(line_id: str) -> str:
+    """``"dev"`` or ``"test"`` from the MD5 of a line id (stable across runs)."""
+    return "dev" if hashlib.md5(line_id.encode()).digest()[0] % 2 == 0 else "test"
 
 
-def _recordings(quick: bool, with_espeak: bool) -> list[dict[str, Any]]:
-    from .datasets import fetch
-
-    recs: list[dict[str, Any]] = []
-    for name in ("asterisk_fr", "asterisk_en"):
-        try:
-            us = fetch(name)
-        except Exception as e:
-            _log(f"{name} not available: {e}")
-            continue
-        recs.append({"name": name, "kind": "real", "speaker": us[0].speaker,
-                     "utts": [_load16(u.path) for u in us]})
-    for name, key in (("arctic", "speaker"), ("codec2", "sex")):
-        try:
-            us = fetch(name)
-        except Exception as e:
-            _log(f"{name} not available: {e}")
-            continue
-        for val in sorted({getattr(u, key) for u in us}):
-            sel = [u for u in us if getattr(u, key) == val]
-            recs.append({"name": f"{name}_{val}", "kind": "looped",
-                         "speaker": "+".join(u.speaker for u in sel),
-                         "utts": [_load16(u.path) for u in sel]})
-    if with_espeak and shutil.which("espeak-ng"):
-        for lang, voices in ESPEAK_VOICES.items():
-            text = FR_SENTENCES if lang == "fr" else EN_SENTENCES
-            for v in voices[: 1 if quick else None]:
-                recs.append({"name": f"espeak_{v}", "kind": "espeak", "speaker": v,
-                             "utts": render_espeak(v, text)})
-    elif with_espeak:
-        _log("espeak-ng not installed: espeak voices skipped")
-    return recs
+def _whole(x: np.ndarray) -> np.ndarray:
+    x = np.clip(np.asarray(x, np.float32), -1.0, 1.0)
+    return np.ascontiguousarray(x[: x.shape[0] // HOP * HOP])
 
 
-def _plans(rec: dict[str, Any], quick: bool, rng: np.random.Generator) -> list[dict[str, Any]]:
-    """Calibration and review signals: ``self`` and, for non-looped sets, two splits."""
-    utts = rec["utts"]
-    if rec["kind"] == "looped":
-        seq = [utts[i % len(utts)] for i in range(16)]
-        x = join_utterances(seq, rng, (0.4, 0.9))
-        return [{"mode": "self", "cal": x, "reviews": [x]}]
-    x = join_utterances(utts, rng)
-    plans = [{"mode": "self", "cal": x, "reviews": [x]}]
-    halves = (utts[0::2], utts[1::2])
-    for tag, (a, b) in (("split_even_odd", halves), ("split_odd_even", halves[::-1])):
-        cal = join_utterances(a, rng)
-        reviews = []
-        for _ in range(1 if quick else 3):
-            order = rng.permutation(len(b))
-            reviews.append(join_utterances([b[i] for i in order], rng))
-        plans.append({"mode": tag, "cal": cal, "reviews": reviews})
-    return plans
+def _line_stats(x: np.ndarray, config: Config) -> tuple[float, float, float]:
+    """(median F0 of voiced hops in st, active level dBFS, voiced fraction of speech hops)
+    of one line."""
+    pad = np.zeros(SR // 2, np.float32)
+    rows = ChannelAnalyzer(config).process(_whole(np.concatenate([pad, x, pad])))
+    sp = rows.speech
+    v = sp & rows.voiced & np.isfinite(rows.f0_hz)
+    f0 = float(12 * np.log2(np.median(rows.f0_hz[v]) / 55.0)) if v.any() else math.nan
+    lv = (
+        float(10 * np.log10(np.mean(10 ** (rows.loudness_db[sp].astype(np.float64) / 10))))
+        if sp.any()
+        else math.nan
+    )
+    return f0, lv, float(v.sum() / max(int(sp.sum()), 1))
 
 
-def _evaluate(rec: dict[str, Any], quick: bool, configs: dict[str, Config]) -> dict[str, Any]:
-    rng = np.random.default_rng(7)
-    analysis_cfg = next(iter(configs.values()))
-    out: dict[str, Any] = {"kind": rec["kind"], "speaker": rec["speaker"], "modes": {}}
-    for plan in _plans(rec, quick, rng):
-        cal_rows = ChannelAnalyzer(analysis_cfg).process(plan["cal"])
-        prof = profile_from_features(cal_rows, hop_s=HOP_S, name=rec["name"])
-        rows: dict[str, list[Features]] = {}
-        for v in VARIANTS:
-            sigs = plan["reviews"] if v == "orig" else plan["reviews"][:1]
-            rows[v] = [ChannelAnalyzer(analysis_cfg).process(_variant(s, v)) for s in sigs]
-        mode: dict[str, Any] = {
-            "calibration_s": round(plan["cal"].shape[0] / SR, 2),
-            "review_s": round(sum(len(r) for r in rows["orig"]) * HOP_S, 2),
-            "profile": {"f0_spread_st": round(prof.f0_spread_st, 3),
-                        "rate_spread_pct": round(100 * prof.articulation_rate_spread
-                                                 / prof.articulation_rate_median, 2)},
-        }
-        for cname, cfg in configs.items():
-            res: dict[str, Any] = {}
-            false = {"pitch_high": 0, "rate_high": 0, "loudness_high": 0}
-            for r in rows["orig"]:
-                nudges, coach = coach_rows(r, prof, cfg)
-                for n in nudges:
-                    false[n.rule] = false.get(n.rule, 0) + 1
-            res["thresholds"] = {k: round(coach.personal_threshold(k), 3)
-                                 for k in ("pitch_high", "rate_high")}
-            res["false_nudges"] = false
-            res["false_total"] = sum(false.values())
-            for v in VARIANTS[1:]:
-                nudges, _ = coach_rows(rows[v][0], prof, cfg)
-                res[v] = {rule: sum(n.rule == rule for n in nudges)
-                          for rule in ("pitch_high", "rate_high")}
-            mode[cname] = res
-        out["modes"][plan["mode"]] = mode
-    return out
+def label_lines(
+    stats: dict[str, tuple[float, float, float]],
+) -> tuple[list[str], list[str], dict[str, float]]:
+    """Calm and agitated line ids of one speaker from (median F0 st, level dB, voiced s).
 
-
-def _aggregate(per: dict[str, Any], cname: str, kinds: tuple[str, ...]) -> dict[str, Any]:
-    false = 0
-    review = 0.0
-    det = {"+3st_pitch_high": [0, 0], "+1st_no_pitch_high": [0, 0],
-           "x1.25_rate_high": [0, 0], "x1.25_n512_rate_high": [0, 0]}
-    by_rule = {"pitch_high": 0, "rate_high": 0, "loudness_high": 0}
-    for d in per.values():
-        if d["kind"] not in kinds:
-            continue
-        for m in d["modes"].values():
-            r = m[cname]
-            false += r["false_total"]
-            review += m["review_s"]
-            for k, v in r["false_nudges"].items():
-                by_rule[k] = by_rule.get(k, 0) + v
-            for key, (v, rule, want) in {
-                "+3st_pitch_high": ("+3st", "pitch_high", True),
-                "+1st_no_pitch_high": ("+1st", "pitch_high", False),
-                "x1.25_rate_high": ("x1.25", "rate_high", True),
-                "x1.25_n512_rate_high": ("x1.25_n512", "rate_high", True),
-            }.items():
-                det[key][0] += (r[v][rule] > 0) == want
-                det[key][1] += 1
-    return {
-        "review_s": round(review, 1),
-        "false_nudges": false,
-        "false_by_rule": by_rule,
-        "false_per_10min": round(600.0 * false / review, 2) if review else None,
-        **{k: f"{a}/{b}" for k, (a, b) in det.items()},
-    }
-
-
-# ----------------------------------------------------------------------------- synthetic
-
-
-def _window(t: np.ndarray, a: float, b: float, inside: float, outside: float) -> np.ndarray:
-    return np.where((t >= a) & (t < b), inside, outside)
-
-
-def _synthetic(configs: dict[str, Config], quick: bool) -> dict[str, Any]:
-    from voicecoach.sources.synthetic import synth_speech
-
-    f0, rate, onset = 120.0, 5.0, 15.0
-    y, _ = synth_speech(duration_s=40.0, f0_hz=f0, syllable_rate=rate, snr_db=30.0, seed=21)
-    prof = calibrate_array(y, SR, name="synth")
-    seeds = range(1, 4 if quick else 11)
-    cases: dict[str, tuple[str, Callable[[int], Any]]] = {
-        "rate_x1.25": ("rate_high", lambda s: synth_speech(
-            duration_s=40.0, f0_hz=f0, snr_db=30.0, seed=100 + s,
-            syllable_rate=lambda t: _window(t, onset, onset + 15, rate * 1.25, rate))),
-        "pitch_+3st_6s": ("pitch_high", lambda s: synth_speech(
-            duration_s=30.0, syllable_rate=rate, snr_db=30.0, seed=200 + s,
-            f0_hz=lambda t: _window(t, onset, onset + 6, f0 * 2 ** 0.25, f0))),
-    }
-    out: dict[str, Any] = {}
-    signals = {name: [gen(s) for s in seeds] for name, (_, gen) in cases.items()}
-    for cname, cfg in configs.items():
-        res: dict[str, Any] = {}
-        for name, (rule, _) in cases.items():
-            sustain = cfg.coach.rules[rule].sustain_s
-            lags, others = [], 0
-            for y, truth in signals[name]:
-                nudges, _ = coach_rows(ChannelAnalyzer(cfg).process(y), prof, cfg)
-                voice_onset = min(s.start_s for s in truth.syllables if s.start_s >= onset)
-                hit = [n for n in nudges if n.rule == rule]
-                others += sum(n.rule != rule for n in nudges)
-                lags.append(hit[0].start_s - voice_onset - sustain if hit else math.nan)
-            fin = [v for v in lags if math.isfinite(v)]
-            res[name] = {
-                "sustain_s": sustain,
-                "detected": f"{len(fin)}/{len(lags)}",
-                "lag_beyond_sustain_s": [round(v, 2) for v in lags],
-                "median_lag_beyond_sustain_s": round(float(np.median(fin)), 3) if fin else None,
-                "max_lag_beyond_sustain_s": round(max(fin), 3) if fin else None,
-                "other_nudges": others,
-            }
-        calm, _ = synth_speech(duration_s=300.0, f0_hz=f0, syllable_rate=rate, snr_db=25.0,
-                               seed=36)
-        nudges, _ = coach_rows(ChannelAnalyzer(cfg).process(calm), None, cfg)
-        res["calm_5min_nudges"] = len(nudges)
-        out[cname] = res
-    return out
-
-
-# ----------------------------------------------------------------------------- entry
-
-
-def run_coach_benchmarks(quick: bool = False, with_espeak: bool = True) -> dict[str, Any]:
-    """Run the coach benchmark; returns a JSON-ready dict (see the module notes).
-
-    Parameters
-    ----------
-    quick : bool
-        One shuffled review order per split and one espeak voice per language.
-    with_espeak : bool
-        Include espeak-ng voices (skipped anyway when espeak-ng is missing).
+    Lines whose speech is less than ``MIN_VOICED_FRACTION`` voiced (whispers, breaths) are
+    dropped; ``score = z(F0) + z(level)`` over the speaker's other lines; calm = bottom
+    ``CALM_FRACTION``, agitated = top ``AGITATED_FRACTION``.
     """
-    t0 = time.perf_counter()
-    configs = {"current": load_config(), "legacy": load_config(overrides=LEGACY_OVERRIDES)}
-    per: dict[str, Any] = {}
-    for rec in _recordings(quick, with_espeak):
-        _log(f"{rec['name']} ({rec['kind']}, {len(rec['utts'])} utterances)")
-        per[rec["name"]] = _evaluate(rec, quick, configs)
-    summary = {
-        cname: {
-            "real": _aggregate(per, cname, ("real",)),
-            "espeak": _aggregate(per, cname, ("espeak",)),
-            "looped": _aggregate(per, cname, ("looped",)),
+    ids = [
+        k
+        for k, (f, lv, vf) in stats.items()
+        if vf >= MIN_VOICED_FRACTION and math.isfinite(f + lv)
+    ]
+    f0 = np.array([stats[k][0] for k in ids])
+    lv = np.array([stats[k][1] for k in ids])
+    score = (f0 - f0.mean()) / f0.std() + (lv - lv.mean()) / lv.std()
+    lo, hi = np.quantile(score, CALM_FRACTION), np.quantile(score, 1 - AGITATED_FRACTION)
+    calm = [k for k, z in zip(ids, score, strict=True) if z <= lo]
+    agit = [k for k, z in zip(ids, score, strict=True) if z >= hi]
+    return calm, agit, dict(zip(ids, score.tolist(), strict=True))
+
+
+def _pieces(x: np.ndarray, piece_s: float = 6.0) -> list[np.ndarray]:
+    """Cut a monologue near every ``piece_s`` at the quietest 10 ms within ±1 s."""
+    e = np.convolve(x.astype(np.float64) ** 2, np.ones(HOP), "same")
+    cuts, pos = [0], 0
+    while pos + round((piece_s + 1) * SR) < x.shape[0]:
+        a, b = pos + round((piece_s - 1) * SR), pos + round((piece_s + 1) * SR)
+        pos = a + int(np.argmin(e[a:b]))
+        cuts.append(pos)
+    cuts.append(x.shape[0])
+    return [x[a:b] for a, b in itertools.pairwise(cuts)]
+
+
+def load_voices(
+    splits: Sequence[str], config: Config, quick: bool = False
+) -> tuple[list[Voice], dict[str, Any]]:
+    """The benchmark's voices for ``splits``, and the actors' label summary."""
+    voices: list[Voice] = []
+    labels: dict[str, Any] = {}
+    expr = datasets.fetch("expressive_cs")
+    for spk in ("v", "m"):
+        utts = [u for u in expr if u.speaker == spk]
+        audio = {u.id: _load16(u.path) for u in utts}
+        stats = {k: _line_stats(x, config) for k, x in audio.items()}
+        calm, agit, _ = label_lines(stats)
+        hz = [round(55 * 2 ** (stats[k][0] / 12), 1) for k in calm]
+        hz_a = [round(55 * 2 ** (stats[k][0] / 12), 1) for k in agit]
+        labels[f"cs_{spk}"] = {
+            "lines": len(utts),
+            "calm": len(calm),
+            "agitated": len(agit),
+            "calm_f0_hz_p10_p50_p90": np.quantile(hz, [0.1, 0.5, 0.9]).round(1).tolist(),
+            "agitated_f0_hz_p10_p50_p90": np.quantile(hz_a, [0.1, 0.5, 0.9]).round(1).tolist(),
+            "calm_level_db_median": round(float(np.median([stats[k][1] for k in calm])), 1),
+            "agitated_level_db_median": round(
+                float(np.median([stats[k][1] for k in agit])), 1
+            ),
         }
-        for cname in configs
+        for sp in splits:
+            voices.append(
+                Voice(
+                    f"cs_{spk}",
+                    "cs",
+                    sp,
+                    [(k, audio[k]) for k in calm if split_of(k) == sp],
+                    [(k, audio[k]) for k in agit if split_of(k) == sp],
+                )
+            )
+    prompts = {
+        "fr_june": ("asterisk_fr_all", "fr", ("dev", "test")),
+        "fr_armelle": ("armelle_fr", "fr", ("test",)),
+        "en_allison": ("asterisk_en_all", "en", ("test",)),
     }
-    _log("synthetic lag")
-    synth = _synthetic(configs, quick)
-    c = configs["current"].coach
+    for name, (ds, lang, allowed) in prompts.items():
+        utts = datasets.fetch(ds)
+        audio = {}
+        for u in utts:
+            if u.path.suffix == ".gsm":
+                import soundfile as sf
+
+                y, sr = sf.read(
+                    str(u.path), format="RAW", subtype="GSM610", samplerate=8000, channels=1,
+                    dtype="float32",
+                )
+                x = _resample16(y, int(sr))
+            else:
+                x = _load16(u.path)
+            if x.shape[0] >= 1.5 * SR:
+                audio[u.id] = x
+        for sp in splits:
+            if sp in allowed:
+                lines = [(k, x) for k, x in audio.items() if sp == "test" or split_of(k) == sp]
+                if sp == "test" and "dev" in allowed:
+                    lines = [(k, x) for k, x in lines if split_of(k) == "test"]
+                voices.append(Voice(name, lang, sp, lines, []))
+    if "test" in splits:
+        (u,) = datasets.fetch("codec2_monologue")
+        x = _load16(u.path)
+        voices.append(
+            Voice(
+                "en_ve9qrp", "en", "test",
+                [(f"{u.id}/{i}", y) for i, y in enumerate(_pieces(x))], [],
+            )
+        )
+    if quick:
+        for v in voices:
+            v.calm = v.calm[: max(20, len(v.calm) // 3)]
+    return voices, labels
+
+
+# ----------------------------------------------------------------------------- streams
+
+
+def _join(
+    lines: Sequence[np.ndarray], rng: np.random.Generator, pause_s: tuple[float, float]
+) -> tuple[np.ndarray, list[tuple[float, float]]]:
+    """Lines joined with random pauses; also each line's (start_s, end_s)."""
+    parts, spans, t = [], [], 0.0
+    for y in lines:
+        gap = np.zeros(round(rng.uniform(*pause_s) * SR), np.float32)
+        parts += [gap, y.astype(np.float32)]
+        t += gap.shape[0] / SR
+        spans.append((t, t + y.shape[0] / SR))
+        t += y.shape[0] / SR
+    return _whole(np.concatenate(parts)), spans
+
+
+def _praat(y: np.ndarray) -> Any:
+    import parselmouth
+
+    return parselmouth.Sound(np.asarray(y, np.float64), SR)
+
+
+def pitch_shift(y: np.ndarray, n_steps: float) -> np.ndarray:
+    """PSOLA pitch shift (Praat Manipulation, overlap-add): F0 x 2**(n/12), timing kept."""
+    from parselmouth.praat import call
+
+    snd = _praat(y)
+    man = call(snd, "To Manipulation", 0.01, 75, 600)
+    tier = call(man, "Extract pitch tier")
+    call(tier, "Multiply frequencies", snd.xmin, snd.xmax, 2 ** (n_steps / 12))
+    call([tier, man], "Replace pitch tier")
+    out = call(man, "Get resynthesis (overlap-add)").values[0]
+    return np.asarray(out[: y.shape[0]], np.float32)
+
+
+def time_stretch(y: np.ndarray, rate: float) -> np.ndarray:
+    """PSOLA tempo change (Praat "Lengthen (overlap-add)" by 1/rate): pitch kept."""
+    from parselmouth.praat import call
+
+    out = call(_praat(y), "Lengthen (overlap-add)", 75, 600, 1.0 / rate).values[0]
+    return np.asarray(out, np.float32)
+
+
+def _modify(lines: list[np.ndarray], change: str) -> tuple[list[np.ndarray], float]:
+    """The lines after ``change``, and the factor applied to the pauses."""
+    if change.endswith("st"):
+        n = float(change[:-2])
+        return [pitch_shift(y, n) for y in lines], 1.0
+    if change.startswith("x"):
+        r = float(change[1:])
+        return [time_stretch(y, r) for y in lines], 1.0 / r
+    if change.endswith("dB"):
+        g = 10 ** (float(change[:-2]) / 20)
+        return [y * g for y in lines], 1.0
+    raise ValueError(change)  # pragma: no cover
+
+
+_ZERO_LENGTH: list[int] = [0, 0]  # (prosody nudges reviewed, of which end_s == start_s)
+
+
+def _review(
+    x: np.ndarray, profile: Any, config: Config
+) -> tuple[list[Nudge], float]:
+    coach = Coach(config, profile=profile)
+    rows = ChannelAnalyzer(config).process(x)
+    out = coach.process(rows) + coach.finish()
+    nudges = [n for n in final_events(out) if n.rule in PROSODY]
+    _ZERO_LENGTH[0] += len(nudges)
+    _ZERO_LENGTH[1] += sum(n.end_s is not None and n.end_s <= n.start_s for n in nudges)
+    return nudges, x.shape[0] / SR
+
+
+def _voice_results(v: Voice, config: Config, seed: int) -> dict[str, Any]:
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(len(v.calm))
+    lines = [v.calm[i][1] for i in order]
+    n_cal, acc = 0, 0.0
+    while n_cal < len(lines) and acc < CAL_S:
+        acc += lines[n_cal].shape[0] / SR
+        n_cal += 1
+    cal, held = lines[:n_cal], lines[n_cal:]
+    held_s = 0.0
+    keep = []
+    for y in held:
+        if held_s >= REVIEW_MAX_S:
+            break
+        keep.append(y)
+        held_s += y.shape[0] / SR
+    held = keep
+    res: dict[str, Any] = {"calibration_s": round(acc, 1)}
+    cal_x, _ = _join(cal, rng, (0.3, 0.7))
+    profile = calibrate_array(cal_x, SR, config, name=v.name, source=f"{v.name} calm")
+    res["profile"] = {
+        k: (round(x, 3) if isinstance(x, float) else x)
+        for k, x in profile.to_dict().items()
+        if k.endswith(("_s", "_st", "_pct", "_db", "_sps"))
+    }
+    coach = Coach(config, profile=profile)
+    res["thresholds"] = {r: round(coach.personal_threshold(r), 2) for r in PROSODY}
+    verdict = getattr(coach, "baseline_verdict", None)  # None: code before issue #11
+    res["verdicts"] = {r: verdict(r) if verdict else None for r in PROSODY}
+    x, _ = _join(held, rng, (0.3, 0.7))
+    nudges, dur = _review(x, profile, config)
+    res["calm"] = {
+        "reviewed_s": round(dur, 1),
+        "nudges": len(nudges),
+        "per_10_min": round(len(nudges) * 600 / dur, 2),
+        "rules": [n.rule for n in nudges],
+    }
+    # changes: SWITCH_S of unchanged held-out lines, then the rest modified
+    k, t = 0, 0.0
+    while k < len(held) and t < SWITCH_S:
+        t += held[k].shape[0] / SR
+        k += 1
+    before, after = held[:k], held[k : k + max(8, len(held) // 2)]
+    changes: dict[str, Any] = {}
+    streams = {c: _modify(after, c) for c in CHANGES}
+    for c, (mod, pause_f) in streams.items():
+        xa, _ = _join(before, np.random.default_rng(seed + 1), (0.3, 0.7))
+        xb, _ = _join(mod, np.random.default_rng(seed + 2), (0.3 * pause_f, 0.7 * pause_f))
+        switch = xa.shape[0] / SR
+        nudges, _ = _review(_whole(np.concatenate([xa, xb])), profile, config)
+        expect, deadline = CHANGES[c]
+        pre = [n.rule for n in nudges if n.start_s < switch]
+        post = [n for n in nudges if n.start_s >= switch]
+        hit = [n for n in post if n.rule == expect] if expect else []
+        delay = round(hit[0].start_s - switch, 2) if hit else None
+        changes[c] = {
+            "before_switch": pre,
+            "after_switch": [n.rule for n in post],
+            "delay_s": delay,
+            "ok": (not pre)
+            and (
+                (not post)
+                if expect is None
+                else (delay is not None and delay <= deadline)
+            ),
+        }
+    res["changes"] = changes
+    if v.agitated:
+        agit = [y for _, y in v.agitated]
+        xa, _ = _join(before, np.random.default_rng(seed + 3), (0.3, 0.7))
+        xb, _ = _join(agit, np.random.default_rng(seed + 4), (0.3, 0.7))
+        switch = xa.shape[0] / SR
+        nudges, _ = _review(_whole(np.concatenate([xa, xb])), profile, config)
+        pre = [n.rule for n in nudges if n.start_s < switch]
+        post = [n for n in nudges if n.start_s >= switch]
+        delay = round(post[0].start_s - switch, 2) if post else None
+        res["agitated"] = {
+            "before_switch": pre,
+            "first_after": post[0].rule if post else None,
+            "delay_s": delay,
+            "ok": (not pre) and delay is not None and delay <= 5.0,
+        }
+        res["customer_flag"] = _customer_flag(held, agit, config, seed)
+    return res
+
+
+def _customer_flag(
+    calm: list[np.ndarray], agit: list[np.ndarray], config: Config, seed: int
+) -> dict[str, Any]:
+    """The customer agitation flag on alternating agitated / calm lines (see the notes)."""
+    rng = np.random.default_rng(seed + 5)
+    head, k, t = [], 0, 0.0
+    while k < len(calm) and t < 45.0:  # ~30 s of speech for the provisional baseline
+        head.append(calm[k])
+        t += calm[k].shape[0] / SR
+        k += 1
+    rest = calm[k:]
+    seq: list[tuple[str, np.ndarray]] = [("head", y) for y in head]
+    for i in range(max(len(agit), len(rest))):
+        if i < len(agit):
+            seq.append(("agitated", agit[i]))
+        if i < len(rest) and i < len(agit):
+            seq.append(("calm", rest[i]))
+    x, spans = _join([y for _, y in seq], rng, (1.0, 1.0))
+    rows = ChannelAnalyzer(config).process(x)
+    cm = BaselineTracker(config, None, "customer").process(rows)
+    coach = Coach(config)
+    agent = RelativeMeasures.from_arrays(cm.t_s)
+    coach.process_measures(agent, cm)
+    flag = getattr(coach, "last_agitated", None)
+    if flag is None:  # code before issue #11: read the coach's state hop by hop
+        coach = Coach(config)
+        need = max(1, round(config.coach.agitation_sustain_s / HOP_S))
+        flag = np.zeros(len(cm), bool)
+        for k in range(len(cm)):
+            coach.process_measures(agent[k : k + 1], cm[k : k + 1])
+            flag[k] = coach._agit_hops >= need
+    t_s = cm.t_s
+    agit_frac, calm_on, calm_s, agit_on, agit_s = [], 0.0, 0.0, 0, 0
+    for (kind, _), (a, b) in zip(seq, spans, strict=True):
+        if kind == "agitated" and b - a > 1.0:
+            s = (t_s >= a + 1.0) & (t_s < b)
+            agit_frac.append(float(flag[s].mean()) if s.any() else 0.0)
+            agit_on += int(flag[s].sum())
+            agit_s += int(s.sum())
+        elif kind == "calm":
+            s = (t_s >= a) & (t_s < b)
+            calm_on += float(flag[s].sum()) * HOP_S
+            calm_s += b - a
     return {
-        "quick": quick,
-        "defaults": {
-            "pitch_spread_k": c.pitch_spread_k,
-            "pitch_threshold_max_st": c.pitch_threshold_max_st,
-            "rate_spread_k": c.rate_spread_k,
-            "rate_threshold_max_pct": c.rate_threshold_max_pct,
-            "rate_min_speech_s": configs["current"].baseline.rate_min_speech_s,
-        },
-        "legacy_overrides": LEGACY_OVERRIDES,
-        "summary": summary,
-        "synthetic": synth,
-        "datasets": per,
-        "elapsed_s": round(time.perf_counter() - t0, 1),
+        "agitated_lines": len(agit_frac),
+        "agitated_on_fraction_pooled": round(agit_on / agit_s, 3) if agit_s else None,
+        "agitated_on_fraction_median": round(float(np.median(agit_frac)), 3)
+        if agit_frac
+        else None,
+        "agitated_on_fraction_mean": round(float(np.mean(agit_frac)), 3) if agit_frac else None,
+        "agitated_lines_ge_80pct": round(float(np.mean(np.array(agit_frac) >= 0.8)), 3)
+        if agit_frac
+        else None,
+        "calm_lines_s": round(calm_s, 1),
+        "calm_flag_on_s": round(calm_on, 2),
     }
+
+
+# ----------------------------------------------------------------------------- run
+
+
+def run_coach_benchmarks(
+    quick: bool = False, splits: Sequence[str] = ("dev", "test"), seed: int = 11
+) -> dict[str, Any]:
+    """Run the real-voice coach benchmark (see the module notes); JSON-ready results."""
+    config = load_config()
+    t0 = time.monotonic()
+    voices, labels = load_voices(splits, config, quick)
+    _ZERO_LENGTH[:] = [0, 0]
+    per: dict[str, Any] = {}
+    for v in voices:
+        if len(v.calm) < 4:
+            _log(f"{v.name}/{v.split}: only {len(v.calm)} calm lines, skipped")
+            continue
+        _log(f"{v.name}/{v.split}: {len(v.calm)} calm, {len(v.agitated)} agitated lines")
+        per[f"{v.name}/{v.split}"] = _voice_results(v, config, seed)
+    summary: dict[str, Any] = {}
+    for sp in splits:
+        rs = {k: r for k, r in per.items() if k.endswith("/" + sp)}
+        if not rs:
+            continue
+        calm_n = sum(r["calm"]["nudges"] for r in rs.values())
+        calm_s = sum(r["calm"]["reviewed_s"] for r in rs.values())
+        summary[sp] = {
+            "voices": len(rs),
+            "calm_reviewed_min": round(calm_s / 60, 1),
+            "calm_nudges": calm_n,
+            "calm_per_10_min_pooled": round(calm_n * 600 / calm_s, 2) if calm_s else None,
+            "voices_with_no_calm_nudge": sum(r["calm"]["nudges"] == 0 for r in rs.values()),
+            "changes_ok": {
+                c: f"{sum(r['changes'][c]['ok'] for r in rs.values())}/{len(rs)}"
+                for c in CHANGES
+            },
+            "agitated_ok": f"{sum(r['agitated']['ok'] for r in rs.values() if 'agitated' in r)}"
+            f"/{sum('agitated' in r for r in rs.values())}",
+        }
+    return {
+        "schema": "voicecoach.coach_bench/2",
+        "elapsed_s": round(time.monotonic() - t0, 1),
+        "prosody_nudges_reviewed": _ZERO_LENGTH[0],
+        "zero_length_nudges": _ZERO_LENGTH[1],
+        "quick": quick,
+        "labels": labels,
+        "summary": summary,
+        "voices": per,
+    }
+
+
+def _table(res: dict[str, Any]) -> str:
+    lines = [
+        "voice/split        calm_min  n/10min  +1st   +3st     x1.08  x1.25    +6dB     agit"
+        "     flag_pooled calm_flag_s"
+    ]
+
+    def ch(r: dict[str, Any], c: str) -> str:
+        x = r["changes"][c]
+        if CHANGES[c][0] is None:
+            return "ok" if x["ok"] else f"FAIL({len(x['after_switch'])})"
+        d = x["delay_s"]
+        mark = "" if x["ok"] else "!"
+        pre = f"pre{len(x['before_switch'])}" if x["before_switch"] else ""
+        return f"{'-' if d is None else d}{mark}{pre}"
+
+    for k, r in res["voices"].items():
+        a = r.get("agitated")
+        f = r.get("customer_flag")
+        lines.append(
+            f"{k:18s} {r['calm']['reviewed_s'] / 60:7.1f}  {r['calm']['per_10_min']:7.2f}  "
+            f"{ch(r, '+1st'):6s} {ch(r, '+3st'):8s} {ch(r, 'x1.08'):6s} {ch(r, 'x1.25'):8s} "
+            f"{ch(r, '+6dB'):8s} "
+            f"{'' if a is None else (str(a['delay_s']) + ('' if a['ok'] else '!')):8s} "
+            f"{'' if not f else str(f['agitated_on_fraction_pooled']):11s} "
+            f"{'' if not f else str(f['calm_flag_on_s'])}"
+        )
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command-line entry point."""
-    ap = argparse.ArgumentParser(prog="python -m benchmarks.coach_bench", description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--no-espeak", action="store_true")
-    ap.add_argument("--out", type=Path)
-    a = ap.parse_args(argv)
-    res = run_coach_benchmarks(a.quick, with_espeak=not a.no_espeak)
-    text = json.dumps(res, indent=1, ensure_ascii=False)
-    if a.out:
-        a.out.write_text(text + "\n")
-    print(json.dumps({"summary": res["summary"], "synthetic": res["synthetic"]}, indent=1))
+    """Command-line entry point (``python -m benchmarks.coach_bench``)."""
+    ap = argparse.ArgumentParser(prog="python -m benchmarks.coach_bench", description=__doc__)
+    ap.add_argument("--quick", action="store_true", help="a third of the calm lines")
+    ap.add_argument("--split", choices=("dev", "test", "both"), default="both")
+    ap.add_argument("--out", type=Path, default=None, help="write the JSON results here")
+    args = ap.parse_args(argv)
+    splits = ("dev", "test") if args.split == "both" else (args.split,)
+    res = run_coach_benchmarks(args.quick, splits)
+    if args.out is not None:
+        args.out.write_text(json.dumps(res, indent=1, ensure_ascii=False), encoding="utf-8")
+    print(_table(res))
+    print(json.dumps(res["summary"], indent=1))
+    print(f"zero-length prosody nudges: {res['zero_length_nudges']} of "
+          f"{res['prosody_nudges_reviewed']}")
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    sys.exit(main())

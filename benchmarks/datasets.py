@@ -31,6 +31,25 @@ Datasets (see :func:`available`):
     ten) with hand-made speech/silence segments.  Apache-2.0.
 ``noise``
     ``Noise.wav`` (pink noise, no speech) from Debian ``alsa-utils``.  GPL-2.
+``expressive_cs`` (cached as ``<room>/<room>-<speaker>-<word>.ogg``)
+    About 1,280 acted lines (calm to shouting) by the two Czech lead actors of
+    the game Fish Fillets NG (speaker ``v`` male, ``m`` female), from Debian
+    ``fillets-ng-data-cs``, files ``<room>-<speaker>-<word>.ogg``.  The lines
+    in :data:`EXPRESSIVE_HELD_OUT` are reserved for acceptance checks and are
+    never extracted.  GPL-2+.
+``armelle_fr``
+    169 French (France) IVR prompts by "Armelle" (female, 8 kHz GSM 06.10),
+    from Debian ``asterisk-prompt-fr-armelle``.  GPL-2.
+``codec2_monologue``
+    ``ve9qrp.wav``, a 112 s amateur HF-radio monologue (male, English, noisy,
+    8 kHz) from Debian ``codec2-examples``.  LGPL-2.1.
+``asterisk_en_all``, ``asterisk_fr_all``
+    Every top-level prompt of Allison / June (about 550 each, the 17 of
+    ``asterisk_en``/``asterisk_fr`` included), without transcripts.
+
+The last four are *bundles*: the files are chosen by a pattern inside the
+package, listed with their SHA-256 in a ``MANIFEST.sha256`` file, and that
+manifest's own SHA-256 is what :data:`CHECKSUMS` records.
 ``expressive``
     104 lines (:data:`EXPRESSIVE_LINES`) of the two Czech voice actors of Debian
     ``fillets-ng-data-cs`` (male lead "v", female lead "m"), calm to agitated, 22 kHz
@@ -155,6 +174,22 @@ _AST_FR = _Source("deb", "asterisk-core-sounds-fr", "1.6.1-1")
 _CODEC2 = _Source("deb", "codec2-examples", "1.0.5-1")
 _ALSA = _Source("deb", "alsa-utils", "1.2.8-1")
 _FILLETS_CS = _Source("deb", "fillets-ng-data-cs", "1.0.1-1.1")
+_ARMELLE = _Source("deb", "asterisk-prompt-fr-armelle", "20070613-2.2")
+
+MANIFEST = "MANIFEST.sha256"
+
+
+@dataclass(frozen=True)
+class _Bundle:
+    """Files of a package chosen by a glob: ``root`` (absolute, in the package) and
+    ``pattern`` (relative to it); ``exclude`` holds basenames never extracted; ``flat``
+    names the copy after its parent folders joined by ``_`` (else the basename)."""
+
+    source: _Source
+    root: str
+    pattern: str
+    exclude: frozenset[str] = frozenset()
+    strip: str = ""  # removed from the relative path to give the cached name
 _KLETTRES = _Source("deb", "klettres-data", "4:22.12.3-1")
 _POCKETSPHINX = _Source("pypi", "pocketsphinx", "5.1.1")
 
@@ -179,6 +214,7 @@ class _Spec:
     description: str
     members: tuple[_Member, ...]
     build: Callable[[Path, str], list[Utterance]] = field(compare=False)
+    bundle: _Bundle | None = None
 
 
 # The 17 asterisk prompts: same prompt ids in both languages, 3-11 s each,
@@ -438,6 +474,26 @@ CHECKSUMS: dict[str, str] = {
         "0d897df3862192ea078efc1dd8fdc4f51fae9e93d3ed4c15e049829b0386729e",
     "noise/copyright":
         "2b9301ce89dd7f2d7afcb4c31e9c45d5f6e2a02df6d19f6791cc07f462f31f97",
+    "codec2_monologue/ve9qrp.wav":
+        "d242333c60d551e010965e591f65ed77372207f36852b98adceb713975c590a0",
+    "codec2_monologue/copyright":
+        "467d27f5e4fd16b4f9bb9e0d8749554d6daf5b6c0ad56b38e9f6c562afb6d187",
+    "expressive_cs/copyright":
+        "e210b000d4011e42168ead3df452afac6445626b49e3a4c9876f110b092ea638",
+    "expressive_cs/MANIFEST.sha256":
+        "5d38cde581b0f72fc081e21d293575aa6d9faa2589d35f7232338d803608d2b5",
+    "armelle_fr/copyright":
+        "3569177f97a99ff05b4e3f7f9c7ff352b21572b7be06e30aa3262ece6af45f80",
+    "armelle_fr/MANIFEST.sha256":
+        "8e03e53741d0895683022c03921423cab40aa6470d97408c3e137051c7877569",
+    "asterisk_en_all/copyright":
+        "38e29ae81695d05f4a8a43bfe3e8b91808ec8a36092d4834909f1a440b2f3a7c",
+    "asterisk_en_all/MANIFEST.sha256":
+        "758e4036171fbc90bf76bb0c4567ac7d7247c7ef7d011d927a6c537afb542de7",
+    "asterisk_fr_all/copyright":
+        "38e29ae81695d05f4a8a43bfe3e8b91808ec8a36092d4834909f1a440b2f3a7c",
+    "asterisk_fr_all/MANIFEST.sha256":
+        "02e6a6b261f281e7b26852a86656ac816cb95b74caa2794beb4a6e68d9486932",
     "expressive/airplane-let-v-budrada.ogg":
         "b7a6bd191ecc6fc739850d3fe154aefb34d8965d0891541e6e6c6dd05e9d61ad",
     "expressive/atlantis-sp-v-nesmysl.ogg":
@@ -1413,6 +1469,86 @@ def _build_noise(d: Path, name: str) -> list[Utterance]:
     ]
 
 
+def _bundle_paths(d: Path) -> list[str]:
+    return [
+        line.split("  ", 1)[1]
+        for line in (d / MANIFEST).read_text(encoding="utf-8").splitlines()
+        if line
+    ]
+
+
+def _build_expressive_cs(d: Path, name: str) -> list[Utterance]:
+    out = []
+    for rel in _bundle_paths(d):
+        stem = rel.rsplit("/", 1)[-1].removesuffix(".ogg")
+        spk = stem.split("-")[1]
+        out.append(
+            Utterance(
+                id=f"{name}/{rel.removesuffix('.ogg')}",
+                path=d / rel,
+                dataset=name,
+                language="cs",
+                speaker=spk,
+                sex={"v": "m", "m": "f"}[spk],
+                text=None,
+                syllables=None,
+                segments=None,
+                licence=d / "copyright",
+            )
+        )
+    return out
+
+
+def _build_prompts(d: Path, name: str) -> list[Utterance]:
+    lang = "fr" if "fr" in name else "en"
+    speaker = {"armelle_fr": "fr_FR_f_Armelle"}.get(name, _ASTERISK_VOICES[lang])
+    return [
+        Utterance(
+            id=f"{name}/{rel.rsplit('.', 1)[0]}",
+            path=d / rel,
+            dataset=name,
+            language=lang,
+            speaker=speaker,
+            sex="f",
+            text=None,
+            syllables=None,
+            segments=None,
+            licence=d / "copyright",
+        )
+        for rel in _bundle_paths(d)
+    ]
+
+
+def _build_monologue(d: Path, name: str) -> list[Utterance]:
+    return [
+        Utterance(
+            id=f"{name}/ve9qrp",
+            path=d / "ve9qrp.wav",
+            dataset=name,
+            language="en",
+            speaker="ve9qrp",
+            sex="m",
+            text=None,
+            syllables=None,
+            segments=None,
+            licence=d / "copyright",
+        )
+    ]
+
+
+def _asterisk_all(lang: str) -> _Spec:
+    voice = _ASTERISK_VOICES[lang]
+    wav = _AST_EN_WAV if lang == "en" else _AST_FR_WAV
+    doc = _AST_EN if lang == "en" else _AST_FR
+    return _Spec(
+        f"asterisk_{lang}_all",
+        f"every top-level {voice} IVR prompt (female, 8 kHz), no transcripts",
+        (_Member(doc, f"/usr/share/doc/asterisk-core-sounds-{lang}/copyright", "copyright"),),
+        _build_prompts,
+        _Bundle(wav, f"/usr/share/asterisk/sounds/{voice}", "*.wav"),
+    )
+
+
 _SNDSA = "/usr/share/sounds/alsa"
 _SPECS: dict[str, _Spec] = {
     s.name: s
@@ -1494,6 +1630,41 @@ _SPECS: dict[str, _Spec] = {
                 _Member(_ALSA, "/usr/share/doc/alsa-utils/copyright", "copyright"),
             ),
             _build_noise,
+        ),
+        _Spec(
+            "expressive_cs",
+            "~1,280 acted Czech lines, calm to shouting, male 'v' and female 'm' leads (ogg)",
+            (_Member(_FILLETS_CS, "/usr/share/doc/fillets-ng-data-cs/copyright", "copyright"),),
+            _build_expressive_cs,
+            _Bundle(
+                _FILLETS_CS,
+                "/usr/share/games/fillets-ng/sound",
+                "**/cs/*-[vm]-*.ogg",
+                EXPRESSIVE_HELD_OUT,
+                "/cs/",
+            ),
+        ),
+        _Spec(
+            "armelle_fr",
+            "169 French IVR prompts by Armelle (female, 8 kHz GSM 06.10)",
+            (
+                _Member(
+                    _ARMELLE, "/usr/share/doc/asterisk-prompt-fr-armelle/copyright", "copyright"
+                ),
+            ),
+            _build_prompts,
+            _Bundle(_ARMELLE, "/usr/share/asterisk/sounds/fr", "*.gsm"),
+        ),
+        _asterisk_all("en"),
+        _asterisk_all("fr"),
+        _Spec(
+            "codec2_monologue",
+            "ve9qrp: 112 s HF-radio monologue (male, English, noisy, 8 kHz)",
+            (
+                _Member(_CODEC2, "/usr/share/codec2/wav/ve9qrp.wav", "ve9qrp.wav"),
+                _Member(_CODEC2, "/usr/share/doc/codec2-examples/copyright", "copyright"),
+            ),
+            _build_monologue,
         ),
         _Spec(
             "expressive",
@@ -1604,8 +1775,11 @@ def verify(
     sums = CHECKSUMS if checksums is None else checksums
     root = cache_root(cache_dir)
     problems = []
-    for m in spec.members:
-        key = f"{name}/{m.dest}"
+    dests = [m.dest for m in spec.members]
+    if spec.bundle is not None:
+        dests.append(MANIFEST)
+    for dest in dests:
+        key = f"{name}/{dest}"
         path = root / key
         if key not in sums:
             problems.append(f"{key}: no recorded checksum")
@@ -1613,6 +1787,8 @@ def verify(
             problems.append(f"{key}: missing")
         elif _sha256(path) != sums[key]:
             problems.append(f"{key}: checksum mismatch")
+    if spec.bundle is not None and not problems:
+        problems = [f"{name}/{p}" for p in _manifest_problems(root / name)]
     return problems
 
 
@@ -1705,7 +1881,43 @@ def _safe_extract(tf: tarfile.TarFile, out: Path) -> None:
         tf.extractall(out)
 
 
+def _bundle_files(b: _Bundle, root: Path) -> list[tuple[Path, str]]:
+    """(source file, cached relative name) of a bundle in an unpacked package, sorted."""
+    base = root / b.root.lstrip("/")
+    out = []
+    for f in sorted(base.glob(b.pattern)):
+        if f.is_file() and f.name not in b.exclude:
+            rel = f.relative_to(base).as_posix()
+            out.append((f, rel.replace(b.strip, "/") if b.strip else rel))
+    return out
+
+
+def _manifest_problems(d: Path) -> list[str]:
+    """Files of a bundle's folder that are missing or differ from its manifest."""
+    problems = []
+    for line in (d / MANIFEST).read_text(encoding="utf-8").splitlines():
+        digest, rel = line.split("  ", 1)
+        f = d / rel
+        if not f.is_file():
+            problems.append(f"{rel}: missing")
+        elif _sha256(f) != digest:
+            problems.append(f"{rel}: checksum mismatch")
+    return problems
+
+
 def _extract(spec: _Spec, dl: _Downloader, staging: Path) -> None:
+    if spec.bundle is not None:
+        b = spec.bundle
+        files = _bundle_files(b, dl.get(b.source))
+        if not files:
+            raise DatasetError(f"no {b.root}/{b.pattern} in {b.source.name}")
+        lines = []
+        for src, rel in files:
+            dst = staging / rel
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(src, dst)
+            lines.append(f"{_sha256(dst)}  {rel}")
+        (staging / MANIFEST).write_text("\n".join(lines) + "\n", encoding="utf-8")
     for m in spec.members:
         root = dl.get(m.source)
         src = root / m.path.lstrip("/")
@@ -1730,11 +1942,10 @@ def _install(name: str, root: Path, dl: _Downloader, checksums: dict[str, str] |
     try:
         _extract(spec, dl, staging)
         if checksums is not None:
-            bad = [
-                m.dest
-                for m in spec.members
-                if _sha256(staging / m.dest) != checksums.get(f"{name}/{m.dest}")
-            ]
+            dests = [m.dest for m in spec.members]
+            if spec.bundle is not None:
+                dests.append(MANIFEST)
+            bad = [d for d in dests if _sha256(staging / d) != checksums.get(f"{name}/{d}")]
             if bad:
                 raise ChecksumError(
                     f"{name}: freshly fetched files do not match the recorded checksums: "
@@ -1846,8 +2057,11 @@ def main(argv: list[str] | None = None) -> int:
             _fetch_many(names, root, force=True, check=False)
             print("CHECKSUMS: dict[str, str] = {")
             for n in names:
-                for m in _SPECS[n].members:
-                    print(f'    "{n}/{m.dest}": "{_sha256(root / n / m.dest)}",')
+                dests = [m.dest for m in _SPECS[n].members]
+                if _SPECS[n].bundle is not None:
+                    dests.append(MANIFEST)
+                for d in dests:
+                    print(f'    "{n}/{d}": "{_sha256(root / n / d)}",')
             print("}")
             return 0
         got = _fetch_many(names, root, force=args.force)

@@ -87,6 +87,17 @@ def test_profile_matches_truth(calm, profile: Profile) -> None:
     assert -24.0 < profile.loudness_db < -16.0  # rendered at -20 dBFS RMS
     assert profile.voiced_s > 10.0 and profile.speech_s > profile.voiced_s
     assert not profile.provisional and profile.name == "calm" and profile.created_utc
+    # the windowed measures: references near the hop statistics, how much speech, stability
+    assert abs(profile.pitch_level_st - profile.f0_median_st) < 0.3
+    assert abs(profile.rate_level_sps / truth.syllable_rate() - 1) < 0.1
+    assert abs(profile.loudness_level_db - profile.loudness_db) < 1.0
+    for m in ("pitch", "rate", "loudness"):
+        measured = getattr(profile, f"{m}_measured_s")
+        assert 15.0 < measured <= profile.speech_s, m
+        assert getattr(profile, f"{m}_calm_{ {'pitch': 'st', 'rate': 'pct'}.get(m, 'db')}") > 0
+    assert profile.pitch_drift_st < 0.5 and profile.rate_drift_pct < 5 and (
+        profile.loudness_drift_db < 1.0
+    )
 
 
 def test_profile_dict_round_trip(profile: Profile) -> None:
@@ -237,7 +248,7 @@ def test_provisional_baseline(calm) -> None:
     j = int(np.flatnonzero(np.cumsum(rows.speech) == need)[0])
     assert tr.ready_s == rows.t_s[j]
     assert np.isnan(m.pitch_delta_st[:j]).all() and np.isnan(m.rate_delta_pct[:j]).all()
-    assert np.isfinite(m.pitch_delta_st[j:]).mean() > 0.8
+    assert np.isfinite(m.pitch_delta_st[j:][rows.speech[j:]]).mean() > 0.8
     # the provisional profile is profile_from_features on those speech hops
     expect = profile_from_features(rows[: j + 1], provisional=True, source=tr.profile.source)
     assert tr.profile == expect
@@ -292,23 +303,64 @@ def test_tracker_rejects_bad_arguments() -> None:
         BaselineTracker(cfg)
 
 
-def test_rate_delta_needs_enough_speech_in_the_window(profile: Profile) -> None:
-    """rate_delta_pct is NaN while the syllable window holds < rate_min_speech_s of speech."""
-    y, _ = speech(20.0, seed=8)
-    rows = ChannelAnalyzer().process(y)
+def feature_rows(f0_hz, speech, nucleus=None, loudness_db=-20.0) -> Features:
+    """Hand-made feature rows (voiced wherever f0 is finite)."""
+    f0 = np.asarray(f0_hz, np.float32)
+    n = f0.shape[0]
+    sp = np.broadcast_to(np.asarray(speech, bool), (n,)).copy()
+    nu = np.zeros(n, bool) if nucleus is None else np.asarray(nucleus, bool)
+    lv = np.broadcast_to(np.asarray(loudness_db, np.float32), (n,)).copy()
+    return Features(
+        t_s=np.arange(n) * 0.01, f0_hz=f0, voiced=np.isfinite(f0) & sp, speech=sp,
+        loudness_db=lv, syllable_rate=np.full(n, np.nan, np.float32),
+        articulation_rate=np.full(n, np.nan, np.float32),
+        noise_floor_db=np.full(n, -60.0, np.float32), aperiodicity=np.zeros(n, np.float32),
+        vad_raw=sp.copy(), nucleus=nu,
+    )
+
+
+def test_measures_are_speech_weighted() -> None:
+    """Pauses neither dilute nor age the windows; the measures are NaN in them."""
+    rng = np.random.default_rng(4)
+    n = 1500
+    f0 = 120.0 * 2 ** (rng.normal(0, 1.0, n) / 12)
+    nuc = rng.random(n) < 0.05
+    a = feature_rows(f0, True, nuc, rng.normal(-20, 3, n))
+    both = Features.concat([a[:800], feature_rows(np.full(700, np.nan), False), a[800:]])
     cfg = load_config()
-    w = round(cfg.syllables.window_s / 0.01)
-    speech_in_window = np.convolve(rows.speech.astype(int), np.ones(w, int))[: len(rows)]
-    m = BaselineTracker(cfg, profile=profile).process(rows)
-    few = speech_in_window < round(cfg.baseline.rate_min_speech_s / 0.01)
-    assert few.any() and (~few).any()
-    assert np.isnan(m.rate_delta_pct[few]).all()
-    art = np.asarray(rows.articulation_rate)
-    assert np.isfinite(m.rate_delta_pct[~few]).sum() == np.isfinite(art[~few]).sum()
-    # 0 leaves only the core's own minimum (syllables.min_speech_s)
-    off = load_config(overrides={"baseline": {"rate_min_speech_s": 0.0}})
-    m0 = BaselineTracker(off, profile=profile).process(rows)
-    assert np.isfinite(m0.rate_delta_pct).sum() == np.isfinite(art).sum()
-    bad = load_config(overrides={"baseline": {"rate_min_speech_s": 5.0}})
-    with pytest.raises(ParameterError, match=r"rate_min_speech_s must be in \[0, syllables"):
-        BaselineTracker(bad)
+    ma = BaselineTracker(cfg)._core.measures(a)
+    mb = BaselineTracker(cfg)._core.measures(both)
+    keep = np.r_[np.arange(800), np.arange(1500, 2200)]
+    for name in ("pitch_st", "loudness_db", "rate_sps"):
+        va, vb = getattr(ma, name), getattr(mb, name)
+        assert np.array_equal(va, vb[keep], equal_nan=True), name
+        assert np.isnan(vb[800:1500]).all(), name
+    # the rate: nuclei in the last rate_window_s of speech hops per second of speech
+    w = round(cfg.baseline.rate_window_s / 0.01)
+    k = 1200
+    assert ma.rate_sps[k] == pytest.approx(nuc[k - w + 1 : k + 1].sum() / (w * 0.01))
+    assert np.isnan(ma.rate_sps[: w - 1]).all() and np.isfinite(ma.rate_sps[w - 1 :]).all()
+
+
+def test_octave_slips_do_not_move_the_pitch_measure() -> None:
+    """30 % of voiced hops an octave up (or down) move the pitch measure by < 0.05 st."""
+    rng = np.random.default_rng(5)
+    n = 1200
+    f0 = 120.0 * 2 ** (rng.normal(0, 1.0, n) / 12)
+    slips = rng.random(n) < 0.3
+    cfg = load_config()
+    clean = BaselineTracker(cfg)._core.measures(feature_rows(f0, True)).pitch_st
+    ok = np.isfinite(clean)
+    assert ok.sum() > 800
+    for factor in (2.0, 0.5):
+        slipped = BaselineTracker(cfg)._core.measures(
+            feature_rows(np.where(slips, f0 * factor, f0), True)
+        ).pitch_st
+        d = slipped[ok] - clean[ok]
+        assert np.abs(np.median(d)) < 0.05 and np.abs(d).max() < 0.5, factor
+    # a plain median (a band wide enough to keep the slips) is moved by them
+    wide = load_config(overrides={"baseline": {"pitch_octave_band_st": 24.0}})
+    moved = BaselineTracker(wide)._core.measures(
+        feature_rows(np.where(slips, f0 * 2.0, f0), True)
+    ).pitch_st
+    assert np.median(moved[ok] - clean[ok]) > 0.5

@@ -2,21 +2,18 @@
 
 espeak-ng (a Debian package installed by ``scripts/setup.sh``) speaks 21 varied
 call-centre sentences (~60 s) per voice, French and English, male and female variants. The
-coach is calibrated on the first 11 sentences, then reviews the other 10 (never seen by the
-calibration):
+coach is calibrated on the even sentences, then reviews the odd ones (never seen by the
+calibration). A unit test, not a result: the real-voice figures are in
+``benchmarks/coach_bench.py``.
 
 * unmodified: no nudge at all;
 * ``librosa.effects.pitch_shift(+3 st)``: ``pitch_high`` (and no ``rate_high``);
 * ``librosa.effects.time_stretch(rate=1.25, n_fft=512)``: ``rate_high`` (and no
-  ``pitch_high``). With librosa's default ``n_fft=2048`` (128 ms frames) the phase
-  vocoder smears the intensity dips between syllables, fewer nuclei are found and the
-  speed-up measures far below 25 % (``benchmarks/coach_bench.py`` reports both);
+  ``pitch_high``) unless the profile's verdict says the pace baseline cannot judge (too
+  thin, unstable or too variable on ~25 s of calibration), and then no ``rate_high``.
+  With librosa's default ``n_fft=2048`` (128 ms frames) the phase vocoder smears the
+  intensity dips between syllables and fewer nuclei are found;
 * ``pitch_shift(+1 st)``: no ``pitch_high``.
-
-espeak-ng's "en-us" voice is not in the list: with this split its last 10 sentences are
-8 % slower than the first 11 (content: longer words), so the ×1.25 copy measures only
-about +12 % against the calibration and stays under its personal rate threshold (22 %).
-The benchmark's interleaved splits detect it.
 
 espeak-ng is required in CI (``CI`` set); elsewhere the test is skipped without it.
 """
@@ -75,10 +72,11 @@ def test_calibrate_then_review_modified_copies(espeak: str, voice: str) -> None:
     name, sentences = VOICES[voice]
     utts = render_espeak(name, sentences, exe=espeak)
     rng = np.random.default_rng(5)
-    cal = join_utterances(utts[:N_CAL], rng)
-    rest = join_utterances(utts[N_CAL:], rng)
+    cal = join_utterances(utts[0::2], rng)  # interleaved: no systematic content difference
+    rest = join_utterances(utts[1::2], rng)
     assert cal.shape[0] / SR > 25.0 and rest.shape[0] / SR > 25.0
     profile = calibrate_array(cal, SR, name=voice, source=f"espeak-ng {name}")
+    verdicts = Coach(profile=profile).summary()["baseline"]["verdicts"]
 
     got = {
         "orig": rules_in(rest, profile),
@@ -88,5 +86,10 @@ def test_calibrate_then_review_modified_copies(espeak: str, voice: str) -> None:
     }
     assert got["orig"] == [], got
     assert "pitch_high" in got["+3st"] and "rate_high" not in got["+3st"], got
-    assert "rate_high" in got["x1.25"] and "pitch_high" not in got["x1.25"], got
+    # a rule whose baseline cannot judge (thin, unstable or too variable) stays silent
+    if verdicts["rate_high"] is None:
+        assert "rate_high" in got["x1.25"], (got, verdicts)
+    else:
+        assert "rate_high" not in got["x1.25"], (got, verdicts)
+    assert "pitch_high" not in got["x1.25"], got
     assert "pitch_high" not in got["+1st"], got

@@ -29,7 +29,11 @@ def make(name: str = "alice", **kw) -> Profile:
         name=name, f0_median_hz=121.5, f0_median_st=13.6, f0_p10_st=11.9, f0_p90_st=15.2,
         f0_spread_st=3.3, syllable_rate_median=4.1, syllable_rate_spread=1.2,
         articulation_rate_median=5.3, articulation_rate_spread=1.0, loudness_db=-23.4,
-        speech_s=31.2, voiced_s=19.8, provisional=False, source='calm "take" 1.wav (channel 0)',
+        pitch_level_st=13.5, pitch_calm_st=1.2, pitch_drift_st=0.3, pitch_measured_s=28.1,
+        rate_level_sps=5.2, rate_calm_pct=11.5, rate_drift_pct=3.0, rate_measured_s=26.0,
+        loudness_level_db=-23.6, loudness_calm_db=2.1, loudness_drift_db=0.4,
+        loudness_measured_s=30.0, speech_s=31.2, voiced_s=19.8, provisional=False,
+        source='calm "take" 1.wav (channel 0)',
         created_utc="2025-01-02T03:04:05Z",
     )
     base.update(kw)
@@ -46,8 +50,8 @@ def test_save_load_round_trip(tmp_path: Path) -> None:
     assert back.replace(syllable_rate_spread=0.0) == p.replace(syllable_rate_spread=0.0)
     # a small, readable TOML file with units
     text = path.read_text(encoding="utf-8")
-    assert len(text) < 2000 and "f0_median_hz = 121.5" in text and "(Hz)" in text
-    assert tomllib.loads(text)["schema"] == "voicecoach.profile/1"
+    assert len(text) < 3500 and "f0_median_hz = 121.5" in text and "(Hz)" in text
+    assert tomllib.loads(text)["schema"] == "voicecoach.profile/2"
     assert not list(path.parent.glob(".*tmp"))  # written atomically, no leftovers
 
 
@@ -100,7 +104,7 @@ def test_no_overwrite(tmp_path: Path) -> None:
     ("text", "match"),
     [
         ("this is = = not toml", r"is not valid TOML"),
-        ('schema = "voicecoach.profile/1"\nname = "alice"\n', r"profile lacks .*calibrate again"),
+        ('schema = "voicecoach.profile/2"\nname = "alice"\n', r"profile lacks .*calibrate again"),
     ],
 )
 def test_corrupt_file(tmp_path: Path, text: str, match: str) -> None:

@@ -125,6 +125,22 @@ def test_report_html_and_timeline(demo_report: Path) -> None:
     assert "Time above the pitch band" in page
 
 
+def test_report_says_when_the_baseline_cannot_judge(demo_report: Path, tmp_path: Path) -> None:
+    from voicecoach.sinks.report import render_html
+
+    rep = _load(demo_report)
+    verdicts = rep["summary"]["coach"]["baseline"]["verdicts"]
+    assert set(verdicts) == {"pitch_high", "rate_high", "loudness_high"}
+    page = (demo_report / "report.html").read_text()
+    assert ("Not judged" in page) == any(verdicts.values())
+    why = "baseline too thin to judge: 8.0 s of calm speech measured (15 s needed)"
+    rep["summary"]["coach"]["baseline"]["verdicts"]["rate_high"] = why
+    render_html(tmp_path / "r.html", rep, None)
+    page = (tmp_path / "r.html").read_text()
+    assert f"Not judged, no nudge (Slow down): {why}" in page
+    assert "s of calm speech)" in page
+
+
 # ----------------------------------------------------------------------------- inputs
 
 
@@ -363,14 +379,15 @@ def test_whatif_thresholds_cli(
     )
     assert rc == 0
     text = capsys.readouterr().out
-    assert f"{demo_report.name}: 3 nudges (was 2)" in text
+    got = re.search(rf"{re.escape(demo_report.name)}: (\d+) nudges \(was 2\)", text)
+    assert got and int(got.group(1)) >= 3, text
     assert "re-coached from cached tracks" in text
     rep = _load(out / demo_report.name)
-    assert sorted(e["rule"] for e in rep["events"] if e["kind"] == "nudge") == [
+    assert {e["rule"] for e in rep["events"] if e["kind"] == "nudge"} == {
         "interrupting",
         "pitch_high",
         "rate_high",
-    ]
+    }
     # the conversation is unchanged, only the nudges differ
     orig = _load(demo_report)
     assert [e for e in rep["events"] if e["kind"] != "nudge"] == [

@@ -19,26 +19,44 @@ A :class:`Profile` (the baseline) summarises calm speech:
   hop levels is not used because it falls as speech gets faster: more consonant and gap
   hops per second).
 
+It also holds the references, calm excursions, drifts and measured seconds of the three
+windowed measures below.
+
 It comes either from a calibration recording (:func:`calibrate_file`,
 :func:`calibrate_array`; ``provisional=False``) or, when no profile is given, from the
 party's first ``[baseline] provisional_s`` (30 s) of speech hops in the call
 (:class:`BaselineTracker`; ``provisional=True``). Both use :func:`profile_from_features`.
 
-:class:`RelativeMeasures`, one row per hop (NaN where undefined):
+:class:`RelativeMeasures`, one row per hop. The three coached measures are
+**speech-weighted**: their windows hold the last N seconds of the party's speech (or voiced)
+hops, so pauses neither dilute nor age them, and they are NaN on non-speech hops (the coach
+counts its sustain on measured hops only):
 
-* ``pitch_st``: median of the voiced hops' semitones in the last ``pitch_window_s``
-  (2 s, this hop included); NaN with fewer than ``pitch_min_voiced_s`` voiced;
-* ``pitch_delta_st = pitch_st - f0_median_st``;
-* ``rate_delta_pct = 100 * (articulation_rate / articulation_rate_median - 1)``:
-  +25 means 25 % faster than the baseline (the core's 3 s rolling articulation rate);
-  NaN while the last ``[syllables] window_s`` hold fewer than ``rate_min_speech_s`` (1 s)
-  of speech hops (a rate over a few hundred ms of speech, e.g. a short answer after a
-  pause, is mostly noise: one syllable more or less is ±20 %);
-* ``loudness_db``: speech level (power mean, as above) of the speech hops in the last
-  ``loudness_window_s`` (2 s); NaN with fewer than ``loudness_min_speech_s`` of speech;
-* ``loudness_delta_db = loudness_db - profile.loudness_db``;
+* ``pitch_st``: octave-robust median of the voiced semitones in the last
+  ``pitch_window_s`` (3 s) of voiced hops: the median of the values within
+  ``pitch_octave_band_st`` (6 st) of the window's plain median, so octave slips of the
+  tracker (a minority of hops) do not move it; NaN until ``pitch_min_voiced_s`` voiced;
+* ``rate_sps``: syllable nuclei (the core's ``nucleus`` hops) in the last
+  ``rate_window_s`` (5 s) of speech hops per second of speech; NaN until that much speech;
+* ``loudness_db``: power mean of the loudness of the last ``loudness_window_s`` (3 s) of
+  speech hops; NaN until ``loudness_min_speech_s``;
+* deltas against the profile's references of the *same* measures:
+  ``pitch_delta_st = pitch_st - pitch_level_st``, ``rate_delta_pct = 100 * (rate_sps /
+  rate_level_sps - 1)`` (+25 = 25 % faster), ``loudness_delta_db = loudness_db -
+  loudness_level_db``;
 * ``pitch_spread_st``: p90 - p10 of the voiced semitones in the last
-  ``[coach] monotony_window_s`` (7 s); NaN with fewer than ``monotony_min_voiced_s``.
+  ``[coach] monotony_window_s`` (7 s, wall time); NaN with fewer than
+  ``monotony_min_voiced_s``;
+* ``utterance_pitch_delta_st``, ``utterance_loudness_delta_db``: the same octave-robust
+  median and power mean over the current utterance only (speech since the last pause of
+  ``utterance_gap_s``), against the same references: fast and reset by pauses, the
+  customer agitation flag.
+
+The profile's ``*_level_*`` (median), ``*_calm_*`` (the ``calm_quantile`` of the delta)
+and ``*_drift_*`` (first half against second half) are computed from these measures on the
+calibration speech (:func:`profile_from_features`), so each rule's threshold is calibrated
+on the distribution of the very windowed measure it reads; ``*_measured_s`` says how much
+speech each was computed from.
 
 The windows are causal and computed from each row's own window contents, so the output
 does not depend on how the rows were cut into blocks.
@@ -84,7 +102,7 @@ __all__ = [
 #: Reference of the semitone scale, Hz (A1).
 ST_REF_HZ = 55.0
 #: Schema tag written in profile files.
-PROFILE_SCHEMA = "voicecoach.profile/1"
+PROFILE_SCHEMA = "voicecoach.profile/2"
 _CHUNK = 2048  # rows per vectorised window computation (bounds memory in review)
 
 
@@ -144,6 +162,19 @@ class Profile:
         speech.
     loudness_db : float
         Speech level: power mean of the speech hops' loudness, dBFS.
+    pitch_level_st, rate_level_sps, loudness_level_db : float
+        References of the windowed measures (see the module notes): median, over the calm
+        speech hops, of ``pitch_st`` (semitones above 55 Hz), ``rate_sps`` (syllables per
+        second of speech) and ``loudness_db`` (dBFS). The deltas are taken against these.
+    pitch_calm_st, rate_calm_pct, loudness_calm_db : float
+        Calm excursion of each delta: its ``[baseline] calm_quantile`` (0.95) over the calm
+        speech hops, in the delta's unit (st, %, dB). The coach's thresholds start above it.
+    pitch_drift_st, rate_drift_pct, loudness_drift_db : float
+        Stability: the reference computed on the first half of the measured hops minus the
+        one on the second half, absolute, in the delta's unit.
+    pitch_measured_s, rate_measured_s, loudness_measured_s : float
+        Seconds of speech hops where each measure was defined (what the three statistics
+        above were computed from).
     speech_s, voiced_s : float
         Seconds of speech hops and of voiced hops the profile was computed from.
     provisional : bool
@@ -167,6 +198,18 @@ class Profile:
     articulation_rate_median: float
     articulation_rate_spread: float
     loudness_db: float
+    pitch_level_st: float
+    pitch_calm_st: float
+    pitch_drift_st: float
+    pitch_measured_s: float
+    rate_level_sps: float
+    rate_calm_pct: float
+    rate_drift_pct: float
+    rate_measured_s: float
+    loudness_level_db: float
+    loudness_calm_db: float
+    loudness_drift_db: float
+    loudness_measured_s: float
     speech_s: float
     voiced_s: float
     provisional: bool
@@ -241,6 +284,36 @@ def _stat(x: np.ndarray, q: float) -> float:
     return float(np.quantile(x.astype(np.float64), q)) if x.size else math.nan
 
 
+def _level_stats(
+    x: np.ndarray, q: float, hop_s: float, relative: bool
+) -> tuple[float, float, float, float]:
+    """(reference, calm excursion, drift, measured seconds) of one windowed measure.
+
+    ``x`` holds the measure on the measured speech hops, in time order. The reference is
+    the median; deltas are ``x - ref`` (or ``100 * (x / ref - 1)`` when ``relative``); the
+    calm excursion is their ``q`` quantile; the drift is the absolute difference of the
+    first and second halves' medians, in the delta's unit.
+    """
+    n = x.size
+    if not n:
+        return math.nan, math.nan, math.nan, 0.0
+    ref = float(np.median(x))
+    if relative:
+        if not ref > 0:
+            return math.nan, math.nan, math.nan, round(n * hop_s, 6)
+        d = 100.0 * (x / ref - 1.0)
+    else:
+        d = x - ref
+    calm = float(np.quantile(d, q))
+    if n >= 2:
+        h = n // 2
+        a, b = float(np.median(x[:h])), float(np.median(x[h:]))
+        drift = abs(100.0 * (a - b) / ref) if relative else abs(a - b)
+    else:
+        drift = math.nan
+    return ref, calm, drift, round(n * hop_s, 6)
+
+
 def profile_from_features(
     rows: Features,
     *,
@@ -249,6 +322,8 @@ def profile_from_features(
     source: str = "",
     created_utc: str = "",
     provisional: bool = False,
+    measures: RelativeMeasures | None = None,
+    config: Config | None = None,
 ) -> Profile:
     """Compute a :class:`Profile` from feature rows (the one implementation).
 
@@ -262,12 +337,27 @@ def profile_from_features(
         Copied to the profile.
     provisional : bool
         Copied to the profile.
+    measures : RelativeMeasures, optional
+        The windowed measures of the same rows (only the absolute fields ``pitch_st``,
+        ``rate_sps``, ``loudness_db`` are read). Computed from ``rows`` with a fresh
+        :class:`BaselineTracker` when omitted (rows cut from a longer stream then see
+        their windows start empty).
+    config : Config, optional
+        For the windows and ``[baseline] calm_quantile``; defaults to
+        :func:`~voicecoach.config.load_config`.
 
     Returns
     -------
     Profile
         Statistics are NaN when their data are missing (e.g. no voiced hop).
     """
+    cfg = config if config is not None else load_config()
+    if measures is None:
+        measures = _MeasureCore(cfg).measures(rows)
+    if len(measures) != len(rows):
+        raise ParameterError(
+            f"measures must have one row per feature row, got {len(measures)} and {len(rows)}"
+        )
     speech = np.asarray(rows.speech, bool)
     f0 = np.asarray(rows.f0_hz, np.float64)
     voiced = speech & np.asarray(rows.voiced, bool) & np.isfinite(f0)
@@ -279,6 +369,15 @@ def profile_from_features(
     loud = np.asarray(rows.loudness_db, np.float64)[speech]
     med_st = _stat(st, 0.5)
     p10, p90 = _stat(st, 0.1), _stat(st, 0.9)
+    q = cfg.baseline.calm_quantile
+
+    def measured(v: np.ndarray) -> np.ndarray:
+        v = np.asarray(v, np.float64)
+        return v[speech & np.isfinite(v)]
+
+    pl, pc, pd, pm = _level_stats(measured(measures.pitch_st), q, hop_s, False)
+    rl, rc, rd, rm = _level_stats(measured(measures.rate_sps), q, hop_s, True)
+    ll, lc, ld, lm = _level_stats(measured(measures.loudness_db), q, hop_s, False)
     return Profile(
         name=name,
         f0_median_hz=float(st_to_hz(med_st)),
@@ -291,6 +390,18 @@ def profile_from_features(
         articulation_rate_median=_stat(art, 0.5),
         articulation_rate_spread=_stat(art, 0.9) - _stat(art, 0.1),
         loudness_db=_power_mean_db(loud),
+        pitch_level_st=pl,
+        pitch_calm_st=pc,
+        pitch_drift_st=pd,
+        pitch_measured_s=pm,
+        rate_level_sps=rl,
+        rate_calm_pct=rc,
+        rate_drift_pct=rd,
+        rate_measured_s=rm,
+        loudness_level_db=ll,
+        loudness_calm_db=lc,
+        loudness_drift_db=ld,
+        loudness_measured_s=lm,
         speech_s=round(int(speech.sum()) * hop_s, 6),
         voiced_s=round(int(voiced.sum()) * hop_s, 6),
         provisional=provisional,
@@ -308,7 +419,9 @@ class _Calibrator:
     def __init__(self, config: Config) -> None:
         self.config = config
         self.analyzer = ChannelAnalyzer(config)
+        self.core = _MeasureCore(config)
         self.parts: list[Features] = []
+        self.mparts: list[RelativeMeasures] = []
         self.n_samples = 0
         self.n_clipped = 0
         self.peak = 0.0
@@ -319,7 +432,9 @@ class _Calibrator:
             self.peak = max(self.peak, float(a.max()))
             self.n_clipped += int(np.count_nonzero(a >= self.config.baseline.clip_level))
         self.n_samples += x.shape[0]
-        self.parts.append(self.analyzer.process(x))
+        rows = self.analyzer.process(x)
+        self.parts.append(rows)
+        self.mparts.append(self.core.measures(rows))
 
     def finish(self, what: str, name: str, source: str) -> Profile:
         b = self.config.baseline
@@ -351,6 +466,8 @@ class _Calibrator:
             source=source,
             created_utc=_dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             provisional=False,
+            measures=RelativeMeasures.concat(self.mparts),
+            config=self.config,
         )
         if prof.voiced_s < b.min_calibration_voiced_s:
             raise TooLittleSpeechError(
@@ -483,7 +600,7 @@ class RelativeMeasures(Rows):
     pitch_delta_st : float32
         ``pitch_st`` minus the baseline median, semitones.
     rate_delta_pct : float32
-        Articulation rate against the baseline median, percent (+25 = 25 % faster).
+        ``rate_sps`` against the baseline's ``rate_level_sps``, percent (+25 = 25 % faster).
     loudness_db : float32
         Rolling speech level (power mean of speech hops), dBFS.
     loudness_delta_db : float32
@@ -492,6 +609,14 @@ class RelativeMeasures(Rows):
         p90 - p10 of voiced F0 over the monotony window, semitones (absolute).
     speech : bool
         The core's speech decision.
+    rate_sps : float32
+        Speech-weighted syllable rate: nuclei in the last ``[baseline] rate_window_s`` of
+        speech hops per second of speech (absolute, syllables/s).
+    utterance_pitch_delta_st, utterance_loudness_delta_db : float32
+        The current utterance so far (speech since the last pause of at least
+        ``[baseline] utterance_gap_s``): octave-robust median of its voiced semitones and
+        power mean of its loudness, minus the baseline's ``pitch_level_st`` and
+        ``loudness_level_db``. Fast, and reset by pauses: the customer agitation flag.
     """
 
     t_s: np.ndarray
@@ -502,6 +627,9 @@ class RelativeMeasures(Rows):
     loudness_delta_db: np.ndarray
     pitch_spread_st: np.ndarray
     speech: np.ndarray
+    rate_sps: np.ndarray
+    utterance_pitch_delta_st: np.ndarray
+    utterance_loudness_delta_db: np.ndarray
 
     @classmethod
     def from_arrays(cls, t_s: Any, **values: Any) -> RelativeMeasures:
@@ -543,10 +671,19 @@ class _RollingQuantiles:
     values, so the output is identical whatever the block cutting.
     """
 
-    def __init__(self, size: int, min_count: int, quantiles: tuple[float, ...]) -> None:
+    def __init__(
+        self,
+        size: int,
+        min_count: int,
+        quantiles: tuple[float, ...],
+        band: float | None = None,
+    ) -> None:
         self.size = max(1, int(size))
         self.min_count = max(1, int(min_count))
         self.quantiles = quantiles
+        if band is not None and quantiles != (0.5,):
+            raise ParameterError("a banded median takes quantiles=(0.5,)")
+        self.band = band
         self.reset()
 
     def reset(self) -> None:
@@ -567,7 +704,17 @@ class _RollingQuantiles:
             lo = math.floor(pos)
             hi = min(lo + 1, k - 1)
             a, b = srt[lo], srt[hi]
-            out.append(a + (pos - lo) * (b - a))
+            m = a + (pos - lo) * (b - a)
+            if self.band is not None:  # median of the values within band of the median
+                i0 = bisect.bisect_left(srt, m - self.band)
+                k2 = bisect.bisect_right(srt, m + self.band) - i0
+                if k2 > 0:
+                    pos = i0 + 0.5 * (k2 - 1)
+                    lo = math.floor(pos)
+                    hi = min(lo + 1, i0 + k2 - 1)
+                    a, b = srt[lo], srt[hi]
+                    m = a + (pos - lo) * (b - a)
+            out.append(m)
         if self.size == 1:
             if v == v:
                 srt.remove(v)
@@ -601,7 +748,20 @@ class _RollingQuantiles:
                 hi = np.minimum(lo + 1, np.maximum(k - 1, 0))
                 a = win[rows, lo].astype(np.float64)
                 b = win[rows, hi].astype(np.float64)
-                out[s:e] = np.where(ok, a + (pos - lo) * (b - a), np.nan)
+                m = a + (pos - lo) * (b - a)
+                if self.band is not None:
+                    with np.errstate(invalid="ignore"):
+                        i0 = np.count_nonzero(win < (m - self.band)[:, None], axis=1)
+                        k2 = np.count_nonzero(win <= (m + self.band)[:, None], axis=1) - i0
+                    pos2 = i0 + 0.5 * np.maximum(k2 - 1, 0)
+                    lo2 = np.minimum(np.floor(pos2).astype(np.intp), self.size - 1)
+                    hi2 = np.minimum(
+                        np.minimum(lo2 + 1, i0 + np.maximum(k2 - 1, 0)), self.size - 1
+                    )
+                    a2 = win[rows, lo2].astype(np.float64)
+                    b2 = win[rows, hi2].astype(np.float64)
+                    m = np.where(k2 > 0, a2 + (pos2 - lo2) * (b2 - a2), m)
+                out[s:e] = np.where(ok, m, np.nan)
         if self.size > 1:
             tail = buf[-(self.size - 1) :].tolist()
             self._hist = deque(tail, maxlen=self.size - 1)
@@ -711,53 +871,286 @@ class _RollingPowerMean:
         return np.where(ok, db, np.nan).astype(np.float32)
 
 
-class _RollingCount:
-    """Number of True rows in a causal window of ``size`` rows (exact, any block cutting)."""
+class _SpeechRate:
+    """Syllable nuclei per second of speech over the last ``size`` speech hops.
 
-    def __init__(self, size: int) -> None:
+    Only speech hops enter the window (pauses neither dilute nor age it); the value is NaN
+    until the window is full. Integer counts make the small-block and big-block paths
+    identical.
+    """
+
+    def __init__(self, size: int, hop_s: float) -> None:
         self.size = max(1, int(size))
+        self.hop_s = hop_s
         self.reset()
 
     def reset(self) -> None:
-        self._hist: deque[int] = deque(maxlen=self.size - 1)  # the last size-1 rows, 0/1
-        self._count = 0  # True rows in _hist
+        self._hist: deque[int] = deque(maxlen=self.size)  # nucleus flags of speech hops
+        self._count = 0
 
-    def process(self, flags: np.ndarray) -> np.ndarray:
-        n = len(flags)
-        w = self.size
-        if n <= _SMALL:  # live: a running count, O(1) per row
-            out = np.empty(n, np.int64)
-            hist, c = self._hist, self._count
-            for i, f in enumerate(np.asarray(flags, bool).tolist()):
-                f = int(f)
-                out[i] = c + f
-                if w == 1:
-                    continue
-                if len(hist) == w - 1:
-                    c -= hist[0]
-                hist.append(f)  # maxlen drops the oldest
-                c += f
-            self._count = c
+    def _value(self, count: int, length: int) -> float:
+        return count / (length * self.hop_s) if length >= self.size else math.nan
+
+    def process(self, speech: np.ndarray, nucleus: np.ndarray) -> np.ndarray:
+        sp = np.asarray(speech, bool)
+        fl = np.asarray(nucleus, bool) & sp
+        n = sp.shape[0]
+        if n <= _SMALL:
+            out = np.empty(n, np.float32)
+            hist = self._hist
+            for i, (s_, f_) in enumerate(zip(sp.tolist(), fl.tolist(), strict=True)):
+                if s_:
+                    if len(hist) == self.size:
+                        self._count -= hist[0]
+                    hist.append(int(f_))
+                    self._count += int(f_)
+                out[i] = self._value(self._count, len(hist))
             return out
-        x = np.asarray(flags, bool).astype(np.int64)
-        hist = np.array(self._hist, np.int64)
-        buf = np.concatenate([np.zeros(w - 1 - hist.shape[0], np.int64), hist, x])
+        h0 = len(self._hist)
+        before = self._value(self._count, h0)
+        buf = np.concatenate([np.array(self._hist, np.int64), fl[sp].astype(np.int64)])
         c = np.concatenate([[0], np.cumsum(buf)])
-        counts = c[w : w + n] - c[:n]
-        if w > 1:
-            self._hist = deque(buf[-(w - 1) :].tolist(), maxlen=w - 1)
-            self._count = int(sum(self._hist))
-        return counts
+        pos = np.arange(h0, buf.shape[0]) + 1  # end (exclusive) of each speech hop's window
+        start = np.maximum(pos - self.size, 0)
+        length = pos - start
+        with np.errstate(invalid="ignore", divide="ignore"):
+            vals = np.where(
+                length >= self.size, (c[pos] - c[start]) / (length * self.hop_s), np.nan
+            )
+        out = _carry(sp, vals.astype(np.float32), before)
+        self._hist = deque(buf[-self.size :].tolist(), maxlen=self.size)
+        self._count = int(sum(self._hist))
+        return out
+
+
+class _UtteranceLevel:
+    """Pitch and loudness of the current utterance so far, per hop (scalar, exact).
+
+    An utterance is a run of speech hops; a pause of at least ``gap`` hops starts a new one.
+    Per speech hop: the octave-robust median (``band``) of the utterance's voiced semitones
+    (NaN with fewer than ``min_voiced`` of them) and the power mean of its hops' loudness,
+    dB. NaN on non-speech hops.
+    """
+
+    def __init__(self, gap: int, min_voiced: int, band: float) -> None:
+        self.gap = max(1, int(gap))
+        self.min_voiced = max(1, int(min_voiced))
+        self.band = band
+        self.reset()
+
+    def reset(self) -> None:
+        self._srt: list[float] = []
+        self._psum = 0.0
+        self._pcount = 0
+        self._silent = self.gap  # non-speech hops since the last speech hop
+
+    def process(
+        self, speech: list[bool], st: list[float], level_db: list[float]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Per row: (utterance pitch, st; utterance loudness, dB), float32, NaN off speech.
+
+        ``st`` holds float32-rounded semitones of voiced speech rows (NaN elsewhere).
+        """
+        n = len(speech)
+        pitch = [math.nan] * n
+        loud = [math.nan] * n
+        for i, sp in enumerate(speech):
+            if not sp:
+                self._silent += 1
+                continue
+            if self._silent >= self.gap:  # a new utterance
+                self._srt, self._psum, self._pcount = [], 0.0, 0
+            self._silent = 0
+            v = st[i]
+            if v == v:
+                bisect.insort(self._srt, v)
+            self._psum += 10.0 ** (min(level_db[i], 20.0) / 10.0)
+            self._pcount += 1
+            loud[i] = 10.0 * math.log10(max(self._psum / self._pcount, 1e-30))
+            if len(self._srt) >= self.min_voiced:
+                pitch[i] = _band_median(self._srt, self.band)
+        return np.array(pitch, np.float32), np.array(loud, np.float32)
+
+
+def _band_median(srt: list[float], band: float) -> float:
+    """Median of the sorted values within ``band`` of their median (plain median if none)."""
+    k = len(srt)
+    pos = 0.5 * (k - 1)
+    lo = math.floor(pos)
+    hi = min(lo + 1, k - 1)
+    m = srt[lo] + (pos - lo) * (srt[hi] - srt[lo])
+    i0 = bisect.bisect_left(srt, m - band)
+    k2 = bisect.bisect_right(srt, m + band) - i0
+    if k2 <= 0:
+        return m
+    pos = i0 + 0.5 * (k2 - 1)
+    lo = math.floor(pos)
+    hi = min(lo + 1, i0 + k2 - 1)
+    return srt[lo] + (pos - lo) * (srt[hi] - srt[lo])
+
+
+def _carry(fed: np.ndarray, out: np.ndarray, before: float) -> np.ndarray:
+    """Per row, the output of the last fed row at or before it (``before`` if none yet)."""
+    last = np.cumsum(fed) - 1
+    if not out.size:
+        return np.full(fed.shape[0], before, np.float32)
+    return np.where(last >= 0, out[np.maximum(last, 0)], np.float32(before)).astype(np.float32)
+
+
+class _MeasureCore:
+    """The windowed measures of one party (absolute values; see the module notes)."""
+
+    def __init__(self, config: Config) -> None:
+        b, c = config.baseline, config.coach
+        hop = config.analysis.hop_s
+        for key, v in (
+            ("baseline.provisional_s", b.provisional_s),
+            ("baseline.pitch_window_s", b.pitch_window_s),
+            ("baseline.loudness_window_s", b.loudness_window_s),
+            ("baseline.rate_window_s", b.rate_window_s),
+            ("coach.monotony_window_s", c.monotony_window_s),
+        ):
+            if not hop <= v <= 3600.0:
+                raise ParameterError(f"{key} must be in [{hop:g}, 3600] s, got {v!r}")
+        for key, v, w in (
+            ("baseline.pitch_min_voiced_s", b.pitch_min_voiced_s, b.pitch_window_s),
+            ("baseline.loudness_min_speech_s", b.loudness_min_speech_s, b.loudness_window_s),
+        ):
+            if not 0.0 <= v <= w:
+                raise ParameterError(f"{key} must be in [0, {w:g}] s (its window), got {v!r}")
+        if not 0.0 < b.pitch_octave_band_st <= 24.0:
+            raise ParameterError(
+                f"baseline.pitch_octave_band_st must be in (0, 24] st (6 = half an octave), "
+                f"got {b.pitch_octave_band_st!r}"
+            )
+        if not 0.5 <= b.calm_quantile < 1.0:
+            raise ParameterError(
+                f"baseline.calm_quantile must be in [0.5, 1), got {b.calm_quantile!r}"
+            )
+        self.hop_s = hop
+        self._pitch = _RollingQuantiles(
+            round(b.pitch_window_s / hop),
+            round(b.pitch_min_voiced_s / hop),
+            (0.5,),
+            band=b.pitch_octave_band_st,
+        )
+        self._loud = _RollingPowerMean(
+            round(b.loudness_window_s / hop), round(b.loudness_min_speech_s / hop)
+        )
+        self._spread = _RollingQuantiles(
+            round(c.monotony_window_s / hop), round(c.monotony_min_voiced_s / hop), (0.1, 0.9)
+        )
+        self._rate = _SpeechRate(round(b.rate_window_s / hop), hop)
+        self._utt = _UtteranceLevel(
+            round(b.utterance_gap_s / hop),
+            round(b.utterance_min_voiced_s / hop),
+            b.pitch_octave_band_st,
+        )
+        self.reset()
+
+    def reset(self) -> None:
+        self._utt.reset()
+        self._pitch.reset()
+        self._loud.reset()
+        self._spread.reset()
+        self._rate.reset()
+        self._last_pitch = math.nan
+        self._last_loud = math.nan
+
+    def process(
+        self, rows: Features
+    ) -> tuple[np.ndarray, ...]:
+        """(speech, pitch_st, loudness_db, pitch_spread_st, rate_sps, utterance_pitch_st,
+        utterance_loudness_db) per row."""
+        n = len(rows)
+        speech = np.asarray(rows.speech, bool)
+        nan32 = np.float32(np.nan)
+        levels = rows.loudness_db.tolist()
+        if n <= _SMALL:
+            sp = speech.tolist()
+            f0 = np.asarray(rows.f0_hz, np.float64).tolist()
+            vo = np.asarray(rows.voiced, bool).tolist()
+            voiced = [s and v and math.isfinite(f) for s, v, f in zip(sp, vo, f0, strict=True)]
+            # semitones of the voiced rows, rounded to float32 as the windows store them
+            st = [math.nan] * n
+            if any(voiced):
+                fv = [f / ST_REF_HZ for f, v in zip(f0, voiced, strict=True) if v]
+                if min(fv) > 0.0:
+                    vals = (12.0 * np.log2(np.array(fv))).astype(np.float32).tolist()
+                else:  # not a pitch; keep the block path's warnings and values
+                    vals = hz_to_st(np.array(fv) * ST_REF_HZ).astype(np.float32).tolist()
+                it = iter(vals)
+                st = [next(it) if v else math.nan for v in voiced]
+            u_pitch, u_loud = self._utt.process(sp, st, levels)
+            prow, srow = self._pitch._row, self._spread._row
+            pitch = []
+            for v, s_ in zip(st, sp, strict=True):
+                if v == v:
+                    self._last_pitch = float(np.float32(prow(v)[0]))
+                pitch.append(self._last_pitch if s_ else math.nan)
+            pitch_st = np.array(pitch, np.float32)
+            spread = [srow(v) for v in st]
+            p10 = np.array([r[0] for r in spread], np.float32)
+            p90 = np.array([r[1] for r in spread], np.float32)
+            lv = [x for x, s_ in zip(levels, sp, strict=True) if s_]
+            lo = self._loud.process_small(lv).tolist() if lv else []
+            it2 = iter(lo)
+            loud_l = []
+            for s_ in sp:
+                if s_:
+                    self._last_loud = next(it2)
+                    loud_l.append(self._last_loud)
+                else:
+                    loud_l.append(math.nan)
+            loud = np.array(loud_l, np.float32)
+        else:
+            f0a = np.asarray(rows.f0_hz, np.float64)
+            voiced_a = speech & np.asarray(rows.voiced, bool) & np.isfinite(f0a)
+            sta = np.where(voiced_a, hz_to_st(np.where(voiced_a, f0a, ST_REF_HZ)), np.nan)
+            u_pitch, u_loud = self._utt.process(
+                speech.tolist(), sta.astype(np.float32).tolist(), levels
+            )
+            (pv,) = self._pitch.process(sta[voiced_a])
+            pitch_st = _carry(voiced_a, pv, self._last_pitch)
+            if pv.size:
+                self._last_pitch = float(pv[-1])
+            pitch_st = np.where(speech, pitch_st, nan32).astype(np.float32)
+            p10, p90 = self._spread.process(sta)
+            lv = self._loud.process(np.asarray(rows.loudness_db)[speech])
+            if lv.size:
+                self._last_loud = float(lv[-1])
+            loud = np.where(speech, _carry(speech, lv, math.nan), nan32).astype(np.float32)
+        rate = self._rate.process(speech, np.asarray(rows.nucleus, bool))
+        rate = np.where(speech, rate, nan32).astype(np.float32)
+        return speech, pitch_st, loud, (p90 - p10).astype(np.float32), rate, u_pitch, u_loud
+
+    def measures(self, rows: Features) -> RelativeMeasures:
+        """The absolute measures as :class:`RelativeMeasures` (deltas NaN)."""
+        speech, pitch_st, loud, spread, rate, _, _ = self.process(rows)
+        nan = np.full(len(rows), np.nan, np.float32)
+        return RelativeMeasures(
+            t_s=np.asarray(rows.t_s, np.float64),
+            pitch_st=pitch_st,
+            pitch_delta_st=nan,
+            rate_delta_pct=nan.copy(),
+            loudness_db=loud,
+            loudness_delta_db=nan.copy(),
+            pitch_spread_st=spread,
+            speech=speech.copy(),
+            rate_sps=rate,
+            utterance_pitch_delta_st=nan.copy(),
+            utterance_loudness_delta_db=nan.copy(),
+        )
 
 
 class BaselineTracker:
     """Streaming relative measures of one party against a calm baseline.
 
     With a ``profile`` the baseline is fixed from the first hop. Without one, the
-    baseline is provisional: it is computed (by :func:`profile_from_features`) from the
-    party's first ``[baseline] provisional_s`` of speech hops, and the deltas are NaN
-    until then. The customer always uses this provisional mode: the deltas against their
-    own first 30 s are the agitation signal.
+    baseline is provisional: it is computed (by :func:`profile_from_features`, with the
+    windowed measures of those hops) from the party's first ``[baseline] provisional_s``
+    of speech hops, and the deltas are NaN until then. The customer always uses this
+    provisional mode: the deltas against their own first 30 s are the agitation signal.
 
     Parameters
     ----------
@@ -792,45 +1185,16 @@ class BaselineTracker:
                 f"profile must be a voicecoach.baseline.Profile, got {type(profile).__name__}; "
                 f"load one with ProfileStore().load(name)"
             )
-        b, c = self.config.baseline, self.config.coach
-        hop = self.config.analysis.hop_s
-        for key, v in (
-            ("baseline.provisional_s", b.provisional_s),
-            ("baseline.pitch_window_s", b.pitch_window_s),
-            ("baseline.loudness_window_s", b.loudness_window_s),
-            ("coach.monotony_window_s", c.monotony_window_s),
-        ):
-            if not hop <= v <= 3600.0:
-                raise ParameterError(f"{key} must be in [{hop:g}, 3600] s, got {v!r}")
+        self._core = _MeasureCore(self.config)
         self.party = party
-        self.hop_s = hop
+        self.hop_s = self.config.analysis.hop_s
         self.fixed_profile = profile
-        self._n_provisional = max(1, round(b.provisional_s / hop))
-        self._pitch = _RollingQuantiles(
-            round(b.pitch_window_s / hop), round(b.pitch_min_voiced_s / hop), (0.5,)
-        )
-        self._loud = _RollingPowerMean(
-            round(b.loudness_window_s / hop), round(b.loudness_min_speech_s / hop)
-        )
-        self._spread = _RollingQuantiles(
-            round(c.monotony_window_s / hop), round(c.monotony_min_voiced_s / hop), (0.1, 0.9)
-        )
-        syl_window_s = self.config.syllables.window_s
-        if not 0.0 <= b.rate_min_speech_s <= syl_window_s:
-            raise ParameterError(
-                f"baseline.rate_min_speech_s must be in [0, syllables.window_s = "
-                f"{syl_window_s:g}] s, got {b.rate_min_speech_s!r}"
-            )
-        self._rate_speech = _RollingCount(round(syl_window_s / hop))
-        self._rate_min_hops = round(b.rate_min_speech_s / hop)
+        self._n_provisional = max(1, round(self.config.baseline.provisional_s / self.hop_s))
         self.reset()
 
     def reset(self) -> None:
         """Return to the just-constructed state."""
-        self._pitch.reset()
-        self._loud.reset()
-        self._spread.reset()
-        self._rate_speech.reset()
+        self._core.reset()
         self._profile = self.fixed_profile
         self._ready_s: float | None = None if self._profile is None else 0.0
         m = self._n_provisional
@@ -840,6 +1204,11 @@ class BaselineTracker:
             "loudness_db": np.empty(m, np.float32),
             "syllable_rate": np.empty(m, np.float32),
             "articulation_rate": np.empty(m, np.float32),
+        }
+        self._measure_buf = {
+            "pitch_st": np.empty(m, np.float32),
+            "loudness_db": np.empty(m, np.float32),
+            "rate_sps": np.empty(m, np.float32),
         }
         self._speech_count = 0
 
@@ -863,7 +1232,7 @@ class BaselineTracker:
         """Stream time (hop start, s) from which the deltas use the baseline."""
         return self._ready_s
 
-    def _gather(self, rows: Features) -> int:
+    def _gather(self, rows: Features, measures: dict[str, np.ndarray]) -> int:
         """Collect speech rows until the provisional baseline is complete.
 
         Returns the index of the first row that uses it (``len(rows)`` if not yet).
@@ -876,26 +1245,43 @@ class BaselineTracker:
             a, b = self._speech_count, self._speech_count + idx.size
             for name, buf in self._speech_buf.items():
                 buf[a:b] = getattr(rows, name)[idx]
+            for name, buf in self._measure_buf.items():
+                buf[a:b] = measures[name][idx]
             self._speech_count = b
         if self._speech_count < self._n_provisional:
             return n
         j = int(idx[-1])  # row of the last speech hop needed
+        m = self._n_provisional
         gathered = Features(
-            t_s=np.zeros(self._n_provisional),
-            noise_floor_db=np.zeros(self._n_provisional, np.float32),
-            aperiodicity=np.zeros(self._n_provisional, np.float32),
-            vad_raw=np.ones(self._n_provisional, bool),
-            nucleus=np.zeros(self._n_provisional, bool),
-            speech=np.ones(self._n_provisional, bool),
+            t_s=np.zeros(m),
+            noise_floor_db=np.zeros(m, np.float32),
+            aperiodicity=np.zeros(m, np.float32),
+            vad_raw=np.ones(m, bool),
+            nucleus=np.zeros(m, bool),
+            speech=np.ones(m, bool),
             **self._speech_buf,
         )
+        nan = np.full(m, np.nan, np.float32)
+        gm = RelativeMeasures(
+            t_s=np.zeros(m),
+            pitch_delta_st=nan,
+            rate_delta_pct=nan,
+            loudness_delta_db=nan,
+            pitch_spread_st=nan,
+            speech=np.ones(m, bool),
+            utterance_pitch_delta_st=nan,
+            utterance_loudness_delta_db=nan,
+            **self._measure_buf,
+        )
         self._speech_buf = {}
+        self._measure_buf = {}
         self._profile = profile_from_features(
             gathered,
             hop_s=self.hop_s,
-            source=f"first {self._n_provisional * self.hop_s:g} s of {self.party} speech "
-            f"in the call",
+            source=f"first {m * self.hop_s:g} s of {self.party} speech in the call",
             provisional=True,
+            measures=gm,
+            config=self.config,
         )
         self._ready_s = float(rows.t_s[j])
         return j
@@ -916,91 +1302,32 @@ class BaselineTracker:
         n = len(rows)
         if n == 0:
             return RelativeMeasures.empty()
-        if n <= _SMALL:
-            return self._process_small(rows, n)
-        speech = np.asarray(rows.speech, bool)
-        f0 = np.asarray(rows.f0_hz, np.float64)
-        voiced = speech & np.asarray(rows.voiced, bool) & np.isfinite(f0)
-        st = np.where(voiced, hz_to_st(np.where(voiced, f0, ST_REF_HZ)), np.nan)
-        (pitch_st,) = self._pitch.process(st)
-        p10, p90 = self._spread.process(st)
-        loud = self._loud.process(np.where(speech, np.asarray(rows.loudness_db), np.nan))
-        rate_ok = self._rate_speech.process(speech) >= self._rate_min_hops
-
-        first = 0 if self._profile is not None else self._gather(rows)
-        prof = self._profile
-        nan = np.full(n, np.nan, np.float32)
-        if prof is None:
-            d_pitch, d_rate, d_loud = nan, nan.copy(), nan.copy()
+        speech, pitch_st, loud, spread, rate, u_pitch, u_loud = self._core.process(rows)
+        if self._profile is not None:
+            first = 0
+        elif not speech.any():  # without speech rows there is nothing to gather
+            first = n
         else:
-            use = np.arange(n) >= first
-            art = np.asarray(rows.articulation_rate, np.float64)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                rate = 100.0 * (art / prof.articulation_rate_median - 1.0)
-            d_pitch = np.where(use, pitch_st - prof.f0_median_st, np.nan).astype(np.float32)
-            d_rate = np.where(use & rate_ok, rate, np.nan).astype(np.float32)
-            d_loud = np.where(use, loud - prof.loudness_db, np.nan).astype(np.float32)
-        return RelativeMeasures(
-            t_s=np.asarray(rows.t_s, np.float64),
-            pitch_st=pitch_st,
-            pitch_delta_st=d_pitch,
-            rate_delta_pct=d_rate,
-            loudness_db=loud,
-            loudness_delta_db=d_loud,
-            pitch_spread_st=(p90 - p10).astype(np.float32),
-            speech=speech.copy(),
-        )
-
-    def _process_small(self, rows: Features, n: int) -> RelativeMeasures:
-        """:meth:`process` for a few rows (live mode): the same numbers, fewer numpy calls.
-
-        Transcendental functions stay numpy ufuncs on arrays (as in the block path), the
-        rest is exact scalar arithmetic, so the rows are bit-identical to the block path.
-        """
-        speech = np.asarray(rows.speech, bool)
-        sp = speech.tolist()
-        f0 = np.asarray(rows.f0_hz, np.float64).tolist()
-        vo = np.asarray(rows.voiced, bool).tolist()
-        voiced = [s and v and math.isfinite(f) for s, v, f in zip(sp, vo, f0, strict=True)]
-        # semitones of the voiced rows, rounded to float32 as the rolling windows store them
-        st = [math.nan] * n
-        if any(voiced):
-            fv = [f / ST_REF_HZ for f, v in zip(f0, voiced, strict=True) if v]
-            if min(fv) > 0.0:
-                vals = (12.0 * np.log2(np.array(fv))).astype(np.float32).tolist()
-            else:  # not a pitch; keep the block path's warnings and values
-                vals = hz_to_st(np.array(fv) * ST_REF_HZ).astype(np.float32).tolist()
-            it = iter(vals)
-            st = [next(it) if v else math.nan for v in voiced]
-        prow, srow = self._pitch._row, self._spread._row
-        pitch_st = np.array([prow(v)[0] for v in st], np.float32)
-        spread = [srow(v) for v in st]
-        p10 = np.array([r[0] for r in spread], np.float32)
-        p90 = np.array([r[1] for r in spread], np.float32)
-        loud = self._loud.process_small(
-            [x if s else math.nan for x, s in zip(rows.loudness_db.tolist(), sp, strict=True)]
-        )
-        rate_ok = self._rate_speech.process(speech) >= self._rate_min_hops
-
-        # without speech rows there is nothing to gather
-        first = 0 if self._profile is not None else self._gather(rows) if any(sp) else n
+            first = self._gather(
+                rows, {"pitch_st": pitch_st, "loudness_db": loud, "rate_sps": rate}
+            )
         prof = self._profile
         if prof is None:
             d_pitch = np.full(n, np.nan, np.float32)
             d_rate, d_loud = d_pitch.copy(), d_pitch.copy()
+            du_pitch, du_loud = d_pitch.copy(), d_pitch.copy()
         else:
-            art = np.asarray(rows.articulation_rate, np.float64)
+            du_pitch = (u_pitch - np.float32(prof.pitch_level_st)).astype(np.float32)
+            du_loud = (u_loud - np.float32(prof.loudness_level_db)).astype(np.float32)
             with np.errstate(divide="ignore", invalid="ignore"):
-                rate = 100.0 * (art / prof.articulation_rate_median - 1.0)
-            if first == 0:
-                d_pitch = (pitch_st - prof.f0_median_st).astype(np.float32, copy=False)
-                d_rate = np.where(rate_ok, rate, np.nan).astype(np.float32)
-                d_loud = (loud - prof.loudness_db).astype(np.float32, copy=False)
-            else:
-                use = np.arange(n) >= first
-                d_pitch = np.where(use, pitch_st - prof.f0_median_st, np.nan).astype(np.float32)
-                d_rate = np.where(use & rate_ok, rate, np.nan).astype(np.float32)
-                d_loud = np.where(use, loud - prof.loudness_db, np.nan).astype(np.float32)
+                d_rate = (100.0 * (rate.astype(np.float64) / prof.rate_level_sps - 1.0)).astype(
+                    np.float32
+                )
+            d_pitch = (pitch_st - np.float32(prof.pitch_level_st)).astype(np.float32)
+            d_loud = (loud - np.float32(prof.loudness_level_db)).astype(np.float32)
+            if first > 0:
+                for a in (d_pitch, d_rate, d_loud, du_pitch, du_loud):
+                    a[:first] = np.nan
         return RelativeMeasures(
             t_s=np.asarray(rows.t_s, np.float64),
             pitch_st=pitch_st,
@@ -1008,6 +1335,9 @@ class BaselineTracker:
             rate_delta_pct=d_rate,
             loudness_db=loud,
             loudness_delta_db=d_loud,
-            pitch_spread_st=p90 - p10,
+            pitch_spread_st=spread,
             speech=speech.copy(),
+            rate_sps=rate,
+            utterance_pitch_delta_st=du_pitch,
+            utterance_loudness_delta_db=du_loud,
         )

@@ -6,11 +6,11 @@ Rules (``[coach.rules.NAME]`` in ``config/voicecoach.toml``; defaults in bracket
 rule               condition                                              message (fr / en)
 =================  =====================================================  =====================
 ``pitch_high``     agent ``pitch_delta_st`` >= personal threshold         Baissez le ton /
-                   [+2 to +3 st, below] for sustain [3 s]                 Lower your tone
+                   [+2 to +2.5 st, below] for sustain [1.5 s]             Lower your tone
 ``rate_high``      agent ``rate_delta_pct`` >= personal threshold         Ralentissez /
-                   [+15 to +25 %, below] for sustain [4 s]                Slow down
-``loudness_high``  agent ``loudness_delta_db`` >= threshold [+6 dB] for   Parlez moins fort /
-                   sustain [3 s]                                          Speak softer
+                   [+15 to +22 %, below] for sustain [2 s]                Slow down
+``loudness_high``  agent ``loudness_delta_db`` >= personal threshold      Parlez moins fort /
+                   [+3.5 to +5 dB, below] for sustain [2 s]               Speak softer
 ``interrupting``   an :class:`~voicecoach.events.Interruption` by the     Laissez-le finir /
                    agent of the customer (the threshold-th [1st] since    Let them finish
                    the last such nudge), at once
@@ -23,49 +23,42 @@ rule               condition                                              messag
                    sustain [7 s]; **disabled by default** (a metric)      Vary your tone
 =================  =====================================================  =====================
 
-Personal thresholds: calm speech varies much more for some speakers than for others (on
-real recordings the 3 s articulation rate of calm speech spans p10–p90 = 17–45 % of its
-median, the 2 s pitch median ±1–3 st), so a fixed +15 % or +2 st fires on calm speech of
-the lively ones. As in Parley (baseline mean + 1.5 σ), ``pitch_high`` and ``rate_high``
-use ::
+Personal thresholds, calibrated on the very measure each rule reads: the agent's profile
+(:attr:`Coach.threshold_profile`) holds the calm excursion of each windowed measure (its
+``[baseline] calm_quantile`` [p95] on the calm calibration speech, in the rule's unit; see
+:mod:`voicecoach.baseline`), and ::
 
-    threshold_eff = max(threshold, min(threshold_max, k * spread))
+    threshold_eff = max(threshold, min(threshold_max, calm excursion + margin))
 
-with, from the agent's profile (:attr:`Coach.threshold_profile`):
+with ``[coach] pitch_calm_margin_st`` [1 st] / ``pitch_threshold_max_st`` [2.5 st],
+``rate_calm_margin_pct`` [6 %] / ``rate_threshold_max_pct`` [22 %] and
+``loudness_calm_margin_db`` [2 dB] / ``loudness_threshold_max_db`` [5 dB]; ``threshold``
+is the floor. Without a profile (a provisional baseline not formed yet) the configured
+threshold applies; the rule cannot fire then anyway, the deltas being NaN. Hysteresis,
+de-escalation (which multiplies ``threshold_eff``) and the nudge's ``threshold`` field all
+use ``threshold_eff``.
 
-* ``pitch_high``: ``spread = f0_spread_st`` (p90 - p10 of voiced F0), ``k =
-  [coach] pitch_spread_k`` [0.8], ``threshold_max = pitch_threshold_max_st`` [3 st];
-* ``rate_high``: ``spread = 100 * articulation_rate_spread / articulation_rate_median``
-  (p90 - p10 of the 3 s rate, % of the median), ``k = rate_spread_k`` [0.6, i.e. about
-  1.5 σ], ``threshold_max = rate_threshold_max_pct`` [25 %].
-
-The cap keeps the rules sensitive for very lively speakers (a +25 % pace stays detectable);
-``k = 0`` gives the configured threshold alone. Without a profile (a provisional baseline
-not formed yet) the configured threshold applies; the rule cannot fire then anyway, the
-deltas being NaN. Hysteresis, de-escalation (which multiplies ``threshold_eff``) and the
-nudge's ``threshold`` field all use ``threshold_eff``. The rate measure itself is NaN while
-the 3 s window holds less than ``[baseline] rate_min_speech_s`` [1 s] of speech (see
-:mod:`voicecoach.baseline`).
+A baseline that cannot judge keeps its rule silent (:meth:`Coach.baseline_verdict`, also in
+``summary()["baseline"]["verdicts"]`` and the report): the measure was defined on less than
+``min_baseline_s`` [15 s] of the profile's speech (too thin); its two halves differ by more
+than ``max_baseline_drift`` [0.75] of the threshold (unstable); or the calm excursion plus
+the margin exceeds the cap (calm speech too variable for the rule to tell a real change).
 
 Measured rules (the first three and ``monotony``) follow one state machine:
 
 * the condition turns **on** at the first measured hop with value >= threshold and **off**
   at the first measured hop with value < threshold - hysteresis (monotony: on below the
-  threshold, off at >= threshold + hysteresis). NaN hops (nothing measurable, e.g. the
-  agent silent for longer than the window) neither turn it on nor off;
-* the measures are causal rolling windows, so they see a change about half a window late.
-  ``lag_s = sustain_credit [0.5] * window`` (1 s for pitch and loudness, 1.5 s for the
-  3 s articulation rate, 3.5 s for the 7 s spread) is credited to the sustain: a nudge
-  is due once ``lag_s + (measured hops on) * hop_s >= sustain_s``. This keeps the delay
-  from the real onset close to ``sustain_s``; the price is that an excursion shorter than
-  ``sustain_s`` (by up to ``lag_s``) can fire. ``sustain_credit = 0`` counts the sustain
-  on the measure alone (later nudges, stricter duration);
+  threshold, off at >= threshold + hysteresis). NaN hops (nothing measurable: the measures
+  are defined on the agent's speech hops only) neither turn it on nor off;
+* a nudge is due once the condition has been on for ``sustain_s`` of measured hops: "held
+  for 2 s" means 2 s of measured speech with the value above the release level, no credit
+  for the measure's window. The delay from a real change is therefore the time the
+  speech-weighted window needs to cross the threshold plus ``sustain_s``;
 * a due nudge is shown as soon as the gates allow (below) while the condition is still on;
   there is at most one nudge per episode (until the condition turns off);
-* the nudge closes when the condition turns off: ``end_s = max(start_s, decision - lag_s,
-  start of the current measured run)`` and ``recovered_after_s = end_s - start_s`` (the
-  efficacy measure). If the agent stopped speaking while still high, the recovery is
-  dated from when their speech became measurable again, not from the silence.
+* the nudge closes when the condition turns off: ``end_s`` = the end of that hop (always
+  after ``start_s``: no zero-length nudge) and ``recovered_after_s = end_s - start_s``
+  (the efficacy measure).
 
 Gates (sparseness): a nudge is shown only if ``max(global_gap_s, display_s)`` [8 s] have
 passed since the last nudge of any rule started (so one is on screen at a time), and
@@ -74,13 +67,14 @@ are due on the same hop the order is: interrupting, loudness_high, pitch_high, r
 jump_in, monologue, monotony. An immediate rule (interrupting) that is gated is dropped
 and counted in ``summary()["suppressed"]``.
 
-De-escalation: the customer is *agitated* once their ``pitch_delta_st >=
-agitation_pitch_st`` [3 st] or ``loudness_delta_db >= agitation_loudness_db`` [6 dB]
-(against their own first-30-s baseline) has held for ``agitation_sustain_s`` [1 s] of
-measured hops; de-escalation lasts until ``agitation_hold_s`` [20 s] after the last such
-hop. Meanwhile every rule with ``deescalate = true`` multiplies its threshold and release
-level by ``deescalation_factor`` [0.5]: +1 st, +7.5 %, +3 dB, 20 s of monologue (for the
-default thresholds; half the personal threshold for pitch and rate).
+De-escalation: the customer is *agitated* (the agitation flag, :attr:`Coach.last_agitated`)
+once their current utterance's ``utterance_pitch_delta_st >= agitation_pitch_st`` [4 st] or
+``utterance_loudness_delta_db >= agitation_loudness_db`` [6 dB] (against their own
+first-30-s baseline) has held for ``agitation_sustain_s`` [0.3 s] of measured hops; the
+flag drops when the utterance ends (a pause of ``[baseline] utterance_gap_s``).
+De-escalation lasts until ``agitation_hold_s`` [20 s] after the last agitated hop.
+Meanwhile every rule with ``deescalate = true`` multiplies its (personal) threshold and
+release level by ``deescalation_factor`` [0.5], and the monologue rule's 40 s becomes 20 s.
 
 Event-driven rules use the events of :mod:`voicecoach.events`:
 
@@ -141,6 +135,22 @@ MEASURED_RULES: dict[str, tuple[str, int]] = {
     "monotony": ("pitch_spread_st", -1),
 }
 _EPS = 1e-6
+#: Personal threshold of each calibrated rule: (profile calm excursion, margin key, cap key,
+#: profile measured seconds, profile drift, unit).
+_CALM: dict[str, tuple[str, str, str, str, str, str]] = {
+    "pitch_high": (
+        "pitch_calm_st", "pitch_calm_margin_st", "pitch_threshold_max_st",
+        "pitch_measured_s", "pitch_drift_st", "st",
+    ),
+    "rate_high": (
+        "rate_calm_pct", "rate_calm_margin_pct", "rate_threshold_max_pct",
+        "rate_measured_s", "rate_drift_pct", "%",
+    ),
+    "loudness_high": (
+        "loudness_calm_db", "loudness_calm_margin_db", "loudness_threshold_max_db",
+        "loudness_measured_s", "loudness_drift_db", "dB",
+    ),
+}
 
 
 @dataclass
@@ -149,11 +159,9 @@ class _Rule:
 
     name: str
     cfg: RuleConfig
-    lag_s: float = 0.0
     on: bool = False
     on_hops: int = 0
-    unmeasured: bool = True
-    measured_since: float = -math.inf
+    silenced: bool = False
     episode_fired: bool = False
     due: bool = False
     nudge: Nudge | None = None
@@ -236,28 +244,19 @@ class Coach:
         if not isinstance(first_id, int) or first_id < 1:
             raise ParameterError(f"first_id must be a positive integer, got {first_id!r}")
         self.hop_s = self.config.analysis.hop_s
-        b = self.config.baseline
-        #: Measurement delay of each measured rule's input, s (half its window).
-        if not 0.0 <= c.sustain_credit <= 1.0:
-            raise ParameterError(
-                f"coach.sustain_credit must be in [0, 1] (a fraction of each measure's window), "
-                f"got {c.sustain_credit}"
-            )
-        k = c.sustain_credit
-        self.lag_s = {
-            "pitch_high": k * b.pitch_window_s,
-            "rate_high": k * self.config.syllables.window_s,
-            "loudness_high": k * b.loudness_window_s,
-            "monotony": k * c.monotony_window_s,
-        }
-        for key in ("pitch_spread_k", "rate_spread_k"):
-            if not 0.0 <= getattr(c, key) <= 10.0:
+        for key in ("pitch_calm_margin_st", "rate_calm_margin_pct", "loudness_calm_margin_db"):
+            if not 0.0 <= getattr(c, key) <= 100.0:
                 raise ParameterError(
-                    f"coach.{key} must be in [0, 10] (0 = no personal threshold), "
-                    f"got {getattr(c, key)}"
+                    f"coach.{key} must be in [0, 100] (the rule's unit), got {getattr(c, key)}"
                 )
+        if c.min_baseline_s < 0 or c.max_baseline_drift <= 0:
+            raise ParameterError(
+                f"coach.min_baseline_s must be >= 0 and max_baseline_drift > 0, got "
+                f"{c.min_baseline_s} and {c.max_baseline_drift}"
+            )
         self.first_id = first_id
         self._threshold_profile: Profile | None = None
+        self._thr_cache: tuple[Profile | None, dict[str, float], dict[str, bool]] | None = None
         self.agent_baseline = BaselineTracker(self.config, profile, "agent")
         self.customer_baseline = BaselineTracker(self.config, None, "customer")
         self.reset()
@@ -270,7 +269,7 @@ class Coach:
         self.agent_baseline.reset()
         self.customer_baseline.reset()
         self._rules = {
-            name: _Rule(name, c.rules[name], self.lag_s.get(name, 0.0)) for name in RULE_ORDER
+            name: _Rule(name, c.rules[name]) for name in RULE_ORDER
         }
         self._next_id = self.first_id
         self._last_any_s = -math.inf
@@ -283,6 +282,7 @@ class Coach:
         self._turn_fired = False
         self._jump_ins: deque[float] = deque()
         self._agit_hops = 0
+        self._agit_pause = 0
         self._agit_until = -math.inf
         self._deesc_hops = 0
         self._agitated_hops = 0
@@ -291,6 +291,9 @@ class Coach:
         self._hops = 0
         self._now = 0.0
         self.last_agent: RelativeMeasures = RelativeMeasures.empty()
+        #: Per hop of the last block: the customer was agitated (their pitch or loudness
+        #: delta beyond the agitation thresholds for ``agitation_sustain_s``).
+        self.last_agitated: np.ndarray = np.zeros(0, bool)
         self.last_customer: RelativeMeasures | None = None
 
     @property
@@ -323,20 +326,53 @@ class Coach:
 
     def personal_threshold(self, rule: str) -> float:
         """Threshold of ``rule`` before de-escalation: the configured one, or higher for a
-        speaker whose calm speech varies more (see the module notes)."""
+        speaker whose calm measure wanders more (see the module notes)."""
         thr = self._rules[rule].cfg.threshold
         p = self.threshold_profile
-        if p is None or rule not in ("pitch_high", "rate_high"):
+        if p is None or rule not in _CALM:
             return thr
         c = self.config.coach
-        if rule == "pitch_high":
-            k, cap, spread = c.pitch_spread_k, c.pitch_threshold_max_st, p.f0_spread_st
-        else:
-            k, cap = c.rate_spread_k, c.rate_threshold_max_pct
-            med = p.articulation_rate_median
-            spread = 100.0 * p.articulation_rate_spread / med if med > 0 else math.nan
-        personal = k * spread
+        calm_field, margin_key, cap_key = _CALM[rule][:3]
+        personal = getattr(p, calm_field) + getattr(c, margin_key)
+        cap = getattr(c, cap_key)
         return max(thr, min(cap, personal)) if math.isfinite(personal) else thr
+
+    def baseline_verdict(self, rule: str) -> str | None:
+        """Why ``rule`` cannot judge against the threshold profile, or None when it can.
+
+        A measured rule (pitch, rate, loudness) is silent when its measure was defined on
+        less than ``[coach] min_baseline_s`` of the profile's speech ("too thin") or when the
+        profile's two halves disagree by more than ``max_baseline_drift`` of the rule's
+        threshold ("unstable"). None also while no profile exists yet.
+        """
+        p = self.threshold_profile
+        if p is None or rule not in _CALM:
+            return None
+        c = self.config.coach
+        _, _, _, measured_field, drift_field, unit = _CALM[rule]
+        measured = getattr(p, measured_field)
+        if not measured >= c.min_baseline_s:
+            return (
+                f"baseline too thin to judge: {measured:.1f} s of calm speech measured "
+                f"({c.min_baseline_s:g} s needed); calibrate on more speech"
+            )
+        calm_field, margin_key, cap_key = _CALM[rule][:3]
+        need = getattr(p, calm_field) + getattr(c, margin_key)
+        cap = getattr(c, cap_key)
+        if not need <= cap:
+            return (
+                f"calm speech too variable to judge: it reaches +{getattr(p, calm_field):.1f} "
+                f"{unit} (calibration, p{100 * self.config.baseline.calm_quantile:.0f}), so the "
+                f"threshold would be {need:.1f} {unit}, above the {cap:g} {unit} cap"
+            )
+        drift = getattr(p, drift_field)
+        lim = c.max_baseline_drift * self.personal_threshold(rule)
+        if math.isfinite(drift) and drift > lim:
+            return (
+                f"baseline unstable: its two halves differ by {drift:.1f} {unit} (at most "
+                f"{lim:.1f} {unit}); calibrate on steadier calm speech"
+            )
+        return None
 
     def effective_threshold(self, rule: str, deescalating: bool | None = None) -> float:
         """Threshold of ``rule`` now (or with/without de-escalation), in the rule's unit."""
@@ -425,13 +461,25 @@ class Coach:
         t = agent.t_s.tolist()
         vals = {name: getattr(agent, m).tolist() for name, (m, _) in MEASURED_RULES.items()}
         if customer is not None:
-            cp = customer.pitch_delta_st.tolist()
-            cl = customer.loudness_delta_db.tolist()
+            cp = customer.utterance_pitch_delta_st.tolist()
+            cl = customer.utterance_loudness_delta_db.tolist()
         rules = self._rules
         measured = [rules[r] for r in RULE_ORDER if r in MEASURED_RULES]
         factor = c.deescalation_factor
-        base = {name: self.personal_threshold(name) for name in MEASURED_RULES}
+        prof = self.threshold_profile
+        if self._thr_cache is None or self._thr_cache[0] is not prof:
+            self._thr_cache = (
+                prof,
+                {name: self.personal_threshold(name) for name in MEASURED_RULES},
+                {name: self.baseline_verdict(name) is not None for name in _CALM},
+            )
+        base = self._thr_cache[1]
+        for name, silenced in self._thr_cache[2].items():
+            rules[name].silenced = silenced
         agit_need = max(1, round(c.agitation_sustain_s / hop))
+        agit_gap = max(1, round(self.config.baseline.utterance_gap_s / hop))
+        agitated = np.zeros(n, bool)
+        self.last_agitated = agitated
         for k in range(n):
             now = t[k] + hop
             self._now = now
@@ -443,7 +491,12 @@ class Coach:
             # customer agitation -> de-escalation
             if customer is not None:
                 p, q = cp[k], cl[k]
-                if p == p or q == q:
+                if p != p and q != q:  # the customer is not speaking
+                    self._agit_pause += 1
+                    if self._agit_pause >= agit_gap:  # the utterance ended
+                        self._agit_hops = 0
+                else:
+                    self._agit_pause = 0
                     if p >= c.agitation_pitch_st or q >= c.agitation_loudness_db:
                         self._agit_hops += 1
                         if self._agit_hops >= agit_need:
@@ -456,15 +509,13 @@ class Coach:
                 self._deesc_hops += 1
             if self._agit_hops >= agit_need:
                 self._agitated_hops += 1
+                agitated[k] = True
 
             # measured rules: update conditions
             for r in measured:
                 x = vals[r.name][k]
                 if x != x:
-                    r.unmeasured = True
                     continue
-                if r.unmeasured:  # measurable again after a gap (the agent speaks again)
-                    r.unmeasured, r.measured_since = False, t[k]
                 cfg = r.cfg
                 f = factor if (deesc and cfg.deescalate) else 1.0
                 thr = base[r.name]
@@ -535,13 +586,14 @@ class Coach:
                 r.suppressed += 1  # the episode ended before the gates let it through
             r.due = False
             if r.nudge is not None:
-                out.append(self._close(r, now, max(now - r.lag_s, r.measured_since)))
+                out.append(self._close(r, now, now))
             return
         r.on_hops += 1
         if (
             not r.episode_fired
             and not r.due
-            and r.lag_s + r.on_hops * self.hop_s >= r.cfg.sustain_s - _EPS
+            and not r.silenced
+            and r.on_hops * self.hop_s >= r.cfg.sustain_s - _EPS
         ):
             r.due = True
 
@@ -660,8 +712,10 @@ class Coach:
         -------
         dict
             JSON-ready (NaN as None). ``baseline``: agent and customer profiles
-            (dicts, None if never formed), whether the agent's is provisional, and the
-            stream time each baseline came into use (``*_ready_s``); ``above_threshold_s`` /
+            (dicts, None if never formed), whether the agent's is provisional, the
+            stream time each baseline came into use (``*_ready_s``), and ``verdicts``:
+            per calibrated rule, None when the profile can judge it, else why it stays
+            silent (:meth:`baseline_verdict`); ``above_threshold_s`` /
             ``measured_s``: per measured rule, seconds with the value beyond its
             (effective) threshold and seconds with a value at all; ``monotony``: seconds
             and fraction of measured time with pitch spread under
@@ -699,6 +753,7 @@ class Coach:
                 "agent_ready_s": ab.ready_s,
                 "customer": prof(cb.profile),
                 "customer_ready_s": cb.ready_s,
+                "verdicts": {n: self.baseline_verdict(n) for n in _CALM},
             },
             "duration_s": _r3(self._hops * hop),
             "above_threshold_s": {

@@ -173,9 +173,13 @@ class BaselineConfig:
     provisional_s: float
     pitch_window_s: float
     pitch_min_voiced_s: float
+    pitch_octave_band_st: float
     loudness_window_s: float
     loudness_min_speech_s: float
-    rate_min_speech_s: float
+    rate_window_s: float
+    utterance_gap_s: float
+    utterance_min_voiced_s: float
+    calm_quantile: float
     min_calibration_voiced_s: float
     clip_fraction_max: float
     clip_level: float
@@ -202,7 +206,6 @@ class CoachConfig:
     lang: str
     global_gap_s: float
     display_s: float
-    sustain_credit: float
     deescalation_factor: float
     agitation_pitch_st: float
     agitation_loudness_db: float
@@ -212,10 +215,14 @@ class CoachConfig:
     monotony_spread_st: float
     monotony_window_s: float
     monotony_min_voiced_s: float
-    pitch_spread_k: float
+    pitch_calm_margin_st: float
     pitch_threshold_max_st: float
-    rate_spread_k: float
+    rate_calm_margin_pct: float
     rate_threshold_max_pct: float
+    loudness_calm_margin_db: float
+    loudness_threshold_max_db: float
+    min_baseline_s: float
+    max_baseline_drift: float
     rules: dict[str, RuleConfig]
 
 

@@ -68,6 +68,18 @@ _DOC = {
     "articulation_rate_median": "median rolling articulation rate (syllables/s of speech)",
     "articulation_rate_spread": "p90 - p10 of it (syllables/s)",
     "loudness_db": "speech level: power mean of speech hops (dBFS)",
+    "pitch_level_st": "reference of the pitch measure: median on calm speech (st above 55 Hz)",
+    "pitch_calm_st": "calm excursion of the pitch delta (calm_quantile, st)",
+    "pitch_drift_st": "first half vs second half of the calibration (st): stability",
+    "pitch_measured_s": "seconds of speech where the pitch measure was defined",
+    "rate_level_sps": "reference of the pace measure: median on calm speech (syllables/s)",
+    "rate_calm_pct": "calm excursion of the pace delta (calm_quantile, %)",
+    "rate_drift_pct": "first half vs second half of the calibration (%): stability",
+    "rate_measured_s": "seconds of speech where the pace measure was defined",
+    "loudness_level_db": "reference of the loudness measure: median on calm speech (dBFS)",
+    "loudness_calm_db": "calm excursion of the loudness delta (calm_quantile, dB)",
+    "loudness_drift_db": "first half vs second half of the calibration (dB): stability",
+    "loudness_measured_s": "seconds of speech where the loudness measure was defined",
     "speech_s": "seconds of speech used",
     "voiced_s": "seconds of voiced speech used",
     "provisional": "true for a baseline taken from a call's first seconds",
@@ -154,6 +166,13 @@ def format_profile(profile: Profile) -> str:
             f"syllables    {num(p.syllable_rate_median, '.2f')} syllables/s "
             f"(spread {num(p.syllable_rate_spread, '.2f')})",
             f"loudness     {num(p.loudness_db, '.1f')} dBFS (speech level, power mean)",
+            f"measures     pitch {num(p.pitch_level_st, '.2f')} st (calm +"
+            f"{num(p.pitch_calm_st, '.2f')}, drift {num(p.pitch_drift_st, '.2f')}, "
+            f"{p.pitch_measured_s:.0f} s); pace {num(p.rate_level_sps, '.2f')} syl/s (calm +"
+            f"{num(p.rate_calm_pct, '.0f')} %, drift {num(p.rate_drift_pct, '.0f')} %, "
+            f"{p.rate_measured_s:.0f} s); loudness {num(p.loudness_level_db, '.1f')} dBFS "
+            f"(calm +{num(p.loudness_calm_db, '.1f')}, drift {num(p.loudness_drift_db, '.1f')}, "
+            f"{p.loudness_measured_s:.0f} s)",
             f"measured on  {p.speech_s:.1f} s of speech, {p.voiced_s:.1f} s voiced",
             f"source       {p.source or '-'}",
             f"created      {p.created_utc or '-'}",

@@ -100,6 +100,8 @@ REPORT = {
     "no_audio": "No playback audio was kept for this report (--audio none).",
     "provisional": "provisional: from the first 30 s of the agent's speech in this call",
     "calibrated": "calibrated profile",
+    "speech_used": "s of calm speech",
+    "not_judged": "Not judged, no nudge",
     "whatif": "What-if re-run with other settings",
     "was": "nudges before",
     "index": "All calls",

@@ -101,6 +101,8 @@ REPORT = {
     "no_audio": "Aucun audio d'écoute n'a été conservé pour ce rapport (--audio none).",
     "provisional": "provisoire : 30 premières secondes de parole de l'agent dans cet appel",
     "calibrated": "profil calibré",
+    "speech_used": "s de parole calme",
+    "not_judged": "Non évalué, pas de relance",
     "whatif": "Simulation avec d'autres réglages",
     "was": "relances avant",
     "index": "Tous les appels",

@@ -63,6 +63,9 @@ REL_FIELDS = (
     "loudness_db",
     "loudness_delta_db",
     "pitch_spread_st",
+    "rate_sps",
+    "utterance_pitch_delta_st",
+    "utterance_loudness_delta_db",
 )
 #: Hops per chunk when tracks are re-read (what-if, timeline): bounds memory.
 CHUNK_HOPS = 8192

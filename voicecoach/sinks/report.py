@@ -34,7 +34,7 @@ import numpy as np
 
 from ..baseline import BaselineTracker, Profile
 from ..config import Config, load_config
-from ..i18n import resolve_lang, texts
+from ..i18n import message, resolve_lang, texts
 from ..review.tracks import (
     CHUNK_HOPS,
     TRACKS_FILE,
@@ -572,7 +572,16 @@ def render_html(
     parts.append("</div>")
 
     parts.append(f"<h2>{esc(tx['summary'])}</h2>")
+    speech_s = (bl.get("agent") or {}).get("speech_s")
+    if speech_s is not None:
+        bl_note += f" ({float(speech_s):.0f} {tx['speech_used']})"
     parts.append(f'<p class="meta">{esc(tx["baseline"])}: {esc(bl_note)}</p>')
+    for rule, why in sorted((bl.get("verdicts") or {}).items()):
+        if why:  # the baseline cannot judge this rule: say so (the coach stayed silent)
+            parts.append(
+                f'<p class="meta verdict">{esc(tx["not_judged"])} '
+                f"({esc(message(rule, lang))}): {esc(why)}</p>"
+            )
     parts.append(
         f'<table id="summary"><tr><th>{esc(tx["metric"])}</th><th>{esc(tx["this_call"])}</th>'
         f"<th>{esc(tx['baseline'])}</th><th>{esc(tx['note'])}</th></tr>"
