@@ -80,7 +80,13 @@ from numpy.lib.stride_tricks import sliding_window_view
 from .analysis import BlockAdapter, ChannelAnalyzer, Features
 from .analysis.features import Rows
 from .config import Config, load_config
-from .errors import ParameterError
+from .errors import (
+    CalibrationError,
+    ClippedSignalError,
+    ParameterError,
+    SilentSignalError,
+    TooLittleSpeechError,
+)
 
 __all__ = [
     "PROFILE_SCHEMA",
@@ -117,23 +123,6 @@ def st_to_hz(st: Any) -> Any:
     return ST_REF_HZ * np.exp2(np.asarray(st, np.float64) / 12.0)
 
 
-# --------------------------------------------------------------------------- errors
-
-
-class CalibrationError(ParameterError):
-    """A calibration recording cannot give a baseline (also a ``ValueError``)."""
-
-
-class TooLittleSpeechError(CalibrationError):
-    """Less voiced speech than ``[baseline] min_calibration_voiced_s``."""
-
-
-class ClippedSignalError(CalibrationError):
-    """More clipped samples than ``[baseline] clip_fraction_max``."""
-
-
-class SilentSignalError(CalibrationError):
-    """The recording is silent (peak under ``silence_peak_db``) or holds no speech."""
 
 
 # --------------------------------------------------------------------------- profile

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 __all__ = [
     "AudioFormatError",
+    "CalibrationError",
+    "ClippedSignalError",
     "ConfigError",
     "DeviceError",
     "DisplayError",
@@ -22,8 +24,10 @@ __all__ = [
     "ProfileFormatError",
     "ProfileNotFoundError",
     "RigError",
+    "SilentSignalError",
     "SourceError",
     "StaleTracksError",
+    "TooLittleSpeechError",
     "UsageError",
     "VadBackendUnavailable",
     "VoiceCoachError",
@@ -106,3 +110,19 @@ def error_message(e: BaseException) -> str:
     what = e.strerror or str(e) or type(e).__name__
     where = " -> ".join(repr(str(f)) for f in (e.filename, e.filename2) if f is not None)
     return f"{what}: {where}" if where else what
+
+
+class CalibrationError(ParameterError):
+    """A calibration recording cannot give a baseline (also a ``ValueError``)."""
+
+
+class TooLittleSpeechError(CalibrationError):
+    """Less voiced speech than ``[baseline] min_calibration_voiced_s``."""
+
+
+class ClippedSignalError(CalibrationError):
+    """More clipped samples than ``[baseline] clip_fraction_max``."""
+
+
+class SilentSignalError(CalibrationError):
+    """The recording is silent (peak under ``silence_peak_db``) or holds no speech."""
