@@ -44,7 +44,7 @@ __all__ = [
     "source_sig",
 ]
 
-AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".mp3")
+AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".opus", ".mp3", ".m4a", ".aac")
 SESSION_FILES = ("agent.wav", "customer.wav")
 _PAIR_RE = re.compile(r"^(?P<prefix>.+?)[._-](?P<role>agent|customer)$", re.IGNORECASE)
 
@@ -91,7 +91,7 @@ def _file_call(path: Path, agent_channel: int) -> Call:
     if path.suffix.lower() not in AUDIO_EXTENSIONS:
         raise SourceError(
             f"{str(path)!r} is not a supported audio file (extension {path.suffix or 'none'!r});"
-            f" give WAV, FLAC, OGG or MP3"
+            f" give WAV, FLAC, OGG, Opus, MP3 or M4A"
         )
     info = audio_info(path)
     if info.channels == 1:
