@@ -253,6 +253,7 @@ class ReviewConfig:
     jobs: int
     audio_copy: str
     name_pattern: str
+    full_paths: bool
 
 
 @dataclass(frozen=True)
