@@ -141,3 +141,52 @@ def test_undecodable_m4a_is_a_clear_error(tmp_path: Path) -> None:
     p.write_bytes(b"not audio at all" * 20)
     with pytest.raises(SourceError, match=r"cannot read .*junk.m4a.* as audio \(ffmpeg: "):
         analyze_file(p)
+
+
+# ------------------------------------------------------------------ bad input (item 4)
+
+
+def speech(seed: int, f0_hz: float) -> np.ndarray:
+    from voicecoach.sources.synthetic import synth_speech
+
+    x, _ = synth_speech(duration_s=6, f0_hz=f0_hz, snr_db=30, seed=seed)
+    return x
+
+
+def test_identical_channels_are_reviewed_as_mono(tmp_path: Path, capsys) -> None:
+    from voicecoach.review.calls import discover_calls, identical_channels
+
+    a, c = speech(3, 130.0), speech(4, 210.0)
+    sf.write(tmp_path / "dup.wav", np.stack([a, a], 1), 16000)  # a mono call saved as stereo
+    sf.write(tmp_path / "dup.mp3", np.stack([a, a], 1), 16000)  # ...and through a codec
+    sf.write(tmp_path / "call.wav", np.stack([a, c], 1), 16000)
+    sf.write(tmp_path / "bleed.wav", np.stack([a, a + 0.1 * c], 1), 16000)  # -20 dB of the other
+    sf.write(tmp_path / "silent.wav", np.zeros((16000, 2)), 16000)  # proves nothing
+    got = {p.stem + p.suffix: identical_channels(p) for p in sorted(tmp_path.iterdir())}
+    assert got == {
+        "bleed.wav": False,
+        "call.wav": False,
+        "dup.mp3": True,
+        "dup.wav": True,
+        "silent.wav": False,
+    }
+    calls, failures = discover_calls([tmp_path / "dup.wav", tmp_path / "call.wav"])
+    assert failures == []
+    assert [(c.stem, c.kind) for c in calls] == [("dup", "mono"), ("call", "stereo")]
+    out = tmp_path / "r"
+    assert main(["review", str(tmp_path / "dup.wav"), "--out", str(out), "--no-html"]) == 0
+    assert "Note: dup.wav: its two channels are identical" in capsys.readouterr().err
+    import json
+
+    rep = json.loads((out / "dup" / "report.json").read_text())
+    assert rep["audio"]["kind"] == "mono" and rep["roles"]["customer"] is None
+    assert "mono call saved as stereo" in rep["call"]["note"]
+
+
+def test_mono_file_with_agent_channel_1_says_so(tmp_path: Path, capsys) -> None:
+    sf.write(tmp_path / "m.wav", speech(3, 130.0), 16000)
+    argv = ["review", str(tmp_path / "m.wav"), "--agent-channel", "1", "--no-html"]
+    assert main([*argv, "--out", str(tmp_path / "r")]) == 0
+    err = capsys.readouterr().err
+    assert "Note: m.wav: the file is mono: --agent-channel 1 does not apply" in err
+    assert (tmp_path / "r" / "m" / "report.json").is_file()

@@ -304,7 +304,12 @@ def cmd_review(args: argparse.Namespace) -> int:
                 "give AUDIO files or folders, --agent FILE --customer FILE, or --reuse DIR"
             )
         if args.audio:
-            more, f2 = discover_calls(args.audio, args.agent_channel, exclude=[args.out])
+            more, f2 = discover_calls(
+                args.audio, args.agent_channel, exclude=[args.out], config=cfg
+            )
+            for c in more:
+                if c.meta.get("note"):
+                    print(f"Note: {c.paths[0].name}: {c.meta['note']}", file=sys.stderr)
             calls += more
             failures += f2
         calls = assign_meta(calls, args.name_pattern, args.manifest, config=cfg)

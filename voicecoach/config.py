@@ -253,6 +253,8 @@ class ReviewConfig:
     jobs: int
     audio_copy: str
     name_pattern: str
+    identical_check_s: float
+    identical_below_db: float
     full_paths: bool
 
 

@@ -74,7 +74,10 @@ def read_report(folder: str | os.PathLike[str]) -> dict[str, Any]:
 
 
 def call_meta(call: Call) -> dict[str, Any]:
-    return {"stem": call.stem, "agent": call.meta.get("agent"), "date": call.meta.get("date")}
+    out = {"stem": call.stem, "agent": call.meta.get("agent"), "date": call.meta.get("date")}
+    if call.meta.get("note"):
+        out["note"] = call.meta["note"]
+    return out
 
 
 def write_json(path: Path, obj: Any) -> None:
