@@ -259,3 +259,18 @@ def test_review_makes_no_network_call(tmp_path: Path, call_wav: Path) -> None:
         check=False,
     )
     assert r.returncode == 0, r.stderr[-2000:]
+
+
+def test_a_pair_review_is_reused_with_names(tmp_path: Path, capsys) -> None:
+    a, _ = synth_speech(duration_s=6, f0_hz=130.0, snr_db=30, seed=3)
+    c, _ = synth_speech(duration_s=6, f0_hz=210.0, snr_db=30, seed=4)
+    sf.write(tmp_path / "x_agent.wav", a, SR)
+    sf.write(tmp_path / "x_customer.wav", np.roll(c, SR * 3), SR)
+    argv = ["review", str(tmp_path / "x_agent.wav"), str(tmp_path / "x_customer.wav")]
+    argv += ["--out", str(tmp_path / "r"), "--no-html"]
+    assert main(argv) == 0
+    rep = json.loads((tmp_path / "r" / "x" / "report.json").read_text())
+    assert rep["roles"] == {"agent": "x_agent.wav", "customer": "x_customer.wav"}
+    capsys.readouterr()
+    assert main(argv) == 0
+    assert "1 re-coached from cached tracks" in capsys.readouterr().out

@@ -160,12 +160,13 @@ def report_dict(
 # ----------------------------------------------------------------------------- what-if
 
 
-def agent_role(call: Call) -> Any:
+def agent_role(call: Call, full_paths: bool = False) -> Any:
+    """``roles.agent`` of the call's report: a channel, or the agent file as stored."""
     if call.kind == "stereo":
         return call.agent_channel
     if call.kind == "mono":
         return 0
-    return str(call.paths[0])
+    return shown_path(call.paths[0], full_paths)
 
 
 def summary_line(stem: str, rep: dict[str, Any]) -> str:
