@@ -190,3 +190,21 @@ def test_mono_file_with_agent_channel_1_says_so(tmp_path: Path, capsys) -> None:
     err = capsys.readouterr().err
     assert "Note: m.wav: the file is mono: --agent-channel 1 does not apply" in err
     assert (tmp_path / "r" / "m" / "report.json").is_file()
+
+
+@needs_ffmpeg
+def test_truncated_m4a_and_early_stop(tmp_path: Path, rng: np.random.Generator) -> None:
+    src = tmp_path / "src.wav"
+    sf.write(src, buzz(16000, rng), 16000)
+    ffmpeg_encode(src, tmp_path / "ok.m4a", "-movflags", "+faststart")
+    data = (tmp_path / "ok.m4a").read_bytes()
+    (tmp_path / "cut.m4a").write_bytes(data[: len(data) * 2 // 3])
+    try:  # what is there is analysed, or one clear error: no traceback, no hang
+        (rows,) = analyze_file(tmp_path / "cut.m4a")
+        assert 0 < len(rows) <= DURATION_S * 100 + 8
+    except SourceError as e:
+        assert "cut.m4a" in str(e)
+    # a reader stopped early kills its ffmpeg child
+    gen = iter_hops(tmp_path / "ok.m4a", [0], read_block=256)
+    next(gen)
+    gen.close()

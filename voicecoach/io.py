@@ -12,9 +12,11 @@ import json
 import os
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 
@@ -115,6 +117,7 @@ class _FfmpegReader:
         self.frames = round(duration_s * rate)
         self.format = f"ffmpeg/{codec}"
         self.proc: subprocess.Popen[bytes] | None = None
+        self._err: IO[bytes] | None = None
 
     def blocks(self, n: int) -> Iterator[np.ndarray]:
         # "file:" keeps ffmpeg from treating the name as a URL: nothing is fetched over a network
@@ -135,7 +138,9 @@ class _FfmpegReader:
             "pcm_f32le",
             "pipe:1",
         ]
-        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        # stderr goes to a file: a pipe nobody reads could fill up and stall ffmpeg
+        self._err = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close()
+        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=self._err)
         assert self.proc.stdout is not None
         frame_bytes = 4 * self.channels
         rest = b""
@@ -148,8 +153,9 @@ class _FfmpegReader:
             rest = buf[k:]
             if k:
                 yield np.frombuffer(buf[:k], np.float32).reshape(-1, self.channels)
-        err = self.proc.stderr.read().decode(errors="replace").strip() if self.proc.stderr else ""
         if self.proc.wait() != 0:
+            self._err.seek(0)
+            err = self._err.read(65536).decode(errors="replace").strip()
             last = err.splitlines()[-1] if err else "?"
             raise SourceError(f"ffmpeg could not decode {str(self.path)!r}: {last}")
 
@@ -157,10 +163,10 @@ class _FfmpegReader:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
-        if self.proc is not None:
-            for s in (self.proc.stdout, self.proc.stderr):
-                if s is not None:
-                    s.close()
+        if self.proc is not None and self.proc.stdout is not None:
+            self.proc.stdout.close()
+        if self._err is not None:
+            self._err.close()
 
     def __enter__(self) -> _FfmpegReader:
         return self
