@@ -274,3 +274,16 @@ def test_a_pair_review_is_reused_with_names(tmp_path: Path, capsys) -> None:
     capsys.readouterr()
     assert main(argv) == 0
     assert "1 re-coached from cached tracks" in capsys.readouterr().out
+
+
+def test_live_recording_is_owner_only(tmp_path: Path, call_wav: Path, umask: int) -> None:
+    rec = tmp_path / "recordings"
+    argv = ["live", "--replay", str(call_wav), "--record", str(rec), "--display", "none"]
+    assert main([*argv, "--speed", "50"]) == 0
+    (session,) = rec.iterdir()
+    assert {"agent.wav", "customer.wav", "events.jsonl", "session.json"} <= {
+        p.name for p in session.iterdir()
+    }
+    assert_private(rec)
+    doc = json.loads((session / "session.json").read_text())
+    assert doc["source"]["replay"] == "call.wav"

@@ -377,13 +377,20 @@ def _run_live(args: argparse.Namespace, cfg: Config, replay: str | None) -> int:
     profile = _profile(args)
     lang = args.lang
     if replay:
+        from .privacy import shown_path
         from .review.calls import discover_calls
 
-        calls, failures = discover_calls([replay], args.agent_channel)
+        calls, failures = discover_calls([replay], args.agent_channel, config=cfg)
         if failures:
             raise _usage(failures[0][1])
+        if calls[0].meta.get("note"):
+            print(f"Note: {calls[0].paths[0].name}: {calls[0].meta['note']}", file=sys.stderr)
         source: Any = ReplaySource(calls[0], cfg, speed=args.speed)
-        info = {"replay": replay, "agent_channel": args.agent_channel, "speed": args.speed}
+        info = {
+            "replay": shown_path(replay, cfg.review.full_paths),
+            "agent_channel": args.agent_channel,
+            "speed": args.speed,
+        }
     else:
         from .sources.capture import Capture
 
