@@ -22,6 +22,7 @@ ARGV = {
     "review": ["review", "x.wav", "--out", "o"],
     "live": ["live"],
     "demo": ["demo"],
+    "recordings": ["recordings", "prune", "--older-than", "30"],
 }
 
 #: A user file that changes every key the CLI takes a default from.
@@ -38,6 +39,7 @@ calibrate_s = 12.0
 agent_channel = 1
 jobs = 3
 audio_copy = "flac"
+full_paths = true
 name_pattern = '(?P<agent>\\w+)-'
 [analyze]
 channel = "1"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import json
 import sys
 import warnings
@@ -32,13 +33,14 @@ VERBOSE_HELP = "show tracebacks on errors"
 #: configuration, ``--config`` included, so no default is declared twice.
 CONFIG_OPTIONS: dict[str, dict[str, tuple[str, str]]] = {
     "analyze": {"channel": ("analyze", "channel"), "format": ("analyze", "format")},
-    "calibrate": {"seconds": ("live", "calibrate_s")},
+    "calibrate": {"seconds": ("live", "calibrate_s"), "full_paths": ("review", "full_paths")},
     "review": {
         "agent_channel": ("review", "agent_channel"),
         "lang": ("coach", "lang"),
         "jobs": ("review", "jobs"),
         "name_pattern": ("review", "name_pattern"),
         "audio_copy": ("review", "audio_copy"),
+        "full_paths": ("review", "full_paths"),
     },
     "live": {
         "agent_channel": ("review", "agent_channel"),
@@ -48,6 +50,7 @@ CONFIG_OPTIONS: dict[str, dict[str, tuple[str, str]]] = {
         "far_backend": ("live", "far_backend"),
         "record": ("live", "record_dir"),
     },
+    "recordings": {"dir": ("live", "record_dir")},
     "demo": {
         "lang": ("coach", "lang"),
         "display": ("live", "display"),
@@ -84,8 +87,10 @@ def _open_out(path: str | None) -> TextIO:
     if path in (None, "-"):
         return sys.stdout
     p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    return open(p, "w", newline="", encoding="utf-8")
+    from .privacy import open_private, private_dir
+
+    private_dir(p.parent, own=False)
+    return open_private(p, "w", newline="", encoding="utf-8")
 
 
 # ---------------------------------------------------------------- analyze --
@@ -185,7 +190,11 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     store = _store(args)
     store.check_name(args.profile)
     if args.input:
+        from .privacy import shown_path
+
         prof = calibrate_file(args.input, args.channel, cfg, name=args.profile)
+        shown = shown_path(args.input, args.full_paths)
+        prof = prof.replace(source=prof.source.replace(str(args.input), shown, 1))
     else:
         import numpy as np
 
@@ -225,8 +234,27 @@ def cmd_profile(args: argparse.Namespace) -> int:
     elif args.action == "show":
         print(format_profile(store.load(args.name)))
     else:
+        audio = store.calibration_audio(args.name)
         path = store.delete(args.name)
-        print(f"deleted {path}")
+        print(f"deleted {path}" + "".join(f" and {q.name}" for q in audio))
+    return 0
+
+
+# --------------------------------------------------------------- recordings --
+def cmd_recordings(args: argparse.Namespace) -> int:
+    """Delete recorded sessions past a retention period (``prune``)."""
+    from .privacy import prune_recordings
+
+    _config(args)
+    gone = prune_recordings(args.dir, args.older_than, dry_run=args.dry_run)
+    verb = "would delete" if args.dry_run else "deleted"
+    for e in gone:
+        print(f"{verb} {e.folder} ({e.age_days:.0f} days old, {e.size_bytes / 1e6:.1f} MB)")
+    total = sum(e.size_bytes for e in gone) / 1e6
+    print(
+        f"{verb} {len(gone)} session(s) older than {args.older_than:g} days in {args.dir}"
+        f" ({total:.1f} MB)"
+    )
     return 0
 
 
@@ -244,6 +272,10 @@ def cmd_review(args: argparse.Namespace) -> int:
     from .review.progress import BatchProgress, failure_summary
 
     cfg = _config(args)
+    if args.full_paths != cfg.review.full_paths:
+        cfg = dataclasses.replace(
+            cfg, review=dataclasses.replace(cfg.review, full_paths=args.full_paths)
+        )
     profile = _profile(args)
     failures: list[tuple[str, str]] = []
     tasks: list[Task] = []
@@ -272,7 +304,12 @@ def cmd_review(args: argparse.Namespace) -> int:
                 "give AUDIO files or folders, --agent FILE --customer FILE, or --reuse DIR"
             )
         if args.audio:
-            more, f2 = discover_calls(args.audio, args.agent_channel, exclude=[args.out])
+            more, f2 = discover_calls(
+                args.audio, args.agent_channel, exclude=[args.out], config=cfg
+            )
+            for c in more:
+                if c.meta.get("note"):
+                    print(f"Note: {c.paths[0].name}: {c.meta['note']}", file=sys.stderr)
             calls += more
             failures += f2
         calls = assign_meta(calls, args.name_pattern, args.manifest, config=cfg)
@@ -286,7 +323,9 @@ def cmd_review(args: argparse.Namespace) -> int:
         audio=args.audio_copy,
         reuse=not args.fresh,
     )
-    Path(args.out).mkdir(parents=True, exist_ok=True)
+    from .privacy import private_dir
+
+    private_dir(args.out, own=False)
     with BatchProgress(len(tasks)) as bar:
         results = run_batch(
             tasks,
@@ -338,13 +377,20 @@ def _run_live(args: argparse.Namespace, cfg: Config, replay: str | None) -> int:
     profile = _profile(args)
     lang = args.lang
     if replay:
+        from .privacy import shown_path
         from .review.calls import discover_calls
 
-        calls, failures = discover_calls([replay], args.agent_channel)
+        calls, failures = discover_calls([replay], args.agent_channel, config=cfg)
         if failures:
             raise _usage(failures[0][1])
+        if calls[0].meta.get("note"):
+            print(f"Note: {calls[0].paths[0].name}: {calls[0].meta['note']}", file=sys.stderr)
         source: Any = ReplaySource(calls[0], cfg, speed=args.speed)
-        info = {"replay": replay, "agent_channel": args.agent_channel, "speed": args.speed}
+        info = {
+            "replay": shown_path(replay, cfg.review.full_paths),
+            "agent_channel": args.agent_channel,
+            "speed": args.speed,
+        }
     else:
         from .sources.capture import Capture
 
@@ -511,12 +557,32 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument(
         "--seconds", type=float, help=f"seconds to record with --mic {conf('calibrate', 'seconds')}"
     )
+    c.add_argument(
+        "--full-paths",
+        action=argparse.BooleanOptionalAction,
+        help="store the --input file's absolute path in the profile, not only its name "
+        + conf("calibrate", "full_paths"),
+    )
     add_profiles_dir(c)
 
     pr = add("profile", cmd_profile, "list, show or delete stored profiles")
     pr.add_argument("action", choices=("list", "show", "delete"))
     pr.add_argument("name", nargs="?", help="profile name (show, delete)")
     add_profiles_dir(pr)
+
+    rc = add("recordings", cmd_recordings, "delete recorded live sessions past a retention period")
+    rc.add_argument("action", choices=("prune",))
+    rc.add_argument(
+        "--older-than",
+        type=float,
+        required=True,
+        metavar="DAYS",
+        help="delete the sessions whose newest file is older than DAYS days",
+    )
+    rc.add_argument("--dry-run", action="store_true", help="only list what would be deleted")
+    rc.add_argument(
+        "--dir", metavar="DIR", help=f"the session folders' parent {conf('recordings', 'dir')}"
+    )
 
     r = add("review", cmd_review, "review recorded calls: report.json, timeline and HTML per call")
     r.add_argument("audio", nargs="*", help="stereo/mono files, folders, live session folders")
@@ -553,6 +619,12 @@ def build_parser() -> argparse.ArgumentParser:
         + conf("review", "name_pattern").replace("%", "%%"),
     )
     r.add_argument("--manifest", metavar="CSV", help="CSV path,agent,date (wins over the pattern)")
+    r.add_argument(
+        "--full-paths",
+        action=argparse.BooleanOptionalAction,
+        help="store the source files' absolute paths in the reports, not only their names "
+        + conf("review", "full_paths"),
+    )
     r.add_argument(
         "--audio-copy",
         choices=("ogg", "flac", "link", "none"),

@@ -260,6 +260,9 @@ class ReviewConfig:
     jobs: int
     audio_copy: str
     name_pattern: str
+    identical_check_s: float
+    identical_below_db: float
+    full_paths: bool
 
 
 @dataclass(frozen=True)

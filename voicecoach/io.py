@@ -8,10 +8,15 @@ with file length (only the returned rows do: 11 small arrays, about 40 bytes per
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
+import subprocess
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 
@@ -45,7 +50,9 @@ class AudioInfo:
     frames : int
         Samples per channel.
     format : str
-        libsndfile format name (WAV, FLAC, OGG, MP3...).
+        ``"FORMAT/SUBTYPE"`` from libsndfile (``WAV/GSM610``, ``OGG/OPUS``...) or
+        ``"ffmpeg/CODEC"`` for files decoded by ffmpeg (``ffmpeg/aac``). For ffmpeg files
+        ``frames`` is estimated from the container's duration.
     """
 
     path: str
@@ -60,27 +67,173 @@ class AudioInfo:
         return self.frames / self.sample_rate if self.sample_rate else 0.0
 
 
-def _open(path: str | os.PathLike[str]):
-    import soundfile as sf
+#: Extensions decoded by ffmpeg when libsndfile cannot read them (AAC in MP4/M4A, and Opus
+#: or MP3 where the installed libsndfile lacks them).
+FFMPEG_EXTENSIONS = (".m4a", ".mp4", ".aac", ".opus", ".mp3", ".ogg", ".webm", ".wma", ".amr")
 
-    p = Path(path)
+
+def _check_path(p: Path) -> None:
     if not p.exists():
         raise SourceError(f"audio file {str(p)!r} does not exist; check the path")
     if p.is_dir():
-        raise SourceError(f"{str(p)!r} is a folder; give an audio file (WAV, FLAC, OGG, MP3)")
+        raise SourceError(
+            f"{str(p)!r} is a folder; give an audio file (WAV, FLAC, OGG, Opus, MP3, M4A)"
+        )
     if p.stat().st_size == 0:
         raise SourceError(f"audio file {str(p)!r} is empty (0 bytes); record or copy it again")
+
+
+class _SndReader:
+    """A file read by libsndfile, block by block (also non-seekable codecs such as GSM 6.10)."""
+
+    def __init__(self, f) -> None:
+        self.f = f
+        self.sample_rate = int(f.samplerate)
+        self.channels = int(f.channels)
+        self.frames = int(f.frames)
+        self.format = f"{f.format}/{f.subtype}"
+
+    def blocks(self, n: int) -> Iterator[np.ndarray]:
+        # SoundFile.blocks() needs `frames` on non-seekable files (GSM 6.10 WAV); read() does not
+        while True:
+            b = self.f.read(n, dtype="float32", always_2d=True)
+            if b.shape[0] == 0:
+                return
+            yield b
+
+    def close(self) -> None:
+        self.f.close()
+
+
+class _FfmpegReader:
+    """A file decoded by an ``ffmpeg`` subprocess to float32 at its own rate, through a pipe."""
+
+    def __init__(self, path: Path, ffmpeg: str) -> None:
+        self.path = path
+        self.ffmpeg = ffmpeg
+        rate, channels, duration_s, codec = _ffprobe(path, ffmpeg)
+        self.sample_rate = rate
+        self.channels = channels
+        self.frames = round(duration_s * rate)
+        self.format = f"ffmpeg/{codec}"
+        self.proc: subprocess.Popen[bytes] | None = None
+        self._err: IO[bytes] | None = None
+
+    def blocks(self, n: int) -> Iterator[np.ndarray]:
+        # "file:" keeps ffmpeg from treating the name as a URL: nothing is fetched over a network
+        argv = [
+            self.ffmpeg,
+            "-nostdin",
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-i",
+            f"file:{self.path}",
+            "-map",
+            "0:a:0",
+            "-vn",
+            "-f",
+            "f32le",
+            "-acodec",
+            "pcm_f32le",
+            "pipe:1",
+        ]
+        # stderr goes to a file: a pipe nobody reads could fill up and stall ffmpeg
+        self._err = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close()
+        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=self._err)
+        assert self.proc.stdout is not None
+        frame_bytes = 4 * self.channels
+        rest = b""
+        while True:
+            chunk = self.proc.stdout.read(n * frame_bytes)
+            if not chunk:
+                break
+            buf = rest + chunk
+            k = len(buf) // frame_bytes * frame_bytes
+            rest = buf[k:]
+            if k:
+                yield np.frombuffer(buf[:k], np.float32).reshape(-1, self.channels)
+        if self.proc.wait() != 0:
+            self._err.seek(0)
+            err = self._err.read(65536).decode(errors="replace").strip()
+            last = err.splitlines()[-1] if err else "?"
+            raise SourceError(f"ffmpeg could not decode {str(self.path)!r}: {last}")
+
+    def close(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        if self.proc is not None and self.proc.stdout is not None:
+            self.proc.stdout.close()
+        if self._err is not None:
+            self._err.close()
+
+    def __enter__(self) -> _FfmpegReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _ffprobe(path: Path, ffmpeg: str) -> tuple[int, int, float, str]:
+    probe = shutil.which("ffprobe") or str(Path(ffmpeg).with_name("ffprobe"))
+    argv = [
+        probe,
+        "-v",
+        "error",
+        "-select_streams",
+        "a:0",
+        "-show_entries",
+        "stream=sample_rate,channels,codec_name,duration:format=duration",
+        "-of",
+        "json",
+        f"file:{path}",
+    ]
+    try:
+        out = subprocess.run(argv, capture_output=True, check=False, timeout=60)
+    except OSError as e:
+        raise SourceError(f"cannot run ffprobe (part of ffmpeg) on {str(path)!r}: {e}") from None
+    try:
+        doc = json.loads(out.stdout or b"{}")
+        st = doc["streams"][0]
+        rate, channels = int(st["sample_rate"]), int(st["channels"])
+        dur = st.get("duration") or doc.get("format", {}).get("duration") or 0.0
+        return rate, channels, float(dur), str(st.get("codec_name", "?"))
+    except (ValueError, KeyError, IndexError, TypeError):
+        msg = out.stderr.decode(errors="replace").strip().splitlines()
+        raise SourceError(
+            f"cannot read {str(path)!r} as audio (ffmpeg: {msg[-1] if msg else 'no audio stream'})"
+        ) from None
+
+
+def _open(path: str | os.PathLike[str]) -> _SndReader | _FfmpegReader:
+    import soundfile as sf
+
+    p = Path(path)
+    _check_path(p)
     try:
         f = sf.SoundFile(str(p))
     except (sf.LibsndfileError, RuntimeError) as e:
-        raise SourceError(
-            f"cannot read {str(p)!r} as audio ({e}); supported formats are WAV, FLAC, OGG and "
-            f"MP3. Convert it, e.g. `ffmpeg -i {p.name} out.wav`"
-        ) from None
-    if f.frames == 0:
-        f.close()
+        if p.suffix.lower() not in FFMPEG_EXTENSIONS:
+            raise SourceError(
+                f"cannot read {str(p)!r} as audio ({e}); supported formats are WAV, FLAC, OGG, "
+                f"Opus, MP3 and M4A/AAC (the last through ffmpeg). Convert it, e.g. "
+                f"`ffmpeg -i {p.name} out.wav`"
+            ) from None
+        ffmpeg = shutil.which("ffmpeg")
+        if ffmpeg is None:
+            raise SourceError(
+                f"{str(p)!r} ({p.suffix.lower()[1:].upper()}) needs ffmpeg to be decoded and "
+                f"ffmpeg is not installed; install it (`sudo apt install ffmpeg`, or "
+                f"scripts/setup.sh) or convert the file to WAV or FLAC on another machine"
+            ) from None
+        r: _SndReader | _FfmpegReader = _FfmpegReader(p, ffmpeg)
+    else:
+        r = _SndReader(f)
+    if r.frames == 0 and not isinstance(r, _FfmpegReader):
+        r.close()
         raise SourceError(f"audio file {str(p)!r} holds no samples; nothing to analyse")
-    return f
+    return r
 
 
 def audio_info(path: str | os.PathLike[str]) -> AudioInfo:
@@ -91,8 +244,11 @@ def audio_info(path: str | os.PathLike[str]) -> AudioInfo:
     SourceError
         If it is missing, empty or not readable audio.
     """
-    with _open(path) as f:
-        return AudioInfo(str(path), int(f.samplerate), int(f.channels), int(f.frames), f.format)
+    r = _open(path)
+    try:
+        return AudioInfo(str(path), r.sample_rate, r.channels, r.frames, r.format)
+    finally:
+        r.close()
 
 
 def select_channels(channel: int | str | None, channels: int) -> list[int]:
@@ -127,10 +283,11 @@ def iter_hops(
     """
     cfg = config or load_config()
     a = cfg.analysis
-    with _open(path) as f:
+    r = _open(path)
+    try:
         adapter = BlockAdapter(
-            int(f.samplerate),
-            int(f.channels),
+            r.sample_rate,
+            r.channels,
             select,
             target_rate=a.sample_rate,
             hop_size=a.hop_size,
@@ -138,7 +295,7 @@ def iter_hops(
             max_rate=a.max_input_rate,
         )
         try:
-            for block in f.blocks(blocksize=read_block, dtype="float32", always_2d=True):
+            for block in r.blocks(read_block):
                 out = adapter.push(block)
                 if out.shape[0]:
                     yield out
@@ -147,6 +304,8 @@ def iter_hops(
         out = adapter.flush()
         if out.shape[0]:
             yield out
+    finally:
+        r.close()
 
 
 def analyze_file(
@@ -159,7 +318,8 @@ def analyze_file(
     Parameters
     ----------
     path : path-like
-        WAV, FLAC, OGG (or MP3 where libsndfile supports it), 8–48 kHz.
+        WAV (PCM, float, G.711 mu-law/A-law, GSM 6.10), FLAC, OGG/Vorbis/Opus, MP3, and
+        with ffmpeg installed M4A/AAC (and anything else ffmpeg decodes); 8–192 kHz.
     channel : int, "all" or None
         Channel to analyse; None or "all" analyses every channel.
     config : Config, optional

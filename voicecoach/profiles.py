@@ -37,6 +37,7 @@ from .errors import (
     ProfileNotFoundError,
     SourceError,
 )
+from .privacy import open_private, private_dir
 
 __all__ = [
     "ENV_VAR",
@@ -55,6 +56,8 @@ __all__ = [
 ENV_VAR = "VOICECOACH_PROFILES"
 _NAME = re.compile(r"^[^\W_][\w.-]{0,63}$")
 _SUFFIX = ".toml"
+#: Calibration recordings kept beside a profile (``NAME.wav``); deleted with it.
+CALIBRATION_AUDIO = (".wav", ".flac")
 
 _DOC = {
     "name": "profile name",
@@ -252,9 +255,10 @@ class ProfileStore:
                 f"delete it first (`voicecoach profile delete {name}`)"
             )
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
+            private_dir(self.directory)
             tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-            tmp.write_text(profile_to_toml(profile.replace(name=name)), encoding="utf-8")
+            with open_private(tmp, "w", encoding="utf-8") as f:
+                f.write(profile_to_toml(profile.replace(name=name)))
             os.replace(tmp, path)
         except OSError as e:
             raise SourceError(
@@ -278,12 +282,20 @@ class ProfileStore:
             raise self._not_found(name)
         return _read(path)
 
+    def calibration_audio(self, name: str) -> list[Path]:
+        """The calibration recordings kept beside profile ``name`` (``NAME.wav``/``.flac``)."""
+        path = self.path(name)
+        return [q for ext in CALIBRATION_AUDIO if (q := path.with_suffix(ext)).is_file()]
+
     def delete(self, name: str) -> Path:
-        """Delete profile ``name`` and return the path it had."""
+        """Delete profile ``name``, and its calibration audio if kept; return the path it had."""
         path = self.path(name)
         if not path.is_file():
             raise self._not_found(name)
+        audio = self.calibration_audio(name)
         path.unlink()
+        for q in audio:
+            q.unlink()
         return path
 
 

@@ -38,6 +38,7 @@ from .config import Config, load_config
 from .errors import DeviceError, VoiceCoachError, error_message
 from .events import Event, Nudge, final_events
 from .pipeline import CallAnalyzer
+from .privacy import open_private, private_dir
 from .review.calls import Call
 from .review.document import REPORT_FILE, build_report, write_json
 from .sinks.eventlog import EventLog
@@ -257,7 +258,7 @@ class LiveSession:
 
     def _write_session_json(self, running: bool, extra: dict[str, Any] | None = None) -> None:
         assert self.folder is not None
-        self.folder.mkdir(parents=True, exist_ok=True)
+        private_dir(self.folder)
         doc = {
             "schema": SESSION_SCHEMA,
             "sample_rate": self.config.analysis.sample_rate,
@@ -268,7 +269,8 @@ class LiveSession:
             "source": self._source_info,
             **(extra or {}),
         }
-        (self.folder / "session.json").write_text(json.dumps(doc, indent=1))
+        with open_private(self.folder / "session.json", "w", encoding="utf-8") as f:
+            f.write(json.dumps(doc, indent=1))
 
     # ---------------------------------------------------------------- main thread
     def run(self, display: Any | None = None) -> SessionResult:

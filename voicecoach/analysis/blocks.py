@@ -115,7 +115,7 @@ class BlockAdapter:
         target_rate: int = 16000,
         hop_size: int = 160,
         min_rate: int = 8000,
-        max_rate: int = 48000,
+        max_rate: int = 192000,
     ) -> None:
         if not isinstance(sample_rate, int | np.integer) or not min_rate <= sample_rate <= max_rate:
             raise AudioFormatError(

@@ -127,7 +127,7 @@ def _cached_report(call: Call, folder: Path, cfg: Config) -> dict[str, Any] | No
             and t.get("source") == source_sig(call)
             and (folder / (t.get("path") or TRACKS_FILE)).is_file()
             and old["audio"].get("kind") == call.kind
-            and old.get("roles", {}).get("agent") == agent_role(call)
+            and old.get("roles", {}).get("agent") == agent_role(call, cfg.review.full_paths)
         )
     except (SourceError, OSError, KeyError, TypeError, AttributeError):
         return None

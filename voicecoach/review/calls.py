@@ -44,7 +44,7 @@ __all__ = [
     "source_sig",
 ]
 
-AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".mp3")
+AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".opus", ".mp3", ".m4a", ".aac")
 SESSION_FILES = ("agent.wav", "customer.wav")
 _PAIR_RE = re.compile(r"^(?P<prefix>.+?)[._-](?P<role>agent|customer)$", re.IGNORECASE)
 
@@ -87,15 +87,49 @@ def _session_files(folder: Path) -> tuple[Path, Path] | None:
     return None
 
 
-def _file_call(path: Path, agent_channel: int) -> Call:
+def identical_channels(path: Path, config: Config | None = None) -> bool:
+    """Whether a stereo file's two channels hold the same audio (a mono call saved as stereo).
+
+    The first ``[review] identical_check_s`` seconds are read; the channels are identical
+    when their difference is ``identical_below_db`` dB or more below their level. Digital
+    silence proves nothing (False).
+    """
+    from ..io import _open
+
+    cfg = config or load_config()
+    r = _open(path)
+    try:
+        if r.channels != 2:
+            return False
+        budget = int(cfg.review.identical_check_s * r.sample_rate)
+        level = diff = 0.0
+        for b in r.blocks(min(budget, 65536)):
+            b = b[:budget].astype(np.float64)
+            level += float(np.sum(b * b)) / 2
+            diff += float(np.sum((b[:, 0] - b[:, 1]) ** 2))
+            budget -= b.shape[0]
+            if budget <= 0:
+                break
+    finally:
+        r.close()
+    return level > 0 and diff <= level * 10 ** (-cfg.review.identical_below_db / 10)
+
+
+def _file_call(path: Path, agent_channel: int, config: Config | None = None) -> Call:
     if path.suffix.lower() not in AUDIO_EXTENSIONS:
         raise SourceError(
             f"{str(path)!r} is not a supported audio file (extension {path.suffix or 'none'!r});"
-            f" give WAV, FLAC, OGG or MP3"
+            f" give WAV, FLAC, OGG, Opus, MP3 or M4A"
         )
     info = audio_info(path)
     if info.channels == 1:
-        return Call(path.stem, "mono", (path,))
+        meta = {}
+        if agent_channel == 1:
+            meta["note"] = (
+                "the file is mono: --agent-channel 1 does not apply; its one channel is "
+                "reviewed as the agent (conversation metrics unavailable)"
+            )
+        return Call(path.stem, "mono", (path,), meta=meta)
     if info.channels != 2:
         raise AudioFormatError(
             f"{str(path)!r} has {info.channels} channels; a call needs 2 (agent and customer) "
@@ -103,6 +137,12 @@ def _file_call(path: Path, agent_channel: int) -> Call:
         )
     if agent_channel not in (0, 1):
         raise AudioFormatError(f"--agent-channel must be 0 or 1, got {agent_channel}")
+    if identical_channels(path, config):
+        note = (
+            "its two channels are identical (a mono call saved as stereo): reviewed as mono, "
+            "the agent alone (conversation metrics unavailable)"
+        )
+        return Call(path.stem, "mono", (path,), meta={"note": note})
     return Call(path.stem, "stereo", (path,), agent_channel)
 
 
@@ -122,6 +162,7 @@ def discover_calls(
     agent_channel: int = 0,
     *,
     exclude: Sequence[str | os.PathLike[str]] = (),
+    config: Config | None = None,
 ) -> tuple[list[Call], list[tuple[str, str]]]:
     """Turn command-line paths (files and folders) into calls.
 
@@ -170,7 +211,7 @@ def discover_calls(
                     failures.append((f"{roles['agent']} + {roles['customer']}", str(e)))
                 continue
             try:
-                calls.append(_file_call(f, agent_channel))
+                calls.append(_file_call(f, agent_channel, config))
             except (SourceError, AudioFormatError) as e:
                 failures.append((str(f), str(e)))
 

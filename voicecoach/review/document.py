@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from ..config import Config
 from ..errors import SourceError
 from ..events import Event, event_to_dict, final_events
+from ..privacy import open_private, shown_path
 from .tracks import TRACKS_FILE, analysis_key
 
 if TYPE_CHECKING:
@@ -73,12 +74,16 @@ def read_report(folder: str | os.PathLike[str]) -> dict[str, Any]:
 
 
 def call_meta(call: Call) -> dict[str, Any]:
-    return {"stem": call.stem, "agent": call.meta.get("agent"), "date": call.meta.get("date")}
+    out = {"stem": call.stem, "agent": call.meta.get("agent"), "date": call.meta.get("date")}
+    if call.meta.get("note"):
+        out["note"] = call.meta["note"]
+    return out
 
 
 def write_json(path: Path, obj: Any) -> None:
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(obj, indent=1, allow_nan=False))
+    with open_private(tmp, "w", encoding="utf-8") as f:
+        f.write(json.dumps(obj, indent=1, allow_nan=False))
     os.replace(tmp, path)
 
 
@@ -126,17 +131,19 @@ def report_dict(
         e if e.end_s is not None else dataclasses.replace(e, end_s=max(e.start_s, stream_end_s))
         for e in final_events(events)
     ]
+    # the file's name only, unless asked: absolute paths hold user names and folder structure
+    shown = [shown_path(p, config.review.full_paths) for p in call.paths]
     roles: dict[str, Any]
     if call.kind == "stereo":
         roles = {"agent": call.agent_channel, "customer": 1 - call.agent_channel}
     elif call.kind == "mono":
         roles = {"agent": 0, "customer": None}
     else:
-        roles = {"agent": str(call.paths[0]), "customer": str(call.paths[1])}
+        roles = {"agent": shown[0], "customer": shown[1]}
     return {
         "schema": REPORT_SCHEMA,
         "audio": {
-            "path": str(call.paths[0]) if len(call.paths) == 1 else [str(p) for p in call.paths],
+            "path": shown[0] if len(call.paths) == 1 else shown,
             "duration_s": round(duration_s, 3),
             "sample_rate": sample_rate,
             "channels": channels,
@@ -153,12 +160,13 @@ def report_dict(
 # ----------------------------------------------------------------------------- what-if
 
 
-def agent_role(call: Call) -> Any:
+def agent_role(call: Call, full_paths: bool = False) -> Any:
+    """``roles.agent`` of the call's report: a channel, or the agent file as stored."""
     if call.kind == "stereo":
         return call.agent_channel
     if call.kind == "mono":
         return 0
-    return str(call.paths[0])
+    return shown_path(call.paths[0], full_paths)
 
 
 def summary_line(stem: str, rep: dict[str, Any]) -> str:

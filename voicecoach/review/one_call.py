@@ -31,6 +31,7 @@ from ..errors import ParameterError
 from ..events import Event, Nudge
 from ..io import audio_info
 from ..pipeline import PARTIES, CallAnalyzer
+from ..privacy import private_dir, private_file
 from .calls import Call, iter_call_blocks, source_sig
 from .document import REPORT_FILE, build_report, call_meta, write_json
 from .tracks import (
@@ -137,7 +138,13 @@ class _AudioWriter:
         self.path = folder / name
         kw = {"compression_level": 0.9} if fmt == "ogg" else {}
         self.f = sf.SoundFile(
-            str(self.path), "w", sample_rate, channels, format=major, subtype=sub, **kw
+            str(private_file(self.path)),
+            "w",
+            sample_rate,
+            channels,
+            format=major,
+            subtype=sub,
+            **kw,
         )
 
     def write(self, block: np.ndarray) -> None:
@@ -204,7 +211,7 @@ def review_call(
         raise ParameterError(f"audio must be one of {', '.join(AUDIO_MODES)}, got {audio!r}")
     cfg = config or load_config()
     folder = Path(out_dir) / call.stem
-    folder.mkdir(parents=True, exist_ok=True)
+    private_dir(folder)
     written: list[Path] = []
     try:
         return _review_call(call, folder, cfg, profile, lang, render, audio, progress, written)

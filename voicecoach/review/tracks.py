@@ -34,6 +34,7 @@ from ..config import Config
 from ..errors import ParameterError, SourceError
 from ..events import Event, event_from_dict
 from ..pipeline import PARTIES
+from ..privacy import open_private
 
 __all__ = [
     "CHUNK_HOPS",
@@ -143,7 +144,7 @@ class TracksWriter:
 
     def __init__(self, path: Path, dtype: np.dtype) -> None:
         self.path, self.dtype = path, dtype
-        self.f = open(path, "wb")  # noqa: SIM115 - closed in close()
+        self.f = open_private(path, "wb")
         self.f.write(_npy_header(dtype, 0))
         self.n = 0
 
@@ -279,7 +280,7 @@ def event_fields(ev: Event) -> dict[str, Any]:
 
 def write_stream(path: Path, key: str, items: Sequence[tuple[int, Event]]) -> None:
     tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
+    with open_private(tmp, "w", encoding="utf-8") as f:
         f.write(json.dumps({"schema": "voicecoach.tracker-events/1", "key": key}) + "\n")
         for block, ev in items:
             f.write(json.dumps({"b": block, "e": event_fields(ev)}) + "\n")
@@ -298,7 +299,7 @@ def read_stream(path: Path) -> tuple[str, list[tuple[int, Event]]]:
 
 class StreamWriter:
     def __init__(self, path: Path, key: str) -> None:
-        self.f = open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed in close()
+        self.f = open_private(path, "w", encoding="utf-8")
         self.f.write(json.dumps({"schema": "voicecoach.tracker-events/1", "key": key}) + "\n")
 
     def write(self, block: int, ev: Event) -> None:

@@ -21,6 +21,7 @@ from ..config import Config, load_config
 from ..errors import SourceError, StaleTracksError
 from ..events import Event, Nudge
 from ..pipeline import PARTIES, CallAnalyzer
+from ..privacy import private_dir, private_file
 from .calls import call_from_report
 from .document import REPORT_FILE, call_meta, count_nudges, read_report, report_dict, write_json
 from .tracks import (
@@ -50,7 +51,7 @@ def _link_or_copy(src: Path, dst: Path) -> None:
     try:
         os.link(src, dst)
     except OSError:
-        shutil.copyfile(src, dst)
+        shutil.copyfile(src, private_file(dst))
 
 
 def recoach_call(
@@ -106,7 +107,7 @@ def recoach_call(
         )
     call = call_from_report(old)
     dest = src if out_dir is None else Path(out_dir) / (stem or src.name)
-    dest.mkdir(parents=True, exist_ok=True)
+    private_dir(dest)
 
     reuse_measures = reader.has_rel and tinfo.get("measures_key") == measures_key(cfg, profile)
     stream_path = src / (tinfo.get("events") or STREAM_FILE)

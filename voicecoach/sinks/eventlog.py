@@ -16,6 +16,7 @@ from typing import IO
 
 from ..errors import ParameterError, SourceError
 from ..events import Event, event_from_dict, event_to_dict, final_events
+from ..privacy import open_private, private_dir
 
 __all__ = ["EventLog", "read_events"]
 
@@ -33,8 +34,8 @@ class EventLog:
 
     def __init__(self, path: str | os.PathLike[str], fsync: bool = True) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._f: IO[str] | None = open(self.path, "w", encoding="utf-8")  # noqa: SIM115
+        private_dir(self.path.parent)
+        self._f: IO[str] | None = open_private(self.path, "w", encoding="utf-8")
         self._fsync = fsync
         self.count = 0
 

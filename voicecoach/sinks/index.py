@@ -260,6 +260,9 @@ def write_index(out_dir: str | os.PathLike[str], lang: str | None = None) -> Pat
     parts.append("</body></html>")
     path = Path(out_dir) / "index.html"
     tmp = path.with_name("index.html.tmp")
-    tmp.write_text("\n".join(parts), encoding="utf-8")
+    from ..privacy import open_private
+
+    with open_private(tmp, "w", encoding="utf-8") as f:
+        f.write("\n".join(parts))
     os.replace(tmp, path)
     return path

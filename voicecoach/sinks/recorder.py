@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ParameterError, SourceError
+from ..privacy import private_dir, private_file
 
 __all__ = ["Recorder"]
 
@@ -51,14 +52,14 @@ class Recorder:
         if fmt not in ("FLAC", "WAV"):
             raise SourceError(f"recording format {format!r} is not supported; use FLAC or WAV")
         self.folder = Path(folder)
-        self.folder.mkdir(parents=True, exist_ok=True)
+        private_dir(self.folder)
         self.sample_rate = int(sample_rate)
         self.parties = parties
         ext = ".flac" if fmt == "FLAC" else ".wav"
         subtype = "PCM_16"
         self.paths = [self.folder / f"{p}{ext}" for p in parties]
         self._files = [
-            sf.SoundFile(p, "w", self.sample_rate, 1, subtype=subtype, format=fmt)
+            sf.SoundFile(private_file(p), "w", self.sample_rate, 1, subtype=subtype, format=fmt)
             for p in self.paths
         ]
         self._flush_every = max(1, int(flush_s * sample_rate))

@@ -265,7 +265,9 @@ def render_timeline(
         a.xaxis.set_major_formatter(FuncFormatter(_mmss))
         if a is not axes[-1]:
             a.tick_params(labelbottom=False)
-    fig.savefig(os.fspath(path), dpi=dpi)
+    from ..privacy import private_file
+
+    fig.savefig(os.fspath(private_file(path)), dpi=dpi)
     return {"x0": x0, "x1": x1, "t0": 0.0, "t1": dur, "width": width, "height": height}
 
 
@@ -625,7 +627,10 @@ def render_html(
         parts.append(f"<dt>{esc(term)}</dt><dd>{esc(d)}</dd>")
     parts.append("</dl>")
     parts.append(f"<script>{_JS}</script></body></html>")
-    Path(path).write_text("\n".join(parts), encoding="utf-8")
+    from ..privacy import open_private
+
+    with open_private(path, "w", encoding="utf-8") as f:
+        f.write("\n".join(parts))
 
 
 def render_report(
