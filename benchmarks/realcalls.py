@@ -638,7 +638,9 @@ def assemble_call(
     The moves cycle through :data:`MOVES` (each replaced by a gap with probability 0.15):
     ``interrupt`` (the next speaker starts 0.8-2 s into the turn's first clip, at least 0.5 s
     after its own last words, where the turn's voice speaks on for 0.7 s without a pause over
-    0.1 s, and the interrupted turn stops at a word boundary, the quietest 10 ms 0.7-1.6 s
+    0.1 s and spoke in the 0.5 s before without a pause over 0.3 s (a longer pause just
+    before would end the turn by the tracker's definitions, making the start a simultaneous
+    one), and the interrupted turn stops at a word boundary, the quietest 10 ms 0.7-1.6 s
     later), ``turn_end`` (starts 0.05-0.25 s before the turn's end),
     ``backchannel`` (a 0.2-0.9 s word of the listener, at least 0.5 s long with probability
     0.5 when the voice has such, inside the turn, >= 0.8 s after its start and >= 0.4 s before
@@ -721,7 +723,12 @@ def assemble_call(
             # ... where the interrupted voice speaks on for 0.7 s (no pause > 0.1 s)
             offs = [float(o) for o in rng.uniform(lo, min(2.0, room), 30)] if min(
                 2.0, room) >= lo else []
-            offs = [o for o in offs if _speaks(first.x, round(o * SR), round((o + 0.7) * SR))]
+            offs = [o for o in offs if _speaks(first.x, round(o * SR), round((o + 0.7) * SR))
+                    # ... and spoke in the 0.5 s before it (no pause over 0.3 s): a pause of
+                    # turn_gap_s just before would end the turn, and a start within
+                    # simultaneous_start_s of its resumption is no interruption (the README's
+                    # definitions)
+                    and _speaks(first.x, round((o - 0.5) * SR), round(o * SR), 0.3)]
             if offs:
                 off = offs[0]
                 onset = first_start + round(off * SR)
