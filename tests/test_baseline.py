@@ -23,13 +23,13 @@ from voicecoach.baseline import (
     RelativeMeasures,
     SilentSignalError,
     TooLittleSpeechError,
-    _RollingQuantiles,
     calibrate_array,
     calibrate_file,
     hz_to_st,
     profile_from_features,
     st_to_hz,
 )
+from voicecoach.baseline.rolling import _RollingQuantiles
 from voicecoach.config import load_config
 from voicecoach.errors import ParameterError
 from voicecoach.sources.synthetic import synth_speech

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks import datasets as ds
+from benchmarks.datasets import builders, download
 
 # English: counts as in CMUdict (first pronunciation).
 EN_WORDS = {
@@ -406,14 +407,14 @@ def test_verify_detects_corruption_and_missing(tmp_path: Path) -> None:
 
 def test_fetch_refetches_corrupted_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     sums = _fake_noise_cache(tmp_path)
-    monkeypatch.setattr(ds, "CHECKSUMS", sums)
+    monkeypatch.setattr(download, "CHECKSUMS", sums)
     calls: list[str] = []
 
     def fake_install(name: str, root: Path, dl: object, checksums: object) -> None:
         calls.append(name)
         (root / name / "Noise.wav").write_bytes(b"RIFF-fake-noise")
 
-    monkeypatch.setattr(ds, "_install", fake_install)
+    monkeypatch.setattr(download, "_install", fake_install)
 
     utts = ds.fetch("noise", tmp_path)  # intact: no download
     assert calls == []
@@ -431,8 +432,8 @@ def test_fetch_raises_when_refetch_still_bad(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sums = _fake_noise_cache(tmp_path)
-    monkeypatch.setattr(ds, "CHECKSUMS", sums)
-    monkeypatch.setattr(ds, "_install", lambda *a: None)
+    monkeypatch.setattr(download, "CHECKSUMS", sums)
+    monkeypatch.setattr(download, "_install", lambda *a: None)
     (tmp_path / "noise" / "Noise.wav").write_bytes(b"corrupted")
     with pytest.raises(ds.ChecksumError):
         ds.fetch("noise", tmp_path)
@@ -473,7 +474,7 @@ def test_build_from_fake_cache(tmp_path: Path) -> None:
         "; x\nagent-user: Ouverture de session. Entrez votre numéro d'agent suivi du dièse.\n",
         encoding="utf-8",
     )
-    utts = {u.id: u for u in ds._build_asterisk(d, "asterisk_fr")}
+    utts = {u.id: u for u in builders._build_asterisk(d, "asterisk_fr")}
     u = utts["asterisk_fr/agent-user"]
     assert u.language == "fr" and u.sex == "f" and u.syllables == 18
     assert utts["asterisk_fr/vm-sorry"].text is None
@@ -481,6 +482,6 @@ def test_build_from_fake_cache(tmp_path: Path) -> None:
     v.mkdir()
     (v / "count.segments").write_text(SEGMENTS)
     (v / "count2.segments").write_text("0,1,speech\n")
-    c = ds._build_counting(v, "vad_counting")
+    c = builders._build_counting(v, "vad_counting")
     assert c[0].segments == ((0.13, 0.51), (0.68, 1.0), (1.2, 1.65))
     assert c[0].syllables == 11

@@ -183,7 +183,7 @@ def _profile(args: argparse.Namespace):
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
     """Compute a calm baseline from a file or the microphone and store it."""
-    from .baseline import calibrate_array, calibrate_file
+    from .baseline.calibration import calibrate_array, calibrate_file
     from .profiles import format_profile
 
     cfg = _config(args)

@@ -108,7 +108,9 @@ from typing import Any
 import numpy as np
 
 from .analysis import Features
-from .baseline import BaselineTracker, Profile, RelativeMeasures
+from .baseline.measures import RelativeMeasures
+from .baseline.profile import Profile
+from .baseline.tracker import BaselineTracker
 from .config import Config, RuleConfig, load_config
 from .errors import ParameterError
 from .events import Event, Interruption, Nudge, ResponseGap, Turn

@@ -19,7 +19,8 @@ import numpy as np
 from .analysis import Analyzer, Features
 from .analysis.blocks import check_block
 from .analysis.echo import EchoCanceller, EchoHops, EchoStatus
-from .baseline import Profile, RelativeMeasures
+from .baseline.measures import RelativeMeasures
+from .baseline.profile import Profile
 from .coach import Coach
 from .config import Config, load_config
 from .conversation import ConversationTracker

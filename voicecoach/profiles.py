@@ -29,7 +29,7 @@ import re
 import tomllib
 from pathlib import Path
 
-from .baseline import PROFILE_SCHEMA, Profile
+from .baseline.profile import PROFILE_SCHEMA, Profile
 from .errors import (
     ParameterError,
     ProfileExistsError,

@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from .baseline import Profile
+from .baseline.profile import Profile
 from .config import Config, load_config
 from .errors import DeviceError, VoiceCoachError, error_message
 from .events import Event, Nudge, final_events

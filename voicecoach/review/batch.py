@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..baseline import Profile
+from ..baseline.profile import Profile
 from ..config import Config
 from ..errors import (
     ParameterError,

@@ -25,7 +25,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..analysis import Features
-from ..baseline import Profile
+from ..baseline.profile import Profile
 from ..config import Config, load_config
 from ..errors import ParameterError
 from ..events import Event, Nudge
@@ -88,7 +88,7 @@ class _Stats:
         ]
 
     def add(self, feats: Sequence[Features | None]) -> None:
-        from ..baseline import hz_to_st
+        from ..baseline.profile import hz_to_st
 
         for st, fr in zip(self.parts, feats, strict=False):
             if fr is None:
@@ -102,7 +102,7 @@ class _Stats:
             st["n_speech"] += int(sp.sum())
 
     def result(self) -> dict[str, Any]:
-        from ..baseline import st_to_hz
+        from ..baseline.profile import st_to_hz
 
         out: dict[str, Any] = {}
         for p, st in zip(PARTIES, self.parts, strict=False):

@@ -29,7 +29,8 @@ import numpy as np
 
 from ..analysis import Features
 from ..analysis.echo import ECHO_STATES, EchoHops
-from ..baseline import Profile, RelativeMeasures
+from ..baseline.measures import RelativeMeasures
+from ..baseline.profile import Profile
 from ..config import Config
 from ..errors import ParameterError, SourceError
 from ..events import Event, event_from_dict

@@ -16,7 +16,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from ..baseline import Profile
+from ..baseline.profile import Profile
 from ..config import Config, load_config
 from ..errors import SourceError, StaleTracksError
 from ..events import Event, Nudge

@@ -32,7 +32,8 @@ from typing import Any
 
 import numpy as np
 
-from ..baseline import BaselineTracker, Profile
+from ..baseline.profile import Profile
+from ..baseline.tracker import BaselineTracker
 from ..config import Config, load_config
 from ..i18n import message, resolve_lang, texts
 from ..review.tracks import (

@@ -1,0 +1,334 @@
+"""Computing a :class:`~voicecoach.baseline.profile.Profile` from calm speech.
+
+:func:`profile_from_features` is the one implementation (a calibration recording and the
+in-call provisional baseline both use it); :func:`calibrate_file` and
+:func:`calibrate_array` analyse a recording and check that it is usable (not silent, not
+clipped, enough voiced speech). Definitions: see :mod:`voicecoach.baseline`.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import os
+
+import numpy as np
+
+from ..analysis import BlockAdapter, ChannelAnalyzer, Features
+from ..config import Config, load_config
+from ..errors import (
+    ClippedSignalError,
+    ParameterError,
+    SilentSignalError,
+    TooLittleSpeechError,
+)
+from .measures import RelativeMeasures, _MeasureCore
+from .profile import Profile, hz_to_st, st_to_hz
+
+
+def _power_mean_db(level_db: np.ndarray) -> float:
+    """``10 * log10(mean(10 ** (level_db / 10)))``, NaN for no data."""
+    if not level_db.size:
+        return math.nan
+    return float(10.0 * np.log10(np.mean(np.power(10.0, level_db / 10.0))))
+
+
+def _stat(x: np.ndarray, q: float) -> float:
+    return float(np.quantile(x.astype(np.float64), q)) if x.size else math.nan
+
+
+def _level_stats(
+    x: np.ndarray, q: float, hop_s: float, relative: bool
+) -> tuple[float, float, float, float]:
+    """(reference, calm excursion, drift, measured seconds) of one windowed measure.
+
+    ``x`` holds the measure on the measured speech hops, in time order. The reference is
+    the median; deltas are ``x - ref`` (or ``100 * (x / ref - 1)`` when ``relative``); the
+    calm excursion is their ``q`` quantile; the drift is the absolute difference of the
+    first and second halves' medians, in the delta's unit.
+    """
+    n = x.size
+    if not n:
+        return math.nan, math.nan, math.nan, 0.0
+    ref = float(np.median(x))
+    if relative:
+        if not ref > 0:
+            return math.nan, math.nan, math.nan, round(n * hop_s, 6)
+        d = 100.0 * (x / ref - 1.0)
+    else:
+        d = x - ref
+    calm = float(np.quantile(d, q))
+    if n >= 2:
+        h = n // 2
+        a, b = float(np.median(x[:h])), float(np.median(x[h:]))
+        drift = abs(100.0 * (a - b) / ref) if relative else abs(a - b)
+    else:
+        drift = math.nan
+    return ref, calm, drift, round(n * hop_s, 6)
+
+
+def profile_from_features(
+    rows: Features,
+    *,
+    hop_s: float = 0.01,
+    name: str = "",
+    source: str = "",
+    created_utc: str = "",
+    provisional: bool = False,
+    measures: RelativeMeasures | None = None,
+    config: Config | None = None,
+) -> Profile:
+    """Compute a :class:`Profile` from feature rows (the one implementation).
+
+    Parameters
+    ----------
+    rows : Features
+        Rows of one speaker; only speech hops are used (see :mod:`voicecoach.baseline`).
+    hop_s : float
+        Hop duration, s.
+    name, source, created_utc : str
+        Copied to the profile.
+    provisional : bool
+        Copied to the profile.
+    measures : RelativeMeasures, optional
+        The windowed measures of the same rows (only the absolute fields ``pitch_st``,
+        ``rate_sps``, ``loudness_db`` are read). Computed from ``rows`` with a fresh
+        :class:`BaselineTracker` when omitted (rows cut from a longer stream then see
+        their windows start empty).
+    config : Config, optional
+        For the windows and ``[baseline] calm_quantile``; defaults to
+        :func:`~voicecoach.config.load_config`.
+
+    Returns
+    -------
+    Profile
+        Statistics are NaN when their data are missing (e.g. no voiced hop).
+    """
+    cfg = config if config is not None else load_config()
+    if measures is None:
+        measures = _MeasureCore(cfg).measures(rows)
+    if len(measures) != len(rows):
+        raise ParameterError(
+            f"measures must have one row per feature row, got {len(measures)} and {len(rows)}"
+        )
+    speech = np.asarray(rows.speech, bool)
+    f0 = np.asarray(rows.f0_hz, np.float64)
+    voiced = speech & np.asarray(rows.voiced, bool) & np.isfinite(f0)
+    st = hz_to_st(f0[voiced])
+    art = np.asarray(rows.articulation_rate)[speech]
+    art = art[np.isfinite(art)]
+    syl = np.asarray(rows.syllable_rate)[speech]
+    syl = syl[np.isfinite(syl)]
+    loud = np.asarray(rows.loudness_db, np.float64)[speech]
+    med_st = _stat(st, 0.5)
+    p10, p90 = _stat(st, 0.1), _stat(st, 0.9)
+    q = cfg.baseline.calm_quantile
+
+    def measured(v: np.ndarray) -> np.ndarray:
+        v = np.asarray(v, np.float64)
+        return v[speech & np.isfinite(v)]
+
+    pl, pc, pd, pm = _level_stats(measured(measures.pitch_st), q, hop_s, False)
+    rl, rc, rd, rm = _level_stats(measured(measures.rate_sps), q, hop_s, True)
+    ll, lc, ld, lm = _level_stats(measured(measures.loudness_db), q, hop_s, False)
+    return Profile(
+        name=name,
+        f0_median_hz=float(st_to_hz(med_st)),
+        f0_median_st=med_st,
+        f0_p10_st=p10,
+        f0_p90_st=p90,
+        f0_spread_st=p90 - p10,
+        syllable_rate_median=_stat(syl, 0.5),
+        syllable_rate_spread=_stat(syl, 0.9) - _stat(syl, 0.1),
+        articulation_rate_median=_stat(art, 0.5),
+        articulation_rate_spread=_stat(art, 0.9) - _stat(art, 0.1),
+        loudness_db=_power_mean_db(loud),
+        pitch_level_st=pl,
+        pitch_calm_st=pc,
+        pitch_drift_st=pd,
+        pitch_measured_s=pm,
+        rate_level_sps=rl,
+        rate_calm_pct=rc,
+        rate_drift_pct=rd,
+        rate_measured_s=rm,
+        loudness_level_db=ll,
+        loudness_calm_db=lc,
+        loudness_drift_db=ld,
+        loudness_measured_s=lm,
+        speech_s=round(int(speech.sum()) * hop_s, 6),
+        voiced_s=round(int(voiced.sum()) * hop_s, 6),
+        provisional=provisional,
+        source=source,
+        created_utc=created_utc,
+    )
+
+
+class _Calibrator:
+    """Feed 16 kHz hops, then :meth:`finish` checks them and builds the profile."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.analyzer = ChannelAnalyzer(config)
+        self.core = _MeasureCore(config)
+        self.parts: list[Features] = []
+        self.mparts: list[RelativeMeasures] = []
+        self.n_samples = 0
+        self.n_clipped = 0
+        self.peak = 0.0
+
+    def feed(self, x: np.ndarray) -> None:
+        a = np.abs(x)
+        if a.size:
+            self.peak = max(self.peak, float(a.max()))
+            self.n_clipped += int(np.count_nonzero(a >= self.config.baseline.clip_level))
+        self.n_samples += x.shape[0]
+        rows = self.analyzer.process(x)
+        self.parts.append(rows)
+        self.mparts.append(self.core.measures(rows))
+
+    def finish(self, what: str, name: str, source: str) -> Profile:
+        b = self.config.baseline
+        sr = self.config.analysis.sample_rate
+        dur = self.n_samples / sr
+        rows = Features.concat(self.parts)
+        peak_db = 20 * math.log10(self.peak) if self.peak > 0 else -math.inf
+        if peak_db < b.silence_peak_db or not rows.speech.any():
+            why = (
+                f"its peak is {peak_db:.1f} dBFS (below {b.silence_peak_db:g} dBFS)"
+                if peak_db < b.silence_peak_db
+                else "no speech was detected in it"
+            )
+            raise SilentSignalError(
+                f"{what} is silent: {why} over {dur:.1f} s; check the input level, "
+                f"the microphone and the channel (--channel), then record again"
+            )
+        frac = self.n_clipped / max(self.n_samples, 1)
+        if frac > b.clip_fraction_max:
+            raise ClippedSignalError(
+                f"{what} is clipped: {100 * frac:.2f} % of samples reach "
+                f"±{b.clip_level:g} full scale (at most {100 * b.clip_fraction_max:.2f} % "
+                f"allowed); lower the input gain and record again"
+            )
+        prof = profile_from_features(
+            rows,
+            hop_s=self.config.analysis.hop_s,
+            name=name,
+            source=source,
+            created_utc=_dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            provisional=False,
+            measures=RelativeMeasures.concat(self.mparts),
+            config=self.config,
+        )
+        if prof.voiced_s < b.min_calibration_voiced_s:
+            raise TooLittleSpeechError(
+                f"{what} has only {prof.voiced_s:.1f} s of voiced speech in {dur:.1f} s "
+                f"({b.min_calibration_voiced_s:g} s needed); record at least 30 s of calm, "
+                f"continuous speech"
+            )
+        return prof
+
+
+def calibrate_file(
+    path: str | os.PathLike[str],
+    channel: int | str | None = None,
+    config: Config | None = None,
+    *,
+    name: str = "",
+) -> Profile:
+    """Compute a calm-speech baseline from an audio file, streamed in blocks.
+
+    Parameters
+    ----------
+    path : path-like
+        WAV, FLAC, OGG (or MP3 where libsndfile reads it), 8–48 kHz.
+    channel : int, optional
+        Channel holding the speaker. Required for a multichannel file.
+    config : Config, optional
+        Defaults to :func:`~voicecoach.config.load_config`.
+    name : str
+        Profile name to record in the profile.
+
+    Returns
+    -------
+    Profile
+        ``provisional=False``, ``source="<path> (channel N)"``.
+
+    Raises
+    ------
+    SilentSignalError, ClippedSignalError, TooLittleSpeechError
+        (all :class:`CalibrationError`, a ``ValueError``) for an unusable recording.
+    SourceError
+        Missing, empty or unreadable file.
+    AudioFormatError
+        Rate out of range, bad channel.
+    """
+    from ..io import audio_info, iter_hops, select_channels
+
+    cfg = config if config is not None else load_config()
+    info = audio_info(path)
+    if channel is None:
+        if info.channels != 1:
+            raise ParameterError(
+                f"{str(path)!r} has {info.channels} channels; say which one holds the "
+                f"speaker with channel=N (--channel N), 0..{info.channels - 1}"
+            )
+        channel = 0
+    (c,) = select_channels(channel, info.channels)
+    cal = _Calibrator(cfg)
+    for block in iter_hops(path, [c], cfg):
+        cal.feed(np.ascontiguousarray(block[:, 0]))
+    return cal.finish(f"recording {str(path)!r} (channel {c})", name, f"{path} (channel {c})")
+
+
+def calibrate_array(
+    samples: np.ndarray,
+    sample_rate: int = 16000,
+    config: Config | None = None,
+    *,
+    name: str = "",
+    source: str = "array",
+) -> Profile:
+    """Compute a calm-speech baseline from samples already in memory (e.g. a microphone take).
+
+    Parameters
+    ----------
+    samples : np.ndarray, shape (n_samples,) or (n_samples, 1)
+        int16, float32 or float64 (full scale 1.0).
+    sample_rate : int
+        Hz, 8000–48000; resampled to 16 kHz.
+    config : Config, optional
+    name, source : str
+        Recorded in the profile.
+
+    Returns
+    -------
+    Profile
+
+    Raises
+    ------
+    CalibrationError
+        As :func:`calibrate_file`.
+    AudioFormatError
+        Bad dtype, shape, NaN or rate.
+    """
+    cfg = config if config is not None else load_config()
+    a = cfg.analysis
+    x = np.asarray(samples)
+    if x.ndim == 2 and x.shape[1] == 1:
+        x = x[:, 0]
+    if x.ndim != 1:
+        raise ParameterError(
+            f"calibration takes one channel, shape (n_samples,), got {x.shape}; "
+            f"select the speaker's channel first (samples[:, c])"
+        )
+    adapter = BlockAdapter(
+        sample_rate,
+        1,
+        target_rate=a.sample_rate,
+        hop_size=a.hop_size,
+        min_rate=a.min_input_rate,
+        max_rate=a.max_input_rate,
+    )
+    cal = _Calibrator(cfg)
+    cal.feed(np.ascontiguousarray(adapter.push(x, last=True)[:, 0]))
+    return cal.finish(f"the {source} recording", name, source)

@@ -1,0 +1,242 @@
+"""The windowed measures of one party: :class:`RelativeMeasures` and how they are computed.
+
+Definitions (speech-weighted windows, octave-robust pitch, utterance levels): see
+:mod:`voicecoach.baseline`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..analysis import Features
+from ..analysis.features import Rows
+from ..config import Config
+from ..errors import ParameterError
+from .profile import ST_REF_HZ, hz_to_st
+from .rolling import (
+    _SMALL,
+    _carry,
+    _RollingPowerMean,
+    _RollingQuantiles,
+    _SpeechRate,
+    _UtteranceLevel,
+)
+
+
+@dataclass(frozen=True, eq=False)
+class RelativeMeasures(Rows):
+    """Per-hop measures relative to a baseline; every field has shape (n_hops,).
+
+    Attributes
+    ----------
+    t_s : float64
+        Hop start, s (as in :class:`~voicecoach.analysis.Features`).
+    pitch_st : float32
+        Rolling median of voiced F0, semitones above 55 Hz.
+    pitch_delta_st : float32
+        ``pitch_st`` minus the baseline median, semitones.
+    rate_delta_pct : float32
+        ``rate_sps`` against the baseline's ``rate_level_sps``, percent (+25 = 25 % faster).
+    loudness_db : float32
+        Rolling speech level (power mean of speech hops), dBFS.
+    loudness_delta_db : float32
+        ``loudness_db`` minus the baseline's, dB.
+    pitch_spread_st : float32
+        p90 - p10 of voiced F0 over the monotony window, semitones (absolute).
+    speech : bool
+        The core's speech decision.
+    rate_sps : float32
+        Speech-weighted syllable rate: nuclei in the last ``[baseline] rate_window_s`` of
+        speech hops per second of speech (absolute, syllables/s).
+    utterance_pitch_delta_st, utterance_loudness_delta_db : float32
+        The current utterance so far (speech since the last pause of at least
+        ``[baseline] utterance_gap_s``): octave-robust median of its voiced semitones and
+        power mean of its loudness, minus the baseline's ``pitch_level_st`` and
+        ``loudness_level_db``. Fast, and reset by pauses: the customer agitation flag.
+    """
+
+    t_s: np.ndarray
+    pitch_st: np.ndarray
+    pitch_delta_st: np.ndarray
+    rate_delta_pct: np.ndarray
+    loudness_db: np.ndarray
+    loudness_delta_db: np.ndarray
+    pitch_spread_st: np.ndarray
+    speech: np.ndarray
+    rate_sps: np.ndarray
+    utterance_pitch_delta_st: np.ndarray
+    utterance_loudness_delta_db: np.ndarray
+
+    @classmethod
+    def from_arrays(cls, t_s: Any, **values: Any) -> RelativeMeasures:
+        """Build rows from ``t_s`` and any subset of the other fields (NaN / False otherwise).
+
+        Scalars are broadcast. Handy for table-driven tests of the coach.
+        """
+        t = np.asarray(t_s, np.float64).reshape(-1)
+        n = t.shape[0]
+        kw: dict[str, np.ndarray] = {"t_s": t}
+        for name in cls.field_names()[1:]:
+            default: Any = False if name == "speech" else math.nan
+            v = values.pop(name, default)
+            dtype = bool if name == "speech" else np.float32
+            kw[name] = np.broadcast_to(np.asarray(v, dtype), (n,)).copy()
+        if values:
+            raise ParameterError(
+                f"unknown measure(s) {', '.join(sorted(values))}; known: "
+                f"{', '.join(cls.field_names())}"
+            )
+        return cls(**kw)
+
+    @classmethod
+    def empty(cls) -> RelativeMeasures:
+        """Zero rows."""
+        return cls.from_arrays(np.empty(0))
+
+
+class _MeasureCore:
+    """The windowed measures of one party (absolute values; see :mod:`voicecoach.baseline`)."""
+
+    def __init__(self, config: Config) -> None:
+        b, c = config.baseline, config.coach
+        hop = config.analysis.hop_s
+        for key, v in (
+            ("baseline.provisional_s", b.provisional_s),
+            ("baseline.pitch_window_s", b.pitch_window_s),
+            ("baseline.loudness_window_s", b.loudness_window_s),
+            ("baseline.rate_window_s", b.rate_window_s),
+            ("coach.monotony_window_s", c.monotony_window_s),
+        ):
+            if not hop <= v <= 3600.0:
+                raise ParameterError(f"{key} must be in [{hop:g}, 3600] s, got {v!r}")
+        for key, v, w in (
+            ("baseline.pitch_min_voiced_s", b.pitch_min_voiced_s, b.pitch_window_s),
+            ("baseline.loudness_min_speech_s", b.loudness_min_speech_s, b.loudness_window_s),
+        ):
+            if not 0.0 <= v <= w:
+                raise ParameterError(f"{key} must be in [0, {w:g}] s (its window), got {v!r}")
+        if not 0.0 < b.pitch_octave_band_st <= 24.0:
+            raise ParameterError(
+                f"baseline.pitch_octave_band_st must be in (0, 24] st (6 = half an octave), "
+                f"got {b.pitch_octave_band_st!r}"
+            )
+        if not 0.5 <= b.calm_quantile < 1.0:
+            raise ParameterError(
+                f"baseline.calm_quantile must be in [0.5, 1), got {b.calm_quantile!r}"
+            )
+        self.hop_s = hop
+        self._pitch = _RollingQuantiles(
+            round(b.pitch_window_s / hop),
+            round(b.pitch_min_voiced_s / hop),
+            (0.5,),
+            band=b.pitch_octave_band_st,
+        )
+        self._loud = _RollingPowerMean(
+            round(b.loudness_window_s / hop), round(b.loudness_min_speech_s / hop)
+        )
+        self._spread = _RollingQuantiles(
+            round(c.monotony_window_s / hop), round(c.monotony_min_voiced_s / hop), (0.1, 0.9)
+        )
+        self._rate = _SpeechRate(round(b.rate_window_s / hop), hop)
+        self._utt = _UtteranceLevel(
+            round(b.utterance_gap_s / hop),
+            round(b.utterance_min_voiced_s / hop),
+            b.pitch_octave_band_st,
+        )
+        self.reset()
+
+    def reset(self) -> None:
+        self._utt.reset()
+        self._pitch.reset()
+        self._loud.reset()
+        self._spread.reset()
+        self._rate.reset()
+        self._last_pitch = math.nan
+        self._last_loud = math.nan
+
+    def process(self, rows: Features) -> tuple[np.ndarray, ...]:
+        """(speech, pitch_st, loudness_db, pitch_spread_st, rate_sps, utterance_pitch_st,
+        utterance_loudness_db) per row."""
+        n = len(rows)
+        speech = np.asarray(rows.speech, bool)
+        nan32 = np.float32(np.nan)
+        levels = rows.loudness_db.tolist()
+        if n <= _SMALL:
+            sp = speech.tolist()
+            f0 = np.asarray(rows.f0_hz, np.float64).tolist()
+            vo = np.asarray(rows.voiced, bool).tolist()
+            voiced = [s and v and math.isfinite(f) for s, v, f in zip(sp, vo, f0, strict=True)]
+            # semitones of the voiced rows, rounded to float32 as the windows store them
+            st = [math.nan] * n
+            if any(voiced):
+                fv = [f / ST_REF_HZ for f, v in zip(f0, voiced, strict=True) if v]
+                if min(fv) > 0.0:
+                    vals = (12.0 * np.log2(np.array(fv))).astype(np.float32).tolist()
+                else:  # not a pitch; keep the block path's warnings and values
+                    vals = hz_to_st(np.array(fv) * ST_REF_HZ).astype(np.float32).tolist()
+                it = iter(vals)
+                st = [next(it) if v else math.nan for v in voiced]
+            u_pitch, u_loud = self._utt.process(sp, st, levels)
+            prow, srow = self._pitch._row, self._spread._row
+            pitch = []
+            for v, s_ in zip(st, sp, strict=True):
+                if v == v:
+                    self._last_pitch = float(np.float32(prow(v)[0]))
+                pitch.append(self._last_pitch if s_ else math.nan)
+            pitch_st = np.array(pitch, np.float32)
+            spread = [srow(v) for v in st]
+            p10 = np.array([r[0] for r in spread], np.float32)
+            p90 = np.array([r[1] for r in spread], np.float32)
+            lv = [x for x, s_ in zip(levels, sp, strict=True) if s_]
+            lo = self._loud.process_small(lv).tolist() if lv else []
+            it2 = iter(lo)
+            loud_l = []
+            for s_ in sp:
+                if s_:
+                    self._last_loud = next(it2)
+                    loud_l.append(self._last_loud)
+                else:
+                    loud_l.append(math.nan)
+            loud = np.array(loud_l, np.float32)
+        else:
+            f0a = np.asarray(rows.f0_hz, np.float64)
+            voiced_a = speech & np.asarray(rows.voiced, bool) & np.isfinite(f0a)
+            sta = np.where(voiced_a, hz_to_st(np.where(voiced_a, f0a, ST_REF_HZ)), np.nan)
+            u_pitch, u_loud = self._utt.process(
+                speech.tolist(), sta.astype(np.float32).tolist(), levels
+            )
+            (pv,) = self._pitch.process(sta[voiced_a])
+            pitch_st = _carry(voiced_a, pv, self._last_pitch)
+            if pv.size:
+                self._last_pitch = float(pv[-1])
+            pitch_st = np.where(speech, pitch_st, nan32).astype(np.float32)
+            p10, p90 = self._spread.process(sta)
+            lv = self._loud.process(np.asarray(rows.loudness_db)[speech])
+            if lv.size:
+                self._last_loud = float(lv[-1])
+            loud = np.where(speech, _carry(speech, lv, math.nan), nan32).astype(np.float32)
+        rate = self._rate.process(speech, np.asarray(rows.nucleus, bool))
+        rate = np.where(speech, rate, nan32).astype(np.float32)
+        return speech, pitch_st, loud, (p90 - p10).astype(np.float32), rate, u_pitch, u_loud
+
+    def measures(self, rows: Features) -> RelativeMeasures:
+        """The absolute measures as :class:`RelativeMeasures` (deltas NaN)."""
+        speech, pitch_st, loud, spread, rate, _, _ = self.process(rows)
+        nan = np.full(len(rows), np.nan, np.float32)
+        return RelativeMeasures(
+            t_s=np.asarray(rows.t_s, np.float64),
+            pitch_st=pitch_st,
+            pitch_delta_st=nan,
+            rate_delta_pct=nan.copy(),
+            loudness_db=loud,
+            loudness_delta_db=nan.copy(),
+            pitch_spread_st=spread,
+            speech=speech.copy(),
+            rate_sps=rate,
+            utterance_pitch_delta_st=nan.copy(),
+            utterance_loudness_delta_db=nan.copy(),
+        )

@@ -1,0 +1,167 @@
+"""A speaker's calm baseline: the :class:`Profile`, its file schema, and the semitone scale.
+
+How a profile is computed and what each statistic means: see :mod:`voicecoach.baseline`
+(the package notes) and :func:`~voicecoach.baseline.calibration.profile_from_features`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..errors import ParameterError
+
+#: Reference of the semitone scale, Hz (A1).
+ST_REF_HZ = 55.0
+#: Schema tag written in profile files.
+PROFILE_SCHEMA = "voicecoach.profile/2"
+
+
+def hz_to_st(f0_hz: Any) -> Any:
+    """Semitones above 55 Hz: ``12 * log2(f0_hz / 55)`` (NaN stays NaN)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return 12.0 * np.log2(np.asarray(f0_hz, np.float64) / ST_REF_HZ)
+
+
+def st_to_hz(st: Any) -> Any:
+    """Inverse of :func:`hz_to_st`: ``55 * 2 ** (st / 12)`` Hz."""
+    return ST_REF_HZ * np.exp2(np.asarray(st, np.float64) / 12.0)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A speaker's calm baseline (definitions: see :mod:`voicecoach.baseline`).
+
+    Attributes
+    ----------
+    name : str
+        Profile name ("" for an in-call provisional baseline).
+    f0_median_hz : float
+        Median F0 of voiced hops, Hz.
+    f0_median_st : float
+        The same in semitones above 55 Hz.
+    f0_p10_st, f0_p90_st : float
+        10th and 90th percentiles of voiced F0, semitones above 55 Hz.
+    f0_spread_st : float
+        ``f0_p90_st - f0_p10_st``, semitones.
+    syllable_rate_median, syllable_rate_spread : float
+        Median and p90 - p10 of the rolling syllable rate, syllables per second.
+    articulation_rate_median, articulation_rate_spread : float
+        Median and p90 - p10 of the rolling articulation rate, syllables per second of
+        speech.
+    loudness_db : float
+        Speech level: power mean of the speech hops' loudness, dBFS.
+    pitch_level_st, rate_level_sps, loudness_level_db : float
+        References of the windowed measures (see :mod:`voicecoach.baseline`): median, over the calm
+        speech hops, of ``pitch_st`` (semitones above 55 Hz), ``rate_sps`` (syllables per
+        second of speech) and ``loudness_db`` (dBFS). The deltas are taken against these.
+    pitch_calm_st, rate_calm_pct, loudness_calm_db : float
+        Calm excursion of each delta: its ``[baseline] calm_quantile`` (0.95) over the calm
+        speech hops, in the delta's unit (st, %, dB). The coach's thresholds start above it.
+    pitch_drift_st, rate_drift_pct, loudness_drift_db : float
+        Stability: the reference computed on the first half of the measured hops minus the
+        one on the second half, absolute, in the delta's unit.
+    pitch_measured_s, rate_measured_s, loudness_measured_s : float
+        Seconds of speech hops where each measure was defined (what the three statistics
+        above were computed from).
+    speech_s, voiced_s : float
+        Seconds of speech hops and of voiced hops the profile was computed from.
+    provisional : bool
+        True for a baseline taken from the call itself (no calibration).
+    source : str
+        Where it came from (a file and channel, or "first 30 s of speech in the call").
+    created_utc : str
+        ISO 8601 UTC creation time of a calibration ("" for in-call baselines).
+
+    Any statistic is NaN when its data were missing.
+    """
+
+    name: str
+    f0_median_hz: float
+    f0_median_st: float
+    f0_p10_st: float
+    f0_p90_st: float
+    f0_spread_st: float
+    syllable_rate_median: float
+    syllable_rate_spread: float
+    articulation_rate_median: float
+    articulation_rate_spread: float
+    loudness_db: float
+    pitch_level_st: float
+    pitch_calm_st: float
+    pitch_drift_st: float
+    pitch_measured_s: float
+    rate_level_sps: float
+    rate_calm_pct: float
+    rate_drift_pct: float
+    rate_measured_s: float
+    loudness_level_db: float
+    loudness_calm_db: float
+    loudness_drift_db: float
+    loudness_measured_s: float
+    speech_s: float
+    voiced_s: float
+    provisional: bool
+    source: str
+    created_utc: str
+
+    def replace(self, **changes: Any) -> Profile:
+        """A copy with some fields changed (e.g. ``name``)."""
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict with a ``"schema"`` tag; floats rounded to 4 decimals (NaN kept)."""
+        d: dict[str, Any] = {"schema": PROFILE_SCHEMA}
+        for f in dataclasses.fields(self):
+            v = getattr(self, f.name)
+            d[f.name] = round(v, 4) if isinstance(v, float) and math.isfinite(v) else v
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Profile:
+        """Inverse of :meth:`to_dict`.
+
+        ``None`` is read as NaN for numbers. Raises :class:`ParameterError` for a wrong
+        schema, a missing or unknown key (with a suggestion) or a wrong type.
+        """
+        if not isinstance(d, dict):
+            raise ParameterError(f"a profile must be a table/dict, got {type(d).__name__}")
+        schema = d.get("schema", PROFILE_SCHEMA)
+        if schema != PROFILE_SCHEMA:
+            raise ParameterError(
+                f"profile schema {schema!r} is not supported (expected {PROFILE_SCHEMA!r}); "
+                f"calibrate again with this version of voicecoach"
+            )
+        fields = {f.name: f for f in dataclasses.fields(cls)}
+        for key in d:
+            if key != "schema" and key not in fields:
+                close = difflib.get_close_matches(key, list(fields), n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                raise ParameterError(f"unknown profile key {key!r}{hint}")
+        missing = sorted(set(fields) - set(d))
+        if missing:
+            raise ParameterError(
+                f"profile lacks {', '.join(missing)}; calibrate again to rebuild it"
+            )
+        kw: dict[str, Any] = {}
+        for name, f in fields.items():
+            v = d[name]
+            if f.type == "str":
+                if not isinstance(v, str):
+                    raise ParameterError(f"profile key {name!r} must be a string, got {v!r}")
+            elif f.type == "bool":
+                if not isinstance(v, bool):
+                    raise ParameterError(f"profile key {name!r} must be true/false, got {v!r}")
+            else:
+                if v is None:
+                    v = math.nan
+                if isinstance(v, bool) or not isinstance(v, int | float):
+                    raise ParameterError(f"profile key {name!r} must be a number, got {v!r}")
+                v = float(v)
+            kw[name] = v
+        return cls(**kw)

@@ -1,0 +1,216 @@
+"""The baseline tracker: streaming relative measures of one party against its baseline.
+
+With a calibrated profile, or a provisional one gathered from the party's first speech in
+the call. Definitions: see :mod:`voicecoach.baseline`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..analysis import Features
+from ..config import Config, load_config
+from ..errors import ParameterError
+from .calibration import profile_from_features
+from .measures import RelativeMeasures, _MeasureCore
+from .profile import Profile
+
+
+class BaselineTracker:
+    """Streaming relative measures of one party against a calm baseline.
+
+    With a ``profile`` the baseline is fixed from the first hop. Without one, the
+    baseline is provisional: it is computed (by :func:`profile_from_features`, with the
+    windowed measures of those hops) from the party's first ``[baseline] provisional_s``
+    of speech hops, and the deltas are NaN until then. The customer always uses this
+    provisional mode: the deltas against their own first 30 s are the agitation signal.
+
+    Parameters
+    ----------
+    config : Config, optional
+        Defaults to :func:`~voicecoach.config.load_config`.
+    profile : Profile, optional
+        A calibrated baseline.
+    party : {"agent", "customer"}
+        Used in the provisional profile's ``source``.
+
+    Examples
+    --------
+    >>> from voicecoach.analysis import ChannelAnalyzer
+    >>> import numpy as np
+    >>> rows = ChannelAnalyzer().process(np.zeros(16000, np.float32))
+    >>> m = BaselineTracker().process(rows)
+    >>> len(m), bool(np.isnan(m.pitch_delta_st).all())
+    (100, True)
+    """
+
+    def __init__(
+        self,
+        config: Config | None = None,
+        profile: Profile | None = None,
+        party: str = "agent",
+    ) -> None:
+        self.config = config if config is not None else load_config()
+        if party not in ("agent", "customer"):
+            raise ParameterError(f"party must be 'agent' or 'customer', got {party!r}")
+        if profile is not None and not isinstance(profile, Profile):
+            raise ParameterError(
+                f"profile must be a voicecoach.baseline.Profile, got {type(profile).__name__}; "
+                f"load one with ProfileStore().load(name)"
+            )
+        self._core = _MeasureCore(self.config)
+        self.party = party
+        self.hop_s = self.config.analysis.hop_s
+        self.fixed_profile = profile
+        self._n_provisional = max(1, round(self.config.baseline.provisional_s / self.hop_s))
+        self.reset()
+
+    def reset(self) -> None:
+        """Return to the just-constructed state."""
+        self._core.reset()
+        self._profile = self.fixed_profile
+        self._ready_s: float | None = None if self._profile is None else 0.0
+        m = self._n_provisional
+        self._speech_buf = {
+            "f0_hz": np.empty(m, np.float32),
+            "voiced": np.empty(m, bool),
+            "loudness_db": np.empty(m, np.float32),
+            "syllable_rate": np.empty(m, np.float32),
+            "articulation_rate": np.empty(m, np.float32),
+        }
+        self._measure_buf = {
+            "pitch_st": np.empty(m, np.float32),
+            "loudness_db": np.empty(m, np.float32),
+            "rate_sps": np.empty(m, np.float32),
+        }
+        self._speech_count = 0
+
+    @property
+    def profile(self) -> Profile | None:
+        """The baseline in use (None while a provisional one is still being gathered)."""
+        return self._profile
+
+    @property
+    def ready(self) -> bool:
+        """True once a baseline is in use."""
+        return self._profile is not None
+
+    @property
+    def provisional(self) -> bool:
+        """True unless a calibrated profile was given."""
+        return self.fixed_profile is None
+
+    @property
+    def ready_s(self) -> float | None:
+        """Stream time (hop start, s) from which the deltas use the baseline."""
+        return self._ready_s
+
+    def _gather(self, rows: Features, measures: dict[str, np.ndarray]) -> int:
+        """Collect speech rows until the provisional baseline is complete.
+
+        Returns the index of the first row that uses it (``len(rows)`` if not yet).
+        """
+        n = len(rows)
+        sp = np.asarray(rows.speech, bool)
+        need = self._n_provisional - self._speech_count
+        idx = np.flatnonzero(sp)[:need]
+        if idx.size:
+            a, b = self._speech_count, self._speech_count + idx.size
+            for name, buf in self._speech_buf.items():
+                buf[a:b] = getattr(rows, name)[idx]
+            for name, buf in self._measure_buf.items():
+                buf[a:b] = measures[name][idx]
+            self._speech_count = b
+        if self._speech_count < self._n_provisional:
+            return n
+        j = int(idx[-1])  # row of the last speech hop needed
+        m = self._n_provisional
+        gathered = Features(
+            t_s=np.zeros(m),
+            noise_floor_db=np.zeros(m, np.float32),
+            aperiodicity=np.zeros(m, np.float32),
+            vad_raw=np.ones(m, bool),
+            nucleus=np.zeros(m, bool),
+            speech=np.ones(m, bool),
+            **self._speech_buf,
+        )
+        nan = np.full(m, np.nan, np.float32)
+        gm = RelativeMeasures(
+            t_s=np.zeros(m),
+            pitch_delta_st=nan,
+            rate_delta_pct=nan,
+            loudness_delta_db=nan,
+            pitch_spread_st=nan,
+            speech=np.ones(m, bool),
+            utterance_pitch_delta_st=nan,
+            utterance_loudness_delta_db=nan,
+            **self._measure_buf,
+        )
+        self._speech_buf = {}
+        self._measure_buf = {}
+        self._profile = profile_from_features(
+            gathered,
+            hop_s=self.hop_s,
+            source=f"first {m * self.hop_s:g} s of {self.party} speech in the call",
+            provisional=True,
+            measures=gm,
+            config=self.config,
+        )
+        self._ready_s = float(rows.t_s[j])
+        return j
+
+    def process(self, rows: Features) -> RelativeMeasures:
+        """Relative measures for a block of feature rows.
+
+        Parameters
+        ----------
+        rows : Features
+            Consecutive rows of this party (any number, including 0).
+
+        Returns
+        -------
+        RelativeMeasures
+            One row per input row.
+        """
+        n = len(rows)
+        if n == 0:
+            return RelativeMeasures.empty()
+        speech, pitch_st, loud, spread, rate, u_pitch, u_loud = self._core.process(rows)
+        if self._profile is not None:
+            first = 0
+        elif not speech.any():  # without speech rows there is nothing to gather
+            first = n
+        else:
+            first = self._gather(
+                rows, {"pitch_st": pitch_st, "loudness_db": loud, "rate_sps": rate}
+            )
+        prof = self._profile
+        if prof is None:
+            d_pitch = np.full(n, np.nan, np.float32)
+            d_rate, d_loud = d_pitch.copy(), d_pitch.copy()
+            du_pitch, du_loud = d_pitch.copy(), d_pitch.copy()
+        else:
+            du_pitch = (u_pitch - np.float32(prof.pitch_level_st)).astype(np.float32)
+            du_loud = (u_loud - np.float32(prof.loudness_level_db)).astype(np.float32)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                d_rate = (100.0 * (rate.astype(np.float64) / prof.rate_level_sps - 1.0)).astype(
+                    np.float32
+                )
+            d_pitch = (pitch_st - np.float32(prof.pitch_level_st)).astype(np.float32)
+            d_loud = (loud - np.float32(prof.loudness_level_db)).astype(np.float32)
+            if first > 0:
+                for a in (d_pitch, d_rate, d_loud, du_pitch, du_loud):
+                    a[:first] = np.nan
+        return RelativeMeasures(
+            t_s=np.asarray(rows.t_s, np.float64),
+            pitch_st=pitch_st,
+            pitch_delta_st=d_pitch,
+            rate_delta_pct=d_rate,
+            loudness_db=loud,
+            loudness_delta_db=d_loud,
+            pitch_spread_st=spread,
+            speech=speech.copy(),
+            rate_sps=rate,
+            utterance_pitch_delta_st=du_pitch,
+            utterance_loudness_delta_db=du_loud,
+        )
