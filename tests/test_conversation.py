@@ -296,8 +296,9 @@ def test_defaults_are_in_the_toml():
 
 
 def test_long_backchannel_is_shown_live_then_retracted():
-    # the customer says something 0.7 s long inside the agent's turn, the agent going on:
-    # decided an interruption 0.5 s into the overlap (live), a backchannel in the record
+    # the customer says something 0.7 s long inside the agent's turn, the agent going on, and
+    # stays silent: decided an interruption 0.5 s into the overlap (live), a backchannel in
+    # the record once the customer has been silent for turn_gap_s
     _, evs = run([(0.0, 5.0)], [(2.0, 2.7)], 6.0)
     live = [e for e in evs if e.kind == "interruption" and e.end_s is None]
     assert [(e.by, e.start_s, e.decided_s) for e in live] == [("customer", 2.0, 2.5)]
@@ -313,10 +314,14 @@ def test_long_backchannel_is_shown_live_then_retracted():
 
 @pytest.mark.parametrize(
     ("cust", "agent_end"),
-    [((2.0, 3.5), 5.0), ((2.0, 2.7), 2.6)],  # long; the other gave way first
+    [
+        ([(2.0, 3.5)], 5.0),  # longer than a backchannel
+        ([(2.0, 2.7)], 2.6),  # the other gave way first
+        ([(2.0, 2.7), (3.1, 4.5)], 5.0),  # a 0.4 s pause inside the interrupter's turn
+    ],
 )
 def test_interruption_stands_when_long_or_when_the_other_gives_way(cust, agent_end):
-    _, evs = run([(0.0, agent_end)], [cust], 6.0)
+    _, evs = run([(0.0, agent_end)], cust, 6.0)
     (it,) = kinds(final_events(evs), "interruption")
     assert not it.retracted and it.by == "customer"
     assert kinds(final_events(evs), "backchannel") == []

@@ -182,6 +182,7 @@ class ConversationTracker:
         self._history: list[Event] = []
         self._bleed_hops = 0
         self._agent_raw_hops = 0
+        self._retract: tuple[int, int, int, _Party] | None = None  # see _check_retraction
         self._out: list[Event] = []
         self._finished = False
 
@@ -304,6 +305,8 @@ class ConversationTracker:
             p.on = False
             p.run = 0
             self._segment_end(p)
+        if self._retract is not None:  # the interrupter did not speak again: retract
+            self._check_retraction(at_end=True)
         for p in (ag, cu):
             if p.intr is not None and p.intr.awaiting:
                 self._resolve_awaiting(p)
@@ -420,6 +423,8 @@ class ConversationTracker:
             self._segment_end(p)
         for p in starts:
             self._segment_start(p, p.cand_start)
+        if self._retract is not None:
+            self._check_retraction()
         if ag.on and cu.on and self._ov is None:
             self._maybe_open_overlap()
         for p in (ag, cu):
@@ -448,6 +453,14 @@ class ConversationTracker:
             self._silence_start = None
             self._silence_id = 0
         o = p.other
+        rt = self._retract
+        if rt is not None and rt[3] is p:
+            # an interrupter speaking again within turn_gap_s: its interruption stands, and
+            # this is its own turn going on (opened at the interruption's onset)
+            self._retract = None
+            if not p.turn_open:
+                self._open_turn(p, rt[1], respond=False)
+            return
         if p.intr is not None and p.intr.awaiting:
             p.intr.awaiting = False  # the intruder goes on: still the same intrusion
             return
@@ -480,15 +493,12 @@ class ConversationTracker:
                                by=ov.by.name, of=ov.of.name))
             it = ov.interruption
             if it is not None:
-                # the intruder stops first, briefly, the other still speaking: a backchannel
-                short = not it.long and end - it.onset <= self._bc_hops
-                retract = p is ov.by and o.on and short
                 self._emit(Interruption(self._t(it.onset), self._t(end), self._decided(),
-                                        id=it.interruption_id, by=ov.by.name, of=ov.of.name,
-                                        retracted=retract))
-                if retract:
-                    self._emit(Backchannel(self._t(it.onset), self._t(end), self._decided(),
-                                           by=p.name, of=o.name))
+                                        id=it.interruption_id, by=ov.by.name, of=ov.of.name))
+                if p is ov.by and o.on and not it.long and end - it.onset <= self._bc_hops:
+                    # the intruder stops first, briefly, the other still speaking: a
+                    # backchannel unless it speaks again within turn_gap_s (_check_retraction)
+                    self._retract = (it.interruption_id, it.onset, end, p)
                 elif p is ov.of and not ov.by.turn_open:
                     # the interrupted party gave way: the floor passes to the interrupter
                     self._open_turn(ov.by, it.onset, respond=False)
@@ -568,6 +578,23 @@ class ConversationTracker:
                                    by=o.name, of=o.other.name))
 
     # overlaps and interruptions ---------------------------------------------
+
+    def _check_retraction(self, at_end: bool = False) -> None:
+        """Retract an interruption whose interrupter stopped within backchannel_max_s while
+        the other was speaking, once it has stayed silent for turn_gap_s: its closing version
+        becomes ``retracted`` and a backchannel is recorded. It stands if the interrupter
+        speaks again within turn_gap_s (a pause inside its own turn)."""
+        assert self._retract is not None
+        iid, onset, end, b = self._retract
+        if b.on and not at_end:
+            self._retract = None
+        elif at_end or self._k + 1 - end >= self._gap_hops:
+            self._retract = None
+            a = b.other
+            self._emit(Interruption(self._t(onset), self._t(end), self._decided(), id=iid,
+                                    by=b.name, of=a.name, retracted=True))
+            self._emit(Backchannel(self._t(onset), self._t(end), self._decided(), by=b.name,
+                                   of=a.name))
 
     def _maybe_open_overlap(self) -> None:
         ag, cu = self._agent, self._cust
