@@ -298,7 +298,7 @@ def test_defaults_are_in_the_toml():
 def test_long_backchannel_is_shown_live_then_retracted():
     # the customer says something 0.7 s long inside the agent's turn, the agent going on, and
     # stays silent: decided an interruption 0.5 s into the overlap (live), a backchannel in
-    # the record once the customer has been silent for turn_gap_s
+    # the record once the customer has been silent for retract_gap_s
     _, evs = run([(0.0, 5.0)], [(2.0, 2.7)], 6.0)
     live = [e for e in evs if e.kind == "interruption" and e.end_s is None]
     assert [(e.by, e.start_s, e.decided_s) for e in live] == [("customer", 2.0, 2.5)]
@@ -318,6 +318,7 @@ def test_long_backchannel_is_shown_live_then_retracted():
         ([(2.0, 3.5)], 5.0),  # longer than a backchannel
         ([(2.0, 2.7)], 2.6),  # the other gave way first
         ([(2.0, 2.7), (3.1, 4.5)], 5.0),  # a 0.4 s pause inside the interrupter's turn
+        ([(2.0, 2.7), (3.35, 4.5)], 5.0),  # a 0.65 s one (a reader's pause), < retract_gap_s
     ],
 )
 def test_interruption_stands_when_long_or_when_the_other_gives_way(cust, agent_end):
@@ -325,3 +326,21 @@ def test_interruption_stands_when_long_or_when_the_other_gives_way(cust, agent_e
     (it,) = kinds(final_events(evs), "interruption")
     assert not it.retracted and it.by == "customer"
     assert kinds(final_events(evs), "backchannel") == []
+
+
+def test_retraction_waits_retract_gap_s():
+    # the interrupter stops after 0.7 s and speaks again 1.0 s later, the agent going on:
+    # retracted at retract_gap_s (0.8 s) after it stopped, and the later words are a new
+    # intrusion; with retract_gap_s = 1.2 the same words make the interruption stand
+    _, evs = run([(0.0, 6.0)], [(2.0, 2.7), (3.7, 4.0)], 7.0)
+    fin = final_events(evs)
+    (it,) = kinds(fin, "interruption")
+    assert it.retracted
+    rt = [e for e in evs if e.kind == "interruption" and getattr(e, "retracted", False)]
+    assert rt[0].decided_s == pytest.approx(2.7 + C.retract_gap_s, abs=0.011)
+    assert C.retract_gap_s > C.turn_gap_s
+    cfg = CFG.replace(conversation={"retract_gap_s": 1.2})
+    a = party_rows([(0.0, 6.0)], 7.0, 120.0)
+    c = party_rows([(2.0, 2.7), (3.7, 4.0)], 7.0, 210.0)
+    (it,) = kinds(final_events(ConversationTracker(cfg).process(a, c)), "interruption")
+    assert not it.retracted

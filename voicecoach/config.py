@@ -151,6 +151,7 @@ class ConversationConfig:
     speech_hangover_s: float
     speech_onset_gap_s: float
     turn_gap_s: float
+    retract_gap_s: float
     decision_bridge_s: float
     jump_in_s: float
     mutual_silence_s: float
@@ -453,8 +454,8 @@ def _validate(obj: Any, where: str) -> None:
         if not 0.0 <= obj.lookahead_s <= 0.1:
             bad(f"lookahead_s must be in [0, 0.1] s (the stated lookahead), got {obj.lookahead_s}")
     elif isinstance(obj, ConversationConfig):
-        for name in ("min_overlap_s", "turn_gap_s", "bleed_window_s", "bleed_update_s",
-                     "speech_onset_s", "speech_hangover_s"):
+        for name in ("min_overlap_s", "turn_gap_s", "retract_gap_s", "bleed_window_s",
+                     "bleed_update_s", "speech_onset_s", "speech_hangover_s"):
             if getattr(obj, name) <= 0:
                 bad(f"{name} must be > 0 s, got {getattr(obj, name)}")
         for name in ("backchannel_max_s", "turn_end_s", "simultaneous_start_s",

@@ -71,7 +71,12 @@ Intrusion
       3 syllables/s have a single nucleus by ``D`` (a drawn-out "euh..."/"mais..." start), so
       a nucleus rule would trade missed interruptions for fewer false ones, and deferring
       the decision would break the latency contract. Raise ``min_overlap_s`` to trade
-      latency for fewer long-backchannel interruptions.
+      latency for fewer long-backchannel interruptions. *Retraction*: when such an
+      interruption's B stops within ``backchannel_max_s`` of its onset while A is still
+      speaking, and stays silent for ``retract_gap_s`` [0.8], the interruption's last
+      version is ``retracted=True`` and a backchannel is recorded; if B speaks again within
+      ``retract_gap_s`` (a pause inside its own words), the interruption stands and B's turn
+      goes on from its onset.
     * **take-over**: A's turn ends (A silent for ``turn_gap_s``) while B's intrusion is
       unclassified: B spoke in A's pause and A did not resume. B's turn starts at its onset;
       no overlap event.

@@ -155,6 +155,7 @@ class ConversationTracker:
         self._bc_hops = hops(c.backchannel_max_s)
         self._sim_hops = hops(c.simultaneous_start_s)
         self._gap_hops = max(1, hops(c.turn_gap_s))
+        self._retract_hops = max(1, hops(c.retract_gap_s))
         self._ms_hops = hops(c.mutual_silence_s)
         self._delay_hops = hops(c.far_delay_s)
         self._gate = BleedGate(c, h)
@@ -455,7 +456,7 @@ class ConversationTracker:
         o = p.other
         rt = self._retract
         if rt is not None and rt[3] is p:
-            # an interrupter speaking again within turn_gap_s: its interruption stands, and
+            # an interrupter speaking again within retract_gap_s: its interruption stands, and
             # this is its own turn going on (opened at the interruption's onset)
             self._retract = None
             if not p.turn_open:
@@ -497,7 +498,7 @@ class ConversationTracker:
                                         id=it.interruption_id, by=ov.by.name, of=ov.of.name))
                 if p is ov.by and o.on and not it.long and end - it.onset <= self._bc_hops:
                     # the intruder stops first, briefly, the other still speaking: a
-                    # backchannel unless it speaks again within turn_gap_s (_check_retraction)
+                    # backchannel unless it speaks again within retract_gap_s (_check_retraction)
                     self._retract = (it.interruption_id, it.onset, end, p)
                 elif p is ov.of and not ov.by.turn_open:
                     # the interrupted party gave way: the floor passes to the interrupter
@@ -581,14 +582,14 @@ class ConversationTracker:
 
     def _check_retraction(self, at_end: bool = False) -> None:
         """Retract an interruption whose interrupter stopped within backchannel_max_s while
-        the other was speaking, once it has stayed silent for turn_gap_s: its closing version
+        the other was speaking, once it has stayed silent for retract_gap_s: its closing version
         becomes ``retracted`` and a backchannel is recorded. It stands if the interrupter
-        speaks again within turn_gap_s (a pause inside its own turn)."""
+        speaks again within retract_gap_s (a pause inside its own words)."""
         assert self._retract is not None
         iid, onset, end, b = self._retract
         if b.on and not at_end:
             self._retract = None
-        elif at_end or self._k + 1 - end >= self._gap_hops:
+        elif at_end or self._k + 1 - end >= self._retract_hops:
             self._retract = None
             a = b.other
             self._emit(Interruption(self._t(onset), self._t(end), self._decided(), id=iid,
