@@ -96,12 +96,38 @@ def test_double_talk_keeps_most_of_the_near_end():
 
 
 def test_headset_call_is_no_echo(rng):
-    far, _ = synth_speech(duration_s=6.0, level_db=-20, seed=3)
+    far, _ = synth_speech(duration_s=8.0, level_db=-20, seed=3)
     mic = rng.normal(0, 10 ** (-65 / 20), far.shape).astype(np.float32)
     ec = _canceller()
-    ec.process(mic, far)
+    _, hops = ec.process(mic, far)
     assert ec.status.state == "no_echo"
-    assert ec.status.far_active_s > 2.0
+    # concluded only after no_echo_min_far_s of far-end activity, detecting until then
+    min_far_s = load_config().echo.no_echo_min_far_s
+    first = int(np.argmax(hops.state == ECHO_STATES.index("no_echo")))
+    assert first > 0 and ec.status.far_active_s > min_far_s
+    far_active = hops.state[:first] != ECHO_STATES.index("bypassed")
+    assert far_active.sum() * 0.01 >= min_far_s * 0.9
+
+
+def test_early_double_talk_does_not_conclude_no_echo_early():
+    """The agent talks over the far end's first 3 s (its speech dominates the microphone,
+    so the loudness envelopes hardly correlate): "no_echo" (the microphone passed through,
+    its echo then taken for the agent) must wait for no_echo_min_far_s of far-end activity,
+    and the echo is found and cancelled in the end."""
+    mic, far, _ = _echo_call(seconds=12.0, seed=2)
+    s, _ = synth_speech(duration_s=3.0, f0_hz=110.0, level_db=-17, seed=9)
+    mic = mic.copy()
+    mic[: s.shape[0]] += s
+    ec = _canceller()
+    out, hops = ec.process(mic, far)
+    no_echo = hops.state == ECHO_STATES.index("no_echo")
+    if no_echo.any():
+        first = int(np.argmax(no_echo))
+        far_s = (hops.state[:first] != ECHO_STATES.index("bypassed")).sum() * 0.01
+        assert far_s >= 0.9 * load_config().echo.no_echo_min_far_s
+    assert ec.status.state == "converged"
+    late = slice(10 * SR, None)
+    assert _db(mic[late]) - _db(out[late]) >= 15.0
 
 
 @pytest.mark.parametrize("cuts", [[1], [2], [7], [100], [3, 1, 50, 2]])

@@ -115,6 +115,7 @@ class EchoConfig:
     diverged_db: float
     echo_corr_on: float
     echo_corr_off: float
+    no_echo_min_far_s: float
     detector_update_s: float
 
 
@@ -448,6 +449,8 @@ def _validate(obj: Any, where: str) -> None:
             )
         if obj.bypass_after_s <= 0 or obj.erle_smooth_s <= 0:
             bad("bypass_after_s and erle_smooth_s must be > 0 s")
+        if obj.no_echo_min_far_s < 0:
+            bad(f"no_echo_min_far_s must be >= 0 s, got {obj.no_echo_min_far_s}")
     elif isinstance(obj, SyllableConfig):
         if not 0.5 <= obj.window_s <= 30.0:
             bad(f"window_s must be in [0.5, 30] s, got {obj.window_s}")

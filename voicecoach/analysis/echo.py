@@ -31,7 +31,10 @@ least ``far_active_db`` dBFS and 6 dB above its own noise floor):
 ``no_echo``
     the microphone carries no copy of the far end (a headset): the best loudness-envelope
     correlation between the far end and the microphone over the echo path delays searched
-    (averaged over about a second of updates) is under ``echo_corr_off``. The microphone is
+    (averaged over about a second of updates) is under ``echo_corr_off``, once the far end has
+    been active for ``no_echo_min_far_s`` (an agent talking over the far end's first words
+    lowers the correlation of a real echo: concluded earlier, such a call was passed through
+    with its echo taken for the agent). The microphone is
     passed through, and its speech is never taken for the far end's: AEC3's residual echo
     suppressor would otherwise attenuate the agent's own speech by 20-50 dB whenever both
     talk during its first 10-15 s, even with no echo to remove (measured on the real-voice
@@ -250,6 +253,7 @@ class EchoCanceller:
         self._rtc = _load_apm()
         self._floor_cfg = noise_floor
         self._bypass_hops = max(1, round(config.bypass_after_s / self.hop_s))
+        self._no_echo_hops = max(0, round(config.no_echo_min_far_s / self.hop_s))
         self._alpha = min(1.0, self.hop_s / max(config.erle_smooth_s, self.hop_s))
         self._estimator = delay_estimator
         self.reset()
@@ -364,7 +368,8 @@ class EchoCanceller:
             corr = est.best_corr
             if corr >= c.echo_corr_on:
                 self._echo = True  # latched: an echo path stays for the call
-            elif corr < c.echo_corr_off and not self._echo:  # NaN compares False: no estimate
+            elif (corr < c.echo_corr_off and not self._echo  # NaN compares False
+                  and self._far_hops >= self._no_echo_hops):
                 self._echo = False
             if self._since_far >= self._bypass_hops:
                 st = _BYPASSED
