@@ -432,7 +432,7 @@ def test_a_slow_frame_drops_frames_and_never_delays_analysis(xserver, calls):
     assert st["latency"][-1][0] == pytest.approx(model.snapshot().now_s)
 
 
-def test_run_draws_at_its_own_rate_and_stops_when_closed(xserver, calls):
+def test_run_draws_at_its_own_rate_and_stops_when_closed(xserver, calls, tmp_path):
     x, analyzer = calls
     ca = analyzer()
     model = DisplayModel(30.0, ca.hop_s, 4.0)
@@ -457,6 +457,10 @@ def test_run_draws_at_its_own_rate_and_stops_when_closed(xserver, calls):
     assert st["elapsed_s"] >= 1.45
     assert 5 <= st["frames_drawn"] <= 10.0 * st["elapsed_s"] + 2  # 50 pushes/s, 10 frames/s
     assert disp.root is None  # run closes the strip
+    with pytest.raises(DisplayError, match="the compact strip is closed"):
+        disp.save(tmp_path / "closed.png")
+    disp.render_frame()  # a no-op: no second window
+    assert disp.root is None
 
     # the window manager's close button ends the session (the stop event is set)
     disp = CompactDisplay(model)

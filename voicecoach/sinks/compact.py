@@ -302,7 +302,7 @@ class CompactDisplay:
             Without a screen (``DISPLAY``/``WAYLAND_DISPLAY`` unset on Linux/BSD), without
             tkinter, or when Tk cannot open a window.
         """
-        if self.root is not None:
+        if self.root is not None or self.closed:
             return
         if sys.platform not in ("darwin", "win32") and not (
             os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
@@ -481,8 +481,16 @@ class CompactDisplay:
         return str(self.canvas.itemcget(self._items["nudge"], "text"))
 
     def geometry(self) -> tuple[int, int, int, int]:
-        """The canvas on screen: ``(x, y, width, height)`` in screen pixels."""
+        """The canvas on screen: ``(x, y, width, height)`` in screen pixels.
+
+        Raises
+        ------
+        DisplayError
+            Once the strip is closed (:meth:`run` closes it when it returns).
+        """
         self.open()
+        if self.root is None:
+            raise DisplayError("the compact strip is closed; take screenshots before close()")
         self.root.update_idletasks()
         c = self.canvas
         return c.winfo_rootx(), c.winfo_rooty(), c.winfo_width(), c.winfo_height()
@@ -490,14 +498,14 @@ class CompactDisplay:
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write what the strip shows on screen as a PNG (a screen grab, with Pillow).
 
-        The strip must be visible (a raised, mapped window: it is always on top).
+        The strip must be open and visible (it is always on top); see :meth:`geometry`.
         """
         from PIL import ImageGrab
 
         if self.state is None:
             self.render_frame()
-        self.root.update()
         x, y, w, h = self.geometry()
+        self.root.update()  # mapped and painted
         img = ImageGrab.grab(bbox=(x, y, x + w, y + h))
         p = Path(path)
         img.save(p, format="PNG")
