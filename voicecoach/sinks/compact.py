@@ -27,7 +27,6 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -490,26 +489,10 @@ class CompactDisplay:
         """
         self.open()
         if self.root is None:
-            raise DisplayError("the compact strip is closed; take screenshots before close()")
+            raise DisplayError("the compact strip is closed; ask for its geometry before close()")
         self.root.update_idletasks()
         c = self.canvas
         return c.winfo_rootx(), c.winfo_rooty(), c.winfo_width(), c.winfo_height()
-
-    def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write what the strip shows on screen as a PNG (a screen grab, with Pillow).
-
-        The strip must be open and visible (it is always on top); see :meth:`geometry`.
-        """
-        from PIL import ImageGrab
-
-        if self.state is None:
-            self.render_frame()
-        x, y, w, h = self.geometry()
-        self.root.update()  # mapped and painted
-        img = ImageGrab.grab(bbox=(x, y, x + w, y + h))
-        p = Path(path)
-        img.save(p, format="PNG")
-        return p
 
     def run(self, stop_event: threading.Event, until: float | None = None) -> None:
         """Draw at most ``fps`` frames/s on the calling (main) thread until stopped.
