@@ -13,7 +13,9 @@ the repeats. Measured, from the start of the session to its end (imports exclude
 * ``process_cpu_pct``: the live process' CPU, % of one core (analysis + display + capture);
 * ``display_cpu_pct``: the drawing (main) thread's CPU, % of one core;
 * ``xserver_cpu_pct``: the X server's CPU over the run (what the display costs there);
-* ``draw_ms`` p50/p99 and ``fps`` (frames drawn per second).
+* ``draw_ms`` p50/p99 and ``fps`` (frames drawn per second);
+* ``process_cpu_over_none_pct``: the median over repeats of the process' CPU minus that of
+  the ``none`` run of the same repeat (the display's cost, net of the machine's drift).
 
 Needs Linux, ``Xvfb`` and tkinter. Writes ``--out`` (default
 ``benchmarks/results/compact_display.json``) with the machine's description.
@@ -171,9 +173,19 @@ def main(argv: list[str] | None = None) -> int:
         }
         for kind, rs in runs.items()
     }
+    if "none" in runs:  # paired by repeat: the display's cost net of the machine's drift
+        for kind, rs in runs.items():
+            if kind != "none":
+                pairs = zip(rs, runs["none"], strict=True)
+                d = [r["process_cpu_pct"] - n["process_cpu_pct"] for r, n in pairs]
+                summary[kind]["process_cpu_over_none_pct"] = round(statistics.median(d), 2)
     print(f"{'display':<10} " + " ".join(f"{k:>16}" for k in keys))
     for kind, s in summary.items():
         print(f"{kind:<10} " + " ".join(f"{s.get(k, float('nan')):>16.2f}" for k in keys))
+    for kind, s in summary.items():
+        if "process_cpu_over_none_pct" in s:
+            over = s["process_cpu_over_none_pct"]
+            print(f"{kind}: process CPU over none, paired median {over} %")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     doc = {
         "benchmark": "compact_display",
