@@ -315,7 +315,7 @@ def test_screenshot_size_and_content(xserver, models, tmp_path):
         disp.close()
     assert px.shape == (HEIGHT_PX, WIDTH_PX, 3)
     # the nudge: large red letters on their pale band, in the top 50 px only
-    assert near(px[:50], C_ALERT, 40).sum() > 1500
+    assert near(px[:50], C_ALERT, 40).sum() > 800  # ~1900 with DejaVu Sans Bold
     assert near(px[:50], C_NUDGE_BG).sum() > 5000
     assert near(px[50:], C_NUDGE_BG).sum() == 0
     # the lights: agent on (blue), customer off (grey), interruption by the agent (red)
