@@ -26,6 +26,7 @@ DIST = {
     "parselmouth": "praat-parselmouth",
     "yaml": "pyyaml",
     "swift_f0": "swift-f0",
+    "PIL": "pillow",
 }
 #: Imported by the tests or benchmarks but installed otherwise (Debian packages, a wheel
 #: installed with --no-deps by scripts/setup.sh) or the project itself.

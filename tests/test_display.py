@@ -304,7 +304,8 @@ def test_choose_display(models, monkeypatch):
     term = choose_display("terminal", model, "en")
     assert isinstance(term, TerminalDisplay) and term.fps == 10.0 and term.lang == "en"
     assert choose_display("none", model, "fr") is None
-    with pytest.raises(ParameterError, match="display must be window, terminal, none or auto"):
+    msg = "display must be compact, window, terminal, none or auto"
+    with pytest.raises(ParameterError, match=msg):
         choose_display("screen", model, "fr")
 
 

@@ -643,8 +643,9 @@ def build_parser() -> argparse.ArgumentParser:
         add_profiles_dir(sp)
         sp.add_argument(
             "--display",
-            choices=("auto", "window", "terminal", "none"),
-            help="auto: a window if a screen is available, else the terminal "
+            choices=("auto", "compact", "window", "terminal", "none"),
+            help="compact: a small always-on-top strip; window: the full chart; auto: the "
+            "compact strip if a screen is available, else the terminal "
             + conf(command, "display"),
         )
         sp.add_argument(

@@ -239,6 +239,7 @@ class LiveConfig:
     history_s: float
     record_format: str
     terminal_fps_max: float
+    compact_fps_max: float
     calibrate_s: float
     replay_speed: float
     record_dir: str
@@ -472,8 +473,8 @@ def _validate(obj: Any, where: str) -> None:
     elif isinstance(obj, CoachConfig) and obj.lang not in ("fr", "en"):
         bad(f"lang must be 'fr' or 'en', got {obj.lang!r}")
     elif isinstance(obj, LiveConfig):
-        if obj.display not in ("auto", "window", "terminal", "none"):
-            bad(f"display must be auto, window, terminal or none, got {obj.display!r}")
+        if obj.display not in ("auto", "compact", "window", "terminal", "none"):
+            bad(f"display must be auto, compact, window, terminal or none, got {obj.display!r}")
         if obj.far_backend not in ("sounddevice", "soundcard"):
             bad(f"far_backend must be 'sounddevice' or 'soundcard', got {obj.far_backend!r}")
         if not obj.replay_speed > 0:

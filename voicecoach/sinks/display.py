@@ -1,9 +1,10 @@
-"""Which live display to draw: the matplotlib window, the terminal dashboard or none.
+"""Which live display to draw: the compact strip, the chart window, the terminal or none.
 
-:func:`choose_display` picks :class:`~voicecoach.sinks.window.WindowDisplay` (when a screen
-and a GUI backend are available), :class:`~voicecoach.sinks.terminal.TerminalDisplay` or
-nothing. What both displays share is in :mod:`voicecoach.sinks.view`. Importing this module
-needs neither matplotlib nor rich.
+:func:`choose_display` picks :class:`~voicecoach.sinks.compact.CompactDisplay` (the default
+when a screen is available), :class:`~voicecoach.sinks.window.WindowDisplay` (the full
+matplotlib chart), :class:`~voicecoach.sinks.terminal.TerminalDisplay` or nothing. What the
+displays share is in :mod:`voicecoach.sinks.view`. Importing this module needs neither
+tkinter, matplotlib nor rich.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 from ..config import Config, load_config
 from ..errors import DisplayError, ParameterError
 from ..i18n import resolve_lang
+from .compact import CompactDisplay
 from .model import DisplayModel
 from .terminal import TerminalDisplay
 from .view import check_fps
@@ -29,25 +31,26 @@ def choose_display(
 
     Parameters
     ----------
-    kind : {"window", "terminal", "none", "auto"}
-        ``auto``: a window if a GUI is available (a display is set and a GUI backend
-        imports and opens), else the terminal dashboard.
+    kind : {"auto", "compact", "window", "terminal", "none"}
+        ``compact``: the small always-on-top strip; ``window``: the full chart. ``auto``:
+        the compact strip if it opens (a screen is set, tkinter imports and Tk opens a
+        window), else the terminal dashboard.
     model : DisplayModel
     lang : {"fr", "en"}, optional
         Default ``[coach] lang``.
     config : Config, optional
         ``[live] fps`` is the window's frame rate; the terminal refreshes at
-        ``min(fps, terminal_fps_max)``.
+        ``min(fps, terminal_fps_max)``, the compact strip at ``min(fps, compact_fps_max)``.
 
     Returns
     -------
-    WindowDisplay, TerminalDisplay or None
+    CompactDisplay, WindowDisplay, TerminalDisplay or None
 
     Raises
     ------
     DisplayError
-        For ``window`` when no window can be opened (the message says to use
-        ``--display terminal`` or ``none``).
+        For ``compact`` or ``window`` when no window can be opened (the message says to
+        use ``--display terminal`` or ``none``).
     ParameterError
         For an unknown kind.
     """
@@ -58,14 +61,17 @@ def choose_display(
     check_fps(cfg.live.fps)
     if kind == "terminal":
         return TerminalDisplay(model, lang=lang, config=cfg)
-    if kind in ("window", "auto"):
+    if kind == "window":
+        disp: Any = WindowDisplay(model, lang=lang, config=cfg, backend=gui_backend())
+        disp.open()
+        return disp
+    if kind in ("compact", "auto"):
         try:
-            backend = gui_backend()
-            disp = WindowDisplay(model, lang=lang, config=cfg, backend=backend)
+            disp = CompactDisplay(model, lang=lang, config=cfg)
             disp.open()
             return disp
         except DisplayError:
-            if kind == "window":
+            if kind == "compact":
                 raise
         return TerminalDisplay(model, lang=lang, config=cfg)
-    raise ParameterError(f"display must be window, terminal, none or auto, got {kind!r}")
+    raise ParameterError(f"display must be compact, window, terminal, none or auto, got {kind!r}")
