@@ -315,25 +315,40 @@ def test_monotony_is_a_metric_not_a_nudge() -> None:
 # --------------------------------------------------------------------------- event rules
 
 
-def interruption(start, decided, end=None, by="agent", id=7):
+def interruption(start, decided, end=None, by="agent", id=7, confirmed=True):
     of = "customer" if by == "agent" else "agent"
-    return Interruption(start_s=start, end_s=end, decided_s=decided, id=id, by=by, of=of)
+    return Interruption(start_s=start, end_s=end, decided_s=decided, id=id, by=by, of=of,
+                        confirmed=confirmed)
 
 
-def test_interrupting_is_immediate_and_closes_with_the_overlap() -> None:
+def test_interrupting_fires_when_confirmed_and_closes_with_the_overlap() -> None:
     coach = Coach(cfg(), lang="fr")
     evs = [
-        interruption(5.0, 5.5),
+        interruption(5.0, 5.5, confirmed=False),  # decided: may still be a backchannel
+        interruption(5.0, 6.0),  # the agent outlasted backchannel_max_s: confirmed
         interruption(5.0, 6.2, end=6.2),
         interruption(9.0, 9.5, by="customer", id=8),  # the customer's: no nudge
         interruption(20.0, 20.5, id=9),  # within the 20 s cooldown: suppressed
     ]
     out = run(coach, rows(40.0), events=evs)
-    assert brief(out) == [("interrupting", 5.51, 6.2)]
+    assert brief(out) == [("interrupting", 6.01, 6.2)]
     assert out[0].message == "Laissez-le finir" and out[0].end_s is None
-    assert out[1].recovered_after_s == pytest.approx(6.2 - 5.51)
+    assert out[1].recovered_after_s == pytest.approx(6.2 - 6.01)
     s = coach.summary()
     assert s["nudges"]["interrupting"] == 1 and s["suppressed"]["interrupting"] == 1
+
+
+def test_a_retracted_interruption_draws_no_nudge() -> None:
+    # a long backchannel: decided live, closed unconfirmed, then retracted
+    evs = [
+        interruption(5.0, 5.5, confirmed=False),
+        interruption(5.0, 5.95, end=5.7, confirmed=False),
+        Interruption(start_s=5.0, end_s=5.7, decided_s=6.5, id=7, by="agent", of="customer",
+                     retracted=True),
+    ]
+    coach = Coach(cfg())
+    assert run(coach, rows(10.0), events=evs) == []
+    assert coach.summary()["nudges"].get("interrupting", 0) == 0
 
 
 def test_interruption_known_only_when_closed() -> None:
@@ -611,8 +626,9 @@ def test_demo_call_through_the_conversation_tracker(calm_profile: Profile) -> No
     assert sorted(got) == ["interrupting", "pitch_high", "rate_high"], final
     onset = next(e["start_s"] for e in truth.events
                  if e["kind"] == "interruption" and e["by"] == "agent")
-    min_overlap = coach.config.conversation.min_overlap_s
-    assert got["interrupting"].start_s - onset <= min_overlap + 0.15
+    # the nudge waits for the interruption to be confirmed (no longer a possible backchannel)
+    confirm_s = coach.config.conversation.backchannel_max_s
+    assert confirm_s <= got["interrupting"].start_s - onset <= confirm_s + 0.15
     for rule in ("pitch_high", "rate_high"):
         a, _ = info[rule]
         sustain = coach.config.coach.rules[rule].sustain_s

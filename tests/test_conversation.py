@@ -112,12 +112,15 @@ def test_classification_table(name, agent, customer, dur, expected):
 def test_interruption_is_emitted_open_at_min_overlap():
     _, evs = run([(2.0, 4.0)], [(0.0, 5.0)], 6.0)
     versions = [e for e in evs if e.kind == "interruption"]
-    assert [e.end_s for e in versions] == [None, 4.0]
-    assert versions[0].id == versions[1].id != 0
+    # open at min_overlap_s, open and confirmed once it outlasts backchannel_max_s, closed
+    assert [(e.end_s, e.confirmed) for e in versions] == [(None, False), (None, True),
+                                                          (4.0, True)]
+    assert versions[0].id == versions[1].id == versions[2].id != 0
     assert versions[0].start_s == 2.0
     # decided at the end of the hop where the overlap reached min_overlap_s
     assert versions[0].decided_s == pytest.approx(2.0 + C.min_overlap_s)
-    assert versions[1].decided_s == pytest.approx(4.0 + C.speech_hangover_s)
+    assert versions[1].decided_s == pytest.approx(2.0 + C.backchannel_max_s + 0.01, abs=0.011)
+    assert versions[2].decided_s == pytest.approx(4.0 + C.speech_hangover_s)
 
 
 @pytest.mark.parametrize("gap_s", [0.0, 0.02, 0.05, 0.08, 0.1])
@@ -305,6 +308,7 @@ def test_long_backchannel_is_shown_live_then_retracted():
     fin = final_events(evs)
     (it,) = kinds(fin, "interruption")
     assert it.retracted and (it.start_s, it.end_s) == (2.0, 2.7)
+    assert not any(e.confirmed for e in evs if e.kind == "interruption")  # never nudged
     (bc,) = kinds(fin, "backchannel")
     assert (bc.by, bc.of, bc.start_s, bc.end_s) == ("customer", "agent", 2.0, 2.7)
     assert [e.party for e in kinds(fin, "turn")] == ["agent"]  # a backchannel makes no turn
@@ -324,7 +328,9 @@ def test_long_backchannel_is_shown_live_then_retracted():
 def test_interruption_stands_when_long_or_when_the_other_gives_way(cust, agent_end):
     _, evs = run([(0.0, agent_end)], cust, 6.0)
     (it,) = kinds(final_events(evs), "interruption")
-    assert not it.retracted and it.by == "customer"
+    assert not it.retracted and it.by == "customer" and it.confirmed
+    first = next(e for e in evs if e.kind == "interruption" and e.confirmed)
+    assert first.decided_s <= 2.0 + C.backchannel_max_s + 0.02 or first.end_s is not None
     assert kinds(final_events(evs), "backchannel") == []
 
 

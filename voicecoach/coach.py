@@ -78,9 +78,14 @@ release level by ``deescalation_factor`` [0.5], and the monologue rule's 40 s be
 
 Event-driven rules use the events of :mod:`voicecoach.events`:
 
-* ``interrupting``: an ``Interruption(by="agent", of="customer")``, on its first version
-  (open or closed). The nudge closes when the interruption's closed version arrives
-  (``end_s`` = end of the overlap);
+* ``interrupting``: an ``Interruption(by="agent", of="customer")``, on its first
+  *confirmed* version (open or closed: the agent outlasted ``backchannel_max_s``, the
+  customer gave way, or the agent spoke again after stopping; an anonymous event counts at
+  once). The tracker decides an interruption ``min_overlap_s`` into the overlap, before a
+  long backchannel can be told apart; waiting for confirmation keeps such a backchannel,
+  later retracted, from drawing a nudge, at the price of about 0.5 s more nudge latency.
+  The nudge closes when the interruption's closed version arrives (``end_s`` = end of
+  the overlap);
 * ``monologue``: needs the tracker to emit an agent ``Turn`` when it opens (``end_s``
   None) and again, same ``id``, when it closes; the nudge closes with the turn;
 * ``jump_in``: agent ``ResponseGap`` events with ``after="customer"`` and ``gap_s <
@@ -646,6 +651,8 @@ class Coach:
                 return
             r = rules["interrupting"]
             key = ev.id if ev.id else -seq  # anonymous events cannot be matched later
+            if not ev.confirmed and ev.id:
+                return  # it may still turn out a long backchannel (retracted): wait
             if key not in self._seen_interruptions:
                 self._seen_interruptions.add(key)
                 self._interruptions_since += 1

@@ -97,12 +97,17 @@ class Interruption(Event):
     backchannel: ``by`` stopped within ``backchannel_max_s`` of its onset while ``of`` was
     still speaking (a :class:`Backchannel` is emitted with it). The live decision, taken
     ``min_overlap_s`` into the overlap, cannot know that yet; the trainer's record can.
+    ``confirmed`` is True on the versions emitted once it can no longer be retracted: ``by``
+    outlasted ``backchannel_max_s`` (an open version is emitted then), ``of`` gave way, or
+    ``by`` spoke again within ``retract_gap_s``. The coach's "interrupting" nudge waits for
+    it, so a long backchannel shown live for a moment never draws a nudge.
     """
 
     kind: ClassVar[str] = "interruption"
     by: str = "agent"
     of: str = "customer"
     retracted: bool = False
+    confirmed: bool = False
 
 
 @dataclass(frozen=True)

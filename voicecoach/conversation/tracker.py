@@ -459,6 +459,8 @@ class ConversationTracker:
             # an interrupter speaking again within retract_gap_s: its interruption stands, and
             # this is its own turn going on (opened at the interruption's onset)
             self._retract = None
+            self._emit(Interruption(self._t(rt[1]), self._t(rt[2]), self._decided(), id=rt[0],
+                                    by=p.name, of=o.name, confirmed=True))
             if not p.turn_open:
                 self._open_turn(p, rt[1], respond=False)
             return
@@ -494,9 +496,11 @@ class ConversationTracker:
                                by=ov.by.name, of=ov.of.name))
             it = ov.interruption
             if it is not None:
+                pending = p is ov.by and o.on and not it.long and end - it.onset <= self._bc_hops
                 self._emit(Interruption(self._t(it.onset), self._t(end), self._decided(),
-                                        id=it.interruption_id, by=ov.by.name, of=ov.of.name))
-                if p is ov.by and o.on and not it.long and end - it.onset <= self._bc_hops:
+                                        id=it.interruption_id, by=ov.by.name, of=ov.of.name,
+                                        confirmed=not pending))
+                if pending:
                     # the intruder stops first, briefly, the other still speaking: a
                     # backchannel unless it speaks again within retract_gap_s (_check_retraction)
                     self._retract = (it.interruption_id, it.onset, end, p)
@@ -622,6 +626,10 @@ class ConversationTracker:
         k1 = self._k + 1
         if not it.long and p.on and p.last_raw + 1 - it.onset > self._bc_hops:
             it.long = True
+            if it.interruption_id:  # outlasting a backchannel: it can no longer be retracted
+                self._emit(Interruption(self._t(it.onset), None, self._decided(),
+                                        id=it.interruption_id, by=p.name, of=p.other.name,
+                                        confirmed=True))
             if not p.turn_open:
                 self._open_turn(p, it.onset, respond=False)
         if it.interruption_id:
