@@ -6,11 +6,11 @@ Rules (``[coach.rules.NAME]`` in ``config/voicecoach.toml``; defaults in bracket
 rule               condition                                              message (fr / en)
 =================  =====================================================  =====================
 ``pitch_high``     agent ``pitch_delta_st`` >= personal threshold         Baissez le ton /
-                   [+2 to +2.5 st, below] for sustain [1.5 s]             Lower your tone
+                   [+2.5 to +3 st, below] for sustain [1 s]               Lower your tone
 ``rate_high``      agent ``rate_delta_pct`` >= personal threshold         Ralentissez /
-                   [+15 to +22 %, below] for sustain [2 s]                Slow down
+                   [+22 to +25 %, below] for sustain [2 s]                Slow down
 ``loudness_high``  agent ``loudness_delta_db`` >= personal threshold      Parlez moins fort /
-                   [+3.5 to +5 dB, below] for sustain [2 s]               Speak softer
+                   [+3.5 to +4.5 dB, below] for sustain [0.5 s]           Speak softer
 ``interrupting``   an :class:`~voicecoach.events.Interruption` by the     Laissez-le finir /
                    agent of the customer (the threshold-th [1st] since    Let them finish
                    the last such nudge), at once
@@ -30,9 +30,9 @@ Personal thresholds, calibrated on the very measure each rule reads: the agent's
 
     threshold_eff = max(threshold, min(threshold_max, calm excursion + margin))
 
-with ``[coach] pitch_calm_margin_st`` [1 st] / ``pitch_threshold_max_st`` [2.5 st],
-``rate_calm_margin_pct`` [6 %] / ``rate_threshold_max_pct`` [22 %] and
-``loudness_calm_margin_db`` [2 dB] / ``loudness_threshold_max_db`` [5 dB]; ``threshold``
+with ``[coach] pitch_calm_margin_st`` [1 st] / ``pitch_threshold_max_st`` [3 st],
+``rate_calm_margin_pct`` [8 %] / ``rate_threshold_max_pct`` [25 %] and
+``loudness_calm_margin_db`` [1 dB] / ``loudness_threshold_max_db`` [4.5 dB]; ``threshold``
 is the floor. Without a profile (a provisional baseline not formed yet) the configured
 threshold applies; the rule cannot fire then anyway, the deltas being NaN. Hysteresis,
 de-escalation (which multiplies ``threshold_eff``) and the nudge's ``threshold`` field all
