@@ -157,6 +157,19 @@ def test_global_gap_and_priority() -> None:
     assert brief(out) == [("loudness_high", 4.0, None), ("pitch_high", 12.0, None)]
 
 
+def test_a_nudge_shown_in_a_pause_carries_the_last_measured_value() -> None:
+    """A due nudge held back by the gates may be shown on a pause hop (measure NaN): its
+    value is the rule's last measured value, never NaN."""
+    coach = Coach(cfg())
+    out = run(coach, rows(
+        20.0,
+        pitch_delta_st=[(1.0, 20.0, 3.0)],
+        loudness_delta_db=[(2.0, 11.5, 8.0), (13.0, 20.0, 8.0)],  # a pause at 11.5-13 s
+    ))
+    assert brief(out) == [("pitch_high", 4.0, None), ("loudness_high", 12.0, None)]
+    assert out[1].value == pytest.approx(8.0)
+
+
 def test_no_zero_length_nudge() -> None:
     """A nudge's condition held sustain_s of measured hops; it ends after it started."""
     coach = Coach(cfg())
@@ -308,6 +321,42 @@ def test_agitation_flag_follows_the_customer_utterance() -> None:
     assert not flag[:99].any() and flag[99:200].all()  # on at the 100th measured hop
     assert flag[200 : 200 + gap - 1].all() and not flag[200 + gap - 1 :].any()
     assert coach.summary()["customer_agitated_s"] == pytest.approx((101 + gap - 1) * HOP)
+
+
+def test_agitation_needs_pitch_and_loudness_together() -> None:
+    """agitation_rule = "both" (the default): +5 st alone or +8 dB alone is not agitation
+    (a question, an emphasis, a start close to the microphone); both together are, after
+    agitation_sustain_s of measured hops; "either" takes one cue."""
+    c = load_config()
+    assert c.coach.agitation_rule == "both"
+    p, q = c.coach.agitation_pitch_st + 2.0, c.coach.agitation_loudness_db + 2.0
+    need = round(c.coach.agitation_sustain_s / HOP)
+    cases = {
+        "pitch alone": rows(3.0, utterance_pitch_delta_st=[(0.0, 3.0, p)],
+                            utterance_loudness_delta_db=[(0.0, 3.0, 0.0)]),
+        "loudness alone": rows(3.0, utterance_pitch_delta_st=[(0.0, 3.0, 0.0)],
+                               utterance_loudness_delta_db=[(0.0, 3.0, q)]),
+        "both": rows(3.0, utterance_pitch_delta_st=[(0.0, 3.0, p)],
+                     utterance_loudness_delta_db=[(0.0, 3.0, q)]),
+        "both, loudness just under": rows(
+            3.0, utterance_pitch_delta_st=[(0.0, 3.0, p)],
+            utterance_loudness_delta_db=[(0.0, 3.0, c.coach.agitation_loudness_db - 0.01)]),
+    }
+    flags = {}
+    for name, customer in cases.items():
+        coach = Coach(c)
+        run(coach, rows(3.0), customer)
+        flags[name] = coach.last_agitated.copy()
+    assert not flags["pitch alone"].any() and not flags["loudness alone"].any()
+    assert not flags["both, loudness just under"].any()
+    assert not flags["both"][: need - 1].any() and flags["both"][need - 1 :].all()
+    either = load_config(overrides={"coach": {"agitation_rule": "either"}})
+    coach = Coach(either)
+    run(coach, rows(3.0), cases["pitch alone"])
+    assert coach.last_agitated[need - 1 :].all()
+    bad = load_config(overrides={"coach": {"agitation_rule": "any"}})
+    with pytest.raises(ParameterError, match=r"agitation_rule must be 'both' .* got 'any'"):
+        Coach(bad)
 
 
 def test_monotony_is_a_metric_not_a_nudge() -> None:
