@@ -270,28 +270,45 @@ class _IntervalRate:
         mid = srt[self.cut : self.size - self.cut]
         return len(mid) / (sum(mid) * self.hop_s)
 
+    def _nucleus(self, at: int) -> None:
+        """A nucleus at global row ``at`` (a speech row)."""
+        if self._last_nucleus is not None and not self._broken:
+            gap = at - self._last_nucleus
+            if gap <= self.max_hops:
+                self._iv.append(gap)
+                self._value = self._rate()
+        self._last_nucleus = at
+        self._broken = False
+
     def process(self, speech: np.ndarray, nucleus: np.ndarray) -> np.ndarray:
         sp = np.asarray(speech, bool)
-        nuc = np.flatnonzero(np.asarray(nucleus, bool) & sp)
         n = sp.shape[0]
+        if n <= _SMALL:  # live blocks: row by row, the same state changes
+            out = np.empty(n, np.float32)
+            for i, (s_, f_) in enumerate(zip(sp.tolist(), np.asarray(nucleus, bool).tolist(),
+                                             strict=True)):
+                if not s_:
+                    self._broken = True
+                    out[i] = math.nan
+                    continue
+                if f_:
+                    self._nucleus(self._hop + i)
+                out[i] = self._value
+            self._hop += n
+            return out
+        nuc = np.flatnonzero(np.asarray(nucleus, bool) & sp)
         pauses = np.concatenate([[0], np.cumsum(~sp)])  # non-speech rows before row i
         start = self._value  # the value carried into this block
         vals = np.empty(max(nuc.shape[0], 1), np.float64)
         prev = -1  # the previous nucleus of this block
         for j, i in enumerate(nuc.tolist()):
-            broken = pauses[i] > pauses[prev] if prev >= 0 else self._broken or pauses[i] > 0
-            if self._last_nucleus is not None and not broken:
-                gap = self._hop + i - self._last_nucleus
-                if gap <= self.max_hops:
-                    self._iv.append(gap)
-                    self._value = self._rate()
-            self._last_nucleus = self._hop + i
+            if pauses[i] > (pauses[prev] if prev >= 0 else 0):  # a pause since the last one
+                self._broken = True
+            self._nucleus(self._hop + i)
             prev = i
             vals[j] = self._value
-        if prev >= 0:
-            self._broken = bool(pauses[n] > pauses[prev + 1])
-        elif n:
-            self._broken = self._broken or bool(pauses[n] > 0)
+        if pauses[n] > (pauses[prev + 1] if prev >= 0 else 0):
+            self._broken = True
         self._hop += n
         last = np.searchsorted(nuc, np.arange(n), side="right") - 1
         carried = np.where(last >= 0, vals[np.maximum(last, 0)], start)
