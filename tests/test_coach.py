@@ -359,6 +359,30 @@ def test_agitation_needs_pitch_and_loudness_together() -> None:
         Coach(bad)
 
 
+def test_agitation_flag_has_hysteresis() -> None:
+    """Once on, the flag holds while both cues stay above threshold - release (an utterance
+    measure that dips a little), and drops when one falls below it."""
+    c = load_config()
+    cc = c.coach
+    need = round(cc.agitation_sustain_s / HOP)
+    p_hi, q_hi = cc.agitation_pitch_st + 1.0, cc.agitation_loudness_db + 1.0
+    p_dip = cc.agitation_pitch_st - cc.agitation_release_st / 2  # under on, over release
+    p_low = cc.agitation_pitch_st - cc.agitation_release_st - 0.1  # under release
+    customer = rows(
+        4.0, utterance_pitch_delta_st=[(0.0, 1.0, p_hi), (1.0, 2.0, p_dip), (2.0, 4.0, p_low)],
+        utterance_loudness_delta_db=[(0.0, 4.0, q_hi)],
+    )
+    coach = Coach(c)
+    run(coach, rows(4.0), customer)
+    flag = coach.last_agitated
+    assert not flag[: need - 1].any() and flag[need - 1 : 200].all() and not flag[200:].any()
+    # without the hysteresis the dip ends it
+    c0 = load_config(overrides={"coach": {"agitation_release_st": 0.0}})
+    coach = Coach(c0)
+    run(coach, rows(4.0), customer)
+    assert coach.last_agitated[need - 1 : 100].all() and not coach.last_agitated[100:].any()
+
+
 def test_monotony_is_a_metric_not_a_nudge() -> None:
     spread = [(0.0, 10.0, 0.8), (10.0, 20.0, 3.0)]
     coach = Coach(cfg())

@@ -71,11 +71,13 @@ De-escalation: the customer is *agitated* (the agitation flag, :attr:`Coach.last
 once their current utterance's ``utterance_pitch_delta_st >= agitation_pitch_st`` [3 st]
 and (``agitation_rule = "both"``; ``"either"``: or) ``utterance_loudness_delta_db >=
 agitation_loudness_db`` [3.5 dB] (against their own first-30-s baseline) has held for
-``agitation_sustain_s`` [0.25 s] of measured hops; the flag drops when the utterance ends
-(a pause of ``[baseline] utterance_gap_s``). Both cues together: a calm utterance is often
-high *or* loud for a moment (a question, an emphasis, a start close to the microphone),
-a raised voice is both; on the benchmark's acted lines "either" at +4 st / +6 dB was on
-for 3-8 s per 100 s of calm lines, "both" at +3 st / +3.5 dB for under 0.1 s.
+``agitation_sustain_s`` [0.25 s] of measured hops; once on, it holds (hysteresis) until a
+cue falls ``agitation_release_st`` [1 st] / ``agitation_release_db`` [1 dB] below its
+threshold or the utterance ends (a pause of ``[baseline] utterance_gap_s``). Both cues
+together: a calm utterance is often high *or* loud for a moment (a question, an emphasis, a
+start close to the microphone), a raised voice is both. On the benchmark's acted calm lines
+"either" at +4 st / +6 dB was on for 3-8 s per ~100 s, "both" at +3 st / +3.5 dB for 0 s
+(dev) and 0.85-1.4 s (test).
 De-escalation lasts until ``agitation_hold_s`` [20 s] after the last agitated hop.
 Meanwhile every rule with ``deescalate = true`` multiplies its (personal) threshold and
 release level by ``deescalation_factor`` [0.5], and the monologue rule's 40 s becomes 20 s.
@@ -256,6 +258,11 @@ class Coach:
                 raise ParameterError(
                     f"coach.{key} must be in [0, 100] (the rule's unit), got {getattr(c, key)}"
                 )
+        if not (0.0 <= c.agitation_release_st <= 24.0 and 0.0 <= c.agitation_release_db <= 40.0):
+            raise ParameterError(
+                f"coach.agitation_release_st must be in [0, 24] st and agitation_release_db in "
+                f"[0, 40] dB, got {c.agitation_release_st} and {c.agitation_release_db}"
+            )
         if c.agitation_rule not in ("both", "either"):
             raise ParameterError(
                 f"coach.agitation_rule must be 'both' (pitch and loudness) or 'either', got "
@@ -294,6 +301,7 @@ class Coach:
         self._turn_fired = False
         self._jump_ins: deque[float] = deque()
         self._agit_hops = 0
+        self._agit_on = False
         self._agit_pause = 0
         self._agit_until = -math.inf
         self._deesc_hops = 0
@@ -490,6 +498,8 @@ class Coach:
             rules[name].silenced = silenced
         agit_need = max(1, round(c.agitation_sustain_s / hop))
         both = c.agitation_rule == "both"
+        rel_p = c.agitation_pitch_st - c.agitation_release_st
+        rel_q = c.agitation_loudness_db - c.agitation_release_db
         agit_gap = max(1, round(self.config.baseline.utterance_gap_s / hop))
         agitated = np.zeros(n, bool)
         self.last_agitated = agitated
@@ -508,20 +518,29 @@ class Coach:
                     self._agit_pause += 1
                     if self._agit_pause >= agit_gap:  # the utterance ended
                         self._agit_hops = 0
+                        self._agit_on = False
                 else:
                     self._agit_pause = 0
-                    hi_p, hi_q = p >= c.agitation_pitch_st, q >= c.agitation_loudness_db
-                    if (hi_p and hi_q) if both else (hi_p or hi_q):
-                        self._agit_hops += 1
-                        if self._agit_hops >= agit_need:
+                    if self._agit_on:  # held until a cue falls below its release level
+                        hi_p, hi_q = p >= rel_p, q >= rel_q
+                        if (hi_p and hi_q) if both else (hi_p or hi_q):
                             self._agit_until = now + c.agitation_hold_s
+                        else:
+                            self._agit_on, self._agit_hops = False, 0
                     else:
-                        self._agit_hops = 0
+                        hi_p, hi_q = p >= c.agitation_pitch_st, q >= c.agitation_loudness_db
+                        if (hi_p and hi_q) if both else (hi_p or hi_q):
+                            self._agit_hops += 1
+                            if self._agit_hops >= agit_need:
+                                self._agit_on = True
+                                self._agit_until = now + c.agitation_hold_s
+                        else:
+                            self._agit_hops = 0
             deesc = now <= self._agit_until
             self._hops += 1
             if deesc:
                 self._deesc_hops += 1
-            if self._agit_hops >= agit_need:
+            if self._agit_on:
                 self._agitated_hops += 1
                 agitated[k] = True
 

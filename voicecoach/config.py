@@ -213,6 +213,8 @@ class CoachConfig:
     agitation_pitch_st: float
     agitation_loudness_db: float
     agitation_rule: str
+    agitation_release_st: float
+    agitation_release_db: float
     agitation_sustain_s: float
     agitation_hold_s: float
     jump_in_window_s: float
