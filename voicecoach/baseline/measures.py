@@ -39,7 +39,8 @@ class RelativeMeasures(Rows):
         Octave-robust rolling ``[baseline] pitch_quantile`` of voiced F0, semitones above
         55 Hz.
     pitch_delta_st : float32
-        ``pitch_st`` minus the baseline median, semitones.
+        ``pitch_st`` minus the baseline's ``pitch_level_st`` (the median of the same
+        measure on calm speech), semitones.
     rate_delta_pct : float32
         ``rate_sps`` against the baseline's ``rate_level_sps``, percent (+25 = 25 % faster).
     loudness_db : float32
@@ -56,8 +57,7 @@ class RelativeMeasures(Rows):
     utterance_pitch_delta_st, utterance_loudness_delta_db : float32
         The current utterance so far (speech since the last pause of at least
         ``[baseline] utterance_gap_s``): octave-robust ``pitch_quantile`` of its voiced
-        semitones and
-        power mean of its loudness, minus the baseline's ``pitch_level_st`` and
+        semitones and power mean of its loudness, minus the baseline's ``pitch_level_st`` and
         ``loudness_level_db``. Fast, and reset by pauses: the customer agitation flag.
     """
 

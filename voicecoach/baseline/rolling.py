@@ -29,8 +29,8 @@ class _RollingQuantiles:
     quantile of the values within ``band`` of the window's plain median (octave-robust:
     a minority of values an octave off do not move it). Two exact paths share one state:
     small blocks update a sorted list row by row (about 2 µs per row), big blocks sort
-    every window at once with numpy. Both interpolate like ``np.quantile`` in float64 on the same
-    values, so the output is identical whatever the block cutting.
+    every window at once with numpy. Both interpolate like ``np.quantile`` in float64 on
+    the same values, so the output is identical whatever the block cutting.
     """
 
     def __init__(
@@ -243,8 +243,8 @@ class _IntervalRate:
     not shrink. Per row: the value after the row's nucleus (carried between nuclei), NaN
     on non-speech rows and until ``size`` intervals were counted.
 
-    Only nuclei are visited (a few per second), in any block size, so the output does not
-    depend on the block cutting.
+    Big blocks visit only the nuclei (a few per second), small (live) blocks every row; both
+    make the same state changes, so the output does not depend on the block cutting.
     """
 
     def __init__(self, size: int, max_hops: int, trim: float, hop_s: float) -> None:
