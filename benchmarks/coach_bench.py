@@ -1,6 +1,13 @@
 """Coach benchmark on real voices: calm false nudges, detection of real changes, agitation.
 
-``python -m benchmarks.coach_bench [--quick] [--split dev|test|both] [--out FILE.json]``
+``python -m benchmarks.coach_bench [--quick] [--split dev|test|both] [--out FILE.json]
+[--cache DIR] [--config FILE.toml]``
+
+``--cache DIR`` (or ``$VOICECOACH_COACH_CACHE``) keeps the analysis rows of every stream
+and the PSOLA-modified lines in ``DIR``, keyed by the audio's SHA-1 and the analysis
+configuration: a re-run after a change of the baseline or coach (not of the analysis
+core) then costs only the baselines and the rules (and the PSOLA output, which Praat does
+not reproduce bit for bit, stays the same from run to run).
 
 Voices (fetched by :mod:`benchmarks.datasets`, checksummed), six speakers, two French:
 
@@ -67,6 +74,7 @@ import io
 import itertools
 import json
 import math
+import os
 import shutil
 import subprocess
 import sys
@@ -78,8 +86,8 @@ from typing import Any
 
 import numpy as np
 
-from voicecoach.analysis import ChannelAnalyzer
-from voicecoach.baseline import BaselineTracker, RelativeMeasures, calibrate_array
+from voicecoach.analysis import ChannelAnalyzer, Features
+from voicecoach.baseline import BaselineTracker, RelativeMeasures, profile_from_features
 from voicecoach.coach import Coach
 from voicecoach.config import Config, load_config
 from voicecoach.events import Nudge, final_events
@@ -164,6 +172,42 @@ EN_SENTENCES = (
     "Have a nice day, goodbye.",
 )
 
+#: Cache folder of :func:`_rows` and :func:`_modify` (None: no cache); see the module notes.
+_CACHE: list[Path | None] = [None]
+
+
+def _digest(*parts: bytes | str) -> str:
+    h = hashlib.sha1()
+    for p in parts:
+        h.update(p.encode() if isinstance(p, str) else p)
+        h.update(b"\0")
+    return h.hexdigest()[:24]
+
+
+def _analysis_key(config: Config) -> str:
+    """What the analysis rows depend on: the analysis core's configuration."""
+    return repr(
+        (config.analysis, config.pitch, config.vad, config.noise_floor, config.syllables)
+    )
+
+
+def _rows(x: np.ndarray, config: Config) -> Features:
+    """``ChannelAnalyzer(config).process(x)``, through the cache when one is set."""
+    d = _CACHE[0]
+    if d is None:
+        return ChannelAnalyzer(config).process(x)
+    x = np.ascontiguousarray(x, np.float32)
+    f = d / f"rows-{_digest(x.tobytes(), _analysis_key(config))}.npz"
+    if f.exists():
+        with np.load(f) as z:
+            return Features(**{k: z[k] for k in Features.field_names()})
+    rows = ChannelAnalyzer(config).process(x)
+    tmp = f.with_suffix(".tmp.npz")
+    np.savez(tmp, **{k: getattr(rows, k) for k in Features.field_names()})
+    tmp.replace(f)
+    return rows
+
+
 def _log(msg: str) -> None:
     print(f"[coach_bench] {msg}", file=sys.stderr, flush=True)
 
@@ -236,7 +280,7 @@ def _line_stats(x: np.ndarray, config: Config) -> tuple[float, float, float]:
     """(median F0 of voiced hops in st, active level dBFS, voiced fraction of speech hops)
     of one line."""
     pad = np.zeros(SR // 2, np.float32)
-    rows = ChannelAnalyzer(config).process(_whole(np.concatenate([pad, x, pad])))
+    rows = _rows(_whole(np.concatenate([pad, x, pad])), config)
     sp = rows.speech
     v = sp & rows.voiced & np.isfinite(rows.f0_hz)
     f0 = float(12 * np.log2(np.median(rows.f0_hz[v]) / 55.0)) if v.any() else math.nan
@@ -405,7 +449,26 @@ def time_stretch(y: np.ndarray, rate: float) -> np.ndarray:
 
 
 def _modify(lines: list[np.ndarray], change: str) -> tuple[list[np.ndarray], float]:
-    """The lines after ``change``, and the factor applied to the pauses."""
+    """The lines after ``change``, and the factor applied to the pauses (cached)."""
+    d = _CACHE[0]
+    if d is None or change.endswith("dB"):
+        return _modify_now(lines, change)
+    out = []
+    for y in lines:
+        y = np.ascontiguousarray(y, np.float32)
+        f = d / f"mod-{_digest(y.tobytes(), change)}.npy"
+        if f.exists():
+            out.append(np.load(f))
+            continue
+        (z,), _ = _modify_now([y], change)
+        tmp = f.with_suffix(".tmp.npy")
+        np.save(tmp, z)
+        tmp.replace(f)
+        out.append(z)
+    return out, (1.0 / float(change[1:]) if change.startswith("x") else 1.0)
+
+
+def _modify_now(lines: list[np.ndarray], change: str) -> tuple[list[np.ndarray], float]:
     if change.endswith("st"):
         n = float(change[:-2])
         return [pitch_shift(y, n) for y in lines], 1.0
@@ -425,7 +488,7 @@ def _review(
     x: np.ndarray, profile: Any, config: Config
 ) -> tuple[list[Nudge], float]:
     coach = Coach(config, profile=profile)
-    rows = ChannelAnalyzer(config).process(x)
+    rows = _rows(x, config)
     out = coach.process(rows) + coach.finish()
     nudges = [n for n in final_events(out) if n.rule in PROSODY]
     _ZERO_LENGTH[0] += len(nudges)
@@ -452,7 +515,10 @@ def _voice_results(v: Voice, config: Config, seed: int) -> dict[str, Any]:
     held = keep
     res: dict[str, Any] = {"calibration_s": round(acc, 1)}
     cal_x, _ = _join(cal, rng, (0.3, 0.7))
-    profile = calibrate_array(cal_x, SR, config, name=v.name, source=f"{v.name} calm")
+    # what calibrate_array does (one block through ChannelAnalyzer), through the cache
+    profile = profile_from_features(
+        _rows(cal_x, config), hop_s=HOP_S, name=v.name, source=f"{v.name} calm", config=config
+    )
     res["profile"] = {
         k: (round(x, 3) if isinstance(x, float) else x)
         for k, x in profile.to_dict().items()
@@ -537,7 +603,7 @@ def _customer_flag(
         if i < len(rest) and i < len(agit):
             seq.append(("calm", rest[i]))
     x, spans = _join([y for _, y in seq], rng, (1.0, 1.0))
-    rows = ChannelAnalyzer(config).process(x)
+    rows = _rows(x, config)
     cm = BaselineTracker(config, None, "customer").process(rows)
     coach = Coach(config)
     agent = RelativeMeasures.from_arrays(cm.t_s)
@@ -581,10 +647,23 @@ def _customer_flag(
 
 
 def run_coach_benchmarks(
-    quick: bool = False, splits: Sequence[str] = ("dev", "test"), seed: int = 11
+    quick: bool = False,
+    splits: Sequence[str] = ("dev", "test"),
+    seed: int = 11,
+    cache_dir: Path | None = None,
+    config: Config | None = None,
 ) -> dict[str, Any]:
-    """Run the real-voice coach benchmark (see the module notes); JSON-ready results."""
-    config = load_config()
+    """Run the real-voice coach benchmark (see the module notes); JSON-ready results.
+
+    ``cache_dir``: keep analysis rows and PSOLA output there (see the module notes);
+    default ``$VOICECOACH_COACH_CACHE``, else no cache.
+    """
+    config = config if config is not None else load_config()
+    if cache_dir is None and os.environ.get("VOICECOACH_COACH_CACHE"):
+        cache_dir = Path(os.environ["VOICECOACH_COACH_CACHE"])
+    if cache_dir is not None:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+    _CACHE[0] = cache_dir
     t0 = time.monotonic()
     voices, labels = load_voices(splits, config, quick)
     _ZERO_LENGTH[:] = [0, 0]
@@ -662,9 +741,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="a third of the calm lines")
     ap.add_argument("--split", choices=("dev", "test", "both"), default="both")
     ap.add_argument("--out", type=Path, default=None, help="write the JSON results here")
+    ap.add_argument(
+        "--cache", type=Path, default=None,
+        help="keep analysis rows and PSOLA output in this folder (re-runs after a coach change)",
+    )
+    ap.add_argument(
+        "--config", type=Path, default=None,
+        help="a TOML file overriding config/voicecoach.toml (e.g. to try thresholds on dev)",
+    )
     args = ap.parse_args(argv)
     splits = ("dev", "test") if args.split == "both" else (args.split,)
-    res = run_coach_benchmarks(args.quick, splits)
+    config = load_config(args.config) if args.config is not None else None
+    res = run_coach_benchmarks(args.quick, splits, cache_dir=args.cache, config=config)
     if args.out is not None:
         args.out.write_text(json.dumps(res, indent=1, ensure_ascii=False), encoding="utf-8")
     print(_table(res))

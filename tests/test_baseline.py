@@ -88,7 +88,8 @@ def test_profile_matches_truth(calm, profile: Profile) -> None:
     assert profile.voiced_s > 10.0 and profile.speech_s > profile.voiced_s
     assert not profile.provisional and profile.name == "calm" and profile.created_utc
     # the windowed measures: references near the hop statistics, how much speech, stability
-    assert abs(profile.pitch_level_st - profile.f0_median_st) < 0.3
+    # pitch: the windowed pitch_quantile (0.3) of the voiced semitones, below the median
+    assert profile.f0_p10_st < profile.pitch_level_st < profile.f0_median_st - 0.1
     assert abs(profile.rate_level_sps / truth.syllable_rate() - 1) < 0.1
     assert abs(profile.loudness_level_db - profile.loudness_db) < 1.0
     for m in ("pitch", "rate", "loudness"):
@@ -324,22 +325,97 @@ def test_measures_are_speech_weighted() -> None:
     rng = np.random.default_rng(4)
     n = 1500
     f0 = 120.0 * 2 ** (rng.normal(0, 1.0, n) / 12)
-    nuc = rng.random(n) < 0.05
+    nuc = np.arange(n) % 20 == 5  # a steady 5 syllables/s
     a = feature_rows(f0, True, nuc, rng.normal(-20, 3, n))
-    both = Features.concat([a[:800], feature_rows(np.full(700, np.nan), False), a[800:]])
+    both = Features.concat([a[:1000], feature_rows(np.full(700, np.nan), False), a[1000:]])
     cfg = load_config()
     ma = BaselineTracker(cfg)._core.measures(a)
     mb = BaselineTracker(cfg)._core.measures(both)
-    keep = np.r_[np.arange(800), np.arange(1500, 2200)]
+    keep = np.r_[np.arange(1000), np.arange(1700, 2200)]
     for name in ("pitch_st", "loudness_db", "rate_sps"):
         va, vb = getattr(ma, name), getattr(mb, name)
         assert np.array_equal(va, vb[keep], equal_nan=True), name
-        assert np.isnan(vb[800:1500]).all(), name
-    # the rate: nuclei in the last rate_window_s of speech hops per second of speech
-    w = round(cfg.baseline.rate_window_s / 0.01)
-    k = 1200
-    assert ma.rate_sps[k] == pytest.approx(nuc[k - w + 1 : k + 1].sum() / (w * 0.01))
-    assert np.isnan(ma.rate_sps[: w - 1]).all() and np.isfinite(ma.rate_sps[w - 1 :]).all()
+        assert np.isnan(vb[1000:1700]).all(), name
+    # the rate: 1 / (trimmed) mean interval between nuclei, from the rate_intervals-th one
+    k = cfg.baseline.rate_intervals
+    first = 5 + 20 * k  # the nucleus that closes the k-th interval
+    assert np.isnan(ma.rate_sps[:first]).all()
+    assert ma.rate_sps[first:] == pytest.approx(5.0)
+
+
+def test_interval_rate_is_a_tempo() -> None:
+    """The rate measure: 1 / trimmed mean of the last N nucleus intervals within speech.
+
+    Checked against a direct computation on random intervals; a x1.25 tempo gives x1.25
+    (a count per second of speech would not: pauses and VAD hangovers do not shrink); an
+    interval that spans a pause or is longer than rate_max_interval_s is not counted; the
+    output does not depend on the block cutting.
+    """
+    from voicecoach.baseline.rolling import _IntervalRate
+
+    rng = np.random.default_rng(11)
+    gaps = rng.integers(12, 35, 300)  # hops between nuclei, 0.12-0.34 s
+    pos = np.cumsum(gaps)
+    n = int(pos[-1]) + 10
+    nuc = np.zeros(n, bool)
+    nuc[pos] = True
+    sp = np.ones(n, bool)
+    size, trim = 40, 0.25
+    rate = _IntervalRate(size, 60, trim, 0.01).process(sp, nuc)
+    iv = np.diff(pos)
+    for j in (size, 100, 298):  # the value right after nucleus j
+        w = np.sort(iv[j - size : j])[10:30]
+        assert rate[pos[j]] == pytest.approx(1.0 / (w.mean() * 0.01), rel=1e-6)
+    assert np.isnan(rate[: pos[size]]).all()
+    # block invariance
+    r2 = _IntervalRate(size, 60, trim, 0.01)
+    parts, i = [], 0
+    while i < n:
+        k = int(rng.choice([1, 2, 7, 300, 2000]))
+        parts.append(r2.process(sp[i : i + k], nuc[i : i + k]))
+        i += k
+    assert np.array_equal(np.concatenate(parts), rate, equal_nan=True)
+    # a 25 % faster tempo: intervals x 0.8
+    fast_pos = np.cumsum(np.round(gaps * 0.8).astype(int))
+    fast = np.zeros(int(fast_pos[-1]) + 10, bool)
+    fast[fast_pos] = True
+    rf = _IntervalRate(size, 60, trim, 0.01).process(np.ones(fast.shape[0], bool), fast)
+    assert np.nanmedian(rf) / np.nanmedian(rate) == pytest.approx(1.25, abs=0.03)
+    # a non-speech hop between two nuclei, or a gap over max_hops: that interval is dropped
+    sp2 = sp.copy()
+    sp2[pos[200] + 3] = False
+    r3 = _IntervalRate(size, 60, trim, 0.01).process(sp2, nuc)
+    w = np.sort(np.r_[iv[200 - size + 1 : 200], iv[201:202]])[10:30]
+    assert r3[pos[202]] == pytest.approx(1.0 / (w.mean() * 0.01), rel=1e-6)
+    r4 = _IntervalRate(size, 20, trim, 0.01).process(sp, nuc)  # intervals <= 0.2 s only
+    short = iv[iv <= 20]
+    assert np.nanmin(r4) >= 1.0 / (short.max() * 0.01) - 1e-6
+    with pytest.raises(ParameterError, match=r"interval trim must be in \[0, 0.5\)"):
+        _IntervalRate(size, 60, 0.5, 0.01)
+
+
+def test_pitch_measure_is_a_banded_low_quantile() -> None:
+    """pitch_st: the [baseline] pitch_quantile of the window's voiced semitones within the
+    octave band of its median, against numpy; 0.5 gives the banded median."""
+    from voicecoach.baseline.rolling import _RollingQuantiles
+
+    rng = np.random.default_rng(9)
+    x = rng.normal(12.0, 1.5, 900).astype(np.float32)
+    x[rng.random(900) < 0.2] += 12.0  # octave slips up
+    x[rng.random(900) < 0.1] = np.nan
+    for q in (0.3, 0.5):
+        roll = _RollingQuantiles(200, 50, (q,), band=6.0)
+        small = np.concatenate([roll.process(x[i : i + 3])[0] for i in range(0, 450, 3)])
+        big = roll.process(x[450:])[0]
+        got = np.concatenate([small, big])
+        for k in (300, 600, 899):
+            w = x[k - 199 : k + 1].astype(np.float64)
+            w = w[np.isfinite(w)]
+            m = np.median(w)
+            ref = np.quantile(w[np.abs(w - m) <= 6.0], q)
+            assert got[k] == pytest.approx(ref, abs=1e-5), (q, k)
+    with pytest.raises(ParameterError, match="one quantile"):
+        _RollingQuantiles(10, 1, (0.1, 0.9), band=6.0)
 
 
 def test_octave_slips_do_not_move_the_pitch_measure() -> None:
@@ -358,9 +434,10 @@ def test_octave_slips_do_not_move_the_pitch_measure() -> None:
         ).pitch_st
         d = slipped[ok] - clean[ok]
         assert np.abs(np.median(d)) < 0.05 and np.abs(d).max() < 0.5, factor
-    # a plain median (a band wide enough to keep the slips) is moved by them
+    # a plain quantile (a band wide enough to keep the slips) is moved by them
     wide = load_config(overrides={"baseline": {"pitch_octave_band_st": 24.0}})
-    moved = BaselineTracker(wide)._core.measures(
-        feature_rows(np.where(slips, f0 * 2.0, f0), True)
-    ).pitch_st
-    assert np.median(moved[ok] - clean[ok]) > 0.5
+    for factor, sign in ((2.0, 1), (0.5, -1)):
+        moved = BaselineTracker(wide)._core.measures(
+            feature_rows(np.where(slips, f0 * factor, f0), True)
+        ).pitch_st
+        assert sign * np.median(moved[ok] - clean[ok]) > 0.25, factor

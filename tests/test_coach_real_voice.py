@@ -8,9 +8,12 @@ calibration). A unit test, not a result: the real-voice figures are in
 
 * unmodified: no nudge at all;
 * ``librosa.effects.pitch_shift(+3 st)``: ``pitch_high`` (and no ``rate_high``);
-* ``librosa.effects.time_stretch(rate=1.25, n_fft=512)``: ``rate_high`` (and no
+* ``librosa.effects.time_stretch(rate=1.4, n_fft=512)``: ``rate_high`` (and no
   ``pitch_high``) unless the profile's verdict says the pace baseline cannot judge (too
   thin, unstable or too variable on ~25 s of calibration), and then no ``rate_high``.
+  x1.4, not x1.25: through the phase vocoder a x1.25 stretch of these voices measures
+  only +10 to +19 % on the pace measure (interval tempo), under the 22 % floor of
+  ``rate_high`` for one of the four voices; the benchmark reports x1.25 on real voices.
   With librosa's default ``n_fft=2048`` (128 ms frames) the phase vocoder smears the
   intensity dips between syllables and fewer nuclei are found;
 * ``pitch_shift(+1 st)``: no ``pitch_high``.
@@ -81,15 +84,15 @@ def test_calibrate_then_review_modified_copies(espeak: str, voice: str) -> None:
     got = {
         "orig": rules_in(rest, profile),
         "+3st": rules_in(librosa.effects.pitch_shift(rest, sr=SR, n_steps=3), profile),
-        "x1.25": rules_in(librosa.effects.time_stretch(rest, rate=1.25, n_fft=512), profile),
+        "x1.4": rules_in(librosa.effects.time_stretch(rest, rate=1.4, n_fft=512), profile),
         "+1st": rules_in(librosa.effects.pitch_shift(rest, sr=SR, n_steps=1), profile),
     }
     assert got["orig"] == [], got
     assert "pitch_high" in got["+3st"] and "rate_high" not in got["+3st"], got
     # a rule whose baseline cannot judge (thin, unstable or too variable) stays silent
     if verdicts["rate_high"] is None:
-        assert "rate_high" in got["x1.25"], (got, verdicts)
+        assert "rate_high" in got["x1.4"], (got, verdicts)
     else:
-        assert "rate_high" not in got["x1.25"], (got, verdicts)
-    assert "pitch_high" not in got["x1.25"], got
+        assert "rate_high" not in got["x1.4"], (got, verdicts)
+    assert "pitch_high" not in got["x1.4"], got
     assert "pitch_high" not in got["+1st"], got

@@ -51,7 +51,7 @@ def test_save_load_round_trip(tmp_path: Path) -> None:
     # a small, readable TOML file with units
     text = path.read_text(encoding="utf-8")
     assert len(text) < 3500 and "f0_median_hz = 121.5" in text and "(Hz)" in text
-    assert tomllib.loads(text)["schema"] == "voicecoach.profile/2"
+    assert tomllib.loads(text)["schema"] == "voicecoach.profile/3"
     assert not list(path.parent.glob(".*tmp"))  # written atomically, no leftovers
 
 
@@ -104,7 +104,10 @@ def test_no_overwrite(tmp_path: Path) -> None:
     ("text", "match"),
     [
         ("this is = = not toml", r"is not valid TOML"),
-        ('schema = "voicecoach.profile/2"\nname = "alice"\n', r"profile lacks .*calibrate again"),
+        ('schema = "voicecoach.profile/3"\nname = "alice"\n', r"profile lacks .*calibrate again"),
+        # /2 references were taken on the previous pitch and pace measures
+        ('schema = "voicecoach.profile/2"\nname = "alice"\n',
+         r"schema 'voicecoach.profile/2' is not supported .*calibrate again"),
     ],
 )
 def test_corrupt_file(tmp_path: Path, text: str, match: str) -> None:

@@ -176,9 +176,12 @@ class BaselineConfig:
     pitch_window_s: float
     pitch_min_voiced_s: float
     pitch_octave_band_st: float
+    pitch_quantile: float
     loudness_window_s: float
     loudness_min_speech_s: float
-    rate_window_s: float
+    rate_intervals: int
+    rate_max_interval_s: float
+    rate_trim: float
     utterance_gap_s: float
     utterance_min_voiced_s: float
     calm_quantile: float
@@ -211,6 +214,9 @@ class CoachConfig:
     deescalation_factor: float
     agitation_pitch_st: float
     agitation_loudness_db: float
+    agitation_rule: str
+    agitation_release_st: float
+    agitation_release_db: float
     agitation_sustain_s: float
     agitation_hold_s: float
     jump_in_window_s: float

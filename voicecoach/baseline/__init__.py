@@ -32,12 +32,18 @@ party's first ``[baseline] provisional_s`` (30 s) of speech hops in the call
 hops, so pauses neither dilute nor age them, and they are NaN on non-speech hops (the coach
 counts its sustain on measured hops only):
 
-* ``pitch_st``: octave-robust median of the voiced semitones in the last
-  ``pitch_window_s`` (3 s) of voiced hops: the median of the values within
-  ``pitch_octave_band_st`` (6 st) of the window's plain median, so octave slips of the
-  tracker (a minority of hops) do not move it; NaN until ``pitch_min_voiced_s`` voiced;
-* ``rate_sps``: syllable nuclei (the core's ``nucleus`` hops) in the last
-  ``rate_window_s`` (5 s) of speech hops per second of speech; NaN until that much speech;
+* ``pitch_st``: octave-robust low quantile of the voiced semitones in the last
+  ``pitch_window_s`` (3.5 s) of voiced hops: the ``pitch_quantile`` (0.3) of the values
+  within ``pitch_octave_band_st`` (6 st) of the window's plain median, so octave slips of
+  the tracker (a minority of hops) do not move it, and the low part of the range (where
+  phrases end, the "floor" of the voice) moves less with intonation than the median while
+  a raised voice lifts it as much; NaN until ``pitch_min_voiced_s`` voiced;
+* ``rate_sps``: a syllable tempo, ``1 / trimmed mean`` of the last ``rate_intervals`` (40,
+  about 8 s of speech) intervals between consecutive syllable nuclei (the core's
+  ``nucleus`` hops) that lie in one run of speech and are at most ``rate_max_interval_s``
+  (0.6 s) long, without the ``rate_trim`` (25 %) shortest and longest; NaN until that many.
+  A faster speaker shortens every interval, while a count of nuclei per second of speech
+  also depends on the VAD's onsets and hangovers, which do not shrink;
 * ``loudness_db``: power mean of the loudness of the last ``loudness_window_s`` (3 s) of
   speech hops; NaN until ``loudness_min_speech_s``;
 * deltas against the profile's references of the *same* measures:

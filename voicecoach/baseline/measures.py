@@ -20,9 +20,9 @@ from .profile import ST_REF_HZ, hz_to_st
 from .rolling import (
     _SMALL,
     _carry,
+    _IntervalRate,
     _RollingPowerMean,
     _RollingQuantiles,
-    _SpeechRate,
     _UtteranceLevel,
 )
 
@@ -36,9 +36,11 @@ class RelativeMeasures(Rows):
     t_s : float64
         Hop start, s (as in :class:`~voicecoach.analysis.Features`).
     pitch_st : float32
-        Rolling median of voiced F0, semitones above 55 Hz.
+        Octave-robust rolling ``[baseline] pitch_quantile`` of voiced F0, semitones above
+        55 Hz.
     pitch_delta_st : float32
-        ``pitch_st`` minus the baseline median, semitones.
+        ``pitch_st`` minus the baseline's ``pitch_level_st`` (the median of the same
+        measure on calm speech), semitones.
     rate_delta_pct : float32
         ``rate_sps`` against the baseline's ``rate_level_sps``, percent (+25 = 25 % faster).
     loudness_db : float32
@@ -50,12 +52,12 @@ class RelativeMeasures(Rows):
     speech : bool
         The core's speech decision.
     rate_sps : float32
-        Speech-weighted syllable rate: nuclei in the last ``[baseline] rate_window_s`` of
-        speech hops per second of speech (absolute, syllables/s).
+        Syllable tempo: 1 / trimmed mean of the last ``[baseline] rate_intervals``
+        intervals between syllable nuclei within speech runs (absolute, syllables/s).
     utterance_pitch_delta_st, utterance_loudness_delta_db : float32
         The current utterance so far (speech since the last pause of at least
-        ``[baseline] utterance_gap_s``): octave-robust median of its voiced semitones and
-        power mean of its loudness, minus the baseline's ``pitch_level_st`` and
+        ``[baseline] utterance_gap_s``): octave-robust ``pitch_quantile`` of its voiced
+        semitones and power mean of its loudness, minus the baseline's ``pitch_level_st`` and
         ``loudness_level_db``. Fast, and reset by pauses: the customer agitation flag.
     """
 
@@ -108,7 +110,7 @@ class _MeasureCore:
             ("baseline.provisional_s", b.provisional_s),
             ("baseline.pitch_window_s", b.pitch_window_s),
             ("baseline.loudness_window_s", b.loudness_window_s),
-            ("baseline.rate_window_s", b.rate_window_s),
+            ("baseline.rate_max_interval_s", b.rate_max_interval_s),
             ("coach.monotony_window_s", c.monotony_window_s),
         ):
             if not hop <= v <= 3600.0:
@@ -124,6 +126,21 @@ class _MeasureCore:
                 f"baseline.pitch_octave_band_st must be in (0, 24] st (6 = half an octave), "
                 f"got {b.pitch_octave_band_st!r}"
             )
+        if not 0.0 < b.pitch_quantile < 1.0:
+            raise ParameterError(
+                f"baseline.pitch_quantile must be in (0, 1) (0.5: the median), got "
+                f"{b.pitch_quantile!r}"
+            )
+        if not (isinstance(b.rate_intervals, int) and 1 <= b.rate_intervals <= 10000):
+            raise ParameterError(
+                f"baseline.rate_intervals must be an integer in [1, 10000], got "
+                f"{b.rate_intervals!r}"
+            )
+        if not 0.0 <= b.rate_trim < 0.5:
+            raise ParameterError(
+                f"baseline.rate_trim must be in [0, 0.5) (a fraction cut at each end), got "
+                f"{b.rate_trim!r}"
+            )
         if not 0.5 <= b.calm_quantile < 1.0:
             raise ParameterError(
                 f"baseline.calm_quantile must be in [0.5, 1), got {b.calm_quantile!r}"
@@ -132,7 +149,7 @@ class _MeasureCore:
         self._pitch = _RollingQuantiles(
             round(b.pitch_window_s / hop),
             round(b.pitch_min_voiced_s / hop),
-            (0.5,),
+            (b.pitch_quantile,),
             band=b.pitch_octave_band_st,
         )
         self._loud = _RollingPowerMean(
@@ -141,11 +158,14 @@ class _MeasureCore:
         self._spread = _RollingQuantiles(
             round(c.monotony_window_s / hop), round(c.monotony_min_voiced_s / hop), (0.1, 0.9)
         )
-        self._rate = _SpeechRate(round(b.rate_window_s / hop), hop)
+        self._rate = _IntervalRate(
+            b.rate_intervals, round(b.rate_max_interval_s / hop), b.rate_trim, hop
+        )
         self._utt = _UtteranceLevel(
             round(b.utterance_gap_s / hop),
             round(b.utterance_min_voiced_s / hop),
             b.pitch_octave_band_st,
+            b.pitch_quantile,
         )
         self.reset()
 
@@ -220,7 +240,6 @@ class _MeasureCore:
                 self._last_loud = float(lv[-1])
             loud = np.where(speech, _carry(speech, lv, math.nan), nan32).astype(np.float32)
         rate = self._rate.process(speech, np.asarray(rows.nucleus, bool))
-        rate = np.where(speech, rate, nan32).astype(np.float32)
         return speech, pitch_st, loud, (p90 - p10).astype(np.float32), rate, u_pitch, u_loud
 
     def measures(self, rows: Features) -> RelativeMeasures:

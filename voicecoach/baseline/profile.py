@@ -18,8 +18,11 @@ from ..errors import ParameterError
 
 #: Reference of the semitone scale, Hz (A1).
 ST_REF_HZ = 55.0
-#: Schema tag written in profile files.
-PROFILE_SCHEMA = "voicecoach.profile/2"
+#: Schema tag written in profile files. /3: ``pitch_level_st`` is the level of the banded
+#: low-quantile pitch measure and ``rate_level_sps`` the nucleus-interval tempo (issue #11);
+#: a /2 profile's references belong to other measures and would bias every delta, so it is
+#: refused with "calibrate again".
+PROFILE_SCHEMA = "voicecoach.profile/3"
 
 
 def hz_to_st(f0_hz: Any) -> Any:

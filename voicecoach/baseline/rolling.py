@@ -25,10 +25,12 @@ _POWER_SCALE = 2.0**50  # fixed-point scale of hop power for exact rolling sums
 class _RollingQuantiles:
     """Quantiles of the finite values in a causal window of ``size`` rows.
 
-    NaN marks rows that do not count. Two exact paths share one state: small blocks
-    update a sorted list row by row (about 2 µs per row), big blocks sort every window
-    at once with numpy. Both interpolate like ``np.quantile`` in float64 on the same
-    values, so the output is identical whatever the block cutting.
+    NaN marks rows that do not count. With ``band`` (one quantile ``q`` only): the ``q``
+    quantile of the values within ``band`` of the window's plain median (octave-robust:
+    a minority of values an octave off do not move it). Two exact paths share one state:
+    small blocks update a sorted list row by row (about 2 µs per row), big blocks sort
+    every window at once with numpy. Both interpolate like ``np.quantile`` in float64 on
+    the same values, so the output is identical whatever the block cutting.
     """
 
     def __init__(
@@ -41,8 +43,8 @@ class _RollingQuantiles:
         self.size = max(1, int(size))
         self.min_count = max(1, int(min_count))
         self.quantiles = quantiles
-        if band is not None and quantiles != (0.5,):
-            raise ParameterError("a banded median takes quantiles=(0.5,)")
+        if band is not None and len(quantiles) != 1:
+            raise ParameterError(f"a banded quantile takes one quantile, got {quantiles}")
         self.band = band
         self.reset()
 
@@ -60,16 +62,16 @@ class _RollingQuantiles:
             if k < self.min_count:
                 out.append(math.nan)
                 continue
-            pos = q * (k - 1)
+            pos = (0.5 if self.band is not None else q) * (k - 1)
             lo = math.floor(pos)
             hi = min(lo + 1, k - 1)
             a, b = srt[lo], srt[hi]
             m = a + (pos - lo) * (b - a)
-            if self.band is not None:  # median of the values within band of the median
+            if self.band is not None:  # q quantile of the values within band of the median
                 i0 = bisect.bisect_left(srt, m - self.band)
                 k2 = bisect.bisect_right(srt, m + self.band) - i0
                 if k2 > 0:
-                    pos = i0 + 0.5 * (k2 - 1)
+                    pos = i0 + q * (k2 - 1)
                     lo = math.floor(pos)
                     hi = min(lo + 1, i0 + k2 - 1)
                     a, b = srt[lo], srt[hi]
@@ -103,7 +105,7 @@ class _RollingQuantiles:
             ok = k >= self.min_count
             rows = np.arange(e - s)
             for out, q in zip(outs, self.quantiles, strict=True):
-                pos = q * np.maximum(k - 1, 0)
+                pos = (0.5 if self.band is not None else q) * np.maximum(k - 1, 0)
                 lo = np.floor(pos).astype(np.intp)
                 hi = np.minimum(lo + 1, np.maximum(k - 1, 0))
                 a = win[rows, lo].astype(np.float64)
@@ -113,7 +115,7 @@ class _RollingQuantiles:
                     with np.errstate(invalid="ignore"):
                         i0 = np.count_nonzero(win < (m - self.band)[:, None], axis=1)
                         k2 = np.count_nonzero(win <= (m + self.band)[:, None], axis=1) - i0
-                    pos2 = i0 + 0.5 * np.maximum(k2 - 1, 0)
+                    pos2 = i0 + q * np.maximum(k2 - 1, 0)
                     lo2 = np.minimum(np.floor(pos2).astype(np.intp), self.size - 1)
                     hi2 = np.minimum(np.minimum(lo2 + 1, i0 + np.maximum(k2 - 1, 0)), self.size - 1)
                     a2 = win[rows, lo2].astype(np.float64)
@@ -229,71 +231,105 @@ class _RollingPowerMean:
         return np.where(ok, db, np.nan).astype(np.float32)
 
 
-class _SpeechRate:
-    """Syllable nuclei per second of speech over the last ``size`` speech hops.
+class _IntervalRate:
+    """Syllable rate from the intervals between consecutive syllable nuclei, per hop.
 
-    Only speech hops enter the window (pauses neither dilute nor age it); the value is NaN
-    until the window is full. Integer counts make the small-block and big-block paths
-    identical.
+    An interval counts when both nuclei lie in one run of speech hops (no non-speech hop
+    between them: a pause is not a syllable) and it is at most ``max_hops`` long. Over the
+    last ``size`` counted intervals, the rate is ``1 / trimmed mean`` (the ``trim``
+    fraction of the shortest and of the longest intervals left out), in syllables per
+    second. It is a tempo, not a count: a faster speaker shortens every interval, while a
+    count per second of speech also depends on the VAD's onsets and hangovers, which do
+    not shrink. Per row: the value after the row's nucleus (carried between nuclei), NaN
+    on non-speech rows and until ``size`` intervals were counted.
+
+    Big blocks visit only the nuclei (a few per second), small (live) blocks every row; both
+    make the same state changes, so the output does not depend on the block cutting.
     """
 
-    def __init__(self, size: int, hop_s: float) -> None:
+    def __init__(self, size: int, max_hops: int, trim: float, hop_s: float) -> None:
+        if not 0.0 <= trim < 0.5:
+            raise ParameterError(f"the interval trim must be in [0, 0.5), got {trim!r}")
         self.size = max(1, int(size))
+        self.max_hops = max(1, int(max_hops))
+        self.cut = math.floor(trim * self.size)
         self.hop_s = hop_s
         self.reset()
 
     def reset(self) -> None:
-        self._hist: deque[int] = deque(maxlen=self.size)  # nucleus flags of speech hops
-        self._count = 0
+        self._iv: deque[int] = deque(maxlen=self.size)  # counted intervals, hops
+        self._hop = 0  # global index of the next row
+        self._last_nucleus: int | None = None  # global index of the last nucleus
+        self._broken = True  # a non-speech row since the last nucleus
+        self._value = math.nan
 
-    def _value(self, count: int, length: int) -> float:
-        return count / (length * self.hop_s) if length >= self.size else math.nan
+    def _rate(self) -> float:
+        if len(self._iv) < self.size:
+            return math.nan
+        srt = sorted(self._iv)
+        mid = srt[self.cut : self.size - self.cut]
+        return len(mid) / (sum(mid) * self.hop_s)
+
+    def _nucleus(self, at: int) -> None:
+        """A nucleus at global row ``at`` (a speech row)."""
+        if self._last_nucleus is not None and not self._broken:
+            gap = at - self._last_nucleus
+            if gap <= self.max_hops:
+                self._iv.append(gap)
+                self._value = self._rate()
+        self._last_nucleus = at
+        self._broken = False
 
     def process(self, speech: np.ndarray, nucleus: np.ndarray) -> np.ndarray:
         sp = np.asarray(speech, bool)
-        fl = np.asarray(nucleus, bool) & sp
         n = sp.shape[0]
-        if n <= _SMALL:
+        if n <= _SMALL:  # live blocks: row by row, the same state changes
             out = np.empty(n, np.float32)
-            hist = self._hist
-            for i, (s_, f_) in enumerate(zip(sp.tolist(), fl.tolist(), strict=True)):
-                if s_:
-                    if len(hist) == self.size:
-                        self._count -= hist[0]
-                    hist.append(int(f_))
-                    self._count += int(f_)
-                out[i] = self._value(self._count, len(hist))
+            for i, (s_, f_) in enumerate(zip(sp.tolist(), np.asarray(nucleus, bool).tolist(),
+                                             strict=True)):
+                if not s_:
+                    self._broken = True
+                    out[i] = math.nan
+                    continue
+                if f_:
+                    self._nucleus(self._hop + i)
+                out[i] = self._value
+            self._hop += n
             return out
-        h0 = len(self._hist)
-        before = self._value(self._count, h0)
-        buf = np.concatenate([np.array(self._hist, np.int64), fl[sp].astype(np.int64)])
-        c = np.concatenate([[0], np.cumsum(buf)])
-        pos = np.arange(h0, buf.shape[0]) + 1  # end (exclusive) of each speech hop's window
-        start = np.maximum(pos - self.size, 0)
-        length = pos - start
-        with np.errstate(invalid="ignore", divide="ignore"):
-            vals = np.where(
-                length >= self.size, (c[pos] - c[start]) / (length * self.hop_s), np.nan
-            )
-        out = _carry(sp, vals.astype(np.float32), before)
-        self._hist = deque(buf[-self.size :].tolist(), maxlen=self.size)
-        self._count = int(sum(self._hist))
-        return out
+        nuc = np.flatnonzero(np.asarray(nucleus, bool) & sp)
+        pauses = np.concatenate([[0], np.cumsum(~sp)])  # non-speech rows before row i
+        start = self._value  # the value carried into this block
+        vals = np.empty(max(nuc.shape[0], 1), np.float64)
+        prev = -1  # the previous nucleus of this block
+        for j, i in enumerate(nuc.tolist()):
+            if pauses[i] > (pauses[prev] if prev >= 0 else 0):  # a pause since the last one
+                self._broken = True
+            self._nucleus(self._hop + i)
+            prev = i
+            vals[j] = self._value
+        if pauses[n] > (pauses[prev + 1] if prev >= 0 else 0):
+            self._broken = True
+        self._hop += n
+        last = np.searchsorted(nuc, np.arange(n), side="right") - 1
+        carried = np.where(last >= 0, vals[np.maximum(last, 0)], start)
+        return np.where(sp, carried, np.nan).astype(np.float32)
 
 
 class _UtteranceLevel:
     """Pitch and loudness of the current utterance so far, per hop (scalar, exact).
 
     An utterance is a run of speech hops; a pause of at least ``gap`` hops starts a new one.
-    Per speech hop: the octave-robust median (``band``) of the utterance's voiced semitones
-    (NaN with fewer than ``min_voiced`` of them) and the power mean of its hops' loudness,
+    Per speech hop: the octave-robust ``q`` quantile (within ``band`` of the median, as
+    :class:`_RollingQuantiles`) of the utterance's voiced semitones (NaN with fewer than
+    ``min_voiced`` of them) and the power mean of its hops' loudness,
     dB. NaN on non-speech hops.
     """
 
-    def __init__(self, gap: int, min_voiced: int, band: float) -> None:
+    def __init__(self, gap: int, min_voiced: int, band: float, q: float = 0.5) -> None:
         self.gap = max(1, int(gap))
         self.min_voiced = max(1, int(min_voiced))
         self.band = band
+        self.q = q
         self.reset()
 
     def reset(self) -> None:
@@ -326,12 +362,13 @@ class _UtteranceLevel:
             self._pcount += 1
             loud[i] = 10.0 * math.log10(max(self._psum / self._pcount, 1e-30))
             if len(self._srt) >= self.min_voiced:
-                pitch[i] = _band_median(self._srt, self.band)
+                pitch[i] = _band_quantile(self._srt, self.band, self.q)
         return np.array(pitch, np.float32), np.array(loud, np.float32)
 
 
-def _band_median(srt: list[float], band: float) -> float:
-    """Median of the sorted values within ``band`` of their median (plain median if none)."""
+def _band_quantile(srt: list[float], band: float, q: float) -> float:
+    """The ``q`` quantile of the sorted values within ``band`` of their median (of all of
+    them if none)."""
     k = len(srt)
     pos = 0.5 * (k - 1)
     lo = math.floor(pos)
@@ -340,8 +377,8 @@ def _band_median(srt: list[float], band: float) -> float:
     i0 = bisect.bisect_left(srt, m - band)
     k2 = bisect.bisect_right(srt, m + band) - i0
     if k2 <= 0:
-        return m
-    pos = i0 + 0.5 * (k2 - 1)
+        i0, k2 = 0, k
+    pos = i0 + q * (k2 - 1)
     lo = math.floor(pos)
     hi = min(lo + 1, i0 + k2 - 1)
     return srt[lo] + (pos - lo) * (srt[hi] - srt[lo])

@@ -163,8 +163,8 @@ DEFINITIONS = [
     (
         "Pitch (semitones)",
         "How high the voice is compared to the calm baseline, in semitones (12 semitones "
-        "= one octave; +2 is clearly higher, as when stressed). Measured over the last 2 "
-        "seconds of voiced speech.",
+        "= one octave; +2 is clearly higher, as when stressed). Measured on the lower "
+        "part of the voice's range over the last 3.5 seconds of voiced speech.",
     ),
     (
         "Calm band",
@@ -173,8 +173,9 @@ DEFINITIONS = [
     ),
     (
         "Speaking rate",
-        "Syllables per second while speaking (pauses excluded), over the last 3 seconds, "
-        "as a percentage above or below the calm rate.",
+        "Syllables per second while speaking (pauses excluded), from the last 40 "
+        "syllable-to-syllable intervals (about 8 seconds of speech), as a percentage "
+        "above or below the calm rate.",
     ),
     ("Loudness", "Speech level in decibels compared to the calm level (+6 dB is clearly louder)."),
     ("Talk ratio", "The agent's share of the time either party was speaking."),

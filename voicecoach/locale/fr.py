@@ -165,8 +165,8 @@ DEFINITIONS = [
     (
         "Hauteur (demi-tons)",
         "La hauteur de la voix par rapport à la référence, en demi-tons (12 demi-tons = "
-        "une octave ; +2 s'entend nettement, comme sous stress). Mesurée sur les 2 "
-        "dernières secondes de parole voisée.",
+        "une octave ; +2 s'entend nettement, comme sous stress). Mesurée sur le bas de "
+        "la tessiture, sur les 3,5 dernières secondes de parole voisée.",
     ),
     (
         "Bande calme",
@@ -175,8 +175,9 @@ DEFINITIONS = [
     ),
     (
         "Débit",
-        "Syllabes par seconde de parole (pauses exclues) sur les 3 dernières secondes, "
-        "en pourcentage au-dessus ou au-dessous du débit calme.",
+        "Syllabes par seconde de parole (pauses exclues), d'après les 40 derniers "
+        "intervalles entre syllabes (environ 8 secondes de parole), en pourcentage "
+        "au-dessus ou au-dessous du débit calme.",
     ),
     (
         "Volume",
