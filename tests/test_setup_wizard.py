@@ -240,6 +240,19 @@ def test_no_monitor_explains_how_to_name_one(env, calm) -> None:
     assert "customer heard: no" in out
 
 
+def test_yes_without_a_monitor_asks_for_far(env) -> None:
+    with pytest.raises(UsageError, match="give --far DEVICE"):
+        _run(["--yes", "--no-live"], "", FakeAudio(["USB headset", "Laptop mic"]))
+
+
+def test_rescan_lists_the_devices_again(env, calm) -> None:
+    audio = FakeAudio(NAMES, {"vc_mic": [calm], "vc_far": [_tone(3)]})
+    status, out, _ = _run(["--levels-s", "1", "--no-live", "--lang", "en", "--profile", "x"],
+                          "r\n2\n\n\ns\n", audio)
+    assert status == 0 and audio.rescans == 1
+    assert out.count("Microphones (your voice):") == 2
+
+
 # ---------------------------------------------------------------------- calibration --
 def test_refusal_is_explained_and_retried(env, calm, monkeypatch) -> None:
     _, profiles = env

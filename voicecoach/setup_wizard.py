@@ -555,6 +555,12 @@ class Wizard:
                 )
             monitors = [d for d in inputs if d.is_monitor_candidate]
             others = [d for d in inputs if not d.is_monitor_candidate]
+            if self.yes and not monitors and not self.far:
+                raise UsageError(
+                    "no input looks like the computer's output (a monitor or loopback), so "
+                    "--yes has no far end to suggest; give --far DEVICE "
+                    "(voicecoach devices lists the inputs)"
+                )
             ordered = monitors + others
             suggested = next(
                 (d for d in ordered if self.far and self._matches(self.far, d)),
