@@ -156,6 +156,18 @@ def test_meter_bar_spans_floor_to_full_scale() -> None:
     assert meter_bar(-30, -60, width=4) == "▕██░░▏"
 
 
+def test_terminal_overwrites_status_lines_in_place() -> None:
+    from voicecoach.setup_wizard import Terminal
+
+    out = io.StringIO()
+    t = Terminal(io.StringIO("typed\n"), out, tty=True)
+    t.status("level 12345")
+    t.status("level 1")
+    assert t.ask("Name", "x") == "typed"  # ends the status line first
+    assert out.getvalue() == "\rlevel 12345\rlevel 1    \nName [x]: typed\n"
+    assert not t.enter_pressed()  # stdin is no terminal: never polled
+
+
 # ------------------------------------------------------------------------ first run --
 def test_first_run_picks_checks_calibrates_saves_and_starts_live(env, calm) -> None:
     user, profiles = env

@@ -92,20 +92,17 @@ class Terminal:
     stdin, stdout : text streams
         Where answers are read (one line each) and everything is written.
     tty : bool, optional
-        Status lines overwrite each other (``\\r``) and Enter can stop a meter early;
-        defaults to ``stdout.isatty()``. Without it, status lines are printed one per
-        line (at most once a second).
+        Status lines overwrite each other (``\\r``) and Enter can stop a meter early
+        (when ``stdin`` is a terminal too); defaults to ``stdout.isatty()``. Without it,
+        status lines are printed one per line (at most once a second).
     """
 
     def __init__(self, stdin: TextIO, stdout: TextIO, *, tty: bool | None = None) -> None:
         self.stdin = stdin
         self.stdout = stdout
-        if tty is None:
-            try:
-                tty = bool(stdout.isatty())
-            except (AttributeError, ValueError):
-                tty = False
-        self.tty = tty
+        self.tty = _isatty(stdout) if tty is None else tty
+        # a typed answer is echoed by the terminal; a piped one is written into the log
+        self.echo = not _isatty(stdin)
         self._status_len = 0
         enc = getattr(stdout, "encoding", None) or "utf-8"
         try:
@@ -139,7 +136,7 @@ class Terminal:
                 f"the input ended while setup was asking {prompt!r}; answer in a terminal, "
                 f"or run it unattended with --yes (and --mic, --far, --profile, --lang)"
             )
-        if not self.tty:  # echo the answer, so that a log reads like the session
+        if self.echo:  # so that a log reads like the session
             self.stdout.write(line if line.endswith("\n") else line + "\n")
         return line.strip() or default
 
@@ -163,7 +160,7 @@ class Terminal:
     def enter_pressed(self) -> bool:
         """True (and the line consumed) when a line was typed, without waiting (terminals
         only)."""
-        if not self.tty:
+        if not self.tty or self.echo:
             return False
         try:
             if os.name == "nt":  # pragma: no cover - Windows console
@@ -181,6 +178,13 @@ class Terminal:
         if ready:
             self.stdin.readline()
             return True
+        return False
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
         return False
 
 
