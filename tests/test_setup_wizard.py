@@ -50,6 +50,9 @@ class FakeAudio:
     def inputs(self) -> list[InputDevice]:
         return list(self.devices)
 
+    def far_inputs(self) -> list[InputDevice]:
+        return list(self.devices)
+
     def find(self, spec: str) -> InputDevice:
         text = str(spec).strip()
         if text.isdigit():

@@ -231,6 +231,8 @@ class Audio(Protocol):
 
     def inputs(self) -> list[InputDevice]: ...
 
+    def far_inputs(self) -> list[InputDevice]: ...
+
     def find(self, spec: str) -> InputDevice: ...
 
     def default(self) -> InputDevice | None: ...
@@ -260,11 +262,44 @@ class DeviceAudio:
 
         return list_inputs()
 
+    def far_inputs(self) -> list[InputDevice]:
+        """Far-end candidates: the inputs, then the monitors and loopbacks that only the
+        optional ``voicecoach.sources.loopback`` (the `soundcard` package) reads."""
+        return self.inputs() + [dev for dev, _ in self._loopbacks()]
+
     def find(self, spec: str) -> InputDevice:
-        """The device an index or name part designates (raises :class:`DeviceError`)."""
+        """The device an index, a name part or a monitor/loopback ``--far`` string
+        designates (raises :class:`DeviceError`)."""
         from .sources.devices import find_input
 
-        return find_input(spec)
+        try:
+            return find_input(spec)
+        except DeviceError:
+            text = str(spec).strip()
+            lb = _loopback_module()
+            if lb is None or not text or text.lstrip("-").isdigit():
+                raise
+            pairs = self._loopbacks()
+            found = lb.find_loopback(text, [lbd for _, lbd in pairs])  # may be ambiguous
+            for dev, lbd in pairs:
+                if found is not None and lbd.id == found.id:
+                    return dev
+            raise
+
+    def _loopbacks(self) -> list[tuple[InputDevice, Any]]:
+        """(device, LoopbackDevice) of each monitor/loopback ``soundcard`` lists; none
+        without the loopback module, the package or a sound server."""
+        lb = _loopback_module()
+        if lb is None:
+            return []
+        try:
+            devs = lb.list_loopbacks()
+        except DeviceError:
+            return []
+        return [
+            (InputDevice(-1 - i, d.far, "soundcard", int(d.channels), 0.0, True), d)
+            for i, d in enumerate(devs)
+        ]
 
     def default(self) -> InputDevice | None:
         """The system's default input device."""
@@ -300,6 +335,17 @@ class DeviceAudio:
                     yield None if blk is None else blk.audio
 
             yield blocks()
+
+
+def _loopback_module() -> Any:
+    """``voicecoach.sources.loopback`` (far ends read through `soundcard`), or None where
+    this version of voicecoach has none."""
+    import importlib
+
+    try:
+        return importlib.import_module("voicecoach.sources.loopback")
+    except ImportError:
+        return None
 
 
 # -------------------------------------------------------------------- level check --
@@ -551,7 +597,7 @@ class Wizard:
             t.say(f"Far end: {_describe(dev)} (--far)")
             return dev
         while True:
-            inputs = [d for d in self._inputs() if d.index != mic.index]
+            inputs = [d for d in self.audio.far_inputs() if d.index != mic.index]
             if not inputs:
                 raise DeviceError(
                     f"{mic.name!r} is the only input device: the far end needs a second one "
