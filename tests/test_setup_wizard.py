@@ -442,3 +442,48 @@ def test_broken_user_config_names_the_file(env) -> None:
     with pytest.raises(ConfigError, match=r"user configuration .*config\.toml.*lang must be"):
         load_config(user=True)
     build_parser()  # --help still works
+
+
+# ------------------------------------------------------------ monitors via soundcard --
+def test_device_audio_offers_the_loopback_modules_monitors(monkeypatch) -> None:
+    """DeviceAudio lists and finds the monitors of voicecoach.sources.loopback (faked
+    here: that module reads them through the optional soundcard package)."""
+    import sys
+    import types
+    from dataclasses import dataclass
+
+    from voicecoach.setup_wizard import DeviceAudio
+
+    @dataclass(frozen=True)
+    class Lb:
+        id: str
+        name: str
+        far: str
+        channels: int
+
+    devs = [Lb("a.monitor", "Monitor of A", "a monitor", 2),
+            Lb("vc_far.monitor", "Monitor of vc_far", "vc_far monitor", 1)]
+    fake = types.ModuleType("voicecoach.sources.loopback")
+    fake.list_loopbacks = lambda: devs
+    fake.find_loopback = lambda spec, ds: next((d for d in ds if spec in (d.far, d.id)), None)
+    monkeypatch.setitem(sys.modules, "voicecoach.sources.loopback", fake)
+    pa = [_dev(0, "HDA Intel mic"), _dev(1, "vc_mic")]
+
+    def find_input(spec):
+        for d in pa:
+            if str(spec) in (d.name, str(d.index)):
+                return d
+        raise DeviceError(f"no input device matches {spec!r}")
+
+    monkeypatch.setattr("voicecoach.sources.devices.list_inputs", lambda: pa)
+    monkeypatch.setattr("voicecoach.sources.devices.find_input", find_input)
+    audio = DeviceAudio(load_config())
+    far = audio.far_inputs()
+    assert [d.name for d in far] == ["HDA Intel mic", "vc_mic", "a monitor", "vc_far monitor"]
+    assert all(d.is_monitor_candidate and d.index < 0 for d in far[2:])
+    assert audio.find("vc_far monitor") == far[3]
+    assert audio.find("vc_mic") == pa[1]
+    with pytest.raises(DeviceError, match="no input device matches 'nothing'"):
+        audio.find("nothing")
+    with pytest.raises(DeviceError, match="'7'"):
+        audio.find("7")  # an index is PortAudio's only
