@@ -682,8 +682,8 @@ def load_config(
                 _build(Config, data, "")
             except ConfigError as e:
                 raise ConfigError(
-                    f"user configuration {str(up)!r}: {e}; fix or delete it (voicecoach setup "
-                    f"writes it again)"
+                    f"user configuration {str(up)!r}: {e}; fix it, or delete it and run "
+                    f"voicecoach setup again"
                 ) from None
     if path is not None:
         data = _merge(data, _read_toml(Path(path)))
