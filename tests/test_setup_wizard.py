@@ -171,6 +171,43 @@ def test_terminal_overwrites_status_lines_in_place() -> None:
     assert not t.enter_pressed()  # stdin is no terminal: never polled
 
 
+@pytest.mark.skipif(os.name == "nt", reason="POSIX pseudo-terminal")
+def test_enter_on_a_terminal_stops_a_meter_without_waiting() -> None:
+    from voicecoach.setup_wizard import Terminal
+
+    master, slave = os.openpty()
+    with os.fdopen(slave, "r") as stdin:
+        t = Terminal(stdin, io.StringIO(), tty=True)
+        assert not t.echo
+        assert not t.enter_pressed()  # nothing typed: returns at once
+        os.write(master, b"\n")
+        assert t.enter_pressed()
+        assert not t.enter_pressed()  # the line was consumed
+    os.close(master)
+
+
+def test_enter_ends_the_level_check(calm) -> None:
+    import argparse
+
+    from voicecoach.setup_wizard import Terminal, Wizard
+
+    class Keys(Terminal):
+        polls = 0
+
+        def enter_pressed(self) -> bool:
+            self.polls += 1
+            return self.polls > 50  # Enter after 50 blocks of 20 ms
+
+    out = io.StringIO()
+    args = argparse.Namespace(levels_s=1000.0, yes=False, redo=None)
+    audio = FakeAudio(NAMES, {"vc_mic": [calm]})
+    wiz = Wizard(args, load_config(), Keys(io.StringIO(), out, tty=True), audio)
+    check = wiz.check_levels("vc_mic", "vc_far")
+    assert check.seconds == pytest.approx(51 * 0.02)
+    assert check.heard_s[0] > 0.3 and check.heard_s[1] == 0
+    assert "\r  mic ▕" in out.getvalue()  # meters redrawn in place
+
+
 # ------------------------------------------------------------------------ first run --
 def test_first_run_picks_checks_calibrates_saves_and_starts_live(env, calm) -> None:
     user, profiles = env
