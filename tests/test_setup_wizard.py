@@ -24,7 +24,7 @@ from voicecoach.cli import _config, build_parser
 from voicecoach.config import load_config, save_user_config
 from voicecoach.errors import ConfigError, DeviceError, UsageError
 from voicecoach.profiles import ProfileStore
-from voicecoach.setup_wizard import meter_bar, run_setup
+from voicecoach.setup_wizard import Block, meter_bar, run_setup
 from voicecoach.sources.devices import InputDevice, is_monitor_name
 from voicecoach.sources.synthetic import synth_speech
 
@@ -40,9 +40,11 @@ class FakeAudio:
     (a list: one array per opening of that input, the last one repeated, then silence;
     absent: digital silence)."""
 
-    def __init__(self, names: list[str], signals: dict[str, list[np.ndarray]] | None = None):
+    def __init__(self, names: list[str], signals: dict[str, list[np.ndarray]] | None = None,
+                 stalled: tuple[bool, bool] = (False, False)):
         self.devices = [_dev(i, n) for i, n in enumerate(names)]
         self.signals = signals or {}
+        self.stalled = stalled  # columns the capture fills with silence
         self.opened: list[tuple[str | None, str | None]] = []
         self.rescans = 0
         self.count: dict[str, int] = {}
@@ -96,7 +98,10 @@ class FakeAudio:
                 blk[: seg_a.size, 0] = seg_a
                 blk[: seg_b.size, 1] = seg_b
                 i += 320
-                yield blk
+                for c in (0, 1):
+                    if self.stalled[c]:
+                        blk[:, c] = 0
+                yield Block(blk, self.stalled)
 
         yield blocks()
 
@@ -281,6 +286,16 @@ def test_bad_answers_are_explained_and_asked_again(env, calm) -> None:
 def test_input_ending_is_a_clear_error(env) -> None:
     with pytest.raises(UsageError, match=r"input ended.*--yes"):
         _run(["--no-live"], "", FakeAudio(NAMES))
+
+
+def test_a_stalled_device_is_said_so(env, calm) -> None:
+    audio = FakeAudio(NAMES, {"vc_mic": [calm], "vc_far": [_tone(5)]}, stalled=(False, True))
+    status, out, _ = _run(["--levels-s", "2", "--no-live", "--lang", "en", "--profile", "x"],
+                          "2\n\n\ns\n", audio)
+    assert status == 0
+    assert "customer heard: no" in out
+    assert "far end delivered no audio for 2.0 of 2.0 s (the device stalled" in out
+    assert "microphone delivered no audio" not in out
 
 
 def test_no_monitor_explains_how_to_name_one(env, calm) -> None:

@@ -58,6 +58,7 @@ from .sources.devices import InputDevice
 
 __all__ = [
     "REDO_CHOICES",
+    "Block",
     "DeviceAudio",
     "LevelCheck",
     "Terminal",
@@ -226,6 +227,23 @@ def _fmt_db(v: float) -> str:
 
 
 # ------------------------------------------------------------------------- audio --
+@dataclass(frozen=True)
+class Block:
+    """Captured audio as the wizard reads it.
+
+    Attributes
+    ----------
+    audio : np.ndarray, shape (n_samples, 2)
+        float32 at the analysis rate; column 0 the microphone, 1 the far end.
+    filled : tuple of bool
+        Per column: the capture filled it with silence (the device delivered nothing:
+        stalled, lost or absent).
+    """
+
+    audio: np.ndarray
+    filled: tuple[bool, bool]
+
+
 class Audio(Protocol):
     """What the wizard needs from the audio layer (the real one: :class:`DeviceAudio`)."""
 
@@ -241,7 +259,7 @@ class Audio(Protocol):
 
     def stream(
         self, mic: str | None, far: str | None
-    ) -> contextlib.AbstractContextManager[Iterator[np.ndarray | None]]: ...
+    ) -> contextlib.AbstractContextManager[Iterator[Block | None]]: ...
 
 
 class DeviceAudio:
@@ -317,22 +335,20 @@ class DeviceAudio:
         rescan()
 
     @contextlib.contextmanager
-    def stream(
-        self, mic: str | None, far: str | None
-    ) -> Iterator[Iterator[np.ndarray | None]]:
+    def stream(self, mic: str | None, far: str | None) -> Iterator[Iterator[Block | None]]:
         """Capture ``mic`` (None: the default input) and ``far`` (None: none).
 
-        Yields an iterator of ``(n, 2)`` float32 blocks at the analysis rate (column 0
-        the microphone, 1 the far end), None when a read timed out.
+        Yields an iterator of :class:`Block` (column 0 the microphone, 1 the far end),
+        None when a read timed out.
         """
         from .sources.capture import Capture
 
         with Capture(mic, far, config=self.config) as cap:
 
-            def blocks() -> Iterator[np.ndarray | None]:
+            def blocks() -> Iterator[Block | None]:
                 while True:
                     blk = cap.read(timeout=0.2)
-                    yield None if blk is None else blk.audio
+                    yield None if blk is None else Block(blk.audio, blk.filled)
 
             yield blocks()
 
@@ -361,6 +377,8 @@ class LevelCheck:
         Seconds of 20 ms frames at or above ``[setup] heard_db``.
     clipped : tuple of bool
         A sample reached ``[baseline] clip_level``.
+    missing_s : tuple of float
+        Seconds the device delivered nothing (the capture filled them with silence).
     seconds : float
         Audio seconds checked.
     """
@@ -368,6 +386,7 @@ class LevelCheck:
     peak_db: tuple[float, float]
     heard_s: tuple[float, float]
     clipped: tuple[bool, bool]
+    missing_s: tuple[float, float]
     seconds: float
 
     def heard(self, which: int, min_s: float) -> bool:
@@ -696,6 +715,7 @@ class Wizard:
         peak = [-math.inf, -math.inf]
         heard = [0, 0]
         clipped = [False, False]
+        missing = [0, 0]
         shown = [-math.inf, -math.inf]  # loudest frame since the last redraw
         got = 0
         every = max(1, round(self.sr / s.meter_fps)) if t.tty else self.sr
@@ -703,9 +723,11 @@ class Wizard:
         t.say(f"Listening to both for {seconds:g} s" + (" (Enter stops)..." if t.tty else "..."))
         deadline = time.monotonic() + seconds + 5.0
         with self.audio.stream(mic, far) as blocks:
-            for blk in blocks:
-                if blk is not None and blk.size:
+            for b in blocks:
+                if b is not None and b.audio.size:
+                    blk = b.audio
                     for c in (0, 1):
+                        missing[c] += blk.shape[0] if b.filled[c] else 0
                         col = blk[:, c]
                         if np.any(np.abs(col) >= clip):
                             clipped[c] = True
@@ -734,6 +756,7 @@ class Wizard:
             peak_db=(peak[0], peak[1]),
             heard_s=(heard[0] * fs, heard[1] * fs),
             clipped=(clipped[0], clipped[1]),
+            missing_s=(missing[0] / self.sr, missing[1] / self.sr),
             seconds=got / self.sr,
         )
 
@@ -744,19 +767,29 @@ class Wizard:
         dash = "—" if t.fancy else "-"
         mic_ok = check.heard(0, s.heard_s)
         far_ok = check.heard(1, s.heard_s)
+        def level(c: int) -> str:
+            return (f"(loudest {_fmt_db(check.peak_db[c])}, {check.heard_s[c]:.1f} s over "
+                    f"{s.heard_db:g} dB)")
+
         t.say(
-            f"microphone heard: {'yes' if mic_ok else 'no'} (loudest {_fmt_db(check.peak_db[0])})"
+            f"microphone heard: {'yes' if mic_ok else 'no'} {level(0)}"
             + ("" if mic_ok else f" {dash} say a few words, check that the microphone is not "
                f"muted, or pick another microphone")
         )
         t.say(
-            f"customer heard: {'yes' if far_ok else 'no'} (loudest {_fmt_db(check.peak_db[1])})"
+            f"customer heard: {'yes' if far_ok else 'no'} {level(1)}"
             + ("" if far_ok else f" {dash} play something on the call (or any sound on this "
                f"computer) or pick another far-end source")
         )
         for c, who in ((0, "microphone"), (1, "far end")):
             if check.clipped[c]:
                 t.say(f"{who} clipped: its level reaches full scale; lower its volume or gain")
+            if check.missing_s[c] >= 0.5:
+                t.say(
+                    f"{who} delivered no audio for {check.missing_s[c]:.1f} of "
+                    f"{check.seconds:.1f} s (the device stalled: it is busy, unplugged, or the "
+                    f"sound server is overloaded); check again, or pick another device"
+                )
         return mic_ok and far_ok
 
     # ------------------------------------------------------------- calibration --
@@ -850,10 +883,12 @@ class Wizard:
         need = round(seconds * self.sr)
         loud = -math.inf
         deadline = time.monotonic() + seconds + 10.0
+        missing = 0
         with self.audio.stream(mic, None) as blocks:
-            for blk in blocks:
-                if blk is not None and blk.size:
-                    col = np.ascontiguousarray(blk[:, 0])
+            for b in blocks:
+                if b is not None and b.audio.size:
+                    col = np.ascontiguousarray(b.audio[:, 0])
+                    missing += col.size if b.filled[0] else 0
                     parts.append(col)
                     got += col.size
                     loud = max(loud, _db(col))
@@ -875,6 +910,9 @@ class Wizard:
                         f"{seconds + 10:g} s; check it (voicecoach devices) and run setup again"
                     )
         t.end_status()
+        if missing >= 0.5 * self.sr:
+            t.say(f"The microphone delivered no audio for {missing / self.sr:.1f} s of the "
+                  f"recording (stalled: busy, unplugged, or the sound server is overloaded).")
         x = np.concatenate(parts) if parts else np.zeros(0, np.float32)
         return x[:need]
 

@@ -80,30 +80,47 @@ def test_setup_in_a_terminal_through_pulseaudio(pulse_rig, tmp_path: Path) -> No
         # the far end plays nothing: the customer is not heard
         child.expect("Listening to both")
         players.append(pulse_rig.play("vc_mic", speech[: (LEVELS_S + 4) * SR]))
-        child.expect("microphone heard: (yes|no)")
-        assert child.match.group(1) == "yes", "".join(log)
         child.expect("customer heard: no")
-        child.expect("c: check again")
-        child.sendline("c")
-        child.expect("Listening to both")
-        players.append(pulse_rig.play("vc_far", speech[: (LEVELS_S + 4) * SR]))
-        child.expect("customer heard: yes")
         child.expect("d: choose other devices: ")
+        # check again with both parties playing; a loaded machine may stall a stream for
+        # a moment (the wizard says so), hence up to three checks
+        for _ in range(3):
+            child.sendline("c")
+            child.expect("Listening to both")
+            players.append(pulse_rig.play("vc_mic", speech[: (LEVELS_S + 4) * SR]))
+            players.append(pulse_rig.play("vc_far", speech[: (LEVELS_S + 4) * SR]))
+            child.expect("microphone heard: (yes|no)")
+            mic_heard = child.match.group(1)
+            child.expect("customer heard: (yes|no)")
+            far_heard = child.match.group(1)
+            child.expect("d: choose other devices: ")
+            if mic_heard == far_heard == "yes":
+                break
+        else:
+            pytest.fail("both parties played, never both heard:\n" + "".join(log))
         child.sendline("")
         child.expect("Saved microphone 'vc_mic' and far end 'vc_far'")
 
         child.expect(r"Profile name .*: ")
         child.sendline("agent")
-        child.expect("Enter: start recording")
-        child.sendline("")
-        child.expect("Recording")
-        players.append(pulse_rig.play("vc_mic", speech))
-        # a weak baseline is a question; a usable one is saved at once
-        i = child.expect([r"Record again\? \(Y/n\)", "Saved profile 'agent'"],
-                         timeout=CALIBRATE_S + 60)
-        if i == 0:
-            child.sendline("n")
-            child.expect("Saved profile 'agent'")
+        for _ in range(2):
+            child.expect("Enter: start recording")
+            child.sendline("")
+            child.expect("Recording")
+            players.append(pulse_rig.play("vc_mic", speech))
+            # a refusal or a weak baseline is a question; a usable take is saved at once
+            i = child.expect(["cannot be used", "would stay silent", "Saved profile 'agent'"],
+                             timeout=CALIBRATE_S + 60)
+            if i == 2:
+                break
+            child.expect(r"Record again\? \(Y/n\)")
+            if i == 1:  # usable, if weak: keep it
+                child.sendline("n")
+                child.expect("Saved profile 'agent'")
+                break
+            child.sendline("y")
+        else:
+            pytest.fail("two calibration takes refused:\n" + "".join(log))
         child.expect(r"Language of the cues .*: ")
         child.sendline("en")
         child.expect("Starting: voicecoach live")
