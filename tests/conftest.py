@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import os
+import tempfile
 
 import numpy as np
 import pytest
 
 os.environ.setdefault("MPLBACKEND", "Agg")
+# a developer's own user configuration (written by `voicecoach setup`) must not change the
+# results: the commands read the user file named here, which does not exist
+os.environ["VOICECOACH_CONFIG"] = os.path.join(
+    tempfile.gettempdir(), f"voicecoach-tests-{os.getpid()}", "no-user-config.toml"
+)
 
 SR = 16000
 HOP = 160

@@ -23,6 +23,7 @@ ARGV = {
     "live": ["live"],
     "demo": ["demo"],
     "recordings": ["recordings", "prune", "--older-than", "30"],
+    "setup": ["setup"],
 }
 
 #: A user file that changes every key the CLI takes a default from.
@@ -35,6 +36,11 @@ replay_speed = 3.0
 far_backend = "soundcard"
 record_dir = "elsewhere"
 calibrate_s = 12.0
+mic = "USB"
+far = "monitor"
+profile = "alice"
+[setup]
+levels_s = 2.5
 [review]
 agent_channel = 1
 jobs = 3

@@ -3,7 +3,7 @@
 Every subcommand is a function ``cmd_NAME(args) -> int``. Errors raised on purpose
 (:class:`~voicecoach.errors.VoiceCoachError`) print one line, ``Error: message``, and exit
 with status 2; ``-v`` shows the traceback. Defaults shown by ``--help`` come from
-``config/voicecoach.toml``.
+``config/voicecoach.toml`` and the user configuration (written by ``voicecoach setup``).
 """
 
 from __future__ import annotations
@@ -49,7 +49,11 @@ CONFIG_OPTIONS: dict[str, dict[str, tuple[str, str]]] = {
         "speed": ("live", "replay_speed"),
         "far_backend": ("live", "far_backend"),
         "record": ("live", "record_dir"),
+        "mic": ("live", "mic"),
+        "far": ("live", "far"),
+        "profile": ("live", "profile"),
     },
+    "setup": {"seconds": ("live", "calibrate_s"), "levels_s": ("setup", "levels_s")},
     "recordings": {"dir": ("live", "record_dir")},
     "demo": {
         "lang": ("coach", "lang"),
@@ -64,9 +68,9 @@ _RECORD_DEFAULT = ""
 
 
 def _config(args: argparse.Namespace) -> Config:
-    """The loaded configuration (``--config`` over the defaults); fills the options left
-    unset from it (:data:`CONFIG_OPTIONS`)."""
-    cfg = load_config(getattr(args, "config", None))
+    """The loaded configuration (``--config`` over the user configuration over the
+    defaults); fills the options left unset from it (:data:`CONFIG_OPTIONS`)."""
+    cfg = load_config(getattr(args, "config", None), user=True)
     resolve_options(args, cfg)
     return cfg
 
@@ -395,8 +399,8 @@ def _run_live(args: argparse.Namespace, cfg: Config, replay: str | None) -> int:
         from .sources.capture import Capture
 
         source = Capture(
-            args.mic,
-            args.far,
+            args.mic or None,  # "" ([live] mic/far unset): the default input / no far end
+            args.far or None,
             config=cfg,
             mic_channel=args.mic_channel,
             far_channel=args.far_channel,
@@ -487,6 +491,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return _run_live(args, _config(args), str(demo))
 
 
+def cmd_setup(args: argparse.Namespace) -> int:
+    """Guided first run: devices, levels, calibration, user configuration, then ``live``."""
+    from .setup_wizard import run_setup
+
+    return run_setup(args, _config(args), run_live=main)
+
+
 def _usage(msg: str) -> UsageError:
     return UsageError(msg)
 
@@ -504,7 +515,10 @@ class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser. ``--help`` shows the defaults of ``config/voicecoach.toml``;
     options left unset take the loaded configuration's values (:func:`resolve_options`)."""
-    cfg = load_config()
+    try:
+        cfg = load_config(user=True)
+    except VoiceCoachError:  # a broken user file: --help still works, commands say why
+        cfg = load_config()
 
     def conf(command: str, dest: str) -> str:
         section, key = CONFIG_OPTIONS[command][dest]
@@ -639,7 +653,12 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--rescan", action="store_true", help="re-initialise PortAudio first")
 
     def add_live(sp: argparse.ArgumentParser, command: str) -> None:
-        sp.add_argument("--profile", metavar="NAME|PATH", help="the agent's calm baseline")
+        sp.add_argument(
+            "--profile",
+            metavar="NAME|PATH",
+            help="the agent's calm baseline"
+            + (f" {conf(command, 'profile')}" if "profile" in CONFIG_OPTIONS[command] else ""),
+        )
         add_profiles_dir(sp)
         sp.add_argument(
             "--display",
@@ -666,8 +685,14 @@ def build_parser() -> argparse.ArgumentParser:
         )
 
     lv = add("live", cmd_live, "coach a call live (microphone + far end)")
-    lv.add_argument("--mic", metavar="D", help="microphone: index or name substring")
-    lv.add_argument("--far", metavar="D", help="far end (monitor/loopback): index or name")
+    lv.add_argument(
+        "--mic", metavar="D", help=f"microphone: index or name substring {conf('live', 'mic')}"
+    )
+    lv.add_argument(
+        "--far",
+        metavar="D",
+        help=f"far end (monitor/loopback): index or name {conf('live', 'far')}",
+    )
     lv.add_argument("--mic-channel", type=int, default=None, metavar="N")
     lv.add_argument("--far-channel", type=int, default=None, metavar="N")
     lv.add_argument(
@@ -682,6 +707,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     dm = add("demo", cmd_demo, "play the bundled demo call through the live path")
     add_live(dm, "demo")
+
+    from .setup_wizard import add_setup_arguments
+
+    st = add("setup", cmd_setup, "guided first run: pick devices, check levels, calibrate, go live")
+    add_setup_arguments(st, conf("setup", "seconds"), conf("setup", "levels_s"), add_profiles_dir)
     return p
 
 

@@ -1,9 +1,16 @@
 """Configuration: typed, frozen sections loaded from ``config/voicecoach.toml``.
 
 The TOML file shipped with voicecoach is the **one source of defaults**: the dataclasses
-below declare names and types only, never default values. A user file passed with
-``--config`` (or :func:`load_config`) overrides any subset of keys. Unknown keys are
-errors that suggest the closest known key.
+below declare names and types only, never default values. Two files may override any
+subset of keys, in this order:
+
+1. the **user configuration** (:func:`user_config_path`: ``$VOICECOACH_CONFIG``, else
+   ``config.toml`` in the user configuration folder, ``~/.config/voicecoach/config.toml``
+   on Linux), written by ``voicecoach setup`` and read by every command
+   (``load_config(user=True)``);
+2. a file passed with ``--config`` (or ``load_config(path)``).
+
+Unknown keys are errors that suggest the closest known key.
 
 Examples
 --------
@@ -31,6 +38,7 @@ from typing import Any
 from .errors import ConfigError
 
 __all__ = [
+    "USER_CONFIG_ENV",
     "AnalysisConfig",
     "AnalyzeConfig",
     "BaselineConfig",
@@ -42,11 +50,18 @@ __all__ = [
     "PitchConfig",
     "ReviewConfig",
     "RuleConfig",
+    "SetupConfig",
     "SyllableConfig",
     "VadConfig",
     "default_config_path",
     "load_config",
+    "read_user_config",
+    "save_user_config",
+    "user_config_path",
 ]
+
+#: Environment variable naming the user configuration file (see :func:`user_config_path`).
+USER_CONFIG_ENV = "VOICECOACH_CONFIG"
 
 
 @dataclass(frozen=True)
@@ -253,12 +268,26 @@ class LiveConfig:
     latency: str
     prefer_rate: int
     min_channels: int
+    mic: str
+    far: str
+    profile: str
     stall_timeout_s: float
     start_timeout_s: float
     drift_correction: bool
     drift_min_window_s: float
     drift_min_ppm: float
     realign_ms: float
+
+
+@dataclass(frozen=True)
+class SetupConfig:
+    """``voicecoach setup`` (the guided first run) settings."""
+
+    levels_s: float
+    meter_fps: float
+    meter_floor_db: float
+    heard_db: float
+    heard_s: float
 
 
 @dataclass(frozen=True)
@@ -296,6 +325,7 @@ class Config:
     baseline: BaselineConfig
     coach: CoachConfig
     live: LiveConfig
+    setup: SetupConfig
     review: ReviewConfig
     analyze: AnalyzeConfig
 
@@ -315,6 +345,128 @@ def default_config_path() -> Path:
     if repo.is_file():
         return repo
     return Path(str(resources.files("voicecoach") / "_defaults" / "voicecoach.toml"))
+
+
+def user_config_path() -> Path:
+    """Path of the user configuration file (it may not exist).
+
+    ``$VOICECOACH_CONFIG`` when set, else ``config.toml`` in the user configuration folder
+    (``platformdirs.user_config_dir("voicecoach")``: ``$XDG_CONFIG_HOME/voicecoach`` or
+    ``~/.config/voicecoach`` on Linux), the parent of the default profile folder.
+    """
+    env = os.environ.get(USER_CONFIG_ENV)
+    if env:
+        return Path(env).expanduser()
+    try:
+        import platformdirs
+    except ImportError:  # pragma: no cover - platformdirs is a dependency
+        base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+        return Path(base).expanduser() / "voicecoach" / "config.toml"
+    return Path(platformdirs.user_config_dir("voicecoach")) / "config.toml"
+
+
+def read_user_config(path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    """The user configuration file's keys as nested dicts (``{}`` when there is none)."""
+    p = Path(path) if path is not None else user_config_path()
+    if not p.is_file():
+        return {}
+    return _read_toml(p)
+
+
+_USER_HEADER = (
+    "# voicecoach user configuration: these keys override config/voicecoach.toml, where every\n"
+    "# key is listed with its meaning. Written by `voicecoach setup`; edit freely (setup keeps\n"
+    "# your keys when it writes this file again, but not your comments).\n"
+)
+
+
+def save_user_config(
+    updates: dict[str, Any], path: str | os.PathLike[str] | None = None
+) -> Path:
+    """Merge ``updates`` into the user configuration file and write it (mode 0600).
+
+    Parameters
+    ----------
+    updates : dict
+        Nested keys to set, e.g. ``{"live": {"mic": "USB"}, "coach": {"lang": "en"}}``.
+        The file's other keys are kept.
+    path : path-like, optional
+        Defaults to :func:`user_config_path`. Its folder is created with mode 0700.
+
+    Returns
+    -------
+    Path
+        The file written.
+
+    Raises
+    ------
+    ConfigError
+        When the existing file is not valid TOML, or the result is not a valid
+        configuration (an unknown key, a bad value); nothing is written then.
+    """
+    from .privacy import open_private, private_dir
+
+    p = Path(path) if path is not None else user_config_path()
+    current = read_user_config(p)
+    merged = _merge_new(current, updates)
+    _build(Config, _merge(_defaults(), merged), "")  # valid before anything is written
+    private_dir(p.parent, own=False)
+    tmp = p.with_name(f".{p.name}.{os.getpid()}.tmp")
+    with open_private(tmp, "w", encoding="utf-8") as f:
+        f.write(_USER_HEADER + _toml_dump(merged))
+    os.replace(tmp, p)
+    return p
+
+
+def _merge_new(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """Like :func:`_merge`, but keys need not exist in ``base`` (checked later)."""
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge_new(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _toml_scalar(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        if v != v:
+            return "nan"
+        if v in (float("inf"), float("-inf")):
+            return "inf" if v > 0 else "-inf"
+        return repr(v)
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, str):
+        import json
+
+        return json.dumps(v, ensure_ascii=False)  # a valid TOML basic string
+    if isinstance(v, list | tuple):
+        return "[" + ", ".join(_toml_scalar(x) for x in v) + "]"
+    raise ConfigError(f"cannot write {v!r} ({type(v).__name__}) to a TOML file")
+
+
+def _toml_key(k: str) -> str:
+    import re
+
+    return k if re.fullmatch(r"[A-Za-z0-9_-]+", k) else _toml_scalar(k)
+
+
+def _toml_dump(d: dict[str, Any], prefix: str = "") -> str:
+    """TOML text of nested dicts of scalars (tables after the keys of each level)."""
+    lines = [f"{_toml_key(k)} = {_toml_scalar(v)}" for k, v in d.items()
+             if not isinstance(v, dict)]
+    out = "\n".join(lines) + ("\n" if lines else "")
+    for k, v in d.items():
+        if isinstance(v, dict):
+            name = f"{prefix}{_toml_key(k)}"
+            body = _toml_dump(v, name + ".")
+            has_keys = any(not isinstance(x, dict) for x in v.values())
+            out += ("\n" if out else "") + (f"[{name}]\n" if has_keys or not v else "") + body
+    return out
 
 
 _DEFAULTS: dict[str, Any] | None = None
@@ -485,6 +637,13 @@ def _validate(obj: Any, where: str) -> None:
             bad(f"far_backend must be 'sounddevice' or 'soundcard', got {obj.far_backend!r}")
         if not obj.replay_speed > 0:
             bad(f"replay_speed must be > 0 (inf: as fast as possible), got {obj.replay_speed}")
+    elif isinstance(obj, SetupConfig):
+        if not obj.levels_s > 0 or not obj.meter_fps > 0 or not obj.heard_s >= 0:
+            bad(f"need levels_s > 0, meter_fps > 0 and heard_s >= 0, got {obj.levels_s}, "
+                f"{obj.meter_fps} and {obj.heard_s}")
+        if not obj.meter_floor_db < obj.heard_db <= 0:
+            bad(f"need meter_floor_db < heard_db <= 0 dBFS, got {obj.meter_floor_db} and "
+                f"{obj.heard_db}")
     elif isinstance(obj, ReviewConfig):
         if obj.agent_channel not in (0, 1):
             bad(f"agent_channel must be 0 or 1, got {obj.agent_channel}")
@@ -497,7 +656,10 @@ def _validate(obj: Any, where: str) -> None:
 
 
 def load_config(
-    path: str | os.PathLike[str] | None = None, overrides: dict[str, Any] | None = None
+    path: str | os.PathLike[str] | None = None,
+    overrides: dict[str, Any] | None = None,
+    *,
+    user: bool = False,
 ) -> Config:
     """Load the configuration.
 
@@ -507,6 +669,10 @@ def load_config(
         A user TOML file whose keys override the defaults. Any subset of keys may be given.
     overrides : dict, optional
         Nested dict of further overrides, applied after ``path``.
+    user : bool
+        Apply the user configuration file (:func:`user_config_path`, when it exists) on top
+        of the defaults, before ``path``. The command line does; the library does not
+        unless asked, so that a program's results do not depend on the user's file.
 
     Returns
     -------
@@ -519,6 +685,17 @@ def load_config(
         For a missing or invalid file, an unknown key (with a suggestion) or a bad value.
     """
     data = _defaults()
+    if user:
+        up = user_config_path()
+        if up.is_file():
+            try:
+                data = _merge(data, _read_toml(up))
+                _build(Config, data, "")
+            except ConfigError as e:
+                raise ConfigError(
+                    f"user configuration {str(up)!r}: {e}; fix it, or delete it and run "
+                    f"voicecoach setup again"
+                ) from None
     if path is not None:
         data = _merge(data, _read_toml(Path(path)))
     if overrides:

@@ -1,0 +1,541 @@
+"""`voicecoach setup`: step logic with fake devices and scripted answers.
+
+The audio layer is a fake (:class:`FakeAudio`: named inputs whose signals are arrays), the
+answers come from a text stream, and ``live`` is a recorded callable, so every step and the
+second-run skipping run without a sound server. The real devices path is tested in
+tests/live/test_setup_live.py.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import math
+import os
+import stat
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from voicecoach.baseline import calibrate_array
+from voicecoach.cli import _config, build_parser
+from voicecoach.config import load_config, save_user_config
+from voicecoach.errors import ConfigError, DeviceError, UsageError
+from voicecoach.profiles import ProfileStore
+from voicecoach.setup_wizard import Block, meter_bar, run_setup
+from voicecoach.sources.devices import InputDevice, is_monitor_name
+from voicecoach.sources.synthetic import synth_speech
+
+SR = 16000
+
+
+def _dev(i: int, name: str) -> InputDevice:
+    return InputDevice(i, name, "ALSA", 2, 48000.0, is_monitor_name(name))
+
+
+class FakeAudio:
+    """Inputs by name; ``signals[name]`` is what the input delivers each time it is opened
+    (a list: one array per opening of that input, the last one repeated, then silence;
+    absent: digital silence)."""
+
+    def __init__(self, names: list[str], signals: dict[str, list[np.ndarray]] | None = None,
+                 stalled: tuple[bool, bool] = (False, False)):
+        self.devices = [_dev(i, n) for i, n in enumerate(names)]
+        self.signals = signals or {}
+        self.stalled = stalled  # columns the capture fills with silence
+        self.opened: list[tuple[str | None, str | None]] = []
+        self.rescans = 0
+        self.count: dict[str, int] = {}
+
+    def inputs(self) -> list[InputDevice]:
+        return list(self.devices)
+
+    def far_inputs(self) -> list[InputDevice]:
+        return list(self.devices)
+
+    def find(self, spec: str) -> InputDevice:
+        text = str(spec).strip()
+        if text.isdigit():
+            for d in self.devices:
+                if d.index == int(text):
+                    return d
+            raise DeviceError(f"no input device with index {text}")
+        exact = [d for d in self.devices if d.name.lower() == text.lower()]
+        found = exact or [d for d in self.devices if text and text.lower() in d.name.lower()]
+        if len(found) != 1:
+            raise DeviceError(f"no input device matches {text!r}" if not found
+                              else f"{text!r} matches {len(found)} input devices")
+        return found[0]
+
+    def default(self) -> InputDevice | None:
+        return self.devices[0]
+
+    def rescan(self) -> None:
+        self.rescans += 1
+
+    def _signal(self, spec: str | None) -> np.ndarray:
+        name = self.find(spec).name if spec else self.devices[0].name
+        n_open = self.count.get(name, 0)
+        self.count[name] = n_open + 1
+        seq = self.signals.get(name)
+        if not seq:
+            return np.zeros(0, np.float32)
+        return seq[min(n_open, len(seq) - 1)]
+
+    @contextlib.contextmanager
+    def stream(self, mic, far):
+        self.opened.append((mic, far))
+        a = self._signal(mic)
+        b = self._signal(far) if far is not None else np.zeros(0, np.float32)
+
+        def blocks():
+            i = 0
+            while True:
+                blk = np.zeros((320, 2), np.float32)
+                seg_a, seg_b = a[i:i + 320], b[i:i + 320]
+                blk[: seg_a.size, 0] = seg_a
+                blk[: seg_b.size, 1] = seg_b
+                i += 320
+                for c in (0, 1):
+                    if self.stalled[c]:
+                        blk[:, c] = 0
+                yield Block(blk, self.stalled)
+
+        yield blocks()
+
+
+NAMES = ["HDA Intel mic", "vc_mic", "vc_far", "pulse.monitor other"]
+
+
+@pytest.fixture(scope="module")
+def calm() -> np.ndarray:
+    x, _ = synth_speech(duration_s=40, f0_hz=120, snr_db=30, seed=3)
+    return x
+
+
+@pytest.fixture(scope="module")
+def profile(calm):
+    return calibrate_array(calm, SR, name="stored")
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch):
+    """User config and profiles in tmp_path; returns (user config path, profiles dir)."""
+    user = tmp_path / "conf" / "config.toml"
+    profiles = tmp_path / "profiles"
+    monkeypatch.setenv("VOICECOACH_CONFIG", str(user))
+    monkeypatch.setenv("VOICECOACH_PROFILES", str(profiles))
+    return user, profiles
+
+
+def _run(argv: list[str], answers: str, audio: FakeAudio, live_status: int = 0):
+    """Run setup; returns (status, output, live argument lists)."""
+    args = build_parser().parse_args(["setup", *argv])
+    cfg = _config(args)
+    calls: list[list[str]] = []
+
+    def live(a: list[str]) -> int:
+        calls.append(a)
+        return live_status
+
+    out = io.StringIO()
+    status = run_setup(args, cfg, stdin=io.StringIO(answers), stdout=out, audio=audio,
+                       run_live=live)
+    return status, out.getvalue(), calls
+
+
+def _user(path: Path) -> dict:
+    return tomllib.loads(path.read_text())
+
+
+def _tone(seconds: float, db: float = -20.0) -> np.ndarray:
+    t = np.arange(int(seconds * SR)) / SR
+    return (10 ** (db / 20) * math.sqrt(2) * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
+
+
+# ---------------------------------------------------------------------------- meter --
+def test_meter_bar_spans_floor_to_full_scale() -> None:
+    assert meter_bar(-math.inf, -60, width=10, fancy=False) == "|" + "-" * 10 + "|"
+    assert meter_bar(-60, -60, width=10, fancy=False) == "|" + "-" * 10 + "|"
+    assert meter_bar(-30, -60, width=10, fancy=False) == "|" + "#" * 5 + "-" * 5 + "|"
+    assert meter_bar(3.0, -60, width=10, fancy=False) == "|" + "#" * 10 + "|"
+    assert meter_bar(-30, -60, width=4) == "▕██░░▏"
+
+
+def test_terminal_overwrites_status_lines_in_place() -> None:
+    from voicecoach.setup_wizard import Terminal
+
+    out = io.StringIO()
+    t = Terminal(io.StringIO("typed\n"), out, tty=True)
+    t.status("level 12345")
+    t.status("level 1")
+    assert t.ask("Name", "x") == "typed"  # ends the status line first
+    assert out.getvalue() == "\rlevel 12345\rlevel 1    \nName [x]: typed\n"
+    assert not t.enter_pressed()  # stdin is no terminal: never polled
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX pseudo-terminal")
+def test_enter_on_a_terminal_stops_a_meter_without_waiting() -> None:
+    from voicecoach.setup_wizard import Terminal
+
+    master, slave = os.openpty()
+    with os.fdopen(slave, "r") as stdin:
+        t = Terminal(stdin, io.StringIO(), tty=True)
+        assert not t.echo
+        assert not t.enter_pressed()  # nothing typed: returns at once
+        os.write(master, b"\n")
+        assert t.enter_pressed()
+        assert not t.enter_pressed()  # the line was consumed
+    os.close(master)
+
+
+def test_enter_ends_the_level_check(calm) -> None:
+    import argparse
+
+    from voicecoach.setup_wizard import Terminal, Wizard
+
+    class Keys(Terminal):
+        polls = 0
+
+        def enter_pressed(self) -> bool:
+            self.polls += 1
+            return self.polls > 50  # Enter after 50 blocks of 20 ms
+
+    out = io.StringIO()
+    args = argparse.Namespace(levels_s=1000.0, yes=False, redo=None)
+    audio = FakeAudio(NAMES, {"vc_mic": [calm]})
+    wiz = Wizard(args, load_config(), Keys(io.StringIO(), out, tty=True), audio)
+    check = wiz.check_levels("vc_mic", "vc_far")
+    assert check.seconds == pytest.approx(51 * 0.02)
+    assert check.heard_s[0] > 0.3 and check.heard_s[1] == 0
+    assert "\r  mic ▕" in out.getvalue()  # meters redrawn in place
+
+
+# ------------------------------------------------------------------------ first run --
+def test_first_run_picks_checks_calibrates_saves_and_starts_live(env, calm) -> None:
+    user, profiles = env
+    audio = FakeAudio(NAMES, {"vc_mic": [calm], "vc_far": [_tone(10)]})
+    # mic: number 2 of the microphone list (vc_mic); far end: Enter (the suggested vc_far);
+    # levels: Enter keeps; profile name alice; calibration: Enter starts; language en
+    answers = "2\n\n\nalice\n\nen\n"
+    status, out, calls = _run(["--seconds", "40", "--levels-s", "2"], answers, audio, 7)
+    assert status == 7  # live's status is setup's
+    assert calls == [["live"]]  # live takes everything from the user configuration
+    assert "microphone heard: yes" in out and "customer heard: yes" in out
+    assert "<- suggested" in out
+    conf = _user(user)
+    assert conf["live"] == {"mic": "vc_mic", "far": "vc_far", "profile": "alice"}
+    assert conf["coach"] == {"lang": "en"}
+    assert stat.S_IMODE(os.stat(user).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(user.parent).st_mode) == 0o700
+    prof = ProfileStore(profiles).load("alice")
+    assert prof.voiced_s > 10 and not prof.provisional
+    assert stat.S_IMODE(os.stat(ProfileStore(profiles).path("alice")).st_mode) == 0o600
+    # the microphone alone was recorded for the calibration (40 s asked, 40 s taken)
+    assert audio.opened == [("vc_mic", "vc_far"), ("vc_mic", None)]
+    # `voicecoach live` now resolves the chosen devices, profile and language
+    args = build_parser().parse_args(["live"])
+    _config(args)
+    assert (args.mic, args.far, args.profile, args.lang) == ("vc_mic", "vc_far", "alice", "en")
+
+
+def test_customer_not_heard_then_another_far_end(env, calm) -> None:
+    user, _ = env
+    audio = FakeAudio(NAMES, {"vc_mic": [calm], "pulse.monitor other": [_tone(10)]})
+    # far end 1 (vc_far, silent) -> "no"; d: choose again; mic 2, far end 2 -> "yes"
+    answers = "2\n1\nd\n2\n2\n\n"
+    status, out, _ = _run(["--levels-s", "1", "--no-live", "--lang", "fr", "--profile", "x"],
+                          answers + "s\n", audio)
+    assert status == 0
+    assert "customer heard: no" in out
+    assert "play something on the call" in out
+    assert out.index("customer heard: no") < out.index("customer heard: yes")
+    assert _user(user)["live"]["far"] == "pulse.monitor other"
+    assert "Calibration skipped" in out
+    assert "profile" not in _user(user)["live"]
+
+
+def test_check_again_reopens_the_same_devices(env, calm) -> None:
+    # vc_far silent at the first check, playing at the second
+    audio = FakeAudio(NAMES, {"vc_mic": [calm], "vc_far": [np.zeros(0, np.float32), _tone(5)]})
+    status, out, _ = _run(["--levels-s", "1", "--no-live", "--lang", "en", "--profile", "x"],
+                          "2\n1\nc\n\ns\n", audio)
+    assert status == 0
+    assert [o for o in audio.opened] == [("vc_mic", "vc_far")] * 2
+    assert out.count("customer heard: no") == 1 and out.count("customer heard: yes") == 1
+
+
+def test_bad_answers_are_explained_and_asked_again(env, calm) -> None:
+    user, _ = env
+    audio = FakeAudio(NAMES, {"vc_mic": [calm], "vc_far": [_tone(5)]})
+    answers = "9\nnothing-like-this\n2\nvc_mic\nvc_far\nmaybe\n\nno way!\nbob\n\nde\nen\n"
+    status, out, _ = _run(["--levels-s", "1", "--no-live", "--seconds", "40"], answers, audio)
+    assert status == 0
+    assert "There is no number 9 here: type a number from 1 to 2" in out
+    assert "no input device matches 'nothing-like-this'" in out
+    assert "'vc_mic' is already the microphone" in out
+    assert "'maybe' is not an answer here" in out
+    assert "profile name 'no way!' is not valid" in out
+    assert "'de' is not a language voicecoach speaks" in out
+    assert _user(user)["coach"]["lang"] == "en"
+    assert _user(user)["live"]["profile"] == "bob"
+
+
+def test_input_ending_is_a_clear_error(env) -> None:
+    with pytest.raises(UsageError, match=r"input ended.*--yes"):
+        _run(["--no-live"], "", FakeAudio(NAMES))
+
+
+def test_a_stalled_device_is_said_so(env, calm) -> None:
+    audio = FakeAudio(NAMES, {"vc_mic": [calm], "vc_far": [_tone(5)]}, stalled=(False, True))
+    status, out, _ = _run(["--levels-s", "2", "--no-live", "--lang", "en", "--profile", "x"],
+                          "2\n\n\ns\n", audio)
+    assert status == 0
+    assert "customer heard: no" in out
+    assert "far end delivered no audio for 2.0 of 2.0 s (the device stalled" in out
+    assert "microphone delivered no audio" not in out
+
+
+def test_no_monitor_explains_how_to_name_one(env, calm) -> None:
+    audio = FakeAudio(["USB headset", "Laptop mic"], {"USB headset": [calm]})
+    status, out, _ = _run(["--levels-s", "1", "--no-live", "--lang", "en", "--profile", "x"],
+                          "1\n1\n\ns\n", audio)
+    assert status == 0
+    assert "No input looks like the computer's output" in out and "asoundrc" in out
+    assert "customer heard: no" in out
+
+
+def test_yes_without_a_monitor_asks_for_far(env) -> None:
+    with pytest.raises(UsageError, match="give --far DEVICE"):
+        _run(["--yes", "--no-live"], "", FakeAudio(["USB headset", "Laptop mic"]))
+
+
+def test_rescan_lists_the_devices_again(env, calm) -> None:
+    audio = FakeAudio(NAMES, {"vc_mic": [calm], "vc_far": [_tone(3)]})
+    status, out, _ = _run(["--levels-s", "1", "--no-live", "--lang", "en", "--profile", "x"],
+                          "r\n2\n\n\ns\n", audio)
+    assert status == 0 and audio.rescans == 1
+    assert out.count("Microphones (your voice):") == 2
+
+
+# ---------------------------------------------------------------------- calibration --
+def test_refusal_is_explained_and_retried(env, calm, monkeypatch) -> None:
+    _, profiles = env
+    # the first take is silent (the real refusal), the second is calm speech
+    audio = FakeAudio(NAMES, {"vc_mic": [calm, np.zeros(0, np.float32), calm]})
+    status, out, _ = _run(
+        ["--mic", "vc_mic", "--far", "vc_far", "--levels-s", "1", "--no-live", "--lang", "en",
+         "--profile", "carol", "--seconds", "40"],
+        "\n\n\n\n", audio,
+    )  # fmt: skip
+    assert status == 0
+    assert "The recording cannot be used: almost nothing was heard" in out
+    assert "(calibration said: the mic vc_mic recording is silent" in out
+    assert "Record again? (Y/n)" in out
+    assert ProfileStore(profiles).exists("carol")
+
+
+def test_weak_baseline_is_explained_and_can_be_kept(env, profile, monkeypatch) -> None:
+    user, profiles = env
+    shaky = profile.replace(pitch_drift_st=2.5)
+    monkeypatch.setattr(
+        "voicecoach.baseline.calibration.calibrate_array", lambda *a, **k: shaky
+    )
+    audio = FakeAudio(NAMES)
+    status, out, _ = _run(
+        ["--mic", "vc_mic", "--far", "vc_far", "--levels-s", "1", "--no-live", "--lang", "en",
+         "--profile", "dan", "--seconds", "2"],
+        "\n\nn\n", audio,
+    )  # fmt: skip
+    assert status == 0
+    assert "some cues would stay silent" in out
+    assert "pitch: baseline unstable: its two halves differ by 2.5 st" in out
+    assert ProfileStore(profiles).load("dan").pitch_drift_st == pytest.approx(2.5)
+    assert _user(user)["live"]["profile"] == "dan"
+
+
+def test_yes_runs_unattended(env, profile, monkeypatch) -> None:
+    user, _ = env
+    monkeypatch.setattr(
+        "voicecoach.baseline.calibration.calibrate_array", lambda *a, **k: profile
+    )
+    audio = FakeAudio(NAMES, {"vc_far": [_tone(3)]})
+    status, out, calls = _run(
+        ["--yes", "--profile", "erin", "--seconds", "2", "--levels-s", "1", "--duration", "5",
+         "--display", "none"],
+        "", audio,
+    )  # fmt: skip
+    assert status == 0
+    # suggestions: the default input as the microphone, the first monitor as the far end
+    conf = _user(user)
+    assert conf["live"] == {"mic": "HDA Intel mic", "far": "vc_far", "profile": "erin"}
+    assert conf["coach"]["lang"] == load_config().coach.lang
+    assert "microphone heard: no" in out and "(--yes: keeping these devices anyway)" in out
+    assert calls == [["live", "--duration", "5.0", "--display", "none"]]
+
+
+def test_yes_fails_on_a_refusal(env) -> None:
+    with pytest.raises(UsageError, match="calibration refused"):
+        _run(["--yes", "--profile", "f", "--seconds", "2", "--levels-s", "1", "--no-live"],
+             "", FakeAudio(NAMES))
+
+
+# ----------------------------------------------------------------------- second run --
+def _first_run_done(user: Path, profiles: Path, profile) -> None:
+    ProfileStore(profiles).save(profile, "alice")
+    save_user_config({"live": {"mic": "vc_mic", "far": "vc_far", "profile": "alice"},
+                      "coach": {"lang": "en"}}, user)
+
+
+def test_second_run_skips_what_is_done(env, profile) -> None:
+    user, profiles = env
+    _first_run_done(user, profiles, profile)
+    audio = FakeAudio(NAMES)
+    # no answers at all: any question would end the input and fail
+    status, out, calls = _run([], "", audio)
+    assert status == 0 and calls == [["live"]]
+    assert "Step 1-2 (devices, levels): done" in out and "--redo devices" in out
+    assert "Step 3 (calibration): done" in out and "--redo calibration" in out
+    assert audio.opened == []  # no device was opened, nothing recorded
+
+
+def test_second_run_redoes_devices_that_are_gone(env, profile, calm) -> None:
+    user, profiles = env
+    _first_run_done(user, profiles, profile)
+    audio = FakeAudio(["HDA Intel mic", "vc_far", "USB mic"], {"USB mic": [calm],
+                                                              "vc_far": [_tone(3)]})
+    status, out, _ = _run(["--no-live", "--levels-s", "1"], "2\n\n\n", audio)
+    assert status == 0
+    assert "Step 1-2 (devices, levels): done" not in out
+    assert "Step 3 (calibration): done" in out
+    assert _user(user)["live"]["mic"] == "USB mic"
+
+
+def test_second_run_redoes_a_broken_profile(env, profile, monkeypatch) -> None:
+    user, profiles = env
+    _first_run_done(user, profiles, profile)
+    ProfileStore(profiles).path("alice").write_text("not a profile")
+    monkeypatch.setattr(
+        "voicecoach.baseline.calibration.calibrate_array", lambda *a, **k: profile
+    )
+    status, out, _ = _run(["--no-live", "--seconds", "1"], "\n\n", FakeAudio(NAMES))
+    assert status == 0
+    assert "Step 1-2 (devices, levels): done" in out
+    assert "Step 3 (calibration): done" not in out
+    assert ProfileStore(profiles).load("alice").voiced_s == profile.voiced_s
+
+
+@pytest.mark.parametrize(("redo", "steps"), [("devices", {"devices"}),
+                                             ("calibration", {"calibration"}),
+                                             ("all", {"devices", "calibration", "lang"})])
+def test_redo(env, profile, calm, monkeypatch, redo: str, steps: set[str]) -> None:
+    user, profiles = env
+    _first_run_done(user, profiles, profile)
+    monkeypatch.setattr(
+        "voicecoach.baseline.calibration.calibrate_array",
+        lambda *a, **k: profile.replace(voiced_s=33.0),
+    )
+    audio = FakeAudio(NAMES, {"vc_mic": [calm], "vc_far": [_tone(3)]})
+    answers = ""
+    if "devices" in steps:
+        answers += "2\n\n\n"  # mic, far (suggested), keep
+    if "calibration" in steps:
+        answers += "\n\n"  # name (suggested: alice), start
+    if "lang" in steps:
+        answers += "fr\n"
+    status, out, _ = _run(["--no-live", "--redo", redo, "--levels-s", "1", "--seconds", "1"],
+                          answers, audio)
+    assert status == 0
+    assert ("Step 1-2 (devices, levels): done" in out) == ("devices" not in steps)
+    assert ("Step 3 (calibration): done" in out) == ("calibration" not in steps)
+    assert (ProfileStore(profiles).load("alice").voiced_s == 33.0) == ("calibration" in steps)
+    assert _user(user)["coach"]["lang"] == ("fr" if "lang" in steps else "en")
+
+
+# ---------------------------------------------------------------- user configuration --
+def test_user_config_is_layered_under_the_command_line(env, tmp_path: Path) -> None:
+    user, _ = env
+    save_user_config({"coach": {"lang": "en"}, "live": {"mic": "vc_mic"}}, user)
+    assert load_config(user=True).coach.lang == "en"
+    assert load_config().coach.lang == "fr"  # the library reads no user file unless asked
+    other = tmp_path / "other.toml"
+    other.write_text('[coach]\nlang = "fr"\n')
+    args = build_parser().parse_args(["live", "--config", str(other)])
+    cfg = _config(args)
+    assert cfg.coach.lang == "fr" and args.mic == "vc_mic"  # --config wins, key by key
+    args = build_parser().parse_args(["live", "--mic", "USB"])
+    _config(args)
+    assert args.mic == "USB"  # the command line wins
+
+
+def test_save_user_config_keeps_other_keys_and_refuses_bad_ones(env) -> None:
+    user, _ = env
+    user.parent.mkdir(parents=True)
+    user.write_text("# mine\n[pitch]\nfmin_hz = 75.0\n[coach.rules.monotony]\nenabled = true\n")
+    save_user_config({"live": {"far": "vc_far"}}, user)
+    conf = _user(user)
+    assert conf["pitch"]["fmin_hz"] == 75.0
+    assert conf["coach"]["rules"]["monotony"]["enabled"] is True
+    assert conf["live"]["far"] == "vc_far"
+    before = user.read_text()
+    with pytest.raises(ConfigError, match=r"did you mean live\.'mic'"):
+        save_user_config({"live": {"mik": "x"}}, user)
+    with pytest.raises(ConfigError, match="must be a string"):
+        save_user_config({"live": {"mic": 3}}, user)
+    assert user.read_text() == before  # nothing written
+
+
+def test_broken_user_config_names_the_file(env) -> None:
+    user, _ = env
+    user.parent.mkdir(parents=True)
+    user.write_text('[coach]\nlang = "de"\n')
+    with pytest.raises(ConfigError, match=r"user configuration .*config\.toml.*lang must be"):
+        load_config(user=True)
+    build_parser()  # --help still works
+
+
+# ------------------------------------------------------------ monitors via soundcard --
+def test_device_audio_offers_the_loopback_modules_monitors(monkeypatch) -> None:
+    """DeviceAudio lists and finds the monitors of voicecoach.sources.loopback (faked
+    here: that module reads them through the optional soundcard package)."""
+    import sys
+    import types
+    from dataclasses import dataclass
+
+    from voicecoach.setup_wizard import DeviceAudio
+
+    @dataclass(frozen=True)
+    class Lb:
+        id: str
+        name: str
+        far: str
+        channels: int
+
+    devs = [Lb("a.monitor", "Monitor of A", "a monitor", 2),
+            Lb("vc_far.monitor", "Monitor of vc_far", "vc_far monitor", 1)]
+    fake = types.ModuleType("voicecoach.sources.loopback")
+    fake.list_loopbacks = lambda: devs
+    fake.find_loopback = lambda spec, ds: next((d for d in ds if spec in (d.far, d.id)), None)
+    monkeypatch.setitem(sys.modules, "voicecoach.sources.loopback", fake)
+    pa = [_dev(0, "HDA Intel mic"), _dev(1, "vc_mic")]
+
+    def find_input(spec):
+        for d in pa:
+            if str(spec) in (d.name, str(d.index)):
+                return d
+        raise DeviceError(f"no input device matches {spec!r}")
+
+    monkeypatch.setattr("voicecoach.sources.devices.list_inputs", lambda: pa)
+    monkeypatch.setattr("voicecoach.sources.devices.find_input", find_input)
+    audio = DeviceAudio(load_config())
+    far = audio.far_inputs()
+    assert [d.name for d in far] == ["HDA Intel mic", "vc_mic", "a monitor", "vc_far monitor"]
+    assert all(d.is_monitor_candidate and d.index < 0 for d in far[2:])
+    assert audio.find("vc_far monitor") == far[3]
+    assert audio.find("vc_mic") == pa[1]
+    with pytest.raises(DeviceError, match="no input device matches 'nothing'"):
+        audio.find("nothing")
+    with pytest.raises(DeviceError, match="'7'"):
+        audio.find("7")  # an index is PortAudio's only
