@@ -369,3 +369,20 @@ def test_tkagg_window_under_xvfb(tmp_path):
     assert st["elapsed_s"] >= 1.9
     px = png_pixels(png)
     assert px.var() > 0.005
+
+
+def test_model_shows_an_interruption_once_and_drops_it_when_retracted():
+    from voicecoach.events import Interruption
+    from voicecoach.sinks.model import DisplayModel
+
+    model = DisplayModel(30.0, 0.01, 4.0)
+
+    def it(end, decided, **kw):
+        return Interruption(start_s=2.0, end_s=end, decided_s=decided, id=5, by="agent",
+                            of="customer", **kw)
+
+    for ev in (it(None, 2.5), it(None, 3.0, confirmed=True)):  # two open versions
+        model._event(ev)
+    assert list(model._interruptions) == [(2.0, "agent", "customer")]
+    model._event(it(2.7, 3.5, retracted=True))
+    assert list(model._interruptions) == []

@@ -162,8 +162,13 @@ class DisplayModel:
     def _event(self, ev: Event) -> None:
         if isinstance(ev, Overlap):
             self._overlaps[ev.id or id(ev)] = (ev.start_s, ev.end_s, ev.by)
-        elif isinstance(ev, Interruption) and ev.end_s is None:
-            self._interruptions.append((ev.start_s, ev.by, ev.of))
+        elif isinstance(ev, Interruption):
+            item = (ev.start_s, ev.by, ev.of)
+            if ev.retracted:  # it turned out a long backchannel: no longer shown
+                if item in self._interruptions:
+                    self._interruptions.remove(item)
+            elif ev.end_s is None and item not in self._interruptions:
+                self._interruptions.append(item)  # once per interruption (it has versions)
         elif isinstance(ev, Nudge) and ev.end_s is None:
             self._nudge = (ev.message, ev.rule, ev.start_s)
             self._nudges += 1
