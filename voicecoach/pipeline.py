@@ -60,6 +60,20 @@ class Step:
     echo: EchoHops | None = None
 
 
+def make_coach(config: Config, profile: Profile | None = None, lang: str | None = None) -> Coach:
+    """The coach of a call pipeline (also used alone, e.g. to ask a profile's verdicts).
+
+    Parameters
+    ----------
+    config : Config
+    profile : Profile, optional
+        The agent's calm baseline.
+    lang : str, optional
+        Nudge language (default: the config's).
+    """
+    return Coach(config, lang, profile, first_id=NUDGE_FIRST_ID)
+
+
 def make_echo_canceller(config: Config) -> EchoCanceller:
     """The agent microphone's echo canceller for ``config``, with the bleed gate's envelope
     correlation (delays accepted at ``[echo] echo_corr_off``) as its echo detector and delay
@@ -138,7 +152,7 @@ class CallAnalyzer:
                 warnings.warn(self.echo_note, EchoCancellerUnavailable, stacklevel=2)
         elif parties == 2:
             self.echo_note = "disabled ([echo] enabled = false)"
-        self.coach = Coach(self.config, lang, profile, first_id=NUDGE_FIRST_ID)
+        self.coach = make_coach(self.config, profile, lang)
         self.hop_size = self.analyzer.hop_size
         self.hop_s = self.config.analysis.hop_s
         self.reset()

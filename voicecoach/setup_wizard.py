@@ -941,9 +941,9 @@ class Wizard:
 
     def weak_baseline(self, prof: Any) -> list[str]:
         """Why the profile's calibrated cues could not judge (the coach's verdicts)."""
-        from .coach import Coach
+        from .pipeline import make_coach
 
-        coach = Coach(self.config, profile=prof)
+        coach = make_coach(self.config, prof)
         out = []
         for rule, label in _CALIBRATED_RULES.items():
             r = self.config.coach.rules.get(rule)

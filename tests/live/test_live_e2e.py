@@ -19,6 +19,7 @@ import pytest
 import soundfile as sf
 
 from voicecoach.baseline import calibrate_array
+from voicecoach.config import load_config
 from voicecoach.profiles import ProfileStore
 from voicecoach.sources.synthetic import Utterance, synth_call, synth_speech
 
@@ -116,7 +117,9 @@ def test_live_session_through_pulseaudio(pulse_rig, tmp_path: Path) -> None:
     assert inter["of"] == "customer"
     # decided no later than min_overlap + 150 ms after the onset (on the sample clock)
     assert inter["decided_s"] - inter["start_s"] <= 0.5 + 0.15
-    _match(live_events, "nudge", inter["decided_s"], 0.3, rule="interrupting")
+    # the nudge waits for the interruption to be confirmed: backchannel_max_s after its onset
+    confirm_s = load_config().conversation.backchannel_max_s
+    _match(live_events, "nudge", inter["start_s"] + confirm_s + 0.05, 0.3, rule="interrupting")
     pitch = _match(live_events, "nudge", 6.3 + off + 3.0, 1.0, rule="pitch_high")
     assert pitch["message"] == "Lower your tone"
     assert not [e for e in live_events if e["kind"] == "interruption" and e["by"] == "customer"]
