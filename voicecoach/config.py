@@ -278,6 +278,7 @@ class MonoConfig:
     min_model_s: float
     agent_components: int
     components: int
+    min_speech_s: float
     pause_s: float
     max_stretch_s: float
     iterations: int

@@ -363,6 +363,10 @@ class Diarization:
     profile_fit : float or None
         With a profile: mean agent-model log-likelihood ratio (vs the call's own model) on
         the agent's hops minus the customer's, nats per hop.
+    consistency : float
+        Fraction of stretches whose held-out decision agrees with the attribution.
+    speech_s : float
+        Speech in the channel, s (under ``[mono] min_speech_s`` nothing is attempted).
     """
 
     labels: np.ndarray
@@ -375,6 +379,7 @@ class Diarization:
     voices: list[dict[str, Any]] = field(default_factory=list)
     profile_fit: float | None = None
     consistency: float = 0.0
+    speech_s: float = 0.0
 
     def party_masks(self) -> tuple[np.ndarray, np.ndarray]:
         """(agent, customer) per-hop speech masks (agent = voice :attr:`agent`)."""
@@ -386,12 +391,14 @@ class Diarization:
         return {
             "two_voices": self.two_voices,
             "separation": round(self.separation, 4),
+            "consistency": round(self.consistency, 4),
             "method": self.method,
             "agent_voice": None if self.agent is None else "AB"[self.agent],
             "agent_by": self.agent_by,
             "profile_fit": None if self.profile_fit is None else round(self.profile_fit, 4),
             "voices": self.voices,
             "n_stretches": len(self.stretches),
+            "speech_s": round(self.speech_s, 2),
         }
 
 
@@ -511,9 +518,9 @@ def diarize(
     labels = np.full(n, -1, np.int8)
     bounds = np.asarray(speech_stretches(sp, hop_s, mc.pause_s, mc.max_stretch_s), int)
     method = "profile" if agent_model is not None else "clustering"
-    empty = Diarization(labels, False, 0.0, method, None, "none")
-    if len(bounds) < 4:
-        return empty
+    speech_s = float(sp.sum() * hop_s)
+    if len(bounds) < 4 or speech_s < mc.min_speech_s:
+        return Diarization(labels, False, 0.0, method, None, "none", speech_s=speech_s)
     starts = np.ones(len(bounds), bool)
     starts[1:] = bounds[1:, 0] - bounds[:-1, 1] >= round(mc.pause_s / hop_s)
     idx = np.concatenate([np.arange(a, b) for a, b in bounds])
@@ -559,7 +566,7 @@ def diarize(
         for v in (0, 1):
             m = hop_lab == v
             if m.sum() < 100:
-                return Diarization(labels, False, 0.0, method, None, "none")
+                return Diarization(labels, False, 0.0, method, None, "none", speech_s=speech_s)
             models[v] = DiagGMM.fit(xs[m], k, seed=it)
         ll = [models[v].loglik(xs) for v in (0, 1)]  # type: ignore[union-attr]
         llr = ll[0] - ll[1]
@@ -616,7 +623,7 @@ def diarize(
                                                               1),
         })
     return Diarization(labels, bool(two), float(sep), method, agent if two else None, agent_by,
-                       stretches, voices, profile_fit, consistency)
+                       stretches, voices, profile_fit, consistency, speech_s)
 
 
 def _held_out(xs: np.ndarray, hop_lab: np.ndarray, lab: np.ndarray, local: np.ndarray,

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from .calls import Call
 
 __all__ = [
+    "OVERLAP_KINDS",
     "OVERLAP_NOTE",
     "apply_attribution",
     "attribute",
@@ -143,12 +144,27 @@ def split_block(block: np.ndarray, labels: np.ndarray, agent: int, config: Confi
     return np.column_stack([x * ga, x * gc]).astype(np.float32)
 
 
+#: Event kinds a mono call cannot measure (each hop goes to one party).
+OVERLAP_KINDS = frozenset({"overlap", "interruption", "turn_end_overlap"})
+
+
+def _withheld(key: str) -> bool:
+    return "overlap" in key or "interrupt" in key
+
+
 def apply_attribution(summary: dict[str, Any]) -> dict[str, Any]:
-    """Withhold the overlap figures of a mono call's conversation summary (in place)."""
+    """Withhold the overlap figures of a mono call's summary (in place): overlaps,
+    interruptions and turn-end overlaps, per party and for the conversation, become None."""
+    for part in ("agent", "customer"):
+        d = summary.get(part)
+        if isinstance(d, dict):
+            for k in list(d):
+                if _withheld(k):
+                    d[k] = None
     conv = summary.get("conversation")
     if isinstance(conv, dict):
         for k in list(conv):
-            if "overlap" in k or "interruption" in k:
+            if _withheld(k):
                 conv[k] = None
         conv["overlap_available"] = False
         conv["overlap_note"] = OVERLAP_NOTE
@@ -162,8 +178,15 @@ def mono_notes(d: Diarization, profile: Profile | None, config: Config) -> dict[
     out["stretches"] = d.stretches
     has_model = profile is not None and profile.voice is not None
     if not d.two_voices:
+        if d.speech_s < config.mono.min_speech_s:
+            found = (
+                f"only {d.speech_s:.0f} s of speech, too little to look for a second voice "
+                f"(needs {config.mono.min_speech_s:g} s)"
+            )
+        else:
+            found = "one voice detected"
         out["note"] = (
-            "mono file: one voice detected, reviewed as the agent alone (conversation metrics "
+            f"mono file: {found}; reviewed as the agent alone (conversation metrics "
             "unavailable)"
         )
         if profile is not None and not has_model:

@@ -16,6 +16,7 @@ stays flat with call length. A call that fails leaves no half-written report beh
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import math
 import os
 from collections.abc import Callable, Sequence
@@ -34,7 +35,14 @@ from ..pipeline import PARTIES, CallAnalyzer
 from ..privacy import private_dir, private_file
 from .calls import Call, iter_call_blocks, source_sig
 from .document import REPORT_FILE, build_report, call_meta, write_json
-from .mono import apply_attribution, attribute, channel_check, mono_notes, split_block
+from .mono import (
+    OVERLAP_KINDS,
+    apply_attribution,
+    attribute,
+    channel_check,
+    mono_notes,
+    split_block,
+)
 from .tracks import (
     FINISH_BLOCK,
     STREAM_FILE,
@@ -286,6 +294,10 @@ def _review_call(
                 lab = np.pad(lab, (0, block.shape[0] // hop - lab.size), constant_values=-1)
                 block = split_block(block, lab, agent, cfg)
             step = pipe.process(block)
+            if split is not None:  # overlaps are not measured on one channel
+                step = dataclasses.replace(
+                    step, events=[e for e in step.events if e.kind not in OVERLAP_KINDS]
+                )
             k = len(step.agent)
             rows = np.empty(k, dtype)
             feats = (step.agent, step.customer)
@@ -302,6 +314,8 @@ def _review_call(
             if progress is not None:
                 progress(n * cfg.analysis.hop_s, duration_s)
         for ev in pipe.finish():
+            if split is not None and ev.kind in OVERLAP_KINDS:
+                continue
             if not isinstance(ev, Nudge):
                 stream.write(FINISH_BLOCK, ev)
             events.append(ev)
