@@ -183,8 +183,16 @@ def _median(v: list[float | None]) -> float | None:
     return round(float(np.median(w)), 4) if w else None
 
 
-def _nudges(rep: dict[str, Any]) -> int:
-    return sum(1 for e in rep["events"] if e["kind"] == "nudge")
+OVERLAP_RULES = ("interrupting",)
+"""Nudge rules fed by overlap events, which a mono call does not measure."""
+
+
+def _nudges(rep: dict[str, Any], skip: tuple[str, ...] = ()) -> int:
+    return sum(1 for e in rep["events"] if e["kind"] == "nudge" and e.get("rule") not in skip)
+
+
+def _talk(rep: dict[str, Any]) -> float | None:
+    return (rep["summary"].get("agent") or {}).get("talk_s")
 
 
 def review_counts(y: np.ndarray, stem: str, cfg: Config, profile: Any, folder: Path
@@ -287,6 +295,13 @@ def run(split: str = "dev", n_calls: int = 8, duration_s: float = 60.0,
                 st = review_counts(call.y + 0, f"s{i}", cfg, prof, tmp)
                 mo = review_counts(x, f"m{i}", cfg, prof, tmp)
                 row["nudges"] = {"stereo": _nudges(st), "mono": _nudges(mo),
+                                 "stereo_other": _nudges(st, OVERLAP_RULES),
+                                 "mono_other": _nudges(mo, OVERLAP_RULES),
+                                 "rules_stereo": sorted(e.get("rule") for e in st["events"]
+                                                        if e["kind"] == "nudge"),
+                                 "rules_mono": sorted(e.get("rule") for e in mo["events"]
+                                                      if e["kind"] == "nudge"),
+                                 "agent_talk_s": [_talk(st), _talk(mo)],
                                  "mono_two_voices": (mo.get("mono") or {}).get("two_voices")}
                 sw = review_counts(call.y[:, ::-1] + 0, f"w{i}", cfg, prof, tmp)
                 row["swap"] = {
@@ -368,6 +383,11 @@ def _summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
         diffs = [d["mono"] - d["stereo"] for d in nd]
         out["nudges_within_1"] = round(float(np.mean([abs(d) <= 1 for d in diffs])), 3)
         out["nudges_stereo_mono"] = [[d["stereo"], d["mono"]] for d in nd]
+        out["nudges_within_1_non_overlap"] = round(float(np.mean(
+            [abs(d["mono_other"] - d["stereo_other"]) <= 1 for d in nd])), 3)
+        ratio = [d["agent_talk_s"][1] / d["agent_talk_s"][0] for d in nd
+                 if d["agent_talk_s"][0] and d["agent_talk_s"][1] is not None]
+        out["agent_talk_mono_over_stereo"] = _median(ratio)
     sw = [r["swap"] for r in rows if "swap" in r]
     if sw:
         out["swap_detected"] = round(float(np.mean([s["swapped_note"] for s in sw])), 3)
@@ -386,8 +406,9 @@ def format_table(res: dict[str, Any]) -> str:
             f"{r['same_sex_profile']}); clustering {r['attributed_clustering']} (median "
             f"{r['attributed_clustering_median']}, purity {r['purity_clustering']}, same-sex "
             f"{r['same_sex_clustering']}); two voices {r['two_voices']}"
-            + (f"; nudges within +-1 {r['nudges_within_1']} {r['nudges_stereo_mono']}"
-               if "nudges_within_1" in r else "")
+            + (f"; nudges within +-1 {r['nudges_within_1']} {r['nudges_stereo_mono']}, without "
+               f"the overlap rule {r['nudges_within_1_non_overlap']}; agent talk mono/stereo "
+               f"{r['agent_talk_mono_over_stereo']}" if "nudges_within_1" in r else "")
             + (f"; swap detected {r['swap_detected']}, false note {r['swap_false_note']}"
                if "swap_detected" in r else "")
         )
