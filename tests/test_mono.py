@@ -227,8 +227,9 @@ def test_review_mono_call_attributes_and_says_so(tmp_path: Path, male_female,
     sf.write(path, y.sum(axis=1), SR)
     cfg = load_config()
     call = _file_call(path, 0, cfg)
-    rep = review_call(call, tmp_path / "out", cfg, profile=agent_profile, render=False,
+    rep = review_call(call, tmp_path / "out", cfg, profile=agent_profile, render=True,
                       audio="none")
+    assert "two voices detected" in (tmp_path / "out" / "mixed" / "report.html").read_text()
     m = rep["mono"]
     assert m["two_voices"] and m["method"] == "profile" and m["agent_voice"] == "A"
     assert "two voices detected" in m["note"] and "profile" in m["note"]
