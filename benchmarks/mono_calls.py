@@ -405,7 +405,8 @@ def format_table(res: dict[str, Any]) -> str:
             f"{r['attributed_profile_median']}, min {r['attributed_profile_min']}, same-sex "
             f"{r['same_sex_profile']}); clustering {r['attributed_clustering']} (median "
             f"{r['attributed_clustering_median']}, purity {r['purity_clustering']}, same-sex "
-            f"{r['same_sex_clustering']}); two voices {r['two_voices']}"
+            f"{r['same_sex_clustering']}); two voices detected {r['two_voices']} without a "
+            f"profile, {r['two_voices_profile']} with it"
             + (f"; nudges within +-1 {r['nudges_within_1']} {r['nudges_stereo_mono']}, without "
                f"the overlap rule {r['nudges_within_1_non_overlap']}; agent talk mono/stereo "
                f"{r['agent_talk_mono_over_stereo']}" if "nudges_within_1" in r else "")

@@ -303,3 +303,12 @@ def test_mono_config_is_validated() -> None:
     with pytest.raises(ConfigError, match="fmin_hz"):
         load_config(overrides={"mono": {"fmin_hz": 3000.0, "fmax_hz": 2000.0}})
     assert math.isfinite(load_config().mono.swap_margin)
+
+
+def test_reports_do_not_carry_the_voice_model(agent_profile) -> None:
+    assert "voice" not in agent_profile.to_dict()
+    assert agent_profile.to_dict(voice=True)["voice"] == agent_profile.voice
+    from voicecoach.profiles import format_profile
+
+    assert "16 Gaussians" in format_profile(agent_profile)
+    assert "none (calibrate again" in format_profile(agent_profile.replace(voice=None))

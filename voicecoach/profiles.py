@@ -198,6 +198,12 @@ def format_profile(profile: Profile) -> str:
             f"measured on  {p.speech_s:.1f} s of speech, {p.voiced_s:.1f} s voiced",
             f"source       {p.source or '-'}",
             f"created      {p.created_utc or '-'}",
+            "voice model  "
+            + (
+                f"{len(p.voice['gmm']['weights'])} Gaussians (tells the agent on mono calls)"
+                if p.voice
+                else "none (calibrate again to store one: mono calls, swapped channels)"
+            ),
         ]
     )
 

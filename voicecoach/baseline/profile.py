@@ -120,13 +120,17 @@ class Profile:
         """A copy with some fields changed (e.g. ``name``)."""
         return dataclasses.replace(self, **changes)
 
-    def to_dict(self) -> dict[str, Any]:
-        """Plain dict with a ``"schema"`` tag; floats rounded to 4 decimals (NaN kept)."""
+    def to_dict(self, *, voice: bool = False) -> dict[str, Any]:
+        """Plain dict with a ``"schema"`` tag; floats rounded to 4 decimals (NaN kept).
+
+        The voice model (large) is left out unless ``voice`` is True (the profile file
+        keeps it; reports and cache keys do not need it).
+        """
         d: dict[str, Any] = {"schema": PROFILE_SCHEMA}
         for f in dataclasses.fields(self):
             v = getattr(self, f.name)
             if f.name == "voice":
-                if v is not None:
+                if voice and v is not None:
                     d["voice"] = v
                 continue
             d[f.name] = round(v, 4) if isinstance(v, float) and math.isfinite(v) else v
