@@ -306,8 +306,12 @@ def test_mono_config_is_validated() -> None:
 
 
 def test_reports_do_not_carry_the_voice_model(agent_profile) -> None:
-    assert "voice" not in agent_profile.to_dict()
-    assert agent_profile.to_dict(voice=True)["voice"] == agent_profile.voice
+    assert "voice" not in agent_profile.to_dict(voice=False)
+    assert agent_profile.to_dict()["voice"] == agent_profile.voice
+    from voicecoach.coach import Coach
+
+    summary = Coach(load_config(), "en", agent_profile).summary()
+    assert "voice" not in summary["baseline"]["agent"]  # the report stays small
     from voicecoach.profiles import format_profile
 
     assert "16 Gaussians" in format_profile(agent_profile)

@@ -120,11 +120,11 @@ class Profile:
         """A copy with some fields changed (e.g. ``name``)."""
         return dataclasses.replace(self, **changes)
 
-    def to_dict(self, *, voice: bool = False) -> dict[str, Any]:
+    def to_dict(self, *, voice: bool = True) -> dict[str, Any]:
         """Plain dict with a ``"schema"`` tag; floats rounded to 4 decimals (NaN kept).
 
-        The voice model (large) is left out unless ``voice`` is True (the profile file
-        keeps it; reports and cache keys do not need it).
+        ``voice=False`` leaves out the voice model (large; reports and cache keys do not
+        need it).
         """
         d: dict[str, Any] = {"schema": PROFILE_SCHEMA}
         for f in dataclasses.fields(self):
