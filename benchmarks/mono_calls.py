@@ -374,8 +374,10 @@ def _summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "same_sex_clustering": _median([r["clustering"]["attributed"] for r in rows
                                         if r["same_sex"]]),
         "two_voices": round(float(np.mean([r["clustering"]["two_voices"] for r in rows])), 3),
-        "two_voices_profile": round(float(np.mean([(r.get("profile") or {}).get(
-            "two_voices", False) for r in rows])), 3),
+        "two_voices_profile": round(float(np.mean([r["profile"]["two_voices"] for r in rows
+                                                   if r.get("profile")])), 3)
+        if any(r.get("profile") for r in rows) else None,
+        "n_calls_profile": sum(1 for r in rows if r.get("profile")),
         "n_calls": len(rows),
     }
     nd = [r["nudges"] for r in rows if "nudges" in r]
@@ -388,7 +390,7 @@ def _summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
         ratio = [d["agent_talk_s"][1] / d["agent_talk_s"][0] for d in nd
                  if d["agent_talk_s"][0] and d["agent_talk_s"][1] is not None]
         out["agent_talk_mono_over_stereo"] = _median(ratio)
-    sw = [r["swap"] for r in rows if "swap" in r]
+    sw = [r["swap"] for r in rows if "swap" in r and r.get("profile")]  # needs a voice model
     if sw:
         out["swap_detected"] = round(float(np.mean([s["swapped_note"] for s in sw])), 3)
         out["swap_false_note"] = round(float(np.mean([s["right_note"] for s in sw])), 3)

@@ -316,3 +316,24 @@ def test_reports_do_not_carry_the_voice_model(agent_profile) -> None:
 
     assert "16 Gaussians" in format_profile(agent_profile)
     assert "none (calibrate again" in format_profile(agent_profile.replace(voice=None))
+
+
+def test_whatif_keeps_the_mono_attribution(tmp_path: Path, male_female) -> None:
+    from voicecoach.cli import main
+
+    y, _ = male_female
+    path = tmp_path / "mixed.wav"
+    sf.write(path, y.sum(axis=1), SR)
+    assert main(["review", str(path), "--out", str(tmp_path / "out"), "--no-html",
+                 "--audio-copy", "none"]) == 0
+    user = tmp_path / "other.toml"  # re-runs the tracker too
+    user.write_text("[conversation]\nmin_overlap_s = 0.3\n[coach.rules.jump_in]\nthreshold = 1\n")
+    assert main(["review", "--reuse", str(tmp_path / "out" / "mixed"), "--config", str(user),
+                 "--out", str(tmp_path / "w"), "--no-html"]) == 0
+    rep = json.loads((tmp_path / "w" / "mixed" / "report.json").read_text())
+    assert rep["whatif"]["reused"]["conversation"] is False
+    assert rep["mono"]["two_voices"] and rep["roles"]["attribution"] == "clustering"
+    assert rep["summary"]["conversation"]["overlap_s"] is None
+    assert rep["summary"]["customer"]["talk_s"] > 5
+    assert not any(e["kind"] in ("interruption", "overlap", "turn_end_overlap")
+                   for e in rep["events"])
