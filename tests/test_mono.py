@@ -337,3 +337,26 @@ def test_whatif_keeps_the_mono_attribution(tmp_path: Path, male_female) -> None:
     assert rep["summary"]["customer"]["talk_s"] > 5
     assert not any(e["kind"] in ("interruption", "overlap", "turn_end_overlap")
                    for e in rep["events"])
+
+
+def test_old_profile_gets_a_voice_model_from_kept_calibration_audio(tmp_path: Path,
+                                                                     agent_profile) -> None:
+    from voicecoach.profiles import ProfileStore
+    from voicecoach.review.mono import with_voice_model
+
+    cfg = load_config()
+    store = ProfileStore(tmp_path / "profiles")
+    old = agent_profile.replace(voice=None)  # calibrated before voice models
+    store.save(old, "alice")
+    assert with_voice_model(store.load("alice"), "alice", cfg, str(store.directory)).voice is None
+    sf.write(store.path("alice").with_suffix(".wav"), say(CALIBRATION_LINES, "en"), SR)
+    got = with_voice_model(store.load("alice"), "alice", cfg, str(store.directory))
+    assert got.voice is not None and got.voice["pitch_st"] is not None
+    # ... as good as the stored one: it tells the agent on a mono call
+    y, truth = build_call("en+f4", "en", CUSTOMER_LINES, AGENT_LINES, seed=3)
+    ceps, speech, f0 = scan(blocks(y.sum(axis=1)), cfg)
+    d = diarize(ceps, speech, f0, cfg, agent_model=got.voice)
+    assert d.two_voices and right_fraction(d.labels, truth, 1, d.agent) >= 0.9
+    # a .toml path finds the audio beside it too
+    path = store.path("alice")
+    assert with_voice_model(old, str(path), cfg).voice is not None

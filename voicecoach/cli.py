@@ -279,7 +279,10 @@ def cmd_review(args: argparse.Namespace) -> int:
         )
     if args.mono_agent != cfg.mono.agent:
         cfg = cfg.replace(mono={"agent": args.mono_agent})
-    profile = _profile(args)
+    from .review.mono import with_voice_model
+
+    profile = with_voice_model(_profile(args), args.profile, cfg,
+                               getattr(args, "profiles_dir", None))
     failures: list[tuple[str, str]] = []
     tasks: list[Task] = []
     if args.reuse:

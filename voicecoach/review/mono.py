@@ -40,6 +40,7 @@ __all__ = [
     "mono_notes",
     "scan",
     "split_block",
+    "with_voice_model",
 ]
 
 OVERLAP_NOTE = (
@@ -252,3 +253,52 @@ def channel_check(call: Call, config: Config, profile: Profile | None) -> dict[s
         )
     return {"fit": [None if v is None else round(v, 4) for v in fit], "swapped": bool(swapped),
             "note": note}
+
+
+def with_voice_model(profile: Profile | None, name_or_path: str | None, config: Config,
+                     directory: str | None = None) -> Profile | None:
+    """The profile, given a voice model from its kept calibration audio when it has none.
+
+    Profiles calibrated before voice models were stored lack one; when the calibration
+    recording was kept beside the profile (``NAME.wav`` or ``NAME.flac``), the voice model
+    is computed from it (:func:`~voicecoach.conversation.diarize.voice_model`).
+
+    Parameters
+    ----------
+    profile : Profile or None
+    name_or_path : str or None
+        What ``--profile`` gave: a stored name or a ``.toml`` path.
+    config : Config
+    directory : str, optional
+        The profile store (``--profiles-dir``).
+
+    Returns
+    -------
+    Profile or None
+        ``profile`` itself when it has a voice model, no audio was kept, or the audio holds
+        too little speech.
+    """
+    if profile is None or profile.voice is not None or not name_or_path:
+        return profile
+    import os
+    from pathlib import Path
+
+    from ..conversation.diarize import voice_model
+    from ..errors import VoiceCoachError
+    from ..io import iter_hops
+    from ..profiles import CALIBRATION_AUDIO, ProfileStore
+
+    s = os.fspath(name_or_path)
+    if s.endswith(".toml") or os.sep in s:
+        base = Path(s).expanduser()
+        audio = [q for ext in CALIBRATION_AUDIO if (q := base.with_suffix(ext)).is_file()]
+    else:
+        try:
+            audio = ProfileStore(directory).calibration_audio(s)
+        except VoiceCoachError:  # a bad name: reported when the profile was loaded
+            return profile
+    if not audio:
+        return profile
+    ceps, speech, f0 = scan(iter_hops(audio[0], [0], config), config)
+    model = voice_model(ceps, speech, f0, config)
+    return profile if model is None else profile.replace(voice=model)
