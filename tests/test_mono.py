@@ -360,3 +360,18 @@ def test_old_profile_gets_a_voice_model_from_kept_calibration_audio(tmp_path: Pa
     # a .toml path finds the audio beside it too
     path = store.path("alice")
     assert with_voice_model(old, str(path), cfg).voice is not None
+
+
+def test_two_voices_the_profile_cannot_tell_apart_are_warned(tmp_path: Path, male_female) -> None:
+    x = say(CALIBRATION_LINES, "en+m3")  # a third voice: the profile fits neither clearly
+    other = calibrate_array(np.concatenate([x, x]), SR, name="other")
+    y, _ = male_female
+    path = tmp_path / "mixed.wav"
+    sf.write(path, y.sum(axis=1), SR)
+    cfg = load_config()
+    rep = review_call(_file_call(path, 0, cfg), tmp_path / "out", cfg, profile=other,
+                      render=False, audio="none")
+    m = rep["mono"]
+    assert m["two_voices"] is False and m["unattributed"] is True
+    assert "two voices may be present" in m["note"] and "not attributed" in m["note"]
+    assert rep["stats"]["customer"] is None  # nothing was attributed

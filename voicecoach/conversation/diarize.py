@@ -367,6 +367,9 @@ class Diarization:
         Fraction of stretches whose held-out decision agrees with the attribution.
     speech_s : float
         Speech in the channel, s (under ``[mono] min_speech_s`` nothing is attempted).
+    unattributed : bool
+        With a profile: the profile found one voice, but clustering finds two (the profile's
+        voice model cannot tell them apart): a warning, nothing is attributed.
     """
 
     labels: np.ndarray
@@ -380,6 +383,7 @@ class Diarization:
     profile_fit: float | None = None
     consistency: float = 0.0
     speech_s: float = 0.0
+    unattributed: bool = False
 
     def party_masks(self) -> tuple[np.ndarray, np.ndarray]:
         """(agent, customer) per-hop speech masks (agent = voice :attr:`agent`)."""
@@ -399,6 +403,7 @@ class Diarization:
             "voices": self.voices,
             "n_stretches": len(self.stretches),
             "speech_s": round(self.speech_s, 2),
+            "unattributed": self.unattributed,
         }
 
 

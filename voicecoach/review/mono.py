@@ -101,8 +101,12 @@ def attribute(call: Call, config: Config, profile: Profile | None = None) -> Dia
 
     ceps, speech, f0 = scan(iter_call_blocks(call, config), config)
     model = profile.voice if profile is not None else None
-    return diarize(ceps, speech, f0, config, agent_model=model,
-                   agent_first=config.mono.agent == "first")
+    d = diarize(ceps, speech, f0, config, agent_model=model,
+                agent_first=config.mono.agent == "first")
+    if model is not None and not d.two_voices and d.speech_s >= config.mono.min_speech_s:
+        # the profile found one voice: does clustering find two? Then warn, attribute nothing
+        d.unattributed = diarize(ceps, speech, f0, config).two_voices
+    return d
 
 
 def _hop_gains(labels: np.ndarray, party: int, other_gain: float, hop: int) -> np.ndarray:
@@ -190,6 +194,13 @@ def mono_notes(d: Diarization, profile: Profile | None, config: Config) -> dict[
             f"mono file: {found}; reviewed as the agent alone (conversation metrics "
             "unavailable)"
         )
+        if d.unattributed:
+            out["note"] = (
+                "mono file: two voices may be present (clustering finds two), but the "
+                "profile's voice model cannot tell them apart: not attributed, the agent's "
+                "figures may include the customer's speech (review without --profile to "
+                "attribute by clustering)"
+            )
         if profile is not None and not has_model:
             out["note"] += "; the profile has no voice model (calibrate again to store one)"
         return out
