@@ -375,3 +375,29 @@ def test_two_voices_the_profile_cannot_tell_apart_are_warned(tmp_path: Path, mal
     assert m["two_voices"] is False and m["unattributed"] is True
     assert "two voices may be present" in m["note"] and "not attributed" in m["note"]
     assert rep["stats"]["customer"] is None  # nothing was attributed
+
+
+# ----------------------------------------------------------------------------- benchmark
+
+
+def test_benchmark_scores_and_calibration_split() -> None:
+    from benchmarks import mono_calls as mc
+    from benchmarks.realcalls import Call as RCall
+    from benchmarks.realcalls import Clip, Voice
+
+    call = RCall("x", np.zeros((100 * HOP, 2), np.float32), [], (),
+                 {"agent": [(0.0, 0.4)], "customer": [(0.3, 0.8)]})
+    labels = np.full(100, -1, np.int8)
+    labels[0:30] = 0  # agent alone 0-0.3 s: right
+    labels[30:40] = 1  # both speak: not scored
+    labels[40:60] = 1  # customer alone: right
+    labels[60:80] = 0  # customer alone: wrong
+    s = mc.attribution_scores(call, labels, 0)
+    assert s["n_hops"] == 70 and s["attributed"] == pytest.approx(50 / 70, abs=1e-3)
+    assert mc.attribution_scores(call, labels, 1)["attributed"] == pytest.approx(20 / 70, abs=1e-3)
+    assert s["purity"] == pytest.approx(50 / 70, abs=1e-3)
+    clips = [Clip(np.full(SR * 2, i, np.float32)) for i in range(30)]
+    v, cal = mc.split_voice(Voice("v", "m", clips))
+    used = {float(c.x[0]) for c in v.turns}
+    assert len(cal) / SR <= mc.CALIBRATION_S + 2.4 and len(v.turns) + len(cal) // (SR * 2) >= 30
+    assert not used & set(np.unique(cal[cal > 0]).tolist())  # no clip in both
