@@ -401,3 +401,11 @@ def test_benchmark_scores_and_calibration_split() -> None:
     used = {float(c.x[0]) for c in v.turns}
     assert len(cal) / SR <= mc.CALIBRATION_S + 2.4 and len(v.turns) + len(cal) // (SR * 2) >= 30
     assert not used & set(np.unique(cal[cal > 0]).tolist())  # no clip in both
+
+
+def test_mel_filters_match_librosa() -> None:
+    librosa = pytest.importorskip("librosa")
+    from voicecoach.conversation.diarize import mel_filters
+
+    want = librosa.filters.mel(sr=SR, n_fft=512, n_mels=24, fmin=250.0, fmax=3500.0, norm=None)
+    np.testing.assert_allclose(mel_filters(SR, 512, 24, 250.0, 3500.0), want, atol=1e-5)

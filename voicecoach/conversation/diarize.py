@@ -42,6 +42,7 @@ __all__ = [
     "Diarization",
     "VoiceFeatures",
     "diarize",
+    "mel_filters",
     "profile_match",
     "speech_stretches",
     "voice_model",
@@ -52,6 +53,38 @@ VOICE_SCHEMA = "voicecoach.voice/1"
 
 
 # ----------------------------------------------------------------------------- features
+
+
+def _hz_to_mel(f_hz: np.ndarray) -> np.ndarray:
+    """Slaney's mel scale: linear below 1 kHz, logarithmic above."""
+    f = np.asarray(f_hz, np.float64)
+    lin = f / (200.0 / 3)
+    return np.where(f >= 1000.0, 15.0 + np.log(np.maximum(f, 1e-9) / 1000.0)
+                    / (np.log(6.4) / 27.0), lin)
+
+
+def _mel_to_hz(m: np.ndarray) -> np.ndarray:
+    m = np.asarray(m, np.float64)
+    return np.where(m >= 15.0, 1000.0 * np.exp((np.log(6.4) / 27.0) * (m - 15.0)),
+                    m * (200.0 / 3))
+
+
+def mel_filters(sample_rate: int, n_fft: int, n_mels: int, fmin_hz: float, fmax_hz: float
+                ) -> np.ndarray:
+    """Triangular mel filters (Slaney scale, peak 1; as ``librosa.filters.mel(norm=None)``).
+
+    Returns
+    -------
+    np.ndarray, shape (n_mels, n_fft // 2 + 1)
+    """
+    freqs = np.fft.rfftfreq(n_fft, 1.0 / sample_rate)
+    edges = _mel_to_hz(np.linspace(_hz_to_mel(fmin_hz), _hz_to_mel(fmax_hz), n_mels + 2))
+    fb = np.zeros((n_mels, freqs.size))
+    for i in range(n_mels):
+        lo = (freqs - edges[i]) / (edges[i + 1] - edges[i])
+        hi = (edges[i + 2] - freqs) / (edges[i + 2] - edges[i + 1])
+        fb[i] = np.maximum(0.0, np.minimum(lo, hi))
+    return fb
 
 
 class VoiceFeatures:
@@ -75,15 +108,12 @@ class VoiceFeatures:
     N_MELS = 24
 
     def __init__(self, config: Config | None = None) -> None:
-        import librosa
-
         cfg = config or load_config()
         self.sr = cfg.analysis.sample_rate
         self.hop = cfg.analysis.hop_size
         self.n_ceps = cfg.mono.n_ceps
-        fb = librosa.filters.mel(sr=self.sr, n_fft=self.N_FFT, n_mels=self.N_MELS,
-                                 fmin=cfg.mono.fmin_hz, fmax=cfg.mono.fmax_hz, norm=None)
-        self.fb = fb.astype(np.float64)
+        self.fb = mel_filters(self.sr, self.N_FFT, self.N_MELS, cfg.mono.fmin_hz,
+                              cfg.mono.fmax_hz)
         self.window = np.hanning(self.WIN)
         from scipy.fft import dct
 
