@@ -50,6 +50,8 @@ name_pattern = '(?P<agent>\\w+)-'
 [analyze]
 channel = "1"
 format = "json"
+[mono]
+agent = "second"
 """
 
 

@@ -41,6 +41,7 @@ CONFIG_OPTIONS: dict[str, dict[str, tuple[str, str]]] = {
         "name_pattern": ("review", "name_pattern"),
         "audio_copy": ("review", "audio_copy"),
         "full_paths": ("review", "full_paths"),
+        "mono_agent": ("mono", "agent"),
     },
     "live": {
         "agent_channel": ("review", "agent_channel"),
@@ -280,7 +281,12 @@ def cmd_review(args: argparse.Namespace) -> int:
         cfg = dataclasses.replace(
             cfg, review=dataclasses.replace(cfg.review, full_paths=args.full_paths)
         )
-    profile = _profile(args)
+    if args.mono_agent != cfg.mono.agent:
+        cfg = cfg.replace(mono={"agent": args.mono_agent})
+    from .review.mono import with_voice_model
+
+    profile = with_voice_model(_profile(args), args.profile, cfg,
+                               getattr(args, "profiles_dir", None))
     failures: list[tuple[str, str]] = []
     tasks: list[Task] = []
     if args.reuse:
@@ -647,6 +653,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     r.add_argument(
         "--no-html", action="store_true", help="write report.json and tracks only (fastest)"
+    )
+    r.add_argument(
+        "--mono-agent",
+        choices=("first", "second"),
+        help="a mono call with two voices and no profile voice model: the agent is the voice "
+        f"that speaks first or second {conf('review', 'mono_agent')}",
     )
 
     d = add("devices", cmd_devices, "list audio inputs ('*': monitor/loopback candidates)")

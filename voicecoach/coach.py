@@ -784,7 +784,7 @@ class Coach:
                 return None
             return {
                 k: None if isinstance(v, float) and not math.isfinite(v) else v
-                for k, v in p.to_dict().items()
+                for k, v in p.to_dict(voice=False).items()
             }
 
         return {

@@ -46,6 +46,7 @@ __all__ = [
     "Config",
     "ConversationConfig",
     "LiveConfig",
+    "MonoConfig",
     "NoiseFloorConfig",
     "PitchConfig",
     "ReviewConfig",
@@ -304,6 +305,36 @@ class ReviewConfig:
 
 
 @dataclass(frozen=True)
+class MonoConfig:
+    """Two voices on one channel (mono calls) and swapped stereo channels (review)."""
+
+    enabled: bool
+    agent: str
+    n_ceps: int
+    fmin_hz: float
+    fmax_hz: float
+    min_model_s: float
+    agent_components: int
+    components: int
+    min_speech_s: float
+    pause_s: float
+    max_stretch_s: float
+    iterations: int
+    evidence_scale: float
+    switch_cost: float
+    pause_switch_cost: float
+    customer_init_quantile: float
+    pitch_weight: float
+    two_voices_min: float
+    consistency_min: float
+    profile_fit_min: float
+    min_share: float
+    other_party_db: float
+    swap_check_s: float
+    swap_margin: float
+
+
+@dataclass(frozen=True)
 class AnalyzeConfig:
     """``voicecoach analyze`` output settings."""
 
@@ -328,6 +359,7 @@ class Config:
     setup: SetupConfig
     review: ReviewConfig
     analyze: AnalyzeConfig
+    mono: MonoConfig
 
     def to_dict(self) -> dict[str, Any]:
         """Return the configuration as nested plain dicts (TOML-shaped)."""
@@ -651,6 +683,17 @@ def _validate(obj: Any, where: str) -> None:
             bad(f"jobs must be >= 1, got {obj.jobs}")
         if obj.audio_copy not in ("ogg", "flac", "link", "none"):
             bad(f"audio_copy must be ogg, flac, link or none, got {obj.audio_copy!r}")
+    elif isinstance(obj, MonoConfig):
+        if obj.agent not in ("first", "second"):
+            bad(f"agent must be 'first' or 'second', got {obj.agent!r}")
+        if not 0 < obj.fmin_hz < obj.fmax_hz <= 4000:
+            bad(f"need 0 < fmin_hz < fmax_hz <= 4000, got {obj.fmin_hz}, {obj.fmax_hz}")
+        if not 1 <= obj.n_ceps <= 23:
+            bad(f"n_ceps must be 1..23, got {obj.n_ceps}")
+        if obj.components < 1 or obj.agent_components < 1 or obj.iterations < 1:
+            bad("components, agent_components and iterations must be >= 1")
+        if not 0 < obj.customer_init_quantile < 1 or not 0 <= obj.min_share < 0.5:
+            bad("need 0 < customer_init_quantile < 1 and 0 <= min_share < 0.5")
     elif isinstance(obj, AnalyzeConfig) and obj.format not in ("csv", "json"):
         bad(f"format must be 'csv' or 'json', got {obj.format!r}")
 

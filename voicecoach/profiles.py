@@ -126,9 +126,28 @@ def profile_to_toml(profile: Profile) -> str:
         f"schema = {_toml_value(PROFILE_SCHEMA)}",
     ]
     for f in dataclasses.fields(profile):
+        if f.name == "voice":
+            continue
         lhs = f"{f.name} = {_toml_value(getattr(profile, f.name))}"
         lines.append(f"{lhs:<40s} # {_DOC[f.name]}" if f.name in _DOC else lhs)
+    if profile.voice is not None:
+        lines += ["", "# The voice model: tells the agent's speech on a mono call (review).",
+                  "[voice]", *_voice_lines(profile.voice)]
     return "\n".join(lines) + "\n"
+
+
+def _voice_lines(voice: dict[str, object], table: str = "voice") -> list[str]:
+    """TOML lines of the voice model table (scalars and arrays first, then sub-tables)."""
+    out: list[str] = []
+    subs = []
+    for k, v in voice.items():
+        if isinstance(v, dict):
+            subs.append((k, v))
+        elif v is not None:
+            out.append(f"{k} = {json.dumps(v)}")
+    for k, v in subs:
+        out += ["", f"[{table}.{k}]", *_voice_lines(v, f"{table}.{k}")]
+    return out
 
 
 def profile_from_toml(text: str, what: str = "profile") -> Profile:
@@ -179,6 +198,12 @@ def format_profile(profile: Profile) -> str:
             f"measured on  {p.speech_s:.1f} s of speech, {p.voiced_s:.1f} s voiced",
             f"source       {p.source or '-'}",
             f"created      {p.created_utc or '-'}",
+            "voice model  "
+            + (
+                f"{len(p.voice['gmm']['weights'])} Gaussians (tells the agent on mono calls)"
+                if p.voice
+                else "none (calibrate again to store one: mono calls, swapped channels)"
+            ),
         ]
     )
 

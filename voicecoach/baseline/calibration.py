@@ -170,6 +170,10 @@ class _Calibrator:
         self.config = config
         self.analyzer = ChannelAnalyzer(config)
         self.core = _MeasureCore(config)
+        from ..conversation.diarize import VoiceFeatures
+
+        self.voice_feats = VoiceFeatures(config)
+        self.ceps: list[np.ndarray] = []
         self.parts: list[Features] = []
         self.mparts: list[RelativeMeasures] = []
         self.n_samples = 0
@@ -183,6 +187,7 @@ class _Calibrator:
             self.n_clipped += int(np.count_nonzero(a >= self.config.baseline.clip_level))
         self.n_samples += x.shape[0]
         rows = self.analyzer.process(x)
+        self.ceps.append(self.voice_feats.process(x[: len(rows) * self.analyzer.hop_size]))
         self.parts.append(rows)
         self.mparts.append(self.core.measures(rows))
 
@@ -219,6 +224,11 @@ class _Calibrator:
             measures=RelativeMeasures.concat(self.mparts),
             config=self.config,
         )
+        from ..conversation.diarize import voice_model
+
+        if self.ceps:
+            prof = prof.replace(voice=voice_model(np.concatenate(self.ceps), rows.speech,
+                                                  rows.f0_hz, self.config))
         if prof.voiced_s < b.min_calibration_voiced_s:
             raise TooLittleSpeechError(
                 f"{what} has only {prof.voiced_s:.1f} s of voiced speech in {dur:.1f} s "

@@ -80,6 +80,11 @@ class Profile:
         Where it came from (a file and channel, or "first 30 s of speech in the call").
     created_utc : str
         ISO 8601 UTC creation time of a calibration ("" for in-call baselines).
+    voice : dict or None
+        The speaker's voice model (:func:`voicecoach.conversation.diarize.voice_model`):
+        it tells the agent's stretches on a mono call and checks a stereo call's channels.
+        Optional in profile files (None for profiles made before it, and in-call
+        baselines).
 
     Any statistic is NaN when its data were missing.
     """
@@ -112,16 +117,25 @@ class Profile:
     provisional: bool
     source: str
     created_utc: str
+    voice: dict[str, Any] | None = None
 
     def replace(self, **changes: Any) -> Profile:
         """A copy with some fields changed (e.g. ``name``)."""
         return dataclasses.replace(self, **changes)
 
-    def to_dict(self) -> dict[str, Any]:
-        """Plain dict with a ``"schema"`` tag; floats rounded to 4 decimals (NaN kept)."""
+    def to_dict(self, *, voice: bool = True) -> dict[str, Any]:
+        """Plain dict with a ``"schema"`` tag; floats rounded to 4 decimals (NaN kept).
+
+        ``voice=False`` leaves out the voice model (large; reports and cache keys do not
+        need it).
+        """
         d: dict[str, Any] = {"schema": PROFILE_SCHEMA}
         for f in dataclasses.fields(self):
             v = getattr(self, f.name)
+            if f.name == "voice":
+                if voice and v is not None:
+                    d["voice"] = v
+                continue
             d[f.name] = round(v, 4) if isinstance(v, float) and math.isfinite(v) else v
         return d
 
@@ -146,13 +160,19 @@ class Profile:
                 close = difflib.get_close_matches(key, list(fields), n=1)
                 hint = f"; did you mean {close[0]!r}?" if close else ""
                 raise ParameterError(f"unknown profile key {key!r}{hint}")
-        missing = sorted(set(fields) - set(d))
+        missing = sorted(set(fields) - set(d) - {"voice"})
         if missing:
             raise ParameterError(
                 f"profile lacks {', '.join(missing)}; calibrate again to rebuild it"
             )
         kw: dict[str, Any] = {}
         for name, f in fields.items():
+            if name == "voice":
+                v = d.get("voice")
+                if v is not None and not isinstance(v, dict):
+                    raise ParameterError(f"profile key 'voice' must be a table, got {v!r}")
+                kw[name] = v
+                continue
             v = d[name]
             if f.type == "str":
                 if not isinstance(v, str):

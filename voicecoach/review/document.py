@@ -183,11 +183,17 @@ def summary_line(stem: str, rep: dict[str, Any]) -> str:
         f"{stem}: {rep['audio']['duration_s']:.1f} s, "
         f"interruptions {kinds.get('interruption', 0)}, "
         f"backchannels {kinds.get('backchannel', 0)}, "
-        f"overlap {conv.get('overlap_s', 'n/a')} s, nudges {len(nudges)}"
+        f"overlap {_or_na(conv.get('overlap_s'))} s, nudges {len(nudges)}"
         + (f" ({', '.join(nudges)})" if nudges else "")
         + (f", echo {echo['state']}" if echo.get("enabled") else "")
         + (", no echo canceller" if echo and not echo.get("enabled") else "")
+        + (f"; {rep['mono']['note']}" if (rep.get("mono") or {}).get("note") else "")
+        + (f"; {rep['channels']['note']}" if (rep.get("channels") or {}).get("note") else "")
     )
+
+
+def _or_na(v: Any) -> Any:
+    return "n/a" if v is None else v
 
 
 def count_nudges(rep: dict[str, Any]) -> int:

@@ -16,6 +16,7 @@ stays flat with call length. A call that fails leaves no half-written report beh
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import math
 import os
 from collections.abc import Callable, Sequence
@@ -34,6 +35,14 @@ from ..pipeline import PARTIES, CallAnalyzer
 from ..privacy import private_dir, private_file
 from .calls import Call, iter_call_blocks, source_sig
 from .document import REPORT_FILE, build_report, call_meta, write_json
+from .mono import (
+    OVERLAP_KINDS,
+    apply_attribution,
+    attribute,
+    channel_check,
+    mono_notes,
+    split_block,
+)
 from .tracks import (
     FINISH_BLOCK,
     STREAM_FILE,
@@ -234,7 +243,19 @@ def _review_call(
     written: list[Path],
 ) -> dict[str, Any]:
     duration_s, sample_rate, channels = _durations(call)
-    pipe = CallAnalyzer(cfg, profile=profile, lang=lang, parties=call.parties)
+    parties = call.parties
+    pipe_cfg = cfg
+    mono_info: dict[str, Any] | None = None
+    split: tuple[np.ndarray, int] | None = None
+    if call.kind == "mono" and cfg.mono.enabled:
+        # first pass: does the one channel hold two voices, and who speaks when?
+        d = attribute(call, cfg, profile)
+        mono_info = mono_notes(d, profile, cfg)
+        if d.two_voices and d.agent is not None:
+            split, parties = (d.labels, d.agent), 2
+            pipe_cfg = cfg.replace(echo={"enabled": False})  # one channel: no far end
+    channels_info = channel_check(call, cfg, profile)
+    pipe = CallAnalyzer(pipe_cfg, profile=profile, lang=lang, parties=parties)
     # unlink first: what-if folders may hold hard links to these files
     for name in (
         REPORT_FILE,
@@ -246,7 +267,7 @@ def _review_call(
     ):
         with contextlib.suppress(FileNotFoundError):
             (folder / name).unlink()
-    dtype = tracks_dtype(call.parties)
+    dtype = tracks_dtype(parties)
     tracks = TracksWriter(folder / TRACKS_FILE, dtype)
     written.append(tracks.path)
     stream = StreamWriter(folder / STREAM_FILE, conversation_key(cfg))
@@ -258,15 +279,25 @@ def _review_call(
         fmt = "none" if playback is not None else "ogg"
     aw = None
     if fmt != "none":
-        aw = _AudioWriter(folder, fmt, cfg.analysis.sample_rate, call.parties)
+        aw = _AudioWriter(folder, fmt, cfg.analysis.sample_rate, parties)
         written.append(aw.path)
         playback = aw.path.name
-    stats = _Stats(call.parties)
+    stats = _Stats(parties)
     events: list[Event] = []
     n = 0
+    hop = cfg.analysis.hop_size
     try:
         for block in iter_call_blocks(call, cfg):
+            if split is not None:
+                labels, agent = split
+                lab = labels[n : n + block.shape[0] // hop]
+                lab = np.pad(lab, (0, block.shape[0] // hop - lab.size), constant_values=-1)
+                block = split_block(block, lab, agent, cfg)
             step = pipe.process(block)
+            if split is not None:  # overlaps are not measured on one channel
+                step = dataclasses.replace(
+                    step, events=[e for e in step.events if e.kind not in OVERLAP_KINDS]
+                )
             k = len(step.agent)
             rows = np.empty(k, dtype)
             feats = (step.agent, step.customer)
@@ -283,6 +314,8 @@ def _review_call(
             if progress is not None:
                 progress(n * cfg.analysis.hop_s, duration_s)
         for ev in pipe.finish():
+            if split is not None and ev.kind in OVERLAP_KINDS:
+                continue
             if not isinstance(ev, Nudge):
                 stream.write(FINISH_BLOCK, ev)
             events.append(ev)
@@ -295,6 +328,13 @@ def _review_call(
     report["audio"]["playback"] = playback
     report["call"] = call_meta(call)
     report["stats"] = stats.result()
+    if mono_info is not None:
+        report["mono"] = mono_info
+        if split is not None:
+            report["roles"] = {"agent": 0, "customer": 0, "attribution": mono_info["method"]}
+            apply_attribution(report["summary"])
+    if channels_info is not None:
+        report["channels"] = channels_info
     report["tracks"].update(
         {
             "measures_key": measures_key(cfg, profile),

@@ -106,7 +106,7 @@ def measures_key(config: Config, profile: Profile | None) -> str:
             analysis_key(config),
             config.to_dict()["baseline"],
             [c.monotony_window_s, c.monotony_min_voiced_s],
-            None if profile is None else profile.to_dict(),
+            None if profile is None else profile.to_dict(voice=False),
         ]
     )
 

@@ -11,6 +11,7 @@ the audio must be analysed again.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import shutil
 from pathlib import Path
@@ -24,6 +25,7 @@ from ..pipeline import PARTIES, CallAnalyzer
 from ..privacy import private_dir, private_file
 from .calls import call_from_report
 from .document import REPORT_FILE, call_meta, count_nudges, read_report, report_dict, write_json
+from .mono import OVERLAP_KINDS, apply_attribution
 from .tracks import (
     CHUNK_HOPS,
     FINISH_BLOCK,
@@ -125,6 +127,8 @@ def recoach_call(
     # stream does not hold, the baselines only when the cached measures do not
     pipe = CallAnalyzer(cfg, profile=profile, lang=lang, parties=reader.parties)
     fresh_tracker = pipe.tracker is not None and cached is None
+    # a mono call split into two voices: overlaps stay unmeasured (voicecoach.review.mono)
+    mono_split = call.kind == "mono" and reader.parties == 2
     new_stream: list[tuple[int, Event]] = []
     events: list[Event] = []
     parties = PARTIES[: reader.parties]
@@ -138,10 +142,16 @@ def recoach_call(
             measures=None if rel is None else (rel[0], rel[1] if len(rel) == 2 else None),
             echo=echo_of(rows),
         )
+        if mono_split:
+            step = dataclasses.replace(
+                step, events=[e for e in step.events if e.kind not in OVERLAP_KINDS]
+            )
         if fresh_tracker:
             new_stream.extend((s, e) for e in step.events if not isinstance(e, Nudge))
         events.extend(step.events)
     tail = pipe.finish(events=None if fresh_tracker else by_block.get(FINISH_BLOCK, []))
+    if mono_split:
+        tail = [e for e in tail if e.kind not in OVERLAP_KINDS]
     if fresh_tracker:
         new_stream.extend((FINISH_BLOCK, e) for e in tail if not isinstance(e, Nudge))
     events.extend(tail)
@@ -153,6 +163,8 @@ def recoach_call(
             summary["conversation"]["echo"] = echo
     else:  # the conversation did not run here: its cached summary holds
         summary = {k: old["summary"][k] for k in ("agent", "customer", "conversation")}
+    if mono_split:
+        apply_attribution(summary)
     summary["coach"] = pipe.coach.summary()
     if reuse_measures:  # the baselines did not run here; they are the cached ones
         summary["coach"]["baseline"] = old["summary"]["coach"]["baseline"]
@@ -174,6 +186,11 @@ def recoach_call(
     if stem:
         report["call"] = {**report["call"], "stem": stem}
     report["stats"] = old.get("stats")
+    for key in ("mono", "channels"):  # what the first pass found about the voices
+        if key in old:
+            report[key] = old[key]
+    if mono_split:
+        report["roles"] = old.get("roles", report["roles"])
     report["tracks"].update(
         {
             "measures_key": tinfo.get("measures_key"),

@@ -579,6 +579,9 @@ def render_html(
     if speech_s is not None:
         bl_note += f" ({float(speech_s):.0f} {tx['speech_used']})"
     parts.append(f'<p class="meta">{esc(tx["baseline"])}: {esc(bl_note)}</p>')
+    for extra in (report.get("mono") or {}, report.get("channels") or {}):
+        if extra.get("note"):  # two voices on one channel; swapped channels
+            parts.append(f'<p class="meta verdict">{esc(extra["note"])}</p>')
     for rule, why in sorted((bl.get("verdicts") or {}).items()):
         if why:  # the baseline cannot judge this rule: say so (the coach stayed silent)
             parts.append(

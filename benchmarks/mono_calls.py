@@ -1,0 +1,449 @@
+"""Mono calls with two voices, on real voices (issue #13 item 1 and the swapped channels of 4).
+
+Two-party calls are assembled from real recordings by :func:`benchmarks.realcalls.assemble_call`
+(exact truth of who speaks when), and summed into one channel: ``mono = agent + customer``
+(plus a -65 dBFS white floor), at 16 kHz and as an 8 kHz telephone channel (300-3400 Hz band,
+8 kHz, 8-bit mu-law, back to 16 kHz). Each voice's clips are split first: about a third (up
+to :data:`CALIBRATION_S`) is the agent's *calibration* recording (its profile and voice model,
+:func:`voicecoach.baseline.calibrate_array`), the rest is placed in the calls, so the profile
+never hears the call's own audio.
+
+Measured per condition (16 kHz, 8 kHz):
+
+* ``attributed_profile`` / ``attributed_clustering``: fraction of the speech hops (the
+  analysis' speech decisions) where exactly one party truly speaks that go to the right
+  party, with the agent's voice model / by clustering with the agent named by who speaks
+  first (the calls always start with the agent). ``purity_clustering``: the same with the
+  better of the two namings (the clustering alone). Per-call medians and pooled;
+* ``two_voices``: fraction of the mono calls detected as two voices (without a profile);
+  ``false_two_voices``: fraction of single-speaker real recordings (60 s of one voice's
+  clips, pauses between) detected as two voices;
+* ``nudges``: agent nudge count of the mono call (the full ``voicecoach review`` path, with
+  the profile) against the same call reviewed as stereo; the fraction within +-1;
+* interruptions: not reported (the review withholds overlaps on mono; see the README);
+* ``swap``: stereo calls reviewed with the agent's profile: how often the swapped-channel
+  note fires on the right file and on the same file with its channels swapped.
+
+Splits (tune on dev, report test): ``test`` = the pairs of
+:data:`benchmarks.realcalls.SPLITS` ``test`` (Czech actors v/m of the 104 ``expressive``
+lines, June, LibriVox: v-m, m-june (female pair), librivox-v (male pair), june-librivox).
+``dev`` = Allison (``asterisk_en_all``), Armelle (``armelle_fr``), the ve9qrp HF-radio
+monologue (male) and the expressive actors' *other* lines (``expressive_cs`` minus the 104):
+allison-ve9qrp, armelle-allison (female pair), v-ve9qrp (male pair), m-armelle (female pair).
+dev and test share no recording; they share the two Czech actors (different lines).
+
+Command line::
+
+    python -m benchmarks.mono_calls [--split dev|test] [--calls N] [--out FILE.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import math
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from voicecoach.config import Config, load_config
+
+from .realcalls import (
+    SPLITS,
+    SR,
+    Call,
+    Clip,
+    Voice,
+    _file_clips,
+    _load_voices,
+    _voice,
+    assemble_call,
+)
+
+__all__ = ["CONDITIONS", "MONO_SPLITS", "TARGETS", "main", "run"]
+
+CALIBRATION_S = 30.0
+"""Longest calibration recording per voice, s."""
+CONDITIONS = ("mono16", "mono8")
+TARGETS = {"attributed_profile": 0.90, "attributed_clustering": 0.85, "nudges_within_1": 1.0}
+
+MONO_SPLITS: dict[str, tuple[tuple[str, str], ...]] = {
+    "dev": (("allison", "ve9qrp"), ("armelle", "allison"), ("v", "ve9qrp"), ("m", "armelle")),
+    "test": SPLITS["test"].pairs,
+}
+
+
+def _log(msg: str) -> None:
+    print(f"[mono_calls] {msg}", file=sys.stderr, flush=True)
+
+
+def _dev_voices() -> dict[str, Voice]:
+    from . import datasets as ds
+
+    out: dict[str, Voice] = {}
+    en = sorted(ds.fetch("asterisk_en_all"), key=lambda u: u.id)[::4]
+    out["allison"] = _voice("allison", "f", [c for u in en for c in _file_clips(u.path)])
+    fr = sorted(ds.fetch("armelle_fr"), key=lambda u: u.id)[::2]
+    clips: list[Clip] = []
+    for u in fr:
+        try:
+            clips += _file_clips(u.path)
+        except Exception:
+            continue
+    out["armelle"] = _voice("armelle", "f", clips)
+    (mono,) = ds.fetch("codec2_monologue")
+    out["ve9qrp"] = _voice("ve9qrp", "m", _file_clips(mono.path))
+    held = {u.id.split("/", 1)[1] for u in ds.fetch("expressive")}
+    cs = sorted(ds.fetch("expressive_cs"), key=lambda u: u.id)
+    for spk, sex in (("v", "m"), ("m", "f")):
+        lines = [u for u in cs if u.speaker == spk
+                 and u.id.split("/", 1)[1].replace("/", "-") not in held][::3]
+        out[spk] = _voice(spk, sex, [c for u in lines for c in _file_clips(u.path)])
+    return out
+
+
+def voices(split: str) -> dict[str, Voice]:
+    """The split's voices (see the module notes)."""
+    if split == "dev":
+        return _dev_voices()
+    if split == "test":
+        return dict(_load_voices("test"))
+    raise ValueError(f"unknown split {split!r}; use dev or test")
+
+
+def split_voice(v: Voice) -> tuple[Voice, np.ndarray]:
+    """(the voice for calls, its calibration recording): every third clip goes to the
+    calibration (0.4 s pauses between) until :data:`CALIBRATION_S`, at most 40 % of it."""
+    total = sum(c.duration_s for c in v.turns)
+    cal: list[Clip] = []
+    rest: list[Clip] = []
+    got = 0.0
+    for i, c in enumerate(v.turns):
+        if i % 3 == 1 and got < min(CALIBRATION_S, 0.4 * total):
+            cal.append(c)
+            got += c.duration_s
+        else:
+            rest.append(c)
+    pause = np.zeros(round(0.4 * SR), np.float32)
+    x = np.concatenate([np.concatenate([c.x, pause]) for c in cal]) if cal else np.zeros(0)
+    return dataclasses.replace(v, turns=rest or v.turns), x
+
+
+def telephone(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """An 8 kHz G.711-like channel: 300-3400 Hz, 8 kHz, 8-bit mu-law, back to 16 kHz."""
+    from scipy.signal import butter, resample_poly, sosfiltfilt
+
+    sos = butter(6, [300, 3400], btype="band", fs=SR, output="sos")
+    y = resample_poly(sosfiltfilt(sos, x.astype(np.float64)), 1, 2)
+    mu = 255.0
+    c = np.sign(y) * np.log1p(mu * np.minimum(np.abs(y), 1.0)) / np.log1p(mu)
+    c = np.round(c * 127) / 127
+    y = np.sign(c) * np.expm1(np.abs(c) * np.log1p(mu)) / mu
+    return resample_poly(y, 2, 1)[: len(x)].astype(np.float32)
+
+
+def mono_of(call: Call, condition: str, seed: int) -> np.ndarray:
+    """The call's mono mix under a condition."""
+    rng = np.random.default_rng(seed + 31)
+    x = call.y[:, 0].astype(np.float64) + call.y[:, 1]
+    x += rng.standard_normal(len(x)) * 10 ** (-65 / 20)
+    if condition == "mono8":
+        return telephone(x, rng)
+    return x.astype(np.float32)
+
+
+def _blocks(x: np.ndarray, hop: int = 160, block: int = 16000) -> list[np.ndarray]:
+    n = len(x) // hop * hop
+    return [x[i : min(i + block, n)] for i in range(0, n, block)]
+
+
+def attribution_scores(call: Call, labels: np.ndarray, agent: int | None) -> dict[str, Any]:
+    """Right-party fraction over the speech hops where exactly one party truly speaks."""
+    n = len(labels)
+    ta, tc = call.speech_mask("agent", n), call.speech_mask("customer", n)
+    single = (ta ^ tc) & (labels >= 0)
+    if agent is None or not single.any():
+        return {"attributed": None, "purity": None, "n_hops": int(single.sum())}
+    truth = np.where(ta, 0, 1)[single]
+    got = labels[single]
+    right = float(np.mean(got == (truth if agent == 0 else 1 - truth)))
+    purity = max(float(np.mean(got == truth)), float(np.mean(got != truth)))
+    covered = float(np.mean(labels[ta ^ tc] >= 0)) if (ta ^ tc).any() else None
+    return {"attributed": round(right, 4), "purity": round(purity, 4),
+            "n_hops": int(single.sum()), "speech_coverage": covered}
+
+
+def _median(v: list[float | None]) -> float | None:
+    w = [x for x in v if x is not None]
+    return round(float(np.median(w)), 4) if w else None
+
+
+OVERLAP_RULES = ("interrupting",)
+"""Nudge rules fed by overlap events, which a mono call does not measure."""
+
+
+def _nudges(rep: dict[str, Any], skip: tuple[str, ...] = ()) -> int:
+    return sum(1 for e in rep["events"] if e["kind"] == "nudge" and e.get("rule") not in skip)
+
+
+def _talk(rep: dict[str, Any]) -> float | None:
+    return (rep["summary"].get("agent") or {}).get("talk_s")
+
+
+def review_counts(y: np.ndarray, stem: str, cfg: Config, profile: Any, folder: Path
+                  ) -> dict[str, Any]:
+    """Review ``y`` (n,) mono or (n, 2) stereo through :func:`review_call`."""
+    import soundfile as sf
+
+    from voicecoach.review.calls import _file_call
+    from voicecoach.review.one_call import review_call
+
+    path = folder / f"{stem}.wav"
+    sf.write(path, np.clip(y, -1, 1), SR, subtype="FLOAT")
+    call = _file_call(path, 0, cfg)
+    rep = review_call(call, folder / "out", cfg, profile=profile, render=False, audio="none")
+    path.unlink()
+    return rep
+
+
+def single_speaker(v: Voice, seed: int, duration_s: float = 60.0) -> np.ndarray:
+    """About ``duration_s`` of one voice: its clips end to end with 0.2-0.9 s pauses."""
+    rng = np.random.default_rng(seed)
+    parts = []
+    t = 0.0
+    order = rng.permutation(len(v.turns))
+    k = 0
+    while t < duration_s and len(v.turns):
+        c = v.turns[order[k % len(order)]]
+        k += 1
+        gap = np.zeros(round(float(rng.uniform(0.2, 0.9)) * SR), np.float32)
+        parts += [c.x * 10 ** (float(rng.uniform(-2, 2)) / 20), gap]
+        t += c.duration_s + len(gap) / SR
+        if k > 4 * len(order):
+            break
+    x = np.concatenate(parts).astype(np.float64)
+    x += rng.standard_normal(len(x)) * 10 ** (-65 / 20)
+    return x.astype(np.float32)
+
+
+def run(split: str = "dev", n_calls: int = 8, duration_s: float = 60.0,
+        config: Config | None = None, nudges: bool = True, progress: Any = _log
+        ) -> dict[str, Any]:
+    """Run the benchmark on a split; see the module notes for what is measured."""
+    from voicecoach.baseline import calibrate_array
+    from voicecoach.conversation.diarize import diarize
+    from voicecoach.review.mono import scan
+
+    cfg = config or load_config()
+    truth_cfg = load_config().conversation
+    t0 = time.perf_counter()
+    vs = voices(split)
+    pairs = MONO_SPLITS[split]
+    names = sorted({p for pair in pairs for p in pair})
+    call_voice: dict[str, Voice] = {}
+    profiles: dict[str, Any] = {}
+    for nm in names:
+        call_voice[nm], cal = split_voice(vs[nm])
+        try:
+            profiles[nm] = calibrate_array(cal, SR, cfg, name=nm, source=f"{nm} calibration")
+        except ValueError as e:  # too little speech: no profile for this voice
+            progress(f"{nm}: no profile ({e})")
+            profiles[nm] = None
+        progress(f"{nm}: {len(call_voice[nm].turns)} clips for calls, "
+                 f"{len(cal) / SR:.1f} s calibration, voice model "
+                 f"{'yes' if profiles[nm] is not None and profiles[nm].voice else 'no'}")
+    out: dict[str, Any] = {"split": split, "pairs": [list(p) for p in pairs], "conditions": {}}
+    calls = []
+    for i in range(n_calls):
+        a, c = pairs[i % len(pairs)]
+        for seed in range(100 + i, 10_000, 1000):  # a few seeds trip realcalls' track lengths
+            try:
+                call = assemble_call(call_voice[a], call_voice[c], seed,
+                                     duration_s=duration_s,
+                                     min_overlap_s=truth_cfg.min_overlap_s,
+                                     turn_end_s=truth_cfg.turn_end_s)
+                break
+            except ValueError:
+                continue
+        calls.append((a, c, call))
+    tmp = Path(tempfile.mkdtemp(prefix="mono_calls_"))
+    for cond in CONDITIONS:
+        rows = []
+        for i, (a, c, call) in enumerate(calls):
+            x = mono_of(call, cond, i)
+            ceps, speech, f0 = scan(_blocks(x), cfg)
+            prof = profiles[a]
+            row: dict[str, Any] = {"call": call.name, "pair": f"{a}-{c}",
+                                   "same_sex": vs[a].sex == vs[c].sex}
+            if prof is not None and prof.voice is not None:
+                dp = diarize(ceps, speech, f0, cfg, agent_model=prof.voice)
+                row["profile"] = {**attribution_scores(call, dp.labels, 0),
+                                  "two_voices": dp.two_voices,
+                                  "separation": round(dp.separation, 3),
+                                  "profile_fit": dp.profile_fit}
+            dc = diarize(ceps, speech, f0, cfg, agent_first=True)
+            row["clustering"] = {**attribution_scores(call, dc.labels, 0),
+                                 "two_voices": dc.two_voices,
+                                 "separation": round(dc.separation, 3),
+                                 "consistency": round(dc.consistency, 3)}
+            if nudges and cond == "mono16":
+                st = review_counts(call.y + 0, f"s{i}", cfg, prof, tmp)
+                mo = review_counts(x, f"m{i}", cfg, prof, tmp)
+                row["nudges"] = {"stereo": _nudges(st), "mono": _nudges(mo),
+                                 "stereo_other": _nudges(st, OVERLAP_RULES),
+                                 "mono_other": _nudges(mo, OVERLAP_RULES),
+                                 "rules_stereo": sorted(e.get("rule") for e in st["events"]
+                                                        if e["kind"] == "nudge"),
+                                 "rules_mono": sorted(e.get("rule") for e in mo["events"]
+                                                      if e["kind"] == "nudge"),
+                                 "agent_talk_s": [_talk(st), _talk(mo)],
+                                 "mono_two_voices": (mo.get("mono") or {}).get("two_voices")}
+                sw = review_counts(call.y[:, ::-1] + 0, f"w{i}", cfg, prof, tmp)
+                row["swap"] = {
+                    "right_note": bool((st.get("channels") or {}).get("swapped")),
+                    "swapped_note": bool((sw.get("channels") or {}).get("swapped")),
+                    "fit": (st.get("channels") or {}).get("fit"),
+                }
+            rows.append(row)
+            rp, rc = row.get("profile") or {}, row["clustering"]
+            progress(f"{cond} {call.name}: profile {rp.get('attributed')} (fit "
+                     f"{rp.get('profile_fit')}) clustering {rc['attributed']} (purity "
+                     f"{rc['purity']}, sep {rc['separation']}, consistency "
+                     f"{rc['consistency']}) nudges {row.get('nudges')} swap {row.get('swap')}")
+        out["conditions"][cond] = _summary(rows)
+    # single speakers: false "two voices"
+    singles = []
+    for j, nm in enumerate(names):
+        for cond in CONDITIONS:
+            x = single_speaker(call_voice[nm], 500 + j)
+            if cond == "mono8":
+                x = telephone(x.astype(np.float64), np.random.default_rng(j))
+            ceps, speech, f0 = scan(_blocks(x), cfg)
+            d = diarize(ceps, speech, f0, cfg)
+            pf = None
+            if profiles[nm] is not None and profiles[nm].voice is not None:
+                dp = diarize(ceps, speech, f0, cfg, agent_model=profiles[nm].voice)
+                pf = dp.profile_fit
+            singles.append({"voice": nm, "condition": cond, "two_voices": d.two_voices,
+                            "two_voices_profile": None if pf is None else dp.two_voices,
+                            "separation": round(d.separation, 3),
+                            "consistency": round(d.consistency, 3),
+                            "profile_fit": pf,
+                            "seconds": round(len(x) / SR, 1)})
+            progress(f"single {nm} {cond}: two voices {d.two_voices} sep {d.separation:.3f} "
+                     f"consistency {d.consistency:.3f} profile fit {pf}")
+    with_prof = [s["two_voices_profile"] for s in singles if s["two_voices_profile"] is not None]
+    out["single_speaker"] = {
+        "false_two_voices": round(float(np.mean([s["two_voices"] for s in singles])), 3),
+        "false_two_voices_profile": round(float(np.mean(with_prof)), 3) if with_prof else None,
+        "n": len(singles),
+        "per_file": singles,
+    }
+    out["interruptions"] = "not reported: overlaps are not separated on a mono call"
+    out["seconds"] = round(time.perf_counter() - t0, 1)
+    return out
+
+
+def _summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    def pooled(key: str, field: str = "attributed") -> float | None:
+        num = den = 0.0
+        for r in rows:
+            s = r.get(key) or {}
+            if s.get(field) is not None:
+                num += s[field] * s["n_hops"]
+                den += s["n_hops"]
+        return round(num / den, 4) if den else None
+
+    out: dict[str, Any] = {
+        "attributed_profile": pooled("profile"),
+        "attributed_profile_median": _median([(r.get("profile") or {}).get("attributed")
+                                              for r in rows]),
+        "attributed_profile_min": min([r["profile"]["attributed"] for r in rows
+                                       if r.get("profile") and r["profile"]["attributed"]
+                                       is not None], default=None),
+        "attributed_clustering": pooled("clustering"),
+        "attributed_clustering_median": _median([r["clustering"]["attributed"] for r in rows]),
+        "purity_clustering": pooled("clustering", "purity"),
+        "same_sex_profile": _median([(r.get("profile") or {}).get("attributed") for r in rows
+                                     if r["same_sex"]]),
+        "same_sex_clustering": _median([r["clustering"]["attributed"] for r in rows
+                                        if r["same_sex"]]),
+        "two_voices": round(float(np.mean([r["clustering"]["two_voices"] for r in rows])), 3),
+        "two_voices_profile": round(float(np.mean([r["profile"]["two_voices"] for r in rows
+                                                   if r.get("profile")])), 3)
+        if any(r.get("profile") for r in rows) else None,
+        "n_calls_profile": sum(1 for r in rows if r.get("profile")),
+        "n_calls": len(rows),
+    }
+    nd = [r["nudges"] for r in rows if "nudges" in r]
+    if nd:
+        diffs = [d["mono"] - d["stereo"] for d in nd]
+        out["nudges_within_1"] = round(float(np.mean([abs(d) <= 1 for d in diffs])), 3)
+        out["nudges_stereo_mono"] = [[d["stereo"], d["mono"]] for d in nd]
+        out["nudges_within_1_non_overlap"] = round(float(np.mean(
+            [abs(d["mono_other"] - d["stereo_other"]) <= 1 for d in nd])), 3)
+        ratio = [d["agent_talk_s"][1] / d["agent_talk_s"][0] for d in nd
+                 if d["agent_talk_s"][0] and d["agent_talk_s"][1] is not None]
+        out["agent_talk_mono_over_stereo"] = _median(ratio)
+    sw = [r["swap"] for r in rows if "swap" in r and r.get("profile")]  # needs a voice model
+    if sw:
+        out["swap_detected"] = round(float(np.mean([s["swapped_note"] for s in sw])), 3)
+        out["swap_false_note"] = round(float(np.mean([s["right_note"] for s in sw])), 3)
+    out["per_call"] = rows
+    return out
+
+
+def format_table(res: dict[str, Any]) -> str:
+    """A plain-text table of a :func:`run` result."""
+    lines = [f"mono calls, split {res['split']} ({res['seconds']} s)"]
+    for cond, r in res["conditions"].items():
+        lines.append(
+            f"  {cond}: right party with profile {r['attributed_profile']} (median "
+            f"{r['attributed_profile_median']}, min {r['attributed_profile_min']}, same-sex "
+            f"{r['same_sex_profile']}); clustering {r['attributed_clustering']} (median "
+            f"{r['attributed_clustering_median']}, purity {r['purity_clustering']}, same-sex "
+            f"{r['same_sex_clustering']}); two voices detected {r['two_voices']} without a "
+            f"profile, {r['two_voices_profile']} with it"
+            + (f"; nudges within +-1 {r['nudges_within_1']} {r['nudges_stereo_mono']}, without "
+               f"the overlap rule {r['nudges_within_1_non_overlap']}; agent talk mono/stereo "
+               f"{r['agent_talk_mono_over_stereo']}" if "nudges_within_1" in r else "")
+            + (f"; swap detected {r['swap_detected']}, false note {r['swap_false_note']}"
+               if "swap_detected" in r else "")
+        )
+    s = res["single_speaker"]
+    lines.append(f"  single speaker: false two voices {s['false_two_voices']} without profile, "
+                 f"{s['false_two_voices_profile']} with the speaker's profile (n={s['n']})")
+    lines.append(f"  interruptions: {res['interruptions']}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m benchmarks.mono_calls", description=__doc__
+                                .split("\n\n")[0])
+    p.add_argument("--split", choices=("dev", "test"), default="dev")
+    p.add_argument("--calls", type=int, default=8)
+    p.add_argument("--duration", type=float, default=60.0)
+    p.add_argument("--no-nudges", action="store_true", help="skip the review-path runs")
+    p.add_argument("--config", metavar="TOML")
+    p.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
+                   help="override a configuration key (tuning on dev)")
+    p.add_argument("--out", metavar="JSON")
+    a = p.parse_args(argv)
+    from .realcalls import parse_overrides
+
+    cfg = load_config(a.config, parse_overrides(a.set))
+    res = run(a.split, a.calls, a.duration, cfg, nudges=not a.no_nudges)
+    print(format_table(res))
+    if a.out:
+        Path(a.out).write_text(json.dumps(res, indent=1, default=lambda o: None
+                                          if isinstance(o, float) and math.isnan(o) else o))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,411 @@
+"""Mono calls with two voices and swapped stereo channels (issue #13), on espeak voices.
+
+The calls are built from espeak-ng sentences by two voices (a male ``en`` voice and a
+female ``en+f4`` variant, or two male variants) placed turn by turn, so who speaks when is
+known exactly. The agent's profile is calibrated on other sentences of the agent's voice.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from tests.conftest import SR, espeak
+from voicecoach.baseline import calibrate_array
+from voicecoach.config import load_config
+from voicecoach.conversation.diarize import DiagGMM, VoiceFeatures, diarize, speech_stretches
+from voicecoach.errors import ConfigError
+from voicecoach.profiles import profile_from_toml, profile_to_toml
+from voicecoach.review.calls import _file_call
+from voicecoach.review.document import summary_line
+from voicecoach.review.mono import scan, split_block
+from voicecoach.review.one_call import review_call
+
+HOP = 160
+
+AGENT_LINES = [
+    "Good morning, thank you for calling, how can I help you today?",
+    "I see, let me check your account for a moment please.",
+    "Your order was shipped on Monday and should arrive tomorrow.",
+    "Is there anything else I can do for you today?",
+    "I understand, I will send you a new confirmation by email.",
+    "Thank you for your patience, the refund is now on its way.",
+]
+CUSTOMER_LINES = [
+    "Hello, I am calling about my order, it has not arrived yet.",
+    "It was supposed to come last week and I am still waiting.",
+    "Could you tell me when exactly it will be delivered?",
+    "Yes, I would also like to change my delivery address.",
+    "That is fine, thank you very much for your help.",
+    "Perfect, have a nice day, goodbye.",
+]
+CALIBRATION_LINES = (
+    "The north wind and the sun were disputing which was the stronger, when a traveller "
+    "came along wrapped in a warm cloak. They agreed that the one who first succeeded in "
+    "making the traveller take his cloak off should be considered stronger than the other. "
+    "Then the north wind blew as hard as he could, but the more he blew the more closely "
+    "did the traveller fold his cloak around him."
+)
+
+_CACHE: dict[tuple[str, str], np.ndarray] = {}
+
+
+def say(text: str, voice: str) -> np.ndarray:
+    key = (text, voice)
+    if key not in _CACHE:
+        x = espeak(text, voice)
+        a = np.flatnonzero(np.abs(x) > 0.01)  # trim espeak's silence: the truth is the span
+        x = x[a[0] : a[-1] + 1] if a.size else x
+        _CACHE[key] = (0.3 * x / (np.max(np.abs(x)) + 1e-9)).astype(np.float32)
+    return _CACHE[key]
+
+
+def build_call(first: str, second: str, first_lines: list[str], second_lines: list[str],
+               seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """(stereo [first voice, second voice] signal, per-hop truth: 0 first, 1 second, -1)."""
+    rng = np.random.default_rng(seed)
+    parts: list[tuple[int, np.ndarray]] = []
+    for a, b in zip(first_lines, second_lines, strict=True):
+        parts += [(0, say(a, first)), (1, say(b, second))]
+    n = sum(len(x) for _, x in parts) + SR * len(parts)
+    y = np.zeros((n, 2), np.float32)
+    truth = np.full(n // HOP, -1, np.int8)
+    t = round(0.5 * SR)
+    for who, x in parts:
+        y[t : t + len(x), who] = x
+        truth[t // HOP : (t + len(x)) // HOP] = who
+        t += len(x) + round(float(rng.uniform(0.3, 0.7)) * SR)
+    n = t // HOP * HOP
+    y = y[:n] + rng.standard_normal((n, 2)).astype(np.float32) * 1e-4
+    return y, truth[: n // HOP]
+
+
+def right_fraction(labels: np.ndarray, truth: np.ndarray, agent_truth: int, agent: int) -> float:
+    """Fraction of the truly spoken hops flagged as speech that go to the right party."""
+    m = (truth >= 0) & (labels >= 0)
+    got_agent = labels[m] == agent
+    return float(np.mean(got_agent == (truth[m] == agent_truth)))
+
+
+def blocks(x: np.ndarray) -> list[np.ndarray]:
+    n = len(x) // HOP * HOP
+    return [x[i : min(i + SR, n)] for i in range(0, n, SR)]
+
+
+@pytest.fixture(scope="module")
+def male_female() -> tuple[np.ndarray, np.ndarray]:
+    return build_call("en", "en+f4", AGENT_LINES, CUSTOMER_LINES)
+
+
+@pytest.fixture(scope="module")
+def agent_profile():
+    x = say(CALIBRATION_LINES, "en")
+    return calibrate_array(np.concatenate([x, x[::-1] * 0, x]), SR, name="agent")
+
+
+# ----------------------------------------------------------------------------- core
+
+
+def test_voice_features_are_band_limited_and_streaming() -> None:
+    cfg = load_config()
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(SR).astype(np.float32) * 0.1
+    whole = VoiceFeatures(cfg).process(x)
+    vf = VoiceFeatures(cfg)
+    parts = np.concatenate([vf.process(x[: 37 * HOP]), vf.process(x[37 * HOP :])])
+    assert whole.shape == (100, cfg.mono.n_ceps)
+    np.testing.assert_allclose(parts, whole, atol=1e-4)
+    # energy above fmax_hz does not move the features
+    t = np.arange(SR) / SR
+    hi = x + 0.3 * np.sin(2 * np.pi * 6000 * t).astype(np.float32)
+    np.testing.assert_allclose(VoiceFeatures(cfg).process(hi)[5:], whole[5:], atol=0.05)
+    with pytest.raises(ValueError, match="whole hops"):
+        VoiceFeatures(cfg).process(x[:100])
+
+
+def test_gmm_separates_two_clouds() -> None:
+    rng = np.random.default_rng(1)
+    a = rng.normal(0, 1, (2000, 3))
+    b = rng.normal(4, 1, (2000, 3))
+    ga, gb = DiagGMM.fit(a, 2), DiagGMM.fit(b, 2)
+    assert np.mean(ga.loglik(a) > gb.loglik(a)) > 0.99
+    assert np.mean(gb.loglik(b) > ga.loglik(b)) > 0.99
+    g2 = DiagGMM.from_dict(json.loads(json.dumps(ga.to_dict())))
+    np.testing.assert_allclose(g2.loglik(a[:10]), ga.loglik(a[:10]), atol=1e-2)
+
+
+def test_stretches_cut_at_pauses_and_length() -> None:
+    sp = np.zeros(500, bool)
+    sp[10:60] = True  # 0.5 s
+    sp[80:330] = True  # 2.5 s: cut into 3 pieces of <= 1 s
+    assert speech_stretches(sp, 0.01, 0.15, 1.0) == [(10, 60), (80, 163), (163, 247),
+                                                     (247, 330)]
+    sp[62:64] = True  # a 20 ms gap is bridged (shorter than pause_s)
+    assert speech_stretches(sp, 0.01, 0.15, 1.0)[0] == (10, 64)
+
+
+# ----------------------------------------------------------------------------- diarize
+
+
+def test_two_voices_detected_and_attributed_without_profile(male_female) -> None:
+    y, truth = male_female
+    cfg = load_config()
+    ceps, speech, f0 = scan(blocks(y.sum(axis=1)), cfg)
+    d = diarize(ceps, speech, f0, cfg)
+    assert d.two_voices and d.method == "clustering"
+    assert d.agent == 0 and d.agent_by == "first"  # voice A speaks first: the agent
+    assert right_fraction(d.labels, truth, 0, d.agent) >= 0.9
+    assert d.voices[0]["first_s"] < d.voices[1]["first_s"]
+    assert d.voices[0]["pitch_median_hz"] < d.voices[1]["pitch_median_hz"]  # male first
+    assert all(0.5 <= s["confidence"] <= 1.0 for s in d.stretches)
+    # the trainer picks the other voice
+    d2 = diarize(ceps, speech, f0, cfg, agent_first=False)
+    assert d2.agent == 1 and d2.agent_by == "second"
+    assert right_fraction(d2.labels, truth, 1, d2.agent) >= 0.9
+
+
+def test_one_voice_is_not_two() -> None:
+    cfg = load_config()
+    y, _ = build_call("en", "en", AGENT_LINES, CUSTOMER_LINES)  # one voice, turn after turn
+    ceps, speech, f0 = scan(blocks(y.sum(axis=1)), cfg)
+    d = diarize(ceps, speech, f0, cfg)
+    assert not d.two_voices and d.agent is None
+
+
+def test_profile_names_the_agent_whoever_speaks_first(male_female, agent_profile) -> None:
+    assert agent_profile.voice is not None and agent_profile.voice["pitch_st"] is not None
+    cfg = load_config()
+    # the customer (female) speaks first: the clustering would call her the agent
+    y, truth = build_call("en+f4", "en", CUSTOMER_LINES, AGENT_LINES, seed=3)
+    ceps, speech, f0 = scan(blocks(y.sum(axis=1)), cfg)
+    d = diarize(ceps, speech, f0, cfg, agent_model=agent_profile.voice)
+    assert d.two_voices and d.method == "profile" and d.agent_by == "profile"
+    assert d.profile_fit is not None and d.profile_fit >= cfg.mono.profile_fit_min
+    assert right_fraction(d.labels, truth, 1, d.agent) >= 0.9
+    dc = diarize(ceps, speech, f0, cfg)  # without the profile: the first voice, wrongly
+    assert right_fraction(dc.labels, truth, 1, dc.agent) < 0.2
+
+
+def test_split_block_keeps_each_party_on_its_column() -> None:
+    cfg = load_config()
+    x = np.ones((10 * HOP, 1), np.float32)
+    lab = np.array([0, 0, 0, 0, 1, 1, 1, 1, -1, -1], np.int8)
+    y = split_block(x, lab, 0, cfg)
+    assert y.shape == (10 * HOP, 2)
+    g = 10 ** (cfg.mono.other_party_db / 20)
+    assert np.allclose(y[HOP : 2 * HOP, 0], 1) and np.allclose(y[HOP : 2 * HOP, 1], g)
+    assert np.allclose(y[6 * HOP : 7 * HOP, 1], 1) and np.allclose(y[6 * HOP : 7 * HOP, 0], g)
+    assert np.allclose(y[-HOP // 2 :], 1)  # no speech: both columns keep the signal
+
+
+# ----------------------------------------------------------------------------- profile file
+
+
+def test_profile_file_keeps_the_voice_model(agent_profile) -> None:
+    text = profile_to_toml(agent_profile)
+    assert "[voice.gmm]" in text
+    back = profile_from_toml(text)
+    assert back.voice["schema"] == agent_profile.voice["schema"]
+    np.testing.assert_allclose(back.voice["gmm"]["means"], agent_profile.voice["gmm"]["means"])
+    # a profile written before voice models still loads, without one
+    old = "\n".join(line for line in text.split("\n[voice")[0].splitlines())
+    assert profile_from_toml(old).voice is None
+
+
+# ----------------------------------------------------------------------------- review
+
+
+def test_review_mono_call_attributes_and_says_so(tmp_path: Path, male_female,
+                                                 agent_profile) -> None:
+    y, _ = male_female
+    path = tmp_path / "mixed.wav"
+    sf.write(path, y.sum(axis=1), SR)
+    cfg = load_config()
+    call = _file_call(path, 0, cfg)
+    rep = review_call(call, tmp_path / "out", cfg, profile=agent_profile, render=True,
+                      audio="none")
+    assert "two voices detected" in (tmp_path / "out" / "mixed" / "report.html").read_text()
+    m = rep["mono"]
+    assert m["two_voices"] and m["method"] == "profile" and m["agent_voice"] == "A"
+    assert "two voices detected" in m["note"] and "profile" in m["note"]
+    assert "overlap detection unavailable in mono" in m["note"]
+    assert rep["roles"]["attribution"] == "profile"
+    conv = rep["summary"]["conversation"]
+    assert conv["overlap_available"] is False and conv["overlap_s"] is None
+    assert rep["stats"]["customer"]["pitch_median_hz"] > rep["stats"]["agent"][
+        "pitch_median_hz"] * 1.3  # the female customer's pitch is not the agent's
+    assert not any(e["kind"] in ("interruption", "overlap") for e in rep["events"])
+    line = summary_line("mixed", rep)
+    assert "mono file with two voices detected" in line and "overlap n/a" in line
+    # without a profile: by clustering, and the note says how to pick the other voice
+    rep2 = review_call(call, tmp_path / "out2", cfg, render=False, audio="none")
+    assert rep2["mono"]["method"] == "clustering" and rep2["mono"]["agent_by"] == "first"
+    assert "--mono-agent second" in rep2["mono"]["note"]
+
+
+def test_review_single_voice_mono_stays_single_party(tmp_path: Path) -> None:
+    y, _ = build_call("en", "en", AGENT_LINES[:4], CUSTOMER_LINES[:4])
+    path = tmp_path / "alone.wav"
+    sf.write(path, y.sum(axis=1), SR)
+    cfg = load_config()
+    rep = review_call(_file_call(path, 0, cfg), tmp_path / "out", cfg, render=False,
+                      audio="none")
+    assert rep["mono"]["two_voices"] is False
+    assert rep["stats"]["customer"] is None
+    assert rep["summary"]["conversation"]["available"] is False
+
+
+def test_swapped_channels_are_noted(tmp_path: Path, male_female, agent_profile) -> None:
+    y, _ = male_female
+    cfg = load_config()
+    right, swapped = tmp_path / "right.wav", tmp_path / "swapped.wav"
+    sf.write(right, y, SR)
+    sf.write(swapped, y[:, ::-1], SR)
+    rep = review_call(_file_call(right, 0, cfg), tmp_path / "o1", cfg, profile=agent_profile,
+                      render=False, audio="none")
+    assert rep["channels"]["swapped"] is False and rep["channels"]["note"] is None
+    assert rep["channels"]["fit"][0] > rep["channels"]["fit"][1]
+    rep = review_call(_file_call(swapped, 0, cfg), tmp_path / "o2", cfg, profile=agent_profile,
+                      render=False, audio="none")
+    assert rep["channels"]["swapped"] is True
+    assert "--agent-channel 1" in rep["channels"]["note"]
+    assert "channels may be swapped" in summary_line("swapped", rep)
+    # no voice model: no check
+    rep = review_call(_file_call(swapped, 0, cfg), tmp_path / "o3", cfg,
+                      profile=agent_profile.replace(voice=None), render=False, audio="none")
+    assert "channels" not in rep
+
+
+def test_cli_mono_agent_option(tmp_path: Path, male_female, capsys) -> None:
+    from voicecoach.cli import main
+
+    y, _ = male_female
+    path = tmp_path / "mixed.wav"
+    sf.write(path, y.sum(axis=1), SR)
+    rc = main(["review", str(path), "--out", str(tmp_path / "out"), "--no-html",
+               "--audio-copy", "none", "--mono-agent", "second"])
+    assert rc == 0
+    rep = json.loads((tmp_path / "out" / "mixed" / "report.json").read_text())
+    assert rep["mono"]["agent_voice"] == "B" and rep["mono"]["agent_by"] == "second"
+    assert "--mono-agent first" in rep["mono"]["note"]
+    err = capsys.readouterr()
+    assert "two voices detected" in err.out + err.err
+
+
+def test_mono_config_is_validated() -> None:
+    with pytest.raises(ConfigError, match="first"):
+        load_config(overrides={"mono": {"agent": "third"}})
+    with pytest.raises(ConfigError, match="fmin_hz"):
+        load_config(overrides={"mono": {"fmin_hz": 3000.0, "fmax_hz": 2000.0}})
+    assert math.isfinite(load_config().mono.swap_margin)
+
+
+def test_reports_do_not_carry_the_voice_model(agent_profile) -> None:
+    assert "voice" not in agent_profile.to_dict(voice=False)
+    assert agent_profile.to_dict()["voice"] == agent_profile.voice
+    from voicecoach.coach import Coach
+
+    summary = Coach(load_config(), "en", agent_profile).summary()
+    assert "voice" not in summary["baseline"]["agent"]  # the report stays small
+    from voicecoach.profiles import format_profile
+
+    assert "16 Gaussians" in format_profile(agent_profile)
+    assert "none (calibrate again" in format_profile(agent_profile.replace(voice=None))
+
+
+def test_whatif_keeps_the_mono_attribution(tmp_path: Path, male_female) -> None:
+    from voicecoach.cli import main
+
+    y, _ = male_female
+    path = tmp_path / "mixed.wav"
+    sf.write(path, y.sum(axis=1), SR)
+    assert main(["review", str(path), "--out", str(tmp_path / "out"), "--no-html",
+                 "--audio-copy", "none"]) == 0
+    user = tmp_path / "other.toml"  # re-runs the tracker too
+    user.write_text("[conversation]\nmin_overlap_s = 0.3\n[coach.rules.jump_in]\nthreshold = 1\n")
+    assert main(["review", "--reuse", str(tmp_path / "out" / "mixed"), "--config", str(user),
+                 "--out", str(tmp_path / "w"), "--no-html"]) == 0
+    rep = json.loads((tmp_path / "w" / "mixed" / "report.json").read_text())
+    assert rep["whatif"]["reused"]["conversation"] is False
+    assert rep["mono"]["two_voices"] and rep["roles"]["attribution"] == "clustering"
+    assert rep["summary"]["conversation"]["overlap_s"] is None
+    assert rep["summary"]["customer"]["talk_s"] > 5
+    assert not any(e["kind"] in ("interruption", "overlap", "turn_end_overlap")
+                   for e in rep["events"])
+
+
+def test_old_profile_gets_a_voice_model_from_kept_calibration_audio(tmp_path: Path,
+                                                                     agent_profile) -> None:
+    from voicecoach.profiles import ProfileStore
+    from voicecoach.review.mono import with_voice_model
+
+    cfg = load_config()
+    store = ProfileStore(tmp_path / "profiles")
+    old = agent_profile.replace(voice=None)  # calibrated before voice models
+    store.save(old, "alice")
+    assert with_voice_model(store.load("alice"), "alice", cfg, str(store.directory)).voice is None
+    sf.write(store.path("alice").with_suffix(".wav"), say(CALIBRATION_LINES, "en"), SR)
+    got = with_voice_model(store.load("alice"), "alice", cfg, str(store.directory))
+    assert got.voice is not None and got.voice["pitch_st"] is not None
+    # ... as good as the stored one: it tells the agent on a mono call
+    y, truth = build_call("en+f4", "en", CUSTOMER_LINES, AGENT_LINES, seed=3)
+    ceps, speech, f0 = scan(blocks(y.sum(axis=1)), cfg)
+    d = diarize(ceps, speech, f0, cfg, agent_model=got.voice)
+    assert d.two_voices and right_fraction(d.labels, truth, 1, d.agent) >= 0.9
+    # a .toml path finds the audio beside it too
+    path = store.path("alice")
+    assert with_voice_model(old, str(path), cfg).voice is not None
+
+
+def test_two_voices_the_profile_cannot_tell_apart_are_warned(tmp_path: Path, male_female) -> None:
+    x = say(CALIBRATION_LINES, "en+m3")  # a third voice: the profile fits neither clearly
+    other = calibrate_array(np.concatenate([x, x]), SR, name="other")
+    y, _ = male_female
+    path = tmp_path / "mixed.wav"
+    sf.write(path, y.sum(axis=1), SR)
+    cfg = load_config()
+    rep = review_call(_file_call(path, 0, cfg), tmp_path / "out", cfg, profile=other,
+                      render=False, audio="none")
+    m = rep["mono"]
+    assert m["two_voices"] is False and m["unattributed"] is True
+    assert "two voices may be present" in m["note"] and "not attributed" in m["note"]
+    assert rep["stats"]["customer"] is None  # nothing was attributed
+
+
+# ----------------------------------------------------------------------------- benchmark
+
+
+def test_benchmark_scores_and_calibration_split() -> None:
+    from benchmarks import mono_calls as mc
+    from benchmarks.realcalls import Call as RCall
+    from benchmarks.realcalls import Clip, Voice
+
+    call = RCall("x", np.zeros((100 * HOP, 2), np.float32), [], (),
+                 {"agent": [(0.0, 0.4)], "customer": [(0.3, 0.8)]})
+    labels = np.full(100, -1, np.int8)
+    labels[0:30] = 0  # agent alone 0-0.3 s: right
+    labels[30:40] = 1  # both speak: not scored
+    labels[40:60] = 1  # customer alone: right
+    labels[60:80] = 0  # customer alone: wrong
+    s = mc.attribution_scores(call, labels, 0)
+    assert s["n_hops"] == 70 and s["attributed"] == pytest.approx(50 / 70, abs=1e-3)
+    assert mc.attribution_scores(call, labels, 1)["attributed"] == pytest.approx(20 / 70, abs=1e-3)
+    assert s["purity"] == pytest.approx(50 / 70, abs=1e-3)
+    clips = [Clip(np.full(SR * 2, i, np.float32)) for i in range(30)]
+    v, cal = mc.split_voice(Voice("v", "m", clips))
+    used = {float(c.x[0]) for c in v.turns}
+    assert len(cal) / SR <= mc.CALIBRATION_S + 2.4 and len(v.turns) + len(cal) // (SR * 2) >= 30
+    assert not used & set(np.unique(cal[cal > 0]).tolist())  # no clip in both
+
+
+def test_mel_filters_match_librosa() -> None:
+    librosa = pytest.importorskip("librosa")
+    from voicecoach.conversation.diarize import mel_filters
+
+    want = librosa.filters.mel(sr=SR, n_fft=512, n_mels=24, fmin=250.0, fmax=3500.0, norm=None)
+    np.testing.assert_allclose(mel_filters(SR, 512, 24, 250.0, 3500.0), want, atol=1e-5)
