@@ -782,6 +782,8 @@ def assemble_call(
         i += 1
     n = max(round(script[-1].end_s * SR), *(round(u.end_s * SR) for u in script)) + SR
     y = np.zeros((n, 2), np.float32)
+    for t in tracks.values():  # a party whose last words end early has a shorter track
+        t._grow(n)
     y[:, 0] = tracks["agent"].x[:n] + tracks["customer"].echo[:n]
     y[:, 1] = tracks["customer"].x[:n]
     script.sort(key=lambda u: (u.start_s, u.party))
