@@ -299,8 +299,10 @@ def run_tracker_benchmarks(quick: bool = False, config: Config | None = None) ->
             evs = _track(*_analyze(y, config), config)
             tot = _add(tot, score_interruptions(truth.events, evs))
             ref = [e for e in truth.events if e["kind"] == "interruption"]
+            seen: set[int] = set()
             for e in evs:
-                if e.kind == "interruption" and e.end_s is None:
+                if e.kind == "interruption" and e.end_s is None and e.id not in seen:
+                    seen.add(e.id)  # the first version: the decision
                     near = [r for r in ref if abs(r["start_s"] - e.start_s) <= MATCH_S]
                     if near:
                         latency.append(e.decided_s - (near[0]["start_s"] + d))

@@ -146,6 +146,7 @@ class LiveSession:
         self._block_ms: deque[float] = deque(maxlen=60000)
         self._analysis_ms: deque[float] = deque(maxlen=60000)
         self._decision_ms: list[float] = []
+        self._decided_ids: set[int] = set()
         #: (stream time of a block's end, s; its capture wall time; wall time analysed)
         self.timeline: deque[tuple[float, float, float]] = deque(maxlen=60000)
         self._thread: threading.Thread | None = None
@@ -197,7 +198,9 @@ class LiveSession:
                         log.write(step.events)
                     for ev in step.events:
                         self._events.append(ev)
-                        if ev.kind == "interruption" and ev.end_s is None:
+                        if (ev.kind == "interruption" and ev.end_s is None
+                                and ev.id not in self._decided_ids):  # its first version
+                            self._decided_ids.add(ev.id)
                             # from the interrupter's onset in the audio to the event here
                             self._decision_ms.append((now - wall_of(ev.start_s)) * 1000.0)
                         if self.on_event is not None:

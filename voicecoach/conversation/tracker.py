@@ -646,6 +646,7 @@ class ConversationTracker:
         it.interruption_id = self._new_id()
         ov.interruption = it
         self._emit(Interruption(self._t(it.onset), None, self._decided(),
-                                id=it.interruption_id, by=p.name, of=p.other.name))
+                                id=it.interruption_id, by=p.name, of=p.other.name,
+                                confirmed=it.long))
         # the interrupter's turn opens once it outlasts a backchannel (it.long) or the other
         # gives way: a retracted interruption (a long backchannel) makes no turn
