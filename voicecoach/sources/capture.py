@@ -557,8 +557,9 @@ class Capture:
             for item in items:
                 if item is _FINISHED:
                     if not self._stopping and d.status != LOST:
+                        before = None if d.status == STALLED else d.error  # not "no audio"
                         d.status = LOST
-                        d.error = (d.error or getattr(d.stream, "error", None)
+                        d.error = (getattr(d.stream, "error", None) or before
                                    or "the stream ended (device unplugged or server gone)")
                     continue
                 queued += item[0].shape[0]
