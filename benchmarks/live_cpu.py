@@ -33,7 +33,6 @@ import argparse
 import contextlib
 import json
 import os
-import pty
 import shutil
 import subprocess
 import sys
@@ -197,6 +196,8 @@ def run_one(rig: Any, display: str, duration_s: float, far: str, *, window_s: fl
         errf = open(tmp / "stderr.txt", "w+")  # noqa: SIM115 - closed below
         text: list[bytes] = [b""]
         if display == "terminal":  # rich draws its dashboard only on a terminal
+            import pty  # POSIX only, like the rig
+
             rfd, wfd = pty.openpty()
         else:
             rfd, wfd = os.pipe()

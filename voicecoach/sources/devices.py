@@ -21,7 +21,7 @@ import importlib
 from dataclasses import dataclass
 from types import ModuleType
 
-from ..errors import DeviceError
+from ..errors import DeviceError, NoMatchingDeviceError
 
 __all__ = [
     "MONITOR_HINTS",
@@ -53,14 +53,6 @@ _PORTAUDIO_HELP = (
     "Fedora: sudo dnf install portaudio); on Windows and macOS the sounddevice wheel "
     "bundles PortAudio, so reinstall it: pip install --force-reinstall sounddevice"
 )
-
-
-class NoMatchingDeviceError(DeviceError):
-    """No PortAudio input matches a name (``inputs``: the inputs there are)."""
-
-    def __init__(self, message: str, inputs: list[InputDevice]) -> None:
-        super().__init__(message)
-        self.inputs = inputs
 
 
 @dataclass(frozen=True)
