@@ -138,7 +138,7 @@ def test_find_loopback_ambiguous_lists_the_far_strings():
         find_loopback("Monitor of Remapped Null Output", LOOPS)
     msg = str(ei.value)
     assert "matches 2 monitors/loopbacks" in msg
-    assert "'vc_far monitor'" in msg and "'vc_mic monitor'" in msg
+    assert '"vc_far monitor"' in msg and '"vc_mic monitor"' in msg
     assert "exact --far string" in msg
 
 
@@ -197,13 +197,13 @@ def test_unknown_monitor_names_what_was_given_what_exists_and_how_to_fix():
         _resolve("zoom monitor")
     msg = str(ei.value)
     assert msg.startswith("no input device, monitor or loopback matches --far 'zoom monitor'")
-    assert "vc_far" in msg and "'vc_mic monitor'" in msg  # both kinds are listed
+    assert "vc_far" in msg and '"vc_mic monitor"' in msg  # both kinds are listed
     assert "voicecoach devices" in msg
 
 
 def test_unknown_monitor_with_forced_soundcard():
     with pytest.raises(DeviceError, match=r"(?s)no monitor or loopback matches --far 'x'.*"
-                                          r"'vc_far monitor'.*voicecoach devices"):
+                                          r'"vc_far monitor".*voicecoach devices'):
         _resolve("x", backend="soundcard")
 
 
@@ -246,7 +246,7 @@ def test_devices_section_lists_far_strings():
     text = format_far_candidates(platform="linux", sc=fake_sc())
     lines = text.splitlines()
     assert lines[0].startswith("Monitors and loopbacks (far-end candidates")
-    assert any("--far 'vc_far monitor'" in s for s in lines)
+    assert any('--far "vc_far monitor"' in s for s in lines)
     assert not any("USB Headset" in s for s in lines)  # microphones are not far candidates
 
 

@@ -156,7 +156,7 @@ def test_devices_lists_the_monitors_with_their_far_strings(soundcard_on_rig):
                          timeout=60)
     assert res.returncode == 0, res.stderr
     for sink in ("vc_far", "vc_mic", "vc_duo"):
-        assert f"--far '{sink} monitor'" in res.stdout, res.stdout
+        assert f'--far "{sink} monitor"' in res.stdout, res.stdout
 
 
 def test_live_cli_with_a_monitor_by_name(soundcard_on_rig, tmp_path: Path):

@@ -182,7 +182,10 @@ def find_loopback(spec: str, devices: list[LoopbackDevice]) -> LoopbackDevice | 
 
 
 def _format_loopbacks(devices: list[LoopbackDevice]) -> str:
-    return "\n".join(f"  > --far {d.far!r:<28} {d.name} ({d.channels} ch)" for d in devices)
+    quoted = [f'"{d.far}"' for d in devices]  # as typed in a shell
+    width = max(map(len, quoted), default=0)
+    return "\n".join(f"  > --far {q:<{width}}  {d.name} ({d.channels} ch)"
+                     for q, d in zip(quoted, devices, strict=True))
 
 
 def format_far_candidates(platform: str | None = None, sc: Any = None) -> str:
