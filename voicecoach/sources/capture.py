@@ -192,7 +192,9 @@ class Capture:
     mic : int, str or None
         Microphone device: index, name substring, or None for the default input.
     far : int, str or None
-        Far-end device (a monitor / loopback / virtual cable). None with ``far_channel``
+        Far-end device (a monitor / loopback / virtual cable): a PortAudio index or name
+        substring, or a monitor / loopback string as ``voicecoach devices`` prints it
+        (``"<sink> monitor"``, ``"<speaker> loopback"``). None with ``far_channel``
         None: no far end, its column is silence (status ``absent``). None with
         ``far_channel`` given: the far end is that channel of the ``mic`` device. The same
         device as ``mic`` is also read as one stream of two channels.
