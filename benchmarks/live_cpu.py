@@ -15,8 +15,11 @@ over windows of the CPU used / wall time, in % of one core, after the first wind
 The loaded run adds a CPU hog pinned to the other core (the live process is pinned to core
 0) and checks that no audio was lost: the capture's own counters (``report.json`` →
 ``live.capture_stats``: overflows, silence filled in, backlog over ``queue_max_s``) and the
-recordings themselves: every 5 s window of the played signal is found in ``agent.wav`` and
-``customer.wav`` at the same lag (a lost block would shift it) with correlation >= 0.99.
+recordings themselves: every 5 s window of ``agent.wav`` and ``customer.wav`` is found at
+one lag (a lost block would shift it; the drift corrector's dropped or repeated samples are
+allowed for) with correlation >= 0.99 in what the server carried, read loss-free by a
+``pacat`` with a deep buffer on each monitor. The same windows of the played signal against
+``pacat``'s copy tell the player's side apart (paplay starved: a gap before the server).
 
 The machine may be shared: other processes inflate nothing here (process CPU time is
 counted, not wall time) but can starve the process; ``load_avg`` is recorded with each row.
@@ -152,9 +155,9 @@ def _window_lags(ref: np.ndarray, rec: np.ndarray, win_s: float = 5.0) -> dict[s
     rec = ss.sosfilt(sos, rec).astype(np.float32)
     if rec.shape[0] < SR:
         return {"windows": 0, "lag_spread_samples": None, "min_corr": None}
-    lag0, _ = frac_align(ref[: min(len(ref), 20 * SR)], rec[: 25 * SR])
+    lag0, _ = frac_align(ref[: min(len(ref), 20 * SR)], rec[: 45 * SR])
     win, margin = int(win_s * SR), 800
-    lags, corrs = [], []
+    lags, corrs, steps = [], [], []
     for a in range(0, len(ref) - win, win):
         seg = ref[a:a + win]
         if np.sqrt(np.mean(seg**2)) < 1e-3:
@@ -163,14 +166,18 @@ def _window_lags(ref: np.ndarray, rec: np.ndarray, win_s: float = 5.0) -> dict[s
         if lo < 0 or lo + win + 2 * margin > rec.shape[0]:
             continue
         lag, corr = frac_align(seg, rec[lo:lo + win + 2 * margin])
-        lags.append(lag - margin + round(lag0))
+        lag = lag - margin + round(lag0)
+        if not lags or abs(lag - lags[-1]) > 0.5:
+            steps.append([round(a / SR, 1), round(float(lag), 2), round(corr, 4)])
+        lags.append(lag)
         corrs.append(corr)
     if not lags:
         return {"windows": 0, "lag_spread_samples": None, "min_corr": None}
     return {"windows": len(lags), "lag_samples": round(float(np.median(lags)), 2),
             "lag_spread_samples": round(float(np.ptp(lags)), 2),
             "min_corr": round(float(min(corrs)), 5),
-            "median_corr": round(float(np.median(corrs)), 5)}
+            "median_corr": round(float(np.median(corrs)), 5),
+            "lag_steps": steps[:40]}  # [t_s, lag, corr] where the lag moved
 
 
 def run_one(rig: Any, display: str, duration_s: float, far: str, *, window_s: float = 5.0,
@@ -203,6 +210,15 @@ def run_one(rig: Any, display: str, duration_s: float, far: str, *, window_s: fl
                "vc_mic", "--far", far, "--duration", str(duration_s), "--record", str(tmp),
                "--lang", "en", *extra]
         pin = (lambda: os.sched_setaffinity(0, {0})) if loaded and ncpu > 1 else None
+        refs: dict[str, tuple[subprocess.Popen, Path]] = {}
+        if check_audio:  # what the server carried, read loss-free (a deep pacat buffer)
+            for sink in ("vc_mic", "vc_far"):
+                path = tmp / f"{sink}.server.f32"
+                with open(path, "wb") as fh:
+                    refs[sink] = (subprocess.Popen(
+                        ["pacat", "-r", "-d", f"{sink}.monitor", "--rate=16000",
+                         "--channels=1", "--format=float32le", "--raw"],
+                        env=rig.client_env(), stdout=fh, stderr=subprocess.DEVNULL), path)
         errf = open(tmp / "stderr.txt", "w+")  # noqa: SIM115 - closed below
         text: list[bytes] = [b""]
         if display == "terminal":  # rich draws its dashboard only on a terminal
@@ -245,6 +261,9 @@ def run_one(rig: Any, display: str, duration_s: float, far: str, *, window_s: fl
                 samples.append((time.monotonic(), _cpu_s(proc.pid)))
             time.sleep(window_s)
         proc.wait(timeout=60)
+        for ref_proc, _ in refs.values():
+            ref_proc.terminate()
+            ref_proc.wait(timeout=10)
         reader.join(timeout=5)
         with contextlib.suppress(OSError):
             os.close(rfd)
@@ -291,14 +310,18 @@ def run_one(rig: Any, display: str, duration_s: float, far: str, *, window_s: fl
                 "lag_max_s": cs.get("lag_max_s"),
                 "drift_ppm": cs.get("drift_ppm"),
                 "devices": {d["name"]: {k: d[k] for k in (
-                    "backend", "status", "overflows", "silence_filled_s", "drift_dropped",
-                    "drift_repeated")} for d in devs},
+                    "parties", "backend", "status", "overflows", "silence_filled_s",
+                    "drift_dropped", "drift_repeated")} for d in devs},
             }
             if check_audio:
-                audio = {}
-                for col, party in enumerate(("agent", "customer")):
+                audio: dict[str, Any] = {}
+                for col, (party, sink) in enumerate((("agent", "vc_mic"),
+                                                     ("customer", "vc_far"))):
                     rec, _ = sf.read(sess / f"{party}.wav", dtype="float32")
-                    audio[party] = _window_lags(call[: int(duration_s * SR), col], rec)
+                    server = np.fromfile(refs[sink][1], np.float32)
+                    audio[party] = _window_lags(rec, server)  # voicecoach against the server
+                    audio[f"{party}_server_vs_played"] = _window_lags(
+                        call[: int(duration_s * SR), col], server)  # the player's side
                 out["audio"] = audio
             out["audio_lost"] = _lost(out)
     finally:
@@ -318,9 +341,12 @@ def _lost(row: dict[str, Any]) -> bool | None:
     lost = bool(cap.get("overflows")) or bool(cap.get("backlog_exceeded"))
     lost |= any(d["silence_filled_s"] > 0.05 or d["status"] not in ("ok", "closed")
                 for d in cap["devices"].values())
-    for a in (row.get("audio") or {}).values():
-        if a.get("windows"):
-            lost |= a["lag_spread_samples"] > 2.0 or a["min_corr"] < 0.99
+    for name, a in (row.get("audio") or {}).items():
+        if a.get("windows") and not name.endswith("_vs_played"):
+            # the drift corrector's dropped/repeated samples move the lag on purpose
+            moved = sum(d.get("drift_dropped", 0) + d.get("drift_repeated", 0)
+                        for d in cap["devices"].values() if name in d.get("parties", ()))
+            lost |= a["lag_spread_samples"] > 2.0 + moved or a["min_corr"] < 0.99
     return lost
 
 

@@ -77,7 +77,7 @@ FULL = Sizes(
     pyin_accuracy=True,
     rate_datasets=("asterisk_en", "asterisk_fr", "arctic"),
     interruption_calls=8,
-    live_cpu_s=120.0,
+    live_cpu_s=60.0,
     live_cpu_loaded_s=600.0,
 )
 
