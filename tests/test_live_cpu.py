@@ -101,3 +101,10 @@ def test_no_rig_gives_one_note(monkeypatch):
 def test_display_kinds_of_this_build():
     kinds = live_cpu._supported_displays()
     assert {"none", "terminal", "window"} <= set(kinds)
+
+
+def test_cpu_figures_are_better_lower():
+    from benchmarks.compare import direction
+
+    assert direction("live_cpu.window.cpu_pct_of_one_core.median") == "lower"
+    assert direction("live_cpu.loaded.cpu_pct_of_one_core.p90") == "lower"
