@@ -173,7 +173,10 @@ def _window_lags(ref: np.ndarray, rec: np.ndarray, win_s: float = 5.0) -> dict[s
         corrs.append(corr)
     if not lags:
         return {"windows": 0, "lag_spread_samples": None, "min_corr": None}
+    good = [lag for lag, c in zip(lags, corrs, strict=True) if c >= 0.95]
     return {"windows": len(lags), "lag_samples": round(float(np.median(lags)), 2),
+            "good_windows": len(good),
+            "good_lag_spread_samples": round(float(np.ptp(good)), 2) if good else None,
             "lag_spread_samples": round(float(np.ptp(lags)), 2),
             "min_corr": round(float(min(corrs)), 5),
             "median_corr": round(float(np.median(corrs)), 5),
@@ -343,10 +346,15 @@ def _lost(row: dict[str, Any]) -> bool | None:
                 for d in cap["devices"].values())
     for name, a in (row.get("audio") or {}).items():
         if a.get("windows") and not name.endswith("_vs_played"):
-            # the drift corrector's dropped/repeated samples move the lag on purpose
+            # The drift corrector's dropped/repeated samples move the lag on purpose, and a
+            # window holding one is no longer a copy (its correlation drops): such a column
+            # is judged on the lag of its clean windows (corr >= 0.95) within what was moved.
             moved = sum(d.get("drift_dropped", 0) + d.get("drift_repeated", 0)
                         for d in cap["devices"].values() if name in d.get("parties", ()))
-            lost |= a["lag_spread_samples"] > 2.0 + moved or a["min_corr"] < 0.99
+            if moved:
+                lost |= a["good_lag_spread_samples"] > 2.0 + moved
+            else:
+                lost |= a["lag_spread_samples"] > 2.0 or a["min_corr"] < 0.99
     return lost
 
 

@@ -108,3 +108,21 @@ def test_cpu_figures_are_better_lower():
 
     assert direction("live_cpu.window.cpu_pct_of_one_core.median") == "lower"
     assert direction("live_cpu.loaded.cpu_pct_of_one_core.p90") == "lower"
+
+
+def test_corrected_column_is_judged_on_its_clean_windows():
+    """Samples the drift corrector repeated move the lag by as many: not a loss."""
+    ref = _noise(40.0, seed=3)
+    rec = np.concatenate([np.zeros(300, np.float32), ref])
+    for k in range(6):  # 6 repeated samples, one every 5 s
+        i = (5 + 5 * k) * SR + 2500
+        rec = np.insert(rec, i, rec[i])
+    a = live_cpu._window_lags(rec, np.concatenate([np.zeros(300, np.float32), ref]))
+    assert 5.0 <= a["good_lag_spread_samples"] <= 6.5
+    row = _row()
+    row["capture"]["devices"]["vc_far monitor"].update(parties=["customer"], drift_dropped=0,
+                                                       drift_repeated=6)
+    row["audio"] = {"customer": a}
+    assert live_cpu._lost(row) is False
+    row["capture"]["devices"]["vc_far monitor"]["drift_repeated"] = 0
+    assert live_cpu._lost(row) is True  # the same shift without corrections is a loss
