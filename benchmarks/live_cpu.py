@@ -15,11 +15,11 @@ over windows of the CPU used / wall time, in % of one core, after the first wind
 The loaded run adds a CPU hog pinned to the other core (the live process is pinned to core
 0) and checks that no audio was lost: the capture's own counters (``report.json`` →
 ``live.capture_stats``: overflows, silence filled in, backlog over ``queue_max_s``) and the
-recordings themselves: every 5 s window of ``agent.wav`` and ``customer.wav`` is found at
-one lag (a lost block would shift it; the drift corrector's dropped or repeated samples are
-allowed for) with correlation >= 0.99 in what the server carried, read loss-free by a
-``pacat`` with a deep buffer on each monitor. The same windows of the played signal against
-``pacat``'s copy tell the player's side apart (paplay starved: a gap before the server).
+recordings themselves: the 5 s windows of ``agent.wav`` and ``customer.wav`` are found at
+one lag (a lost block would shift every later window; the drift corrector's dropped or
+repeated samples are allowed for), median correlation >= 0.99, in what the server
+carried, read loss-free by a ``pacat`` with a deep buffer on each monitor. The same windows
+of the played signal against ``pacat``'s copy tell the player's side apart.
 
 The machine may be shared: other processes inflate nothing here (process CPU time is
 counted, not wall time) but can starve the process; ``load_avg`` is recorded with each row.
@@ -174,7 +174,10 @@ def _window_lags(ref: np.ndarray, rec: np.ndarray, win_s: float = 5.0) -> dict[s
     if not lags:
         return {"windows": 0, "lag_spread_samples": None, "min_corr": None}
     good = [lag for lag, c in zip(lags, corrs, strict=True) if c >= 0.95]
+    k = max(1, min(5, len(lags) // 3))  # the first and last thirds, at most 5 windows each
+    net = float(np.median(lags[-k:]) - np.median(lags[:k]))
     return {"windows": len(lags), "lag_samples": round(float(np.median(lags)), 2),
+            "net_shift_samples": round(net, 2),
             "good_windows": len(good),
             "good_lag_spread_samples": round(float(np.ptp(good)), 2) if good else None,
             "lag_spread_samples": round(float(np.ptp(lags)), 2),
@@ -346,15 +349,13 @@ def _lost(row: dict[str, Any]) -> bool | None:
                 for d in cap["devices"].values())
     for name, a in (row.get("audio") or {}).items():
         if a.get("windows") and not name.endswith("_vs_played"):
-            # The drift corrector's dropped/repeated samples move the lag on purpose, and a
-            # window holding one is no longer a copy (its correlation drops): such a column
-            # is judged on the lag of its clean windows (corr >= 0.95) within what was moved.
+            # Lost audio shifts the lag for good: the last windows' lag against the first
+            # ones' (one odd window is a correlation peak a pitch period away: a steady
+            # voiced stretch, not a loss). The drift corrector's dropped/repeated samples
+            # move the lag on purpose and are allowed for.
             moved = sum(d.get("drift_dropped", 0) + d.get("drift_repeated", 0)
                         for d in cap["devices"].values() if name in d.get("parties", ()))
-            if moved:
-                lost |= a["good_lag_spread_samples"] > 2.0 + moved
-            else:
-                lost |= a["lag_spread_samples"] > 2.0 or a["min_corr"] < 0.99
+            lost |= abs(a["net_shift_samples"]) > 2.0 + moved or a["median_corr"] < 0.99
     return lost
 
 

@@ -118,7 +118,7 @@ def test_corrected_column_is_judged_on_its_clean_windows():
         i = (5 + 5 * k) * SR + 2500
         rec = np.insert(rec, i, rec[i])
     a = live_cpu._window_lags(rec, np.concatenate([np.zeros(300, np.float32), ref]))
-    assert 5.0 <= a["good_lag_spread_samples"] <= 6.5
+    assert 3.0 <= abs(a["net_shift_samples"]) <= 6.5  # first vs last windows
     row = _row()
     row["capture"]["devices"]["vc_far monitor"].update(parties=["customer"], drift_dropped=0,
                                                        drift_repeated=6)
@@ -126,3 +126,12 @@ def test_corrected_column_is_judged_on_its_clean_windows():
     assert live_cpu._lost(row) is False
     row["capture"]["devices"]["vc_far monitor"]["drift_repeated"] = 0
     assert live_cpu._lost(row) is True  # the same shift without corrections is a loss
+
+
+def test_one_odd_window_is_not_a_loss():
+    """A window placed a pitch period away (then back) leaves the net shift at 0."""
+    a = {"windows": 20, "net_shift_samples": 0.0, "lag_spread_samples": 140.0,
+         "min_corr": 0.92, "median_corr": 1.0}
+    row = _row()
+    row["audio"] = {"agent": a}
+    assert live_cpu._lost(row) is False
