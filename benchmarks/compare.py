@@ -61,6 +61,7 @@ SKIP_KEYS = frozenset(
 _HIGHER = re.compile(r"(^|_)(f1|agreement|precision|recall)($|_)")
 _LOWER = re.compile(
     r"((_ms|_us|_s|(^|_)rtf|rss|_mb|gpe|error|cents)($|_))|_over_|false_voicing|octave_(up|down)"
+    r"|(^|_)cpu_pct"
 )
 #: Leaf names that say nothing themselves: their direction is their parent's.
 GENERIC = frozenset({"median", "mean", "value", "p50", "p90", "p99", "max", "min", "pooled"})

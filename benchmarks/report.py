@@ -143,7 +143,36 @@ def summary_rows(r: dict[str, Any]) -> list[Row]:
     e2e = _get(r, "e2e_latency_ms") or {}
     if "skipped" in e2e:
         rows.append(("end-to-end latency", "skipped", "", "", e2e["skipped"][:60]))
+    rows.extend(_live_cpu_rows(r))
     rows.extend(_realcalls_rows(r))
+    return rows
+
+
+def _live_cpu_rows(r: dict[str, Any]) -> list[Row]:
+    """Whole live process CPU per display kind, and the loaded run (benchmarks.live_cpu)."""
+    res = _get(r, "live_cpu")
+    if not isinstance(res, dict):
+        return []
+    if "skipped" in res:
+        return [("live process CPU", "skipped", "", "", str(res["skipped"])[:60])]
+    rows: list[Row] = []
+    for kind, row in res.items():
+        if kind == "info" or not isinstance(row, dict):
+            continue
+        label = f"live process CPU %, --display {row.get('display', kind)}" + (
+            f" + hog, {row.get('duration_s', 0):.0f} s" if kind == "loaded" else "")
+        if "skipped" in row:
+            rows.append((label, "skipped", "", "", str(row["skipped"])[:60]))
+            continue
+        c = row.get("cpu_pct_of_one_core") or {}
+        v, t = c.get("median"), c.get("target")
+        ok = "" if v is None or t is None else ("ok" if v <= t else "MISS")
+        rows.append((label, _num(v, ".1f"), f"p90 {_num(c.get('p90'), '.1f')}",
+                     f"<= {t:g}" if t else "", ok))
+        if kind == "loaded":
+            lost = row.get("audio_lost")
+            rows.append(("  audio lost under load", "-" if lost is None else str(lost), "",
+                         "False", "" if lost is None else ("MISS" if lost else "ok")))
     return rows
 
 

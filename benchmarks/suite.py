@@ -58,6 +58,8 @@ class Sizes:
     pyin_accuracy: bool
     rate_datasets: tuple[str, ...]
     interruption_calls: int
+    live_cpu_s: float  # seconds of `voicecoach live` per display kind (benchmarks.live_cpu)
+    live_cpu_loaded_s: float  # seconds of the loaded run (a CPU hog on the other core)
 
 
 FULL = Sizes(
@@ -75,6 +77,8 @@ FULL = Sizes(
     pyin_accuracy=True,
     rate_datasets=("asterisk_en", "asterisk_fr", "arctic"),
     interruption_calls=8,
+    live_cpu_s=60.0,
+    live_cpu_loaded_s=600.0,
 )
 
 QUICK = Sizes(
@@ -92,6 +96,8 @@ QUICK = Sizes(
     pyin_accuracy=False,
     rate_datasets=("asterisk_fr", "arctic"),
     interruption_calls=2,
+    live_cpu_s=20.0,
+    live_cpu_loaded_s=30.0,
 )
 
 PRAAT_KW = {"time_step": HOP_S, "pitch_floor": 60.0, "pitch_ceiling": 500.0}
@@ -971,6 +977,14 @@ def bench_realcalls(sizes: Sizes, store: dict[str, Any]) -> dict[str, Any]:
     return {"realcalls": out}
 
 
+def bench_live_cpu(sizes: Sizes, store: dict[str, Any]) -> dict[str, Any]:
+    """CPU of the whole ``voicecoach live`` process per display kind, and audio loss under
+    load, through the PulseAudio rig (see :mod:`benchmarks.live_cpu`)."""
+    from .live_cpu import run_live_cpu
+
+    return run_live_cpu(sizes.live_cpu_s, sizes.live_cpu_loaded_s)
+
+
 STEPS = (
     ("live", bench_live),
     ("review", bench_review),
@@ -982,6 +996,7 @@ STEPS = (
     ("synthetic", bench_synthetic),
     ("interruptions", bench_interruptions),
     ("e2e", bench_e2e),
+    ("live_cpu", bench_live_cpu),
     ("review_batch", bench_review_batch),
     ("realcalls", bench_realcalls),
 )

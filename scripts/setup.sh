@@ -9,10 +9,11 @@ say() { printf '[setup] %s\n' "$*"; }
 die() { printf '[setup] ERROR: %s\n' "$*" >&2; exit 1; }
 
 # Required system packages (libportaudio2: sounddevice on Linux; libasound2-plugins: ALSA's
-# pulse plugin; pulseaudio*: the live-test rig; espeak-ng/sox: demo and test audio;
-# xvfb: display tests). ffmpeg (extra input formats) and python3-tk (the compact live strip, for
-# a system Python) are optional and installed if available.
-PKGS=(libportaudio2 libsndfile1 espeak-ng sox pulseaudio pulseaudio-utils
+# pulse plugin; pulseaudio*: the live-test rig; libpulse0: soundcard's monitors (--far
+# "<sink> monitor"); espeak-ng/sox: demo and test audio; xvfb: display tests). ffmpeg (extra
+# input formats) and python3-tk (the compact live strip, for a system Python) are optional and
+# installed if available.
+PKGS=(libportaudio2 libsndfile1 espeak-ng sox pulseaudio pulseaudio-utils libpulse0
       libasound2-plugins xvfb chromium chromium-driver)
 OPTIONAL_PKGS=(ffmpeg python3-tk)
 

@@ -371,12 +371,16 @@ def _summary_line(stem: str, rep: dict[str, Any]) -> str:
 
 # --------------------------------------------------------------------- live --
 def cmd_devices(args: argparse.Namespace) -> int:
-    """List audio inputs; '*' marks monitor/loopback candidates for --far."""
+    """List audio inputs ('*': monitor/loopback candidates), then the monitors and loopbacks
+    soundcard reads, with their exact --far strings."""
     from .sources.devices import format_inputs, rescan
+    from .sources.loopback import format_far_candidates
 
     if args.rescan:
         rescan()
+    print("PortAudio inputs ('*': far-end candidates):")
     print(format_inputs())
+    print(format_far_candidates())
     return 0
 
 
@@ -703,14 +707,16 @@ def build_parser() -> argparse.ArgumentParser:
     lv.add_argument(
         "--far",
         metavar="D",
-        help=f"far end (monitor/loopback): index or name {conf('live', 'far')}",
+        help="far end: index or name, or a monitor/loopback string from `voicecoach devices` "
+        f"(e.g. \"<sink> monitor\") {conf('live', 'far')}",
     )
     lv.add_argument("--mic-channel", type=int, default=None, metavar="N")
     lv.add_argument("--far-channel", type=int, default=None, metavar="N")
     lv.add_argument(
         "--far-backend",
-        choices=("sounddevice", "soundcard"),
-        help="soundcard: WASAPI loopback on Windows (optional extra, untested) "
+        choices=("auto", "sounddevice", "soundcard"),
+        help="soundcard: PulseAudio monitors and WASAPI loopback (the [loopback] extra); "
+        "auto: PortAudio when it lists --far, else soundcard "
         + conf("live", "far_backend"),
     )
     lv.add_argument("--replay", metavar="CALL", help="feed a recording through the live path")

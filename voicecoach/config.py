@@ -665,8 +665,9 @@ def _validate(obj: Any, where: str) -> None:
     elif isinstance(obj, LiveConfig):
         if obj.display not in ("auto", "compact", "window", "terminal", "none"):
             bad(f"display must be auto, compact, window, terminal or none, got {obj.display!r}")
-        if obj.far_backend not in ("sounddevice", "soundcard"):
-            bad(f"far_backend must be 'sounddevice' or 'soundcard', got {obj.far_backend!r}")
+        if obj.far_backend not in ("auto", "sounddevice", "soundcard"):
+            bad(f"far_backend must be 'auto', 'sounddevice' or 'soundcard', "
+                f"got {obj.far_backend!r}")
         if not obj.replay_speed > 0:
             bad(f"replay_speed must be > 0 (inf: as fast as possible), got {obj.replay_speed}")
     elif isinstance(obj, SetupConfig):

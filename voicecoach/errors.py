@@ -19,6 +19,7 @@ __all__ = [
     "DisplayError",
     "EchoCancellerUnavailable",
     "EchoCancellerUnavailableError",
+    "NoMatchingDeviceError",
     "ParameterError",
     "ProfileExistsError",
     "ProfileFormatError",
@@ -61,6 +62,14 @@ class SourceError(VoiceCoachError, OSError):
 
 class DeviceError(VoiceCoachError, OSError):
     """An audio device or the PortAudio library is missing or failed."""
+
+
+class NoMatchingDeviceError(DeviceError):
+    """No input device matches a name; ``inputs`` holds the devices there are (to list)."""
+
+    def __init__(self, message: str, inputs: list | None = None) -> None:
+        super().__init__(message)
+        self.inputs = list(inputs or [])
 
 
 class EchoCancellerUnavailableError(VoiceCoachError, ImportError):

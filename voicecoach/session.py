@@ -26,7 +26,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -44,6 +44,7 @@ from .review.document import REPORT_FILE, build_report, write_json
 from .sinks.eventlog import EventLog
 from .sinks.model import DisplayModel
 from .sinks.recorder import Recorder
+from .sources.capture_stats import CaptureStats
 from .sources.replay import ReplaySource  # re-exported: the live path's other source
 
 __all__ = ["LiveSession", "ReplaySource", "SessionResult", "quantize16"]
@@ -311,8 +312,12 @@ class LiveSession:
         bl = np.asarray(self._block_ms) if self._block_ms else np.zeros(1)
         an = np.asarray(self._analysis_ms) if self._analysis_ms else np.zeros(1)
         capture = ""
+        capture_stats: dict[str, Any] | None = None  # a device capture's counters
         with contextlib.suppress(VoiceCoachError, OSError, AttributeError):
-            capture = self.source.stats().summary()
+            st = self.source.stats()
+            capture = st.summary()
+            if isinstance(st, CaptureStats):
+                capture_stats = asdict(st)
         res = SessionResult(
             events=events,
             summary=summary,
@@ -356,6 +361,8 @@ class LiveSession:
                 "block_latency_ms": res.block_latency_ms,
                 "capture": capture,
             }
+            if capture_stats is not None:
+                report["live"]["capture_stats"] = capture_stats
             write_json(self.folder / REPORT_FILE, report)
             self._write_session_json(False, {"duration_s": round(duration_s, 3)})
         return res

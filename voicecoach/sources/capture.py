@@ -43,14 +43,14 @@ Design
   block), which keeps the two columns aligned without a second resampler. The misalignment
   actually delivered is reported as ``skew_ms``.
 
-Windows loopback
-----------------
-The PortAudio DLL bundled with sounddevice has no WASAPI loopback. ``far_backend="soundcard"``
-reads the far end through the optional `soundcard` package instead (``pip install
-soundcard``): ``far`` is then a substring of a soundcard microphone name, loopback devices
-included (the name of the speaker whose output is wanted). **This backend is untested**
-(no Windows machine in CI); it feeds the same queue as the sounddevice streams, so
-everything downstream is the same.
+Monitors and loopbacks
+----------------------
+PortAudio does not list PulseAudio/PipeWire monitors, and sounddevice's PortAudio has no
+WASAPI loopback. With ``far_backend="auto"`` (the default) a far end that PortAudio does not
+list but a monitor / loopback matches (``far="vc_far monitor"``) is read through the optional
+`soundcard` package by :class:`~voicecoach.sources.loopback.SoundcardStream`, which feeds
+the same queue as the sounddevice callbacks; alignment, drift correction, stall and loss
+handling are the same (see :mod:`voicecoach.sources.loopback` for the choice of backend).
 """
 
 from __future__ import annotations
@@ -88,6 +88,7 @@ from .clock import (
     fit_clock,
 )
 from .devices import InputDevice, find_input, import_sounddevice
+from .loopback import BACKENDS, LoopbackDevice, SoundcardStream, import_soundcard, resolve_far
 
 __all__ = [  # the stats types are re-exported from capture_stats
     "AGENT",
@@ -191,7 +192,9 @@ class Capture:
     mic : int, str or None
         Microphone device: index, name substring, or None for the default input.
     far : int, str or None
-        Far-end device (a monitor / loopback / virtual cable). None with ``far_channel``
+        Far-end device (a monitor / loopback / virtual cable): a PortAudio index or name
+        substring, or a monitor / loopback string as ``voicecoach devices`` prints it
+        (``"<sink> monitor"``, ``"<speaker> loopback"``). None with ``far_channel``
         None: no far end, its column is silence (status ``absent``). None with
         ``far_channel`` given: the far end is that channel of the ``mic`` device. The same
         device as ``mic`` is also read as one stream of two channels.
@@ -227,9 +230,10 @@ class Capture:
     min_channels : int
         Open every device with at least this many channels (2 keeps PulseAudio from
         down-mixing a stereo source into the one channel read).
-    far_backend : {"sounddevice", "soundcard"}
-        ``"soundcard"`` reads ``far`` through the `soundcard` package (WASAPI loopback on
-        Windows; untested).
+    far_backend : {"auto", "sounddevice", "soundcard"}
+        How ``far`` is read: ``"soundcard"`` through the `soundcard` package (PulseAudio
+        monitors, WASAPI loopback), ``"sounddevice"`` through PortAudio, ``"auto"`` chooses
+        (:func:`~voicecoach.sources.loopback.resolve_far`).
 
     Raises
     ------
@@ -282,9 +286,9 @@ class Capture:
         far_backend = pick(far_backend, "far_backend")
         sample_rate = cfg.analysis.sample_rate
         hop_size = cfg.analysis.hop_size
-        if far_backend not in ("sounddevice", "soundcard"):
+        if far_backend not in BACKENDS:
             raise ParameterError(
-                f"far_backend {far_backend!r} is unknown; use 'sounddevice' or 'soundcard'")
+                f"far_backend {far_backend!r} is unknown; use one of {', '.join(BACKENDS)}")
         if blocksize_hops < 1 or (max_hops is not None and max_hops < 1):
             raise ParameterError(
                 f"blocksize_hops ({blocksize_hops}) and max_hops ({max_hops}) must be >= 1")
@@ -311,13 +315,18 @@ class Capture:
         mic_dev = find_input(mic)
         self.devices: list[_Device] = []
         self._absent_far = False
-        if far_backend == "soundcard":
-            if far is None:
-                raise ParameterError("far_backend='soundcard' needs far= (a loopback name)")
+        if far_backend == "soundcard" and far is None:
+            raise ParameterError(
+                "far_backend='soundcard' needs far= (a monitor or loopback, e.g. "
+                "'<sink> monitor'; voicecoach devices lists them)")
+        choice = resolve_far(far, far_backend) if far is not None else None
+        if choice is not None and choice.backend == "soundcard":
+            assert isinstance(choice.device, LoopbackDevice)
             self.devices.append(self._sd_device(mic_dev, (mic_channel or 0,), (AGENT,)))
-            self.devices.append(self._soundcard_device(far, far_channel or 0))
+            self.devices.append(self._soundcard_device(choice.device, far_channel or 0))
         else:
-            far_dev = find_input(far) if far is not None else None
+            far_dev = choice.device if choice is not None else None
+            assert far_dev is None or isinstance(far_dev, InputDevice)
             if far_dev is None and far_channel is not None:
                 far_dev = mic_dev
             if far_dev is not None and far_dev.index == mic_dev.index:
@@ -390,21 +399,19 @@ class Capture:
         return _Device(dev.name, "sounddevice", dev.index, rate, channels, columns, parties,
                        self.hop_size, self.sample_rate)
 
-    def _soundcard_device(self, spec: int | str, channel: int) -> _Device:
-        # UNTESTED (no Windows in CI): WASAPI loopback through the `soundcard` package.
-        try:
-            import soundcard
-        except ImportError as exc:
+    def _soundcard_device(self, dev: LoopbackDevice, channel: int) -> _Device:
+        if channel >= dev.channels:
             raise DeviceError(
-                f"far_backend='soundcard' needs the soundcard package ({exc}); "
-                f"pip install soundcard") from exc
+                f"the loopback {dev.far!r} has {dev.channels} channel(s), channel {channel} "
+                f"was requested; channels count from 0")
+        sc = import_soundcard()
         try:
-            mic = soundcard.get_microphone(str(spec), include_loopback=True)
-        except (IndexError, ValueError, RuntimeError) as exc:
-            names = [m.name for m in soundcard.all_microphones(include_loopback=True)]
-            raise DeviceError(f"no soundcard input matches {spec!r}: {exc}; "
-                              f"inputs are: {', '.join(names)}") from exc
-        return _Device(mic.name, "soundcard", mic, self.sample_rate, channel + 1, (channel,),
+            mic = sc.get_microphone(dev.id, include_loopback=True)
+        except Exception as exc:  # gone since it was listed
+            raise DeviceError(f"the loopback {dev.far!r} ({dev.id}) is gone: {exc}; "
+                              f"voicecoach devices lists the monitors and loopbacks") from exc
+        channels = max(channel + 1, min(self.min_channels, dev.channels))
+        return _Device(dev.far, "soundcard", mic, self.sample_rate, channels, (channel,),
                        (CUSTOMER,), self.hop_size, self.sample_rate)
 
     # ------------------------------------------------------------------ lifecycle
@@ -418,7 +425,10 @@ class Capture:
                 if d.backend == "sounddevice":
                     d.stream = self._open_sd(d)
                 else:
-                    d.stream = _SoundcardStream(d, self._wake)
+                    d.stream = SoundcardStream(
+                        d.spec, d.rate, d.channels, self.hop_size * self.blocksize_hops,
+                        d.queue.put, self._wake, _FINISHED,
+                        open_timeout_s=max(5.0, self.start_timeout_s))
             for d in self.devices:
                 d.stream.start()
                 d.latency_s = float(getattr(d.stream, "latency", 0.0) or 0.0) or None
@@ -549,8 +559,10 @@ class Capture:
             for item in items:
                 if item is _FINISHED:
                     if not self._stopping and d.status != LOST:
+                        before = None if d.status == STALLED else d.error  # not "no audio"
                         d.status = LOST
-                        d.error = d.error or "the stream ended (device unplugged or server gone)"
+                        d.error = (getattr(d.stream, "error", None) or before
+                                   or "the stream ended (device unplugged or server gone)")
                     continue
                 queued += item[0].shape[0]
                 self._ingest(d, *item)
@@ -863,47 +875,3 @@ class Capture:
                 degraded=any(s.status not in (OK, CLOSED) for s in devs),
             )
 
-
-class _SoundcardStream:
-    """UNTESTED: a reader thread over a `soundcard` recorder, feeding a _Device queue.
-
-    Mimics the small part of ``sounddevice.InputStream`` that :class:`Capture` uses.
-    """
-
-    def __init__(self, d: _Device, wake: threading.Event) -> None:
-        self._d = d
-        self._wake = wake
-        self._run = False
-        self._thread: threading.Thread | None = None
-        self.latency = 0.0
-
-    def start(self) -> None:
-        self._run = True
-        self._thread = threading.Thread(target=self._loop, name="voicecoach-loopback",
-                                        daemon=True)
-        self._thread.start()
-
-    def _loop(self) -> None:
-        d = self._d
-        n = d.hop * 1
-        try:
-            with d.spec.recorder(samplerate=d.rate, channels=d.channels, blocksize=n) as rec:
-                while self._run:
-                    data = np.asarray(rec.record(numframes=n), np.float32)
-                    if data.ndim == 1:
-                        data = data[:, None]
-                    d.queue.put((data, time.monotonic(), data.shape[0] / d.rate, None))
-                    self._wake.set()
-        except Exception as exc:  # reported as a lost device, never raised in this thread
-            d.error = f"soundcard recorder failed: {exc}"
-        finally:
-            d.queue.put(_FINISHED)
-            self._wake.set()
-
-    def stop(self) -> None:
-        self._run = False
-        if self._thread is not None:
-            self._thread.join(timeout=1.0)
-
-    def close(self) -> None:
-        self.stop()

@@ -11,12 +11,8 @@ The far end of a call is usually not a microphone but what the computer plays: a
 PulseAudio/PipeWire *monitor* source (Linux), a virtual device such as BlackHole (macOS) or
 "Stereo Mix"/a virtual cable (Windows). :func:`list_inputs` marks devices whose name looks
 like one (:data:`MONITOR_HINTS`). PortAudio does not list PulseAudio monitor sources by
-themselves; name one in ``~/.asoundrc``::
-
-    pcm.call_audio { type pulse device "alsa_output.pci-0000_00_1f.3.analog-stereo.monitor"
-                     hint { show on description "call audio" } }
-
-(``pactl list short sources`` gives the names), then pass ``--far call_audio``.
+themselves, nor WASAPI loopbacks: :mod:`voicecoach.sources.loopback` reads those through
+the optional `soundcard` package (``--far "<sink> monitor"``, no ``~/.asoundrc`` needed).
 """
 
 from __future__ import annotations
@@ -25,11 +21,12 @@ import importlib
 from dataclasses import dataclass
 from types import ModuleType
 
-from ..errors import DeviceError
+from ..errors import DeviceError, NoMatchingDeviceError
 
 __all__ = [
     "MONITOR_HINTS",
     "InputDevice",
+    "NoMatchingDeviceError",
     "find_input",
     "format_inputs",
     "import_sounddevice",
@@ -197,9 +194,10 @@ def find_input(spec: int | str | None) -> InputDevice:
         return exact[0]
     matches = exact or [d for d in inputs if low in d.name.lower()]
     if not matches:
-        raise DeviceError(
+        raise NoMatchingDeviceError(
             f"no input device matches {text!r}; inputs are:\n{format_inputs(inputs)}\n"
-            f"Give an index or a part of one of these names (voicecoach devices lists them)"
+            f"Give an index or a part of one of these names (voicecoach devices lists them)",
+            inputs,
         )
     if len(matches) > 1:
         raise DeviceError(

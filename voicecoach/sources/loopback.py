@@ -1,0 +1,399 @@
+"""Far-end capture through the `soundcard` package: PulseAudio/PipeWire monitors, WASAPI loopback.
+
+The far end of a call is what the computer plays. PortAudio (sounddevice) reaches it on
+macOS through a virtual device (BlackHole, an ordinary input) but not on the other systems:
+
+* **Linux**: PortAudio does not list PulseAudio/PipeWire *monitor* sources. `soundcard`
+  talks to the PulseAudio server (``pipewire-pulse`` included) directly and lists them, so
+  ``--far "<sink> monitor"`` works without an ``~/.asoundrc`` entry.
+* **Windows**: the PortAudio DLL bundled with sounddevice has no WASAPI loopback.
+  `soundcard` opens any output device in loopback (``--far "<speaker> loopback"``).
+
+Why `soundcard` and not PyAudioWPatch: both are maintained and read WASAPI loopback, but
+PyAudioWPatch is a Windows-only PortAudio fork, so its code path could never run in this
+project's CI (Linux, no sound card). `soundcard` is pure Python over cffi with one API for
+WASAPI (Windows), PulseAudio (Linux) and Core Audio, so the very backend class used on
+Windows, :class:`SoundcardStream`, is exercised on Linux against the PulseAudio test rig
+(``tests/live/test_loopback_live.py``). It also returns zeros while a WASAPI loopback has
+nothing to play (0.4.6) instead of blocking. What it lacks: no ADC time stamps and no
+overflow flags; the capture estimates the first from the stream latency and measures its
+own backlog instead of the second (as it already does for PulseAudio).
+
+Backend choice (``[live] far_backend = "auto"``, see :func:`resolve_far`): a far-end
+name that PortAudio lists is read through sounddevice; on Linux, a name PortAudio does not
+list but a PulseAudio monitor matches is read through `soundcard`; on Windows, a name that
+matches a loopback (a speaker) is read through `soundcard` first.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from ..errors import DeviceError
+from .devices import InputDevice, NoMatchingDeviceError, find_input, format_inputs
+
+__all__ = [
+    "BACKENDS",
+    "LOOPBACK_INSTALL",
+    "FarChoice",
+    "LoopbackDevice",
+    "SoundcardStream",
+    "far_string",
+    "find_loopback",
+    "format_far_candidates",
+    "import_soundcard",
+    "list_loopbacks",
+    "resolve_far",
+]
+
+#: Accepted values of ``[live] far_backend`` / ``--far-backend``.
+BACKENDS = ("auto", "sounddevice", "soundcard")
+
+#: How to install the optional package.
+LOOPBACK_INSTALL = "pip install 'voicecoach[loopback]' (the soundcard package)"
+
+#: Words a ``--far`` string may end with to say "the monitor / loopback of".
+_SUFFIXES = (" monitor", " loopback")
+
+
+def import_soundcard() -> ModuleType:
+    """Import `soundcard`, or raise :class:`DeviceError` saying how to fix it.
+
+    On Linux, importing `soundcard` connects to the PulseAudio server (``PULSE_SERVER``
+    or the user's default); without one it fails, and that too is a :class:`DeviceError`.
+    """
+    try:
+        return importlib.import_module("soundcard")
+    except ImportError as exc:
+        raise DeviceError(
+            f"the soundcard package is not installed ({exc}); it reads PulseAudio/PipeWire "
+            f"monitors and WASAPI loopback for --far: {LOOPBACK_INSTALL}") from exc
+    except Exception as exc:  # AssertionError/RuntimeError: no server to connect to
+        raise DeviceError(
+            f"soundcard could not reach the sound server ({type(exc).__name__}: {exc}); on "
+            f"Linux PulseAudio or PipeWire (pipewire-pulse) must run: `pactl info` must "
+            f"answer") from exc
+
+
+@dataclass(frozen=True)
+class LoopbackDevice:
+    """A monitor / loopback source as `soundcard` lists it.
+
+    Attributes
+    ----------
+    id : str
+        The backend's id (PulseAudio source name such as ``"vc_far.monitor"``; a WASAPI
+        endpoint id on Windows).
+    name : str
+        Human-readable name (not unique: two PulseAudio monitors may share it).
+    far : str
+        The exact string to pass to ``--far`` (``"vc_far monitor"``; ``"<speaker>
+        loopback"`` on Windows).
+    channels : int
+        Channels of the source.
+    """
+
+    id: str
+    name: str
+    far: str
+    channels: int
+
+
+def far_string(dev_id: str, name: str) -> str:
+    """The ``--far`` string of a loopback: ``"<sink> monitor"`` (Linux), ``"<name> loopback"``."""
+    if dev_id.endswith(".monitor"):
+        return f"{dev_id[: -len('.monitor')]} monitor"
+    return f"{name} loopback"
+
+
+def list_loopbacks(sc: Any = None, platform: str | None = None) -> list[LoopbackDevice]:
+    """Monitor / loopback sources `soundcard` can read (empty on macOS: use BlackHole).
+
+    Parameters
+    ----------
+    sc : module, optional
+        The `soundcard` module (tests pass a fake); imported when None.
+
+    Raises
+    ------
+    DeviceError
+        `soundcard` missing or no sound server.
+    """
+    platform = sys.platform if platform is None else platform
+    if platform == "darwin":
+        return []
+    sc = import_soundcard() if sc is None else sc
+    try:
+        mics = sc.all_microphones(include_loopback=True)
+    except Exception as exc:
+        raise DeviceError(f"soundcard could not list the sources: {exc}") from exc
+    out = []
+    for m in mics:
+        if not getattr(m, "isloopback", False):
+            continue
+        ch = m.channels
+        out.append(LoopbackDevice(id=str(m.id), name=str(m.name),
+                                  far=far_string(str(m.id), str(m.name)),
+                                  channels=len(ch) if isinstance(ch, list | tuple) else int(ch)))
+    return out
+
+
+def _norm(s: str) -> str:
+    return " ".join(s.lower().replace(".", " ").split())
+
+
+def find_loopback(spec: str, devices: list[LoopbackDevice]) -> LoopbackDevice | None:
+    """The loopback ``spec`` names, or None.
+
+    An exact (case-insensitive, ``.`` read as a space) match of the ``--far`` string, the
+    id or the name wins; else ``spec`` without a trailing "monitor"/"loopback" must be a
+    part of exactly one device's ``--far`` string or name.
+
+    Raises
+    ------
+    DeviceError
+        ``spec`` matches several devices (they are listed).
+    """
+    n = _norm(spec)
+    if not n:
+        return None
+    exact = {d.id: d for d in devices if n in (_norm(d.far), _norm(d.id), _norm(d.name))}
+    if len(exact) == 1:
+        return next(iter(exact.values()))
+    stem = n
+    for suf in _SUFFIXES:
+        if stem.endswith(suf) and len(stem) > len(suf):
+            stem = stem[: -len(suf)]
+    part = exact or {d.id: d for d in devices if stem in _norm(d.far) or stem in _norm(d.name)}
+    if len(part) > 1:
+        raise DeviceError(
+            f"--far {spec!r} matches {len(part)} monitors/loopbacks:\n"
+            f"{_format_loopbacks(list(part.values()))}\nPass the exact --far string of one")
+    return next(iter(part.values()), None)
+
+
+def _format_loopbacks(devices: list[LoopbackDevice]) -> str:
+    quoted = [f'"{d.far}"' for d in devices]  # as typed in a shell
+    width = max(map(len, quoted), default=0)
+    return "\n".join(f"  > --far {q:<{width}}  {d.name} ({d.channels} ch)"
+                     for q, d in zip(quoted, devices, strict=True))
+
+
+def format_far_candidates(platform: str | None = None, sc: Any = None) -> str:
+    """The ``voicecoach devices`` section on monitors / loopbacks (``--far`` strings)."""
+    platform = sys.platform if platform is None else platform
+    head = "Monitors and loopbacks (far-end candidates, read through soundcard):"
+    if platform == "darwin":
+        return ("Far end on macOS: route the call through BlackHole; it is listed above as an "
+                "input ('*'), e.g. --far BlackHole")
+    try:
+        devs = list_loopbacks(sc=sc, platform=platform)
+    except DeviceError as exc:
+        return f"{head}\n  (not available: {exc})"
+    if not devs:
+        return f"{head}\n  (none)"
+    return f"{head}\n{_format_loopbacks(devs)}"
+
+
+@dataclass(frozen=True)
+class FarChoice:
+    """How the far end will be read: ``backend`` and its device."""
+
+    backend: str
+    device: InputDevice | LoopbackDevice
+
+
+def _is_index(far: int | str) -> bool:
+    return isinstance(far, int) or str(far).strip().lstrip("-").isdigit()
+
+
+def resolve_far(
+    far: int | str,
+    backend: str,
+    *,
+    platform: str | None = None,
+    find: Callable[[int | str], InputDevice] = find_input,
+    loopbacks: Callable[[], list[LoopbackDevice]] | None = None,
+) -> FarChoice:
+    """Choose the far end's backend and device (see the module notes).
+
+    Parameters
+    ----------
+    far : int or str
+        ``--far``: a PortAudio index, a part of a PortAudio input name, or a monitor /
+        loopback (``"<sink> monitor"``, ``"<speaker> loopback"``, a source id).
+    backend : {"auto", "sounddevice", "soundcard"}
+    platform : str, optional
+        ``sys.platform`` (tests pass another).
+    find, loopbacks : callable, optional
+        PortAudio lookup and `soundcard` listing (tests pass fakes).
+
+    Raises
+    ------
+    DeviceError
+        Nothing matches (PortAudio inputs and monitors are listed), the name is ambiguous,
+        or `soundcard` is needed but missing (how to install it is said).
+    """
+    platform = sys.platform if platform is None else platform
+    loopbacks = loopbacks or (lambda: list_loopbacks(platform=platform))
+    if backend not in BACKENDS:
+        raise DeviceError(f"far backend {backend!r} is unknown; use one of {', '.join(BACKENDS)}")
+    if backend == "sounddevice" or (backend == "auto" and _is_index(far)):
+        return FarChoice("sounddevice", find(far))
+    if backend == "soundcard":
+        devs = loopbacks()
+        dev = find_loopback(str(far), devs)
+        if dev is None:
+            raise DeviceError(
+                f"no monitor or loopback matches --far {str(far)!r}; they are:\n"
+                f"{_format_loopbacks(devs) or '  (none)'}\n"
+                f"Pass one of these --far strings (voicecoach devices lists them)")
+        return FarChoice("soundcard", dev)
+    if platform == "win32":  # loopback names go through soundcard first
+        try:
+            dev = find_loopback(str(far), loopbacks())
+        except DeviceError:
+            dev = None
+        if dev is not None:
+            return FarChoice("soundcard", dev)
+    try:
+        return FarChoice("sounddevice", find(far))
+    except NoMatchingDeviceError as pa_err:
+        if platform == "darwin":
+            raise
+        try:
+            devs = loopbacks()
+        except DeviceError as sc_err:
+            raise DeviceError(
+                f"{pa_err}\nMonitors and loopbacks could not be listed either: {sc_err}"
+            ) from pa_err
+        dev = find_loopback(str(far), devs)
+        if dev is not None:
+            return FarChoice("soundcard", dev)
+        raise DeviceError(
+            f"no input device, monitor or loopback matches --far {str(far)!r}.\n"
+            f"PortAudio inputs:\n{format_inputs(pa_err.inputs)}\n"
+            f"Monitors and loopbacks:\n{_format_loopbacks(devs) or '  (none)'}\n"
+            f"Give an index, a part of an input name, or one of the --far strings above "
+            f"(voicecoach devices lists them)") from pa_err
+
+
+class SoundcardStream:
+    """A `soundcard` recorder read on its own thread, fed to a capture queue.
+
+    The thread only copies: each chunk the server hands over is put on the queue as
+    ``(frames x channels float32, monotonic arrival s, -1.0, None)`` (-1: no ADC time, the
+    capture estimates it from :attr:`latency`), then ``finished`` when the stream ends. It
+    offers the part of ``sounddevice.InputStream`` that :class:`~voicecoach.sources.capture.
+    Capture` uses: :meth:`start`, :meth:`stop`, :meth:`close` and :attr:`latency`.
+
+    Parameters
+    ----------
+    microphone : object
+        A `soundcard` microphone (``include_loopback=True`` lists the loopbacks).
+    sample_rate : int
+        Hz; the server (PulseAudio, or WASAPI with auto-conversion) resamples.
+    channels : int
+    blocksize : int
+        Frames per server fragment (the block the thread is woken for).
+    put : callable
+        The capture queue's ``put``.
+    wake : threading.Event
+        Set after each put.
+    finished : object
+        The sentinel put when the stream ends.
+    open_timeout_s : float
+        How long :meth:`start` waits for the recorder to open.
+    """
+
+    def __init__(self, microphone: Any, sample_rate: int, channels: int, blocksize: int,
+                 put: Callable[[Any], None], wake: threading.Event, finished: object,
+                 open_timeout_s: float = 5.0) -> None:
+        self._mic = microphone
+        self._rate = sample_rate
+        self._channels = channels
+        self._blocksize = blocksize
+        self._put = put
+        self._wake = wake
+        self._finished = finished
+        self._open_timeout_s = open_timeout_s
+        self._run = False
+        self._ready = threading.Event()
+        self._open_error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+        self.error: str | None = None
+        self.latency = 0.0
+
+    def start(self) -> None:
+        """Open the recorder (on the reader thread) and start reading.
+
+        Raises
+        ------
+        DeviceError
+            The recorder did not open (the reason is given) or not within the timeout.
+        """
+        self._run = True
+        self._thread = threading.Thread(target=self._loop, name="voicecoach-soundcard",
+                                        daemon=True)
+        self._thread.start()
+        name = getattr(self._mic, "name", self._mic)
+        if not self._ready.wait(self._open_timeout_s):
+            self._run = False
+            raise DeviceError(f"the loopback {name!r} did not open within "
+                              f"{self._open_timeout_s:.0f} s; is the sound server busy?")
+        if self._open_error is not None:
+            raise DeviceError(
+                f"cannot open the loopback {name!r} at {self._rate} Hz with {self._channels} "
+                f"channel(s): {self._open_error}. voicecoach devices lists the monitors and "
+                f"loopbacks") from self._open_error
+
+    def _loop(self) -> None:
+        put, wake, now, ch = self._put, self._wake, time.monotonic, self._channels
+        try:
+            rec = self._mic.recorder(samplerate=self._rate, channels=ch,
+                                     blocksize=self._blocksize)
+            rec.__enter__()
+        except Exception as exc:  # reported by start()
+            self._open_error = exc
+            self._ready.set()
+            return
+        try:
+            try:
+                self.latency = float(rec.latency)  # PulseAudio only
+            except Exception:
+                self.latency = 0.0
+            self._ready.set()
+            while self._run:
+                data = rec.record(numframes=None)  # what the server has: whole fragments
+                arrival = now()
+                if data.size:
+                    put((np.asarray(data, np.float32).reshape(-1, ch), arrival, -1.0, None))
+                    wake.set()
+        except Exception as exc:  # a lost device: reported, never raised in this thread
+            self.error = f"soundcard recorder failed: {exc}"
+        finally:
+            try:
+                rec.__exit__(None, None, None)
+            except Exception as exc:
+                self.error = self.error or f"soundcard recorder did not close: {exc}"
+            put(self._finished)
+            wake.set()
+
+    def stop(self) -> None:
+        """Stop reading and close the recorder (waits up to 2 s for the thread)."""
+        self._run = False
+        if self._thread is not None:
+            self._thread.join(timeout=2.0)
+
+    def close(self) -> None:
+        """Same as :meth:`stop`."""
+        self.stop()
