@@ -118,3 +118,34 @@ def test_running_min_window() -> None:
     assert not rm and rm.since is None
     rm.add(10.0, 1.0)
     assert rm.since == 10.0
+
+
+def test_drift_needs_more_evidence_when_a_stream_has_arrival_times_only():
+    """A far end read through soundcard gives arrival times only: their jitter under load
+    faked -21 to -24 ppm between two streams of one server clock (live_cpu), so such a pair
+    is corrected only past drift_min_ppm_untimed; two PortAudio streams past drift_min_ppm."""
+    from types import SimpleNamespace
+
+    from voicecoach.config import load_config
+    from voicecoach.sources import capture as cap
+    from voicecoach.sources.clock import DriftCorrector
+
+    live = load_config().live
+    assert live.drift_min_ppm_untimed > live.drift_min_ppm
+
+    def run(far_backend: str, ppm: float) -> bool:
+        devs = [SimpleNamespace(status=cap.OK, backend="sounddevice", drift=DriftCorrector(),
+                                clock=None, fit=(0.0, 0.5, 60.0)),
+                SimpleNamespace(status=cap.OK, backend=far_backend, drift=DriftCorrector(),
+                                clock=None, fit=(ppm, 0.5, 60.0))]
+        stub = SimpleNamespace(devices=devs, drift_correction=True,
+                               drift_min_window_s=live.drift_min_window_s,
+                               drift_min_ppm=live.drift_min_ppm,
+                               drift_min_ppm_untimed=live.drift_min_ppm_untimed,
+                               _drift_on=False, _drift=None, _clock=lambda d: d.fit)
+        cap.Capture._update_drift(stub)
+        return stub._drift_on
+
+    fake = -23.0  # between the two thresholds
+    assert run("sounddevice", fake) and not run("soundcard", fake)
+    assert run("soundcard", -(live.drift_min_ppm_untimed + 10.0))

@@ -277,6 +277,7 @@ class LiveConfig:
     drift_correction: bool
     drift_min_window_s: float
     drift_min_ppm: float
+    drift_min_ppm_untimed: float
     realign_ms: float
 
 

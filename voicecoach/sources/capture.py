@@ -37,8 +37,9 @@ Design
   for being late; ``backlog_exceeded`` says when the backlog passed ``queue_max_s``.
 * **Clock drift.** Two devices run on two clocks. Each device's sample count is regressed
   on the monotonic clock; the difference of the two rates is the drift (ppm). Once it is
-  significant (over ``drift_min_window_s``, larger than ``drift_min_ppm`` and 4 standard
-  errors), the far device's stream is corrected by dropping or repeating one input sample
+  significant (over ``drift_min_window_s``, larger than ``drift_min_ppm`` -- or
+  ``drift_min_ppm_untimed`` when a stream gives arrival times only, as ``soundcard`` does --
+  and 4 standard errors), the far device's stream is corrected by dropping or repeating one input sample
   now and then (at 100 ppm and 16 kHz, 1.6 samples per second, each in the middle of a
   block), which keeps the two columns aligned without a second resampler. The misalignment
   actually delivered is reported as ``skew_ms``.
@@ -281,6 +282,7 @@ class Capture:
         drift_correction = pick(drift_correction, "drift_correction")
         drift_min_window_s = pick(drift_min_window_s, "drift_min_window_s")
         drift_min_ppm = pick(drift_min_ppm, "drift_min_ppm")
+        drift_min_ppm_untimed = pick(None, "drift_min_ppm_untimed")
         realign_ms = pick(realign_ms, "realign_ms")
         min_channels = pick(min_channels, "min_channels")
         far_backend = pick(far_backend, "far_backend")
@@ -308,6 +310,7 @@ class Capture:
         self.drift_correction = drift_correction
         self.drift_min_window_s = drift_min_window_s
         self.drift_min_ppm = drift_min_ppm
+        self.drift_min_ppm_untimed = max(drift_min_ppm, drift_min_ppm_untimed)
         self.realign_s = math.inf if not realign_ms else realign_ms / 1000.0
         self.min_channels = min_channels
 
@@ -801,11 +804,14 @@ class Capture:
         se = math.hypot(far.clock[1], mic.clock[1])
         self._drift = (ppm, se)
         window = min(far.clock[2], mic.clock[2])
-        trusted = drift_trusted(ppm, se, window, self.drift_min_window_s, self.drift_min_ppm)
+        # soundcard streams give arrival times only (no ADC time stamps): more jitter
+        untimed = "soundcard" in (mic.backend, far.backend)
+        min_ppm = self.drift_min_ppm_untimed if untimed else self.drift_min_ppm
+        trusted = drift_trusted(ppm, se, window, self.drift_min_window_s, min_ppm)
         if self.drift_correction and trusted:
             self._drift_on = True
             far.drift.rel = ppm * 1e-6
-        elif self._drift_on and abs(ppm) < self.drift_min_ppm / 2:
+        elif self._drift_on and abs(ppm) < min_ppm / 2:
             self._drift_on = False
             far.drift.rel = 0.0
 
