@@ -39,8 +39,8 @@ Design
   on the monotonic clock; the difference of the two rates is the drift (ppm). Once it is
   significant (over ``drift_min_window_s``, larger than ``drift_min_ppm`` -- or
   ``drift_min_ppm_untimed`` when a stream gives arrival times only, as ``soundcard`` does --
-  and 4 standard errors), the far device's stream is corrected by dropping or repeating one input sample
-  now and then (at 100 ppm and 16 kHz, 1.6 samples per second, each in the middle of a
+  and 4 standard errors), the far device's stream is corrected by dropping or repeating one
+  input sample now and then (at 100 ppm and 16 kHz, 1.6 samples per second, each in the middle of a
   block), which keeps the two columns aligned without a second resampler. The misalignment
   actually delivered is reported as ``skew_ms``.
 
