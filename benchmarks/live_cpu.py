@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib.util
 import json
 import os
 import shutil
@@ -199,7 +200,7 @@ def run_one(rig: Any, display: str, duration_s: float, far: str, *, window_s: fl
     out: dict[str, Any] = {"display": display, "duration_s": duration_s, "far": far,
                            "loaded": loaded}
     try:
-        if display == "window":
+        if display in ("window", "compact"):
             env["DISPLAY"] = xvfb.start()
             env.pop("MPLBACKEND", None)
         call = _call(duration_s + 3.0)
@@ -383,14 +384,14 @@ def run_live_cpu(duration_s: float = 120.0, loaded_duration_s: float = 600.0,
     notes = []
     try:
         if far is None:
-            try:
-                import soundcard  # noqa: F401  (the [loopback] extra)
-
+            # installed? (not imported here: soundcard connects to the PulseAudio server at
+            # import, and this process does not carry the rig's environment)
+            if importlib.util.find_spec("soundcard") is not None:  # the [loopback] extra
                 far = "vc_far monitor"
-            except Exception as e:
+            else:
                 far = "vc_far"
-                notes.append(f"soundcard unavailable ({type(e).__name__}): far end read "
-                             f"through the vc_far ALSA PCM instead of 'vc_far monitor'")
+                notes.append("soundcard not installed: far end read through the vc_far ALSA "
+                             "PCM instead of 'vc_far monitor'")
         supported = _supported_displays()
         for d in displays:
             if d not in supported:
