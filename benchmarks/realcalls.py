@@ -75,6 +75,7 @@ Command line::
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import functools
 import json
 import math
@@ -1482,8 +1483,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--vad", choices=("webrtc", "silero"), default=None,
                     help="shorthand for --set vad.backend=...")
     ap.add_argument("--out", type=Path, default=None, help="write the result as JSON here")
+    ap.add_argument("--msa", default=None, metavar="A-B",
+                    help="msa-dpcrn pairs A..B (inclusive) instead of the split's, e.g. 40-79: "
+                         "a further held-out echo set for reading errors without touching "
+                         "the test split's 20-39")
     args = ap.parse_args(argv)
     try:
+        if args.msa:
+            try:
+                lo, hi = (int(v) for v in args.msa.split("-"))
+            except ValueError:
+                print(f"Error: --msa {args.msa!r}: give two pair numbers, e.g. 40-79",
+                      file=sys.stderr)
+                return 2
+            SPLITS[args.split] = dataclasses.replace(SPLITS[args.split], msa=range(lo, hi + 1))
         over = parse_overrides(args.sets)
         if args.vad:
             over.setdefault("vad", {})["backend"] = args.vad
