@@ -64,6 +64,12 @@ class ConversationState:
     bleed_status: str
 
 
+BACKGROUND_S = 3.0
+"""The far end's background level (onset backtrack) is taken over this long, s."""
+BACKGROUND_GAP_S = 0.5
+"""... leaving out the hops this recent (s), which may hold the onset's own soft start."""
+
+
 class _Party:
     """Per-party segment, turn and intrusion state (hop indices, agent-side time)."""
 
@@ -144,6 +150,10 @@ class ConversationTracker:
         self._sr = a.sample_rate
         self._on_hops = max(1, round(c.speech_onset_s / a.hop_s))
         self._off_hops = max(1, round(c.speech_hangover_s / a.hop_s))
+        self._bt_hops = max(0, round(c.far_onset_backtrack_s / a.hop_s))
+        self._bt_db = c.far_onset_backtrack_db
+        self._bg_hops = max(1, round(BACKGROUND_S / a.hop_s))
+        self._bg_recent_hops = round(BACKGROUND_GAP_S / a.hop_s)
         self._onset_gap_hops = max(0, round(c.speech_onset_gap_s / a.hop_s))
         h = a.hop_s
 
@@ -184,6 +194,10 @@ class ConversationTracker:
         self._bleed_hops = 0
         self._agent_raw_hops = 0
         self._retract: tuple[int, int, int, _Party] | None = None  # see _check_retraction
+        # far-end hop levels (dB), newest last, and those of its non-speech hops (_backtrack)
+        self._far_db: deque[float] = deque(maxlen=self._bt_hops + 64)
+        self._far_bg_db: deque[float] = deque(maxlen=self._bg_hops)
+        self._far_bg_k: deque[int] = deque(maxlen=self._bg_hops)
         self._out: list[Event] = []
         self._finished = False
 
@@ -275,6 +289,11 @@ class ConversationTracker:
                 self._agent_raw_hops += 1
                 if bleed:
                     self._bleed_hops += 1
+            if self._bt_hops:
+                self._far_db.append(lc[i])
+                if not c_raw and not self._cust.on:
+                    self._far_bg_db.append(lc[i])
+                    self._far_bg_k.append(self._k + 1)
             self._step(a_raw and not bleed, c_raw)
         self._history.extend(out)
         return out
@@ -423,7 +442,8 @@ class ConversationTracker:
         for p in ends:
             self._segment_end(p)
         for p in starts:
-            self._segment_start(p, p.cand_start)
+            start = self._backtrack(p.cand_start) if p is cu and self._bt_hops else p.cand_start
+            self._segment_start(p, start)
         if self._retract is not None:
             self._check_retraction()
         if ag.on and cu.on and self._ov is None:
@@ -441,6 +461,30 @@ class ConversationTracker:
                                      id=self._silence_id))
 
     # segments ---------------------------------------------------------------
+
+    def _backtrack(self, start: int) -> int:
+        """The far end's onset moved back over the loud hops just before ``start``.
+
+        At most ``far_onset_backtrack_s``, through hops ``far_onset_backtrack_db`` over the far
+        end's background (the 90th percentile of its non-speech hop levels in the
+        :data:`BACKGROUND_S` before, leaving out the last :data:`BACKGROUND_GAP_S`), never into
+        its previous segment: the low-threshold backtrack of the classic endpointers (a soft
+        first sound or a fricative that the VAD scores late). Noise on the line (babble) sets a
+        high background and stops it.
+        """
+        old = self._k + 1 - self._bg_recent_hops
+        bg = [d for d, k in zip(self._far_bg_db, self._far_bg_k, strict=True) if k < old]
+        if len(bg) < self._bg_hops // 4:
+            return start  # too little background heard to judge
+        thr_db = float(np.percentile(bg, 90)) + self._bt_db
+        buf = self._far_db
+        first = self._k + 1 - len(buf)  # hop index of buf[0]
+        prev_end = self._cust.seg_end if self._cust.seg_end is not None else 0
+        lo = max(start - self._bt_hops, prev_end, first)
+        j = start
+        while j > lo and buf[j - 1 - first] > thr_db:
+            j -= 1
+        return j
 
     def _segment_start(self, p: _Party, start: int) -> None:
         p.seg_id = self._new_id()
