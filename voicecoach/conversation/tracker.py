@@ -67,7 +67,8 @@ class ConversationState:
 BACKGROUND_S = 3.0
 """The far end's background level (onset backtrack) is taken over this long, s."""
 BACKGROUND_GAP_S = 0.5
-"""... leaving out the hops this recent (s), which may hold the onset's own soft start."""
+"""... leaving out the hops this recent (s), which may hold the onset's own soft start, and
+those this soon after the far end's previous segment (its soft ending)."""
 
 
 class _Party:
@@ -291,7 +292,10 @@ class ConversationTracker:
                     self._bleed_hops += 1
             if self._bt_hops:
                 self._far_db.append(lc[i])
-                if not c_raw and not self._cust.on:
+                ce = self._cust.seg_end
+                if not c_raw and not self._cust.on and (
+                    ce is None or self._k + 1 - ce >= self._bg_recent_hops
+                ):
                     self._far_bg_db.append(lc[i])
                     self._far_bg_k.append(self._k + 1)
             self._step(a_raw and not bleed, c_raw)
@@ -467,7 +471,8 @@ class ConversationTracker:
 
         At most ``far_onset_backtrack_s``, through hops ``far_onset_backtrack_db`` over the far
         end's background (the 90th percentile of its non-speech hop levels in the
-        :data:`BACKGROUND_S` before, leaving out the last :data:`BACKGROUND_GAP_S`), never into
+        :data:`BACKGROUND_S` before, leaving out the last :data:`BACKGROUND_GAP_S` and the
+        :data:`BACKGROUND_GAP_S` after its previous segment, which hold soft speech), never into
         its previous segment: the low-threshold backtrack of the classic endpointers (a soft
         first sound or a fricative that the VAD scores late). Noise on the line (babble) sets a
         high background and stops it.
