@@ -237,6 +237,7 @@ class CoachConfig:
     agitation_release_db: float
     agitation_sustain_s: float
     agitation_hold_s: float
+    agitation_carry_gap_s: float
     jump_in_window_s: float
     monotony_spread_st: float
     monotony_window_s: float
