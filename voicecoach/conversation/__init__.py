@@ -28,7 +28,12 @@ Speech segment
     that switched it on and its offset the end of its last raw hop, so the hysteresis delays
     decisions but not times (the core's ``speech`` column, with its own hangover, is not
     used). A segment is decided open ``speech_onset_s`` after its onset and closed
-    ``speech_hangover_s`` after its offset.
+    ``speech_hangover_s`` after its offset. The far end's onset is then moved back over the
+    hops just before it, up to ``far_onset_backtrack_s`` [0.3], that are
+    ``far_onset_backtrack_db`` [6] over its background (the 90th percentile of its non-speech
+    hop levels in the 3 s before), never into its previous segment: a soft first sound or a
+    fricative that the VAD scores late (the endpointers' low-threshold backtrack). The
+    microphone is not backtracked: its hops before an onset may hold echo or bleed.
 
 Turn and floor
     A party's turn joins its segments across its own pauses shorter than ``turn_gap_s`` [0.5];
