@@ -17,7 +17,12 @@ Measured per condition (16 kHz, 8 kHz):
   better of the two namings (the clustering alone). Per-call medians and pooled;
 * ``two_voices``: fraction of the mono calls detected as two voices (without a profile);
   ``false_two_voices``: fraction of single-speaker real recordings (60 s of one voice's
-  clips, pauses between) detected as two voices;
+  clips, pauses between) detected as two voices; ``false_two_voices_expressive``: the same
+  on hard negatives, one Czech actor's calm and agitated lines (:func:`expressive_lines`)
+  alternated or calm then agitated, 60 s, 16 and 8 kHz (8 files per split);
+* ``first_wrong`` / ``first_wrong_flagged`` / ``first_unsure``: calls where "the first
+  speaker" named the customer (under half right), how many of those the report flagged as
+  unsure (``first_sure`` false), and how many calls were flagged at all;
 * ``nudges``: agent nudge count of the mono call (the full ``voicecoach review`` path, with
   the profile) against the same call reviewed as stereo; the fraction within +-1;
 * interruptions: not reported (the review withholds overlaps on mono; see the README);
