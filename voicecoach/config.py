@@ -329,8 +329,14 @@ class MonoConfig:
     pause_switch_cost: float
     customer_init_quantile: float
     pitch_weight: float
+    pitch_clip_sd: float
+    deltas: bool
+    starts: int
+    first_speech_s: float
+    first_sure: float
     two_voices_min: float
     consistency_min: float
+    stability_min: float
     profile_fit_min: float
     min_share: float
     other_party_db: float
@@ -699,6 +705,11 @@ def _validate(obj: Any, where: str) -> None:
             bad("components, agent_components and iterations must be >= 1")
         if not 0 < obj.customer_init_quantile < 1 or not 0 <= obj.min_share < 0.5:
             bad("need 0 < customer_init_quantile < 1 and 0 <= min_share < 0.5")
+        if obj.starts < 1 or obj.pitch_clip_sd <= 0 or obj.first_speech_s <= 0:
+            bad(f"need starts >= 1, pitch_clip_sd > 0 and first_speech_s > 0, got "
+                f"{obj.starts}, {obj.pitch_clip_sd}, {obj.first_speech_s}")
+        if not 0.5 <= obj.first_sure <= 1:
+            bad(f"first_sure must be 0.5..1, got {obj.first_sure}")
     elif isinstance(obj, AnalyzeConfig) and obj.format not in ("csv", "json"):
         bad(f"format must be 'csv' or 'json', got {obj.format!r}")
 
