@@ -282,7 +282,7 @@ def test_far_delay_aligns_the_far_end():
     assert spans(evs, "turn_end_overlap") == [("turn_end_overlap", 2.8, 3.0, "agent",
                                                "customer")]
     ev = kinds(evs, "turn_end_overlap")[0]
-    assert ev.decided_s == pytest.approx(3.0 + C.speech_hangover_s + 0.3)
+    assert ev.decided_s == pytest.approx(3.0 + C.turn_gap_s + 0.3)  # the holder may resume
     # without the setting the agent seems to cut in 0.5 s before the far end stops
     evs = ConversationTracker(CFG).process(a, c)
     assert spans(evs, "interruption") == [("interruption", 2.8, 3.3, "agent", "customer")]
@@ -424,3 +424,26 @@ def test_block_invariance_with_backtrack_and_pauses(rng):
             evs += tr.process(a[i : i + n], c[i : i + n])
             i += n
         assert evs == whole
+
+
+@pytest.mark.parametrize(("pause_s", "cut_in"), [(0.3, True), (0.45, True), (0.6, False)])
+def test_cutting_in_at_a_pause_inside_the_other_turn(pause_s, cut_in):
+    # the customer talks 0-3 s, pauses, and goes on to 4.5 s; the agent starts at 2.8 s and
+    # talks over the rest: a pause shorter than turn_gap_s does not end the customer's turn,
+    # so the agent interrupted (decided once both speak min_overlap_s after its onset);
+    # a longer pause ends it, and the agent's start was a turn-end overlap
+    resume_s = 3.0 + pause_s
+    _, evs = run([(2.8, 7.0)], [(0.0, 3.0), (resume_s, 4.5)], 8.0)
+    its = kinds(evs, "interruption")
+    teo = kinds(evs, "turn_end_overlap")
+    assert (pause_s < C.turn_gap_s) == cut_in
+    if cut_in:
+        assert [(i.by, i.of, i.start_s, i.retracted) for i in its] == [
+            ("agent", "customer", 2.8, False)]
+        assert teo == []
+        first = next(e for e in evs if e.kind == "interruption")
+        assert first.decided_s == pytest.approx(
+            max(2.8 + C.min_overlap_s, resume_s + C.speech_onset_s), abs=0.011)
+    else:
+        assert [(e.by, e.start_s, e.end_s) for e in teo] == [("agent", 2.8, 3.0)]
+        assert all(i.by == "customer" for i in its)  # the customer's comeback, if any

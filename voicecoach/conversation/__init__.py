@@ -60,8 +60,11 @@ Intrusion
     * **turn-end overlap** (``TurnEndOverlap(by=B, of=A)``): A's segment ends while B goes on
       speaking, after they overlapped, and before the interruption rule fired, i.e. B started
       within the last ``D`` of A's speech (within ``turn_end_s``, or overlapping it by less
-      than ``min_overlap_s``). ``start_s`` is B's onset, ``end_s`` A's offset; decided at A's
-      offset + ``speech_hangover_s``. A's turn ends and B's turn starts at B's onset.
+      than ``min_overlap_s``), and A stays silent for ``turn_gap_s`` [0.5]. ``start_s`` is B's
+      onset, ``end_s`` A's offset; decided at A's offset + ``turn_gap_s``. A's turn ends and
+      B's turn starts at B's onset. If A speaks again within ``turn_gap_s`` while B goes on,
+      A's turn did not end: the overlap stays open across A's pause (same ``id`` and start) and
+      the interruption rule applies to it once both speak again.
     * **backchannel** (``Backchannel(by=B, of=A)``): B stops first, no more than
       ``backchannel_max_s`` [1.0] after its onset, while A goes on (A is still speaking when B
       stops, or resumes after a pause before its turn ends). ``start_s``/``end_s`` span B's
