@@ -113,9 +113,8 @@ def test_two_devices_capture_what_was_played(pulse_rig):
 
 
 def test_reads_gather_batch_hops_and_lose_nothing(pulse_rig):
-    """Two streams of 20 ms blocks: with ``batch_hops`` 4 the reader collects the audio
-    every 40 ms (about 4 hops a read, a fraction of the reads of batch 1), and the audio is
-    what was played, within the same latency bound."""
+    """Two streams of 20 ms blocks: reads return at least ``batch_hops`` hops (shorter ones
+    only when the wait for a batch ran out), and the audio is what was played."""
     rng = np.random.default_rng(3)
     agent, customer = _pad(_agent(2.0)), _pad(_customer(2.0, rng))
     sizes: dict[int, list[int]] = {}
@@ -138,10 +137,11 @@ def test_reads_gather_batch_hops_and_lose_nothing(pulse_rig):
         assert corr_of(agent, x[:, 0]) > 0.9 and corr_of(customer, x[:, 1]) > 0.9
         assert st.overflows == 0 and st.backlog_exceeded == 0
         assert st.latency_p99_s is not None and st.latency_p99_s < 0.2
-    print(f"\nhops per read: batch 1 mean {np.mean(sizes[1]):.2f} ({len(sizes[1])} reads), "
-          f"batch 4 mean {np.mean(sizes[4]):.2f} ({len(sizes[4])} reads)")
-    assert 3.5 <= np.mean(sizes[4]) <= 4.5  # 40 ms of audio per read, on average
-    assert len(sizes[4]) < 0.6 * len(sizes[1])  # fewer analysis calls for the same audio
+    print(f"\nhops per read: batch 1 median {np.median(sizes[1])}, batch 4 median "
+          f"{np.median(sizes[4])} ({np.mean(np.asarray(sizes[4]) >= 4):.0%} of reads >= 4)")
+    assert np.median(sizes[4]) >= 4
+    assert np.mean(np.asarray(sizes[4]) >= 4) >= 0.8
+    assert len(sizes[4]) < 0.75 * len(sizes[1])  # fewer analysis calls for the same audio
     with pytest.raises(ParameterError, match="batch_hops"):
         Capture(mic="vc_mic", far="vc_far", batch_hops=0)
 

@@ -107,13 +107,6 @@ _PARTY_NAMES = ("agent", "customer")
 _FINISHED = object()  # queue sentinel: the stream ended
 
 
-class _NoWake:
-    """Stands for the reader's wake-up event when the reader runs on a clock."""
-
-    def set(self) -> None:
-        """Do nothing: the reader collects the queued audio at its next tick."""
-
-
 class _Fifo:
     """Samples of one device on the output timeline: ``data[i]`` is output sample ``start + i``."""
 
@@ -221,14 +214,13 @@ class Capture:
     max_hops : int or None
         Largest block :meth:`read` returns (None: everything available).
     batch_hops : int
-        ``[live] batch_hops``. Above 1, the streams' callbacks only queue their audio (they
-        do not wake the reader) and :meth:`read` collects it on a clock, every
-        ``batch_hops`` hops' time (40 ms for 4), returning whatever whole hops have arrived
-        (about ``batch_hops`` of them): the analysis then runs 25 times a second instead of
-        once or twice per stream callback. On a thread woken that often its cost per call
-        (cold caches, Python and numpy overheads) outweighs its cost per hop, and every
-        wake-up costs too. 1: the reader is woken by every callback and returns each hop as
-        soon as both streams have it (the lowest latency).
+        Smallest block :meth:`read` returns while running (``[live] batch_hops``): fewer
+        hops are held back until this many are ready, or for at most ``batch_hops`` hops'
+        time after the first one was, so the analysis runs once per batch (25 times a
+        second for 4) instead of once or twice per stream callback: on a thread woken that
+        often its cost per call (cold caches, Python and numpy overheads) outweighs its cost
+        per hop. The block is returned as soon as the batch is complete; the price is
+        display lag for the hops held back. 1: every hop as soon as both streams have it.
     stall_timeout_s : float
         No data for this long marks a device ``stalled`` (and its column silence).
     start_timeout_s : float
@@ -326,7 +318,7 @@ class Capture:
         self.latency = latency
         self.max_hops = max_hops
         self.batch_hops = batch_hops
-        self.tick_s = batch_hops * hop_size / sample_rate  # the reader's clock (batch_hops > 1)
+        self.batch_wait_s = batch_hops * hop_size / sample_rate
         self.stall_timeout_s = stall_timeout_s
         self.start_timeout_s = start_timeout_s
         self.queue_max_s = queue_max_s
@@ -391,10 +383,8 @@ class Capture:
         self._drift: tuple[float, float] | None = None
         self._drift_on = False
         self._next_drift_update = 0.0
-        self._next_tick = 0.0  # when read() next collects the queued audio (batch_hops > 1)
-        # what the streams' callbacks call after queueing audio: on a clock, nothing
-        self._data_wake: threading.Event | _NoWake = (
-            self._wake if batch_hops == 1 else _NoWake())
+        self._ready_since: float | None = None  # when the first held-back hop was ready
+        self._blocks = 0  # blocks returned by read()
 
     # ------------------------------------------------------------------ construction
     def _pick_rate(self, dev: InputDevice, channels: int) -> int:
@@ -457,7 +447,7 @@ class Capture:
                 else:
                     d.stream = SoundcardStream(
                         d.spec, d.rate, d.channels, self.hop_size * self.blocksize_hops,
-                        d.queue.put, self._data_wake, _FINISHED,
+                        d.queue.put, self._wake, _FINISHED,
                         open_timeout_s=max(5.0, self.start_timeout_s))
             for d in self.devices:
                 d.stream.start()
@@ -470,7 +460,7 @@ class Capture:
 
     def _open_sd(self, d: _Device) -> Any:
         sd = self._sd
-        q, wake = d.queue, self._data_wake
+        q, wake = d.queue, self._wake
         put, now, finished = q.put, time.monotonic, _FINISHED
 
         def callback(indata, frames, time_info, status):  # PortAudio thread: copy only
@@ -564,15 +554,10 @@ class Capture:
                         "all input devices lost: " + "; ".join(
                             f"{d.name}: {d.error}" for d in self.devices)
                         + ". The audio captured until then was delivered")
-            if self.batch_hops > 1:  # on a clock: sleep until the next tick
-                now = time.monotonic()
-                if now >= self._next_tick:
-                    self._next_tick += self.tick_s
-                    if self._next_tick - now < 0.25 * self.tick_s:  # late: skip ahead
-                        self._next_tick = now + self.tick_s
-                wait = self._next_tick - now
-            else:
-                wait = 0.02
+            wait = 0.02
+            if self._ready_since is not None:  # hops held back for a batch: not past its due
+                wait = min(wait, max(0.0, self._ready_since + self.batch_wait_s
+                                     - time.monotonic()) + 1e-4)
             if deadline is not None:
                 wait = min(wait, deadline - time.monotonic())
                 if wait <= 0:
@@ -792,6 +777,14 @@ class Capture:
         a = self._out
         if end <= a:
             return None
+        if live and not self._stopping and end - a < self.batch_hops * hop:
+            now = time.monotonic()  # too few hops for a batch: hold them back a little
+            if self._ready_since is None:
+                self._ready_since = now
+            if now - self._ready_since < self.batch_wait_s:
+                return None
+        self._ready_since = None
+        self._blocks += 1
         n = end - a
         audio = np.zeros((n, 2), np.float32)
         filled = [self._absent_far and p == CUSTOMER for p in (AGENT, CUSTOMER)]
