@@ -384,7 +384,6 @@ class Capture:
         self._drift_on = False
         self._next_drift_update = 0.0
         self._ready_since: float | None = None  # when the first held-back hop was ready
-        self._blocks = 0  # blocks returned by read()
 
     # ------------------------------------------------------------------ construction
     def _pick_rate(self, dev: InputDevice, channels: int) -> int:
@@ -784,7 +783,6 @@ class Capture:
             if now - self._ready_since < self.batch_wait_s:
                 return None
         self._ready_since = None
-        self._blocks += 1
         n = end - a
         audio = np.zeros((n, 2), np.float32)
         filled = [self._absent_far and p == CUSTOMER for p in (AGENT, CUSTOMER)]
