@@ -258,6 +258,7 @@ class LiveConfig:
     """Live-mode settings."""
 
     blocksize_hops: int
+    batch_hops: int
     queue_max_s: float
     display: str
     fps: float
