@@ -61,6 +61,11 @@ at their own level. Reviewed streams:
   lines (1 s pauses). Reported: the fraction of each agitated line's time from 1 s after
   its start with the flag on (target >= 80 %), and calm-line hops with it on (target 0).
 
+``pace_reading`` (per voice, a diagnostic of the pace rule, not scored): the median
+``rate_delta_pct`` before the switch, 4-6 s after it and from 10 s after it, for the lines
+after the switch unmodified (``same``), x1.08 and x1.25; ``x1.25`` steady over ``same``
+steady is the pace measure's own response to a uniform speed-up of the same lines.
+
 Targets (issue #11): pooled calm <= 1 prosody nudge per 10 min, none for most voices;
 ``+1st``/``x1.08`` none; ``+3st`` pitch_high and ``x1.25`` rate_high within 6 s; ``+6dB``
 loudness_high within 5 s.
@@ -566,6 +571,7 @@ def _voice_results(v: Voice, config: Config, seed: int) -> dict[str, Any]:
             ),
         }
     res["changes"] = changes
+    res["pace_reading"] = _pace_reading(before, after, streams, profile, config, seed)
     if v.agitated:
         agit = [y for _, y in v.agitated]
         xa, _ = _join(before, np.random.default_rng(seed + 3), (0.3, 0.7))
@@ -583,6 +589,45 @@ def _voice_results(v: Voice, config: Config, seed: int) -> dict[str, Any]:
         }
         res["customer_flag"] = _customer_flag(held, agit, config, seed)
     return res
+
+
+def _pace_reading(
+    before: list[np.ndarray],
+    after: list[np.ndarray],
+    streams: dict[str, tuple[list[np.ndarray], float]],
+    profile: Any,
+    config: Config,
+    seed: int,
+) -> dict[str, Any]:
+    """What the pace rule reads around the switch (see "Pace: what limits it" in the README).
+
+    For the held-out lines after the switch unmodified (``"same"``: the speaker's own tempo
+    on those lines), sped up x1.08 and x1.25: the median ``rate_delta_pct`` over speech hops
+    in the 20 s before the switch, 4-6 s after it (what the rule sees at the 6 s deadline)
+    and from 10 s after it (the window refilled), in % against the calibration.
+    """
+    out: dict[str, Any] = {}
+    for c in ("same", "x1.08", "x1.25"):
+        mod, pause_f = (after, 1.0) if c == "same" else streams[c]
+        xa, _ = _join(before, np.random.default_rng(seed + 1), (0.3, 0.7))
+        xb, _ = _join(mod, np.random.default_rng(seed + 2), (0.3 * pause_f, 0.7 * pause_f))
+        switch = xa.shape[0] / SR
+        m = BaselineTracker(config, profile).process(_rows(_whole(np.concatenate([xa, xb])),
+                                                           config))
+        d = np.asarray(m.rate_delta_pct, np.float64)
+        d = np.where(np.asarray(m.speech, bool), d, np.nan)
+        out[c] = {
+            "before_pct": _median_within(d, m.t_s, switch - 20.0, switch),
+            "at_4_6_s_pct": _median_within(d, m.t_s, switch + 4.0, switch + 6.0),
+            "from_10_s_pct": _median_within(d, m.t_s, switch + 10.0, math.inf),
+        }
+    return out
+
+
+def _median_within(x: np.ndarray, t_s: np.ndarray, a: float, b: float) -> float | None:
+    """Median of the finite ``x`` with ``a <= t_s < b`` (rounded to 0.1), None if none."""
+    s = np.isfinite(x) & (t_s >= a) & (t_s < b)
+    return round(float(np.median(x[s])), 1) if s.any() else None
 
 
 def _customer_flag(

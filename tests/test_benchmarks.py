@@ -264,3 +264,67 @@ def test_live_section_survives_missing_optional_backends(tmp_path) -> None:
     flat = json.dumps(res)
     assert '"live_hop_ms"' in flat and '"live_hop_webrtc_ms"' in flat
     assert '"echo canceller": false' in flat
+
+
+# ----------------------------------------------------------------------------- pace candidates
+
+
+def _rows(loudness_db: np.ndarray, speech: np.ndarray, nucleus: np.ndarray):
+    from voicecoach.analysis import Features
+
+    n = loudness_db.shape[0]
+    f32 = np.zeros(n, np.float32)
+    return Features(
+        t_s=np.arange(n) * 0.01, f0_hz=f32 + np.nan, voiced=~speech & speech, speech=speech,
+        loudness_db=loudness_db.astype(np.float32), syllable_rate=f32, articulation_rate=f32,
+        noise_floor_db=f32 - 60, aperiodicity=f32, vad_raw=speech.copy(), nucleus=nucleus,
+    )
+
+
+def test_pace_candidates_interval_tempo_is_the_shipped_measure() -> None:
+    from benchmarks.pace_candidates import interval_tempo
+    from voicecoach.baseline.measures import _MeasureCore
+    from voicecoach.config import load_config
+
+    rng = np.random.default_rng(3)
+    n = 6000
+    speech = np.ones(n, bool)
+    for a in rng.integers(0, n - 80, 25):  # pauses of 0.3-0.8 s
+        speech[a : a + rng.integers(30, 80)] = False
+    nucleus = np.zeros(n, bool)
+    nucleus[np.cumsum(rng.integers(8, 70, n // 8))[: n // 8 - 1] % n] = True
+    rows = _rows(np.full(n, -30.0), speech, nucleus)
+    config = load_config()
+    shipped = _MeasureCore(config).process(rows)[4]
+    ours = interval_tempo(rows, config.baseline.rate_intervals, config.baseline.rate_trim,
+                          round(config.baseline.rate_max_interval_s / 0.01))
+    assert np.isfinite(shipped).sum() > 1000
+    np.testing.assert_allclose(ours, shipped, rtol=1e-6)
+
+
+def test_pace_candidates_modspec_shift_reads_a_uniform_speed_up() -> None:
+    """A uniform time compression of the envelope is a shift of its modulation spectrum."""
+    from benchmarks.pace_candidates import modspec_shift
+
+    rng = np.random.default_rng(5)
+
+    def envelope(rate: float, seconds: float) -> np.ndarray:
+        # syllable-like bumps at jittered intervals, drawn on a continuous clock sped up by rate
+        t = np.arange(round(seconds * 100)) * 0.01 * rate
+        env = np.full(t.shape[0], -45.0)
+        c = 0.0
+        r2 = np.random.default_rng(9)
+        while c < t[-1]:
+            c += r2.uniform(0.12, 0.3)
+            env = np.maximum(env, -20.0 - 300.0 * (t - c) ** 2 + r2.normal(0, 2))
+        return env + rng.normal(0, 0.3, t.shape[0])
+
+    cal = envelope(1.0, 60.0)
+    ones = np.ones(cal.shape[0], bool)
+    measure = modspec_shift(_rows(cal, ones, ~ones))
+    ref = np.nanmedian(measure(_rows(cal, ones, ~ones)))
+    for rate in (1.0, 1.25):
+        x = envelope(rate, 40.0)
+        one = np.ones(x.shape[0], bool)
+        got = np.nanmedian(measure(_rows(x, one, ~one))) / ref
+        assert abs(got / rate - 1) < 0.03, (rate, got)
