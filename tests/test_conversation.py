@@ -447,3 +447,56 @@ def test_cutting_in_at_a_pause_inside_the_other_turn(pause_s, cut_in):
     else:
         assert [(e.by, e.start_s, e.end_s) for e in teo] == [("agent", 2.8, 3.0)]
         assert all(i.by == "customer" for i in its)  # the customer's comeback, if any
+
+
+@pytest.mark.parametrize(("pause_s", "joined"), [(0.3, True), (0.4, True), (0.6, False)])
+def test_customer_pause_after_first_words_is_one_interruption(pause_s, joined):
+    # the agent talks 0-6 s; the customer says a word at 2.0-2.25 s, pauses, then talks over
+    # the agent to 7 s. A pause shorter than far_intrusion_join_s keeps it one intrusion: an
+    # interruption from the first word, decided when the customer speaks again; a longer
+    # pause makes the first word a backchannel and the rest a second intrusion
+    resume_s = 2.25 + pause_s
+    _, evs = run([(0.0, 6.0)], [(2.0, 2.25), (resume_s, 7.0)], 8.0)
+    its = [(i.by, i.start_s, i.retracted) for i in kinds(evs, "interruption")]
+    bcs = [(b.by, b.start_s) for b in kinds(evs, "backchannel")]
+    assert (pause_s < C.far_intrusion_join_s) == joined
+    if joined:
+        assert its == [("customer", 2.0, False)]
+        assert bcs == []
+        first = next(e for e in evs if e.kind == "interruption")
+        assert first.decided_s == pytest.approx(resume_s + C.speech_onset_s, abs=0.011)
+    else:
+        assert its == [("customer", resume_s, False)]
+        assert bcs == [("customer", 2.0)]
+
+
+def test_customer_backchannel_is_recorded_after_the_join_wait():
+    # a lone 0.3 s backchannel: recorded once the customer stayed silent far_intrusion_join_s
+    _, evs = run([(0.0, 6.0)], [(2.0, 2.3)], 7.0)
+    bc = [e for e in evs if e.kind == "backchannel"]
+    assert [(b.by, b.start_s, b.end_s) for b in bc] == [("customer", 2.0, 2.3)]
+    assert bc[0].decided_s == pytest.approx(2.3 + C.far_intrusion_join_s, abs=0.011)
+    assert kinds(evs, "interruption") == []
+
+
+def test_agent_pause_is_not_joined():
+    # the agent's microphone fragments (bleed, residual echo) are not welded: a 0.25 s agent
+    # word and a pause of 0.3 s before it talks over the customer are a backchannel and an
+    # interruption from the second onset
+    _, evs = run([(2.0, 2.25), (2.55, 5.5)], [(0.0, 6.0)], 7.0)
+    assert [(i.by, i.start_s) for i in kinds(evs, "interruption")] == [("agent", 2.55)]
+    assert [(b.by, b.start_s) for b in kinds(evs, "backchannel")] == [("agent", 2.0)]
+
+
+def test_customer_join_is_block_invariant(rng):
+    a = party_rows([(0.0, 6.0)], 8.0, 120.0)
+    c = party_rows([(1.0, 1.3), (2.0, 2.25), (2.6, 7.0)], 8.0, 210.0)
+    whole = ConversationTracker(CFG).process(a, c) + []
+    for _ in range(3):
+        tr = ConversationTracker(CFG)
+        evs, i = [], 0
+        while i < len(a):
+            n = int(rng.integers(1, 40))
+            evs += tr.process(a[i : i + n], c[i : i + n])
+            i += n
+        assert evs == whole

@@ -169,6 +169,7 @@ class ConversationConfig:
     speech_onset_gap_s: float
     turn_gap_s: float
     retract_gap_s: float
+    far_intrusion_join_s: float
     far_onset_backtrack_s: float
     far_onset_backtrack_db: float
     decision_bridge_s: float
@@ -665,7 +666,8 @@ def _validate(obj: Any, where: str) -> None:
                 bad(f"{name} must be > 0 s, got {getattr(obj, name)}")
         for name in ("backchannel_max_s", "turn_end_s", "simultaneous_start_s",
                      "decision_bridge_s", "jump_in_s", "mutual_silence_s", "far_delay_s",
-                     "bleed_max_delay_s", "bleed_min_active_s", "far_onset_backtrack_s"):
+                     "bleed_max_delay_s", "bleed_min_active_s", "far_onset_backtrack_s",
+                     "far_intrusion_join_s"):
             if getattr(obj, name) < 0:
                 bad(f"{name} must be >= 0 s, got {getattr(obj, name)}")
         if obj.bleed_window_s < 2 * obj.bleed_max_delay_s:

@@ -65,6 +65,14 @@ Intrusion
       B's turn starts at B's onset. If A speaks again within ``turn_gap_s`` while B goes on,
       A's turn did not end: the overlap stays open across A's pause (same ``id`` and start) and
       the interruption rule applies to it once both speak again.
+    * **the customer's pause after its first words**: when the customer (B) stops inside the
+      agent's turn before the interruption rule fired, the agent still speaking, and speaks
+      again within ``far_intrusion_join_s`` [0.45] of its offset while the agent goes on, it is
+      one intrusion: the overlap stays open across the pause (same ``id``, from B's first
+      onset) and the interruption rule applies to it once both speak again (``decided_s`` then
+      is B's new onset + ``speech_onset_s``). Its backchannel (below) is therefore recorded
+      ``far_intrusion_join_s`` after B's offset. The agent's microphone is not joined this
+      way: its fragments of bleed, residual echo or noise would be welded to its speech.
     * **backchannel** (``Backchannel(by=B, of=A)``): B stops first, no more than
       ``backchannel_max_s`` [1.0] after its onset, while A goes on (A is still speaking when B
       stops, or resumes after a pause before its turn ends). ``start_s``/``end_s`` span B's

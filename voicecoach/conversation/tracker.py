@@ -167,6 +167,7 @@ class ConversationTracker:
         self._sim_hops = hops(c.simultaneous_start_s)
         self._gap_hops = max(1, hops(c.turn_gap_s))
         self._retract_hops = max(1, hops(c.retract_gap_s))
+        self._join_hops = hops(c.far_intrusion_join_s)
         self._ms_hops = hops(c.mutual_silence_s)
         self._delay_hops = hops(c.far_delay_s)
         self._gate = BleedGate(c, h)
@@ -196,6 +197,7 @@ class ConversationTracker:
         self._agent_raw_hops = 0
         self._retract: tuple[int, int, int, _Party] | None = None  # see _check_retraction
         self._held: tuple[_Party, int] | None = None  # the floor holder's pause, see _segment_end
+        self._ihold: tuple[_Party, int] | None = None  # the customer intruder's pause
         # far-end hop levels (dB), newest last, and those of its non-speech hops (_backtrack)
         self._far_db: deque[float] = deque(maxlen=self._bt_hops + 64)
         self._far_bg_db: deque[float] = deque(maxlen=self._bg_hops)
@@ -325,6 +327,8 @@ class ConversationTracker:
         ag, cu = self._agent, self._cust
         if self._held is not None:
             self._release_hold(other_on=self._held[0].other.on)
+        if self._ihold is not None:
+            self._release_ihold()
         ends = [p for p in (ag, cu) if p.on]
         if len(ends) == 2 and ends[0] is self._floor:
             ends.reverse()  # the floor holder stops last
@@ -457,6 +461,12 @@ class ConversationTracker:
                         and h.cand_start < h_end + self._gap_hops)
             if not resuming:  # (an onset that began within turn_gap_s is still being counted)
                 self._release_hold(other_on=True)  # the holder's pause reached turn_gap_s
+        if self._ihold is not None and k + 1 - self._ihold[1] >= self._join_hops:
+            h, h_end = self._ihold
+            resuming = (h.run > 0 and k - h.last_raw <= self._onset_gap_hops + 1
+                        and h.cand_start < h_end + self._join_hops)
+            if not resuming:
+                self._release_ihold()  # the customer stayed silent far_intrusion_join_s
         if self._retract is not None:
             self._check_retraction()
         if ag.on and cu.on and self._ov is None:
@@ -515,6 +525,9 @@ class ConversationTracker:
         o = p.other
         if self._held is not None and self._held[0] is p:
             self._held = None  # the floor holder speaks again within turn_gap_s: its turn goes on
+        if self._ihold is not None and self._ihold[0] is p:
+            self._ihold = None  # the customer speaks again within far_intrusion_join_s: the same
+            return  # intrusion, and its overlap, go on
         rt = self._retract
         if rt is not None and rt[3] is p:
             # an interrupter speaking again within retract_gap_s: its interruption stands, and
@@ -553,7 +566,18 @@ class ConversationTracker:
         held = self._held
         if held is not None and held[0] is not p:
             self._release_hold(other_on=True)  # the intruder stops after the holder's pause
+        if self._ihold is not None and self._ihold[0] is not p:
+            self._release_ihold()  # the floor holder stops during the intruder's pause
         ov = self._ov
+        it = p.intr
+        if (self._join_hops and p is self._cust and ov is not None and ov.by is p
+                and ov.interruption is None and it is not None and not it.long and o.on):
+            # the customer pauses inside the agent's turn, the agent going on: a backchannel,
+            # or a pause after its first words (known after far_intrusion_join_s); the overlap
+            # stays open. (Not the agent: its microphone's fragments of bleed, residual echo
+            # or noise would be welded to its speech.)
+            self._ihold = (p, end)
+            return
         if (ov is not None and ov.of is p and ov.interruption is None
                 and o.on and o.intr is not None and p.turn_open):
             # the floor holder pauses while the intruder goes on: whether its turn ends is
@@ -568,6 +592,14 @@ class ConversationTracker:
         p, end = self._held
         self._held = None
         self._classify_end(p, end, other_on)
+
+    def _release_ihold(self) -> None:
+        """Classify the held pause of the intruder as the end of its speech (the floor holder
+        was speaking when it stopped)."""
+        assert self._ihold is not None
+        p, end = self._ihold
+        self._ihold = None
+        self._classify_end(p, end, True)
 
     def _classify_end(self, p: _Party, end: int, o_on: bool) -> None:
         """Close the overlap and classify the intrusions at ``p``'s end of speech ``end``
