@@ -136,6 +136,13 @@ FLOOR_MARGIN_DB = 12.0
 """... and at least this far over the recording's noise floor (breath and room noise out)."""
 SPLIT_PAUSE_S = 0.4
 """A recording is cut into separate clips wherever it pauses this long (s) or longer."""
+VOICED_EDGE_S = [0.25]
+"""A clip starts at most this long (s) before its first voiced 10 ms frame and ends at most
+this long after its last (Praat's autocorrelation voicing, through parselmouth): the
+unvoiced consonants that open or close a word (an /s/, /st/, /str/ lasts 0.1-0.25 s) stay
+speech, while a click, a breath or a low rumble before or after it, 20-25 dB under the
+voice, no longer counts as its speech. ``[0]`` turns the rule off (the truth before it);
+``--voiced-edge-s`` sets it."""
 LEVEL_DBFS = -20.0
 NOISE_FLOOR_DBFS = -65.0
 ECHO_ENV = "VOICECOACH_ECHO_DATA"
@@ -294,6 +301,9 @@ def clips_from_signal(
     for a, b in _speech_runs(db, _threshold_db(db), round(SPLIT_PAUSE_S / HOP_S)):
         if (b - a) * HOP_S < min_s or db[a:b].max() < level - 15.0:
             continue
+        a, b = _voiced_edges(x, db, a, b, _threshold_db(db))
+        if (b - a) * HOP_S < min_s:
+            continue
         seg = x[a * HOP : b * HOP]
         g = 1.0 if level_dbfs is None else 10 ** ((level_dbfs - _active_db(_hop_db(seg))) / 20)
         e = None
@@ -301,6 +311,33 @@ def clips_from_signal(
             e = (echo[a * HOP : b * HOP + tail] * g).astype(np.float32)
         out.append(Clip((seg * g).astype(np.float32), e))
     return out
+
+
+def _voiced_edges(x: np.ndarray, db: np.ndarray, a: int, b: int, thr_db: float
+                  ) -> tuple[int, int]:
+    """Hops ``[a, b)`` of a speech run narrowed to :data:`VOICED_EDGE_S` around its voiced
+    frames, each edge on a hop over ``thr_db``; unchanged when nothing in it is voiced."""
+    edge = round(VOICED_EDGE_S[0] / HOP_S)
+    if edge <= 0:
+        return a, b
+    import parselmouth
+
+    snd = parselmouth.Sound(x[a * HOP : b * HOP], SR)
+    pitch = snd.to_pitch_ac(time_step=HOP_S, pitch_floor=60.0, pitch_ceiling=600.0)
+    f0 = pitch.selected_array["frequency"]
+    if not (f0 > 0).any():
+        return a, b
+    times = pitch.xs()
+    v = np.flatnonzero(f0 > 0)
+    v0 = a + int(times[v[0]] / HOP_S)
+    v1 = a + int(times[v[-1]] / HOP_S) + 1
+    loud = np.flatnonzero(db[a:b] > thr_db) + a
+    lo = loud[loud >= v0 - edge]
+    hi = loud[loud < v1 + edge]
+    if not len(lo) or not len(hi):
+        return a, b
+    na, nb = int(lo[0]), int(hi[-1]) + 1
+    return (na, nb) if nb > na else (a, b)
 
 
 def _resample(x: np.ndarray, sr: int) -> np.ndarray:
@@ -1483,11 +1520,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--vad", choices=("webrtc", "silero"), default=None,
                     help="shorthand for --set vad.backend=...")
     ap.add_argument("--out", type=Path, default=None, help="write the result as JSON here")
+    ap.add_argument("--voiced-edge-s", type=float, default=VOICED_EDGE_S[0], metavar="S",
+                    help="truth: a clip starts (ends) at most S before (after) its voiced "
+                         "frames; 0 = the earlier truth (default %(default)s)")
     ap.add_argument("--msa", default=None, metavar="A-B",
                     help="msa-dpcrn pairs A..B (inclusive) instead of the split's, e.g. 40-79: "
                          "a further held-out echo set for reading errors without touching "
                          "the test split's 20-39")
     args = ap.parse_args(argv)
+    if args.voiced_edge_s < 0:
+        print(f"Error: --voiced-edge-s {args.voiced_edge_s}: give 0 (off) or a positive number "
+              "of seconds, e.g. 0.25", file=sys.stderr)
+        return 2
+    VOICED_EDGE_S[0] = args.voiced_edge_s
     try:
         if args.msa:
             try:
@@ -1515,6 +1560,7 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 1
     result["overrides"] = over
+    result["voiced_edge_s"] = VOICED_EDGE_S[0]
     result["config_file"] = str(args.config) if args.config else None
     print(format_table(result))
     if args.out:
