@@ -26,12 +26,23 @@ Voicing
     (breath and room tails after loud speech; Praat's silence threshold does the same
     relative to a whole file). Hops failing the level tests skip the kernel.
 
-Octave continuity
-    When the chosen period is about an octave (ratio beyond 1.4) from the last voiced
-    hop's (remembered across unvoiced gaps up to ``memory_s``), the ``nd`` minimum near that
-    period is taken instead if it is within ``octave_cost`` of the best. This removes
-    single-hop octave jumps in steady vowels while still following real jumps, which win
-    after one hop.
+Path over candidates (causal Viterbi)
+    The kernel keeps the ``path_candidates`` best local minima of ``nd + octave_bias`` per
+    hop (its *local cost*). Over consecutive voiced hops a forward dynamic programme adds a
+    *jump cost* of ``jump_cost`` per octave between the candidates of one hop and the next:
+    ``C_t(j) = s_t(j) + min_i [C_{t-1}(i) + jump_cost * |log2(L_t(j) / L_{t-1}(i))|]``,
+    and the hop's period is the candidate with the lowest ``C_t``, the end of the best path
+    so far (no lookahead: a path that later proves better is followed from then on, the
+    rows already given are not revised). Costs are kept relative to the best and capped at
+    ``path_cost_cap``, so that a path that was wrong for a while can be left within a few
+    hops. Across unvoiced gaps up to ``memory_s`` the last hop's candidates stay the
+    previous step; after a longer gap a path starts afresh. On band-limited (telephone)
+    speech a harmonic's period (half or a third of the period, where the fundamental is
+    missing) is often as periodic as the period itself in one 30 ms window; the path keeps
+    the period through such hops, and lets a small ``octave_bias`` suffice against the
+    multiples of the period (octave-down errors), which favoured harmonics when it was the
+    only guard. The voicing decision (above) uses the best local candidate and is not
+    changed by the path.
 
 Timing
     Row ``k`` (hop start ``t_s = k * hop_s``) uses samples up to the end of the hop: the
@@ -123,12 +134,15 @@ class YinTracker:
         self._max_con = float(config.max_contrast)
         self._min_db = float(config.min_level_db)
         self._min_snr = float(config.min_snr_db)
-        self._oct = float(config.octave_cost)
+        self._jump = float(config.jump_cost)
+        self._cap = float(config.path_cost_cap)
+        self._n_cand = int(config.path_candidates)
         self._memory_hops = round(config.memory_s * sample_rate / hop_size)
         self._below_peak = float(config.max_below_peak_db)
         self._peak_hops = max(1, round(config.peak_window_s * sample_rate / hop_size))
         taus = np.arange(self.lag_min, self.lag_max + 1, dtype=np.float64)
         self._bias = float(config.octave_bias) * np.log2(taus / self.lag_min)
+        self._path_bias = float(config.path_octave_bias) * np.log2(taus / self.lag_min)
         self._scratch: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self.reset()
 
@@ -145,7 +159,10 @@ class YinTracker:
     def reset(self) -> None:
         """Return to the just-constructed state (silent history, no previous pitch)."""
         self._history = np.zeros(self.frame_size - self.hop_size, np.float32)
-        self._prev_lag = 0.0  # last voiced period, samples (0 = none within memory_s)
+        # the path: the last voiced hop's candidates (log2 period) and their path costs
+        # (empty = no voiced hop within memory_s)
+        self._path_log: list[float] = []
+        self._path_cost: list[float] = []
         self._gap = 0  # unvoiced hops since then
         self._prev_voiced = False
         self._peak_hist: deque[float] = deque(
@@ -236,21 +253,25 @@ class YinTracker:
 
         Returns
         -------
-        nd : np.ndarray, shape (m, lag_max + 1)
-            Normalised difference ``d(tau) / (e_0 + e_tau)``.
         lag : np.ndarray, shape (m,), int
-            Chosen period in whole samples.
+            The best local period in whole samples: the lag minimising
+            ``nd(tau) + octave_bias * log2(tau / tau_min)``, where ``nd`` is the normalised
+            difference ``d(tau) / (e_0 + e_tau)``.
         ap : np.ndarray, shape (m,)
             ``nd`` at ``lag`` (aperiodicity).
-        frac : np.ndarray, shape (m,)
-            Parabolic refinement of ``lag``, in samples.
         contrast : np.ndarray, shape (m,)
             YIN's cumulative mean normalised difference at ``lag``.
+        cand_log2 : np.ndarray, shape (m, path_candidates)
+            ``log2`` of the candidate periods (samples, parabolically refined): the best
+            local minima of ``nd + octave_bias``; NaN where a frame has fewer minima.
+        cand_cost : np.ndarray, shape (m, path_candidates)
+            Their local cost ``nd + octave_bias`` (inf where NaN above).
         """
         m = frames.shape[0]
         if m == 0:
             e = np.empty(0)
-            return np.empty((0, self.lag_max + 1)), np.empty(0, np.intp), e, e, e
+            c = np.empty((0, self._n_cand))
+            return np.empty(0, np.intp), e, e, c, c
         if m > self.KERNEL_CHUNK:  # keep the working set in cache; rows are independent
             parts = [
                 self.kernel(frames[i : i + self.KERNEL_CHUNK])
@@ -295,8 +316,31 @@ class YinTracker:
         # whose difference function rises with the lag without a dip
         mean_d = np.cumsum(d[:, 1:], axis=1)[rows, lag - 1] / lag
         contrast = np.divide(d[rows, lag], mean_d, out=np.ones(m), where=mean_d > 0)
-        frac = self._parabolic(nd, lag)
-        return nd, lag, ap, frac, contrast
+        cand_log2, cand_cost = self._candidates(nd, nd[:, lo : lmax + 1] + self._path_bias)
+        return lag, ap, contrast, cand_log2, cand_cost
+
+    def _candidates(self, nd: np.ndarray, score: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The ``path_candidates`` lowest local minima of ``score`` per row (see kernel)."""
+        k = self._n_cand
+        inner = score[:, 1:-1]
+        # strict on the left, so that argmin (the first of equal values) is always one
+        is_min = (inner < score[:, :-2]) & (inner <= score[:, 2:])
+        masked = np.full(score.shape, np.inf)
+        masked[:, 1:-1] = np.where(is_min, inner, np.inf)
+        idx = np.argpartition(masked, k - 1, axis=1)[:, :k]
+        cost = np.take_along_axis(masked, idx, axis=1)
+        lag = idx + self.lag_min
+        a = np.take_along_axis(nd, lag - 1, axis=1)
+        b = np.take_along_axis(nd, lag, axis=1)
+        c = np.take_along_axis(nd, np.minimum(lag + 1, nd.shape[1] - 1), axis=1)
+        den = a - 2.0 * b + c
+        off = np.zeros_like(den)
+        np.divide(0.5 * (a - c), den, out=off, where=den > 0)
+        refined = lag + np.minimum(np.maximum(off, -0.5), 0.5)
+        found = np.isfinite(cost)
+        log2 = np.full(cost.shape, np.nan)
+        np.log2(refined, out=log2, where=found)
+        return log2, cost
 
     def decide(
         self, kout: tuple[np.ndarray, ...], mask: np.ndarray, frame_db: np.ndarray
@@ -310,17 +354,16 @@ class YinTracker:
         mask, frame_db : np.ndarray, shape (n_hops,)
             From :meth:`gate`; hops outside ``mask`` are unvoiced with aperiodicity 1.
         """
-        nd, k_lag, k_ap, k_frac, k_con = kout
+        k_lag, k_ap, k_con, c_log2, c_cost = kout
         n = mask.shape[0]
         if n == 0:
             e = np.empty(0, np.float32)
             return PitchResult(e, np.empty(0, bool), e, e)
         lag = np.zeros(n, np.intp)
         ap = np.ones(n)
-        frac = np.zeros(n)
         con = np.ones(n)
         idx = np.flatnonzero(mask)
-        lag[idx], ap[idx], frac[idx], con[idx] = k_lag, k_ap, k_frac, k_con
+        lag[idx], ap[idx], con[idx] = k_lag, k_ap, k_con
         # candidates: periodic enough to hold voicing (those under max_aperiodicity may start it)
         voiced = (
             mask
@@ -329,89 +372,64 @@ class YinTracker:
             & (lag > self.lag_min)
             & (lag < self.lag_max)
         )
-        lags = lag.astype(np.float64) + frac
         # may start voicing: periodic by the normalised difference or by YIN's contrast
         start = (ap < self._max_ap) | (con < self._max_ap)
-        self._continuity(nd, np.cumsum(mask) - 1, lags, ap, voiced, start)
+        self._hysteresis(voiced, start)
+        log_lag = self._path(voiced, np.cumsum(mask) - 1, c_log2, c_cost)
         f0 = np.full(n, np.nan, np.float32)
-        f0[voiced] = self.sample_rate / lags[voiced]
+        f0[voiced] = self.sample_rate / np.exp2(log_lag[voiced])
         return PitchResult(f0, voiced, ap.astype(np.float32), frame_db)
 
-    @staticmethod
-    def _parabolic(nd: np.ndarray, lag: np.ndarray) -> np.ndarray:
-        if lag.shape[0] <= 4:  # live: the same float64 arithmetic on scalars
-            out = []
-            hi_lag = nd.shape[1] - 2
-            for row, j in zip(nd, lag.tolist(), strict=True):
-                j = min(j, hi_lag)
-                a, b, c = row[j - 1 : j + 2].tolist()
-                den = a - 2.0 * b + c
-                off = 0.5 * (a - c) / den if den > 0 else 0.0
-                out.append(min(max(off, -0.5), 0.5))
-            return np.array(out)
-        rows = np.arange(lag.shape[0])
-        lag = np.minimum(lag, nd.shape[1] - 2)
-        a = nd[rows, lag - 1]
-        b = nd[rows, lag]
-        c = nd[rows, lag + 1]
-        den = a - 2.0 * b + c
-        off = np.zeros_like(den)
-        np.divide(0.5 * (a - c), den, out=off, where=den > 0)
-        return np.minimum(np.maximum(off, -0.5), 0.5)
+    def _hysteresis(self, voiced: np.ndarray, start: np.ndarray) -> None:
+        """Voicing hysteresis, hop by hop (in place).
 
-    def _continuity(
-        self,
-        nd: np.ndarray,
-        rowmap: np.ndarray,
-        lags: np.ndarray,
-        ap: np.ndarray,
-        voiced: np.ndarray,
-        start: np.ndarray,
-    ) -> None:
-        """Voicing hysteresis and octave-jump repair, hop by hop (in place).
-
-        A hop starts voicing only under ``max_aperiodicity``; after a voiced hop, the
-        looser ``hold_aperiodicity`` keeps it. ``nd[rowmap[i]]`` is hop ``i``'s normalised
-        difference (only analysed hops have one).
+        A hop starts voicing only when ``start`` (under ``max_aperiodicity``); after a
+        voiced hop, the looser ``hold_aperiodicity`` (already in ``voiced``) keeps it.
         """
-        ref, gap, prev_v = self._prev_lag, self._gap, self._prev_voiced
-        lag_list = lags.tolist()
+        prev_v = self._prev_voiced
         start_list = start.tolist()
-        mem = self._memory_hops
         for i, v in enumerate(voiced.tolist()):
-            if not v or not (prev_v or start_list[i]):
+            if v and not (prev_v or start_list[i]):
                 voiced[i] = False
-                prev_v = False
+                v = False
+            prev_v = v
+        self._prev_voiced = prev_v
+
+    def _path(
+        self, voiced: np.ndarray, rowmap: np.ndarray, c_log2: np.ndarray, c_cost: np.ndarray
+    ) -> np.ndarray:
+        """The causal best path over the candidates of voiced hops (module docstring).
+
+        Returns ``log2`` of each hop's period in samples (NaN on unvoiced hops).
+        ``c_log2[rowmap[i]]`` holds hop ``i``'s candidates.
+        """
+        out = np.full(voiced.shape[0], np.nan)
+        prev_l, prev_c, gap = self._path_log, self._path_cost, self._gap
+        mem, jump, cap = self._memory_hops, self._jump, self._cap
+        rows = rowmap.tolist()
+        for i, v in enumerate(voiced.tolist()):
+            if not v:
                 gap += 1
                 if gap > mem:
-                    ref = 0.0
+                    prev_l, prev_c = [], []
                 continue
-            if ref > 0.0:
-                ratio = lag_list[i] / ref
-                if (ratio > 1.4 or ratio < 1 / 1.4) and self._snap(
-                    nd[rowmap[i]], lags, ap, i, ref
-                ):
-                    lag_list[i] = float(lags[i])
-            ref = lag_list[i]
             gap = 0
-            prev_v = True
-        self._prev_lag, self._gap, self._prev_voiced = ref, gap, prev_v
-
-    def _snap(self, row: np.ndarray, lags: np.ndarray, ap: np.ndarray, i: int, p: float) -> bool:
-        """Move hop ``i`` to the ``nd`` minimum near the previous lag ``p`` if cheap enough."""
-        ratio = lags[i] / p
-        if 1 / 1.4 <= ratio <= 1.4:
-            return False
-        a = max(self.lag_min, int(p * 0.85))
-        b = min(self.lag_max - 1, math.ceil(p * 1.18))
-        if b <= a:
-            return False
-        j = a + int(np.argmin(row[a : b + 1]))
-        if not (row[j] < ap[i] + self._oct and row[j] < self._hold_ap):
-            return False
-        lo, mid, hi = row[j - 1], row[j], row[j + 1]
-        den = lo - 2.0 * mid + hi
-        off = 0.5 * (lo - hi) / den if den > 0 else 0.0
-        lags[i] = j + min(0.5, max(-0.5, off))
-        ap[i] = mid
-        return True
+            cand = c_log2[rows[i]].tolist()
+            local = c_cost[rows[i]].tolist()
+            ls: list[float] = []
+            cs: list[float] = []
+            for lj, sj in zip(cand, local, strict=True):
+                if sj == math.inf:
+                    continue
+                if prev_l:
+                    sj += min(
+                        ci + jump * abs(lj - li) for li, ci in zip(prev_l, prev_c, strict=True)
+                    )
+                ls.append(lj)
+                cs.append(sj)
+            best = min(cs)
+            cs = [min(c - best, cap) for c in cs]
+            out[i] = ls[cs.index(0.0)]
+            prev_l, prev_c = ls, cs
+        self._path_log, self._path_cost, self._gap = prev_l, prev_c, gap
+        return out
