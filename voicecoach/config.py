@@ -99,6 +99,7 @@ class PitchConfig:
     jump_cost: float
     path_cost_cap: float
     path_candidates: int
+    path_lookahead_s: float
     memory_s: float
 
 
@@ -628,6 +629,8 @@ def _validate(obj: Any, where: str) -> None:
             bad(f"path_candidates must be an integer in [1, 20], got {obj.path_candidates}")
         if not 0.0 <= obj.path_octave_bias < 1.0:
             bad(f"path_octave_bias must be in [0, 1), got {obj.path_octave_bias}")
+        if not 0.0 <= obj.path_lookahead_s <= 0.1:
+            bad(f"path_lookahead_s must be in [0, 0.1] s, got {obj.path_lookahead_s}")
         if obj.jump_cost < 0.0 or obj.path_cost_cap <= 0.0:
             bad(
                 f"need jump_cost >= 0 and path_cost_cap > 0, got {obj.jump_cost} and "

@@ -26,30 +26,35 @@ Voicing
     (breath and room tails after loud speech; Praat's silence threshold does the same
     relative to a whole file). Hops failing the level tests skip the kernel.
 
-Path over candidates (causal Viterbi)
-    The kernel keeps the ``path_candidates`` best local minima of ``nd + octave_bias`` per
-    hop (its *local cost*). Over consecutive voiced hops a forward dynamic programme adds a
-    *jump cost* of ``jump_cost`` per octave between the candidates of one hop and the next:
-    ``C_t(j) = s_t(j) + min_i [C_{t-1}(i) + jump_cost * |log2(L_t(j) / L_{t-1}(i))|]``,
-    and the hop's period is the candidate with the lowest ``C_t``, the end of the best path
-    so far (no lookahead: a path that later proves better is followed from then on, the
-    rows already given are not revised). Costs are kept relative to the best and capped at
-    ``path_cost_cap``, so that a path that was wrong for a while can be left within a few
-    hops. Across unvoiced gaps up to ``memory_s`` the last hop's candidates stay the
-    previous step; after a longer gap a path starts afresh. On band-limited (telephone)
-    speech a harmonic's period (half or a third of the period, where the fundamental is
-    missing) is often as periodic as the period itself in one 30 ms window; the path keeps
-    the period through such hops, and lets a small ``octave_bias`` suffice against the
-    multiples of the period (octave-down errors), which favoured harmonics when it was the
-    only guard. The voicing decision (above) uses the best local candidate and is not
-    changed by the path.
+Path over candidates (Viterbi with a fixed lookahead)
+    The kernel also keeps the ``path_candidates`` lowest local minima of
+    ``nd + path_octave_bias * log2(tau / tau_min)`` per hop (their *local cost*). Over
+    consecutive voiced hops a forward dynamic programme adds a *jump cost* of
+    ``jump_cost`` per octave between the candidates of one hop and the next:
+    ``C_t(j) = s_t(j) + min_i [C_{t-1}(i) + jump_cost * |log2(L_t(j) / L_{t-1}(i))|]``.
+    Costs are kept relative to the best and capped at ``path_cost_cap``, so that a path
+    that was wrong for a while is left within a few hops. Across unvoiced gaps up to
+    ``memory_s`` the last voiced hop's candidates stay the previous step; after a longer
+    gap a path starts afresh. Each hop reports the frame ``path_lookahead_s`` (two hops)
+    back, its candidate on the best path ending at the newest hop (traced back through the
+    voiced hops since; rows already given are never revised): onsets, where one frame's
+    evidence is weakest, are settled by the frames after them. On band-limited (telephone)
+    speech, where the fundamental is missing, a harmonic's period (half or a third of the
+    period) is often as periodic as the period itself in one 30 ms window; the path keeps
+    the period through such hops, and lets a small ``path_octave_bias`` suffice against
+    multiples of the period (octave-down errors), where ``octave_bias`` alone had to be
+    large enough to favour harmonics. The voicing decision (above) uses the best local
+    candidate under ``octave_bias`` and is not changed by the path, only delayed with it.
 
 Timing
     Row ``k`` (hop start ``t_s = k * hop_s``) uses samples up to the end of the hop: the
     integration window is the last ``window_s`` (30 ms) before the hop end, compared with
     the audio one period earlier (up to ``1 / fmin_hz`` = 16.7 ms), so the frame spans
-    46.7 ms. The lookahead past ``t_s`` is one hop (10 ms); the window is centred
-    :attr:`YinTracker.center_offset_s` (-5 ms) from ``t_s``.
+    46.7 ms. The lookahead past ``t_s`` is one hop (10 ms). The pitch, voicing and
+    aperiodicity of row ``k`` are those of frame ``k - path_lookahead_s / hop_s`` (20 ms
+    earlier), chosen on the best path through the frames up to ``k``, so their window is
+    centred :attr:`YinTracker.center_offset_s` (-25 ms) from ``t_s``; the voicing of the
+    hop's own frame is given too (``voiced_current``).
 """
 
 from __future__ import annotations
@@ -71,26 +76,40 @@ __all__ = ["PitchResult", "YinTracker"]
 class PitchResult:
     """Per-hop pitch output of :meth:`YinTracker.process`.
 
+    ``f0_hz``, ``voiced`` and ``aperiodicity`` describe the frame ``path_lookahead_s``
+    before each hop's own (the path's fixed lookahead; :attr:`YinTracker.center_offset_s`
+    includes it); ``voiced_current`` and ``frame_db`` describe the hop's own frame.
+
     Attributes
     ----------
     f0_hz : np.ndarray, shape (n_hops,), float32
         Fundamental frequency, NaN when unvoiced.
     voiced : np.ndarray, shape (n_hops,), bool
     aperiodicity : np.ndarray, shape (n_hops,), float32
-        Normalised difference at the chosen period (0 = perfectly periodic, about 1 = noise).
+        Normalised difference at the best local period (0 = perfectly periodic, about 1 =
+        noise).
+    voiced_current : np.ndarray, shape (n_hops,), bool
+        The voicing decision of the hop's own frame, without the lookahead (the speech
+        detector and the syllable tracker use it).
     frame_db : np.ndarray, shape (n_hops,), float32
-        RMS level of the integration window, dBFS.
+        RMS level of the hop's own integration window, dBFS.
     """
 
-    __slots__ = ("aperiodicity", "f0_hz", "frame_db", "voiced")
+    __slots__ = ("aperiodicity", "f0_hz", "frame_db", "voiced", "voiced_current")
 
     def __init__(
-        self, f0_hz: np.ndarray, voiced: np.ndarray, aperiodicity: np.ndarray, frame_db: np.ndarray
+        self,
+        f0_hz: np.ndarray,
+        voiced: np.ndarray,
+        aperiodicity: np.ndarray,
+        frame_db: np.ndarray,
+        voiced_current: np.ndarray,
     ) -> None:
         self.f0_hz = f0_hz
         self.voiced = voiced
         self.aperiodicity = aperiodicity
         self.frame_db = frame_db
+        self.voiced_current = voiced_current
 
 
 class YinTracker:
@@ -137,6 +156,7 @@ class YinTracker:
         self._jump = float(config.jump_cost)
         self._cap = float(config.path_cost_cap)
         self._n_cand = int(config.path_candidates)
+        self._lookahead = round(config.path_lookahead_s * sample_rate / hop_size)
         self._memory_hops = round(config.memory_s * sample_rate / hop_size)
         self._below_peak = float(config.max_below_peak_db)
         self._peak_hops = max(1, round(config.peak_window_s * sample_rate / hop_size))
@@ -152,9 +172,12 @@ class YinTracker:
 
         The integration window is the last ``window`` samples up to the hop end; YIN
         compares it with the same length one period earlier, so the audio used spans
-        ``window + period`` samples.
+        ``window + period`` samples. The path's lookahead (``path_lookahead_s``) delays
+        the reported frame by that many hops, which this offset includes.
         """
-        return (self.hop_size - self.window / 2.0) / self.sample_rate
+        return (self.hop_size - self.window / 2.0) / self.sample_rate - (
+            self._lookahead * self.hop_size / self.sample_rate
+        )
 
     def reset(self) -> None:
         """Return to the just-constructed state (silent history, no previous pitch)."""
@@ -164,6 +187,13 @@ class YinTracker:
         self._path_log: list[float] = []
         self._path_cost: list[float] = []
         self._gap = 0  # unvoiced hops since then
+        # the last lookahead + 1 hops (oldest first): None (unvoiced) or (candidates'
+        # log2 periods, back-pointers into the previous hop's, best index), and their
+        # aperiodicity; the oldest is the next to report
+        self._recent: deque[tuple[list[float], list[int], int] | None] = deque(
+            [None] * self._lookahead, maxlen=self._lookahead + 1
+        )
+        self._recent_ap: deque[float] = deque([1.0] * self._lookahead, maxlen=self._lookahead + 1)
         self._prev_voiced = False
         self._peak_hist: deque[float] = deque(
             [-math.inf] * (self._peak_hops - 1), maxlen=self._peak_hops - 1
@@ -358,7 +388,7 @@ class YinTracker:
         n = mask.shape[0]
         if n == 0:
             e = np.empty(0, np.float32)
-            return PitchResult(e, np.empty(0, bool), e, e)
+            return PitchResult(e, np.empty(0, bool), e, e, np.empty(0, bool))
         lag = np.zeros(n, np.intp)
         ap = np.ones(n)
         con = np.ones(n)
@@ -375,10 +405,11 @@ class YinTracker:
         # may start voicing: periodic by the normalised difference or by YIN's contrast
         start = (ap < self._max_ap) | (con < self._max_ap)
         self._hysteresis(voiced, start)
-        log_lag = self._path(voiced, np.cumsum(mask) - 1, c_log2, c_cost)
+        log_lag, ap_out = self._path(voiced, ap, np.cumsum(mask) - 1, c_log2, c_cost)
+        out_voiced = np.isfinite(log_lag)
         f0 = np.full(n, np.nan, np.float32)
-        f0[voiced] = self.sample_rate / np.exp2(log_lag[voiced])
-        return PitchResult(f0, voiced, ap.astype(np.float32), frame_db)
+        f0[out_voiced] = self.sample_rate / np.exp2(log_lag[out_voiced])
+        return PitchResult(f0, out_voiced, ap_out.astype(np.float32), frame_db, voiced)
 
     def _hysteresis(self, voiced: np.ndarray, start: np.ndarray) -> None:
         """Voicing hysteresis, hop by hop (in place).
@@ -396,40 +427,77 @@ class YinTracker:
         self._prev_voiced = prev_v
 
     def _path(
-        self, voiced: np.ndarray, rowmap: np.ndarray, c_log2: np.ndarray, c_cost: np.ndarray
-    ) -> np.ndarray:
-        """The causal best path over the candidates of voiced hops (module docstring).
+        self,
+        voiced: np.ndarray,
+        ap: np.ndarray,
+        rowmap: np.ndarray,
+        c_log2: np.ndarray,
+        c_cost: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The best path over the candidates of voiced hops (module docstring).
 
-        Returns ``log2`` of each hop's period in samples (NaN on unvoiced hops).
-        ``c_log2[rowmap[i]]`` holds hop ``i``'s candidates.
+        Hop ``i``'s candidates are ``c_log2[rowmap[i]]``. After hop ``i`` the frame
+        ``lookahead`` hops earlier is reported: its candidate on the best path ending at
+        hop ``i`` (traced back through the voiced hops since; an unvoiced hop ends the
+        trace).
+
+        Returns
+        -------
+        log_lag : np.ndarray, shape (n,)
+            ``log2`` of the reported frames' periods in samples, NaN where unvoiced.
+        ap : np.ndarray, shape (n,)
+            Their aperiodicity.
         """
-        out = np.full(voiced.shape[0], np.nan)
+        n = voiced.shape[0]
+        out = np.full(n, np.nan)
+        ap_out = np.empty(n)
         prev_l, prev_c, gap = self._path_log, self._path_cost, self._gap
         mem, jump, cap = self._memory_hops, self._jump, self._cap
+        recent, recent_ap = self._recent, self._recent_ap
         rows = rowmap.tolist()
-        for i, v in enumerate(voiced.tolist()):
+        for i, (v, a) in enumerate(zip(voiced.tolist(), ap.tolist(), strict=True)):
             if not v:
                 gap += 1
                 if gap > mem:
                     prev_l, prev_c = [], []
+                recent.append(None)
+            else:
+                gap = 0
+                cand = c_log2[rows[i]].tolist()
+                local = c_cost[rows[i]].tolist()
+                ls: list[float] = []
+                cs: list[float] = []
+                back: list[int] = []
+                for lj, sj in zip(cand, local, strict=True):
+                    if sj == math.inf:
+                        continue
+                    b = -1
+                    if prev_l:
+                        steps = [
+                            ci + jump * abs(lj - li)
+                            for li, ci in zip(prev_l, prev_c, strict=True)
+                        ]
+                        b = steps.index(min(steps))
+                        sj += steps[b]
+                    ls.append(lj)
+                    cs.append(sj)
+                    back.append(b)
+                best = min(cs)
+                cs = [min(c - best, cap) for c in cs]
+                prev_l, prev_c = ls, cs
+                recent.append((ls, back, cs.index(0.0)))
+            recent_ap.append(a)
+            ap_out[i] = recent_ap[0]
+            first = recent[0]
+            if first is None:
                 continue
-            gap = 0
-            cand = c_log2[rows[i]].tolist()
-            local = c_cost[rows[i]].tolist()
-            ls: list[float] = []
-            cs: list[float] = []
-            for lj, sj in zip(cand, local, strict=True):
-                if sj == math.inf:
-                    continue
-                if prev_l:
-                    sj += min(
-                        ci + jump * abs(lj - li) for li, ci in zip(prev_l, prev_c, strict=True)
-                    )
-                ls.append(lj)
-                cs.append(sj)
-            best = min(cs)
-            cs = [min(c - best, cap) for c in cs]
-            out[i] = ls[cs.index(0.0)]
-            prev_l, prev_c = ls, cs
+            last = 0  # the newest hop of the voiced run that starts at the reported one
+            while last + 1 < len(recent) and recent[last + 1] is not None:
+                last += 1
+            entry = recent[last]
+            k = entry[2]  # type: ignore[index]
+            for q in range(last, 0, -1):
+                k = recent[q][1][k]  # type: ignore[index]
+            out[i] = first[0][k]
         self._path_log, self._path_cost, self._gap = prev_l, prev_c, gap
-        return out
+        return out, ap_out
