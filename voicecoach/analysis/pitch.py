@@ -355,14 +355,14 @@ class YinTracker:
         inner = score[:, 1:-1]
         # strict on the left, so that argmin (the first of equal values) is always one
         is_min = (inner < score[:, :-2]) & (inner <= score[:, 2:])
-        masked = np.full(score.shape, np.inf)
-        masked[:, 1:-1] = np.where(is_min, inner, np.inf)
+        masked = np.where(is_min, inner, np.inf)
         idx = np.argpartition(masked, k - 1, axis=1)[:, :k]
-        cost = np.take_along_axis(masked, idx, axis=1)
-        lag = idx + self.lag_min
-        a = np.take_along_axis(nd, lag - 1, axis=1)
-        b = np.take_along_axis(nd, lag, axis=1)
-        c = np.take_along_axis(nd, np.minimum(lag + 1, nd.shape[1] - 1), axis=1)
+        rows = np.arange(score.shape[0])[:, None]
+        cost = masked[rows, idx]
+        lag = idx + (self.lag_min + 1)  # lag_min < lag < lag_max
+        a = nd[rows, lag - 1]
+        b = nd[rows, lag]
+        c = nd[rows, lag + 1]
         den = a - 2.0 * b + c
         off = np.zeros_like(den)
         np.divide(0.5 * (a - c), den, out=off, where=den > 0)
