@@ -163,6 +163,8 @@ class YinTracker:
         taus = np.arange(self.lag_min, self.lag_max + 1, dtype=np.float64)
         self._bias = float(config.octave_bias) * np.log2(taus / self.lag_min)
         self._path_bias = float(config.path_octave_bias) * np.log2(taus / self.lag_min)
+        self._log2_lag = np.log2(np.maximum(np.arange(self.lag_max + 1), 1.0))
+        self._around = np.array([-1, 0, 1])
         self._scratch: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self.reset()
 
@@ -188,9 +190,10 @@ class YinTracker:
         self._path_cost: list[float] = []
         self._gap = 0  # unvoiced hops since then
         # the last lookahead + 1 hops (oldest first): None (unvoiced) or (candidates'
-        # log2 periods, back-pointers into the previous hop's, best index), and their
+        # log2 periods, back-pointers into the previous hop's, best index, nd around
+        # each), and their
         # aperiodicity; the oldest is the next to report
-        self._recent: deque[tuple[list[float], list[int], int] | None] = deque(
+        self._recent: deque[tuple[list[float], list[int], int, list[list[float]]] | None] = deque(
             [None] * self._lookahead, maxlen=self._lookahead + 1
         )
         self._recent_ap: deque[float] = deque([1.0] * self._lookahead, maxlen=self._lookahead + 1)
@@ -292,16 +295,18 @@ class YinTracker:
         contrast : np.ndarray, shape (m,)
             YIN's cumulative mean normalised difference at ``lag``.
         cand_log2 : np.ndarray, shape (m, path_candidates)
-            ``log2`` of the candidate periods (samples, parabolically refined): the best
-            local minima of ``nd + octave_bias``; NaN where a frame has fewer minima.
+            ``log2`` of the candidate periods in whole samples: the lowest local minima of
+            ``nd + path_octave_bias * log2(tau / tau_min)``.
         cand_cost : np.ndarray, shape (m, path_candidates)
-            Their local cost ``nd + octave_bias`` (inf where NaN above).
+            Their local cost (that sum; inf where a frame has fewer minima).
+        cand_nd : np.ndarray, shape (m, path_candidates, 3)
+            ``nd`` at each candidate's lag - 1, lag, lag + 1 (for its parabolic refinement).
         """
         m = frames.shape[0]
         if m == 0:
             e = np.empty(0)
             c = np.empty((0, self._n_cand))
-            return np.empty(0, np.intp), e, e, c, c
+            return np.empty(0, np.intp), e, e, c, c, np.empty((0, self._n_cand, 3))
         if m > self.KERNEL_CHUNK:  # keep the working set in cache; rows are independent
             parts = [
                 self.kernel(frames[i : i + self.KERNEL_CHUNK])
@@ -346,10 +351,12 @@ class YinTracker:
         # whose difference function rises with the lag without a dip
         mean_d = np.cumsum(d[:, 1:], axis=1)[rows, lag - 1] / lag
         contrast = np.divide(d[rows, lag], mean_d, out=np.ones(m), where=mean_d > 0)
-        cand_log2, cand_cost = self._candidates(nd, nd[:, lo : lmax + 1] + self._path_bias)
-        return lag, ap, contrast, cand_log2, cand_cost
+        cand = self._candidates(nd, nd[:, lo : lmax + 1] + self._path_bias)
+        return lag, ap, contrast, *cand
 
-    def _candidates(self, nd: np.ndarray, score: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _candidates(
+        self, nd: np.ndarray, score: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The ``path_candidates`` lowest local minima of ``score`` per row (see kernel)."""
         k = self._n_cand
         inner = score[:, 1:-1]
@@ -360,17 +367,8 @@ class YinTracker:
         rows = np.arange(score.shape[0])[:, None]
         cost = masked[rows, idx]
         lag = idx + (self.lag_min + 1)  # lag_min < lag < lag_max
-        a = nd[rows, lag - 1]
-        b = nd[rows, lag]
-        c = nd[rows, lag + 1]
-        den = a - 2.0 * b + c
-        off = np.zeros_like(den)
-        np.divide(0.5 * (a - c), den, out=off, where=den > 0)
-        refined = lag + np.minimum(np.maximum(off, -0.5), 0.5)
-        found = np.isfinite(cost)
-        log2 = np.full(cost.shape, np.nan)
-        np.log2(refined, out=log2, where=found)
-        return log2, cost
+        around = nd[rows[:, :, None], lag[:, :, None] + self._around]
+        return self._log2_lag[lag], cost, around
 
     def decide(
         self, kout: tuple[np.ndarray, ...], mask: np.ndarray, frame_db: np.ndarray
@@ -384,7 +382,7 @@ class YinTracker:
         mask, frame_db : np.ndarray, shape (n_hops,)
             From :meth:`gate`; hops outside ``mask`` are unvoiced with aperiodicity 1.
         """
-        k_lag, k_ap, k_con, c_log2, c_cost = kout
+        k_lag, k_ap, k_con, c_log2, c_cost, c_nd = kout
         n = mask.shape[0]
         if n == 0:
             e = np.empty(0, np.float32)
@@ -404,47 +402,37 @@ class YinTracker:
         )
         # may start voicing: periodic by the normalised difference or by YIN's contrast
         start = (ap < self._max_ap) | (con < self._max_ap)
-        self._hysteresis(voiced, start)
-        log_lag, ap_out = self._path(voiced, ap, np.cumsum(mask) - 1, c_log2, c_cost)
-        out_voiced = np.isfinite(log_lag)
+        period, ap_out = self._path(voiced, start, ap, np.cumsum(mask) - 1, c_log2, c_cost, c_nd)
+        out_voiced = np.isfinite(period)
         f0 = np.full(n, np.nan, np.float32)
-        f0[out_voiced] = self.sample_rate / np.exp2(log_lag[out_voiced])
+        f0[out_voiced] = self.sample_rate / period[out_voiced]
         return PitchResult(f0, out_voiced, ap_out.astype(np.float32), frame_db, voiced)
-
-    def _hysteresis(self, voiced: np.ndarray, start: np.ndarray) -> None:
-        """Voicing hysteresis, hop by hop (in place).
-
-        A hop starts voicing only when ``start`` (under ``max_aperiodicity``); after a
-        voiced hop, the looser ``hold_aperiodicity`` (already in ``voiced``) keeps it.
-        """
-        prev_v = self._prev_voiced
-        start_list = start.tolist()
-        for i, v in enumerate(voiced.tolist()):
-            if v and not (prev_v or start_list[i]):
-                voiced[i] = False
-                v = False
-            prev_v = v
-        self._prev_voiced = prev_v
 
     def _path(
         self,
         voiced: np.ndarray,
+        start: np.ndarray,
         ap: np.ndarray,
         rowmap: np.ndarray,
         c_log2: np.ndarray,
         c_cost: np.ndarray,
+        c_nd: np.ndarray,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """The best path over the candidates of voiced hops (module docstring).
+        """Voicing hysteresis and the best path over the voiced hops' candidates.
 
-        Hop ``i``'s candidates are ``c_log2[rowmap[i]]``. After hop ``i`` the frame
-        ``lookahead`` hops earlier is reported: its candidate on the best path ending at
-        hop ``i`` (traced back through the voiced hops since; an unvoiced hop ends the
-        trace).
+        A hop starts voicing only when ``start`` (under ``max_aperiodicity``); after a
+        voiced hop, the looser ``hold_aperiodicity`` (already in ``voiced``) keeps it;
+        ``voiced`` is updated in place.
+
+        Hop ``i``'s candidates are row ``rowmap[i]`` of the kernel's ``cand_*``. After hop
+        ``i`` the frame ``lookahead`` hops earlier is reported: its candidate on the best
+        path ending at hop ``i`` (traced back through the voiced hops since; an unvoiced
+        hop ends the trace), parabolically refined.
 
         Returns
         -------
-        log_lag : np.ndarray, shape (n,)
-            ``log2`` of the reported frames' periods in samples, NaN where unvoiced.
+        period : np.ndarray, shape (n,)
+            The reported frames' periods in samples, NaN where unvoiced.
         ap : np.ndarray, shape (n,)
             Their aperiodicity.
         """
@@ -455,7 +443,12 @@ class YinTracker:
         mem, jump, cap = self._memory_hops, self._jump, self._cap
         recent, recent_ap = self._recent, self._recent_ap
         rows = rowmap.tolist()
+        prev_v = self._prev_voiced
+        start_list = start.tolist()
         for i, (v, a) in enumerate(zip(voiced.tolist(), ap.tolist(), strict=True)):
+            if v and not (prev_v or start_list[i]):
+                voiced[i] = v = False
+            prev_v = v
             if not v:
                 gap += 1
                 if gap > mem:
@@ -463,12 +456,15 @@ class YinTracker:
                 recent.append(None)
             else:
                 gap = 0
-                cand = c_log2[rows[i]].tolist()
-                local = c_cost[rows[i]].tolist()
+                r = rows[i]
+                cand = c_log2[r].tolist()
+                local = c_cost[r].tolist()
+                around = c_nd[r].tolist()
                 ls: list[float] = []
                 cs: list[float] = []
                 back: list[int] = []
-                for lj, sj in zip(cand, local, strict=True):
+                near: list[list[float]] = []
+                for lj, sj, nj in zip(cand, local, around, strict=True):
                     if sj == math.inf:
                         continue
                     b = -1
@@ -482,10 +478,11 @@ class YinTracker:
                     ls.append(lj)
                     cs.append(sj)
                     back.append(b)
+                    near.append(nj)
                 best = min(cs)
                 cs = [min(c - best, cap) for c in cs]
                 prev_l, prev_c = ls, cs
-                recent.append((ls, back, cs.index(0.0)))
+                recent.append((ls, back, cs.index(0.0), near))
             recent_ap.append(a)
             ap_out[i] = recent_ap[0]
             first = recent[0]
@@ -498,6 +495,10 @@ class YinTracker:
             k = entry[2]  # type: ignore[index]
             for q in range(last, 0, -1):
                 k = recent[q][1][k]  # type: ignore[index]
-            out[i] = first[0][k]
+            lo, mid, hi = first[3][k]  # type: ignore[misc]
+            den = lo - 2.0 * mid + hi
+            off = 0.5 * (lo - hi) / den if den > 0 else 0.0
+            out[i] = round(2.0 ** first[0][k]) + min(max(off, -0.5), 0.5)
         self._path_log, self._path_cost, self._gap = prev_l, prev_c, gap
+        self._prev_voiced = prev_v
         return out, ap_out
