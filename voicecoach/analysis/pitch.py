@@ -5,17 +5,16 @@ samples, ending at the end of the hop (so it never looks past the hop it reports
 difference function of YIN (de Cheveigné & Kawahara 2002), ``d(tau)``, is computed for all
 hops of a block in one batch with an FFT cross-correlation.
 
-Period
+Best local lag
     ``d`` is normalised by the energy of the two windows it compares,
     ``nd(tau) = d(tau) / (e_0 + e_tau)`` (0 = periodic, about 1 = unrelated, i.e.
     ``1 - r`` of a normalised cross-correlation ``r``), which has no bias across lags. The
-    period is the lag minimising ``nd(tau) + octave_bias * log2(tau / tau_min)``: a small
-    cost per octave of period favours the period over its multiples (octave-down errors)
-    without preferring harmonics much (octave-up errors, the trap of telephone speech,
-    whose fundamental is cut at 300 Hz). Parabolic interpolation refines it.
+    best local lag minimises ``nd(tau) + octave_bias * log2(tau / tau_min)``: a cost per
+    octave of period that favours the period over its multiples. It decides voicing; the
+    period reported is chosen by the path below.
 
 Voicing
-    The hop's *aperiodicity* is ``nd`` at its period. A hop **starts** voicing when it, or
+    The hop's *aperiodicity* is ``nd`` at its best local lag. A hop **starts** voicing when it, or
     YIN's contrast ``d(tau) / mean d(1..tau)`` (the CMND), is under ``max_aperiodicity``;
     after a voiced hop, voicing **holds** while the aperiodicity is under
     ``hold_aperiodicity`` (hysteresis: weakly periodic ends of vowels stay voiced, isolated
