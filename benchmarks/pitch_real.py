@@ -7,13 +7,14 @@ without it the benchmark is skipped with a note. Nothing here is asserted.
 Protocol
 --------
 * **Reference**: Praat ``to_pitch_ac`` (parselmouth), 10 ms step, pitch floor 60 Hz and
-  ceiling 500 Hz (our search range), on the wideband recording resampled to 16 kHz.
+  ceiling 500 Hz (our search range), on the same audio the tracker hears (the 16 kHz
+  recording, or the telephone copy at the adapter's output).
 * **Conditions**: ``wide`` (the recording at 16 kHz, as review reads it) and ``tel``
   (a G.711 telephone version: resampled to 8 kHz, band-limited to 300-3400 Hz by a 4th-order
   Butterworth band-pass, mu-law coded with 8 bits, then fed through the project's own input
   path, :class:`~voicecoach.analysis.blocks.BlockAdapter`, which resamples it to 16 kHz).
-  Both are scored against the same wideband Praat track: the speaker's pitch does not change
-  on the line.
+  Each is scored against Praat on that same audio; the ``praat`` entries (Praat on the
+  telephone copy against Praat on the wideband recording) give what the line costs Praat.
 * **Split**: a file is *test* when the SHA-1 of its key is odd, else *dev*; the key is the
   level folder for the expressive lines (so one scene's lines stay together) and
   ``corpus/file`` otherwise. ``TEST_ONLY`` corpora are never dev. Tuning used dev only.
