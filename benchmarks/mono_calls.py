@@ -17,7 +17,12 @@ Measured per condition (16 kHz, 8 kHz):
   better of the two namings (the clustering alone). Per-call medians and pooled;
 * ``two_voices``: fraction of the mono calls detected as two voices (without a profile);
   ``false_two_voices``: fraction of single-speaker real recordings (60 s of one voice's
-  clips, pauses between) detected as two voices;
+  clips, pauses between) detected as two voices; ``false_two_voices_expressive``: the same
+  on hard negatives, one Czech actor's calm and agitated lines (:func:`expressive_lines`)
+  alternated or calm then agitated, 60 s, 16 and 8 kHz (8 files per split);
+* ``first_wrong`` / ``first_wrong_flagged`` / ``first_unsure``: calls where "the first
+  speaker" named the customer (under half right), how many of those the report flagged as
+  unsure (``first_sure`` false), and how many calls were flagged at all;
 * ``nudges``: agent nudge count of the mono call (the full ``voicecoach review`` path, with
   the profile) against the same call reviewed as stereo; the fraction within +-1;
 * interruptions: not reported (the review withholds overlaps on mono; see the README);
@@ -231,6 +236,66 @@ def single_speaker(v: Voice, seed: int, duration_s: float = 60.0) -> np.ndarray:
     return x.astype(np.float32)
 
 
+def expressive_lines(split: str, config: Config) -> dict[str, tuple[list[np.ndarray],
+                                                                     list[np.ndarray]]]:
+    """Per Czech actor (``v``, ``m``): (calm lines, agitated lines), 16 kHz.
+
+    ``test``: the 104 held-out ``expressive`` lines; ``dev``: the actor's other lines that the
+    dev calls do not use (``expressive_cs`` minus the 104, minus every third line). A line's
+    score is z(median F0) + z(active level) over the actor's lines of the split; calm = the
+    bottom third, agitated = the top third (whispers and lines under half voiced dropped).
+    """
+    from . import datasets as ds
+    from .coach_bench import _line_stats
+    from .realcalls import _read16
+
+    held = ds.fetch("expressive")
+    held_ids = {u.id.split("/", 1)[1] for u in held}
+    cs = sorted(ds.fetch("expressive_cs"), key=lambda u: u.id)
+    out: dict[str, tuple[list[np.ndarray], list[np.ndarray]]] = {}
+    for spk in ("v", "m"):
+        if split == "test":
+            lines = sorted((u for u in held if u.speaker == spk), key=lambda u: u.id)
+        else:
+            rest = [u for u in cs if u.speaker == spk
+                    and u.id.split("/", 1)[1].replace("/", "-") not in held_ids]
+            lines = [u for i, u in enumerate(rest) if i % 3 != 0]
+        audio = [_read16(u.path).astype(np.float32) for u in lines]
+        stats = [_line_stats(x, config) for x in audio]
+        keep = [i for i, (f, lv, vf) in enumerate(stats) if vf >= 0.5 and math.isfinite(f + lv)]
+        f0 = np.array([stats[i][0] for i in keep])
+        lv = np.array([stats[i][1] for i in keep])
+        score = (f0 - f0.mean()) / f0.std() + (lv - lv.mean()) / lv.std()
+        lo, hi = np.quantile(score, [1 / 3, 2 / 3])
+        out[spk] = ([audio[i] for i, z in zip(keep, score, strict=True) if z <= lo],
+                    [audio[i] for i, z in zip(keep, score, strict=True) if z >= hi])
+    return out
+
+
+def expressive_single(calm: list[np.ndarray], agitated: list[np.ndarray], seed: int,
+                      order: str, duration_s: float = 60.0) -> np.ndarray:
+    """One actor alone for about ``duration_s``: calm and agitated lines with 0.2-0.9 s
+    pauses, ``order`` ``"alternate"`` (calm, agitated, calm, ...) or ``"calm_then_agitated"``
+    (half the time each). A hard negative for "two voices": one voice, two deliveries."""
+    rng = np.random.default_rng(seed)
+    pools = [list(rng.permutation(len(calm))), list(rng.permutation(len(agitated)))]
+    src = (calm, agitated)
+    parts: list[np.ndarray] = []
+    t = 0.0
+    k = [0, 0]
+    while t < duration_s:
+        which = (len(parts) // 2) % 2 if order == "alternate" else int(t >= duration_s / 2)
+        p = pools[which]
+        x = src[which][p[k[which] % len(p)]]
+        k[which] += 1
+        gap = np.zeros(round(float(rng.uniform(0.2, 0.9)) * SR), np.float32)
+        parts += [x, gap]
+        t += (len(x) + len(gap)) / SR
+    y = np.concatenate(parts).astype(np.float64)
+    y += rng.standard_normal(len(y)) * 10 ** (-65 / 20)
+    return y.astype(np.float32)
+
+
 def run(split: str = "dev", n_calls: int = 8, duration_s: float = 60.0,
         config: Config | None = None, nudges: bool = True, progress: Any = _log
         ) -> dict[str, Any]:
@@ -290,7 +355,10 @@ def run(split: str = "dev", n_calls: int = 8, duration_s: float = 60.0,
             row["clustering"] = {**attribution_scores(call, dc.labels, 0),
                                  "two_voices": dc.two_voices,
                                  "separation": round(dc.separation, 3),
-                                 "consistency": round(dc.consistency, 3)}
+                                 "consistency": round(dc.consistency, 3),
+                                 "stability": round(dc.stability, 3),
+                                 "first_confidence": dc.first_confidence,
+                                 "first_sure": dc.first_sure}
             if nudges and cond == "mono16":
                 st = review_counts(call.y + 0, f"s{i}", cfg, prof, tmp)
                 mo = review_counts(x, f"m{i}", cfg, prof, tmp)
@@ -330,6 +398,7 @@ def run(split: str = "dev", n_calls: int = 8, duration_s: float = 60.0,
                 dp = diarize(ceps, speech, f0, cfg, agent_model=profiles[nm].voice)
                 pf = dp.profile_fit
             singles.append({"voice": nm, "condition": cond, "two_voices": d.two_voices,
+                            "stability": round(d.stability, 3),
                             "two_voices_profile": None if pf is None else dp.two_voices,
                             "separation": round(d.separation, 3),
                             "consistency": round(d.consistency, 3),
@@ -337,11 +406,35 @@ def run(split: str = "dev", n_calls: int = 8, duration_s: float = 60.0,
                             "seconds": round(len(x) / SR, 1)})
             progress(f"single {nm} {cond}: two voices {d.two_voices} sep {d.separation:.3f} "
                      f"consistency {d.consistency:.3f} profile fit {pf}")
+    # hard negatives: one actor's calm and agitated lines (one voice, two deliveries)
+    lines = expressive_lines(split, cfg)
+    for j, spk in enumerate(("v", "m")):
+        for order in ("alternate", "calm_then_agitated"):
+            x0 = expressive_single(*lines[spk], 700 + j, order)
+            for cond in CONDITIONS:
+                x = x0 if cond == "mono16" else telephone(x0.astype(np.float64),
+                                                          np.random.default_rng(j))
+                ceps, speech, f0 = scan(_blocks(x), cfg)
+                d = diarize(ceps, speech, f0, cfg)
+                singles.append({"voice": spk, "order": order, "condition": cond,
+                                "expressive": True, "two_voices": d.two_voices,
+                                "two_voices_profile": None,
+                                "separation": round(d.separation, 3),
+                                "consistency": round(d.consistency, 3),
+                                "stability": round(d.stability, 3),
+                                "seconds": round(len(x) / SR, 1)})
+                progress(f"expressive {spk} {order} {cond}: two voices {d.two_voices} sep "
+                         f"{d.separation:.3f} consistency {d.consistency:.3f} stability "
+                         f"{d.stability:.3f}")
     with_prof = [s["two_voices_profile"] for s in singles if s["two_voices_profile"] is not None]
+    plain = [s["two_voices"] for s in singles if not s.get("expressive")]
+    expr = [s["two_voices"] for s in singles if s.get("expressive")]
     out["single_speaker"] = {
-        "false_two_voices": round(float(np.mean([s["two_voices"] for s in singles])), 3),
+        "false_two_voices": round(float(np.mean(plain)), 3),
         "false_two_voices_profile": round(float(np.mean(with_prof)), 3) if with_prof else None,
-        "n": len(singles),
+        "n": len(plain),
+        "false_two_voices_expressive": round(float(np.mean(expr)), 3),
+        "n_expressive": len(expr),
         "per_file": singles,
     }
     out["interruptions"] = "not reported: overlaps are not separated on a mono call"
@@ -374,6 +467,11 @@ def _summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "same_sex_clustering": _median([r["clustering"]["attributed"] for r in rows
                                         if r["same_sex"]]),
         "two_voices": round(float(np.mean([r["clustering"]["two_voices"] for r in rows])), 3),
+        # "first speaker" named wrong (under half right), and of those flagged unsure
+        "first_wrong": sum(1 for r in rows if (r["clustering"]["attributed"] or 1) < 0.5),
+        "first_wrong_flagged": sum(1 for r in rows if (r["clustering"]["attributed"] or 1) < 0.5
+                                   and not r["clustering"]["first_sure"]),
+        "first_unsure": sum(1 for r in rows if not r["clustering"]["first_sure"]),
         "two_voices_profile": round(float(np.mean([r["profile"]["two_voices"] for r in rows
                                                    if r.get("profile")])), 3)
         if any(r.get("profile") for r in rows) else None,
@@ -407,7 +505,9 @@ def format_table(res: dict[str, Any]) -> str:
             f"{r['attributed_profile_median']}, min {r['attributed_profile_min']}, same-sex "
             f"{r['same_sex_profile']}); clustering {r['attributed_clustering']} (median "
             f"{r['attributed_clustering_median']}, purity {r['purity_clustering']}, same-sex "
-            f"{r['same_sex_clustering']}); two voices detected {r['two_voices']} without a "
+            f"{r['same_sex_clustering']}; first speaker named wrong {r['first_wrong']}, of "
+            f"them flagged unsure {r['first_wrong_flagged']}, unsure in all "
+            f"{r['first_unsure']}); two voices detected {r['two_voices']} without a "
             f"profile, {r['two_voices_profile']} with it"
             + (f"; nudges within +-1 {r['nudges_within_1']} {r['nudges_stereo_mono']}, without "
                f"the overlap rule {r['nudges_within_1_non_overlap']}; agent talk mono/stereo "
@@ -417,7 +517,9 @@ def format_table(res: dict[str, Any]) -> str:
         )
     s = res["single_speaker"]
     lines.append(f"  single speaker: false two voices {s['false_two_voices']} without profile, "
-                 f"{s['false_two_voices_profile']} with the speaker's profile (n={s['n']})")
+                 f"{s['false_two_voices_profile']} with the speaker's profile (n={s['n']}); "
+                 f"expressive actors calm + agitated {s['false_two_voices_expressive']} "
+                 f"(n={s['n_expressive']})")
     lines.append(f"  interruptions: {res['interruptions']}")
     return "\n".join(lines)
 

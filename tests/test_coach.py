@@ -311,9 +311,11 @@ def test_deescalation_holds_then_lapses() -> None:
 
 def test_agitation_flag_follows_the_customer_utterance() -> None:
     """On after agitation_sustain_s of an agitated utterance; off once a pause of
-    [baseline] utterance_gap_s ends it; never on the calm utterance that follows."""
-    c = cfg()  # agitation at +3 st held 1 s; the utterance gap is the default 0.5 s
-    gap = round(c.baseline.utterance_gap_s / HOP)
+    [coach] agitation_carry_gap_s (longer than [baseline] utterance_gap_s) ends it; never
+    on the calm utterance that follows."""
+    c = cfg()  # agitation at +3 st held 1 s
+    gap = round(c.coach.agitation_carry_gap_s / HOP)
+    assert gap > round(c.baseline.utterance_gap_s / HOP)
     customer = rows(6.0, utterance_pitch_delta_st=[(0.0, 2.0, 5.0), (3.0, 6.0, 0.5)])
     coach = Coach(c)
     run(coach, rows(6.0), customer)
@@ -321,6 +323,46 @@ def test_agitation_flag_follows_the_customer_utterance() -> None:
     assert not flag[:99].any() and flag[99:200].all()  # on at the 100th measured hop
     assert flag[200 : 200 + gap - 1].all() and not flag[200 + gap - 1 :].any()
     assert coach.summary()["customer_agitated_s"] == pytest.approx((101 + gap - 1) * HOP)
+
+
+def test_agitation_flag_is_carried_through_a_short_pause() -> None:
+    """A pause longer than utterance_gap_s but shorter than agitation_carry_gap_s starts a
+    new utterance (its measures restart, pitch NaN until utterance_min_voiced_s) but keeps
+    the flag on until the new utterance's pitch is measured; then the release levels
+    decide. Without the carry (agitation_carry_gap_s = 0) the flag drops at the pause."""
+    c = load_config()
+    cc = c.coach
+    pause = (c.baseline.utterance_gap_s + cc.agitation_carry_gap_s) / 2
+    assert c.baseline.utterance_gap_s < pause < cc.agitation_carry_gap_s
+    p_hi, q_hi = cc.agitation_pitch_st + 2.0, cc.agitation_loudness_db + 2.0
+    b0 = 1.0 + pause  # the second utterance starts; its pitch is measured from b0 + 0.5
+    b1 = b0 + 0.5
+
+    def customer(p2: float) -> RelativeMeasures:
+        return rows(
+            4.0,
+            utterance_pitch_delta_st=[(0.0, 1.0, p_hi), (b1, 4.0, p2)],
+            utterance_loudness_delta_db=[(0.0, 1.0, q_hi), (b0, 4.0, q_hi)],
+        )
+
+    k0, k1 = round(b0 / HOP), round(b1 / HOP)
+    coach = Coach(c)
+    run(coach, rows(4.0), customer(p_hi))  # still agitated after the pause
+    assert coach.last_agitated[50:].all()
+    coach = Coach(c)
+    run(coach, rows(4.0), customer(0.0))  # calm once measured: off at that hop
+    flag = coach.last_agitated
+    assert flag[50:k1].all() and not flag[k1:].any()
+    c0 = load_config(overrides={"coach": {"agitation_carry_gap_s": 0.0}})
+    coach = Coach(c0)
+    run(coach, rows(4.0), customer(p_hi))
+    flag = coach.last_agitated
+    gap = round(c.baseline.utterance_gap_s / HOP)
+    assert flag[50 : 100 + gap - 1].all() and not flag[100 + gap - 1 : k1].any()
+    assert not flag[k0 : k1 + round(cc.agitation_sustain_s / HOP) - 1].any()
+    bad = load_config(overrides={"coach": {"agitation_carry_gap_s": -1.0}})
+    with pytest.raises(ParameterError, match=r"agitation_carry_gap_s must be in \[0, 10\] s"):
+        Coach(bad)
 
 
 def test_agitation_needs_pitch_and_loudness_together() -> None:

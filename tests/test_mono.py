@@ -163,10 +163,57 @@ def test_two_voices_detected_and_attributed_without_profile(male_female) -> None
     assert d.voices[0]["first_s"] < d.voices[1]["first_s"]
     assert d.voices[0]["pitch_median_hz"] < d.voices[1]["pitch_median_hz"]  # male first
     assert all(0.5 <= s["confidence"] <= 1.0 for s in d.stretches)
+    assert d.stability >= cfg.mono.stability_min  # every starting split finds these voices
+    assert d.first_sure and d.first_confidence >= cfg.mono.first_sure
     # the trainer picks the other voice
     d2 = diarize(ceps, speech, f0, cfg, agent_first=False)
     assert d2.agent == 1 and d2.agent_by == "second"
     assert right_fraction(d2.labels, truth, 1, d2.agent) >= 0.9
+
+
+def _cloud_call(first_mixed: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Synthetic cepstra of two voices (clouds 3 apart in 16 dimensions), 1 s stretches with
+    0.3 s pauses, voice 0 and voice 1 alternating in turns of two stretches, voice 0 first.
+    ``first_mixed``: the first second of speech is half voice 1, half voice 0."""
+    rng = np.random.default_rng(5)
+    turns = [0, 0, 1, 1] * 12
+    ceps, speech, who = [], [], []
+    for v in turns:
+        ceps.append(rng.standard_normal((100, 16)) + 3.0 * v)
+        who.append(np.full(100, v))
+        ceps.append(rng.standard_normal((30, 16)))
+        speech += [np.ones(100, bool), np.zeros(30, bool)]
+        who.append(np.full(30, -1))
+    c, w = np.concatenate(ceps), np.concatenate(who)
+    if first_mixed:
+        c[:50] += 3.0  # the first half-second sounds like voice 1
+        w[:50] = 1
+    return c, np.concatenate(speech), w
+
+
+def test_first_speaker_named_by_the_first_speech_with_a_confidence() -> None:
+    cfg = load_config()
+    ceps, speech, who = _cloud_call(False)
+    d = diarize(ceps, speech, None, cfg)
+    assert d.two_voices and d.agent == 0
+    assert np.mean(d.labels[who >= 0] == who[who >= 0]) >= 0.95  # voice A = voice 0
+    assert d.first_confidence is not None and d.first_confidence >= 0.95 and d.first_sure
+    # the first second of speech is split between the voices: still named, but unsure
+    ceps, speech, who = _cloud_call(True)
+    d = diarize(ceps, speech, None, cfg)
+    assert d.two_voices and d.first_confidence is not None
+    assert 0.3 <= d.first_confidence < cfg.mono.first_sure and not d.first_sure
+    assert d.to_dict()["first_sure"] is False
+    from voicecoach.review.mono import mono_notes
+
+    assert "who speaks first is unsure" in mono_notes(d, None, cfg)["note"]
+
+
+def test_deltas_are_the_local_slope() -> None:
+    from voicecoach.conversation.diarize import _deltas
+
+    x = np.outer(np.arange(50.0), [1.0, -2.0])
+    np.testing.assert_allclose(_deltas(x)[2:-2], np.tile([1.0, -2.0], (46, 1)))
 
 
 def test_one_voice_is_not_two() -> None:
@@ -302,6 +349,10 @@ def test_mono_config_is_validated() -> None:
         load_config(overrides={"mono": {"agent": "third"}})
     with pytest.raises(ConfigError, match="fmin_hz"):
         load_config(overrides={"mono": {"fmin_hz": 3000.0, "fmax_hz": 2000.0}})
+    with pytest.raises(ConfigError, match="starts"):
+        load_config(overrides={"mono": {"starts": 0}})
+    with pytest.raises(ConfigError, match="first_sure"):
+        load_config(overrides={"mono": {"first_sure": 0.3}})
     assert math.isfinite(load_config().mono.swap_margin)
 
 

@@ -173,6 +173,8 @@ class ConversationConfig:
     speech_onset_gap_s: float
     turn_gap_s: float
     retract_gap_s: float
+    far_onset_backtrack_s: float
+    far_onset_backtrack_db: float
     decision_bridge_s: float
     jump_in_s: float
     mutual_silence_s: float
@@ -239,6 +241,7 @@ class CoachConfig:
     agitation_release_db: float
     agitation_sustain_s: float
     agitation_hold_s: float
+    agitation_carry_gap_s: float
     jump_in_window_s: float
     monotony_spread_st: float
     monotony_window_s: float
@@ -259,6 +262,7 @@ class LiveConfig:
     """Live-mode settings."""
 
     blocksize_hops: int
+    batch_hops: int
     queue_max_s: float
     display: str
     fps: float
@@ -330,8 +334,14 @@ class MonoConfig:
     pause_switch_cost: float
     customer_init_quantile: float
     pitch_weight: float
+    pitch_clip_sd: float
+    deltas: bool
+    starts: int
+    first_speech_s: float
+    first_sure: float
     two_voices_min: float
     consistency_min: float
+    stability_min: float
     profile_fit_min: float
     min_share: float
     other_party_db: float
@@ -670,7 +680,7 @@ def _validate(obj: Any, where: str) -> None:
                 bad(f"{name} must be > 0 s, got {getattr(obj, name)}")
         for name in ("backchannel_max_s", "turn_end_s", "simultaneous_start_s",
                      "decision_bridge_s", "jump_in_s", "mutual_silence_s", "far_delay_s",
-                     "bleed_max_delay_s", "bleed_min_active_s"):
+                     "bleed_max_delay_s", "bleed_min_active_s", "far_onset_backtrack_s"):
             if getattr(obj, name) < 0:
                 bad(f"{name} must be >= 0 s, got {getattr(obj, name)}")
         if obj.bleed_window_s < 2 * obj.bleed_max_delay_s:
@@ -711,6 +721,11 @@ def _validate(obj: Any, where: str) -> None:
             bad("components, agent_components and iterations must be >= 1")
         if not 0 < obj.customer_init_quantile < 1 or not 0 <= obj.min_share < 0.5:
             bad("need 0 < customer_init_quantile < 1 and 0 <= min_share < 0.5")
+        if obj.starts < 1 or obj.pitch_clip_sd <= 0 or obj.first_speech_s <= 0:
+            bad(f"need starts >= 1, pitch_clip_sd > 0 and first_speech_s > 0, got "
+                f"{obj.starts}, {obj.pitch_clip_sd}, {obj.first_speech_s}")
+        if not 0.5 <= obj.first_sure <= 1:
+            bad(f"first_sure must be 0.5..1, got {obj.first_sure}")
     elif isinstance(obj, AnalyzeConfig) and obj.format not in ("csv", "json"):
         bad(f"format must be 'csv' or 'json', got {obj.format!r}")
 

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 import scipy.signal as ss
 
+from voicecoach.errors import ParameterError
 from voicecoach.sources.capture import LOST, OK, Capture
 
 pytestmark = pytest.mark.live
@@ -109,6 +110,44 @@ def test_two_devices_capture_what_was_played(pulse_rig):
     assert abs(st.drift_ppm) <= 4 * st.drift_se_ppm
     assert not st.drift_corrected
     assert all(d.drift_dropped == d.drift_repeated == 0 for d in st.devices)
+
+
+def test_reads_gather_batch_hops_and_lose_nothing(pulse_rig):
+    """Two streams of 20 ms blocks: reads return at least ``batch_hops`` hops (shorter ones
+    only when the wait for a batch ran out), and the audio is what was played."""
+    rng = np.random.default_rng(3)
+    agent, customer = _pad(_agent(2.0)), _pad(_customer(2.0, rng))
+    sizes: dict[int, list[int]] = {}
+    for batch in (1, 4):
+        cap = Capture(mic="vc_mic", far="vc_far", batch_hops=batch)
+        assert cap.batch_hops == batch
+        blocks = []
+        with cap:
+            p1 = pulse_rig.play("vc_mic", agent)
+            p2 = pulse_rig.play("vc_far", customer)
+            t0 = time.monotonic()
+            while time.monotonic() - t0 < 3.2:
+                blk = cap.read(timeout=0.5)
+                if blk is not None:
+                    blocks.append(blk.audio)
+            assert p1.wait(10) == 0 and p2.wait(10) == 0
+            st = cap.stats()
+        sizes[batch] = [b.shape[0] // 160 for b in blocks]
+        x = np.concatenate(blocks)
+        assert corr_of(agent, x[:, 0]) > 0.9 and corr_of(customer, x[:, 1]) > 0.9
+        assert st.overflows == 0 and st.backlog_exceeded == 0
+        assert st.latency_p99_s is not None and st.latency_p99_s < 0.2
+    print(f"\nhops per read: batch 1 median {np.median(sizes[1])}, batch 4 median "
+          f"{np.median(sizes[4])} ({np.mean(np.asarray(sizes[4]) >= 4):.0%} of reads >= 4)")
+    assert np.median(sizes[4]) >= 4
+    assert np.mean(np.asarray(sizes[4]) >= 4) >= 0.8
+    assert len(sizes[4]) < 0.75 * len(sizes[1])  # fewer analysis calls for the same audio
+    with pytest.raises(ParameterError, match="batch_hops"):
+        Capture(mic="vc_mic", far="vc_far", batch_hops=0)
+
+
+def corr_of(ref: np.ndarray, rec: np.ndarray) -> float:
+    return frac_align(ref, rec)[1]
 
 
 def test_two_streams_on_one_source_are_aligned_and_resampled(pulse_rig):

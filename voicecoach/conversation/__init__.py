@@ -28,7 +28,12 @@ Speech segment
     that switched it on and its offset the end of its last raw hop, so the hysteresis delays
     decisions but not times (the core's ``speech`` column, with its own hangover, is not
     used). A segment is decided open ``speech_onset_s`` after its onset and closed
-    ``speech_hangover_s`` after its offset.
+    ``speech_hangover_s`` after its offset. The far end's onset is then moved back over the
+    hops just before it, up to ``far_onset_backtrack_s`` [0.3], that are
+    ``far_onset_backtrack_db`` [6] over its background (the 90th percentile of its non-speech
+    hop levels in the 3 s before), never into its previous segment: a soft first sound or a
+    fricative that the VAD scores late (the endpointers' low-threshold backtrack). The
+    microphone is not backtracked: its hops before an onset may hold echo or bleed.
 
 Turn and floor
     A party's turn joins its segments across its own pauses shorter than ``turn_gap_s`` [0.5];
@@ -55,8 +60,11 @@ Intrusion
     * **turn-end overlap** (``TurnEndOverlap(by=B, of=A)``): A's segment ends while B goes on
       speaking, after they overlapped, and before the interruption rule fired, i.e. B started
       within the last ``D`` of A's speech (within ``turn_end_s``, or overlapping it by less
-      than ``min_overlap_s``). ``start_s`` is B's onset, ``end_s`` A's offset; decided at A's
-      offset + ``speech_hangover_s``. A's turn ends and B's turn starts at B's onset.
+      than ``min_overlap_s``), and A stays silent for ``turn_gap_s`` [0.5]. ``start_s`` is B's
+      onset, ``end_s`` A's offset; decided at A's offset + ``turn_gap_s``. A's turn ends and
+      B's turn starts at B's onset. If A speaks again within ``turn_gap_s`` while B goes on,
+      A's turn did not end: the overlap stays open across A's pause (same ``id`` and start) and
+      the interruption rule applies to it once both speak again.
     * **backchannel** (``Backchannel(by=B, of=A)``): B stops first, no more than
       ``backchannel_max_s`` [1.0] after its onset, while A goes on (A is still speaking when B
       stops, or resumes after a pause before its turn ends). ``start_s``/``end_s`` span B's

@@ -13,14 +13,19 @@ customer on one channel. This module is pure analysis on per-hop rows:
   - with the agent's voice model (stored in the profile at calibration): scores every hop
     against it and against a customer model learned from the stretches that fit the agent
     worst, re-learned from the attribution two or three times;
-  - without one: clusters the stretches into two voices (k-means on per-stretch cepstral
-    means, spreads and pitch), then refines the same way with one model per voice;
+  - without one: clusters the stretches into two voices from ``[mono] starts`` starting
+    splits (k-means on per-stretch cepstral means, spreads and pitch; the same without
+    pitch; reseeded), refines each the same way with one model per voice and keeps the
+    split the models fit best; the voice whose models the first ``first_speech_s`` of
+    speech fits better is voice A (speaks first), with a confidence;
 
   and smooths the per-hop decisions with a two-state Viterbi pass (a speaker change costs
   ``switch_cost``, less across a pause). Whether the channel holds two voices at all is
-  decided on the separation of the two voice models measured on held-out hops
-  (:attr:`Diarization.separation`, nats per hop), tuned on real single-speaker recordings
-  and real two-party mixes (``benchmarks/mono_calls.py``).
+  decided on the first start's split: the separation of the two voice models measured on
+  held-out hops (:attr:`Diarization.separation`, nats per hop), the held-out consistency,
+  and the stability (the other starts end on the same split), tuned on real single-speaker
+  recordings (including one actor's calm and agitated lines) and real two-party mixes
+  (``benchmarks/mono_calls.py``).
 
 Overlapping speech is not separated: each hop goes to one party. Interruptions and
 overlaps are therefore not measured on a mono recording (the report says so).
@@ -375,8 +380,9 @@ class Diarization:
         -1 no speech, 0 voice A / the agent, 1 voice B / the customer.
     two_voices : bool
         Whether the channel holds two voices: with a profile, :attr:`profile_fit` at least
-        ``[mono] profile_fit_min``; without, :attr:`separation` at least ``[mono]
-        two_voices_min``; and each voice at least ``[mono] min_share`` of the speech.
+        ``[mono] profile_fit_min``; without, :attr:`separation`, :attr:`consistency` and
+        :attr:`stability` at least ``[mono] two_voices_min``, ``consistency_min`` and
+        ``stability_min``; and each voice at least ``[mono] min_share`` of the speech.
     separation : float
         Held-out log-likelihood ratio of the two voice models on their own hops, nats per
         hop (about 0 for one voice).
@@ -394,12 +400,22 @@ class Diarization:
         With a profile: mean agent-model log-likelihood ratio (vs the call's own model) on
         the agent's hops minus the customer's, nats per hop.
     consistency : float
-        Fraction of stretches whose held-out decision agrees with the attribution.
+        Fraction of stretches whose held-out decision agrees with the attribution (first
+        start's split).
+    stability : float
+        Without a profile: the lowest agreement (fraction of speech hops, either naming) of
+        any starting split's result with the kept one; 1 with one start or a profile.
     speech_s : float
         Speech in the channel, s (under ``[mono] min_speech_s`` nothing is attempted).
     unattributed : bool
         With a profile: the profile found one voice, but clustering finds two (the profile's
         voice model cannot tell them apart): a warning, nothing is attributed.
+    first_confidence : float or None
+        Without a profile: the fraction of the hops of the first ``[mono] first_speech_s``
+        of speech that fit voice A (the voice named as speaking first) better than voice B;
+        None with a profile.
+    first_sure : bool
+        ``first_confidence`` is at least ``[mono] first_sure`` (always True with a profile).
     """
 
     labels: np.ndarray
@@ -414,6 +430,9 @@ class Diarization:
     consistency: float = 0.0
     speech_s: float = 0.0
     unattributed: bool = False
+    first_confidence: float | None = None
+    first_sure: bool = True
+    stability: float = 1.0
 
     def party_masks(self) -> tuple[np.ndarray, np.ndarray]:
         """(agent, customer) per-hop speech masks (agent = voice :attr:`agent`)."""
@@ -434,6 +453,10 @@ class Diarization:
             "n_stretches": len(self.stretches),
             "speech_s": round(self.speech_s, 2),
             "unattributed": self.unattributed,
+            "first_confidence": None if self.first_confidence is None
+            else round(self.first_confidence, 3),
+            "first_sure": self.first_sure,
+            "stability": round(self.stability, 4),
         }
 
 
@@ -495,7 +518,17 @@ def _kmeans2(f: np.ndarray, w: np.ndarray, seed: int = 0, restarts: int = 8) -> 
     return best
 
 
-def _stretch_feats(ceps: np.ndarray, st: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+def _deltas(ceps: np.ndarray, n: int = 2) -> np.ndarray:
+    """Regression deltas of per-hop cepstra over +-``n`` hops (edges repeated), shape of
+    ``ceps``."""
+    c = np.pad(np.asarray(ceps, np.float64), ((n, n), (0, 0)), mode="edge")
+    t = len(ceps)
+    num = sum(k * (c[n + k : n + k + t] - c[n - k : n - k + t]) for k in range(1, n + 1))
+    return num / (2 * sum(k * k for k in range(1, n + 1)))
+
+
+def _stretch_feats(ceps: np.ndarray, st: np.ndarray, bounds: np.ndarray,
+                   pitch_factor: float = 3.0) -> np.ndarray:
     rows = []
     gmed = float(np.nanmedian(st)) if np.isfinite(st).any() else 0.0
     for a, b in bounds:
@@ -507,7 +540,7 @@ def _stretch_feats(ceps: np.ndarray, st: np.ndarray, bounds: np.ndarray) -> np.n
     f = np.asarray(rows)
     sd = f.std(axis=0)
     f = (f - f.mean(axis=0)) / np.where(sd > 1e-9, sd, 1.0)
-    f[:, -1] *= 3.0  # pitch: a strong cue (one dimension against 2 * n_ceps)
+    f[:, -1] *= pitch_factor  # pitch: a strong cue (one dimension against 2 * n_ceps)
     return f
 
 
@@ -569,7 +602,8 @@ def diarize(
         if mu_sd is None:
             return np.zeros(len(tgt))
         p = st[idx]
-        out = -0.5 * ((p - mu_sd[0]) / mu_sd[1]) ** 2 - math.log(mu_sd[1])
+        z = np.minimum(np.abs(p - mu_sd[0]) / mu_sd[1], mc.pitch_clip_sd)
+        out = -0.5 * z**2 - math.log(mu_sd[1])
         return np.where(np.isfinite(out), out, 0.0)
 
     def pitch_of(mask: np.ndarray) -> tuple[float, float] | None:
@@ -585,6 +619,8 @@ def diarize(
 
     agent_gmm = None
     agent_pitch = None
+    feats = xs
+    inits: list[np.ndarray] = []
     if agent_model is not None:
         agent_gmm = _model_gmm(agent_model, ceps.shape[1])
         ps = agent_model.get("pitch_st")
@@ -592,36 +628,64 @@ def diarize(
         ubm = DiagGMM.fit(xs, k)
         base = agent_gmm.loglik(xs) - ubm.loglik(xs)
         s = _seg_sums(base, local) / lens
-        lab = (s < np.quantile(s, mc.customer_init_quantile)).astype(np.int8)
+        inits.append((s < np.quantile(s, mc.customer_init_quantile)).astype(np.int8))
     else:
-        lab = _kmeans2(_stretch_feats(ceps, st, bounds), lens)
-    hop_lab = np.repeat(lab, bounds[:, 1] - bounds[:, 0])
-    models: list[DiagGMM | None] = [None, None]
-    for it in range(mc.iterations):
-        for v in (0, 1):
-            m = hop_lab == v
-            if m.sum() < 100:
-                return Diarization(labels, False, 0.0, method, None, "none", speech_s=speech_s)
-            models[v] = DiagGMM.fit(xs[m], k, seed=it)
-        ll = [models[v].loglik(xs) for v in (0, 1)]  # type: ignore[union-attr]
-        llr = ll[0] - ll[1]
-        w = mc.pitch_weight
-        if agent_gmm is not None:
-            llr = 0.5 * llr + 0.5 * (agent_gmm.loglik(xs) - ll[1])
-            llr += w * (pitch_ll(agent_pitch, xs) - pitch_ll(pitch_of(hop_lab == 1), xs))
-        else:
-            llr += w * (pitch_ll(pitch_of(hop_lab == 0), xs) - pitch_ll(pitch_of(hop_lab == 1),
-                                                                         xs))
-        lab = decide(llr)
-        hop_lab = np.repeat(lab, bounds[:, 1] - bounds[:, 0])
-    # held-out: models fitted on the even stretches score the odd ones and vice versa
-    sep, consistency = _held_out(xs, hop_lab, lab, local, k)
+        if mc.deltas:
+            feats = np.hstack([xs, _deltas(ceps)[idx]])
+        inits.append(_kmeans2(_stretch_feats(ceps, st, bounds), lens))
+        for j in range(1, mc.starts):
+            # further starts: the cepstra alone (pitch may be wrong, e.g. on a telephone
+            # band), then reseeded k-means
+            pf = 0.0 if j == 1 else 3.0
+            inits.append(_kmeans2(_stretch_feats(ceps, st, bounds, pf), lens, seed=j))
+    seg_len = bounds[:, 1] - bounds[:, 0]
+
+    def refine(lab: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, float] | None:
+        """Re-learn the two voice models from the attribution ``iterations`` times:
+        (stretch labels, hop labels, per-hop llr, total log-likelihood), None when a voice
+        runs out of hops."""
+        hop_lab = np.repeat(lab, seg_len)
+        llr = np.zeros(len(xs))
+        total = 0.0
+        for it in range(mc.iterations):
+            models = []
+            for v in (0, 1):
+                m = hop_lab == v
+                if m.sum() < 100:
+                    return None
+                models.append(DiagGMM.fit(feats[m], k, seed=it))
+            ll = [models[v].loglik(feats) for v in (0, 1)]
+            llr = ll[0] - ll[1]
+            w = mc.pitch_weight
+            if agent_gmm is not None:
+                llr = 0.5 * llr + 0.5 * (agent_gmm.loglik(xs) - ll[1])
+                llr += w * (pitch_ll(agent_pitch, xs) - pitch_ll(pitch_of(hop_lab == 1), xs))
+            else:
+                llr += w * (pitch_ll(pitch_of(hop_lab == 0), xs)
+                            - pitch_ll(pitch_of(hop_lab == 1), xs))
+            lab = decide(llr)
+            hop_lab = np.repeat(lab, seg_len)
+            total = float(np.sum(np.where(hop_lab == 0, ll[0], ll[1])))
+        return lab, hop_lab, llr, total
+
+    runs = [refine(lab0) for lab0 in inits]
+    first_run = runs[0]
+    if first_run is None:
+        return Diarization(labels, False, 0.0, method, None, "none", speech_s=speech_s)
+    # whether there are two voices is judged on the first start's split (held-out): picking
+    # the best-fitting of several splits would make one varied voice look more like two
+    sep, consistency = _held_out(feats, first_run[1], first_run[0], local, k)
+    lab, hop_lab, llr, _ = max((r for r in runs if r is not None), key=lambda r: r[3])
+    agree = [1.0 if r is None else max(float(np.mean(r[1] == hop_lab)),
+                                       float(np.mean(r[1] != hop_lab))) for r in runs]
+    stability = min(agree)
     conf = 1.0 / (1.0 + np.exp(-np.abs(_seg_sums(llr, local) / np.sqrt(lens))
                                * mc.evidence_scale))
     share = float(np.sum(lens[lab == 1]) / np.sum(lens))
     first = [float(bounds[lab == v][0, 0] * hop_s) if (lab == v).any() else math.inf
              for v in (0, 1)]
     profile_fit = None
+    first_conf = None
     if agent_gmm is not None:
         agent = 0
         agent_by = "profile"
@@ -630,14 +694,19 @@ def diarize(
         profile_fit = float(fa.mean() - fc.mean()) if fa.size and fc.size else None
         two = profile_fit is not None and profile_fit >= mc.profile_fit_min
     else:
-        # name the voices A (speaks first) and B
-        if first[1] < first[0]:
+        # name the voices A (speaks first) and B: the voice the first speech fits better
+        # (summed over its first ``first_speech_s``, not one stretch's label)
+        nf = max(1, min(len(llr), round(mc.first_speech_s / hop_s)))
+        if float(np.sum(llr[:nf])) < 0:
             lab = 1 - lab
             hop_lab = 1 - hop_lab
+            llr = -llr
             first = first[::-1]
+        first_conf = float(np.mean(llr[:nf] > 0))
         agent = 0 if agent_first else 1
         agent_by = "first" if agent_first else "second"
-        two = sep >= mc.two_voices_min and consistency >= mc.consistency_min
+        two = (sep >= mc.two_voices_min and consistency >= mc.consistency_min
+               and stability >= mc.stability_min)
     two = two and min(share, 1 - share) >= mc.min_share
     labels[idx] = hop_lab
     stretches = [
@@ -658,7 +727,9 @@ def diarize(
                                                               1),
         })
     return Diarization(labels, bool(two), float(sep), method, agent if two else None, agent_by,
-                       stretches, voices, profile_fit, consistency, speech_s)
+                       stretches, voices, profile_fit, consistency, speech_s,
+                       first_confidence=first_conf, stability=stability,
+                       first_sure=first_conf is None or first_conf >= mc.first_sure)
 
 
 def _held_out(xs: np.ndarray, hop_lab: np.ndarray, lab: np.ndarray, local: np.ndarray,

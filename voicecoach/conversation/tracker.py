@@ -64,6 +64,13 @@ class ConversationState:
     bleed_status: str
 
 
+BACKGROUND_S = 3.0
+"""The far end's background level (onset backtrack) is taken over this long, s."""
+BACKGROUND_GAP_S = 0.5
+"""... leaving out the hops this recent (s), which may hold the onset's own soft start, and
+those this soon after the far end's previous segment (its soft ending)."""
+
+
 class _Party:
     """Per-party segment, turn and intrusion state (hop indices, agent-side time)."""
 
@@ -144,6 +151,10 @@ class ConversationTracker:
         self._sr = a.sample_rate
         self._on_hops = max(1, round(c.speech_onset_s / a.hop_s))
         self._off_hops = max(1, round(c.speech_hangover_s / a.hop_s))
+        self._bt_hops = max(0, round(c.far_onset_backtrack_s / a.hop_s))
+        self._bt_db = c.far_onset_backtrack_db
+        self._bg_hops = max(1, round(BACKGROUND_S / a.hop_s))
+        self._bg_recent_hops = round(BACKGROUND_GAP_S / a.hop_s)
         self._onset_gap_hops = max(0, round(c.speech_onset_gap_s / a.hop_s))
         h = a.hop_s
 
@@ -184,6 +195,11 @@ class ConversationTracker:
         self._bleed_hops = 0
         self._agent_raw_hops = 0
         self._retract: tuple[int, int, int, _Party] | None = None  # see _check_retraction
+        self._held: tuple[_Party, int] | None = None  # the floor holder's pause, see _segment_end
+        # far-end hop levels (dB), newest last, and those of its non-speech hops (_backtrack)
+        self._far_db: deque[float] = deque(maxlen=self._bt_hops + 64)
+        self._far_bg_db: deque[float] = deque(maxlen=self._bg_hops)
+        self._far_bg_k: deque[int] = deque(maxlen=self._bg_hops)
         self._out: list[Event] = []
         self._finished = False
 
@@ -275,6 +291,14 @@ class ConversationTracker:
                 self._agent_raw_hops += 1
                 if bleed:
                     self._bleed_hops += 1
+            if self._bt_hops:
+                self._far_db.append(lc[i])
+                ce = self._cust.seg_end
+                if not c_raw and not self._cust.on and (
+                    ce is None or self._k + 1 - ce >= self._bg_recent_hops
+                ):
+                    self._far_bg_db.append(lc[i])
+                    self._far_bg_k.append(self._k + 1)
             self._step(a_raw and not bleed, c_raw)
         self._history.extend(out)
         return out
@@ -299,6 +323,8 @@ class ConversationTracker:
         self._finished = True
         self._out = out = []
         ag, cu = self._agent, self._cust
+        if self._held is not None:
+            self._release_hold(other_on=self._held[0].other.on)
         ends = [p for p in (ag, cu) if p.on]
         if len(ends) == 2 and ends[0] is self._floor:
             ends.reverse()  # the floor holder stops last
@@ -423,7 +449,14 @@ class ConversationTracker:
         for p in ends:
             self._segment_end(p)
         for p in starts:
-            self._segment_start(p, p.cand_start)
+            start = self._backtrack(p.cand_start) if p is cu and self._bt_hops else p.cand_start
+            self._segment_start(p, start)
+        if self._held is not None and k + 1 - self._held[1] >= self._gap_hops:
+            h, h_end = self._held
+            resuming = (h.run > 0 and k - h.last_raw <= self._onset_gap_hops + 1
+                        and h.cand_start < h_end + self._gap_hops)
+            if not resuming:  # (an onset that began within turn_gap_s is still being counted)
+                self._release_hold(other_on=True)  # the holder's pause reached turn_gap_s
         if self._retract is not None:
             self._check_retraction()
         if ag.on and cu.on and self._ov is None:
@@ -432,7 +465,8 @@ class ConversationTracker:
             if p.intr is not None:
                 self._check_intrusion(p)
         for p in (ag, cu):
-            if p.turn_open and not p.on and k + 1 - p.turn_end >= self._gap_hops:
+            held = self._held is not None and self._held[0] is p
+            if p.turn_open and not p.on and not held and k + 1 - p.turn_end >= self._gap_hops:
                 self._close_turn(p, p.turn_end)
         silent = not ag.on and not cu.on and self._silence_start is not None
         if silent and not self._silence_id and k + 1 - self._silence_start > self._ms_hops:
@@ -441,6 +475,31 @@ class ConversationTracker:
                                      id=self._silence_id))
 
     # segments ---------------------------------------------------------------
+
+    def _backtrack(self, start: int) -> int:
+        """The far end's onset moved back over the loud hops just before ``start``.
+
+        At most ``far_onset_backtrack_s``, through hops ``far_onset_backtrack_db`` over the far
+        end's background (the 90th percentile of its non-speech hop levels in the
+        :data:`BACKGROUND_S` before, leaving out the last :data:`BACKGROUND_GAP_S` and the
+        :data:`BACKGROUND_GAP_S` after its previous segment, which hold soft speech), never into
+        its previous segment: the low-threshold backtrack of the classic endpointers (a soft
+        first sound or a fricative that the VAD scores late). Noise on the line (babble) sets a
+        high background and stops it.
+        """
+        old = self._k + 1 - self._bg_recent_hops
+        bg = [d for d, k in zip(self._far_bg_db, self._far_bg_k, strict=True) if k < old]
+        if len(bg) < self._bg_hops // 4:
+            return start  # too little background heard to judge
+        thr_db = float(np.percentile(bg, 90)) + self._bt_db
+        buf = self._far_db
+        first = self._k + 1 - len(buf)  # hop index of buf[0]
+        prev_end = self._cust.seg_end if self._cust.seg_end is not None else 0
+        lo = max(start - self._bt_hops, prev_end, first)
+        j = start
+        while j > lo and buf[j - 1 - first] > thr_db:
+            j -= 1
+        return j
 
     def _segment_start(self, p: _Party, start: int) -> None:
         p.seg_id = self._new_id()
@@ -454,6 +513,8 @@ class ConversationTracker:
             self._silence_start = None
             self._silence_id = 0
         o = p.other
+        if self._held is not None and self._held[0] is p:
+            self._held = None  # the floor holder speaks again within turn_gap_s: its turn goes on
         rt = self._retract
         if rt is not None and rt[3] is p:
             # an interrupter speaking again within retract_gap_s: its interruption stands, and
@@ -489,6 +550,29 @@ class ConversationTracker:
         o = p.other
         if p.turn_open:
             p.turn_end = end
+        held = self._held
+        if held is not None and held[0] is not p:
+            self._release_hold(other_on=True)  # the intruder stops after the holder's pause
+        ov = self._ov
+        if (ov is not None and ov.of is p and ov.interruption is None
+                and o.on and o.intr is not None and p.turn_open):
+            # the floor holder pauses while the intruder goes on: whether its turn ends is
+            # known only after turn_gap_s; if it speaks again sooner, the overlap goes on
+            self._held = (p, end)
+            return
+        self._classify_end(p, end, o.on)
+
+    def _release_hold(self, *, other_on: bool) -> None:
+        """Classify the held pause of the floor holder as the end of its speech."""
+        assert self._held is not None
+        p, end = self._held
+        self._held = None
+        self._classify_end(p, end, other_on)
+
+    def _classify_end(self, p: _Party, end: int, o_on: bool) -> None:
+        """Close the overlap and classify the intrusions at ``p``'s end of speech ``end``
+        (``o_on``: the other party was still speaking then)."""
+        o = p.other
         ov = self._ov
         if ov is not None:
             self._ov = None
@@ -496,7 +580,7 @@ class ConversationTracker:
                                by=ov.by.name, of=ov.of.name))
             it = ov.interruption
             if it is not None:
-                pending = p is ov.by and o.on and not it.long and end - it.onset <= self._bc_hops
+                pending = p is ov.by and o_on and not it.long and end - it.onset <= self._bc_hops
                 self._emit(Interruption(self._t(it.onset), self._t(end), self._decided(),
                                         id=it.interruption_id, by=ov.by.name, of=ov.of.name,
                                         confirmed=not pending))
@@ -508,13 +592,13 @@ class ConversationTracker:
                     # the interrupted party gave way: the floor passes to the interrupter
                     self._open_turn(ov.by, it.onset, respond=False)
                 ov.by.intr = None
-        if not o.on:
+        if not o_on:
             self._silence_start = max(end, o.seg_end if o.seg_end is not None else end)
         # the intruder stops
         it = p.intr
         if it is not None:
             it.last_end = end
-            if o.on:
+            if o_on:
                 if not it.long and end - it.onset <= self._bc_hops:
                     self._emit(Backchannel(self._t(it.onset), self._t(end), self._decided(),
                                            by=p.name, of=o.name))
@@ -523,7 +607,7 @@ class ConversationTracker:
                 it.awaiting = True
             return
         # the floor holder (or a contender) stops while the other goes on
-        if o.on:
+        if o_on:
             it = o.intr
             if it is not None and it.overlapped:
                 self._emit(TurnEndOverlap(self._t(it.onset), self._t(end), self._decided(),

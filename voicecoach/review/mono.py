@@ -215,9 +215,17 @@ def mono_notes(d: Diarization, profile: Profile | None, config: Config) -> dict[
     else:
         name = "A (speaks first)" if d.agent == 0 else "B (speaks second)"
         alt = "second" if d.agent == 0 else "first"
+        unsure = ""
+        if not d.first_sure and d.first_confidence is not None:
+            unsure = (
+                f"; who speaks first is unsure (only {100 * d.first_confidence:.0f} % of the "
+                f"first {config.mono.first_speech_s:g} s of speech fits voice A better): check "
+                "the two voices in the report"
+            )
         how = (
             f"attributed by clustering, agent = voice {name}"
             + ("" if profile is None else " (the profile has no voice model)")
+            + unsure
             + f"; if wrong, review again with --mono-agent {alt}"
         )
     out["note"] = f"mono file with two voices detected: {how}; {OVERLAP_NOTE}"

@@ -2,8 +2,10 @@
 
 Each party goes to its own mono file (``agent.flac``, ``customer.flac``) so that a device
 lost mid-call never ends the other channel's recording. Files are written through
-libsndfile (``soundfile``) block by block and flushed at least every ``flush_s`` seconds,
-so a crash or Ctrl-C loses at most the last second. WAV is the default because libsndfile
+libsndfile (``soundfile``): blocks are gathered in memory and written and flushed together
+every ``flush_s`` seconds of audio (one write per file instead of one per 20-40 ms block:
+the live analysis thread's time goes to analysis), so a crash or Ctrl-C loses at most the
+last second. WAV is the default because libsndfile
 rewrites a WAV header on every flush: a WAV file that was never closed is readable up to
 its last flush. An unfinished FLAC file has no valid length and is not readable, so choose
 FLAC only where disk space matters more than crash safety.
@@ -64,6 +66,7 @@ class Recorder:
         ]
         self._flush_every = max(1, int(flush_s * sample_rate))
         self._since_flush = 0
+        self._pending: list[np.ndarray] = []  # blocks not written yet
         self.frames = 0
 
     def write(self, block: np.ndarray) -> None:
@@ -77,21 +80,27 @@ class Recorder:
             raise ParameterError(
                 f"recorder block has shape {block.shape}; expected (n, {len(self._files)})"
             )
-        for c, f in enumerate(self._files):
-            f.write(np.ascontiguousarray(block[:, c]))
+        self._pending.append(np.array(block, np.int16))  # a copy: the caller may reuse it
         self.frames += block.shape[0]
         self._since_flush += block.shape[0]
         if self._since_flush >= self._flush_every:
             self.flush()
 
     def flush(self) -> None:
-        """Push buffered audio to disk."""
+        """Write the gathered blocks and push them to disk."""
+        if self._pending:
+            pcm = np.concatenate(self._pending) if len(self._pending) > 1 else self._pending[0]
+            self._pending = []
+            for c, f in enumerate(self._files):
+                f.write(np.ascontiguousarray(pcm[:, c]))
         for f in self._files:
             f.flush()
         self._since_flush = 0
 
     def close(self) -> None:
-        """Finish the files (idempotent)."""
+        """Write what is gathered and finish the files (idempotent)."""
+        if self._pending and not any(f.closed for f in self._files):
+            self.flush()
         for f in self._files:
             if not f.closed:
                 f.close()

@@ -331,19 +331,20 @@ class WindowDisplay:
         ytr = ax_p.get_yaxis_transform()
         self.a_band = anim(Rectangle((0, -2), 1, 4, transform=ytr, color=C_CALM, lw=0))
         ax_p.add_patch(self.a_band)
-        self.a_hint = anim(
-            ax_p.text(
-                0.5,
-                0.5,
-                lab["no_baseline"],
-                transform=ax_p.transAxes,
-                ha="center",
-                va="center",
-                fontsize=10,
-                color=C_MUTED,
-                style="italic",
-            )
-        )
+        # The "no baseline yet" hint sits on the scrolling pitch plot, so it is redrawn every
+        # frame for the first minute or so of a call without a profile: drawn as glyph
+        # outlines (a TextPath made once, like the interruption labels), not as Text, which
+        # cost ~3 ms a frame (Agg text layout and rendering).
+        hint_path = TextPath((0, 0), lab["no_baseline"], prop=FontProperties(size=10,
+                                                                            style="italic"))
+        ext = hint_path.get_extents()
+        pt_to_px = Affine2D().scale(1 / 72) + fig.dpi_scale_trans
+        self.a_hint = anim(PathPatch(
+            hint_path, facecolor=C_MUTED, lw=0,
+            transform=Affine2D().translate(-ext.x0 - ext.width / 2, -ext.y0 - ext.height / 2)
+            + pt_to_px + ScaledTranslation(0.5, 0.5, ax_p.transAxes)))
+        ax_p.add_patch(self.a_hint)
+        self.hint_text = lab["no_baseline"]
         (self.a_pitch,) = ax_p.plot([], [], color=C_LINE, lw=1.6, solid_capstyle="round")
         anim(self.a_pitch)
 

@@ -287,6 +287,27 @@ def resolve_far(
             f"(voicecoach devices lists them)") from pa_err
 
 
+def _readable_frames(rec: Any, channels: int) -> Callable[[], int] | None:
+    """How many frames a `soundcard` PulseAudio recorder can hand over without waiting.
+
+    None for other backends (WASAPI, Core Audio) or a `soundcard` version without the
+    (private) call: the reader then reads fragment by fragment, as it arrives.
+    """
+    stream = getattr(rec, "stream", None)
+    mod = sys.modules.get("soundcard.pulseaudio")
+    pulse = getattr(mod, "_pulse", None) if mod is not None else None
+    size = getattr(pulse, "_pa_stream_readable_size", None)
+    if stream is None or size is None or not hasattr(rec, "_pending_chunk"):
+        return None
+    frame_bytes = 4 * channels  # float32
+
+    def readable() -> int:
+        n = int(size(stream))
+        return 0 if n < 0 or n > 1 << 30 else n // frame_bytes  # (size_t)-1: error
+
+    return readable
+
+
 class SoundcardStream:
     """A `soundcard` recorder read on its own thread, fed to a capture queue.
 
@@ -304,7 +325,9 @@ class SoundcardStream:
         Hz; the server (PulseAudio, or WASAPI with auto-conversion) resamples.
     channels : int
     blocksize : int
-        Frames per server fragment (the block the thread is woken for).
+        Frames per server fragment asked for. On PulseAudio, which hands over smaller
+        fragments from a busy source, also the reader's pace: it wakes about once per
+        ``blocksize`` frames and takes every fragment there.
     put : callable
         The capture queue's ``put``.
     wake : threading.Event
@@ -372,12 +395,27 @@ class SoundcardStream:
             except Exception:
                 self.latency = 0.0
             self._ready.set()
+            readable = _readable_frames(rec, ch)
+            period = self._blocksize / self._rate
             while self._run:
                 data = rec.record(numframes=None)  # what the server has: whole fragments
                 arrival = now()
+                if readable is not None:
+                    # PulseAudio hands over one fragment (10 ms on a busy server) per call:
+                    # take every fragment already there, then let the next block gather in
+                    # the server rather than waking for each fragment (a wake costs more
+                    # than the copy). Nothing stays behind, so no backlog can build up.
+                    parts = [data]
+                    while readable() > 0:
+                        parts.append(rec.record(numframes=None))
+                    if len(parts) > 1:
+                        data = np.concatenate([np.asarray(p, np.float32).reshape(-1, ch)
+                                               for p in parts])
                 if data.size:
                     put((np.asarray(data, np.float32).reshape(-1, ch), arrival, -1.0, None))
                     wake.set()
+                if readable is not None:
+                    time.sleep(max(0.0, arrival + 0.9 * period - now()))
         except Exception as exc:  # a lost device: reported, never raised in this thread
             self.error = f"soundcard recorder failed: {exc}"
         finally:
