@@ -674,9 +674,11 @@ def test_plus_3_st_for_10_s_gives_one_pitch_nudge(calm_profile: Profile, seed: i
     # the raised voice starts with the first syllable in the segment (it may open in a pause)
     voice_onset = min(s.start_s for s in truth.syllables if s.start_s >= onset)
     delay = final[0].start_s - voice_onset
-    # the 3 s of voiced speech (~5 s of this voice) must mostly refill, then the sustain:
-    # 6.5-8 s here, more than the issue's 6 s (the price of a measure calm speech stays in)
-    assert sustain <= delay <= 8.0, delay
+    # the 3.5 s of voiced speech (~5 s of this voice) must mostly refill, then the 2 s
+    # sustain: 7.3-8.4 s here (6.3-6.5 s with a 1 s sustain), more than the issue's 6 s
+    # (the price of a measure and a sustain that calm real speech stays inside; see
+    # README, coach on real voices)
+    assert sustain <= delay <= 9.0, delay
     assert final[0].message == "Baissez le ton"
     # efficacy: the condition clears within ~1.5 s of the segment's end
     assert 0.0 <= final[0].end_s - (onset + 10) <= 4.0
@@ -687,6 +689,21 @@ def test_plus_1_st_gives_none(calm_profile: Profile) -> None:
                         f0_hz=lambda t: window(t, 10.0, 16.0, F0 * 2 ** (1 / 12), F0))
     out, _ = coach_speech(y, calm_profile)
     assert out == []
+
+
+@pytest.mark.parametrize("seed", [35, 36])
+def test_plus_1_st_held_gives_no_pitch_nudge(calm_profile: Profile, seed: int) -> None:
+    # +1 st from 10 s to the end (24 s of it: the pitch measure settles at +1 st) stays
+    # under the personal threshold, while the same voice at +3 st is caught (above)
+    y, _ = synth_speech(duration_s=34.0, syllable_rate=RATE, snr_db=30.0, seed=seed,
+                        f0_hz=lambda t: np.where(t >= 10.0, F0 * 2 ** (1 / 12), F0))
+    out, coach = coach_speech(y, calm_profile)
+    assert [n.rule for n in final_events(out) if n.rule == "pitch_high"] == []
+    # the shift was measured (not a silent rule or a NaN measure): the delta settles at ~+1 st
+    assert coach.baseline_verdict("pitch_high") is None
+    m = BaselineTracker(profile=calm_profile).process(ChannelAnalyzer().process(y))
+    late = m.pitch_delta_st[(m.t_s >= 20.0) & np.isfinite(m.pitch_delta_st)]
+    assert late.size and 0.5 <= float(np.median(late)) <= 1.6, np.median(late)
 
 
 def rate_delay_bound_s(config, fast_sps: float) -> float:
@@ -725,10 +742,12 @@ def test_five_minutes_of_calm_speech_give_no_nudge() -> None:
 
 
 def test_agitated_customer_tightens_the_agent(calm_profile: Profile) -> None:
-    """An agent at +1.2 st gets no nudge, unless the customer is agitated (+5 st, +6 dB:
-    the default agitation rule wants both cues); +5 st alone is not agitation."""
+    """An agent at +1.5 st gets no nudge, unless the customer is agitated (+5 st, +6 dB:
+    the default agitation rule wants both cues); +5 st alone is not agitation. (+1.5 st:
+    over half the 2.5 st threshold for the 2 s sustain; +1.2 st, just under the halved
+    1.25 st, no longer held it that long.)"""
     a, _ = synth_speech(duration_s=60.0, syllable_rate=RATE, snr_db=30.0, seed=37,
-                        f0_hz=lambda t: window(t, 48.0, 58.0, F0 * 2 ** (1.2 / 12), F0))
+                        f0_hz=lambda t: window(t, 48.0, 58.0, F0 * 2 ** (1.5 / 12), F0))
     agent = ChannelAnalyzer().process(a)
     results = []
     for pitch_up, gain_db in ((0.0, 0.0), (5.0, 0.0), (5.0, 6.0)):

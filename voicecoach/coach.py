@@ -6,7 +6,7 @@ Rules (``[coach.rules.NAME]`` in ``config/voicecoach.toml``; defaults in bracket
 rule               condition                                              message (fr / en)
 =================  =====================================================  =====================
 ``pitch_high``     agent ``pitch_delta_st`` >= personal threshold         Baissez le ton /
-                   [+2.5 to +3 st, below] for sustain [1 s]               Lower your tone
+                   [+2.5 to +3.25 st, below] for sustain [2 s]            Lower your tone
 ``rate_high``      agent ``rate_delta_pct`` >= personal threshold         Ralentissez /
                    [+22 to +25 %, below] for sustain [2 s]                Slow down
 ``loudness_high``  agent ``loudness_delta_db`` >= personal threshold      Parlez moins fort /

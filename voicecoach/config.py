@@ -95,7 +95,11 @@ class PitchConfig:
     min_snr_db: float
     max_below_peak_db: float
     peak_window_s: float
-    octave_cost: float
+    path_octave_bias: float
+    jump_cost: float
+    path_cost_cap: float
+    path_candidates: int
+    path_lookahead_s: float
     memory_s: float
 
 
@@ -632,6 +636,17 @@ def _validate(obj: Any, where: str) -> None:
             )
         if not 0.005 <= obj.window_s <= 0.1:
             bad(f"window_s must be in [0.005, 0.1] s, got {obj.window_s}")
+        if not 1 <= obj.path_candidates <= 20:
+            bad(f"path_candidates must be an integer in [1, 20], got {obj.path_candidates}")
+        if not 0.0 <= obj.path_octave_bias < 1.0:
+            bad(f"path_octave_bias must be in [0, 1), got {obj.path_octave_bias}")
+        if not 0.0 <= obj.path_lookahead_s <= 0.1:
+            bad(f"path_lookahead_s must be in [0, 0.1] s, got {obj.path_lookahead_s}")
+        if obj.jump_cost < 0.0 or obj.path_cost_cap <= 0.0:
+            bad(
+                f"need jump_cost >= 0 and path_cost_cap > 0, got {obj.jump_cost} and "
+                f"{obj.path_cost_cap}"
+            )
     elif isinstance(obj, VadConfig):
         if obj.backend not in ("webrtc", "silero"):
             bad(f"backend must be 'webrtc' or 'silero', got {obj.backend!r}")

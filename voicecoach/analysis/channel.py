@@ -10,8 +10,10 @@ Lookahead of each feature relative to a row's ``t_s`` (the hop start):
 feature                       what row ``k`` uses
 ============================  ===============================================================
 ``loudness_db``               the hop itself (10 ms)
-``f0_hz``, ``voiced``         the last ``frame_size`` samples up to the hop end (41.7 ms at
-                              60 Hz fmin): no sample after the hop
+``f0_hz``, ``voiced``         the frame ``path_lookahead_s`` (20 ms) before the hop's own,
+                              chosen on the pitch path through the frames since: the hop's
+                              frame is the last ``frame_size`` samples up to the hop end
+                              (46.7 ms at 60 Hz fmin), no sample after the hop
 ``speech``                    hops up to ``k`` (onset reported ``onset_s`` late, offset
                               ``hangover_s`` late)
 ``syllable_rate`` and         nuclei confirmed by the end of hop ``k``; a nucleus is
@@ -150,8 +152,8 @@ class ChannelAnalyzer:
                 f"gate must have one value per hop, shape ({n},), got {gate.shape}"
             )
         pitch = self._pitch.decide(kout, mask, frame_db)
-        raw, speech = self._vad.process(x, level, floor, pitch.voiced, gate)
-        srate, arate, nucleus = self._syl.process(power, pitch.voiced, speech, floor)
+        raw, speech = self._vad.process(x, level, floor, pitch.voiced_current, gate)
+        srate, arate, nucleus = self._syl.process(power, pitch.voiced_current, speech, floor)
         h0 = self._n_samples // self.hop_size
         t = (np.arange(h0, h0 + n, dtype=np.float64) * self.hop_size) / self.sample_rate
         self._n_samples += x.shape[0]

@@ -5,17 +5,16 @@ samples, ending at the end of the hop (so it never looks past the hop it reports
 difference function of YIN (de Cheveigné & Kawahara 2002), ``d(tau)``, is computed for all
 hops of a block in one batch with an FFT cross-correlation.
 
-Period
+Best local lag
     ``d`` is normalised by the energy of the two windows it compares,
     ``nd(tau) = d(tau) / (e_0 + e_tau)`` (0 = periodic, about 1 = unrelated, i.e.
     ``1 - r`` of a normalised cross-correlation ``r``), which has no bias across lags. The
-    period is the lag minimising ``nd(tau) + octave_bias * log2(tau / tau_min)``: a small
-    cost per octave of period favours the period over its multiples (octave-down errors)
-    without preferring harmonics much (octave-up errors, the trap of telephone speech,
-    whose fundamental is cut at 300 Hz). Parabolic interpolation refines it.
+    best local lag minimises ``nd(tau) + octave_bias * log2(tau / tau_min)``: a cost per
+    octave of period that favours the period over its multiples. It decides voicing; the
+    period reported is chosen by the path below.
 
 Voicing
-    The hop's *aperiodicity* is ``nd`` at its period. A hop **starts** voicing when it, or
+    The hop's *aperiodicity* is ``nd`` at its best local lag. A hop **starts** voicing when it, or
     YIN's contrast ``d(tau) / mean d(1..tau)`` (the CMND), is under ``max_aperiodicity``;
     after a voiced hop, voicing **holds** while the aperiodicity is under
     ``hold_aperiodicity`` (hysteresis: weakly periodic ends of vowels stay voiced, isolated
@@ -26,19 +25,35 @@ Voicing
     (breath and room tails after loud speech; Praat's silence threshold does the same
     relative to a whole file). Hops failing the level tests skip the kernel.
 
-Octave continuity
-    When the chosen period is about an octave (ratio beyond 1.4) from the last voiced
-    hop's (remembered across unvoiced gaps up to ``memory_s``), the ``nd`` minimum near that
-    period is taken instead if it is within ``octave_cost`` of the best. This removes
-    single-hop octave jumps in steady vowels while still following real jumps, which win
-    after one hop.
+Path over candidates (Viterbi with a fixed lookahead)
+    The kernel also keeps the ``path_candidates`` lowest local minima of
+    ``nd + path_octave_bias * log2(tau / tau_min)`` per hop (their *local cost*). Over
+    consecutive voiced hops a forward dynamic programme adds a *jump cost* of
+    ``jump_cost`` per octave between the candidates of one hop and the next:
+    ``C_t(j) = s_t(j) + min_i [C_{t-1}(i) + jump_cost * |log2(L_t(j) / L_{t-1}(i))|]``.
+    Costs are kept relative to the best and capped at ``path_cost_cap``, so that a path
+    that was wrong for a while is left within a few hops. Across unvoiced gaps up to
+    ``memory_s`` the last voiced hop's candidates stay the previous step; after a longer
+    gap a path starts afresh. Each hop reports the frame ``path_lookahead_s`` (two hops)
+    back, its candidate on the best path ending at the newest hop (traced back through the
+    voiced hops since; rows already given are never revised): onsets, where one frame's
+    evidence is weakest, are settled by the frames after them. On band-limited (telephone)
+    speech, where the fundamental is missing, a harmonic's period (half or a third of the
+    period) is often as periodic as the period itself in one 30 ms window; the path keeps
+    the period through such hops, and lets a small ``path_octave_bias`` suffice against
+    multiples of the period (octave-down errors), where ``octave_bias`` alone had to be
+    large enough to favour harmonics. The voicing decision (above) uses the best local
+    candidate under ``octave_bias`` and is not changed by the path, only delayed with it.
 
 Timing
     Row ``k`` (hop start ``t_s = k * hop_s``) uses samples up to the end of the hop: the
     integration window is the last ``window_s`` (30 ms) before the hop end, compared with
     the audio one period earlier (up to ``1 / fmin_hz`` = 16.7 ms), so the frame spans
-    46.7 ms. The lookahead past ``t_s`` is one hop (10 ms); the window is centred
-    :attr:`YinTracker.center_offset_s` (-5 ms) from ``t_s``.
+    46.7 ms. The lookahead past ``t_s`` is one hop (10 ms). The pitch, voicing and
+    aperiodicity of row ``k`` are those of frame ``k - path_lookahead_s / hop_s`` (20 ms
+    earlier), chosen on the best path through the frames up to ``k``, so their window is
+    centred :attr:`YinTracker.center_offset_s` (-25 ms) from ``t_s``; the voicing of the
+    hop's own frame is given too (``voiced_current``).
 """
 
 from __future__ import annotations
@@ -60,26 +75,40 @@ __all__ = ["PitchResult", "YinTracker"]
 class PitchResult:
     """Per-hop pitch output of :meth:`YinTracker.process`.
 
+    ``f0_hz``, ``voiced`` and ``aperiodicity`` describe the frame ``path_lookahead_s``
+    before each hop's own (the path's fixed lookahead; :attr:`YinTracker.center_offset_s`
+    includes it); ``voiced_current`` and ``frame_db`` describe the hop's own frame.
+
     Attributes
     ----------
     f0_hz : np.ndarray, shape (n_hops,), float32
         Fundamental frequency, NaN when unvoiced.
     voiced : np.ndarray, shape (n_hops,), bool
     aperiodicity : np.ndarray, shape (n_hops,), float32
-        Normalised difference at the chosen period (0 = perfectly periodic, about 1 = noise).
+        Normalised difference at the best local period (0 = perfectly periodic, about 1 =
+        noise).
+    voiced_current : np.ndarray, shape (n_hops,), bool
+        The voicing decision of the hop's own frame, without the lookahead (the speech
+        detector and the syllable tracker use it).
     frame_db : np.ndarray, shape (n_hops,), float32
-        RMS level of the integration window, dBFS.
+        RMS level of the hop's own integration window, dBFS.
     """
 
-    __slots__ = ("aperiodicity", "f0_hz", "frame_db", "voiced")
+    __slots__ = ("aperiodicity", "f0_hz", "frame_db", "voiced", "voiced_current")
 
     def __init__(
-        self, f0_hz: np.ndarray, voiced: np.ndarray, aperiodicity: np.ndarray, frame_db: np.ndarray
+        self,
+        f0_hz: np.ndarray,
+        voiced: np.ndarray,
+        aperiodicity: np.ndarray,
+        frame_db: np.ndarray,
+        voiced_current: np.ndarray,
     ) -> None:
         self.f0_hz = f0_hz
         self.voiced = voiced
         self.aperiodicity = aperiodicity
         self.frame_db = frame_db
+        self.voiced_current = voiced_current
 
 
 class YinTracker:
@@ -123,12 +152,18 @@ class YinTracker:
         self._max_con = float(config.max_contrast)
         self._min_db = float(config.min_level_db)
         self._min_snr = float(config.min_snr_db)
-        self._oct = float(config.octave_cost)
+        self._jump = float(config.jump_cost)
+        self._cap = float(config.path_cost_cap)
+        self._n_cand = int(config.path_candidates)
+        self._lookahead = round(config.path_lookahead_s * sample_rate / hop_size)
         self._memory_hops = round(config.memory_s * sample_rate / hop_size)
         self._below_peak = float(config.max_below_peak_db)
         self._peak_hops = max(1, round(config.peak_window_s * sample_rate / hop_size))
         taus = np.arange(self.lag_min, self.lag_max + 1, dtype=np.float64)
         self._bias = float(config.octave_bias) * np.log2(taus / self.lag_min)
+        self._path_bias = float(config.path_octave_bias) * np.log2(taus / self.lag_min)
+        self._log2_lag = np.log2(np.maximum(np.arange(self.lag_max + 1), 1.0))
+        self._around = np.array([-1, 0, 1])
         self._scratch: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self.reset()
 
@@ -138,15 +173,29 @@ class YinTracker:
 
         The integration window is the last ``window`` samples up to the hop end; YIN
         compares it with the same length one period earlier, so the audio used spans
-        ``window + period`` samples.
+        ``window + period`` samples. The path's lookahead (``path_lookahead_s``) delays
+        the reported frame by that many hops, which this offset includes.
         """
-        return (self.hop_size - self.window / 2.0) / self.sample_rate
+        return (self.hop_size - self.window / 2.0) / self.sample_rate - (
+            self._lookahead * self.hop_size / self.sample_rate
+        )
 
     def reset(self) -> None:
         """Return to the just-constructed state (silent history, no previous pitch)."""
         self._history = np.zeros(self.frame_size - self.hop_size, np.float32)
-        self._prev_lag = 0.0  # last voiced period, samples (0 = none within memory_s)
+        # the path: the last voiced hop's candidates (log2 period) and their path costs
+        # (empty = no voiced hop within memory_s)
+        self._path_log: list[float] = []
+        self._path_cost: list[float] = []
         self._gap = 0  # unvoiced hops since then
+        # the last lookahead + 1 hops (oldest first): None (unvoiced) or (candidates'
+        # log2 periods, back-pointers into the previous hop's, best index, nd around
+        # each), and their
+        # aperiodicity; the oldest is the next to report
+        self._recent: deque[tuple[list[float], list[int], int, list[list[float]]] | None] = deque(
+            [None] * self._lookahead, maxlen=self._lookahead + 1
+        )
+        self._recent_ap: deque[float] = deque([1.0] * self._lookahead, maxlen=self._lookahead + 1)
         self._prev_voiced = False
         self._peak_hist: deque[float] = deque(
             [-math.inf] * (self._peak_hops - 1), maxlen=self._peak_hops - 1
@@ -236,21 +285,27 @@ class YinTracker:
 
         Returns
         -------
-        nd : np.ndarray, shape (m, lag_max + 1)
-            Normalised difference ``d(tau) / (e_0 + e_tau)``.
         lag : np.ndarray, shape (m,), int
-            Chosen period in whole samples.
+            The best local period in whole samples: the lag minimising
+            ``nd(tau) + octave_bias * log2(tau / tau_min)``, where ``nd`` is the normalised
+            difference ``d(tau) / (e_0 + e_tau)``.
         ap : np.ndarray, shape (m,)
             ``nd`` at ``lag`` (aperiodicity).
-        frac : np.ndarray, shape (m,)
-            Parabolic refinement of ``lag``, in samples.
         contrast : np.ndarray, shape (m,)
             YIN's cumulative mean normalised difference at ``lag``.
+        cand_log2 : np.ndarray, shape (m, path_candidates)
+            ``log2`` of the candidate periods in whole samples: the lowest local minima of
+            ``nd + path_octave_bias * log2(tau / tau_min)``.
+        cand_cost : np.ndarray, shape (m, path_candidates)
+            Their local cost (that sum; inf where a frame has fewer minima).
+        cand_nd : np.ndarray, shape (m, path_candidates, 3)
+            ``nd`` at each candidate's lag - 1, lag, lag + 1 (for its parabolic refinement).
         """
         m = frames.shape[0]
         if m == 0:
             e = np.empty(0)
-            return np.empty((0, self.lag_max + 1)), np.empty(0, np.intp), e, e, e
+            c = np.empty((0, self._n_cand))
+            return np.empty(0, np.intp), e, e, c, c, np.empty((0, self._n_cand, 3))
         if m > self.KERNEL_CHUNK:  # keep the working set in cache; rows are independent
             parts = [
                 self.kernel(frames[i : i + self.KERNEL_CHUNK])
@@ -295,8 +350,24 @@ class YinTracker:
         # whose difference function rises with the lag without a dip
         mean_d = np.cumsum(d[:, 1:], axis=1)[rows, lag - 1] / lag
         contrast = np.divide(d[rows, lag], mean_d, out=np.ones(m), where=mean_d > 0)
-        frac = self._parabolic(nd, lag)
-        return nd, lag, ap, frac, contrast
+        cand = self._candidates(nd, nd[:, lo : lmax + 1] + self._path_bias)
+        return lag, ap, contrast, *cand
+
+    def _candidates(
+        self, nd: np.ndarray, score: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The ``path_candidates`` lowest local minima of ``score`` per row (see kernel)."""
+        k = self._n_cand
+        inner = score[:, 1:-1]
+        # strict on the left, so that argmin (the first of equal values) is always one
+        is_min = (inner < score[:, :-2]) & (inner <= score[:, 2:])
+        masked = np.where(is_min, inner, np.inf)
+        idx = np.argpartition(masked, k - 1, axis=1)[:, :k]
+        rows = np.arange(score.shape[0])[:, None]
+        cost = masked[rows, idx]
+        lag = idx + (self.lag_min + 1)  # lag_min < lag < lag_max
+        around = nd[rows[:, :, None], lag[:, :, None] + self._around]
+        return self._log2_lag[lag], cost, around
 
     def decide(
         self, kout: tuple[np.ndarray, ...], mask: np.ndarray, frame_db: np.ndarray
@@ -310,17 +381,16 @@ class YinTracker:
         mask, frame_db : np.ndarray, shape (n_hops,)
             From :meth:`gate`; hops outside ``mask`` are unvoiced with aperiodicity 1.
         """
-        nd, k_lag, k_ap, k_frac, k_con = kout
+        k_lag, k_ap, k_con, c_log2, c_cost, c_nd = kout
         n = mask.shape[0]
         if n == 0:
             e = np.empty(0, np.float32)
-            return PitchResult(e, np.empty(0, bool), e, e)
+            return PitchResult(e, np.empty(0, bool), e, e, np.empty(0, bool))
         lag = np.zeros(n, np.intp)
         ap = np.ones(n)
-        frac = np.zeros(n)
         con = np.ones(n)
         idx = np.flatnonzero(mask)
-        lag[idx], ap[idx], frac[idx], con[idx] = k_lag, k_ap, k_frac, k_con
+        lag[idx], ap[idx], con[idx] = k_lag, k_ap, k_con
         # candidates: periodic enough to hold voicing (those under max_aperiodicity may start it)
         voiced = (
             mask
@@ -329,89 +399,105 @@ class YinTracker:
             & (lag > self.lag_min)
             & (lag < self.lag_max)
         )
-        lags = lag.astype(np.float64) + frac
         # may start voicing: periodic by the normalised difference or by YIN's contrast
         start = (ap < self._max_ap) | (con < self._max_ap)
-        self._continuity(nd, np.cumsum(mask) - 1, lags, ap, voiced, start)
+        period, ap_out = self._path(voiced, start, ap, np.cumsum(mask) - 1, c_log2, c_cost, c_nd)
+        out_voiced = np.isfinite(period)
         f0 = np.full(n, np.nan, np.float32)
-        f0[voiced] = self.sample_rate / lags[voiced]
-        return PitchResult(f0, voiced, ap.astype(np.float32), frame_db)
+        f0[out_voiced] = self.sample_rate / period[out_voiced]
+        return PitchResult(f0, out_voiced, ap_out.astype(np.float32), frame_db, voiced)
 
-    @staticmethod
-    def _parabolic(nd: np.ndarray, lag: np.ndarray) -> np.ndarray:
-        if lag.shape[0] <= 4:  # live: the same float64 arithmetic on scalars
-            out = []
-            hi_lag = nd.shape[1] - 2
-            for row, j in zip(nd, lag.tolist(), strict=True):
-                j = min(j, hi_lag)
-                a, b, c = row[j - 1 : j + 2].tolist()
-                den = a - 2.0 * b + c
-                off = 0.5 * (a - c) / den if den > 0 else 0.0
-                out.append(min(max(off, -0.5), 0.5))
-            return np.array(out)
-        rows = np.arange(lag.shape[0])
-        lag = np.minimum(lag, nd.shape[1] - 2)
-        a = nd[rows, lag - 1]
-        b = nd[rows, lag]
-        c = nd[rows, lag + 1]
-        den = a - 2.0 * b + c
-        off = np.zeros_like(den)
-        np.divide(0.5 * (a - c), den, out=off, where=den > 0)
-        return np.minimum(np.maximum(off, -0.5), 0.5)
-
-    def _continuity(
+    def _path(
         self,
-        nd: np.ndarray,
-        rowmap: np.ndarray,
-        lags: np.ndarray,
-        ap: np.ndarray,
         voiced: np.ndarray,
         start: np.ndarray,
-    ) -> None:
-        """Voicing hysteresis and octave-jump repair, hop by hop (in place).
+        ap: np.ndarray,
+        rowmap: np.ndarray,
+        c_log2: np.ndarray,
+        c_cost: np.ndarray,
+        c_nd: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Voicing hysteresis and the best path over the voiced hops' candidates.
 
-        A hop starts voicing only under ``max_aperiodicity``; after a voiced hop, the
-        looser ``hold_aperiodicity`` keeps it. ``nd[rowmap[i]]`` is hop ``i``'s normalised
-        difference (only analysed hops have one).
+        A hop starts voicing only when ``start`` (under ``max_aperiodicity``); after a
+        voiced hop, the looser ``hold_aperiodicity`` (already in ``voiced``) keeps it;
+        ``voiced`` is updated in place.
+
+        Hop ``i``'s candidates are row ``rowmap[i]`` of the kernel's ``cand_*``. After hop
+        ``i`` the frame ``lookahead`` hops earlier is reported: its candidate on the best
+        path ending at hop ``i`` (traced back through the voiced hops since; an unvoiced
+        hop ends the trace), parabolically refined.
+
+        Returns
+        -------
+        period : np.ndarray, shape (n,)
+            The reported frames' periods in samples, NaN where unvoiced.
+        ap : np.ndarray, shape (n,)
+            Their aperiodicity.
         """
-        ref, gap, prev_v = self._prev_lag, self._gap, self._prev_voiced
-        lag_list = lags.tolist()
+        n = voiced.shape[0]
+        out = np.full(n, np.nan)
+        ap_out = np.empty(n)
+        prev_l, prev_c, gap = self._path_log, self._path_cost, self._gap
+        mem, jump, cap = self._memory_hops, self._jump, self._cap
+        recent, recent_ap = self._recent, self._recent_ap
+        rows = rowmap.tolist()
+        prev_v = self._prev_voiced
         start_list = start.tolist()
-        mem = self._memory_hops
-        for i, v in enumerate(voiced.tolist()):
-            if not v or not (prev_v or start_list[i]):
-                voiced[i] = False
-                prev_v = False
+        for i, (v, a) in enumerate(zip(voiced.tolist(), ap.tolist(), strict=True)):
+            if v and not (prev_v or start_list[i]):
+                voiced[i] = v = False
+            prev_v = v
+            if not v:
                 gap += 1
                 if gap > mem:
-                    ref = 0.0
+                    prev_l, prev_c = [], []
+                recent.append(None)
+            else:
+                gap = 0
+                r = rows[i]
+                cand = c_log2[r].tolist()
+                local = c_cost[r].tolist()
+                around = c_nd[r].tolist()
+                ls: list[float] = []
+                cs: list[float] = []
+                back: list[int] = []
+                near: list[list[float]] = []
+                for lj, sj, nj in zip(cand, local, around, strict=True):
+                    if sj == math.inf:
+                        continue
+                    b = -1
+                    if prev_l:
+                        steps = [
+                            ci + jump * abs(lj - li)
+                            for li, ci in zip(prev_l, prev_c, strict=True)
+                        ]
+                        b = steps.index(min(steps))
+                        sj += steps[b]
+                    ls.append(lj)
+                    cs.append(sj)
+                    back.append(b)
+                    near.append(nj)
+                best = min(cs)
+                cs = [min(c - best, cap) for c in cs]
+                prev_l, prev_c = ls, cs
+                recent.append((ls, back, cs.index(0.0), near))
+            recent_ap.append(a)
+            ap_out[i] = recent_ap[0]
+            first = recent[0]
+            if first is None:
                 continue
-            if ref > 0.0:
-                ratio = lag_list[i] / ref
-                if (ratio > 1.4 or ratio < 1 / 1.4) and self._snap(
-                    nd[rowmap[i]], lags, ap, i, ref
-                ):
-                    lag_list[i] = float(lags[i])
-            ref = lag_list[i]
-            gap = 0
-            prev_v = True
-        self._prev_lag, self._gap, self._prev_voiced = ref, gap, prev_v
-
-    def _snap(self, row: np.ndarray, lags: np.ndarray, ap: np.ndarray, i: int, p: float) -> bool:
-        """Move hop ``i`` to the ``nd`` minimum near the previous lag ``p`` if cheap enough."""
-        ratio = lags[i] / p
-        if 1 / 1.4 <= ratio <= 1.4:
-            return False
-        a = max(self.lag_min, int(p * 0.85))
-        b = min(self.lag_max - 1, math.ceil(p * 1.18))
-        if b <= a:
-            return False
-        j = a + int(np.argmin(row[a : b + 1]))
-        if not (row[j] < ap[i] + self._oct and row[j] < self._hold_ap):
-            return False
-        lo, mid, hi = row[j - 1], row[j], row[j + 1]
-        den = lo - 2.0 * mid + hi
-        off = 0.5 * (lo - hi) / den if den > 0 else 0.0
-        lags[i] = j + min(0.5, max(-0.5, off))
-        ap[i] = mid
-        return True
+            last = 0  # the newest hop of the voiced run that starts at the reported one
+            while last + 1 < len(recent) and recent[last + 1] is not None:
+                last += 1
+            entry = recent[last]
+            k = entry[2]  # type: ignore[index]
+            for q in range(last, 0, -1):
+                k = recent[q][1][k]  # type: ignore[index]
+            lo, mid, hi = first[3][k]  # type: ignore[misc]
+            den = lo - 2.0 * mid + hi
+            off = 0.5 * (lo - hi) / den if den > 0 else 0.0
+            out[i] = round(2.0 ** first[0][k]) + min(max(off, -0.5), 0.5)
+        self._path_log, self._path_cost, self._gap = prev_l, prev_c, gap
+        self._prev_voiced = prev_v
+        return out, ap_out
