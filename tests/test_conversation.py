@@ -491,7 +491,8 @@ def test_agent_pause_is_not_joined():
 def test_customer_join_is_block_invariant(rng):
     a = party_rows([(0.0, 6.0)], 8.0, 120.0)
     c = party_rows([(1.0, 1.3), (2.0, 2.25), (2.6, 7.0)], 8.0, 210.0)
-    whole = ConversationTracker(CFG).process(a, c) + []
+    whole = ConversationTracker(CFG).process(a, c)
+    assert [(i.by, i.start_s) for i in kinds(whole, "interruption")] == [("customer", 2.0)]
     for _ in range(3):
         tr = ConversationTracker(CFG)
         evs, i = [], 0
