@@ -501,3 +501,28 @@ def test_customer_join_is_block_invariant(rng):
             evs += tr.process(a[i : i + n], c[i : i + n])
             i += n
         assert evs == whole
+
+
+@pytest.mark.parametrize("retract", [True, False])
+def test_backchannel_then_a_turn_after_the_other_finished(retract):
+    # the agent says "d'accord, oui" (0.7 s) over the customer, who finishes 0.3 s later; the
+    # agent then answers 0.35 s after the customer's end (within retract_gap_s of its own
+    # stop). The customer spoke to its end: a backchannel, then the agent's turn
+    # (retract_if_other_stopped); without the rule, the answer made the interruption stand
+    cfg = CFG.replace(conversation={"retract_if_other_stopped": retract})
+    a = party_rows([(2.0, 2.7), (3.35, 6.0)], 7.0, 120.0)
+    c = party_rows([(0.0, 3.0)], 7.0, 210.0)
+    fin = final_events(ConversationTracker(cfg).process(a, c))
+    (it,) = kinds(fin, "interruption")
+    assert it.retracted == retract
+    bcs = [(b.by, b.start_s, b.end_s) for b in kinds(fin, "backchannel")]
+    assert bcs == ([("agent", 2.0, 2.7)] if retract else [])
+    turns = [(t.party, t.start_s) for t in kinds(fin, "turn")]
+    assert ("agent", 3.35 if retract else 2.0) in turns
+
+
+def test_interrupter_resuming_over_the_other_still_stands():
+    # the same words, but the customer is still speaking when the agent goes on: it stands
+    _, evs = run([(2.0, 2.7), (3.0, 6.0)], [(0.0, 4.0)], 7.0)
+    (it,) = kinds(final_events(evs), "interruption")
+    assert not it.retracted and it.by == "agent" and it.start_s == 2.0

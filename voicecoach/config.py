@@ -173,6 +173,7 @@ class ConversationConfig:
     speech_onset_gap_s: float
     turn_gap_s: float
     retract_gap_s: float
+    retract_if_other_stopped: bool
     far_intrusion_join_s: float
     far_onset_backtrack_s: float
     far_onset_backtrack_db: float

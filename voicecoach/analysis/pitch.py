@@ -478,10 +478,18 @@ class YinTracker:
                     cs.append(sj)
                     back.append(b)
                     near.append(nj)
-                best = min(cs)
-                cs = [min(c - best, cap) for c in cs]
-                prev_l, prev_c = ls, cs
-                recent.append((ls, back, cs.index(0.0), near))
+                if not cs:
+                    # no period candidate in range (e.g. a held hop of flat noise): unvoiced
+                    voiced[i] = prev_v = False
+                    gap = 1
+                    if gap > mem:
+                        prev_l, prev_c = [], []
+                    recent.append(None)
+                else:
+                    best = min(cs)
+                    cs = [min(c - best, cap) for c in cs]
+                    prev_l, prev_c = ls, cs
+                    recent.append((ls, back, cs.index(0.0), near))
             recent_ap.append(a)
             ap_out[i] = recent_ap[0]
             first = recent[0]

@@ -168,6 +168,7 @@ class ConversationTracker:
         self._gap_hops = max(1, hops(c.turn_gap_s))
         self._retract_hops = max(1, hops(c.retract_gap_s))
         self._join_hops = hops(c.far_intrusion_join_s)
+        self._retract_on_silence = c.retract_if_other_stopped
         self._ms_hops = hops(c.mutual_silence_s)
         self._delay_hops = hops(c.far_delay_s)
         self._gate = BleedGate(c, h)
@@ -529,9 +530,14 @@ class ConversationTracker:
             self._ihold = None  # the customer speaks again within far_intrusion_join_s: the same
             return  # intrusion, and its overlap, go on
         rt = self._retract
+        if rt is not None and rt[3] is p and not o.on and self._retract_on_silence:
+            # the interrupted party stopped before the interrupter spoke again: it spoke to
+            # its end, so the short intrusion was a (long) backchannel, and this is new speech
+            self._check_retraction(at_end=True)
+            rt = None
         if rt is not None and rt[3] is p:
-            # an interrupter speaking again within retract_gap_s: its interruption stands, and
-            # this is its own turn going on (opened at the interruption's onset)
+            # an interrupter speaking again within retract_gap_s over the other: its
+            # interruption stands, and this is its own turn going on (opened at its onset)
             self._retract = None
             self._emit(Interruption(self._t(rt[1]), self._t(rt[2]), self._decided(), id=rt[0],
                                     by=p.name, of=o.name, confirmed=True))
