@@ -180,18 +180,19 @@ class _SpeexHold:
     """speexdsp's echo canceller (MDF filter plus residual echo suppression), hop by hop.
 
     Through the C functions of the ``pyaec`` wheel's bundled library (``AecNew``,
-    ``AecCancelEcho``, ``AecDestroy``, whose ctypes signatures pyaec declares), called on
-    numpy buffers: pyaec's list-based ``Aec.cancel_echo`` costs twice as much per hop.
+    ``AecCancelEcho``, ``AecDestroy``, whose ctypes signatures pyaec declares), on three
+    hop buffers made once: pyaec's list-based ``Aec.cancel_echo`` costs twice as much.
     """
 
     def __init__(self, filter_samples: int, sample_rate: int, hop_size: int) -> None:
         import ctypes
 
         self._lib = _load_speex().lib
-        self._ptr = ctypes.POINTER(ctypes.c_int16)
         self.filter_samples = filter_samples
         self.sample_rate = sample_rate
         self.hop_size = hop_size
+        self._bufs = tuple((ctypes.c_int16 * hop_size)() for _ in range(3))  # mic, far, out
+        self._views = tuple(np.frombuffer(b, np.int16) for b in self._bufs)
         self._handle: Any = None
         self._finalizer: Any = None
         self.reset()
@@ -216,15 +217,16 @@ class _SpeexHold:
         canceller neither runs nor adapts (no echo to follow: its cost is saved). Float32 out,
         delayed by :data:`AEC_LATENCY_SAMPLES` like AEC3's output."""
         h = self.hop_size
-        m = np.ascontiguousarray(mic16)
-        if not run.any():
-            return self._delay.process(m.astype(np.float32) / np.float32(32768.0))
-        out = m.copy()
-        ptr, call, handle = self._ptr, self._lib.AecCancelEcho, self._handle
-        f = np.ascontiguousarray(far16)
-        for i in np.flatnonzero(run).tolist():
-            call(handle, m[i * h :].ctypes.data_as(ptr), f[i * h :].ctypes.data_as(ptr),
-                 out[i * h :].ctypes.data_as(ptr), h)
+        out = np.array(mic16, np.int16)
+        if run.any():
+            (b_mic, b_far, b_out), (v_mic, v_far, v_out) = self._bufs, self._views
+            call, handle = self._lib.AecCancelEcho, self._handle
+            for i in np.flatnonzero(run).tolist():
+                sl = slice(i * h, (i + 1) * h)
+                v_mic[:] = mic16[sl]
+                v_far[:] = far16[sl]
+                call(handle, b_mic, b_far, b_out, h)
+                out[sl] = v_out
         return self._delay.process(out.astype(np.float32) / np.float32(32768.0))
 
 
