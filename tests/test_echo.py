@@ -242,12 +242,15 @@ def test_block_size_invariance(cuts):
 def test_reset_gives_the_same_output_again():
     mic, far, _ = _echo_call(seconds=3.0)
     ec = _canceller()
-    a, _ = ec.process(mic, far)
-    b, _ = ec.process(mic, far)  # carried state: differs
+    a, ha = ec.process(mic, far)
+    b, hb = ec.process(mic, far)  # carried state: differs
     ec.reset()
-    c, _ = ec.process(mic, far)
+    c, hc = ec.process(mic, far)
     np.testing.assert_array_equal(a, c)
     assert not np.array_equal(a, b)
+    if ec.hold_enabled:  # the double-talk hold's canceller is reset too
+        np.testing.assert_array_equal(ha.hold, hc.hold)
+        assert not np.array_equal(ha.hold, hb.hold)
 
 
 def test_pipeline_reports_the_echo_state_and_delay():
