@@ -67,7 +67,9 @@ output's floor, where neither Silero nor any level condition can tell them from 
 adaptive filter plus its residual echo suppressor and denoiser, from the ``pyaec`` wheel, which
 builds libspeexdsp in), whose suppressor is milder (near-end level minus output level 12 dB at
 p90 over that double talk, against AEC3's 27 dB; the echo alone 15 dB down instead of 21). It
-runs on the hops where echo may be present (``detecting`` to ``diverged``). Its output
+runs on the hops where echo may be present (``detecting`` to ``diverged``) while the far end
+speaks or spoke within ``double_talk_tail_s`` (its echo may ring on); elsewhere, with no echo
+to remove, its signal is the microphone and its cost is saved. Its output
 (:attr:`EchoHops.hold`, delayed like AEC3's) never *starts* the agent's speech: AEC3's output
 decides that as before. It only *holds* speech that AEC3's output started (a Schmitt
 trigger across the two signals:
@@ -371,6 +373,7 @@ class EchoCanceller:
         self._bypass_hops = max(1, round(config.bypass_after_s / self.hop_s))
         self._no_echo_hops = max(0, round(config.no_echo_min_far_s / self.hop_s))
         self._alpha = min(1.0, self.hop_s / max(config.erle_smooth_s, self.hop_s))
+        self._tail_hops = round(config.double_talk_tail_s / self.hop_s)
         self._estimator = delay_estimator
         self._hold: _SpeexHold | None = None
         #: Why the double-talk hold is off although configured (None when on or not asked).
@@ -482,6 +485,7 @@ class EchoCanceller:
         far_floor = self._floor_far.process(far_db)
         mic_floor = self._floor_mic.process(mic_db)
         states = np.empty(n, np.int8)
+        recent = np.empty(n, bool)  # the far end active within double_talk_tail_s
         use_aec = np.empty(n, bool)
         c = self.config
         a = self._alpha
@@ -525,12 +529,14 @@ class EchoCanceller:
             else:
                 st = _CONVERGING
             states[i] = st
+            recent[i] = self._since_far <= self._tail_hops
             use_aec[i] = st in (_CONVERGING, _CONVERGED)
         self._state = int(states[-1]) if n else self._state
         hold = None
         if self._hold is not None:
-            # the double-talk hold's canceller follows the echo wherever it may be present
-            hold = self._hold.process(mic16, far16, _HOLD_RUNS[states])
+            # the double-talk hold's canceller follows the echo wherever it may be present:
+            # from detecting to diverged, while the far end speaks or its echo may ring on
+            hold = self._hold.process(mic16, far16, _HOLD_RUNS[states] & recent)
         if use_aec.all():
             out, out_db = aec_f, aec_db
         elif not use_aec.any():
