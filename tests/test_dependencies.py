@@ -32,7 +32,8 @@ DIST = {
 #: installed with --no-deps by scripts/setup.sh) or the project itself.
 NOT_FROM_PYPROJECT = {"voicecoach", "benchmarks", "tests", "silero_vad"}
 #: Optional runtime features: lazily imported modules and their extra.
-OPTIONAL = {"onnxruntime": "silero", "livekit": "aec", "soundcard": "loopback", "dask": "cluster"}
+OPTIONAL = {"onnxruntime": "silero", "livekit": "aec", "pyaec": "aec", "soundcard": "loopback",
+            "dask": "cluster"}
 
 
 def _name(req: str) -> str:

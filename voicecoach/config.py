@@ -137,6 +137,9 @@ class EchoConfig:
     echo_corr_off: float
     no_echo_min_far_s: float
     detector_update_s: float
+    double_talk_hold: bool
+    double_talk_filter_s: float
+    double_talk_tail_s: float
 
 
 @dataclass(frozen=True)
@@ -670,6 +673,13 @@ def _validate(obj: Any, where: str) -> None:
             bad("bypass_after_s and erle_smooth_s must be > 0 s")
         if obj.no_echo_min_far_s < 0:
             bad(f"no_echo_min_far_s must be >= 0 s, got {obj.no_echo_min_far_s}")
+        if obj.double_talk_tail_s < obj.double_talk_filter_s:
+            bad(f"double_talk_tail_s must be at least double_talk_filter_s (the echo path the "
+                f"hold's canceller models), got {obj.double_talk_tail_s} < "
+                f"{obj.double_talk_filter_s}")
+        if not 0.01 <= obj.double_talk_filter_s <= 0.5:
+            bad(f"double_talk_filter_s must be in [0.01, 0.5] s (the echo path's delay plus "
+                f"its tail), got {obj.double_talk_filter_s}")
     elif isinstance(obj, SyllableConfig):
         if not 0.5 <= obj.window_s <= 30.0:
             bad(f"window_s must be in [0.5, 30] s, got {obj.window_s}")

@@ -196,13 +196,14 @@ class CallAnalyzer:
         Step
         """
         echo = None
-        gate = None
+        gate = hold = None
         if self.echo is not None:
             x = check_block(block, self.hop_size, 2)
             mic, echo = self.echo.process(x[:, 0], x[:, 1])
             block = np.column_stack((mic, self.echo.delay_far(x[:, 1])))
             gate = (echo.level_gate, None)
-        rows = self.analyzer.process(block, gate)
+            hold = (echo.hold, None)
+        rows = self.analyzer.process(block, gate, hold)
         return self.process_rows(rows[0], rows[1] if self.parties == 2 else None, echo=echo)
 
     def process_rows(
@@ -281,6 +282,7 @@ class CallAnalyzer:
             out = self.tracker.summary()
             if self.echo is not None:
                 echo = {"enabled": True, "latency_s": self.echo.latency_s,
+                        "double_talk_hold": self.echo.hold_enabled,
                         **self.echo.status.to_dict()}
             else:
                 echo = {"enabled": False, "reason": self.echo_note}

@@ -65,7 +65,9 @@ class ChannelAnalyzer:
         self.hop_s = a.hop_s
         self._floor = NoiseFloor(self.config.noise_floor, self.hop_s)
         self._pitch = YinTracker(self.config.pitch, self.sample_rate, self.hop_size)
-        self._vad = SpeechDetector(self.config.vad, self.sample_rate, self.hop_size)
+        self._vad = SpeechDetector(
+            self.config.vad, self.sample_rate, self.hop_size, self.config.noise_floor
+        )
         self._syl = SyllableTracker(self.config.syllables, self.hop_s)
         self.reset()
 
@@ -97,7 +99,12 @@ class ChannelAnalyzer:
         self._vad.reset()
         self._syl.reset()
 
-    def process(self, block: np.ndarray, gate: np.ndarray | None = None) -> Features:
+    def process(
+        self,
+        block: np.ndarray,
+        gate: np.ndarray | None = None,
+        hold: np.ndarray | None = None,
+    ) -> Features:
         """Analyse a block of whole hops.
 
         Parameters
@@ -110,6 +117,10 @@ class ChannelAnalyzer:
             the speaker's level, 1: gate only, 0: no gate; see
             :meth:`voicecoach.analysis.vad.SpeakerLevelGate.process`). Default 2. The call
             pipeline derives it from the echo canceller's state for the agent.
+        hold : np.ndarray, shape (n_hops * 160,), float32, optional
+            The echo canceller's double-talk hold signal for the agent (see
+            :meth:`voicecoach.analysis.vad.SpeechDetector.raw`): on the gate 0 hops it may
+            hold speech, never start it.
 
         Returns
         -------
@@ -125,7 +136,7 @@ class ChannelAnalyzer:
         if x.shape[0] == 0:
             return Features.empty()
         ctx = self._begin(x)
-        return self._finish(ctx, self._pitch.kernel(ctx[3]), gate)
+        return self._finish(ctx, self._pitch.kernel(ctx[3]), gate, hold)
 
     def _begin(self, x: np.ndarray) -> tuple[np.ndarray, ...]:
         """First stage: levels, noise floor and pitch frames (updates state)."""
@@ -143,6 +154,7 @@ class ChannelAnalyzer:
         ctx: tuple[np.ndarray, ...],
         kout: tuple[np.ndarray, ...],
         gate: np.ndarray | None = None,
+        hold: np.ndarray | None = None,
     ) -> Features:
         """Second stage, after the (possibly multichannel) pitch kernel."""
         x, power, level, _, floor, mask, frame_db = ctx
@@ -152,7 +164,7 @@ class ChannelAnalyzer:
                 f"gate must have one value per hop, shape ({n},), got {gate.shape}"
             )
         pitch = self._pitch.decide(kout, mask, frame_db)
-        raw, speech = self._vad.process(x, level, floor, pitch.voiced_current, gate)
+        raw, speech = self._vad.process(x, level, floor, pitch.voiced_current, gate, hold)
         srate, arate, nucleus = self._syl.process(power, pitch.voiced_current, speech, floor)
         h0 = self._n_samples // self.hop_size
         t = (np.arange(h0, h0 + n, dtype=np.float64) * self.hop_size) / self.sample_rate
@@ -199,12 +211,15 @@ class Analyzer:
             a.reset()
 
     def process(
-        self, block: np.ndarray, gate: Sequence[np.ndarray | None] | None = None
+        self,
+        block: np.ndarray,
+        gate: Sequence[np.ndarray | None] | None = None,
+        hold: Sequence[np.ndarray | None] | None = None,
     ) -> list[Features]:
         """Analyse a block of shape (n_hops * 160, channels); one :class:`Features` per channel.
 
-        ``gate``, optional, gives per channel the speaker-level gate's treatment of each hop
-        (see :meth:`ChannelAnalyzer.process`).
+        ``gate``, optional, gives per channel the speaker-level gate's treatment of each hop,
+        and ``hold`` the double-talk hold signal (see :meth:`ChannelAnalyzer.process`).
         """
         x = check_block(block, self.hop_size, self.channels)
         if x.shape[0] == 0:
@@ -215,7 +230,9 @@ class Analyzer:
         kout = kernel(np.concatenate([c[3] for c in ctxs]))
         bounds = np.cumsum([0] + [c[3].shape[0] for c in ctxs])
         gates = [None] * self.channels if gate is None else list(gate)
+        holds = [None] * self.channels if hold is None else list(hold)
         return [
-            a._finish(ctx, tuple(k[bounds[i] : bounds[i + 1]] for k in kout), gates[i])
+            a._finish(ctx, tuple(k[bounds[i] : bounds[i + 1]] for k in kout), gates[i],
+                      holds[i])
             for i, (a, ctx) in enumerate(zip(self.analyzers, ctxs, strict=True))
         ]

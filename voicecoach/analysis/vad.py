@@ -22,6 +22,18 @@ Raw decision per 10 ms hop
       the silero-vad wheel is missing, a :class:`~voicecoach.errors.VadBackendUnavailable`
       warning names what to install and the webrtc backend is used.
 
+Double-talk hold (silero backend, the agent microphone behind an echo canceller)
+    On the hops whose signal is AEC3's output (speaker-level gate 0), the pipeline may give a
+    second signal, the milder speexdsp canceller's output (see
+    :mod:`voicecoach.analysis.echo`). It never *starts* speech. Speech that AEC3's output
+    started is *held* on a hop where that signal passes the hold's level conditions
+    (``keep_margin_db`` over its own noise floor, at least ``min_level_db -
+    keep_level_drop_db``, and within ``own_level_margin_db + keep_level_drop_db`` of the
+    speaker's level): a Schmitt trigger across the two signals, the start on AEC3's output
+    (Silero and every level condition), the hold on the milder one's level. AEC3's
+    suppressor sinks the agent's voice 13-40 dB during double talk over a loud echo; the
+    milder canceller keeps it, and its louder residual echo cannot open a segment.
+
 Hysteresis
     A segment starts once the start decision has held for ``onset_s`` and ends after
     ``hangover_s`` without the hold decision. Both are causal: the decision for hop ``k``
@@ -35,8 +47,9 @@ import warnings
 
 import numpy as np
 
-from ..config import VadConfig
+from ..config import NoiseFloorConfig, VadConfig
 from ..errors import ParameterError, VadBackendUnavailable
+from .loudness import NoiseFloor, hop_loudness_db
 
 __all__ = ["Hysteresis", "SpeakerLevelGate", "SpeechDetector"]
 
@@ -141,6 +154,8 @@ class SpeakerLevelGate:
         keep: np.ndarray,
         level_db: np.ndarray,
         gate: np.ndarray | None = None,
+        hold: np.ndarray | None = None,
+        hold_db: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Gate a block of raw ``start`` and ``keep`` decisions, shape (n_hops,) bool each.
 
@@ -149,6 +164,11 @@ class SpeakerLevelGate:
         still carrying uncancelled echo must not teach it the echo's level), 0 pass it
         ungated (an echo canceller's output, whose suppressor lowers the agent's own voice
         by 10-40 dB during double talk).
+
+        ``hold`` and ``hold_db`` (shape (n_hops,), bool and dBFS, optional): on the gate 0
+        hops, a second signal's hold decision and level (the double-talk hold, see the
+        module notes); such a hop also keeps speech when ``hold`` is true and ``hold_db``
+        is within the hold margin of the speaker's level.
         """
         n = start.shape[0]
         s_out = np.empty(n, bool)
@@ -156,12 +176,15 @@ class SpeakerLevelGate:
         own, m, km = self.own_db, self.margin_db, self.keep_margin_db
         up, down, down_r = self.up, self.down, self.down_rejected
         gate_l = [2] * n if gate is None else gate.tolist()
-        for i, (st, kp, lv, g) in enumerate(
-            zip(start.tolist(), keep.tolist(), level_db.tolist(), gate_l, strict=True)
+        hold_l = [False] * n if hold is None or hold_db is None else hold.tolist()
+        hold_db_l = hold_l if hold_db is None else hold_db.tolist()
+        for i, (st, kp, lv, g, hk, hl) in enumerate(
+            zip(start.tolist(), keep.tolist(), level_db.tolist(), gate_l, hold_l, hold_db_l,
+                strict=True)
         ):
             if not g:
                 s_out[i] = st
-                k_out[i] = kp
+                k_out[i] = kp or (hk and hl >= own - km)
                 continue
             ok_s = st and lv >= own - m
             ok_k = kp and lv >= own - km
@@ -183,13 +206,24 @@ class SpeechDetector:
         16000 in the analysis core.
     hop_size : int
         160 samples (10 ms).
+    noise_floor : NoiseFloorConfig, optional
+        The noise-floor settings of the double-talk hold's signal (needed to give
+        :meth:`raw` a ``hold`` signal).
     """
 
-    def __init__(self, config: VadConfig, sample_rate: int, hop_size: int) -> None:
+    def __init__(
+        self,
+        config: VadConfig,
+        sample_rate: int,
+        hop_size: int,
+        noise_floor: NoiseFloorConfig | None = None,
+    ) -> None:
         self.config = config
         self.sample_rate = sample_rate
         self.hop_size = hop_size
         hop_s = hop_size / sample_rate
+        # the double-talk hold's own noise floor (over the hold signal's gate 0 hops)
+        self._hold_floor = None if noise_floor is None else NoiseFloor(noise_floor, hop_s)
         self._hyst = Hysteresis(round(config.onset_s / hop_s), round(config.hangover_s / hop_s))
         self._own = SpeakerLevelGate(config, hop_s)
         self._backend = config.backend
@@ -229,6 +263,41 @@ class SpeechDetector:
             self._webrtc = webrtcvad.Vad(self.config.webrtc_mode)
         if self._silero is not None:
             self._silero.reset()
+        if self._hold_floor is not None:
+            self._hold_floor.reset()
+
+    def _hold(
+        self, hold: np.ndarray | None, gate: np.ndarray | None, n: int
+    ) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """The double-talk hold's per-hop decision and level on the gate 0 hops."""
+        if hold is None or gate is None or self._silero is None:
+            return None, None
+        if self._hold_floor is None:
+            raise ParameterError(
+                "a double-talk hold signal needs the noise-floor settings: build the "
+                "SpeechDetector with noise_floor=config.noise_floor"
+            )
+        if hold.shape != (n * self.hop_size,):
+            raise ParameterError(
+                f"the hold signal must have the block's {n * self.hop_size} samples, "
+                f"got shape {hold.shape}"
+            )
+        on = gate == 0
+        if not on.any():
+            return None, None
+        # only the gate 0 hops, in order: its floor runs over the canceller's output alone,
+        # whatever the block cuts. No Silero of its own: AEC3's output already said that
+        # the agent speaks (the hold never starts speech), and a second network changed
+        # nothing on the dev echo sets (ms2, msa 0-19 and 40-79, DTLN) for 25 us a hop
+        level = hop_loudness_db(hold.reshape(n, self.hop_size)[on])
+        floor = self._hold_floor.process(level)
+        c = self.config
+        ok = (level - floor > c.keep_margin_db) & (level >= c.min_level_db - c.keep_level_drop_db)
+        keep = np.zeros(n, bool)
+        keep[on] = ok
+        db = np.full(n, -np.inf, np.float32)
+        db[on] = level
+        return keep, db
 
     def raw(
         self,
@@ -237,6 +306,7 @@ class SpeechDetector:
         floor_db: np.ndarray,
         voiced: np.ndarray | None = None,
         gate: np.ndarray | None = None,
+        hold: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Raw (unsmoothed) per-hop decisions ``(start, keep)``.
 
@@ -250,6 +320,9 @@ class SpeechDetector:
         gate : np.ndarray, shape (n_hops,), int8, optional
             (silero) Per hop, how the speaker-level gate treats it (see
             :meth:`SpeakerLevelGate.process`); default: gate and learn every hop.
+        hold : np.ndarray, shape (n_hops * hop_size,), float32, optional
+            (silero) The double-talk hold's signal (see the module notes): on the gate 0
+            hops it may hold speech, never start it.
 
         Returns
         -------
@@ -265,7 +338,8 @@ class SpeechDetector:
             start &= level_db >= c.min_level_db
             keep = (p >= c.silero_hold_threshold) & (snr > c.keep_margin_db)
             keep &= level_db >= c.min_level_db - c.keep_level_drop_db
-            return self._own.process(start, keep, level_db, gate)
+            hold_keep, hold_db = self._hold(hold, gate, n)
+            return self._own.process(start, keep, level_db, gate, hold_keep, hold_db)
         pcm = np.minimum(np.maximum(np.rint(hops * 32768.0), -32768.0), 32767.0)
         pcm = pcm.astype("<i2").tobytes()
         step = 2 * self.hop_size
@@ -287,6 +361,7 @@ class SpeechDetector:
         floor_db: np.ndarray,
         voiced: np.ndarray | None = None,
         gate: np.ndarray | None = None,
+        hold: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Return ``(raw, speech)`` per hop, both shape (n_hops,) bool.
 
@@ -294,6 +369,6 @@ class SpeechDetector:
         for Silero the Schmitt trigger's (``keep`` inside speech, ``start`` outside), since
         its speaker-level gate makes ``start`` alone drop the quiet stretches of a sentence.
         """
-        start, keep = self.raw(hops, level_db, floor_db, voiced, gate)
+        start, keep = self.raw(hops, level_db, floor_db, voiced, gate, hold)
         speech = self._hyst.process(start, keep)
         return (self._hyst.last_raw if self._silero is not None else start), speech

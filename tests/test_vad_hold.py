@@ -1,0 +1,115 @@
+"""The double-talk hold in the speech decision: a second signal that may hold speech on the
+echo canceller's hops (speaker-level gate 0), never start it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from voicecoach.analysis.vad import SpeakerLevelGate, SpeechDetector
+from voicecoach.config import load_config
+from voicecoach.errors import ParameterError
+from voicecoach.sources.synthetic import synth_speech
+
+HOP = 160
+
+
+def _gate() -> SpeakerLevelGate:
+    cfg = load_config().vad
+    g = SpeakerLevelGate(cfg, 0.01)
+    g.own_db = -25.0  # the speaker's loud end
+    return g
+
+
+def test_hold_keeps_only_gate_0_hops_near_the_speakers_level():
+    cfg = load_config().vad
+    keep_margin = cfg.own_level_margin_db + cfg.keep_level_drop_db
+    g = _gate()
+    n = 4
+    no = np.zeros(n, bool)
+    hold = np.ones(n, bool)
+    # hop 0, 1: gate 0, hold level inside / outside the keep margin; hop 2, 3: gated hops
+    hold_db = np.array([-25.0 - keep_margin + 1, -25.0 - keep_margin - 1, -25.0, -25.0])
+    gate = np.array([0, 0, 1, 2], np.int8)
+    start, keep = g.process(no, no, np.full(n, -70.0), gate, hold, hold_db)
+    assert not start.any()  # the hold never starts speech
+    assert keep.tolist() == [True, False, False, False]
+    assert g.own_db == -25.0  # nor teaches the speaker's level
+
+
+def test_without_hold_gate_0_passes_the_decisions_through():
+    g = _gate()
+    st = np.array([True, False, True])
+    kp = np.array([True, True, False])
+    start, keep = g.process(st, kp, np.full(3, -80.0), np.zeros(3, np.int8))
+    assert start.tolist() == st.tolist() and keep.tolist() == kp.tolist()
+
+
+def _detector() -> SpeechDetector:
+    c = load_config()
+    return SpeechDetector(c.vad, 16000, HOP, c.noise_floor)
+
+
+def test_detector_holds_speech_started_on_the_main_signal():
+    """Speech starts on the main signal; where that signal then sinks to the floor (AEC3's
+    suppressor in double talk) the hold signal, still carrying the voice, keeps it."""
+    pytest.importorskip("onnxruntime")
+    s, _ = synth_speech(duration_s=3.0, f0_hz=120.0, level_db=-25, pause_s=(0.3, 0.3), seed=4)
+    s = s[: len(s) // HOP * HOP].astype(np.float32)
+    rng = np.random.default_rng(0)
+    noise = rng.normal(0, 10 ** (-70 / 20), s.shape).astype(np.float32)
+    main = s + noise
+    n = len(s) // HOP
+    sunk = np.zeros(n, bool)
+    sunk[150:200] = True  # 0.5 s of the main signal suppressed by 40 dB
+    main = main * np.where(np.repeat(sunk, HOP), np.float32(0.01), np.float32(1.0))
+    main = (main + noise).astype(np.float32)
+    gate = np.zeros(n, np.int8)
+    lv = 10 * np.log10(np.mean(main.reshape(n, HOP) ** 2, axis=1) + 1e-12)
+    floor = np.full(n, -70.0)
+    voice = 10 * np.log10(np.mean(s.reshape(n, HOP) ** 2, axis=1) + 1e-12) > -45
+    _, alone = _detector().process(main, lv, floor, None, gate)
+    _, held = _detector().process(main, lv, floor, None, gate, s + noise)
+    in_sunk = sunk & voice
+    assert in_sunk.sum() > 20
+    assert held[in_sunk].mean() >= 0.9 > alone[in_sunk].mean() + 0.3
+    near_sunk = np.convolve(sunk, np.ones(51), "same") > 0  # the sunk part +- 0.25 s
+    np.testing.assert_array_equal(held[~near_sunk], alone[~near_sunk])
+
+
+def test_detector_with_hold_is_block_size_invariant():
+    pytest.importorskip("onnxruntime")
+    s, _ = synth_speech(duration_s=2.0, f0_hz=150.0, level_db=-25, seed=6)
+    s = s[: len(s) // HOP * HOP].astype(np.float32)
+    n = len(s) // HOP
+    main = (s * np.where(np.arange(len(s)) > 8000, 0.02, 1.0)).astype(np.float32)
+    lv = 10 * np.log10(np.mean(main.reshape(n, HOP) ** 2, axis=1) + 1e-12)
+    floor = np.full(n, -75.0)
+    gate = np.zeros(n, np.int8)
+    gate[::11] = 1  # some hops gated (the hold skips them)
+    ref = _detector().process(main, lv, floor, None, gate, s)
+    det = _detector()
+    parts = []
+    i = 0
+    for k in (1, 3, 17, 2, 100, 5) * 20:
+        if i >= n:
+            break
+        j = min(n, i + k)
+        parts.append(det.process(main[i * HOP : j * HOP], lv[i:j], floor[i:j], None,
+                                 gate[i:j], s[i * HOP : j * HOP]))
+        i = j
+    for r, got in zip(ref, zip(*parts, strict=True), strict=True):
+        np.testing.assert_array_equal(np.concatenate(got), r)
+
+
+def test_bad_hold_signal_is_a_clear_error():
+    pytest.importorskip("onnxruntime")
+    c = load_config()
+    x = np.zeros(10 * HOP, np.float32)
+    lv = np.full(10, -70.0)
+    gate = np.zeros(10, np.int8)
+    with pytest.raises(ParameterError, match="hold signal must have the block's 1600 samples"):
+        _detector().process(x, lv, lv, None, gate, np.zeros(5 * HOP, np.float32))
+    no_floor = SpeechDetector(c.vad, 16000, HOP)
+    with pytest.raises(ParameterError, match=r"noise_floor=config\.noise_floor"):
+        no_floor.process(x, lv, lv, None, gate, x)
