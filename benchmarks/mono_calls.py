@@ -40,6 +40,12 @@ dev and test share no recording; they share the two Czech actors (different line
 Command line::
 
     python -m benchmarks.mono_calls [--split dev|test] [--calls N] [--out FILE.json]
+    python -m benchmarks.mono_calls --split dev --extended [--calls 0]   # + 84 one-voice files
+
+``--extended`` (dev only, :func:`extended_negatives`): 84 more one-voice files from dev
+material (other seeds and prompts of the dev voices; the actors' MD5-dev calm and agitated
+lines), at 16 and 8 kHz, to measure false "two voices" on dev, where the 18 files above have
+none; ``--calls 0`` skips the calls.
 """
 
 from __future__ import annotations
@@ -296,10 +302,76 @@ def expressive_single(calm: list[np.ndarray], agitated: list[np.ndarray], seed: 
     return y.astype(np.float32)
 
 
+def extended_negatives(config: Config) -> list[tuple[str, str, np.ndarray]]:
+    """More dev-only one-voice recordings: ``(name, group, 16 kHz signal)``, about 60 s each.
+
+    The 10 single speakers and 8 hard negatives of :func:`run` are too few to show a false
+    "two voices" on dev (0 of 18 before issue #13's stability default), so dev gets more,
+    from dev material only (for 16 and 8 kHz, 84 files):
+
+    * ``single``: each dev voice of the calls (Allison, Armelle, ve9qrp, the actors v and m)
+      with three other seeds (other clip orders and pauses), and two voices the calls do not
+      use: Allison's prompts ``[1::4]`` and ``[2::4]`` (the calls use ``[::4]``) and Armelle's
+      ``[1::2]`` (the calls use ``[::2]``), two seeds each. The actress m is counted apart
+      (``single_m``): her dev lines mix calm and agitated delivery;
+    * ``expressive``: one actor's calm (bottom third of z(F0) + z(level)) and agitated (top
+      third) lines, alternated or calm then agitated, 4 seeds per actor and order, from the
+      actor's lines that are ``dev`` by :func:`benchmarks.coach_bench.split_of` (the MD5 rule)
+      and outside the 104 held-out ``expressive`` test lines.
+    """
+    from . import datasets as ds
+    from .coach_bench import _line_stats, split_of
+    from .realcalls import _read16
+
+    out: list[tuple[str, str, np.ndarray]] = []
+    vs = _dev_voices()
+    for k, nm in enumerate(sorted(vs)):
+        for s in (1, 2, 3):
+            out.append((f"{nm}_s{s}", "single_m" if nm == "m" else "single",
+                        single_speaker(vs[nm], 900 + 17 * s + k)))
+    en = sorted(ds.fetch("asterisk_en_all"), key=lambda u: u.id)
+    fr_clips: list[Clip] = []
+    for u in sorted(ds.fetch("armelle_fr"), key=lambda u: u.id)[1::2]:
+        try:
+            fr_clips += _file_clips(u.path)
+        except Exception:
+            continue
+    extra = {"allisonB": _voice("allison", "f", [c for u in en[1::4] for c in _file_clips(u.path)]),
+             "allisonC": _voice("allison", "f", [c for u in en[2::4] for c in _file_clips(u.path)]),
+             "armelleB": _voice("armelle", "f", fr_clips)}
+    for k, (nm, v) in enumerate(extra.items()):
+        for s in (0, 1):
+            out.append((f"{nm}_s{s}", "single", single_speaker(v, 1300 + 7 * s + k)))
+    held = {u.id.split("/", 1)[1] for u in ds.fetch("expressive")}
+    cs = sorted(ds.fetch("expressive_cs"), key=lambda u: u.id)
+    for spk in ("v", "m"):
+        lines = [u for u in cs if u.speaker == spk and split_of(u.id) == "dev"
+                 and u.id.split("/", 1)[1].replace("/", "-") not in held]
+        audio = [_read16(u.path).astype(np.float32) for u in lines]
+        stats = [_line_stats(x, config) for x in audio]
+        keep = [i for i, (f, lv, vf) in enumerate(stats) if vf >= 0.5 and math.isfinite(f + lv)]
+        f0 = np.array([stats[i][0] for i in keep])
+        lv = np.array([stats[i][1] for i in keep])
+        score = (f0 - f0.mean()) / f0.std() + (lv - lv.mean()) / lv.std()
+        lo, hi = np.quantile(score, [1 / 3, 2 / 3])
+        calm = [audio[i] for i, z in zip(keep, score, strict=True) if z <= lo]
+        agit = [audio[i] for i, z in zip(keep, score, strict=True) if z >= hi]
+        for s in range(4):
+            for order in ("alternate", "calm_then_agitated"):
+                x = expressive_single(calm, agit, 2000 + 31 * s + (spk == "m"), order)
+                out.append((f"{spk}_{order}_s{s}", f"expressive_{spk}", x))
+    return out
+
+
 def run(split: str = "dev", n_calls: int = 8, duration_s: float = 60.0,
-        config: Config | None = None, nudges: bool = True, progress: Any = _log
-        ) -> dict[str, Any]:
-    """Run the benchmark on a split; see the module notes for what is measured."""
+        config: Config | None = None, nudges: bool = True, progress: Any = _log,
+        extended: bool = False) -> dict[str, Any]:
+    """Run the benchmark on a split; see the module notes for what is measured.
+
+    ``extended`` (dev only): also the 84 one-voice files of :func:`extended_negatives`.
+    ``n_calls = 0`` skips the calls (the one-voice files only)."""
+    if extended and split != "dev":
+        raise ValueError("the extended one-voice files are dev material: use --split dev")
     from voicecoach.baseline import calibrate_array
     from voicecoach.conversation.diarize import diarize
     from voicecoach.review.mono import scan
@@ -337,7 +409,7 @@ def run(split: str = "dev", n_calls: int = 8, duration_s: float = 60.0,
                 continue
         calls.append((a, c, call))
     tmp = Path(tempfile.mkdtemp(prefix="mono_calls_"))
-    for cond in CONDITIONS:
+    for cond in CONDITIONS if calls else ():
         rows = []
         for i, (a, c, call) in enumerate(calls):
             x = mono_of(call, cond, i)
@@ -437,6 +509,28 @@ def run(split: str = "dev", n_calls: int = 8, duration_s: float = 60.0,
         "n_expressive": len(expr),
         "per_file": singles,
     }
+    if extended:
+        ext: list[dict[str, Any]] = []
+        for j, (name, group, x0) in enumerate(extended_negatives(cfg)):
+            for cond in CONDITIONS:
+                x = x0 if cond == "mono16" else telephone(x0.astype(np.float64),
+                                                          np.random.default_rng(40 + j))
+                ceps, speech, f0 = scan(_blocks(x), cfg)
+                d = diarize(ceps, speech, f0, cfg)
+                ext.append({"name": name, "group": group, "condition": cond,
+                            "two_voices": d.two_voices, "separation": round(d.separation, 3),
+                            "consistency": round(d.consistency, 3),
+                            "stability": round(d.stability, 3)})
+                progress(f"extended {name} {cond}: two voices {d.two_voices} sep "
+                         f"{d.separation:.3f} consistency {d.consistency:.3f} stability "
+                         f"{d.stability:.3f}")
+        counts: dict[str, list[int]] = {}
+        for e in ext:
+            n = counts.setdefault(f"{e['group']} {e['condition']}", [0, 0])
+            n[0] += bool(e["two_voices"])
+            n[1] += 1
+        out["extended_negatives"] = {k: f"{a}/{b}" for k, (a, b) in sorted(counts.items())}
+        out["extended_negatives_per_file"] = ext
     out["interruptions"] = "not reported: overlaps are not separated on a mono call"
     out["seconds"] = round(time.perf_counter() - t0, 1)
     return out
@@ -520,6 +614,9 @@ def format_table(res: dict[str, Any]) -> str:
                  f"{s['false_two_voices_profile']} with the speaker's profile (n={s['n']}); "
                  f"expressive actors calm + agitated {s['false_two_voices_expressive']} "
                  f"(n={s['n_expressive']})")
+    if "extended_negatives" in res:
+        lines.append("  extended dev one-voice files taken for two voices: " + ", ".join(
+            f"{k} {v}" for k, v in res["extended_negatives"].items()))
     lines.append(f"  interruptions: {res['interruptions']}")
     return "\n".join(lines)
 
@@ -531,6 +628,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--calls", type=int, default=8)
     p.add_argument("--duration", type=float, default=60.0)
     p.add_argument("--no-nudges", action="store_true", help="skip the review-path runs")
+    p.add_argument("--extended", action="store_true",
+                   help="dev only: also 84 more one-voice files (false two voices)")
     p.add_argument("--config", metavar="TOML")
     p.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
                    help="override a configuration key (tuning on dev)")
@@ -539,7 +638,7 @@ def main(argv: list[str] | None = None) -> int:
     from .realcalls import parse_overrides
 
     cfg = load_config(a.config, parse_overrides(a.set))
-    res = run(a.split, a.calls, a.duration, cfg, nudges=not a.no_nudges)
+    res = run(a.split, a.calls, a.duration, cfg, nudges=not a.no_nudges, extended=a.extended)
     print(format_table(res))
     if a.out:
         Path(a.out).write_text(json.dumps(res, indent=1, default=lambda o: None

@@ -191,6 +191,40 @@ def _cloud_call(first_mixed: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return c, np.concatenate(speech), w
 
 
+def _ring_voice(n_modes: int = 6, radius: float = 4.0) -> tuple[np.ndarray, np.ndarray]:
+    """Synthetic cepstra of ONE varied voice: 48 stretches of 1 s (0.3 s pauses), each in one
+    of ``n_modes`` styles evenly spaced on a circle of ``radius`` in two dimensions (calm,
+    raised, ... with no style opposite to one voice more than another)."""
+    rng = np.random.default_rng(5)
+    ceps, speech = [], []
+    for m in rng.integers(n_modes, size=48):
+        c = rng.standard_normal((100, 16))
+        a = 2 * np.pi * m / n_modes
+        c[:, 0] += radius * np.cos(a)
+        c[:, 1] += radius * np.sin(a)
+        ceps += [c, rng.standard_normal((30, 16))]
+        speech += [np.ones(100, bool), np.zeros(30, bool)]
+    return np.concatenate(ceps), np.concatenate(speech)
+
+
+@pytest.mark.parametrize("n_modes", [4, 6])
+def test_one_varied_voice_is_not_two_voices(n_modes: int) -> None:
+    """Styles of one voice split into two clusters that separate well on held-out stretches
+    (the separation and consistency tests pass), but every starting split cuts the circle
+    elsewhere: the stability test rejects them. Two real voices split one way from any start
+    (the male-female call and the cloud calls keep two voices)."""
+    cfg = load_config()
+    assert cfg.mono.stability_min > 0.5
+    ceps, speech = _ring_voice(n_modes)
+    d = diarize(ceps, speech, None, cfg)
+    assert d.separation >= cfg.mono.two_voices_min
+    assert d.consistency >= cfg.mono.consistency_min
+    assert d.stability < cfg.mono.stability_min
+    assert not d.two_voices and d.agent is None
+    off = load_config(overrides={"mono": {"stability_min": 0.0}})
+    assert diarize(ceps, speech, None, off).two_voices  # without the stability test: fooled
+
+
 def test_first_speaker_named_by_the_first_speech_with_a_confidence() -> None:
     cfg = load_config()
     ceps, speech, who = _cloud_call(False)
