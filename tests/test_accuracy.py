@@ -134,3 +134,41 @@ def test_loudness_is_rms_dbfs() -> None:
     np.testing.assert_allclose(rows.loudness_db, 20 * np.log10(0.5 / np.sqrt(2)), atol=0.01)
     _, rows = analyse(0.1 * sine)
     np.testing.assert_allclose(rows.loudness_db, -29.03, atol=0.01)
+
+
+def test_a_voiced_hop_without_path_candidates_is_unvoiced() -> None:
+    # a 59.95 Hz hum with its second harmonic: periodic enough to voice (its lag 266 inside
+    # the range), but the path's candidate score falls all the way to the top of the lag
+    # range, so it has no interior minimum. Found on a real echo call, where the path raised
+    # ValueError; such a hop is now unvoiced and the path goes on
+    from voicecoach.analysis.pitch import YinTracker
+
+    cfg = load_config()
+    tr = YinTracker(cfg.pitch, 16000, 160)
+    t = np.arange(tr.frame_size) / 16000
+    hum = 0.1 * (np.sin(2 * np.pi * 59.95 * t) + 0.6 * np.sin(2 * np.pi * 119.9 * t))
+    n = 40 * 160 + tr.frame_size
+    tt = np.arange(n) / 16000
+    vowel = 0.1 * sum(np.sin(2 * np.pi * k * 150.0 * tt) / k for k in range(1, 6))
+    frames = np.stack([vowel[h * 160 : h * 160 + tr.frame_size] for h in range(40)])
+    frames[10:13] = hum  # three hops of hum inside it
+    kout = tr.kernel(frames)
+    assert np.isinf(kout[4][10]).all() and tr.lag_min < kout[0][10] < tr.lag_max
+    res = tr.decide(kout, np.ones(40, bool), np.full(40, -20.0))
+    assert res.f0_hz.shape == (40,)
+    # the vowel before is tracked, and after the hum the path starts again
+    assert np.isfinite(res.f0_hz[3:10]).all() and np.isfinite(res.f0_hz[-10:]).all()
+
+
+def test_hum_at_the_lowest_period_does_not_break_the_pitch_path() -> None:
+    # a 59.95 Hz hum with its second harmonic: periodic enough to voice, with its dip at the
+    # top of the lag range, so the path's candidate score has no interior minimum (found on a
+    # real echo call, where it raised ValueError); such hops are unvoiced, nothing else moves
+    t = np.arange(16000) / 16000
+    x = 0.1 * (np.sin(2 * np.pi * 59.95 * t) + 0.6 * np.sin(2 * np.pi * 119.9 * t))
+    cfg = load_config()
+    rows = ChannelAnalyzer(cfg).process(x.astype(np.float32))
+    assert len(rows) == 100
+    f0 = rows.f0_hz[np.isfinite(rows.f0_hz)]
+    # whatever is reported is inside the searched range
+    assert np.all((f0 >= cfg.pitch.fmin_hz * 0.95) & (f0 <= cfg.pitch.fmax_hz))
