@@ -363,6 +363,35 @@ def _pulse_drain(rec: Any, channels: int) -> Callable[[], np.ndarray | None] | N
     return drain
 
 
+def _pulse_detach_read_callback(rec: Any) -> bool:
+    """Remove `soundcard`'s read callback from a PulseAudio recorder's stream.
+
+    The callback, Python called from PulseAudio's main-loop thread for every fragment, takes
+    the interpreter lock from the analysis and sets an event; a reader that looks on its own
+    clock does not need it. Returns False when it could not be removed (then it stays).
+    """
+    mod = sys.modules.get("soundcard.pulseaudio")
+    pa = getattr(mod, "_pa", None)
+    ffi = getattr(mod, "_ffi", None)
+    mainloop = getattr(getattr(mod, "_pulse", None), "mainloop", None)
+    stream = getattr(rec, "stream", None)
+    if pa is None or ffi is None or mainloop is None or stream is None:
+        return False
+    try:
+        pa.pa_threaded_mainloop_lock(mainloop)
+        try:
+            pa.pa_stream_set_read_callback(stream, ffi.NULL, ffi.NULL)
+        finally:
+            pa.pa_threaded_mainloop_unlock(mainloop)
+    except Exception:
+        return False
+    return True
+
+
+#: How often the PulseAudio reader looks again when the next fragment is not there yet (s).
+PULSE_POLL_S = 0.002
+
+
 class SoundcardStream:
     """A `soundcard` recorder read on its own thread, fed to a capture queue.
 
@@ -491,27 +520,40 @@ class SoundcardStream:
         """The PulseAudio reader: take every fragment there, then sleep for most of a block.
 
         Fragments (10 ms on a busy server) gather in the server while the thread sleeps, so
-        it wakes about once per ``period`` instead of once per fragment; when nothing is
-        there yet it waits for `soundcard`'s read callback. Nothing stays behind, so no
-        backlog builds up.
+        it wakes about once per ``period`` instead of once per fragment, and takes them all
+        under one lock. When nothing is there yet it looks again every :data:`PULSE_POLL_S`
+        (the next fragment is due: rarely more than one look), with `soundcard`'s per-fragment
+        read callback removed; if that cannot be removed, it waits for the callback instead.
+        Nothing stays behind, so no backlog builds up.
         """
-        put, wake, now = self._put, self._wake, time.monotonic
-        failed = getattr(sys.modules.get("soundcard.pulseaudio"), "_pa", None)
-        failed = getattr(failed, "PA_STREAM_FAILED", None)
-        state = getattr(getattr(sys.modules.get("soundcard.pulseaudio"), "_pulse", None),
-                        "_pa_stream_get_state", None)
+        put, wake, now, sleep = self._put, self._wake, time.monotonic, time.sleep
+        mod = sys.modules.get("soundcard.pulseaudio")
+        failed = getattr(getattr(mod, "_pa", None), "PA_STREAM_FAILED", None)
+        state = getattr(getattr(mod, "_pulse", None), "_pa_stream_get_state", None)
+        polled = _pulse_detach_read_callback(rec)
+        empty_since = None
         while self._run:
             event.clear()  # before looking: a fragment arriving after is signalled
             data = drain()
             if data is None:
-                if not event.wait(timeout=1.0) and state is not None and failed is not None \
-                        and state(rec.stream) == failed:
-                    raise RuntimeError("Recording failed, stream is in status FAILED")
+                t = now()
+                if empty_since is None:
+                    empty_since = t
+                if polled:
+                    sleep(PULSE_POLL_S)
+                    timed_out = t - empty_since >= 1.0
+                else:
+                    timed_out = not event.wait(timeout=1.0)
+                if timed_out:
+                    empty_since = None
+                    if state is not None and failed is not None and state(rec.stream) == failed:
+                        raise RuntimeError("Recording failed, stream is in status FAILED")
                 continue
+            empty_since = None
             arrival = now()
             put((data, arrival, -1.0, None))
             wake.set()
-            time.sleep(max(0.0, arrival + 0.9 * period - now()))
+            sleep(max(0.0, arrival + 0.9 * period - now()))
 
     def stop(self) -> None:
         """Stop reading and close the recorder (waits up to 2 s for the thread)."""
