@@ -106,7 +106,6 @@ AGENT, CUSTOMER = 0, 1
 _PARTY_NAMES = ("agent", "customer")
 
 _FINISHED = object()  # queue sentinel: the stream ended
-_NEVER = 1 << 62  # a frame count no stream reaches
 _WAKE_MARGIN = 8  # frames: the drift corrector's repeated samples, resampler rounding
 POLL_S = 0.05  # the reader looks at the streams at least this often (stalls, the stop)
 
@@ -605,6 +604,7 @@ class Capture:
         if not self._started:
             raise ParameterError("call start() (or use `with Capture(...)`) before read()")
         deadline = None if timeout is None else time.monotonic() + timeout
+        recheck = True
         while True:
             self._wake.clear()
             with self._lock:
@@ -620,7 +620,9 @@ class Capture:
                         "all input devices lost: " + "; ".join(
                             f"{d.name}: {d.error}" for d in self.devices)
                         + ". The audio captured until then was delivered")
-                if self._set_wants():  # data came in meanwhile: look again now
+                due = self._set_wants()
+                if due and recheck:  # data came in meanwhile: look again now (once)
+                    recheck = False
                     continue
             wait = POLL_S
             if self._ready_since is not None:  # hops held back for a batch: not past its due
@@ -631,6 +633,7 @@ class Capture:
                 if wait <= 0:
                     return None
             self._wake.wait(wait)
+            recheck = True
 
     def _set_wants(self) -> bool:
         """Tell each stream's :class:`_Wake` what completes the next batch.
