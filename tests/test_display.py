@@ -25,6 +25,7 @@ import pytest
 
 os.environ["MPLBACKEND"] = "Agg"
 
+from voicecoach.config import load_config
 from voicecoach.errors import DisplayError, ParameterError, VoiceCoachError
 from voicecoach.pipeline import CallAnalyzer
 from voicecoach.sinks import terminal
@@ -148,6 +149,33 @@ def test_blitted_frames_equal_a_full_redraw(models):
     assert blit.stats()["frames_drawn"] == 2
     diff = np.abs(blitted.astype(int) - reference.astype(int))
     assert (diff > 8).mean() < 1e-4, f"{(diff > 8).sum()} pixels differ"
+
+
+def test_numbers_and_status_redraw_at_text_fps_and_a_nudge_at_once(models):
+    """The text regions (numbers, status line) are redrawn at most window_text_fps per s of
+    call time (they change nearly every frame, and text is the costliest drawing); a later
+    frame draws what was held back, and a new nudge is drawn at once."""
+    disp = WindowDisplay(models[NUDGE_ON_S], backend="Agg")
+    assert disp.text_fps == load_config().live.window_text_fps
+    disp.render_frame()  # full draw: every region drawn at this call time
+    status = disp._regions["status"]
+    model = models[NUDGE_ON_S]
+    try:
+        model.set_status(summary="changed", degraded=None)
+        disp.render_frame()  # same call time: the changed status line waits
+        assert status["key"] != disp._region_key("status")
+        assert status["drawn_s"] == model.snapshot().now_s
+        disp.model = models[END_S]  # 9 s later: drawn
+        disp.render_frame()
+        assert status["key"] == disp._region_key("status")
+    finally:
+        model.set_status(summary="replay; 0 overflows", degraded=None)
+    # a nudge appearing is drawn in the frame that first shows it
+    disp.model = models[NUDGE_ON_S]
+    disp._regions["nudge"]["key"] = None
+    disp._regions["nudge"]["drawn_s"] = models[NUDGE_ON_S].snapshot().now_s
+    disp.render_frame()
+    assert disp._regions["nudge"]["key"] == disp._region_key("nudge")
 
 
 def test_english_labels_and_degraded_status(models):

@@ -382,3 +382,34 @@ def test_headset_call_gives_the_same_events_with_and_without_the_canceller():
     for a, b in zip(with_aec, without, strict=True):
         assert (a.kind, getattr(a, "by", None)) == (b.kind, getattr(b, "by", None))
         assert abs(a.start_s - b.start_s) <= 0.011 and abs(a.end_s - b.end_s) <= 0.011
+
+
+def test_prebuilt_requests_give_the_public_path_s_output():
+    """The canceller sends serialised-once requests to livekit (per-hop CPU); its output must
+    equal livekit's public AudioProcessingModule calls, which the fallback path uses."""
+    mic, far, _ = _echo_call(seconds=4.0, near=True)
+    fast = _canceller()
+    assert fast._apm._fast is not None  # this livekit has the expected internals
+    slow = _canceller()
+    slow._apm._fast = None  # the public path
+    a, ha = fast.process(mic, far)
+    b, hb = slow.process(mic, far)
+    np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(ha.state, hb.state)
+    assert hb.state.max() >= 3  # the cleaned output was used (converging or converged)
+
+
+def test_prebuilt_request_errors_are_raised(monkeypatch):
+    """A livekit error reply on the prebuilt path is raised with livekit's message."""
+    ec = _canceller()
+    apm = ec._apm
+    request, drop, _string_at, ptr, length, p_ptr, p_len, rev, rev_ok, fwd, fwd_ok = apm._fast
+    from livekit.rtc._proto import ffi_pb2
+
+    bad = ffi_pb2.FfiResponse()
+    bad.apm_process_reverse_stream.error = "boom"
+    apm._fast = (request, drop, lambda p, n: bad.SerializeToString(), ptr, length, p_ptr,
+                 p_len, rev, rev_ok, fwd, fwd_ok)
+    mic = np.zeros(HOP, np.float32)
+    with pytest.raises(RuntimeError, match="boom"):
+        ec.process(mic, mic)

@@ -321,3 +321,42 @@ def test_missing_silero_vad_says_how_to_install(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setitem(sys.modules, "silero_vad", None)
     with pytest.raises(ParameterError, match="pip install --no-deps silero-vad"):
         SileroVad()
+
+
+# ----------------------------------------------------------------------------- batches
+
+
+@pytest.mark.parametrize("sizes", [[1], [2], [3, 1, 7], [50]])
+def test_process_many_equals_each_stream_alone(sizes: list[int]) -> None:
+    """Several streams in one batched run per chunk give each stream's own values, bitwise
+    (also across blocks that complete no chunk, and the state carried between blocks)."""
+    a, b = speechlike(2.5, seed=4), 0.5 * speechlike(2.5, seed=5)[::-1].copy()
+    alone = [SileroVad().process(a), SileroVad().process(b)]
+    va, vb = SileroVad(), SileroVad()
+    assert va._session is vb._session  # one shared session
+    out: list[list[np.ndarray]] = [[], []]
+    pos = i = 0
+    while pos < a.size:
+        n = sizes[i % len(sizes)] * HOP
+        pa, pb = SileroVad.process_many([va, vb], [a[pos : pos + n], b[pos : pos + n]])
+        out[0].append(pa)
+        out[1].append(pb)
+        pos += n
+        i += 1
+    assert np.array_equal(np.concatenate(out[0]), alone[0])
+    assert np.array_equal(np.concatenate(out[1]), alone[1])
+    assert alone[0].max() > 0.5 and not np.array_equal(alone[0], alone[1])  # real values
+
+
+def test_process_many_falls_back_for_streams_out_of_step() -> None:
+    """Streams at different positions within a chunk are run one by one (same values)."""
+    a, b = speechlike(1.0, seed=6), speechlike(1.0, seed=7)
+    va, vb = SileroVad(), SileroVad()
+    va.process(a[: 3 * HOP])  # va is 3 hops ahead
+    pa, pb = SileroVad.process_many([va, vb], [a[3 * HOP :], b[: a.size - 3 * HOP]])
+    ra, rb = SileroVad(), SileroVad()
+    ra.process(a[: 3 * HOP])
+    assert np.array_equal(pa, ra.process(a[3 * HOP :]))
+    assert np.array_equal(pb, rb.process(b[: a.size - 3 * HOP]))
+    with pytest.raises(ParameterError, match="one block per stream"):
+        SileroVad.process_many([va, vb], [a])

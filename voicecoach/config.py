@@ -275,6 +275,7 @@ class LiveConfig:
     record_format: str
     terminal_fps_max: float
     compact_fps_max: float
+    window_text_fps: float
     calibrate_s: float
     replay_speed: float
     record_dir: str

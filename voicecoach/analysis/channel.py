@@ -155,8 +155,10 @@ class ChannelAnalyzer:
         kout: tuple[np.ndarray, ...],
         gate: np.ndarray | None = None,
         hold: np.ndarray | None = None,
+        vad_prob: np.ndarray | None = None,
     ) -> Features:
-        """Second stage, after the (possibly multichannel) pitch kernel."""
+        """Second stage, after the (possibly multichannel) pitch kernel (and Silero, when
+        the caller ran it for several channels at once: ``vad_prob``)."""
         x, power, level, _, floor, mask, frame_db = ctx
         n = level.shape[0]
         if gate is not None and gate.shape != (n,):
@@ -164,7 +166,8 @@ class ChannelAnalyzer:
                 f"gate must have one value per hop, shape ({n},), got {gate.shape}"
             )
         pitch = self._pitch.decide(kout, mask, frame_db)
-        raw, speech = self._vad.process(x, level, floor, pitch.voiced_current, gate, hold)
+        raw, speech = self._vad.process(x, level, floor, pitch.voiced_current, gate, hold,
+                                        vad_prob)
         srate, arate, nucleus = self._syl.process(power, pitch.voiced_current, speech, floor)
         h0 = self._n_samples // self.hop_size
         t = (np.arange(h0, h0 + n, dtype=np.float64) * self.hop_size) / self.sample_rate
@@ -187,8 +190,9 @@ class ChannelAnalyzer:
 class Analyzer:
     """Independent :class:`ChannelAnalyzer` per channel, fed together.
 
-    The channels' pitch frames go through one batched YIN kernel, which halves the
-    per-call overhead of the live path; the rows are identical to each channel alone.
+    The channels' pitch frames go through one batched YIN kernel, and their Silero chunks
+    through one batched network run, which halves the per-call overhead of the live path;
+    the rows are identical to each channel alone.
 
     Parameters
     ----------
@@ -231,8 +235,11 @@ class Analyzer:
         bounds = np.cumsum([0] + [c[3].shape[0] for c in ctxs])
         gates = [None] * self.channels if gate is None else list(gate)
         holds = [None] * self.channels if hold is None else list(hold)
+        # one batched Silero run per 32 ms chunk for all channels (identical values)
+        probs = SpeechDetector.silero_batch([a._vad for a in self.analyzers],
+                                            [c[0] for c in ctxs])
         return [
             a._finish(ctx, tuple(k[bounds[i] : bounds[i + 1]] for k in kout), gates[i],
-                      holds[i])
+                      holds[i], probs[i])
             for i, (a, ctx) in enumerate(zip(self.analyzers, ctxs, strict=True))
         ]

@@ -324,6 +324,96 @@ class _Delay:
         return y[: len(x)]
 
 
+class _Apm:
+    """livekit's ``AudioProcessingModule`` (echo cancellation only) on fixed 10 ms buffers.
+
+    :meth:`hop` gives AEC3 a far-end hop (``process_reverse_stream``), then cleans a
+    microphone hop (``process_stream``) in place. The public methods build, serialise and
+    parse a protobuf message and wrap the data in a new ``AudioFrame`` per call; here both
+    requests point at two buffers that never move, so they are serialised once and sent
+    as they are (the same native calls on the same samples: the output is identical). A
+    response other than the empty success reply is parsed for its error. When livekit's
+    internals differ from what this expects, the public methods are used.
+
+    Parameters
+    ----------
+    rtc : module
+        ``livekit.rtc``.
+    sample_rate, hop_size : int
+        16000 and 160.
+    """
+
+    def __init__(self, rtc: Any, sample_rate: int, hop_size: int) -> None:
+        self._rtc = rtc
+        self.sample_rate = sample_rate
+        self.hop_size = hop_size
+        self.apm = rtc.AudioProcessingModule(echo_cancellation=True)
+        self._far = bytearray(2 * hop_size)
+        self._mic = bytearray(2 * hop_size)
+        self.far = np.frombuffer(self._far, np.int16)  # write the far-end hop here
+        self.mic = np.frombuffer(self._mic, np.int16)  # the microphone hop, cleaned in place
+        self._fast = None
+        try:
+            self._fast = self._prepare()
+        except Exception:  # another livekit layout: the public path below
+            self._fast = None
+
+    def _prepare(self) -> tuple[Any, ...]:
+        import ctypes
+
+        from livekit.rtc._ffi_client import FfiClient
+        from livekit.rtc._proto import ffi_pb2
+        from livekit.rtc._utils import get_address
+
+        lib = FfiClient.instance._ffi_lib
+        handle = self.apm._ffi_handle.handle
+        reqs = []
+        for name, buf in (("apm_process_reverse_stream", self._far),
+                          ("apm_process_stream", self._mic)):
+            req = ffi_pb2.FfiRequest()
+            r = getattr(req, name)
+            r.apm_handle = handle
+            r.data_ptr = get_address(buf)
+            r.size = len(buf)
+            r.sample_rate = self.sample_rate
+            r.num_channels = 1
+            data = req.SerializeToString()
+            reqs.append(((ctypes.c_ubyte * len(data)).from_buffer_copy(data), len(data)))
+            ok = ffi_pb2.FfiResponse()
+            getattr(ok, name).SetInParent()
+            reqs.append(ok.SerializeToString())
+        resp_ptr = ctypes.POINTER(ctypes.c_ubyte)()
+        resp_len = ctypes.c_size_t()
+        return (lib.livekit_ffi_request, lib.livekit_ffi_drop_handle, ctypes.string_at,
+                resp_ptr, resp_len, ctypes.byref(resp_ptr), ctypes.byref(resp_len), *reqs)
+
+    def hop(self) -> None:
+        """Feed :attr:`far` as the reference, then clean :attr:`mic` in place."""
+        if self._fast is None:
+            rate, h = self.sample_rate, self.hop_size
+            self.apm.process_reverse_stream(self._rtc.AudioFrame(bytes(self._far), rate, 1, h))
+            frame = self._rtc.AudioFrame(self._mic, rate, 1, h)
+            self.apm.process_stream(frame)
+            if frame.data.obj is not self._mic:  # pragma: no cover - a copy was cleaned
+                self.mic[:] = np.frombuffer(frame.data, np.int16)
+            return
+        request, drop, string_at, ptr, length, p_ptr, p_len, rev, rev_ok, fwd, fwd_ok = \
+            self._fast
+        for (req, n), ok, name in ((rev, rev_ok, "apm_process_reverse_stream"),
+                                   (fwd, fwd_ok, "apm_process_stream")):
+            handle = request(req, n, p_ptr, p_len)
+            resp = string_at(ptr, length.value)
+            drop(handle)
+            if resp != ok:
+                from livekit.rtc._proto import ffi_pb2
+
+                msg = ffi_pb2.FfiResponse()
+                msg.ParseFromString(resp)
+                err = getattr(msg, name).error
+                if err:
+                    raise RuntimeError(err)
+
+
 class EchoCanceller:
     """WebRTC AEC3 on the agent microphone, hop by hop, with a state estimate.
 
@@ -404,7 +494,7 @@ class EchoCanceller:
 
     def reset(self) -> None:
         """Return to the just-constructed state (a new canceller instance)."""
-        self._apm = self._rtc.AudioProcessingModule(echo_cancellation=True)
+        self._apm = _Apm(self._rtc, self.sample_rate, self.hop_size)
         if self._hold is not None:
             self._hold.reset()
         self._mic_delay = _Delay(AEC_LATENCY_SAMPLES)
@@ -467,14 +557,14 @@ class EchoCanceller:
         mic16 = np.clip(np.rint(mic * 32768.0), -32768, 32767).astype(np.int16)
         far16 = np.clip(np.rint(far * 32768.0), -32768, 32767).astype(np.int16)
         aec = np.empty(n * h, np.int16)
-        frame = self._rtc.AudioFrame
         apm = self._apm
+        far_buf, mic_buf, step = apm.far, apm.mic, apm.hop
         for i in range(n):
             sl = slice(i * h, (i + 1) * h)
-            apm.process_reverse_stream(frame(far16[sl].tobytes(), self.sample_rate, 1, h))
-            m = frame(bytearray(mic16[sl].tobytes()), self.sample_rate, 1, h)
-            apm.process_stream(m)
-            aec[sl] = np.frombuffer(m.data, np.int16)
+            far_buf[:] = far16[sl]
+            mic_buf[:] = mic16[sl]
+            step()
+            aec[sl] = mic_buf
         aec_f = aec.astype(np.float32) / np.float32(32768.0)
         raw = self._mic_delay.process(np.ascontiguousarray(mic, np.float32))
         # levels of far, mic as received (the echo path's own delay), mic aligned with the

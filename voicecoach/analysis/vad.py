@@ -44,6 +44,7 @@ Hysteresis
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -253,6 +254,29 @@ class SpeechDetector:
             raise ParameterError(f"unknown VAD backend {config.backend!r}; use webrtc or silero")
         self.reset()
 
+    @staticmethod
+    def silero_batch(
+        detectors: Sequence[SpeechDetector], blocks: Sequence[np.ndarray]
+    ) -> list[np.ndarray | None]:
+        """Run the Silero network of several detectors on their blocks in one batch.
+
+        Returns, per detector, the probabilities to give :meth:`process` as ``prob``
+        (advancing its network's state), or None for a detector without Silero (webrtc):
+        the same values as each detector running its network alone
+        (:meth:`voicecoach.analysis.silero.SileroVad.process_many`), at a lower cost.
+        """
+        from .silero import SileroVad
+
+        idx = [i for i, d in enumerate(detectors) if d._silero is not None]
+        out: list[np.ndarray | None] = [None] * len(detectors)
+        if len(idx) < 2:
+            return out
+        probs = SileroVad.process_many([detectors[i]._silero for i in idx],
+                                       [blocks[i] for i in idx])
+        for i, p in zip(idx, probs, strict=True):
+            out[i] = p
+        return out
+
     def reset(self) -> None:
         """Return to the just-constructed state."""
         self._hyst.reset()
@@ -307,6 +331,7 @@ class SpeechDetector:
         voiced: np.ndarray | None = None,
         gate: np.ndarray | None = None,
         hold: np.ndarray | None = None,
+        prob: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Raw (unsmoothed) per-hop decisions ``(start, keep)``.
 
@@ -323,6 +348,9 @@ class SpeechDetector:
         hold : np.ndarray, shape (n_hops * hop_size,), float32, optional
             (silero) The double-talk hold's signal (see the module notes): on the gate 0
             hops it may hold speech, never start it.
+        prob : np.ndarray, shape (n_hops,), float32, optional
+            (silero) The network's probabilities of these hops, when the caller already ran
+            it on ``hops`` (:meth:`silero_batch`); default: run it here.
 
         Returns
         -------
@@ -332,7 +360,7 @@ class SpeechDetector:
         n = level_db.shape[0]
         c = self.config
         if self._silero is not None:
-            p = self._silero.process(hops)
+            p = self._silero.process(hops) if prob is None else prob
             snr = level_db - floor_db
             start = (p >= c.silero_threshold) & (snr > c.snr_margin_db)
             start &= level_db >= c.min_level_db
@@ -362,6 +390,7 @@ class SpeechDetector:
         voiced: np.ndarray | None = None,
         gate: np.ndarray | None = None,
         hold: np.ndarray | None = None,
+        prob: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Return ``(raw, speech)`` per hop, both shape (n_hops,) bool.
 
@@ -369,6 +398,6 @@ class SpeechDetector:
         for Silero the Schmitt trigger's (``keep`` inside speech, ``start`` outside), since
         its speaker-level gate makes ``start`` alone drop the quiet stretches of a sentence.
         """
-        start, keep = self.raw(hops, level_db, floor_db, voiced, gate, hold)
+        start, keep = self.raw(hops, level_db, floor_db, voiced, gate, hold, prob)
         speech = self._hyst.process(start, keep)
         return (self._hyst.last_raw if self._silero is not None else start), speech

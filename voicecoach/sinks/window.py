@@ -170,6 +170,8 @@ class WindowDisplay:
         cfg = config if config is not None else load_config()
         self.model = model
         self.fps = check_fps(cfg.live.fps if fps is None else fps)
+        #: numbers and status line: redrawn at most this often (per s of call time)
+        self.text_fps = check_fps(cfg.live.window_text_fps)
         self.lang = resolve_lang(lang, cfg)
         self.labels = texts(self.lang).DISPLAY
         self.backend = backend
@@ -632,6 +634,7 @@ class WindowDisplay:
         self._draw_animated()
         for name, reg in regions.items():
             reg["key"] = self._region_key(name)
+            reg["drawn_s"] = -math.inf
 
     def _on_close(self, event: Any) -> None:
         self.closed = True
@@ -652,11 +655,20 @@ class WindowDisplay:
         if self._bg is None:
             self.canvas.draw()  # draw_event captures the backgrounds and draws the artists
             self.canvas.blit(self.fig.bbox)
+            for reg in self._regions.values():
+                reg["drawn_s"] = snap.now_s
         else:
             for name, reg in self._regions.items():
                 key = self._region_key(name)
-                if name != "plots" and key == reg["key"]:
-                    continue
+                if name != "plots":
+                    if key == reg["key"]:
+                        continue
+                    # the numbers and the status line change nearly every frame while the
+                    # agent speaks: redrawn at text_fps (call time), a nudge at once
+                    if (name != "nudge" and reg["drawn_s"] <= snap.now_s
+                            < reg["drawn_s"] + 1.0 / self.text_fps):
+                        continue
+                    reg["drawn_s"] = snap.now_s
                 self.canvas.restore_region(reg["bg"])
                 for a in reg["artists"]:
                     self.fig.draw_artist(a)

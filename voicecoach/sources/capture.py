@@ -61,6 +61,7 @@ import queue
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -105,6 +106,63 @@ AGENT, CUSTOMER = 0, 1
 _PARTY_NAMES = ("agent", "customer")
 
 _FINISHED = object()  # queue sentinel: the stream ended
+_WAKE_MARGIN = 8  # frames: the drift corrector's repeated samples, resampler rounding
+POLL_S = 0.05  # the reader looks at the streams at least this often (stalls, the stop)
+
+
+class _Wake:
+    """Wakes the reader for a device's data only once the next block may be complete.
+
+    Each stream's thread counts the frames it queues (:meth:`put`, :attr:`arrived`); the
+    reader, before it sleeps, sets :attr:`want` per device: the frame count at which that
+    device has what the next batch needs (already reached for a device that has it), or,
+    with :attr:`any`, the next frame (before the start alignment, or a stalled device coming
+    back). A stream sets the capture's event only when :func:`_due` holds for the group: all
+    the awaited devices have their frames, or an ``any`` device has new data. One wake per
+    batch instead of one per callback of either stream (a wake costs the reader more than
+    the copy). A wrong estimate costs an extra wake (too early) or up to :data:`POLL_S` of
+    lag (too late; :data:`_WAKE_MARGIN` keeps it early).
+    """
+
+    __slots__ = ("any", "arrived", "event", "group", "put_item", "want")
+
+    def __init__(self, event: threading.Event, put: Callable[[Any], None],
+                 group: list[_Wake]) -> None:
+        self.event = event
+        self.put_item = put
+        self.group = group
+        group.append(self)
+        self.arrived = 0  # frames queued (written by the stream's thread only)
+        self.want = 1
+        self.any = True
+
+    def put(self, item: Any) -> None:
+        """Queue a stream item (``(data, arrival, adc_delay, status)`` or the sentinel)."""
+        self.put_item(item)
+        if item is _FINISHED:
+            self.any = True
+            self.want = 0
+        else:
+            self.arrived += item[0].shape[0]
+
+    def set(self) -> None:
+        """Wake the reader if what it waits for has arrived."""
+        if _due(self.group):
+            self.event.set()
+
+
+def _due(group: list[_Wake]) -> bool:
+    """An ``any`` device has new data, or every awaited device has its frames."""
+    awaited = False
+    for w in group:
+        if w.any:
+            if w.arrived >= w.want:
+                return True
+        elif w.arrived < w.want:
+            return False
+        else:
+            awaited = True
+    return awaited
 
 
 class _Fifo:
@@ -151,6 +209,7 @@ class _Device:
         self.hop = hop
         self.target_rate = target_rate
         self.queue: queue.SimpleQueue = queue.SimpleQueue()
+        self.wake: _Wake | None = None  # set by the capture
         self.stream: Any = None
         self.status = STARTING
         self.error: str | None = None
@@ -365,6 +424,7 @@ class Capture:
                     self._absent_far = True
         self._lock = threading.RLock()
         self._wake = threading.Event()
+        self._wakes: list[_Wake] = []  # one per stream (see _Wake)
         self._started = False
         self._stopping = False
         self._stopped = False
@@ -444,9 +504,10 @@ class Capture:
                 if d.backend == "sounddevice":
                     d.stream = self._open_sd(d)
                 else:
+                    d.wake = _Wake(self._wake, d.queue.put, self._wakes)
                     d.stream = SoundcardStream(
                         d.spec, d.rate, d.channels, self.hop_size * self.blocksize_hops,
-                        d.queue.put, self._wake, _FINISHED,
+                        d.wake.put, d.wake, _FINISHED,
                         open_timeout_s=max(5.0, self.start_timeout_s))
             for d in self.devices:
                 d.stream.start()
@@ -459,17 +520,22 @@ class Capture:
 
     def _open_sd(self, d: _Device) -> Any:
         sd = self._sd
-        q, wake = d.queue, self._wake
-        put, now, finished = q.put, time.monotonic, _FINISHED
+        d.wake = w = _Wake(self._wake, d.queue.put, self._wakes)
+        put, now, finished, event = d.queue.put, time.monotonic, _FINISHED, self._wake
+        group, due = self._wakes, _due
 
         def callback(indata, frames, time_info, status):  # PortAudio thread: copy only
             put((indata.copy(), now(), time_info.currentTime - time_info.inputBufferAdcTime,
                  status))
-            wake.set()
+            w.arrived += frames
+            if due(group):  # the next block may be complete: wake the reader
+                event.set()
 
         def on_finished():
             put(finished)
-            wake.set()
+            w.any = True
+            w.want = 0
+            event.set()
 
         try:
             return sd.InputStream(
@@ -538,6 +604,7 @@ class Capture:
         if not self._started:
             raise ParameterError("call start() (or use `with Capture(...)`) before read()")
         deadline = None if timeout is None else time.monotonic() + timeout
+        recheck = True
         while True:
             self._wake.clear()
             with self._lock:
@@ -553,7 +620,11 @@ class Capture:
                         "all input devices lost: " + "; ".join(
                             f"{d.name}: {d.error}" for d in self.devices)
                         + ". The audio captured until then was delivered")
-            wait = 0.02
+                due = self._set_wants()
+                if due and recheck:  # data came in meanwhile: look again now (once)
+                    recheck = False
+                    continue
+            wait = POLL_S
             if self._ready_since is not None:  # hops held back for a batch: not past its due
                 wait = min(wait, max(0.0, self._ready_since + self.batch_wait_s
                                      - time.monotonic()) + 1e-4)
@@ -562,6 +633,27 @@ class Capture:
                 if wait <= 0:
                     return None
             self._wake.wait(wait)
+            recheck = True
+
+    def _set_wants(self) -> bool:
+        """Tell each stream's :class:`_Wake` what completes the next batch.
+
+        Returns True when it is already there (data came in after the pump): look again.
+        """
+        target = self._out + self.batch_hops * self.hop_size
+        for d in self.devices:
+            w = d.wake
+            if w is None:
+                continue
+            if not self._aligned or self._stopping or d.status != OK or not d.aligned:
+                w.want = d.frames + 1  # any data: the start, a stalled device's return
+                w.any = True
+                continue
+            lack = target - d.fifo.end
+            frames = lack * d.rate // self.sample_rate - _WAKE_MARGIN if lack > 0 else 0
+            w.want = d.frames + max(0 if lack <= 0 else 1, frames)
+            w.any = False
+        return _due(self._wakes)
 
     def _drained(self) -> bool:
         return all(d.queue.empty() and d.fifo.end <= self._out and not d.pending

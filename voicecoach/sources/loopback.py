@@ -308,6 +308,90 @@ def _readable_frames(rec: Any, channels: int) -> Callable[[], int] | None:
     return readable
 
 
+def _pulse_drain(rec: Any, channels: int) -> Callable[[], np.ndarray | None] | None:
+    """A function taking every fragment a `soundcard` PulseAudio recorder holds, at once.
+
+    It does what ``rec.record(numframes=None)`` does fragment by fragment (peek, copy, drop;
+    a hole in the stream becomes zeros) for all the fragments there, under one lock of the
+    PulseAudio main loop and with no per-call allocation: on the live path this reader
+    wakes 50-100 times a second, and each of `soundcard`'s calls takes and releases the lock
+    and builds its buffers anew. Returns ``(frames, channels)`` float32, or None when nothing
+    is there. None for other backends or a `soundcard` without these (private) names.
+    """
+    stream = getattr(rec, "stream", None)
+    mod = sys.modules.get("soundcard.pulseaudio")
+    pa = getattr(mod, "_pa", None)
+    ffi = getattr(mod, "_ffi", None)
+    pulse = getattr(mod, "_pulse", None)
+    mainloop = getattr(pulse, "mainloop", None)
+    names = ("pa_threaded_mainloop_lock", "pa_threaded_mainloop_unlock",
+             "pa_stream_readable_size", "pa_stream_peek", "pa_stream_drop")
+    if (stream is None or ffi is None or mainloop is None or pa is None
+            or not hasattr(rec, "_pending_chunk")):
+        return None
+    try:
+        lock, unlock, size, peek, drop = (getattr(pa, n) for n in names)
+        data_ptr = ffi.new("void**")
+        nbytes_ptr = ffi.new("size_t*")
+        null, buffer = ffi.NULL, ffi.buffer
+    except Exception:
+        return None
+
+    def drain() -> np.ndarray | None:
+        parts = []
+        lock(mainloop)
+        try:
+            while 0 < size(stream) < 1 << 30:  # (size_t)-1: an error, reported elsewhere
+                data_ptr[0] = null
+                nbytes_ptr[0] = 0
+                peek(stream, data_ptr, nbytes_ptr)
+                n = nbytes_ptr[0]
+                if not n:
+                    break
+                if data_ptr[0] == null:  # a hole in the stream
+                    parts.append(np.zeros(n // 4, np.float32))
+                else:
+                    parts.append(np.frombuffer(buffer(data_ptr[0], n), np.float32).copy())
+                drop(stream)
+        finally:
+            unlock(mainloop)
+        if not parts:
+            return None
+        data = parts[0] if len(parts) == 1 else np.concatenate(parts)
+        return data.reshape(-1, channels)
+
+    return drain
+
+
+def _pulse_detach_read_callback(rec: Any) -> bool:
+    """Remove `soundcard`'s read callback from a PulseAudio recorder's stream.
+
+    The callback, Python called from PulseAudio's main-loop thread for every fragment, takes
+    the interpreter lock from the analysis and sets an event; a reader that looks on its own
+    clock does not need it. Returns False when it could not be removed (then it stays).
+    """
+    mod = sys.modules.get("soundcard.pulseaudio")
+    pa = getattr(mod, "_pa", None)
+    ffi = getattr(mod, "_ffi", None)
+    mainloop = getattr(getattr(mod, "_pulse", None), "mainloop", None)
+    stream = getattr(rec, "stream", None)
+    if pa is None or ffi is None or mainloop is None or stream is None:
+        return False
+    try:
+        pa.pa_threaded_mainloop_lock(mainloop)
+        try:
+            pa.pa_stream_set_read_callback(stream, ffi.NULL, ffi.NULL)
+        finally:
+            pa.pa_threaded_mainloop_unlock(mainloop)
+    except Exception:
+        return False
+    return True
+
+
+#: How often the PulseAudio reader looks again when the next fragment is not there yet (s).
+PULSE_POLL_S = 0.002
+
+
 class SoundcardStream:
     """A `soundcard` recorder read on its own thread, fed to a capture queue.
 
@@ -395,8 +479,13 @@ class SoundcardStream:
             except Exception:
                 self.latency = 0.0
             self._ready.set()
-            readable = _readable_frames(rec, ch)
             period = self._blocksize / self._rate
+            drain = _pulse_drain(rec, ch)
+            event = getattr(rec, "_record_event", None)  # set by soundcard's read callback
+            if drain is not None and event is not None:
+                self._pulse_loop(rec, drain, event, period)
+                return
+            readable = _readable_frames(rec, ch)
             while self._run:
                 data = rec.record(numframes=None)  # what the server has: whole fragments
                 arrival = now()
@@ -425,6 +514,46 @@ class SoundcardStream:
                 self.error = self.error or f"soundcard recorder did not close: {exc}"
             put(self._finished)
             wake.set()
+
+    def _pulse_loop(self, rec: Any, drain: Callable[[], np.ndarray | None],
+                    event: threading.Event, period: float) -> None:
+        """The PulseAudio reader: take every fragment there, then sleep for most of a block.
+
+        Fragments (10 ms on a busy server) gather in the server while the thread sleeps, so
+        it wakes about once per ``period`` instead of once per fragment, and takes them all
+        under one lock. When nothing is there yet it looks again every :data:`PULSE_POLL_S`
+        (the next fragment is due: rarely more than one look), with `soundcard`'s per-fragment
+        read callback removed; if that cannot be removed, it waits for the callback instead.
+        Nothing stays behind, so no backlog builds up.
+        """
+        put, wake, now, sleep = self._put, self._wake, time.monotonic, time.sleep
+        mod = sys.modules.get("soundcard.pulseaudio")
+        failed = getattr(getattr(mod, "_pa", None), "PA_STREAM_FAILED", None)
+        state = getattr(getattr(mod, "_pulse", None), "_pa_stream_get_state", None)
+        polled = _pulse_detach_read_callback(rec)
+        empty_since = None
+        while self._run:
+            event.clear()  # before looking: a fragment arriving after is signalled
+            data = drain()
+            if data is None:
+                t = now()
+                if empty_since is None:
+                    empty_since = t
+                if polled:
+                    sleep(PULSE_POLL_S)
+                    timed_out = t - empty_since >= 1.0
+                else:
+                    timed_out = not event.wait(timeout=1.0)
+                if timed_out:
+                    empty_since = None
+                    if state is not None and failed is not None and state(rec.stream) == failed:
+                        raise RuntimeError("Recording failed, stream is in status FAILED")
+                continue
+            empty_since = None
+            arrival = now()
+            put((data, arrival, -1.0, None))
+            wake.set()
+            sleep(max(0.0, arrival + 0.9 * period - now()))
 
     def stop(self) -> None:
         """Stop reading and close the recorder (waits up to 2 s for the thread)."""
