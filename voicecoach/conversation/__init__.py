@@ -93,8 +93,8 @@ Intrusion
       version is ``retracted=True`` and a backchannel is recorded; if B speaks again within
       ``retract_gap_s`` (a pause inside its own words) while A is still speaking, the
       interruption stands and B's turn goes on from its onset; if A stopped first (A spoke
-      to its end; ``retract_if_other_stopped`` [true]), it is retracted when B speaks again
-      and B's new words are new speech.
+      to its end) and ``retract_if_other_stopped`` is true (default false), it is retracted when B
+      speaks again and B's new words are new speech.
     * **take-over**: A's turn ends (A silent for ``turn_gap_s``) while B's intrusion is
       unclassified: B spoke in A's pause and A did not resume. B's turn starts at its onset;
       no overlap event.
