@@ -526,3 +526,34 @@ def test_interrupter_resuming_over_the_other_still_stands():
     _, evs = run([(2.0, 2.7), (3.0, 6.0)], [(0.0, 4.0)], 7.0)
     (it,) = kinds(final_events(evs), "interruption")
     assert not it.retracted and it.by == "agent" and it.start_s == 2.0
+
+
+def _agent_mixed_rows(duration_s, pattern, start_s=2.0, end_s=3.0):
+    """Agent rows: alone at 0.0-0.8 s (-20 dBFS, 120 Hz), then from start_s to end_s raw hops
+    cycling through ``pattern``: "o" the agent's own voice, "b" a quiet copy of the customer
+    (210 Hz, -30 dBFS: 6 dB under the agent and 10 dB under the far end, the far end's F0)."""
+    a = party_rows([(0.0, 0.8), (start_s, end_s)], duration_s, 120.0)
+    i0, i1 = round(start_s / HOP_S), round(end_s / HOP_S)
+    for j, i in enumerate(range(i0, i1)):
+        if pattern[j % len(pattern)] == "b":
+            a.f0_hz[i] = 210.0
+            a.loudness_db[i] = -30.0
+    return a
+
+
+@pytest.mark.parametrize(("pattern", "interrupts"), [
+    ("obbob", False),  # 60 % of the agent's raw hops are the far end's copy
+    ("obooo", True),  # 20 %: the agent's own speech over the customer
+])
+def test_agent_speech_mostly_far_end_copy_is_no_interruption(pattern, interrupts):
+    duration_s = 5.0
+    a = _agent_mixed_rows(duration_s, pattern)
+    c = party_rows([(1.0, 4.5)], duration_s, 210.0)
+    tr = ConversationTracker(CFG)
+    evs = tr.process(a, c)
+    found = [e for e in kinds(evs, "interruption") if e.by == "agent"]
+    assert bool(found) == interrupts, found
+    # the rule off: the same rows are an interruption either way
+    off = load_config(overrides={"conversation": {"intrusion_max_bleed_fraction": 1.0}})
+    evs = ConversationTracker(off).process(a, c)
+    assert [e for e in kinds(evs, "interruption") if e.by == "agent"]

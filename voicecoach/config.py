@@ -178,6 +178,7 @@ class ConversationConfig:
     retract_gap_s: float
     retract_if_other_stopped: bool
     far_intrusion_join_s: float
+    intrusion_max_bleed_fraction: float
     far_onset_backtrack_s: float
     far_onset_backtrack_db: float
     decision_bridge_s: float

@@ -64,6 +64,8 @@ class ConversationState:
     bleed_status: str
 
 
+_COUNT_HOPS = 2000
+"""Hops of the agent's raw and bleed counts kept (20 s: an intrusion is decided sooner)."""
 BACKGROUND_S = 3.0
 """The far end's background level (onset backtrack) is taken over this long, s."""
 BACKGROUND_GAP_S = 0.5
@@ -97,7 +99,8 @@ class _Party:
 class _Intrusion:
     """A party's speech that started inside the other's turn, not yet classified."""
 
-    __slots__ = ("awaiting", "interruption_id", "last_end", "long", "onset", "overlapped")
+    __slots__ = ("awaiting", "copy_until", "interruption_id", "last_end", "long", "onset",
+                 "overlapped")
 
     def __init__(self, onset: int) -> None:
         self.onset = onset
@@ -106,6 +109,7 @@ class _Intrusion:
         self.long = False  # longer than backchannel_max_s: it opened a turn
         self.overlapped = False
         self.interruption_id = 0
+        self.copy_until: int | None = None  # judged mostly the far end's copy up to this hop
 
 
 class _Overlap:
@@ -171,6 +175,7 @@ class ConversationTracker:
         self._retract_on_silence = c.retract_if_other_stopped
         self._ms_hops = hops(c.mutual_silence_s)
         self._delay_hops = hops(c.far_delay_s)
+        self._max_bleed = c.intrusion_max_bleed_fraction
         self._gate = BleedGate(c, h)
         self._agent = _Party(AGENT)
         self._cust = _Party(CUSTOMER)
@@ -196,6 +201,8 @@ class ConversationTracker:
         self._history: list[Event] = []
         self._bleed_hops = 0
         self._agent_raw_hops = 0
+        # (agent raw hops, of which bleed) counted through each recent hop, newest last
+        self._agent_counts: deque[tuple[int, int]] = deque(maxlen=_COUNT_HOPS)
         self._retract: tuple[int, int, int, _Party] | None = None  # see _check_retraction
         self._held: tuple[_Party, int] | None = None  # the floor holder's pause, see _segment_end
         self._ihold: tuple[_Party, int] | None = None  # the customer intruder's pause
@@ -294,6 +301,7 @@ class ConversationTracker:
                 self._agent_raw_hops += 1
                 if bleed:
                     self._bleed_hops += 1
+            self._agent_counts.append((self._agent_raw_hops, self._bleed_hops))
             if self._bt_hops:
                 self._far_db.append(lc[i])
                 ce = self._cust.seg_end
@@ -723,6 +731,14 @@ class ConversationTracker:
             self._emit(Backchannel(self._t(onset), self._t(end), self._decided(), by=b.name,
                                    of=a.name))
 
+    def _agent_bleed_fraction(self, start: int) -> float:
+        """Fraction of the agent's raw hops from hop ``start`` to now judged bleed."""
+        counts = self._agent_counts
+        i = start - 1 - (self._k - (len(counts) - 1))  # position of hop start - 1
+        raw0, bleed0 = counts[i] if i >= 0 else (counts[0] if start > 1 else (0, 0))
+        raw1, bleed1 = counts[-1]
+        return (bleed1 - bleed0) / (raw1 - raw0) if raw1 > raw0 else 0.0
+
     def _maybe_open_overlap(self) -> None:
         ag, cu = self._agent, self._cust
         start = max(ag.seg_start, cu.seg_start)
@@ -760,11 +776,20 @@ class ConversationTracker:
         if ov is None or ov.by is not p or not p.on or not p.other.on:
             return
         t0 = ov.start + self._dec_hops
+        if it.copy_until is not None:
+            t0 = max(t0, it.copy_until + self._dec_hops)
         if k1 < t0:
             return
         since = t0 - self._bridge_hops
         if p.last_raw + 1 < since or p.other.last_raw + 1 < since:
             return
+        if p is self._agent and self._max_bleed < 1.0:
+            start = it.onset if it.copy_until is None else it.copy_until
+            if self._agent_bleed_fraction(start) >= self._max_bleed:
+                # most of the agent's raw hops were the far end's copy (a loud echo before the
+                # canceller took over): judge its own speech afresh from here
+                it.copy_until = k1
+                return
         it.interruption_id = self._new_id()
         ov.interruption = it
         self._emit(Interruption(self._t(it.onset), None, self._decided(),
