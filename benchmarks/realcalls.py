@@ -44,13 +44,16 @@ end ``N_lpb.wav``, concatenated per split; DTLN-aec far-end single talk) fed as
 agent events (interruptions, backchannels, turn-end overlaps by the agent, agent turns).
 ``echo_agent``: calls whose customer is the msa far-end files (clean ``lpb`` as the far-end
 column and as the customer's truth) with the real echo recordings in the agent microphone and
-a real agent voice at +6 dB over the echo. ``double_talk``: mediastreamer2 stems, mic = near
-end + echo, truth = the near end's speech (clean stem): agent speech recall over hops where
-both talk (the dev split's simple-talk stems never overlap, so their near end is moved,
-circularly, to where it overlaps the far end most). ``nkf_double_talk`` (test):
-AEC-Challenge real double talk, where no clean near end exists; the rough truth is the
-residual of an offline least-squares echo path (a 64 ms FIR from the far end to the mic over
-the whole file), thresholded like a clip.
+a real agent voice at +6 dB over the echo (``--echo-agent-db``). ``double_talk``:
+mediastreamer2 stems, mic = near end + echo, truth = the near end's speech (clean stem):
+agent speech recall over hops where both talk (the dev split's simple-talk stems never
+overlap, so their near end is moved, circularly, to where it overlaps the far end most).
+``nkf_double_talk`` (test): AEC-Challenge real double talk, where no clean near end exists;
+the rough truth is the residual of an offline least-squares echo path (a 64 ms FIR from the
+far end to the mic over the whole file), thresholded like a clip. ``msa_double_talk``: the
+split's msa pairs (10 s of far end and its real echo each, like an AEC-Challenge double-talk
+file) with the split's agent clips added at -20 dBFS and the echo scaled to 0, 5 or 10 dB
+over them: exact-truth double talk over real loudspeaker echo (:func:`msa_double_talk`).
 
 ``$VOICECOACH_ECHO_DATA`` holds ``dtln/`` (``*_{mic,lpb}.wav``), ``nkf/``
 (``*_{mic,lpb}.wav``), ``msa/`` (``{N}_{echo,lpb}.wav``) and ``ms2/``
@@ -143,6 +146,10 @@ unvoiced consonants that open or close a word (an /s/, /st/, /str/ lasts 0.1-0.2
 speech, while a click, a breath or a low rumble before or after it, 20-25 dB under the
 voice, no longer counts as its speech. ``[0]`` turns the rule off (the truth before it);
 ``--voiced-edge-s`` sets it."""
+ECHO_AGENT_DB = [6.0]
+"""``echo_agent``: the agent voice's active level over the echo's, dB (``[0]``; the issue's
++6 dB). ``--echo-agent-db`` sets it: 0 to -10 dB gives the harder double talk of a loud
+loudspeaker (the mediastreamer2 stems' echo is as loud as their near end)."""
 LEVEL_DBFS = -20.0
 NOISE_FLOOR_DBFS = -65.0
 ECHO_ENV = "VOICECOACH_ECHO_DATA"
@@ -157,6 +164,7 @@ CONDITIONS = (
     "pure_echo",
     "double_talk",
     "nkf_double_talk",
+    "msa_double_talk",
 )
 """Every condition; the call conditions are those before ``pure_echo``."""
 CALL_CONDITIONS = CONDITIONS[:6]
@@ -1273,6 +1281,80 @@ def nkf_double_talk(config: Config) -> dict[str, Any] | None:
             "pairs": per}
 
 
+MSA_DT_LEVELS_DB = (0.0, -5.0, -10.0)
+"""``msa_double_talk``: the near end's active level over the echo's, dB, cycled over the pairs."""
+
+
+def msa_double_talk(split: str, config: Config) -> dict[str, Any] | None:
+    """Agent speech recall in double talk over real loudspeaker echo, with exact truth.
+
+    Each msa-dpcrn pair of the split (10 s of far end and its real echo recording, like an
+    AEC-Challenge double-talk file) gets a near end: one or two of the split's agent clips
+    (its voices in turn), starting 1-5 s in (seeded), at 0, -5 or -10 dB (cycled) under the
+    echo's active level (the near end at -20 dBFS, the echo recording scaled over it): the
+    loud-loudspeaker double talk of the NKF-AEC and mediastreamer2
+    recordings, with the truth of the clean near end. Pooled over the pairs, as
+    :func:`nkf_double_talk`.
+    """
+    root = echo_root()
+    if root is None or not (root / "msa").is_dir():
+        return None
+    voices = _load_voices(split)
+    agents = [voices[a] for a, _ in SPLITS[split].pairs if a in voices]
+    per: dict[str, Any] = {}
+    both_tot = got_tot = 0
+    for i, n in enumerate(SPLITS[split].msa):
+        lpb, mic = root / "msa" / f"{n}_lpb.wav", root / "msa" / f"{n}_echo.wav"
+        if not (lpb.is_file() and mic.is_file()):
+            continue
+        far, echo = _read16(lpb), _read16(mic)
+        k = min(len(far), len(echo))
+        far, echo = far[:k], echo[:k]
+        rng = np.random.default_rng(1000 + n)
+        voice = agents[i % len(agents)]
+        near = np.zeros(k, np.float32)
+        t = int(rng.uniform(1.0, 5.0) * SR)
+        for _ in range(2):
+            c = voice.turns[int(rng.integers(len(voice.turns)))]
+            m = min(len(c.x), k - t)
+            if m <= SR // 2:
+                break
+            near[t : t + m] += c.x[:m]
+            t += m + int(rng.uniform(0.3, 1.0) * SR)
+        if not near.any():
+            continue
+        level_db = MSA_DT_LEVELS_DB[i % len(MSA_DT_LEVELS_DB)]
+        # the near end at the clips' level (-20 dBFS), the echo scaled over it: the msa
+        # echo recordings are quiet (-35 dBFS), which would put the near end under the
+        # speech decision's level floor
+        e_db, v_db = _active_db(_hop_db(echo)), _active_db(_hop_db(near))
+        near *= np.float32(10 ** ((LEVEL_DBFS - v_db) / 20))
+        echo = echo * np.float32(10 ** ((LEVEL_DBFS - level_db - e_db) / 20))
+        y = np.stack([echo + near, far], axis=1) + rng.standard_normal((k, 2)) * 10 ** (
+            NOISE_FLOOR_DBFS / 20)
+        r = _dt_score(y, _activity_truth(near), _activity_truth(far), config)
+        r["near_db_over_echo"] = level_db
+        per[f"msa_{n}_{voice.name}"] = r
+        both_tot += round(r["double_talk_s"] / HOP_S)
+        got_tot += round((r["recall_double_talk"] or 0) * r["double_talk_s"] / HOP_S)
+    if not per:
+        return None
+    rec = [r["recall_double_talk"] for r in per.values() if r["recall_double_talk"] is not None]
+    by_db = {}
+    for db in MSA_DT_LEVELS_DB:
+        rs = [r for r in per.values() if r["near_db_over_echo"] == db]
+        b = sum(round(r["double_talk_s"] / HOP_S) for r in rs)
+        g = sum(round((r["recall_double_talk"] or 0) * r["double_talk_s"] / HOP_S) for r in rs)
+        by_db[str(db)] = _ratio(g, b)
+    echo_only = [r["agent_s_per_min_echo_only"] for r in per.values()]
+    return {"recall_double_talk": _ratio(got_tot, both_tot),
+            "recall_double_talk_median": round(float(np.median(rec)), 4) if rec else None,
+            "recall_by_level_db": by_db,
+            "agent_s_per_min_echo_only_median": round(float(np.median(echo_only)), 2),
+            "truth": "exact: the clean near end added to the real echo recording",
+            "pairs": per}
+
+
 # ----------------------------------------------------------------------------- running
 
 
@@ -1347,7 +1429,7 @@ def run_calls(split: str, conditions: Sequence[str], config: Config, *, n_calls:
                 call = assemble_call(agent, msa, seed, duration_s=duration_s,
                                      min_overlap_s=truth_cfg.min_overlap_s,
                                      turn_end_s=truth_cfg.turn_end_s,
-                                     agent_gain_db=e_db + 6.0 - LEVEL_DBFS,
+                                     agent_gain_db=e_db + ECHO_AGENT_DB[0] - LEVEL_DBFS,
                                      name=f"{agent.name}-msa-{seed}")
                 y = render(call, "clean", babble, seed)
             else:
@@ -1421,6 +1503,9 @@ def run_realcalls(
                 "skipped": f"no nkf under ${ECHO_ENV}"}
         else:
             res["nkf_double_talk"] = {"skipped": f"not in the {split} split"}
+    if "msa_double_talk" in conditions:
+        res["msa_double_talk"] = msa_double_talk(split, config) or {
+            "skipped": f"no msa under ${ECHO_ENV}"}
     return {"split": split, "quick": quick, "calls_per_condition": n, "call_s": dur,
             "match_s": MATCH_S, "vad_backend": config.vad.backend,
             "conditions": res, "targets": TARGETS, "notes": notes,
@@ -1480,7 +1565,7 @@ def format_table(result: dict[str, Any]) -> str:
             per = ", ".join(f"{k} {v['agent_s_per_min']}" for k, v in pe["streams"].items())
             lines.append(f"pure echo: agent speech {pe['agent_s_per_min']} s/min over "
                          f"{pe['minutes']} min ({per}); agent events {pe['agent_events']}")
-    for key in ("double_talk", "nkf_double_talk"):
+    for key in ("double_talk", "nkf_double_talk", "msa_double_talk"):
         d = conds.get(key)
         if d is None:
             continue
@@ -1491,6 +1576,13 @@ def format_table(result: dict[str, Any]) -> str:
                          f"{_f(d['recall_double_talk'])} over {d['double_talk_s']} s of double "
                          f"talk; near end alone {_f(d['recall_near_alone'])}; agent s/min on "
                          f"echo only {d['agent_s_per_min_echo_only']}")
+        elif key == "msa_double_talk":
+            lines.append(f"msa double talk (real echo + near end, exact truth): agent speech "
+                         f"recall {_f(d['recall_double_talk'])} pooled, "
+                         f"{_f(d['recall_double_talk_median'])} median over "
+                         f"{len(d['pairs'])} pairs; by near-end level over the echo "
+                         f"{d['recall_by_level_db']}; agent s/min on echo only (median) "
+                         f"{d['agent_s_per_min_echo_only_median']}")
         else:
             lines.append(f"NKF real double talk (rough truth): agent speech recall "
                          f"{_f(d['recall_double_talk'])} pooled, "
@@ -1527,7 +1619,11 @@ def main(argv: list[str] | None = None) -> int:
                     help="msa-dpcrn pairs A..B (inclusive) instead of the split's, e.g. 40-79: "
                          "a further held-out echo set for reading errors without touching "
                          "the test split's 20-39")
+    ap.add_argument("--echo-agent-db", type=float, default=ECHO_AGENT_DB[0], metavar="DB",
+                    help="echo_agent: the agent voice's level over the echo's, dB (0 to -10: "
+                         "double talk over a loud loudspeaker)")
     args = ap.parse_args(argv)
+    ECHO_AGENT_DB[0] = args.echo_agent_db
     if args.voiced_edge_s < 0:
         print(f"Error: --voiced-edge-s {args.voiced_edge_s}: give 0 (off) or a positive number "
               "of seconds, e.g. 0.25", file=sys.stderr)
@@ -1561,6 +1657,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     result["overrides"] = over
     result["voiced_edge_s"] = VOICED_EDGE_S[0]
+    result["echo_agent_db"] = ECHO_AGENT_DB[0]
     result["config_file"] = str(args.config) if args.config else None
     print(format_table(result))
     if args.out:

@@ -201,6 +201,7 @@ def test_echo_conditions_skip_without_data(monkeypatch: pytest.MonkeyPatch,
     assert rc.echo_root() is None
     assert rc.pure_echo("dev", load_config()) is None
     assert rc.double_talk("dev", load_config()) is None
+    assert rc.msa_double_talk("dev", load_config()) is None
 
 
 def test_suite_table_flags_misses_against_the_targets() -> None:

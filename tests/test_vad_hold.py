@@ -3,6 +3,8 @@ echo canceller's hops (speaker-level gate 0), never start it."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -113,3 +115,73 @@ def test_bad_hold_signal_is_a_clear_error():
     no_floor = SpeechDetector(c.vad, 16000, HOP)
     with pytest.raises(ParameterError, match=r"noise_floor=config\.noise_floor"):
         no_floor.process(x, lv, lv, None, gate, x)
+
+
+def test_hold_start_opens_speech_only_on_gate_0_hops_within_the_start_margin():
+    cfg = load_config().vad
+    g = _gate()
+    n = 4
+    no = np.zeros(n, bool)
+    hs = np.ones(n, bool)
+    # hop 0, 1: gate 0, hold level inside / outside the start margin; hop 2, 3: gated hops
+    hold_db = np.array([-25.0 - cfg.own_level_margin_db + 1, -25.0 - cfg.own_level_margin_db - 1,
+                        -25.0, -25.0])
+    gate = np.array([0, 0, 1, 2], np.int8)
+    start, _ = g.process(no, no, np.full(n, -70.0), gate, hs, hold_db, hs)
+    assert start.tolist() == [True, False, False, False]
+    assert g.own_db == -25.0  # it never teaches the speaker's level
+
+
+def _sunk_onset(level_main_db: float) -> tuple[np.ndarray, ...]:
+    """A voice whose main signal (AEC3's output) is sunk at its onsets, the hold signal
+    (the milder canceller's output) keeping it: (main, hold, level, floor, gate, voice)."""
+    s, _ = synth_speech(duration_s=3.0, f0_hz=130.0, level_db=-25, pause_s=(0.6, 0.6), seed=8)
+    s = s[: len(s) // HOP * HOP].astype(np.float32)
+    n = len(s) // HOP
+    rng = np.random.default_rng(1)
+    noise = rng.normal(0, 10 ** (-70 / 20), s.shape).astype(np.float32)
+    lv_s = 10 * np.log10(np.mean(s.reshape(n, HOP) ** 2, axis=1) + 1e-12)
+    voice = lv_s > -45
+    onset = np.zeros(n, bool)  # the first 0.3 s of every voiced run
+    d = np.diff(np.r_[0, voice.astype(int)])
+    for a in np.flatnonzero(d == 1):
+        onset[a : a + 30] = True
+    gain = np.where(np.repeat(onset, HOP), np.float32(10 ** (level_main_db / 20)), np.float32(1))
+    main = (s * gain + noise).astype(np.float32)
+    lv = 10 * np.log10(np.mean(main.reshape(n, HOP) ** 2, axis=1) + 1e-12)
+    return main, (s + noise).astype(np.float32), lv, np.full(n, -70.0), np.zeros(n, np.int8), \
+        voice & onset
+
+
+def test_hold_starts_speech_where_the_main_signal_still_hints_at_it():
+    """Onsets sunk 30 dB on the main signal (Silero still hears them there, at -55 dBFS): the
+    hold signal starts speech with them; without the start threshold they wait for the
+    main signal."""
+    pytest.importorskip("onnxruntime")
+    c = load_config()
+    main, hold, lv, floor, gate, sunk = _sunk_onset(-30.0)
+    vad = dataclasses.replace(c.vad, double_talk_start_threshold=0.5,
+                              double_talk_start_aec_threshold=0.1)
+    off = dataclasses.replace(c.vad, double_talk_start_threshold=1.0)
+    _, on_ = SpeechDetector(vad, 16000, HOP, c.noise_floor).process(main, lv, floor, None,
+                                                                    gate, hold)
+    _, off_ = SpeechDetector(off, 16000, HOP, c.noise_floor).process(main, lv, floor, None,
+                                                                     gate, hold)
+    assert sunk.sum() > 40
+    assert on_[sunk].mean() >= off_[sunk].mean() + 0.3, (on_[sunk].mean(), off_[sunk].mean())
+
+
+def test_hold_never_starts_speech_the_main_signal_does_not_hear():
+    """The same onsets removed from the main signal (AEC3's suppressor on an echo, or the
+    echo alone): Silero on it under the guard threshold, the hold signal starts nothing."""
+    pytest.importorskip("onnxruntime")
+    c = load_config()
+    main, hold, lv, floor, gate, _ = _sunk_onset(-100.0)
+    vad = dataclasses.replace(c.vad, double_talk_start_threshold=0.5,
+                              double_talk_start_aec_threshold=0.1)
+    off = dataclasses.replace(c.vad, double_talk_start_threshold=1.0)
+    _, on_ = SpeechDetector(vad, 16000, HOP, c.noise_floor).process(main, lv, floor, None,
+                                                                    gate, hold)
+    _, off_ = SpeechDetector(off, 16000, HOP, c.noise_floor).process(main, lv, floor, None,
+                                                                     gate, hold)
+    np.testing.assert_array_equal(on_, off_)

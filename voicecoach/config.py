@@ -111,6 +111,8 @@ class VadConfig:
     webrtc_mode: int
     silero_threshold: float
     silero_hold_threshold: float
+    double_talk_start_threshold: float
+    double_talk_start_aec_threshold: float
     min_level_db: float
     keep_level_drop_db: float
     own_level_margin_db: float
@@ -660,6 +662,16 @@ def _validate(obj: Any, where: str) -> None:
             bad(
                 f"need 0 < silero_hold_threshold <= silero_threshold < 1, got "
                 f"{obj.silero_hold_threshold} and {obj.silero_threshold}"
+            )
+        if not 0.0 < obj.double_talk_start_threshold <= 1.0:
+            bad(
+                f"double_talk_start_threshold must be in (0, 1] (1 = the double-talk hold "
+                f"never starts speech), got {obj.double_talk_start_threshold}"
+            )
+        if not 0.0 <= obj.double_talk_start_aec_threshold <= 1.0:
+            bad(
+                f"double_talk_start_aec_threshold must be in [0, 1], got "
+                f"{obj.double_talk_start_aec_threshold}"
             )
         if obj.webrtc_mode not in (0, 1, 2, 3):
             bad(f"webrtc_mode must be 0, 1, 2 or 3, got {obj.webrtc_mode}")

@@ -32,7 +32,18 @@ Double-talk hold (silero backend, the agent microphone behind an echo canceller)
     speaker's level): a Schmitt trigger across the two signals, the start on AEC3's output
     (Silero and every level condition), the hold on the milder one's level. AEC3's
     suppressor sinks the agent's voice 13-40 dB during double talk over a loud echo; the
-    milder canceller keeps it, and its louder residual echo cannot open a segment.
+    milder canceller keeps it, and its louder residual echo cannot open a segment alone.
+
+    With ``double_talk_start_threshold`` under 1, the milder signal may also *start* speech
+    on those hops, when Silero on it reaches that threshold (a second network, fed the gate
+    0 hops only, in order), its level passes the start's level conditions (``snr_margin_db``
+    over its own floor, at least ``min_level_db``, within ``own_level_margin_db`` of the
+    speaker's level) **and** Silero on AEC3's own output is at least
+    ``double_talk_start_aec_threshold`` (0.1): where AEC3's suppressor sank an agent's onset,
+    its output still hints at the voice (Silero 0.1-0.4), while on the echo alone it reads
+    under 0.06 at p90 even where Silero on the milder signal's residual echo reaches 0.5.
+    Without that guard the milder signal's residual echo opened agent segments (measured:
+    see the README's double-talk hold).
 
 Hysteresis
     A segment starts once the start decision has held for ``onset_s`` and ends after
@@ -157,6 +168,7 @@ class SpeakerLevelGate:
         gate: np.ndarray | None = None,
         hold: np.ndarray | None = None,
         hold_db: np.ndarray | None = None,
+        hold_start: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Gate a block of raw ``start`` and ``keep`` decisions, shape (n_hops,) bool each.
 
@@ -169,7 +181,9 @@ class SpeakerLevelGate:
         ``hold`` and ``hold_db`` (shape (n_hops,), bool and dBFS, optional): on the gate 0
         hops, a second signal's hold decision and level (the double-talk hold, see the
         module notes); such a hop also keeps speech when ``hold`` is true and ``hold_db``
-        is within the hold margin of the speaker's level.
+        is within the hold margin of the speaker's level. ``hold_start`` (shape (n_hops,),
+        bool, optional): on those hops, the second signal's start decision, which starts
+        speech within the start margin of the speaker's level.
         """
         n = start.shape[0]
         s_out = np.empty(n, bool)
@@ -179,12 +193,13 @@ class SpeakerLevelGate:
         gate_l = [2] * n if gate is None else gate.tolist()
         hold_l = [False] * n if hold is None or hold_db is None else hold.tolist()
         hold_db_l = hold_l if hold_db is None else hold_db.tolist()
-        for i, (st, kp, lv, g, hk, hl) in enumerate(
+        hs_l = [False] * n if hold_start is None or hold_db is None else hold_start.tolist()
+        for i, (st, kp, lv, g, hk, hl, hs) in enumerate(
             zip(start.tolist(), keep.tolist(), level_db.tolist(), gate_l, hold_l, hold_db_l,
-                strict=True)
+                hs_l, strict=True)
         ):
             if not g:
-                s_out[i] = st
+                s_out[i] = st or (hs and hl >= own - m)
                 k_out[i] = kp or (hk and hl >= own - km)
                 continue
             ok_s = st and lv >= own - m
@@ -227,6 +242,7 @@ class SpeechDetector:
         self._hold_floor = None if noise_floor is None else NoiseFloor(noise_floor, hop_s)
         self._hyst = Hysteresis(round(config.onset_s / hop_s), round(config.hangover_s / hop_s))
         self._own = SpeakerLevelGate(config, hop_s)
+        self._hold_silero = None  # Silero on the double-talk hold's signal (it may start)
         self._backend = config.backend
         if config.backend == "webrtc":
             import webrtcvad
@@ -250,6 +266,8 @@ class SpeechDetector:
             import webrtcvad
 
             self._webrtc = webrtcvad.Vad(config.webrtc_mode) if self._silero is None else None
+            if self._silero is not None and config.double_talk_start_threshold < 1.0:
+                self._hold_silero = SileroVad()
         else:  # pragma: no cover - config validation rejects this first
             raise ParameterError(f"unknown VAD backend {config.backend!r}; use webrtc or silero")
         self.reset()
@@ -289,13 +307,16 @@ class SpeechDetector:
             self._silero.reset()
         if self._hold_floor is not None:
             self._hold_floor.reset()
+        if self._hold_silero is not None:
+            self._hold_silero.reset()
 
     def _hold(
         self, hold: np.ndarray | None, gate: np.ndarray | None, n: int
-    ) -> tuple[np.ndarray | None, np.ndarray | None]:
-        """The double-talk hold's per-hop decision and level on the gate 0 hops."""
+    ) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:
+        """The double-talk hold's per-hop hold decision, level and start decision on the
+        gate 0 hops."""
         if hold is None or gate is None or self._silero is None:
-            return None, None
+            return None, None, None
         if self._hold_floor is None:
             raise ParameterError(
                 "a double-talk hold signal needs the noise-floor settings: build the "
@@ -308,12 +329,13 @@ class SpeechDetector:
             )
         on = gate == 0
         if not on.any():
-            return None, None
+            return None, None, None
         # only the gate 0 hops, in order: its floor runs over the canceller's output alone,
         # whatever the block cuts. No Silero of its own: AEC3's output already said that
         # the agent speaks (the hold never starts speech), and a second network changed
         # nothing on the dev echo sets (ms2, msa 0-19 and 40-79, DTLN) for 25 us a hop
-        level = hop_loudness_db(hold.reshape(n, self.hop_size)[on])
+        hops = hold.reshape(n, self.hop_size)[on]
+        level = hop_loudness_db(hops)
         floor = self._hold_floor.process(level)
         c = self.config
         ok = (level - floor > c.keep_margin_db) & (level >= c.min_level_db - c.keep_level_drop_db)
@@ -321,7 +343,13 @@ class SpeechDetector:
         keep[on] = ok
         db = np.full(n, -np.inf, np.float32)
         db[on] = level
-        return keep, db
+        start = None
+        if self._hold_silero is not None:
+            p = self._hold_silero.process(hops.reshape(-1))
+            start = np.zeros(n, bool)
+            start[on] = ((p >= c.double_talk_start_threshold) & (level - floor > c.snr_margin_db)
+                         & (level >= c.min_level_db))
+        return keep, db, start
 
     def raw(
         self,
@@ -366,8 +394,10 @@ class SpeechDetector:
             start &= level_db >= c.min_level_db
             keep = (p >= c.silero_hold_threshold) & (snr > c.keep_margin_db)
             keep &= level_db >= c.min_level_db - c.keep_level_drop_db
-            hold_keep, hold_db = self._hold(hold, gate, n)
-            return self._own.process(start, keep, level_db, gate, hold_keep, hold_db)
+            hold_keep, hold_db, hold_start = self._hold(hold, gate, n)
+            if hold_start is not None:  # and the canceller's own output hints at speech
+                hold_start &= p >= c.double_talk_start_aec_threshold
+            return self._own.process(start, keep, level_db, gate, hold_keep, hold_db, hold_start)
         pcm = np.minimum(np.maximum(np.rint(hops * 32768.0), -32768.0), 32767.0)
         pcm = pcm.astype("<i2").tobytes()
         step = 2 * self.hop_size
