@@ -416,6 +416,10 @@ class Diarization:
         None with a profile.
     first_sure : bool
         ``first_confidence`` is at least ``[mono] first_sure`` (always True with a profile).
+    interruptions : list of Interruption or None
+        Set by the review when ``[mono] interruptions`` is on
+        (:func:`~voicecoach.conversation.mono_overlap.interruption_events`); None when
+        interruptions were not looked for.
     """
 
     labels: np.ndarray
@@ -433,6 +437,7 @@ class Diarization:
     first_confidence: float | None = None
     first_sure: bool = True
     stability: float = 1.0
+    interruptions: list[Any] | None = None
 
     def party_masks(self) -> tuple[np.ndarray, np.ndarray]:
         """(agent, customer) per-hop speech masks (agent = voice :attr:`agent`)."""
