@@ -25,7 +25,12 @@ Measured per condition (16 kHz, 8 kHz):
   unsure (``first_sure`` false), and how many calls were flagged at all;
 * ``nudges``: agent nudge count of the mono call (the full ``voicecoach review`` path, with
   the profile) against the same call reviewed as stereo; the fraction within +-1;
-* interruptions: not reported (the review withholds overlaps on mono; see the README);
+* ``interruptions_profile`` / ``interruptions_clustering``: every jump the mono interruption
+  detector scores (:func:`voicecoach.conversation.mono_overlap.interruption_events`), per
+  score threshold: precision and recall with the stereo scoring (onset within
+  :data:`benchmarks.realcalls.MATCH_S`, ``by``/``of`` right) and at event level (a true
+  interruption by the same party of the same party starts inside the event's span);
+  ``nudges_within_1_alt``: the nudge agreement with the detector's review setting flipped;
 * ``swap``: stereo calls reviewed with the agent's profile: how often the swapped-channel
   note fires on the right file and on the same file with its channels swapped.
 

@@ -192,3 +192,21 @@ def test_detected_interruption_draws_the_interrupting_nudge(tmp_path: Path,
     nudges = [e for e in out if e.kind == "nudge" and e.rule == "interrupting"]
     assert nudges and nudges[0].start_s == pytest.approx(6.0, abs=0.02)
     assert [e for e in out if e.kind == "interruption"] == [ev]
+
+
+def test_benchmark_scores_onsets_and_spans() -> None:
+    from benchmarks.mono_calls import interruption_scores
+
+    truth = ({"kind": "interruption", "start_s": 5.0, "end_s": 6.0, "by": "agent",
+              "of": "customer"},
+             {"kind": "interruption", "start_s": 20.0, "end_s": 21.0, "by": "customer",
+              "of": "agent"},
+             {"kind": "backchannel", "start_s": 30.0, "end_s": 30.5, "by": "agent",
+              "of": "customer"})
+    evs = [Interruption(5.2, 6.0, 6.0, by="agent", of="customer", confidence=0.9),  # right
+           Interruption(19.0, 20.8, 20.8, by="customer", of="agent", confidence=0.6),  # span
+           Interruption(20.1, 21.0, 21.0, by="agent", of="customer", confidence=0.95)]  # parties
+    r = interruption_scores(truth, evs)
+    assert r["n_truth"] == 2
+    assert r["by_threshold"]["0.5"] == {"n_detected": 3, "tp": 1, "tp_span": 2}
+    assert r["by_threshold"]["0.9"] == {"n_detected": 2, "tp": 1, "tp_span": 1}
