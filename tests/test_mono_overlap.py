@@ -210,3 +210,33 @@ def test_benchmark_scores_onsets_and_spans() -> None:
     assert r["n_truth"] == 2
     assert r["by_threshold"]["0.5"] == {"n_detected": 3, "tp": 1, "tp_span": 2}
     assert r["by_threshold"]["0.9"] == {"n_detected": 2, "tp": 1, "tp_span": 1}
+
+
+def test_events_survive_a_whatif_rerun(tmp_path: Path, male_female) -> None:  # noqa: F811
+    import json
+
+    from voicecoach.cli import main
+
+    y, _ = male_female
+    shift = round(0.9 * SR)  # the customer starts 0.2-0.6 s before the agent stops
+    x = y[:, 0].copy()
+    x[: len(x) - shift] += y[shift:, 1]
+    path = tmp_path / "overlapped.wav"
+    sf.write(path, x, SR)
+    user = tmp_path / "on.toml"  # every jump scored becomes an event
+    user.write_text("[mono]\ninterruptions = true\ninterruption_min_confidence = 0.0\n")
+    assert main(["review", str(path), "--out", str(tmp_path / "out"), "--no-html",
+                 "--audio-copy", "none", "--config", str(user)]) == 0
+    rep = json.loads((tmp_path / "out" / "overlapped" / "report.json").read_text())
+    ints = [e for e in rep["events"] if e["kind"] == "interruption"]
+    assert ints and rep["mono"]["interruptions"] == len(ints)
+    assert all(e["confidence"] is not None and e["by"] != e["of"] for e in ints)
+    assert rep["summary"]["conversation"]["interruptions"] == len(ints)
+    other = tmp_path / "other.toml"  # re-runs the tracker: the first pass's events stay
+    other.write_text(user.read_text() + "[conversation]\nmin_overlap_s = 0.3\n")
+    assert main(["review", "--reuse", str(tmp_path / "out" / "overlapped"), "--config",
+                 str(other), "--out", str(tmp_path / "w"), "--no-html"]) == 0
+    rep2 = json.loads((tmp_path / "w" / "overlapped" / "report.json").read_text())
+    assert rep2["whatif"]["reused"]["conversation"] is False
+    assert [e for e in rep2["events"] if e["kind"] == "interruption"] == ints
+    assert rep2["summary"]["conversation"]["interruptions"] == len(ints)

@@ -41,6 +41,7 @@ import numpy as np
 
 from ..config import Config, load_config
 from ..errors import ParameterError
+from ..events import Interruption
 
 __all__ = [
     "DiagGMM",
@@ -437,7 +438,7 @@ class Diarization:
     first_confidence: float | None = None
     first_sure: bool = True
     stability: float = 1.0
-    interruptions: list[Any] | None = None
+    interruptions: list[Interruption] | None = None
 
     def party_masks(self) -> tuple[np.ndarray, np.ndarray]:
         """(agent, customer) per-hop speech masks (agent = voice :attr:`agent`)."""
