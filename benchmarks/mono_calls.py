@@ -25,7 +25,12 @@ Measured per condition (16 kHz, 8 kHz):
   unsure (``first_sure`` false), and how many calls were flagged at all;
 * ``nudges``: agent nudge count of the mono call (the full ``voicecoach review`` path, with
   the profile) against the same call reviewed as stereo; the fraction within +-1;
-* interruptions: not reported (the review withholds overlaps on mono; see the README);
+* ``interruptions_profile`` / ``interruptions_clustering``: every jump the mono interruption
+  detector scores (:func:`voicecoach.conversation.mono_overlap.interruption_events`), per
+  score threshold: precision and recall with the stereo scoring (onset within
+  :data:`benchmarks.realcalls.MATCH_S`, ``by``/``of`` right) and at event level (a true
+  interruption by the same party of the same party starts inside the event's span);
+  ``nudges_within_1_alt``: the nudge agreement with the detector's review setting flipped;
 * ``swap``: stereo calls reviewed with the agent's profile: how often the swapped-channel
   note fires on the right file and on the same file with its channels swapped.
 
@@ -65,6 +70,7 @@ import numpy as np
 from voicecoach.config import Config, load_config
 
 from .realcalls import (
+    MATCH_S,
     SPLITS,
     SR,
     Call,
@@ -192,6 +198,51 @@ def attribution_scores(call: Call, labels: np.ndarray, agent: int | None) -> dic
 def _median(v: list[float | None]) -> float | None:
     w = [x for x in v if x is not None]
     return round(float(np.median(w)), 4) if w else None
+
+
+INTERRUPTION_THRESHOLDS = (0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9)
+"""Detector scores at which the interruption precision-recall curve is measured."""
+
+
+def interruption_scores(truth: tuple[dict[str, Any], ...], events: list[Any],
+                        match_s: float = MATCH_S) -> dict[str, Any]:
+    """Score a mono call's detected interruptions (every scored switch) against the truth.
+
+    Per threshold of :data:`INTERRUPTION_THRESHOLDS` (events with ``confidence`` at least
+    it): ``tp`` = detections matched one-to-one to a true interruption whose onset is within
+    ``match_s`` and whose ``by``/``of`` agree (the stereo scoring of
+    :func:`benchmarks.realcalls.score_call`, attribution required); ``tp_span`` = detections
+    whose span (onset - ``match_s`` to end + ``match_s``) holds a true interruption onset by
+    the same party of the same party (the event is real, its onset may be off).
+    """
+    ref = [e for e in truth if e["kind"] == "interruption"]
+    out: dict[str, Any] = {"n_truth": len(ref), "by_threshold": {}}
+    for thr in INTERRUPTION_THRESHOLDS:
+        det = [e for e in events if (e.confidence or 0.0) >= thr]
+        pairs = sorted((abs(d.start_s - r["start_s"]), i, j) for i, r in enumerate(ref)
+                       for j, d in enumerate(det) if abs(d.start_s - r["start_s"]) <= match_s
+                       and (d.by, d.of) == (r["by"], r["of"]))
+        ur: set[int] = set()
+        ud: set[int] = set()
+        for _, i, j in pairs:
+            if i not in ur and j not in ud:
+                ur.add(i)
+                ud.add(j)
+        span = sum(any(d.start_s - match_s <= r["start_s"] <= d.end_s + match_s
+                       and (d.by, d.of) == (r["by"], r["of"]) for r in ref) for d in det)
+        out["by_threshold"][str(thr)] = {"n_detected": len(det), "tp": len(ud),
+                                         "tp_span": span}
+    return out
+
+
+def _interruptions(d: Any, ceps: np.ndarray, level: np.ndarray, call: Call, cfg: Config
+                   ) -> dict[str, Any]:
+    """:func:`interruption_scores` of every switch the mono detector scores on a call."""
+    from voicecoach.conversation.mono_overlap import interruption_events
+
+    evs = ([] if not d.two_voices or d.agent is None else interruption_events(
+        d.labels, ceps, level, d.agent, cfg, min_confidence=0.0))
+    return interruption_scores(call.truth, evs)
 
 
 OVERLAP_RULES = ("interrupting",)
@@ -374,7 +425,7 @@ def run(split: str = "dev", n_calls: int = 8, duration_s: float = 60.0,
         raise ValueError("the extended one-voice files are dev material: use --split dev")
     from voicecoach.baseline import calibrate_array
     from voicecoach.conversation.diarize import diarize
-    from voicecoach.review.mono import scan
+    from voicecoach.review.mono import scan, scan_levels
 
     cfg = config or load_config()
     truth_cfg = load_config().conversation
@@ -413,18 +464,21 @@ def run(split: str = "dev", n_calls: int = 8, duration_s: float = 60.0,
         rows = []
         for i, (a, c, call) in enumerate(calls):
             x = mono_of(call, cond, i)
-            ceps, speech, f0 = scan(_blocks(x), cfg)
+            ceps, speech, f0, level = scan_levels(_blocks(x), cfg)
             prof = profiles[a]
             row: dict[str, Any] = {"call": call.name, "pair": f"{a}-{c}",
                                    "same_sex": vs[a].sex == vs[c].sex}
+
             if prof is not None and prof.voice is not None:
                 dp = diarize(ceps, speech, f0, cfg, agent_model=prof.voice)
                 row["profile"] = {**attribution_scores(call, dp.labels, 0),
                                   "two_voices": dp.two_voices,
                                   "separation": round(dp.separation, 3),
-                                  "profile_fit": dp.profile_fit}
+                                  "profile_fit": dp.profile_fit,
+                                  "interruptions": _interruptions(dp, ceps, level, call, cfg)}
             dc = diarize(ceps, speech, f0, cfg, agent_first=True)
             row["clustering"] = {**attribution_scores(call, dc.labels, 0),
+                                 "interruptions": _interruptions(dc, ceps, level, call, cfg),
                                  "two_voices": dc.two_voices,
                                  "separation": round(dc.separation, 3),
                                  "consistency": round(dc.consistency, 3),
@@ -434,6 +488,9 @@ def run(split: str = "dev", n_calls: int = 8, duration_s: float = 60.0,
             if nudges and cond == "mono16":
                 st = review_counts(call.y + 0, f"s{i}", cfg, prof, tmp)
                 mo = review_counts(x, f"m{i}", cfg, prof, tmp)
+                # the other setting of the mono interruption detector
+                alt_cfg = cfg.replace(mono={"interruptions": not cfg.mono.interruptions})
+                mo_alt = review_counts(x, f"a{i}", alt_cfg, prof, tmp)
                 row["nudges"] = {"stereo": _nudges(st), "mono": _nudges(mo),
                                  "stereo_other": _nudges(st, OVERLAP_RULES),
                                  "mono_other": _nudges(mo, OVERLAP_RULES),
@@ -441,6 +498,11 @@ def run(split: str = "dev", n_calls: int = 8, duration_s: float = 60.0,
                                                         if e["kind"] == "nudge"),
                                  "rules_mono": sorted(e.get("rule") for e in mo["events"]
                                                       if e["kind"] == "nudge"),
+                                 "mono_alt": _nudges(mo_alt),
+                                 "rules_mono_alt": sorted(e.get("rule") for e in mo_alt["events"]
+                                                          if e["kind"] == "nudge"),
+                                 "mono_interruptions": (mo.get("mono") or {}).get(
+                                     "interruptions"),
                                  "agent_talk_s": [_talk(st), _talk(mo)],
                                  "mono_two_voices": (mo.get("mono") or {}).get("two_voices")}
                 sw = review_counts(call.y[:, ::-1] + 0, f"w{i}", cfg, prof, tmp)
@@ -531,7 +593,9 @@ def run(split: str = "dev", n_calls: int = 8, duration_s: float = 60.0,
             n[1] += 1
         out["extended_negatives"] = {k: f"{a}/{b}" for k, (a, b) in sorted(counts.items())}
         out["extended_negatives_per_file"] = ext
-    out["interruptions"] = "not reported: overlaps are not separated on a mono call"
+    out["interruptions"] = (
+        f"mono detector {'on' if cfg.mono.interruptions else 'off'} in the review (threshold "
+        f"{cfg.mono.interruption_min_confidence}); curves above score every switch")
     out["seconds"] = round(time.perf_counter() - t0, 1)
     return out
 
@@ -572,11 +636,36 @@ def _summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "n_calls_profile": sum(1 for r in rows if r.get("profile")),
         "n_calls": len(rows),
     }
+    for key in ("profile", "clustering"):
+        agg: dict[str, Any] = {}
+        n_truth = 0
+        for r in rows:
+            sc = (r.get(key) or {}).get("interruptions")
+            if key == "profile" and not r.get(key):
+                continue
+            if sc is None:
+                continue
+            n_truth += sc["n_truth"]
+            for thr, v in sc["by_threshold"].items():
+                a = agg.setdefault(thr, {"n_detected": 0, "tp": 0, "tp_span": 0})
+                for k in a:
+                    a[k] += v[k]
+        out[f"interruptions_{key}"] = {
+            thr: {**a,
+                  "precision": round(a["tp"] / a["n_detected"], 3) if a["n_detected"] else None,
+                  "recall": round(a["tp"] / n_truth, 3) if n_truth else None,
+                  "precision_span": round(a["tp_span"] / a["n_detected"], 3)
+                  if a["n_detected"] else None,
+                  "recall_span": round(a["tp_span"] / n_truth, 3) if n_truth else None}
+            for thr, a in agg.items()}
+        out[f"interruptions_{key}_n_truth"] = n_truth
     nd = [r["nudges"] for r in rows if "nudges" in r]
     if nd:
         diffs = [d["mono"] - d["stereo"] for d in nd]
         out["nudges_within_1"] = round(float(np.mean([abs(d) <= 1 for d in diffs])), 3)
         out["nudges_stereo_mono"] = [[d["stereo"], d["mono"]] for d in nd]
+        out["nudges_within_1_alt"] = round(float(np.mean(
+            [abs(d["mono_alt"] - d["stereo"]) <= 1 for d in nd])), 3)
         out["nudges_within_1_non_overlap"] = round(float(np.mean(
             [abs(d["mono_other"] - d["stereo_other"]) <= 1 for d in nd])), 3)
         ratio = [d["agent_talk_s"][1] / d["agent_talk_s"][0] for d in nd
@@ -617,6 +706,17 @@ def format_table(res: dict[str, Any]) -> str:
     if "extended_negatives" in res:
         lines.append("  extended dev one-voice files taken for two voices: " + ", ".join(
             f"{k} {v}" for k, v in res["extended_negatives"].items()))
+    for cond, r in res["conditions"].items():
+        for key in ("profile", "clustering"):
+            cur = r.get(f"interruptions_{key}") or {}
+            pts = " ".join(f"{thr}: {v['n_detected']} det, P {v['precision']} R {v['recall']} "
+                           f"(span P {v['precision_span']} R {v['recall_span']})"
+                           for thr, v in cur.items())
+            lines.append(f"  interruptions {cond} {key} (n={r.get(f'interruptions_{key}_n_truth')})"
+                         f": {pts}")
+        if "nudges_within_1_alt" in r:
+            lines.append(f"  {cond}: nudges within +-1 with the other interruption setting "
+                         f"{r['nudges_within_1_alt']}")
     lines.append(f"  interruptions: {res['interruptions']}")
     return "\n".join(lines)
 

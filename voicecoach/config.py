@@ -356,6 +356,11 @@ class MonoConfig:
     other_party_db: float
     swap_check_s: float
     swap_margin: float
+    interruptions: bool
+    interruption_window_s: float
+    interruption_max_gap_s: float
+    interruption_min_confidence: float
+    interruption_weights: dict[str, float]
 
 
 @dataclass(frozen=True)
@@ -753,6 +758,12 @@ def _validate(obj: Any, where: str) -> None:
                 f"{obj.starts}, {obj.pitch_clip_sd}, {obj.first_speech_s}")
         if not 0.5 <= obj.first_sure <= 1:
             bad(f"first_sure must be 0.5..1, got {obj.first_sure}")
+        if not 0 <= obj.interruption_min_confidence <= 1:
+            bad(f"interruption_min_confidence must be 0..1, got "
+                f"{obj.interruption_min_confidence}")
+        if obj.interruption_window_s < 0.5 or obj.interruption_max_gap_s < 0:
+            bad(f"need interruption_window_s >= 0.5 and interruption_max_gap_s >= 0, got "
+                f"{obj.interruption_window_s} and {obj.interruption_max_gap_s}")
     elif isinstance(obj, AnalyzeConfig) and obj.format not in ("csv", "json"):
         bad(f"format must be 'csv' or 'json', got {obj.format!r}")
 

@@ -101,6 +101,9 @@ class Interruption(Event):
     outlasted ``backchannel_max_s`` (an open version is emitted then), ``of`` gave way, or
     ``by`` spoke again within ``retract_gap_s``. The coach's "interrupting" nudge waits for
     it, so a long backchannel shown live for a moment never draws a nudge.
+    ``confidence`` is None from the two-channel tracker (each party measured on its own
+    channel); on a mixed mono call (:mod:`voicecoach.conversation.mono_overlap`) it is the
+    detector's score, 0-1, of an interruption inferred from one channel.
     """
 
     kind: ClassVar[str] = "interruption"
@@ -108,6 +111,7 @@ class Interruption(Event):
     of: str = "customer"
     retracted: bool = False
     confirmed: bool = False
+    confidence: float | None = None
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,7 @@ import numpy as np
 
 from ..config import Config, load_config
 from ..errors import ParameterError
+from ..events import Interruption
 
 __all__ = [
     "DiagGMM",
@@ -416,6 +417,10 @@ class Diarization:
         None with a profile.
     first_sure : bool
         ``first_confidence`` is at least ``[mono] first_sure`` (always True with a profile).
+    interruptions : list of Interruption or None
+        Set by the review when ``[mono] interruptions`` is on
+        (:func:`~voicecoach.conversation.mono_overlap.interruption_events`); None when
+        interruptions were not looked for.
     """
 
     labels: np.ndarray
@@ -433,6 +438,7 @@ class Diarization:
     first_confidence: float | None = None
     first_sure: bool = True
     stability: float = 1.0
+    interruptions: list[Interruption] | None = None
 
     def party_masks(self) -> tuple[np.ndarray, np.ndarray]:
         """(agent, customer) per-hop speech masks (agent = voice :attr:`agent`)."""

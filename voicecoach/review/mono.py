@@ -26,19 +26,27 @@ import numpy as np
 from ..analysis import Analyzer
 from ..config import Config
 from ..conversation.diarize import Diarization, VoiceFeatures, diarize, profile_match
+from ..conversation.mono_overlap import interruption_events
+from ..events import Event, Interruption
 
 if TYPE_CHECKING:
     from ..baseline.profile import Profile
     from .calls import Call
 
 __all__ = [
+    "INTERRUPTIONS_NOTE",
     "OVERLAP_KINDS",
     "OVERLAP_NOTE",
+    "MonoTracker",
     "apply_attribution",
     "attribute",
     "channel_check",
+    "detected_interruptions",
+    "hop_levels_db",
+    "is_withheld",
     "mono_notes",
     "scan",
+    "scan_levels",
     "split_block",
     "with_voice_model",
 ]
@@ -46,6 +54,11 @@ __all__ = [
 OVERLAP_NOTE = (
     "overlap detection unavailable in mono: each stretch of speech goes to one party, so "
     "overlaps, interruptions and turn-end overlaps are not measured"
+)
+INTERRUPTIONS_NOTE = (
+    "interruptions estimated from one channel (where the attribution jumps from one voice "
+    "to the other with overlap evidence; each event has a confidence; conservative: many "
+    "interruptions are missed); overlaps and turn-end overlaps are not measured"
 )
 
 
@@ -66,9 +79,34 @@ def scan(blocks: Iterable[np.ndarray], config: Config) -> tuple[np.ndarray, np.n
     f0_hz : np.ndarray, shape (n_hops,)
         NaN where unvoiced.
     """
+    ceps, speech, f0, _ = scan_levels(blocks, config)
+    return ceps, speech, f0
+
+
+def hop_levels_db(x: np.ndarray, hop: int) -> np.ndarray:
+    """Per-hop level of whole hops, dBFS (mean square; -120 for digital silence).
+
+    Parameters
+    ----------
+    x : np.ndarray, shape (n_hops * hop,)
+    hop : int
+
+    Returns
+    -------
+    np.ndarray, shape (n_hops,)
+    """
+    x = np.asarray(x, np.float64).reshape(-1)
+    n = x.size // hop
+    return 10 * np.log10(np.mean(x[: n * hop].reshape(n, hop) ** 2, axis=1) + 1e-12)
+
+
+def scan_levels(blocks: Iterable[np.ndarray], config: Config) -> tuple[
+        np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`scan` and the per-hop level (:func:`hop_levels_db`, dBFS) as a fourth array."""
     an = Analyzer(1, config)
     vf = VoiceFeatures(config)
-    cs, sp, f0 = [], [], []
+    hop = config.analysis.hop_size
+    cs, sp, f0, lv = [], [], [], []
     for b in blocks:
         x = np.asarray(b, np.float32).reshape(-1)
         (rows,) = an.process(x[:, None])
@@ -77,9 +115,11 @@ def scan(blocks: Iterable[np.ndarray], config: Config) -> tuple[np.ndarray, np.n
         f = np.asarray(rows.f0_hz, np.float64).copy()
         f[~np.asarray(rows.voiced, bool)] = np.nan
         f0.append(f)
+        lv.append(hop_levels_db(x, hop))
     if not cs:
-        return np.zeros((0, config.mono.n_ceps), np.float32), np.zeros(0, bool), np.zeros(0)
-    return np.concatenate(cs), np.concatenate(sp), np.concatenate(f0)
+        return (np.zeros((0, config.mono.n_ceps), np.float32), np.zeros(0, bool), np.zeros(0),
+                np.zeros(0))
+    return np.concatenate(cs), np.concatenate(sp), np.concatenate(f0), np.concatenate(lv)
 
 
 def attribute(call: Call, config: Config, profile: Profile | None = None) -> Diarization:
@@ -99,13 +139,15 @@ def attribute(call: Call, config: Config, profile: Profile | None = None) -> Dia
     """
     from .calls import iter_call_blocks
 
-    ceps, speech, f0 = scan(iter_call_blocks(call, config), config)
+    ceps, speech, f0, level = scan_levels(iter_call_blocks(call, config), config)
     model = profile.voice if profile is not None else None
     d = diarize(ceps, speech, f0, config, agent_model=model,
                 agent_first=config.mono.agent == "first")
     if model is not None and not d.two_voices and d.speech_s >= config.mono.min_speech_s:
         # the profile found one voice: does clustering find two? Then warn, attribute nothing
         d.unattributed = diarize(ceps, speech, f0, config).two_voices
+    if config.mono.interruptions and d.two_voices and d.agent is not None:
+        d.interruptions = interruption_events(d.labels, ceps, level, d.agent, config)
     return d
 
 
@@ -157,24 +199,115 @@ def _withheld(key: str) -> bool:
     return "overlap" in key or "interrupt" in key
 
 
-def apply_attribution(summary: dict[str, Any]) -> dict[str, Any]:
+def apply_attribution(summary: dict[str, Any],
+                      interruptions: list[Interruption] | None = None) -> dict[str, Any]:
     """Withhold the overlap figures of a mono call's summary (in place): overlaps,
-    interruptions and turn-end overlaps, per party and for the conversation, become None."""
+    interruptions and turn-end overlaps, per party and for the conversation, become None.
+
+    With ``interruptions`` (the mono detector's events, ``[mono] interruptions`` on), the
+    interruption counts (``interruptions_made``, ``interrupted``, ``interruptions``) come
+    from them instead, and ``conversation.interruptions_note`` says how they were found.
+    """
     for part in ("agent", "customer"):
         d = summary.get(part)
         if isinstance(d, dict):
             for k in list(d):
                 if _withheld(k):
                     d[k] = None
+            if interruptions is not None:
+                d["interruptions_made"] = sum(e.by == part for e in interruptions)
+                d["interrupted"] = sum(e.of == part for e in interruptions)
     conv = summary.get("conversation")
     if isinstance(conv, dict):
         for k in list(conv):
             if _withheld(k):
                 conv[k] = None
         conv["overlap_available"] = False
-        conv["overlap_note"] = OVERLAP_NOTE
+        conv["overlap_note"] = OVERLAP_NOTE if interruptions is None else INTERRUPTIONS_NOTE
+        if interruptions is not None:
+            conv["interruptions"] = len(interruptions)
         conv.pop("echo", None)
     return summary
+
+
+def is_withheld(ev: Event) -> bool:
+    """Whether a mono call's review drops this event: an overlap, interruption or turn-end
+    overlap of the two-column tracker (the mono detector's interruptions carry a
+    ``confidence`` and are kept)."""
+    return ev.kind in OVERLAP_KINDS and getattr(ev, "confidence", None) is None
+
+
+def detected_interruptions(events: list[dict[str, Any]]) -> list[Interruption] | None:
+    """The mono detector's interruptions of a reviewed call's report events (None when the
+    report holds none: the detector was off, or the call is not a split mono call)."""
+    from ..events import event_from_dict
+
+    out = [event_from_dict(e) for e in events
+           if e.get("kind") == "interruption" and e.get("confidence") is not None]
+    return [e for e in out if isinstance(e, Interruption)] or None
+
+
+class MonoTracker:
+    """The conversation tracker of a mono call's second pass, with its overlap events
+    replaced by the mono detector's interruptions.
+
+    The tracker sees the two columns of :func:`split_block`, where each hop belongs to one
+    party: its overlap, interruption and turn-end overlap events are dropped, and its
+    response gaps where a detected interruption's interrupter took over (a jump-in that
+    was an interruption; the two-channel tracker makes no response gap of an interruption)
+    too. The detector's events are released in the block whose hops reach their
+    ``decided_s``, so the coach's ``interrupting`` rule sees them as on a stereo call.
+
+    Parameters
+    ----------
+    inner : ConversationTracker
+    interruptions : list of Interruption
+        :func:`~voicecoach.conversation.mono_overlap.interruption_events`.
+    hop_s : float
+    """
+
+    def __init__(self, inner: Any, interruptions: list[Interruption], hop_s: float) -> None:
+        self.inner = inner
+        self.interruptions = sorted(interruptions, key=lambda e: e.decided_s)
+        self._pending = list(self.interruptions)
+        self.hop_s = hop_s
+
+    def _keep(self, ev: Event) -> bool:
+        if ev.kind in OVERLAP_KINDS:
+            return False
+        if ev.kind == "response_gap":
+            party, after = getattr(ev, "party", None), getattr(ev, "after", None)
+            t = ev.end_s if ev.end_s is not None else ev.start_s
+            return not any(i.by == party and i.of == after
+                           and i.start_s - self.hop_s <= t <= (i.end_s or i.start_s) + 0.3
+                           for i in self.interruptions)
+        return True
+
+    def process(self, agent: Any, customer: Any, *, cancelled: np.ndarray | None = None
+                ) -> list[Event]:
+        """:meth:`ConversationTracker.process`, filtered, plus the interruptions due."""
+        out = [e for e in self.inner.process(agent, customer, cancelled=cancelled)
+               if self._keep(e)]
+        if len(agent):
+            t_end = float(agent.t_s[-1]) + self.hop_s
+            while self._pending and self._pending[0].decided_s < t_end:
+                out.append(self._pending.pop(0))
+        return out
+
+    def finish(self) -> list[Event]:
+        """:meth:`ConversationTracker.finish`, filtered, plus the interruptions left."""
+        out = [e for e in self.inner.finish() if self._keep(e)]
+        out.extend(self._pending)
+        self._pending = []
+        return out
+
+    def reset(self) -> None:
+        """Reset the tracker; the interruptions are released again."""
+        self.inner.reset()
+        self._pending = list(self.interruptions)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
 
 
 def mono_notes(d: Diarization, profile: Profile | None, config: Config) -> dict[str, Any]:
@@ -228,7 +361,10 @@ def mono_notes(d: Diarization, profile: Profile | None, config: Config) -> dict[
             + unsure
             + f"; if wrong, review again with --mono-agent {alt}"
         )
-    out["note"] = f"mono file with two voices detected: {how}; {OVERLAP_NOTE}"
+    note = OVERLAP_NOTE if d.interruptions is None else INTERRUPTIONS_NOTE
+    out["note"] = f"mono file with two voices detected: {how}; {note}"
+    if d.interruptions is not None:
+        out["interruptions"] = len(d.interruptions)
     return out
 
 

@@ -29,17 +29,18 @@ from ..analysis import Features
 from ..baseline.profile import Profile
 from ..config import Config, load_config
 from ..errors import ParameterError
-from ..events import Event, Nudge
+from ..events import Event, Interruption, Nudge
 from ..io import audio_info
 from ..pipeline import PARTIES, CallAnalyzer
 from ..privacy import private_dir, private_file
 from .calls import Call, iter_call_blocks, source_sig
 from .document import REPORT_FILE, build_report, call_meta, write_json
 from .mono import (
-    OVERLAP_KINDS,
+    MonoTracker,
     apply_attribution,
     attribute,
     channel_check,
+    is_withheld,
     mono_notes,
     split_block,
 )
@@ -247,6 +248,7 @@ def _review_call(
     pipe_cfg = cfg
     mono_info: dict[str, Any] | None = None
     split: tuple[np.ndarray, int] | None = None
+    mono_interruptions: list[Interruption] | None = None
     if call.kind == "mono" and cfg.mono.enabled:
         # first pass: does the one channel hold two voices, and who speaks when?
         d = attribute(call, cfg, profile)
@@ -254,8 +256,12 @@ def _review_call(
         if d.two_voices and d.agent is not None:
             split, parties = (d.labels, d.agent), 2
             pipe_cfg = cfg.replace(echo={"enabled": False})  # one channel: no far end
+            mono_interruptions = d.interruptions
     channels_info = channel_check(call, cfg, profile)
     pipe = CallAnalyzer(pipe_cfg, profile=profile, lang=lang, parties=parties)
+    if mono_interruptions is not None and pipe.tracker is not None:
+        # the mono detector's interruptions replace the tracker's overlap events
+        pipe.tracker = MonoTracker(pipe.tracker, mono_interruptions, cfg.analysis.hop_s)
     # unlink first: what-if folders may hold hard links to these files
     for name in (
         REPORT_FILE,
@@ -296,7 +302,7 @@ def _review_call(
             step = pipe.process(block)
             if split is not None:  # overlaps are not measured on one channel
                 step = dataclasses.replace(
-                    step, events=[e for e in step.events if e.kind not in OVERLAP_KINDS]
+                    step, events=[e for e in step.events if not is_withheld(e)]
                 )
             k = len(step.agent)
             rows = np.empty(k, dtype)
@@ -314,7 +320,7 @@ def _review_call(
             if progress is not None:
                 progress(n * cfg.analysis.hop_s, duration_s)
         for ev in pipe.finish():
-            if split is not None and ev.kind in OVERLAP_KINDS:
+            if split is not None and is_withheld(ev):
                 continue
             if not isinstance(ev, Nudge):
                 stream.write(FINISH_BLOCK, ev)
@@ -332,7 +338,7 @@ def _review_call(
         report["mono"] = mono_info
         if split is not None:
             report["roles"] = {"agent": 0, "customer": 0, "attribution": mono_info["method"]}
-            apply_attribution(report["summary"])
+            apply_attribution(report["summary"], mono_interruptions)
     if channels_info is not None:
         report["channels"] = channels_info
     report["tracks"].update(

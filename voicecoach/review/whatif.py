@@ -25,7 +25,7 @@ from ..pipeline import PARTIES, CallAnalyzer
 from ..privacy import private_dir, private_file
 from .calls import call_from_report
 from .document import REPORT_FILE, call_meta, count_nudges, read_report, report_dict, write_json
-from .mono import OVERLAP_KINDS, apply_attribution
+from .mono import MonoTracker, apply_attribution, detected_interruptions, is_withheld
 from .tracks import (
     CHUNK_HOPS,
     FINISH_BLOCK,
@@ -129,6 +129,10 @@ def recoach_call(
     fresh_tracker = pipe.tracker is not None and cached is None
     # a mono call split into two voices: overlaps stay unmeasured (voicecoach.review.mono)
     mono_split = call.kind == "mono" and reader.parties == 2
+    # ... except the interruptions the mono detector found in the first pass (kept as found)
+    mono_interruptions = detected_interruptions(old.get("events") or []) if mono_split else None
+    if mono_interruptions is not None and fresh_tracker and pipe.tracker is not None:
+        pipe.tracker = MonoTracker(pipe.tracker, mono_interruptions, cfg.analysis.hop_s)
     new_stream: list[tuple[int, Event]] = []
     events: list[Event] = []
     parties = PARTIES[: reader.parties]
@@ -144,14 +148,14 @@ def recoach_call(
         )
         if mono_split:
             step = dataclasses.replace(
-                step, events=[e for e in step.events if e.kind not in OVERLAP_KINDS]
+                step, events=[e for e in step.events if not is_withheld(e)]
             )
         if fresh_tracker:
             new_stream.extend((s, e) for e in step.events if not isinstance(e, Nudge))
         events.extend(step.events)
     tail = pipe.finish(events=None if fresh_tracker else by_block.get(FINISH_BLOCK, []))
     if mono_split:
-        tail = [e for e in tail if e.kind not in OVERLAP_KINDS]
+        tail = [e for e in tail if not is_withheld(e)]
     if fresh_tracker:
         new_stream.extend((FINISH_BLOCK, e) for e in tail if not isinstance(e, Nudge))
     events.extend(tail)
@@ -163,8 +167,8 @@ def recoach_call(
             summary["conversation"]["echo"] = echo
     else:  # the conversation did not run here: its cached summary holds
         summary = {k: old["summary"][k] for k in ("agent", "customer", "conversation")}
-    if mono_split:
-        apply_attribution(summary)
+    if mono_split and fresh_tracker:
+        apply_attribution(summary, mono_interruptions)
     summary["coach"] = pipe.coach.summary()
     if reuse_measures:  # the baselines did not run here; they are the cached ones
         summary["coach"]["baseline"] = old["summary"]["coach"]["baseline"]
