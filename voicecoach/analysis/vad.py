@@ -260,9 +260,10 @@ class SpeechDetector:
     ) -> list[np.ndarray | None]:
         """Run the Silero network of several detectors on their blocks in one batch.
 
-        Returns, per detector, the probabilities to give :meth:`process` as ``prob``
-        (advancing its network's state), or None for a detector without Silero (webrtc):
-        the same values as each detector running its network alone
+        ``blocks`` are the analysis core's checked hops (1-D float32, finite, whole hops):
+        not checked again. Returns, per detector, the probabilities to give :meth:`process`
+        as ``prob`` (advancing its network's state), or None for a detector without Silero
+        (webrtc): the same values as each detector running its network alone
         (:meth:`voicecoach.analysis.silero.SileroVad.process_many`), at a lower cost.
         """
         from .silero import SileroVad
@@ -272,7 +273,7 @@ class SpeechDetector:
         if len(idx) < 2:
             return out
         probs = SileroVad.process_many([detectors[i]._silero for i in idx],
-                                       [blocks[i] for i in idx])
+                                       [blocks[i] for i in idx], checked=True)
         for i, p in zip(idx, probs, strict=True):
             out[i] = p
         return out
