@@ -170,7 +170,10 @@ class ChannelAnalyzer:
                                         vad_prob)
         srate, arate, nucleus = self._syl.process(power, pitch.voiced_current, speech, floor)
         h0 = self._n_samples // self.hop_size
-        t = (np.arange(h0, h0 + n, dtype=np.float64) * self.hop_size) / self.sample_rate
+        if n == 1:  # the same float64 value: an exact product, one correctly rounded division
+            t = np.array(((h0 * self.hop_size) / self.sample_rate,))
+        else:
+            t = (np.arange(h0, h0 + n, dtype=np.float64) * self.hop_size) / self.sample_rate
         self._n_samples += x.shape[0]
         return Features(
             t_s=t,

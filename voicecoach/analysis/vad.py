@@ -228,6 +228,12 @@ class SpeechDetector:
         self._hyst = Hysteresis(round(config.onset_s / hop_s), round(config.hangover_s / hop_s))
         self._own = SpeakerLevelGate(config, hop_s)
         self._backend = config.backend
+        # the Silero decision's thresholds as the float32 comparisons of the block path
+        # see them, for the one-hop path of :meth:`raw` (numpy scalars, not 1-row arrays)
+        self._thr32 = tuple(np.float32(v) for v in (
+            config.silero_threshold, config.snr_margin_db, config.min_level_db,
+            config.silero_hold_threshold, config.keep_margin_db,
+            config.min_level_db - config.keep_level_drop_db))
         if config.backend == "webrtc":
             import webrtcvad
 
@@ -362,11 +368,19 @@ class SpeechDetector:
         c = self.config
         if self._silero is not None:
             p = self._silero.process(hops) if prob is None else prob
-            snr = level_db - floor_db
-            start = (p >= c.silero_threshold) & (snr > c.snr_margin_db)
-            start &= level_db >= c.min_level_db
-            keep = (p >= c.silero_hold_threshold) & (snr > c.keep_margin_db)
-            keep &= level_db >= c.min_level_db - c.keep_level_drop_db
+            if n == 1 and p.dtype == level_db.dtype == floor_db.dtype == np.float32:
+                # a live hop: the same float32 comparisons on numpy scalars
+                t_on, t_snr, t_lvl, t_hold, t_keep, t_keep_lvl = self._thr32
+                pv, lv = p[0], level_db[0]
+                snr1 = lv - floor_db[0]
+                start = np.array((bool(pv >= t_on and snr1 > t_snr and lv >= t_lvl),))
+                keep = np.array((bool(pv >= t_hold and snr1 > t_keep and lv >= t_keep_lvl),))
+            else:
+                snr = level_db - floor_db
+                start = (p >= c.silero_threshold) & (snr > c.snr_margin_db)
+                start &= level_db >= c.min_level_db
+                keep = (p >= c.silero_hold_threshold) & (snr > c.keep_margin_db)
+                keep &= level_db >= c.min_level_db - c.keep_level_drop_db
             hold_keep, hold_db = self._hold(hold, gate, n)
             return self._own.process(start, keep, level_db, gate, hold_keep, hold_db)
         pcm = np.minimum(np.maximum(np.rint(hops * 32768.0), -32768.0), 32767.0)
