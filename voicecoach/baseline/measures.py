@@ -208,7 +208,9 @@ class _MeasureCore:
                     self._last_pitch = float(np.float32(prow(v)[0]))
                 pitch.append(self._last_pitch if s_ else math.nan)
             pitch_st = np.array(pitch, np.float32)
-            p10, p90 = np.array([srow(v) for v in st], np.float32).reshape(n, 2).T
+            spread = [srow(v) for v in st]
+            p10 = np.array([r[0] for r in spread], np.float32)
+            p90 = np.array([r[1] for r in spread], np.float32)
             lv = [x for x, s_ in zip(levels, sp, strict=True) if s_]
             lo = self._loud.process_small(lv).tolist() if lv else []
             it2 = iter(lo)

@@ -182,14 +182,11 @@ class _RollingPowerMean:
             if ok:
                 mean = float(s) / float(k) / _POWER_SCALE
                 means.append(mean if mean > 0 else 1e-30)
+        out = np.full(n, np.nan, np.float32)
         if means:
             db = (10.0 * np.log10(np.array(means))).astype(np.float32)
-            if len(means) == n:  # every row has its mean (the usual live hop)
-                return db
-            out = np.full(n, np.nan, np.float32)
             out[np.array(oks)] = db
-            return out
-        return np.full(n, np.nan, np.float32)
+        return out
 
     def process(self, level_db: np.ndarray) -> np.ndarray:
         n = level_db.shape[0]

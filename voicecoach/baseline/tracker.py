@@ -6,8 +6,6 @@ the call. Definitions: see :mod:`voicecoach.baseline`.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from ..analysis import Features
@@ -118,12 +116,10 @@ class BaselineTracker:
         idx = np.flatnonzero(sp)[:need]
         if idx.size:
             a, b = self._speech_count, self._speech_count + idx.size
-            # every row of the block (a live hop of speech): the rows as they are
-            sel: slice | np.ndarray = slice(None) if idx.size == n else idx
             for name, buf in self._speech_buf.items():
-                buf[a:b] = getattr(rows, name)[sel]
+                buf[a:b] = getattr(rows, name)[idx]
             for name, buf in self._measure_buf.items():
-                buf[a:b] = measures[name][sel]
+                buf[a:b] = measures[name][idx]
             self._speech_count = b
         if self._speech_count < self._n_provisional:
             return n
@@ -190,18 +186,16 @@ class BaselineTracker:
             )
         prof = self._profile
         if prof is None:
-            d_pitch, d_rate, d_loud, du_pitch, du_loud = np.full((5, n), np.nan, np.float32)
+            d_pitch = np.full(n, np.nan, np.float32)
+            d_rate, d_loud = d_pitch.copy(), d_pitch.copy()
+            du_pitch, du_loud = d_pitch.copy(), d_pitch.copy()
         else:
             du_pitch = (u_pitch - np.float32(prof.pitch_level_st)).astype(np.float32)
             du_loud = (u_loud - np.float32(prof.loudness_level_db)).astype(np.float32)
-            level = prof.rate_level_sps
-            if 0.0 < level < math.inf:  # no division warning to silence (NaN rates pass)
-                d_rate = (100.0 * (rate.astype(np.float64) / level - 1.0)).astype(np.float32)
-            else:
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    d_rate = (100.0 * (rate.astype(np.float64) / level - 1.0)).astype(
-                        np.float32
-                    )
+            with np.errstate(divide="ignore", invalid="ignore"):
+                d_rate = (100.0 * (rate.astype(np.float64) / prof.rate_level_sps - 1.0)).astype(
+                    np.float32
+                )
             d_pitch = (pitch_st - np.float32(prof.pitch_level_st)).astype(np.float32)
             d_loud = (loud - np.float32(prof.loudness_level_db)).astype(np.float32)
             if first > 0:
