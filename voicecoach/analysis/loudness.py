@@ -94,12 +94,8 @@ class NoiseFloor:
         np.ndarray, shape (n_hops,), float32
             The floor after each hop, in dBFS.
         """
-        f, rise, lo = self._floor_db, self._rise_db, self._min_db
-        if level_db.shape[0] == 1:  # a live hop
-            f = max(lo, min(level_db.item(), f + rise))
-            self._floor_db = f
-            return np.array((f,), np.float32)
         out = np.empty(level_db.shape[0], np.float32)
+        f, rise, lo = self._floor_db, self._rise_db, self._min_db
         for i, x in enumerate(level_db.tolist()):
             f = max(lo, min(x, f + rise))
             out[i] = f
