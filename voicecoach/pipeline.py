@@ -196,14 +196,18 @@ class CallAnalyzer:
         Step
         """
         echo = None
-        gate = hold = None
         if self.echo is not None:
             x = check_block(block, self.hop_size, 2)
             mic, echo = self.echo.process(x[:, 0], x[:, 1])
-            block = np.column_stack((mic, self.echo.delay_far(x[:, 1])))
-            gate = (echo.level_gate, None)
-            hold = (echo.hold, None)
-        rows = self.analyzer.process(block, gate, hold)
+            far = self.echo.delay_far(x[:, 1])
+            if x.shape[0]:  # checked above: the analysis takes the two columns as they are
+                rows = self.analyzer.process_checked(
+                    (np.ascontiguousarray(mic, np.float32), np.ascontiguousarray(far, np.float32)),
+                    (echo.level_gate, None), (echo.hold, None))
+            else:
+                rows = self.analyzer.process(np.column_stack((mic, far)))
+        else:
+            rows = self.analyzer.process(block)
         return self.process_rows(rows[0], rows[1] if self.parties == 2 else None, echo=echo)
 
     def process_rows(

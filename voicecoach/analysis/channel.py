@@ -31,7 +31,7 @@ from ..config import Config, load_config
 from ..errors import ParameterError
 from .blocks import check_block
 from .features import Features
-from .loudness import NoiseFloor, hop_loudness_db
+from .loudness import NoiseFloor, power_to_db
 from .pitch import YinTracker
 from .syllables import SyllableTracker
 from .vad import SpeechDetector
@@ -143,7 +143,7 @@ class ChannelAnalyzer:
         n = x.shape[0] // self.hop_size
         hops = x.reshape(n, self.hop_size)
         power = np.einsum("ij,ij->i", hops, hops, dtype=np.float64) / self.hop_size
-        level = hop_loudness_db(hops)
+        level = power_to_db(power)  # hop_loudness_db(hops), from the same power
         floor = self._floor.process(level)
         frames = self._pitch.frames(x)
         mask, frame_db = self._pitch.gate(frames, floor)
@@ -170,7 +170,10 @@ class ChannelAnalyzer:
                                         vad_prob)
         srate, arate, nucleus = self._syl.process(power, pitch.voiced_current, speech, floor)
         h0 = self._n_samples // self.hop_size
-        t = (np.arange(h0, h0 + n, dtype=np.float64) * self.hop_size) / self.sample_rate
+        if n == 1:  # the same float64 value: an exact product, one correctly rounded division
+            t = np.array(((h0 * self.hop_size) / self.sample_rate,))
+        else:
+            t = (np.arange(h0, h0 + n, dtype=np.float64) * self.hop_size) / self.sample_rate
         self._n_samples += x.shape[0]
         return Features(
             t_s=t,
@@ -228,11 +231,34 @@ class Analyzer:
         x = check_block(block, self.hop_size, self.channels)
         if x.shape[0] == 0:
             return [Features.empty() for _ in self.analyzers]
-        ctxs = [a._begin(np.ascontiguousarray(x[:, c])) for c, a in enumerate(self.analyzers)]
+        return self.process_checked([np.ascontiguousarray(x[:, c]) for c in range(self.channels)],
+                                    gate, hold)
+
+    def process_checked(
+        self,
+        columns: Sequence[np.ndarray],
+        gate: Sequence[np.ndarray | None] | None = None,
+        hold: Sequence[np.ndarray | None] | None = None,
+    ) -> list[Features]:
+        """:meth:`process` of a block already checked and split into its channels.
+
+        Parameters
+        ----------
+        columns : sequence of np.ndarray, shape (n_hops * 160,), float32, C-contiguous
+            One column per channel, all the same length (a whole number of hops, at least
+            one), finite: what :func:`voicecoach.analysis.blocks.check_block` accepts and
+            returns, split. Not checked again (the call pipeline's path, which checked
+            the block before its echo canceller).
+        gate, hold
+            As :meth:`process`.
+        """
+        ctxs = [a._begin(col) for a, col in zip(self.analyzers, columns, strict=True)]
         # one batched pitch kernel for all channels: rows are independent
         kernel = self.analyzers[0]._pitch.kernel
         kout = kernel(np.concatenate([c[3] for c in ctxs]))
-        bounds = np.cumsum([0] + [c[3].shape[0] for c in ctxs])
+        bounds = [0]
+        for c in ctxs:
+            bounds.append(bounds[-1] + c[3].shape[0])
         gates = [None] * self.channels if gate is None else list(gate)
         holds = [None] * self.channels if hold is None else list(hold)
         # one batched Silero run per 32 ms chunk for all channels (identical values)

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..config import NoiseFloorConfig
 
-__all__ = ["SILENCE_DB", "NoiseFloor", "hop_loudness_db"]
+__all__ = ["SILENCE_DB", "NoiseFloor", "hop_loudness_db", "power_to_db"]
 
 #: Level reported for digital silence (dBFS).
 SILENCE_DB = -120.0
@@ -38,7 +38,27 @@ def hop_loudness_db(hops: np.ndarray) -> np.ndarray:
         RMS dBFS, at least :data:`SILENCE_DB`.
     """
     power = np.einsum("ij,ij->i", hops, hops, dtype=np.float64) / hops.shape[1]
-    return (10.0 * np.log10(np.maximum(power, 10.0 ** (SILENCE_DB / 10.0)))).astype(np.float32)
+    return power_to_db(power)
+
+
+#: Power of :data:`SILENCE_DB` (full scale 1.0).
+_SILENCE_POWER = 10.0 ** (SILENCE_DB / 10.0)
+
+
+def power_to_db(power: np.ndarray) -> np.ndarray:
+    """Level of each hop from its mean power, as :func:`hop_loudness_db` reports it.
+
+    Parameters
+    ----------
+    power : np.ndarray, shape (n_hops,), float64
+        Mean square of each hop's samples (full scale 1.0).
+
+    Returns
+    -------
+    np.ndarray, shape (n_hops,), float32
+        dBFS, at least :data:`SILENCE_DB`.
+    """
+    return (10.0 * np.log10(np.maximum(power, _SILENCE_POWER))).astype(np.float32)
 
 
 class NoiseFloor:

@@ -274,7 +274,9 @@ class SileroVad:
         return self._complete(x, stream, probs)
 
     @staticmethod
-    def process_many(vads: Sequence[SileroVad], blocks: Sequence[np.ndarray]) -> list[np.ndarray]:
+    def process_many(
+        vads: Sequence[SileroVad], blocks: Sequence[np.ndarray], *, checked: bool = False
+    ) -> list[np.ndarray]:
         """:meth:`process` of several streams at once: ``[v.process(b) for v, b in ...]``.
 
         Streams that share a session (same model file and threads) and are at the same
@@ -289,6 +291,9 @@ class SileroVad:
         vads : sequence of SileroVad
         blocks : sequence of numpy.ndarray
             One block per stream (see :meth:`process`).
+        checked : bool
+            The blocks are already 1-D float32, finite, of whole hops (the analysis core's
+            own, checked on entry): they are not checked again.
 
         Returns
         -------
@@ -300,17 +305,18 @@ class SileroVad:
                 f"process_many needs one block per stream: got {len(vads)} streams and "
                 f"{len(blocks)} blocks."
             )
-        xs = [v._check_block(b) for v, b in zip(vads, blocks, strict=True)]
+        xs = list(blocks) if checked else [v._check_block(b) for v, b in zip(vads, blocks,
+                                                                               strict=True)]
         first = vads[0] if vads else None
         if (len(vads) < 2 or first is None or first._sr is None
                 or len({id(v) for v in vads}) != len(vads)
                 or any(v._session is not first._session or v._filled != first._filled
                        or x.size != xs[0].size for v, x in zip(vads, xs, strict=True))):
             return [v.process(x) for v, x in zip(vads, xs, strict=True)]
+        if first._filled + xs[0].size < CHUNK_SIZE:  # no chunk completed: buffer only
+            return [v._buffered(x) for v, x in zip(vads, xs, strict=True)]
         made = [v._stream(x) for v, x in zip(vads, xs, strict=True)]
         n_chunks = made[0][1]
-        if not n_chunks:
-            return [v._buffered(x) for v, x in zip(vads, xs, strict=True)]
         m = len(vads)
         probs = np.empty((m, n_chunks + 1), dtype=np.float32)
         probs[:, 0] = [v._last_prob for v in vads]
@@ -350,7 +356,9 @@ class SileroVad:
         total = start + x.size
         self._buffer[CONTEXT_SIZE + start : CONTEXT_SIZE + total] = x
         self._filled = total
-        return np.full(x.size // self.hop_size, self._last_prob, dtype=np.float32)
+        out = np.empty(x.size // self.hop_size, np.float32)
+        out.fill(self._last_prob)
+        return out
 
     def _complete(self, x: np.ndarray, stream: np.ndarray, probs: np.ndarray) -> np.ndarray:
         """Keep the incomplete chunk and map chunk values (``probs[0]``: the last value

@@ -244,6 +244,12 @@ class SpeechDetector:
         self._own = SpeakerLevelGate(config, hop_s)
         self._hold_silero = None  # Silero on the double-talk hold's signal (it may start)
         self._backend = config.backend
+        # the Silero decision's thresholds as the float32 comparisons of the block path
+        # see them, for the one-hop path of :meth:`raw` (numpy scalars, not 1-row arrays)
+        self._thr32 = tuple(np.float32(v) for v in (
+            config.silero_threshold, config.snr_margin_db, config.min_level_db,
+            config.silero_hold_threshold, config.keep_margin_db,
+            config.min_level_db - config.keep_level_drop_db))
         if config.backend == "webrtc":
             import webrtcvad
 
@@ -278,9 +284,10 @@ class SpeechDetector:
     ) -> list[np.ndarray | None]:
         """Run the Silero network of several detectors on their blocks in one batch.
 
-        Returns, per detector, the probabilities to give :meth:`process` as ``prob``
-        (advancing its network's state), or None for a detector without Silero (webrtc):
-        the same values as each detector running its network alone
+        ``blocks`` are the analysis core's checked hops (1-D float32, finite, whole hops):
+        not checked again. Returns, per detector, the probabilities to give :meth:`process`
+        as ``prob`` (advancing its network's state), or None for a detector without Silero
+        (webrtc): the same values as each detector running its network alone
         (:meth:`voicecoach.analysis.silero.SileroVad.process_many`), at a lower cost.
         """
         from .silero import SileroVad
@@ -290,7 +297,7 @@ class SpeechDetector:
         if len(idx) < 2:
             return out
         probs = SileroVad.process_many([detectors[i]._silero for i in idx],
-                                       [blocks[i] for i in idx])
+                                       [blocks[i] for i in idx], checked=True)
         for i, p in zip(idx, probs, strict=True):
             out[i] = p
         return out
@@ -389,11 +396,19 @@ class SpeechDetector:
         c = self.config
         if self._silero is not None:
             p = self._silero.process(hops) if prob is None else prob
-            snr = level_db - floor_db
-            start = (p >= c.silero_threshold) & (snr > c.snr_margin_db)
-            start &= level_db >= c.min_level_db
-            keep = (p >= c.silero_hold_threshold) & (snr > c.keep_margin_db)
-            keep &= level_db >= c.min_level_db - c.keep_level_drop_db
+            if n == 1 and p.dtype == level_db.dtype == floor_db.dtype == np.float32:
+                # a live hop: the same float32 comparisons on numpy scalars
+                t_on, t_snr, t_lvl, t_hold, t_keep, t_keep_lvl = self._thr32
+                pv, lv = p[0], level_db[0]
+                snr1 = lv - floor_db[0]
+                start = np.array((bool(pv >= t_on and snr1 > t_snr and lv >= t_lvl),))
+                keep = np.array((bool(pv >= t_hold and snr1 > t_keep and lv >= t_keep_lvl),))
+            else:
+                snr = level_db - floor_db
+                start = (p >= c.silero_threshold) & (snr > c.snr_margin_db)
+                start &= level_db >= c.min_level_db
+                keep = (p >= c.silero_hold_threshold) & (snr > c.keep_margin_db)
+                keep &= level_db >= c.min_level_db - c.keep_level_drop_db
             hold_keep, hold_db, hold_start = self._hold(hold, gate, n)
             if hold_start is not None:  # and the canceller's own output hints at speech
                 hold_start &= p >= c.double_talk_start_aec_threshold
