@@ -72,10 +72,21 @@ __all__ = ["FEATURES", "ID_BASE", "ONSET_FEATURES", "confidence", "interruption_
 #: * ``onset_width_s``: the posterior's 10-90 % span, s;
 #: * ``overlap_s``: from the reported onset to A's last hop, s (negative when the onset
 #:   model puts B's onset after the switch);
-#: * ``onset_shift_s``: the reported onset minus the CUSUM split, s.
+#: * ``onset_shift_s``: the reported onset minus the CUSUM split, s;
+#: * ``onset_lev_step25``, ``onset_lev_step10``, ``onset_r_step50``, ``onset_r_step10``,
+#:   ``onset_flux_step50``, ``onset_cusum_rel``: those :data:`ONSET_FEATURES` at the
+#:   reported onset; ``onset_peak``: the posterior's largest value;
+#: * ``out_level_drop``: the steepest fall of the level (mean over 0.25 s after minus
+#:   before, in standard deviations of the level over A's speech in the window) in the
+#:   1.5 s from the switch: A falling silent; ``out_drop_after_s``: where it is, from the
+#:   reported onset, s (how long A spoke on); ``out_ratio_rise``: the steepest rise of
+#:   the ratio toward B there, the same way.
 FEATURES = ("mid_s", "rise_in", "rise_out", "level_in_db", "level_out_db", "after_s",
             "before_s", "paused", "jump_db", "ratio_jump", "onset_sharpness", "onset_mass",
-            "onset_width_s", "overlap_s", "onset_shift_s")
+            "onset_width_s", "overlap_s", "onset_shift_s", "onset_lev_step25",
+            "onset_lev_step10", "onset_r_step50", "onset_r_step10", "onset_flux_step50",
+            "onset_cusum_rel", "onset_peak", "out_level_drop", "out_drop_after_s",
+            "out_ratio_rise")
 
 #: Features of a candidate onset hop ``t`` (the keys of ``[mono] interruption_onset_weights``),
 #: for the ratio toward B (``r``), the level smoothed over 50 ms (``lev``) and the cepstral
@@ -88,13 +99,15 @@ FEATURES = ("mid_s", "rise_in", "rise_out", "level_in_db", "level_out_db", "afte
 #:   window) over its largest magnitude among the candidates; ``cusum_max``: 1 at its maximum;
 #: * ``ov_s``, ``ov_s2``, ``log_ov``: the overlap ``t`` implies (to A's last hop), s, its
 #:   square and log (floored at 0.01 s); ``after_p``: 1 past A's last hop.
-ONSET_FEATURES = tuple(f"{x}_{k}" for x in ("r", "lev", "flux")
-                       for k in ("step10", "step25", "step50", "seg")) + (
-    "cusum_rel", "cusum_max", "ov_s", "ov_s2", "log_ov", "after_p")
+ONSET_FEATURES = (*(f"{x}_{k}" for x in ("r", "lev", "flux")
+                    for k in ("step10", "step25", "step50", "seg")),
+                  "cusum_rel", "cusum_max", "ov_s", "ov_s2", "log_ov", "after_p")
 
 _STEPS = (10, 25, 50)
 _AFTER = 40  # candidates reach this many hops past A's last hop
 _MASS_HALF = 30  # hops either side of the onset that count as right (0.3 s)
+_AT_ONSET = ("lev_step25", "lev_step10", "r_step50", "r_step10", "flux_step50", "cusum_rel")
+_OUT_S = 150  # hops after the switch searched for A falling silent
 
 #: Event ids of the detector start here (the tracker's own ids are small counters).
 ID_BASE = 1_000_000
@@ -288,7 +301,24 @@ def switch_features(labels: np.ndarray, ceps: np.ndarray, level_db: np.ndarray,
         ts, xs = onset_candidates(series, int(pre[0]), p, e - 5, hop_s)
         if len(ts) == 0:
             continue
-        onset, mass, width = _pick_onset(ts, onset_posterior(xs, onset_w), hop_s)
+        belief = onset_posterior(xs, onset_w)
+        onset, mass, width = _pick_onset(ts, belief, hop_s)
+        at = xs[int(np.searchsorted(ts, onset))]
+        # A falling silent after the switch: the steepest level fall in the next 1.5 s
+        a_hops = np.arange(lo, p + 1)
+        a_hops = a_hops[lab[a_hops] == a]
+        s_out = np.arange(q, min(n - 26, q + _OUT_S))
+        if len(s_out) >= 5:
+            lsd, rsd = float(lev_s[a_hops].std()) + 1e-6, float(r[a_hops].std()) + 1e-6
+            lstep = (_window_mean(cum["lev"], s_out, s_out + 25)
+                     - _window_mean(cum["lev"], s_out - 25, s_out)) / lsd
+            rstep = sgn * (_window_mean(cum["llr"], s_out, s_out + 25)
+                           - _window_mean(cum["llr"], s_out - 25, s_out)) / rsd
+            i_drop = int(np.argmin(lstep))
+            out_f = (float(lstep[i_drop]), (int(s_out[i_drop]) - onset) * hop_s,
+                     float(rstep.max()))
+        else:
+            out_f = (0.0, (q - onset) * hop_s, 0.0)
         out.append({
             "a": a, "b": b, "onset": onset, "cusum_onset": o, "switch": q, "end": p + 1,
             "mid_s": (p + 1 - o) * hop_s,
@@ -306,6 +336,11 @@ def switch_features(labels: np.ndarray, ceps: np.ndarray, level_db: np.ndarray,
             "onset_width_s": width,
             "overlap_s": (p + 1 - onset) * hop_s,
             "onset_shift_s": (onset - o) * hop_s,
+            **{f"onset_{k}": float(at[ONSET_FEATURES.index(k)]) for k in _AT_ONSET},
+            "onset_peak": float(belief.max()),
+            "out_level_drop": out_f[0],
+            "out_drop_after_s": out_f[1],
+            "out_ratio_rise": out_f[2],
         })
     return out
 
