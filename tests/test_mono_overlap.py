@@ -198,6 +198,11 @@ def test_mono_tracker_swaps_the_overlap_events() -> None:
     # is dropped, another response gap kept
     assert t.process(rows[1], rows[1]) == [other_gap, mine]
     assert t.finish() == []  # the tracker's closing overlap is withheld too
+    # an onset the detector put just after the jump (up to 0.4 s) still explains it
+    late = Interruption(3.3, 3.31, 3.31, id=ID_BASE + 1, by="agent", of="customer",
+                        confirmed=True, confidence=0.9)
+    t2 = MonoTracker(_Inner([[jump, other_gap]]), [late], 0.01)
+    assert t2.process(rows[1], rows[1]) == [other_gap, late]
     assert t.summary() == {"from": "inner"}
     assert is_withheld(tracker_int) and not is_withheld(mine)
     summary = {"agent": {"interruptions_made": 3, "interrupted": 1, "talk_s": 9.0},
