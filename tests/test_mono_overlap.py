@@ -16,8 +16,11 @@ from voicecoach.config import load_config
 from voicecoach.conversation.mono_overlap import (
     FEATURES,
     ID_BASE,
+    ONSET_FEATURES,
     confidence,
     interruption_events,
+    onset_candidates,
+    onset_posterior,
     switch_features,
 )
 from voicecoach.errors import ParameterError
@@ -68,7 +71,7 @@ def test_overlap_before_a_jump_is_found_with_its_onset() -> None:
 
 
 def test_events_carry_confidence_and_parties() -> None:
-    weights = {"bias": -3.0, "level_in_db": 2.0}
+    weights = {**dict.fromkeys(FEATURES, 0.0), "bias": -3.0, "level_in_db": 2.0}
     cfg = load_config(overrides={"mono": {"interruption_weights": weights,
                                           "interruption_min_confidence": 0.8}})
     lab, ceps, lev = two_voice_rows(overlap_hops=100)
@@ -87,6 +90,58 @@ def test_events_carry_confidence_and_parties() -> None:
                               min_confidence=0.0)
     assert len(low) == 1 and low[0].confidence < 0.2
     assert confidence({k: 0.0 for k in FEATURES}, {"bias": 0.0}) == 0.5
+
+
+def test_the_onset_model_finds_the_onset_and_says_how_sure_it_is() -> None:
+    cfg = load_config()
+    # sharp: the mixture starts at hop 300 at once
+    (f,) = switch_features(*two_voice_rows(overlap_hops=100), cfg)
+    assert abs(f["onset"] - 300) <= 5 and f["onset_mass"] > 0.9
+    assert f["overlap_s"] == pytest.approx(1.0, abs=0.06)
+    assert f["onset_shift_s"] == pytest.approx((f["onset"] - f["cusum_onset"]) * 0.01)
+    assert {f"onset_{k}" for k in ("lev_step25", "cusum_rel", "peak")} <= set(f)
+    # A falls silent at the switch: the steepest level fall is there, ~1 s after B's onset
+    assert f["out_level_drop"] < -1.0
+    assert f["out_drop_after_s"] == pytest.approx(1.0, abs=0.3)
+    # blurred: the second voice fades in over 1.5 s, no onset stands out
+    lab, ceps, lev = two_voice_rows(overlap_hops=0)
+    ramp = np.linspace(0.0, 1.0, 150)
+    mu = np.zeros(16)
+    mu[:4] = -4.0
+    ceps[250:400] += ramp[:, None] * mu / 2
+    lev[250:400] += 3.0 * ramp
+    (g,) = switch_features(lab, ceps, lev, cfg)
+    assert g["onset_width_s"] > f["onset_width_s"] + 0.2
+    assert g["onset_mass"] < f["onset_mass"]
+    # the default weights: an uncertain or absent overlap scores below a clear one
+    w = cfg.mono.interruption_weights
+    (clean,) = switch_features(*two_voice_rows(overlap_hops=0), cfg)
+    assert confidence(f, w) > max(confidence(g, w), confidence(clean, w))
+
+
+def test_onset_candidates_and_posterior() -> None:
+    rng = np.random.default_rng(1)
+    n = 400
+    lev = rng.standard_normal(n)
+    lev[200:] += 3.0  # a level step at hop 200
+    series = {"r_cs": np.r_[0.0, np.cumsum(np.zeros(n))], "r_sd": 0.0,
+              "lev_cs": np.r_[0.0, np.cumsum(lev)], "lev_sd": 1.0,
+              "flux_cs": np.r_[0.0, np.cumsum(np.zeros(n))], "flux_sd": 0.0}
+    t, x = onset_candidates(series, first=50, last=300, stop=330, hop_s=0.01)
+    assert t[0] == 60 and t[-1] == 330  # 0.1 s into the window .. the stop (< 0.4 s past)
+    assert x.shape == (len(t), len(ONSET_FEATURES))
+    col = dict(zip(ONSET_FEATURES, x.T, strict=True))
+    assert np.all(col["after_p"][t > 300] == 1) and np.all(col["after_p"][t <= 300] == 0)
+    assert t[np.argmax(col["lev_step25"])] == pytest.approx(200, abs=3)
+    assert col["cusum_max"].sum() >= 1 and col["cusum_rel"].max() == pytest.approx(1.0)
+    assert col["ov_s"][0] == pytest.approx((301 - 60) * 0.01)
+    # the posterior follows the weights by name and sums to one
+    p = onset_posterior(x, {"lev_step25": 3.0})
+    assert p.sum() == pytest.approx(1.0) and t[np.argmax(p)] == pytest.approx(200, abs=3)
+    flat = onset_posterior(x, {})
+    assert np.allclose(flat, 1.0 / len(t))
+    t2, x2 = onset_candidates(series, first=50, last=300, stop=55, hop_s=0.01)
+    assert len(t2) == 0 and x2.shape == (0, len(ONSET_FEATURES))
 
 
 def test_a_pause_is_no_jump_and_bad_input_is_named() -> None:
@@ -143,6 +198,11 @@ def test_mono_tracker_swaps_the_overlap_events() -> None:
     # is dropped, another response gap kept
     assert t.process(rows[1], rows[1]) == [other_gap, mine]
     assert t.finish() == []  # the tracker's closing overlap is withheld too
+    # an onset the detector put just after the jump (up to 0.4 s) still explains it
+    late = Interruption(3.3, 3.31, 3.31, id=ID_BASE + 1, by="agent", of="customer",
+                        confirmed=True, confidence=0.9)
+    t2 = MonoTracker(_Inner([[jump, other_gap]]), [late], 0.01)
+    assert t2.process(rows[1], rows[1]) == [other_gap, late]
     assert t.summary() == {"from": "inner"}
     assert is_withheld(tracker_int) and not is_withheld(mine)
     summary = {"agent": {"interruptions_made": 3, "interrupted": 1, "talk_s": 9.0},

@@ -361,6 +361,7 @@ class MonoConfig:
     interruption_max_gap_s: float
     interruption_min_confidence: float
     interruption_weights: dict[str, float]
+    interruption_onset_weights: dict[str, float]
 
 
 @dataclass(frozen=True)

@@ -278,8 +278,10 @@ class MonoTracker:
         if ev.kind == "response_gap":
             party, after = getattr(ev, "party", None), getattr(ev, "after", None)
             t = ev.end_s if ev.end_s is not None else ev.start_s
+            # the detector may put B's onset up to 0.4 s after the jump (the attribution
+            # handed A's last syllables to B): the jump-in is still that interruption
             return not any(i.by == party and i.of == after
-                           and i.start_s - self.hop_s <= t <= (i.end_s or i.start_s) + 0.3
+                           and i.start_s - 0.5 <= t <= (i.end_s or i.start_s) + 0.3
                            for i in self.interruptions)
         return True
 
