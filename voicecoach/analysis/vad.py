@@ -29,7 +29,7 @@ Double-talk hold (silero backend, the agent microphone behind an echo canceller)
     started is *held* on a hop where that signal passes the hold's level conditions
     (``keep_margin_db`` over its own noise floor, at least ``min_level_db -
     keep_level_drop_db``, and within ``double_talk_keep_margin_db`` (36 dB) of the
-    speaker's level) and, with ``double_talk_keep_threshold`` over 0 (0.35) and the
+    speaker's level) and, with ``double_talk_keep_threshold`` over 0 (0.7) and the
     hold's Silero running (below), Silero on it reaches that threshold: a Schmitt trigger
     across the two signals, the start on AEC3's output (Silero and every level
     condition), the hold on the milder one's level and Silero. AEC3's suppressor sinks the
