@@ -25,7 +25,7 @@ def _gate() -> SpeakerLevelGate:
 
 def test_hold_keeps_only_gate_0_hops_near_the_speakers_level():
     cfg = load_config().vad
-    keep_margin = cfg.own_level_margin_db + cfg.keep_level_drop_db
+    keep_margin = cfg.double_talk_keep_margin_db
     g = _gate()
     n = 4
     no = np.zeros(n, bool)
@@ -37,6 +37,65 @@ def test_hold_keeps_only_gate_0_hops_near_the_speakers_level():
     assert not start.any()  # the hold never starts speech
     assert keep.tolist() == [True, False, False, False]
     assert g.own_db == -25.0  # nor teaches the speaker's level
+
+
+def test_hold_margins_are_their_own_settings():
+    """The hold's keep and start margins under the speaker's level are
+    ``double_talk_keep_margin_db`` and ``double_talk_start_margin_db``, not the main
+    signal's (``own_level_margin_db`` (+ ``keep_level_drop_db``))."""
+    cfg = dataclasses.replace(load_config().vad, own_level_margin_db=14.0,
+                              keep_level_drop_db=8.0, double_talk_start_margin_db=10.0,
+                              double_talk_keep_margin_db=30.0)
+    g = SpeakerLevelGate(cfg, 0.01)
+    g.own_db = -25.0
+    n = 4
+    no = np.zeros(n, bool)
+    on = np.ones(n, bool)
+    # 12 dB under: inside the main start margin (14), outside the hold's (10);
+    # 26 dB under: outside the main keep margin (22), inside the hold's (30); 31: outside
+    hold_db = np.array([-25.0 - 9, -25.0 - 12, -25.0 - 26, -25.0 - 31])
+    gate = np.zeros(n, np.int8)
+    start, keep = g.process(no, no, np.full(n, -70.0), gate, on, hold_db, on)
+    assert start.tolist() == [True, False, False, False]
+    assert keep.tolist() == [True, True, True, False]
+
+
+def test_hold_keeps_only_what_silero_hears_as_speech_on_it():
+    """With ``double_talk_keep_threshold``, a hold signal that carries no voice (a residual
+    echo's noise-like remains; here white noise at the voice's level) no longer holds the
+    speech the main signal started; a voice on it still does."""
+    pytest.importorskip("onnxruntime")
+    c = load_config()
+    s, _ = synth_speech(duration_s=3.0, f0_hz=120.0, level_db=-25, pause_s=(0.3, 0.3), seed=4)
+    s = s[: len(s) // HOP * HOP].astype(np.float32)
+    n = len(s) // HOP
+    rng = np.random.default_rng(2)
+    floor_noise = rng.normal(0, 10 ** (-70 / 20), s.shape).astype(np.float32)
+    sunk = np.zeros(n, bool)
+    sunk[120:240] = True
+    sunk_s = np.repeat(sunk, HOP)
+    main = (np.where(sunk_s, s * np.float32(0.001), s) + floor_noise).astype(np.float32)
+    lv = 10 * np.log10(np.mean(main.reshape(n, HOP) ** 2, axis=1) + 1e-12)
+    floor = np.full(n, -70.0)
+    gate = np.zeros(n, np.int8)
+    hiss = rng.normal(0, 10 ** (-30 / 20), s.shape).astype(np.float32)
+    hold_noise = np.where(sunk_s, hiss, s + floor_noise).astype(np.float32)
+    hold_voice = (s + floor_noise).astype(np.float32)
+    voice = 10 * np.log10(np.mean(s.reshape(n, HOP) ** 2, axis=1) + 1e-12) > -45
+    in_sunk = voice.copy()  # the sunk part's last 0.6 s (Silero's memory of the voice
+    in_sunk[:180] = False   # before the noise lasts 0.2-0.3 s)
+    in_sunk[240:] = False
+    assert in_sunk.sum() > 20
+    lax = dataclasses.replace(c.vad, double_talk_keep_threshold=0.0)
+    strict = dataclasses.replace(c.vad, double_talk_keep_threshold=0.35)
+
+    def run(vad, hold):
+        return SpeechDetector(vad, 16000, HOP, c.noise_floor).process(main, lv, floor, None,
+                                                                      gate, hold)[1]
+
+    assert run(lax, hold_noise)[in_sunk].mean() >= 0.9  # noise at the voice's level holds
+    assert run(strict, hold_noise)[in_sunk].mean() <= 0.2
+    assert run(strict, hold_voice)[in_sunk].mean() >= 0.9
 
 
 def test_without_hold_gate_0_passes_the_decisions_through():
@@ -124,7 +183,8 @@ def test_hold_start_opens_speech_only_on_gate_0_hops_within_the_start_margin():
     no = np.zeros(n, bool)
     hs = np.ones(n, bool)
     # hop 0, 1: gate 0, hold level inside / outside the start margin; hop 2, 3: gated hops
-    hold_db = np.array([-25.0 - cfg.own_level_margin_db + 1, -25.0 - cfg.own_level_margin_db - 1,
+    hold_db = np.array([-25.0 - cfg.double_talk_start_margin_db + 1,
+                        -25.0 - cfg.double_talk_start_margin_db - 1,
                         -25.0, -25.0])
     gate = np.array([0, 0, 1, 2], np.int8)
     start, _ = g.process(no, no, np.full(n, -70.0), gate, hs, hold_db, hs)

@@ -113,6 +113,9 @@ class VadConfig:
     silero_hold_threshold: float
     double_talk_start_threshold: float
     double_talk_start_aec_threshold: float
+    double_talk_start_margin_db: float
+    double_talk_keep_margin_db: float
+    double_talk_keep_threshold: float
     min_level_db: float
     keep_level_drop_db: float
     own_level_margin_db: float
@@ -679,6 +682,12 @@ def _validate(obj: Any, where: str) -> None:
                 f"double_talk_start_aec_threshold must be in [0, 1], got "
                 f"{obj.double_talk_start_aec_threshold}"
             )
+        if not 0.0 <= obj.double_talk_keep_threshold <= 1.0:
+            bad(f"double_talk_keep_threshold must be in [0, 1] (0 = no Silero condition), got "
+                f"{obj.double_talk_keep_threshold}")
+        if not 0.0 <= obj.double_talk_start_margin_db <= obj.double_talk_keep_margin_db:
+            bad(f"need 0 <= double_talk_start_margin_db <= double_talk_keep_margin_db, got "
+                f"{obj.double_talk_start_margin_db} and {obj.double_talk_keep_margin_db}")
         if obj.webrtc_mode not in (0, 1, 2, 3):
             bad(f"webrtc_mode must be 0, 1, 2 or 3, got {obj.webrtc_mode}")
         if obj.onset_s < 0 or obj.hangover_s < 0:

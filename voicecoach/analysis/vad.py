@@ -28,20 +28,25 @@ Double-talk hold (silero backend, the agent microphone behind an echo canceller)
     :mod:`voicecoach.analysis.echo`). It never *starts* speech. Speech that AEC3's output
     started is *held* on a hop where that signal passes the hold's level conditions
     (``keep_margin_db`` over its own noise floor, at least ``min_level_db -
-    keep_level_drop_db``, and within ``own_level_margin_db + keep_level_drop_db`` of the
-    speaker's level): a Schmitt trigger across the two signals, the start on AEC3's output
-    (Silero and every level condition), the hold on the milder one's level. AEC3's
-    suppressor sinks the agent's voice 13-40 dB during double talk over a loud echo; the
-    milder canceller keeps it, and its louder residual echo cannot open a segment alone.
+    keep_level_drop_db``, and within ``double_talk_keep_margin_db`` (36 dB) of the
+    speaker's level) and, with ``double_talk_keep_threshold`` over 0 (0.7) and the
+    hold's Silero running (below), Silero on it reaches that threshold: a Schmitt trigger
+    across the two signals, the start on AEC3's output (Silero and every level
+    condition), the hold on the milder one's level and Silero. AEC3's suppressor sinks the
+    agent's voice 13-40 dB during double talk over a loud echo; the milder canceller keeps
+    it (a near end 10 dB under the echo 20-25 dB under its own level: hence the wide
+    margin), and its louder residual echo cannot open a segment alone, nor hold one where
+    Silero on it does not hear speech.
 
     With ``double_talk_start_threshold`` under 1, the milder signal may also *start* speech
     on those hops, when Silero on it reaches that threshold (a second network, fed the gate
     0 hops only, in order), its level passes the start's level conditions (``snr_margin_db``
-    over its own floor, at least ``min_level_db``, within ``own_level_margin_db`` of the
-    speaker's level) **and** Silero on AEC3's own output is at least
-    ``double_talk_start_aec_threshold`` (0.1): where AEC3's suppressor sank an agent's onset,
-    its output still hints at the voice (Silero 0.1-0.4), while on the echo alone it reads
-    under 0.06 at p90 even where Silero on the milder signal's residual echo reaches 0.5.
+    over its own floor, at least ``min_level_db``, within ``double_talk_start_margin_db``
+    (14 dB, as ``own_level_margin_db``) of the speaker's level) **and** Silero on AEC3's
+    own output is at least ``double_talk_start_aec_threshold`` (0.1): where AEC3's
+    suppressor sank an agent's onset, its output still hints at the voice (Silero
+    0.1-0.4), while on the echo alone it reads under 0.06 at p90 even where Silero on the
+    milder signal's residual echo reaches 0.5.
     Without that guard the milder signal's residual echo opened agent segments (measured:
     see the README's double-talk hold).
 
@@ -150,6 +155,8 @@ class SpeakerLevelGate:
     def __init__(self, config: VadConfig, hop_s: float) -> None:
         self.margin_db = float(config.own_level_margin_db)
         self.keep_margin_db = float(config.own_level_margin_db + config.keep_level_drop_db)
+        self.hold_margin_db = float(config.double_talk_start_margin_db)
+        self.hold_keep_margin_db = float(config.double_talk_keep_margin_db)
         self.up = min(1.0, hop_s / self._RISE_S)
         self.down = min(1.0, hop_s / max(config.own_level_s, hop_s))
         self.down_rejected = self.down / self._REJECTED_SLOWER
@@ -181,14 +188,15 @@ class SpeakerLevelGate:
         ``hold`` and ``hold_db`` (shape (n_hops,), bool and dBFS, optional): on the gate 0
         hops, a second signal's hold decision and level (the double-talk hold, see the
         module notes); such a hop also keeps speech when ``hold`` is true and ``hold_db``
-        is within the hold margin of the speaker's level. ``hold_start`` (shape (n_hops,),
-        bool, optional): on those hops, the second signal's start decision, which starts
-        speech within the start margin of the speaker's level.
+        is within ``double_talk_keep_margin_db`` of the speaker's level. ``hold_start``
+        (shape (n_hops,), bool, optional): on those hops, the second signal's start
+        decision, which starts speech within ``double_talk_start_margin_db`` of it.
         """
         n = start.shape[0]
         s_out = np.empty(n, bool)
         k_out = np.empty(n, bool)
         own, m, km = self.own_db, self.margin_db, self.keep_margin_db
+        hm, hkm = self.hold_margin_db, self.hold_keep_margin_db
         up, down, down_r = self.up, self.down, self.down_rejected
         gate_l = [2] * n if gate is None else gate.tolist()
         hold_l = [False] * n if hold is None or hold_db is None else hold.tolist()
@@ -199,8 +207,8 @@ class SpeakerLevelGate:
                 hs_l, strict=True)
         ):
             if not g:
-                s_out[i] = st or (hs and hl >= own - m)
-                k_out[i] = kp or (hk and hl >= own - km)
+                s_out[i] = st or (hs and hl >= own - hm)
+                k_out[i] = kp or (hk and hl >= own - hkm)
                 continue
             ok_s = st and lv >= own - m
             ok_k = kp and lv >= own - km
@@ -337,25 +345,25 @@ class SpeechDetector:
         on = gate == 0
         if not on.any():
             return None, None, None
-        # only the gate 0 hops, in order: its floor runs over the canceller's output alone,
-        # whatever the block cuts. No Silero of its own: AEC3's output already said that
-        # the agent speaks (the hold never starts speech), and a second network changed
-        # nothing on the dev echo sets (ms2, msa 0-19 and 40-79, DTLN) for 25 us a hop
+        # only the gate 0 hops, in order: its floor (and its Silero, when the hold may start
+        # speech) runs over the canceller's output alone, whatever the block cuts
         hops = hold.reshape(n, self.hop_size)[on]
         level = hop_loudness_db(hops)
         floor = self._hold_floor.process(level)
         c = self.config
         ok = (level - floor > c.keep_margin_db) & (level >= c.min_level_db - c.keep_level_drop_db)
-        keep = np.zeros(n, bool)
-        keep[on] = ok
         db = np.full(n, -np.inf, np.float32)
         db[on] = level
         start = None
         if self._hold_silero is not None:
             p = self._hold_silero.process(hops.reshape(-1))
+            if c.double_talk_keep_threshold > 0.0:
+                ok &= p >= c.double_talk_keep_threshold
             start = np.zeros(n, bool)
             start[on] = ((p >= c.double_talk_start_threshold) & (level - floor > c.snr_margin_db)
                          & (level >= c.min_level_db))
+        keep = np.zeros(n, bool)
+        keep[on] = ok
         return keep, db, start
 
     def raw(
