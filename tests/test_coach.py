@@ -44,6 +44,7 @@ TABLE_RULES = {
 #: Personal-threshold margins and caps pinned for the table tests.
 TABLE_PERSONAL = {
     "pitch_calm_margin_st": 1.0, "pitch_threshold_max_st": 3.0,
+    "pitch_calm_prior_st": 2.0, "pitch_calm_prior_weight": 0.0,
     "rate_calm_margin_pct": 6.0, "rate_threshold_max_pct": 22.0,
     "loudness_calm_margin_db": 2.0, "loudness_threshold_max_db": 5.0,
 }
@@ -855,3 +856,32 @@ def test_baseline_tracker_is_what_the_coach_uses(calm_profile: Profile) -> None:
     coach = Coach(profile=calm_profile)
     coach.process(feats)
     assert coach.last_agent.equals(BaselineTracker(profile=calm_profile).process(feats))
+
+
+def test_pitch_calm_excursion_is_shrunk_toward_the_prior() -> None:
+    # own calm excursion 0.5 st: alone it gives the 2 st floor (0.5 + 1 < 2); halfway to a
+    # 2.0 st prior it is 1.25 st, so the threshold is 2.25 st and a calm 2.1 st stays quiet
+    low = _profile(pitch_calm_st=0.5)
+    shrunk = cfg(pitch_calm_prior_st=2.0, pitch_calm_prior_weight=0.5)
+    coach = Coach(shrunk, profile=low)
+    assert coach.calm_excursion("pitch_high") == pytest.approx(1.25)
+    assert coach.personal_threshold("pitch_high") == pytest.approx(2.25)
+    calm = rows(12.0, pitch_delta_st=[(1.0, 12.0, 2.1)])
+    assert run(coach, calm) == []
+    assert [n.rule for n in run(Coach(cfg(), profile=low), calm)] == ["pitch_high"]
+    # a wide own excursion is pulled down (2.2 -> 1.85 st toward a 1.5 st prior): judged
+    # (threshold 2.85 st) instead of too variable (3.2 st over the 3 st cap)
+    wide = _profile(pitch_calm_st=2.2)
+    assert Coach(cfg(), profile=wide).baseline_verdict("pitch_high").startswith("calm speech")
+    coach = Coach(cfg(pitch_calm_prior_st=1.5, pitch_calm_prior_weight=0.5), profile=wide)
+    assert coach.baseline_verdict("pitch_high") is None
+    assert coach.personal_threshold("pitch_high") == pytest.approx(2.85)
+    # only pitch is shrunk; NaN stays NaN (the floor applies)
+    assert coach.calm_excursion("loudness_high") == pytest.approx(2.0)
+    nan = Coach(shrunk, profile=_profile(pitch_calm_st=math.nan))
+    assert nan.personal_threshold("pitch_high") == pytest.approx(2.0)
+    # the shipped defaults: prior 2 st, weight 0.5
+    c = load_config().coach
+    assert (c.pitch_calm_prior_st, c.pitch_calm_prior_weight) == (2.0, 0.5)
+    with pytest.raises(ParameterError, match="pitch_calm_prior_weight"):
+        Coach(cfg(pitch_calm_prior_weight=1.5))

@@ -33,7 +33,10 @@ Personal thresholds, calibrated on the very measure each rule reads: the agent's
 with ``[coach] pitch_calm_margin_st`` [1 st] / ``pitch_threshold_max_st`` [3 st],
 ``rate_calm_margin_pct`` [8 %] / ``rate_threshold_max_pct`` [25 %] and
 ``loudness_calm_margin_db`` [1 dB] / ``loudness_threshold_max_db`` [4.5 dB]; ``threshold``
-is the floor. Without a profile (a provisional baseline not formed yet) the configured
+is the floor. For ``pitch_high`` the calm excursion is first shrunk toward a prior,
+``(1 - pitch_calm_prior_weight) * own + pitch_calm_prior_weight * pitch_calm_prior_st``
+[0.5, 2 st] (:meth:`Coach.calm_excursion`); the verdict uses it too. Without a profile
+(a provisional baseline not formed yet) the configured
 threshold applies; the rule cannot fire then anyway, the deltas being NaN. Hysteresis,
 de-escalation (which multiplies ``threshold_eff``) and the nudge's ``threshold`` field all
 use ``threshold_eff``.
@@ -267,6 +270,11 @@ class Coach:
                 raise ParameterError(
                     f"coach.{key} must be in [0, 100] (the rule's unit), got {getattr(c, key)}"
                 )
+        if not (0.0 <= c.pitch_calm_prior_weight <= 1.0 and 0.0 <= c.pitch_calm_prior_st <= 24.0):
+            raise ParameterError(
+                f"coach.pitch_calm_prior_weight must be in [0, 1] and pitch_calm_prior_st in "
+                f"[0, 24] st, got {c.pitch_calm_prior_weight} and {c.pitch_calm_prior_st}"
+            )
         if not (0.0 <= c.agitation_release_st <= 24.0 and 0.0 <= c.agitation_release_db <= 40.0):
             raise ParameterError(
                 f"coach.agitation_release_st must be in [0, 24] st and agitation_release_db in "
@@ -367,10 +375,29 @@ class Coach:
         if p is None or rule not in _CALM:
             return thr
         c = self.config.coach
-        calm_field, margin_key, cap_key = _CALM[rule][:3]
-        personal = getattr(p, calm_field) + getattr(c, margin_key)
+        _, margin_key, cap_key = _CALM[rule][:3]
+        personal = self.calm_excursion(rule) + getattr(c, margin_key)
         cap = getattr(c, cap_key)
         return max(thr, min(cap, personal)) if math.isfinite(personal) else thr
+
+    def calm_excursion(self, rule: str) -> float:
+        """The calm excursion the personal threshold of ``rule`` is built on (NaN: none).
+
+        The profile's own (``pitch_calm_st``, ...), except for ``pitch_high``: there it is
+        shrunk toward a population prior, ``(1 - w) * own + w * pitch_calm_prior_st`` with
+        ``w = pitch_calm_prior_weight``. 45 s of calm speech hold only ten or so independent
+        3.5 s windows, so their p95 is noisy (0.7 to 4.2 st over shuffles of the same voices'
+        dev lines); a low draw gave the floor threshold and calm false nudges.
+        """
+        p = self.threshold_profile
+        if p is None or rule not in _CALM:
+            return math.nan
+        own = float(getattr(p, _CALM[rule][0]))
+        if rule != "pitch_high" or not math.isfinite(own):
+            return own
+        c = self.config.coach
+        w = c.pitch_calm_prior_weight
+        return (1.0 - w) * own + w * c.pitch_calm_prior_st
 
     def baseline_verdict(self, rule: str) -> str | None:
         """Why ``rule`` cannot judge against the threshold profile, or None when it can.
@@ -392,7 +419,7 @@ class Coach:
                 f"({c.min_baseline_s:g} s needed); calibrate on more speech"
             )
         calm_field, margin_key, cap_key = _CALM[rule][:3]
-        need = getattr(p, calm_field) + getattr(c, margin_key)
+        need = self.calm_excursion(rule) + getattr(c, margin_key)
         cap = getattr(c, cap_key)
         if not need <= cap:
             return (

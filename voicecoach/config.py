@@ -259,6 +259,8 @@ class CoachConfig:
     monotony_min_voiced_s: float
     pitch_calm_margin_st: float
     pitch_threshold_max_st: float
+    pitch_calm_prior_st: float
+    pitch_calm_prior_weight: float
     rate_calm_margin_pct: float
     rate_threshold_max_pct: float
     loudness_calm_margin_db: float
