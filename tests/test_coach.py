@@ -880,8 +880,8 @@ def test_pitch_calm_excursion_is_shrunk_toward_the_prior() -> None:
     assert coach.calm_excursion("loudness_high") == pytest.approx(2.0)
     nan = Coach(shrunk, profile=_profile(pitch_calm_st=math.nan))
     assert nan.personal_threshold("pitch_high") == pytest.approx(2.0)
-    # the shipped defaults: prior 2 st, weight 0.5
+    # the shipped defaults: prior 2 st, weight 0 (off: the profile's own excursion)
     c = load_config().coach
-    assert (c.pitch_calm_prior_st, c.pitch_calm_prior_weight) == (2.0, 0.5)
+    assert (c.pitch_calm_prior_st, c.pitch_calm_prior_weight) == (2.0, 0.0)
     with pytest.raises(ParameterError, match="pitch_calm_prior_weight"):
         Coach(cfg(pitch_calm_prior_weight=1.5))
