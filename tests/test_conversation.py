@@ -557,3 +557,36 @@ def test_agent_speech_mostly_far_end_copy_is_no_interruption(pattern, interrupts
     off = load_config(overrides={"conversation": {"intrusion_max_bleed_fraction": 1.0}})
     evs = ConversationTracker(off).process(a, c)
     assert [e for e in kinds(evs, "interruption") if e.by == "agent"]
+
+
+@pytest.mark.parametrize(
+    ("holder", "resume_s", "hold", "retracted"),
+    [
+        ("customer", 3.05, True, True),  # the holder resumes 0.45 s after its pause began
+        ("agent", 3.05, True, True),
+        ("customer", 3.05, False, False),  # without the rule its pause gave the floor away
+        ("customer", 3.4, True, False),  # a 0.8 s pause: it did give way
+        ("agent", 3.4, True, False),
+    ],
+)
+def test_holder_pausing_after_a_decided_interruption(holder, resume_s, hold, retracted):
+    # B says a 0.7 s backchannel (2.0-2.7 s) over A's turn; A pauses at 2.6 s, just before B
+    # stops, and goes on at resume_s. The interruption was decided at 2.5 s; a pause shorter
+    # than turn_gap_s keeps A's turn (hold_decided_interruptions): B said a long backchannel
+    cfg = CFG.replace(conversation={"hold_decided_interruptions": hold})
+    holder_spans = [(0.0, 2.6), (resume_s, 6.0)]
+    b_spans = [(2.0, 2.7)]
+    agent, cust = (holder_spans, b_spans) if holder == "agent" else (b_spans, holder_spans)
+    _, evs = run(agent, cust, 7.0, config=cfg)
+    fin = final_events(evs)
+    (it,) = kinds(fin, "interruption")
+    by = "customer" if holder == "agent" else "agent"
+    assert it.by == by and it.start_s == 2.0
+    assert bool(it.retracted) == retracted
+    assert bool(it.confirmed) == (not retracted)
+    assert [(b.by, b.start_s, b.end_s) for b in kinds(fin, "backchannel")] == (
+        [(by, 2.0, 2.7)] if retracted else [])
+    turns = [t.party for t in kinds(fin, "turn")]
+    assert (by in turns) == (not retracted)
+    for block in (1, 7, 100):  # block-size invariance
+        assert run(agent, cust, 7.0, config=cfg, block=block)[1] == evs

@@ -182,6 +182,7 @@ class ConversationConfig:
     turn_gap_s: float
     retract_gap_s: float
     retract_if_other_stopped: bool
+    hold_decided_interruptions: bool
     far_intrusion_join_s: float
     intrusion_max_bleed_fraction: float
     far_onset_backtrack_s: float

@@ -173,6 +173,7 @@ class ConversationTracker:
         self._retract_hops = max(1, hops(c.retract_gap_s))
         self._join_hops = hops(c.far_intrusion_join_s)
         self._retract_on_silence = c.retract_if_other_stopped
+        self._hold_decided = c.hold_decided_interruptions
         self._ms_hops = hops(c.mutual_silence_s)
         self._delay_hops = hops(c.far_delay_s)
         self._max_bleed = c.intrusion_max_bleed_fraction
@@ -463,13 +464,23 @@ class ConversationTracker:
             self._segment_end(p)
         for p in starts:
             start = self._backtrack(p.cand_start) if p is cu and self._bt_hops else p.cand_start
+            held = self._held
+            if held is not None and held[0] is p and start - held[1] >= self._gap_hops:
+                # (only after the longer wait below) the holder's pause did reach turn_gap_s
+                self._release_hold(other_on=p.other.on)
             self._segment_start(p, start)
-        if self._held is not None and k + 1 - self._held[1] >= self._gap_hops:
+        wait = self._gap_hops
+        if self._held is not None and self._held[0] is cu and self._retract is not None \
+                and self._retract[3] is ag:
+            # the agent stopped in the customer's pause after interrupting it: whether the
+            # customer resumed within turn_gap_s is known once its onset could be backtracked
+            wait += self._bt_hops
+        if self._held is not None and k + 1 - self._held[1] >= wait:
             h, h_end = self._held
             resuming = (h.run > 0 and k - h.last_raw <= self._onset_gap_hops + 1
-                        and h.cand_start < h_end + self._gap_hops)
+                        and h.cand_start < h_end + wait)
             if not resuming:  # (an onset that began within turn_gap_s is still being counted)
-                self._release_hold(other_on=True)  # the holder's pause reached turn_gap_s
+                self._release_hold(other_on=h.other.on)  # the holder's pause reached turn_gap_s
         if self._ihold is not None and k + 1 - self._ihold[1] >= self._join_hops:
             h, h_end = self._ihold
             resuming = (h.run > 0 and k - h.last_raw <= self._onset_gap_hops + 1
@@ -579,6 +590,8 @@ class ConversationTracker:
             p.turn_end = end
         held = self._held
         if held is not None and held[0] is not p:
+            if self._intruder_stops_in_pause(p, end):
+                return
             self._release_hold(other_on=True)  # the intruder stops after the holder's pause
         if self._ihold is not None and self._ihold[0] is not p:
             self._release_ihold()  # the floor holder stops during the intruder's pause
@@ -592,19 +605,57 @@ class ConversationTracker:
             # or noise would be welded to its speech.)
             self._ihold = (p, end)
             return
-        if (ov is not None and ov.of is p and ov.interruption is None
-                and o.on and o.intr is not None and p.turn_open):
+        if (ov is not None and ov.of is p and o.on and o.intr is not None and p.turn_open
+                and (ov.interruption is None
+                     or (self._hold_decided and ov.interruption is o.intr and not o.intr.long))):
             # the floor holder pauses while the intruder goes on: whether its turn ends is
-            # known only after turn_gap_s; if it speaks again sooner, the overlap goes on
+            # known only after turn_gap_s; if it speaks again sooner, the overlap goes on (and
+            # an interruption already decided may still prove a long backchannel)
             self._held = (p, end)
             return
         self._classify_end(p, end, o.on)
+
+    def _intruder_stops_in_pause(self, b: _Party, end: int) -> bool:
+        """The intruder ``b`` stops (at ``end``) during the floor holder's held pause after its
+        interruption was decided, within ``backchannel_max_s``: the overlap ends at the holder's
+        pause and the interruption waits, like one whose interrupter stopped first, for
+        ``retract_gap_s`` of ``b``'s silence; the holder speaking again within ``turn_gap_s``
+        keeps its turn (a long backchannel), its pause reaching ``turn_gap_s`` gives way
+        (:meth:`_release_hold` confirms the interruption). Returns whether it applied."""
+        ov = self._ov
+        held = self._held
+        it = b.intr
+        if (not self._hold_decided or held is None or ov is None or ov.by is not b
+                or it is None or ov.interruption is not it or it.long
+                or end - it.onset > self._bc_hops):
+            return False
+        a, a_end = held
+        self._ov = None
+        self._emit(Overlap(self._t(ov.start), self._t(a_end), self._decided(), id=ov.id,
+                           by=b.name, of=a.name))
+        self._emit(Interruption(self._t(it.onset), self._t(a_end), self._decided(),
+                                id=it.interruption_id, by=b.name, of=a.name, confirmed=False))
+        self._retract = (it.interruption_id, it.onset, end, b)
+        b.intr = None
+        self._silence_start = end
+        return True
 
     def _release_hold(self, *, other_on: bool) -> None:
         """Classify the held pause of the floor holder as the end of its speech."""
         assert self._held is not None
         p, end = self._held
         self._held = None
+        rt = self._retract
+        if rt is not None and rt[3] is p.other:
+            # the interrupter stopped in this pause and the holder did not speak again within
+            # turn_gap_s: it gave way, and the interruption stands
+            self._retract = None
+            b = rt[3]
+            self._emit(Interruption(self._t(rt[1]), self._t(end), self._decided(), id=rt[0],
+                                    by=b.name, of=p.name, confirmed=True))
+            if not b.turn_open:
+                self._open_turn(b, rt[1], respond=False)
+                b.turn_end = rt[2]
         self._classify_end(p, end, other_on)
 
     def _release_ihold(self) -> None:
