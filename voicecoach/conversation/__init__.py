@@ -94,7 +94,15 @@ Intrusion
       ``retract_gap_s`` (a pause inside its own words) while A is still speaking, the
       interruption stands and B's turn goes on from its onset; if A stopped first (A spoke
       to its end) and ``retract_if_other_stopped`` is true (default false), it is retracted when B
-      speaks again and B's new words are new speech.
+      speaks again and B's new words are new speech. *A's pause after the decision*
+      (``hold_decided_interruptions`` [true]): when A stops after the interruption was
+      decided and B has not outlasted ``backchannel_max_s``, A's turn is held like any pause
+      of the floor holder: if A speaks again within ``turn_gap_s`` its turn goes on (the
+      overlap with it), and a B that stopped within ``backchannel_max_s`` meanwhile said a
+      long backchannel (retracted after ``retract_gap_s`` of its silence, as above); if A's
+      pause reaches ``turn_gap_s`` A gave way and the interruption stands (confirmed then). A
+      customer A's return is judged on its backtracked onset, so that wait is
+      ``turn_gap_s + far_onset_backtrack_s`` there.
     * **take-over**: A's turn ends (A silent for ``turn_gap_s``) while B's intrusion is
       unclassified: B spoke in A's pause and A did not resume. B's turn starts at its onset;
       no overlap event.
