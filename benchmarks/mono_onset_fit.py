@@ -254,6 +254,9 @@ def _evaluate(rows: list[tuple[dict[str, Any], dict[str, Any], float]], truth_n:
 
 
 def _truth_by_group(folder: Path, cfg: Config) -> dict[tuple, tuple[int, list]]:
+    """The true interruptions (hop, by, of) per call, condition and method, on every call
+    (as the benchmark: a call found to hold one voice misses them all; every dev agent has
+    a profile)."""
     out = {}
     for path in sorted(folder.glob("call*_mono*.npz")):
         z = np.load(path, allow_pickle=False)
@@ -261,11 +264,6 @@ def _truth_by_group(folder: Path, cfg: Config) -> dict[tuple, tuple[int, list]]:
         cond = path.stem.split("_")[1]
         truth = json.loads(str(z["truth"]))
         for method in ("profile", "clustering"):
-            if f"labels_{method}" not in z and method == "profile":
-                continue  # no profile: the benchmark has no row for it
-            agent_key = f"agent_{method}"
-            if agent_key not in z:  # one voice found: every true interruption is missed
-                pass
             out[(call, cond, method)] = (0, [(round(e["start_s"] / cfg.analysis.hop_s),
                                               e["by"], e["of"]) for e in truth])
     return out
