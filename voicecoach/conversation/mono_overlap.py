@@ -48,8 +48,8 @@ from ..errors import ParameterError
 from ..events import Interruption
 from .diarize import DiagGMM
 
-__all__ = ["FEATURES", "ID_BASE", "ONSET_FEATURES", "confidence", "interruption_events",
-           "onset_posterior", "switch_features"]
+__all__ = ["FEATURES", "ID_BASE", "ONSET_FEATURES", "confidence", "finish_switch",
+           "interruption_events", "onset_posterior", "switch_features"]
 
 #: Features of a switch, by name (the keys of ``[mono] interruption_weights``):
 #:
@@ -215,8 +215,31 @@ def _pick_onset(t: np.ndarray, post: np.ndarray, hop_s: float) -> tuple[int, flo
     return int(t[i]), float(mass[i]), (b - a) * hop_s
 
 
+def finish_switch(base: Mapping[str, Any], onset_weights: Mapping[str, float], hop_s: float
+                  ) -> dict[str, Any]:
+    """A switch's onset and the :data:`FEATURES` that depend on it, from the switch's
+    onset-independent part (``cand_t``, ``cand_x``, ``cusum_onset``, ``end``, ``drop_hop``
+    and the rest of :func:`switch_features`' keys) and onset model weights."""
+    ts, xs = base["cand_t"], base["cand_x"]
+    belief = onset_posterior(xs, onset_weights)
+    onset, mass, width = _pick_onset(ts, belief, hop_s)
+    at = xs[int(np.searchsorted(ts, onset))]
+    return {
+        **base,
+        "onset": onset,
+        "onset_mass": mass,
+        "onset_width_s": width,
+        "overlap_s": (base["end"] - onset) * hop_s,
+        "onset_shift_s": (onset - base["cusum_onset"]) * hop_s,
+        **{f"onset_{k}": float(at[ONSET_FEATURES.index(k)]) for k in _AT_ONSET},
+        "onset_peak": float(belief.max()),
+        "out_drop_after_s": (base["drop_hop"] - onset) * hop_s,
+    }
+
+
 def switch_features(labels: np.ndarray, ceps: np.ndarray, level_db: np.ndarray,
-                    config: Config | None = None) -> list[dict[str, Any]]:
+                    config: Config | None = None, keep: bool = False
+                    ) -> list[dict[str, Any]]:
     """The jump-ins of an attribution and their :data:`FEATURES`.
 
     Parameters
@@ -229,6 +252,9 @@ def switch_features(labels: np.ndarray, ceps: np.ndarray, level_db: np.ndarray,
         Per-hop level, dBFS.
     config : Config, optional
         ``[mono]`` (``components``, ``interruption_window_s``, ``interruption_max_gap_s``).
+    keep : bool
+        Also keep each switch's candidate onsets (``cand_t``, ``cand_x``) and ``drop_hop``,
+        for :func:`finish_switch` with other onset weights (fitting on dev).
 
     Returns
     -------
@@ -301,9 +327,6 @@ def switch_features(labels: np.ndarray, ceps: np.ndarray, level_db: np.ndarray,
         ts, xs = onset_candidates(series, int(pre[0]), p, e - 5, hop_s)
         if len(ts) == 0:
             continue
-        belief = onset_posterior(xs, onset_w)
-        onset, mass, width = _pick_onset(ts, belief, hop_s)
-        at = xs[int(np.searchsorted(ts, onset))]
         # A falling silent after the switch: the steepest level fall in the next 1.5 s
         a_hops = np.arange(lo, p + 1)
         a_hops = a_hops[lab[a_hops] == a]
@@ -315,12 +338,13 @@ def switch_features(labels: np.ndarray, ceps: np.ndarray, level_db: np.ndarray,
             rstep = sgn * (_window_mean(cum["llr"], s_out, s_out + 25)
                            - _window_mean(cum["llr"], s_out - 25, s_out)) / rsd
             i_drop = int(np.argmin(lstep))
-            out_f = (float(lstep[i_drop]), (int(s_out[i_drop]) - onset) * hop_s,
-                     float(rstep.max()))
+            drop_hop, out_drop, out_rise = int(s_out[i_drop]), float(lstep[i_drop]), float(
+                rstep.max())
         else:
-            out_f = (0.0, (q - onset) * hop_s, 0.0)
-        out.append({
-            "a": a, "b": b, "onset": onset, "cusum_onset": o, "switch": q, "end": p + 1,
+            drop_hop, out_drop, out_rise = q, 0.0, 0.0
+        base = {
+            "a": a, "b": b, "cusum_onset": o, "switch": q, "end": p + 1,
+            "cand_t": ts, "cand_x": xs, "drop_hop": drop_hop,
             "mid_s": (p + 1 - o) * hop_s,
             "rise_in": float(r[both].mean() - r[alone].mean()),
             "rise_out": float(r[post].mean() - r[both].mean()),
@@ -332,16 +356,14 @@ def switch_features(labels: np.ndarray, ceps: np.ndarray, level_db: np.ndarray,
             "jump_db": float(lev[o : o + 20].mean() - lev[max(0, o - 20) : o].mean()),
             "ratio_jump": float(r[o : o + 20].mean() - r[max(0, o - 20) : o].mean()),
             "onset_sharpness": sharp,
-            "onset_mass": mass,
-            "onset_width_s": width,
-            "overlap_s": (p + 1 - onset) * hop_s,
-            "onset_shift_s": (onset - o) * hop_s,
-            **{f"onset_{k}": float(at[ONSET_FEATURES.index(k)]) for k in _AT_ONSET},
-            "onset_peak": float(belief.max()),
-            "out_level_drop": out_f[0],
-            "out_drop_after_s": out_f[1],
-            "out_ratio_rise": out_f[2],
-        })
+            "out_level_drop": out_drop,
+            "out_ratio_rise": out_rise,
+        }
+        f = finish_switch(base, onset_w, hop_s)
+        if not keep:
+            for k in ("cand_t", "cand_x", "drop_hop"):
+                del f[k]
+        out.append(f)
     return out
 
 
