@@ -1,6 +1,7 @@
 """Candidate pace measures on the coach benchmark's real voices (measurement notes, issue #11).
 
-``python -m benchmarks.pace_candidates [--split dev|test] [--cache DIR] [--out FILE.json]``
+``python -m benchmarks.pace_candidates [--split dev|test] [--cache DIR] [--out FILE.json]
+[--seeds 11-40] [--rule] [--config FILE.toml]``
 
 Offline and vectorised (a measuring bench, not the streaming product code): each candidate
 maps a stream's :class:`~voicecoach.analysis.Features` rows to one absolute tempo value per
@@ -23,9 +24,9 @@ Reported per voice and candidate, in % against the calibration median:
 
 Candidates (windows in seconds of speech, or in intervals):
 
-* ``interval40`` / ``interval20``: the shipped tempo (``1 / trimmed mean`` of the last 40
-  or 20 intervals between the core's syllable nuclei within speech runs, at most 0.6 s,
-  25 % trimmed at each end);
+* ``interval40`` / ``interval20`` (with ``--rule`` also 30, 50, 60): the shipped tempo
+  (``1 / trimmed mean`` of the last 40 or 20 intervals between the core's syllable nuclei
+  within speech runs, at most 0.6 s, 25 % trimmed at each end);
 * ``modspec_shift``: the log-frequency shift (1/24 octave steps, ±1/2 octave, parabolic
   refinement) that best matches the speech-only loudness envelope's modulation spectrum
   (Welch, 2 s Hann segments, 6 s of speech, 1-16 Hz, smoothed over ±1/3 octave) to the
@@ -36,13 +37,29 @@ Candidates (windows in seconds of speech, or in intervals):
 * ``centroid``: the log-frequency centroid of the envelope's modulation spectrum
   (2-10 Hz, 5 s of speech).
 
+* ``split40``: ``interval40`` where an interval at least 1.5 times the window's median
+  interval counts as ``round(interval / median)`` syllables (a merged pair of nuclei as two);
+* ``voiced_rate``: nuclei per voiced second over the last 4 s of voiced speech hops (PSOLA
+  shortens voiced time exactly: 1.24-1.30 times fewer voiced hops at x1.25).
+
 The envelope is the hop level in dB, floored 30 dB under its median over the stream (an
 offline simplification: a live version would need a running level).
+
+``--seeds A-B`` replays other calibration / review shuffles of the lines (as
+``coach_bench --seed``). ``--rule`` also runs the shipped coach's ``rate_high`` rule on each
+candidate (:func:`rule_replay`: the candidate's calibration median, calm excursion, drift and
+measured seconds go into the profile exactly as :func:`~voicecoach.baseline.calibration.
+profile_from_features` computes them for the shipped tempo; the coach's personal threshold,
+verdicts, sustain and hysteresis then decide) and prints, pooled over voices and seeds: calm
+``rate_high`` nudges (and per 10 min), x1.08 streams without any ``rate_high``, x1.25 streams
+with one within 6 s (none before the switch), within 10 s, and the median delay (a miss
+counts as infinite). ``--config`` changes the rule (floor, margin, cap, sustain).
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import math
 import sys
@@ -221,6 +238,124 @@ def centroid(
     return _carry(rows, idx[ends], 2.0**c)
 
 
+def split_tempo(
+    rows: Features, size: int = 40, trim: float = 0.25, max_hops: int = 60, ratio: float = 1.5
+) -> np.ndarray:
+    """``split40``: the interval tempo with merged nuclei counted back (see the module notes).
+
+    In each window of ``size`` intervals, an interval at least ``ratio`` times the window's
+    median holds ``k = round(interval / median)`` syllables; the ``trim`` fraction of the
+    shortest and longest per-syllable intervals (``interval / k``) is left out and the rate
+    is ``sum(k) / sum(interval)`` over the rest.
+    """
+    sp = np.asarray(rows.speech, bool)
+    nuc = np.flatnonzero(np.asarray(rows.nucleus, bool) & sp)
+    pauses = np.concatenate([[0], np.cumsum(~sp)])
+    iv = np.diff(nuc)
+    ok = (pauses[nuc[1:]] == pauses[nuc[:-1]]) & (iv <= max_hops)
+    ivs, at = iv[ok].astype(np.float64), nuc[1:][ok]
+    if ivs.shape[0] < size:
+        return np.full(len(rows), np.nan)
+    win = sliding_window_view(ivs, size)
+    med = np.median(win, 1, keepdims=True)
+    k = np.where(win >= ratio * med, np.round(win / med), 1.0)
+    order = np.argsort(win / k, 1)
+    cut = math.floor(trim * size)
+    sel = order[:, cut : size - cut]
+    ks, ws = np.take_along_axis(k, sel, 1), np.take_along_axis(win, sel, 1)
+    return _carry(rows, at[size - 1 :], ks.sum(1) / (ws.sum(1) * HOP_S))
+
+
+def voiced_rate(rows: Features, voiced_hops: int = 400) -> np.ndarray:
+    """``voiced_rate``: nuclei per second of the last ``voiced_hops`` voiced speech hops."""
+    sp = np.asarray(rows.speech, bool)
+    vo = np.asarray(rows.voiced, bool) & sp
+    n = sp.shape[0]
+    cv = np.cumsum(vo)
+    cn = np.cumsum(np.asarray(rows.nucleus, bool) & sp)
+    vidx = np.flatnonzero(vo)
+    k = cv - voiced_hops
+    ok = k >= 1
+    start = np.where(ok, vidx[np.maximum(k - 1, 0)] if vidx.size else 0, 0)
+    out = np.full(n, np.nan)
+    out[ok] = (cn - cn[start])[ok] / (voiced_hops * HOP_S)
+    return np.where(sp, out, np.nan)
+
+
+def rule_replay(
+    streams: dict[str, Any], measure: Measure, config: Config
+) -> dict[str, Any]:
+    """The shipped ``rate_high`` rule on one candidate, for one voice and shuffle.
+
+    The profile of the calibration rows (:func:`profile_from_features`) gets the candidate's
+    ``rate_level_sps``, ``rate_calm_pct``, ``rate_drift_pct`` and ``rate_measured_s`` (the
+    statistics the calibration computes for the shipped tempo); the coach then judges
+    ``rate_delta_pct`` of each stream through :meth:`Coach.process_measures`.
+    """
+    import dataclasses
+
+    from voicecoach.baseline import RelativeMeasures, profile_from_features
+    from voicecoach.baseline.calibration import _level_stats
+    from voicecoach.coach import Coach
+    from voicecoach.events import final_events
+
+    cal = streams["cal"]
+    mc = measure(cal)
+    mc = mc[np.isfinite(mc)]
+    ref, calm, drift, measured = _level_stats(
+        mc.astype(np.float64), config.baseline.calm_quantile, HOP_S, True
+    )
+    profile = dataclasses.replace(
+        profile_from_features(cal, hop_s=HOP_S, name="pace", source="pace", config=config),
+        rate_level_sps=ref, rate_calm_pct=calm, rate_drift_pct=drift, rate_measured_s=measured,
+    )
+
+    def starts(rows: Features) -> list[float]:
+        coach = Coach(config, profile=profile)
+        x = measure(rows)
+        m = RelativeMeasures.from_arrays(
+            rows.t_s, rate_delta_pct=100.0 * (x / ref - 1.0), speech=np.asarray(rows.speech)
+        )
+        out = coach.process_measures(m) + coach.finish()
+        return [n.start_s for n in final_events(out) if n.rule == "rate_high"]
+
+    calm_rows = streams["calm"]
+    res: dict[str, Any] = {
+        "threshold": round(Coach(config, profile=profile).personal_threshold("rate_high"), 2),
+        "verdict": Coach(config, profile=profile).baseline_verdict("rate_high"),
+        "calm_nudges": len(starts(calm_rows)),
+        "calm_s": len(calm_rows) * HOP_S,
+    }
+    rows, sw = streams["x1.08"]
+    res["x108_nudges"] = len(starts(rows))
+    rows, sw = streams["x1.25"]
+    s = starts(rows)
+    post = [a - sw for a in s if a >= sw]
+    res["x125_before"] = sum(a < sw for a in s)
+    res["x125_delay_s"] = round(post[0], 2) if post else None
+    return res
+
+
+def pool_replay(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """Pooled figures of :func:`rule_replay` over voices and shuffles."""
+    delays = [
+        r["x125_delay_s"] if r["x125_delay_s"] is not None and not r["x125_before"] else math.inf
+        for r in results
+    ]
+    calm = sum(r["calm_nudges"] for r in results)
+    minutes = sum(r["calm_s"] for r in results) / 60.0
+    return {
+        "cases": len(results),
+        "silent": sum(r["verdict"] is not None for r in results),
+        "calm_nudges": calm,
+        "calm_per_10_min": round(10.0 * calm / minutes, 2) if minutes else None,
+        "x108_quiet": sum(r["x108_nudges"] == 0 for r in results),
+        "x125_within_6s": sum(d <= 6.0 for d in delays),
+        "x125_within_10s": sum(d <= 10.0 for d in delays),
+        "x125_median_delay_s": float(np.median(delays)) if delays else None,
+    }
+
+
 def _streams(v: cb.Voice, config: Config, seed: int = 11) -> dict[str, Any]:
     """The coach benchmark's streams of one voice (the protocol of ``_voice_results``)."""
     rng = np.random.default_rng(seed)
@@ -290,28 +425,63 @@ def evaluate(streams: dict[str, Any], measure: Measure) -> dict[str, float | Non
     return res
 
 
-def run(splits: tuple[str, ...], cache: Path | None) -> dict[str, Any]:
-    """All candidates on every voice of ``splits``."""
-    config = load_config()
+def _candidates(s: dict[str, Any], with_spectral: bool = True) -> dict[str, Measure]:
+    cands: dict[str, Measure] = {
+        "interval40": lambda r: interval_tempo(r, 40),
+        "interval20": lambda r: interval_tempo(r, 20),
+        "split40": lambda r: split_tempo(r, 40),
+        "voiced_rate": voiced_rate,
+    }
+    if not with_spectral:  # the rule replay: the window's length as well
+        cands.update({f"interval{k}": functools.partial(interval_tempo, size=k)
+                      for k in (30, 50, 60)})
+    else:
+        cands.update({
+            "modspec_shift": modspec_shift(s["cal"]),
+            "variogram_shift": variogram_shift(s["cal"]),
+            "centroid": centroid,
+        })
+    return cands
+
+
+def run(
+    splits: tuple[str, ...],
+    cache: Path | None,
+    seeds: tuple[int, ...] = (11,),
+    rule: bool = False,
+    config: Config | None = None,
+) -> dict[str, Any]:
+    """All candidates on every voice of ``splits`` (and, with ``rule``, the pooled replay)."""
+    config = config if config is not None else load_config()
     cb._CACHE[0] = cache
     if cache is not None:
         cache.mkdir(parents=True, exist_ok=True)
     voices, _ = cb.load_voices(splits, config)
     out: dict[str, Any] = {}
-    for v in voices:
-        if len(v.calm) < 4:
-            continue
-        s = _streams(v, config)
-        cands: dict[str, Measure] = {
-            "interval40": lambda r: interval_tempo(r, 40),
-            "interval20": lambda r: interval_tempo(r, 20),
-            "modspec_shift": modspec_shift(s["cal"]),
-            "variogram_shift": variogram_shift(s["cal"]),
-            "centroid": centroid,
-        }
-        out[f"{v.name}/{v.split}"] = {n: evaluate(s, m) for n, m in cands.items()}
-        print(f"[pace_candidates] {v.name}/{v.split}", file=sys.stderr, flush=True)
+    replays: dict[str, list[dict[str, Any]]] = {}
+    for seed in seeds:
+        for v in voices:
+            if len(v.calm) < 4:
+                continue
+            s = _streams(v, config, seed)
+            cands = _candidates(s, with_spectral=not rule)
+            key = f"{v.name}/{v.split}" + ("" if len(seeds) == 1 else f"/{seed}")
+            if not rule:
+                out[key] = {n: evaluate(s, m) for n, m in cands.items()}
+            else:
+                for n, m in cands.items():
+                    replays.setdefault(n, []).append(rule_replay(s, m, config))
+            print(f"[pace_candidates] {key}", file=sys.stderr, flush=True)
+    if rule:
+        out["rule"] = {n: pool_replay(r) for n, r in replays.items()}
     return out
+
+
+def _seeds(text: str) -> tuple[int, ...]:
+    if "-" in text:
+        a, b = text.split("-", 1)
+        return tuple(range(int(a), int(b) + 1))
+    return tuple(int(x) for x in text.split(","))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -320,10 +490,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--split", choices=("dev", "test"), default="dev")
     ap.add_argument("--cache", type=Path, default=None, help="the coach benchmark's cache folder")
     ap.add_argument("--out", type=Path, default=None, help="write the JSON results here")
+    ap.add_argument("--seeds", type=_seeds, default=(11,),
+                    help="shuffles of the calm lines, e.g. 11-40 or 11,12 (default 11)")
+    ap.add_argument("--rule", action="store_true",
+                    help="replay the rate_high rule on the interval candidates (pooled)")
+    ap.add_argument("--config", type=Path, default=None,
+                    help="a TOML file overriding config/voicecoach.toml (the rule's settings)")
     args = ap.parse_args(argv)
-    res = run((args.split,), args.cache)
+    config = load_config(args.config) if args.config is not None else None
+    res = run((args.split,), args.cache, args.seeds, args.rule, config)
     if args.out is not None:
         args.out.write_text(json.dumps(res, indent=1), encoding="utf-8")
+    if args.rule:
+        for name, r in res["rule"].items():
+            print(f"{name:14s} " + " ".join(f"{k} {v}" for k, v in r.items()))
+        return 0
     cols = ("cal_p95", "calm_p99", "calm_max", "x108_over_same", "x125_over_same",
             "same_4_6s", "x125_4_6s", "x125_steady")
     print(f"{'voice':14s} {'candidate':16s} " + " ".join(f"{c:>14s}" for c in cols))

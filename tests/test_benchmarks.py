@@ -328,3 +328,66 @@ def test_pace_candidates_modspec_shift_reads_a_uniform_speed_up() -> None:
         one = np.ones(x.shape[0], bool)
         got = np.nanmedian(measure(_rows(x, one, ~one))) / ref
         assert abs(got / rate - 1) < 0.03, (rate, got)
+
+
+def test_pace_candidates_split_tempo_counts_merged_nuclei_back() -> None:
+    """A third of the nuclei lost (two intervals read as one) leaves the split tempo at the
+    true 5 syl/s, while the shipped 40-interval tempo reads the survivors slower."""
+    from benchmarks.pace_candidates import interval_tempo, split_tempo
+
+    rng = np.random.default_rng(4)
+    iv = rng.integers(18, 23, 400)  # 0.18-0.22 s between true nuclei: 5 syl/s
+    at = np.cumsum(iv)
+    keep = np.ones(at.shape[0], bool)
+    keep[rng.choice(np.arange(1, at.shape[0] - 1), 130, replace=False)] = False
+    n = int(at[-1]) + 10
+    nucleus = np.zeros(n, bool)
+    nucleus[at[keep]] = True
+    speech = np.ones(n, bool)
+    rows = _rows(np.full(n, -30.0), speech, nucleus)
+    split = np.nanmedian(split_tempo(rows, 40, max_hops=60))
+    plain = np.nanmedian(interval_tempo(rows, 40, 0.25, 60))
+    assert abs(split / 5.0 - 1) < 0.03, split
+    assert plain < 4.8, plain
+
+
+def test_pace_candidates_rule_replay_is_the_coach_on_the_shipped_tempo() -> None:
+    """The replay builds the profile's pace statistics as the calibration does: on the
+    shipped tempo it gives the same threshold as a coach on the calibration's own profile,
+    and a stream whose tempo steps up by 40 % draws rate_high after the step."""
+    from benchmarks.pace_candidates import interval_tempo, pool_replay, rule_replay
+    from voicecoach.baseline import profile_from_features
+    from voicecoach.coach import Coach
+    from voicecoach.config import load_config
+
+    rng = np.random.default_rng(8)
+
+    def stream(seconds: float, step_s: float = math.inf, factor: float = 1.0):
+        n = round(seconds * 100)
+        nucleus = np.zeros(n, bool)
+        t = 0.0
+        while True:
+            t += rng.uniform(0.17, 0.23) / (factor if t >= step_s else 1.0)
+            if t * 100 >= n:
+                break
+            nucleus[int(t * 100)] = True
+        speech = np.ones(n, bool)
+        for a in range(300, n - 60, 400):  # a 0.4 s pause every 4 s
+            speech[a : a + 40] = False
+        return _rows(np.full(n, -30.0), speech, nucleus & speech)
+
+    # a low floor, so that the personal threshold is the calm excursion plus the margin
+    config = load_config(overrides={"coach": {"rules": {"rate_high": {"threshold": 5.0}}}})
+    cal = stream(60.0)
+    streams = {"cal": cal, "calm": stream(90.0), "x1.08": (stream(60.0, 20.0, 1.08), 20.0),
+               "x1.25": (stream(60.0, 20.0, 1.4), 20.0)}
+    measure = lambda r: interval_tempo(r, 40)  # noqa: E731
+    got = rule_replay(streams, measure, config)
+    coach = Coach(config, profile=profile_from_features(cal, hop_s=0.01, config=config))
+    assert got["threshold"] == round(coach.personal_threshold("rate_high"), 2)
+    assert got["threshold"] > 5.0 and got["verdict"] is None
+    assert got["calm_nudges"] == 0 and got["x125_before"] == 0
+    assert got["x125_delay_s"] is not None and 2.0 <= got["x125_delay_s"] <= 12.0, got
+    pooled = pool_replay([got, {**got, "x125_delay_s": None}])
+    assert pooled["cases"] == 2 and pooled["x125_median_delay_s"] == math.inf
+    assert pooled["x125_within_10s"] == int(got["x125_delay_s"] <= 10.0)
