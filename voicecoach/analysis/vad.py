@@ -31,10 +31,11 @@ Double-talk hold (silero backend, the agent microphone behind an echo canceller)
     keep_level_drop_db``, and within ``double_talk_keep_margin_db`` (36 dB) of the
     speaker's level) and, with ``double_talk_keep_threshold`` over 0 (0.7) and the
     hold's Silero running (below), Silero on it reaches that threshold, **or** it passes
-    those level conditions within ``double_talk_keep_level_margin_db`` (22 dB, the hold's
-    first rule, no Silero condition; 0 = off): the union of the two rules, so that neither
-    cuts what the other holds (a voice that Silero on the hold signal scores under 0.7 but
-    that stands within 22 dB of the speaker, as the first rule held): a Schmitt trigger
+    those level conditions within ``double_talk_keep_level_margin_db`` (0 = off, the
+    default; e.g. 22 dB, the hold's first rule, no Silero condition): the union of the two
+    rules, so that neither cuts what the other holds. Off by default: on the test split it
+    also held on the residual echo after a false early-call agent segment (README, *The
+    double-talk hold's two keep rules*): a Schmitt trigger
     across the two signals, the start on AEC3's output (Silero and every level
     condition), the hold on the milder one's level and Silero. AEC3's suppressor sinks the
     agent's voice 13-40 dB during double talk over a loud echo; the milder canceller keeps
@@ -47,9 +48,9 @@ Double-talk hold (silero backend, the agent microphone behind an echo canceller)
     0 hops only, in order), its level passes the start's level conditions (``snr_margin_db``
     over its own floor, at least ``min_level_db``, within ``double_talk_start_margin_db``
     (14 dB, as ``own_level_margin_db``) of the speaker's level) **and** Silero on AEC3's
-    own output is at least ``double_talk_start_aec_threshold`` (0.05): where AEC3's
+    own output is at least ``double_talk_start_aec_threshold`` (0.1): where AEC3's
     suppressor sank an agent's onset, its output still hints at the voice (Silero
-    0.05-0.4), while on the echo alone it reads under 0.06 at p90 even where Silero on the
+    0.1-0.4), while on the echo alone it reads under 0.06 at p90 even where Silero on the
     milder signal's residual echo reaches 0.5.
     Without that guard the milder signal's residual echo opened agent segments (measured:
     see the README's double-talk hold).
