@@ -60,6 +60,8 @@ def test_user_file_overrides_a_subset(tmp_path) -> None:
         ({"pitch": {"fmin_hz": 600.0}}, "fmin_hz < fmax_hz"),
         ({"vad": {"backend": "magic"}}, "backend must be"),
         ({"vad": {"webrtc_mode": 7}}, "webrtc_mode must be"),
+        ({"vad": {"double_talk_keep_level_margin_db": 40.0}},
+         "double_talk_keep_level_margin_db <= double_talk_keep_margin_db"),
         ({"syllables": {"lookahead_s": 0.5}}, "lookahead_s must be in"),
         ({"analysis": {"sample_rate": 8000}}, "resampled"),
         ({"coach": {"lang": "de"}}, "lang must be"),

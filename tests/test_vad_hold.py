@@ -87,7 +87,8 @@ def test_hold_keeps_only_what_silero_hears_as_speech_on_it():
     in_sunk[240:] = False
     assert in_sunk.sum() > 20
     lax = dataclasses.replace(c.vad, double_talk_keep_threshold=0.0)
-    strict = dataclasses.replace(c.vad, double_talk_keep_threshold=0.35)
+    strict = dataclasses.replace(c.vad, double_talk_keep_threshold=0.35,
+                                 double_talk_keep_level_margin_db=0.0)
 
     def run(vad, hold):
         return SpeechDetector(vad, 16000, HOP, c.noise_floor).process(main, lv, floor, None,
@@ -96,6 +97,71 @@ def test_hold_keeps_only_what_silero_hears_as_speech_on_it():
     assert run(lax, hold_noise)[in_sunk].mean() >= 0.9  # noise at the voice's level holds
     assert run(strict, hold_noise)[in_sunk].mean() <= 0.2
     assert run(strict, hold_voice)[in_sunk].mean() >= 0.9
+
+
+def test_hold_level_rule_keeps_within_its_own_margin_without_silero():
+    """The hold's first rule, kept beside the Silero one (a union): a gate 0 hop whose hold
+    signal passes the level conditions keeps speech within ``double_talk_keep_level_margin_db``
+    of the speaker's level even where Silero on it (``hold``) says no; 0 turns it off."""
+    cfg = dataclasses.replace(load_config().vad, double_talk_keep_level_margin_db=22.0)
+    m = cfg.double_talk_keep_level_margin_db
+    assert m < cfg.double_talk_keep_margin_db
+    n = 4
+    no = np.zeros(n, bool)
+    level_ok = np.ones(n, bool)
+    # hop 0, 1: gate 0, inside / outside the level rule's margin; hop 2, 3: gated hops
+    hold_db = np.array([-25.0 - m + 1, -25.0 - m - 1, -25.0, -25.0])
+    gate = np.array([0, 0, 1, 2], np.int8)
+    g = SpeakerLevelGate(cfg, 0.01)
+    g.own_db = -25.0
+    start, keep = g.process(no, no, np.full(n, -70.0), gate, no, hold_db, no, level_ok)
+    assert not start.any()  # it never starts speech
+    assert keep.tolist() == [True, False, False, False]
+    assert g.own_db == -25.0
+    off = SpeakerLevelGate(dataclasses.replace(cfg, double_talk_keep_level_margin_db=0.0), 0.01)
+    off.own_db = -25.0
+    assert not off.process(no, no, np.full(n, -70.0), gate, no, hold_db, no, level_ok)[1].any()
+
+
+def test_detector_union_holds_a_loud_hold_signal_silero_rejects_only_within_the_level_margin():
+    """Where Silero on the hold signal hears no voice (a residual echo's noise-like remains),
+    the level rule (here 22 dB) still holds speech if that signal is within its margin of the
+    speaker's level, and no longer 6 dB further down (there only the Silero rule could); off
+    (0, the default), it holds nothing there."""
+    pytest.importorskip("onnxruntime")
+    c0 = load_config()
+    c = dataclasses.replace(
+        c0, vad=dataclasses.replace(c0.vad, double_talk_keep_level_margin_db=22.0))
+    s, _ = synth_speech(duration_s=3.0, f0_hz=120.0, level_db=-25, pause_s=(0.3, 0.3), seed=4)
+    s = s[: len(s) // HOP * HOP].astype(np.float32)
+    n = len(s) // HOP
+    rng = np.random.default_rng(2)
+    floor_noise = rng.normal(0, 10 ** (-70 / 20), s.shape).astype(np.float32)
+    sunk = np.zeros(n, bool)
+    sunk[120:240] = True
+    sunk_s = np.repeat(sunk, HOP)
+    main = (np.where(sunk_s, s * np.float32(0.001), s) + floor_noise).astype(np.float32)
+    lv = 10 * np.log10(np.mean(main.reshape(n, HOP) ** 2, axis=1) + 1e-12)
+    floor = np.full(n, -70.0)
+    gate = np.zeros(n, np.int8)
+    voice_db = 10 * np.log10(np.mean(s.reshape(n, HOP) ** 2, axis=1) + 1e-12)
+    loud = float(np.percentile(voice_db[voice_db > -45], 95))
+    in_sunk = voice_db > -45
+    in_sunk[:180] = False  # past Silero's memory of the voice before the noise
+    in_sunk[240:] = False
+    assert in_sunk.sum() > 20
+
+    def held(under_db: float, vad=c.vad) -> float:
+        hiss = rng.normal(0, 10 ** ((loud - under_db) / 20), s.shape).astype(np.float32)
+        hold = np.where(sunk_s, hiss, s + floor_noise).astype(np.float32)
+        det = SpeechDetector(vad, 16000, HOP, c.noise_floor)
+        return float(det.process(main, lv, floor, None, gate, hold)[1][in_sunk].mean())
+
+    m = c.vad.double_talk_keep_level_margin_db
+    assert held(m - 8.0) >= 0.9
+    assert held(m + 6.0) <= 0.2
+    assert c0.vad.double_talk_keep_level_margin_db == 0.0
+    assert held(m - 8.0, c0.vad) <= 0.2
 
 
 def test_without_hold_gate_0_passes_the_decisions_through():

@@ -116,6 +116,7 @@ class VadConfig:
     double_talk_start_margin_db: float
     double_talk_keep_margin_db: float
     double_talk_keep_threshold: float
+    double_talk_keep_level_margin_db: float
     min_level_db: float
     keep_level_drop_db: float
     own_level_margin_db: float
@@ -691,6 +692,10 @@ def _validate(obj: Any, where: str) -> None:
         if not 0.0 <= obj.double_talk_start_margin_db <= obj.double_talk_keep_margin_db:
             bad(f"need 0 <= double_talk_start_margin_db <= double_talk_keep_margin_db, got "
                 f"{obj.double_talk_start_margin_db} and {obj.double_talk_keep_margin_db}")
+        if not 0.0 <= obj.double_talk_keep_level_margin_db <= obj.double_talk_keep_margin_db:
+            bad(f"need 0 <= double_talk_keep_level_margin_db <= double_talk_keep_margin_db (0 = "
+                f"off), got {obj.double_talk_keep_level_margin_db} and "
+                f"{obj.double_talk_keep_margin_db}")
         if obj.webrtc_mode not in (0, 1, 2, 3):
             bad(f"webrtc_mode must be 0, 1, 2 or 3, got {obj.webrtc_mode}")
         if obj.onset_s < 0 or obj.hangover_s < 0:

@@ -30,7 +30,12 @@ Double-talk hold (silero backend, the agent microphone behind an echo canceller)
     (``keep_margin_db`` over its own noise floor, at least ``min_level_db -
     keep_level_drop_db``, and within ``double_talk_keep_margin_db`` (36 dB) of the
     speaker's level) and, with ``double_talk_keep_threshold`` over 0 (0.7) and the
-    hold's Silero running (below), Silero on it reaches that threshold: a Schmitt trigger
+    hold's Silero running (below), Silero on it reaches that threshold, **or** it passes
+    those level conditions within ``double_talk_keep_level_margin_db`` (0 = off, the
+    default; e.g. 22 dB, the hold's first rule, no Silero condition): the union of the two
+    rules, so that neither cuts what the other holds. Off by default: on the test split it
+    also held on the residual echo after a false early-call agent segment (README, *The
+    double-talk hold's two keep rules*): a Schmitt trigger
     across the two signals, the start on AEC3's output (Silero and every level
     condition), the hold on the milder one's level and Silero. AEC3's suppressor sinks the
     agent's voice 13-40 dB during double talk over a loud echo; the milder canceller keeps
@@ -157,6 +162,7 @@ class SpeakerLevelGate:
         self.keep_margin_db = float(config.own_level_margin_db + config.keep_level_drop_db)
         self.hold_margin_db = float(config.double_talk_start_margin_db)
         self.hold_keep_margin_db = float(config.double_talk_keep_margin_db)
+        self.hold_level_margin_db = float(config.double_talk_keep_level_margin_db)
         self.up = min(1.0, hop_s / self._RISE_S)
         self.down = min(1.0, hop_s / max(config.own_level_s, hop_s))
         self.down_rejected = self.down / self._REJECTED_SLOWER
@@ -176,6 +182,7 @@ class SpeakerLevelGate:
         hold: np.ndarray | None = None,
         hold_db: np.ndarray | None = None,
         hold_start: np.ndarray | None = None,
+        hold_level: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Gate a block of raw ``start`` and ``keep`` decisions, shape (n_hops,) bool each.
 
@@ -191,24 +198,30 @@ class SpeakerLevelGate:
         is within ``double_talk_keep_margin_db`` of the speaker's level. ``hold_start``
         (shape (n_hops,), bool, optional): on those hops, the second signal's start
         decision, which starts speech within ``double_talk_start_margin_db`` of it.
+        ``hold_level`` (shape (n_hops,), bool, optional): on those hops, the second
+        signal's hold decision on its level conditions alone (no Silero condition), which
+        also keeps speech within ``double_talk_keep_level_margin_db`` of it (0: never).
         """
         n = start.shape[0]
         s_out = np.empty(n, bool)
         k_out = np.empty(n, bool)
         own, m, km = self.own_db, self.margin_db, self.keep_margin_db
         hm, hkm = self.hold_margin_db, self.hold_keep_margin_db
+        hlm = self.hold_level_margin_db
         up, down, down_r = self.up, self.down, self.down_rejected
         gate_l = [2] * n if gate is None else gate.tolist()
         hold_l = [False] * n if hold is None or hold_db is None else hold.tolist()
         hold_db_l = hold_l if hold_db is None else hold_db.tolist()
         hs_l = [False] * n if hold_start is None or hold_db is None else hold_start.tolist()
-        for i, (st, kp, lv, g, hk, hl, hs) in enumerate(
+        hv_l = ([False] * n if hold_level is None or hold_db is None or hlm <= 0.0
+                else hold_level.tolist())
+        for i, (st, kp, lv, g, hk, hl, hs, hv) in enumerate(
             zip(start.tolist(), keep.tolist(), level_db.tolist(), gate_l, hold_l, hold_db_l,
-                hs_l, strict=True)
+                hs_l, hv_l, strict=True)
         ):
             if not g:
                 s_out[i] = st or (hs and hl >= own - hm)
-                k_out[i] = kp or (hk and hl >= own - hkm)
+                k_out[i] = kp or (hk and hl >= own - hkm) or (hv and hl >= own - hlm)
                 continue
             ok_s = st and lv >= own - m
             ok_k = kp and lv >= own - km
@@ -327,11 +340,11 @@ class SpeechDetector:
 
     def _hold(
         self, hold: np.ndarray | None, gate: np.ndarray | None, n: int
-    ) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:
-        """The double-talk hold's per-hop hold decision, level and start decision on the
-        gate 0 hops."""
+    ) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None, np.ndarray | None]:
+        """The double-talk hold's per-hop hold decision, level, start decision and hold
+        decision on its level conditions alone, on the gate 0 hops."""
         if hold is None or gate is None or self._silero is None:
-            return None, None, None
+            return None, None, None, None
         if self._hold_floor is None:
             raise ParameterError(
                 "a double-talk hold signal needs the noise-floor settings: build the "
@@ -344,7 +357,7 @@ class SpeechDetector:
             )
         on = gate == 0
         if not on.any():
-            return None, None, None
+            return None, None, None, None
         # only the gate 0 hops, in order: its floor (and its Silero, when the hold may start
         # speech) runs over the canceller's output alone, whatever the block cuts
         hops = hold.reshape(n, self.hop_size)[on]
@@ -354,6 +367,8 @@ class SpeechDetector:
         ok = (level - floor > c.keep_margin_db) & (level >= c.min_level_db - c.keep_level_drop_db)
         db = np.full(n, -np.inf, np.float32)
         db[on] = level
+        level_keep = np.zeros(n, bool)
+        level_keep[on] = ok  # before any Silero condition
         start = None
         if self._hold_silero is not None:
             p = self._hold_silero.process(hops.reshape(-1))
@@ -364,7 +379,7 @@ class SpeechDetector:
                          & (level >= c.min_level_db))
         keep = np.zeros(n, bool)
         keep[on] = ok
-        return keep, db, start
+        return keep, db, start, level_keep
 
     def raw(
         self,
@@ -417,10 +432,11 @@ class SpeechDetector:
                 start &= level_db >= c.min_level_db
                 keep = (p >= c.silero_hold_threshold) & (snr > c.keep_margin_db)
                 keep &= level_db >= c.min_level_db - c.keep_level_drop_db
-            hold_keep, hold_db, hold_start = self._hold(hold, gate, n)
+            hold_keep, hold_db, hold_start, hold_level = self._hold(hold, gate, n)
             if hold_start is not None:  # and the canceller's own output hints at speech
                 hold_start &= p >= c.double_talk_start_aec_threshold
-            return self._own.process(start, keep, level_db, gate, hold_keep, hold_db, hold_start)
+            return self._own.process(start, keep, level_db, gate, hold_keep, hold_db, hold_start,
+                                     hold_level)
         pcm = np.minimum(np.maximum(np.rint(hops * 32768.0), -32768.0), 32767.0)
         pcm = pcm.astype("<i2").tobytes()
         step = 2 * self.hop_size
