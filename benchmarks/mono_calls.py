@@ -46,6 +46,7 @@ Command line::
 
     python -m benchmarks.mono_calls [--split dev|test] [--calls N] [--out FILE.json]
     python -m benchmarks.mono_calls --split dev --extended [--calls 0]   # + 84 one-voice files
+    python -m benchmarks.mono_calls --recount FILE.json --stability-min 0.9   # what-if, no run
 
 ``--extended`` (dev only, :func:`extended_negatives`): 84 more one-voice files from dev
 material (other seeds and prompts of the dev voices; the actors' MD5-dev calm and agitated
@@ -82,7 +83,7 @@ from .realcalls import (
     assemble_call,
 )
 
-__all__ = ["CONDITIONS", "MONO_SPLITS", "TARGETS", "main", "run"]
+__all__ = ["CONDITIONS", "MONO_SPLITS", "TARGETS", "main", "run", "stricter_detections"]
 
 CALIBRATION_S = 30.0
 """Longest calibration recording per voice, s."""
@@ -679,6 +680,37 @@ def _summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
+def stricter_detections(res: dict[str, Any], stability_min: float) -> dict[str, str]:
+    """Two-voice counts of a :func:`run` result (or its JSON) at a stricter ``[mono]
+    stability_min`` than the run's, without re-running (issue #13, the actress m).
+
+    A file is declared two voices at the stricter threshold when it was at the run's and its
+    stability is at least ``stability_min`` (stability only ever removes declarations; the
+    attribution itself does not depend on it). Valid only for ``stability_min`` at least the
+    run's value. Returns ``"detected/n"`` per condition for the calls without a profile
+    (``calls``), the single speakers (``single``), the actors' calm + agitated lines
+    (``expressive``) and, with ``--extended``, the extended groups (``ext <group>``).
+    """
+    def keep(e: dict[str, Any]) -> bool:
+        return bool(e["two_voices"]) and e["stability"] >= stability_min
+
+    counts: dict[str, list[int]] = {}
+
+    def add(key: str, hit: bool) -> None:
+        c = counts.setdefault(key, [0, 0])
+        c[0] += hit
+        c[1] += 1
+
+    for cond, r in res.get("conditions", {}).items():
+        for row in r["per_call"]:
+            add(f"calls {cond}", keep(row["clustering"]))
+    for s in (res.get("single_speaker") or {}).get("per_file", []):
+        add(f"{'expressive' if s.get('expressive') else 'single'} {s['condition']}", keep(s))
+    for e in res.get("extended_negatives_per_file", []):
+        add(f"ext {e['group']} {e['condition']}", keep(e))
+    return {k: f"{a}/{b}" for k, (a, b) in sorted(counts.items())}
+
+
 def format_table(res: dict[str, Any]) -> str:
     """A plain-text table of a :func:`run` result."""
     lines = [f"mono calls, split {res['split']} ({res['seconds']} s)"]
@@ -734,7 +766,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
                    help="override a configuration key (tuning on dev)")
     p.add_argument("--out", metavar="JSON")
+    p.add_argument("--recount", metavar="JSON",
+                   help="no run: two-voice counts of a saved --out result at --stability-min")
+    p.add_argument("--stability-min", type=float, default=None,
+                   help="with --recount: a stricter [mono] stability_min than the run's")
     a = p.parse_args(argv)
+    if a.recount:
+        res = json.loads(Path(a.recount).read_text())
+        thr = load_config().mono.stability_min if a.stability_min is None else a.stability_min
+        for k, v in stricter_detections(res, thr).items():
+            print(f"{k}: {v} two voices at stability_min {thr}")
+        return 0
     from .realcalls import parse_overrides
 
     cfg = load_config(a.config, parse_overrides(a.set))

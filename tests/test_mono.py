@@ -494,3 +494,32 @@ def test_mel_filters_match_librosa() -> None:
 
     want = librosa.filters.mel(sr=SR, n_fft=512, n_mels=24, fmin=250.0, fmax=3500.0, norm=None)
     np.testing.assert_allclose(mel_filters(SR, 512, 24, 250.0, 3500.0), want, atol=1e-5)
+
+
+def test_stricter_stability_recount_only_removes_declarations() -> None:
+    """benchmarks.mono_calls.stricter_detections: a what-if on a saved result; a file stays
+    two voices at a stricter stability_min only if it was declared and is stable enough."""
+    from benchmarks.mono_calls import stricter_detections
+
+    res = {
+        "conditions": {"mono16": {"per_call": [
+            {"clustering": {"two_voices": True, "stability": 0.95}},
+            {"clustering": {"two_voices": True, "stability": 0.87}},
+            {"clustering": {"two_voices": False, "stability": 0.99}},  # refused elsewhere
+        ]}},
+        "single_speaker": {"per_file": [
+            {"condition": "mono8", "two_voices": True, "stability": 0.89, "expressive": True},
+            {"condition": "mono8", "two_voices": True, "stability": 0.93, "expressive": True},
+            {"condition": "mono8", "two_voices": False, "stability": 0.5},
+        ]},
+        "extended_negatives_per_file": [
+            {"group": "expressive_m", "condition": "mono16", "two_voices": True,
+             "stability": 0.9},
+        ],
+    }
+    assert stricter_detections(res, 0.86) == {
+        "calls mono16": "2/3", "expressive mono8": "2/2", "ext expressive_m mono16": "1/1",
+        "single mono8": "0/1"}
+    assert stricter_detections(res, 0.9) == {
+        "calls mono16": "1/3", "expressive mono8": "1/2", "ext expressive_m mono16": "1/1",
+        "single mono8": "0/1"}
