@@ -590,3 +590,48 @@ def test_holder_pausing_after_a_decided_interruption(holder, resume_s, hold, ret
     assert (by in turns) == (not retracted)
     for block in (1, 7, 100):  # block-size invariance
         assert run(agent, cust, 7.0, config=cfg, block=block)[1] == evs
+
+
+def _echo_then_backchannel_rows(echo_db):
+    """The customer's turn 1.0-6.0 s (210 Hz, -20 dBFS); the agent alone at 0.0-0.8 s (120 Hz,
+    -20 dBFS), then 0.3 s of residual echo (the far end's 210 Hz, ``echo_db``) at 2.0 s and,
+    0.06 s later (inside the hangover), its own 0.84 s backchannel (120 Hz, -14 dBFS)."""
+    duration_s = 7.0
+    a = party_rows([(0.0, 0.8), (2.0, 2.3), (2.36, 3.2)], duration_s, 120.0)
+    i0, i1 = round(2.0 / HOP_S), round(2.3 / HOP_S)
+    a.f0_hz[i0:i1] = 210.0
+    a.loudness_db[i0:i1] = echo_db
+    i2, i3 = round(2.36 / HOP_S), round(3.2 / HOP_S)
+    a.loudness_db[i2:i3] = -14.0
+    c = party_rows([(1.0, 6.0)], duration_s, 210.0)
+    return a, c
+
+
+@pytest.mark.parametrize(("echo_db", "suspect_db", "backchannel"), [
+    (-22.0, 0.0, True),  # echo 2 dB under the far end: its hops do not lengthen the backchannel
+    (-22.0, -120.0, False),  # the rule off: 1.2 s from the echo's onset, an interruption
+    (-16.0, 0.0, False),  # 4 dB over the far end: not echo-suspect, the agent's own speech
+])
+def test_echo_suspect_hops_do_not_lengthen_a_backchannel(echo_db, suspect_db, backchannel):
+    cfg = CFG.replace(conversation={"echo_suspect_max_ratio_db": suspect_db})
+    a, c = _echo_then_backchannel_rows(echo_db)
+    evs = ConversationTracker(cfg).process(a, c)
+    fin = final_events(evs)
+    its = [e for e in kinds(fin, "interruption") if e.by == "agent"]
+    assert len(its) == 1 and its[0].start_s == 2.0  # the onset is not moved
+    assert bool(its[0].retracted) == backchannel
+    bcs = [(b.start_s, b.end_s) for b in kinds(fin, "backchannel") if b.by == "agent"]
+    assert bcs == ([(2.0, 3.2)] if backchannel else [])
+    for block in (1, 7, 100):  # block-size invariance
+        tr = ConversationTracker(cfg)
+        got = []
+        for i in range(0, len(a), block):
+            got += tr.process(a[i : i + block], c[i : i + block])
+        assert got == evs
+
+
+def test_echo_suspect_is_ignored_once_the_canceller_took_over():
+    a, c = _echo_then_backchannel_rows(-22.0)
+    evs = ConversationTracker(CFG).process(a, c, cancelled=np.ones(len(a), bool))
+    its = [e for e in kinds(final_events(evs), "interruption") if e.by == "agent"]
+    assert len(its) == 1 and not its[0].retracted

@@ -186,6 +186,7 @@ class ConversationConfig:
     hold_decided_interruptions: bool
     far_intrusion_join_s: float
     intrusion_max_bleed_fraction: float
+    echo_suspect_max_ratio_db: float
     far_onset_backtrack_s: float
     far_onset_backtrack_db: float
     decision_bridge_s: float

@@ -103,6 +103,11 @@ Intrusion
       pause reaches ``turn_gap_s`` A gave way and the interruption stands (confirmed then). A
       customer A's return is judged on its backtracked onset, so that wait is
       ``turn_gap_s + far_onset_backtrack_s`` there.
+      *Echo-suspect lead-in* (``echo_suspect_max_ratio_db`` [0]): an agent intrusion's
+      leading raw hops with the far end's F0 (or an octave relation) no louder than the far
+      end, before the echo canceller took over, do not count in its length against
+      ``backchannel_max_s`` (residual echo welded onto a backchannel by the hangover); its
+      onset and speech are unchanged.
     * **take-over**: A's turn ends (A silent for ``turn_gap_s``) while B's intrusion is
       unclassified: B spoke in A's pause and A did not resume. B's turn starts at its onset;
       no overlap event.

@@ -232,6 +232,31 @@ class BleedGate:
                 return False  # another voice, above the predicted copy: the agent's own
         return excess <= self.config.bleed_margin_db
 
+    def echo_suspect(self, agent_db: float, agent_f0_hz: float, max_ratio_db: float) -> bool:
+        """Whether the agent hop just fed to :meth:`step` looks like the far end's copy by
+        pitch and level alone: voiced with the far end's F0 (within ``bleed_pitch_st`` of a
+        far-end F0, or of 1/3, 1/2 or 2 times one, at some lag of the range) and at most
+        ``max_ratio_db`` above the loudest far-end hop of the range. Weaker than the
+        searching rule (no ``bleed_max_ratio_db`` margin, no own-voice exception): used only
+        to doubt, never to reject, speech."""
+        if agent_f0_hz != agent_f0_hz or self._k == 0:
+            return False
+        k = self._k - 1
+        m = self._lookback
+        span = range(min(k + 1, m))
+        ref = max(self._ring_lc[(k - d) % m] for d in span)
+        if agent_db - ref > max_ratio_db:
+            return False
+        tol = self.config.bleed_pitch_st
+        f0s = self._ring_f0c
+        for d in span:
+            f = f0s[(k - d) % m]
+            if f == f:
+                st = 12.0 * math.log2(agent_f0_hz / f)
+                if min(abs(st), abs(st + 12.0), abs(st - 12.0), abs(st + 19.02)) <= tol:
+                    return True
+        return False
+
     def _searching(self, k: int, agent_db: float, agent_f0_hz: float) -> bool:
         """Bleed decision before a lag is known: needs positive evidence of a copy."""
         m = self._lookback

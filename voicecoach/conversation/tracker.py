@@ -65,6 +65,7 @@ class ConversationState:
 
 
 _COUNT_HOPS = 2000
+_OWN_HOPS = 512
 """Hops of the agent's raw and bleed counts kept (20 s: an intrusion is decided sooner)."""
 BACKGROUND_S = 3.0
 """The far end's background level (onset backtrack) is taken over this long, s."""
@@ -100,7 +101,7 @@ class _Intrusion:
     """A party's speech that started inside the other's turn, not yet classified."""
 
     __slots__ = ("awaiting", "copy_until", "interruption_id", "last_end", "long", "onset",
-                 "overlapped")
+                 "overlapped", "own_start")
 
     def __init__(self, onset: int) -> None:
         self.onset = onset
@@ -110,6 +111,9 @@ class _Intrusion:
         self.overlapped = False
         self.interruption_id = 0
         self.copy_until: int | None = None  # judged mostly the far end's copy up to this hop
+        # its first raw hop not echo-suspect (its length against backchannel_max_s counts
+        # from there); None while every raw hop so far was echo-suspect
+        self.own_start: int | None = None
 
 
 class _Overlap:
@@ -177,6 +181,8 @@ class ConversationTracker:
         self._ms_hops = hops(c.mutual_silence_s)
         self._delay_hops = hops(c.far_delay_s)
         self._max_bleed = c.intrusion_max_bleed_fraction
+        self._suspect_db = c.echo_suspect_max_ratio_db
+        self._suspect_on = self._suspect_db > -120.0
         self._gate = BleedGate(c, h)
         self._agent = _Party(AGENT)
         self._cust = _Party(CUSTOMER)
@@ -204,6 +210,8 @@ class ConversationTracker:
         self._agent_raw_hops = 0
         # (agent raw hops, of which bleed) counted through each recent hop, newest last
         self._agent_counts: deque[tuple[int, int]] = deque(maxlen=_COUNT_HOPS)
+        # recent agent raw hops that were not echo-suspect (echo_suspect_max_ratio_db)
+        self._own_hops: deque[int] = deque(maxlen=_OWN_HOPS)
         self._retract: tuple[int, int, int, _Party] | None = None  # see _check_retraction
         self._held: tuple[_Party, int] | None = None  # the floor holder's pause, see _segment_end
         self._ihold: tuple[_Party, int] | None = None  # the customer intruder's pause
@@ -298,6 +306,11 @@ class ConversationTracker:
             c_raw = rc[i]
             bleed = self._gate.step(a_db, a_floor, a_raw, a_f0, lc[i], fc[i], c_raw, f0c[i])
             bleed = bleed and not a_clean
+            if a_raw and not bleed and not (
+                self._suspect_on and not a_clean
+                and self._gate.echo_suspect(a_db, a_f0, self._suspect_db)
+            ):
+                self._own_hops.append(self._k + 1)
             if a_raw:
                 self._agent_raw_hops += 1
                 if bleed:
@@ -578,7 +591,9 @@ class ConversationTracker:
         elif start - o.turn_start < self._sim_hops:
             self._open_turn(p, start, respond=False)  # simultaneous start: no intrusion
         else:
-            p.intr = _Intrusion(start)
+            p.intr = it = _Intrusion(start)
+            if p is self._cust or not self._suspect_on:
+                it.own_start = start
 
     def _segment_end(self, p: _Party) -> None:
         end = p.last_raw + 1
@@ -627,7 +642,7 @@ class ConversationTracker:
         it = b.intr
         if (not self._hold_decided or held is None or ov is None or ov.by is not b
                 or it is None or ov.interruption is not it or it.long
-                or end - it.onset > self._bc_hops):
+                or self._span(it, end) > self._bc_hops):
             return False
         a, a_end = held
         self._ov = None
@@ -677,7 +692,8 @@ class ConversationTracker:
                                by=ov.by.name, of=ov.of.name))
             it = ov.interruption
             if it is not None:
-                pending = p is ov.by and o_on and not it.long and end - it.onset <= self._bc_hops
+                pending = (p is ov.by and o_on and not it.long
+                           and self._span(it, end) <= self._bc_hops)
                 self._emit(Interruption(self._t(it.onset), self._t(end), self._decided(),
                                         id=it.interruption_id, by=ov.by.name, of=ov.of.name,
                                         confirmed=not pending))
@@ -696,7 +712,7 @@ class ConversationTracker:
         if it is not None:
             it.last_end = end
             if o_on:
-                if not it.long and end - it.onset <= self._bc_hops:
+                if not it.long and self._span(it, end) <= self._bc_hops:
                     self._emit(Backchannel(self._t(it.onset), self._t(end), self._decided(),
                                            by=p.name, of=o.name))
                 p.intr = None
@@ -759,7 +775,7 @@ class ConversationTracker:
         it = o.intr
         assert it is not None
         o.intr = None
-        if not it.long and it.last_end - it.onset <= self._bc_hops:
+        if not it.long and self._span(it, it.last_end) <= self._bc_hops:
             self._emit(Backchannel(self._t(it.onset), self._t(it.last_end), self._decided(),
                                    by=o.name, of=o.other.name))
 
@@ -781,6 +797,18 @@ class ConversationTracker:
                                     by=b.name, of=a.name, retracted=True))
             self._emit(Backchannel(self._t(onset), self._t(end), self._decided(), by=b.name,
                                    of=a.name))
+
+    def _span(self, it: _Intrusion, end: int) -> int:
+        """Length (hops) of intrusion ``it`` up to ``end`` against backchannel_max_s: from its
+        first raw hop that was not echo-suspect (0 while there is none)."""
+        if it.own_start is None:
+            for h in self._own_hops:
+                if h >= it.onset:
+                    it.own_start = h
+                    break
+            else:
+                return 0
+        return end - it.own_start
 
     def _agent_bleed_fraction(self, start: int) -> float:
         """Fraction of the agent's raw hops from hop ``start`` to now judged bleed."""
@@ -813,7 +841,7 @@ class ConversationTracker:
         it = p.intr
         assert it is not None
         k1 = self._k + 1
-        if not it.long and p.on and p.last_raw + 1 - it.onset > self._bc_hops:
+        if not it.long and p.on and self._span(it, p.last_raw + 1) > self._bc_hops:
             it.long = True
             if it.interruption_id:  # outlasting a backchannel: it can no longer be retracted
                 self._emit(Interruption(self._t(it.onset), None, self._decided(),
