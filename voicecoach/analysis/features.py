@@ -21,6 +21,7 @@ CSV_COLUMNS = (
     "loudness_db",
     "syllable_rate",
     "articulation_rate",
+    "f0_settled_hz",
 )
 #: Feature names that are part of the public output contract (CSV / JSON).
 PUBLIC_FIELDS = CSV_COLUMNS[1:]
