@@ -433,12 +433,11 @@ class YinTracker:
         contrast = np.divide(d[rows, lag], mean_d, out=np.ones(m), where=mean_d > 0)
         c_log2, c_cost, c_nd, c_lag = self._candidates(nd, nd[:, lo : lmax + 1] + self._path_bias)
         # the settled path's cost: 1 - r / sqrt(e_0 e_tau) at the candidates
-        rr = rows[:, None]
-        r_c = r[rr, c_lag]
-        prod = e0[:, None] * (den[rr, c_lag] - e0[:, None])
-        ncc = np.ones_like(r_c)
-        np.divide(r_c, np.sqrt(np.maximum(prod, 0.0)), out=ncc, where=prod > 0)
-        settled = np.where(np.isfinite(c_cost), 1.0 - ncc + self._path_bias[c_lag - lo], np.inf)
+        at = (rows[:, None], c_lag)
+        e_c = e0[:, None]
+        prod = e_c * (den[at] - e_c)  # e_0 e_tau (> 0 but for digital silence a period back)
+        settled = 1.0 - r[at] / np.sqrt(np.maximum(prod, 1e-300)) + self._path_bias[c_lag - lo]
+        settled[c_cost == np.inf] = np.inf
         return lag, ap, contrast, c_log2, c_cost, c_nd, settled
 
     def _candidates(
