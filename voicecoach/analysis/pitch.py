@@ -45,6 +45,17 @@ Path over candidates (Viterbi with a fixed lookahead)
     large enough to favour harmonics. The voicing decision (above) uses the best local
     candidate under ``octave_bias`` and is not changed by the path, only delayed with it.
 
+Settled path (``f0_settled_hz``)
+    A second path over the same voiced hops and candidates, for offline readers (the review
+    report's median pitch, ``voicecoach analyze``): it reports the frame
+    ``settled_lookahead_s`` (100 ms) back, with ``settled_jump_cost`` and
+    ``settled_cost_cap``, and each candidate's local cost is the amplitude-invariant
+    ``1 - r(tau) / sqrt(e_0 e_tau)`` (``r`` the cross-product of the window and its copy
+    ``tau`` back) plus ``path_octave_bias`` per octave. ``nd`` counts a level change across
+    the lag as aperiodicity (``(a - 1)^2 / (a^2 + 1)`` for an amplitude ratio ``a``), which
+    at onsets and decays grows with the lag and favours a harmonic's short period; this cost
+    does not. The live path keeps ``nd`` (with it, high voices slipped an octave down).
+
 Timing
     Row ``k`` (hop start ``t_s = k * hop_s``) uses samples up to the end of the hop: the
     integration window is the last ``window_s`` (30 ms) before the hop end, compared with
