@@ -85,6 +85,8 @@ DEV_CORPORA = {
 #: corpora held out entirely (never tuned on)
 TEST_ONLY = ("librivox", "sonnet", "amfm")
 CONDITIONS = ("wide", "tel")
+#: our own outputs (never cached): the live ``f0_hz`` and the settled ``f0_settled_hz``
+OURS = ("ours", "settled")
 
 
 @dataclass(frozen=True)
@@ -181,12 +183,18 @@ def _pad_hops(x: np.ndarray, tail_s: float = 0.05) -> np.ndarray:
     return out
 
 
-def ours(config: Config) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
-    """Our tracker as a function (16 kHz signal, Praat frame times) -> F0 on those times."""
+def ours(config: Config, settled: bool = False) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    """Our tracker as a function (16 kHz signal, Praat frame times) -> F0 on those times.
+
+    ``settled``: the settled path's ``f0_settled_hz`` instead of the live ``f0_hz``.
+    """
 
     def f(x: np.ndarray, t_ref: np.ndarray) -> np.ndarray:
         ca = ChannelAnalyzer(config)
-        rows = ca.process(_pad_hops(x))
+        rows = ca.process(_pad_hops(x, 0.05 + config.pitch.settled_lookahead_s))
+        if settled:
+            return align_track(rows.t_s + ca.pitch_settled_center_offset_s,
+                               rows.f0_settled_hz, t_ref)
         return align_track(rows.t_s + ca.pitch_center_offset_s, rows.f0_hz, t_ref)
 
     return f
@@ -417,7 +425,8 @@ def main(argv: list[str] | None = None) -> int:
         k, v = kv.split("=", 1)
         over[k.split(".")[-1]] = json.loads(v)
     cfg = load_config().replace(pitch=over) if over else load_config()
-    methods: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {"ours": ours(cfg)}
+    methods: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
+        "ours": ours(cfg), "settled": ours(cfg, settled=True)}
     for p in a.peers:
         if p == "swiftf0":
             fn = swiftf0_tracker()
@@ -427,7 +436,7 @@ def main(argv: list[str] | None = None) -> int:
             methods["librosa_" + p] = librosa_tracker(p)
     t0 = time.perf_counter()
     tracks = run(a.root, methods, a.split, a.cond, Cache(Path(a.cache)),
-                 cached_methods=[m for m in methods if m != "ours"], corpora=a.corpus)
+                 cached_methods=[m for m in methods if m not in OURS], corpora=a.corpus)
     res = table(tracks)
     print(_fmt(res, list(methods)))
     print(f"({time.perf_counter() - t0:.1f} s)", file=sys.stderr)

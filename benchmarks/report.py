@@ -102,12 +102,14 @@ def summary_rows(r: dict[str, Any]) -> list[Row]:
     pr = "pitch_real_speech.test.all_conditions.pooled"
     add("real voices (test, wide+tel) GPE vs Praat, %", "pitch_real_speech.gpe_pct", ".2f",
         "<= 2", lambda v: v <= 2.0)
+    add("  settled pitch (review, analyze) GPE vs Praat, %", "pitch_real_speech.settled_gpe_pct",
+        ".2f", "<= 2", lambda v: v <= 2.0)
     add("  voicing recall vs Praat", "pitch_real_speech.voicing_recall", ".3f", ">= 0.85",
         lambda v: v >= 0.85)
     add("  false voicing vs Praat", "pitch_real_speech.false_voicing", ".3f", "<= 0.10",
         lambda v: v <= 0.10)
     for cond in ("wide", "tel"):
-        for m in ("ours", "librosa_pyin", "librosa_yin", "swiftf0"):
+        for m in ("ours", "settled", "librosa_pyin", "librosa_yin", "swiftf0"):
             add(f"  {cond}: {m} GPE, %", f"pitch_real_speech.test.{cond}.pooled.{m}.gpe_pct",
                 ".2f")
     for m in ("librosa_pyin", "swiftf0"):

@@ -56,6 +56,73 @@ def test_pitch_of_a_low_voice_on_a_telephone_band(f0_hz: float, seed: int) -> No
     assert gpe <= 0.05, f"gross pitch error {gpe:.2%} on a {f0_hz:.0f} Hz voice, 300-3400 Hz"
 
 
+@pytest.mark.parametrize(("f0_hz", "seed"), [(100.0, 2), (150.0, 4)])
+def test_settled_pitch_of_a_low_voice_on_a_telephone_band(f0_hz: float, seed: int) -> None:
+    # the same band-limited voices (fundamental missing): the settled path (100 ms lookahead,
+    # amplitude-invariant candidate cost) keeps the period where the live path still takes
+    # a harmonic now and then (live 3.2 % and 1.8 % gross errors here, settled 0.3 % and 0)
+    x, truth = synth_speech(duration_s=30, f0_hz=f0_hz, snr_db=30, seed=seed)
+    sos = butter(4, [300.0, 3400.0], btype="bandpass", fs=16000, output="sos")
+    an, rows = analyse(sosfilt(sos, x).astype(np.float32))
+    t_centre = rows.t_s + an.pitch_settled_center_offset_s
+    f0 = rows.f0_settled_hz
+    both = np.isfinite(f0) & truth.voiced_at(t_centre)
+    assert both.sum() > 1000
+    cents = 1200 * np.abs(np.log2(f0[both] / truth.f0_at(t_centre)[both]))
+    gpe = np.mean(cents > GPE_CENTS)
+    assert gpe <= 0.01, f"settled gross pitch error {gpe:.2%} on a {f0_hz:.0f} Hz voice"
+    # the same frames are voiced as in f0_hz, settled_lookahead_s - path_lookahead_s later
+    lag = round((an.pitch_center_offset_s - an.pitch_settled_center_offset_s) / 0.01)
+    assert lag == 8
+    np.testing.assert_array_equal(np.isfinite(f0[lag:]), rows.voiced[:-lag])
+
+
+def _short_syllables(f0_hz: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """60 short band-limited syllables (300-3400 Hz): 30 dB rise in 15 ms, 60 ms steady,
+    30 dB decay in 80 ms, 120 ms pauses; F0 within +-3 st of ``f0_hz``; one strong harmonic
+    near a first formant at 450-750 Hz. Returns the signal and the per-sample F0 (NaN in
+    pauses)."""
+    rng = np.random.default_rng(seed)
+    sr, attack, hold, decay = 16000, 0.015, 0.06, 0.08
+    t = np.arange(int((attack + hold + decay) * sr)) / sr
+    env = np.where(t < attack, 30.0 ** ((t - attack) / attack),
+                   np.where(t < attack + hold, 1.0, 30.0 ** (-(t - attack - hold) / decay)))
+    pause = np.zeros(int(0.12 * sr))
+    parts, truth = [], []
+    for _ in range(60):
+        f, f1 = f0_hz * 2 ** (rng.uniform(-3, 3) / 12), rng.uniform(450, 750)
+        k = np.arange(1, int(3800 // f))[:, None]
+        formants = 3 * np.exp(-(((k * f - f1) / 100) ** 2)) + np.exp(-(((k * f - 1500) / 100) ** 2))
+        amp = (0.3 + formants) / k
+        phase = rng.uniform(0, 2 * np.pi, k.shape)
+        parts += [env * (amp * np.sin(2 * np.pi * k * f * t + phase)).sum(0), pause]
+        truth += [np.full(t.shape, f), pause + np.nan]
+    sos = butter(4, [300.0, 3400.0], btype="bandpass", fs=sr, output="sos")
+    y = sosfilt(sos, np.concatenate(parts))
+    y = 0.3 * y / np.abs(y).max() + rng.normal(0, 1e-4, y.shape)
+    return y.astype(np.float32), np.concatenate(truth)
+
+
+@pytest.mark.parametrize("f0_hz", [110.0, 200.0])
+def test_settled_pitch_at_sharp_onsets_on_a_telephone_band(f0_hz: float) -> None:
+    # a level change across the lag (30 dB in 15 ms) makes the normalised difference favour
+    # a harmonic's short period; the settled path's amplitude-invariant cost does not (live
+    # path 2.7 % and 4.7 % gross errors here; settled with the live path's cost 2.5 % and
+    # 2.2 %; as shipped 0.1 % and 0)
+    y, f_true = _short_syllables(f0_hz, seed=int(f0_hz))
+    an, rows = analyse(np.concatenate([y, np.zeros(3200, np.float32)]))
+    t_centre = rows.t_s + an.pitch_settled_center_offset_s
+    i = np.round(t_centre * 16000).astype(int)
+    inside = (i >= 0) & (i < f_true.shape[0])
+    truth = np.where(inside, f_true[np.clip(i, 0, f_true.shape[0] - 1)], np.nan)
+    f0 = rows.f0_settled_hz
+    both = np.isfinite(f0) & np.isfinite(truth)
+    assert both.sum() > 600
+    cents = 1200 * np.abs(np.log2(f0[both] / truth[both]))
+    gpe = np.mean(cents > GPE_CENTS)
+    assert gpe <= 0.01, f"settled gross pitch error {gpe:.2%} at sharp onsets, {f0_hz:.0f} Hz"
+
+
 def test_no_single_hop_octave_jumps_in_steady_vowels() -> None:
     x, truth = synth_speech(duration_s=40, f0_hz=110.0, glide_st=0.5, snr_db=20, seed=9)
     an, rows = analyse(x)

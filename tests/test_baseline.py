@@ -316,7 +316,7 @@ def feature_rows(f0_hz, speech, nucleus=None, loudness_db=-20.0) -> Features:
         loudness_db=lv, syllable_rate=np.full(n, np.nan, np.float32),
         articulation_rate=np.full(n, np.nan, np.float32),
         noise_floor_db=np.full(n, -60.0, np.float32), aperiodicity=np.zeros(n, np.float32),
-        vad_raw=sp.copy(), nucleus=nu,
+        vad_raw=sp.copy(), nucleus=nu, f0_settled_hz=f0,
     )
 
 

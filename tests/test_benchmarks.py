@@ -278,6 +278,7 @@ def _rows(loudness_db: np.ndarray, speech: np.ndarray, nucleus: np.ndarray):
         t_s=np.arange(n) * 0.01, f0_hz=f32 + np.nan, voiced=~speech & speech, speech=speech,
         loudness_db=loudness_db.astype(np.float32), syllable_rate=f32, articulation_rate=f32,
         noise_floor_db=f32 - 60, aperiodicity=f32, vad_raw=speech.copy(), nucleus=nucleus,
+        f0_settled_hz=f32 + np.nan,
     )
 
 

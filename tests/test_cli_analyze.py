@@ -37,6 +37,7 @@ def test_csv_has_exactly_the_contract_columns(tmp_path, rng) -> None:
         "loudness_db",
         "syllable_rate",
         "articulation_rate",
+        "f0_settled_hz",
     ]
     body = rows[1:]
     assert len(body) == 2 * 200
@@ -49,6 +50,10 @@ def test_csv_has_exactly_the_contract_columns(tmp_path, rng) -> None:
         if v:
             assert abs(float(r[2]) - f0) < 1e-3 * f0
     assert any(r[2] == "" for r in ch0) and any(r[2] != "" for r in ch0)
+    for r, f0 in zip(ch0, ref.f0_settled_hz, strict=True):
+        assert (r[8] == "") == bool(np.isnan(f0))
+        if r[8]:
+            assert abs(float(r[8]) - f0) < 1e-3 * f0
 
 
 def test_json_contract(tmp_path, rng) -> None:
@@ -68,6 +73,7 @@ def test_json_contract(tmp_path, rng) -> None:
         "loudness_db",
         "syllable_rate",
         "articulation_rate",
+        "f0_settled_hz",
     }
     assert len(ch["t_s"]) == 200
     assert None in ch["f0_hz"] and set(ch["voiced"]) <= {0, 1}

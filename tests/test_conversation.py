@@ -43,6 +43,7 @@ def party_rows(spans, duration_s, f0_hz, level_db=-20.0, t0_hop=0):
         aperiodicity=np.where(on, f32(0.1), f32(0.9)).astype(f32),
         vad_raw=on,
         nucleus=np.zeros(n, bool),
+        f0_settled_hz=np.where(on, f32(f0_hz), f32(np.nan)).astype(f32),
     )
 
 

@@ -479,3 +479,19 @@ def test_index_per_agent(tmp_path: Path, short_audio: np.ndarray) -> None:
     made = rep["summary"]["agent"]["interruptions_made"]
     assert m["interruptions_per_10min"] == pytest.approx(made * 600 / 16.0, rel=1e-3)
     assert m["talk_ratio_pct"] == pytest.approx(100 * rep["summary"]["agent"]["talk_ratio"])
+
+
+def test_tracks_without_the_settled_pitch_read_f0_hz_in_its_place() -> None:
+    from voicecoach.analysis import Features
+    from voicecoach.review.tracks import features_of, tracks_dtype
+
+    full = tracks_dtype(1)
+    old = np.dtype([(n, full.fields[n][0]) for n in full.names if n != "agent.f0_settled_hz"])
+    rows = np.zeros(3, old)
+    rows["agent.f0_hz"] = [np.nan, 120.0, 130.0]
+    f = features_of(rows, "agent")
+    assert isinstance(f, Features)
+    np.testing.assert_array_equal(f.f0_settled_hz, rows["agent.f0_hz"])
+    new = np.zeros(3, full)
+    new["agent.f0_settled_hz"] = 99.0
+    assert (features_of(new, "agent").f0_settled_hz == 99.0).all()

@@ -135,6 +135,7 @@ def _analyze(args: argparse.Namespace) -> int:
                         r.loudness_db.tolist(),
                         r.syllable_rate.tolist(),
                         r.articulation_rate.tolist(),
+                        r.f0_settled_hz.tolist(),
                     ]
                     for r in rows
                 ]
@@ -150,6 +151,7 @@ def _analyze(args: argparse.Namespace) -> int:
                                 _fmt(c[4][i]),
                                 _fmt(c[5][i]),
                                 _fmt(c[6][i]),
+                                _fmt(c[7][i]),
                             ]
                         )
         else:

@@ -101,6 +101,9 @@ class PitchConfig:
     path_candidates: int
     path_lookahead_s: float
     memory_s: float
+    settled_lookahead_s: float
+    settled_jump_cost: float
+    settled_cost_cap: float
 
 
 @dataclass(frozen=True)
@@ -668,6 +671,13 @@ def _validate(obj: Any, where: str) -> None:
             bad(
                 f"need jump_cost >= 0 and path_cost_cap > 0, got {obj.jump_cost} and "
                 f"{obj.path_cost_cap}"
+            )
+        if not 0.0 <= obj.settled_lookahead_s <= 0.5:
+            bad(f"settled_lookahead_s must be in [0, 0.5] s, got {obj.settled_lookahead_s}")
+        if obj.settled_jump_cost < 0.0 or obj.settled_cost_cap <= 0.0:
+            bad(
+                f"need settled_jump_cost >= 0 and settled_cost_cap > 0, got "
+                f"{obj.settled_jump_cost} and {obj.settled_cost_cap}"
             )
     elif isinstance(obj, VadConfig):
         if obj.backend not in ("webrtc", "silero"):

@@ -14,6 +14,8 @@ feature                       what row ``k`` uses
                               chosen on the pitch path through the frames since: the hop's
                               frame is the last ``frame_size`` samples up to the hop end
                               (46.7 ms at 60 Hz fmin), no sample after the hop
+``f0_settled_hz``             the frame ``settled_lookahead_s`` (100 ms) before the hop's
+                              own, on the settled path through the frames since
 ``speech``                    hops up to ``k`` (onset reported ``onset_s`` late, offset
                               ``hangover_s`` late)
 ``syllable_rate`` and         nuclei confirmed by the end of hop ``k``; a nucleus is
@@ -75,6 +77,11 @@ class ChannelAnalyzer:
     def pitch_center_offset_s(self) -> float:
         """Centre of the pitch window relative to each row's ``t_s`` (negative = past)."""
         return self._pitch.center_offset_s
+
+    @property
+    def pitch_settled_center_offset_s(self) -> float:
+        """Like :attr:`pitch_center_offset_s`, for ``f0_settled_hz``."""
+        return self._pitch.settled_center_offset_s
 
     @property
     def pitch_frame_s(self) -> float:
@@ -187,6 +194,7 @@ class ChannelAnalyzer:
             aperiodicity=pitch.aperiodicity,
             vad_raw=raw,
             nucleus=nucleus,
+            f0_settled_hz=pitch.f0_settled_hz,
         )
 
 

@@ -21,6 +21,7 @@ CSV_COLUMNS = (
     "loudness_db",
     "syllable_rate",
     "articulation_rate",
+    "f0_settled_hz",
 )
 #: Feature names that are part of the public output contract (CSV / JSON).
 PUBLIC_FIELDS = CSV_COLUMNS[1:]
@@ -92,6 +93,12 @@ class Features(Rows):
         Speech decision before hysteresis.
     nucleus : bool
         True at the hop where a syllable nucleus was confirmed.
+    f0_settled_hz : float32
+        F0 from the pitch tracker's settled path (``settled_lookahead_s``, 100 ms: fewer
+        octave errors on telephone speech), NaN when unvoiced; it describes the frame
+        ``settled_lookahead_s - path_lookahead_s`` (8 rows) before ``f0_hz``'s, whose voicing
+        it repeats (see ``ChannelAnalyzer.pitch_settled_center_offset_s``). For offline
+        readers: the report's median pitch and ``voicecoach analyze``.
     """
 
     t_s: np.ndarray
@@ -105,13 +112,14 @@ class Features(Rows):
     aperiodicity: np.ndarray
     vad_raw: np.ndarray
     nucleus: np.ndarray
+    f0_settled_hz: np.ndarray
 
     @classmethod
     def empty(cls) -> Features:
         """Zero rows with the right dtypes."""
         f32 = np.empty(0, np.float32)
         b = np.empty(0, bool)
-        return cls(np.empty(0), f32, b, b, f32, f32, f32, f32, f32, b, b)
+        return cls(np.empty(0), f32, b, b, f32, f32, f32, f32, f32, b, b, f32)
 
     def to_dict(self, public: bool = True) -> dict[str, list[Any]]:
         """Return plain lists (NaN -> None), only public fields unless ``public=False``."""

@@ -45,6 +45,17 @@ Path over candidates (Viterbi with a fixed lookahead)
     large enough to favour harmonics. The voicing decision (above) uses the best local
     candidate under ``octave_bias`` and is not changed by the path, only delayed with it.
 
+Settled path (``f0_settled_hz``)
+    A second path over the same voiced hops and candidates, for offline readers (the review
+    report's median pitch, ``voicecoach analyze``): it reports the frame
+    ``settled_lookahead_s`` (100 ms) back, with ``settled_jump_cost`` and
+    ``settled_cost_cap``, and each candidate's local cost is the amplitude-invariant
+    ``1 - r(tau) / sqrt(e_0 e_tau)`` (``r`` the cross-product of the window and its copy
+    ``tau`` back) plus ``path_octave_bias`` per octave. ``nd`` counts a level change across
+    the lag as aperiodicity (``(a - 1)^2 / (a^2 + 1)`` for an amplitude ratio ``a``), which
+    at onsets and decays grows with the lag and favours a harmonic's short period; this cost
+    does not. The live path keeps ``nd`` (with it, high voices slipped an octave down).
+
 Timing
     Row ``k`` (hop start ``t_s = k * hop_s``) uses samples up to the end of the hop: the
     integration window is the last ``window_s`` (30 ms) before the hop end, compared with
@@ -92,9 +103,13 @@ class PitchResult:
         detector and the syllable tracker use it).
     frame_db : np.ndarray, shape (n_hops,), float32
         RMS level of the hop's own integration window, dBFS.
+    f0_settled_hz : np.ndarray, shape (n_hops,), float32
+        The settled path's F0 of the frame ``settled_lookahead_s`` before each hop's own
+        (:attr:`YinTracker.settled_center_offset_s`), NaN when unvoiced; the same frames are
+        voiced as in ``f0_hz``, ``settled_lookahead_s - path_lookahead_s`` later.
     """
 
-    __slots__ = ("aperiodicity", "f0_hz", "frame_db", "voiced", "voiced_current")
+    __slots__ = ("aperiodicity", "f0_hz", "f0_settled_hz", "frame_db", "voiced", "voiced_current")
 
     def __init__(
         self,
@@ -103,12 +118,78 @@ class PitchResult:
         aperiodicity: np.ndarray,
         frame_db: np.ndarray,
         voiced_current: np.ndarray,
+        f0_settled_hz: np.ndarray,
     ) -> None:
         self.f0_hz = f0_hz
         self.voiced = voiced
         self.aperiodicity = aperiodicity
         self.frame_db = frame_db
         self.voiced_current = voiced_current
+        self.f0_settled_hz = f0_settled_hz
+
+
+class _Path:
+    """One Viterbi-style path over the voiced hops' candidates, with a fixed lookahead.
+
+    Over consecutive voiced hops, ``C_t(j) = s_t(j) + min_i [C_{t-1}(i) + jump *
+    |log2(L_t(j) / L_{t-1}(i))|]``, kept relative to the best and capped at ``cap``. After
+    each hop, :meth:`report` gives the frame ``lookahead`` hops back: its candidate on the
+    best path ending at the newest hop of its voiced run within the lookahead.
+    """
+
+    __slots__ = ("cap", "jump", "lookahead", "prev_c", "prev_l", "recent")
+
+    def __init__(self, jump: float, cap: float, lookahead: int) -> None:
+        self.jump, self.cap, self.lookahead = jump, cap, lookahead
+        self.reset()
+
+    def reset(self) -> None:
+        # the last voiced hop's candidates (log2 period) and their path costs (empty: none
+        # within memory_s)
+        self.prev_l: list[float] = []
+        self.prev_c: list[float] = []
+        # the last lookahead + 1 hops (oldest first): None (unvoiced) or (candidates' log2
+        # periods, back-pointers into the previous hop's, best index, nd around each); the
+        # oldest is the next to report
+        self.recent: deque[tuple[list[float], list[int], int, list[list[float]]] | None] = (
+            deque([None] * self.lookahead, maxlen=self.lookahead + 1)
+        )
+
+    def push(self, cand: list[float], local: list[float], near: list[list[float]]) -> None:
+        """A voiced hop's (finite) candidates, their local costs and nd around each."""
+        prev_l, prev_c, jump = self.prev_l, self.prev_c, self.jump
+        cs: list[float] = []
+        back: list[int] = []
+        for lj, sj in zip(cand, local, strict=True):
+            b = -1
+            if prev_l:
+                steps = [ci + jump * abs(lj - li) for li, ci in zip(prev_l, prev_c, strict=True)]
+                b = steps.index(min(steps))
+                sj += steps[b]
+            cs.append(sj)
+            back.append(b)
+        best = min(cs)
+        cap = self.cap
+        cs = [min(c - best, cap) for c in cs]
+        self.prev_l, self.prev_c = cand, cs
+        self.recent.append((cand, back, cs.index(0.0), near))
+
+    def report(self) -> float:
+        """The period (samples, refined) of the frame ``lookahead`` hops back, or NaN."""
+        recent = self.recent
+        first = recent[0]
+        if first is None:
+            return math.nan
+        last = 0  # the newest hop of the voiced run that starts at the reported one
+        while last + 1 < len(recent) and recent[last + 1] is not None:
+            last += 1
+        k = recent[last][2]  # type: ignore[index]
+        for q in range(last, 0, -1):
+            k = recent[q][1][k]  # type: ignore[index]
+        lo, mid, hi = first[3][k]
+        den = lo - 2.0 * mid + hi
+        off = 0.5 * (lo - hi) / den if den > 0 else 0.0
+        return round(2.0 ** first[0][k]) + min(max(off, -0.5), 0.5)
 
 
 class YinTracker:
@@ -156,6 +237,7 @@ class YinTracker:
         self._cap = float(config.path_cost_cap)
         self._n_cand = int(config.path_candidates)
         self._lookahead = round(config.path_lookahead_s * sample_rate / hop_size)
+        self._settled_lookahead = round(config.settled_lookahead_s * sample_rate / hop_size)
         self._memory_hops = round(config.memory_s * sample_rate / hop_size)
         self._below_peak = float(config.max_below_peak_db)
         self._peak_hops = max(1, round(config.peak_window_s * sample_rate / hop_size))
@@ -180,21 +262,26 @@ class YinTracker:
             self._lookahead * self.hop_size / self.sample_rate
         )
 
+    @property
+    def settled_center_offset_s(self) -> float:
+        """Like :attr:`center_offset_s`, for ``f0_settled_hz`` (``settled_lookahead_s``)."""
+        return (self.hop_size - self.window / 2.0) / self.sample_rate - (
+            self._settled_lookahead * self.hop_size / self.sample_rate
+        )
+
     def reset(self) -> None:
         """Return to the just-constructed state (silent history, no previous pitch)."""
         self._history = np.zeros(self.frame_size - self.hop_size, np.float32)
-        # the path: the last voiced hop's candidates (log2 period) and their path costs
-        # (empty = no voiced hop within memory_s)
-        self._path_log: list[float] = []
-        self._path_cost: list[float] = []
-        self._gap = 0  # unvoiced hops since then
-        # the last lookahead + 1 hops (oldest first): None (unvoiced) or (candidates'
-        # log2 periods, back-pointers into the previous hop's, best index, nd around
-        # each), and their
-        # aperiodicity; the oldest is the next to report
-        self._recent: deque[tuple[list[float], list[int], int, list[list[float]]] | None] = deque(
-            [None] * self._lookahead, maxlen=self._lookahead + 1
+        # the live path (f0_hz) and the settled one (f0_settled_hz), over the same voiced
+        # hops and candidates
+        self._live = _Path(self._jump, self._cap, self._lookahead)
+        self._settled = _Path(
+            float(self.config.settled_jump_cost),
+            float(self.config.settled_cost_cap),
+            self._settled_lookahead,
         )
+        self._gap = 0  # unvoiced hops since the last voiced one
+        # the aperiodicity of the last lookahead + 1 hops (the oldest is the next to report)
         self._recent_ap: deque[float] = deque([1.0] * self._lookahead, maxlen=self._lookahead + 1)
         self._prev_voiced = False
         self._peak_hist: deque[float] = deque(
@@ -300,12 +387,17 @@ class YinTracker:
             Their local cost (that sum; inf where a frame has fewer minima).
         cand_nd : np.ndarray, shape (m, path_candidates, 3)
             ``nd`` at each candidate's lag - 1, lag, lag + 1 (for its parabolic refinement).
+        cand_settled : np.ndarray, shape (m, path_candidates)
+            The settled path's local cost of each candidate: the amplitude-invariant
+            ``1 - r(tau) / sqrt(e_0 e_tau)`` (a level change between the window and its copy
+            one period back, as at a vowel's onset, does not count against long periods)
+            plus ``path_octave_bias * log2(tau / tau_min)`` (inf where ``cand_cost`` is).
         """
         m = frames.shape[0]
         if m == 0:
             e = np.empty(0)
             c = np.empty((0, self._n_cand))
-            return np.empty(0, np.intp), e, e, c, c, np.empty((0, self._n_cand, 3))
+            return np.empty(0, np.intp), e, e, c, c, np.empty((0, self._n_cand, 3)), c
         if m > self.KERNEL_CHUNK:  # keep the working set in cache; rows are independent
             parts = [
                 self.kernel(frames[i : i + self.KERNEL_CHUNK])
@@ -350,12 +442,18 @@ class YinTracker:
         # whose difference function rises with the lag without a dip
         mean_d = np.cumsum(d[:, 1:], axis=1)[rows, lag - 1] / lag
         contrast = np.divide(d[rows, lag], mean_d, out=np.ones(m), where=mean_d > 0)
-        cand = self._candidates(nd, nd[:, lo : lmax + 1] + self._path_bias)
-        return lag, ap, contrast, *cand
+        c_log2, c_cost, c_nd, c_lag = self._candidates(nd, nd[:, lo : lmax + 1] + self._path_bias)
+        # the settled path's cost: 1 - r / sqrt(e_0 e_tau) at the candidates
+        at = (rows[:, None], c_lag)
+        e_c = e0[:, None]
+        prod = e_c * (den[at] - e_c)  # e_0 e_tau (> 0 but for digital silence a period back)
+        settled = 1.0 - r[at] / np.sqrt(np.maximum(prod, 1e-300)) + self._path_bias[c_lag - lo]
+        settled[c_cost == np.inf] = np.inf
+        return lag, ap, contrast, c_log2, c_cost, c_nd, settled
 
     def _candidates(
         self, nd: np.ndarray, score: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """The ``path_candidates`` lowest local minima of ``score`` per row (see kernel)."""
         k = self._n_cand
         inner = score[:, 1:-1]
@@ -367,7 +465,7 @@ class YinTracker:
         cost = masked[rows, idx]
         lag = idx + (self.lag_min + 1)  # lag_min < lag < lag_max
         around = nd[rows[:, :, None], lag[:, :, None] + self._around]
-        return self._log2_lag[lag], cost, around
+        return self._log2_lag[lag], cost, around, lag
 
     def decide(
         self, kout: tuple[np.ndarray, ...], mask: np.ndarray, frame_db: np.ndarray
@@ -381,11 +479,11 @@ class YinTracker:
         mask, frame_db : np.ndarray, shape (n_hops,)
             From :meth:`gate`; hops outside ``mask`` are unvoiced with aperiodicity 1.
         """
-        k_lag, k_ap, k_con, c_log2, c_cost, c_nd = kout
+        k_lag, k_ap, k_con, c_log2, c_cost, c_nd, c_settled = kout
         n = mask.shape[0]
         if n == 0:
             e = np.empty(0, np.float32)
-            return PitchResult(e, np.empty(0, bool), e, e, np.empty(0, bool))
+            return PitchResult(e, np.empty(0, bool), e, e, np.empty(0, bool), e)
         lag = np.zeros(n, np.intp)
         ap = np.ones(n)
         con = np.ones(n)
@@ -401,11 +499,16 @@ class YinTracker:
         )
         # may start voicing: periodic by the normalised difference or by YIN's contrast
         start = (ap < self._max_ap) | (con < self._max_ap)
-        period, ap_out = self._path(voiced, start, ap, np.cumsum(mask) - 1, c_log2, c_cost, c_nd)
+        period, ap_out, settled = self._path(
+            voiced, start, ap, np.cumsum(mask) - 1, c_log2, c_cost, c_nd, c_settled
+        )
         out_voiced = np.isfinite(period)
         f0 = np.full(n, np.nan, np.float32)
         f0[out_voiced] = self.sample_rate / period[out_voiced]
-        return PitchResult(f0, out_voiced, ap_out.astype(np.float32), frame_db, voiced)
+        f0s = np.full(n, np.nan, np.float32)
+        sv = np.isfinite(settled)
+        f0s[sv] = self.sample_rate / settled[sv]
+        return PitchResult(f0, out_voiced, ap_out.astype(np.float32), frame_db, voiced, f0s)
 
     def _path(
         self,
@@ -416,31 +519,37 @@ class YinTracker:
         c_log2: np.ndarray,
         c_cost: np.ndarray,
         c_nd: np.ndarray,
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Voicing hysteresis and the best path over the voiced hops' candidates.
+        c_settled: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Voicing hysteresis and the two paths over the voiced hops' candidates.
 
         A hop starts voicing only when ``start`` (under ``max_aperiodicity``); after a
         voiced hop, the looser ``hold_aperiodicity`` (already in ``voiced``) keeps it;
         ``voiced`` is updated in place.
 
         Hop ``i``'s candidates are row ``rowmap[i]`` of the kernel's ``cand_*``. After hop
-        ``i`` the frame ``lookahead`` hops earlier is reported: its candidate on the best
+        ``i`` each path reports the frame its lookahead earlier: its candidate on the best
         path ending at hop ``i`` (traced back through the voiced hops since; an unvoiced
-        hop ends the trace), parabolically refined.
+        hop ends the trace), parabolically refined. The live path uses ``cand_cost`` and
+        ``jump_cost``, ``path_cost_cap``, ``path_lookahead_s``; the settled one
+        ``cand_settled`` and the ``settled_*`` settings.
 
         Returns
         -------
         period : np.ndarray, shape (n,)
-            The reported frames' periods in samples, NaN where unvoiced.
+            The live path's reported frames' periods in samples, NaN where unvoiced.
         ap : np.ndarray, shape (n,)
             Their aperiodicity.
+        settled : np.ndarray, shape (n,)
+            The settled path's reported frames' periods in samples, NaN where unvoiced.
         """
         n = voiced.shape[0]
         out = np.full(n, np.nan)
+        out_s = np.full(n, np.nan)
         ap_out = np.empty(n)
-        prev_l, prev_c, gap = self._path_log, self._path_cost, self._gap
-        mem, jump, cap = self._memory_hops, self._jump, self._cap
-        recent, recent_ap = self._recent, self._recent_ap
+        live, sett = self._live, self._settled
+        gap, mem = self._gap, self._memory_hops
+        recent_ap = self._recent_ap
         rows = rowmap.tolist()
         prev_v = self._prev_voiced
         start_list = start.tolist()
@@ -448,64 +557,36 @@ class YinTracker:
             if v and not (prev_v or start_list[i]):
                 voiced[i] = v = False
             prev_v = v
+            if v:
+                r = rows[i]
+                local = c_cost[r].tolist()
+                ok = [j for j, sj in enumerate(local) if sj != math.inf]
+                if ok:
+                    gap = 0
+                    cand, around = c_log2[r].tolist(), c_nd[r].tolist()
+                    loc_s = c_settled[r].tolist()
+                    if len(ok) < len(local):
+                        cand = [cand[j] for j in ok]
+                        around = [around[j] for j in ok]
+                        local = [local[j] for j in ok]
+                        loc_s = [loc_s[j] for j in ok]
+                    live.push(cand, local, around)
+                    sett.push(cand, loc_s, around)
+                else:
+                    # no period candidate in range (e.g. a held hop of flat noise): unvoiced
+                    voiced[i] = prev_v = v = False
+                    gap = 0  # counted as the first hop of a gap below
             if not v:
                 gap += 1
                 if gap > mem:
-                    prev_l, prev_c = [], []
-                recent.append(None)
-            else:
-                gap = 0
-                r = rows[i]
-                cand = c_log2[r].tolist()
-                local = c_cost[r].tolist()
-                around = c_nd[r].tolist()
-                ls: list[float] = []
-                cs: list[float] = []
-                back: list[int] = []
-                near: list[list[float]] = []
-                for lj, sj, nj in zip(cand, local, around, strict=True):
-                    if sj == math.inf:
-                        continue
-                    b = -1
-                    if prev_l:
-                        steps = [
-                            ci + jump * abs(lj - li)
-                            for li, ci in zip(prev_l, prev_c, strict=True)
-                        ]
-                        b = steps.index(min(steps))
-                        sj += steps[b]
-                    ls.append(lj)
-                    cs.append(sj)
-                    back.append(b)
-                    near.append(nj)
-                if not cs:
-                    # no period candidate in range (e.g. a held hop of flat noise): unvoiced
-                    voiced[i] = prev_v = False
-                    gap = 1
-                    if gap > mem:
-                        prev_l, prev_c = [], []
-                    recent.append(None)
-                else:
-                    best = min(cs)
-                    cs = [min(c - best, cap) for c in cs]
-                    prev_l, prev_c = ls, cs
-                    recent.append((ls, back, cs.index(0.0), near))
+                    live.prev_l, live.prev_c = [], []
+                    sett.prev_l, sett.prev_c = [], []
+                live.recent.append(None)
+                sett.recent.append(None)
             recent_ap.append(a)
             ap_out[i] = recent_ap[0]
-            first = recent[0]
-            if first is None:
-                continue
-            last = 0  # the newest hop of the voiced run that starts at the reported one
-            while last + 1 < len(recent) and recent[last + 1] is not None:
-                last += 1
-            entry = recent[last]
-            k = entry[2]  # type: ignore[index]
-            for q in range(last, 0, -1):
-                k = recent[q][1][k]  # type: ignore[index]
-            lo, mid, hi = first[3][k]  # type: ignore[misc]
-            den = lo - 2.0 * mid + hi
-            off = 0.5 * (lo - hi) / den if den > 0 else 0.0
-            out[i] = round(2.0 ** first[0][k]) + min(max(off, -0.5), 0.5)
-        self._path_log, self._path_cost, self._gap = prev_l, prev_c, gap
+            out[i] = live.report()
+            out_s[i] = sett.report()
+        self._gap = gap
         self._prev_voiced = prev_v
-        return out, ap_out
+        return out, ap_out, out_s

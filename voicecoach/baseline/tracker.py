@@ -132,6 +132,7 @@ class BaselineTracker:
             vad_raw=np.ones(m, bool),
             nucleus=np.zeros(m, bool),
             speech=np.ones(m, bool),
+            f0_settled_hz=np.full(m, np.nan, np.float32),
             **self._speech_buf,
         )
         nan = np.full(m, np.nan, np.float32)

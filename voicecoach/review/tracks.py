@@ -216,12 +216,16 @@ class TrackReader:
 
 def features_of(rows: np.ndarray, party: str) -> Features:
     """The :class:`Features` of one party from structured track rows."""
-    return Features(
-        **{
-            n: np.ascontiguousarray(rows["t_s"] if n == "t_s" else rows[f"{party}.{n}"])
-            for n in Features.field_names()
-        }
-    )
+    names = rows.dtype.names or ()
+
+    def col(n: str) -> np.ndarray:
+        if n == "t_s":
+            return rows["t_s"]
+        if n == "f0_settled_hz" and f"{party}.{n}" not in names:
+            return rows[f"{party}.f0_hz"]  # tracks written before the settled pitch existed
+        return rows[f"{party}.{n}"]
+
+    return Features(**{n: np.ascontiguousarray(col(n)) for n in Features.field_names()})
 
 
 def measures_of(rows: np.ndarray, party: str) -> RelativeMeasures:
