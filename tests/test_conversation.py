@@ -331,8 +331,11 @@ def test_interruption_stands_when_long_or_when_the_other_gives_way(cust, agent_e
     (it,) = kinds(final_events(evs), "interruption")
     assert not it.retracted and it.by == "customer" and it.confirmed
     first = next(e for e in evs if e.kind == "interruption" and e.confirmed)
-    # confirmed once it outlasts a backchannel, or at the latest when the interrupter resumes
-    confirm_by_s = max(2.0 + C.backchannel_max_s, cust[-1][0] if len(cust) > 1 else 0.0)
+    # confirmed once its speech outlasts a backchannel (its pause not counted: the interrupter
+    # resumed while the other still spoke, retract_join_by_speech) or the other gives way
+    spoken_s = (cust[0][1] - cust[0][0]) if len(cust) > 1 else 0.0
+    confirm_by_s = max(2.0 + C.backchannel_max_s,
+                       cust[-1][0] + C.backchannel_max_s - spoken_s if len(cust) > 1 else 0.0)
     assert first.decided_s <= confirm_by_s + 0.02 or first.end_s is not None
     assert kinds(final_events(evs), "backchannel") == []
 
@@ -340,7 +343,8 @@ def test_interruption_stands_when_long_or_when_the_other_gives_way(cust, agent_e
 def test_retraction_waits_retract_gap_s():
     # the interrupter stops after 0.7 s and speaks again 1.0 s later, the agent going on:
     # retracted at retract_gap_s (0.8 s) after it stopped, and the later words are a new
-    # intrusion; with retract_gap_s = 1.2 the same words make the interruption stand
+    # intrusion; with retract_gap_s = 1.2 the same words join it (see
+    # test_interrupter_resuming_is_measured_by_its_speech)
     _, evs = run([(0.0, 6.0)], [(2.0, 2.7), (3.7, 4.0)], 7.0)
     fin = final_events(evs)
     (it,) = kinds(fin, "interruption")
@@ -348,11 +352,38 @@ def test_retraction_waits_retract_gap_s():
     rt = [e for e in evs if e.kind == "interruption" and getattr(e, "retracted", False)]
     assert rt[0].decided_s == pytest.approx(2.7 + C.retract_gap_s, abs=0.011)
     assert C.retract_gap_s > C.turn_gap_s
-    cfg = CFG.replace(conversation={"retract_gap_s": 1.2})
+    cfg = CFG.replace(conversation={"retract_gap_s": 1.2, "retract_join_by_speech": False})
     a = party_rows([(0.0, 6.0)], 7.0, 120.0)
     c = party_rows([(2.0, 2.7), (3.7, 4.0)], 7.0, 210.0)
     (it,) = kinds(final_events(ConversationTracker(cfg).process(a, c)), "interruption")
     assert not it.retracted
+
+
+@pytest.mark.parametrize(("second", "join", "retracted"), [
+    ((3.1, 3.35), True, True),  # 0.7 s + 0.25 s of speech, A speaking on: two short words
+    ((3.1, 3.35), False, False),  # the old rule: speaking again within retract_gap_s stands
+    ((3.1, 3.6), True, False),  # 0.7 s + 0.5 s: its speech outlasts backchannel_max_s
+])
+def test_interrupter_resuming_is_measured_by_its_speech(second, join, retracted):
+    # B says 0.7 s (decided at 2.5 s), pauses 0.4 s (< retract_gap_s) while A speaks on, and
+    # says a second short utterance: with retract_join_by_speech its speech time (the pause not
+    # counted) is measured against backchannel_max_s, so two short words are a backchannel
+    cfg = CFG.replace(conversation={"retract_join_by_speech": join})
+    agent, cust = [(0.0, 6.0)], [(2.0, 2.7), second]
+    _, evs = run(agent, cust, 7.0, config=cfg)
+    fin = final_events(evs)
+    (it,) = kinds(fin, "interruption")
+    assert it.by == "customer" and it.start_s == 2.0
+    assert bool(it.retracted) == retracted
+    bcs = [(b.start_s, b.end_s) for b in kinds(fin, "backchannel")]
+    assert bcs == ([(2.0, second[1])] if retracted else [])
+    assert ("customer" in [t.party for t in kinds(fin, "turn")]) == (not retracted)
+    if join and not retracted:  # confirmed once 1.0 s spoken: 0.3 s into the second words
+        first = next(e for e in evs if e.kind == "interruption" and e.confirmed)
+        assert first.decided_s == pytest.approx(second[0] + C.backchannel_max_s - 0.7,
+                                                abs=0.011)
+    for block in (1, 7, 100):  # block-size invariance
+        assert run(agent, cust, 7.0, config=cfg, block=block)[1] == evs
 
 
 def soft_lead_in(c, start_s, lead_s, level_db=-45.0):
@@ -636,3 +667,53 @@ def test_echo_suspect_is_ignored_once_the_canceller_took_over():
     evs = ConversationTracker(CFG).process(a, c, cancelled=np.ones(len(a), bool))
     its = [e for e in kinds(final_events(evs), "interruption") if e.by == "agent"]
     assert len(its) == 1 and not its[0].retracted
+
+
+def _backchannel_then_residual_rows(tail_db):
+    """The customer's turn 1.0-6.0 s (210 Hz, -20 dBFS); the agent alone at 0.0-0.8 s, then a
+    0.3 s backchannel at 2.0 s (120 Hz, -14 dBFS) whose raw VAD goes on for 0.9 s over hops at
+    ``tail_db`` (the floor is -70 dBFS; at 150 Hz, a pitch the far end does not have, so that
+    the bleed gate keeps them): residual echo held as speech, or babble."""
+    duration_s = 7.0
+    a = party_rows([(0.0, 0.8), (2.0, 3.2)], duration_s, 120.0)
+    i0, i1, i2 = round(2.0 / HOP_S), round(2.3 / HOP_S), round(3.2 / HOP_S)
+    a.loudness_db[i0:i1] = -14.0
+    a.loudness_db[i1:i2] = tail_db
+    a.f0_hz[i1:i2] = 150.0
+    c = party_rows([(1.0, 6.0)], duration_s, 210.0)
+    return a, c
+
+
+@pytest.mark.parametrize(("tail_db", "overrides", "cancelled", "backchannel"), [
+    (-67.0, {}, False, True),  # 3 dB over the floor: no speech going on
+    (-67.0, {}, True, True),  # ... also where the canceller has taken over
+    (-67.0, {"intrusion_min_snr_db": 0.0, "intrusion_max_drop_db": 0.0}, False, False),
+    (-40.0, {}, False, True),  # 26 dB under the backchannel, canceller not taken over
+    (-40.0, {}, True, False),  # ... taken over: the drop is not judged (a quiet word tail)
+    (-40.0, {"intrusion_max_drop_db": 0.0}, False, False),
+    (-24.0, {}, False, False),  # 10 dB under it: the agent's own speech going on
+])
+def test_residual_after_a_backchannel_is_no_speech_going_on(tail_db, overrides, cancelled,
+                                                            backchannel):
+    # before: the raw VAD's 1.2 s made a decided (at 2.5 s) and long interruption; the hops
+    # after the backchannel that are at the floor (intrusion_min_snr_db) or far under it
+    # (intrusion_max_drop_db) neither lengthen it nor decide it: a 1.2 s backchannel event
+    cfg = CFG.replace(conversation=overrides) if overrides else CFG
+    a, c = _backchannel_then_residual_rows(tail_db)
+    canc = np.full(len(a), cancelled)
+    evs = ConversationTracker(cfg).process(a, c, cancelled=canc)
+    fin = final_events(evs)
+    its = [e for e in kinds(fin, "interruption") if e.by == "agent"]
+    bcs = [(b.start_s, b.end_s) for b in kinds(fin, "backchannel") if b.by == "agent"]
+    if backchannel:
+        assert its == [] and bcs == [(2.0, 3.2)]
+        assert "agent" not in [t.party for t in kinds(fin, "turn") if t.start_s > 1.0]
+    else:
+        assert len(its) == 1 and its[0].start_s == 2.0 and not its[0].retracted
+        assert bcs == []
+    for block in (1, 7, 100):  # block-size invariance
+        tr = ConversationTracker(cfg)
+        got = []
+        for i in range(0, len(a), block):
+            got += tr.process(a[i : i + block], c[i : i + block], cancelled=canc[i : i + block])
+        assert got == evs

@@ -186,10 +186,13 @@ class ConversationConfig:
     turn_gap_s: float
     retract_gap_s: float
     retract_if_other_stopped: bool
+    retract_join_by_speech: bool
     hold_decided_interruptions: bool
     far_intrusion_join_s: float
     intrusion_max_bleed_fraction: float
     echo_suspect_max_ratio_db: float
+    intrusion_min_snr_db: float
+    intrusion_max_drop_db: float
     far_onset_backtrack_s: float
     far_onset_backtrack_db: float
     decision_bridge_s: float

@@ -92,7 +92,12 @@ Intrusion
       speaking, and stays silent for ``retract_gap_s`` [0.8], the interruption's last
       version is ``retracted=True`` and a backchannel is recorded; if B speaks again within
       ``retract_gap_s`` (a pause inside its own words) while A is still speaking, the
-      interruption stands and B's turn goes on from its onset; if A stopped first (A spoke
+      intrusion goes on measured by B's speech, the pause not counted
+      (``retract_join_by_speech`` [true]): the interruption stands once that speech outlasts
+      ``backchannel_max_s`` or A gives way, and B stopping again within it, A speaking on,
+      is retracted as above (two short words are a backchannel); with
+      ``retract_join_by_speech`` false it stands at once and B's turn goes on from its
+      onset; if A stopped first (A spoke
       to its end) and ``retract_if_other_stopped`` is true (default false), it is retracted when B
       speaks again and B's new words are new speech. *A's pause after the decision*
       (``hold_decided_interruptions`` [true]): when A stops after the interruption was
@@ -108,6 +113,13 @@ Intrusion
       end, before the echo canceller took over, do not count in its length against
       ``backchannel_max_s`` (residual echo welded onto a backchannel by the hangover); its
       onset and speech are unchanged.
+      *Agent speech going on* (``intrusion_min_snr_db`` [6], ``intrusion_max_drop_db``
+      [14]): an agent intrusion's raw hops less than ``intrusion_min_snr_db`` over the
+      microphone's noise floor, or (where the canceller has not taken over) more than
+      ``intrusion_max_drop_db`` under the intrusion's loudest hop, neither lengthen it past
+      its last other hop nor count as the agent still speaking when the interruption is
+      decided at ``D`` (residual echo that the double-talk hold keeps as speech while the
+      canceller's output is at its floor, or babble, after a short backchannel).
     * **take-over**: A's turn ends (A silent for ``turn_gap_s``) while B's intrusion is
       unclassified: B spoke in A's pause and A did not resume. B's turn starts at its onset;
       no overlap event.

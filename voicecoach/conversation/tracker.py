@@ -100,11 +100,12 @@ class _Party:
 class _Intrusion:
     """A party's speech that started inside the other's turn, not yet classified."""
 
-    __slots__ = ("awaiting", "copy_until", "interruption_id", "last_end", "long", "onset",
-                 "overlapped", "own_start")
+    __slots__ = ("agent", "awaiting", "copy_until", "frag", "interruption_id", "last_end",
+                 "long", "onset", "overlapped", "own_start", "prior")
 
-    def __init__(self, onset: int) -> None:
+    def __init__(self, onset: int, agent: bool = False) -> None:
         self.onset = onset
+        self.agent = agent  # the agent's: its microphone's hops are judged (_last_speech)
         self.awaiting = False  # its segment ended during the floor holder's pause
         self.last_end = onset
         self.long = False  # longer than backchannel_max_s: it opened a turn
@@ -114,6 +115,10 @@ class _Intrusion:
         # its first raw hop not echo-suspect (its length against backchannel_max_s counts
         # from there); None while every raw hop so far was echo-suspect
         self.own_start: int | None = None
+        # resumed within retract_gap_s (retract_join_by_speech): its length so far (hops) and
+        # the first hop of the utterance that goes on
+        self.prior = 0
+        self.frag: int | None = None
 
 
 class _Overlap:
@@ -175,6 +180,7 @@ class ConversationTracker:
         self._sim_hops = hops(c.simultaneous_start_s)
         self._gap_hops = max(1, hops(c.turn_gap_s))
         self._retract_hops = max(1, hops(c.retract_gap_s))
+        self._join_speech = c.retract_join_by_speech
         self._join_hops = hops(c.far_intrusion_join_s)
         self._retract_on_silence = c.retract_if_other_stopped
         self._hold_decided = c.hold_decided_interruptions
@@ -183,6 +189,9 @@ class ConversationTracker:
         self._max_bleed = c.intrusion_max_bleed_fraction
         self._suspect_db = c.echo_suspect_max_ratio_db
         self._suspect_on = self._suspect_db > -120.0
+        self._snr_db = c.intrusion_min_snr_db
+        self._drop_db = c.intrusion_max_drop_db
+        self._speech_on = self._snr_db > 0.0 or self._drop_db > 0.0
         self._gate = BleedGate(c, h)
         self._agent = _Party(AGENT)
         self._cust = _Party(CUSTOMER)
@@ -212,7 +221,11 @@ class ConversationTracker:
         self._agent_counts: deque[tuple[int, int]] = deque(maxlen=_COUNT_HOPS)
         # recent agent raw hops that were not echo-suspect (echo_suspect_max_ratio_db)
         self._own_hops: deque[int] = deque(maxlen=_OWN_HOPS)
+        # recent agent raw hops (not bleed) at least intrusion_min_snr_db over the floor:
+        # (hop, level dB, judged by level: the canceller had not taken over), see _last_speech
+        self._speech_hops: deque[tuple[int, float, bool]] = deque(maxlen=_OWN_HOPS)
         self._retract: tuple[int, int, int, _Party] | None = None  # see _check_retraction
+        self._retract_it: _Intrusion | None = None  # its intrusion (retract_join_by_speech)
         self._held: tuple[_Party, int] | None = None  # the floor holder's pause, see _segment_end
         self._ihold: tuple[_Party, int] | None = None  # the customer intruder's pause
         # far-end hop levels (dB), newest last, and those of its non-speech hops (_backtrack)
@@ -306,11 +319,12 @@ class ConversationTracker:
             c_raw = rc[i]
             bleed = self._gate.step(a_db, a_floor, a_raw, a_f0, lc[i], fc[i], c_raw, f0c[i])
             bleed = bleed and not a_clean
-            if a_raw and not bleed and not (
-                self._suspect_on and not a_clean
-                and self._gate.echo_suspect(a_db, a_f0, self._suspect_db)
-            ):
-                self._own_hops.append(self._k + 1)
+            if a_raw and not bleed:
+                if not (self._suspect_on and not a_clean
+                        and self._gate.echo_suspect(a_db, a_f0, self._suspect_db)):
+                    self._own_hops.append(self._k + 1)
+                if self._speech_on and a_db - a_floor >= self._snr_db:
+                    self._speech_hops.append((self._k + 1, a_db, not a_clean))
             if a_raw:
                 self._agent_raw_hops += 1
                 if bleed:
@@ -568,9 +582,19 @@ class ConversationTracker:
             self._check_retraction(at_end=True)
             rt = None
         if rt is not None and rt[3] is p:
+            self._retract = None
+            it = self._retract_it
+            if (self._join_speech and o.on and o.last_raw >= start and it is not None
+                    and it.interruption_id == rt[0]):
+                # an interrupter speaking again within retract_gap_s while the other still
+                # speaks: the same intrusion goes on, measured by its speech (the pause not
+                # counted) against backchannel_max_s (two short words are a backchannel)
+                it.prior = self._span(it, rt[2])
+                it.frag = start
+                p.intr = it
+                return
             # an interrupter speaking again within retract_gap_s over the other: its
             # interruption stands, and this is its own turn going on (opened at its onset)
-            self._retract = None
             self._emit(Interruption(self._t(rt[1]), self._t(rt[2]), self._decided(), id=rt[0],
                                     by=p.name, of=o.name, confirmed=True))
             if not p.turn_open:
@@ -591,7 +615,7 @@ class ConversationTracker:
         elif start - o.turn_start < self._sim_hops:
             self._open_turn(p, start, respond=False)  # simultaneous start: no intrusion
         else:
-            p.intr = it = _Intrusion(start)
+            p.intr = it = _Intrusion(start, agent=p is self._agent)
             if p is self._cust or not self._suspect_on:
                 it.own_start = start
 
@@ -651,6 +675,7 @@ class ConversationTracker:
         self._emit(Interruption(self._t(it.onset), self._t(a_end), self._decided(),
                                 id=it.interruption_id, by=b.name, of=a.name, confirmed=False))
         self._retract = (it.interruption_id, it.onset, end, b)
+        self._retract_it = None
         b.intr = None
         self._silence_start = end
         return True
@@ -701,6 +726,7 @@ class ConversationTracker:
                     # the intruder stops first, briefly, the other still speaking: a
                     # backchannel unless it speaks again within retract_gap_s (_check_retraction)
                     self._retract = (it.interruption_id, it.onset, end, p)
+                    self._retract_it = it
                 elif p is ov.of and not ov.by.turn_open:
                     # the interrupted party gave way: the floor passes to the interrupter
                     self._open_turn(ov.by, it.onset, respond=False)
@@ -800,7 +826,8 @@ class ConversationTracker:
 
     def _span(self, it: _Intrusion, end: int) -> int:
         """Length (hops) of intrusion ``it`` up to ``end`` against backchannel_max_s: from its
-        first raw hop that was not echo-suspect (0 while there is none)."""
+        first raw hop that was not echo-suspect (0 while there is none); an agent intrusion's
+        up to the end of its last speech hop before ``end`` (see :meth:`_last_speech`)."""
         if it.own_start is None:
             for h in self._own_hops:
                 if h >= it.onset:
@@ -808,7 +835,35 @@ class ConversationTracker:
                     break
             else:
                 return 0
-        return end - it.own_start
+        start = it.own_start if it.frag is None else it.frag
+        if it.agent and self._speech_on:
+            end = max(start, min(end, self._last_speech(it.onset, end) + 1))
+        return it.prior + end - start
+
+    def _last_speech(self, start: int, end: int) -> int:
+        """The agent's last hop in ``[start, end)`` that is speech going on: a raw hop (not
+        bleed) at least intrusion_min_snr_db over the noise floor and, where the canceller had
+        not taken over, at most intrusion_max_drop_db under the loudest such hop in the range
+        (else -10**9). The microphone's raw VAD may go on over residual echo held by the
+        double-talk hold while the canceller's output is at its floor, or over babble after a
+        backchannel; such hops neither lengthen an agent intrusion nor decide it."""
+        hops = []
+        for h in reversed(self._speech_hops):
+            if h[0] < start:
+                break
+            if h[0] < end:
+                hops.append(h)
+        if not hops:
+            return -(10**9)
+        if self._drop_db > 0.0:
+            judged = [d for _, d, j in hops if j]
+            if judged:
+                floor_db = max(judged) - self._drop_db
+                for h, d, j in hops:  # newest first
+                    if not j or d >= floor_db:
+                        return h
+                return -(10**9)
+        return hops[0][0]
 
     def _agent_bleed_fraction(self, start: int) -> float:
         """Fraction of the agent's raw hops from hop ``start`` to now judged bleed."""
@@ -834,6 +889,8 @@ class ConversationTracker:
         self._ov = ov = _Overlap(self._new_id(), start, by, by.other)
         if by.intr is not None:
             by.intr.overlapped = True
+            if by.intr.interruption_id:  # an interrupter resumed (retract_join_by_speech)
+                ov.interruption = by.intr
         self._emit(Overlap(self._t(start), None, self._decided(), id=ov.id, by=by.name,
                            of=by.other.name))
 
@@ -860,7 +917,10 @@ class ConversationTracker:
         if k1 < t0:
             return
         since = t0 - self._bridge_hops
-        if p.last_raw + 1 < since or p.other.last_raw + 1 < since:
+        last = p.last_raw
+        if it.agent and self._speech_on:
+            last = self._last_speech(it.onset, k1)  # residual echo or noise is no speech going on
+        if last + 1 < since or p.other.last_raw + 1 < since:
             return
         if p is self._agent and self._max_bleed < 1.0:
             start = it.onset if it.copy_until is None else it.copy_until
