@@ -207,8 +207,11 @@ def _realcalls_rows(r: dict[str, Any]) -> list[Row]:
                                  verdict(lat, lat is not None and lat <= 0.65)))
             elif cond == "pure_echo":
                 v = c["agent_s_per_min"]
-                rows.append((f"real calls {split}, pure echo: agent speech s/min", _num(v, ".2f"),
-                             f"agent events {c['agent_events_total']}", "<= 1, no event",
+                rows.append((f"real calls {split}, pure echo (cold starts): agent speech s/min",
+                             _num(v, ".2f"),
+                             f"agent events {c['agent_events_total']} in "
+                             f"{c.get('calls_with_agent_event', '?')} of {c.get('calls', '?')} "
+                             f"calls", "<= 1, no event",
                              verdict(v, v <= 1.0 and c["agent_events_total"] == 0)))
             elif "recall_double_talk" in c:
                 v = c["recall_double_talk"]
