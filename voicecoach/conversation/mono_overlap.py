@@ -103,12 +103,10 @@ FEATURES = ("mid_s", "rise_in", "rise_out", "level_in_db", "level_out_db", "afte
 #: * ``cusum_rel``: ``(r_seg + lev_seg) * u (m - u) / m`` (``u`` hops into the ``m`` of the
 #:   window) over its largest magnitude among the candidates; ``cusum_max``: 1 at its maximum;
 #: * ``ov_s``, ``ov_s2``, ``log_ov``: the overlap ``t`` implies (to A's last hop), s, its
-#:   square and log (floored at 0.01 s); ``after_p``: 1 past A's last hop;
-#: * ``ap_{k}``: the ``{x}_{k}`` steps of the aperiodicity (``ap``; 0 without it).
+#:   square and log (floored at 0.01 s); ``after_p``: 1 past A's last hop.
 ONSET_FEATURES = (*(f"{x}_{k}" for x in ("r", "lev", "flux")
                     for k in ("step10", "step25", "step50", "seg")),
-                  "cusum_rel", "cusum_max", "ov_s", "ov_s2", "log_ov", "after_p",
-                  *(f"ap_{k}" for k in ("step10", "step25", "step50", "seg")))
+                  "cusum_rel", "cusum_max", "ov_s", "ov_s2", "log_ov", "after_p")
 
 _STEPS = (10, 25, 50)
 _AFTER = 40  # candidates reach this many hops past A's last hop
@@ -163,9 +161,9 @@ def onset_candidates(series: Mapping[str, np.ndarray], first: int, last: int, st
     Parameters
     ----------
     series : mapping
-        ``r`` (ratio toward B), ``lev`` (smoothed level), ``flux`` and optionally ``ap``
-        (aperiodicity) per hop, each with ``{name}_cs`` (its cumulative sum with a leading
-        0) and ``{name}_sd`` (its standard deviation over A's speech in the window).
+        ``r`` (ratio toward B), ``lev`` (smoothed level) and ``flux`` per hop, each with
+        ``{name}_cs`` (its cumulative sum with a leading 0) and ``{name}_sd`` (its standard
+        deviation over A's speech in the window).
     first, last : int
         A's first hop in the window and A's last hop before the switch.
     stop : int
@@ -174,7 +172,7 @@ def onset_candidates(series: Mapping[str, np.ndarray], first: int, last: int, st
 
     Returns
     -------
-    (t, X): candidate hops (may be empty) and their features, shape (len(t), 22).
+    (t, X): candidate hops (may be empty) and their features, shape (len(t), 18).
     """
     t = np.arange(first + 10, min(last + _AFTER, stop) + 1)
     if len(t) == 0:
@@ -196,13 +194,6 @@ def onset_candidates(series: Mapping[str, np.ndarray], first: int, last: int, st
     cols.append((cus == cus.max()).astype(np.float64))
     ov = (last + 1 - t) * hop_s
     cols += [ov, ov**2, np.log(np.maximum(ov, 0.01)), (t > last).astype(np.float64)]
-    if "ap_cs" in series:
-        cs, sd = series["ap_cs"], series["ap_sd"] + 1e-6
-        for k in _STEPS:
-            cols.append((_window_mean(cs, t, t + k) - _window_mean(cs, t - k, t)) / sd)
-        cols.append((_window_mean(cs, t, end) - _window_mean(cs, start, t)) / sd)
-    else:
-        cols += [np.zeros(len(t))] * 4
     return t, np.column_stack(cols)
 
 
@@ -363,9 +354,6 @@ def switch_features(labels: np.ndarray, ceps: np.ndarray, level_db: np.ndarray,
         series = {"r_cs": sgn * cum["llr"], "r_sd": float(r[pre].std()),
                   "lev_cs": cum["lev"], "lev_sd": float(lev_s[pre].std()),
                   "flux_cs": cum["flux"], "flux_sd": float(flux[pre].std())}
-        if aper_cs is not None:
-            series["ap_cs"] = aper_cs
-            series["ap_sd"] = float(np.clip(np.nan_to_num(ap[pre], nan=1.0), 0, 1).std())
         ts, xs = onset_candidates(series, int(pre[0]), p, e - 5, hop_s)
         if len(ts) == 0:
             continue
