@@ -236,13 +236,13 @@ def interruption_scores(truth: tuple[dict[str, Any], ...], events: list[Any],
     return out
 
 
-def _interruptions(d: Any, ceps: np.ndarray, level: np.ndarray, call: Call, cfg: Config
-                   ) -> dict[str, Any]:
+def _interruptions(d: Any, ceps: np.ndarray, level: np.ndarray, call: Call, cfg: Config,
+                   aper: np.ndarray | None = None) -> dict[str, Any]:
     """:func:`interruption_scores` of every switch the mono detector scores on a call."""
     from voicecoach.conversation.mono_overlap import interruption_events
 
     evs = ([] if not d.two_voices or d.agent is None else interruption_events(
-        d.labels, ceps, level, d.agent, cfg, min_confidence=0.0))
+        d.labels, ceps, level, d.agent, cfg, min_confidence=0.0, aperiodicity=aper))
     return interruption_scores(call.truth, evs)
 
 
@@ -426,7 +426,7 @@ def run(split: str = "dev", n_calls: int = 8, duration_s: float = 60.0,
         raise ValueError("the extended one-voice files are dev material: use --split dev")
     from voicecoach.baseline import calibrate_array
     from voicecoach.conversation.diarize import diarize
-    from voicecoach.review.mono import scan, scan_levels
+    from voicecoach.review.mono import scan, scan_arrays
 
     cfg = config or load_config()
     truth_cfg = load_config().conversation
@@ -465,7 +465,7 @@ def run(split: str = "dev", n_calls: int = 8, duration_s: float = 60.0,
         rows = []
         for i, (a, c, call) in enumerate(calls):
             x = mono_of(call, cond, i)
-            ceps, speech, f0, level = scan_levels(_blocks(x), cfg)
+            ceps, speech, f0, level, aper = scan_arrays(_blocks(x), cfg)
             prof = profiles[a]
             row: dict[str, Any] = {"call": call.name, "pair": f"{a}-{c}",
                                    "same_sex": vs[a].sex == vs[c].sex}
@@ -476,10 +476,10 @@ def run(split: str = "dev", n_calls: int = 8, duration_s: float = 60.0,
                                   "two_voices": dp.two_voices,
                                   "separation": round(dp.separation, 3),
                                   "profile_fit": dp.profile_fit,
-                                  "interruptions": _interruptions(dp, ceps, level, call, cfg)}
+                                  "interruptions": _interruptions(dp, ceps, level, call, cfg, aper)}
             dc = diarize(ceps, speech, f0, cfg, agent_first=True)
             row["clustering"] = {**attribution_scores(call, dc.labels, 0),
-                                 "interruptions": _interruptions(dc, ceps, level, call, cfg),
+                                 "interruptions": _interruptions(dc, ceps, level, call, cfg, aper),
                                  "two_voices": dc.two_voices,
                                  "separation": round(dc.separation, 3),
                                  "consistency": round(dc.consistency, 3),

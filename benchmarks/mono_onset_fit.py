@@ -51,7 +51,7 @@ def build_cache(folder: Path, n_calls: int, config: Config | None = None) -> Non
     """Store the detector's inputs for ``n_calls`` dev calls at both rates (see the notes)."""
     from voicecoach.baseline import calibrate_array
     from voicecoach.conversation.diarize import diarize
-    from voicecoach.review.mono import scan_levels
+    from voicecoach.review.mono import scan_arrays
 
     from . import mono_calls as mc
     from .realcalls import SR, assemble_call
@@ -85,9 +85,9 @@ def build_cache(folder: Path, n_calls: int, config: Config | None = None) -> Non
         ints = [e for e in call.truth if e["kind"] == "interruption"]
         for cond, path in zip(mc.CONDITIONS, done, strict=True):
             x = mc.mono_of(call, cond, i)
-            ceps, speech, f0, level = scan_levels(mc._blocks(x), cfg)
+            ceps, speech, f0, level, aper = scan_arrays(mc._blocks(x), cfg)
             arrays: dict[str, Any] = {"ceps": ceps.astype(np.float32), "level": level,
-                                      "speech": speech, "f0": f0}
+                                      "speech": speech, "f0": f0, "aper": aper}
             prof = profiles[a]
             if prof is not None and prof.voice is not None:
                 dp = diarize(ceps, speech, f0, cfg, agent_model=prof.voice)
@@ -126,7 +126,9 @@ def _jumps(folder: Path, cfg: Config) -> list[dict[str, Any]]:
             labels = z[f"labels_{method}"]
             agent = int(z[f"agent_{method}"])
             names = ("agent", "customer") if agent == 0 else ("customer", "agent")
-            for f in mo.switch_features(labels, z["ceps"], z["level"], cfg, keep=True):
+            aper = z.get("aper")
+            for f in mo.switch_features(labels, z["ceps"], z["level"], cfg, keep=True,
+                                        aperiodicity=aper):
                 by, of = names[f["b"]], names[f["a"]]
                 ons = [round(e["start_s"] / cfg.analysis.hop_s) for e in truth
                        if (e["by"], e["of"]) == (by, of)]

@@ -332,3 +332,23 @@ def test_shipped_detector_settings() -> None:
     # (pooled 0.79 -> 0.77): the previous weights, threshold 0.8 and off by default stay
     assert mc.interruption_min_confidence == pytest.approx(0.8)
     assert mc.interruptions is False
+
+
+def test_aperiodicity_features_see_two_voices_at_once() -> None:
+    """Two voices at once are less periodic: ``harm_*`` rise over the overlap and are 0
+    without an aperiodicity track."""
+    cfg = load_config()
+    lab, ceps, lev = two_voice_rows(overlap_hops=100, seed=4)
+    rng = np.random.default_rng(5)
+    ap = np.clip(0.1 + 0.03 * rng.standard_normal(len(lab)), 0, 1)
+    ap[lab < 0] = 0.9
+    ap[300:400] += 0.25  # A and B together
+    (without,) = switch_features(lab, ceps, lev, cfg)
+    (f,) = switch_features(lab, ceps, lev, cfg, aperiodicity=ap)
+    assert without["harm_in"] == without["harm_out"] == without["harm_jump"] == 0.0
+    assert abs(f["onset"] - 300) <= 10  # the onset model's choice
+    assert f["harm_in"] == pytest.approx(0.25, abs=0.05)
+    assert f["harm_out"] == pytest.approx(0.25, abs=0.05)
+    assert f["harm_jump"] == pytest.approx(0.25, abs=0.06)
+    with pytest.raises(ParameterError, match=r"aperiodicity needs one value per hop \(900\)"):
+        switch_features(lab, ceps, lev, cfg, aperiodicity=ap[:10])

@@ -80,13 +80,18 @@ __all__ = ["FEATURES", "ID_BASE", "ONSET_FEATURES", "confidence", "finish_switch
 #:   before, in standard deviations of the level over A's speech in the window) in the
 #:   1.5 s from the switch: A falling silent; ``out_drop_after_s``: where it is, from the
 #:   reported onset, s (how long A spoke on); ``out_ratio_rise``: the steepest rise of
-#:   the ratio toward B there, the same way.
+#:   the ratio toward B there, the same way;
+#: * ``harm_in``, ``harm_out``: the mean aperiodicity (YIN's, clipped to [0, 1]) from the
+#:   reported onset to A's last hop minus over A alone before it, and minus over B after
+#:   the switch (two voices at once are less periodic than either alone);
+#:   ``harm_jump``: its mean over the 0.2 s after the onset minus the 0.2 s before. All
+#:   three are 0 when no aperiodicity is given.
 FEATURES = ("mid_s", "rise_in", "rise_out", "level_in_db", "level_out_db", "after_s",
             "before_s", "paused", "jump_db", "ratio_jump", "onset_sharpness", "onset_mass",
             "onset_width_s", "overlap_s", "onset_shift_s", "onset_lev_step25",
             "onset_lev_step10", "onset_r_step50", "onset_r_step10", "onset_flux_step50",
             "onset_cusum_rel", "onset_peak", "out_level_drop", "out_drop_after_s",
-            "out_ratio_rise")
+            "out_ratio_rise", "harm_in", "harm_out", "harm_jump")
 
 #: Features of a candidate onset hop ``t`` (the keys of ``[mono] interruption_onset_weights``),
 #: for the ratio toward B (``r``), the level smoothed over 50 ms (``lev``) and the cepstral
@@ -224,6 +229,18 @@ def finish_switch(base: Mapping[str, Any], onset_weights: Mapping[str, float], h
     belief = onset_posterior(xs, onset_weights)
     onset, mass, width = _pick_onset(ts, belief, hop_s)
     at = xs[int(np.searchsorted(ts, onset))]
+    harm = {"harm_in": 0.0, "harm_out": 0.0, "harm_jump": 0.0}
+    acs = base.get("aper_cs")
+    if acs is not None:
+        end = base["end"]
+
+        def mean(a: int, b: int) -> float:
+            return float(_window_mean(acs, np.array([a]), np.array([b]))[0])
+
+        both = mean(onset, max(end, onset + 10))
+        harm = {"harm_in": both - mean(base["pre_first"], max(onset, base["pre_first"] + 1)),
+                "harm_out": both - mean(base["switch"], base["post_end"]),
+                "harm_jump": mean(onset, onset + 20) - mean(onset - 20, onset)}
     return {
         **base,
         "onset": onset,
@@ -234,12 +251,13 @@ def finish_switch(base: Mapping[str, Any], onset_weights: Mapping[str, float], h
         **{f"onset_{k}": float(at[ONSET_FEATURES.index(k)]) for k in _AT_ONSET},
         "onset_peak": float(belief.max()),
         "out_drop_after_s": (base["drop_hop"] - onset) * hop_s,
+        **harm,
     }
 
 
 def switch_features(labels: np.ndarray, ceps: np.ndarray, level_db: np.ndarray,
-                    config: Config | None = None, keep: bool = False
-                    ) -> list[dict[str, Any]]:
+                    config: Config | None = None, keep: bool = False,
+                    aperiodicity: np.ndarray | None = None) -> list[dict[str, Any]]:
     """The jump-ins of an attribution and their :data:`FEATURES`.
 
     Parameters
@@ -255,6 +273,10 @@ def switch_features(labels: np.ndarray, ceps: np.ndarray, level_db: np.ndarray,
     keep : bool
         Also keep each switch's candidate onsets (``cand_t``, ``cand_x``) and ``drop_hop``,
         for :func:`finish_switch` with other onset weights (fitting on dev).
+    aperiodicity : np.ndarray, shape (n_hops,), optional
+        The pitch tracker's per-hop aperiodicity
+        (:func:`~voicecoach.review.mono.scan_arrays`), for the ``harm_*`` features (0
+        without it).
 
     Returns
     -------
@@ -276,6 +298,14 @@ def switch_features(labels: np.ndarray, ceps: np.ndarray, level_db: np.ndarray,
             f"labels, ceps and level_db need one row per hop, got {n}, {c.shape[0]} and "
             f"{lev.shape[0]}"
         )
+    aper_cs = None
+    if aperiodicity is not None:
+        ap = np.asarray(aperiodicity, np.float64)
+        if ap.shape != (n,):
+            raise ParameterError(
+                f"aperiodicity needs one value per hop ({n}), got shape {ap.shape}"
+            )
+        aper_cs = np.r_[0.0, np.cumsum(np.clip(np.nan_to_num(ap, nan=1.0), 0.0, 1.0))]
     if (lab == 0).sum() < 100 or (lab == 1).sum() < 100:
         return []
     g = [DiagGMM.fit(c[lab == v], mc.components, seed=3) for v in (0, 1)]
@@ -344,7 +374,8 @@ def switch_features(labels: np.ndarray, ceps: np.ndarray, level_db: np.ndarray,
             drop_hop, out_drop, out_rise = q, 0.0, 0.0
         base = {
             "a": a, "b": b, "cusum_onset": o, "switch": q, "end": p + 1,
-            "cand_t": ts, "cand_x": xs, "drop_hop": drop_hop,
+            "cand_t": ts, "cand_x": xs, "drop_hop": drop_hop, "aper_cs": aper_cs,
+            "pre_first": int(pre[0]), "post_end": int(min(e, q + after_win)),
             "mid_s": (p + 1 - o) * hop_s,
             "rise_in": float(r[both].mean() - r[alone].mean()),
             "rise_out": float(r[post].mean() - r[both].mean()),
@@ -361,7 +392,7 @@ def switch_features(labels: np.ndarray, ceps: np.ndarray, level_db: np.ndarray,
         }
         f = finish_switch(base, onset_w, hop_s)
         if not keep:
-            for k in ("cand_t", "cand_x", "drop_hop"):
+            for k in ("cand_t", "cand_x", "drop_hop", "aper_cs", "pre_first", "post_end"):
                 del f[k]
         out.append(f)
     return out
@@ -387,7 +418,8 @@ def confidence(features: Mapping[str, float], weights: Mapping[str, float]) -> f
 
 def interruption_events(labels: np.ndarray, ceps: np.ndarray, level_db: np.ndarray,
                         agent: int, config: Config | None = None,
-                        min_confidence: float | None = None) -> list[Interruption]:
+                        min_confidence: float | None = None,
+                        aperiodicity: np.ndarray | None = None) -> list[Interruption]:
     """The interruptions of a mono call, each with a confidence.
 
     Parameters
@@ -400,6 +432,8 @@ def interruption_events(labels: np.ndarray, ceps: np.ndarray, level_db: np.ndarr
         ``[mono] interruption_weights`` and ``interruption_min_confidence``.
     min_confidence : float, optional
         Overrides ``interruption_min_confidence`` (e.g. 0 to see every scored switch).
+    aperiodicity : np.ndarray, shape (n_hops,), optional
+        As :func:`switch_features`.
 
     Returns
     -------
@@ -414,7 +448,8 @@ def interruption_events(labels: np.ndarray, ceps: np.ndarray, level_db: np.ndarr
     hop_s = cfg.analysis.hop_s
     names = ("agent", "customer") if agent == 0 else ("customer", "agent")
     out = []
-    for k, f in enumerate(switch_features(labels, ceps, level_db, cfg)):
+    for k, f in enumerate(switch_features(labels, ceps, level_db, cfg,
+                                                   aperiodicity=aperiodicity)):
         p = confidence(f, cfg.mono.interruption_weights)
         if p < thr:
             continue

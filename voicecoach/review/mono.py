@@ -46,6 +46,7 @@ __all__ = [
     "is_withheld",
     "mono_notes",
     "scan",
+    "scan_arrays",
     "scan_levels",
     "split_block",
     "with_voice_model",
@@ -103,10 +104,27 @@ def hop_levels_db(x: np.ndarray, hop: int) -> np.ndarray:
 def scan_levels(blocks: Iterable[np.ndarray], config: Config) -> tuple[
         np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """:func:`scan` and the per-hop level (:func:`hop_levels_db`, dBFS) as a fourth array."""
+    ceps, speech, f0, level, _ = scan_arrays(blocks, config)
+    return ceps, speech, f0, level
+
+
+def scan_arrays(blocks: Iterable[np.ndarray], config: Config) -> tuple[
+        np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`scan_levels` and the pitch tracker's per-hop aperiodicity as a fifth array.
+
+    Returns
+    -------
+    ceps, speech, f0_hz, level_db : np.ndarray
+        As :func:`scan_levels`.
+    aperiodicity : np.ndarray, shape (n_hops,)
+        YIN's aperiodicity at the hop's best lag (0 perfectly periodic, about 1 noise):
+        two voices at once are less periodic than one (the mono interruption detector's
+        ``harm_*`` features).
+    """
     an = Analyzer(1, config)
     vf = VoiceFeatures(config)
     hop = config.analysis.hop_size
-    cs, sp, f0, lv = [], [], [], []
+    cs, sp, f0, lv, ap = [], [], [], [], []
     for b in blocks:
         x = np.asarray(b, np.float32).reshape(-1)
         (rows,) = an.process(x[:, None])
@@ -116,10 +134,12 @@ def scan_levels(blocks: Iterable[np.ndarray], config: Config) -> tuple[
         f[~np.asarray(rows.voiced, bool)] = np.nan
         f0.append(f)
         lv.append(hop_levels_db(x, hop))
+        ap.append(np.asarray(rows.aperiodicity, np.float64))
     if not cs:
         return (np.zeros((0, config.mono.n_ceps), np.float32), np.zeros(0, bool), np.zeros(0),
-                np.zeros(0))
-    return np.concatenate(cs), np.concatenate(sp), np.concatenate(f0), np.concatenate(lv)
+                np.zeros(0), np.zeros(0))
+    return (np.concatenate(cs), np.concatenate(sp), np.concatenate(f0), np.concatenate(lv),
+            np.concatenate(ap))
 
 
 def attribute(call: Call, config: Config, profile: Profile | None = None) -> Diarization:
@@ -139,7 +159,7 @@ def attribute(call: Call, config: Config, profile: Profile | None = None) -> Dia
     """
     from .calls import iter_call_blocks
 
-    ceps, speech, f0, level = scan_levels(iter_call_blocks(call, config), config)
+    ceps, speech, f0, level, aper = scan_arrays(iter_call_blocks(call, config), config)
     model = profile.voice if profile is not None else None
     d = diarize(ceps, speech, f0, config, agent_model=model,
                 agent_first=config.mono.agent == "first")
@@ -147,7 +167,8 @@ def attribute(call: Call, config: Config, profile: Profile | None = None) -> Dia
         # the profile found one voice: does clustering find two? Then warn, attribute nothing
         d.unattributed = diarize(ceps, speech, f0, config).two_voices
     if config.mono.interruptions and d.two_voices and d.agent is not None:
-        d.interruptions = interruption_events(d.labels, ceps, level, d.agent, config)
+        d.interruptions = interruption_events(d.labels, ceps, level, d.agent, config,
+                                               aperiodicity=aper)
     return d
 
 
