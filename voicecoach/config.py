@@ -210,6 +210,7 @@ class ConversationConfig:
     bleed_pitch_st: float
     bleed_copy_hops: int
     bleed_copy_max_ratio_db: float
+    bleed_copy_far_s: float
 
 
 @dataclass(frozen=True)

@@ -50,7 +50,10 @@ Per-hop decision (hops whose agent raw VAD fired)
     of a far-end F0 anywhere in the lag range (the far end's VAD not required), at most
     ``bleed_copy_max_ratio_db`` above the loudest far-end hop of the range, *matches*; when
     it and the ``bleed_copy_hops - 1`` agent hops before it all match, it is bleed, whatever
-    the agent's own level and pitch.
+    the agent's own level and pitch, during the call's first ``bleed_copy_far_s`` of far-end
+    speech only (the echo canceller's detecting phase, where the false agent speech of a
+    loudspeaker call lies; later, on a headset call, where the gate searches all call long,
+    an agent talking over a customer of the same pitch would be taken for a copy).
 
     Known limit: while searching (the first 1-2 s of far-end speech of a call with bleed),
     a copy of a customer whose F0 stays within ``_OWN_RANGE_ST`` of the agent's and who is
@@ -125,6 +128,7 @@ class BleedGate:
         self._ring_f0c = [math.nan] * m
         self._ring_f0_any = [math.nan] * m  # the far end's F0 whatever its VAD says
         self._copy_run = 0  # consecutive agent hops matching a far-end F0 (copy rule)
+        self._far_hops = 0  # far-end speech hops so far (the copy rule's time limit)
         self._k = 0
         self._last_cust = -(10**9)
         self._own_db = math.nan
@@ -201,6 +205,7 @@ class BleedGate:
         self._ring_f0c[j] = cust_f0_hz if cust_raw else math.nan
         self._ring_f0_any[j] = cust_f0_hz
         copy_hops = self.config.bleed_copy_hops
+        self._far_hops += cust_raw
         if copy_hops > 0:
             self._copy_run = self._copy_run + 1 if agent_raw and self._copy_match(
                 k, agent_db, agent_f0_hz) else 0
@@ -294,7 +299,8 @@ class BleedGate:
     def _searching(self, k: int, agent_db: float, agent_f0_hz: float) -> bool:
         """Bleed decision before a lag is known: needs positive evidence of a copy."""
         hops = self.config.bleed_copy_hops
-        if hops > 0 and self._copy_run >= hops:
+        if (hops > 0 and self._copy_run >= hops
+                and self._far_hops * self.hop_s <= self.config.bleed_copy_far_s):
             return True  # the far end's pitch contour, hop after hop: a loudspeaker copy
         m = self._lookback
         span = range(min(k + 1, m))
