@@ -645,7 +645,9 @@ def _echo_then_backchannel_rows(echo_db):
     (-16.0, 0.0, False),  # 4 dB over the far end: not echo-suspect, the agent's own speech
 ])
 def test_echo_suspect_hops_do_not_lengthen_a_backchannel(echo_db, suspect_db, backchannel):
-    cfg = CFG.replace(conversation={"echo_suspect_max_ratio_db": suspect_db})
+    # the copy rule off: it would take the echo's hops for bleed outright (next test)
+    cfg = CFG.replace(conversation={"echo_suspect_max_ratio_db": suspect_db,
+                                    "bleed_copy_hops": 0})
     a, c = _echo_then_backchannel_rows(echo_db)
     evs = ConversationTracker(cfg).process(a, c)
     fin = final_events(evs)
@@ -660,6 +662,18 @@ def test_echo_suspect_hops_do_not_lengthen_a_backchannel(echo_db, suspect_db, ba
         for i in range(0, len(a), block):
             got += tr.process(a[i : i + block], c[i : i + block])
         assert got == evs
+
+
+def test_the_copy_rule_takes_the_echo_at_the_far_ends_pitch_for_bleed():
+    """With the copy rule (the default), the 0.3 s of echo at the far end's F0 and 2 dB under
+    it are bleed: the agent's only event is its own 0.84 s backchannel from 2.36 s."""
+    assert CFG.conversation.bleed_copy_hops > 0
+    a, c = _echo_then_backchannel_rows(-22.0)
+    fin = final_events(ConversationTracker(CFG).process(a, c))
+    its = [e for e in kinds(fin, "interruption") if e.by == "agent"]
+    assert [(e.start_s, bool(e.retracted)) for e in its] == [(2.36, True)]
+    assert [(b.start_s, b.end_s) for b in kinds(fin, "backchannel") if b.by == "agent"] == [
+        (2.36, 3.2)]
 
 
 def test_echo_suspect_is_ignored_once_the_canceller_took_over():

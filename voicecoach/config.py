@@ -208,6 +208,9 @@ class ConversationConfig:
     bleed_min_active_s: float
     bleed_margin_db: float
     bleed_pitch_st: float
+    bleed_copy_hops: int
+    bleed_copy_max_ratio_db: float
+    bleed_copy_far_s: float
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,17 @@ Per-hop decision (hops whose agent raw VAD fired)
     without F0 (only with a VAD that does not require voicing) are bleed when the level
     condition holds and they are ``bleed_self_margin_db`` below the agent's own level.
 
+    *Copy rule* (``bleed_copy_hops`` > 0, searching only, checked first): a loudspeaker
+    copy follows the far end's pitch contour hop after hop, even when it is as loud as the
+    far end and before the far end's VAD fires. A voiced agent hop within ``bleed_pitch_st``
+    of a far-end F0 anywhere in the lag range (the far end's VAD not required), at most
+    ``bleed_copy_max_ratio_db`` above the loudest far-end hop of the range, *matches*; when
+    it and the ``bleed_copy_hops - 1`` agent hops before it all match, it is bleed, whatever
+    the agent's own level and pitch, during the call's first ``bleed_copy_far_s`` of far-end
+    speech only (the echo canceller's detecting phase, where the false agent speech of a
+    loudspeaker call lies; later, on a headset call, where the gate searches all call long,
+    an agent talking over a customer of the same pitch would be taken for a copy).
+
     Known limit: while searching (the first 1-2 s of far-end speech of a call with bleed),
     a copy of a customer whose F0 stays within ``_OWN_RANGE_ST`` of the agent's and who is
     loud enough for the copy to come within ``bleed_self_margin_db`` of the agent's own level
@@ -115,6 +126,9 @@ class BleedGate:
         m = self._lookback
         self._ring_lc = [-120.0] * m
         self._ring_f0c = [math.nan] * m
+        self._ring_f0_any = [math.nan] * m  # the far end's F0 whatever its VAD says
+        self._copy_run = 0  # consecutive agent hops matching a far-end F0 (copy rule)
+        self._far_hops = 0  # far-end speech hops so far (the copy rule's time limit)
         self._k = 0
         self._last_cust = -(10**9)
         self._own_db = math.nan
@@ -189,6 +203,12 @@ class BleedGate:
         j = k % m
         self._ring_lc[j] = cust_db
         self._ring_f0c[j] = cust_f0_hz if cust_raw else math.nan
+        self._ring_f0_any[j] = cust_f0_hz
+        copy_hops = self.config.bleed_copy_hops
+        self._far_hops += cust_raw
+        if copy_hops > 0:
+            self._copy_run = self._copy_run + 1 if agent_raw and self._copy_match(
+                k, agent_db, agent_f0_hz) else 0
         if cust_raw:
             self._last_cust = k
         if agent_raw and k - self._last_cust >= m:
@@ -257,8 +277,31 @@ class BleedGate:
                     return True
         return False
 
+    def _copy_match(self, k: int, agent_db: float, agent_f0_hz: float) -> bool:
+        """Whether hop ``k`` (just stored) carries a far-end F0 of the lag range (far-end VAD
+        not required) at most ``bleed_copy_max_ratio_db`` above the range's loudest far-end
+        hop: one hop of a loudspeaker copy's pitch contour."""
+        if agent_f0_hz != agent_f0_hz:
+            return False
+        m = self._lookback
+        span = range(min(k + 1, m))
+        ring = self._ring_lc
+        if agent_db - max(ring[(k - d) % m] for d in span) > self.config.bleed_copy_max_ratio_db:
+            return False
+        tol = self.config.bleed_pitch_st
+        f0s = self._ring_f0_any
+        for d in span:
+            f = f0s[(k - d) % m]
+            if f == f and abs(12.0 * math.log2(agent_f0_hz / f)) <= tol:
+                return True
+        return False
+
     def _searching(self, k: int, agent_db: float, agent_f0_hz: float) -> bool:
         """Bleed decision before a lag is known: needs positive evidence of a copy."""
+        hops = self.config.bleed_copy_hops
+        if (hops > 0 and self._copy_run >= hops
+                and self._far_hops * self.hop_s <= self.config.bleed_copy_far_s):
+            return True  # the far end's pitch contour, hop after hop: a loudspeaker copy
         m = self._lookback
         span = range(min(k + 1, m))
         ring = self._ring_lc
