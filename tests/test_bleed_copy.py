@@ -47,3 +47,32 @@ def test_the_agents_own_voice_over_the_far_end_is_kept() -> None:
     # a single hop crossing the far end's pitch does not make a run
     own[20] = far[20]
     assert not any(_run(3, own, far, agent_db=-20.0, far_raw=True))
+
+
+def _run_levels(agent_f0: np.ndarray, agent_db: np.ndarray, far_f0: np.ndarray,
+                unvoiced_db: float | None = None) -> list[bool]:
+    cfg = load_config()
+    c = cfg.conversation
+    if unvoiced_db is not None:
+        c = dataclasses.replace(c, bleed_copy_unvoiced_db=unvoiced_db)
+    gate = BleedGate(c, cfg.analysis.hop_s)
+    return [gate.step(float(d), -70.0, True, float(a), -20.0, -70.0, False, float(f))
+            for a, d, f in zip(agent_f0, agent_db, far_f0, strict=True)]
+
+
+def test_the_copys_unvoiced_hops_keep_the_run() -> None:
+    """A copy's consonants (unvoiced hops inside a run of copied pitch) stay bleed while they
+    are no louder against the far end than the copy's vowels; louder (the agent's own
+    consonant over a quiet copy), they end the run; with the rule off, they always do."""
+    n = 30
+    far = np.full(n, 180.0)
+    f0 = np.full(n, 180.0)
+    f0[10:16] = np.nan  # a consonant of the copied words
+    quiet = np.full(n, -26.0)  # the copy, 6 dB under the far end
+    on = _run_levels(f0, quiet, far)
+    assert all(on[2:]), "the copy's consonant left the run"
+    off = _run_levels(f0, quiet, far, unvoiced_db=-120.0)
+    assert not any(off[10:18])  # the run ends at the consonant and restarts 3 voiced hops on
+    loud = quiet.copy()
+    loud[10:16] = -20.0  # 6 dB louder than the copy's vowels: the agent's own consonant
+    assert not any(_run_levels(f0, loud, far)[10:16])

@@ -197,6 +197,25 @@ def test_headset_call_is_no_echo(rng):
     assert far_active.sum() * 0.01 >= min_far_s * 0.9
 
 
+def test_a_call_that_starts_mid_sentence_is_not_bypassed():
+    """A recording (or a live session) that starts while the customer speaks: the far end's
+    first hop is speech, not its noise floor. The canceller must not take the far end for
+    silent until its first pause (bypassed: the microphone's echo passed through as if
+    cancelled, and credited to the agent); it is detecting from the first hop it hears."""
+    mic, far, _ = _echo_call(seconds=6.0, seed=4)
+    lv = 10 * np.log10(np.mean(np.square(far.reshape(-1, HOP), dtype=np.float64), axis=1))
+    start = int(np.argmax(lv > -30.0)) + 5  # well inside the first word
+    mic, far = mic[start * HOP :], far[start * HOP :]
+    ec = _canceller()
+    _, hops = ec.process(mic, far)
+    lv = lv[start:]
+    first_pause = int(np.argmax(lv < -45.0))
+    assert first_pause > 10, "the test needs speech before the far end's first pause"
+    bypassed = hops.state[:first_pause] == ECHO_STATES.index("bypassed")
+    assert not bypassed.any(), f"{bypassed.sum()} hops bypassed before the first pause"
+    assert not hops.cancelled[:first_pause].any()
+
+
 def test_early_double_talk_does_not_conclude_no_echo_early():
     """The agent talks over the far end's first 3 s (its speech dominates the microphone,
     so the loudness envelopes hardly correlate): "no_echo" (the microphone passed through,

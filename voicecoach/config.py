@@ -211,6 +211,7 @@ class ConversationConfig:
     bleed_copy_hops: int
     bleed_copy_max_ratio_db: float
     bleed_copy_far_s: float
+    bleed_copy_unvoiced_db: float
 
 
 @dataclass(frozen=True)

@@ -70,16 +70,24 @@ class NoiseFloor:
         ``rise_db_per_s`` and ``min_db``. The first hop's level sets the initial floor.
     hop_s : float
         Hop duration in seconds.
+    initial_db : float, optional
+        Start from this floor (dBFS) instead of the first hop's level: for a signal that may
+        already carry speech at its first hop (a recording or a live session started
+        mid-sentence), whose first level is no noise floor. The floor then rises from it at
+        ``rise_db_per_s`` and drops at once to any quieter hop, as usual.
     """
 
-    def __init__(self, config: NoiseFloorConfig, hop_s: float) -> None:
+    def __init__(
+        self, config: NoiseFloorConfig, hop_s: float, initial_db: float | None = None
+    ) -> None:
         self._rise_db = float(config.rise_db_per_s * hop_s)
         self._min_db = float(config.min_db)
+        self._initial_db = math.inf if initial_db is None else float(initial_db)
         self.reset()
 
     def reset(self) -> None:
         """Return to the just-constructed state."""
-        self._floor_db = math.inf  # the first hop sets the floor
+        self._floor_db = self._initial_db  # inf: the first hop sets the floor
 
     def process(self, level_db: np.ndarray) -> np.ndarray:
         """Update the floor with a block of hop levels.

@@ -49,7 +49,10 @@ Per-hop decision (hops whose agent raw VAD fired)
     far end and before the far end's VAD fires. A voiced agent hop within ``bleed_pitch_st``
     of a far-end F0 anywhere in the lag range (the far end's VAD not required), at most
     ``bleed_copy_max_ratio_db`` above the loudest far-end hop of the range, *matches*; when
-    it and the ``bleed_copy_hops - 1`` agent hops before it all match, it is bleed, whatever
+    it and the ``bleed_copy_hops - 1`` agent hops before it all match (an unvoiced hop, a
+    consonant of the copied words, does not end such a run while it is no more than
+    ``bleed_copy_unvoiced_db`` louder, against the far end, than the run's loudest voiced
+    hop: the agent's own consonant over a quiet copy is louder), it is bleed, whatever
     the agent's own level and pitch, during the call's first ``bleed_copy_far_s`` of far-end
     speech only (the echo canceller's detecting phase, where the false agent speech of a
     loudspeaker call lies; later, on a headset call, where the gate searches all call long,
@@ -128,6 +131,7 @@ class BleedGate:
         self._ring_f0c = [math.nan] * m
         self._ring_f0_any = [math.nan] * m  # the far end's F0 whatever its VAD says
         self._copy_run = 0  # consecutive agent hops matching a far-end F0 (copy rule)
+        self._copy_top = -math.inf  # the run's loudest voiced hop over the far end, dB
         self._far_hops = 0  # far-end speech hops so far (the copy rule's time limit)
         self._k = 0
         self._last_cust = -(10**9)
@@ -207,8 +211,21 @@ class BleedGate:
         copy_hops = self.config.bleed_copy_hops
         self._far_hops += cust_raw
         if copy_hops > 0:
-            self._copy_run = self._copy_run + 1 if agent_raw and self._copy_match(
-                k, agent_db, agent_f0_hz) else 0
+            if not agent_raw:
+                self._copy_run = 0
+            elif agent_f0_hz != agent_f0_hz and self._copy_run >= copy_hops:
+                # an unvoiced hop inside a copy (a consonant of the far end's words): the run
+                # goes on while the hop is no louder, against the far end, than the run's voiced
+                # hops were (an agent's own consonant over a quiet copy is louder)
+                if (self._copy_ratio(k, agent_db)
+                        > self._copy_top + self.config.bleed_copy_unvoiced_db):
+                    self._copy_run = 0
+            elif self._copy_match(k, agent_db, agent_f0_hz):
+                r = self._copy_ratio(k, agent_db)
+                self._copy_top = r if self._copy_run == 0 else max(self._copy_top, r)
+                self._copy_run += 1
+            else:
+                self._copy_run = 0
         if cust_raw:
             self._last_cust = k
         if agent_raw and k - self._last_cust >= m:
@@ -276,6 +293,12 @@ class BleedGate:
                 if min(abs(st), abs(st + 12.0), abs(st - 12.0), abs(st + 19.02)) <= tol:
                     return True
         return False
+
+    def _copy_ratio(self, k: int, agent_db: float) -> float:
+        """Level of hop ``k`` over the loudest far-end hop of the lag range, dB."""
+        m = self._lookback
+        ring = self._ring_lc
+        return agent_db - max(ring[(k - d) % m] for d in range(min(k + 1, m)))
 
     def _copy_match(self, k: int, agent_db: float, agent_f0_hz: float) -> bool:
         """Whether hop ``k`` (just stored) carries a far-end F0 of the lag range (far-end VAD
