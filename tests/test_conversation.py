@@ -731,3 +731,21 @@ def test_residual_after_a_backchannel_is_no_speech_going_on(tail_db, overrides, 
         for i in range(0, len(a), block):
             got += tr.process(a[i : i + block], c[i : i + block], cancelled=canc[i : i + block])
         assert got == evs
+
+
+def test_the_echo_cancellers_linear_check_rejects_agent_hops_it_explains():
+    """Agent hops that the canceller's linear check lowered by [echo] linear_check_db or more
+    (the far end's copy, before the canceller took over) are not the agent's; on cancelled
+    hops, or lowered less, they stay the agent's speech."""
+    a, c = call_rows([(1.0, 1.8)], [(0.5, 3.0)], 4.0)
+    n = len(a)
+    drop = np.full(n, np.nan)
+    drop[100:180] = CFG.echo.linear_check_db + 2.0
+    tr = ConversationTracker(CFG)
+    evs = tr.process(a, c, cancelled=np.zeros(n, bool), echo_drop=drop)
+    assert not [e for e in final_events(evs) if getattr(e, "party", None) == "agent"
+                or getattr(e, "by", None) == "agent"]
+    for cancelled, d in ((np.ones(n, bool), drop), (np.zeros(n, bool), drop - 4.0)):
+        tr = ConversationTracker(CFG)
+        evs = tr.process(a, c, cancelled=cancelled, echo_drop=d)
+        assert kinds(evs, "interruption") or kinds(evs, "backchannel")

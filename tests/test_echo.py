@@ -164,7 +164,46 @@ def test_missing_pyaec_warns_and_runs_aec3_alone(monkeypatch):
     mic, far, _ = _echo_call(seconds=3.0)
     step = ca.process(np.column_stack([mic, far]))
     assert step.echo is not None and step.echo.hold is None
+    assert step.echo.linear_db is None and ca.echo.linear_note  # the linear check is off too
     assert ca.summary()["conversation"]["echo"]["double_talk_hold"] is False
+
+
+def test_the_linear_check_lowers_echo_and_not_the_agents_voice():
+    """speexdsp's adaptive filter alone (no suppressor) removes what a linear filter of the far
+    end predicts: the echo, by 15 dB or more once adapted; the agent's own voice on a headset
+    (nothing to predict) by a few dB at most. It runs only until the echo is cancelled."""
+    mic, far, _ = _echo_call(seconds=6.0)
+    ec = _canceller()
+    _, hops = ec.process(mic, far)
+    drop = hops.linear_drop_db
+    ran = ~np.isnan(drop)
+    assert ran[:50].any() and not ran[hops.cancelled].any()
+    loud = ran & (hops.mic_db > -45.0)
+    loud[:100] = False  # its first second: still adapting
+    assert loud.sum() >= 20
+    assert np.median(drop[loud]) >= 15.0, f"echo lowered by {np.median(drop[loud]):.1f} dB only"
+    # a headset: the microphone holds the agent only, talking over the far end
+    far2, _ = synth_speech(duration_s=6.0, f0_hz=200.0, level_db=-20, seed=5)
+    near, _ = synth_speech(duration_s=6.0, f0_hz=110.0, level_db=-20, seed=6)
+    rng = np.random.default_rng(5)
+    mic2 = (near + rng.normal(0, 10 ** (-65 / 20), near.shape)).astype(np.float32)
+    _, hops2 = _canceller().process(mic2, far2.astype(np.float32))
+    d2 = hops2.linear_drop_db
+    talk = ~np.isnan(d2) & (hops2.mic_db > -40.0)
+    assert talk.sum() >= 50
+    assert np.percentile(d2[talk], 95) < 10.0
+    flagged = float(np.mean(d2[talk] >= load_config().echo.linear_check_db))
+    assert flagged <= 0.01, f"{flagged:.1%} of the agent's own hops taken for the far end"
+
+
+def test_the_linear_check_can_be_turned_off():
+    import dataclasses
+
+    cfg = load_config()
+    cfg = dataclasses.replace(cfg, echo=dataclasses.replace(cfg.echo, linear_check_db=0.0))
+    mic, far, _ = _echo_call(seconds=2.0)
+    _, hops = _canceller(cfg).process(mic, far)
+    assert hops.linear_db is None and hops.linear_drop_db is None
 
 
 def test_hold_error_message_names_the_extra(monkeypatch):

@@ -172,7 +172,7 @@ class _Inner:
         self.per_block = per_block
         self.k = 0
 
-    def process(self, agent, customer, *, cancelled=None):
+    def process(self, agent, customer, *, cancelled=None, echo_drop=None):
         out = self.per_block[self.k]
         self.k += 1
         return out

@@ -149,6 +149,7 @@ class EchoConfig:
     double_talk_hold: bool
     double_talk_filter_s: float
     double_talk_tail_s: float
+    linear_check_db: float
 
 
 @dataclass(frozen=True)
@@ -732,6 +733,8 @@ def _validate(obj: Any, where: str) -> None:
             bad(f"double_talk_tail_s must be at least double_talk_filter_s (the echo path the "
                 f"hold's canceller models), got {obj.double_talk_tail_s} < "
                 f"{obj.double_talk_filter_s}")
+        if obj.linear_check_db < 0:
+            bad(f"linear_check_db must be >= 0 dB (0 = off), got {obj.linear_check_db}")
         if not 0.01 <= obj.double_talk_filter_s <= 0.5:
             bad(f"double_talk_filter_s must be in [0.01, 0.5] s (the echo path's delay plus "
                 f"its tail), got {obj.double_talk_filter_s}")

@@ -245,7 +245,9 @@ class CallAnalyzer:
             out.extend(events)
         elif self.tracker is not None and customer is not None:
             cancelled = None if echo is None else echo.cancelled
-            out.extend(self.tracker.process(agent, customer, cancelled=cancelled))
+            drop = None if echo is None else echo.linear_drop_db
+            out.extend(self.tracker.process(agent, customer, cancelled=cancelled,
+                                            echo_drop=drop))
         if measures is not None:
             nudges = self.coach.process_measures(measures[0], measures[1], out)
         else:
@@ -287,6 +289,7 @@ class CallAnalyzer:
             if self.echo is not None:
                 echo = {"enabled": True, "latency_s": self.echo.latency_s,
                         "double_talk_hold": self.echo.hold_enabled,
+                        "linear_check": self.echo.linear_enabled,
                         **self.echo.status.to_dict()}
             else:
                 echo = {"enabled": False, "reason": self.echo_note}

@@ -81,6 +81,16 @@ trigger across the two signals:
 :meth:`voicecoach.analysis.vad.SpeechDetector.raw`), so the residual echo that the milder
 suppressor leaves never opens an agent segment.
 
+**Linear check** (``linear_check_db``, 15 dB; 0 = off). Until the canceller has taken over
+(``detecting``, ``converging``, ``diverged``) and while the far end speaks or spoke within
+``double_talk_tail_s``, a third canceller runs: speexdsp's adaptive filter alone, without its
+suppressor (a linear filter of the far end, which can remove the echo but cannot predict the
+agent's own voice). :attr:`EchoHops.linear_db` is its output level; an agent hop it lowers by
+``linear_check_db`` or more is the far end's copy, and the conversation tracker's bleed gate
+rejects it (:meth:`voicecoach.conversation.ConversationTracker.process`, ``echo_drop``). It
+runs only in a call's first seconds (a headset call until ``no_echo``, an echo call until
+``converged``).
+
 The echo detector is the bleed gate's delay search
 (:class:`voicecoach.conversation.bleed.BleedGate`) fed the raw microphone and far-end loudness
 envelopes; its delay is the reported echo path delay (from the microphone as received; the
@@ -191,8 +201,11 @@ class _SpeexHold:
     hop buffers made once: pyaec's list-based ``Aec.cancel_echo`` costs twice as much.
     """
 
-    def __init__(self, filter_samples: int, sample_rate: int, hop_size: int) -> None:
+    def __init__(self, filter_samples: int, sample_rate: int, hop_size: int,
+                 preprocess: bool = True) -> None:
         import ctypes
+
+        self.preprocess = preprocess
 
         self._lib = _load_speex().lib
         self.filter_samples = filter_samples
@@ -208,7 +221,8 @@ class _SpeexHold:
         """A new canceller (the old one is freed)."""
         if self._finalizer is not None:
             self._finalizer()
-        handle = self._lib.AecNew(self.hop_size, self.filter_samples, self.sample_rate, True)
+        handle = self._lib.AecNew(self.hop_size, self.filter_samples, self.sample_rate,
+                                  self.preprocess)
         if not handle:
             raise EchoCancellerUnavailableError(
                 "speexdsp's echo canceller (pyaec) could not be created; "
@@ -253,12 +267,25 @@ class EchoHops:
         which may only hold the agent's speech on the :attr:`level_gate` 0 hops; None
         without the hold (``[echo] double_talk_hold = false``, pyaec missing, or rows read
         back from a cache).
+    linear_db : np.ndarray, shape (n_hops,), float32, or None
+        Level of the linear check's output (speexdsp's adaptive filter alone, aligned with
+        the output), dBFS, on the hops where it ran (echo not yet cancelled, the far end
+        speaking or just stopped); NaN elsewhere; None without it (``[echo]
+        linear_check_db = 0``, pyaec missing, or a cache written before it).
     """
 
     state: np.ndarray
     mic_db: np.ndarray
     out_db: np.ndarray
     hold: np.ndarray | None = None
+    linear_db: np.ndarray | None = None
+
+    @property
+    def linear_drop_db(self) -> np.ndarray | None:
+        """How much the linear check lowered each hop, dB (:attr:`mic_db` minus
+        :attr:`linear_db`), shape (n_hops,), float32; NaN where it did not run, None
+        without it."""
+        return None if self.linear_db is None else self.mic_db - self.linear_db
 
     @property
     def cleaned(self) -> np.ndarray:
@@ -493,7 +520,27 @@ class EchoCanceller:
                     f"is partly lost (AEC3's suppressor alone)"
                 )
                 warnings.warn(self.hold_note, EchoCancellerUnavailable, stacklevel=3)
+        self._linear: _SpeexHold | None = None
+        #: Why the linear check is off although configured (None when on or not asked).
+        self.linear_note: str | None = None
+        if config.linear_check_db > 0:
+            try:
+                self._linear = _SpeexHold(
+                    max(hop_size, round(config.double_talk_filter_s * sample_rate)),
+                    sample_rate, hop_size, preprocess=False)
+            except EchoCancellerUnavailableError as exc:
+                self.linear_note = (
+                    f"{exc}. Without it the linear check is off: more of a loudspeaker's echo "
+                    f"may be taken for the agent in a call's first seconds"
+                )
+                if self.hold_note is None:  # one warning for the one missing library
+                    warnings.warn(self.linear_note, EchoCancellerUnavailable, stacklevel=3)
         self.reset()
+
+    @property
+    def linear_enabled(self) -> bool:
+        """Whether the linear check's filter runs (``[echo] linear_check_db`` > 0, pyaec)."""
+        return self._linear is not None
 
     @property
     def hold_enabled(self) -> bool:
@@ -510,6 +557,8 @@ class EchoCanceller:
         self._apm = _Apm(self._rtc, self.sample_rate, self.hop_size)
         if self._hold is not None:
             self._hold.reset()
+        if self._linear is not None:
+            self._linear.reset()
         self._mic_delay = _Delay(AEC_LATENCY_SAMPLES)
         self._far_delay = _Delay(AEC_LATENCY_SAMPLES)
         self._floor_mic = NoiseFloor(self._floor_cfg, self.hop_s)
@@ -646,10 +695,18 @@ class EchoCanceller:
             use_aec[i] = st in (_CONVERGING, _CONVERGED)
         self._state = int(states[-1]) if n else self._state
         hold = None
+        linear_db = None
         if self._hold is not None:
             # the double-talk hold's canceller follows the echo wherever it may be present:
             # from detecting to diverged, while the far end speaks or its echo may ring on
-            hold = self._hold.process(mic16, far16, _HOLD_RUNS[states] & recent)
+            runs = _HOLD_RUNS[states] & recent
+            hold = self._hold.process(mic16, far16, runs)
+        if self._linear is not None:
+            # the linear check: where the echo is not cancelled yet, while it may be present
+            runs = ~_CANCELLED[states] & recent
+            lin = self._linear.process(mic16, far16, runs)
+            linear_db = np.where(runs, hop_loudness_db(lin.reshape(n, h)), np.nan).astype(
+                np.float32)
         if use_aec.all():
             out, out_db = aec_f, aec_db
         elif not use_aec.any():
@@ -659,4 +716,4 @@ class EchoCanceller:
             out_db = np.where(use_aec, aec_db, raw_db).astype(np.float32)
         if hold is not None and not use_aec.all():
             hold = np.where(np.repeat(use_aec, h), hold, out)  # the signal itself elsewhere
-        return out, EchoHops(states, raw_db, out_db, hold)
+        return out, EchoHops(states, raw_db, out_db, hold, linear_db)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from dataclasses import dataclass
 from typing import Any
@@ -174,6 +175,8 @@ class ConversationTracker:
         def hops(s: float) -> int:
             return round(s / h)
 
+        lc = self.config.echo.linear_check_db
+        self._linear_db = lc if lc > 0 else math.inf
         self._dec_hops = hops(max(c.min_overlap_s, c.turn_end_s))
         self._bridge_hops = hops(c.decision_bridge_s)
         self._bc_hops = hops(c.backchannel_max_s)
@@ -207,7 +210,7 @@ class ConversationTracker:
         self._cust.reset()
         self._next: int | None = None  # stream index of the next row expected
         self._k = -1  # newest aligned hop processed
-        self._pending: deque[tuple[float, float, bool, float, bool]] = deque()
+        self._pending: deque[tuple[float, float, bool, float, bool, float]] = deque()
         self._ids = 0
         self._floor: _Party | None = None
         self._ov: _Overlap | None = None
@@ -236,7 +239,8 @@ class ConversationTracker:
         self._finished = False
 
     def process(
-        self, agent: Features, customer: Features, *, cancelled: np.ndarray | None = None
+        self, agent: Features, customer: Features, *, cancelled: np.ndarray | None = None,
+        echo_drop: np.ndarray | None = None,
     ) -> list[Event]:
         """Track one block of rows of both parties.
 
@@ -252,6 +256,11 @@ class ConversationTracker:
             keeps its delay estimate up to date and never rejects agent speech: whatever the
             far end does, double talk stays the agent's. None (no canceller): the bleed gate
             judges every row.
+        echo_drop : np.ndarray, shape (n_hops,), float, optional
+            Per agent row: how much the echo canceller's linear check lowered the hop, dB
+            (:attr:`voicecoach.analysis.echo.EchoHops.linear_drop_db`; NaN where it did not
+            run). A raw agent hop lowered by ``[echo] linear_check_db`` or more, on a row not
+            ``cancelled``, is the far end's copy.
 
         Returns
         -------
@@ -305,20 +314,23 @@ class ConversationTracker:
             )
         else:
             ca = np.asarray(cancelled, bool).tolist()
+        dr = [math.nan] * n if echo_drop is None else np.asarray(echo_drop, float).tolist()
         d = self._delay_hops
         pending = self._pending
         for i in range(n):
             if d:
                 # hold the agent back d hops: agent row t pairs with far-end row t + d
-                pending.append((la[i], fa[i], ra[i], f0a[i], ca[i]))
+                pending.append((la[i], fa[i], ra[i], f0a[i], ca[i], dr[i]))
                 if len(pending) <= d:
                     continue
-                a_db, a_floor, a_raw, a_f0, a_clean = pending.popleft()
+                a_db, a_floor, a_raw, a_f0, a_clean, a_drop = pending.popleft()
             else:
-                a_db, a_floor, a_raw, a_f0, a_clean = la[i], fa[i], ra[i], f0a[i], ca[i]
+                a_db, a_floor, a_raw, a_f0, a_clean, a_drop = (
+                    la[i], fa[i], ra[i], f0a[i], ca[i], dr[i])
             c_raw = rc[i]
             bleed = self._gate.step(a_db, a_floor, a_raw, a_f0, lc[i], fc[i], c_raw, f0c[i])
-            bleed = bleed and not a_clean
+            # the echo canceller's linear check explains the hop by the far end
+            bleed = (bleed or (a_raw and a_drop >= self._linear_db)) and not a_clean
             if a_raw and not bleed:
                 if not (self._suspect_on and not a_clean
                         and self._gate.echo_suspect(a_db, a_f0, self._suspect_db)):

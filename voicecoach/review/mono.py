@@ -306,10 +306,11 @@ class MonoTracker:
                            for i in self.interruptions)
         return True
 
-    def process(self, agent: Any, customer: Any, *, cancelled: np.ndarray | None = None
-                ) -> list[Event]:
+    def process(self, agent: Any, customer: Any, *, cancelled: np.ndarray | None = None,
+                echo_drop: np.ndarray | None = None) -> list[Event]:
         """:meth:`ConversationTracker.process`, filtered, plus the interruptions due."""
-        out = [e for e in self.inner.process(agent, customer, cancelled=cancelled)
+        out = [e for e in self.inner.process(agent, customer, cancelled=cancelled,
+                                             echo_drop=echo_drop)
                if self._keep(e)]
         if len(agent):
             t_end = float(agent.t_s[-1]) + self.hop_s
