@@ -281,7 +281,7 @@ def test_block_size_invariance(cuts):
     mic, far, _ = _echo_call(seconds=4.0, near=True)
     ref_out, ref_hops = _canceller().process(mic, far)
     ec = _canceller()
-    outs, states, holds = [], [], []
+    outs, states, holds, linear = [], [], [], []
     i = k = 0
     while i < mic.shape[0]:
         n = cuts[k % len(cuts)] * HOP
@@ -289,12 +289,16 @@ def test_block_size_invariance(cuts):
         outs.append(o)
         states.append(h.state)
         holds.append(h.hold)
+        linear.append(h.linear_db)
         i += n
         k += 1
     np.testing.assert_array_equal(np.concatenate(outs), ref_out)
     np.testing.assert_array_equal(np.concatenate(states), ref_hops.state)
     assert ref_hops.hold is not None  # the double-talk hold's signal, hop by hop too
     np.testing.assert_array_equal(np.concatenate(holds), ref_hops.hold)
+    assert ref_hops.linear_db is not None  # and the linear check's levels
+    assert (~np.isnan(ref_hops.linear_db)).sum() >= 20
+    np.testing.assert_array_equal(np.concatenate(linear), ref_hops.linear_db)
 
 
 def test_reset_gives_the_same_output_again():

@@ -495,3 +495,26 @@ def test_tracks_without_the_settled_pitch_read_f0_hz_in_its_place() -> None:
     new = np.zeros(3, full)
     new["agent.f0_settled_hz"] = 99.0
     assert (features_of(new, "agent").f0_settled_hz == 99.0).all()
+
+
+def test_tracks_keep_the_linear_check_levels_and_read_old_tracks_without_them() -> None:
+    from voicecoach.analysis.echo import EchoHops
+    from voicecoach.review.tracks import echo_of, tracks_dtype
+
+    full = tracks_dtype(2)
+    rows = np.zeros(3, full)
+    f32 = np.float32
+    echo = EchoHops(state=np.array([2, 2, 4], np.int8), mic_db=np.full(3, -20.0, f32),
+                    out_db=np.full(3, -30.0, f32),
+                    linear_db=np.array([-40.0, -22.0, np.nan], f32))
+    rows["echo.state"] = echo.state
+    rows["echo.mic_db"] = echo.mic_db
+    rows["echo.out_db"] = echo.out_db
+    rows["echo.linear_db"] = echo.linear_db
+    back = echo_of(rows)
+    assert back is not None and back.linear_db is not None
+    np.testing.assert_array_equal(back.linear_drop_db, echo.linear_drop_db)
+    # tracks written before the linear check: no field, no check
+    old = np.dtype([(n, full.fields[n][0]) for n in full.names if n != "echo.linear_db"])
+    back_old = echo_of(np.zeros(3, old))
+    assert back_old is not None and back_old.linear_db is None
