@@ -749,3 +749,23 @@ def test_the_echo_cancellers_linear_check_rejects_agent_hops_it_explains():
         tr = ConversationTracker(CFG)
         evs = tr.process(a, c, cancelled=cancelled, echo_drop=d)
         assert kinds(evs, "interruption") or kinds(evs, "backchannel")
+
+
+def test_the_agents_onset_is_stricter_for_copy_like_hops_in_the_echos_early_window():
+    """In the far end's first bleed_copy_far_s of speech, before the canceller has taken over,
+    an agent segment made of copy-like hops (unvoiced, or at the far end's F0) needs
+    speech_onset_echo_s of raw hops (a loudspeaker copy's 60-90 ms fragments are not speech);
+    on cancelled hops, or in the agent's own voice, speech_onset_s."""
+    frag = (1.00, 1.08)  # 80 ms of agent raw VAD while the customer speaks
+    assert C.speech_onset_s < 0.08 < C.speech_onset_echo_s
+    a, c = call_rows([frag], [(0.5, 2.5)], 3.0)
+    n = len(a)
+    # the agent's own voice (120 Hz against the customer's 210 Hz): a segment either way
+    for cancelled in (np.zeros(n, bool), np.ones(n, bool)):
+        evs = ConversationTracker(CFG).process(a, c, cancelled=cancelled)
+        assert [e for e in final_events(evs) if e.kind == "speech" and e.party == "agent"]
+    a.f0_hz[:] = np.nan  # unvoiced: copy-like (and no pitch for the bleed rules to judge)
+    for cancelled, expect in ((np.zeros(n, bool), 0), (np.ones(n, bool), 1)):
+        evs = ConversationTracker(CFG).process(a, c, cancelled=cancelled)
+        segs = [e for e in final_events(evs) if e.kind == "speech" and e.party == "agent"]
+        assert len(segs) == expect, (cancelled[0], segs)

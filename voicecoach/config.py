@@ -213,6 +213,7 @@ class ConversationConfig:
     bleed_copy_max_ratio_db: float
     bleed_copy_far_s: float
     bleed_copy_unvoiced_db: float
+    speech_onset_echo_s: float
 
 
 @dataclass(frozen=True)

@@ -269,6 +269,13 @@ class BleedGate:
                 return False  # another voice, above the predicted copy: the agent's own
         return excess <= self.config.bleed_margin_db
 
+    @property
+    def in_copy_window(self) -> bool:
+        """Whether the hop just fed lies in the call's first ``bleed_copy_far_s`` of far-end
+        speech, with no echo delay found yet (where the copy rule applies)."""
+        return (self.lag_hops is None and self._far_hops > 0
+                and self._far_hops * self.hop_s <= self.config.bleed_copy_far_s)
+
     def echo_suspect(self, agent_db: float, agent_f0_hz: float, max_ratio_db: float) -> bool:
         """Whether the agent hop just fed to :meth:`step` looks like the far end's copy by
         pitch and level alone: voiced with the far end's F0 (within ``bleed_pitch_st`` of a

@@ -164,6 +164,8 @@ class ConversationTracker:
         self._hop_size = a.hop_size
         self._sr = a.sample_rate
         self._on_hops = max(1, round(c.speech_onset_s / a.hop_s))
+        self._on_echo_hops = max(self._on_hops, round(c.speech_onset_echo_s / a.hop_s))
+        self._copy_ratio_db = c.bleed_copy_max_ratio_db
         self._off_hops = max(1, round(c.speech_hangover_s / a.hop_s))
         self._bt_hops = max(0, round(c.far_onset_backtrack_s / a.hop_s))
         self._bt_db = c.far_onset_backtrack_db
@@ -350,7 +352,12 @@ class ConversationTracker:
                 ):
                     self._far_bg_db.append(lc[i])
                     self._far_bg_k.append(self._k + 1)
-            self._step(a_raw and not bleed, c_raw)
+            # the echo's early window (the canceller has not taken over, the far end is in its
+            # first bleed_copy_far_s of speech): a copy-like hop (unvoiced, or at a far-end F0)
+            # opens the agent's segment only after speech_onset_echo_s
+            early = (not a_clean and self._gate.in_copy_window and (
+                a_f0 != a_f0 or self._gate.echo_suspect(a_db, a_f0, self._copy_ratio_db)))
+            self._step(a_raw and not bleed, c_raw, early)
         self._history.extend(out)
         return out
 
@@ -468,13 +475,16 @@ class ConversationTracker:
     def _decided(self) -> float:
         return self._t(self._k + 1 + self._delay_hops)
 
-    def _step(self, raw_a: bool, raw_c: bool) -> None:
-        """One aligned hop: hysteresis, then offsets, onsets and pending decisions."""
+    def _step(self, raw_a: bool, raw_c: bool, early_a: bool = False) -> None:
+        """One aligned hop: hysteresis, then offsets, onsets and pending decisions.
+        ``early_a``: the agent hop lies in the echo's early window (see ``process``), where
+        its onset needs ``speech_onset_echo_s`` of raw hops."""
         self._k = k = self._k + 1
         ag, cu = self._agent, self._cust
         ends: list[_Party] = []
         starts: list[_Party] = []
         for p, r in ((ag, raw_a), (cu, raw_c)):
+            need = self._on_echo_hops if early_a and p is ag else self._on_hops
             if p.on:
                 if r:
                     p.run = 0
@@ -491,7 +501,7 @@ class ConversationTracker:
                     p.run = 0
                     p.cand_start = k
                 p.run += 1
-                if p.run >= self._on_hops:
+                if p.run >= need:
                     p.on = True
                     p.run = 0
                     starts.append(p)
