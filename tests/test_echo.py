@@ -170,8 +170,9 @@ def test_missing_pyaec_warns_and_runs_aec3_alone(monkeypatch):
 
 def test_the_linear_check_lowers_echo_and_not_the_agents_voice():
     """speexdsp's adaptive filter alone (no suppressor) removes what a linear filter of the far
-    end predicts: the echo, by 15 dB or more once adapted; the agent's own voice on a headset
-    (nothing to predict) by a few dB at most. It runs only until the echo is cancelled."""
+    end predicts: the echo, by 12 dB or more once adapted (13.7 dB median on this call); the
+    agent's own voice on a headset (nothing to predict) by a few dB at most. It runs only
+    until the echo is cancelled."""
     mic, far, _ = _echo_call(seconds=6.0)
     ec = _canceller()
     _, hops = ec.process(mic, far)
@@ -181,7 +182,7 @@ def test_the_linear_check_lowers_echo_and_not_the_agents_voice():
     loud = ran & (hops.mic_db > -45.0)
     loud[:100] = False  # its first second: still adapting
     assert loud.sum() >= 20
-    assert np.median(drop[loud]) >= 15.0, f"echo lowered by {np.median(drop[loud]):.1f} dB only"
+    assert np.median(drop[loud]) >= 12.0, f"echo lowered by {np.median(drop[loud]):.1f} dB only"
     # a headset: the microphone holds the agent only, talking over the far end
     far2, _ = synth_speech(duration_s=6.0, f0_hz=200.0, level_db=-20, seed=5)
     near, _ = synth_speech(duration_s=6.0, f0_hz=110.0, level_db=-20, seed=6)
@@ -191,9 +192,30 @@ def test_the_linear_check_lowers_echo_and_not_the_agents_voice():
     d2 = hops2.linear_drop_db
     talk = ~np.isnan(d2) & (hops2.mic_db > -40.0)
     assert talk.sum() >= 50
-    assert np.percentile(d2[talk], 95) < 10.0
+    assert np.percentile(d2[talk], 95) < 3.0
     flagged = float(np.mean(d2[talk] >= load_config().echo.linear_check_db))
     assert flagged <= 0.01, f"{flagged:.1%} of the agent's own hops taken for the far end"
+
+
+def test_the_linear_drop_is_the_filters_echo_removal_not_speexdsps_notch():
+    """speexdsp notches the microphone at its default 8 kHz radius (pyaec never sets its rate):
+    a high-pass near 300 Hz at 16 kHz. A deep voice's hops lose most of their energy to it
+    with no echo at all; the drop is measured against the notched microphone, so it stays
+    near 0 dB (against the raw microphone it would read 15 dB or more)."""
+    sr = 16000
+    t = np.arange(6 * sr) / sr
+    voice = (0.1 * np.sin(2 * np.pi * 100.0 * t) + 0.02 * np.sin(2 * np.pi * 200.0 * t)
+             + 0.003 * np.sin(2 * np.pi * 700.0 * t))
+    far, _ = synth_speech(duration_s=6.0, f0_hz=210.0, level_db=-20, seed=7)
+    rng = np.random.default_rng(8)
+    mic = (voice + rng.normal(0, 10 ** (-65 / 20), voice.shape)).astype(np.float32)
+    _, hops = _canceller().process(mic, far.astype(np.float32))
+    drop = hops.linear_drop_db
+    ran = ~np.isnan(drop)
+    assert ran.sum() >= 100
+    assert np.percentile(drop[ran], 99) < 2.0
+    raw_drop = (hops.mic_db - hops.linear_db)[ran]  # what the raw microphone would say
+    assert np.median(raw_drop) >= 15.0
 
 
 def test_the_linear_check_can_be_turned_off():

@@ -506,15 +506,24 @@ def test_tracks_keep_the_linear_check_levels_and_read_old_tracks_without_them() 
     f32 = np.float32
     echo = EchoHops(state=np.array([2, 2, 4], np.int8), mic_db=np.full(3, -20.0, f32),
                     out_db=np.full(3, -30.0, f32),
-                    linear_db=np.array([-40.0, -22.0, np.nan], f32))
+                    linear_db=np.array([-40.0, -22.0, np.nan], f32),
+                    linear_ref_db=np.array([-24.0, -21.0, np.nan], f32))
     rows["echo.state"] = echo.state
     rows["echo.mic_db"] = echo.mic_db
     rows["echo.out_db"] = echo.out_db
     rows["echo.linear_db"] = echo.linear_db
+    rows["echo.linear_ref_db"] = echo.linear_ref_db
     back = echo_of(rows)
     assert back is not None and back.linear_db is not None
     np.testing.assert_array_equal(back.linear_drop_db, echo.linear_drop_db)
-    # tracks written before the linear check: no field, no check
-    old = np.dtype([(n, full.fields[n][0]) for n in full.names if n != "echo.linear_db"])
-    back_old = echo_of(np.zeros(3, old))
-    assert back_old is not None and back_old.linear_db is None
+    np.testing.assert_array_equal(back.linear_drop_db[:2], [16.0, 1.0])
+    # tracks written before the linear check, or before its reference level: no check (the
+    # old drop was measured against the un-notched microphone)
+    for gone in (("echo.linear_db", "echo.linear_ref_db"), ("echo.linear_ref_db",)):
+        old = np.dtype([(n, full.fields[n][0]) for n in full.names if n not in gone])
+        old_rows = np.zeros(3, old)
+        if "echo.linear_db" in old.names:
+            old_rows["echo.linear_db"] = echo.linear_db
+        back_old = echo_of(old_rows)
+        assert back_old is not None and back_old.linear_db is None
+        assert back_old.linear_drop_db is None

@@ -81,7 +81,7 @@ trigger across the two signals:
 :meth:`voicecoach.analysis.vad.SpeechDetector.raw`), so the residual echo that the milder
 suppressor leaves never opens an agent segment.
 
-**Linear check** (``linear_check_db``, 15 dB; 0 = off). Until the canceller has taken over
+**Linear check** (``linear_check_db``, 10 dB; 0 = off). Until the canceller has taken over
 (``detecting``, ``converging``, ``diverged``) and while the far end speaks or spoke within
 ``double_talk_tail_s``, a third canceller runs: speexdsp's adaptive filter alone, without its
 suppressor (a linear filter of the far end, which can remove the echo but cannot predict the
@@ -89,7 +89,15 @@ agent's own voice). :attr:`EchoHops.linear_db` is its output level; an agent hop
 ``linear_check_db`` or more is the far end's copy, and the conversation tracker's bleed gate
 rejects it (:meth:`voicecoach.conversation.ConversationTracker.process`, ``echo_drop``). It
 runs only in a call's first seconds (a headset call until ``no_echo``, an echo call until
-``converged``).
+``converged``). The drop is measured against the microphone as the filter sees it
+(:attr:`EchoHops.linear_ref_db`): speexdsp first passes the microphone through a DC notch whose
+radius it sets from its sampling rate, and the ``pyaec`` wheel leaves that at speexdsp's
+default 8 kHz (radius 0.9), which at 16 kHz is a second-order high-pass near 300 Hz (-7 dB at
+250 Hz, -22 dB at 100 Hz, measured on sines; the formula of ``mdf.c``'s ``filter_dc_notch16``
+matches to 0.15 dB). Against the raw microphone, a low voice's own speech "dropped" by 5-25
+dB with no echo at all (a headset call's agent hops: 5 % at 15 dB or more on the dev calls);
+against the notched microphone the drop is the filter's echo removal alone (headset and
+delayed-bleed calls: p99 under 1 dB).
 
 The echo detector is the bleed gate's delay search
 (:class:`voicecoach.conversation.bleed.BleedGate`) fed the raw microphone and far-end loudness
@@ -250,6 +258,12 @@ class _SpeexHold:
                 out[sl] = v_out
         return self._delay.process(out.astype(np.float32) / np.float32(32768.0))
 
+    def skip(self, mic16: np.ndarray) -> None:
+        """:meth:`process` with ``run`` all false when its output is not wanted: the
+        microphone passes through its delay line, nothing else is done."""
+        self._delay.skip(mic16[len(mic16) - AEC_LATENCY_SAMPLES :].astype(np.float32)
+                         / np.float32(32768.0))
+
 
 @dataclass(frozen=True)
 class EchoHops:
@@ -272,6 +286,10 @@ class EchoHops:
         the output), dBFS, on the hops where it ran (echo not yet cancelled, the far end
         speaking or just stopped); NaN elsewhere; None without it (``[echo]
         linear_check_db = 0``, pyaec missing, or a cache written before it).
+    linear_ref_db : np.ndarray, shape (n_hops,), float32, or None
+        Level of the microphone as the linear check's filter receives it (after speexdsp's DC
+        notch, :class:`_DcNotch`; aligned with the output), dBFS, where it ran; NaN
+        elsewhere; None without it (as :attr:`linear_db`).
     """
 
     state: np.ndarray
@@ -279,13 +297,16 @@ class EchoHops:
     out_db: np.ndarray
     hold: np.ndarray | None = None
     linear_db: np.ndarray | None = None
+    linear_ref_db: np.ndarray | None = None
 
     @property
     def linear_drop_db(self) -> np.ndarray | None:
-        """How much the linear check lowered each hop, dB (:attr:`mic_db` minus
-        :attr:`linear_db`), shape (n_hops,), float32; NaN where it did not run, None
+        """How much the linear check's filter lowered each hop, dB (:attr:`linear_ref_db`
+        minus :attr:`linear_db`), shape (n_hops,), float32; NaN where it did not run, None
         without it."""
-        return None if self.linear_db is None else self.mic_db - self.linear_db
+        if self.linear_db is None or self.linear_ref_db is None:
+            return None
+        return self.linear_ref_db - self.linear_db
 
     @property
     def cleaned(self) -> np.ndarray:
@@ -362,6 +383,34 @@ class _Delay:
         y = np.concatenate((self._buf, x))
         self._buf = y[len(x) :].copy()
         return y[: len(x)]
+
+    def skip(self, x: np.ndarray) -> None:
+        """:meth:`process` whose output is not wanted (``len(x) >= n``): only the line's
+        state moves on."""
+        self._buf = np.array(x[len(x) - self.n :], np.float32)
+
+
+class _DcNotch:
+    """speexdsp's DC notch on the microphone (``filter_dc_notch16`` of ``mdf.c``, float
+    build) at the radius of its default settings (0.9: ``pyaec`` never sets the canceller's
+    sampling rate), ``H(z) = r (1 - z^-1)^2 / (1 - 2 r z^-1 + d z^-2)``, ``d = r^2 +
+    0.7 (1 - r)^2``: a high-pass near 300 Hz at 16 kHz. Run on the same hops as the linear
+    check's canceller, so its state advances with the canceller's own notch."""
+
+    def __init__(self, radius: float = 0.9) -> None:
+        r = radius
+        self._b = r * np.array([1.0, -2.0, 1.0])
+        self._a = np.array([1.0, -2.0 * r, r * r + 0.7 * (1.0 - r) ** 2])
+        self.reset()
+
+    def reset(self) -> None:
+        self._zi = np.zeros(2)
+
+    def process(self, x: np.ndarray) -> np.ndarray:
+        from scipy.signal import lfilter
+
+        y, self._zi = lfilter(self._b, self._a, x, zi=self._zi)
+        return y
 
 
 class _Apm:
@@ -521,6 +570,7 @@ class EchoCanceller:
                 )
                 warnings.warn(self.hold_note, EchoCancellerUnavailable, stacklevel=3)
         self._linear: _SpeexHold | None = None
+        self._notch = _DcNotch()
         #: Why the linear check is off although configured (None when on or not asked).
         self.linear_note: str | None = None
         if config.linear_check_db > 0:
@@ -559,6 +609,8 @@ class EchoCanceller:
             self._hold.reset()
         if self._linear is not None:
             self._linear.reset()
+        self._notch.reset()
+        self._notch_delay = _Delay(AEC_LATENCY_SAMPLES)
         self._mic_delay = _Delay(AEC_LATENCY_SAMPLES)
         self._far_delay = _Delay(AEC_LATENCY_SAMPLES)
         self._floor_mic = NoiseFloor(self._floor_cfg, self.hop_s)
@@ -695,7 +747,7 @@ class EchoCanceller:
             use_aec[i] = st in (_CONVERGING, _CONVERGED)
         self._state = int(states[-1]) if n else self._state
         hold = None
-        linear_db = None
+        linear_db = linear_ref_db = None
         if self._hold is not None:
             # the double-talk hold's canceller follows the echo wherever it may be present:
             # from detecting to diverged, while the far end speaks or its echo may ring on
@@ -704,9 +756,23 @@ class EchoCanceller:
         if self._linear is not None:
             # the linear check: where the echo is not cancelled yet, while it may be present
             runs = ~_CANCELLED[states] & recent
-            lin = self._linear.process(mic16, far16, runs)
-            linear_db = np.where(runs, hop_loudness_db(lin.reshape(n, h)), np.nan).astype(
-                np.float32)
+            if runs.any():
+                lin = self._linear.process(mic16, far16, runs)
+                # the microphone as its filter receives it: through speexdsp's DC notch on
+                # the same hops (the notch's state advances with the canceller's), delayed
+                ref = mic16.astype(np.float32) / np.float32(32768.0)
+                on = np.repeat(runs, h)
+                ref[on] = self._notch.process(ref[on].astype(np.float64))
+                ref = self._notch_delay.process(ref)
+                levels = hop_loudness_db(np.concatenate((lin, ref)).reshape(2 * n, h))
+                linear_db = np.where(runs, levels[:n], np.nan).astype(np.float32)
+                linear_ref_db = np.where(runs, levels[n:], np.nan).astype(np.float32)
+            else:  # nothing to check (most hops of a call): only the delay lines move on
+                self._linear.skip(mic16)
+                self._notch_delay.skip(mic16[n * h - AEC_LATENCY_SAMPLES :].astype(np.float32)
+                                       / np.float32(32768.0))
+                linear_db = np.full(n, np.nan, np.float32)
+                linear_ref_db = linear_db.copy()
         if use_aec.all():
             out, out_db = aec_f, aec_db
         elif not use_aec.any():
@@ -716,4 +782,4 @@ class EchoCanceller:
             out_db = np.where(use_aec, aec_db, raw_db).astype(np.float32)
         if hold is not None and not use_aec.all():
             hold = np.where(np.repeat(use_aec, h), hold, out)  # the signal itself elsewhere
-        return out, EchoHops(states, raw_db, out_db, hold, linear_db)
+        return out, EchoHops(states, raw_db, out_db, hold, linear_db, linear_ref_db)

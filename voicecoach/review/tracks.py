@@ -122,7 +122,8 @@ def tracks_dtype(parties: int) -> np.dtype:
             fields.append((f"rel.{p}.{name}", np.float32))
     if parties == 2:  # the echo canceller's per-hop state (EchoHops)
         fields += [("echo.state", np.int8), ("echo.mic_db", np.float32),
-                   ("echo.out_db", np.float32), ("echo.linear_db", np.float32)]
+                   ("echo.out_db", np.float32), ("echo.linear_db", np.float32),
+                   ("echo.linear_ref_db", np.float32)]
     return np.dtype(fields)
 
 
@@ -242,13 +243,16 @@ def echo_of(rows: np.ndarray) -> EchoHops | None:
     """The echo canceller's per-hop state from structured track rows (None if not kept)."""
     if rows.dtype.names is None or "echo.state" not in rows.dtype.names:
         return None
-    linear = ("echo.linear_db" in rows.dtype.names
+    # the linear check's levels, with the reference its drop is measured against (tracks
+    # written before the reference kept no usable drop: read as without the check)
+    linear = ("echo.linear_ref_db" in rows.dtype.names
               and not np.isnan(rows["echo.linear_db"]).all())
     return EchoHops(
         state=np.ascontiguousarray(rows["echo.state"]),
         mic_db=np.ascontiguousarray(rows["echo.mic_db"]),
         out_db=np.ascontiguousarray(rows["echo.out_db"]),
         linear_db=np.ascontiguousarray(rows["echo.linear_db"]) if linear else None,
+        linear_ref_db=np.ascontiguousarray(rows["echo.linear_ref_db"]) if linear else None,
     )
 
 
@@ -270,14 +274,17 @@ def fill_rows(
         if echo is None:  # no canceller: every hop passed through
             rows["echo.state"] = ECHO_STATES.index("bypassed")
             rows["echo.mic_db"] = rows["echo.out_db"] = rows["agent.loudness_db"]
-            if "echo.linear_db" in rows.dtype.names:
-                rows["echo.linear_db"] = np.nan
+            for name in ("echo.linear_db", "echo.linear_ref_db"):
+                if name in rows.dtype.names:
+                    rows[name] = np.nan
         else:
             rows["echo.state"] = echo.state
             rows["echo.mic_db"] = echo.mic_db
             rows["echo.out_db"] = echo.out_db
-            if "echo.linear_db" in rows.dtype.names:
-                rows["echo.linear_db"] = np.nan if echo.linear_db is None else echo.linear_db
+            for name, v in (("echo.linear_db", echo.linear_db),
+                            ("echo.linear_ref_db", echo.linear_ref_db)):
+                if name in rows.dtype.names:
+                    rows[name] = np.nan if v is None else v
 
 
 # ----------------------------------------------------------------------------- event stream
