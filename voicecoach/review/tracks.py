@@ -90,6 +90,9 @@ def analysis_key(config: Config) -> str:
     sub = {k: d[k] for k in ("analysis", "pitch", "vad", "echo", "noise_floor", "syllables")}
     # the echo canceller's detector is the bleed gate's delay search
     sub["echo_detector"] = {k: v for k, v in d["conversation"].items() if k.startswith("bleed_")}
+    # what the rows mean beyond the configuration: 2 = the linear check's drop against
+    # speexdsp's notched microphone (echo.linear_ref_db); tracks written before differ
+    sub["rows_version"] = 2
     return hashlib.sha256(json.dumps(sub, sort_keys=True).encode()).hexdigest()[:16]
 
 
