@@ -446,7 +446,7 @@ def test_octave_slips_do_not_move_the_pitch_measure() -> None:
 
 def test_the_measures_read_the_configured_pitch_track() -> None:
     """``[baseline] pitch_track``: the windowed measures, the calibrated profile and the
-    provisional baseline read the settled path's pitch by default, the live one on request;
+    provisional baseline read the live pitch by default, the settled path's on request;
     the utterance measures (the agitation flag) read the live pitch either way.
 
     The live track here holds a 4 s octave error (longer than the 3.5 s window: the band
@@ -466,11 +466,11 @@ def test_the_measures_read_the_configured_pitch_track() -> None:
         feature_rows(f0, sp, loudness_db=rng.normal(-20, 2, n)), f0_hz=live.astype(np.float32)
     )
     clean = BaselineTracker(load_config())._core.measures(feature_rows(f0, sp)).pitch_st
-    cfg = load_config()
-    assert cfg.baseline.pitch_track == "settled"
+    live_cfg = load_config()
+    assert live_cfg.baseline.pitch_track == "live"
+    cfg = load_config(overrides={"baseline": {"pitch_track": "settled"}})
     settled = BaselineTracker(cfg)._core.measures(rows).pitch_st
     assert np.array_equal(settled, clean, equal_nan=True)
-    live_cfg = load_config(overrides={"baseline": {"pitch_track": "live"}})
     moved = BaselineTracker(live_cfg)._core.measures(rows).pitch_st
     assert np.nanmax(moved[2000:2800] - clean[2000:2800]) > 6.0
     # the utterance measures (the agitation flag's, 0.25 s) keep the live pitch
@@ -486,7 +486,9 @@ def test_the_measures_read_the_configured_pitch_track() -> None:
     ref = np.median(12 * np.log2(f0[sp] / 55.0))
     assert prof.f0_median_st == pytest.approx(ref, abs=0.01)
     assert prof_live.f0_p90_st - prof.f0_p90_st > 1.0
-    tr = BaselineTracker(load_config(overrides={"baseline": {"provisional_s": 30.0}}))
+    tr = BaselineTracker(
+        load_config(overrides={"baseline": {"provisional_s": 30.0, "pitch_track": "settled"}})
+    )
     tr.process(rows)
     assert tr.profile is not None and tr.profile.f0_median_st == pytest.approx(
         np.median(12 * np.log2(f0[:3100][sp[:3100]] / 55.0)), abs=0.01

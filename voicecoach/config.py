@@ -659,8 +659,8 @@ def _validate(obj: Any, where: str) -> None:
     elif isinstance(obj, BaselineConfig):
         if obj.pitch_track not in ("settled", "live"):
             bad(
-                f"pitch_track must be \"settled\" or \"live\", got {obj.pitch_track!r}; "
-                f"\"settled\" (the default) is the pitch with fewer octave errors"
+                f"pitch_track must be \"settled\" or \"live\", got {obj.pitch_track!r} "
+                f"(\"live\", the default, is the display's pitch)"
             )
     elif isinstance(obj, PitchConfig):
         if not 30.0 <= obj.fmin_hz < obj.fmax_hz <= 1000.0:

@@ -10,8 +10,8 @@ A :class:`Profile` (the baseline) summarises calm speech:
 
 * **speech hops**: hops with ``speech`` (the VAD decision); **voiced hops**: speech hops
   with a pitch on the coached track (:func:`coached_pitch`, ``[baseline] pitch_track``):
-  by default the settled path's ``f0_settled_hz`` (the frame 100 ms back, decided with the
-  frames after it: fewer octave errors than the live ``f0_hz``, which the display shows);
+  by default the live ``f0_hz`` (the display's pitch), or the settled path's
+  ``f0_settled_hz`` (the frame 100 ms back, decided with the frames after it);
 * ``f0_median_hz`` / ``f0_median_st``: median F0 over voiced hops;
 * ``f0_p10_st``, ``f0_p90_st`` and ``f0_spread_st = p90 - p10``: the F0 range;
 * ``syllable_rate_*`` and ``articulation_rate_*``: median and p90 - p10 spread of the
