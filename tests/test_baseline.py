@@ -25,13 +25,14 @@ from voicecoach.baseline import (
     TooLittleSpeechError,
     calibrate_array,
     calibrate_file,
+    coached_pitch,
     hz_to_st,
     profile_from_features,
     st_to_hz,
 )
 from voicecoach.baseline.rolling import _RollingQuantiles
 from voicecoach.config import load_config
-from voicecoach.errors import ParameterError
+from voicecoach.errors import ConfigError, ParameterError
 from voicecoach.sources.synthetic import synth_speech
 
 SR = 16000
@@ -441,3 +442,56 @@ def test_octave_slips_do_not_move_the_pitch_measure() -> None:
             feature_rows(np.where(slips, f0 * factor, f0), True)
         ).pitch_st
         assert sign * np.median(moved[ok] - clean[ok]) > 0.25, factor
+
+
+def test_the_measures_read_the_configured_pitch_track() -> None:
+    """``[baseline] pitch_track``: the windowed measures, the calibrated profile and the
+    provisional baseline read the live pitch by default, the settled path's on request;
+    the utterance measures (the agitation flag) read the live pitch either way.
+
+    The live track here holds a 4 s octave error (longer than the 3.5 s window: the band
+    cannot absorb it) that the settled track does not have, as when the settled path's
+    lookahead corrects a whole phrase the live path started an octave off.
+    """
+    rng = np.random.default_rng(14)
+    n = 4000
+    f0 = 120.0 * 2 ** (rng.normal(0, 1.0, n) / 12)
+    live = f0.copy()
+    live[2000:2400] *= 2.0
+    import dataclasses
+
+    sp = np.ones(n, bool)
+    sp[1900:2000] = False  # a 1 s pause: the octave error opens an utterance
+    rows = dataclasses.replace(
+        feature_rows(f0, sp, loudness_db=rng.normal(-20, 2, n)), f0_hz=live.astype(np.float32)
+    )
+    clean = BaselineTracker(load_config())._core.measures(feature_rows(f0, sp)).pitch_st
+    live_cfg = load_config()
+    assert live_cfg.baseline.pitch_track == "live"
+    cfg = load_config(overrides={"baseline": {"pitch_track": "settled"}})
+    settled = BaselineTracker(cfg)._core.measures(rows).pitch_st
+    assert np.array_equal(settled, clean, equal_nan=True)
+    moved = BaselineTracker(live_cfg)._core.measures(rows).pitch_st
+    assert np.nanmax(moved[2000:2800] - clean[2000:2800]) > 6.0
+    # the utterance measures (the agitation flag's, 0.25 s) keep the live pitch
+    u_settled = BaselineTracker(cfg)._core.process(rows)[5]
+    u_live = BaselineTracker(live_cfg)._core.process(rows)[5]
+    assert np.array_equal(u_settled, u_live, equal_nan=True)
+    assert np.nanmax(u_live[2000:2400]) - np.nanmax(u_live[:2000]) > 6.0
+    f, v = coached_pitch(rows, cfg)
+    assert np.array_equal(f, rows.f0_settled_hz.astype(np.float64)) and np.array_equal(v, sp)
+    # the profile (calibration and the provisional baseline alike) reads the same track
+    prof = profile_from_features(rows, hop_s=0.01, config=cfg)
+    prof_live = profile_from_features(rows, hop_s=0.01, config=live_cfg)
+    ref = np.median(12 * np.log2(f0[sp] / 55.0))
+    assert prof.f0_median_st == pytest.approx(ref, abs=0.01)
+    assert prof_live.f0_p90_st - prof.f0_p90_st > 1.0
+    tr = BaselineTracker(
+        load_config(overrides={"baseline": {"provisional_s": 30.0, "pitch_track": "settled"}})
+    )
+    tr.process(rows)
+    assert tr.profile is not None and tr.profile.f0_median_st == pytest.approx(
+        np.median(12 * np.log2(f0[:3100][sp[:3100]] / 55.0)), abs=0.01
+    )
+    with pytest.raises(ConfigError, match=r'pitch_track must be "settled" or "live", got .tenor'):
+        load_config(overrides={"baseline": {"pitch_track": "tenor"}})

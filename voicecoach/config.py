@@ -225,6 +225,7 @@ class BaselineConfig:
     pitch_min_voiced_s: float
     pitch_octave_band_st: float
     pitch_quantile: float
+    pitch_track: str
     loudness_window_s: float
     loudness_min_speech_s: float
     rate_intervals: int
@@ -654,6 +655,12 @@ def _validate(obj: Any, where: str) -> None:
             bad(
                 f"the analysis core runs at sample_rate=16000 and hop_s=0.01, got "
                 f"{obj.sample_rate} and {obj.hop_s}; inputs at other rates are resampled"
+            )
+    elif isinstance(obj, BaselineConfig):
+        if obj.pitch_track not in ("settled", "live"):
+            bad(
+                f"pitch_track must be \"settled\" or \"live\", got {obj.pitch_track!r} "
+                f"(\"live\", the default, is the display's pitch)"
             )
     elif isinstance(obj, PitchConfig):
         if not 30.0 <= obj.fmin_hz < obj.fmax_hz <= 1000.0:

@@ -9,7 +9,9 @@ not depend on the reference.
 A :class:`Profile` (the baseline) summarises calm speech:
 
 * **speech hops**: hops with ``speech`` (the VAD decision); **voiced hops**: speech hops
-  that are also ``voiced`` with a finite ``f0_hz``;
+  with a pitch on the coached track (:func:`coached_pitch`, ``[baseline] pitch_track``):
+  by default the live ``f0_hz`` (the display's pitch), or the settled path's
+  ``f0_settled_hz`` (the frame 100 ms back, decided with the frames after it);
 * ``f0_median_hz`` / ``f0_median_st``: median F0 over voiced hops;
 * ``f0_p10_st``, ``f0_p90_st`` and ``f0_spread_st = p90 - p10``: the F0 range;
 * ``syllable_rate_*`` and ``articulation_rate_*``: median and p90 - p10 spread of the
@@ -85,7 +87,7 @@ from ..errors import (
     TooLittleSpeechError,
 )
 from .calibration import calibrate_array, calibrate_file, profile_from_features
-from .measures import RelativeMeasures
+from .measures import RelativeMeasures, coached_pitch
 from .profile import PROFILE_SCHEMA, ST_REF_HZ, Profile, hz_to_st, st_to_hz
 from .tracker import BaselineTracker
 
@@ -101,6 +103,7 @@ __all__ = [
     "TooLittleSpeechError",
     "calibrate_array",
     "calibrate_file",
+    "coached_pitch",
     "hz_to_st",
     "profile_from_features",
     "st_to_hz",

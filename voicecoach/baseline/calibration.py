@@ -22,7 +22,7 @@ from ..errors import (
     SilentSignalError,
     TooLittleSpeechError,
 )
-from .measures import RelativeMeasures, _MeasureCore
+from .measures import RelativeMeasures, _MeasureCore, coached_pitch
 from .profile import Profile, hz_to_st, st_to_hz
 
 
@@ -112,8 +112,7 @@ def profile_from_features(
             f"measures must have one row per feature row, got {len(measures)} and {len(rows)}"
         )
     speech = np.asarray(rows.speech, bool)
-    f0 = np.asarray(rows.f0_hz, np.float64)
-    voiced = speech & np.asarray(rows.voiced, bool) & np.isfinite(f0)
+    f0, voiced = coached_pitch(rows, cfg)
     st = hz_to_st(f0[voiced])
     art = np.asarray(rows.articulation_rate)[speech]
     art = art[np.isfinite(art)]

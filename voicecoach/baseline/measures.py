@@ -100,6 +100,52 @@ class RelativeMeasures(Rows):
         return cls.from_arrays(np.empty(0))
 
 
+def coached_pitch(rows: Features, config: Config) -> tuple[np.ndarray, np.ndarray]:
+    """The pitch that the coached measures and the profile read, and where it counts.
+
+    Parameters
+    ----------
+    rows : Features
+        Feature rows of one party.
+    config : Config
+        ``[baseline] pitch_track`` picks ``f0_settled_hz`` ("settled": the frame
+        ``settled_lookahead_s`` back, on the path that saw the frames after it) or ``f0_hz``
+        ("live").
+
+    Returns
+    -------
+    f0_hz : np.ndarray, shape (n_rows,), float64
+        F0 per row, Hz (NaN when unvoiced).
+    voiced : np.ndarray, shape (n_rows,), bool
+        Speech rows with a pitch: ``speech`` and a finite ``f0_hz`` (and, for the live track,
+        ``voiced``; the settled track's own frames are voiced exactly where it is finite).
+    """
+    if config.baseline.pitch_track == "settled":
+        f0 = np.asarray(rows.f0_settled_hz, np.float64)
+        return f0, np.asarray(rows.speech, bool) & np.isfinite(f0)
+    return _live_pitch(rows)
+
+
+def _live_pitch(rows: Features) -> tuple[np.ndarray, np.ndarray]:
+    f0 = np.asarray(rows.f0_hz, np.float64)
+    return f0, np.asarray(rows.speech, bool) & np.asarray(rows.voiced, bool) & np.isfinite(f0)
+
+
+def _semitones_small(f0a: np.ndarray, voiced_a: np.ndarray) -> list[float]:
+    """Semitones of the voiced rows (NaN elsewhere) as a list, rounded to float32 as the
+    windows store them (the few-row path of :meth:`_MeasureCore.process`)."""
+    voiced = voiced_a.tolist()
+    if not any(voiced):
+        return [math.nan] * len(voiced)
+    fv = [f / ST_REF_HZ for f, v in zip(f0a.tolist(), voiced, strict=True) if v]
+    if min(fv) > 0.0:
+        vals = (12.0 * np.log2(np.array(fv))).astype(np.float32).tolist()
+    else:  # not a pitch; keep the block path's warnings and values
+        vals = hz_to_st(np.array(fv) * ST_REF_HZ).astype(np.float32).tolist()
+    it = iter(vals)
+    return [next(it) if v else math.nan for v in voiced]
+
+
 class _MeasureCore:
     """The windowed measures of one party (absolute values; see :mod:`voicecoach.baseline`)."""
 
@@ -146,6 +192,7 @@ class _MeasureCore:
                 f"baseline.calm_quantile must be in [0.5, 1), got {b.calm_quantile!r}"
             )
         self.hop_s = hop
+        self._config = config
         self._pitch = _RollingQuantiles(
             round(b.pitch_window_s / hop),
             round(b.pitch_min_voiced_s / hop),
@@ -185,22 +232,13 @@ class _MeasureCore:
         speech = np.asarray(rows.speech, bool)
         nan32 = np.float32(np.nan)
         levels = rows.loudness_db.tolist()
+        live_utt = self._config.baseline.pitch_track != "live"
         if n <= _SMALL:
             sp = speech.tolist()
-            f0 = np.asarray(rows.f0_hz, np.float64).tolist()
-            vo = np.asarray(rows.voiced, bool).tolist()
-            voiced = [s and v and math.isfinite(f) for s, v, f in zip(sp, vo, f0, strict=True)]
-            # semitones of the voiced rows, rounded to float32 as the windows store them
-            st = [math.nan] * n
-            if any(voiced):
-                fv = [f / ST_REF_HZ for f, v in zip(f0, voiced, strict=True) if v]
-                if min(fv) > 0.0:
-                    vals = (12.0 * np.log2(np.array(fv))).astype(np.float32).tolist()
-                else:  # not a pitch; keep the block path's warnings and values
-                    vals = hz_to_st(np.array(fv) * ST_REF_HZ).astype(np.float32).tolist()
-                it = iter(vals)
-                st = [next(it) if v else math.nan for v in voiced]
-            u_pitch, u_loud = self._utt.process(sp, st, levels)
+            st = _semitones_small(*coached_pitch(rows, self._config))
+            # the utterance measures (the agitation flag, 0.25 s) read the live pitch
+            st_u = _semitones_small(*_live_pitch(rows)) if live_utt else st
+            u_pitch, u_loud = self._utt.process(sp, st_u, levels)
             prow, srow = self._pitch._row, self._spread._row
             pitch = []
             for v, s_ in zip(st, sp, strict=True):
@@ -223,11 +261,15 @@ class _MeasureCore:
                     loud_l.append(math.nan)
             loud = np.array(loud_l, np.float32)
         else:
-            f0a = np.asarray(rows.f0_hz, np.float64)
-            voiced_a = speech & np.asarray(rows.voiced, bool) & np.isfinite(f0a)
+            f0a, voiced_a = coached_pitch(rows, self._config)
             sta = np.where(voiced_a, hz_to_st(np.where(voiced_a, f0a, ST_REF_HZ)), np.nan)
+            if live_utt:
+                f0l, voiced_l = _live_pitch(rows)
+                sta_u = np.where(voiced_l, hz_to_st(np.where(voiced_l, f0l, ST_REF_HZ)), np.nan)
+            else:
+                sta_u = sta
             u_pitch, u_loud = self._utt.process(
-                speech.tolist(), sta.astype(np.float32).tolist(), levels
+                speech.tolist(), sta_u.astype(np.float32).tolist(), levels
             )
             (pv,) = self._pitch.process(sta[voiced_a])
             pitch_st = _carry(voiced_a, pv, self._last_pitch)

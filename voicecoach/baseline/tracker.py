@@ -73,6 +73,7 @@ class BaselineTracker:
         m = self._n_provisional
         self._speech_buf = {
             "f0_hz": np.empty(m, np.float32),
+            "f0_settled_hz": np.empty(m, np.float32),
             "voiced": np.empty(m, bool),
             "loudness_db": np.empty(m, np.float32),
             "syllable_rate": np.empty(m, np.float32),
@@ -132,7 +133,6 @@ class BaselineTracker:
             vad_raw=np.ones(m, bool),
             nucleus=np.zeros(m, bool),
             speech=np.ones(m, bool),
-            f0_settled_hz=np.full(m, np.nan, np.float32),
             **self._speech_buf,
         )
         nan = np.full(m, np.nan, np.float32)
