@@ -42,9 +42,9 @@ def test_hold_keeps_only_gate_0_hops_near_the_speakers_level():
 def test_hold_margins_are_their_own_settings():
     """The hold's keep and start margins under the speaker's level are
     ``double_talk_keep_margin_db`` and ``double_talk_start_margin_db``, not the main
-    signal's (``own_level_margin_db`` (+ ``keep_level_drop_db``))."""
+    signal's (``own_level_margin_db`` (+ ``own_level_keep_db``))."""
     cfg = dataclasses.replace(load_config().vad, own_level_margin_db=14.0,
-                              keep_level_drop_db=8.0, double_talk_start_margin_db=10.0,
+                              own_level_keep_db=8.0, double_talk_start_margin_db=10.0,
                               double_talk_keep_margin_db=30.0)
     g = SpeakerLevelGate(cfg, 0.01)
     g.own_db = -25.0
@@ -311,3 +311,26 @@ def test_hold_never_starts_speech_the_main_signal_does_not_hear():
     _, off_ = SpeechDetector(off, 16000, HOP, c.noise_floor).process(main, lv, floor, None,
                                                                      gate, hold)
     np.testing.assert_array_equal(on_, off_)
+
+
+def test_own_level_keep_and_decay_settings():
+    """The main signal's own-level gate: a hop starts within ``own_level_margin_db`` of the
+    speaker's level and is held within ``own_level_margin_db + own_level_keep_db``; the level
+    decays toward rejected hops with ``own_level_rejected_s`` (toward accepted ones with
+    ``own_level_s``)."""
+    base = load_config().vad
+    on = np.ones(3, bool)
+    lv = np.array([-25.0 - 13, -25.0 - 17, -25.0 - 21])  # 13, 17, 21 dB under
+    for keep_db, kept in ((8.0, [True, True, True]), (4.0, [True, True, False])):
+        g = SpeakerLevelGate(dataclasses.replace(base, own_level_margin_db=14.0,
+                                                 own_level_keep_db=keep_db), 0.01)
+        g.own_db = -25.0
+        start, keep = g.process(on, on, lv)
+        assert start.tolist() == [True, False, False]
+        assert keep.tolist() == kept, keep_db
+    # 1 s of rejected hops 30 dB under: the level falls by 30 * (1 - (1 - hop / tau) ** 100) dB
+    for tau in (30.0, 100.0):
+        g = SpeakerLevelGate(dataclasses.replace(base, own_level_rejected_s=tau), 0.01)
+        g.own_db = -25.0
+        g.process(np.ones(100, bool), np.ones(100, bool), np.full(100, -55.0))
+        assert g.own_db == pytest.approx(-25.0 - 30.0 * (1 - (1 - 0.01 / tau) ** 100), abs=1e-6)

@@ -124,6 +124,8 @@ class VadConfig:
     keep_level_drop_db: float
     own_level_margin_db: float
     own_level_s: float
+    own_level_rejected_s: float
+    own_level_keep_db: float
     own_level_init_db: float
     snr_margin_db: float
     keep_margin_db: float

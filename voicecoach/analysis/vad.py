@@ -140,9 +140,10 @@ class SpeakerLevelGate:
     leaking far end) is speech to a neural VAD. This gate tracks the loud end of the
     speaker's speech (a peak follower in dB over the hops the VAD calls speech: it rises
     to a louder hop within about 0.1 s and decays with time constant ``own_level_s`` over
-    the hops it accepts, three times slower over those it rejects, so a speaker who becomes
-    quieter is followed) and lets a hop start speech only within ``own_level_margin_db`` of
-    it, and hold it within ``own_level_margin_db + keep_level_drop_db``. It starts from
+    the hops it accepts, with ``own_level_rejected_s`` over those it rejects, so a speaker
+    who becomes quieter is followed) and lets a hop start speech only within
+    ``own_level_margin_db`` of it, and hold it within ``own_level_margin_db +
+    own_level_keep_db``. It starts from
     ``own_level_init_db``, a typical speech level, so a background voice before the speaker
     has said anything is not taken for them. It runs hop by hop, in order, so it does not
     depend on how the stream is cut into blocks.
@@ -155,17 +156,16 @@ class SpeakerLevelGate:
     """
 
     _RISE_S = 0.1
-    _REJECTED_SLOWER = 3.0
 
     def __init__(self, config: VadConfig, hop_s: float) -> None:
         self.margin_db = float(config.own_level_margin_db)
-        self.keep_margin_db = float(config.own_level_margin_db + config.keep_level_drop_db)
+        self.keep_margin_db = float(config.own_level_margin_db + config.own_level_keep_db)
         self.hold_margin_db = float(config.double_talk_start_margin_db)
         self.hold_keep_margin_db = float(config.double_talk_keep_margin_db)
         self.hold_level_margin_db = float(config.double_talk_keep_level_margin_db)
         self.up = min(1.0, hop_s / self._RISE_S)
         self.down = min(1.0, hop_s / max(config.own_level_s, hop_s))
-        self.down_rejected = self.down / self._REJECTED_SLOWER
+        self.down_rejected = min(1.0, hop_s / max(config.own_level_rejected_s, hop_s))
         self.init_db = float(config.own_level_init_db)
         self.reset()
 
