@@ -495,3 +495,55 @@ def test_the_measures_read_the_configured_pitch_track() -> None:
     )
     with pytest.raises(ConfigError, match=r'pitch_track must be "settled" or "live", got .tenor'):
         load_config(overrides={"baseline": {"pitch_track": "tenor"}})
+
+
+@pytest.mark.parametrize("with_profile", [False, True])
+def test_in_call_references_follow_calm_offsets_not_changes(
+    calm, profile: Profile, with_profile: bool
+) -> None:
+    """``[baseline] adapt_s``: the pitch and loudness deltas are taken against references
+    that start at the profile's and follow the measure only while its delta is inside the
+    band: a calm offset (another microphone: +2 dB) fades with the time constant, a change
+    (+6 dB, +3 st) stays. Off (0), the references are the profile's; on, the output still
+    does not depend on the block cutting."""
+    import dataclasses
+
+    n = 6000
+    rng = np.random.default_rng(3)
+    f0 = 120.0 * 2 ** (rng.normal(0, 0.7, n) / 12)
+    base = feature_rows(f0, True, loudness_db=rng.normal(-20, 1.5, n))
+    cfg = load_config(overrides={"baseline": {"adapt_s": 10.0}})
+    own = profile_from_features(base[:3000], hop_s=0.01)  # calibrated on this very voice
+    fixed = BaselineTracker(load_config(), profile=own)
+    adapt = BaselineTracker(cfg, profile=own)
+    # a calm offset of +2 dB (within the 3.5 dB band): it fades with the 10 s time constant
+    up2 = dataclasses.replace(base, loudness_db=(base.loudness_db + 2.0).astype(np.float32))
+    d_fix = fixed.process(up2).loudness_delta_db
+    d_ad = adapt.process(up2).loudness_delta_db
+    assert np.nanmedian(d_fix[-1000:]) == pytest.approx(2.0, abs=0.2)
+    assert np.nanmedian(d_ad[200:400]) > 1.5  # the first seconds: still the profile's level
+    assert abs(np.nanmedian(d_ad[-1000:])) < 0.1  # after ~55 s of speech: today's level
+    # a change outside the bands (+6 dB, +3 st) is not absorbed
+    for name, field, shift in (("loudness_delta_db", "loudness_db", 6.0),
+                               ("pitch_delta_st", "f0_hz", 2 ** (3 / 12))):
+        v = getattr(base, field)
+        moved = dataclasses.replace(
+            base, **{field: (v * shift if field == "f0_hz" else v + shift).astype(np.float32)},
+            f0_settled_hz=(base.f0_hz * (shift if field == "f0_hz" else 1.0)).astype(np.float32),
+        )
+        adapt.reset()
+        fixed.reset()
+        d_a = getattr(adapt.process(moved), name)
+        d_f = getattr(fixed.process(moved), name)
+        assert np.nanmedian(d_a[-1000:]) == pytest.approx(np.nanmedian(d_f[-1000:]), abs=0.05)
+    # off: the profile's references, bit for bit; on: block-cutting invariant
+    _, _, rows = calm
+    prof = profile if with_profile else None
+    tr = BaselineTracker(cfg, profile=prof)
+    whole = tr.process(rows)
+    tr.reset()
+    assert run_cut(tr, rows, [1, 7, 160, 3, 999]).equals(whole)
+    off = BaselineTracker(load_config(overrides={"baseline": {"adapt_s": 0.0}}), profile=prof)
+    assert off.process(rows).equals(BaselineTracker(profile=prof).process(rows))
+    with pytest.raises(ConfigError, match=r"need adapt_s >= 0 \(0 = off\).*got -1.0"):
+        load_config(overrides={"baseline": {"adapt_s": -1.0}})

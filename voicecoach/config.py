@@ -236,6 +236,9 @@ class BaselineConfig:
     utterance_gap_s: float
     utterance_min_voiced_s: float
     calm_quantile: float
+    adapt_s: float
+    adapt_pitch_band_st: float
+    adapt_loudness_band_db: float
     min_calibration_voiced_s: float
     clip_fraction_max: float
     clip_level: float
@@ -659,6 +662,13 @@ def _validate(obj: Any, where: str) -> None:
                 f"{obj.sample_rate} and {obj.hop_s}; inputs at other rates are resampled"
             )
     elif isinstance(obj, BaselineConfig):
+        if not (obj.adapt_s >= 0.0 and obj.adapt_pitch_band_st >= 0.0
+                and obj.adapt_loudness_band_db >= 0.0):
+            bad(
+                f"need adapt_s >= 0 (0 = off) and adapt_pitch_band_st, adapt_loudness_band_db "
+                f">= 0 (0: that reference stays the profile's), got {obj.adapt_s}, "
+                f"{obj.adapt_pitch_band_st}, {obj.adapt_loudness_band_db}"
+            )
         if obj.pitch_track not in ("settled", "live"):
             bad(
                 f"pitch_track must be \"settled\" or \"live\", got {obj.pitch_track!r} "

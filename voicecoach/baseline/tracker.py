@@ -6,6 +6,8 @@ the call. Definitions: see :mod:`voicecoach.baseline`.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..analysis import Features
@@ -85,6 +87,9 @@ class BaselineTracker:
             "rate_sps": np.empty(m, np.float32),
         }
         self._speech_count = 0
+        # the in-call references of the pitch and loudness deltas ([baseline] adapt_s)
+        self._ref_pitch: float | None = None
+        self._ref_loud: float | None = None
 
     @property
     def profile(self) -> Profile | None:
@@ -197,8 +202,21 @@ class BaselineTracker:
                 d_rate = (100.0 * (rate.astype(np.float64) / prof.rate_level_sps - 1.0)).astype(
                     np.float32
                 )
-            d_pitch = (pitch_st - np.float32(prof.pitch_level_st)).astype(np.float32)
-            d_loud = (loud - np.float32(prof.loudness_level_db)).astype(np.float32)
+            b = self.config.baseline
+            if b.adapt_s > 0.0:
+                if self._ref_pitch is None:
+                    self._ref_pitch = float(prof.pitch_level_st)
+                    self._ref_loud = float(prof.loudness_level_db)
+                alpha = self.hop_s / b.adapt_s
+                d_pitch, self._ref_pitch = _adapted_deltas(
+                    pitch_st, first, self._ref_pitch, b.adapt_pitch_band_st, alpha
+                )
+                d_loud, self._ref_loud = _adapted_deltas(
+                    loud, first, float(self._ref_loud), b.adapt_loudness_band_db, alpha
+                )
+            else:
+                d_pitch = (pitch_st - np.float32(prof.pitch_level_st)).astype(np.float32)
+                d_loud = (loud - np.float32(prof.loudness_level_db)).astype(np.float32)
             if first > 0:
                 for a in (d_pitch, d_rate, d_loud, du_pitch, du_loud):
                     a[:first] = np.nan
@@ -215,3 +233,30 @@ class BaselineTracker:
             utterance_pitch_delta_st=du_pitch,
             utterance_loudness_delta_db=du_loud,
         )
+
+
+def _adapted_deltas(
+    values: np.ndarray, first: int, ref: float, band: float, alpha: float
+) -> tuple[np.ndarray, float]:
+    """Deltas of a measure against an in-call reference that follows it slowly.
+
+    From row ``first`` on, each row with a finite value gives ``value - ref``; when that
+    delta is within ``band`` of 0 (the speaker's calm range, not a change the coach is there
+    to flag), ``ref`` moves toward the value by ``alpha`` of the delta (an exponential mean
+    over the measured rows, time constant ``hop_s / alpha``). Sequential over the rows, so
+    the output does not depend on how they were cut into blocks.
+
+    Returns the deltas (float32, NaN where the value is NaN or before ``first``) and the
+    reference after the last row.
+    """
+    vals = values.tolist()
+    out = [math.nan] * len(vals)
+    for i in range(first, len(vals)):
+        v = vals[i]
+        if v != v:
+            continue
+        d = v - ref
+        out[i] = d
+        if -band < d < band:
+            ref += alpha * d
+    return np.array(out, np.float32), ref
