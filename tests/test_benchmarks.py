@@ -392,3 +392,39 @@ def test_pace_candidates_rule_replay_is_the_coach_on_the_shipped_tempo() -> None
     pooled = pool_replay([got, {**got, "x125_delay_s": None}])
     assert pooled["cases"] == 2 and pooled["x125_median_delay_s"] == math.inf
     assert pooled["x125_within_10s"] == int(got["x125_delay_s"] <= 10.0)
+
+
+def test_coach_bench_pools_seeds_per_split() -> None:
+    """``coach_bench --seeds``: the figures of several shuffles pooled per split (calm nudges
+    per 10 min over all the reviewed minutes, cases meeting each target, the flag)."""
+    import argparse
+
+    from benchmarks.coach_bench import CHANGES, _parse_seeds, pool_runs
+
+    def voice(nudges: list[str], ok: bool, flag: float | None = None) -> dict:
+        r = {"calm": {"reviewed_s": 300.0, "nudges": len(nudges), "rules": nudges},
+             "changes": {c: {"ok": ok} for c in CHANGES}}
+        if flag is not None:
+            r["agitated"] = {"ok": ok}
+            r["customer_flag"] = {"agitated_on_fraction_pooled": flag, "calm_flag_on_s": 0.5}
+        return r
+
+    runs = [
+        {"seed": 11, "voices": {"a/test": voice([], True, 0.9), "b/test": voice([], True),
+                                "a/dev": voice(["pitch_high"], False, 0.7)}},
+        {"seed": 12, "voices": {"a/test": voice(["loudness_high", "loudness_high"], False, 0.8),
+                                "b/test": voice(["rate_high"], True)}},
+    ]
+    p = pool_runs(runs)
+    t = p["test"]
+    assert t["seeds"] == [11, 12] and t["cases"] == 4 and t["calm_reviewed_min"] == 20.0
+    assert t["calm_nudges"] == 3 and t["calm_per_10_min_pooled"] == 1.5
+    assert t["calm_nudges_by_rule"] == {"loudness_high": 2, "rate_high": 1}
+    assert t["cases_with_no_calm_nudge"] == "2/4"
+    assert t["changes_ok"]["+3st"] == "3/4" and t["agitated_ok"] == "1/2"
+    assert t["flag_on_agitated_mean"] == {"a": pytest.approx(0.85)}
+    assert t["flag_on_calm_s"] == 1.0
+    assert p["dev"]["seeds"] == [11] and p["dev"]["calm_per_10_min_pooled"] == 2.0
+    assert _parse_seeds("11-13,20") == [11, 12, 13, 20]
+    with pytest.raises(argparse.ArgumentTypeError, match="A-B or a comma-separated"):
+        _parse_seeds("eleven")
