@@ -507,29 +507,38 @@ def _review(
     return nudges, x.shape[0] / SR
 
 
-def _voice_results(
-    v: Voice, config: Config, seed: int, calibration_s: float = CAL_S
-) -> dict[str, Any]:
-    rng = np.random.default_rng(seed)
-    order = rng.permutation(len(v.calm))
-    lines = [v.calm[i][1] for i in order]
-    # the calibration leaves REVIEW_MIN_S of lines (or half of them) to review: ve9qrp's calm
-    # lines total about 2 min, so a 90 s calibration takes about 60 s; none is cut at 45 s
+def _split_lines(
+    lines: list[np.ndarray], calibration_s: float
+) -> tuple[list[np.ndarray], list[np.ndarray], float]:
+    """(calibration lines, review lines, calibration seconds) of a shuffled calm list.
+
+    The calibration takes lines until ``calibration_s`` of audio, but leaves ``REVIEW_MIN_S``
+    of lines (or half of them) to review: ve9qrp's calm lines total about 2 min, so a 90 s
+    calibration takes 57-63 s of them; no voice is cut at 45 s. The review takes the rest, up to
+    ``REVIEW_MAX_S``.
+    """
     total_s = sum(y.shape[0] for y in lines) / SR
     cal_max_s = min(calibration_s, max(total_s - REVIEW_MIN_S, total_s / 2))
     n_cal, acc = 0, 0.0
     while n_cal < len(lines) and acc < cal_max_s:
         acc += lines[n_cal].shape[0] / SR
         n_cal += 1
-    cal, held = lines[:n_cal], lines[n_cal:]
-    held_s = 0.0
-    keep = []
-    for y in held:
+    held, held_s = [], 0.0
+    for y in lines[n_cal:]:
         if held_s >= REVIEW_MAX_S:
             break
-        keep.append(y)
+        held.append(y)
         held_s += y.shape[0] / SR
-    held = keep
+    return lines[:n_cal], held, acc
+
+
+def _voice_results(
+    v: Voice, config: Config, seed: int, calibration_s: float = CAL_S
+) -> dict[str, Any]:
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(len(v.calm))
+    lines = [v.calm[i][1] for i in order]
+    cal, held, acc = _split_lines(lines, calibration_s)
     res: dict[str, Any] = {"calibration_s": round(acc, 1)}
     cal_x, _ = _join(cal, rng, (0.3, 0.7))
     # what calibrate_array does (one block through ChannelAnalyzer), through the cache
