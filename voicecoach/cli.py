@@ -54,7 +54,11 @@ CONFIG_OPTIONS: dict[str, dict[str, tuple[str, str]]] = {
         "far": ("live", "far"),
         "profile": ("live", "profile"),
     },
-    "setup": {"seconds": ("live", "calibrate_s"), "levels_s": ("setup", "levels_s")},
+    "setup": {
+        "seconds": ("live", "calibrate_s"),
+        "levels_s": ("setup", "levels_s"),
+        "keep_audio": ("setup", "keep_audio"),
+    },
     "recordings": {"dir": ("live", "record_dir")},
     "demo": {
         "lang": ("coach", "lang"),
