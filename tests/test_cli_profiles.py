@@ -89,6 +89,14 @@ def test_several_inputs_and_a_grown_profile_are_one_calibration(tmp_path, capsys
     assert _profile_numbers(prof) == _profile_numbers(ProfileStore(both).load("alice"))
     assert kept.stat().st_mode & 0o777 == 0o600
     assert abs(sf.info(kept).duration - 40.0) < 0.01
+    assert main(["profile", "show", "alice", "--profiles-dir", str(grown)]) == 0
+    assert f"kept audio   {kept}" in capsys.readouterr().out
+    kept.write_bytes(b"fLaC not really")  # a corrupt kept file: a clear error, nothing lost
+    before = (grown / "alice.toml").read_text()
+    assert main([*args, "--profiles-dir", str(grown), "--input", str(parts[1]), "--add"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("Error: ") and "alice.flac" in err and "Traceback" not in err
+    assert (grown / "alice.toml").read_text() == before
     assert main(["profile", "delete", "alice", "--profiles-dir", str(grown)]) == 0
     assert "alice.flac" in capsys.readouterr().out and not kept.exists()
 

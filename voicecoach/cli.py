@@ -267,6 +267,9 @@ def cmd_profile(args: argparse.Namespace) -> int:
             print(n)
     elif args.action == "show":
         print(format_profile(store.load(args.name)))
+        for q in store.calibration_audio(args.name):
+            print(f"  kept audio   {q} (`voicecoach calibrate --profile {args.name} --add ...` "
+                  f"grows the profile from it)")
     else:
         audio = store.calibration_audio(args.name)
         path = store.delete(args.name)
