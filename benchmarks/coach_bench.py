@@ -41,7 +41,8 @@ in the bottom ``CALM_FRACTION`` (20 %); agitated: the top ``AGITATED_FRACTION`` 
 IVR prompts and the monologue are all calm.
 
 Per voice and split, the calm lines are shuffled (seeded), the first ones up to
-``CAL_S`` (45 s of audio) calibrate the profile, the rest (at most ``REVIEW_MAX_S``) are
+``CAL_S`` (45 s of audio; ``--calibration-s``, leaving at least ``REVIEW_MIN_S`` or half the
+lines) calibrate the profile, the rest (at most ``REVIEW_MAX_S``) are
 the held-out review: never the calibration audio. Lines are joined with 0.3-0.7 s pauses,
 at their own level. Reviewed streams:
 
@@ -124,6 +125,7 @@ MIN_VOICED_FRACTION = 0.4
 AGITATED_FRACTION = 0.1
 CAL_S = 45.0
 REVIEW_MAX_S = 360.0
+REVIEW_MIN_S = 60.0
 SWITCH_S = 20.0
 #: change -> (expected rule or None for "no nudge", deadline s)
 CHANGES: dict[str, tuple[str | None, float]] = {
@@ -505,23 +507,38 @@ def _review(
     return nudges, x.shape[0] / SR
 
 
-def _voice_results(v: Voice, config: Config, seed: int) -> dict[str, Any]:
+def _split_lines(
+    lines: list[np.ndarray], calibration_s: float
+) -> tuple[list[np.ndarray], list[np.ndarray], float]:
+    """(calibration lines, review lines, calibration seconds) of a shuffled calm list.
+
+    The calibration takes lines until ``calibration_s`` of audio, but leaves ``REVIEW_MIN_S``
+    of lines (or half of them) to review: ve9qrp's calm lines total about 2 min, so a 90 s
+    calibration takes 57-63 s of them; no voice is cut at 45 s. The review takes the rest, up to
+    ``REVIEW_MAX_S``.
+    """
+    total_s = sum(y.shape[0] for y in lines) / SR
+    cal_max_s = min(calibration_s, max(total_s - REVIEW_MIN_S, total_s / 2))
+    n_cal, acc = 0, 0.0
+    while n_cal < len(lines) and acc < cal_max_s:
+        acc += lines[n_cal].shape[0] / SR
+        n_cal += 1
+    held, held_s = [], 0.0
+    for y in lines[n_cal:]:
+        if held_s >= REVIEW_MAX_S:
+            break
+        held.append(y)
+        held_s += y.shape[0] / SR
+    return lines[:n_cal], held, acc
+
+
+def _voice_results(
+    v: Voice, config: Config, seed: int, calibration_s: float = CAL_S
+) -> dict[str, Any]:
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(v.calm))
     lines = [v.calm[i][1] for i in order]
-    n_cal, acc = 0, 0.0
-    while n_cal < len(lines) and acc < CAL_S:
-        acc += lines[n_cal].shape[0] / SR
-        n_cal += 1
-    cal, held = lines[:n_cal], lines[n_cal:]
-    held_s = 0.0
-    keep = []
-    for y in held:
-        if held_s >= REVIEW_MAX_S:
-            break
-        keep.append(y)
-        held_s += y.shape[0] / SR
-    held = keep
+    cal, held, acc = _split_lines(lines, calibration_s)
     res: dict[str, Any] = {"calibration_s": round(acc, 1)}
     cal_x, _ = _join(cal, rng, (0.3, 0.7))
     # what calibrate_array does (one block through ChannelAnalyzer), through the cache
@@ -701,11 +718,14 @@ def run_coach_benchmarks(
     seed: int = 11,
     cache_dir: Path | None = None,
     config: Config | None = None,
+    calibration_s: float = CAL_S,
 ) -> dict[str, Any]:
     """Run the real-voice coach benchmark (see the module notes); JSON-ready results.
 
     ``cache_dir``: keep analysis rows and PSOLA output there (see the module notes);
-    default ``$VOICECOACH_COACH_CACHE``, else no cache.
+    default ``$VOICECOACH_COACH_CACHE``, else no cache. ``calibration_s``: seconds of calm
+    lines that calibrate each voice's profile (``CAL_S``, 45 s, is the reported protocol; a
+    longer one is a profile grown over several calibrations, README).
     """
     config = config if config is not None else load_config()
     if cache_dir is None and os.environ.get("VOICECOACH_COACH_CACHE"):
@@ -722,7 +742,7 @@ def run_coach_benchmarks(
             _log(f"{v.name}/{v.split}: only {len(v.calm)} calm lines, skipped")
             continue
         _log(f"{v.name}/{v.split}: {len(v.calm)} calm, {len(v.agitated)} agitated lines")
-        per[f"{v.name}/{v.split}"] = _voice_results(v, config, seed)
+        per[f"{v.name}/{v.split}"] = _voice_results(v, config, seed, calibration_s)
     summary: dict[str, Any] = {}
     for sp in splits:
         rs = {k: r for k, r in per.items() if k.endswith("/" + sp)}
@@ -746,6 +766,7 @@ def run_coach_benchmarks(
     return {
         "schema": "voicecoach.coach_bench/2",
         "seed": seed,
+        "calibration_s": calibration_s,
         "elapsed_s": round(time.monotonic() - t0, 1),
         "prosody_nudges_reviewed": _ZERO_LENGTH[0],
         "zero_length_nudges": _ZERO_LENGTH[1],
@@ -883,7 +904,14 @@ def main(argv: list[str] | None = None) -> int:
         "--config", type=Path, default=None,
         help="a TOML file overriding config/voicecoach.toml (e.g. to try thresholds on dev)",
     )
+    ap.add_argument(
+        "--calibration-s", type=float, default=CAL_S, metavar="S",
+        help=f"seconds of calm lines that calibrate each profile (default {CAL_S:g}, the "
+        "reported protocol; longer: a profile grown from several calibrations)",
+    )
     args = ap.parse_args(argv)
+    if not args.calibration_s > 0:
+        ap.error(f"--calibration-s must be > 0 seconds, got {args.calibration_s}")
     splits = ("dev", "test") if args.split == "both" else (args.split,)
     config = load_config(args.config) if args.config is not None else None
     if args.seeds is not None:
@@ -891,7 +919,8 @@ def main(argv: list[str] | None = None) -> int:
         for sd in args.seeds:
             _log(f"seed {sd}")
             runs.append(run_coach_benchmarks(
-                args.quick, splits, seed=sd, cache_dir=args.cache, config=config
+                args.quick, splits, seed=sd, cache_dir=args.cache, config=config,
+                calibration_s=args.calibration_s,
             ))
         pooled = pool_runs(runs)
         if args.out is not None:
@@ -901,7 +930,8 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(pooled, indent=1, ensure_ascii=False))
         return 0
     res = run_coach_benchmarks(
-        args.quick, splits, seed=args.seed, cache_dir=args.cache, config=config
+        args.quick, splits, seed=args.seed, cache_dir=args.cache, config=config,
+        calibration_s=args.calibration_s,
     )
     if args.out is not None:
         args.out.write_text(json.dumps(res, indent=1, ensure_ascii=False), encoding="utf-8")

@@ -18,6 +18,7 @@ from voicecoach.baseline import (
     PROFILE_SCHEMA,
     BaselineTracker,
     CalibrationError,
+    Calibrator,
     ClippedSignalError,
     Profile,
     RelativeMeasures,
@@ -164,6 +165,30 @@ def test_calibrate_resamples(calm, profile: Profile) -> None:
     p = calibrate_array(y48, 48000)
     assert abs(p.f0_median_st - profile.f0_median_st) < 0.05
     assert abs(p.loudness_db - profile.loudness_db) < 0.5
+
+
+def test_calibrator_over_several_recordings_is_one_calibration(calm) -> None:
+    """Recordings fed one after another give the profile of the same audio joined."""
+    y, _, _ = calm
+    y = y[: y.size // 320 * 320]
+    half = y.size // 2
+    joined = calibrate_array(y, SR, name="calm")
+    cal = Calibrator(keep_audio=True)
+    cal.feed_array(y[:half], SR, source="monday")
+    cal.feed_array(y[half:], SR, source="tuesday")
+    assert cal.seconds == y.size / SR
+    np.testing.assert_array_equal(cal.audio, y.astype(np.float32))
+    p = cal.finish(name="calm")
+    assert p.source == "monday + tuesday"
+    assert p.replace(source="", created_utc="") == joined.replace(source="", created_utc="")
+    # a silent take among good ones is judged with the whole; nothing fed is silent
+    quiet = Calibrator()
+    quiet.feed_array(np.zeros(SR, np.float32), SR, source="a")
+    quiet.feed_array(np.zeros(SR, np.float32), SR, source="b")
+    with pytest.raises(SilentSignalError, match=r"^the calibration speech \(a \+ b\) is silent"):
+        quiet.finish()
+    with pytest.raises(ParameterError, match=r"keep_audio=False.*keep_audio=True"):
+        _ = quiet.audio
 
 
 def test_calibrate_refuses_silence() -> None:

@@ -428,3 +428,19 @@ def test_coach_bench_pools_seeds_per_split() -> None:
     assert _parse_seeds("11-13,20") == [11, 12, 13, 20]
     with pytest.raises(argparse.ArgumentTypeError, match="A-B or a comma-separated"):
         _parse_seeds("eleven")
+
+
+def test_coach_bench_longer_calibration_leaves_a_review() -> None:
+    """``coach_bench --calibration-s``: the calibration takes that much of the shuffled calm
+    lines but leaves 60 s (or half of them) to review; 45 s cuts no voice at 2 min."""
+    from benchmarks.coach_bench import REVIEW_MIN_S, SR, _split_lines, main
+
+    lines = [np.zeros(int(5.9 * SR), np.float32) for _ in range(20)]  # 118 s, like ve9qrp
+    cal, held, cal_s = _split_lines(lines, 45.0)
+    assert cal_s == pytest.approx(47.2) and len(cal) + len(held) == 20
+    cal, held, cal_s = _split_lines(lines, 90.0)
+    assert 59.0 <= cal_s < 65.0 and sum(y.size for y in held) / SR >= REVIEW_MIN_S - 7.0
+    cal, held, cal_s = _split_lines(lines * 3, 90.0)  # plenty of lines: the full 90 s
+    assert 90.0 <= cal_s < 96.0 and cal == (lines * 3)[: len(cal)]
+    with pytest.raises(SystemExit):
+        main(["--calibration-s", "0"])

@@ -41,6 +41,7 @@ far = "monitor"
 profile = "alice"
 [setup]
 levels_s = 2.5
+keep_audio = false
 [review]
 agent_channel = 1
 jobs = 3

@@ -52,3 +52,65 @@ def test_missing_profile_is_a_clear_error(tmp_path, capsys) -> None:
     rc = main(["profile", "show", "nobody", "--profiles-dir", str(tmp_path)])
     assert rc == 2
     assert capsys.readouterr().err.startswith("Error: ")
+
+
+def _profile_numbers(prof) -> dict:
+    return {k: v for k, v in prof.to_dict().items() if k not in ("source", "created_utc")}
+
+
+def test_several_inputs_and_a_grown_profile_are_one_calibration(tmp_path, capsys) -> None:
+    """--input A --input B == calibrating on A then --add B (from the kept audio); 0600 files."""
+    parts = []
+    for i, f0 in enumerate((120.0, 126.0)):
+        x, _ = synth_speech(duration_s=20, f0_hz=f0, snr_db=30, seed=10 + i)
+        x = x[: x.size // 160 * 160]
+        p = tmp_path / f"day{i}.wav"
+        sf.write(p, x, 16000, subtype="PCM_16")  # the kept FLAC (PCM_16) is then lossless
+        parts.append(p)
+    both, grown = tmp_path / "both", tmp_path / "grown"
+    args = ["calibrate", "--profile", "alice"]
+    assert main([*args, "--profiles-dir", str(both), "--input", str(parts[0]),
+                 "--input", str(parts[1])]) == 0
+    assert "day0.wav (channel 0) + day1.wav (channel 0)" in ProfileStore(both).load("alice").source
+    assert not (both / "alice.flac").exists()  # audio is kept only when asked
+
+    assert main([*args, "--profiles-dir", str(grown), "--input", str(parts[0]),
+                 "--keep-audio"]) == 0
+    first = ProfileStore(grown).load("alice")
+    kept = grown / "alice.flac"
+    assert "kept its 20 s of calibration audio" in capsys.readouterr().out
+    assert kept.stat().st_mode & 0o777 == 0o600
+    assert sf.info(kept).samplerate == 16000 and abs(sf.info(kept).duration - 20.0) < 0.01
+    assert main([*args, "--profiles-dir", str(grown), "--input", str(parts[1]), "--add"]) == 0
+    out = capsys.readouterr().out
+    assert "kept its 40 s of calibration audio" in out
+    prof = ProfileStore(grown).load("alice")
+    assert prof.speech_s > 1.7 * first.speech_s  # grown from both days' speech
+    assert _profile_numbers(prof) == _profile_numbers(ProfileStore(both).load("alice"))
+    assert kept.stat().st_mode & 0o777 == 0o600
+    assert abs(sf.info(kept).duration - 40.0) < 0.01
+    assert main(["profile", "show", "alice", "--profiles-dir", str(grown)]) == 0
+    assert f"kept audio   {kept}" in capsys.readouterr().out
+    kept.write_bytes(b"fLaC not really")  # a corrupt kept file: a clear error, nothing lost
+    before = (grown / "alice.toml").read_text()
+    assert main([*args, "--profiles-dir", str(grown), "--input", str(parts[1]), "--add"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("Error: ") and "alice.flac" in err and "Traceback" not in err
+    assert (grown / "alice.toml").read_text() == before
+    assert main(["profile", "delete", "alice", "--profiles-dir", str(grown)]) == 0
+    assert "alice.flac" in capsys.readouterr().out and not kept.exists()
+
+
+def test_add_needs_a_stored_profile_with_kept_audio(tmp_path, capsys) -> None:
+    x, _ = synth_speech(duration_s=20, f0_hz=130.0, snr_db=30, seed=3)
+    wav = tmp_path / "calm.wav"
+    sf.write(wav, x, 16000)
+    args = ["calibrate", "--profile", "carol", "--profiles-dir", str(tmp_path / "p"),
+            "--input", str(wav)]
+    assert main([*args, "--add"]) == 2
+    assert "carol" in capsys.readouterr().err  # not stored yet: the not-found error
+    assert main(args) == 0
+    capsys.readouterr()
+    assert main([*args, "--add"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("Error: ") and "--keep-audio" in err and "carol.flac" in err

@@ -539,3 +539,45 @@ def test_device_audio_offers_the_loopback_modules_monitors(monkeypatch) -> None:
         audio.find("nothing")
     with pytest.raises(DeviceError, match="'7'"):
         audio.find("7")  # an index is PortAudio's only
+
+
+# ------------------------------------------------------------- a growing profile --
+def test_calibration_speech_is_kept_and_the_profile_grows(env, calm) -> None:
+    import soundfile as sf
+
+    _, profiles = env
+    store = ProfileStore(profiles)
+    audio = FakeAudio(NAMES, {"vc_mic": [calm], "vc_far": [_tone(3)]})
+    base = ["--no-live", "--levels-s", "1", "--mic", "vc_mic", "--far", "vc_far", "--lang", "en"]
+    status, out, _ = _run([*base, "--profile", "alice", "--seconds", "40"], "\n\n", audio)
+    assert status == 0 and "Kept the calibration speech in" in out
+    kept = profiles / "alice.flac"
+    assert stat.S_IMODE(os.stat(kept).st_mode) == 0o600
+    assert sf.info(kept).duration == pytest.approx(40.0, abs=0.01)
+    first = store.load("alice")
+
+    # another day: --redo calibration offers to add; "a" grows the profile from both takes
+    # (answers: keep the devices, the suggested name, a, start recording)
+    status, out, _ = _run([*base, "--redo", "calibration", "--seconds", "40"], "\n\na\n\n", audio)
+    assert status == 0
+    assert "a: add calm speech to it, Enter: record it again" in out
+    grown = store.load("alice")
+    assert f"grown to {grown.speech_s:.0f} s of speech" in out
+    assert grown.speech_s > 1.8 * first.speech_s
+    assert "alice.flac" in grown.source and "mic vc_mic" in grown.source
+    assert sf.info(kept).duration == pytest.approx(80.0, abs=0.01)
+
+    # Enter records it again from scratch: the kept speech is the new take alone
+    status, out, _ = _run([*base, "--redo", "calibration", "--seconds", "40"], "\n\n\n\n", audio)
+    assert status == 0 and "grown to" not in out
+    assert store.load("alice").speech_s == pytest.approx(first.speech_s)
+    assert sf.info(kept).duration == pytest.approx(40.0, abs=0.01)
+
+    # --no-keep-audio keeps none (and a profile without kept speech is not offered to grow)
+    status, out, _ = _run([*base, "--profile", "bob", "--seconds", "40", "--no-keep-audio"],
+                          "\n\n", audio)
+    assert status == 0 and "Kept the calibration speech" not in out
+    assert store.exists("bob") and store.calibration_audio("bob") == []
+    status, out, _ = _run([*base, "--redo", "calibration", "--profile", "bob", "--seconds",
+                           "40"], "\n\n", audio)
+    assert status == 0 and "add calm speech" not in out

@@ -54,7 +54,11 @@ CONFIG_OPTIONS: dict[str, dict[str, tuple[str, str]]] = {
         "far": ("live", "far"),
         "profile": ("live", "profile"),
     },
-    "setup": {"seconds": ("live", "calibrate_s"), "levels_s": ("setup", "levels_s")},
+    "setup": {
+        "seconds": ("live", "calibrate_s"),
+        "levels_s": ("setup", "levels_s"),
+        "keep_audio": ("setup", "keep_audio"),
+    },
     "recordings": {"dir": ("live", "record_dir")},
     "demo": {
         "lang": ("coach", "lang"),
@@ -189,19 +193,38 @@ def _profile(args: argparse.Namespace):
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    """Compute a calm baseline from a file or the microphone and store it."""
-    from .baseline.calibration import calibrate_array, calibrate_file
+    """Compute a calm baseline from files or the microphone and store it.
+
+    Several ``--input`` files make one profile (as if joined); ``--add`` grows a stored
+    profile from the calibration audio kept beside it plus the new speech; ``--keep-audio``
+    (implied by ``--add``) keeps the calibration speech beside the profile for that.
+    """
+    from .baseline.calibration import Calibrator
     from .profiles import format_profile
 
     cfg = _config(args)
     store = _store(args)
     store.check_name(args.profile)
+    keep = bool(args.keep_audio or args.add)
+    cal = Calibrator(cfg, keep_audio=keep)
+    if args.add:
+        old = store.load(args.profile)  # a clear error when it is not stored
+        kept = store.calibration_audio(args.profile)
+        if not kept:
+            raise UsageError(
+                f"profile {args.profile!r} has no calibration audio kept beside it "
+                f"({str(store.path(args.profile).with_suffix('.flac'))!r}), and growing a profile "
+                f"recomputes it from all its calm speech; calibrate it again with --keep-audio "
+                f"(e.g. `voicecoach calibrate --profile {args.profile} --keep-audio --mic ...`), "
+                f"then add more with --add"
+            )
+        for q in kept:
+            cal.feed_file(q, None, shown=f"{q.name} ({old.speech_s:.0f} s of speech kept)")
     if args.input:
         from .privacy import shown_path
 
-        prof = calibrate_file(args.input, args.channel, cfg, name=args.profile)
-        shown = shown_path(args.input, args.full_paths)
-        prof = prof.replace(source=prof.source.replace(str(args.input), shown, 1))
+        for path in args.input:
+            cal.feed_file(path, args.channel, shown=shown_path(path, args.full_paths))
     else:
         import numpy as np
 
@@ -218,12 +241,16 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                 parts.append(blk.audio[:, 0])
                 got += blk.audio.shape[0] / cfg.analysis.sample_rate
         x = np.concatenate(parts) if parts else np.zeros(0, np.float32)
-        prof = calibrate_array(
-            x, cfg.analysis.sample_rate, cfg, name=args.profile, source=f"mic {args.mic}"
-        )
+        cal.feed_array(x, cfg.analysis.sample_rate, source=f"mic {args.mic}")
+    prof = cal.finish(name=args.profile)
     path = store.save(prof, args.profile)
     print(format_profile(prof))
     print(f"saved profile {args.profile!r} to {path}")
+    if keep:
+        audio = store.save_calibration_audio(args.profile, cal.audio, cfg.analysis.sample_rate)
+        print(f"kept its {cal.seconds:.0f} s of calibration audio in {audio} (readable by you "
+              f"only): `--add` grows the profile with more calm speech, `voicecoach profile "
+              f"delete {args.profile}` removes both")
     return 0
 
 
@@ -240,6 +267,9 @@ def cmd_profile(args: argparse.Namespace) -> int:
             print(n)
     elif args.action == "show":
         print(format_profile(store.load(args.name)))
+        for q in store.calibration_audio(args.name):
+            print(f"  kept audio   {q} (`voicecoach calibrate --profile {args.name} --add ...` "
+                  f"grows the profile from it)")
     else:
         audio = store.calibration_audio(args.name)
         path = store.delete(args.name)
@@ -577,9 +607,22 @@ def build_parser() -> argparse.ArgumentParser:
     c = add("calibrate", cmd_calibrate, "compute a calm baseline profile from calm speech")
     c.add_argument("--profile", required=True, metavar="NAME", help="profile name to save")
     src = c.add_mutually_exclusive_group(required=True)
-    src.add_argument("--input", metavar="FILE", help="a recording of calm speech")
+    src.add_argument(
+        "--input", metavar="FILE", action="append",
+        help="a recording of calm speech; repeat it for several (one profile from all of them)",
+    )
     src.add_argument("--mic", metavar="DEVICE", help="record from this input (index or name)")
     c.add_argument("--channel", default=None, help="channel of --input (default: 0 / mono)")
+    c.add_argument(
+        "--keep-audio", action="store_true",
+        help="keep the calibration speech beside the profile (NAME.flac, readable by you only) "
+        "so that --add can grow the profile later",
+    )
+    c.add_argument(
+        "--add", action="store_true",
+        help="grow the stored profile NAME: recompute it from its kept calibration audio plus "
+        "this new calm speech (more speech, fewer false nudges; README)",
+    )
     c.add_argument(
         "--seconds", type=float, help=f"seconds to record with --mic {conf('calibrate', 'seconds')}"
     )

@@ -333,6 +333,7 @@ class SetupConfig:
     meter_floor_db: float
     heard_db: float
     heard_s: float
+    keep_audio: bool
 
 
 @dataclass(frozen=True)

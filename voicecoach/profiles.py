@@ -29,6 +29,8 @@ import re
 import tomllib
 from pathlib import Path
 
+import numpy as np
+
 from .baseline.profile import PROFILE_SCHEMA, Profile
 from .errors import (
     ParameterError,
@@ -56,7 +58,8 @@ __all__ = [
 ENV_VAR = "VOICECOACH_PROFILES"
 _NAME = re.compile(r"^[^\W_][\w.-]{0,63}$")
 _SUFFIX = ".toml"
-#: Calibration recordings kept beside a profile (``NAME.wav``); deleted with it.
+#: Calibration recordings kept beside a profile (``NAME.wav``, or ``NAME.flac`` as
+#: ``voicecoach calibrate --keep-audio`` writes it); deleted with it.
 CALIBRATION_AUDIO = (".wav", ".flac")
 
 _DOC = {
@@ -311,6 +314,51 @@ class ProfileStore:
         """The calibration recordings kept beside profile ``name`` (``NAME.wav``/``.flac``)."""
         path = self.path(name)
         return [q for ext in CALIBRATION_AUDIO if (q := path.with_suffix(ext)).is_file()]
+
+    def save_calibration_audio(
+        self, name: str, samples: np.ndarray, sample_rate: int = 16000
+    ) -> Path:
+        """Keep a profile's calibration speech beside it, as ``NAME.flac`` (mode 0600).
+
+        Written atomically; an older ``NAME.wav`` is removed, so one recording is kept.
+        ``voicecoach calibrate --add`` grows the profile from it, mono review reads the
+        voice from it, and :meth:`delete` removes it with the profile.
+
+        Parameters
+        ----------
+        name : str
+            Profile name (the profile need not be saved yet).
+        samples : np.ndarray, shape (n_samples,)
+            Mono, float (full scale 1.0).
+        sample_rate : int
+            Hz.
+        """
+        import soundfile as sf
+
+        name = self.check_name(name)
+        x = np.asarray(samples, np.float32)
+        if x.ndim != 1 or not x.size:
+            raise ParameterError(
+                f"calibration audio must be mono samples, shape (n_samples,) with n > 0, "
+                f"got shape {x.shape}"
+            )
+        path = self.path(name).with_suffix(".flac")
+        try:
+            private_dir(self.directory)
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            with open_private(tmp, "wb") as f:
+                sf.write(f, np.clip(x, -1.0, 1.0), sample_rate, format="FLAC", subtype="PCM_16")
+            os.replace(tmp, path)
+            for q in self.calibration_audio(name):
+                if q != path:
+                    q.unlink()
+        except OSError as e:
+            raise SourceError(
+                f"cannot write the calibration audio of profile {name!r} to "
+                f"{str(self.directory)!r}: {e.strerror or e}; choose a writable folder with "
+                f"--profiles-dir or {ENV_VAR}"
+            ) from None
+        return path
 
     def delete(self, name: str) -> Path:
         """Delete profile ``name``, and its calibration audio if kept; return the path it had."""

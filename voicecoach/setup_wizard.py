@@ -15,7 +15,10 @@ scriptable, testable with injected streams):
    calibrate`` (:func:`~voicecoach.baseline.calibration.calibrate_array`). A refusal
    (silent, clipped, too little speech) and a usable but weak baseline (too thin, too
    variable, unstable: what :meth:`~voicecoach.coach.Coach.baseline_verdict` would say
-   during the call) are explained in plain words, with an offer to record again.
+   during the call) are explained in plain words, with an offer to record again. The
+   speech is kept beside the profile (``[setup] keep_audio``), and a later ``--redo
+   calibration`` offers to add a new take to it: the profile is recomputed from all of
+   it (:class:`~voicecoach.baseline.calibration.Calibrator`).
 4. **Saving and going live.** The choices are written to the user configuration
    (:func:`~voicecoach.config.user_config_path`, mode 0600): ``[live] mic``, ``far``,
    ``profile`` and ``[coach] lang``; then ``voicecoach live`` starts with them (not with
@@ -466,7 +469,7 @@ class Wizard:
         if done.calibration:
             t.say(
                 f"Step 3 (calibration): done, profile {self.profile!r} is calibrated "
-                f"(--redo calibration to record it again)."
+                f"(--redo calibration to record it again or add to it)."
             )
         else:
             self.step_calibration()
@@ -803,12 +806,30 @@ class Wizard:
         t.say(f"Step 3 (calibration): {self._seconds():g} s of your calm speech make your "
               f"profile, the baseline the coach compares you with.")
         name = self._profile_name(store, a.profile)
-        if store.exists(name) and "calibration" not in self.redo:
+        kept = store.calibration_audio(name) if store.exists(name) else []
+        grow = False
+        if store.exists(name):
             try:
-                ok = not store.load(name).provisional
+                stored = store.load(name)
+                ok = not stored.provisional
             except VoiceCoachError:
-                ok = False
-            if ok and (self.yes or not self._yes_no(
+                stored, ok, kept = None, False, []
+            if ok and kept and not self.yes:
+                # a profile with its speech kept can grow: more speech, fewer false nudges
+                keep_it = "calibration" not in self.redo
+                ans = self._choice(
+                    f"Profile {name!r} rests on {stored.speech_s:.0f} s of speech, kept "
+                    f"beside it. " + ("Enter: use it, a: add calm speech to it, r: record "
+                                      "it again" if keep_it else
+                                      "a: add calm speech to it, Enter: record it again"),
+                    ("", "a", "r") if keep_it else ("", "a"),
+                )
+                if ans == "" and keep_it:
+                    t.say(f"Using the stored profile {name!r}.")
+                    self._save_profile_ref(store, name)
+                    return
+                grow = ans == "a"
+            elif ok and "calibration" not in self.redo and (self.yes or not self._yes_no(
                     f"Profile {name!r} already exists. Record it again?", False)):
                 t.say(f"Using the stored profile {name!r}.")
                 self._save_profile_ref(store, name)
@@ -825,8 +846,9 @@ class Wizard:
                     t.say("Calibration skipped; run voicecoach setup again to do it.")
                     return
             x = self.record(mic, self._seconds())
-            prof = self._calibrate(x, name, mic)
-            if prof is not None:
+            got = self._calibrate(x, name, mic, kept if grow else [])
+            if got is not None:
+                prof, audio, rate = got
                 break
             if self.yes:
                 raise UsageError("calibration refused (see above); run setup again")
@@ -837,7 +859,14 @@ class Wizard:
 
         path = store.save(prof, name)
         t.say("\n".join("  " + line for line in format_profile(prof).splitlines()))
-        t.say(f"Saved profile {name!r} to {path}.")
+        t.say(f"Saved profile {name!r} to {path}" + (
+            f", grown to {prof.speech_s:.0f} s of speech." if grow else "."))
+        keep = getattr(a, "keep_audio", None)
+        if grow or (self.config.setup.keep_audio if keep is None else keep):
+            q = store.save_calibration_audio(name, audio, rate)
+            t.say(f"Kept the calibration speech in {q} (readable by you only): run "
+                  f"`voicecoach setup --redo calibration` another day to add to it; "
+                  f"`voicecoach profile delete {name}` removes both.")
         self._save_profile_ref(store, name)
 
     def _seconds(self) -> float:
@@ -916,14 +945,27 @@ class Wizard:
         x = np.concatenate(parts) if parts else np.zeros(0, np.float32)
         return x[:need]
 
-    def _calibrate(self, x: np.ndarray, name: str, mic: str | None) -> Any:
-        """The profile of ``x``, or None after explaining a refusal or a weak baseline
-        the agent chose not to keep."""
-        from .baseline.calibration import calibrate_array
+    def _calibrate(
+        self, x: np.ndarray, name: str, mic: str | None, add_to: Sequence[Path] = ()
+    ) -> tuple[Any, np.ndarray, int] | None:
+        """(profile, calibration audio, its rate in Hz) of ``x``, or None after explaining a
+        refusal or a weak baseline the agent chose not to keep. With ``add_to`` (the kept
+        calibration recordings of the profile), the profile grows: it is computed from them
+        followed by ``x``, and the audio returned is all of it."""
+        from .baseline.calibration import Calibrator, calibrate_array
 
         t = self.term
         try:
-            prof = calibrate_array(x, self.sr, self.config, name=name, source=f"mic {mic}")
+            if add_to:
+                cal = Calibrator(self.config, keep_audio=True)
+                for q in add_to:
+                    cal.feed_file(q, None, shown=q.name)
+                cal.feed_array(x, self.sr, source=f"mic {mic}")
+                prof, audio = cal.finish(name=name), cal.audio
+                rate = self.config.analysis.sample_rate
+            else:
+                prof = calibrate_array(x, self.sr, self.config, name=name, source=f"mic {mic}")
+                audio, rate = x, self.sr
         except CalibrationError as e:
             t.say("The recording cannot be used: " + _plain_refusal(e))
             t.say(f"  (calibration said: {e})")
@@ -937,7 +979,7 @@ class Wizard:
                 t.say("(--yes: keeping it)")
             elif self._yes_no("Record again?", True):
                 return None
-        return prof
+        return prof, audio, rate
 
     def weak_baseline(self, prof: Any) -> list[str]:
         """Why the profile's calibrated cues could not judge (the coach's verdicts)."""
@@ -1050,6 +1092,11 @@ def add_setup_arguments(
     )
     p.add_argument(
         "--levels-s", type=float, metavar="S", help=f"length of the level check {levels_help}"
+    )
+    p.add_argument(
+        "--keep-audio", action=argparse.BooleanOptionalAction,
+        help="keep the calibration speech beside the profile so that a later setup can add to "
+        "it (default: [setup] keep_audio = true)",
     )
     p.add_argument("--no-live", action="store_true", help="stop after saving the choices")
     p.add_argument("--duration", type=float, metavar="S", help="live: stop after S seconds")

@@ -71,8 +71,9 @@ does not depend on how the rows were cut into blocks.
 
 Where each part lives: :mod:`~voicecoach.baseline.profile` (the :class:`Profile`, its
 schema, the semitone scale), :mod:`~voicecoach.baseline.calibration`
-(:func:`profile_from_features`, :func:`calibrate_file`, :func:`calibrate_array` and their
-checks), :mod:`~voicecoach.baseline.rolling` (the exact rolling window statistics),
+(:func:`profile_from_features`, :class:`Calibrator` for one or several recordings,
+:func:`calibrate_file`, :func:`calibrate_array` and their checks),
+:mod:`~voicecoach.baseline.rolling` (the exact rolling window statistics),
 :mod:`~voicecoach.baseline.measures` (:class:`RelativeMeasures` and the windowed measures)
 and :mod:`~voicecoach.baseline.tracker` (:class:`BaselineTracker`). Every public name is
 importable from ``voicecoach.baseline``.
@@ -86,7 +87,7 @@ from ..errors import (
     SilentSignalError,
     TooLittleSpeechError,
 )
-from .calibration import calibrate_array, calibrate_file, profile_from_features
+from .calibration import Calibrator, calibrate_array, calibrate_file, profile_from_features
 from .measures import RelativeMeasures, coached_pitch
 from .profile import PROFILE_SCHEMA, ST_REF_HZ, Profile, hz_to_st, st_to_hz
 from .tracker import BaselineTracker
@@ -96,6 +97,7 @@ __all__ = [
     "ST_REF_HZ",
     "BaselineTracker",
     "CalibrationError",
+    "Calibrator",
     "ClippedSignalError",
     "Profile",
     "RelativeMeasures",
