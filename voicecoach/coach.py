@@ -416,7 +416,8 @@ class Coach:
         if not measured >= c.min_baseline_s:
             return (
                 f"baseline too thin to judge: {measured:.1f} s of calm speech measured "
-                f"({c.min_baseline_s:g} s needed); calibrate on more speech"
+                f"({c.min_baseline_s:g} s needed); add calm speech to the profile "
+                f"(voicecoach calibrate --add)"
             )
         calm_field, margin_key, cap_key = _CALM[rule][:3]
         need = self.calm_excursion(rule) + getattr(c, margin_key)
