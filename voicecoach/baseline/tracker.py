@@ -198,6 +198,11 @@ class BaselineTracker:
             first = self._gather(
                 rows, {"pitch_st": pitch_st, "loudness_db": loud, "rate_sps": rate}
             )
+        # the in-call references see every row, with or without a baseline yet
+        ref_loud = None if self._incall_loud is None else self._incall_loud.process(speech, loud)
+        ref_pitch = (
+            None if self._incall_pitch is None else self._incall_pitch.process(speech, pitch_st)
+        )
         prof = self._profile
         if prof is None:
             d_pitch = np.full(n, np.nan, np.float32)
@@ -225,14 +230,10 @@ class BaselineTracker:
             else:
                 d_pitch = (pitch_st - np.float32(prof.pitch_level_st)).astype(np.float32)
                 d_loud = (loud - np.float32(prof.loudness_level_db)).astype(np.float32)
-            if self._incall_loud is not None:
-                d_loud = self._incall_loud.bound(
-                    speech, loud, d_loud, b.incall_loudness_margin_db
-                )
-            if self._incall_pitch is not None:
-                d_pitch = self._incall_pitch.bound(
-                    speech, pitch_st, d_pitch, b.incall_pitch_margin_st
-                )
+            if ref_loud is not None:
+                d_loud = _bounded(d_loud, loud, ref_loud, b.incall_loudness_margin_db)
+            if ref_pitch is not None:
+                d_pitch = _bounded(d_pitch, pitch_st, ref_pitch, b.incall_pitch_margin_st)
             if first > 0:
                 for a in (d_pitch, d_rate, d_loud, du_pitch, du_loud):
                     a[:first] = np.nan
@@ -284,7 +285,7 @@ class _InCallReference:
     Every ``step`` speech rows (0.5 s of speech) the row's windowed measure is kept; the
     reference is the median of the kept values from ``incall_s + incall_lag_s`` to
     ``incall_lag_s`` seconds of speech ago, once at least ``incall_min_s`` of them are
-    finite. :meth:`bound` turns a delta against the profile into ``min(that delta, the
+    finite. :meth:`_bounded` turns a delta against the profile into ``min(that delta, the
     measure minus the reference + margin)``: a rule on it fires only when the measure is over
     its threshold against the calm profile *and* over the speaker's level of the last minute
     or so (a setup offset that lasts, such as another microphone placement, stops counting
@@ -310,13 +311,10 @@ class _InCallReference:
         vals = [v for v in hist if v == v]
         self._ref = float(np.median(vals)) if len(vals) >= self.min_n else math.nan
 
-    def bound(
-        self, speech: np.ndarray, values: np.ndarray, deltas: np.ndarray, margin: float
-    ) -> np.ndarray:
-        """``deltas`` bounded by the in-call condition (float32, one per row).
+    def process(self, speech: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """The reference in force at each row (float64, NaN while the history is too short).
 
-        ``speech`` (bool), ``values`` (the windowed measure) and ``deltas`` (against the
-        profile; NaN stays NaN) are the block's rows.
+        ``speech`` (bool) and ``values`` (the windowed measure) are the block's rows.
         """
         n = len(values)
         ref = np.empty(n, np.float64)
@@ -331,6 +329,11 @@ class _InCallReference:
         ref[start:] = self._ref
         if n:
             self._count = int(counts[-1])
-        incall = values.astype(np.float64) - ref + margin
-        out = np.where(np.isfinite(ref), np.minimum(deltas, incall), deltas)
-        return out.astype(np.float32)
+        return ref
+
+
+def _bounded(deltas: np.ndarray, values: np.ndarray, ref: np.ndarray, margin: float) -> np.ndarray:
+    """``min(deltas, values - ref + margin)`` where ``ref`` is defined, else ``deltas``
+    (float32; a NaN delta stays NaN)."""
+    incall = values.astype(np.float64) - ref + margin
+    return np.where(np.isfinite(ref), np.minimum(deltas, incall), deltas).astype(np.float32)
