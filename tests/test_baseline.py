@@ -572,3 +572,69 @@ def test_in_call_references_follow_calm_offsets_not_changes(
     assert off.process(rows).equals(BaselineTracker(profile=prof).process(rows))
     with pytest.raises(ConfigError, match=r"need adapt_s >= 0 \(0 = off\).*got -1.0"):
         load_config(overrides={"baseline": {"adapt_s": -1.0}})
+
+
+@pytest.mark.parametrize("with_profile", [False, True])
+def test_in_call_condition_drops_a_lasting_offset_keeps_a_change(
+    calm, profile: Profile, with_profile: bool
+) -> None:
+    """``[baseline] incall_s``: the loudness delta the rule reads is
+    ``min(vs profile, vs the median of the speaker's own level from incall_s + incall_lag_s
+    to incall_lag_s seconds of speech ago + margin)``. A lasting offset (+5 dB from the
+    start: another microphone placement) reads +5 dB until 10 s of history exist, then ~0;
+    a step of +6 dB after calm speech reads +6 dB for at least the 10 s lag, then fades
+    once the louder speech fills the history. Off, the profile's deltas bit for bit; on,
+    block-cutting invariant."""
+    import dataclasses
+
+    n = 12000
+    rng = np.random.default_rng(5)
+    f0 = 120.0 * 2 ** (rng.normal(0, 0.7, n) / 12)
+    base = feature_rows(f0, True, loudness_db=rng.normal(-20, 1.5, n))
+    own = profile_from_features(base[:3000], hop_s=0.01)
+    over = {"incall_s": 30.0, "incall_lag_s": 10.0, "incall_min_s": 10.0,
+            "incall_loudness_margin_db": 0.0}
+    cfg = load_config(overrides={"baseline": over})
+    fixed = BaselineTracker(load_config(), profile=own)
+    incall = BaselineTracker(cfg, profile=own)
+    up5 = dataclasses.replace(base, loudness_db=(base.loudness_db + 5.0).astype(np.float32))
+    d_fix = fixed.process(up5).loudness_delta_db
+    d_in = incall.process(up5).loudness_delta_db
+    assert np.nanmedian(d_fix[-2000:]) == pytest.approx(5.0, abs=0.3)
+    # history starts after the 10 s lag and is used from 10 s of it: the first 20 s unchanged
+    assert np.array_equal(d_in[:1990], d_fix[:1990], equal_nan=True)
+    assert abs(np.nanmedian(d_in[2100:])) < 0.3
+    # a +6 dB step at 60 s of calm speech: read in full for the lag, gone once it is history
+    step = base.loudness_db.copy()
+    step[6000:] += 6.0
+    stepped = dataclasses.replace(base, loudness_db=step.astype(np.float32))
+    fixed.reset()
+    incall.reset()
+    d_fix = fixed.process(stepped).loudness_delta_db
+    d_in = incall.process(stepped).loudness_delta_db
+    assert np.nanmedian(d_fix[6400:7000]) == pytest.approx(6.0, abs=0.4)
+    assert np.nanmedian(d_in[6400:7000]) == pytest.approx(6.0, abs=0.4)
+    assert np.nanmedian(d_in[-1000:]) < 0.5
+    # with a margin of 1 dB the in-call bound sits 1 dB higher
+    cfg_m = load_config(overrides={"baseline": {**over, "incall_loudness_margin_db": 1.0}})
+    d_m = BaselineTracker(cfg_m, profile=own).process(up5).loudness_delta_db
+    assert np.nanmedian(d_m[-2000:]) == pytest.approx(np.nanmedian(d_in[-2000:]) + 1.0, abs=0.3)
+    # pitch only when asked: the default leaves the pitch deltas alone
+    fixed.reset()
+    incall.reset()
+    assert np.array_equal(
+        incall.process(up5).pitch_delta_st, fixed.process(up5).pitch_delta_st, equal_nan=True
+    )
+    _, _, rows = calm
+    prof = profile if with_profile else None
+    both = load_config(overrides={"baseline": {**over, "incall_pitch": True}})
+    tr = BaselineTracker(both, profile=prof)
+    whole = tr.process(rows)
+    tr.reset()
+    assert run_cut(tr, rows, [1, 7, 160, 3, 999]).equals(whole)
+    tr.reset()
+    assert run_cut(tr, rows, [2]).equals(whole)
+    off = BaselineTracker(load_config(overrides={"baseline": {"incall_s": 0.0}}), profile=prof)
+    assert off.process(rows).equals(BaselineTracker(profile=prof).process(rows))
+    with pytest.raises(ConfigError, match=r"need incall_s >= 0 \(0 = off\).*got -5.0"):
+        load_config(overrides={"baseline": {"incall_s": -5.0}})

@@ -239,6 +239,13 @@ class BaselineConfig:
     adapt_s: float
     adapt_pitch_band_st: float
     adapt_loudness_band_db: float
+    incall_s: float
+    incall_lag_s: float
+    incall_min_s: float
+    incall_loudness: bool
+    incall_pitch: bool
+    incall_loudness_margin_db: float
+    incall_pitch_margin_st: float
     min_calibration_voiced_s: float
     clip_fraction_max: float
     clip_level: float
@@ -669,6 +676,11 @@ def _validate(obj: Any, where: str) -> None:
                 f"need adapt_s >= 0 (0 = off) and adapt_pitch_band_st, adapt_loudness_band_db "
                 f">= 0 (0: that reference stays the profile's), got {obj.adapt_s}, "
                 f"{obj.adapt_pitch_band_st}, {obj.adapt_loudness_band_db}"
+            )
+        if not (obj.incall_s >= 0.0 and obj.incall_lag_s >= 0.0 and obj.incall_min_s >= 0.0):
+            bad(
+                f"need incall_s >= 0 (0 = off), incall_lag_s >= 0 and incall_min_s >= 0, got "
+                f"{obj.incall_s}, {obj.incall_lag_s}, {obj.incall_min_s}"
             )
         if obj.pitch_track not in ("settled", "live"):
             bad(
