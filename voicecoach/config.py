@@ -244,8 +244,10 @@ class BaselineConfig:
     incall_min_s: float
     incall_loudness: bool
     incall_pitch: bool
+    incall_rate: bool
     incall_loudness_margin_db: float
     incall_pitch_margin_st: float
+    incall_rate_margin_pct: float
     min_calibration_voiced_s: float
     clip_fraction_max: float
     clip_level: float

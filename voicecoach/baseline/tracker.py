@@ -70,6 +70,7 @@ class BaselineTracker:
         on = b.incall_s > 0.0
         self._incall_loud = _InCallReference(b, self.hop_s) if on and b.incall_loudness else None
         self._incall_pitch = _InCallReference(b, self.hop_s) if on and b.incall_pitch else None
+        self._incall_rate = _InCallReference(b, self.hop_s) if on and b.incall_rate else None
         self.reset()
 
     def reset(self) -> None:
@@ -95,7 +96,7 @@ class BaselineTracker:
         # the in-call references of the pitch and loudness deltas ([baseline] adapt_s)
         self._ref_pitch: float | None = None
         self._ref_loud: float | None = None
-        for ref in (self._incall_loud, self._incall_pitch):
+        for ref in (self._incall_loud, self._incall_pitch, self._incall_rate):
             if ref is not None:
                 ref.reset()
 
@@ -203,6 +204,7 @@ class BaselineTracker:
         ref_pitch = (
             None if self._incall_pitch is None else self._incall_pitch.process(speech, pitch_st)
         )
+        ref_rate = None if self._incall_rate is None else self._incall_rate.process(speech, rate)
         prof = self._profile
         if prof is None:
             d_pitch = np.full(n, np.nan, np.float32)
@@ -231,9 +233,13 @@ class BaselineTracker:
                 d_pitch = (pitch_st - np.float32(prof.pitch_level_st)).astype(np.float32)
                 d_loud = (loud - np.float32(prof.loudness_level_db)).astype(np.float32)
             if ref_loud is not None:
-                d_loud = _bounded(d_loud, loud, ref_loud, b.incall_loudness_margin_db)
+                d_loud = _bounded(d_loud, loud - ref_loud, b.incall_loudness_margin_db)
             if ref_pitch is not None:
-                d_pitch = _bounded(d_pitch, pitch_st, ref_pitch, b.incall_pitch_margin_st)
+                d_pitch = _bounded(d_pitch, pitch_st - ref_pitch, b.incall_pitch_margin_st)
+            if ref_rate is not None:
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    pct = 100.0 * (rate.astype(np.float64) / ref_rate - 1.0)
+                d_rate = _bounded(d_rate, pct, b.incall_rate_margin_pct)
             if first > 0:
                 for a in (d_pitch, d_rate, d_loud, du_pitch, du_loud):
                     a[:first] = np.nan
@@ -332,8 +338,8 @@ class _InCallReference:
         return ref
 
 
-def _bounded(deltas: np.ndarray, values: np.ndarray, ref: np.ndarray, margin: float) -> np.ndarray:
-    """``min(deltas, values - ref + margin)`` where ``ref`` is defined, else ``deltas``
+def _bounded(deltas: np.ndarray, incall: np.ndarray, margin: float) -> np.ndarray:
+    """``min(deltas, incall + margin)`` where the in-call delta is defined, else ``deltas``
     (float32; a NaN delta stays NaN)."""
-    incall = values.astype(np.float64) - ref + margin
-    return np.where(np.isfinite(ref), np.minimum(deltas, incall), deltas).astype(np.float32)
+    inc = np.asarray(incall, np.float64) + margin
+    return np.where(np.isnan(inc), deltas, np.minimum(deltas, inc)).astype(np.float32)
