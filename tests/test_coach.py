@@ -967,10 +967,10 @@ def test_in_call_condition_drops_a_lasting_offset_keeps_a_change() -> None:
 
 
 def test_in_call_condition_on_the_pace_rule() -> None:
-    """``incall_rate`` (on by default): a tempo faster than the profile's from the start
-    (+25 %: the profile read other material) reads +25 % until the in-call history exists,
-    then about 0 (with the default -5 % margin, about -5); a speed-up after a minute at the
-    profile's tempo reads in full through the lag. Off, the profile's deltas."""
+    """``incall_rate``: a tempo faster than the profile's from the start (+25 %: the profile
+    read other material) reads +25 % until the in-call history exists, then about 0 (with a
+    -5 % margin, about -5); a speed-up after a minute at the profile's tempo reads in full
+    through the lag. Off, the profile's deltas."""
     from tests.test_baseline import feature_rows
     from voicecoach.baseline.calibration import profile_from_features
 
@@ -1005,6 +1005,8 @@ def test_in_call_condition_on_the_pace_rule() -> None:
     plain = load_config(overrides={"coach": {"incall_s": 30.0, "incall_rate": False}})
     d_plain = _rule_values(Coach(plain, profile=own), step)["rate_high"]
     assert np.array_equal(d_plain, d_fix, equal_nan=True)
-    # the default (on, 60 s, -5 %): the lasting +25 % is gone once the history holds it
-    d_def = _rule_values(Coach(profile=own), fast)["rate_high"]
-    assert load_config().coach.incall_rate and np.nanmedian(d_def[-2000:]) < -2.0
+    # a margin of -5 % asks 5 points more over the in-call tempo: the lasting +25 % reads -5
+    m5 = load_config(overrides={"coach": {**over, "incall_rate_margin_pct": -5.0}})
+    d_m5 = _rule_values(Coach(m5, profile=own), fast)["rate_high"]
+    d_fast = _rule_values(Coach(cfg, profile=own), fast)["rate_high"]
+    assert np.nanmedian(d_m5[-3000:]) == pytest.approx(np.nanmedian(d_fast[-3000:]) - 5.0, abs=1.0)
