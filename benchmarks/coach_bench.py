@@ -47,7 +47,7 @@ the held-out review: never the calibration audio. Lines are joined with 0.3-0.7 
 at their own level. Reviewed streams:
 
 * ``calm``: the held-out lines: every prosody nudge (pitch, rate, loudness) is false;
-* changes: the first ``SWITCH_S`` (20 s) of held-out lines unchanged, then the rest
+* changes: the first ``SWITCH_S`` (20 s; ``--switch-s``) of held-out lines unchanged, then the rest
   modified: ``+1st``/``+3st`` (PSOLA, Praat's Manipulation overlap-add through
   parselmouth), ``x1.08``/``x1.25`` (each line shortened by PSOLA, Praat's "Lengthen
   (overlap-add)", and the pauses by the same factor: a speaker who speaks faster does
