@@ -47,7 +47,7 @@ the held-out review: never the calibration audio. Lines are joined with 0.3-0.7 
 at their own level. Reviewed streams:
 
 * ``calm``: the held-out lines: every prosody nudge (pitch, rate, loudness) is false;
-* changes: the first ``SWITCH_S`` (20 s) of held-out lines unchanged, then the rest
+* changes: the first ``SWITCH_S`` (20 s; ``--switch-s``) of held-out lines unchanged, then the rest
   modified: ``+1st``/``+3st`` (PSOLA, Praat's Manipulation overlap-add through
   parselmouth), ``x1.08``/``x1.25`` (each line shortened by PSOLA, Praat's "Lengthen
   (overlap-add)", and the pauses by the same factor: a speaker who speaks faster does
@@ -533,7 +533,7 @@ def _split_lines(
 
 
 def _voice_results(
-    v: Voice, config: Config, seed: int, calibration_s: float = CAL_S
+    v: Voice, config: Config, seed: int, calibration_s: float = CAL_S, switch_s: float = SWITCH_S
 ) -> dict[str, Any]:
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(v.calm))
@@ -564,7 +564,7 @@ def _voice_results(
     }
     # changes: SWITCH_S of unchanged held-out lines, then the rest modified
     k, t = 0, 0.0
-    while k < len(held) and t < SWITCH_S:
+    while k < len(held) and t < switch_s:
         t += held[k].shape[0] / SR
         k += 1
     before, after = held[:k], held[k : k + max(8, len(held) // 2)]
@@ -719,13 +719,16 @@ def run_coach_benchmarks(
     cache_dir: Path | None = None,
     config: Config | None = None,
     calibration_s: float = CAL_S,
+    switch_s: float = SWITCH_S,
 ) -> dict[str, Any]:
     """Run the real-voice coach benchmark (see the module notes); JSON-ready results.
 
     ``cache_dir``: keep analysis rows and PSOLA output there (see the module notes);
     default ``$VOICECOACH_COACH_CACHE``, else no cache. ``calibration_s``: seconds of calm
     lines that calibrate each voice's profile (``CAL_S``, 45 s, is the reported protocol; a
-    longer one is a profile grown over several calibrations, README).
+    longer one is a profile grown over several calibrations, README). ``switch_s``: seconds
+    of unchanged held-out lines before each change (``SWITCH_S``, 20 s, is the reported
+    protocol; a later switch judges a change made once the call has a history, README).
     """
     config = config if config is not None else load_config()
     if cache_dir is None and os.environ.get("VOICECOACH_COACH_CACHE"):
@@ -742,7 +745,7 @@ def run_coach_benchmarks(
             _log(f"{v.name}/{v.split}: only {len(v.calm)} calm lines, skipped")
             continue
         _log(f"{v.name}/{v.split}: {len(v.calm)} calm, {len(v.agitated)} agitated lines")
-        per[f"{v.name}/{v.split}"] = _voice_results(v, config, seed, calibration_s)
+        per[f"{v.name}/{v.split}"] = _voice_results(v, config, seed, calibration_s, switch_s)
     summary: dict[str, Any] = {}
     for sp in splits:
         rs = {k: r for k, r in per.items() if k.endswith("/" + sp)}
@@ -767,6 +770,7 @@ def run_coach_benchmarks(
         "schema": "voicecoach.coach_bench/2",
         "seed": seed,
         "calibration_s": calibration_s,
+        "switch_s": switch_s,
         "elapsed_s": round(time.monotonic() - t0, 1),
         "prosody_nudges_reviewed": _ZERO_LENGTH[0],
         "zero_length_nudges": _ZERO_LENGTH[1],
@@ -909,7 +913,14 @@ def main(argv: list[str] | None = None) -> int:
         help=f"seconds of calm lines that calibrate each profile (default {CAL_S:g}, the "
         "reported protocol; longer: a profile grown from several calibrations)",
     )
+    ap.add_argument(
+        "--switch-s", type=float, default=SWITCH_S, metavar="S",
+        help=f"seconds of unchanged held-out lines before each change (default {SWITCH_S:g}, the "
+        "reported protocol; later: a change once the call has a history)",
+    )
     args = ap.parse_args(argv)
+    if not args.switch_s > 0:
+        ap.error(f"--switch-s must be > 0 seconds, got {args.switch_s}")
     if not args.calibration_s > 0:
         ap.error(f"--calibration-s must be > 0 seconds, got {args.calibration_s}")
     splits = ("dev", "test") if args.split == "both" else (args.split,)
@@ -920,7 +931,7 @@ def main(argv: list[str] | None = None) -> int:
             _log(f"seed {sd}")
             runs.append(run_coach_benchmarks(
                 args.quick, splits, seed=sd, cache_dir=args.cache, config=config,
-                calibration_s=args.calibration_s,
+                calibration_s=args.calibration_s, switch_s=args.switch_s,
             ))
         pooled = pool_runs(runs)
         if args.out is not None:
@@ -931,7 +942,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     res = run_coach_benchmarks(
         args.quick, splits, seed=args.seed, cache_dir=args.cache, config=config,
-        calibration_s=args.calibration_s,
+        calibration_s=args.calibration_s, switch_s=args.switch_s,
     )
     if args.out is not None:
         args.out.write_text(json.dumps(res, indent=1, ensure_ascii=False), encoding="utf-8")

@@ -444,3 +444,5 @@ def test_coach_bench_longer_calibration_leaves_a_review() -> None:
     assert 90.0 <= cal_s < 96.0 and cal == (lines * 3)[: len(cal)]
     with pytest.raises(SystemExit):
         main(["--calibration-s", "0"])
+    with pytest.raises(SystemExit):
+        main(["--switch-s", "-1"])

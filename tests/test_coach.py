@@ -21,7 +21,7 @@ from voicecoach.analysis import ChannelAnalyzer
 from voicecoach.baseline import BaselineTracker, Profile, RelativeMeasures, calibrate_array
 from voicecoach.coach import RULE_ORDER, Coach
 from voicecoach.config import load_config
-from voicecoach.errors import ParameterError
+from voicecoach.errors import ConfigError, ParameterError
 from voicecoach.events import (
     Interruption,
     Nudge,
@@ -885,3 +885,128 @@ def test_pitch_calm_excursion_is_shrunk_toward_the_prior() -> None:
     assert (c.pitch_calm_prior_st, c.pitch_calm_prior_weight) == (2.0, 0.0)
     with pytest.raises(ParameterError, match="pitch_calm_prior_weight"):
         Coach(cfg(pitch_calm_prior_weight=1.5))
+
+
+def _rule_values(coach: Coach, rows, cuts: list[int] | None = None) -> dict[str, np.ndarray]:
+    """The values the measured rules read over ``rows``, fed in blocks of ``cuts`` (cycled)."""
+    if not cuts:
+        coach.process(rows)
+        return coach.last_rule_values
+    parts: dict[str, list[np.ndarray]] = {}
+    i, k = 0, 0
+    while i < len(rows):
+        b = cuts[k % len(cuts)]
+        coach.process(rows[i : i + b])
+        for name, v in coach.last_rule_values.items():
+            parts.setdefault(name, []).append(v)
+        i, k = i + b, k + 1
+    return {name: np.concatenate(v) for name, v in parts.items()}
+
+
+def test_in_call_condition_drops_a_lasting_offset_keeps_a_change() -> None:
+    """``[coach] incall_*``: a rule reads ``min(delta vs the profile, delta vs the median of
+    the speaker's own measure from incall_s + incall_lag_s to incall_lag_s seconds of speech
+    ago + margin)``. A lasting offset (+5 dB from the start: another microphone placement)
+    reads +5 dB until 10 s of history exist (after the 10 s lag), then about 0; a +6 dB step
+    after a minute of calm speech reads in full through the lag, and fades once the louder
+    speech fills the history. The display's deltas stay the profile's. Off, the rule reads
+    the profile's delta; on, the values do not depend on the block cutting."""
+    import dataclasses
+
+    from tests.test_baseline import feature_rows
+    from voicecoach.baseline.calibration import profile_from_features
+
+    n = 12000
+    rng = np.random.default_rng(5)
+    f0 = 120.0 * 2 ** (rng.normal(0, 0.7, n) / 12)
+    base = feature_rows(f0, True, loudness_db=rng.normal(-20, 1.5, n))
+    own = profile_from_features(base[:3000], hop_s=0.01)
+    over = {"incall_s": 30.0, "incall_lag_s": 10.0, "incall_min_s": 10.0,
+            "incall_loudness": True, "incall_loudness_margin_db": 0.0}
+    cfg = load_config(overrides={"coach": over})
+    off_cfg = load_config(overrides={"coach": {"incall_s": 0.0}})
+    up5 = dataclasses.replace(base, loudness_db=(base.loudness_db + 5.0).astype(np.float32))
+    d_fix = _rule_values(Coach(off_cfg, profile=own), up5)["loudness_high"]
+    co = Coach(cfg, profile=own)
+    d_in = _rule_values(co, up5)["loudness_high"]
+    assert np.nanmedian(d_fix[-2000:]) == pytest.approx(5.0, abs=0.3)
+    assert np.array_equal(d_in[:1990], d_fix[:1990], equal_nan=True)
+    assert abs(np.nanmedian(d_in[2100:])) < 0.3
+    # the display's delta stays the profile's
+    assert np.nanmedian(co.last_agent.loudness_delta_db[-2000:]) == pytest.approx(5.0, abs=0.3)
+    step = base.loudness_db.copy()
+    step[6000:] += 6.0
+    stepped = dataclasses.replace(base, loudness_db=step.astype(np.float32))
+    d_fix = _rule_values(Coach(off_cfg, profile=own), stepped)["loudness_high"]
+    d_in = _rule_values(Coach(cfg, profile=own), stepped)["loudness_high"]
+    assert np.nanmedian(d_fix[6400:7000]) == pytest.approx(6.0, abs=0.4)
+    assert np.nanmedian(d_in[6400:7000]) == pytest.approx(6.0, abs=0.4)
+    assert np.nanmedian(d_in[-1000:]) < 0.5
+    # a margin of 1 dB lifts the in-call bound by 1 dB
+    cfg_m = load_config(overrides={"coach": {**over, "incall_loudness_margin_db": 1.0}})
+    d_m = _rule_values(Coach(cfg_m, profile=own), up5)["loudness_high"]
+    assert np.nanmedian(d_m[-2000:]) == pytest.approx(np.nanmedian(d_in[-2000:]) + 1.0, abs=0.3)
+    # pitch only when asked
+    d_p = _rule_values(Coach(cfg, profile=own), up5)["pitch_high"]
+    d_p_off = _rule_values(Coach(off_cfg, profile=own), up5)["pitch_high"]
+    assert np.array_equal(d_p, d_p_off, equal_nan=True)
+    # block-cutting invariance, all three rules on, with and without a profile
+    both = load_config(overrides={"coach": {**over, "incall_pitch": True, "incall_rate": True}})
+    nuc = np.zeros(n, bool)
+    nuc[np.cumsum(rng.integers(15, 25, n // 15))[: n // 25]] = True
+    rows = dataclasses.replace(stepped, nucleus=nuc)
+    for prof in (own, None):
+        whole = _rule_values(Coach(both, profile=prof), rows)
+        cut = _rule_values(Coach(both, profile=prof), rows, [1, 7, 160, 3, 999])
+        two = _rule_values(Coach(both, profile=prof), rows, [2])
+        for name in whole:
+            assert np.array_equal(whole[name], cut[name], equal_nan=True), name
+            assert np.array_equal(whole[name], two[name], equal_nan=True), name
+    with pytest.raises(ConfigError, match=r"need incall_s >= 0 \(0 = off\).*got -5.0"):
+        load_config(overrides={"coach": {"incall_s": -5.0}})
+
+
+def test_in_call_condition_on_the_pace_rule() -> None:
+    """``incall_rate``: a tempo faster than the profile's from the start (+25 %: the profile
+    read other material) reads +25 % until the in-call history exists, then about 0 (with a
+    -5 % margin, about -5); a speed-up after a minute at the profile's tempo reads in full
+    through the lag. Off, the profile's deltas."""
+    from tests.test_baseline import feature_rows
+    from voicecoach.baseline.calibration import profile_from_features
+
+    n = 12000
+    rng = np.random.default_rng(6)
+    f0 = 120.0 * 2 ** (rng.normal(0, 0.7, n) / 12)
+
+    def rows(period_rows: np.ndarray):
+        t = np.cumsum(period_rows)
+        nuc = np.zeros(n, bool)
+        nuc[t[t < n].astype(int)] = True
+        return feature_rows(f0, True, nuc, rng.normal(-20, 1.5, n))
+
+    calm = rows(rng.integers(18, 23, n))  # ~5 syllables/s
+    own = profile_from_features(calm[:3000], hop_s=0.01)
+    over = {"incall_s": 30.0, "incall_rate": True, "incall_rate_margin_pct": 0.0}
+    cfg = load_config(overrides={"coach": over})
+    off_cfg = load_config(overrides={"coach": {"incall_s": 0.0}})
+    fast = rows(np.round(rng.integers(18, 23, n) / 1.25).astype(int))
+    d_fix = _rule_values(Coach(off_cfg, profile=own), fast)["rate_high"]
+    d_in = _rule_values(Coach(cfg, profile=own), fast)["rate_high"]
+    assert np.nanmedian(d_fix[-3000:]) == pytest.approx(25.0, abs=4.0)
+    assert np.array_equal(d_in[:1990], d_fix[:1990], equal_nan=True)
+    assert abs(np.nanmedian(d_in[-3000:])) < 3.0
+    step = rows(np.r_[rng.integers(18, 23, 300), np.round(rng.integers(18, 23, n) / 1.25)])
+    d_fix = _rule_values(Coach(off_cfg, profile=own), step)["rate_high"]
+    d_in = _rule_values(Coach(cfg, profile=own), step)["rate_high"]
+    onset = int(np.flatnonzero(step.nucleus)[300])  # the 300th nucleus: the speed-up
+    late = slice(onset + 1000, onset + 1800)  # the window full of fast intervals, within the lag
+    assert np.nanmedian(d_fix[late]) == pytest.approx(25.0, abs=5.0)
+    assert np.nanmedian(d_in[late]) == pytest.approx(np.nanmedian(d_fix[late]), abs=3.0)
+    plain = load_config(overrides={"coach": {"incall_s": 30.0, "incall_rate": False}})
+    d_plain = _rule_values(Coach(plain, profile=own), step)["rate_high"]
+    assert np.array_equal(d_plain, d_fix, equal_nan=True)
+    # a margin of -5 % asks 5 points more over the in-call tempo: the lasting +25 % reads -5
+    m5 = load_config(overrides={"coach": {**over, "incall_rate_margin_pct": -5.0}})
+    d_m5 = _rule_values(Coach(m5, profile=own), fast)["rate_high"]
+    d_fast = _rule_values(Coach(cfg, profile=own), fast)["rate_high"]
+    assert np.nanmedian(d_m5[-3000:]) == pytest.approx(np.nanmedian(d_fast[-3000:]) - 5.0, abs=1.0)

@@ -129,7 +129,7 @@ from .analysis import Features
 from .baseline.measures import RelativeMeasures
 from .baseline.profile import Profile
 from .baseline.tracker import BaselineTracker
-from .config import Config, RuleConfig, load_config
+from .config import CoachConfig, Config, RuleConfig, load_config
 from .errors import ParameterError
 from .events import Event, Interruption, Nudge, ResponseGap, Turn
 from .i18n import check_lang, message
@@ -330,6 +330,16 @@ class Coach:
         self._deesc_hops = 0
         self._agitated_hops = 0
         self._mono_hops = 0
+        c_on = c.incall_s > 0.0
+        self._incall: dict[str, tuple[_InCallReference, str, float]] = {}
+        for rule, flag, measure, margin in (
+            ("loudness_high", c.incall_loudness, "loudness_db", c.incall_loudness_margin_db),
+            ("pitch_high", c.incall_pitch, "pitch_st", c.incall_pitch_margin_st),
+            ("rate_high", c.incall_rate, "rate_sps", c.incall_rate_margin_pct),
+        ):
+            if c_on and flag:
+                self._incall[rule] = (_InCallReference(c, self.hop_s), measure, margin)
+        self.last_rule_values: dict[str, np.ndarray] = {}
         self._mono_measured = 0
         self._hops = 0
         self._now = 0.0
@@ -444,6 +454,23 @@ class Coach:
         f = self.config.coach.deescalation_factor if (d and r.cfg.deescalate) else 1.0
         return self.personal_threshold(rule) * f
 
+    def _rule_values(self, agent: RelativeMeasures) -> dict[str, np.ndarray]:
+        """The values the measured rules read for a block: the deltas against the profile,
+        bounded by the in-call condition for the rules it covers (``[coach] incall_*``)."""
+        out: dict[str, np.ndarray] = {}
+        for name, (m, _) in MEASURED_RULES.items():
+            v = np.asarray(getattr(agent, m))
+            ic = self._incall.get(name)
+            if ic is not None:
+                ref_obj, measure, margin = ic
+                raw = np.asarray(getattr(agent, measure), np.float64)
+                ref = ref_obj.process(np.asarray(agent.speech, bool), raw)
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    inc = 100.0 * (raw / ref - 1.0) if name == "rate_high" else raw - ref
+                v = _bounded(v, inc, margin)
+            out[name] = v
+        return out
+
     # ------------------------------------------------------------------ processing
 
     def process(
@@ -522,7 +549,9 @@ class Coach:
         hop = self.hop_s
         c = self.config.coach
         t = agent.t_s.tolist()
-        vals = {name: getattr(agent, m).tolist() for name, (m, _) in MEASURED_RULES.items()}
+        rule_values = self._rule_values(agent)
+        self.last_rule_values = rule_values
+        vals = {name: v.tolist() for name, v in rule_values.items()}
         if customer is not None:
             cp = customer.utterance_pitch_delta_st.tolist()
             cl = customer.utterance_loudness_delta_db.tolist()
@@ -870,3 +899,61 @@ class Coach:
 
 def _r3(x: float) -> float:
     return round(float(x), 3)
+
+
+class _InCallReference:
+    """The speaker's own level earlier in the call: the in-call condition of a rule.
+
+    Every ``step`` speech rows (0.5 s of speech) the row's windowed measure is kept; the
+    reference is the median of the kept values from ``incall_s + incall_lag_s`` to
+    ``incall_lag_s`` seconds of speech ago, once at least ``incall_min_s`` of them are
+    finite. :func:`_bounded` turns a rule's delta against the profile into ``min(that delta,
+    the delta against the reference + margin)``: the rule fires only when the measure is over
+    its threshold against the calm profile *and* against the speaker's level of the last
+    minute or so (a tempo or level that lasts, such as other material than the calibration's
+    or another microphone placement, stops counting once it is in that history). Sequential
+    over the speech rows, so block-cutting invariant.
+    """
+
+    STEP_S = 0.5
+
+    def __init__(self, c: CoachConfig, hop_s: float) -> None:
+        self.step = max(1, round(self.STEP_S / hop_s))
+        self.lag = round(c.incall_lag_s / self.STEP_S)
+        self.window = max(1, round(c.incall_s / self.STEP_S))
+        self.min_n = max(1, round(c.incall_min_s / self.STEP_S))
+        self._kept: deque[float] = deque(maxlen=self.window + self.lag)
+        self._count = 0  # speech rows seen
+        self._ref = math.nan
+
+    def _update(self) -> None:
+        hist = list(self._kept)[: max(0, len(self._kept) - self.lag)]
+        vals = [v for v in hist if v == v]
+        self._ref = float(np.median(vals)) if len(vals) >= self.min_n else math.nan
+
+    def process(self, speech: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """The reference in force at each row (float64, NaN while the history is too short).
+
+        ``speech`` (bool) and ``values`` (the windowed measure) are the block's rows.
+        """
+        n = len(values)
+        ref = np.empty(n, np.float64)
+        counts = self._count + np.cumsum(speech)
+        keep = np.flatnonzero(speech & (counts % self.step == 0))
+        start = 0
+        for i in keep.tolist():
+            ref[start:i] = self._ref
+            self._kept.append(float(values[i]))
+            self._update()
+            start = i
+        ref[start:] = self._ref
+        if n:
+            self._count = int(counts[-1])
+        return ref
+
+
+def _bounded(deltas: np.ndarray, incall: np.ndarray, margin: float) -> np.ndarray:
+    """``min(deltas, incall + margin)`` where the in-call delta is defined, else ``deltas``
+    (float32; a NaN delta stays NaN)."""
+    inc = np.asarray(incall, np.float64) + margin
+    return np.where(np.isnan(inc), deltas, np.minimum(deltas, inc)).astype(np.float32)

@@ -239,13 +239,6 @@ class BaselineConfig:
     adapt_s: float
     adapt_pitch_band_st: float
     adapt_loudness_band_db: float
-    incall_s: float
-    incall_lag_s: float
-    incall_min_s: float
-    incall_loudness: bool
-    incall_pitch: bool
-    incall_loudness_margin_db: float
-    incall_pitch_margin_st: float
     min_calibration_voiced_s: float
     clip_fraction_max: float
     clip_level: float
@@ -295,6 +288,15 @@ class CoachConfig:
     loudness_threshold_max_db: float
     min_baseline_s: float
     max_baseline_drift: float
+    incall_s: float
+    incall_lag_s: float
+    incall_min_s: float
+    incall_loudness: bool
+    incall_pitch: bool
+    incall_rate: bool
+    incall_loudness_margin_db: float
+    incall_pitch_margin_st: float
+    incall_rate_margin_pct: float
     rules: dict[str, RuleConfig]
 
 
@@ -677,11 +679,6 @@ def _validate(obj: Any, where: str) -> None:
                 f">= 0 (0: that reference stays the profile's), got {obj.adapt_s}, "
                 f"{obj.adapt_pitch_band_st}, {obj.adapt_loudness_band_db}"
             )
-        if not (obj.incall_s >= 0.0 and obj.incall_lag_s >= 0.0 and obj.incall_min_s >= 0.0):
-            bad(
-                f"need incall_s >= 0 (0 = off), incall_lag_s >= 0 and incall_min_s >= 0, got "
-                f"{obj.incall_s}, {obj.incall_lag_s}, {obj.incall_min_s}"
-            )
         if obj.pitch_track not in ("settled", "live"):
             bad(
                 f"pitch_track must be \"settled\" or \"live\", got {obj.pitch_track!r} "
@@ -790,8 +787,14 @@ def _validate(obj: Any, where: str) -> None:
         if obj.bleed_window_s < 2 * obj.bleed_max_delay_s:
             bad(f"bleed_window_s ({obj.bleed_window_s} s) must be at least twice "
                 f"bleed_max_delay_s ({obj.bleed_max_delay_s} s); lengthen the window")
-    elif isinstance(obj, CoachConfig) and obj.lang not in ("fr", "en"):
-        bad(f"lang must be 'fr' or 'en', got {obj.lang!r}")
+    elif isinstance(obj, CoachConfig):
+        if obj.lang not in ("fr", "en"):
+            bad(f"lang must be 'fr' or 'en', got {obj.lang!r}")
+        if not (obj.incall_s >= 0.0 and obj.incall_lag_s >= 0.0 and obj.incall_min_s >= 0.0):
+            bad(
+                f"need incall_s >= 0 (0 = off), incall_lag_s >= 0 and incall_min_s >= 0, got "
+                f"{obj.incall_s}, {obj.incall_lag_s}, {obj.incall_min_s}"
+            )
     elif isinstance(obj, LiveConfig):
         if obj.display not in ("auto", "compact", "window", "terminal", "none"):
             bad(f"display must be auto, compact, window, terminal or none, got {obj.display!r}")

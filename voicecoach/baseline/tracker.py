@@ -7,12 +7,11 @@ the call. Definitions: see :mod:`voicecoach.baseline`.
 from __future__ import annotations
 
 import math
-from collections import deque
 
 import numpy as np
 
 from ..analysis import Features
-from ..config import BaselineConfig, Config, load_config
+from ..config import Config, load_config
 from ..errors import ParameterError
 from .calibration import profile_from_features
 from .measures import RelativeMeasures, _MeasureCore
@@ -66,10 +65,6 @@ class BaselineTracker:
         self.hop_s = self.config.analysis.hop_s
         self.fixed_profile = profile
         self._n_provisional = max(1, round(self.config.baseline.provisional_s / self.hop_s))
-        b = self.config.baseline
-        on = b.incall_s > 0.0
-        self._incall_loud = _InCallReference(b, self.hop_s) if on and b.incall_loudness else None
-        self._incall_pitch = _InCallReference(b, self.hop_s) if on and b.incall_pitch else None
         self.reset()
 
     def reset(self) -> None:
@@ -95,9 +90,6 @@ class BaselineTracker:
         # the in-call references of the pitch and loudness deltas ([baseline] adapt_s)
         self._ref_pitch: float | None = None
         self._ref_loud: float | None = None
-        for ref in (self._incall_loud, self._incall_pitch):
-            if ref is not None:
-                ref.reset()
 
     @property
     def profile(self) -> Profile | None:
@@ -198,11 +190,6 @@ class BaselineTracker:
             first = self._gather(
                 rows, {"pitch_st": pitch_st, "loudness_db": loud, "rate_sps": rate}
             )
-        # the in-call references see every row, with or without a baseline yet
-        ref_loud = None if self._incall_loud is None else self._incall_loud.process(speech, loud)
-        ref_pitch = (
-            None if self._incall_pitch is None else self._incall_pitch.process(speech, pitch_st)
-        )
         prof = self._profile
         if prof is None:
             d_pitch = np.full(n, np.nan, np.float32)
@@ -230,10 +217,6 @@ class BaselineTracker:
             else:
                 d_pitch = (pitch_st - np.float32(prof.pitch_level_st)).astype(np.float32)
                 d_loud = (loud - np.float32(prof.loudness_level_db)).astype(np.float32)
-            if ref_loud is not None:
-                d_loud = _bounded(d_loud, loud, ref_loud, b.incall_loudness_margin_db)
-            if ref_pitch is not None:
-                d_pitch = _bounded(d_pitch, pitch_st, ref_pitch, b.incall_pitch_margin_st)
             if first > 0:
                 for a in (d_pitch, d_rate, d_loud, du_pitch, du_loud):
                     a[:first] = np.nan
@@ -277,63 +260,3 @@ def _adapted_deltas(
         if -band < d < band:
             ref += alpha * d
     return np.array(out, np.float32), ref
-
-
-class _InCallReference:
-    """The speaker's own level earlier in the call: the in-call condition of a rule.
-
-    Every ``step`` speech rows (0.5 s of speech) the row's windowed measure is kept; the
-    reference is the median of the kept values from ``incall_s + incall_lag_s`` to
-    ``incall_lag_s`` seconds of speech ago, once at least ``incall_min_s`` of them are
-    finite. :meth:`_bounded` turns a delta against the profile into ``min(that delta, the
-    measure minus the reference + margin)``: a rule on it fires only when the measure is over
-    its threshold against the calm profile *and* over the speaker's level of the last minute
-    or so (a setup offset that lasts, such as another microphone placement, stops counting
-    once it is in that history). Sequential over the speech rows, so block-cutting invariant.
-    """
-
-    STEP_S = 0.5
-
-    def __init__(self, b: BaselineConfig, hop_s: float) -> None:
-        self.step = max(1, round(self.STEP_S / hop_s))
-        self.lag = round(b.incall_lag_s / self.STEP_S)
-        self.window = max(1, round(b.incall_s / self.STEP_S))
-        self.min_n = max(1, round(b.incall_min_s / self.STEP_S))
-        self.reset()
-
-    def reset(self) -> None:
-        self._kept: deque[float] = deque(maxlen=self.window + self.lag)
-        self._count = 0  # speech rows seen
-        self._ref = math.nan
-
-    def _update(self) -> None:
-        hist = list(self._kept)[: max(0, len(self._kept) - self.lag)]
-        vals = [v for v in hist if v == v]
-        self._ref = float(np.median(vals)) if len(vals) >= self.min_n else math.nan
-
-    def process(self, speech: np.ndarray, values: np.ndarray) -> np.ndarray:
-        """The reference in force at each row (float64, NaN while the history is too short).
-
-        ``speech`` (bool) and ``values`` (the windowed measure) are the block's rows.
-        """
-        n = len(values)
-        ref = np.empty(n, np.float64)
-        counts = self._count + np.cumsum(speech)
-        keep = np.flatnonzero(speech & (counts % self.step == 0))
-        start = 0
-        for i in keep.tolist():
-            ref[start:i] = self._ref
-            self._kept.append(float(values[i]))
-            self._update()
-            start = i
-        ref[start:] = self._ref
-        if n:
-            self._count = int(counts[-1])
-        return ref
-
-
-def _bounded(deltas: np.ndarray, values: np.ndarray, ref: np.ndarray, margin: float) -> np.ndarray:
-    """``min(deltas, values - ref + margin)`` where ``ref`` is defined, else ``deltas``
-    (float32; a NaN delta stays NaN)."""
-    incall = values.astype(np.float64) - ref + margin
-    return np.where(np.isfinite(ref), np.minimum(deltas, incall), deltas).astype(np.float32)
