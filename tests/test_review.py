@@ -141,6 +141,30 @@ def test_report_says_when_the_baseline_cannot_judge(demo_report: Path, tmp_path:
     assert "s of calm speech)" in page
 
 
+def test_report_says_which_rules_read_the_calls_own_level(
+    demo_report: Path, tmp_path: Path
+) -> None:
+    """``[coach] incall_*``: the summary lists the rules judged against the call's own
+    earlier level too (none by default) and the HTML report says so when there are some."""
+    from voicecoach.coach import Coach
+    from voicecoach.config import load_config
+    from voicecoach.sinks.report import render_html
+
+    rep = _load(demo_report)
+    assert rep["summary"]["coach"]["baseline"]["in_call_rules"] == []
+    assert "earlier level" not in (demo_report / "report.html").read_text()
+    cfg = load_config(overrides={"coach": {"incall_rate": True, "incall_loudness": True}})
+    rules = Coach(cfg).summary()["baseline"]["in_call_rules"]
+    assert rules == ["loudness_high", "rate_high"]  # RULE_ORDER
+    rep["summary"]["coach"]["baseline"]["in_call_rules"] = rules
+    render_html(tmp_path / "r.html", rep, None)
+    page = (tmp_path / "r.html").read_text()
+    import html
+
+    want = "Also judged against this call's own earlier level: Speak softer, Slow down"
+    assert html.escape(want) in page
+
+
 # ----------------------------------------------------------------------------- inputs
 
 

@@ -831,7 +831,9 @@ class Coach:
             (dicts, None if never formed), whether the agent's is provisional, the
             stream time each baseline came into use (``*_ready_s``), and ``verdicts``:
             per calibrated rule, None when the profile can judge it, else why it stays
-            silent (:meth:`baseline_verdict`); ``above_threshold_s`` /
+            silent (:meth:`baseline_verdict`), and ``in_call_rules``: the rules judged
+            against the speaker's own level earlier in the call too (``[coach] incall_*``,
+            none by default); ``above_threshold_s`` /
             ``measured_s``: per measured rule, seconds with the value beyond its
             (effective) threshold and seconds with a value at all; ``monotony``: seconds
             and fraction of measured time with pitch spread under
@@ -870,6 +872,7 @@ class Coach:
                 "customer": prof(cb.profile),
                 "customer_ready_s": cb.ready_s,
                 "verdicts": {n: self.baseline_verdict(n) for n in _CALM},
+                "in_call_rules": [n for n in RULE_ORDER if n in self._incall],
             },
             "duration_s": _r3(self._hops * hop),
             "above_threshold_s": {

@@ -101,6 +101,7 @@ REPORT = {
     "provisional": "provisional: from the first 30 s of the agent's speech in this call",
     "calibrated": "calibrated profile",
     "speech_used": "s of calm speech",
+    "in_call": "Also judged against this call's own earlier level",
     "not_judged": "Not judged, no nudge",
     "whatif": "What-if re-run with other settings",
     "was": "nudges before",

@@ -102,6 +102,7 @@ REPORT = {
     "provisional": "provisoire : 30 premières secondes de parole de l'agent dans cet appel",
     "calibrated": "profil calibré",
     "speech_used": "s de parole calme",
+    "in_call": "Jugé aussi par rapport au niveau antérieur de cet appel",
     "not_judged": "Non évalué, pas de relance",
     "whatif": "Simulation avec d'autres réglages",
     "was": "relances avant",

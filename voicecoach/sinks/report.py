@@ -588,6 +588,10 @@ def render_html(
                 f'<p class="meta verdict">{esc(tx["not_judged"])} '
                 f"({esc(message(rule, lang))}): {esc(why)}</p>"
             )
+    in_call = bl.get("in_call_rules") or []
+    if in_call:  # [coach] incall_*: these rules also read the call's own earlier level
+        names = ", ".join(message(r, lang) for r in in_call)
+        parts.append(f'<p class="meta">{esc(tx["in_call"])}: {esc(names)}</p>')
     parts.append(
         f'<table id="summary"><tr><th>{esc(tx["metric"])}</th><th>{esc(tx["this_call"])}</th>'
         f"<th>{esc(tx['baseline'])}</th><th>{esc(tx['note'])}</th></tr>"
