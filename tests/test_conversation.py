@@ -769,3 +769,46 @@ def test_the_agents_onset_is_stricter_for_copy_like_hops_in_the_echos_early_wind
         evs = ConversationTracker(CFG).process(a, c, cancelled=cancelled)
         segs = [e for e in final_events(evs) if e.kind == "speech" and e.party == "agent"]
         assert len(segs) == expect, (cancelled[0], segs)
+
+
+def _dt_config(hangover_s, after_s):
+    return load_config(overrides={"conversation": {"double_talk_hangover_s": hangover_s,
+                                                   "double_talk_hangover_after_s": after_s}})
+
+
+def test_double_talk_hangover_bridges_the_agent_run_over_the_customer():
+    # the agent talks over the customer; the canceller's suppressor sank 0.4 s of it
+    agent, cust = [(2.0, 3.5), (3.9, 5.0)], [(0.0, 6.0)]
+    _, evs = run(agent, cust, 7.0)
+    assert [s[1:3] for s in spans(evs, "speech") if s[1] >= 2.0] == [(2.0, 3.5), (3.9, 5.0)]
+    _, evs = run(agent, cust, 7.0, config=_dt_config(0.6, 1.0))
+    assert [s[1:3] for s in spans(evs, "speech") if s[1] >= 2.0] == [(2.0, 5.0)]
+    assert spans(evs, "interruption") == [("interruption", 2.0, 5.0, "agent", "customer")]
+
+
+def test_double_talk_hangover_keeps_a_backchannels_pieces_apart():
+    # two short pieces of an agent's "mm-hmm ... yes" 0.35 s apart inside the customer's turn
+    agent, cust = [(2.0, 2.4), (2.75, 3.1)], [(0.0, 6.0)]
+    base = sorted(s for k in CLASSES for s in spans(run(agent, cust, 7.0)[1], k))
+    assert {s[0] for s in base} == {"backchannel"}
+    _, evs = run(agent, cust, 7.0, config=_dt_config(0.6, 1.0))
+    assert sorted(s for k in CLASSES for s in spans(evs, k)) == base
+    # without the guard they would be welded into one 1.1 s interruption
+    _, evs = run(agent, cust, 7.0, config=_dt_config(0.6, 0.0))
+    assert [s[0] for s in sorted(s for k in CLASSES for s in spans(evs, k))] == ["interruption"]
+
+
+def test_double_talk_hangover_only_while_the_customer_speaks():
+    agent, cust = [(0.0, 2.0), (2.4, 3.0)], [(4.0, 5.0)]
+    _, evs = run(agent, cust, 6.0, config=_dt_config(0.6, 1.0))
+    assert [s[1:3] for s in spans(evs, "speech") if s[1] < 4.0] == [(0.0, 2.0), (2.4, 3.0)]
+
+
+def test_double_talk_hangover_does_not_bridge_a_yield():
+    # the customer cuts in at 2.4, the agent yields at 3.0 and cuts back in at 3.5: the
+    # agent's 0.5 s pause is a yield, not a syllable the canceller sank
+    agent, cust = [(0.0, 3.0), (3.5, 6.0)], [(2.4, 5.0)]
+    base = sorted(s for k in CLASSES for s in spans(run(agent, cust, 7.0)[1], k))
+    assert ("interruption", 3.5, 5.0, "agent", "customer") in base
+    _, evs = run(agent, cust, 7.0, config=_dt_config(0.6, 0.5))
+    assert sorted(s for k in CLASSES for s in spans(evs, k)) == base

@@ -185,6 +185,8 @@ class ConversationConfig:
     simultaneous_start_s: float
     speech_onset_s: float
     speech_hangover_s: float
+    double_talk_hangover_s: float
+    double_talk_hangover_after_s: float
     speech_onset_gap_s: float
     turn_gap_s: float
     retract_gap_s: float
@@ -781,7 +783,8 @@ def _validate(obj: Any, where: str) -> None:
         for name in ("backchannel_max_s", "turn_end_s", "simultaneous_start_s",
                      "decision_bridge_s", "jump_in_s", "mutual_silence_s", "far_delay_s",
                      "bleed_max_delay_s", "bleed_min_active_s", "far_onset_backtrack_s",
-                     "far_intrusion_join_s"):
+                     "far_intrusion_join_s", "double_talk_hangover_s",
+                     "double_talk_hangover_after_s"):
             if getattr(obj, name) < 0:
                 bad(f"{name} must be >= 0 s, got {getattr(obj, name)}")
         if obj.bleed_window_s < 2 * obj.bleed_max_delay_s:

@@ -167,6 +167,10 @@ class ConversationTracker:
         self._on_echo_hops = max(self._on_hops, round(c.speech_onset_echo_s / a.hop_s))
         self._copy_ratio_db = c.bleed_copy_max_ratio_db
         self._off_hops = max(1, round(c.speech_hangover_s / a.hop_s))
+        self._off_dt_hops = (max(1, round(c.double_talk_hangover_s / a.hop_s))
+                             if c.double_talk_hangover_s > 0 else self._off_hops)
+        self._dt_after_hops = round(c.double_talk_hangover_after_s / a.hop_s)
+        self._yield_hops = round(c.backchannel_max_s / a.hop_s)
         self._bt_hops = max(0, round(c.far_onset_backtrack_s / a.hop_s))
         self._bt_db = c.far_onset_backtrack_db
         self._bg_hops = max(1, round(BACKGROUND_S / a.hop_s))
@@ -490,7 +494,15 @@ class ConversationTracker:
                     p.run = 0
                 else:
                     p.run += 1
-                    if p.run >= self._off_hops:
+                    # the agent's run over the customer's speech; an agent falling silent
+                    # within yield hops of the customer cutting into its run is yielding
+                    # and keeps the short hangover
+                    off = (self._off_dt_hops if p is ag and cu.on
+                           and p.last_raw + 1 - p.seg_start >= self._dt_after_hops
+                           and not (p.seg_start < cu.seg_start
+                                    and p.last_raw - cu.seg_start < self._yield_hops)
+                           else self._off_hops)
+                    if p.run >= off:
                         p.on = False
                         p.run = 0
                         ends.append(p)
