@@ -771,44 +771,85 @@ def test_the_agents_onset_is_stricter_for_copy_like_hops_in_the_echos_early_wind
         assert len(segs) == expect, (cancelled[0], segs)
 
 
-def _dt_config(hangover_s, after_s):
+
+def _dt_config(hangover_s, after_s, mic_db=6.0):
     return load_config(overrides={"conversation": {"double_talk_hangover_s": hangover_s,
-                                                   "double_talk_hangover_after_s": after_s}})
+                                                   "double_talk_hangover_after_s": after_s,
+                                                   "double_talk_hangover_mic_db": mic_db}})
+
+
+def _run_mic(agent, cust, duration_s, config, mic):
+    """As run(), with the microphone's level before the canceller: ``mic`` is a list of
+    (start_s, end_s, dBFS) spans over a -70 dBFS floor."""
+    a, c = call_rows(agent, cust, duration_s)
+    level = np.full(len(a), -70.0)
+    for x, y, db in mic:
+        level[round(x / HOP_S) : round(y / HOP_S)] = db
+    return ConversationTracker(config).process(a, c, mic_db=level)
+
+
+def _classified(evs):
+    return sorted(s for k in CLASSES for s in spans(evs, k))
 
 
 def test_double_talk_hangover_bridges_the_agent_run_over_the_customer():
-    # the agent talks over the customer; the canceller's suppressor sank 0.4 s of it
+    # the agent talks over the customer (-20 dBFS, its echo -40 dBFS in the microphone); the
+    # canceller's suppressor sank 0.4 s of the agent's voice, which the microphone still holds
     agent, cust = [(2.0, 3.5), (3.9, 5.0)], [(0.0, 6.0)]
-    _, evs = run(agent, cust, 7.0)
+    mic = [(0.0, 6.0, -40.0), (2.0, 5.0, -20.0)]
+    evs = _run_mic(agent, cust, 7.0, CFG, mic)
     assert [s[1:3] for s in spans(evs, "speech") if s[1] >= 2.0] == [(2.0, 3.5), (3.9, 5.0)]
-    _, evs = run(agent, cust, 7.0, config=_dt_config(0.6, 1.0))
+    evs = _run_mic(agent, cust, 7.0, _dt_config(0.6, 0.5), mic)
     assert [s[1:3] for s in spans(evs, "speech") if s[1] >= 2.0] == [(2.0, 5.0)]
     assert spans(evs, "interruption") == [("interruption", 2.0, 5.0, "agent", "customer")]
+    # no microphone level (no canceller): no evidence, the 0.25 s hangover
+    _, evs = run(agent, cust, 7.0, config=_dt_config(0.6, 0.5))
+    assert [s[1:3] for s in spans(evs, "speech") if s[1] >= 2.0] == [(2.0, 3.5), (3.9, 5.0)]
 
 
 def test_double_talk_hangover_keeps_a_backchannels_pieces_apart():
     # two short pieces of an agent's "mm-hmm ... yes" 0.35 s apart inside the customer's turn
     agent, cust = [(2.0, 2.4), (2.75, 3.1)], [(0.0, 6.0)]
-    base = sorted(s for k in CLASSES for s in spans(run(agent, cust, 7.0)[1], k))
+    mic = [(0.0, 6.0, -40.0), (2.0, 3.1, -20.0)]
+    base = _classified(_run_mic(agent, cust, 7.0, CFG, mic))
     assert {s[0] for s in base} == {"backchannel"}
-    _, evs = run(agent, cust, 7.0, config=_dt_config(0.6, 1.0))
-    assert sorted(s for k in CLASSES for s in spans(evs, k)) == base
+    assert _classified(_run_mic(agent, cust, 7.0, _dt_config(0.6, 0.5), mic)) == base
     # without the guard they would be welded into one 1.1 s interruption
-    _, evs = run(agent, cust, 7.0, config=_dt_config(0.6, 0.0))
-    assert [s[0] for s in sorted(s for k in CLASSES for s in spans(evs, k))] == ["interruption"]
+    welded = _classified(_run_mic(agent, cust, 7.0, _dt_config(0.6, 0.0), mic))
+    assert [s[0] for s in welded] == ["interruption"]
 
 
 def test_double_talk_hangover_only_while_the_customer_speaks():
     agent, cust = [(0.0, 2.0), (2.4, 3.0)], [(4.0, 5.0)]
-    _, evs = run(agent, cust, 6.0, config=_dt_config(0.6, 1.0))
+    evs = _run_mic(agent, cust, 6.0, _dt_config(0.6, 0.5), [(0.0, 3.0, -20.0)])
     assert [s[1:3] for s in spans(evs, "speech") if s[1] < 4.0] == [(0.0, 2.0), (2.4, 3.0)]
 
 
 def test_double_talk_hangover_does_not_bridge_a_yield():
-    # the customer cuts in at 2.4, the agent yields at 3.0 and cuts back in at 3.5: the
-    # agent's 0.5 s pause is a yield, not a syllable the canceller sank
-    agent, cust = [(0.0, 3.0), (3.5, 6.0)], [(2.4, 5.0)]
-    base = sorted(s for k in CLASSES for s in spans(run(agent, cust, 7.0)[1], k))
+    # the customer cuts in at 2.4, the agent yields at 3.0 and cuts back in at 3.5: in its
+    # pause the microphone holds the customer's echo alone
+    agent, cust = [(1.0, 3.0), (3.5, 6.0)], [(0.0, 0.8), (2.4, 5.0)]
+    yield_mic = [(0.0, 0.8, -40.0), (1.0, 3.0, -20.0), (3.0, 3.5, -40.0), (3.5, 6.0, -20.0)]
+    base = _classified(_run_mic(agent, cust, 7.0, CFG, yield_mic))
     assert ("interruption", 3.5, 5.0, "agent", "customer") in base
-    _, evs = run(agent, cust, 7.0, config=_dt_config(0.6, 0.5))
-    assert sorted(s for k in CLASSES for s in spans(evs, k)) == base
+    assert _classified(_run_mic(agent, cust, 7.0, _dt_config(0.6, 0.5), yield_mic)) == base
+    # the same pause with the agent's voice still in the microphone is bridged
+    sunk_mic = [(0.0, 0.8, -40.0), (1.0, 6.0, -20.0)]
+    evs = _run_mic(agent, cust, 7.0, _dt_config(0.6, 0.5), sunk_mic)
+    assert ("interruption", 3.5, 5.0, "agent", "customer") not in _classified(evs)
+
+
+@pytest.mark.parametrize("block", [1, 7, 100])
+def test_double_talk_hangover_block_invariant(block):
+    agent, cust = [(2.0, 3.5), (3.9, 5.0), (5.3, 5.5)], [(0.0, 6.0)]
+    a, c = call_rows(agent, cust, 7.0)
+    level = np.full(len(a), -40.0)
+    level[200:500] = -20.0
+    cfg = _dt_config(0.6, 0.5)
+    whole = ConversationTracker(cfg).process(a, c, mic_db=level)
+    tr = ConversationTracker(cfg)
+    parts = []
+    for i in range(0, len(a), block):
+        parts += tr.process(a[i : i + block], c[i : i + block], mic_db=level[i : i + block])
+    assert parts == whole
+    assert [s[1:3] for s in spans(whole, "speech") if s[1] >= 2.0] == [(2.0, 5.0), (5.3, 5.5)]

@@ -187,6 +187,7 @@ class ConversationConfig:
     speech_hangover_s: float
     double_talk_hangover_s: float
     double_talk_hangover_after_s: float
+    double_talk_hangover_mic_db: float
     speech_onset_gap_s: float
     turn_gap_s: float
     retract_gap_s: float
@@ -784,7 +785,7 @@ def _validate(obj: Any, where: str) -> None:
                      "decision_bridge_s", "jump_in_s", "mutual_silence_s", "far_delay_s",
                      "bleed_max_delay_s", "bleed_min_active_s", "far_onset_backtrack_s",
                      "far_intrusion_join_s", "double_talk_hangover_s",
-                     "double_talk_hangover_after_s"):
+                     "double_talk_hangover_after_s", "double_talk_hangover_mic_db"):
             if getattr(obj, name) < 0:
                 bad(f"{name} must be >= 0 s, got {getattr(obj, name)}")
         if obj.bleed_window_s < 2 * obj.bleed_max_delay_s:

@@ -246,8 +246,9 @@ class CallAnalyzer:
         elif self.tracker is not None and customer is not None:
             cancelled = None if echo is None else echo.cancelled
             drop = None if echo is None else echo.linear_drop_db
+            mic = None if echo is None else echo.mic_db
             out.extend(self.tracker.process(agent, customer, cancelled=cancelled,
-                                            echo_drop=drop))
+                                            echo_drop=drop, mic_db=mic))
         if measures is not None:
             nudges = self.coach.process_measures(measures[0], measures[1], out)
         else:

@@ -115,6 +115,12 @@ class BleedGate:
         self._lookback = self.max_lag + _TAIL_HOPS + _LEAD_HOPS + 1
         self.reset()
 
+    @property
+    def lookback_hops(self) -> int:
+        """Hops of far-end history a copy in the microphone may come from (the lag range,
+        the reverberation tail and the alignment lead)."""
+        return self._lookback
+
     def reset(self) -> None:
         """Return to the just-constructed state."""
         n = self._n

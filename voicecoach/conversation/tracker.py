@@ -75,6 +75,10 @@ BACKGROUND_GAP_S = 0.5
 those this soon after the far end's previous segment (its soft ending)."""
 
 
+_ECHO_MODEL_SNR_DB = 10.0  # the far end speaks: its loudest recent hop this far over its floor
+_ECHO_MODEL_ALPHA = 0.05  # weight of each echo-only hop in the echo return's average
+
+
 class _Party:
     """Per-party segment, turn and intrusion state (hop indices, agent-side time)."""
 
@@ -170,7 +174,8 @@ class ConversationTracker:
         self._off_dt_hops = (max(1, round(c.double_talk_hangover_s / a.hop_s))
                              if c.double_talk_hangover_s > 0 else self._off_hops)
         self._dt_after_hops = round(c.double_talk_hangover_after_s / a.hop_s)
-        self._yield_hops = round(c.backchannel_max_s / a.hop_s)
+        self._dt_mic_db = c.double_talk_hangover_mic_db
+        self._dt_on = c.double_talk_hangover_s > 0.0
         self._bt_hops = max(0, round(c.far_onset_backtrack_s / a.hop_s))
         self._bt_db = c.far_onset_backtrack_db
         self._bg_hops = max(1, round(BACKGROUND_S / a.hop_s))
@@ -202,6 +207,7 @@ class ConversationTracker:
         self._drop_db = c.intrusion_max_drop_db
         self._speech_on = self._snr_db > 0.0 or self._drop_db > 0.0
         self._gate = BleedGate(c, h)
+        self._dt_ref_hops = self._gate.lookback_hops  # where the echo of a far-end hop may lie
         self._agent = _Party(AGENT)
         self._cust = _Party(CUSTOMER)
         self._agent.other, self._cust.other = self._cust, self._agent
@@ -216,7 +222,12 @@ class ConversationTracker:
         self._cust.reset()
         self._next: int | None = None  # stream index of the next row expected
         self._k = -1  # newest aligned hop processed
-        self._pending: deque[tuple[float, float, bool, float, bool, float]] = deque()
+        self._pending: deque[tuple[float, float, bool, float, bool, float, float]] = deque()
+        # the double-talk hangover's echo model: recent far-end levels and the echo return
+        # (microphone minus the loudest recent far-end hop, dB, averaged over echo-only hops)
+        self._far_recent: deque[float] = deque(maxlen=self._dt_ref_hops)
+        self._erl_db = math.nan
+        self._mic_more = False  # this hop's microphone is louder than the echo model
         self._ids = 0
         self._floor: _Party | None = None
         self._ov: _Overlap | None = None
@@ -246,7 +257,7 @@ class ConversationTracker:
 
     def process(
         self, agent: Features, customer: Features, *, cancelled: np.ndarray | None = None,
-        echo_drop: np.ndarray | None = None,
+        echo_drop: np.ndarray | None = None, mic_db: np.ndarray | None = None,
     ) -> list[Event]:
         """Track one block of rows of both parties.
 
@@ -267,6 +278,10 @@ class ConversationTracker:
             (:attr:`voicecoach.analysis.echo.EchoHops.linear_drop_db`; NaN where it did not
             run). A raw agent hop lowered by ``[echo] linear_check_db`` or more, on a row not
             ``cancelled``, is the far end's copy.
+        mic_db : np.ndarray, shape (n_hops,), float, optional
+            Per agent row: the microphone's level before the echo canceller, dBFS
+            (:attr:`voicecoach.analysis.echo.EchoHops.mic_db`): the evidence of
+            ``[conversation] double_talk_hangover_s`` (without it that hangover never applies).
 
         Returns
         -------
@@ -321,18 +336,21 @@ class ConversationTracker:
         else:
             ca = np.asarray(cancelled, bool).tolist()
         dr = [math.nan] * n if echo_drop is None else np.asarray(echo_drop, float).tolist()
+        md = [math.nan] * n if mic_db is None else np.asarray(mic_db, float).tolist()
         d = self._delay_hops
         pending = self._pending
         for i in range(n):
             if d:
                 # hold the agent back d hops: agent row t pairs with far-end row t + d
-                pending.append((la[i], fa[i], ra[i], f0a[i], ca[i], dr[i]))
+                pending.append((la[i], fa[i], ra[i], f0a[i], ca[i], dr[i], md[i]))
                 if len(pending) <= d:
                     continue
-                a_db, a_floor, a_raw, a_f0, a_clean, a_drop = pending.popleft()
+                a_db, a_floor, a_raw, a_f0, a_clean, a_drop, a_mic = pending.popleft()
             else:
-                a_db, a_floor, a_raw, a_f0, a_clean, a_drop = (
-                    la[i], fa[i], ra[i], f0a[i], ca[i], dr[i])
+                a_db, a_floor, a_raw, a_f0, a_clean, a_drop, a_mic = (
+                    la[i], fa[i], ra[i], f0a[i], ca[i], dr[i], md[i])
+            if self._dt_on:
+                self._echo_model(a_mic, a_raw, lc[i], fc[i], c_raw_i=rc[i])
             c_raw = rc[i]
             bleed = self._gate.step(a_db, a_floor, a_raw, a_f0, lc[i], fc[i], c_raw, f0c[i])
             # the echo canceller's linear check explains the hop by the far end
@@ -466,6 +484,28 @@ class ConversationTracker:
 
     # ------------------------------------------------------------------ internals
 
+    def _echo_model(self, mic_db: float, a_raw: bool, far_db: float, far_floor_db: float,
+                    c_raw_i: bool) -> None:
+        """Update the double-talk hangover's echo model with one hop and decide whether the
+        microphone holds more than the far end's echo (``_mic_more``).
+
+        The echo's level in the microphone is predicted as the loudest far-end hop of the
+        last ``_dt_ref_hops`` (the bleed gate's lag range and reverberation tail) plus the
+        echo return, a running average of microphone minus that reference over hops where
+        the far end speaks and the agent does not (neither its segment nor its raw VAD)."""
+        self._far_recent.append(far_db)
+        ref = max(self._far_recent)
+        far_on = ref - far_floor_db >= _ECHO_MODEL_SNR_DB
+        if mic_db != mic_db or not far_on:
+            self._mic_more = False
+            return
+        if not a_raw and not self._agent.on and c_raw_i:
+            e = mic_db - ref
+            self._erl_db = e if self._erl_db != self._erl_db else (
+                self._erl_db + _ECHO_MODEL_ALPHA * (e - self._erl_db))
+        self._mic_more = (self._erl_db == self._erl_db
+                          and mic_db >= ref + self._erl_db + self._dt_mic_db)
+
     def _t(self, k: int) -> float:
         return (k * self._hop_size) / self._sr
 
@@ -494,13 +534,11 @@ class ConversationTracker:
                     p.run = 0
                 else:
                     p.run += 1
-                    # the agent's run over the customer's speech; an agent falling silent
-                    # within yield hops of the customer cutting into its run is yielding
-                    # and keeps the short hangover
-                    off = (self._off_dt_hops if p is ag and cu.on
+                    # the agent's run over the customer's speech, while the microphone
+                    # holds more than the far end's echo (the canceller sank the agent's
+                    # syllables; an agent who stopped leaves the echo alone)
+                    off = (self._off_dt_hops if p is ag and cu.on and self._mic_more
                            and p.last_raw + 1 - p.seg_start >= self._dt_after_hops
-                           and not (p.seg_start < cu.seg_start
-                                    and p.last_raw - cu.seg_start < self._yield_hops)
                            else self._off_hops)
                     if p.run >= off:
                         p.on = False
