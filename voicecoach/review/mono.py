@@ -307,10 +307,12 @@ class MonoTracker:
         return True
 
     def process(self, agent: Any, customer: Any, *, cancelled: np.ndarray | None = None,
-                echo_drop: np.ndarray | None = None) -> list[Event]:
+                echo_drop: np.ndarray | None = None,
+                mic_db: np.ndarray | None = None) -> list[Event]:
         """:meth:`ConversationTracker.process`, filtered, plus the interruptions due."""
+        kw = {} if mic_db is None else {"mic_db": mic_db}
         out = [e for e in self.inner.process(agent, customer, cancelled=cancelled,
-                                             echo_drop=echo_drop)
+                                             echo_drop=echo_drop, **kw)
                if self._keep(e)]
         if len(agent):
             t_end = float(agent.t_s[-1]) + self.hop_s
