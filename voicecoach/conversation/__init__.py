@@ -24,12 +24,14 @@ Speech segment
     Per party, the raw VAD decision (``vad_raw``; for the agent after bleed rejection) goes
     through the tracker's own hysteresis: a segment starts once the raw decision has held for
     ``speech_onset_s`` [0.06] (shorter bursts are ignored) and ends after ``speech_hangover_s``
-    [0.2] without it (which bridges consonant gaps). Its onset is the first raw hop of the run
-    that switched it on and its offset the end of its last raw hop, so the hysteresis delays
-    decisions but not times (the core's ``speech`` column, with its own hangover, is not
-    used). A segment is decided open ``speech_onset_s`` after its onset and closed
-    ``speech_hangover_s`` after its offset. The far end's onset is then moved back over the
-    hops just before it, up to ``far_onset_backtrack_s`` [0.3], that are
+    [0.25] without it (which bridges consonant gaps; the agent's, over the customer's speech,
+    after ``double_talk_hangover_s`` [0 = off] when the microphone before the echo canceller
+    still holds more than the far end's echo, see :class:`ConversationTracker`). Its onset is
+    the first raw hop of the run that switched it on and its offset the end of its last raw hop,
+    so the hysteresis delays decisions but not times (the core's ``speech`` column, with its own
+    hangover, is not used). A segment is decided open ``speech_onset_s`` after its onset and
+    closed ``speech_hangover_s`` after its offset. The far end's onset is then moved back over
+    the hops just before it, up to ``far_onset_backtrack_s`` [0.3], that are
     ``far_onset_backtrack_db`` [6] over its background (the 90th percentile of its non-speech
     hop levels in the 3 s before), never into its previous segment: a soft first sound or a
     fricative that the VAD scores late (the endpointers' low-threshold backtrack). The
