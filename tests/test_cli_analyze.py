@@ -90,3 +90,21 @@ def test_errors_are_one_line_with_exit_2(tmp_path) -> None:
         f"Error: audio file {str(tmp_path / 'missing.wav')!r} does not exist; check the path"
     ]
     assert "Traceback" not in r.stderr
+
+
+def test_out_naming_the_input_is_refused_and_the_recording_kept(tmp_path, rng, capsys) -> None:
+    p = _stereo(tmp_path, rng)
+    before = p.read_bytes()
+    assert main(["analyze", str(p), "--out", str(tmp_path / "." / p.name)]) == 2
+    assert "is the audio file being analysed" in capsys.readouterr().err
+    assert p.read_bytes() == before
+
+
+def test_calibrate_all_channels_of_a_stereo_file_is_one_line(tmp_path, rng, capsys) -> None:
+    p = _stereo(tmp_path, rng)
+    code = main(["calibrate", "--profile", "x", "--profiles-dir", str(tmp_path / "pr"),
+                 "--input", str(p), "--channel", "all"])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "one channel, the one that holds the speaker, is needed" in err
+    assert "Traceback" not in err

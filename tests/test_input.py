@@ -26,7 +26,12 @@ def test_error_hierarchy() -> None:
     [
         (np.zeros(160, np.int32), r"dtype int32; allowed dtypes are int16, float32, float64"),
         (np.full(160, np.nan, np.float32), r"160 NaN or infinite sample\(s\).*must be finite"),
-        (np.r_[np.zeros(159), np.inf].astype(np.float32), r"first at flat index 159"),
+        (np.r_[np.zeros(159), np.inf].astype(np.float32), r"the first at sample 159\)"),
+        (np.r_[np.zeros(159), 3.0].astype(np.float32),
+         r"float samples up to 3 \(first beyond 2 at sample 159\).*samples / 32768"),
+        (np.full(160, 1e39), r"float samples up to 1e\+39"),  # finite, inf as float32
+        (np.zeros(160, np.uint8), r"\(samples.astype\(np.float32\) - 128\) / 128"),
+        (np.zeros(160, np.complex64), r"audio is real-valued"),
         (np.zeros(100, np.float32), r"100 samples, not a whole number of 160-sample hops"),
         (np.zeros((160, 2), np.float32), r"shape \(160, 2\); one channel takes a 1-D array"),
         ([0.0] * 160, r"must be a numpy array, got list"),
@@ -37,6 +42,44 @@ def test_process_rejects_bad_blocks(block: object, msg: str) -> None:
         ChannelAnalyzer().process(block)  # type: ignore[arg-type]
 
 
+def test_float_headroom_and_byte_order_are_accepted(rng: np.random.Generator) -> None:
+    x = vowelish(0.5, 150.0, rng)
+    x[100] = 1.9  # a mix's overshoot, under MAX_FLOAT_PEAK
+    a = ChannelAnalyzer().process(x)
+    b = ChannelAnalyzer().process(x.astype(">f4"))  # big-endian float32 is float32
+    assert a.equals(b)
+
+
+def test_nan_in_a_file_names_the_file_the_time_and_the_channel(tmp_path) -> None:
+    x = np.zeros((8 * SR, 2), np.float32)
+    x[6 * SR + 5, 1] = np.nan
+    p = tmp_path / "late_nan.wav"
+    sf.write(p, x, SR, subtype="FLOAT")
+    with pytest.raises(AudioFormatError,
+                       match=r"'.*late_nan.wav': .*1 NaN .*sample 96005 \(6.00 s\), channel 1"):
+        analyze_file(p)
+    sf.write(p, x[:, :1] * 0 + 40.0, SR, subtype="FLOAT")  # int16-range values stored as float
+    with pytest.raises(AudioFormatError, match=r"late_nan.wav': .*up to 40 .*look like PCM"):
+        analyze_file(p)
+
+
+@pytest.mark.parametrize("channel", [1.7, True, "1.0", "x"])
+def test_a_channel_must_be_a_whole_index(tmp_path, channel: object) -> None:
+    p = tmp_path / "st.wav"
+    sf.write(p, np.zeros((SR, 2), np.float32), SR)
+    with pytest.raises(AudioFormatError, match=r"is not valid; give a whole index 0..1 or 'all'"):
+        analyze_file(p, channel=channel)  # type: ignore[arg-type]
+
+
+def test_calibration_needs_one_channel_of_a_stereo_file(tmp_path) -> None:
+    from voicecoach.baseline import Calibrator
+
+    p = tmp_path / "st.wav"
+    sf.write(p, np.zeros((SR, 2), np.float32), SR)
+    with pytest.raises(AudioFormatError, match=r"one channel, the one that holds the speaker"):
+        Calibrator().feed_file(p, "all")  # type: ignore[arg-type]
+
+
 def test_a_rejected_block_leaves_state_untouched(rng: np.random.Generator) -> None:
     x = vowelish(1.0, 150.0, rng)
     an = ChannelAnalyzer()
@@ -45,6 +88,11 @@ def test_a_rejected_block_leaves_state_untouched(rng: np.random.Generator) -> No
         an.process(np.full(160, np.nan, np.float32))
     b = an.process(x[8000:])
     assert Features.concat([a, b]).equals(ChannelAnalyzer().process(x))
+
+
+def test_a_float_rate_says_so() -> None:
+    with pytest.raises(AudioFormatError, match=r"44100.0 is a float; .*Pass int\(44100.0\)"):
+        BlockAdapter(44100.0, 1)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("rate", [7999, 192001, 384000, 16000.5])

@@ -12,6 +12,7 @@ import argparse
 import csv
 import dataclasses
 import json
+import os
 import sys
 import warnings
 from collections.abc import Callable, Sequence
@@ -102,6 +103,23 @@ def _open_out(path: str | None) -> TextIO:
     return open_private(p, "w", newline="", encoding="utf-8")
 
 
+def _refuse_overwriting_input(out: str | None, source: str | os.PathLike[str]) -> None:
+    """Raise :class:`UsageError` when ``--out`` names the audio being read (it would be
+    truncated before a sample was analysed)."""
+    if out in (None, "-"):
+        return
+    o, a = Path(out), Path(source)
+    try:
+        same = o.exists() and o.samefile(a)
+    except OSError:
+        same = False
+    if same:
+        raise UsageError(
+            f"--out {out!r} is the audio file being analysed: writing the tracks there would "
+            f"destroy the recording; give another file, e.g. --out {o.stem + '_tracks.csv'!r}"
+        )
+
+
 # ---------------------------------------------------------------- analyze --
 def _fmt(v: float) -> str:
     return "" if v != v else f"{v:.6g}"
@@ -124,6 +142,7 @@ def _analyze(args: argparse.Namespace) -> int:
     cfg = _config(args)
     info = audio_info(args.audio)
     select = select_channels(args.channel, info.channels)
+    _refuse_overwriting_input(args.out, args.audio)
     out = _open_out(args.out)
     try:
         if args.format == "csv":

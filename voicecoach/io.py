@@ -251,20 +251,34 @@ def audio_info(path: str | os.PathLike[str]) -> AudioInfo:
         r.close()
 
 
-def select_channels(channel: int | str | None, channels: int) -> list[int]:
-    """Turn ``--channel`` (an index, ``"all"`` or None = all) into a list of indices."""
+def select_channels(channel: int | str | None, channels: int, *, allow_all: bool = True
+                    ) -> list[int]:
+    """Turn ``--channel`` (an index, ``"all"`` or None = all) into a list of indices.
+
+    With ``allow_all=False`` (one speaker's channel, e.g. calibration) ``"all"`` and None are
+    taken only for a one-channel file.
+    """
+    alt = " or 'all'" if allow_all else ""
     if channel is None or channel == "all":
-        return list(range(channels))
-    try:
-        c = int(channel)
-    except (TypeError, ValueError):
+        if allow_all or channels == 1:
+            return list(range(channels))
         raise AudioFormatError(
-            f"channel {channel!r} is not valid; give an index 0..{channels - 1} or 'all'"
-        ) from None
+            f"channel {channel!r} was given for a {channels}-channel file, but one channel, the "
+            f"one that holds the speaker, is needed; give an index 0..{channels - 1}"
+        )
+    c: int | None = None
+    if isinstance(channel, str):
+        c = int(channel.strip()) if channel.strip().lstrip("+-").isdigit() else None
+    elif isinstance(channel, int | np.integer) and not isinstance(channel, bool | np.bool_):
+        c = int(channel)
+    if c is None:
+        raise AudioFormatError(
+            f"channel {channel!r} is not valid; give a whole index 0..{channels - 1}{alt}"
+        )
     if not 0 <= c < channels:
         raise AudioFormatError(
             f"channel {c} was requested but the file has {channels} channel(s) "
-            f"(0..{channels - 1}); choose one of those or 'all'"
+            f"(0..{channels - 1}); choose one of those{alt}"
         )
     return [c]
 
@@ -301,6 +315,8 @@ def iter_hops(
                     yield out
         except RuntimeError as e:  # libsndfile decode errors mid-file
             raise SourceError(f"{str(path)!r} is corrupt after some samples: {e}") from None
+        except AudioFormatError as e:  # NaN or unscaled samples: name the file
+            raise AudioFormatError(f"{str(path)!r}: {e}") from None
         out = adapter.flush()
         if out.shape[0]:
             yield out

@@ -16,20 +16,45 @@ __all__ = ["BlockAdapter", "check_block", "to_float32"]
 _DTYPES = ("int16", "float32", "float64")
 
 
-def to_float32(block: np.ndarray, what: str = "audio block") -> np.ndarray:
+#: Float samples beyond this magnitude (+6 dB over full scale) are refused: float audio is full
+#: scale at 1.0, and such values are PCM stored unscaled, not a mix's headroom.
+MAX_FLOAT_PEAK = 2.0
+
+
+def _dtype_hint(dtype: np.dtype) -> str:
+    """How to convert samples of ``dtype`` to float32 at full scale 1.0."""
+    if dtype.kind == "f":
+        return "samples.astype(np.float32)"
+    if dtype.kind == "i":
+        return f"samples.astype(np.float32) / 2**{8 * dtype.itemsize - 1} for {dtype} PCM"
+    if dtype.kind == "u":
+        half = 2 ** (8 * dtype.itemsize - 1)
+        return f"(samples.astype(np.float32) - {half}) / {half} for unsigned {dtype} PCM"
+    if dtype.kind == "c":
+        return "audio is real-valued: pass the real signal, not its spectrum or analytic form"
+    return "np.asarray(samples, dtype=np.float32) from numeric PCM samples"
+
+
+def to_float32(block: np.ndarray, what: str = "audio block", *, offset: int = 0,
+               sample_rate: int | None = None) -> np.ndarray:
     """Validate dtype and values and convert to float32 in [-1, 1] full scale.
 
     Parameters
     ----------
     block : np.ndarray
-        int16 (full scale 32768), float32 or float64 (full scale 1.0).
+        int16 (full scale 32768), float32 or float64 (full scale 1.0), shape (n,) or
+        (n, channels).
     what : str
         Name used in error messages.
+    offset : int
+        Index in the stream of the block's first frame (error messages name the frame).
+    sample_rate : int, optional
+        Rate of the stream, Hz (error messages then give the time too).
 
     Raises
     ------
     AudioFormatError
-        For another dtype, or NaN / inf values.
+        For another dtype, NaN / inf values, or float samples beyond :data:`MAX_FLOAT_PEAK`.
     """
     if not isinstance(block, np.ndarray):
         raise AudioFormatError(
@@ -38,19 +63,39 @@ def to_float32(block: np.ndarray, what: str = "audio block") -> np.ndarray:
         )
     if block.dtype == np.int16:
         return block.astype(np.float32) / np.float32(32768.0)
-    if block.dtype not in (np.float32, np.float64):
+    if block.dtype.kind != "f" or block.dtype.itemsize not in (4, 8):
         raise AudioFormatError(
             f"{what} has dtype {block.dtype}; allowed dtypes are {', '.join(_DTYPES)}. "
-            f"Convert it, e.g. samples.astype(np.float32) / 2**31 for int32 PCM"
+            f"Convert it, e.g. {_dtype_hint(block.dtype)}"
         )
-    out = np.asarray(block, np.float32)
-    if not np.isfinite(out).all():
-        bad = np.flatnonzero(~np.isfinite(out.reshape(-1)))
+    # one reduction checks both: NaN propagates through max, inf stays inf
+    peak = float(np.max(np.abs(block))) if block.size else 0.0
+    if peak <= MAX_FLOAT_PEAK:
+        return np.asarray(block, np.float32)
+
+    def where(flat: int) -> str:
+        cols = block.shape[1] if block.ndim == 2 else 1
+        frame, ch = divmod(flat, cols)
+        at = f"sample {offset + frame}"
+        if sample_rate:
+            at += f" ({(offset + frame) / sample_rate:.2f} s)"
+        return at + (f", channel {ch}" if block.ndim == 2 else "")
+
+    flat_block = block.reshape(-1)
+    if not np.isfinite(peak):
+        bad = np.flatnonzero(~np.isfinite(flat_block))
         raise AudioFormatError(
-            f"{what} contains {bad.size} NaN or infinite sample(s) (first at flat index "
-            f"{int(bad[0])}); audio must be finite. Replace them, e.g. np.nan_to_num(samples)"
+            f"{what} contains {bad.size} NaN or infinite sample(s) (the first at "
+            f"{where(int(bad[0]))}); audio must be finite. Re-export the recording, or replace "
+            f"them, e.g. np.nan_to_num(samples)"
         )
-    return out
+    first = int(np.flatnonzero(np.abs(flat_block) > MAX_FLOAT_PEAK)[0])
+    raise AudioFormatError(
+        f"{what} has float samples up to {peak:.4g} (first beyond {MAX_FLOAT_PEAK:g} at "
+        f"{where(first)}), {20 * np.log10(peak):+.0f} dB over full scale; float audio is full "
+        f"scale at 1.0, so these look like PCM stored unscaled. Scale them, e.g. samples / "
+        f"32768 for 16-bit values (or normalise: samples / np.abs(samples).max())"
+    )
 
 
 def check_block(block: np.ndarray, hop_size: int, channels: int | None = None) -> np.ndarray:
@@ -117,6 +162,12 @@ class BlockAdapter:
         min_rate: int = 8000,
         max_rate: int = 192000,
     ) -> None:
+        if (isinstance(sample_rate, float | np.floating) and float(sample_rate).is_integer()
+                and min_rate <= sample_rate <= max_rate):
+            raise AudioFormatError(
+                f"sample rate {sample_rate!r} is a float; rates are whole numbers of Hz "
+                f"({min_rate} to {max_rate}). Pass int({sample_rate!r})"
+            )
         if not isinstance(sample_rate, int | np.integer) or not min_rate <= sample_rate <= max_rate:
             raise AudioFormatError(
                 f"sample rate {sample_rate!r} Hz is out of range; allowed are whole rates from "
@@ -144,6 +195,7 @@ class BlockAdapter:
                 self.sample_rate, target_rate, len(sel), dtype="float32", quality="HQ"
             )
         self._pending = np.zeros((0, len(sel)), np.float32)
+        self._frames_in = 0  # frames pushed so far (error messages name a frame's time)
 
     def push(self, block: np.ndarray, last: bool = False) -> np.ndarray:
         """Add samples; return the whole hops now available.
@@ -159,7 +211,8 @@ class BlockAdapter:
         -------
         np.ndarray, shape (n_hops * hop_size, len(select)), float32
         """
-        x = to_float32(block)
+        x = to_float32(block, offset=self._frames_in, sample_rate=self.sample_rate)
+        self._frames_in += int(block.shape[0]) if block.ndim else 0
         if x.ndim == 1:
             x = x[:, None]
         if x.ndim != 2 or x.shape[1] != self.channels:

@@ -259,7 +259,7 @@ class Calibrator:
                     f"speaker with channel=N (--channel N), 0..{info.channels - 1}"
                 )
             channel = 0
-        (c,) = select_channels(channel, info.channels)
+        (c,) = select_channels(channel, info.channels, allow_all=False)
         for block in iter_hops(path, [c], self.config):
             self.feed(np.ascontiguousarray(block[:, 0]))
         self.sources.append(f"{path if shown is None else shown} (channel {c})")
