@@ -8,6 +8,7 @@ fast stretch at 49–57 s (default thresholds give two nudges: "interrupting" an
 
 from __future__ import annotations
 
+
 import csv
 import json
 import re
@@ -31,8 +32,8 @@ SR = 16000
 STRICT = """
 [coach]
 global_gap_s = 4.0
-[coach.rules.pitch_high]
-threshold = 0.5
+[coach.rules.monologue]
+threshold = 8.0
 [coach.rules.rate_high]
 threshold = 5.0
 """
@@ -381,6 +382,29 @@ def test_whatif_rerun_parts_equal_fresh_analysis(
     assert _strip(rep) == _strip(fresh)
 
 
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"rules": {"rate_high": {"threshold": 5.0}}},
+        {"rules": {"loudness_high": {"threshold": 0.5}}, "loudness_calm_margin_db": 0.0},
+        {"rules": {"pitch_high": {"threshold": 0.5}}, "pitch_calm_margin_st": 0.0,
+         "pitch_threshold_max_st": 6.0},  # the "too variable" verdict lifted
+    ],
+)
+def test_whatif_coach_change_equals_fresh_review(
+    demo_report: Path, demo_wav: Path, tmp_path: Path, change: dict
+) -> None:
+    """A coach-only change reuses the cached measures, and its personal thresholds and
+    verdicts still come from the provisional profile the first pass formed (a what-if
+    used to judge every measured rule at its floor, unchecked)."""
+    cfg = load_config().replace(coach=change)
+    rep, _ = recoach_call(demo_report, tmp_path / "w", cfg, lang="en", render=False)
+    assert rep["whatif"]["reused"]["measures"] is True
+    calls, _ = discover_calls([demo_wav])
+    fresh = review_call(calls[0], tmp_path / "f", cfg, lang="en", render=False, audio="none")
+    assert _strip(rep) == _strip(fresh)
+
+
 def test_whatif_thresholds_cli(
     demo_report: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -409,7 +433,7 @@ def test_whatif_thresholds_cli(
     rep = _load(out / demo_report.name)
     assert {e["rule"] for e in rep["events"] if e["kind"] == "nudge"} == {
         "interrupting",
-        "pitch_high",
+        "monologue",
         "rate_high",
     }
     # the conversation is unchanged, only the nudges differ

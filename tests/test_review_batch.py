@@ -110,3 +110,22 @@ def test_empty_folder_fails(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     (tmp_path / "in").mkdir()
     assert _run(tmp_path / "in", tmp_path / "o") == 1
     assert "holds no audio files" in capsys.readouterr().err
+
+
+def test_whatif_progress_line_lists_the_nudges_and_names_the_echo_state() -> None:
+    from voicecoach.review.batch import TaskResult
+    from voicecoach.review.document import summary_line
+    from voicecoach.review.progress import _result_line
+
+    rep = {
+        "audio": {"duration_s": 117.9},
+        "summary": {"conversation": {"overlap_s": 3.46, "echo": {"enabled": True,
+                                                                  "state": "no_echo"}}},
+        "events": [{"kind": "nudge", "message": "Ralentissez"},
+                   {"kind": "nudge", "message": "Baissez le ton"}],
+    }
+    line = summary_line("demo_call", rep)
+    assert line.endswith("nudges 2 (Ralentissez, Baissez le ton), no echo (headset)"), line
+    r = TaskResult(name="demo_call", source="x", ok=True, error="", folder=None, summary=line,
+                   nudges=2, nudges_before=3, mode="reused", duration_s=1.0, wall_s=1.0)
+    assert _result_line(r) == "demo_call: 2 nudges (was 3): Ralentissez, Baissez le ton"

@@ -169,6 +169,17 @@ def agent_role(call: Call, full_paths: bool = False) -> Any:
     return shown_path(call.paths[0], full_paths)
 
 
+#: The echo canceller's last state (:data:`voicecoach.analysis.echo.ECHO_STATES`) in words.
+_ECHO_WORDS = {
+    "bypassed": "echo canceller bypassed (far end silent)",
+    "no_echo": "no echo (headset)",
+    "detecting": "echo canceller still detecting",
+    "converging": "echo canceller converging",
+    "converged": "echo cancelled",
+    "diverged": "echo canceller diverged",
+}
+
+
 def summary_line(stem: str, rep: dict[str, Any]) -> str:
     """One line per call: duration, interruptions, backchannels, overlap, nudges."""
     conv = rep["summary"].get("conversation") or {}
@@ -185,7 +196,8 @@ def summary_line(stem: str, rep: dict[str, Any]) -> str:
         f"backchannels {kinds.get('backchannel', 0)}, "
         f"overlap {_or_na(conv.get('overlap_s'))} s, nudges {len(nudges)}"
         + (f" ({', '.join(nudges)})" if nudges else "")
-        + (f", echo {echo['state']}" if echo.get("enabled") else "")
+        + (f", {_ECHO_WORDS.get(echo['state'], 'echo ' + str(echo['state']))}"
+           if echo.get("enabled") else "")
         + (", no echo canceller" if echo and not echo.get("enabled") else "")
         + (f"; {rep['mono']['note']}" if (rep.get("mono") or {}).get("note") else "")
         + (f"; {rep['channels']['note']}" if (rep.get("channels") or {}).get("note") else "")

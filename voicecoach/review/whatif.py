@@ -126,6 +126,13 @@ def recoach_call(
     # the call's pipeline, re-run from the cached rows: the tracker only when its cached
     # stream does not hold, the baselines only when the cached measures do not
     pipe = CallAnalyzer(cfg, profile=profile, lang=lang, parties=reader.parties)
+    if reuse_measures and profile is None:
+        # the baseline trackers do not run, so the provisional profile they formed in the
+        # first pass never forms here: the personal thresholds and verdicts come from it
+        # (without it every measured rule would judge at its floor)
+        formed = ((old.get("summary") or {}).get("coach") or {}).get("baseline") or {}
+        if formed.get("agent") is not None:
+            pipe.coach.set_threshold_profile(Profile.from_dict(formed["agent"]))
     fresh_tracker = pipe.tracker is not None and cached is None
     # a mono call split into two voices: overlaps stay unmeasured (voicecoach.review.mono)
     mono_split = call.kind == "mono" and reader.parties == 2
@@ -171,7 +178,11 @@ def recoach_call(
         apply_attribution(summary, mono_interruptions)
     summary["coach"] = pipe.coach.summary()
     if reuse_measures:  # the baselines did not run here; they are the cached ones
-        summary["coach"]["baseline"] = old["summary"]["coach"]["baseline"]
+        judged = summary["coach"]["baseline"]  # ... but the verdicts are this coach's
+        summary["coach"]["baseline"] = {
+            **old["summary"]["coach"]["baseline"],
+            **{k: judged[k] for k in ("verdicts", "in_call_rules")},
+        }
     a = old["audio"]
     report = report_dict(
         call,
