@@ -8,7 +8,6 @@ fast stretch at 49–57 s (default thresholds give two nudges: "interrupting" an
 
 from __future__ import annotations
 
-
 import csv
 import json
 import re
