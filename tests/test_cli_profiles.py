@@ -114,3 +114,29 @@ def test_add_needs_a_stored_profile_with_kept_audio(tmp_path, capsys) -> None:
     assert main([*args, "--add"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("Error: ") and "--keep-audio" in err and "carol.flac" in err
+
+
+def test_profile_show_or_delete_without_a_name_and_list_with_one(tmp_path, capsys) -> None:
+    from voicecoach.cli import main
+
+    d = ["--profiles-dir", str(tmp_path)]
+    for action in ("show", "delete"):
+        assert main(["profile", action, *d]) == 2
+        assert f"`voicecoach profile {action}` needs a profile name" in capsys.readouterr().err
+    assert main(["profile", "list", "alice", *d]) == 2
+    assert "takes no name (got 'alice')" in capsys.readouterr().err
+
+
+def test_recalibrating_without_keep_audio_removes_the_old_profiles_audio(tmp_path,
+                                                                         capsys) -> None:
+    x, _ = synth_speech(duration_s=20, f0_hz=120.0, snr_db=30, seed=3)
+    p = tmp_path / "calm.wav"
+    sf.write(p, x[: x.size // 160 * 160], 16000, subtype="PCM_16")
+    d = ["--profiles-dir", str(tmp_path / "pr")]
+    assert main(["calibrate", "--profile", "al", *d, "--input", str(p), "--keep-audio"]) == 0
+    assert (tmp_path / "pr" / "al.flac").is_file()
+    capsys.readouterr()
+    assert main(["calibrate", "--profile", "al", *d, "--input", str(p)]) == 0
+    assert "removed al.flac, the calibration audio kept for the profile this one replaces" in (
+        capsys.readouterr().out)
+    assert not (tmp_path / "pr" / "al.flac").exists()

@@ -105,6 +105,11 @@ def test_no_input_devices(fake_sd, monkeypatch):
     monkeypatch.setattr(fake_sd, "query_devices", lambda: [_dev(1, "HDMI", 0)])
     with pytest.raises(DeviceError, match=r"^no audio input devices: is a sound server running"):
         devices.list_inputs()
+    # the device asked for is named, and the hint fits both commands that take a microphone
+    with pytest.raises(DeviceError, match=r"^input device 'usb-xyz' not found: no audio input "
+                       r"devices: .*voicecoach live --replay CALL.wav, voicecoach calibrate "
+                       r"--input CALM.wav$"):
+        devices.find_input("usb-xyz")
 
 
 def test_portaudio_error_while_listing(fake_sd, monkeypatch):

@@ -249,9 +249,10 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
         from .sources.capture import Capture
 
-        print(f"Recording {args.seconds:.0f} s of calm speech from {args.mic!r}... speak now.")
         parts = []
-        with Capture(args.mic, None, config=cfg) as cap:
+        with Capture(args.mic, None, config=cfg) as cap:  # the device is found (or not) first
+            print(f"Recording {args.seconds:.0f} s of calm speech from {args.mic!r}... "
+                  f"speak now.")
             got = 0.0
             while got < args.seconds:
                 blk = cap.read(timeout=1.0)
@@ -265,6 +266,13 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     path = store.save(prof, args.profile)
     print(format_profile(prof))
     print(f"saved profile {args.profile!r} to {path}")
+    if not keep:
+        # audio kept for the profile this one replaces no longer matches it (`--add` would
+        # grow the new profile from the old speech): removed, and said
+        for q in store.calibration_audio(args.profile):
+            q.unlink(missing_ok=True)
+            print(f"removed {q.name}, the calibration audio kept for the profile this one "
+                  f"replaces (--keep-audio keeps the new one)")
     if keep:
         audio = store.save_calibration_audio(args.profile, cal.audio, cfg.analysis.sample_rate)
         print(f"kept its {cal.seconds:.0f} s of calibration audio in {audio} (readable by you "
@@ -278,6 +286,13 @@ def cmd_profile(args: argparse.Namespace) -> int:
     from .profiles import format_profile
 
     store = _store(args)
+    if args.action != "list" and not args.name:
+        raise UsageError(f"`voicecoach profile {args.action}` needs a profile name, e.g. "
+                         f"`voicecoach profile {args.action} alice` (`voicecoach profile list` "
+                         f"shows them)")
+    if args.action == "list" and args.name:
+        raise UsageError(f"`voicecoach profile list` takes no name (got {args.name!r}); to see "
+                         f"one profile: `voicecoach profile show {args.name}`")
     if args.action == "list":
         names = store.list()
         if not names:
@@ -610,7 +625,7 @@ def build_parser() -> argparse.ArgumentParser:
         return sp
 
     a = add("analyze", cmd_analyze, "per-hop pitch, speech, loudness and rate tracks of a file")
-    a.add_argument("audio", help="WAV, FLAC, OGG or MP3 file (8-48 kHz)")
+    a.add_argument("audio", help="audio file: WAV (PCM, float, G.711, GSM 6.10), FLAC, OGG/Opus, MP3; M4A/AAC with ffmpeg; 8-192 kHz")
     a.add_argument("--channel", help=f"channel index, or 'all' {conf('analyze', 'channel')}")
     a.add_argument("--format", choices=("csv", "json"), help=conf("analyze", "format"))
     a.add_argument("--out", default=None, help="output path (default: standard output)")

@@ -371,7 +371,7 @@ def calibrate_file(
     Parameters
     ----------
     path : path-like
-        WAV, FLAC, OGG (or MP3 where libsndfile reads it), 8–48 kHz.
+        WAV, FLAC, OGG/Opus, MP3 (M4A/AAC through ffmpeg), 8–192 kHz.
     channel : int, optional
         Channel holding the speaker. Required for a multichannel file.
     config : Config, optional

@@ -142,7 +142,8 @@ _NO_DEVICE_HELP = (
     "is a sound server running? On Linux start PulseAudio/PipeWire (pactl info must answer) "
     "and install libasound2-plugins so ALSA reaches it; check that a microphone is plugged "
     "in and allowed (OS privacy settings); if the device appeared after voicecoach started, "
-    "rescan. Replay a recording instead with --replay CALL.wav"
+    "rescan. Or use a recording instead: voicecoach live --replay CALL.wav, voicecoach "
+    "calibrate --input CALM.wav"
 )
 
 
@@ -162,7 +163,12 @@ def find_input(spec: int | str | None) -> InputDevice:
         No device matches, the index is not an input, or the substring is ambiguous; the
         message lists the candidates.
     """
-    inputs = list_inputs()
+    try:
+        inputs = list_inputs()
+    except DeviceError as e:
+        if spec is None:
+            raise
+        raise DeviceError(f"input device {str(spec)!r} not found: {e}") from None
     if spec is None:
         sd = import_sounddevice()
         try:
