@@ -625,7 +625,8 @@ def build_parser() -> argparse.ArgumentParser:
         return sp
 
     a = add("analyze", cmd_analyze, "per-hop pitch, speech, loudness and rate tracks of a file")
-    a.add_argument("audio", help="audio file: WAV (PCM, float, G.711, GSM 6.10), FLAC, OGG/Opus, MP3; M4A/AAC with ffmpeg; 8-192 kHz")
+    a.add_argument("audio", help="audio file: WAV (PCM, float, G.711, GSM 6.10), FLAC, "
+                                 "OGG/Opus, MP3; M4A/AAC with ffmpeg; 8-192 kHz")
     a.add_argument("--channel", help=f"channel index, or 'all' {conf('analyze', 'channel')}")
     a.add_argument("--format", choices=("csv", "json"), help=conf("analyze", "format"))
     a.add_argument("--out", default=None, help="output path (default: standard output)")
