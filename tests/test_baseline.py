@@ -191,6 +191,13 @@ def test_calibrator_over_several_recordings_is_one_calibration(calm) -> None:
         _ = quiet.audio
 
 
+def test_calibrate_refuses_a_recording_shorter_than_a_second() -> None:
+    x = np.random.default_rng(0).normal(0, 0.3, SR // 100).astype(np.float32)  # 10 ms, loud
+    with pytest.raises(TooLittleSpeechError, match=r"^the .* is only 0.01 s long; a calibration "
+                       r"needs at least 10 s of voiced speech"):
+        calibrate_array(x, SR, source="microphone")
+
+
 def test_calibrate_refuses_silence() -> None:
     x = np.random.default_rng(0).normal(0, 1e-4, 20 * SR).astype(np.float32)
     with pytest.raises(SilentSignalError) as e:

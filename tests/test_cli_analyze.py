@@ -108,3 +108,14 @@ def test_calibrate_all_channels_of_a_stereo_file_is_one_line(tmp_path, rng, caps
     assert code == 2, err
     assert "one channel, the one that holds the speaker, is needed" in err
     assert "Traceback" not in err
+
+
+def test_a_failed_analysis_leaves_no_half_table(tmp_path, capsys) -> None:
+    x = np.zeros(8 * SR, np.float32)
+    x[6 * SR] = np.nan
+    p = tmp_path / "nan.wav"
+    sf.write(p, x, SR, subtype="FLOAT")
+    out = tmp_path / "t.csv"
+    assert main(["analyze", str(p), "--out", str(out)]) == 2
+    assert "(6.00 s)" in capsys.readouterr().err
+    assert not out.exists()

@@ -206,3 +206,29 @@ def test_truncated_file_keeps_what_is_there(tmp_path, rng: np.random.Generator) 
     p.write_bytes(data[: len(data) // 2])  # header says 1 s, half the data is there
     (rows,) = analyze_file(p)
     assert 40 <= len(rows) <= 100
+
+
+@pytest.mark.parametrize("ms", [0.5, 5])
+def test_less_than_one_hop_of_audio_is_an_error(tmp_path, ms: float) -> None:
+    p = tmp_path / "tiny.wav"
+    sf.write(p, np.full(max(1, round(ms * SR / 1000)), 0.3, np.float32), SR)
+    with pytest.raises(AudioFormatError, match=rf"holds {ms:.0f} ms of audio, less than one "
+                       r"10 ms hop: nothing to analyse"):
+        analyze_file(p)
+
+
+def test_an_unreadable_file_says_permission_not_format(tmp_path, monkeypatch) -> None:
+    from pathlib import Path
+
+    p = tmp_path / "locked.wav"
+    sf.write(p, np.zeros(SR, np.float32), SR)
+    real_open = Path.open
+
+    def denied(self, *a, **k):  # root reads anything: simulate the owner's chmod 000
+        if self == p:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_open(self, *a, **k)
+
+    monkeypatch.setattr(Path, "open", denied)
+    with pytest.raises(SourceError, match=r"cannot be read: permission denied; make it readable"):
+        analyze_file(p)

@@ -188,6 +188,11 @@ def _analyze(args: argparse.Namespace) -> int:
                 doc["channels"].append({"channel": ch, **{k: d[k] for k in PUBLIC_FIELDS}})
             json.dump(doc, out, allow_nan=False)
             out.write("\n")
+    except BaseException:
+        if out is not sys.stdout:  # no half table that looks whole (the error says why)
+            out.close()
+            Path(args.out).unlink(missing_ok=True)
+        raise
     finally:
         if out is not sys.stdout:
             out.close()

@@ -81,6 +81,14 @@ def _check_path(p: Path) -> None:
         )
     if p.stat().st_size == 0:
         raise SourceError(f"audio file {str(p)!r} is empty (0 bytes); record or copy it again")
+    try:
+        with p.open("rb"):
+            pass
+    except PermissionError:
+        raise SourceError(
+            f"audio file {str(p)!r} cannot be read: permission denied; make it readable "
+            f"(e.g. `chmod u+r {p.name}`, or copy it as the user who owns it)"
+        ) from None
 
 
 class _SndReader:
@@ -203,6 +211,8 @@ def _ffprobe(path: Path, ffmpeg: str) -> tuple[int, int, float, str]:
         msg = out.stderr.decode(errors="replace").strip().splitlines()
         raise SourceError(
             f"cannot read {str(path)!r} as audio (ffmpeg: {msg[-1] if msg else 'no audio stream'})"
+            f"; the file is corrupt or not audio: check it plays, or export it again as WAV or "
+            f"FLAC"
         ) from None
 
 
@@ -308,10 +318,12 @@ def iter_hops(
             min_rate=a.min_input_rate,
             max_rate=a.max_input_rate,
         )
+        hops = 0
         try:
             for block in r.blocks(read_block):
                 out = adapter.push(block)
                 if out.shape[0]:
+                    hops += out.shape[0] // a.hop_size
                     yield out
         except RuntimeError as e:  # libsndfile decode errors mid-file
             raise SourceError(f"{str(path)!r} is corrupt after some samples: {e}") from None
@@ -319,7 +331,14 @@ def iter_hops(
             raise AudioFormatError(f"{str(path)!r}: {e}") from None
         out = adapter.flush()
         if out.shape[0]:
+            hops += out.shape[0] // a.hop_size
             yield out
+        if hops == 0:
+            dur_ms = 1000.0 * r.frames / r.sample_rate if r.frames else 0.0
+            raise AudioFormatError(
+                f"{str(path)!r} holds {dur_ms:.0f} ms of audio, less than one "
+                f"{1000 * a.hop_s:g} ms hop: nothing to analyse; give a longer recording"
+            )
     finally:
         r.close()
 

@@ -316,6 +316,12 @@ class Calibrator:
             source = joined
         b = self.config.baseline
         dur = self.seconds
+        if dur < 1.0:  # too short to judge even its level (a file cut short, a wrong file)
+            raise TooLittleSpeechError(
+                f"{what} is only {dur:.2f} s long; a calibration needs at least "
+                f"{b.min_calibration_voiced_s:g} s of voiced speech: record at least 30 s of "
+                f"calm, continuous speech"
+            )
         rows = Features.concat(self.parts) if self.parts else None
         peak_db = 20 * math.log10(self.peak) if self.peak > 0 else -math.inf
         if rows is None or peak_db < b.silence_peak_db or not rows.speech.any():
