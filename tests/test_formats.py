@@ -153,6 +153,17 @@ def speech(seed: int, f0_hz: float) -> np.ndarray:
     return x
 
 
+def test_review_out_naming_a_file_or_the_input_folder(tmp_path: Path, capsys) -> None:
+    sf.write(tmp_path / "call.wav", np.stack([speech(3, 130.0), speech(4, 210.0)], 1), 16000)
+    (tmp_path / "afile").write_text("x")
+    assert main(["review", str(tmp_path / "call.wav"), "--out", str(tmp_path / "afile")]) == 2
+    assert "is a file; reports go to a folder" in capsys.readouterr().err
+    # the reports written into the folder under review: its audio is still found
+    assert main(["review", str(tmp_path), "--out", str(tmp_path), "--no-html"]) == 0
+    assert (tmp_path / "call" / "report.json").is_file()
+    assert "holds no audio files" not in capsys.readouterr().err
+
+
 def test_identical_channels_are_reviewed_as_mono(tmp_path: Path, capsys) -> None:
     from voicecoach.review.calls import discover_calls, identical_channels
 
@@ -175,7 +186,9 @@ def test_identical_channels_are_reviewed_as_mono(tmp_path: Path, capsys) -> None
     assert [(c.stem, c.kind) for c in calls] == [("dup", "mono"), ("call", "stereo")]
     out = tmp_path / "r"
     assert main(["review", str(tmp_path / "dup.wav"), "--out", str(out), "--no-html"]) == 0
-    assert "Note: dup.wav: its two channels are identical" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "Note: dup.wav: its two channels are identical" in err
+    assert "its two voices are looked for" in err and "the agent alone" not in err
     import json
 
     rep = json.loads((out / "dup" / "report.json").read_text())

@@ -356,6 +356,9 @@ def cmd_review(args: argparse.Namespace) -> int:
         cfg = cfg.replace(mono={"agent": args.mono_agent})
     from .review.mono import with_voice_model
 
+    if Path(args.out).exists() and not Path(args.out).is_dir():
+        raise _usage(f"--out {args.out!r} is a file; reports go to a folder (one sub-folder "
+                     f"per call): give a folder name, e.g. --out reports/")
     profile = with_voice_model(_profile(args), args.profile, cfg,
                                getattr(args, "profiles_dir", None))
     failures: list[tuple[str, str]] = []

@@ -138,9 +138,12 @@ def _file_call(path: Path, agent_channel: int, config: Config | None = None) -> 
     if agent_channel not in (0, 1):
         raise AudioFormatError(f"--agent-channel must be 0 or 1, got {agent_channel}")
     if identical_channels(path, config):
+        searched = (config or load_config()).mono.enabled
         note = (
-            "its two channels are identical (a mono call saved as stereo): reviewed as mono, "
-            "the agent alone (conversation metrics unavailable)"
+            "its two channels are identical (a mono call saved as stereo): reviewed as a mono "
+            + ("call (its two voices are looked for: see the summary)" if searched else
+               "call, the agent alone (conversation metrics unavailable; [mono] enabled = "
+               "false)")
         )
         return Call(path.stem, "mono", (path,), meta={"note": note})
     return Call(path.stem, "stereo", (path,), agent_channel)
@@ -181,9 +184,12 @@ def discover_calls(
     failures: list[tuple[str, str]] = []
     excluded = {Path(e).resolve() for e in exclude}
 
-    def skipped(p: Path) -> bool:
+    def skipped(p: Path, within: Path | None = None) -> bool:
+        """``p`` lies in an excluded folder (one that is not ``within`` or around it: an
+        output folder that is the input folder itself excludes only its report folders)."""
         rp = p.resolve()
-        return any(rp == e or e in rp.parents for e in excluded)
+        outer = set() if within is None else {within.resolve(), *within.resolve().parents}
+        return any((rp == e or e in rp.parents) and e not in outer for e in excluded)
 
     def add_files(files: list[Path]) -> None:
         pairs: dict[tuple[Path, str], dict[str, Path]] = {}
@@ -228,7 +234,8 @@ def discover_calls(
             found = False
             files: list[Path] = []
             for sub in sorted(p.rglob("*")):
-                if skipped(sub) or any(is_report_folder(a) for a in sub.parents if p in a.parents):
+                if skipped(sub, p) or any(is_report_folder(a) for a in sub.parents
+                                          if p in a.parents):
                     continue
                 if sub.is_dir():
                     if is_report_folder(sub):
