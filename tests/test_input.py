@@ -204,7 +204,10 @@ def test_truncated_file_keeps_what_is_there(tmp_path, rng: np.random.Generator) 
     sf.write(p, x, SR, subtype="PCM_16")
     data = p.read_bytes()
     p.write_bytes(data[: len(data) // 2])  # header says 1 s, half the data is there
-    (rows,) = analyze_file(p)
+    from voicecoach.errors import TruncatedAudio
+
+    with pytest.warns(TruncatedAudio, match=r"declares 1.0 s of audio but the file holds 0.5 s"):
+        (rows,) = analyze_file(p)
     assert 40 <= len(rows) <= 100
 
 
@@ -232,3 +235,22 @@ def test_an_unreadable_file_says_permission_not_format(tmp_path, monkeypatch) ->
     monkeypatch.setattr(Path, "open", denied)
     with pytest.raises(SourceError, match=r"cannot be read: permission denied; make it readable"):
         analyze_file(p)
+
+
+def test_a_wav_cut_short_is_analysed_with_one_warning(tmp_path) -> None:
+    from voicecoach.errors import TruncatedAudio
+
+    p = tmp_path / "cut.wav"
+    sf.write(p, np.zeros(8 * SR, np.float32), SR, subtype="PCM_16")
+    p.write_bytes(p.read_bytes()[: 44 + 2 * 3 * SR])  # the header still says 8 s
+    with pytest.warns(TruncatedAudio, match=r"cut short: its header declares 8.0 s of audio "
+                      r"but the file holds 3.0 s") as got:
+        rows = analyze_file(p)
+    assert len(got) == 1 and len(rows[0]) == 300
+    full = tmp_path / "whole.wav"
+    sf.write(full, np.zeros(SR, np.float32), SR, subtype="PCM_16")
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", TruncatedAudio)
+        analyze_file(full)

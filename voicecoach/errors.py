@@ -81,6 +81,11 @@ class EchoCancellerUnavailable(UserWarning):
     without it (the bleed gate alone), which credits loudspeaker echo to the agent."""
 
 
+class TruncatedAudio(UserWarning):
+    """Warned when a WAV file holds fewer samples than its header declares (a copy or a
+    recording cut short): what is there is analysed."""
+
+
 class VadBackendUnavailable(UserWarning):
     """Warned when ``[vad] backend = "silero"`` but onnxruntime or the silero-vad model is
     missing: the webrtc backend is used instead."""

@@ -10,19 +10,21 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import numpy as np
 
 from .analysis import Analyzer, BlockAdapter, Features
 from .config import Config, load_config
-from .errors import AudioFormatError, SourceError
+from .errors import AudioFormatError, SourceError, TruncatedAudio
 
 __all__ = [
     "AudioInfo",
@@ -216,6 +218,32 @@ def _ffprobe(path: Path, ffmpeg: str) -> tuple[int, int, float, str]:
         ) from None
 
 
+_CUT_SHORT_WARNED: set[tuple[str, int, int]] = set()
+
+
+def _warn_if_cut_short(p: Path, f: Any) -> None:
+    """Warn (:class:`TruncatedAudio`) when libsndfile reports a WAV data chunk larger than
+    the file holds: a recording or a copy cut short, read up to where it stops."""
+    info = getattr(f, "extra_info", "") or ""
+    m = re.search(r"^data\s*:\s*(\d+)\s*\(should be (\d+)\)", info, re.M)
+    align = re.search(r"Block Align\s*:\s*(\d+)", info)
+    if not (m and align) or int(m[1]) <= int(m[2]) or not int(align[1]):
+        return
+    st = p.stat()
+    key = (str(p.resolve()), st.st_size, st.st_mtime_ns)
+    if key in _CUT_SHORT_WARNED:  # once per file (it is opened for its header, then read)
+        return
+    _CUT_SHORT_WARNED.add(key)
+    declared_s = int(m[1]) / int(align[1]) / f.samplerate
+    warnings.warn(
+        f"{str(p)!r} is cut short: its header declares {declared_s:.1f} s of audio but the file "
+        f"holds {f.frames / f.samplerate:.1f} s (a recording or a copy interrupted?); what is "
+        f"there is analysed",
+        TruncatedAudio,
+        stacklevel=3,
+    )
+
+
 def _open(path: str | os.PathLike[str]) -> _SndReader | _FfmpegReader:
     import soundfile as sf
 
@@ -240,6 +268,7 @@ def _open(path: str | os.PathLike[str]) -> _SndReader | _FfmpegReader:
         r: _SndReader | _FfmpegReader = _FfmpegReader(p, ffmpeg)
     else:
         r = _SndReader(f)
+        _warn_if_cut_short(p, f)
     if r.frames == 0 and not isinstance(r, _FfmpegReader):
         r.close()
         raise SourceError(f"audio file {str(p)!r} holds no samples; nothing to analyse")
