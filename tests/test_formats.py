@@ -221,3 +221,20 @@ def test_truncated_m4a_and_early_stop(tmp_path: Path, rng: np.random.Generator) 
     gen = iter_hops(tmp_path / "ok.m4a", [0], read_block=256)
     next(gen)
     gen.close()
+
+
+def test_an_agent_customer_pair_is_checked_and_a_length_mismatch_noted(tmp_path: Path,
+                                                                       capsys) -> None:
+    a, c = speech(3, 130.0), speech(4, 210.0)
+    sf.write(tmp_path / "st.wav", np.stack([a, a], 1), 16000)
+    sf.write(tmp_path / "ag.wav", np.r_[a, a, a], 16000)
+    sf.write(tmp_path / "cu.wav", c[: len(c) // 2], 16000)
+    out = str(tmp_path / "r")
+    assert main(["review", "--agent", str(tmp_path / "st.wav"), "--customer",
+                 str(tmp_path / "cu.wav"), "--out", out]) == 1
+    assert "'st.wav' has 2 channels" in capsys.readouterr().err.replace(str(tmp_path) + "/", "")
+    assert main(["review", "--agent", str(tmp_path / "ag.wav"), "--customer",
+                 str(tmp_path / "cu.wav"), "--out", out, "--no-html"]) == 0
+    err = capsys.readouterr().err
+    assert "Note: ag.wav + cu.wav: the agent file holds" in err
+    assert "the customer's is padded with silence" in err

@@ -343,7 +343,7 @@ def cmd_review(args: argparse.Namespace) -> int:
     reports of the same audio, their tracks are reused the same way (unless ``--fresh``).
     """
     from .review.batch import ReviewOptions, Task, run_batch
-    from .review.calls import Call, assign_meta, discover_calls
+    from .review.calls import Call, assign_meta, discover_calls, pair_call
     from .review.document import discover_reports
     from .review.progress import BatchProgress, failure_summary
 
@@ -382,7 +382,14 @@ def cmd_review(args: argparse.Namespace) -> int:
             missing = [(str(p), f"{str(p)!r} does not exist") for p in (a, c) if not p.is_file()]
             failures += missing
             if not missing:
-                calls.append(Call(a.stem, "pair", (a, c)))
+                try:
+                    pc = pair_call(a, c, a.stem)
+                except (VoiceCoachError, OSError) as e:
+                    failures.append((f"{a} + {c}", error_message(e)))
+                else:
+                    if pc.meta.get("note"):
+                        print(f"Note: {a.name} + {c.name}: {pc.meta['note']}", file=sys.stderr)
+                    calls.append(pc)
         elif not args.audio:
             raise _usage(
                 "give AUDIO files or folders, --agent FILE --customer FILE, or --reuse DIR"

@@ -41,6 +41,7 @@ __all__ = [
     "call_from_report",
     "discover_calls",
     "iter_call_blocks",
+    "pair_call",
     "source_sig",
 ]
 
@@ -149,15 +150,27 @@ def _file_call(path: Path, agent_channel: int, config: Config | None = None) -> 
     return Call(path.stem, "stereo", (path,), agent_channel)
 
 
-def _pair_call(agent: Path, customer: Path, stem: str) -> Call:
+def pair_call(agent: Path, customer: Path, stem: str) -> Call:
+    """The call of an agent file and a customer file (each mono); a ``note`` in its meta
+    when their lengths differ by more than a second (the shorter is padded with silence)."""
+    durations = []
     for p in (agent, customer):
         info = audio_info(p)
         if info.channels != 1:
             raise AudioFormatError(
                 f"{str(p)!r} has {info.channels} channels; each file of an agent/customer pair "
-                f"must be mono. Review it as a stereo call instead"
+                f"must be mono. Review it as a stereo call instead, or extract one channel"
             )
-    return Call(stem, "pair", (agent, customer))
+        durations.append(info.duration_s)
+    meta = {}
+    if abs(durations[0] - durations[1]) > 1.0:
+        short = "agent" if durations[0] < durations[1] else "customer"
+        meta["note"] = (
+            f"the agent file holds {durations[0]:.1f} s and the customer file "
+            f"{durations[1]:.1f} s: the {short}'s is padded with silence to the other's end "
+            f"(check that the two files are the same call)"
+        )
+    return Call(stem, "pair", (agent, customer), meta=meta)
 
 
 def discover_calls(
@@ -212,7 +225,7 @@ def discover_calls(
                 done_pairs.add(key)
                 roles = pairs[key]
                 try:
-                    calls.append(_pair_call(roles["agent"], roles["customer"], m["prefix"]))
+                    calls.append(pair_call(roles["agent"], roles["customer"], m["prefix"]))
                 except (SourceError, AudioFormatError) as e:
                     failures.append((f"{roles['agent']} + {roles['customer']}", str(e)))
                 continue
