@@ -216,6 +216,8 @@ INDEX = {
     "title": "Call reviews",
     "heading": "Call reviews",
     "calls": "call(s)",
+    "agents": "agent(s)",
+    "unknown_agent": "(unknown agent)",
     "intro": "Interruptions are those made by the agent; time above the pitch band is "
     "the share of measured time the agent's pitch was above the calm band; "
     "rate is the median syllables per second of speech; the response gap is "

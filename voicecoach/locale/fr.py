@@ -222,9 +222,11 @@ DEFINITIONS = [
 
 #: The cross-call index (voicecoach.sinks.index).
 INDEX = {
-    "title": "Revues d appels",
+    "title": "Revues d’appels",
     "heading": "Revues d’appels",
     "calls": "appel(s)",
+    "agents": "agent(s)",
+    "unknown_agent": "(agent inconnu)",
     "intro": "Interruptions faites par l'agent ; temps au-dessus de la bande : part "
     "du temps mesuré où la hauteur de l'agent dépassait la bande calme ; "
     "débit : médiane des syllabes par seconde de parole ; délai de réponse : "

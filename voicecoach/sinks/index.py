@@ -209,13 +209,15 @@ def write_index(out_dir: str | os.PathLike[str], lang: str | None = None) -> Pat
         f"<title>{tx['title']}</title>"
         f"<style>{_CSS}</style></head><body>",
         f"<h1>{tx['heading']}</h1>",
-        f'<p class="meta">{len(rows)} {tx["calls"]}, {len(agents)} agent(s). '
+        f'<p class="meta">{len(rows)} {tx["calls"]}, '
+        f'{sum(a != UNKNOWN_AGENT for a in agents)} {tx["agents"]}. '
         + tx["intro"]
         + "</p>",
     ]
     for agent in sorted(agents):
         calls = sorted(agents[agent], key=lambda r: (r["date"], r["stem"]))
-        parts.append(f'<h2 class="agent">{esc(agent)}</h2>')
+        shown = tx["unknown_agent"] if agent == UNKNOWN_AGENT else agent
+        parts.append(f'<h2 class="agent">{esc(shown)}</h2>')
         parts.append(
             f'<table class="agent-table" data-agent="{esc(agent, quote=True)}"><tr>'
             f"<th>{tx['call']}</th><th>Date</th>"
