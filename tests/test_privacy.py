@@ -185,6 +185,9 @@ def test_prune_bad_input(tmp_path: Path, capsys) -> None:
         prune_recordings(tmp_path, 0)
     with pytest.raises(SourceError, match=r"recordings folder .* does not exist"):
         prune_recordings(tmp_path / "none", 30)
+    (tmp_path / "a.wav").write_bytes(b"x")
+    with pytest.raises(SourceError, match=r"recordings folder .*a.wav' is a file, not a folder"):
+        prune_recordings(tmp_path / "a.wav", 30)
     assert main(["recordings", "prune", "--older-than", "30", "--dir", str(tmp_path / "x")]) != 0
     assert capsys.readouterr().err.startswith("Error: recordings folder")
 

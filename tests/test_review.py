@@ -582,3 +582,17 @@ def test_tracks_keep_the_linear_check_levels_and_read_old_tracks_without_them() 
         back_old = echo_of(old_rows)
         assert back_old is not None and back_old.linear_db is None
         assert back_old.linear_drop_db is None
+
+
+def test_whatif_after_an_analysis_change_says_why_the_audio_is_needed(
+    demo_report: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch
+) -> None:
+    cfg = tmp_path / "webrtc.toml"
+    cfg.write_text('[vad]\nbackend = "webrtc"\n')
+    monkeypatch.chdir(tmp_path)  # not the audio's folder: the report stores its name only
+    rc = main(["review", "--reuse", str(demo_report.parent), "--config", str(cfg),
+               "--out", str(tmp_path / "w")])
+    assert rc == 1
+    err = capsys.readouterr().err
+    assert "the analysis settings changed, so the audio must be analysed again" in err
+    assert "run from the audio's folder" in err

@@ -177,9 +177,11 @@ def prune_recordings(
         )
     root = Path(record_dir)
     if not root.is_dir():
+        what = "is a file, not a folder" if root.exists() else "does not exist"
         raise SourceError(
-            f"recordings folder {str(root)!r} does not exist; give the folder of the session "
-            f"folders with --dir (default: [live] record_dir)"
+            f"recordings folder {str(root)!r} {what}; give the folder of the session "
+            f"folders with --dir (default: [live] record_dir; a relative one is read from "
+            f"the current folder)"
         )
     now = time.time() if now_s is None else now_s
     out: list[Expired] = []

@@ -187,6 +187,15 @@ def review_task(task: Task, opts: ReviewOptions, progress: Progress | None = Non
             except StaleTracksError:
                 old = read_report(src)
                 call = dataclasses.replace(call_from_report(old), stem=task.name)
+                gone = [p for p in call.paths if not p.is_file()]
+                if gone:
+                    raise SourceError(
+                        f"the analysis settings changed, so the audio must be analysed again, "
+                        f"and {str(gone[0])!r} was not found: the report stores the file's name "
+                        f"only (--full-paths stores the whole path), looked up from the current "
+                        f"folder; run from the audio's folder, or review the audio itself with "
+                        f"--config"
+                    )
                 rep = review_call(
                     call,
                     opts.out_dir,
