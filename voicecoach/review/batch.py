@@ -195,7 +195,7 @@ def review_task(task: Task, opts: ReviewOptions, progress: Progress | None = Non
                         f"only (--full-paths stores the whole path), looked up from the current "
                         f"folder; run from the audio's folder, or review the audio itself with "
                         f"--config"
-                    )
+                    ) from None
                 rep = review_call(
                     call,
                     opts.out_dir,
