@@ -140,3 +140,19 @@ def test_recalibrating_without_keep_audio_removes_the_old_profiles_audio(tmp_pat
     assert "removed al.flac, the calibration audio kept for the profile this one replaces" in (
         capsys.readouterr().out)
     assert not (tmp_path / "pr" / "al.flac").exists()
+
+
+def test_calibrate_and_show_say_which_rules_the_profile_can_judge(tmp_path, capsys) -> None:
+    x, _ = synth_speech(duration_s=40, f0_hz=120.0, snr_db=30, seed=5)
+    p = tmp_path / "calm.wav"
+    sf.write(p, x[: x.size // 160 * 160], 16000, subtype="PCM_16")
+    d = ["--profiles-dir", str(tmp_path / "pr")]
+    assert main(["calibrate", "--profile", "al", *d, "--input", str(p)]) == 0
+    out = capsys.readouterr().out
+    assert "verdicts     pitch, pace and loudness nudges can judge with this profile" in out
+    # a stricter cap makes the pitch rule's verdict "too variable", said by `profile show`
+    strict = tmp_path / "cap.toml"
+    strict.write_text("[coach]\npitch_threshold_max_st = 0.1\n")
+    assert main(["profile", "show", "al", *d, "--config", str(strict)]) == 0
+    assert "pitch_high stays silent with this profile: calm speech too variable" in (
+        capsys.readouterr().out)

@@ -270,6 +270,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     prof = cal.finish(name=args.profile)
     path = store.save(prof, args.profile)
     print(format_profile(prof))
+    for line in _verdict_lines(prof, cfg):
+        print(line)
     print(f"saved profile {args.profile!r} to {path}")
     if not keep:
         # audio kept for the profile this one replaces no longer matches it (`--add` would
@@ -284,6 +286,20 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
               f"only): `--add` grows the profile with more calm speech, `voicecoach profile "
               f"delete {args.profile}` removes both")
     return 0
+
+
+def _verdict_lines(prof: Any, cfg: Config) -> list[str]:
+    """What the coach's prosody rules can judge with ``prof`` (a thin or unstable baseline
+    silences a rule: :meth:`voicecoach.coach.Coach.baseline_verdict`)."""
+    from .pipeline import make_coach
+
+    coach = make_coach(cfg, prof)
+    silent = [(r, coach.baseline_verdict(r)) for r in ("pitch_high", "rate_high",
+                                                       "loudness_high")]
+    silent = [(r, v) for r, v in silent if v]
+    if not silent:
+        return ["verdicts     pitch, pace and loudness nudges can judge with this profile"]
+    return [f"verdicts     {r} stays silent with this profile: {v}" for r, v in silent]
 
 
 def cmd_profile(args: argparse.Namespace) -> int:
@@ -305,7 +321,10 @@ def cmd_profile(args: argparse.Namespace) -> int:
         for n in names:
             print(n)
     elif args.action == "show":
-        print(format_profile(store.load(args.name)))
+        prof = store.load(args.name)
+        print(format_profile(prof))
+        for line in _verdict_lines(prof, _config(args)):
+            print(line)
         for q in store.calibration_audio(args.name):
             print(f"  kept audio   {q} (`voicecoach calibrate --profile {args.name} --add ...` "
                   f"grows the profile from it)")
