@@ -64,6 +64,7 @@ def test_user_file_overrides_a_subset(tmp_path) -> None:
          "double_talk_keep_level_margin_db <= double_talk_keep_margin_db"),
         ({"syllables": {"lookahead_s": 0.5}}, "lookahead_s must be in"),
         ({"analysis": {"sample_rate": 8000}}, "resampled"),
+        ({"analysis": {"max_input_rate": 1000}}, "min_input_rate <= max_input_rate, got 8000"),
         ({"coach": {"lang": "de"}}, "lang must be"),
         ({"coach": {"rules": {"shouting": {}}}}, "unknown configuration key"),
     ],

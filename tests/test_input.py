@@ -254,3 +254,20 @@ def test_a_wav_cut_short_is_analysed_with_one_warning(tmp_path) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error", TruncatedAudio)
         analyze_file(full)
+
+
+@pytest.mark.parametrize("path", [None, 3, b"call.wav", np.zeros(160, np.float32)])
+def test_analyze_file_takes_a_path(path: object) -> None:
+    with pytest.raises(ParameterError, match=r"an audio file path \(str or pathlib.Path\) is "
+                       r"needed, got .*ChannelAnalyzer\(\).process\(samples\)"):
+        analyze_file(path)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("config", ["x.toml", {"pitch": {}}, 3])
+def test_a_config_that_is_not_a_config_says_how_to_make_one(config: object) -> None:
+    from voicecoach.pipeline import CallAnalyzer
+
+    for make in (lambda: ChannelAnalyzer(config=config), lambda: CallAnalyzer(config)):
+        with pytest.raises(ParameterError, match=r"config must be a voicecoach Config, got "
+                           r".*make one with voicecoach.config.load_config\("):
+            make()  # type: ignore[arg-type]

@@ -35,7 +35,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError
+from .errors import ConfigError, ParameterError
 
 __all__ = [
     "USER_CONFIG_ENV",
@@ -439,6 +439,21 @@ class Config:
         return _build(Config, _merge(self.to_dict(), sections), "")
 
 
+def config_or_default(config: Any) -> Config:
+    """``config`` itself when it is a :class:`Config`, the defaults for None; anything else is
+    a :class:`ParameterError` that says how to make one (public classes take ``config=``)."""
+    if config is None:
+        return load_config()
+    if isinstance(config, Config):
+        return config
+    hint = (f"load_config({str(config)!r})" if isinstance(config, str | os.PathLike)
+            else "load_config() or load_config(path)")
+    raise ParameterError(
+        f"config must be a voicecoach Config, got {type(config).__name__} {config!r:.60}; "
+        f"make one with voicecoach.config.{hint}"
+    )
+
+
 def default_config_path() -> Path:
     """Path of the default ``voicecoach.toml`` (the repository's ``config/`` in a
     source checkout, the copy inside the installed wheel otherwise)."""
@@ -673,6 +688,11 @@ def _validate(obj: Any, where: str) -> None:
             bad(
                 f"the analysis core runs at sample_rate=16000 and hop_s=0.01, got "
                 f"{obj.sample_rate} and {obj.hop_s}; inputs at other rates are resampled"
+            )
+        if not 0 < obj.min_input_rate <= obj.max_input_rate:
+            bad(
+                f"need 0 < min_input_rate <= max_input_rate, got {obj.min_input_rate} and "
+                f"{obj.max_input_rate} (the defaults accept 8000 to 192000 Hz)"
             )
     elif isinstance(obj, BaselineConfig):
         if not (obj.adapt_s >= 0.0 and obj.adapt_pitch_band_st >= 0.0

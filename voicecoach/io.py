@@ -23,8 +23,8 @@ from typing import IO, Any
 import numpy as np
 
 from .analysis import Analyzer, BlockAdapter, Features
-from .config import Config, load_config
-from .errors import AudioFormatError, SourceError, TruncatedAudio
+from .config import Config, config_or_default
+from .errors import AudioFormatError, ParameterError, SourceError, TruncatedAudio
 
 __all__ = [
     "AudioInfo",
@@ -247,6 +247,12 @@ def _warn_if_cut_short(p: Path, f: Any) -> None:
 def _open(path: str | os.PathLike[str]) -> _SndReader | _FfmpegReader:
     import soundfile as sf
 
+    if not isinstance(path, str | os.PathLike):
+        raise ParameterError(
+            f"an audio file path (str or pathlib.Path) is needed, got {type(path).__name__}; "
+            f"for samples already in memory use voicecoach.analysis.ChannelAnalyzer()"
+            f".process(samples) (16 kHz) or BlockAdapter to resample"
+        )
     p = Path(path)
     _check_path(p)
     try:
@@ -334,7 +340,7 @@ def iter_hops(
     ------
     np.ndarray, shape (n_hops * 160, len(select)), float32
     """
-    cfg = config or load_config()
+    cfg = config_or_default(config)
     a = cfg.analysis
     r = _open(path)
     try:
@@ -421,7 +427,7 @@ def iter_features(
     list of Features
         For each block read from disk, one :class:`Features` per selected channel.
     """
-    cfg = config or load_config()
+    cfg = config_or_default(config)
     info = audio_info(path)
     select = select_channels(channel, info.channels)
     an = Analyzer(len(select), cfg)

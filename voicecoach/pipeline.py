@@ -22,7 +22,7 @@ from .analysis.echo import EchoCanceller, EchoHops, EchoStatus
 from .baseline.measures import RelativeMeasures
 from .baseline.profile import Profile
 from .coach import Coach
-from .config import Config, load_config
+from .config import Config, config_or_default
 from .conversation import ConversationTracker
 from .conversation.bleed import BleedGate
 from .errors import EchoCancellerUnavailable, EchoCancellerUnavailableError, ParameterError
@@ -136,7 +136,7 @@ class CallAnalyzer:
     ) -> None:
         if parties not in (1, 2):
             raise ParameterError(f"parties must be 1 or 2, got {parties!r}")
-        self.config = config if config is not None else load_config()
+        self.config = config_or_default(config)
         self.parties = parties
         self.analyzer = Analyzer(parties, self.config)
         self.tracker = ConversationTracker(self.config) if parties == 2 else None

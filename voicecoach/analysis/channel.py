@@ -29,7 +29,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..config import Config, load_config
+from ..config import Config, config_or_default
 from ..errors import ParameterError
 from .blocks import check_block
 from .features import Features
@@ -60,7 +60,7 @@ class ChannelAnalyzer:
     """
 
     def __init__(self, config: Config | None = None) -> None:
-        self.config = config if config is not None else load_config()
+        self.config = config_or_default(config)
         a = self.config.analysis
         self.sample_rate = a.sample_rate
         self.hop_size = a.hop_size
@@ -215,7 +215,7 @@ class Analyzer:
     def __init__(self, channels: int, config: Config | None = None) -> None:
         if not isinstance(channels, int) or channels < 1:
             raise ParameterError(f"channels must be a positive integer, got {channels!r}")
-        self.config = config if config is not None else load_config()
+        self.config = config_or_default(config)
         self.channels = channels
         self.analyzers = [ChannelAnalyzer(self.config) for _ in range(channels)]
         self.hop_size = self.analyzers[0].hop_size

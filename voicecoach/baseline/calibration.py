@@ -15,7 +15,7 @@ import os
 import numpy as np
 
 from ..analysis import BlockAdapter, ChannelAnalyzer, Features
-from ..config import Config, load_config
+from ..config import Config, config_or_default
 from ..errors import (
     ClippedSignalError,
     ParameterError,
@@ -104,7 +104,7 @@ def profile_from_features(
     Profile
         Statistics are NaN when their data are missing (e.g. no voiced hop).
     """
-    cfg = config if config is not None else load_config()
+    cfg = config_or_default(config)
     if measures is None:
         measures = _MeasureCore(cfg).measures(rows)
     if len(measures) != len(rows):
@@ -189,7 +189,7 @@ class Calibrator:
     """
 
     def __init__(self, config: Config | None = None, *, keep_audio: bool = False) -> None:
-        self.config = config if config is not None else load_config()
+        self.config = config_or_default(config)
         self.analyzer = ChannelAnalyzer(self.config)
         self.core = _MeasureCore(self.config)
         from ..conversation.diarize import VoiceFeatures
