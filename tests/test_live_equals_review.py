@@ -124,3 +124,42 @@ def test_the_comparison_can_fail(both: dict) -> None:
     stream[3] = dataclasses.replace(stream[3], start_s=stream[3].start_s + 1e-9)
     live = [ev for ev in both["live_result"].stream if not isinstance(ev, Nudge)]
     assert live != stream
+
+
+@pytest.mark.parametrize("sig", ["SIGTERM", "SIGHUP"])
+def test_sigterm_or_sighup_ends_a_session_like_ctrl_c(tmp_path, sig: str) -> None:
+    """A service stop or a closed terminal writes the summary, report.json and a finished
+    session.json; an --events file in an existing folder leaves that folder's mode alone."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    wav = tmp_path / "call.wav"
+    sf.write(wav, _call("demo"), SR, subtype="PCM_16")
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    env = {**os.environ, "VOICECOACH_CONFIG": str(tmp_path / "none.toml")}
+    p = subprocess.Popen(
+        [sys.executable, "-c", "from voicecoach.cli import main; raise SystemExit(main())",
+         "live", "--replay", str(wav), "--speed", "1",
+         "--record", str(tmp_path / "rec"), "--events", str(shared / "ev.jsonl"),
+         "--display", "none", "--lang", "en"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    deadline = time.monotonic() + 60
+    while not list((tmp_path / "rec").glob("*/session.json")) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(2.0)
+    p.send_signal(getattr(signal, sig))
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 0, err
+    (folder,) = (tmp_path / "rec").iterdir()
+    doc = json.loads((folder / "session.json").read_text())
+    assert doc["running"] is False
+    # "started" is the session's start (the folder's name), not the time of the last write
+    started = doc["started"].replace("-", "").replace(":", "").replace("T", "-")
+    assert abs(int(started[-6:]) - int(folder.name[-6:])) <= 2, (started, folder.name)
+    assert (folder / "report.json").is_file()
+    assert (shared.stat().st_mode & 0o7777) == 0o1777

@@ -283,7 +283,7 @@ class ProfileStore:
                 f"delete it first (`voicecoach profile delete {name}`)"
             )
         try:
-            private_dir(self.directory)
+            private_dir(self.directory, own=False)  # --profiles-dir may be any folder
             tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
             with open_private(tmp, "w", encoding="utf-8") as f:
                 f.write(profile_to_toml(profile.replace(name=name)))
@@ -344,7 +344,7 @@ class ProfileStore:
             )
         path = self.path(name).with_suffix(".flac")
         try:
-            private_dir(self.directory)
+            private_dir(self.directory, own=False)  # --profiles-dir may be any folder
             tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
             with open_private(tmp, "wb") as f:
                 sf.write(f, np.clip(x, -1.0, 1.0), sample_rate, format="FLAC", subtype="PCM_16")

@@ -22,6 +22,7 @@ import contextlib
 import json
 import math
 import os
+import signal
 import threading
 import time
 from collections import deque
@@ -66,6 +67,24 @@ def quantize16(block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     np.maximum(y, -32768.0, out=y)  # np.clip's Python wrapper costs more than the work
     pcm = np.minimum(y, 32767.0, out=y).astype(np.int16)
     return pcm, pcm.astype(np.float32) / np.float32(32768.0)
+
+
+def _stop_on_termination() -> dict[int, Any]:
+    """Make SIGTERM and SIGHUP (a service stop, a closed terminal) end a session like Ctrl-C:
+    the summary, ``report.json`` and ``session.json`` are written. Returns the handlers
+    replaced (none off the main thread, where signals cannot be handled)."""
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+
+    def stop(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous: dict[int, Any] = {}
+    for name in ("SIGTERM", "SIGHUP"):
+        sig = getattr(signal, name, None)
+        if sig is not None:
+            previous[sig] = signal.signal(sig, stop)
+    return previous
 
 
 @dataclass
@@ -154,6 +173,7 @@ class LiveSession:
         self.timeline: deque[tuple[float, float, float]] = deque(maxlen=60000)
         self._thread: threading.Thread | None = None
         self._n_hops = 0
+        self._started: str | None = None  # session.json's "started" (local time, s)
 
     # ---------------------------------------------------------------- analysis thread
     def _analysis(self) -> None:
@@ -265,12 +285,14 @@ class LiveSession:
     def _write_session_json(self, running: bool, extra: dict[str, Any] | None = None) -> None:
         assert self.folder is not None
         private_dir(self.folder)
+        if self._started is None:  # the first write: the session's start, kept after
+            self._started = datetime.now().isoformat(timespec="seconds")
         doc = {
             "schema": SESSION_SCHEMA,
             "sample_rate": self.config.analysis.sample_rate,
             "parties": ["agent", "customer"],
             "files": {"agent": "agent.wav", "customer": "customer.wav", "events": "events.jsonl"},
-            "started": datetime.now().isoformat(timespec="seconds"),
+            "started": self._started,
             "running": running,
             "source": self._source_info,
             **(extra or {}),
@@ -292,6 +314,7 @@ class LiveSession:
             target=self._analysis, name="voicecoach-analysis", daemon=True
         )
         self._thread.start()
+        previous = _stop_on_termination()
         try:
             if display is not None:
                 display.run(self.stop_event)
@@ -304,6 +327,8 @@ class LiveSession:
             self.stop_event.set()
             self.source.stop()
             self._thread.join(timeout=10.0)
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
         return self._result(display)
 
     def _result(self, display: Any | None) -> SessionResult:

@@ -34,7 +34,7 @@ class EventLog:
 
     def __init__(self, path: str | os.PathLike[str], fsync: bool = True) -> None:
         self.path = Path(path)
-        private_dir(self.path.parent)
+        private_dir(self.path.parent, own=False)  # a user's folder (--events PATH): left as is
         self._f: IO[str] | None = open_private(self.path, "w", encoding="utf-8")
         self._fsync = fsync
         self.count = 0
