@@ -153,7 +153,7 @@ def test_sigterm_or_sighup_ends_a_session_like_ctrl_c(tmp_path, sig: str) -> Non
         time.sleep(0.2)
     time.sleep(2.0)
     p.send_signal(getattr(signal, sig))
-    out, err = p.communicate(timeout=60)
+    _, err = p.communicate(timeout=60)
     assert p.returncode == 0, err
     (folder,) = (tmp_path / "rec").iterdir()
     doc = json.loads((folder / "session.json").read_text())
