@@ -323,6 +323,10 @@ def test_review_mono_call_attributes_and_says_so(tmp_path: Path, male_female,
     assert not any(e["kind"] in ("interruption", "overlap") for e in rep["events"])
     line = summary_line("mixed", rep)
     assert "mono file with two voices detected" in line and "overlap n/a" in line
+    assert "interruptions n/a, backchannels n/a" in line
+    assert conv["backchannels"] is None and rep["summary"]["agent"]["backchannels"] is None
+    page = (tmp_path / "out" / "mixed" / "report.html").read_text()
+    assert ">None<" not in page and "| None" not in page and "0.0 / 10 min" not in page
     # without a profile: by clustering, and the note says how to pick the other voice
     rep2 = review_call(call, tmp_path / "out2", cfg, render=False, audio="none")
     assert rep2["mono"]["method"] == "clustering" and rep2["mono"]["agent_by"] == "first"

@@ -122,7 +122,13 @@ def test_report_html_and_timeline(demo_report: Path) -> None:
     assert nudge_starts == pytest.approx(want, abs=1e-3)
     for term in ("Calm baseline", "Interruption", "Talk ratio", "Response gap", "Nudge"):
         assert f"<dt>{term}</dt>" in page
-    assert "Time above the pitch band" in page
+    assert "Time above the pitch threshold" in page
+    # the thresholds shown are those the seconds above were counted against (personal)
+    from voicecoach.sinks.report import personal_thresholds
+
+    thr = personal_thresholds(rep, load_config())
+    assert f"threshold +{thr['pitch_high']:.2g} st" in page
+    assert f"time above the threshold +{thr['rate_high']:.3g} %: " in page
 
 
 def test_report_says_when_the_baseline_cannot_judge(demo_report: Path, tmp_path: Path) -> None:

@@ -192,8 +192,8 @@ def summary_line(stem: str, rep: dict[str, Any]) -> str:
     echo = conv.get("echo") or {}
     return (
         f"{stem}: {rep['audio']['duration_s']:.1f} s, "
-        f"interruptions {kinds.get('interruption', 0)}, "
-        f"backchannels {kinds.get('backchannel', 0)}, "
+        f"interruptions {_counted(conv, 'interruptions', kinds.get('interruption', 0))}, "
+        f"backchannels {_counted(conv, 'backchannels', kinds.get('backchannel', 0))}, "
         f"overlap {_or_na(conv.get('overlap_s'))} s, nudges {len(nudges)}"
         + (f" ({', '.join(nudges)})" if nudges else "")
         + (f", {_ECHO_WORDS.get(echo['state'], 'echo ' + str(echo['state']))}"
@@ -206,6 +206,11 @@ def summary_line(stem: str, rep: dict[str, Any]) -> str:
 
 def _or_na(v: Any) -> Any:
     return "n/a" if v is None else v
+
+
+def _counted(conv: dict[str, Any], key: str, n: int) -> Any:
+    """``n`` (counted from the events), or "n/a" when the summary withholds ``key`` (mono)."""
+    return "n/a" if key in conv and conv[key] is None else n
 
 
 def count_nudges(rep: dict[str, Any]) -> int:

@@ -217,13 +217,16 @@ OVERLAP_KINDS = frozenset({"overlap", "interruption", "turn_end_overlap"})
 
 
 def _withheld(key: str) -> bool:
-    return "overlap" in key or "interrupt" in key
+    # backchannels too: most are said over the other's speech, which one channel cannot
+    # separate, so a count would be a floor shown as a figure (0 on the demo call, 3 true)
+    return "overlap" in key or "interrupt" in key or "backchannel" in key
 
 
 def apply_attribution(summary: dict[str, Any],
                       interruptions: list[Interruption] | None = None) -> dict[str, Any]:
     """Withhold the overlap figures of a mono call's summary (in place): overlaps,
-    interruptions and turn-end overlaps, per party and for the conversation, become None.
+    interruptions, turn-end overlaps and backchannels, per party and for the conversation,
+    become None.
 
     With ``interruptions`` (the mono detector's events, ``[mono] interruptions`` on), the
     interruption counts (``interruptions_made``, ``interrupted``, ``interruptions``) come

@@ -22,6 +22,7 @@ the Agg canvas is used (no pyplot state), so rendering is safe in worker process
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import math
@@ -35,6 +36,7 @@ import numpy as np
 from ..baseline.profile import Profile
 from ..baseline.tracker import BaselineTracker
 from ..config import Config, load_config
+from ..errors import ParameterError
 from ..i18n import message, resolve_lang, texts
 from ..review.tracks import (
     CHUNK_HOPS,
@@ -155,7 +157,6 @@ def render_timeline(
 
     cfg = config or load_config()
     lang = _lang(report, cfg)
-    rules = cfg.coach.rules
     dur = float(report["audio"]["duration_s"]) or (
         float(series["t_s"][-1]) if len(series["t_s"]) else 1.0
     )
@@ -172,9 +173,10 @@ def render_timeline(
     axes = [fig.add_axes((x0, b, x1 - x0, h)) for b, h in spec]
     t = series["t_s"]
     events = report.get("events", [])
-    pitch_thr = rules["pitch_high"].threshold
-    rate_thr = rules["rate_high"].threshold
-    loud_thr = rules["loudness_high"].threshold
+    personal = personal_thresholds(report, cfg)
+    pitch_thr = personal["pitch_high"]
+    rate_thr = personal["rate_high"]
+    loud_thr = personal["loudness_high"]
     tx = texts(lang).REPORT
     lab = (tx["axis_pitch"], tx["axis_rate"], tx["axis_loudness"], tx["axis_speech"])
 
@@ -313,6 +315,24 @@ def _event_details(e: dict[str, Any], lang: str) -> str:
     return ""
 
 
+def personal_thresholds(report: dict[str, Any], cfg: Config) -> dict[str, float]:
+    """The prosody rules' thresholds before de-escalation, as the coach used them: the
+    configured floor, raised for a speaker whose calm measure wanders more (from the agent's
+    baseline in the report; the floors when it has none)."""
+    from ..pipeline import make_coach
+
+    bl = (((report.get("summary") or {}).get("coach") or {}).get("baseline") or {}).get("agent")
+    prof = None
+    if bl:
+        with contextlib.suppress(ParameterError, TypeError, ValueError):
+            prof = Profile.from_dict(bl)
+    coach = make_coach(cfg, prof)
+    if prof is None:
+        return {r: cfg.coach.rules[r].threshold for r in ("pitch_high", "rate_high",
+                                                           "loudness_high")}
+    return {r: coach.personal_threshold(r) for r in ("pitch_high", "rate_high", "loudness_high")}
+
+
 def _summary_rows(report: dict[str, Any], cfg: Config, lang: str) -> list[tuple[str, ...]]:
     s = report["summary"]
     ag = s.get("agent") or {}
@@ -330,6 +350,11 @@ def _summary_rows(report: dict[str, Any], cfg: Config, lang: str) -> list[tuple[
     def pct(a: Any, b: Any) -> str:
         return f" ({100 * a / b:.0f} %)" if a is not None and b else ""
 
+    thr = personal_thresholds(report, cfg)
+
+    def halved(rule: str) -> str:
+        return f" ({tx['halved_when_agitated']})" if rules[rule].deescalate else ""
+
     rows = [
         (
             tx["median_pitch"],
@@ -341,39 +366,42 @@ def _summary_rows(report: dict[str, Any], cfg: Config, lang: str) -> list[tuple[
             tx["time_above_pitch"],
             _f(above.get("pitch_high"), "{:.1f}", " s")
             + pct(above.get("pitch_high"), measured.get("pitch_high")),
-            f"± {rules['pitch_high'].threshold:g} st",
-            "",
+            f"{tx['threshold']} +{thr['pitch_high']:.2g} st",
+            halved("pitch_high"),
         ),
         (
             tx["speaking_rate"],
             _f(st.get("articulation_rate_median"), "{:.2f}", " syl/s"),
             _f(bl.get("articulation_rate_median"), "{:.2f}", " syl/s"),
             tx["time_above_plus"]
-            + f"{rules['rate_high'].threshold:g} %: "
-            + _f(above.get("rate_high"), "{:.1f}", " s"),
+            + f"{thr['rate_high']:.3g} %: "
+            + _f(above.get("rate_high"), "{:.1f}", " s")
+            + halved("rate_high"),
         ),
         (
             tx["loudness"],
             _f(st.get("speech_level_db"), "{:.1f}", " dBFS"),
             _f(bl.get("loudness_db"), "{:.1f}", " dBFS"),
             tx["time_above_plus"]
-            + f"{rules['loudness_high'].threshold:g} dB: "
-            + _f(above.get("loudness_high"), "{:.1f}", " s"),
+            + f"{thr['loudness_high']:.2g} dB: "
+            + _f(above.get("loudness_high"), "{:.1f}", " s")
+            + halved("loudness_high"),
         ),
         (tx["talk_ratio"], _f(ag.get("talk_ratio"), "{:.0%}"), "", ""),
         (
             tx["interruptions_made"],
-            str(ag.get("interruptions_made", "–")),
+            _f(ag.get("interruptions_made"), "{}"),
             "",
             _f(
-                (ag.get("interruptions_made") or 0) * 600.0 / dur if ag else None,
+                ag["interruptions_made"] * 600.0 / dur
+                if ag.get("interruptions_made") is not None else None,
                 "{:.1f}",
                 " / 10 min",
             ),
         ),
         (
             tx["interrupted_by_customer"],
-            str(ag.get("interrupted", "–")),
+            _f(ag.get("interrupted"), "{}"),
             "",
             "",
         ),
