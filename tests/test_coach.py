@@ -119,6 +119,8 @@ def test_pitch_rule_table(case: str) -> None:
     assert brief(out) == expect
     for n in out:
         assert n.message == "Baissez le ton" and n.party == "agent" and n.threshold == 2.0
+        # the value shown is the episode's peak, never one sunk into the hysteresis band
+        assert n.value >= n.threshold and n.value == max(v for _, _, v in segs)
 
 
 @pytest.mark.parametrize(
@@ -137,7 +139,9 @@ def test_rate_and_loudness_rules(rule, field, high, low, sustain, message) -> No
     out = run(coach, rows(12.0, **{field: segs}))
     assert brief(out) == [(rule, 1.0 + sustain, 9.01)]
     assert out[0].message == message
-    assert out[0].value == pytest.approx(just_over_release)  # the value when it fired
+    # the episode's peak (the value when it fired sits in the hysteresis band, under the
+    # threshold shown beside it: "10.0 >= 15" read as a contradiction in the report)
+    assert out[0].value == pytest.approx(high)
     assert out[-1].recovered_after_s == pytest.approx(9.01 - (1.0 + sustain))
 
 

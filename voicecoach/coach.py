@@ -191,6 +191,7 @@ class _Rule:
     measured_hops: int = 0
     above_hops: int = 0
     last_value: float = math.nan  # the last measured value (a nudge may fire on a pause hop)
+    peak_value: float = math.nan  # the most extreme value of the condition's current episode
     recovered: list[float] = field(default_factory=list)
     unrecovered: int = 0
 
@@ -642,7 +643,15 @@ class Coach:
                     below = x >= (thr + cfg.hysteresis) * f
                 if above:
                     r.above_hops += 1
+                was_on = r.on
                 self._step_measured(r, above, below, now, out)
+                if r.on:  # the nudge reports the episode's peak, not a value in hysteresis
+                    if not was_on or r.peak_value != r.peak_value:
+                        r.peak_value = x
+                    elif MEASURED_RULES[r.name][1] > 0:
+                        r.peak_value = max(r.peak_value, x)
+                    else:
+                        r.peak_value = min(r.peak_value, x)
             sp = vals["monotony"][k]
             if sp == sp:
                 self._mono_measured += 1
@@ -670,7 +679,7 @@ class Coach:
                 if not self._gates_open(r, now):
                     continue
                 if name in MEASURED_RULES:
-                    value = r.last_value
+                    value = r.peak_value if r.peak_value == r.peak_value else r.last_value
                     thr = base[name] * (factor if (deesc and r.cfg.deescalate) else 1.0)
                 elif name == "jump_in":
                     value = float(len(self._jump_ins))

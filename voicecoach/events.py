@@ -160,6 +160,8 @@ class Nudge(Event):
 
     ``start_s`` is when it was shown; ``end_s`` when the rule's condition cleared;
     ``recovered_after_s`` = ``end_s - start_s`` if the metric came back within threshold.
+    ``value`` is, for a measured rule, the most extreme value of its measure over the episode
+    that fired it; ``threshold`` the one in force when it fired.
     """
 
     kind: ClassVar[str] = "nudge"
