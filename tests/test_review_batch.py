@@ -126,6 +126,13 @@ def test_whatif_progress_line_lists_the_nudges_and_names_the_echo_state() -> Non
     }
     line = summary_line("demo_call", rep)
     assert line.endswith("nudges 2 (Ralentissez, Baissez le ton), no echo (headset)"), line
+    rep["summary"]["conversation"]["echo"] = {"enabled": True, "state": "bypassed",
+                                              "far_active_s": 45.6, "delay_s": None}
+    assert summary_line("c", rep).endswith(
+        ", no echo found, canceller bypassed at the end (far end silent)")
+    rep["summary"]["conversation"]["echo"].update(delay_s=0.03)
+    assert summary_line("c", rep).endswith(", echo found (30 ms), canceller bypassed at the end "
+                                           "(far end silent)")
     r = TaskResult(name="demo_call", source="x", ok=True, error="", folder=None, summary=line,
                    nudges=2, nudges_before=3, mode="reused", duration_s=1.0, wall_s=1.0)
     assert _result_line(r) == "demo_call: 2 nudges (was 3): Ralentissez, Baissez le ton"

@@ -180,6 +180,18 @@ _ECHO_WORDS = {
 }
 
 
+def _echo_words(echo: dict[str, Any]) -> str:
+    """The echo canceller's outcome in words: its last state, and for a call whose far end
+    fell silent at the end (bypassed) what it found before."""
+    state = echo.get("state")
+    if state == "bypassed" and (echo.get("far_active_s") or 0) > 0:
+        found = ("echo found" + (f" ({1000 * echo['delay_s']:.0f} ms)"
+                                 if isinstance(echo.get("delay_s"), int | float) else "")
+                 if echo.get("delay_s") is not None else "no echo found")
+        return f"{found}, canceller bypassed at the end (far end silent)"
+    return _ECHO_WORDS.get(str(state), f"echo {state}")
+
+
 def summary_line(stem: str, rep: dict[str, Any]) -> str:
     """One line per call: duration, interruptions, backchannels, overlap, nudges."""
     conv = rep["summary"].get("conversation") or {}
@@ -196,8 +208,7 @@ def summary_line(stem: str, rep: dict[str, Any]) -> str:
         f"backchannels {_counted(conv, 'backchannels', kinds.get('backchannel', 0))}, "
         f"overlap {_or_na(conv.get('overlap_s'))} s, nudges {len(nudges)}"
         + (f" ({', '.join(nudges)})" if nudges else "")
-        + (f", {_ECHO_WORDS.get(echo['state'], 'echo ' + str(echo['state']))}"
-           if echo.get("enabled") else "")
+        + (f", {_echo_words(echo)}" if echo.get("enabled") else "")
         + (", no echo canceller" if echo and not echo.get("enabled") else "")
         + (f"; {rep['mono']['note']}" if (rep.get("mono") or {}).get("note") else "")
         + (f"; {rep['channels']['note']}" if (rep.get("channels") or {}).get("note") else "")
