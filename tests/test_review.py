@@ -524,13 +524,13 @@ def test_index_per_agent(tmp_path: Path, short_audio: np.ndarray) -> None:
         assert h in page
     assert 'href="alice_2025-01-10_a/report.html"' in page
     assert "Trend over dates (2025-01-10 → 2025-01-12, 2)" in page
-    assert "3 call(s), 2 agent(s)." in page
+    assert "3 call(s), 2 named agent(s)." in page
     # a call whose name gives no agent: its own group, named in the page's language, and
     # not counted as an agent
     sf.write(d / "call_without_agent.wav", short_audio[: 12 * SR], SR)
     assert main(["review", str(d), "--out", str(out), "--lang", "fr", "--audio-copy", "none"]) == 0
     page = (out / "index.html").read_text()
-    assert "4 appel(s), 2 agent(s)." in page and "<title>Revues d’appels</title>" in page
+    assert "4 appel(s), 2 agent(s) nommé(s)." in page and "<title>Revues d’appels</title>" in page
     assert '<h2 class="agent">(agent inconnu)</h2>' in page and "(unknown)<" not in page
     assert page.count("<svg") >= 6
     rows = {r["stem"]: r for r in collect(out)}

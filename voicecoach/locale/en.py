@@ -218,7 +218,7 @@ INDEX = {
     "title": "Call reviews",
     "heading": "Call reviews",
     "calls": "call(s)",
-    "agents": "agent(s)",
+    "agents": "named agent(s)",
     "unknown_agent": "(unknown agent)",
     "intro": "Interruptions are those made by the agent; time above the pitch band is "
     "the share of measured time the agent's pitch was above the calm band; "

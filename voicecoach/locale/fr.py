@@ -227,7 +227,7 @@ INDEX = {
     "title": "Revues d’appels",
     "heading": "Revues d’appels",
     "calls": "appel(s)",
-    "agents": "agent(s)",
+    "agents": "agent(s) nommé(s)",
     "unknown_agent": "(agent inconnu)",
     "intro": "Interruptions faites par l'agent ; temps au-dessus de la bande : part "
     "du temps mesuré où la hauteur de l'agent dépassait la bande calme ; "
