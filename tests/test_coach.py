@@ -260,7 +260,7 @@ VERDICT_CASES = {
 @pytest.mark.parametrize("case", list(VERDICT_CASES))
 def test_baseline_verdicts_silence_the_rule(case: str) -> None:
     changes, rule, verdict = VERDICT_CASES[case]
-    coach = Coach(cfg(), profile=_profile(**changes))
+    coach = Coach(cfg(), profile=_profile(**changes), lang="en")
     got = coach.baseline_verdict(rule)
     assert (got is None) if verdict is None else got.startswith(verdict)
     field = {"pitch_high": "pitch_delta_st", "rate_high": "rate_delta_pct"}[rule]
@@ -876,7 +876,8 @@ def test_pitch_calm_excursion_is_shrunk_toward_the_prior() -> None:
     # a wide own excursion is pulled down (2.2 -> 1.85 st toward a 1.5 st prior): judged
     # (threshold 2.85 st) instead of too variable (3.2 st over the 3 st cap)
     wide = _profile(pitch_calm_st=2.2)
-    assert Coach(cfg(), profile=wide).baseline_verdict("pitch_high").startswith("calm speech")
+    assert Coach(cfg(), profile=wide, lang="en").baseline_verdict("pitch_high").startswith(
+        "calm speech")
     coach = Coach(cfg(pitch_calm_prior_st=1.5, pitch_calm_prior_weight=0.5), profile=wide)
     assert coach.baseline_verdict("pitch_high") is None
     assert coach.personal_threshold("pitch_high") == pytest.approx(2.85)
@@ -1014,3 +1015,16 @@ def test_in_call_condition_on_the_pace_rule() -> None:
     d_m5 = _rule_values(Coach(m5, profile=own), fast)["rate_high"]
     d_fast = _rule_values(Coach(cfg, profile=own), fast)["rate_high"]
     assert np.nanmedian(d_m5[-3000:]) == pytest.approx(np.nanmedian(d_fast[-3000:]) - 5.0, abs=1.0)
+
+
+def test_verdicts_speak_the_coachs_language_and_name_their_source() -> None:
+    thin = _profile(pitch_measured_s=8.0)
+    assert Coach(cfg(), profile=thin, lang="fr").baseline_verdict("pitch_high").startswith(
+        "référence trop mince pour juger : 8.0 s de parole calme")
+    wide = _profile(pitch_calm_st=2.5)
+    fr = Coach(cfg(), profile=wide, lang="fr").baseline_verdict("pitch_high")
+    assert fr.startswith("parole calme trop variable pour juger : elle atteint +2.5 dt "
+                         "(calibrage, p95)")
+    prov = Coach(cfg(), profile=wide.replace(provisional=True), lang="en").baseline_verdict(
+        "pitch_high")
+    assert "(the call's first minutes, p95)" in prov

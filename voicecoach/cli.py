@@ -293,7 +293,7 @@ def _verdict_lines(prof: Any, cfg: Config) -> list[str]:
     silences a rule: :meth:`voicecoach.coach.Coach.baseline_verdict`)."""
     from .pipeline import make_coach
 
-    coach = make_coach(cfg, prof)
+    coach = make_coach(cfg, prof, lang="en")  # the CLI speaks English
     silent = [(r, coach.baseline_verdict(r)) for r in ("pitch_high", "rate_high",
                                                        "loudness_high")]
     silent = [(r, v) for r, v in silent if v]

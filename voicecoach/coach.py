@@ -132,7 +132,7 @@ from .baseline.tracker import BaselineTracker
 from .config import CoachConfig, Config, RuleConfig, load_config
 from .errors import ParameterError
 from .events import Event, Interruption, Nudge, ResponseGap, Turn
-from .i18n import check_lang, message
+from .i18n import check_lang, message, texts
 
 __all__ = ["MEASURED_RULES", "RULES", "RULE_ORDER", "Coach"]
 
@@ -422,30 +422,24 @@ class Coach:
         if p is None or rule not in _CALM:
             return None
         c = self.config.coach
+        vt = texts(self.lang).VERDICTS  # in the coach's language, like its nudges
         _, _, _, measured_field, drift_field, unit = _CALM[rule]
         measured = getattr(p, measured_field)
         if not measured >= c.min_baseline_s:
-            return (
-                f"baseline too thin to judge: {measured:.1f} s of calm speech measured "
-                f"({c.min_baseline_s:g} s needed); add calm speech to the profile "
-                f"(voicecoach calibrate --add)"
-            )
+            return vt["thin"].format(measured=measured, needed=c.min_baseline_s)
         calm_field, margin_key, cap_key = _CALM[rule][:3]
         need = self.calm_excursion(rule) + getattr(c, margin_key)
         cap = getattr(c, cap_key)
         if not need <= cap:
-            return (
-                f"calm speech too variable to judge: it reaches +{getattr(p, calm_field):.1f} "
-                f"{unit} (calibration, p{100 * self.config.baseline.calm_quantile:.0f}), so the "
-                f"threshold would be {need:.1f} {unit}, above the {cap:g} {unit} cap"
+            return vt["variable"].format(
+                calm=getattr(p, calm_field), unit=vt[unit],
+                source=vt["provisional" if p.provisional else "calibration"],
+                q=100 * self.config.baseline.calm_quantile, need=need, cap=cap,
             )
         drift = getattr(p, drift_field)
         lim = c.max_baseline_drift * self.personal_threshold(rule)
         if math.isfinite(drift) and drift > lim:
-            return (
-                f"baseline unstable: its two halves differ by {drift:.1f} {unit} (at most "
-                f"{lim:.1f} {unit}); calibrate on steadier calm speech"
-            )
+            return vt["unstable"].format(drift=drift, lim=lim, unit=vt[unit])
         return None
 
     def effective_threshold(self, rule: str, deescalating: bool | None = None) -> float:

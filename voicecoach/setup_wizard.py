@@ -985,7 +985,7 @@ class Wizard:
         """Why the profile's calibrated cues could not judge (the coach's verdicts)."""
         from .pipeline import make_coach
 
-        coach = make_coach(self.config, prof)
+        coach = make_coach(self.config, prof, lang="en")  # the wizard speaks English
         out = []
         for rule, label in _CALIBRATED_RULES.items():
             r = self.config.coach.rules.get(rule)

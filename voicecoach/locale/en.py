@@ -241,3 +241,19 @@ INDEX_METRICS = {
     "response_gap_s": "Response gap (s)",
     "nudges": "Nudges",
 }
+
+
+#: Why a prosody rule cannot judge against a baseline (voicecoach.coach.Coach.baseline_verdict).
+VERDICTS = {
+    "thin": "baseline too thin to judge: {measured:.1f} s of calm speech measured ({needed:g} s "
+    "needed); add calm speech to the profile (voicecoach calibrate --add)",
+    "variable": "calm speech too variable to judge: it reaches +{calm:.1f} {unit} ({source}, "
+    "p{q:.0f}), so the threshold would be {need:.1f} {unit}, above the {cap:g} {unit} cap",
+    "unstable": "baseline unstable: its two halves differ by {drift:.1f} {unit} (at most "
+    "{lim:.1f} {unit}); calibrate on steadier calm speech",
+    "calibration": "calibration",
+    "provisional": "the call's first minutes",
+    "st": "st",
+    "%": "%",
+    "dB": "dB",
+}

@@ -250,3 +250,21 @@ INDEX_METRICS = {
     "response_gap_s": "Délai de réponse (s)",
     "nudges": "Relances",
 }
+
+
+#: Pourquoi une règle de prosodie ne peut pas juger (voicecoach.coach.Coach.baseline_verdict).
+VERDICTS = {
+    "thin": "référence trop mince pour juger : {measured:.1f} s de parole calme mesurées "
+    "({needed:g} s nécessaires) ; ajoutez de la parole calme au profil (voicecoach calibrate "
+    "--add)",
+    "variable": "parole calme trop variable pour juger : elle atteint +{calm:.1f} {unit} "
+    "({source}, p{q:.0f}), le seuil serait donc de {need:.1f} {unit}, au-dessus du plafond de "
+    "{cap:g} {unit}",
+    "unstable": "référence instable : ses deux moitiés diffèrent de {drift:.1f} {unit} (au plus "
+    "{lim:.1f} {unit}) ; calibrez sur une parole calme plus régulière",
+    "calibration": "calibrage",
+    "provisional": "début de l’appel",
+    "st": "dt",
+    "%": "%",
+    "dB": "dB",
+}
