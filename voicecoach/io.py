@@ -344,15 +344,18 @@ def iter_hops(
     a = cfg.analysis
     r = _open(path)
     try:
-        adapter = BlockAdapter(
-            r.sample_rate,
-            r.channels,
-            select,
-            target_rate=a.sample_rate,
-            hop_size=a.hop_size,
-            min_rate=a.min_input_rate,
-            max_rate=a.max_input_rate,
-        )
+        try:
+            adapter = BlockAdapter(
+                r.sample_rate,
+                r.channels,
+                select,
+                target_rate=a.sample_rate,
+                hop_size=a.hop_size,
+                min_rate=a.min_input_rate,
+                max_rate=a.max_input_rate,
+            )
+        except AudioFormatError as e:  # its rate or channels: name the file
+            raise AudioFormatError(f"{str(path)!r}: {e}") from None
         hops = 0
         try:
             for block in r.blocks(read_block):
