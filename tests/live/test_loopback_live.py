@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -130,15 +131,51 @@ def test_no_drift_between_the_backends_on_one_source(soundcard_on_rig):
           f"{drift_bound:.1f}; drift {st.drift_ppm} +- {st.drift_se_ppm} ppm")
     assert corr_a >= 0.99 and corr_c >= 0.99
     assert np.ptp(rel) <= drift_bound
-    # Start alignment across backends: soundcard gives no capture time (its PulseAudio
-    # latency query reports ~-9 ms on a monitor, so it is not used), PortAudio's ALSA path
-    # does; the far column came ~22 ms early on this rig. Within a hop pair, not a sample.
+    # Start alignment across backends: soundcard gives no capture time (a block is timed by
+    # its arrival less its length), PortAudio's ALSA path does; the far column came 1-10 ms
+    # early on this rig. Within a hop pair, not a sample.
     assert abs(rel.mean()) / SR < 0.05
     assert st.drift_ppm is not None and st.drift_se_ppm is not None
     # one clock: the estimate is consistent with no drift, and nothing is corrected
     assert abs(st.drift_ppm) <= max(4 * st.drift_se_ppm, load_config().live.drift_min_ppm)
     assert all(d.drift_dropped == d.drift_repeated == 0 for d in st.devices)
 
+
+
+def test_a_stalled_reader_thread_keeps_the_start_alignment(soundcard_on_rig, monkeypatch):
+    """The soundcard reader thread held up for 120 ms just after the open (a busy machine).
+
+    PulseAudio's stream latency counts the audio waiting unread, so when it was read at the
+    open and used as the capture delay, this stall put the far column 112 ms early for the
+    whole call (CI saw 118 ms). Arrival times only come late, so the start stays in line.
+    """
+    import soundcard.pulseaudio as scp
+
+    opened = scp._Recorder.__enter__
+
+    def stalled_open(self):
+        rec = opened(self)
+        time.sleep(0.12)
+        return rec
+
+    monkeypatch.setattr(scp._Recorder, "__enter__", stalled_open)
+    rig = soundcard_on_rig
+    seconds = 3.0
+    agent = _pad(_phone_noise(seconds, seed=7, burst_hz=0.7), tail_s=0.5)
+    customer = _pad(_phone_noise(seconds, seed=8, burst_hz=0.9), tail_s=0.5)
+    path = rig.base / "duo-stall.wav"
+    sf.write(path, np.stack([customer, agent], axis=1), SR, subtype="PCM_16")
+    cap = Capture(mic="vc_duo", mic_channel=1, far="vc_duo monitor", far_channel=0,
+                  min_channels=2)
+    with cap:
+        p = rig.play("vc_duo", path)
+        x = _record(cap, seconds + 0.8)
+        assert p.wait(20) == 0
+    lag_a, corr_a = frac_align(agent, x[:, 0])
+    lag_c, corr_c = frac_align(customer, x[:, 1])
+    print(f"\n  far-minus-mic lag after a 120 ms stall: {(lag_c - lag_a) / SR * 1000:.1f} ms")
+    assert corr_a >= 0.99 and corr_c >= 0.99
+    assert abs(lag_c - lag_a) / SR < 0.05
 
 def test_monitor_lost_mid_call_keeps_the_mic(soundcard_on_rig):
     rig = soundcard_on_rig

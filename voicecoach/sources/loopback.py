@@ -16,8 +16,12 @@ WASAPI (Windows), PulseAudio (Linux) and Core Audio, so the very backend class u
 Windows, :class:`SoundcardStream`, is exercised on Linux against the PulseAudio test rig
 (``tests/live/test_loopback_live.py``). It also returns zeros while a WASAPI loopback has
 nothing to play (0.4.6) instead of blocking. What it lacks: no ADC time stamps and no
-overflow flags; the capture estimates the first from the stream latency and measures its
-own backlog instead of the second (as it already does for PulseAudio).
+overflow flags; the capture times a block by its arrival less its length (arrivals only
+come late, and the start alignment keeps the earliest) and measures its own backlog instead
+of the second (as it already does for PulseAudio). `soundcard`'s ``latency`` (PulseAudio's
+``pa_stream_get_latency``) is not used: it counts the audio waiting unread in the stream, so
+read at the open it grew with however long the reader thread waited to run (a 120 ms stall
+put the far end 112 ms early for the whole call).
 
 Backend choice (``[live] far_backend = "auto"``, see :func:`resolve_far`): a far-end
 name that PortAudio lists is read through sounddevice; on Linux, a name PortAudio does not
@@ -397,7 +401,8 @@ class SoundcardStream:
 
     The thread only copies: each chunk the server hands over is put on the queue as
     ``(frames x channels float32, monotonic arrival s, -1.0, None)`` (-1: no ADC time, the
-    capture estimates it from :attr:`latency`), then ``finished`` when the stream ends. It
+    capture takes the block as captured just before it arrived: :attr:`latency` is 0), then
+    ``finished`` when the stream ends. It
     offers the part of ``sounddevice.InputStream`` that :class:`~voicecoach.sources.capture.
     Capture` uses: :meth:`start`, :meth:`stop`, :meth:`close` and :attr:`latency`.
 
@@ -474,10 +479,8 @@ class SoundcardStream:
             self._ready.set()
             return
         try:
-            try:
-                self.latency = float(rec.latency)  # PulseAudio only
-            except Exception:
-                self.latency = 0.0
+            # self.latency stays 0: PulseAudio's figure includes the unread audio (see the
+            # module docstring), which only a stall of this thread would have put there.
             self._ready.set()
             period = self._blocksize / self._rate
             drain = _pulse_drain(rec, ch)
