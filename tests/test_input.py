@@ -27,8 +27,8 @@ def test_error_hierarchy() -> None:
         (np.zeros(160, np.int32), r"dtype int32; allowed dtypes are int16, float32, float64"),
         (np.full(160, np.nan, np.float32), r"160 NaN or infinite sample\(s\).*must be finite"),
         (np.r_[np.zeros(159), np.inf].astype(np.float32), r"the first at sample 159\)"),
-        (np.r_[np.zeros(159), 3.0].astype(np.float32),
-         r"float samples up to 3 \(first beyond 2 at sample 159\).*samples / 32768"),
+        (np.r_[np.zeros(159), 30.0].astype(np.float32),
+         r"float samples up to 30 \(first beyond 16 at sample 159\).*samples / 32768"),
         (np.full(160, 1e39), r"float samples up to 1e\+39"),  # finite, inf as float32
         (np.zeros(160, np.uint8), r"\(samples.astype\(np.float32\) - 128\) / 128"),
         (np.zeros(160, np.complex64), r"audio is real-valued"),
@@ -45,6 +45,8 @@ def test_process_rejects_bad_blocks(block: object, msg: str) -> None:
 def test_float_headroom_and_byte_order_are_accepted(rng: np.random.Generator) -> None:
     x = vowelish(0.5, 150.0, rng)
     x[100] = 1.9  # a mix's overshoot, under MAX_FLOAT_PEAK
+    x[200] = -2.1  # two voices summed in float (the mono-call benchmark's mix reached 2.1)
+    x[300] = 15.9
     a = ChannelAnalyzer().process(x)
     b = ChannelAnalyzer().process(x.astype(">f4"))  # big-endian float32 is float32
     assert a.equals(b)
