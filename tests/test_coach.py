@@ -97,9 +97,15 @@ PITCH_CASES = {
         [(1.0, 2.0, 3.0), (2.0, 2.01, 1.4), (2.01, 4.5, 3.0), (4.5, 10.0, 0.0)], []),
     "closes when it falls under the release level": (
         [(1.0, 6.0, 3.0), (6.0, 10.0, 1.49)], [("pitch_high", 4.0, 6.01)]),
-    "NaN neither breaks nor counts": (
-        [(1.0, 2.0, 3.0), (2.0, 7.0, math.nan), (7.0, 10.0, 3.0)],
-        [("pitch_high", 9.0, None)]),
+    "NaN shorter than episode_gap_s neither breaks nor counts": (
+        [(1.0, 2.0, 3.0), (2.0, 3.5, math.nan), (3.5, 10.0, 3.0)],
+        [("pitch_high", 5.5, None)]),
+    "a longer NaN stretch (a turn change) ends an episode not nudged yet": (
+        [(1.0, 2.0, 3.0), (2.0, 7.0, math.nan), (7.0, 12.0, 3.0)],
+        [("pitch_high", 10.0, None)]),
+    "a NaN stretch does not close a nudge already shown": (
+        [(1.0, 5.0, 3.0), (5.0, 10.0, math.nan), (10.0, 12.0, 3.0)],
+        [("pitch_high", 4.0, None)]),
     "one nudge per episode however long": ([(1.0, 60.0, 3.0)], [("pitch_high", 4.0, None)]),
     "cooldown delays the second episode": (
         [(1.0, 6.0, 3.0), (6.0, 10.0, 0.0), (10.0, 40.0, 3.0)],
@@ -181,11 +187,11 @@ def test_no_zero_length_nudge() -> None:
     # on for exactly the sustain, then off at once: fires at 4.0, closes one hop later
     out = run(coach, rows(10.0, pitch_delta_st=[(1.0, 4.0, 3.0), (4.0, 10.0, 0.0)]))
     assert brief(out) == [("pitch_high", 4.0, 4.01)]
-    # NaN hops (a pause) do not count towards the sustain
+    # NaN hops (a pause under episode_gap_s) do not count towards the sustain
     coach = Coach(cfg())
-    out = run(coach, rows(14.0, pitch_delta_st=[(1.0, 3.0, 3.0), (6.0, 8.0, 3.0),
-                                                (8.0, 14.0, 0.0)]))
-    assert brief(out) == [("pitch_high", 7.0, 8.01)]
+    out = run(coach, rows(14.0, pitch_delta_st=[(1.0, 3.0, 3.0), (4.5, 6.5, 3.0),
+                                                (6.5, 14.0, 0.0)]))
+    assert brief(out) == [("pitch_high", 5.5, 6.51)]
     for n in final_events(out):
         assert n.end_s is None or n.end_s > n.start_s
 

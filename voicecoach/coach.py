@@ -56,7 +56,12 @@ Measured rules (the first three and ``monotony``) follow one state machine:
 * a nudge is due once the condition has been on for ``sustain_s`` of measured hops: "held
   for 2 s" means 2 s of measured speech with the value above the release level, no credit
   for the measure's window. The delay from a real change is therefore the time the
-  speech-weighted window needs to cross the threshold plus ``sustain_s``;
+  speech-weighted window needs to cross the threshold plus ``sustain_s``. The 2 s must come
+  within one stretch of talk: ``episode_gap_s`` [2 s] of hops with no measure (a turn
+  change, not a breath) ends an episode not nudged yet, so a nudge never lands on a new
+  turn for what the previous one did (the windowed measure still holds the old turn's
+  speech when the new one starts: the demo call's fast turn, cut off by the customer, drew
+  "Ralentissez" 6 s later on the calm turn after it);
 * a due nudge is shown as soon as the gates allow (below) while the condition is still on;
   there is at most one nudge per episode (until the condition turns off);
 * the nudge closes when the condition turns off: ``end_s`` = the end of that hop (always
@@ -191,6 +196,7 @@ class _Rule:
     measured_hops: int = 0
     above_hops: int = 0
     last_value: float = math.nan  # the last measured value (a nudge may fire on a pause hop)
+    gap_hops: int = 0  # hops since the last measured one
     peak_value: float = math.nan  # the most extreme value of the condition's current episode
     recovered: list[float] = field(default_factory=list)
     unrecovered: int = 0
@@ -564,6 +570,7 @@ class Coach:
         for name, silenced in self._thr_cache[2].items():
             rules[name].silenced = silenced
         agit_need = max(1, round(c.agitation_sustain_s / hop))
+        gap_end = round(c.episode_gap_s / hop) if c.episode_gap_s > 0 else -1
         both = c.agitation_rule == "both"
         rel_p = c.agitation_pitch_st - c.agitation_release_st
         rel_q = c.agitation_loudness_db - c.agitation_release_db
@@ -623,7 +630,15 @@ class Coach:
             for r in measured:
                 x = vals[r.name][k]
                 if x != x:
+                    r.gap_hops += 1
+                    if r.gap_hops == gap_end and r.on and r.nudge is None:
+                        # a turn change, not a breath: an episode not nudged yet ends here
+                        r.on = False
+                        if r.due:
+                            r.suppressed += 1
+                        r.due = False
                     continue
+                r.gap_hops = 0
                 cfg = r.cfg
                 f = factor if (deesc and cfg.deescalate) else 1.0
                 thr = base[r.name]

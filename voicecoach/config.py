@@ -268,6 +268,7 @@ class CoachConfig:
     lang: str
     global_gap_s: float
     display_s: float
+    episode_gap_s: float
     deescalation_factor: float
     agitation_pitch_st: float
     agitation_loudness_db: float
@@ -814,6 +815,8 @@ def _validate(obj: Any, where: str) -> None:
     elif isinstance(obj, CoachConfig):
         if obj.lang not in ("fr", "en"):
             bad(f"lang must be 'fr' or 'en', got {obj.lang!r}")
+        if not obj.episode_gap_s >= 0.0:
+            bad(f"episode_gap_s must be >= 0 s (0: off), got {obj.episode_gap_s}")
         if not (obj.incall_s >= 0.0 and obj.incall_lag_s >= 0.0 and obj.incall_min_s >= 0.0):
             bad(
                 f"need incall_s >= 0 (0 = off), incall_lag_s >= 0 and incall_min_s >= 0, got "
