@@ -504,6 +504,7 @@ class Coach:
                 f"agent and customer blocks must cover the same hops, got {len(agent)} and "
                 f"{len(customer)} rows"
             )
+        _check_events(events)  # before the baselines take the block
         am = self.agent_baseline.process(agent)
         cm = self.customer_baseline.process(customer) if customer is not None else None
         return self.process_measures(am, cm, events)
@@ -534,11 +535,8 @@ class Coach:
                 f"agent and customer measures must cover the same hops, got {n} and "
                 f"{len(customer)} rows"
             )
+        _check_events(events)  # all of them before any is queued
         for ev in events:
-            if not isinstance(ev, Event):
-                raise ParameterError(
-                    f"events must be voicecoach.events.Event instances, got {type(ev).__name__}"
-                )
             self._seq += 1
             bisect.insort(
                 self._pending, (math.floor(ev.decided_s / self.hop_s + _EPS), self._seq, ev)
@@ -546,6 +544,7 @@ class Coach:
         self.last_agent, self.last_customer = agent, customer
         out: list[Nudge] = []
         if n == 0:
+            self.last_agitated = np.zeros(0, bool)
             return out
         hop = self.hop_s
         c = self.config.coach
@@ -916,6 +915,14 @@ class Coach:
             "deescalation_s": _r3(self._deesc_hops * hop),
             "customer_agitated_s": _r3(self._agitated_hops * hop),
         }
+
+
+def _check_events(events: Sequence[Event]) -> None:
+    for ev in events:
+        if not isinstance(ev, Event):
+            raise ParameterError(
+                f"events must be voicecoach.events.Event instances, got {type(ev).__name__}"
+            )
 
 
 def _r3(x: float) -> float:

@@ -195,6 +195,7 @@ class CallAnalyzer:
         -------
         Step
         """
+        self._check_open()
         echo = None
         if self.echo is not None:
             x = check_block(block, self.hop_size, 2)
@@ -240,6 +241,7 @@ class CallAnalyzer:
         -------
         Step
         """
+        self._check_open()
         out: list[Event] = []
         if events is not None:
             out.extend(events)
@@ -254,9 +256,19 @@ class CallAnalyzer:
         else:
             nudges = self.coach.process(agent, customer, out)
         out.extend(nudges)
+        # decision order, whatever the cut: a block's nudges can be decided before its
+        # tracker's last events (stable: the tracker's events first within a hop)
+        out.sort(key=lambda e: e.decided_s)
         self.n_hops += len(agent)
         return Step(agent, customer, self.coach.last_agent, self.coach.last_customer, out,
                     echo)
+
+    def _check_open(self) -> None:
+        if self._finished:
+            raise ParameterError(
+                "this CallAnalyzer has finished (finish() was called: its open events are "
+                "closed); call reset() before analysing another stream"
+            )
 
     def finish(self, *, events: Sequence[Event] | None = None) -> list[Event]:
         """Close what is still open at the end of the stream (idempotent).

@@ -1,6 +1,6 @@
 """Input validation, conversion to float32, streaming resampling and re-blocking into hops.
 
-This is the boundary between audio as it arrives (any rate from 8 to 48 kHz, int16 or
+This is the boundary between audio as it arrives (any rate from 8 to 192 kHz, int16 or
 float, mono or multichannel, blocks of any length) and the analysis core, which takes
 whole 10 ms hops of float32 at 16 kHz.
 """

@@ -142,6 +142,12 @@ class ChannelAnalyzer:
         x = check_block(block, self.hop_size)
         if x.shape[0] == 0:
             return Features.empty()
+        n = x.shape[0] // self.hop_size
+        for name, v in (("gate", gate), ("hold", hold)):
+            if v is not None and np.shape(v) != (n,):  # checked before any state moves on
+                raise ParameterError(
+                    f"{name} must have one value per hop, shape ({n},), got {np.shape(v)}"
+                )
         ctx = self._begin(x)
         return self._finish(ctx, self._pitch.kernel(ctx[3]), gate, hold)
 

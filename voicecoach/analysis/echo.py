@@ -385,9 +385,11 @@ class _Delay:
         return y[: len(x)]
 
     def skip(self, x: np.ndarray) -> None:
-        """:meth:`process` whose output is not wanted (``len(x) >= n``): only the line's
-        state moves on."""
-        self._buf = np.array(x[len(x) - self.n :], np.float32)
+        """:meth:`process` whose output is not wanted: only the line's state moves on."""
+        if len(x) >= self.n:
+            self._buf = np.array(x[len(x) - self.n :], np.float32)
+        else:  # a short (or empty) block: the line keeps what it had, shifted by len(x)
+            self._buf = np.concatenate((self._buf[len(x) :], np.asarray(x, np.float32)))
 
 
 class _DcNotch:

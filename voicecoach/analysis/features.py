@@ -72,7 +72,9 @@ class Features(Rows):
     Attributes
     ----------
     t_s : float64
-        Hop start, seconds from the first sample (sample count / sample rate).
+        Hop start, seconds from the first sample analysed (sample count / sample rate).
+        Behind an echo canceller (:class:`voicecoach.pipeline.CallAnalyzer`), that is the
+        cancelled signal, ``latency_s`` (8 ms) behind the input.
     f0_hz : float32
         Fundamental frequency in Hz, NaN when unvoiced.
     voiced : bool

@@ -15,6 +15,7 @@ import os
 import numpy as np
 
 from ..analysis import BlockAdapter, ChannelAnalyzer, Features
+from ..analysis.blocks import check_block
 from ..config import Config, config_or_default
 from ..errors import (
     ClippedSignalError,
@@ -168,7 +169,9 @@ class Calibrator:
     Feed recordings in any number (files, arrays, the audio kept from an earlier
     calibration); :meth:`finish` checks the whole and computes one profile, exactly as if
     the recordings had been joined end to end into one (one analyser and one set of
-    windowed measures run across them). :func:`calibrate_file` and
+    windowed measures run across them) -- exactly for 16 kHz takes of whole 10 ms hops; a
+    take at another rate goes through its own resampler, and a take's partial last hop is
+    dropped, so those match the joined recording only approximately. :func:`calibrate_file` and
     :func:`calibrate_array` are its one-recording forms. A profile computed from 90 s of
     calm speech rather than 45 s drew about a third fewer false nudges on calm real speech
     (README, *Coach on real voices*); ``voicecoach calibrate --add`` grows a stored profile
@@ -221,7 +224,20 @@ class Calibrator:
         return np.concatenate(self._kept) if self._kept else np.zeros(0, np.float32)
 
     def feed(self, x: np.ndarray) -> None:
-        """Feed 16 kHz mono samples, shape (n_hops * hop_size,), float (full scale 1.0)."""
+        """Feed 16 kHz mono samples, shape (n_hops * hop_size,).
+
+        Parameters
+        ----------
+        x : np.ndarray, shape (n_hops * hop_size,)
+            float32/float64 at full scale 1.0, or int16 (scaled by 1/32768).
+
+        Raises
+        ------
+        AudioFormatError
+            A wrong dtype or shape, a partial hop, NaN or inf: nothing of the block is
+            counted or kept.
+        """
+        x = check_block(x, self.analyzer.hop_size)
         a = np.abs(x)
         if a.size:
             self.peak = max(self.peak, float(a.max()))
@@ -419,7 +435,8 @@ def calibrate_array(
     samples : np.ndarray, shape (n_samples,) or (n_samples, 1)
         int16, float32 or float64 (full scale 1.0).
     sample_rate : int
-        Hz, 8000–48000; resampled to 16 kHz.
+        Hz, ``[analysis] min_input_rate``-``max_input_rate`` (8000-192000 by default);
+        resampled to 16 kHz.
     config : Config, optional
     name, source : str
         Recorded in the profile.

@@ -293,8 +293,13 @@ class ConversationTracker:
         ------
         ParameterError
             For blocks of different lengths or times, or rows that do not follow the
-            previous block.
+            previous block, or after :meth:`finish` (call :meth:`reset` first).
         """
+        if self._finished:
+            raise ParameterError(
+                "this tracker has finished (finish() closed its events); call reset() before "
+                "feeding another call"
+            )
         n = len(agent)
         if len(customer) != n:
             raise ParameterError(
@@ -317,6 +322,11 @@ class ConversationTracker:
                 f"{self._next * self.hop_s:.3f} s; feed consecutive blocks, or call reset() "
                 f"for a new call"
             )
+        for name, v in (("cancelled", cancelled), ("echo_drop", echo_drop), ("mic_db", mic_db)):
+            if v is not None and len(v) != n:  # checked before any state moves on
+                raise ParameterError(
+                    f"{name} has {len(v)} values for {n} rows; give one per agent row"
+                )
         self._next = first + n
         self._out = out = []
         la = agent.loudness_db.tolist()
