@@ -55,14 +55,14 @@ def test_nothing_is_accepted_after_finish(demo) -> None:
     ca = CallAnalyzer()
     ca.process(demo[: 20 * 16000])
     ca.finish()
-    with pytest.raises(ParameterError, match="finished.*reset"):
+    with pytest.raises(ParameterError, match=r"finished.*reset"):
         ca.process(demo[20 * 16000: 21 * 16000])
     assert ca.finish() == []
     ca.reset()
     assert ca.process(demo[:16000]).agent.t_s[0] == 0.0
     tr = ConversationTracker()
     tr.finish()
-    with pytest.raises(ParameterError, match="finished.*reset"):
+    with pytest.raises(ParameterError, match=r"finished.*reset"):
         tr.process(Features.empty(), Features.empty())
 
 
