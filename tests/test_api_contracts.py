@@ -78,7 +78,7 @@ def test_a_refused_gate_changes_nothing(rng) -> None:
 
 def test_refused_tracker_inputs_leave_the_block_to_be_fed_again(rng) -> None:
     an = ChannelAnalyzer(), ChannelAnalyzer()
-    rows = [a.process(vowelish(1.0, f, rng)) for a, f in zip(an, (120.0, 220.0))]
+    rows = [a.process(vowelish(1.0, f, rng)) for a, f in zip(an, (120.0, 220.0), strict=True)]
     tr = ConversationTracker()
     with pytest.raises(ParameterError, match="cancelled has 3 values for 100 rows"):
         tr.process(rows[0], rows[1], cancelled=np.zeros(3, bool))
