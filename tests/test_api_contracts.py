@@ -90,7 +90,7 @@ def test_a_refused_event_list_changes_nothing(demo) -> None:
     first = [a.process(demo[: 10 * 16000, k]) for k, a in enumerate(an)]
     then = [a.process(demo[10 * 16000: 40 * 16000, k]) for k, a in enumerate(an)]
     ref, c = Coach(), Coach()
-    with pytest.raises(ParameterError, match="events must be voicecoach.events.Event"):
+    with pytest.raises(ParameterError, match=r"events must be voicecoach\.events\.Event"):
         c.process(first[0], first[1], ["x"])  # type: ignore[list-item]
     for coach in (ref, c):  # the baselines must not have taken the refused block
         coach.process(*first)
