@@ -272,6 +272,31 @@ def test_profile_names_the_agent_whoever_speaks_first(male_female, agent_profile
     assert right_fraction(dc.labels, truth, 1, dc.agent) < 0.2
 
 
+@pytest.mark.parametrize("cuts", [[1], [3], [410], [7, 1, 100, 2, 33]])
+def test_split_block_gives_the_same_columns_for_any_cut(cuts) -> None:
+    """The gains at a block's edges take the neighbouring hops' labels (first_hop): a mono
+    call reviewed in 410-hop blocks (about review's read size) used to differ from one
+    block on 2 hops, in 3-hop blocks on 170."""
+    cfg = load_config()
+    rng = np.random.default_rng(3)
+    n = 2000
+    x = rng.standard_normal((n * HOP, 1)).astype(np.float32)
+    lab = np.repeat(rng.integers(-1, 2, n // 5), 5).astype(np.int8)
+    lab[rng.random(n) < 0.05] = -1  # single-hop changes too
+    whole = split_block(x, lab, 1, cfg, first_hop=0)
+    np.testing.assert_array_equal(whole, split_block(x, lab, 1, cfg))
+    parts, i, k = [], 0, 0
+    while i < n:
+        m = min(cuts[k % len(cuts)], n - i)
+        parts.append(split_block(x[i * HOP:(i + m) * HOP], lab, 1, cfg, first_hop=i))
+        i, k = i + m, k + 1
+    np.testing.assert_array_equal(np.concatenate(parts), whole)
+    if cuts == [3]:  # each block as a call of its own: its edges differ
+        alone = [split_block(x[i * HOP:(i + 3) * HOP], lab[i:i + 3], 1, cfg)
+                 for i in range(0, n, 3)]
+        assert not np.array_equal(np.concatenate(alone), whole)
+
+
 def test_split_block_keeps_each_party_on_its_column() -> None:
     cfg = load_config()
     x = np.ones((10 * HOP, 1), np.float32)

@@ -183,18 +183,30 @@ def _hop_gains(labels: np.ndarray, party: int, other_gain: float, hop: int) -> n
     return np.repeat(g, hop)
 
 
-def split_block(block: np.ndarray, labels: np.ndarray, agent: int, config: Config
-                ) -> np.ndarray:
+#: Hops of labels each side of a block that its gains depend on (one for the widening,
+#: one for the half-hop ramp).
+SPLIT_CONTEXT_HOPS = 2
+
+
+def split_block(block: np.ndarray, labels: np.ndarray, agent: int, config: Config,
+                first_hop: int | None = None) -> np.ndarray:
     """The two-column ``[agent, customer]`` block of a mono block.
 
     Parameters
     ----------
     block : np.ndarray, shape (n_hops * 160, 1)
-    labels : np.ndarray of int8, shape (n_hops,)
-        :attr:`Diarization.labels` of these hops (-1 no speech, 0/1 voices).
+    labels : np.ndarray of int8
+        :attr:`Diarization.labels` (-1 no speech, 0/1 voices): of the whole call, shape
+        (n_call_hops,), with ``first_hop``; else of these hops only, shape (n_hops,).
     agent : int
         The agent's voice (0 or 1).
     config : Config
+    first_hop : int, optional
+        Where the block starts in the call (hops). With it, the gains at the block's edges
+        take the neighbouring hops' labels into account, so any cut of a call into blocks
+        gives the same two columns as the whole call in one block; hops past the labels'
+        end are no speech. Without it the block is a call of its own (its edges keep their
+        gain).
 
     Returns
     -------
@@ -202,13 +214,23 @@ def split_block(block: np.ndarray, labels: np.ndarray, agent: int, config: Confi
     """
     hop = config.analysis.hop_size
     x = np.asarray(block, np.float32).reshape(-1)
+    n = x.size // hop
+    lab = np.asarray(labels)
+    before = 0
+    if first_hop is not None:
+        lo = max(0, first_hop - SPLIT_CONTEXT_HOPS)
+        hi = max(first_hop + n, min(lab.size, first_hop + n + SPLIT_CONTEXT_HOPS))
+        lab = lab[lo:hi]
+        lab = np.pad(lab, (0, hi - lo - lab.size), constant_values=-1)
+        before = first_hop - lo
     g = 10 ** (config.mono.other_party_db / 20)
-    ga = _hop_gains(labels, agent, g, hop)
-    gc = _hop_gains(labels, 1 - agent, g, hop)
-    k = np.ones(hop) / hop  # 10 ms ramps (the block's edges keep their gain)
+    ga = _hop_gains(lab, agent, g, hop)
+    gc = _hop_gains(lab, 1 - agent, g, hop)
+    k = np.ones(hop) / hop  # 10 ms ramps (the call's edges keep their gain)
     h = hop // 2
-    ga = np.convolve(np.pad(ga, h, mode="edge"), k, mode="same")[h : h + x.size]
-    gc = np.convolve(np.pad(gc, h, mode="edge"), k, mode="same")[h : h + x.size]
+    a = h + before * hop
+    ga = np.convolve(np.pad(ga, h, mode="edge"), k, mode="same")[a : a + x.size]
+    gc = np.convolve(np.pad(gc, h, mode="edge"), k, mode="same")[a : a + x.size]
     return np.column_stack([x * ga, x * gc]).astype(np.float32)
 
 

@@ -298,9 +298,7 @@ def _review_call(
         for block in iter_call_blocks(call, cfg):
             if split is not None:
                 labels, agent = split
-                lab = labels[n : n + block.shape[0] // hop]
-                lab = np.pad(lab, (0, block.shape[0] // hop - lab.size), constant_values=-1)
-                block = split_block(block, lab, agent, cfg)
+                block = split_block(block, labels, agent, cfg, first_hop=n)
             step = pipe.process(block)
             if split is not None:  # overlaps are not measured on one channel
                 step = dataclasses.replace(
