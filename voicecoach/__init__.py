@@ -8,6 +8,7 @@ from .errors import (
     DeviceError,
     ParameterError,
     SourceError,
+    UsageError,
     VoiceCoachError,
 )
 from .io import analyze_file
@@ -24,6 +25,7 @@ __all__ = [
     "Features",
     "ParameterError",
     "SourceError",
+    "UsageError",
     "VoiceCoachError",
     "analyze_file",
     "load_config",
