@@ -293,7 +293,6 @@ def _review_call(
     stats = _Stats(parties)
     events: list[Event] = []
     n = 0
-    hop = cfg.analysis.hop_size
     try:
         for block in iter_call_blocks(call, cfg):
             if split is not None:
