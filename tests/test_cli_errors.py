@@ -123,3 +123,42 @@ def test_every_exception_class_lives_in_errors_py() -> None:
     )
     for rel in PENDING:
         assert _exception_classes(ROOT / rel), f"{rel} has no exception class left: drop it"
+
+
+@pytest.fixture
+def stereo(tmp_path: Path) -> Path:
+    rng = np.random.default_rng(4)
+    p = tmp_path / "call.wav"
+    sf.write(p, 0.05 * rng.standard_normal((3 * 16000, 2)).astype(np.float32), 16000)
+    return p
+
+
+def test_a_full_disk_under_the_event_log_ends_the_live_session() -> None:
+    """The log's close failed again in the analysis thread's cleanup, which then never said
+    it had ended: the session hung until Ctrl-C."""
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full on this system")
+    demo = ROOT / "recordings" / "demo_call.flac"
+    r = subprocess.run(
+        [sys.executable, "-m", "voicecoach", "live", "--replay", str(demo), "--agent-channel",
+         "0", "--speed", "inf", "--display", "none", "--duration", "25", "--events",
+         "/dev/full"],
+        capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert r.returncode == 2, r.stderr
+    assert "Error: No space left on device" in r.stderr
+
+
+def test_a_report_that_cannot_be_written_keeps_the_summary(
+        stereo: Path, tmp_path: Path, monkeypatch, capsys) -> None:
+    import voicecoach.session as session
+
+    def refuse(path, doc):  # a read-only or full session folder at the end of the call
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(session, "write_json", refuse)
+    rc = main(["live", "--replay", str(stereo), "--agent-channel", "0", "--speed", "inf",
+               "--display", "none", "--record", str(tmp_path / "rec")])
+    out, err = capsys.readouterr()
+    assert rc == 2
+    assert "session:" in out  # the summary is printed
+    assert "the session report could not be written: Permission denied" in err

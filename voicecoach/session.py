@@ -248,13 +248,17 @@ class LiveSession:
             self._events.extend(tail)
             for log in logs:
                 log.write(tail)
-        except (VoiceCoachError, OSError) as e:  # e.g. a full disk while recording
+        except (VoiceCoachError, OSError, RuntimeError) as e:
+            # e.g. a full disk while recording (soundfile raises a RuntimeError) or logging
             self._error = error_message(e)
         finally:
-            if rec is not None:
-                rec.close()
-            for log in logs:
-                log.close()
+            # each close on its own: a close that fails again (the same full disk) must not
+            # keep the others open or the session waiting for a thread that has ended
+            for sink in ([rec] if rec is not None else []) + list(logs):
+                try:
+                    sink.close()
+                except (VoiceCoachError, OSError, RuntimeError) as e:
+                    self._error = self._error or error_message(e)
             self.stop_event.set()
 
     def _thresholds(self) -> dict[str, float]:
@@ -367,32 +371,43 @@ class LiveSession:
             stream=list(self._events),
         )
         if self.folder is not None:
-            call = Call(
-                self.folder.name,
-                "session",
-                (self.folder / "agent.wav", self.folder / "customer.wav"),
-            )
-            report = build_report(
-                call,
-                self.pipe,
-                self._events,
-                duration_s,
-                self.config.analysis.sample_rate,
-                2,
-                self.config,
-                self._n_hops,
-                tracks=None,
-            )
-            report["live"] = {
-                "error": self._error,
-                "block_latency_ms": res.block_latency_ms,
-                "capture": capture,
-            }
-            if capture_stats is not None:
-                report["live"]["capture_stats"] = capture_stats
-            write_json(self.folder / REPORT_FILE, report)
-            self._write_session_json(False, {"duration_s": round(duration_s, 3)})
+            try:
+                self._write_report(duration_s, res, capture, capture_stats)
+            except (VoiceCoachError, OSError, RuntimeError) as e:  # the summary still prints
+                msg = f"the session report could not be written: {error_message(e)}"
+                res.error = f"{res.error}; {msg}" if res.error else msg
+                with contextlib.suppress(VoiceCoachError, OSError):  # the session has ended
+                    self._write_session_json(False, {"duration_s": round(duration_s, 3)})
         return res
+
+    def _write_report(self, duration_s: float, res: SessionResult, capture: str,
+                      capture_stats: dict[str, Any] | None) -> None:
+        assert self.folder is not None
+        call = Call(
+            self.folder.name,
+            "session",
+            (self.folder / "agent.wav", self.folder / "customer.wav"),
+        )
+        report = build_report(
+            call,
+            self.pipe,
+            self._events,
+            duration_s,
+            self.config.analysis.sample_rate,
+            2,
+            self.config,
+            self._n_hops,
+            tracks=None,
+        )
+        report["live"] = {
+            "error": self._error,
+            "block_latency_ms": res.block_latency_ms,
+            "capture": capture,
+        }
+        if capture_stats is not None:
+            report["live"]["capture_stats"] = capture_stats
+        write_json(self.folder / REPORT_FILE, report)
+        self._write_session_json(False, {"duration_s": round(duration_s, 3)})
 
 
 def nudges(events: list[Event]) -> list[Nudge]:
