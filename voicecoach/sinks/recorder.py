@@ -5,9 +5,10 @@ lost mid-call never ends the other channel's recording. Files are written throug
 libsndfile (``soundfile``): blocks are gathered in memory and written and flushed together
 every ``flush_s`` seconds of audio (one write per file instead of one per 20-40 ms block:
 the live analysis thread's time goes to analysis), so a crash or Ctrl-C loses at most the
-last second. WAV is the default because libsndfile
-rewrites a WAV header on every flush: a WAV file that was never closed is readable up to
-its last flush. An unfinished FLAC file has no valid length and is not readable, so choose
+last second. WAV is the default because a WAV file that was never closed is readable up
+to its last flush by libsndfile (soundfile, voicecoach review) and ffprobe, which take the
+data to the file's end; its header is not rewritten on a flush and still says 0 frames, so
+sox, Python's ``wave`` and scipy refuse or misread it until it is rewritten (``sf.write`` of what soundfile reads). An unfinished FLAC file has no valid length and is not readable, so choose
 FLAC only where disk space matters more than crash safety.
 """
 
