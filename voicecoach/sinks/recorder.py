@@ -8,8 +8,8 @@ the live analysis thread's time goes to analysis), so a crash or Ctrl-C loses at
 last second. WAV is the default because a WAV file that was never closed is readable up
 to its last flush by libsndfile (soundfile, voicecoach review) and ffprobe, which take the
 data to the file's end; its header is not rewritten on a flush and still says 0 frames, so
-sox, Python's ``wave`` and scipy refuse or misread it until it is rewritten (``sf.write`` of what soundfile reads). An
-unfinished FLAC file has no valid length and is not readable, so choose
+sox, Python's ``wave`` and scipy refuse or misread it until it is rewritten (``sf.write``
+of what soundfile reads). An unfinished FLAC file has no valid length and is not readable, so choose
 FLAC only where disk space matters more than crash safety.
 """
 
