@@ -119,3 +119,27 @@ def test_a_failed_analysis_leaves_no_half_table(tmp_path, capsys) -> None:
     assert main(["analyze", str(p), "--out", str(out)]) == 2
     assert "(6.00 s)" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_a_failed_analysis_keeps_the_file_it_would_have_replaced(tmp_path, capsys) -> None:
+    x = np.zeros(8 * SR, np.float32)
+    x[6 * SR] = np.nan
+    p = tmp_path / "nan.wav"
+    sf.write(p, x, SR, subtype="FLOAT")
+    out = tmp_path / "t.csv"
+    out.write_text("an earlier table\n")
+    assert main(["analyze", str(p), "--out", str(out)]) == 2
+    assert "(6.00 s)" in capsys.readouterr().err
+    assert out.read_text() == "an earlier table\n"
+    assert sorted(f.name for f in tmp_path.iterdir()) == ["nan.wav", "t.csv"]  # no temporary
+
+
+def test_analysis_replaces_an_earlier_table_once_whole(tmp_path, rng) -> None:
+    x = (0.1 * rng.standard_normal(2 * SR)).astype(np.float32)
+    p = tmp_path / "n.wav"
+    sf.write(p, x, SR, subtype="FLOAT")
+    out = tmp_path / "t.csv"
+    out.write_text("an earlier table\n")
+    assert main(["analyze", str(p), "--out", str(out)]) == 0
+    assert out.read_text().startswith("channel,t_s,")
+    assert sorted(f.name for f in tmp_path.iterdir()) == ["n.wav", "t.csv"]

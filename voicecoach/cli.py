@@ -93,14 +93,41 @@ def resolve_options(args: argparse.Namespace, cfg: Config) -> argparse.Namespace
     return args
 
 
-def _open_out(path: str | None) -> TextIO:
+def _open_out(path: str | None) -> tuple[TextIO, Path | None]:
+    """Open ``--out`` for writing: standard output for None or ``-``; else a temporary file
+    beside it (returned second), renamed over it by :func:`_close_out` only once the output
+    is whole, so a failed run leaves an existing file as it was. A device or a pipe (not a
+    regular file) is written through."""
     if path in (None, "-"):
-        return sys.stdout
+        return sys.stdout, None
     p = Path(path)
     from .privacy import open_private, private_dir
 
     private_dir(p.parent, own=False)
-    return open_private(p, "w", newline="", encoding="utf-8")
+    if p.exists() and not p.is_file():
+        return open_private(p, "w", newline="", encoding="utf-8"), None
+    tmp = p.with_name(f".{p.name}.{os.getpid()}.tmp")
+    return open_private(tmp, "w", newline="", encoding="utf-8"), tmp
+
+
+def _close_out(out: TextIO, tmp: Path | None, path: str | None, *, ok: bool) -> None:
+    """Close what :func:`_open_out` opened: on success move the temporary file over ``path``;
+    on failure remove it (the error says why; no half table that looks whole)."""
+    if out is sys.stdout:
+        return
+    try:
+        out.close()
+    except OSError:
+        if ok:  # the last bytes did not reach the disk: the output is not whole
+            if tmp is not None:
+                tmp.unlink(missing_ok=True)
+            raise
+    if tmp is None:
+        return
+    if ok:
+        os.replace(tmp, path)  # type: ignore[arg-type]
+    else:
+        tmp.unlink(missing_ok=True)
 
 
 def _refuse_overwriting_input(out: str | None, source: str | os.PathLike[str]) -> None:
@@ -143,7 +170,8 @@ def _analyze(args: argparse.Namespace) -> int:
     info = audio_info(args.audio)
     select = select_channels(args.channel, info.channels)
     _refuse_overwriting_input(args.out, args.audio)
-    out = _open_out(args.out)
+    out, tmp = _open_out(args.out)
+    ok = False
     try:
         if args.format == "csv":
             w = csv.writer(out, lineterminator="\n")
@@ -188,14 +216,10 @@ def _analyze(args: argparse.Namespace) -> int:
                 doc["channels"].append({"channel": ch, **{k: d[k] for k in PUBLIC_FIELDS}})
             json.dump(doc, out, allow_nan=False)
             out.write("\n")
-    except BaseException:
-        if out is not sys.stdout:  # no half table that looks whole (the error says why)
-            out.close()
-            Path(args.out).unlink(missing_ok=True)
-        raise
+        out.flush()
+        ok = True
     finally:
-        if out is not sys.stdout:
-            out.close()
+        _close_out(out, tmp, args.out, ok=ok)
     if args.out not in (None, "-"):
         print(f"wrote {args.out} ({len(select)} channel(s), {info.duration_s:.1f} s)")
     return 0
