@@ -7,6 +7,7 @@ bad file must fail alone.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -134,5 +135,11 @@ def test_whatif_progress_line_lists_the_nudges_and_names_the_echo_state() -> Non
     assert summary_line("c", rep).endswith(", echo found (30 ms), canceller bypassed at the end "
                                            "(far end silent)")
     r = TaskResult(name="demo_call", source="x", ok=True, error="", folder=None, summary=line,
-                   nudges=2, nudges_before=3, mode="reused", duration_s=1.0, wall_s=1.0)
+                   nudges=2, nudges_before=3, mode="reused", duration_s=1.0, wall_s=1.0,
+                   nudge_messages=("Ralentissez", "Baissez le ton"))
     assert _result_line(r) == "demo_call: 2 nudges (was 3): Ralentissez, Baissez le ton"
+    rep["events"] = []
+    quiet = summary_line("demo_call", rep)
+    assert "(" in quiet  # the echo words' parentheses are not taken for a nudge list
+    r = dataclasses.replace(r, summary=quiet, nudges=0, nudges_before=0, nudge_messages=())
+    assert _result_line(r) == "demo_call: 0 nudges (was 0)"

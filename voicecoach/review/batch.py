@@ -84,6 +84,8 @@ class TaskResult:
         One line for the terminal.
     nudges, nudges_before : int or None
         Nudges in the new report, and in the report it replaced or was derived from.
+    nudge_messages : tuple of str
+        The new report's nudges, in order, as shown to the agent.
     mode : {"analysed", "reused", ""}
     duration_s, wall_s : float
         Audio length and wall-clock time of the task (not part of any report).
@@ -97,6 +99,7 @@ class TaskResult:
     summary: str = ""
     nudges: int | None = None
     nudges_before: int | None = None
+    nudge_messages: tuple[str, ...] = ()
     mode: str = ""
     duration_s: float = 0.0
     wall_s: float = 0.0
@@ -220,6 +223,9 @@ def review_task(task: Task, opts: ReviewOptions, progress: Progress | None = Non
             summary=summary_line(name, rep),
             nudges=count_nudges(rep),
             nudges_before=before,
+            nudge_messages=tuple(
+                str(e["message"]) for e in rep.get("events", []) if e.get("kind") == "nudge"
+            ),
             mode=mode,
             duration_s=float(rep["audio"]["duration_s"]),
             wall_s=time.perf_counter() - t0,

@@ -86,8 +86,7 @@ def _result_line(r: TaskResult) -> str:
     if not r.ok:
         return f"{r.name}: FAILED ({r.error})"
     if r.nudges_before is not None:
-        what = r.summary.rsplit(" nudges ", 1)[-1].split(" (", 1)
-        msgs = f": {what[1].split(')', 1)[0]}" if len(what) == 2 else ""
+        msgs = f": {', '.join(r.nudge_messages)}" if r.nudge_messages else ""
         return f"{r.name}: {r.nudges} nudges (was {r.nudges_before}){msgs}"
     return r.summary
 
