@@ -143,3 +143,19 @@ def test_whatif_progress_line_lists_the_nudges_and_names_the_echo_state() -> Non
     assert "(" in quiet  # the echo words' parentheses are not taken for a nudge list
     r = dataclasses.replace(r, summary=quiet, nudges=0, nudges_before=0, nudge_messages=())
     assert _result_line(r) == "demo_call: 0 nudges (was 0)"
+
+
+def test_a_one_party_call_line_says_its_conversation_counts_are_not_available() -> None:
+    from voicecoach.review.document import summary_line
+
+    rep = {
+        "audio": {"duration_s": 4.0},
+        "summary": {"conversation": {"available": False, "reason": "single-party recording"}},
+        "events": [],
+    }
+    line = summary_line("solo", rep)
+    assert line == "solo: 4.0 s, interruptions n/a, backchannels n/a, overlap n/a, nudges 0", line
+    rep["summary"]["conversation"] = {"overlap_s": 1.5, "interruptions": 1, "backchannels": 0}
+    rep["events"] = [{"kind": "interruption"}]
+    assert summary_line("duo", rep).startswith(
+        "duo: 4.0 s, interruptions 1, backchannels 0, overlap 1.5 s, nudges 0")

@@ -206,7 +206,7 @@ def summary_line(stem: str, rep: dict[str, Any]) -> str:
         f"{stem}: {rep['audio']['duration_s']:.1f} s, "
         f"interruptions {_counted(conv, 'interruptions', kinds.get('interruption', 0))}, "
         f"backchannels {_counted(conv, 'backchannels', kinds.get('backchannel', 0))}, "
-        f"overlap {_or_na(conv.get('overlap_s'))} s, nudges {len(nudges)}"
+        f"overlap {_seconds(conv.get('overlap_s'))}, nudges {len(nudges)}"
         + (f" ({', '.join(nudges)})" if nudges else "")
         + (f", {_echo_words(echo)}" if echo.get("enabled") else "")
         + (", no echo canceller" if echo and not echo.get("enabled") else "")
@@ -215,13 +215,16 @@ def summary_line(stem: str, rep: dict[str, Any]) -> str:
     )
 
 
-def _or_na(v: Any) -> Any:
-    return "n/a" if v is None else v
+def _seconds(v: Any) -> str:
+    return "n/a" if v is None else f"{v} s"
 
 
 def _counted(conv: dict[str, Any], key: str, n: int) -> Any:
-    """``n`` (counted from the events), or "n/a" when the summary withholds ``key`` (mono)."""
-    return "n/a" if key in conv and conv[key] is None else n
+    """``n`` (counted from the events), or "n/a" when the summary withholds ``key`` (a mono
+    call's two voices) or has no conversation at all (one party: ``available`` false)."""
+    if conv.get("available") is False or (key in conv and conv[key] is None):
+        return "n/a"
+    return n
 
 
 def count_nudges(rep: dict[str, Any]) -> int:
