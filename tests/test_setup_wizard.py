@@ -581,3 +581,12 @@ def test_calibration_speech_is_kept_and_the_profile_grows(env, calm) -> None:
     status, out, _ = _run([*base, "--redo", "calibration", "--profile", "bob", "--seconds",
                            "40"], "\n\n", audio)
     assert status == 0 and "add calm speech" not in out
+
+
+def test_setup_takes_every_display_that_live_takes() -> None:
+    from voicecoach.config import DISPLAY_KINDS
+
+    for kind in DISPLAY_KINDS:
+        assert build_parser().parse_args(["setup", "--display", kind]).display == kind
+        assert build_parser().parse_args(["live", "--display", kind]).display == kind
+    assert "compact" in DISPLAY_KINDS

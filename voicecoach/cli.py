@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from .config import Config, load_config
+from .config import DISPLAY_KINDS, Config, load_config
 from .errors import UsageError, VoiceCoachError, error_message
 
 __all__ = ["build_parser", "main"]
@@ -816,7 +816,7 @@ def build_parser() -> argparse.ArgumentParser:
         add_profiles_dir(sp)
         sp.add_argument(
             "--display",
-            choices=("auto", "compact", "window", "terminal", "none"),
+            choices=DISPLAY_KINDS,
             help="compact: a small always-on-top strip; window: the full chart; auto: the "
             "compact strip if a screen is available, else the terminal "
             + conf(command, "display"),

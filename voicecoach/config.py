@@ -65,6 +65,9 @@ __all__ = [
 USER_CONFIG_ENV = "VOICECOACH_CONFIG"
 
 
+#: The live display kinds (``[live] display``, ``live/setup --display``).
+DISPLAY_KINDS = ("auto", "compact", "window", "terminal", "none")
+
 @dataclass(frozen=True)
 class AnalysisConfig:
     """Sampling of the analysis core."""
@@ -823,7 +826,7 @@ def _validate(obj: Any, where: str) -> None:
                 f"{obj.incall_s}, {obj.incall_lag_s}, {obj.incall_min_s}"
             )
     elif isinstance(obj, LiveConfig):
-        if obj.display not in ("auto", "compact", "window", "terminal", "none"):
+        if obj.display not in DISPLAY_KINDS:
             bad(f"display must be auto, compact, window, terminal or none, got {obj.display!r}")
         if obj.far_backend not in ("auto", "sounddevice", "soundcard"):
             bad(f"far_backend must be 'auto', 'sounddevice' or 'soundcard', "

@@ -47,7 +47,7 @@ from typing import Any, Protocol, TextIO
 
 import numpy as np
 
-from .config import Config, read_user_config, save_user_config, user_config_path
+from .config import DISPLAY_KINDS, Config, read_user_config, save_user_config, user_config_path
 from .errors import (
     CalibrationError,
     ClippedSignalError,
@@ -1101,7 +1101,7 @@ def add_setup_arguments(
     p.add_argument("--no-live", action="store_true", help="stop after saving the choices")
     p.add_argument("--duration", type=float, metavar="S", help="live: stop after S seconds")
     p.add_argument(
-        "--display", choices=("auto", "window", "terminal", "none"), help="live: display"
+        "--display", choices=DISPLAY_KINDS, help="live: display (as voicecoach live --display)"
     )
     add_profiles_dir(p)
 
