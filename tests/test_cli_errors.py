@@ -157,7 +157,7 @@ def test_a_report_that_cannot_be_written_keeps_the_summary(
 
     monkeypatch.setattr(session, "write_json", refuse)
     rc = main(["live", "--replay", str(stereo), "--agent-channel", "0", "--speed", "inf",
-               "--display", "none", "--record", str(tmp_path / "rec")])
+               "--display", "none", "--record", str(tmp_path / "rec"), "--lang", "en"])
     out, err = capsys.readouterr()
     assert rc == 2
     assert "session:" in out  # the summary is printed

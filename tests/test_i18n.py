@@ -14,7 +14,7 @@ from voicecoach.locale import en, fr
 
 ROOT = Path(__file__).resolve().parents[1]
 TABLES = ("NUDGES", "DISPLAY", "TERMINAL", "REPORT", "EVENT_KINDS", "PARTIES", "DEFINITIONS",
-          "INDEX", "INDEX_METRICS", "VERDICTS")  # fmt: skip
+          "INDEX", "INDEX_METRICS", "VERDICTS", "RULES", "SUMMARY")  # fmt: skip
 
 
 def _public(mod) -> set[str]:
@@ -32,14 +32,14 @@ def test_every_language_has_the_same_tables_and_keys() -> None:
         else:  # DEFINITIONS: (term, definition) pairs, one per metric
             assert len(a) == len(b) and all(len(p) == 2 for p in [*a, *b])
     # placeholders agree, so a format call works in every language
-    for name in ("REPORT", "TERMINAL", "VERDICTS"):
+    for name in ("REPORT", "TERMINAL", "VERDICTS", "SUMMARY"):
         for key, text in getattr(fr, name).items():
             assert text.count("{") == getattr(en, name)[key].count("{"), (name, key)
 
 
 def test_every_rule_has_a_nudge() -> None:
     rules = set(load_config().coach.rules)
-    assert set(fr.NUDGES) == rules
+    assert set(fr.NUDGES) == set(fr.RULES) == rules
     assert message("pitch_high", "fr") == "Baissez le ton"
     assert message("rate_high", "en") == "Slow down"
 
@@ -81,3 +81,34 @@ def test_no_text_chosen_by_language_outside_the_locale(tmp_path: Path) -> None:
     probe = tmp_path / "probe.py"
     probe.write_text('x = "Slow down" if lang == "en" else "Ralentissez"\n')
     assert _language_branches(probe) == [1]
+
+
+def test_the_live_summary_speaks_the_sessions_language() -> None:
+    from types import SimpleNamespace
+
+    from voicecoach.cli import _live_summary
+    from voicecoach.events import Backchannel, Interruption, Nudge
+
+    ev = [
+        Interruption(start_s=12.0, end_s=13.0, decided_s=12.3, by="agent", of="customer"),
+        Backchannel(start_s=20.0, end_s=20.4, decided_s=20.4, by="customer"),
+        Nudge(start_s=30.0, end_s=34.0, decided_s=34.0, rule="pitch_high",
+              message=message("pitch_high", "fr"), value=3.1, threshold=2.0,
+              recovered_after_s=None),
+    ]
+    res = SimpleNamespace(duration_s=61.04, folder=None, capture="", events=ev,
+                          summary={"agent": {"talk_s": 30.0}, "customer": {"talk_s": 20.0},
+                                   "conversation": {"overlap_s": 1.2}},
+                          block_latency_ms={"p50": 1.04, "p99": 2.5})
+    fr_text = _live_summary(res, "fr")
+    assert fr_text.splitlines() == [
+        "séance : 61.0 s",
+        "  parole de l'agent 30.0 s, du client 20.0 s, chevauchement 1.2 s",
+        "    12.00 s  interruption : l'agent coupe la parole au client",
+        "    20.00 s  acquiescement du client",
+        "    30.00 s  relance « Baissez le ton » (hauteur, non rétabli)",
+        "  latence de l'analyse après la capture : p50 1.0 ms, p99 2.5 ms",
+    ]
+    en_text = _live_summary(res, "en")
+    assert "interruption: the agent cut the customer off" in en_text
+    assert "(pitch, not recovered)" in en_text and en_text.startswith("session: 61.0 s")

@@ -552,12 +552,19 @@ def _run_live(args: argparse.Namespace, cfg: Config, replay: str | None) -> int:
         source_info=info,
     )
     display = _display(args.display, session.model, lang, cfg)
-    where = f" into {session.folder}" if session.folder else ""
-    print(f"voicecoach live: {'replaying ' + replay if replay else 'listening'}{where}")
+    from .i18n import resolve_lang, texts
+
+    tx = texts(resolve_lang(lang, cfg)).SUMMARY
+    where = tx["into"].format(folder=session.folder) if session.folder else ""
+    print(
+        tx["replaying"].format(source=replay, where=where)
+        if replay
+        else tx["listening"].format(where=where)
+    )
     res = session.run(display)
     if replay and args.speed != 1.0:
         res.block_latency_ms = {}  # latency is only meaningful at real time
-    print(_live_summary(res))
+    print(_live_summary(res, resolve_lang(lang, cfg)))
     if res.error:
         print(f"Error: {res.error}", file=sys.stderr)
         return 2
@@ -572,37 +579,43 @@ def _display(kind: str, model: Any, lang: str, cfg: Config) -> Any:
     return choose_display(kind, model, lang, cfg)
 
 
-def _live_summary(res: Any) -> str:
+def _live_summary(res: Any, lang: str) -> str:
+    """The end-of-session summary printed by ``live`` and ``demo``, in ``lang``."""
+    from .i18n import texts
+
+    t = texts(lang)
+    tx, rules = t.SUMMARY, t.RULES
     conv = res.summary.get("conversation") or {}
     lines = [
-        f"session: {res.duration_s:.1f} s"
-        + (f", recorded in {res.folder}" if res.folder else "")
-        + (f"; capture: {res.capture}" if res.capture else ""),
-        f"  agent talk {res.summary.get('agent', {}).get('talk_s', 'n/a')} s, customer talk "
-        f"{(res.summary.get('customer') or {}).get('talk_s', 'n/a')} s, overlap "
-        f"{conv.get('overlap_s', 'n/a')} s",
+        tx["session"].format(s=res.duration_s)
+        + (tx["recorded_in"].format(folder=res.folder) if res.folder else "")
+        + (tx["capture"].format(capture=res.capture) if res.capture else ""),
+        tx["talk"].format(
+            agent=res.summary.get("agent", {}).get("talk_s", "n/a"),
+            customer=(res.summary.get("customer") or {}).get("talk_s", "n/a"),
+            overlap=conv.get("overlap_s", "n/a"),
+        ),
     ]
     for e in res.events:
-        if e.kind == "interruption":
-            lines.append(f"  {e.start_s:7.2f} s  interruption by {e.by} of {e.of}")
-        elif e.kind == "backchannel":
-            lines.append(f"  {e.start_s:7.2f} s  backchannel by {e.by}")
-        elif e.kind == "turn_end_overlap":
-            lines.append(f"  {e.start_s:7.2f} s  turn-end overlap by {e.by} (not an interruption)")
+        if e.kind in ("interruption", "backchannel", "turn_end_overlap"):
+            what = tx.get(f"{e.kind}_{e.by}")
+            if what is not None:
+                lines.append(f"  {e.start_s:7.2f} s  {what}")
         elif e.kind == "mutual_silence":
-            lines.append(f"  {e.start_s:7.2f} s  mutual silence of {e.duration_s:.1f} s")
+            lines.append(f"  {e.start_s:7.2f} s  " + tx["mutual_silence"].format(s=e.duration_s))
         elif e.kind == "nudge":
             rec = (
-                f"recovered after {e.recovered_after_s:.1f} s"
+                tx["recovered_after"].format(s=e.recovered_after_s)
                 if e.recovered_after_s is not None
-                else "not recovered"
+                else tx["not_recovered"]
             )
-            lines.append(f"  {e.start_s:7.2f} s  nudge «{e.message}» ({e.rule}, {rec})")
+            what = tx["nudge"].format(
+                message=e.message, rule=rules.get(e.rule, e.rule), recovery=rec
+            )
+            lines.append(f"  {e.start_s:7.2f} s  {what}")
     lat = res.block_latency_ms
     if lat:
-        lines.append(
-            f"  analysis latency after capture: p50 {lat['p50']:.1f} ms, p99 {lat['p99']:.1f} ms"
-        )
+        lines.append(tx["latency"].format(p50=lat["p50"], p99=lat["p99"]))
     return "\n".join(lines)
 
 

@@ -257,3 +257,38 @@ VERDICTS = {
     "%": "%",
     "dB": "dB",
 }
+
+
+#: Short names of the coaching rules, where a report or summary names the rule behind a nudge.
+RULES = {
+    "pitch_high": "pitch",
+    "rate_high": "pace",
+    "loudness_high": "loudness",
+    "interrupting": "interrupting",
+    "monologue": "monologue",
+    "jump_in": "jump-in",
+    "monotony": "monotony",
+}
+
+
+#: The console of `voicecoach live` and `voicecoach demo`: start line and end-of-session summary.
+SUMMARY = {
+    "listening": "voicecoach live: listening{where}",
+    "replaying": "voicecoach live: replaying {source}{where}",
+    "into": " into {folder}",
+    "session": "session: {s:.1f} s",
+    "recorded_in": ", recorded in {folder}",
+    "capture": "; capture: {capture}",
+    "talk": "  agent talk {agent} s, customer talk {customer} s, overlap {overlap} s",
+    "interruption_agent": "interruption: the agent cut the customer off",
+    "interruption_customer": "interruption: the customer cut the agent off",
+    "backchannel_agent": "backchannel by the agent",
+    "backchannel_customer": "backchannel by the customer",
+    "turn_end_overlap_agent": "turn-end overlap by the agent (not an interruption)",
+    "turn_end_overlap_customer": "turn-end overlap by the customer (not an interruption)",
+    "mutual_silence": "mutual silence of {s:.1f} s",
+    "nudge": "nudge «{message}» ({rule}, {recovery})",
+    "recovered_after": "recovered after {s:.1f} s",
+    "not_recovered": "not recovered",
+    "latency": "  analysis latency after capture: p50 {p50:.1f} ms, p99 {p99:.1f} ms",
+}

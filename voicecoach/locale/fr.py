@@ -110,7 +110,7 @@ REPORT = {
     "baseline_forming": "référence en cours",
     "recovered_after": "rétabli après {s:.1f} s",
     "not_recovered": "non rétabli",
-    "gap_after": "after",
+    "gap_after": "après",
     "retracted": " (retirée : c'était un acquiescement)",
     "axis_pitch": "hauteur / calme (dt)",
     "axis_rate": "débit / calme (%)",
@@ -267,4 +267,40 @@ VERDICTS = {
     "st": "dt",
     "%": "%",
     "dB": "dB",
+}
+
+
+#: Short names of the coaching rules, where a report or summary names the rule behind a nudge.
+RULES = {
+    "pitch_high": "hauteur",
+    "rate_high": "débit",
+    "loudness_high": "volume",
+    "interrupting": "interruption",
+    "monologue": "monologue",
+    "jump_in": "prise de parole précipitée",
+    "monotony": "monotonie",
+}
+
+
+#: The console of `voicecoach live` and `voicecoach demo`: start line and end-of-session summary.
+SUMMARY = {
+    "listening": "voicecoach en direct : à l'écoute{where}",
+    "replaying": "voicecoach en direct : relecture de {source}{where}",
+    "into": ", enregistrement dans {folder}",
+    "session": "séance : {s:.1f} s",
+    "recorded_in": ", enregistrée dans {folder}",
+    "capture": " ; capture : {capture}",
+    "talk": "  parole de l'agent {agent} s, du client {customer} s, chevauchement {overlap} s",
+    "interruption_agent": "interruption : l'agent coupe la parole au client",
+    "interruption_customer": "interruption : le client coupe la parole à l'agent",
+    "backchannel_agent": "acquiescement de l'agent",
+    "backchannel_customer": "acquiescement du client",
+    "turn_end_overlap_agent": "chevauchement de fin de tour par l'agent (pas une interruption)",
+    "turn_end_overlap_customer": "chevauchement de fin de tour par le client (pas une "
+    "interruption)",
+    "mutual_silence": "silence mutuel de {s:.1f} s",
+    "nudge": "relance « {message} » ({rule}, {recovery})",
+    "recovered_after": "rétabli après {s:.1f} s",
+    "not_recovered": "non rétabli",
+    "latency": "  latence de l'analyse après la capture : p50 {p50:.1f} ms, p99 {p99:.1f} ms",
 }

@@ -304,7 +304,8 @@ def _event_details(e: dict[str, Any], lang: str) -> str:
         r = tx["recovered_after"].format(s=rec) if rec is not None else tx["not_recovered"]
         val = e.get("value")
         thr = e.get("threshold")
-        return f"«{e.get('message', '')}» ({e.get('rule')}: {_f(val)} ≥ {_f(thr)}; {r})"
+        rule = texts(lang).RULES.get(e.get("rule"), e.get("rule"))
+        return f"«{e.get('message', '')}» ({rule}: {_f(val)} ≥ {_f(thr)}; {r})"
     if k == "response_gap":
         return (
             f"{party.get(e.get('party'), '')} {tx['gap_after']} {party.get(e.get('after'), '')}: "
@@ -420,7 +421,8 @@ def _summary_rows(report: dict[str, Any], cfg: Config, lang: str) -> list[tuple[
     ]
     nudges = co.get("nudges") or {}
     total = sum(nudges.values()) if nudges else 0
-    by_rule = ", ".join(f"{k} {v}" for k, v in nudges.items() if v)
+    names = texts(lang).RULES
+    by_rule = ", ".join(f"{names.get(k, k)} {v}" for k, v in nudges.items() if v)
     rows.append((tx["nudges"], str(total), "", by_rule))
     if report.get("whatif"):
         w = report["whatif"]
