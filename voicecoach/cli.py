@@ -660,8 +660,10 @@ class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser. ``--help`` shows the defaults of ``config/voicecoach.toml``;
-    options left unset take the loaded configuration's values (:func:`resolve_options`)."""
+    """The argument parser. ``--help`` shows the value each option takes when left unset
+    (the user configuration over ``config/voicecoach.toml``; the shipped file alone if the user
+    file is broken); options left unset take the loaded configuration's values, ``--config``
+    included (:func:`resolve_options`)."""
     try:
         cfg = load_config(user=True)
     except VoiceCoachError:  # a broken user file: --help still works, commands say why
@@ -707,7 +709,8 @@ def build_parser() -> argparse.ArgumentParser:
             "--profiles-dir",
             metavar="DIR",
             default=None,
-            help="profile folder (default: $VOICECOACH_PROFILES or ~/.config/voicecoach/profiles)",
+            help="profile folder (default: $VOICECOACH_PROFILES, else $XDG_CONFIG_HOME/voicecoach/"
+            "profiles, i.e. ~/.config/voicecoach/profiles)",
         )
 
     c = add("calibrate", cmd_calibrate, "compute a calm baseline profile from calm speech")
@@ -807,7 +810,9 @@ def build_parser() -> argparse.ArgumentParser:
         f"to the original file, or none {conf('review', 'audio_copy')}",
     )
     r.add_argument(
-        "--no-html", action="store_true", help="write report.json and tracks only (fastest)"
+        "--no-html", action="store_true",
+        help="no report.html, timeline.png or index.html: report.json, the tracks and the "
+        "audio copy only (with --audio-copy none, the fastest)",
     )
     r.add_argument(
         "--mono-agent",
@@ -880,7 +885,10 @@ def build_parser() -> argparse.ArgumentParser:
     from .setup_wizard import add_setup_arguments
 
     st = add("setup", cmd_setup, "guided first run: pick devices, check levels, calibrate, go live")
-    add_setup_arguments(st, conf("setup", "seconds"), conf("setup", "levels_s"), add_profiles_dir)
+    add_setup_arguments(
+        st, conf("setup", "seconds"), conf("setup", "levels_s"), add_profiles_dir,
+        keep_help=f"(default: [setup] keep_audio = {cfg.setup.keep_audio!r})",
+    )
     return p
 
 

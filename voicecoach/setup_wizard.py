@@ -1073,6 +1073,7 @@ def add_setup_arguments(
     seconds_help: str,
     levels_help: str,
     add_profiles_dir: Callable[[argparse.ArgumentParser], None],
+    keep_help: str = "(default: [setup] keep_audio)",
 ) -> None:
     """The ``voicecoach setup`` options (defaults from the configuration, in the CLI)."""
     p.add_argument("--mic", metavar="D", help="microphone: index or name part (no question)")
@@ -1096,7 +1097,7 @@ def add_setup_arguments(
     p.add_argument(
         "--keep-audio", action=argparse.BooleanOptionalAction,
         help="keep the calibration speech beside the profile so that a later setup can add to "
-        "it (default: [setup] keep_audio = true)",
+        f"it {keep_help}",
     )
     p.add_argument("--no-live", action="store_true", help="stop after saving the choices")
     p.add_argument("--duration", type=float, metavar="S", help="live: stop after S seconds")
