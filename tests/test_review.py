@@ -496,6 +496,12 @@ def test_assign_meta_pattern_and_manifest(tmp_path: Path) -> None:
         w.writerow(["call-007.wav", "dave", "2025-03-04"])
     got = assign_meta(calls, manifest=man)
     assert got[1].meta == {"agent": "dave", "date": "2025-03-04"}
+    with open(man, "a", newline="") as f:  # a typo: said, not silently dropped
+        csv.writer(f).writerow(["call-07.wav", "erin", "2025-03-05"])
+    with pytest.warns(UserWarning, match=r"1 of 2 row\(s\) match no call under review "
+                                         r"\('.*call-07.wav'\)"):
+        got = assign_meta(calls, manifest=man)
+    assert got[1].meta == {"agent": "dave", "date": "2025-03-04"}
     got = assign_meta(calls, r"(?P<agent>[a-z]+)-(?P<date>\d+)")
     assert got[1].meta == {"agent": "call", "date": "007"}
     with pytest.raises(ParameterError, match=r"not a valid regular expression"):

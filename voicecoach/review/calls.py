@@ -21,6 +21,7 @@ import csv
 import dataclasses
 import os
 import re
+import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -352,6 +353,7 @@ def assign_meta(
                     p = mp.parent / p
                 rows[p.resolve()] = r
     out = []
+    used: set[Path] = set()
     for c in calls:
         meta = dict(c.meta)
         if rx is not None:
@@ -367,6 +369,7 @@ def assign_meta(
             keys.insert(0, Path(meta["folder"]).resolve())
         for k in keys:
             if k in rows:
+                used.add(k)
                 r = rows[k]
                 if r.get("agent"):
                     meta["agent"] = r["agent"]
@@ -374,6 +377,15 @@ def assign_meta(
                     meta["date"] = _norm_date(r["date"])
                 break
         out.append(dataclasses.replace(c, meta=meta))
+    unused = [p for p in rows if p not in used]
+    if unused:  # a typo, or a path relative to the wrong folder: say so, do not drop silently
+        shown = ", ".join(repr(str(p)) for p in unused[:3]) + (" ..." if len(unused) > 3 else "")
+        warnings.warn(
+            f"manifest {str(manifest)!r}: {len(unused)} of {len(rows)} row(s) match no call "
+            f"under review ({shown}); a row's path must name a file of the call (or its "
+            f"session folder), absolute or relative to the manifest's folder",
+            stacklevel=2,
+        )
     return out
 
 
