@@ -142,6 +142,33 @@ def test_recalibrating_without_keep_audio_removes_the_old_profiles_audio(tmp_pat
     assert not (tmp_path / "pr" / "al.flac").exists()
 
 
+def test_a_calibration_stopped_while_keeping_its_audio_leaves_the_old_profile(
+        tmp_path, monkeypatch) -> None:
+    """The kept speech is written before the profile: a run stopped while writing it leaves
+    the old profile with the old speech, never the new profile beside the old speech (which
+    ``--add`` would grow it from)."""
+    d = ["--profiles-dir", str(tmp_path / "pr")]
+    paths = []
+    for i, (f0, dur) in enumerate(((120.0, 20), (150.0, 24))):
+        x, _ = synth_speech(duration_s=dur, f0_hz=f0, snr_db=30, seed=20 + i)
+        paths.append(tmp_path / f"take{i}.wav")
+        sf.write(paths[-1], x[: x.size // 160 * 160], 16000, subtype="PCM_16")
+    assert main(["calibrate", "--profile", "al", *d, "--input", str(paths[0]),
+                 "--keep-audio"]) == 0
+    store = ProfileStore(tmp_path / "pr")
+    old = store.load("al").to_dict()
+    old_audio = sf.info(tmp_path / "pr" / "al.flac").frames
+
+    def stopped(*a, **k):
+        raise KeyboardInterrupt  # Ctrl-C (or a kill) while the speech is written
+
+    monkeypatch.setattr(ProfileStore, "save_calibration_audio", stopped)
+    assert main(["calibrate", "--profile", "al", *d, "--input", str(paths[1]),
+                 "--keep-audio"]) != 0
+    assert store.load("al").to_dict() == old
+    assert sf.info(tmp_path / "pr" / "al.flac").frames == old_audio
+
+
 def test_calibrate_and_show_say_which_rules_the_profile_can_judge(tmp_path, capsys) -> None:
     x, _ = synth_speech(duration_s=40, f0_hz=120.0, snr_db=30, seed=5)
     p = tmp_path / "calm.wav"

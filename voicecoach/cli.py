@@ -292,20 +292,26 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         x = np.concatenate(parts) if parts else np.zeros(0, np.float32)
         cal.feed_array(x, cfg.analysis.sample_rate, source=f"mic {args.mic}")
     prof = cal.finish(name=args.profile)
+    # the audio first, then the profile: a run stopped in between never leaves a new profile
+    # beside the speech of the one it replaced (`--add` recomputes from the kept speech)
+    removed = []
+    if keep:
+        audio = store.save_calibration_audio(args.profile, cal.audio, cfg.analysis.sample_rate)
+    else:
+        # audio kept for the profile this one replaces no longer matches it (`--add` would
+        # grow the new profile from the old speech): removed, and said
+        for q in store.calibration_audio(args.profile):
+            q.unlink(missing_ok=True)
+            removed.append(q)
     path = store.save(prof, args.profile)
     print(format_profile(prof))
     for line in _verdict_lines(prof, cfg):
         print(line)
     print(f"saved profile {args.profile!r} to {path}")
-    if not keep:
-        # audio kept for the profile this one replaces no longer matches it (`--add` would
-        # grow the new profile from the old speech): removed, and said
-        for q in store.calibration_audio(args.profile):
-            q.unlink(missing_ok=True)
-            print(f"removed {q.name}, the calibration audio kept for the profile this one "
-                  f"replaces (--keep-audio keeps the new one)")
+    for q in removed:
+        print(f"removed {q.name}, the calibration audio kept for the profile this one "
+              f"replaces (--keep-audio keeps the new one)")
     if keep:
-        audio = store.save_calibration_audio(args.profile, cal.audio, cfg.analysis.sample_rate)
         print(f"kept its {cal.seconds:.0f} s of calibration audio in {audio} (readable by you "
               f"only): `--add` grows the profile with more calm speech, `voicecoach profile "
               f"delete {args.profile}` removes both")
