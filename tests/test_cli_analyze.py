@@ -110,11 +110,16 @@ def test_calibrate_all_channels_of_a_stereo_file_is_one_line(tmp_path, rng, caps
     assert "Traceback" not in err
 
 
-def test_a_failed_analysis_leaves_no_half_table(tmp_path, capsys) -> None:
+def _nan_at_6_s(tmp_path):
     x = np.zeros(8 * SR, np.float32)
     x[6 * SR] = np.nan
     p = tmp_path / "nan.wav"
     sf.write(p, x, SR, subtype="FLOAT")
+    return p
+
+
+def test_a_failed_analysis_leaves_no_half_table(tmp_path, capsys) -> None:
+    p = _nan_at_6_s(tmp_path)
     out = tmp_path / "t.csv"
     assert main(["analyze", str(p), "--out", str(out)]) == 2
     assert "(6.00 s)" in capsys.readouterr().err
@@ -122,10 +127,7 @@ def test_a_failed_analysis_leaves_no_half_table(tmp_path, capsys) -> None:
 
 
 def test_a_failed_analysis_keeps_the_file_it_would_have_replaced(tmp_path, capsys) -> None:
-    x = np.zeros(8 * SR, np.float32)
-    x[6 * SR] = np.nan
-    p = tmp_path / "nan.wav"
-    sf.write(p, x, SR, subtype="FLOAT")
+    p = _nan_at_6_s(tmp_path)
     out = tmp_path / "t.csv"
     out.write_text("an earlier table\n")
     assert main(["analyze", str(p), "--out", str(out)]) == 2
