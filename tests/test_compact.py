@@ -166,7 +166,7 @@ def test_speaking_lights_hint_nudge_and_footer():
     assert s.agent_speaking and not s.customer_speaking
     assert s.nudge == "Laissez-le finir"
     assert s.hint == "référence en cours de constitution…"
-    assert s.footer == "Écho : annulé (40 ms, 32 dB)" and not s.footer_alert
+    assert s.footer == "Écho\u00a0: annulé (40 ms, 32 dB)" and not s.footer_alert
     assert strip_state(snapshot(customer_speech=speech_until(9.8)), "fr", 4.0).customer_speaking
     bad = strip_state(
         snapshot(status={"degraded": "far lost", "echo": "off"}, deescalating=True), "en", 4.0

@@ -268,9 +268,9 @@ def test_terminal_panel_shows_nudge_lanes_and_interruption(models):
     agent = next(ln for ln in lines if "Agent" in ln and "█" in ln)
     client = next(ln for ln in lines if "Client" in ln and "█" in ln)
     assert agent.count("█") > 5 and client.count("█") > 5
-    assert "Dernière interruption : agent→client" in text
+    assert "Dernière interruption\u00a0: agent→client" in text
     assert "▼" in text  # the interruption on the time axis
-    assert "Référence : en cours" in text
+    assert "Référence\u00a0: en cours" in text
     assert max(len(ln) for ln in lines) <= 100
     assert disp.stats()["frames_drawn"] == 1
 
@@ -311,8 +311,8 @@ def test_terminal_not_a_tty_prints_compact_lines(models, monkeypatch):
     assert 3 <= len(lines) <= 7  # one line per period at most, never a panel
     for ln in lines:
         assert ln.startswith("[00:31] hauteur")
-        assert "conseil: LAISSEZ-LE FINIR" in ln
-        assert "interruption: agent→client" in ln
+        assert "conseil\u00a0: LAISSEZ-LE FINIR" in ln
+        assert "interruption\u00a0: agent→client" in ln
         assert "╭" not in ln
     assert disp.stats()["backend"] == "terminal-compact"
 

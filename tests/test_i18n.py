@@ -100,15 +100,29 @@ def test_the_live_summary_speaks_the_sessions_language() -> None:
                           summary={"agent": {"talk_s": 30.0}, "customer": {"talk_s": 20.0},
                                    "conversation": {"overlap_s": 1.2}},
                           block_latency_ms={"p50": 1.04, "p99": 2.5})
-    fr_text = _live_summary(res, "fr")
+    fr_text = _live_summary(res, "fr").replace("\u00a0", " ")  # French spacing: see below
     assert fr_text.splitlines() == [
         "séance : 61.0 s",
         "  parole de l'agent 30.0 s, du client 20.0 s, chevauchement 1.2 s",
         "    12.00 s  interruption : l'agent coupe la parole au client",
         "    20.00 s  acquiescement du client",
-        "    30.00 s  relance « Baissez le ton » (hauteur, non rétabli)",
+        "    30.00 s  conseil « Baissez le ton » (hauteur, pas revenu à la normale)",
         "  latence de l'analyse après la capture : p50 1.0 ms, p99 2.5 ms",
     ]
     en_text = _live_summary(res, "en")
     assert "interruption: the agent cut the customer off" in en_text
     assert "(pitch, not recovered)" in en_text and en_text.startswith("session: 61.0 s")
+
+
+def test_french_punctuation_has_its_non_breaking_spaces() -> None:
+    """A colon, a semicolon and guillemets keep their space on the same line (U+00A0 before
+    ":" and inside « », U+202F before ";", "?" and "!"), in every French string."""
+    def strings(table):
+        for v in (table.values() if isinstance(table, dict) else table):
+            yield from (v if isinstance(v, tuple) else (v,))
+
+    for name in TABLES:
+        for text in strings(getattr(fr, name)):
+            for bad in (" :", " ;", "« ", " »", " ?", " !"):
+                assert bad not in text, (name, text)
+    assert fr.SUMMARY["session"] == "séance\u00a0: {s:.1f} s"

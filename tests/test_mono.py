@@ -352,6 +352,10 @@ def test_review_mono_call_attributes_and_says_so(tmp_path: Path, male_female,
     assert conv["backchannels"] is None and rep["summary"]["agent"]["backchannels"] is None
     page = (tmp_path / "out" / "mixed" / "report.html").read_text()
     assert ">None<" not in page and "| None" not in page and "0.0 / 10 min" not in page
+    assert "None ×" not in page  # the overlap row says why it is not measured
+    from voicecoach.i18n import texts
+
+    assert texts(rep["config"]["lang"]).REPORT["overlap_mono"] in page
     # without a profile: by clustering, and the note says how to pick the other voice
     rep2 = review_call(call, tmp_path / "out2", cfg, render=False, audio="none")
     assert rep2["mono"]["method"] == "clustering" and rep2["mono"]["agent_by"] == "first"

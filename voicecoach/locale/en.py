@@ -134,6 +134,15 @@ REPORT = {
     "deescalation_mode": "de-escalation mode: ",
     "overlap": "Overlap",
     "mutual_silences": "mutual silences: ",
+    "sep": ": ",
+    "quote": "“{m}”",
+    "semicolon": "; ",
+    "overlap_mono": "not measured on a mono call (each stretch of speech goes to one party)",
+    "single_party": "one party recorded: overlaps and interruptions need both",
+    "kind_stereo": "stereo file",
+    "kind_mono": "mono file",
+    "kind_pair": "two mono files",
+    "kind_session": "live session",
 }
 
 
@@ -287,7 +296,7 @@ SUMMARY = {
     "turn_end_overlap_agent": "turn-end overlap by the agent (not an interruption)",
     "turn_end_overlap_customer": "turn-end overlap by the customer (not an interruption)",
     "mutual_silence": "mutual silence of {s:.1f} s",
-    "nudge": "nudge «{message}» ({rule}, {recovery})",
+    "nudge": "nudge “{message}” ({rule}, {recovery})",
     "recovered_after": "recovered after {s:.1f} s",
     "not_recovered": "not recovered",
     "latency": "  analysis latency after capture: p50 {p50:.1f} ms, p99 {p99:.1f} ms",

@@ -20,30 +20,30 @@ NUDGES = {
 #: The live window and the terminal dashboard (voicecoach.sinks.view).
 DISPLAY = {
     "title": "voicecoach — en direct",
-    "pitch_title": "Hauteur de voix (demi-tons par rapport à la référence ; vert : zone calme)",
+    "pitch_title": "Hauteur de voix (demi-tons par rapport à la référence ; vert : bande calme)",
     "pitch_unit": "demi-tons",
     "rate_unit": "% débit",
     "rate_title": "Débit (% par rapport à la référence)",
-    "loudness_title": "Volume (dBFS) : niveau de parole et seuil",
+    "loudness_title": "Volume (dBFS) : niveau de parole et seuil",
     "lanes": "Qui parle",
     "agent": "Agent",
     "customer": "Client",
-    "calm": "zone calme",
+    "calm": "bande calme",
     "threshold": "seuil",
     "baseline": "Référence",
     "forming": "en cours",
     "provisional": "provisoire",
     "calibrated": "calibrée",
-    "deescalating": "désescalade : seuils resserrés",
+    "deescalating": "désescalade : seuils resserrés",
     "capture": "Capture",
     "echo": "Écho",
     "echo_bypassed": "rien à annuler",
     "echo_no_echo": "aucun (casque)",
     "echo_detecting": "détection",
-    "echo_converging": "annulation en cours",
+    "echo_converging": "adaptation en cours",
     "echo_converged": "annulé",
-    "echo_diverged": "annuleur décroché",
-    "echo_off": "annuleur absent",
+    "echo_diverged": "annulation d'écho en échec",
+    "echo_off": "sans annulation d'écho",
     "waiting": "en attente du son…",
     "no_baseline": "référence en cours de constitution…",
     "int_agent": "agent→client",
@@ -52,7 +52,7 @@ DISPLAY = {
     "last_interruption": "Dernière interruption",
     "none": "aucune",
     "ago_short": "il y a",
-    "sep": " : ",
+    "sep": " : ",
 }
 
 
@@ -65,13 +65,13 @@ TERMINAL = {
     "overlap": "Chevauch.",
     "axis": "il y a 30 s",
     "now": "maintenant",
-    "speaking": "parle",
-    "nobody": "silence",
+    "speaking": "qui parle",
+    "nobody": "personne",
     "both": "les deux",
     "nudge": "conseil",
     "threshold": "seuil",
     "interruption": "interruption",
-    "sep": " : ",
+    "sep": " : ",
     "ago": "il y a {s:.0f} s",
 }
 
@@ -81,7 +81,7 @@ REPORT = {
     "title": "Revue d'appel",
     "summary": "Résumé par rapport à la référence calme",
     "timeline": "Chronologie",
-    "timeline_help": "Cliquez sur la chronologie pour écouter à partir de ce moment ; "
+    "timeline_help": "Cliquez sur la chronologie pour écouter à partir de ce moment ; "
     "la ligne rouge suit l'audio.",
     "events": "Événements",
     "events_help": "Cliquez sur une ligne pour écouter l'appel à partir de ce moment.",
@@ -98,20 +98,20 @@ REPORT = {
     "end": "Fin",
     "details": "Détails",
     "show_all": "Afficher aussi la parole, les tours et les délais de réponse",
-    "no_audio": "Aucun audio d'écoute n'a été conservé pour ce rapport (--audio none).",
-    "provisional": "provisoire : 30 premières secondes de parole de l'agent dans cet appel",
+    "no_audio": "Aucun enregistrement à écouter n'a été conservé pour ce rapport (--audio none).",
+    "provisional": "provisoire : 30 premières secondes de parole de l'agent dans cet appel",
     "calibrated": "profil calibré",
     "speech_used": "s de parole calme",
     "in_call": "Jugé aussi par rapport au niveau antérieur de cet appel",
-    "not_judged": "Non évalué, pas de relance",
+    "not_judged": "Non évalué, pas de conseil",
     "whatif": "Simulation avec d'autres réglages",
-    "was": "relances avant",
+    "was": "conseils avant",
     "index": "Tous les appels",
     "baseline_forming": "référence en cours",
-    "recovered_after": "rétabli après {s:.1f} s",
-    "not_recovered": "non rétabli",
+    "recovered_after": "revenu à la normale après {s:.1f} s",
+    "not_recovered": "pas revenu à la normale",
     "gap_after": "après",
-    "retracted": " (retirée : c'était un acquiescement)",
+    "retracted": " (retiré : c'était un acquiescement)",
     "axis_pitch": "hauteur / calme (dt)",
     "axis_rate": "débit / calme (%)",
     "axis_loudness": "volume / calme (dB)",
@@ -125,22 +125,33 @@ REPORT = {
     "loudness": "Volume",
     "talk_ratio": "Part de parole",
     "interruptions_made": "Interruptions faites",
-    "interrupted_by_customer": "Interrompu par le client",
+    "interrupted_by_customer": "Interruptions subies (par le client)",
     "median_response_gap": "Délai de réponse médian",
-    "jump_ins": "prises de parole précipitées : ",
+    "jump_ins": "prises de parole précipitées : ",
     "longest_turn": "Tour le plus long",
-    "nudges": "Relances",
+    "nudges": "Conseils",
     "customer_talk_ratio": "Part de parole du client",
     "customer_agitated": "Client agité",
-    "deescalation_mode": "mode apaisement : ",
+    "deescalation_mode": "désescalade : ",
     "overlap": "Chevauchement",
-    "mutual_silences": "silences mutuels : ",
+    "mutual_silences": "silences mutuels : ",
+    "sep": " : ",
+    "quote": "« {m} »",
+    "semicolon": " ; ",
+    "overlap_mono": "non mesuré sur un appel mono (chaque "
+    "passage de parole va à un seul interlocuteur)",
+    "single_party": "un seul interlocuteur enregistré : chevauchements "
+    "et interruptions demandent les deux",
+    "kind_stereo": "fichier stéréo",
+    "kind_mono": "fichier mono",
+    "kind_pair": "deux fichiers mono",
+    "kind_session": "séance en direct",
 }
 
 
 #: Event kinds in the report's events table.
 EVENT_KINDS = {
-    "nudge": "Relance",
+    "nudge": "Conseil",
     "interruption": "Interruption",
     "overlap": "Chevauchement",
     "backchannel": "Acquiescement",
@@ -160,21 +171,21 @@ PARTIES = {"agent": "agent", "customer": "client"}
 DEFINITIONS = [
     (
         "Référence calme",
-        "La voix de l'agent au calme : hauteur médiane, débit et volume, tirés d'un "
-        "enregistrement de calibration (un profil) ou, à défaut, des 30 premières "
+        "La voix de l'agent au calme : hauteur médiane, débit et volume, tirés d'un "
+        "enregistrement de calibrage (un profil) ou, à défaut, des 30 premières "
         "secondes de parole de l'agent dans l'appel. Tout est comparé à cette "
         "référence.",
     ),
     (
-        "Hauteur (demi-tons)",
+        "Hauteur (demi-tons, dt)",
         "La hauteur de la voix par rapport à la référence, en demi-tons (12 demi-tons = "
-        "une octave ; +2 s'entend nettement, comme sous stress). Mesurée sur le bas de "
+        "une octave ; +2 s'entend nettement, comme sous stress). Mesurée sur le bas de "
         "la tessiture, sur les 3,5 dernières secondes de parole voisée.",
     ),
     (
         "Bande calme",
-        "La bande verte de la chronologie de hauteur : à ± le seuil de hauteur autour de "
-        "la référence. Le temps au-dessus est le temps passé nettement plus haut.",
+        "La bande verte de la chronologie de hauteur : la référence plus ou moins le seuil "
+        "de hauteur. Le temps au-dessus est le temps passé nettement plus haut.",
     ),
     (
         "Débit",
@@ -196,23 +207,23 @@ DEFINITIONS = [
     ),
     (
         "Acquiescement",
-        "Un court « mm » ou « oui » pendant le tour de l'autre ; pas une interruption.",
+        "Un court « mm » ou « oui » pendant le tour de l'autre ; pas une interruption.",
     ),
     (
         "Chevauchement de fin de tour",
-        "Commencer au moment où l'autre termine : une passation rapide, pas une interruption.",
+        "Commencer au moment où l'autre termine : une passation rapide, pas une interruption.",
     ),
     (
         "Délai de réponse",
         "Le silence entre la fin du tour de l'un et le début du tour de l'autre. Un "
-        "délai très court ou négatif signifie couper la parole.",
+        "délai très court ou négatif signale une prise de parole précipitée.",
     ),
     ("Silence mutuel", "Personne ne parle pendant plus de 3 secondes."),
     (
-        "Relance",
-        "Un conseil de deux mots affiché en direct (p. ex. « Ralentissez ») quand une "
-        "mesure est restée au-delà de son seuil assez longtemps. « Rétabli après » : le "
-        "temps pour revenir.",
+        "Conseil",
+        "Un conseil bref affiché à l'agent en direct (p. ex. « Baissez le ton ») quand une "
+        "mesure est restée au-delà de son seuil assez longtemps. « Revenu à la normale "
+        "après » : le temps mis pour repasser sous le seuil.",
     ),
     (
         "Interruptions par 10 min",
@@ -229,15 +240,15 @@ INDEX = {
     "calls": "appel(s)",
     "agents": "agent(s) nommé(s)",
     "unknown_agent": "(agent inconnu)",
-    "intro": "Interruptions faites par l'agent ; temps au-dessus de la bande : part "
-    "du temps mesuré où la hauteur de l'agent dépassait la bande calme ; "
-    "débit : médiane des syllabes par seconde de parole ; délai de réponse : "
+    "intro": "Interruptions faites par l'agent ; temps au-dessus de la bande : part "
+    "du temps mesuré où la hauteur de l'agent dépassait la bande calme ; "
+    "débit : médiane des syllabes par seconde de parole ; délai de réponse : "
     "silence médian avant de répondre.",
     "call": "Appel",
     "duration": "Durée",
     "all": "Total",
     "trend": "Évolution",
-    "whatif": " (what-if)",
+    "whatif": " (simulation)",
 }
 
 
@@ -248,20 +259,20 @@ INDEX_METRICS = {
     "rate_syl_s": "Débit (syl/s)",
     "talk_ratio_pct": "Part de parole (%)",
     "response_gap_s": "Délai de réponse (s)",
-    "nudges": "Relances",
+    "nudges": "Conseils",
 }
 
 
 #: Pourquoi une règle de prosodie ne peut pas juger (voicecoach.coach.Coach.baseline_verdict).
 VERDICTS = {
-    "thin": "référence trop mince pour juger : {measured:.1f} s de parole calme mesurées "
-    "({needed:g} s nécessaires) ; ajoutez de la parole calme au profil (voicecoach calibrate "
+    "thin": "référence trop courte pour juger : {measured:.1f} s de parole calme mesurées "
+    "({needed:g} s nécessaires) ; ajoutez de la parole calme au profil (voicecoach calibrate "
     "--add)",
-    "variable": "parole calme trop variable pour juger : elle atteint +{calm:.1f} {unit} "
+    "variable": "parole calme trop variable pour juger : elle atteint +{calm:.1f} {unit} "
     "({source}, p{q:.0f}), le seuil serait donc de {need:.1f} {unit}, au-dessus du plafond de "
     "{cap:g} {unit}",
-    "unstable": "référence instable : ses deux moitiés diffèrent de {drift:.1f} {unit} (au plus "
-    "{lim:.1f} {unit}) ; calibrez sur une parole calme plus régulière",
+    "unstable": "référence instable : ses deux moitiés diffèrent de {drift:.1f} {unit} (au plus "
+    "{lim:.1f} {unit}) ; calibrez sur une parole calme plus régulière",
     "calibration": "calibrage",
     "provisional": "début de l’appel",
     "st": "dt",
@@ -284,23 +295,23 @@ RULES = {
 
 #: The console of `voicecoach live` and `voicecoach demo`: start line and end-of-session summary.
 SUMMARY = {
-    "listening": "voicecoach en direct : à l'écoute{where}",
-    "replaying": "voicecoach en direct : relecture de {source}{where}",
+    "listening": "voicecoach en direct : à l'écoute{where}",
+    "replaying": "voicecoach en direct : relecture de {source}{where}",
     "into": ", enregistrement dans {folder}",
-    "session": "séance : {s:.1f} s",
+    "session": "séance : {s:.1f} s",
     "recorded_in": ", enregistrée dans {folder}",
-    "capture": " ; capture : {capture}",
+    "capture": " ; capture : {capture}",
     "talk": "  parole de l'agent {agent} s, du client {customer} s, chevauchement {overlap} s",
-    "interruption_agent": "interruption : l'agent coupe la parole au client",
-    "interruption_customer": "interruption : le client coupe la parole à l'agent",
+    "interruption_agent": "interruption : l'agent coupe la parole au client",
+    "interruption_customer": "interruption : le client coupe la parole à l'agent",
     "backchannel_agent": "acquiescement de l'agent",
     "backchannel_customer": "acquiescement du client",
     "turn_end_overlap_agent": "chevauchement de fin de tour par l'agent (pas une interruption)",
     "turn_end_overlap_customer": "chevauchement de fin de tour par le client (pas une "
     "interruption)",
     "mutual_silence": "silence mutuel de {s:.1f} s",
-    "nudge": "relance « {message} » ({rule}, {recovery})",
-    "recovered_after": "rétabli après {s:.1f} s",
-    "not_recovered": "non rétabli",
-    "latency": "  latence de l'analyse après la capture : p50 {p50:.1f} ms, p99 {p99:.1f} ms",
+    "nudge": "conseil « {message} » ({rule}, {recovery})",
+    "recovered_after": "revenu à la normale après {s:.1f} s",
+    "not_recovered": "pas revenu à la normale",
+    "latency": "  latence de l'analyse après la capture : p50 {p50:.1f} ms, p99 {p99:.1f} ms",
 }

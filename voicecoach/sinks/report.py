@@ -305,10 +305,12 @@ def _event_details(e: dict[str, Any], lang: str) -> str:
         val = e.get("value")
         thr = e.get("threshold")
         rule = texts(lang).RULES.get(e.get("rule"), e.get("rule"))
-        return f"«{e.get('message', '')}» ({rule}: {_f(val)} ≥ {_f(thr)}; {r})"
+        quoted = tx["quote"].format(m=e.get("message", ""))
+        return f"{quoted} ({rule}{tx['sep']}{_f(val)} ≥ {_f(thr)}; {r})"
     if k == "response_gap":
         return (
-            f"{party.get(e.get('party'), '')} {tx['gap_after']} {party.get(e.get('after'), '')}: "
+            f"{party.get(e.get('party'), '')} {tx['gap_after']} {party.get(e.get('after'), '')}"
+            f"{tx['sep']}"
             f"{_f(e.get('gap_s'), '{:.2f}', ' s')}"
         )
     if k in ("turn", "speech"):
@@ -367,7 +369,7 @@ def _summary_rows(report: dict[str, Any], cfg: Config, lang: str) -> list[tuple[
             tx["time_above_pitch"],
             _f(above.get("pitch_high"), "{:.1f}", " s")
             + pct(above.get("pitch_high"), measured.get("pitch_high")),
-            f"{tx['threshold']} +{thr['pitch_high']:.2g} st",
+            f"{tx['threshold']} +{thr['pitch_high']:.2g} {texts(lang).VERDICTS['st']}",
             halved("pitch_high"),
         ),
         (
@@ -375,7 +377,7 @@ def _summary_rows(report: dict[str, Any], cfg: Config, lang: str) -> list[tuple[
             _f(st.get("articulation_rate_median"), "{:.2f}", " syl/s"),
             _f(bl.get("articulation_rate_median"), "{:.2f}", " syl/s"),
             tx["time_above_plus"]
-            + f"{thr['rate_high']:.3g} %: "
+            + f"{thr['rate_high']:.3g} %{tx['sep']}"
             + _f(above.get("rate_high"), "{:.1f}", " s")
             + halved("rate_high"),
         ),
@@ -384,7 +386,7 @@ def _summary_rows(report: dict[str, Any], cfg: Config, lang: str) -> list[tuple[
             _f(st.get("speech_level_db"), "{:.1f}", " dBFS"),
             _f(bl.get("loudness_db"), "{:.1f}", " dBFS"),
             tx["time_above_plus"]
-            + f"{thr['loudness_high']:.2g} dB: "
+            + f"{thr['loudness_high']:.2g} dB{tx['sep']}"
             + _f(above.get("loudness_high"), "{:.1f}", " s")
             + halved("loudness_high"),
         ),
@@ -431,7 +433,7 @@ def _summary_rows(report: dict[str, Any], cfg: Config, lang: str) -> list[tuple[
                 tx["whatif"],
                 str(w.get("nudges")),
                 "",
-                f"{tx['was']}: {w.get('nudges_before')}",
+                f"{tx['was']}{tx['sep']}{w.get('nudges_before')}",
             )
         )
     if cu:
@@ -451,19 +453,22 @@ def _summary_rows(report: dict[str, Any], cfg: Config, lang: str) -> list[tuple[
                 tx["deescalation_mode"] + _f(co.get("deescalation_s"), "{:.1f}", " s"),
             )
         )
-    if conv.get("available", True) and "overlap_s" in conv:
+    if conv.get("available", True) and conv.get("overlap_s") is None and "overlap_s" in conv:
+        # a mono call's two voices: each stretch goes to one party, overlaps are not measured
+        rows.append((tx["overlap"], "–", "", tx["overlap_mono"]))
+    elif conv.get("available", True) and "overlap_s" in conv:
         rows.append(
             (
                 tx["overlap"],
                 _f(conv.get("overlap_s"), "{:.1f}", " s"),
                 "",
-                f"{conv.get('overlaps', 0)} × ; "
+                f"{conv.get('overlaps', 0)} ×{tx['semicolon']}"
                 + tx["mutual_silences"]
                 + str(conv.get("mutual_silences", 0)),
             )
         )
-    elif conv:
-        rows.append((tx["conversation"], "–", "", str(conv.get("reason", ""))))
+    elif conv:  # one party recorded
+        rows.append((tx["conversation"], "–", "", tx["single_party"]))
     echo = conv.get("echo") if conv else None
     if echo:
         if echo.get("enabled"):
@@ -577,17 +582,17 @@ def render_html(
         f'<html lang="{lang}"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         '<link rel="icon" href="data:,">',
-        f"<title>{esc(tx['title'])}: {esc(name)}</title><style>{_CSS}</style></head><body>",
+        f"<title>{esc(tx['title'] + tx['sep'] + name)}</title><style>{_CSS}</style></head><body>",
         f'<p class="meta"><a href="../index.html">{esc(tx["index"])}</a></p>',
-        f"<h1>{esc(tx['title'])}: {esc(name)}</h1>",
+        f"<h1>{esc(tx['title'] + tx['sep'] + name)}</h1>",
         '<p class="meta">'
         + " · ".join(
             esc(x)
             for x in (
-                f"{tx['agent']}: {call.get('agent')}" if call.get("agent") else "",
+                f"{tx['agent']}{tx['sep']}{call.get('agent')}" if call.get("agent") else "",
                 str(call.get("date") or ""),
                 _mmss(float(a["duration_s"])) + f" ({a['duration_s']:.1f} s)",
-                a.get("kind", ""),
+                tx.get("kind_" + str(a.get("kind")), str(a.get("kind") or "")),
                 src,
             )
             if x
@@ -608,7 +613,7 @@ def render_html(
     speech_s = (bl.get("agent") or {}).get("speech_s")
     if speech_s is not None:
         bl_note += f" ({float(speech_s):.0f} {tx['speech_used']})"
-    parts.append(f'<p class="meta">{esc(tx["baseline"])}: {esc(bl_note)}</p>')
+    parts.append(f'<p class="meta">{esc(tx["baseline"] + tx["sep"] + bl_note)}</p>')
     for extra in (report.get("mono") or {}, report.get("channels") or {}):
         if extra.get("note"):  # two voices on one channel; swapped channels
             parts.append(f'<p class="meta verdict">{esc(extra["note"])}</p>')
@@ -616,12 +621,12 @@ def render_html(
         if why:  # the baseline cannot judge this rule: say so (the coach stayed silent)
             parts.append(
                 f'<p class="meta verdict">{esc(tx["not_judged"])} '
-                f"({esc(message(rule, lang))}): {esc(why)}</p>"
+                f"({esc(message(rule, lang))}){esc(tx['sep'] + why)}</p>"
             )
     in_call = bl.get("in_call_rules") or []
     if in_call:  # [coach] incall_*: these rules also read the call's own earlier level
         names = ", ".join(message(r, lang) for r in in_call)
-        parts.append(f'<p class="meta">{esc(tx["in_call"])}: {esc(names)}</p>')
+        parts.append(f'<p class="meta">{esc(tx["in_call"] + tx["sep"] + names)}</p>')
     parts.append(
         f'<table id="summary"><tr><th>{esc(tx["metric"])}</th><th>{esc(tx["this_call"])}</th>'
         f"<th>{esc(tx['baseline'])}</th><th>{esc(tx['note'])}</th></tr>"

@@ -303,18 +303,20 @@ class TerminalDisplay:
             else tl["nobody"]
         )
         t = max(0, int(now))
+        sep = tl["sep"]
         parts = [
             f"{tl['pitch'].lower()} {_fmt(p, '+.1f', tl['pitch_unit'])}",
             f"{tl['rate'].lower()} {_fmt(r, '+.0f', '%')}",
             f"{tl['loudness'].lower()} {_fmt(lv, '.0f', 'dBFS')}",
-            f"{tl['speaking']}: {who}",
+            f"{tl['speaking']}{sep}{who}",
         ]
         if snap.nudge is not None:
-            parts.append(f"{tl['nudge']}: {snap.nudge[0].upper()}")
+            parts.append(f"{tl['nudge']}{sep}{snap.nudge[0].upper()}")
         if snap.interruptions:
             s, by, _of = snap.interruptions[-1]
             parts.append(
-                f"{tl['interruption']}: {interruption_label(by, self.lang)} {self._ago(now - s)}"
+                f"{tl['interruption']}{sep}{interruption_label(by, self.lang)} "
+                f"{self._ago(now - s)}"
             )
         parts.append(f"{lab['baseline'].lower()} {lab.get(snap.baseline, snap.baseline)}")
         summary = snap.status.get("summary")
