@@ -14,7 +14,7 @@ from voicecoach.locale import en, fr
 
 ROOT = Path(__file__).resolve().parents[1]
 TABLES = ("NUDGES", "DISPLAY", "TERMINAL", "REPORT", "EVENT_KINDS", "PARTIES", "DEFINITIONS",
-          "INDEX", "INDEX_METRICS", "VERDICTS", "RULES", "SUMMARY")  # fmt: skip
+          "INDEX", "INDEX_METRICS", "VERDICTS", "RULES", "SUMMARY", "CAPTURE")  # fmt: skip
 
 
 def _public(mod) -> set[str]:
@@ -32,7 +32,7 @@ def test_every_language_has_the_same_tables_and_keys() -> None:
         else:  # DEFINITIONS: (term, definition) pairs, one per metric
             assert len(a) == len(b) and all(len(p) == 2 for p in [*a, *b])
     # placeholders agree, so a format call works in every language
-    for name in ("REPORT", "TERMINAL", "VERDICTS", "SUMMARY"):
+    for name in ("REPORT", "TERMINAL", "VERDICTS", "SUMMARY", "CAPTURE"):
         for key, text in getattr(fr, name).items():
             assert text.count("{") == getattr(en, name)[key].count("{"), (name, key)
 
@@ -126,3 +126,35 @@ def test_french_punctuation_has_its_non_breaking_spaces() -> None:
             for bad in (" :", " ;", "« ", " »", " ?", " !"):
                 assert bad not in text, (name, text)
     assert fr.SUMMARY["session"] == "séance\u00a0: {s:.1f} s"
+
+
+def test_the_capture_status_line_speaks_the_displays_language() -> None:
+    import dataclasses
+
+    from voicecoach.sources.capture_stats import (
+        LOST,
+        OK,
+        CaptureStats,
+        DeviceStats,
+        device_states,
+    )
+    from voicecoach.sources.replay import ReplayStats
+
+    def dev(parties, status, error=None):
+        kw = {f.name: 0 for f in dataclasses.fields(DeviceStats)}
+        return DeviceStats(**{**kw, "name": "d", "parties": parties, "backend": "x",
+                              "status": status, "error": error, "latency_s": None})
+
+    devs = (dev(("agent",), OK), dev(("customer",), LOST, "device unplugged"))
+    kw = {f.name: 0 for f in dataclasses.fields(CaptureStats)}
+    st = CaptureStats(**{**kw, "devices": devs, "backlog_s": 0.02, "backlog_max_s": 0.05,
+                         "lag_s": 0.01, "overflows": 2, "drift_ppm": None})
+    assert st.summary() == ("agent=ok, customer=lost; backlog 20 ms (max 50), lag 10 ms, "
+                            "overflows 2, drift n/a")
+    assert st.summary("fr").replace("\u202f", " ") == (
+        "agent=ok, client=perdu ; attente 20 ms (max 50), retard 10 ms, débordements 2, "
+        "dérive n. d.")
+    assert device_states(devs, "fr", problems_only=True) == "client=perdu (device unplugged)"
+    rs = ReplayStats(hops=1234, delivered_s=12.34, backlog_s=0.0, lag_s=0.0)
+    assert rs.summary() == "replay; 12.3 s delivered, backlog 0 ms"
+    assert rs.summary("fr").replace("\u202f", " ") == "relecture ; 12.3 s lues, attente 0 ms"

@@ -301,3 +301,22 @@ SUMMARY = {
     "not_recovered": "not recovered",
     "latency": "  analysis latency after capture: p50 {p50:.1f} ms, p99 {p99:.1f} ms",
 }
+
+
+#: The capture's status line (live display, console summary; voicecoach.sources).
+CAPTURE = {
+    "line": "{devices}; backlog {backlog:.0f} ms (max {backlog_max:.0f}), lag {lag:.0f} ms, "
+    "overflows {overflows}, drift {drift}",
+    "drift_na": "n/a",
+    "replay": "replay; {delivered:.1f} s delivered, backlog {backlog:.0f} ms",
+    "starting": "starting",
+    "ok": "ok",
+    "stalled": "stalled",
+    "lost": "lost",
+    "absent": "absent",
+    "closed": "closed",
+    "agent": "agent",
+    "customer": "customer",
+    "degraded": "{devices} — the other channel keeps recording",
+    "degraded_any": "capture degraded",
+}

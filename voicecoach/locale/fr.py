@@ -315,3 +315,22 @@ SUMMARY = {
     "not_recovered": "pas revenu à la normale",
     "latency": "  latence de l'analyse après la capture : p50 {p50:.1f} ms, p99 {p99:.1f} ms",
 }
+
+
+#: The capture's status line (live display, console summary; voicecoach.sources).
+CAPTURE = {
+    "line": "{devices} ; attente {backlog:.0f} ms (max {backlog_max:.0f}), retard "
+    "{lag:.0f} ms, débordements {overflows}, dérive {drift}",
+    "drift_na": "n. d.",
+    "replay": "relecture ; {delivered:.1f} s lues, attente {backlog:.0f} ms",
+    "starting": "démarrage",
+    "ok": "ok",
+    "stalled": "bloqué",
+    "lost": "perdu",
+    "absent": "absent",
+    "closed": "fermé",
+    "agent": "agent",
+    "customer": "client",
+    "degraded": "{devices} — l'autre canal continue d'enregistrer",
+    "degraded_any": "capture dégradée",
+}

@@ -8,6 +8,7 @@ display's status line and written to ``session.json``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,6 +23,7 @@ __all__ = [
     "CaptureStats",
     "CapturedBlock",
     "DeviceStats",
+    "device_states",
 ]
 
 #: Device states reported in :class:`DeviceStats`.
@@ -137,10 +139,56 @@ class CaptureStats:
     overflows: int
     degraded: bool
 
-    def summary(self) -> str:
-        """One line for a status bar or a log."""
-        devs = ", ".join(f"{'+'.join(d.parties)}={d.status}" for d in self.devices)
-        drift = "n/a" if self.drift_ppm is None else f"{self.drift_ppm:+.0f} ppm"
-        return (f"{devs}; backlog {self.backlog_s * 1000:.0f} ms (max "
-                f"{self.backlog_max_s * 1000:.0f}), lag {self.lag_s * 1000:.0f} ms, "
-                f"overflows {self.overflows}, drift {drift}")
+    def summary(self, lang: str = "en") -> str:
+        """One line for a status bar or a log.
+
+        Parameters
+        ----------
+        lang : {"en", "fr"}
+            Language of the line (English for logs; the display's language on screen).
+
+        Returns
+        -------
+        str
+            Each device's parties and state, then backlog, lag, overflows and drift.
+        """
+        from ..i18n import texts
+
+        tx = texts(lang).CAPTURE
+        drift = tx["drift_na"] if self.drift_ppm is None else f"{self.drift_ppm:+.0f} ppm"
+        return tx["line"].format(
+            devices=device_states(self.devices, lang),
+            backlog=self.backlog_s * 1000,
+            backlog_max=self.backlog_max_s * 1000,
+            lag=self.lag_s * 1000,
+            overflows=self.overflows,
+            drift=drift,
+        )
+
+
+def device_states(devices: Sequence[DeviceStats], lang: str = "en", *,
+                  problems_only: bool = False) -> str:
+    """``"agent=ok, customer=stalled"``: each device's parties and state, in ``lang``.
+
+    Parameters
+    ----------
+    devices : sequence of DeviceStats
+    lang : {"en", "fr"}
+    problems_only : bool
+        List only the devices whose state is not ``ok``, each with its error if any.
+
+    Returns
+    -------
+    str
+    """
+    from ..i18n import texts
+
+    tx = texts(lang).CAPTURE
+    out = []
+    for d in devices:
+        if problems_only and d.status == OK:
+            continue
+        who = "+".join(tx.get(p, p) for p in d.parties)
+        out.append(f"{who}={tx.get(d.status, d.status)}"
+                   + (f" ({d.error})" if problems_only and d.error else ""))
+    return ", ".join(out) if not problems_only else "; ".join(out)

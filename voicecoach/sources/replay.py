@@ -43,9 +43,12 @@ class ReplayStats:
     overflows: int = 0
     degraded: bool = False
 
-    def summary(self) -> str:
-        """One line for a status bar."""
-        return f"replay; {self.delivered_s:.1f} s delivered, backlog {self.backlog_s * 1000:.0f} ms"
+    def summary(self, lang: str = "en") -> str:
+        """One line for a status bar, in ``lang`` ({"en", "fr"})."""
+        from ..i18n import texts
+
+        return texts(lang).CAPTURE["replay"].format(delivered=self.delivered_s,
+                                                    backlog=self.backlog_s * 1000)
 
 
 class ReplaySource:
