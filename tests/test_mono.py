@@ -334,7 +334,7 @@ def test_review_mono_call_attributes_and_says_so(tmp_path: Path, male_female,
     cfg = load_config()
     call = _file_call(path, 0, cfg)
     rep = review_call(call, tmp_path / "out", cfg, profile=agent_profile, render=True,
-                      audio="none")
+                      audio="none", lang="en")
     assert "two voices detected" in (tmp_path / "out" / "mixed" / "report.html").read_text()
     m = rep["mono"]
     assert m["two_voices"] and m["method"] == "profile" and m["agent_voice"] == "A"
@@ -359,6 +359,8 @@ def test_review_mono_call_attributes_and_says_so(tmp_path: Path, male_female,
     # without a profile: by clustering, and the note says how to pick the other voice
     rep2 = review_call(call, tmp_path / "out2", cfg, render=False, audio="none")
     assert rep2["mono"]["method"] == "clustering" and rep2["mono"]["agent_by"] == "first"
+    # the note speaks the report's language (here the configuration's, French)
+    assert rep2["mono"]["note"].startswith("fichier mono avec deux voix détectées\u00a0:")
     assert "--mono-agent second" in rep2["mono"]["note"]
 
 
@@ -385,7 +387,7 @@ def test_swapped_channels_are_noted(tmp_path: Path, male_female, agent_profile) 
     assert rep["channels"]["swapped"] is False and rep["channels"]["note"] is None
     assert rep["channels"]["fit"][0] > rep["channels"]["fit"][1]
     rep = review_call(_file_call(swapped, 0, cfg), tmp_path / "o2", cfg, profile=agent_profile,
-                      render=False, audio="none")
+                      render=False, audio="none", lang="en")
     assert rep["channels"]["swapped"] is True
     assert "--agent-channel 1" in rep["channels"]["note"]
     assert "channels may be swapped" in summary_line("swapped", rep)
@@ -402,7 +404,7 @@ def test_cli_mono_agent_option(tmp_path: Path, male_female, capsys) -> None:
     path = tmp_path / "mixed.wav"
     sf.write(path, y.sum(axis=1), SR)
     rc = main(["review", str(path), "--out", str(tmp_path / "out"), "--no-html",
-               "--audio-copy", "none", "--mono-agent", "second"])
+               "--audio-copy", "none", "--mono-agent", "second", "--lang", "en"])
     assert rc == 0
     rep = json.loads((tmp_path / "out" / "mixed" / "report.json").read_text())
     assert rep["mono"]["agent_voice"] == "B" and rep["mono"]["agent_by"] == "second"
@@ -488,7 +490,7 @@ def test_two_voices_the_profile_cannot_tell_apart_are_warned(tmp_path: Path, mal
     sf.write(path, y.sum(axis=1), SR)
     cfg = load_config()
     rep = review_call(_file_call(path, 0, cfg), tmp_path / "out", cfg, profile=other,
-                      render=False, audio="none")
+                      render=False, audio="none", lang="en")
     m = rep["mono"]
     assert m["two_voices"] is False and m["unattributed"] is True
     assert "two voices may be present" in m["note"] and "not attributed" in m["note"]

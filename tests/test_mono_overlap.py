@@ -222,7 +222,7 @@ def test_review_with_the_detector_on_invents_nothing(tmp_path: Path, male_female
     sf.write(path, y.sum(axis=1), SR)
     cfg = load_config(overrides={"mono": {"interruptions": True}})
     rep = review_call(_file_call(path, 0, cfg), tmp_path / "out", cfg, render=False,
-                      audio="none")
+                      audio="none", lang="en")
     assert rep["mono"]["two_voices"] and rep["mono"]["interruptions"] == 0
     assert "interruptions estimated from one channel" in rep["mono"]["note"]
     conv = rep["summary"]["conversation"]

@@ -320,3 +320,36 @@ CAPTURE = {
     "degraded": "{devices} — the other channel keeps recording",
     "degraded_any": "capture degraded",
 }
+
+
+#: Notes a review adds about a mono call or a stereo call's channels (voicecoach.review.mono).
+NOTES = {
+    "too_little": "only {speech:.0f} s of speech, too little to look for a second voice "
+    "(needs {need:g} s)",
+    "one_voice": "one voice detected",
+    "mono_alone": "mono file: {found}; reviewed as the agent alone (conversation metrics "
+    "unavailable)",
+    "unattributed": "mono file: two voices may be present (clustering finds two), but the "
+    "profile's voice model cannot tell them apart: not attributed, the agent's figures may "
+    "include the customer's speech (review without --profile to attribute by clustering)",
+    "no_model": "; the profile has no voice model (calibrate again to store one)",
+    "not_attributed": "mono file with two voices detected, but they could not be attributed: "
+    "the agent's figures include the customer's speech",
+    "by_profile": "attributed by the profile's voice model",
+    "voice_first": "A (speaks first)",
+    "voice_second": "B (speaks second)",
+    "unsure": "; who speaks first is unsure (only {pct:.0f} % of the first {first:g} s of "
+    "speech fits voice A better): check the two voices in the report",
+    "by_clustering": "attributed by clustering, agent = voice {name}{no_model}{unsure}; if "
+    "wrong, review again with --mono-agent {alt}",
+    "no_model_short": " (the profile has no voice model)",
+    "two_voices": "mono file with two voices detected: {how}; {overlap}",
+    "overlap": "overlap detection unavailable in mono: each stretch of speech goes to one "
+    "party, so overlaps, interruptions and turn-end overlaps are not measured",
+    "interruptions": "interruptions estimated from one channel (where the attribution jumps "
+    "from one voice to the other with overlap evidence; each event has a confidence; "
+    "conservative: many interruptions are missed); overlaps and turn-end overlaps are not "
+    "measured",
+    "swapped": "the profile matches channel {other} better than the agent channel {agent}; "
+    "the channels may be swapped: use --agent-channel {other}",
+}

@@ -334,3 +334,40 @@ CAPTURE = {
     "degraded": "{devices} — l'autre canal continue d'enregistrer",
     "degraded_any": "capture dégradée",
 }
+
+
+#: Notes a review adds about a mono call or a stereo call's channels (voicecoach.review.mono).
+NOTES = {
+    "too_little": "seulement {speech:.0f} s de parole, trop peu pour chercher une seconde voix "
+    "({need:g} s nécessaires)",
+    "one_voice": "une seule voix détectée",
+    "mono_alone": "fichier mono : {found} ; analysé comme l'agent seul (mesures de "
+    "conversation indisponibles)",
+    "unattributed": "fichier mono : deux voix sont peut-être présentes (le regroupement en "
+    "trouve deux), mais le modèle de voix du profil ne les distingue pas : rien n'est "
+    "attribué, les mesures de l'agent peuvent inclure la parole du client (refaites la revue "
+    "sans --profile pour attribuer par regroupement)",
+    "no_model": " ; le profil n'a pas de modèle de voix (calibrez à nouveau pour en enregistrer "
+    "un)",
+    "not_attributed": "fichier mono avec deux voix détectées, mais elles n'ont pas pu être "
+    "attribuées : les mesures de l'agent incluent la parole du client",
+    "by_profile": "attribuées par le modèle de voix du profil",
+    "voice_first": "A (parle en premier)",
+    "voice_second": "B (parle en second)",
+    "unsure": " ; qui parle en premier est incertain (seulement {pct:.0f} % des {first:g} "
+    "premières secondes de parole correspondent mieux à la voix A) : vérifiez les deux voix "
+    "dans le rapport",
+    "by_clustering": "attribuées par regroupement, agent = voix {name}{no_model}{unsure} ; en "
+    "cas d'erreur, refaites la revue avec --mono-agent {alt}",
+    "no_model_short": " (le profil n'a pas de modèle de voix)",
+    "two_voices": "fichier mono avec deux voix détectées : {how} ; {overlap}",
+    "overlap": "chevauchements non mesurables en mono : chaque passage de parole va à un seul "
+    "interlocuteur, donc chevauchements, interruptions et chevauchements de fin de tour ne "
+    "sont pas mesurés",
+    "interruptions": "interruptions estimées sur un seul canal (là où l'attribution passe "
+    "d'une voix à l'autre avec des indices de chevauchement ; chaque événement a un indice de "
+    "confiance ; prudent : beaucoup d'interruptions sont manquées) ; chevauchements et "
+    "chevauchements de fin de tour ne sont pas mesurés",
+    "swapped": "le profil correspond mieux au canal {other} qu'au canal de l'agent {agent} : "
+    "les canaux sont peut-être inversés ; utilisez --agent-channel {other}",
+}

@@ -361,65 +361,68 @@ class MonoTracker:
         return getattr(self.inner, name)
 
 
-def mono_notes(d: Diarization, profile: Profile | None, config: Config) -> dict[str, Any]:
-    """The report's ``mono`` section and its one-line note."""
+def mono_notes(d: Diarization, profile: Profile | None, config: Config,
+               lang: str = "en") -> dict[str, Any]:
+    """The report's ``mono`` section and its one-line note.
+
+    Parameters
+    ----------
+    d : Diarization
+        The first pass's attribution.
+    profile : Profile or None
+        The agent's profile, if any (says whether it has a voice model).
+    config : Config
+    lang : {"en", "fr"}
+        Language of the note (the report's).
+
+    Returns
+    -------
+    dict
+        :meth:`Diarization.to_dict`, the stretches, ``note`` and, with the mono interruption
+        detector, ``interruptions`` (their count).
+    """
+    from ..i18n import texts
+
+    tx = texts(lang).NOTES
     out = d.to_dict()
     out["stretches"] = d.stretches
     has_model = profile is not None and profile.voice is not None
     if not d.two_voices:
         if d.speech_s < config.mono.min_speech_s:
-            found = (
-                f"only {d.speech_s:.0f} s of speech, too little to look for a second voice "
-                f"(needs {config.mono.min_speech_s:g} s)"
-            )
+            found = tx["too_little"].format(speech=d.speech_s, need=config.mono.min_speech_s)
         else:
-            found = "one voice detected"
-        out["note"] = (
-            f"mono file: {found}; reviewed as the agent alone (conversation metrics "
-            "unavailable)"
-        )
+            found = tx["one_voice"]
+        out["note"] = tx["mono_alone"].format(found=found)
         if d.unattributed:
-            out["note"] = (
-                "mono file: two voices may be present (clustering finds two), but the "
-                "profile's voice model cannot tell them apart: not attributed, the agent's "
-                "figures may include the customer's speech (review without --profile to "
-                "attribute by clustering)"
-            )
+            out["note"] = tx["unattributed"]
         if profile is not None and not has_model:
-            out["note"] += "; the profile has no voice model (calibrate again to store one)"
+            out["note"] += tx["no_model"]
         return out
     if d.agent is None:
-        out["note"] = (
-            "mono file with two voices detected, but they could not be attributed: the "
-            "agent's figures include the customer's speech"
-        )
+        out["note"] = tx["not_attributed"]
         return out
     if d.method == "profile":
-        how = "attributed by the profile's voice model"
+        how = tx["by_profile"]
     else:
-        name = "A (speaks first)" if d.agent == 0 else "B (speaks second)"
-        alt = "second" if d.agent == 0 else "first"
         unsure = ""
         if not d.first_sure and d.first_confidence is not None:
-            unsure = (
-                f"; who speaks first is unsure (only {100 * d.first_confidence:.0f} % of the "
-                f"first {config.mono.first_speech_s:g} s of speech fits voice A better): check "
-                "the two voices in the report"
-            )
-        how = (
-            f"attributed by clustering, agent = voice {name}"
-            + ("" if profile is None else " (the profile has no voice model)")
-            + unsure
-            + f"; if wrong, review again with --mono-agent {alt}"
+            unsure = tx["unsure"].format(pct=100 * d.first_confidence,
+                                         first=config.mono.first_speech_s)
+        how = tx["by_clustering"].format(
+            name=tx["voice_first"] if d.agent == 0 else tx["voice_second"],
+            no_model="" if profile is None else tx["no_model_short"],
+            unsure=unsure,
+            alt="second" if d.agent == 0 else "first",
         )
-    note = OVERLAP_NOTE if d.interruptions is None else INTERRUPTIONS_NOTE
-    out["note"] = f"mono file with two voices detected: {how}; {note}"
+    overlap = tx["overlap"] if d.interruptions is None else tx["interruptions"]
+    out["note"] = tx["two_voices"].format(how=how, overlap=overlap)
     if d.interruptions is not None:
         out["interruptions"] = len(d.interruptions)
     return out
 
 
-def channel_check(call: Call, config: Config, profile: Profile | None) -> dict[str, Any] | None:
+def channel_check(call: Call, config: Config, profile: Profile | None,
+                  lang: str = "en") -> dict[str, Any] | None:
     """Compare a stereo call's channels with the profile's voice model.
 
     Returns
@@ -453,10 +456,9 @@ def channel_check(call: Call, config: Config, profile: Profile | None) -> dict[s
                and fit[1 - a] - fit[a] >= config.mono.swap_margin)
     note = None
     if swapped:
-        note = (
-            f"the profile matches channel {1 - a} better than the agent channel {a}; the "
-            f"channels may be swapped: use --agent-channel {1 - a}"
-        )
+        from ..i18n import texts
+
+        note = texts(lang).NOTES["swapped"].format(other=1 - a, agent=a)
     return {"fit": [None if v is None else round(v, 4) for v in fit], "swapped": bool(swapped),
             "note": note}
 

@@ -30,6 +30,7 @@ from ..baseline.profile import Profile
 from ..config import Config, load_config
 from ..errors import ParameterError
 from ..events import Event, Interruption, Nudge
+from ..i18n import resolve_lang
 from ..io import audio_info
 from ..pipeline import PARTIES, CallAnalyzer
 from ..privacy import private_dir, private_file
@@ -254,12 +255,12 @@ def _review_call(
     if call.kind == "mono" and cfg.mono.enabled:
         # first pass: does the one channel hold two voices, and who speaks when?
         d = attribute(call, cfg, profile)
-        mono_info = mono_notes(d, profile, cfg)
+        mono_info = mono_notes(d, profile, cfg, resolve_lang(lang, cfg))
         if d.two_voices and d.agent is not None:
             split, parties = (d.labels, d.agent), 2
             pipe_cfg = cfg.replace(echo={"enabled": False})  # one channel: no far end
             mono_interruptions = d.interruptions
-    channels_info = channel_check(call, cfg, profile)
+    channels_info = channel_check(call, cfg, profile, resolve_lang(lang, cfg))
     pipe = CallAnalyzer(pipe_cfg, profile=profile, lang=lang, parties=parties)
     if mono_interruptions is not None and pipe.tracker is not None:
         # the mono detector's interruptions replace the tracker's overlap events
