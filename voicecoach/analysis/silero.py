@@ -73,6 +73,16 @@ def default_model_path() -> Path:
     The package is located with :func:`importlib.util.find_spec`, which does not
     execute ``silero_vad/__init__.py`` (that file imports torch, which is not
     installed).  ``importlib.resources.files('silero_vad.data')`` would import it.
+
+    Returns
+    -------
+    Path
+        ``<silero_vad package>/data/silero_vad.onnx``.
+
+    Raises
+    ------
+    ParameterError
+        When the silero-vad package is not installed, or has no model file.
     """
     try:
         spec = importlib.util.find_spec("silero_vad")
