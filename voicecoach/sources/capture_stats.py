@@ -138,7 +138,13 @@ class CaptureStats:
     degraded: bool
 
     def summary(self) -> str:
-        """One line for a status bar or a log."""
+        """One line for a status bar or a log.
+
+        Returns
+        -------
+        str
+            Device states, backlog and lag (ms), overflows and clock drift (ppm).
+        """
         devs = ", ".join(f"{'+'.join(d.parties)}={d.status}" for d in self.devices)
         drift = "n/a" if self.drift_ppm is None else f"{self.drift_ppm:+.0f} ppm"
         return (f"{devs}; backlog {self.backlog_s * 1000:.0f} ms (max "

@@ -44,7 +44,13 @@ class ReplayStats:
     degraded: bool = False
 
     def summary(self) -> str:
-        """One line for a status bar."""
+        """One line for a status bar.
+
+        Returns
+        -------
+        str
+            Seconds delivered and backlog (ms).
+        """
         return f"replay; {self.delivered_s:.1f} s delivered, backlog {self.backlog_s * 1000:.0f} ms"
 
 
