@@ -545,7 +545,9 @@ def read_user_config(path: str | os.PathLike[str] | None = None) -> dict[str, An
     Raises
     ------
     ConfigError
-        If the file cannot be read or is not valid TOML.
+        If the file is not valid TOML.
+    OSError
+        If it exists but cannot be read.
     """
     p = Path(path) if path is not None else user_config_path()
     if not p.is_file():
