@@ -640,7 +640,12 @@ class WindowDisplay:
         self.closed = True
 
     def nudge_text(self) -> str:
-        """The nudge currently drawn ("" if none)."""
+        """The nudge currently drawn ("" if none).
+
+        Returns
+        -------
+        str
+        """
         return str(self.a_nudge.get_text()) if self.fig is not None else ""
 
     def render_frame(self) -> None:
@@ -687,7 +692,17 @@ class WindowDisplay:
             self.closed = True
 
     def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write the frame on screen (what the last blit showed) as a PNG."""
+        """Write the frame on screen (what the last blit showed) as a PNG.
+
+        Parameters
+        ----------
+        path : path-like
+
+        Returns
+        -------
+        Path
+            ``path``.
+        """
         import matplotlib.image
 
         if self._bg is None:
@@ -745,7 +760,13 @@ class WindowDisplay:
                 manager.destroy()
 
     def stats(self) -> dict[str, Any]:
-        """Frame accounting (see :meth:`FrameCounter.stats`) plus the backend and fps."""
+        """Frame accounting (see :meth:`FrameCounter.stats`) plus the backend and fps.
+
+        Returns
+        -------
+        dict
+            :meth:`FrameCounter.stats`, ``backend`` (matplotlib's) and ``max_fps``.
+        """
         out = self.counter.stats()
         out["backend"] = self.backend
         out["max_fps"] = self.fps
