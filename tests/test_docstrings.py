@@ -78,6 +78,23 @@ def sections(doc: str | None) -> set[str]:
     return set(_SECTION.findall(inspect.cleandoc(doc or "")))
 
 
+def documented_params(doc: str | None) -> set[str]:
+    """The names a docstring's ``Parameters`` section documents (``a, b : int`` gives both;
+    ``*args`` / ``**kwargs`` are named without their stars)."""
+    lines = inspect.cleandoc(doc or "").splitlines()
+    names: set[str] = set()
+    inside = False
+    for i, line in enumerate(lines):
+        if re.fullmatch(r"-{3,}\s*", line):
+            continue
+        if i + 1 < len(lines) and re.fullmatch(r"-{3,}\s*", lines[i + 1]) and line.strip():
+            inside = line.strip() == "Parameters"
+            continue
+        if inside and line and not line[0].isspace():
+            names.update(n.strip().lstrip("*") for n in line.split(" : ")[0].split(","))
+    return names
+
+
 def _params(fn: Callable[..., Any]) -> list[str]:
     try:
         sig = inspect.signature(fn)
@@ -177,6 +194,22 @@ def test_public_api_has_parameters_and_returns_sections(gaps: dict[str, list[str
     assert not bad, "numpydoc sections missing (see STYLE.md):\n" + "\n".join(bad)
 
 
+def test_parameters_sections_name_the_signature() -> None:
+    """A ``Parameters`` section documents exactly the parameters the function takes."""
+    bad = []
+    for qual, owner, fn in public_callables():
+        doc = owner.__doc__
+        if qual.endswith(".__init__"):
+            doc = f"{owner.__doc__ or ''}\n\n{fn.__doc__ or ''}"
+        if "Parameters" not in sections(doc) or _pending(qual):
+            continue
+        params, named = set(_params(fn)), documented_params(doc)
+        if params != named:
+            bad.append(f"{qual}: undocumented {sorted(params - named)}, "
+                       f"not parameters {sorted(named - params)}")
+    assert not bad, "Parameters sections out of step with signatures:\n" + "\n".join(bad)
+
+
 def test_walk_sees_the_audited_and_exported_names() -> None:
     seen = {q for q, _, _ in public_callables()}
     assert not set(AUDITED) - seen
@@ -211,6 +244,20 @@ def test_section_parser() -> None:
         return x
 
     assert sections(f.__doc__) == {"Parameters", "Returns"}
+    assert documented_params(f.__doc__) == {"x"}
+    assert documented_params("""Do.
+
+        Parameters
+        ----------
+        a, b : float
+            Both.
+        **kw
+            Rest.
+
+        Returns
+        -------
+        out : int
+        """) == {"a", "b", "kw"}
     assert missing.__doc__ and "Returns" not in sections(missing.__doc__)
 
 

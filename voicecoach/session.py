@@ -128,6 +128,9 @@ class LiveSession:
         Stop after this much audio.
     on_event : callable, optional
         Called on the analysis thread with each event and the wall time it was decided.
+    source_info : dict, optional
+        Stored as ``source`` in the recorded session's ``session.json`` (the CLI gives
+        ``mic`` and ``far``).
     """
 
     def __init__(

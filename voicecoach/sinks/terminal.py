@@ -111,9 +111,13 @@ class TerminalDisplay:
     Parameters
     ----------
     model : DisplayModel
-    fps : float
-        Highest refresh rate of the live panel.
-    lang : {"fr", "en"}
+    fps : float, optional
+        Highest refresh rate of the live panel, frames/s (default: ``[live] fps``, at
+        most ``terminal_fps_max``).
+    lang : {"fr", "en"}, optional
+        Default ``[coach] lang``.
+    config : Config, optional
+        Default :func:`load_config`.
     console : rich.console.Console, optional
         Default: a new console on stdout.
     compact : bool, optional

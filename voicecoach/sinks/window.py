@@ -137,10 +137,13 @@ class WindowDisplay:
     ----------
     model : DisplayModel
         Read with :meth:`DisplayModel.snapshot` once per drawn frame.
-    fps : float
-        Highest frame rate (frames are drawn only when the model changed).
-    lang : {"fr", "en"}
-        Language of the labels.
+    fps : float, optional
+        Highest frame rate (frames are drawn only when the model changed); default
+        ``[live] fps``.
+    lang : {"fr", "en"}, optional
+        Language of the labels (default ``[coach] lang``).
+    config : Config, optional
+        Default :func:`load_config`.
     backend : str, optional
         matplotlib backend (``"Agg"``, ``"TkAgg"``, ``"QtAgg"``…). Default: ``$MPLBACKEND``
         if set, else the first GUI backend that imports when a display is available, else
