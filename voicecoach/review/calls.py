@@ -357,16 +357,16 @@ def assign_meta(
         folder), absolute or relative to the manifest. Manifest rows win over the pattern.
     config : Config, optional
 
-    Raises
-    ------
-    ParameterError
-        For a pattern that does not compile or a manifest without the columns.
-
     Returns
     -------
     list of Call
         Copies of the calls, in order, with ``meta["agent"]`` / ``meta["date"]`` set where
         found.
+
+    Raises
+    ------
+    ParameterError
+        For a pattern that does not compile or a manifest without the columns.
     """
     example = load_config().review.name_pattern  # the shipped one, for the messages
     if name_pattern is None:
