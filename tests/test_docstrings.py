@@ -210,6 +210,21 @@ def test_parameters_sections_name_the_signature() -> None:
     assert not bad, "Parameters sections out of step with signatures:\n" + "\n".join(bad)
 
 
+_ORDER = ("Parameters", "Returns", "Yields", "Other Parameters", "Raises", "Warns",
+          "Warnings", "See Also", "Notes", "References", "Examples")
+
+
+def test_sections_in_numpydoc_order() -> None:
+    bad = []
+    for qual, owner, fn in public_callables():
+        for obj in (owner, fn):
+            found = [s for s in _SECTION.findall(inspect.cleandoc(obj.__doc__ or ""))
+                     if s in _ORDER]
+            if found != sorted(found, key=_ORDER.index):
+                bad.append(f"{qual}: {found}")
+    assert not bad, "sections out of numpydoc order:\n" + "\n".join(sorted(set(bad)))
+
+
 def test_walk_sees_the_audited_and_exported_names() -> None:
     seen = {q for q, _, _ in public_callables()}
     assert not set(AUDITED) - seen
