@@ -82,7 +82,20 @@ def _config(args: argparse.Namespace) -> Config:
 
 
 def resolve_options(args: argparse.Namespace, cfg: Config) -> argparse.Namespace:
-    """Set every option the command line left unset to its configuration key."""
+    """Set every option the command line left unset to its configuration key.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed options (changed in place).
+    cfg : Config
+        The loaded configuration.
+
+    Returns
+    -------
+    argparse.Namespace
+        ``args``.
+    """
     for dest, (section, key) in CONFIG_OPTIONS.get(getattr(args, "command", ""), {}).items():
         value = getattr(getattr(cfg, section), key)
         if dest == "record":
@@ -153,7 +166,24 @@ def _fmt(v: float) -> str:
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
-    """Per-hop tracks of an audio file as CSV or JSON."""
+    """Per-hop tracks of an audio file as CSV or JSON.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed ``voicecoach analyze`` options.
+
+    Returns
+    -------
+    int
+        Exit status: 0.
+
+    Raises
+    ------
+    VoiceCoachError, OSError
+        For bad input or a failed read / write; :func:`main` prints them as one
+        ``Error:`` line and exits with 2.
+    """
     try:
         return _analyze(args)
     except OSError as e:  # a write error (full disk) names no file: name --out
@@ -246,6 +276,22 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     Several ``--input`` files make one profile (as if joined); ``--add`` grows a stored
     profile from the calibration audio kept beside it plus the new speech; ``--keep-audio``
     (implied by ``--add``) keeps the calibration speech beside the profile for that.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed ``voicecoach calibrate`` options.
+
+    Returns
+    -------
+    int
+        Exit status: 0.
+
+    Raises
+    ------
+    VoiceCoachError, OSError
+        For bad input or a failed read / write; :func:`main` prints them as one
+        ``Error:`` line and exits with 2.
     """
     from .baseline.calibration import Calibrator
     from .profiles import format_profile
@@ -333,7 +379,24 @@ def _verdict_lines(prof: Any, cfg: Config) -> list[str]:
 
 
 def cmd_profile(args: argparse.Namespace) -> int:
-    """List, show or delete stored profiles."""
+    """List, show or delete stored profiles.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed ``voicecoach profile`` options.
+
+    Returns
+    -------
+    int
+        Exit status: 0.
+
+    Raises
+    ------
+    VoiceCoachError, OSError
+        For bad input or a failed read / write; :func:`main` prints them as one
+        ``Error:`` line and exits with 2.
+    """
     from .profiles import format_profile
 
     store = _store(args)
@@ -367,7 +430,24 @@ def cmd_profile(args: argparse.Namespace) -> int:
 
 # --------------------------------------------------------------- recordings --
 def cmd_recordings(args: argparse.Namespace) -> int:
-    """Delete recorded sessions past a retention period (``prune``)."""
+    """Delete recorded sessions past a retention period (``prune``).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed ``voicecoach recordings`` options.
+
+    Returns
+    -------
+    int
+        Exit status: 0.
+
+    Raises
+    ------
+    VoiceCoachError, OSError
+        For bad input or a failed read / write; :func:`main` prints them as one
+        ``Error:`` line and exits with 2.
+    """
     from .privacy import prune_recordings
 
     _config(args)
@@ -390,6 +470,22 @@ def cmd_review(args: argparse.Namespace) -> int:
     With ``--reuse DIR`` (what-if), the reports in DIR are re-coached from their cached
     tracks with ``--config`` and written to ``--out``; with ``--out`` pointing at existing
     reports of the same audio, their tracks are reused the same way (unless ``--fresh``).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed ``voicecoach review`` options.
+
+    Returns
+    -------
+    int
+        Exit status: 0, or 1 when some calls failed (they are listed).
+
+    Raises
+    ------
+    VoiceCoachError, OSError
+        For bad input or a failed read / write; :func:`main` prints them as one
+        ``Error:`` line and exits with 2.
     """
     from .review.batch import ReviewOptions, Task, run_batch
     from .review.calls import Call, assign_meta, discover_calls, pair_call
@@ -502,7 +598,24 @@ def _summary_line(stem: str, rep: dict[str, Any]) -> str:
 # --------------------------------------------------------------------- live --
 def cmd_devices(args: argparse.Namespace) -> int:
     """List audio inputs ('*': monitor/loopback candidates), then the monitors and loopbacks
-    soundcard reads, with their exact --far strings."""
+    soundcard reads, with their exact --far strings.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed ``voicecoach devices`` options.
+
+    Returns
+    -------
+    int
+        Exit status: 0.
+
+    Raises
+    ------
+    VoiceCoachError, OSError
+        For bad input or a failed read / write; :func:`main` prints them as one
+        ``Error:`` line and exits with 2.
+    """
     from .sources.devices import format_inputs, rescan
     from .sources.loopback import format_far_candidates
 
@@ -626,12 +739,46 @@ def _live_summary(res: Any, lang: str) -> str:
 
 
 def cmd_live(args: argparse.Namespace) -> int:
-    """Coach a call live (microphone + far end), or replay a recording through the live path."""
+    """Coach a call live (microphone + far end), or replay a recording through the live path.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed ``voicecoach live`` options.
+
+    Returns
+    -------
+    int
+        Exit status: 0, or 2 when the session ended on an error (printed after the summary).
+
+    Raises
+    ------
+    VoiceCoachError, OSError
+        For bad input or a failed read / write; :func:`main` prints them as one
+        ``Error:`` line and exits with 2.
+    """
     return _run_live(args, _config(args), args.replay)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    """Play the bundled demo call through the live path, then print the review summary."""
+    """Play the bundled demo call through the live path, then print the review summary.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed ``voicecoach demo`` options.
+
+    Returns
+    -------
+    int
+        Exit status: as ``voicecoach live``.
+
+    Raises
+    ------
+    VoiceCoachError, OSError
+        For bad input or a failed read / write; :func:`main` prints them as one
+        ``Error:`` line and exits with 2.
+    """
     from pathlib import Path
 
     demo = Path(__file__).resolve().parents[1] / "recordings" / "demo_call.flac"
@@ -645,7 +792,24 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_setup(args: argparse.Namespace) -> int:
-    """Guided first run: devices, levels, calibration, user configuration, then ``live``."""
+    """Guided first run: devices, levels, calibration, user configuration, then ``live``.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed ``voicecoach setup`` options.
+
+    Returns
+    -------
+    int
+        Exit status: that of :func:`~voicecoach.setup_wizard.run_setup`.
+
+    Raises
+    ------
+    VoiceCoachError, OSError
+        For bad input or a failed read / write; :func:`main` prints them as one
+        ``Error:`` line and exits with 2.
+    """
     from .setup_wizard import run_setup
 
     return run_setup(args, _config(args), run_live=main)
@@ -669,7 +833,13 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser. ``--help`` shows the value each option takes when left unset
     (the user configuration over ``config/voicecoach.toml``; the shipped file alone if the user
     file is broken); options left unset take the loaded configuration's values, ``--config``
-    included (:func:`resolve_options`)."""
+    included (:func:`resolve_options`).
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        With one subparser per command; each sets ``func`` to its ``cmd_*`` function.
+    """
     try:
         cfg = load_config(user=True)
     except VoiceCoachError:  # a broken user file: --help still works, commands say why
@@ -903,7 +1073,20 @@ def _one_line_warning(message: Warning | str, *_: object, **__: object) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; returns the exit status."""
+    """Run the CLI; returns the exit status.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        The arguments after ``voicecoach`` (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        The command's status (0 success, 1 some review calls failed); 2 for an error,
+        printed as one ``Error:`` line (a traceback with ``-v``); 130 on Ctrl-C. argparse
+        exits with 2 itself for unknown options.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -377,6 +377,15 @@ class Coach:
 
         For :meth:`process_measures` on stored measures made against a provisional
         baseline (the coach's own baseline tracker does not run then).
+
+        Parameters
+        ----------
+        profile : Profile or None
+
+        Raises
+        ------
+        ParameterError
+            When ``profile`` is neither a :class:`~voicecoach.baseline.Profile` nor None.
         """
         if profile is not None and not isinstance(profile, Profile):
             raise ParameterError(
@@ -386,7 +395,26 @@ class Coach:
 
     def personal_threshold(self, rule: str) -> float:
         """Threshold of ``rule`` before de-escalation: the configured one, or higher for a
-        speaker whose calm measure wanders more (see the module notes)."""
+        speaker whose calm measure wanders more (see the module notes).
+
+        Parameters
+        ----------
+        rule : str
+            A name of :data:`RULE_ORDER`.
+
+        Returns
+        -------
+        float
+            In the rule's unit (``pitch_high`` semitones, ``rate_high`` percent,
+            ``loudness_high`` dB; the others as ``[coach.rules.<rule>] threshold``). For the
+            three calibrated rules with a threshold profile: calm excursion plus margin,
+            capped at ``*_threshold_max_*`` and never below the configured threshold.
+
+        Raises
+        ------
+        KeyError
+            For an unknown rule.
+        """
         thr = self._rules[rule].cfg.threshold
         p = self.threshold_profile
         if p is None or rule not in _CALM:
@@ -405,6 +433,17 @@ class Coach:
         ``w = pitch_calm_prior_weight``. 45 s of calm speech hold only ten or so independent
         3.5 s windows, so their p95 is noisy (0.7 to 4.2 st over shuffles of the same voices'
         dev lines); a low draw gave the floor threshold and calm false nudges.
+
+        Parameters
+        ----------
+        rule : str
+            A rule name; only ``pitch_high``, ``rate_high`` and ``loudness_high`` have one.
+
+        Returns
+        -------
+        float
+            Semitones, percent or dB (the rule's unit); NaN for another rule, without a
+            threshold profile, or when the profile has no value.
         """
         p = self.threshold_profile
         if p is None or rule not in _CALM:
@@ -420,9 +459,21 @@ class Coach:
         """Why ``rule`` cannot judge against the threshold profile, or None when it can.
 
         A measured rule (pitch, rate, loudness) is silent when its measure was defined on
-        less than ``[coach] min_baseline_s`` of the profile's speech ("too thin") or when the
-        profile's two halves disagree by more than ``max_baseline_drift`` of the rule's
-        threshold ("unstable"). None also while no profile exists yet.
+        less than ``[coach] min_baseline_s`` of the profile's speech ("too thin"), when its
+        calm excursion plus margin exceeds the rule's cap (``*_threshold_max_*``: "too
+        variable"), or when the profile's two halves disagree by more than
+        ``max_baseline_drift`` of the rule's threshold ("unstable"). None also while no
+        profile exists yet, and for the other rules.
+
+        Parameters
+        ----------
+        rule : str
+            A rule name.
+
+        Returns
+        -------
+        str or None
+            The reason, one sentence in the coach's language (``lang``), or None.
         """
         p = self.threshold_profile
         if p is None or rule not in _CALM:
@@ -449,7 +500,26 @@ class Coach:
         return None
 
     def effective_threshold(self, rule: str, deescalating: bool | None = None) -> float:
-        """Threshold of ``rule`` now (or with/without de-escalation), in the rule's unit."""
+        """Threshold of ``rule`` now (or with/without de-escalation), in the rule's unit.
+
+        Parameters
+        ----------
+        rule : str
+            A name of :data:`RULE_ORDER`.
+        deescalating : bool, optional
+            Default: the coach's current de-escalation state.
+
+        Returns
+        -------
+        float
+            :meth:`personal_threshold`, times ``[coach] deescalation_factor`` when
+            de-escalating and the rule has ``deescalate`` set.
+
+        Raises
+        ------
+        KeyError
+            For an unknown rule.
+        """
         r = self._rules[rule]
         d = self.deescalating if deescalating is None else deescalating
         f = self.config.coach.deescalation_factor if (d and r.cfg.deescalate) else 1.0

@@ -435,17 +435,55 @@ class Config:
     mono: MonoConfig
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the configuration as nested plain dicts (TOML-shaped)."""
+        """Return the configuration as nested plain dicts (TOML-shaped).
+
+        Returns
+        -------
+        dict
+            Section name to its keys (``coach`` holds ``rules``, a dict per rule).
+        """
         return dataclasses.asdict(self)
 
     def replace(self, **sections: dict[str, Any]) -> Config:
-        """Return a copy with some keys overridden, e.g. ``cfg.replace(pitch={"fmin_hz": 75})``."""
+        """Return a copy with some keys overridden, e.g. ``cfg.replace(pitch={"fmin_hz": 75})``.
+
+        Parameters
+        ----------
+        **sections : dict
+            Section name to the keys to change (nested for ``coach={"rules": {...}}``).
+
+        Returns
+        -------
+        Config
+            Validated like a loaded file.
+
+        Raises
+        ------
+        ConfigError
+            For an unknown section or key ("did you mean ..."), a wrong type or an invalid
+            value.
+        """
         return _build(Config, _merge(self.to_dict(), sections), "")
 
 
 def config_or_default(config: Any) -> Config:
     """``config`` itself when it is a :class:`Config`, the defaults for None; anything else is
-    a :class:`ParameterError` that says how to make one (public classes take ``config=``)."""
+    a :class:`ParameterError` that says how to make one (public classes take ``config=``).
+
+    Parameters
+    ----------
+    config : Config or None
+
+    Returns
+    -------
+    Config
+        ``config``, or :func:`load_config` (defaults and user file) for None.
+
+    Raises
+    ------
+    ParameterError
+        For anything else (e.g. a path: load it with :func:`load_config`).
+    """
     if config is None:
         return load_config()
     if isinstance(config, Config):
@@ -460,7 +498,12 @@ def config_or_default(config: Any) -> Config:
 
 def default_config_path() -> Path:
     """Path of the default ``voicecoach.toml`` (the repository's ``config/`` in a
-    source checkout, the copy inside the installed wheel otherwise)."""
+    source checkout, the copy inside the installed wheel otherwise).
+
+    Returns
+    -------
+    Path
+    """
     repo = Path(__file__).resolve().parents[1] / "config" / "voicecoach.toml"
     if repo.is_file():
         return repo
@@ -473,6 +516,10 @@ def user_config_path() -> Path:
     ``$VOICECOACH_CONFIG`` when set, else ``config.toml`` in the user configuration folder
     (``platformdirs.user_config_dir("voicecoach")``: ``$XDG_CONFIG_HOME/voicecoach`` or
     ``~/.config/voicecoach`` on Linux), the parent of the default profile folder.
+
+    Returns
+    -------
+    Path
     """
     env = os.environ.get(USER_CONFIG_ENV)
     if env:
@@ -486,7 +533,25 @@ def user_config_path() -> Path:
 
 
 def read_user_config(path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
-    """The user configuration file's keys as nested dicts (``{}`` when there is none)."""
+    """The user configuration file's keys as nested dicts (``{}`` when there is none).
+
+    Parameters
+    ----------
+    path : path-like, optional
+        Default: :func:`user_config_path`.
+
+    Returns
+    -------
+    dict
+        The file's tables as written (not merged with the defaults nor validated).
+
+    Raises
+    ------
+    ConfigError
+        If the file is not valid TOML.
+    OSError
+        If it exists but cannot be read.
+    """
     p = Path(path) if path is not None else user_config_path()
     if not p.is_file():
         return {}

@@ -65,7 +65,14 @@ class DeviceError(VoiceCoachError, OSError):
 
 
 class NoMatchingDeviceError(DeviceError):
-    """No input device matches a name; ``inputs`` holds the devices there are (to list)."""
+    """No input device matches a name; ``inputs`` holds the devices there are (to list).
+
+    Parameters
+    ----------
+    message : str
+    inputs : list of InputDevice, optional
+        The input devices found (copied; default none).
+    """
 
     def __init__(self, message: str, inputs: list | None = None) -> None:
         super().__init__(message)
@@ -118,6 +125,16 @@ def error_message(e: BaseException) -> str:
 
     voicecoach's own errors say what was given and how to fix it; an ``OSError`` from the
     system (a full disk, a permission, a missing folder) is named with its file.
+
+    Parameters
+    ----------
+    e : BaseException
+
+    Returns
+    -------
+    str
+        ``str(e)``, or for a system ``OSError`` ``"<strerror>: '<file>'"`` (``-> '<file2>'``
+        for a rename).
     """
     if isinstance(e, VoiceCoachError) or not isinstance(e, OSError):
         return str(e)

@@ -196,7 +196,19 @@ def _round(v: Any) -> Any:
 
 
 def event_to_dict(ev: Event) -> dict[str, Any]:
-    """The report-schema dict of an event: ``{"kind", "start_s", "end_s", ...}``."""
+    """The report-schema dict of an event: ``{"kind", "start_s", "end_s", ...}``.
+
+    Parameters
+    ----------
+    ev : Event
+        Any event class of this module.
+
+    Returns
+    -------
+    dict
+        ``"kind"`` then every field of the event by name; floats (times in s, values in
+        their rule's unit) rounded to 3 decimals, NaN as None.
+    """
     d: dict[str, Any] = {"kind": ev.kind}
     for f in dataclasses.fields(ev):
         d[f.name] = _round(getattr(ev, f.name))
@@ -204,7 +216,26 @@ def event_to_dict(ev: Event) -> dict[str, Any]:
 
 
 def event_from_dict(d: dict[str, Any]) -> Event:
-    """Inverse of :func:`event_to_dict` (unknown kinds raise ``KeyError``)."""
+    """Inverse of :func:`event_to_dict` (unknown kinds raise ``KeyError``).
+
+    Parameters
+    ----------
+    d : dict
+        With ``"kind"`` and the fields of that kind's event; other keys are ignored, and
+        None for ``value`` or ``threshold`` is read as NaN.
+
+    Returns
+    -------
+    Event
+        An instance of the class of ``d["kind"]``.
+
+    Raises
+    ------
+    KeyError
+        For a missing or unknown ``"kind"``.
+    TypeError
+        When a field of that kind is missing.
+    """
     cls = _KINDS[d["kind"]]
     names = {f.name for f in dataclasses.fields(cls)}
     kw = {k: (math.nan if v is None and k in ("value", "threshold") else v) for k, v in d.items()}
@@ -216,6 +247,16 @@ def final_events(events: list[Event]) -> list[Event]:
 
     The kept version takes the ``decided_s`` of the *first* version: the moment the
     decision was shown, which is what latency figures and the trainer's review need.
+
+    Parameters
+    ----------
+    events : list of Event
+        In the order they were emitted (updates of one event follow its first version).
+
+    Returns
+    -------
+    list of Event
+        A new list sorted by ``(start_s, kind)``; the input is not changed.
     """
     last: dict[tuple[str, int], Event] = {}
     first_decided: dict[tuple[str, int], float] = {}

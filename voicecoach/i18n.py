@@ -43,7 +43,23 @@ MESSAGES: dict[str, dict[str, str]] = {lang: mod.NUDGES for lang, mod in _LOCALE
 
 
 def check_lang(lang: str) -> str:
-    """Return ``lang`` if supported, else raise :class:`~voicecoach.errors.ParameterError`."""
+    """Return ``lang`` if supported, else raise :class:`~voicecoach.errors.ParameterError`.
+
+    Parameters
+    ----------
+    lang : str
+        A language code of :data:`LANGS`.
+
+    Returns
+    -------
+    str
+        ``lang`` unchanged.
+
+    Raises
+    ------
+    ParameterError
+        For an unsupported language.
+    """
     if lang not in _LOCALES:
         raise ParameterError(
             f"language {lang!r} is not supported; choose one of {', '.join(LANGS)} "
@@ -53,7 +69,24 @@ def check_lang(lang: str) -> str:
 
 
 def resolve_lang(lang: str | None, config: Config | None = None) -> str:
-    """The language rule: ``lang`` if given (checked), else ``[coach] lang``."""
+    """The language rule: ``lang`` if given (checked), else ``[coach] lang``.
+
+    Parameters
+    ----------
+    lang : str or None
+    config : Config, optional
+        Read for ``[coach] lang`` when ``lang`` is None (default: :func:`load_config`).
+
+    Returns
+    -------
+    str
+        A code of :data:`LANGS`.
+
+    Raises
+    ------
+    ParameterError
+        For an unsupported language.
+    """
     if lang is None:
         if config is None:
             from .config import load_config
@@ -64,7 +97,23 @@ def resolve_lang(lang: str | None, config: Config | None = None) -> str:
 
 
 def texts(lang: str) -> ModuleType:
-    """The text tables of ``lang`` (a :mod:`voicecoach.locale` module), checked."""
+    """The text tables of ``lang`` (a :mod:`voicecoach.locale` module), checked.
+
+    Parameters
+    ----------
+    lang : str
+        A code of :data:`LANGS`.
+
+    Returns
+    -------
+    module
+        E.g. :mod:`voicecoach.locale.en` (``NUDGES``, ``VERDICTS``, ...).
+
+    Raises
+    ------
+    ParameterError
+        For an unsupported language.
+    """
     return _LOCALES[check_lang(lang)]
 
 
@@ -77,6 +126,10 @@ def message(rule: str, lang: str | None = None) -> str:
         A rule name, e.g. ``"pitch_high"``.
     lang : {"fr", "en"}, optional
         Default ``[coach] lang``.
+
+    Returns
+    -------
+    str
 
     Raises
     ------

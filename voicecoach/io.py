@@ -284,6 +284,16 @@ def _open(path: str | os.PathLike[str]) -> _SndReader | _FfmpegReader:
 def audio_info(path: str | os.PathLike[str]) -> AudioInfo:
     """Describe an audio file without reading its samples.
 
+    Parameters
+    ----------
+    path : path-like
+        An audio file (the formats of :func:`analyze_file`).
+
+    Returns
+    -------
+    AudioInfo
+        Its path, sample rate (Hz), channels, frames and format.
+
     Raises
     ------
     SourceError
@@ -302,6 +312,26 @@ def select_channels(channel: int | str | None, channels: int, *, allow_all: bool
 
     With ``allow_all=False`` (one speaker's channel, e.g. calibration) ``"all"`` and None are
     taken only for a one-channel file.
+
+    Parameters
+    ----------
+    channel : int, str or None
+        An index (int or its text, e.g. ``"1"``), ``"all"`` or None.
+    channels : int
+        Channels in the file.
+    allow_all : bool
+        Whether ``"all"`` / None may select several channels.
+
+    Returns
+    -------
+    list of int
+        The selected indices, in order.
+
+    Raises
+    ------
+    AudioFormatError
+        For an index that is not a whole number or is outside 0..channels-1, or for
+        ``"all"`` / None with ``allow_all=False`` and several channels.
     """
     alt = " or 'all'" if allow_all else ""
     if channel is None or channel == "all":
@@ -336,9 +366,29 @@ def iter_hops(
 ) -> Iterator[np.ndarray]:
     """Stream a file as blocks of whole 16 kHz hops.
 
+    Parameters
+    ----------
+    path : path-like
+        An audio file (the formats of :func:`analyze_file`).
+    select : list of int, optional
+        Channel indices to keep (default: all).
+    config : Config, optional
+        Its ``[analysis]`` gives the target rate, hop size and accepted input rates.
+    read_block : int
+        Frames read from disk at a time (memory stays constant).
+
     Yields
     ------
     np.ndarray, shape (n_hops * 160, len(select)), float32
+        Resampled to 16 kHz; a final part shorter than a 10 ms hop is dropped.
+
+    Raises
+    ------
+    SourceError
+        If the file is missing, unreadable or corrupt part-way.
+    AudioFormatError
+        For a sample rate or channel selection out of range, NaN / unscaled samples, or
+        less than one hop of audio.
     """
     cfg = config_or_default(config)
     a = cfg.analysis
@@ -425,10 +475,24 @@ def iter_features(
 ) -> Iterator[list[Features]]:
     """Stream the analysis of a file block by block (constant memory).
 
+    Parameters
+    ----------
+    path : path-like
+        An audio file (the formats of :func:`analyze_file`).
+    channel : int, "all" or None
+        Channel to analyse; None or "all" analyses every channel.
+    config : Config, optional
+
     Yields
     ------
     list of Features
-        For each block read from disk, one :class:`Features` per selected channel.
+        For each block read from disk, one :class:`Features` per selected channel (10 ms
+        hops).
+
+    Raises
+    ------
+    SourceError, AudioFormatError
+        As :func:`iter_hops`, and for an invalid ``channel`` (:func:`select_channels`).
     """
     cfg = config_or_default(config)
     info = audio_info(path)

@@ -70,6 +70,16 @@ def make_coach(config: Config, profile: Profile | None = None, lang: str | None 
         The agent's calm baseline.
     lang : str, optional
         Nudge language (default: the config's).
+
+    Returns
+    -------
+    Coach
+        Its nudge ids start at ``NUDGE_FIRST_ID``.
+
+    Raises
+    ------
+    ParameterError
+        For an unsupported ``lang`` or an invalid ``[coach]`` rule set.
     """
     return Coach(config, lang, profile, first_id=NUDGE_FIRST_ID)
 
@@ -78,6 +88,16 @@ def make_echo_canceller(config: Config) -> EchoCanceller:
     """The agent microphone's echo canceller for ``config``, with the bleed gate's envelope
     correlation (delays accepted at ``[echo] echo_corr_off``) as its echo detector and delay
     estimate.
+
+    Parameters
+    ----------
+    config : Config
+        Its ``[echo]``, ``[noise_floor]``, ``[conversation]`` and ``[analysis]`` sections.
+
+    Returns
+    -------
+    EchoCanceller
+        For 16 kHz, 10 ms hops (``[analysis]``).
 
     Raises
     ------
@@ -296,7 +316,18 @@ class CallAnalyzer:
         return out
 
     def summary(self) -> dict[str, Any]:
-        """Per-party and conversation metrics plus the coach's statistics."""
+        """Per-party and conversation metrics plus the coach's statistics.
+
+        Returns
+        -------
+        dict
+            With both parties, :meth:`ConversationTracker.summary
+            <voicecoach.conversation.tracker.ConversationTracker.summary>` plus
+            ``conversation.echo`` (the canceller's settings and :class:`EchoStatus`, or
+            ``{"enabled": False, "reason": ...}``); for one party ``{"agent": {},
+            "customer": None, "conversation": {"available": False, "reason": ...}}``. Both
+            with ``coach``: :meth:`Coach.summary`. Times in s, levels in dB.
+        """
         if self.tracker is not None:
             out = self.tracker.summary()
             if self.echo is not None:

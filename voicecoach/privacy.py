@@ -69,6 +69,20 @@ def private_file(path: str | os.PathLike[str]) -> Path:
 
     Libraries that open the path themselves (libsndfile, matplotlib) truncate an existing
     file and keep its mode, so creating it first makes their output private too.
+
+    Parameters
+    ----------
+    path : path-like
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Raises
+    ------
+    OSError
+        If the file cannot be created.
     """
     p = Path(path)
     fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
@@ -88,6 +102,16 @@ def open_private(path: str | os.PathLike[str], mode: str = "w", **kwargs: Any) -
     mode : {"w", "wb", "a", "ab"}
     **kwargs
         Passed to :func:`os.fdopen` (``encoding``, ``newline``).
+
+    Returns
+    -------
+    file object
+        Open for writing (appending for ``"a"`` modes).
+
+    Raises
+    ------
+    OSError
+        If the file cannot be created or opened.
     """
     flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if "a" in mode else os.O_TRUNC)
     fd = os.open(path, flags, FILE_MODE)
@@ -101,7 +125,18 @@ def open_private(path: str | os.PathLike[str], mode: str = "w", **kwargs: Any) -
 
 def shown_path(path: str | os.PathLike[str], full: bool) -> str:
     """What a report or profile stores of a source file: its name, or with ``full`` its
-    absolute path (user names and folder structure: only on explicit request)."""
+    absolute path (user names and folder structure: only on explicit request).
+
+    Parameters
+    ----------
+    path : path-like
+    full : bool
+
+    Returns
+    -------
+    str
+        The file name, or with ``full`` the resolved absolute path.
+    """
     p = Path(path)
     return str(p.resolve()) if full else p.name
 

@@ -95,7 +95,14 @@ _DOC = {
 
 
 def default_profiles_dir() -> Path:
-    """The profile directory when none is given (see the module notes)."""
+    """The profile directory when none is given (see the module notes).
+
+    Returns
+    -------
+    Path
+        ``$VOICECOACH_PROFILES`` if set, else ``profiles`` in the user config directory
+        (not created).
+    """
     env = os.environ.get(ENV_VAR)
     if env:
         return Path(env).expanduser()
@@ -122,7 +129,18 @@ def _toml_value(v: object) -> str:
 
 
 def profile_to_toml(profile: Profile) -> str:
-    """The text of a profile file (TOML with unit comments)."""
+    """The text of a profile file (TOML with unit comments).
+
+    Parameters
+    ----------
+    profile : Profile
+
+    Returns
+    -------
+    str
+        TOML: ``schema``, every field with its unit in a comment (NaN written as ``nan``),
+        then a ``[voice]`` table when the profile has a voice model.
+    """
     lines = [
         "# voicecoach calm-speech profile. Semitones (st) are 12*log2(f0 / 55 Hz).",
         "# Written by `voicecoach calibrate`; nan marks a value that could not be measured.",
@@ -156,6 +174,17 @@ def _voice_lines(voice: dict[str, object], table: str = "voice") -> list[str]:
 def profile_from_toml(text: str, what: str = "profile") -> Profile:
     """Parse the text of a profile file.
 
+    Parameters
+    ----------
+    text : str
+        As written by :func:`profile_to_toml`.
+    what : str
+        How error messages name the file.
+
+    Returns
+    -------
+    Profile
+
     Raises
     ------
     ProfileFormatError
@@ -172,7 +201,17 @@ def profile_from_toml(text: str, what: str = "profile") -> Profile:
 
 
 def format_profile(profile: Profile) -> str:
-    """Human-readable summary of a profile, several lines (for ``voicecoach profile show``)."""
+    """Human-readable summary of a profile, several lines (for ``voicecoach profile show``).
+
+    Parameters
+    ----------
+    profile : Profile
+
+    Returns
+    -------
+    str
+        Lines without a final newline (Hz, semitones, syllables/s, dBFS, s; n/a for NaN).
+    """
     p = profile
 
     def num(v: float, fmt: str) -> str:
@@ -230,7 +269,24 @@ class ProfileStore:
 
     @staticmethod
     def check_name(name: str) -> str:
-        """Return ``name`` if valid, else raise :class:`ParameterError`."""
+        """Return ``name`` if valid, else raise :class:`ParameterError`.
+
+        Parameters
+        ----------
+        name : str
+            1-64 letters, digits, ``_``, ``-`` or ``.``, starting with a letter or digit,
+            without the ``.toml`` extension.
+
+        Returns
+        -------
+        str
+            ``name`` unchanged.
+
+        Raises
+        ------
+        ParameterError
+            For any other value.
+        """
         if not isinstance(name, str) or not _NAME.match(name) or name.endswith(_SUFFIX):
             raise ParameterError(
                 f"profile name {name!r} is not valid; use 1-64 letters, digits, '_', '-' or "
@@ -240,15 +296,52 @@ class ProfileStore:
         return name
 
     def path(self, name: str) -> Path:
-        """The file of profile ``name``."""
+        """The file of profile ``name``.
+
+        Parameters
+        ----------
+        name : str
+            A valid profile name (:meth:`check_name`).
+
+        Returns
+        -------
+        Path
+            ``<directory>/<name>.toml``, whether or not it exists.
+
+        Raises
+        ------
+        ParameterError
+            For an invalid name.
+        """
         return self.directory / (self.check_name(name) + _SUFFIX)
 
     def exists(self, name: str) -> bool:
-        """True if profile ``name`` is stored."""
+        """True if profile ``name`` is stored.
+
+        Parameters
+        ----------
+        name : str
+            A valid profile name.
+
+        Returns
+        -------
+        bool
+
+        Raises
+        ------
+        ParameterError
+            For an invalid name.
+        """
         return self.path(name).is_file()
 
     def list(self) -> list[str]:
-        """Names of the stored profiles, sorted."""
+        """Names of the stored profiles, sorted.
+
+        Returns
+        -------
+        list of str
+            Empty when the directory does not exist.
+        """
         if not self.directory.is_dir():
             return []
         files = self.directory.glob("*" + _SUFFIX)
@@ -272,6 +365,20 @@ class ProfileStore:
             Defaults to ``profile.name``; the stored profile carries this name.
         overwrite : bool
             If False, an existing profile raises :class:`ProfileExistsError`.
+
+        Returns
+        -------
+        Path
+            The profile's file.
+
+        Raises
+        ------
+        ParameterError
+            If ``profile`` is not a Profile or the name is invalid.
+        ProfileExistsError
+            With ``overwrite=False`` and the profile already stored.
+        SourceError
+            If the directory or file cannot be written.
         """
         if not isinstance(profile, Profile):
             raise ParameterError(f"save takes a Profile, got {type(profile).__name__}")
@@ -298,8 +405,19 @@ class ProfileStore:
     def load(self, name: str) -> Profile:
         """Read profile ``name``.
 
+        Parameters
+        ----------
+        name : str
+            A valid profile name.
+
+        Returns
+        -------
+        Profile
+
         Raises
         ------
+        ParameterError
+            For an invalid name.
         ProfileNotFoundError
             If it is not stored (the message lists the stored ones).
         ProfileFormatError
@@ -311,7 +429,18 @@ class ProfileStore:
         return _read(path)
 
     def calibration_audio(self, name: str) -> list[Path]:
-        """The calibration recordings kept beside profile ``name`` (``NAME.wav``/``.flac``)."""
+        """The calibration recordings kept beside profile ``name`` (``NAME.wav``/``.flac``).
+
+        Parameters
+        ----------
+        name : str
+            A valid profile name.
+
+        Returns
+        -------
+        list of Path
+            The files that exist (none, or normally one).
+        """
         path = self.path(name)
         return [q for ext in CALIBRATION_AUDIO if (q := path.with_suffix(ext)).is_file()]
 
@@ -329,9 +458,21 @@ class ProfileStore:
         name : str
             Profile name (the profile need not be saved yet).
         samples : np.ndarray, shape (n_samples,)
-            Mono, float (full scale 1.0).
+            Mono, float (full scale 1.0); clipped to [-1, 1] and stored as 16-bit FLAC.
         sample_rate : int
             Hz.
+
+        Returns
+        -------
+        Path
+            The ``NAME.flac`` written.
+
+        Raises
+        ------
+        ParameterError
+            For an invalid name, or samples that are not 1-D and non-empty.
+        SourceError
+            If the file cannot be written.
         """
         import soundfile as sf
 
@@ -361,7 +502,25 @@ class ProfileStore:
         return path
 
     def delete(self, name: str) -> Path:
-        """Delete profile ``name``, and its calibration audio if kept; return the path it had."""
+        """Delete profile ``name``, and its calibration audio if kept; return the path it had.
+
+        Parameters
+        ----------
+        name : str
+            A valid profile name.
+
+        Returns
+        -------
+        Path
+            The deleted profile file.
+
+        Raises
+        ------
+        ParameterError
+            For an invalid name.
+        ProfileNotFoundError
+            If it is not stored.
+        """
         path = self.path(name)
         if not path.is_file():
             raise self._not_found(name)
@@ -387,6 +546,26 @@ def load_profile(
 
     A value containing a path separator or ending in ``.toml`` is a path; anything else
     is a name in ``ProfileStore(directory)``. This is what ``--profile NAME|PATH`` takes.
+
+    Parameters
+    ----------
+    name_or_path : str or path-like
+        A stored profile name or a profile file.
+    directory : path-like, optional
+        The store for a name (default: :func:`default_profiles_dir`).
+
+    Returns
+    -------
+    Profile
+
+    Raises
+    ------
+    ProfileNotFoundError
+        If the file or the stored name does not exist.
+    ProfileFormatError
+        If the file cannot be read or is not a valid profile.
+    ParameterError
+        For an invalid name.
     """
     s = os.fspath(name_or_path)
     if s.endswith(_SUFFIX) or os.sep in s or (os.altsep and os.altsep in s):

@@ -56,6 +56,11 @@ SESSION_SCHEMA = "voicecoach.session/1"
 def quantize16(block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Round float audio to 16-bit PCM.
 
+    Parameters
+    ----------
+    block : np.ndarray, float
+        Full scale 1.0, any shape; values beyond it are clipped.
+
     Returns
     -------
     pcm : np.ndarray of int16
@@ -123,6 +128,9 @@ class LiveSession:
         Stop after this much audio.
     on_event : callable, optional
         Called on the analysis thread with each event and the wall time it was decided.
+    source_info : dict, optional
+        Stored as ``source`` in the recorded session's ``session.json`` (the CLI gives
+        ``mic`` and ``far``).
     """
 
     def __init__(
@@ -312,6 +320,10 @@ class LiveSession:
         ----------
         display : object with ``run(stop_event)``, optional
             Drawn on the calling (main) thread.
+
+        Returns
+        -------
+        SessionResult
         """
         self.source.start()
         self._thread = threading.Thread(
@@ -411,5 +423,15 @@ class LiveSession:
 
 
 def nudges(events: list[Event]) -> list[Nudge]:
-    """The nudges among events."""
+    """The nudges among events.
+
+    Parameters
+    ----------
+    events : list of Event
+
+    Returns
+    -------
+    list of Nudge
+        In the order given.
+    """
     return [e for e in events if isinstance(e, Nudge)]

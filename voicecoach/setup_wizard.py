@@ -116,13 +116,29 @@ class Terminal:
             self.fancy = False
 
     def say(self, text: str = "") -> None:
-        """Print ``text`` (ending a status line first)."""
+        """Print ``text`` (ending a status line first).
+
+        Parameters
+        ----------
+        text : str
+            One or more lines, without the final newline.
+        """
         self.end_status()
         self.stdout.write(text + "\n")
         self.stdout.flush()
 
     def ask(self, prompt: str, default: str = "") -> str:
         """Ask one question; the stripped answer, or ``default`` for an empty one.
+
+        Parameters
+        ----------
+        prompt : str
+            Shown with ``default`` in brackets and a colon.
+        default : str
+
+        Returns
+        -------
+        str
 
         Raises
         ------
@@ -145,7 +161,13 @@ class Terminal:
         return line.strip() or default
 
     def status(self, line: str) -> None:
-        """Show a status line: overwritten in place on a terminal, else printed."""
+        """Show a status line: overwritten in place on a terminal, else printed.
+
+        Parameters
+        ----------
+        line : str
+            Without a newline.
+        """
         if self.tty:
             pad = max(0, self._status_len - len(line))
             self.stdout.write("\r" + line + " " * pad)
@@ -163,7 +185,13 @@ class Terminal:
 
     def enter_pressed(self) -> bool:
         """True (and the line consumed) when a line was typed, without waiting (terminals
-        only)."""
+        only).
+
+        Returns
+        -------
+        bool
+            False without a terminal, or when answers are echoed (scripted input).
+        """
         if not self.tty or self.echo:
             return False
         try:
@@ -278,19 +306,51 @@ class DeviceAudio:
         self.config = config
 
     def inputs(self) -> list[InputDevice]:
-        """Every input device (:func:`~voicecoach.sources.devices.list_inputs`)."""
+        """Every input device (:func:`~voicecoach.sources.devices.list_inputs`).
+
+        Returns
+        -------
+        list of InputDevice
+
+        Raises
+        ------
+        DeviceError
+            When PortAudio is missing or lists no input.
+        """
         from .sources.devices import list_inputs
 
         return list_inputs()
 
     def far_inputs(self) -> list[InputDevice]:
         """Far-end candidates: the inputs, then the monitors and loopbacks that only the
-        optional ``voicecoach.sources.loopback`` (the `soundcard` package) reads."""
+        optional ``voicecoach.sources.loopback`` (the `soundcard` package) reads.
+
+        Returns
+        -------
+        list of InputDevice
+            The monitors and loopbacks have negative indices and their ``--far`` string as
+            name.
+        """
         return self.inputs() + [dev for dev, _ in self._loopbacks()]
 
     def find(self, spec: str) -> InputDevice:
         """The device an index, a name part or a monitor/loopback ``--far`` string
-        designates (raises :class:`DeviceError`)."""
+        designates (raises :class:`DeviceError`).
+
+        Parameters
+        ----------
+        spec : str
+            As ``--mic`` / ``--far``.
+
+        Returns
+        -------
+        InputDevice
+
+        Raises
+        ------
+        DeviceError
+            When nothing matches, or the name is ambiguous.
+        """
         from .sources.devices import find_input
 
         try:
@@ -323,7 +383,13 @@ class DeviceAudio:
         ]
 
     def default(self) -> InputDevice | None:
-        """The system's default input device."""
+        """The system's default input device.
+
+        Returns
+        -------
+        InputDevice or None
+            None when there is none (or PortAudio fails).
+        """
         from .sources.devices import find_input
 
         try:
@@ -343,6 +409,21 @@ class DeviceAudio:
 
         Yields an iterator of :class:`Block` (column 0 the microphone, 1 the far end),
         None when a read timed out.
+
+        Parameters
+        ----------
+        mic, far : str or None
+            Device specs as ``--mic`` / ``--far``.
+
+        Yields
+        ------
+        iterator of (Block or None)
+            Endless: the caller stops reading; the capture closes with the context.
+
+        Raises
+        ------
+        DeviceError
+            When a device cannot be opened.
         """
         from .sources.capture import Capture
 
@@ -393,7 +474,20 @@ class LevelCheck:
     seconds: float
 
     def heard(self, which: int, min_s: float) -> bool:
-        """True when input ``which`` (0 mic, 1 far end) was heard at least ``min_s``."""
+        """True when input ``which`` (0 mic, 1 far end) was heard at least ``min_s``.
+
+        Parameters
+        ----------
+        which : int
+            0 the microphone, 1 the far end.
+        min_s : float
+            Seconds.
+
+        Returns
+        -------
+        bool
+            Never true for an input not heard at all, even with ``min_s`` 0.
+        """
         return self.heard_s[which] >= min_s and self.heard_s[which] > 0
 
 
@@ -452,7 +546,13 @@ class Wizard:
 
     # -------------------------------------------------------------- the whole run --
     def run(self) -> int:
-        """Run the steps; returns the exit status (``live``'s when it is started)."""
+        """Run the steps; returns the exit status (``live``'s when it is started).
+
+        Returns
+        -------
+        int
+            0 when live is not started (``--no-live``).
+        """
         t = self.term
         done = self.check_done()
         t.say("voicecoach setup: microphone, far end, calm profile, then live coaching.")
@@ -481,7 +581,13 @@ class Wizard:
         return self.start_live()
 
     def check_done(self) -> _Done:
-        """Which steps a previous run completed (and the command line does not redo)."""
+        """Which steps a previous run completed (and the command line does not redo).
+
+        Returns
+        -------
+        _Done
+            ``devices``, ``calibration`` and ``lang``, each a bool.
+        """
         a = self.args
         devices = (
             "devices" not in self.redo
@@ -709,7 +815,17 @@ class Wizard:
 
     # ------------------------------------------------------------------ levels --
     def check_levels(self, mic: str, far: str) -> LevelCheck:
-        """Open both inputs, draw their meters for ``[setup] levels_s`` (or until Enter)."""
+        """Open both inputs, draw their meters for ``[setup] levels_s`` (or until Enter).
+
+        Parameters
+        ----------
+        mic, far : str
+            Device specs.
+
+        Returns
+        -------
+        LevelCheck
+        """
         s = self.config.setup
         t = self.term
         seconds = float(getattr(self.args, "levels_s", None) or s.levels_s)
@@ -900,7 +1016,24 @@ class Wizard:
         save_user_config({"live": {"profile": ref}}, self.user_path)
 
     def record(self, mic: str | None, seconds: float) -> np.ndarray:
-        """Record ``seconds`` of the microphone with a countdown and a level bar."""
+        """Record ``seconds`` of the microphone with a countdown and a level bar.
+
+        Parameters
+        ----------
+        mic : str or None
+            Device spec (None: the default input).
+        seconds : float
+
+        Returns
+        -------
+        np.ndarray, shape (n_samples,), float32
+            At the analysis rate (16 kHz), at most ``seconds`` long.
+
+        Raises
+        ------
+        DeviceError
+            When the microphone delivers too little audio within ``seconds + 10`` s.
+        """
         t = self.term
         s = self.config.setup
         t.say(f"Recording {seconds:g} s: speak calmly, as on a call (read a text aloud, or "
@@ -982,7 +1115,17 @@ class Wizard:
         return prof, audio, rate
 
     def weak_baseline(self, prof: Any) -> list[str]:
-        """Why the profile's calibrated cues could not judge (the coach's verdicts)."""
+        """Why the profile's calibrated cues could not judge (the coach's verdicts).
+
+        Parameters
+        ----------
+        prof : Profile
+
+        Returns
+        -------
+        list of str
+            ``"<cue>: <verdict>"`` per enabled calibrated rule that cannot judge (English).
+        """
         from .pipeline import make_coach
 
         coach = make_coach(self.config, prof, lang="en")  # the wizard speaks English
@@ -998,7 +1141,13 @@ class Wizard:
 
     # ---------------------------------------------------------------- saving --
     def step_save(self, ask_lang: bool) -> None:
-        """Step 4: the language, then every choice in the user configuration."""
+        """Step 4: the language, then every choice in the user configuration.
+
+        Parameters
+        ----------
+        ask_lang : bool
+            Ask for the language (unless ``--lang`` or ``--yes`` decides it).
+        """
         t = self.term
         a = self.args
         if a.lang is not None:
@@ -1022,7 +1171,17 @@ class Wizard:
               f"are in {path}.")
 
     def start_live(self) -> int:
-        """Run ``voicecoach live`` with the saved choices; its exit status."""
+        """Run ``voicecoach live`` with the saved choices; its exit status.
+
+        Returns
+        -------
+        int
+
+        Raises
+        ------
+        UsageError
+            When the wizard was given no ``run_live``.
+        """
         a = self.args
         argv = ["live"]
         for opt, dest in (("--config", "config"), ("--profiles-dir", "profiles_dir"),
@@ -1075,7 +1234,19 @@ def add_setup_arguments(
     add_profiles_dir: Callable[[argparse.ArgumentParser], None],
     keep_help: str = "(default: [setup] keep_audio)",
 ) -> None:
-    """The ``voicecoach setup`` options (defaults from the configuration, in the CLI)."""
+    """The ``voicecoach setup`` options (defaults from the configuration, in the CLI).
+
+    Parameters
+    ----------
+    p : argparse.ArgumentParser
+        The ``setup`` subparser.
+    seconds_help, levels_help : str
+        The defaults' help text of ``--seconds`` and ``--levels-s``.
+    add_profiles_dir : callable
+        Adds ``--profiles-dir`` to a parser.
+    keep_help : str
+        The default's help text of ``--keep-audio`` (the configuration's value).
+    """
     p.add_argument("--mic", metavar="D", help="microphone: index or name part (no question)")
     p.add_argument("--far", metavar="D", help="far end: index or name part (no question)")
     p.add_argument("--profile", metavar="NAME", help="profile name to calibrate (no question)")
@@ -1117,7 +1288,34 @@ def run_setup(
     user_path: Path | None = None,
     run_live: Callable[[list[str]], int] | None = None,
 ) -> int:
-    """Run ``voicecoach setup`` (streams, audio layer and ``live`` injectable for tests)."""
+    """Run ``voicecoach setup`` (streams, audio layer and ``live`` injectable for tests).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The ``setup`` options.
+    config : Config
+    stdin, stdout : text stream, optional
+        Default ``sys.stdin`` / ``sys.stdout``.
+    audio : Audio, optional
+        Default :class:`DeviceAudio`.
+    user_path : Path, optional
+        The user configuration file (default :func:`user_config_path`).
+    run_live : callable, optional
+        ``run_live(argv) -> int`` (the CLI passes :func:`voicecoach.cli.main`).
+
+    Returns
+    -------
+    int
+        :meth:`Wizard.run`'s exit status.
+
+    Raises
+    ------
+    UsageError
+        For ``--seconds`` or ``--levels-s`` <= 0, or input that ends mid-question.
+    DeviceError
+        When a device is missing or fails.
+    """
     for what, v in (("--seconds", args.seconds), ("--levels-s", args.levels_s)):
         if v is not None and not v > 0:
             raise UsageError(f"{what} must be > 0 seconds, got {v:g}")

@@ -52,6 +52,11 @@ def to_float32(block: np.ndarray, what: str = "audio block", *, offset: int = 0,
     sample_rate : int, optional
         Rate of the stream, Hz (error messages then give the time too).
 
+    Returns
+    -------
+    np.ndarray, float32, same shape as ``block``
+        The samples, full scale 1.0 (the input itself when it is already float32).
+
     Raises
     ------
     AudioFormatError
@@ -102,7 +107,26 @@ def to_float32(block: np.ndarray, what: str = "audio block", *, offset: int = 0,
 def check_block(block: np.ndarray, hop_size: int, channels: int | None = None) -> np.ndarray:
     """Validate a block for ``process``: whole hops, 1-D (or 2-D with ``channels``).
 
-    Returns the block as float32. Raises :class:`AudioFormatError` otherwise.
+    Parameters
+    ----------
+    block : np.ndarray
+        int16, float32 or float64 samples (see :func:`to_float32`).
+    hop_size : int
+        Samples per hop (160 at 16 kHz); the block's length must be a multiple of it.
+    channels : int, optional
+        None: a 1-D block of one channel. Otherwise a 2-D block of shape
+        (n_samples, channels); with ``channels == 1`` a 1-D block is also accepted.
+
+    Returns
+    -------
+    np.ndarray, float32
+        Shape (n_hops * hop_size,) without ``channels``, else (n_hops * hop_size, channels).
+
+    Raises
+    ------
+    AudioFormatError
+        For a bad dtype or values (:func:`to_float32`), the wrong number of dimensions or
+        channels, or a length that is not a whole number of hops.
     """
     x = to_float32(block)
     if channels is None:
@@ -231,5 +255,12 @@ class BlockAdapter:
         return np.ascontiguousarray(buf[:n])
 
     def flush(self) -> np.ndarray:
-        """Drain the resampler at the end of the stream; return the last whole hops."""
+        """Drain the resampler at the end of the stream; return the last whole hops.
+
+        Returns
+        -------
+        np.ndarray, shape (n_hops * hop_size, len(select)), float32
+            As :meth:`push` with ``last=True``; a remainder shorter than a hop is not
+            returned.
+        """
         return self.push(np.zeros((0, self.channels), np.float32), last=True)

@@ -241,6 +241,27 @@ class Analyzer:
 
         ``gate``, optional, gives per channel the speaker-level gate's treatment of each hop,
         and ``hold`` the double-talk hold signal (see :meth:`ChannelAnalyzer.process`).
+
+        Parameters
+        ----------
+        block : np.ndarray, shape (n_hops * 160, channels)
+            Samples at 16 kHz; float32, float64 (full scale 1.0) or int16. A 1-D block is
+            accepted when ``channels`` is 1. ``n_hops`` may be 0.
+        gate : sequence of (np.ndarray, shape (n_hops,), int8, or None), optional
+            One entry per channel, as ``gate`` of :meth:`ChannelAnalyzer.process`.
+        hold : sequence of (np.ndarray, shape (n_hops * 160,), float32, or None), optional
+            One entry per channel, as ``hold`` of :meth:`ChannelAnalyzer.process`.
+
+        Returns
+        -------
+        list of Features
+            One per channel, ``n_hops`` rows each.
+
+        Raises
+        ------
+        AudioFormatError
+            For a bad dtype or values, a shape other than (n_samples, channels), or a
+            length that is not a whole number of hops (:func:`.blocks.check_block`).
         """
         x = check_block(block, self.hop_size, self.channels)
         if x.shape[0] == 0:
@@ -265,6 +286,11 @@ class Analyzer:
             the block before its echo canceller).
         gate, hold
             As :meth:`process`.
+
+        Returns
+        -------
+        list of Features
+            One per channel, ``n_hops`` rows each.
         """
         ctxs = [a._begin(col) for a, col in zip(self.analyzers, columns, strict=True)]
         # one batched pitch kernel for all channels: rows are independent

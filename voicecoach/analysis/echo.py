@@ -168,7 +168,12 @@ def _load_apm() -> Any:
 
 
 def echo_canceller_available() -> bool:
-    """Whether the echo canceller's library (livekit) can be imported."""
+    """Whether the echo canceller's library (livekit) can be imported.
+
+    Returns
+    -------
+    bool
+    """
     try:
         _load_apm()
     except EchoCancellerUnavailableError:
@@ -193,7 +198,12 @@ def _load_speex() -> Any:
 
 
 def hold_canceller_available() -> bool:
-    """Whether the double-talk hold's library (pyaec, speexdsp) can be loaded."""
+    """Whether the double-talk hold's library (pyaec, speexdsp) can be loaded.
+
+    Returns
+    -------
+    bool
+    """
     try:
         _load_speex()
     except EchoCancellerUnavailableError:
@@ -352,7 +362,14 @@ class EchoStatus:
     far_active_s: float
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain dict for JSON (rounded)."""
+        """Plain dict for JSON (rounded).
+
+        Returns
+        -------
+        dict
+            ``state`` (str), ``erle_db`` (dB, 0.1, or None), ``delay_s`` (s, 1 ms, or None)
+            and ``far_active_s`` (s, 10 ms).
+        """
         return {
             "state": self.state,
             "erle_db": None if self.erle_db is None else round(self.erle_db, 1),
@@ -649,6 +666,17 @@ class EchoCanceller:
         """Delay the far-end block by the canceller's latency (keeps the parties aligned).
 
         Call once per block, with the same far-end block as :meth:`process`.
+
+        Parameters
+        ----------
+        far : np.ndarray, shape (n_samples,), float32
+            The far-end block (normally n_hops * 160 samples at 16 kHz).
+
+        Returns
+        -------
+        np.ndarray, shape (n_samples,), float32
+            The far end delayed by :data:`AEC_LATENCY_SAMPLES` (128 samples, 8 ms): the
+            delayed stream starts with that many zeros.
         """
         return self._far_delay.process(far)
 

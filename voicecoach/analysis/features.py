@@ -38,16 +38,40 @@ class Rows:
 
     @classmethod
     def field_names(cls) -> tuple[str, ...]:
-        """Names of all fields, in order."""
+        """Names of all fields, in order.
+
+        Returns
+        -------
+        tuple of str
+        """
         return tuple(f.name for f in dataclasses.fields(cls))  # type: ignore[arg-type]
 
     @classmethod
     def empty(cls) -> Any:  # pragma: no cover - each subclass defines its dtypes
+        """Zero rows with the right dtypes (defined by each subclass).
+
+        Returns
+        -------
+        Rows
+            An instance of ``cls`` whose fields all have shape (0,).
+        """
         raise NotImplementedError
 
     @classmethod
     def concat(cls, parts: Sequence[Any]) -> Any:
-        """Concatenate consecutive blocks of rows."""
+        """Concatenate consecutive blocks of rows.
+
+        Parameters
+        ----------
+        parts : sequence of Rows
+            Instances of ``cls``, in time order (their ``t_s`` is not rewritten).
+
+        Returns
+        -------
+        Rows
+            An instance of ``cls`` with ``sum(len(p) for p in parts)`` rows; :meth:`empty`
+            when ``parts`` is empty.
+        """
         if not parts:
             return cls.empty()
         names = cls.field_names()
@@ -58,7 +82,18 @@ class Rows:
         return type(self)(**{n: getattr(self, n)[index] for n in self.field_names()})
 
     def equals(self, other: Any) -> bool:
-        """Exact equality of every field (NaN equals NaN)."""
+        """Exact equality of every field (NaN equals NaN).
+
+        Parameters
+        ----------
+        other : Rows
+            Rows with the same fields (normally the same class).
+
+        Returns
+        -------
+        bool
+            True when both have the same number of rows and every field is equal.
+        """
         return len(self) == len(other) and all(
             np.array_equal(getattr(self, n), getattr(other, n), equal_nan=True)
             for n in self.field_names()
@@ -118,13 +153,31 @@ class Features(Rows):
 
     @classmethod
     def empty(cls) -> Features:
-        """Zero rows with the right dtypes."""
+        """Zero rows with the right dtypes.
+
+        Returns
+        -------
+        Features
+            Every field of shape (0,).
+        """
         f32 = np.empty(0, np.float32)
         b = np.empty(0, bool)
         return cls(np.empty(0), f32, b, b, f32, f32, f32, f32, f32, b, b, f32)
 
     def to_dict(self, public: bool = True) -> dict[str, list[Any]]:
-        """Return plain lists (NaN -> None), only public fields unless ``public=False``."""
+        """Return plain lists (NaN -> None), only public fields unless ``public=False``.
+
+        Parameters
+        ----------
+        public : bool
+            True: only :data:`PUBLIC_FIELDS` (the CSV / JSON contract); False: every field.
+
+        Returns
+        -------
+        dict of str to list
+            Field name to one value per hop: bool fields as 0/1, the others as floats
+            rounded to 6 decimals, NaN as None. Units as the fields (s, Hz, dBFS, 1/s).
+        """
         names = PUBLIC_FIELDS if public else self.field_names()
         out: dict[str, list[Any]] = {}
         for n in names:

@@ -90,6 +90,11 @@ class PitchResult:
     before each hop's own (the path's fixed lookahead; :attr:`YinTracker.center_offset_s`
     includes it); ``voiced_current`` and ``frame_db`` describe the hop's own frame.
 
+    Parameters
+    ----------
+    f0_hz, voiced, aperiodicity, frame_db, voiced_current, f0_settled_hz : np.ndarray
+        The attributes below (stored as given, not copied or checked).
+
     Attributes
     ----------
     f0_hz : np.ndarray, shape (n_hops,), float32
@@ -349,9 +354,15 @@ class YinTracker:
         Frames are time-reversed, so that YIN's integration window (the first ``window``
         samples of a frame) is the most recent audio and the lags reach into the past.
 
+        Parameters
+        ----------
+        hops : np.ndarray, shape (n_hops * hop_size,), float32
+            The block's samples (whole hops, already checked).
+
         Returns
         -------
         np.ndarray, shape (n_hops, frame_size), float64
+            Row ``i`` ends with hop ``i``'s last sample (then reversed).
         """
         n_hops = hops.shape[0] // self.hop_size
         x = np.concatenate([self._history, hops])
@@ -478,6 +489,11 @@ class YinTracker:
             :meth:`kernel` of the frames selected by ``mask``.
         mask, frame_db : np.ndarray, shape (n_hops,)
             From :meth:`gate`; hops outside ``mask`` are unvoiced with aperiodicity 1.
+
+        Returns
+        -------
+        PitchResult
+            ``n_hops`` rows.
         """
         k_lag, k_ap, k_con, c_log2, c_cost, c_nd, c_settled = kout
         n = mask.shape[0]

@@ -73,6 +73,16 @@ def default_model_path() -> Path:
     The package is located with :func:`importlib.util.find_spec`, which does not
     execute ``silero_vad/__init__.py`` (that file imports torch, which is not
     installed).  ``importlib.resources.files('silero_vad.data')`` would import it.
+
+    Returns
+    -------
+    Path
+        ``<silero_vad package>/data/silero_vad.onnx``.
+
+    Raises
+    ------
+    ParameterError
+        When the silero-vad package is not installed, or has no model file.
     """
     try:
         spec = importlib.util.find_spec("silero_vad")
@@ -132,17 +142,23 @@ def _session(path: Path, threads: int) -> Any:
 class SileroVad:
     """Streaming Silero VAD (v5 ONNX) giving one speech probability per 10 ms hop.
 
-    Parameters
-    ----------
-    model_path:
-        ONNX model file.  Defaults to ``silero_vad.onnx`` shipped by the
-        ``silero-vad`` wheel (installed with ``--no-deps``, torch is not needed).
-    threads:
-        ``intra_op_num_threads`` of the onnxruntime session (>= 1).
-
     Feed 16 kHz mono float audio with :meth:`process`, in blocks holding a whole
     number of 160-sample hops; get one probability per hop.  See the module
     docstring for how 32 ms chunks map onto 10 ms hops and for the latency.
+
+    Parameters
+    ----------
+    model_path : path-like, optional
+        ONNX model file.  Defaults to ``silero_vad.onnx`` shipped by the
+        ``silero-vad`` wheel (installed with ``--no-deps``, torch is not needed).
+    threads : int
+        ``intra_op_num_threads`` of the onnxruntime session (>= 1).
+
+    Raises
+    ------
+    ParameterError
+        For ``threads`` that is not an int >= 1, a ``model_path`` that is not an existing
+        file, or no model to default to (:func:`default_model_path`).
     """
 
     hop_size = 160
@@ -250,7 +266,7 @@ class SileroVad:
 
         Parameters
         ----------
-        block:
+        block : np.ndarray, shape (n_hops * 160,)
             1-D float32 (or float64, converted) samples, finite, ``len(block)`` a
             multiple of 160.  Empty blocks are allowed.
 
@@ -260,6 +276,12 @@ class SileroVad:
             float32 array of shape ``(len(block) // 160,)`` with values in [0, 1]: for
             each hop, the speech probability of the latest 512-sample chunk completed
             by the end of the hop (0.0 before the first chunk completes).
+
+        Raises
+        ------
+        ParameterError
+            For a non-array, another dtype, more than one dimension, a partial hop or a
+            non-finite sample.
         """
         x = self._check_block(block)
         stream, n_chunks = self._stream(x)

@@ -201,6 +201,20 @@ class SpeakerLevelGate:
         ``hold_level`` (shape (n_hops,), bool, optional): on those hops, the second
         signal's hold decision on its level conditions alone (no Silero condition), which
         also keeps speech within ``double_talk_keep_level_margin_db`` of it (0: never).
+
+        Parameters
+        ----------
+        start, keep : np.ndarray, shape (n_hops,), bool
+            The raw decisions to gate.
+        level_db : np.ndarray, shape (n_hops,)
+            Each hop's level, dBFS (compared with the learnt speaker level ``own_db``).
+        gate, hold, hold_db, hold_start, hold_level : np.ndarray, shape (n_hops,), optional
+            As described above.
+
+        Returns
+        -------
+        start, keep : np.ndarray, shape (n_hops,), bool
+            The gated decisions (updates ``own_db``).
         """
         n = start.shape[0]
         s_out = np.empty(n, bool)
@@ -310,6 +324,19 @@ class SpeechDetector:
         as ``prob`` (advancing its network's state), or None for a detector without Silero
         (webrtc): the same values as each detector running its network alone
         (:meth:`voicecoach.analysis.silero.SileroVad.process_many`), at a lower cost.
+        With fewer than two Silero detectors nothing is run and every entry is None (each
+        detector then runs its own network in :meth:`process`).
+
+        Parameters
+        ----------
+        detectors : sequence of SpeechDetector
+        blocks : sequence of np.ndarray, shape (n_hops * hop_size,), float32
+            One block per detector.
+
+        Returns
+        -------
+        list of (np.ndarray, shape (n_hops,), float32, or None)
+            One entry per detector.
         """
         from .silero import SileroVad
 
@@ -466,6 +493,16 @@ class SpeechDetector:
         ``raw`` is the decision before the onset and hangover timing: ``start`` for webrtc;
         for Silero the Schmitt trigger's (``keep`` inside speech, ``start`` outside), since
         its speaker-level gate makes ``start`` alone drop the quiet stretches of a sentence.
+
+        Parameters
+        ----------
+        hops, level_db, floor_db, voiced, gate, hold, prob
+            As :meth:`raw`.
+
+        Returns
+        -------
+        raw, speech : np.ndarray, shape (n_hops,), bool
+            ``speech`` is the decision after onset hysteresis and hangover.
         """
         start, keep = self.raw(hops, level_db, floor_db, voiced, gate, hold, prob)
         speech = self._hyst.process(start, keep)

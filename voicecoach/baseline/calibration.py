@@ -284,7 +284,25 @@ class Calibrator:
     def feed_array(
         self, samples: np.ndarray, sample_rate: int = 16000, *, source: str = "array"
     ) -> None:
-        """Feed samples already in memory (see :func:`calibrate_array` for what is taken)."""
+        """Feed samples already in memory (see :func:`calibrate_array` for what is taken).
+
+        Parameters
+        ----------
+        samples : np.ndarray, shape (n_samples,) or (n_samples, 1)
+            int16, float32 or float64 (full scale 1.0) samples of one speaker.
+        sample_rate : int
+            Hz, ``[analysis] min_input_rate``-``max_input_rate``; resampled to 16 kHz (a
+            final part shorter than a 10 ms hop is dropped).
+        source : str
+            Name of the recording, kept in :attr:`sources` (the profile's ``source``).
+
+        Raises
+        ------
+        ParameterError
+            For more than one channel.
+        AudioFormatError
+            For a bad dtype, NaN / inf samples or a sample rate out of range.
+        """
         a = self.config.analysis
         x = np.asarray(samples)
         if x.ndim == 2 and x.shape[1] == 1:
@@ -317,6 +335,11 @@ class Calibrator:
             Profile name.
         source : str, optional
             The profile's ``source`` (default: the sources fed, joined with ``" + "``).
+
+        Returns
+        -------
+        Profile
+            The calm-speech baseline (``provisional=False``).
 
         Raises
         ------

@@ -78,6 +78,24 @@ class RelativeMeasures(Rows):
         """Build rows from ``t_s`` and any subset of the other fields (NaN / False otherwise).
 
         Scalars are broadcast. Handy for table-driven tests of the coach.
+
+        Parameters
+        ----------
+        t_s : array_like, shape (n_hops,)
+            Hop starts, s.
+        **values : array_like, shape (n_hops,) or scalar
+            Any of the other fields, by name, in their units (semitones, percent, dB,
+            syllables/s; ``speech`` bool).
+
+        Returns
+        -------
+        RelativeMeasures
+            ``n_hops`` rows.
+
+        Raises
+        ------
+        ParameterError
+            For a name that is not a field.
         """
         t = np.asarray(t_s, np.float64).reshape(-1)
         n = t.shape[0]
@@ -96,7 +114,13 @@ class RelativeMeasures(Rows):
 
     @classmethod
     def empty(cls) -> RelativeMeasures:
-        """Zero rows."""
+        """Zero rows.
+
+        Returns
+        -------
+        RelativeMeasures
+            Every field of shape (0,).
+        """
         return cls.from_arrays(np.empty(0))
 
 

@@ -26,13 +26,35 @@ PROFILE_SCHEMA = "voicecoach.profile/3"
 
 
 def hz_to_st(f0_hz: Any) -> Any:
-    """Semitones above 55 Hz: ``12 * log2(f0_hz / 55)`` (NaN stays NaN)."""
+    """Semitones above 55 Hz: ``12 * log2(f0_hz / 55)`` (NaN stays NaN).
+
+    Parameters
+    ----------
+    f0_hz : float or array_like
+        Frequency, Hz.
+
+    Returns
+    -------
+    float64 or np.ndarray of float64, same shape as ``f0_hz``
+        Semitones above 55 Hz; 0 Hz gives -inf, a negative value NaN.
+    """
     with np.errstate(divide="ignore", invalid="ignore"):
         return 12.0 * np.log2(np.asarray(f0_hz, np.float64) / ST_REF_HZ)
 
 
 def st_to_hz(st: Any) -> Any:
-    """Inverse of :func:`hz_to_st`: ``55 * 2 ** (st / 12)`` Hz."""
+    """Inverse of :func:`hz_to_st`: ``55 * 2 ** (st / 12)`` Hz.
+
+    Parameters
+    ----------
+    st : float or array_like
+        Semitones above 55 Hz.
+
+    Returns
+    -------
+    float64 or np.ndarray of float64, same shape as ``st``
+        Frequency, Hz (NaN stays NaN).
+    """
     return ST_REF_HZ * np.exp2(np.asarray(st, np.float64) / 12.0)
 
 
@@ -120,7 +142,22 @@ class Profile:
     voice: dict[str, Any] | None = None
 
     def replace(self, **changes: Any) -> Profile:
-        """A copy with some fields changed (e.g. ``name``)."""
+        """A copy with some fields changed (e.g. ``name``).
+
+        Parameters
+        ----------
+        **changes
+            Field names and their new values (not validated).
+
+        Returns
+        -------
+        Profile
+
+        Raises
+        ------
+        TypeError
+            For a name that is not a field (:func:`dataclasses.replace`).
+        """
         return dataclasses.replace(self, **changes)
 
     def to_dict(self, *, voice: bool = True) -> dict[str, Any]:
@@ -128,6 +165,17 @@ class Profile:
 
         ``voice=False`` leaves out the voice model (large; reports and cache keys do not
         need it).
+
+        Parameters
+        ----------
+        voice : bool
+            Include the ``voice`` model (when the profile has one).
+
+        Returns
+        -------
+        dict
+            ``"schema"`` then every field by name, in the fields' units (semitones, dB,
+            syllables/s, s).
         """
         d: dict[str, Any] = {"schema": PROFILE_SCHEMA}
         for f in dataclasses.fields(self):
@@ -145,6 +193,20 @@ class Profile:
 
         ``None`` is read as NaN for numbers. Raises :class:`ParameterError` for a wrong
         schema, a missing or unknown key (with a suggestion) or a wrong type.
+
+        Parameters
+        ----------
+        d : dict
+            As written by :meth:`to_dict` (``"schema"`` optional; ``"voice"`` optional).
+
+        Returns
+        -------
+        Profile
+
+        Raises
+        ------
+        ParameterError
+            For a non-dict, a wrong schema, a missing or unknown key, or a wrong type.
         """
         if not isinstance(d, dict):
             raise ParameterError(f"a profile must be a table/dict, got {type(d).__name__}")

@@ -288,7 +288,21 @@ class BleedGate:
         far-end F0, or of 1/3, 1/2 or 2 times one, at some lag of the range) and at most
         ``max_ratio_db`` above the loudest far-end hop of the range. Weaker than the
         searching rule (no ``bleed_max_ratio_db`` margin, no own-voice exception): used only
-        to doubt, never to reject, speech."""
+        to doubt, never to reject, speech.
+
+        Parameters
+        ----------
+        agent_db : float
+            The agent hop's level, dBFS.
+        agent_f0_hz : float
+            Its F0, Hz (NaN when unvoiced: never a suspect).
+        max_ratio_db : float
+            How far above the loudest far-end hop of the lag range it may be, dB.
+
+        Returns
+        -------
+        bool
+        """
         if agent_f0_hz != agent_f0_hz or self._k == 0:
             return False
         k = self._k - 1

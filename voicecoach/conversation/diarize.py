@@ -79,6 +79,17 @@ def mel_filters(sample_rate: int, n_fft: int, n_mels: int, fmin_hz: float, fmax_
                 ) -> np.ndarray:
     """Triangular mel filters (Slaney scale, peak 1; as ``librosa.filters.mel(norm=None)``).
 
+    Parameters
+    ----------
+    sample_rate : int
+        Hz.
+    n_fft : int
+        FFT length, samples.
+    n_mels : int
+        Number of filters.
+    fmin_hz, fmax_hz : float
+        Lower edge of the first and upper edge of the last filter, Hz.
+
     Returns
     -------
     np.ndarray, shape (n_mels, n_fft // 2 + 1)
@@ -195,6 +206,10 @@ class DiagGMM:
             Start from this model (its k).
         max_frames : int
             Frames beyond this are subsampled (evenly, seeded).
+
+        Returns
+        -------
+        DiagGMM
         """
         x = np.asarray(x, np.float64)
         rng = np.random.default_rng(seed)
@@ -228,7 +243,18 @@ class DiagGMM:
         return const[None, :] - 0.5 * ((x * x) @ iv.T) + x @ (self.means * iv).T
 
     def loglik(self, x: np.ndarray) -> np.ndarray:
-        """Per-frame log density, shape (n,)."""
+        """Per-frame log density, shape (n,).
+
+        Parameters
+        ----------
+        x : np.ndarray, shape (n, d)
+            Feature frames (``d`` as the model's means).
+
+        Returns
+        -------
+        np.ndarray, shape (n,), float64
+            Natural log of the mixture density.
+        """
         x = np.asarray(x, np.float64)
         if not len(x):
             return np.zeros(0)
@@ -237,7 +263,13 @@ class DiagGMM:
         return m + np.log(np.exp(lp - m[:, None]).sum(axis=1))
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain lists, 4 decimals (for a profile file)."""
+        """Plain lists (for a profile file): weights and variances to 5 decimals, means to 4.
+
+        Returns
+        -------
+        dict
+            ``weights`` (k,), ``means`` (k, d) and ``variances`` (k, d), as nested lists.
+        """
         return {
             "weights": [round(float(v), 5) for v in self.weights],
             "means": [[round(float(v), 4) for v in row] for row in self.means],
@@ -246,7 +278,23 @@ class DiagGMM:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> DiagGMM:
-        """Inverse of :meth:`to_dict`; raises :class:`ParameterError` for bad shapes."""
+        """Inverse of :meth:`to_dict`; raises :class:`ParameterError` for bad shapes.
+
+        Parameters
+        ----------
+        d : dict
+            With ``weights``, ``means`` and ``variances``.
+
+        Returns
+        -------
+        DiagGMM
+            Its weights normalised to sum 1.
+
+        Raises
+        ------
+        ParameterError
+            For a missing key, non-numeric values, mismatched shapes or a variance <= 0.
+        """
         try:
             w = np.asarray(d["weights"], np.float64)
             m = np.asarray(d["means"], np.float64)
@@ -441,12 +489,25 @@ class Diarization:
     interruptions: list[Interruption] | None = None
 
     def party_masks(self) -> tuple[np.ndarray, np.ndarray]:
-        """(agent, customer) per-hop speech masks (agent = voice :attr:`agent`)."""
+        """(agent, customer) per-hop speech masks (agent = voice :attr:`agent`).
+
+        Returns
+        -------
+        agent, customer : np.ndarray, shape (n_hops,), bool
+            From :attr:`labels`; voice A is the agent while :attr:`agent` is None.
+        """
         a = 0 if self.agent is None else self.agent
         return self.labels == a, self.labels == 1 - a
 
     def to_dict(self) -> dict[str, Any]:
-        """The report's summary of the attribution (no per-hop arrays)."""
+        """The report's summary of the attribution (no per-hop arrays).
+
+        Returns
+        -------
+        dict
+            The summary attributes, rounded (``speech_s`` in s), ``agent_voice`` as ``"A"``,
+            ``"B"`` or None, and ``n_stretches``.
+        """
         return {
             "two_voices": self.two_voices,
             "separation": round(self.separation, 4),

@@ -199,7 +199,19 @@ def onset_candidates(series: Mapping[str, np.ndarray], first: int, last: int, st
 
 def onset_posterior(x: np.ndarray, weights: Mapping[str, float]) -> np.ndarray:
     """The onset model's posterior over candidates: ``softmax(x @ w)`` with ``w`` the
-    ``[mono] interruption_onset_weights`` by :data:`ONSET_FEATURES` name (others zero)."""
+    ``[mono] interruption_onset_weights`` by :data:`ONSET_FEATURES` name (others zero).
+
+    Parameters
+    ----------
+    x : np.ndarray, shape (n_candidates, len(ONSET_FEATURES))
+        The candidates' onset features.
+    weights : mapping of str to float
+
+    Returns
+    -------
+    np.ndarray, shape (n_candidates,), float64
+        Sums to 1.
+    """
     w = np.array([float(weights.get(k, 0.0)) for k in ONSET_FEATURES])
     z = np.asarray(x, np.float64) @ w
     e = np.exp(z - z.max())
@@ -224,7 +236,24 @@ def finish_switch(base: Mapping[str, Any], onset_weights: Mapping[str, float], h
                   ) -> dict[str, Any]:
     """A switch's onset and the :data:`FEATURES` that depend on it, from the switch's
     onset-independent part (``cand_t``, ``cand_x``, ``cusum_onset``, ``end``, ``drop_hop``
-    and the rest of :func:`switch_features`' keys) and onset model weights."""
+    and the rest of :func:`switch_features`' keys) and onset model weights.
+
+    Parameters
+    ----------
+    base : mapping
+        The switch's onset-independent features (hop indices and candidate arrays).
+    onset_weights : mapping of str to float
+        As :func:`onset_posterior`.
+    hop_s : float
+        Hop length, s (0.01).
+
+    Returns
+    -------
+    dict
+        ``base`` plus ``onset`` (hop index), ``onset_mass``, ``onset_width_s``,
+        ``overlap_s``, ``onset_shift_s``, ``onset_peak``, ``out_drop_after_s`` (s), the
+        ``onset_*`` features at the onset and ``harm_in``, ``harm_out``, ``harm_jump``.
+    """
     ts, xs = base["cand_t"], base["cand_x"]
     belief = onset_posterior(xs, onset_weights)
     onset, mass, width = _pick_onset(ts, belief, hop_s)
@@ -407,6 +436,11 @@ def confidence(features: Mapping[str, float], weights: Mapping[str, float]) -> f
         :func:`switch_features` of one switch.
     weights : mapping
         ``bias`` and a weight per feature name of :data:`FEATURES` (others are zero).
+
+    Returns
+    -------
+    float
+        In (0, 1).
     """
     z = float(weights.get("bias", 0.0))
     for name in FEATURES:

@@ -478,6 +478,12 @@ class ConversationTracker:
         Adds ``conversation.bleed`` with the delay estimate (``delay_s``), the envelope
         correlation at it, the gain (dB, bleed level minus far-end level), the estimator
         status and the fraction of the agent's raw speech hops rejected as bleed.
+
+        Returns
+        -------
+        dict
+            ``{"agent": {...}, "customer": {...}, "conversation": {...}}`` as
+            :func:`voicecoach.conversation.summarize`, with ``conversation.bleed``.
         """
         out = summarize(self._history, self._t(self._k + 1), self.config)
         g = self._gate

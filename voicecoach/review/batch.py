@@ -142,6 +142,19 @@ def review_task(task: Task, opts: ReviewOptions, progress: Progress | None = Non
 
     Spawn-safe and picklable: the same function runs in this process, in a process pool
     and on Dask workers.
+
+    Parameters
+    ----------
+    task : Task
+        A call to review (or whose cached tracks to re-coach, with ``opts.reuse``) or a
+        report folder to re-coach.
+    opts : ReviewOptions
+    progress : callable, optional
+        ``progress(done_s, total_s)``, seconds of audio, after each block.
+
+    Returns
+    -------
+    TaskResult
     """
     t0 = time.perf_counter()
     try:

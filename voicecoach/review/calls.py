@@ -95,6 +95,23 @@ def identical_channels(path: Path, config: Config | None = None) -> bool:
     The first ``[review] identical_check_s`` seconds are read; the channels are identical
     when their difference is ``identical_below_db`` dB or more below their level. Digital
     silence proves nothing (False).
+
+    Parameters
+    ----------
+    path : Path
+        An audio file.
+    config : Config, optional
+        Its ``[review]`` section.
+
+    Returns
+    -------
+    bool
+        False for a file that does not have exactly two channels.
+
+    Raises
+    ------
+    SourceError
+        If the file is missing or not readable audio.
     """
     from ..io import _open
 
@@ -153,7 +170,27 @@ def _file_call(path: Path, agent_channel: int, config: Config | None = None) -> 
 
 def pair_call(agent: Path, customer: Path, stem: str) -> Call:
     """The call of an agent file and a customer file (each mono); a ``note`` in its meta
-    when their lengths differ by more than a second (the shorter is padded with silence)."""
+    when their lengths differ by more than a second (the shorter is padded with silence).
+
+    Parameters
+    ----------
+    agent, customer : Path
+        The two mono files.
+    stem : str
+        The call's name (its output folder).
+
+    Returns
+    -------
+    Call
+        Of kind ``"pair"``.
+
+    Raises
+    ------
+    AudioFormatError
+        If a file is not mono.
+    SourceError
+        If a file is missing or not readable audio.
+    """
     durations = []
     for p in (agent, customer):
         info = audio_info(p)
@@ -187,6 +224,16 @@ def discover_calls(
     is one live session; ``X_agent.EXT`` and ``X_customer.EXT`` in one folder are a pair.
     Report folders (``report.json`` + ``tracks.npy``) and the ``exclude`` folders are
     skipped.
+
+    Parameters
+    ----------
+    paths : sequence of path-like
+        Audio files and folders.
+    agent_channel : int
+        The agent's channel in stereo files (0 or 1).
+    exclude : sequence of path-like
+        Folders to skip (e.g. the output folder).
+    config : Config, optional
 
     Returns
     -------
@@ -311,6 +358,12 @@ def assign_meta(
         folder), absolute or relative to the manifest. Manifest rows win over the pattern.
     config : Config, optional
 
+    Returns
+    -------
+    list of Call
+        Copies of the calls, in order, with ``meta["agent"]`` / ``meta["date"]`` set where
+        found.
+
     Raises
     ------
     ParameterError
@@ -428,7 +481,23 @@ def _pair_blocks(a: Path, c: Path, config: Config) -> Iterator[np.ndarray]:
 
 
 def iter_call_blocks(call: Call, config: Config | None = None) -> Iterator[np.ndarray]:
-    """Blocks of whole 16 kHz hops, columns ``[agent, customer]`` (or ``[agent]``)."""
+    """Blocks of whole 16 kHz hops, columns ``[agent, customer]`` (or ``[agent]``).
+
+    Parameters
+    ----------
+    call : Call
+        A pair's (or session's) shorter file is padded with silence to the other's end.
+    config : Config, optional
+
+    Yields
+    ------
+    np.ndarray, shape (n_hops * 160, call.parties), float32
+
+    Raises
+    ------
+    SourceError, AudioFormatError
+        As :func:`voicecoach.io.iter_hops`.
+    """
     cfg = config or load_config()
     if call.kind == "mono":
         yield from iter_hops(call.paths[0], [0], cfg)
@@ -443,6 +512,22 @@ def iter_call_blocks(call: Call, config: Config | None = None) -> Iterator[np.nd
 
 
 def source_sig(call: Call) -> str:
+    """A key of the call's files as they are now (path, size, modification time).
+
+    Parameters
+    ----------
+    call : Call
+
+    Returns
+    -------
+    str
+        16 hex digits (:func:`~voicecoach.review.tracks.hash_of`).
+
+    Raises
+    ------
+    OSError
+        If a file does not exist.
+    """
     parts = []
     for p in call.paths:
         st = p.stat()
@@ -451,6 +536,23 @@ def source_sig(call: Call) -> str:
 
 
 def call_from_report(rep: dict[str, Any]) -> Call:
+    """The call a report was made from (its ``audio``, ``roles`` and ``call`` sections).
+
+    Parameters
+    ----------
+    rep : dict
+        A ``voicecoach.report/1`` document.
+
+    Returns
+    -------
+    Call
+        Paths as stored (file names only unless the review kept full paths).
+
+    Raises
+    ------
+    KeyError
+        If the report has no ``audio.path``.
+    """
     a = rep["audio"]
     kind = a.get("kind", "stereo")
     paths = tuple(Path(p) for p in (a["path"] if isinstance(a["path"], list) else [a["path"]]))

@@ -47,12 +47,31 @@ REPORT_FILE = "report.json"
 
 
 def is_report_folder(folder: Path) -> bool:
-    """True for a review's output folder (``report.json`` + ``tracks.npy``)."""
+    """True for a review's output folder (``report.json`` + ``tracks.npy``).
+
+    Parameters
+    ----------
+    folder : Path
+
+    Returns
+    -------
+    bool
+    """
     return (folder / REPORT_FILE).is_file() and (folder / TRACKS_FILE).is_file()
 
 
 def read_report(folder: str | os.PathLike[str]) -> dict[str, Any]:
     """Load ``folder/report.json``.
+
+    Parameters
+    ----------
+    folder : path-like
+        A report folder.
+
+    Returns
+    -------
+    dict
+        The ``voicecoach.report/1`` document.
 
     Raises
     ------
@@ -74,6 +93,18 @@ def read_report(folder: str | os.PathLike[str]) -> dict[str, Any]:
 
 
 def call_meta(call: Call) -> dict[str, Any]:
+    """The report's ``call`` section.
+
+    Parameters
+    ----------
+    call : Call
+
+    Returns
+    -------
+    dict
+        ``stem``, ``agent`` and ``date`` (None when unknown), and ``note`` when the call
+        has one.
+    """
     out = {"stem": call.stem, "agent": call.meta.get("agent"), "date": call.meta.get("date")}
     if call.meta.get("note"):
         out["note"] = call.meta["note"]
@@ -81,6 +112,21 @@ def call_meta(call: Call) -> dict[str, Any]:
 
 
 def write_json(path: Path, obj: Any) -> None:
+    """Write ``obj`` as JSON to ``path`` atomically (through ``path.tmp``), mode 0600.
+
+    Parameters
+    ----------
+    path : Path
+    obj : object
+        JSON-serialisable, without NaN or infinity.
+
+    Raises
+    ------
+    ValueError
+        For NaN or infinite floats.
+    OSError
+        If the file cannot be written.
+    """
     tmp = path.with_name(path.name + ".tmp")
     with open_private(tmp, "w", encoding="utf-8") as f:
         f.write(json.dumps(obj, indent=1, allow_nan=False))
@@ -98,7 +144,21 @@ def build_report(
     n_hops: int,
     tracks: str | None = TRACKS_FILE,
 ) -> dict[str, Any]:
-    """The ``voicecoach.report/1`` dict for a finished call."""
+    """The ``voicecoach.report/1`` dict for a finished call.
+
+    Parameters
+    ----------
+    call : Call
+    pipe : CallAnalyzer
+        The finished pipeline (its :meth:`~CallAnalyzer.summary` and coach language).
+    events, duration_s, sample_rate, channels, config, n_hops, tracks
+        As :func:`report_dict`.
+
+    Returns
+    -------
+    dict
+        See :func:`report_dict`.
+    """
     return report_dict(
         call,
         pipe.summary(),
@@ -125,6 +185,34 @@ def report_dict(
     n_hops: int,
     tracks: str | None,
 ) -> dict[str, Any]:
+    """The ``voicecoach.report/1`` dict from a call's summary and events.
+
+    Parameters
+    ----------
+    call : Call
+    summary : dict
+        :meth:`CallAnalyzer.summary` (or its what-if equivalent).
+    lang : str
+        The nudges' language.
+    events : list of Event
+        Every event version emitted; reduced with :func:`final_events`, events still open
+        end at the end of the stream.
+    duration_s : float
+        The audio's length, s.
+    sample_rate, channels : int
+        Of the source audio (Hz; channels in the file).
+    config : Config
+    n_hops : int
+        Hops analysed (10 ms each).
+    tracks : str or None
+        The tracks file's name in the folder.
+
+    Returns
+    -------
+    dict
+        ``schema``, ``audio``, ``roles``, ``summary``, ``events`` (sorted by start),
+        ``tracks`` and ``config``.
+    """
     # events still open when the stream ended (a turn, a segment) end with the stream
     stream_end_s = round(n_hops * config.analysis.hop_s, 3)
     closed = [
@@ -161,7 +249,19 @@ def report_dict(
 
 
 def agent_role(call: Call, full_paths: bool = False) -> Any:
-    """``roles.agent`` of the call's report: a channel, or the agent file as stored."""
+    """``roles.agent`` of the call's report: a channel, or the agent file as stored.
+
+    Parameters
+    ----------
+    call : Call
+    full_paths : bool
+        Store the agent file's absolute path instead of its name.
+
+    Returns
+    -------
+    int or str
+        The agent's channel (stereo, mono: 0) or file (pair, session).
+    """
     if call.kind == "stereo":
         return call.agent_channel
     if call.kind == "mono":
@@ -193,7 +293,21 @@ def _echo_words(echo: dict[str, Any]) -> str:
 
 
 def summary_line(stem: str, rep: dict[str, Any]) -> str:
-    """One line per call: duration, interruptions, backchannels, overlap, nudges."""
+    """One line per call: duration, interruptions, backchannels, overlap, nudges.
+
+    Parameters
+    ----------
+    stem : str
+        The call's name, first on the line.
+    rep : dict
+        Its report.
+
+    Returns
+    -------
+    str
+        Without a newline (duration and overlap in s; echo and mono / channel notes when
+        present).
+    """
     conv = rep["summary"].get("conversation") or {}
     kinds: dict[str, int] = {}
     for e in rep["events"]:
@@ -228,11 +342,32 @@ def _counted(conv: dict[str, Any], key: str, n: int) -> Any:
 
 
 def count_nudges(rep: dict[str, Any]) -> int:
+    """The number of nudges in a report.
+
+    Parameters
+    ----------
+    rep : dict
+
+    Returns
+    -------
+    int
+    """
     return sum(1 for e in rep.get("events", []) if e.get("kind") == "nudge")
 
 
 def discover_reports(paths: Sequence[str | os.PathLike[str]]) -> list[Path]:
-    """Report folders (``report.json`` + ``tracks.npy``) at or under ``paths``, sorted."""
+    """Report folders (``report.json`` + ``tracks.npy``) at or under ``paths``.
+
+    Parameters
+    ----------
+    paths : sequence of path-like
+        Report folders, or folders whose direct subfolders are searched.
+
+    Returns
+    -------
+    list of Path
+        Sorted per given path, in the order of ``paths``, each folder once.
+    """
     out: list[Path] = []
     for raw in paths:
         p = Path(raw)

@@ -103,7 +103,20 @@ def hop_levels_db(x: np.ndarray, hop: int) -> np.ndarray:
 
 def scan_levels(blocks: Iterable[np.ndarray], config: Config) -> tuple[
         np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`scan` and the per-hop level (:func:`hop_levels_db`, dBFS) as a fourth array."""
+    """:func:`scan` and the per-hop level (:func:`hop_levels_db`, dBFS) as a fourth array.
+
+    Parameters
+    ----------
+    blocks, config
+        As :func:`scan`.
+
+    Returns
+    -------
+    ceps, speech, f0_hz : np.ndarray
+        As :func:`scan`.
+    level_db : np.ndarray, shape (n_hops,)
+        dBFS.
+    """
     ceps, speech, f0, level, _ = scan_arrays(blocks, config)
     return ceps, speech, f0, level
 
@@ -111,6 +124,11 @@ def scan_levels(blocks: Iterable[np.ndarray], config: Config) -> tuple[
 def scan_arrays(blocks: Iterable[np.ndarray], config: Config) -> tuple[
         np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """:func:`scan_levels` and the pitch tracker's per-hop aperiodicity as a fifth array.
+
+    Parameters
+    ----------
+    blocks, config
+        As :func:`scan`.
 
     Returns
     -------
@@ -253,6 +271,17 @@ def apply_attribution(summary: dict[str, Any],
     With ``interruptions`` (the mono detector's events, ``[mono] interruptions`` on), the
     interruption counts (``interruptions_made``, ``interrupted``, ``interruptions``) come
     from them instead, and ``conversation.interruptions_note`` says how they were found.
+
+    Parameters
+    ----------
+    summary : dict
+        :meth:`CallAnalyzer.summary` of the call; changed in place.
+    interruptions : list of Interruption, optional
+
+    Returns
+    -------
+    dict
+        ``summary`` itself.
     """
     for part in ("agent", "customer"):
         d = summary.get(part)
@@ -279,13 +308,32 @@ def apply_attribution(summary: dict[str, Any],
 def is_withheld(ev: Event) -> bool:
     """Whether a mono call's review drops this event: an overlap, interruption or turn-end
     overlap of the two-column tracker (the mono detector's interruptions carry a
-    ``confidence`` and are kept)."""
+    ``confidence`` and are kept).
+
+    Parameters
+    ----------
+    ev : Event
+
+    Returns
+    -------
+    bool
+    """
     return ev.kind in OVERLAP_KINDS and getattr(ev, "confidence", None) is None
 
 
 def detected_interruptions(events: list[dict[str, Any]]) -> list[Interruption] | None:
     """The mono detector's interruptions of a reviewed call's report events (None when the
-    report holds none: the detector was off, or the call is not a split mono call)."""
+    report holds none: the detector was off, or the call is not a split mono call).
+
+    Parameters
+    ----------
+    events : list of dict
+        The report's ``events``.
+
+    Returns
+    -------
+    list of Interruption or None
+    """
     from ..events import event_from_dict
 
     out = [event_from_dict(e) for e in events
@@ -334,7 +382,21 @@ class MonoTracker:
     def process(self, agent: Any, customer: Any, *, cancelled: np.ndarray | None = None,
                 echo_drop: np.ndarray | None = None,
                 mic_db: np.ndarray | None = None) -> list[Event]:
-        """:meth:`ConversationTracker.process`, filtered, plus the interruptions due."""
+        """:meth:`ConversationTracker.process`, filtered, plus the interruptions due.
+
+        Parameters
+        ----------
+        agent, customer : Features
+            The two columns of :func:`split_block`, equal rows.
+        cancelled, echo_drop, mic_db : np.ndarray, shape (n_hops,), optional
+            As :meth:`ConversationTracker.process`.
+
+        Returns
+        -------
+        list of Event
+            The tracker's kept events, then the detected interruptions whose ``decided_s``
+            falls before the end of this block.
+        """
         kw = {} if mic_db is None else {"mic_db": mic_db}
         out = [e for e in self.inner.process(agent, customer, cancelled=cancelled,
                                              echo_drop=echo_drop, **kw)
@@ -346,7 +408,12 @@ class MonoTracker:
         return out
 
     def finish(self) -> list[Event]:
-        """:meth:`ConversationTracker.finish`, filtered, plus the interruptions left."""
+        """:meth:`ConversationTracker.finish`, filtered, plus the interruptions left.
+
+        Returns
+        -------
+        list of Event
+        """
         out = [e for e in self.inner.finish() if self._keep(e)]
         out.extend(self._pending)
         self._pending = []
@@ -424,6 +491,15 @@ def mono_notes(d: Diarization, profile: Profile | None, config: Config,
 def channel_check(call: Call, config: Config, profile: Profile | None,
                   lang: str = "en") -> dict[str, Any] | None:
     """Compare a stereo call's channels with the profile's voice model.
+
+    Parameters
+    ----------
+    call : Call
+    config : Config
+        ``[mono] swap_check_s`` seconds are read.
+    profile : Profile or None
+    lang : {"en", "fr"}
+        Language of the note (the report's).
 
     Returns
     -------

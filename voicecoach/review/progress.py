@@ -15,6 +15,17 @@ class BatchProgress:
     """A rich progress display (overall + one bar per running file), or plain lines.
 
     Plain lines (one per finished call) are used when ``stream`` is not a terminal.
+    Use it as a context manager; its methods are :func:`~voicecoach.review.batch.run_batch`'s
+    ``on_start``, ``on_progress`` and ``on_done``.
+
+    Parameters
+    ----------
+    total : int
+        Calls in the batch.
+    stream : file-like, optional
+        Where to write (default ``sys.stdout``).
+    rich : bool, optional
+        Force the rich bars on or off (default: when ``stream`` is a terminal).
     """
 
     def __init__(self, total: int, stream: Any = None, rich: bool | None = None) -> None:
@@ -56,10 +67,26 @@ class BatchProgress:
             self._p.stop()
 
     def start(self, task: Task) -> None:
+        """Add a (hidden) bar for a task that was just submitted.
+
+        Parameters
+        ----------
+        task : Task
+            Its ``name`` labels the bar. Nothing is shown in plain-line mode.
+        """
         if self._p is not None and task.name not in self._bars:
             self._bars[task.name] = self._p.add_task(f"  {task.name}", total=None, visible=False)
 
     def update(self, name: str, done_s: float, total_s: float) -> None:
+        """Show how far the call ``name`` is (rich bars only; plain lines ignore it).
+
+        Parameters
+        ----------
+        name : str
+            The task's name.
+        done_s, total_s : float
+            Audio reviewed so far and the call's length, s (the bar shows whole seconds).
+        """
         if self._p is None:
             return
         tid = self._bars.get(name)
@@ -70,6 +97,13 @@ class BatchProgress:
         )
 
     def done(self, r: TaskResult) -> None:
+        """Remove the task's bar and print its result line (``[i/total] ...`` when plain).
+
+        Parameters
+        ----------
+        r : TaskResult
+            The finished task: its summary, or ``FAILED`` and the error.
+        """
         self.count += 1
         line = _result_line(r)
         if self._p is not None:
@@ -92,7 +126,21 @@ def _result_line(r: TaskResult) -> str:
 
 
 def failure_summary(results: Sequence[TaskResult], early: Sequence[tuple[str, str]] = ()) -> str:
-    """Text listing what failed and why (empty if nothing failed)."""
+    """Text listing what failed and why (empty if nothing failed).
+
+    Parameters
+    ----------
+    results : sequence of TaskResult
+        The batch's results; those not ``ok`` are listed.
+    early : sequence of (str, str)
+        ``(path, why)`` of inputs that failed before a task was made (e.g. discovery).
+
+    Returns
+    -------
+    str
+        A count line and one indented line per failure, without a final newline; ``""``
+        when nothing failed.
+    """
     lines = [f"  {path}: {why}" for path, why in early]
     lines += [f"  {r.source}: {r.error}" for r in results if not r.ok]
     if not lines:

@@ -81,11 +81,32 @@ FINISH_BLOCK = -1
 
 
 def hash_of(obj: Any) -> str:
+    """A short stable hash of a JSON-able value (keys sorted; other values as ``str``).
+
+    Parameters
+    ----------
+    obj : object
+
+    Returns
+    -------
+    str
+        The first 16 hex digits of its SHA-256.
+    """
     return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
 def analysis_key(config: Config) -> str:
-    """Hash of the configuration sections that change the per-hop rows."""
+    """Hash of the configuration sections that change the per-hop rows.
+
+    Parameters
+    ----------
+    config : Config
+
+    Returns
+    -------
+    str
+        16 hex digits.
+    """
     d = config.to_dict()
     sub = {k: d[k] for k in ("analysis", "pitch", "vad", "echo", "noise_floor", "syllables")}
     # the echo canceller's detector is the bleed gate's delay search
@@ -97,12 +118,34 @@ def analysis_key(config: Config) -> str:
 
 
 def conversation_key(config: Config) -> str:
-    """Hash of what the conversation tracker's event stream depends on."""
+    """Hash of what the conversation tracker's event stream depends on.
+
+    Parameters
+    ----------
+    config : Config
+
+    Returns
+    -------
+    str
+        16 hex digits (:func:`analysis_key` and ``[conversation]``).
+    """
     return hash_of([analysis_key(config), config.to_dict()["conversation"]])
 
 
 def measures_key(config: Config, profile: Profile | None) -> str:
-    """Hash of what the relative measures (baselines) depend on."""
+    """Hash of what the relative measures (baselines) depend on.
+
+    Parameters
+    ----------
+    config : Config
+    profile : Profile or None
+        The agent's profile (its voice model does not count).
+
+    Returns
+    -------
+    str
+        16 hex digits.
+    """
     c = config.coach
     return hash_of(
         [
@@ -115,6 +158,18 @@ def measures_key(config: Config, profile: Profile | None) -> str:
 
 
 def tracks_dtype(parties: int) -> np.dtype:
+    """The structured row of ``tracks.npy`` (see the module notes).
+
+    Parameters
+    ----------
+    parties : int
+        1 (agent only) or 2; with 2 the echo canceller's ``echo.*`` fields are added.
+
+    Returns
+    -------
+    np.dtype
+        ``t_s``, then ``<party>.<Features field>`` and ``rel.<party>.<REL_FIELDS name>``.
+    """
     fields: list[tuple[str, Any]] = [("t_s", np.float64)]
     proto = Features.empty()
     for p in PARTIES[:parties]:
@@ -145,7 +200,17 @@ def _npy_header(dtype: np.dtype, n: int) -> bytes:
 
 
 class TracksWriter:
-    """Append structured rows to a ``.npy`` file with sequential writes (no memory map)."""
+    """Append structured rows to a ``.npy`` file with sequential writes (no memory map).
+
+    The header is rewritten with the row count by :meth:`close`.
+
+    Parameters
+    ----------
+    path : Path
+        Created (mode 0600) or truncated.
+    dtype : np.dtype
+        :func:`tracks_dtype`.
+    """
 
     def __init__(self, path: Path, dtype: np.dtype) -> None:
         self.path, self.dtype = path, dtype
@@ -154,6 +219,12 @@ class TracksWriter:
         self.n = 0
 
     def write(self, rows: np.ndarray) -> None:
+        """Append rows.
+
+        Parameters
+        ----------
+        rows : np.ndarray, shape (n_hops,), of :attr:`dtype`
+        """
         self.f.write(rows.tobytes())
         self.n += rows.shape[0]
 
@@ -204,7 +275,25 @@ class TrackReader:
     def chunks(
         self, size: int = CHUNK_HOPS, cuts: Sequence[int] = ()
     ) -> Iterator[tuple[int, np.ndarray]]:
-        """Yield ``(first_hop, rows)`` in chunks of at most ``size``, also cut at ``cuts``."""
+        """Yield ``(first_hop, rows)`` in chunks of at most ``size``, also cut at ``cuts``.
+
+        Parameters
+        ----------
+        size : int
+            Hops per chunk at most.
+        cuts : sequence of int
+            Hop indices where a chunk must start as well.
+
+        Yields
+        ------
+        first_hop : int
+        rows : np.ndarray, shape (n,), of :attr:`dtype`
+
+        Raises
+        ------
+        SourceError
+            If the file holds fewer rows than its header says.
+        """
         bounds = sorted(
             {0, self.n_hops, *range(0, self.n_hops, size)}
             | {c for c in cuts if 0 < c < self.n_hops}
@@ -219,7 +308,19 @@ class TrackReader:
 
 
 def features_of(rows: np.ndarray, party: str) -> Features:
-    """The :class:`Features` of one party from structured track rows."""
+    """The :class:`Features` of one party from structured track rows.
+
+    Parameters
+    ----------
+    rows : np.ndarray, shape (n_hops,), structured
+        Rows of ``tracks.npy``.
+    party : {"agent", "customer"}
+
+    Returns
+    -------
+    Features
+        ``n_hops`` rows (``f0_settled_hz`` is ``f0_hz`` in tracks written before it existed).
+    """
     names = rows.dtype.names or ()
 
     def col(n: str) -> np.ndarray:
@@ -233,7 +334,17 @@ def features_of(rows: np.ndarray, party: str) -> Features:
 
 
 def measures_of(rows: np.ndarray, party: str) -> RelativeMeasures:
-    """The stored :class:`RelativeMeasures` of one party from structured track rows."""
+    """The stored :class:`RelativeMeasures` of one party from structured track rows.
+
+    Parameters
+    ----------
+    rows : np.ndarray, shape (n_hops,), structured
+    party : {"agent", "customer"}
+
+    Returns
+    -------
+    RelativeMeasures
+    """
     kw = {n: np.ascontiguousarray(rows[f"rel.{party}.{n}"]) for n in REL_FIELDS}
     return RelativeMeasures(
         t_s=np.ascontiguousarray(rows["t_s"]),
@@ -243,7 +354,17 @@ def measures_of(rows: np.ndarray, party: str) -> RelativeMeasures:
 
 
 def echo_of(rows: np.ndarray) -> EchoHops | None:
-    """The echo canceller's per-hop state from structured track rows (None if not kept)."""
+    """The echo canceller's per-hop state from structured track rows (None if not kept).
+
+    Parameters
+    ----------
+    rows : np.ndarray, shape (n_hops,), structured
+
+    Returns
+    -------
+    EchoHops or None
+        Without the linear check's levels when the tracks have none.
+    """
     if rows.dtype.names is None or "echo.state" not in rows.dtype.names:
         return None
     # the linear check's levels, with the reference its drop is measured against (tracks
@@ -265,6 +386,18 @@ def fill_rows(
     rels: Sequence[RelativeMeasures | None],
     echo: EchoHops | None = None,
 ) -> None:
+    """Fill structured track rows from one block's analysis (in place).
+
+    Parameters
+    ----------
+    rows : np.ndarray, shape (n_hops,), of :func:`tracks_dtype`
+    feats : sequence of (Features or None)
+        Per party (agent first); the agent's must be given (its ``t_s`` is used).
+    rels : sequence of (RelativeMeasures or None)
+        Per party; None stores NaN.
+    echo : EchoHops, optional
+        For two-party rows; None stores "bypassed" with the agent's level.
+    """
     rows["t_s"] = feats[0].t_s  # type: ignore[union-attr]
     for p, fr, rel in zip(PARTIES, feats, rels, strict=False):
         if fr is None:
@@ -294,6 +427,17 @@ def fill_rows(
 
 
 def event_fields(ev: Event) -> dict[str, Any]:
+    """An event as a dict at full precision (unlike :func:`event_to_dict`).
+
+    Parameters
+    ----------
+    ev : Event
+
+    Returns
+    -------
+    dict
+        ``kind`` and every field.
+    """
     d: dict[str, Any] = {"kind": ev.kind}
     for f in dataclasses.fields(ev):
         d[f.name] = getattr(ev, f.name)
@@ -301,6 +445,17 @@ def event_fields(ev: Event) -> dict[str, Any]:
 
 
 def write_stream(path: Path, key: str, items: Sequence[tuple[int, Event]]) -> None:
+    """Write a tracker event stream (``tracker_events.jsonl``) atomically, mode 0600.
+
+    Parameters
+    ----------
+    path : Path
+    key : str
+        :func:`conversation_key` of the stream.
+    items : sequence of (int, Event)
+        Each event with the first hop of the block it came with (:data:`FINISH_BLOCK` for
+        ``finish()``).
+    """
     tmp = path.with_name(path.name + ".tmp")
     with open_private(tmp, "w", encoding="utf-8") as f:
         f.write(json.dumps({"schema": "voicecoach.tracker-events/1", "key": key}) + "\n")
@@ -310,6 +465,26 @@ def write_stream(path: Path, key: str, items: Sequence[tuple[int, Event]]) -> No
 
 
 def read_stream(path: Path) -> tuple[str, list[tuple[int, Event]]]:
+    """Read a tracker event stream.
+
+    Parameters
+    ----------
+    path : Path
+
+    Returns
+    -------
+    key : str
+        The stream's key ("" if the header has none).
+    items : list of (int, Event)
+        As given to :func:`write_stream`.
+
+    Raises
+    ------
+    OSError
+        If the file cannot be read.
+    ValueError
+        If a line is not JSON.
+    """
     items: list[tuple[int, Event]] = []
     with open(path, encoding="utf-8") as f:
         head = json.loads(f.readline() or "{}")
@@ -320,11 +495,29 @@ def read_stream(path: Path) -> tuple[str, list[tuple[int, Event]]]:
 
 
 class StreamWriter:
+    """Write a tracker event stream event by event (a live review's pass).
+
+    Parameters
+    ----------
+    path : Path
+        Created (mode 0600) or truncated.
+    key : str
+        :func:`conversation_key` of the stream.
+    """
+
     def __init__(self, path: Path, key: str) -> None:
         self.f = open_private(path, "w", encoding="utf-8")
         self.f.write(json.dumps({"schema": "voicecoach.tracker-events/1", "key": key}) + "\n")
 
     def write(self, block: int, ev: Event) -> None:
+        """Append one event.
+
+        Parameters
+        ----------
+        block : int
+            The first hop of the block the event came with (:data:`FINISH_BLOCK`: finish).
+        ev : Event
+        """
         self.f.write(json.dumps({"b": block, "e": event_fields(ev)}) + "\n")
 
     def close(self) -> None:

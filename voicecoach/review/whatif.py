@@ -78,6 +78,8 @@ def recoach_call(
         Must have the same analysis part (:func:`analysis_key`) as the cached tracks.
     profile, lang, render
         As :func:`review_call`.
+    stem : str, optional
+        The new report's folder name and ``call.stem`` (default: ``report_dir``'s name).
 
     Returns
     -------

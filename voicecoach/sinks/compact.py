@@ -234,7 +234,20 @@ def strip_state(snap: Snapshot, lang: str, show_s: float) -> StripState:
 
 
 def gauge_x(value: float, lim: float) -> int:
-    """Pixel column of ``value`` on a gauge of half-span ``lim`` (clipped to the track)."""
+    """Pixel column of ``value`` on a gauge of half-span ``lim`` (clipped to the track).
+
+    Parameters
+    ----------
+    value : float
+        In the gauge's unit (st, %, dB); 0 is the middle of the track.
+    lim : float
+        Half-span, > 0, same unit.
+
+    Returns
+    -------
+    int
+        Canvas x, pixels.
+    """
     x0, x1 = _TRACK_X
     f = (min(max(value, -lim), lim) + lim) / (2 * lim)
     return round(x0 + f * (x1 - x0))
@@ -474,13 +487,22 @@ class CompactDisplay:
         self.closed = True
 
     def nudge_text(self) -> str:
-        """The nudge currently drawn ("" if none, or once the strip is closed)."""
+        """The nudge currently drawn ("" if none, or once the strip is closed).
+
+        Returns
+        -------
+        str
+        """
         if self.root is None:
             return ""
         return str(self.canvas.itemcget(self._items["nudge"], "text"))
 
     def geometry(self) -> tuple[int, int, int, int]:
         """The canvas on screen: ``(x, y, width, height)`` in screen pixels.
+
+        Returns
+        -------
+        tuple of int
 
         Raises
         ------
@@ -539,7 +561,13 @@ class CompactDisplay:
                 root.destroy()
 
     def stats(self) -> dict[str, Any]:
-        """Frame accounting (see :meth:`FrameCounter.stats`) plus the backend and fps."""
+        """Frame accounting (see :meth:`FrameCounter.stats`) plus the backend and fps.
+
+        Returns
+        -------
+        dict
+            :meth:`FrameCounter.stats`, ``backend`` (``"compact-tk"``) and ``max_fps``.
+        """
         out = self.counter.stats()
         out["backend"] = "compact-tk"
         out["max_fps"] = self.fps

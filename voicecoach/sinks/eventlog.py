@@ -40,7 +40,20 @@ class EventLog:
         self.count = 0
 
     def write(self, events: Iterable[Event]) -> None:
-        """Write events (in order) and flush."""
+        """Write events (in order) and flush.
+
+        Parameters
+        ----------
+        events : iterable of Event
+            One JSON line each (:func:`~voicecoach.events.event_to_dict`).
+
+        Raises
+        ------
+        ParameterError
+            If the log is closed.
+        OSError
+            If the write fails (e.g. a full disk).
+        """
         if self._f is None:
             raise ParameterError(f"event log {self.path} is closed; open a new EventLog")
         wrote = False
@@ -74,6 +87,10 @@ def read_events(path: str | os.PathLike[str], final: bool = True) -> list[Event]
     path : path-like
     final : bool
         Keep only the last version of each event id (see module notes).
+
+    Returns
+    -------
+    list of Event
 
     Raises
     ------

@@ -59,6 +59,11 @@ def _num(v: Any) -> float | None:
 def call_metrics(report: dict[str, Any]) -> dict[str, Any]:
     """Index numbers of one call.
 
+    Parameters
+    ----------
+    report : dict
+        A ``voicecoach.report/1`` document.
+
     Returns
     -------
     dict
@@ -95,7 +100,19 @@ def call_metrics(report: dict[str, Any]) -> dict[str, Any]:
 
 
 def collect(out_dir: str | os.PathLike[str]) -> list[dict[str, Any]]:
-    """One entry per ``out_dir/*/report.json``: folder, agent, date, stem and metrics."""
+    """One entry per ``out_dir/*/report.json``: folder, agent, date, stem and metrics.
+
+    Parameters
+    ----------
+    out_dir : path-like
+        A review output folder; unreadable reports are skipped.
+
+    Returns
+    -------
+    list of dict
+        Sorted by folder: ``folder``, ``has_html``, ``agent`` (:data:`UNKNOWN_AGENT` when
+        not known), ``date``, ``stem``, ``whatif`` and :func:`call_metrics`.
+    """
     rows = []
     for p in sorted(Path(out_dir).glob("*/report.json")):
         try:
@@ -193,6 +210,21 @@ def write_index(out_dir: str | os.PathLike[str], lang: str | None = None) -> Pat
     """Write ``out_dir/index.html`` from the reports in ``out_dir``; returns its path.
 
     ``lang``: default ``[coach] lang`` (the language rule of :mod:`voicecoach.i18n`).
+
+    Parameters
+    ----------
+    out_dir : path-like
+    lang : str, optional
+
+    Returns
+    -------
+    Path
+        ``out_dir/index.html``.
+
+    Raises
+    ------
+    ParameterError
+        For an unsupported language.
     """
     lang = resolve_lang(lang)
     tx = texts(lang).INDEX

@@ -127,7 +127,19 @@ class DisplayModel:
         baseline: str | None = None,
         deescalating: bool = False,
     ) -> None:
-        """Add one pipeline :class:`~voicecoach.pipeline.Step` (called by the analysis thread)."""
+        """Add one pipeline :class:`~voicecoach.pipeline.Step` (called by the analysis thread).
+
+        Parameters
+        ----------
+        step : Step
+            Its agent rows, relative measures and events (overlaps, interruptions, nudges).
+        thresholds : dict of str to float, optional
+            The coach's current thresholds by rule (kept when None).
+        baseline : str, optional
+            The baseline's state for the status line (kept when None).
+        deescalating : bool
+            Whether the coach is de-escalating.
+        """
         a, rel = step.agent, step.agent_rel
         n = len(a)
         cols = {
@@ -174,13 +186,26 @@ class DisplayModel:
             self._nudges += 1
 
     def set_status(self, **status: Any) -> None:
-        """Capture health shown on screen (called by the capture or session thread)."""
+        """Capture health shown on screen (called by the capture or session thread).
+
+        Parameters
+        ----------
+        **status
+            Replace the whole status, e.g. ``summary`` (str) and ``echo`` (an
+            :class:`~voicecoach.analysis.echo.EchoStatus` or ``"off"``).
+        """
         with self._lock:
             self._status = dict(status)
             self.version += 1  # a display redraws a changed status even without new audio
 
     def snapshot(self) -> Snapshot:
-        """A consistent copy of the current window (called by the display)."""
+        """A consistent copy of the current window (called by the display).
+
+        Returns
+        -------
+        Snapshot
+            The last ``history_s`` seconds; a nudge older than ``display_s`` is dropped.
+        """
         with self._lock:
             n = min(self._w, self._n)
             i = self._w % self._n

@@ -72,12 +72,34 @@ class Recorder:
         self.frames = 0
 
     def write(self, block: np.ndarray) -> None:
-        """Append a block of shape (n, len(parties)), float in [-1, 1] (rounded to 16 bit)."""
+        """Append a block of shape (n, len(parties)), float in [-1, 1] (rounded to 16 bit).
+
+        Parameters
+        ----------
+        block : np.ndarray, shape (n, len(parties)), float
+            Full scale 1.0; clipped.
+
+        Raises
+        ------
+        ParameterError
+            For another shape.
+        """
         pcm = np.clip(np.rint(np.asarray(block) * 32768.0), -32768, 32767).astype(np.int16)
         self.write_pcm(pcm)
 
     def write_pcm(self, block: np.ndarray) -> None:
-        """Append 16-bit samples of shape (n, len(parties)), written as they are."""
+        """Append 16-bit samples of shape (n, len(parties)), written as they are.
+
+        Parameters
+        ----------
+        block : np.ndarray, shape (n, len(parties)), int16
+            Copied; flushed to disk every ``flush_s`` seconds of audio.
+
+        Raises
+        ------
+        ParameterError
+            For another shape.
+        """
         if block.ndim != 2 or block.shape[1] != len(self._files):
             raise ParameterError(
                 f"recorder block has shape {block.shape}; expected (n, {len(self._files)})"

@@ -80,6 +80,19 @@ def timeline_series(
 ) -> dict[str, np.ndarray]:
     """Binned series for the timeline, read from ``tracks.npy`` in chunks.
 
+    Parameters
+    ----------
+    folder : path-like
+        The report folder.
+    report : dict
+        Its report (names the tracks file).
+    config : Config, optional
+    profile : Profile, optional
+        The agent's baseline; the relative measures are recomputed when the stored ones
+        were made against another.
+    n_bins : int, optional
+        Default: about one bin per two pixels of the image, at most one per hop.
+
     Returns
     -------
     dict of np.ndarray, shape (n_bins,)
@@ -143,6 +156,15 @@ def render_timeline(
     config: Config | None = None,
 ) -> dict[str, float]:
     """Draw the timeline PNG.
+
+    Parameters
+    ----------
+    path : path-like
+        The PNG to write (mode 0600).
+    report : dict
+    series : dict of np.ndarray
+        :func:`timeline_series`.
+    config : Config, optional
 
     Returns
     -------
@@ -321,7 +343,18 @@ def _event_details(e: dict[str, Any], lang: str) -> str:
 def personal_thresholds(report: dict[str, Any], cfg: Config) -> dict[str, float]:
     """The prosody rules' thresholds before de-escalation, as the coach used them: the
     configured floor, raised for a speaker whose calm measure wanders more (from the agent's
-    baseline in the report; the floors when it has none)."""
+    baseline in the report; the floors when it has none).
+
+    Parameters
+    ----------
+    report : dict
+    cfg : Config
+
+    Returns
+    -------
+    dict of str to float
+        ``pitch_high`` (st), ``rate_high`` (%) and ``loudness_high`` (dB).
+    """
     from ..pipeline import make_coach
 
     bl = (((report.get("summary") or {}).get("coach") or {}).get("baseline") or {}).get("agent")
@@ -562,7 +595,19 @@ def render_html(
     config: Config | None = None,
     timeline: str = "timeline.png",
 ) -> None:
-    """Write ``report.html`` for a report dict (see the module notes)."""
+    """Write ``report.html`` for a report dict (see the module notes).
+
+    Parameters
+    ----------
+    path : path-like
+        The page to write.
+    report : dict
+    mapping : dict or None
+        :func:`render_timeline`'s time-to-pixel mapping (None: no playhead).
+    config : Config, optional
+    timeline : str
+        The timeline image's file name, relative to the page.
+    """
     cfg = config or load_config()
     lang = _lang(report, cfg)
     tx = texts(lang).REPORT
@@ -683,6 +728,15 @@ def render_report(
     profile: Profile | None = None,
 ) -> Sequence[Path]:
     """Write ``timeline.png`` and ``report.html`` into a report folder.
+
+    Parameters
+    ----------
+    folder : path-like
+    report : dict
+        The folder's report.
+    config : Config, optional
+    profile : Profile, optional
+        As :func:`timeline_series`.
 
     Returns
     -------

@@ -48,6 +48,19 @@ def column_means(
     """Mean of the finite values in each of ``width`` equal time columns (NaN if none).
 
     Column 0 covers ``[now_s - history_s, ...)`` and the last column ends at ``now_s``.
+
+    Parameters
+    ----------
+    values, t_s : np.ndarray, shape (n,)
+        Values and their times, s.
+    now_s, history_s : float
+        End and span of the window, s.
+    width : int
+        Columns.
+
+    Returns
+    -------
+    np.ndarray, shape (width,), float64
     """
     out = np.full(width, np.nan)
     if values.size == 0:
@@ -65,7 +78,19 @@ def column_means(
 
 
 def sparkline(cols: np.ndarray, lo: float, hi: float) -> str:
-    """Unicode blocks for column values in ``[lo, hi]`` (a space for NaN)."""
+    """Unicode blocks for column values in ``[lo, hi]`` (a space for NaN).
+
+    Parameters
+    ----------
+    cols : np.ndarray, shape (width,)
+    lo, hi : float
+        The values of the lowest and the highest block (others are clipped); ``hi > lo``.
+
+    Returns
+    -------
+    str
+        ``width`` characters of :data:`BLOCKS`.
+    """
     chars = []
     for v in cols:
         if not math.isfinite(v):
@@ -86,9 +111,13 @@ class TerminalDisplay:
     Parameters
     ----------
     model : DisplayModel
-    fps : float
-        Highest refresh rate of the live panel.
-    lang : {"fr", "en"}
+    fps : float, optional
+        Highest refresh rate of the live panel, frames/s (default: ``[live] fps``, at
+        most ``terminal_fps_max``).
+    lang : {"fr", "en"}, optional
+        Default ``[coach] lang``.
+    config : Config, optional
+        Default :func:`load_config`.
     console : rich.console.Console, optional
         Default: a new console on stdout.
     compact : bool, optional
@@ -128,7 +157,16 @@ class TerminalDisplay:
         return max(10, min(90, self.console.width - 48))
 
     def render(self, snap: Snapshot) -> Any:
-        """The dashboard for one snapshot (a rich renderable)."""
+        """The dashboard for one snapshot (a rich renderable).
+
+        Parameters
+        ----------
+        snap : Snapshot
+
+        Returns
+        -------
+        rich renderable
+        """
         from rich.align import Align
         from rich.console import Group
         from rich.panel import Panel
@@ -282,7 +320,17 @@ class TerminalDisplay:
         return self.tl["ago"].format(s=s)
 
     def compact_line(self, snap: Snapshot) -> str:
-        """One log line: values, who speaks, nudge, last interruption and status."""
+        """One log line: values, who speaks, nudge, last interruption and status.
+
+        Parameters
+        ----------
+        snap : Snapshot
+
+        Returns
+        -------
+        str
+            Without a newline.
+        """
         lab, tl = self.labels, self.tl
         now = snap.now_s
         p = latest(snap.pitch_delta_st, snap.t_s, now)
@@ -406,7 +454,13 @@ class TerminalDisplay:
                 self.counter.frame(snap.now_s, t0, t1)
 
     def stats(self) -> dict[str, Any]:
-        """Frame accounting (see :meth:`voicecoach.sinks.view.FrameCounter.stats`)."""
+        """Frame accounting (see :meth:`voicecoach.sinks.view.FrameCounter.stats`).
+
+        Returns
+        -------
+        dict
+            Plus ``backend`` and ``max_fps``.
+        """
         out = self.counter.stats()
         out["backend"] = "terminal-compact" if self.compact else "terminal"
         out["max_fps"] = 1.0 / COMPACT_PERIOD_S if self.compact else self.fps

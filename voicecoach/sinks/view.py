@@ -36,7 +36,22 @@ CURRENT_WINDOW_S = 0.5
 
 
 def check_fps(fps: float) -> float:
-    """Return ``fps`` as float if it is in (0, 240], else raise ParameterError."""
+    """Return ``fps`` as float if it is in (0, 240], else raise ParameterError.
+
+    Parameters
+    ----------
+    fps : float
+        Frames per second.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ParameterError
+        For a non-number, NaN / inf, or a value outside (0, 240].
+    """
     if not isinstance(fps, (int, float)) or not math.isfinite(fps) or not 0 < fps <= 240:
         raise ParameterError(f"fps must be in (0, 240] frames/s, got {fps!r} ([live] fps)")
     return float(fps)
@@ -80,7 +95,15 @@ class FrameCounter:
             self._tcpu1 = time.thread_time()
 
     def frame(self, now_s: float, t_start: float, t_end: float) -> None:
-        """Record one drawn frame (``t_*`` are ``time.monotonic()`` values)."""
+        """Record one drawn frame (``t_*`` are ``time.monotonic()`` values).
+
+        Parameters
+        ----------
+        now_s : float
+            The snapshot's ``now_s`` (stream time, s).
+        t_start, t_end : float
+            When drawing started and ended, s.
+        """
         self.drawn += 1
         self.draw_ms.append((t_end - t_start) * 1000.0)
         self.latency.append((now_s, t_end))
@@ -127,7 +150,16 @@ class FrameCounter:
 
 # ------------------------------------------------------------------------ pure helpers
 def runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Start and end indices (end exclusive) of the runs of True in a boolean array."""
+    """Start and end indices (end exclusive) of the runs of True in a boolean array.
+
+    Parameters
+    ----------
+    mask : array_like of bool, shape (n,)
+
+    Returns
+    -------
+    starts, ends : np.ndarray of int, shape (n_runs,)
+    """
     m = np.asarray(mask, bool)
     if m.size == 0:
         return np.zeros(0, int), np.zeros(0, int)
@@ -136,7 +168,18 @@ def runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def latest(values: np.ndarray, t_s: np.ndarray, now_s: float) -> float:
-    """The newest finite value within :data:`CURRENT_WINDOW_S` of ``now_s``, else NaN."""
+    """The newest finite value within :data:`CURRENT_WINDOW_S` of ``now_s``, else NaN.
+
+    Parameters
+    ----------
+    values, t_s : np.ndarray, shape (n,)
+        Values and their times, s.
+    now_s : float
+
+    Returns
+    -------
+    float
+    """
     if values.size == 0:
         return math.nan
     recent = t_s >= now_s - CURRENT_WINDOW_S
@@ -146,7 +189,17 @@ def latest(values: np.ndarray, t_s: np.ndarray, now_s: float) -> float:
 
 
 def baseline_level_db(snap: Snapshot) -> float:
-    """The agent's baseline speech level, dBFS (speech level minus its delta), or NaN."""
+    """The agent's baseline speech level, dBFS (speech level minus its delta), or NaN.
+
+    Parameters
+    ----------
+    snap : Snapshot
+
+    Returns
+    -------
+    float
+        The median over the window.
+    """
     if snap.speech_level_db.size != snap.loudness_delta_db.size:
         return math.nan
     d = snap.speech_level_db - snap.loudness_delta_db
@@ -155,7 +208,19 @@ def baseline_level_db(snap: Snapshot) -> float:
 
 
 def status_text(snap: Snapshot, lang: str) -> str:
-    """The status line: baseline state, de-escalation and capture summary."""
+    """The status line: baseline state, de-escalation and capture summary.
+
+    Parameters
+    ----------
+    snap : Snapshot
+    lang : str
+        A code of :data:`~voicecoach.i18n.LANGS`.
+
+    Returns
+    -------
+    str
+        Also the echo canceller's state and the elapsed time (mm:ss).
+    """
     lab = texts(lang).DISPLAY
     sep = lab["sep"]
     parts = [f"{lab['baseline']}{sep}{lab.get(snap.baseline, snap.baseline)}"]
@@ -175,7 +240,17 @@ def status_text(snap: Snapshot, lang: str) -> str:
 def echo_text(snap: Snapshot, lang: str) -> str:
     """``Écho : annulé (40 ms, 32 dB)``: the echo canceller's state, echo path delay and
     ERLE from ``snap.status["echo"]`` (an :class:`~voicecoach.analysis.echo.EchoStatus`
-    or the string ``"off"``); empty when the session has no far end."""
+    or the string ``"off"``); empty when the session has no far end.
+
+    Parameters
+    ----------
+    snap : Snapshot
+    lang : str
+
+    Returns
+    -------
+    str
+    """
     lab = texts(lang).DISPLAY
     echo = snap.status.get("echo")
     if echo is None:
@@ -192,5 +267,16 @@ def echo_text(snap: Snapshot, lang: str) -> str:
 
 
 def interruption_label(by: str, lang: str) -> str:
-    """``agent→client`` / ``client→agent`` (``agent→customer`` / … in English)."""
+    """``agent→client`` / ``client→agent`` (``agent→customer`` / … in English).
+
+    Parameters
+    ----------
+    by : str
+        Who interrupted: ``"agent"``, else the customer.
+    lang : str
+
+    Returns
+    -------
+    str
+    """
     return texts(lang).DISPLAY["int_agent" if by == "agent" else "int_customer"]

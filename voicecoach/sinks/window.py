@@ -137,10 +137,13 @@ class WindowDisplay:
     ----------
     model : DisplayModel
         Read with :meth:`DisplayModel.snapshot` once per drawn frame.
-    fps : float
-        Highest frame rate (frames are drawn only when the model changed).
-    lang : {"fr", "en"}
-        Language of the labels.
+    fps : float, optional
+        Highest frame rate (frames are drawn only when the model changed); default
+        ``[live] fps``.
+    lang : {"fr", "en"}, optional
+        Language of the labels (default ``[coach] lang``).
+    config : Config, optional
+        Default :func:`load_config`.
     backend : str, optional
         matplotlib backend (``"Agg"``, ``"TkAgg"``, ``"QtAgg"``…). Default: ``$MPLBACKEND``
         if set, else the first GUI backend that imports when a display is available, else
@@ -640,7 +643,12 @@ class WindowDisplay:
         self.closed = True
 
     def nudge_text(self) -> str:
-        """The nudge currently drawn ("" if none)."""
+        """The nudge currently drawn ("" if none).
+
+        Returns
+        -------
+        str
+        """
         return str(self.a_nudge.get_text()) if self.fig is not None else ""
 
     def render_frame(self) -> None:
@@ -687,7 +695,17 @@ class WindowDisplay:
             self.closed = True
 
     def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write the frame on screen (what the last blit showed) as a PNG."""
+        """Write the frame on screen (what the last blit showed) as a PNG.
+
+        Parameters
+        ----------
+        path : path-like
+
+        Returns
+        -------
+        Path
+            ``path``.
+        """
         import matplotlib.image
 
         if self._bg is None:
@@ -745,7 +763,13 @@ class WindowDisplay:
                 manager.destroy()
 
     def stats(self) -> dict[str, Any]:
-        """Frame accounting (see :meth:`FrameCounter.stats`) plus the backend and fps."""
+        """Frame accounting (see :meth:`FrameCounter.stats`) plus the backend and fps.
+
+        Returns
+        -------
+        dict
+            :meth:`FrameCounter.stats`, ``backend`` (matplotlib's) and ``max_fps``.
+        """
         out = self.counter.stats()
         out["backend"] = self.backend
         out["max_fps"] = self.fps

@@ -495,7 +495,13 @@ class Capture:
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> Capture:
-        """Open and start the streams. Raises :class:`DeviceError` when one cannot open."""
+        """Open and start the streams. Raises :class:`DeviceError` when one cannot open.
+
+        Returns
+        -------
+        Capture
+            ``self`` (a second call does nothing).
+        """
         if self._started:
             return self
         self._t_start = time.monotonic()
@@ -596,8 +602,19 @@ class Capture:
 
         Returns None on timeout, and once stopped and drained.
 
+        Parameters
+        ----------
+        timeout : float, optional
+            Seconds to wait; None waits until a block is ready or the capture ends.
+
+        Returns
+        -------
+        CapturedBlock or None
+
         Raises
         ------
+        ParameterError
+            If :meth:`start` was not called.
         DeviceError
             Every device is lost (the message says why); audio delivered before is valid.
         """
@@ -935,7 +952,13 @@ class Capture:
 
     # ------------------------------------------------------------------ stats
     def stats(self) -> CaptureStats:
-        """A consistent snapshot of the counters (safe from any thread)."""
+        """A consistent snapshot of the counters (safe from any thread).
+
+        Returns
+        -------
+        CaptureStats
+            Per device and overall (times in s, callback periods in ms, drift in ppm).
+        """
         with self._lock:
             now = time.monotonic()
             devs = []

@@ -174,12 +174,14 @@ def device_states(devices: Sequence[DeviceStats], lang: str = "en", *,
     ----------
     devices : sequence of DeviceStats
     lang : {"en", "fr"}
+        Language of the parties and states.
     problems_only : bool
         List only the devices whose state is not ``ok``, each with its error if any.
 
     Returns
     -------
     str
+        Comma-separated (``problems_only``: semicolon-separated) ``parties=state`` items.
     """
     from ..i18n import texts
 

@@ -112,6 +112,12 @@ def drift_trusted(
         The shorter of the two clock fits' spans, s.
     min_window_s, min_ppm : float
         The least span, s, and the least drift, ppm, that are corrected.
+
+    Returns
+    -------
+    bool
+        The span is at least ``min_window_s``, ``|ppm|`` at least ``min_ppm`` and more
+        than four standard errors.
     """
     return window_s >= min_window_s and abs(ppm) >= min_ppm and abs(ppm) > 4 * se_ppm
 
@@ -136,7 +142,18 @@ class DriftCorrector:
         self.acc = 0.0
 
     def apply(self, data: np.ndarray) -> np.ndarray:
-        """``data`` (frames × channels) with at most one sample dropped or repeated."""
+        """``data`` (frames × channels) with at most one sample dropped or repeated.
+
+        Parameters
+        ----------
+        data : np.ndarray, shape (n_frames, channels)
+
+        Returns
+        -------
+        np.ndarray, shape (n_frames + d, channels), d in {-1, 0, 1}
+            ``data`` itself when nothing is due; otherwise a copy with the middle frame
+            dropped or repeated (updates the accumulated fraction and the counters).
+        """
         if not self.rel:
             return data
         self.acc += data.shape[0] * self.rel
@@ -156,6 +173,11 @@ class RunningMin:
     """The minimum of ``(t, value)`` pairs over the last ``window_s`` seconds.
 
     A monotonic deque: :meth:`add` is amortised O(1). Times must not decrease.
+
+    Parameters
+    ----------
+    window_s : float
+        The window, s.
     """
 
     def __init__(self, window_s: float = LATE_WINDOW_S) -> None:
@@ -172,7 +194,14 @@ class RunningMin:
         self.since = None
 
     def add(self, t: float, value: float) -> None:
-        """Add a value at time ``t``; values older than ``t - window_s`` leave."""
+        """Add a value at time ``t``; values older than ``t - window_s`` leave.
+
+        Parameters
+        ----------
+        t : float
+            Time, s (non-decreasing from call to call).
+        value : float
+        """
         while self.items and self.items[0][0] < t - self.window_s:
             self.items.popleft()
         while self.items and self.items[-1][1] >= value:

@@ -82,13 +82,30 @@ class InputDevice:
     is_monitor_candidate: bool
 
     def describe(self) -> str:
-        """``"3: vc_far (ALSA, 32 ch, 44100 Hz)"``."""
+        """``"3: vc_far (ALSA, 32 ch, 44100 Hz)"``.
+
+        Returns
+        -------
+        str
+            Index, name, host API, input channels and default rate (Hz).
+        """
         return (f"{self.index}: {self.name} ({self.hostapi}, {self.max_input_channels} ch, "
                 f"{self.default_samplerate:.0f} Hz)")
 
 
 def import_sounddevice() -> ModuleType:
-    """Import sounddevice, or raise :class:`DeviceError` saying how to install PortAudio."""
+    """Import sounddevice, or raise :class:`DeviceError` saying how to install PortAudio.
+
+    Returns
+    -------
+    module
+        ``sounddevice``.
+
+    Raises
+    ------
+    DeviceError
+        If PortAudio or the sounddevice package is missing.
+    """
     try:
         return importlib.import_module("sounddevice")
     except OSError as exc:  # sounddevice raises OSError('PortAudio library not found')
@@ -100,13 +117,28 @@ def import_sounddevice() -> ModuleType:
 
 
 def is_monitor_name(name: str) -> bool:
-    """True when ``name`` looks like a monitor / loopback / virtual-cable device."""
+    """True when ``name`` looks like a monitor / loopback / virtual-cable device.
+
+    Parameters
+    ----------
+    name : str
+        A device name (case-insensitive; compared with :data:`MONITOR_HINTS`).
+
+    Returns
+    -------
+    bool
+    """
     low = name.lower()
     return any(h in low for h in MONITOR_HINTS)
 
 
 def list_inputs() -> list[InputDevice]:
     """All devices with at least one input channel, in PortAudio order.
+
+    Returns
+    -------
+    list of InputDevice
+        Never empty.
 
     Raises
     ------
@@ -156,6 +188,11 @@ def find_input(spec: int | str | None) -> InputDevice:
         A PortAudio index (``3`` or ``"3"``), a substring of the name (``"usb"``), or
         None for the system's default input device. An exact (case-insensitive) name
         match wins over substring matches.
+
+    Returns
+    -------
+    InputDevice
+        For None, the default input, or the first input when there is no default.
 
     Raises
     ------
@@ -214,7 +251,23 @@ def find_input(spec: int | str | None) -> InputDevice:
 
 
 def format_inputs(devices: list[InputDevice] | None = None) -> str:
-    """One line per input; ``*`` marks monitor/loopback candidates (``voicecoach devices``)."""
+    """One line per input; ``*`` marks monitor/loopback candidates (``voicecoach devices``).
+
+    Parameters
+    ----------
+    devices : list of InputDevice, optional
+        Default: :func:`list_inputs`.
+
+    Returns
+    -------
+    str
+        Indented lines, without a final newline.
+
+    Raises
+    ------
+    DeviceError
+        As :func:`list_inputs`, when ``devices`` is not given.
+    """
     devices = list_inputs() if devices is None else devices
     return "\n".join(
         f"  {'*' if d.is_monitor_candidate else ' '} {d.describe()}" for d in devices

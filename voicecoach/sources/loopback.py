@@ -74,6 +74,16 @@ def import_soundcard() -> ModuleType:
 
     On Linux, importing `soundcard` connects to the PulseAudio server (``PULSE_SERVER``
     or the user's default); without one it fails, and that too is a :class:`DeviceError`.
+
+    Returns
+    -------
+    module
+        ``soundcard``.
+
+    Raises
+    ------
+    DeviceError
+        If the package is missing or there is no sound server.
     """
     try:
         return importlib.import_module("soundcard")
@@ -113,7 +123,19 @@ class LoopbackDevice:
 
 
 def far_string(dev_id: str, name: str) -> str:
-    """The ``--far`` string of a loopback: ``"<sink> monitor"`` (Linux), ``"<name> loopback"``."""
+    """The ``--far`` string of a loopback: ``"<sink> monitor"`` (Linux), ``"<name> loopback"``.
+
+    Parameters
+    ----------
+    dev_id : str
+        The `soundcard` source id (``"<sink>.monitor"`` on Linux).
+    name : str
+        Its name (used when the id is not a monitor's).
+
+    Returns
+    -------
+    str
+    """
     if dev_id.endswith(".monitor"):
         return f"{dev_id[: -len('.monitor')]} monitor"
     return f"{name} loopback"
@@ -126,6 +148,13 @@ def list_loopbacks(sc: Any = None, platform: str | None = None) -> list[Loopback
     ----------
     sc : module, optional
         The `soundcard` module (tests pass a fake); imported when None.
+    platform : str, optional
+        ``sys.platform`` (tests pass another).
+
+    Returns
+    -------
+    list of LoopbackDevice
+        Possibly empty.
 
     Raises
     ------
@@ -162,6 +191,18 @@ def find_loopback(spec: str, devices: list[LoopbackDevice]) -> LoopbackDevice | 
     id or the name wins; else ``spec`` without a trailing "monitor"/"loopback" must be a
     part of exactly one device's ``--far`` string or name.
 
+    Parameters
+    ----------
+    spec : str
+        ``--far``.
+    devices : list of LoopbackDevice
+        From :func:`list_loopbacks`.
+
+    Returns
+    -------
+    LoopbackDevice or None
+        None when nothing matches (or ``spec`` is blank).
+
     Raises
     ------
     DeviceError
@@ -193,7 +234,21 @@ def _format_loopbacks(devices: list[LoopbackDevice]) -> str:
 
 
 def format_far_candidates(platform: str | None = None, sc: Any = None) -> str:
-    """The ``voicecoach devices`` section on monitors / loopbacks (``--far`` strings)."""
+    """The ``voicecoach devices`` section on monitors / loopbacks (``--far`` strings).
+
+    Parameters
+    ----------
+    platform : str, optional
+        ``sys.platform`` (tests pass another); macOS gets a BlackHole hint.
+    sc : module, optional
+        The `soundcard` module (tests pass a fake).
+
+    Returns
+    -------
+    str
+        A heading and one line per device, "(none)", or "(not available: ...)"; never
+        raises for a missing `soundcard`.
+    """
     platform = sys.platform if platform is None else platform
     head = "Monitors and loopbacks (far-end candidates, read through soundcard):"
     if platform == "darwin":
@@ -240,6 +295,11 @@ def resolve_far(
         ``sys.platform`` (tests pass another).
     find, loopbacks : callable, optional
         PortAudio lookup and `soundcard` listing (tests pass fakes).
+
+    Returns
+    -------
+    FarChoice
+        The backend (``"sounddevice"`` or ``"soundcard"``) and its device.
 
     Raises
     ------

@@ -44,7 +44,18 @@ class ReplayStats:
     degraded: bool = False
 
     def summary(self, lang: str = "en") -> str:
-        """One line for a status bar, in ``lang`` ({"en", "fr"})."""
+        """One line for a status bar.
+
+        Parameters
+        ----------
+        lang : {"en", "fr"}
+            Language of the line.
+
+        Returns
+        -------
+        str
+            Seconds delivered and backlog (ms).
+        """
         from ..i18n import texts
 
         return texts(lang).CAPTURE["replay"].format(delivered=self.delivered_s,
@@ -100,7 +111,13 @@ class ReplaySource:
         self._delivered = 0
 
     def start(self) -> ReplaySource:
-        """Start the pacing thread."""
+        """Start the pacing thread.
+
+        Returns
+        -------
+        ReplaySource
+            ``self``.
+        """
         self._t0 = time.monotonic()
         self._thread = threading.Thread(target=self._run, name="voicecoach-replay", daemon=True)
         self._thread.start()
@@ -135,7 +152,23 @@ class ReplaySource:
                 self._cv.notify()
 
     def read(self, timeout: float | None = None) -> ReplayBlock | None:
-        """Next block, or None on timeout and at the end."""
+        """Next block, or None on timeout and at the end.
+
+        Parameters
+        ----------
+        timeout : float, optional
+            Seconds to wait; None waits until a block or the end.
+
+        Returns
+        -------
+        ReplayBlock or None
+
+        Raises
+        ------
+        Exception
+            What the pacing thread met reading the call (e.g. :class:`SourceError`,
+            :class:`AudioFormatError`), once, after the blocks before it.
+        """
         with self._cv:
             if not self._q and not self._done:
                 self._cv.wait(timeout)
@@ -156,7 +189,13 @@ class ReplaySource:
             return self._done and not self._q
 
     def stats(self) -> ReplayStats:
-        """Counters for the status line."""
+        """Counters for the status line.
+
+        Returns
+        -------
+        ReplayStats
+            Hops and seconds delivered, backlog and lag, s.
+        """
         sr = self.config.analysis.sample_rate
         with self._cv:
             backlog = sum(b.audio.shape[0] for b in self._q) / sr

@@ -104,6 +104,18 @@ class PulseRig:
     def start(cls, base: str | os.PathLike, timeout_s: float = 15.0) -> PulseRig:
         """Start pulseaudio privately under ``base``, create the sinks and wait until ready.
 
+        Parameters
+        ----------
+        base : path-like
+            The rig's folder (created); its sockets, state and PIDs live there.
+        timeout_s : float
+            How long to wait for the server and the sinks, s.
+
+        Returns
+        -------
+        PulseRig
+            Owned: :meth:`stop` stops its daemons.
+
         Raises
         ------
         RigError
@@ -165,7 +177,22 @@ class PulseRig:
 
     @classmethod
     def attach(cls, base: str | os.PathLike) -> PulseRig:
-        """Use a rig started elsewhere (e.g. by ``scripts/test.sh``); it is not ours to stop."""
+        """Use a rig started elsewhere (e.g. by ``scripts/test.sh``); it is not ours to stop.
+
+        Parameters
+        ----------
+        base : path-like
+            The folder the rig was started in.
+
+        Returns
+        -------
+        PulseRig
+
+        Raises
+        ------
+        RigError
+            When ``base`` holds no rig, or its server does not answer.
+        """
         base = Path(base).resolve()
         try:
             info = json.loads((base / "rig.json").read_text())
@@ -202,11 +229,29 @@ class PulseRig:
         os.environ.update(self.env)
 
     def client_env(self) -> dict[str, str]:
-        """``os.environ`` plus :attr:`env`, for subprocesses."""
+        """``os.environ`` plus :attr:`env`, for subprocesses.
+
+        Returns
+        -------
+        dict of str to str
+        """
         return {**os.environ, **self.env}
 
     def pactl(self, *args: str, check: bool = True) -> str:
-        """Run ``pactl`` against this server and return its output."""
+        """Run ``pactl`` against this server and return its output.
+
+        Parameters
+        ----------
+        *args : str
+            ``pactl`` arguments.
+        check : bool
+            Raise :class:`RigError` when ``pactl`` fails.
+
+        Returns
+        -------
+        str
+            Its standard output.
+        """
         res = subprocess.run(["pactl", *args], env=self.client_env(), capture_output=True,
                              text=True, timeout=10)
         if check and res.returncode:
@@ -218,6 +263,27 @@ class PulseRig:
         """Play a file or float samples (mono, [-1, 1]) into ``sink`` with paplay.
 
         Returns the ``paplay`` process (already finished when ``wait``).
+
+        Parameters
+        ----------
+        sink : str
+            The sink's name.
+        audio : np.ndarray or path-like
+            Samples, shape (n_samples,), float (written as 16-bit WAV in the rig's folder),
+            or an audio file.
+        sample_rate : int
+            Hz, for samples.
+        wait : bool
+            Wait (up to 120 s) for the playback to end.
+
+        Returns
+        -------
+        subprocess.Popen
+
+        Raises
+        ------
+        RigError
+            With ``wait``, when ``paplay`` fails.
         """
         if isinstance(audio, np.ndarray):
             import soundfile as sf
@@ -237,7 +303,13 @@ class PulseRig:
         return proc
 
     def unload_sink(self, sink: str) -> None:
-        """Unload the module of ``sink`` (simulates a device unplugged mid-call)."""
+        """Unload the module of ``sink`` (simulates a device unplugged mid-call).
+
+        Parameters
+        ----------
+        sink : str
+            A sink the rig created.
+        """
         self.pactl("unload-module", str(self.modules[sink]))
 
     def kill_source_outputs(self, source: str) -> int:
@@ -245,6 +317,15 @@ class PulseRig:
 
         The client sees its stream end, as when a device is unplugged (PortAudio then
         calls the stream's ``finished_callback``). Returns how many streams were killed.
+
+        Parameters
+        ----------
+        source : str
+            The source's name (e.g. a sink's ``.monitor``).
+
+        Returns
+        -------
+        int
         """
         import socket
 
@@ -265,7 +346,13 @@ class PulseRig:
         return killed
 
     def sink_latencies_s(self) -> dict[str, float]:
-        """Current latency of each sink, seconds (from ``pactl list sinks``)."""
+        """Current latency of each sink, seconds (from ``pactl list sinks``).
+
+        Returns
+        -------
+        dict of str to float
+            Sink name to latency, s; ``{"none": inf}`` when no sink reports one.
+        """
         out = self.pactl("list", "sinks")
         lat: dict[str, float] = {}
         name = None
@@ -281,7 +368,13 @@ class PulseRig:
         return lat
 
     def export_lines(self) -> str:
-        """``export K=V`` lines for a shell (``eval "$(... start BASE)"``)."""
+        """``export K=V`` lines for a shell (``eval "$(... start BASE)"``).
+
+        Returns
+        -------
+        str
+            One line per variable of :attr:`env`, each ending with a newline.
+        """
         return "".join(f"export {k}={_shquote(v)}\n" for k, v in self.env.items())
 
     # ------------------------------------------------------------------ internals
@@ -409,7 +502,18 @@ def _run(base: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``start BASE`` | ``stop BASE`` | ``status BASE`` (see the module notes)."""
+    """``start BASE`` | ``run BASE`` | ``stop BASE`` | ``status BASE`` (see the module notes).
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Default ``sys.argv[1:]``.
+
+    Returns
+    -------
+    int
+        Exit status: 0, 1 for a rig error (printed as ``Error: ...``), 2 for a usage error.
+    """
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 2 or args[0] not in ("start", "run", "stop", "status"):
         print("usage: python -m voicecoach.testing.pulserig {start|run|stop|status} BASE",

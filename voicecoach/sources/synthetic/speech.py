@@ -214,12 +214,22 @@ class SpeechTruth:
         return (idx >= 0) & (t < a["pend"][safe])
 
     def speech_s(self) -> float:
-        """Total phrase time in seconds."""
+        """Total phrase time in seconds.
+
+        Returns
+        -------
+        float
+        """
         a = self._arrays
         return float(np.sum(a["pend"] - a["pstart"]))
 
     def syllable_rate(self) -> float:
-        """Articulation rate: syllables per second of phrase time (0.0 if no speech)."""
+        """Articulation rate: syllables per second of phrase time (0.0 if no speech).
+
+        Returns
+        -------
+        float
+        """
         total = self.speech_s()
         return len(self.syllables) / total if total > 0 else 0.0
 
