@@ -51,6 +51,9 @@ from .sources.replay import ReplaySource  # re-exported: the live path's other s
 __all__ = ["LiveSession", "ReplaySource", "SessionResult", "quantize16"]
 
 SESSION_SCHEMA = "voicecoach.session/1"
+#: The session folder's description: written at the start (``"running": true``) and
+#: rewritten at the end (``"running": false``, ``duration_s``).
+SESSION_FILE = "session.json"
 
 
 def quantize16(block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -301,8 +304,16 @@ class LiveSession:
             "source": self._source_info,
             **(extra or {}),
         }
-        with open_private(self.folder / "session.json", "w", encoding="utf-8") as f:
-            f.write(json.dumps(doc, indent=1))
+        # atomically: a crash or a full disk mid-write leaves the previous session.json whole
+        path = self.folder / SESSION_FILE
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            with open_private(tmp, "w", encoding="utf-8") as f:
+                f.write(json.dumps(doc, indent=1))
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
 
     # ---------------------------------------------------------------- main thread
     def run(self, display: Any | None = None) -> SessionResult:
