@@ -69,3 +69,53 @@ def test_session_json_is_replaced_atomically(tmp_path, cfg, monkeypatch) -> None
     s._write_session_json(False, {"duration_s": 12.0})
     assert json.loads(path.read_text())["running"] is False
     assert sorted(p.name for p in s.folder.iterdir()) == ["session.json"]
+
+
+def _session_folder(folder, running: bool | None, seconds: float = 2.0):
+    """A recorded session: two mono WAV files and, unless None, a session.json."""
+    import numpy as np
+    import soundfile as sf
+
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    for name in ("agent", "customer"):
+        sf.write(folder / f"{name}.wav", 0.01 * rng.standard_normal(int(seconds * 16000)),
+                 16000, subtype="PCM_16")
+    if running is not None:
+        (folder / "session.json").write_text(json.dumps(
+            {"schema": "voicecoach.session/1", "started": "2026-01-01T10:00:00",
+             "running": running}))
+    return folder
+
+
+def test_a_session_that_never_ended_is_said_cut_short(tmp_path) -> None:
+    from voicecoach.review.calls import discover_calls
+
+    killed = _session_folder(tmp_path / "rec" / "20260101-100000", running=True)
+    ended = _session_folder(tmp_path / "rec" / "20260101-110000", running=False)
+    old = _session_folder(tmp_path / "rec" / "20260101-120000", running=None)
+    (call,), _ = discover_calls([killed])
+    assert call.kind == "session"
+    assert "the live session was cut short" in call.meta["note"]
+    calls, _ = discover_calls([tmp_path / "rec"])  # a folder of sessions: the same
+    notes = {c.stem: c.meta.get("note") for c in calls}
+    assert "cut short" in notes[killed.name]
+    assert notes[ended.name] is None and notes[old.name] is None
+    (killed / "session.json").write_text('{"schema": "voicecoach.session/1", "star')  # torn
+    (call,), _ = discover_calls([killed])
+    assert "cut short" in call.meta["note"]
+
+
+def test_review_of_a_killed_session_says_so_in_the_report_and_console(tmp_path, capsys) -> None:
+    from voicecoach.cli import main
+
+    killed = _session_folder(tmp_path / "20260101-100000", running=True)
+    assert main(["review", str(killed), "--out", str(tmp_path / "out"), "--no-html"]) == 0
+    err = capsys.readouterr().err
+    lines = [s for s in err.splitlines() if "cut short" in s]
+    assert lines == [f"Note: {killed.name}: the live session was cut short: its session.json "
+                     "says it never ended cleanly (killed, crashed or still recording), so the "
+                     "recording stops where it was cut and the session wrote no report of its "
+                     "own"]
+    rep = json.loads((tmp_path / "out" / killed.name / "report.json").read_text())
+    assert "the live session was cut short" in rep["call"]["note"]

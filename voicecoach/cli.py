@@ -419,7 +419,8 @@ def cmd_review(args: argparse.Namespace) -> int:
             )
             for c in more:
                 if c.meta.get("note"):
-                    print(f"Note: {c.paths[0].name}: {c.meta['note']}", file=sys.stderr)
+                    name = c.stem if c.kind == "session" else c.paths[0].name
+                    print(f"Note: {name}: {c.meta['note']}", file=sys.stderr)
             calls += more
             failures += f2
         calls = assign_meta(calls, args.name_pattern, args.manifest, config=cfg)
