@@ -119,3 +119,31 @@ def test_review_of_a_killed_session_says_so_in_the_report_and_console(tmp_path, 
                      "own"]
     rep = json.loads((tmp_path / "out" / killed.name / "report.json").read_text())
     assert "the live session was cut short" in rep["call"]["note"]
+
+
+def test_an_existing_event_log_is_refused_before_anything_is_recorded(
+        tmp_path, cfg, capsys) -> None:
+    from voicecoach.cli import main
+    from voicecoach.errors import ParameterError
+
+    log = tmp_path / "events.jsonl"
+    log.write_text('{"kind": "backchannel"}\n')  # an earlier session's events
+    call = _session_folder(tmp_path / "call", running=False)
+    rc = main(["live", "--replay", str(call), "--speed", "inf", "--display", "none",
+               "--record", str(tmp_path / "rec"), "--events", str(log)])
+    out, err = capsys.readouterr()
+    assert rc == 2
+    assert err.strip().splitlines() == [
+        f"Error: the event log {str(log)!r} already exists (24 bytes) and a session would "
+        f"overwrite it; give another file name (e.g. --events "
+        f"{str(tmp_path / 'events-2.jsonl')!r}) or remove it first"]
+    assert "listening" not in out and "replaying" not in out
+    assert log.read_text() == '{"kind": "backchannel"}\n'
+    assert not (tmp_path / "rec").exists()  # nothing recorded
+    with pytest.raises(ParameterError, match="already exists"):
+        LiveSession(_NoSource(), cfg, events_path=log, record_dir=tmp_path / "rec")
+    assert not (tmp_path / "rec").exists()
+    empty = tmp_path / "empty.jsonl"
+    empty.touch()  # an empty file (mktemp) and a device are written to
+    LiveSession(_NoSource(), cfg, events_path=empty)
+    LiveSession(_NoSource(), cfg, events_path="/dev/null")

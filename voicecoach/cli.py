@@ -487,8 +487,11 @@ def cmd_devices(args: argparse.Namespace) -> int:
 
 def _run_live(args: argparse.Namespace, cfg: Config, replay: str | None) -> int:
     from .session import LiveSession
+    from .sinks.eventlog import refuse_existing_log
     from .sources.replay import ReplaySource
 
+    if args.events:  # before a device is looked up (LiveSession checks it again)
+        refuse_existing_log(args.events)
     profile = _profile(args)
     lang = args.lang
     if replay:

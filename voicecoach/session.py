@@ -42,7 +42,7 @@ from .pipeline import CallAnalyzer
 from .privacy import open_private, private_dir
 from .review.calls import Call
 from .review.document import REPORT_FILE, build_report, write_json
-from .sinks.eventlog import EventLog
+from .sinks.eventlog import EventLog, refuse_existing_log
 from .sinks.model import DisplayModel
 from .sinks.recorder import Recorder
 from .sources.capture_stats import CaptureStats
@@ -122,6 +122,8 @@ class LiveSession:
         Parent folder of the session folder (``<record_dir>/<timestamp>/``).
     events_path : path-like, optional
         JSON-lines event log (default: ``events.jsonl`` in the session folder if recording).
+        An existing file that is not empty is refused (:class:`ParameterError`), never
+        overwritten.
     duration_s : float, optional
         Stop after this much audio.
     on_event : callable, optional
@@ -141,6 +143,8 @@ class LiveSession:
         on_event: Callable[[Event, float], None] | None = None,
         source_info: dict[str, Any] | None = None,
     ) -> None:
+        if events_path is not None:  # before anything is set up or recorded
+            refuse_existing_log(events_path)
         self.source = source
         self.config = config or load_config()
         self.pipe = CallAnalyzer(self.config, profile=profile, lang=lang)
