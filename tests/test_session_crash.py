@@ -147,3 +147,39 @@ def test_an_existing_event_log_is_refused_before_anything_is_recorded(
     empty.touch()  # an empty file (mktemp) and a device are written to
     LiveSession(_NoSource(), cfg, events_path=empty)
     LiveSession(_NoSource(), cfg, events_path="/dev/null")
+
+
+def test_sessions_started_in_the_same_second_get_their_own_folders(
+        tmp_path, cfg, monkeypatch) -> None:
+    from datetime import datetime
+
+    class _Frozen(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return datetime(2026, 1, 1, 10, 0, 0)
+
+    monkeypatch.setattr(session_mod, "datetime", _Frozen)
+    (tmp_path / "rec" / "20260101-100000-2").mkdir(parents=True)  # a name already taken
+    a = LiveSession(_NoSource(), cfg, record_dir=tmp_path / "rec")
+    b = LiveSession(_NoSource(), cfg, record_dir=tmp_path / "rec")  # before a has run
+    c = LiveSession(_NoSource(), cfg, record_dir=tmp_path / "rec")
+    assert [s.folder.name for s in (a, b, c)] == [
+        "20260101-100000", "20260101-100000-3", "20260101-100000-4"]
+    for s in (a, b, c):
+        assert s.folder.is_dir() and (s.folder.stat().st_mode & 0o777) == 0o700
+
+
+def test_a_display_that_cannot_open_leaves_no_empty_session_folder(
+        tmp_path, monkeypatch, capsys) -> None:
+    from voicecoach import cli
+    from voicecoach.errors import DisplayError
+
+    def no_display(*a, **k):
+        raise DisplayError("no display: set DISPLAY or use --display terminal")
+
+    monkeypatch.setattr(cli, "_display", no_display)
+    call = _session_folder(tmp_path / "call", running=False)
+    rc = cli.main(["live", "--replay", str(call), "--speed", "inf", "--display", "window",
+                   "--record", str(tmp_path / "rec")])
+    assert rc == 2 and "Error: no display" in capsys.readouterr().err
+    assert list((tmp_path / "rec").iterdir()) == []

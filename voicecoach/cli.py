@@ -9,6 +9,7 @@ with status 2; ``-v`` shows the traceback. Defaults shown by ``--help`` come fro
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import dataclasses
 import json
@@ -531,7 +532,13 @@ def _run_live(args: argparse.Namespace, cfg: Config, replay: str | None) -> int:
         duration_s=args.duration,
         source_info=info,
     )
-    display = _display(args.display, session.model, lang, cfg)
+    try:
+        display = _display(args.display, session.model, lang, cfg)
+    except BaseException:
+        if session.folder is not None:  # made by the session, still empty: not left behind
+            with contextlib.suppress(OSError):
+                session.folder.rmdir()
+        raise
     where = f" into {session.folder}" if session.folder else ""
     print(f"voicecoach live: {'replaying ' + replay if replay else 'listening'}{where}")
     res = session.run(display)

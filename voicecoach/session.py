@@ -39,7 +39,7 @@ from .config import Config, load_config
 from .errors import DeviceError, VoiceCoachError, error_message
 from .events import Event, Nudge, final_events
 from .pipeline import CallAnalyzer
-from .privacy import open_private, private_dir
+from .privacy import DIR_MODE, open_private, private_dir
 from .review.calls import Call
 from .review.document import REPORT_FILE, build_report, write_json
 from .sinks.eventlog import EventLog, refuse_existing_log
@@ -90,6 +90,24 @@ def _stop_on_termination() -> dict[int, Any]:
     return previous
 
 
+def _new_session_folder(record_dir: Path) -> Path:
+    """Create and return ``record_dir/<YYYYmmdd-HHMMSS>/`` (mode 0700), or ``<stamp>-2``,
+    ``-3``... when that name is taken: the folder is made with ``exist_ok=False``, so two
+    sessions started in the same second (two processes included) never share one."""
+    private_dir(record_dir, own=False)  # missing parents made 0700; a user's folder left as is
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    k = 1
+    while True:
+        folder = record_dir / (stamp if k == 1 else f"{stamp}-{k}")
+        try:
+            folder.mkdir(mode=DIR_MODE, exist_ok=False)
+        except FileExistsError:
+            k += 1
+            continue
+        os.chmod(folder, DIR_MODE)  # whatever the umask
+        return folder
+
+
 @dataclass
 class SessionResult:
     """What a live session produced."""
@@ -119,7 +137,8 @@ class LiveSession:
     profile : Profile, optional
     lang : {"fr", "en"}, optional
     record_dir : path-like, optional
-        Parent folder of the session folder (``<record_dir>/<timestamp>/``).
+        Parent folder of the session folder (``<record_dir>/<timestamp>/``, created here;
+        ``<timestamp>-2``... when that name is taken).
     events_path : path-like, optional
         JSON-lines event log (default: ``events.jsonl`` in the session folder if recording).
         An existing file that is not empty is refused (:class:`ParameterError`), never
@@ -157,13 +176,7 @@ class LiveSession:
         self.on_event = on_event
         self.folder: Path | None = None
         if record_dir is not None:
-            stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-            folder = Path(record_dir) / stamp
-            k = 1
-            while folder.exists():
-                k += 1
-                folder = Path(record_dir) / f"{stamp}-{k}"
-            self.folder = folder
+            self.folder = _new_session_folder(Path(record_dir))
         # the session folder always gets its own events.jsonl; --events adds another log
         self._event_paths = [Path(events_path)] if events_path is not None else []
         if self.folder is not None:
