@@ -183,3 +183,50 @@ def test_a_display_that_cannot_open_leaves_no_empty_session_folder(
                    "--record", str(tmp_path / "rec")])
     assert rc == 2 and "Error: no display" in capsys.readouterr().err
     assert list((tmp_path / "rec").iterdir()) == []
+
+
+def test_a_second_ctrl_c_while_finishing_does_not_lose_the_report(
+        tmp_path, cfg, monkeypatch, capfd) -> None:
+    import math
+    import os
+    import signal
+
+    from voicecoach.review.calls import discover_calls
+    from voicecoach.sources.replay import ReplaySource
+
+    call_dir = _session_folder(tmp_path / "call", running=False, seconds=3.0)
+    (call,), _ = discover_calls([call_dir])
+
+    def ctrl_c() -> None:
+        os.kill(os.getpid(), signal.SIGINT)
+
+    class Impatient(ReplaySource):
+        def stop(self) -> None:  # Ctrl-C again while the session stops...
+            ctrl_c()
+            super().stop()
+
+    real_write_json = session_mod.write_json
+
+    def write_json(path, doc):  # ... and while it writes report.json
+        ctrl_c()
+        real_write_json(path, doc)
+
+    class FirstCtrlC:
+        def run(self, stop_event) -> None:
+            stop_event.wait(5.0)  # the replay (at full speed) ends the session
+            ctrl_c()
+            stop_event.wait(5.0)
+
+    monkeypatch.setattr(session_mod, "write_json", write_json)
+    before = signal.getsignal(signal.SIGINT)
+    s = LiveSession(Impatient(call, cfg, speed=math.inf), cfg, lang="en",
+                    record_dir=tmp_path / "rec")
+    try:
+        res = s.run(FirstCtrlC())
+    except KeyboardInterrupt:
+        pytest.fail("a second Ctrl-C aborted the end of the session")
+    assert res.error is None
+    assert (s.folder / "report.json").is_file()
+    assert json.loads((s.folder / "session.json").read_text())["running"] is False
+    assert capfd.readouterr().err.count("finishing the report…") == 2
+    assert signal.getsignal(signal.SIGINT) is before  # Ctrl-C interrupts again after

@@ -108,6 +108,25 @@ def _new_session_folder(record_dir: Path) -> Path:
         return folder
 
 
+def _finish_despite_signals() -> dict[int, Any]:
+    """Once a session is stopping, make Ctrl-C, SIGTERM and SIGHUP only say
+    "finishing the report…" (on stderr) instead of aborting the summary, ``report.json``
+    and ``session.json``. Returns the handlers replaced (none off the main thread)."""
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+
+    def finishing(signum: int, frame: Any) -> None:
+        with contextlib.suppress(OSError):  # os.write: safe inside a handler
+            os.write(2, "finishing the report…\n".encode())
+
+    previous: dict[int, Any] = {}
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        sig = getattr(signal, name, None)
+        if sig is not None:
+            previous[sig] = signal.signal(sig, finishing)
+    return previous
+
+
 @dataclass
 class SessionResult:
     """What a live session produced."""
@@ -347,21 +366,26 @@ class LiveSession:
         )
         self._thread.start()
         previous = _stop_on_termination()
+        finishing: dict[int, Any] = {}
         try:
-            if display is not None:
-                display.run(self.stop_event)
-            else:
-                while not self.stop_event.wait(0.1):
-                    pass
-        except KeyboardInterrupt:
-            pass
-        finally:
-            self.stop_event.set()
-            self.source.stop()
-            self._thread.join(timeout=10.0)
-            for sig, handler in previous.items():
+            try:
+                if display is not None:
+                    display.run(self.stop_event)
+                else:
+                    while not self.stop_event.wait(0.1):
+                        pass
+            except KeyboardInterrupt:
+                pass
+            finally:
+                # a second Ctrl-C (or SIGTERM) from here on must not lose the report
+                finishing = _finish_despite_signals()
+                self.stop_event.set()
+                self.source.stop()
+                self._thread.join(timeout=10.0)
+            return self._result(display)
+        finally:  # the handlers from before the session
+            for sig, handler in {**finishing, **previous}.items():
                 signal.signal(sig, handler)
-        return self._result(display)
 
     def _result(self, display: Any | None) -> SessionResult:
         hop_s = self.config.analysis.hop_s
