@@ -534,14 +534,14 @@ def _run_live(args: argparse.Namespace, cfg: Config, replay: str | None) -> int:
     )
     try:
         display = _display(args.display, session.model, lang, cfg)
-    except BaseException:
-        if session.folder is not None:  # made by the session, still empty: not left behind
+        where = f" into {session.folder}" if session.folder else ""
+        print(f"voicecoach live: {'replaying ' + replay if replay else 'listening'}{where}")
+        res = session.run(display)
+    except BaseException:  # no display, a device that does not open, Ctrl-C at the start
+        if session.folder is not None:  # made by the session and still empty: not left
             with contextlib.suppress(OSError):
                 session.folder.rmdir()
         raise
-    where = f" into {session.folder}" if session.folder else ""
-    print(f"voicecoach live: {'replaying ' + replay if replay else 'listening'}{where}")
-    res = session.run(display)
     if replay and args.speed != 1.0:
         res.block_latency_ms = {}  # latency is only meaningful at real time
     print(_live_summary(res))
@@ -863,7 +863,15 @@ def _one_line_warning(message: Warning | str, *_: object, **__: object) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; returns the exit status."""
+    """Run the CLI; returns the exit status (130 after Ctrl-C, with one line)."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:  # also while the parser or a command's imports load
+        print("Interrupted.", file=sys.stderr)
+        return 130
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -883,9 +891,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"Error: {error_message(e)}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("Interrupted.", file=sys.stderr)
-        return 130
 
 
 if __name__ == "__main__":  # pragma: no cover
