@@ -162,3 +162,46 @@ def test_a_report_that_cannot_be_written_keeps_the_summary(
     assert rc == 2
     assert "session:" in out  # the summary is printed
     assert "the session report could not be written: Permission denied" in err
+
+
+def test_ctrl_c_while_the_command_line_starts_is_one_line(monkeypatch, capsys) -> None:
+    """Ctrl-C while the parser is built (the configuration read) printed a traceback."""
+    import voicecoach.cli as cli
+
+    def interrupted():
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "build_parser", interrupted)
+    try:
+        rc = main(["live"])
+    except KeyboardInterrupt:
+        pytest.fail("Ctrl-C while the parser was built escaped main (a traceback)")
+    assert rc == 130
+    assert capsys.readouterr() == ("", "Interrupted.\n")
+
+
+def test_the_command_line_imports_no_numpy_before_main() -> None:
+    """`import voicecoach.cli`, which the `voicecoach` script and `python -m voicecoach` run
+    before `main`, stays light: the heavy imports run inside `main`, where Ctrl-C is one
+    line. Before, the package imported the analysis (numpy, scipy) first, and a Ctrl-C in
+    the first ~1.3 s of `voicecoach live` printed a traceback from scipy's import."""
+    code = ("import sys, voicecoach.cli; print(sorted(m for m in ('numpy', 'scipy', "
+            "'soundfile', 'onnxruntime') if m in sys.modules))")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "[]"
+
+
+def test_ctrl_c_as_a_live_session_starts_is_one_line_and_leaves_no_folder(
+        stereo: Path, tmp_path: Path, monkeypatch, capsys) -> None:
+    from voicecoach.sources.replay import ReplaySource
+
+    def interrupted(self):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ReplaySource, "start", interrupted)
+    rc = main(["live", "--replay", str(stereo), "--agent-channel", "0", "--display", "none",
+               "--record", str(tmp_path / "rec")])
+    assert rc == 130
+    assert capsys.readouterr().err == "Interrupted.\n"
+    assert list((tmp_path / "rec").iterdir()) == []  # the session folder made is removed

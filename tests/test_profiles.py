@@ -162,3 +162,80 @@ def test_format_profile() -> None:
     assert "median F0    121.5 Hz (13.60 st above 55 Hz)" in text
     assert "(spread n/a)" in text and "calibrated" in text
     assert "provisional" in format_profile(make(provisional=True))
+
+
+VOICE = {
+    "schema": "voicecoach.voice/1", "n_ceps": 2, "fmin_hz": 100.0, "fmax_hz": 3800.0,
+    "gmm": {"weights": [0.5, 0.5], "means": [[0.0, 1.0], [1.0, 0.0]],
+            "variances": [[1.0, 1.0], [1.0, 1.0]]},
+    "pitch_st": [13.0, 1.0],
+}
+
+
+def test_a_profile_file_cut_short_anywhere_is_refused(tmp_path: Path) -> None:
+    # a cut just before [voice] used to load silently, without the voice model
+    store = ProfileStore(tmp_path)
+    path = store.save(make(voice=VOICE))
+    assert store.load("alice").voice["gmm"] == VOICE["gmm"]
+    text = path.read_text()
+    cuts = [i + 1 for i, c in enumerate(text[:-1]) if c == "\n"]  # after each line
+    cuts += list(range(200, len(text) - 1, 97))  # and inside lines
+    assert text.index("[voice]") in cuts
+    for cut in cuts:
+        path.write_text(text[:cut])
+        with pytest.raises(ProfileFormatError) as err:
+            store.load("alice")
+        msg = str(err.value)
+        assert msg.startswith(f"profile file {str(path)!r}") and "calibrate again" in msg
+        if "# A whole file ends with the line '# end of profile'.\n" in text[:cut]:
+            assert "is cut short" in msg  # else: cut in the header, every field missing
+            assert msg.endswith("calibrate again to rebuild it (`voicecoach calibrate "
+                                "--profile alice --mic ...` or `--input FILE`)")
+    path.write_text(text[: text.index("\n[voice]") + 1])
+    with pytest.raises(ProfileFormatError, match=r"is cut short: it lacks its last line "
+                                                 r"'# end of profile'"):
+        store.load("alice")
+
+
+@pytest.mark.parametrize(
+    ("voice_toml", "problem"),
+    [
+        ('[voice]\nschema = "voicecoach.voice/1"\nn_ceps = 2\nfmin_hz = 100.0\n'
+         'fmax_hz = 3800.0\n', "lacks gmm"),
+        ('[voice]\nschema = "voicecoach.voice/1"\nn_ceps = 2\nfmin_hz = 100.0\n'
+         'fmax_hz = 3800.0\n\n[voice.gmm]\nweights = [0.5, 0.5]\n', "lacks gmm.means, "
+         "gmm.variances"),
+        ('[voice]\nschema = "voicecoach.voice/1"\nn_ceps = 3\nfmin_hz = 100.0\n'
+         'fmax_hz = 3800.0\n\n[voice.gmm]\nweights = [0.5, 0.5]\nmeans = [[0.0, 1.0], '
+         '[1.0, 0.0]]\nvariances = [[1.0, 1.0], [1.0, 1.0]]\n',
+         "has n_ceps = 3 but means of 2 cepstra"),
+    ],
+)
+def test_a_partial_voice_model_is_a_clear_error(tmp_path: Path, capsys, voice_toml: str,
+                                                problem: str) -> None:
+    # a file from before the end line (no announcement) with a [voice] cut short: `profile
+    # show` raised KeyError: 'gmm' (a traceback)
+    from voicecoach.cli import main
+
+    text = "".join(line for line in profile_to_toml(make()).splitlines(keepends=True)
+                   if "end of profile" not in line)
+    (tmp_path / "alice.toml").write_text(text + "\n" + voice_toml)
+    with pytest.raises(ProfileFormatError, match=f"its voice model \\(\\[voice\\]\\) {problem}"):
+        ProfileStore(tmp_path).load("alice")
+    rc = main(["profile", "show", "alice", "--profiles-dir", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert rc == 2
+    assert err == (f"Error: profile file {str(tmp_path / 'alice.toml')!r}: its voice model "
+                   f"([voice]) {problem}; calibrate again to rebuild it (`voicecoach calibrate "
+                   f"--profile alice --mic ...` or `--input FILE`)\n")
+
+
+def test_stale_temporary_files_of_a_killed_write_are_not_profiles(tmp_path: Path) -> None:
+    store = ProfileStore(tmp_path)
+    store.save(make("alice"))
+    text = profile_to_toml(make("bob"))
+    (tmp_path / f".bob.toml.{12345}.tmp").write_text(text[: len(text) // 2])  # killed write
+    (tmp_path / f".alice.toml.{12346}.tmp").write_text(text[:10])
+    assert store.list() == ["alice"]
+    assert store.load("alice").name == "alice"
+    assert not store.exists("bob")

@@ -74,6 +74,35 @@ def test_recorder_loses_at_most_the_last_second_on_a_crash(tmp_path) -> None:
         assert 2.0 <= len(x) / sr <= 3.0
 
 
+def test_recorder_keeps_the_wav_header_current_on_each_flush(tmp_path, monkeypatch) -> None:
+    # a copy of the still-open files is what a kill -9 leaves: its header must give the
+    # frames flushed so far (before, it said 0 and Python's wave refused the file)
+    import shutil
+    import wave
+
+    from voicecoach.sinks import recorder as rec_mod
+
+    calls = []
+    real = rec_mod._update_header
+    monkeypatch.setattr(rec_mod, "_update_header", lambda f: (calls.append(1), real(f)))
+    r = rec_mod.Recorder(tmp_path / "s", 16000, flush_s=0.5)
+    block = np.full((160, 2), 1000, np.int16)  # 10 ms blocks, as the live path writes
+    for n_blocks, flushed in ((100, 16000), (50, 24000)):
+        for _ in range(n_blocks):
+            r.write_pcm(block)
+        for name in ("agent", "customer"):
+            copy = tmp_path / f"copy-{name}.wav"
+            shutil.copyfile(tmp_path / "s" / f"{name}.wav", copy)
+            with wave.open(str(copy)) as w:
+                assert w.getnframes() == flushed
+            assert sf.info(copy).frames == flushed
+    # the header is rewritten once per file per flush (every 0.5 s), never per block
+    assert len(calls) == 2 * 3
+    r.close()
+    with wave.open(str(tmp_path / "s" / "agent.wav")) as w:
+        assert w.getnframes() == 24000
+
+
 def test_recorder_round_trip(tmp_path) -> None:
     from voicecoach.sinks.recorder import Recorder
 

@@ -9,6 +9,7 @@ with status 2; ``-v`` shows the traceback. Defaults shown by ``--help`` come fro
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import dataclasses
 import json
@@ -545,7 +546,8 @@ def cmd_review(args: argparse.Namespace) -> int:
             )
             for c in more:
                 if c.meta.get("note"):
-                    print(f"Note: {c.paths[0].name}: {c.meta['note']}", file=sys.stderr)
+                    name = c.stem if c.kind == "session" else c.paths[0].name
+                    print(f"Note: {name}: {c.meta['note']}", file=sys.stderr)
             calls += more
             failures += f2
         calls = assign_meta(calls, args.name_pattern, args.manifest, config=cfg)
@@ -629,8 +631,11 @@ def cmd_devices(args: argparse.Namespace) -> int:
 
 def _run_live(args: argparse.Namespace, cfg: Config, replay: str | None) -> int:
     from .session import LiveSession
+    from .sinks.eventlog import refuse_existing_log
     from .sources.replay import ReplaySource
 
+    if args.events:  # before a device is looked up (LiveSession checks it again)
+        refuse_existing_log(args.events)
     profile = _profile(args)
     lang = args.lang
     if replay:
@@ -670,17 +675,23 @@ def _run_live(args: argparse.Namespace, cfg: Config, replay: str | None) -> int:
         duration_s=args.duration,
         source_info=info,
     )
-    display = _display(args.display, session.model, lang, cfg)
     from .i18n import resolve_lang, texts
 
     tx = texts(resolve_lang(lang, cfg)).SUMMARY
-    where = tx["into"].format(folder=session.folder) if session.folder else ""
-    print(
-        tx["replaying"].format(source=replay, where=where)
-        if replay
-        else tx["listening"].format(where=where)
-    )
-    res = session.run(display)
+    try:
+        display = _display(args.display, session.model, lang, cfg)
+        where = tx["into"].format(folder=session.folder) if session.folder else ""
+        print(
+            tx["replaying"].format(source=replay, where=where)
+            if replay
+            else tx["listening"].format(where=where)
+        )
+        res = session.run(display)
+    except BaseException:  # no display, a device that does not open, Ctrl-C at the start
+        if session.folder is not None:  # made by the session and still empty: not left
+            with contextlib.suppress(OSError):
+                session.folder.rmdir()
+        raise
     if replay and args.speed != 1.0:
         res.block_latency_ms = {}  # latency is only meaningful at real time
     print(_live_summary(res, resolve_lang(lang, cfg)))
@@ -1084,9 +1095,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     -------
     int
         The command's status (0 success, 1 some review calls failed); 2 for an error,
-        printed as one ``Error:`` line (a traceback with ``-v``); 130 on Ctrl-C. argparse
-        exits with 2 itself for unknown options.
+        printed as one ``Error:`` line (a traceback with ``-v``); 130 on Ctrl-C, with one
+        line (also while the parser or a command's imports load). argparse exits with 2
+        itself for unknown options.
     """
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:  # also while the parser or a command's imports load
+        print("Interrupted.", file=sys.stderr)
+        return 130
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -1106,9 +1126,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"Error: {error_message(e)}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("Interrupted.", file=sys.stderr)
-        return 130
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -58,6 +58,14 @@ __all__ = [
 ENV_VAR = "VOICECOACH_PROFILES"
 _NAME = re.compile(r"^[^\W_][\w.-]{0,63}$")
 _SUFFIX = ".toml"
+#: The last line of a profile file. Its header announces it (:data:`_ANNOUNCE`), so a file
+#: cut short (an interrupted write, a partial copy) is told from a whole one; files written
+#: before the announcement existed are read as before.
+_END = "# end of profile"
+_ANNOUNCE = f"# A whole file ends with the line '{_END}'."
+#: Keys of the ``[voice]`` table (``pitch_st`` is optional) and of ``[voice.gmm]``.
+_VOICE_KEYS = ("schema", "n_ceps", "fmin_hz", "fmax_hz", "gmm")
+_GMM_KEYS = ("weights", "means", "variances")
 #: Calibration recordings kept beside a profile (``NAME.wav``, or ``NAME.flac`` as
 #: ``voicecoach calibrate --keep-audio`` writes it); deleted with it.
 CALIBRATION_AUDIO = (".wav", ".flac")
@@ -144,6 +152,7 @@ def profile_to_toml(profile: Profile) -> str:
     lines = [
         "# voicecoach calm-speech profile. Semitones (st) are 12*log2(f0 / 55 Hz).",
         "# Written by `voicecoach calibrate`; nan marks a value that could not be measured.",
+        _ANNOUNCE,
         f"schema = {_toml_value(PROFILE_SCHEMA)}",
     ]
     for f in dataclasses.fields(profile):
@@ -154,7 +163,7 @@ def profile_to_toml(profile: Profile) -> str:
     if profile.voice is not None:
         lines += ["", "# The voice model: tells the agent's speech on a mono call (review).",
                   "[voice]", *_voice_lines(profile.voice)]
-    return "\n".join(lines) + "\n"
+    return "\n".join([*lines, "", _END]) + "\n"
 
 
 def _voice_lines(voice: dict[str, object], table: str = "voice") -> list[str]:
@@ -171,7 +180,8 @@ def _voice_lines(voice: dict[str, object], table: str = "voice") -> list[str]:
     return out
 
 
-def profile_from_toml(text: str, what: str = "profile") -> Profile:
+def profile_from_toml(text: str, what: str = "profile",
+                      fix: str = "calibrate again to rebuild it") -> Profile:
     """Parse the text of a profile file.
 
     Parameters
@@ -179,7 +189,9 @@ def profile_from_toml(text: str, what: str = "profile") -> Profile:
     text : str
         As written by :func:`profile_to_toml`.
     what : str
-        How error messages name the file.
+        What the text is, for messages (``profile file '/…/alice.toml'``).
+    fix : str
+        How to fix a bad file, for messages.
 
     Returns
     -------
@@ -188,16 +200,51 @@ def profile_from_toml(text: str, what: str = "profile") -> Profile:
     Raises
     ------
     ProfileFormatError
-        Not TOML, or not a valid profile (the message names ``what``).
+        Cut short (its header announces a last line it lacks), not TOML, or not a valid
+        profile: a missing or wrong field, or a ``[voice]`` table without all its keys
+        (the message names ``what``, what is wrong and ``fix``).
     """
+    if _ANNOUNCE in text and text.rstrip().rsplit("\n", 1)[-1].strip() != _END:
+        raise ProfileFormatError(
+            f"{what} is cut short: it lacks its last line {_END!r} (a write was interrupted "
+            f"or the copy is partial); {fix}"
+        )
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
-        raise ProfileFormatError(f"{what} is not valid TOML ({e}); calibrate again") from None
+        raise ProfileFormatError(f"{what} is not valid TOML ({e}); {fix}") from None
     try:
-        return Profile.from_dict(data)
+        profile = Profile.from_dict(data)
     except ParameterError as e:
         raise ProfileFormatError(f"{what}: {e}") from None
+    if profile.voice is not None:
+        problem = _voice_problem(profile.voice)
+        if problem:
+            raise ProfileFormatError(f"{what}: its voice model ([voice]) {problem}; {fix}")
+    return profile
+
+
+def _voice_problem(voice: dict[str, object]) -> str | None:
+    """What is wrong with a profile's voice model table, or None."""
+    from .conversation.diarize import VOICE_SCHEMA, DiagGMM
+
+    missing = [k for k in _VOICE_KEYS if k not in voice]
+    gmm = voice.get("gmm")
+    if isinstance(gmm, dict):
+        missing += [f"gmm.{k}" for k in _GMM_KEYS if k not in gmm]
+    if missing:
+        return f"lacks {', '.join(missing)}"
+    if voice["schema"] != VOICE_SCHEMA:
+        return f"has schema {voice['schema']!r}, not {VOICE_SCHEMA!r}"
+    if not isinstance(gmm, dict):
+        return f"has gmm = {gmm!r}, not a table"
+    try:
+        g = DiagGMM.from_dict(gmm)
+    except ParameterError as e:
+        return str(e).removeprefix("voice model ").removesuffix("; calibrate again")
+    if voice["n_ceps"] != g.means.shape[1]:
+        return f"has n_ceps = {voice['n_ceps']!r} but means of {g.means.shape[1]} cepstra"
+    return None
 
 
 def format_profile(profile: Profile) -> str:
@@ -394,6 +441,8 @@ class ProfileStore:
             tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
             with open_private(tmp, "w", encoding="utf-8") as f:
                 f.write(profile_to_toml(profile.replace(name=name)))
+                f.flush()
+                os.fsync(f.fileno())  # on disk before it replaces the old one
             os.replace(tmp, path)
         except OSError as e:
             raise SourceError(
@@ -536,7 +585,10 @@ def _read(path: Path) -> Profile:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
         raise ProfileFormatError(f"cannot read profile file {str(path)!r}: {e}") from None
-    return profile_from_toml(text, f"profile file {str(path)!r}")
+    name = path.stem if _NAME.match(path.stem) else "NAME"
+    fix = (f"calibrate again to rebuild it (`voicecoach calibrate --profile {name} --mic ...` "
+           f"or `--input FILE`)")
+    return profile_from_toml(text, f"profile file {str(path)!r}", fix)
 
 
 def load_profile(

@@ -39,10 +39,10 @@ from .config import Config, load_config
 from .errors import DeviceError, VoiceCoachError, error_message
 from .events import Event, Nudge, final_events
 from .pipeline import CallAnalyzer
-from .privacy import open_private, private_dir
+from .privacy import DIR_MODE, open_private, private_dir
 from .review.calls import Call
 from .review.document import REPORT_FILE, build_report, write_json
-from .sinks.eventlog import EventLog
+from .sinks.eventlog import EventLog, refuse_existing_log
 from .sinks.model import DisplayModel
 from .sinks.recorder import Recorder
 from .sources.capture_stats import CaptureStats
@@ -51,6 +51,9 @@ from .sources.replay import ReplaySource  # re-exported: the live path's other s
 __all__ = ["LiveSession", "ReplaySource", "SessionResult", "quantize16"]
 
 SESSION_SCHEMA = "voicecoach.session/1"
+#: The session folder's description: written at the start (``"running": true``) and
+#: rewritten at the end (``"running": false``, ``duration_s``).
+SESSION_FILE = "session.json"
 
 
 def quantize16(block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -92,6 +95,43 @@ def _stop_on_termination() -> dict[int, Any]:
     return previous
 
 
+def _new_session_folder(record_dir: Path) -> Path:
+    """Create and return ``record_dir/<YYYYmmdd-HHMMSS>/`` (mode 0700), or ``<stamp>-2``,
+    ``-3``... when that name is taken: the folder is made with ``exist_ok=False``, so two
+    sessions started in the same second (two processes included) never share one."""
+    private_dir(record_dir, own=False)  # missing parents made 0700; a user's folder left as is
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    k = 1
+    while True:
+        folder = record_dir / (stamp if k == 1 else f"{stamp}-{k}")
+        try:
+            folder.mkdir(mode=DIR_MODE, exist_ok=False)
+        except FileExistsError:
+            k += 1
+            continue
+        os.chmod(folder, DIR_MODE)  # whatever the umask
+        return folder
+
+
+def _finish_despite_signals() -> dict[int, Any]:
+    """Once a session is stopping, make Ctrl-C, SIGTERM and SIGHUP only say
+    "finishing the report…" (on stderr) instead of aborting the summary, ``report.json``
+    and ``session.json``. Returns the handlers replaced (none off the main thread)."""
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+
+    def finishing(signum: int, frame: Any) -> None:
+        with contextlib.suppress(OSError):  # os.write: safe inside a handler
+            os.write(2, "finishing the report…\n".encode())
+
+    previous: dict[int, Any] = {}
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        sig = getattr(signal, name, None)
+        if sig is not None:
+            previous[sig] = signal.signal(sig, finishing)
+    return previous
+
+
 @dataclass
 class SessionResult:
     """What a live session produced."""
@@ -121,9 +161,12 @@ class LiveSession:
     profile : Profile, optional
     lang : {"fr", "en"}, optional
     record_dir : path-like, optional
-        Parent folder of the session folder (``<record_dir>/<timestamp>/``).
+        Parent folder of the session folder (``<record_dir>/<timestamp>/``, created here;
+        ``<timestamp>-2``... when that name is taken).
     events_path : path-like, optional
         JSON-lines event log (default: ``events.jsonl`` in the session folder if recording).
+        An existing file that is not empty is refused (:class:`ParameterError`), never
+        overwritten.
     duration_s : float, optional
         Stop after this much audio.
     on_event : callable, optional
@@ -146,6 +189,8 @@ class LiveSession:
         on_event: Callable[[Event, float], None] | None = None,
         source_info: dict[str, Any] | None = None,
     ) -> None:
+        if events_path is not None:  # before anything is set up or recorded
+            refuse_existing_log(events_path)
         self.source = source
         self.config = config or load_config()
         self.pipe = CallAnalyzer(self.config, profile=profile, lang=lang)
@@ -158,13 +203,7 @@ class LiveSession:
         self.on_event = on_event
         self.folder: Path | None = None
         if record_dir is not None:
-            stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-            folder = Path(record_dir) / stamp
-            k = 1
-            while folder.exists():
-                k += 1
-                folder = Path(record_dir) / f"{stamp}-{k}"
-            self.folder = folder
+            self.folder = _new_session_folder(Path(record_dir))
         # the session folder always gets its own events.jsonl; --events adds another log
         self._event_paths = [Path(events_path)] if events_path is not None else []
         if self.folder is not None:
@@ -309,8 +348,16 @@ class LiveSession:
             "source": self._source_info,
             **(extra or {}),
         }
-        with open_private(self.folder / "session.json", "w", encoding="utf-8") as f:
-            f.write(json.dumps(doc, indent=1))
+        # atomically: a crash or a full disk mid-write leaves the previous session.json whole
+        path = self.folder / SESSION_FILE
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            with open_private(tmp, "w", encoding="utf-8") as f:
+                f.write(json.dumps(doc, indent=1))
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
 
     # ---------------------------------------------------------------- main thread
     def run(self, display: Any | None = None) -> SessionResult:
@@ -331,21 +378,26 @@ class LiveSession:
         )
         self._thread.start()
         previous = _stop_on_termination()
+        finishing: dict[int, Any] = {}
         try:
-            if display is not None:
-                display.run(self.stop_event)
-            else:
-                while not self.stop_event.wait(0.1):
-                    pass
-        except KeyboardInterrupt:
-            pass
-        finally:
-            self.stop_event.set()
-            self.source.stop()
-            self._thread.join(timeout=10.0)
-            for sig, handler in previous.items():
+            try:
+                if display is not None:
+                    display.run(self.stop_event)
+                else:
+                    while not self.stop_event.wait(0.1):
+                        pass
+            except KeyboardInterrupt:
+                pass
+            finally:
+                # a second Ctrl-C (or SIGTERM) from here on must not lose the report
+                finishing = _finish_despite_signals()
+                self.stop_event.set()
+                self.source.stop()
+                self._thread.join(timeout=10.0)
+            return self._result(display)
+        finally:  # the handlers from before the session
+            for sig, handler in {**finishing, **previous}.items():
                 signal.signal(sig, handler)
-        return self._result(display)
 
     def _result(self, display: Any | None) -> SessionResult:
         hop_s = self.config.analysis.hop_s

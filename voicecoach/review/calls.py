@@ -89,6 +89,29 @@ def _session_files(folder: Path) -> tuple[Path, Path] | None:
     return None
 
 
+def _session_call(folder: Path, pair: tuple[Path, Path]) -> Call:
+    """The call of a live session folder; a ``note`` in its meta when its ``session.json``
+    shows that the session never ended cleanly (still ``"running": true``, as a session
+    killed, crashed or still recording leaves it; or unreadable)."""
+    import json
+
+    meta: dict[str, Any] = {"folder": str(folder)}
+    path = folder / "session.json"
+    if path.is_file():  # a folder written by hand, or by a session killed at once, has none
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+            running = bool(doc.get("running")) if isinstance(doc, dict) else True
+        except (OSError, ValueError):
+            running = True
+        if running:
+            meta["note"] = (
+                "the live session was cut short: its session.json says it never ended "
+                "cleanly (killed, crashed or still recording), so the recording stops where "
+                "it was cut and the session wrote no report of its own"
+            )
+    return Call(folder.name, "session", pair, meta=meta)
+
+
 def identical_channels(path: Path, config: Config | None = None) -> bool:
     """Whether a stereo file's two channels hold the same audio (a mono call saved as stereo).
 
@@ -290,7 +313,7 @@ def discover_calls(
         elif p.is_dir():
             pair = _session_files(p)
             if pair is not None:
-                calls.append(Call(p.name, "session", pair, meta={"folder": str(p)}))
+                calls.append(_session_call(p, pair))
                 continue
             found = False
             files: list[Path] = []
@@ -303,7 +326,7 @@ def discover_calls(
                         continue
                     pair = _session_files(sub)
                     if pair is not None:
-                        calls.append(Call(sub.name, "session", pair, meta={"folder": str(sub)}))
+                        calls.append(_session_call(sub, pair))
                         found = True
                 elif (
                     sub.is_file()

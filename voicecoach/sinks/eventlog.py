@@ -18,7 +18,43 @@ from ..errors import ParameterError, SourceError
 from ..events import Event, event_from_dict, event_to_dict, final_events
 from ..privacy import open_private, private_dir
 
-__all__ = ["EventLog", "read_events"]
+__all__ = ["EventLog", "read_events", "refuse_existing_log"]
+
+
+def refuse_existing_log(path: str | os.PathLike[str]) -> Path:
+    """Raise :class:`ParameterError` if ``path`` is a regular file that is not empty.
+
+    A live session's ``--events`` log is opened for writing, which would truncate it: an
+    earlier session's events would be lost. An empty file and a device (``/dev/stdout``)
+    are accepted. Called before the session starts, so nothing is recorded on a refusal.
+
+    Parameters
+    ----------
+    path : path-like
+        The ``--events`` log.
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Raises
+    ------
+    ParameterError
+        For an existing, non-empty regular file (the message names it and the fixes).
+    """
+    p = Path(path)
+    try:
+        size = p.stat().st_size if p.is_file() else 0
+    except OSError:
+        size = 0  # unreadable: opening it reports the real problem
+    if size > 0:
+        raise ParameterError(
+            f"the event log {str(p)!r} already exists ({size} bytes) and a session would "
+            f"overwrite it; give another file name (e.g. --events "
+            f"{str(p.with_name(p.stem + '-2' + p.suffix))!r}) or remove it first"
+        )
+    return p
 
 
 class EventLog:
@@ -27,7 +63,8 @@ class EventLog:
     Parameters
     ----------
     path : path-like
-        Created (with parent folders) or truncated.
+        Created (with parent folders) or truncated (a live session first refuses an
+        existing log: :func:`refuse_existing_log`).
     fsync : bool
         Also ``os.fsync`` after each line, so a crash loses nothing written.
     """

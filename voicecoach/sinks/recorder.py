@@ -5,11 +5,11 @@ lost mid-call never ends the other channel's recording. Files are written throug
 libsndfile (``soundfile``): blocks are gathered in memory and written and flushed together
 every ``flush_s`` seconds of audio (one write per file instead of one per 20-40 ms block:
 the live analysis thread's time goes to analysis), so a crash or Ctrl-C loses at most the
-last second. WAV is the default because a WAV file that was never closed is readable up
-to its last flush by libsndfile (soundfile, voicecoach review) and ffprobe, which take the
-data to the file's end; its header is not rewritten on a flush and still says 0 frames, so
-sox, Python's ``wave`` and scipy refuse or misread it until it is rewritten (``sf.write``
-of what soundfile reads). An unfinished FLAC file has no valid length and is not readable, so choose
+last second. WAV is the default because a WAV file that was never closed is a valid WAV
+file up to its last flush: each flush also rewrites its header (libsndfile's
+``SFC_UPDATE_HEADER_NOW``: the RIFF and data sizes at the file's start, about 16 µs, once
+per flush and file), so sox, Python's ``wave`` and scipy read it after a crash as well as
+soundfile and ffprobe do. An unfinished FLAC file has no valid length and is not readable, so choose
 FLAC only where disk space matters more than crash safety.
 """
 
@@ -24,6 +24,28 @@ from ..errors import ParameterError, SourceError
 from ..privacy import private_dir, private_file
 
 __all__ = ["Recorder"]
+
+#: libsndfile's ``SFC_UPDATE_HEADER_NOW`` (sndfile.h), which soundfile's cffi declarations
+#: do not name: rewrite the header of a file open for writing to match the frames written.
+_SFC_UPDATE_HEADER_NOW = 0x1060
+
+
+def _update_header(f: object) -> None:
+    """Rewrite the header of an open ``soundfile.SoundFile`` (WAV) to its current length.
+
+    Raises
+    ------
+    RuntimeError
+        libsndfile failed (soundfile's own errors are ``RuntimeError`` too).
+    """
+    import soundfile as sf
+
+    handle = f._file  # type: ignore[attr-defined]  # soundfile's cffi SNDFILE*
+    sf._snd.sf_command(handle, _SFC_UPDATE_HEADER_NOW, sf._ffi.NULL, 0)
+    err = sf._snd.sf_error(handle)
+    if err:
+        why = sf._ffi.string(sf._snd.sf_error_number(err)).decode("utf-8", "replace")
+        raise RuntimeError(f"could not update the WAV header of the recording: {why}")
 
 
 class Recorder:
@@ -60,6 +82,7 @@ class Recorder:
         self.sample_rate = int(sample_rate)
         self.parties = parties
         ext = ".flac" if fmt == "FLAC" else ".wav"
+        self._wav = fmt == "WAV"
         subtype = "PCM_16"
         self.paths = [self.folder / f"{p}{ext}" for p in parties]
         self._files = [
@@ -111,12 +134,15 @@ class Recorder:
             self.flush()
 
     def flush(self) -> None:
-        """Write the gathered blocks and push them to disk."""
+        """Write the gathered blocks, rewrite a WAV header to the new length, and push them
+        to disk (called every ``flush_s`` seconds of audio, not per block)."""
         if self._pending:
             pcm = np.concatenate(self._pending) if len(self._pending) > 1 else self._pending[0]
             self._pending = []
             for c, f in enumerate(self._files):
                 f.write(np.ascontiguousarray(pcm[:, c]))
+                if self._wav:  # a file cut by a crash then says how long it is
+                    _update_header(f)
         for f in self._files:
             f.flush()
         self._since_flush = 0
