@@ -158,3 +158,21 @@ def test_the_capture_status_line_speaks_the_displays_language() -> None:
     rs = ReplayStats(hops=1234, delivered_s=12.34, backlog_s=0.0, lag_s=0.0)
     assert rs.summary() == "replay; 12.3 s delivered, backlog 0 ms"
     assert rs.summary("fr").replace("\u202f", " ") == "relecture ; 12.3 s lues, attente 0 ms"
+
+
+def test_a_lost_device_is_said_in_the_displays_language() -> None:
+    import dataclasses
+    from types import SimpleNamespace
+
+    from voicecoach.session import LiveSession
+    from voicecoach.sources.capture_stats import LOST, OK, DeviceStats
+
+    kw = {f.name: 0 for f in dataclasses.fields(DeviceStats)}
+    devs = (DeviceStats(**{**kw, "parties": ("agent",), "status": OK, "error": None}),
+            DeviceStats(**{**kw, "parties": ("customer",), "status": LOST, "error": "unplugged"}))
+    st = SimpleNamespace(degraded=True, devices=devs)
+    assert LiveSession._degraded_message(st, "fr") == (
+        "client=perdu (unplugged) — l'autre canal continue d'enregistrer")
+    assert LiveSession._degraded_message(st, "en") == (
+        "customer=lost (unplugged) — the other channel keeps recording")
+    assert LiveSession._degraded_message(SimpleNamespace(degraded=False), "fr") is None

@@ -38,6 +38,7 @@ from .baseline.profile import Profile
 from .config import Config, load_config
 from .errors import DeviceError, VoiceCoachError, error_message
 from .events import Event, Nudge, final_events
+from .i18n import resolve_lang, texts
 from .pipeline import CallAnalyzer
 from .privacy import DIR_MODE, open_private, private_dir
 from .review.calls import Call
@@ -45,7 +46,7 @@ from .review.document import REPORT_FILE, build_report, write_json
 from .sinks.eventlog import EventLog, refuse_existing_log
 from .sinks.model import DisplayModel
 from .sinks.recorder import Recorder
-from .sources.capture_stats import CaptureStats
+from .sources.capture_stats import CaptureStats, device_states
 from .sources.replay import ReplaySource  # re-exported: the live path's other source
 
 __all__ = ["LiveSession", "ReplaySource", "SessionResult", "quantize16"]
@@ -194,6 +195,7 @@ class LiveSession:
         self.source = source
         self.config = config or load_config()
         self.pipe = CallAnalyzer(self.config, profile=profile, lang=lang)
+        self.lang = resolve_lang(lang, self.config)  # of the status line and the summary
         live = self.config.live
         self.model = DisplayModel(
             live.history_s, self.config.analysis.hop_s, self.config.coach.display_s
@@ -284,11 +286,12 @@ class LiveSession:
                 if now - last_status > 0.5:
                     last_status = now
                     st = self.source.stats()
-                    degraded = self._degraded_message(st)
+                    degraded = self._degraded_message(st, self.lang)
                     echo = self.pipe.echo_status
                     if echo is None and self.pipe.parties == 2:
                         echo = "off"
-                    self.model.set_status(summary=st.summary(), degraded=degraded, echo=echo)
+                    self.model.set_status(summary=st.summary(self.lang), degraded=degraded,
+                                          echo=echo)
                 if self.duration_s is not None and self._n_hops * hop_s >= self.duration_s:
                     break
             tail = self.pipe.finish()
@@ -323,15 +326,13 @@ class LiveSession:
         return "provisional" if b.provisional else "calibrated"
 
     @staticmethod
-    def _degraded_message(st: Any) -> str | None:
+    def _degraded_message(st: Any, lang: str = "en") -> str | None:
+        """The display's warning when a device is not ok (None when all are), in ``lang``."""
         if not getattr(st, "degraded", False):
             return None
-        lost = [
-            f"{'+'.join(d.parties)} {d.status}" + (f" ({d.error})" if d.error else "")
-            for d in getattr(st, "devices", ())
-            if d.status != "ok"
-        ]
-        return "; ".join(lost) + " — the other channel keeps recording" if lost else "degraded"
+        tx = texts(lang).CAPTURE
+        lost = device_states(getattr(st, "devices", ()), lang, problems_only=True)
+        return tx["degraded"].format(devices=lost) if lost else tx["degraded_any"]
 
     def _write_session_json(self, running: bool, extra: dict[str, Any] | None = None) -> None:
         assert self.folder is not None
@@ -406,11 +407,12 @@ class LiveSession:
         summary = self.pipe.summary()
         bl = np.asarray(self._block_ms) if self._block_ms else np.zeros(1)
         an = np.asarray(self._analysis_ms) if self._analysis_ms else np.zeros(1)
-        capture = ""
+        capture = res_capture = ""
         capture_stats: dict[str, Any] | None = None  # a device capture's counters
         with contextlib.suppress(VoiceCoachError, OSError, AttributeError):
             st = self.source.stats()
-            capture = st.summary()
+            capture = st.summary()  # English in the report (a log); the summary's language
+            res_capture = st.summary(self.lang)  # on the console
             if isinstance(st, CaptureStats):
                 capture_stats = asdict(st)
         res = SessionResult(
@@ -430,7 +432,7 @@ class LiveSession:
                 "max": float(an.max()),
             },
             decision_latency_ms=self._decision_ms,
-            capture=capture,
+            capture=res_capture,
             display=display.stats() if display is not None and hasattr(display, "stats") else {},
             stream=list(self._events),
         )
