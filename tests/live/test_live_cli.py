@@ -41,7 +41,7 @@ def test_far_end_lost_mid_call_keeps_recording_the_mic(pulse_rig, tmp_path: Path
     speech, _ = synth_speech(duration_s=6, snr_db=30, seed=2)
     p = _live(
         pulse_rig, "--mic", "vc_mic", "--far", "vc_far", "--duration", "5",
-        "--record", str(tmp_path),
+        "--record", str(tmp_path), "--lang", "en",
     )  # fmt: skip
     assert "listening" in (p.stdout.readline() if p.stdout else "")
     player = pulse_rig.play("vc_mic", speech)

@@ -212,7 +212,8 @@ def test_live_cli_with_a_monitor_by_name(soundcard_on_rig, tmp_path: Path):
     customer = _pad(_phone_noise(4.0, seed=9), lead_s=0.5)
     p = subprocess.Popen(
         [sys.executable, "-m", "voicecoach", "live", "--display", "none", "--mic", "vc_mic",
-         "--far", "vc_far monitor", "--duration", "5", "--record", str(tmp_path)],
+         "--far", "vc_far monitor", "--duration", "5", "--record", str(tmp_path),
+         "--lang", "en"],
         env=rig.client_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert "listening" in (p.stdout.readline() if p.stdout else "")
     player = rig.play("vc_far", customer)
