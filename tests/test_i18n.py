@@ -176,3 +176,18 @@ def test_a_lost_device_is_said_in_the_displays_language() -> None:
     assert LiveSession._degraded_message(st, "en") == (
         "customer=lost (unplugged) — the other channel keeps recording")
     assert LiveSession._degraded_message(SimpleNamespace(degraded=False), "fr") is None
+
+
+def test_every_call_note_formats_in_every_language() -> None:
+    from voicecoach.sinks.report import _call_note
+
+    args = {"pair_lengths": {"agent_s": 60.0, "customer_s": 58.5, "short": "customer"}}
+    for lang in LANGS:
+        for nid in ("cut_short", "mono_agent_channel", "identical_search", "identical_alone",
+                    "pair_lengths"):
+            text = _call_note({"note": "x", "note_id": nid, "note_args": args.get(nid)}, lang)
+            assert text and "{" not in text, (lang, nid)
+    assert "celui du client est complété" in _call_note(
+        {"note_id": "pair_lengths", "note_args": args["pair_lengths"]}, "fr")
+    assert _call_note({"note": "an older report's note"}, "fr") == "an older report's note"
+    assert _call_note({}, "en") == ""

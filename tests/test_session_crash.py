@@ -119,6 +119,12 @@ def test_review_of_a_killed_session_says_so_in_the_report_and_console(tmp_path, 
                      "own"]
     rep = json.loads((tmp_path / "out" / killed.name / "report.json").read_text())
     assert "the live session was cut short" in rep["call"]["note"]
+    assert rep["call"]["note_id"] == "cut_short"
+    # the HTML report says it too, in the report's language
+    assert main(["review", str(killed), "--out", str(tmp_path / "fr"), "--lang", "fr",
+                 "--audio-copy", "none"]) == 0
+    page = (tmp_path / "fr" / killed.name / "report.html").read_text()
+    assert "la séance en direct a été interrompue" in page
 
 
 def test_an_existing_event_log_is_refused_before_anything_is_recorded(

@@ -324,8 +324,8 @@ CAPTURE = {
 
 #: Notes a review adds about a mono call or a stereo call's channels (voicecoach.review.mono).
 NOTES = {
-    "too_little": "only {speech:.0f} s of speech, too little to look for a second voice "
-    "(needs {need:g} s)",
+    "too_little": "only {speech:.0f} s of speech, too little to look for a second voice (needs "
+    "{need:g} s)",
     "one_voice": "one voice detected",
     "mono_alone": "mono file: {found}; reviewed as the agent alone (conversation metrics "
     "unavailable)",
@@ -342,7 +342,7 @@ NOTES = {
     "speech fits voice A better): check the two voices in the report",
     "by_clustering": "attributed by clustering, agent = voice {name}{no_model}{unsure}; if "
     "wrong, review again with --mono-agent {alt}",
-    "no_model_short": " (the profile has no voice model)",
+    "no_model_short": "(the profile has no voice model)",
     "two_voices": "mono file with two voices detected: {how}; {overlap}",
     "overlap": "overlap detection unavailable in mono: each stretch of speech goes to one "
     "party, so overlaps, interruptions and turn-end overlaps are not measured",
@@ -350,6 +350,19 @@ NOTES = {
     "from one voice to the other with overlap evidence; each event has a confidence; "
     "conservative: many interruptions are missed); overlaps and turn-end overlaps are not "
     "measured",
-    "swapped": "the profile matches channel {other} better than the agent channel {agent}; "
-    "the channels may be swapped: use --agent-channel {other}",
+    "swapped": "the profile matches channel {other} better than the agent channel {agent}; the "
+    "channels may be swapped: use --agent-channel {other}",
+    "cut_short": "the live session was cut short: its session.json says it never ended cleanly "
+    "(killed, crashed or still recording), so the recording stops where it was cut and the "
+    "session wrote no report of its own",
+    "mono_agent_channel": "the file is mono: --agent-channel 1 does not apply; its one channel "
+    "is reviewed as the agent (conversation metrics unavailable)",
+    "identical_search": "its two channels are identical (a mono call saved as stereo): "
+    "reviewed as a mono call (its two voices are looked for: see the summary)",
+    "identical_alone": "its two channels are identical (a mono call saved as stereo): reviewed "
+    "as a mono call, the agent alone (conversation metrics unavailable; [mono] enabled = "
+    "false)",
+    "pair_lengths": "the agent file holds {agent_s:.1f} s and the customer file "
+    "{customer_s:.1f} s: the {short}'s is padded with silence to the other's end (check that "
+    "the two files are the same call)",
 }

@@ -347,8 +347,8 @@ NOTES = {
     "trouve deux), mais le modèle de voix du profil ne les distingue pas : rien n'est "
     "attribué, les mesures de l'agent peuvent inclure la parole du client (refaites la revue "
     "sans --profile pour attribuer par regroupement)",
-    "no_model": " ; le profil n'a pas de modèle de voix (calibrez à nouveau pour en enregistrer "
-    "un)",
+    "no_model": " ; le profil n'a pas de modèle de voix (calibrez à nouveau pour en "
+    "enregistrer un)",
     "not_attributed": "fichier mono avec deux voix détectées, mais elles n'ont pas pu être "
     "attribuées : les mesures de l'agent incluent la parole du client",
     "by_profile": "attribuées par le modèle de voix du profil",
@@ -359,7 +359,7 @@ NOTES = {
     "dans le rapport",
     "by_clustering": "attribuées par regroupement, agent = voix {name}{no_model}{unsure} ; en "
     "cas d'erreur, refaites la revue avec --mono-agent {alt}",
-    "no_model_short": " (le profil n'a pas de modèle de voix)",
+    "no_model_short": "(le profil n'a pas de modèle de voix)",
     "two_voices": "fichier mono avec deux voix détectées : {how} ; {overlap}",
     "overlap": "chevauchements non mesurables en mono : chaque passage de parole va à un seul "
     "interlocuteur, donc chevauchements, interruptions et chevauchements de fin de tour ne "
@@ -370,4 +370,18 @@ NOTES = {
     "chevauchements de fin de tour ne sont pas mesurés",
     "swapped": "le profil correspond mieux au canal {other} qu'au canal de l'agent {agent} : "
     "les canaux sont peut-être inversés ; utilisez --agent-channel {other}",
+    "cut_short": "la séance en direct a été interrompue : son session.json indique qu'elle ne "
+    "s'est pas terminée normalement (arrêt forcé, plantage ou enregistrement en cours) ; "
+    "l'enregistrement s'arrête là où elle a été coupée et la séance n'a pas écrit son propre "
+    "rapport",
+    "mono_agent_channel": "le fichier est mono : --agent-channel 1 ne s'applique pas ; son "
+    "unique canal est analysé comme l'agent (mesures de conversation indisponibles)",
+    "identical_search": "ses deux canaux sont identiques (un appel mono enregistré en "
+    "stéréo) : analysé comme un appel mono (ses deux voix sont recherchées : voir le résumé)",
+    "identical_alone": "ses deux canaux sont identiques (un appel mono enregistré en stéréo) : "
+    "analysé comme un appel mono, l'agent seul (mesures de conversation indisponibles ; [mono] "
+    "enabled = false)",
+    "pair_lengths": "le fichier de l'agent dure {agent_s:.1f} s et celui du client "
+    "{customer_s:.1f} s : celui du {short} est complété par du silence jusqu'à la fin de "
+    "l'autre (vérifiez que les deux fichiers sont le même appel)",
 }

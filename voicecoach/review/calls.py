@@ -104,6 +104,7 @@ def _session_call(folder: Path, pair: tuple[Path, Path]) -> Call:
         except (OSError, ValueError):
             running = True
         if running:
+            meta["note_id"] = "cut_short"
             meta["note"] = (
                 "the live session was cut short: its session.json says it never ended "
                 "cleanly (killed, crashed or still recording), so the recording stops where "
@@ -167,6 +168,7 @@ def _file_call(path: Path, agent_channel: int, config: Config | None = None) -> 
     if info.channels == 1:
         meta = {}
         if agent_channel == 1:
+            meta["note_id"] = "mono_agent_channel"
             meta["note"] = (
                 "the file is mono: --agent-channel 1 does not apply; its one channel is "
                 "reviewed as the agent (conversation metrics unavailable)"
@@ -187,7 +189,8 @@ def _file_call(path: Path, agent_channel: int, config: Config | None = None) -> 
                "call, the agent alone (conversation metrics unavailable; [mono] enabled = "
                "false)")
         )
-        return Call(path.stem, "mono", (path,), meta={"note": note})
+        note_id = "identical_search" if searched else "identical_alone"
+        return Call(path.stem, "mono", (path,), meta={"note": note, "note_id": note_id})
     return Call(path.stem, "stereo", (path,), agent_channel)
 
 
@@ -226,6 +229,9 @@ def pair_call(agent: Path, customer: Path, stem: str) -> Call:
     meta = {}
     if abs(durations[0] - durations[1]) > 1.0:
         short = "agent" if durations[0] < durations[1] else "customer"
+        meta["note_id"] = "pair_lengths"
+        meta["note_args"] = {"agent_s": durations[0], "customer_s": durations[1],
+                             "short": short}
         meta["note"] = (
             f"the agent file holds {durations[0]:.1f} s and the customer file "
             f"{durations[1]:.1f} s: the {short}'s is padded with silence to the other's end "

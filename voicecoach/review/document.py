@@ -103,11 +103,15 @@ def call_meta(call: Call) -> dict[str, Any]:
     -------
     dict
         ``stem``, ``agent`` and ``date`` (None when unknown), and ``note`` when the call
-        has one.
+        has one (English), with ``note_id`` and ``note_args``, from which the report shows
+        it in its own language (:data:`voicecoach.locale.en.NOTES`).
     """
     out = {"stem": call.stem, "agent": call.meta.get("agent"), "date": call.meta.get("date")}
     if call.meta.get("note"):
-        out["note"] = call.meta["note"]
+        out["note"] = call.meta["note"]  # English, as on the console
+        for k in ("note_id", "note_args"):  # what the report shows, in its language
+            if call.meta.get(k) is not None:
+                out[k] = call.meta[k]
     return out
 
 

@@ -314,6 +314,19 @@ def _f(v: Any, fmt: str = "{:.1f}", unit: str = "") -> str:
     return fmt.format(v) + unit
 
 
+def _call_note(call: dict[str, Any], lang: str) -> str:
+    """The report's ``call.note`` in ``lang`` (from ``note_id``; the English ``note`` of a
+    report written before it had one); "" without a note."""
+    t = texts(lang)
+    nid = call.get("note_id")
+    if nid in t.NOTES:
+        args = dict(call.get("note_args") or {})
+        if "short" in args:
+            args["short"] = t.PARTIES.get(args["short"], args["short"])
+        return t.NOTES[nid].format(**args)
+    return str(call.get("note") or "")
+
+
 def _event_details(e: dict[str, Any], lang: str) -> str:
     party = texts(lang).PARTIES
     tx = texts(lang).REPORT
@@ -659,6 +672,9 @@ def render_html(
     if speech_s is not None:
         bl_note += f" ({float(speech_s):.0f} {tx['speech_used']})"
     parts.append(f'<p class="meta">{esc(tx["baseline"] + tx["sep"] + bl_note)}</p>')
+    call_note = _call_note(call, lang)
+    if call_note:  # a session cut short, identical channels, files of different lengths
+        parts.append(f'<p class="meta verdict">{esc(call_note)}</p>')
     for extra in (report.get("mono") or {}, report.get("channels") or {}):
         if extra.get("note"):  # two voices on one channel; swapped channels
             parts.append(f'<p class="meta verdict">{esc(extra["note"])}</p>')
