@@ -314,6 +314,11 @@ def _f(v: Any, fmt: str = "{:.1f}", unit: str = "") -> str:
     return fmt.format(v) + unit
 
 
+def _pct(fraction: Any) -> float | None:
+    """A fraction as a percentage (None stays None)."""
+    return None if fraction is None else 100.0 * float(fraction)
+
+
 def _call_note(call: dict[str, Any], lang: str) -> str:
     """The report's ``call.note`` in ``lang`` (from ``note_id``; the English ``note`` of a
     report written before it had one); "" without a note."""
@@ -436,7 +441,7 @@ def _summary_rows(report: dict[str, Any], cfg: Config, lang: str) -> list[tuple[
             + _f(above.get("loudness_high"), "{:.1f}", " s")
             + halved("loudness_high"),
         ),
-        (tx["talk_ratio"], _f(ag.get("talk_ratio"), "{:.0%}"), "", ""),
+        (tx["talk_ratio"], _f(_pct(ag.get("talk_ratio")), "{:.0f}", " %"), "", ""),
         (
             tx["interruptions_made"],
             _f(ag.get("interruptions_made"), "{}"),
@@ -486,7 +491,7 @@ def _summary_rows(report: dict[str, Any], cfg: Config, lang: str) -> list[tuple[
         rows.append(
             (
                 tx["customer_talk_ratio"],
-                _f(cu.get("talk_ratio"), "{:.0%}"),
+                _f(_pct(cu.get("talk_ratio")), "{:.0f}", " %"),
                 "",
                 "",
             )
