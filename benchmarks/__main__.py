@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 import time
 from pathlib import Path
@@ -40,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
         "librosa, peak memory, pitch/VAD/rate accuracy on real and synthetic speech.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    ap.add_argument("--quick", action="store_true", help="smaller sizes, under a minute")
+    ap.add_argument("--quick", action="store_true", help="smaller sizes (a few minutes)")
     ap.add_argument("--compare", nargs=2, metavar=("A.json", "B.json"),
                     help="compare two result files (B against A) and exit")
     ap.add_argument("--out", type=Path, default=RESULTS, help="folder for results and plots")
@@ -59,6 +60,13 @@ def main(argv: list[str] | None = None) -> int:
         except (OSError, json.JSONDecodeError) as e:
             print(f"Error: cannot read results: {e}", file=sys.stderr)
             return 2
+        for name, doc in zip(args.compare, (a, b), strict=True):
+            if not (isinstance(doc, dict)
+                    and str(doc.get("schema", "")).startswith("voicecoach.bench")):
+                print(f"Error: {name!r} is not a benchmark result (no 'schema': "
+                      f"'voicecoach.bench/...'); give two files written by python -m benchmarks",
+                      file=sys.stderr)
+                return 2
         changes = compare_results(a, b)
         print(f"A = {args.compare[0]} ({a.get('created', '?')}, "
               f"{'quick' if a.get('quick') else 'full'})")
@@ -73,10 +81,18 @@ def main(argv: list[str] | None = None) -> int:
     from .report import print_table
     from .suite import run_suite
 
+    out: Path = args.out
+    try:  # before the run, so a bad --out does not cost the results
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / f".write-test-{os.getpid()}"
+        probe.write_text("", encoding="utf-8")
+        probe.unlink()
+    except OSError as e:
+        print(f"Error: --out {str(out)!r} is not a writable folder ({e.strerror or e}); give "
+              f"another folder", file=sys.stderr)
+        return 2
     t0 = time.perf_counter()
     result, store = run_suite(QUICK if args.quick else FULL, tuple(args.only or ()))
-    out: Path = args.out
-    out.mkdir(parents=True, exist_ok=True)
     stem = time.strftime("%Y%m%dT%H%M%S") + ("-quick" if args.quick else "")
     if not args.no_plots:
         try:
@@ -85,12 +101,17 @@ def main(argv: list[str] | None = None) -> int:
             result["plots"] = [f"failed: {type(e).__name__}: {e}"]
     result["run_s"] = round(time.perf_counter() - t0, 1)
     text = json.dumps(_jsonable(result), indent=1, allow_nan=False)
-    (out / f"{stem}.json").write_text(text + "\n", encoding="utf-8")
-    (out / "latest.json").write_text(text + "\n", encoding="utf-8")
-    print_table(result)
+    print_table(result)  # first: a failed write below still shows the figures
+    try:
+        (out / f"{stem}.json").write_text(text + "\n", encoding="utf-8")
+        (out / "latest.json").write_text(text + "\n", encoding="utf-8")
+    except OSError as e:
+        print(f"Error: cannot write the results to {str(out)!r}: {e.strerror or e}",
+              file=sys.stderr)
+        return 2
     print(f"wrote {out / (stem + '.json')} and {out / 'latest.json'}"
           + (f"; plots: {', '.join(result.get('plots', []))}" if result.get("plots") else ""))
-    return 0
+    return 1 if result.get("errors") else 0
 
 
 if __name__ == "__main__":

@@ -199,6 +199,10 @@ def compare_results(
             big_enough = abs(nv - ov) > _min_abs(path)
             flagged = worse > 100.0 * threshold and big_enough
         changes.append(Change(path, ov, nv, ratio, better, worse, flagged))
+    for path, ov in a.items():  # a judged figure that B lost (a step failed or was skipped)
+        if path not in b and direction(path) is not None:
+            nan = float("nan")
+            changes.append(Change(path, ov, nan, nan, direction(path), nan, True))
     return changes
 
 
@@ -219,11 +223,14 @@ def format_changes(changes: list[Change], only_judged: bool = False) -> str:
     lines = [f"{'figure':<{w}}  {'A':>10}  {'B':>10}  {'B/A':>7}  {'worse':>8}  better"]
     for c in rows:
         worse = f"{c.worse_pct:+.1f}%" if math.isfinite(c.worse_pct) else "-"
-        flag = "  << WORSE >10%" if c.flagged else ""
+        flag = ("  << MISSING in B" if c.flagged and c.new != c.new
+                else "  << WORSE >10%" if c.flagged else "")
         lines.append(
             f"{c.path:<{w}}  {_fmt(c.old):>10}  {_fmt(c.new):>10}  {_fmt(c.ratio):>7}  "
             f"{worse:>8}  {c.better or '-'}{flag}"
         )
     n = sum(c.flagged for c in changes)
-    lines.append(f"{n} figure(s) worse by more than 10 %" if n else "no figure worse by >10 %")
+    lost = sum(c.flagged and c.new != c.new for c in changes)
+    lines.append(f"{n - lost} figure(s) worse by more than 10 %, {lost} missing in B"
+                 if n else "no figure worse by >10 %, none missing")
     return "\n".join(lines)

@@ -48,7 +48,7 @@ def summary_rows(r: dict[str, Any]) -> list[Row]:
             sp = _spread(r, path, "leaf", fmt)
         else:
             sp = ""
-        if v is None:
+        if v is None or isinstance(v, dict):  # missing, or a skipped figure (a row of its own)
             return
         verdict = ""
         if ok is not None and isinstance(v, int | float) and math.isfinite(v):
@@ -89,8 +89,10 @@ def summary_rows(r: dict[str, Any]) -> list[Row]:
     add("RSS growth longest - shortest, MB", "rss_growth_mb", ".1f", "flat (< 10)",
         lambda v: v < 10.0)
     ds = _get(r, "pitch_gpe_vs_praat.info.datasets") or ""
-    add(f"pitch GPE vs Praat, % ({ds})", "pitch_gpe_vs_praat.value", ".2f", "<= 3",
-        lambda v: v <= 3.0)
+    # these clips are in pitch_real's dev split (the tracker was tuned on them): a check, not
+    # a held-out result (that is the "real voices (test ...)" row)
+    add(f"pitch GPE vs Praat, % ({ds}; tuning clips)", "pitch_gpe_vs_praat.value", ".2f",
+        "<= 3", lambda v: v <= 3.0)
     for name, v in (_get(r, "pitch_gpe_vs_praat.per_dataset") or {}).items():
         rows.append((f"  {name}", _num(v, ".2f"), "", "", ""))
     add("voicing agreement vs Praat", "voicing_agreement.value", ".3f")
@@ -145,8 +147,27 @@ def summary_rows(r: dict[str, Any]) -> list[Row]:
     e2e = _get(r, "e2e_latency_ms") or {}
     if "skipped" in e2e:
         rows.append(("end-to-end latency", "skipped", "", "", e2e["skipped"][:60]))
+    else:
+        add("end-to-end latency p50, ms (capture to drawn frame)", "e2e_latency_ms.total.p50",
+            ".1f")
+        add("  p99", "e2e_latency_ms.total.p99", ".1f")
+        add("  pitch display lag p50, ms", "e2e_latency_ms.pitch_display_lag.p50", ".1f")
+    for run in _get(r, "throughput.runs") or []:
+        if isinstance(run, dict) and run.get("calls_per_min") is not None:
+            rows.append((f"review batch, --jobs {run.get('jobs')}: calls/min",
+                         _num(run["calls_per_min"], ".1f"),
+                         f"x{_num(run.get('x_real_time'), '.1f')} real time", "", ""))
+    add("what-if re-coaching speed-up vs a fresh review", "whatif.speedup", ".1f")
     rows.extend(_live_cpu_rows(r))
     rows.extend(_realcalls_rows(r))
+    pr_rtf = _get(r, "praat_pitch_rtf") or {}
+    if isinstance(pr_rtf, dict) and "skipped" in pr_rtf:
+        rows.append(("Praat pitch (peer)", "skipped", "", "", str(pr_rtf["skipped"])[:160]))
+    prs = _get(r, "pitch_real_speech") or {}
+    if isinstance(prs, dict) and "skipped" in prs:
+        rows.append(("real voices pitch vs Praat", "skipped", "", "", str(prs["skipped"])[:160]))
+    for step, why in (_get(r, "errors.info") or {}).items():
+        rows.append((f"step {step}", "FAILED", "", "", str(why)[:80]))
     return rows
 
 
@@ -156,7 +177,7 @@ def _live_cpu_rows(r: dict[str, Any]) -> list[Row]:
     if not isinstance(res, dict):
         return []
     if "skipped" in res:
-        return [("live process CPU", "skipped", "", "", str(res["skipped"])[:60])]
+        return [("live process CPU", "skipped", "", "", str(res["skipped"])[:120])]
     rows: list[Row] = []
     for kind, row in res.items():
         if kind == "info" or not isinstance(row, dict):

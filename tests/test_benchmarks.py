@@ -22,6 +22,7 @@ NAN = float("nan")
 
 def _result(p50_ms: float, f1: float, gpe: float = 1.0) -> dict:
     return {
+        "schema": "voicecoach.bench/1",
         "created": "x",
         "machine": {"cores_usable": 2},
         "live_hop_ms": {"p50": p50_ms, "p99": 0.8, "spread": {"p50": {"min": 0.0}}},
@@ -112,6 +113,17 @@ def test_compare_cli_exit_status(tmp_path, capsys) -> None:
     assert "WORSE" in capsys.readouterr().out
     assert bench_main(["--compare", str(a), str(c)]) == 0
     assert bench_main(["--compare", str(a), str(tmp_path / "missing.json")]) == 2
+    lost = _result(0.20, 0.9)
+    del lost["pitch_gpe_vs_praat"]  # a step that failed or was skipped in B
+    d = tmp_path / "d.json"
+    d.write_text(json.dumps(lost))
+    capsys.readouterr()
+    assert bench_main(["--compare", str(a), str(d)]) == 1
+    out = capsys.readouterr().out
+    assert "pitch_gpe_vs_praat.value" in out and "MISSING in B" in out
+    (tmp_path / "x.json").write_text('{"x": 1}')
+    assert bench_main(["--compare", str(a), str(tmp_path / "x.json")]) == 2
+    assert "is not a benchmark result" in capsys.readouterr().err
 
 
 # ----------------------------------------------------------------------------- metrics
