@@ -771,6 +771,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--stability-min", type=float, default=None,
                    help="with --recount: a stricter [mono] stability_min than the run's")
     a = p.parse_args(argv)
+    if a.extended and a.split != "dev":
+        p.error("--extended adds dev material (one-voice files): use it with --split dev")
     if a.recount:
         res = json.loads(Path(a.recount).read_text())
         thr = load_config().mono.stability_min if a.stability_min is None else a.stability_min
