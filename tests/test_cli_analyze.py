@@ -145,3 +145,16 @@ def test_analysis_replaces_an_earlier_table_once_whole(tmp_path, rng) -> None:
     assert main(["analyze", str(p), "--out", str(out)]) == 0
     assert out.read_text().startswith("channel,t_s,")
     assert sorted(f.name for f in tmp_path.iterdir()) == ["n.wav", "t.csv"]
+
+
+def test_analysis_out_through_a_symbolic_link_replaces_its_target(tmp_path, rng) -> None:
+    x = (0.1 * rng.standard_normal(2 * SR)).astype(np.float32)
+    p = tmp_path / "n.wav"
+    sf.write(p, x, SR, subtype="FLOAT")
+    target = tmp_path / "tables" / "t.csv"
+    target.parent.mkdir()
+    target.write_text("old\n")
+    link = tmp_path / "latest.csv"
+    link.symlink_to(target)
+    assert main(["analyze", str(p), "--out", str(link)]) == 0
+    assert link.is_symlink() and target.read_text().startswith("channel,t_s,")

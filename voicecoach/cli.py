@@ -107,11 +107,12 @@ def resolve_options(args: argparse.Namespace, cfg: Config) -> argparse.Namespace
     return args
 
 
-def _open_out(path: str | None) -> tuple[TextIO, Path | None]:
+def _open_out(path: str | None) -> tuple[TextIO, tuple[Path, Path] | None]:
     """Open ``--out`` for writing: standard output for None or ``-``; else a temporary file
-    beside it (returned second), renamed over it by :func:`_close_out` only once the output
-    is whole, so a failed run leaves an existing file as it was. A device or a pipe (not a
-    regular file) is written through."""
+    beside it and the file it replaces (returned second), renamed over it by
+    :func:`_close_out` only once the output is whole, so a failed run leaves an existing file
+    as it was. A device or a pipe (not a regular file) is written through; a symbolic link's
+    target is replaced, not the link."""
     if path in (None, "-"):
         return sys.stdout, None
     p = Path(path)
@@ -120,13 +121,15 @@ def _open_out(path: str | None) -> tuple[TextIO, Path | None]:
     private_dir(p.parent, own=False)
     if p.exists() and not p.is_file():
         return open_private(p, "w", newline="", encoding="utf-8"), None
+    if p.is_symlink():  # replace the file it names, not the link
+        p = p.resolve()
     tmp = p.with_name(f".{p.name}.{os.getpid()}.tmp")
-    return open_private(tmp, "w", newline="", encoding="utf-8"), tmp
+    return open_private(tmp, "w", newline="", encoding="utf-8"), (tmp, p)
 
 
-def _close_out(out: TextIO, tmp: Path | None, path: str | None, *, ok: bool) -> None:
-    """Close what :func:`_open_out` opened: on success move the temporary file over ``path``;
-    on failure remove it (the error says why; no half table that looks whole)."""
+def _close_out(out: TextIO, tmp: tuple[Path, Path] | None, *, ok: bool) -> None:
+    """Close what :func:`_open_out` opened: on success move the temporary file over the file
+    it replaces; on failure remove it (the error says why; no half table that looks whole)."""
     if out is sys.stdout:
         return
     try:
@@ -134,14 +137,14 @@ def _close_out(out: TextIO, tmp: Path | None, path: str | None, *, ok: bool) -> 
     except OSError:
         if ok:  # the last bytes did not reach the disk: the output is not whole
             if tmp is not None:
-                tmp.unlink(missing_ok=True)
+                tmp[0].unlink(missing_ok=True)
             raise
     if tmp is None:
         return
     if ok:
-        os.replace(tmp, path)  # type: ignore[arg-type]
+        os.replace(*tmp)
     else:
-        tmp.unlink(missing_ok=True)
+        tmp[0].unlink(missing_ok=True)
 
 
 def _refuse_overwriting_input(out: str | None, source: str | os.PathLike[str]) -> None:
@@ -250,7 +253,7 @@ def _analyze(args: argparse.Namespace) -> int:
         out.flush()
         ok = True
     finally:
-        _close_out(out, tmp, args.out, ok=ok)
+        _close_out(out, tmp, ok=ok)
     if args.out not in (None, "-"):
         print(f"wrote {args.out} ({len(select)} channel(s), {info.duration_s:.1f} s)")
     return 0
