@@ -114,16 +114,27 @@ def _new_session_folder(record_dir: Path) -> Path:
         return folder
 
 
-def _finish_despite_signals() -> dict[int, Any]:
+def _finish_despite_signals(lang: str = "en") -> dict[int, Any]:
     """Once a session is stopping, make Ctrl-C, SIGTERM and SIGHUP only say
-    "finishing the report…" (on stderr) instead of aborting the summary, ``report.json``
-    and ``session.json``. Returns the handlers replaced (none off the main thread)."""
+    "finishing the report…" (on stderr, in ``lang``) instead of aborting the summary,
+    ``report.json`` and ``session.json``.
+
+    Parameters
+    ----------
+    lang : {"en", "fr"}
+
+    Returns
+    -------
+    dict
+        The handlers replaced, by signal number (none off the main thread).
+    """
     if threading.current_thread() is not threading.main_thread():
         return {}
+    said = (texts(lang).SUMMARY["finishing"] + "\n").encode()
 
     def finishing(signum: int, frame: Any) -> None:
         with contextlib.suppress(OSError):  # os.write: safe inside a handler
-            os.write(2, "finishing the report…\n".encode())
+            os.write(2, said)
 
     previous: dict[int, Any] = {}
     for name in ("SIGINT", "SIGTERM", "SIGHUP"):
@@ -391,7 +402,7 @@ class LiveSession:
                 pass
             finally:
                 # a second Ctrl-C (or SIGTERM) from here on must not lose the report
-                finishing = _finish_despite_signals()
+                finishing = _finish_despite_signals(self.lang)
                 self.stop_event.set()
                 self.source.stop()
                 self._thread.join(timeout=10.0)

@@ -300,6 +300,7 @@ SUMMARY = {
     "recovered_after": "recovered after {s:.1f} s",
     "not_recovered": "not recovered",
     "latency": "  analysis latency after capture: p50 {p50:.1f} ms, p99 {p99:.1f} ms",
+    "finishing": "finishing the report…",
 }
 
 

@@ -314,6 +314,7 @@ SUMMARY = {
     "recovered_after": "revenu à la normale après {s:.1f} s",
     "not_recovered": "pas revenu à la normale",
     "latency": "  latence de l'analyse après la capture : p50 {p50:.1f} ms, p99 {p99:.1f} ms",
+    "finishing": "fin du rapport en cours…",
 }
 
 
