@@ -102,7 +102,8 @@ def test_gauges_show_the_latest_value_against_the_band():
         "fr",
         4.0,
     )
-    assert (s.pitch.value, s.pitch.band, s.pitch.text, s.pitch.alert) == (2.5, 2.0, "+2.5 dt", True)
+    # French: a decimal comma
+    assert (s.pitch.value, s.pitch.band, s.pitch.text, s.pitch.alert) == (2.5, 2.0, "+2,5 dt", True)
     assert (s.rate.value, s.rate.text, s.rate.alert) == (-10.0, "-10 %", False)
     assert (s.loudness.text, s.loudness.alert) == ("+4 dB", False)  # at the threshold: calm
     en = strip_state(snapshot(pitch_delta_st=tail(-1.04)), "en", 4.0)

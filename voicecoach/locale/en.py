@@ -53,6 +53,7 @@ DISPLAY = {
     "none": "none",
     "ago_short": "",
     "sep": ": ",
+    "decimal": ".",
 }
 
 

@@ -53,6 +53,7 @@ DISPLAY = {
     "none": "aucune",
     "ago_short": "il y a",
     "sep": " : ",
+    "decimal": ",",
 }
 
 

@@ -146,8 +146,9 @@ class StripState:
     footer_alert: bool
 
 
-def _gauge(value: float, band: float, lim: float, spec: str, unit: str) -> Gauge:
-    text = "–" if not math.isfinite(value) else f"{value:{spec}} {unit}"
+def _gauge(value: float, band: float, lim: float, spec: str, unit: str,
+           decimal: str = ".") -> Gauge:
+    text = "–" if not math.isfinite(value) else f"{value:{spec}}".replace(".", decimal) + " " + unit
     alert = math.isfinite(value) and math.isfinite(band) and value > band
     return Gauge(value, band, lim, text, alert)
 
@@ -180,6 +181,7 @@ def strip_state(snap: Snapshot, lang: str, show_s: float) -> StripState:
         PITCH_LIM_ST,
         "+.1f",
         term["pitch_unit"],
+        lab["decimal"],
     )
     rate = _gauge(
         latest(snap.rate_delta_pct, snap.t_s, now),

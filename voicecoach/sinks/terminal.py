@@ -101,8 +101,8 @@ def sparkline(cols: np.ndarray, lo: float, hi: float) -> str:
     return "".join(chars)
 
 
-def _fmt(v: float, spec: str, unit: str) -> str:
-    return "–" if not math.isfinite(v) else f"{v:{spec}} {unit}"
+def _fmt(v: float, spec: str, unit: str, decimal: str = ".") -> str:
+    return "–" if not math.isfinite(v) else f"{v:{spec}}".replace(".", decimal) + " " + unit
 
 
 class TerminalDisplay:
@@ -204,7 +204,8 @@ class TerminalDisplay:
 
         def value(v: float, spec: str, unit: str, thr: float) -> Text:
             hot = math.isfinite(thr) and math.isfinite(v) and v > thr
-            return Text(_fmt(v, spec, unit), style="bold red" if hot else "bold")
+            return Text(_fmt(v, spec, unit, self.labels["decimal"]),
+                        style="bold red" if hot else "bold")
 
         grid = Table.grid(padding=(0, 1))
         grid.add_column(width=10, no_wrap=True)
@@ -353,7 +354,8 @@ class TerminalDisplay:
         t = max(0, int(now))
         sep = tl["sep"]
         parts = [
-            f"{tl['pitch'].lower()} {_fmt(p, '+.1f', tl['pitch_unit'])}",
+            f"{tl['pitch'].lower()} "
+            f"{_fmt(p, '+.1f', tl['pitch_unit'], self.labels['decimal'])}",
             f"{tl['rate'].lower()} {_fmt(r, '+.0f', '%')}",
             f"{tl['loudness'].lower()} {_fmt(lv, '.0f', 'dBFS')}",
             f"{tl['speaking']}{sep}{who}",
