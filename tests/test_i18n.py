@@ -102,12 +102,12 @@ def test_the_live_summary_speaks_the_sessions_language() -> None:
                           block_latency_ms={"p50": 1.04, "p99": 2.5})
     fr_text = _live_summary(res, "fr").replace("\u00a0", " ")  # French spacing: see below
     assert fr_text.splitlines() == [
-        "séance : 61.0 s",
-        "  parole de l'agent 30.0 s, du client 20.0 s, chevauchement 1.2 s",
-        "    12.00 s  interruption : l'agent coupe la parole au client",
-        "    20.00 s  acquiescement du client",
-        "    30.00 s  conseil « Baissez le ton » (hauteur, pas revenu à la normale)",
-        "  latence de l'analyse après la capture : p50 1.0 ms, p99 2.5 ms",
+        "séance : 61,0 s",  # a decimal comma in French
+        "  parole de l'agent 30,0 s, du client 20,0 s, chevauchement 1,2 s",
+        "    12,00 s  interruption : l'agent coupe la parole au client",
+        "    20,00 s  acquiescement du client",
+        "    30,00 s  conseil « Baissez le ton » (hauteur, pas revenu à la normale)",
+        "  latence de l'analyse après la capture : p50 1,0 ms, p99 2,5 ms",
     ]
     en_text = _live_summary(res, "en")
     assert "interruption: the agent cut the customer off" in en_text
@@ -157,7 +157,7 @@ def test_the_capture_status_line_speaks_the_displays_language() -> None:
     assert device_states(devs, "fr", problems_only=True) == "client=perdu (device unplugged)"
     rs = ReplayStats(hops=1234, delivered_s=12.34, backlog_s=0.0, lag_s=0.0)
     assert rs.summary() == "replay; 12.3 s delivered, backlog 0 ms"
-    assert rs.summary("fr").replace("\u202f", " ") == "relecture ; 12.3 s lues, attente 0 ms"
+    assert rs.summary("fr").replace("\u202f", " ") == "relecture ; 12,3 s lues, attente 0 ms"
 
 
 def test_a_lost_device_is_said_in_the_displays_language() -> None:

@@ -714,41 +714,45 @@ def _display(kind: str, model: Any, lang: str, cfg: Config) -> Any:
 
 def _live_summary(res: Any, lang: str) -> str:
     """The end-of-session summary printed by ``live`` and ``demo``, in ``lang``."""
-    from .i18n import texts
+    from .i18n import number, texts
+
+    def n(v: Any) -> Any:  # the language's decimal mark
+        return number(v, lang)
 
     t = texts(lang)
     tx, rules = t.SUMMARY, t.RULES
     conv = res.summary.get("conversation") or {}
     lines = [
-        tx["session"].format(s=res.duration_s)
+        tx["session"].format(s=n(res.duration_s))
         + (tx["recorded_in"].format(folder=res.folder) if res.folder else "")
         + (tx["capture"].format(capture=res.capture) if res.capture else ""),
         tx["talk"].format(
-            agent=res.summary.get("agent", {}).get("talk_s", "n/a"),
-            customer=(res.summary.get("customer") or {}).get("talk_s", "n/a"),
-            overlap=conv.get("overlap_s", "n/a"),
+            agent=n(res.summary.get("agent", {}).get("talk_s", "n/a")),
+            customer=n((res.summary.get("customer") or {}).get("talk_s", "n/a")),
+            overlap=n(conv.get("overlap_s", "n/a")),
         ),
     ]
     for e in res.events:
         if e.kind in ("interruption", "backchannel", "turn_end_overlap"):
             what = tx.get(f"{e.kind}_{e.by}")
             if what is not None:
-                lines.append(f"  {e.start_s:7.2f} s  {what}")
+                lines.append(f"  {n(e.start_s):7.2f} s  {what}")
         elif e.kind == "mutual_silence":
-            lines.append(f"  {e.start_s:7.2f} s  " + tx["mutual_silence"].format(s=e.duration_s))
+            lines.append(f"  {n(e.start_s):7.2f} s  "
+                         + tx["mutual_silence"].format(s=n(e.duration_s)))
         elif e.kind == "nudge":
             rec = (
-                tx["recovered_after"].format(s=e.recovered_after_s)
+                tx["recovered_after"].format(s=n(e.recovered_after_s))
                 if e.recovered_after_s is not None
                 else tx["not_recovered"]
             )
             what = tx["nudge"].format(
                 message=e.message, rule=rules.get(e.rule, e.rule), recovery=rec
             )
-            lines.append(f"  {e.start_s:7.2f} s  {what}")
+            lines.append(f"  {n(e.start_s):7.2f} s  {what}")
     lat = res.block_latency_ms
     if lat:
-        lines.append(tx["latency"].format(p50=lat["p50"], p99=lat["p99"]))
+        lines.append(tx["latency"].format(p50=n(lat["p50"]), p99=n(lat["p99"])))
     return "\n".join(lines)
 
 

@@ -31,7 +31,8 @@ from .locale import en, fr
 if TYPE_CHECKING:
     from .config import Config
 
-__all__ = ["LANGS", "MESSAGES", "check_lang", "message", "resolve_lang", "texts"]
+__all__ = ["LANGS", "MESSAGES", "LocalNumber", "check_lang", "message", "number",
+           "resolve_lang", "texts"]
 
 _LOCALES: dict[str, ModuleType] = {"fr": fr, "en": en}
 
@@ -143,3 +144,33 @@ def message(rule: str, lang: str | None = None) -> str:
         raise ParameterError(
             f"no message for rule {rule!r}; known rules are {', '.join(sorted(table))}"
         ) from None
+
+
+class LocalNumber(float):
+    """A float that formats with the language's decimal mark (``f"{n:.1f}"`` gives
+    ``"2,5"`` in French), for numbers put into the locale's templates."""
+
+    decimal = "."
+
+    def __format__(self, spec: str) -> str:
+        return format(float(self), spec).replace(".", self.decimal)
+
+
+def number(value: object, lang: str) -> object:
+    """``value`` as a :class:`LocalNumber` of ``lang`` when it is a real number, else as is
+    (None, "n/a").
+
+    Parameters
+    ----------
+    value : object
+    lang : {"fr", "en"}
+
+    Returns
+    -------
+    LocalNumber or object
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return value
+    n = LocalNumber(value)
+    n.decimal = texts(lang).DISPLAY["decimal"]
+    return n

@@ -56,10 +56,10 @@ class ReplayStats:
         str
             Seconds delivered and backlog (ms).
         """
-        from ..i18n import texts
+        from ..i18n import number, texts
 
-        return texts(lang).CAPTURE["replay"].format(delivered=self.delivered_s,
-                                                    backlog=self.backlog_s * 1000)
+        return texts(lang).CAPTURE["replay"].format(delivered=number(self.delivered_s, lang),
+                                                    backlog=number(self.backlog_s * 1000, lang))
 
 
 class ReplaySource:
