@@ -157,8 +157,8 @@ class LocalNumber(float):
 
 
 def number(value: object, lang: str) -> object:
-    """``value`` as a :class:`LocalNumber` of ``lang`` when it is a real number, else as is
-    (None, "n/a").
+    """``value`` as a :class:`LocalNumber` of ``lang`` when it is a float, else as is (an
+    int, None, "n/a").
 
     Parameters
     ----------
@@ -169,8 +169,8 @@ def number(value: object, lang: str) -> object:
     -------
     LocalNumber or object
     """
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return value
+    if isinstance(value, bool | int) or not isinstance(value, float):
+        return value  # an int has no decimal mark (and keeps formatting as an int)
     n = LocalNumber(value)
     n.decimal = texts(lang).DISPLAY["decimal"]
     return n

@@ -23,6 +23,7 @@ the Agg canvas is used (no pyplot state), so rendering is safe in worker process
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import html
 import json
 import math
@@ -37,7 +38,7 @@ from ..baseline.profile import Profile
 from ..baseline.tracker import BaselineTracker
 from ..config import Config, load_config
 from ..errors import ParameterError
-from ..i18n import message, resolve_lang, texts
+from ..i18n import message, number, resolve_lang, texts
 from ..review.tracks import (
     CHUNK_HOPS,
     TRACKS_FILE,
@@ -308,10 +309,14 @@ def _runs(on: np.ndarray, starts: np.ndarray, step: float) -> list[tuple[float, 
 # ----------------------------------------------------------------------------- HTML
 
 
+#: The language whose decimal mark :func:`_f` uses, set by :func:`render_html`.
+_NUMBERS_LANG: contextvars.ContextVar[str] = contextvars.ContextVar("numbers", default="en")
+
+
 def _f(v: Any, fmt: str = "{:.1f}", unit: str = "") -> str:
     if v is None or (isinstance(v, float) and not math.isfinite(v)):
         return "–"
-    return fmt.format(v) + unit
+    return fmt.format(number(v, _NUMBERS_LANG.get())) + unit
 
 
 def _pct(fraction: Any) -> float | None:
@@ -420,7 +425,8 @@ def _summary_rows(report: dict[str, Any], cfg: Config, lang: str) -> list[tuple[
             tx["time_above_pitch"],
             _f(above.get("pitch_high"), "{:.1f}", " s")
             + pct(above.get("pitch_high"), measured.get("pitch_high")),
-            f"{tx['threshold']} +{thr['pitch_high']:.2g} {texts(lang).VERDICTS['st']}",
+            f"{tx['threshold']} +{number(thr['pitch_high'], lang):.2g} "
+            f"{texts(lang).VERDICTS['st']}",
             halved("pitch_high"),
         ),
         (
@@ -428,7 +434,7 @@ def _summary_rows(report: dict[str, Any], cfg: Config, lang: str) -> list[tuple[
             _f(st.get("articulation_rate_median"), "{:.2f}", " syl/s"),
             _f(bl.get("articulation_rate_median"), "{:.2f}", " syl/s"),
             tx["time_above_plus"]
-            + f"{thr['rate_high']:.3g} %{tx['sep']}"
+            + f"{number(thr['rate_high'], lang):.3g} %{tx['sep']}"
             + _f(above.get("rate_high"), "{:.1f}", " s")
             + halved("rate_high"),
         ),
@@ -437,7 +443,7 @@ def _summary_rows(report: dict[str, Any], cfg: Config, lang: str) -> list[tuple[
             _f(st.get("speech_level_db"), "{:.1f}", " dBFS"),
             _f(bl.get("loudness_db"), "{:.1f}", " dBFS"),
             tx["time_above_plus"]
-            + f"{thr['loudness_high']:.2g} dB{tx['sep']}"
+            + f"{number(thr['loudness_high'], lang):.2g} dB{tx['sep']}"
             + _f(above.get("loudness_high"), "{:.1f}", " s")
             + halved("loudness_high"),
         ),
@@ -628,6 +634,16 @@ def render_html(
     """
     cfg = config or load_config()
     lang = _lang(report, cfg)
+    token = _NUMBERS_LANG.set(lang)  # the page's numbers with its decimal mark
+    try:
+        _render_html(path, report, mapping, cfg, timeline, lang)
+    finally:
+        _NUMBERS_LANG.reset(token)
+
+
+def _render_html(path: str | os.PathLike[str], report: dict[str, Any],
+                 mapping: dict[str, float] | None, cfg: Config, timeline: str,
+                 lang: str) -> None:
     tx = texts(lang).REPORT
     esc = html.escape
     call = report.get("call") or {}
@@ -654,7 +670,7 @@ def render_html(
             for x in (
                 f"{tx['agent']}{tx['sep']}{call.get('agent')}" if call.get("agent") else "",
                 str(call.get("date") or ""),
-                _mmss(float(a["duration_s"])) + f" ({a['duration_s']:.1f} s)",
+                _mmss(float(a["duration_s"])) + f" ({_f(a['duration_s'], '{:.1f}', ' s')})",
                 tx.get("kind_" + str(a.get("kind")), str(a.get("kind") or "")),
                 src,
             )
@@ -726,7 +742,8 @@ def render_html(
         parts.append(
             f'<tr class="{cls}" data-kind="{esc(k)}" data-start="{e["start_s"]:.3f}" '
             f'data-end="{end:.3f}"><td>{esc(labels.get(k, k))}</td>'
-            f"<td>{_mmss(e['start_s'])} ({e['start_s']:.2f} s)</td><td>{_mmss(end)}</td>"
+            f"<td>{_mmss(e['start_s'])} ({_f(e['start_s'], '{:.2f}', ' s')})</td>"
+            f"<td>{_mmss(end)}</td>"
             f"<td>{esc(_event_details(e, lang))}</td></tr>"
         )
     parts.append("</table>")
