@@ -538,6 +538,7 @@ def test_index_per_agent(tmp_path: Path, short_audio: np.ndarray) -> None:
     page = (out / "index.html").read_text()
     assert "4 appel(s), 2 agent(s) nommé(s)." in page and "<title>Revues d’appels</title>" in page
     assert '<h2 class="agent">(agent inconnu)</h2>' in page and "(unknown)<" not in page
+    assert "0,2 min" in page and "0.2 min" not in page  # the index too (12 s: 0,2 min)
     call_page = (out / "call_without_agent" / "report.html").read_text()
     assert "(12,0 s)" in call_page and "(12.0 s)" not in call_page  # a French decimal comma
     assert page.count("<svg") >= 6

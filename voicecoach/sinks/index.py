@@ -18,6 +18,7 @@ where they are defined.
 
 from __future__ import annotations
 
+import contextvars
 import html
 import math
 import os
@@ -27,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import SourceError
-from ..i18n import resolve_lang, texts
+from ..i18n import number, resolve_lang, texts
 from ..review.document import read_report
 
 __all__ = ["METRICS", "call_metrics", "collect", "write_index"]
@@ -160,8 +161,17 @@ def _agg(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+#: The language whose decimal mark the page's figures use, set by :func:`write_index`.
+_NUMBERS_LANG: contextvars.ContextVar[str] = contextvars.ContextVar("numbers", default="en")
+
+
+def _n(fmt: str, v: Any) -> str:
+    """``fmt.format(v)`` with the page's decimal mark."""
+    return fmt.format(number(v, _NUMBERS_LANG.get()))
+
+
 def _fmt(v: Any, fmt: str) -> str:
-    return "–" if v is None else fmt.format(v)
+    return "–" if v is None else _n(fmt, v)
 
 
 def _sparkline(points: Sequence[tuple[str, float | None]], fmt: str) -> str:
@@ -184,14 +194,14 @@ def _sparkline(points: Sequence[tuple[str, float | None]], fmt: str) -> str:
     line = " ".join(f"{x:.1f},{y:.1f}" for x, y in xy)
     dots = "".join(
         f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5"><title>{html.escape(d)}: '
-        f"{html.escape(fmt.format(v))}</title></circle>"
+        f"{html.escape(_n(fmt, v))}</title></circle>"
         for (x, y), (d, v) in zip(xy, pts, strict=True)
     )
     return (
         f'<svg class="spark" width="{w}" height="{h}" viewBox="0 0 {w} {h}" role="img">'
         f'<polyline fill="none" stroke="#1f4e9c" stroke-width="1.5" points="{line}"/>'
         f'<g fill="#1f4e9c">{dots}</g></svg>'
-        f'<div class="range">{html.escape(fmt.format(lo))} – {html.escape(fmt.format(hi))}</div>'
+        f'<div class="range">{html.escape(_n(fmt, lo))} – {html.escape(_n(fmt, hi))}</div>'
     )
 
 
@@ -227,6 +237,14 @@ def write_index(out_dir: str | os.PathLike[str], lang: str | None = None) -> Pat
         For an unsupported language.
     """
     lang = resolve_lang(lang)
+    token = _NUMBERS_LANG.set(lang)  # the page's figures with its decimal mark
+    try:
+        return _write_index(out_dir, lang)
+    finally:
+        _NUMBERS_LANG.reset(token)
+
+
+def _write_index(out_dir: str | os.PathLike[str], lang: str) -> Path:
     tx = texts(lang).INDEX
     headings = texts(lang).INDEX_METRICS
     esc = html.escape
@@ -266,14 +284,14 @@ def write_index(out_dir: str | os.PathLike[str], lang: str | None = None) -> Pat
             )
             parts.append(
                 f"<tr><td>{link}</td><td>{esc(r['date'])}</td>"
-                f"<td>{r['duration_s'] / 60:.1f} min</td>"
+                f"<td>{_n('{:.1f}', r['duration_s'] / 60)} min</td>"
                 + "".join(f"<td>{_fmt(r[k], f)}</td>" for k, f, _ in METRICS)
                 + "</tr>"
             )
         tot = _agg(calls)
         parts.append(
             f'<tr class="total"><td>{tx["all"]} ({tot["calls"]})</td><td></td>'
-            f"<td>{tot['duration_s'] / 60:.1f} min</td>"
+            f"<td>{_n('{:.1f}', tot['duration_s'] / 60)} min</td>"
             + "".join(f"<td>{_fmt(tot[k], f)}</td>" for k, f, _ in METRICS)
             + "</tr></table>"
         )
