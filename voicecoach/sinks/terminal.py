@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from ..config import Config, load_config
-from ..i18n import resolve_lang, texts
+from ..i18n import number, resolve_lang, texts
 from .model import DisplayModel, Snapshot
 from .view import (
     FrameCounter,
@@ -217,7 +217,8 @@ class TerminalDisplay:
             Text(tl["pitch"], style="bold"),
             value(p, "+.1f", tl["pitch_unit"], thr_p),
             metric_spark(snap.pitch_delta_st, 6.0, thr_p),
-            f"{thr_txt} ±{thr_p:.1f} {tl['pitch_unit']}" if math.isfinite(thr_p) else "",
+            f"{thr_txt} ±{number(thr_p, self.lang):.1f} {tl['pitch_unit']}"
+            if math.isfinite(thr_p) else "",
         )
         grid.add_row(
             Text(tl["rate"], style="bold"),

@@ -32,7 +32,7 @@ import numpy as np
 
 from ..config import Config, load_config
 from ..errors import DisplayError
-from ..i18n import resolve_lang, texts
+from ..i18n import number, resolve_lang, texts
 from .model import DisplayModel, Snapshot
 from .view import (
     FrameCounter,
@@ -507,7 +507,7 @@ class WindowDisplay:
         xs = x[off::k]
         self.a_pitch.set_data(xs, np.clip(snap.pitch_delta_st[off::k], -lim, lim))
         p = latest(snap.pitch_delta_st, snap.t_s, snap.now_s)
-        self.a_pitch_now.set_text("–" if math.isnan(p) else f"{p:+.1f}")
+        self.a_pitch_now.set_text("–" if math.isnan(p) else f"{number(p, self.lang):+.1f}")
         self.a_pitch_now.set_color(C_ALERT if math.isfinite(thr) and p > thr else C_TEXT)
         self.a_hint.set_visible(snap.baseline == "forming" or not math.isfinite(thr))
 
