@@ -5,6 +5,7 @@ Signals come from :func:`voicecoach.sources.synthetic.synth_speech` (known F0 an
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -266,7 +267,10 @@ def test_tracker_block_invariance_triad(calm, profile: Profile, with_profile: bo
     assert run_cut(tr, rows, [1, 7, 160, 3, 999]).equals(whole)  # any cutting, same rows
     tr.reset()
     assert tr.process(rows).equals(whole)  # reset returns to the start
-    again = tr.process(rows)  # without a reset the state carries on
+    with pytest.raises(ParameterError, match=r"expected .* feed consecutive blocks"):
+        tr.process(rows)  # the same rows again without a reset: not the stream's next rows
+    later = dataclasses.replace(rows, t_s=rows.t_s + len(rows) * tr.hop_s)
+    again = tr.process(later)  # without a reset the state carries on
     assert not again.equals(whole)
 
 

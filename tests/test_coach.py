@@ -10,6 +10,7 @@ held 1 s, whatever the shipped defaults.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import shutil
 import subprocess
@@ -623,8 +624,10 @@ def test_coach_block_invariance_triad(seed: int) -> None:
     assert ided(run_blocks(coach, agent, customer, evs, [1])) == whole
     coach.reset()
     assert ided(run_blocks(coach, agent, customer, evs, [3, 250, 1, 77])) == whole
-    # without a reset the state carries on (cooldowns, seen ids)
-    assert ided(run_blocks(coach, agent, customer, evs, [len(agent)])) != whole
+    # the same call again without a reset is not the stream's next block: refused before
+    # any state moves on (it used to run on, mixing the two calls' cooldowns and ids)
+    with pytest.raises(ParameterError, match=r"t_s=0\.000 s but the coach expected .* feed"):
+        run_blocks(coach, agent, customer, evs, [len(agent)])
 
 
 def test_bad_arguments() -> None:
@@ -639,6 +642,13 @@ def test_bad_arguments() -> None:
         Coach(bad)
     with pytest.raises(ParameterError, match="same hops, got 3 and 2"):
         Coach().process_measures(rows(0.03), rows(0.02))
+    later = dataclasses.replace(rows(0.03), t_s=rows(0.03).t_s + 1.0)
+    with pytest.raises(ParameterError, match="agent and customer measures have different t_s"):
+        Coach().process_measures(rows(0.03), later)
+    coach = Coach()
+    coach.process_measures(rows(0.03))
+    with pytest.raises(ParameterError, match=r"t_s=1\.000 s but the coach expected 0\.030 s"):
+        coach.process_measures(later)  # a gap of 0.97 s
     with pytest.raises(ParameterError, match=r"events must be voicecoach\.events\.Event instances"):
         Coach().process_measures(rows(0.03), None, [{"kind": "interruption"}])
 

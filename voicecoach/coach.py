@@ -131,6 +131,7 @@ from typing import Any
 import numpy as np
 
 from .analysis import Features
+from .analysis.features import RowClock
 from .baseline.measures import RelativeMeasures
 from .baseline.profile import Profile
 from .baseline.tracker import BaselineTracker
@@ -307,6 +308,7 @@ class Coach:
         self._thr_cache: tuple[Profile | None, dict[str, float], dict[str, bool]] | None = None
         self.agent_baseline = BaselineTracker(self.config, profile, "agent")
         self.customer_baseline = BaselineTracker(self.config, None, "customer")
+        self._clock = RowClock(self.hop_s, "the coach")
         self.reset()
 
     # ------------------------------------------------------------------ state
@@ -314,6 +316,7 @@ class Coach:
     def reset(self) -> None:
         """Return to the just-constructed state (the agent's profile is kept)."""
         c = self.config.coach
+        self._clock.reset()
         self.agent_baseline.reset()
         self.customer_baseline.reset()
         self._rules = {
@@ -598,6 +601,12 @@ class Coach:
         Returns
         -------
         list of Nudge
+
+        Raises
+        ------
+        ParameterError
+            For blocks of different lengths or times, rows that do not follow the previous
+            block (call :meth:`reset` for a new call), or events that are not Events.
         """
         n = len(agent)
         if customer is not None and len(customer) != n:
@@ -605,7 +614,12 @@ class Coach:
                 f"agent and customer measures must cover the same hops, got {n} and "
                 f"{len(customer)} rows"
             )
+        if customer is not None and not np.array_equal(agent.t_s, customer.t_s):
+            raise ParameterError(
+                "agent and customer measures have different t_s; give rows of the same hops"
+            )
         _check_events(events)  # all of them before any is queued
+        self._clock.check(agent.t_s)
         for ev in events:
             self._seq += 1
             bisect.insort(

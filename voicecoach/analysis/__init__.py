@@ -2,7 +2,7 @@
 
 from .blocks import BlockAdapter
 from .channel import Analyzer, ChannelAnalyzer
-from .features import CSV_COLUMNS, PUBLIC_FIELDS, Features
+from .features import CSV_COLUMNS, PUBLIC_FIELDS, Features, RowClock
 
 __all__ = [
     "CSV_COLUMNS",
@@ -11,4 +11,5 @@ __all__ = [
     "BlockAdapter",
     "ChannelAnalyzer",
     "Features",
+    "RowClock",
 ]

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["CSV_COLUMNS", "PUBLIC_FIELDS", "Features", "Rows"]
+__all__ = ["CSV_COLUMNS", "PUBLIC_FIELDS", "Features", "RowClock", "Rows"]
 
 #: The columns of ``voicecoach analyze --format csv``, in order.
 CSV_COLUMNS = (
@@ -25,6 +25,58 @@ CSV_COLUMNS = (
 )
 #: Feature names that are part of the public output contract (CSV / JSON).
 PUBLIC_FIELDS = CSV_COLUMNS[1:]
+
+
+class RowClock:
+    """Checks that blocks of rows follow each other, from their times (samples are the clock).
+
+    A stateful consumer of feature rows (the conversation tracker, a baseline tracker, the
+    coach) keeps one and calls :meth:`check` before any of its state moves on, so that a
+    skipped, repeated or reordered block is an error rather than silently wrong measures.
+
+    Parameters
+    ----------
+    hop_s : float
+        The rows' hop, seconds.
+    who : str
+        The consumer's name in error messages (e.g. ``"the coach"``).
+    """
+
+    def __init__(self, hop_s: float, who: str) -> None:
+        self.hop_s = hop_s
+        self.who = who
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget the stream: the next block may start anywhere."""
+        self._next: int | None = None
+
+    def check(self, t_s: np.ndarray) -> None:
+        """Accept a block whose rows have times ``t_s`` if it follows the previous one.
+
+        Parameters
+        ----------
+        t_s : np.ndarray, shape (n_rows,), float
+            The block's row times, seconds (an empty block is always accepted).
+
+        Raises
+        ------
+        ParameterError
+            When the block does not start where the previous one ended.
+        """
+        n = len(t_s)
+        if n == 0:
+            return
+        first = round(float(t_s[0]) / self.hop_s)
+        if self._next is not None and first != self._next:
+            from ..errors import ParameterError
+
+            raise ParameterError(
+                f"rows start at t_s={float(t_s[0]):.3f} s but {self.who} expected "
+                f"{self._next * self.hop_s:.3f} s; feed consecutive blocks, or call reset() "
+                f"for a new call"
+            )
+        self._next = first + n
 
 
 class Rows:

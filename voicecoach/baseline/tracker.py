@@ -11,6 +11,7 @@ import math
 import numpy as np
 
 from ..analysis import Features
+from ..analysis.features import RowClock
 from ..config import Config, load_config
 from ..errors import ParameterError
 from .calibration import profile_from_features
@@ -65,10 +66,12 @@ class BaselineTracker:
         self.hop_s = self.config.analysis.hop_s
         self.fixed_profile = profile
         self._n_provisional = max(1, round(self.config.baseline.provisional_s / self.hop_s))
+        self._clock = RowClock(self.hop_s, f"the {self.party} baseline tracker")
         self.reset()
 
     def reset(self) -> None:
         """Return to the just-constructed state."""
+        self._clock.reset()
         self._core.reset()
         self._profile = self.fixed_profile
         self._ready_s: float | None = None if self._profile is None else 0.0
@@ -177,10 +180,17 @@ class BaselineTracker:
         -------
         RelativeMeasures
             One row per input row.
+
+        Raises
+        ------
+        ParameterError
+            When the rows do not follow the previous block (call :meth:`reset` for a new
+            call).
         """
         n = len(rows)
         if n == 0:
             return RelativeMeasures.empty()
+        self._clock.check(rows.t_s)
         speech, pitch_st, loud, spread, rate, u_pitch, u_loud = self._core.process(rows)
         if self._profile is not None:
             first = 0

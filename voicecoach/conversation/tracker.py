@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from ..analysis.features import Features
+from ..analysis.features import Features, RowClock
 from ..config import Config, load_config
 from ..errors import ParameterError
 from ..events import (
@@ -211,6 +211,7 @@ class ConversationTracker:
         self._agent = _Party(AGENT)
         self._cust = _Party(CUSTOMER)
         self._agent.other, self._cust.other = self._cust, self._agent
+        self._clock = RowClock(self.hop_s, "the tracker")
         self.reset()
 
     # ------------------------------------------------------------------ public API
@@ -220,7 +221,7 @@ class ConversationTracker:
         self._gate.reset()
         self._agent.reset()
         self._cust.reset()
-        self._next: int | None = None  # stream index of the next row expected
+        self._clock.reset()  # the next block may start anywhere
         self._k = -1  # newest aligned hop processed
         self._pending: deque[tuple[float, float, bool, float, bool, float, float]] = deque()
         # the double-talk hangover's echo model: recent far-end levels and the echo return
@@ -313,21 +314,12 @@ class ConversationTracker:
                 "agent and customer rows have different t_s; feed rows of the same hops "
                 "(both analyzers must start together)"
             )
-        first = round(float(agent.t_s[0]) / self.hop_s)
-        if self._next is None:
-            self._next = first
-        elif first != self._next:
-            raise ParameterError(
-                f"rows start at t_s={float(agent.t_s[0]):.3f} s but the tracker expected "
-                f"{self._next * self.hop_s:.3f} s; feed consecutive blocks, or call reset() "
-                f"for a new call"
-            )
         for name, v in (("cancelled", cancelled), ("echo_drop", echo_drop), ("mic_db", mic_db)):
             if v is not None and len(v) != n:  # checked before any state moves on
                 raise ParameterError(
                     f"{name} has {len(v)} values for {n} rows; give one per agent row"
                 )
-        self._next = first + n
+        self._clock.check(agent.t_s)
         self._out = out = []
         la = agent.loudness_db.tolist()
         fa = agent.noise_floor_db.tolist()
