@@ -399,10 +399,10 @@ def iter_hops(
                 r.sample_rate,
                 r.channels,
                 select,
-                target_rate=a.sample_rate,
+                target_sample_rate=a.sample_rate,
                 hop_size=a.hop_size,
-                min_rate=a.min_input_rate,
-                max_rate=a.max_input_rate,
+                min_sample_rate=a.min_input_rate,
+                max_sample_rate=a.max_input_rate,
             )
         except AudioFormatError as e:  # its rate or channels: name the file
             raise AudioFormatError(f"{str(path)!r}: {e}") from None

@@ -156,17 +156,17 @@ class BlockAdapter:
     Parameters
     ----------
     sample_rate : int
-        Rate of the incoming audio, Hz (``min_rate`` to ``max_rate``).
+        Rate of the incoming audio, Hz (``min_sample_rate`` to ``max_sample_rate``).
     channels : int
         Channels of the incoming audio.
     select : sequence of int, optional
         Which channels to keep (default: all).
-    target_rate : int
-        Analysis rate (16000).
+    target_sample_rate : int
+        Analysis rate, Hz (16000).
     hop_size : int
-        Samples per hop at ``target_rate`` (160).
-    min_rate, max_rate : int
-        Accepted input rates.
+        Samples per hop at ``target_sample_rate`` (160).
+    min_sample_rate, max_sample_rate : int
+        Accepted input rates, Hz.
 
     Notes
     -----
@@ -182,21 +182,23 @@ class BlockAdapter:
         channels: int,
         select: list[int] | tuple[int, ...] | None = None,
         *,
-        target_rate: int = 16000,
+        target_sample_rate: int = 16000,
         hop_size: int = 160,
-        min_rate: int = 8000,
-        max_rate: int = 192000,
+        min_sample_rate: int = 8000,
+        max_sample_rate: int = 192000,
     ) -> None:
         if (isinstance(sample_rate, float | np.floating) and float(sample_rate).is_integer()
-                and min_rate <= sample_rate <= max_rate):
+                and min_sample_rate <= sample_rate <= max_sample_rate):
             raise AudioFormatError(
                 f"sample rate {sample_rate!r} is a float; rates are whole numbers of Hz "
-                f"({min_rate} to {max_rate}). Pass int({sample_rate!r})"
+                f"({min_sample_rate} to {max_sample_rate}). Pass int({sample_rate!r})"
             )
-        if not isinstance(sample_rate, int | np.integer) or not min_rate <= sample_rate <= max_rate:
+        if (not isinstance(sample_rate, int | np.integer)
+                or not min_sample_rate <= sample_rate <= max_sample_rate):
             raise AudioFormatError(
                 f"sample rate {sample_rate!r} Hz is out of range; allowed are whole rates from "
-                f"{min_rate} to {max_rate} Hz. Resample the audio (e.g. with sox or soxr) first"
+                f"{min_sample_rate} to {max_sample_rate} Hz. Resample the audio (e.g. with sox "
+                f"or soxr) first"
             )
         if channels < 1:
             raise AudioFormatError(f"audio has {channels} channels; at least 1 is needed")
@@ -210,14 +212,14 @@ class BlockAdapter:
         self.sample_rate = int(sample_rate)
         self.channels = channels
         self.select = sel
-        self.target_rate = target_rate
+        self.target_sample_rate = target_sample_rate
         self.hop_size = hop_size
         self._resampler = None
-        if self.sample_rate != target_rate:
+        if self.sample_rate != target_sample_rate:
             import soxr
 
             self._resampler = soxr.ResampleStream(
-                self.sample_rate, target_rate, len(sel), dtype="float32", quality="HQ"
+                self.sample_rate, target_sample_rate, len(sel), dtype="float32", quality="HQ"
             )
         self._pending = np.zeros((0, len(sel)), np.float32)
         self._frames_in = 0  # frames pushed so far (error messages name a frame's time)

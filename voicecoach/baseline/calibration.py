@@ -315,10 +315,10 @@ class Calibrator:
         adapter = BlockAdapter(
             sample_rate,
             1,
-            target_rate=a.sample_rate,
+            target_sample_rate=a.sample_rate,
             hop_size=a.hop_size,
-            min_rate=a.min_input_rate,
-            max_rate=a.max_input_rate,
+            min_sample_rate=a.min_input_rate,
+            max_sample_rate=a.max_input_rate,
         )
         self.feed(np.ascontiguousarray(adapter.push(x, last=True)[:, 0]))
         self.sources.append(source)

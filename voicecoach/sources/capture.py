@@ -198,7 +198,7 @@ class _Device:
 
     def __init__(self, name: str, backend: str, spec: Any, rate: int, channels: int,
                  columns: tuple[int, ...], parties: tuple[int, ...], hop: int,
-                 target_rate: int) -> None:
+                 target_sample_rate: int) -> None:
         self.name = name
         self.backend = backend
         self.spec = spec
@@ -207,7 +207,7 @@ class _Device:
         self.columns = columns
         self.parties = parties
         self.hop = hop
-        self.target_rate = target_rate
+        self.target_sample_rate = target_sample_rate
         self.queue: queue.SimpleQueue = queue.SimpleQueue()
         self.wake: _Wake | None = None  # set by the capture
         self.stream: Any = None
@@ -241,7 +241,7 @@ class _Device:
     def _new_adapter(self) -> BlockAdapter:
         self.in_pushed = self.out_pushed = 0
         return BlockAdapter(self.rate, self.channels, self.columns,
-                            target_rate=self.target_rate, hop_size=self.hop)
+                            target_sample_rate=self.target_sample_rate, hop_size=self.hop)
 
 
 class Capture:
