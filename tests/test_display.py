@@ -12,6 +12,7 @@ import io
 import itertools
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -249,6 +250,8 @@ def test_run_returns_on_stop_and_sets_it_when_the_window_closes(models):
 def test_window_parameters_are_checked(models):
     with pytest.raises(ParameterError, match=r"fps must be in \(0, 240\]"):
         WindowDisplay(models[END_S], fps=0)
+    with pytest.raises(ParameterError, match=r"fps must be in \(0, 240\] frames/s, got True"):
+        WindowDisplay(models[END_S], fps=True)  # a bool is an int to Python, not a rate
     with pytest.raises(ParameterError, match="language 'de' is not supported; choose one of"):
         WindowDisplay(models[END_S], lang="de")
     with pytest.raises(DisplayError, match="matplotlib backend 'NoSuchAgg' is not available"):
@@ -414,3 +417,17 @@ def test_model_shows_an_interruption_once_and_drops_it_when_retracted():
     assert list(model._interruptions) == [(2.0, "agent", "customer")]
     model._event(it(2.7, 3.5, retracted=True))
     assert list(model._interruptions) == []
+
+
+def test_signed_figures_never_show_minus_zero():
+    """A delta that rounds to zero is shown "+0", not "-0" (the demo showed "débit -0 %")."""
+    from voicecoach.sinks.terminal import _fmt
+
+    assert _fmt(-0.4, "+z.0f", "%") == "+0 %"
+    assert _fmt(-0.04, "+z.1f", "dt", ",") == "+0,0 dt"
+    assert _fmt(-0.6, "+z.0f", "%") == "-1 %"
+    src = "".join(
+        (Path(__file__).parents[1] / "voicecoach" / "sinks" / f).read_text()
+        for f in ("terminal.py", "compact.py", "window.py")
+    )
+    assert not re.search(r"""[:'"]\+\.\d+f""", src), "a signed format without 'z'"

@@ -179,7 +179,7 @@ def strip_state(snap: Snapshot, lang: str, show_s: float) -> StripState:
         latest(snap.pitch_delta_st, snap.t_s, now),
         thr.get("pitch_st", math.nan),
         PITCH_LIM_ST,
-        "+.1f",
+        "+z.1f",
         term["pitch_unit"],
         lab["decimal"],
     )
@@ -187,14 +187,14 @@ def strip_state(snap: Snapshot, lang: str, show_s: float) -> StripState:
         latest(snap.rate_delta_pct, snap.t_s, now),
         thr.get("rate_pct", math.nan),
         RATE_LIM_PCT,
-        "+.0f",
+        "+z.0f",
         "%",
     )
     loud = _gauge(
         latest(snap.loudness_delta_db, snap.t_s, now),
         thr.get("loudness_db", math.nan),
         LOUDNESS_LIM_DB,
-        "+.0f",
+        "+z.0f",
         "dB",
     )
     recent = [x for x in snap.interruptions if now - x[0] <= show_s]

@@ -215,14 +215,14 @@ class TerminalDisplay:
         thr_txt = tl["threshold"]
         grid.add_row(
             Text(tl["pitch"], style="bold"),
-            value(p, "+.1f", tl["pitch_unit"], thr_p),
+            value(p, "+z.1f", tl["pitch_unit"], thr_p),
             metric_spark(snap.pitch_delta_st, 6.0, thr_p),
             f"{thr_txt} ±{number(thr_p, self.lang):.1f} {tl['pitch_unit']}"
             if math.isfinite(thr_p) else "",
         )
         grid.add_row(
             Text(tl["rate"], style="bold"),
-            value(r, "+.0f", "%", thr_r),
+            value(r, "+z.0f", "%", thr_r),
             metric_spark(snap.rate_delta_pct, 60.0, thr_r),
             f"{thr_txt} +{thr_r:.0f} %" if math.isfinite(thr_r) else "",
         )
@@ -356,8 +356,8 @@ class TerminalDisplay:
         sep = tl["sep"]
         parts = [
             f"{tl['pitch'].lower()} "
-            f"{_fmt(p, '+.1f', tl['pitch_unit'], self.labels['decimal'])}",
-            f"{tl['rate'].lower()} {_fmt(r, '+.0f', '%')}",
+            f"{_fmt(p, '+z.1f', tl['pitch_unit'], self.labels['decimal'])}",
+            f"{tl['rate'].lower()} {_fmt(r, '+z.0f', '%')}",
             f"{tl['loudness'].lower()} {_fmt(lv, '.0f', 'dBFS')}",
             f"{tl['speaking']}{sep}{who}",
         ]

@@ -50,9 +50,10 @@ def check_fps(fps: float) -> float:
     Raises
     ------
     ParameterError
-        For a non-number, NaN / inf, or a value outside (0, 240].
+        For a non-number (a bool included), NaN / inf, or a value outside (0, 240].
     """
-    if not isinstance(fps, (int, float)) or not math.isfinite(fps) or not 0 < fps <= 240:
+    if (isinstance(fps, bool) or not isinstance(fps, (int, float)) or not math.isfinite(fps)
+            or not 0 < fps <= 240):
         raise ParameterError(f"fps must be in (0, 240] frames/s, got {fps!r} ([live] fps)")
     return float(fps)
 

@@ -507,7 +507,7 @@ class WindowDisplay:
         xs = x[off::k]
         self.a_pitch.set_data(xs, np.clip(snap.pitch_delta_st[off::k], -lim, lim))
         p = latest(snap.pitch_delta_st, snap.t_s, snap.now_s)
-        self.a_pitch_now.set_text("–" if math.isnan(p) else f"{number(p, self.lang):+.1f}")
+        self.a_pitch_now.set_text("–" if math.isnan(p) else f"{number(p, self.lang):+z.1f}")
         self.a_pitch_now.set_color(C_ALERT if math.isfinite(thr) and p > thr else C_TEXT)
         self.a_hint.set_visible(snap.baseline == "forming" or not math.isfinite(thr))
 
@@ -518,7 +518,7 @@ class WindowDisplay:
         rlim = RATE_LIM_PCT * 0.98
         self.a_rate.set_data(xs, np.clip(snap.rate_delta_pct[off::k], -rlim, rlim))
         r = latest(snap.rate_delta_pct, snap.t_s, snap.now_s)
-        self.a_rate_now.set_text("–" if math.isnan(r) else f"{r:+.0f}")
+        self.a_rate_now.set_text("–" if math.isnan(r) else f"{r:+z.0f}")
         self.a_rate_now.set_color(C_ALERT if math.isfinite(rthr) and r > rthr else C_TEXT)
 
         lthr = snap.thresholds.get("loudness_db", math.nan)
