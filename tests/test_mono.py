@@ -241,6 +241,13 @@ def test_first_speaker_named_by_the_first_speech_with_a_confidence() -> None:
     from voicecoach.review.mono import mono_notes
 
     assert "who speaks first is unsure" in mono_notes(d, None, cfg)["note"]
+    # first_speech_s = 1 by default: one second, in words (was "des 1 premières secondes")
+    assert cfg.mono.first_speech_s == 1
+    assert "% de la première seconde de parole correspond mieux" in mono_notes(
+        d, None, cfg, "fr")["note"]
+    assert "% of the first second of speech" in mono_notes(d, None, cfg)["note"]
+    cfg2 = load_config(overrides={"mono": {"first_speech_s": 1.5}})
+    assert "des 1,5 premières secondes" in mono_notes(d, None, cfg2, "fr")["note"]
 
 
 def test_deltas_are_the_local_slope() -> None:

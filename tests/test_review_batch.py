@@ -125,6 +125,13 @@ def test_whatif_progress_line_lists_the_nudges_and_names_the_echo_state() -> Non
         "events": [{"kind": "nudge", "message": "Ralentissez"},
                    {"kind": "nudge", "message": "Baissez le ton"}],
     }
+    # the report's language by default (French when it names none), or the one asked
+    fr = summary_line("demo_call", rep)
+    assert fr == ("demo_call\u00a0: 117,9 s, interruptions 0, acquiescements 0, chevauchement "
+                  "3,46 s, conseils 2 (Ralentissez, Baissez le ton), pas d'écho (casque)"), fr
+    assert summary_line("demo_call", rep, "en") == summary_line(
+        "demo_call", {**rep, "config": {"lang": "en"}})
+    rep["config"] = {"lang": "en"}
     line = summary_line("demo_call", rep)
     assert line.endswith("nudges 2 (Ralentissez, Baissez le ton), no echo (headset)"), line
     rep["summary"]["conversation"]["echo"] = {"enabled": True, "state": "bypassed",
@@ -153,6 +160,9 @@ def test_a_one_party_call_line_says_its_conversation_counts_are_not_available() 
         "summary": {"conversation": {"available": False, "reason": "single-party recording"}},
         "events": [],
     }
+    assert summary_line("solo", rep) == ("solo\u00a0: 4,0 s, interruptions n.d., acquiescements "
+                                         "n.d., chevauchement n.d., conseils 0")
+    rep["config"] = {"lang": "en"}
     line = summary_line("solo", rep)
     assert line == "solo: 4.0 s, interruptions n/a, backchannels n/a, overlap n/a, nudges 0", line
     rep["summary"]["conversation"] = {"overlap_s": 1.5, "interruptions": 1, "backchannels": 0}

@@ -342,6 +342,8 @@ NOTES = {
     "voice_second": "B (speaks second)",
     "unsure": "; who speaks first is unsure (only {pct:.0f} % of the first {first:g} s of "
     "speech fits voice A better): check the two voices in the report",
+    "unsure_one": "; who speaks first is unsure (only {pct:.0f} % of the first second of "
+    "speech fits voice A better): check the two voices in the report",
     "by_clustering": "attributed by clustering, agent = voice {name}{no_model}{unsure}; if "
     "wrong, review again with --mono-agent {alt}",
     "no_model_short": "(the profile has no voice model)",
@@ -367,4 +369,25 @@ NOTES = {
     "pair_lengths": "the agent file holds {agent_s:.1f} s and the customer file "
     "{customer_s:.1f} s: the {short}'s is padded with silence to the other's end (check that "
     "the two files are the same call)",
+}
+
+
+#: The review's one line per call on the console (voicecoach review, review batch).
+REVIEW_LINE = {
+    "line": "{stem}: {duration} s, interruptions {interruptions}, backchannels "
+    "{backchannels}, overlap {overlap}, nudges {nudges}",
+    "na": "n/a",
+    "seconds": "{v} s",
+    "bypassed": "echo canceller bypassed (far end silent)",
+    "no_echo": "no echo (headset)",
+    "detecting": "echo canceller still detecting",
+    "converging": "echo canceller converging",
+    "converged": "echo cancelled",
+    "diverged": "echo canceller diverged",
+    "unknown": "echo {state}",
+    "found": "echo found",
+    "found_delay": "echo found ({ms} ms)",
+    "not_found": "no echo found",
+    "bypassed_at_end": "{found}, canceller bypassed at the end (far end silent)",
+    "no_canceller": "no echo canceller",
 }

@@ -359,6 +359,9 @@ NOTES = {
     "unsure": " ; qui parle en premier est incertain (seulement {pct:.0f} % des {first:g} "
     "premières secondes de parole correspondent mieux à la voix A) : vérifiez les deux voix "
     "dans le rapport",
+    "unsure_one": " ; qui parle en premier est incertain (seulement {pct:.0f} % de la "
+    "première seconde de parole correspond mieux à la voix A) : vérifiez les deux voix "
+    "dans le rapport",
     "by_clustering": "attribuées par regroupement, agent = voix {name}{no_model}{unsure} ; en "
     "cas d'erreur, refaites la revue avec --mono-agent {alt}",
     "no_model_short": "(le profil n'a pas de modèle de voix)",
@@ -386,4 +389,25 @@ NOTES = {
     "pair_lengths": "le fichier de l'agent dure {agent_s:.1f} s et celui du client "
     "{customer_s:.1f} s : celui du {short} est complété par du silence jusqu'à la fin de "
     "l'autre (vérifiez que les deux fichiers sont le même appel)",
+}
+
+
+#: The review's one line per call on the console (voicecoach review, review batch).
+REVIEW_LINE = {
+    "line": "{stem} : {duration} s, interruptions {interruptions}, acquiescements "
+    "{backchannels}, chevauchement {overlap}, conseils {nudges}",
+    "na": "n.d.",
+    "seconds": "{v} s",
+    "bypassed": "annuleur d'écho contourné (client silencieux)",
+    "no_echo": "pas d'écho (casque)",
+    "detecting": "annuleur d'écho encore en détection",
+    "converging": "annuleur d'écho en adaptation",
+    "converged": "écho annulé",
+    "diverged": "annulation d'écho en échec",
+    "unknown": "écho : {state}",
+    "found": "écho trouvé",
+    "found_delay": "écho trouvé ({ms} ms)",
+    "not_found": "pas d'écho trouvé",
+    "bypassed_at_end": "{found}, annuleur contourné à la fin (client silencieux)",
+    "no_canceller": "sans annulation d'écho",
 }

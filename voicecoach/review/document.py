@@ -273,30 +273,21 @@ def agent_role(call: Call, full_paths: bool = False) -> Any:
     return shown_path(call.paths[0], full_paths)
 
 
-#: The echo canceller's last state (:data:`voicecoach.analysis.echo.ECHO_STATES`) in words.
-_ECHO_WORDS = {
-    "bypassed": "echo canceller bypassed (far end silent)",
-    "no_echo": "no echo (headset)",
-    "detecting": "echo canceller still detecting",
-    "converging": "echo canceller converging",
-    "converged": "echo cancelled",
-    "diverged": "echo canceller diverged",
-}
-
-
-def _echo_words(echo: dict[str, Any]) -> str:
-    """The echo canceller's outcome in words: its last state, and for a call whose far end
+def _echo_words(echo: dict[str, Any], tx: dict[str, str]) -> str:
+    """The echo canceller's outcome in words (``tx``: the language's ``REVIEW_LINE``): its
+    last state (:data:`voicecoach.analysis.echo.ECHO_STATES`), and for a call whose far end
     fell silent at the end (bypassed) what it found before."""
     state = echo.get("state")
     if state == "bypassed" and (echo.get("far_active_s") or 0) > 0:
-        found = ("echo found" + (f" ({1000 * echo['delay_s']:.0f} ms)"
-                                 if isinstance(echo.get("delay_s"), int | float) else "")
-                 if echo.get("delay_s") is not None else "no echo found")
-        return f"{found}, canceller bypassed at the end (far end silent)"
-    return _ECHO_WORDS.get(str(state), f"echo {state}")
+        delay = echo.get("delay_s")
+        found = (tx["not_found"] if delay is None
+                 else tx["found_delay"].format(ms=f"{1000 * delay:.0f}")
+                 if isinstance(delay, int | float) else tx["found"])
+        return tx["bypassed_at_end"].format(found=found)
+    return tx.get(str(state)) or tx["unknown"].format(state=state)
 
 
-def summary_line(stem: str, rep: dict[str, Any]) -> str:
+def summary_line(stem: str, rep: dict[str, Any], lang: str | None = None) -> str:
     """One line per call: duration, interruptions, backchannels, overlap, nudges.
 
     Parameters
@@ -305,13 +296,22 @@ def summary_line(stem: str, rep: dict[str, Any]) -> str:
         The call's name, first on the line.
     rep : dict
         Its report.
+    lang : {"fr", "en"}, optional
+        Default: the report's own language (its nudges are in it), else French.
 
     Returns
     -------
     str
-        Without a newline (duration and overlap in s; echo and mono / channel notes when
-        present).
+        Without a newline (duration and overlap in s, with the language's decimal mark; echo
+        and mono / channel notes when present).
     """
+    from ..i18n import LANGS, check_lang, number, texts
+
+    if lang is None:
+        lang = (rep.get("config") or {}).get("lang")
+        lang = lang if lang in LANGS else "fr"
+    tx = texts(check_lang(lang)).REVIEW_LINE
+    semi = texts(lang).REPORT["semicolon"]
     conv = rep["summary"].get("conversation") or {}
     kinds: dict[str, int] = {}
     for e in rep["events"]:
@@ -320,29 +320,33 @@ def summary_line(stem: str, rep: dict[str, Any]) -> str:
         kinds[e["kind"]] = kinds.get(e["kind"], 0) + 1
     nudges = [e["message"] for e in rep["events"] if e["kind"] == "nudge"]
     echo = conv.get("echo") or {}
-    return (
-        f"{stem}: {rep['audio']['duration_s']:.1f} s, "
-        f"interruptions {_counted(conv, 'interruptions', kinds.get('interruption', 0))}, "
-        f"backchannels {_counted(conv, 'backchannels', kinds.get('backchannel', 0))}, "
-        f"overlap {_seconds(conv.get('overlap_s'))}, nudges {len(nudges)}"
-        + (f" ({', '.join(nudges)})" if nudges else "")
-        + (f", {_echo_words(echo)}" if echo.get("enabled") else "")
-        + (", no echo canceller" if echo and not echo.get("enabled") else "")
-        + (f"; {rep['mono']['note']}" if (rep.get("mono") or {}).get("note") else "")
-        + (f"; {rep['channels']['note']}" if (rep.get("channels") or {}).get("note") else "")
+
+    def counted(key: str, n: int) -> Any:
+        # n (counted from the events), or n/a when the summary withholds key (a mono call's
+        # two voices) or has no conversation at all (one party: available false)
+        if conv.get("available") is False or (key in conv and conv[key] is None):
+            return tx["na"]
+        return n
+
+    overlap = conv.get("overlap_s")
+    line = tx["line"].format(
+        stem=stem,
+        duration=f"{number(float(rep['audio']['duration_s']), lang):.1f}",
+        interruptions=counted("interruptions", kinds.get("interruption", 0)),
+        backchannels=counted("backchannels", kinds.get("backchannel", 0)),
+        overlap=tx["na"] if overlap is None else tx["seconds"].format(
+            v=number(overlap, lang)),
+        nudges=len(nudges),
     )
-
-
-def _seconds(v: Any) -> str:
-    return "n/a" if v is None else f"{v} s"
-
-
-def _counted(conv: dict[str, Any], key: str, n: int) -> Any:
-    """``n`` (counted from the events), or "n/a" when the summary withholds ``key`` (a mono
-    call's two voices) or has no conversation at all (one party: ``available`` false)."""
-    if conv.get("available") is False or (key in conv and conv[key] is None):
-        return "n/a"
-    return n
+    return (
+        line
+        + (f" ({', '.join(nudges)})" if nudges else "")
+        + (f", {_echo_words(echo, tx)}" if echo.get("enabled") else "")
+        + (f", {tx['no_canceller']}" if echo and not echo.get("enabled") else "")
+        + (f"{semi}{rep['mono']['note']}" if (rep.get("mono") or {}).get("note") else "")
+        + (f"{semi}{rep['channels']['note']}" if (rep.get("channels") or {}).get("note")
+           else "")
+    )
 
 
 def count_nudges(rep: dict[str, Any]) -> int:

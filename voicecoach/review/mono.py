@@ -28,6 +28,7 @@ from ..config import Config
 from ..conversation.diarize import Diarization, VoiceFeatures, diarize, profile_match
 from ..conversation.mono_overlap import interruption_events
 from ..events import Event, Interruption
+from ..i18n import number
 
 if TYPE_CHECKING:
     from ..baseline.profile import Profile
@@ -473,8 +474,9 @@ def mono_notes(d: Diarization, profile: Profile | None, config: Config,
     else:
         unsure = ""
         if not d.first_sure and d.first_confidence is not None:
-            unsure = tx["unsure"].format(pct=100 * d.first_confidence,
-                                         first=config.mono.first_speech_s)
+            first_s = config.mono.first_speech_s
+            unsure = tx["unsure_one" if first_s == 1 else "unsure"].format(
+                pct=number(100 * d.first_confidence, lang), first=number(first_s, lang))
         how = tx["by_clustering"].format(
             name=tx["voice_first"] if d.agent == 0 else tx["voice_second"],
             no_model="" if profile is None else tx["no_model_short"],
