@@ -14,7 +14,8 @@ from voicecoach.locale import en, fr
 
 ROOT = Path(__file__).resolve().parents[1]
 TABLES = ("NUDGES", "DISPLAY", "TERMINAL", "REPORT", "EVENT_KINDS", "PARTIES", "DEFINITIONS",
-          "INDEX", "INDEX_METRICS", "VERDICTS", "RULES", "SUMMARY", "CAPTURE", "NOTES")  # fmt: skip
+          "INDEX", "INDEX_METRICS", "VERDICTS", "RULES", "SUMMARY", "CAPTURE", "NOTES",
+          "SETUP")  # fmt: skip
 
 
 def _public(mod) -> set[str]:
@@ -32,7 +33,7 @@ def test_every_language_has_the_same_tables_and_keys() -> None:
         else:  # DEFINITIONS: (term, definition) pairs, one per metric
             assert len(a) == len(b) and all(len(p) == 2 for p in [*a, *b])
     # placeholders agree, so a format call works in every language
-    for name in ("REPORT", "TERMINAL", "VERDICTS", "SUMMARY", "CAPTURE", "NOTES"):
+    for name in ("REPORT", "TERMINAL", "VERDICTS", "SUMMARY", "CAPTURE", "NOTES", "SETUP"):
         for key, text in getattr(fr, name).items():
             assert text.count("{") == getattr(en, name)[key].count("{"), (name, key)
 
