@@ -192,3 +192,19 @@ def test_every_call_note_formats_in_every_language() -> None:
         {"note_id": "pair_lengths", "note_args": args["pair_lengths"]}, "fr")
     assert _call_note({"note": "an older report's note"}, "fr") == "an older report's note"
     assert _call_note({}, "en") == ""
+
+
+def test_the_setup_wizards_text_has_the_same_fields_in_every_language() -> None:
+    """The wizard formats every SETUP string with keyword fields: the same names in each
+    language (English quotes with ``!r``, French with « »), apart from the one help printed
+    as is."""
+    from string import Formatter
+
+    def fields(text):
+        return sorted((f, c or "") for _, f, _, c in Formatter().parse(text) if f is not None)
+
+    for key, text in fr.SETUP.items():
+        if key == "no_monitor":  # printed as is (an ~/.asoundrc example with braces)
+            continue
+        assert [f for f, _ in fields(text)] == [f for f, _ in fields(en.SETUP[key])], key
+    assert fr.SETUP["colon"] == "\u00a0: " and en.SETUP["colon"] == ": "
