@@ -356,6 +356,8 @@ def test_every_step_speaks_french_by_default(env, calm) -> None:
         "Enregistrement de 40 s : parlez calmement, comme en appel",
         "enr. ▕",  # the countdown
         "dB   encore 35 s",
+        "  profil       alice — calibré",  # the profile's summary
+        "  F0 médiane   ",
         "Profil « alice » enregistré dans",
         "Parole de calibrage conservée dans",
         "Langue des conseils (fr ou en) [fr] : ",
@@ -366,7 +368,8 @@ def test_every_step_speaks_french_by_default(env, calm) -> None:
     for line in lines:
         assert line in out, line
     assert re.search(r"au-dessus de -40 dB\)", out) and re.search(r"\d,\d s au-dessus", out)
-    for english in ("Step ", "heard", "Saved", "Recording", "Enter", "Language", "Starting"):
+    for english in ("Step ", "heard", "Saved", "Recording", "Enter", "Language", "Starting",
+                    "median F0", "syllables/s"):
         assert english not in out, english
     assert _user(user)["coach"] == {"lang": "fr"}
 

@@ -954,7 +954,7 @@ class Wizard:
         from .profiles import format_profile
 
         path = store.save(prof, name)
-        t.say("\n".join("  " + line for line in format_profile(prof).splitlines()))
+        t.say("\n".join("  " + line for line in format_profile(prof, self.ui).splitlines()))
         t.say(self._t("saved_profile", name=name, path=path) + (
             self._t("grown", s=float(prof.speech_s)) if grow else self._t("full_stop")))
         keep = getattr(a, "keep_audio", None)

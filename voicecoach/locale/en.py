@@ -487,3 +487,27 @@ SETUP = {
     "setup_done": "Setup done. Start coaching with: voicecoach live",
     "starting": "Starting: voicecoach {argv}",
 }
+
+
+#: A profile's summary (voicecoach.profiles.format_profile: `voicecoach profile show`, and the
+#: setup wizard after a calibration). Labels padded to one column.
+PROFILE = {
+    "provisional": "provisional (from a call)",
+    "calibrated": "calibrated",
+    "unnamed": "(unnamed)",
+    "na": "n/a",
+    "profile": "profile      {name} — {kind}",
+    "f0": "median F0    {hz} Hz ({st} st above 55 Hz)",
+    "range": "F0 range     {p10} – {p90} st (p10–p90, spread {spread} st)",
+    "articulation": "articulation {rate} syllables/s of speech (spread {spread})",
+    "syllables": "syllables    {rate} syllables/s (spread {spread})",
+    "loudness": "loudness     {db} dBFS (speech level, power mean)",
+    "measures": "measures     pitch {pitch} st (calm +{pitch_calm}, drift {pitch_drift}, "
+    "{pitch_s} s); pace {rate} syl/s (calm +{rate_calm} %, drift {rate_drift} %, {rate_s} s); "
+    "loudness {loud} dBFS (calm +{loud_calm}, drift {loud_drift}, {loud_s} s)",
+    "measured": "measured on  {speech} s of speech, {voiced} s voiced",
+    "source": "source       {source}",
+    "created": "created      {created}",
+    "voice": "voice model  {n} Gaussians (tells the agent on mono calls)",
+    "no_voice": "voice model  none (calibrate again to store one: mono calls, swapped channels)",
+}

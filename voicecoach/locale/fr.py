@@ -514,3 +514,28 @@ SETUP = {
     "setup_done": "Installation terminée. Pour lancer les conseils en direct : voicecoach live",
     "starting": "Lancement : voicecoach {argv}",
 }
+
+
+#: Le résumé d'un profil (voicecoach.profiles.format_profile : `voicecoach profile show`, et
+#: l'installation guidée après un calibrage). Intitulés alignés sur une colonne.
+PROFILE = {
+    "provisional": "provisoire (tiré d'un appel)",
+    "calibrated": "calibré",
+    "unnamed": "(sans nom)",
+    "na": "n. d.",
+    "profile": "profil       {name} — {kind}",
+    "f0": "F0 médiane   {hz} Hz ({st} dt au-dessus de 55 Hz)",
+    "range": "plage de F0  {p10} – {p90} dt (p10–p90, dispersion {spread} dt)",
+    "articulation": "articulation {rate} syllabes/s de parole (dispersion {spread})",
+    "syllables": "syllabes     {rate} syllabes/s (dispersion {spread})",
+    "loudness": "volume       {db} dBFS (niveau de parole, moyenne en puissance)",
+    "measures": "mesures      hauteur {pitch} dt (calme +{pitch_calm}, dérive {pitch_drift}, "
+    "{pitch_s} s) ; débit {rate} syl/s (calme +{rate_calm} %, dérive {rate_drift} %, "
+    "{rate_s} s) ; volume {loud} dBFS (calme +{loud_calm}, dérive {loud_drift}, {loud_s} s)",
+    "measured": "mesuré sur   {speech} s de parole, dont {voiced} s voisées",
+    "source": "source       {source}",
+    "created": "créé le      {created}",
+    "voice": "voix         modèle à {n} gaussiennes (reconnaît l'agent dans les appels mono)",
+    "no_voice": "voix         aucun modèle (calibrez à nouveau pour en enregistrer un : appels "
+    "mono, canaux inversés)",
+}
