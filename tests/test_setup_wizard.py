@@ -316,7 +316,8 @@ def test_bad_answers_in_french_by_default_then_english_once_chosen(env, calm) ->
     assert "Cette réponse ne désigne pas une entrée et une seule (no input device matches " \
         "'nothing-like-this')." in out
     assert "« vc_mic » est déjà le micro : choisissez une autre entrée." in out
-    assert "« maybe » n'est pas une réponse possible ici : tapez Entrée, « c », « d »." in out
+    assert ("« maybe » n'est pas une réponse possible ici : répondez par l'une de ces touches : "
+            "Entrée, « c », « d ».") in out
     assert "Ce nom ne convient pas (profile name 'no way!' is not valid" in out
     assert "Langue des conseils (fr ou en) [fr] : " in out
     assert "« de » n'est pas une langue de voicecoach : tapez fr ou en." in out

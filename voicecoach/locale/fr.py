@@ -399,7 +399,8 @@ SETUP = {
     "quoted": "« {text} »",
     "enter": "Entrée",
     "answered": "{prompt} : {answer} (--yes)",
-    "not_an_answer": "« {answer} » n'est pas une réponse possible ici : tapez {shown}.",
+    "not_an_answer": "« {answer} » n'est pas une réponse possible ici : répondez par l'une de ces "
+    "touches : {shown}.",
     "yes_no_yes": " (O/n)",
     "yes_no_no": " (o/N)",
     "not_yes_no": "« {answer} » n'est pas une réponse possible ici : tapez o (oui) ou n (non).",
@@ -471,8 +472,8 @@ SETUP = {
     "add_redo": "a : y ajouter de la parole calme, Entrée : l'enregistrer à nouveau",
     "using_stored": "Le profil « {name} » déjà enregistré est utilisé.",
     "exists_again": "Le profil « {name} » existe déjà. L'enregistrer à nouveau ?",
-    "start_or_skip": "Entrée : commencer l'enregistrement, s : sauter cette étape (le direct "
-    "prendra alors votre référence sur les 30 premières secondes de parole de l'appel)",
+    "start_or_skip": "Entrée : commencer l'enregistrement, s : sauter cette étape (voicecoach "
+    "live prendra alors votre référence sur les 30 premières secondes de parole de l'appel)",
     "skipped": "Calibrage sauté ; relancez voicecoach setup pour le faire.",
     "record_again": "Enregistrer à nouveau ?",
     "not_done": "Calibrage non fait ; relancez voicecoach setup pour le faire.",
@@ -502,7 +503,7 @@ SETUP = {
     "weak": "L'enregistrement est utilisable, mais certains conseils resteraient muets pendant "
     "les appels :",
     "weak_line": "{rule} : {why}",
-    "keeping_it": "(--yes : il est gardé)",
+    "keeping_it": "(--yes : enregistrement gardé)",
     # étape 4 : sauvegarde, puis le direct
     "lang": "Langue des conseils",
     "lang_prompt": "Langue des conseils (fr ou en)",
