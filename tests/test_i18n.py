@@ -15,7 +15,7 @@ from voicecoach.locale import en, fr
 ROOT = Path(__file__).resolve().parents[1]
 TABLES = ("NUDGES", "DISPLAY", "TERMINAL", "REPORT", "EVENT_KINDS", "PARTIES", "DEFINITIONS",
           "INDEX", "INDEX_METRICS", "VERDICTS", "RULES", "SUMMARY", "CAPTURE", "NOTES",
-          "REVIEW_LINE")  # fmt: skip
+          "REVIEW_LINE", "SETUP", "PROFILE")  # fmt: skip
 
 
 def _public(mod) -> set[str]:
@@ -33,7 +33,8 @@ def test_every_language_has_the_same_tables_and_keys() -> None:
         else:  # DEFINITIONS: (term, definition) pairs, one per metric
             assert len(a) == len(b) and all(len(p) == 2 for p in [*a, *b])
     # placeholders agree, so a format call works in every language
-    for name in ("REPORT", "TERMINAL", "VERDICTS", "SUMMARY", "CAPTURE", "NOTES", "REVIEW_LINE"):
+    for name in ("REPORT", "TERMINAL", "VERDICTS", "SUMMARY", "CAPTURE", "NOTES", "REVIEW_LINE",
+                 "SETUP", "PROFILE"):
         for key, text in getattr(fr, name).items():
             assert text.count("{") == getattr(en, name)[key].count("{"), (name, key)
 
@@ -192,3 +193,21 @@ def test_every_call_note_formats_in_every_language() -> None:
         {"note_id": "pair_lengths", "note_args": args["pair_lengths"]}, "fr")
     assert _call_note({"note": "an older report's note"}, "fr") == "an older report's note"
     assert _call_note({}, "en") == ""
+
+
+def test_the_setup_wizards_text_has_the_same_fields_in_every_language() -> None:
+    """The wizard formats every SETUP (and PROFILE) string with keyword fields: the same
+    names in each language (English quotes with ``!r``, French with « »), apart from the one
+    help printed as is."""
+    from string import Formatter
+
+    def fields(text):
+        return sorted((f, c or "") for _, f, _, c in Formatter().parse(text) if f is not None)
+
+    for name in ("SETUP", "PROFILE"):
+        for key, text in getattr(fr, name).items():
+            if key == "no_monitor":  # printed as is (an ~/.asoundrc example with braces)
+                continue
+            other = getattr(en, name)[key]
+            assert [f for f, _ in fields(text)] == [f for f, _ in fields(other)], (name, key)
+    assert fr.SETUP["colon"] == "\u00a0: " and en.SETUP["colon"] == ": "

@@ -162,6 +162,12 @@ def test_format_profile() -> None:
     assert "median F0    121.5 Hz (13.60 st above 55 Hz)" in text
     assert "(spread n/a)" in text and "calibrated" in text
     assert "provisional" in format_profile(make(provisional=True))
+    # the setup wizard's language: French labels and decimal commas, same columns
+    fr = format_profile(make(articulation_rate_spread=math.nan), "fr")
+    assert "F0 médiane   121,5 Hz (13,60 dt au-dessus de 55 Hz)" in fr
+    assert "(dispersion n. d.)" in fr and "calibré" in fr
+    assert all(line[12] == " " != line[13] for line in (*fr.splitlines(), *text.splitlines()))
+    assert "provisoire (tiré d'un appel)" in format_profile(make(provisional=True), "fr")
 
 
 VOICE = {

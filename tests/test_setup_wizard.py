@@ -1,5 +1,9 @@
 """`voicecoach setup`: step logic with fake devices and scripted answers.
 
+The wizard speaks the session's language: French by default (the shipped ``[coach] lang``),
+English with ``--lang en`` (or a configuration saying ``en``). The tests that check English
+wording say so; the French ones check each step's key lines in the default language.
+
 The audio layer is a fake (:class:`FakeAudio`: named inputs whose signals are arrays), the
 answers come from a text stream, and ``live`` is a recorded callable, so every step and the
 second-run skipping run without a sound server. The real devices path is tested in
@@ -12,6 +16,7 @@ import contextlib
 import io
 import math
 import os
+import re
 import stat
 import tomllib
 from pathlib import Path
@@ -146,6 +151,11 @@ def _run(argv: list[str], answers: str, audio: FakeAudio, live_status: int = 0):
     return status, out.getvalue(), calls
 
 
+def _plain(text: str) -> str:
+    """``text`` with French typography's non-breaking spaces as plain spaces."""
+    return text.replace("\u00a0", " ").replace("\u202f", " ")
+
+
 def _user(path: Path) -> dict:
     return tomllib.loads(path.read_text())
 
@@ -191,7 +201,8 @@ def test_enter_on_a_terminal_stops_a_meter_without_waiting() -> None:
     os.close(master)
 
 
-def test_enter_ends_the_level_check(calm) -> None:
+@pytest.mark.parametrize(("lang", "meters"), [(None, "\r  micro ▕"), ("en", "\r  mic ▕")])
+def test_enter_ends_the_level_check(calm, lang: str | None, meters: str) -> None:
     import argparse
 
     from voicecoach.setup_wizard import Terminal, Wizard
@@ -204,13 +215,13 @@ def test_enter_ends_the_level_check(calm) -> None:
             return self.polls > 50  # Enter after 50 blocks of 20 ms
 
     out = io.StringIO()
-    args = argparse.Namespace(levels_s=1000.0, yes=False, redo=None)
+    args = argparse.Namespace(levels_s=1000.0, yes=False, redo=None, lang=lang)
     audio = FakeAudio(NAMES, {"vc_mic": [calm]})
     wiz = Wizard(args, load_config(), Keys(io.StringIO(), out, tty=True), audio)
     check = wiz.check_levels("vc_mic", "vc_far")
     assert check.seconds == pytest.approx(51 * 0.02)
     assert check.heard_s[0] > 0.3 and check.heard_s[1] == 0
-    assert "\r  mic ▕" in out.getvalue()  # meters redrawn in place
+    assert meters in out.getvalue()  # meters redrawn in place, in the wizard's language
 
 
 # ------------------------------------------------------------------------ first run --
@@ -218,9 +229,11 @@ def test_first_run_picks_checks_calibrates_saves_and_starts_live(env, calm) -> N
     user, profiles = env
     audio = FakeAudio(NAMES, {"vc_mic": [calm], "vc_far": [_tone(10)]})
     # mic: number 2 of the microphone list (vc_mic); far end: Enter (the suggested vc_far);
-    # levels: Enter keeps; profile name alice; calibration: Enter starts; language en
-    answers = "2\n\n\nalice\n\nen\n"
-    status, out, calls = _run(["--seconds", "40", "--levels-s", "2"], answers, audio, 7)
+    # levels: Enter keeps; profile name alice; calibration: Enter starts; --lang en answers
+    # the language (and makes the wizard speak English)
+    answers = "2\n\n\nalice\n\n"
+    status, out, calls = _run(["--seconds", "40", "--levels-s", "2", "--lang", "en"], answers,
+                              audio, 7)
     assert status == 7  # live's status is setup's
     assert calls == [["live"]]  # live takes everything from the user configuration
     assert "microphone heard: yes" in out and "customer heard: yes" in out
@@ -249,11 +262,12 @@ def test_customer_not_heard_then_another_far_end(env, calm) -> None:
     status, out, _ = _run(["--levels-s", "1", "--no-live", "--lang", "fr", "--profile", "x"],
                           answers + "s\n", audio)
     assert status == 0
-    assert "customer heard: no" in out
-    assert "play something on the call" in out
-    assert out.index("customer heard: no") < out.index("customer heard: yes")
+    out = _plain(out)  # --lang fr: the French lines
+    assert "client entendu : non" in out
+    assert "faites jouer quelque chose dans l'appel" in out
+    assert out.index("client entendu : non") < out.index("client entendu : oui")
     assert _user(user)["live"]["far"] == "pulse.monitor other"
-    assert "Calibration skipped" in out
+    assert "Calibrage sauté ; relancez voicecoach setup pour le faire." in out
     assert "profile" not in _user(user)["live"]
 
 
@@ -267,11 +281,16 @@ def test_check_again_reopens_the_same_devices(env, calm) -> None:
     assert out.count("customer heard: no") == 1 and out.count("customer heard: yes") == 1
 
 
-def test_bad_answers_are_explained_and_asked_again(env, calm) -> None:
+BAD_ANSWERS = "9\nnothing-like-this\n2\nvc_mic\nvc_far\nmaybe\n\nno way!\nbob\n\nde\n"
+
+
+def test_bad_answers_are_explained_and_asked_again(env, calm, tmp_path: Path) -> None:
     user, _ = env
+    english = tmp_path / "en.toml"  # the wizard speaks English, and still asks the language
+    english.write_text('[coach]\nlang = "en"\n')
     audio = FakeAudio(NAMES, {"vc_mic": [calm], "vc_far": [_tone(5)]})
-    answers = "9\nnothing-like-this\n2\nvc_mic\nvc_far\nmaybe\n\nno way!\nbob\n\nde\nen\n"
-    status, out, _ = _run(["--levels-s", "1", "--no-live", "--seconds", "40"], answers, audio)
+    status, out, _ = _run(["--levels-s", "1", "--no-live", "--seconds", "40", "--config",
+                           str(english)], BAD_ANSWERS + "en\n", audio)
     assert status == 0
     assert "There is no number 9 here: type a number from 1 to 2" in out
     assert "no input device matches 'nothing-like-this'" in out
@@ -281,6 +300,140 @@ def test_bad_answers_are_explained_and_asked_again(env, calm) -> None:
     assert "'de' is not a language voicecoach speaks" in out
     assert _user(user)["coach"]["lang"] == "en"
     assert _user(user)["live"]["profile"] == "bob"
+
+
+def test_bad_answers_in_french_by_default_then_english_once_chosen(env, calm) -> None:
+    user, _ = env
+    audio = FakeAudio(NAMES, {"vc_mic": [calm], "vc_far": [_tone(5)]})
+    status, raw, _ = _run(["--levels-s", "1", "--no-live", "--seconds", "40"],
+                          BAD_ANSWERS + "en\n", audio)
+    assert status == 0
+    # French typography: a non-breaking space before ":", a narrow one before ";" and "?"
+    assert "Numéro du micro (ou une partie de son nom\u202f; r\u00a0: relancer la " \
+        "recherche) [1]\u00a0: " in raw
+    out = _plain(raw)
+    assert "Il n'y a pas de numéro 9 ici : tapez un numéro de 1 à 2." in out
+    assert "Cette réponse ne désigne pas une entrée et une seule (no input device matches " \
+        "'nothing-like-this')." in out
+    assert "« vc_mic » est déjà le micro : choisissez une autre entrée." in out
+    assert ("« maybe » n'est pas une réponse possible ici : répondez par l'une de ces touches : "
+            "Entrée, « c », « d ».") in out
+    assert "Ce nom ne convient pas (profile name 'no way!' is not valid" in out
+    assert "Langue des conseils (fr ou en) [fr] : " in out
+    assert "« de » n'est pas une langue de voicecoach : tapez fr ou en." in out
+    # "en" chosen at step 4: what follows is English
+    assert out.index("Setup goes on in English.") < out.index("Step 4 (saving): microphone")
+    assert "Setup done. Start coaching with: voicecoach live" in out
+    assert "Step 1" not in out and "Étape 4" not in out
+    assert _user(user)["coach"]["lang"] == "en"
+
+
+def test_every_step_speaks_french_by_default(env, calm) -> None:
+    user, _ = env
+    audio = FakeAudio(NAMES, {"vc_mic": [calm], "vc_far": [_tone(10)]})
+    answers = "2\n\n\nalice\n\n\n"  # mic 2, far suggested, keep, alice, start, fr
+    status, raw, calls = _run(["--seconds", "40", "--levels-s", "2.5"], answers, audio, 3)
+    assert status == 3 and calls == [["live"]]
+    out = _plain(raw)
+    lines = [
+        "voicecoach setup : micro, son de l'appel, profil calme, puis conseils en direct.",
+        f"Vos choix sont enregistrés dans {user}.",
+        "Étape 1 (appareils) : quelle entrée est votre micro, laquelle le son de l'appel ?",
+        "Micros (votre voix) :",
+        "<- suggéré",
+        "Sources du son de l'appel (ce que joue l'ordinateur : le client) :",
+        "Numéro du son de l'appel (ou une partie de son nom ; r : relancer la recherche) [1] : ",
+        "Étape 2 (niveaux) : parlez dans votre micro et faites entendre le client",
+        "Écoute des deux entrées pendant 2,5 s…",  # a decimal comma
+        "  micro ▕",  # the meters (a StringIO is no terminal: one line a second)
+        "client ▕",
+        "micro entendu : oui (au plus fort",
+        "client entendu : oui (au plus fort",
+        "Entrée : garder ces appareils, c : vérifier à nouveau, d : choisir d'autres appareils",
+        "Micro « vc_mic » et son de l'appel « vc_far » enregistrés dans",
+        "Étape 3 (calibrage) : 40 s de votre parole calme forment votre profil",
+        "Nom du profil (lettres, chiffres, « _ », « - », « . ») [",
+        "Entrée : commencer l'enregistrement, s : sauter cette étape",
+        "Enregistrement de 40 s : parlez calmement, comme en appel",
+        "enr. ▕",  # the countdown
+        "dB   encore 35 s",
+        "  profil       alice — calibré",  # the profile's summary
+        "  F0 médiane   ",
+        "Profil « alice » enregistré dans",
+        "Parole de calibrage conservée dans",
+        "Langue des conseils (fr ou en) [fr] : ",
+        "Étape 4 (sauvegarde) : micro « vc_mic », son de l'appel « vc_far », profil « alice », "
+        "langue « fr » enregistrés dans",
+        "Lancement : voicecoach live",
+    ]
+    for line in lines:
+        assert line in out, line
+    assert re.search(r"au-dessus de -40 dB\)", out) and re.search(r"\d,\d s au-dessus", out)
+    for english in ("Step ", "heard", "Saved", "Recording", "Enter", "Language", "Starting",
+                    "median F0", "syllables/s"):
+        assert english not in out, english
+    assert _user(user)["coach"] == {"lang": "fr"}
+
+
+def test_a_second_run_says_what_is_done_in_french(env, profile) -> None:
+    user, profiles = env
+    ProfileStore(profiles).save(profile, "alice")
+    save_user_config({"live": {"mic": "vc_mic", "far": "vc_far", "profile": "alice"},
+                      "coach": {"lang": "fr"}}, user)
+    status, out, _ = _run(["--no-live"], "", FakeAudio(NAMES))
+    assert status == 0
+    out = _plain(out)
+    assert ("Étapes 1-2 (appareils, niveaux) : faites, le micro « vc_mic » et le son de "
+            "l'appel « vc_far » sont configurés et présents (--redo devices pour les choisir "
+            "à nouveau).") in out
+    assert ("Étape 3 (calibrage) : faite, le profil « alice » est calibré (--redo calibration "
+            "pour l'enregistrer à nouveau ou le compléter).") in out
+    assert "Installation terminée. Pour lancer les conseils en direct : voicecoach live" in out
+    # --lang en: the same run in English
+    status, out, _ = _run(["--no-live", "--lang", "en"], "", FakeAudio(NAMES))
+    assert "Step 1-2 (devices, levels): done" in out and "Setup done." in out
+    assert "Étape" not in out
+
+
+def test_refusal_and_weak_baseline_in_french(env, calm, profile, monkeypatch) -> None:
+    _, profiles = env
+    audio = FakeAudio(NAMES, {"vc_mic": [calm, np.zeros(0, np.float32), calm]})
+    base = ["--mic", "vc_mic", "--far", "vc_far", "--levels-s", "1", "--no-live", "--lang", "fr"]
+    # a silent take: refused, "o" (oui) records again
+    status, out, _ = _run([*base, "--profile", "carol", "--seconds", "40"], "\n\no\n\n", audio)
+    assert status == 0
+    out = _plain(out)
+    assert "Le micro n'a rien transmis" not in out
+    assert ("L'enregistrement est inutilisable : presque rien n'a été entendu dans le micro. "
+            "Vérifiez que c'est le bon") in out
+    assert "  (message du calibrage : the mic vc_mic recording is silent" in out
+    assert "Enregistrer à nouveau ? (O/n)" in out
+    assert ProfileStore(profiles).exists("carol")
+    # a weak baseline: the coach's own verdict, in French, then "non" keeps it
+    monkeypatch.setattr("voicecoach.baseline.calibration.calibrate_array",
+                        lambda *a, **k: profile.replace(pitch_drift_st=2.5))
+    status, out, _ = _run([*base, "--profile", "dan", "--seconds", "2"], "\n\nnon\n", audio)
+    assert status == 0
+    out = _plain(out)
+    assert ("L'enregistrement est utilisable, mais certains conseils resteraient muets pendant "
+            "les appels :") in out
+    # (the verdict's figures are the coach's: voicecoach.coach formats them, as in reports)
+    assert "  hauteur : référence instable : ses deux moitiés diffèrent de 2" in out
+    assert ProfileStore(profiles).exists("dan")
+
+
+def test_devices_problems_in_french(env, calm) -> None:
+    audio = FakeAudio(["USB headset", "Laptop mic"], {"USB headset": [calm]},
+                      stalled=(False, True))
+    status, out, _ = _run(["--levels-s", "2", "--no-live", "--profile", "x"], "1\n1\n\ns\n\n",
+                          audio)
+    assert status == 0
+    out = _plain(out)
+    assert "Aucune entrée ne ressemble à la sortie de l'ordinateur" in out and "asoundrc" in out
+    assert ("client entendu : non (au plus fort -inf dB, 0,0 s au-dessus de -40 dB) — faites "
+            "jouer quelque chose") in out
+    assert "le son de l'appel n'a rien transmis pendant 2,0 s sur 2,0 s (l'appareil" in out
+    assert "« x » existe déjà" not in out and "Calibrage sauté" in out
 
 
 def test_input_ending_is_a_clear_error(env) -> None:
@@ -371,8 +524,11 @@ def test_yes_runs_unattended(env, profile, monkeypatch) -> None:
     # suggestions: the default input as the microphone, the first monitor as the far end
     conf = _user(user)
     assert conf["live"] == {"mic": "HDA Intel mic", "far": "vc_far", "profile": "erin"}
-    assert conf["coach"]["lang"] == load_config().coach.lang
-    assert "microphone heard: no" in out and "(--yes: keeping these devices anyway)" in out
+    assert conf["coach"]["lang"] == load_config().coach.lang == "fr"
+    out = _plain(out)  # the default language: French
+    assert "micro entendu : non" in out and "(--yes : ces appareils sont gardés malgré tout)" in out
+    assert "Numéro du micro : 1 (--yes)" in out and "Étape 3 (calibrage) : 2 s" in out
+    assert "Langue des conseils : fr (--yes)" in out
     assert calls == [["live", "--duration", "5.0", "--display", "none"]]
 
 

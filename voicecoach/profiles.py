@@ -247,52 +247,63 @@ def _voice_problem(voice: dict[str, object]) -> str | None:
     return None
 
 
-def format_profile(profile: Profile) -> str:
+def format_profile(profile: Profile, lang: str = "en") -> str:
     """Human-readable summary of a profile, several lines (for ``voicecoach profile show``).
 
     Parameters
     ----------
     profile : Profile
+    lang : {"en", "fr"}
+        The language of the labels and the decimal mark (the ``PROFILE`` table of
+        :mod:`voicecoach.locale`). ``profile show`` prints English, like the CLI's other
+        output; the setup wizard passes its own language.
 
     Returns
     -------
     str
         Lines without a final newline (Hz, semitones, syllables/s, dBFS, s; n/a for NaN).
+
+    Raises
+    ------
+    ParameterError
+        For an unsupported language.
     """
+    from .i18n import number, texts
+
     p = profile
+    t = texts(lang).PROFILE
 
     def num(v: float, fmt: str) -> str:
-        return "n/a" if not math.isfinite(v) else format(v, fmt)
+        return t["na"] if not math.isfinite(v) else format(number(float(v), lang), fmt)
 
-    kind = "provisional (from a call)" if p.provisional else "calibrated"
+    def s0(v: float) -> str:
+        return format(number(float(v), lang), ".0f")
+
+    kind = t["provisional"] if p.provisional else t["calibrated"]
     return "\n".join(
         [
-            f"profile      {p.name or '(unnamed)'} — {kind}",
-            f"median F0    {num(p.f0_median_hz, '.1f')} Hz "
-            f"({num(p.f0_median_st, '.2f')} st above 55 Hz)",
-            f"F0 range     {num(p.f0_p10_st, '.2f')} – {num(p.f0_p90_st, '.2f')} st "
-            f"(p10–p90, spread {num(p.f0_spread_st, '.2f')} st)",
-            f"articulation {num(p.articulation_rate_median, '.2f')} syllables/s of speech "
-            f"(spread {num(p.articulation_rate_spread, '.2f')})",
-            f"syllables    {num(p.syllable_rate_median, '.2f')} syllables/s "
-            f"(spread {num(p.syllable_rate_spread, '.2f')})",
-            f"loudness     {num(p.loudness_db, '.1f')} dBFS (speech level, power mean)",
-            f"measures     pitch {num(p.pitch_level_st, '.2f')} st (calm +"
-            f"{num(p.pitch_calm_st, '.2f')}, drift {num(p.pitch_drift_st, '.2f')}, "
-            f"{p.pitch_measured_s:.0f} s); pace {num(p.rate_level_sps, '.2f')} syl/s (calm +"
-            f"{num(p.rate_calm_pct, '.0f')} %, drift {num(p.rate_drift_pct, '.0f')} %, "
-            f"{p.rate_measured_s:.0f} s); loudness {num(p.loudness_level_db, '.1f')} dBFS "
-            f"(calm +{num(p.loudness_calm_db, '.1f')}, drift {num(p.loudness_drift_db, '.1f')}, "
-            f"{p.loudness_measured_s:.0f} s)",
-            f"measured on  {p.speech_s:.1f} s of speech, {p.voiced_s:.1f} s voiced",
-            f"source       {p.source or '-'}",
-            f"created      {p.created_utc or '-'}",
-            "voice model  "
-            + (
-                f"{len(p.voice['gmm']['weights'])} Gaussians (tells the agent on mono calls)"
-                if p.voice
-                else "none (calibrate again to store one: mono calls, swapped channels)"
+            t["profile"].format(name=p.name or t["unnamed"], kind=kind),
+            t["f0"].format(hz=num(p.f0_median_hz, ".1f"), st=num(p.f0_median_st, ".2f")),
+            t["range"].format(p10=num(p.f0_p10_st, ".2f"), p90=num(p.f0_p90_st, ".2f"),
+                              spread=num(p.f0_spread_st, ".2f")),
+            t["articulation"].format(rate=num(p.articulation_rate_median, ".2f"),
+                                     spread=num(p.articulation_rate_spread, ".2f")),
+            t["syllables"].format(rate=num(p.syllable_rate_median, ".2f"),
+                                  spread=num(p.syllable_rate_spread, ".2f")),
+            t["loudness"].format(db=num(p.loudness_db, ".1f")),
+            t["measures"].format(
+                pitch=num(p.pitch_level_st, ".2f"), pitch_calm=num(p.pitch_calm_st, ".2f"),
+                pitch_drift=num(p.pitch_drift_st, ".2f"), pitch_s=s0(p.pitch_measured_s),
+                rate=num(p.rate_level_sps, ".2f"), rate_calm=num(p.rate_calm_pct, ".0f"),
+                rate_drift=num(p.rate_drift_pct, ".0f"), rate_s=s0(p.rate_measured_s),
+                loud=num(p.loudness_level_db, ".1f"), loud_calm=num(p.loudness_calm_db, ".1f"),
+                loud_drift=num(p.loudness_drift_db, ".1f"), loud_s=s0(p.loudness_measured_s),
             ),
+            t["measured"].format(speech=format(number(float(p.speech_s), lang), ".1f"),
+                                 voiced=format(number(float(p.voiced_s), lang), ".1f")),
+            t["source"].format(source=p.source or "-"),
+            t["created"].format(created=p.created_utc or "-"),
+            t["voice"].format(n=len(p.voice["gmm"]["weights"])) if p.voice else t["no_voice"],
         ]
     )
 

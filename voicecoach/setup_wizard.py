@@ -25,6 +25,11 @@ scriptable, testable with injected streams):
    ``--no-live``). Each step's result is written as soon as the step is done, so an
    interrupted setup resumes where it stopped.
 
+The wizard speaks the session's language (``--lang``, else the configuration's ``[coach]
+lang``: French by default; the text is the ``SETUP`` table of :mod:`voicecoach.locale`);
+when step 4 sets another language, what follows is said in that one. The keys typed (Enter,
+``r``, ``c``, ``d``, ``a``, ``s``, ``y``/``o``/``n``) are the same in every language.
+
 A second run checks what is done (devices configured and still present, a valid
 calibrated profile, a language) and skips those steps, saying so; ``--redo devices``,
 ``--redo calibration`` or ``--redo all`` does them again. ``--mic``, ``--far``,
@@ -57,6 +62,7 @@ from .errors import (
     UsageError,
     VoiceCoachError,
 )
+from .i18n import check_lang, number, resolve_lang, texts
 from .sources.devices import InputDevice
 
 __all__ = [
@@ -75,16 +81,7 @@ __all__ = [
 REDO_CHOICES = ("devices", "calibration", "all")
 
 #: Rules whose threshold comes from the profile (their baseline verdicts are explained).
-_CALIBRATED_RULES = {"pitch_high": "pitch", "rate_high": "pace", "loudness_high": "loudness"}
-
-_NO_MONITOR_HELP = (
-    "No input looks like the computer's output (a monitor or loopback). On Linux, name the "
-    "PulseAudio monitor in ~/.asoundrc, e.g.\n"
-    '    pcm.call_audio { type pulse device "<sink name>.monitor" '
-    'hint { show on description "call audio" } }\n'
-    "(`pactl list short sources` gives the names), then type r to rescan. On Windows use "
-    '"Stereo Mix" or a virtual cable; on macOS a virtual device such as BlackHole.'
-)
+_CALIBRATED_RULES = ("pitch_high", "rate_high", "loudness_high")
 
 
 # ------------------------------------------------------------------------ terminal --
@@ -108,6 +105,8 @@ class Terminal:
         # a typed answer is echoed by the terminal; a piped one is written into the log
         self.echo = not _isatty(stdin)
         self._status_len = 0
+        #: Between a question (and its default) and the answer; ``" : "`` in French.
+        self.colon = ": "
         enc = getattr(stdout, "encoding", None) or "utf-8"
         try:
             "█░▕▏—".encode(enc)
@@ -133,7 +132,7 @@ class Terminal:
         Parameters
         ----------
         prompt : str
-            Shown with ``default`` in brackets and a colon.
+            Shown with ``default`` in brackets and :attr:`colon`.
         default : str
 
         Returns
@@ -146,7 +145,7 @@ class Terminal:
             When the input ends (no terminal, or a script without enough answers).
         """
         self.end_status()
-        shown = f"{prompt} [{default}]: " if default else f"{prompt}: "
+        shown = f"{prompt} [{default}]{self.colon}" if default else f"{prompt}{self.colon}"
         self.stdout.write(shown)
         self.stdout.flush()
         line = self.stdin.readline()
@@ -543,6 +542,15 @@ class Wizard:
         self.profile = live.profile
         self.lang = config.coach.lang
         self.sr = config.analysis.sample_rate
+        #: The language the wizard speaks: ``--lang``, else ``[coach] lang``.
+        self.ui = resolve_lang(getattr(args, "lang", None), config)
+        self.term.colon = self._t("colon")
+
+    def _t(self, key: str, **kw: Any) -> str:
+        """The wizard's text ``key`` (the ``SETUP`` table) in its language, formatted with
+        ``kw`` (a float with the language's decimal mark)."""
+        text = texts(self.ui).SETUP[key]
+        return text.format(**{k: number(v, self.ui) for k, v in kw.items()}) if kw else text
 
     # -------------------------------------------------------------- the whole run --
     def run(self) -> int:
@@ -555,28 +563,22 @@ class Wizard:
         """
         t = self.term
         done = self.check_done()
-        t.say("voicecoach setup: microphone, far end, calm profile, then live coaching.")
-        t.say(f"Your choices are saved in {self.user_path}.")
+        t.say(self._t("intro"))
+        t.say(self._t("saved_in", path=self.user_path))
         t.say()
         if done.devices:
-            t.say(
-                f"Step 1-2 (devices, levels): done, microphone {self.mic!r} and far end "
-                f"{self.far!r} are configured and present (--redo devices to choose again)."
-            )
+            t.say(self._t("devices_done", mic=self.mic, far=self.far))
         else:
             self.step_devices()
         t.say()
         if done.calibration:
-            t.say(
-                f"Step 3 (calibration): done, profile {self.profile!r} is calibrated "
-                f"(--redo calibration to record it again or add to it)."
-            )
+            t.say(self._t("calibration_done", profile=self.profile))
         else:
             self.step_calibration()
         t.say()
         self.step_save(ask_lang=not done.lang)
         if getattr(self.args, "no_live", False):
-            t.say("Setup done. Start coaching with: voicecoach live")
+            t.say(self._t("setup_done"))
             return 0
         return self.start_live()
 
@@ -628,14 +630,11 @@ class Wizard:
         a = self.args
         mic_given, far_given = a.mic, a.far
         while True:
-            t.say("Step 1 (devices): which input is your microphone, which one the call?")
+            t.say(self._t("step_devices"))
             mic = self._pick_mic(mic_given)
             far = self._pick_far(far_given, mic)
             t.say()
-            t.say(
-                "Step 2 (levels): speak into your microphone and have the customer (or any "
-                "sound on this computer) play."
-            )
+            t.say(self._t("step_levels"))
             while True:
                 try:
                     ok = self._verdict(self.check_levels(self._spec(mic), self._spec(far)))
@@ -643,19 +642,16 @@ class Wizard:
                 except DeviceError as e:
                     if self.yes:
                         raise
-                    t.say(f"These devices cannot be opened: {e}")
+                    t.say(self._t("cannot_open", error=e))
                     ok = opened = False
                 if self.yes:
                     if not ok:
-                        t.say("(--yes: keeping these devices anyway)")
+                        t.say(self._t("keeping_devices"))
                     answer = ""
                 elif opened:
-                    answer = self._choice(
-                        "Enter: keep these devices, c: check again, d: choose other devices",
-                        ("", "c", "d"),
-                    )
+                    answer = self._choice(self._t("keep_check_choose"), ("", "c", "d"))
                 else:
-                    answer = self._choice("c: try again, d: choose other devices", ("c", "d"))
+                    answer = self._choice(self._t("retry_choose"), ("c", "d"))
                 if answer != "c":
                     break
             if answer == "d":
@@ -665,7 +661,7 @@ class Wizard:
             break
         self.mic, self.far = self._spec(mic), self._spec(far)
         path = save_user_config({"live": {"mic": self.mic, "far": self.far}}, self.user_path)
-        t.say(f"Saved microphone {self.mic!r} and far end {self.far!r} to {path}.")
+        t.say(self._t("saved_devices", mic=self.mic, far=self.far, path=path))
 
     def _spec(self, dev: InputDevice) -> str:
         """How the configuration names ``dev``: its name when that finds it again (indices
@@ -684,16 +680,16 @@ class Wizard:
         t = self.term
         if given is not None:
             dev = self.audio.find(given)
-            t.say(f"Microphone: {_describe(dev)} (--mic)")
+            t.say(self._t("mic_given", device=_describe(dev)))
             return dev
         while True:
             inputs = self._inputs()
             mics = [d for d in inputs if not d.is_monitor_candidate] or inputs
             suggested = self._suggest_mic(mics)
-            t.say("Microphones (your voice):")
+            t.say(self._t("mics"))
             for i, d in enumerate(mics, 1):
-                t.say(f"  {i:2d}. {_describe(d)}{'  <- suggested' if d is suggested else ''}")
-            dev = self._ask_device("Microphone number", mics, inputs, suggested)
+                t.say(f"  {i:2d}. {_describe(d)}{self._t('suggested') if d is suggested else ''}")
+            dev = self._ask_device(self._t("mic_number"), mics, inputs, suggested)
             if dev is not None:
                 return dev
 
@@ -722,14 +718,15 @@ class Wizard:
                     f"computer's output (a monitor/loopback, voicecoach devices marks them "
                     f"with '*')"
                 )
-            t.say(f"Far end: {_describe(dev)} (--far)")
+            t.say(self._t("far_given", device=_describe(dev)))
             return dev
         while True:
             inputs = [d for d in self.audio.far_inputs() if d.index != mic.index]
             if not inputs:
                 raise DeviceError(
                     f"{mic.name!r} is the only input device: the far end needs a second one "
-                    f"(a monitor or loopback of the computer's output). {_NO_MONITOR_HELP}"
+                    f"(a monitor or loopback of the computer's output). "
+                    + texts("en").SETUP["no_monitor"]  # an error line: English
                 )
             monitors = [d for d in inputs if d.is_monitor_candidate]
             others = [d for d in inputs if not d.is_monitor_candidate]
@@ -744,14 +741,14 @@ class Wizard:
                 (d for d in ordered if self.far and self._matches(self.far, d)),
                 monitors[0] if monitors else ordered[0],
             )
-            t.say("Far-end sources (what the computer plays: the customer):")
+            t.say(self._t("fars"))
             if not monitors:
-                t.say(_NO_MONITOR_HELP)
+                t.say(self._t("no_monitor"))
             for i, d in enumerate(ordered, 1):
                 if others and i == len(monitors) + 1:
-                    t.say("   other inputs:")
-                t.say(f"  {i:2d}. {_describe(d)}{'  <- suggested' if d is suggested else ''}")
-            dev = self._ask_device("Far-end number", ordered, inputs, suggested)
+                    t.say(self._t("other_inputs"))
+                t.say(f"  {i:2d}. {_describe(d)}{self._t('suggested') if d is suggested else ''}")
+            dev = self._ask_device(self._t("far_number"), ordered, inputs, suggested)
             if dev is not None:
                 return dev
 
@@ -771,9 +768,9 @@ class Wizard:
         default = str(listed.index(suggested) + 1)
         while True:
             if self.yes:
-                t.say(f"{prompt}: {default} (--yes)")
+                t.say(self._t("answered", prompt=prompt, answer=default))
                 return suggested
-            text = t.ask(f"{prompt} (or a part of its name; r: rescan)", default)
+            text = t.ask(self._t("device_prompt", prompt=prompt), default)
             if text.lower() == "r":
                 self.audio.rescan()
                 return None
@@ -781,37 +778,37 @@ class Wizard:
                 n = int(text)
                 if 1 <= n <= len(listed):
                     return listed[n - 1]
-                t.say(f"There is no number {n} here: type a number from 1 to {len(listed)}.")
+                t.say(self._t("no_number", n=n, count=len(listed)))
                 continue
             try:
                 dev = self.audio.find(text)
             except DeviceError as e:
-                t.say(f"{e}")
-                t.say(f"Type a number from 1 to {len(listed)}, or a part of a listed name.")
+                t.say(self._t("no_device", error=e))
+                t.say(self._t("type_number", count=len(listed)))
                 continue
             if all(d.index != dev.index for d in allowed):
-                t.say(f"{dev.name!r} is already the microphone: choose another input.")
+                t.say(self._t("already_mic", name=dev.name))
                 continue
             return dev
 
     def _choice(self, prompt: str, allowed: Sequence[str]) -> str:
-        shown = ", ".join(repr(a) if a else "Enter" for a in allowed)
+        shown = ", ".join(self._t("quoted", text=a) if a else self._t("enter") for a in allowed)
         while True:
             ans = self.term.ask(prompt).lower()
             if ans in allowed:
                 return ans
-            self.term.say(f"{ans!r} is not an answer here: type one of {shown}.")
+            self.term.say(self._t("not_an_answer", answer=ans, shown=shown))
 
     def _yes_no(self, prompt: str, default: bool) -> bool:
         while True:
-            ans = self.term.ask(prompt + (" (Y/n)" if default else " (y/N)")).lower()
+            ans = self.term.ask(prompt + self._t("yes_no_yes" if default else "yes_no_no")).lower()
             if not ans:
                 return default
             if ans in ("y", "yes", "o", "oui"):
                 return True
             if ans in ("n", "no", "non"):
                 return False
-            self.term.say(f"{ans!r} is not an answer here: type y or n.")
+            self.term.say(self._t("not_yes_no", answer=ans))
 
     # ------------------------------------------------------------------ levels --
     def check_levels(self, mic: str, far: str) -> LevelCheck:
@@ -839,7 +836,7 @@ class Wizard:
         got = 0
         every = max(1, round(self.sr / s.meter_fps)) if t.tty else self.sr
         next_draw = every
-        t.say(f"Listening to both for {seconds:g} s" + (" (Enter stops)..." if t.tty else "..."))
+        t.say(self._t("listening", s=seconds) + self._t("enter_stops" if t.tty else "dots"))
         deadline = time.monotonic() + seconds + 5.0
         with self.audio.stream(mic, far) as blocks:
             for b in blocks:
@@ -858,12 +855,14 @@ class Wizard:
                     got += blk.shape[0]
                     if got >= next_draw:
                         next_draw += every
-                        t.status(
-                            f"  mic {meter_bar(shown[0], s.meter_floor_db, fancy=t.fancy)} "
-                            f"{_fmt_db(shown[0])}   customer "
-                            f"{meter_bar(shown[1], s.meter_floor_db, fancy=t.fancy)} "
-                            f"{_fmt_db(shown[1])}   {max(0.0, seconds - got / self.sr):2.0f} s"
-                        )
+                        t.status(self._t(
+                            "meters",
+                            mic_bar=meter_bar(shown[0], s.meter_floor_db, fancy=t.fancy),
+                            mic_db=_fmt_db(shown[0]),
+                            far_bar=meter_bar(shown[1], s.meter_floor_db, fancy=t.fancy),
+                            far_db=_fmt_db(shown[1]),
+                            left=max(0.0, seconds - got / self.sr),
+                        ))
                         shown = [-math.inf, -math.inf]
                 if got >= seconds * self.sr or time.monotonic() > deadline:
                     break
@@ -886,29 +885,17 @@ class Wizard:
         dash = "—" if t.fancy else "-"
         mic_ok = check.heard(0, s.heard_s)
         far_ok = check.heard(1, s.heard_s)
-        def level(c: int) -> str:
-            return (f"(loudest {_fmt_db(check.peak_db[c])}, {check.heard_s[c]:.1f} s over "
-                    f"{s.heard_db:g} dB)")
-
-        t.say(
-            f"microphone heard: {'yes' if mic_ok else 'no'} {level(0)}"
-            + ("" if mic_ok else f" {dash} say a few words, check that the microphone is not "
-               f"muted, or pick another microphone")
-        )
-        t.say(
-            f"customer heard: {'yes' if far_ok else 'no'} {level(1)}"
-            + ("" if far_ok else f" {dash} play something on the call (or any sound on this "
-               f"computer) or pick another far-end source")
-        )
-        for c, who in ((0, "microphone"), (1, "far end")):
+        for c, who, ok in ((0, "mic", mic_ok), (1, "far", far_ok)):
+            level = self._t("level", db=_fmt_db(check.peak_db[c]), heard=check.heard_s[c],
+                            threshold=float(s.heard_db))
+            t.say(self._t(f"{who}_heard", answer=self._t("yes" if ok else "no"), level=level)
+                  + ("" if ok else self._t(f"{who}_hint", dash=dash)))
+        for c, who in ((0, "mic"), (1, "far")):
             if check.clipped[c]:
-                t.say(f"{who} clipped: its level reaches full scale; lower its volume or gain")
+                t.say(self._t(f"{who}_clipped"))
             if check.missing_s[c] >= 0.5:
-                t.say(
-                    f"{who} delivered no audio for {check.missing_s[c]:.1f} of "
-                    f"{check.seconds:.1f} s (the device stalled: it is busy, unplugged, or the "
-                    f"sound server is overloaded); check again, or pick another device"
-                )
+                t.say(self._t(f"{who}_missing", missing=check.missing_s[c],
+                              seconds=check.seconds))
         return mic_ok and far_ok
 
     # ------------------------------------------------------------- calibration --
@@ -919,8 +906,7 @@ class Wizard:
         t = self.term
         a = self.args
         store = ProfileStore(getattr(a, "profiles_dir", None))
-        t.say(f"Step 3 (calibration): {self._seconds():g} s of your calm speech make your "
-              f"profile, the baseline the coach compares you with.")
+        t.say(self._t("step_calibration", s=self._seconds()))
         name = self._profile_name(store, a.profile)
         kept = store.calibration_audio(name) if store.exists(name) else []
         grow = False
@@ -934,32 +920,26 @@ class Wizard:
                 # a profile with its speech kept can grow: more speech, fewer false nudges
                 keep_it = "calibration" not in self.redo
                 ans = self._choice(
-                    f"Profile {name!r} rests on {stored.speech_s:.0f} s of speech, kept "
-                    f"beside it. " + ("Enter: use it, a: add calm speech to it, r: record "
-                                      "it again" if keep_it else
-                                      "a: add calm speech to it, Enter: record it again"),
+                    self._t("kept_speech", name=name, s=float(stored.speech_s))
+                    + self._t("use_add_redo" if keep_it else "add_redo"),
                     ("", "a", "r") if keep_it else ("", "a"),
                 )
                 if ans == "" and keep_it:
-                    t.say(f"Using the stored profile {name!r}.")
+                    t.say(self._t("using_stored", name=name))
                     self._save_profile_ref(store, name)
                     return
                 grow = ans == "a"
             elif ok and "calibration" not in self.redo and (self.yes or not self._yes_no(
-                    f"Profile {name!r} already exists. Record it again?", False)):
-                t.say(f"Using the stored profile {name!r}.")
+                    self._t("exists_again", name=name), False)):
+                t.say(self._t("using_stored", name=name))
                 self._save_profile_ref(store, name)
                 return
         mic = self.mic or None
         while True:
             if not self.yes:
-                ans = self._choice(
-                    "Enter: start recording, s: skip (live then learns your baseline from "
-                    "the call's first 30 s of speech)",
-                    ("", "s"),
-                )
+                ans = self._choice(self._t("start_or_skip"), ("", "s"))
                 if ans == "s":
-                    t.say("Calibration skipped; run voicecoach setup again to do it.")
+                    t.say(self._t("skipped"))
                     return
             x = self.record(mic, self._seconds())
             got = self._calibrate(x, name, mic, kept if grow else [])
@@ -968,21 +948,19 @@ class Wizard:
                 break
             if self.yes:
                 raise UsageError("calibration refused (see above); run setup again")
-            if not self._yes_no("Record again?", True):
-                t.say("Calibration not done; run voicecoach setup again to do it.")
+            if not self._yes_no(self._t("record_again"), True):
+                t.say(self._t("not_done"))
                 return
         from .profiles import format_profile
 
         path = store.save(prof, name)
-        t.say("\n".join("  " + line for line in format_profile(prof).splitlines()))
-        t.say(f"Saved profile {name!r} to {path}" + (
-            f", grown to {prof.speech_s:.0f} s of speech." if grow else "."))
+        t.say("\n".join("  " + line for line in format_profile(prof, self.ui).splitlines()))
+        t.say(self._t("saved_profile", name=name, path=path) + (
+            self._t("grown", s=float(prof.speech_s)) if grow else self._t("full_stop")))
         keep = getattr(a, "keep_audio", None)
         if grow or (self.config.setup.keep_audio if keep is None else keep):
             q = store.save_calibration_audio(name, audio, rate)
-            t.say(f"Kept the calibration speech in {q} (readable by you only): run "
-                  f"`voicecoach setup --redo calibration` another day to add to it; "
-                  f"`voicecoach profile delete {name}` removes both.")
+            t.say(self._t("kept_audio", path=q, name=name))
         self._save_profile_ref(store, name)
 
     def _seconds(self) -> float:
@@ -998,13 +976,13 @@ class Wizard:
             self.profile.endswith(".toml") else _login_name()
         while True:
             if self.yes:
-                t.say(f"Profile name: {default} (--yes)")
+                t.say(self._t("answered", prompt=self._t("profile_name"), answer=default))
                 return default
-            name = t.ask("Profile name (letters, digits, '_', '-', '.')", default)
+            name = t.ask(self._t("profile_name_help"), default)
             try:
                 return ProfileStore.check_name(name)
             except VoiceCoachError as e:
-                t.say(str(e))
+                t.say(self._t("bad_name", error=e))
 
     def _save_profile_ref(self, store: Any, name: str) -> None:
         # a profile in the default folder is named; one elsewhere is given by its path
@@ -1036,8 +1014,7 @@ class Wizard:
         """
         t = self.term
         s = self.config.setup
-        t.say(f"Recording {seconds:g} s: speak calmly, as on a call (read a text aloud, or "
-              f"describe your day)...")
+        t.say(self._t("recording", s=float(seconds)))
         every = max(1, round(self.sr / s.meter_fps)) if t.tty else 5 * self.sr
         next_draw = every
         parts: list[np.ndarray] = []
@@ -1058,10 +1035,10 @@ class Wizard:
                         next_draw += every
                         left = max(0.0, (need - got) / self.sr)
                         mark = "●" if t.fancy else "*"
-                        t.status(
-                            f"  {mark} rec {meter_bar(loud, s.meter_floor_db, fancy=t.fancy)} "
-                            f"{_fmt_db(loud)}   {math.ceil(left):2d} s left"
-                        )
+                        t.status(self._t(
+                            "rec", mark=mark, bar=meter_bar(loud, s.meter_floor_db, fancy=t.fancy),
+                            db=_fmt_db(loud), left=math.ceil(left),
+                        ))
                         loud = -math.inf
                 if got >= need:
                     break
@@ -1073,8 +1050,7 @@ class Wizard:
                     )
         t.end_status()
         if missing >= 0.5 * self.sr:
-            t.say(f"The microphone delivered no audio for {missing / self.sr:.1f} s of the "
-                  f"recording (stalled: busy, unplugged, or the sound server is overloaded).")
+            t.say(self._t("mic_stalled", s=missing / self.sr))
         x = np.concatenate(parts) if parts else np.zeros(0, np.float32)
         return x[:need]
 
@@ -1100,17 +1076,17 @@ class Wizard:
                 prof = calibrate_array(x, self.sr, self.config, name=name, source=f"mic {mic}")
                 audio, rate = x, self.sr
         except CalibrationError as e:
-            t.say("The recording cannot be used: " + _plain_refusal(e))
-            t.say(f"  (calibration said: {e})")
+            t.say(self._t("cannot_use", why=self._t(_refusal_key(e))))
+            t.say(self._t("calibration_said", error=e))
             return None
         weak = self.weak_baseline(prof)
         if weak:
-            t.say("The recording is usable, but some cues would stay silent in calls:")
+            t.say(self._t("weak"))
             for line in weak:
                 t.say("  " + line)
             if self.yes:
-                t.say("(--yes: keeping it)")
-            elif self._yes_no("Record again?", True):
+                t.say(self._t("keeping_it"))
+            elif self._yes_no(self._t("record_again"), True):
                 return None
         return prof, audio, rate
 
@@ -1124,19 +1100,20 @@ class Wizard:
         Returns
         -------
         list of str
-            ``"<cue>: <verdict>"`` per enabled calibrated rule that cannot judge (English).
+            ``"<cue>: <verdict>"`` per enabled calibrated rule that cannot judge, in the
+            wizard's language (the coach's own verdicts).
         """
         from .pipeline import make_coach
 
-        coach = make_coach(self.config, prof, lang="en")  # the wizard speaks English
+        coach = make_coach(self.config, prof, lang=self.ui)
         out = []
-        for rule, label in _CALIBRATED_RULES.items():
+        for rule in _CALIBRATED_RULES:
             r = self.config.coach.rules.get(rule)
             if r is None or not r.enabled:
                 continue
             why = coach.baseline_verdict(rule)
             if why:
-                out.append(f"{label}: {why}")
+                out.append(self._t("weak_line", rule=texts(self.ui).RULES[rule], why=why))
         return out
 
     # ---------------------------------------------------------------- saving --
@@ -1154,21 +1131,25 @@ class Wizard:
             self.lang = a.lang
         elif ask_lang:
             if self.yes:
-                t.say(f"Language of the cues: {self.lang} (--yes)")
+                t.say(self._t("answered", prompt=self._t("lang"), answer=self.lang))
             else:
                 while True:
-                    ans = t.ask("Language of the cues (fr or en)", self.lang).lower()
-                    if ans in ("fr", "en"):
-                        self.lang = ans
+                    ans = t.ask(self._t("lang_prompt"), self.lang).lower()
+                    try:
+                        self.lang = check_lang(ans)
                         break
-                    t.say(f"{ans!r} is not a language voicecoach speaks: type fr or en.")
+                    except VoiceCoachError:
+                        t.say(self._t("bad_lang", answer=ans))
+                if self.lang != self.ui:  # the rest in the language just chosen
+                    self.ui = self.lang
+                    t.colon = self._t("colon")
+                    t.say(self._t("switched"))
         live: dict[str, Any] = {"mic": self.mic, "far": self.far}
         if self.profile:
             live["profile"] = self.profile
         path = save_user_config({"live": live, "coach": {"lang": self.lang}}, self.user_path)
-        t.say(f"Step 4 (saving): microphone {self.mic!r}, far end {self.far!r}, profile "
-              f"{self.profile or '(none: learnt from the call)'!r}, language {self.lang!r} "
-              f"are in {path}.")
+        t.say(self._t("saved_all", mic=self.mic, far=self.far, lang=self.lang, path=path,
+                      profile=self.profile or self._t("no_profile")))
 
     def start_live(self) -> int:
         """Run ``voicecoach live`` with the saved choices; its exit status.
@@ -1189,7 +1170,7 @@ class Wizard:
             v = getattr(a, dest, None)
             if v is not None:
                 argv += [opt, str(v)]
-        self.term.say("Starting: voicecoach " + " ".join(argv))
+        self.term.say(self._t("starting", argv=" ".join(argv)))
         if self.run_live is None:
             raise UsageError("setup was given no way to start live; run voicecoach live")
         return int(self.run_live(argv))
@@ -1212,18 +1193,15 @@ def _login_name() -> str:
     return name if name and re.match(r"^[^\W_]", name) else "me"
 
 
-def _plain_refusal(e: CalibrationError) -> str:
-    """One sentence, in plain words, of why a calibration was refused."""
+def _refusal_key(e: CalibrationError) -> str:
+    """The ``SETUP`` key of the plain-words sentence saying why a calibration was refused."""
     if isinstance(e, SilentSignalError):
-        return ("almost nothing was heard from the microphone. Check that it is the right "
-                "one, that it is not muted, and speak close to it.")
+        return "refused_silent"
     if isinstance(e, ClippedSignalError):
-        return ("your voice was too loud for the microphone: the sound was cut off "
-                "(clipped). Lower the microphone's gain or move it a little away.")
+        return "refused_clipped"
     if isinstance(e, TooLittleSpeechError):
-        return ("there was too little speech in it. Talk for the whole recording, in a calm "
-                "voice, with only short pauses.")
-    return "the calibration refused it."
+        return "refused_little"
+    return "refused"
 
 
 # --------------------------------------------------------------- command line --
@@ -1250,7 +1228,8 @@ def add_setup_arguments(
     p.add_argument("--mic", metavar="D", help="microphone: index or name part (no question)")
     p.add_argument("--far", metavar="D", help="far end: index or name part (no question)")
     p.add_argument("--profile", metavar="NAME", help="profile name to calibrate (no question)")
-    p.add_argument("--lang", choices=("fr", "en"), help="language of the cues (no question)")
+    p.add_argument("--lang", choices=("fr", "en"),
+                   help="language of the cues and of setup itself (no question)")
     p.add_argument(
         "--yes", "-y", action="store_true", help="accept every suggestion: no questions"
     )

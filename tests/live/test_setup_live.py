@@ -4,7 +4,9 @@ The agent's answers are typed at the prompts; speech is played into the rig's vi
 microphone (``vc_mic``) and far end (``vc_far``) while the wizard listens through the real
 sounddevice/PortAudio path. The first run picks both devices by number, sees the customer
 unheard then heard, calibrates on calm speech, writes the user configuration and starts
-``live``; the second run asks nothing and skips both steps.
+``live``; the second run asks nothing and skips both steps. The wizard speaks the session's
+language (French by default): the first run passes ``--lang en`` (which also answers the
+language question), the second speaks English because the first saved ``lang = "en"``.
 """
 
 from __future__ import annotations
@@ -65,7 +67,7 @@ def test_setup_in_a_terminal_through_pulseaudio(pulse_rig, tmp_path: Path) -> No
     child = _spawn(
         pexpect, pulse_rig, env,
         "--seconds", str(CALIBRATE_S), "--levels-s", str(LEVELS_S),
-        "--duration", "3", "--display", "none",
+        "--duration", "3", "--display", "none", "--lang", "en",
     )  # fmt: skip
     log = []
     child.logfile_read = _Log(log)
@@ -121,8 +123,7 @@ def test_setup_in_a_terminal_through_pulseaudio(pulse_rig, tmp_path: Path) -> No
             child.sendline("y")
         else:
             pytest.fail("two calibration takes refused:\n" + "".join(log))
-        child.expect(r"Language of the cues .*: ")
-        child.sendline("en")
+        child.expect(r"Step 4 \(saving\): .* language 'en'")  # --lang en: no question
         child.expect("Starting: voicecoach live")
         child.expect("voicecoach live: listening")
         child.expect("session: ", timeout=60)
@@ -147,7 +148,7 @@ def test_setup_in_a_terminal_through_pulseaudio(pulse_rig, tmp_path: Path) -> No
     assert not prof.provisional and prof.voiced_s >= 10
     assert 100 < prof.f0_median_hz < 145  # the 120 Hz voice played into vc_mic
 
-    # second run: nothing to ask, both steps skipped
+    # second run: nothing to ask, both steps skipped, in English ([coach] lang = "en" saved)
     child = _spawn(pexpect, pulse_rig, env, "--no-live")
     out2 = child.read()
     child.close()

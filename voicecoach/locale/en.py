@@ -391,3 +391,146 @@ REVIEW_LINE = {
     "bypassed_at_end": "{found}, canceller bypassed at the end (far end silent)",
     "no_canceller": "no echo canceller",
 }
+
+
+#: `voicecoach setup`, the guided first run (voicecoach.setup_wizard): questions, meters,
+#: verdicts, step lines. Keys typed by the agent (Enter, r, c, d, a, s, y/n) are the same in
+#: every language.
+SETUP = {
+    "intro": "voicecoach setup: microphone, far end, calm profile, then live coaching.",
+    "saved_in": "Your choices are saved in {path}.",
+    "colon": ": ",
+    "quoted": "{text!r}",
+    "enter": "Enter",
+    "answered": "{prompt}: {answer} (--yes)",
+    "not_an_answer": "{answer!r} is not an answer here: type one of {shown}.",
+    "yes_no_yes": " (Y/n)",
+    "yes_no_no": " (y/N)",
+    "not_yes_no": "{answer!r} is not an answer here: type y or n.",
+    # steps 1 and 2: devices and levels
+    "devices_done": "Step 1-2 (devices, levels): done, microphone {mic!r} and far end {far!r} "
+    "are configured and present (--redo devices to choose again).",
+    "step_devices": "Step 1 (devices): which input is your microphone, which one the call?",
+    "step_levels": "Step 2 (levels): speak into your microphone and have the customer (or any "
+    "sound on this computer) play.",
+    "cannot_open": "These devices cannot be opened: {error}",
+    "keeping_devices": "(--yes: keeping these devices anyway)",
+    "keep_check_choose": "Enter: keep these devices, c: check again, d: choose other devices",
+    "retry_choose": "c: try again, d: choose other devices",
+    "saved_devices": "Saved microphone {mic!r} and far end {far!r} to {path}.",
+    "mic_given": "Microphone: {device} (--mic)",
+    "mics": "Microphones (your voice):",
+    "suggested": "  <- suggested",
+    "mic_number": "Microphone number",
+    "far_given": "Far end: {device} (--far)",
+    "fars": "Far-end sources (what the computer plays: the customer):",
+    "other_inputs": "   other inputs:",
+    "far_number": "Far-end number",
+    "no_monitor": "No input looks like the computer's output (a monitor or loopback). On "
+    "Linux, name the PulseAudio monitor in ~/.asoundrc, e.g.\n"
+    '    pcm.call_audio { type pulse device "<sink name>.monitor" '
+    'hint { show on description "call audio" } }\n'
+    "(`pactl list short sources` gives the names), then type r to rescan. On Windows use "
+    '"Stereo Mix" or a virtual cable; on macOS a virtual device such as BlackHole.',
+    "device_prompt": "{prompt} (or a part of its name; r: rescan)",
+    "no_number": "There is no number {n} here: type a number from 1 to {count}.",
+    "no_device": "{error}",
+    "type_number": "Type a number from 1 to {count}, or a part of a listed name.",
+    "already_mic": "{name!r} is already the microphone: choose another input.",
+    "listening": "Listening to both for {s:g} s",
+    "enter_stops": " (Enter stops)...",
+    "dots": "...",
+    "meters": "  mic {mic_bar} {mic_db}   customer {far_bar} {far_db}   {left:2.0f} s",
+    "yes": "yes",
+    "no": "no",
+    "level": "(loudest {db}, {heard:.1f} s over {threshold:g} dB)",
+    "mic_heard": "microphone heard: {answer} {level}",
+    "far_heard": "customer heard: {answer} {level}",
+    "mic_hint": " {dash} say a few words, check that the microphone is not muted, or pick "
+    "another microphone",
+    "far_hint": " {dash} play something on the call (or any sound on this computer) or pick "
+    "another far-end source",
+    "mic_clipped": "microphone clipped: its level reaches full scale; lower its volume or gain",
+    "far_clipped": "far end clipped: its level reaches full scale; lower its volume or gain",
+    "mic_missing": "microphone delivered no audio for {missing:.1f} of {seconds:.1f} s (the "
+    "device stalled: it is busy, unplugged, or the sound server is overloaded); check again, "
+    "or pick another device",
+    "far_missing": "far end delivered no audio for {missing:.1f} of {seconds:.1f} s (the "
+    "device stalled: it is busy, unplugged, or the sound server is overloaded); check again, "
+    "or pick another device",
+    # step 3: calibration
+    "calibration_done": "Step 3 (calibration): done, profile {profile!r} is calibrated "
+    "(--redo calibration to record it again or add to it).",
+    "step_calibration": "Step 3 (calibration): {s:g} s of your calm speech make your profile, "
+    "the baseline the coach compares you with.",
+    "kept_speech": "Profile {name!r} rests on {s:.0f} s of speech, kept beside it. ",
+    "use_add_redo": "Enter: use it, a: add calm speech to it, r: record it again",
+    "add_redo": "a: add calm speech to it, Enter: record it again",
+    "using_stored": "Using the stored profile {name!r}.",
+    "exists_again": "Profile {name!r} already exists. Record it again?",
+    "start_or_skip": "Enter: start recording, s: skip (live then learns your baseline from "
+    "the call's first 30 s of speech)",
+    "skipped": "Calibration skipped; run voicecoach setup again to do it.",
+    "record_again": "Record again?",
+    "not_done": "Calibration not done; run voicecoach setup again to do it.",
+    "saved_profile": "Saved profile {name!r} to {path}",
+    "grown": ", grown to {s:.0f} s of speech.",
+    "full_stop": ".",
+    "kept_audio": "Kept the calibration speech in {path} (readable by you only): run "
+    "`voicecoach setup --redo calibration` another day to add to it; "
+    "`voicecoach profile delete {name}` removes both.",
+    "profile_name": "Profile name",
+    "profile_name_help": "Profile name (letters, digits, '_', '-', '.')",
+    "bad_name": "{error}",
+    "recording": "Recording {s:g} s: speak calmly, as on a call (read a text aloud, or "
+    "describe your day)...",
+    "rec": "  {mark} rec {bar} {db}   {left:2d} s left",
+    "mic_stalled": "The microphone delivered no audio for {s:.1f} s of the recording "
+    "(stalled: busy, unplugged, or the sound server is overloaded).",
+    "cannot_use": "The recording cannot be used: {why}",
+    "calibration_said": "  (calibration said: {error})",
+    "refused_silent": "almost nothing was heard from the microphone. Check that it is the "
+    "right one, that it is not muted, and speak close to it.",
+    "refused_clipped": "your voice was too loud for the microphone: the sound was cut off "
+    "(clipped). Lower the microphone's gain or move it a little away.",
+    "refused_little": "there was too little speech in it. Talk for the whole recording, in a "
+    "calm voice, with only short pauses.",
+    "refused": "the calibration refused it.",
+    "weak": "The recording is usable, but some cues would stay silent in calls:",
+    "weak_line": "{rule}: {why}",
+    "keeping_it": "(--yes: keeping it)",
+    # step 4: saving, then live
+    "lang": "Language of the cues",
+    "lang_prompt": "Language of the cues (fr or en)",
+    "bad_lang": "{answer!r} is not a language voicecoach speaks: type fr or en.",
+    "switched": "Setup goes on in English.",
+    "no_profile": "(none: learnt from the call)",
+    "saved_all": "Step 4 (saving): microphone {mic!r}, far end {far!r}, profile {profile!r}, "
+    "language {lang!r} are in {path}.",
+    "setup_done": "Setup done. Start coaching with: voicecoach live",
+    "starting": "Starting: voicecoach {argv}",
+}
+
+
+#: A profile's summary (voicecoach.profiles.format_profile: `voicecoach profile show`, and the
+#: setup wizard after a calibration). Labels padded to one column.
+PROFILE = {
+    "provisional": "provisional (from a call)",
+    "calibrated": "calibrated",
+    "unnamed": "(unnamed)",
+    "na": "n/a",
+    "profile": "profile      {name} — {kind}",
+    "f0": "median F0    {hz} Hz ({st} st above 55 Hz)",
+    "range": "F0 range     {p10} – {p90} st (p10–p90, spread {spread} st)",
+    "articulation": "articulation {rate} syllables/s of speech (spread {spread})",
+    "syllables": "syllables    {rate} syllables/s (spread {spread})",
+    "loudness": "loudness     {db} dBFS (speech level, power mean)",
+    "measures": "measures     pitch {pitch} st (calm +{pitch_calm}, drift {pitch_drift}, "
+    "{pitch_s} s); pace {rate} syl/s (calm +{rate_calm} %, drift {rate_drift} %, {rate_s} s); "
+    "loudness {loud} dBFS (calm +{loud_calm}, drift {loud_drift}, {loud_s} s)",
+    "measured": "measured on  {speech} s of speech, {voiced} s voiced",
+    "source": "source       {source}",
+    "created": "created      {created}",
+    "voice": "voice model  {n} Gaussians (tells the agent on mono calls)",
+    "no_voice": "voice model  none (calibrate again to store one: mono calls, swapped channels)",
+}

@@ -411,3 +411,156 @@ REVIEW_LINE = {
     "bypassed_at_end": "{found}, annuleur contourné à la fin (client silencieux)",
     "no_canceller": "sans annulation d'écho",
 }
+
+
+#: `voicecoach setup`, la première installation guidée (voicecoach.setup_wizard) : questions,
+#: vumètres, verdicts, lignes d'étape. Les touches tapées par l'agent (Entrée, r, c, d, a, s,
+#: o/n) sont les mêmes dans toutes les langues.
+SETUP = {
+    "intro": "voicecoach setup : micro, son de l'appel, profil calme, puis conseils en direct.",
+    "saved_in": "Vos choix sont enregistrés dans {path}.",
+    "colon": " : ",
+    "quoted": "« {text} »",
+    "enter": "Entrée",
+    "answered": "{prompt} : {answer} (--yes)",
+    "not_an_answer": "« {answer} » n'est pas une réponse possible ici : répondez par l'une de ces "
+    "touches : {shown}.",
+    "yes_no_yes": " (O/n)",
+    "yes_no_no": " (o/N)",
+    "not_yes_no": "« {answer} » n'est pas une réponse possible ici : tapez o (oui) ou n (non).",
+    # étapes 1 et 2 : appareils et niveaux
+    "devices_done": "Étapes 1-2 (appareils, niveaux) : faites, le micro « {mic} » et le son de "
+    "l'appel « {far} » sont configurés et présents (--redo devices pour les choisir à nouveau).",
+    "step_devices": "Étape 1 (appareils) : quelle entrée est votre micro, laquelle le son de "
+    "l'appel ?",
+    "step_levels": "Étape 2 (niveaux) : parlez dans votre micro et faites entendre le client "
+    "(ou n'importe quel son de cet ordinateur).",
+    "cannot_open": "Impossible d'ouvrir ces appareils : {error}",
+    "keeping_devices": "(--yes : ces appareils sont gardés malgré tout)",
+    "keep_check_choose": "Entrée : garder ces appareils, c : vérifier à nouveau, d : choisir "
+    "d'autres appareils",
+    "retry_choose": "c : réessayer, d : choisir d'autres appareils",
+    "saved_devices": "Micro « {mic} » et son de l'appel « {far} » enregistrés dans {path}.",
+    "mic_given": "Micro : {device} (--mic)",
+    "mics": "Micros (votre voix) :",
+    "suggested": "  <- suggéré",
+    "mic_number": "Numéro du micro",
+    "far_given": "Son de l'appel : {device} (--far)",
+    "fars": "Sources du son de l'appel (ce que joue l'ordinateur : le client) :",
+    "other_inputs": "   autres entrées :",
+    "far_number": "Numéro du son de l'appel",
+    "no_monitor": "Aucune entrée ne ressemble à la sortie de l'ordinateur (un « monitor » ou "
+    "un « loopback »). Sous Linux, nommez le monitor PulseAudio dans ~/.asoundrc, par exemple\n"
+    '    pcm.call_audio { type pulse device "<sink name>.monitor" '
+    'hint { show on description "call audio" } }\n'
+    "(`pactl list short sources` donne les noms), puis tapez r pour relancer la recherche. "
+    "Sous Windows, utilisez « Stereo Mix » ou un câble virtuel ; sous macOS, un appareil "
+    "virtuel comme BlackHole.",
+    "device_prompt": "{prompt} (ou une partie de son nom ; r : relancer la recherche)",
+    "no_number": "Il n'y a pas de numéro {n} ici : tapez un numéro de 1 à {count}.",
+    "no_device": "Cette réponse ne désigne pas une entrée et une seule ({error}).",
+    "type_number": "Tapez un numéro de 1 à {count}, ou une partie d'un nom de la liste.",
+    "already_mic": "« {name} » est déjà le micro : choisissez une autre entrée.",
+    "listening": "Écoute des deux entrées pendant {s:g} s",
+    "enter_stops": " (Entrée pour arrêter)…",
+    "dots": "…",
+    "meters": "  micro {mic_bar} {mic_db}   client {far_bar} {far_db}   {left:2.0f} s",
+    "yes": "oui",
+    "no": "non",
+    "level": "(au plus fort {db}, {heard:.1f} s au-dessus de {threshold:g} dB)",
+    "mic_heard": "micro entendu : {answer} {level}",
+    "far_heard": "client entendu : {answer} {level}",
+    "mic_hint": " {dash} dites quelques mots, vérifiez que le micro n'est pas coupé, ou "
+    "choisissez-en un autre",
+    "far_hint": " {dash} faites jouer quelque chose dans l'appel (ou n'importe quel son de cet "
+    "ordinateur), ou choisissez une autre source pour le son de l'appel",
+    "mic_clipped": "micro saturé : son niveau atteint le maximum ; baissez son volume ou son "
+    "gain",
+    "far_clipped": "son de l'appel saturé : son niveau atteint le maximum ; baissez son volume "
+    "ou son gain",
+    "mic_missing": "le micro n'a rien transmis pendant {missing:.1f} s sur {seconds:.1f} s "
+    "(l'appareil s'est bloqué : occupé, débranché, ou serveur de son surchargé) ; vérifiez à "
+    "nouveau, ou choisissez un autre appareil",
+    "far_missing": "le son de l'appel n'a rien transmis pendant {missing:.1f} s sur "
+    "{seconds:.1f} s (l'appareil s'est bloqué : occupé, débranché, ou serveur de son "
+    "surchargé) ; vérifiez à nouveau, ou choisissez un autre appareil",
+    # étape 3 : calibrage
+    "calibration_done": "Étape 3 (calibrage) : faite, le profil « {profile} » est calibré "
+    "(--redo calibration pour l'enregistrer à nouveau ou le compléter).",
+    "step_calibration": "Étape 3 (calibrage) : {s:g} s de votre parole calme forment votre "
+    "profil, la référence à laquelle vos appels sont comparés.",
+    "kept_speech": "Le profil « {name} » repose sur {s:.0f} s de parole, conservée à côté de "
+    "lui. ",
+    "use_add_redo": "Entrée : l'utiliser, a : y ajouter de la parole calme, r : l'enregistrer "
+    "à nouveau",
+    "add_redo": "a : y ajouter de la parole calme, Entrée : l'enregistrer à nouveau",
+    "using_stored": "Le profil « {name} » déjà enregistré est utilisé.",
+    "exists_again": "Le profil « {name} » existe déjà. L'enregistrer à nouveau ?",
+    "start_or_skip": "Entrée : commencer l'enregistrement, s : sauter cette étape (voicecoach "
+    "live prendra alors votre référence sur les 30 premières secondes de parole de l'appel)",
+    "skipped": "Calibrage sauté ; relancez voicecoach setup pour le faire.",
+    "record_again": "Enregistrer à nouveau ?",
+    "not_done": "Calibrage non fait ; relancez voicecoach setup pour le faire.",
+    "saved_profile": "Profil « {name} » enregistré dans {path}",
+    "grown": ", porté à {s:.0f} s de parole.",
+    "full_stop": ".",
+    "kept_audio": "Parole de calibrage conservée dans {path} (lisible par vous seul) : "
+    "lancez `voicecoach setup --redo calibration` un autre jour pour la compléter ; "
+    "`voicecoach profile delete {name}` supprime les deux.",
+    "profile_name": "Nom du profil",
+    "profile_name_help": "Nom du profil (lettres, chiffres, « _ », « - », « . »)",
+    "bad_name": "Ce nom ne convient pas ({error}).",
+    "recording": "Enregistrement de {s:g} s : parlez calmement, comme en appel (lisez un "
+    "texte à voix haute, ou racontez votre journée)…",
+    "rec": "  {mark} enr. {bar} {db}   encore {left:2d} s",
+    "mic_stalled": "Le micro n'a rien transmis pendant {s:.1f} s de l'enregistrement (bloqué : "
+    "occupé, débranché, ou serveur de son surchargé).",
+    "cannot_use": "L'enregistrement est inutilisable : {why}",
+    "calibration_said": "  (message du calibrage : {error})",
+    "refused_silent": "presque rien n'a été entendu dans le micro. Vérifiez que c'est le bon, "
+    "qu'il n'est pas coupé, et parlez près de lui.",
+    "refused_clipped": "votre voix était trop forte pour le micro : le son a saturé. Baissez "
+    "le gain du micro ou éloignez-le un peu.",
+    "refused_little": "il y avait trop peu de parole. Parlez pendant tout l'enregistrement, "
+    "d'une voix calme, avec seulement de courtes pauses.",
+    "refused": "le calibrage l'a refusé.",
+    "weak": "L'enregistrement est utilisable, mais certains conseils resteraient muets pendant "
+    "les appels :",
+    "weak_line": "{rule} : {why}",
+    "keeping_it": "(--yes : enregistrement gardé)",
+    # étape 4 : sauvegarde, puis le direct
+    "lang": "Langue des conseils",
+    "lang_prompt": "Langue des conseils (fr ou en)",
+    "bad_lang": "« {answer} » n'est pas une langue de voicecoach : tapez fr ou en.",
+    "switched": "La suite de l'installation est en français.",
+    "no_profile": "(aucun : appris pendant l'appel)",
+    "saved_all": "Étape 4 (sauvegarde) : micro « {mic} », son de l'appel « {far} », profil "
+    "« {profile} », langue « {lang} » enregistrés dans {path}.",
+    "setup_done": "Installation terminée. Pour lancer les conseils en direct : voicecoach live",
+    "starting": "Lancement : voicecoach {argv}",
+}
+
+
+#: Le résumé d'un profil (voicecoach.profiles.format_profile : `voicecoach profile show`, et
+#: l'installation guidée après un calibrage). Intitulés alignés sur une colonne.
+PROFILE = {
+    "provisional": "provisoire (tiré d'un appel)",
+    "calibrated": "calibré",
+    "unnamed": "(sans nom)",
+    "na": "n. d.",
+    "profile": "profil       {name} — {kind}",
+    "f0": "F0 médiane   {hz} Hz ({st} dt au-dessus de 55 Hz)",
+    "range": "plage de F0  {p10} – {p90} dt (p10–p90, dispersion {spread} dt)",
+    "articulation": "articulation {rate} syllabes/s de parole (dispersion {spread})",
+    "syllables": "syllabes     {rate} syllabes/s (dispersion {spread})",
+    "loudness": "volume       {db} dBFS (niveau de parole, moyenne en puissance)",
+    "measures": "mesures      hauteur {pitch} dt (calme +{pitch_calm}, dérive {pitch_drift}, "
+    "{pitch_s} s) ; débit {rate} syl/s (calme +{rate_calm} %, dérive {rate_drift} %, "
+    "{rate_s} s) ; volume {loud} dBFS (calme +{loud_calm}, dérive {loud_drift}, {loud_s} s)",
+    "measured": "mesuré sur   {speech} s de parole, dont {voiced} s voisées",
+    "source": "source       {source}",
+    "created": "créé le      {created}",
+    "voice": "voix         modèle à {n} gaussiennes (reconnaît l'agent dans les appels mono)",
+    "no_voice": "voix         aucun modèle (calibrez à nouveau pour en enregistrer un : appels "
+    "mono, canaux inversés)",
+}
