@@ -1036,10 +1036,10 @@ def test_in_call_condition_on_the_pace_rule() -> None:
 def test_verdicts_speak_the_coachs_language_and_name_their_source() -> None:
     thin = _profile(pitch_measured_s=8.0)
     assert Coach(cfg(), profile=thin, lang="fr").baseline_verdict("pitch_high").startswith(
-        "référence trop courte pour juger\u00a0: 8.0 s de parole calme")
+        "référence trop courte pour juger\u00a0: 8,0 s de parole calme")
     wide = _profile(pitch_calm_st=2.5)
     fr = Coach(cfg(), profile=wide, lang="fr").baseline_verdict("pitch_high")
-    assert fr.startswith("parole calme trop variable pour juger\u00a0: elle atteint +2.5 dt "
+    assert fr.startswith("parole calme trop variable pour juger\u00a0: elle atteint +2,5 dt "
                          "(calibrage, p95)")
     prov = Coach(cfg(), profile=wide.replace(provisional=True), lang="en").baseline_verdict(
         "pitch_high")

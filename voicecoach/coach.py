@@ -138,7 +138,7 @@ from .baseline.tracker import BaselineTracker
 from .config import CoachConfig, Config, RuleConfig, load_config
 from .errors import ParameterError
 from .events import Event, Interruption, Nudge, ResponseGap, Turn
-from .i18n import check_lang, message, texts
+from .i18n import check_lang, message, number, texts
 
 __all__ = ["MEASURED_RULES", "RULES", "RULE_ORDER", "Coach"]
 
@@ -483,23 +483,27 @@ class Coach:
             return None
         c = self.config.coach
         vt = texts(self.lang).VERDICTS  # in the coach's language, like its nudges
+
+        def num(x: float) -> Any:  # the language's decimal mark (a decimal comma in French)
+            return number(float(x), self.lang)
+
         _, _, _, measured_field, drift_field, unit = _CALM[rule]
         measured = getattr(p, measured_field)
         if not measured >= c.min_baseline_s:
-            return vt["thin"].format(measured=measured, needed=c.min_baseline_s)
+            return vt["thin"].format(measured=num(measured), needed=num(c.min_baseline_s))
         calm_field, margin_key, cap_key = _CALM[rule][:3]
         need = self.calm_excursion(rule) + getattr(c, margin_key)
         cap = getattr(c, cap_key)
         if not need <= cap:
             return vt["variable"].format(
-                calm=getattr(p, calm_field), unit=vt[unit],
+                calm=num(getattr(p, calm_field)), unit=vt[unit],
                 source=vt["provisional" if p.provisional else "calibration"],
-                q=100 * self.config.baseline.calm_quantile, need=need, cap=cap,
+                q=100 * self.config.baseline.calm_quantile, need=num(need), cap=num(cap),
             )
         drift = getattr(p, drift_field)
         lim = c.max_baseline_drift * self.personal_threshold(rule)
         if math.isfinite(drift) and drift > lim:
-            return vt["unstable"].format(drift=drift, lim=lim, unit=vt[unit])
+            return vt["unstable"].format(drift=num(drift), lim=num(lim), unit=vt[unit])
         return None
 
     def effective_threshold(self, rule: str, deescalating: bool | None = None) -> float:
