@@ -88,7 +88,7 @@ __all__ = ["CONDITIONS", "MONO_SPLITS", "TARGETS", "main", "run", "stricter_dete
 CALIBRATION_S = 30.0
 """Longest calibration recording per voice, s."""
 STRICT_MIN_S = 20.0
-"""``--strict-test``: a voice needs this much call audio (s) after the drop to be used."""
+"""``--strict-test``: a voice the drop brings under this many seconds of clips is not used."""
 CONDITIONS = ("mono16", "mono8")
 TARGETS = {"attributed_profile": 0.90, "attributed_clustering": 0.85, "nudges_within_1": 1.0}
 
@@ -463,8 +463,8 @@ def run(split: str = "dev", n_calls: int = 8, duration_s: float = 60.0,
     ``n_calls = 0`` skips the calls (the one-voice files only). ``strict`` (test only,
     ``--strict-test``): leave out every test recording that tuned a component these figures
     depend on (:func:`benchmarks.splits.strict_drop`: the pitch tracker, the speech
-    decisions, the mono detector and, with ``nudges``, the coach); a voice left with under
-    :data:`STRICT_MIN_S` of call audio is not used, and the result's ``strict`` says so."""
+    decisions, the mono detector and, with ``nudges``, the coach); a voice the drop brings
+    under :data:`STRICT_MIN_S` of clips is not used, and the result's ``strict`` says so."""
     if extended and split != "dev":
         raise ValueError("the extended one-voice files are dev material: use --split dev")
     if strict and split != "test":
@@ -501,13 +501,20 @@ def run(split: str = "dev", n_calls: int = 8, duration_s: float = 60.0,
                            "strict": strict_info}
     thin: set[str] = set()
     if strict:
-        thin = {nm for nm in names
-                if sum(c.duration_s for c in call_voice[nm].turns) < STRICT_MIN_S}
+        full = voices(split)
+
+        def turn_s(v: Voice) -> float:
+            return sum(c.duration_s for c in v.turns)
+
+        # a voice the drop brought under STRICT_MIN_S of clips (before its calibration)
+        thin = {nm for nm in names if turn_s(vs[nm]) < min(STRICT_MIN_S, turn_s(full[nm]))}
+        strict_info["voices_turn_s"] = {nm: [round(turn_s(full[nm]), 1), round(turn_s(vs[nm]), 1)]
+                                        for nm in names}
         strict_info["voices_call_s"] = {nm: round(sum(c.duration_s for c in call_voice[nm].turns),
                                                   1) for nm in names}
         if thin:
             strict_info["too_little_audio"] = {
-                nm: f"under {STRICT_MIN_S:g} s of call audio left: its pairs and one-voice "
+                nm: f"under {STRICT_MIN_S:g} s of clips left: its pairs and one-voice "
                     "files not run" for nm in sorted(thin)}
             progress(f"strict: too little audio left for {sorted(thin)}")
     calls = []

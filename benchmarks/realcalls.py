@@ -1464,12 +1464,19 @@ def _calls(split: str, n_calls: int, seed0: int = 0) -> list[tuple[Voice, Voice,
             for i in range(n_calls) if not thin & set(pairs[i % len(pairs)])]
 
 
+def _turn_s(v: Voice) -> float:
+    return sum(c.duration_s for c in v.turns)
+
+
 def _thin(voices: dict[str, Voice]) -> set[str]:
-    """Under ``--strict-test``: the voices with under :data:`STRICT_MIN_S` of turn clips."""
+    """Under ``--strict-test``: the voices that lost recordings to the drop and were left
+    with under :data:`STRICT_MIN_S` of turn clips (a voice the drop did not touch keeps the
+    normal protocol, however short)."""
     if not _DROP[0]:
         return set()
+    full = _load_voices("test")
     return {k for k, v in voices.items() if k in SPLITS["test"].voices
-            and sum(c.duration_s for c in v.turns) < STRICT_MIN_S}
+            and _turn_s(v) < min(STRICT_MIN_S, _turn_s(full[k]))}
 
 
 def run_calls(split: str, conditions: Sequence[str], config: Config, *, n_calls: int = 6,
@@ -1555,7 +1562,7 @@ def run_realcalls(
     strict : bool
         ``--strict-test`` (test split only): leave out of the voices every recording that
         tuned a component these figures depend on (:func:`benchmarks.splits.strict_drop`:
-        the pitch tracker and the speech decisions); a voice left with under
+        the pitch tracker and the speech decisions); a voice the drop brings under
         :data:`STRICT_MIN_S` of turns is not used (its calls are not run). ``strict`` in the
         result says what went.
 
