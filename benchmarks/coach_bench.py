@@ -1,7 +1,10 @@
 """Coach benchmark on real voices: calm false nudges, detection of real changes, agitation.
 
 ``python -m benchmarks.coach_bench [--quick] [--split dev|test|both] [--out FILE.json]
-[--cache DIR] [--config FILE.toml] [--seed N | --seeds A-B]``
+[--cache DIR] [--config FILE.toml] [--seed N | --seeds A-B] [--strict-test]``
+
+``--strict-test`` (``--split test``) leaves out the test recordings that tuned the pitch
+tracker, the speech decisions or the coach (:mod:`benchmarks.splits`).
 
 ``--seeds 11-21`` runs several calibration / review shuffles and prints their figures pooled
 per split (:func:`pool_runs`): one shuffle is a small sample (on the test split, seed 11

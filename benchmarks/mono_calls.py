@@ -47,6 +47,12 @@ Command line::
     python -m benchmarks.mono_calls [--split dev|test] [--calls N] [--out FILE.json]
     python -m benchmarks.mono_calls --split dev --extended [--calls 0]   # + 84 one-voice files
     python -m benchmarks.mono_calls --recount FILE.json --stability-min 0.9   # what-if, no run
+    python -m benchmarks.mono_calls --split test --strict-test   # without tuning audio
+
+``--strict-test`` leaves out the test recordings that tuned the pitch tracker, the speech
+decisions, the mono detector (this benchmark's dev: 9 of the 104 expressive lines are also
+``expressive_cs`` lines under ``share/``) and, with the nudges, the coach
+(:mod:`benchmarks.splits`).
 
 ``--extended`` (dev only, :func:`extended_negatives`): 84 more one-voice files from dev
 material (other seeds and prompts of the dev voices; the actors' MD5-dev calm and agitated

@@ -74,6 +74,10 @@ Command line::
 
     python -m benchmarks.realcalls [--quick] [--split dev|test] [--conditions ...]
         [--config FILE] [--set section.key=value ...] [--vad webrtc|silero] [--out FILE.json]
+        [--strict-test]
+
+``--strict-test`` (test only) leaves out the test recordings that tuned the pitch tracker
+(``pitch_real`` dev) or the speech decisions (this benchmark's dev): :mod:`benchmarks.splits`.
 """
 
 from __future__ import annotations
