@@ -1,7 +1,10 @@
 """Coach benchmark on real voices: calm false nudges, detection of real changes, agitation.
 
 ``python -m benchmarks.coach_bench [--quick] [--split dev|test|both] [--out FILE.json]
-[--cache DIR] [--config FILE.toml] [--seed N | --seeds A-B]``
+[--cache DIR] [--config FILE.toml] [--seed N | --seeds A-B] [--strict-test]``
+
+``--strict-test`` (``--split test``) leaves out the test recordings that tuned the pitch
+tracker, the speech decisions or the coach (:mod:`benchmarks.splits`).
 
 ``--seeds 11-21`` runs several calibration / review shuffles and prints their figures pooled
 per split (:func:`pool_runs`): one shuffle is a small sample (on the test split, seed 11
@@ -338,16 +341,59 @@ def _pieces(x: np.ndarray, piece_s: float = 6.0) -> list[np.ndarray]:
     return [x[a:b] for a, b in itertools.pairwise(cuts)]
 
 
+#: prompt voice -> (dataset, language, the splits it is in)
+PROMPT_VOICES: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "fr_june": ("asterisk_fr_all", "fr", ("dev", "test")),
+    "fr_armelle": ("armelle_fr", "fr", ("test",)),
+    "en_allison": ("asterisk_en_all", "en", ("test",)),
+}
+
+
+def in_split(voice: str, line_id: str, split: str) -> bool:
+    """Whether line ``line_id`` of ``voice`` belongs to ``split`` (this benchmark's rule):
+    the actors' lines and June's prompts by :func:`split_of`, the test-only voices whole."""
+    if voice in ("cs_v", "cs_m"):
+        return split_of(line_id) == split
+    if voice == "en_ve9qrp":
+        return split == "test"
+    allowed = PROMPT_VOICES[voice][2]
+    return split in allowed and ("dev" not in allowed or split_of(line_id) == split)
+
+
+def split_utterances(split: str) -> dict[str, list[Any]]:
+    """The recordings of each voice that ``split`` may use, ``{voice: [Utterance, ...]}``,
+    before the calm / agitated labels and the 1.5 s floor of the prompts pick among them
+    (:mod:`benchmarks.splits` reads the split rule from here)."""
+    out: dict[str, list[Any]] = {}
+    expr = datasets.fetch("expressive_cs")
+    for spk in ("v", "m"):
+        out[f"cs_{spk}"] = [u for u in expr if u.speaker == spk
+                            and in_split(f"cs_{spk}", u.id, split)]
+    for name, (ds, _, _) in PROMPT_VOICES.items():
+        out[name] = [u for u in datasets.fetch(ds) if in_split(name, u.id, split)]
+    out["en_ve9qrp"] = list(datasets.fetch("codec2_monologue")) if split == "test" else []
+    return out
+
+
 def load_voices(
-    splits: Sequence[str], config: Config, quick: bool = False
+    splits: Sequence[str], config: Config, quick: bool = False,
+    drop: frozenset[str] = frozenset(),
 ) -> tuple[list[Voice], dict[str, Any]]:
-    """The benchmark's voices for ``splits``, and the actors' label summary."""
+    """The benchmark's voices for ``splits``, and the actors' label summary.
+
+    ``drop``: resolved paths of recordings left out of the voices (``--strict-test``; the
+    actors' calm / agitated labels are still computed over all their lines)."""
     voices: list[Voice] = []
     labels: dict[str, Any] = {}
+
+    def kept(u: Any) -> bool:
+        return not drop or str(Path(u.path).resolve()) not in drop
+
     expr = datasets.fetch("expressive_cs")
     for spk in ("v", "m"):
         utts = [u for u in expr if u.speaker == spk]
         audio = {u.id: _load16(u.path) for u in utts}
+        ok = {u.id for u in utts if kept(u)}
         stats = {k: _line_stats(x, config) for k, x in audio.items()}
         calm, agit, _ = label_lines(stats)
         hz = [round(55 * 2 ** (stats[k][0] / 12), 1) for k in calm]
@@ -364,24 +410,22 @@ def load_voices(
             ),
         }
         for sp in splits:
+            name = f"cs_{spk}"
             voices.append(
                 Voice(
-                    f"cs_{spk}",
+                    name,
                     "cs",
                     sp,
-                    [(k, audio[k]) for k in calm if split_of(k) == sp],
-                    [(k, audio[k]) for k in agit if split_of(k) == sp],
+                    [(k, audio[k]) for k in calm if in_split(name, k, sp) and k in ok],
+                    [(k, audio[k]) for k in agit if in_split(name, k, sp) and k in ok],
                 )
             )
-    prompts = {
-        "fr_june": ("asterisk_fr_all", "fr", ("dev", "test")),
-        "fr_armelle": ("armelle_fr", "fr", ("test",)),
-        "en_allison": ("asterisk_en_all", "en", ("test",)),
-    }
-    for name, (ds, lang, allowed) in prompts.items():
+    for name, (ds, lang, _) in PROMPT_VOICES.items():
         utts = datasets.fetch(ds)
         audio = {}
         for u in utts:
+            if not kept(u):
+                continue
             if u.path.suffix == ".gsm":
                 import soundfile as sf
 
@@ -395,18 +439,16 @@ def load_voices(
             if x.shape[0] >= 1.5 * SR:
                 audio[u.id] = x
         for sp in splits:
-            if sp in allowed:
-                lines = [(k, x) for k, x in audio.items() if sp == "test" or split_of(k) == sp]
-                if sp == "test" and "dev" in allowed:
-                    lines = [(k, x) for k, x in lines if split_of(k) == "test"]
+            if sp in PROMPT_VOICES[name][2]:
+                lines = [(k, x) for k, x in audio.items() if in_split(name, k, sp)]
                 voices.append(Voice(name, lang, sp, lines, []))
     if "test" in splits:
         (u,) = datasets.fetch("codec2_monologue")
-        x = _load16(u.path)
+        pieces = [] if not kept(u) else _pieces(_load16(u.path))
         voices.append(
             Voice(
                 "en_ve9qrp", "en", "test",
-                [(f"{u.id}/{i}", y) for i, y in enumerate(_pieces(x))], [],
+                [(f"{u.id}/{i}", y) for i, y in enumerate(pieces)], [],
             )
         )
     if quick:
@@ -720,8 +762,13 @@ def run_coach_benchmarks(
     config: Config | None = None,
     calibration_s: float = CAL_S,
     switch_s: float = SWITCH_S,
+    strict: bool = False,
 ) -> dict[str, Any]:
     """Run the real-voice coach benchmark (see the module notes); JSON-ready results.
+
+    ``strict`` (``--strict-test``): leave out of the test voices every recording that tuned
+    a component these figures depend on (:func:`benchmarks.splits.strict_drop`: the pitch
+    tracker, the speech decisions, the coach); the result's ``strict`` says what went.
 
     ``cache_dir``: keep analysis rows and PSOLA output there (see the module notes);
     default ``$VOICECOACH_COACH_CACHE``, else no cache. ``calibration_s``: seconds of calm
@@ -737,12 +784,24 @@ def run_coach_benchmarks(
         cache_dir.mkdir(parents=True, exist_ok=True)
     _CACHE[0] = cache_dir
     t0 = time.monotonic()
-    voices, labels = load_voices(splits, config, quick)
+    drop: frozenset[str] = frozenset()
+    strict_info: dict[str, Any] = {"strict": False}
+    if strict:
+        from .splits import strict_drop
+
+        drop, strict_info = strict_drop("coach_bench")
+    voices, labels = load_voices(splits, config, quick, drop=drop)
     _ZERO_LENGTH[:] = [0, 0]
     per: dict[str, Any] = {}
+    skipped: dict[str, str] = {}
+    lines_used = {f"{v.name}/{v.split}": {
+        "calm": len(v.calm), "agitated": len(v.agitated),
+        "seconds": round(sum(x.shape[0] for _, x in [*v.calm, *v.agitated]) / SR, 1)}
+        for v in voices}
     for v in voices:
         if len(v.calm) < 4:
             _log(f"{v.name}/{v.split}: only {len(v.calm)} calm lines, skipped")
+            skipped[f"{v.name}/{v.split}"] = f"only {len(v.calm)} calm lines (4 needed)"
             continue
         _log(f"{v.name}/{v.split}: {len(v.calm)} calm, {len(v.agitated)} agitated lines")
         per[f"{v.name}/{v.split}"] = _voice_results(v, config, seed, calibration_s, switch_s)
@@ -775,6 +834,9 @@ def run_coach_benchmarks(
         "prosody_nudges_reviewed": _ZERO_LENGTH[0],
         "zero_length_nudges": _ZERO_LENGTH[1],
         "quick": quick,
+        "strict": strict_info,
+        "skipped_voices": skipped,
+        "lines_used": lines_used,
         "labels": labels,
         "summary": summary,
         "voices": per,
@@ -884,6 +946,11 @@ def _table(res: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def splits_of(arg: str) -> tuple[str, ...]:
+    """The splits of ``--split`` (``both`` is dev and test)."""
+    return ("dev", "test") if arg == "both" else (arg,)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point (``python -m benchmarks.coach_bench``)."""
     ap = argparse.ArgumentParser(prog="python -m benchmarks.coach_bench", description=__doc__)
@@ -918,12 +985,19 @@ def main(argv: list[str] | None = None) -> int:
         help=f"seconds of unchanged held-out lines before each change (default {SWITCH_S:g}, the "
         "reported protocol; later: a change once the call has a history)",
     )
+    ap.add_argument(
+        "--strict-test", action="store_true",
+        help="leave out of the test voices every recording that tuned the pitch tracker, the "
+        "speech decisions or the coach (benchmarks.splits); the JSON records what went",
+    )
     args = ap.parse_args(argv)
+    if args.strict_test and "dev" in splits_of(args.split):
+        ap.error("--strict-test drops tuning audio from the test split: use --split test")
     if not args.switch_s > 0:
         ap.error(f"--switch-s must be > 0 seconds, got {args.switch_s}")
     if not args.calibration_s > 0:
         ap.error(f"--calibration-s must be > 0 seconds, got {args.calibration_s}")
-    splits = ("dev", "test") if args.split == "both" else (args.split,)
+    splits = splits_of(args.split)
     config = load_config(args.config) if args.config is not None else None
     if args.seeds is not None:
         runs = []
@@ -932,17 +1006,19 @@ def main(argv: list[str] | None = None) -> int:
             runs.append(run_coach_benchmarks(
                 args.quick, splits, seed=sd, cache_dir=args.cache, config=config,
                 calibration_s=args.calibration_s, switch_s=args.switch_s,
+                strict=args.strict_test,
             ))
         pooled = pool_runs(runs)
         if args.out is not None:
             args.out.write_text(json.dumps({"schema": "voicecoach.coach_bench_seeds/1",
+                                            "strict": runs[0]["strict"],
                                             "pooled": pooled, "runs": runs},
                                            indent=1, ensure_ascii=False), encoding="utf-8")
         print(json.dumps(pooled, indent=1, ensure_ascii=False))
         return 0
     res = run_coach_benchmarks(
         args.quick, splits, seed=args.seed, cache_dir=args.cache, config=config,
-        calibration_s=args.calibration_s, switch_s=args.switch_s,
+        calibration_s=args.calibration_s, switch_s=args.switch_s, strict=args.strict_test,
     )
     if args.out is not None:
         args.out.write_text(json.dumps(res, indent=1, ensure_ascii=False), encoding="utf-8")

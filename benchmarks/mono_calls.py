@@ -47,6 +47,12 @@ Command line::
     python -m benchmarks.mono_calls [--split dev|test] [--calls N] [--out FILE.json]
     python -m benchmarks.mono_calls --split dev --extended [--calls 0]   # + 84 one-voice files
     python -m benchmarks.mono_calls --recount FILE.json --stability-min 0.9   # what-if, no run
+    python -m benchmarks.mono_calls --split test --strict-test   # without tuning audio
+
+``--strict-test`` leaves out the test recordings that tuned the pitch tracker, the speech
+decisions, the mono detector (this benchmark's dev: 9 of the 104 expressive lines are also
+``expressive_cs`` lines under ``share/``) and, with the nudges, the coach
+(:mod:`benchmarks.splits`).
 
 ``--extended`` (dev only, :func:`extended_negatives`): 84 more one-voice files from dev
 material (other seeds and prompts of the dev voices; the actors' MD5-dev calm and agitated
@@ -87,6 +93,8 @@ __all__ = ["CONDITIONS", "MONO_SPLITS", "TARGETS", "main", "run", "stricter_dete
 
 CALIBRATION_S = 30.0
 """Longest calibration recording per voice, s."""
+STRICT_MIN_S = 20.0
+"""``--strict-test``: a voice the drop brings under this many seconds of clips is not used."""
 CONDITIONS = ("mono16", "mono8")
 TARGETS = {"attributed_profile": 0.90, "attributed_clustering": 0.85, "nudges_within_1": 1.0}
 
@@ -100,37 +108,82 @@ def _log(msg: str) -> None:
     print(f"[mono_calls] {msg}", file=sys.stderr, flush=True)
 
 
-def _dev_voices() -> dict[str, Voice]:
+def dev_utterances(extended: bool = True) -> dict[str, list[Any]]:
+    """The dev recordings, ``{group: [datasets.Utterance, ...]}``: the dev voices of the calls
+    (``allison``, ``armelle``, ``ve9qrp``, ``v``, ``m``), the actors' lines of the dev hard
+    negatives (``expressive_v``, ``expressive_m``: :func:`expressive_utterances`) and, with
+    ``extended``, those of :func:`extended_negatives` (``extended_*``). This benchmark's split
+    rule; :mod:`benchmarks.splits` reads it from here."""
+    from . import datasets as ds
+    from .coach_bench import split_of
+
+    en = sorted(ds.fetch("asterisk_en_all"), key=lambda u: u.id)
+    fr = sorted(ds.fetch("armelle_fr"), key=lambda u: u.id)
+    out: dict[str, list[Any]] = {"allison": en[::4], "armelle": fr[::2],
+                                 "ve9qrp": list(ds.fetch("codec2_monologue"))}
+    rest = _expressive_rest()
+    for spk in ("v", "m"):
+        out[spk] = rest[spk][::3]
+    for spk, lines in expressive_utterances("dev").items():
+        out[f"expressive_{spk}"] = lines
+    if extended:
+        out["extended_allisonB"] = en[1::4]
+        out["extended_allisonC"] = en[2::4]
+        out["extended_armelleB"] = fr[1::2]
+        for spk in ("v", "m"):
+            out[f"extended_expressive_{spk}"] = [u for u in rest[spk]
+                                                 if split_of(u.id) == "dev"]
+    return out
+
+
+def _expressive_rest() -> dict[str, list[Any]]:
+    """Each actor's ``expressive_cs`` lines outside the 104 ``expressive`` test lines."""
     from . import datasets as ds
 
+    held = {u.id.split("/", 1)[1] for u in ds.fetch("expressive")}
+    cs = sorted(ds.fetch("expressive_cs"), key=lambda u: u.id)
+    return {spk: [u for u in cs if u.speaker == spk
+                  and u.id.split("/", 1)[1].replace("/", "-") not in held]
+            for spk in ("v", "m")}
+
+
+def expressive_utterances(split: str) -> dict[str, list[Any]]:
+    """Per actor, the lines of the split's hard negatives (:func:`expressive_lines`)."""
+    from . import datasets as ds
+
+    if split == "test":
+        held = ds.fetch("expressive")
+        return {spk: sorted((u for u in held if u.speaker == spk), key=lambda u: u.id)
+                for spk in ("v", "m")}
+    return {spk: [u for i, u in enumerate(lines) if i % 3 != 0]
+            for spk, lines in _expressive_rest().items()}
+
+
+def _dev_voices() -> dict[str, Voice]:
+    src = dev_utterances(extended=False)
     out: dict[str, Voice] = {}
-    en = sorted(ds.fetch("asterisk_en_all"), key=lambda u: u.id)[::4]
-    out["allison"] = _voice("allison", "f", [c for u in en for c in _file_clips(u.path)])
-    fr = sorted(ds.fetch("armelle_fr"), key=lambda u: u.id)[::2]
+    out["allison"] = _voice("allison", "f", [c for u in src["allison"]
+                                             for c in _file_clips(u.path)])
     clips: list[Clip] = []
-    for u in fr:
+    for u in src["armelle"]:
         try:
             clips += _file_clips(u.path)
         except Exception:
             continue
     out["armelle"] = _voice("armelle", "f", clips)
-    (mono,) = ds.fetch("codec2_monologue")
+    (mono,) = src["ve9qrp"]
     out["ve9qrp"] = _voice("ve9qrp", "m", _file_clips(mono.path))
-    held = {u.id.split("/", 1)[1] for u in ds.fetch("expressive")}
-    cs = sorted(ds.fetch("expressive_cs"), key=lambda u: u.id)
     for spk, sex in (("v", "m"), ("m", "f")):
-        lines = [u for u in cs if u.speaker == spk
-                 and u.id.split("/", 1)[1].replace("/", "-") not in held][::3]
-        out[spk] = _voice(spk, sex, [c for u in lines for c in _file_clips(u.path)])
+        out[spk] = _voice(spk, sex, [c for u in src[spk] for c in _file_clips(u.path)])
     return out
 
 
-def voices(split: str) -> dict[str, Voice]:
-    """The split's voices (see the module notes)."""
+def voices(split: str, drop: frozenset[str] = frozenset()) -> dict[str, Voice]:
+    """The split's voices (see the module notes); ``drop``: resolved paths left out."""
     if split == "dev":
         return _dev_voices()
     if split == "test":
-        return dict(_load_voices("test"))
+        return dict(_load_voices("test", drop))
     raise ValueError(f"unknown split {split!r}; use dev or test")
 
 
@@ -294,33 +347,28 @@ def single_speaker(v: Voice, seed: int, duration_s: float = 60.0) -> np.ndarray:
     return x.astype(np.float32)
 
 
-def expressive_lines(split: str, config: Config) -> dict[str, tuple[list[np.ndarray],
-                                                                     list[np.ndarray]]]:
+def expressive_lines(split: str, config: Config, drop: frozenset[str] = frozenset()
+                     ) -> dict[str, tuple[list[np.ndarray], list[np.ndarray]]]:
     """Per Czech actor (``v``, ``m``): (calm lines, agitated lines), 16 kHz.
 
     ``test``: the 104 held-out ``expressive`` lines; ``dev``: the actor's other lines that the
     dev calls do not use (``expressive_cs`` minus the 104, minus every third line). A line's
     score is z(median F0) + z(active level) over the actor's lines of the split; calm = the
     bottom third, agitated = the top third (whispers and lines under half voiced dropped).
+    ``drop``: resolved paths left out (``--strict-test``).
     """
-    from . import datasets as ds
     from .coach_bench import _line_stats
     from .realcalls import _read16
 
-    held = ds.fetch("expressive")
-    held_ids = {u.id.split("/", 1)[1] for u in held}
-    cs = sorted(ds.fetch("expressive_cs"), key=lambda u: u.id)
     out: dict[str, tuple[list[np.ndarray], list[np.ndarray]]] = {}
-    for spk in ("v", "m"):
-        if split == "test":
-            lines = sorted((u for u in held if u.speaker == spk), key=lambda u: u.id)
-        else:
-            rest = [u for u in cs if u.speaker == spk
-                    and u.id.split("/", 1)[1].replace("/", "-") not in held_ids]
-            lines = [u for i, u in enumerate(rest) if i % 3 != 0]
+    for spk, lines in expressive_utterances(split).items():
+        lines = [u for u in lines if str(Path(u.path).resolve()) not in drop]
         audio = [_read16(u.path).astype(np.float32) for u in lines]
         stats = [_line_stats(x, config) for x in audio]
         keep = [i for i, (f, lv, vf) in enumerate(stats) if vf >= 0.5 and math.isfinite(f + lv)]
+        if len(keep) < 3:
+            out[spk] = ([], [])
+            continue
         f0 = np.array([stats[i][0] for i in keep])
         lv = np.array([stats[i][1] for i in keep])
         score = (f0 - f0.mean()) / f0.std() + (lv - lv.mean()) / lv.std()
@@ -371,8 +419,7 @@ def extended_negatives(config: Config) -> list[tuple[str, str, np.ndarray]]:
       actor's lines that are ``dev`` by :func:`benchmarks.coach_bench.split_of` (the MD5 rule)
       and outside the 104 held-out ``expressive`` test lines.
     """
-    from . import datasets as ds
-    from .coach_bench import _line_stats, split_of
+    from .coach_bench import _line_stats
     from .realcalls import _read16
 
     out: list[tuple[str, str, np.ndarray]] = []
@@ -381,24 +428,22 @@ def extended_negatives(config: Config) -> list[tuple[str, str, np.ndarray]]:
         for s in (1, 2, 3):
             out.append((f"{nm}_s{s}", "single_m" if nm == "m" else "single",
                         single_speaker(vs[nm], 900 + 17 * s + k)))
-    en = sorted(ds.fetch("asterisk_en_all"), key=lambda u: u.id)
+    src = dev_utterances(extended=True)
     fr_clips: list[Clip] = []
-    for u in sorted(ds.fetch("armelle_fr"), key=lambda u: u.id)[1::2]:
+    for u in src["extended_armelleB"]:
         try:
             fr_clips += _file_clips(u.path)
         except Exception:
             continue
-    extra = {"allisonB": _voice("allison", "f", [c for u in en[1::4] for c in _file_clips(u.path)]),
-             "allisonC": _voice("allison", "f", [c for u in en[2::4] for c in _file_clips(u.path)]),
-             "armelleB": _voice("armelle", "f", fr_clips)}
+    extra = {nm: _voice("allison", "f", [c for u in src[f"extended_{nm}"]
+                                         for c in _file_clips(u.path)])
+             for nm in ("allisonB", "allisonC")}
+    extra["armelleB"] = _voice("armelle", "f", fr_clips)
     for k, (nm, v) in enumerate(extra.items()):
         for s in (0, 1):
             out.append((f"{nm}_s{s}", "single", single_speaker(v, 1300 + 7 * s + k)))
-    held = {u.id.split("/", 1)[1] for u in ds.fetch("expressive")}
-    cs = sorted(ds.fetch("expressive_cs"), key=lambda u: u.id)
     for spk in ("v", "m"):
-        lines = [u for u in cs if u.speaker == spk and split_of(u.id) == "dev"
-                 and u.id.split("/", 1)[1].replace("/", "-") not in held]
+        lines = src[f"extended_expressive_{spk}"]
         audio = [_read16(u.path).astype(np.float32) for u in lines]
         stats = [_line_stats(x, config) for x in audio]
         keep = [i for i, (f, lv, vf) in enumerate(stats) if vf >= 0.5 and math.isfinite(f + lv)]
@@ -417,13 +462,19 @@ def extended_negatives(config: Config) -> list[tuple[str, str, np.ndarray]]:
 
 def run(split: str = "dev", n_calls: int = 8, duration_s: float = 60.0,
         config: Config | None = None, nudges: bool = True, progress: Any = _log,
-        extended: bool = False) -> dict[str, Any]:
+        extended: bool = False, strict: bool = False) -> dict[str, Any]:
     """Run the benchmark on a split; see the module notes for what is measured.
 
     ``extended`` (dev only): also the 84 one-voice files of :func:`extended_negatives`.
-    ``n_calls = 0`` skips the calls (the one-voice files only)."""
+    ``n_calls = 0`` skips the calls (the one-voice files only). ``strict`` (test only,
+    ``--strict-test``): leave out every test recording that tuned a component these figures
+    depend on (:func:`benchmarks.splits.strict_drop`: the pitch tracker, the speech
+    decisions, the mono detector and, with ``nudges``, the coach); a voice the drop brings
+    under :data:`STRICT_MIN_S` of clips is not used, and the result's ``strict`` says so."""
     if extended and split != "dev":
         raise ValueError("the extended one-voice files are dev material: use --split dev")
+    if strict and split != "test":
+        raise ValueError("strict drops tuning audio from the test split: use split test")
     from voicecoach.baseline import calibrate_array
     from voicecoach.conversation.diarize import diarize
     from voicecoach.review.mono import scan, scan_arrays
@@ -431,7 +482,13 @@ def run(split: str = "dev", n_calls: int = 8, duration_s: float = 60.0,
     cfg = config or load_config()
     truth_cfg = load_config().conversation
     t0 = time.perf_counter()
-    vs = voices(split)
+    drop: frozenset[str] = frozenset()
+    strict_info: dict[str, Any] = {"strict": False}
+    if strict:
+        from .splits import strict_drop
+
+        drop, strict_info = strict_drop("mono_calls", nudges=nudges)
+    vs = voices(split, drop)
     pairs = MONO_SPLITS[split]
     names = sorted({p for pair in pairs for p in pair})
     call_voice: dict[str, Voice] = {}
@@ -446,10 +503,31 @@ def run(split: str = "dev", n_calls: int = 8, duration_s: float = 60.0,
         progress(f"{nm}: {len(call_voice[nm].turns)} clips for calls, "
                  f"{len(cal) / SR:.1f} s calibration, voice model "
                  f"{'yes' if profiles[nm] is not None and profiles[nm].voice else 'no'}")
-    out: dict[str, Any] = {"split": split, "pairs": [list(p) for p in pairs], "conditions": {}}
+    out: dict[str, Any] = {"split": split, "pairs": [list(p) for p in pairs], "conditions": {},
+                           "strict": strict_info}
+    thin: set[str] = set()
+    if strict:
+        full = voices(split)
+
+        def turn_s(v: Voice) -> float:
+            return sum(c.duration_s for c in v.turns)
+
+        # a voice the drop brought under STRICT_MIN_S of clips (before its calibration)
+        thin = {nm for nm in names if turn_s(vs[nm]) < min(STRICT_MIN_S, turn_s(full[nm]))}
+        strict_info["voices_turn_s"] = {nm: [round(turn_s(full[nm]), 1), round(turn_s(vs[nm]), 1)]
+                                        for nm in names}
+        strict_info["voices_call_s"] = {nm: round(sum(c.duration_s for c in call_voice[nm].turns),
+                                                  1) for nm in names}
+        if thin:
+            strict_info["too_little_audio"] = {
+                nm: f"under {STRICT_MIN_S:g} s of clips left: its pairs and one-voice "
+                    "files not run" for nm in sorted(thin)}
+            progress(f"strict: too little audio left for {sorted(thin)}")
     calls = []
     for i in range(n_calls):
         a, c = pairs[i % len(pairs)]
+        if a in thin or c in thin:
+            continue
         for seed in range(100 + i, 10_000, 1000):  # a few seeds trip realcalls' track lengths
             try:
                 call = assemble_call(call_voice[a], call_voice[c], seed,
@@ -522,6 +600,8 @@ def run(split: str = "dev", n_calls: int = 8, duration_s: float = 60.0,
     # single speakers: false "two voices"
     singles = []
     for j, nm in enumerate(names):
+        if nm in thin:
+            continue
         for cond in CONDITIONS:
             x = single_speaker(call_voice[nm], 500 + j)
             if cond == "mono8":
@@ -542,8 +622,12 @@ def run(split: str = "dev", n_calls: int = 8, duration_s: float = 60.0,
             progress(f"single {nm} {cond}: two voices {d.two_voices} sep {d.separation:.3f} "
                      f"consistency {d.consistency:.3f} profile fit {pf}")
     # hard negatives: one actor's calm and agitated lines (one voice, two deliveries)
-    lines = expressive_lines(split, cfg)
+    lines = expressive_lines(split, cfg, drop)
     for j, spk in enumerate(("v", "m")):
+        if not (lines[spk][0] and lines[spk][1]):
+            strict_info.setdefault("too_little_audio", {})[f"expressive_{spk}"] = (
+                "too few lines left for calm and agitated: its hard negatives not run")
+            continue
         for order in ("alternate", "calm_then_agitated"):
             x0 = expressive_single(*lines[spk], 700 + j, order)
             for cond in CONDITIONS:
@@ -770,7 +854,12 @@ def main(argv: list[str] | None = None) -> int:
                    help="no run: two-voice counts of a saved --out result at --stability-min")
     p.add_argument("--stability-min", type=float, default=None,
                    help="with --recount: a stricter [mono] stability_min than the run's")
+    p.add_argument("--strict-test", action="store_true",
+                   help="test only: leave out every recording that tuned a component these "
+                   "figures depend on (benchmarks.splits); the JSON records what went")
     a = p.parse_args(argv)
+    if a.strict_test and a.split != "test":
+        p.error("--strict-test drops tuning audio from the test split: use --split test")
     if a.extended and a.split != "dev":
         p.error("--extended adds dev material (one-voice files): use it with --split dev")
     if a.recount:
@@ -782,7 +871,8 @@ def main(argv: list[str] | None = None) -> int:
     from .realcalls import parse_overrides
 
     cfg = load_config(a.config, parse_overrides(a.set))
-    res = run(a.split, a.calls, a.duration, cfg, nudges=not a.no_nudges, extended=a.extended)
+    res = run(a.split, a.calls, a.duration, cfg, nudges=not a.no_nudges, extended=a.extended,
+              strict=a.strict_test)
     print(format_table(res))
     if a.out:
         Path(a.out).write_text(json.dumps(res, indent=1, default=lambda o: None

