@@ -120,3 +120,22 @@ def test_real_overlaps_are_found():
     assert len(expressive) >= 60
     assert per["speech"] == []  # realcalls' own dev and test share nothing
     assert splits.tuned_test_files("coach_bench", ["coach"])["coach"] == []
+
+
+def test_mono_dev_leaves_out_a_test_line_stored_under_another_name(tmp_path, monkeypatch):
+    """mono_calls' dev lines never include a recording that is byte for byte a test line
+    (expressive_cs ships 9 of the 104 test lines again under share/<level>/)."""
+    import hashlib
+    from types import SimpleNamespace
+
+    from benchmarks import mono_calls
+
+    test_line = tmp_path / "kor-v-a.ogg"
+    test_line.write_bytes(b"the same recording")
+    copy, other = tmp_path / "share-kor-v-a.ogg", tmp_path / "kor-v-b.ogg"
+    copy.write_bytes(b"the same recording")
+    other.write_bytes(b"another recording")
+    monkeypatch.setattr(mono_calls, "_test_digests", lambda: frozenset(
+        {hashlib.sha256(test_line.read_bytes()).hexdigest()}))
+    lines = [SimpleNamespace(path=str(copy)), SimpleNamespace(path=str(other))]
+    assert [u.path for u in mono_calls._dev_only(lines)] == [str(other)]
