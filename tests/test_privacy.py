@@ -276,6 +276,10 @@ def test_a_pair_review_is_reused_with_names(tmp_path: Path, capsys) -> None:
     assert rep["roles"] == {"agent": "x_agent.wav", "customer": "x_customer.wav"}
     capsys.readouterr()
     assert main(argv) == 0
+    out = capsys.readouterr().out  # the review's language: French by default
+    assert "1 appel(s) revu(s) dans" in out
+    assert "(1 réévalué(s) à partir des pistes en cache)" in out
+    assert main([*argv, "--lang", "en"]) == 0
     assert "1 re-coached from cached tracks" in capsys.readouterr().out
 
 

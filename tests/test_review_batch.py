@@ -145,6 +145,8 @@ def test_whatif_progress_line_lists_the_nudges_and_names_the_echo_state() -> Non
                    nudges=2, nudges_before=3, mode="reused", duration_s=1.0, wall_s=1.0,
                    nudge_messages=("Ralentissez", "Baissez le ton"))
     assert _result_line(r) == "demo_call: 2 nudges (was 3): Ralentissez, Baissez le ton"
+    assert _result_line(r, "fr") == ("demo_call\u00a0: 2 conseils (avant\u00a0: 3)\u00a0: "
+                                     "Ralentissez, Baissez le ton")
     rep["events"] = []
     quiet = summary_line("demo_call", rep)
     assert "(" in quiet  # the echo words' parentheses are not taken for a nudge list

@@ -567,7 +567,10 @@ def cmd_review(args: argparse.Namespace) -> int:
     from .privacy import private_dir
 
     private_dir(args.out, own=False)
-    with BatchProgress(len(tasks)) as bar:
+    from .i18n import resolve_lang, texts
+
+    lang = resolve_lang(args.lang, cfg)
+    with BatchProgress(len(tasks), lang=lang) as bar:
         results = run_batch(
             tasks,
             opts,
@@ -583,12 +586,13 @@ def cmd_review(args: argparse.Namespace) -> int:
 
         write_index(args.out, lang=args.lang)
     reused = sum(1 for r in ok if r.mode == "reused")
-    msg = f"{len(ok)} call(s) reviewed into {args.out}"
+    tx = texts(lang).REVIEW_LINE
+    msg = tx["reviewed"].format(n=len(ok), out=args.out)
     if reused:
-        msg += f" ({reused} re-coached from cached tracks)"
+        msg += tx["reused"].format(n=reused)
     text = failure_summary(results, failures)
     n_failed = len(failures) + len(results) - len(ok)
-    print(f"{msg}; {n_failed} failed")
+    print(msg + texts(lang).REPORT["semicolon"] + tx["failed"].format(n=n_failed))
     if text:
         print(text, file=sys.stderr)
     return 0 if not n_failed else 1

@@ -390,6 +390,11 @@ REVIEW_LINE = {
     "not_found": "no echo found",
     "bypassed_at_end": "{found}, canceller bypassed at the end (far end silent)",
     "no_canceller": "no echo canceller",
+    "whatif": "{name}: {n} nudges (was {before})",
+    "colon": ": ",
+    "reviewed": "{n} call(s) reviewed into {out}",
+    "reused": " ({n} re-coached from cached tracks)",
+    "failed": "{n} failed",
 }
 
 

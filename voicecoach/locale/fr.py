@@ -410,6 +410,11 @@ REVIEW_LINE = {
     "not_found": "pas d'écho trouvé",
     "bypassed_at_end": "{found}, annuleur contourné à la fin (client silencieux)",
     "no_canceller": "sans annulation d'écho",
+    "whatif": "{name} : {n} conseils (avant : {before})",
+    "colon": " : ",
+    "reviewed": "{n} appel(s) revu(s) dans {out}",
+    "reused": " ({n} réévalué(s) à partir des pistes en cache)",
+    "failed": "{n} en échec",
 }
 
 

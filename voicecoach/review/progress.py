@@ -26,9 +26,15 @@ class BatchProgress:
         Where to write (default ``sys.stdout``).
     rich : bool, optional
         Force the rich bars on or off (default: when ``stream`` is a terminal).
+    lang : {"fr", "en"}
+        Language of a what-if's result line (a review's own line is in its report's).
     """
 
-    def __init__(self, total: int, stream: Any = None, rich: bool | None = None) -> None:
+    def __init__(self, total: int, stream: Any = None, rich: bool | None = None,
+                 lang: str = "en") -> None:
+        from ..i18n import check_lang
+
+        self.lang = check_lang(lang)
         self.total = total
         self.stream = stream if stream is not None else sys.stdout
         self.count = 0
@@ -105,7 +111,7 @@ class BatchProgress:
             The finished task: its summary, or ``FAILED`` and the error.
         """
         self.count += 1
-        line = _result_line(r)
+        line = _result_line(r, self.lang)
         if self._p is not None:
             tid = self._bars.pop(r.name, None)
             if tid is not None:
@@ -116,12 +122,15 @@ class BatchProgress:
             print(f"[{self.count}/{self.total}] {line}", file=self.stream, flush=True)
 
 
-def _result_line(r: TaskResult) -> str:
+def _result_line(r: TaskResult, lang: str = "en") -> str:
+    from ..i18n import texts
+
     if not r.ok:
-        return f"{r.name}: FAILED ({r.error})"
+        return f"{r.name}: FAILED ({r.error})"  # with the error, in English like all errors
     if r.nudges_before is not None:
-        msgs = f": {', '.join(r.nudge_messages)}" if r.nudge_messages else ""
-        return f"{r.name}: {r.nudges} nudges (was {r.nudges_before}){msgs}"
+        tx = texts(lang).REVIEW_LINE
+        msgs = f"{tx['colon']}{', '.join(r.nudge_messages)}" if r.nudge_messages else ""
+        return tx["whatif"].format(name=r.name, n=r.nudges, before=r.nudges_before) + msgs
     return r.summary
 
 
