@@ -81,6 +81,26 @@ def test_missing_and_invalid_files(tmp_path) -> None:
     bad.write_text("[pitch\n")
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_config(bad)
+    # a file saved in another encoding (UTF-16 by a Windows editor) and a folder: one clear
+    # error each (a UnicodeDecodeError traceback, an IsADirectoryError before session 21)
+    utf16 = tmp_path / "utf16.toml"
+    utf16.write_text("[coach]\nlang = 'en'\n", encoding="utf-16")
+    with pytest.raises(ConfigError, match=r"utf16.toml' is not UTF-8 text \(byte 0: b'\\xff'\)"):
+        load_config(utf16)
+    with pytest.raises(ConfigError, match=r"is a folder; give a \.toml file"):
+        load_config(tmp_path)
+
+
+def test_a_user_configuration_that_is_a_folder_is_an_error(tmp_path, monkeypatch) -> None:
+    from voicecoach.config import read_user_config
+
+    monkeypatch.setenv("VOICECOACH_CONFIG", str(tmp_path))  # was silently ignored
+    with pytest.raises(ConfigError, match=r"user configuration .* is a folder"):
+        load_config(user=True)
+    with pytest.raises(ConfigError, match="is a folder"):
+        read_user_config()
+    monkeypatch.setenv("VOICECOACH_CONFIG", str(tmp_path / "none.toml"))
+    assert read_user_config() == {} and load_config(user=True) == load_config()
 
 
 def test_replace_keeps_other_values() -> None:

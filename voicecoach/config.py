@@ -548,14 +548,14 @@ def read_user_config(path: str | os.PathLike[str] | None = None) -> dict[str, An
     Raises
     ------
     ConfigError
-        If the file is not valid TOML.
+        If the file is not valid UTF-8 TOML, or the path is a folder.
     OSError
         If it exists but cannot be read.
     """
     p = Path(path) if path is not None else user_config_path()
-    if not p.is_file():
+    if not p.exists():
         return {}
-    return _read_toml(p)
+    return _read_toml(p)  # a folder or a file that is not UTF-8 TOML: ConfigError
 
 
 _USER_HEADER = (
@@ -672,6 +672,17 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(
             f"configuration file {str(path)!r} does not exist; give an existing .toml file "
             f"(see config/voicecoach.toml for every key)"
+        ) from None
+    except IsADirectoryError:
+        raise ConfigError(
+            f"configuration file {str(path)!r} is a folder; give a .toml file (see "
+            f"config/voicecoach.toml for every key)"
+        ) from None
+    except UnicodeDecodeError as e:
+        raise ConfigError(
+            f"configuration file {str(path)!r} is not UTF-8 text (byte {e.start}: "
+            f"{e.object[e.start:e.start + 1]!r}); TOML files are UTF-8: save it as UTF-8, or "
+            f"give the .toml file itself"
         ) from None
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"configuration file {str(path)!r} is not valid TOML: {e}") from None
@@ -970,7 +981,7 @@ def load_config(
     data = _defaults()
     if user:
         up = user_config_path()
-        if up.is_file():
+        if up.exists():  # a folder there is an error, not "no user configuration"
             try:
                 data = _merge(data, _read_toml(up))
                 _build(Config, data, "")
