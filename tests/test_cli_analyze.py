@@ -158,3 +158,13 @@ def test_analysis_out_through_a_symbolic_link_replaces_its_target(tmp_path, rng)
     link.symlink_to(target)
     assert main(["analyze", str(p), "--out", str(link)]) == 0
     assert link.is_symlink() and target.read_text().startswith("channel,t_s,")
+
+
+def test_analysis_out_naming_a_folder_is_one_clear_error(tmp_path, rng, capsys) -> None:
+    x = (0.1 * rng.standard_normal(SR)).astype(np.float32)
+    p = tmp_path / "n.wav"
+    sf.write(p, x, SR, subtype="FLOAT")
+    assert main(["analyze", str(p), "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert f"--out '{tmp_path}' is a folder; give a file name for the table" in err, err
+    assert sorted(q.name for q in tmp_path.iterdir()) == ["n.wav"]  # nothing left behind

@@ -19,7 +19,7 @@ import soundfile as sf
 
 from voicecoach.cli import main
 from voicecoach.config import load_config
-from voicecoach.errors import ParameterError
+from voicecoach.errors import ParameterError, SourceError
 from voicecoach.review.calls import Call, assign_meta, discover_calls
 from voicecoach.review.document import REPORT_SCHEMA
 from voicecoach.review.one_call import review_call
@@ -508,6 +508,14 @@ def test_assign_meta_pattern_and_manifest(tmp_path: Path) -> None:
         assign_meta(calls, "(?P<agent>")
     with pytest.raises(ParameterError, match=r"no named group 'agent' or 'date'"):
         assign_meta(calls, r"\d+")
+    # a manifest saved in another encoding, or a folder: one clear error each (a
+    # UnicodeDecodeError traceback / "does not exist" before session 21)
+    utf16 = tmp_path / "utf16.csv"
+    utf16.write_text("path,agent,date\na.wav,alice,2026-12-01\n", encoding="utf-16")
+    with pytest.raises(SourceError, match=r"utf16.csv' is not UTF-8 text \(byte 0"):
+        assign_meta(calls, manifest=utf16)
+    with pytest.raises(SourceError, match="is a folder; give a CSV file"):
+        assign_meta(calls, manifest=tmp_path)
 
 
 def test_index_per_agent(tmp_path: Path, short_audio: np.ndarray) -> None:

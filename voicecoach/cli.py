@@ -118,6 +118,11 @@ def _open_out(path: str | None) -> tuple[TextIO, tuple[Path, Path] | None]:
     p = Path(path)
     from .privacy import open_private, private_dir
 
+    if p.is_dir():
+        raise UsageError(
+            f"--out {path!r} is a folder; give a file name for the table (e.g. "
+            f"{str(p / 'features.csv')!r}), or - for the standard output"
+        )
     private_dir(p.parent, own=False)
     if p.exists() and not p.is_file():
         return open_private(p, "w", newline="", encoding="utf-8"), None

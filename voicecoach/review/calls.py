@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import io
 import os
 import re
 import warnings
@@ -418,22 +419,31 @@ def assign_meta(
     rows: dict[Path, dict[str, str]] = {}
     if manifest is not None:
         mp = Path(manifest)
+        if mp.is_dir():
+            raise SourceError(f"manifest {str(mp)!r} is a folder; give a CSV file "
+                              f"path,agent,date")
         if not mp.is_file():
             raise SourceError(f"manifest {str(mp)!r} does not exist; give a CSV path,agent,date")
-        with open(mp, newline="", encoding="utf-8-sig") as f:
-            reader = csv.DictReader(f)
-            cols = {c.strip().lower() for c in (reader.fieldnames or [])}
-            if "path" not in cols or not {"agent", "date"} & cols:
-                raise ParameterError(
-                    f"manifest {str(mp)!r} has columns {sorted(cols)}; it needs a header "
-                    f"'path,agent,date'"
-                )
-            for r in reader:
-                r = {k.strip().lower(): (v or "").strip() for k, v in r.items() if k}
-                p = Path(r["path"])
-                if not p.is_absolute():
-                    p = mp.parent / p
-                rows[p.resolve()] = r
+        try:
+            text = mp.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError as e:
+            raise SourceError(
+                f"manifest {str(mp)!r} is not UTF-8 text (byte {e.start}: "
+                f"{e.object[e.start:e.start + 1]!r}); save the CSV as UTF-8 (path,agent,date)"
+            ) from None
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        cols = {c.strip().lower() for c in (reader.fieldnames or [])}
+        if "path" not in cols or not {"agent", "date"} & cols:
+            raise ParameterError(
+                f"manifest {str(mp)!r} has columns {sorted(cols)}; it needs a header "
+                f"'path,agent,date'"
+            )
+        for r in reader:
+            r = {k.strip().lower(): (v or "").strip() for k, v in r.items() if k}
+            p = Path(r["path"])
+            if not p.is_absolute():
+                p = mp.parent / p
+            rows[p.resolve()] = r
     out = []
     used: set[Path] = set()
     for c in calls:
