@@ -116,6 +116,13 @@ def test_corrupt_file(tmp_path: Path, text: str, match: str) -> None:
         ProfileStore(tmp_path).load("alice")
 
 
+def test_a_profile_that_is_not_utf8_says_so(tmp_path: Path) -> None:
+    (tmp_path / "alice.toml").write_text('schema = "voicecoach.profile/3"\n', encoding="utf-16")
+    with pytest.raises(ProfileFormatError, match=r"alice\.toml' is not UTF-8 text \(byte 0: "
+                       r"b'\\xff'\): not a voicecoach profile, or damaged; .*calibrate again"):
+        ProfileStore(tmp_path).load("alice")
+
+
 def test_default_dir_from_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv(ENV_VAR, str(tmp_path / "env"))
     assert default_profiles_dir() == tmp_path / "env"

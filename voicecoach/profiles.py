@@ -592,13 +592,19 @@ class ProfileStore:
 
 
 def _read(path: Path) -> Profile:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise ProfileFormatError(f"cannot read profile file {str(path)!r}: {e}") from None
     name = path.stem if _NAME.match(path.stem) else "NAME"
     fix = (f"calibrate again to rebuild it (`voicecoach calibrate --profile {name} --mic ...` "
            f"or `--input FILE`)")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        raise ProfileFormatError(
+            f"profile file {str(path)!r} is not UTF-8 text (byte {e.start}: "
+            f"{e.object[e.start:e.start + 1]!r}): not a voicecoach profile, or damaged; give "
+            f"the profile's .toml file, or {fix}"
+        ) from None
+    except OSError as e:
+        raise ProfileFormatError(f"cannot read profile file {str(path)!r}: {e}") from None
     return profile_from_toml(text, f"profile file {str(path)!r}", fix)
 
 
