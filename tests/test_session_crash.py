@@ -155,6 +155,28 @@ def test_an_existing_event_log_is_refused_before_anything_is_recorded(
     LiveSession(_NoSource(), cfg, events_path="/dev/null")
 
 
+def test_bad_session_arguments_are_refused_before_anything_is_recorded(tmp_path, cfg) -> None:
+    """Until session 21 a folder given as --events ran the whole session and lost its events
+    at the end ("Is a directory"), --duration -3 ran a session of nothing, and a file given as
+    --record said "Not a directory" about a path the user never typed."""
+    from voicecoach.errors import ParameterError
+
+    with pytest.raises(ParameterError, match=r"the event log .* is a folder; give a file name"):
+        LiveSession(_NoSource(), cfg, events_path=tmp_path)
+    with pytest.raises(ParameterError, match=r"event log's folder .*nowhere' does not exist"):
+        LiveSession(_NoSource(), cfg, events_path=tmp_path / "nowhere" / "e.jsonl")
+    for bad in (-3.0, 0.0, float("nan")):
+        with pytest.raises(ParameterError, match="duration must be a positive number of seconds"):
+            LiveSession(_NoSource(), cfg, duration_s=bad, record_dir=tmp_path / "rec")
+    assert not (tmp_path / "rec").exists()
+    f = tmp_path / "notes.txt"
+    f.write_text("x")
+    for rec in (f, f / "sub"):
+        with pytest.raises(ParameterError, match=r"notes.txt' is a file, not a folder; give a "
+                           r"folder for --record"):
+            LiveSession(_NoSource(), cfg, record_dir=rec)
+
+
 def test_sessions_started_in_the_same_second_get_their_own_folders(
         tmp_path, cfg, monkeypatch) -> None:
     from datetime import datetime

@@ -36,7 +36,7 @@ import numpy as np
 
 from .baseline.profile import Profile
 from .config import Config, load_config
-from .errors import DeviceError, VoiceCoachError, error_message
+from .errors import DeviceError, ParameterError, VoiceCoachError, error_message
 from .events import Event, Nudge, final_events
 from .i18n import resolve_lang, texts
 from .pipeline import CallAnalyzer
@@ -100,6 +100,12 @@ def _new_session_folder(record_dir: Path) -> Path:
     """Create and return ``record_dir/<YYYYmmdd-HHMMSS>/`` (mode 0700), or ``<stamp>-2``,
     ``-3``... when that name is taken: the folder is made with ``exist_ok=False``, so two
     sessions started in the same second (two processes included) never share one."""
+    for q in (record_dir, *record_dir.parents):  # a file where a folder must be: say which
+        if q.exists() and not q.is_dir():
+            raise ParameterError(
+                f"cannot record into {str(record_dir)!r}: {str(q)!r} is a file, not a folder; "
+                f"give a folder for --record (it is created if missing)"
+            )
     private_dir(record_dir, own=False)  # missing parents made 0700; a user's folder left as is
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     k = 1
@@ -180,7 +186,7 @@ class LiveSession:
         An existing file that is not empty is refused (:class:`ParameterError`), never
         overwritten.
     duration_s : float, optional
-        Stop after this much audio.
+        Stop after this much audio, seconds (> 0).
     on_event : callable, optional
         Called on the analysis thread with each event and the wall time it was decided.
     source_info : dict, optional
@@ -201,6 +207,11 @@ class LiveSession:
         on_event: Callable[[Event, float], None] | None = None,
         source_info: dict[str, Any] | None = None,
     ) -> None:
+        if duration_s is not None and not duration_s > 0:  # NaN too
+            raise ParameterError(
+                f"duration must be a positive number of seconds, got {duration_s!r}; e.g. "
+                f"--duration 60, or leave it out to run until Ctrl-C"
+            )
         if events_path is not None:  # before anything is set up or recorded
             refuse_existing_log(events_path)
         self.source = source

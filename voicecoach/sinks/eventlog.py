@@ -41,9 +41,20 @@ def refuse_existing_log(path: str | os.PathLike[str]) -> Path:
     Raises
     ------
     ParameterError
-        For an existing, non-empty regular file (the message names it and the fixes).
+        For an existing, non-empty regular file, a folder, or a file in a folder that does not
+        exist (the message names it and the fixes).
     """
     p = Path(path)
+    if p.is_dir():
+        raise ParameterError(
+            f"the event log {str(p)!r} is a folder; give a file name (e.g. --events "
+            f"{str(p / 'events.jsonl')!r})"
+        )
+    if not p.parent.is_dir():
+        raise ParameterError(
+            f"the event log's folder {str(p.parent)!r} does not exist (or is not a folder); "
+            f"create it first, or give a file in an existing folder"
+        )
     try:
         size = p.stat().st_size if p.is_file() else 0
     except OSError:
