@@ -168,3 +168,16 @@ def test_analysis_out_naming_a_folder_is_one_clear_error(tmp_path, rng, capsys) 
     err = capsys.readouterr().err
     assert f"--out '{tmp_path}' is a folder; give a file name for the table" in err, err
     assert sorted(q.name for q in tmp_path.iterdir()) == ["n.wav"]  # nothing left behind
+
+
+def test_a_refused_file_writes_no_header_before_its_error(tmp_path, capsys) -> None:
+    """The analysis' own refusals (rate, length, NaN at the start) come before any output:
+    standard output used to get the CSV header, then the error."""
+    for name, x, sr, msg in (
+        ("r7k.wav", np.zeros(7000, np.float32), 7000, "sample rate 7000 Hz is out of range"),
+        ("short.wav", np.zeros(50, np.float32), SR, "holds 3 ms of audio"),
+    ):
+        sf.write(tmp_path / name, x, sr)
+        assert main(["analyze", str(tmp_path / name)]) == 2
+        out, err = capsys.readouterr()
+        assert out == "" and msg in err, (out, err)

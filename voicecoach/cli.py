@@ -12,6 +12,7 @@ import argparse
 import contextlib
 import csv
 import dataclasses
+import itertools
 import json
 import os
 import sys
@@ -209,13 +210,18 @@ def _analyze(args: argparse.Namespace) -> int:
     info = audio_info(args.audio)
     select = select_channels(args.channel, info.channels)
     _refuse_overwriting_input(args.out, args.audio)
+    # the first block is read before anything is written: a file the analysis refuses (its
+    # rate, its length, NaN at the start) is one error line, not a header and then an error
+    blocks = iter_features(args.audio, args.channel, cfg)
+    first = next(blocks, None)
+    blocks = itertools.chain(() if first is None else (first,), blocks)
     out, tmp = _open_out(args.out)
     ok = False
     try:
         if args.format == "csv":
             w = csv.writer(out, lineterminator="\n")
             w.writerow(CSV_COLUMNS)
-            for rows in iter_features(args.audio, args.channel, cfg):
+            for rows in blocks:
                 cols = [
                     [
                         r.t_s.round(2).tolist(),
@@ -246,7 +252,7 @@ def _analyze(args: argparse.Namespace) -> int:
                         )
         else:
             parts: list[list[Features]] = [[] for _ in select]
-            for rows in iter_features(args.audio, args.channel, cfg):
+            for rows in blocks:
                 for i, r in enumerate(rows):
                     parts[i].append(r)
             doc: dict[str, Any] = {"hop_s": cfg.analysis.hop_s, "channels": []}
