@@ -35,7 +35,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError, ParameterError
+from .errors import ConfigError, ParameterError, not_utf8
 
 __all__ = [
     "USER_CONFIG_ENV",
@@ -680,9 +680,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
         ) from None
     except UnicodeDecodeError as e:
         raise ConfigError(
-            f"configuration file {str(path)!r} is not UTF-8 text (byte {e.start}: "
-            f"{e.object[e.start:e.start + 1]!r}); TOML files are UTF-8: save it as UTF-8, or "
-            f"give the .toml file itself"
+            f"{not_utf8(f'configuration file {str(path)!r}', e)}; TOML files are UTF-8: save "
+            f"it as UTF-8, or give the .toml file itself"
         ) from None
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"configuration file {str(path)!r} is not valid TOML: {e}") from None

@@ -33,6 +33,7 @@ __all__ = [
     "VadBackendUnavailable",
     "VoiceCoachError",
     "error_message",
+    "not_utf8",
 ]
 
 
@@ -157,3 +158,21 @@ class ClippedSignalError(CalibrationError):
 
 class SilentSignalError(CalibrationError):
     """The recording is silent (peak under ``silence_peak_db``) or holds no speech."""
+
+
+def not_utf8(what: str, e: UnicodeDecodeError) -> str:
+    """The start of a message for a text file that is not UTF-8: ``"<what> is not UTF-8 text
+    (byte N: b'\\xff')"``, naming the first byte that is not.
+
+    Parameters
+    ----------
+    what : str
+        The file as the message names it (e.g. ``"manifest 'calls.csv'"``).
+    e : UnicodeDecodeError
+        The decoding error.
+
+    Returns
+    -------
+    str
+    """
+    return f"{what} is not UTF-8 text (byte {e.start}: {e.object[e.start:e.start + 1]!r})"

@@ -38,6 +38,7 @@ from .errors import (
     ProfileFormatError,
     ProfileNotFoundError,
     SourceError,
+    not_utf8,
 )
 from .privacy import open_private, private_dir
 
@@ -599,9 +600,8 @@ def _read(path: Path) -> Profile:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as e:
         raise ProfileFormatError(
-            f"profile file {str(path)!r} is not UTF-8 text (byte {e.start}: "
-            f"{e.object[e.start:e.start + 1]!r}): not a voicecoach profile, or damaged; give "
-            f"the profile's .toml file, or {fix}"
+            f"{not_utf8(f'profile file {str(path)!r}', e)}: not a voicecoach profile, or "
+            f"damaged; give the profile's .toml file, or {fix}"
         ) from None
     except OSError as e:
         raise ProfileFormatError(f"cannot read profile file {str(path)!r}: {e}") from None

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from ..config import Config, load_config
-from ..errors import AudioFormatError, ParameterError, SourceError
+from ..errors import AudioFormatError, ParameterError, SourceError, not_utf8
 from ..io import audio_info, iter_hops
 from .document import is_report_folder
 from .tracks import hash_of
@@ -428,8 +428,8 @@ def assign_meta(
             text = mp.read_text(encoding="utf-8-sig")
         except UnicodeDecodeError as e:
             raise SourceError(
-                f"manifest {str(mp)!r} is not UTF-8 text (byte {e.start}: "
-                f"{e.object[e.start:e.start + 1]!r}); save the CSV as UTF-8 (path,agent,date)"
+                f"{not_utf8(f'manifest {str(mp)!r}', e)}; save the CSV as UTF-8 "
+                f"(path,agent,date)"
             ) from None
         reader = csv.DictReader(io.StringIO(text, newline=""))
         cols = {c.strip().lower() for c in (reader.fieldnames or [])}
