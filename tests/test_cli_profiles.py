@@ -17,8 +17,10 @@ def test_calibrate_then_list_show_delete(tmp_path, capsys, monkeypatch) -> None:
     profiles = tmp_path / "profiles"
     monkeypatch.setenv("VOICECOACH_PROFILES", str(profiles))
     assert main(["calibrate", "--profile", "alice", "--input", str(wav)]) == 0
-    out = capsys.readouterr().out
-    assert "saved profile 'alice'" in out
+    out = capsys.readouterr().out  # in the session's language: French by default
+    assert "profil «\u00a0alice\u00a0» enregistré dans" in out and "F0 médiane" in out, out
+    assert ("verdicts     rate_high reste muet avec ce profil\u00a0: référence trop courte "
+            "pour juger\u00a0: 14,7 s de parole calme") in out  # 30 s: too thin for the pace
     prof = ProfileStore(profiles).load("alice")
     assert abs(12 * np.log2(prof.f0_median_hz / 140.0)) < 1.0  # within a semitone of the voice
     assert not prof.provisional
@@ -26,9 +28,14 @@ def test_calibrate_then_list_show_delete(tmp_path, capsys, monkeypatch) -> None:
     assert main(["profile", "list"]) == 0
     assert capsys.readouterr().out.split() == ["alice"]
     assert main(["profile", "show", "alice"]) == 0
-    assert "alice" in capsys.readouterr().out
+    assert "profil       alice — calibré" in capsys.readouterr().out
+    assert main(["profile", "show", "alice", "--lang", "en"]) == 0
+    assert "profile      alice — calibrated" in capsys.readouterr().out
     assert main(["profile", "delete", "alice", "--profiles-dir", str(profiles)]) == 0
+    assert capsys.readouterr().out.startswith("supprimé\u00a0: ")
     assert ProfileStore(profiles).list() == []
+    assert main(["profile", "list", "--lang", "en"]) == 0
+    assert capsys.readouterr().out.startswith("no profiles in ")
 
 
 def test_calibrate_refuses_silence_and_short_speech(tmp_path, capsys) -> None:
@@ -68,7 +75,7 @@ def test_several_inputs_and_a_grown_profile_are_one_calibration(tmp_path, capsys
         sf.write(p, x, 16000, subtype="PCM_16")  # the kept FLAC (PCM_16) is then lossless
         parts.append(p)
     both, grown = tmp_path / "both", tmp_path / "grown"
-    args = ["calibrate", "--profile", "alice"]
+    args = ["calibrate", "--profile", "alice", "--lang", "en"]
     assert main([*args, "--profiles-dir", str(both), "--input", str(parts[0]),
                  "--input", str(parts[1])]) == 0
     assert "day0.wav (channel 0) + day1.wav (channel 0)" in ProfileStore(both).load("alice").source
@@ -89,7 +96,7 @@ def test_several_inputs_and_a_grown_profile_are_one_calibration(tmp_path, capsys
     assert _profile_numbers(prof) == _profile_numbers(ProfileStore(both).load("alice"))
     assert kept.stat().st_mode & 0o777 == 0o600
     assert abs(sf.info(kept).duration - 40.0) < 0.01
-    assert main(["profile", "show", "alice", "--profiles-dir", str(grown)]) == 0
+    assert main(["profile", "show", "alice", "--profiles-dir", str(grown), "--lang", "en"]) == 0
     assert f"kept audio   {kept}" in capsys.readouterr().out
     kept.write_bytes(b"fLaC not really")  # a corrupt kept file: a clear error, nothing lost
     before = (grown / "alice.toml").read_text()
@@ -136,7 +143,7 @@ def test_recalibrating_without_keep_audio_removes_the_old_profiles_audio(tmp_pat
     assert main(["calibrate", "--profile", "al", *d, "--input", str(p), "--keep-audio"]) == 0
     assert (tmp_path / "pr" / "al.flac").is_file()
     capsys.readouterr()
-    assert main(["calibrate", "--profile", "al", *d, "--input", str(p)]) == 0
+    assert main(["calibrate", "--profile", "al", *d, "--input", str(p), "--lang", "en"]) == 0
     assert "removed al.flac, the calibration audio kept for the profile this one replaces" in (
         capsys.readouterr().out)
     assert not (tmp_path / "pr" / "al.flac").exists()
@@ -174,12 +181,15 @@ def test_calibrate_and_show_say_which_rules_the_profile_can_judge(tmp_path, caps
     p = tmp_path / "calm.wav"
     sf.write(p, x[: x.size // 160 * 160], 16000, subtype="PCM_16")
     d = ["--profiles-dir", str(tmp_path / "pr")]
-    assert main(["calibrate", "--profile", "al", *d, "--input", str(p)]) == 0
+    assert main(["calibrate", "--profile", "al", *d, "--input", str(p), "--lang", "en"]) == 0
     out = capsys.readouterr().out
     assert "verdicts     pitch, pace and loudness nudges can judge with this profile" in out
     # a stricter cap makes the pitch rule's verdict "too variable", said by `profile show`
     strict = tmp_path / "cap.toml"
     strict.write_text("[coach]\npitch_threshold_max_st = 0.1\n")
-    assert main(["profile", "show", "al", *d, "--config", str(strict)]) == 0
+    assert main(["profile", "show", "al", *d, "--config", str(strict), "--lang", "en"]) == 0
     assert "pitch_high stays silent with this profile: calm speech too variable" in (
         capsys.readouterr().out)
+    assert main(["profile", "show", "al", *d, "--config", str(strict)]) == 0
+    assert ("pitch_high reste muet avec ce profil\u00a0: parole calme trop variable pour "
+            "juger") in capsys.readouterr().out

@@ -142,7 +142,7 @@ def test_profile_delete_removes_kept_calibration_audio(tmp_path: Path, capsys) -
     sf.write(store / "other.wav", x[:SR], SR)
     capsys.readouterr()
     assert main(["profile", "delete", "al", *args]) == 0
-    assert "al.toml and al.wav" in capsys.readouterr().out
+    assert "al.toml et al.wav" in capsys.readouterr().out  # French by default
     assert sorted(p.name for p in store.iterdir()) == ["other.wav"]
     assert ProfileStore(store).list() == []
 

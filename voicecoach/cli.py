@@ -36,7 +36,9 @@ VERBOSE_HELP = "show tracebacks on errors"
 #: configuration, ``--config`` included, so no default is declared twice.
 CONFIG_OPTIONS: dict[str, dict[str, tuple[str, str]]] = {
     "analyze": {"channel": ("analyze", "channel"), "format": ("analyze", "format")},
-    "calibrate": {"seconds": ("live", "calibrate_s"), "full_paths": ("review", "full_paths")},
+    "calibrate": {"seconds": ("live", "calibrate_s"), "full_paths": ("review", "full_paths"),
+                  "lang": ("coach", "lang")},
+    "profile": {"lang": ("coach", "lang")},
     "review": {
         "agent_channel": ("review", "agent_channel"),
         "lang": ("coach", "lang"),
@@ -309,9 +311,11 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         ``Error:`` line and exits with 2.
     """
     from .baseline.calibration import Calibrator
+    from .i18n import number, texts
     from .profiles import format_profile
 
     cfg = _config(args)
+    tp = texts(args.lang).PROFILE  # the session's language ([coach] lang, or --lang)
     store = _store(args)
     store.check_name(args.profile)
     keep = bool(args.keep_audio or args.add)
@@ -341,8 +345,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
         parts = []
         with Capture(args.mic, None, config=cfg) as cap:  # the device is found (or not) first
-            print(f"Recording {args.seconds:.0f} s of calm speech from {args.mic!r}... "
-                  f"speak now.")
+            print(tp["recording"].format(s=args.seconds, mic=args.mic))
             got = 0.0
             while got < args.seconds:
                 blk = cap.read(timeout=1.0)
@@ -365,32 +368,32 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             q.unlink(missing_ok=True)
             removed.append(q)
     path = store.save(prof, args.profile)
-    print(format_profile(prof))
-    for line in _verdict_lines(prof, cfg):
+    print(format_profile(prof, args.lang))
+    for line in _verdict_lines(prof, cfg, args.lang):
         print(line)
-    print(f"saved profile {args.profile!r} to {path}")
+    print(tp["saved"].format(name=args.profile, path=path))
     for q in removed:
-        print(f"removed {q.name}, the calibration audio kept for the profile this one "
-              f"replaces (--keep-audio keeps the new one)")
+        print(tp["removed"].format(file=q.name))
     if keep:
-        print(f"kept its {cal.seconds:.0f} s of calibration audio in {audio} (readable by you "
-              f"only): `--add` grows the profile with more calm speech, `voicecoach profile "
-              f"delete {args.profile}` removes both")
+        print(tp["kept"].format(s=number(float(cal.seconds), args.lang), path=audio,
+                                name=args.profile))
     return 0
 
 
-def _verdict_lines(prof: Any, cfg: Config) -> list[str]:
+def _verdict_lines(prof: Any, cfg: Config, lang: str) -> list[str]:
     """What the coach's prosody rules can judge with ``prof`` (a thin or unstable baseline
-    silences a rule: :meth:`voicecoach.coach.Coach.baseline_verdict`)."""
+    silences a rule: :meth:`voicecoach.coach.Coach.baseline_verdict`), in ``lang``."""
+    from .i18n import texts
     from .pipeline import make_coach
 
-    coach = make_coach(cfg, prof, lang="en")  # the CLI speaks English
+    tp = texts(lang).PROFILE
+    coach = make_coach(cfg, prof, lang=lang)
     silent = [(r, coach.baseline_verdict(r)) for r in ("pitch_high", "rate_high",
                                                        "loudness_high")]
     silent = [(r, v) for r, v in silent if v]
     if not silent:
-        return ["verdicts     pitch, pace and loudness nudges can judge with this profile"]
-    return [f"verdicts     {r} stays silent with this profile: {v}" for r, v in silent]
+        return [tp["verdicts_ok"]]
+    return [tp["verdict_silent"].format(rule=r, why=v) for r, v in silent]
 
 
 def cmd_profile(args: argparse.Namespace) -> int:
@@ -412,8 +415,11 @@ def cmd_profile(args: argparse.Namespace) -> int:
         For bad input or a failed read / write; :func:`main` prints them as one
         ``Error:`` line and exits with 2.
     """
+    from .i18n import texts
     from .profiles import format_profile
 
+    cfg = _config(args)
+    tp = texts(args.lang).PROFILE  # the session's language ([coach] lang, or --lang)
     store = _store(args)
     if args.action != "list" and not args.name:
         raise UsageError(f"`voicecoach profile {args.action}` needs a profile name, e.g. "
@@ -425,21 +431,21 @@ def cmd_profile(args: argparse.Namespace) -> int:
     if args.action == "list":
         names = store.list()
         if not names:
-            print(f"no profiles in {store.directory}")
+            print(tp["no_profiles"].format(dir=store.directory))
         for n in names:
             print(n)
     elif args.action == "show":
         prof = store.load(args.name)
-        print(format_profile(prof))
-        for line in _verdict_lines(prof, _config(args)):
+        print(format_profile(prof, args.lang))
+        for line in _verdict_lines(prof, cfg, args.lang):
             print(line)
         for q in store.calibration_audio(args.name):
-            print(f"  kept audio   {q} (`voicecoach calibrate --profile {args.name} --add ...` "
-                  f"grows the profile from it)")
+            print(tp["kept_audio"].format(path=q, name=args.name))
     else:
         audio = store.calibration_audio(args.name)
         path = store.delete(args.name)
-        print(f"deleted {path}" + "".join(f" and {q.name}" for q in audio))
+        print(tp["deleted"].format(path=path, more="".join(tp["and_file"].format(file=q.name)
+                                                           for q in audio)))
     return 0
 
 
@@ -950,11 +956,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="store the --input file's absolute path in the profile, not only its name "
         + conf("calibrate", "full_paths"),
     )
+    c.add_argument("--lang", choices=("fr", "en"), help=conf("calibrate", "lang"))
     add_profiles_dir(c)
 
     pr = add("profile", cmd_profile, "list, show or delete stored profiles")
     pr.add_argument("action", choices=("list", "show", "delete"))
     pr.add_argument("name", nargs="?", help="profile name (show, delete)")
+    pr.add_argument("--lang", choices=("fr", "en"), help=conf("profile", "lang"))
     add_profiles_dir(pr)
 
     rc = add("recordings", cmd_recordings, "delete recorded live sessions past a retention period")

@@ -538,4 +538,18 @@ PROFILE = {
     "created": "created      {created}",
     "voice": "voice model  {n} Gaussians (tells the agent on mono calls)",
     "no_voice": "voice model  none (calibrate again to store one: mono calls, swapped channels)",
+    # the command line's calibrate and profile commands
+    "recording": "Recording {s:.0f} s of calm speech from {mic!r}... speak now.",
+    "saved": "saved profile {name!r} to {path}",
+    "removed": "removed {file}, the calibration audio kept for the profile this one replaces "
+    "(--keep-audio keeps the new one)",
+    "kept": "kept its {s:.0f} s of calibration audio in {path} (readable by you only): `--add` "
+    "grows the profile with more calm speech, `voicecoach profile delete {name}` removes both",
+    "verdicts_ok": "verdicts     pitch, pace and loudness nudges can judge with this profile",
+    "verdict_silent": "verdicts     {rule} stays silent with this profile: {why}",
+    "kept_audio": "  kept audio   {path} (`voicecoach calibrate --profile {name} --add ...` grows "
+    "the profile from it)",
+    "deleted": "deleted {path}{more}",
+    "and_file": " and {file}",
+    "no_profiles": "no profiles in {dir}",
 }

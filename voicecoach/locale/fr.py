@@ -568,4 +568,21 @@ PROFILE = {
     "voice": "voix         modèle à {n} gaussiennes (reconnaît l'agent dans les appels mono)",
     "no_voice": "voix         aucun modèle (calibrez à nouveau pour en enregistrer un : appels "
     "mono, canaux inversés)",
+    # les commandes calibrate et profile de la ligne de commande
+    "recording": "Enregistrement de {s:.0f} s de parole calme depuis « {mic} »… parlez "
+    "maintenant.",
+    "saved": "profil « {name} » enregistré dans {path}",
+    "removed": "{file} supprimé : la parole de calibrage gardée pour le profil que celui-ci "
+    "remplace (--keep-audio garde la nouvelle)",
+    "kept": "ses {s:.0f} s de parole de calibrage sont gardées dans {path} (lisibles par vous "
+    "seul) : `--add` complète le profil avec plus de parole calme, `voicecoach profile "
+    "delete {name}` supprime les deux",
+    "verdicts_ok": "verdicts     les conseils de hauteur, de débit et de volume peuvent juger "
+    "avec ce profil",
+    "verdict_silent": "verdicts     {rule} reste muet avec ce profil : {why}",
+    "kept_audio": "  parole gardée {path} (`voicecoach calibrate --profile {name} --add ...` "
+    "complète le profil à partir d'elle)",
+    "deleted": "supprimé : {path}{more}",
+    "and_file": " et {file}",
+    "no_profiles": "aucun profil dans {dir}",
 }
