@@ -116,6 +116,16 @@ def summary_rows(r: dict[str, Any]) -> list[Row]:
                 ".2f")
     for m in ("librosa_pyin", "swiftf0"):
         add(f"  {m} (wide+tel) GPE, %", f"{pr}.{m}.gpe_pct", ".2f")
+    eg = "pitch_egg.all.pooled"
+    add("laryngograph (FDA, wide+tel): median |cents|", "pitch_egg.median_abs_cents", ".1f",
+        "<= 25", lambda v: v <= 25.0)
+    add("  GPE vs laryngograph (live pitch), %", "pitch_egg.gpe_pct", ".2f")
+    add("  settled pitch GPE vs laryngograph, %", "pitch_egg.settled_gpe_pct", ".2f")
+    add("  voicing recall vs laryngograph", "pitch_egg.voicing_recall", ".3f")
+    add("  false voicing vs laryngograph", "pitch_egg.false_voicing", ".3f")
+    for m in ("praat", "swiftf0", "librosa_pyin"):
+        add(f"  {m}: GPE vs laryngograph, %", f"{eg}.{m}.gpe_pct", ".2f")
+        add(f"  {m}: median |cents|", f"{eg}.{m}.median_abs_cents", ".1f")
     for name, d in (_get(r, "rate_error_pct.real") or {}).items():
         rows.append((f"syllable count |error| %, {name} (n={d.get('n_utterances')})",
                      _num(d.get("median_abs_error_pct"), ".1f"),
@@ -166,6 +176,9 @@ def summary_rows(r: dict[str, Any]) -> list[Row]:
     prs = _get(r, "pitch_real_speech") or {}
     if isinstance(prs, dict) and "skipped" in prs:
         rows.append(("real voices pitch vs Praat", "skipped", "", "", str(prs["skipped"])[:160]))
+    egg = _get(r, "pitch_egg") or {}
+    if isinstance(egg, dict) and "skipped" in egg:
+        rows.append(("pitch vs laryngograph (FDA)", "skipped", "", "", str(egg["skipped"])[:160]))
     for step, why in (_get(r, "errors.info") or {}).items():
         rows.append((f"step {step}", "FAILED", "", "", str(why)[:80]))
     return rows

@@ -582,9 +582,45 @@ def bench_pitch_vs_praat(sizes: Sizes, store: dict[str, Any]) -> dict[str, Any]:
     peers["info"] = {"note": "librosa.yin has no voicing: its GPE is over Praat-voiced frames",
                      "pyin": "included" if sizes.pyin_accuracy else "skipped in --quick"}
     res["pitch_peers_vs_praat"] = peers
-    res["pitch_electroglottograph"] = {"skipped": "no EGG/laryngograph-referenced recording "
-                                      "is available from the packaged sources"}
     return res
+
+
+def bench_pitch_egg(sizes: Sizes, store: dict[str, Any]) -> dict[str, Any]:
+    """Pitch against a laryngograph reference (the FDA database): cents, GPE, voicing.
+
+    See :mod:`benchmarks.pitch_egg` for the data and protocol. Reads
+    ``$VOICECOACH_SPEECH_DIR/fda`` (skipped with a note when absent); every file is held out.
+    """
+    from . import pitch_egg as pe
+    from . import pitch_real as pr
+
+    root = pe.default_root()
+    if root is None or not root.is_dir():
+        return {"pitch_egg": {"skipped": f"${pr.SPEECH_ENV}/fda does not exist: install the "
+                              "FDA database with `python -m benchmarks.pitch_egg --fetch`"}}
+    problems = pe.verify(root)
+    if problems:
+        return {"pitch_egg": {"skipped": f"{root} does not hold the FDA database as "
+                              f"checksummed ({len(problems)} problems, e.g. {problems[0]})"}}
+    peers = ["praat", "swiftf0"] + (["pyin"] if sizes.pyin_accuracy else [])
+    methods = pe._methods(peers)
+    with _single_thread():
+        tab = _tree_round(pe.table(pe.run(root, methods)))
+    head = tab["all"]["pooled"]
+    return {
+        "pitch_egg": {
+            "median_abs_cents": head["ours"]["median_abs_cents"],
+            "gpe_pct": head["ours"]["gpe_pct"],
+            "settled_gpe_pct": head["settled"]["gpe_pct"],
+            "voicing_recall": head["ours"]["voicing_recall"],
+            "false_voicing": head["ours"]["false_voicing"],
+            **tab,
+            "info": {"protocol": pe.__doc__.split("Protocol\n--------\n")[1].strip(),
+                     "methods": list(methods),
+                     "targets": "fine error (median |cents| of frames within 20 %, both "
+                     "conditions pooled) <= 25 cents (issue #11)"},
+        }
+    }
 
 
 def bench_pitch_real(sizes: Sizes, store: dict[str, Any]) -> dict[str, Any]:
@@ -1008,6 +1044,7 @@ STEPS = (
     ("memory", bench_memory),
     ("pitch_vs_praat", bench_pitch_vs_praat),
     ("pitch_real", bench_pitch_real),
+    ("pitch_egg", bench_pitch_egg),
     ("rate", bench_rate),
     ("vad", bench_vad),
     ("synthetic", bench_synthetic),
