@@ -8,7 +8,8 @@ tracker, the speech decisions or the coach (:mod:`benchmarks.splits`).
 
 ``--seeds 11-21`` runs several calibration / review shuffles and prints their figures pooled
 per split (:func:`pool_runs`): one shuffle is a small sample (on the test split, seed 11
-gives 1.47 calm nudges per 10 min, seeds 11-21 pooled 5.08).
+gives 1.47 calm nudges per 10 min, seeds 11-21 pooled 5.08; with the FDA voices, 1.58 and
+4.73).
 
 ``--cache DIR`` (or ``$VOICECOACH_COACH_CACHE``) keeps the analysis rows of every stream
 and the PSOLA-modified lines in ``DIR``, keyed by the audio's SHA-1 and the analysis
