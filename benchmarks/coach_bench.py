@@ -8,7 +8,8 @@ tracker, the speech decisions or the coach (:mod:`benchmarks.splits`).
 
 ``--seeds 11-21`` runs several calibration / review shuffles and prints their figures pooled
 per split (:func:`pool_runs`): one shuffle is a small sample (on the test split, seed 11
-gives 1.47 calm nudges per 10 min, seeds 11-21 pooled 5.08).
+gives 1.47 calm nudges per 10 min, seeds 11-21 pooled 5.08; with the FDA voices, 1.58 and
+4.73).
 
 ``--cache DIR`` (or ``$VOICECOACH_COACH_CACHE``) keeps the analysis rows of every stream
 and the PSOLA-modified lines in ``DIR``, keyed by the audio's SHA-1 and the analysis
@@ -16,7 +17,9 @@ configuration: a re-run after a change of the baseline or coach (not of the anal
 core) then costs only the baselines and the rules (and the PSOLA output, which Praat does
 not reproduce bit for bit, stays the same from run to run).
 
-Voices (fetched by :mod:`benchmarks.datasets`, checksummed), six speakers, two French:
+Voices: six speakers, two French, fetched by :mod:`benchmarks.datasets` (checksummed), and
+two optional English ones read from ``$VOICECOACH_SPEECH_DIR/fda/`` when the files are there
+(:func:`fda_utterances`; the run's JSON says which ran: ``voices_run``, ``fda``):
 
 =================  ========================================================  =========
 voice              recordings                                                split
@@ -27,6 +30,9 @@ voice              recordings                                                spl
 ``fr_armelle``     French IVR prompts (``armelle_fr``)                       test only
 ``en_allison``     US English IVR prompts (``asterisk_en_all``)              test only
 ``en_ve9qrp``      HF-radio monologue, noisy (``codec2_monologue``)          test only
+``en_fda_rl``,     FDA database (Bagshaw, Edinburgh): British English male   test only,
+``en_fda_sb``      ``rl`` and female ``sb``, 50 read sentences each          optional
+                   (``rlNNN.wav``, ``sbNNN.wav``, 20 kHz; not fetched)
 =================  ========================================================  =========
 
 ARCTIC and the LibriVox clips of the dev data hold one 3-5 s utterance per speaker (too
@@ -41,7 +47,9 @@ of voiced hops and active level (power mean of speech hops) are z-scored over th
 lines (lines whose speech hops are under 40 % voiced, whispers and breaths, are dropped);
 ``score = z_f0 + z_level``. Calm: score
 in the bottom ``CALM_FRACTION`` (20 %); agitated: the top ``AGITATED_FRACTION`` (10 %).
-IVR prompts and the monologue are all calm.
+IVR prompts, the monologue and the FDA's read sentences are all calm (so, with no agitated
+lines, those voices take part in the calm and change streams only). Prompts and sentences
+under ``MIN_LINE_S`` (1.5 s) are not used.
 
 Per voice and split, the calm lines are shuffled (seeded), the first ones up to
 ``CAL_S`` (45 s of audio; ``--calibration-s``, leaving at least ``REVIEW_MIN_S`` or half the
@@ -106,12 +114,16 @@ from voicecoach.config import Config, load_config
 from voicecoach.events import Nudge, final_events
 
 from . import datasets
+from .pitch_real import SPEECH_ENV
 from .suite import _load16, _resample16
 
 __all__ = [
     "EN_SENTENCES",
+    "FDA_VOICES",
     "FR_SENTENCES",
     "Voice",
+    "fda_utterances",
+    "fda_voices",
     "join_utterances",
     "label_lines",
     "load_voices",
@@ -129,6 +141,8 @@ AGITATED_FRACTION = 0.1
 CAL_S = 45.0
 REVIEW_MAX_S = 360.0
 REVIEW_MIN_S = 60.0
+#: prompts and read sentences shorter than this are not used (one-word prompts)
+MIN_LINE_S = 1.5
 SWITCH_S = 20.0
 #: change -> (expected rule or None for "no nudge", deadline s)
 CHANGES: dict[str, tuple[str | None, float]] = {
@@ -349,12 +363,76 @@ PROMPT_VOICES: dict[str, tuple[str, str, tuple[str, ...]]] = {
 }
 
 
+#: optional test-only voices of the FDA database (not fetched by :mod:`benchmarks.datasets`),
+#: read from ``$VOICECOACH_SPEECH_DIR/fda/`` when there: voice -> (file prefix, sex)
+FDA_VOICES: dict[str, tuple[str, str]] = {"en_fda_rl": ("rl", "m"), "en_fda_sb": ("sb", "f")}
+FDA_SUBDIR = "fda"
+
+
+@dataclass(frozen=True)
+class FdaLine:
+    """One read sentence of the FDA database: id ``fda/<file stem>``, its WAV, its text."""
+
+    id: str
+    path: Path
+    text: str | None
+
+
+def fda_utterances(folder: Path | None = None) -> dict[str, list[FdaLine]]:
+    """The FDA voices present in ``folder`` (default ``$VOICECOACH_SPEECH_DIR/fda/``):
+    ``{voice: [FdaLine, ...]}`` for each speaker with at least one ``<prefix>NNN.wav``
+    there; ``{}`` when the folder (or the variable) is absent."""
+    if folder is None:
+        root = os.environ.get(SPEECH_ENV)
+        if not root:
+            return {}
+        folder = Path(root) / FDA_SUBDIR
+    if not folder.is_dir():
+        return {}
+    texts: dict[str, str] = {}
+    index = folder / "orthographic.index"
+    if index.is_file():
+        for row in index.read_text(encoding="utf-8", errors="replace").splitlines():
+            num, _, text = row.strip().partition(" ")
+            if num.isdigit():
+                texts[num] = text.strip()
+    out: dict[str, list[FdaLine]] = {}
+    for name, (prefix, _) in FDA_VOICES.items():
+        paths = sorted(folder.glob(f"{prefix}[0-9][0-9][0-9].wav"))
+        if paths:
+            out[name] = [FdaLine(f"{FDA_SUBDIR}/{p.stem}", p, texts.get(p.stem[len(prefix):]))
+                         for p in paths]
+    return out
+
+
+def fda_voices(
+    splits: Sequence[str], kept: Any = None, folder: Path | None = None
+) -> list[Voice]:
+    """The FDA voices present (:func:`fda_utterances`) as :class:`Voice` of the test split
+    (none for dev: nothing was tuned on them); read sentences, all calm, resampled to 16 kHz,
+    those under ``MIN_LINE_S`` left out as for the prompts. ``kept(line)``: whether a line is
+    used (``--strict-test``)."""
+    if "test" not in splits:
+        return []
+    out = []
+    for name, lines in fda_utterances(folder).items():
+        audio = []
+        for u in lines:
+            if kept is not None and not kept(u):
+                continue
+            x = _load16(u.path)
+            if x.shape[0] >= MIN_LINE_S * SR:
+                audio.append((u.id, x))
+        out.append(Voice(name, "en", "test", audio, []))
+    return out
+
+
 def in_split(voice: str, line_id: str, split: str) -> bool:
     """Whether line ``line_id`` of ``voice`` belongs to ``split`` (this benchmark's rule):
     the actors' lines and June's prompts by :func:`split_of`, the test-only voices whole."""
     if voice in ("cs_v", "cs_m"):
         return split_of(line_id) == split
-    if voice == "en_ve9qrp":
+    if voice == "en_ve9qrp" or voice in FDA_VOICES:
         return split == "test"
     allowed = PROMPT_VOICES[voice][2]
     return split in allowed and ("dev" not in allowed or split_of(line_id) == split)
@@ -363,7 +441,8 @@ def in_split(voice: str, line_id: str, split: str) -> bool:
 def split_utterances(split: str) -> dict[str, list[Any]]:
     """The recordings of each voice that ``split`` may use, ``{voice: [Utterance, ...]}``,
     before the calm / agitated labels and the 1.5 s floor of the prompts pick among them
-    (:mod:`benchmarks.splits` reads the split rule from here)."""
+    (:mod:`benchmarks.splits` reads the split rule from here). The FDA voices are listed
+    when their folder is there (:func:`fda_utterances`), with no line in dev."""
     out: dict[str, list[Any]] = {}
     expr = datasets.fetch("expressive_cs")
     for spk in ("v", "m"):
@@ -372,6 +451,8 @@ def split_utterances(split: str) -> dict[str, list[Any]]:
     for name, (ds, _, _) in PROMPT_VOICES.items():
         out[name] = [u for u in datasets.fetch(ds) if in_split(name, u.id, split)]
     out["en_ve9qrp"] = list(datasets.fetch("codec2_monologue")) if split == "test" else []
+    for name, lines in fda_utterances().items():
+        out[name] = [u for u in lines if in_split(name, u.id, split)]
     return out
 
 
@@ -436,7 +517,7 @@ def load_voices(
                 x = _resample16(y, int(sr))
             else:
                 x = _load16(u.path)
-            if x.shape[0] >= 1.5 * SR:
+            if x.shape[0] >= MIN_LINE_S * SR:
                 audio[u.id] = x
         for sp in splits:
             if sp in PROMPT_VOICES[name][2]:
@@ -451,6 +532,7 @@ def load_voices(
                 [(f"{u.id}/{i}", y) for i, y in enumerate(pieces)], [],
             )
         )
+    voices += fda_voices(splits, kept)
     if quick:
         for v in voices:
             v.calm = v.calm[: max(20, len(v.calm) // 3)]
@@ -791,6 +873,7 @@ def run_coach_benchmarks(
 
         drop, strict_info = strict_drop("coach_bench")
     voices, labels = load_voices(splits, config, quick, drop=drop)
+    fda = _fda_info(splits)
     _ZERO_LENGTH[:] = [0, 0]
     per: dict[str, Any] = {}
     skipped: dict[str, str] = {}
@@ -836,6 +919,8 @@ def run_coach_benchmarks(
         "quick": quick,
         "strict": strict_info,
         "skipped_voices": skipped,
+        "voices_run": list(per),
+        "fda": fda,
         "lines_used": lines_used,
         "labels": labels,
         "summary": summary,
@@ -843,12 +928,28 @@ def run_coach_benchmarks(
     }
 
 
+def _fda_info(splits: Sequence[str]) -> dict[str, Any]:
+    """Where the optional FDA voices were looked for and how many files each has there
+    (0: absent, not run); also said on stderr."""
+    root = os.environ.get(SPEECH_ENV)
+    folder = Path(root) / FDA_SUBDIR if root else None
+    found = fda_utterances()
+    files = {name: len(found.get(name, [])) for name in FDA_VOICES}
+    if "test" in splits:
+        where = f"${SPEECH_ENV}/{FDA_SUBDIR}/" + (f" ({folder})" if folder else " (unset)")
+        _log(f"FDA voices (test only) from {where}: "
+             + ", ".join(f"{k} {n} files" if n else f"{k} absent" for k, n in files.items()))
+    return {"folder": None if folder is None else str(folder), "files": files,
+            "test_only": True}
+
+
 def pool_runs(runs: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """Pool :func:`run_coach_benchmarks` results of several seeds (calibration / review
     shuffles), per split: one seed is a small sample (a voice's 45 s calibration may draw
     its quieter or its louder lines), so the targets are best read over many.
 
-    Returns, per split: ``seeds``, ``cases`` (voice-seed pairs), ``calm_reviewed_min``,
+    Returns, per split: ``seeds``, ``voices`` (the voices that ran), ``cases`` (voice-seed
+    pairs), ``calm_reviewed_min``,
     ``calm_nudges`` and ``calm_per_10_min_pooled``, ``calm_nudges_by_rule``,
     ``cases_with_no_calm_nudge``, ``changes_ok`` (cases meeting each change's target, as in
     one run's ``ok``), ``agitated_ok``, ``flag_on_agitated_mean`` (per voice, the mean of
@@ -859,12 +960,14 @@ def pool_runs(runs: Sequence[dict[str, Any]]) -> dict[str, Any]:
         for key, r in res["voices"].items():
             voice, split = key.rsplit("/", 1)
             o = out.setdefault(split, {
-                "seeds": set(), "cases": 0, "calm_s": 0.0, "calm_nudges": 0,
+                "seeds": set(), "voices": [], "cases": 0, "calm_s": 0.0, "calm_nudges": 0,
                 "calm_nudges_by_rule": {}, "cases_with_no_calm_nudge": 0,
                 "changes_ok": dict.fromkeys(CHANGES, 0), "agitated_ok": [0, 0],
                 "flag": {}, "flag_on_calm_s": 0.0,
             })
             o["seeds"].add(res["seed"])
+            if voice not in o["voices"]:
+                o["voices"].append(voice)
             o["cases"] += 1
             o["calm_s"] += r["calm"]["reviewed_s"]
             o["calm_nudges"] += r["calm"]["nudges"]
@@ -885,6 +988,7 @@ def pool_runs(runs: Sequence[dict[str, Any]]) -> dict[str, Any]:
         n = o["cases"]
         pooled[split] = {
             "seeds": sorted(o["seeds"]),
+            "voices": o["voices"],
             "cases": n,
             "calm_reviewed_min": round(o["calm_s"] / 60, 1),
             "calm_nudges": o["calm_nudges"],

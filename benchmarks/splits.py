@@ -11,9 +11,10 @@ restate those rules, it asks each benchmark for its files:
   one-voice material: it was tuned on) and, for test, the realcalls test voices and
   :func:`~benchmarks.mono_calls.expressive_utterances`;
 * ``coach_bench``: :func:`benchmarks.coach_bench.split_utterances` (MD5 of the line id, some
-  voices test only). Its test list is the pool the rule makes test; the benchmark reviews
-  the calm (bottom 20 %) and agitated (top 10 %) lines of the actors among them and the
-  prompts of 1.5 s or longer.
+  voices test only; the optional FDA voices, ``$VOICECOACH_SPEECH_DIR/fda/``, test only and
+  listed only when there). Its test list is the pool the rule makes test; the benchmark
+  reviews the calm (bottom 20 %) and agitated (top 10 %) lines of the actors among them and
+  the prompts and read sentences of 1.5 s or longer.
 
 A recording is identified by the SHA-256 of its bytes, and failing that by a *name key*
 (corpus family + file name, :func:`name_key`) for copies whose bytes differ (the Debian

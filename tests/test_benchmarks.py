@@ -430,6 +430,7 @@ def test_coach_bench_pools_seeds_per_split() -> None:
     p = pool_runs(runs)
     t = p["test"]
     assert t["seeds"] == [11, 12] and t["cases"] == 4 and t["calm_reviewed_min"] == 20.0
+    assert t["voices"] == ["a", "b"] and p["dev"]["voices"] == ["a"]
     assert t["calm_nudges"] == 3 and t["calm_per_10_min_pooled"] == 1.5
     assert t["calm_nudges_by_rule"] == {"loudness_high": 2, "rate_high": 1}
     assert t["cases_with_no_calm_nudge"] == "2/4"
@@ -440,6 +441,52 @@ def test_coach_bench_pools_seeds_per_split() -> None:
     assert _parse_seeds("11-13,20") == [11, 12, 13, 20]
     with pytest.raises(argparse.ArgumentTypeError, match="A-B or a comma-separated"):
         _parse_seeds("eleven")
+
+
+def test_coach_bench_fda_voices_are_optional_and_test_only(tmp_path, monkeypatch) -> None:
+    """``coach_bench``'s FDA voices: found in ``$VOICECOACH_SPEECH_DIR/fda/`` (``rlNNN.wav``,
+    ``sbNNN.wav``, 20 kHz read to 16 kHz, lines under 1.5 s left out), test split only, and
+    absent (no voice, nothing in the splits) without the folder."""
+    import soundfile as sf
+
+    from benchmarks import coach_bench as cb
+
+    monkeypatch.delenv("VOICECOACH_SPEECH_DIR", raising=False)
+    assert cb.fda_utterances() == {} and cb.fda_voices(["dev", "test"]) == []
+    monkeypatch.setenv("VOICECOACH_SPEECH_DIR", str(tmp_path))
+    assert cb.fda_utterances() == {} and cb.fda_voices(["test"]) == []  # no fda/ folder
+    fda = tmp_path / "fda"
+    fda.mkdir()
+    assert cb.fda_utterances() == {}  # an empty folder: no voice
+    rng = np.random.default_rng(0)
+    for name, s in (("rl001", 2.0), ("rl002", 1.0), ("rl003", 1.6), ("sb001", 3.0)):
+        sf.write(fda / f"{name}.wav", 0.1 * rng.standard_normal(round(s * 20000)), 20000,
+                 subtype="PCM_16")
+    (fda / "rl001.f0ref").write_text("0 0\n")
+    (fda / "orthographic.index").write_text("001 Where can I park my car?\n")
+    found = cb.fda_utterances()
+    assert list(found) == ["en_fda_rl", "en_fda_sb"]
+    assert [u.id for u in found["en_fda_rl"]] == ["fda/rl001", "fda/rl002", "fda/rl003"]
+    assert found["en_fda_rl"][0].text == "Where can I park my car?"
+    assert cb.fda_voices(["dev"]) == []
+    voices = cb.fda_voices(["dev", "test"])
+    assert [(v.name, v.language, v.split) for v in voices] == [
+        ("en_fda_rl", "en", "test"), ("en_fda_sb", "en", "test")]
+    rl, sb = voices
+    assert [k for k, _ in rl.calm] == ["fda/rl001", "fda/rl003"]  # rl002 is under 1.5 s
+    assert rl.calm[0][1].shape == (2 * cb.SR,) and rl.calm[0][1].dtype == np.float32
+    assert sb.agitated == [] and len(sb.calm) == 1
+    assert cb.in_split("en_fda_sb", "fda/sb001", "test")
+    assert not cb.in_split("en_fda_sb", "fda/sb001", "dev")
+    drop = str((fda / "rl001.wav").resolve())
+    rl, _ = cb.fda_voices(["test"], kept=lambda u: str(Path(u.path).resolve()) != drop)
+    assert [k for k, _ in rl.calm] == ["fda/rl003"]
+    sb_only = tmp_path / "other"
+    sb_only.mkdir()
+    (sb_only / "sb001.wav").write_bytes((fda / "sb001.wav").read_bytes())
+    assert list(cb.fda_utterances(sb_only)) == ["en_fda_sb"]
+    info = cb._fda_info(["test"])
+    assert info["files"] == {"en_fda_rl": 3, "en_fda_sb": 1} and info["test_only"]
 
 
 def test_coach_bench_longer_calibration_leaves_a_review() -> None:

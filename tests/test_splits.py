@@ -139,3 +139,27 @@ def test_mono_dev_leaves_out_a_test_line_stored_under_another_name(tmp_path, mon
         {hashlib.sha256(test_line.read_bytes()).hexdigest()}))
     lines = [SimpleNamespace(path=str(copy)), SimpleNamespace(path=str(other))]
     assert [u.path for u in mono_calls._dev_only(lines)] == [str(other)]
+
+
+def test_coach_bench_fda_voices_are_in_its_test_split_only(tmp_path, monkeypatch):
+    """The optional FDA voices (``$VOICECOACH_SPEECH_DIR/fda/``) are coach_bench test files
+    when there, and never dev files."""
+    import numpy as np
+    import soundfile as sf
+
+    from benchmarks import coach_bench
+
+    monkeypatch.setattr(coach_bench.datasets, "fetch", lambda name: [])  # the fetched voices
+    monkeypatch.setenv("VOICECOACH_SPEECH_DIR", str(tmp_path))
+    (tmp_path / "fda").mkdir()
+    for k, name in enumerate(("rl001", "sb001")):  # other bytes: a copy would count once
+        sf.write(tmp_path / "fda" / f"{name}.wav", np.full(40000, 0.01 * (k + 1)), 20000,
+                 subtype="PCM_16")
+    splits._split_files.cache_clear()
+    try:
+        test = splits.split_files("coach_bench", "test")
+        assert sorted(f.name for f in test) == ["fda/rl001", "fda/sb001"]
+        assert all(f.seconds == 2.0 for f in test)
+        assert splits.split_files("coach_bench", "dev") == []
+    finally:
+        splits._split_files.cache_clear()
