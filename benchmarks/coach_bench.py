@@ -935,12 +935,19 @@ def _fda_info(splits: Sequence[str]) -> dict[str, Any]:
     folder = Path(root) / FDA_SUBDIR if root else None
     found = fda_utterances()
     files = {name: len(found.get(name, [])) for name in FDA_VOICES}
+    checked = None
+    if folder is not None and any(files.values()):
+        from .pitch_egg import verify  # the database's SHA-256 manifest
+
+        problems = verify(folder)
+        checked = "ok" if not problems else f"{len(problems)} files missing or different"
     if "test" in splits:
         where = f"${SPEECH_ENV}/{FDA_SUBDIR}/" + (f" ({folder})" if folder else " (unset)")
         _log(f"FDA voices (test only) from {where}: "
-             + ", ".join(f"{k} {n} files" if n else f"{k} absent" for k, n in files.items()))
+             + ", ".join(f"{k} {n} files" if n else f"{k} absent" for k, n in files.items())
+             + (f"; checksums {checked}" if checked else ""))
     return {"folder": None if folder is None else str(folder), "files": files,
-            "test_only": True}
+            "test_only": True, "checksums": checked}
 
 
 def pool_runs(runs: Sequence[dict[str, Any]]) -> dict[str, Any]:
