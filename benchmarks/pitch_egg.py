@@ -43,7 +43,6 @@ Protocol
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import shutil
@@ -60,6 +59,7 @@ import numpy as np
 from voicecoach.config import load_config
 
 from . import pitch_real as pr
+from .datasets.cache import _sha256
 from .metrics import align_track
 
 __all__ = [
@@ -100,10 +100,6 @@ def default_root() -> Path | None:
     """``$VOICECOACH_SPEECH_DIR/fda``, or None when the variable is unset."""
     base = os.environ.get(pr.SPEECH_ENV)
     return Path(base) / "fda" if base else None
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def verify(root: Path | str) -> list[str]:
