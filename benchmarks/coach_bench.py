@@ -75,7 +75,9 @@ at their own level. Reviewed streams:
 * customer agitation flag (actors): the customer channel holds calm lines until their
   provisional baseline (30 s of speech) forms, then alternates agitated and held-out calm
   lines (1 s pauses). Reported: the fraction of each agitated line's time from 1 s after
-  its start with the flag on (target >= 80 %), and calm-line hops with it on (target 0).
+  its start with the flag on (target >= 80 %), and calm-line hops with it on (target 0);
+  ``customer_flag_tel``: the same stream over a telephone line (G.711 copy, as the far end
+  of a phone call hears the customer), reported beside it, not a target of its own.
 
 ``pace_reading`` (per voice, a diagnostic of the pace rule, not scored): the median
 ``rate_delta_pct`` before the switch, 4-6 s after it and from 10 s after it, for the lines
@@ -733,6 +735,9 @@ def _voice_results(
             "ok": (not pre) and delay is not None and delay <= 5.0,
         }
         res["customer_flag"] = _customer_flag(held, agit, config, seed)
+        # the customer's channel of a real call is a telephone line: the same stream as a
+        # G.711 copy (8 kHz, 300-3400 Hz, mu-law) through the project's input path
+        res["customer_flag_tel"] = _customer_flag(held, agit, config, seed, telephone=True)
     return res
 
 
@@ -776,9 +781,15 @@ def _median_within(x: np.ndarray, t_s: np.ndarray, a: float, b: float) -> float 
 
 
 def _customer_flag(
-    calm: list[np.ndarray], agit: list[np.ndarray], config: Config, seed: int
+    calm: list[np.ndarray], agit: list[np.ndarray], config: Config, seed: int,
+    telephone: bool = False,
 ) -> dict[str, Any]:
-    """The customer agitation flag on alternating agitated / calm lines (see the notes)."""
+    """The customer agitation flag on alternating agitated / calm lines (see the notes).
+
+    ``telephone``: the stream is heard as a G.711 telephone copy
+    (:func:`benchmarks.pitch_real.telephone`, then :class:`~voicecoach.analysis.blocks.BlockAdapter`
+    back to 16 kHz), as a customer's voice reaches the far-end channel of a phone call.
+    """
     rng = np.random.default_rng(seed + 5)
     head, k, t = [], 0, 0.0
     while k < len(calm) and t < 45.0:  # ~30 s of speech for the provisional baseline
@@ -793,6 +804,12 @@ def _customer_flag(
         if i < len(rest) and i < len(agit):
             seq.append(("calm", rest[i]))
     x, spans = _join([y for _, y in seq], rng, (1.0, 1.0))
+    if telephone:
+        from .pitch_real import _via_adapter
+        from .pitch_real import telephone as g711
+
+        y = _via_adapter(g711(x, SR))[: x.shape[0]]
+        x = np.pad(y, (0, x.shape[0] - y.shape[0])).astype(np.float32)
     rows = _rows(x, config)
     cm = BaselineTracker(config, None, "customer").process(rows)
     coach = Coach(config)
@@ -960,7 +977,8 @@ def pool_runs(runs: Sequence[dict[str, Any]]) -> dict[str, Any]:
     ``calm_nudges`` and ``calm_per_10_min_pooled``, ``calm_nudges_by_rule``,
     ``cases_with_no_calm_nudge``, ``changes_ok`` (cases meeting each change's target, as in
     one run's ``ok``), ``agitated_ok``, ``flag_on_agitated_mean`` (per voice, the mean of
-    the pooled fractions) and ``flag_on_calm_s`` (seconds of calm lines with the flag on, summed).
+    the pooled fractions) and ``flag_on_calm_s`` (seconds of calm lines with the flag on, summed);
+    ``flag_tel_on_agitated_mean`` and ``flag_tel_on_calm_s``: the same over the telephone copy.
     """
     out: dict[str, Any] = {}
     for res in runs:
@@ -970,7 +988,7 @@ def pool_runs(runs: Sequence[dict[str, Any]]) -> dict[str, Any]:
                 "seeds": set(), "voices": [], "cases": 0, "calm_s": 0.0, "calm_nudges": 0,
                 "calm_nudges_by_rule": {}, "cases_with_no_calm_nudge": 0,
                 "changes_ok": dict.fromkeys(CHANGES, 0), "agitated_ok": [0, 0],
-                "flag": {}, "flag_on_calm_s": 0.0,
+                "flag": {}, "flag_on_calm_s": 0.0, "flag_tel": {}, "flag_tel_on_calm_s": 0.0,
             })
             o["seeds"].add(res["seed"])
             if voice not in o["voices"]:
@@ -990,6 +1008,10 @@ def pool_runs(runs: Sequence[dict[str, Any]]) -> dict[str, Any]:
             if f:
                 o["flag"].setdefault(voice, []).append(f["agitated_on_fraction_pooled"])
                 o["flag_on_calm_s"] += f["calm_flag_on_s"]
+            f = r.get("customer_flag_tel")
+            if f:
+                o["flag_tel"].setdefault(voice, []).append(f["agitated_on_fraction_pooled"])
+                o["flag_tel_on_calm_s"] += f["calm_flag_on_s"]
     pooled: dict[str, Any] = {}
     for split, o in out.items():
         n = o["cases"]
@@ -1008,6 +1030,9 @@ def pool_runs(runs: Sequence[dict[str, Any]]) -> dict[str, Any]:
             "flag_on_agitated_mean": {v: round(float(np.mean(x)), 3)
                                       for v, x in sorted(o["flag"].items())},
             "flag_on_calm_s": round(o["flag_on_calm_s"], 2),
+            "flag_tel_on_agitated_mean": {v: round(float(np.mean(x)), 3)
+                                          for v, x in sorted(o["flag_tel"].items())},
+            "flag_tel_on_calm_s": round(o["flag_tel_on_calm_s"], 2),
         }
     return pooled
 
@@ -1031,7 +1056,7 @@ def _parse_seeds(text: str) -> list[int]:
 def _table(res: dict[str, Any]) -> str:
     lines = [
         "voice/split        calm_min  n/10min  +1st   +3st     x1.08  x1.25    +6dB     agit"
-        "     flag_pooled calm_flag_s"
+        "     flag_pooled calm_flag_s flag_tel calm_flag_tel_s"
     ]
 
     def ch(r: dict[str, Any], c: str) -> str:
@@ -1046,13 +1071,16 @@ def _table(res: dict[str, Any]) -> str:
     for k, r in res["voices"].items():
         a = r.get("agitated")
         f = r.get("customer_flag")
+        ft = r.get("customer_flag_tel")
         lines.append(
             f"{k:18s} {r['calm']['reviewed_s'] / 60:7.1f}  {r['calm']['per_10_min']:7.2f}  "
             f"{ch(r, '+1st'):6s} {ch(r, '+3st'):8s} {ch(r, 'x1.08'):6s} {ch(r, 'x1.25'):8s} "
             f"{ch(r, '+6dB'):8s} "
             f"{'' if a is None else (str(a['delay_s']) + ('' if a['ok'] else '!')):8s} "
             f"{'' if not f else str(f['agitated_on_fraction_pooled']):11s} "
-            f"{'' if not f else str(f['calm_flag_on_s'])}"
+            f"{'' if not f else str(f['calm_flag_on_s']):11s} "
+            f"{'' if not ft else str(ft['agitated_on_fraction_pooled']):8s} "
+            f"{'' if not ft else str(ft['calm_flag_on_s'])}"
         )
     return "\n".join(lines)
 

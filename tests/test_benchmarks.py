@@ -419,6 +419,8 @@ def test_coach_bench_pools_seeds_per_split() -> None:
         if flag is not None:
             r["agitated"] = {"ok": ok}
             r["customer_flag"] = {"agitated_on_fraction_pooled": flag, "calm_flag_on_s": 0.5}
+            r["customer_flag_tel"] = {"agitated_on_fraction_pooled": flag - 0.1,
+                                      "calm_flag_on_s": 0.25}
         return r
 
     runs = [
@@ -437,6 +439,9 @@ def test_coach_bench_pools_seeds_per_split() -> None:
     assert t["changes_ok"]["+3st"] == "3/4" and t["agitated_ok"] == "1/2"
     assert t["flag_on_agitated_mean"] == {"a": pytest.approx(0.85)}
     assert t["flag_on_calm_s"] == 1.0
+    # the same stream over a telephone line, pooled apart
+    assert t["flag_tel_on_agitated_mean"] == {"a": pytest.approx(0.75)}
+    assert t["flag_tel_on_calm_s"] == 0.5
     assert p["dev"]["seeds"] == [11] and p["dev"]["calm_per_10_min_pooled"] == 2.0
     assert _parse_seeds("11-13,20") == [11, 12, 13, 20]
     with pytest.raises(argparse.ArgumentTypeError, match="A-B or a comma-separated"):
@@ -505,3 +510,27 @@ def test_coach_bench_longer_calibration_leaves_a_review() -> None:
         main(["--calibration-s", "0"])
     with pytest.raises(SystemExit):
         main(["--switch-s", "-1"])
+
+
+def test_coach_bench_customer_flag_over_a_telephone_line() -> None:
+    """The agitation flag's stream heard as a G.711 copy: calm lines then raised ones (+5 st,
+    +8 dB) still raise the flag, and the telephone copy is really what is analysed."""
+    from benchmarks import coach_bench as cb
+    from voicecoach.config import load_config
+    from voicecoach.sources import synth_speech
+
+    def lines(f0_hz: float, gain: float, seed: int, n: int) -> list[np.ndarray]:
+        return [gain * synth_speech(duration_s=3.0, f0_hz=f0_hz, snr_db=40, seed=seed + i)[0]
+                for i in range(n)]
+
+    calm, agit = lines(120.0, 0.3, 1, 20), lines(160.0, 0.75, 100, 4)
+    cfg = load_config()
+    wide = cb._customer_flag(calm, agit, cfg, seed=11)
+    tel = cb._customer_flag(calm, agit, cfg, seed=11, telephone=True)
+    assert wide["agitated_lines"] == tel["agitated_lines"] == 4
+    assert wide["agitated_on_fraction_pooled"] > 0.5
+    assert tel["agitated_on_fraction_pooled"] > 0.5
+    assert tel != wide  # another signal: the figures are not the wideband ones copied
+    # and it is the raised voice that raises it: the same calm voice in their place does not
+    flat = cb._customer_flag(calm, lines(120.0, 0.3, 100, 4), cfg, seed=11, telephone=True)
+    assert flat["agitated_on_fraction_pooled"] < 0.1
