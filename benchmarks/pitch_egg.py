@@ -19,7 +19,8 @@ kept in the GitHub repository ``vicaub/Pitch-Estimation-and-Voicing-Detection``,
 ``data/fda_ue``) holds WAV files and, beside each, a ``.f0ref`` file: one value per 15 ms
 frame, frame ``k`` centred at ``k * 0.015`` s (32 ms windows starting 16 ms before the
 signal), 0 where the laryngograph saw no voicing. ``--lags`` checks that grid: Praat's error
-against it is least at a shift of 0 to +5 ms. The 200 files are checked against
+against it is least at a shift of 0 to +2.5 ms (its median fine error: 13.6 cents at 0, 13.2
+at +2.5, 14.3 at +5). The 200 files are checked against
 ``benchmarks/datasets/fda_ue.sha256``. They live in ``$VOICECOACH_SPEECH_DIR/fda/`` (or
 ``--root``); without them the benchmark is skipped with a note. Nothing was ever tuned on
 them: every figure is held out.
