@@ -617,6 +617,8 @@ def bench_pitch_egg(sizes: Sizes, store: dict[str, Any]) -> dict[str, Any]:
             **tab,
             "info": {"protocol": pe.__doc__.split("Protocol\n--------\n")[1].strip(),
                      "methods": list(methods),
+                     "data": f"{pe.SOURCE} ({pe.SOURCE_DIR}), checked against "
+                             f"benchmarks/datasets/{pe.MANIFEST.name}",
                      "targets": "fine error (median |cents| of frames within 20 %, both "
                      "conditions pooled) <= 25 cents (issue #11)"},
         }
