@@ -503,7 +503,8 @@ def test_demo_script_coaching_truth(demo_call):
     inside = (c >= p0) & (c < p1)
     f_in = np.nanmedian(h["f0_hz"][inside])
     f_out = np.nanmedian(h["f0_hz"][~inside])
-    assert cents(f_in, f_out) == pytest.approx(300.0, abs=50.0)
+    # the truth's own F0 (no estimator): 301.4 cents when written; 50 cents let a +2.5 st span pass
+    assert cents(f_in, f_out) == pytest.approx(300.0, abs=10.0)
     # rate: 25 % faster in the marked span
     r0, r1 = info["rate_high"]
     assert r1 - r0 >= 6.0
