@@ -223,6 +223,11 @@ def test_a_voiced_hop_without_path_candidates_is_unvoiced() -> None:
     assert np.isinf(kout[4][10]).all() and tr.lag_min < kout[0][10] < tr.lag_max
     res = tr.decide(kout, np.ones(40, bool), np.full(40, -20.0))
     assert res.f0_hz.shape == (40,)
+    # the hum's hops are unvoiced: their own decision (which the speech detector and the
+    # syllable tracker read) and their F0, reported path_lookahead_s later
+    assert res.voiced_current[3:10].all() and not res.voiced_current[10:13].any()
+    lag = round(cfg.pitch.path_lookahead_s / 0.01)
+    assert np.isnan(res.f0_hz[10 + lag : 13 + lag]).all()
     # the vowel before is tracked, and after the hum the path starts again
     assert np.isfinite(res.f0_hz[3:10]).all() and np.isfinite(res.f0_hz[-10:]).all()
 
