@@ -204,8 +204,10 @@ def _praat_peer(x: np.ndarray, t_ref: np.ndarray) -> np.ndarray:
     return align_track(t, f, t_ref)
 
 
-def _methods(peers: Iterable[str]) -> dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]]:
-    cfg = load_config()
+def _methods(
+    peers: Iterable[str], pitch: dict[str, Any] | None = None
+) -> dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]]:
+    cfg = load_config().replace(pitch=pitch) if pitch else load_config()
     out: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
         "ours": pr.ours(cfg), "settled": pr.ours(cfg, settled=True)}
     for p in peers:
@@ -306,6 +308,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="also print the pooled GPE and fine error with the reference grid "
                          "shifted by -10..+10 ms (seven more runs)")
     ap.add_argument("--json", default=None, help="write the scores here")
+    ap.add_argument("--set", nargs="*", default=[], metavar="pitch.KEY=VALUE",
+                    help="pitch settings for our tracker, e.g. pitch.harmonic_weight=0.2")
     ap.add_argument("--fetch", nargs="?", const=SOURCE, default=None, metavar="SOURCE",
                     help=f"install the database into --root from SOURCE (a git URL or a local "
                          f"clone; default {SOURCE}) and exit")
@@ -330,7 +334,8 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 2
     t0 = time.perf_counter()
-    methods = _methods(a.peers)
+    over = {kv.split("=", 1)[0].split(".")[-1]: json.loads(kv.split("=", 1)[1]) for kv in a.set}
+    methods = _methods(a.peers, over)
     res = table(run(root, methods, a.cond))
     print(_fmt(res))
     if a.lags:

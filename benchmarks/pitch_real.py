@@ -278,8 +278,14 @@ def run(
     cache: Cache | None = None,
     cached_methods: Iterable[str] = (),
     corpora: Iterable[str] | None = None,
+    ref: str = "same",
 ) -> dict[str, Any]:
-    """Tracks of every method on every file; returns ``{(split, cond, corpus): {name: [..]}}``."""
+    """Tracks of every method on every file; returns ``{(split, cond, corpus): {name: [..]}}``.
+
+    ``ref``: ``"same"`` takes Praat on each condition's own audio as the reference;
+    ``"wide"`` takes Praat on the wideband original for the telephone copies too (the
+    better reference where the line removed the fundamental, which misleads Praat as well).
+    """
     cache = cache or Cache(None)
     cached = set(cached_methods)
     keep = set(corpora) if corpora is not None else None
@@ -296,14 +302,17 @@ def run(
             sig = x16 if cond == "wide" else _via_adapter(telephone(*_read(it.path)))
             t_ref, f_ref = cache.get(f"praat|{cond}|{it.key}", lambda sig=sig: _praat(sig))
             acc = out.setdefault((it.split, cond, it.corpus), {"ref": []})
-            acc["ref"].append(f_ref)
             if cond != "wide":  # what the line costs Praat itself, against its wideband track
                 t_w, f_w = cache.get(f"praat|wide|{it.key}", lambda x16=x16: _praat(x16))
                 acc.setdefault("wideref", []).append(f_w)
                 acc.setdefault("praat", []).append(align_track(t_ref, f_ref, t_w))
+                if ref == "wide":
+                    t_ref, f_ref = t_w, f_w
+            acc["ref"].append(f_ref)
             for name, fn in methods.items():
                 if name in cached:
-                    est = cache.get(f"{name}|{cond}|{it.key}",
+                    tag = f"{name}|{cond}|{it.key}" + ("|wideref" if ref == "wide" else "")
+                    est = cache.get(tag,
                                     lambda fn=fn, sig=sig, t=t_ref: fn(sig, t))
                 else:
                     est = fn(sig, t_ref)
@@ -416,6 +425,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--set", nargs="*", default=[], help="pitch.key=value overrides")
     ap.add_argument("--cache", default=str(default_cache()))
     ap.add_argument("--json", default=None)
+    ap.add_argument("--ref", choices=("same", "wide"), default="same",
+                    help="reference for the telephone copies: Praat on the same audio "
+                         "(default) or on the wideband original")
     a = ap.parse_args(argv)
     if not a.root:
         print(f"Error: set ${SPEECH_ENV} or --root to the real-speech folder", file=sys.stderr)
@@ -436,7 +448,8 @@ def main(argv: list[str] | None = None) -> int:
             methods["librosa_" + p] = librosa_tracker(p)
     t0 = time.perf_counter()
     tracks = run(a.root, methods, a.split, a.cond, Cache(Path(a.cache)),
-                 cached_methods=[m for m in methods if m not in OURS], corpora=a.corpus)
+                 cached_methods=[m for m in methods if m not in OURS], corpora=a.corpus,
+                 ref=a.ref)
     res = table(tracks)
     print(_fmt(res, list(methods)))
     print(f"({time.perf_counter() - t0:.1f} s)", file=sys.stderr)

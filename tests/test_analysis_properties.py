@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from voicecoach.analysis import Analyzer, ChannelAnalyzer, Features
+from voicecoach.config import load_config
 
 from .conftest import HOP, espeak, vowelish
 
@@ -104,3 +105,20 @@ def test_int16_and_float64_inputs_match_float32(signal: np.ndarray) -> None:
     assert a.equals(b)
     c = ChannelAnalyzer().process(signal.astype(np.float64))
     assert c.equals(ChannelAnalyzer().process(signal))
+
+
+@pytest.mark.parametrize("sizes", [[1], [2, 1], [7, 100, 3]])
+def test_harmonic_check_cutting_equals_whole(signal: np.ndarray, sizes: list[int]) -> None:
+    # the harmonic check's band-pass carries its filter state across blocks
+    cfg = load_config().replace(pitch={"harmonic_weight": 0.2})
+    whole = ChannelAnalyzer(cfg).process(signal)
+    an = ChannelAnalyzer(cfg)
+    parts, pos, i, n_hops = [], 0, 0, signal.shape[0] // HOP
+    while pos < n_hops:
+        k = min(sizes[i % len(sizes)], n_hops - pos)
+        parts.append(an.process(signal[pos * HOP : (pos + k) * HOP]))
+        pos, i = pos + k, i + 1
+    assert Features.concat(parts).equals(whole)
+    assert not whole.equals(ChannelAnalyzer().process(signal))  # the check is in use
+    both = Analyzer(2, cfg).process(np.stack([signal, signal[::-1].copy()], axis=1))
+    assert both[0].equals(whole)

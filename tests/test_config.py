@@ -58,6 +58,8 @@ def test_user_file_overrides_a_subset(tmp_path) -> None:
     [
         ({"pitch": {"fmin_hz": "low"}}, "must be a number"),
         ({"pitch": {"fmin_hz": 600.0}}, "fmin_hz < fmax_hz"),
+        ({"pitch": {"harmonic_weight": 1.5}}, "harmonic_weight in"),
+        ({"pitch": {"harmonic_low_hz": 700.0}}, "harmonic_low_hz < harmonic_high_hz"),
         ({"vad": {"backend": "magic"}}, "backend must be"),
         ({"vad": {"webrtc_mode": 7}}, "webrtc_mode must be"),
         ({"vad": {"double_talk_keep_level_margin_db": 40.0}},

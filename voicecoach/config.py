@@ -107,6 +107,9 @@ class PitchConfig:
     settled_lookahead_s: float
     settled_jump_cost: float
     settled_cost_cap: float
+    harmonic_weight: float
+    harmonic_low_hz: float
+    harmonic_high_hz: float
 
 
 @dataclass(frozen=True)
@@ -794,6 +797,13 @@ def _validate(obj: Any, where: str) -> None:
             )
         if not 0.0 <= obj.octave_bias < 1.0:
             bad(f"octave_bias must be in [0, 1), got {obj.octave_bias}")
+        if not (0.0 <= obj.harmonic_weight <= 1.0
+                and 0.0 < obj.harmonic_low_hz < obj.harmonic_high_hz < 8000.0):
+            bad(
+                f"need harmonic_weight in [0, 1] (0 = off) and 0 < harmonic_low_hz < "
+                f"harmonic_high_hz < 8000, got {obj.harmonic_weight}, {obj.harmonic_low_hz}, "
+                f"{obj.harmonic_high_hz} (e.g. 0.2, 50, 600)"
+            )
         if not 0.0 < obj.max_aperiodicity <= obj.hold_aperiodicity < 2.0:
             bad(
                 f"need 0 < max_aperiodicity <= hold_aperiodicity < 2, got "

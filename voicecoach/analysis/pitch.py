@@ -45,6 +45,19 @@ Path over candidates (Viterbi with a fixed lookahead)
     large enough to favour harmonics. The voicing decision (above) uses the best local
     candidate under ``octave_bias`` and is not changed by the path, only delayed with it.
 
+Harmonic check (``harmonic_weight``, off by default)
+    On a telephone line a low voice's fundamental is gone, and a harmonic's period is often
+    the most periodic lag (octave-up and x3 errors). Squaring the input brings the
+    fundamental back (the difference tones of neighbouring harmonics), and a harmonic's
+    period is not a period of the squared signal. With ``harmonic_weight`` ``w > 0`` the
+    square of the input, band-passed to ``harmonic_low_hz..harmonic_high_hz`` (a causal
+    4th-order Butterworth whose state is carried across blocks), gets its own normalised
+    difference ``nd_h``; both paths' local costs become ``(1 - w)`` times their own plus
+    ``w * nd_h`` at the candidate (the candidates are the minima of that mix). Voicing is
+    unchanged. It costs a second FFT cross-correlation per frame. On wideband voices the
+    squared signal's second harmonic adds octave errors of its own, so it is meant for
+    telephone-band audio (README, "Pitch over a telephone line").
+
 Settled path (``f0_settled_hz``)
     A second path over the same voiced hops and candidates, for offline readers (the review
     report's median pitch, ``voicecoach analyze``): it reports the frame
@@ -252,6 +265,13 @@ class YinTracker:
         self._log2_lag = np.log2(np.maximum(np.arange(self.lag_max + 1), 1.0))
         self._around = np.array([-1, 0, 1])
         self._scratch: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._harm_w = float(config.harmonic_weight)
+        self._harm_sos: np.ndarray | None = None
+        if self._harm_w > 0.0:  # the band is checked by the configuration
+            from scipy.signal import butter
+
+            band_hz = [float(config.harmonic_low_hz), float(config.harmonic_high_hz)]
+            self._harm_sos = butter(4, band_hz, btype="bandpass", fs=sample_rate, output="sos")
         self.reset()
 
     @property
@@ -277,6 +297,9 @@ class YinTracker:
     def reset(self) -> None:
         """Return to the just-constructed state (silent history, no previous pitch)."""
         self._history = np.zeros(self.frame_size - self.hop_size, np.float32)
+        if self._harm_sos is not None:
+            self._harm_history = np.zeros(self.frame_size - self.hop_size)
+            self._harm_zi = np.zeros((self._harm_sos.shape[0], 2))
         # the live path (f0_hz) and the settled one (f0_settled_hz), over the same voiced
         # hops and candidates
         self._live = _Path(self._jump, self._cap, self._lookahead)
@@ -362,15 +385,30 @@ class YinTracker:
         Returns
         -------
         np.ndarray, shape (n_hops, frame_size), float64
-            Row ``i`` ends with hop ``i``'s last sample (then reversed).
+            Row ``i`` ends with hop ``i``'s last sample (then reversed). With the harmonic
+            check on, shape (n_hops, 2 * frame_size): the squared, band-passed signal's
+            frame follows each frame.
         """
         n_hops = hops.shape[0] // self.hop_size
         x = np.concatenate([self._history, hops])
         self._history = x[x.shape[0] - (self.frame_size - self.hop_size) :].copy()
         if n_hops == 1:
-            return x[None, ::-1].astype(np.float64)
-        frames = sliding_window_view(x, self.frame_size)[:: self.hop_size, ::-1]
-        return frames.astype(np.float64)
+            frames = x[None, ::-1].astype(np.float64)
+        else:
+            frames = sliding_window_view(x, self.frame_size)[:: self.hop_size, ::-1]
+            frames = frames.astype(np.float64)
+        if self._harm_sos is None:
+            return frames
+        from scipy.signal import sosfilt
+
+        # the harmonic check's signal: the square of the input, band-passed (causal, with
+        # its filter state carried over, so that any cut into blocks gives the same frames)
+        y, self._harm_zi = sosfilt(self._harm_sos, np.square(hops, dtype=np.float64),
+                                   zi=self._harm_zi)
+        z = np.concatenate([self._harm_history, y])
+        self._harm_history = z[z.shape[0] - (self.frame_size - self.hop_size) :].copy()
+        sq = sliding_window_view(z, self.frame_size)[:: self.hop_size, ::-1]
+        return np.concatenate([frames, sq], axis=1)
 
     def kernel(self, frames: np.ndarray) -> tuple[np.ndarray, ...]:
         """The stateless, batched part: normalised difference and best period for each frame.
@@ -379,7 +417,8 @@ class YinTracker:
 
         Parameters
         ----------
-        frames : np.ndarray, shape (m, frame_size), float64
+        frames : np.ndarray, shape (m, frame_size) or (m, 2 * frame_size), float64
+            From :meth:`frames` (the second half: the harmonic check's frames).
 
         Returns
         -------
@@ -416,6 +455,9 @@ class YinTracker:
             ]
             return tuple(np.concatenate(p) for p in zip(*parts, strict=True))
         w, lmax, fs = self.window, self.lag_max, self.frame_size
+        harm = None
+        if frames.shape[1] == 2 * fs:  # with the harmonic check's frames (see frames())
+            frames, harm = frames[:, :fs], frames[:, fs:]
         # scratch buffers per batch size (live blocks have 1-4 frames): the zero padding
         # and cs[:, 0] are never written, so only the frames are copied in
         scratch = self._scratch.get(m)
@@ -453,14 +495,40 @@ class YinTracker:
         # whose difference function rises with the lag without a dip
         mean_d = np.cumsum(d[:, 1:], axis=1)[rows, lag - 1] / lag
         contrast = np.divide(d[rows, lag], mean_d, out=np.ones(m), where=mean_d > 0)
-        c_log2, c_cost, c_nd, c_lag = self._candidates(nd, nd[:, lo : lmax + 1] + self._path_bias)
+        path_nd = nd[:, lo : lmax + 1]
+        harm_nd = None
+        if harm is not None:
+            # the harmonic check: the squared, band-passed signal is periodic at the
+            # fundamental even where the line removed it, and not at a harmonic's period
+            hw = self._harm_w
+            harm_nd = self._normalised_difference(harm)
+            path_nd = (1.0 - hw) * path_nd + hw * harm_nd[:, lo:]
+        c_log2, c_cost, c_nd, c_lag = self._candidates(nd, path_nd + self._path_bias)
         # the settled path's cost: 1 - r / sqrt(e_0 e_tau) at the candidates
         at = (rows[:, None], c_lag)
         e_c = e0[:, None]
         prod = e_c * (den[at] - e_c)  # e_0 e_tau (> 0 but for digital silence a period back)
-        settled = 1.0 - r[at] / np.sqrt(np.maximum(prod, 1e-300)) + self._path_bias[c_lag - lo]
+        settled = 1.0 - r[at] / np.sqrt(np.maximum(prod, 1e-300))
+        if harm_nd is not None:
+            settled = (1.0 - self._harm_w) * settled + self._harm_w * harm_nd[at]
+        settled += self._path_bias[c_lag - lo]
         settled[c_cost == np.inf] = np.inf
         return lag, ap, contrast, c_log2, c_cost, c_nd, settled
+
+    def _normalised_difference(self, frames: np.ndarray) -> np.ndarray:
+        """``nd(tau)``, tau in 0..lag_max, of (time-reversed) frames: shape (m, lag_max + 1)."""
+        w, lmax = self.window, self.lag_max
+        head = np.zeros_like(frames)
+        head[:, :w] = frames[:, :w]
+        r = np.fft.irfft(np.fft.rfft(frames, self.n_fft, axis=1)
+                         * np.fft.rfft(head, self.n_fft, axis=1).conj(), self.n_fft, axis=1)
+        cs = np.zeros((frames.shape[0], frames.shape[1] + 1))
+        np.cumsum(frames * frames, axis=1, out=cs[:, 1:])
+        den = cs[:, w : w + lmax + 1] - cs[:, : lmax + 1] + cs[:, w : w + 1]
+        d = np.maximum(den - 2.0 * r[:, : lmax + 1], 0.0)
+        nd = np.ones_like(d)
+        np.divide(d, den, out=nd, where=den > 0)
+        return nd
 
     def _candidates(
         self, nd: np.ndarray, score: np.ndarray
