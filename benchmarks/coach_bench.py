@@ -112,7 +112,7 @@ import numpy as np
 from voicecoach.analysis import ChannelAnalyzer, Features
 from voicecoach.baseline import BaselineTracker, RelativeMeasures, profile_from_features
 from voicecoach.coach import Coach
-from voicecoach.config import Config, load_config
+from voicecoach.config import Config, harmonic_check_on, load_config
 from voicecoach.events import Nudge, final_events
 
 from . import datasets
@@ -221,17 +221,18 @@ def _analysis_key(config: Config) -> str:
     )
 
 
-def _rows(x: np.ndarray, config: Config) -> Features:
-    """``ChannelAnalyzer(config).process(x)``, through the cache when one is set."""
+def _rows(x: np.ndarray, config: Config, harmonic: bool | None = None) -> Features:
+    """``ChannelAnalyzer(config, harmonic).process(x)``, through the cache when one is set."""
     d = _CACHE[0]
     if d is None:
-        return ChannelAnalyzer(config).process(x)
+        return ChannelAnalyzer(config, harmonic).process(x)
     x = np.ascontiguousarray(x, np.float32)
-    f = d / f"rows-{_digest(x.tobytes(), _analysis_key(config))}.npz"
+    key = _analysis_key(config) + ("" if harmonic is None else f"|harmonic={harmonic}")
+    f = d / f"rows-{_digest(x.tobytes(), key)}.npz"
     if f.exists():
         with np.load(f) as z:
             return Features(**{k: z[k] for k in Features.field_names()})
-    rows = ChannelAnalyzer(config).process(x)
+    rows = ChannelAnalyzer(config, harmonic).process(x)
     tmp = f.with_suffix(".tmp.npz")
     np.savez(tmp, **{k: getattr(rows, k) for k in Features.field_names()})
     tmp.replace(f)
@@ -788,7 +789,9 @@ def _customer_flag(
 
     ``telephone``: the stream is heard as a G.711 telephone copy
     (:func:`benchmarks.pitch_real.telephone`, then :class:`~voicecoach.analysis.blocks.BlockAdapter`
-    back to 16 kHz), as a customer's voice reaches the far-end channel of a phone call.
+    back to 16 kHz), as a customer's voice reaches the far-end channel of a phone call;
+    it is analysed as the review of an 8 kHz recording analyses its far end (with the
+    pitch tracker's harmonic check under ``[pitch] harmonic_check = "auto"``).
     """
     rng = np.random.default_rng(seed + 5)
     head, k, t = [], 0, 0.0
@@ -810,7 +813,8 @@ def _customer_flag(
 
         y = _via_adapter(g711(x, SR))[: x.shape[0]]
         x = np.pad(y, (0, x.shape[0] - y.shape[0])).astype(np.float32)
-    rows = _rows(x, config)
+    harmonic = harmonic_check_on(config.pitch, 8000 if telephone else SR, far_end=True)
+    rows = _rows(x, config, None if harmonic == (config.pitch.harmonic_check == "on") else harmonic)
     cm = BaselineTracker(config, None, "customer").process(rows)
     coach = Coach(config)
     agent = RelativeMeasures.from_arrays(cm.t_s)

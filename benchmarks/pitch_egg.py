@@ -242,7 +242,7 @@ def run(
             acc = out.setdefault((cond, spk), {"ref": []})
             acc["ref"].append(f_ref)
             for name, fn in methods.items():
-                acc.setdefault(name, []).append(fn(sig, t_ref + lag_s))
+                acc.setdefault(name, []).append(pr.track(fn, sig, t_ref + lag_s, cond))
     return out
 
 

@@ -13,8 +13,12 @@ Protocol
   (a G.711 telephone version: resampled to 8 kHz, band-limited to 300-3400 Hz by a 4th-order
   Butterworth band-pass, mu-law coded with 8 bits, then fed through the project's own input
   path, :class:`~voicecoach.analysis.blocks.BlockAdapter`, which resamples it to 16 kHz).
-  Each is scored against Praat on that same audio; the ``praat`` entries (Praat on the
+  Each is scored against Praat on that same audio (``--ref wide``: the telephone copies
+  against Praat on the wideband original, the better reference where the line removed a
+  low voice's fundamental, which misleads Praat too); the ``praat`` entries (Praat on the
   telephone copy against Praat on the wideband recording) give what the line costs Praat.
+  Our tracker hears the ``tel`` copy as the product hears an 8 kHz source: with the
+  harmonic check of ``[pitch] harmonic_check = "auto"``.
 * **Split**: a file is *test* when the SHA-1 of its key is odd, else *dev*; the key is the
   level folder for the expressive lines (so one scene's lines stay together) and
   ``corpus/file`` otherwise. ``TEST_ONLY`` corpora are never dev. Tuning used dev only.
@@ -47,7 +51,7 @@ import numpy as np
 
 from voicecoach.analysis import ChannelAnalyzer
 from voicecoach.analysis.blocks import BlockAdapter
-from voicecoach.config import Config, load_config
+from voicecoach.config import Config, harmonic_check_on, load_config
 
 from .metrics import align_track
 
@@ -62,6 +66,7 @@ __all__ = [
     "swiftf0_tracker",
     "table",
     "telephone",
+    "track",
 ]
 
 SPEECH_ENV = "VOICECOACH_SPEECH_DIR"
@@ -183,21 +188,30 @@ def _pad_hops(x: np.ndarray, tail_s: float = 0.05) -> np.ndarray:
     return out
 
 
-def ours(config: Config, settled: bool = False) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
-    """Our tracker as a function (16 kHz signal, Praat frame times) -> F0 on those times.
+def ours(config: Config, settled: bool = False) -> Callable[..., np.ndarray]:
+    """Our tracker as a function (16 kHz signal, Praat frame times, condition) -> F0 there.
 
-    ``settled``: the settled path's ``f0_settled_hz`` instead of the live ``f0_hz``.
+    ``settled``: the settled path's ``f0_settled_hz`` instead of the live ``f0_hz``. The
+    condition sets the source rate the product would see (``tel``: an 8 kHz file or line,
+    which gets the harmonic check under ``[pitch] harmonic_check = "auto"``).
     """
 
-    def f(x: np.ndarray, t_ref: np.ndarray) -> np.ndarray:
-        ca = ChannelAnalyzer(config)
+    def f(x: np.ndarray, t_ref: np.ndarray, cond: str = "wide") -> np.ndarray:
+        rate_hz = 8000 if cond == "tel" else SR
+        ca = ChannelAnalyzer(config, harmonic_check_on(config.pitch, rate_hz, far_end=False))
         rows = ca.process(_pad_hops(x, 0.05 + config.pitch.settled_lookahead_s))
         if settled:
             return align_track(rows.t_s + ca.pitch_settled_center_offset_s,
                                rows.f0_settled_hz, t_ref)
         return align_track(rows.t_s + ca.pitch_center_offset_s, rows.f0_hz, t_ref)
 
+    f.by_condition = True  # type: ignore[attr-defined]
     return f
+
+
+def track(fn: Callable[..., np.ndarray], sig: np.ndarray, t: np.ndarray, cond: str) -> np.ndarray:
+    """``fn(sig, t)``, with the condition for the trackers that take it (ours)."""
+    return fn(sig, t, cond) if getattr(fn, "by_condition", False) else fn(sig, t)
 
 
 def librosa_tracker(kind: str) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
@@ -313,9 +327,9 @@ def run(
                 if name in cached:
                     tag = f"{name}|{cond}|{it.key}" + ("|wideref" if ref == "wide" else "")
                     est = cache.get(tag,
-                                    lambda fn=fn, sig=sig, t=t_ref: fn(sig, t))
+                                    lambda fn=fn, sig=sig, t=t_ref, c=cond: track(fn, sig, t, c))
                 else:
-                    est = fn(sig, t_ref)
+                    est = track(fn, sig, t_ref, cond)
                 if name == "librosa_yin":  # no voicing decision: judged on Praat-voiced frames
                     est = np.where(np.isfinite(f_ref), est, np.nan)
                 acc.setdefault(name, []).append(est)

@@ -110,7 +110,7 @@ def test_int16_and_float64_inputs_match_float32(signal: np.ndarray) -> None:
 @pytest.mark.parametrize("sizes", [[1], [2, 1], [7, 100, 3]])
 def test_harmonic_check_cutting_equals_whole(signal: np.ndarray, sizes: list[int]) -> None:
     # the harmonic check's band-pass carries its filter state across blocks
-    cfg = load_config().replace(pitch={"harmonic_weight": 0.2})
+    cfg = load_config().replace(pitch={"harmonic_check": "on"})
     whole = ChannelAnalyzer(cfg).process(signal)
     an = ChannelAnalyzer(cfg)
     parts, pos, i, n_hops = [], 0, 0, signal.shape[0] // HOP
@@ -122,3 +122,30 @@ def test_harmonic_check_cutting_equals_whole(signal: np.ndarray, sizes: list[int
     assert not whole.equals(ChannelAnalyzer().process(signal))  # the check is in use
     both = Analyzer(2, cfg).process(np.stack([signal, signal[::-1].copy()], axis=1))
     assert both[0].equals(whole)
+
+
+def test_channels_with_and_without_the_harmonic_check(signal: np.ndarray, whole: Features) -> None:
+    # the call pipeline's columns can differ (a telephone-rate far end, a wideband agent):
+    # each channel still equals itself alone, with one kernel per channel
+    both = Analyzer(2, None, [False, True]).process(np.stack([signal, signal], axis=1))
+    assert both[0].equals(whole)
+    assert both[1].equals(ChannelAnalyzer(harmonic=True).process(signal))
+    assert not both[1].equals(whole)
+
+
+def test_harmonic_check_follows_the_source_rate() -> None:
+    from voicecoach.config import harmonic_check_on
+    from voicecoach.pipeline import CallAnalyzer
+
+    cfg = load_config()
+    assert cfg.pitch.harmonic_check == "auto"
+    assert CallAnalyzer(cfg, source_rates_hz=[16000, 8000]).harmonic == [False, True]
+    assert CallAnalyzer(cfg, source_rates_hz=[8000, 8000]).harmonic == [True, True]
+    assert CallAnalyzer(cfg).harmonic == [False, False]  # live: rates unknown
+    far = cfg.replace(pitch={"harmonic_check": "far"})
+    assert CallAnalyzer(far).harmonic == [False, True]
+    assert CallAnalyzer(far, parties=1, source_rates_hz=[48000]).harmonic == [False]
+    assert not harmonic_check_on(cfg.replace(pitch={"harmonic_check": "off"}).pitch, 8000, True)
+    assert harmonic_check_on(cfg.replace(pitch={"harmonic_check": "on"}).pitch, 48000, False)
+    with pytest.raises(ValueError, match="one rate"):
+        CallAnalyzer(cfg, source_rates_hz=[8000])

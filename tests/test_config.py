@@ -59,6 +59,7 @@ def test_user_file_overrides_a_subset(tmp_path) -> None:
         ({"pitch": {"fmin_hz": "low"}}, "must be a number"),
         ({"pitch": {"fmin_hz": 600.0}}, "fmin_hz < fmax_hz"),
         ({"pitch": {"harmonic_weight": 1.5}}, "harmonic_weight in"),
+        ({"pitch": {"harmonic_check": "yes"}}, "harmonic_check must be one of"),
         ({"pitch": {"harmonic_low_hz": 700.0}}, "harmonic_low_hz < harmonic_high_hz"),
         ({"vad": {"backend": "magic"}}, "backend must be"),
         ({"vad": {"webrtc_mode": 7}}, "webrtc_mode must be"),

@@ -107,9 +107,43 @@ class PitchConfig:
     settled_lookahead_s: float
     settled_jump_cost: float
     settled_cost_cap: float
+    harmonic_check: str
     harmonic_weight: float
     harmonic_low_hz: float
     harmonic_high_hz: float
+    harmonic_fir_taps: int
+
+
+#: ``[pitch] harmonic_check`` values (see :func:`harmonic_check_on`)
+HARMONIC_CHECK_MODES = ("auto", "far", "on", "off")
+#: the highest source rate ``"auto"`` takes for a telephone line (G.711, AMR-NB: 8000 Hz)
+TELEPHONE_RATE_HZ = 8000
+
+
+def harmonic_check_on(pitch: PitchConfig, source_rate_hz: float | None, far_end: bool) -> bool:
+    """Whether a channel's pitch tracker runs the harmonic check (``[pitch] harmonic_check``).
+
+    Parameters
+    ----------
+    pitch : PitchConfig
+    source_rate_hz : float or None
+        The channel's rate before resampling to the analysis rate, Hz (None: unknown).
+    far_end : bool
+        Whether the channel is the far end (the customer).
+
+    Returns
+    -------
+    bool
+        ``"on"``: always; ``"off"``: never; ``"auto"``: when the source is at most
+        :data:`TELEPHONE_RATE_HZ` (a telephone line's band); ``"far"``: as ``"auto"``, and
+        always for the far end.
+    """
+    mode = pitch.harmonic_check
+    if mode in ("on", "off"):
+        return mode == "on"
+    if mode == "far" and far_end:
+        return True
+    return source_rate_hz is not None and source_rate_hz <= TELEPHONE_RATE_HZ
 
 
 @dataclass(frozen=True)
@@ -797,12 +831,20 @@ def _validate(obj: Any, where: str) -> None:
             )
         if not 0.0 <= obj.octave_bias < 1.0:
             bad(f"octave_bias must be in [0, 1), got {obj.octave_bias}")
-        if not (0.0 <= obj.harmonic_weight <= 1.0
-                and 0.0 < obj.harmonic_low_hz < obj.harmonic_high_hz < 8000.0):
+        if obj.harmonic_check not in HARMONIC_CHECK_MODES:
             bad(
-                f"need harmonic_weight in [0, 1] (0 = off) and 0 < harmonic_low_hz < "
-                f"harmonic_high_hz < 8000, got {obj.harmonic_weight}, {obj.harmonic_low_hz}, "
-                f"{obj.harmonic_high_hz} (e.g. 0.2, 50, 600)"
+                f"harmonic_check must be one of {', '.join(map(repr, HARMONIC_CHECK_MODES))}, "
+                f"got {obj.harmonic_check!r} (\"auto\", the default, checks telephone-rate "
+                f"sources)"
+            )
+        if not (0.0 < obj.harmonic_weight <= 1.0
+                and 0.0 < obj.harmonic_low_hz < obj.harmonic_high_hz < 8000.0
+                and 3 <= obj.harmonic_fir_taps <= 4001 and obj.harmonic_fir_taps % 2 == 1):
+            bad(
+                f"need harmonic_weight in (0, 1], 0 < harmonic_low_hz < harmonic_high_hz "
+                f"< 8000 and an odd harmonic_fir_taps in 3..4001, got {obj.harmonic_weight}, "
+                f"{obj.harmonic_low_hz}, {obj.harmonic_high_hz}, {obj.harmonic_fir_taps} "
+                f"(the defaults: 0.3, 50, 600, 161)"
             )
         if not 0.0 < obj.max_aperiodicity <= obj.hold_aperiodicity < 2.0:
             bad(

@@ -23,7 +23,7 @@ from typing import IO, Any
 import numpy as np
 
 from .analysis import Analyzer, BlockAdapter, Features
-from .config import Config, config_or_default
+from .config import Config, config_or_default, harmonic_check_on
 from .errors import AudioFormatError, ParameterError, SourceError, TruncatedAudio
 
 __all__ = [
@@ -497,6 +497,8 @@ def iter_features(
     cfg = config_or_default(config)
     info = audio_info(path)
     select = select_channels(channel, info.channels)
-    an = Analyzer(len(select), cfg)
+    # a telephone-rate file gets the pitch tracker's harmonic check ([pitch] harmonic_check)
+    harmonic = harmonic_check_on(cfg.pitch, info.sample_rate, far_end=False)
+    an = Analyzer(len(select), cfg, [harmonic] * len(select))
     for block in iter_hops(path, select, cfg):
         yield an.process(block)

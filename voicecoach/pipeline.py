@@ -22,7 +22,7 @@ from .analysis.echo import EchoCanceller, EchoHops, EchoStatus
 from .baseline.measures import RelativeMeasures
 from .baseline.profile import Profile
 from .coach import Coach
-from .config import Config, config_or_default
+from .config import Config, config_or_default, harmonic_check_on
 from .conversation import ConversationTracker
 from .conversation.bleed import BleedGate
 from .errors import EchoCancellerUnavailable, EchoCancellerUnavailableError, ParameterError
@@ -135,6 +135,11 @@ class CallAnalyzer:
     parties : {1, 2}
         2: columns are ``[agent, customer]``; 1: the agent only (no conversation
         tracking; overlap metrics are unavailable).
+    source_rates_hz : sequence of float or None, optional
+        Each column's rate before resampling to 16 kHz (None: unknown): with ``[pitch]
+        harmonic_check = "auto"`` (the default), columns from a telephone-rate source (at
+        most 8 kHz) get the pitch tracker's harmonic check
+        (:func:`voicecoach.config.harmonic_check_on`).
 
     Notes
     -----
@@ -153,12 +158,21 @@ class CallAnalyzer:
         profile: Profile | None = None,
         lang: str | None = None,
         parties: int = 2,
+        source_rates_hz: Sequence[float | None] | None = None,
     ) -> None:
         if parties not in (1, 2):
             raise ParameterError(f"parties must be 1 or 2, got {parties!r}")
+        rates = [None] * parties if source_rates_hz is None else list(source_rates_hz)
+        if len(rates) != parties:
+            raise ParameterError(
+                f"source_rates_hz needs one rate (or None) per party ({parties}), got {rates!r}"
+            )
         self.config = config_or_default(config)
         self.parties = parties
-        self.analyzer = Analyzer(parties, self.config)
+        #: per column, whether its pitch tracker runs the harmonic check
+        self.harmonic = [harmonic_check_on(self.config.pitch, r, i == 1)
+                         for i, r in enumerate(rates)]
+        self.analyzer = Analyzer(parties, self.config, self.harmonic)
         self.tracker = ConversationTracker(self.config) if parties == 2 else None
         self.echo: EchoCanceller | None = None
         self.echo_note: str | None = None

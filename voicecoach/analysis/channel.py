@@ -48,6 +48,10 @@ class ChannelAnalyzer:
     ----------
     config : Config, optional
         Defaults to :func:`voicecoach.config.load_config`.
+    harmonic : bool, optional
+        Run the pitch tracker's harmonic check for telephone-band audio (default: only
+        when ``[pitch] harmonic_check = "on"``; see
+        :func:`voicecoach.config.harmonic_check_on` for ``"auto"`` and ``"far"``).
 
     Examples
     --------
@@ -59,14 +63,14 @@ class ChannelAnalyzer:
     (10, 0.09)
     """
 
-    def __init__(self, config: Config | None = None) -> None:
+    def __init__(self, config: Config | None = None, harmonic: bool | None = None) -> None:
         self.config = config_or_default(config)
         a = self.config.analysis
         self.sample_rate = a.sample_rate
         self.hop_size = a.hop_size
         self.hop_s = a.hop_s
         self._floor = NoiseFloor(self.config.noise_floor, self.hop_s)
-        self._pitch = YinTracker(self.config.pitch, self.sample_rate, self.hop_size)
+        self._pitch = YinTracker(self.config.pitch, self.sample_rate, self.hop_size, harmonic)
         self._vad = SpeechDetector(
             self.config.vad, self.sample_rate, self.hop_size, self.config.noise_floor
         )
@@ -216,14 +220,29 @@ class Analyzer:
     channels : int
         Number of channels in each block.
     config : Config, optional
+    harmonic : sequence of bool, optional
+        Per channel, whether its pitch tracker runs the harmonic check (``harmonic`` of
+        :class:`ChannelAnalyzer`; default: from ``[pitch] harmonic_check`` alone).
     """
 
-    def __init__(self, channels: int, config: Config | None = None) -> None:
+    def __init__(
+        self,
+        channels: int,
+        config: Config | None = None,
+        harmonic: Sequence[bool | None] | None = None,
+    ) -> None:
         if not isinstance(channels, int) or channels < 1:
             raise ParameterError(f"channels must be a positive integer, got {channels!r}")
+        flags = [None] * channels if harmonic is None else list(harmonic)
+        if len(flags) != channels:
+            raise ParameterError(
+                f"harmonic needs one flag per channel ({channels}), got {len(flags)}"
+            )
         self.config = config_or_default(config)
         self.channels = channels
-        self.analyzers = [ChannelAnalyzer(self.config) for _ in range(channels)]
+        self.analyzers = [ChannelAnalyzer(self.config, h) for h in flags]
+        # one batched pitch kernel for all channels when they all run the same kernel
+        self._one_kernel = len({a._pitch.harmonic for a in self.analyzers}) == 1
         self.hop_size = self.analyzers[0].hop_size
 
     def reset(self) -> None:
@@ -293,12 +312,15 @@ class Analyzer:
             One per channel, ``n_hops`` rows each.
         """
         ctxs = [a._begin(col) for a, col in zip(self.analyzers, columns, strict=True)]
-        # one batched pitch kernel for all channels: rows are independent
-        kernel = self.analyzers[0]._pitch.kernel
-        kout = kernel(np.concatenate([c[3] for c in ctxs]))
         bounds = [0]
         for c in ctxs:
             bounds.append(bounds[-1] + c[3].shape[0])
+        if self._one_kernel:
+            # one batched pitch kernel for all channels: rows are independent
+            kout = self.analyzers[0]._pitch.kernel(np.concatenate([c[3] for c in ctxs]))
+        else:  # channels with and without the harmonic check: one kernel each
+            parts = [a._pitch.kernel(c[3]) for a, c in zip(self.analyzers, ctxs, strict=True)]
+            kout = tuple(np.concatenate(p) for p in zip(*parts, strict=True))
         gates = [None] * self.channels if gate is None else list(gate)
         holds = [None] * self.channels if hold is None else list(hold)
         # one batched Silero run per 32 ms chunk for all channels (identical values)

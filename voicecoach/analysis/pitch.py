@@ -45,18 +45,21 @@ Path over candidates (Viterbi with a fixed lookahead)
     large enough to favour harmonics. The voicing decision (above) uses the best local
     candidate under ``octave_bias`` and is not changed by the path, only delayed with it.
 
-Harmonic check (``harmonic_weight``, off by default)
+Harmonic check (``harmonic_check``, ``harmonic_weight``; telephone-rate channels)
     On a telephone line a low voice's fundamental is gone, and a harmonic's period is often
     the most periodic lag (octave-up and x3 errors). Squaring the input brings the
     fundamental back (the difference tones of neighbouring harmonics), and a harmonic's
-    period is not a period of the squared signal. With ``harmonic_weight`` ``w > 0`` the
-    square of the input, band-passed to ``harmonic_low_hz..harmonic_high_hz`` (a causal
-    4th-order Butterworth whose state is carried across blocks), gets its own normalised
-    difference ``nd_h``; both paths' local costs become ``(1 - w)`` times their own plus
-    ``w * nd_h`` at the candidate (the candidates are the minima of that mix). Voicing is
-    unchanged. It costs a second FFT cross-correlation per frame. On wideband voices the
-    squared signal's second harmonic adds octave errors of its own, so it is meant for
-    telephone-band audio (README, "Pitch over a telephone line").
+    period is not a period of the squared signal. When the check is on (``w`` the
+    ``harmonic_weight``), the square of the input, band-passed to
+    ``harmonic_low_hz..harmonic_high_hz`` (a causal linear-phase FIR of
+    ``harmonic_fir_taps`` taps, 5 ms of delay, its state carried across blocks; an IIR
+    band-pass rang for tens of ms on the squared signal's level steps at onsets, which
+    pulled the path to long periods), gets its own normalised difference ``nd_h``; both
+    paths' local costs become ``(1 - w)`` times their own plus ``w * nd_h`` at the candidate (the
+    candidates are the minima of that mix). Voicing is unchanged. It costs a second FFT
+    cross-correlation per frame. On wideband voices the squared signal's second harmonic
+    adds octave errors of its own, so it runs on telephone-band channels only: by default
+    those whose source rate is at most 8 kHz (README, "Pitch over a telephone line").
 
 Settled path (``f0_settled_hz``)
     A second path over the same voiced hops and candidates, for offline readers (the review
@@ -221,6 +224,10 @@ class YinTracker:
         Sample rate in Hz (16000 in the analysis core).
     hop_size : int
         Samples per hop (160).
+    harmonic : bool, optional
+        Run the harmonic check (see the module docstring); by default only when
+        ``config.harmonic_check`` is ``"on"`` (the callers that know a channel's source
+        rate decide ``"auto"`` and ``"far"``: :func:`voicecoach.config.harmonic_check_on`).
 
     Raises
     ------
@@ -231,7 +238,9 @@ class YinTracker:
     #: Frames per batched kernel call (larger blocks are processed in chunks of this size).
     KERNEL_CHUNK = 128
 
-    def __init__(self, config: PitchConfig, sample_rate: int, hop_size: int) -> None:
+    def __init__(
+        self, config: PitchConfig, sample_rate: int, hop_size: int, harmonic: bool | None = None
+    ) -> None:
         self.config = config
         self.sample_rate = int(sample_rate)
         self.hop_size = int(hop_size)
@@ -265,13 +274,15 @@ class YinTracker:
         self._log2_lag = np.log2(np.maximum(np.arange(self.lag_max + 1), 1.0))
         self._around = np.array([-1, 0, 1])
         self._scratch: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self.harmonic = config.harmonic_check == "on" if harmonic is None else bool(harmonic)
         self._harm_w = float(config.harmonic_weight)
-        self._harm_sos: np.ndarray | None = None
-        if self._harm_w > 0.0:  # the band is checked by the configuration
-            from scipy.signal import butter
+        self._harm_fir: np.ndarray | None = None
+        if self.harmonic:  # the weight and band are checked by the configuration
+            from scipy.signal import firwin
 
             band_hz = [float(config.harmonic_low_hz), float(config.harmonic_high_hz)]
-            self._harm_sos = butter(4, band_hz, btype="bandpass", fs=sample_rate, output="sos")
+            self._harm_fir = firwin(int(config.harmonic_fir_taps), band_hz, pass_zero=False,
+                                    fs=sample_rate)
         self.reset()
 
     @property
@@ -297,9 +308,9 @@ class YinTracker:
     def reset(self) -> None:
         """Return to the just-constructed state (silent history, no previous pitch)."""
         self._history = np.zeros(self.frame_size - self.hop_size, np.float32)
-        if self._harm_sos is not None:
+        if self._harm_fir is not None:
             self._harm_history = np.zeros(self.frame_size - self.hop_size)
-            self._harm_zi = np.zeros((self._harm_sos.shape[0], 2))
+            self._harm_zi = np.zeros(self._harm_fir.shape[0] - 1)
         # the live path (f0_hz) and the settled one (f0_settled_hz), over the same voiced
         # hops and candidates
         self._live = _Path(self._jump, self._cap, self._lookahead)
@@ -397,13 +408,13 @@ class YinTracker:
         else:
             frames = sliding_window_view(x, self.frame_size)[:: self.hop_size, ::-1]
             frames = frames.astype(np.float64)
-        if self._harm_sos is None:
+        if self._harm_fir is None:
             return frames
-        from scipy.signal import sosfilt
+        from scipy.signal import lfilter
 
         # the harmonic check's signal: the square of the input, band-passed (causal, with
         # its filter state carried over, so that any cut into blocks gives the same frames)
-        y, self._harm_zi = sosfilt(self._harm_sos, np.square(hops, dtype=np.float64),
+        y, self._harm_zi = lfilter(self._harm_fir, 1.0, np.square(hops, dtype=np.float64),
                                    zi=self._harm_zi)
         z = np.concatenate([self._harm_history, y])
         self._harm_history = z[z.shape[0] - (self.frame_size - self.hop_size) :].copy()

@@ -181,6 +181,12 @@ def _durations(call: Call) -> tuple[float, int, int]:
     return max(i.duration_s for i in infos), infos[0].sample_rate, sum(i.channels for i in infos)
 
 
+def _source_rates(call: Call, parties: int) -> list[float]:
+    """Each analysed column's source rate, Hz (``[agent, customer]``, or the agent alone)."""
+    rates = [float(audio_info(p).sample_rate) for p in call.paths]
+    return rates[:parties] if len(rates) == parties else [rates[0]] * parties
+
+
 Progress = Callable[[float, float], None]
 
 
@@ -261,7 +267,8 @@ def _review_call(
             pipe_cfg = cfg.replace(echo={"enabled": False})  # one channel: no far end
             mono_interruptions = d.interruptions
     channels_info = channel_check(call, cfg, profile, resolve_lang(lang, cfg))
-    pipe = CallAnalyzer(pipe_cfg, profile=profile, lang=lang, parties=parties)
+    pipe = CallAnalyzer(pipe_cfg, profile=profile, lang=lang, parties=parties,
+                        source_rates_hz=_source_rates(call, parties))
     if mono_interruptions is not None and pipe.tracker is not None:
         # the mono detector's interruptions replace the tracker's overlap events
         pipe.tracker = MonoTracker(pipe.tracker, mono_interruptions, cfg.analysis.hop_s)
