@@ -116,6 +116,9 @@ def summary_rows(r: dict[str, Any]) -> list[Row]:
                 ".2f")
     for m in ("librosa_pyin", "swiftf0"):
         add(f"  {m} (wide+tel) GPE, %", f"{pr}.{m}.gpe_pct", ".2f")
+    for m in ("ours", "settled"):
+        add(f"  tel vs Praat on the wideband originals: {m} GPE, %",
+            f"pitch_real_speech.tel_vs_wideband_praat.{m}.gpe_pct", ".2f")
     eg = "pitch_egg.all.pooled"
     add("laryngograph (FDA, wide+tel): median |cents|", "pitch_egg.median_abs_cents", ".1f",
         "<= 25", lambda v: v <= 25.0)

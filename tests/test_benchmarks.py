@@ -253,6 +253,36 @@ def test_telephone_copy_is_8khz_band_limited_mu_law() -> None:
     assert abs(float(mulaw(np.array([0.001], np.float32))[0]) - 0.001) < 2e-4
 
 
+def test_pitch_real_scores_telephone_copies_against_either_reference(tmp_path) -> None:
+    """``--ref wide``: the telephone copy's tracks are taken on the wideband Praat grid and
+    scored against Praat on the wideband original; trackers that take the condition (ours,
+    which hears the telephone copy as an 8 kHz source) are told which copy they hear."""
+    import soundfile as sf
+
+    from benchmarks.pitch_real import _is_test, run
+    from voicecoach.sources.synthetic import synth_speech
+
+    x, _ = synth_speech(duration_s=3, f0_hz=110.0, snr_db=30, seed=3)
+    (tmp_path / "dev" / "alsa").mkdir(parents=True)
+    sf.write(tmp_path / "dev" / "alsa" / "S1.wav", x, 16000)
+    seen: list[str] = []
+
+    def probe(sig: np.ndarray, t: np.ndarray, cond: str = "wide") -> np.ndarray:
+        seen.append(cond)
+        return np.full(t.shape, 110.0)
+
+    probe.by_condition = True  # type: ignore[attr-defined]
+    split = "test" if _is_test("alsa/S1.wav") else "dev"
+    same = run(tmp_path, {"ours": probe}, (split,), ("wide", "tel"))
+    wide = run(tmp_path, {"ours": probe}, (split,), ("wide", "tel"), ref="wide")
+    assert seen == ["wide", "tel", "wide", "tel"]
+    tel_same, tel_wide = same[(split, "tel", "alsa")], wide[(split, "tel", "alsa")]
+    np.testing.assert_array_equal(tel_wide["ref"][0], tel_wide["wideref"][0])
+    assert tel_same["ref"][0].shape != tel_wide["ref"][0].shape or not np.array_equal(
+        tel_same["ref"][0], tel_wide["ref"][0], equal_nan=True)
+    assert tel_wide["ours"][0].shape == tel_wide["ref"][0].shape
+
+
 def test_live_section_survives_missing_optional_backends(tmp_path) -> None:
     """Without onnxruntime (Silero) and livekit (the echo canceller), the live rows are still
     written: the pipeline falls back (webrtc VAD, no canceller) with one warning each."""
