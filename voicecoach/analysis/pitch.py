@@ -310,6 +310,7 @@ class YinTracker:
         self._history = np.zeros(self.frame_size - self.hop_size, np.float32)
         if self._harm_fir is not None:
             self._harm_history = np.zeros(self.frame_size - self.hop_size)
+            # the FIR's state: the last taps - 1 squared input samples
             self._harm_zi = np.zeros(self._harm_fir.shape[0] - 1)
         # the live path (f0_hz) and the settled one (f0_settled_hz), over the same voiced
         # hops and candidates
@@ -410,12 +411,12 @@ class YinTracker:
             frames = frames.astype(np.float64)
         if self._harm_fir is None:
             return frames
-        from scipy.signal import lfilter
-
         # the harmonic check's signal: the square of the input, band-passed (causal, with
-        # its filter state carried over, so that any cut into blocks gives the same frames)
-        y, self._harm_zi = lfilter(self._harm_fir, 1.0, np.square(hops, dtype=np.float64),
-                                   zi=self._harm_zi)
+        # its filter state carried over, so that any cut into blocks gives the same frames;
+        # np.convolve computes each output as one dot product over the same taps)
+        sq_in = np.concatenate([self._harm_zi, np.square(hops, dtype=np.float64)])
+        self._harm_zi = sq_in[sq_in.shape[0] - self._harm_zi.shape[0] :].copy()
+        y = np.convolve(sq_in, self._harm_fir, mode="valid")
         z = np.concatenate([self._harm_history, y])
         self._harm_history = z[z.shape[0] - (self.frame_size - self.hop_size) :].copy()
         sq = sliding_window_view(z, self.frame_size)[:: self.hop_size, ::-1]
