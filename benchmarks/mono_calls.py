@@ -24,15 +24,18 @@ Measured per condition (16 kHz, 8 kHz):
   speaker" named the customer (under half right), how many of those the report flagged as
   unsure (``first_sure`` false), and how many calls were flagged at all;
 * ``nudges``: agent nudge count of the mono call (the full ``voicecoach review`` path, with
-  the profile) against the same call reviewed as stereo; the fraction within +-1;
+  the profile) against the same call reviewed as stereo; the fraction within +-1. In the 8 kHz
+  condition both are reviewed as 8 kHz files (:func:`telephone8`: the mono mix, and each
+  stereo leg over its own line), as a telephone recorder exports them;
 * ``interruptions_profile`` / ``interruptions_clustering``: every jump the mono interruption
   detector scores (:func:`voicecoach.conversation.mono_overlap.interruption_events`), per
   score threshold: precision and recall with the stereo scoring (onset within
   :data:`benchmarks.realcalls.MATCH_S`, ``by``/``of`` right) and at event level (a true
   interruption by the same party of the same party starts inside the event's span);
   ``nudges_within_1_alt``: the nudge agreement with the detector's review setting flipped;
-* ``swap``: stereo calls reviewed with the agent's profile: how often the swapped-channel
-  note fires on the right file and on the same file with its channels swapped.
+* ``swap``: stereo calls reviewed with the agent's profile (16 kHz, and 8 kHz files in the
+  8 kHz condition): how often the swapped-channel note fires on the right file and on the
+  same file with its channels swapped.
 
 Splits (tune on dev, report test): ``test`` = the pairs of
 :data:`benchmarks.realcalls.SPLITS` ``test`` (Czech actors v/m of the 104 ``expressive``
@@ -229,26 +232,38 @@ def split_voice(v: Voice) -> tuple[Voice, np.ndarray]:
     return dataclasses.replace(v, turns=rest or v.turns), x
 
 
-def telephone(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """An 8 kHz G.711-like channel: 300-3400 Hz, 8 kHz, 8-bit mu-law, back to 16 kHz."""
+def telephone8(x: np.ndarray) -> np.ndarray:
+    """An 8 kHz G.711-like channel of 16 kHz ``x`` (n,) or (n, channels), each channel on
+    its own: 300-3400 Hz, 8 kHz, 8-bit mu-law. Returns float32 at 8 kHz, (ceil(n / 2), ...)."""
     from scipy.signal import butter, resample_poly, sosfiltfilt
 
     sos = butter(6, [300, 3400], btype="band", fs=SR, output="sos")
-    y = resample_poly(sosfiltfilt(sos, x.astype(np.float64)), 1, 2)
+    y = resample_poly(sosfiltfilt(sos, x.astype(np.float64), axis=0), 1, 2, axis=0)
     mu = 255.0
     c = np.sign(y) * np.log1p(mu * np.minimum(np.abs(y), 1.0)) / np.log1p(mu)
     c = np.round(c * 127) / 127
-    y = np.sign(c) * np.expm1(np.abs(c) * np.log1p(mu)) / mu
-    return resample_poly(y, 2, 1)[: len(x)].astype(np.float32)
+    return (np.sign(c) * np.expm1(np.abs(c) * np.log1p(mu)) / mu).astype(np.float32)
+
+
+def telephone(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """:func:`telephone8` back at 16 kHz, the length of ``x`` (the attribution scans)."""
+    from scipy.signal import resample_poly
+
+    return resample_poly(telephone8(x), 2, 1, axis=0)[: len(x)].astype(np.float32)
+
+
+def _mix(call: Call, seed: int) -> np.ndarray:
+    """The call's two channels summed, plus a -65 dBFS white floor (float64, 16 kHz)."""
+    rng = np.random.default_rng(seed + 31)
+    x = call.y[:, 0].astype(np.float64) + call.y[:, 1]
+    return x + rng.standard_normal(len(x)) * 10 ** (-65 / 20)
 
 
 def mono_of(call: Call, condition: str, seed: int) -> np.ndarray:
-    """The call's mono mix under a condition."""
-    rng = np.random.default_rng(seed + 31)
-    x = call.y[:, 0].astype(np.float64) + call.y[:, 1]
-    x += rng.standard_normal(len(x)) * 10 ** (-65 / 20)
+    """The call's mono mix under a condition, at 16 kHz."""
+    x = _mix(call, seed)
     if condition == "mono8":
-        return telephone(x, rng)
+        return telephone(x, np.random.default_rng(seed + 31))
     return x.astype(np.float32)
 
 
@@ -335,16 +350,17 @@ def _talk(rep: dict[str, Any]) -> float | None:
     return (rep["summary"].get("agent") or {}).get("talk_s")
 
 
-def review_counts(y: np.ndarray, stem: str, cfg: Config, profile: Any, folder: Path
-                  ) -> dict[str, Any]:
-    """Review ``y`` (n,) mono or (n, 2) stereo through :func:`review_call`."""
+def review_counts(y: np.ndarray, stem: str, cfg: Config, profile: Any, folder: Path,
+                  sample_rate: int = SR) -> dict[str, Any]:
+    """Review ``y`` (n,) mono or (n, 2) stereo, a file at ``sample_rate`` Hz, through
+    :func:`review_call` (an 8 kHz file is reviewed as a telephone recording is)."""
     import soundfile as sf
 
     from voicecoach.review.calls import _file_call
     from voicecoach.review.one_call import review_call
 
     path = folder / f"{stem}.wav"
-    sf.write(path, np.clip(y, -1, 1), SR, subtype="FLOAT")
+    sf.write(path, np.clip(y, -1, 1), sample_rate, subtype="FLOAT")
     call = _file_call(path, 0, cfg)
     rep = review_call(call, folder / "out", cfg, profile=profile, render=False, audio="none")
     path.unlink()
@@ -588,12 +604,18 @@ def run(split: str = "dev", n_calls: int = 8, duration_s: float = 60.0,
                                  "stability": round(dc.stability, 3),
                                  "first_confidence": dc.first_confidence,
                                  "first_sure": dc.first_sure}
-            if nudges and cond == "mono16":
-                st = review_counts(call.y + 0, f"s{i}", cfg, prof, tmp)
-                mo = review_counts(x, f"m{i}", cfg, prof, tmp)
+            if nudges:
+                # 8 kHz: both the stereo call (each leg over its own line) and the mono mix
+                # are reviewed as 8 kHz files, as a telephone recorder exports them
+                y_st, x_rev, rate = call.y + 0, x, SR
+                if cond == "mono8":
+                    y_st, rate = telephone8(call.y), 8000
+                    x_rev = telephone8(_mix(call, i))
+                st = review_counts(y_st, f"s{i}", cfg, prof, tmp, rate)
+                mo = review_counts(x_rev, f"m{i}", cfg, prof, tmp, rate)
                 # the other setting of the mono interruption detector
                 alt_cfg = cfg.replace(mono={"interruptions": not cfg.mono.interruptions})
-                mo_alt = review_counts(x, f"a{i}", alt_cfg, prof, tmp)
+                mo_alt = review_counts(x_rev, f"a{i}", alt_cfg, prof, tmp, rate)
                 row["nudges"] = {"stereo": _nudges(st), "mono": _nudges(mo),
                                  "stereo_other": _nudges(st, OVERLAP_RULES),
                                  "mono_other": _nudges(mo, OVERLAP_RULES),
@@ -608,7 +630,7 @@ def run(split: str = "dev", n_calls: int = 8, duration_s: float = 60.0,
                                      "interruptions"),
                                  "agent_talk_s": [_talk(st), _talk(mo)],
                                  "mono_two_voices": (mo.get("mono") or {}).get("two_voices")}
-                sw = review_counts(call.y[:, ::-1] + 0, f"w{i}", cfg, prof, tmp)
+                sw = review_counts(y_st[:, ::-1] + 0, f"w{i}", cfg, prof, tmp, rate)
                 row["swap"] = {
                     "right_note": bool((st.get("channels") or {}).get("swapped")),
                     "swapped_note": bool((sw.get("channels") or {}).get("swapped")),

@@ -532,6 +532,28 @@ def test_benchmark_scores_and_calibration_split() -> None:
     assert not used & set(np.unique(cal[cal > 0]).tolist())  # no clip in both
 
 
+def test_benchmark_telephone_channel_is_8khz_per_leg() -> None:
+    """benchmarks.mono_calls.telephone8: the 8 kHz files the 8 kHz nudge comparison reviews.
+    Each stereo leg goes over its own line (no crosstalk), the band is 300-3400 Hz, and the
+    16 kHz copy the attribution scans keeps the input's length."""
+    from benchmarks import mono_calls as mc
+
+    t = np.arange(SR * 2) / SR
+    tone_1k = 0.3 * np.sin(2 * np.pi * 1000 * t)
+    tone_100 = 0.3 * np.sin(2 * np.pi * 100 * t)
+    y = mc.telephone8(np.stack([tone_1k, np.zeros_like(t)], axis=1))
+    assert y.shape == (SR, 2) and y.dtype == np.float32
+    assert np.max(np.abs(y[:, 1])) < 1e-6  # the silent leg stays silent
+    np.testing.assert_array_equal(y[:, 0], mc.telephone8(tone_1k))
+
+    def rms_db(x: np.ndarray) -> float:
+        return 10 * np.log10(np.mean(x[2000:-2000] ** 2))
+
+    assert abs(rms_db(y[:, 0]) - rms_db(tone_1k)) < 1.0  # in band: within 1 dB (mu-law)
+    assert rms_db(mc.telephone8(tone_100)) < rms_db(tone_100) - 20  # 100 Hz: out of band
+    assert mc.telephone(tone_1k, np.random.default_rng(0)).shape == tone_1k.shape
+
+
 def test_mel_filters_match_librosa() -> None:
     librosa = pytest.importorskip("librosa")
     from voicecoach.conversation.diarize import mel_filters
