@@ -133,6 +133,25 @@ def test_channels_with_and_without_the_harmonic_check(signal: np.ndarray, whole:
     assert not both[1].equals(whole)
 
 
+def test_given_speech_probabilities_replace_a_channels_network(signal: np.ndarray,
+                                                               whole: Features) -> None:
+    # the mono review gives both split columns the network's judgment of the mix
+    # (Analyzer.process vad_prob): the network's own values reproduce the channel exactly,
+    # zeros silence it, and the other channel still runs its own network
+    from voicecoach.analysis.silero import SileroVad
+    from voicecoach.errors import ParameterError
+
+    own = SileroVad().process(signal)
+    x2 = np.stack([signal, signal], axis=1)
+    a, b = Analyzer(2).process(x2, vad_prob=[own, None])
+    assert a.equals(whole) and b.equals(whole)
+    assert whole.speech.any()
+    a, b = Analyzer(2).process(x2, vad_prob=[np.zeros_like(own), None])
+    assert not a.speech.any() and b.equals(whole)
+    with pytest.raises(ParameterError, match="vad_prob needs one entry per channel"):
+        Analyzer(2).process(x2, vad_prob=[own[:-1], None])
+
+
 def test_harmonic_check_follows_the_source_rate() -> None:
     from voicecoach.config import harmonic_check_on
     from voicecoach.pipeline import CallAnalyzer

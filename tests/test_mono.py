@@ -373,6 +373,31 @@ def test_review_mono_call_attributes_and_says_so(tmp_path: Path, male_female,
     assert "--mono-agent second" in rep2["mono"]["note"]
 
 
+def test_split_columns_take_the_mix_speech_probabilities(tmp_path: Path, male_female,
+                                                         agent_profile, monkeypatch) -> None:
+    """A split mono call's columns are judged by one Silero network run on the mix
+    (review.mono.mix_vad), not by a network on each attenuated column: a network that
+    hears no speech in the mix leaves neither party any talk time."""
+    from voicecoach.review import one_call
+
+    class Deaf:
+        def process(self, block: np.ndarray) -> np.ndarray:
+            return np.zeros(block.size // HOP, np.float32)
+
+    y, _ = male_female
+    path = tmp_path / "mixed.wav"
+    sf.write(path, y.sum(axis=1), SR)
+    cfg = load_config()
+    rep = review_call(_file_call(path, 0, cfg), tmp_path / "a", cfg, profile=agent_profile,
+                      render=False, audio="none")
+    assert rep["mono"]["two_voices"] and rep["summary"]["agent"]["talk_s"] > 5
+    monkeypatch.setattr(one_call, "mix_vad", lambda config: Deaf())
+    rep = review_call(_file_call(path, 0, cfg), tmp_path / "b", cfg, profile=agent_profile,
+                      render=False, audio="none")
+    assert rep["mono"]["two_voices"]
+    assert not rep["summary"]["agent"]["talk_s"] and not rep["summary"]["customer"]["talk_s"]
+
+
 def test_review_single_voice_mono_stays_single_party(tmp_path: Path) -> None:
     y, _ = build_call("en", "en", AGENT_LINES[:4], CUSTOMER_LINES[:4])
     path = tmp_path / "alone.wav"

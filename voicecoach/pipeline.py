@@ -217,13 +217,17 @@ class CallAnalyzer:
         """Stream time processed so far, s."""
         return self.n_hops * self.hop_s
 
-    def process(self, block: np.ndarray) -> Step:
+    def process(self, block: np.ndarray,
+                vad_prob: Sequence[np.ndarray | None] | None = None) -> Step:
         """Analyse a block of whole hops.
 
         Parameters
         ----------
         block : np.ndarray, shape (n_hops * 160, parties)
             16 kHz samples, columns ``[agent, customer]``.
+        vad_prob : sequence of (np.ndarray, shape (n_hops,), float32, or None), optional
+            Per party, Silero probabilities that replace that column's own network (see
+            :meth:`voicecoach.analysis.Analyzer.process`); the mono review's split columns.
 
         Returns
         -------
@@ -238,11 +242,11 @@ class CallAnalyzer:
             if x.shape[0]:  # checked above: the analysis takes the two columns as they are
                 rows = self.analyzer.process_checked(
                     (np.ascontiguousarray(mic, np.float32), np.ascontiguousarray(far, np.float32)),
-                    (echo.level_gate, None), (echo.hold, None))
+                    (echo.level_gate, None), (echo.hold, None), vad_prob)
             else:
                 rows = self.analyzer.process(np.column_stack((mic, far)))
         else:
-            rows = self.analyzer.process(block)
+            rows = self.analyzer.process(block, vad_prob=vad_prob)
         return self.process_rows(rows[0], rows[1] if self.parties == 2 else None, echo=echo)
 
     def process_rows(

@@ -255,11 +255,15 @@ class Analyzer:
         block: np.ndarray,
         gate: Sequence[np.ndarray | None] | None = None,
         hold: Sequence[np.ndarray | None] | None = None,
+        vad_prob: Sequence[np.ndarray | None] | None = None,
     ) -> list[Features]:
         """Analyse a block of shape (n_hops * 160, channels); one :class:`Features` per channel.
 
         ``gate``, optional, gives per channel the speaker-level gate's treatment of each hop,
         and ``hold`` the double-talk hold signal (see :meth:`ChannelAnalyzer.process`).
+        ``vad_prob`` gives per channel the Silero probabilities to use instead of running
+        the channel's own network (the mono review's split columns: the network judges the
+        mix they come from, see :mod:`voicecoach.review.mono`).
 
         Parameters
         ----------
@@ -270,6 +274,10 @@ class Analyzer:
             One entry per channel, as ``gate`` of :meth:`ChannelAnalyzer.process`.
         hold : sequence of (np.ndarray, shape (n_hops * 160,), float32, or None), optional
             One entry per channel, as ``hold`` of :meth:`ChannelAnalyzer.process`.
+        vad_prob : sequence of (np.ndarray, shape (n_hops,), float32, or None), optional
+            One entry per channel: speech probabilities in [0, 1] that replace the channel's
+            Silero network for this block (its network does not advance); None runs it.
+            Ignored by the webrtc backend.
 
         Returns
         -------
@@ -286,13 +294,14 @@ class Analyzer:
         if x.shape[0] == 0:
             return [Features.empty() for _ in self.analyzers]
         return self.process_checked([np.ascontiguousarray(x[:, c]) for c in range(self.channels)],
-                                    gate, hold)
+                                    gate, hold, vad_prob)
 
     def process_checked(
         self,
         columns: Sequence[np.ndarray],
         gate: Sequence[np.ndarray | None] | None = None,
         hold: Sequence[np.ndarray | None] | None = None,
+        vad_prob: Sequence[np.ndarray | None] | None = None,
     ) -> list[Features]:
         """:meth:`process` of a block already checked and split into its channels.
 
@@ -303,7 +312,7 @@ class Analyzer:
             one), finite: what :func:`voicecoach.analysis.blocks.check_block` accepts and
             returns, split. Not checked again (the call pipeline's path, which checked
             the block before its echo canceller).
-        gate, hold
+        gate, hold, vad_prob
             As :meth:`process`.
 
         Returns
@@ -311,6 +320,14 @@ class Analyzer:
         list of Features
             One per channel, ``n_hops`` rows each.
         """
+        given = [None] * self.channels if vad_prob is None else list(vad_prob)
+        n = columns[0].shape[0] // self.hop_size
+        if len(given) != self.channels or any(
+                p is not None and np.shape(p) != (n,) for p in given):
+            raise ParameterError(
+                f"vad_prob needs one entry per channel ({self.channels}), each None or "
+                f"shape ({n},), got {[None if p is None else np.shape(p) for p in given]}"
+            )
         ctxs = [a._begin(col) for a, col in zip(self.analyzers, columns, strict=True)]
         bounds = [0]
         for c in ctxs:
@@ -323,9 +340,13 @@ class Analyzer:
             kout = tuple(np.concatenate(p) for p in zip(*parts, strict=True))
         gates = [None] * self.channels if gate is None else list(gate)
         holds = [None] * self.channels if hold is None else list(hold)
-        # one batched Silero run per 32 ms chunk for all channels (identical values)
-        probs = SpeechDetector.silero_batch([a._vad for a in self.analyzers],
-                                            [c[0] for c in ctxs])
+        # one batched Silero run per 32 ms chunk for the channels without given
+        # probabilities (identical values to each running its own)
+        run = [i for i, p in enumerate(given) if p is None]
+        probs = given
+        for i, p in zip(run, SpeechDetector.silero_batch(
+                [self.analyzers[i]._vad for i in run], [ctxs[i][0] for i in run]), strict=True):
+            probs[i] = p
         return [
             a._finish(ctx, tuple(k[bounds[i] : bounds[i + 1]] for k in kout), gates[i],
                       holds[i], probs[i])

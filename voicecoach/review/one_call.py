@@ -42,6 +42,7 @@ from .mono import (
     attribute,
     channel_check,
     is_withheld,
+    mix_vad,
     mono_notes,
     split_block,
 )
@@ -302,11 +303,17 @@ def _review_call(
     events: list[Event] = []
     n = 0
     try:
+        # a split mono call: one Silero network judges the mix for both columns
+        vad = mix_vad(cfg) if split is not None else None
         for block in iter_call_blocks(call, cfg):
+            prob = None
             if split is not None:
                 labels, agent = split
+                if vad is not None:
+                    p = vad.process(np.asarray(block, np.float32).reshape(-1))
+                    prob = (p, p)
                 block = split_block(block, labels, agent, cfg, first_hop=n)
-            step = pipe.process(block)
+            step = pipe.process(block, vad_prob=prob)
             if split is not None:  # overlaps are not measured on one channel
                 step = dataclasses.replace(
                     step, events=[e for e in step.events if not is_withheld(e)]
