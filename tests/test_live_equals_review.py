@@ -40,22 +40,30 @@ SOURCE_PARTS = ("audio", "roles", "tracks", "call", "stats", "live")
 KINDS = {
     "demo": {"interruption", "backchannel", "nudge", "turn", "overlap", "response_gap"},
     "bleed": {"interruption", "turn_end_overlap", "backchannel", "turn", "speech"},
+    "tel": {"interruption", "backchannel", "nudge", "turn", "overlap", "response_gap"},
 }
+#: Each call's file rate: "tel" is the demo call as an 8 kHz telephone recording, whose
+#: review and replay both run the pitch tracker's harmonic check.
+RATE = {"demo": SR, "bleed": SR, "tel": 8000}
 
 
 def _call(kind: str) -> np.ndarray:
-    if kind == "demo":  # interruptions, backchannels, nudges (interrupting, rate)
+    if kind in ("demo", "tel"):  # interruptions, backchannels, nudges (interrupting, rate)
         x, _ = synth_call(demo_script()[0])
+        if kind == "tel":
+            import soxr
+
+            x = soxr.resample(x, SR, RATE[kind])
     else:  # far-end bleed into the microphone, turn-end overlaps
         x, _ = synth_call(random_call_script(4, n_turns=10), bleed_db=-18.0, seed=4)
     return x
 
 
-@pytest.fixture(scope="module", params=["demo", "bleed"])
+@pytest.fixture(scope="module", params=["demo", "bleed", "tel"])
 def both(request, tmp_path_factory: pytest.TempPathFactory) -> dict:
     tmp = tmp_path_factory.mktemp(f"live-review-{request.param}")
     wav = tmp / "call.wav"
-    sf.write(wav, _call(request.param), SR, subtype="PCM_16")
+    sf.write(wav, _call(request.param), RATE[request.param], subtype="PCM_16")
     cfg = load_config()
     (call,), failures = discover_calls([wav])
     assert not failures
@@ -66,6 +74,8 @@ def both(request, tmp_path_factory: pytest.TempPathFactory) -> dict:
     session = LiveSession(
         ReplaySource(call, cfg, speed=math.inf), cfg, lang="en", record_dir=tmp / "live"
     )
+    # the replay passes the file's rate, as the review does: the check runs at 8 kHz only
+    assert session.pipe.harmonic == [RATE[request.param] <= 8000] * 2
     res = session.run(display=None)
     assert res.error is None
     live_rep = json.loads((res.folder / "report.json").read_text())
@@ -110,9 +120,13 @@ def test_session_log_and_recording(both: dict) -> None:
     logged = [event_from_dict(json.loads(s)) for s in (folder / "events.jsonl").open()]
     live_final = [e.kind for e in final_events(logged)]
     assert live_final == [e.kind for e in final_events(both["live_result"].stream)]
-    x, _ = sf.read(both["wav"], dtype="int16")
+    x, rate = sf.read(both["wav"], dtype="int16")
     for col, name in enumerate(("agent", "customer")):
-        rec, _ = sf.read(folder / f"{name}.wav", dtype="int16")
+        rec, rec_rate = sf.read(folder / f"{name}.wav", dtype="int16")
+        assert rec_rate == SR  # what was analysed, at 16 kHz
+        if rate != SR:  # resampled: the length, in whole hops
+            assert abs(rec.size - x.shape[0] * SR / rate) <= 160
+            continue
         n = min(rec.size, x.shape[0])
         assert n >= x.shape[0] - 160  # whole hops
         np.testing.assert_array_equal(rec[:n], x[:n, col])

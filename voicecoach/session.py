@@ -174,7 +174,9 @@ class LiveSession:
     Parameters
     ----------
     source : Capture or ReplaySource
-        Anything with ``start()``, ``read(timeout)``, ``stats()`` and ``stop()``.
+        Anything with ``start()``, ``read(timeout)``, ``stats()`` and ``stop()``; its
+        ``source_rates_hz`` (``[agent, customer]``, Hz, when it has one) picks the pitch
+        tracker's harmonic check per party, as a review does.
     config : Config, optional
     profile : Profile, optional
     lang : {"fr", "en"}, optional
@@ -216,7 +218,10 @@ class LiveSession:
             refuse_existing_log(events_path)
         self.source = source
         self.config = config or load_config()
-        self.pipe = CallAnalyzer(self.config, profile=profile, lang=lang)
+        # the sources' rates: a telephone-rate source gets the pitch tracker's harmonic
+        # check, as its review does ([pitch] harmonic_check = "auto")
+        self.pipe = CallAnalyzer(self.config, profile=profile, lang=lang,
+                                 source_rates_hz=getattr(source, "source_rates_hz", None))
         self.lang = resolve_lang(lang, self.config)  # of the status line and the summary
         live = self.config.live
         self.model = DisplayModel(

@@ -78,6 +78,7 @@ def test_two_devices_capture_what_was_played(pulse_rig):
     agent, customer = _pad(_agent(3.0)), _pad(_customer(3.0, rng))
     cap = Capture(mic="vc_mic", far="vc_far")
     assert [d.rate for d in cap.devices] == [16000, 16000]
+    assert cap.source_rates_hz == [16000.0, 16000.0]  # what the session's pitch tracker sees
     with cap:
         p1 = pulse_rig.play("vc_mic", agent)
         p2 = pulse_rig.play("vc_far", customer)
@@ -164,6 +165,8 @@ def test_two_streams_on_one_source_are_aligned_and_resampled(pulse_rig):
     cap = Capture(mic="vc_duo", mic_channel=1, far="vc_duo_b", far_channel=0,
                   prefer_rate=0, min_channels=2)
     assert all(d.rate != 16000 for d in cap.devices)  # the resampling path
+    # each party's device rate, before resampling (the harmonic check's "auto" rule)
+    assert cap.source_rates_hz == [float(d.rate) for d in cap.devices]
     with cap:
         p = pulse_rig.play("vc_duo", path)
         x = _record(cap, 3.5)

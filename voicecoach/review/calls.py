@@ -44,6 +44,7 @@ __all__ = [
     "discover_calls",
     "iter_call_blocks",
     "pair_call",
+    "source_rates",
     "source_sig",
 ]
 
@@ -517,6 +518,28 @@ def _pair_blocks(a: Path, c: Path, config: Config) -> Iterator[np.ndarray]:
         if n:
             yield np.stack([ba[:n], bc[:n]], axis=1)
             ba, bc = ba[n:], bc[n:]
+
+
+def source_rates(call: Call, parties: int) -> list[float]:
+    """Each analysed column's source rate, before resampling to 16 kHz.
+
+    What :class:`~voicecoach.pipeline.CallAnalyzer` takes as ``source_rates_hz``, so that
+    review and live replay of the same file run the same pitch tracker (the harmonic check
+    of telephone-rate sources).
+
+    Parameters
+    ----------
+    call : Call
+    parties : int
+        Analysed columns: 2 (``[agent, customer]``) or 1 (the agent alone).
+
+    Returns
+    -------
+    list of float
+        Hz, one per column (a one-file call gives its rate to every column).
+    """
+    rates = [float(audio_info(p).sample_rate) for p in call.paths]
+    return rates[:parties] if len(rates) == parties else [rates[0]] * parties
 
 
 def iter_call_blocks(call: Call, config: Config | None = None) -> Iterator[np.ndarray]:

@@ -34,7 +34,7 @@ from ..i18n import resolve_lang
 from ..io import audio_info
 from ..pipeline import PARTIES, CallAnalyzer
 from ..privacy import private_dir, private_file
-from .calls import Call, iter_call_blocks, source_sig
+from .calls import Call, iter_call_blocks, source_rates, source_sig
 from .document import REPORT_FILE, build_report, call_meta, write_json
 from .mono import (
     MonoTracker,
@@ -182,12 +182,6 @@ def _durations(call: Call) -> tuple[float, int, int]:
     return max(i.duration_s for i in infos), infos[0].sample_rate, sum(i.channels for i in infos)
 
 
-def _source_rates(call: Call, parties: int) -> list[float]:
-    """Each analysed column's source rate, Hz (``[agent, customer]``, or the agent alone)."""
-    rates = [float(audio_info(p).sample_rate) for p in call.paths]
-    return rates[:parties] if len(rates) == parties else [rates[0]] * parties
-
-
 Progress = Callable[[float, float], None]
 
 
@@ -269,7 +263,7 @@ def _review_call(
             mono_interruptions = d.interruptions
     channels_info = channel_check(call, cfg, profile, resolve_lang(lang, cfg))
     pipe = CallAnalyzer(pipe_cfg, profile=profile, lang=lang, parties=parties,
-                        source_rates_hz=_source_rates(call, parties))
+                        source_rates_hz=source_rates(call, parties))
     if mono_interruptions is not None and pipe.tracker is not None:
         # the mono detector's interruptions replace the tracker's overlap events
         pipe.tracker = MonoTracker(pipe.tracker, mono_interruptions, cfg.analysis.hop_s)

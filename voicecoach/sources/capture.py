@@ -494,6 +494,17 @@ class Capture:
                        (CUSTOMER,), self.hop_size, self.sample_rate)
 
     # ------------------------------------------------------------------ lifecycle
+    @property
+    def source_rates_hz(self) -> list[float | None]:
+        """Each party's device rate before resampling to 16 kHz, Hz (``[agent, customer]``;
+        None without a far end). A loopback read through soundcard is delivered at 16 kHz
+        and reads 16000: the telephone line behind it is not visible."""
+        rates: list[float | None] = [None, None]
+        for d in self.devices:
+            for p in d.parties:
+                rates[p] = float(d.rate)
+        return rates
+
     def start(self) -> Capture:
         """Open and start the streams. Raises :class:`DeviceError` when one cannot open.
 

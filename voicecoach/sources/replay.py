@@ -17,7 +17,7 @@ import numpy as np
 
 from ..config import Config, load_config
 from ..errors import ParameterError
-from ..review.calls import Call, iter_call_blocks
+from ..review.calls import Call, iter_call_blocks, source_rates
 
 __all__ = ["ReplayBlock", "ReplaySource", "ReplayStats"]
 
@@ -109,6 +109,13 @@ class ReplaySource:
         self._t0 = 0.0
         self._hops = 0
         self._delivered = 0
+
+    @property
+    def source_rates_hz(self) -> list[float]:
+        """The file's rate per party, Hz (``[agent, customer]``): the review's
+        (:func:`voicecoach.review.calls.source_rates`), so a replay and the review of the
+        same file run the same pitch tracker."""
+        return source_rates(self.call, 2)
 
     def start(self) -> ReplaySource:
         """Start the pacing thread.
