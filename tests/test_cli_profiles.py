@@ -65,6 +65,28 @@ def _profile_numbers(prof) -> dict:
     return {k: v for k, v in prof.to_dict().items() if k not in ("source", "created_utc")}
 
 
+def test_a_profile_keeps_the_rate_it_was_recorded_at(tmp_path, capsys) -> None:
+    """calibration_rate_hz: the lowest rate of the recordings fed (8 kHz: telephone audio),
+    carried through --add although the kept audio is stored at 16 kHz; written to the file."""
+    import soxr
+
+    x, _ = synth_speech(duration_s=20, f0_hz=120.0, snr_db=30, seed=10)
+    tel, wide = tmp_path / "tel.wav", tmp_path / "wide.wav"
+    sf.write(tel, soxr.resample(x, 16000, 8000), 8000, subtype="PCM_16")
+    sf.write(wide, x, 16000, subtype="PCM_16")
+    args = ["calibrate", "--profile", "bob", "--lang", "en", "--profiles-dir", str(tmp_path)]
+    assert main([*args, "--input", str(tel), "--keep-audio"]) == 0
+    store = ProfileStore(tmp_path)
+    assert store.load("bob").calibration_rate_hz == 8000.0
+    assert sf.info(tmp_path / "bob.flac").samplerate == 16000
+    assert main([*args, "--input", str(wide), "--add"]) == 0
+    assert store.load("bob").calibration_rate_hz == 8000.0  # the kept audio was telephone
+    assert "calibration_rate_hz = 8000.0" in (tmp_path / "bob.toml").read_text()
+    assert main([*args[:-2], "--profiles-dir", str(tmp_path / "w"), "--input", str(wide)]) == 0
+    assert ProfileStore(tmp_path / "w").load("bob").calibration_rate_hz == 16000.0
+    capsys.readouterr()
+
+
 def test_several_inputs_and_a_grown_profile_are_one_calibration(tmp_path, capsys) -> None:
     """--input A --input B == calibrating on A then --add B (from the kept audio); 0600 files."""
     parts = []

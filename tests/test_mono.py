@@ -410,6 +410,41 @@ def test_review_single_voice_mono_stays_single_party(tmp_path: Path) -> None:
     assert rep["summary"]["conversation"]["available"] is False
 
 
+def test_a_profile_from_another_band_is_noted(tmp_path: Path, male_female,
+                                             agent_profile) -> None:
+    """A wideband profile on an 8 kHz recording (or the reverse): the report, its console
+    line and a what-if with that profile say that pitch and pace read differently there;
+    the same band, an unknown band or no profile: no note."""
+    import soxr
+
+    from voicecoach.review.whatif import recoach_call
+
+    y, _ = male_female
+    assert agent_profile.calibration_rate_hz == SR
+    sf.write(tmp_path / "tel.wav", soxr.resample(y, SR, 8000), 8000)
+    sf.write(tmp_path / "wide.wav", y, SR)
+    cfg = load_config()
+    rep = review_call(_file_call(tmp_path / "tel.wav", 0, cfg), tmp_path / "o", cfg,
+                      profile=agent_profile, render=False, audio="none", lang="en")
+    band = rep["band"]
+    assert band["profile_rate_hz"] == SR and band["call_rate_hz"] == 8000
+    assert band["note"].startswith("the profile was calibrated on wideband audio (16 kHz) "
+                                   "and the agent's channel is telephone audio (8 kHz)")
+    assert band["note"] in summary_line("tel", rep)
+    new, _ = recoach_call(tmp_path / "o" / "tel", tmp_path / "w", cfg, profile=agent_profile,
+                          render=False, lang="fr")
+    assert new["band"]["note"].startswith("le profil a été calibré sur un enregistrement "
+                                          "large bande (16 kHz)")
+    new, _ = recoach_call(tmp_path / "o" / "tel", tmp_path / "w2", cfg, render=False)
+    assert "band" not in new  # no profile: the call's own baseline, on its own band
+    unknown = agent_profile.replace(calibration_rate_hz=None)  # a profile made before it
+    for path, prof in (("wide.wav", agent_profile), ("tel.wav", unknown),
+                       ("tel.wav", agent_profile.replace(calibration_rate_hz=8000.0))):
+        rep = review_call(_file_call(tmp_path / path, 0, cfg), tmp_path / "o", cfg,
+                          profile=prof, render=False, audio="none")
+        assert "band" not in rep, (path, prof.calibration_rate_hz)
+
+
 def test_swapped_channels_are_noted(tmp_path: Path, male_female, agent_profile) -> None:
     y, _ = male_female
     cfg = load_config()

@@ -331,8 +331,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                 f"(e.g. `voicecoach calibrate --profile {args.profile} --keep-audio --mic ...`), "
                 f"then add more with --add"
             )
-        for q in kept:
-            cal.feed_file(q, None, shown=f"{q.name} ({old.speech_s:.0f} s of speech kept)")
+        for q in kept:  # kept at 16 kHz: the profile's own rate says what it was recorded at
+            cal.feed_file(q, None, shown=f"{q.name} ({old.speech_s:.0f} s of speech kept)",
+                          source_rate_hz=old.calibration_rate_hz)
     if args.input:
         from .privacy import shown_path
 

@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from .baseline.profile import PROFILE_SCHEMA, Profile
+from .config import TELEPHONE_RATE_HZ
 from .errors import (
     ParameterError,
     ProfileExistsError,
@@ -100,6 +101,8 @@ _DOC = {
     "provisional": "true for a baseline taken from a call's first seconds",
     "source": "recording it was computed from",
     "created_utc": "creation time (ISO 8601, UTC)",
+    "calibration_rate_hz": "lowest sample rate of the calibration recordings (Hz; 8000 or "
+    "less: telephone audio; left out: unknown)",
 }
 
 
@@ -157,7 +160,7 @@ def profile_to_toml(profile: Profile) -> str:
         f"schema = {_toml_value(PROFILE_SCHEMA)}",
     ]
     for f in dataclasses.fields(profile):
-        if f.name == "voice":
+        if f.name == "voice" or getattr(profile, f.name) is None:  # None: not known
             continue
         lhs = f"{f.name} = {_toml_value(getattr(profile, f.name))}"
         lines.append(f"{lhs:<40s} # {_DOC[f.name]}" if f.name in _DOC else lhs)
@@ -303,6 +306,10 @@ def format_profile(profile: Profile, lang: str = "en") -> str:
             t["measured"].format(speech=format(number(float(p.speech_s), lang), ".1f"),
                                  voiced=format(number(float(p.voiced_s), lang), ".1f")),
             t["source"].format(source=p.source or "-"),
+            *([] if p.calibration_rate_hz is None else [t["band"].format(
+                khz=format(number(p.calibration_rate_hz / 1000, lang), "g"),
+                band=texts(lang).NOTES[
+                    "band_tel" if p.calibration_rate_hz <= TELEPHONE_RATE_HZ else "band_wide"])]),
             t["created"].format(created=p.created_utc or "-"),
             t["voice"].format(n=len(p.voice["gmm"]["weights"])) if p.voice else t["no_voice"],
         ]

@@ -206,6 +206,7 @@ class Calibrator:
         self.peak = 0.0
         self.sources: list[str] = []
         self._whats: list[str] = []  # how error messages name each recording
+        self._rates: list[float] = []  # each recording's rate, Hz (the profile's band)
         self._kept: list[np.ndarray] | None = [] if keep_audio else None
 
     @property
@@ -252,7 +253,7 @@ class Calibrator:
 
     def feed_file(
         self, path: str | os.PathLike[str], channel: int | str | None = None, *,
-        shown: str | None = None,
+        shown: str | None = None, source_rate_hz: float | None = None,
     ) -> None:
         """Stream a recording in (any rate the reader takes, resampled to 16 kHz).
 
@@ -264,6 +265,10 @@ class Calibrator:
             Channel holding the speaker; required for a multichannel file.
         shown : str, optional
             How the profile's ``source`` names the file (default: ``str(path)``).
+        source_rate_hz : float, optional
+            The rate the speech was recorded at, Hz, when the file is a resampled copy (the
+            16 kHz calibration audio kept beside a profile); default: the file's rate. The
+            profile's ``calibration_rate_hz`` is the lowest over the recordings fed.
         """
         from ..io import audio_info, iter_hops, select_channels
 
@@ -278,6 +283,8 @@ class Calibrator:
         (c,) = select_channels(channel, info.channels, allow_all=False)
         for block in iter_hops(path, [c], self.config):
             self.feed(np.ascontiguousarray(block[:, 0]))
+        self._rates.append(float(info.sample_rate if source_rate_hz is None
+                                 else source_rate_hz))
         self.sources.append(f"{path if shown is None else shown} (channel {c})")
         self._whats.append(f"recording {str(path)!r} (channel {c})")
 
@@ -321,6 +328,7 @@ class Calibrator:
             max_sample_rate=a.max_input_rate,
         )
         self.feed(np.ascontiguousarray(adapter.push(x, last=True)[:, 0]))
+        self._rates.append(float(sample_rate))
         self.sources.append(source)
         self._whats.append(f"the {source} recording")
 
@@ -390,6 +398,8 @@ class Calibrator:
             measures=RelativeMeasures.concat(self.mparts),
             config=self.config,
         )
+        if self._rates:  # the band it was recorded on (a review across bands says so)
+            prof = prof.replace(calibration_rate_hz=min(self._rates))
         from ..conversation.diarize import voice_model
 
         if self.ceps:

@@ -23,6 +23,9 @@ ST_REF_HZ = 55.0
 #: a /2 profile's references belong to other measures and would bias every delta, so it is
 #: refused with "calibrate again".
 PROFILE_SCHEMA = "voicecoach.profile/3"
+#: Keys a profile file may leave out, and the value they then take (``voice``: no model;
+#: ``calibration_rate_hz``: None, unknown).
+_OPTIONAL: dict[str, Any] = {"voice": None, "calibration_rate_hz": None}
 
 
 def hz_to_st(f0_hz: Any) -> Any:
@@ -102,6 +105,11 @@ class Profile:
         Where it came from (a file and channel, or "first 30 s of speech in the call").
     created_utc : str
         ISO 8601 UTC creation time of a calibration ("" for in-call baselines).
+    calibration_rate_hz : float or None
+        The lowest sample rate of the calibration recordings, Hz, before resampling to
+        16 kHz (None: unknown, for in-call baselines and profiles made before it; optional
+        in profile files). 8000 or less is telephone audio: a review of a call on the other
+        band says that pitch and pace read differently there.
     voice : dict or None
         The speaker's voice model (:func:`voicecoach.conversation.diarize.voice_model`):
         it tells the agent's stretches on a mono call and checks a stereo call's channels.
@@ -139,6 +147,7 @@ class Profile:
     provisional: bool
     source: str
     created_utc: str
+    calibration_rate_hz: float | None = None
     voice: dict[str, Any] | None = None
 
     def replace(self, **changes: Any) -> Profile:
@@ -222,7 +231,7 @@ class Profile:
                 close = difflib.get_close_matches(key, list(fields), n=1)
                 hint = f"; did you mean {close[0]!r}?" if close else ""
                 raise ParameterError(f"unknown profile key {key!r}{hint}")
-        missing = sorted(set(fields) - set(d) - {"voice"})
+        missing = sorted(set(fields) - set(d) - set(_OPTIONAL))
         if missing:
             raise ParameterError(
                 f"profile lacks {', '.join(missing)}; calibrate again to rebuild it"
@@ -235,7 +244,10 @@ class Profile:
                     raise ParameterError(f"profile key 'voice' must be a table, got {v!r}")
                 kw[name] = v
                 continue
-            v = d[name]
+            v = d.get(name, _OPTIONAL.get(name))
+            if name == "calibration_rate_hz" and v is None:
+                kw[name] = None
+                continue
             if f.type == "str":
                 if not isinstance(v, str):
                     raise ParameterError(f"profile key {name!r} must be a string, got {v!r}")

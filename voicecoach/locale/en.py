@@ -354,6 +354,12 @@ NOTES = {
     "from one voice to the other with overlap evidence; each event has a confidence; "
     "conservative: many interruptions are missed); overlaps and turn-end overlaps are not "
     "measured",
+    "band": "the profile was calibrated on {profile_band} audio ({profile_khz:g} kHz) and the "
+    "agent's channel is {call_band} audio ({call_khz:g} kHz): a voice's pitch and pace read "
+    "differently over a telephone line (up to +4 st of pitch measured), so pitch and pace "
+    "nudges may be false; calibrate on a recording of the same kind to judge this call",
+    "band_tel": "telephone",
+    "band_wide": "wideband",
     "swapped": "the profile matches channel {other} better than the agent channel {agent}; the "
     "channels may be swapped: use --agent-channel {other}",
     "cut_short": "the live session was cut short: its session.json says it never ended cleanly "
@@ -535,6 +541,7 @@ PROFILE = {
     "loudness {loud} dBFS (calm +{loud_calm}, drift {loud_drift}, {loud_s} s)",
     "measured": "measured on  {speech} s of speech, {voiced} s voiced",
     "source": "source       {source}",
+    "band": "recorded at  {khz} kHz ({band} audio: review calls of the same kind with it)",
     "created": "created      {created}",
     "voice": "voice model  {n} Gaussians (tells the agent on mono calls)",
     "no_voice": "voice model  none (calibrate again to store one: mono calls, swapped channels)",

@@ -373,6 +373,13 @@ NOTES = {
     "d'une voix à l'autre avec des indices de chevauchement ; chaque événement a un indice de "
     "confiance ; prudent : beaucoup d'interruptions sont manquées) ; chevauchements et "
     "chevauchements de fin de tour ne sont pas mesurés",
+    "band": "le profil a été calibré sur un enregistrement {profile_band} ({profile_khz:g} kHz) "
+    "et le canal de l'agent est {call_band} ({call_khz:g} kHz) : la hauteur et le débit d'une "
+    "voix ne se mesurent pas de la même façon sur une ligne téléphonique (jusqu'à +4 "
+    "demi-tons de hauteur mesurés), les conseils de hauteur et de débit peuvent donc être "
+    "faux ; calibrez sur un enregistrement du même type pour juger cet appel",
+    "band_tel": "téléphonique",
+    "band_wide": "large bande",
     "swapped": "le profil correspond mieux au canal {other} qu'au canal de l'agent {agent} : "
     "les canaux sont peut-être inversés ; utilisez --agent-channel {other}",
     "cut_short": "la séance en direct a été interrompue : son session.json indique qu'elle ne "
@@ -564,6 +571,7 @@ PROFILE = {
     "{rate_s} s) ; volume {loud} dBFS (calme +{loud_calm}, dérive {loud_drift}, {loud_s} s)",
     "measured": "mesuré sur   {speech} s de parole, dont {voiced} s voisées",
     "source": "source       {source}",
+    "band": "enregistré à {khz} kHz (son {band} : à utiliser sur des appels du même type)",
     "created": "créé le      {created}",
     "voice": "voix         modèle à {n} gaussiennes (reconnaît l'agent dans les appels mono)",
     "no_voice": "voix         aucun modèle (calibrez à nouveau pour en enregistrer un : appels "

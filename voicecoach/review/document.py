@@ -346,6 +346,7 @@ def summary_line(stem: str, rep: dict[str, Any], lang: str | None = None) -> str
         + (f"{semi}{rep['mono']['note']}" if (rep.get("mono") or {}).get("note") else "")
         + (f"{semi}{rep['channels']['note']}" if (rep.get("channels") or {}).get("note")
            else "")
+        + (f"{semi}{rep['band']['note']}" if (rep.get("band") or {}).get("note") else "")
     )
 
 

@@ -40,6 +40,7 @@ from .mono import (
     MonoTracker,
     apply_attribution,
     attribute,
+    band_check,
     channel_check,
     is_withheld,
     mix_vad,
@@ -262,8 +263,10 @@ def _review_call(
             pipe_cfg = cfg.replace(echo={"enabled": False})  # one channel: no far end
             mono_interruptions = d.interruptions
     channels_info = channel_check(call, cfg, profile, resolve_lang(lang, cfg))
+    rates = source_rates(call, parties)
+    band_info = band_check(profile, rates[0], resolve_lang(lang, cfg))
     pipe = CallAnalyzer(pipe_cfg, profile=profile, lang=lang, parties=parties,
-                        source_rates_hz=source_rates(call, parties))
+                        source_rates_hz=rates)
     if mono_interruptions is not None and pipe.tracker is not None:
         # the mono detector's interruptions replace the tracker's overlap events
         pipe.tracker = MonoTracker(pipe.tracker, mono_interruptions, cfg.analysis.hop_s)
@@ -349,6 +352,8 @@ def _review_call(
             apply_attribution(report["summary"], mono_interruptions)
     if channels_info is not None:
         report["channels"] = channels_info
+    if band_info is not None:
+        report["band"] = band_info
     report["tracks"].update(
         {
             "measures_key": measures_key(cfg, profile),

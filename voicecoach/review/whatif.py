@@ -21,11 +21,18 @@ from ..baseline.profile import Profile
 from ..config import Config, load_config
 from ..errors import SourceError, StaleTracksError
 from ..events import Event, Nudge
+from ..i18n import resolve_lang
 from ..pipeline import PARTIES, CallAnalyzer
 from ..privacy import private_dir, private_file
 from .calls import call_from_report
 from .document import REPORT_FILE, call_meta, count_nudges, read_report, report_dict, write_json
-from .mono import MonoTracker, apply_attribution, detected_interruptions, is_withheld
+from .mono import (
+    MonoTracker,
+    apply_attribution,
+    band_check,
+    detected_interruptions,
+    is_withheld,
+)
 from .tracks import (
     CHUNK_HOPS,
     FINISH_BLOCK,
@@ -206,6 +213,10 @@ def recoach_call(
     for key in ("mono", "channels"):  # what the first pass found about the voices
         if key in old:
             report[key] = old[key]
+    # the profile's band against the agent channel's (this what-if's profile)
+    band = band_check(profile, float(old["audio"]["sample_rate"]), resolve_lang(lang, cfg))
+    if band is not None:
+        report["band"] = band
     if mono_split:
         report["roles"] = old.get("roles", report["roles"])
     report["tracks"].update(

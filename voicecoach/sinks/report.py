@@ -696,8 +696,9 @@ def _render_html(path: str | os.PathLike[str], report: dict[str, Any],
     call_note = _call_note(call, lang)
     if call_note:  # a session cut short, identical channels, files of different lengths
         parts.append(f'<p class="meta verdict">{esc(call_note)}</p>')
-    for extra in (report.get("mono") or {}, report.get("channels") or {}):
-        if extra.get("note"):  # two voices on one channel; swapped channels
+    for extra in (report.get("mono") or {}, report.get("channels") or {},
+                  report.get("band") or {}):
+        if extra.get("note"):  # two voices on one channel; swapped channels; the bands
             parts.append(f'<p class="meta verdict">{esc(extra["note"])}</p>')
     for rule, why in sorted((bl.get("verdicts") or {}).items()):
         if why:  # the baseline cannot judge this rule: say so (the coach stayed silent)
