@@ -168,6 +168,32 @@ def test_calibrate_resamples(calm, profile: Profile) -> None:
     assert abs(p.loudness_db - profile.loudness_db) < 0.5
 
 
+def test_telephone_calibration_reads_pitch_as_its_review_does(tmp_path, calm) -> None:
+    """An 8 kHz recording is calibrated with the harmonic check its review runs ("auto")."""
+    import soxr
+
+    y, _, _ = calm
+    y8 = soxr.resample(y, SR, 8000).astype(np.float32)
+    by_mode = {m: calibrate_array(y8, 8000, load_config(overrides={"pitch": {
+        "harmonic_check": m}})).replace(created_utc="") for m in ("auto", "on", "off")}
+    assert by_mode["on"] != by_mode["off"]  # the check changes this voice's profile
+    assert by_mode["auto"] == by_mode["on"]
+    sf.write(tmp_path / "tel.wav", y8, 8000, subtype="FLOAT")
+    from_file = calibrate_file(tmp_path / "tel.wav")
+    assert from_file.calibration_rate_hz == 8000.0
+    assert from_file.replace(created_utc="", source="") == by_mode["auto"].replace(source="")
+    # wideband audio runs without it; a calibrator switches per recording
+    assert calibrate_array(y, SR).replace(created_utc="") == calibrate_array(
+        y, SR, load_config(overrides={"pitch": {"harmonic_check": "off"}})).replace(created_utc="")
+    cal = Calibrator()
+    cal.feed_array(y8, 8000, source="tel")
+    assert cal.analyzer.harmonic
+    cal.feed_array(y, SR, source="wide")
+    assert not cal.analyzer.harmonic
+    cal.feed_file(tmp_path / "tel.wav", source_rate_hz=16000.0)  # a resampled wideband copy
+    assert not cal.analyzer.harmonic
+
+
 def test_calibrator_over_several_recordings_is_one_calibration(calm) -> None:
     """Recordings fed one after another give the profile of the same audio joined."""
     y, _, _ = calm

@@ -746,3 +746,20 @@ def test_setup_takes_every_display_that_live_takes() -> None:
         assert build_parser().parse_args(["setup", "--display", kind]).display == kind
         assert build_parser().parse_args(["live", "--display", kind]).display == kind
     assert "compact" in DISPLAY_KINDS
+
+
+def test_a_grown_telephone_profile_keeps_its_band(env, calm) -> None:
+    """The kept speech of an 8 kHz profile is read as 8 kHz audio when the profile grows."""
+    _, profiles = env
+    store = ProfileStore(profiles)
+    audio = FakeAudio(NAMES, {"vc_mic": [calm], "vc_far": [_tone(3)]})
+    base = ["--no-live", "--levels-s", "1", "--mic", "vc_mic", "--far", "vc_far", "--lang", "en"]
+    status, _, _ = _run([*base, "--profile", "tel", "--seconds", "40"], "\n\n", audio)
+    assert status == 0
+    # as if calibrated over a telephone line: its kept 16 kHz speech came from 8 kHz audio
+    store.save(store.load("tel").replace(calibration_rate_hz=8000.0), "tel")
+    status, out, _ = _run([*base, "--redo", "calibration", "--seconds", "40"], "\n\na\n\n",
+                          audio)
+    assert status == 0 and "grown to" in out
+    assert store.load("tel").calibration_rate_hz == 8000.0
+

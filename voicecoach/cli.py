@@ -354,8 +354,10 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                     continue
                 parts.append(blk.audio[:, 0])
                 got += blk.audio.shape[0] / cfg.analysis.sample_rate
+            rate_hz = cap.source_rates_hz[0]  # the device's own (a Bluetooth headset: 8 kHz)
         x = np.concatenate(parts) if parts else np.zeros(0, np.float32)
-        cal.feed_array(x, cfg.analysis.sample_rate, source=f"mic {args.mic}")
+        cal.feed_array(x, cfg.analysis.sample_rate, source=f"mic {args.mic}",
+                       source_rate_hz=rate_hz)
     prof = cal.finish(name=args.profile)
     # the audio first, then the profile: a run stopped in between never leaves a new profile
     # beside the speech of the one it replaced (`--add` recomputes from the kept speech)

@@ -942,7 +942,8 @@ class Wizard:
                     t.say(self._t("skipped"))
                     return
             x = self.record(mic, self._seconds())
-            got = self._calibrate(x, name, mic, kept if grow else [])
+            got = self._calibrate(x, name, mic, kept if grow else [],
+                                  stored.calibration_rate_hz if grow else None)
             if got is not None:
                 prof, audio, rate = got
                 break
@@ -1055,11 +1056,13 @@ class Wizard:
         return x[:need]
 
     def _calibrate(
-        self, x: np.ndarray, name: str, mic: str | None, add_to: Sequence[Path] = ()
+        self, x: np.ndarray, name: str, mic: str | None, add_to: Sequence[Path] = (),
+        kept_rate_hz: float | None = None,
     ) -> tuple[Any, np.ndarray, int] | None:
         """(profile, calibration audio, its rate in Hz) of ``x``, or None after explaining a
         refusal or a weak baseline the agent chose not to keep. With ``add_to`` (the kept
-        calibration recordings of the profile), the profile grows: it is computed from them
+        calibration recordings of the profile, captured at ``kept_rate_hz``: the stored
+        profile's ``calibration_rate_hz``), the profile grows: it is computed from them
         followed by ``x``, and the audio returned is all of it."""
         from .baseline.calibration import Calibrator, calibrate_array
 
@@ -1068,7 +1071,7 @@ class Wizard:
             if add_to:
                 cal = Calibrator(self.config, keep_audio=True)
                 for q in add_to:
-                    cal.feed_file(q, None, shown=q.name)
+                    cal.feed_file(q, None, shown=q.name, source_rate_hz=kept_rate_hz)
                 cal.feed_array(x, self.sr, source=f"mic {mic}")
                 prof, audio = cal.finish(name=name), cal.audio
                 rate = self.config.analysis.sample_rate

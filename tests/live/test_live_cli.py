@@ -77,3 +77,28 @@ def test_silent_far_end_is_not_an_error(pulse_rig, tmp_path: Path) -> None:
     kinds = [json.loads(s)["kind"] for s in events.read_text().splitlines()]
     assert "speech" in kinds  # the agent was heard
     assert "interruption" not in kinds and "overlap" not in kinds
+
+
+
+def test_calibrate_from_the_microphone(pulse_rig, tmp_path: Path) -> None:
+    """`voicecoach calibrate --mic` records calm speech into a profile that records the
+    rate the device was read at (opened at its own rate here, and resampled): the band the
+    profile's pitch was measured on."""
+    from voicecoach.profiles import ProfileStore
+
+    speech, _ = synth_speech(duration_s=26, f0_hz=120.0, snr_db=30, seed=8)
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[live]\nprefer_rate = 0\n")  # the device's own rate (PulseAudio: 44.1/48k)
+    p = subprocess.Popen(
+        [sys.executable, "-m", "voicecoach", "calibrate", "--profile", "mic", "--mic", "vc_mic",
+         "--seconds", "24", "--profiles-dir", str(tmp_path / "p"), "--config", str(cfg),
+         "--lang", "en"],
+        env=pulse_rig.client_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(1.0)  # the device is open before the speech starts
+    pulse_rig.play("vc_mic", speech).wait(timeout=60)
+    _, err = p.communicate(timeout=90)
+    assert p.returncode == 0, err
+    prof = ProfileStore(tmp_path / "p").load("mic")
+    assert prof.source == "mic vc_mic"
+    assert abs(prof.f0_median_hz - 120.0) < 5.0
+    assert prof.calibration_rate_hz in (44100.0, 48000.0), prof.calibration_rate_hz

@@ -78,6 +78,28 @@ class ChannelAnalyzer:
         self.reset()
 
     @property
+    def harmonic(self) -> bool:
+        """Whether the pitch tracker runs the harmonic check (telephone-band audio)."""
+        return self._pitch.harmonic
+
+    def set_harmonic(self, harmonic: bool) -> None:
+        """Turn the pitch tracker's harmonic check on or off between recordings.
+
+        For one analyser fed recordings of different bands (a calibration from several
+        files): when the flag changes, the pitch tracker is replaced by a fresh one (its
+        history starts silent, as at a recording's start); the other stages keep their
+        state. Nothing happens when the flag is already ``harmonic``.
+
+        Parameters
+        ----------
+        harmonic : bool
+            Run the check (see :func:`voicecoach.config.harmonic_check_on`).
+        """
+        if bool(harmonic) != self._pitch.harmonic:
+            self._pitch = YinTracker(self.config.pitch, self.sample_rate, self.hop_size,
+                                     bool(harmonic))
+
+    @property
     def pitch_center_offset_s(self) -> float:
         """Centre of the pitch window relative to each row's ``t_s`` (negative = past)."""
         return self._pitch.center_offset_s

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..analysis import BlockAdapter, ChannelAnalyzer, Features
 from ..analysis.blocks import check_block
-from ..config import Config, config_or_default
+from ..config import Config, config_or_default, harmonic_check_on
 from ..errors import (
     ClippedSignalError,
     ParameterError,
@@ -251,6 +251,15 @@ class Calibrator:
         self.parts.append(rows)
         self.mparts.append(self.core.measures(rows))
 
+    def _band(self, source_rate_hz: float) -> None:
+        """Analyse the next recording's pitch as a review of audio at this rate would.
+
+        A telephone-rate recording runs the pitch tracker's harmonic check
+        (:func:`voicecoach.config.harmonic_check_on`, the agent's side), so the profile reads
+        the voice as the review of that agent's telephone calls does.
+        """
+        self.analyzer.set_harmonic(harmonic_check_on(self.config.pitch, source_rate_hz, False))
+
     def feed_file(
         self, path: str | os.PathLike[str], channel: int | str | None = None, *,
         shown: str | None = None, source_rate_hz: float | None = None,
@@ -281,15 +290,17 @@ class Calibrator:
                 )
             channel = 0
         (c,) = select_channels(channel, info.channels, allow_all=False)
+        rate_hz = float(info.sample_rate if source_rate_hz is None else source_rate_hz)
+        self._band(rate_hz)
         for block in iter_hops(path, [c], self.config):
             self.feed(np.ascontiguousarray(block[:, 0]))
-        self._rates.append(float(info.sample_rate if source_rate_hz is None
-                                 else source_rate_hz))
+        self._rates.append(rate_hz)
         self.sources.append(f"{path if shown is None else shown} (channel {c})")
         self._whats.append(f"recording {str(path)!r} (channel {c})")
 
     def feed_array(
-        self, samples: np.ndarray, sample_rate: int = 16000, *, source: str = "array"
+        self, samples: np.ndarray, sample_rate: int = 16000, *, source: str = "array",
+        source_rate_hz: float | None = None,
     ) -> None:
         """Feed samples already in memory (see :func:`calibrate_array` for what is taken).
 
@@ -302,6 +313,9 @@ class Calibrator:
             final part shorter than a 10 ms hop is dropped).
         source : str
             Name of the recording, kept in :attr:`sources` (the profile's ``source``).
+        source_rate_hz : float, optional
+            The rate the speech was captured at, Hz, when ``samples`` were resampled before
+            (a microphone read at 16 kHz from an 8 kHz device); default: ``sample_rate``.
 
         Raises
         ------
@@ -327,8 +341,10 @@ class Calibrator:
             min_sample_rate=a.min_input_rate,
             max_sample_rate=a.max_input_rate,
         )
+        rate_hz = float(sample_rate if source_rate_hz is None else source_rate_hz)
+        self._band(rate_hz)
         self.feed(np.ascontiguousarray(adapter.push(x, last=True)[:, 0]))
-        self._rates.append(float(sample_rate))
+        self._rates.append(rate_hz)
         self.sources.append(source)
         self._whats.append(f"the {source} recording")
 
