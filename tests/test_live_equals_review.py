@@ -41,25 +41,31 @@ KINDS = {
     "demo": {"interruption", "backchannel", "nudge", "turn", "overlap", "response_gap"},
     "bleed": {"interruption", "turn_end_overlap", "backchannel", "turn", "speech"},
     "tel": {"interruption", "backchannel", "nudge", "turn", "overlap", "response_gap"},
+    "tel16": {"interruption", "backchannel", "nudge", "turn", "overlap", "response_gap"},
 }
 #: Each call's file rate: "tel" is the demo call as an 8 kHz telephone recording, whose
-#: review and replay both run the pitch tracker's harmonic check.
-RATE = {"demo": SR, "bleed": SR, "tel": 8000}
+#: review and replay both run the pitch tracker's harmonic check; "tel16" is that recording
+#: saved at 16 kHz (telephone band in a wideband file: the check runs too).
+RATE = {"demo": SR, "bleed": SR, "tel": 8000, "tel16": SR}
+#: Whether the harmonic check runs on both channels.
+CHECKED = {"demo": False, "bleed": False, "tel": True, "tel16": True}
 
 
 def _call(kind: str) -> np.ndarray:
-    if kind in ("demo", "tel"):  # interruptions, backchannels, nudges (interrupting, rate)
+    if kind in ("demo", "tel", "tel16"):  # interruptions, backchannels, nudges
         x, _ = synth_call(demo_script()[0])
-        if kind == "tel":
+        if kind != "demo":
             import soxr
 
-            x = soxr.resample(x, SR, RATE[kind])
+            x = soxr.resample(x, SR, 8000)
+            if kind == "tel16":
+                x = soxr.resample(x, 8000, SR)
     else:  # far-end bleed into the microphone, turn-end overlaps
         x, _ = synth_call(random_call_script(4, n_turns=10), bleed_db=-18.0, seed=4)
     return x
 
 
-@pytest.fixture(scope="module", params=["demo", "bleed", "tel"])
+@pytest.fixture(scope="module", params=["demo", "bleed", "tel", "tel16"])
 def both(request, tmp_path_factory: pytest.TempPathFactory) -> dict:
     tmp = tmp_path_factory.mktemp(f"live-review-{request.param}")
     wav = tmp / "call.wav"
@@ -74,8 +80,10 @@ def both(request, tmp_path_factory: pytest.TempPathFactory) -> dict:
     session = LiveSession(
         ReplaySource(call, cfg, speed=math.inf), cfg, lang="en", record_dir=tmp / "live"
     )
-    # the replay passes the file's rate, as the review does: the check runs at 8 kHz only
-    assert session.pipe.harmonic == [RATE[request.param] <= 8000] * 2
+    # the replay passes each channel's band, as the review does: the check runs on
+    # telephone audio only
+    assert session.pipe.harmonic == [CHECKED[request.param]] * 2
+    assert rep["audio"]["source_rates_hz"] == [8000.0 if CHECKED[request.param] else SR] * 2
     res = session.run(display=None)
     assert res.error is None
     live_rep = json.loads((res.folder / "report.json").read_text())

@@ -108,6 +108,8 @@ class PitchConfig:
     settled_jump_cost: float
     settled_cost_cap: float
     harmonic_check: str
+    band_scan_s: float
+    telephone_band_db: float
     harmonic_weight: float
     harmonic_low_hz: float
     harmonic_high_hz: float
@@ -127,7 +129,9 @@ def harmonic_check_on(pitch: PitchConfig, source_rate_hz: float | None, far_end:
     ----------
     pitch : PitchConfig
     source_rate_hz : float or None
-        The channel's rate before resampling to the analysis rate, Hz (None: unknown).
+        The channel's rate before resampling to the analysis rate, Hz (None: unknown); for
+        files, :func:`voicecoach.io.source_rate_hz` (8000 for telephone-band audio saved at
+        a higher rate).
     far_end : bool
         Whether the channel is the far end (the customer).
 
@@ -836,6 +840,11 @@ def _validate(obj: Any, where: str) -> None:
                 f"harmonic_check must be one of {', '.join(map(repr, HARMONIC_CHECK_MODES))}, "
                 f"got {obj.harmonic_check!r} (\"auto\", the default, checks telephone-rate "
                 f"sources)"
+            )
+        if not (0.0 <= obj.band_scan_s <= 3600.0 and -200.0 < obj.telephone_band_db < 0.0):
+            bad(
+                f"need band_scan_s in [0, 3600] s and telephone_band_db in (-200, 0) dB, got "
+                f"{obj.band_scan_s}, {obj.telephone_band_db} (the defaults: 60, -35)"
             )
         if not (0.0 < obj.harmonic_weight <= 1.0
                 and 0.0 < obj.harmonic_low_hz < obj.harmonic_high_hz < 8000.0

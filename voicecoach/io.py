@@ -33,6 +33,7 @@ __all__ = [
     "iter_features",
     "iter_hops",
     "select_channels",
+    "source_rate_hz",
 ]
 
 #: Samples read per block from disk (at the file's rate).
@@ -306,6 +307,65 @@ def audio_info(path: str | os.PathLike[str]) -> AudioInfo:
         r.close()
 
 
+def source_rate_hz(path: str | os.PathLike[str], channel: int = 0,
+                   config: Config | None = None) -> float:
+    """The rate a file's channel was recorded at, as the harmonic check's "auto" rule reads it.
+
+    The file's sample rate, or 8000 Hz (a telephone line) when the channel's first
+    ``[pitch] band_scan_s`` seconds are telephone band although the file is saved at a
+    higher rate (:func:`voicecoach.analysis.band.telephone_band`; a call recorder's 16 kHz
+    export of an 8 kHz call).
+
+    Parameters
+    ----------
+    path : path-like
+        An audio file (the formats of :func:`analyze_file`).
+    channel : int
+        The channel, 0-based.
+    config : Config, optional
+        Its ``[pitch]`` gives ``band_scan_s`` (0: the file's rate alone) and
+        ``telephone_band_db``.
+
+    Returns
+    -------
+    float
+        Hz.
+
+    Raises
+    ------
+    SourceError
+        If the file is missing, unreadable or corrupt.
+    """
+    from .analysis.band import telephone_band
+    from .config import TELEPHONE_RATE_HZ
+
+    cfg = config_or_default(config)
+    r = _open(path)
+    try:
+        if not 0 <= channel < r.channels:
+            raise ParameterError(f"{str(path)!r} has {r.channels} channel(s); channel "
+                                 f"{channel!r} is not one of 0..{r.channels - 1}")
+        rate = float(r.sample_rate)
+        if rate <= TELEPHONE_RATE_HZ or cfg.pitch.band_scan_s <= 0:
+            return rate
+        need = round(cfg.pitch.band_scan_s * r.sample_rate)
+        parts, got = [], 0
+        try:
+            for b in r.blocks(READ_BLOCK):
+                parts.append(np.asarray(b[: need - got, channel]))
+                got += parts[-1].shape[0]
+                if got >= need:
+                    break
+        except RuntimeError as e:  # libsndfile decode errors mid-file
+            raise SourceError(f"{str(path)!r} is corrupt after some samples: {e}") from None
+    finally:
+        r.close()
+    x = np.concatenate(parts) if parts else np.zeros(0, np.float32)
+    x = np.nan_to_num(x, nan=0.0, posinf=0.0, neginf=0.0)  # the analysis refuses them later
+    return float(TELEPHONE_RATE_HZ) if telephone_band(x, int(rate), cfg.pitch.telephone_band_db) \
+        else rate
+
+
 def select_channels(channel: int | str | None, channels: int, *, allow_all: bool = True
                     ) -> list[int]:
     """Turn ``--channel`` (an index, ``"all"`` or None = all) into a list of indices.
@@ -497,8 +557,10 @@ def iter_features(
     cfg = config_or_default(config)
     info = audio_info(path)
     select = select_channels(channel, info.channels)
-    # a telephone-rate file gets the pitch tracker's harmonic check ([pitch] harmonic_check)
-    harmonic = harmonic_check_on(cfg.pitch, info.sample_rate, far_end=False)
-    an = Analyzer(len(select), cfg, [harmonic] * len(select))
+    # telephone audio gets the pitch tracker's harmonic check ([pitch] harmonic_check): a
+    # telephone-rate file, or a channel of telephone band saved at a higher rate
+    harmonic = [harmonic_check_on(cfg.pitch, source_rate_hz(path, c, cfg), far_end=False)
+                for c in select]
+    an = Analyzer(len(select), cfg, harmonic)
     for block in iter_hops(path, select, cfg):
         yield an.process(block)

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..analysis import BlockAdapter, ChannelAnalyzer, Features
 from ..analysis.blocks import check_block
-from ..config import Config, config_or_default, harmonic_check_on
+from ..config import TELEPHONE_RATE_HZ, Config, config_or_default, harmonic_check_on
 from ..errors import (
     ClippedSignalError,
     ParameterError,
@@ -280,6 +280,7 @@ class Calibrator:
             profile's ``calibration_rate_hz`` is the lowest over the recordings fed.
         """
         from ..io import audio_info, iter_hops, select_channels
+        from ..io import source_rate_hz as source_rate_hz_of
 
         info = audio_info(path)
         if channel is None:
@@ -290,7 +291,9 @@ class Calibrator:
                 )
             channel = 0
         (c,) = select_channels(channel, info.channels, allow_all=False)
-        rate_hz = float(info.sample_rate if source_rate_hz is None else source_rate_hz)
+        # the file's rate, or 8000 Hz for telephone audio saved at a higher rate
+        rate_hz = float(source_rate_hz_of(path, c, self.config) if source_rate_hz is None
+                        else source_rate_hz)
         self._band(rate_hz)
         for block in iter_hops(path, [c], self.config):
             self.feed(np.ascontiguousarray(block[:, 0]))
@@ -315,7 +318,9 @@ class Calibrator:
             Name of the recording, kept in :attr:`sources` (the profile's ``source``).
         source_rate_hz : float, optional
             The rate the speech was captured at, Hz, when ``samples`` were resampled before
-            (a microphone read at 16 kHz from an 8 kHz device); default: ``sample_rate``.
+            (a microphone read at 16 kHz from an 8 kHz device); default: ``sample_rate``,
+            or 8000 Hz when the first ``[pitch] band_scan_s`` seconds are telephone band
+            (:func:`voicecoach.analysis.band.telephone_band`), as files are read.
 
         Raises
         ------
@@ -341,7 +346,18 @@ class Calibrator:
             min_sample_rate=a.min_input_rate,
             max_sample_rate=a.max_input_rate,
         )
-        rate_hz = float(sample_rate if source_rate_hz is None else source_rate_hz)
+        if source_rate_hz is not None:
+            rate_hz = float(source_rate_hz)
+        else:  # the rate, or 8000 Hz for telephone audio at a higher rate (as files are read)
+            from ..analysis.band import telephone_band
+
+            p = self.config.pitch
+            head = x[: round(p.band_scan_s * sample_rate)] if p.band_scan_s > 0 else x[:0]
+            tel = p.band_scan_s > 0 and telephone_band(
+                np.asarray(head, np.float64) / (32768.0 if x.dtype == np.int16 else 1.0),
+                int(sample_rate), p.telephone_band_db)
+            rate_hz = float(TELEPHONE_RATE_HZ) if tel and sample_rate > TELEPHONE_RATE_HZ \
+                else float(sample_rate)
         self._band(rate_hz)
         self.feed(np.ascontiguousarray(adapter.push(x, last=True)[:, 0]))
         self._rates.append(rate_hz)

@@ -32,7 +32,7 @@ import numpy as np
 
 from ..config import Config, load_config
 from ..errors import AudioFormatError, ParameterError, SourceError, not_utf8
-from ..io import audio_info, iter_hops
+from ..io import audio_info, iter_hops, source_rate_hz
 from .document import is_report_folder
 from .tracks import hash_of
 
@@ -520,7 +520,7 @@ def _pair_blocks(a: Path, c: Path, config: Config) -> Iterator[np.ndarray]:
             ba, bc = ba[n:], bc[n:]
 
 
-def source_rates(call: Call, parties: int) -> list[float]:
+def source_rates(call: Call, parties: int, config: Config | None = None) -> list[float]:
     """Each analysed column's source rate, before resampling to 16 kHz.
 
     What :class:`~voicecoach.pipeline.CallAnalyzer` takes as ``source_rates_hz``, so that
@@ -532,14 +532,28 @@ def source_rates(call: Call, parties: int) -> list[float]:
     call : Call
     parties : int
         Analysed columns: 2 (``[agent, customer]``) or 1 (the agent alone).
+    config : Config, optional
+        ``[pitch] band_scan_s`` and ``telephone_band_db``
+        (:func:`voicecoach.io.source_rate_hz`).
 
     Returns
     -------
     list of float
-        Hz, one per column (a one-file call gives its rate to every column).
+        Hz, one per column: the file's rate, or 8000 Hz for a channel whose audio is
+        telephone band although saved at a higher rate.
     """
-    rates = [float(audio_info(p).sample_rate) for p in call.paths]
-    return rates[:parties] if len(rates) == parties else [rates[0]] * parties
+    if len(call.paths) == 2:  # a pair or a live session: one file per party
+        cols = [(call.paths[0], 0), (call.paths[1], 0)]
+    elif call.kind == "mono" or audio_info(call.paths[0]).channels == 1:
+        cols = [(call.paths[0], 0)] * 2  # a mono call split in two columns reads one channel
+    else:
+        a = call.agent_channel
+        cols = [(call.paths[0], a), (call.paths[0], 1 - a)]
+    cache: dict[tuple[Path, int], float] = {}
+    for col in cols[:parties]:
+        if col not in cache:
+            cache[col] = source_rate_hz(col[0], col[1], config)
+    return [cache[col] for col in cols[:parties]]
 
 
 def iter_call_blocks(call: Call, config: Config | None = None) -> Iterator[np.ndarray]:

@@ -263,7 +263,7 @@ def _review_call(
             pipe_cfg = cfg.replace(echo={"enabled": False})  # one channel: no far end
             mono_interruptions = d.interruptions
     channels_info = channel_check(call, cfg, profile, resolve_lang(lang, cfg))
-    rates = source_rates(call, parties)
+    rates = source_rates(call, parties, cfg)
     band_info = band_check(profile, rates[0], resolve_lang(lang, cfg))
     pipe = CallAnalyzer(pipe_cfg, profile=profile, lang=lang, parties=parties,
                         source_rates_hz=rates)
@@ -343,6 +343,8 @@ def _review_call(
             aw.close()
     report = build_report(call, pipe, events, duration_s, sample_rate, channels, cfg, n)
     report["audio"]["playback"] = playback
+    # per analysed column, the rate its pitch tracker took (telephone band: 8000)
+    report["audio"]["source_rates_hz"] = rates
     report["call"] = call_meta(call)
     report["stats"] = stats.result()
     if mono_info is not None:

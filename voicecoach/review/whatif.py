@@ -206,6 +206,8 @@ def recoach_call(
         TRACKS_FILE,
     )
     report["audio"]["playback"] = a.get("playback")
+    if "source_rates_hz" in a:
+        report["audio"]["source_rates_hz"] = a["source_rates_hz"]
     report["call"] = old.get("call") or call_meta(call)
     if stem:
         report["call"] = {**report["call"], "stem": stem}
@@ -214,7 +216,8 @@ def recoach_call(
         if key in old:
             report[key] = old[key]
     # the profile's band against the agent channel's (this what-if's profile)
-    band = band_check(profile, float(old["audio"]["sample_rate"]), resolve_lang(lang, cfg))
+    a_rate = (a.get("source_rates_hz") or [a["sample_rate"]])[0]
+    band = band_check(profile, float(a_rate), resolve_lang(lang, cfg))
     if band is not None:
         report["band"] = band
     if mono_split:

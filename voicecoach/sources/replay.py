@@ -112,10 +112,11 @@ class ReplaySource:
 
     @property
     def source_rates_hz(self) -> list[float]:
-        """The file's rate per party, Hz (``[agent, customer]``): the review's
-        (:func:`voicecoach.review.calls.source_rates`), so a replay and the review of the
-        same file run the same pitch tracker."""
-        return source_rates(self.call, 2)
+        """Each party's source rate, Hz (``[agent, customer]``): the review's
+        (:func:`voicecoach.review.calls.source_rates`: the file's rate, or 8000 for a
+        telephone-band channel), so a replay and the review of the same file run the same
+        pitch tracker."""
+        return source_rates(self.call, 2, self.config)
 
     def start(self) -> ReplaySource:
         """Start the pacing thread.

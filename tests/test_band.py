@@ -1,0 +1,102 @@
+"""Telephone audio saved at a wideband rate is read as telephone audio (the harmonic check).
+
+Real-voice figures (README, *Telephone audio in a wideband file*): 40 s of real wideband
+speech reads -5 to -20 dB, its telephone copies upsampled -48 dB or less; the default
+threshold is -35 dB. Here the generator's voice, whose spectrum reaches 8 kHz.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import soundfile as sf
+import soxr
+
+from voicecoach.analysis.band import band_ratio_db, telephone_band
+from voicecoach.baseline import Calibrator, calibrate_array
+from voicecoach.config import load_config
+from voicecoach.errors import ParameterError
+from voicecoach.io import iter_features, source_rate_hz
+from voicecoach.sources.synthetic import synth_speech
+
+SR = 16000
+THRESHOLD_DB = load_config().pitch.telephone_band_db
+
+
+@pytest.fixture(scope="module")
+def voices() -> dict[str, np.ndarray]:
+    """A wideband voice, its telephone copy back at 16 kHz, and that copy at 8 kHz."""
+    from scipy.signal import butter, sosfiltfilt
+
+    x, _ = synth_speech(duration_s=20.0, f0_hz=110.0, snr_db=40.0, seed=3)
+    sos = butter(6, [300, 3400], btype="band", fs=SR, output="sos")
+    tel8 = soxr.resample(sosfiltfilt(sos, x.astype(np.float64)), SR, 8000)
+    return {"wide": x.astype(np.float32), "tel16": soxr.resample(tel8, 8000, SR).astype(
+        np.float32), "tel8": tel8.astype(np.float32)}
+
+
+def test_the_band_ratio_tells_telephone_from_wideband(voices) -> None:
+    wide, tel = band_ratio_db(voices["wide"], SR), band_ratio_db(voices["tel16"], SR)
+    assert -30.0 < wide < 0.0 and tel < -60.0, (wide, tel)
+    assert not telephone_band(voices["wide"], SR, THRESHOLD_DB)
+    assert telephone_band(voices["tel16"], SR, THRESHOLD_DB)
+    # at 48 kHz alike (the upper band is the same 4.3-7 kHz)
+    tel48 = soxr.resample(voices["tel16"], SR, 48000)
+    assert telephone_band(tel48, 48000, THRESHOLD_DB)
+    assert not telephone_band(soxr.resample(voices["wide"], SR, 48000), 48000, THRESHOLD_DB)
+    # what cannot be told is not telephone audio; 8 kHz is, by its rate
+    assert math.isnan(band_ratio_db(np.zeros(SR), SR))
+    assert math.isnan(band_ratio_db(voices["wide"][:500], SR))
+    assert math.isnan(band_ratio_db(voices["wide"][:11025], 11025))
+    assert not telephone_band(np.zeros(SR), SR, THRESHOLD_DB)
+    assert telephone_band(voices["tel8"], 8000, THRESHOLD_DB)
+
+
+def test_a_file_channel_reads_at_its_band(tmp_path, voices) -> None:
+    path = tmp_path / "call.wav"
+    sf.write(path, np.stack([voices["wide"], voices["tel16"]], axis=1), SR, subtype="FLOAT")
+    assert source_rate_hz(path, 0) == SR
+    assert source_rate_hz(path, 1) == 8000.0
+    off = load_config(overrides={"pitch": {"band_scan_s": 0.0}})
+    assert source_rate_hz(path, 1, off) == SR  # by the rate alone
+    # the scan reads the first band_scan_s only: a telephone start decides
+    late = tmp_path / "late.wav"
+    sf.write(late, np.concatenate([voices["tel16"], voices["wide"]]), SR, subtype="FLOAT")
+    short = load_config(overrides={"pitch": {"band_scan_s": 15.0}})
+    assert source_rate_hz(late, 0, short) == 8000.0
+    assert source_rate_hz(late, 0) == SR  # 40 s: the wideband half dominates
+    sf.write(tmp_path / "t8.wav", voices["tel8"], 8000, subtype="FLOAT")
+    assert source_rate_hz(tmp_path / "t8.wav") == 8000.0
+    with pytest.raises(ParameterError, match=r"has 2 channel\(s\); channel 2 is not one of 0..1"):
+        source_rate_hz(path, 2)
+
+
+def test_analyze_runs_the_check_on_a_telephone_channel(tmp_path, voices) -> None:
+    path = tmp_path / "call.wav"
+    sf.write(path, np.stack([voices["wide"], voices["tel16"]], axis=1), SR, subtype="FLOAT")
+    got = list(iter_features(path, "all"))
+    for c, mode in ((0, "off"), (1, "on")):
+        cfg = load_config(overrides={"pitch": {"harmonic_check": mode}})
+        want = list(iter_features(path, c, cfg))
+        np.testing.assert_array_equal(np.concatenate([g[c].f0_hz for g in got]),
+                                      np.concatenate([w[0].f0_hz for w in want]))
+    on = load_config(overrides={"pitch": {"harmonic_check": "on"}})
+    checked = np.concatenate([w[0].f0_hz for w in iter_features(path, 0, on)])
+    assert not np.array_equal(checked, np.concatenate([g[0].f0_hz for g in got]),
+                              equal_nan=True)  # the check changes this voice's pitch
+
+
+def test_calibration_reads_telephone_band_as_telephone_audio(tmp_path, voices) -> None:
+    prof = calibrate_array(voices["tel16"], SR)
+    assert prof.calibration_rate_hz == 8000.0
+    on = load_config(overrides={"pitch": {"harmonic_check": "on"}})
+    assert prof.replace(created_utc="") == calibrate_array(voices["tel16"], SR, on).replace(
+        created_utc="")
+    assert calibrate_array(voices["wide"], SR).calibration_rate_hz == SR
+    sf.write(tmp_path / "tel16.wav", voices["tel16"], SR, subtype="FLOAT")
+    cal = Calibrator()
+    cal.feed_file(tmp_path / "tel16.wav")
+    assert cal.analyzer.harmonic
+    assert cal.finish().calibration_rate_hz == 8000.0
