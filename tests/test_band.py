@@ -1,8 +1,9 @@
 """Telephone audio saved at a wideband rate is read as telephone audio (the harmonic check).
 
-Real-voice figures (README, *Telephone audio in a wideband file*): 40 s of real wideband
-speech reads -5 to -20 dB, its telephone copies upsampled -48 dB or less; the default
-threshold is -35 dB. Here the generator's voice, whose spectrum reaches 8 kHz.
+Real-voice figures (README, *Pitch over a telephone line*, "A telephone call saved at a
+wideband rate"): 40 s of real wideband speech reads -5 to -20 dB, its telephone copies
+upsampled -48 dB or less; the default threshold is -35 dB. Here the generator's voice, whose
+spectrum reaches 8 kHz.
 """
 
 from __future__ import annotations
