@@ -140,6 +140,33 @@ def test_session_log_and_recording(both: dict) -> None:
         np.testing.assert_array_equal(rec[:n], x[:n, col])
 
 
+def test_the_session_is_reviewed_with_the_rates_it_ran_with(both: dict, tmp_path) -> None:
+    """The review of the recorded session runs the pitch trackers the session ran: its
+    recordings are 16 kHz files, the rates come from its session.json."""
+    folder = both["live_result"].folder
+    rates = [8000.0 if CHECKED[both["name"]] else float(RATE[both["name"]])] * 2
+    assert json.loads((folder / "session.json").read_text())["source_rates_hz"] == rates
+    assert both["live"]["audio"]["source_rates_hz"] == rates
+    (call,), failures = discover_calls([folder])
+    assert not failures and call.kind == "session"
+    rep = review_call(call, tmp_path, load_config(), lang="en", render=False, audio="none")
+    assert rep["audio"]["source_rates_hz"] == rates
+    assert rep["events"] == both["live"]["events"]
+    if both["name"] == "tel16":
+        # a capture at 16 kHz of a telephone line ran without the check: its review too,
+        # although the recordings are telephone band
+        doc = json.loads((folder / "session.json").read_text())
+        copy = tmp_path / "capture"
+        copy.mkdir()
+        for name in ("agent.wav", "customer.wav", "events.jsonl"):
+            (copy / name).write_bytes((folder / name).read_bytes())
+        (copy / "session.json").write_text(json.dumps({**doc, "source_rates_hz": [SR, SR]}))
+        (call,), _ = discover_calls([copy])
+        rep = review_call(call, tmp_path / "o", load_config(), lang="en", render=False,
+                          audio="none")
+        assert rep["audio"]["source_rates_hz"] == [SR, SR]
+
+
 def test_the_comparison_can_fail(both: dict) -> None:
     """A change of one event's time by a nanosecond is seen by the stream check."""
     stream = list(both["review_stream"])

@@ -220,8 +220,13 @@ class LiveSession:
         self.config = config or load_config()
         # the sources' rates: a telephone-rate source gets the pitch tracker's harmonic
         # check, as its review does ([pitch] harmonic_check = "auto")
+        rates = getattr(source, "source_rates_hz", None)
+        #: the rates the pipeline took (session.json keeps them, so that the review of the
+        #: recorded session runs the same pitch trackers)
+        self.source_rates_hz: list[float | None] | None = None if rates is None else [
+            None if r is None else float(r) for r in rates]
         self.pipe = CallAnalyzer(self.config, profile=profile, lang=lang,
-                                 source_rates_hz=getattr(source, "source_rates_hz", None))
+                                 source_rates_hz=self.source_rates_hz)
         self.lang = resolve_lang(lang, self.config)  # of the status line and the summary
         live = self.config.live
         self.model = DisplayModel(
@@ -374,6 +379,7 @@ class LiveSession:
             "started": self._started,
             "running": running,
             "source": self._source_info,
+            "source_rates_hz": self.source_rates_hz,
             **(extra or {}),
         }
         # atomically: a crash or a full disk mid-write leaves the previous session.json whole
@@ -492,6 +498,7 @@ class LiveSession:
             self._n_hops,
             tracks=None,
         )
+        report["audio"]["source_rates_hz"] = self.source_rates_hz  # as a review lists them
         report["live"] = {
             "error": self._error,
             "block_latency_ms": res.block_latency_ms,

@@ -103,8 +103,12 @@ def _session_call(folder: Path, pair: tuple[Path, Path]) -> Call:
         try:
             doc = json.loads(path.read_text(encoding="utf-8"))
             running = bool(doc.get("running")) if isinstance(doc, dict) else True
+            rates = doc.get("source_rates_hz") if isinstance(doc, dict) else None
         except (OSError, ValueError):
-            running = True
+            running, rates = True, None
+        if isinstance(rates, list) and len(rates) == 2 and all(
+                r is None or isinstance(r, int | float) for r in rates):
+            meta["source_rates_hz"] = [None if r is None else float(r) for r in rates]
         if running:
             meta["note_id"] = "cut_short"
             meta["note"] = (
@@ -520,7 +524,8 @@ def _pair_blocks(a: Path, c: Path, config: Config) -> Iterator[np.ndarray]:
             ba, bc = ba[n:], bc[n:]
 
 
-def source_rates(call: Call, parties: int, config: Config | None = None) -> list[float]:
+def source_rates(call: Call, parties: int, config: Config | None = None
+                 ) -> list[float | None]:
     """Each analysed column's source rate, before resampling to 16 kHz.
 
     What :class:`~voicecoach.pipeline.CallAnalyzer` takes as ``source_rates_hz``, so that
@@ -538,11 +543,18 @@ def source_rates(call: Call, parties: int, config: Config | None = None) -> list
 
     Returns
     -------
-    list of float
+    list of float (or None)
         Hz, one per column: the file's rate, or 8000 Hz for a channel whose audio is
-        telephone band although saved at a higher rate.
+        telephone band although saved at a higher rate. A live session folder gives the
+        rates its session ran with (``session.json``; None where the session had none),
+        or, for a session recorded before they were kept or cut short, its files' rates:
+        its review judges the audio as the agent saw it judged.
     """
-    if len(call.paths) == 2:  # a pair or a live session: one file per party
+    if call.kind == "session":  # the rates the live session ran with: what the agent saw
+        rates = call.meta.get("source_rates_hz") or [
+            float(audio_info(p).sample_rate) for p in call.paths]
+        return list(rates[:parties])
+    if len(call.paths) == 2:  # a pair: one file per party
         cols = [(call.paths[0], 0), (call.paths[1], 0)]
     elif call.kind == "mono" or audio_info(call.paths[0]).channels == 1:
         cols = [(call.paths[0], 0)] * 2  # a mono call split in two columns reads one channel

@@ -207,7 +207,8 @@ def _hop_gains(labels: np.ndarray, party: int, other_gain: float, hop: int) -> n
 SPLIT_CONTEXT_HOPS = 2
 
 
-def band_check(profile: Profile | None, agent_rate_hz: float, lang: str) -> dict[str, Any] | None:
+def band_check(profile: Profile | None, agent_rate_hz: float | None, lang: str
+               ) -> dict[str, Any] | None:
     """A note when the profile was calibrated on another band than the agent's channel.
 
     The same voice reads differently over a telephone line: on the benchmark voices the
@@ -219,8 +220,8 @@ def band_check(profile: Profile | None, agent_rate_hz: float, lang: str) -> dict
     ----------
     profile : Profile or None
         Its ``calibration_rate_hz`` (None: unknown, no note).
-    agent_rate_hz : float
-        The agent channel's source rate, Hz.
+    agent_rate_hz : float or None
+        The agent channel's source rate, Hz (None: unknown, no note).
     lang : {"en", "fr"}
         Language of the note (the report's).
 
@@ -231,7 +232,7 @@ def band_check(profile: Profile | None, agent_rate_hz: float, lang: str) -> dict
         (at most :data:`~voicecoach.config.TELEPHONE_RATE_HZ`) and the other is not; else
         None.
     """
-    if profile is None or profile.calibration_rate_hz is None:
+    if profile is None or profile.calibration_rate_hz is None or agent_rate_hz is None:
         return None
     p_tel = profile.calibration_rate_hz <= TELEPHONE_RATE_HZ
     c_tel = agent_rate_hz <= TELEPHONE_RATE_HZ

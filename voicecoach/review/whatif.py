@@ -217,7 +217,8 @@ def recoach_call(
             report[key] = old[key]
     # the profile's band against the agent channel's (this what-if's profile)
     a_rate = (a.get("source_rates_hz") or [a["sample_rate"]])[0]
-    band = band_check(profile, float(a_rate), resolve_lang(lang, cfg))
+    band = band_check(profile, None if a_rate is None else float(a_rate),
+                      resolve_lang(lang, cfg))
     if band is not None:
         report["band"] = band
     if mono_split:
