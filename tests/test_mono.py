@@ -314,6 +314,8 @@ def test_split_block_keeps_each_party_on_its_column() -> None:
     assert np.allclose(y[HOP : 2 * HOP, 0], 1) and np.allclose(y[HOP : 2 * HOP, 1], g)
     assert np.allclose(y[6 * HOP : 7 * HOP, 1], 1) and np.allclose(y[6 * HOP : 7 * HOP, 0], g)
     assert np.allclose(y[-HOP // 2 :], 1)  # no speech: both columns keep the signal
+    # voice 1 as the agent: the columns follow the agent, not the voice numbers
+    np.testing.assert_array_equal(split_block(x, lab, 1, cfg), y[:, ::-1])
 
 
 # ----------------------------------------------------------------------------- profile file
@@ -478,6 +480,8 @@ def test_cli_mono_agent_option(tmp_path: Path, male_female, capsys) -> None:
     rep = json.loads((tmp_path / "out" / "mixed" / "report.json").read_text())
     assert rep["mono"]["agent_voice"] == "B" and rep["mono"]["agent_by"] == "second"
     assert "--mono-agent first" in rep["mono"]["note"]
+    assert rep["stats"]["agent"]["pitch_median_hz"] > rep["stats"]["customer"][
+        "pitch_median_hz"] * 1.3  # the agent's column holds the second (female) voice
     err = capsys.readouterr()
     assert "two voices detected" in err.out + err.err
 
