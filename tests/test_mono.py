@@ -367,9 +367,16 @@ def test_review_mono_call_attributes_and_says_so(tmp_path: Path, male_female,
     from voicecoach.i18n import texts
 
     assert texts(rep["config"]["lang"]).REPORT["overlap_mono"] in page
-    # without a profile: by clustering, and the note says how to pick the other voice
-    rep2 = review_call(call, tmp_path / "out2", cfg, render=False, audio="none")
+    # without a profile: by clustering, and the note says how to pick the other voice;
+    # each column keeps the other party at -10 dB here, loud enough for the tracker to
+    # find overlaps and interruptions in the columns: they are withheld all the same
+    cfg10 = load_config(overrides={"mono": {"other_party_db": -10.0}})
+    rep2 = review_call(_file_call(path, 0, cfg10), tmp_path / "out2", cfg10, render=False,
+                       audio="none")
     assert rep2["mono"]["method"] == "clustering" and rep2["mono"]["agent_by"] == "first"
+    assert rep2["summary"]["customer"]["talk_s"] > 5
+    assert not any(e["kind"] in ("interruption", "overlap", "turn_end_overlap")
+                   for e in rep2["events"])
     # the note speaks the report's language (here the configuration's, French)
     assert rep2["mono"]["note"].startswith("fichier mono avec deux voix détectées\u00a0:")
     assert "--mono-agent second" in rep2["mono"]["note"]
@@ -517,10 +524,14 @@ def test_whatif_keeps_the_mono_attribution(tmp_path: Path, male_female) -> None:
     y, _ = male_female
     path = tmp_path / "mixed.wav"
     sf.write(path, y.sum(axis=1), SR)
+    # each column keeps the other party at -10 dB: the tracker finds overlaps in them
+    first = tmp_path / "first.toml"
+    first.write_text("[mono]\nother_party_db = -10.0\n")
     assert main(["review", str(path), "--out", str(tmp_path / "out"), "--no-html",
-                 "--audio-copy", "none"]) == 0
+                 "--audio-copy", "none", "--config", str(first)]) == 0
     user = tmp_path / "other.toml"  # re-runs the tracker too
-    user.write_text("[conversation]\nmin_overlap_s = 0.3\n[coach.rules.jump_in]\nthreshold = 1\n")
+    user.write_text("[mono]\nother_party_db = -10.0\n[conversation]\nmin_overlap_s = 0.3\n"
+                    "[coach.rules.jump_in]\nthreshold = 1\n")
     assert main(["review", "--reuse", str(tmp_path / "out" / "mixed"), "--config", str(user),
                  "--out", str(tmp_path / "w"), "--no-html"]) == 0
     rep = json.loads((tmp_path / "w" / "mixed" / "report.json").read_text())
