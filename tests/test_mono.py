@@ -469,6 +469,11 @@ def test_swapped_channels_are_noted(tmp_path: Path, male_female, agent_profile) 
     assert rep["channels"]["swapped"] is True
     assert "--agent-channel 1" in rep["channels"]["note"]
     assert "channels may be swapped" in summary_line("swapped", rep)
+    # the agent said to be on channel 1 of the right file: that is the swap
+    from voicecoach.review.mono import channel_check
+
+    got = channel_check(_file_call(right, 1, cfg), cfg, agent_profile, "en")
+    assert got["swapped"] is True and "--agent-channel 0" in got["note"]
     # no voice model: no check
     rep = review_call(_file_call(swapped, 0, cfg), tmp_path / "o3", cfg,
                       profile=agent_profile.replace(voice=None), render=False, audio="none")
