@@ -203,6 +203,10 @@ def test_mono_tracker_swaps_the_overlap_events() -> None:
                         confirmed=True, confidence=0.9)
     t2 = MonoTracker(_Inner([[jump, other_gap]]), [late], 0.01)
     assert t2.process(rows[1], rows[1]) == [other_gap, late]
+    # a response gap of the other party at that time is not the interruption's: kept
+    theirs = ResponseGap(3.0, 3.01, 3.05, party="customer", after="agent", gap_s=0.01)
+    t3 = MonoTracker(_Inner([[theirs]]), [mine], 0.01)
+    assert t3.process(rows[1], rows[1]) == [theirs, mine]
     assert t.summary() == {"from": "inner"}
     assert is_withheld(tracker_int) and not is_withheld(mine)
     summary = {"agent": {"interruptions_made": 3, "interrupted": 1, "talk_s": 9.0},
