@@ -295,6 +295,9 @@ def test_events_survive_a_whatif_rerun(tmp_path: Path, male_female) -> None:  # 
     ints = [e for e in rep["events"] if e["kind"] == "interruption"]
     assert ints and rep["mono"]["interruptions"] == len(ints)
     assert all(e["confidence"] is not None and e["by"] != e["of"] for e in ints)
+    # every overlap is the customer (voice B) starting before the agent (A) stops
+    assert rep["mono"]["agent_voice"] == "A"
+    assert {(e["by"], e["of"]) for e in ints} == {("customer", "agent")}
     assert rep["summary"]["conversation"]["interruptions"] == len(ints)
     other = tmp_path / "other.toml"  # re-runs the tracker: the first pass's events stay
     other.write_text(user.read_text() + "[conversation]\nmin_overlap_s = 0.3\n")
