@@ -474,8 +474,8 @@ def test_out_with_cached_tracks_is_reused(
     assert _review([p], out, "--config", str(cfg)) == 0
     assert "re-coached" not in capsys.readouterr().out
     assert _load(out / "c")["tracks"]["analysis_key"] != first["tracks"]["analysis_key"]
-    # --fresh forces a new analysis
-    assert _review([p], out, "--fresh") == 0
+    # --fresh forces a new analysis (the cached tracks are of these settings: reusable)
+    assert _review([p], out, "--config", str(cfg), "--fresh") == 0
     assert "re-coached" not in capsys.readouterr().out
 
 
