@@ -385,13 +385,17 @@ def test_whatif_rerun_parts_equal_fresh_analysis(
     calls, _ = discover_calls([demo_wav])
     fresh = review_call(calls[0], tmp_path / "f", cfg, lang="en", render=False, audio="none")
     assert _strip(rep) == _strip(fresh)
+    assert _strip(fresh) != _strip(_load(demo_report))  # the change shows in the report
 
 
 @pytest.mark.parametrize(
     "change",
     [
         {"rules": {"rate_high": {"threshold": 5.0}}},
-        {"rules": {"loudness_high": {"threshold": 0.5}}, "loudness_calm_margin_db": 0.0},
+        # the demo's level is steady (calm excursion 0.46 dB): a floor under it, so the
+        # personal threshold decides and the time above it (0.03 s) moves
+        {"rules": {"loudness_high": {"threshold": 0.1, "hysteresis": 0.05}},
+         "loudness_calm_margin_db": 0.0},
         {"rules": {"pitch_high": {"threshold": 0.5}}, "pitch_calm_margin_st": 0.0,
          "pitch_threshold_max_st": 6.0},  # the "too variable" verdict lifted
     ],
@@ -408,6 +412,7 @@ def test_whatif_coach_change_equals_fresh_review(
     calls, _ = discover_calls([demo_wav])
     fresh = review_call(calls[0], tmp_path / "f", cfg, lang="en", render=False, audio="none")
     assert _strip(rep) == _strip(fresh)
+    assert _strip(fresh) != _strip(_load(demo_report))  # the change shows in the report
 
 
 def test_whatif_thresholds_cli(
