@@ -523,7 +523,7 @@ def test_assign_meta_pattern_and_manifest(tmp_path: Path) -> None:
         assign_meta(calls, manifest=tmp_path)
 
 
-def test_index_per_agent(tmp_path: Path, short_audio: np.ndarray) -> None:
+def test_index_per_agent(tmp_path: Path, short_audio: np.ndarray, demo_report: Path) -> None:
     d = tmp_path / "in"
     d.mkdir()
     names = ["alice_2025-01-10_a", "alice_2025-01-12_b", "bob_2025-01-11_c"]
@@ -562,6 +562,10 @@ def test_index_per_agent(tmp_path: Path, short_audio: np.ndarray) -> None:
     made = rep["summary"]["agent"]["interruptions_made"]
     assert m["interruptions_per_10min"] == pytest.approx(made * 600 / 16.0, rel=1e-3)
     assert m["talk_ratio_pct"] == pytest.approx(100 * rep["summary"]["agent"]["talk_ratio"])
+    # these 16 s hold no interruption (made == 0 above); the whole demo call holds one
+    demo = _load(demo_report)
+    assert demo["summary"]["agent"]["interruptions_made"] == 1
+    assert call_metrics(demo)["interruptions_per_10min"] == pytest.approx(600 / 89.5, rel=1e-3)
 
 
 def test_tracks_without_the_settled_pitch_read_f0_hz_in_its_place() -> None:
