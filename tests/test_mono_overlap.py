@@ -144,6 +144,21 @@ def test_onset_candidates_and_posterior() -> None:
     assert len(t2) == 0 and x2.shape == (0, len(ONSET_FEATURES))
 
 
+def test_the_onset_is_where_the_posterior_mass_gathers() -> None:
+    """The onset is the candidate whose +-0.3 s holds the most posterior mass, not the
+    single most probable candidate: a lone spike (0.3) loses to a spread cluster (0.7)."""
+    from voicecoach.conversation.mono_overlap import _pick_onset
+
+    t = np.arange(0, 400, 5)
+    post = np.zeros(len(t))
+    post[t == 100] = 0.3
+    cluster = (t >= 200) & (t <= 225)
+    post[cluster] = 0.7 / cluster.sum()
+    onset, mass, width_s = _pick_onset(t, post, 0.01)
+    assert 195 <= onset <= 230 and mass == pytest.approx(0.7)
+    assert width_s == pytest.approx((225 - 100) * 0.01)  # the 10-90 % span
+
+
 def test_a_pause_is_no_jump_and_bad_input_is_named() -> None:
     cfg = load_config()
     lab, ceps, lev = two_voice_rows(overlap_hops=100)
