@@ -250,6 +250,24 @@ def test_first_speaker_named_by_the_first_speech_with_a_confidence() -> None:
     assert "des 1,5 premières secondes" in mono_notes(d, None, cfg2, "fr")["note"]
 
 
+def test_a_voice_with_too_small_a_share_is_not_declared() -> None:
+    """``[mono] min_share``: two clearly separate voices, the second holding 6 s of 48 (12.5
+    %): not two voices at the default 0.2, two at 0.1."""
+    rng = np.random.default_rng(5)
+    ceps, speech = [], []
+    for v in ([0] * 14 + [1, 1]) * 3:
+        ceps += [rng.standard_normal((100, 16)) + 3.0 * v, rng.standard_normal((30, 16))]
+        speech += [np.ones(100, bool), np.zeros(30, bool)]
+    c, sp = np.concatenate(ceps), np.concatenate(speech)
+    cfg = load_config()
+    assert cfg.mono.min_share == pytest.approx(0.2)
+    d = diarize(c, sp, None, cfg)
+    assert [v["speech_s"] for v in d.voices] == [42.0, 6.0]  # split right, each voice whole
+    assert d.separation >= cfg.mono.two_voices_min and d.stability >= cfg.mono.stability_min
+    assert not d.two_voices and d.agent is None
+    assert diarize(c, sp, None, load_config(overrides={"mono": {"min_share": 0.1}})).two_voices
+
+
 def test_deltas_are_the_local_slope() -> None:
     from voicecoach.conversation.diarize import _deltas
 
