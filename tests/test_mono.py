@@ -250,6 +250,24 @@ def test_first_speaker_named_by_the_first_speech_with_a_confidence() -> None:
     assert "des 1,5 premières secondes" in mono_notes(d, None, cfg2, "fr")["note"]
 
 
+def test_a_voice_with_too_small_a_share_is_not_declared() -> None:
+    """``[mono] min_share``: two clearly separate voices, the second holding 6 s of 48 (12.5
+    %): not two voices at the default 0.2, two at 0.1."""
+    rng = np.random.default_rng(5)
+    ceps, speech = [], []
+    for v in ([0] * 14 + [1, 1]) * 3:
+        ceps += [rng.standard_normal((100, 16)) + 3.0 * v, rng.standard_normal((30, 16))]
+        speech += [np.ones(100, bool), np.zeros(30, bool)]
+    c, sp = np.concatenate(ceps), np.concatenate(speech)
+    cfg = load_config()
+    assert cfg.mono.min_share == pytest.approx(0.2)
+    d = diarize(c, sp, None, cfg)
+    assert [v["speech_s"] for v in d.voices] == [42.0, 6.0]  # split right, each voice whole
+    assert d.separation >= cfg.mono.two_voices_min and d.stability >= cfg.mono.stability_min
+    assert not d.two_voices and d.agent is None
+    assert diarize(c, sp, None, load_config(overrides={"mono": {"min_share": 0.1}})).two_voices
+
+
 def test_deltas_are_the_local_slope() -> None:
     from voicecoach.conversation.diarize import _deltas
 
@@ -314,6 +332,8 @@ def test_split_block_keeps_each_party_on_its_column() -> None:
     assert np.allclose(y[HOP : 2 * HOP, 0], 1) and np.allclose(y[HOP : 2 * HOP, 1], g)
     assert np.allclose(y[6 * HOP : 7 * HOP, 1], 1) and np.allclose(y[6 * HOP : 7 * HOP, 0], g)
     assert np.allclose(y[-HOP // 2 :], 1)  # no speech: both columns keep the signal
+    # voice 1 as the agent: the columns follow the agent, not the voice numbers
+    np.testing.assert_array_equal(split_block(x, lab, 1, cfg), y[:, ::-1])
 
 
 # ----------------------------------------------------------------------------- profile file
@@ -323,8 +343,7 @@ def test_profile_file_keeps_the_voice_model(agent_profile) -> None:
     text = profile_to_toml(agent_profile)
     assert "[voice.gmm]" in text
     back = profile_from_toml(text)
-    assert back.voice["schema"] == agent_profile.voice["schema"]
-    np.testing.assert_allclose(back.voice["gmm"]["means"], agent_profile.voice["gmm"]["means"])
+    assert back.voice == agent_profile.voice  # every field, weights and variances too
     # a profile written before voice models (and before the end-line announcement) still
     # loads, without one
     old = "\n".join(line for line in text.split("\n[voice")[0].splitlines()
@@ -365,9 +384,16 @@ def test_review_mono_call_attributes_and_says_so(tmp_path: Path, male_female,
     from voicecoach.i18n import texts
 
     assert texts(rep["config"]["lang"]).REPORT["overlap_mono"] in page
-    # without a profile: by clustering, and the note says how to pick the other voice
-    rep2 = review_call(call, tmp_path / "out2", cfg, render=False, audio="none")
+    # without a profile: by clustering, and the note says how to pick the other voice;
+    # each column keeps the other party at -10 dB here, loud enough for the tracker to
+    # find overlaps and interruptions in the columns: they are withheld all the same
+    cfg10 = load_config(overrides={"mono": {"other_party_db": -10.0}})
+    rep2 = review_call(_file_call(path, 0, cfg10), tmp_path / "out2", cfg10, render=False,
+                       audio="none")
     assert rep2["mono"]["method"] == "clustering" and rep2["mono"]["agent_by"] == "first"
+    assert rep2["summary"]["customer"]["talk_s"] > 5
+    assert not any(e["kind"] in ("interruption", "overlap", "turn_end_overlap")
+                   for e in rep2["events"])
     # the note speaks the report's language (here the configuration's, French)
     assert rep2["mono"]["note"].startswith("fichier mono avec deux voix détectées\u00a0:")
     assert "--mono-agent second" in rep2["mono"]["note"]
@@ -460,6 +486,11 @@ def test_swapped_channels_are_noted(tmp_path: Path, male_female, agent_profile) 
     assert rep["channels"]["swapped"] is True
     assert "--agent-channel 1" in rep["channels"]["note"]
     assert "channels may be swapped" in summary_line("swapped", rep)
+    # the agent said to be on channel 1 of the right file: that is the swap
+    from voicecoach.review.mono import channel_check
+
+    got = channel_check(_file_call(right, 1, cfg), cfg, agent_profile, "en")
+    assert got["swapped"] is True and "--agent-channel 0" in got["note"]
     # no voice model: no check
     rep = review_call(_file_call(swapped, 0, cfg), tmp_path / "o3", cfg,
                       profile=agent_profile.replace(voice=None), render=False, audio="none")
@@ -478,6 +509,8 @@ def test_cli_mono_agent_option(tmp_path: Path, male_female, capsys) -> None:
     rep = json.loads((tmp_path / "out" / "mixed" / "report.json").read_text())
     assert rep["mono"]["agent_voice"] == "B" and rep["mono"]["agent_by"] == "second"
     assert "--mono-agent first" in rep["mono"]["note"]
+    assert rep["stats"]["agent"]["pitch_median_hz"] > rep["stats"]["customer"][
+        "pitch_median_hz"] * 1.3  # the agent's column holds the second (female) voice
     err = capsys.readouterr()
     assert "two voices detected" in err.out + err.err
 
@@ -513,10 +546,14 @@ def test_whatif_keeps_the_mono_attribution(tmp_path: Path, male_female) -> None:
     y, _ = male_female
     path = tmp_path / "mixed.wav"
     sf.write(path, y.sum(axis=1), SR)
+    # each column keeps the other party at -10 dB: the tracker finds overlaps in them
+    first = tmp_path / "first.toml"
+    first.write_text("[mono]\nother_party_db = -10.0\n")
     assert main(["review", str(path), "--out", str(tmp_path / "out"), "--no-html",
-                 "--audio-copy", "none"]) == 0
+                 "--audio-copy", "none", "--config", str(first)]) == 0
     user = tmp_path / "other.toml"  # re-runs the tracker too
-    user.write_text("[conversation]\nmin_overlap_s = 0.3\n[coach.rules.jump_in]\nthreshold = 1\n")
+    user.write_text("[mono]\nother_party_db = -10.0\n[conversation]\nmin_overlap_s = 0.3\n"
+                    "[coach.rules.jump_in]\nthreshold = 1\n")
     assert main(["review", "--reuse", str(tmp_path / "out" / "mixed"), "--config", str(user),
                  "--out", str(tmp_path / "w"), "--no-html"]) == 0
     rep = json.loads((tmp_path / "w" / "mixed" / "report.json").read_text())

@@ -144,6 +144,21 @@ def test_onset_candidates_and_posterior() -> None:
     assert len(t2) == 0 and x2.shape == (0, len(ONSET_FEATURES))
 
 
+def test_the_onset_is_where_the_posterior_mass_gathers() -> None:
+    """The onset is the candidate whose +-0.3 s holds the most posterior mass, not the
+    single most probable candidate: a lone spike (0.3) loses to a spread cluster (0.7)."""
+    from voicecoach.conversation.mono_overlap import _pick_onset
+
+    t = np.arange(0, 400, 5)
+    post = np.zeros(len(t))
+    post[t == 100] = 0.3
+    cluster = (t >= 200) & (t <= 225)
+    post[cluster] = 0.7 / cluster.sum()
+    onset, mass, width_s = _pick_onset(t, post, 0.01)
+    assert 195 <= onset <= 230 and mass == pytest.approx(0.7)
+    assert width_s == pytest.approx((225 - 100) * 0.01)  # the 10-90 % span
+
+
 def test_a_pause_is_no_jump_and_bad_input_is_named() -> None:
     cfg = load_config()
     lab, ceps, lev = two_voice_rows(overlap_hops=100)
@@ -203,6 +218,10 @@ def test_mono_tracker_swaps_the_overlap_events() -> None:
                         confirmed=True, confidence=0.9)
     t2 = MonoTracker(_Inner([[jump, other_gap]]), [late], 0.01)
     assert t2.process(rows[1], rows[1]) == [other_gap, late]
+    # a response gap of the other party at that time is not the interruption's: kept
+    theirs = ResponseGap(3.0, 3.01, 3.05, party="customer", after="agent", gap_s=0.01)
+    t3 = MonoTracker(_Inner([[theirs]]), [mine], 0.01)
+    assert t3.process(rows[1], rows[1]) == [theirs, mine]
     assert t.summary() == {"from": "inner"}
     assert is_withheld(tracker_int) and not is_withheld(mine)
     summary = {"agent": {"interruptions_made": 3, "interrupted": 1, "talk_s": 9.0},
@@ -291,6 +310,9 @@ def test_events_survive_a_whatif_rerun(tmp_path: Path, male_female) -> None:  # 
     ints = [e for e in rep["events"] if e["kind"] == "interruption"]
     assert ints and rep["mono"]["interruptions"] == len(ints)
     assert all(e["confidence"] is not None and e["by"] != e["of"] for e in ints)
+    # every overlap is the customer (voice B) starting before the agent (A) stops
+    assert rep["mono"]["agent_voice"] == "A"
+    assert {(e["by"], e["of"]) for e in ints} == {("customer", "agent")}
     assert rep["summary"]["conversation"]["interruptions"] == len(ints)
     other = tmp_path / "other.toml"  # re-runs the tracker: the first pass's events stay
     other.write_text(user.read_text() + "[conversation]\nmin_overlap_s = 0.3\n")

@@ -385,13 +385,17 @@ def test_whatif_rerun_parts_equal_fresh_analysis(
     calls, _ = discover_calls([demo_wav])
     fresh = review_call(calls[0], tmp_path / "f", cfg, lang="en", render=False, audio="none")
     assert _strip(rep) == _strip(fresh)
+    assert _strip(fresh) != _strip(_load(demo_report))  # the change shows in the report
 
 
 @pytest.mark.parametrize(
     "change",
     [
         {"rules": {"rate_high": {"threshold": 5.0}}},
-        {"rules": {"loudness_high": {"threshold": 0.5}}, "loudness_calm_margin_db": 0.0},
+        # the demo's level is steady (calm excursion 0.46 dB): a floor under it, so the
+        # personal threshold decides and the time above it (0.03 s) moves
+        {"rules": {"loudness_high": {"threshold": 0.1, "hysteresis": 0.05}},
+         "loudness_calm_margin_db": 0.0},
         {"rules": {"pitch_high": {"threshold": 0.5}}, "pitch_calm_margin_st": 0.0,
          "pitch_threshold_max_st": 6.0},  # the "too variable" verdict lifted
     ],
@@ -408,6 +412,7 @@ def test_whatif_coach_change_equals_fresh_review(
     calls, _ = discover_calls([demo_wav])
     fresh = review_call(calls[0], tmp_path / "f", cfg, lang="en", render=False, audio="none")
     assert _strip(rep) == _strip(fresh)
+    assert _strip(fresh) != _strip(_load(demo_report))  # the change shows in the report
 
 
 def test_whatif_thresholds_cli(
@@ -474,8 +479,8 @@ def test_out_with_cached_tracks_is_reused(
     assert _review([p], out, "--config", str(cfg)) == 0
     assert "re-coached" not in capsys.readouterr().out
     assert _load(out / "c")["tracks"]["analysis_key"] != first["tracks"]["analysis_key"]
-    # --fresh forces a new analysis
-    assert _review([p], out, "--fresh") == 0
+    # --fresh forces a new analysis (the cached tracks are of these settings: reusable)
+    assert _review([p], out, "--config", str(cfg), "--fresh") == 0
     assert "re-coached" not in capsys.readouterr().out
 
 
@@ -518,7 +523,7 @@ def test_assign_meta_pattern_and_manifest(tmp_path: Path) -> None:
         assign_meta(calls, manifest=tmp_path)
 
 
-def test_index_per_agent(tmp_path: Path, short_audio: np.ndarray) -> None:
+def test_index_per_agent(tmp_path: Path, short_audio: np.ndarray, demo_report: Path) -> None:
     d = tmp_path / "in"
     d.mkdir()
     names = ["alice_2025-01-10_a", "alice_2025-01-12_b", "bob_2025-01-11_c"]
@@ -557,6 +562,10 @@ def test_index_per_agent(tmp_path: Path, short_audio: np.ndarray) -> None:
     made = rep["summary"]["agent"]["interruptions_made"]
     assert m["interruptions_per_10min"] == pytest.approx(made * 600 / 16.0, rel=1e-3)
     assert m["talk_ratio_pct"] == pytest.approx(100 * rep["summary"]["agent"]["talk_ratio"])
+    # these 16 s hold no interruption (made == 0 above); the whole demo call holds one
+    demo = _load(demo_report)
+    assert demo["summary"]["agent"]["interruptions_made"] == 1
+    assert call_metrics(demo)["interruptions_per_10min"] == pytest.approx(600 / 89.5, rel=1e-3)
 
 
 def test_tracks_without_the_settled_pitch_read_f0_hz_in_its_place() -> None:
