@@ -101,3 +101,16 @@ def test_calibration_reads_telephone_band_as_telephone_audio(tmp_path, voices) -
     cal.feed_file(tmp_path / "tel16.wav")
     assert cal.analyzer.harmonic
     assert cal.finish().calibration_rate_hz == 8000.0
+
+
+def test_the_meter_streams_in_constant_memory(voices) -> None:
+    """Blocks of any size give the spectrum of the whole (within 0.5 dB: the segments)."""
+    from voicecoach.analysis.band import BandMeter
+
+    whole = band_ratio_db(voices["wide"], SR)
+    for size in (1000, 4096, 65536):
+        m = BandMeter(SR)
+        for i in range(0, voices["wide"].size, size):
+            m.push(voices["wide"][i : i + size])
+        assert abs(m.ratio_db() - whole) < 0.5, size
+        assert m._tail.size < m.nperseg  # only a partial segment is held

@@ -336,7 +336,7 @@ def source_rate_hz(path: str | os.PathLike[str], channel: int = 0,
     SourceError
         If the file is missing, unreadable or corrupt.
     """
-    from .analysis.band import telephone_band
+    from .analysis.band import BandMeter
     from .config import TELEPHONE_RATE_HZ
 
     cfg = config_or_default(config)
@@ -349,21 +349,20 @@ def source_rate_hz(path: str | os.PathLike[str], channel: int = 0,
         if rate <= TELEPHONE_RATE_HZ or cfg.pitch.band_scan_s <= 0:
             return rate
         need = round(cfg.pitch.band_scan_s * r.sample_rate)
-        parts, got = [], 0
+        meter, got = BandMeter(r.sample_rate), 0
         try:
-            for b in r.blocks(READ_BLOCK):
-                parts.append(np.asarray(b[: need - got, channel]))
-                got += parts[-1].shape[0]
+            for b in r.blocks(READ_BLOCK):  # streamed: constant memory at any rate
+                x = b[: need - got, channel]
+                got += x.shape[0]
+                # NaN and inf: the analysis refuses them later, with the file's name
+                meter.push(np.nan_to_num(x, nan=0.0, posinf=0.0, neginf=0.0))
                 if got >= need:
                     break
         except RuntimeError as e:  # libsndfile decode errors mid-file
             raise SourceError(f"{str(path)!r} is corrupt after some samples: {e}") from None
     finally:
         r.close()
-    x = np.concatenate(parts) if parts else np.zeros(0, np.float32)
-    x = np.nan_to_num(x, nan=0.0, posinf=0.0, neginf=0.0)  # the analysis refuses them later
-    return float(TELEPHONE_RATE_HZ) if telephone_band(x, int(rate), cfg.pitch.telephone_band_db) \
-        else rate
+    return float(TELEPHONE_RATE_HZ) if meter.ratio_db() <= cfg.pitch.telephone_band_db else rate
 
 
 def select_channels(channel: int | str | None, channels: int, *, allow_all: bool = True

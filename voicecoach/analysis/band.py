@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["LINE_BAND_HZ", "UPPER_BAND_HZ", "band_ratio_db", "telephone_band"]
+__all__ = ["LINE_BAND_HZ", "UPPER_BAND_HZ", "BandMeter", "band_ratio_db", "telephone_band"]
 
 #: the telephone line's band, Hz
 LINE_BAND_HZ = (300.0, 3400.0)
@@ -23,13 +23,79 @@ UPPER_BAND_HZ = (4300.0, 7000.0)
 MIN_RATE_HZ = 12000
 
 
+class BandMeter:
+    """The long-term spectrum of a stream, block by block (constant memory).
+
+    Parameters
+    ----------
+    sample_rate : int
+        Hz.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> m = BandMeter(16000)
+    >>> m.push(np.random.default_rng(0).standard_normal(16000))  # white: 2.7 / 3.1 kHz
+    >>> round(m.ratio_db())
+    -1
+    """
+
+    def __init__(self, sample_rate: int) -> None:
+        self.sample_rate = int(sample_rate)
+        self.nperseg = 1024 if self.sample_rate <= 24000 else 2048
+        self._sum: np.ndarray | None = None
+        self._f: np.ndarray | None = None
+        self._tail = np.zeros(0)
+        self._count = 0  # samples in the spectrum
+
+    def push(self, samples: np.ndarray) -> None:
+        """Add samples of one channel (a partial segment waits for the next block).
+
+        Parameters
+        ----------
+        samples : np.ndarray, shape (n_samples,)
+            float, full scale 1.0.
+        """
+        from scipy.signal import welch
+
+        x = np.concatenate((self._tail, np.asarray(samples, np.float64).ravel()))
+        n = x.size // self.nperseg * self.nperseg
+        self._tail = x[n:]
+        if n == 0:
+            return
+        f, p = welch(x[:n], self.sample_rate, nperseg=self.nperseg)
+        self._f = f
+        self._sum = p * n if self._sum is None else self._sum + p * n
+        self._count += n
+
+    def ratio_db(self) -> float:
+        """Energy in :data:`UPPER_BAND_HZ` relative to :data:`LINE_BAND_HZ` so far, dB.
+
+        Returns
+        -------
+        float
+            dB; NaN when the line band holds no energy (silence, under about -110 dBFS),
+            when fewer than ``nperseg`` samples were pushed, or when the rate is under
+            :data:`MIN_RATE_HZ`.
+        """
+        if self._sum is None or self._f is None or self.sample_rate < MIN_RATE_HZ:
+            return float("nan")
+        f, p = self._f, self._sum
+        line = float(p[(f >= LINE_BAND_HZ[0]) & (f <= LINE_BAND_HZ[1])].sum())
+        top = min(UPPER_BAND_HZ[1], 0.45 * self.sample_rate)
+        upper = float(p[(f >= UPPER_BAND_HZ[0]) & (f <= top)].sum())
+        if not line / self._count > 1e-14:  # the mean spectrum's line band: nothing to judge
+            return float("nan")
+        return 10.0 * float(np.log10(max(upper / line, 1e-30)))
+
+
 def band_ratio_db(samples: np.ndarray, sample_rate: int) -> float:
     """Energy in :data:`UPPER_BAND_HZ` relative to :data:`LINE_BAND_HZ`, dB.
 
     Parameters
     ----------
     samples : np.ndarray, shape (n_samples,)
-        One channel, float, full scale 1.0; at least 1024 samples.
+        One channel, float, full scale 1.0; at least 1024 samples (2048 above 24 kHz).
     sample_rate : int
         Hz, at least :data:`MIN_RATE_HZ`.
 
@@ -37,24 +103,15 @@ def band_ratio_db(samples: np.ndarray, sample_rate: int) -> float:
     -------
     float
         ``10 log10(E_upper / E_line)`` of the Welch spectrum (1024-sample segments at up to
-        24 kHz, 2048 above); NaN when the line band holds no energy (silence) or the
-        signal is too short or the rate too low to tell.
+        24 kHz, 2048 above; :class:`BandMeter`); NaN when the line band holds no energy
+        (silence) or the signal is too short or the rate too low to tell.
     """
-    from scipy.signal import welch
-
-    x = np.asarray(samples, np.float64)
-    if x.ndim != 1 or sample_rate < MIN_RATE_HZ:
+    x = np.asarray(samples)
+    if x.ndim != 1:
         return float("nan")
-    nper = 1024 if sample_rate <= 24000 else 2048
-    if x.size < nper:
-        return float("nan")
-    f, p = welch(x, sample_rate, nperseg=nper)
-    line = float(p[(f >= LINE_BAND_HZ[0]) & (f <= LINE_BAND_HZ[1])].sum())
-    top = min(UPPER_BAND_HZ[1], 0.45 * sample_rate)
-    upper = float(p[(f >= UPPER_BAND_HZ[0]) & (f <= top)].sum())
-    if not line > 1e-14:  # under about -110 dBFS in the line band: nothing to judge
-        return float("nan")
-    return 10.0 * float(np.log10(max(upper / line, 1e-30)))
+    m = BandMeter(sample_rate)
+    m.push(x)
+    return m.ratio_db()
 
 
 def telephone_band(samples: np.ndarray, sample_rate: int, threshold_db: float) -> bool:
