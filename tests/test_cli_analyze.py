@@ -66,6 +66,7 @@ def test_json_contract(tmp_path, rng) -> None:
     assert ch["channel"] == 1
     assert set(ch) == {
         "channel",
+        "harmonic_check",
         "t_s",
         "f0_hz",
         "voiced",
@@ -77,6 +78,25 @@ def test_json_contract(tmp_path, rng) -> None:
     }
     assert len(ch["t_s"]) == 200
     assert None in ch["f0_hz"] and set(ch["voiced"]) <= {0, 1}
+    assert ch["harmonic_check"] is False  # a 16 kHz file of wideband noise and tones
+
+
+def test_a_telephone_channel_is_named(tmp_path, capsys) -> None:
+    """A 16 kHz file whose channel is telephone band: its pitch runs the harmonic check, and
+    the summary line and the JSON say so."""
+    import soxr
+
+    from voicecoach.sources.synthetic import synth_speech
+
+    x, _ = synth_speech(duration_s=4.0, f0_hz=110.0, snr_db=40.0, seed=1)
+    tel = soxr.resample(soxr.resample(x, 16000, 8000), 8000, 16000)
+    sf.write(tmp_path / "c.wav", np.stack([x, tel], axis=1), 16000)
+    out = tmp_path / "t.json"
+    assert main(["analyze", str(tmp_path / "c.wav"), "--format", "json", "--out", str(out)]) == 0
+    assert capsys.readouterr().out.strip().endswith(
+        "4.0 s; pitch of channel 1 with the harmonic check (telephone audio))")
+    assert [c["harmonic_check"] for c in json.loads(out.read_text())["channels"]] == [
+        False, True]
 
 
 def test_errors_are_one_line_with_exit_2(tmp_path) -> None:

@@ -206,12 +206,16 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
 def _analyze(args: argparse.Namespace) -> int:
     from .analysis import CSV_COLUMNS, PUBLIC_FIELDS, Features
-    from .io import audio_info, iter_features, select_channels
+    from .config import harmonic_check_on
+    from .io import audio_info, iter_features, select_channels, source_rate_hz
 
     cfg = _config(args)
     info = audio_info(args.audio)
     select = select_channels(args.channel, info.channels)
     _refuse_overwriting_input(args.out, args.audio)
+    # the channels read as telephone audio: their pitch runs the harmonic check (iter_features)
+    checked = [harmonic_check_on(cfg.pitch, source_rate_hz(args.audio, c, cfg), False)
+               for c in select]
     # the first block is read before anything is written: a file the analysis refuses (its
     # rate, its length, NaN at the start) is one error line, not a header and then an error
     blocks = iter_features(args.audio, args.channel, cfg)
@@ -258,9 +262,10 @@ def _analyze(args: argparse.Namespace) -> int:
                 for i, r in enumerate(rows):
                     parts[i].append(r)
             doc: dict[str, Any] = {"hop_s": cfg.analysis.hop_s, "channels": []}
-            for ch, p in zip(select, parts, strict=True):
+            for ch, p, hc in zip(select, parts, checked, strict=True):
                 d = Features.concat(p).to_dict()
-                doc["channels"].append({"channel": ch, **{k: d[k] for k in PUBLIC_FIELDS}})
+                doc["channels"].append({"channel": ch, "harmonic_check": hc,
+                                        **{k: d[k] for k in PUBLIC_FIELDS}})
             json.dump(doc, out, allow_nan=False)
             out.write("\n")
         out.flush()
@@ -268,7 +273,10 @@ def _analyze(args: argparse.Namespace) -> int:
     finally:
         _close_out(out, tmp, ok=ok)
     if args.out not in (None, "-"):
-        print(f"wrote {args.out} ({len(select)} channel(s), {info.duration_s:.1f} s)")
+        tel = [str(c) for c, hc in zip(select, checked, strict=True) if hc]
+        note = (f"; pitch of channel {', '.join(tel)} with the harmonic check (telephone "
+                f"audio)" if tel else "")
+        print(f"wrote {args.out} ({len(select)} channel(s), {info.duration_s:.1f} s{note})")
     return 0
 
 
