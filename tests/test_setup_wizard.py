@@ -763,3 +763,23 @@ def test_a_grown_telephone_profile_keeps_its_band(env, calm) -> None:
     assert status == 0 and "grown to" in out
     assert store.load("tel").calibration_rate_hz == 8000.0
 
+
+
+def test_the_profile_takes_the_microphone_device_rate(env, calm) -> None:
+    """Calibrated from the microphone, the profile's band is the device's rate, as the live
+    session takes it: an 8 kHz device gives a telephone profile; a rate the audio layer does
+    not give reads as the analysis rate, even for telephone-band audio (live would not know
+    either)."""
+    import soxr
+
+    _, profiles = env
+    store = ProfileStore(profiles)
+    base = ["--no-live", "--levels-s", "1", "--mic", "vc_mic", "--far", "vc_far", "--lang", "en"]
+    audio = FakeAudio(NAMES, {"vc_mic": [calm], "vc_far": [_tone(3)]})
+    audio.rates_hz = [8000.0, 16000.0]
+    status, _, _ = _run([*base, "--profile", "bt", "--seconds", "40"], "\n\n", audio)
+    assert status == 0 and store.load("bt").calibration_rate_hz == 8000.0
+    tel = soxr.resample(soxr.resample(calm, 16000, 8000), 8000, 16000).astype(np.float32)
+    audio = FakeAudio(NAMES, {"vc_mic": [tel], "vc_far": [_tone(3)]})
+    status, _, _ = _run([*base, "--profile", "pa", "--seconds", "40"], "\n\n", audio)
+    assert status == 0 and store.load("pa").calibration_rate_hz == 16000.0

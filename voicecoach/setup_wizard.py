@@ -303,6 +303,8 @@ class DeviceAudio:
 
     def __init__(self, config: Config) -> None:
         self.config = config
+        #: the device rates of the last :meth:`stream` (``[mic, far]``, Hz, None: unknown)
+        self.rates_hz: list[float | None] = [None, None]
 
     def inputs(self) -> list[InputDevice]:
         """Every input device (:func:`~voicecoach.sources.devices.list_inputs`).
@@ -427,6 +429,7 @@ class DeviceAudio:
         from .sources.capture import Capture
 
         with Capture(mic, far, config=self.config) as cap:
+            self.rates_hz = cap.source_rates_hz  # each party's device rate (live takes them)
 
             def blocks() -> Iterator[Block | None]:
                 while True:
@@ -542,6 +545,7 @@ class Wizard:
         self.profile = live.profile
         self.lang = config.coach.lang
         self.sr = config.analysis.sample_rate
+        self.mic_rate_hz = float(self.sr)  # the last recording's device rate (record())
         #: The language the wizard speaks: ``--lang``, else ``[coach] lang``.
         self.ui = resolve_lang(getattr(args, "lang", None), config)
         self.term.colon = self._t("colon")
@@ -1053,6 +1057,9 @@ class Wizard:
         if missing >= 0.5 * self.sr:
             t.say(self._t("mic_stalled", s=missing / self.sr))
         x = np.concatenate(parts) if parts else np.zeros(0, np.float32)
+        # the microphone's device rate, as a live session takes it (the calibration's band)
+        rate = (getattr(self.audio, "rates_hz", None) or [None])[0]
+        self.mic_rate_hz = float(self.sr) if rate is None else float(rate)
         return x[:need]
 
     def _calibrate(
@@ -1072,11 +1079,12 @@ class Wizard:
                 cal = Calibrator(self.config, keep_audio=True)
                 for q in add_to:
                     cal.feed_file(q, None, shown=q.name, source_rate_hz=kept_rate_hz)
-                cal.feed_array(x, self.sr, source=f"mic {mic}")
+                cal.feed_array(x, self.sr, source=f"mic {mic}", source_rate_hz=self.mic_rate_hz)
                 prof, audio = cal.finish(name=name), cal.audio
                 rate = self.config.analysis.sample_rate
             else:
-                prof = calibrate_array(x, self.sr, self.config, name=name, source=f"mic {mic}")
+                prof = calibrate_array(x, self.sr, self.config, name=name, source=f"mic {mic}",
+                                       source_rate_hz=self.mic_rate_hz)
                 audio, rate = x, self.sr
         except CalibrationError as e:
             t.say(self._t("cannot_use", why=self._t(_refusal_key(e))))

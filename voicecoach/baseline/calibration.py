@@ -492,6 +492,7 @@ def calibrate_array(
     *,
     name: str = "",
     source: str = "array",
+    source_rate_hz: float | None = None,
 ) -> Profile:
     """Compute a calm-speech baseline from samples already in memory (e.g. a microphone take).
 
@@ -505,6 +506,10 @@ def calibrate_array(
     config : Config, optional
     name, source : str
         Recorded in the profile.
+    source_rate_hz : float, optional
+        The rate the speech was captured at (a microphone's device rate, as a live session
+        takes it); default: from ``sample_rate`` and the audio's band
+        (:meth:`Calibrator.feed_array`).
 
     Returns
     -------
@@ -518,5 +523,5 @@ def calibrate_array(
         Bad dtype, shape, NaN or rate.
     """
     cal = Calibrator(config)
-    cal.feed_array(samples, sample_rate, source=source)
+    cal.feed_array(samples, sample_rate, source=source, source_rate_hz=source_rate_hz)
     return cal.finish(name=name)
