@@ -75,6 +75,32 @@ def test_helpers_ignore_the_umask(tmp_path: Path, umask: int) -> None:
     with open_private(loose, "w") as f:
         f.write("new")
     assert stat.S_IMODE(loose.stat().st_mode) == 0o600
+    # ...and through private_file (os.open keeps an existing file's mode: only fchmod fixes it)
+    loose.chmod(0o644)
+    private_file(loose)
+    assert stat.S_IMODE(loose.stat().st_mode) == 0o600
+    # an existing folder voicecoach owns is made 0700; its existing parent is left alone
+    own = tmp_path / "shared" / "mine"
+    own.mkdir(parents=True)
+    (tmp_path / "shared").chmod(0o755)
+    own.chmod(0o755)
+    private_dir(own)
+    assert stat.S_IMODE(own.stat().st_mode) == 0o700
+    assert stat.S_IMODE((tmp_path / "shared").stat().st_mode) == 0o755
+
+
+def test_helpers_ignore_a_umask_that_strips_owner_bits(tmp_path: Path) -> None:
+    """A umask of 277 takes the owner's write bit (and more) from os.mkdir/os.open's mode:
+    only the explicit chmod gives 0700 folders and 0600 files (022 and 000 never need it)."""
+    old = os.umask(0o277)
+    try:
+        d = private_dir(tmp_path / "a" / "b")
+        with open_private(d / "x.txt", "w") as f:
+            f.write("hi")
+        private_file(d / "y.wav")
+    finally:
+        os.umask(old)
+    assert_private(tmp_path / "a")
 
 
 def test_review_writes_owner_only(tmp_path: Path, call_wav: Path, umask: int) -> None:
