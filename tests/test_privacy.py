@@ -288,6 +288,8 @@ def test_review_makes_no_network_call(tmp_path: Path, call_wav: Path) -> None:
         check=False,
     )
     assert r.returncode == 0, r.stderr[-2000:]
+    assert "NETWORK ATTEMPT" not in r.stderr  # an attempt swallowed by the code still shows
+    assert (tmp_path / "f.csv").is_file()
 
 
 def test_a_pair_review_is_reused_with_names(tmp_path: Path, capsys) -> None:
