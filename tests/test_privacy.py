@@ -189,10 +189,15 @@ def test_prune_recordings(tmp_path: Path, capsys) -> None:
     old = make_session(root, "20240101-090000", 40, now)
     older = make_session(root, "20231201-090000", 70, now)
     fresh = make_session(root, "20250101-090000", 2, now)
+    # an old session written to yesterday (its events): its age is its newest file's
+    touched = make_session(root, "20231101-090000", 90, now)
+    os.utime(touched / "events.jsonl", (now - 86400, now - 86400))
     (root / "notes").mkdir()  # not a session: never touched
     t = now - 100 * 86400
     os.utime(root / "notes", (t, t))
     (root / "demo_call.flac").write_bytes(b"x")
+    listed = prune_recordings(root, 30, dry_run=True, now_s=now)
+    assert [e.folder for e in listed] == [older, old]  # oldest first
     argv = ["recordings", "prune", "--older-than", "30", "--dir", str(root)]
     assert main([*argv, "--dry-run"]) == 0
     out = capsys.readouterr().out
@@ -200,8 +205,10 @@ def test_prune_recordings(tmp_path: Path, capsys) -> None:
     assert old.is_dir() and older.is_dir()
     assert main(argv) == 0
     assert "deleted 2 session(s)" in capsys.readouterr().out
-    assert sorted(p.name for p in root.iterdir()) == sorted([fresh.name, "notes", "demo_call.flac"])
-    gone = prune_recordings(root, 1.0, dry_run=True, now_s=now)
+    assert sorted(p.name for p in root.iterdir()) == sorted(
+        [fresh.name, touched.name, "notes", "demo_call.flac"]
+    )
+    gone = prune_recordings(root, 1.5, dry_run=True, now_s=now)
     assert [e.folder for e in gone] == [fresh]
     assert gone[0].size_bytes == 4000 and abs(gone[0].age_days - 2) < 0.01
 
