@@ -6,6 +6,7 @@ noise); its analysis must last as long and find the same pitch as the 16 kHz PCM
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -119,7 +120,10 @@ def test_review_of_an_m4a_call(tmp_path: Path, rng: np.random.Generator) -> None
     sf.write(src, np.stack([buzz(16000, rng), 0.3 * buzz(16000, rng)], 1), 16000)
     ffmpeg_encode(src, tmp_path / "call.m4a")
     assert main(["review", str(tmp_path / "call.m4a"), "--out", str(tmp_path / "r")]) == 0
-    assert (tmp_path / "r" / "call" / "report.json").is_file()
+    rep = json.loads((tmp_path / "r" / "call" / "report.json").read_text())
+    audio = rep["audio"]  # both channels, 2 s: not a mono mix or interleaved frames
+    assert (audio["kind"], audio["channels"], audio["sample_rate"]) == ("stereo", 2, 16000)
+    assert abs(audio["duration_s"] - DURATION_S) < 0.05, audio
 
 
 def test_m4a_without_ffmpeg_names_ffmpeg(tmp_path: Path, monkeypatch, capsys) -> None:
@@ -189,7 +193,6 @@ def test_identical_channels_are_reviewed_as_mono(tmp_path: Path, capsys) -> None
     err = capsys.readouterr().err
     assert "Note: dup.wav: its two channels are identical" in err
     assert "its two voices are looked for" in err and "the agent alone" not in err
-    import json
 
     rep = json.loads((out / "dup" / "report.json").read_text())
     assert rep["audio"]["kind"] == "mono" and rep["roles"]["customer"] is None
