@@ -75,6 +75,32 @@ def test_helpers_ignore_the_umask(tmp_path: Path, umask: int) -> None:
     with open_private(loose, "w") as f:
         f.write("new")
     assert stat.S_IMODE(loose.stat().st_mode) == 0o600
+    # ...and through private_file (os.open keeps an existing file's mode: only fchmod fixes it)
+    loose.chmod(0o644)
+    private_file(loose)
+    assert stat.S_IMODE(loose.stat().st_mode) == 0o600
+    # an existing folder voicecoach owns is made 0700; its existing parent is left alone
+    own = tmp_path / "shared" / "mine"
+    own.mkdir(parents=True)
+    (tmp_path / "shared").chmod(0o755)
+    own.chmod(0o755)
+    private_dir(own)
+    assert stat.S_IMODE(own.stat().st_mode) == 0o700
+    assert stat.S_IMODE((tmp_path / "shared").stat().st_mode) == 0o755
+
+
+def test_helpers_ignore_a_umask_that_strips_owner_bits(tmp_path: Path) -> None:
+    """A umask of 277 takes the owner's write bit (and more) from os.mkdir/os.open's mode:
+    only the explicit chmod gives 0700 folders and 0600 files (022 and 000 never need it)."""
+    old = os.umask(0o277)
+    try:
+        d = private_dir(tmp_path / "a" / "b")
+        with open_private(d / "x.txt", "w") as f:
+            f.write("hi")
+        private_file(d / "y.wav")
+    finally:
+        os.umask(old)
+    assert_private(tmp_path / "a")
 
 
 def test_review_writes_owner_only(tmp_path: Path, call_wav: Path, umask: int) -> None:
@@ -163,10 +189,15 @@ def test_prune_recordings(tmp_path: Path, capsys) -> None:
     old = make_session(root, "20240101-090000", 40, now)
     older = make_session(root, "20231201-090000", 70, now)
     fresh = make_session(root, "20250101-090000", 2, now)
+    # an old session written to yesterday (its events): its age is its newest file's
+    touched = make_session(root, "20231101-090000", 90, now)
+    os.utime(touched / "events.jsonl", (now - 86400, now - 86400))
     (root / "notes").mkdir()  # not a session: never touched
     t = now - 100 * 86400
     os.utime(root / "notes", (t, t))
     (root / "demo_call.flac").write_bytes(b"x")
+    listed = prune_recordings(root, 30, dry_run=True, now_s=now)
+    assert [e.folder for e in listed] == [older, old]  # oldest first
     argv = ["recordings", "prune", "--older-than", "30", "--dir", str(root)]
     assert main([*argv, "--dry-run"]) == 0
     out = capsys.readouterr().out
@@ -174,8 +205,10 @@ def test_prune_recordings(tmp_path: Path, capsys) -> None:
     assert old.is_dir() and older.is_dir()
     assert main(argv) == 0
     assert "deleted 2 session(s)" in capsys.readouterr().out
-    assert sorted(p.name for p in root.iterdir()) == sorted([fresh.name, "notes", "demo_call.flac"])
-    gone = prune_recordings(root, 1.0, dry_run=True, now_s=now)
+    assert sorted(p.name for p in root.iterdir()) == sorted(
+        [fresh.name, touched.name, "notes", "demo_call.flac"]
+    )
+    gone = prune_recordings(root, 1.5, dry_run=True, now_s=now)
     assert [e.folder for e in gone] == [fresh]
     assert gone[0].size_bytes == 4000 and abs(gone[0].age_days - 2) < 0.01
 
@@ -262,6 +295,8 @@ def test_review_makes_no_network_call(tmp_path: Path, call_wav: Path) -> None:
         check=False,
     )
     assert r.returncode == 0, r.stderr[-2000:]
+    assert "NETWORK ATTEMPT" not in r.stderr  # an attempt swallowed by the code still shows
+    assert (tmp_path / "f.csv").is_file()
 
 
 def test_a_pair_review_is_reused_with_names(tmp_path: Path, capsys) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import json
+import os
 
 import pytest
 
@@ -188,9 +189,14 @@ def test_sessions_started_in_the_same_second_get_their_own_folders(
 
     monkeypatch.setattr(session_mod, "datetime", _Frozen)
     (tmp_path / "rec" / "20260101-100000-2").mkdir(parents=True)  # a name already taken
-    a = LiveSession(_NoSource(), cfg, record_dir=tmp_path / "rec")
-    b = LiveSession(_NoSource(), cfg, record_dir=tmp_path / "rec")  # before a has run
-    c = LiveSession(_NoSource(), cfg, record_dir=tmp_path / "rec")
+    # a umask that strips the owner's bits from mkdir's mode: only the chmod gives 0700
+    old_umask = os.umask(0o277)
+    try:
+        a = LiveSession(_NoSource(), cfg, record_dir=tmp_path / "rec")
+        b = LiveSession(_NoSource(), cfg, record_dir=tmp_path / "rec")  # before a has run
+        c = LiveSession(_NoSource(), cfg, record_dir=tmp_path / "rec")
+    finally:
+        os.umask(old_umask)
     assert [s.folder.name for s in (a, b, c)] == [
         "20260101-100000", "20260101-100000-3", "20260101-100000-4"]
     for s in (a, b, c):
@@ -216,7 +222,6 @@ def test_a_display_that_cannot_open_leaves_no_empty_session_folder(
 def test_a_second_ctrl_c_while_finishing_does_not_lose_the_report(
         tmp_path, cfg, monkeypatch, capfd) -> None:
     import math
-    import os
     import signal
 
     from voicecoach.review.calls import discover_calls

@@ -27,6 +27,7 @@ def test_event_log_round_trip_keeps_last_version(tmp_path) -> None:
     evs = read_events(p)
     assert [e.kind for e in evs] == ["interruption", "backchannel", "nudge"]
     assert evs[0].end_s == 2.2 and evs[0].by == "agent"
+    assert evs[0].decided_s == 1.55  # when it was first shown, not when it was last updated
     assert event_to_dict(evs[2])["rule"] == "pitch_high"
     assert len(read_events(p, final=False)) == 4
 
@@ -39,11 +40,11 @@ def test_event_log_is_flushed_per_event_and_survives_a_crash(tmp_path) -> None:
         "from voicecoach.sinks.eventlog import EventLog\n"
         f"log = EventLog({str(p)!r})\n"
         "log.write([Backchannel(1.0, 1.5, 1.6, by='customer')])\n"
-        'log._f.write(\'{"kind": "backch\')\n'  # a line cut short
-        "log._f.flush()\n"
-        "os._exit(1)\n"
+        "os._exit(3)\n"  # no close, no flush of Python's buffer: only write() flushed it
     )
-    subprocess.run([sys.executable, "-c", code], check=False)
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 3
+    with p.open("a") as f:  # the crash cut the next line short
+        f.write('{"kind": "backch')
     (ev,) = read_events(p)
     assert ev.kind == "backchannel" and ev.end_s == 1.5
 
@@ -113,3 +114,5 @@ def test_recorder_round_trip(tmp_path) -> None:
         r.write(block)
     a, _ = sf.read(tmp_path / "agent.flac", dtype="float32")
     np.testing.assert_allclose(a, np.r_[block[:, 0], block[:, 0]], atol=1 / 32768)
+    c, _ = sf.read(tmp_path / "customer.flac", dtype="float32")
+    np.testing.assert_allclose(c, np.r_[block[:, 1], block[:, 1]], atol=1 / 32768)
