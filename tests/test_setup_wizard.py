@@ -451,6 +451,24 @@ def test_a_stalled_device_is_said_so(env, calm) -> None:
     assert "microphone delivered no audio" not in out
 
 
+def test_a_clipped_input_is_said_so(env, calm) -> None:
+    audio = FakeAudio(NAMES, {"vc_mic": [calm], "vc_far": [_tone(3, db=3.0)]})  # peak 1.41
+    status, out, _ = _run(["--mic", "vc_mic", "--far", "vc_far", "--levels-s", "1", "--no-live",
+                           "--lang", "en", "--profile", "x"], "\ns\n", audio)
+    assert status == 0
+    assert "far end clipped: its level reaches full scale; lower its volume or gain" in out
+    assert "microphone clipped" not in out
+
+
+def test_an_input_not_heard_at_all_is_never_heard() -> None:
+    from voicecoach.setup_wizard import LevelCheck
+
+    check = LevelCheck(peak_db=(-math.inf, -30.0), heard_s=(0.0, 0.5), clipped=(False, False),
+                       missing_s=(0.0, 0.0), seconds=1.0)
+    assert not check.heard(0, 0.0)  # even when no time at all is asked
+    assert check.heard(1, 0.0) and check.heard(1, 0.5) and not check.heard(1, 0.6)
+
+
 def test_no_monitor_explains_how_to_name_one(env, calm) -> None:
     audio = FakeAudio(["USB headset", "Laptop mic"], {"USB headset": [calm]})
     status, out, _ = _run(["--levels-s", "1", "--no-live", "--lang", "en", "--profile", "x"],
@@ -530,6 +548,41 @@ def test_yes_runs_unattended(env, profile, monkeypatch) -> None:
     assert "Numéro du micro : 1 (--yes)" in out and "Étape 3 (calibrage) : 2 s" in out
     assert "Langue des conseils : fr (--yes)" in out
     assert calls == [["live", "--duration", "5.0", "--display", "none"]]
+
+
+def test_live_starts_with_the_setups_config_and_profile_folder(env, profile, monkeypatch,
+                                                              tmp_path: Path) -> None:
+    user, _ = env
+    monkeypatch.setattr(
+        "voicecoach.baseline.calibration.calibrate_array", lambda *a, **k: profile
+    )
+    conf_file, folder = tmp_path / "mine.toml", tmp_path / "team"
+    conf_file.write_text("[setup]\nlevels_s = 1.0\n")
+    audio = FakeAudio(NAMES, {"vc_far": [_tone(3)]})
+    status, _, calls = _run(["--yes", "--profile", "erin", "--seconds", "2", "--config",
+                             str(conf_file), "--profiles-dir", str(folder)], "", audio)
+    assert status == 0
+    assert calls == [["live", "--config", str(conf_file), "--profiles-dir", str(folder)]]
+    # a profile outside the default folder is saved by its path: live finds it without
+    # --profiles-dir too
+    ref = _user(user)["live"]["profile"]
+    assert ref == str((folder / "erin.toml").resolve())
+    args = build_parser().parse_args(["live"])
+    _config(args)
+    assert args.profile == ref
+
+
+def test_redoing_the_devices_suggests_the_configured_ones(env, profile) -> None:
+    user, profiles = env
+    ProfileStore(profiles).save(profile, "alice")
+    # neither is the first suggestion otherwise (the default input; the first monitor)
+    save_user_config({"live": {"mic": "vc_mic", "far": "pulse.monitor other",
+                               "profile": "alice"}, "coach": {"lang": "en"}}, user)
+    status, out, _ = _run(["--yes", "--redo", "devices", "--no-live", "--levels-s", "1"], "",
+                          FakeAudio(NAMES))
+    assert status == 0 and "Step 1-2 (devices, levels): done" not in out
+    assert _user(user)["live"]["mic"] == "vc_mic"
+    assert _user(user)["live"]["far"] == "pulse.monitor other"
 
 
 def test_yes_fails_on_a_refusal(env) -> None:
