@@ -469,6 +469,19 @@ def test_an_input_not_heard_at_all_is_never_heard() -> None:
     assert check.heard(1, 0.0) and check.heard(1, 0.5) and not check.heard(1, 0.6)
 
 
+def test_a_stalled_microphone_is_said_so_at_the_check_and_the_recording(env) -> None:
+    audio = FakeAudio(NAMES, {"vc_far": [_tone(5)]}, stalled=(True, False))
+    status, out, _ = _run(["--mic", "vc_mic", "--far", "vc_far", "--levels-s", "1", "--no-live",
+                           "--lang", "en", "--profile", "x", "--seconds", "2"], "\n\nn\n",
+                          audio)
+    assert status == 0
+    assert "microphone delivered no audio for 1.0 of 1.0 s (the device stalled" in out
+    assert "far end delivered no audio" not in out
+    assert ("The microphone delivered no audio for 2.0 s of the recording (stalled: busy, "
+            "unplugged, or the sound server is overloaded).") in out
+    assert "Calibration not done" in out
+
+
 def test_no_monitor_explains_how_to_name_one(env, calm) -> None:
     audio = FakeAudio(["USB headset", "Laptop mic"], {"USB headset": [calm]})
     status, out, _ = _run(["--levels-s", "1", "--no-live", "--lang", "en", "--profile", "x"],
@@ -634,6 +647,49 @@ def test_second_run_redoes_a_broken_profile(env, profile, monkeypatch) -> None:
     assert "Step 1-2 (devices, levels): done" in out
     assert "Step 3 (calibration): done" not in out
     assert ProfileStore(profiles).load("alice").voiced_s == profile.voiced_s
+
+
+def test_second_run_redoes_a_provisional_profile(env, profile, monkeypatch) -> None:
+    user, profiles = env
+    _first_run_done(user, profiles, profile.replace(provisional=True))  # learnt from a call
+    monkeypatch.setattr(
+        "voicecoach.baseline.calibration.calibrate_array", lambda *a, **k: profile
+    )
+    status, out, _ = _run(["--no-live", "--seconds", "1"], "\n\n", FakeAudio(NAMES))
+    assert status == 0
+    assert "Step 3 (calibration): done" not in out
+    assert not ProfileStore(profiles).load("alice").provisional
+
+
+def test_second_run_with_mic_given_redoes_the_devices(env, profile) -> None:
+    user, profiles = env
+    _first_run_done(user, profiles, profile)
+    status, out, _ = _run(["--yes", "--no-live", "--levels-s", "1", "--mic", "HDA Intel mic"],
+                          "", FakeAudio(NAMES))
+    assert status == 0
+    assert "Step 1-2 (devices, levels): done" not in out and "(--mic)" in out
+    assert _user(user)["live"]["mic"] == "HDA Intel mic"
+    assert _user(user)["live"]["far"] == "vc_far"
+
+
+@pytest.mark.parametrize(("answer", "recorded"), [("", False), ("y", True)])
+def test_an_existing_profile_is_used_or_recorded_again(env, profile, monkeypatch,
+                                                       answer: str, recorded: bool) -> None:
+    user, profiles = env
+    _first_run_done(user, profiles, profile)
+    ProfileStore(profiles).save(profile, "carol")  # stored, without its speech kept
+    monkeypatch.setattr(
+        "voicecoach.baseline.calibration.calibrate_array",
+        lambda *a, **k: profile.replace(voiced_s=33.0),
+    )
+    answers = answer + "\n" + ("\n" if recorded else "")  # then Enter starts recording
+    status, out, _ = _run(["--no-live", "--profile", "carol", "--seconds", "1"], answers,
+                          FakeAudio(NAMES))
+    assert status == 0
+    assert "Profile 'carol' already exists. Record it again?" in out
+    assert ("Using the stored profile 'carol'." in out) == (not recorded)
+    assert (ProfileStore(profiles).load("carol").voiced_s == 33.0) == recorded
+    assert _user(user)["live"]["profile"] == "carol"
 
 
 @pytest.mark.parametrize(("redo", "steps"), [("devices", {"devices"}),
