@@ -491,6 +491,41 @@ def test_no_monitor_explains_how_to_name_one(env, calm) -> None:
     assert "customer heard: no" in out
 
 
+def test_bad_lengths_and_a_far_end_that_is_the_microphone_are_refused(env) -> None:
+    with pytest.raises(UsageError, match=r"^--seconds must be > 0 seconds, got 0$"):
+        _run(["--seconds", "0"], "", FakeAudio(NAMES))
+    with pytest.raises(UsageError, match=r"^--levels-s must be > 0 seconds, got -1$"):
+        _run(["--levels-s", "-1"], "", FakeAudio(NAMES))
+    with pytest.raises(UsageError, match=r"^--far 'vc_mic' is the microphone's device 'vc_mic'"):
+        _run(["--mic", "vc_mic", "--far", "vc_mic", "--no-live"], "", FakeAudio(NAMES))
+
+
+class BusyOnce(FakeAudio):
+    """The first opening fails, as a device another program holds."""
+
+    fails = 1
+
+    def stream(self, mic, far):
+        if self.fails:
+            self.fails -= 1
+            raise DeviceError("device busy")
+        return super().stream(mic, far)
+
+
+def test_devices_that_cannot_be_opened_are_tried_again(env, calm) -> None:
+    base = ["--mic", "vc_mic", "--far", "vc_far", "--levels-s", "1", "--no-live", "--lang",
+            "en", "--profile", "x"]
+    audio = BusyOnce(NAMES, {"vc_mic": [calm], "vc_far": [_tone(3)]})
+    status, out, _ = _run(base, "\nc\n\ns\n", audio)  # Enter is no answer here: c
+    assert status == 0
+    assert "These devices cannot be opened: device busy" in out
+    assert "c: try again, d: choose other devices" in out
+    assert "'' is not an answer here" in out  # "keep" is not offered for devices not opened
+    assert "microphone heard: yes" in out and audio.opened == [("vc_mic", "vc_far")]
+    with pytest.raises(DeviceError, match="device busy"):  # unattended: the error
+        _run([*base, "--yes"], "", BusyOnce(NAMES))
+
+
 def test_yes_without_a_monitor_asks_for_far(env) -> None:
     with pytest.raises(UsageError, match="give --far DEVICE"):
         _run(["--yes", "--no-live"], "", FakeAudio(["USB headset", "Laptop mic"]))
