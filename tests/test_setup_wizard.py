@@ -224,6 +224,18 @@ def test_enter_ends_the_level_check(calm, lang: str | None, meters: str) -> None
     assert meters in out.getvalue()  # meters redrawn in place, in the wizard's language
 
 
+def test_a_recording_is_cut_to_the_seconds_asked(calm) -> None:
+    import argparse
+
+    from voicecoach.setup_wizard import Terminal, Wizard
+
+    args = argparse.Namespace(levels_s=None, yes=False, redo=None, lang="en")
+    audio = FakeAudio(NAMES, {"vc_mic": [calm]})
+    wiz = Wizard(args, load_config(), Terminal(io.StringIO(), io.StringIO()), audio)
+    x = wiz.record("vc_mic", 1.01)  # 16160 samples: not a whole number of 320-sample blocks
+    assert np.array_equal(x, calm[:16160])
+
+
 # ------------------------------------------------------------------------ first run --
 def test_first_run_picks_checks_calibrates_saves_and_starts_live(env, calm) -> None:
     user, profiles = env
@@ -252,6 +264,17 @@ def test_first_run_picks_checks_calibrates_saves_and_starts_live(env, calm) -> N
     args = build_parser().parse_args(["live"])
     _config(args)
     assert (args.mic, args.far, args.profile, args.lang) == ("vc_mic", "vc_far", "alice", "en")
+
+
+def test_a_device_its_name_does_not_find_again_is_saved_by_index(env, calm) -> None:
+    user, _ = env
+    audio = FakeAudio(["USB mic", "USB mic", "vc_far"], {"USB mic": [calm],
+                                                         "vc_far": [_tone(3)]})
+    # two identical headsets: the second one chosen; far end suggested; keep; skip calibration
+    status, _, _ = _run(["--levels-s", "1", "--no-live", "--lang", "en", "--profile", "x"],
+                        "2\n\n\ns\n", audio)
+    assert status == 0
+    assert _user(user)["live"]["mic"] == "1" and _user(user)["live"]["far"] == "vc_far"
 
 
 def test_customer_not_heard_then_another_far_end(env, calm) -> None:
