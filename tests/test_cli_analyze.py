@@ -15,6 +15,10 @@ from voicecoach.cli import main
 
 from .conftest import SR, vowelish
 
+#: The CSV's columns after channel and t_s, as Features fields.
+CSV_TRACKS = ("f0_hz", "voiced", "speech", "loudness_db", "syllable_rate", "articulation_rate",
+              "f0_settled_hz")
+
 
 def _stereo(tmp_path, rng):
     x = vowelish(2.0, 150.0, rng)
@@ -42,18 +46,23 @@ def test_csv_has_exactly_the_contract_columns(tmp_path, rng) -> None:
     body = rows[1:]
     assert len(body) == 2 * 200
     assert {r[0] for r in body} == {"0", "1"}
-    ref = analyze_file(p)[0]
+    ref = analyze_file(p)
     ch0 = [r for r in body if r[0] == "0"]
-    for r, f0, v in zip(ch0, ref.f0_hz, ref.voiced, strict=True):
+    for r, f0, v in zip(ch0, ref[0].f0_hz, ref[0].voiced, strict=True):
         assert r[3] in ("0", "1") and r[4] in ("0", "1")
         assert (r[2] == "") == (not v)
         if v:
             assert abs(float(r[2]) - f0) < 1e-3 * f0
     assert any(r[2] == "" for r in ch0) and any(r[2] != "" for r in ch0)
-    for r, f0 in zip(ch0, ref.f0_settled_hz, strict=True):
-        assert (r[8] == "") == bool(np.isnan(f0))
-        if r[8]:
-            assert abs(float(r[8]) - f0) < 1e-3 * f0
+    # every column of each channel holds that channel's track (channel 1 is 10 dB quieter)
+    for ch, feat in enumerate(ref):
+        rows_ch = [r for r in body if r[0] == str(ch)]
+        assert [r[1] for r in rows_ch] == [f"{t:.2f}" for t in feat.t_s]
+        for col, name in enumerate(CSV_TRACKS, start=2):
+            want = getattr(feat, name).astype(float)
+            got = np.array([float(r[col]) if r[col] else np.nan for r in rows_ch])
+            np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6, err_msg=name)
+    assert np.nanmean(ref[0].loudness_db - ref[1].loudness_db) > 5.0
 
 
 def test_json_contract(tmp_path, rng) -> None:
@@ -78,6 +87,10 @@ def test_json_contract(tmp_path, rng) -> None:
     }
     assert len(ch["t_s"]) == 200
     assert None in ch["f0_hz"] and set(ch["voiced"]) <= {0, 1}
+    # channel 1's tracks, not channel 0's under its number (channel 1 is 10 dB quieter)
+    (ref,) = analyze_file(p, 1)
+    got = np.array([np.nan if v is None else v for v in ch["loudness_db"]], float)
+    np.testing.assert_allclose(got, ref.loudness_db, rtol=1e-6, atol=1e-6)
     assert ch["harmonic_check"] is False  # a 16 kHz file of wideband noise and tones
 
 
@@ -143,7 +156,7 @@ def test_a_failed_analysis_leaves_no_half_table(tmp_path, capsys) -> None:
     out = tmp_path / "t.csv"
     assert main(["analyze", str(p), "--out", str(out)]) == 2
     assert "(6.00 s)" in capsys.readouterr().err
-    assert not out.exists()
+    assert sorted(f.name for f in tmp_path.iterdir()) == ["nan.wav"]  # no temporary either
 
 
 def test_a_failed_analysis_keeps_the_file_it_would_have_replaced(tmp_path, capsys) -> None:

@@ -19,6 +19,7 @@ from voicecoach.config import load_config
 ARGV = {
     "analyze": ["analyze", "x.wav"],
     "calibrate": ["calibrate", "--profile", "p", "--input", "x.wav"],
+    "profile": ["profile", "list"],
     "review": ["review", "x.wav", "--out", "o"],
     "live": ["live"],
     "demo": ["demo"],
@@ -67,6 +68,23 @@ def _key(cfg, section: str, key: str):
     return getattr(getattr(cfg, section), key)
 
 
+def _assert_acceptable(command: str, args: argparse.Namespace) -> None:
+    """Each value taken from the configuration is one its option accepts (its choices, its
+    type): a table entry naming the wrong key (``lang`` from ``[live] display``) fails here,
+    where comparing with the table's own key cannot."""
+    actions = {a.dest: a for a in _subparsers(build_parser())[command]._actions}
+    for dest in CONFIG_OPTIONS.get(command, {}):
+        a, value = actions[dest], getattr(args, dest)
+        if value is None:
+            continue
+        if a.choices is not None:
+            assert value in a.choices, (dest, value)
+        if a.type in (int, float):
+            assert isinstance(value, a.type) and not isinstance(value, bool), (dest, value)
+        if isinstance(a, argparse.BooleanOptionalAction) or a.const is True:
+            assert isinstance(value, bool), (dest, value)
+
+
 def test_no_default_is_declared_in_the_parser() -> None:
     """Every option's default is None (or False for a flag): values come from the config."""
     declared = {}
@@ -83,6 +101,8 @@ def test_every_config_option_is_an_option_and_a_key() -> None:
     cfg = load_config()
     subs = _subparsers(build_parser())
     assert set(CONFIG_OPTIONS) <= set(subs)
+    # the parametrised tests below reach every command that takes a configuration default
+    assert set(CONFIG_OPTIONS) <= set(ARGV)
     for command, table in CONFIG_OPTIONS.items():
         dests = {a.dest for a in subs[command]._actions}
         for dest, (section, key) in table.items():
@@ -100,6 +120,7 @@ def test_defaults_are_the_shipped_configuration(command: str) -> None:
             assert args.record is None  # not recording unless asked
             continue
         assert getattr(args, dest) == _key(cfg, section, key), dest
+    _assert_acceptable(command, args)
 
 
 @pytest.mark.parametrize("command", sorted(ARGV))
@@ -118,6 +139,7 @@ def test_defaults_follow_a_config_file(command: str, tmp_path: Path) -> None:
         want = _key(cfg, section, key)
         assert want != _key(load_config(), section, key), f"OTHER must change {section}.{key}"
         assert getattr(args, dest) == want, dest
+    _assert_acceptable(command, args)
 
 
 def test_command_line_wins_over_the_config(tmp_path: Path) -> None:

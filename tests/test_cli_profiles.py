@@ -51,14 +51,18 @@ def test_calibrate_refuses_silence_and_short_speech(tmp_path, capsys) -> None:
     sf.write(short, x, 16000)
     assert main([*args, "--input", str(short)]) == 2
     err = capsys.readouterr().err
-    assert "voiced" in err and "10" in err
+    assert "of voiced speech" in err and "(10 s needed)" in err
     assert not (tmp_path / "p").exists() or ProfileStore(tmp_path / "p").list() == []
 
 
 def test_missing_profile_is_a_clear_error(tmp_path, capsys) -> None:
     rc = main(["profile", "show", "nobody", "--profiles-dir", str(tmp_path)])
     assert rc == 2
-    assert capsys.readouterr().err.startswith("Error: ")
+    err = capsys.readouterr().err
+    # the name, where it was looked for, and how to make it
+    assert err == (f"Error: profile 'nobody' not found in {str(tmp_path)!r} (no profiles are "
+                   f"stored there); create it with `voicecoach calibrate --profile nobody "
+                   f"--input FILE`\n")
 
 
 def _profile_numbers(prof) -> dict:
@@ -137,7 +141,9 @@ def test_add_needs_a_stored_profile_with_kept_audio(tmp_path, capsys) -> None:
     args = ["calibrate", "--profile", "carol", "--profiles-dir", str(tmp_path / "p"),
             "--input", str(wav)]
     assert main([*args, "--add"]) == 2
-    assert "carol" in capsys.readouterr().err  # not stored yet: the not-found error
+    # not stored yet: the not-found error
+    assert "profile 'carol' not found in" in capsys.readouterr().err
+    assert not (tmp_path / "p" / "carol.toml").exists()
     assert main(args) == 0
     capsys.readouterr()
     assert main([*args, "--add"]) == 2

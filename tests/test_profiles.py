@@ -42,7 +42,9 @@ def make(name: str = "alice", **kw) -> Profile:
 
 def test_save_load_round_trip(tmp_path: Path) -> None:
     store = ProfileStore(tmp_path / "p")
-    p = make(syllable_rate_spread=math.nan)
+    # values to the 4 decimals a profile file keeps (make's own have one)
+    p = make(syllable_rate_spread=math.nan, f0_median_st=13.6127, pitch_calm_st=1.2345,
+             rate_calm_pct=11.5031, loudness_drift_db=0.0004)
     path = store.save(p)
     assert path == tmp_path / "p" / "alice.toml"
     back = store.load("alice")
@@ -139,11 +141,17 @@ def test_default_dir_xdg_without_platformdirs(monkeypatch, tmp_path: Path) -> No
     assert default_profiles_dir() == tmp_path / "home" / ".config" / "voicecoach" / "profiles"
 
 
-def test_default_dir_with_platformdirs(monkeypatch) -> None:
-    platformdirs = pytest.importorskip("platformdirs")
+def test_default_dir_with_platformdirs(monkeypatch, tmp_path: Path) -> None:
+    import types
+
     monkeypatch.delenv(ENV_VAR, raising=False)
-    expect = Path(platformdirs.user_config_dir("voicecoach")) / "profiles"
-    assert default_profiles_dir() == expect
+    # on Linux platformdirs gives $XDG_CONFIG_HOME/<app> too: a stand-in that answers
+    # elsewhere tells its use from the fallback's
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    fake = types.ModuleType("platformdirs")
+    fake.user_config_dir = lambda app: str(tmp_path / "platform" / app)  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "platformdirs", fake)
+    assert default_profiles_dir() == tmp_path / "platform" / "voicecoach" / "profiles"
 
 
 def test_load_profile_by_name_or_path(tmp_path: Path) -> None:
@@ -194,6 +202,7 @@ def test_a_profile_file_cut_short_anywhere_is_refused(tmp_path: Path) -> None:
     cuts = [i + 1 for i, c in enumerate(text[:-1]) if c == "\n"]  # after each line
     cuts += list(range(200, len(text) - 1, 97))  # and inside lines
     assert text.index("[voice]") in cuts
+    announced = 0
     for cut in cuts:
         path.write_text(text[:cut])
         with pytest.raises(ProfileFormatError) as err:
@@ -201,9 +210,11 @@ def test_a_profile_file_cut_short_anywhere_is_refused(tmp_path: Path) -> None:
         msg = str(err.value)
         assert msg.startswith(f"profile file {str(path)!r}") and "calibrate again" in msg
         if "# A whole file ends with the line '# end of profile'.\n" in text[:cut]:
+            announced += 1
             assert "is cut short" in msg  # else: cut in the header, every field missing
             assert msg.endswith("calibrate again to rebuild it (`voicecoach calibrate "
                                 "--profile alice --mic ...` or `--input FILE`)")
+    assert announced > len(cuts) // 2  # the checks above ran for most cuts
     path.write_text(text[: text.index("\n[voice]") + 1])
     with pytest.raises(ProfileFormatError, match=r"is cut short: it lacks its last line "
                                                  r"'# end of profile'"):
@@ -252,3 +263,16 @@ def test_stale_temporary_files_of_a_killed_write_are_not_profiles(tmp_path: Path
     assert store.list() == ["alice"]
     assert store.load("alice").name == "alice"
     assert not store.exists("bob")
+    # the temporary a real save leaves when killed before its rename (not only the names above)
+    import voicecoach.profiles as profiles
+
+    def killed(*a, **k):
+        raise KeyboardInterrupt
+
+    before = set(tmp_path.iterdir())
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(profiles.os, "replace", killed)
+        with pytest.raises(KeyboardInterrupt):
+            store.save(make("carol"))
+    assert len(set(tmp_path.iterdir()) - before) == 1  # its temporary is left
+    assert store.list() == ["alice"] and not store.exists("carol")

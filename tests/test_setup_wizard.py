@@ -224,6 +224,18 @@ def test_enter_ends_the_level_check(calm, lang: str | None, meters: str) -> None
     assert meters in out.getvalue()  # meters redrawn in place, in the wizard's language
 
 
+def test_a_recording_is_cut_to_the_seconds_asked(calm) -> None:
+    import argparse
+
+    from voicecoach.setup_wizard import Terminal, Wizard
+
+    args = argparse.Namespace(levels_s=None, yes=False, redo=None, lang="en")
+    audio = FakeAudio(NAMES, {"vc_mic": [calm]})
+    wiz = Wizard(args, load_config(), Terminal(io.StringIO(), io.StringIO()), audio)
+    x = wiz.record("vc_mic", 1.01)  # 16160 samples: not a whole number of 320-sample blocks
+    assert np.array_equal(x, calm[:16160])
+
+
 # ------------------------------------------------------------------------ first run --
 def test_first_run_picks_checks_calibrates_saves_and_starts_live(env, calm) -> None:
     user, profiles = env
@@ -252,6 +264,17 @@ def test_first_run_picks_checks_calibrates_saves_and_starts_live(env, calm) -> N
     args = build_parser().parse_args(["live"])
     _config(args)
     assert (args.mic, args.far, args.profile, args.lang) == ("vc_mic", "vc_far", "alice", "en")
+
+
+def test_a_device_its_name_does_not_find_again_is_saved_by_index(env, calm) -> None:
+    user, _ = env
+    audio = FakeAudio(["USB mic", "USB mic", "vc_far"], {"USB mic": [calm],
+                                                         "vc_far": [_tone(3)]})
+    # two identical headsets: the second one chosen; far end suggested; keep; skip calibration
+    status, _, _ = _run(["--levels-s", "1", "--no-live", "--lang", "en", "--profile", "x"],
+                        "2\n\n\ns\n", audio)
+    assert status == 0
+    assert _user(user)["live"]["mic"] == "1" and _user(user)["live"]["far"] == "vc_far"
 
 
 def test_customer_not_heard_then_another_far_end(env, calm) -> None:
@@ -451,6 +474,37 @@ def test_a_stalled_device_is_said_so(env, calm) -> None:
     assert "microphone delivered no audio" not in out
 
 
+def test_a_clipped_input_is_said_so(env, calm) -> None:
+    audio = FakeAudio(NAMES, {"vc_mic": [calm], "vc_far": [_tone(3, db=3.0)]})  # peak 1.41
+    status, out, _ = _run(["--mic", "vc_mic", "--far", "vc_far", "--levels-s", "1", "--no-live",
+                           "--lang", "en", "--profile", "x"], "\ns\n", audio)
+    assert status == 0
+    assert "far end clipped: its level reaches full scale; lower its volume or gain" in out
+    assert "microphone clipped" not in out
+
+
+def test_an_input_not_heard_at_all_is_never_heard() -> None:
+    from voicecoach.setup_wizard import LevelCheck
+
+    check = LevelCheck(peak_db=(-math.inf, -30.0), heard_s=(0.0, 0.5), clipped=(False, False),
+                       missing_s=(0.0, 0.0), seconds=1.0)
+    assert not check.heard(0, 0.0)  # even when no time at all is asked
+    assert check.heard(1, 0.0) and check.heard(1, 0.5) and not check.heard(1, 0.6)
+
+
+def test_a_stalled_microphone_is_said_so_at_the_check_and_the_recording(env) -> None:
+    audio = FakeAudio(NAMES, {"vc_far": [_tone(5)]}, stalled=(True, False))
+    status, out, _ = _run(["--mic", "vc_mic", "--far", "vc_far", "--levels-s", "1", "--no-live",
+                           "--lang", "en", "--profile", "x", "--seconds", "2"], "\n\nn\n",
+                          audio)
+    assert status == 0
+    assert "microphone delivered no audio for 1.0 of 1.0 s (the device stalled" in out
+    assert "far end delivered no audio" not in out
+    assert ("The microphone delivered no audio for 2.0 s of the recording (stalled: busy, "
+            "unplugged, or the sound server is overloaded).") in out
+    assert "Calibration not done" in out
+
+
 def test_no_monitor_explains_how_to_name_one(env, calm) -> None:
     audio = FakeAudio(["USB headset", "Laptop mic"], {"USB headset": [calm]})
     status, out, _ = _run(["--levels-s", "1", "--no-live", "--lang", "en", "--profile", "x"],
@@ -458,6 +512,41 @@ def test_no_monitor_explains_how_to_name_one(env, calm) -> None:
     assert status == 0
     assert "No input looks like the computer's output" in out and "asoundrc" in out
     assert "customer heard: no" in out
+
+
+def test_bad_lengths_and_a_far_end_that_is_the_microphone_are_refused(env) -> None:
+    with pytest.raises(UsageError, match=r"^--seconds must be > 0 seconds, got 0$"):
+        _run(["--seconds", "0"], "", FakeAudio(NAMES))
+    with pytest.raises(UsageError, match=r"^--levels-s must be > 0 seconds, got -1$"):
+        _run(["--levels-s", "-1"], "", FakeAudio(NAMES))
+    with pytest.raises(UsageError, match=r"^--far 'vc_mic' is the microphone's device 'vc_mic'"):
+        _run(["--mic", "vc_mic", "--far", "vc_mic", "--no-live"], "", FakeAudio(NAMES))
+
+
+class BusyOnce(FakeAudio):
+    """The first opening fails, as a device another program holds."""
+
+    fails = 1
+
+    def stream(self, mic, far):
+        if self.fails:
+            self.fails -= 1
+            raise DeviceError("device busy")
+        return super().stream(mic, far)
+
+
+def test_devices_that_cannot_be_opened_are_tried_again(env, calm) -> None:
+    base = ["--mic", "vc_mic", "--far", "vc_far", "--levels-s", "1", "--no-live", "--lang",
+            "en", "--profile", "x"]
+    audio = BusyOnce(NAMES, {"vc_mic": [calm], "vc_far": [_tone(3)]})
+    status, out, _ = _run(base, "\nc\n\ns\n", audio)  # Enter is no answer here: c
+    assert status == 0
+    assert "These devices cannot be opened: device busy" in out
+    assert "c: try again, d: choose other devices" in out
+    assert "'' is not an answer here" in out  # "keep" is not offered for devices not opened
+    assert "microphone heard: yes" in out and audio.opened == [("vc_mic", "vc_far")]
+    with pytest.raises(DeviceError, match="device busy"):  # unattended: the error
+        _run([*base, "--yes"], "", BusyOnce(NAMES))
 
 
 def test_yes_without_a_monitor_asks_for_far(env) -> None:
@@ -532,6 +621,41 @@ def test_yes_runs_unattended(env, profile, monkeypatch) -> None:
     assert calls == [["live", "--duration", "5.0", "--display", "none"]]
 
 
+def test_live_starts_with_the_setups_config_and_profile_folder(env, profile, monkeypatch,
+                                                              tmp_path: Path) -> None:
+    user, _ = env
+    monkeypatch.setattr(
+        "voicecoach.baseline.calibration.calibrate_array", lambda *a, **k: profile
+    )
+    conf_file, folder = tmp_path / "mine.toml", tmp_path / "team"
+    conf_file.write_text("[setup]\nlevels_s = 1.0\n")
+    audio = FakeAudio(NAMES, {"vc_far": [_tone(3)]})
+    status, _, calls = _run(["--yes", "--profile", "erin", "--seconds", "2", "--config",
+                             str(conf_file), "--profiles-dir", str(folder)], "", audio)
+    assert status == 0
+    assert calls == [["live", "--config", str(conf_file), "--profiles-dir", str(folder)]]
+    # a profile outside the default folder is saved by its path: live finds it without
+    # --profiles-dir too
+    ref = _user(user)["live"]["profile"]
+    assert ref == str((folder / "erin.toml").resolve())
+    args = build_parser().parse_args(["live"])
+    _config(args)
+    assert args.profile == ref
+
+
+def test_redoing_the_devices_suggests_the_configured_ones(env, profile) -> None:
+    user, profiles = env
+    ProfileStore(profiles).save(profile, "alice")
+    # neither is the first suggestion otherwise (the default input; the first monitor)
+    save_user_config({"live": {"mic": "vc_mic", "far": "pulse.monitor other",
+                               "profile": "alice"}, "coach": {"lang": "en"}}, user)
+    status, out, _ = _run(["--yes", "--redo", "devices", "--no-live", "--levels-s", "1"], "",
+                          FakeAudio(NAMES))
+    assert status == 0 and "Step 1-2 (devices, levels): done" not in out
+    assert _user(user)["live"]["mic"] == "vc_mic"
+    assert _user(user)["live"]["far"] == "pulse.monitor other"
+
+
 def test_yes_fails_on_a_refusal(env) -> None:
     with pytest.raises(UsageError, match="calibration refused"):
         _run(["--yes", "--profile", "f", "--seconds", "2", "--levels-s", "1", "--no-live"],
@@ -581,6 +705,49 @@ def test_second_run_redoes_a_broken_profile(env, profile, monkeypatch) -> None:
     assert "Step 1-2 (devices, levels): done" in out
     assert "Step 3 (calibration): done" not in out
     assert ProfileStore(profiles).load("alice").voiced_s == profile.voiced_s
+
+
+def test_second_run_redoes_a_provisional_profile(env, profile, monkeypatch) -> None:
+    user, profiles = env
+    _first_run_done(user, profiles, profile.replace(provisional=True))  # learnt from a call
+    monkeypatch.setattr(
+        "voicecoach.baseline.calibration.calibrate_array", lambda *a, **k: profile
+    )
+    status, out, _ = _run(["--no-live", "--seconds", "1"], "\n\n", FakeAudio(NAMES))
+    assert status == 0
+    assert "Step 3 (calibration): done" not in out
+    assert not ProfileStore(profiles).load("alice").provisional
+
+
+def test_second_run_with_mic_given_redoes_the_devices(env, profile) -> None:
+    user, profiles = env
+    _first_run_done(user, profiles, profile)
+    status, out, _ = _run(["--yes", "--no-live", "--levels-s", "1", "--mic", "HDA Intel mic"],
+                          "", FakeAudio(NAMES))
+    assert status == 0
+    assert "Step 1-2 (devices, levels): done" not in out and "(--mic)" in out
+    assert _user(user)["live"]["mic"] == "HDA Intel mic"
+    assert _user(user)["live"]["far"] == "vc_far"
+
+
+@pytest.mark.parametrize(("answer", "recorded"), [("", False), ("y", True)])
+def test_an_existing_profile_is_used_or_recorded_again(env, profile, monkeypatch,
+                                                       answer: str, recorded: bool) -> None:
+    user, profiles = env
+    _first_run_done(user, profiles, profile)
+    ProfileStore(profiles).save(profile, "carol")  # stored, without its speech kept
+    monkeypatch.setattr(
+        "voicecoach.baseline.calibration.calibrate_array",
+        lambda *a, **k: profile.replace(voiced_s=33.0),
+    )
+    answers = answer + "\n" + ("\n" if recorded else "")  # then Enter starts recording
+    status, out, _ = _run(["--no-live", "--profile", "carol", "--seconds", "1"], answers,
+                          FakeAudio(NAMES))
+    assert status == 0
+    assert "Profile 'carol' already exists. Record it again?" in out
+    assert ("Using the stored profile 'carol'." in out) == (not recorded)
+    assert (ProfileStore(profiles).load("carol").voiced_s == 33.0) == recorded
+    assert _user(user)["live"]["profile"] == "carol"
 
 
 @pytest.mark.parametrize(("redo", "steps"), [("devices", {"devices"}),
