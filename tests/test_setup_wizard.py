@@ -915,21 +915,31 @@ def test_setup_takes_every_display_that_live_takes() -> None:
     assert "compact" in DISPLAY_KINDS
 
 
+#: answers-free options of the band tests: no live start, a 1 s level check, known devices
+BAND_ARGS = ["--no-live", "--levels-s", "1", "--mic", "vc_mic", "--far", "vc_far", "--lang", "en"]
+
+
+def _calibrate_band(mic: np.ndarray, name: str, rates_hz=None, answers: str = "\n\n",
+                    extra: tuple[str, ...] = ()) -> tuple[int, str]:
+    """Run setup's calibration on ``mic`` (40 s); ``rates_hz``: the audio layer's device
+    rates (None: it gives none)."""
+    audio = FakeAudio(NAMES, {"vc_mic": [mic], "vc_far": [_tone(3)]})
+    if rates_hz is not None:
+        audio.rates_hz = rates_hz
+    args = [*BAND_ARGS, *(("--profile", name) if name else ()), *extra, "--seconds", "40"]
+    status, out, _ = _run(args, answers, audio)
+    return status, out
+
+
 def test_a_grown_telephone_profile_keeps_its_band(env, calm) -> None:
     """The kept speech of an 8 kHz profile is read as 8 kHz audio when the profile grows."""
-    _, profiles = env
-    store = ProfileStore(profiles)
-    audio = FakeAudio(NAMES, {"vc_mic": [calm], "vc_far": [_tone(3)]})
-    base = ["--no-live", "--levels-s", "1", "--mic", "vc_mic", "--far", "vc_far", "--lang", "en"]
-    status, _, _ = _run([*base, "--profile", "tel", "--seconds", "40"], "\n\n", audio)
-    assert status == 0
+    store = ProfileStore(env[1])
+    assert _calibrate_band(calm, "tel")[0] == 0
     # as if calibrated over a telephone line: its kept 16 kHz speech came from 8 kHz audio
     store.save(store.load("tel").replace(calibration_rate_hz=8000.0), "tel")
-    status, out, _ = _run([*base, "--redo", "calibration", "--seconds", "40"], "\n\na\n\n",
-                          audio)
+    status, out = _calibrate_band(calm, "", answers="\n\na\n\n", extra=("--redo", "calibration"))
     assert status == 0 and "grown to" in out
     assert store.load("tel").calibration_rate_hz == 8000.0
-
 
 
 def test_the_profile_takes_the_microphone_device_rate(env, calm) -> None:
@@ -939,14 +949,9 @@ def test_the_profile_takes_the_microphone_device_rate(env, calm) -> None:
     either)."""
     import soxr
 
-    _, profiles = env
-    store = ProfileStore(profiles)
-    base = ["--no-live", "--levels-s", "1", "--mic", "vc_mic", "--far", "vc_far", "--lang", "en"]
-    audio = FakeAudio(NAMES, {"vc_mic": [calm], "vc_far": [_tone(3)]})
-    audio.rates_hz = [8000.0, 16000.0]
-    status, _, _ = _run([*base, "--profile", "bt", "--seconds", "40"], "\n\n", audio)
-    assert status == 0 and store.load("bt").calibration_rate_hz == 8000.0
+    store = ProfileStore(env[1])
+    assert _calibrate_band(calm, "bt", rates_hz=[8000.0, 16000.0])[0] == 0
+    assert store.load("bt").calibration_rate_hz == 8000.0
     tel = soxr.resample(soxr.resample(calm, 16000, 8000), 8000, 16000).astype(np.float32)
-    audio = FakeAudio(NAMES, {"vc_mic": [tel], "vc_far": [_tone(3)]})
-    status, _, _ = _run([*base, "--profile", "pa", "--seconds", "40"], "\n\n", audio)
-    assert status == 0 and store.load("pa").calibration_rate_hz == 16000.0
+    assert _calibrate_band(tel, "pa")[0] == 0
+    assert store.load("pa").calibration_rate_hz == 16000.0
