@@ -471,6 +471,7 @@ def test_run_draws_at_its_own_rate_and_stops_when_closed(xserver, calls, tmp_pat
                 return
 
     disp = CompactDisplay(model)  # min(fps 20, compact_fps_max 10) = 10 frames/s
+    disp.open()  # before the deadline is set: opening Tk is not part of the 1.5 s run
     th = threading.Thread(target=analysis, daemon=True)
     th.start()
     disp.run(stop, until=time.monotonic() + 1.5)
