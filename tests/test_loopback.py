@@ -165,12 +165,24 @@ def test_linux_monitor_not_listed_by_portaudio_goes_through_soundcard():
 def test_index_is_always_portaudio():
     assert _resolve("4").backend == "sounddevice"
     assert _resolve(0).device.index == 0
+    # on Windows too, where names go to soundcard first: "4" is PortAudio's input 4, not a
+    # part of a speaker's name (on Linux PortAudio is asked first, so that case cannot tell)
+    spk = LoopbackDevice("{guid}", "Speakers (4- USB Audio)", "Speakers (4- USB Audio) loopback", 2)
+    c = _resolve("4", platform="win32", loops=[spk])
+    assert (c.backend, c.device.index) == ("sounddevice", 4)
 
 
 def test_windows_loopback_name_goes_through_soundcard_first():
     spk = LoopbackDevice("{guid}", "HDA Intel PCH speakers", "HDA Intel PCH speakers loopback", 2)
     c = _resolve("HDA Intel PCH speakers loopback", platform="win32", loops=[spk])
     assert c.backend == "soundcard"
+    # first: a name PortAudio matches too (its "HDA Intel PCH: ALC257" input) is the
+    # loopback on Windows, the PortAudio input on Linux (the name above matches no
+    # PortAudio input, so it reached soundcard either way)
+    c = _resolve("HDA Intel PCH", platform="win32", loops=[spk])
+    assert (c.backend, c.device.id) == ("soundcard", "{guid}")
+    c = _resolve("HDA Intel PCH", platform="linux", loops=[spk])
+    assert (c.backend, c.device.index) == ("sounddevice", 0)
     # a PortAudio input that matches no loopback stays on sounddevice
     assert _resolve("ALC257", platform="win32", loops=[spk]).backend == "sounddevice"
 
