@@ -37,12 +37,14 @@ class FakeMic:
         self.fail_open = fail_open
         self.fail_after = fail_after
         self.opened = []
+        self.rec = None
 
     def recorder(self, samplerate, channels, blocksize):
         self.opened.append((samplerate, channels, blocksize))
         if self.fail_open:
             raise RuntimeError(self.fail_open)
-        return FakeRecorder(self)
+        self.rec = FakeRecorder(self)
+        return self.rec
 
 
 class FakeRecorder:
@@ -131,6 +133,20 @@ def test_find_loopback_by_far_string_id_or_sink(spec):
 
 def test_find_loopback_by_part_of_a_name():
     assert find_loopback("built-in audio", LOOPS).far.startswith("alsa_output.pci")
+    # a part of a name followed by "monitor" / "loopback": the word is dropped to match
+    assert find_loopback("Built-in Audio monitor", LOOPS).far.startswith("alsa_output.pci")
+    spk = LoopbackDevice("{guid}", "Speakers (Realtek(R) Audio)",
+                         "Speakers (Realtek(R) Audio) loopback", 2)
+    assert find_loopback("Speakers loopback", [spk]) is spk
+
+
+def test_an_exact_match_wins_over_a_partial_one():
+    far2 = LoopbackDevice("vc_far2.monitor", "Monitor of Far 2", "vc_far2 monitor", 1)
+    loops = [*LOOPS, far2]
+    assert find_loopback("vc_far monitor", loops).id == "vc_far.monitor"  # also a part of far2's
+    assert find_loopback("vc_far2.monitor", loops) is far2
+    with pytest.raises(DeviceError, match="matches 2 monitors/loopbacks"):
+        find_loopback("vc_fa", loops)  # a part of both, exact for neither
 
 
 def test_find_loopback_ambiguous_lists_the_far_strings():
@@ -318,6 +334,27 @@ def test_stream_copies_chunks_and_ends_with_the_sentinel():
     assert all(d[0].shape == (160, 2) and d[0].dtype == np.float32 for d in data)
     assert all(d[2] == -1.0 and d[3] is None for d in data)  # no ADC time, no flags
     assert "FAILED" in st.error  # the loss reason reaches the capture's stats
+
+
+def test_stream_queues_each_chunk_with_a_wake_and_never_an_empty_read():
+    mic = FakeMic("x.monitor", "x", 1, True, chunks=[np.full((160, 1), 7, np.float32)])
+    q: queue.SimpleQueue = queue.SimpleQueue()
+    wake = threading.Event()
+    done = object()
+    st = SoundcardStream(mic, 16000, 1, 320, q.put, wake, done, open_timeout_s=2)
+    st.start()
+    try:
+        assert wake.wait(2.0)  # set by the chunk's put, not only when the stream ends
+        first = q.get_nowait()
+        assert first is not done and int(first[0][0, 0]) == 7
+        t0 = time.monotonic()
+        while mic.rec.n < 10 and time.monotonic() - t0 < 2.0:
+            time.sleep(0.005)  # then the fake has nothing: empty reads
+        assert mic.rec.n >= 10
+    finally:
+        st.stop()
+    items = _drain(q, done)
+    assert len(items) == 1 and items[0] is done, f"{len(items) - 1} empty reads were queued"
 
 
 def test_stream_open_failure_is_a_device_error():
