@@ -229,6 +229,12 @@ def test_unknown_monitor_names_what_was_given_what_exists_and_how_to_fix():
     assert "voicecoach devices" in msg
 
 
+def test_unknown_backend_is_refused():
+    with pytest.raises(DeviceError, match="far backend 'pulse' is unknown; use one of auto, "
+                                          "sounddevice, soundcard"):
+        _resolve("vc_far", backend="pulse")
+
+
 def test_unknown_monitor_with_forced_soundcard():
     with pytest.raises(DeviceError, match=r"(?s)no monitor or loopback matches --far 'x'.*"
                                           r'"vc_far monitor".*voicecoach devices'):
@@ -362,6 +368,22 @@ def test_stream_open_failure_is_a_device_error():
     st, _, _ = _stream(mic)
     with pytest.raises(DeviceError, match=r"cannot open the loopback 'x' at 16000 Hz.*invalid"):
         st.start()
+
+
+def test_stream_open_timeout_is_a_device_error():
+    class SlowMic(FakeMic):
+        def recorder(self, samplerate, channels, blocksize):
+            time.sleep(0.5)  # the sound server does not answer in time
+            return super().recorder(samplerate, channels, blocksize)
+
+    q: queue.SimpleQueue = queue.SimpleQueue()
+    st = SoundcardStream(SlowMic("x.monitor", "x", 1, True), 16000, 1, 320, q.put,
+                         threading.Event(), object(), open_timeout_s=0.1)
+    t0 = time.monotonic()
+    with pytest.raises(DeviceError, match="the loopback 'x' did not open within"):
+        st.start()
+    assert time.monotonic() - t0 < 0.45
+    st.stop()
 
 
 def test_stream_stop_joins_the_thread():
