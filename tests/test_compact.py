@@ -334,6 +334,29 @@ def test_screenshot_size_and_content(xserver, models, tmp_path):
         assert near(px[y - 8 : y + 9, xm], C_ALERT if g.alert else C_LINE).all(), key
 
 
+def test_a_value_above_its_band_is_drawn_red(xserver, models, tmp_path):
+    """The demo call at 31 s has no value above its band, so the screenshot above never
+    shows the alert colours: here the pitch goes above its band and its marker and its
+    number turn red, while the other gauges stay calm."""
+    disp = CompactDisplay(models[NUDGE_ON_S])
+    try:
+        disp.render_frame()
+        s = disp.state
+        assert not (s.pitch.alert or s.rate.alert or s.loudness.alert)
+        calm = grab(disp, tmp_path / "calm.png")
+        hot = dataclasses.replace(s.pitch, value=4.0, text="+4,0 dt", alert=True)
+        disp._apply(dataclasses.replace(s, pitch=hot))
+        px = grab(disp, tmp_path / "hot.png")
+    finally:
+        disp.close()
+    y_pitch, y_rate, _ = compact._ROWS_Y
+    assert near(px[y_pitch - 8 : y_pitch + 9, gauge_x(4.0, 6.0)], C_ALERT).all()
+    number = (slice(y_pitch - 8, y_pitch + 9), slice(compact._VALUE_X, compact._LIGHT_X - 10))
+    assert near(calm[number], C_ALERT, 40).sum() == 0
+    assert near(px[number], C_ALERT, 40).sum() > 20
+    assert near(px[y_rate - 8 : y_rate + 9, gauge_x(s.rate.value, s.rate.lim)], C_LINE).all()
+
+
 def test_screen_grab_sees_a_change(xserver, models, tmp_path):
     """Only changed items are redrawn, and nothing stale stays: a strip that showed the
     31 s state then the 40 s one looks exactly like a fresh strip showing the 40 s one."""
@@ -448,6 +471,7 @@ def test_run_draws_at_its_own_rate_and_stops_when_closed(xserver, calls, tmp_pat
                 return
 
     disp = CompactDisplay(model)  # min(fps 20, compact_fps_max 10) = 10 frames/s
+    disp.open()  # before the deadline is set: opening Tk is not part of the 1.5 s run
     th = threading.Thread(target=analysis, daemon=True)
     th.start()
     disp.run(stop, until=time.monotonic() + 1.5)

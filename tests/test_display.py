@@ -320,6 +320,24 @@ def test_terminal_not_a_tty_prints_compact_lines(models, monkeypatch):
     assert disp.stats()["backend"] == "terminal-compact"
 
 
+def test_terminal_redraws_only_when_the_model_changed(models, monkeypatch):
+    """Both terminal modes (live panel, compact lines) draw the first tick and then skip
+    the ticks at which the model has not changed (no other test reached the live panel)."""
+    from rich.console import Console
+
+    monkeypatch.setattr(terminal, "COMPACT_PERIOD_S", 0.05)
+    for compact in (True, False):
+        out = io.StringIO()
+        console = Console(file=out, width=100)
+        disp = TerminalDisplay(models[END_S], console=console, fps=50.0, compact=compact)
+        disp.run(threading.Event(), until=time.monotonic() + 0.3)
+        st = disp.stats()
+        assert st["frames_drawn"] == 1, (compact, st)
+        assert st["frames_skipped"] >= 2, (compact, st)
+        if compact:
+            assert len(out.getvalue().splitlines()) == 1
+
+
 # ---------------------------------------------------------------------------- choice
 def test_choose_display(models, monkeypatch):
     model = models[END_S]

@@ -37,12 +37,14 @@ class FakeMic:
         self.fail_open = fail_open
         self.fail_after = fail_after
         self.opened = []
+        self.rec = None
 
     def recorder(self, samplerate, channels, blocksize):
         self.opened.append((samplerate, channels, blocksize))
         if self.fail_open:
             raise RuntimeError(self.fail_open)
-        return FakeRecorder(self)
+        self.rec = FakeRecorder(self)
+        return self.rec
 
 
 class FakeRecorder:
@@ -131,6 +133,20 @@ def test_find_loopback_by_far_string_id_or_sink(spec):
 
 def test_find_loopback_by_part_of_a_name():
     assert find_loopback("built-in audio", LOOPS).far.startswith("alsa_output.pci")
+    # a part of a name followed by "monitor" / "loopback": the word is dropped to match
+    assert find_loopback("Built-in Audio monitor", LOOPS).far.startswith("alsa_output.pci")
+    spk = LoopbackDevice("{guid}", "Speakers (Realtek(R) Audio)",
+                         "Speakers (Realtek(R) Audio) loopback", 2)
+    assert find_loopback("Speakers loopback", [spk]) is spk
+
+
+def test_an_exact_match_wins_over_a_partial_one():
+    far2 = LoopbackDevice("vc_far2.monitor", "Monitor of Far 2", "vc_far2 monitor", 1)
+    loops = [*LOOPS, far2]
+    assert find_loopback("vc_far monitor", loops).id == "vc_far.monitor"  # also a part of far2's
+    assert find_loopback("vc_far2.monitor", loops) is far2
+    with pytest.raises(DeviceError, match="matches 2 monitors/loopbacks"):
+        find_loopback("vc_fa", loops)  # a part of both, exact for neither
 
 
 def test_find_loopback_ambiguous_lists_the_far_strings():
@@ -165,12 +181,24 @@ def test_linux_monitor_not_listed_by_portaudio_goes_through_soundcard():
 def test_index_is_always_portaudio():
     assert _resolve("4").backend == "sounddevice"
     assert _resolve(0).device.index == 0
+    # on Windows too, where names go to soundcard first: "4" is PortAudio's input 4, not a
+    # part of a speaker's name (on Linux PortAudio is asked first, so that case cannot tell)
+    spk = LoopbackDevice("{guid}", "Speakers (4- USB Audio)", "Speakers (4- USB Audio) loopback", 2)
+    c = _resolve("4", platform="win32", loops=[spk])
+    assert (c.backend, c.device.index) == ("sounddevice", 4)
 
 
 def test_windows_loopback_name_goes_through_soundcard_first():
     spk = LoopbackDevice("{guid}", "HDA Intel PCH speakers", "HDA Intel PCH speakers loopback", 2)
     c = _resolve("HDA Intel PCH speakers loopback", platform="win32", loops=[spk])
     assert c.backend == "soundcard"
+    # first: a name PortAudio matches too (its "HDA Intel PCH: ALC257" input) is the
+    # loopback on Windows, the PortAudio input on Linux (the name above matches no
+    # PortAudio input, so it reached soundcard either way)
+    c = _resolve("HDA Intel PCH", platform="win32", loops=[spk])
+    assert (c.backend, c.device.id) == ("soundcard", "{guid}")
+    c = _resolve("HDA Intel PCH", platform="linux", loops=[spk])
+    assert (c.backend, c.device.index) == ("sounddevice", 0)
     # a PortAudio input that matches no loopback stays on sounddevice
     assert _resolve("ALC257", platform="win32", loops=[spk]).backend == "sounddevice"
 
@@ -199,6 +227,12 @@ def test_unknown_monitor_names_what_was_given_what_exists_and_how_to_fix():
     assert msg.startswith("no input device, monitor or loopback matches --far 'zoom monitor'")
     assert "vc_far" in msg and '"vc_mic monitor"' in msg  # both kinds are listed
     assert "voicecoach devices" in msg
+
+
+def test_unknown_backend_is_refused():
+    with pytest.raises(DeviceError, match="far backend 'pulse' is unknown; use one of auto, "
+                                          "sounddevice, soundcard"):
+        _resolve("vc_far", backend="pulse")
 
 
 def test_unknown_monitor_with_forced_soundcard():
@@ -308,11 +342,48 @@ def test_stream_copies_chunks_and_ends_with_the_sentinel():
     assert "FAILED" in st.error  # the loss reason reaches the capture's stats
 
 
+def test_stream_queues_each_chunk_with_a_wake_and_never_an_empty_read():
+    mic = FakeMic("x.monitor", "x", 1, True, chunks=[np.full((160, 1), 7, np.float32)])
+    q: queue.SimpleQueue = queue.SimpleQueue()
+    wake = threading.Event()
+    done = object()
+    st = SoundcardStream(mic, 16000, 1, 320, q.put, wake, done, open_timeout_s=2)
+    st.start()
+    try:
+        assert wake.wait(2.0)  # set by the chunk's put, not only when the stream ends
+        first = q.get_nowait()
+        assert first is not done and int(first[0][0, 0]) == 7
+        t0 = time.monotonic()
+        while mic.rec.n < 10 and time.monotonic() - t0 < 2.0:
+            time.sleep(0.005)  # then the fake has nothing: empty reads
+        assert mic.rec.n >= 10
+    finally:
+        st.stop()
+    items = _drain(q, done)
+    assert len(items) == 1 and items[0] is done, f"{len(items) - 1} empty reads were queued"
+
+
 def test_stream_open_failure_is_a_device_error():
     mic = FakeMic("x.monitor", "x", 1, True, fail_open="invalid sample spec")
     st, _, _ = _stream(mic)
     with pytest.raises(DeviceError, match=r"cannot open the loopback 'x' at 16000 Hz.*invalid"):
         st.start()
+
+
+def test_stream_open_timeout_is_a_device_error():
+    class SlowMic(FakeMic):
+        def recorder(self, samplerate, channels, blocksize):
+            time.sleep(0.5)  # the sound server does not answer in time
+            return super().recorder(samplerate, channels, blocksize)
+
+    q: queue.SimpleQueue = queue.SimpleQueue()
+    st = SoundcardStream(SlowMic("x.monitor", "x", 1, True), 16000, 1, 320, q.put,
+                         threading.Event(), object(), open_timeout_s=0.1)
+    t0 = time.monotonic()
+    with pytest.raises(DeviceError, match="the loopback 'x' did not open within"):
+        st.start()
+    assert time.monotonic() - t0 < 0.45
+    st.stop()
 
 
 def test_stream_stop_joins_the_thread():
