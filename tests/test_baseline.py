@@ -178,6 +178,11 @@ def test_telephone_calibration_reads_pitch_as_its_review_does(tmp_path, calm) ->
         "harmonic_check": m}})).replace(created_utc="") for m in ("auto", "on", "off")}
     assert by_mode["on"] != by_mode["off"]  # the check changes this voice's profile
     assert by_mode["auto"] == by_mode["on"]
+    # ... but not its voice model, whose pitch the mono first pass compares with a call's
+    # pitch read without the check (review.mono.scan)
+    on, off = by_mode["on"].voice, by_mode["off"].voice
+    assert on is not None and on["pitch_st"] is not None and on == off
+    assert by_mode["on"].replace(voice=None) != by_mode["off"].replace(voice=None)
     sf.write(tmp_path / "tel.wav", y8, 8000, subtype="FLOAT")
     from_file = calibrate_file(tmp_path / "tel.wav")
     assert from_file.calibration_rate_hz == 8000.0

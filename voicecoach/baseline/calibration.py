@@ -199,6 +199,11 @@ class Calibrator:
 
         self.voice_feats = VoiceFeatures(self.config)
         self.ceps: list[np.ndarray] = []
+        # the voice model's pitch, read as the mono first pass reads a call (without the
+        # harmonic check: review.mono.scan); a telephone-rate recording, whose profile
+        # pitch runs the check, is tracked a second time for it
+        self.voice_f0: list[np.ndarray] = []
+        self._plain: ChannelAnalyzer | None = None
         self.parts: list[Features] = []
         self.mparts: list[RelativeMeasures] = []
         self.n_samples = 0
@@ -248,6 +253,12 @@ class Calibrator:
             self._kept.append(np.asarray(x, np.float32).copy())
         rows = self.analyzer.process(x)
         self.ceps.append(self.voice_feats.process(x[: len(rows) * self.analyzer.hop_size]))
+        f0_hz = rows.f0_hz
+        if self.analyzer.harmonic:
+            if self._plain is None:
+                self._plain = ChannelAnalyzer(self.config, harmonic=False)
+            f0_hz = self._plain.process(x).f0_hz
+        self.voice_f0.append(np.asarray(f0_hz))
         self.parts.append(rows)
         self.mparts.append(self.core.measures(rows))
 
@@ -436,7 +447,7 @@ class Calibrator:
 
         if self.ceps:
             prof = prof.replace(voice=voice_model(np.concatenate(self.ceps), rows.speech,
-                                                  rows.f0_hz, self.config))
+                                                  np.concatenate(self.voice_f0), self.config))
         if prof.voiced_s < b.min_calibration_voiced_s:
             raise TooLittleSpeechError(
                 f"{what} has only {prof.voiced_s:.1f} s of voiced speech in {dur:.1f} s "
