@@ -94,12 +94,15 @@ def models() -> dict[float, DisplayModel]:
 def demo_calibrated() -> tuple[DisplayModel, dict]:
     """The bundled demo call played through the live path (ReplaySource -> LiveSession, as
     ``voicecoach demo --profile``) up to DEMO_NOW_S, with a profile calibrated on the
-    agent's calm opening: the model the window draws, and the call's ground truth."""
+    agent's calm speech other than the turn on screen (A3): the model the window draws,
+    and the call's ground truth."""
     cfg = load_config()
     truth = json.loads(DEMO_TRUTH.read_text())
     x, sr = sf.read(DEMO_FLAC, dtype="float32")
+    (a3,) = [u for u in truth["utterances"] if u["id"] == "A3"]
     a, b = truth["calm_agent_baseline"]
-    profile = calibrate_array(x[int(a * sr) : int(b * sr), 0], sr, cfg, name="demo")
+    calm = [x[int(a * sr) : int(a3["start_s"] * sr), 0], x[int(a3["end_s"] * sr) : int(b * sr), 0]]
+    profile = calibrate_array(np.concatenate(calm), sr, cfg, name="demo")
     (call,), failures = discover_calls([DEMO_FLAC], 0, config=cfg)
     assert not failures
     session = LiveSession(
