@@ -291,4 +291,9 @@ def test_clicking_the_timeline_seeks_and_the_playhead_follows(driver, report_dir
     driver.execute_script("document.getElementById('audio').pause()")
     # (timeupdate comes every 15-250 ms of playback; a pixel is 0.1 s)
     assert want + 0.5 < t_of(head) < now + 0.2, (t_of(head), now)
+    # and a seek made in the player itself, paused, moves it too
+    driver.execute_script("document.getElementById('audio').currentTime = 40.0")
+    _wait(lambda: abs(t_of(driver.execute_script(
+        "return document.getElementById('playhead').offsetLeft")) - 40.0) < 0.2,
+        what="the playhead at 40 s")
     assert _console_errors(driver) == []
