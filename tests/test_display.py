@@ -3,14 +3,18 @@
 A model is fed by :class:`~voicecoach.pipeline.CallAnalyzer` on the first 40 s of the demo
 call: the agent interrupts the customer at 29.1 s and the coach shows "Laissez-le finir"
 at 29.6 s for ``display_s`` (4 s), so at 31 s the nudge is on screen and at 40 s it is not.
+The window's numbers are also checked on the bundled demo call (recordings/) played through
+the live path with a calm profile, against the call's truth.
 Frame rates are measured in the benchmarks, not asserted here.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import itertools
 import json
+import math
 import os
 import re
 import shutil
@@ -23,24 +27,34 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import soundfile as sf
 
 os.environ["MPLBACKEND"] = "Agg"
 
+from voicecoach.baseline.calibration import calibrate_array
 from voicecoach.config import load_config
 from voicecoach.errors import DisplayError, ParameterError, VoiceCoachError
+from voicecoach.i18n import texts
 from voicecoach.pipeline import CallAnalyzer
+from voicecoach.review.calls import discover_calls
+from voicecoach.session import LiveSession
 from voicecoach.sinks import terminal
 from voicecoach.sinks.display import choose_display
 from voicecoach.sinks.model import DisplayModel
 from voicecoach.sinks.terminal import TerminalDisplay, column_means, sparkline
 from voicecoach.sinks.view import runs
-from voicecoach.sinks.window import NO_DISPLAY, WindowDisplay, _lane_rects
+from voicecoach.sinks.window import C_ALERT, C_CALM, C_TEXT, NO_DISPLAY, WindowDisplay, _lane_rects
+from voicecoach.sources.replay import ReplaySource
 from voicecoach.sources.synthetic import demo_script, synth_call
 
 SR = 16000
 HOP = 160
 NUDGE_ON_S = 31.0  # "Laissez-le finir" shown at 29.6 s, for 4 s
 END_S = 40.0
+ROOT = Path(__file__).resolve().parents[1]
+DEMO_FLAC = ROOT / "recordings" / "demo_call.flac"
+DEMO_TRUTH = ROOT / "recordings" / "demo_call.truth.json"
+DEMO_NOW_S = 31.0  # in the bundled call's A3 (28.9-39.5 s): the agent, calm, at -20 dBFS
 
 
 def push(model: DisplayModel, ca: CallAnalyzer, step) -> None:
@@ -76,6 +90,70 @@ def models() -> dict[float, DisplayModel]:
     for m in out.values():
         m.set_status(summary="replay; 0 overflows", degraded=None)
     return out
+
+
+@pytest.fixture(scope="module")
+def demo_calibrated() -> tuple[DisplayModel, dict]:
+    """The bundled demo call played through the live path (ReplaySource -> LiveSession, as
+    ``voicecoach demo --profile``) up to DEMO_NOW_S, with a profile calibrated on the
+    agent's calm speech other than the turn on screen (A3): the model the window draws,
+    and the call's ground truth."""
+    cfg = load_config()
+    truth = json.loads(DEMO_TRUTH.read_text())
+    x, sr = sf.read(DEMO_FLAC, dtype="float32")
+    (a3,) = [u for u in truth["utterances"] if u["id"] == "A3"]
+    a, b = truth["calm_agent_baseline"]
+    calm = [x[int(a * sr) : int(a3["start_s"] * sr), 0], x[int(a3["end_s"] * sr) : int(b * sr), 0]]
+    profile = calibrate_array(np.concatenate(calm), sr, cfg, name="demo")
+    (call,), failures = discover_calls([DEMO_FLAC], 0, config=cfg)
+    assert not failures
+    session = LiveSession(
+        ReplaySource(call, cfg, speed=math.inf), cfg, profile=profile, lang="fr",
+        duration_s=DEMO_NOW_S,
+    )
+    res = session.run(display=None)
+    assert res.error is None
+    return session.model, truth
+
+
+class Changed:
+    """A stand-in for a DisplayModel whose snapshots have some fields replaced."""
+
+    def __init__(self, model: DisplayModel, **changes) -> None:
+        self._model, self._changes = model, changes
+
+    def __getattr__(self, name: str):
+        return getattr(self._model, name)
+
+    def snapshot(self):
+        return dataclasses.replace(self._model.snapshot(), **self._changes)
+
+
+_WINDOWS: dict[str, WindowDisplay] = {}
+
+
+def rendered(model, lang: str = "fr", fresh: bool = False) -> WindowDisplay:
+    """A window that has drawn a frame of ``model``: a new one if ``fresh`` (its pixels are
+    that frame's), else one per language, re-used (its artists show that frame)."""
+    if fresh or lang not in _WINDOWS:
+        disp = WindowDisplay(model, backend="Agg", lang=lang)
+        if fresh:
+            disp.render_frame()
+            return disp
+        _WINDOWS[lang] = disp
+    disp = _WINDOWS[lang]
+    disp.model = model
+    disp.render_frame()
+    return disp
+
+
+def canvas_rgb(disp: WindowDisplay) -> np.ndarray:
+    """The frame on screen, rows from the top, RGB in [0, 1]."""
+    return np.asarray(disp.canvas.buffer_rgba())[..., :3] / 255.0
+
+
+def hex_rgb(color: str) -> np.ndarray:
+    return np.array([int(color[i : i + 2], 16) for i in (1, 3, 5)]) / 255.0
 
 
 def png_pixels(path: Path) -> np.ndarray:
@@ -192,6 +270,150 @@ def test_english_labels_and_degraded_status(models):
     assert disp.a_degraded.get_text() == "⚠ far-end device lost — recording mic only"
     assert disp.a_degraded.get_color() == "#c0392b"
     assert disp.a_status.get_text().startswith("Baseline: forming")
+
+
+def test_no_baseline_hint_until_a_baseline_exists(models, demo_calibrated):
+    """Without a baseline the pitch plot says so, in the middle of the plot, in words of the
+    language; with a calibrated profile it is gone."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextPath
+
+    words = {"fr": "référence en cours de constitution…", "en": "baseline forming…"}
+    for lang, want in words.items():
+        model = models[NUDGE_ON_S]
+        assert model.snapshot().baseline == "forming"
+        disp = rendered(model, lang, fresh=True)
+        hint, ax = disp.a_hint, disp.axes["pitch"]
+        assert texts(lang).DISPLAY["no_baseline"] == disp.hint_text == want
+        assert hint.get_visible() and hint.axes is ax
+        assert hint in disp._regions["plots"]["artists"]  # redrawn with every frame
+        # the glyphs of those words (drawn as outlines, not as a Text artist)
+        glyphs = TextPath((0, 0), want, prop=FontProperties(size=10, style="italic"))
+        np.testing.assert_allclose(hint.get_path().vertices, glyphs.vertices)
+        box, axbox = hint.get_window_extent(), ax.bbox
+        assert abs(box.x0 + box.x1 - axbox.x0 - axbox.x1) / 2 < 2  # centred
+        assert abs(box.y0 + box.y1 - axbox.y0 - axbox.y1) / 2 < 2
+        assert 100 < box.width < axbox.width
+        # and on screen: grey glyph pixels in its box, off the zero line (the pitch line
+        # is not drawn: no baseline, no delta)
+        px = canvas_rgb(disp)
+        h = px.shape[0]
+        zero = h - ax.transData.transform((0, 0))[1]
+        rows = [r for r in range(int(h - box.y1), int(h - box.y0) + 1) if abs(r - zero) > 2]
+        ink = px[rows, int(box.x0) : int(box.x1) + 1].max(axis=-1) < 0.75
+        assert ink.sum() > 150, ink.sum()
+        assert disp.a_pitch_now.get_text() == disp.a_rate_now.get_text() == "–"
+    # a baseline but no pitch threshold yet: still no calm band to measure against
+    disp = rendered(Changed(models[NUDGE_ON_S], baseline="provisional",
+                            thresholds={"pitch_st": math.nan}))
+    assert disp.a_hint.get_visible()
+    model, _ = demo_calibrated
+    assert model.snapshot().baseline == "calibrated"
+    assert not rendered(model).a_hint.get_visible()
+    assert not rendered(Changed(models[NUDGE_ON_S], baseline="provisional")).a_hint.get_visible()
+
+
+def test_calm_band_spans_the_pitch_threshold_around_the_baseline(models):
+    """The green calm band of the pitch plot covers baseline ± the pitch_high threshold
+    (without a profile, the default of config/voicecoach.toml: 2.5 st), all the way across."""
+    import tomllib
+
+    defaults = tomllib.loads((ROOT / "config" / "voicecoach.toml").read_text())
+    thr = defaults["coach"]["rules"]["pitch_high"]["threshold"]
+    assert thr == load_config().coach.rules["pitch_high"].threshold
+    model = models[NUDGE_ON_S]
+    assert model.snapshot().thresholds["pitch_st"] == thr
+    for want, m in ((thr, model), (1.75, Changed(model, thresholds={"pitch_st": 1.75}))):
+        disp = rendered(m, fresh=True)
+        ax, band = disp.axes["pitch"], disp.a_band
+        assert band.get_visible() and band.axes is ax and band in disp._regions["plots"]["artists"]
+        (x0, y0), (x1, y1) = ax.transData.inverted().transform(band.get_window_extent())
+        assert (y0, y1) == pytest.approx((-want, want), abs=0.02)
+        assert (x0, x1) == pytest.approx(ax.get_xlim(), abs=0.05)
+        # on screen: the calm green runs from -want to +want st in every column
+        px = canvas_rgb(disp)
+        h = px.shape[0]
+        calm = np.abs(px - hex_rgb(C_CALM)).max(axis=-1) < 0.02
+        bb = ax.bbox
+        ys = []
+        for col in np.linspace(bb.x0 + 10, bb.x1 - 10, 15).astype(int):
+            r = np.flatnonzero(calm[:, col])
+            edges = [(0, h - r.min()), (0, h - r.max() - 1)]  # pixel edges, from the bottom
+            ys.append(ax.transData.inverted().transform(edges)[:, 1])
+        top, bottom = np.median(ys, axis=0)
+        # (13 pixels a semitone: within 2 pixels)
+        assert top == pytest.approx(want, abs=0.15) and bottom == pytest.approx(-want, abs=0.15)
+    disp = rendered(Changed(model, thresholds={"pitch_st": math.nan}))
+    assert not disp.a_band.get_visible()  # no threshold: no band
+
+
+def test_last_interruption_says_who_and_how_long_ago(models):
+    """The value column of the lanes shows the newest interruption: who interrupted whom
+    and how many seconds ago (the synthetic call's agent interrupts at 29.1 s)."""
+    cases = {
+        (NUDGE_ON_S, "fr"): "agent→client\nil y a 2 s",
+        (NUDGE_ON_S, "en"): "agent→customer\n2 s ago",
+        (END_S, "fr"): "agent→client\nil y a 11 s",
+        (END_S, "en"): "agent→customer\n11 s ago",
+    }
+    for (t, lang), want in cases.items():
+        assert [i[1:] for i in models[t].snapshot().interruptions] == [("agent", "customer")]
+        disp = rendered(models[t], lang)
+        art = disp.a_last_int
+        assert art.get_text() == want
+        assert art.get_visible() and art.get_color() == C_ALERT
+        assert art in disp._regions["values_lanes"]["artists"]
+    # the newest of several, whoever interrupted
+    ints = [(14.0, "agent", "customer"), (27.4, "customer", "agent")]
+    assert rendered(Changed(models[NUDGE_ON_S], interruptions=ints)).a_last_int.get_text() == (
+        "client→agent\nil y a 4 s")
+    assert rendered(Changed(models[NUDGE_ON_S], interruptions=ints), "en").a_last_int.get_text(
+    ) == "customer→agent\n4 s ago"
+    assert rendered(Changed(models[NUDGE_ON_S], interruptions=[])).a_last_int.get_text() == ""
+
+
+def test_current_numbers_are_the_analysis_values(demo_calibrated):
+    """The big numbers beside the plots are the newest pitch, rate and speech level the
+    live analysis computed, and they agree with the demo call's truth (the agent's calm A3
+    turn: 0 st, 0 %, -20 dBFS)."""
+    model, truth = demo_calibrated
+    snap = model.snapshot()
+    assert snap.now_s == pytest.approx(DEMO_NOW_S, abs=0.05)
+    (turn,) = [u for u in truth["utterances"]
+               if u["party"] == "agent" and u["start_s"] < snap.now_s < u["end_s"]]
+    assert (turn["id"], turn["pitch_shift_st"], turn["tempo"], turn["level_db"]) == (
+        "A3", 0.0, 1.0, -20.0)
+
+    def newest(values: np.ndarray) -> float:  # the analysis' last value, under 0.5 s old
+        ok = np.flatnonzero(np.isfinite(values))
+        assert ok.size and snap.now_s - snap.t_s[ok[-1]] < 0.5
+        return float(values[ok[-1]])
+
+    for lang, mark in (("fr", ","), ("en", ".")):
+        disp = rendered(model, lang)
+        shown = {}
+        for key, art, pattern in (
+            ("pitch", disp.a_pitch_now, rf"[+-]\d+\{mark}\d"),
+            ("rate", disp.a_rate_now, r"[+-]\d+"),
+            ("loudness", disp.a_loud_now, r"-\d+"),
+        ):
+            text = art.get_text()
+            assert re.fullmatch(pattern, text), (key, text)
+            assert art.get_color() == C_TEXT, key  # calm: under the thresholds
+            assert art in disp._regions[f"values_{key}"]["artists"]
+            shown[key] = float(text.replace(",", "."))
+        assert shown["pitch"] == pytest.approx(newest(snap.pitch_delta_st), abs=0.051)
+        assert shown["rate"] == pytest.approx(newest(snap.rate_delta_pct), abs=0.51)
+        assert shown["loudness"] == pytest.approx(newest(snap.speech_level_db), abs=0.51)
+        assert shown["pitch"] == pytest.approx(turn["pitch_shift_st"], abs=1.0)  # st
+        assert shown["rate"] == pytest.approx(100 * (turn["tempo"] - 1), abs=15.0)  # %
+        assert shown["loudness"] == pytest.approx(turn["level_db"], abs=1.5)  # dB
+    # a pitch over the threshold is shown in the alert colour
+    up = Changed(model, pitch_delta_st=snap.pitch_delta_st + 3.0)
+    art = rendered(up).a_pitch_now
+    assert float(art.get_text().replace(",", ".")) == pytest.approx(shown["pitch"] + 3.0,
+                                                                    abs=0.11)
+    assert art.get_text().startswith("+") and art.get_color() == C_ALERT
 
 
 def test_run_counts_drawn_and_skipped_frames():
