@@ -14,7 +14,7 @@ import pytest
 import scipy.signal as ss
 
 from voicecoach.errors import ParameterError
-from voicecoach.sources.capture import LOST, OK, Capture
+from voicecoach.sources.capture import CUSTOMER, LOST, OK, Capture
 
 pytestmark = pytest.mark.live
 
@@ -151,10 +151,33 @@ def corr_of(ref: np.ndarray, rec: np.ndarray) -> float:
     return frac_align(ref, rec)[1]
 
 
-def test_two_streams_on_one_source_are_aligned_and_resampled(pulse_rig):
+def _late_far_start(monkeypatch, delay_s: float) -> None:
+    """Start the far device's stream ``delay_s`` after the mic's (wraps ``_open_sd``)."""
+    open_sd = Capture._open_sd
+
+    def open_late(self, d):
+        stream = open_sd(self, d)
+        if d.parties == (CUSTOMER,):
+            start = stream.start
+
+            def late_start():
+                time.sleep(delay_s)
+                start()
+
+            stream.start = late_start
+        return stream
+
+    monkeypatch.setattr(Capture, "_open_sd", open_late)
+
+
+def test_two_streams_on_one_source_are_aligned_and_resampled(pulse_rig, monkeypatch):
     """vc_duo and vc_duo_b read the same sample-synchronous monitor at the device rate.
 
-    The difference of the two columns' lags is the capture's alignment error.
+    The difference of the two columns' lags is the capture's alignment error. The far
+    stream starts 150 ms after the mic's, so only the start alignment (trimming the
+    earlier stream) lines them up: without it the error is about -150 ms; with it 0-7 ms.
+    (Started together, both streams begin on one server block and the error without the
+    trim is only -10 ms: no test of the trim.)
     """
     import soundfile as sf
 
@@ -167,6 +190,7 @@ def test_two_streams_on_one_source_are_aligned_and_resampled(pulse_rig):
     assert all(d.rate != 16000 for d in cap.devices)  # the resampling path
     # each party's device rate, before resampling (the harmonic check's "auto" rule)
     assert cap.source_rates_hz == [float(d.rate) for d in cap.devices]
+    _late_far_start(monkeypatch, 0.15)
     with cap:
         p = pulse_rig.play("vc_duo", path)
         x = _record(cap, 3.5)
