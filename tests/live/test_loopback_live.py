@@ -178,15 +178,19 @@ def test_a_stalled_reader_thread_keeps_the_start_alignment(soundcard_on_rig, mon
     assert abs(lag_c - lag_a) / SR < 0.05
 
 def test_monitor_lost_mid_call_keeps_the_mic(soundcard_on_rig):
+    """The far monitor's stream is killed 1 s in while the customer speaks (unbroken
+    noise): the far column had audio before the loss and is exact zeros after it."""
     rig = soundcard_on_rig
     agent = _pad(_agent(3.5), lead_s=0.2)
+    customer = _pad(_phone_noise(3.5, seed=4, burst_hz=0.0), lead_s=0.2)  # unbroken
     cap = Capture(mic="vc_mic", far="vc_far monitor")
     killed = []
     with cap:
         p = rig.play("vc_mic", agent)
+        p2 = rig.play("vc_far", customer)
         x = _record(cap, 4.0, during=(1.0, lambda: killed.append(
             rig.kill_source_outputs("vc_far.monitor"))))
-        assert p.wait(10) == 0
+        assert p.wait(10) == 0 and p2.wait(10) == 0
         st = cap.stats()
     print("\n" + st.summary())
     assert killed == [1]
@@ -195,7 +199,11 @@ def test_monitor_lost_mid_call_keeps_the_mic(soundcard_on_rig):
     assert st.degraded
     assert x.shape[0] / SR == pytest.approx(4.0, abs=0.3)  # the mic went on
     assert frac_align(agent, x[:, 0])[1] > 0.9
-    assert np.all(x[int(2.5 * SR):, 1] == 0)  # the lost far end is silence
+    before = np.abs(x[int(0.4 * SR):int(0.9 * SR), 1])
+    print(f"  far peak before the loss {before.max():.3f}, last sound at "
+          f"{np.flatnonzero(x[:, 1])[-1] / SR:.3f} s")
+    assert before.max() > 0.05  # the far end was heard before the loss ...
+    assert np.all(x[int(1.5 * SR):, 1] == 0)  # ... and the lost far end is silence
 
 
 def test_devices_lists_the_monitors_with_their_far_strings(soundcard_on_rig):
