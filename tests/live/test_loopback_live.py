@@ -143,17 +143,22 @@ def test_no_drift_between_the_backends_on_one_source(soundcard_on_rig):
 
 
 def test_a_stalled_reader_thread_keeps_the_start_alignment(soundcard_on_rig, monkeypatch):
-    """The soundcard reader thread held up for 120 ms just after the open (a busy machine).
+    """The soundcard reader thread held up for 150 ms before the open and 120 ms just
+    after it (a busy machine).
 
     PulseAudio's stream latency counts the audio waiting unread, so when it was read at the
-    open and used as the capture delay, this stall put the far column 112 ms early for the
-    whole call (CI saw 118 ms). Arrival times only come late, so the start stays in line.
+    open and used as the capture delay, the stall after the open put the far column 112 ms
+    early for the whole call (CI saw 118 ms). Arrival times only come late, so the start
+    stays in line. The far stream starting 150 ms after the mic's tests the start alignment
+    across the two backends: without the trim the columns are 160 ms apart (opened together,
+    only 10 ms: inside the 50 ms limit).
     """
     import soundcard.pulseaudio as scp
 
     opened = scp._Recorder.__enter__
 
     def stalled_open(self):
+        time.sleep(0.15)
         rec = opened(self)
         time.sleep(0.12)
         return rec
@@ -173,7 +178,8 @@ def test_a_stalled_reader_thread_keeps_the_start_alignment(soundcard_on_rig, mon
         assert p.wait(20) == 0
     lag_a, corr_a = frac_align(agent, x[:, 0])
     lag_c, corr_c = frac_align(customer, x[:, 1])
-    print(f"\n  far-minus-mic lag after a 120 ms stall: {(lag_c - lag_a) / SR * 1000:.1f} ms")
+    print(f"\n  far-minus-mic lag after a late open and a 120 ms stall: "
+          f"{(lag_c - lag_a) / SR * 1000:.1f} ms")
     assert corr_a >= 0.99 and corr_c >= 0.99
     assert abs(lag_c - lag_a) / SR < 0.05
 
