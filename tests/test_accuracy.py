@@ -206,6 +206,9 @@ def test_articulation_rate_within_10_percent(rate: float) -> None:
     steady = rows.articulation_rate[300:]  # after the first full 3 s window
     got = np.nanmedian(steady)
     assert abs(got / truth.syllable_rate() - 1) <= 0.10, (got, truth.syllable_rate())
+    # the target above is the issue's; as built the error is 0.4-1.8 % here (a rate read
+    # 6 % high still met the 10 %)
+    assert abs(got / truth.syllable_rate() - 1) <= 0.04, (got, truth.syllable_rate())
     # every syllable nucleus is found, one for one
     assert abs(int(rows.nucleus.sum()) - len(truth.syllables)) <= 0.03 * len(truth.syllables)
 
