@@ -35,6 +35,9 @@ def test_pitch_gross_and_fine_error(f0_hz: float, seed: int) -> None:
     fine = np.median(cents[cents <= GPE_CENTS])
     assert gpe <= 0.02, f"gross pitch error {gpe:.2%}"
     assert fine <= 20.0, f"median fine error {fine:.1f} cents"
+    # the target above is the issue's; as built the median is 1.5-2.1 cents here, and
+    # without the parabolic refinement of the period 3.3-8.3 cents, still under 20
+    assert fine <= 2.75, f"median fine error {fine:.2f} cents (1.5-2.1 as built)"
     # voicing: most truly voiced frames found, few false ones
     assert np.mean(rows.voiced[truth.voiced_at(t_centre)]) > 0.75
     assert np.mean(rows.voiced[~truth.voiced_at(t_centre)]) < 0.05
@@ -203,6 +206,9 @@ def test_articulation_rate_within_10_percent(rate: float) -> None:
     steady = rows.articulation_rate[300:]  # after the first full 3 s window
     got = np.nanmedian(steady)
     assert abs(got / truth.syllable_rate() - 1) <= 0.10, (got, truth.syllable_rate())
+    # the target above is the issue's; as built the error is 0.4-1.8 % here (a rate read
+    # 6 % high still met the 10 %)
+    assert abs(got / truth.syllable_rate() - 1) <= 0.04, (got, truth.syllable_rate())
     # every syllable nucleus is found, one for one
     assert abs(int(rows.nucleus.sum()) - len(truth.syllables)) <= 0.03 * len(truth.syllables)
 

@@ -240,10 +240,14 @@ def test_calibrate_refuses_silence() -> None:
 
 
 def test_calibrate_refuses_clipping(calm) -> None:
+    """Twice the allowed fraction of clipped samples (0.20 % for 0.10 %) is refused."""
     y, _, _ = calm
-    with pytest.raises(ClippedSignalError, match=r"is clipped: \d+\.\d\d % of samples reach "
+    y = y.copy()
+    clipped = np.random.default_rng(2).choice(y.size, y.size // 500, replace=False)
+    y[clipped] = 0.995
+    with pytest.raises(ClippedSignalError, match=r"is clipped: 0\.20 % of samples reach "
                        r"±0.99 full scale \(at most 0.10 % allowed\); lower the input gain"):
-        calibrate_array(np.clip(y * 30, -1, 1), SR)
+        calibrate_array(y, SR)
 
 
 def test_calibrate_refuses_too_little_speech() -> None:
@@ -386,6 +390,74 @@ def feature_rows(f0_hz, speech, nucleus=None, loudness_db=-20.0) -> Features:
         noise_floor_db=np.full(n, -60.0, np.float32), aperiodicity=np.zeros(n, np.float32),
         vad_raw=sp.copy(), nucleus=nu, f0_settled_hz=f0,
     )
+
+
+def test_utterance_deltas_are_against_the_profile_levels() -> None:
+    """The utterance deltas (the customer agitation flag's cues) are taken against the
+    profile's windowed levels, ``pitch_level_st`` (a low quantile, not the median F0) and
+    ``loudness_level_db``: a voice alternating between two pitches a semitone apart reads 0
+    on the lower one when calm, +3 st and +6 dB when raised by that much."""
+    alt = np.where(np.arange(3000) % 2 == 0, 120.0, 120.0 * 2 ** (1 / 12))
+    prof = profile_from_features(feature_rows(alt, True, loudness_db=-20.0), hop_s=0.01)
+    assert prof.f0_median_st - prof.pitch_level_st == pytest.approx(0.5, abs=0.01)
+    a = alt[:1000]
+    rows = Features.concat([
+        feature_rows(a, True, loudness_db=-20.0),
+        feature_rows(np.full(100, np.nan), False, loudness_db=-60.0),  # a pause: a new one
+        feature_rows(a * 2 ** (3 / 12), True, loudness_db=-14.0),
+    ])
+    m = BaselineTracker(profile=prof).process(rows)
+    for name, calm, raised in (("utterance_pitch_delta_st", 0.0, 3.0),
+                               ("utterance_loudness_delta_db", 0.0, 6.0)):
+        v = getattr(m, name)
+        assert np.isfinite(v[500:1000]).all() and np.isfinite(v[1600:]).all(), name
+        assert v[500:1000] == pytest.approx(calm, abs=0.05), name
+        assert v[1600:] == pytest.approx(raised, abs=0.05), name
+
+
+def test_profile_windowed_statistics() -> None:
+    """The profile's level, calm excursion, drift and measured seconds of each windowed
+    measure: the median of the measure on the speech hops, the ``calm_quantile`` of the
+    deltas from it, the difference of the two halves' medians (pace: in percent of the
+    level), and the seconds measured. On ramps (+2 st, a quadratic +4 dB, 5 to 6.25 syl/s)
+    with a pause, against numpy and against the ramps."""
+    rng = np.random.default_rng(8)
+    n = 6000
+    ramp = np.linspace(0.0, 1.0, n)
+    f0 = 120.0 * 2 ** ((2.0 * ramp + rng.normal(0, 0.3, n)) / 12)
+    pos = np.cumsum(np.round(20 - 4 * np.linspace(0, 1, 330)).astype(int))
+    nuc = np.zeros(n, bool)
+    nuc[pos[pos < n]] = True
+    sp = np.ones(n, bool)
+    sp[2900:3100] = False
+    loud = -22.0 + 4.0 * ramp**2 + rng.normal(0, 0.5, n)
+    rows = feature_rows(np.where(sp, f0, np.nan), sp, nuc, loud)
+    cfg = load_config()
+    m = BaselineTracker(cfg)._core.measures(rows)
+    p = profile_from_features(rows, hop_s=0.01, config=cfg)
+    q = cfg.baseline.calm_quantile
+    # (measure, profile prefix, relative, expected calm excursion and drift, tolerance)
+    for measure, pre, rel, calm, drift, tol in (
+        ("pitch_st", "pitch", False, 0.9, 1.0, 0.25),
+        ("rate_sps", "rate", True, 12.5, 11.0, 3.0),
+        ("loudness_db", "loudness", False, 2.5, 2.0, 0.4),
+    ):
+        unit = {"pitch": "st", "rate": "pct", "loudness": "db"}[pre]
+        level = {"pitch": "pitch_level_st", "rate": "rate_level_sps",
+                 "loudness": "loudness_level_db"}[pre]
+        x = np.asarray(getattr(m, measure), np.float64)
+        x = x[sp & np.isfinite(x)]
+        ref = np.median(x)
+        d = 100.0 * (x / ref - 1.0) if rel else x - ref
+        h = x.size // 2
+        dd = np.median(x[:h]) - np.median(x[h:])
+        assert getattr(p, level) == pytest.approx(ref, abs=1e-5), pre
+        assert getattr(p, f"{pre}_calm_{unit}") == pytest.approx(np.quantile(d, q), abs=1e-4)
+        assert getattr(p, f"{pre}_drift_{unit}") == pytest.approx(
+            abs(100.0 * dd / ref if rel else dd), abs=1e-4), pre
+        assert getattr(p, f"{pre}_measured_s") == pytest.approx(x.size * 0.01), pre
+        assert getattr(p, f"{pre}_calm_{unit}") == pytest.approx(calm, abs=tol), pre
+        assert getattr(p, f"{pre}_drift_{unit}") == pytest.approx(drift, abs=tol), pre
 
 
 def test_measures_are_speech_weighted() -> None:

@@ -62,10 +62,18 @@ def whole_hops(x: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(x[: x.shape[0] // HOP * HOP])
 
 
-def rules_in(x: np.ndarray, profile) -> list[str]:
+def features(x: np.ndarray):
+    return ChannelAnalyzer().process(whole_hops(x))
+
+
+def rules_of(feats, profile) -> list[str]:
     coach = Coach(profile=profile)
-    out = coach.process(ChannelAnalyzer().process(whole_hops(x))) + coach.finish()
+    out = coach.process(feats) + coach.finish()
     return sorted(n.rule for n in final_events(out))
+
+
+def rules_in(x: np.ndarray, profile) -> list[str]:
+    return rules_of(features(x), profile)
 
 
 @pytest.mark.parametrize("voice", list(VOICES))
@@ -81,10 +89,11 @@ def test_calibrate_then_review_modified_copies(espeak: str, voice: str) -> None:
     profile = calibrate_array(cal, SR, name=voice, source=f"espeak-ng {name}")
     verdicts = Coach(profile=profile).summary()["baseline"]["verdicts"]
 
+    fast = features(librosa.effects.time_stretch(rest, rate=1.4, n_fft=512))
     got = {
         "orig": rules_in(rest, profile),
         "+3st": rules_in(librosa.effects.pitch_shift(rest, sr=SR, n_steps=3), profile),
-        "x1.4": rules_in(librosa.effects.time_stretch(rest, rate=1.4, n_fft=512), profile),
+        "x1.4": rules_of(fast, profile),
         "+1st": rules_in(librosa.effects.pitch_shift(rest, sr=SR, n_steps=1), profile),
     }
     assert got["orig"] == [], got
@@ -96,3 +105,8 @@ def test_calibrate_then_review_modified_copies(espeak: str, voice: str) -> None:
         assert "rate_high" not in got["x1.4"], (got, verdicts)
     assert "pitch_high" not in got["x1.4"], got
     assert "pitch_high" not in got["+1st"], got
+    # (every voice here judges its pace: the branch above never drew the silent case) the
+    # same copy against the profile with a pace baseline too thin to judge: no rate_high
+    thin = profile.replace(rate_measured_s=Coach().config.coach.min_baseline_s / 2)
+    assert Coach(profile=thin).baseline_verdict("rate_high") is not None
+    assert "rate_high" not in rules_of(fast, thin), verdicts
