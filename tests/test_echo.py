@@ -79,6 +79,19 @@ def test_echo_is_removed_and_the_canceller_converges():
         np.testing.assert_array_equal(hops.hold[raw], out[raw])
 
 
+def test_an_echo_path_found_stays_for_the_call():
+    """Once the far end is found in the microphone the echo path is latched: when the echo
+    then vanishes (a headset plugged in), the state stays converged and is not changed to
+    no_echo (which would pass the microphone through uncancelled if the echo came back)."""
+    mic, far, _ = _echo_call(seconds=14.0, seed=3)
+    mic = mic.copy()
+    mic[5 * SR :] = np.random.default_rng(0).normal(0, 10 ** (-70 / 20), 9 * SR)
+    ec = _canceller()
+    _, hops = ec.process(mic, far)
+    assert ec._estimator.best_corr < load_config().echo.echo_corr_off  # no echo left to find
+    assert set(hops.state[600:].tolist()) == {ECHO_STATES.index("converged")}
+
+
 def test_double_talk_keeps_most_of_the_near_end():
     """AEC3's residual echo suppressor attenuates the near end during double talk (here the
     echo is 6 dB under the near end): most of its speech must still be found (pooled over
