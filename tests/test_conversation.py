@@ -738,6 +738,7 @@ def _backchannel_then_residual_rows(tail_db):
     (-67.0, {"intrusion_min_snr_db": 0.0, "intrusion_max_drop_db": 0.0}, False, False),
     (-40.0, {}, False, True),  # 26 dB under the backchannel, canceller not taken over
     (-40.0, {}, True, False),  # ... taken over: the drop is not judged (a quiet word tail)
+    (-40.0, {}, "tail", False),  # ... taken over on the tail only: its hops are not judged
     (-40.0, {"intrusion_max_drop_db": 0.0}, False, False),
     (-24.0, {}, False, False),  # 10 dB under it: the agent's own speech going on
 ])
@@ -748,7 +749,9 @@ def test_residual_after_a_backchannel_is_no_speech_going_on(tail_db, overrides, 
     # (intrusion_max_drop_db) neither lengthen it nor decide it: a 1.2 s backchannel event
     cfg = CFG.replace(conversation=overrides) if overrides else CFG
     a, c = _backchannel_then_residual_rows(tail_db)
-    canc = np.full(len(a), cancelled)
+    canc = np.full(len(a), cancelled is True)
+    if cancelled == "tail":
+        canc[round(2.3 / HOP_S) :] = True
     evs = ConversationTracker(cfg).process(a, c, cancelled=canc)
     fin = final_events(evs)
     its = [e for e in kinds(fin, "interruption") if e.by == "agent"]
