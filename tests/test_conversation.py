@@ -298,6 +298,44 @@ def test_thresholds_come_from_config():
     assert spans(evs, "backchannel") == [("backchannel", 2.0, 3.2, "agent", "customer")]
 
 
+def _agent_segments(evs):
+    return [(e.start_s, e.end_s) for e in kinds(evs, "speech") if e.party == "agent"]
+
+
+def test_timing_settings_come_from_config():
+    """Each timing setting of [conversation] moves its decision (none is a constant)."""
+    def with_(**kw):
+        return CFG.replace(conversation=kw)
+
+    # mutual_silence_s: a 2.9 s silence is reported only under a 2.5 s setting
+    gap = ([(0.0, 2.0)], [(4.9, 7.0)], 8.0)
+    assert kinds(run(*gap)[1], "mutual_silence") == []
+    ms = kinds(run(*gap, config=with_(mutual_silence_s=2.5))[1], "mutual_silence")
+    assert [(e.start_s, e.end_s) for e in ms] == [(2.0, 4.9)]
+    # simultaneous_start_s: a start 0.1 s after the other's is an intrusion under 0.05 s
+    sim = ([(1.0, 3.0)], [(1.1, 3.5)], 5.0)
+    assert _classified(run(*sim)[1]) == []
+    assert [s[0] for s in _classified(run(*sim, config=with_(simultaneous_start_s=0.05))[1])] \
+        == ["interruption"]
+    # turn_gap_s: a 0.45 s pause keeps the customer's turn (default 0.5 s), not under 0.4 s
+    pause = ([(2.8, 7.0)], [(0.0, 3.0), (3.45, 4.5)], 8.0)
+    assert ("interruption", 2.8, 4.5, "agent", "customer") in _classified(run(*pause)[1])
+    assert ("turn_end_overlap", 2.8, 3.0, "agent", "customer") in _classified(
+        run(*pause, config=with_(turn_gap_s=0.4))[1])
+    # speech_onset_s: 50 ms of raw VAD opens a segment under a 40 ms setting only
+    blip = ([(1.0, 1.05)], [], 3.0)
+    assert _agent_segments(run(*blip)[1]) == []
+    assert _agent_segments(run(*blip, config=with_(speech_onset_s=0.04))[1]) == [(1.0, 1.05)]
+    # speech_hangover_s: a 0.3 s pause ends a segment (0.25 s), not under 0.4 s
+    two = ([(0.0, 1.0), (1.3, 2.0)], [], 3.0)
+    assert _agent_segments(run(*two)[1]) == [(0.0, 1.0), (1.3, 2.0)]
+    assert _agent_segments(run(*two, config=with_(speech_hangover_s=0.4))[1]) == [(0.0, 2.0)]
+    # turn_end_s: over min_overlap_s it delays the interruption's decision
+    evs = run([(2.0, 4.0)], [(0.0, 5.0)], 6.0, config=with_(turn_end_s=0.8))[1]
+    first = next(e for e in evs if e.kind == "interruption")
+    assert first.decided_s == pytest.approx(2.8)
+
+
 def test_far_delay_aligns_the_far_end():
     # the far-end channel lags what the agent heard by 0.3 s
     cfg = CFG.replace(conversation={"far_delay_s": 0.3})
@@ -308,6 +346,12 @@ def test_far_delay_aligns_the_far_end():
                                                "customer")]
     ev = kinds(evs, "turn_end_overlap")[0]
     assert ev.decided_s == pytest.approx(3.0 + C.turn_gap_s + 0.3)  # the holder may resume
+    for block in (1, 7, 100):  # block-size invariance (the agent's rows held back)
+        tr = ConversationTracker(cfg)
+        got = []
+        for i in range(0, len(a), block):
+            got += tr.process(a[i : i + block], c[i : i + block])
+        assert got == evs
     # without the setting the agent seems to cut in 0.5 s before the far end stops
     evs = ConversationTracker(CFG).process(a, c)
     assert spans(evs, "interruption") == [("interruption", 2.8, 3.3, "agent", "customer")]
