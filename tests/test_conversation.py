@@ -16,7 +16,7 @@ from voicecoach.analysis import Features
 from voicecoach.config import load_config
 from voicecoach.conversation import ConversationTracker, summarize
 from voicecoach.errors import ParameterError
-from voicecoach.events import final_events
+from voicecoach.events import ResponseGap, SpeechSegment, Turn, final_events
 
 HOP_S = 0.01
 CFG = load_config()
@@ -234,6 +234,22 @@ def test_summary_metrics():
     rebuilt = summarize(evs, 15.0, CFG)
     assert rebuilt["agent"] == s["agent"] and rebuilt["customer"] == s["customer"]
     assert "bleed" in s["conversation"]
+
+
+def test_summary_median_jump_ins_and_open_events():
+    """The median (not the mean) of a party's response gaps; a jump-in is a gap under
+    jump_in_s (one of exactly jump_in_s is not); open events end at ``duration_s``."""
+    j = C.jump_in_s
+    gaps = [ResponseGap(t, t + 0.1, t + 0.1, party="customer", after="agent", gap_s=g)
+            for t, g in ((1.0, j - 0.1), (2.0, j), (3.0, j + 0.7))]
+    opened = [SpeechSegment(6.0, None, 6.1, id=1, party="agent"),
+              Turn(6.0, None, 6.1, id=2, party="agent")]
+    s = summarize(gaps + opened, 10.0, CFG)
+    assert s["customer"]["response_gaps"] == 3
+    assert s["customer"]["response_gap_median_s"] == pytest.approx(j)
+    assert s["customer"]["jump_ins"] == 1
+    assert s["agent"]["talk_s"] == pytest.approx(4.0)
+    assert s["agent"]["longest_turn_s"] == pytest.approx(4.0)
 
 
 def _mixed_rows():
@@ -622,9 +638,14 @@ def test_backchannel_then_a_turn_after_the_other_finished(retract):
     cfg = CFG.replace(conversation={"retract_if_other_stopped": retract})
     a = party_rows([(2.0, 2.7), (3.35, 6.0)], 7.0, 120.0)
     c = party_rows([(0.0, 3.0)], 7.0, 210.0)
-    fin = final_events(ConversationTracker(cfg).process(a, c))
+    evs = ConversationTracker(cfg).process(a, c)
+    fin = final_events(evs)
     (it,) = kinds(fin, "interruption")
     assert it.retracted == retract
+    assert it.end_s == 2.7  # its first words: the answer is a turn of its own, not joined
+    if not retract:  # it stands once the agent answers (its onset), not 0.3 s of speech later
+        first = next(e for e in evs if e.kind == "interruption" and e.confirmed)
+        assert first.decided_s == pytest.approx(3.35 + C.speech_onset_s, abs=0.011)
     bcs = [(b.by, b.start_s, b.end_s) for b in kinds(fin, "backchannel")]
     assert bcs == ([("agent", 2.0, 2.7)] if retract else [])
     turns = [(t.party, t.start_s) for t in kinds(fin, "turn")]
