@@ -55,6 +55,19 @@ def test_bypass_passes_the_microphone_through_delayed_when_the_far_end_is_silent
     assert hops.cancelled.all()
 
 
+def test_bypassed_once_the_far_end_has_been_silent_bypass_after_s():
+    """A far end that speaks (a 300 Hz tone, its hops 0-199) and then goes silent: the hop that
+    ends bypass_after_s of its silence is bypassed, not the one before."""
+    t = np.arange(4 * SR) / SR
+    far = np.where(t < 2.0, 0.1 * np.sin(2 * np.pi * 300.0 * t), 0.0).astype(np.float32)
+    mic = np.random.default_rng(0).normal(0, 1e-4, far.shape).astype(np.float32)
+    _, hops = _canceller().process(mic, far)
+    silent_hops = round(load_config().echo.bypass_after_s / 0.01)
+    bypassed = hops.state == ECHO_STATES.index("bypassed")
+    assert not bypassed[: 200 + silent_hops - 1].any()
+    assert bypassed[200 + silent_hops - 1 :].all()
+
+
 def test_the_far_end_is_delayed_like_the_microphone(rng):
     ec = _canceller()
     far = rng.standard_normal(3 * HOP).astype(np.float32)
