@@ -37,6 +37,26 @@ def test_a_copy_of_the_far_end_contour_is_bleed_with_the_rule_only() -> None:
     assert not any(off)  # at the far end's level and with its VAD silent: kept before
     # louder than the far end by more than bleed_copy_max_ratio_db: not a copy
     assert not any(_run(3, copy, far, agent_db=-16.0, far_raw=False))
+    # the copy pauses (the agent microphone silent for 5 hops): a new run, its third hop on
+    gap = copy.copy()
+    gap[20:25] = np.nan
+    on = _run(3, gap, far, agent_db=-20.0, far_raw=False)
+    assert all(on[lag + 2 : 20]) and not any(on[20:27]) and all(on[27:])
+
+
+def test_the_copy_rule_ends_after_bleed_copy_far_s_of_far_end_speech() -> None:
+    """Once the far end has spoken bleed_copy_far_s (3 s), the same copy at the far end's
+    level is no longer bleed by the rule (the canceller has had its time to take over)."""
+    far_s = load_config().conversation.bleed_copy_far_s
+    n, lag = 340, 5
+    far = 180.0 * 2 ** (np.sin(np.arange(n) / 6.0) * 4 / 12)
+    copy = np.r_[np.full(lag, np.nan), far[:-lag]]
+    early = copy.copy()
+    early[40:] = np.nan  # the copy in the far end's first 0.4 s
+    assert all(_run(3, early, far, agent_db=-20.0, far_raw=True)[lag + 2 : 40])
+    late = copy.copy()
+    late[: round(far_s / 0.01) + 10] = np.nan  # the same copy after 3.1 s of far-end speech
+    assert not any(_run(3, late, far, agent_db=-20.0, far_raw=True))
 
 
 def test_the_agents_own_voice_over_the_far_end_is_kept() -> None:
@@ -44,9 +64,15 @@ def test_the_agents_own_voice_over_the_far_end_is_kept() -> None:
     far = 200.0 * 2 ** (np.sin(np.arange(n) / 6.0) * 2 / 12)
     own = np.full(n, 118.0)  # 9-11 st below the far end: no octave, no same pitch
     assert not any(_run(3, own, far, agent_db=-20.0, far_raw=True))
-    # a single hop crossing the far end's pitch does not make a run
+    # a single hop crossing the far end's pitch does not make a run, nor do three apart
     own[20] = far[20]
     assert not any(_run(3, own, far, agent_db=-20.0, far_raw=True))
+    own[[10, 30]] = far[[10, 30]]
+    assert not any(_run(3, own, far, agent_db=-20.0, far_raw=True))
+    # a voice 2 semitones off the far end's (outside bleed_pitch_st) at its level
+    assert load_config().conversation.bleed_pitch_st < 2.0
+    flat = np.full(n, 200.0)
+    assert not any(_run(3, flat * 2 ** (2 / 12), flat, agent_db=-20.0, far_raw=True))
 
 
 def _run_levels(agent_f0: np.ndarray, agent_db: np.ndarray, far_f0: np.ndarray,
@@ -76,3 +102,13 @@ def test_the_copys_unvoiced_hops_keep_the_run() -> None:
     loud = quiet.copy()
     loud[10:16] = -20.0  # 6 dB louder than the copy's vowels: the agent's own consonant
     assert not any(_run_levels(f0, loud, far)[10:16])
+    # louder by exactly bleed_copy_unvoiced_db (3 dB): still the copy's
+    edge = quiet.copy()
+    edge[10:16] = -26.0 + load_config().conversation.bleed_copy_unvoiced_db
+    assert all(_run_levels(f0, edge, far)[2:])
+    # against the run's loudest vowel (-22 dBFS at hop 5), not its first or its last (-28)
+    varied = quiet.copy()
+    varied[5] = -22.0
+    varied[6:10] = -28.0
+    varied[10:16] = -21.0  # 1 dB over the loudest vowel: the copy's consonant
+    assert all(_run_levels(f0, varied, far)[2:])

@@ -16,7 +16,7 @@ from voicecoach.analysis import Features
 from voicecoach.config import load_config
 from voicecoach.conversation import ConversationTracker, summarize
 from voicecoach.errors import ParameterError
-from voicecoach.events import final_events
+from voicecoach.events import ResponseGap, SpeechSegment, Turn, final_events
 
 HOP_S = 0.01
 CFG = load_config()
@@ -97,6 +97,9 @@ TABLE = [
     ("simultaneous start", [(1.0, 3.0)], [(1.1, 3.5)], 5.0, []),
     ("backchannel in the floor holder's pause", [(2.05, 2.3)], [(0.0, 2.0), (2.4, 5.0)], 6.0,
      [("backchannel", 2.05, 2.3, "agent", "customer")]),
+    # the agent's segment ends while the holder is silent; the holder resumes within turn_gap_s
+    ("backchannel ending in the floor holder's pause", [(2.02, 2.1)], [(0.0, 2.0), (2.38, 5.0)],
+     6.0, [("backchannel", 2.02, 2.1, "agent", "customer")]),
     ("backchannel then interruption", [(1.0, 1.3), (3.0, 4.5)], [(0.0, 6.0)], 7.0,
      [("backchannel", 1.0, 1.3, "agent", "customer"),
       ("interruption", 3.0, 4.5, "agent", "customer")]),
@@ -136,6 +139,8 @@ def test_interruption_latency_bound_with_a_gap_at_the_decision_instant(gap_s):
     assert first.end_s is None
     assert first.start_s == pytest.approx(2.0)  # the interrupter's true onset
     assert 0.0 <= first.decided_s - (2.0 + d) <= 0.1 + 1e-9  # against the truth
+    # its last raw hop lies within decision_bridge_s of the decision instant: decided at once
+    assert first.decided_s == pytest.approx(2.0 + d)
 
 
 def test_interrupter_stopping_just_before_min_overlap_is_a_backchannel():
@@ -171,12 +176,21 @@ def test_interrupter_takes_the_floor_when_the_other_stops():
     turns = [(e.party, e.start_s, e.end_s) for e in kinds(evs, "turn")]
     assert turns == [("agent", 0.0, 5.0), ("customer", 3.0, 8.0)]
     assert kinds(evs, "response_gap") == []  # an interruption is not a response
+    s = summarize(evs, 9.0, CFG)  # counted for the interrupter (by) and the interrupted (of)
+    assert (s["customer"]["interruptions_made"], s["customer"]["interrupted"]) == (1, 0)
+    assert (s["agent"]["interruptions_made"], s["agent"]["interrupted"]) == (0, 1)
+    assert s["conversation"]["interruptions"] == 1
 
 
 def test_state_for_live_display():
     a, c = call_rows([(2.0, 4.0)], [(0.0, 5.0)], 6.0)
     tr = ConversationTracker(CFG)
-    tr.process(a[:310], c[:310])
+    tr.process(a[:150], c[:150])  # the customer alone: no agent turn, nothing interrupting
+    st = tr.state
+    assert st.floor == "customer" and st.speaking == {"agent": False, "customer": True}
+    assert st.overlap is None and st.interrupting is None
+    assert st.turn_s == {"agent": 0.0, "customer": pytest.approx(1.5)}
+    tr.process(a[150:310], c[150:310])
     st = tr.state
     assert st.t_s == pytest.approx(3.1)
     assert st.floor == "customer"
@@ -195,8 +209,11 @@ def test_mutual_silence():
     assert [(e.start_s, e.end_s) for e in ms] == [(2.0, 5.5)]
     opened = [e for e in evs if e.kind == "mutual_silence" and e.end_s is None]
     assert opened[0].decided_s == pytest.approx(2.0 + C.mutual_silence_s + HOP_S)
+    s = summarize(evs, 8.0, CFG)["conversation"]
+    assert (s["mutual_silences"], s["mutual_silence_s"]) == (1, 3.5)
     _, evs = run([(0.0, 2.0)], [(4.9, 7.0)], 8.0)
     assert kinds(evs, "mutual_silence") == []
+    assert summarize(evs, 8.0, CFG)["conversation"]["mutual_silences"] == 0
 
 
 def test_summary_metrics():
@@ -217,6 +234,22 @@ def test_summary_metrics():
     rebuilt = summarize(evs, 15.0, CFG)
     assert rebuilt["agent"] == s["agent"] and rebuilt["customer"] == s["customer"]
     assert "bleed" in s["conversation"]
+
+
+def test_summary_median_jump_ins_and_open_events():
+    """The median (not the mean) of a party's response gaps; a jump-in is a gap under
+    jump_in_s (one of exactly jump_in_s is not); open events end at ``duration_s``."""
+    j = C.jump_in_s
+    gaps = [ResponseGap(t, t + 0.1, t + 0.1, party="customer", after="agent", gap_s=g)
+            for t, g in ((1.0, j - 0.1), (2.0, j), (3.0, j + 0.7))]
+    opened = [SpeechSegment(6.0, None, 6.1, id=1, party="agent"),
+              Turn(6.0, None, 6.1, id=2, party="agent")]
+    s = summarize(gaps + opened, 10.0, CFG)
+    assert s["customer"]["response_gaps"] == 3
+    assert s["customer"]["response_gap_median_s"] == pytest.approx(j)
+    assert s["customer"]["jump_ins"] == 1
+    assert s["agent"]["talk_s"] == pytest.approx(4.0)
+    assert s["agent"]["longest_turn_s"] == pytest.approx(4.0)
 
 
 def _mixed_rows():
@@ -252,6 +285,13 @@ def test_reset_triad():
     assert fresh.process(a[500:], c[500:]) != first[-5:]  # sanity: it is not stateless
     tr2 = ConversationTracker(CFG)
     assert tr2.summary()["agent"]["talk_s"] == 0.0
+    # the bleed gate's state goes too: rows whose agent side holds the far end's copy
+    a, c = _echo_then_backchannel_rows(-22.0)
+    first = tr2.process(a, c)
+    bleed = tr2.summary()["conversation"]["bleed"]
+    tr2.reset()
+    assert tr2.process(a, c) == first
+    assert tr2.summary()["conversation"]["bleed"] == bleed
 
 
 def test_errors():
@@ -274,6 +314,44 @@ def test_thresholds_come_from_config():
     assert spans(evs, "backchannel") == [("backchannel", 2.0, 3.2, "agent", "customer")]
 
 
+def _agent_segments(evs):
+    return [(e.start_s, e.end_s) for e in kinds(evs, "speech") if e.party == "agent"]
+
+
+def test_timing_settings_come_from_config():
+    """Each timing setting of [conversation] moves its decision (none is a constant)."""
+    def with_(**kw):
+        return CFG.replace(conversation=kw)
+
+    # mutual_silence_s: a 2.9 s silence is reported only under a 2.5 s setting
+    gap = ([(0.0, 2.0)], [(4.9, 7.0)], 8.0)
+    assert kinds(run(*gap)[1], "mutual_silence") == []
+    ms = kinds(run(*gap, config=with_(mutual_silence_s=2.5))[1], "mutual_silence")
+    assert [(e.start_s, e.end_s) for e in ms] == [(2.0, 4.9)]
+    # simultaneous_start_s: a start 0.1 s after the other's is an intrusion under 0.05 s
+    sim = ([(1.0, 3.0)], [(1.1, 3.5)], 5.0)
+    assert _classified(run(*sim)[1]) == []
+    assert [s[0] for s in _classified(run(*sim, config=with_(simultaneous_start_s=0.05))[1])] \
+        == ["interruption"]
+    # turn_gap_s: a 0.45 s pause keeps the customer's turn (default 0.5 s), not under 0.4 s
+    pause = ([(2.8, 7.0)], [(0.0, 3.0), (3.45, 4.5)], 8.0)
+    assert ("interruption", 2.8, 4.5, "agent", "customer") in _classified(run(*pause)[1])
+    assert ("turn_end_overlap", 2.8, 3.0, "agent", "customer") in _classified(
+        run(*pause, config=with_(turn_gap_s=0.4))[1])
+    # speech_onset_s: 50 ms of raw VAD opens a segment under a 40 ms setting only
+    blip = ([(1.0, 1.05)], [], 3.0)
+    assert _agent_segments(run(*blip)[1]) == []
+    assert _agent_segments(run(*blip, config=with_(speech_onset_s=0.04))[1]) == [(1.0, 1.05)]
+    # speech_hangover_s: a 0.3 s pause ends a segment (0.25 s), not under 0.4 s
+    two = ([(0.0, 1.0), (1.3, 2.0)], [], 3.0)
+    assert _agent_segments(run(*two)[1]) == [(0.0, 1.0), (1.3, 2.0)]
+    assert _agent_segments(run(*two, config=with_(speech_hangover_s=0.4))[1]) == [(0.0, 2.0)]
+    # turn_end_s: over min_overlap_s it delays the interruption's decision
+    evs = run([(2.0, 4.0)], [(0.0, 5.0)], 6.0, config=with_(turn_end_s=0.8))[1]
+    first = next(e for e in evs if e.kind == "interruption")
+    assert first.decided_s == pytest.approx(2.8)
+
+
 def test_far_delay_aligns_the_far_end():
     # the far-end channel lags what the agent heard by 0.3 s
     cfg = CFG.replace(conversation={"far_delay_s": 0.3})
@@ -284,6 +362,12 @@ def test_far_delay_aligns_the_far_end():
                                                "customer")]
     ev = kinds(evs, "turn_end_overlap")[0]
     assert ev.decided_s == pytest.approx(3.0 + C.turn_gap_s + 0.3)  # the holder may resume
+    for block in (1, 7, 100):  # block-size invariance (the agent's rows held back)
+        tr = ConversationTracker(cfg)
+        got = []
+        for i in range(0, len(a), block):
+            got += tr.process(a[i : i + block], c[i : i + block])
+        assert got == evs
     # without the setting the agent seems to cut in 0.5 s before the far end stops
     evs = ConversationTracker(CFG).process(a, c)
     assert spans(evs, "interruption") == [("interruption", 2.8, 3.3, "agent", "customer")]
@@ -309,6 +393,8 @@ def test_long_backchannel_is_shown_live_then_retracted():
     fin = final_events(evs)
     (it,) = kinds(fin, "interruption")
     assert it.retracted and (it.start_s, it.end_s) == (2.0, 2.7)
+    (rv,) = [e for e in evs if e.kind == "interruption" and e.retracted]
+    assert rv.decided_s == pytest.approx(2.7 + C.retract_gap_s)  # once silent retract_gap_s
     assert not any(e.confirmed for e in evs if e.kind == "interruption")  # never nudged
     (bc,) = kinds(fin, "backchannel")
     assert (bc.by, bc.of, bc.start_s, bc.end_s) == ("customer", "agent", 2.0, 2.7)
@@ -436,11 +522,19 @@ def test_onset_backtrack_stops_at_noise_on_the_line(rng):
     fin = final_events(ConversationTracker(CFG).process(a, c))
     seg = [e for e in fin if e.kind == "speech" and e.party == "customer"]
     assert seg[0].start_s == pytest.approx(2.5)
-    # too little background heard (the far end speaks from the start): no backtrack either
-    c = soft_lead_in(party_rows([(0.3, 6.0)], 7.0, 210.0), 0.3, 0.2)
+    # babble spread over -50..-40 dBFS (90th percentile ~-41): a soft first sound at -37 dBFS,
+    # under it + far_onset_backtrack_db, stays where the VAD put it (its median would move it)
+    c.loudness_db[quiet] = (-45.0 + rng.uniform(-5.0, 5.0, quiet.sum())).astype(np.float32)
+    c = soft_lead_in(c, 2.5, 0.2, level_db=-37.0)
     fin = final_events(ConversationTracker(CFG).process(a, c))
     seg = [e for e in fin if e.kind == "speech" and e.party == "customer"]
-    assert seg[0].start_s == pytest.approx(0.3)
+    assert seg[0].start_s == pytest.approx(2.5)
+    # too little background heard (the far end speaks 1 s in: 0.5 s of it judged, under the
+    # BACKGROUND_S / 4 needed): no backtrack either
+    c = soft_lead_in(party_rows([(1.0, 6.0)], 7.0, 210.0), 1.0, 0.2)
+    fin = final_events(ConversationTracker(CFG).process(a, c))
+    seg = [e for e in fin if e.kind == "speech" and e.party == "customer"]
+    assert seg[0].start_s == pytest.approx(1.0)
 
 
 def test_block_invariance_with_backtrack_and_pauses(rng):
@@ -544,9 +638,14 @@ def test_backchannel_then_a_turn_after_the_other_finished(retract):
     cfg = CFG.replace(conversation={"retract_if_other_stopped": retract})
     a = party_rows([(2.0, 2.7), (3.35, 6.0)], 7.0, 120.0)
     c = party_rows([(0.0, 3.0)], 7.0, 210.0)
-    fin = final_events(ConversationTracker(cfg).process(a, c))
+    evs = ConversationTracker(cfg).process(a, c)
+    fin = final_events(evs)
     (it,) = kinds(fin, "interruption")
     assert it.retracted == retract
+    assert it.end_s == 2.7  # its first words: the answer is a turn of its own, not joined
+    if not retract:  # it stands once the agent answers (its onset), not 0.3 s of speech later
+        first = next(e for e in evs if e.kind == "interruption" and e.confirmed)
+        assert first.decided_s == pytest.approx(3.35 + C.speech_onset_s, abs=0.011)
     bcs = [(b.by, b.start_s, b.end_s) for b in kinds(fin, "backchannel")]
     assert bcs == ([("agent", 2.0, 2.7)] if retract else [])
     turns = [(t.party, t.start_s) for t in kinds(fin, "turn")]
@@ -704,6 +803,7 @@ def _backchannel_then_residual_rows(tail_db):
     (-67.0, {"intrusion_min_snr_db": 0.0, "intrusion_max_drop_db": 0.0}, False, False),
     (-40.0, {}, False, True),  # 26 dB under the backchannel, canceller not taken over
     (-40.0, {}, True, False),  # ... taken over: the drop is not judged (a quiet word tail)
+    (-40.0, {}, "tail", False),  # ... taken over on the tail only: its hops are not judged
     (-40.0, {"intrusion_max_drop_db": 0.0}, False, False),
     (-24.0, {}, False, False),  # 10 dB under it: the agent's own speech going on
 ])
@@ -714,7 +814,9 @@ def test_residual_after_a_backchannel_is_no_speech_going_on(tail_db, overrides, 
     # (intrusion_max_drop_db) neither lengthen it nor decide it: a 1.2 s backchannel event
     cfg = CFG.replace(conversation=overrides) if overrides else CFG
     a, c = _backchannel_then_residual_rows(tail_db)
-    canc = np.full(len(a), cancelled)
+    canc = np.full(len(a), cancelled is True)
+    if cancelled == "tail":
+        canc[round(2.3 / HOP_S) :] = True
     evs = ConversationTracker(cfg).process(a, c, cancelled=canc)
     fin = final_events(evs)
     its = [e for e in kinds(fin, "interruption") if e.by == "agent"]
@@ -740,12 +842,12 @@ def test_the_echo_cancellers_linear_check_rejects_agent_hops_it_explains():
     a, c = call_rows([(1.0, 1.8)], [(0.5, 3.0)], 4.0)
     n = len(a)
     drop = np.full(n, np.nan)
-    drop[100:180] = CFG.echo.linear_check_db + 2.0
+    drop[100:180] = CFG.echo.linear_check_db  # lowered by exactly linear_check_db
     tr = ConversationTracker(CFG)
     evs = tr.process(a, c, cancelled=np.zeros(n, bool), echo_drop=drop)
     assert not [e for e in final_events(evs) if getattr(e, "party", None) == "agent"
                 or getattr(e, "by", None) == "agent"]
-    for cancelled, d in ((np.ones(n, bool), drop), (np.zeros(n, bool), drop - 4.0)):
+    for cancelled, d in ((np.ones(n, bool), drop), (np.zeros(n, bool), drop - 0.5)):
         tr = ConversationTracker(CFG)
         evs = tr.process(a, c, cancelled=cancelled, echo_drop=d)
         assert kinds(evs, "interruption") or kinds(evs, "backchannel")
@@ -823,6 +925,14 @@ def test_double_talk_hangover_only_while_the_customer_speaks():
     agent, cust = [(0.0, 2.0), (2.4, 3.0)], [(4.0, 5.0)]
     evs = _run_mic(agent, cust, 6.0, _dt_config(0.6, 0.5), [(0.0, 3.0, -20.0)])
     assert [s[1:3] for s in spans(evs, "speech") if s[1] < 4.0] == [(0.0, 2.0), (2.4, 3.0)]
+    # the agent pausing 0.2 s after the customer stopped at 3.0 s (its level still within the
+    # echo model's reach, the microphone holding the agent's voice): not bridged; the same
+    # pause while the customer still speaks is
+    mic = [(0.0, 1.0, -40.0), (1.0, 4.0, -20.0)]
+    for cust, want in (([(0.0, 3.0)], [(1.0, 3.2), (3.5, 4.0)]), ([(0.0, 4.5)], [(1.0, 4.0)])):
+        evs = _run_mic([(1.0, 3.2), (3.5, 4.0)], cust, 5.0, _dt_config(0.6, 0.5), mic)
+        got = [(e.start_s, e.end_s) for e in kinds(evs, "speech") if e.party == "agent"]
+        assert got == want, cust
 
 
 def test_double_talk_hangover_does_not_bridge_a_yield():

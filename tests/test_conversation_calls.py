@@ -186,11 +186,16 @@ def test_bleed_alone_credits_nothing_to_the_agent(bleed_db, delay_s):
 
 
 def test_bleed_does_not_hide_the_agent(calls):
-    # the agent's own speech keeps its talk time under -10 dB bleed
-    (fa, fc), truth = calls["bleed-10dB-400ms", 0]
-    tr, _ = track(fa, fc)
-    true_talk = sum(u.duration_s for u in truth.utterances if u.party == "agent")
-    assert tr.summary()["agent"]["talk_s"] == pytest.approx(true_talk, rel=0.1)
+    # the agent's own speech keeps its talk time under -10 dB bleed: against the truth, and
+    # within 0.3 s (~1 %) of the same call without bleed (the gate rejects the copy only; a
+    # gate taking the agent's double talk for bleed loses 0.5-0.7 s of it on these calls)
+    for i in range(4):
+        (fa, fc), truth = calls["bleed-10dB-400ms", i]
+        talk = track(fa, fc)[0].summary()["agent"]["talk_s"]
+        true_talk = sum(u.duration_s for u in truth.utterances if u.party == "agent")
+        assert talk == pytest.approx(true_talk, rel=0.1)
+        clean = track(*calls["snr20", i][0])[0].summary()["agent"]["talk_s"]
+        assert talk == pytest.approx(clean, abs=0.3), i
 
 
 def test_far_delay_setting_on_a_generated_call():

@@ -55,6 +55,19 @@ def test_bypass_passes_the_microphone_through_delayed_when_the_far_end_is_silent
     assert hops.cancelled.all()
 
 
+def test_bypassed_once_the_far_end_has_been_silent_bypass_after_s():
+    """A far end that speaks (a 300 Hz tone, its hops 0-199) and then goes silent: the hop that
+    ends bypass_after_s of its silence is bypassed, not the one before."""
+    t = np.arange(4 * SR) / SR
+    far = np.where(t < 2.0, 0.1 * np.sin(2 * np.pi * 300.0 * t), 0.0).astype(np.float32)
+    mic = np.random.default_rng(0).normal(0, 1e-4, far.shape).astype(np.float32)
+    _, hops = _canceller().process(mic, far)
+    silent_hops = round(load_config().echo.bypass_after_s / 0.01)
+    bypassed = hops.state == ECHO_STATES.index("bypassed")
+    assert not bypassed[: 200 + silent_hops - 1].any()
+    assert bypassed[200 + silent_hops - 1 :].all()
+
+
 def test_the_far_end_is_delayed_like_the_microphone(rng):
     ec = _canceller()
     far = rng.standard_normal(3 * HOP).astype(np.float32)
@@ -73,6 +86,23 @@ def test_echo_is_removed_and_the_canceller_converges():
     assert ec.status.erle_db is not None and ec.status.erle_db >= 10.0
     first_converged = int(np.argmax(hops.state == ECHO_STATES.index("converged")))
     assert 0 < first_converged * 0.01 < 3.0  # converges within 3 s of the far end starting
+    if ec.hold_enabled:  # the hold's signal is the output itself where AEC3's is not used
+        raw = ~np.repeat(hops.cleaned, HOP)
+        assert raw.sum() >= 100 * HOP
+        np.testing.assert_array_equal(hops.hold[raw], out[raw])
+
+
+def test_an_echo_path_found_stays_for_the_call():
+    """Once the far end is found in the microphone the echo path is latched: when the echo
+    then vanishes (a headset plugged in), the state stays converged and is not changed to
+    no_echo (which would pass the microphone through uncancelled if the echo came back)."""
+    mic, far, _ = _echo_call(seconds=14.0, seed=3)
+    mic = mic.copy()
+    mic[5 * SR :] = np.random.default_rng(0).normal(0, 10 ** (-70 / 20), 9 * SR)
+    ec = _canceller()
+    _, hops = ec.process(mic, far)
+    assert ec._estimator.best_corr < load_config().echo.echo_corr_off  # no echo left to find
+    assert set(hops.state[600:].tolist()) == {ECHO_STATES.index("converged")}
 
 
 def test_double_talk_keeps_most_of_the_near_end():
@@ -336,6 +366,10 @@ def test_reset_gives_the_same_output_again():
     if ec.hold_enabled:  # the double-talk hold's canceller is reset too
         np.testing.assert_array_equal(ha.hold, hc.hold)
         assert not np.array_equal(ha.hold, hb.hold)
+    if ec.linear_enabled:  # and the linear check's filter (it ran: the echo not yet cancelled)
+        assert (~np.isnan(ha.linear_db)).sum() >= 50
+        np.testing.assert_array_equal(ha.linear_db, hc.linear_db)
+        np.testing.assert_array_equal(ha.linear_ref_db, hc.linear_ref_db)
 
 
 def test_pipeline_reports_the_echo_state_and_delay():

@@ -120,7 +120,9 @@ def test_hold_level_rule_keeps_within_its_own_margin_without_silero():
     assert g.own_db == -25.0
     off = SpeakerLevelGate(dataclasses.replace(cfg, double_talk_keep_level_margin_db=0.0), 0.01)
     off.own_db = -25.0
-    assert not off.process(no, no, np.full(n, -70.0), gate, no, hold_db, no, level_ok)[1].any()
+    # off, even a hold signal at (or over) the speaker's level keeps nothing
+    at_level = np.array([-25.0, -20.0, -25.0, -25.0])
+    assert not off.process(no, no, np.full(n, -70.0), gate, no, at_level, no, level_ok)[1].any()
 
 
 def test_detector_union_holds_a_loud_hold_signal_silero_rejects_only_within_the_level_margin():
@@ -162,6 +164,17 @@ def test_detector_union_holds_a_loud_hold_signal_silero_rejects_only_within_the_
     assert held(m + 6.0) <= 0.2
     assert c0.vad.double_talk_keep_level_margin_db == 0.0
     assert held(m - 8.0, c0.vad) <= 0.2
+
+
+def test_only_gate_2_hops_teach_the_speakers_level():
+    """Gate 1 hops (uncancelled echo may be present) are gated but teach nothing; gate 2 hops
+    teach (a louder start rises toward it within about 0.1 s)."""
+    on = np.ones(5, bool)
+    for g, moved in ((1, False), (0, False), (2, True)):
+        gate = _gate()
+        start, _ = gate.process(on, on, np.full(5, -20.0), np.full(5, g, np.int8))
+        assert start.all()
+        assert (gate.own_db > -25.0 + 1.0) == moved, (g, gate.own_db)
 
 
 def test_without_hold_gate_0_passes_the_decisions_through():
@@ -215,6 +228,11 @@ def test_detector_with_hold_is_block_size_invariant():
     gate = np.zeros(n, np.int8)
     gate[::11] = 1  # some hops gated (the hold skips them)
     ref = _detector().process(main, lv, floor, None, gate, s)
+    # the hold skips the gated hops: what its signal holds there changes nothing
+    junk = s.copy()
+    junk[np.repeat(gate == 1, HOP)] = np.float32(0.3)
+    for r, got in zip(ref, _detector().process(main, lv, floor, None, gate, junk), strict=True):
+        np.testing.assert_array_equal(got, r)
     det = _detector()
     parts = []
     i = 0
