@@ -575,92 +575,80 @@ class YinTracker:
         PitchResult
             ``n_hops`` rows.
         """
-        k_lag, k_ap, k_con, c_log2, c_cost, c_nd, c_settled = kout
         n = mask.shape[0]
         if n == 0:
             e = np.empty(0, np.float32)
             return PitchResult(e, np.empty(0, bool), e, e, np.empty(0, bool), e)
-        lag = np.zeros(n, np.intp)
-        ap = np.ones(n)
-        con = np.ones(n)
-        idx = np.flatnonzero(mask)
-        lag[idx], ap[idx], con[idx] = k_lag, k_ap, k_con
-        # candidates: periodic enough to hold voicing (those under max_aperiodicity may start it)
-        voiced = (
-            mask
-            & (ap < self._hold_ap)
-            & (con < self._max_con)
-            & (lag > self.lag_min)
-            & (lag < self.lag_max)
-        )
-        # may start voicing: periodic by the normalised difference or by YIN's contrast
-        start = (ap < self._max_ap) | (con < self._max_ap)
-        period, ap_out, settled = self._path(
-            voiced, start, ap, np.cumsum(mask) - 1, c_log2, c_cost, c_nd, c_settled
-        )
-        out_voiced = np.isfinite(period)
-        f0 = np.full(n, np.nan, np.float32)
-        f0[out_voiced] = self.sample_rate / period[out_voiced]
-        f0s = np.full(n, np.nan, np.float32)
-        sv = np.isfinite(settled)
-        f0s[sv] = self.sample_rate / settled[sv]
-        return PitchResult(f0, out_voiced, ap_out.astype(np.float32), frame_db, voiced, f0s)
+        voiced, out, ap_out, out_s = self._path(mask.tolist(), kout)
+        # (the division and the float32 rounding of the block path's arrays, value by value)
+        sr, nan = self.sample_rate, math.nan
+        f0 = np.array([sr / p if p == p else nan for p in out], np.float32)
+        f0s = np.array([sr / p if p == p else nan for p in out_s], np.float32)
+        return PitchResult(f0, np.array([p == p for p in out], bool),
+                           np.array(ap_out, np.float32), frame_db, np.array(voiced, bool), f0s)
 
     def _path(
-        self,
-        voiced: np.ndarray,
-        start: np.ndarray,
-        ap: np.ndarray,
-        rowmap: np.ndarray,
-        c_log2: np.ndarray,
-        c_cost: np.ndarray,
-        c_nd: np.ndarray,
-        c_settled: np.ndarray,
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Voicing hysteresis and the two paths over the voiced hops' candidates.
+        self, mask: list[bool], kout: tuple[np.ndarray, ...]
+    ) -> tuple[list[bool], list[float], list[float], list[float]]:
+        """Voicing and its hysteresis, and the two paths over the voiced hops' candidates.
 
-        A hop starts voicing only when ``start`` (under ``max_aperiodicity``); after a
-        voiced hop, the looser ``hold_aperiodicity`` (already in ``voiced``) keeps it;
-        ``voiced`` is updated in place.
+        Hops outside ``mask`` are unvoiced with aperiodicity 1; hop ``i`` in it takes the
+        kernel's next row (``kout``, :meth:`kernel` of the masked frames). A hop may be
+        voiced when periodic enough to hold voicing (aperiodicity under
+        ``hold_aperiodicity``, contrast under ``max_contrast``, its period strictly inside
+        the lag range); it starts voicing only when its aperiodicity or contrast is under
+        ``max_aperiodicity``; after a voiced hop, the looser test holds it.
 
-        Hop ``i``'s candidates are row ``rowmap[i]`` of the kernel's ``cand_*``. After hop
-        ``i`` each path reports the frame its lookahead earlier: its candidate on the best
-        path ending at hop ``i`` (traced back through the voiced hops since; an unvoiced
-        hop ends the trace), parabolically refined. The live path uses ``cand_cost`` and
-        ``jump_cost``, ``path_cost_cap``, ``path_lookahead_s``; the settled one
-        ``cand_settled`` and the ``settled_*`` settings.
+        After hop ``i`` each path reports the frame its lookahead earlier: its candidate on
+        the best path ending at hop ``i`` (traced back through the voiced hops since; an
+        unvoiced hop ends the trace), parabolically refined. The live path uses
+        ``cand_cost`` and ``jump_cost``, ``path_cost_cap``, ``path_lookahead_s``; the
+        settled one ``cand_settled`` and the ``settled_*`` settings. Plain Python floats
+        throughout: the same comparisons and values as numpy's float64 (and int) arrays.
 
         Returns
         -------
-        period : np.ndarray, shape (n,)
+        voiced : list of bool
+            Each hop's own voicing decision (``voiced_current``).
+        period : list of float
             The live path's reported frames' periods in samples, NaN where unvoiced.
-        ap : np.ndarray, shape (n,)
+        ap : list of float
             Their aperiodicity.
-        settled : np.ndarray, shape (n,)
+        settled : list of float
             The settled path's reported frames' periods in samples, NaN where unvoiced.
         """
-        n = voiced.shape[0]
-        out = np.full(n, np.nan)
-        out_s = np.full(n, np.nan)
-        ap_out = np.empty(n)
+        k_lag, k_ap, k_con, c_log2, c_cost, c_nd, c_settled = (
+            k.tolist() for k in kout)
+        n = len(mask)
+        voiced = [False] * n
+        out = [math.nan] * n
+        out_s = [math.nan] * n
+        ap_out = [1.0] * n
         live, sett = self._live, self._settled
         gap, mem = self._gap, self._memory_hops
         recent_ap = self._recent_ap
-        rows = rowmap.tolist()
         prev_v = self._prev_voiced
-        start_list = start.tolist()
-        for i, (v, a) in enumerate(zip(voiced.tolist(), ap.tolist(), strict=True)):
-            if v and not (prev_v or start_list[i]):
-                voiced[i] = v = False
+        hold_ap, max_ap, max_con = self._hold_ap, self._max_ap, self._max_con
+        lag_min, lag_max = self.lag_min, self.lag_max
+        r = -1  # the kernel's row of the newest masked hop
+        inf = math.inf
+        for i, m in enumerate(mask):
+            a = 1.0
+            v = False
+            if m:
+                r += 1
+                a, con, lag = k_ap[r], k_con[r], k_lag[r]
+                # periodic enough to hold voicing (under max_aperiodicity it may start it,
+                # by the normalised difference or by YIN's contrast)
+                v = a < hold_ap and con < max_con and lag_min < lag < lag_max and (
+                    prev_v or a < max_ap or con < max_ap)
             prev_v = v
             if v:
-                r = rows[i]
-                local = c_cost[r].tolist()
-                ok = [j for j, sj in enumerate(local) if sj != math.inf]
+                local = c_cost[r]
+                ok = [j for j, sj in enumerate(local) if sj != inf]
                 if ok:
                     gap = 0
-                    cand, around = c_log2[r].tolist(), c_nd[r].tolist()
-                    loc_s = c_settled[r].tolist()
+                    cand, around, loc_s = c_log2[r], c_nd[r], c_settled[r]
                     if len(ok) < len(local):
                         cand = [cand[j] for j in ok]
                         around = [around[j] for j in ok]
@@ -670,8 +658,9 @@ class YinTracker:
                     sett.push(cand, loc_s, around)
                 else:
                     # no period candidate in range (e.g. a held hop of flat noise): unvoiced
-                    voiced[i] = prev_v = v = False
+                    prev_v = v = False
                     gap = 0  # counted as the first hop of a gap below
+            voiced[i] = v
             if not v:
                 gap += 1
                 if gap > mem:
@@ -685,4 +674,4 @@ class YinTracker:
             out_s[i] = sett.report()
         self._gap = gap
         self._prev_voiced = prev_v
-        return out, ap_out, out_s
+        return voiced, out, ap_out, out_s
