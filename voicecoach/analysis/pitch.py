@@ -259,6 +259,7 @@ class YinTracker:
         self._hold_ap = float(config.hold_aperiodicity)
         self._max_con = float(config.max_contrast)
         self._min_db = float(config.min_level_db)
+        self._min_db32 = float(np.float32(self._min_db))  # as gate()'s float32 test sees it
         self._min_snr = float(config.min_snr_db)
         self._jump = float(config.jump_cost)
         self._cap = float(config.path_cost_cap)
@@ -368,14 +369,18 @@ class YinTracker:
         # the loudest frame of the last peak_window_s (this one included); max is exact, so
         # the live path (one hop, a deque) and the block path agree bit for bit
         hist = self._peak_hist
-        if frame_db.shape[0] == 1:
+        if frame_db.shape[0] == 1:  # a live hop: the same comparisons on Python floats
             v = float(frame_db[0])
-            peak = np.array([max(max(hist), v) if hist else v])
+            peak = max(max(hist), v) if hist else v
             hist.append(v)
-        else:
-            levels = np.concatenate([np.array(hist, np.float64), frame_db.astype(np.float64)])
-            peak = sliding_window_view(levels, self._peak_hops).max(axis=1)
-            hist.extend(levels[levels.shape[0] - hist.maxlen :].tolist() if hist.maxlen else [])
+            # frame_db > min_level_db compares in float32 (a Python scalar takes the array's
+            # dtype): with the threshold rounded to float32, the same decision in float64
+            on = (v > self._min_db32 and v > float(floor_db[0]) + self._min_snr
+                  and v > peak - self._below_peak)
+            return np.array((on,)), frame_db
+        levels = np.concatenate([np.array(hist, np.float64), frame_db.astype(np.float64)])
+        peak = sliding_window_view(levels, self._peak_hops).max(axis=1)
+        hist.extend(levels[levels.shape[0] - hist.maxlen :].tolist() if hist.maxlen else [])
         mask = (
             (frame_db > self._min_db)
             & (frame_db > np.asarray(floor_db, np.float64) + self._min_snr)
