@@ -318,6 +318,10 @@ class SpeechDetector:
             config.silero_threshold, config.snr_margin_db, config.min_level_db,
             config.silero_hold_threshold, config.keep_margin_db,
             config.min_level_db - config.keep_level_drop_db))
+        # and the double-talk hold's (keep, start, start on AEC3's output)
+        self._hold32 = tuple(np.float32(v) for v in (
+            config.double_talk_keep_threshold, config.double_talk_start_threshold,
+            config.double_talk_start_aec_threshold))
         if config.backend == "webrtc":
             import webrtcvad
 
@@ -399,10 +403,12 @@ class SpeechDetector:
             self._hold_silero.reset()
 
     def _hold(
-        self, hold: np.ndarray | None, gate: np.ndarray | None, n: int
-    ) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None, np.ndarray | None]:
-        """The double-talk hold's per-hop hold decision, level, start decision and hold
-        decision on its level conditions alone, on the gate 0 hops."""
+        self, hold: np.ndarray | None, gate: np.ndarray | None, n: int, p: np.ndarray
+    ) -> tuple[list[bool] | None, list[float] | None, list[bool] | None, list[bool] | None]:
+        """The double-talk hold's per-hop hold decision, level, start decision (with ``p``,
+        Silero on the channel's own signal, over ``double_talk_start_aec_threshold``) and
+        hold decision on its level conditions alone, on the gate 0 hops (lists for the
+        speaker-level gate's :meth:`SpeakerLevelGate.run`)."""
         if hold is None or gate is None or self._silero is None:
             return None, None, None, None
         if self._hold_floor is None:
@@ -423,23 +429,39 @@ class SpeechDetector:
         hops = hold.reshape(n, self.hop_size)[on]
         level = hop_loudness_db(hops)
         floor = self._hold_floor.process(level)
+        ph = None if self._hold_silero is None else self._hold_silero.process(hops.reshape(-1))
         c = self.config
+        if n == 1 and p.dtype == np.float32:
+            # one live hop: the block path's float32 comparisons on numpy scalars
+            _, t_snr, t_lvl, _, t_keep, t_keep_lvl = self._thr32
+            t_dtk, t_dts, t_aec = self._hold32
+            lv = level[0]
+            snr = lv - floor[0]
+            level_ok = bool(snr > t_keep and lv >= t_keep_lvl)
+            ok, start1 = level_ok, None
+            if ph is not None:
+                if c.double_talk_keep_threshold > 0.0:
+                    ok = ok and bool(ph[0] >= t_dtk)
+                start1 = [bool(ph[0] >= t_dts and snr > t_snr and lv >= t_lvl
+                               and p[0] >= t_aec)]
+            return [ok], [float(lv)], start1, [level_ok]
         ok = (level - floor > c.keep_margin_db) & (level >= c.min_level_db - c.keep_level_drop_db)
         db = np.full(n, -np.inf, np.float32)
         db[on] = level
         level_keep = np.zeros(n, bool)
         level_keep[on] = ok  # before any Silero condition
         start = None
-        if self._hold_silero is not None:
-            p = self._hold_silero.process(hops.reshape(-1))
+        if ph is not None:
             if c.double_talk_keep_threshold > 0.0:
-                ok &= p >= c.double_talk_keep_threshold
+                ok &= ph >= c.double_talk_keep_threshold
             start = np.zeros(n, bool)
-            start[on] = ((p >= c.double_talk_start_threshold) & (level - floor > c.snr_margin_db)
+            start[on] = ((ph >= c.double_talk_start_threshold) & (level - floor > c.snr_margin_db)
                          & (level >= c.min_level_db))
+            start &= p >= c.double_talk_start_aec_threshold  # AEC3's output hints at speech
         keep = np.zeros(n, bool)
         keep[on] = ok
-        return keep, db, start, level_keep
+        return (keep.tolist(), db.tolist(), None if start is None else start.tolist(),
+                level_keep.tolist())
 
     def raw(
         self,
@@ -507,12 +529,9 @@ class SpeechDetector:
                 keep_a = (p >= c.silero_hold_threshold) & (snr > c.keep_margin_db)
                 keep_a &= level_db >= c.min_level_db - c.keep_level_drop_db
                 start, keep = start_a.tolist(), keep_a.tolist()
-            hold_keep, hold_db, hold_start, hold_level = self._hold(hold, gate, n)
-            if hold_start is not None:  # and the canceller's own output hints at speech
-                hold_start &= p >= c.double_talk_start_aec_threshold
             return self._own.run(start, keep, level_db.tolist(),
-                                 *(None if a is None else a.tolist()
-                                   for a in (gate, hold_keep, hold_db, hold_start, hold_level)))
+                                 None if gate is None else gate.tolist(),
+                                 *self._hold(hold, gate, n, p))
         pcm = np.minimum(np.maximum(np.rint(hops * 32768.0), -32768.0), 32767.0)
         pcm = pcm.astype("<i2").tobytes()
         step = 2 * self.hop_size
