@@ -564,14 +564,16 @@ class YinTracker:
         return self._log2_lag[lag], cost, around, lag
 
     def decide(
-        self, kout: tuple[np.ndarray, ...], mask: np.ndarray, frame_db: np.ndarray
+        self, kout: tuple[np.ndarray | list, ...], mask: np.ndarray, frame_db: np.ndarray
     ) -> PitchResult:
         """Voicing decision and octave continuity for one channel (updates state).
 
         Parameters
         ----------
         kout : tuple
-            :meth:`kernel` of the frames selected by ``mask``.
+            :meth:`kernel` of the frames selected by ``mask``: its arrays, or their
+            ``tolist()`` (the multichannel analyser converts a batched kernel's output
+            once, then hands each channel its rows).
         mask, frame_db : np.ndarray, shape (n_hops,)
             From :meth:`gate`; hops outside ``mask`` are unvoiced with aperiodicity 1.
 
@@ -593,7 +595,7 @@ class YinTracker:
                            np.array(ap_out, np.float32), frame_db, np.array(voiced, bool), f0s)
 
     def _path(
-        self, mask: list[bool], kout: tuple[np.ndarray, ...]
+        self, mask: list[bool], kout: tuple[np.ndarray | list, ...]
     ) -> tuple[list[bool], list[float], list[float], list[float]]:
         """Voicing and its hysteresis, and the two paths over the voiced hops' candidates.
 
@@ -623,7 +625,7 @@ class YinTracker:
             The settled path's reported frames' periods in samples, NaN where unvoiced.
         """
         k_lag, k_ap, k_con, c_log2, c_cost, c_nd, c_settled = (
-            k.tolist() for k in kout)
+            k.tolist() if isinstance(k, np.ndarray) else k for k in kout)
         n = len(mask)
         voiced = [False] * n
         out = [math.nan] * n
