@@ -274,7 +274,7 @@ class YinTracker:
         self._path_bias = float(config.path_octave_bias) * np.log2(taus / self.lag_min)
         self._log2_lag = np.log2(np.maximum(np.arange(self.lag_max + 1), 1.0))
         self._around = np.array([-1, 0, 1])
-        self._scratch: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._scratch: dict[int, tuple[np.ndarray, ...]] = {}
         self.harmonic = config.harmonic_check == "on" if harmonic is None else bool(harmonic)
         self._harm_w = float(config.harmonic_weight)
         self._harm_fir: np.ndarray | None = None
@@ -475,28 +475,30 @@ class YinTracker:
         harm = None
         if frames.shape[1] == 2 * fs:  # with the harmonic check's frames (see frames())
             frames, harm = frames[:, :fs], frames[:, fs:]
-        # scratch buffers per batch size (live blocks have 1-4 frames): the zero padding
-        # and cs[:, 0] are never written, so only the frames are copied in
+        # scratch buffers per batch size (live blocks have 1-4 frames): the zero padding and
+        # cs[:, 0] are never written, so only the frames are copied in; nd never leaves this
+        # call (only values taken from it do)
         scratch = self._scratch.get(m)
         if scratch is None:
-            scratch = (np.zeros((2 * m, self.n_fft)), np.zeros((m, fs + 1)), np.empty((m, fs)))
+            scratch = (np.zeros((2 * m, self.n_fft)), np.zeros((m, fs + 1)), np.empty((m, fs)),
+                       np.empty((m, lmax + 1)))
             if m <= 8:
                 self._scratch[m] = scratch
-        buf, cs, sq = scratch
+        buf, cs, sq, nd = scratch
         buf[:m, :fs] = frames
         buf[m:, :w] = frames[:, :w]
         spec = np.fft.rfft(buf, axis=1)
         prod = spec[:m] * spec[m:].conj()
         r = np.fft.irfft(prod, self.n_fft, axis=1)[:, : lmax + 1]
         np.multiply(frames, frames, out=sq)
-        np.cumsum(sq, axis=1, out=cs[:, 1:])
+        sq.cumsum(axis=1, out=cs[:, 1:])  # (methods: numpy's wrappers cost more here)
         e0 = cs[:, w]
         # den = e0 + e_tau (energy of the window and of its copy tau samples back)
         den = cs[:, w : w + lmax + 1] - cs[:, : lmax + 1]
         den += e0[:, None]
         d = den - 2.0 * r
         np.maximum(d, 0.0, out=d)
-        nd = np.ones_like(d)
+        nd.fill(1.0)
         np.divide(d, den, out=nd, where=den > 0)
         nd[:, 0] = 0.0
 
@@ -504,13 +506,13 @@ class YinTracker:
         # the most periodic lag, with a small cost per octave of period (favours the
         # higher of two equally periodic candidates: the period, not a multiple of it)
         score = nd[:, lo : lmax + 1] + self._bias
-        idx = np.argmin(score, axis=1)
+        idx = score.argmin(axis=1)
         lag = idx + lo
         rows = np.arange(m)
         ap = nd[rows, lag]
         # YIN's contrast: d(lag) over the mean of d(1..lag); about 1 or more for noise,
         # whose difference function rises with the lag without a dip
-        mean_d = np.cumsum(d[:, 1:], axis=1)[rows, lag - 1] / lag
+        mean_d = d[:, 1:].cumsum(axis=1)[rows, lag - 1] / lag
         contrast = np.divide(d[rows, lag], mean_d, out=np.ones(m), where=mean_d > 0)
         path_nd = nd[:, lo : lmax + 1]
         harm_nd = None
@@ -556,7 +558,7 @@ class YinTracker:
         # strict on the left, so that argmin (the first of equal values) is always one
         is_min = (inner < score[:, :-2]) & (inner <= score[:, 2:])
         masked = np.where(is_min, inner, np.inf)
-        idx = np.argpartition(masked, k - 1, axis=1)[:, :k]
+        idx = masked.argpartition(k - 1, axis=1)[:, :k]
         rows = np.arange(score.shape[0])[:, None]
         cost = masked[rows, idx]
         lag = idx + (self.lag_min + 1)  # lag_min < lag < lag_max
