@@ -119,9 +119,21 @@ class Hysteresis:
         return np.array(out, bool)
 
     def run(self, start: list[bool], keep: list[bool]) -> tuple[list[bool], list[bool]]:
-        """:meth:`process` on lists (the detector's own path): returns the Schmitt
-        trigger's decisions and the smoothed output, and leaves :attr:`last_raw` to the
-        caller."""
+        """:meth:`process` on lists (the detector's own path); :attr:`last_raw` is left to
+        the caller.
+
+        Parameters
+        ----------
+        start, keep : list of bool
+            One value per hop, as :meth:`process`'s (``keep`` given).
+
+        Returns
+        -------
+        raw : list of bool
+            The Schmitt trigger's decision per hop (``keep`` while on, else ``start``).
+        out : list of bool
+            The smoothed decision per hop.
+        """
         raw = [False] * len(start)
         out = [False] * len(start)
         on, run = self._on, self._run
@@ -246,10 +258,26 @@ class SpeakerLevelGate:
         hold_start: list[bool] | None = None,
         hold_level: list[bool] | None = None,
     ) -> tuple[list[bool], list[bool]]:
-        """:meth:`process` on lists (the detector's own path), with None for a missing
-        ``gate`` (all 2) or hold input (never holds; ``hold_level`` is not read when
-        ``double_talk_keep_level_margin_db`` is 0, nor any hold input without
-        ``hold_db``)."""
+        """:meth:`process` on lists (the detector's own path).
+
+        Parameters
+        ----------
+        start, keep : list of bool
+            The raw decisions to gate, one per hop.
+        level_db : list of float
+            Each hop's level, dBFS.
+        gate : list of int, optional
+            As :meth:`process`'s; None: 2 for every hop.
+        hold, hold_db, hold_start, hold_level : list, optional
+            As :meth:`process`'s; None: that input is missing (no hold input is read
+            without ``hold_db``, nor ``hold_level`` when ``double_talk_keep_level_margin_db``
+            is 0).
+
+        Returns
+        -------
+        start, keep : list of bool
+            The gated decisions (updates ``own_db``).
+        """
         n = len(start)
         s_out = [False] * n
         k_out = [False] * n
