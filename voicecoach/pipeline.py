@@ -237,8 +237,9 @@ class CallAnalyzer:
         echo = None
         if self.echo is not None:
             x = check_block(block, self.hop_size, 2)
-            mic, echo = self.echo.process(x[:, 0], x[:, 1])
-            far = self.echo.delay_far(x[:, 1])
+            far_in = x[:, 1]
+            mic, echo = self.echo.process(x[:, 0], far_in)
+            far = self.echo.delay_far(far_in)
             if x.shape[0]:  # checked above: the analysis takes the two columns as they are
                 rows = self.analyzer.process_checked(
                     (np.ascontiguousarray(mic, np.float32), np.ascontiguousarray(far, np.float32)),

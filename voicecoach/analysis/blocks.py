@@ -74,8 +74,9 @@ def to_float32(block: np.ndarray, what: str = "audio block", *, offset: int = 0,
             f"{what} has dtype {block.dtype}; allowed dtypes are {', '.join(_DTYPES)}. "
             f"Convert it, e.g. {_dtype_hint(block.dtype)}"
         )
-    # one reduction checks both: NaN propagates through max, inf stays inf
-    peak = float(np.max(np.abs(block))) if block.size else 0.0
+    # one reduction checks both: NaN propagates through max, inf stays inf (np.max's own
+    # reduction, without its Python wrapper)
+    peak = float(np.maximum.reduce(np.abs(block), axis=None)) if block.size else 0.0
     if peak <= MAX_FLOAT_PEAK:
         return np.asarray(block, np.float32)
 

@@ -191,7 +191,7 @@ class ChannelAnalyzer:
     def _finish(
         self,
         ctx: tuple[np.ndarray, ...],
-        kout: tuple[np.ndarray, ...],
+        kout: tuple[np.ndarray | list, ...],
         gate: np.ndarray | None = None,
         hold: np.ndarray | None = None,
         vad_prob: np.ndarray | None = None,
@@ -369,8 +369,11 @@ class Analyzer:
         for i, p in zip(run, SpeechDetector.silero_batch(
                 [self.analyzers[i]._vad for i in run], [ctxs[i][0] for i in run]), strict=True):
             probs[i] = p
+        # the kernel's output as lists once (what the pitch decision reads), each channel
+        # its rows
+        klists = [k.tolist() for k in kout]
         return [
-            a._finish(ctx, tuple(k[bounds[i] : bounds[i + 1]] for k in kout), gates[i],
+            a._finish(ctx, tuple(k[bounds[i] : bounds[i + 1]] for k in klists), gates[i],
                       holds[i], probs[i])
             for i, (a, ctx) in enumerate(zip(self.analyzers, ctxs, strict=True))
         ]

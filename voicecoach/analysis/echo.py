@@ -152,6 +152,10 @@ _LEVEL_GATE = np.array([2, 2, 1, 1, 0, 1], np.int8)
 _LEVEL_GATE[_CLEANED] = 0
 # the double-talk hold's canceller runs (and adapts) wherever echo may be present
 _HOLD_RUNS = np.array([False, False, True, True, True, True])
+# the same per state as Python values, for the per-hop loop of EchoCanceller.process
+_CLEANED_T = tuple(_CLEANED.tolist())
+_CANCELLED_T = tuple(_CANCELLED.tolist())
+_HOLD_RUNS_T = tuple(_HOLD_RUNS.tolist())
 _EXCESS_DB = 6.0  # a hop this far above its floor has energy (far end active / echo present)
 _ERLE_CLIP_DB = (-20.0, 60.0)
 
@@ -250,17 +254,17 @@ class _SpeexHold:
         self._finalizer = weakref.finalize(self, self._lib.AecDestroy, handle)
         self._delay = _Delay(AEC_LATENCY_SAMPLES)
 
-    def process(self, mic16: np.ndarray, far16: np.ndarray, run: np.ndarray) -> np.ndarray:
-        """Cancel a block of whole hops (int16, same length) on the hops where ``run``
-        (shape (n_hops,), bool) is true; elsewhere the microphone passes through and the
-        canceller neither runs nor adapts (no echo to follow: its cost is saved). Float32 out,
-        delayed by :data:`AEC_LATENCY_SAMPLES` like AEC3's output."""
+    def process(self, mic16: np.ndarray, far16: np.ndarray, run: list[bool]) -> np.ndarray:
+        """Cancel a block of whole hops (int16, same length) on the hops where ``run`` (one
+        bool per hop) is true; elsewhere the microphone passes through and the canceller
+        neither runs nor adapts (no echo to follow: its cost is saved). Float32 out, delayed
+        by :data:`AEC_LATENCY_SAMPLES` like AEC3's output."""
         h = self.hop_size
         out = np.array(mic16, np.int16)
-        if run.any():
+        if any(run):
             (b_mic, b_far, b_out), (v_mic, v_far, v_out) = self._bufs, self._views
             call, handle = self._lib.AecCancelEcho, self._handle
-            for i in np.flatnonzero(run).tolist():
+            for i in [i for i, r in enumerate(run) if r]:
                 sl = slice(i * h, (i + 1) * h)
                 v_mic[:] = mic16[sl]
                 v_far[:] = far16[sl]
@@ -268,11 +272,12 @@ class _SpeexHold:
                 out[sl] = v_out
         return self._delay.process(out.astype(np.float32) / np.float32(32768.0))
 
-    def skip(self, mic16: np.ndarray) -> None:
+    def skip(self, tail: np.ndarray) -> None:
         """:meth:`process` with ``run`` all false when its output is not wanted: the
-        microphone passes through its delay line, nothing else is done."""
-        self._delay.skip(mic16[len(mic16) - AEC_LATENCY_SAMPLES :].astype(np.float32)
-                         / np.float32(32768.0))
+        microphone passes through its delay line, nothing else is done. ``tail``: the
+        block's last :data:`AEC_LATENCY_SAMPLES` microphone samples as float32 (full scale
+        1.0), all the line keeps of a block at least that long."""
+        self._delay.skip(tail)
 
 
 @dataclass(frozen=True)
@@ -726,15 +731,17 @@ class EchoCanceller:
         heard = (far_db >= self.config.far_active_db) & (
             far_db - np.minimum(far_floor, self._floor_far_low.process(far_db)) >= _EXCESS_DB)
         mic_floor = self._floor_mic.process(mic_db)
-        states = np.empty(n, np.int8)
-        recent = np.empty(n, bool)  # the far end active within double_talk_tail_s
-        use_aec = np.empty(n, bool)
+        states: list[int] = []
+        hold_runs: list[bool] = []  # the hold's canceller runs (see below)
+        linear_runs: list[bool] = []  # the linear check runs (see below)
+        use_aec: list[bool] = []
+        tail = self._tail_hops
         c = self.config
         a = self._alpha
         est = self._estimator
-        for i, (fd, ff, md, mf, rd, od, hd) in enumerate(
-            zip(far_db.tolist(), far_floor.tolist(), mic_db.tolist(), mic_floor.tolist(),
-                raw_db.tolist(), aec_db.tolist(), heard.tolist(), strict=True)
+        for fd, ff, md, mf, rd, od, hd in zip(
+            far_db.tolist(), far_floor.tolist(), mic_db.tolist(), mic_floor.tolist(),
+            raw_db.tolist(), aec_db.tolist(), heard.tolist(), strict=True
         ):
             active = fd >= c.far_active_db and fd - ff >= _EXCESS_DB
             est.step(md, mf, False, math.nan, fd, ff, active, math.nan)
@@ -772,22 +779,24 @@ class EchoCanceller:
                 self._converged = True
             else:
                 st = _CONVERGING
-            states[i] = st
-            recent[i] = self._since_far <= self._tail_hops
-            use_aec[i] = st in (_CONVERGING, _CONVERGED)
-        self._state = int(states[-1]) if n else self._state
+            states.append(st)
+            # the far end active within double_talk_tail_s: the double-talk hold's canceller
+            # follows the echo wherever it may be present (from detecting to diverged) while
+            # the far end speaks or its echo may ring on; the linear check runs where the
+            # echo is not cancelled yet, while it may be present
+            recent = self._since_far <= tail
+            hold_runs.append(recent and _HOLD_RUNS_T[st])
+            linear_runs.append(recent and not _CANCELLED_T[st])
+            use_aec.append(_CLEANED_T[st])
+        self._state = states[-1] if n else self._state
         hold = None
         linear_db = linear_ref_db = None
         if self._hold is not None:
-            # the double-talk hold's canceller follows the echo wherever it may be present:
-            # from detecting to diverged, while the far end speaks or its echo may ring on
-            runs = _HOLD_RUNS[states] & recent
-            hold = self._hold.process(mic16, far16, runs)
+            hold = self._hold.process(mic16, far16, hold_runs)
         if self._linear is not None:
-            # the linear check: where the echo is not cancelled yet, while it may be present
-            runs = ~_CANCELLED[states] & recent
-            if runs.any():
-                lin = self._linear.process(mic16, far16, runs)
+            if any(linear_runs):
+                runs = np.array(linear_runs, bool)
+                lin = self._linear.process(mic16, far16, linear_runs)
                 # the microphone as its filter receives it: through speexdsp's DC notch on
                 # the same hops (the notch's state advances with the canceller's), delayed
                 ref = mic16.astype(np.float32) / np.float32(32768.0)
@@ -798,18 +807,22 @@ class EchoCanceller:
                 linear_db = np.where(runs, levels[:n], np.nan).astype(np.float32)
                 linear_ref_db = np.where(runs, levels[n:], np.nan).astype(np.float32)
             else:  # nothing to check (most hops of a call): only the delay lines move on
-                self._linear.skip(mic16)
-                self._notch_delay.skip(mic16[n * h - AEC_LATENCY_SAMPLES :].astype(np.float32)
-                                       / np.float32(32768.0))
+                # (both hold the microphone's last samples: the filter and the notch did
+                # not run)
+                mic_tail = (mic16[n * h - AEC_LATENCY_SAMPLES :].astype(np.float32)
+                            / np.float32(32768.0))
+                self._linear.skip(mic_tail)
+                self._notch_delay.skip(mic_tail)
                 linear_db = np.full(n, np.nan, np.float32)
                 linear_ref_db = linear_db.copy()
-        if use_aec.all():
+        state_a = np.array(states, np.int8)
+        if all(use_aec):
             out, out_db = aec_f, aec_db
-        elif not use_aec.any():
+        elif not any(use_aec):
             out, out_db = raw, raw_db
         else:
             out = np.where(np.repeat(use_aec, h), aec_f, raw)
             out_db = np.where(use_aec, aec_db, raw_db).astype(np.float32)
-        if hold is not None and not use_aec.all():
+        if hold is not None and not all(use_aec):
             hold = np.where(np.repeat(use_aec, h), hold, out)  # the signal itself elsewhere
-        return out, EchoHops(states, raw_db, out_db, hold, linear_db, linear_ref_db)
+        return out, EchoHops(state_a, raw_db, out_db, hold, linear_db, linear_ref_db)

@@ -102,10 +102,10 @@ class NoiseFloor:
         np.ndarray, shape (n_hops,), float32
             The floor after each hop, in dBFS.
         """
-        out = np.empty(level_db.shape[0], np.float32)
+        out = level_db.tolist()
         f, rise, lo = self._floor_db, self._rise_db, self._min_db
-        for i, x in enumerate(level_db.tolist()):
+        for i, x in enumerate(out):
             f = max(lo, min(x, f + rise))
             out[i] = f
         self._floor_db = f
-        return out
+        return np.array(out, np.float32)  # (each value rounded to float32 as it is stored)

@@ -259,6 +259,7 @@ class YinTracker:
         self._hold_ap = float(config.hold_aperiodicity)
         self._max_con = float(config.max_contrast)
         self._min_db = float(config.min_level_db)
+        self._min_db32 = float(np.float32(self._min_db))  # as gate()'s float32 test sees it
         self._min_snr = float(config.min_snr_db)
         self._jump = float(config.jump_cost)
         self._cap = float(config.path_cost_cap)
@@ -273,7 +274,7 @@ class YinTracker:
         self._path_bias = float(config.path_octave_bias) * np.log2(taus / self.lag_min)
         self._log2_lag = np.log2(np.maximum(np.arange(self.lag_max + 1), 1.0))
         self._around = np.array([-1, 0, 1])
-        self._scratch: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._scratch: dict[int, tuple[np.ndarray, ...]] = {}
         self.harmonic = config.harmonic_check == "on" if harmonic is None else bool(harmonic)
         self._harm_w = float(config.harmonic_weight)
         self._harm_fir: np.ndarray | None = None
@@ -368,14 +369,18 @@ class YinTracker:
         # the loudest frame of the last peak_window_s (this one included); max is exact, so
         # the live path (one hop, a deque) and the block path agree bit for bit
         hist = self._peak_hist
-        if frame_db.shape[0] == 1:
+        if frame_db.shape[0] == 1:  # a live hop: the same comparisons on Python floats
             v = float(frame_db[0])
-            peak = np.array([max(max(hist), v) if hist else v])
+            peak = max(max(hist), v) if hist else v
             hist.append(v)
-        else:
-            levels = np.concatenate([np.array(hist, np.float64), frame_db.astype(np.float64)])
-            peak = sliding_window_view(levels, self._peak_hops).max(axis=1)
-            hist.extend(levels[levels.shape[0] - hist.maxlen :].tolist() if hist.maxlen else [])
+            # frame_db > min_level_db compares in float32 (a Python scalar takes the array's
+            # dtype): with the threshold rounded to float32, the same decision in float64
+            on = (v > self._min_db32 and v > float(floor_db[0]) + self._min_snr
+                  and v > peak - self._below_peak)
+            return np.array((on,)), frame_db
+        levels = np.concatenate([np.array(hist, np.float64), frame_db.astype(np.float64)])
+        peak = sliding_window_view(levels, self._peak_hops).max(axis=1)
+        hist.extend(levels[levels.shape[0] - hist.maxlen :].tolist() if hist.maxlen else [])
         mask = (
             (frame_db > self._min_db)
             & (frame_db > np.asarray(floor_db, np.float64) + self._min_snr)
@@ -470,28 +475,30 @@ class YinTracker:
         harm = None
         if frames.shape[1] == 2 * fs:  # with the harmonic check's frames (see frames())
             frames, harm = frames[:, :fs], frames[:, fs:]
-        # scratch buffers per batch size (live blocks have 1-4 frames): the zero padding
-        # and cs[:, 0] are never written, so only the frames are copied in
+        # scratch buffers per batch size (live blocks have 1-4 frames): the zero padding and
+        # cs[:, 0] are never written, so only the frames are copied in; nd never leaves this
+        # call (only values taken from it do)
         scratch = self._scratch.get(m)
         if scratch is None:
-            scratch = (np.zeros((2 * m, self.n_fft)), np.zeros((m, fs + 1)), np.empty((m, fs)))
+            scratch = (np.zeros((2 * m, self.n_fft)), np.zeros((m, fs + 1)), np.empty((m, fs)),
+                       np.empty((m, lmax + 1)))
             if m <= 8:
                 self._scratch[m] = scratch
-        buf, cs, sq = scratch
+        buf, cs, sq, nd = scratch
         buf[:m, :fs] = frames
         buf[m:, :w] = frames[:, :w]
         spec = np.fft.rfft(buf, axis=1)
         prod = spec[:m] * spec[m:].conj()
         r = np.fft.irfft(prod, self.n_fft, axis=1)[:, : lmax + 1]
         np.multiply(frames, frames, out=sq)
-        np.cumsum(sq, axis=1, out=cs[:, 1:])
+        sq.cumsum(axis=1, out=cs[:, 1:])  # (methods: numpy's wrappers cost more here)
         e0 = cs[:, w]
         # den = e0 + e_tau (energy of the window and of its copy tau samples back)
         den = cs[:, w : w + lmax + 1] - cs[:, : lmax + 1]
         den += e0[:, None]
         d = den - 2.0 * r
         np.maximum(d, 0.0, out=d)
-        nd = np.ones_like(d)
+        nd.fill(1.0)
         np.divide(d, den, out=nd, where=den > 0)
         nd[:, 0] = 0.0
 
@@ -499,13 +506,13 @@ class YinTracker:
         # the most periodic lag, with a small cost per octave of period (favours the
         # higher of two equally periodic candidates: the period, not a multiple of it)
         score = nd[:, lo : lmax + 1] + self._bias
-        idx = np.argmin(score, axis=1)
+        idx = score.argmin(axis=1)
         lag = idx + lo
         rows = np.arange(m)
         ap = nd[rows, lag]
         # YIN's contrast: d(lag) over the mean of d(1..lag); about 1 or more for noise,
         # whose difference function rises with the lag without a dip
-        mean_d = np.cumsum(d[:, 1:], axis=1)[rows, lag - 1] / lag
+        mean_d = d[:, 1:].cumsum(axis=1)[rows, lag - 1] / lag
         contrast = np.divide(d[rows, lag], mean_d, out=np.ones(m), where=mean_d > 0)
         path_nd = nd[:, lo : lmax + 1]
         harm_nd = None
@@ -551,7 +558,7 @@ class YinTracker:
         # strict on the left, so that argmin (the first of equal values) is always one
         is_min = (inner < score[:, :-2]) & (inner <= score[:, 2:])
         masked = np.where(is_min, inner, np.inf)
-        idx = np.argpartition(masked, k - 1, axis=1)[:, :k]
+        idx = masked.argpartition(k - 1, axis=1)[:, :k]
         rows = np.arange(score.shape[0])[:, None]
         cost = masked[rows, idx]
         lag = idx + (self.lag_min + 1)  # lag_min < lag < lag_max
@@ -559,14 +566,16 @@ class YinTracker:
         return self._log2_lag[lag], cost, around, lag
 
     def decide(
-        self, kout: tuple[np.ndarray, ...], mask: np.ndarray, frame_db: np.ndarray
+        self, kout: tuple[np.ndarray | list, ...], mask: np.ndarray, frame_db: np.ndarray
     ) -> PitchResult:
         """Voicing decision and octave continuity for one channel (updates state).
 
         Parameters
         ----------
         kout : tuple
-            :meth:`kernel` of the frames selected by ``mask``.
+            :meth:`kernel` of the frames selected by ``mask``: its arrays, or their
+            ``tolist()`` (the multichannel analyser converts a batched kernel's output
+            once, then hands each channel its rows).
         mask, frame_db : np.ndarray, shape (n_hops,)
             From :meth:`gate`; hops outside ``mask`` are unvoiced with aperiodicity 1.
 
@@ -575,92 +584,80 @@ class YinTracker:
         PitchResult
             ``n_hops`` rows.
         """
-        k_lag, k_ap, k_con, c_log2, c_cost, c_nd, c_settled = kout
         n = mask.shape[0]
         if n == 0:
             e = np.empty(0, np.float32)
             return PitchResult(e, np.empty(0, bool), e, e, np.empty(0, bool), e)
-        lag = np.zeros(n, np.intp)
-        ap = np.ones(n)
-        con = np.ones(n)
-        idx = np.flatnonzero(mask)
-        lag[idx], ap[idx], con[idx] = k_lag, k_ap, k_con
-        # candidates: periodic enough to hold voicing (those under max_aperiodicity may start it)
-        voiced = (
-            mask
-            & (ap < self._hold_ap)
-            & (con < self._max_con)
-            & (lag > self.lag_min)
-            & (lag < self.lag_max)
-        )
-        # may start voicing: periodic by the normalised difference or by YIN's contrast
-        start = (ap < self._max_ap) | (con < self._max_ap)
-        period, ap_out, settled = self._path(
-            voiced, start, ap, np.cumsum(mask) - 1, c_log2, c_cost, c_nd, c_settled
-        )
-        out_voiced = np.isfinite(period)
-        f0 = np.full(n, np.nan, np.float32)
-        f0[out_voiced] = self.sample_rate / period[out_voiced]
-        f0s = np.full(n, np.nan, np.float32)
-        sv = np.isfinite(settled)
-        f0s[sv] = self.sample_rate / settled[sv]
-        return PitchResult(f0, out_voiced, ap_out.astype(np.float32), frame_db, voiced, f0s)
+        voiced, out, ap_out, out_s = self._path(mask.tolist(), kout)
+        # (the division and the float32 rounding of the block path's arrays, value by value)
+        sr, nan = self.sample_rate, math.nan
+        f0 = np.array([sr / p if p == p else nan for p in out], np.float32)
+        f0s = np.array([sr / p if p == p else nan for p in out_s], np.float32)
+        return PitchResult(f0, np.array([p == p for p in out], bool),
+                           np.array(ap_out, np.float32), frame_db, np.array(voiced, bool), f0s)
 
     def _path(
-        self,
-        voiced: np.ndarray,
-        start: np.ndarray,
-        ap: np.ndarray,
-        rowmap: np.ndarray,
-        c_log2: np.ndarray,
-        c_cost: np.ndarray,
-        c_nd: np.ndarray,
-        c_settled: np.ndarray,
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Voicing hysteresis and the two paths over the voiced hops' candidates.
+        self, mask: list[bool], kout: tuple[np.ndarray | list, ...]
+    ) -> tuple[list[bool], list[float], list[float], list[float]]:
+        """Voicing and its hysteresis, and the two paths over the voiced hops' candidates.
 
-        A hop starts voicing only when ``start`` (under ``max_aperiodicity``); after a
-        voiced hop, the looser ``hold_aperiodicity`` (already in ``voiced``) keeps it;
-        ``voiced`` is updated in place.
+        Hops outside ``mask`` are unvoiced with aperiodicity 1; hop ``i`` in it takes the
+        kernel's next row (``kout``, :meth:`kernel` of the masked frames). A hop may be
+        voiced when periodic enough to hold voicing (aperiodicity under
+        ``hold_aperiodicity``, contrast under ``max_contrast``, its period strictly inside
+        the lag range); it starts voicing only when its aperiodicity or contrast is under
+        ``max_aperiodicity``; after a voiced hop, the looser test holds it.
 
-        Hop ``i``'s candidates are row ``rowmap[i]`` of the kernel's ``cand_*``. After hop
-        ``i`` each path reports the frame its lookahead earlier: its candidate on the best
-        path ending at hop ``i`` (traced back through the voiced hops since; an unvoiced
-        hop ends the trace), parabolically refined. The live path uses ``cand_cost`` and
-        ``jump_cost``, ``path_cost_cap``, ``path_lookahead_s``; the settled one
-        ``cand_settled`` and the ``settled_*`` settings.
+        After hop ``i`` each path reports the frame its lookahead earlier: its candidate on
+        the best path ending at hop ``i`` (traced back through the voiced hops since; an
+        unvoiced hop ends the trace), parabolically refined. The live path uses
+        ``cand_cost`` and ``jump_cost``, ``path_cost_cap``, ``path_lookahead_s``; the
+        settled one ``cand_settled`` and the ``settled_*`` settings. Plain Python floats
+        throughout: the same comparisons and values as numpy's float64 (and int) arrays.
 
         Returns
         -------
-        period : np.ndarray, shape (n,)
+        voiced : list of bool
+            Each hop's own voicing decision (``voiced_current``).
+        period : list of float
             The live path's reported frames' periods in samples, NaN where unvoiced.
-        ap : np.ndarray, shape (n,)
+        ap : list of float
             Their aperiodicity.
-        settled : np.ndarray, shape (n,)
+        settled : list of float
             The settled path's reported frames' periods in samples, NaN where unvoiced.
         """
-        n = voiced.shape[0]
-        out = np.full(n, np.nan)
-        out_s = np.full(n, np.nan)
-        ap_out = np.empty(n)
+        k_lag, k_ap, k_con, c_log2, c_cost, c_nd, c_settled = (
+            k.tolist() if isinstance(k, np.ndarray) else k for k in kout)
+        n = len(mask)
+        voiced = [False] * n
+        out = [math.nan] * n
+        out_s = [math.nan] * n
+        ap_out = [1.0] * n
         live, sett = self._live, self._settled
         gap, mem = self._gap, self._memory_hops
         recent_ap = self._recent_ap
-        rows = rowmap.tolist()
         prev_v = self._prev_voiced
-        start_list = start.tolist()
-        for i, (v, a) in enumerate(zip(voiced.tolist(), ap.tolist(), strict=True)):
-            if v and not (prev_v or start_list[i]):
-                voiced[i] = v = False
+        hold_ap, max_ap, max_con = self._hold_ap, self._max_ap, self._max_con
+        lag_min, lag_max = self.lag_min, self.lag_max
+        r = -1  # the kernel's row of the newest masked hop
+        inf = math.inf
+        for i, m in enumerate(mask):
+            a = 1.0
+            v = False
+            if m:
+                r += 1
+                a, con, lag = k_ap[r], k_con[r], k_lag[r]
+                # periodic enough to hold voicing (under max_aperiodicity it may start it,
+                # by the normalised difference or by YIN's contrast)
+                v = a < hold_ap and con < max_con and lag_min < lag < lag_max and (
+                    prev_v or a < max_ap or con < max_ap)
             prev_v = v
             if v:
-                r = rows[i]
-                local = c_cost[r].tolist()
-                ok = [j for j, sj in enumerate(local) if sj != math.inf]
+                local = c_cost[r]
+                ok = [j for j, sj in enumerate(local) if sj != inf]
                 if ok:
                     gap = 0
-                    cand, around = c_log2[r].tolist(), c_nd[r].tolist()
-                    loc_s = c_settled[r].tolist()
+                    cand, around, loc_s = c_log2[r], c_nd[r], c_settled[r]
                     if len(ok) < len(local):
                         cand = [cand[j] for j in ok]
                         around = [around[j] for j in ok]
@@ -670,8 +667,9 @@ class YinTracker:
                     sett.push(cand, loc_s, around)
                 else:
                     # no period candidate in range (e.g. a held hop of flat noise): unvoiced
-                    voiced[i] = prev_v = v = False
+                    prev_v = v = False
                     gap = 0  # counted as the first hop of a gap below
+            voiced[i] = v
             if not v:
                 gap += 1
                 if gap > mem:
@@ -685,4 +683,4 @@ class YinTracker:
             out_s[i] = sett.report()
         self._gap = gap
         self._prev_voiced = prev_v
-        return out, ap_out, out_s
+        return voiced, out, ap_out, out_s

@@ -95,9 +95,9 @@ class SyllableTracker:
             True at the hop where a nucleus was confirmed.
         """
         n = power.shape[0]
-        srate = np.empty(n, np.float32)
-        arate = np.empty(n, np.float32)
-        confirmed = np.zeros(n, bool)
+        srate = [0.0] * n
+        arate = [0.0] * n
+        confirmed = [False] * n
         cfg = self.config
         dip, prom, look, gap = cfg.dip_db, cfg.min_prominence_db, self._look, self._gap
         win, k, hop_s, min_sp = self._win, self._smooth, self.hop_s, self._min_speech
@@ -145,4 +145,5 @@ class SyllableTracker:
         self._min, self._cand, self._last_nucleus = lo, cand, last
         self._speech_count = sp_count
         self._hop = h
-        return srate, arate, confirmed
+        # (the rates rounded to float32 as a float32 array stores them)
+        return np.array(srate, np.float32), np.array(arate, np.float32), np.array(confirmed, bool)

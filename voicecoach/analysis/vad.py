@@ -113,12 +113,32 @@ class Hysteresis:
         -------
         np.ndarray, shape (n_hops,), bool
         """
-        out = np.empty(start.shape[0], bool)
-        raw = np.empty(start.shape[0], bool)
+        s = start.tolist()
+        raw, out = self.run(s, s if keep is None else keep.tolist())
+        self.last_raw = np.array(raw, bool)
+        return np.array(out, bool)
+
+    def run(self, start: list[bool], keep: list[bool]) -> tuple[list[bool], list[bool]]:
+        """:meth:`process` on lists (the detector's own path); :attr:`last_raw` is left to
+        the caller.
+
+        Parameters
+        ----------
+        start, keep : list of bool
+            One value per hop, as :meth:`process`'s (``keep`` given).
+
+        Returns
+        -------
+        raw : list of bool
+            The Schmitt trigger's decision per hop (``keep`` while on, else ``start``).
+        out : list of bool
+            The smoothed decision per hop.
+        """
+        raw = [False] * len(start)
+        out = [False] * len(start)
         on, run = self._on, self._run
         need_on, need_off = self.onset_hops, self.hangover_hops
-        keep_l = start.tolist() if keep is None else keep.tolist()
-        for i, (s, k) in enumerate(zip(start.tolist(), keep_l, strict=True)):
+        for i, (s, k) in enumerate(zip(start, keep, strict=True)):
             r = k if on else s
             raw[i] = r
             if r != on:
@@ -129,8 +149,7 @@ class Hysteresis:
                 run = 0
             out[i] = on
         self._on, self._run = on, run
-        self.last_raw = raw
-        return out
+        return raw, out
 
 
 class SpeakerLevelGate:
@@ -216,22 +235,64 @@ class SpeakerLevelGate:
         start, keep : np.ndarray, shape (n_hops,), bool
             The gated decisions (updates ``own_db``).
         """
-        n = start.shape[0]
-        s_out = np.empty(n, bool)
-        k_out = np.empty(n, bool)
+        hlm = self.hold_level_margin_db
+        s_out, k_out = self.run(
+            start.tolist(), keep.tolist(), level_db.tolist(),
+            None if gate is None else gate.tolist(),
+            None if hold is None or hold_db is None else hold.tolist(),
+            None if hold_db is None else hold_db.tolist(),
+            None if hold_start is None or hold_db is None else hold_start.tolist(),
+            (None if hold_level is None or hold_db is None or hlm <= 0.0
+             else hold_level.tolist()),
+        )
+        return np.array(s_out, bool), np.array(k_out, bool)
+
+    def run(
+        self,
+        start: list[bool],
+        keep: list[bool],
+        level_db: list[float],
+        gate: list[int] | None = None,
+        hold: list[bool] | None = None,
+        hold_db: list[float] | None = None,
+        hold_start: list[bool] | None = None,
+        hold_level: list[bool] | None = None,
+    ) -> tuple[list[bool], list[bool]]:
+        """:meth:`process` on lists (the detector's own path).
+
+        Parameters
+        ----------
+        start, keep : list of bool
+            The raw decisions to gate, one per hop.
+        level_db : list of float
+            Each hop's level, dBFS.
+        gate : list of int, optional
+            As :meth:`process`'s; None: 2 for every hop.
+        hold, hold_db, hold_start, hold_level : list, optional
+            As :meth:`process`'s; None: that input is missing (no hold input is read
+            without ``hold_db``, nor ``hold_level`` when ``double_talk_keep_level_margin_db``
+            is 0).
+
+        Returns
+        -------
+        start, keep : list of bool
+            The gated decisions (updates ``own_db``).
+        """
+        n = len(start)
+        s_out = [False] * n
+        k_out = [False] * n
         own, m, km = self.own_db, self.margin_db, self.keep_margin_db
         hm, hkm = self.hold_margin_db, self.hold_keep_margin_db
         hlm = self.hold_level_margin_db
         up, down, down_r = self.up, self.down, self.down_rejected
-        gate_l = [2] * n if gate is None else gate.tolist()
-        hold_l = [False] * n if hold is None or hold_db is None else hold.tolist()
-        hold_db_l = hold_l if hold_db is None else hold_db.tolist()
-        hs_l = [False] * n if hold_start is None or hold_db is None else hold_start.tolist()
-        hv_l = ([False] * n if hold_level is None or hold_db is None or hlm <= 0.0
-                else hold_level.tolist())
+        no = [False] * n
+        gate_l = [2] * n if gate is None else gate
+        hold_l = no if hold is None or hold_db is None else hold
+        hold_db_l = no if hold_db is None else hold_db
+        hs_l = no if hold_start is None or hold_db is None else hold_start
+        hv_l = no if hold_level is None or hold_db is None or hlm <= 0.0 else hold_level
         for i, (st, kp, lv, g, hk, hl, hs, hv) in enumerate(
-            zip(start.tolist(), keep.tolist(), level_db.tolist(), gate_l, hold_l, hold_db_l,
-                hs_l, hv_l, strict=True)
+            zip(start, keep, level_db, gate_l, hold_l, hold_db_l, hs_l, hv_l, strict=True)
         ):
             if not g:
                 s_out[i] = st or (hs and hl >= own - hm)
@@ -285,6 +346,10 @@ class SpeechDetector:
             config.silero_threshold, config.snr_margin_db, config.min_level_db,
             config.silero_hold_threshold, config.keep_margin_db,
             config.min_level_db - config.keep_level_drop_db))
+        # and the double-talk hold's (keep, start, start on AEC3's output)
+        self._hold32 = tuple(np.float32(v) for v in (
+            config.double_talk_keep_threshold, config.double_talk_start_threshold,
+            config.double_talk_start_aec_threshold))
         if config.backend == "webrtc":
             import webrtcvad
 
@@ -366,10 +431,12 @@ class SpeechDetector:
             self._hold_silero.reset()
 
     def _hold(
-        self, hold: np.ndarray | None, gate: np.ndarray | None, n: int
-    ) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None, np.ndarray | None]:
-        """The double-talk hold's per-hop hold decision, level, start decision and hold
-        decision on its level conditions alone, on the gate 0 hops."""
+        self, hold: np.ndarray | None, gate: np.ndarray | None, n: int, p: np.ndarray
+    ) -> tuple[list[bool] | None, list[float] | None, list[bool] | None, list[bool] | None]:
+        """The double-talk hold's per-hop hold decision, level, start decision (with ``p``,
+        Silero on the channel's own signal, over ``double_talk_start_aec_threshold``) and
+        hold decision on its level conditions alone, on the gate 0 hops (lists for the
+        speaker-level gate's :meth:`SpeakerLevelGate.run`)."""
         if hold is None or gate is None or self._silero is None:
             return None, None, None, None
         if self._hold_floor is None:
@@ -390,23 +457,39 @@ class SpeechDetector:
         hops = hold.reshape(n, self.hop_size)[on]
         level = hop_loudness_db(hops)
         floor = self._hold_floor.process(level)
+        ph = None if self._hold_silero is None else self._hold_silero.process(hops.reshape(-1))
         c = self.config
+        if n == 1 and p.dtype == np.float32:
+            # one live hop: the block path's float32 comparisons on numpy scalars
+            _, t_snr, t_lvl, _, t_keep, t_keep_lvl = self._thr32
+            t_dtk, t_dts, t_aec = self._hold32
+            lv = level[0]
+            snr = lv - floor[0]
+            level_ok = bool(snr > t_keep and lv >= t_keep_lvl)
+            ok, start1 = level_ok, None
+            if ph is not None:
+                if c.double_talk_keep_threshold > 0.0:
+                    ok = ok and bool(ph[0] >= t_dtk)
+                start1 = [bool(ph[0] >= t_dts and snr > t_snr and lv >= t_lvl
+                               and p[0] >= t_aec)]
+            return [ok], [float(lv)], start1, [level_ok]
         ok = (level - floor > c.keep_margin_db) & (level >= c.min_level_db - c.keep_level_drop_db)
         db = np.full(n, -np.inf, np.float32)
         db[on] = level
         level_keep = np.zeros(n, bool)
         level_keep[on] = ok  # before any Silero condition
         start = None
-        if self._hold_silero is not None:
-            p = self._hold_silero.process(hops.reshape(-1))
+        if ph is not None:
             if c.double_talk_keep_threshold > 0.0:
-                ok &= p >= c.double_talk_keep_threshold
+                ok &= ph >= c.double_talk_keep_threshold
             start = np.zeros(n, bool)
-            start[on] = ((p >= c.double_talk_start_threshold) & (level - floor > c.snr_margin_db)
+            start[on] = ((ph >= c.double_talk_start_threshold) & (level - floor > c.snr_margin_db)
                          & (level >= c.min_level_db))
+            start &= p >= c.double_talk_start_aec_threshold  # AEC3's output hints at speech
         keep = np.zeros(n, bool)
         keep[on] = ok
-        return keep, db, start, level_keep
+        return (keep.tolist(), db.tolist(), None if start is None else start.tolist(),
+                level_keep.tolist())
 
     def raw(
         self,
@@ -442,6 +525,20 @@ class SpeechDetector:
         start, keep : np.ndarray, shape (n_hops,), bool
             ``start`` may open a segment, ``keep`` holds it open.
         """
+        start, keep = self._decide(hops, level_db, floor_db, voiced, gate, hold, prob)
+        return np.array(start, bool), np.array(keep, bool)
+
+    def _decide(
+        self,
+        hops: np.ndarray,
+        level_db: np.ndarray,
+        floor_db: np.ndarray,
+        voiced: np.ndarray | None,
+        gate: np.ndarray | None,
+        hold: np.ndarray | None,
+        prob: np.ndarray | None,
+    ) -> tuple[list[bool], list[bool]]:
+        """:meth:`raw` as lists (what the speaker-level gate and the hysteresis take)."""
         n = level_db.shape[0]
         c = self.config
         if self._silero is not None:
@@ -451,19 +548,18 @@ class SpeechDetector:
                 t_on, t_snr, t_lvl, t_hold, t_keep, t_keep_lvl = self._thr32
                 pv, lv = p[0], level_db[0]
                 snr1 = lv - floor_db[0]
-                start = np.array((bool(pv >= t_on and snr1 > t_snr and lv >= t_lvl),))
-                keep = np.array((bool(pv >= t_hold and snr1 > t_keep and lv >= t_keep_lvl),))
+                start = [bool(pv >= t_on and snr1 > t_snr and lv >= t_lvl)]
+                keep = [bool(pv >= t_hold and snr1 > t_keep and lv >= t_keep_lvl)]
             else:
                 snr = level_db - floor_db
-                start = (p >= c.silero_threshold) & (snr > c.snr_margin_db)
-                start &= level_db >= c.min_level_db
-                keep = (p >= c.silero_hold_threshold) & (snr > c.keep_margin_db)
-                keep &= level_db >= c.min_level_db - c.keep_level_drop_db
-            hold_keep, hold_db, hold_start, hold_level = self._hold(hold, gate, n)
-            if hold_start is not None:  # and the canceller's own output hints at speech
-                hold_start &= p >= c.double_talk_start_aec_threshold
-            return self._own.process(start, keep, level_db, gate, hold_keep, hold_db, hold_start,
-                                     hold_level)
+                start_a = (p >= c.silero_threshold) & (snr > c.snr_margin_db)
+                start_a &= level_db >= c.min_level_db
+                keep_a = (p >= c.silero_hold_threshold) & (snr > c.keep_margin_db)
+                keep_a &= level_db >= c.min_level_db - c.keep_level_drop_db
+                start, keep = start_a.tolist(), keep_a.tolist()
+            return self._own.run(start, keep, level_db.tolist(),
+                                 None if gate is None else gate.tolist(),
+                                 *self._hold(hold, gate, n, p))
         pcm = np.minimum(np.maximum(np.rint(hops * 32768.0), -32768.0), 32767.0)
         pcm = pcm.astype("<i2").tobytes()
         step = 2 * self.hop_size
@@ -473,10 +569,10 @@ class SpeechDetector:
             (is_speech(pcm[i * step : (i + 1) * step], rate) for i in range(n)), bool, n
         )
         snr = level_db - floor_db
-        start = vad & (snr > self.config.snr_margin_db)
+        start_w = vad & (snr > self.config.snr_margin_db)
         if self.config.require_voicing and voiced is not None:
-            start &= voiced
-        return start, vad & (snr > self.config.keep_margin_db)
+            start_w &= voiced
+        return start_w.tolist(), (vad & (snr > self.config.keep_margin_db)).tolist()
 
     def process(
         self,
@@ -504,6 +600,8 @@ class SpeechDetector:
         raw, speech : np.ndarray, shape (n_hops,), bool
             ``speech`` is the decision after onset hysteresis and hangover.
         """
-        start, keep = self.raw(hops, level_db, floor_db, voiced, gate, hold, prob)
-        speech = self._hyst.process(start, keep)
-        return (self._hyst.last_raw if self._silero is not None else start), speech
+        start, keep = self._decide(hops, level_db, floor_db, voiced, gate, hold, prob)
+        raw, speech = self._hyst.run(start, keep)
+        self._hyst.last_raw = np.array(raw, bool)
+        return (self._hyst.last_raw if self._silero is not None
+                else np.array(start, bool)), np.array(speech, bool)

@@ -155,13 +155,24 @@ def _live_pitch(rows: Features) -> tuple[np.ndarray, np.ndarray]:
     return f0, np.asarray(rows.speech, bool) & np.asarray(rows.voiced, bool) & np.isfinite(f0)
 
 
-def _semitones_small(f0a: np.ndarray, voiced_a: np.ndarray) -> list[float]:
+def _pitch_small(rows: Features, speech: list[bool], track: str) -> tuple[list[float], list[bool]]:
+    """:func:`coached_pitch` (``track``: its ``pitch_track``) as lists, for a few rows whose
+    ``speech`` is given as a list (the few-row path of :meth:`_MeasureCore.process`)."""
+    isfinite = math.isfinite
+    if track == "settled":
+        f0 = rows.f0_settled_hz.tolist()
+        return f0, [s and isfinite(f) for s, f in zip(speech, f0, strict=True)]
+    f0 = rows.f0_hz.tolist()
+    return f0, [s and v and isfinite(f)
+                for s, v, f in zip(speech, rows.voiced.tolist(), f0, strict=True)]
+
+
+def _semitones_small(f0: list[float], voiced: list[bool]) -> list[float]:
     """Semitones of the voiced rows (NaN elsewhere) as a list, rounded to float32 as the
     windows store them (the few-row path of :meth:`_MeasureCore.process`)."""
-    voiced = voiced_a.tolist()
     if not any(voiced):
         return [math.nan] * len(voiced)
-    fv = [f / ST_REF_HZ for f, v in zip(f0a.tolist(), voiced, strict=True) if v]
+    fv = [f / ST_REF_HZ for f, v in zip(f0, voiced, strict=True) if v]
     if min(fv) > 0.0:
         vals = (12.0 * np.log2(np.array(fv))).astype(np.float32).tolist()
     else:  # not a pitch; keep the block path's warnings and values
@@ -259,9 +270,9 @@ class _MeasureCore:
         live_utt = self._config.baseline.pitch_track != "live"
         if n <= _SMALL:
             sp = speech.tolist()
-            st = _semitones_small(*coached_pitch(rows, self._config))
+            st = _semitones_small(*_pitch_small(rows, sp, self._config.baseline.pitch_track))
             # the utterance measures (the agitation flag, 0.25 s) read the live pitch
-            st_u = _semitones_small(*_live_pitch(rows)) if live_utt else st
+            st_u = _semitones_small(*_pitch_small(rows, sp, "live")) if live_utt else st
             u_pitch, u_loud = self._utt.process(sp, st_u, levels)
             prow, srow = self._pitch._row, self._spread._row
             pitch = []
@@ -306,7 +317,7 @@ class _MeasureCore:
                 self._last_loud = float(lv[-1])
             loud = np.where(speech, _carry(speech, lv, math.nan), nan32).astype(np.float32)
         rate = self._rate.process(speech, np.asarray(rows.nucleus, bool))
-        return speech, pitch_st, loud, (p90 - p10).astype(np.float32), rate, u_pitch, u_loud
+        return speech, pitch_st, loud, p90 - p10, rate, u_pitch, u_loud  # float32 both
 
     def measures(self, rows: Features) -> RelativeMeasures:
         """The absolute measures as :class:`RelativeMeasures` (deltas NaN)."""

@@ -120,15 +120,17 @@ class BaselineTracker:
         Returns the index of the first row that uses it (``len(rows)`` if not yet).
         """
         n = len(rows)
-        sp = np.asarray(rows.speech, bool)
         need = self._n_provisional - self._speech_count
-        idx = np.flatnonzero(sp)[:need]
-        if idx.size:
-            a, b = self._speech_count, self._speech_count + idx.size
+        idx = [i for i, s in enumerate(np.asarray(rows.speech, bool).tolist()) if s][:need]
+        if idx:
+            a, b = self._speech_count, self._speech_count + len(idx)
+            every = len(idx) == n  # (a live hop of speech: the rows as they are)
             for name, buf in self._speech_buf.items():
-                buf[a:b] = getattr(rows, name)[idx]
+                v = getattr(rows, name)
+                buf[a:b] = v if every else v[idx]
             for name, buf in self._measure_buf.items():
-                buf[a:b] = measures[name][idx]
+                v = measures[name]
+                buf[a:b] = v if every else v[idx]
             self._speech_count = b
         if self._speech_count < self._n_provisional:
             return n
