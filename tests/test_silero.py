@@ -287,7 +287,12 @@ def test_bad_threads(threads: object, match: str) -> None:
 
 def test_two_threads_work() -> None:
     x = speechlike(1.0, seed=8)
-    np.testing.assert_allclose(SileroVad(threads=2).process(x), SileroVad().process(x), atol=1e-5)
+    two, one = SileroVad(threads=2), SileroVad()
+    np.testing.assert_allclose(two.process(x), one.process(x), atol=1e-5)
+    # the session runs with the threads asked for (its own session, not the 1-thread one)
+    assert two._session is not one._session
+    assert two._session.get_session_options().intra_op_num_threads == 2
+    assert one._session.get_session_options().intra_op_num_threads == 1
 
 
 def test_bad_model_paths(tmp_path: Path) -> None:
@@ -360,3 +365,17 @@ def test_process_many_falls_back_for_streams_out_of_step() -> None:
     assert np.array_equal(pb, rb.process(b[: a.size - 3 * HOP]))
     with pytest.raises(ParameterError, match="one block per stream"):
         SileroVad.process_many([va, vb], [a])
+
+
+def test_process_many_falls_back_for_blocks_of_other_lengths_and_a_repeated_stream() -> None:
+    """Blocks of different lengths, or one stream given twice, are run one by one, in order
+    (the same values as process called on each block in turn)."""
+    a, b = speechlike(1.0, seed=6), speechlike(1.0, seed=7)
+    va, vb, ra, rb = SileroVad(), SileroVad(), SileroVad(), SileroVad()
+    pa, pb = SileroVad.process_many([va, vb], [a, b[: 40 * HOP]])
+    assert np.array_equal(pa, ra.process(a))
+    assert np.array_equal(pb, rb.process(b[: 40 * HOP]))
+    v, r = SileroVad(), SileroVad()
+    p1, p2 = SileroVad.process_many([v, v], [a, b])
+    assert np.array_equal(p1, r.process(a))
+    assert np.array_equal(p2, r.process(b))
