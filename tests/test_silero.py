@@ -379,3 +379,22 @@ def test_process_many_falls_back_for_blocks_of_other_lengths_and_a_repeated_stre
     p1, p2 = SileroVad.process_many([v, v], [a, b])
     assert np.array_equal(p1, r.process(a))
     assert np.array_equal(p2, r.process(b))
+
+
+def test_detector_falls_back_to_webrtc_with_a_warning(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without onnxruntime the silero backend (the default) warns, naming what to install,
+    and decides as the webrtc backend would (vad.SpeechDetector)."""
+    from voicecoach.analysis import ChannelAnalyzer
+    from voicecoach.config import load_config
+    from voicecoach.errors import VadBackendUnavailable
+
+    x = speechlike(3.0, seed=10)
+    webrtc = ChannelAnalyzer(load_config().replace(vad={"backend": "webrtc"})).process(x)
+    with_silero = ChannelAnalyzer().process(x)
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)
+    with pytest.warns(VadBackendUnavailable, match=r"pip install 'voicecoach\[silero\]'.*"
+                      r"Using the webrtc VAD backend instead"):
+        an = ChannelAnalyzer()
+    got = an.process(x)
+    assert got.equals(webrtc)
+    assert webrtc.speech.any() and not webrtc.equals(with_silero)  # the backends differ here
