@@ -51,6 +51,7 @@ def test_the_band_ratio_tells_telephone_from_wideband(voices) -> None:
     assert math.isnan(band_ratio_db(np.zeros(SR), SR))
     assert math.isnan(band_ratio_db(voices["wide"][:500], SR))
     assert math.isnan(band_ratio_db(voices["wide"][:11025], 11025))
+    assert math.isnan(band_ratio_db(np.stack([voices["wide"]] * 2, axis=1), SR))  # one channel
     assert not telephone_band(np.zeros(SR), SR, THRESHOLD_DB)
     assert telephone_band(voices["tel8"], 8000, THRESHOLD_DB)
     # "at or under" the threshold: a ratio equal to it is telephone band
@@ -117,6 +118,15 @@ def test_a_file_channel_reads_at_its_band(tmp_path, voices) -> None:
         "telephone_band_db": at}})) == 8000.0
     assert source_rate_hz(path, 1, load_config(overrides={"pitch": {
         "telephone_band_db": float(np.nextafter(at, -np.inf))}})) == SR
+    # band_scan_s is seconds at the file's rate: at 48 kHz, 6 s of telephone audio then
+    # wideband, a 15 s scan reads 9 s of the wideband part
+    at48 = tmp_path / "at48.wav"
+    sf.write(at48, soxr.resample(np.concatenate([voices["tel16"][: 6 * SR],
+                                                 voices["wide"][: 10 * SR]]), SR, 48000),
+             48000, subtype="FLOAT")
+    assert source_rate_hz(at48, 0, short) == 48000.0
+    assert source_rate_hz(at48, 0, load_config(overrides={"pitch": {"band_scan_s": 5.0}})
+                          ) == 8000.0
     # a NaN sample in the scan does not make the band unknowable (read as 0)
     holed = voices["tel16"].copy()
     holed[SR] = np.nan
