@@ -398,3 +398,34 @@ def test_detector_falls_back_to_webrtc_with_a_warning(monkeypatch: pytest.Monkey
     got = an.process(x)
     assert got.equals(webrtc)
     assert webrtc.speech.any() and not webrtc.equals(with_silero)  # the backends differ here
+
+
+def test_a_model_without_an_sr_input_runs_without_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The half-precision model of the wheel takes no ``sr``: it is not fed one (and its
+    streams are not batched), and a model whose outputs are not output, stateN is refused."""
+    half = silero.default_model_path().with_name("silero_vad_half.onnx")
+    if not half.is_file():  # pragma: no cover - depends on the silero-vad wheel
+        pytest.skip("no silero_vad_half.onnx in this silero-vad wheel")
+    x = speechlike(1.0, seed=11)
+    alone = SileroVad(model_path=half).process(x)
+    assert alone.shape == (x.size // HOP,) and 0.5 < alone.max() <= 1.0
+    va, vb = SileroVad(model_path=half), SileroVad(model_path=half)
+    pa, pb = SileroVad.process_many([va, vb], [x, x])
+    assert np.array_equal(pa, alone) and np.array_equal(pb, alone)
+
+    real = silero._session
+
+    class Renamed:
+        def __init__(self, session: object) -> None:
+            self._s = session
+
+        def get_inputs(self) -> list:
+            return self._s.get_inputs()
+
+        def get_outputs(self) -> list:
+            return [type("Out", (), {"name": n})() for n in ("probs", "stateN")]
+
+    monkeypatch.setattr(silero, "_session", lambda path, threads: Renamed(real(path, threads)))
+    with pytest.raises(ParameterError, match=r"not a streaming Silero VAD v5 model.*"
+                       r"outputs \['probs', 'stateN'\]"):
+        SileroVad(model_path=half)
