@@ -76,6 +76,14 @@ def test_reset_restores_initial_state(signal: np.ndarray, whole: Features) -> No
     an.reset()
     assert an.samples_seen == 0
     assert an.process(signal).equals(whole)
+    # reset in the middle of voiced speech (the signal's end is noise, which hides state
+    # left in the pitch tracker and the speech hysteresis)
+    mid = np.flatnonzero(whole.voiced & whole.speech)
+    k = int(mid[mid.size // 2]) + 1
+    an.reset()
+    an.process(signal[: k * HOP])
+    an.reset()
+    assert an.process(signal).equals(whole)
 
 
 def test_state_is_carried_without_reset(signal: np.ndarray, whole: Features) -> None:
@@ -150,6 +158,18 @@ def test_given_speech_probabilities_replace_a_channels_network(signal: np.ndarra
     assert not a.speech.any() and b.equals(whole)
     with pytest.raises(ParameterError, match="vad_prob needs one entry per channel"):
         Analyzer(2).process(x2, vad_prob=[own[:-1], None])
+    # the given channel's network does not advance: a later block without given values
+    # reads it as it was (fresh here), as if that block's own fresh run had been given
+    mid = np.flatnonzero(whole.speech)
+    k = int(mid[mid.size // 2])  # within speech: a fresh network and an advanced one differ
+    first = [np.zeros(k, np.float32), None]
+    ran, gave = Analyzer(2), Analyzer(2)
+    ran.process(x2[: k * HOP], vad_prob=first)
+    gave.process(x2[: k * HOP], vad_prob=first)
+    fresh = SileroVad().process(signal[k * HOP :])
+    a_ran, _ = ran.process(x2[k * HOP :])
+    a_gave, _ = gave.process(x2[k * HOP :], vad_prob=[fresh, None])
+    assert a_ran.equals(a_gave)
 
 
 def test_harmonic_check_follows_the_source_rate() -> None:

@@ -15,11 +15,11 @@ import pytest
 import soundfile as sf
 import soxr
 
-from voicecoach.analysis.band import band_ratio_db, telephone_band
+from voicecoach.analysis.band import BandMeter, band_ratio_db, telephone_band
 from voicecoach.baseline import Calibrator, calibrate_array
 from voicecoach.config import load_config
 from voicecoach.errors import ParameterError
-from voicecoach.io import iter_features, source_rate_hz
+from voicecoach.io import READ_BLOCK, iter_features, source_rate_hz
 from voicecoach.sources.synthetic import synth_speech
 
 SR = 16000
@@ -51,8 +51,43 @@ def test_the_band_ratio_tells_telephone_from_wideband(voices) -> None:
     assert math.isnan(band_ratio_db(np.zeros(SR), SR))
     assert math.isnan(band_ratio_db(voices["wide"][:500], SR))
     assert math.isnan(band_ratio_db(voices["wide"][:11025], 11025))
+    assert math.isnan(band_ratio_db(np.stack([voices["wide"]] * 2, axis=1), SR))  # one channel
     assert not telephone_band(np.zeros(SR), SR, THRESHOLD_DB)
     assert telephone_band(voices["tel8"], 8000, THRESHOLD_DB)
+    # "at or under" the threshold: a ratio equal to it is telephone band
+    assert telephone_band(voices["tel16"], SR, tel)
+    assert not telephone_band(voices["tel16"], SR, float(np.nextafter(tel, -np.inf)))
+
+
+def test_the_band_edges_and_the_limits_of_what_can_be_told(voices) -> None:
+    """The ratio is of power in exactly the two bands; 12 kHz, 1024 samples, -110 dBFS."""
+    t = np.arange(2 * SR) / SR
+
+    def tones(*fa: tuple[float, float], rate: int = SR) -> np.ndarray:
+        tt = np.arange(2 * rate) / rate
+        return sum(a * np.sin(2 * np.pi * f * tt) for f, a in fa)
+
+    # a tone at 1/10 the line tone's amplitude in the upper band: -20 dB (power, not amplitude)
+    assert abs(band_ratio_db(tones((1000, 1.0), (5000, 0.1)), SR) + 20.0) < 0.1
+    # between the bands (3.6 kHz and 4.0 kHz) and above them (7.5 kHz) counts for neither
+    assert abs(band_ratio_db(tones((1000, 1.0), (3600, 1.0), (5000, 0.1)), SR) + 20.0) < 0.1
+    assert band_ratio_db(tones((1000, 1.0), (4000, 1.0)), SR) < -80.0
+    assert band_ratio_db(tones((1000, 1.0), (7500, 1.0)), SR) < -80.0
+    assert band_ratio_db(tones((1000, 1.0), (7500, 1.0), rate=48000), 48000) < -80.0
+    assert abs(band_ratio_db(tones((1000, 1.0), (6800, 0.1), rate=48000), 48000) + 20.0) < 0.1
+    # 12 kHz is the lowest rate told, its upper band capped at 0.45 x the rate (5.4 kHz)
+    assert abs(band_ratio_db(tones((1000, 1.0), (5000, 0.1), rate=12000), 12000) + 20.0) < 0.1
+    assert band_ratio_db(tones((1000, 1.0), (5700, 1.0), rate=12000), 12000) < -80.0
+    wide12 = soxr.resample(voices["wide"], SR, 12000)
+    assert -35.0 < band_ratio_db(wide12, 12000) < 0.0
+    assert math.isnan(band_ratio_db(wide12, 11999))
+    # 1024-sample segments up to 24 kHz, 2048 above
+    assert math.isfinite(band_ratio_db(voices["wide"][:1500], 24000))
+    assert math.isnan(band_ratio_db(voices["wide"][:1500], 24001))
+    # silence: white noise at -130 dBFS holds nothing to judge, at -120 dBFS it does
+    noise = np.random.default_rng(0).standard_normal(t.size)
+    assert math.isnan(band_ratio_db(noise * 10 ** (-130 / 20), SR))
+    assert -3.0 < band_ratio_db(noise * 10 ** (-120 / 20), SR) < 1.0
 
 
 def test_a_file_channel_reads_at_its_band(tmp_path, voices) -> None:
@@ -68,6 +103,35 @@ def test_a_file_channel_reads_at_its_band(tmp_path, voices) -> None:
     short = load_config(overrides={"pitch": {"band_scan_s": 15.0}})
     assert source_rate_hz(late, 0, short) == 8000.0
     assert source_rate_hz(late, 0) == SR  # 40 s: the wideband half dominates
+    # not a sample past band_scan_s: 17 s of telephone audio, then wideband from mid-block
+    cut = tmp_path / "cut.wav"
+    sf.write(cut, np.concatenate([voices["tel16"][: 17 * SR], voices["wide"]]), SR,
+             subtype="FLOAT")
+    assert source_rate_hz(cut, 0, load_config(overrides={"pitch": {"band_scan_s": 17.0}})
+                          ) == 8000.0
+    # at or under telephone_band_db (the ratio of the streamed scan itself) is telephone band
+    meter = BandMeter(SR)
+    for i in range(0, voices["tel16"].size, READ_BLOCK):
+        meter.push(voices["tel16"][i : i + READ_BLOCK])
+    at = meter.ratio_db()
+    assert source_rate_hz(path, 1, load_config(overrides={"pitch": {
+        "telephone_band_db": at}})) == 8000.0
+    assert source_rate_hz(path, 1, load_config(overrides={"pitch": {
+        "telephone_band_db": float(np.nextafter(at, -np.inf))}})) == SR
+    # band_scan_s is seconds at the file's rate: at 48 kHz, 6 s of telephone audio then
+    # wideband, a 15 s scan reads 9 s of the wideband part
+    at48 = tmp_path / "at48.wav"
+    sf.write(at48, soxr.resample(np.concatenate([voices["tel16"][: 6 * SR],
+                                                 voices["wide"][: 10 * SR]]), SR, 48000),
+             48000, subtype="FLOAT")
+    assert source_rate_hz(at48, 0, short) == 48000.0
+    assert source_rate_hz(at48, 0, load_config(overrides={"pitch": {"band_scan_s": 5.0}})
+                          ) == 8000.0
+    # a NaN sample in the scan does not make the band unknowable (read as 0)
+    holed = voices["tel16"].copy()
+    holed[SR] = np.nan
+    sf.write(tmp_path / "holed.wav", holed, SR, subtype="FLOAT")
+    assert source_rate_hz(tmp_path / "holed.wav") == 8000.0
     sf.write(tmp_path / "t8.wav", voices["tel8"], 8000, subtype="FLOAT")
     assert source_rate_hz(tmp_path / "t8.wav") == 8000.0
     with pytest.raises(ParameterError, match=r"has 2 channel\(s\); channel 2 is not one of 0..1"):
@@ -105,8 +169,6 @@ def test_calibration_reads_telephone_band_as_telephone_audio(tmp_path, voices) -
 
 def test_the_meter_streams_in_constant_memory(voices) -> None:
     """Blocks of any size give the spectrum of the whole (within 0.5 dB: the segments)."""
-    from voicecoach.analysis.band import BandMeter
-
     whole = band_ratio_db(voices["wide"], SR)
     for size in (1000, 4096, 65536):
         m = BandMeter(SR)

@@ -58,6 +58,57 @@ def test_fit_clock_ignores_late_bursts() -> None:
     assert noisy[0] == pytest.approx(quiet[0], abs=5.0)
 
 
+def _enveloped(n_bins: int, rng: np.random.Generator) -> tuple[list[tuple[float, int]],
+                                                                  np.ndarray]:
+    """Callbacks every 10 ms of a nominal clock whose lower envelope is known: bin j's
+    earliest callback is late by m[j] (a 50 ppm trend plus up to 0.2 ms), the others later."""
+    tb = (np.arange(n_bins) + 0.5) * 0.5
+    m = 50e-6 * (tb - tb[0]) + rng.uniform(0.0, 2e-4, n_bins)
+    m[0] = 0.0
+    i = np.arange(50 * n_bins)
+    extra = rng.uniform(0.0, 5e-3, i.size)
+    extra[i % 50 == 25] = 0.0  # the envelope point of each bin
+    extra[0] = 0.0  # nothing before the first arrival: bin j holds callbacks 50j..50j+49
+    frames = (i + 1) * BLOCK
+    arrival = 100.0 + frames / RATE + m[i // 50] + extra
+    return list(zip(arrival.tolist(), frames.tolist(), strict=True)), m
+
+
+def test_fit_clock_is_the_line_through_the_lower_envelope() -> None:
+    """The fit is least squares through each 0.5 s bin's earliest callback at the bin's
+    centre: slope in ppm (late arrivals growing: a slow clock, negative ppm) and its
+    standard error with n - 2 degrees of freedom; bins without callbacks are left out."""
+    from scipy.stats import linregress
+
+    pts, m = _enveloped(20, np.random.default_rng(11))
+    tb = (np.arange(20) + 0.5) * 0.5
+    want = linregress(tb, m)
+    ppm, se, window = fit_clock(pts, RATE, 0.0)
+    assert ppm == pytest.approx(-want.slope * 1e6, rel=1e-9)
+    assert -70.0 < ppm < -30.0 and 0.0 < se < 10.0  # the -50 ppm trend, with the noise
+    assert se == pytest.approx(want.stderr * 1e6, rel=1e-9)
+    assert window == pytest.approx(pts[-1][0] - pts[0][0], abs=1e-12)
+    # a stall: only bins 0, 5, 10 and 15 hold callbacks (the fewest bins a fit takes)
+    four = [p for k, p in enumerate(pts) if (k // 50) % 5 == 0]
+    want4 = linregress(tb[::5], m[::5])
+    ppm4, se4, _ = fit_clock(four, RATE, 0.0)
+    assert ppm4 == pytest.approx(-want4.slope * 1e6, rel=1e-9)
+    assert se4 == pytest.approx(want4.stderr * 1e6, rel=1e-9)
+    assert fit_clock([p for k, p in enumerate(pts) if k // 50 in (0, 5, 10)], RATE, 0.0) is None
+
+
+def test_fit_clock_limits_are_inclusive() -> None:
+    """50 callbacks (counted after ``since``) and a 2 s span are enough; one fewer is not."""
+    pts = [(100.0 + k / 32, k * RATE // 32) for k in range(65)]  # exact: span 2.0 s
+    assert fit_clock(pts, RATE, 0.0) is not None
+    assert fit_clock(pts[:-1], RATE, 0.0) is None  # 1.97 s
+    sparse = [(100.0 + k * 0.05, (k + 1) * 2400) for k in range(60)]  # 2.45 s for 50
+    assert fit_clock(sparse[:50], RATE, 0.0) is not None
+    assert fit_clock(sparse[:49], RATE, 0.0) is None
+    assert fit_clock(sparse, RATE, sparse[10][0]) is not None  # 50 at or after since
+    assert fit_clock(sparse, RATE, sparse[11][0]) is None
+
+
 def test_fit_clock_needs_enough_data() -> None:
     rng = np.random.default_rng(2)
     assert fit_clock(_callbacks(0.0, 0.4, rng), RATE, 0.0) is None  # 40 callbacks
@@ -74,6 +125,9 @@ def test_fit_clock_needs_enough_data() -> None:
         (15.0, 1.0, 30.0, False),  # under the minimum drift
         (-50.0, 2.0, 30.0, True),
         (50.0, 13.0, 30.0, False),  # under 4 standard errors
+        (20.0, 1.0, 20.0, True),  # the least window and drift are corrected
+        (-20.0, 1.0, 20.0, True),
+        (50.0, 12.5, 30.0, False),  # exactly 4 standard errors is not more than 4
     ],
 )
 def test_drift_trusted(ppm: float, se: float, window: float, want: bool) -> None:
@@ -97,6 +151,29 @@ def test_drift_corrector_drops_or_repeats_at_the_rate(
     assert np.all(np.diff(y) >= 0) and np.all(np.diff(y) <= 2)
 
 
+def test_drift_corrector_drops_or_repeats_the_middle_frame_when_a_whole_sample_is_due(
+) -> None:
+    """At exactly 1 sample due the middle frame goes (or comes twice); a 1-frame block is
+    never emptied; reset forgets the accumulated fraction."""
+    x = np.arange(640, dtype=np.float32).reshape(-1, 2)  # 320 frames
+    corr = DriftCorrector()
+    corr.rel = 1 / 320  # one sample per block, exactly
+    assert np.array_equal(corr.apply(x), np.delete(x, 160, axis=0))
+    assert (corr.dropped, corr.acc) == (1, 0.0)
+    corr.rel = -1 / 320
+    assert np.array_equal(corr.apply(x), np.insert(x, 160, x[160], axis=0))
+    assert (corr.repeated, corr.acc) == (1, 0.0)
+    corr = DriftCorrector()
+    corr.rel = 0.5
+    assert all(corr.apply(x[:1]).shape == (1, 2) for _ in range(4))  # nothing to drop from
+    assert corr.dropped == 0
+    corr = DriftCorrector()
+    corr.rel = 0.5 / 320
+    corr.apply(x)
+    corr.reset()
+    assert corr.apply(x).shape[0] == 320 and corr.acc == 0.5 and corr.dropped == 0
+
+
 def test_drift_corrector_off_changes_nothing() -> None:
     corr = DriftCorrector()
     x = np.ones((320, 2), np.float32)
@@ -110,6 +187,8 @@ def test_running_min_window() -> None:
     for t, v in [(0.0, 5.0), (0.5, 3.0), (1.0, 4.0), (1.5, 6.0)]:
         rm.add(t, v)
     assert rm.value == 3.0 and rm.since == 0.0
+    rm.add(2.5, 7.0)  # (0.5, 3.0) is exactly window_s old: still in
+    assert rm.value == 3.0
     rm.add(2.6, 7.0)  # (0.5, 3.0) leaves the window
     assert rm.value == 4.0
     rm.add(3.7, 9.0)  # so do (1.0, 4.0) and (1.5, 6.0)

@@ -45,6 +45,20 @@ def fake_sd(monkeypatch):
     return sd
 
 
+@pytest.mark.parametrize("name", [
+    "Monitor of Built-in Audio", "Loopback Audio", "vc_far", "BlackHole 16ch",
+    "Soundflower (2ch)", "Stereo Mix (Realtek(R) Audio)", "What U Hear (Sound Blaster)",
+    "Wave Out Mix", "CABLE Output (VB-Audio Virtual Cable)", "VoiceMeeter Output"])
+def test_every_monitor_hint_marks_a_candidate(name):
+    assert devices.is_monitor_name(name) and devices.is_monitor_name(name.upper())
+
+
+def test_list_inputs_names_an_unknown_host_api_by_its_number(fake_sd, monkeypatch):
+    monkeypatch.setattr(fake_sd, "query_devices", lambda: [_dev(0, "a", 1, hostapi=-1),
+                                                           _dev(1, "b", 1, hostapi=2)])
+    assert [d.hostapi for d in devices.list_inputs()] == ["-1", "2"]
+
+
 def test_list_inputs_skips_outputs_and_marks_monitors(fake_sd):
     inputs = devices.list_inputs()
     assert [d.index for d in inputs] == [0, 2, 3, 4, 5, 6]
@@ -65,8 +79,13 @@ def test_find_by_case_insensitive_substring(fake_sd):
     assert devices.find_input("BLACKHOLE").index == 5
 
 
-def test_exact_name_wins_over_substring_matches(fake_sd):
+def test_exact_name_wins_over_substring_matches(fake_sd, monkeypatch):
     assert devices.find_input("USB").index == 6  # "usb" exactly, though "USB Headset" matches
+    # two devices of that exact name: ambiguous between those two only
+    monkeypatch.setattr(fake_sd, "query_devices",
+                        lambda: [dict(d) for d in DEVICES] + [_dev(7, "USB", 2)])
+    with pytest.raises(DeviceError, match=r"'USB' matches 2 input devices"):
+        devices.find_input("USB")
 
 
 def test_ambiguous_substring_lists_candidates(fake_sd):
@@ -81,8 +100,16 @@ def test_ambiguous_substring_lists_candidates(fake_sd):
 
 def test_no_match_lists_inputs(fake_sd):
     pattern = r"(?s)no input device matches 'zoom'; inputs are:.*5: BlackHole"
-    with pytest.raises(DeviceError, match=pattern):
+    with pytest.raises(devices.NoMatchingDeviceError, match=pattern) as ei:
         devices.find_input("zoom")
+    assert [d.index for d in ei.value.inputs] == [0, 2, 3, 4, 5, 6]  # for the loopback lookup
+
+
+def test_negative_index_and_blank_name(fake_sd):
+    with pytest.raises(DeviceError, match=r"^no input device with index -1; inputs are"):
+        devices.find_input("-1")
+    with pytest.raises(DeviceError, match=r"^empty device name; inputs are"):
+        devices.find_input("  ")
 
 
 def test_output_only_index_is_rejected(fake_sd):
@@ -93,12 +120,25 @@ def test_output_only_index_is_rejected(fake_sd):
 def test_bad_spec_type(fake_sd):
     with pytest.raises(DeviceError, match=r"index or a name substring, got 2\.5"):
         devices.find_input(2.5)
+    with pytest.raises(DeviceError, match=r"index or a name substring, got True"):
+        devices.find_input(True)  # not index 1
 
 
 def test_default_input_from_hostapi(fake_sd):
     assert devices.find_input(None).index == 2
     fake_sd.default.device = [4, -1]
     assert devices.find_input(None).index == 4
+    fake_sd.default.device = None  # no default at all: the host APIs' default input
+    assert devices.find_input(None).index == 2
+    fake_sd.default.device = [1, -1]  # an output: the first input
+    assert devices.find_input(None).index == 0
+
+
+def test_default_input_from_the_first_host_api_that_has_one(fake_sd, monkeypatch):
+    monkeypatch.setattr(fake_sd, "query_hostapis", lambda: [
+        {"name": "ALSA", "default_input_device": -1},
+        {"name": "JACK Audio", "default_input_device": 5}])
+    assert devices.find_input(None).index == 5
 
 
 def test_no_input_devices(fake_sd, monkeypatch):
@@ -110,6 +150,8 @@ def test_no_input_devices(fake_sd, monkeypatch):
                        r"devices: .*voicecoach live --replay CALL.wav, voicecoach calibrate "
                        r"--input CALM.wav$"):
         devices.find_input("usb-xyz")
+    with pytest.raises(DeviceError, match=r"^no audio input devices: is a sound server"):
+        devices.find_input(None)  # no device asked for: the message as it is
 
 
 def test_portaudio_error_while_listing(fake_sd, monkeypatch):
@@ -136,6 +178,13 @@ def test_missing_portaudio_message(monkeypatch):
     assert msg.startswith("PortAudio library not found: install libportaudio2 "
                           "(Debian/Ubuntu: sudo apt-get install libportaudio2")
     assert isinstance(ei.value, OSError)
+
+
+def test_missing_sounddevice_package_message(monkeypatch):
+    monkeypatch.setitem(sys.modules, "sounddevice", None)
+    with pytest.raises(DeviceError, match=r"^the sounddevice package is not installed \(.*\); "
+                       r"pip install sounddevice$"):
+        devices.list_inputs()
 
 
 def test_rescan_reinitialises_portaudio(fake_sd):

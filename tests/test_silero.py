@@ -287,7 +287,12 @@ def test_bad_threads(threads: object, match: str) -> None:
 
 def test_two_threads_work() -> None:
     x = speechlike(1.0, seed=8)
-    np.testing.assert_allclose(SileroVad(threads=2).process(x), SileroVad().process(x), atol=1e-5)
+    two, one = SileroVad(threads=2), SileroVad()
+    np.testing.assert_allclose(two.process(x), one.process(x), atol=1e-5)
+    # the session runs with the threads asked for (its own session, not the 1-thread one)
+    assert two._session is not one._session
+    assert two._session.get_session_options().intra_op_num_threads == 2
+    assert one._session.get_session_options().intra_op_num_threads == 1
 
 
 def test_bad_model_paths(tmp_path: Path) -> None:
@@ -360,3 +365,67 @@ def test_process_many_falls_back_for_streams_out_of_step() -> None:
     assert np.array_equal(pb, rb.process(b[: a.size - 3 * HOP]))
     with pytest.raises(ParameterError, match="one block per stream"):
         SileroVad.process_many([va, vb], [a])
+
+
+def test_process_many_falls_back_for_blocks_of_other_lengths_and_a_repeated_stream() -> None:
+    """Blocks of different lengths, or one stream given twice, are run one by one, in order
+    (the same values as process called on each block in turn)."""
+    a, b = speechlike(1.0, seed=6), speechlike(1.0, seed=7)
+    va, vb, ra, rb = SileroVad(), SileroVad(), SileroVad(), SileroVad()
+    pa, pb = SileroVad.process_many([va, vb], [a, b[: 40 * HOP]])
+    assert np.array_equal(pa, ra.process(a))
+    assert np.array_equal(pb, rb.process(b[: 40 * HOP]))
+    v, r = SileroVad(), SileroVad()
+    p1, p2 = SileroVad.process_many([v, v], [a, b])
+    assert np.array_equal(p1, r.process(a))
+    assert np.array_equal(p2, r.process(b))
+
+
+def test_detector_falls_back_to_webrtc_with_a_warning(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without onnxruntime the silero backend (the default) warns, naming what to install,
+    and decides as the webrtc backend would (vad.SpeechDetector)."""
+    from voicecoach.analysis import ChannelAnalyzer
+    from voicecoach.config import load_config
+    from voicecoach.errors import VadBackendUnavailable
+
+    x = speechlike(3.0, seed=10)
+    webrtc = ChannelAnalyzer(load_config().replace(vad={"backend": "webrtc"})).process(x)
+    with_silero = ChannelAnalyzer().process(x)
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)
+    with pytest.warns(VadBackendUnavailable, match=r"pip install 'voicecoach\[silero\]'.*"
+                      r"Using the webrtc VAD backend instead"):
+        an = ChannelAnalyzer()
+    got = an.process(x)
+    assert got.equals(webrtc)
+    assert webrtc.speech.any() and not webrtc.equals(with_silero)  # the backends differ here
+
+
+def test_a_model_without_an_sr_input_runs_without_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The half-precision model of the wheel takes no ``sr``: it is not fed one (and its
+    streams are not batched), and a model whose outputs are not output, stateN is refused."""
+    half = silero.default_model_path().with_name("silero_vad_half.onnx")
+    if not half.is_file():  # pragma: no cover - depends on the silero-vad wheel
+        pytest.skip("no silero_vad_half.onnx in this silero-vad wheel")
+    x = speechlike(1.0, seed=11)
+    alone = SileroVad(model_path=half).process(x)
+    assert alone.shape == (x.size // HOP,) and 0.5 < alone.max() <= 1.0
+    va, vb = SileroVad(model_path=half), SileroVad(model_path=half)
+    pa, pb = SileroVad.process_many([va, vb], [x, x])
+    assert np.array_equal(pa, alone) and np.array_equal(pb, alone)
+
+    real = silero._session
+
+    class Renamed:
+        def __init__(self, session: object) -> None:
+            self._s = session
+
+        def get_inputs(self) -> list:
+            return self._s.get_inputs()
+
+        def get_outputs(self) -> list:
+            return [type("Out", (), {"name": n})() for n in ("probs", "stateN")]
+
+    monkeypatch.setattr(silero, "_session", lambda path, threads: Renamed(real(path, threads)))
+    with pytest.raises(ParameterError, match=r"not a streaming Silero VAD v5 model.*"
+                       r"outputs \['probs', 'stateN'\]"):
+        SileroVad(model_path=half)
