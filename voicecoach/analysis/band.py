@@ -74,8 +74,8 @@ class BandMeter:
         Returns
         -------
         float
-            dB; NaN when the line band holds no energy (silence, under about -110 dBFS),
-            when fewer than ``nperseg`` samples were pushed, or when the rate is under
+            dB; NaN when the line band holds no energy (silence; white noise under about
+            -125 dBFS), when fewer than ``nperseg`` samples were pushed, or when the rate is under
             :data:`MIN_RATE_HZ`.
         """
         if self._sum is None or self._f is None or self.sample_rate < MIN_RATE_HZ:
