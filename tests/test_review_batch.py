@@ -56,7 +56,20 @@ def test_jobs_and_dask_give_identical_reports(
     out = capsys.readouterr()
     assert "[1/3] ann_2025-01-02_one: 20.0 s" in out.out  # plain lines when not a terminal
     assert "broken.wav" in out.err
-    assert _run(corpus, tmp_path / "j2", "--jobs", "2") == 1
+    # --jobs 2 and Dask must run the tasks in worker processes, not fall back to this one
+    import voicecoach.review.batch as batch
+
+    here: list[str] = []
+
+    def counted(task: Task, *a: object, **k: object) -> object:
+        here.append(task.name)
+        return real(task, *a, **k)
+
+    real = batch.review_task
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(batch, "review_task", counted)
+        assert _run(corpus, tmp_path / "j2", "--jobs", "2") == 1
+    assert here == []
     assert _reports(tmp_path / "j2") == one
     assert "broken.wav" in capsys.readouterr().err
     for stem in one:  # the HTML reports were rendered in the workers too
@@ -66,25 +79,40 @@ def test_jobs_and_dask_give_identical_reports(
     distributed = pytest.importorskip("distributed", reason="voicecoach[cluster] not installed")
     with distributed.LocalCluster(
         n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None
-    ) as cluster:
+    ) as cluster, pytest.MonkeyPatch.context() as mp:
+        mp.setattr(batch, "review_task", counted)
         assert _run(corpus, tmp_path / "dask", "--scheduler", cluster.scheduler_address) == 1
+    assert here == []
     assert _reports(tmp_path / "dask") == one
 
 
 def test_run_batch_api_order_and_failures(corpus: Path, tmp_path: Path) -> None:
     calls, failures = discover_calls([corpus])
     assert [f[0] for f in failures] == [str(corpus / "broken.wav")]
+    # a call that goes bad after discovery fails alone, in its place, and the batch carries on
+    (tmp_path / "in").mkdir()
+    gone = tmp_path / "in" / "gone_2025-01-04_x.wav"
+    sf.write(gone, sf.read(corpus / "ben_2025-01-02_three.wav")[0][:SR], SR)
+    (bad,), _ = discover_calls([gone])
+    gone.write_bytes(b"RIFF\x00\x00\x00\x00WAVEjunk")
+    tasks = [Task(c.stem, call=c) for c in calls]
+    tasks.insert(1, Task(bad.stem, call=bad))
+    opts = ReviewOptions(str(tmp_path / "out"), load_config(), lang="en", render=False,
+                         audio="none")
     seen: list[tuple[str, float, float]] = []
-    res = run_batch(
-        [Task(c.stem, call=c) for c in calls],
-        ReviewOptions(str(tmp_path), load_config(), lang="en", render=False, audio="none"),
-        on_progress=lambda n, d, t: seen.append((n, d, t)),
-    )
-    assert [r.name for r in res] == [c.stem for c in calls]
+    res = run_batch(tasks, opts, on_progress=lambda n, d, t: seen.append((n, d, t)))
+    assert [r.name for r in res] == [t.name for t in tasks]
+    assert not res[1].ok and str(gone) in res[1].error and res[1].folder is None
+    del res[1]
     assert all(r.ok and r.mode == "analysed" for r in res)
     last = {n: (d, t) for n, d, t in seen}
     assert set(last) == {c.stem for c in calls}
     assert all(d == pytest.approx(t) for d, t in last.values())
+    # again: re-coached from the cached tracks, whose progress still reaches the end
+    seen.clear()
+    (again,) = run_batch(tasks[:1], opts, on_progress=lambda n, d, t: seen.append((n, d, t)))
+    assert again.ok and again.mode == "reused" and again.nudges_before == res[0].nudges
+    assert seen[-1] == (calls[0].stem, 20.0, 20.0)
 
 
 def test_scheduler_without_dask_is_a_clear_error(
@@ -168,6 +196,7 @@ def test_a_one_party_call_line_says_its_conversation_counts_are_not_available() 
     line = summary_line("solo", rep)
     assert line == "solo: 4.0 s, interruptions n/a, backchannels n/a, overlap n/a, nudges 0", line
     rep["summary"]["conversation"] = {"overlap_s": 1.5, "interruptions": 1, "backchannels": 0}
-    rep["events"] = [{"kind": "interruption"}]
+    # counted from the events, less an interruption retracted (it turned out a backchannel)
+    rep["events"] = [{"kind": "interruption"}, {"kind": "interruption", "retracted": True}]
     assert summary_line("duo", rep).startswith(
         "duo: 4.0 s, interruptions 1, backchannels 0, overlap 1.5 s, nudges 0")
