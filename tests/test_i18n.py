@@ -32,11 +32,20 @@ def test_every_language_has_the_same_tables_and_keys() -> None:
             assert all(isinstance(v, str) for v in [*a.values(), *b.values()]), name
         else:  # DEFINITIONS: (term, definition) pairs, one per metric
             assert len(a) == len(b) and all(len(p) == 2 for p in [*a, *b])
-    # placeholders agree, so a format call works in every language
-    for name in ("REPORT", "TERMINAL", "VERDICTS", "SUMMARY", "CAPTURE", "NOTES", "REVIEW_LINE",
-                 "SETUP", "PROFILE"):
+    # placeholders agree (the same field names), so a format call works in every language
+    from string import Formatter
+
+    def fields(text: str) -> list[str]:
+        return sorted(f for _, f, _, _ in Formatter().parse(text) if f is not None)
+
+    for name in TABLES:
+        if name == "DEFINITIONS":
+            continue
         for key, text in getattr(fr, name).items():
-            assert text.count("{") == getattr(en, name)[key].count("{"), (name, key)
+            if (name, key) == ("SETUP", "no_monitor"):  # printed as is, braces and all
+                assert text.count("{") == en.SETUP[key].count("{")
+                continue
+            assert fields(text) == fields(getattr(en, name)[key]), (name, key)
 
 
 def test_every_rule_has_a_nudge() -> None:
@@ -44,6 +53,9 @@ def test_every_rule_has_a_nudge() -> None:
     assert set(fr.NUDGES) == set(fr.RULES) == rules
     assert message("pitch_high", "fr") == "Baissez le ton"
     assert message("rate_high", "en") == "Slow down"
+    with pytest.raises(ParameterError, match=r"no message for rule 'shouting'; known rules are "
+                                             r"interrupting, jump_in, loudness_high"):
+        message("shouting", "en")
 
 
 def test_the_language_rule() -> None:
@@ -123,10 +135,20 @@ def test_french_punctuation_has_its_non_breaking_spaces() -> None:
         for v in (table.values() if isinstance(table, dict) else table):
             yield from (v if isinstance(v, tuple) else (v,))
 
+    import re
+
+    checked = 0
     for name in TABLES:
         for text in strings(getattr(fr, name)):
             for bad in (" :", " ;", "« ", " »", " ?", " !"):
                 assert bad not in text, (name, text)
+            # nor is the space missing: punctuation ending a phrase has its own space
+            for m in re.finditer(r"(.?)([:;?!])(?=\s|$)", text, re.S):
+                want = "\u00a0" if m.group(2) == ":" else "\u202f"
+                assert m.group(1) == want, (name, text[max(0, m.start() - 30):m.end()])
+                checked += 1
+            assert re.search("«[^\u00a0]|[^\u00a0]»", text) is None, (name, text)
+    assert checked > 100
     assert fr.SUMMARY["session"] == "séance\u00a0: {s:.1f} s"
 
 
