@@ -332,3 +332,22 @@ def test_regenerating_gives_the_same_spans(truth: dict[str, Any], tmp_path: Path
     if new["generator"] == truth["generator"]:  # same tools: the very same call
         assert new == truth
         assert out.read_bytes() == FLAC.read_bytes()
+
+
+def test_derive_events_rule_on_its_bounds() -> None:
+    """The truth's rule (min_overlap_s, turn_end_s) decided on each bound, both included:
+    the demo call's own events lie clear of them."""
+    agent = Utterance("agent", 0.0, 4.0)
+
+    def one(start_s: float, duration_s: float, kind: str = "turn") -> tuple:
+        (e,) = derive_events([agent, Utterance("customer", start_s, duration_s, kind=kind)],
+                             min_overlap_s=0.25, turn_end_s=0.5)
+        return e["kind"], e["start_s"], e["end_s"], e["by"], e["of"]
+
+    assert one(1.0, 0.25) == ("interruption", 1.0, 1.25, "customer", "agent")  # overlap = min
+    assert one(1.0, 0.125) == ("turn_end_overlap", 1.0, 1.125, "customer", "agent")
+    assert one(3.5, 2.0) == ("interruption", 3.5, 4.0, "customer", "agent")  # 0.5 s from the end
+    assert one(3.625, 2.0) == ("turn_end_overlap", 3.625, 4.0, "customer", "agent")
+    # a backchannel runs to its own end, past the turn it answers
+    assert one(3.875, 0.25, "backchannel") == ("backchannel", 3.875, 4.125, "customer", "agent")
+    assert derive_events([agent, Utterance("customer", 4.0, 1.0)]) == ()  # no overlap at all
