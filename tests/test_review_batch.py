@@ -115,6 +115,32 @@ def test_run_batch_api_order_and_failures(corpus: Path, tmp_path: Path) -> None:
     assert seen[-1] == (calls[0].stem, 20.0, 20.0)
 
 
+def test_cached_tracks_serve_only_the_same_audio(corpus: Path, tmp_path: Path) -> None:
+    import os
+
+    y, _ = sf.read(corpus / "ann_2025-01-02_one.wav")
+    p = tmp_path / "in" / "redo.wav"
+    p.parent.mkdir()
+    sf.write(p, y[: 3 * SR], SR)
+    opts = ReviewOptions(str(tmp_path / "out"), load_config(), lang="en", render=False,
+                         audio="none")
+
+    def mode(agent_channel: int = 0) -> str:
+        (call,), _ = discover_calls([p], agent_channel)
+        (r,) = run_batch([Task(call.stem, call=call)], opts)
+        assert r.ok, r.error
+        return r.mode
+
+    assert [mode(), mode()] == ["analysed", "reused"]
+    # the same name and size, other audio (a re-export): analysed again
+    sf.write(p, y[3 * SR : 6 * SR], SR)
+    st = p.stat()
+    os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns + 10**10))  # whatever the clock's grain
+    assert [mode(), mode()] == ["analysed", "reused"]
+    # the same audio, the agent on the other channel: analysed again
+    assert [mode(1), mode(1)] == ["analysed", "reused"]
+
+
 def test_scheduler_without_dask_is_a_clear_error(
     corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
