@@ -226,3 +226,34 @@ def test_a_one_party_call_line_says_its_conversation_counts_are_not_available() 
     rep["events"] = [{"kind": "interruption"}, {"kind": "interruption", "retracted": True}]
     assert summary_line("duo", rep).startswith(
         "duo: 4.0 s, interruptions 1, backchannels 0, overlap 1.5 s, nudges 0")
+
+
+def test_pool_plumbing_threads_and_progress(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workers start with single-threaded BLAS/OpenMP unless the user chose; progress is
+    throttled but always reaches the end, and none is forwarded for a finished task."""
+    import os
+    import queue
+
+    from voicecoach.review import batch
+
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    for k in batch._WORKER_THREAD_ENV[1:]:
+        monkeypatch.delenv(k, raising=False)
+    with batch._worker_environ():
+        assert {k: os.environ.get(k) for k in batch._WORKER_THREAD_ENV} == {
+            "OMP_NUM_THREADS": "3", **{k: "1" for k in batch._WORKER_THREAD_ENV[1:]}}
+    assert os.environ["OMP_NUM_THREADS"] == "3"
+    assert not any(k in os.environ for k in batch._WORKER_THREAD_ENV[1:])
+
+    sent: list[tuple] = []
+    prog = batch._Throttled("c", sent.append, every_s=3600.0)
+    for d in (1.0, 2.0, 3.0, 4.0):
+        prog(d, 4.0)
+    assert sent == [("c", 1.0, 4.0), ("c", 4.0, 4.0)]
+
+    q: queue.Queue = queue.Queue()
+    for item in [("a", 1.0, 2.0), ("b", 1.0, 3.0), ("a", 2.0, 2.0)]:
+        q.put(item)
+    got: list[tuple] = []
+    batch._drain(q, lambda *a: got.append(a), finished={"a"})
+    assert got == [("b", 1.0, 3.0)] and q.empty()
