@@ -70,15 +70,32 @@ def test_the_language_rule() -> None:
     assert message("monologue") == message("monologue", load_config().coach.lang)
 
 
-def _language_branches(path: Path) -> list[int]:
-    """Lines comparing something to a language code ("en"/"fr"): inline text choices."""
+def _language_branches(path: Path) -> list[tuple[int, str]]:
+    """Code choosing by a language code ("en"/"fr"): comparisons (``lang == "en"``,
+    ``lang in ("en",)``), ``startswith("en")`` and dicts keyed by a language; (line, code)."""
+    def is_lang(n: ast.AST) -> bool:
+        if isinstance(n, ast.Constant):
+            return n.value in LANGS
+        return isinstance(n, ast.Tuple | ast.List | ast.Set) and any(map(is_lang, n.elts))
+
     out = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Compare):
-            consts = [c for c in [node.left, *node.comparators] if isinstance(c, ast.Constant)]
-            if any(c.value in LANGS for c in consts):
-                out.append(node.lineno)
-    return out
+            hit = any(map(is_lang, [node.left, *node.comparators]))
+        elif isinstance(node, ast.Dict):
+            hit = any(k is not None and is_lang(k) for k in node.keys)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            hit = node.func.attr in ("startswith", "endswith") and any(map(is_lang, node.args))
+        else:
+            hit = False
+        if hit:
+            out.append((node.lineno, ast.unparse(node)))
+    return sorted(out)
+
+
+#: The language rule itself: the locale table, and the configuration's check of [coach] lang.
+_RULE = {"voicecoach/i18n.py": ["{'fr': fr, 'en': en}"],
+         "voicecoach/config.py": ["obj.lang not in ('fr', 'en')"]}
 
 
 def test_no_text_chosen_by_language_outside_the_locale(tmp_path: Path) -> None:
@@ -87,14 +104,18 @@ def test_no_text_chosen_by_language_outside_the_locale(tmp_path: Path) -> None:
         rel = p.relative_to(ROOT).as_posix()
         if rel.startswith("voicecoach/locale/"):
             continue
-        lines = _language_branches(p)
-        if lines:
-            found[rel] = lines
+        hits = [code for _, code in _language_branches(p)]
+        if hits != _RULE.get(rel, []):
+            found[rel] = hits
     assert found == {}
-    # the scan sees a branch when there is one
+    # the scan sees a choice when there is one
     probe = tmp_path / "probe.py"
-    probe.write_text('x = "Slow down" if lang == "en" else "Ralentissez"\n')
-    assert _language_branches(probe) == [1]
+    probe.write_text('x = "Slow down" if lang == "en" else "Ralentissez"\n'
+                     'y = "Slow down" if lang in ("en",) else "Ralentissez"\n'
+                     'z = {"fr": "Ralentissez", "en": "Slow down"}[lang]\n'
+                     'w = "Slow down" if lang.startswith("en") else "Ralentissez"\n'
+                     'v = {lang: "Slow down"} if lang != code else {}\n')
+    assert [n for n, _ in _language_branches(probe)] == [1, 2, 3, 4]
 
 
 def test_the_live_summary_speaks_the_sessions_language() -> None:
