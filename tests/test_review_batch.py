@@ -206,6 +206,11 @@ def test_whatif_progress_line_lists_the_nudges_and_names_the_echo_state() -> Non
     assert "(" in quiet  # the echo words' parentheses are not taken for a nudge list
     r = dataclasses.replace(r, summary=quiet, nudges=0, nudges_before=0, nudge_messages=())
     assert _result_line(r) == "demo_call: 0 nudges (was 0)"
+    # a failure names its error, in English like all errors, whatever the display's language
+    bad = TaskResult(name="c", source="c.wav", ok=False, error="cannot read 'c.wav'")
+    assert _result_line(bad, "fr") == "c: FAILED (cannot read 'c.wav')"
+    # an analysed call (no report before it): its summary line
+    assert _result_line(dataclasses.replace(r, nudges_before=None), "fr") == quiet
 
 
 def test_a_one_party_call_line_says_its_conversation_counts_are_not_available() -> None:
