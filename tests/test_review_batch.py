@@ -141,6 +141,36 @@ def test_cached_tracks_serve_only_the_same_audio(corpus: Path, tmp_path: Path) -
     assert [mode(1), mode(1)] == ["analysed", "reused"]
 
 
+def test_a_report_folder_task_recoaches_or_analyses_again_under_its_name(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    y, _ = sf.read(corpus / "ann_2025-01-02_one.wav")
+    (tmp_path / "in").mkdir()
+    sf.write(tmp_path / "in" / "c.wav", y[: 3 * SR], SR)
+    (call,), _ = discover_calls([tmp_path / "in" / "c.wav"])
+    cfg = load_config()
+    (first,) = run_batch([Task(call.stem, call=call)],
+                         ReviewOptions(str(tmp_path / "a"), cfg, lang="en", render=False,
+                                       audio="none"))
+    src = str(tmp_path / "a" / "c")
+
+    def whatif(out: str, config) -> object:
+        (r,) = run_batch([Task("w", report_dir=src)],
+                         ReviewOptions(str(tmp_path / out), config, lang="en", render=False,
+                                       audio="none"))
+        assert r.ok, r.error
+        assert r.name == "w" and r.folder == str(tmp_path / out / "w")
+        assert (tmp_path / out / "w" / "report.json").is_file()
+        assert r.nudges_before == first.nudges
+        return r.mode
+
+    assert whatif("same", cfg) == "reused"
+    # other analysis settings: the cached tracks are stale, the audio (found by its name
+    # from the current folder) is analysed again, into the task's folder
+    monkeypatch.chdir(tmp_path / "in")
+    assert whatif("other", cfg.replace(pitch={"fmin_hz": 70.0})) == "analysed"
+
+
 def test_scheduler_without_dask_is_a_clear_error(
     corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
