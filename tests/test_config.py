@@ -167,11 +167,14 @@ def test_replace_keeps_other_values() -> None:
     assert cfg.pitch.fmin_hz == load_config().pitch.fmin_hz  # the original is unchanged
 
 
-def test_analyzer_takes_its_defaults_from_the_file() -> None:
+def test_analyzer_takes_its_defaults_from_the_file(tmp_path, monkeypatch) -> None:
     from voicecoach.analysis import ChannelAnalyzer
 
-    an = ChannelAnalyzer()
     cfg = load_config()
+    # the file's, not a user configuration's: a library's results do not depend on it
+    (tmp_path / "user.toml").write_text("[syllables]\nlookahead_s = 0.05\n")
+    monkeypatch.setenv("VOICECOACH_CONFIG", str(tmp_path / "user.toml"))
+    an = ChannelAnalyzer()
     assert an.config == cfg
     assert an.hop_size == round(cfg.analysis.sample_rate * cfg.analysis.hop_s)
     assert an.syllable_lookahead_s == pytest.approx(cfg.syllables.lookahead_s)
