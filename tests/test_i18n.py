@@ -254,3 +254,13 @@ def test_the_setup_wizards_text_has_the_same_fields_in_every_language() -> None:
             other = getattr(en, name)[key]
             assert [f for f, _ in fields(text)] == [f for f, _ in fields(other)], (name, key)
     assert fr.SETUP["colon"] == "\u00a0: " and en.SETUP["colon"] == ": "
+
+
+def test_number_marks_floats_only() -> None:
+    from voicecoach.i18n import number
+
+    assert f"{number(2.5, 'fr'):.1f} {number(2.5, 'en'):.1f}" == "2,5 2.5"
+    assert f"{number(1234.5, 'fr')}" == "1234,5"
+    for v in (3, True, None, "n/a"):  # an int keeps formatting as an int: "3", not "3,0"
+        assert number(v, "fr") is v
+    assert f"{number(3, 'fr')} {number(3, 'fr'):d}" == "3 3"
