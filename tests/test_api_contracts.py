@@ -54,10 +54,12 @@ def test_a_steps_events_come_in_decision_order_whatever_the_cut(demo) -> None:
 def test_nothing_is_accepted_after_finish(demo) -> None:
     ca = CallAnalyzer()
     ca.process(demo[: 20 * 16000])
-    ca.finish()
+    closing = ca.finish()
+    assert {type(e).__name__ for e in closing} >= {"SpeechSegment", "Turn"}  # open at 20 s
     with pytest.raises(ParameterError, match=r"finished.*reset"):
         ca.process(demo[20 * 16000: 21 * 16000])
-    assert ca.finish() == []
+    # finishing again closes nothing more, even handed the tracker's closing events
+    assert ca.finish() == [] and ca.finish(events=closing) == []
     ca.reset()
     assert ca.process(demo[:16000]).agent.t_s[0] == 0.0
     tr = ConversationTracker()
@@ -107,8 +109,8 @@ def test_calibrator_takes_int16_and_counts_nothing_of_a_refused_block(rng) -> No
     a.feed(pcm)
     b.feed(pcm.astype(np.float32) / 32768)
     assert a.peak == b.peak and a.n_clipped == b.n_clipped == 0
-    bad = pcm.astype(np.float32) / 32768
+    bad = np.full(pcm.shape, 0.999, np.float32)  # a clipping block, refused for its NaN
     bad[5] = np.nan
     with pytest.raises(AudioFormatError, match="NaN"):
         a.feed(bad)
-    assert a.n_samples == b.n_samples
+    assert (a.n_samples, a.peak, a.n_clipped) == (b.n_samples, b.peak, 0)

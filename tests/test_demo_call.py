@@ -314,7 +314,40 @@ def test_regenerating_gives_the_same_spans(truth: dict[str, Any], tmp_path: Path
         assert a["start_s"] == pytest.approx(b["start_s"], abs=0.02), a["id"]
         assert a["end_s"] == pytest.approx(b["end_s"], abs=0.02), a["id"]
     assert [e["kind"] for e in new["events"]] == [e["kind"] for e in truth["events"]]
+    # whatever the tools' versions, the script's own choices are the same: text, voice
+    # changes, levels, the event rule and the noise
+    def scripted(u: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in u.items() if k not in ("start_s", "end_s")}
+
+    assert [scripted(u) for u in new["utterances"]] == [scripted(u) for u in truth["utterances"]]
+    assert [(e["kind"], e["by"], e["of"]) for e in new["events"]] == [
+        (e["kind"], e["by"], e["of"]) for e in truth["events"]
+    ]
+    for key in ("schema", "sample_rate", "channels", "event_params", "noise"):
+        assert new[key] == truth[key], key
+    assert {k: v for k, v in new["generator"].items() if not k.endswith("_version")} == {
+        k: v for k, v in truth["generator"].items() if not k.endswith("_version")
+    }
     assert sf.info(out).frames == pytest.approx(sf.info(FLAC).frames, abs=0.02 * SR)
     if new["generator"] == truth["generator"]:  # same tools: the very same call
         assert new == truth
         assert out.read_bytes() == FLAC.read_bytes()
+
+
+def test_derive_events_rule_on_its_bounds() -> None:
+    """The truth's rule (min_overlap_s, turn_end_s) decided on each bound, both included:
+    the demo call's own events lie clear of them."""
+    agent = Utterance("agent", 0.0, 4.0)
+
+    def one(start_s: float, duration_s: float, kind: str = "turn") -> tuple:
+        (e,) = derive_events([agent, Utterance("customer", start_s, duration_s, kind=kind)],
+                             min_overlap_s=0.25, turn_end_s=0.5)
+        return e["kind"], e["start_s"], e["end_s"], e["by"], e["of"]
+
+    assert one(1.0, 0.25) == ("interruption", 1.0, 1.25, "customer", "agent")  # overlap = min
+    assert one(1.0, 0.125) == ("turn_end_overlap", 1.0, 1.125, "customer", "agent")
+    assert one(3.5, 2.0) == ("interruption", 3.5, 4.0, "customer", "agent")  # 0.5 s from the end
+    assert one(3.625, 2.0) == ("turn_end_overlap", 3.625, 4.0, "customer", "agent")
+    # a backchannel runs to its own end, past the turn it answers
+    assert one(3.875, 0.25, "backchannel") == ("backchannel", 3.875, 4.125, "customer", "agent")
+    assert derive_events([agent, Utterance("customer", 4.0, 1.0)]) == ()  # no overlap at all

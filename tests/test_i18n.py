@@ -32,11 +32,20 @@ def test_every_language_has_the_same_tables_and_keys() -> None:
             assert all(isinstance(v, str) for v in [*a.values(), *b.values()]), name
         else:  # DEFINITIONS: (term, definition) pairs, one per metric
             assert len(a) == len(b) and all(len(p) == 2 for p in [*a, *b])
-    # placeholders agree, so a format call works in every language
-    for name in ("REPORT", "TERMINAL", "VERDICTS", "SUMMARY", "CAPTURE", "NOTES", "REVIEW_LINE",
-                 "SETUP", "PROFILE"):
+    # placeholders agree (the same field names), so a format call works in every language
+    from string import Formatter
+
+    def fields(text: str) -> list[str]:
+        return sorted(f for _, f, _, _ in Formatter().parse(text) if f is not None)
+
+    for name in TABLES:
+        if name == "DEFINITIONS":
+            continue
         for key, text in getattr(fr, name).items():
-            assert text.count("{") == getattr(en, name)[key].count("{"), (name, key)
+            if (name, key) == ("SETUP", "no_monitor"):  # printed as is, braces and all
+                assert text.count("{") == en.SETUP[key].count("{")
+                continue
+            assert fields(text) == fields(getattr(en, name)[key]), (name, key)
 
 
 def test_every_rule_has_a_nudge() -> None:
@@ -44,6 +53,9 @@ def test_every_rule_has_a_nudge() -> None:
     assert set(fr.NUDGES) == set(fr.RULES) == rules
     assert message("pitch_high", "fr") == "Baissez le ton"
     assert message("rate_high", "en") == "Slow down"
+    with pytest.raises(ParameterError, match=r"no message for rule 'shouting'; known rules are "
+                                             r"interrupting, jump_in, loudness_high"):
+        message("shouting", "en")
 
 
 def test_the_language_rule() -> None:
@@ -58,15 +70,32 @@ def test_the_language_rule() -> None:
     assert message("monologue") == message("monologue", load_config().coach.lang)
 
 
-def _language_branches(path: Path) -> list[int]:
-    """Lines comparing something to a language code ("en"/"fr"): inline text choices."""
+def _language_branches(path: Path) -> list[tuple[int, str]]:
+    """Code choosing by a language code ("en"/"fr"): comparisons (``lang == "en"``,
+    ``lang in ("en",)``), ``startswith("en")`` and dicts keyed by a language; (line, code)."""
+    def is_lang(n: ast.AST) -> bool:
+        if isinstance(n, ast.Constant):
+            return n.value in LANGS
+        return isinstance(n, ast.Tuple | ast.List | ast.Set) and any(map(is_lang, n.elts))
+
     out = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Compare):
-            consts = [c for c in [node.left, *node.comparators] if isinstance(c, ast.Constant)]
-            if any(c.value in LANGS for c in consts):
-                out.append(node.lineno)
-    return out
+            hit = any(map(is_lang, [node.left, *node.comparators]))
+        elif isinstance(node, ast.Dict):
+            hit = any(k is not None and is_lang(k) for k in node.keys)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            hit = node.func.attr in ("startswith", "endswith") and any(map(is_lang, node.args))
+        else:
+            hit = False
+        if hit:
+            out.append((node.lineno, ast.unparse(node)))
+    return sorted(out)
+
+
+#: The language rule itself: the locale table, and the configuration's check of [coach] lang.
+_RULE = {"voicecoach/i18n.py": ["{'fr': fr, 'en': en}"],
+         "voicecoach/config.py": ["obj.lang not in ('fr', 'en')"]}
 
 
 def test_no_text_chosen_by_language_outside_the_locale(tmp_path: Path) -> None:
@@ -75,14 +104,18 @@ def test_no_text_chosen_by_language_outside_the_locale(tmp_path: Path) -> None:
         rel = p.relative_to(ROOT).as_posix()
         if rel.startswith("voicecoach/locale/"):
             continue
-        lines = _language_branches(p)
-        if lines:
-            found[rel] = lines
+        hits = [code for _, code in _language_branches(p)]
+        if hits != _RULE.get(rel, []):
+            found[rel] = hits
     assert found == {}
-    # the scan sees a branch when there is one
+    # the scan sees a choice when there is one
     probe = tmp_path / "probe.py"
-    probe.write_text('x = "Slow down" if lang == "en" else "Ralentissez"\n')
-    assert _language_branches(probe) == [1]
+    probe.write_text('x = "Slow down" if lang == "en" else "Ralentissez"\n'
+                     'y = "Slow down" if lang in ("en",) else "Ralentissez"\n'
+                     'z = {"fr": "Ralentissez", "en": "Slow down"}[lang]\n'
+                     'w = "Slow down" if lang.startswith("en") else "Ralentissez"\n'
+                     'v = {lang: "Slow down"} if lang != code else {}\n')
+    assert [n for n, _ in _language_branches(probe)] == [1, 2, 3, 4]
 
 
 def test_the_live_summary_speaks_the_sessions_language() -> None:
@@ -123,10 +156,20 @@ def test_french_punctuation_has_its_non_breaking_spaces() -> None:
         for v in (table.values() if isinstance(table, dict) else table):
             yield from (v if isinstance(v, tuple) else (v,))
 
+    import re
+
+    checked = 0
     for name in TABLES:
         for text in strings(getattr(fr, name)):
             for bad in (" :", " ;", "« ", " »", " ?", " !"):
                 assert bad not in text, (name, text)
+            # nor is the space missing: punctuation ending a phrase has its own space
+            for m in re.finditer(r"(.?)([:;?!])(?=\s|$)", text, re.S):
+                want = "\u00a0" if m.group(2) == ":" else "\u202f"
+                assert m.group(1) == want, (name, text[max(0, m.start() - 30):m.end()])
+                checked += 1
+            assert re.search("«[^\u00a0]|[^\u00a0]»", text) is None, (name, text)
+    assert checked > 100
     assert fr.SUMMARY["session"] == "séance\u00a0: {s:.1f} s"
 
 
@@ -211,3 +254,13 @@ def test_the_setup_wizards_text_has_the_same_fields_in_every_language() -> None:
             other = getattr(en, name)[key]
             assert [f for f, _ in fields(text)] == [f for f, _ in fields(other)], (name, key)
     assert fr.SETUP["colon"] == "\u00a0: " and en.SETUP["colon"] == ": "
+
+
+def test_number_marks_floats_only() -> None:
+    from voicecoach.i18n import number
+
+    assert f"{number(2.5, 'fr'):.1f} {number(2.5, 'en'):.1f}" == "2,5 2.5"
+    assert f"{number(1234.5, 'fr')}" == "1234,5"
+    for v in (3, True, None, "n/a"):  # an int keeps formatting as an int: "3", not "3,0"
+        assert number(v, "fr") is v
+    assert f"{number(3, 'fr')} {number(3, 'fr'):d}" == "3 3"

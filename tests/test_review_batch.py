@@ -56,7 +56,20 @@ def test_jobs_and_dask_give_identical_reports(
     out = capsys.readouterr()
     assert "[1/3] ann_2025-01-02_one: 20.0 s" in out.out  # plain lines when not a terminal
     assert "broken.wav" in out.err
-    assert _run(corpus, tmp_path / "j2", "--jobs", "2") == 1
+    # --jobs 2 and Dask must run the tasks in worker processes, not fall back to this one
+    import voicecoach.review.batch as batch
+
+    here: list[str] = []
+
+    def counted(task: Task, *a: object, **k: object) -> object:
+        here.append(task.name)
+        return real(task, *a, **k)
+
+    real = batch.review_task
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(batch, "review_task", counted)
+        assert _run(corpus, tmp_path / "j2", "--jobs", "2") == 1
+    assert here == []
     assert _reports(tmp_path / "j2") == one
     assert "broken.wav" in capsys.readouterr().err
     for stem in one:  # the HTML reports were rendered in the workers too
@@ -66,25 +79,96 @@ def test_jobs_and_dask_give_identical_reports(
     distributed = pytest.importorskip("distributed", reason="voicecoach[cluster] not installed")
     with distributed.LocalCluster(
         n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None
-    ) as cluster:
+    ) as cluster, pytest.MonkeyPatch.context() as mp:
+        mp.setattr(batch, "review_task", counted)
         assert _run(corpus, tmp_path / "dask", "--scheduler", cluster.scheduler_address) == 1
+    assert here == []
     assert _reports(tmp_path / "dask") == one
 
 
 def test_run_batch_api_order_and_failures(corpus: Path, tmp_path: Path) -> None:
     calls, failures = discover_calls([corpus])
     assert [f[0] for f in failures] == [str(corpus / "broken.wav")]
+    # a call that goes bad after discovery fails alone, in its place, and the batch carries on
+    (tmp_path / "in").mkdir()
+    gone = tmp_path / "in" / "gone_2025-01-04_x.wav"
+    sf.write(gone, sf.read(corpus / "ben_2025-01-02_three.wav")[0][:SR], SR)
+    (bad,), _ = discover_calls([gone])
+    gone.write_bytes(b"RIFF\x00\x00\x00\x00WAVEjunk")
+    tasks = [Task(c.stem, call=c) for c in calls]
+    tasks.insert(1, Task(bad.stem, call=bad))
+    opts = ReviewOptions(str(tmp_path / "out"), load_config(), lang="en", render=False,
+                         audio="none")
     seen: list[tuple[str, float, float]] = []
-    res = run_batch(
-        [Task(c.stem, call=c) for c in calls],
-        ReviewOptions(str(tmp_path), load_config(), lang="en", render=False, audio="none"),
-        on_progress=lambda n, d, t: seen.append((n, d, t)),
-    )
-    assert [r.name for r in res] == [c.stem for c in calls]
+    res = run_batch(tasks, opts, on_progress=lambda n, d, t: seen.append((n, d, t)))
+    assert [r.name for r in res] == [t.name for t in tasks]
+    assert not res[1].ok and str(gone) in res[1].error and res[1].folder is None
+    del res[1]
     assert all(r.ok and r.mode == "analysed" for r in res)
     last = {n: (d, t) for n, d, t in seen}
     assert set(last) == {c.stem for c in calls}
     assert all(d == pytest.approx(t) for d, t in last.values())
+    # again: re-coached from the cached tracks, whose progress still reaches the end
+    seen.clear()
+    (again,) = run_batch(tasks[:1], opts, on_progress=lambda n, d, t: seen.append((n, d, t)))
+    assert again.ok and again.mode == "reused" and again.nudges_before == res[0].nudges
+    assert seen[-1] == (calls[0].stem, 20.0, 20.0)
+
+
+def test_cached_tracks_serve_only_the_same_audio(corpus: Path, tmp_path: Path) -> None:
+    import os
+
+    y, _ = sf.read(corpus / "ann_2025-01-02_one.wav")
+    p = tmp_path / "in" / "redo.wav"
+    p.parent.mkdir()
+    sf.write(p, y[: 3 * SR], SR)
+    opts = ReviewOptions(str(tmp_path / "out"), load_config(), lang="en", render=False,
+                         audio="none")
+
+    def mode(agent_channel: int = 0) -> str:
+        (call,), _ = discover_calls([p], agent_channel)
+        (r,) = run_batch([Task(call.stem, call=call)], opts)
+        assert r.ok, r.error
+        return r.mode
+
+    assert [mode(), mode()] == ["analysed", "reused"]
+    # the same name and size, other audio (a re-export): analysed again
+    sf.write(p, y[3 * SR : 6 * SR], SR)
+    st = p.stat()
+    os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns + 10**10))  # whatever the clock's grain
+    assert [mode(), mode()] == ["analysed", "reused"]
+    # the same audio, the agent on the other channel: analysed again
+    assert [mode(1), mode(1)] == ["analysed", "reused"]
+
+
+def test_a_report_folder_task_recoaches_or_analyses_again_under_its_name(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    y, _ = sf.read(corpus / "ann_2025-01-02_one.wav")
+    (tmp_path / "in").mkdir()
+    sf.write(tmp_path / "in" / "c.wav", y[: 3 * SR], SR)
+    (call,), _ = discover_calls([tmp_path / "in" / "c.wav"])
+    cfg = load_config()
+    (first,) = run_batch([Task(call.stem, call=call)],
+                         ReviewOptions(str(tmp_path / "a"), cfg, lang="en", render=False,
+                                       audio="none"))
+    src = str(tmp_path / "a" / "c")
+
+    def whatif(out: str, config) -> object:
+        (r,) = run_batch([Task("w", report_dir=src)],
+                         ReviewOptions(str(tmp_path / out), config, lang="en", render=False,
+                                       audio="none"))
+        assert r.ok, r.error
+        assert r.name == "w" and r.folder == str(tmp_path / out / "w")
+        assert (tmp_path / out / "w" / "report.json").is_file()
+        assert r.nudges_before == first.nudges
+        return r.mode
+
+    assert whatif("same", cfg) == "reused"
+    # other analysis settings: the cached tracks are stale, the audio (found by its name
+    # from the current folder) is analysed again, into the task's folder
+    monkeypatch.chdir(tmp_path / "in")
+    assert whatif("other", cfg.replace(pitch={"fmin_hz": 70.0})) == "analysed"
 
 
 def test_scheduler_without_dask_is_a_clear_error(
@@ -152,6 +236,11 @@ def test_whatif_progress_line_lists_the_nudges_and_names_the_echo_state() -> Non
     assert "(" in quiet  # the echo words' parentheses are not taken for a nudge list
     r = dataclasses.replace(r, summary=quiet, nudges=0, nudges_before=0, nudge_messages=())
     assert _result_line(r) == "demo_call: 0 nudges (was 0)"
+    # a failure names its error, in English like all errors, whatever the display's language
+    bad = TaskResult(name="c", source="c.wav", ok=False, error="cannot read 'c.wav'")
+    assert _result_line(bad, "fr") == "c: FAILED (cannot read 'c.wav')"
+    # an analysed call (no report before it): its summary line
+    assert _result_line(dataclasses.replace(r, nudges_before=None), "fr") == quiet
 
 
 def test_a_one_party_call_line_says_its_conversation_counts_are_not_available() -> None:
@@ -168,6 +257,38 @@ def test_a_one_party_call_line_says_its_conversation_counts_are_not_available() 
     line = summary_line("solo", rep)
     assert line == "solo: 4.0 s, interruptions n/a, backchannels n/a, overlap n/a, nudges 0", line
     rep["summary"]["conversation"] = {"overlap_s": 1.5, "interruptions": 1, "backchannels": 0}
-    rep["events"] = [{"kind": "interruption"}]
+    # counted from the events, less an interruption retracted (it turned out a backchannel)
+    rep["events"] = [{"kind": "interruption"}, {"kind": "interruption", "retracted": True}]
     assert summary_line("duo", rep).startswith(
         "duo: 4.0 s, interruptions 1, backchannels 0, overlap 1.5 s, nudges 0")
+
+
+def test_pool_plumbing_threads_and_progress(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workers start with single-threaded BLAS/OpenMP unless the user chose; progress is
+    throttled but always reaches the end, and none is forwarded for a finished task."""
+    import os
+    import queue
+
+    from voicecoach.review import batch
+
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    for k in batch._WORKER_THREAD_ENV[1:]:
+        monkeypatch.delenv(k, raising=False)
+    with batch._worker_environ():
+        assert {k: os.environ.get(k) for k in batch._WORKER_THREAD_ENV} == {
+            "OMP_NUM_THREADS": "3", **{k: "1" for k in batch._WORKER_THREAD_ENV[1:]}}
+    assert os.environ["OMP_NUM_THREADS"] == "3"
+    assert not any(k in os.environ for k in batch._WORKER_THREAD_ENV[1:])
+
+    sent: list[tuple] = []
+    prog = batch._Throttled("c", sent.append, every_s=3600.0)
+    for d in (1.0, 2.0, 3.0, 4.0):
+        prog(d, 4.0)
+    assert sent == [("c", 1.0, 4.0), ("c", 4.0, 4.0)]
+
+    q: queue.Queue = queue.Queue()
+    for item in [("a", 1.0, 2.0), ("b", 1.0, 3.0), ("a", 2.0, 2.0)]:
+        q.put(item)
+    got: list[tuple] = []
+    batch._drain(q, lambda *a: got.append(a), finished={"a"})
+    assert got == [("b", 1.0, 3.0)] and q.empty()
