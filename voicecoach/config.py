@@ -518,7 +518,7 @@ def config_or_default(config: Any) -> Config:
     Returns
     -------
     Config
-        ``config``, or :func:`load_config` (defaults and user file) for None.
+        ``config``, or the defaults of ``config/`` for None (not the user file).
 
     Raises
     ------
