@@ -686,3 +686,34 @@ def test_in_call_references_follow_calm_offsets_not_changes(
     assert off.process(rows).equals(BaselineTracker(profile=prof).process(rows))
     with pytest.raises(ConfigError, match=r"need adapt_s >= 0 \(0 = off\).*got -1.0"):
         load_config(overrides={"baseline": {"adapt_s": -1.0}})
+
+
+def test_pitch_spread_is_p90_minus_p10_over_the_monotony_window() -> None:
+    """The monotony measure: p90 - p10 of the voiced pitch (semitones) over the last
+    ``monotony_window_s`` of time (pauses included, so a pause ages it), NaN with fewer than
+    ``monotony_min_voiced_s`` voiced seconds in it; the same in one block or hop by hop."""
+    rng = np.random.default_rng(12)
+    cfg = load_config()
+    c = cfg.coach
+    win, need = round(c.monotony_window_s / 0.01), round(c.monotony_min_voiced_s / 0.01)
+    n = 3000
+    st = np.where(np.arange(n) < 1500, rng.normal(0, 0.3, n), rng.normal(0, 2.0, n))
+    voiced = np.ones(n, bool)
+    voiced[2000:2600] = False  # a 6 s pause: the window keeps only 1 s of voice at its end
+    f0 = np.where(voiced, 120.0 * 2 ** (st / 12), np.nan)
+    rows = feature_rows(f0, voiced, np.arange(n) % 20 == 5, np.full(n, -20.0))
+    got = BaselineTracker(cfg)._core.measures(rows).pitch_spread_st
+    want = np.full(n, np.nan)
+    for i in range(n):
+        w = st[max(0, i - win + 1) : i + 1][voiced[max(0, i - win + 1) : i + 1]]
+        if w.size >= need:
+            want[i] = np.quantile(w, 0.9) - np.quantile(w, 0.1)
+    assert np.array_equal(np.isnan(got), np.isnan(want))
+    ok = np.isfinite(want)
+    assert np.nanmax(np.abs(got[ok] - want[ok])) < 0.05  # semitones
+    # a flat voice reads monotonous, a varied one does not (1.2 st: the rule's threshold)
+    assert got[1400] < 1.0 and got[1999] > 3.0
+    assert np.isnan(got[2550])  # the pause left under 2 s of voice in the window
+    core = BaselineTracker(cfg)._core
+    parts = [core.measures(rows[i : i + 1]).pitch_spread_st for i in range(400)]
+    assert np.array_equal(np.concatenate(parts), got[:400], equal_nan=True)
