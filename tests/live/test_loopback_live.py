@@ -98,10 +98,17 @@ def test_no_drift_between_the_backends_on_one_source(soundcard_on_rig):
 
     Both columns come from one sample clock, so the far-minus-mic lag, measured in 2 s
     windows, must stay put: drift below ``drift_min_ppm`` is left to accumulate by design
-    (at most 20 ppm x 10 s = 3.2 samples), and nothing above it may be seen.
+    (at most 20 ppm x 24 s = 7.7 samples), and nothing above it may be seen. 24 s, past
+    ``drift_min_window_s`` (20 s) after the clock fits' 1 s warm-up, so the correction's
+    decision really runs with the shipped thresholds, and it must not correct.
+
+    The drift estimate itself is only printed: soundcard gives arrival times, not capture
+    times, and their jitter makes the estimate's standard error under-read (10 s reads
+    -309 to +575 ppm at 1.3-2.9 standard errors; 45 s reads +27 to +29 +- 12 ppm, a bias
+    between the two backends' timing under ``drift_min_ppm_untimed``).
     """
     rig = soundcard_on_rig
-    seconds = 10.0
+    seconds = 24.0
     agent = _pad(_phone_noise(seconds, seed=5, burst_hz=0.7), tail_s=1.0)
     customer = _pad(_phone_noise(seconds, seed=6, burst_hz=0.9), tail_s=1.0)
     path = rig.base / "duo-loopback.wav"
@@ -136,8 +143,8 @@ def test_no_drift_between_the_backends_on_one_source(soundcard_on_rig):
     # early on this rig. Within a hop pair, not a sample.
     assert abs(rel.mean()) / SR < 0.05
     assert st.drift_ppm is not None and st.drift_se_ppm is not None
-    # one clock: the estimate is consistent with no drift, and nothing is corrected
-    assert abs(st.drift_ppm) <= max(4 * st.drift_se_ppm, load_config().live.drift_min_ppm)
+    # one clock: nothing is corrected once the decision can run
+    assert not st.drift_corrected
     assert all(d.drift_dropped == d.drift_repeated == 0 for d in st.devices)
 
 
