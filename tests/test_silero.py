@@ -383,13 +383,23 @@ def test_process_many_falls_back_for_blocks_of_other_lengths_and_a_repeated_stre
 
 def test_detector_falls_back_to_webrtc_with_a_warning(monkeypatch: pytest.MonkeyPatch) -> None:
     """Without onnxruntime the silero backend (the default) warns, naming what to install,
-    and decides as the webrtc backend would (vad.SpeechDetector)."""
+    and decides as the webrtc backend would (vad.SpeechDetector), in the configured
+    ``webrtc_mode``: the signal is the demo call's first 6 s of agent voice, on which
+    webrtcvad's modes decide differently (the generated speech-like signal does not tell
+    them apart)."""
+    import soundfile as sf
+
     from voicecoach.analysis import ChannelAnalyzer
     from voicecoach.config import load_config
     from voicecoach.errors import VadBackendUnavailable
 
-    x = speechlike(3.0, seed=10)
-    webrtc = ChannelAnalyzer(load_config().replace(vad={"backend": "webrtc"})).process(x)
+    demo = Path(__file__).resolve().parents[1] / "recordings" / "demo_call.flac"
+    x = np.ascontiguousarray(sf.read(demo, frames=6 * 16000, dtype="float32")[0][:, 0])
+    cfg = load_config()
+    webrtc = ChannelAnalyzer(cfg.replace(vad={"backend": "webrtc"})).process(x)
+    for mode in {0, 1, 2, 3} - {cfg.vad.webrtc_mode}:  # the modes differ on this signal
+        other = cfg.replace(vad={"backend": "webrtc", "webrtc_mode": mode})
+        assert not ChannelAnalyzer(other).process(x).equals(webrtc), mode
     with_silero = ChannelAnalyzer().process(x)
     monkeypatch.setitem(sys.modules, "onnxruntime", None)
     with pytest.warns(VadBackendUnavailable, match=r"pip install 'voicecoach\[silero\]'.*"
