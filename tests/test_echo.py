@@ -105,6 +105,49 @@ def test_an_echo_path_found_stays_for_the_call():
     assert set(hops.state[600:].tolist()) == {ECHO_STATES.index("converged")}
 
 
+def test_converged_is_latched_and_a_diverging_canceller_is_passed_over():
+    """AEC3 itself replaced after convergence (``_Apm.hop`` wrapped): a canceller that stops
+    cancelling (output = input: ERLE 0 dB, under ``converged_erle_db``) leaves the state
+    converged (latched while echo is present); one whose output is 6 dB louder than its
+    input (over ``diverged_db``) is diverged within a second, the microphone is passed
+    through instead of its output, and the latch is released: when it cancels again the
+    state goes back through converging."""
+    mic, far, _ = _echo_call(seconds=16.0, seed=5)
+    ec = _canceller()
+    real_hop = ec._apm.hop
+    buf = ec._apm.mic
+    mode = {"gain": None}
+
+    def hop() -> None:
+        if mode["gain"] is None:
+            real_hop()
+            return
+        saved = buf.copy()
+        real_hop()  # AEC3 keeps adapting on the far end; its output is thrown away
+        buf[:] = np.clip(saved.astype(np.int32) * mode["gain"], -32768, 32767)
+
+    ec._apm.hop = hop
+    conv, converging, div = (ECHO_STATES.index(s) for s in
+                             ("converged", "converging", "diverged"))
+    _, a = ec.process(mic[: 4 * SR], far[: 4 * SR])
+    assert a.state[-1] == conv
+    mode["gain"] = 1  # no cancellation at all
+    _, b = ec.process(mic[4 * SR : 8 * SR], far[4 * SR : 8 * SR])
+    assert ec._erle < load_config().echo.converged_erle_db  # the ERLE fell ...
+    assert set(b.state.tolist()) == {conv}  # ... and the state stayed converged
+    mode["gain"] = 2  # +6 dB
+    out, c = ec.process(mic[8 * SR : 12 * SR], far[8 * SR : 12 * SR])
+    first = int(np.argmax(c.state == div))
+    assert c.state[first] == div and first * 0.01 < 1.0
+    assert (c.state[first:] == div).all() and not c.cleaned[first:].any()
+    d = AEC_LATENCY_SAMPLES
+    late = slice((first + 1) * HOP, None)
+    np.testing.assert_array_equal(out[late], mic[8 * SR - d : 12 * SR - d][late])
+    mode["gain"] = None  # AEC3 again
+    _, e = ec.process(mic[12 * SR :], far[12 * SR :])
+    assert e.state[0] != conv and converging in e.state.tolist()
+
+
 def test_double_talk_keeps_most_of_the_near_end():
     """AEC3's residual echo suppressor attenuates the near end during double talk (here the
     echo is 6 dB under the near end): most of its speech must still be found (pooled over
