@@ -1,4 +1,6 @@
-"""Import structure of voicecoach/: no cycles, and the live path loads no batch or cluster code.
+"""Import structure of voicecoach/: no cycles, the analysis core imports no sources, sinks or
+CLI, the live path loads no batch or cluster code, and no module imports the audio or GUI
+libraries (sounddevice, soundcard, matplotlib, tkinter) when it is imported.
 
 Imports are read from the source (``ast``), lazy ones inside functions included: a cycle
 hidden in a function is still a cycle. Imports under ``if TYPE_CHECKING:`` are left out
@@ -190,3 +192,77 @@ def test_review_package_names_resolve_lazily() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
     )
     assert int(r.stdout) >= 20
+
+
+#: The analysis core: what live and review share. It reads arrays, never devices or screens.
+CORE_PACKAGES = ("voicecoach.analysis", "voicecoach.baseline", "voicecoach.conversation")
+CORE_MODULES = ("voicecoach.pipeline", "voicecoach.coach", "voicecoach.events", "voicecoach.io")
+#: What the core must never import: audio sources, output sinks, the command line.
+NOT_CORE = ("voicecoach.sources", "voicecoach.sinks", "voicecoach.cli", "voicecoach.__main__",
+            "voicecoach.session", "voicecoach.setup_wizard")
+
+
+def _core() -> list[str]:
+    return sorted(m for m in MODULES
+                  if m in CORE_MODULES or m.startswith(tuple(p + "." for p in CORE_PACKAGES))
+                  or m in CORE_PACKAGES)
+
+
+def _outside_core(names: set[str]) -> set[str]:
+    return {m for m in names if m in NOT_CORE or m.startswith(tuple(p + "." for p in NOT_CORE))}
+
+
+def test_core_list_is_the_core() -> None:
+    """The core modules the next test walks exist (a rename must not empty the check)."""
+    core = _core()
+    assert set(CORE_MODULES) | set(CORE_PACKAGES) <= set(core)
+    assert {"voicecoach.analysis.channel", "voicecoach.baseline.tracker",
+            "voicecoach.conversation.tracker"} <= set(core)
+    assert _outside_core({"voicecoach.sinks.model", "voicecoach.sources", "voicecoach.cli",
+                          "voicecoach.sourcesx", "voicecoach.pipeline"}) == {
+        "voicecoach.sinks.model", "voicecoach.sources", "voicecoach.cli"}
+
+
+@pytest.mark.parametrize("module", _core())
+def test_analysis_core_imports_no_sources_sinks_or_cli(module: str) -> None:
+    """Nothing the core can import (lazily included) is a source, a sink or the CLI."""
+    assert not _outside_core(closure(module))
+
+
+#: Imported only where a device is opened or a window drawn: the core, review and the test
+#: suite run on a machine without PortAudio, an audio server or a display.
+HARDWARE = ("sounddevice", "soundcard", "matplotlib", "tkinter")
+
+
+def test_no_module_imports_audio_or_gui_libraries_when_imported() -> None:
+    """Every voicecoach module imports, and the analysis core runs, with the audio and GUI
+    libraries absent; none of them is even tried (a ``try: import`` at module level counts)."""
+    code = f"""
+import importlib, pkgutil, sys
+import numpy as np
+tried = []
+
+class Block:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in {HARDWARE!r}:
+            tried.append(name)
+            raise ModuleNotFoundError(name)
+        return None
+
+sys.meta_path.insert(0, Block())
+import voicecoach
+names = [m.name for m in pkgutil.walk_packages(voicecoach.__path__, "voicecoach.")]
+for name in names:
+    if not name.endswith("__main__"):
+        importlib.import_module(name)
+from voicecoach.analysis import ChannelAnalyzer
+rows = ChannelAnalyzer().process(
+    0.1 * np.random.default_rng(0).standard_normal(16000).astype(np.float32))
+print(len(names), len(rows.t_s), sorted(set(tried)))
+"""
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0, r.stderr[-2000:]
+    n_modules, n_rows, tried = r.stdout.split(maxsplit=2)
+    assert int(n_modules) == len(MODULES) - 1  # the package itself is not walked
+    assert int(n_rows) == 100
+    assert tried.strip() == "[]"
