@@ -45,13 +45,15 @@ def test_window_lags_see_one_lost_block():
     rec = np.delete(rec, np.s_[15 * SR:15 * SR + 320])  # 20 ms of audio never delivered
     a = live_cpu._window_lags(ref, rec)
     assert a["lag_spread_samples"] == pytest.approx(320, abs=1)
+    assert a["net_shift_samples"] == pytest.approx(-320, abs=1)  # later windows come earlier
+    assert a["min_corr"] < 0.999 < a["median_corr"]  # the window holding the gap matches less
     row = {"capture": {"devices": {"m": {"silence_filled_s": 0.0, "status": "ok"}}},
            "audio": {"agent": a}}
     assert live_cpu._lost(row) is True
 
 
-def _row(filled: float = 0.0, status: str = "ok", overflows: int = 0) -> dict:
-    return {"capture": {"overflows": overflows, "backlog_exceeded": 0, "devices": {
+def _row(filled: float = 0.0, status: str = "ok", overflows: int = 0, backlog: int = 0) -> dict:
+    return {"capture": {"overflows": overflows, "backlog_exceeded": backlog, "devices": {
         "vc_mic": {"silence_filled_s": 0.0, "status": "ok"},
         "vc_far monitor": {"silence_filled_s": filled, "status": status}}}}
 
@@ -61,6 +63,10 @@ def test_lost_from_the_capture_counters():
     assert live_cpu._lost(_row(filled=0.3)) is True
     assert live_cpu._lost(_row(status="lost")) is True
     assert live_cpu._lost(_row(overflows=1)) is True
+    assert live_cpu._lost(_row(backlog=2)) is True
+    assert live_cpu._lost(_row(filled=0.05)) is False  # the tolerance itself
+    assert live_cpu._lost(_row(status="closed")) is False  # closed at the session's end
+    assert live_cpu._lost(_row(status="stalled")) is True
     assert live_cpu._lost({}) is None
 
 
@@ -147,3 +153,37 @@ def test_window_lags_check_the_last_whole_window():
     assert a["windows"] == 4  # 0, 5, 10 and 15 s
     assert a["net_shift_samples"] == pytest.approx(-320, abs=1)
     assert live_cpu._lost({**_row(), "audio": {"agent": a}}) is True
+
+
+def _lags(net: float = 0.0, median_corr: float = 1.0, windows: int = 20) -> dict:
+    return {"windows": windows, "net_shift_samples": net, "lag_spread_samples": abs(net),
+            "min_corr": median_corr, "median_corr": median_corr}
+
+
+def test_lost_from_the_recordings():
+    """The recordings' check: a lasting shift or a poor match is a loss; the player's side
+    (``*_vs_played``) and a recording too short to hold a window are not judged."""
+    def lost(**audio: dict) -> bool | None:
+        return live_cpu._lost({**_row(), "audio": audio})
+
+    assert lost(agent=_lags(), customer=_lags()) is False
+    assert lost(agent=_lags(), customer=_lags(net=3.0)) is True
+    assert lost(agent=_lags(net=-2.5)) is True
+    assert lost(agent=_lags(net=2.0)) is False  # within 2 samples: the fractional lag's noise
+    assert lost(agent=_lags(median_corr=0.95)) is True  # not the audio that was played
+    assert lost(agent=_lags(), agent_server_vs_played=_lags(net=500.0, median_corr=0.5)) is False
+    too_short = {"windows": 0, "lag_spread_samples": None, "min_corr": None}
+    assert lost(agent=too_short, customer=_lags()) is False
+
+
+def test_drift_corrections_excuse_only_their_own_party():
+    """Samples the drift corrector repeated on the microphone do not excuse a shift of the
+    customer's recording (the far device made none)."""
+    row = _row()
+    devs = row["capture"]["devices"]
+    devs["vc_mic"].update(parties=["agent"], drift_dropped=3, drift_repeated=3)
+    devs["vc_far monitor"].update(parties=["customer"], drift_dropped=0, drift_repeated=0)
+    row["audio"] = {"agent": _lags(net=6.0), "customer": _lags()}
+    assert live_cpu._lost(row) is False
+    row["audio"] = {"agent": _lags(), "customer": _lags(net=6.0)}
+    assert live_cpu._lost(row) is True
