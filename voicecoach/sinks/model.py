@@ -95,9 +95,9 @@ class DisplayModel:
     history_s : float
         Seconds shown (30).
     hop_s : float
-        Hop duration (0.01).
+        Hop duration, s (0.01).
     display_s : float
-        How long a nudge stays on screen.
+        How long a nudge stays on screen, s.
     """
 
     def __init__(self, history_s: float, hop_s: float, display_s: float) -> None:
