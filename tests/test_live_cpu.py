@@ -187,3 +187,15 @@ def test_drift_corrections_excuse_only_their_own_party():
     assert live_cpu._lost(row) is False
     row["audio"] = {"agent": _lags(), "customer": _lags(net=6.0)}
     assert live_cpu._lost(row) is True
+
+
+def test_cpu_seconds_are_the_process_user_and_system_time():
+    """``_cpu_s`` reads utime + stime of /proc/PID/stat: this process' own CPU time, to a
+    clock tick (after at least 0.5 s of it, mostly user time)."""
+    import os
+    import time
+
+    while time.process_time() < 0.5:  # run alone, the test first uses some CPU
+        sum(range(10_000))
+    ours, ref = live_cpu._cpu_s(os.getpid()), time.process_time()
+    assert ours == pytest.approx(ref, abs=0.05)
