@@ -89,13 +89,14 @@ def test_rows_skip_only_what_could_not_run():
     assert rows["  audio lost under load"][1:] == ("False", "", "False", "ok")
 
 
-def test_no_rig_gives_one_note(monkeypatch):
+def test_no_rig_gives_one_note(monkeypatch, tmp_path):
     from voicecoach.testing import pulserig
 
     def no_rig(*a, **k):
         raise pulserig.RigError("missing pulseaudio")
 
     monkeypatch.delenv(pulserig.RIG_ENV, raising=False)
+    monkeypatch.setattr(live_cpu.tempfile, "mkdtemp", lambda **k: str(tmp_path / "rig"))
     monkeypatch.setattr(pulserig.PulseRig, "start", classmethod(lambda cls, *a, **k: no_rig()))
     res = live_cpu.run_live_cpu(1.0, 0.0)
     assert res == {"live_cpu": {"skipped": "PulseAudio rig unavailable: missing pulseaudio"}}
@@ -105,8 +106,10 @@ def test_no_rig_gives_one_note(monkeypatch):
 
 
 def test_display_kinds_of_this_build():
+    """The ``live --display`` choices read from the CLI's parser (``auto`` included), every
+    kind the benchmark measures among them."""
     kinds = live_cpu._supported_displays()
-    assert {"none", "terminal", "window"} <= set(kinds)
+    assert set(kinds) == {*live_cpu.DISPLAYS, "auto"}
 
 
 def test_cpu_figures_are_better_lower():
@@ -199,3 +202,41 @@ def test_cpu_seconds_are_the_process_user_and_system_time():
         sum(range(10_000))
     ours, ref = live_cpu._cpu_s(os.getpid()), time.process_time()
     assert ours == pytest.approx(ref, abs=0.05)
+
+
+def test_one_failing_row_loses_only_itself(monkeypatch, tmp_path):
+    """With a rig (a stand-in here): a display kind this build lacks and a row that raises
+    become notes, the other rows run, the loaded run takes the lightest display there is
+    and checks the audio, and the rig the benchmark started is stopped."""
+    from voicecoach.testing import pulserig
+
+    stopped = []
+
+    class Rig:
+        base = tmp_path / "rig"
+
+        def stop(self):
+            stopped.append(True)
+
+    calls = []
+
+    def run_one(rig, display, duration_s, far, **kw):
+        calls.append((display, duration_s, kw.get("loaded", False), kw.get("check_audio", False)))
+        if display == "window":
+            raise RuntimeError("Xvfb is not installed")
+        return {"display": display, "cpu_pct_of_one_core": {"median": 1.0}}
+
+    monkeypatch.delenv(pulserig.RIG_ENV, raising=False)
+    monkeypatch.setattr(live_cpu.tempfile, "mkdtemp", lambda **k: str(tmp_path / "rig"))
+    monkeypatch.setattr(pulserig.PulseRig, "start", classmethod(lambda cls, *a, **k: Rig()))
+    monkeypatch.setattr(live_cpu, "_supported_displays", lambda: ("auto", "none", "terminal",
+                                                                   "window"))
+    monkeypatch.setattr(live_cpu, "run_one", run_one)
+    res = live_cpu.run_live_cpu(2.0, 3.0, ("none", "window", "compact"), far="vc_far")["live_cpu"]
+    assert res["none"] == {"display": "none", "cpu_pct_of_one_core": {"median": 1.0}}
+    assert res["window"] == {"skipped": "RuntimeError: Xvfb is not installed"}
+    assert res["compact"]["skipped"].startswith("--display compact is not in this build")
+    assert res["loaded"]["display"] == "terminal"
+    assert calls == [("none", 2.0, False, False), ("window", 2.0, False, False),
+                     ("terminal", 3.0, True, True)]
+    assert stopped == [True]
