@@ -2,8 +2,9 @@
 CLI, the live path loads no batch or cluster code, and no module imports the audio or GUI
 libraries (sounddevice, soundcard, matplotlib, tkinter) when it is imported.
 
-Imports are read from the source (``ast``), lazy ones inside functions included: a cycle
-hidden in a function is still a cycle. Imports under ``if TYPE_CHECKING:`` are left out
+Imports are read from the source (``ast``), lazy ones inside functions and
+``importlib.import_module("constant.name")`` calls included: a cycle hidden in a function is
+still a cycle. Imports under ``if TYPE_CHECKING:`` are left out
 (they never run). A package's ``__init__`` that a submodule import runs is not counted as
 an edge (every module would otherwise import its package).
 """
@@ -67,6 +68,14 @@ def imports_of(name: str) -> set[str]:
             for a in node.names:
                 sub = f"{target}.{a.name}"
                 out.add(sub if sub in MODULES else target)
+        elif (isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "import_module"
+              and node.args and isinstance(node.args[0], ast.Constant)
+              and isinstance(node.args[0].value, str)):  # importlib.import_module("a.b")
+            target = node.args[0].value
+            if target.startswith("."):
+                level = len(target) - len(target.lstrip("."))
+                target = _resolve(name, is_pkg, level, target.lstrip(".") or None)
+            out.add(target)
         for child in ast.iter_child_nodes(node):
             visit(child)
 
@@ -136,6 +145,8 @@ def test_the_import_reader_sees_imports() -> None:
     assert "voicecoach.pipeline" in GRAPH["voicecoach.session"]  # module level
     assert "voicecoach.sinks.report" in GRAPH["voicecoach.review.one_call"]  # in a function
     assert "voicecoach.review.calls" in GRAPH["voicecoach.cli"]
+    # importlib.import_module with a constant name, in a function
+    assert "voicecoach.sources.loopback" in GRAPH["voicecoach.setup_wizard"]
     # a known cycle is found
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
 
