@@ -6,8 +6,10 @@ the package ``__init__`` files are among them. A function or method with paramet
 than ``self`` / ``cls``) needs ``Parameters``; one that returns a value needs ``Returns``
 (``Yields`` for a generator); a class whose own ``__init__`` takes parameters documents
 them in the class or ``__init__`` docstring. Dataclass constructors are their
-``Attributes``, properties are attributes, a ``Protocol``'s method stubs are documented by
-its implementations, and dunder methods are not checked.
+``Attributes`` (every field named there when the section exists), properties are
+attributes, a ``Protocol``'s method stubs are documented by its implementations, and dunder
+methods are not checked. A parameter named with a unit suffix (``_s``, ``_hz``, ``_db``,
+...) states its unit, and an ``np.ndarray`` parameter or return value its shape.
 
 Run ``python tests/test_docstrings.py`` to list what is missing.
 """
@@ -295,6 +297,26 @@ def test_arrays_state_their_shapes() -> None:
             for section in ("Returns", "Yields"):
                 bad += shape_gaps(qual, fn.__doc__, section)
     assert not bad, "arrays without a shape:\n" + "\n".join(bad)
+
+
+def test_dataclass_attributes_sections_name_every_field() -> None:
+    """A public dataclass whose docstring has an ``Attributes`` section (its constructor's
+    documentation) names every constructor field there."""
+    bad, checked = [], 0
+    for name in public_modules():
+        mod = importlib.import_module(name)
+        for attr, obj in vars(mod).items():
+            if (attr.startswith("_") or getattr(obj, "__module__", None) != name
+                    or not inspect.isclass(obj) or not dataclasses.is_dataclass(obj)
+                    or "Attributes" not in sections(obj.__doc__)):
+                continue
+            checked += 1
+            named = {n for names, _, _ in entries(obj.__doc__, "Attributes") for n in names}
+            fields = {f.name for f in dataclasses.fields(obj) if f.init}
+            if fields - named:
+                bad.append(f"{name}.{attr}: {sorted(fields - named)}")
+    assert checked >= 20  # the walk found them (Features, Profile, Snapshot, ...)
+    assert not bad, "dataclass fields missing from Attributes:\n" + "\n".join(bad)
 
 
 def test_unit_and_shape_readers() -> None:
