@@ -256,7 +256,10 @@ tried = []
 class Block:
     def find_spec(self, name, path=None, target=None):
         if name.split(".")[0] in {HARDWARE!r}:
-            tried.append(name)
+            f = sys._getframe(1)
+            while f.f_globals.get("__name__", "").startswith(("importlib", "_frozen")):
+                f = f.f_back
+            tried.append(f"{{name}} (from {{f.f_globals.get('__name__')}})")
             raise ModuleNotFoundError(name)
         return None
 
@@ -269,7 +272,7 @@ for name in names:
 from voicecoach.analysis import ChannelAnalyzer
 rows = ChannelAnalyzer().process(
     0.1 * np.random.default_rng(0).standard_normal(16000).astype(np.float32))
-print(len(names), len(rows.t_s), sorted(set(tried)))
+print(len(names), len(rows.t_s), sorted(set(tried)))  # what tried, imported from where
 """
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert r.returncode == 0, r.stderr[-2000:]
