@@ -159,7 +159,7 @@ def _window_lags(ref: np.ndarray, rec: np.ndarray, win_s: float = 5.0) -> dict[s
     lag0, _ = frac_align(ref[: min(len(ref), 20 * SR)], rec[: 45 * SR])
     win, margin = int(win_s * SR), 800
     lags, corrs, steps = [], [], []
-    for a in range(0, len(ref) - win, win):
+    for a in range(0, len(ref) - win + 1, win):  # the last whole window included
         seg = ref[a:a + win]
         if np.sqrt(np.mean(seg**2)) < 1e-3:
             continue  # a silent stretch says nothing about alignment

@@ -6,8 +6,10 @@ the package ``__init__`` files are among them. A function or method with paramet
 than ``self`` / ``cls``) needs ``Parameters``; one that returns a value needs ``Returns``
 (``Yields`` for a generator); a class whose own ``__init__`` takes parameters documents
 them in the class or ``__init__`` docstring. Dataclass constructors are their
-``Attributes``, properties are attributes, a ``Protocol``'s method stubs are documented by
-its implementations, and dunder methods are not checked.
+``Attributes`` (every field named there when the section exists), properties are
+attributes, a ``Protocol``'s method stubs are documented by its implementations, and dunder
+methods are not checked. A parameter named with a unit suffix (``_s``, ``_hz``, ``_db``,
+...) states its unit, and an ``np.ndarray`` parameter or return value its shape.
 
 Run ``python tests/test_docstrings.py`` to list what is missing.
 """
@@ -173,7 +175,7 @@ def missing() -> dict[str, list[str]]:
         if _params(fn) and "Parameters" not in have:
             need.append("Parameters")
         kind = None if is_init else _returns(fn)
-        if kind is not None and not {"Returns", "Yields"} & have:
+        if kind is not None and kind not in have:  # a generator Yields, a function Returns
             need.append(kind)
         if need:
             out[qual] = need
@@ -208,6 +210,144 @@ def test_parameters_sections_name_the_signature() -> None:
             bad.append(f"{qual}: undocumented {sorted(params - named)}, "
                        f"not parameters {sorted(named - params)}")
     assert not bad, "Parameters sections out of step with signatures:\n" + "\n".join(bad)
+
+
+def entries(doc: str | None, section: str = "Parameters") -> list[tuple[list[str], str, str]]:
+    """``(names, type, description)`` of each entry of a numpydoc section. Names stacked on
+    consecutive lines with no description between them share the next description; in
+    ``Returns`` a line without `` : `` is the type (its names are ``[]``)."""
+    lines = inspect.cleandoc(doc or "").splitlines()
+    out: list[list[Any]] = []
+    inside = False
+    for i, line in enumerate(lines):
+        if re.fullmatch(r"-{3,}\s*", line):
+            continue
+        if i + 1 < len(lines) and re.fullmatch(r"-{3,}\s*", lines[i + 1]) and line.strip():
+            inside = line.strip() == section
+            continue
+        if not inside:
+            continue
+        if line and not line[0].isspace():
+            if " : " in line or section == "Parameters":
+                names, _, typ = line.partition(" : ")
+                out.append([[n.strip().lstrip("*") for n in names.split(",")], typ.strip(), ""])
+            else:
+                out.append([[], line.strip(), ""])
+        elif out and line.strip():
+            out[-1][2] = f"{out[-1][2]} {line.strip()}".strip()
+    for k in range(len(out) - 2, -1, -1):
+        if not out[k][2]:
+            out[k][2] = out[k + 1][2]
+    return [(n, t, d) for n, t, d in out]
+
+
+#: A parameter named with a unit suffix states the unit in its type or description.
+UNITS = {"_s": r"(?<![\w'’])s\b|\b[Ss]econds?\b", "_ms": r"\bms\b|\b[Mm]illiseconds?\b",
+         "_hz": r"\bk?Hz\b", "_db": r"\bdB(FS)?\b", "_dbfs": r"\bdBFS\b", "_ppm": r"\bppm\b",
+         "_st": r"\b[Ss]emitones?\b", "_hops": r"\b[Hh]ops?\b"}
+#: ... unless its description sends the reader to another entry, which states it.
+_REFERS = re.compile(r"^(As|Same as|The same|Like|See|From)\b|\bsee :\w+:`|^The attributes below")
+_ARRAY = re.compile(r"^(np|numpy)\.ndarray\b")
+
+
+def unit_gaps(qual: str, doc: str | None) -> list[str]:
+    """The parameters of a ``Parameters`` section whose unit suffix is not stated."""
+    bad = []
+    for names, typ, desc in entries(doc):
+        for name in names:
+            for suffix, unit in UNITS.items():
+                if (name.endswith(suffix) and not _REFERS.search(desc)
+                        and not re.search(unit, f"{typ} {desc}")):
+                    bad.append(f"{qual}: {name} ({suffix[1:]}): {desc[:70]!r}")
+    return bad
+
+
+def shape_gaps(qual: str, doc: str | None, section: str) -> list[str]:
+    """The ``np.ndarray`` entries of ``section`` that give no shape."""
+    return [f"{qual}: {section} {', '.join(names) or typ}"
+            for names, typ, desc in entries(doc, section)
+            if _ARRAY.match(typ) and "shape" not in f"{typ} {desc}".lower()
+            and not _REFERS.search(desc)]
+
+
+def _full_doc(qual: str, owner: Any, fn: Callable[..., Any]) -> str | None:
+    if qual.endswith(".__init__"):
+        return f"{owner.__doc__ or ''}\n\n{fn.__doc__ or ''}"
+    return owner.__doc__
+
+
+def test_parameters_state_their_units() -> None:
+    """A parameter named ``*_s``, ``*_ms``, ``*_hz``, ``*_db``, ``*_ppm``, ``*_st`` or
+    ``*_hops`` names that unit in its entry (README: "with units and shapes")."""
+    bad = []
+    for qual, owner, fn in public_callables():
+        if not _pending(qual):
+            bad += unit_gaps(qual, _full_doc(qual, owner, fn))
+    assert not bad, "parameters without their unit:\n" + "\n".join(bad)
+
+
+def test_arrays_state_their_shapes() -> None:
+    """An ``np.ndarray`` parameter, return value or yielded value gives its shape."""
+    bad = []
+    for qual, owner, fn in public_callables():
+        if _pending(qual):
+            continue
+        bad += shape_gaps(qual, _full_doc(qual, owner, fn), "Parameters")
+        if not qual.endswith(".__init__"):
+            for section in ("Returns", "Yields"):
+                bad += shape_gaps(qual, fn.__doc__, section)
+    assert not bad, "arrays without a shape:\n" + "\n".join(bad)
+
+
+def test_dataclass_attributes_sections_name_every_field() -> None:
+    """A public dataclass whose docstring has an ``Attributes`` section (its constructor's
+    documentation) names every constructor field there."""
+    bad, checked = [], 0
+    for name in public_modules():
+        mod = importlib.import_module(name)
+        for attr, obj in vars(mod).items():
+            if (attr.startswith("_") or getattr(obj, "__module__", None) != name
+                    or not inspect.isclass(obj) or not dataclasses.is_dataclass(obj)
+                    or "Attributes" not in sections(obj.__doc__)):
+                continue
+            checked += 1
+            named = {n for names, _, _ in entries(obj.__doc__, "Attributes") for n in names}
+            fields = {f.name for f in dataclasses.fields(obj) if f.init}
+            if fields - named:
+                bad.append(f"{name}.{attr}: {sorted(fields - named)}")
+    assert checked >= 20  # the walk found them (Features, Profile, Snapshot, ...)
+    assert not bad, "dataclass fields missing from Attributes:\n" + "\n".join(bad)
+
+
+def test_unit_and_shape_readers() -> None:
+    """The two checks above on a docstring with each kind of gap, and without."""
+    doc = """Do.
+
+    Parameters
+    ----------
+    t_s, now_s : np.ndarray, shape (n,)
+        Times, s.
+    gap_s : float
+        The model's pause.
+    f0_hz : np.ndarray
+        Pitch, Hz.
+    level_db : float
+        As :func:`g`.
+    n_hops : int
+        Hops to read.
+
+    Returns
+    -------
+    np.ndarray
+        The answer, in seconds.
+    """
+    assert [e[0] for e in entries(doc)] == [["t_s", "now_s"], ["gap_s"], ["f0_hz"],
+                                           ["level_db"], ["n_hops"]]
+    assert [g.split(":")[1] for g in unit_gaps("f", doc)] == [" gap_s (s)"]  # "model's" is no s
+    assert unit_gaps("f", doc.replace("pause.", "pause, s.")) == []
+    assert shape_gaps("f", doc, "Parameters") == ["f: Parameters f0_hz"]
+    assert shape_gaps("f", doc, "Returns") == ["f: Returns np.ndarray"]
+    assert entries(doc, "Returns") == [([], "np.ndarray", "The answer, in seconds.")]
 
 
 _ORDER = ("Parameters", "Returns", "Yields", "Other Parameters", "Raises", "Warns",
@@ -274,6 +414,17 @@ def test_section_parser() -> None:
         out : int
         """) == {"a", "b", "kw"}
     assert missing.__doc__ and "Returns" not in sections(missing.__doc__)
+
+    def gen() -> Iterator[int]:
+        """Count.
+
+        Returns
+        -------
+        int
+        """
+        yield 1
+
+    assert _returns(gen) == "Yields" and _returns(f) == "Returns"
 
 
 if __name__ == "__main__":

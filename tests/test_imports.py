@@ -1,7 +1,10 @@
-"""Import structure of voicecoach/: no cycles, and the live path loads no batch or cluster code.
+"""Import structure of voicecoach/: no cycles, the analysis core imports no sources, sinks or
+CLI, the live path loads no batch or cluster code, and no module imports the audio or GUI
+libraries (sounddevice, soundcard, matplotlib, tkinter) when it is imported.
 
-Imports are read from the source (``ast``), lazy ones inside functions included: a cycle
-hidden in a function is still a cycle. Imports under ``if TYPE_CHECKING:`` are left out
+Imports are read from the source (``ast``), lazy ones inside functions and
+``importlib.import_module("constant.name")`` calls included: a cycle hidden in a function is
+still a cycle. Imports under ``if TYPE_CHECKING:`` are left out
 (they never run). A package's ``__init__`` that a submodule import runs is not counted as
 an edge (every module would otherwise import its package).
 """
@@ -65,6 +68,14 @@ def imports_of(name: str) -> set[str]:
             for a in node.names:
                 sub = f"{target}.{a.name}"
                 out.add(sub if sub in MODULES else target)
+        elif (isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "import_module"
+              and node.args and isinstance(node.args[0], ast.Constant)
+              and isinstance(node.args[0].value, str)):  # importlib.import_module("a.b")
+            target = node.args[0].value
+            if target.startswith("."):
+                level = len(target) - len(target.lstrip("."))
+                target = _resolve(name, is_pkg, level, target.lstrip(".") or None)
+            out.add(target)
         for child in ast.iter_child_nodes(node):
             visit(child)
 
@@ -134,6 +145,8 @@ def test_the_import_reader_sees_imports() -> None:
     assert "voicecoach.pipeline" in GRAPH["voicecoach.session"]  # module level
     assert "voicecoach.sinks.report" in GRAPH["voicecoach.review.one_call"]  # in a function
     assert "voicecoach.review.calls" in GRAPH["voicecoach.cli"]
+    # importlib.import_module with a constant name, in a function
+    assert "voicecoach.sources.loopback" in GRAPH["voicecoach.setup_wizard"]
     # a known cycle is found
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
 
@@ -190,3 +203,80 @@ def test_review_package_names_resolve_lazily() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
     )
     assert int(r.stdout) >= 20
+
+
+#: The analysis core: what live and review share. It reads arrays, never devices or screens.
+CORE_PACKAGES = ("voicecoach.analysis", "voicecoach.baseline", "voicecoach.conversation")
+CORE_MODULES = ("voicecoach.pipeline", "voicecoach.coach", "voicecoach.events", "voicecoach.io")
+#: What the core must never import: audio sources, output sinks, the command line.
+NOT_CORE = ("voicecoach.sources", "voicecoach.sinks", "voicecoach.cli", "voicecoach.__main__",
+            "voicecoach.session", "voicecoach.setup_wizard")
+
+
+def _core() -> list[str]:
+    return sorted(m for m in MODULES
+                  if m in CORE_MODULES or m.startswith(tuple(p + "." for p in CORE_PACKAGES))
+                  or m in CORE_PACKAGES)
+
+
+def _outside_core(names: set[str]) -> set[str]:
+    return {m for m in names if m in NOT_CORE or m.startswith(tuple(p + "." for p in NOT_CORE))}
+
+
+def test_core_list_is_the_core() -> None:
+    """The core modules the next test walks exist (a rename must not empty the check)."""
+    core = _core()
+    assert set(CORE_MODULES) | set(CORE_PACKAGES) <= set(core)
+    assert {"voicecoach.analysis.channel", "voicecoach.baseline.tracker",
+            "voicecoach.conversation.tracker"} <= set(core)
+    assert _outside_core({"voicecoach.sinks.model", "voicecoach.sources", "voicecoach.cli",
+                          "voicecoach.sourcesx", "voicecoach.pipeline"}) == {
+        "voicecoach.sinks.model", "voicecoach.sources", "voicecoach.cli"}
+
+
+@pytest.mark.parametrize("module", _core())
+def test_analysis_core_imports_no_sources_sinks_or_cli(module: str) -> None:
+    """Nothing the core can import (lazily included) is a source, a sink or the CLI."""
+    assert not _outside_core(closure(module))
+
+
+#: Imported only where a device is opened or a window drawn: the core, review and the test
+#: suite run on a machine without PortAudio, an audio server or a display.
+HARDWARE = ("sounddevice", "soundcard", "matplotlib", "tkinter")
+
+
+def test_no_module_imports_audio_or_gui_libraries_when_imported() -> None:
+    """Every voicecoach module imports, and the analysis core runs, with the audio and GUI
+    libraries absent; none of them is even tried (a ``try: import`` at module level counts)."""
+    code = f"""
+import importlib, pkgutil, sys
+import numpy as np
+tried = []
+
+class Block:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in {HARDWARE!r}:
+            f = sys._getframe(1)
+            while f.f_globals.get("__name__", "").startswith(("importlib", "_frozen")):
+                f = f.f_back
+            tried.append(f"{{name}} (from {{f.f_globals.get('__name__')}})")
+            raise ModuleNotFoundError(name)
+        return None
+
+sys.meta_path.insert(0, Block())
+import voicecoach
+names = [m.name for m in pkgutil.walk_packages(voicecoach.__path__, "voicecoach.")]
+for name in names:
+    if not name.endswith("__main__"):
+        importlib.import_module(name)
+from voicecoach.analysis import ChannelAnalyzer
+rows = ChannelAnalyzer().process(
+    0.1 * np.random.default_rng(0).standard_normal(16000).astype(np.float32))
+print(len(names), len(rows.t_s), sorted(set(tried)))  # what tried, imported from where
+"""
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0, r.stderr[-2000:]
+    n_modules, n_rows, tried = r.stdout.split(maxsplit=2)
+    assert int(n_modules) == len(MODULES) - 1  # the package itself is not walked
+    assert int(n_rows) == 100
+    assert tried.strip() == "[]"

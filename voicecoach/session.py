@@ -67,9 +67,9 @@ def quantize16(block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
     Returns
     -------
-    pcm : np.ndarray of int16
+    pcm : np.ndarray of int16, shape of ``block``
         What is written to disk.
-    x : np.ndarray of float32
+    x : np.ndarray of float32, shape of ``block``
         ``pcm / 32768``: exactly what a reader of the file gets back.
     """
     y = np.rint(block * 32768.0)

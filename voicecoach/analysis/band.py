@@ -124,7 +124,7 @@ def telephone_band(samples: np.ndarray, sample_rate: int, threshold_db: float) -
     sample_rate : int
         Hz. At most 8000 Hz is telephone audio by its rate alone (True).
     threshold_db : float
-        ``[pitch] telephone_band_db``: telephone band when the ratio is at or under it.
+        ``[pitch] telephone_band_db``, dB: telephone band when the ratio is at or under it.
 
     Returns
     -------

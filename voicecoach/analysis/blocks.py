@@ -110,7 +110,7 @@ def check_block(block: np.ndarray, hop_size: int, channels: int | None = None) -
 
     Parameters
     ----------
-    block : np.ndarray
+    block : np.ndarray, shape (n_samples,) or (n_samples, channels)
         int16, float32 or float64 samples (see :func:`to_float32`).
     hop_size : int
         Samples per hop (160 at 16 kHz); the block's length must be a multiple of it.

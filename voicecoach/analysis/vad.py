@@ -507,6 +507,7 @@ class SpeechDetector:
         ----------
         hops : np.ndarray, shape (n_hops * hop_size,), float32
         level_db, floor_db : np.ndarray, shape (n_hops,)
+            Each hop's level and the noise floor after it, dBFS.
         voiced : np.ndarray, shape (n_hops,), bool, optional
             The pitch tracker's voicing; with ``require_voicing`` a segment can only start
             on a voiced hop.

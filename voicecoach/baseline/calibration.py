@@ -518,8 +518,8 @@ def calibrate_array(
     name, source : str
         Recorded in the profile.
     source_rate_hz : float, optional
-        The rate the speech was captured at (a microphone's device rate, as a live session
-        takes it); default: from ``sample_rate`` and the audio's band
+        The rate the speech was captured at, Hz (a microphone's device rate, as a live
+        session takes it); default: from ``sample_rate`` and the audio's band
         (:meth:`Calibrator.feed_array`).
 
     Returns

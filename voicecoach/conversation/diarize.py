@@ -320,7 +320,7 @@ def voice_model(ceps: np.ndarray, speech: np.ndarray, f0_hz: np.ndarray | None =
     speech : np.ndarray of bool, shape (n_hops,)
         The analysis' speech decisions.
     f0_hz : np.ndarray, shape (n_hops,), optional
-        Pitch (NaN where unvoiced): the model keeps its median and spread in semitones.
+        Pitch, Hz (NaN where unvoiced): the model keeps its median and spread in semitones.
     config : Config, optional
 
     Returns
@@ -629,7 +629,7 @@ def diarize(
     speech : np.ndarray of bool, shape (n_hops,)
         The analysis' speech decisions.
     f0_hz : np.ndarray, shape (n_hops,), optional
-        Pitch per hop (NaN where unvoiced).
+        Pitch per hop, Hz (NaN where unvoiced).
     config : Config, optional
         ``[mono]`` settings.
     agent_model : dict, optional

@@ -169,6 +169,7 @@ def onset_candidates(series: Mapping[str, np.ndarray], first: int, last: int, st
     stop : int
         The last candidate allowed (hops).
     hop_s : float
+        Hop duration, s.
 
     Returns
     -------

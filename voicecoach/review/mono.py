@@ -436,6 +436,7 @@ class MonoTracker:
     interruptions : list of Interruption
         :func:`~voicecoach.conversation.mono_overlap.interruption_events`.
     hop_s : float
+        Hop duration, s.
     """
 
     def __init__(self, inner: Any, interruptions: list[Interruption], hop_s: float) -> None:

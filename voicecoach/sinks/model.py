@@ -28,6 +28,8 @@ class Snapshot:
     ----------
     now_s : float
         Stream time of the newest hop, s.
+    history_s : float
+        Span of the window, s.
     t_s : np.ndarray, shape (n,)
         Hop times in the window ``[now_s - history_s, now_s]``.
     pitch_delta_st : np.ndarray
@@ -53,6 +55,8 @@ class Snapshot:
     speech_level_db : np.ndarray
         Agent rolling speech level, dBFS (what ``loudness_delta_db`` compares with the
         baseline; NaN without enough speech). Empty if not given.
+    nudges_shown : int
+        Nudges shown since the session started.
     """
 
     now_s: float
@@ -95,9 +99,9 @@ class DisplayModel:
     history_s : float
         Seconds shown (30).
     hop_s : float
-        Hop duration (0.01).
+        Hop duration, s (0.01).
     display_s : float
-        How long a nudge stays on screen.
+        How long a nudge stays on screen, s.
     """
 
     def __init__(self, history_s: float, hop_s: float, display_s: float) -> None:

@@ -176,6 +176,7 @@ def latest(values: np.ndarray, t_s: np.ndarray, now_s: float) -> float:
     values, t_s : np.ndarray, shape (n,)
         Values and their times, s.
     now_s : float
+        The current stream time, s.
 
     Returns
     -------

@@ -271,7 +271,7 @@ class Capture:
     latency : str or float
         PortAudio latency (``[live] latency``).
     max_hops : int or None
-        Largest block :meth:`read` returns (None: everything available).
+        Largest block :meth:`read` returns, in hops (None: everything available).
     batch_hops : int
         Smallest block :meth:`read` returns while running (``[live] batch_hops``): fewer
         hops are held back until this many are ready, or for at most ``batch_hops`` hops'
@@ -281,15 +281,16 @@ class Capture:
         per hop. The block is returned as soon as the batch is complete; the price is
         display lag for the hops held back. 1: every hop as soon as both streams have it.
     stall_timeout_s : float
-        No data for this long marks a device ``stalled`` (and its column silence).
+        No data for this long (s) marks a device ``stalled`` (and its column silence).
     start_timeout_s : float
-        How long the start alignment waits for every device's first block.
+        How long the start alignment waits for every device's first block, s.
     queue_max_s : float
-        Backlog above this is counted in ``backlog_exceeded``.
+        Backlog above this (s of audio) is counted in ``backlog_exceeded``.
     drift_correction : bool
         Correct the far device's clock drift (see the module notes).
     drift_min_window_s, drift_min_ppm : float
-        When the drift estimate is trusted enough to correct it.
+        When the drift estimate is trusted enough to correct it: measured over at least
+        this long (s), and at least this large (ppm).
     realign_ms : float
         When the far device's misalignment (``skew_ms``, measured over 2 s windows) exceeds
         this, shift its stream back into line (silence inserted or samples dropped). 0: off,

@@ -484,7 +484,7 @@ class SoundcardStream:
     finished : object
         The sentinel put when the stream ends.
     open_timeout_s : float
-        How long :meth:`start` waits for the recorder to open.
+        How long :meth:`start` waits for the recorder to open, s.
     """
 
     def __init__(self, microphone: Any, sample_rate: int, channels: int, blocksize: int,

@@ -92,6 +92,8 @@ class PulseRig:
         ``XDG_RUNTIME_DIR`` and :data:`RIG_ENV`.
     owned : bool
         True when this object started the rig (and :meth:`stop` may stop it).
+    modules : dict of str to int
+        The PulseAudio module index of each sink this rig loaded (by sink name).
     """
 
     base: Path
