@@ -126,6 +126,121 @@ def test_compare_cli_exit_status(tmp_path, capsys) -> None:
     assert "is not a benchmark result" in capsys.readouterr().err
 
 
+def _one(path: str, old: float, new: float):
+    """The Change of one figure: ``path`` is ``old`` in A and ``new`` in B."""
+    def tree(v: float) -> dict:
+        d: dict = {}
+        cur = d
+        *heads, leaf = path.split(".")
+        for h in heads:
+            cur = cur.setdefault(h, {})
+        cur[leaf] = v
+        return d
+
+    (c,) = compare_results(tree(old), tree(new))
+    assert c.path == path
+    return c
+
+
+def test_compare_flags_strictly_more_than_the_threshold() -> None:
+    """Exactly 10 % worse is not flagged (the rule is ``new > old * 1.10``); a hair more is."""
+    assert _one("live_hop_ms.p50", 10.0, 11.0).flagged is False
+    assert _one("live_hop_ms.p50", 10.0, 11.0).worse_pct == 10.0
+    assert _one("live_hop_ms.p50", 10.0, 11.01).flagged is True
+    assert _one("vad_f1.webrtc.clean.f1", 0.5, 0.4).flagged is True  # -20 % of a higher-better
+    assert _one("vad_f1.webrtc.clean.f1", 0.5, 0.4).worse_pct == pytest.approx(20.0)
+    # a custom threshold
+    (c,) = compare_results({"x_ms": 10.0}, {"x_ms": 10.6}, threshold=0.05)
+    assert c.flagged is True
+
+
+@pytest.mark.parametrize(
+    ("path", "floor"),
+    [
+        ("pitch_gpe_vs_praat.value", 0.2),
+        ("rate_error_pct.real.arctic.median_abs_error_pct", 1.0),
+        ("median_cents_vs_praat.value", 1.0),
+        ("vad_f1.webrtc.clean.f1", 0.005),
+        ("voicing_agreement.value", 0.005),
+        ("rss_growth_mb", 2.0),
+        ("interruption_decision_latency_ms.p90", 10.0),
+    ],
+)
+def test_compare_absolute_floors_of_noisy_figures(path: str, floor: float) -> None:
+    """Each figure named in MIN_ABS is flagged only when its change is larger than the
+    floor, however large the relative change: a change of exactly the floor (from or to 0,
+    so that the difference is exact) is not flagged, 1.5 times the floor is."""
+    def worse_by(d: float):
+        return _one(path, 0.0, d) if direction(path) == "lower" else _one(path, d, 0.0)
+
+    at, over = worse_by(floor), worse_by(1.5 * floor)
+    assert at.worse_pct > 10.0 and over.worse_pct > 10.0  # relative: far over the threshold
+    assert at.flagged is False, path
+    assert over.flagged is True, path
+
+
+def test_compare_a_figure_that_was_zero() -> None:
+    """From 0, a lower-is-better figure that rises is infinitely worse (flagged), one that
+    stays is not; a higher-is-better one that rises is infinitely better. The ratio is NaN."""
+    up = _one("live_hop_ms.p50", 0.0, 0.5)
+    assert up.worse_pct == math.inf and up.flagged is True and math.isnan(up.ratio)
+    same = _one("live_hop_ms.p50", 0.0, 0.0)
+    assert same.worse_pct == 0.0 and same.flagged is False
+    better = _one("vad_f1.webrtc.clean.f1", 0.0, 0.5)
+    assert better.worse_pct == -math.inf and better.flagged is False
+    worse = _one("vad_f1.webrtc.clean.f1", 0.5, 0.0)
+    assert worse.worse_pct == pytest.approx(100.0) and worse.flagged is True
+    assert _one("vad_f1.webrtc.clean.positive_rate", 0.0, 0.5).flagged is False  # not judged
+
+
+def test_flatten_keeps_numbers_only_and_no_bookkeeping() -> None:
+    """Booleans, None and text are no figures; run times, arguments, sizes, targets,
+    counts, inclusion flags and skip notes are not compared."""
+    tree = {
+        "run_s": 120.0, "timings_s": {"live": 3.0}, "args": {"repeats": 5},
+        "sizes": {"synth_s": 10}, "targets": {"p50": 0.5}, "quick": True,
+        "live_hop_ms": {"p50": 0.2, "target": 0.5, "repeats": 3, "included": {"echo": 1},
+                        "ok": False, "note": "x", "none": None},
+        "praat_pitch_rtf": {"skipped": {"code": 2}},
+        "review_rtf": {"median": 0.002, "n": 5},
+    }
+    assert flatten(tree) == {"live_hop_ms.p50": 0.2, "review_rtf.median": 0.002}
+
+
+@pytest.mark.parametrize(
+    ("path", "better"),
+    [
+        ("live_cpu.loaded.cpu_pct_of_one_core.median", "lower"),
+        ("compact_display.process_cpu_pct", "lower"),
+        ("pitch_real_speech.false_voicing", "lower"),
+        ("pitch_real_speech.test.wide.pooled.ours.octave_up_pct", "lower"),
+        ("pitch_real_speech.test.wide.pooled.ours.octave_down_pct", "lower"),
+        ("pitch_gpe_vs_praat.pooled", "lower"),  # a generic leaf
+        ("rate_error_pct.pooled.arctic", "lower"),  # a key inside a generic container
+        ("voicing_agreement.median.codec2", "higher"),
+        ("live_cpu.loaded.cpu_pct_of_one_core.audio_lost", None),
+    ],
+)
+def test_direction_of_cpu_voicing_octave_and_generic_containers(path: str, better) -> None:
+    assert direction(path) == better
+
+
+def test_format_changes_counts_worse_and_missing_apart() -> None:
+    """The last line counts worse and missing figures apart; ``only_judged`` leaves out the
+    figures that have no better direction."""
+    old = _result(0.20, 0.9)
+    new = _result(0.30, 0.9)
+    del new["pitch_gpe_vs_praat"]
+    changes = compare_results(old, new)
+    text = format_changes(changes)
+    assert text.splitlines()[-1] == "1 figure(s) worse by more than 10 %, 1 missing in B"
+    assert "positive_rate" in text
+    judged = format_changes(changes, only_judged=True)
+    assert "positive_rate" not in judged and "live_hop_ms.p50" in judged
+    same = format_changes(compare_results(old, old))
+    assert same.splitlines()[-1] == "no figure worse by >10 %, none missing"
+
+
 # ----------------------------------------------------------------------------- metrics
 
 
@@ -187,6 +302,55 @@ def test_summarize_gives_median_and_spread() -> None:
     assert s["n"] == 5
     assert s["spread"]["min"] == 1.0 and s["spread"]["max"] == 10.0
     assert s["spread"]["q1"] == 2.0 and s["spread"]["q3"] == 4.0
+
+
+def test_pitch_scores_counts_bias_and_one_sided_voicing() -> None:
+    """Recall is over the reference's voiced frames, precision over ours; the signed fine
+    error keeps its sign; a ratio of exactly the gross threshold is not gross; 0 Hz is
+    unvoiced."""
+    ref = np.array([100.0, 100.0, 100.0, 100.0, 100.0, 100.0, 0.0, NAN])
+    est = np.array([98.0, 97.0, 99.0, 125.0, NAN, NAN, NAN, 0.0])
+    s = pitch_scores(est, ref, gross_ratio=0.25)
+    assert s["n_frames"] == 8 and s["n_both_voiced"] == 4
+    assert s["n_gross"] == 0 and s["gpe_pct"] == 0.0  # 125 / 100 - 1 == 0.25: not gross
+    assert pitch_scores(est, ref, gross_ratio=0.24)["n_gross"] == 1
+    cents = 1200 * np.log2(np.array([0.98, 0.97, 0.99, 1.25]))
+    assert s["median_cents"] == pytest.approx(float(np.median(cents)))
+    assert s["median_cents"] < 0
+    assert s["median_abs_cents"] == pytest.approx(float(np.median(np.abs(cents))))
+    assert s["voicing_recall"] == pytest.approx(4 / 6)
+    assert s["voicing_precision"] == 1.0
+    assert s["voicing_agreement"] == pytest.approx(6 / 8)
+
+
+def test_binary_scores_rates_and_undefined_ratios() -> None:
+    """``positive_rate`` is the share of frames *predicted* positive; precision is NaN
+    when nothing is predicted, recall NaN when nothing is true."""
+    s = binary_scores(np.array([1, 0, 0, 0, 0], bool), np.array([1, 1, 1, 0, 0], bool))
+    assert s["positive_rate"] == pytest.approx(0.2) and s["n_frames"] == 5
+    assert s["precision"] == 1.0 and s["recall"] == pytest.approx(1 / 3)
+    assert s["f1"] == pytest.approx(0.5)
+    none = binary_scores(np.zeros(4, bool), np.array([1, 0, 0, 0], bool))
+    assert math.isnan(none["precision"]) and none["recall"] == 0.0 and none["f1"] == 0.0
+    assert math.isnan(binary_scores(np.ones(4, bool), np.zeros(4, bool))["recall"])
+
+
+def test_align_track_is_nan_beyond_half_a_frame_outside() -> None:
+    """Within half a frame of either end the end frame's F0 is kept, beyond it NaN."""
+    t = np.array([0.0, 0.01, 0.02, 0.03])
+    f = np.array([100.0, 110.0, 120.0, 130.0])
+    out = align_track(t, f, np.array([-0.004, -0.007, 0.034, 0.037]))
+    assert out[0] == pytest.approx(100.0) and out[2] == pytest.approx(130.0)
+    assert math.isnan(out[1]) and math.isnan(out[3])
+
+
+def test_summarize_rounds_to_six_significant_digits_and_ignores_nan() -> None:
+    """The median and spread of repeats, NaNs left out, rounded to 6 significant digits."""
+    s = summarize([1.23456789, NAN, 3.0])
+    assert s["median"] == 2.11728  # (1.23456789 + 3) / 2 = 2.117283945
+    assert s["n"] == 3
+    assert s["spread"]["min"] == 1.23457 and s["spread"]["max"] == 3.0
+    assert summarize([123456.789])["median"] == 123457.0
 
 
 # ----------------------------------------------------------------------------- machine
