@@ -353,6 +353,79 @@ def test_summarize_rounds_to_six_significant_digits_and_ignores_nan() -> None:
     assert summarize([123456.789])["median"] == 123457.0
 
 
+# ----------------------------------------------------------------------------- report table
+
+#: The headline figures that carry a target in the summary table.
+_TARGETED = (
+    "live_hop_ms.p50", "live_hop_ms.p99", "review_ratios.review_over_praat",
+    "review_ratios.review_over_praat_best", "peak_rss_mb_1h", "rss_growth_mb",
+    "pitch_gpe_vs_praat.value", "pitch_real_speech.gpe_pct", "pitch_real_speech.settled_gpe_pct",
+    "pitch_real_speech.voicing_recall", "pitch_real_speech.false_voicing",
+    "pitch_egg.median_abs_cents", "rate_error_pct.synthetic_median_abs_error_pct",
+    "rate_error_pct.rate_change_error_pct", "synthetic_accuracy.gpe_pct",
+    "synthetic_accuracy.median_fine_error_cents", "synthetic_accuracy.speech_agreement",
+    "synthetic_accuracy.rate_error_pct", "interruption_decision_latency_ms.p50",
+)
+
+
+def _tree(values: dict[str, object]) -> dict:
+    out: dict = {}
+    for path, v in values.items():
+        cur = out
+        *heads, leaf = path.split(".")
+        for h in heads:
+            cur = cur.setdefault(h, {})
+        cur[leaf] = v
+    return out
+
+
+@pytest.mark.parametrize("x", [0.05, 0.1, 0.5, 0.85, 0.95, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0, 20.0,
+                               25.0, 150.0, 200.0, 250.0])
+def test_report_verdicts_agree_with_the_targets_they_print(x: float) -> None:
+    """Every row with a target says ok exactly when its value meets the target written in
+    its own target column (``<= T``, ``>= T``, ``flat (< T)``), at and around each target."""
+    from benchmarks.report import summary_rows
+
+    rows = [r for r in summary_rows(_tree(dict.fromkeys(_TARGETED, x))) if r[3]]
+    assert len(rows) == len(_TARGETED)
+    for label, _value, _, target, verdict in rows:
+        op, bound = target.replace("flat (", "").rstrip(")").split()
+        want = {"<=": x <= float(bound), ">=": x >= float(bound), "<": x < float(bound)}[op]
+        assert verdict == ("ok" if want else "MISS"), (label, x, target)
+
+
+def test_report_rows_show_their_own_figure_spread_and_notes() -> None:
+    """Each row shows its own figure (p50 vs p90, bias vs error), the spread as min – max,
+    NaN as ``-``; figures a run lacks have no row; skipped peers and failed steps say so."""
+    from benchmarks.report import summary_rows
+
+    tree = _tree({
+        "live_hop_ms.p50": 0.25, "live_hop_ms.p99": 0.75,
+        "live_hop_ms.spread.p50": {"min": 0.125, "max": 0.375},
+        "live_hop_ms.info.included": {"echo canceller": True, "coach": "off: no profile"},
+        "review_rtf": {"median": 0.002, "spread": {"min": 0.001, "max": 0.003}, "n": 5},
+        "praat_pitch_rtf": {"skipped": "parselmouth is not installed"},
+        "interruption_decision_latency_ms.p50": 40.0,
+        "interruption_decision_latency_ms.p90": 90.0,
+        "rate_error_pct.real.arctic": {"n_utterances": 2, "median_abs_error_pct": 4.0,
+                                       "median_bias_pct": -3.0},
+        "voicing_agreement.value": NAN,
+        "errors.info": {"vad": "RuntimeError: boom"},
+    })
+    rows = {r[0]: r for r in summary_rows(tree)}
+    assert rows["live hop p50, ms (2 ch, echo canceller)"][1:] == (
+        "0.250", "0.125 – 0.375", "<= 0.5", "ok")
+    assert rows["  coach in live loop"][1:] == ("no", "", "", "off: no profile")
+    assert rows["review RTF per channel (ours)"][1:3] == ("0.00200", "0.00100 – 0.00300")
+    assert rows["interruption decision latency p50, ms"][1] == "40"
+    assert rows["  p90"][1] == "90"
+    assert rows["syllable count |error| %, arctic (n=2)"][1:3] == ("4.0", "bias -3.0 %")
+    assert rows["voicing agreement vs Praat"][1] == "-"
+    assert rows["Praat pitch (peer)"][1] == "skipped"
+    assert rows["step vad"][1:] == ("FAILED", "", "", "RuntimeError: boom")
+    assert "review / Praat pitch" not in rows and "Praat to_pitch_ac RTF" not in rows
+
+
 # ----------------------------------------------------------------------------- machine
 
 
