@@ -426,6 +426,37 @@ def test_report_rows_show_their_own_figure_spread_and_notes() -> None:
     assert "review / Praat pitch" not in rows and "Praat to_pitch_ac RTF" not in rows
 
 
+def test_review_peer_ratios_pair_each_repeat(monkeypatch) -> None:
+    """The review/peer ratios are ours over the peer's time (lower = we are faster), taken
+    per interleaved repeat and then the median; ``best`` is fastest over fastest; real-time
+    factors are seconds per second of audio (the pyin one per second of its excerpt)."""
+    import dataclasses
+    import sys
+    from types import SimpleNamespace
+
+    from benchmarks import suite
+
+    pytest.importorskip("parselmouth")
+    times = {"ours": iter([0.010, 0.030, 0.020]), "praat": iter([0.050, 0.040, 0.100]),
+             "yin": iter([0.020, 0.020, 0.020]), "pyin": iter([0.5, 0.5, 0.5])}
+    monkeypatch.setattr(suite, "_timed", lambda fn: next(times[fn.__name__]))
+    monkeypatch.setattr(suite, "_real_speech",
+                        lambda names: [(None, np.zeros(suite.SR, np.float32))])
+    monkeypatch.setitem(sys.modules, "librosa", SimpleNamespace(yin=lambda *a, **k: None,
+                                                                pyin=lambda *a, **k: None))
+    sizes = dataclasses.replace(suite.QUICK, review_s=4.0, pyin_s=2.0, repeats=3)
+    res = suite.bench_review(sizes, {})
+    assert res["review_rtf"]["info"]["audio_s"] == 4.0
+    assert res["review_rtf"]["median"] == pytest.approx(0.020 / 4.0)
+    assert res["praat_pitch_rtf"]["median"] == pytest.approx(0.050 / 4.0)
+    assert res["librosa_pyin_rtf"]["median"] == pytest.approx(0.5 / 2.0)
+    ratios = res["review_ratios"]
+    assert ratios["review_over_praat"]["median"] == pytest.approx(0.2)  # of 0.2, 0.75, 0.2
+    assert ratios["review_over_praat_best"] == pytest.approx(0.25)  # 0.010 / 0.040
+    assert ratios["review_over_librosa_yin"]["median"] == pytest.approx(1.0)
+    assert ratios["review_over_librosa_pyin"]["median"] == pytest.approx(0.005 / 0.25)
+
+
 # ----------------------------------------------------------------------------- machine
 
 
