@@ -503,6 +503,42 @@ def test_real_voice_scores_split_octave_errors_and_voicing() -> None:
     assert s["voicing_precision"] == pytest.approx(5 / 6)
 
 
+def test_real_voice_scores_high_voices_fine_error_and_two_second_medians() -> None:
+    """The >= 300 Hz figures count reference-voiced frames from 300 Hz (gross errors among
+    the both-voiced ones); the fine error leaves gross errors out; a 2 s window (200
+    frames, at least 50 voiced on each side) is off when its medians differ by > 1 st."""
+    from benchmarks.pitch_real import score
+
+    ref = np.array([350.0, 350.0, 350.0, 300.0, 350.0, 250.0, 250.0, 250.0, 250.0, NAN])
+    est = np.array([360.0, 525.0, 340.0, 310.0, NAN, 255.0, 260.0, 240.0, 265.0, 100.0])
+    s = score([est], [ref])
+    assert s["n_ref_voiced_ge_300hz"] == 5  # the 350 Hz frame we call unvoiced counts
+    assert s["gpe_ref_ge_300hz_pct"] == pytest.approx(25.0)  # 525 of 360, 525, 340, 310
+    ok = [(360, 350), (340, 350), (310, 300), (255, 250), (260, 250), (240, 250), (265, 250)]
+    cents = [abs(1200 * math.log2(e / r)) for e, r in ok]
+    assert s["median_abs_cents"] == pytest.approx(float(np.median(cents)))
+    assert math.isnan(s["median2s_off_pct"])  # no 2 s window
+
+    st = lambda k: 100.0 * 2 ** (k / 12)  # noqa: E731
+    a_ref, a_est = np.full(400, 100.0), np.r_[np.full(200, st(0.9)), np.full(200, st(1.1))]
+    b_ref = np.where(np.arange(200) < 40, 100.0, NAN)  # 40 voiced frames: no window
+    b_est = np.full(200, st(3.0))
+    s = score([a_est, b_est], [a_ref, b_ref])
+    assert s["median2s_off_pct"] == pytest.approx(50.0)  # of the two windows of A
+
+
+def test_mu_law_levels_are_g711s() -> None:
+    """The 255 levels of 8-bit mu-law (mu = 255): +-(256^(k/127) - 1) / 255, k = 0..127."""
+    from benchmarks.pitch_real import mulaw
+
+    k = np.arange(128)
+    pos = (256.0 ** (k / 127) - 1) / 255
+    want = np.unique(np.r_[-pos, pos])
+    got = np.unique(mulaw(np.linspace(-1, 1, 20001).astype(np.float32)))
+    assert got.size == 255
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-7)
+
+
 def test_telephone_copy_is_8khz_band_limited_mu_law() -> None:
     from benchmarks.pitch_real import mulaw, telephone
 
@@ -515,6 +551,8 @@ def test_telephone_copy_is_8khz_band_limited_mu_law() -> None:
     assert y_low.shape == (8000,) and y_low.dtype == np.float32
     rms = lambda y: float(np.sqrt(np.mean(y[2000:] ** 2)))  # noqa: E731
     assert 20 * np.log10(rms(y_mid) / rms(y_low)) > 30.0  # 100 Hz is cut by the 300 Hz edge
+    y_high = telephone((0.5 * np.sin(2 * np.pi * 3000 * t)).astype(np.float32), sr)
+    assert abs(20 * np.log10(rms(y_high) / rms(y_mid))) < 3.0  # 3 kHz is in the band
     # 8-bit mu-law: 255 levels at most, and small values keep fine steps
     q = mulaw(np.linspace(-1, 1, 10001).astype(np.float32))
     assert np.unique(q).size <= 255
@@ -744,6 +782,8 @@ def test_coach_bench_pools_seeds_per_split() -> None:
     assert _parse_seeds("11-13,20") == [11, 12, 13, 20]
     with pytest.raises(argparse.ArgumentTypeError, match="A-B or a comma-separated"):
         _parse_seeds("eleven")
+    with pytest.raises(argparse.ArgumentTypeError, match="names no seed"):
+        _parse_seeds("13-11")
 
 
 def test_coach_bench_fda_voices_are_optional_and_test_only(tmp_path, monkeypatch) -> None:
@@ -795,7 +835,7 @@ def test_coach_bench_fda_voices_are_optional_and_test_only(tmp_path, monkeypatch
 def test_coach_bench_longer_calibration_leaves_a_review() -> None:
     """``coach_bench --calibration-s``: the calibration takes that much of the shuffled calm
     lines but leaves 60 s (or half of them) to review; 45 s cuts no voice at 2 min."""
-    from benchmarks.coach_bench import REVIEW_MIN_S, SR, _split_lines, main
+    from benchmarks.coach_bench import REVIEW_MAX_S, REVIEW_MIN_S, SR, _split_lines, main
 
     lines = [np.zeros(int(5.9 * SR), np.float32) for _ in range(20)]  # 118 s, like ve9qrp
     cal, held, cal_s = _split_lines(lines, 45.0)
@@ -804,6 +844,10 @@ def test_coach_bench_longer_calibration_leaves_a_review() -> None:
     assert 59.0 <= cal_s < 65.0 and sum(y.size for y in held) / SR >= REVIEW_MIN_S - 7.0
     cal, held, cal_s = _split_lines(lines * 3, 90.0)  # plenty of lines: the full 90 s
     assert 90.0 <= cal_s < 96.0 and cal == (lines * 3)[: len(cal)]
+    five = [np.zeros(5 * SR, np.float32) for _ in range(200)]  # 1000 s of 5 s lines
+    cal, held, cal_s = _split_lines(five, 45.0)
+    assert cal_s == 45.0 and len(cal) == 9  # stops when it has 45 s, not one line later
+    assert sum(y.size for y in held) / SR == REVIEW_MAX_S  # the review is capped
     with pytest.raises(SystemExit):
         main(["--calibration-s", "0"])
     with pytest.raises(SystemExit):
