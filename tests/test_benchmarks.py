@@ -470,6 +470,37 @@ def test_machine_description_has_the_keys() -> None:
     json.dumps(m)  # JSON-able
 
 
+def test_machine_description_is_this_machine() -> None:
+    """The usable cores are this process' CPU affinity, the versions are the installed
+    ones, the git revision is the checkout's HEAD and its dirty flag is git's."""
+    import os
+    import platform
+    import subprocess
+    from importlib import metadata
+
+    m = describe_machine()
+    assert m["cores_usable"] == len(os.sched_getaffinity(0)) <= m["cores_logical"]
+    cpus = os.sched_getaffinity(0)
+    if len(cpus) > 1:  # pinned to one core, the process can use one core
+        os.sched_setaffinity(0, {min(cpus)})
+        try:
+            assert describe_machine()["cores_usable"] == 1
+        finally:
+            os.sched_setaffinity(0, cpus)
+    assert m["python"] == platform.python_version()
+    assert m["packages"]["numpy"] == metadata.version("numpy")
+    assert m["packages"]["scipy"] == metadata.version("scipy")
+    root = Path(__file__).resolve().parents[1]
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
+                          text=True).stdout.strip()
+    dirty = subprocess.run(["git", "status", "--porcelain"], cwd=root, capture_output=True,
+                           text=True).stdout.strip()
+    assert m["git"] == {"commit": head, "dirty": bool(dirty)}
+    assert len(m["load_avg"]) == 3 and all(x >= 0 for x in m["load_avg"])
+    page, pages = os.sysconf("SC_PAGE_SIZE"), os.sysconf("SC_PHYS_PAGES")
+    assert m["memory_gb"] == round(page * pages / 2**30, 1)
+
+
 @pytest.mark.parametrize(
     ("path", "better"),
     [
