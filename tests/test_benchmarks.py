@@ -241,6 +241,33 @@ def test_format_changes_counts_worse_and_missing_apart() -> None:
     assert same.splitlines()[-1] == "no figure worse by >10 %, none missing"
 
 
+def test_compare_cli_checks_both_files_and_lists_unjudged_figures_on_request(
+    tmp_path, capsys
+) -> None:
+    """A first file that is not a result is refused as well as a second; unjudged figures
+    are listed only with --all-figures; a quick run against a full one is warned about."""
+    a, q, x = tmp_path / "a.json", tmp_path / "q.json", tmp_path / "x.json"
+    a.write_text(json.dumps(_result(0.20, 0.9)))
+    q.write_text(json.dumps({**_result(0.20, 0.9), "quick": True}))
+    x.write_text('{"x": 1}')
+    assert bench_main(["--compare", str(x), str(a)]) == 2
+    assert "'" + str(x) + "' is not a benchmark result" in capsys.readouterr().err
+    assert bench_main(["--compare", str(a), str(a)]) == 0
+    assert "positive_rate" not in capsys.readouterr().out
+    assert bench_main(["--compare", str(a), str(q), "--all-figures"]) == 0
+    out = capsys.readouterr().out
+    assert "positive_rate" in out and "warning: comparing a quick run with a full run" in out
+
+
+def test_results_are_strict_json() -> None:
+    """NaN and infinities are written as null, keys as text, tuples as lists."""
+    from benchmarks.__main__ import _jsonable
+
+    got = _jsonable({"a": NAN, 1: (math.inf, -math.inf, 2.5), "b": {"c": [NAN, 1]}})
+    assert got == {"a": None, "1": [None, None, 2.5], "b": {"c": [None, 1]}}
+    json.dumps(got, allow_nan=False)
+
+
 # ----------------------------------------------------------------------------- metrics
 
 
