@@ -800,6 +800,23 @@ def test_pace_candidates_rule_replay_is_the_coach_on_the_shipped_tempo() -> None
     assert pooled["x125_within_10s"] == int(got["x125_delay_s"] <= 10.0)
 
 
+def test_pace_candidates_pool_replay_counts() -> None:
+    """Pooled replays: a nudge already before the step counts as never detecting it; calm
+    nudges per 10 min over all calm minutes; silent cases, quiet +8 % cases."""
+    from benchmarks.pace_candidates import pool_replay
+
+    def case(delay, before, calm, calm_s, verdict, x108):
+        return {"x125_delay_s": delay, "x125_before": before, "calm_nudges": calm,
+                "calm_s": calm_s, "verdict": verdict, "x108_nudges": x108}
+
+    got = pool_replay([case(4.0, 0, 1, 300.0, None, 0), case(8.0, 0, 0, 300.0, "silent", 2),
+                       case(3.0, 1, 2, 600.0, None, 0), case(None, 0, 0, 0.0, None, 1)])
+    assert got == {"cases": 4, "silent": 1, "calm_nudges": 3, "calm_per_10_min": 1.5,
+                   "x108_quiet": 2, "x125_within_6s": 1, "x125_within_10s": 2,
+                   "x125_median_delay_s": math.inf}
+    assert pool_replay([case(6.0, 0, 0, 60.0, None, 0)])["x125_within_6s"] == 1  # 6 s is within
+
+
 def test_coach_bench_pools_seeds_per_split() -> None:
     """``coach_bench --seeds``: the figures of several shuffles pooled per split (calm nudges
     per 10 min over all the reviewed minutes, cases meeting each target, the flag)."""
