@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -251,6 +252,30 @@ def test_matrix_where_and_strict_drops_on_a_synthetic_catalogue(tmp_path, monkey
         assert splits.where(rec) == {"dev": ["realcalls"], "test": ["coach_bench"]}
     finally:
         splits._strict_drop.cache_clear()
+
+
+def test_command_line_lists_writes_and_fails_cleanly(tmp_path, monkeypatch, capsys):
+    """``--list`` prints each tuned test file with its seconds and its tuning copy;
+    ``--json`` writes the matrix it prints; missing recordings exit with status 2."""
+    cat = {("realcalls", "test"): [_f("/t/a.wav", "a", 1.25)],
+           ("pitch_real", "dev"): [_f("/p/a.wav", "a")]}
+    _catalogue(monkeypatch, cat)
+    assert splits.main(["--list", "realcalls"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out == ["# realcalls test files in pitch_real dev (pitch): 1",
+                   "/t/a.wav\t1.25 s\t/p/a.wav",
+                   "# realcalls test files in realcalls dev (speech): 0"]
+    js = tmp_path / "m.json"
+    assert splits.main(["--json", str(js)]) == 0
+    assert json.loads(js.read_text()) == splits.matrix()
+    assert capsys.readouterr().out.strip() == splits.format_matrix(splits.matrix())
+
+    def missing(bench, split):
+        raise splits.SplitDataMissingError("no recordings here")
+
+    monkeypatch.setattr(splits, "split_files", missing)
+    assert splits.main([]) == 2
+    assert "Error: no recordings here" in capsys.readouterr().err
 
 
 def test_audio_file_hashes_and_times(tmp_path: Path):
