@@ -567,6 +567,39 @@ def test_fetch_raises_when_refetch_still_bad(
         ds.fetch("noise", tmp_path)
 
 
+def test_command_line_fetch_force_list_and_record(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``fetch`` verifies without downloading and lists the utterances; ``--force``
+    re-installs an intact cache; an unknown name exits 1; ``list`` names every dataset;
+    ``record-checksums`` installs unverified and prints the files' sums."""
+    sums = _fake_noise_cache(tmp_path)
+    monkeypatch.setattr(download, "CHECKSUMS", sums)
+    calls: list[tuple[str, object]] = []
+
+    def fake_install(name: str, root: Path, dl: object, checksums: object) -> None:
+        calls.append((name, checksums))
+
+    monkeypatch.setattr(download, "_install", fake_install)
+    main = ds.main
+    assert main(["--cache-dir", str(tmp_path), "fetch", "noise"]) == 0
+    out = capsys.readouterr().out
+    assert calls == [] and "noise: 1 utterances" in out and "noise/Noise" in out
+    assert main(["--cache-dir", str(tmp_path), "fetch", "--force", "noise"]) == 0
+    assert calls == [("noise", sums)]
+    assert main(["--cache-dir", str(tmp_path), "fetch", "nope"]) == 1
+    assert "error:" in capsys.readouterr().err
+    assert main(["list"]) == 0
+    listed = [ln.split()[0] for ln in capsys.readouterr().out.splitlines()]
+    assert listed == ds.available()
+    calls.clear()
+    assert main(["--cache-dir", str(tmp_path), "record-checksums", "noise"]) == 0
+    assert calls == [("noise", None)]
+    printed = capsys.readouterr().out
+    for key, digest in sums.items():
+        assert f'    "{key}": "{digest}",' in printed
+
+
 def test_checksums_cover_every_member() -> None:
     for name in ds.available():
         for m in ds._SPECS[name].members:
