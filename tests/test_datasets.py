@@ -676,3 +676,29 @@ def test_build_asterisk_en_arctic_and_expressive_from_fake_caches(tmp_path: Path
     assert len(e) == len(ds.EXPRESSIVE_LINES)
     assert {(u.speaker, u.sex) for u in e} == {("v", "m"), ("m", "f")}
     assert all(u.sex == ("m" if "-v-" in u.path.name else "f") for u in e)
+
+
+def test_every_cached_dataset_builds_to_files_that_exist() -> None:
+    """On the fetched cache (no verification, no download): every utterance of every
+    dataset points at a file and a licence that are there, ids are unique and named after
+    the dataset (a bundle's after its files), and the fixed lists have their documented
+    sizes."""
+    root = ds.cache_root()
+    present = [n for n in ds.available() if (root / n).is_dir()]
+    if not present:
+        pytest.skip("no dataset is fetched")
+    sizes = {"arctic": 2, "codec2": 4, "asterisk_en": 17, "asterisk_fr": 17, "alsa": 8,
+             "vad_counting": 2, "noise": 1, "armelle_fr": 169, "codec2_monologue": 1,
+             "expressive": 104, "librivox": 5, "klettres_fr": 28}
+    for n in present:
+        utts = ds._SPECS[n].build(root / n, n)
+        assert utts, n
+        assert all(u.path.is_file() and u.licence.is_file() for u in utts), n
+        ids = [u.id for u in utts]
+        assert len(set(ids)) == len(ids) and all(i.startswith(f"{n}/") for i in ids), n
+        assert all(u.dataset == n for u in utts), n
+        if n in sizes:
+            assert len(utts) == sizes[n], n
+        if ds._SPECS[n].bundle is not None:  # a bundle's ids are its files' names
+            assert all(u.id == f"{n}/{u.path.relative_to(root / n).with_suffix('').as_posix()}"
+                       for u in utts), n
