@@ -317,6 +317,26 @@ def test_pitch_real_split_rule(tmp_path):
     assert {v[1] for v in got.values()} == {"dev", "test"}  # both splits drawn
 
 
+def test_coach_bench_split_rule():
+    """coach_bench's rule: the actors' lines and June's prompts go by the parity of the
+    first byte of the MD5 of the line id; Armelle, Allison, ve9qrp and the FDA voices are
+    test only; every line is in exactly one split."""
+    import hashlib
+
+    from benchmarks import coach_bench as cb
+
+    ids = [f"expressive_cs/room/x-v-{i}" for i in range(12)] + [f"p/{i}" for i in range(12)]
+    md5_dev = {i: hashlib.md5(i.encode()).digest()[0] % 2 == 0 for i in ids}
+    assert set(md5_dev.values()) == {True, False}
+    for voice in ("cs_v", "cs_m", "fr_june"):
+        for i in ids:
+            assert cb.in_split(voice, i, "dev") is md5_dev[i], (voice, i)
+            assert cb.in_split(voice, i, "test") is not md5_dev[i], (voice, i)
+    for voice in ("fr_armelle", "en_allison", "en_ve9qrp", *cb.FDA_VOICES):
+        for i in ids:
+            assert cb.in_split(voice, i, "test") and not cb.in_split(voice, i, "dev"), voice
+
+
 def test_audio_file_hashes_and_times(tmp_path: Path):
     import numpy as np
     import soundfile as sf
