@@ -338,6 +338,8 @@ def test_coach_bench_split_rule():
 
 
 def test_audio_file_hashes_and_times(tmp_path: Path):
+    """A recording's name key, seconds and SHA-256; a byte copy under another name matches
+    it; a rewritten file is hashed and timed again."""
     import numpy as np
     import soundfile as sf
 
@@ -350,6 +352,9 @@ def test_audio_file_hashes_and_times(tmp_path: Path):
     q.parent.mkdir()
     q.write_bytes(p.read_bytes())
     assert match([splits.audio_file(q)], [f])
+    sf.write(p, np.zeros(16000, np.float32), 8000)  # rewritten: hashed and timed again
+    g = splits.audio_file(p)
+    assert g.sha256 != f.sha256 and abs(g.seconds - 2.0) < 1e-6
 
 
 @pytest.mark.skipif(not os.environ.get("VOICECOACH_SPEECH_DIR"),
