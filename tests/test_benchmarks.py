@@ -60,10 +60,13 @@ def _flags(changes) -> dict[str, bool]:
     ],
 )
 def test_direction_follows_the_names(path: str, better: str | None) -> None:
+    """Times, RTFs, memory, errors and ratios to a peer are lower-is-better; F1, agreement,
+    precision and recall higher; rates and info fields have no direction."""
     assert direction(path) == better
 
 
 def test_compare_flags_a_time_worse_by_more_than_10_percent_but_not_5() -> None:
+    """A time 11.5 % slower is flagged, 5 % slower is not, faster never is."""
     old = _result(0.200, 0.90)
     assert _flags(compare_results(old, _result(0.223, 0.90)))["live_hop_ms.p50"] is True
     assert _flags(compare_results(old, _result(0.210, 0.90)))["live_hop_ms.p50"] is False
@@ -72,6 +75,7 @@ def test_compare_flags_a_time_worse_by_more_than_10_percent_but_not_5() -> None:
 
 
 def test_compare_flags_an_f1_lower_by_more_than_10_percent_but_not_5() -> None:
+    """An F1 12.5 % lower is flagged, 5 % lower is not, higher never is."""
     old = _result(0.2, 0.80)
     key = "vad_f1.silero.snr10_white.f1"
     assert _flags(compare_results(old, _result(0.2, 0.70)))[key] is True  # -12.5 %
@@ -80,6 +84,7 @@ def test_compare_flags_an_f1_lower_by_more_than_10_percent_but_not_5() -> None:
 
 
 def test_compare_reports_ratio_and_worse_percent() -> None:
+    """A change carries B/A, how much worse in %, its direction, and prints as WORSE."""
     (c,) = [c for c in compare_results(_result(0.2, 0.9), _result(0.25, 0.9))
             if c.path == "live_hop_ms.p50"]
     assert c.ratio == pytest.approx(1.25)
@@ -90,7 +95,7 @@ def test_compare_reports_ratio_and_worse_percent() -> None:
 
 
 def test_compare_ignores_tiny_absolute_changes_of_small_error_percentages() -> None:
-    # 0.10 % -> 0.15 % GPE is +50 % relative but within the 0.2-point noise floor
+    """A GPE from 0.10 to 0.15 % (+50 %) is under the 0.2-point floor; 1 to 2 % is flagged."""
     changes = compare_results(_result(0.2, 0.9, gpe=0.10), _result(0.2, 0.9, gpe=0.15))
     assert _flags(changes)["pitch_gpe_vs_praat.value"] is False
     changes = compare_results(_result(0.2, 0.9, gpe=1.0), _result(0.2, 0.9, gpe=2.0))
@@ -98,6 +103,7 @@ def test_compare_ignores_tiny_absolute_changes_of_small_error_percentages() -> N
 
 
 def test_flatten_skips_spreads_info_and_machine() -> None:
+    """Spreads, info, the machine description and counts are not figures."""
     flat = flatten(_result(0.2, 0.9))
     assert "live_hop_ms.p50" in flat and "review_rtf.median" in flat
     assert not any(".spread" in k or ".info" in k or k.startswith("machine") for k in flat)
@@ -105,6 +111,8 @@ def test_flatten_skips_spreads_info_and_machine() -> None:
 
 
 def test_compare_cli_exit_status(tmp_path, capsys) -> None:
+    """--compare exits 1 when a figure is worse or missing in B, 0 when none is, 2 on an unreadable
+    or foreign file."""
     a, b, c = tmp_path / "a.json", tmp_path / "b.json", tmp_path / "c.json"
     a.write_text(json.dumps(_result(0.20, 0.9)))
     b.write_text(json.dumps(_result(0.30, 0.9)))  # 50 % slower
@@ -222,6 +230,9 @@ def test_flatten_keeps_numbers_only_and_no_bookkeeping() -> None:
     ],
 )
 def test_direction_of_cpu_voicing_octave_and_generic_containers(path: str, better) -> None:
+    """CPU %, false voicing and octave errors are lower-is-better; a generic leaf (pooled, median)
+    and the keys inside a generic container take their parent's direction; a boolean-like
+    leaf has none."""
     assert direction(path) == better
 
 
@@ -272,6 +283,7 @@ def test_results_are_strict_json() -> None:
 
 
 def test_pitch_scores_on_a_hand_made_track() -> None:
+    """GPE, fine error in cents and voicing figures of a six-frame track, counted by hand."""
     ref = np.array([100.0, 100.0, 100.0, 100.0, NAN, NAN])
     est = np.array([100.0, 150.0, 101.0, NAN, 200.0, NAN])
     s = pitch_scores(est, ref)
@@ -287,6 +299,7 @@ def test_pitch_scores_on_a_hand_made_track() -> None:
 
 
 def test_pitch_scores_gross_threshold_is_20_percent() -> None:
+    """19.5 % off is fine, 20.5 % off is gross, either way; no both-voiced frame gives a NaN GPE."""
     ref = np.full(4, 200.0)
     est = np.array([239.0, 241.0, 161.0, 159.0])  # +19.5 %, +20.5 %, -19.5 %, -20.5 %
     assert pitch_scores(est, ref)["n_gross"] == 2
@@ -294,6 +307,8 @@ def test_pitch_scores_gross_threshold_is_20_percent() -> None:
 
 
 def test_binary_scores_on_a_hand_made_decision() -> None:
+    """F1, precision, recall and agreement of hand-made decisions; all-negative on both sides is F1
+    1; shapes must agree."""
     s = binary_scores(np.array([1, 1, 0, 0], bool), np.array([1, 0, 1, 0], bool))
     assert s["f1"] == pytest.approx(0.5)
     assert s["precision"] == pytest.approx(0.5)
@@ -308,6 +323,8 @@ def test_binary_scores_on_a_hand_made_decision() -> None:
 
 
 def test_align_track_interpolates_in_log_frequency_and_keeps_voicing() -> None:
+    """Between two voiced frames F0 is the geometric mean; the nearest frame decides voicing;
+    outside the span is NaN."""
     t_src = np.array([0.0, 0.01, 0.02, 0.03])
     f_src = np.array([100.0, 200.0, NAN, 150.0])
     out = align_track(t_src, f_src, np.array([0.005, 0.014, 0.017, 0.05, -0.02]))
@@ -318,12 +335,14 @@ def test_align_track_interpolates_in_log_frequency_and_keeps_voicing() -> None:
 
 
 def test_align_track_is_identity_on_the_same_times() -> None:
+    """Resampling a track onto its own times gives it back, NaNs included."""
     t = np.arange(50) * 0.01
     f = np.where(np.arange(50) % 7 == 0, NAN, 100.0 + np.arange(50))
     np.testing.assert_allclose(align_track(t, f, t), f)
 
 
 def test_summarize_gives_median_and_spread() -> None:
+    """The median, count, min, quartiles and max of repeats."""
     s = summarize([3.0, 1.0, 2.0, 10.0, 4.0])
     assert s["median"] == 3.0
     assert s["n"] == 5
@@ -488,6 +507,7 @@ def test_review_peer_ratios_pair_each_repeat(monkeypatch) -> None:
 
 
 def test_machine_description_has_the_keys() -> None:
+    """The description has every required key, numpy's version, the BLAS pools, and is JSON-able."""
     m = describe_machine()
     for k in REQUIRED_KEYS:
         assert k in m, k
@@ -541,10 +561,13 @@ def test_machine_description_is_this_machine() -> None:
     ],
 )
 def test_direction_through_per_containers_and_biases(path: str, better: str | None) -> None:
+    """Keys inside per_* containers take the container's direction; biases and counts have none."""
     assert direction(path) == better
 
 
 def test_real_voice_scores_split_octave_errors_and_voicing() -> None:
+    """Gross errors split into octave up, octave down and other; recall, false voicing and
+    precision over a hand-made track."""
     from benchmarks.pitch_real import score
 
     ref = np.array([100.0, 100.0, 100.0, 100.0, 100.0, NAN, NAN, NAN, NAN, 200.0])
@@ -598,6 +621,8 @@ def test_mu_law_levels_are_g711s() -> None:
 
 
 def test_telephone_copy_is_8khz_band_limited_mu_law() -> None:
+    """The telephone copy is 8 kHz float32, cuts 100 Hz by > 30 dB against 1 kHz, passes 3 kHz, and
+    is 8-bit mu-law with fine steps near 0."""
     from benchmarks.pitch_real import mulaw, telephone
 
     sr = 16000
@@ -689,6 +714,8 @@ def _rows(loudness_db: np.ndarray, speech: np.ndarray, nucleus: np.ndarray):
 
 
 def test_pace_candidates_interval_tempo_is_the_shipped_measure() -> None:
+    """The benchmark's interval tempo equals the shipped baseline's tempo measure on a random
+    stream."""
     from benchmarks.pace_candidates import interval_tempo
     from voicecoach.baseline.measures import _MeasureCore
     from voicecoach.config import load_config

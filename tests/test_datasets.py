@@ -312,6 +312,7 @@ def test_sentence_counts(text: str, language: str, expected: int) -> None:
 
 
 def test_count_syllables_edge_cases() -> None:
+    """Empty text, punctuation, acronyms, numbers spelled out; an unsupported language raises."""
     assert ds.count_syllables("", "en") == 0
     assert ds.count_syllables("...", "fr") == 0
     assert ds.count_syllables("PBX", "en") == 3
@@ -378,6 +379,8 @@ HTS_LAB = (
 
 
 def test_parse_segments() -> None:
+    """Speech segments of a pyAudioAnalysis file, touching ones merged, stray commas and blanks
+    tolerated; bad lines raise."""
     segs = ds.parse_segments(SEGMENTS)
     assert segs == ((0.13, 0.51), (0.68, 1.0), (1.2, 1.65))
     assert ds.parse_segments(SEGMENTS, label="silence")[0] == (0.0, 0.13)
@@ -388,6 +391,8 @@ def test_parse_segments() -> None:
 
 
 def test_parse_hts_lab() -> None:
+    """Speech runs of HTS labels in seconds (100 ns units), full-context phones read, and the
+    syllable count of the /J: field."""
     assert ds.parse_hts_lab(HTS_LAB) == ((0.13, 0.27), (0.3, 0.375))
     assert ds.parse_hts_lab("0 10000000 a\n10000000 20000000 sil\n") == ((0.0, 1.0),)
     assert ds.parse_hts_syllables(HTS_LAB) == 13
@@ -411,6 +416,8 @@ def test_parse_hts_lab_silences_and_bad_lines() -> None:
 
 
 def test_parse_transcripts() -> None:
+    """Prompt ids to transcripts: comments skipped, whitespace normalised, the first of a duplicate
+    kept, colons in the text kept."""
     text = (
         "; Core Asterisk Sounds in French\n\n"
         "activated: activé\n"
@@ -446,6 +453,7 @@ def _fake_noise_cache(root: Path) -> dict[str, str]:
 
 
 def test_verify_accepts_intact_cache(tmp_path: Path) -> None:
+    """An intact cache has no problem."""
     sums = _fake_noise_cache(tmp_path)
     assert ds.verify("noise", tmp_path, sums) == []
 
@@ -525,6 +533,7 @@ def test_cached_expressive_cs_holds_no_held_out_line() -> None:
 
 
 def test_verify_detects_corruption_and_missing(tmp_path: Path) -> None:
+    """A tampered file is a checksum mismatch, a deleted one is missing."""
     sums = _fake_noise_cache(tmp_path)
     (tmp_path / "noise" / "Noise.wav").write_bytes(b"RIFF-tampered")
     (tmp_path / "noise" / "copyright").unlink()
@@ -534,6 +543,8 @@ def test_verify_detects_corruption_and_missing(tmp_path: Path) -> None:
 
 
 def test_fetch_refetches_corrupted_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An intact cache is read without a download; a corrupted file makes fetch install the dataset
+    again."""
     sums = _fake_noise_cache(tmp_path)
     monkeypatch.setattr(download, "CHECKSUMS", sums)
     calls: list[str] = []
@@ -559,6 +570,7 @@ def test_fetch_refetches_corrupted_file(tmp_path: Path, monkeypatch: pytest.Monk
 def test_fetch_raises_when_refetch_still_bad(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """A re-fetch that is still corrupted raises ChecksumError."""
     sums = _fake_noise_cache(tmp_path)
     monkeypatch.setattr(download, "CHECKSUMS", sums)
     monkeypatch.setattr(download, "_install", lambda *a: None)
@@ -601,6 +613,7 @@ def test_command_line_fetch_force_list_and_record(
 
 
 def test_checksums_cover_every_member() -> None:
+    """Every member of every dataset has a recorded SHA-256."""
     for name in ds.available():
         for m in ds._SPECS[name].members:
             key = f"{name}/{m.dest}"
@@ -608,6 +621,7 @@ def test_checksums_cover_every_member() -> None:
 
 
 def test_available_and_unknown() -> None:
+    """The base datasets are available; an unknown name raises DatasetError."""
     assert set(ds.available()) >= {
         "arctic",
         "codec2",
@@ -621,6 +635,8 @@ def test_available_and_unknown() -> None:
 
 
 def test_cache_root(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The cache folder: the argument, else $VOICECOACH_DATA (~ expanded, empty means unset), else
+    ~/.cache/voicecoach/datasets."""
     monkeypatch.setenv("VOICECOACH_DATA", str(tmp_path / "env"))
     assert ds.cache_root() == tmp_path / "env"
     assert ds.cache_root(tmp_path / "x") == tmp_path / "x"
@@ -634,6 +650,8 @@ def test_cache_root(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 
 def test_build_from_fake_cache(tmp_path: Path) -> None:
+    """asterisk_fr reads its transcripts and counts their syllables; vad_counting reads its
+    segments."""
     d = tmp_path / "asterisk_fr"
     d.mkdir()
     (d / "core-sounds-fr.txt").write_text(

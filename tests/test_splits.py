@@ -17,6 +17,8 @@ def _f(path: str, sha: str, seconds: float = 1.0) -> AudioFile:
 
 
 def test_name_key_makes_the_copies_of_one_recording_one():
+    """The datasets' and fetch scripts' copies of one recording get one name key; other lines,
+    actors and levels stay apart."""
     one = {
         name_key("/c/datasets/expressive/airplane-let-m-oko.ogg"),
         name_key("/c/datasets/expressive_cs/airplane/let-m-oko.ogg"),
@@ -40,6 +42,8 @@ def test_name_key_makes_the_copies_of_one_recording_one():
 
 
 def test_match_by_content_then_by_name_in_order():
+    """Files match by bytes, else by name key, in the test list's order; an empty hash never
+    matches."""
     test = [_f("/c/expressive/airplane-let-m-oko.ogg", "aa"),        # same name, other bytes
             _f("/c/asterisk_fr/renamed-copy.wav", "bb"),              # same bytes, other name
             _f("/c/librivox/0870.wav", "cc"),                          # nowhere
@@ -70,6 +74,7 @@ def test_name_key_families_and_librivox_numbers():
 
 
 def test_gsm_seconds_are_whole_20_ms_frames_of_33_bytes(tmp_path: Path):
+    """A raw GSM 06.10 file lasts 20 ms per whole 33-byte frame."""
     p = tmp_path / "codec2" / "x.gsm"
     p.parent.mkdir()
     p.write_bytes(b"\0" * (33 * 50 + 32))  # 50 frames and a partial one
@@ -90,6 +95,7 @@ def test_match_prefers_content_and_the_first_copy():
 
 
 def test_unique_keeps_each_recording_once_by_content_then_path():
+    """Copies by content count once, files without a hash once per path, in order."""
     files = [_f("/a/x.wav", "s"), _f("/b/y.wav", "s"), _f("/c/z.wav", ""),
              _f("/c/z.wav", ""), _f("/d/w.wav", ""), _f("/e/v.wav", "t")]
     assert [f.path for f in splits._unique(files)] == ["/a/x.wav", "/c/z.wav", "/d/w.wav",
