@@ -279,6 +279,50 @@ def test_results_are_strict_json() -> None:
     json.dumps(got, allow_nan=False)
 
 
+def test_suite_runs_the_chosen_steps_and_keeps_going_past_a_failure(tmp_path, monkeypatch,
+                                                                     capsys) -> None:
+    """run_suite runs the steps asked for (all by default), records a failing step's error
+    and keeps the other steps' figures, rounded to 4 significant digits, with a time per
+    step; the command line writes the result twice (dated and latest.json) as strict JSON
+    and exits 1 when a step failed, 0 when none did, 2 when --out cannot be written."""
+    from benchmarks import suite
+
+    ran: list[str] = []
+
+    def good(sizes, store):
+        ran.append("live")
+        return {"live_hop_ms": {"p50": np.float64(0.123456), "n": np.int64(3),
+                                "ok": np.bool_(True), "spread": [1.234567, NAN]}}
+
+    def bad(sizes, store):
+        ran.append("review")
+        raise RuntimeError("no audio")
+
+    monkeypatch.setattr(suite, "STEPS", (("live", good), ("review", bad)))
+    result, _ = suite.run_suite(suite.QUICK)
+    assert ran == ["live", "review"]
+    assert result["live_hop_ms"]["p50"] == 0.1235 and result["live_hop_ms"]["n"] == 3
+    assert result["live_hop_ms"]["ok"] is True and result["live_hop_ms"]["spread"][0] == 1.235
+    assert result["errors"] == {"info": {"review": "RuntimeError: no audio"}}
+    assert set(result["timings_s"]) == {"live", "review"} and result["quick"] is True
+    assert result["schema"] == "voicecoach.bench/1" and "cores_usable" in result["machine"]
+    ran.clear()
+    result, _ = suite.run_suite(suite.FULL, ("live",))
+    assert ran == ["live"] and "errors" not in result and result["quick"] is False
+
+    out = tmp_path / "res"
+    assert bench_main(["--only", "live", "--no-plots", "--out", str(out)]) == 0
+    latest = json.loads((out / "latest.json").read_text())
+    assert latest["live_hop_ms"]["spread"] == [1.235, None]
+    dated = [p for p in out.glob("*.json") if p.name != "latest.json"]
+    assert len(dated) == 1 and json.loads(dated[0].read_text()) == latest
+    assert bench_main(["--only", "live", "review", "--no-plots", "--out", str(out)]) == 1
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    assert bench_main(["--no-plots", "--out", str(blocker / "sub")]) == 2
+    assert "is not a writable folder" in capsys.readouterr().err
+
+
 # ----------------------------------------------------------------------------- metrics
 
 
