@@ -652,6 +652,39 @@ def test_real_voice_scores_high_voices_fine_error_and_two_second_medians() -> No
     assert s["median2s_off_pct"] == pytest.approx(50.0)  # of the two windows of A
 
 
+def test_pitch_real_table_scores_per_corpus_pooled_and_praat_on_the_wideband_reference() -> None:
+    """Each method is scored per split, condition and corpus, pooled over a condition's
+    corpora and over all conditions of a split; Praat on the telephone copy is scored
+    against Praat on the wideband original (``wideref``), the others against ``ref``."""
+    from benchmarks.pitch_real import score, table
+
+    def acc(k: float) -> dict[str, list[np.ndarray]]:
+        ref = np.array([100.0, 100.0, 100.0, NAN])
+        return {"ref": [ref], "wideref": [ref * k], "ours": [np.array([100.0, 150, 101, 100])],
+                "praat": [np.array([100.0 * k, 100, 100, NAN])]}
+
+    tracks = {("test", "tel", "a"): acc(1.5), ("test", "tel", "b"): acc(1.0),
+              ("test", "wide", "a"): acc(1.25)}
+    res = table(tracks)
+
+    def same(x: dict, y: dict) -> bool:  # NaN == NaN
+        return json.dumps(x, sort_keys=True) == json.dumps(y, sort_keys=True)
+
+    tel = res["test"]["tel"]
+    for c in ("a", "b"):
+        t = tracks[("test", "tel", c)]
+        assert same(tel[c], {"ours": score(t["ours"], t["ref"]),
+                             "praat": score(t["praat"], t["wideref"])})
+    a, b, w = (tracks[("test", "tel", "a")], tracks[("test", "tel", "b")],
+               tracks[("test", "wide", "a")])
+    assert same(tel["pooled"]["praat"],
+                score(a["praat"] + b["praat"], a["wideref"] + b["wideref"]))
+    assert same(tel["pooled"]["ours"], score(a["ours"] + b["ours"], a["ref"] + b["ref"]))
+    assert same(res["test"]["all_conditions"]["pooled"]["ours"],
+                score(a["ours"] + b["ours"] + w["ours"], a["ref"] + b["ref"] + w["ref"]))
+    assert set(res["test"]) == {"tel", "wide", "all_conditions"}
+
+
 def test_mu_law_levels_are_g711s() -> None:
     """The 255 levels of 8-bit mu-law (mu = 255): +-(256^(k/127) - 1) / 255, k = 0..127."""
     from benchmarks.pitch_real import mulaw
