@@ -60,10 +60,13 @@ def _flags(changes) -> dict[str, bool]:
     ],
 )
 def test_direction_follows_the_names(path: str, better: str | None) -> None:
+    """Times, RTFs, memory, errors and ratios to a peer are lower-is-better; F1, agreement,
+    precision and recall higher; rates and info fields have no direction."""
     assert direction(path) == better
 
 
 def test_compare_flags_a_time_worse_by_more_than_10_percent_but_not_5() -> None:
+    """A time 11.5 % slower is flagged, 5 % slower is not, faster never is."""
     old = _result(0.200, 0.90)
     assert _flags(compare_results(old, _result(0.223, 0.90)))["live_hop_ms.p50"] is True
     assert _flags(compare_results(old, _result(0.210, 0.90)))["live_hop_ms.p50"] is False
@@ -72,6 +75,7 @@ def test_compare_flags_a_time_worse_by_more_than_10_percent_but_not_5() -> None:
 
 
 def test_compare_flags_an_f1_lower_by_more_than_10_percent_but_not_5() -> None:
+    """An F1 12.5 % lower is flagged, 5 % lower is not, higher never is."""
     old = _result(0.2, 0.80)
     key = "vad_f1.silero.snr10_white.f1"
     assert _flags(compare_results(old, _result(0.2, 0.70)))[key] is True  # -12.5 %
@@ -80,6 +84,7 @@ def test_compare_flags_an_f1_lower_by_more_than_10_percent_but_not_5() -> None:
 
 
 def test_compare_reports_ratio_and_worse_percent() -> None:
+    """A change carries B/A, how much worse in %, its direction, and prints as WORSE."""
     (c,) = [c for c in compare_results(_result(0.2, 0.9), _result(0.25, 0.9))
             if c.path == "live_hop_ms.p50"]
     assert c.ratio == pytest.approx(1.25)
@@ -90,7 +95,7 @@ def test_compare_reports_ratio_and_worse_percent() -> None:
 
 
 def test_compare_ignores_tiny_absolute_changes_of_small_error_percentages() -> None:
-    # 0.10 % -> 0.15 % GPE is +50 % relative but within the 0.2-point noise floor
+    """A GPE from 0.10 to 0.15 % (+50 %) is under the 0.2-point floor; 1 to 2 % is flagged."""
     changes = compare_results(_result(0.2, 0.9, gpe=0.10), _result(0.2, 0.9, gpe=0.15))
     assert _flags(changes)["pitch_gpe_vs_praat.value"] is False
     changes = compare_results(_result(0.2, 0.9, gpe=1.0), _result(0.2, 0.9, gpe=2.0))
@@ -98,6 +103,7 @@ def test_compare_ignores_tiny_absolute_changes_of_small_error_percentages() -> N
 
 
 def test_flatten_skips_spreads_info_and_machine() -> None:
+    """Spreads, info, the machine description and counts are not figures."""
     flat = flatten(_result(0.2, 0.9))
     assert "live_hop_ms.p50" in flat and "review_rtf.median" in flat
     assert not any(".spread" in k or ".info" in k or k.startswith("machine") for k in flat)
@@ -105,6 +111,8 @@ def test_flatten_skips_spreads_info_and_machine() -> None:
 
 
 def test_compare_cli_exit_status(tmp_path, capsys) -> None:
+    """--compare exits 1 when a figure is worse or missing in B, 0 when none is, 2 on an unreadable
+    or foreign file."""
     a, b, c = tmp_path / "a.json", tmp_path / "b.json", tmp_path / "c.json"
     a.write_text(json.dumps(_result(0.20, 0.9)))
     b.write_text(json.dumps(_result(0.30, 0.9)))  # 50 % slower
@@ -126,10 +134,200 @@ def test_compare_cli_exit_status(tmp_path, capsys) -> None:
     assert "is not a benchmark result" in capsys.readouterr().err
 
 
+def _one(path: str, old: float, new: float):
+    """The Change of one figure: ``path`` is ``old`` in A and ``new`` in B."""
+    def tree(v: float) -> dict:
+        d: dict = {}
+        cur = d
+        *heads, leaf = path.split(".")
+        for h in heads:
+            cur = cur.setdefault(h, {})
+        cur[leaf] = v
+        return d
+
+    (c,) = compare_results(tree(old), tree(new))
+    assert c.path == path
+    return c
+
+
+def test_compare_flags_strictly_more_than_the_threshold() -> None:
+    """Exactly 10 % worse is not flagged (the rule is ``new > old * 1.10``); a hair more is."""
+    assert _one("live_hop_ms.p50", 10.0, 11.0).flagged is False
+    assert _one("live_hop_ms.p50", 10.0, 11.0).worse_pct == 10.0
+    assert _one("live_hop_ms.p50", 10.0, 11.01).flagged is True
+    assert _one("vad_f1.webrtc.clean.f1", 0.5, 0.4).flagged is True  # -20 % of a higher-better
+    assert _one("vad_f1.webrtc.clean.f1", 0.5, 0.4).worse_pct == pytest.approx(20.0)
+    # a custom threshold
+    (c,) = compare_results({"x_ms": 10.0}, {"x_ms": 10.6}, threshold=0.05)
+    assert c.flagged is True
+
+
+@pytest.mark.parametrize(
+    ("path", "floor"),
+    [
+        ("pitch_gpe_vs_praat.value", 0.2),
+        ("rate_error_pct.real.arctic.median_abs_error_pct", 1.0),
+        ("median_cents_vs_praat.value", 1.0),
+        ("vad_f1.webrtc.clean.f1", 0.005),
+        ("voicing_agreement.value", 0.005),
+        ("rss_growth_mb", 2.0),
+        ("interruption_decision_latency_ms.p90", 10.0),
+    ],
+)
+def test_compare_absolute_floors_of_noisy_figures(path: str, floor: float) -> None:
+    """Each figure named in MIN_ABS is flagged only when its change is larger than the
+    floor, however large the relative change: a change of exactly the floor (from or to 0,
+    so that the difference is exact) is not flagged, 1.5 times the floor is."""
+    def worse_by(d: float):
+        return _one(path, 0.0, d) if direction(path) == "lower" else _one(path, d, 0.0)
+
+    at, over = worse_by(floor), worse_by(1.5 * floor)
+    assert at.worse_pct > 10.0 and over.worse_pct > 10.0  # relative: far over the threshold
+    assert at.flagged is False, path
+    assert over.flagged is True, path
+
+
+def test_compare_a_figure_that_was_zero() -> None:
+    """From 0, a lower-is-better figure that rises is infinitely worse (flagged), one that
+    stays is not; a higher-is-better one that rises is infinitely better. The ratio is NaN."""
+    up = _one("live_hop_ms.p50", 0.0, 0.5)
+    assert up.worse_pct == math.inf and up.flagged is True and math.isnan(up.ratio)
+    same = _one("live_hop_ms.p50", 0.0, 0.0)
+    assert same.worse_pct == 0.0 and same.flagged is False
+    better = _one("vad_f1.webrtc.clean.f1", 0.0, 0.5)
+    assert better.worse_pct == -math.inf and better.flagged is False
+    worse = _one("vad_f1.webrtc.clean.f1", 0.5, 0.0)
+    assert worse.worse_pct == pytest.approx(100.0) and worse.flagged is True
+    assert _one("vad_f1.webrtc.clean.positive_rate", 0.0, 0.5).flagged is False  # not judged
+
+
+def test_flatten_keeps_numbers_only_and_no_bookkeeping() -> None:
+    """Booleans, None and text are no figures; run times, arguments, sizes, targets,
+    counts, inclusion flags and skip notes are not compared."""
+    tree = {
+        "run_s": 120.0, "timings_s": {"live": 3.0}, "args": {"repeats": 5},
+        "sizes": {"synth_s": 10}, "targets": {"p50": 0.5}, "quick": True,
+        "live_hop_ms": {"p50": 0.2, "target": 0.5, "repeats": 3, "included": {"echo": 1},
+                        "ok": False, "note": "x", "none": None},
+        "praat_pitch_rtf": {"skipped": {"code": 2}},
+        "review_rtf": {"median": 0.002, "n": 5},
+    }
+    assert flatten(tree) == {"live_hop_ms.p50": 0.2, "review_rtf.median": 0.002}
+
+
+@pytest.mark.parametrize(
+    ("path", "better"),
+    [
+        ("live_cpu.loaded.cpu_pct_of_one_core.median", "lower"),
+        ("compact_display.process_cpu_pct", "lower"),
+        ("pitch_real_speech.false_voicing", "lower"),
+        ("pitch_real_speech.test.wide.pooled.ours.octave_up_pct", "lower"),
+        ("pitch_real_speech.test.wide.pooled.ours.octave_down_pct", "lower"),
+        ("pitch_gpe_vs_praat.pooled", "lower"),  # a generic leaf
+        ("rate_error_pct.pooled.arctic", "lower"),  # a key inside a generic container
+        ("voicing_agreement.median.codec2", "higher"),
+        ("live_cpu.loaded.cpu_pct_of_one_core.audio_lost", None),
+    ],
+)
+def test_direction_of_cpu_voicing_octave_and_generic_containers(path: str, better) -> None:
+    """CPU %, false voicing and octave errors are lower-is-better; a generic leaf (pooled, median)
+    and the keys inside a generic container take their parent's direction; a boolean-like
+    leaf has none."""
+    assert direction(path) == better
+
+
+def test_format_changes_counts_worse_and_missing_apart() -> None:
+    """The last line counts worse and missing figures apart; ``only_judged`` leaves out the
+    figures that have no better direction."""
+    old = _result(0.20, 0.9)
+    new = _result(0.30, 0.9)
+    del new["pitch_gpe_vs_praat"]
+    changes = compare_results(old, new)
+    text = format_changes(changes)
+    assert text.splitlines()[-1] == "1 figure(s) worse by more than 10 %, 1 missing in B"
+    assert "positive_rate" in text
+    judged = format_changes(changes, only_judged=True)
+    assert "positive_rate" not in judged and "live_hop_ms.p50" in judged
+    same = format_changes(compare_results(old, old))
+    assert same.splitlines()[-1] == "no figure worse by >10 %, none missing"
+
+
+def test_compare_cli_checks_both_files_and_lists_unjudged_figures_on_request(
+    tmp_path, capsys
+) -> None:
+    """A first file that is not a result is refused as well as a second; unjudged figures
+    are listed only with --all-figures; a quick run against a full one is warned about."""
+    a, q, x = tmp_path / "a.json", tmp_path / "q.json", tmp_path / "x.json"
+    a.write_text(json.dumps(_result(0.20, 0.9)))
+    q.write_text(json.dumps({**_result(0.20, 0.9), "quick": True}))
+    x.write_text('{"x": 1}')
+    assert bench_main(["--compare", str(x), str(a)]) == 2
+    assert "'" + str(x) + "' is not a benchmark result" in capsys.readouterr().err
+    assert bench_main(["--compare", str(a), str(a)]) == 0
+    assert "positive_rate" not in capsys.readouterr().out
+    assert bench_main(["--compare", str(a), str(q), "--all-figures"]) == 0
+    out = capsys.readouterr().out
+    assert "positive_rate" in out and "warning: comparing a quick run with a full run" in out
+
+
+def test_results_are_strict_json() -> None:
+    """NaN and infinities are written as null, keys as text, tuples as lists."""
+    from benchmarks.__main__ import _jsonable
+
+    got = _jsonable({"a": NAN, 1: (math.inf, -math.inf, 2.5), "b": {"c": [NAN, 1]}})
+    assert got == {"a": None, "1": [None, None, 2.5], "b": {"c": [None, 1]}}
+    json.dumps(got, allow_nan=False)
+
+
+def test_suite_runs_the_chosen_steps_and_keeps_going_past_a_failure(tmp_path, monkeypatch,
+                                                                     capsys) -> None:
+    """run_suite runs the steps asked for (all by default), records a failing step's error
+    and keeps the other steps' figures, rounded to 4 significant digits, with a time per
+    step; the command line writes the result twice (dated and latest.json) as strict JSON
+    and exits 1 when a step failed, 0 when none did, 2 when --out cannot be written."""
+    from benchmarks import suite
+
+    ran: list[str] = []
+
+    def good(sizes, store):
+        ran.append("live")
+        return {"live_hop_ms": {"p50": np.float64(0.123456), "n": np.int64(3),
+                                "ok": np.bool_(True), "spread": [1.234567, NAN]}}
+
+    def bad(sizes, store):
+        ran.append("review")
+        raise RuntimeError("no audio")
+
+    monkeypatch.setattr(suite, "STEPS", (("live", good), ("review", bad)))
+    result, _ = suite.run_suite(suite.QUICK)
+    assert ran == ["live", "review"]
+    assert result["live_hop_ms"]["p50"] == 0.1235 and result["live_hop_ms"]["n"] == 3
+    assert result["live_hop_ms"]["ok"] is True and result["live_hop_ms"]["spread"][0] == 1.235
+    assert result["errors"] == {"info": {"review": "RuntimeError: no audio"}}
+    assert set(result["timings_s"]) == {"live", "review"} and result["quick"] is True
+    assert result["schema"] == "voicecoach.bench/1" and "cores_usable" in result["machine"]
+    ran.clear()
+    result, _ = suite.run_suite(suite.FULL, ("live",))
+    assert ran == ["live"] and "errors" not in result and result["quick"] is False
+
+    out = tmp_path / "res"
+    assert bench_main(["--only", "live", "--no-plots", "--out", str(out)]) == 0
+    latest = json.loads((out / "latest.json").read_text())
+    assert latest["live_hop_ms"]["spread"] == [1.235, None]
+    dated = [p for p in out.glob("*.json") if p.name != "latest.json"]
+    assert len(dated) == 1 and json.loads(dated[0].read_text()) == latest
+    assert bench_main(["--only", "live", "review", "--no-plots", "--out", str(out)]) == 1
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    assert bench_main(["--no-plots", "--out", str(blocker / "sub")]) == 2
+    assert "is not a writable folder" in capsys.readouterr().err
+
+
 # ----------------------------------------------------------------------------- metrics
 
 
 def test_pitch_scores_on_a_hand_made_track() -> None:
+    """GPE, fine error in cents and voicing figures of a six-frame track, counted by hand."""
     ref = np.array([100.0, 100.0, 100.0, 100.0, NAN, NAN])
     est = np.array([100.0, 150.0, 101.0, NAN, 200.0, NAN])
     s = pitch_scores(est, ref)
@@ -145,6 +343,7 @@ def test_pitch_scores_on_a_hand_made_track() -> None:
 
 
 def test_pitch_scores_gross_threshold_is_20_percent() -> None:
+    """19.5 % off is fine, 20.5 % off is gross, either way; no both-voiced frame gives a NaN GPE."""
     ref = np.full(4, 200.0)
     est = np.array([239.0, 241.0, 161.0, 159.0])  # +19.5 %, +20.5 %, -19.5 %, -20.5 %
     assert pitch_scores(est, ref)["n_gross"] == 2
@@ -152,6 +351,8 @@ def test_pitch_scores_gross_threshold_is_20_percent() -> None:
 
 
 def test_binary_scores_on_a_hand_made_decision() -> None:
+    """F1, precision, recall and agreement of hand-made decisions; all-negative on both sides is F1
+    1; shapes must agree."""
     s = binary_scores(np.array([1, 1, 0, 0], bool), np.array([1, 0, 1, 0], bool))
     assert s["f1"] == pytest.approx(0.5)
     assert s["precision"] == pytest.approx(0.5)
@@ -166,6 +367,8 @@ def test_binary_scores_on_a_hand_made_decision() -> None:
 
 
 def test_align_track_interpolates_in_log_frequency_and_keeps_voicing() -> None:
+    """Between two voiced frames F0 is the geometric mean; the nearest frame decides voicing;
+    outside the span is NaN."""
     t_src = np.array([0.0, 0.01, 0.02, 0.03])
     f_src = np.array([100.0, 200.0, NAN, 150.0])
     out = align_track(t_src, f_src, np.array([0.005, 0.014, 0.017, 0.05, -0.02]))
@@ -176,12 +379,14 @@ def test_align_track_interpolates_in_log_frequency_and_keeps_voicing() -> None:
 
 
 def test_align_track_is_identity_on_the_same_times() -> None:
+    """Resampling a track onto its own times gives it back, NaNs included."""
     t = np.arange(50) * 0.01
     f = np.where(np.arange(50) % 7 == 0, NAN, 100.0 + np.arange(50))
     np.testing.assert_allclose(align_track(t, f, t), f)
 
 
 def test_summarize_gives_median_and_spread() -> None:
+    """The median, count, min, quartiles and max of repeats."""
     s = summarize([3.0, 1.0, 2.0, 10.0, 4.0])
     assert s["median"] == 3.0
     assert s["n"] == 5
@@ -189,10 +394,164 @@ def test_summarize_gives_median_and_spread() -> None:
     assert s["spread"]["q1"] == 2.0 and s["spread"]["q3"] == 4.0
 
 
+def test_pitch_scores_counts_bias_and_one_sided_voicing() -> None:
+    """Recall is over the reference's voiced frames, precision over ours; the signed fine
+    error keeps its sign; a ratio of exactly the gross threshold is not gross; 0 Hz is
+    unvoiced."""
+    ref = np.array([100.0, 100.0, 100.0, 100.0, 100.0, 100.0, 0.0, NAN])
+    est = np.array([98.0, 97.0, 99.0, 125.0, NAN, NAN, NAN, 0.0])
+    s = pitch_scores(est, ref, gross_ratio=0.25)
+    assert s["n_frames"] == 8 and s["n_both_voiced"] == 4
+    assert s["n_gross"] == 0 and s["gpe_pct"] == 0.0  # 125 / 100 - 1 == 0.25: not gross
+    assert pitch_scores(est, ref, gross_ratio=0.24)["n_gross"] == 1
+    cents = 1200 * np.log2(np.array([0.98, 0.97, 0.99, 1.25]))
+    assert s["median_cents"] == pytest.approx(float(np.median(cents)))
+    assert s["median_cents"] < 0
+    assert s["median_abs_cents"] == pytest.approx(float(np.median(np.abs(cents))))
+    assert s["voicing_recall"] == pytest.approx(4 / 6)
+    assert s["voicing_precision"] == 1.0
+    assert s["voicing_agreement"] == pytest.approx(6 / 8)
+
+
+def test_binary_scores_rates_and_undefined_ratios() -> None:
+    """``positive_rate`` is the share of frames *predicted* positive; precision is NaN
+    when nothing is predicted, recall NaN when nothing is true."""
+    s = binary_scores(np.array([1, 0, 0, 0, 0], bool), np.array([1, 1, 1, 0, 0], bool))
+    assert s["positive_rate"] == pytest.approx(0.2) and s["n_frames"] == 5
+    assert s["precision"] == 1.0 and s["recall"] == pytest.approx(1 / 3)
+    assert s["f1"] == pytest.approx(0.5)
+    none = binary_scores(np.zeros(4, bool), np.array([1, 0, 0, 0], bool))
+    assert math.isnan(none["precision"]) and none["recall"] == 0.0 and none["f1"] == 0.0
+    assert math.isnan(binary_scores(np.ones(4, bool), np.zeros(4, bool))["recall"])
+
+
+def test_align_track_is_nan_beyond_half_a_frame_outside() -> None:
+    """Within half a frame of either end the end frame's F0 is kept, beyond it NaN."""
+    t = np.array([0.0, 0.01, 0.02, 0.03])
+    f = np.array([100.0, 110.0, 120.0, 130.0])
+    out = align_track(t, f, np.array([-0.004, -0.007, 0.034, 0.037]))
+    assert out[0] == pytest.approx(100.0) and out[2] == pytest.approx(130.0)
+    assert math.isnan(out[1]) and math.isnan(out[3])
+
+
+def test_summarize_rounds_to_six_significant_digits_and_ignores_nan() -> None:
+    """The median and spread of repeats, NaNs left out, rounded to 6 significant digits."""
+    s = summarize([1.23456789, NAN, 3.0])
+    assert s["median"] == 2.11728  # (1.23456789 + 3) / 2 = 2.117283945
+    assert s["n"] == 3
+    assert s["spread"]["min"] == 1.23457 and s["spread"]["max"] == 3.0
+    assert summarize([123456.789])["median"] == 123457.0
+
+
+# ----------------------------------------------------------------------------- report table
+
+#: The headline figures that carry a target in the summary table.
+_TARGETED = (
+    "live_hop_ms.p50", "live_hop_ms.p99", "review_ratios.review_over_praat",
+    "review_ratios.review_over_praat_best", "peak_rss_mb_1h", "rss_growth_mb",
+    "pitch_gpe_vs_praat.value", "pitch_real_speech.gpe_pct", "pitch_real_speech.settled_gpe_pct",
+    "pitch_real_speech.voicing_recall", "pitch_real_speech.false_voicing",
+    "pitch_egg.median_abs_cents", "rate_error_pct.synthetic_median_abs_error_pct",
+    "rate_error_pct.rate_change_error_pct", "synthetic_accuracy.gpe_pct",
+    "synthetic_accuracy.median_fine_error_cents", "synthetic_accuracy.speech_agreement",
+    "synthetic_accuracy.rate_error_pct", "interruption_decision_latency_ms.p50",
+)
+
+
+def _tree(values: dict[str, object]) -> dict:
+    out: dict = {}
+    for path, v in values.items():
+        cur = out
+        *heads, leaf = path.split(".")
+        for h in heads:
+            cur = cur.setdefault(h, {})
+        cur[leaf] = v
+    return out
+
+
+@pytest.mark.parametrize("x", [0.05, 0.1, 0.5, 0.85, 0.95, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0, 20.0,
+                               25.0, 150.0, 200.0, 250.0])
+def test_report_verdicts_agree_with_the_targets_they_print(x: float) -> None:
+    """Every row with a target says ok exactly when its value meets the target written in
+    its own target column (``<= T``, ``>= T``, ``flat (< T)``), at and around each target."""
+    from benchmarks.report import summary_rows
+
+    rows = [r for r in summary_rows(_tree(dict.fromkeys(_TARGETED, x))) if r[3]]
+    assert len(rows) == len(_TARGETED)
+    for label, _value, _, target, verdict in rows:
+        op, bound = target.replace("flat (", "").rstrip(")").split()
+        want = {"<=": x <= float(bound), ">=": x >= float(bound), "<": x < float(bound)}[op]
+        assert verdict == ("ok" if want else "MISS"), (label, x, target)
+
+
+def test_report_rows_show_their_own_figure_spread_and_notes() -> None:
+    """Each row shows its own figure (p50 vs p90, bias vs error), the spread as min – max,
+    NaN as ``-``; figures a run lacks have no row; skipped peers and failed steps say so."""
+    from benchmarks.report import summary_rows
+
+    tree = _tree({
+        "live_hop_ms.p50": 0.25, "live_hop_ms.p99": 0.75,
+        "live_hop_ms.spread.p50": {"min": 0.125, "max": 0.375},
+        "live_hop_ms.info.included": {"echo canceller": True, "coach": "off: no profile"},
+        "review_rtf": {"median": 0.002, "spread": {"min": 0.001, "max": 0.003}, "n": 5},
+        "praat_pitch_rtf": {"skipped": "parselmouth is not installed"},
+        "interruption_decision_latency_ms.p50": 40.0,
+        "interruption_decision_latency_ms.p90": 90.0,
+        "rate_error_pct.real.arctic": {"n_utterances": 2, "median_abs_error_pct": 4.0,
+                                       "median_bias_pct": -3.0},
+        "voicing_agreement.value": NAN,
+        "errors.info": {"vad": "RuntimeError: boom"},
+    })
+    rows = {r[0]: r for r in summary_rows(tree)}
+    assert rows["live hop p50, ms (2 ch, echo canceller)"][1:] == (
+        "0.250", "0.125 – 0.375", "<= 0.5", "ok")
+    assert rows["  coach in live loop"][1:] == ("no", "", "", "off: no profile")
+    assert rows["review RTF per channel (ours)"][1:3] == ("0.00200", "0.00100 – 0.00300")
+    assert rows["interruption decision latency p50, ms"][1] == "40"
+    assert rows["  p90"][1] == "90"
+    assert rows["syllable count |error| %, arctic (n=2)"][1:3] == ("4.0", "bias -3.0 %")
+    assert rows["voicing agreement vs Praat"][1] == "-"
+    assert rows["Praat pitch (peer)"][1] == "skipped"
+    assert rows["step vad"][1:] == ("FAILED", "", "", "RuntimeError: boom")
+    assert "review / Praat pitch" not in rows and "Praat to_pitch_ac RTF" not in rows
+
+
+def test_review_peer_ratios_pair_each_repeat(monkeypatch) -> None:
+    """The review/peer ratios are ours over the peer's time (lower = we are faster), taken
+    per interleaved repeat and then the median; ``best`` is fastest over fastest; real-time
+    factors are seconds per second of audio (the pyin one per second of its excerpt)."""
+    import dataclasses
+    import sys
+    from types import SimpleNamespace
+
+    from benchmarks import suite
+
+    pytest.importorskip("parselmouth")
+    times = {"ours": iter([0.010, 0.030, 0.020]), "praat": iter([0.050, 0.040, 0.100]),
+             "yin": iter([0.020, 0.020, 0.020]), "pyin": iter([0.5, 0.5, 0.5])}
+    monkeypatch.setattr(suite, "_timed", lambda fn: next(times[fn.__name__]))
+    monkeypatch.setattr(suite, "_real_speech",
+                        lambda names: [(None, np.zeros(suite.SR, np.float32))])
+    monkeypatch.setitem(sys.modules, "librosa", SimpleNamespace(yin=lambda *a, **k: None,
+                                                                pyin=lambda *a, **k: None))
+    sizes = dataclasses.replace(suite.QUICK, review_s=4.0, pyin_s=2.0, repeats=3)
+    res = suite.bench_review(sizes, {})
+    assert res["review_rtf"]["info"]["audio_s"] == 4.0
+    assert res["review_rtf"]["median"] == pytest.approx(0.020 / 4.0)
+    assert res["praat_pitch_rtf"]["median"] == pytest.approx(0.050 / 4.0)
+    assert res["librosa_pyin_rtf"]["median"] == pytest.approx(0.5 / 2.0)
+    ratios = res["review_ratios"]
+    assert ratios["review_over_praat"]["median"] == pytest.approx(0.2)  # of 0.2, 0.75, 0.2
+    assert ratios["review_over_praat_best"] == pytest.approx(0.25)  # 0.010 / 0.040
+    assert ratios["review_over_librosa_yin"]["median"] == pytest.approx(1.0)
+    assert ratios["review_over_librosa_pyin"]["median"] == pytest.approx(0.005 / 0.25)
+
+
 # ----------------------------------------------------------------------------- machine
 
 
 def test_machine_description_has_the_keys() -> None:
+    """The description has every required key, numpy's version, the BLAS pools, and is JSON-able."""
     m = describe_machine()
     for k in REQUIRED_KEYS:
         assert k in m, k
@@ -200,6 +559,37 @@ def test_machine_description_has_the_keys() -> None:
     assert m["numpy"] == np.__version__
     assert "threadpools" in m["blas"]
     json.dumps(m)  # JSON-able
+
+
+def test_machine_description_is_this_machine() -> None:
+    """The usable cores are this process' CPU affinity, the versions are the installed
+    ones, the git revision is the checkout's HEAD and its dirty flag is git's."""
+    import os
+    import platform
+    import subprocess
+    from importlib import metadata
+
+    m = describe_machine()
+    assert m["cores_usable"] == len(os.sched_getaffinity(0)) <= m["cores_logical"]
+    cpus = os.sched_getaffinity(0)
+    if len(cpus) > 1:  # pinned to one core, the process can use one core
+        os.sched_setaffinity(0, {min(cpus)})
+        try:
+            assert describe_machine()["cores_usable"] == 1
+        finally:
+            os.sched_setaffinity(0, cpus)
+    assert m["python"] == platform.python_version()
+    assert m["packages"]["numpy"] == metadata.version("numpy")
+    assert m["packages"]["scipy"] == metadata.version("scipy")
+    root = Path(__file__).resolve().parents[1]
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
+                          text=True).stdout.strip()
+    dirty = subprocess.run(["git", "status", "--porcelain"], cwd=root, capture_output=True,
+                           text=True).stdout.strip()
+    assert m["git"] == {"commit": head, "dirty": bool(dirty)}
+    assert len(m["load_avg"]) == 3 and all(x >= 0 for x in m["load_avg"])
+    page, pages = os.sysconf("SC_PAGE_SIZE"), os.sysconf("SC_PHYS_PAGES")
+    assert m["memory_gb"] == round(page * pages / 2**30, 1)
 
 
 @pytest.mark.parametrize(
@@ -215,10 +605,13 @@ def test_machine_description_has_the_keys() -> None:
     ],
 )
 def test_direction_through_per_containers_and_biases(path: str, better: str | None) -> None:
+    """Keys inside per_* containers take the container's direction; biases and counts have none."""
     assert direction(path) == better
 
 
 def test_real_voice_scores_split_octave_errors_and_voicing() -> None:
+    """Gross errors split into octave up, octave down and other; recall, false voicing and
+    precision over a hand-made track."""
     from benchmarks.pitch_real import score
 
     ref = np.array([100.0, 100.0, 100.0, 100.0, 100.0, NAN, NAN, NAN, NAN, 200.0])
@@ -235,7 +628,78 @@ def test_real_voice_scores_split_octave_errors_and_voicing() -> None:
     assert s["voicing_precision"] == pytest.approx(5 / 6)
 
 
+def test_real_voice_scores_high_voices_fine_error_and_two_second_medians() -> None:
+    """The >= 300 Hz figures count reference-voiced frames from 300 Hz (gross errors among
+    the both-voiced ones); the fine error leaves gross errors out; a 2 s window (200
+    frames, at least 50 voiced on each side) is off when its medians differ by > 1 st."""
+    from benchmarks.pitch_real import score
+
+    ref = np.array([350.0, 350.0, 350.0, 300.0, 350.0, 250.0, 250.0, 250.0, 250.0, NAN])
+    est = np.array([360.0, 525.0, 340.0, 310.0, NAN, 255.0, 260.0, 240.0, 265.0, 100.0])
+    s = score([est], [ref])
+    assert s["n_ref_voiced_ge_300hz"] == 5  # the 350 Hz frame we call unvoiced counts
+    assert s["gpe_ref_ge_300hz_pct"] == pytest.approx(25.0)  # 525 of 360, 525, 340, 310
+    ok = [(360, 350), (340, 350), (310, 300), (255, 250), (260, 250), (240, 250), (265, 250)]
+    cents = [abs(1200 * math.log2(e / r)) for e, r in ok]
+    assert s["median_abs_cents"] == pytest.approx(float(np.median(cents)))
+    assert math.isnan(s["median2s_off_pct"])  # no 2 s window
+
+    st = lambda k: 100.0 * 2 ** (k / 12)  # noqa: E731
+    a_ref, a_est = np.full(400, 100.0), np.r_[np.full(200, st(0.9)), np.full(200, st(1.1))]
+    b_ref = np.where(np.arange(200) < 40, 100.0, NAN)  # 40 voiced frames: no window
+    b_est = np.full(200, st(3.0))
+    s = score([a_est, b_est], [a_ref, b_ref])
+    assert s["median2s_off_pct"] == pytest.approx(50.0)  # of the two windows of A
+
+
+def test_pitch_real_table_scores_per_corpus_pooled_and_praat_on_the_wideband_reference() -> None:
+    """Each method is scored per split, condition and corpus, pooled over a condition's
+    corpora and over all conditions of a split; Praat on the telephone copy is scored
+    against Praat on the wideband original (``wideref``), the others against ``ref``."""
+    from benchmarks.pitch_real import score, table
+
+    def acc(k: float) -> dict[str, list[np.ndarray]]:
+        ref = np.array([100.0, 100.0, 100.0, NAN])
+        return {"ref": [ref], "wideref": [ref * k], "ours": [np.array([100.0, 150, 101, 100])],
+                "praat": [np.array([100.0 * k, 100, 100, NAN])]}
+
+    tracks = {("test", "tel", "a"): acc(1.5), ("test", "tel", "b"): acc(1.0),
+              ("test", "wide", "a"): acc(1.25)}
+    res = table(tracks)
+
+    def same(x: dict, y: dict) -> bool:  # NaN == NaN
+        return json.dumps(x, sort_keys=True) == json.dumps(y, sort_keys=True)
+
+    tel = res["test"]["tel"]
+    for c in ("a", "b"):
+        t = tracks[("test", "tel", c)]
+        assert same(tel[c], {"ours": score(t["ours"], t["ref"]),
+                             "praat": score(t["praat"], t["wideref"])})
+    a, b, w = (tracks[("test", "tel", "a")], tracks[("test", "tel", "b")],
+               tracks[("test", "wide", "a")])
+    assert same(tel["pooled"]["praat"],
+                score(a["praat"] + b["praat"], a["wideref"] + b["wideref"]))
+    assert same(tel["pooled"]["ours"], score(a["ours"] + b["ours"], a["ref"] + b["ref"]))
+    assert same(res["test"]["all_conditions"]["pooled"]["ours"],
+                score(a["ours"] + b["ours"] + w["ours"], a["ref"] + b["ref"] + w["ref"]))
+    assert set(res["test"]) == {"tel", "wide", "all_conditions"}
+
+
+def test_mu_law_levels_are_g711s() -> None:
+    """The 255 levels of 8-bit mu-law (mu = 255): +-(256^(k/127) - 1) / 255, k = 0..127."""
+    from benchmarks.pitch_real import mulaw
+
+    k = np.arange(128)
+    pos = (256.0 ** (k / 127) - 1) / 255
+    want = np.unique(np.r_[-pos, pos])
+    got = np.unique(mulaw(np.linspace(-1, 1, 20001).astype(np.float32)))
+    assert got.size == 255
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-7)
+
+
 def test_telephone_copy_is_8khz_band_limited_mu_law() -> None:
+    """The telephone copy is 8 kHz float32, cuts 100 Hz by > 30 dB against 1 kHz, passes 3 kHz, and
+    is 8-bit mu-law with fine steps near 0."""
     from benchmarks.pitch_real import mulaw, telephone
 
     sr = 16000
@@ -247,6 +711,8 @@ def test_telephone_copy_is_8khz_band_limited_mu_law() -> None:
     assert y_low.shape == (8000,) and y_low.dtype == np.float32
     rms = lambda y: float(np.sqrt(np.mean(y[2000:] ** 2)))  # noqa: E731
     assert 20 * np.log10(rms(y_mid) / rms(y_low)) > 30.0  # 100 Hz is cut by the 300 Hz edge
+    y_high = telephone((0.5 * np.sin(2 * np.pi * 3000 * t)).astype(np.float32), sr)
+    assert abs(20 * np.log10(rms(y_high) / rms(y_mid))) < 3.0  # 3 kHz is in the band
     # 8-bit mu-law: 255 levels at most, and small values keep fine steps
     q = mulaw(np.linspace(-1, 1, 10001).astype(np.float32))
     assert np.unique(q).size <= 255
@@ -325,6 +791,8 @@ def _rows(loudness_db: np.ndarray, speech: np.ndarray, nucleus: np.ndarray):
 
 
 def test_pace_candidates_interval_tempo_is_the_shipped_measure() -> None:
+    """The benchmark's interval tempo equals the shipped baseline's tempo measure on a random
+    stream."""
     from benchmarks.pace_candidates import interval_tempo
     from voicecoach.baseline.measures import _MeasureCore
     from voicecoach.config import load_config
@@ -436,6 +904,23 @@ def test_pace_candidates_rule_replay_is_the_coach_on_the_shipped_tempo() -> None
     assert pooled["x125_within_10s"] == int(got["x125_delay_s"] <= 10.0)
 
 
+def test_pace_candidates_pool_replay_counts() -> None:
+    """Pooled replays: a nudge already before the step counts as never detecting it; calm
+    nudges per 10 min over all calm minutes; silent cases, quiet +8 % cases."""
+    from benchmarks.pace_candidates import pool_replay
+
+    def case(delay, before, calm, calm_s, verdict, x108):
+        return {"x125_delay_s": delay, "x125_before": before, "calm_nudges": calm,
+                "calm_s": calm_s, "verdict": verdict, "x108_nudges": x108}
+
+    got = pool_replay([case(4.0, 0, 1, 300.0, None, 0), case(8.0, 0, 0, 300.0, "silent", 2),
+                       case(3.0, 1, 2, 600.0, None, 0), case(None, 0, 0, 0.0, None, 1)])
+    assert got == {"cases": 4, "silent": 1, "calm_nudges": 3, "calm_per_10_min": 1.5,
+                   "x108_quiet": 2, "x125_within_6s": 1, "x125_within_10s": 2,
+                   "x125_median_delay_s": math.inf}
+    assert pool_replay([case(6.0, 0, 0, 60.0, None, 0)])["x125_within_6s"] == 1  # 6 s is within
+
+
 def test_coach_bench_pools_seeds_per_split() -> None:
     """``coach_bench --seeds``: the figures of several shuffles pooled per split (calm nudges
     per 10 min over all the reviewed minutes, cases meeting each target, the flag)."""
@@ -476,6 +961,8 @@ def test_coach_bench_pools_seeds_per_split() -> None:
     assert _parse_seeds("11-13,20") == [11, 12, 13, 20]
     with pytest.raises(argparse.ArgumentTypeError, match="A-B or a comma-separated"):
         _parse_seeds("eleven")
+    with pytest.raises(argparse.ArgumentTypeError, match="names no seed"):
+        _parse_seeds("13-11")
 
 
 def test_coach_bench_fda_voices_are_optional_and_test_only(tmp_path, monkeypatch) -> None:
@@ -527,7 +1014,7 @@ def test_coach_bench_fda_voices_are_optional_and_test_only(tmp_path, monkeypatch
 def test_coach_bench_longer_calibration_leaves_a_review() -> None:
     """``coach_bench --calibration-s``: the calibration takes that much of the shuffled calm
     lines but leaves 60 s (or half of them) to review; 45 s cuts no voice at 2 min."""
-    from benchmarks.coach_bench import REVIEW_MIN_S, SR, _split_lines, main
+    from benchmarks.coach_bench import REVIEW_MAX_S, REVIEW_MIN_S, SR, _split_lines, main
 
     lines = [np.zeros(int(5.9 * SR), np.float32) for _ in range(20)]  # 118 s, like ve9qrp
     cal, held, cal_s = _split_lines(lines, 45.0)
@@ -536,6 +1023,10 @@ def test_coach_bench_longer_calibration_leaves_a_review() -> None:
     assert 59.0 <= cal_s < 65.0 and sum(y.size for y in held) / SR >= REVIEW_MIN_S - 7.0
     cal, held, cal_s = _split_lines(lines * 3, 90.0)  # plenty of lines: the full 90 s
     assert 90.0 <= cal_s < 96.0 and cal == (lines * 3)[: len(cal)]
+    five = [np.zeros(5 * SR, np.float32) for _ in range(200)]  # 1000 s of 5 s lines
+    cal, held, cal_s = _split_lines(five, 45.0)
+    assert cal_s == 45.0 and len(cal) == 9  # stops when it has 45 s, not one line later
+    assert sum(y.size for y in held) / SR == REVIEW_MAX_S  # the review is capped
     with pytest.raises(SystemExit):
         main(["--calibration-s", "0"])
     with pytest.raises(SystemExit):

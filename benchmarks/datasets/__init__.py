@@ -44,7 +44,7 @@ Datasets (see :func:`available`):
     ``ve9qrp.wav``, a 112 s amateur HF-radio monologue (male, English, noisy,
     8 kHz) from Debian ``codec2-examples``.  LGPL-2.1.
 ``asterisk_en_all``, ``asterisk_fr_all``
-    Every top-level prompt of Allison / June (about 550 each, the 17 of
+    Every top-level prompt of Allison / June (358 and 353, the 17 of
     ``asterisk_en``/``asterisk_fr`` included), without transcripts.
 
 The last four are *bundles*: the files are chosen by a pattern inside the

@@ -41,8 +41,9 @@ MANIFEST = "MANIFEST.sha256"
 @dataclass(frozen=True)
 class _Bundle:
     """Files of a package chosen by a glob: ``root`` (absolute, in the package) and
-    ``pattern`` (relative to it); ``exclude`` holds basenames never extracted; ``flat``
-    names the copy after its parent folders joined by ``_`` (else the basename)."""
+    ``pattern`` (relative to it); ``exclude`` holds basenames never extracted; ``strip``,
+    when set, is replaced by ``/`` in the path relative to ``root`` to give the cached name
+    (else that relative path is the name)."""
 
     source: _Source
     root: str
