@@ -85,13 +85,21 @@ def test_assembled_call_has_the_scripted_events(voices: tuple[rc.Voice, rc.Voice
 
 
 def test_conditions_add_what_they_say(voices: tuple[rc.Voice, rc.Voice]) -> None:
+    """Each condition adds its noise at its level (-65 dBFS floor, -40 dBFS white or babble
+    per channel) and the bleed is the customer 350 ms late, 15 dB down, in the agent mic."""
     call = rc.assemble_call(*voices, seed=6, duration_s=30.0)
     clean = rc.render(call, "clean", [], 0)
     white = rc.render(call, "white20", [], 0)
     bleed = rc.render(call, "bleed15_350ms", [], 0)
+    babble = rc.render(call, "babble20", voices, 0)
     quiet = np.flatnonzero((np.abs(call.y[:, 0]) == 0) & (np.abs(call.y[:, 1]) == 0))
     assert 10 * np.log10(np.mean(clean[quiet].astype(float) ** 2)) == pytest.approx(-65, abs=1)
     assert 10 * np.log10(np.mean(white[quiet].astype(float) ** 2)) == pytest.approx(-40, abs=1)
+    # babble: each channel gets its own unit-RMS babble 20 dB under the -20 dBFS speech
+    added = babble.astype(float) - call.y
+    for ch in (0, 1):
+        assert 10 * np.log10(np.mean(added[:, ch] ** 2)) == pytest.approx(-40, abs=0.1)
+    assert abs(np.corrcoef(added[:, 0], added[:, 1])[0, 1]) < 0.1
     # the bleed is the customer 350 ms late in the agent mic, 15 dB down
     d = bleed[:, 0].astype(float) - white[:, 0]
     lag = int(np.argmax(np.correlate(np.abs(d[: 20 * SR : 16]),
@@ -152,6 +160,120 @@ def test_scorer_matches_each_detection_once() -> None:
     s = rc.score_call(truth, [_det(10.2, "agent", "customer")])
     # the nearer truth takes the detection, the other is a miss
     assert (s["tp"], s["attributed"], s["missed"]) == (1, 1, [10.0])
+
+
+def test_scorer_window_is_inclusive_and_retracted_calls_are_only_live_alarms() -> None:
+    """A detection exactly ``MATCH_S`` (0.3 s) from a true onset matches, 0.34 s does not; a
+    retracted interruption is not a detection but counts as a live backchannel false alarm;
+    a backchannel of exactly LONG_BACKCHANNEL_S (0.5 s) is a long one."""
+    truth = (
+        _truth("interruption", 0.2, "customer", "agent"),
+        _truth("interruption", 10.0, "customer", "agent"),
+        _truth("interruption", 20.0, "agent", "customer"),
+        _truth("backchannel", 30.0, "customer", "agent", 0.5),
+        _truth("backchannel", 35.0, "customer", "agent", 0.55),
+        _truth("backchannel", 40.0, "customer", "agent", 0.3),
+    )
+    det = [
+        _det(0.5, "customer", "agent", decided=0.9),  # 0.3 s late: a hit
+        _det(10.34, "customer", "agent"),  # 0.34 s late: false
+        Interruption(start_s=20.25, end_s=21.0, decided_s=20.7, id=1, by="agent",
+                     of="customer", retracted=True),
+        _det(30.1, "customer", "agent"),  # on a long backchannel
+        Interruption(start_s=40.1, end_s=40.4, decided_s=40.6, id=2, by="customer",
+                     of="agent", retracted=True),  # shown live, then retracted
+    ]
+    s = rc.score_call(truth, det)
+    assert (s["n_truth"], s["n_detected"], s["tp"], s["attributed"]) == (3, 3, 1, 1)
+    assert s["missed"] == [10.0, 20.0] and s["false"] == [10.34, 30.1]
+    assert s["latency_s"] == [0.7]
+    assert (s["n_backchannel"], s["n_backchannel_fa"], s["n_backchannel_fa_live"]) == (3, 1, 2)
+    assert (s["n_backchannel_long"], s["n_backchannel_long_fa"]) == (2, 1)
+    # the tolerance is a parameter: 0.25 s exactly still matches at match_s=0.25
+    t = (_truth("interruption", 10.0, "customer", "agent"),)
+    assert rc.score_call(t, [_det(10.25, "customer", "agent")], match_s=0.25)["tp"] == 1
+    assert rc.score_call(t, [_det(10.25, "customer", "agent")], match_s=0.2)["tp"] == 0
+
+
+def _counts(**kw: object) -> dict:
+    keys = ("n_truth", "n_detected", "tp", "attributed", "n_backchannel", "n_backchannel_fa",
+            "n_backchannel_fa_live", "n_backchannel_long", "n_backchannel_long_fa",
+            "n_turn_end", "n_turn_end_fa")
+    return {**dict.fromkeys(keys, 0), "latency_s": [], **kw}
+
+
+def test_summary_pools_counts_ratios_medians_and_latency_percentiles() -> None:
+    """summarize: pooled ratios of the summed counts (short backchannels = all - long;
+    non-interruptions = backchannels + turn-end overlaps), per-call medians of recall and
+    precision, and the 50th / 90th percentiles of the pooled latencies."""
+    s1 = _counts(n_truth=4, n_detected=5, tp=3, attributed=2, n_backchannel=4,
+                 n_backchannel_fa=2, n_backchannel_fa_live=3, n_backchannel_long=1,
+                 n_backchannel_long_fa=1, n_turn_end=2, n_turn_end_fa=1,
+                 latency_s=[0.4, 0.5, 0.6])
+    s2 = _counts(n_truth=2, n_detected=1, tp=1, attributed=1, n_backchannel=2,
+                 n_backchannel_fa_live=1, n_backchannel_long=1, n_turn_end=3,
+                 latency_s=[0.9])
+    sm = rc.summarize([s1, s2])
+    assert sm["calls"] == 2 and (sm["n_truth"], sm["tp"], sm["n_backchannel_fa"]) == (6, 4, 2)
+    assert sm["recall"] == pytest.approx(4 / 6, abs=1e-4)
+    assert sm["precision"] == pytest.approx(4 / 6, abs=1e-4)
+    assert sm["recall_median"] == pytest.approx((3 / 4 + 1 / 2) / 2)
+    assert sm["precision_median"] == pytest.approx((3 / 5 + 1) / 2)
+    assert sm["attribution"] == pytest.approx(3 / 4)
+    assert sm["fa_backchannel"] == pytest.approx(2 / 6, abs=1e-4)
+    assert sm["fa_backchannel_live"] == pytest.approx(4 / 6, abs=1e-4)
+    assert sm["fa_backchannel_short"] == pytest.approx((2 - 1) / (6 - 2))
+    assert sm["fa_backchannel_long"] == pytest.approx(1 / 2)
+    assert sm["fa_turn_end"] == pytest.approx(1 / 5)
+    assert sm["fa_non_interruption"] == pytest.approx(3 / 11, abs=1e-4)
+    # latencies 0.4 0.5 0.6 0.9: p50 halfway between 0.5 and 0.6, p90 at 0.6 + 0.7 * 0.3
+    assert (sm["latency_p50_s"], sm["latency_p90_s"]) == (pytest.approx(0.55),
+                                                          pytest.approx(0.81))
+    assert "agent_speech_recall_alone" not in sm  # no speech scores in these
+    empty = rc.summarize([_counts()])
+    assert empty["recall"] is None and empty["latency_p90_s"] is None
+
+
+def test_speech_scores_count_overlap_hits_only_where_the_party_speaks() -> None:
+    """An agent segment running on into the customer's solo speech is no double-talk hit
+    there; the part of it more than 0.3 s past the agent's true speech is false speech."""
+    from voicecoach.events import SpeechSegment
+
+    call = rc.Call("x", np.zeros((10 * SR, 2), np.float32), [], (),
+                   {"agent": [(1.0, 3.0)], "customer": [(2.0, 5.0)]})
+    s = rc.speech_scores(call, [SpeechSegment(2.0, 4.0, 2.1, party="agent")])
+    assert (s["agent_overlap_hops"], s["agent_overlap_hit"]) == (100, 100)
+    assert (s["agent_alone_hops"], s["agent_alone_hit"]) == (100, 0)
+    assert s["agent_false_hops"] == 70  # 3.3-4.0 s
+    assert s["customer_false_hops"] == 0 and s["customer_overlap_hit"] == 0
+
+
+def test_clips_are_scaled_to_the_target_active_level() -> None:
+    """Each clip's active level (power mean of its 10 ms hops within 30 dB of the loudest)
+    is ``level_dbfs``, whatever the recording's level; _active_db is that mean."""
+    assert rc._active_db(np.array([-20.0, -20.0, -60.0])) == pytest.approx(-20.0)
+    assert rc._active_db(np.array([-10.0, -20.0, -45.0])) == pytest.approx(
+        10 * np.log10((0.1 + 0.01) / 2))
+    y, _ = synth_speech(duration_s=12.0, level_db=-33.0, phrase_s=(1.5, 3.0),
+                        pause_s=(0.6, 1.0), seed=5)
+    clips = rc.clips_from_signal(y, SR, level_dbfs=-20.0)
+    assert len(clips) >= 3
+    for c in clips:
+        n = len(c.x) // 160
+        db = 10 * np.log10(np.mean(c.x[: n * 160].astype(float).reshape(n, 160) ** 2, axis=1)
+                           + 1e-14)  # some hops of a phrase are digital silence
+        act = db[db > db.max() - 30.0]
+        assert 10 * np.log10(np.mean(10 ** (act / 10))) == pytest.approx(-20.0, abs=0.05)
+
+
+def test_voice_turns_are_the_clips_of_a_second_or_more() -> None:
+    """_voice: turns are the clips of >= 1 s; a 0.2-0.9 s clip is a backchannel word."""
+    rng = np.random.default_rng(1)
+    clip = [rc.Clip((0.1 * rng.standard_normal(round(d * SR))).astype(np.float32))
+            for d in (0.5, 0.99, 1.0, 2.5)]
+    v = rc._voice("v", "f", clip)
+    assert [c.duration_s for c in v.turns] == [1.0, 2.5]
+    assert [c.duration_s for c in v.short] == [0.5]
 
 
 def test_pipeline_finds_interruptions_of_generated_voices(voices: tuple[rc.Voice, rc.Voice]
