@@ -6,6 +6,8 @@ phrases, whose exact speech spans are known.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -69,6 +71,12 @@ def test_assembled_call_has_the_scripted_events(voices: tuple[rc.Voice, rc.Voice
             assert e["end_s"] - e["start_s"] >= 0.5
         if e["kind"] == "backchannel":
             assert 0.2 - 1e-6 <= e["end_s"] - e["start_s"] <= 0.9 + 1e-6
+            # >= 0.8 s into the held turn, >= 0.4 s before the end of the clip it lies in
+            held = next(u for u in turns if u.party == e["of"]
+                        and u.start_s < e["start_s"] < u.end_s)
+            clip_end = next(b for a, b in call.speech[e["of"]] if a < e["start_s"] < b)
+            assert e["start_s"] - held.start_s >= 0.8 - 1e-6
+            assert e["end_s"] <= clip_end - 0.4 + 1e-6
     # each channel carries speech exactly where its party's utterances are
     for ch, party in ((0, "agent"), (1, "customer")):
         db = rc._hop_db(call.y[:, ch])
@@ -82,6 +90,58 @@ def test_assembled_call_has_the_scripted_events(voices: tuple[rc.Voice, rc.Voice
                 near[max(0, round(u.start_s / rc.HOP_S) - 2) : round(u.end_s / rc.HOP_S) + 2] = True
         assert not np.any((db > -60) & ~near)
         assert np.mean(db[mine] > -50) > 0.7
+
+
+def test_assembled_call_follows_its_placement_rules(voices: tuple[rc.Voice, rc.Voice]
+                                                    ) -> None:
+    """assemble_call: the truth uses the given event thresholds; every clip sits at
+    -20 dBFS (+ agent_gain_db) within the +-2 dB jitter; a turn after a gap starts 0.2-0.9 s
+    after the other's turn ends; a two-clip turn pauses 0.25-0.4 s; an interrupted turn is
+    cut with a fade to exactly zero."""
+    from voicecoach.sources.synthetic import derive_events
+
+    call = rc.assemble_call(*voices, seed=8, duration_s=30.0, min_overlap_s=1.0,
+                            turn_end_s=0.6, agent_gain_db=-6.0)
+    assert call.truth == derive_events(call.script, min_overlap_s=1.0, turn_end_s=0.6)
+    assert call.truth != derive_events(call.script)
+    for ch, party, level in ((0, "agent", -26.0), (1, "customer", -20.0)):
+        for a, b in call.speech[party]:
+            seg = call.y[round(a * SR) : round(b * SR), ch]
+            assert rc._active_db(rc._hop_db(seg)) == pytest.approx(level, abs=2.5)
+    turns = [u for u in call.script if u.kind == "turn"]
+    gaps = [v.start_s - u.end_s for u, v in itertools.pairwise(turns)
+            if v.start_s >= u.end_s]
+    assert gaps and all(0.2 - 1e-6 <= g <= 0.9 + 1e-6 for g in gaps)
+    two = 0
+    for u in turns:
+        sp = sorted(x for x in call.speech[u.party] if u.start_s - 1e-9 <= x[0] < u.end_s)
+        assert len(sp) in (1, 2)
+        if len(sp) == 2:
+            two += 1
+            assert 0.25 - 1e-6 <= sp[1][0] - sp[0][1] <= 0.4 + 1e-6
+    assert two >= 1
+    cut = 0
+    for e in call.truth:
+        if e["kind"] == "interruption":
+            end = next(b for a, b in call.speech[e["of"]] if a < e["start_s"] < b)
+            assert call.y[round(end * SR) - 1, 0 if e["of"] == "agent" else 1] == 0.0
+            cut += 1
+    assert cut >= 1
+
+
+def test_speaks_and_quietest_find_pauses() -> None:
+    """_speaks: the clip is on at the start and pauses no longer than max_gap_s; _quietest:
+    the quietest 10 ms hop between two samples."""
+    rng = np.random.default_rng(2)
+    x = (0.1 * rng.standard_normal(SR)).astype(np.float32)
+    x[round(0.5 * SR) : round(0.65 * SR)] = 0.0  # a 150 ms pause
+    assert rc._speaks(x, 0, round(0.4 * SR))
+    assert not rc._speaks(x, round(0.3 * SR), round(0.8 * SR))
+    assert rc._speaks(x, round(0.3 * SR), round(0.8 * SR), max_gap_s=0.2)
+    assert not rc._speaks(x, round(0.55 * SR), round(0.9 * SR), max_gap_s=0.5)  # starts silent
+    assert not rc._speaks(x, round(0.5 * SR), 2 * SR)  # past the clip
+    q = rc._quietest(x, round(0.3 * SR), round(0.9 * SR))
+    assert round(0.5 * SR) <= q < round(0.65 * SR)
 
 
 def test_conditions_add_what_they_say(voices: tuple[rc.Voice, rc.Voice]) -> None:
@@ -236,16 +296,19 @@ def test_summary_pools_counts_ratios_medians_and_latency_percentiles() -> None:
 
 def test_speech_scores_count_overlap_hits_only_where_the_party_speaks() -> None:
     """An agent segment running on into the customer's solo speech is no double-talk hit
-    there; the part of it more than 0.3 s past the agent's true speech is false speech."""
+    there; the part of it more than 0.3 s past the agent's true speech is false speech, and
+    so is a customer segment still open at the end of the call, up to the end."""
     from voicecoach.events import SpeechSegment
 
     call = rc.Call("x", np.zeros((10 * SR, 2), np.float32), [], (),
                    {"agent": [(1.0, 3.0)], "customer": [(2.0, 5.0)]})
-    s = rc.speech_scores(call, [SpeechSegment(2.0, 4.0, 2.1, party="agent")])
+    s = rc.speech_scores(call, [SpeechSegment(2.0, 4.0, 2.1, party="agent"),
+                                SpeechSegment(8.0, None, 8.1, party="customer")])
     assert (s["agent_overlap_hops"], s["agent_overlap_hit"]) == (100, 100)
     assert (s["agent_alone_hops"], s["agent_alone_hit"]) == (100, 0)
     assert s["agent_false_hops"] == 70  # 3.3-4.0 s
-    assert s["customer_false_hops"] == 0 and s["customer_overlap_hit"] == 0
+    assert s["customer_overlap_hit"] == 0
+    assert s["customer_false_hops"] == 200  # a segment still open runs to the end (8-10 s)
 
 
 def test_clips_are_scaled_to_the_target_active_level() -> None:
