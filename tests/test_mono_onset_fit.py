@@ -22,6 +22,8 @@ def _jump(rng: np.random.Generator, call: int, truth: int, cond: str = "mono16")
 
 
 def test_fit_onset_learns_the_marking_feature_and_finds_the_onsets() -> None:
+    """On jumps where one feature peaks at the true onset, fit_onset weights it most and finds >= 90
+    % of held-out onsets within 0.3 s; without it, under 70 %."""
     rng = np.random.default_rng(0)
     jumps = [_jump(rng, i, int(rng.integers(130, 280))) for i in range(40)]
     w = fit.fit_onset(jumps, ONSET_FEATURES)
@@ -36,6 +38,8 @@ def test_fit_onset_learns_the_marking_feature_and_finds_the_onsets() -> None:
 
 
 def test_fit_event_returns_raw_feature_weights() -> None:
+    """fit_event recovers known raw-feature weights and bias (one feature offset and scaled) within
+    35 %."""
     rng = np.random.default_rng(1)
     x = rng.standard_normal((400, 2)) * [1.0, 5.0] + [0.0, 10.0]
     z = 2.0 * x[:, 0] - 0.4 * (x[:, 1] - 10.0)
@@ -47,6 +51,8 @@ def test_fit_event_returns_raw_feature_weights() -> None:
 
 
 def test_strict_scoring_is_one_to_one_with_parties_and_0_3_s() -> None:
+    """_evaluate: an onset within 0.3 s is a hit, a second detection of it is false, wrong parties
+    never hit, scores under the threshold are dropped, 0.31 s off is a miss."""
     truth = {(0, "mono8", "profile"): (0, [(500, "customer", "agent")])}
     base = {"call": 0, "cond": "mono8", "method": "profile", "by": "customer", "of": "agent"}
     rows = [(base, {"onset": 520}, 0.9),  # within 0.3 s: a hit

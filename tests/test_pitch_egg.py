@@ -39,6 +39,7 @@ def _write_item(folder: Path, name: str, f0_hz: float) -> None:
 
 
 def test_reference_frames_are_15_ms_apart_and_zero_is_unvoiced(tmp_path: Path) -> None:
+    """read_reference: frame k at k x 15 ms, 0 Hz read as NaN (unvoiced)."""
     (tmp_path / "rl001.f0ref").write_text("0\n0\n120.5\n121\n0\n")
     t, f = pe.read_reference(tmp_path / "rl001.f0ref")
     assert t == pytest.approx([0.0, 0.015, 0.03, 0.045, 0.06])
@@ -46,6 +47,7 @@ def test_reference_frames_are_15_ms_apart_and_zero_is_unvoiced(tmp_path: Path) -
 
 
 def test_files_pairs_each_recording_with_its_reference(tmp_path: Path) -> None:
+    """files lists only the rl/sb recordings with a .f0ref beside them, by speaker."""
     for name in ("rl001", "sb002"):
         _write_item(tmp_path, name, 150.0)
     sf.write(tmp_path / "rl003.wav", np.zeros(100, np.float32), SR)  # no .f0ref: left out
@@ -55,6 +57,8 @@ def test_files_pairs_each_recording_with_its_reference(tmp_path: Path) -> None:
 
 
 def test_verify_names_missing_and_changed_files(tmp_path: Path) -> None:
+    """verify names every manifest file missing from an empty folder, and a changed file as a
+    checksum mismatch."""
     problems = pe.verify(tmp_path)
     assert len(problems) == 200 and all(p.startswith("missing: ") for p in problems)
     (tmp_path / "rl001.wav").write_bytes(b"not the recording")
@@ -76,6 +80,8 @@ def _git_repo_with(tmp_path: Path, files: dict[str, bytes]) -> Path:
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 def test_fetch_installs_only_files_matching_the_manifest(tmp_path: Path, monkeypatch) -> None:
+    """fetch installs only the manifest's files from a git source; a source with a differing file is
+    refused with nothing installed; a failed clone is a clear error."""
     files = {"rl001.wav": b"a", "rl001.f0ref": b"0\n"}
     manifest = tmp_path / "m.sha256"
     manifest.write_text("".join(f"{hashlib.sha256(v).hexdigest()}  {k}\n"
@@ -95,6 +101,8 @@ def test_fetch_installs_only_files_matching_the_manifest(tmp_path: Path, monkeyp
 
 
 def test_scores_a_steady_voice_against_its_reference(tmp_path: Path) -> None:
+    """A steady harmonic complex scores 0 % GPE, a median error under 5 cents and voicing recall
+    over 0.9 for both speakers."""
     _write_item(tmp_path, "rl001", 120.0)
     _write_item(tmp_path, "sb001", 240.0)
     methods = pe._methods([])
@@ -210,6 +218,8 @@ def test_methods_are_ours_live_and_settled_with_the_pitch_overrides(monkeypatch)
 
 
 def test_cli_without_data_is_a_clear_error(tmp_path: Path, capsys, monkeypatch) -> None:
+    """The CLI without $VOICECOACH_SPEECH_DIR, or on a root without the database, exits 2 saying
+    what to do."""
     monkeypatch.delenv("VOICECOACH_SPEECH_DIR", raising=False)
     assert pe.main([]) == 2
     assert "VOICECOACH_SPEECH_DIR" in capsys.readouterr().err

@@ -32,6 +32,7 @@ def voices() -> tuple[rc.Voice, rc.Voice]:
 
 
 def test_clips_follow_the_true_phrases() -> None:
+    """clips_from_signal cuts one clip per true phrase, as long as the phrase within 25 ms."""
     y, truth = synth_speech(duration_s=30.0, phrase_s=(1.5, 4.0), pause_s=(0.6, 1.0), seed=3)
     clips = rc.clips_from_signal(y, SR, level_dbfs=None)
     # one clip per phrase, as long as the phrase within two hops
@@ -41,6 +42,8 @@ def test_clips_follow_the_true_phrases() -> None:
 
 
 def test_clips_keep_breath_noise_out() -> None:
+    """With a noise floor 25 dB under the speech the clips still follow the phrases (the floor
+    margin keeps the pauses out), losing at most 0.12 s of quiet phrase ends."""
     rng = np.random.default_rng(0)
     y, truth = synth_speech(duration_s=10.0, phrase_s=(3.0, 3.5), pause_s=(0.6, 1.0), seed=4)
     # a noise floor 25 dB under the speech (= TRIM_DB): only the floor margin keeps the
@@ -53,6 +56,9 @@ def test_clips_keep_breath_noise_out() -> None:
 
 
 def test_assembled_call_has_the_scripted_events(voices: tuple[rc.Voice, rc.Voice]) -> None:
+    """A 60 s assembled call has >= 2 interruptions by each party, backchannels and a turn-end
+    overlap, each placed by the script's rules, and each channel carries speech exactly where its
+    party's utterances are."""
     a, b = voices
     call = rc.assemble_call(a, b, seed=5, duration_s=60.0)
     kinds = [(e["kind"], e["by"]) for e in call.truth]
@@ -181,6 +187,8 @@ def _det(start: float, by: str, of: str, decided: float | None = None) -> Interr
 
 
 def test_scorer_counts_misses_false_alarms_and_attribution() -> None:
+    """score_call on a hand-made truth: hits, misses, false alarms, attribution, backchannel and
+    turn-end false alarms and latencies; summarize pools two calls."""
     truth = (
         _truth("interruption", 10.0, "customer", "agent"),  # found, right
         _truth("interruption", 20.0, "agent", "customer"),  # missed
@@ -215,6 +223,7 @@ def test_scorer_counts_misses_false_alarms_and_attribution() -> None:
 
 
 def test_scorer_matches_each_detection_once() -> None:
+    """A detection near two true onsets matches the nearer only; the other is a miss."""
     truth = (_truth("interruption", 10.0, "customer", "agent"),
              _truth("interruption", 10.25, "agent", "customer"))
     s = rc.score_call(truth, [_det(10.2, "agent", "customer")])
@@ -341,6 +350,8 @@ def test_voice_turns_are_the_clips_of_a_second_or_more() -> None:
 
 def test_pipeline_finds_interruptions_of_generated_voices(voices: tuple[rc.Voice, rc.Voice]
                                                            ) -> None:
+    """The live pipeline on a clean 40 s call of generated voices finds all but at most one
+    interruption, attributes every hit, 0.4-1.0 s after the true onset."""
     from voicecoach.config import load_config
 
     call = rc.assemble_call(*voices, seed=7, duration_s=40.0)
@@ -352,6 +363,8 @@ def test_pipeline_finds_interruptions_of_generated_voices(voices: tuple[rc.Voice
 
 
 def test_overrides_parse_as_toml() -> None:
+    """--set items become a nested dict with TOML-typed values; an item without section.key
+    raises."""
     assert rc.parse_overrides(["vad.backend=silero", "echo.enabled=false",
                                "conversation.min_overlap_s=0.6"]) == {
         "vad": {"backend": "silero"}, "echo": {"enabled": False},
@@ -361,6 +374,8 @@ def test_overrides_parse_as_toml() -> None:
 
 
 def test_splits_share_no_audio() -> None:
+    """dev and test share no voice, babble, msa stem or ms2 set, and no pair pairs a voice with
+    itself."""
     dev, test = rc.SPLITS["dev"], rc.SPLITS["test"]
     assert not set(dev.voices + dev.babble) & set(test.voices + test.babble)
     assert not set(dev.msa) & set(test.msa)
@@ -370,6 +385,8 @@ def test_splits_share_no_audio() -> None:
 
 
 def test_held_out_expressive_lines_are_never_fetched() -> None:
+    """The 24 held-out expressive lines are neither in the line list nor among the dataset's
+    members."""
     names = {ln.rsplit("/", 1)[1] for ln in ds.EXPRESSIVE_LINES}
     assert len(ds.EXPRESSIVE_HELD_OUT) == 24
     assert not names & ds.EXPRESSIVE_HELD_OUT
@@ -379,6 +396,7 @@ def test_held_out_expressive_lines_are_never_fetched() -> None:
 
 def test_echo_conditions_skip_without_data(monkeypatch: pytest.MonkeyPatch,
                                            voices: tuple[rc.Voice, rc.Voice]) -> None:
+    """Without $VOICECOACH_ECHO_DATA the echo conditions return None (skipped)."""
     from voicecoach.config import load_config
 
     monkeypatch.delenv(rc.ECHO_ENV, raising=False)
@@ -390,6 +408,8 @@ def test_echo_conditions_skip_without_data(monkeypatch: pytest.MonkeyPatch,
 
 
 def test_suite_table_flags_misses_against_the_targets() -> None:
+    """The suite summary marks each real-call figure ok or MISS against its target and shows skipped
+    conditions."""
     from benchmarks.report import summary_rows
 
     cond = {"recall": 0.96, "precision": 0.97, "fa_backchannel": 0.0, "attribution": 1.0,
@@ -416,6 +436,8 @@ def test_suite_table_flags_misses_against_the_targets() -> None:
 
 
 def test_speech_scores_count_double_talk_and_false_speech() -> None:
+    """speech_scores counts a party's speech hops alone and in double talk, their hits and its false
+    speech beyond the 0.3 s margin; summarize turns them into recalls and seconds per minute."""
     from voicecoach.events import SpeechSegment
 
     n = 10 * SR

@@ -95,6 +95,8 @@ def intoned():
 
 
 def test_output_shape_dtype_range(intoned):
+    """The signal is float32, duration x rate samples, finite and within [-1, 1]; the truth carries
+    the rate, the duration, several phrases and syllables."""
     y, truth = intoned
     assert y.dtype == np.float32
     assert y.shape == (8 * SR,)
@@ -104,6 +106,8 @@ def test_output_shape_dtype_range(intoned):
 
 
 def test_steady_syllables_have_exact_period(steady):
+    """A steady 137 Hz voice: every nucleus window measured by normalised cross-correlation is
+    within 2 cents of the truth (median under 0.5)."""
     y, truth = steady
     assert {s.f0_start_hz for s in truth.syllables} == {137.0}
     errs = f0_errors_cents(y, truth)
@@ -114,6 +118,8 @@ def test_steady_syllables_have_exact_period(steady):
 
 
 def test_gliding_syllables_follow_truth(intoned):
+    """Jittered, gliding syllables (glides over 50 cents): the measured F0 follows the truth's
+    contour within 10 cents, median under 2."""
     y, truth = intoned
     glides = [abs(cents(s.f0_end_hz, s.f0_start_hz)) for s in truth.syllables]
     assert max(glides) > 50.0  # the contour really moves
@@ -125,6 +131,8 @@ def test_gliding_syllables_follow_truth(intoned):
 
 
 def test_callable_f0_raises_pitch_three_semitones():
+    """A callable baseline 3 semitones up between 4 and 10 s: the truth says so, and the measured
+    median F0 inside is 300 +- 10 cents over outside."""
     high = 120.0 * 2 ** (3 / 12)
 
     def contour(t):
@@ -149,6 +157,8 @@ def test_callable_f0_raises_pitch_three_semitones():
 
 @pytest.mark.parametrize("level_db", [-40.0, -26.0, -20.0])
 def test_level_and_silence(level_db):
+    """Speech RMS over phrase time is level_db (+-0.5 dB); pauses are digital silence; every nucleus
+    sounds and every consonant gap is >= 10 dB under its nucleus."""
     y, truth = synth_speech(duration_s=8.0, level_db=level_db, seed=7)
     t = sample_times(len(y))
     speech = truth.speech_at(t)
@@ -174,6 +184,9 @@ def test_level_and_silence(level_db):
 
 @pytest.mark.parametrize("noise", ["white", "pink"])
 def test_snr_and_noise_colour(noise):
+    """The added noise is snr_db under the speech (+-0.5 dB), covers the pauses, is zero-mean, and
+    its octave-band power rises 3 dB per octave (white) or stays flat (pink); the truth is the
+    clean one's."""
     clean, truth = synth_speech(duration_s=10.0, seed=3)
     noisy, truth2 = synth_speech(duration_s=10.0, seed=3, snr_db=12.0, noise=noise)
     assert truth2 == truth
@@ -191,6 +204,7 @@ def test_snr_and_noise_colour(noise):
 
 
 def test_same_seed_same_output_different_seed_differs():
+    """The same seed gives the same signal and truth; another seed changes both."""
     y1, t1 = synth_speech(duration_s=4.0, seed=9, snr_db=20.0)
     y2, t2 = synth_speech(duration_s=4.0, seed=9, snr_db=20.0)
     y3, t3 = synth_speech(duration_s=4.0, seed=10, snr_db=20.0)
@@ -201,6 +215,8 @@ def test_same_seed_same_output_different_seed_differs():
 
 @pytest.mark.parametrize("rate", [3.0, 5.0, 8.0])
 def test_syllable_count_per_phrase_matches_rate(rate):
+    """At a constant rate r each phrase holds round(duration x r) syllables, the last ending at the
+    phrase end; the truth's rate is r; slots vary within +-15 %."""
     _, truth = synth_speech(duration_s=15.0, syllable_rate=rate, seed=4)
     assert truth.syllable_rate() == pytest.approx(rate, rel=1e-3)
     slots = []
@@ -218,6 +234,8 @@ def test_syllable_count_per_phrase_matches_rate(rate):
 
 
 def test_rate_contour_callable():
+    """A callable rate (4 then 5 syllables/s from 8 s): every phrase wholly on one side of the
+    change has that side's rate."""
     _, truth = synth_speech(
         duration_s=16.0,
         syllable_rate=lambda t: np.where(t < 8.0, 4.0, 5.0),
@@ -259,6 +277,9 @@ def test_intensity_peaks_match_syllable_nuclei():
 
 
 def test_hops_agree_with_pointwise_truth(intoned):
+    """hops(): floor(duration / hop) hops at k x hop with the truth taken at the hop centres, F0 NaN
+    exactly where unvoiced; a syllable's mid F0 is the geometric mean of its ends and its end is
+    unvoiced."""
     _, truth = intoned
     h = truth.hops(0.01)
     n = len(h["t_s"])
@@ -273,10 +294,12 @@ def test_hops_agree_with_pointwise_truth(intoned):
     s = truth.syllables[3]
     mid = (s.start_s + s.end_s) / 2
     assert truth.f0_at(mid) == pytest.approx(math.sqrt(s.f0_start_hz * s.f0_end_hz))
-    assert np.isnan(truth.f0_at(s.end_s)) or truth.voiced_at(s.end_s)
+    assert np.isnan(truth.f0_at(s.end_s)) and not truth.voiced_at(s.end_s)  # [start, end)
 
 
 def test_f0_clipped_to_allowed_range():
+    """With extreme jitter and declination near 60 and 500 Hz every syllable's F0 is clipped into
+    [F0_MIN_HZ, F0_MAX_HZ], and the clip was reached."""
     for f0 in (62.0, 480.0):
         _, truth = synth_speech(
             duration_s=6.0, f0_hz=f0, f0_jitter_st=6.0, declination_st=12.0, seed=1
@@ -304,12 +327,15 @@ def test_f0_clipped_to_allowed_range():
     ],
 )
 def test_invalid_speech_parameters(kwargs, match):
+    """Each out-of-range synth_speech parameter raises ValueError naming the parameter and the value
+    given."""
     args = {"duration_s": 3.0, **kwargs}
     with pytest.raises(ValueError, match=match):
         synth_speech(**args)
 
 
 def test_level_that_would_clip_is_refused():
+    """A level and SNR whose result would clip raise instead of clipping."""
     with pytest.raises(ValueError, match="clip"):
         synth_speech(duration_s=3.0, level_db=-6.0, snr_db=-5.0)
 
@@ -323,6 +349,9 @@ def test_level_that_would_clip_is_refused():
 )
 def test_truth_invariants_property(f0, rate, seed, duration):
     # -26 dBFS: at 60 Hz the crest factor reaches ~19 dB, so -20 dBFS can clip
+    """For any F0, rate, seed and duration: the signal is finite within [-1, 1], voiced time lies in
+    speech, there is silence outside speech, syllables are ordered and disjoint with their peaks
+    inside, F0 stays in range."""
     y, truth = synth_speech(
         duration_s=duration, f0_hz=f0, syllable_rate=rate, level_db=-26.0, seed=seed
     )
@@ -370,6 +399,8 @@ def demo_call():
 
 
 def test_call_shape_and_phrases_match_script(short_calls):
+    """A call is float32 (n, 2) within [-1, 1]; each party's phrases are its utterances to a sample;
+    the 0.4 s backchannel has 1-2 syllables; median F0 is 120 Hz (agent) and 210 Hz (customer)."""
     (y, truth), _ = short_calls
     assert y.dtype == np.float32 and y.ndim == 2 and y.shape[1] == 2
     assert y.shape[0] == round(truth.duration_s * SR)
@@ -387,6 +418,8 @@ def test_call_shape_and_phrases_match_script(short_calls):
 
 
 def test_call_levels_per_utterance(short_calls):
+    """Each utterance's RMS on its party's channel is its level (override or -20 dBFS) within 0.5
+    dB; each channel is silent outside its party's speech."""
     _, (y, truth) = short_calls
     for u in SHORT_SCRIPT:
         col = 0 if u.party == "agent" else 1
@@ -399,6 +432,8 @@ def test_call_levels_per_utterance(short_calls):
 
 
 def test_bleed_delay_and_level(short_calls):
+    """Bleed changes column 0 only: the customer at bleed_db (+-0.5 dB) of its energy, band-limited
+    to about 300-3400 Hz, from bleed_delay_s after the customer's first onset."""
     (yb, _), (y0, _) = short_calls
     bleed = yb[:, 0].astype(float) - y0[:, 0].astype(float)
     cust = y0[:, 1].astype(float)
@@ -422,6 +457,8 @@ def test_bleed_delay_and_level(short_calls):
 
 
 def test_bleed_found_by_cross_correlation_in_noisy_mix():
+    """In a noisy call the cross-correlation of the two columns peaks at the bleed delay (+-5 ms);
+    the truth records bleed_db and the delay."""
     y, truth = synth_call(SHORT_SCRIPT, bleed_db=-10.0, bleed_delay_s=0.2, snr_db=20.0, seed=4)
     x0, x1 = y[:, 0].astype(float), y[:, 1].astype(float)
     xc = sps.correlate(x0, x1, mode="full", method="fft")
@@ -433,6 +470,8 @@ def test_bleed_found_by_cross_correlation_in_noisy_mix():
 
 
 def test_agent_truth_ignores_bleed(short_calls):
+    """Bleed changes neither party's truth: while only the customer speaks the agent's truth is
+    silence."""
     (_, tb), (_, t0) = short_calls
     assert tb.agent == t0.agent
     assert tb.customer == t0.customer
@@ -444,6 +483,9 @@ def test_agent_truth_ignores_bleed(short_calls):
 
 
 def test_far_delay_shifts_customer_channel_and_truth():
+    """far_delay_s delays column 1 and the customer's truth by whole samples, leaving column 0, the
+    agent and the events alone; with bleed the columns then correlate at bleed delay minus far
+    delay."""
     kw = {"snr_db": None, "seed": 3, "duration_s": 13.0}
     y0, t0 = synth_call(SHORT_SCRIPT, **kw)
     y1, t1 = synth_call(SHORT_SCRIPT, far_delay_s=0.1, **kw)
@@ -473,6 +515,7 @@ def test_call_noise_per_channel_independent():
 
 
 def test_call_deterministic():
+    """The same seed gives the same call; another seed another signal."""
     a = synth_call(SHORT_SCRIPT, bleed_db=-15.0, seed=2)
     b = synth_call(SHORT_SCRIPT, bleed_db=-15.0, seed=2)
     c = synth_call(SHORT_SCRIPT, bleed_db=-15.0, seed=3)
@@ -481,6 +524,8 @@ def test_call_deterministic():
 
 
 def test_demo_script_events(demo_call):
+    """The demo script's truth holds interruptions by both parties, >= 2 backchannels and a turn-end
+    overlap, sorted, in a 60-95 s call."""
     _, _, _, truth = demo_call
     ev = truth.events
     kinds = [(e["kind"], e["by"]) for e in ev]
@@ -495,6 +540,9 @@ def test_demo_script_events(demo_call):
 
 
 def test_demo_script_coaching_truth(demo_call):
+    """The demo's marked spans hold what the coach must find: > 3 s of mutual silence (digital
+    silence in the signal), a >= 6 s span 3 semitones up (+-10 cents), a 25 % faster span and a
+    >= 10 s monologue."""
     script, info, y, truth = demo_call
     h = truth.agent.hops()
     c = h["t_s"] + 0.005
@@ -547,6 +595,8 @@ def test_demo_script_coaching_truth(demo_call):
     ],
 )
 def test_event_rules(b, expect):
+    """derive_events on an agent turn 0-5 s and one customer utterance: interruption, turn-end
+    overlap, backchannel or nothing, with the events' spans."""
     a = Utterance("agent", 0.0, 5.0)
     ev = derive_events([a, b])
     if expect is None:
@@ -558,6 +608,8 @@ def test_event_rules(b, expect):
 
 
 def test_event_thresholds_are_parameters():
+    """min_overlap_s and turn_end_s change the classification (both interruption bounds inclusive),
+    and synth_call passes them on."""
     script = [Utterance("agent", 0.0, 5.0), Utterance("customer", 4.0, 2.0)]
     assert derive_events(script)[0]["kind"] == "interruption"
     assert derive_events(script, min_overlap_s=1.5)[0]["kind"] == "turn_end_overlap"
@@ -591,6 +643,7 @@ def test_event_thresholds_are_parameters():
     ],
 )
 def test_invalid_call_inputs(script, kwargs, match):
+    """Each invalid script or synth_call parameter raises ValueError naming it."""
     with pytest.raises(ValueError, match=match):
         synth_call(script, **kwargs)
 
