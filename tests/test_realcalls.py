@@ -17,6 +17,7 @@ from voicecoach.events import Interruption
 from voicecoach.sources.synthetic import synth_speech
 
 SR = rc.SR
+HOP_FADE = 160  # _cut's 10 ms fade-out, samples
 
 
 def _voice(name: str, f0_hz: float, seed: int) -> rc.Voice:
@@ -148,6 +149,44 @@ def test_speaks_and_quietest_find_pauses() -> None:
     assert not rc._speaks(x, round(0.5 * SR), 2 * SR)  # past the clip
     q = rc._quietest(x, round(0.3 * SR), round(0.9 * SR))
     assert round(0.5 * SR) <= q < round(0.65 * SR)
+
+
+def _noise_clip(parts: list[tuple[float, float]], seed: int = 0) -> np.ndarray:
+    """Concatenated white-noise stretches of (seconds, dBFS RMS); -inf dB is silence."""
+    rng = np.random.default_rng(seed)
+    return np.concatenate([rng.standard_normal(round(d * SR)) * 10 ** (db / 20)
+                           for d, db in parts]).astype(np.float32)
+
+
+def test_words_cut_at_silences_with_two_short_and_two_long_per_clip() -> None:
+    """_words: a clip of 0.2-0.9 s is a word as it is; a longer one is cut at dips >= 12 dB
+    under its level into words of 0.2-0.9 s, at most two under 0.5 s and two over per clip;
+    shallower dips do not cut."""
+    gap = (0.15, -np.inf)
+    x = _noise_clip([(0.3, -20), gap, (0.35, -20), gap, (0.6, -20), gap, (0.25, -20), gap,
+                     (0.7, -20), gap, (1.2, -20), gap, (0.65, -20)])
+    got = [round(c.duration_s, 2) for c in rc._words([rc.Clip(x)])]
+    assert got == [0.3, 0.35, 0.6, 0.7]
+    whole = rc.Clip(_noise_clip([(0.4, -20)]))
+    assert rc._words([whole]) == [whole]
+    # 6 dB dips inside continuous speech are no word boundaries
+    ripple = _noise_clip([(0.25, -20), (0.05, -26)] * 4 + [(0.25, -20)], seed=1)
+    assert rc._words([rc.Clip(ripple)]) == []
+
+
+def test_clips_drop_faint_runs_and_cut_trims_and_fades() -> None:
+    """clips_from_signal drops a run (here 20 dB down) whose loudest hop is > 15 dB under
+    the recording's level; _cut ends a clip at its last hop within 25 dB of its level with a
+    10 ms fade to zero, and keeps 0.12 s of its echo after that, faded too."""
+    x = _noise_clip([(0.5, -np.inf), (1.0, -20), (0.6, -np.inf), (1.0, -40), (0.6, -np.inf),
+                     (1.0, -20), (0.5, -np.inf)])
+    clips = rc.clips_from_signal(x, SR, level_dbfs=None)
+    assert [round(c.duration_s, 2) for c in clips] == [1.0, 1.0]
+    c = rc.Clip(_noise_clip([(0.7, -20), (0.3, -60)]), echo=_noise_clip([(1.5, -30)], seed=3))
+    cut = rc._cut(c, round(0.9 * SR))
+    assert len(cut.x) == round(0.7 * SR) and cut.x[-1] == 0.0
+    assert np.abs(cut.x[-HOP_FADE:]).max() < np.abs(cut.x[:-HOP_FADE]).max()
+    assert cut.echo is not None and len(cut.echo) == round(0.82 * SR) and cut.echo[-1] == 0.0
 
 
 def test_conditions_add_what_they_say(voices: tuple[rc.Voice, rc.Voice]) -> None:
