@@ -94,6 +94,7 @@ from scipy.fft import next_fast_len
 
 from ..config import PitchConfig
 from ..errors import ParameterError
+from .loudness import row_einsum
 
 __all__ = ["PitchResult", "YinTracker"]
 
@@ -364,7 +365,7 @@ class YinTracker:
             RMS of the integration window (the last ``window`` samples), dBFS.
         """
         head = frames[:, : self.window]
-        e0 = np.einsum("ij,ij->i", head, head)
+        e0 = row_einsum("ij,ij->i", head, head)
         frame_db = (10.0 * np.log10(np.maximum(e0 / self.window, 1e-12))).astype(np.float32)
         # the loudest frame of the last peak_window_s (this one included); max is exact, so
         # the live path (one hop, a deque) and the block path agree bit for bit
