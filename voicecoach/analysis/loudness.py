@@ -120,3 +120,20 @@ class NoiseFloor:
             out[i] = f
         self._floor_db = f
         return np.array(out, np.float32)  # (each value rounded to float32 as it is stored)
+
+    def process_one(self, level_db: float) -> float:
+        """:meth:`process` of a single hop, on Python floats (a live hop).
+
+        Parameters
+        ----------
+        level_db : float
+            The hop's level, dBFS.
+
+        Returns
+        -------
+        float
+            The floor after the hop, dBFS, rounded to float32 (the value :meth:`process`
+            stores in its array; the state keeps the unrounded one, as there).
+        """
+        f = self._floor_db = max(self._min_db, min(level_db, self._floor_db + self._rise_db))
+        return float(np.float32(f))
