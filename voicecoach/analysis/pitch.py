@@ -90,7 +90,7 @@ from collections import deque
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
-from scipy.fft import next_fast_len
+from scipy.fft import irfft, next_fast_len, rfft
 
 from ..config import PitchConfig
 from ..errors import ParameterError
@@ -488,9 +488,11 @@ class YinTracker:
         buf, cs, sq, nd = scratch
         buf[:m, :fs] = frames
         buf[m:, :w] = frames[:, :w]
-        spec = np.fft.rfft(buf, axis=1)
+        # scipy's FFT: the same pocketfft transforms as numpy's, with their plans kept
+        # between calls (numpy's makes its twiddle factors anew on every call)
+        spec = rfft(buf, axis=1)
         prod = spec[:m] * spec[m:].conj()
-        r = np.fft.irfft(prod, self.n_fft, axis=1)[:, : lmax + 1]
+        r = irfft(prod, self.n_fft, axis=1)[:, : lmax + 1]
         np.multiply(frames, frames, out=sq)
         sq.cumsum(axis=1, out=cs[:, 1:])  # (methods: numpy's wrappers cost more here)
         e0 = cs[:, w]
@@ -540,8 +542,8 @@ class YinTracker:
         w, lmax = self.window, self.lag_max
         head = np.zeros_like(frames)
         head[:, :w] = frames[:, :w]
-        r = np.fft.irfft(np.fft.rfft(frames, self.n_fft, axis=1)
-                         * np.fft.rfft(head, self.n_fft, axis=1).conj(), self.n_fft, axis=1)
+        r = irfft(rfft(frames, self.n_fft, axis=1) * rfft(head, self.n_fft, axis=1).conj(),
+                  self.n_fft, axis=1)
         cs = np.zeros((frames.shape[0], frames.shape[1] + 1))
         np.cumsum(frames * frames, axis=1, out=cs[:, 1:])
         den = cs[:, w : w + lmax + 1] - cs[:, : lmax + 1] + cs[:, w : w + 1]
