@@ -180,14 +180,21 @@ class _Path:
     def push(self, cand: list[float], local: list[float], near: list[list[float]]) -> None:
         """A voiced hop's (finite) candidates, their local costs and nd around each."""
         prev_l, prev_c, jump = self.prev_l, self.prev_c, self.jump
+        n_prev = len(prev_l)
         cs: list[float] = []
         back: list[int] = []
         for lj, sj in zip(cand, local, strict=True):
             b = -1
-            if prev_l:
-                steps = [ci + jump * abs(lj - li) for li, ci in zip(prev_l, prev_c, strict=True)]
-                b = steps.index(min(steps))
-                sj += steps[b]
+            if n_prev:
+                # the cheapest step from the previous hop's candidates, the first of equal
+                # ones (a loop: no list of steps, no min() and index() over it)
+                b = 0
+                step = prev_c[0] + jump * abs(lj - prev_l[0])
+                for i in range(1, n_prev):
+                    s = prev_c[i] + jump * abs(lj - prev_l[i])
+                    if s < step:
+                        step, b = s, i
+                sj += step
             cs.append(sj)
             back.append(b)
         best = min(cs)
