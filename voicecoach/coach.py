@@ -618,7 +618,7 @@ class Coach:
                 f"agent and customer measures must cover the same hops, got {n} and "
                 f"{len(customer)} rows"
             )
-        if customer is not None and not np.array_equal(agent.t_s, customer.t_s):
+        if customer is not None and not agent.same_times(customer):
             raise ParameterError(
                 "agent and customer measures have different t_s; give rows of the same hops"
             )

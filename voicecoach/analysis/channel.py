@@ -33,7 +33,7 @@ from ..config import Config, config_or_default
 from ..errors import ParameterError
 from .blocks import check_block
 from .features import Features
-from .loudness import NoiseFloor, power_to_db
+from .loudness import NoiseFloor, power_to_db, row_einsum
 from .pitch import YinTracker
 from .syllables import SyllableTracker
 from .vad import SpeechDetector
@@ -181,7 +181,7 @@ class ChannelAnalyzer:
         """First stage: levels, noise floor and pitch frames (updates state)."""
         n = x.shape[0] // self.hop_size
         hops = x.reshape(n, self.hop_size)
-        power = np.einsum("ij,ij->i", hops, hops, dtype=np.float64) / self.hop_size
+        power = row_einsum("ij,ij->i", hops, hops, dtype=np.float64) / self.hop_size
         level = power_to_db(power)  # hop_loudness_db(hops), from the same power
         floor = self._floor.process(level)
         frames = self._pitch.frames(x)

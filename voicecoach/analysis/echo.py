@@ -158,6 +158,7 @@ _CANCELLED_T = tuple(_CANCELLED.tolist())
 _HOLD_RUNS_T = tuple(_HOLD_RUNS.tolist())
 _EXCESS_DB = 6.0  # a hop this far above its floor has energy (far end active / echo present)
 _ERLE_CLIP_DB = (-20.0, 60.0)
+_FULL_SCALE = np.float32(32768.0)  # int16 samples to float32, full scale 1.0
 
 
 def _load_apm() -> Any:
@@ -270,7 +271,7 @@ class _SpeexHold:
                 v_far[:] = far16[sl]
                 call(handle, b_mic, b_far, b_out, h)
                 out[sl] = v_out
-        return self._delay.process(out.astype(np.float32) / np.float32(32768.0))
+        return self._delay.process(out.astype(np.float32) / _FULL_SCALE)
 
     def skip(self, tail: np.ndarray) -> None:
         """:meth:`process` with ``run`` all false when its output is not wanted: the
@@ -577,6 +578,8 @@ class EchoCanceller:
         self._no_echo_hops = max(0, round(config.no_echo_min_far_s / self.hop_s))
         self._alpha = min(1.0, self.hop_s / max(config.erle_smooth_s, self.hop_s))
         self._tail_hops = round(config.double_talk_tail_s / self.hop_s)
+        # far_active_db as a float32 level array's comparison sees it (rounded to float32)
+        self._far_active_db32 = float(np.float32(config.far_active_db))
         self._estimator = delay_estimator
         self._hold: _SpeexHold | None = None
         #: Why the double-talk hold is off although configured (None when on or not asked).
@@ -709,40 +712,59 @@ class EchoCanceller:
         """
         h = self.hop_size
         n = mic.shape[0] // h
-        mic16, far16 = _pcm16(mic), _pcm16(far)
-        aec = np.empty(n * h, np.int16)
+        pcm = _pcm16(np.concatenate((mic, far)))  # both in one pass (elementwise)
+        mic16, far16 = pcm[: n * h], pcm[n * h :]
         apm = self._apm
         far_buf, mic_buf, step = apm.far, apm.mic, apm.hop
-        for i in range(n):
-            sl = slice(i * h, (i + 1) * h)
-            far_buf[:] = far16[sl]
-            mic_buf[:] = mic16[sl]
+        if n == 1:  # a live hop: no slices
+            far_buf[:] = far16
+            mic_buf[:] = mic16
             step()
-            aec[sl] = mic_buf
-        aec_f = aec.astype(np.float32) / np.float32(32768.0)
+            aec = mic_buf.copy()
+        else:
+            aec = np.empty(n * h, np.int16)
+            for i in range(n):
+                sl = slice(i * h, (i + 1) * h)
+                far_buf[:] = far16[sl]
+                mic_buf[:] = mic16[sl]
+                step()
+                aec[sl] = mic_buf
+        aec_f = aec.astype(np.float32) / _FULL_SCALE
         raw = self._mic_delay.process(np.ascontiguousarray(mic, np.float32))
         # levels of far, mic as received (the echo path's own delay), mic aligned with the
         # canceller's output, and that output: one call
-        far_db, mic_db, raw_db, aec_db = hop_loudness_db(
-            np.concatenate((far, mic, raw, aec_f)).reshape(4 * n, h)
-        ).reshape(4, n)
-        far_floor = self._floor_far.process(far_db)
-        # the far end is heard (not silent: no bypass) over either floor
-        heard = (far_db >= self.config.far_active_db) & (
-            far_db - np.minimum(far_floor, self._floor_far_low.process(far_db)) >= _EXCESS_DB)
-        mic_floor = self._floor_mic.process(mic_db)
+        levels = hop_loudness_db(np.concatenate((far, mic, raw, aec_f)).reshape(4 * n, h))
+        raw_db, aec_db = levels[2 * n : 3 * n], levels[3 * n :]
+        c = self.config
+        if n == 1:
+            # a live hop's floors and far-end test on Python floats: the floors rounded to
+            # float32 as their arrays store them, the difference rounded to float32 as the
+            # float32 arrays compute it (exact: float64 holds a float32 difference's rounding
+            # without double-rounding error), the threshold compared in float32 as there
+            fd, md, rd, od = levels.tolist()
+            ff = self._floor_far.process_one(fd)
+            fl = self._floor_far_low.process_one(fd)
+            hops = ((fd, ff, md, self._floor_mic.process_one(md), rd, od,
+                     fd >= self._far_active_db32
+                     and float(np.float32(fd - min(ff, fl))) >= _EXCESS_DB),)
+        else:
+            far_db, mic_db = levels[:n], levels[n : 2 * n]
+            far_floor = self._floor_far.process(far_db)
+            # the far end is heard (not silent: no bypass) over either floor
+            heard = (far_db >= c.far_active_db) & (
+                far_db - np.minimum(far_floor, self._floor_far_low.process(far_db))
+                >= _EXCESS_DB)
+            mic_floor = self._floor_mic.process(mic_db)
+            hops = zip(far_db.tolist(), far_floor.tolist(), mic_db.tolist(), mic_floor.tolist(),
+                       raw_db.tolist(), aec_db.tolist(), heard.tolist(), strict=True)
         states: list[int] = []
         hold_runs: list[bool] = []  # the hold's canceller runs (see below)
         linear_runs: list[bool] = []  # the linear check runs (see below)
         use_aec: list[bool] = []
         tail = self._tail_hops
-        c = self.config
         a = self._alpha
         est = self._estimator
-        for fd, ff, md, mf, rd, od, hd in zip(
-            far_db.tolist(), far_floor.tolist(), mic_db.tolist(), mic_floor.tolist(),
-            raw_db.tolist(), aec_db.tolist(), heard.tolist(), strict=True
-        ):
+        for fd, ff, md, mf, rd, od, hd in hops:
             active = fd >= c.far_active_db and fd - ff >= _EXCESS_DB
             est.step(md, mf, False, math.nan, fd, ff, active, math.nan)
             if active:
@@ -791,29 +813,45 @@ class EchoCanceller:
         self._state = states[-1] if n else self._state
         hold = None
         linear_db = linear_ref_db = None
+        # the block's last microphone samples as the speexdsp cancellers' delay lines keep
+        # them where they did not run (made when a line only moves on)
+        mic_tail = None
         if self._hold is not None:
-            hold = self._hold.process(mic16, far16, hold_runs)
+            if n and not any(hold_runs) and not any(use_aec):
+                # its signal would be the output's on every hop (below): only its delay line
+                # moves on
+                mic_tail = mic16[n * h - AEC_LATENCY_SAMPLES :].astype(np.float32) / _FULL_SCALE
+                self._hold.skip(mic_tail)
+            else:
+                hold = self._hold.process(mic16, far16, hold_runs)
         if self._linear is not None:
             if any(linear_runs):
-                runs = np.array(linear_runs, bool)
                 lin = self._linear.process(mic16, far16, linear_runs)
                 # the microphone as its filter receives it: through speexdsp's DC notch on
                 # the same hops (the notch's state advances with the canceller's), delayed
-                ref = mic16.astype(np.float32) / np.float32(32768.0)
-                on = np.repeat(runs, h)
-                ref[on] = self._notch.process(ref[on].astype(np.float64))
+                ref = mic16.astype(np.float32) / _FULL_SCALE
+                if all(linear_runs):  # (a live hop: no masks)
+                    ref[:] = self._notch.process(ref.astype(np.float64))
+                else:
+                    on = np.repeat(linear_runs, h)
+                    ref[on] = self._notch.process(ref[on].astype(np.float64))
                 ref = self._notch_delay.process(ref)
                 levels = hop_loudness_db(np.concatenate((lin, ref)).reshape(2 * n, h))
-                linear_db = np.where(runs, levels[:n], np.nan).astype(np.float32)
-                linear_ref_db = np.where(runs, levels[n:], np.nan).astype(np.float32)
+                if all(linear_runs):
+                    linear_db, linear_ref_db = levels[:n].copy(), levels[n:].copy()
+                else:
+                    runs = np.array(linear_runs, bool)
+                    linear_db = np.where(runs, levels[:n], np.nan).astype(np.float32)
+                    linear_ref_db = np.where(runs, levels[n:], np.nan).astype(np.float32)
             else:  # nothing to check (most hops of a call): only the delay lines move on
                 # (both hold the microphone's last samples: the filter and the notch did
                 # not run)
-                mic_tail = (mic16[n * h - AEC_LATENCY_SAMPLES :].astype(np.float32)
-                            / np.float32(32768.0))
+                if mic_tail is None:
+                    mic_tail = (mic16[n * h - AEC_LATENCY_SAMPLES :].astype(np.float32)
+                                / _FULL_SCALE)
                 self._linear.skip(mic_tail)
                 self._notch_delay.skip(mic_tail)
-                linear_db = np.full(n, np.nan, np.float32)
+                linear_db = np.array([math.nan] * n, np.float32)
                 linear_ref_db = linear_db.copy()
         state_a = np.array(states, np.int8)
         if all(use_aec):
@@ -823,6 +861,8 @@ class EchoCanceller:
         else:
             out = np.where(np.repeat(use_aec, h), aec_f, raw)
             out_db = np.where(use_aec, aec_db, raw_db).astype(np.float32)
-        if hold is not None and not all(use_aec):
-            hold = np.where(np.repeat(use_aec, h), hold, out)  # the signal itself elsewhere
+        if self._hold is not None and not all(use_aec):
+            # the signal itself where the canceller's output is not used
+            hold = (out.copy() if hold is None
+                    else np.where(np.repeat(use_aec, h), hold, out))
         return out, EchoHops(state_a, raw_db, out_db, hold, linear_db, linear_ref_db)

@@ -88,6 +88,23 @@ class Rows:
     def __len__(self) -> int:
         return int(self.t_s.shape[0])
 
+    def same_times(self, other: Rows) -> bool:
+        """Whether ``other``'s rows have the same times (``np.array_equal`` of the two
+        ``t_s``, compared as lists: numpy's wrapper costs more than a live hop's one row).
+
+        Parameters
+        ----------
+        other : Rows
+            Rows of another party or measure (normally of the same hops).
+
+        Returns
+        -------
+        bool
+            True when both ``t_s`` have the same length and equal values (a NaN time equals
+            nothing).
+        """
+        return self.t_s.tolist() == other.t_s.tolist()
+
     @classmethod
     def field_names(cls) -> tuple[str, ...]:
         """Names of all fields, in order.

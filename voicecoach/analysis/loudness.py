@@ -20,6 +20,17 @@ from ..config import NoiseFloorConfig
 
 __all__ = ["SILENCE_DB", "NoiseFloor", "hop_loudness_db", "power_to_db"]
 
+# numpy's C einsum without its Python wrapper: np.einsum hands its arguments to this very
+# function when it does not optimise (never here), so the sums are the same; on a live hop's
+# one or two rows the wrapper costs more than the sum
+try:
+    from numpy._core.multiarray import c_einsum as row_einsum
+except ImportError:  # pragma: no cover - numpy 1.x
+    try:
+        from numpy.core.multiarray import c_einsum as row_einsum
+    except ImportError:
+        row_einsum = np.einsum
+
 #: Level reported for digital silence (dBFS).
 SILENCE_DB = -120.0
 
@@ -37,7 +48,7 @@ def hop_loudness_db(hops: np.ndarray) -> np.ndarray:
     np.ndarray, shape (n_hops,), float32
         RMS dBFS, at least :data:`SILENCE_DB`.
     """
-    power = np.einsum("ij,ij->i", hops, hops, dtype=np.float64) / hops.shape[1]
+    power = row_einsum("ij,ij->i", hops, hops, dtype=np.float64) / hops.shape[1]
     return power_to_db(power)
 
 
@@ -109,3 +120,20 @@ class NoiseFloor:
             out[i] = f
         self._floor_db = f
         return np.array(out, np.float32)  # (each value rounded to float32 as it is stored)
+
+    def process_one(self, level_db: float) -> float:
+        """:meth:`process` of a single hop, on Python floats (a live hop).
+
+        Parameters
+        ----------
+        level_db : float
+            The hop's level, dBFS.
+
+        Returns
+        -------
+        float
+            The floor after the hop, dBFS, rounded to float32 (the value :meth:`process`
+            stores in its array; the state keeps the unrounded one, as there).
+        """
+        f = self._floor_db = max(self._min_db, min(level_db, self._floor_db + self._rise_db))
+        return float(np.float32(f))

@@ -90,10 +90,11 @@ from collections import deque
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
-from scipy.fft import next_fast_len
+from scipy.fft import irfft, next_fast_len, rfft
 
 from ..config import PitchConfig
 from ..errors import ParameterError
+from .loudness import row_einsum
 
 __all__ = ["PitchResult", "YinTracker"]
 
@@ -179,14 +180,21 @@ class _Path:
     def push(self, cand: list[float], local: list[float], near: list[list[float]]) -> None:
         """A voiced hop's (finite) candidates, their local costs and nd around each."""
         prev_l, prev_c, jump = self.prev_l, self.prev_c, self.jump
+        n_prev = len(prev_l)
         cs: list[float] = []
         back: list[int] = []
         for lj, sj in zip(cand, local, strict=True):
             b = -1
-            if prev_l:
-                steps = [ci + jump * abs(lj - li) for li, ci in zip(prev_l, prev_c, strict=True)]
-                b = steps.index(min(steps))
-                sj += steps[b]
+            if n_prev:
+                # the cheapest step from the previous hop's candidates, the first of equal
+                # ones (a loop: no list of steps, no min() and index() over it)
+                b = 0
+                step = prev_c[0] + jump * abs(lj - prev_l[0])
+                for i in range(1, n_prev):
+                    s = prev_c[i] + jump * abs(lj - prev_l[i])
+                    if s < step:
+                        step, b = s, i
+                sj += step
             cs.append(sj)
             back.append(b)
         best = min(cs)
@@ -364,7 +372,7 @@ class YinTracker:
             RMS of the integration window (the last ``window`` samples), dBFS.
         """
         head = frames[:, : self.window]
-        e0 = np.einsum("ij,ij->i", head, head)
+        e0 = row_einsum("ij,ij->i", head, head)
         frame_db = (10.0 * np.log10(np.maximum(e0 / self.window, 1e-12))).astype(np.float32)
         # the loudest frame of the last peak_window_s (this one included); max is exact, so
         # the live path (one hop, a deque) and the block path agree bit for bit
@@ -487,9 +495,11 @@ class YinTracker:
         buf, cs, sq, nd = scratch
         buf[:m, :fs] = frames
         buf[m:, :w] = frames[:, :w]
-        spec = np.fft.rfft(buf, axis=1)
+        # scipy's FFT: the same pocketfft transforms as numpy's, with their plans kept
+        # between calls (numpy's makes its twiddle factors anew on every call)
+        spec = rfft(buf, axis=1)
         prod = spec[:m] * spec[m:].conj()
-        r = np.fft.irfft(prod, self.n_fft, axis=1)[:, : lmax + 1]
+        r = irfft(prod, self.n_fft, axis=1)[:, : lmax + 1]
         np.multiply(frames, frames, out=sq)
         sq.cumsum(axis=1, out=cs[:, 1:])  # (methods: numpy's wrappers cost more here)
         e0 = cs[:, w]
@@ -539,8 +549,8 @@ class YinTracker:
         w, lmax = self.window, self.lag_max
         head = np.zeros_like(frames)
         head[:, :w] = frames[:, :w]
-        r = np.fft.irfft(np.fft.rfft(frames, self.n_fft, axis=1)
-                         * np.fft.rfft(head, self.n_fft, axis=1).conj(), self.n_fft, axis=1)
+        r = irfft(rfft(frames, self.n_fft, axis=1) * rfft(head, self.n_fft, axis=1).conj(),
+                  self.n_fft, axis=1)
         cs = np.zeros((frames.shape[0], frames.shape[1] + 1))
         np.cumsum(frames * frames, axis=1, out=cs[:, 1:])
         den = cs[:, w : w + lmax + 1] - cs[:, : lmax + 1] + cs[:, w : w + 1]

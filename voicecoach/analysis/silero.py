@@ -242,8 +242,11 @@ class SileroVad:
                 f"block has {block.size} samples; it must hold a whole number of "
                 f"{self.hop_size}-sample hops (a multiple of {self.hop_size})."
             )
-        with np.errstate(over="ignore"):  # float64 overflow -> inf, reported below
-            x = np.ascontiguousarray(block, dtype=np.float32)
+        if block.dtype == np.float32:  # nothing to convert (nor to overflow)
+            x = np.ascontiguousarray(block)
+        else:
+            with np.errstate(over="ignore"):  # float64 overflow -> inf, reported below
+                x = np.ascontiguousarray(block, dtype=np.float32)
         if not np.isfinite(x).all():
             bad = int(np.flatnonzero(~np.isfinite(x))[0])
             raise ParameterError(

@@ -147,6 +147,7 @@ class BleedGate:
         self.corr = math.nan
         self.gain_db = math.nan
         self._curve: np.ndarray | None = None
+        self._best_corr = math.nan  # the curve's maximum (read every hop, set by _update)
 
     @property
     def status(self) -> str:
@@ -162,7 +163,7 @@ class BleedGate:
     def best_corr(self) -> float:
         """Highest averaged envelope correlation over the lag range (NaN before the first
         estimate): how strongly the agent microphone carries a copy of the far end."""
-        return math.nan if self._curve is None else float(self._curve.max())
+        return self._best_corr
 
     @property
     def delay_s(self) -> float | None:
@@ -428,6 +429,7 @@ class BleedGate:
             self._curve = corr
         else:
             self._curve = self._curve + _SMOOTH * (corr - self._curve)
+        self._best_corr = float(self._curve.max())
         now = corr
         corr = self._curve
         best = int(np.argmax(corr))

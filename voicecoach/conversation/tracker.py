@@ -309,7 +309,7 @@ class ConversationTracker:
             )
         if n == 0:
             return []
-        if not np.array_equal(agent.t_s, customer.t_s):
+        if not agent.same_times(customer):
             raise ParameterError(
                 "agent and customer rows have different t_s; feed rows of the same hops "
                 "(both analyzers must start together)"
