@@ -88,7 +88,7 @@ class TaskResult:
         The new report's nudges, in order, as shown to the agent.
     mode : {"analysed", "reused", ""}
     duration_s, wall_s : float
-        Audio length and wall-clock time of the task (not part of any report).
+        Audio length and wall-clock time of the task, s (not part of any report).
     """
 
     name: str

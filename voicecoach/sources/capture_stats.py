@@ -142,22 +142,22 @@ class CaptureStats:
     delivered_s : float
         Audio delivered so far, seconds.
     backlog_s, backlog_max_s : float
-        Audio captured but not yet delivered (largest over devices): now, and the maximum
-        seen (at the start of each read).
+        Audio captured but not yet delivered (largest over devices), s: now, and the
+        maximum seen (at the start of each read).
     backlog_exceeded : int
         How many reads found the backlog above ``queue_max_s``.
     lag_s, lag_max_s : float
-        Wall clock since the first captured sample minus ``delivered_s`` (sample time
+        Wall clock since the first captured sample minus ``delivered_s``, s (sample time
         against the wall clock; includes the device's own buffering).
     latency_p50_s, latency_p99_s, latency_max_s : float or None
         From the capture of a block's last sample to the return of :meth:`Capture.read`.
     drift_ppm, drift_se_ppm : float or None
-        Far clock minus mic clock (two devices only), and its standard error.
+        Far clock minus mic clock (two devices only), and its standard error, ppm.
     drift_corrected : bool
         True while the far stream is being corrected.
     skew_ms : float or None
         Median misalignment of the two columns (capture time difference of samples
-        delivered together); stays near its start value when drift is corrected.
+        delivered together), ms; stays near its start value when drift is corrected.
     overflows : int
         Sum over devices.
     degraded : bool
