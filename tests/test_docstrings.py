@@ -5,11 +5,13 @@ module path) has no leading underscore, defined in that module; the names re-exp
 the package ``__init__`` files are among them. A function or method with parameters (other
 than ``self`` / ``cls``) needs ``Parameters``; one that returns a value needs ``Returns``
 (``Yields`` for a generator); a class whose own ``__init__`` takes parameters documents
-them in the class or ``__init__`` docstring. Dataclass constructors are their
-``Attributes`` (every field named there when the section exists), properties are
+them in the class or ``__init__`` docstring. A dataclass's constructor is documented by
+its ``Attributes`` section, which every public dataclass has and which names every
+constructor field (``Parameters`` would say the same; one convention is kept), properties are
 attributes, a ``Protocol``'s method stubs are documented by its implementations, and dunder
-methods are not checked. A parameter named with a unit suffix (``_s``, ``_hz``, ``_db``,
-...) states its unit, and an ``np.ndarray`` parameter or return value its shape.
+methods are not checked. A parameter or dataclass attribute named with a unit suffix
+(``_s``, ``_hz``, ``_db``, ...) states its unit, and an ``np.ndarray`` parameter, return
+value or dataclass attribute its shape.
 
 Run ``python tests/test_docstrings.py`` to list what is missing.
 """
@@ -163,6 +165,17 @@ def public_callables() -> Iterator[tuple[str, Any, Callable[..., Any]]]:
                         yield f"{name}.{attr}.{meth_name}", meth, meth
 
 
+def public_dataclasses() -> Iterator[tuple[str, type]]:
+    """``(qualified name, class)`` of each public dataclass, walked like
+    :func:`public_callables`."""
+    for name in public_modules():
+        mod = importlib.import_module(name)
+        for attr, obj in vars(mod).items():
+            if (not attr.startswith("_") and getattr(obj, "__module__", None) == name
+                    and inspect.isclass(obj) and dataclasses.is_dataclass(obj)):
+                yield f"{name}.{attr}", obj
+
+
 def missing() -> dict[str, list[str]]:
     """Qualified name -> the sections it lacks, over the whole public API."""
     out: dict[str, list[str]] = {}
@@ -250,10 +263,10 @@ _REFERS = re.compile(r"^(As|Same as|The same|Like|See|From)\b|\bsee :\w+:`|^The 
 _ARRAY = re.compile(r"^(np|numpy)\.ndarray\b")
 
 
-def unit_gaps(qual: str, doc: str | None) -> list[str]:
-    """The parameters of a ``Parameters`` section whose unit suffix is not stated."""
+def unit_gaps(qual: str, doc: str | None, section: str = "Parameters") -> list[str]:
+    """The entries of ``section`` whose unit suffix is not stated."""
     bad = []
-    for names, typ, desc in entries(doc):
+    for names, typ, desc in entries(doc, section):
         for name in names:
             for suffix, unit in UNITS.items():
                 if (name.endswith(suffix) and not _REFERS.search(desc)
@@ -277,17 +290,22 @@ def _full_doc(qual: str, owner: Any, fn: Callable[..., Any]) -> str | None:
 
 
 def test_parameters_state_their_units() -> None:
-    """A parameter named ``*_s``, ``*_ms``, ``*_hz``, ``*_db``, ``*_ppm``, ``*_st`` or
-    ``*_hops`` names that unit in its entry (README: "with units and shapes")."""
+    """A parameter or dataclass attribute named ``*_s``, ``*_ms``, ``*_hz``, ``*_db``,
+    ``*_ppm``, ``*_st`` or ``*_hops`` names that unit in its entry (README: "with units and
+    shapes")."""
     bad = []
     for qual, owner, fn in public_callables():
         if not _pending(qual):
             bad += unit_gaps(qual, _full_doc(qual, owner, fn))
-    assert not bad, "parameters without their unit:\n" + "\n".join(bad)
+    for qual, cls in public_dataclasses():
+        if not _pending(qual):
+            bad += unit_gaps(qual, cls.__doc__, "Attributes")
+    assert not bad, "parameters or attributes without their unit:\n" + "\n".join(bad)
 
 
 def test_arrays_state_their_shapes() -> None:
-    """An ``np.ndarray`` parameter, return value or yielded value gives its shape."""
+    """An ``np.ndarray`` parameter, return value, yielded value or dataclass attribute
+    gives its shape."""
     bad = []
     for qual, owner, fn in public_callables():
         if _pending(qual):
@@ -296,26 +314,26 @@ def test_arrays_state_their_shapes() -> None:
         if not qual.endswith(".__init__"):
             for section in ("Returns", "Yields"):
                 bad += shape_gaps(qual, fn.__doc__, section)
+    for qual, cls in public_dataclasses():
+        if not _pending(qual):
+            bad += shape_gaps(qual, cls.__doc__, "Attributes")
     assert not bad, "arrays without a shape:\n" + "\n".join(bad)
 
 
 def test_dataclass_attributes_sections_name_every_field() -> None:
-    """A public dataclass whose docstring has an ``Attributes`` section (its constructor's
-    documentation) names every constructor field there."""
+    """Every public dataclass has an ``Attributes`` section (its constructor's
+    documentation) that names every constructor field (inherited ones too)."""
     bad, checked = [], 0
-    for name in public_modules():
-        mod = importlib.import_module(name)
-        for attr, obj in vars(mod).items():
-            if (attr.startswith("_") or getattr(obj, "__module__", None) != name
-                    or not inspect.isclass(obj) or not dataclasses.is_dataclass(obj)
-                    or "Attributes" not in sections(obj.__doc__)):
-                continue
-            checked += 1
-            named = {n for names, _, _ in entries(obj.__doc__, "Attributes") for n in names}
-            fields = {f.name for f in dataclasses.fields(obj) if f.init}
-            if fields - named:
-                bad.append(f"{name}.{attr}: {sorted(fields - named)}")
-    assert checked >= 20  # the walk found them (Features, Profile, Snapshot, ...)
+    for qual, obj in public_dataclasses():
+        checked += 1
+        if "Attributes" not in sections(obj.__doc__):
+            bad.append(f"{qual}: no Attributes section")
+            continue
+        named = {n for names, _, _ in entries(obj.__doc__, "Attributes") for n in names}
+        fields = {f.name for f in dataclasses.fields(obj) if f.init}
+        if fields - named:
+            bad.append(f"{qual}: {sorted(fields - named)}")
+    assert checked >= 60  # the walk found them (Config and its sections, events, Features, ...)
     assert not bad, "dataclass fields missing from Attributes:\n" + "\n".join(bad)
 
 

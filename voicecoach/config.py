@@ -70,7 +70,22 @@ DISPLAY_KINDS = ("auto", "compact", "window", "terminal", "none")
 
 @dataclass(frozen=True)
 class AnalysisConfig:
-    """Sampling of the analysis core."""
+    """Sampling of the analysis core.
+
+    The keys of ``[analysis]``; ``config/voicecoach.toml`` holds their defaults and notes.
+
+    Attributes
+    ----------
+    sample_rate : int
+        Internal analysis rate, Hz; inputs at other rates are resampled to it.
+    hop_s : float
+        Hop length: one feature row per hop, s.
+    min_input_rate : int
+        Lowest accepted input sample rate, Hz.
+    max_input_rate : int
+        Highest accepted input sample rate, Hz (higher studio and headset rates are resampled
+        in a stream).
+    """
 
     sample_rate: int
     hop_s: float
@@ -85,7 +100,75 @@ class AnalysisConfig:
 
 @dataclass(frozen=True)
 class PitchConfig:
-    """YIN pitch tracker settings (see :mod:`voicecoach.analysis.pitch`)."""
+    """YIN pitch tracker settings (see :mod:`voicecoach.analysis.pitch`).
+
+    The keys of ``[pitch]``; ``config/voicecoach.toml`` holds their defaults and notes.
+
+    Attributes
+    ----------
+    fmin_hz, fmax_hz : float
+        Lowest and highest F0 searched, Hz.
+    window_s : float
+        Integration window of the difference function (the lag range is added to it), s.
+    octave_bias : float
+        Added to the normalised difference per octave of period above ``1 / fmax_hz`` when
+        choosing the voicing decision's lag: favours the period over its multiples.
+    max_aperiodicity : float
+        A hop starts voicing when the normalised difference at its period is under this.
+    hold_aperiodicity : float
+        After a voiced hop, voicing holds while the normalised difference is under this.
+    max_contrast : float
+        ... and only while YIN's ``d(period) / mean d(1..period)`` is under this (noise has
+        no dip: about 1).
+    min_level_db : float
+        Hops quieter than this (RMS over the pitch frame), dBFS, are unvoiced.
+    min_snr_db : float
+        Hops within this many dB of the adaptive noise floor are unvoiced.
+    max_below_peak_db : float
+        Hops this many dB below the loudest pitch frame of the last ``peak_window_s`` are
+        unvoiced.
+    peak_window_s : float
+        Length of that running peak's window, s.
+    path_octave_bias : float
+        Viterbi path over period candidates: a candidate's local cost is its normalised
+        difference plus this per octave of period.
+    jump_cost : float
+        Path cost per octave of change between consecutive voiced hops.
+    path_cost_cap : float
+        Cap on a candidate's path cost relative to the best, so that a wrong path is left
+        within a few hops.
+    path_candidates : int
+        Period candidates per hop: the lowest local minima of the local cost.
+    path_lookahead_s : float
+        Fixed lookahead of the reported (live) path, s in whole hops: each hop reports the
+        frame this long before its own.
+    memory_s : float
+        The path is carried across unvoiced gaps up to this long, s; after a longer gap it
+        starts afresh.
+    settled_lookahead_s : float
+        Lookahead of the second, settled path for offline readers (``f0_settled_hz``), s in
+        whole hops.
+    settled_jump_cost : float
+        The settled path's cost per octave of change between consecutive voiced hops.
+    settled_cost_cap : float
+        The settled path's cap on path costs (1.0: no effective cap).
+    harmonic_check : {"auto", "far", "on", "off"}
+        Which channels run the harmonic check for telephone-band voices
+        (:func:`harmonic_check_on`).
+    band_scan_s : float
+        ``"auto"`` also takes a channel recorded above 8000 Hz for telephone audio when its
+        first this-many seconds are telephone band, s; 0: by rate only.
+    telephone_band_db : float
+        Telephone band: the 4.3-7 kHz energy at most this many dB relative to the 0.3-3.4 kHz
+        energy (negative).
+    harmonic_weight : float
+        When the check is on, the share (0..1] of the path's local cost taken from the
+        normalised difference of the squared, band-passed input.
+    harmonic_low_hz, harmonic_high_hz : float
+        That band-pass's edges, Hz.
+    harmonic_fir_taps : int
+        Taps of its linear-phase FIR (odd).
+    """
 
     fmin_hz: float
     fmax_hz: float
@@ -152,7 +235,63 @@ def harmonic_check_on(pitch: PitchConfig, source_rate_hz: float | None, far_end:
 
 @dataclass(frozen=True)
 class VadConfig:
-    """Voice-activity decision settings (see :mod:`voicecoach.analysis.vad`)."""
+    """Voice-activity decision settings (see :mod:`voicecoach.analysis.vad`).
+
+    The keys of ``[vad]``; ``config/voicecoach.toml`` holds their defaults and notes.
+
+    Attributes
+    ----------
+    backend : {"silero", "webrtc"}
+        The voice-activity network: Silero VAD v5 on onnxruntime, or webrtcvad.
+    webrtc_mode : int
+        webrtcvad aggressiveness, 0..3.
+    silero_threshold : float
+        (silero) Speech probability that starts speech.
+    silero_hold_threshold : float
+        (silero) Speech probability that holds it.
+    double_talk_start_threshold : float
+        (silero) Silero probability on the double-talk hold's signal (``[echo]``) that starts
+        the agent's speech on the canceller's output (1: the hold only holds).
+    double_talk_start_aec_threshold : float
+        (silero) ... while Silero on the canceller's own output is at least this.
+    double_talk_start_margin_db : float
+        (silero) ... and the hold's signal is within this many dB of the speaker's own level.
+    double_talk_keep_margin_db : float
+        (silero) The hold's signal holds speech within this many dB of the speaker's own
+        level.
+    double_talk_keep_threshold : float
+        (silero) ... while Silero on it is at least this (0: no Silero condition).
+    double_talk_keep_level_margin_db : float
+        (silero) ... or within this many dB of the speaker's own level on level conditions
+        alone, without Silero; 0 = off.
+    min_level_db : float
+        (silero) A hop quieter than this, dBFS, never starts speech (the network is
+        level-blind).
+    keep_level_drop_db : float
+        (silero) Speech is held down to ``min_level_db`` minus this, dB (word tails).
+    own_level_margin_db : float
+        (silero) A hop more than this many dB under the loud end of the speaker's own speech
+        never starts speech (babble, a colleague, a leaking far end).
+    own_level_keep_db : float
+        (silero) ... and speech is held down to ``own_level_margin_db`` plus this, dB.
+    own_level_s : float
+        (silero) Decay time constant of the speaker's own level, s of speech (it rises to
+        louder speech at once).
+    own_level_rejected_s : float
+        (silero) Its decay time constant over the hops the gate rejects, s.
+    own_level_init_db : float
+        (silero) The speaker's own level before their first speech, dBFS.
+    snr_margin_db : float
+        A hop can start speech only this many dB above the adaptive noise floor.
+    keep_margin_db : float
+        Once in speech, hops this many dB above the floor hold it.
+    require_voicing : bool
+        (webrtc) Speech can only start on a voiced hop.
+    onset_s : float
+        Candidate speech must persist this long to start a segment, s.
+    hangover_s : float
+        Speech is held this long after the last candidate hop, s.
+    """
 
     backend: str
     webrtc_mode: int
@@ -180,7 +319,47 @@ class VadConfig:
 
 @dataclass(frozen=True)
 class EchoConfig:
-    """Echo canceller settings (see :mod:`voicecoach.analysis.echo`)."""
+    """Echo canceller settings (see :mod:`voicecoach.analysis.echo`).
+
+    The keys of ``[echo]``; ``config/voicecoach.toml`` holds their defaults and notes.
+
+    Attributes
+    ----------
+    enabled : bool
+        Run the canceller (WebRTC AEC3, the far end as its reference) on the agent microphone;
+        false: the bleed gate alone judges far-end copies.
+    bypass_after_s : float
+        The far end silent this long, s: the microphone is passed through unchanged.
+    far_active_db : float
+        A far-end hop this loud, dBFS (and 6 dB over its floor), is far-end activity.
+    erle_smooth_s : float
+        Time constant of the ERLE average, s of far-end activity.
+    converged_erle_db : float
+        The canceller is "converged" (echo proven present) once its smoothed ERLE reaches
+        this, dB.
+    diverged_db : float
+        ... and "diverged" when its output is this many dB louder than its input (smoothed).
+    echo_corr_on : float
+        Echo is present once the far end's and the microphone's loudness envelopes
+        correlate this well at some delay up to ``[conversation] bleed_max_delay_s``.
+    echo_corr_off : float
+        ... and absent ("no_echo": the microphone passed through) while under this and never
+        over ``echo_corr_on``.
+    no_echo_min_far_s : float
+        "no_echo" is concluded only after the far end has been active this long, s.
+    detector_update_s : float
+        The echo detector's estimate is refreshed this often, s.
+    double_talk_hold : bool
+        Run a second, milder canceller (speexdsp's, pyaec) whose output may only hold the
+        agent's speech that AEC3's output started.
+    double_talk_filter_s : float
+        Length of that canceller's adaptive filter (the echo path's delay plus its tail), s.
+    double_talk_tail_s : float
+        It runs while the far end is active and this long after, s.
+    linear_check_db : float
+        Until the canceller has taken over, an agent hop that speexdsp's adaptive filter
+        alone lowers by this many dB is the far end's (rejected by the bleed gate); 0 = off.
+    """
 
     enabled: bool
     bypass_after_s: float
@@ -200,7 +379,18 @@ class EchoConfig:
 
 @dataclass(frozen=True)
 class NoiseFloorConfig:
-    """Adaptive noise-floor tracker settings."""
+    """Adaptive noise-floor tracker settings.
+
+    The keys of ``[noise_floor]``; ``config/voicecoach.toml`` holds their defaults and notes.
+
+    Attributes
+    ----------
+    rise_db_per_s : float
+        How fast the floor may climb while the level stays up, dB per s (it drops at once to
+        any quieter hop).
+    min_db : float
+        The floor never drops below this, dBFS.
+    """
 
     rise_db_per_s: float
     min_db: float
@@ -208,7 +398,27 @@ class NoiseFloorConfig:
 
 @dataclass(frozen=True)
 class SyllableConfig:
-    """Syllable-nucleus detector settings (see :mod:`voicecoach.analysis.syllables`)."""
+    """Syllable-nucleus detector settings (see :mod:`voicecoach.analysis.syllables`).
+
+    The keys of ``[syllables]``; ``config/voicecoach.toml`` holds their defaults and notes.
+
+    Attributes
+    ----------
+    window_s : float
+        Rolling window of ``syllable_rate`` and ``articulation_rate``, s.
+    dip_db : float
+        A nucleus needs an intensity dip of at least this many dB before and after its peak.
+    lookahead_s : float
+        A peak is confirmed at the latest this long after it, s.
+    smooth_s : float
+        Length of the intensity smoothing (causal moving average), s.
+    min_prominence_db : float
+        Peaks must stand this many dB above the noise floor.
+    min_gap_s : float
+        Minimum distance between two nuclei, s.
+    min_speech_s : float
+        ``articulation_rate`` is NaN with less speech than this in the window, s.
+    """
 
     window_s: float
     dip_db: float
@@ -221,7 +431,112 @@ class SyllableConfig:
 
 @dataclass(frozen=True)
 class ConversationConfig:
-    """Two-party conversation tracker settings (see :mod:`voicecoach.conversation`)."""
+    """Two-party conversation tracker settings (see :mod:`voicecoach.conversation`).
+
+    The keys of ``[conversation]``; ``config/voicecoach.toml`` holds their defaults and notes.
+
+    Attributes
+    ----------
+    min_overlap_s : float
+        B must overlap A this long for an interruption, s; decided at once.
+    backchannel_max_s : float
+        B's utterance inside A's turn, at most this long with A keeping the floor, is a
+        backchannel, s.
+    turn_end_s : float
+        B starting within this long of A's stop is a turn-end overlap, s.
+    simultaneous_start_s : float
+        B starting within this long of A's turn start is a simultaneous start, not an
+        intrusion, s.
+    speech_onset_s : float
+        A party's segment starts once its raw VAD has fired this long, s.
+    speech_hangover_s : float
+        ... and ends after this long without raw VAD, s.
+    double_talk_hangover_s : float
+        The agent's hangover while the customer's segment is on, s; 0 = off.
+    double_talk_hangover_after_s : float
+        ... applied once the agent's segment has lasted this long, s.
+    double_talk_hangover_mic_db : float
+        ... and while the microphone is this many dB louder than the far end's predicted echo.
+    speech_onset_gap_s : float
+        The raw VAD run of ``speech_onset_s`` may have gaps this long, s (a stop consonant's
+        closure).
+    turn_gap_s : float
+        A party keeps the floor through its own pauses shorter than this, s.
+    retract_gap_s : float
+        An interruption whose interrupter stopped within ``backchannel_max_s`` while the other
+        still speaks is retracted once the interrupter stays silent this long, s.
+    retract_if_other_stopped : bool
+        Retract at once if the other party stopped before the interrupter speaks again.
+    retract_join_by_speech : bool
+        An interrupter speaking again within ``retract_gap_s`` goes on with the same intrusion,
+        measured by its speech against ``backchannel_max_s``; false: it stands at once.
+    hold_decided_interruptions : bool
+        The interrupted party pausing after the decision keeps its turn if it speaks again
+        within ``turn_gap_s``; false: the pause gives the floor away at once.
+    far_intrusion_join_s : float
+        The customer's pause inside the agent's turn, before an interruption was decided, up to
+        this long keeps one intrusion open, s.
+    intrusion_max_bleed_fraction : float
+        The agent's speech in the customer's turn is no interruption while this fraction or
+        more of its raw hops were judged the far end's copy; 1 = off.
+    echo_suspect_max_ratio_db : float
+        An agent intrusion's leading raw hops at the far end's F0 and at most this many dB
+        above the loudest far-end hop are echo-suspect (not counted against
+        ``backchannel_max_s``); -120 = off.
+    intrusion_min_snr_db : float
+        An agent intrusion's raw hops less than this many dB over the microphone's noise floor
+        neither lengthen it nor count as speaking at a decision; 0 = off.
+    intrusion_max_drop_db : float
+        ... nor do its raw hops more than this many dB under its loudest hop so far, before the
+        canceller takes over; 0 = off.
+    far_onset_backtrack_s : float
+        A far-end segment's onset is moved back, up to this long, s, over the hops just before
+        it that are ``far_onset_backtrack_db`` over the far end's background.
+    far_onset_backtrack_db : float
+        That margin over the far end's background (90th percentile of its non-speech hops in
+        the 3 s before), dB.
+    decision_bridge_s : float
+        At a decision instant a party still counts as speaking if its raw VAD fired within
+        this long, s.
+    jump_in_s : float
+        A response gap shorter than this (negative: overlap) is a jump-in, s.
+    mutual_silence_s : float
+        Mutual silences longer than this are reported, s.
+    far_delay_s : float
+        Known lag of the far-end channel behind what the agent heard, s; the agent rows are
+        held back this long.
+    bleed_max_ratio_db : float
+        Before the bleed delay is known: agent hops at most this many dB relative to the
+        loudest far-end hop of the last ``bleed_max_delay_s``, at the far end's F0, are bleed.
+    bleed_self_margin_db : float
+        ... and this many dB below the agent's own average speech level (twice at an octave).
+    bleed_max_delay_s : float
+        Longest lag of the far-end copy in the agent microphone searched for, s.
+    bleed_corr_min : float
+        Loudness-envelope correlation needed to accept a bleed delay estimate.
+    bleed_window_s : float
+        Sliding window of the bleed delay and gain estimate, s.
+    bleed_update_s : float
+        The estimate is refreshed this often, s.
+    bleed_min_active_s : float
+        ... when the far end spoke at least this long within the window, s.
+    bleed_margin_db : float
+        Agent hops up to this many dB above the predicted bleed level are bleed.
+    bleed_pitch_st : float
+        Voiced agent hops within this many semitones of the far end's F0 at the lag are bleed.
+    bleed_copy_hops : int
+        Before the delay is known: this many consecutive voiced agent hops at a far-end F0 of
+        the lag range are bleed (a loudspeaker copy's contour); 0 = off.
+    bleed_copy_max_ratio_db : float
+        ... when each is at most this many dB above the loudest far-end hop of the lag range.
+    bleed_copy_far_s : float
+        ... only over the call's first this-many seconds of far-end speech, s.
+    bleed_copy_unvoiced_db : float
+        ... unvoiced agent hops keep such a run going while no more than this many dB louder,
+        against the far end, than its loudest voiced hop; -120 = off.
+    speech_onset_echo_s : float
+        The agent's ``speech_onset_s`` on copy-like hops in the echo's early window, s.
+    """
 
     min_overlap_s: float
     backchannel_max_s: float
@@ -267,7 +582,61 @@ class ConversationConfig:
 
 @dataclass(frozen=True)
 class BaselineConfig:
-    """Calm-baseline settings (see :mod:`voicecoach.baseline`)."""
+    """Calm-baseline settings (see :mod:`voicecoach.baseline`).
+
+    The keys of ``[baseline]``; ``config/voicecoach.toml`` holds their defaults and notes.
+
+    Attributes
+    ----------
+    provisional_s : float
+        Without a profile, a party's first this-many seconds of speech (VAD hops) form its
+        baseline, s.
+    pitch_window_s : float
+        Pitch measure: a low quantile of the last this-many seconds of voiced hops, s.
+    pitch_min_voiced_s : float
+        ... NaN until this many voiced seconds were heard, s.
+    pitch_octave_band_st : float
+        ... taken over the window's values within this many semitones of its plain median
+        (octave-robust).
+    pitch_quantile : float
+        ... the quantile taken (the low part of the range).
+    pitch_track : {"live", "settled"}
+        Which pitch the measures and the profile read: ``f0_hz`` (live) or ``f0_settled_hz``.
+    loudness_window_s : float
+        Loudness measure: power mean of the last this-many seconds of speech hops, s.
+    loudness_min_speech_s : float
+        ... NaN until this many speech seconds were heard, s.
+    rate_intervals : int
+        Pace measure: a tempo from the last this-many intervals between syllable nuclei (NaN
+        until that many were heard).
+    rate_max_interval_s : float
+        ... an interval counts when both nuclei are in one run of speech and it is at most this
+        long, s.
+    rate_trim : float
+        ... rate = 1 / the mean interval without this fraction of the shortest and the longest.
+    utterance_gap_s : float
+        Utterance measures (the customer agitation flag): a pause this long starts a new
+        utterance, s.
+    utterance_min_voiced_s : float
+        ... its pitch is NaN until this many voiced seconds, s.
+    calm_quantile : float
+        A profile's calm excursion of each measure: this quantile of its delta on calm speech.
+    adapt_s : float
+        Time constant of the in-call references the pitch and loudness deltas are taken
+        against, s of measured speech; 0 = the profile's reference, fixed.
+    adapt_pitch_band_st : float
+        The pitch reference moves only on rows whose delta is within +-this, semitones.
+    adapt_loudness_band_db : float
+        The loudness reference moves only on rows whose delta is within +-this, dB.
+    min_calibration_voiced_s : float
+        Calibration refuses recordings with less voiced speech than this, s.
+    clip_fraction_max : float
+        Calibration refuses recordings with a larger fraction of clipped samples.
+    clip_level : float
+        A sample at or above this magnitude (full scale 1.0) counts as clipped.
+    silence_peak_db : float
+        Calibration calls a recording silent if its peak is below this, dBFS.
+    """
 
     provisional_s: float
     pitch_window_s: float
@@ -295,7 +664,29 @@ class BaselineConfig:
 @dataclass(frozen=True)
 class RuleConfig:
     """One coaching rule: a threshold held for ``sustain_s``, released below
-    ``threshold - hysteresis``, then silent for ``cooldown_s``."""
+    ``threshold - hysteresis``, then silent for ``cooldown_s``.
+
+    The keys of ``[coach.rules.NAME]``; ``config/voicecoach.toml`` holds their defaults and notes.
+
+    Attributes
+    ----------
+    threshold : float
+        The condition turns on when the rule's value reaches this (monotony: falls under it),
+        in the rule's unit (st, %, dB, count, s); for measured rules, the floor of the personal
+        threshold.
+    sustain_s : float
+        The condition must be on for this many seconds of measured hops before a nudge fires, s.
+    hysteresis : float
+        The condition turns off below ``threshold - hysteresis`` (monotony: the other way
+        round), in the rule's unit.
+    cooldown_s : float
+        At most one nudge of this rule per this long, from nudge start, s.
+    enabled : bool
+        Whether the rule can fire.
+    deescalate : bool
+        Tighten the threshold by ``[coach] deescalation_factor`` while the customer is
+        agitated.
+    """
 
     threshold: float
     sustain_s: float
@@ -307,7 +698,98 @@ class RuleConfig:
 
 @dataclass(frozen=True)
 class CoachConfig:
-    """Coach settings and its rules, keyed by rule name."""
+    """Coach settings and its rules, keyed by rule name.
+
+    The keys of ``[coach]``; ``config/voicecoach.toml`` holds their defaults and notes.
+
+    Attributes
+    ----------
+    lang : {"fr", "en"}
+        Language of the nudges.
+    global_gap_s : float
+        Minimum gap between the starts of any two nudges, s.
+    display_s : float
+        How long a nudge stays on screen, s (one at a time).
+    episode_gap_s : float
+        A pitch, pace or loudness condition not yet nudged ends after this long without agent
+        speech, s (0: off).
+    deescalation_factor : float
+        Rules with ``deescalate`` multiply their threshold (and release level) by this while the
+        customer is agitated.
+    agitation_pitch_st : float
+        The customer is agitated when their current utterance is this many semitones ...
+    agitation_loudness_db : float
+        ... and this many dB above their own baseline (their first ``[baseline]
+        provisional_s`` of speech; see ``agitation_rule``).
+    agitation_rule : {"both", "either"}
+        Pitch and loudness together (a raised voice), or one of them.
+    agitation_release_st : float
+        Once on, the flag holds until the pitch cue falls this many semitones below
+        ``agitation_pitch_st`` ...
+    agitation_release_db : float
+        ... or the loudness cue this many dB below ``agitation_loudness_db``, or the utterance
+        ends.
+    agitation_sustain_s : float
+        The agitation cues must hold for this many measured seconds, s.
+    agitation_hold_s : float
+        De-escalation stays on this long after the customer's last agitated hop, s.
+    agitation_carry_gap_s : float
+        The flag carries through a pause shorter than this into the next utterance until that
+        one's pitch is measured, s of non-speech hops.
+    jump_in_window_s : float
+        The ``jump_in`` rule counts jump-ins within this window, s.
+    monotony_spread_st : float
+        Pitch spread (p90 - p10 of voiced F0), semitones, under which speech is monotonous.
+    monotony_window_s : float
+        Window of that pitch spread, s.
+    monotony_min_voiced_s : float
+        The spread is NaN with fewer voiced seconds than this in the window, s.
+    pitch_calm_margin_st : float
+        ``pitch_high``: margin over the profile's calm excursion, semitones.
+    pitch_threshold_max_st : float
+        ... cap of the personal threshold, semitones.
+    pitch_calm_prior_st : float
+        ``pitch_high``: the calm excursion used is ``(1 - w) * pitch_calm_st + w *`` this
+        prior, semitones ...
+    pitch_calm_prior_weight : float
+        ... with this ``w`` (0: the profile's own).
+    rate_calm_margin_pct : float
+        ``rate_high``: margin over the calm excursion, %.
+    rate_threshold_max_pct : float
+        ... cap of the personal threshold, %.
+    loudness_calm_margin_db : float
+        ``loudness_high``: margin over the calm excursion, dB.
+    loudness_threshold_max_db : float
+        ... cap of the personal threshold, dB.
+    min_baseline_s : float
+        A measured rule stays silent when its measure was defined on less calm speech than
+        this in the profile, s.
+    max_baseline_drift : float
+        ... or when the profile's two halves disagree by more than this fraction of the rule's
+        threshold.
+    incall_s : float
+        In-call condition: the median of the measure over this many seconds of the speaker's
+        speech in this call, s; 0 = off.
+    incall_lag_s : float
+        ... the in-call history ends this many seconds of speech ago, s.
+    incall_min_s : float
+        ... and is used once it holds this many seconds of speech, s.
+    incall_loudness : bool
+        The in-call condition is on for the loudness rule.
+    incall_pitch : bool
+        ... for the pitch rule.
+    incall_rate : bool
+        ... for the pace rule.
+    incall_loudness_margin_db : float
+        The loudness delta vs the in-call median, plus this, dB.
+    incall_pitch_margin_st : float
+        The pitch delta vs the in-call median, plus this, semitones.
+    incall_rate_margin_pct : float
+        The pace delta vs the in-call median tempo, plus this, %.
+    rules : dict of str to RuleConfig
+        The coaching rules by name (``pitch_high``, ``rate_high``, ``loudness_high``,
+        ``interrupting``, ``monologue``, ``jump_in``, ``monotony``).
+    """
 
     lang: str
     global_gap_s: float
@@ -350,7 +832,72 @@ class CoachConfig:
 
 @dataclass(frozen=True)
 class LiveConfig:
-    """Live-mode settings."""
+    """Live-mode settings.
+
+    The keys of ``[live]``; ``config/voicecoach.toml`` holds their defaults and notes.
+
+    Attributes
+    ----------
+    blocksize_hops : int
+        Capture block length, hops.
+    batch_hops : int
+        The analysis takes at least this many hops per call (fewer are held back).
+    queue_max_s : float
+        A capture backlog beyond this is reported, s.
+    display : {"auto", "compact", "window", "terminal", "none"}
+        The live display ("auto": the compact strip when a screen exists, else the terminal).
+    fps : float
+        Display refresh rate, frames per s.
+    history_s : float
+        Length of the history the display keeps and plots, s.
+    record_format : str
+        Format of ``--record`` audio: ``"WAV"`` or ``"FLAC"``.
+    terminal_fps_max : float
+        The terminal dashboard refreshes at ``min(fps, this)``, per s.
+    compact_fps_max : float
+        The compact strip redraws at ``min(fps, this)``, per s.
+    window_text_fps : float
+        The full chart redraws its numbers and status line at most this often, per s of call
+        time.
+    calibrate_s : float
+        Seconds of calm speech ``calibrate --mic`` and ``setup`` record, s.
+    replay_speed : float
+        ``live --replay`` and ``demo`` playback speed (1 = real time, inf: as fast as
+        possible).
+    record_dir : str
+        Parent folder of the session folders written by ``--record``.
+    far_backend : {"auto", "sounddevice", "soundcard"}
+        How the far end is captured ("auto": PortAudio, else a monitor / loopback through
+        soundcard).
+    latency : {"low", "high"}
+        PortAudio stream latency.
+    prefer_rate : int
+        Devices are opened at this rate when they accept it, Hz (0: at their default rate).
+    min_channels : int
+        Every device is opened with at least this many channels.
+    mic : str
+        ``live`` microphone when ``--mic`` is not given: index or name ("": the default
+        input).
+    far : str
+        ``live`` far end when ``--far`` is not given: a monitor / loopback ("": none).
+    profile : str
+        ``live`` calm profile when ``--profile`` is not given: name or ``.toml`` path ("":
+        none).
+    stall_timeout_s : float
+        No audio for this long marks a device stalled, s.
+    start_timeout_s : float
+        How long the start alignment waits for every device's first block, s.
+    drift_correction : bool
+        Correct the far device's clock drift by dropping or repeating a sample now and then.
+    drift_min_window_s : float
+        ... once the drift was measured over this long, s.
+    drift_min_ppm : float
+        ... and is at least this large, ppm (and 4 standard errors).
+    drift_min_ppm_untimed : float
+        ... or this large when a stream gives arrival times only, ppm.
+    realign_ms : float
+        Shift the far stream back into line beyond this misalignment, ms (0: off).
+    """
 
     blocksize_hops: int
     batch_hops: int
@@ -383,7 +930,25 @@ class LiveConfig:
 
 @dataclass(frozen=True)
 class SetupConfig:
-    """``voicecoach setup`` (the guided first run) settings."""
+    """``voicecoach setup`` (the guided first run) settings.
+
+    The keys of ``[setup]``; ``config/voicecoach.toml`` holds their defaults and notes.
+
+    Attributes
+    ----------
+    levels_s : float
+        The level check shows both inputs' meters this long, s.
+    meter_fps : float
+        Level meters redraw this often, per s.
+    meter_floor_db : float
+        A meter's empty end, dBFS (its full end is 0 dBFS).
+    heard_db : float
+        An input is "heard" when its 20 ms level reaches this, dBFS ...
+    heard_s : float
+        ... for this long in total during the check, s.
+    keep_audio : bool
+        Keep the calibration speech beside the profile so that a later setup can add to it.
+    """
 
     levels_s: float
     meter_fps: float
@@ -395,7 +960,27 @@ class SetupConfig:
 
 @dataclass(frozen=True)
 class ReviewConfig:
-    """``voicecoach review`` settings."""
+    """``voicecoach review`` settings.
+
+    The keys of ``[review]``; ``config/voicecoach.toml`` holds their defaults and notes.
+
+    Attributes
+    ----------
+    agent_channel : int
+        The agent's channel of a stereo call, 0 or 1 (the other is the customer).
+    jobs : int
+        Local worker processes.
+    audio_copy : {"ogg", "flac", "link", "none"}
+        The HTML report's playback audio.
+    name_pattern : str
+        Regular expression taking ``agent`` and ``date`` from a call's name ('' for none).
+    identical_check_s : float
+        A stereo file is checked over its first this-many seconds for identical channels, s.
+    identical_below_db : float
+        ... identical: the channels' difference at least this many dB below their level.
+    full_paths : bool
+        Reports and profiles store the source file's absolute path, not its name only.
+    """
 
     agent_channel: int
     jobs: int
@@ -408,7 +993,98 @@ class ReviewConfig:
 
 @dataclass(frozen=True)
 class MonoConfig:
-    """Two voices on one channel (mono calls) and swapped stereo channels (review)."""
+    """Two voices on one channel (mono calls) and swapped stereo channels (review).
+
+    The keys of ``[mono]``; ``config/voicecoach.toml`` holds their defaults and notes.
+
+    Attributes
+    ----------
+    enabled : bool
+        Review: look for two voices on a mono call and attribute each stretch to a party.
+    agent : {"first", "second"}
+        Without a profile voice model, the agent is the voice that speaks first or second.
+    n_ceps : int
+        Cepstral coefficients per hop of the voice features.
+    fmin_hz, fmax_hz : float
+        Band of the voice features, Hz.
+    min_model_s : float
+        Calibration stores a voice model in the profile when it has this much speech, s.
+    agent_components : int
+        Gaussians of the agent's voice model (stored in the profile).
+    components : int
+        Gaussians of each voice model learned in a call.
+    min_speech_s : float
+        A mono call with less speech than this is not searched for a second voice, s.
+    pause_s : float
+        A pause this long splits speech into separate stretches, s ...
+    max_stretch_s : float
+        ... and no stretch is longer than this, s.
+    iterations : int
+        Times the two voice models are re-learnt from the attribution.
+    evidence_scale : float
+        Per-stretch evidence: mean log-likelihood ratio times sqrt(hops) times this.
+    switch_cost : float
+        Cost of a speaker change between stretches with no pause between them, nats of
+        evidence ...
+    pause_switch_cost : float
+        ... and after a pause, nats.
+    customer_init_quantile : float
+        With a profile: this fraction of stretches, those fitting the agent's model worst,
+        seed the customer's model.
+    pitch_weight : float
+        Weight of the pitch likelihood against the cepstral one.
+    pitch_clip_sd : float
+        A hop further than this many spreads from a voice's pitch median counts as this far.
+    deltas : bool
+        Without a profile, the call's voice models also see the cepstra's change over +-2
+        hops.
+    starts : int
+        Without a profile: how many starting splits are clustered from (the one the voice
+        models fit best is kept).
+    first_speech_s : float
+        Without a profile, "speaks first" is decided on this much of the first speech, s.
+    first_sure : float
+        ... under this fraction of those hops favouring that voice, who speaks first is
+        reported unsure.
+    two_voices_min : float
+        Two voices without a profile: held-out separation of the two models at least this,
+        nats per hop ...
+    consistency_min : float
+        ... and at least this fraction of held-out stretches go where the attribution put
+        them ...
+    stability_min : float
+        ... and the other starting splits end at least this close to the kept one (fraction of
+        speech hops alike).
+    profile_fit_min : float
+        Two voices with a profile's model: the agent's stretches fit it this much better than
+        the customer's, nats per hop ...
+    min_share : float
+        ... and each voice holds at least this fraction of the speech.
+    other_party_db : float
+        Each party's channel keeps the other party's stretches at this gain, dB.
+    swap_check_s : float
+        Stereo review with a profile: the profile's voice is compared with both channels over
+        this many seconds, s ...
+    swap_margin : float
+        ... the channels look swapped when channel 1 fits the profile this much better than
+        channel 0, nats per hop.
+    interruptions : bool
+        Report interruptions on mono calls where the attribution jumps between voices and the
+        detector's score reaches ``interruption_min_confidence``.
+    interruption_window_s : float
+        B's onset is looked for over this much of A's speech before the jump, s.
+    interruption_max_gap_s : float
+        A jump: the other voice's first hop at most this long after the first voice's last,
+        s.
+    interruption_min_confidence : float
+        The detector's score (0-1) an event needs.
+    interruption_weights : dict of str to float
+        The detector's logistic weights per feature (``bias`` and
+        :mod:`voicecoach.conversation.mono_overlap` ``FEATURES``).
+    interruption_onset_weights : dict of str to float
+        The onset model's conditional-logit weights per candidate-hop feature
+        (``ONSET_FEATURES``).
+    """
 
     enabled: bool
     agent: str
@@ -450,7 +1126,17 @@ class MonoConfig:
 
 @dataclass(frozen=True)
 class AnalyzeConfig:
-    """``voicecoach analyze`` output settings."""
+    """``voicecoach analyze`` output settings.
+
+    The keys of ``[analyze]``; ``config/voicecoach.toml`` holds their defaults and notes.
+
+    Attributes
+    ----------
+    channel : str
+        Channel index to analyse, or ``"all"``.
+    format : {"csv", "json"}
+        Output format.
+    """
 
     channel: str
     format: str
@@ -458,7 +1144,39 @@ class AnalyzeConfig:
 
 @dataclass(frozen=True)
 class Config:
-    """The whole configuration. Build it with :func:`load_config`."""
+    """The whole configuration. Build it with :func:`load_config`.
+
+    Attributes
+    ----------
+    analysis : AnalysisConfig
+        ``[analysis]``: sampling of the analysis core.
+    pitch : PitchConfig
+        ``[pitch]``: the pitch tracker.
+    vad : VadConfig
+        ``[vad]``: voice-activity decisions.
+    echo : EchoConfig
+        ``[echo]``: the echo canceller.
+    noise_floor : NoiseFloorConfig
+        ``[noise_floor]``: the adaptive noise floor.
+    syllables : SyllableConfig
+        ``[syllables]``: the syllable-nucleus detector.
+    conversation : ConversationConfig
+        ``[conversation]``: the two-party conversation tracker.
+    baseline : BaselineConfig
+        ``[baseline]``: measures and calm baselines.
+    coach : CoachConfig
+        ``[coach]`` and ``[coach.rules.*]``: the coach and its rules.
+    live : LiveConfig
+        ``[live]``: live mode and capture.
+    setup : SetupConfig
+        ``[setup]``: the guided first run.
+    review : ReviewConfig
+        ``[review]``: batch review.
+    analyze : AnalyzeConfig
+        ``[analyze]``: ``voicecoach analyze`` output.
+    mono : MonoConfig
+        ``[mono]``: two voices on one channel, swapped channels.
+    """
 
     analysis: AnalysisConfig
     pitch: PitchConfig

@@ -44,7 +44,22 @@ PARTIES = ("agent", "customer")
 
 @dataclass(frozen=True)
 class Event:
-    """Base of all events (see the module notes for the fields)."""
+    """Base of all events (see the module notes for the fields).
+
+    Times are in seconds since the call's first sample, from the sample count.
+
+    Attributes
+    ----------
+    start_s : float
+        Start of the span the event describes, s.
+    end_s : float or None
+        End of that span, s; None while the event is still open.
+    decided_s : float
+        Stream time at which this version was emitted (its decision became known), s.
+    id : int
+        Shared by the versions of one event (open, then closed); 0 for an event emitted
+        once (all such are kept by :func:`final_events`). Not compared.
+    """
 
     kind: ClassVar[str] = "event"
     start_s: float
@@ -65,7 +80,21 @@ class Event:
 
 @dataclass(frozen=True)
 class SpeechSegment(Event):
-    """A party's speech from onset to offset (after VAD hysteresis and bleed rejection)."""
+    """A party's speech from onset to offset (after VAD hysteresis and bleed rejection).
+
+    Attributes
+    ----------
+    start_s : float
+        Onset: the start of the segment's first raw VAD hop, s.
+    end_s : float or None
+        Offset: the end of its last raw VAD hop, s; None while the party speaks.
+    decided_s : float
+        As in :class:`Event`: when this version was emitted, s.
+    id : int
+        As in :class:`Event`: shared by the versions of one event, 0 for none.
+    party : {"agent", "customer"}
+        Who speaks.
+    """
 
     kind: ClassVar[str] = "speech"
     party: str = "agent"
@@ -73,7 +102,21 @@ class SpeechSegment(Event):
 
 @dataclass(frozen=True)
 class Turn(Event):
-    """A party holding the floor: speech segments joined across pauses < ``turn_gap_s``."""
+    """A party holding the floor: speech segments joined across pauses < ``turn_gap_s``.
+
+    Attributes
+    ----------
+    start_s : float
+        Start of the turn's first speech segment, s.
+    end_s : float or None
+        End of the turn, s; None while the party holds the floor.
+    decided_s : float
+        As in :class:`Event`: when this version was emitted, s.
+    id : int
+        As in :class:`Event`: shared by the versions of one event, 0 for none.
+    party : {"agent", "customer"}
+        Who holds the floor.
+    """
 
     kind: ClassVar[str] = "turn"
     party: str = "agent"
@@ -81,7 +124,23 @@ class Turn(Event):
 
 @dataclass(frozen=True)
 class Overlap(Event):
-    """Both parties speaking at once. ``by`` started second, ``of`` held the floor."""
+    """Both parties speaking at once. ``by`` started second, ``of`` held the floor.
+
+    Attributes
+    ----------
+    start_s : float
+        When both parties were first speaking, s.
+    end_s : float or None
+        When one of them stopped, s; None while both speak.
+    decided_s : float
+        As in :class:`Event`: when this version was emitted, s.
+    id : int
+        As in :class:`Event`: shared by the versions of one event, 0 for none.
+    by : {"agent", "customer"}
+        The party that started second.
+    of : {"agent", "customer"}
+        The party that held the floor.
+    """
 
     kind: ClassVar[str] = "overlap"
     by: str = "customer"
@@ -104,6 +163,27 @@ class Interruption(Event):
     ``confidence`` is None from the two-channel tracker (each party measured on its own
     channel); on a mixed mono call (:mod:`voicecoach.conversation.mono_overlap`) it is the
     detector's score, 0-1, of an interruption inferred from one channel.
+
+    Attributes
+    ----------
+    start_s : float
+        The interrupter's onset, s.
+    end_s : float or None
+        End of the overlap, s; None while it lasts.
+    decided_s : float
+        As in :class:`Event`: when this version was emitted, s.
+    id : int
+        As in :class:`Event`: shared by the versions of one event, 0 for none.
+    by : {"agent", "customer"}
+        The interrupter.
+    of : {"agent", "customer"}
+        The party interrupted (it held the floor).
+    retracted : bool
+        The closing version of an interruption that turned out to be a backchannel.
+    confirmed : bool
+        This version can no longer be retracted (what the coach's nudge waits for).
+    confidence : float or None
+        Detector score, 0-1, on a mono call; None from the two-channel tracker.
     """
 
     kind: ClassVar[str] = "interruption"
@@ -116,7 +196,23 @@ class Interruption(Event):
 
 @dataclass(frozen=True)
 class Backchannel(Event):
-    """A short utterance (<= backchannel_max_s) by ``by`` inside ``of``'s turn."""
+    """A short utterance (<= backchannel_max_s) by ``by`` inside ``of``'s turn.
+
+    Attributes
+    ----------
+    start_s : float
+        Onset of the utterance, s.
+    end_s : float or None
+        Its end, s (emitted closed).
+    decided_s : float
+        As in :class:`Event`: when this version was emitted, s.
+    id : int
+        As in :class:`Event`: shared by the versions of one event, 0 for none.
+    by : {"agent", "customer"}
+        Who said it.
+    of : {"agent", "customer"}
+        Who kept the floor.
+    """
 
     kind: ClassVar[str] = "backchannel"
     by: str = "customer"
@@ -125,7 +221,23 @@ class Backchannel(Event):
 
 @dataclass(frozen=True)
 class TurnEndOverlap(Event):
-    """``by`` started within turn_end_s of ``of``'s turn end, or as ``of`` stopped."""
+    """``by`` started within turn_end_s of ``of``'s turn end, or as ``of`` stopped.
+
+    Attributes
+    ----------
+    start_s : float
+        Onset of ``by``'s speech, s.
+    end_s : float or None
+        When ``of`` stopped, s (emitted closed).
+    decided_s : float
+        As in :class:`Event`: when this version was emitted, s.
+    id : int
+        As in :class:`Event`: shared by the versions of one event, 0 for none.
+    by : {"agent", "customer"}
+        The party that started.
+    of : {"agent", "customer"}
+        The party whose turn was ending.
+    """
 
     kind: ClassVar[str] = "turn_end_overlap"
     by: str = "agent"
@@ -139,6 +251,23 @@ class ResponseGap(Event):
     ``gap_s`` is ``party``'s turn start minus ``after``'s turn end, s: negative when
     ``party`` started before ``after`` stopped (a turn-end overlap). ``start_s``/``end_s``
     are the earlier and the later of the two instants.
+
+    Attributes
+    ----------
+    start_s : float
+        The earlier of ``after``'s turn end and ``party``'s turn start, s.
+    end_s : float or None
+        The later of the two, s (emitted closed).
+    decided_s : float
+        As in :class:`Event`: when this version was emitted, s.
+    id : int
+        As in :class:`Event`: shared by the versions of one event, 0 for none.
+    party : {"agent", "customer"}
+        The party that responded (its turn starts).
+    after : {"agent", "customer"}
+        The party whose turn ended.
+    gap_s : float
+        ``party``'s turn start minus ``after``'s turn end, s (negative: an overlap).
     """
 
     kind: ClassVar[str] = "response_gap"
@@ -149,7 +278,19 @@ class ResponseGap(Event):
 
 @dataclass(frozen=True)
 class MutualSilence(Event):
-    """Neither party speaking for longer than mutual_silence_s."""
+    """Neither party speaking for longer than mutual_silence_s.
+
+    Attributes
+    ----------
+    start_s : float
+        When the last party stopped speaking, s.
+    end_s : float or None
+        When a party spoke again (or the stream ended), s; None while the silence lasts.
+    decided_s : float
+        As in :class:`Event`: when this version was emitted, s.
+    id : int
+        As in :class:`Event`: shared by the versions of one event, 0 for none.
+    """
 
     kind: ClassVar[str] = "mutual_silence"
 
@@ -162,6 +303,31 @@ class Nudge(Event):
     ``recovered_after_s`` = ``end_s - start_s`` if the metric came back within threshold.
     ``value`` is, for a measured rule, the most extreme value of its measure over the episode
     that fired it; ``threshold`` the one in force when it fired.
+
+    Attributes
+    ----------
+    start_s : float
+        When the nudge was shown, s.
+    end_s : float or None
+        When the rule's condition cleared (or the stream ended), s; None while it holds.
+    decided_s : float
+        As in :class:`Event`: when this version was emitted, s.
+    id : int
+        As in :class:`Event`: shared by the versions of one event, 0 for none.
+    rule : str
+        The rule that fired (a ``[coach.rules]`` name: ``"pitch_high"``, ``"jump_in"``...).
+    party : str
+        Who is coached: ``"agent"``.
+    value : float
+        The rule's measure (most extreme over the episode), in the rule's unit (st, %, dB,
+        count, s); NaN when not given.
+    threshold : float
+        The threshold in force when it fired, in the same unit.
+    message : str
+        The cue's text in the coach's language.
+    recovered_after_s : float or None
+        ``end_s - start_s``, s, when the condition cleared; None while open or never
+        recovered.
     """
 
     kind: ClassVar[str] = "nudge"

@@ -152,7 +152,35 @@ def _finish_despite_signals(lang: str = "en") -> dict[int, Any]:
 
 @dataclass
 class SessionResult:
-    """What a live session produced."""
+    """What a live session produced.
+
+    Attributes
+    ----------
+    events : list of Event
+        The closed events, last version of each (:func:`~voicecoach.events.final_events`).
+    summary : dict
+        The pipeline's call summary (:meth:`~voicecoach.pipeline.CallAnalyzer.summary`).
+    duration_s : float
+        Audio analysed, s (hops times ``hop_s``).
+    folder : Path or None
+        The session folder when recording, else None.
+    error : str or None
+        Why the session stopped early (a device or analysis error); None otherwise.
+    block_latency_ms : dict of str to float
+        ``p50``, ``p99`` and ``max`` of the wall time from a block's last sample to the end
+        of its analysis, ms.
+    analysis_ms : dict of str to float
+        ``p50``, ``p99`` and ``max`` of the analysis time per block, ms.
+    decision_latency_ms : list of float
+        For each interruption, wall time from the interrupter's onset in the audio to its
+        first decided version, ms.
+    capture : str
+        The source's statistics summary in the session's language ("" when it has none).
+    display : dict
+        The display's frame accounting (``stats()``); empty without a display.
+    stream : list of Event
+        Every event version in decision order, as decided (open ones included).
+    """
 
     events: list[Event]
     summary: dict[str, Any]

@@ -200,7 +200,7 @@ class Features(Rows):
     nucleus : bool
         True at the hop where a syllable nucleus was confirmed.
     f0_settled_hz : float32
-        F0 from the pitch tracker's settled path (``settled_lookahead_s``, 100 ms: fewer
+        F0 from the pitch tracker's settled path, Hz (``settled_lookahead_s``, 100 ms: fewer
         octave errors on telephone speech), NaN when unvoiced; it describes the frame
         ``settled_lookahead_s - path_lookahead_s`` (8 rows) before ``f0_hz``'s, whose voicing
         it repeats (see ``ChannelAnalyzer.pitch_settled_center_offset_s``). For offline

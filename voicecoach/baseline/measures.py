@@ -58,7 +58,8 @@ class RelativeMeasures(Rows):
         The current utterance so far (speech since the last pause of at least
         ``[baseline] utterance_gap_s``): octave-robust ``pitch_quantile`` of its voiced
         semitones and power mean of its loudness, minus the baseline's ``pitch_level_st`` and
-        ``loudness_level_db``. Fast, and reset by pauses: the customer agitation flag.
+        ``loudness_level_db`` (semitones, dB). Fast, and reset by pauses: the customer
+        agitation flag.
     """
 
     t_s: np.ndarray

@@ -90,10 +90,11 @@ class Profile:
         second of speech) and ``loudness_db`` (dBFS). The deltas are taken against these.
     pitch_calm_st, rate_calm_pct, loudness_calm_db : float
         Calm excursion of each delta: its ``[baseline] calm_quantile`` (0.95) over the calm
-        speech hops, in the delta's unit (st, %, dB). The coach's thresholds start above it.
+        speech hops, in the delta's unit (semitones, %, dB). The coach's thresholds start
+        above it.
     pitch_drift_st, rate_drift_pct, loudness_drift_db : float
         Stability: the reference computed on the first half of the measured hops minus the
-        one on the second half, absolute, in the delta's unit.
+        one on the second half, absolute, in the delta's unit (semitones, %, dB).
     pitch_measured_s, rate_measured_s, loudness_measured_s : float
         Seconds of speech hops where each measure was defined (what the three statistics
         above were computed from).

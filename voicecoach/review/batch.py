@@ -88,7 +88,7 @@ class TaskResult:
         The new report's nudges, in order, as shown to the agent.
     mode : {"analysed", "reused", ""}
     duration_s, wall_s : float
-        Audio length and wall-clock time of the task (not part of any report).
+        Audio length and wall-clock time of the task, s (not part of any report).
     """
 
     name: str
@@ -107,7 +107,18 @@ class TaskResult:
 
 @dataclass(frozen=True)
 class Task:
-    """One unit of batch work: review a call, or re-coach a report folder."""
+    """One unit of batch work: review a call, or re-coach a report folder.
+
+    Attributes
+    ----------
+    name : str
+        Label of the task in progress lines and results (the call's stem or the folder's
+        name).
+    call : Call or None
+        The call to review; None for a re-coach.
+    report_dir : str or None
+        The report folder to re-coach; None for a review.
+    """
 
     name: str
     call: Call | None = None

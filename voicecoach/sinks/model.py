@@ -31,16 +31,17 @@ class Snapshot:
     history_s : float
         Span of the window, s.
     t_s : np.ndarray, shape (n,)
-        Hop times in the window ``[now_s - history_s, now_s]``.
-    pitch_delta_st : np.ndarray
+        Hop times in the window ``[now_s - history_s, now_s]``, s.
+    pitch_delta_st : np.ndarray, shape (n,)
         Agent pitch against the calm baseline, semitones (NaN without voice or baseline).
-    rate_delta_pct : np.ndarray
+    rate_delta_pct : np.ndarray, shape (n,)
         Agent articulation rate against the baseline, percent.
-    loudness_db : np.ndarray
+    loudness_db : np.ndarray, shape (n,)
         Agent hop level, dBFS.
-    loudness_delta_db : np.ndarray
+    loudness_delta_db : np.ndarray, shape (n,)
         Agent speech level against the baseline, dB.
-    agent_speech, customer_speech : np.ndarray of bool
+    agent_speech, customer_speech : np.ndarray of bool, shape (n,)
+        Whether each party is speaking at each hop.
     overlaps : list of (start_s, end_s or None, by)
     interruptions : list of (start_s, by, of)
     nudge : (message, rule, shown_s) or None
@@ -52,7 +53,7 @@ class Snapshot:
     status : dict
         Capture health: ``summary`` (one line), ``degraded`` (message or None) and more.
     deescalating : bool
-    speech_level_db : np.ndarray
+    speech_level_db : np.ndarray, shape (n,) or (0,)
         Agent rolling speech level, dBFS (what ``loudness_delta_db`` compares with the
         baseline; NaN without enough speech). Empty if not given.
     nudges_shown : int

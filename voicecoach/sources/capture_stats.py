@@ -60,6 +60,49 @@ class DeviceStats:
     """State and counters of one input device (see :meth:`Capture.stats`).
 
     Times are seconds, ``*_ms`` milliseconds; ``None`` when not yet measured.
+
+    Attributes
+    ----------
+    name : str
+        The device's name (``"(none)"`` for an absent far end).
+    parties : tuple of str
+        The parties it captures (``"agent"``, ``"customer"``).
+    backend : str
+        How it is captured (``"sounddevice"``, ``"soundcard"``; ``"none"`` when absent).
+    sample_rate : int
+        The rate the device was opened at, Hz (0 when absent).
+    channels : int
+        Channels opened.
+    status : str
+        One of :data:`STARTING`, :data:`OK`, :data:`STALLED`, :data:`LOST`,
+        :data:`ABSENT`, :data:`CLOSED`.
+    error : str or None
+        Why it is stalled, lost or absent, or a stop/close failure; None otherwise.
+    latency_s : float or None
+        The stream's input latency as reported by the backend, s.
+    callbacks : int
+        Audio callbacks received.
+    frames : int
+        Frames received, at ``sample_rate``.
+    overflows : int
+        Callbacks flagged with an input overflow (audio lost by the device).
+    other_flags : int
+        Callbacks flagged with another status.
+    silence_filled_s : float
+        Output time its columns were filled with silence (no audio from it), s.
+    backlog_s : float
+        Audio received but not yet delivered, s.
+    callback_period_ms, callback_jitter_ms : float or None
+        Mean and standard deviation of the time between callbacks (last 3000), ms.
+    callback_p99_ms, callback_max_ms : float or None
+        99th percentile and largest time between callbacks, ms.
+    clock_ppm, clock_ppm_se : float or None
+        How much faster its sample clock runs than the monotonic clock, and the standard
+        error of that estimate, ppm (:func:`~voicecoach.sources.clock.fit_clock`).
+    drift_dropped, drift_repeated : int
+        Samples dropped and repeated by the drift correction.
+    realigned : int
+        Realignments of its stream done (``[live] realign_ms``).
     """
 
     name: str
@@ -99,22 +142,22 @@ class CaptureStats:
     delivered_s : float
         Audio delivered so far, seconds.
     backlog_s, backlog_max_s : float
-        Audio captured but not yet delivered (largest over devices): now, and the maximum
-        seen (at the start of each read).
+        Audio captured but not yet delivered (largest over devices), s: now, and the
+        maximum seen (at the start of each read).
     backlog_exceeded : int
         How many reads found the backlog above ``queue_max_s``.
     lag_s, lag_max_s : float
-        Wall clock since the first captured sample minus ``delivered_s`` (sample time
+        Wall clock since the first captured sample minus ``delivered_s``, s (sample time
         against the wall clock; includes the device's own buffering).
     latency_p50_s, latency_p99_s, latency_max_s : float or None
         From the capture of a block's last sample to the return of :meth:`Capture.read`.
     drift_ppm, drift_se_ppm : float or None
-        Far clock minus mic clock (two devices only), and its standard error.
+        Far clock minus mic clock (two devices only), and its standard error, ppm.
     drift_corrected : bool
         True while the far stream is being corrected.
     skew_ms : float or None
         Median misalignment of the two columns (capture time difference of samples
-        delivered together); stays near its start value when drift is corrected.
+        delivered together), ms; stays near its start value when drift is corrected.
     overflows : int
         Sum over devices.
     degraded : bool

@@ -265,7 +265,16 @@ def format_far_candidates(platform: str | None = None, sc: Any = None) -> str:
 
 @dataclass(frozen=True)
 class FarChoice:
-    """How the far end will be read: ``backend`` and its device."""
+    """How the far end will be read: ``backend`` and its device.
+
+    Attributes
+    ----------
+    backend : {"sounddevice", "soundcard"}
+        The capture library that reads it.
+    device : InputDevice or LoopbackDevice
+        The device: a PortAudio input (``"sounddevice"``) or a monitor / loopback
+        (``"soundcard"``).
+    """
 
     backend: str
     device: InputDevice | LoopbackDevice

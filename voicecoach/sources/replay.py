@@ -24,7 +24,21 @@ __all__ = ["ReplayBlock", "ReplaySource", "ReplayStats"]
 
 @dataclass(frozen=True)
 class ReplayBlock:
-    """Same fields as :class:`~voicecoach.sources.capture.CapturedBlock`."""
+    """Same fields as :class:`~voicecoach.sources.capture.CapturedBlock`.
+
+    Attributes
+    ----------
+    audio : np.ndarray, shape (n_hops * hop_size, 2), float32
+        Column 0 the agent, column 1 the customer, at the analysis rate (up to
+        ``block_hops`` whole hops).
+    start_hop : int
+        Index of the block's first hop since the start of the recording.
+    capture_time : float
+        ``time.monotonic()`` at which the block's first sample is due at the replay speed,
+        s (for latency measurements; analysis uses sample counts).
+    filled : tuple of bool
+        Per party, whether some samples are filled-in silence: never, for a recording.
+    """
 
     audio: np.ndarray
     start_hop: int
@@ -34,7 +48,24 @@ class ReplayBlock:
 
 @dataclass(frozen=True)
 class ReplayStats:
-    """Counters of a :class:`ReplaySource` (the subset a display shows)."""
+    """Counters of a :class:`ReplaySource` (the subset a display shows).
+
+    Attributes
+    ----------
+    hops : int
+        Hops delivered so far.
+    delivered_s : float
+        Audio delivered so far, s.
+    backlog_s : float
+        Audio paced out but not yet read, s.
+    lag_s : float
+        How far delivery is behind the replay clock (wall time times the speed), s; 0 at
+        unlimited speed.
+    overflows : int
+        Always 0 (a capture's field; nothing is lost in a replay).
+    degraded : bool
+        Always False (a capture's field).
+    """
 
     hops: int
     delivered_s: float
