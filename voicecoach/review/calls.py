@@ -32,7 +32,7 @@ import numpy as np
 
 from ..config import Config, load_config
 from ..errors import AudioFormatError, ParameterError, SourceError, not_utf8
-from ..io import audio_info, iter_hops, source_rate_hz
+from ..io import FFMPEG_EXTENSIONS, audio_info, iter_hops, source_rate_hz
 from .document import is_report_folder
 from .tracks import hash_of
 
@@ -48,7 +48,9 @@ __all__ = [
     "source_sig",
 ]
 
-AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".opus", ".mp3", ".m4a", ".aac")
+#: What review takes as a call: libsndfile's formats and every extension ``analyze`` decodes
+#: through ffmpeg (``FFMPEG_EXTENSIONS``: .mp4, .webm, .wma and .amr were refused before).
+AUDIO_EXTENSIONS = (".wav", ".flac", *FFMPEG_EXTENSIONS)
 SESSION_FILES = ("agent.wav", "customer.wav")
 _PAIR_RE = re.compile(r"^(?P<prefix>.+?)[._-](?P<role>agent|customer)$", re.IGNORECASE)
 
@@ -168,7 +170,7 @@ def _file_call(path: Path, agent_channel: int, config: Config | None = None) -> 
     if path.suffix.lower() not in AUDIO_EXTENSIONS:
         raise SourceError(
             f"{str(path)!r} is not a supported audio file (extension {path.suffix or 'none'!r});"
-            f" give WAV, FLAC, OGG, Opus, MP3 or M4A"
+            f" give WAV, FLAC, OGG, Opus, MP3, or M4A/AAC, MP4, WebM, WMA or AMR (through ffmpeg)"
         )
     info = audio_info(path)
     if info.channels == 1:
