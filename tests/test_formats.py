@@ -229,6 +229,17 @@ def test_mono_file_with_agent_channel_1_says_so(tmp_path: Path, capsys) -> None:
     err = capsys.readouterr().err
     assert "Note: m.wav: the file is mono: --agent-channel 1 does not apply" in err
     assert (tmp_path / "r" / "m" / "report.json").is_file()
+    # a mono call is searched for two voices: the note said "reviewed as the agent
+    # (conversation metrics unavailable)" even when two voices were found and attributed
+    assert "its two voices are looked for" in err and "metrics unavailable" not in err
+    rep = json.loads((tmp_path / "r" / "m" / "report.json").read_text())
+    assert rep["call"]["note_id"] == "mono_agent_channel_search"
+    # with [mono] enabled = false the one channel is the agent alone, as the note says
+    off = tmp_path / "off.toml"
+    off.write_text("[mono]\nenabled = false\n")
+    assert main([*argv, "--config", str(off), "--out", str(tmp_path / "r2")]) == 0
+    err = capsys.readouterr().err
+    assert "its one channel is reviewed as the agent (conversation metrics unavailable)" in err
 
 
 @needs_ffmpeg

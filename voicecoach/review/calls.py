@@ -176,11 +176,21 @@ def _file_call(path: Path, agent_channel: int, config: Config | None = None) -> 
     if info.channels == 1:
         meta = {}
         if agent_channel == 1:
-            meta["note_id"] = "mono_agent_channel"
-            meta["note"] = (
-                "the file is mono: --agent-channel 1 does not apply; its one channel is "
-                "reviewed as the agent (conversation metrics unavailable)"
-            )
+            # a mono call is searched for two voices unless [mono] enabled = false: then
+            # --mono-agent (or the profile's voice model) says which is the agent, not the channel
+            if (config or load_config()).mono.enabled:
+                meta["note_id"] = "mono_agent_channel_search"
+                meta["note"] = (
+                    "the file is mono: --agent-channel 1 does not apply; its two voices are "
+                    "looked for (see the summary; --mono-agent or the profile's voice model "
+                    "says which one is the agent)"
+                )
+            else:
+                meta["note_id"] = "mono_agent_channel"
+                meta["note"] = (
+                    "the file is mono: --agent-channel 1 does not apply; its one channel is "
+                    "reviewed as the agent (conversation metrics unavailable)"
+                )
         return Call(path.stem, "mono", (path,), meta=meta)
     if info.channels != 2:
         raise AudioFormatError(
