@@ -543,6 +543,12 @@ def cmd_review(args: argparse.Namespace) -> int:
     if args.reuse:
         if args.audio or args.agent or args.customer:
             raise _usage("--reuse re-coaches existing reports: give no audio inputs with it")
+        gone = [d for d in args.reuse if not Path(d).exists()]
+        if gone:  # was skipped without a word (or "no report folders" when all were)
+            raise _usage(
+                f"--reuse {gone[0]!r} does not exist; give report folders written by "
+                f"`voicecoach review --out DIR` (DIR/<call>, or DIR itself)"
+            )
         folders = discover_reports(args.reuse)
         if not folders:
             raise _usage(
@@ -556,6 +562,11 @@ def cmd_review(args: argparse.Namespace) -> int:
             if not (args.agent and args.customer):
                 raise _usage("--agent and --customer go together: give both mono files")
             a, c = Path(args.agent), Path(args.customer)
+            if a.resolve() == c.resolve():  # was reviewed as a call of one voice twice
+                raise _usage(
+                    f"--agent and --customer name the same file {args.agent!r}; give the "
+                    f"agent's recording and the customer's (two mono files)"
+                )
             missing = [(str(p), f"{str(p)!r} does not exist") for p in (a, c) if not p.is_file()]
             failures += missing
             if not missing:
