@@ -274,8 +274,11 @@ def _analyze(args: argparse.Namespace) -> int:
         _close_out(out, tmp, ok=ok)
     if args.out not in (None, "-"):
         tel = [str(c) for c, hc in zip(select, checked, strict=True) if hc]
-        note = (f"; pitch of channel {', '.join(tel)} with the harmonic check (telephone "
-                f"audio)" if tel else "")
+        note = ""
+        if tel:
+            which = (f"channel {tel[0]}" if len(tel) == 1
+                     else f"channels {', '.join(tel[:-1])} and {tel[-1]}")
+            note = f"; pitch of {which} with the harmonic check (telephone audio)"
         print(f"wrote {args.out} ({len(select)} channel(s), {info.duration_s:.1f} s{note})")
     return 0
 
