@@ -110,6 +110,11 @@ def test_a_telephone_channel_is_named(tmp_path, capsys) -> None:
         "4.0 s; pitch of channel 1 with the harmonic check (telephone audio))")
     assert [c["harmonic_check"] for c in json.loads(out.read_text())["channels"]] == [
         False, True]
+    # an 8 kHz stereo file: both channels ("channel 0, 1" before)
+    sf.write(tmp_path / "t8.wav", np.stack([tel[::2], tel[::2]], axis=1), 8000)
+    assert main(["analyze", str(tmp_path / "t8.wav"), "--out", str(tmp_path / "t8.csv")]) == 0
+    assert capsys.readouterr().out.strip().endswith(
+        "pitch of channels 0 and 1 with the harmonic check (telephone audio))")
 
 
 def test_errors_are_one_line_with_exit_2(tmp_path) -> None:

@@ -208,3 +208,25 @@ def test_ctrl_c_as_a_live_session_starts_is_one_line_and_leaves_no_folder(
     assert rc == 130
     assert capsys.readouterr().err == "Interrupted.\n"
     assert list((tmp_path / "rec").iterdir()) == []  # the session folder made is removed
+
+
+def test_review_pair_of_one_file_is_one_line(wav: Path, tmp_path: Path) -> None:
+    """The same file as --agent and --customer was reviewed as a call of one voice twice
+    (every word an overlap: 14 interruptions on the demo call's agent channel)."""
+    line = _one_error_line(_run("review", "--agent", str(wav), "--customer", str(wav),
+                                "--out", str(tmp_path / "r")))
+    assert line.startswith(f"Error: --agent and --customer name the same file {str(wav)!r}")
+    assert not (tmp_path / "r").exists()
+
+
+def test_review_reuse_of_a_missing_folder_is_one_line(tmp_path: Path) -> None:
+    """A --reuse folder that does not exist was skipped without a word (or reported as
+    holding no report folders, as if it were a folder of audio)."""
+    report = tmp_path / "reports" / "call"
+    report.mkdir(parents=True)
+    (report / "report.json").write_text("{}")
+    (report / "tracks.npy").write_bytes(b"")
+    typo = str(tmp_path / "reprots")
+    line = _one_error_line(_run("review", "--reuse", str(report), typo, "--out",
+                                str(tmp_path / "w")))
+    assert line.startswith(f"Error: --reuse {typo!r} does not exist; give report folders")

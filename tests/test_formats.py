@@ -126,6 +126,29 @@ def test_review_of_an_m4a_call(tmp_path: Path, rng: np.random.Generator) -> None
     assert abs(audio["duration_s"] - DURATION_S) < 0.05, audio
 
 
+@needs_ffmpeg
+def test_review_takes_every_extension_analyze_decodes(tmp_path: Path, rng) -> None:
+    """A WebM or MP4 call that ``analyze`` reads was refused by ``review`` ("not a supported
+    audio file"), and skipped without a word in a folder."""
+    from voicecoach.io import FFMPEG_EXTENSIONS
+    from voicecoach.review.calls import AUDIO_EXTENSIONS
+
+    assert set(FFMPEG_EXTENSIONS) <= set(AUDIO_EXTENSIONS)
+    src = tmp_path / "src.wav"
+    sf.write(src, np.stack([buzz(16000, rng), 0.3 * buzz(16000, rng)], 1), 16000)
+    calls = tmp_path / "calls"
+    calls.mkdir()
+    ffmpeg_encode(src, calls / "a.webm", "-c:a", "libopus")
+    ffmpeg_encode(src, calls / "b.mp4", "-c:a", "aac")
+    assert main(["analyze", str(calls / "a.webm"), "--out", str(tmp_path / "a.csv")]) == 0
+    out = tmp_path / "r"
+    assert main(["review", str(calls), "--out", str(out), "--no-html", "--audio-copy",
+                 "none"]) == 0
+    for stem in ("a", "b"):
+        rep = json.loads((out / stem / "report.json").read_text())
+        assert (rep["audio"]["kind"], rep["audio"]["channels"]) == ("stereo", 2), stem
+
+
 def test_m4a_without_ffmpeg_names_ffmpeg(tmp_path: Path, monkeypatch, capsys) -> None:
     p = tmp_path / "call.m4a"
     p.write_bytes(b"\x00\x00\x00\x20ftypM4A " + bytes(200))
@@ -206,6 +229,17 @@ def test_mono_file_with_agent_channel_1_says_so(tmp_path: Path, capsys) -> None:
     err = capsys.readouterr().err
     assert "Note: m.wav: the file is mono: --agent-channel 1 does not apply" in err
     assert (tmp_path / "r" / "m" / "report.json").is_file()
+    # a mono call is searched for two voices: the note said "reviewed as the agent
+    # (conversation metrics unavailable)" even when two voices were found and attributed
+    assert "its two voices are looked for" in err and "metrics unavailable" not in err
+    rep = json.loads((tmp_path / "r" / "m" / "report.json").read_text())
+    assert rep["call"]["note_id"] == "mono_agent_channel_search"
+    # with [mono] enabled = false the one channel is the agent alone, as the note says
+    off = tmp_path / "off.toml"
+    off.write_text("[mono]\nenabled = false\n")
+    assert main([*argv, "--config", str(off), "--out", str(tmp_path / "r2")]) == 0
+    err = capsys.readouterr().err
+    assert "its one channel is reviewed as the agent (conversation metrics unavailable)" in err
 
 
 @needs_ffmpeg

@@ -228,8 +228,8 @@ def test_every_call_note_formats_in_every_language() -> None:
 
     args = {"pair_lengths": {"agent_s": 60.0, "customer_s": 58.5, "short": "customer"}}
     for lang in LANGS:
-        for nid in ("cut_short", "mono_agent_channel", "identical_search", "identical_alone",
-                    "pair_lengths"):
+        for nid in ("cut_short", "mono_agent_channel", "mono_agent_channel_search",
+                    "identical_search", "identical_alone", "pair_lengths"):
             text = _call_note({"note": "x", "note_id": nid, "note_args": args.get(nid)}, lang)
             assert text and "{" not in text, (lang, nid)
     assert "celui du client est complété" in _call_note(

@@ -355,7 +355,14 @@ def test_failure_mid_analysis_leaves_no_half_report(tmp_path: Path, monkeypatch)
     calls, _ = discover_calls([p])
     res = review_task(Task("x", call=calls[0]), ReviewOptions(str(tmp_path / "o"), load_config()))
     assert not res.ok and "corrupt after some samples" in res.error
-    assert list((tmp_path / "o" / "x").iterdir()) == []
+    # nor the call's folder it made (an empty folder per failed call was left in --out)
+    assert not (tmp_path / "o" / "x").exists() and (tmp_path / "o").is_dir()
+    # a folder that was there before (an earlier review) stays, without the partial files
+    (tmp_path / "o" / "x").mkdir()
+    (tmp_path / "o" / "x" / "mine.txt").write_text("kept")
+    res = review_task(Task("x", call=calls[0]), ReviewOptions(str(tmp_path / "o"), load_config()))
+    assert not res.ok
+    assert [q.name for q in (tmp_path / "o" / "x").iterdir()] == ["mine.txt"]
 
 
 # ----------------------------------------------------------------------------- what-if

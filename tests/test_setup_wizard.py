@@ -27,7 +27,7 @@ import pytest
 from voicecoach.baseline import calibrate_array
 from voicecoach.cli import _config, build_parser
 from voicecoach.config import load_config, save_user_config
-from voicecoach.errors import ConfigError, DeviceError, UsageError
+from voicecoach.errors import ConfigError, DeviceError, ParameterError, UsageError
 from voicecoach.profiles import ProfileStore
 from voicecoach.setup_wizard import Block, meter_bar, run_setup
 from voicecoach.sources.devices import InputDevice, is_monitor_name
@@ -521,6 +521,16 @@ def test_bad_lengths_and_a_far_end_that_is_the_microphone_are_refused(env) -> No
         _run(["--levels-s", "-1"], "", FakeAudio(NAMES))
     with pytest.raises(UsageError, match=r"^--far 'vc_mic' is the microphone's device 'vc_mic'"):
         _run(["--mic", "vc_mic", "--far", "vc_mic", "--no-live"], "", FakeAudio(NAMES))
+
+
+def test_an_invalid_profile_option_is_refused_before_any_device_opens(env, calm) -> None:
+    """``--profile 'a/b' --yes`` opened both inputs and ran the level check, then failed at
+    step 3."""
+    audio = FakeAudio(NAMES, {"vc_mic": [calm], "vc_far": [_tone(3)]})
+    with pytest.raises(ParameterError, match=r"^profile name 'a/b' is not valid; use 1-64"):
+        _run(["--yes", "--mic", "vc_mic", "--far", "vc_far", "--levels-s", "1", "--no-live",
+              "--profile", "a/b"], "", audio)
+    assert audio.opened == []
 
 
 class BusyOnce(FakeAudio):

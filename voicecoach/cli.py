@@ -274,8 +274,11 @@ def _analyze(args: argparse.Namespace) -> int:
         _close_out(out, tmp, ok=ok)
     if args.out not in (None, "-"):
         tel = [str(c) for c, hc in zip(select, checked, strict=True) if hc]
-        note = (f"; pitch of channel {', '.join(tel)} with the harmonic check (telephone "
-                f"audio)" if tel else "")
+        note = ""
+        if tel:
+            which = (f"channel {tel[0]}" if len(tel) == 1
+                     else f"channels {', '.join(tel[:-1])} and {tel[-1]}")
+            note = f"; pitch of {which} with the harmonic check (telephone audio)"
         print(f"wrote {args.out} ({len(select)} channel(s), {info.duration_s:.1f} s{note})")
     return 0
 
@@ -543,6 +546,12 @@ def cmd_review(args: argparse.Namespace) -> int:
     if args.reuse:
         if args.audio or args.agent or args.customer:
             raise _usage("--reuse re-coaches existing reports: give no audio inputs with it")
+        gone = [d for d in args.reuse if not Path(d).exists()]
+        if gone:  # was skipped without a word (or "no report folders" when all were)
+            raise _usage(
+                f"--reuse {gone[0]!r} does not exist; give report folders written by "
+                f"`voicecoach review --out DIR` (DIR/<call>, or DIR itself)"
+            )
         folders = discover_reports(args.reuse)
         if not folders:
             raise _usage(
@@ -556,6 +565,11 @@ def cmd_review(args: argparse.Namespace) -> int:
             if not (args.agent and args.customer):
                 raise _usage("--agent and --customer go together: give both mono files")
             a, c = Path(args.agent), Path(args.customer)
+            if a.resolve() == c.resolve():  # was reviewed as a call of one voice twice
+                raise _usage(
+                    f"--agent and --customer name the same file {args.agent!r}; give the "
+                    f"agent's recording and the customer's (two mono files)"
+                )
             missing = [(str(p), f"{str(p)!r} does not exist") for p in (a, c) if not p.is_file()]
             failures += missing
             if not missing:
@@ -927,7 +941,8 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("audio", help="audio file: WAV (PCM, float, G.711, GSM 6.10), FLAC, "
                                  "OGG/Opus, MP3; M4A/AAC with ffmpeg; 8-192 kHz")
     a.add_argument("--channel", help=f"channel index, or 'all' {conf('analyze', 'channel')}")
-    a.add_argument("--format", choices=("csv", "json"), help=conf("analyze", "format"))
+    a.add_argument("--format", choices=("csv", "json"),
+                   help=f"table format {conf('analyze', 'format')}")
     a.add_argument("--out", default=None, help="output path (default: standard output)")
 
     def add_profiles_dir(sp: argparse.ArgumentParser) -> None:
@@ -967,13 +982,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="store the --input file's absolute path in the profile, not only its name "
         + conf("calibrate", "full_paths"),
     )
-    c.add_argument("--lang", choices=("fr", "en"), help=conf("calibrate", "lang"))
+    c.add_argument("--lang", choices=("fr", "en"),
+                   help=f"language of the profile's summary {conf('calibrate', 'lang')}")
     add_profiles_dir(c)
 
     pr = add("profile", cmd_profile, "list, show or delete stored profiles")
     pr.add_argument("action", choices=("list", "show", "delete"))
     pr.add_argument("name", nargs="?", help="profile name (show, delete)")
-    pr.add_argument("--lang", choices=("fr", "en"), help=conf("profile", "lang"))
+    pr.add_argument("--lang", choices=("fr", "en"),
+                    help=f"language of the output {conf('profile', 'lang')}")
     add_profiles_dir(pr)
 
     rc = add("recordings", cmd_recordings, "delete recorded live sessions past a retention period")
@@ -993,13 +1010,16 @@ def build_parser() -> argparse.ArgumentParser:
     r = add("review", cmd_review, "review recorded calls: report.json, timeline and HTML per call")
     r.add_argument("audio", nargs="*", help="stereo/mono files, folders, live session folders")
     r.add_argument(
-        "--agent-channel", type=int, choices=(0, 1), help=conf("review", "agent_channel")
+        "--agent-channel", type=int, choices=(0, 1),
+        help=f"the agent's channel of a stereo call; the other is the customer "
+        f"{conf('review', 'agent_channel')}",
     )
     r.add_argument("--agent", metavar="FILE", help="agent mono file (with --customer)")
     r.add_argument("--customer", metavar="FILE", help="customer mono file (with --agent)")
     r.add_argument("--out", required=True, metavar="DIR", help="report folder")
     r.add_argument("--profile", metavar="NAME|PATH", help="the agent's calm baseline")
-    r.add_argument("--lang", choices=("fr", "en"), help=conf("review", "lang"))
+    r.add_argument("--lang", choices=("fr", "en"),
+                   help=f"language of the reports and nudges {conf('review', 'lang')}")
     add_profiles_dir(r)
     r.add_argument(
         "--jobs", "-j", type=int, metavar="N", help=f"local processes {conf('review', 'jobs')}"
@@ -1077,7 +1097,8 @@ def build_parser() -> argparse.ArgumentParser:
         )
         sp.add_argument("--events", metavar="PATH", help="JSON-lines event log")
         sp.add_argument("--duration", type=float, metavar="S", help="stop after S seconds")
-        sp.add_argument("--lang", choices=("fr", "en"), help=conf(command, "lang"))
+        sp.add_argument("--lang", choices=("fr", "en"),
+                        help=f"language of the nudges and displays {conf(command, 'lang')}")
         sp.add_argument(
             "--speed",
             type=float,
@@ -1104,7 +1125,9 @@ def build_parser() -> argparse.ArgumentParser:
         + conf("live", "far_backend"),
     )
     lv.add_argument("--replay", metavar="CALL", help="feed a recording through the live path")
-    lv.add_argument("--agent-channel", type=int, choices=(0, 1), help=conf("live", "agent_channel"))
+    lv.add_argument("--agent-channel", type=int, choices=(0, 1),
+                    help=f"--replay: the agent's channel of a stereo file "
+                    f"{conf('live', 'agent_channel')}")
     add_live(lv, "live")
 
     dm = add("demo", cmd_demo, "play the bundled demo call through the live path")

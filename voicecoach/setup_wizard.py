@@ -567,6 +567,12 @@ class Wizard:
         """
         t = self.term
         done = self.check_done()
+        given = getattr(self.args, "profile", None)
+        if given is not None and not done.calibration:
+            from .profiles import ProfileStore
+
+            # refused before any device opens (it used to fail at step 3, after the levels)
+            ProfileStore.check_name(given)
         t.say(self._t("intro"))
         t.say(self._t("saved_in", path=self.user_path))
         t.say()

@@ -367,6 +367,9 @@ NOTES = {
     "session wrote no report of its own",
     "mono_agent_channel": "the file is mono: --agent-channel 1 does not apply; its one channel "
     "is reviewed as the agent (conversation metrics unavailable)",
+    "mono_agent_channel_search": "the file is mono: --agent-channel 1 does not apply; its two "
+    "voices are looked for (see the summary; --mono-agent or the profile's voice model says "
+    "which one is the agent)",
     "identical_search": "its two channels are identical (a mono call saved as stereo): "
     "reviewed as a mono call (its two voices are looked for: see the summary)",
     "identical_alone": "its two channels are identical (a mono call saved as stereo): reviewed "

@@ -388,6 +388,9 @@ NOTES = {
     "rapport",
     "mono_agent_channel": "le fichier est mono : --agent-channel 1 ne s'applique pas ; son "
     "unique canal est analysé comme l'agent (mesures de conversation indisponibles)",
+    "mono_agent_channel_search": "le fichier est mono : --agent-channel 1 ne s'applique "
+    "pas ; ses deux voix sont recherchées (voir le résumé ; --mono-agent ou le modèle de voix "
+    "du profil désigne l'agent)",
     "identical_search": "ses deux canaux sont identiques (un appel mono enregistré en "
     "stéréo) : analysé comme un appel mono (ses deux voix sont recherchées : voir le résumé)",
     "identical_alone": "ses deux canaux sont identiques (un appel mono enregistré en stéréo) : "

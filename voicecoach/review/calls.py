@@ -32,7 +32,7 @@ import numpy as np
 
 from ..config import Config, load_config
 from ..errors import AudioFormatError, ParameterError, SourceError, not_utf8
-from ..io import audio_info, iter_hops, source_rate_hz
+from ..io import FFMPEG_EXTENSIONS, audio_info, iter_hops, source_rate_hz
 from .document import is_report_folder
 from .tracks import hash_of
 
@@ -48,7 +48,9 @@ __all__ = [
     "source_sig",
 ]
 
-AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".opus", ".mp3", ".m4a", ".aac")
+#: What review takes as a call: libsndfile's formats and every extension ``analyze`` decodes
+#: through ffmpeg (``FFMPEG_EXTENSIONS``: .mp4, .webm, .wma and .amr were refused before).
+AUDIO_EXTENSIONS = (".wav", ".flac", *FFMPEG_EXTENSIONS)
 SESSION_FILES = ("agent.wav", "customer.wav")
 _PAIR_RE = re.compile(r"^(?P<prefix>.+?)[._-](?P<role>agent|customer)$", re.IGNORECASE)
 
@@ -168,17 +170,27 @@ def _file_call(path: Path, agent_channel: int, config: Config | None = None) -> 
     if path.suffix.lower() not in AUDIO_EXTENSIONS:
         raise SourceError(
             f"{str(path)!r} is not a supported audio file (extension {path.suffix or 'none'!r});"
-            f" give WAV, FLAC, OGG, Opus, MP3 or M4A"
+            f" give WAV, FLAC, OGG, Opus, MP3, or M4A/AAC, MP4, WebM, WMA or AMR (through ffmpeg)"
         )
     info = audio_info(path)
     if info.channels == 1:
         meta = {}
         if agent_channel == 1:
-            meta["note_id"] = "mono_agent_channel"
-            meta["note"] = (
-                "the file is mono: --agent-channel 1 does not apply; its one channel is "
-                "reviewed as the agent (conversation metrics unavailable)"
-            )
+            # a mono call is searched for two voices unless [mono] enabled = false: then
+            # --mono-agent (or the profile's voice model) says which is the agent, not the channel
+            if (config or load_config()).mono.enabled:
+                meta["note_id"] = "mono_agent_channel_search"
+                meta["note"] = (
+                    "the file is mono: --agent-channel 1 does not apply; its two voices are "
+                    "looked for (see the summary; --mono-agent or the profile's voice model "
+                    "says which one is the agent)"
+                )
+            else:
+                meta["note_id"] = "mono_agent_channel"
+                meta["note"] = (
+                    "the file is mono: --agent-channel 1 does not apply; its one channel is "
+                    "reviewed as the agent (conversation metrics unavailable)"
+                )
         return Call(path.stem, "mono", (path,), meta=meta)
     if info.channels != 2:
         raise AudioFormatError(

@@ -226,6 +226,7 @@ def review_call(
         raise ParameterError(f"audio must be one of {', '.join(AUDIO_MODES)}, got {audio!r}")
     cfg = config or load_config()
     folder = Path(out_dir) / call.stem
+    created = not folder.exists()
     private_dir(folder)
     written: list[Path] = []
     try:
@@ -234,6 +235,9 @@ def review_call(
         for p in written:  # do not leave a half-written report behind
             with contextlib.suppress(OSError):
                 p.unlink()
+        if created:  # nor an empty folder per failed call (rmdir: only if nothing is left)
+            with contextlib.suppress(OSError):
+                folder.rmdir()
         raise
 
 
