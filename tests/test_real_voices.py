@@ -1,11 +1,13 @@
-"""Conversation tracking on real recorded voices, from the repository alone (no network).
+"""The conversation tracker and the coach on real recorded voices, from the repository alone.
 
-``tests/data/real_voices/`` ships three real voices (their licences and provenance are in its
-README): Allison's 17 US English IVR prompts (8 kHz) and the CMU ARCTIC speakers awb (male)
-and slt (female). :func:`benchmarks.realcalls.assemble_call` places their clips in two-party
-calls by a seeded script: interruptions by both parties 0.8-2 s into the other's turn,
-backchannels of 0.2-0.9 s, turn-end overlaps, pauses inside turns; the script gives the
-exact truth. Each call is reviewed through the whole pipeline
+``tests/data/real_voices/`` ships four real voices (their licences and provenance are in its
+README): Allison's 17 US English IVR prompts (8 kHz), the CMU ARCTIC speakers awb (male)
+and slt (female), and 50 of June's Canadian French IVR prompts (8 kHz, 162 s).
+
+**Conversation.** :func:`benchmarks.realcalls.assemble_call` places the clips of the first
+three in two-party calls by a seeded script: interruptions by both parties 0.8-2 s into the
+other's turn, backchannels of 0.2-0.9 s, turn-end overlaps, pauses inside turns; the script
+gives the exact truth. Each call is reviewed through the whole pipeline
 (:class:`voicecoach.pipeline.CallAnalyzer`: canceller, speech detector, tracker) in one
 condition:
 
@@ -18,10 +20,14 @@ condition:
   level: the agent is 6 dB over it), for which the canceller runs; ``echo0``: the same
   echo as loud as the customer (and the agent), the double-talk hold's domain.
 
-These are the ``realcalls`` benchmark's **dev** voices: the speech decisions were tuned on
-them, so these are unit tests on real voices, not results; the README quotes the held-out
-voices' figures. Bounds are the issue's targets (#10) on the pooled calls of a condition,
-except with the echo as loud as the agent (each bound says what it was measured at).
+**Coach.** ``benchmarks.coach_bench``'s per-voice run on June: calibrated on part of her
+calm speech, it reviews the rest as it is and changed (+1 st, +3 st, x1.08, x1.25, +6 dB).
+
+These are the ``realcalls`` and ``coach_bench`` benchmarks' **dev** voices (the speech
+decisions and the coach were tuned on them), so these are unit tests on real voices, not
+results; the README quotes the held-out voices' figures. Bounds are the issues' targets (#10,
+#11), except with the echo as loud as the agent (each bound says what it was measured at);
+the targets real voices still miss are strict expected failures.
 """
 
 from __future__ import annotations
@@ -171,3 +177,71 @@ def test_known_echo_miss() -> None:
     r = reviewed(*KNOWN_ECHO_MISS, "echo6")
     assert r["call"]["tp"] >= 0.9 * r["call"]["n_truth"], r["call"]
     assert r["speech"]["agent_false_hops"] * rc.HOP_S <= 1.0, r["speech"]
+
+
+# ----------------------------------------------------------------------------- the coach
+
+#: Seeds of the coach checks: each shuffles June's lines into a calibration (the first
+#: ~45 s) and a held-out review (the rest, ~130 s), as ``benchmarks.coach_bench`` does.
+COACH_SEEDS = (0, 1, 2)
+
+
+@functools.cache
+def june_lines() -> tuple[tuple[str, np.ndarray], ...]:
+    """June's shipped prompts (French, 8 kHz), each as 16 kHz float32."""
+    from benchmarks import coach_bench as cb
+
+    return tuple((p.stem, cb._load16(p)) for p in sorted((DATA / "june_fr").glob("*.flac")))
+
+
+@functools.cache
+def coached(seed: int) -> dict[str, Any]:
+    """``benchmarks.coach_bench``'s per-voice run on June's shipped lines: calibrate on part
+    of her calm speech, review the rest as it is and changed (+1 st, +3 st, x1.08, x1.25,
+    +6 dB, the change 20 s into the review)."""
+    from benchmarks import coach_bench as cb
+
+    voice = cb.Voice("fr_june", "fr", "dev", list(june_lines()), [])
+    return cb._voice_results(voice, load_config(), seed)
+
+
+@pytest.mark.parametrize("seed", COACH_SEEDS)
+def test_calm_real_speech_draws_no_nudge(seed: int) -> None:
+    """Held-out calm speech of the calibrated voice, as it is, 1 semitone higher or 8 %
+    faster (under every rule's margin): no prosody nudge at all (#11)."""
+    r = coached(seed)
+    assert r["calibration_s"] >= 44.0 and r["calm"]["reviewed_s"] >= 100.0, r["calm"]
+    assert r["calm"]["nudges"] == 0, r["calm"]
+    for change in ("+1st", "x1.08"):
+        c = r["changes"][change]
+        assert not c["before_switch"] and not c["after_switch"], (change, c)
+
+
+@pytest.mark.parametrize("seed", COACH_SEEDS)
+def test_real_changes_are_caught_when_the_baseline_can_judge(seed: int) -> None:
+    """+6 dB: "Parlez moins fort" within 5 s; +3 st: "Baissez le ton" after the change;
+    x1.25: "Ralentissez" after the change; none before it. A rule whose calibration the
+    profile's verdict finds too variable to judge stays silent instead."""
+    r = coached(seed)
+    for change, rule in (("+6dB", "loudness_high"), ("+3st", "pitch_high"),
+                         ("x1.25", "rate_high")):
+        c = r["changes"][change]
+        assert not c["before_switch"], (change, c)
+        if r["verdicts"][rule]:  # too thin or too variable: the rule does not judge
+            assert rule not in c["after_switch"], (change, r["verdicts"][rule], c)
+            continue
+        assert rule in c["after_switch"] and c["delay_s"] is not None, (change, c)
+        if change == "+6dB":
+            assert c["delay_s"] <= 5.0, (change, c)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "#11's deadlines are missed on real voices: +3 st is caught 19 s after the change (or "
+    "the pitch rule cannot judge June's calibration), x1.25 after 3.5-33 s; README, "
+    "'Where the open issues' targets stand'"))
+def test_the_issues_deadlines_for_pitch_and_pace() -> None:
+    """+3 st within 6 s and x1.25 within 6 s (#11's targets), on every seed."""
+    for seed in COACH_SEEDS:
+        r = coached(seed)
+        for change in ("+3st", "x1.25"):
+            assert r["changes"][change]["ok"], (seed, change, r["changes"][change])
