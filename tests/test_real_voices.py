@@ -245,3 +245,38 @@ def test_the_issues_deadlines_for_pitch_and_pace() -> None:
         r = coached(seed)
         for change in ("+3st", "x1.25"):
             assert r["changes"][change]["ok"], (seed, change, r["changes"][change])
+
+
+# ----------------------------------------------------------------------------- pitch
+
+PITCH_GROUPS = {  # voice -> (folder, the condition pitch_real gives its source rate)
+    "allison": ("allison_en", "tel"),
+    "june": ("june_fr", "tel"),
+    "arctic": ("cmu_arctic", "wide"),
+}
+
+
+@pytest.mark.parametrize("settled", [False, True], ids=["live", "settled"])
+@pytest.mark.parametrize("voice", sorted(PITCH_GROUPS))
+def test_pitch_of_real_voices_against_praat(voice: str, settled: bool) -> None:
+    """Our live and settled pitch against Praat's on the same real speech (as
+    ``benchmarks.pitch_real`` scores it): #11's bounds, gross errors <= 2 %, voicing recall
+    >= 0.85, false voicing <= 0.10, and a median fine error <= 25 cents. Measured: 0.0-0.31 %
+    gross errors, 6.6-8.0 cents, recall 0.95-0.98, false voicing 0.04-0.06 (these IVR and
+    ARCTIC voices are easy; the held-out figures are in the README)."""
+    from benchmarks import pitch_real as pr
+    from benchmarks.coach_bench import _load16
+
+    folder, cond = PITCH_GROUPS[voice]
+    fn = pr.ours(load_config(), settled)
+    est, ref = [], []
+    for path in sorted((DATA / folder).glob("*.flac")):
+        x = _load16(path)
+        t, f0 = pr._praat(x)
+        est.append(pr.track(fn, x, t, cond))
+        ref.append(f0)
+    s = pr.score(est, ref)
+    assert s["n_both_voiced"] >= 300, s
+    assert s["gpe_pct"] <= 2.0, s
+    assert s["voicing_recall"] >= 0.85 and s["false_voicing"] <= 0.10, s
+    assert s["median_abs_cents"] <= 25.0, s
