@@ -270,6 +270,36 @@ def test_the_linear_check_lowers_echo_and_not_the_agents_voice():
     assert flagged <= 0.01, f"{flagged:.1%} of the agent's own hops taken for the far end"
 
 
+def test_the_linear_checks_evidence_finds_an_echo_the_correlation_misses():
+    """An echo the envelope correlation cannot find (here: ``echo_corr_on = 1``, never
+    reached) is found by the linear check's evidence (a linear filter of the far end lowers
+    the microphone by ``echo_linear_db`` on a share of the far-end-active hops) and cancelled;
+    a headset call's agent talking over the far end gives no such evidence (no_echo, the
+    microphone passed through), also while the check keeps gathering it after no_echo."""
+    blind = {"echo_corr_on": 1.0, "echo_corr_off": 1.0}  # the correlation: never echo
+    mic, far, _ = _echo_call(seconds=6.0, near=True)
+    ec = _canceller(load_config(overrides={"echo": blind}))
+    _, hops = ec.process(mic, far)
+    assert ec.status.state == "converged"
+    # found as soon as the far end has been active no_echo_min_far_s (4 s: the evidence
+    # counts no earlier than the correlation's no)
+    first = int(np.argmax(hops.state >= ECHO_STATES.index("converging")))
+    assert 4.0 < first * 0.01 < 6.0
+    off = _canceller(load_config(overrides={"echo": {**blind, "echo_linear_share": 0.0}}))
+    off.process(mic, far)
+    assert off.status.state == "no_echo"  # the correlation alone: no echo, passed through
+    far2, _ = synth_speech(duration_s=12.0, f0_hz=200.0, level_db=-20, seed=5)
+    near, _ = synth_speech(duration_s=12.0, f0_hz=110.0, level_db=-20, seed=6)
+    rng = np.random.default_rng(5)
+    mic2 = (near + rng.normal(0, 10 ** (-65 / 20), near.shape)).astype(np.float32)
+    for cfg in (load_config(), load_config(overrides={"echo": blind})):
+        ec2 = _canceller(cfg)
+        _, h2 = ec2.process(mic2, far2.astype(np.float32))
+        assert not (h2.state >= ECHO_STATES.index("converging")).any()
+        assert ec2.status.state == "no_echo"
+        assert ec2._linear_share < 0.2 * cfg.echo.echo_linear_share
+
+
 def test_the_linear_drop_is_the_filters_echo_removal_not_speexdsps_notch():
     """speexdsp notches the microphone at its default 8 kHz radius (pyaec never sets its rate):
     a high-pass near 300 Hz at 16 kHz. A deep voice's hops lose most of their energy to it

@@ -359,6 +359,18 @@ class EchoConfig:
     linear_check_db : float
         Until the canceller has taken over, an agent hop that speexdsp's adaptive filter
         alone lowers by this many dB is the far end's (rejected by the bleed gate); 0 = off.
+    echo_linear_db : float
+        A far-end-active hop, the microphone 6 dB over its floor, that the linear check's
+        filter lowers by this many dB is evidence of echo.
+    echo_linear_share : float
+        Echo is present (latched, as by ``echo_corr_on``) once the share of such hops among
+        the far-end-active hops on which the microphone is over its floor reaches this (0 to
+        1), once the far end has been active ``no_echo_min_far_s``; 0 = off.
+    echo_linear_smooth_s : float
+        Time constant of that share (an average from 0), s of those hops.
+    echo_linear_max_far_s : float
+        After "no_echo" is concluded, the linear check's filter keeps gathering that evidence
+        until the far end has been active this long in all, s.
     """
 
     enabled: bool
@@ -375,6 +387,10 @@ class EchoConfig:
     double_talk_filter_s: float
     double_talk_tail_s: float
     linear_check_db: float
+    echo_linear_db: float
+    echo_linear_share: float
+    echo_linear_smooth_s: float
+    echo_linear_max_far_s: float
 
 
 @dataclass(frozen=True)
@@ -1646,6 +1662,13 @@ def _validate(obj: Any, where: str) -> None:
                 f"{obj.double_talk_filter_s}")
         if obj.linear_check_db < 0:
             bad(f"linear_check_db must be >= 0 dB (0 = off), got {obj.linear_check_db}")
+        if not 0.0 <= obj.echo_linear_share <= 1.0:
+            bad(f"echo_linear_share must be in [0, 1] (0 = off), got {obj.echo_linear_share}")
+        if (obj.echo_linear_db <= 0 or obj.echo_linear_smooth_s <= 0
+                or obj.echo_linear_max_far_s < 0):
+            bad(f"echo_linear_db and echo_linear_smooth_s must be > 0 and "
+                f"echo_linear_max_far_s >= 0 s, got {obj.echo_linear_db}, "
+                f"{obj.echo_linear_smooth_s} and {obj.echo_linear_max_far_s}")
         if not 0.01 <= obj.double_talk_filter_s <= 0.5:
             bad(f"double_talk_filter_s must be in [0.01, 0.5] s (the echo path's delay plus "
                 f"its tail), got {obj.double_talk_filter_s}")

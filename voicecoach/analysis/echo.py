@@ -39,15 +39,17 @@ least ``far_active_db`` dBFS and 6 dB above its own noise floor):
     (averaged over about a second of updates) is under ``echo_corr_off``, once the far end has
     been active for ``no_echo_min_far_s`` (an agent talking over the far end's first words
     lowers the correlation of a real echo: concluded earlier, such a call was passed through
-    with its echo taken for the agent). The microphone is
+    with its echo taken for the agent), and until the linear check's evidence (below) finds
+    echo after all. The microphone is
     passed through, and its speech is never taken for the far end's: AEC3's residual echo
     suppressor would otherwise attenuate the agent's own speech by 20-50 dB whenever both
     talk during its first 10-15 s, even with no echo to remove (measured on the real-voice
     calls of ``benchmarks/realcalls.py``);
 ``converging``
-    the microphone carries the far end (the correlation reached ``echo_corr_on`` once: the
-    echo path is then kept for the rest of the call, since an agent talking over the far end
-    lowers the correlation, not the echo) and the echo return loss enhancement (ERLE:
+    the microphone carries the far end (the correlation reached ``echo_corr_on`` once, or the
+    linear check's evidence found it: the echo path is then kept for the rest of the call,
+    since an agent talking over the far end lowers the correlation, not the echo) and the
+    echo return loss enhancement (ERLE:
     microphone level minus output level, averaged in dB from 0 dB over the far-end-active
     hops on which the microphone is 6 dB above its floor, time constant ``erle_smooth_s``)
     is still below ``converged_erle_db``;
@@ -98,6 +100,30 @@ matches to 0.15 dB). Against the raw microphone, a low voice's own speech "dropp
 dB with no echo at all (a headset call's agent hops: 5 % at 15 dB or more on the dev calls);
 against the notched microphone the drop is the filter's echo removal alone (headset and
 delayed-bleed calls: p99 under 1 dB).
+
+**Linear evidence of echo** (``echo_linear_db``, ``echo_linear_share``,
+``echo_linear_smooth_s``, ``echo_linear_max_far_s``). Under dense double talk the envelope
+correlation of a real echo can stay between the thresholds, or under ``echo_corr_off``, for a
+whole call (a loudspeaker echo 3-12 dB under the far end on a real-voice call: 0.24-0.38 from
+3.5 to 20 s, no_echo concluded at 14 s, the echo found by the correlation only at 58 s, 8-10 s
+of it taken for the agent). The linear check's filter gives a second test: on the far-end-active
+hops where the microphone is 6 dB over its floor, the share (averaged from 0, time constant
+``echo_linear_smooth_s`` of such hops) of hops it lowers by ``echo_linear_db`` or more; echo is
+present (latched, as by the correlation) once that share reaches ``echo_linear_share`` and the
+far end has been active ``no_echo_min_far_s`` (as for the correlation's no: earlier, AEC3's
+ERLE is its suppressor's alone and would call it converged at once; a DTLN far-end single-talk
+recording found at 0.24 s was converged 50 ms later and let a 0.18 s residual through as the
+agent's speech). A linear
+filter of the far end can lower the microphone only where it holds the far end: on the dev
+voices' headset and delayed-bleed calls that share stays at or under 0.012, while a loudspeaker
+echo 0-12 dB under the far end passes 0.05 within 3-11 s, double talk or not. The drop is
+measured hop by hop on the filter's own hop (not the delayed levels reported in
+:attr:`EchoHops.linear_db`), so each hop's evidence decides the next hop's state and the
+output does not depend on the blocks. To let a no_echo conclusion be undone, the filter also
+runs (gathering evidence only: :attr:`EchoHops.linear_db` stays NaN there) in ``no_echo``
+while the far end speaks, until the far end has been active ``echo_linear_max_far_s`` in all
+(a headset call's cost while it runs: ~45 us a hop, live, with its notch and levels; the
+share crossed ``echo_linear_share`` within 4.8 s of far-end activity on every dev echo call).
 
 The echo detector is the bleed gate's delay search
 (:class:`voicecoach.conversation.bleed.BleedGate`) fed the raw microphone and far-end loudness
@@ -272,6 +298,21 @@ class _SpeexHold:
                 call(handle, b_mic, b_far, b_out, h)
                 out[sl] = v_out
         return self._delay.process(out.astype(np.float32) / _FULL_SCALE)
+
+    def hop(self, mic16: np.ndarray, far16: np.ndarray) -> np.ndarray:
+        """Cancel one hop (int16, ``hop_size`` samples each): the output hop, int16, not
+        delayed (a view of a buffer that the next call overwrites). With :meth:`delay`, the
+        hop-by-hop form of :meth:`process`."""
+        (b_mic, b_far, b_out), (v_mic, v_far, v_out) = self._bufs, self._views
+        v_mic[:] = mic16
+        v_far[:] = far16
+        self._lib.AecCancelEcho(self._handle, b_mic, b_far, b_out, self.hop_size)
+        return v_out
+
+    def delay(self, x: np.ndarray) -> np.ndarray:
+        """A block's output (float32, the microphone where the canceller did not run) through
+        the :data:`AEC_LATENCY_SAMPLES` delay line."""
+        return self._delay.process(x)
 
     def skip(self, tail: np.ndarray) -> None:
         """:meth:`process` with ``run`` all false when its output is not wanted: the
@@ -576,6 +617,8 @@ class EchoCanceller:
         self._floor_cfg = noise_floor
         self._bypass_hops = max(1, round(config.bypass_after_s / self.hop_s))
         self._no_echo_hops = max(0, round(config.no_echo_min_far_s / self.hop_s))
+        self._linear_far_hops = round(config.echo_linear_max_far_s / self.hop_s)
+        self._linear_alpha = min(1.0, self.hop_s / max(config.echo_linear_smooth_s, self.hop_s))
         self._alpha = min(1.0, self.hop_s / max(config.erle_smooth_s, self.hop_s))
         self._tail_hops = round(config.double_talk_tail_s / self.hop_s)
         # far_active_db as a float32 level array's comparison sees it (rounded to float32)
@@ -653,6 +696,9 @@ class EchoCanceller:
         self._erle = math.nan
         self._gain = math.nan  # smoothed output minus input level on echo hops, dB
         self._converged = False  # latched while echo is present, unless AEC3 diverges
+        # share of the evidence hops (far end active, microphone over its floor) that the
+        # linear check's filter lowered by echo_linear_db or more, averaged like the ERLE
+        self._linear_share = 0.0
         # the microphone carries the far end: None until the detector's estimate is over
         # echo_corr_on (then True for the call) or under echo_corr_off (False until then)
         self._echo: bool | None = None
@@ -764,7 +810,15 @@ class EchoCanceller:
         tail = self._tail_hops
         a = self._alpha
         est = self._estimator
-        for fd, ff, md, mf, rd, od, hd in hops:
+        lin_f = self._linear
+        # the share at which the linear evidence latches echo (inf: never)
+        lin_share = (c.echo_linear_share if lin_f is not None and c.echo_linear_share > 0
+                     else math.inf)
+        lin_ev, lin_a = c.echo_linear_db, self._linear_alpha
+        # the linear filter's output and its reference (the notched microphone), not delayed,
+        # over the block: made at its first hop that runs, the microphone elsewhere
+        lin_out = lin_ref = None
+        for i, (fd, ff, md, mf, rd, od, hd) in enumerate(hops):
             active = fd >= c.far_active_db and fd - ff >= _EXCESS_DB
             est.step(md, mf, False, math.nan, fd, ff, active, math.nan)
             if active:
@@ -782,8 +836,12 @@ class EchoCanceller:
             else:
                 self._since_far += 1
             corr = est.best_corr
-            if corr >= c.echo_corr_on:
-                self._echo = True  # latched: an echo path stays for the call
+            if corr >= c.echo_corr_on or (self._linear_share >= lin_share
+                                          and self._far_hops >= self._no_echo_hops):
+                # latched: an echo path stays for the call. The linear evidence counts after
+                # no_echo_min_far_s, like the correlation's no: earlier, AEC3's suppressor
+                # alone makes its ERLE and it would be "converged" before it is
+                self._echo = True
             elif (corr < c.echo_corr_off and not self._echo  # NaN compares False
                   and self._far_hops >= self._no_echo_hops):
                 self._echo = False
@@ -808,8 +866,26 @@ class EchoCanceller:
             # echo is not cancelled yet, while it may be present
             recent = self._since_far <= tail
             hold_runs.append(recent and _HOLD_RUNS_T[st])
-            linear_runs.append(recent and not _CANCELLED_T[st])
+            check = recent and not _CANCELLED_T[st]
+            linear_runs.append(check)
             use_aec.append(_CLEANED_T[st])
+            # the linear check's filter, hop by hop (its evidence decides the next hop's
+            # state): where its drop is reported (check) and, gathering evidence only, while
+            # no echo is concluded, until echo_linear_max_far_s of far-end activity
+            if lin_f is not None and (check or (
+                    recent and st == _NO_ECHO and self._far_hops <= self._linear_far_hops)):
+                if lin_out is None:
+                    lin_out = mic16.astype(np.float32) / _FULL_SCALE
+                    lin_ref = lin_out.copy()
+                sl = slice(i * h, (i + 1) * h)
+                lin_out[sl] = lin_f.hop(mic16[sl], far16[sl])
+                lin_out[sl] /= _FULL_SCALE
+                lin_ref[sl] = self._notch.process(lin_ref[sl].astype(np.float64))
+                if (lin_share < math.inf and active and md - mf >= _EXCESS_DB
+                        and not self._echo):  # evidence for the next hops' state (above)
+                    lo, lr = hop_loudness_db(np.stack((lin_out[sl], lin_ref[sl]))).tolist()
+                    ev = 1.0 if lr - lo >= lin_ev else 0.0
+                    self._linear_share += lin_a * (ev - self._linear_share)
         self._state = states[-1] if n else self._state
         hold = None
         linear_db = linear_ref_db = None
@@ -825,17 +901,12 @@ class EchoCanceller:
             else:
                 hold = self._hold.process(mic16, far16, hold_runs)
         if self._linear is not None:
-            if any(linear_runs):
-                lin = self._linear.process(mic16, far16, linear_runs)
-                # the microphone as its filter receives it: through speexdsp's DC notch on
-                # the same hops (the notch's state advances with the canceller's), delayed
-                ref = mic16.astype(np.float32) / _FULL_SCALE
-                if all(linear_runs):  # (a live hop: no masks)
-                    ref[:] = self._notch.process(ref.astype(np.float64))
-                else:
-                    on = np.repeat(linear_runs, h)
-                    ref[on] = self._notch.process(ref[on].astype(np.float64))
-                ref = self._notch_delay.process(ref)
+            if lin_out is not None:
+                # its output and the microphone as its filter receives it (through
+                # speexdsp's DC notch on the same hops: the notch's state advances with the
+                # canceller's), both delayed; reported where the check runs
+                lin = self._linear.delay(lin_out)
+                ref = self._notch_delay.process(lin_ref)
                 levels = hop_loudness_db(np.concatenate((lin, ref)).reshape(2 * n, h))
                 if all(linear_runs):
                     linear_db, linear_ref_db = levels[:n].copy(), levels[n:].copy()
