@@ -230,3 +230,13 @@ def test_review_reuse_of_a_missing_folder_is_one_line(tmp_path: Path) -> None:
     line = _one_error_line(_run("review", "--reuse", str(report), typo, "--out",
                                 str(tmp_path / "w")))
     assert line.startswith(f"Error: --reuse {typo!r} does not exist; give report folders")
+
+
+@pytest.mark.parametrize("argv", [[], ["-v"]])
+def test_no_command_lists_the_commands(argv: list[str], capsys) -> None:
+    """``voicecoach`` alone prints the full help, every command named, on stderr, status 2
+    (argparse's "arguments are required: COMMAND" named none)."""
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    for command in ("analyze", "calibrate", "review", "live", "demo", "setup"):
+        assert f"    {command} " in err, (command, err)

@@ -919,8 +919,9 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=_HelpFormatter,
     )
     p.add_argument("-v", "--verbose", action="store_true", help=VERBOSE_HELP)
+    # not required: without a command, _main prints the full help (the command list)
+    # instead of argparse's one-line "arguments are required: COMMAND"
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
-    sub.required = True
 
     def add(name: str, fn: Handler, help_: str) -> argparse.ArgumentParser:
         sp = sub.add_parser(
@@ -1173,6 +1174,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command is None:  # `voicecoach` alone: what the commands are, status 2
+        parser.print_help(sys.stderr)
+        return 2
     try:
         with warnings.catch_warnings():
             if not args.verbose:

@@ -1,4 +1,7 @@
-"""The issue's real-voice check, from the repository alone (no network).
+"""The coach's voice checks on espeak-ng voices, from the repository alone (no network).
+
+(Named ``test_coach_real_voice.py`` until session 28: these voices are synthetic; the real
+voices are in ``tests/test_real_voices.py``.)
 
 espeak-ng (a Debian package installed by ``scripts/setup.sh``) speaks 21 varied
 call-centre sentences (~60 s) per voice, French and English, male and female variants. The
