@@ -208,6 +208,31 @@ def test_two_streams_on_one_source_are_aligned_and_resampled(pulse_rig, monkeypa
     assert st.overflows == 0
 
 
+def test_a_named_channel_of_a_stereo_source_is_that_channel(pulse_rig):
+    """``far_channel=0`` of a stereo monitor is its left channel, not the down-mix that a
+    one-channel PulseAudio stream gives (found by ``test_live_real_voices``: the far column
+    held the agent's microphone too, and the echo canceller worked on a wrong reference).
+    ``min_channels`` stays at its default (1)."""
+    import soundfile as sf
+
+    rng = np.random.default_rng(13)
+    agent, customer = _pad(_agent(2.5)), _pad(_customer(2.5, rng))
+    path = pulse_rig.base / "duo-named.wav"
+    sf.write(path, np.stack([customer, agent], axis=1), SR, subtype="PCM_16")
+    cap = Capture(mic="vc_duo", mic_channel=1, far="vc_duo_b", far_channel=0)
+    assert [d.channels for d in cap.devices] == [2, 2]
+    with cap:
+        p = pulse_rig.play("vc_duo", path)
+        x = _record(cap, 3.5)
+        assert p.wait(10) == 0
+    (_, corr_a), (_, corr_c) = frac_align(agent, x[:, 0]), frac_align(customer, x[:, 1])
+    # the other party's signal in each column (a down-mix would hold half of it)
+    (_, leak_a), (_, leak_c) = frac_align(customer, x[:, 0]), frac_align(agent, x[:, 1])
+    print(f"\n  corr {corr_a:.4f} / {corr_c:.4f}, other party {leak_a:.4f} / {leak_c:.4f}")
+    assert corr_a > 0.99 and corr_c > 0.99
+    assert abs(leak_a) < 0.1 and abs(leak_c) < 0.1
+
+
 def test_far_device_lost_mid_call_keeps_recording_the_mic(pulse_rig):
     """The far stream is killed 1 s in while the customer speaks (unbroken noise, so the
     far column has audio right up to the loss): from then on its column is exact zeros."""

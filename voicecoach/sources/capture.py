@@ -298,7 +298,9 @@ class Capture:
         times by a few ms, so ``skew_ms`` is a diagnostic, not a measurement to a sample.
     min_channels : int
         Open every device with at least this many channels (2 keeps PulseAudio from
-        down-mixing a stereo source into the one channel read).
+        down-mixing a stereo source into the one channel read). A device whose channel is
+        given (``mic_channel``, ``far_channel``) is opened with at least 2 whatever this
+        says, when it has them: that channel is read, not the down-mix.
     far_backend : {"auto", "sounddevice", "soundcard"}
         How ``far`` is read: ``"soundcard"`` through the `soundcard` package (PulseAudio
         monitors, WASAPI loopback), ``"sounddevice"`` through PortAudio, ``"auto"`` chooses
@@ -400,8 +402,10 @@ class Capture:
         choice = resolve_far(far, far_backend) if far is not None else None
         if choice is not None and choice.backend == "soundcard":
             assert isinstance(choice.device, LoopbackDevice)
-            self.devices.append(self._sd_device(mic_dev, (mic_channel or 0,), (AGENT,)))
-            self.devices.append(self._soundcard_device(choice.device, far_channel or 0))
+            self.devices.append(self._sd_device(mic_dev, (mic_channel or 0,), (AGENT,),
+                                                explicit=mic_channel is not None))
+            self.devices.append(self._soundcard_device(
+                choice.device, far_channel or 0, explicit=far_channel is not None))
         else:
             far_dev = choice.device if choice is not None else None
             assert far_dev is None or isinstance(far_dev, InputDevice)
@@ -417,10 +421,12 @@ class Capture:
                         f"far device")
                 self.devices.append(self._sd_device(mic_dev, (mc, fc), (AGENT, CUSTOMER)))
             else:
-                self.devices.append(self._sd_device(mic_dev, (mic_channel or 0,), (AGENT,)))
+                self.devices.append(self._sd_device(mic_dev, (mic_channel or 0,), (AGENT,),
+                                                    explicit=mic_channel is not None))
                 if far_dev is not None:
-                    self.devices.append(
-                        self._sd_device(far_dev, (far_channel or 0,), (CUSTOMER,)))
+                    self.devices.append(self._sd_device(
+                        far_dev, (far_channel or 0,), (CUSTOMER,),
+                        explicit=far_channel is not None))
                 else:
                     self._absent_far = True
         self._lock = threading.RLock()
@@ -468,9 +474,20 @@ class Capture:
             f"input device {dev.describe()} accepts none of the rates tried with {channels} "
             f"channel(s): {'; '.join(tried)}. Choose another device (voicecoach devices)")
 
+    def _open_channels(self, columns: tuple[int, ...], n_channels: int, explicit: bool) -> int:
+        """How many channels to open to read ``columns`` of a device with ``n_channels``.
+
+        A channel named by the caller (``mic_channel`` / ``far_channel``) is that channel of
+        the device: the device is opened with at least 2 channels when it has them, since a
+        PulseAudio or PipeWire source (and ALSA's ``plug``) opened with one channel gives the
+        *down-mix* of its channels, not its first one. Otherwise at least ``min_channels``.
+        """
+        least = max(self.min_channels, 2) if explicit else self.min_channels
+        return max(max(columns) + 1, min(least, n_channels))
+
     def _sd_device(self, dev: InputDevice, columns: tuple[int, ...],
-                   parties: tuple[int, ...]) -> _Device:
-        channels = max(max(columns) + 1, min(self.min_channels, dev.max_input_channels))
+                   parties: tuple[int, ...], explicit: bool = False) -> _Device:
+        channels = self._open_channels(columns, dev.max_input_channels, explicit)
         if channels > dev.max_input_channels:
             raise DeviceError(
                 f"input device {dev.describe()} has {dev.max_input_channels} channel(s), "
@@ -479,7 +496,8 @@ class Capture:
         return _Device(dev.name, "sounddevice", dev.index, rate, channels, columns, parties,
                        self.hop_size, self.sample_rate)
 
-    def _soundcard_device(self, dev: LoopbackDevice, channel: int) -> _Device:
+    def _soundcard_device(self, dev: LoopbackDevice, channel: int,
+                          explicit: bool = False) -> _Device:
         if channel >= dev.channels:
             raise DeviceError(
                 f"the loopback {dev.far!r} has {dev.channels} channel(s), channel {channel} "
@@ -490,7 +508,7 @@ class Capture:
         except Exception as exc:  # gone since it was listed
             raise DeviceError(f"the loopback {dev.far!r} ({dev.id}) is gone: {exc}; "
                               f"voicecoach devices lists the monitors and loopbacks") from exc
-        channels = max(channel + 1, min(self.min_channels, dev.channels))
+        channels = self._open_channels((channel,), dev.channels, explicit)
         return _Device(dev.far, "soundcard", mic, self.sample_rate, channels, (channel,),
                        (CUSTOMER,), self.hop_size, self.sample_rate)
 
