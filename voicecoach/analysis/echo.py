@@ -451,7 +451,10 @@ class _Delay:
 
     def process(self, x: np.ndarray) -> np.ndarray:
         y = np.concatenate((self._buf, x))
-        self._buf = y[len(x) :].copy()
+        # the line's state: a view of this block's own array, copied only out of a long
+        # block (never written to: each block replaces it)
+        tail = y[len(x) :]
+        self._buf = tail.copy() if y.shape[0] > 4096 else tail
         return y[: len(x)]
 
     def skip(self, x: np.ndarray) -> None:
@@ -575,19 +578,28 @@ class _Apm:
             return
         request, drop, string_at, ptr, length, p_ptr, p_len, rev, rev_ok, fwd, fwd_ok = \
             self._fast
-        for (req, n), ok, name in ((rev, rev_ok, "apm_process_reverse_stream"),
-                                   (fwd, fwd_ok, "apm_process_stream")):
-            handle = request(req, n, p_ptr, p_len)
-            resp = string_at(ptr, length.value)
-            drop(handle)
-            if resp != ok:
-                from livekit.rtc._proto import ffi_pb2
+        # the two requests in turn (written out: no loop over them)
+        handle = request(rev[0], rev[1], p_ptr, p_len)
+        resp = string_at(ptr, length.value)
+        drop(handle)
+        if resp != rev_ok:
+            self._check(resp, "apm_process_reverse_stream")
+        handle = request(fwd[0], fwd[1], p_ptr, p_len)
+        resp = string_at(ptr, length.value)
+        drop(handle)
+        if resp != fwd_ok:
+            self._check(resp, "apm_process_stream")
 
-                msg = ffi_pb2.FfiResponse()
-                msg.ParseFromString(resp)
-                err = getattr(msg, name).error
-                if err:
-                    raise RuntimeError(err)
+    @staticmethod
+    def _check(resp: bytes, name: str) -> None:
+        """Raise the error of a response other than the empty success reply."""
+        from livekit.rtc._proto import ffi_pb2
+
+        msg = ffi_pb2.FfiResponse()
+        msg.ParseFromString(resp)
+        err = getattr(msg, name).error
+        if err:
+            raise RuntimeError(err)
 
 
 class EchoCanceller:
