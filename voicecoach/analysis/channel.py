@@ -375,7 +375,7 @@ class Analyzer:
         # its rows
         klists = [k.tolist() for k in kout]
         return [
-            a._finish(ctx, tuple(k[bounds[i] : bounds[i + 1]] for k in klists), gates[i],
+            a._finish(ctx, tuple([k[bounds[i] : bounds[i + 1]] for k in klists]), gates[i],
                       holds[i], probs[i])
             for i, (a, ctx) in enumerate(zip(self.analyzers, ctxs, strict=True))
         ]

@@ -732,8 +732,8 @@ class YinTracker:
         settled : list of float
             The settled path's reported frames' periods in samples, NaN where unvoiced.
         """
-        k_lag, k_ap, k_con, c_log2, c_cost, c_nd, c_settled = (
-            k.tolist() if isinstance(k, np.ndarray) else k for k in kout)
+        k_lag, k_ap, k_con, c_log2, c_cost, c_nd, c_settled = [
+            k.tolist() if isinstance(k, np.ndarray) else k for k in kout]
         n = len(mask)
         voiced = [False] * n
         out = [math.nan] * n
