@@ -146,6 +146,7 @@ import numpy as np
 
 from ..config import EchoConfig, NoiseFloorConfig
 from ..errors import EchoCancellerUnavailable, EchoCancellerUnavailableError
+from .features import fast_init
 from .loudness import SILENCE_DB, NoiseFloor, hop_loudness_db
 
 __all__ = [
@@ -328,6 +329,7 @@ class _SpeexHold:
         self._delay.skip(tail)
 
 
+@fast_init
 @dataclass(frozen=True)
 class EchoHops:
     """Per-hop output of :meth:`EchoCanceller.process`.

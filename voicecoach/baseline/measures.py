@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..analysis import Features
-from ..analysis.features import Rows
+from ..analysis.features import Rows, fast_init
 from ..config import Config
 from ..errors import ParameterError
 from .profile import ST_REF_HZ, hz_to_st
@@ -27,6 +27,7 @@ from .rolling import (
 )
 
 
+@fast_init
 @dataclass(frozen=True, eq=False)
 class RelativeMeasures(Rows):
     """Per-hop measures relative to a baseline; every field has shape (n_hops,).
