@@ -19,6 +19,7 @@ import numpy as np
 from .analysis import Analyzer, Features
 from .analysis.blocks import check_block
 from .analysis.echo import EchoCanceller, EchoHops, EchoStatus
+from .analysis.features import fast_init
 from .baseline.measures import RelativeMeasures
 from .baseline.profile import Profile
 from .coach import Coach
@@ -36,6 +37,7 @@ PARTIES = ("agent", "customer")
 NUDGE_FIRST_ID = 1_000_000
 
 
+@fast_init
 @dataclass(frozen=True)
 class Step:
     """What one block produced.

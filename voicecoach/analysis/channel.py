@@ -186,6 +186,8 @@ class ChannelAnalyzer:
         floor = self._floor.process(level)
         frames = self._pitch.frames(x)
         mask, frame_db = self._pitch.gate(frames, floor)
+        if n == 1:  # a live hop's frame, or none (the frames are this call's own array)
+            return x, power, level, frames if mask[0] else frames[:0], floor, mask, frame_db
         return x, power, level, frames[mask], floor, mask, frame_db
 
     def _finish(
@@ -373,7 +375,7 @@ class Analyzer:
         # its rows
         klists = [k.tolist() for k in kout]
         return [
-            a._finish(ctx, tuple(k[bounds[i] : bounds[i + 1]] for k in klists), gates[i],
+            a._finish(ctx, tuple([k[bounds[i] : bounds[i + 1]] for k in klists]), gates[i],
                       holds[i], probs[i])
             for i, (a, ctx) in enumerate(zip(self.analyzers, ctxs, strict=True))
         ]

@@ -146,6 +146,7 @@ import numpy as np
 
 from ..config import EchoConfig, NoiseFloorConfig
 from ..errors import EchoCancellerUnavailable, EchoCancellerUnavailableError
+from .features import fast_init
 from .loudness import SILENCE_DB, NoiseFloor, hop_loudness_db
 
 __all__ = [
@@ -287,6 +288,12 @@ class _SpeexHold:
         neither runs nor adapts (no echo to follow: its cost is saved). Float32 out, delayed
         by :data:`AEC_LATENCY_SAMPLES` like AEC3's output."""
         h = self.hop_size
+        if run == [True]:  # a live hop that runs: its output is the canceller's hop
+            (b_mic, b_far, b_out), (v_mic, v_far, v_out) = self._bufs, self._views
+            v_mic[:] = mic16
+            v_far[:] = far16
+            self._lib.AecCancelEcho(self._handle, b_mic, b_far, b_out, h)
+            return self._delay.process(v_out.astype(np.float32) / _FULL_SCALE)
         out = np.array(mic16, np.int16)
         if any(run):
             (b_mic, b_far, b_out), (v_mic, v_far, v_out) = self._bufs, self._views
@@ -322,6 +329,7 @@ class _SpeexHold:
         self._delay.skip(tail)
 
 
+@fast_init
 @dataclass(frozen=True)
 class EchoHops:
     """Per-hop output of :meth:`EchoCanceller.process`.
@@ -445,7 +453,10 @@ class _Delay:
 
     def process(self, x: np.ndarray) -> np.ndarray:
         y = np.concatenate((self._buf, x))
-        self._buf = y[len(x) :].copy()
+        # the line's state: a view of this block's own array, copied only out of a long
+        # block (never written to: each block replaces it)
+        tail = y[len(x) :]
+        self._buf = tail.copy() if y.shape[0] > 4096 else tail
         return y[: len(x)]
 
     def skip(self, x: np.ndarray) -> None:
@@ -454,6 +465,22 @@ class _Delay:
             self._buf = np.array(x[len(x) - self.n :], np.float32)
         else:  # a short (or empty) block: the line keeps what it had, shifted by len(x)
             self._buf = np.concatenate((self._buf[len(x) :], np.asarray(x, np.float32)))
+
+
+def _lfilter_zi(b: np.ndarray, a: np.ndarray, x: np.ndarray, axis: int,
+                zi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    from scipy.signal import lfilter
+
+    return lfilter(b, a, x, axis=axis, zi=zi)
+
+
+# scipy's direct-form filter without lfilter's Python wrapper: ``lfilter(b, a, x, zi=zi)``
+# of 1-D float64 arrays with ``len(a) > 1`` hands these very arguments to it (on a 10 ms
+# hop the wrapper costs more than the filter)
+try:
+    from scipy.signal._sigtools import _linear_filter
+except ImportError:  # pragma: no cover - another scipy layout
+    _linear_filter = _lfilter_zi
 
 
 class _DcNotch:
@@ -473,9 +500,8 @@ class _DcNotch:
         self._zi = np.zeros(2)
 
     def process(self, x: np.ndarray) -> np.ndarray:
-        from scipy.signal import lfilter
-
-        y, self._zi = lfilter(self._b, self._a, x, zi=self._zi)
+        """Filter a float64 block (the state carried over)."""
+        y, self._zi = _linear_filter(self._b, self._a, x, -1, self._zi)
         return y
 
 
@@ -554,19 +580,28 @@ class _Apm:
             return
         request, drop, string_at, ptr, length, p_ptr, p_len, rev, rev_ok, fwd, fwd_ok = \
             self._fast
-        for (req, n), ok, name in ((rev, rev_ok, "apm_process_reverse_stream"),
-                                   (fwd, fwd_ok, "apm_process_stream")):
-            handle = request(req, n, p_ptr, p_len)
-            resp = string_at(ptr, length.value)
-            drop(handle)
-            if resp != ok:
-                from livekit.rtc._proto import ffi_pb2
+        # the two requests in turn (written out: no loop over them)
+        handle = request(rev[0], rev[1], p_ptr, p_len)
+        resp = string_at(ptr, length.value)
+        drop(handle)
+        if resp != rev_ok:
+            self._check(resp, "apm_process_reverse_stream")
+        handle = request(fwd[0], fwd[1], p_ptr, p_len)
+        resp = string_at(ptr, length.value)
+        drop(handle)
+        if resp != fwd_ok:
+            self._check(resp, "apm_process_stream")
 
-                msg = ffi_pb2.FfiResponse()
-                msg.ParseFromString(resp)
-                err = getattr(msg, name).error
-                if err:
-                    raise RuntimeError(err)
+    @staticmethod
+    def _check(resp: bytes, name: str) -> None:
+        """Raise the error of a response other than the empty success reply."""
+        from livekit.rtc._proto import ffi_pb2
+
+        msg = ffi_pb2.FfiResponse()
+        msg.ParseFromString(resp)
+        err = getattr(msg, name).error
+        if err:
+            raise RuntimeError(err)
 
 
 class EchoCanceller:
@@ -762,11 +797,11 @@ class EchoCanceller:
         mic16, far16 = pcm[: n * h], pcm[n * h :]
         apm = self._apm
         far_buf, mic_buf, step = apm.far, apm.mic, apm.hop
-        if n == 1:  # a live hop: no slices
+        if n == 1:  # a live hop: no slices, its output converted from the buffer itself
             far_buf[:] = far16
             mic_buf[:] = mic16
             step()
-            aec = mic_buf.copy()
+            aec_f = mic_buf.astype(np.float32) / _FULL_SCALE
         else:
             aec = np.empty(n * h, np.int16)
             for i in range(n):
@@ -775,8 +810,9 @@ class EchoCanceller:
                 mic_buf[:] = mic16[sl]
                 step()
                 aec[sl] = mic_buf
-        aec_f = aec.astype(np.float32) / _FULL_SCALE
-        raw = self._mic_delay.process(np.ascontiguousarray(mic, np.float32))
+            aec_f = aec.astype(np.float32) / _FULL_SCALE
+        # (the delay line copies the block: a float32 column need not be made contiguous)
+        raw = self._mic_delay.process(np.asarray(mic, np.float32))
         # levels of far, mic as received (the echo path's own delay), mic aligned with the
         # canceller's output, and that output: one call
         levels = hop_loudness_db(np.concatenate((far, mic, raw, aec_f)).reshape(4 * n, h))
@@ -933,7 +969,8 @@ class EchoCanceller:
             out = np.where(np.repeat(use_aec, h), aec_f, raw)
             out_db = np.where(use_aec, aec_db, raw_db).astype(np.float32)
         if self._hold is not None and not all(use_aec):
-            # the signal itself where the canceller's output is not used
-            hold = (out.copy() if hold is None
+            # the signal itself where the canceller's output is not used (a live hop's one
+            # hop: all of it)
+            hold = (out.copy() if hold is None or n == 1
                     else np.where(np.repeat(use_aec, h), hold, out))
         return out, EchoHops(state_a, raw_db, out_db, hold, linear_db, linear_ref_db)

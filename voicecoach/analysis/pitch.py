@@ -98,6 +98,27 @@ from .loudness import row_einsum
 
 __all__ = ["PitchResult", "YinTracker"]
 
+# scipy's pocketfft transforms without their Python wrappers: ``rfft(x, axis=1)`` and
+# ``irfft(s, n, axis=1)`` of a float64 / complex128 array hand these very arguments to them
+# (no normalisation forward, 1/n backward, one worker: pocketfft splits work by rows only, so
+# the values do not depend on it); on a live hop's two frames the wrappers cost more than a
+# third of the transforms
+try:
+    from scipy.fft._pocketfft.pypocketfft import c2r as _c2r
+    from scipy.fft._pocketfft.pypocketfft import r2c as _r2c
+
+    def _rfft_rows(x: np.ndarray) -> np.ndarray:
+        return _r2c(x, (1,), True, 0, None, 1)
+
+    def _irfft_rows(x: np.ndarray, n: int) -> np.ndarray:
+        return _c2r(x, (1,), n, False, 2, None, 1)
+except ImportError:  # pragma: no cover - another scipy layout
+    def _rfft_rows(x: np.ndarray) -> np.ndarray:
+        return rfft(x, axis=1)
+
+    def _irfft_rows(x: np.ndarray, n: int) -> np.ndarray:
+        return irfft(x, n, axis=1)
+
 
 
 class PitchResult:
@@ -197,6 +218,11 @@ class _Path:
                 sj += step
             cs.append(sj)
             back.append(b)
+        self._settle(cand, cs, back, near)
+
+    def _settle(self, cand: list[float], cs: list[float], back: list[int],
+                near: list[list[float]]) -> None:
+        """The end of :meth:`push`: the costs relative to the best and capped."""
         best = min(cs)
         cap = self.cap
         cs = [min(c - best, cap) for c in cs]
@@ -219,6 +245,48 @@ class _Path:
         den = lo - 2.0 * mid + hi
         off = 0.5 * (lo - hi) / den if den > 0 else 0.0
         return round(2.0 ** first[0][k]) + min(max(off, -0.5), 0.5)
+
+
+def _push_both(a: _Path, b: _Path, cand: list[float], local_a: list[float],
+               local_b: list[float], near: list[list[float]]) -> None:
+    """``a.push(cand, local_a, near)`` then ``b.push(cand, local_b, near)``.
+
+    The live and settled paths are pushed the same hops' candidates, so their previous
+    hops' candidates are one list: then each pair's octave distance is taken once for both
+    in one loop (the same sums and comparisons as two pushes, in the same order).
+    """
+    prev_l = a.prev_l
+    if not prev_l or prev_l is not b.prev_l:
+        a.push(cand, local_a, near)
+        b.push(cand, local_b, near)
+        return
+    ja, jb = a.jump, b.jump
+    pa, pb = a.prev_c, b.prev_c
+    l0, a0, b0 = prev_l[0], pa[0], pb[0]
+    rest = range(1, len(prev_l))
+    cs_a: list[float] = []
+    cs_b: list[float] = []
+    back_a: list[int] = []
+    back_b: list[int] = []
+    for lj, sa, sb in zip(cand, local_a, local_b, strict=True):
+        # the cheapest step from the previous hop's candidates, the first of equal ones
+        d = abs(lj - l0)
+        step_a, ka = a0 + ja * d, 0
+        step_b, kb = b0 + jb * d, 0
+        for i in rest:
+            d = abs(lj - prev_l[i])
+            s_ = pa[i] + ja * d
+            if s_ < step_a:
+                step_a, ka = s_, i
+            s_ = pb[i] + jb * d
+            if s_ < step_b:
+                step_b, kb = s_, i
+        cs_a.append(sa + step_a)
+        back_a.append(ka)
+        cs_b.append(sb + step_b)
+        back_b.append(kb)
+    a._settle(cand, cs_a, back_a, near)
+    b._settle(cand, cs_b, back_b, near)
 
 
 class YinTracker:
@@ -336,6 +404,18 @@ class YinTracker:
         self._peak_hist: deque[float] = deque(
             [-math.inf] * (self._peak_hops - 1), maxlen=self._peak_hops - 1
         )
+        self._rebuild_peak()
+
+    def _rebuild_peak(self) -> None:
+        """The running maximum of :attr:`_peak_hist` for a live hop: a deque of (index,
+        level) whose levels decrease, the first the maximum (``max(hist)`` in O(1))."""
+        mono: deque[tuple[int, float]] = deque()
+        for i, v in enumerate(self._peak_hist):
+            while mono and mono[-1][1] <= v:
+                mono.pop()
+            mono.append((i, v))
+        self._peak_mono = mono
+        self._peak_next = len(self._peak_hist)  # the index of the next level appended
 
     def process(self, hops: np.ndarray, floor_db: np.ndarray) -> PitchResult:
         """Estimate F0 for a block of hops.
@@ -379,8 +459,17 @@ class YinTracker:
         hist = self._peak_hist
         if frame_db.shape[0] == 1:  # a live hop: the same comparisons on Python floats
             v = float(frame_db[0])
-            peak = max(max(hist), v) if hist else v
+            # max(max(hist), v) (an equal level, whichever, compares the same)
+            mono = self._peak_mono
+            peak = max(mono[0][1], v) if mono else v
             hist.append(v)
+            j = self._peak_next
+            while mono and mono[-1][1] <= v:
+                mono.pop()
+            mono.append((j, v))
+            self._peak_next = j + 1
+            if mono[0][0] <= j - (hist.maxlen or 0):  # left the window
+                mono.popleft()
             # frame_db > min_level_db compares in float32 (a Python scalar takes the array's
             # dtype): with the threshold rounded to float32, the same decision in float64
             on = (v > self._min_db32 and v > float(floor_db[0]) + self._min_snr
@@ -389,6 +478,7 @@ class YinTracker:
         levels = np.concatenate([np.array(hist, np.float64), frame_db.astype(np.float64)])
         peak = sliding_window_view(levels, self._peak_hops).max(axis=1)
         hist.extend(levels[levels.shape[0] - hist.maxlen :].tolist() if hist.maxlen else [])
+        self._rebuild_peak()
         mask = (
             (frame_db > self._min_db)
             & (frame_db > np.asarray(floor_db, np.float64) + self._min_snr)
@@ -497,9 +587,9 @@ class YinTracker:
         buf[m:, :w] = frames[:, :w]
         # scipy's FFT: the same pocketfft transforms as numpy's, with their plans kept
         # between calls (numpy's makes its twiddle factors anew on every call)
-        spec = rfft(buf, axis=1)
+        spec = _rfft_rows(buf)
         prod = spec[:m] * spec[m:].conj()
-        r = irfft(prod, self.n_fft, axis=1)[:, : lmax + 1]
+        r = _irfft_rows(prod, self.n_fft)[:, : lmax + 1]
         np.multiply(frames, frames, out=sq)
         sq.cumsum(axis=1, out=cs[:, 1:])  # (methods: numpy's wrappers cost more here)
         e0 = cs[:, w]
@@ -601,6 +691,12 @@ class YinTracker:
         voiced, out, ap_out, out_s = self._path(mask.tolist(), kout)
         # (the division and the float32 rounding of the block path's arrays, value by value)
         sr, nan = self.sample_rate, math.nan
+        if n == 1:  # a live hop: its values without the comprehensions
+            p, q = out[0], out_s[0]
+            return PitchResult(np.array((sr / p if p == p else nan,), np.float32),
+                               np.array((p == p,), bool), np.array(ap_out, np.float32),
+                               frame_db, np.array(voiced, bool),
+                               np.array((sr / q if q == q else nan,), np.float32))
         f0 = np.array([sr / p if p == p else nan for p in out], np.float32)
         f0s = np.array([sr / p if p == p else nan for p in out_s], np.float32)
         return PitchResult(f0, np.array([p == p for p in out], bool),
@@ -636,8 +732,8 @@ class YinTracker:
         settled : list of float
             The settled path's reported frames' periods in samples, NaN where unvoiced.
         """
-        k_lag, k_ap, k_con, c_log2, c_cost, c_nd, c_settled = (
-            k.tolist() if isinstance(k, np.ndarray) else k for k in kout)
+        k_lag, k_ap, k_con, c_log2, c_cost, c_nd, c_settled = [
+            k.tolist() if isinstance(k, np.ndarray) else k for k in kout]
         n = len(mask)
         voiced = [False] * n
         out = [math.nan] * n
@@ -673,8 +769,7 @@ class YinTracker:
                         around = [around[j] for j in ok]
                         local = [local[j] for j in ok]
                         loc_s = [loc_s[j] for j in ok]
-                    live.push(cand, local, around)
-                    sett.push(cand, loc_s, around)
+                    _push_both(live, sett, cand, local, loc_s, around)
                 else:
                     # no period candidate in range (e.g. a held hop of flat noise): unvoiced
                     prev_v = v = False

@@ -264,7 +264,7 @@ class SileroVad:
         self._state = state
         return out.reshape(-1)[0]
 
-    def process(self, block: np.ndarray) -> np.ndarray:
+    def process(self, block: np.ndarray, *, checked: bool = False) -> np.ndarray:
         """Analyse a block of 16 kHz mono audio and return one probability per hop.
 
         Parameters
@@ -272,6 +272,9 @@ class SileroVad:
         block : np.ndarray, shape (n_hops * 160,)
             1-D float32 (or float64, converted) samples, finite, ``len(block)`` a
             multiple of 160.  Empty blocks are allowed.
+        checked : bool
+            The block is already 1-D float32, finite, of whole hops (a caller's own checked
+            signal): it is not checked again.
 
         Returns
         -------
@@ -286,7 +289,7 @@ class SileroVad:
             For a non-array, another dtype, more than one dimension, a partial hop or a
             non-finite sample.
         """
-        x = self._check_block(block)
+        x = block if checked else self._check_block(block)
         stream, n_chunks = self._stream(x)
         if not n_chunks:
             return self._buffered(x)
@@ -396,5 +399,8 @@ class SileroVad:
         self._last_prob = probs[-1]
         # Chunks completed by the end of each hop (within this block): index into probs.
         n_hops = x.size // self.hop_size
+        if n_hops == 1:  # a live hop: its one index, without the index arrays
+            i = (start + self.hop_size) // CHUNK_SIZE
+            return probs[i : i + 1].copy()
         hop_ends = start + self.hop_size * np.arange(1, n_hops + 1)
         return probs[hop_ends // CHUNK_SIZE]

@@ -64,6 +64,7 @@ Hysteresis
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Sequence
 
@@ -403,14 +404,13 @@ class SpeechDetector:
         list of (np.ndarray, shape (n_hops,), float32, or None)
             One entry per detector.
         """
-        from .silero import SileroVad
-
         idx = [i for i, d in enumerate(detectors) if d._silero is not None]
         out: list[np.ndarray | None] = [None] * len(detectors)
         if len(idx) < 2:
             return out
-        probs = SileroVad.process_many([detectors[i]._silero for i in idx],
-                                       [blocks[i] for i in idx], checked=True)
+        vads = [detectors[i]._silero for i in idx]
+        # (SileroVad.process_many, through an instance: no import on every hop)
+        probs = vads[0].process_many(vads, [blocks[i] for i in idx], checked=True)
         for i, p in zip(idx, probs, strict=True):
             out[i] = p
         return out
@@ -449,15 +449,26 @@ class SpeechDetector:
                 f"the hold signal must have the block's {n * self.hop_size} samples, "
                 f"got shape {hold.shape}"
             )
-        on = gate == 0
-        if not on.any():
-            return None, None, None, None
-        # only the gate 0 hops, in order: its floor (and its Silero, when the hold may start
-        # speech) runs over the canceller's output alone, whatever the block cuts
-        hops = hold.reshape(n, self.hop_size)[on]
+        if n == 1:  # a live hop: its one gate value, and the hop itself when it is 0
+            if gate.tolist()[0] != 0:
+                return None, None, None, None
+            on = None
+            hops = hold.reshape(1, self.hop_size)
+        else:
+            on = gate == 0
+            if not on.any():
+                return None, None, None, None
+            # only the gate 0 hops, in order: its floor (and its Silero, when the hold may
+            # start speech) runs over the canceller's output alone, whatever the block cuts
+            hops = hold.reshape(n, self.hop_size)[on]
         level = hop_loudness_db(hops)
         floor = self._hold_floor.process(level)
-        ph = None if self._hold_silero is None else self._hold_silero.process(hops.reshape(-1))
+        ph = None
+        if self._hold_silero is not None:
+            # whole hops; float32 and finite (a level is finite only when its hop is) as the
+            # canceller's hold signal is: what Silero would check
+            ok = hops.dtype == np.float32 and all(map(math.isfinite, level.tolist()))
+            ph = self._hold_silero.process(hops.reshape(-1), checked=ok)
         c = self.config
         if n == 1 and p.dtype == np.float32:
             # one live hop: the block path's float32 comparisons on numpy scalars
@@ -473,6 +484,8 @@ class SpeechDetector:
                 start1 = [bool(ph[0] >= t_dts and snr > t_snr and lv >= t_lvl
                                and p[0] >= t_aec)]
             return [ok], [float(lv)], start1, [level_ok]
+        if on is None:
+            on = gate == 0
         ok = (level - floor > c.keep_margin_db) & (level >= c.min_level_db - c.keep_level_drop_db)
         db = np.full(n, -np.inf, np.float32)
         db[on] = level

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..analysis import Features
-from ..analysis.features import Rows
+from ..analysis.features import Rows, fast_init
 from ..config import Config
 from ..errors import ParameterError
 from .profile import ST_REF_HZ, hz_to_st
@@ -27,6 +27,7 @@ from .rolling import (
 )
 
 
+@fast_init
 @dataclass(frozen=True, eq=False)
 class RelativeMeasures(Rows):
     """Per-hop measures relative to a baseline; every field has shape (n_hops,).
@@ -182,6 +183,16 @@ def _semitones_small(f0: list[float], voiced: list[bool]) -> list[float]:
     return [next(it) if v else math.nan for v in voiced]
 
 
+def _semitone_one(f0: float, voiced: bool) -> float:
+    """:func:`_semitones_small` of one row: its value as a float."""
+    if not voiced:
+        return math.nan
+    fv = f0 / ST_REF_HZ
+    if fv > 0.0:
+        return float(np.float32(12.0 * np.log2(fv)))
+    return _semitones_small([f0], [voiced])[0]  # not a pitch: the block path's warnings
+
+
 class _MeasureCore:
     """The windowed measures of one party (absolute values; see :mod:`voicecoach.baseline`)."""
 
@@ -266,6 +277,8 @@ class _MeasureCore:
         utterance_loudness_db) per row."""
         n = len(rows)
         speech = np.asarray(rows.speech, bool)
+        if n == 1:
+            return self._process_one(rows, speech)
         nan32 = np.float32(np.nan)
         levels = rows.loudness_db.tolist()
         live_utt = self._config.baseline.pitch_track != "live"
@@ -319,6 +332,39 @@ class _MeasureCore:
             loud = np.where(speech, _carry(speech, lv, math.nan), nan32).astype(np.float32)
         rate = self._rate.process(speech, np.asarray(rows.nucleus, bool))
         return speech, pitch_st, loud, p90 - p10, rate, u_pitch, u_loud  # float32 both
+
+    def _process_one(self, rows: Features, speech: np.ndarray) -> tuple[np.ndarray, ...]:
+        """:meth:`process` of one row (a live hop): the few-row path's values on Python
+        floats. numpy's scalar ufuncs run its array ufuncs' loops (so ``np.log2``,
+        ``np.power`` and ``np.log10`` of a float give the array's values), each value is
+        rounded to float32 where the few-row path stores it in a float32 array, and the
+        spread's float32 difference is taken in float64 and rounded once (exact: a float64
+        difference of two float32 values rounds to the float32 one)."""
+        s_ = speech.tolist()[0]
+        level = rows.loudness_db.tolist()[0]
+        track = self._config.baseline.pitch_track
+        f0l = rows.f0_hz.tolist()[0]
+        live_v = s_ and rows.voiced.tolist()[0] and math.isfinite(f0l)
+        if track == "settled":
+            f0 = rows.f0_settled_hz.tolist()[0]
+            st = _semitone_one(f0, s_ and math.isfinite(f0))
+            # the utterance measures (the agitation flag, 0.25 s) read the live pitch
+            st_u = _semitone_one(f0l, live_v)
+        else:
+            st = st_u = _semitone_one(f0l, live_v)
+        u_pitch, u_loud = self._utt.process([s_], [st_u], [level])
+        if st == st:
+            self._last_pitch = float(np.float32(self._pitch._row(st)[0]))
+        pitch_st = np.array((self._last_pitch if s_ else math.nan,), np.float32)
+        p10, p90 = np.array(self._spread._row(st), np.float32).tolist()
+        spread = np.array((p90 - p10,), np.float32)
+        if s_:
+            self._last_loud = self._loud.process_one(level)
+            loud = np.array((self._last_loud,), np.float32)
+        else:
+            loud = np.array((math.nan,), np.float32)
+        rate = self._rate.process(speech, np.asarray(rows.nucleus, bool))
+        return speech, pitch_st, loud, spread, rate, u_pitch, u_loud
 
     def measures(self, rows: Features) -> RelativeMeasures:
         """The absolute measures as :class:`RelativeMeasures` (deltas NaN)."""

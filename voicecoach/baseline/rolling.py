@@ -188,6 +188,32 @@ class _RollingPowerMean:
             out[np.array(oks)] = db
         return out
 
+    def process_one(self, level_db: float) -> float:
+        """:meth:`process_small` of one row, as a float (rounded to float32, NaN before
+        ``min_count`` rows): numpy's scalar ``power`` and ``log10`` run the arrays' loops."""
+        if math.isfinite(level_db):
+            p = round(float(np.power(10.0, min(level_db, 20.0) / 10.0)) * _POWER_SCALE)
+            c = 1
+        else:
+            p, c = 0, 0
+        self._sum += p
+        self._count += c
+        s, k = self._sum, self._count
+        w = self.size
+        if w == 1:
+            self._sum, self._count = 0, 0
+        else:
+            hist = self._hist
+            if len(hist) == w - 1:
+                op, oc = hist[0]
+                self._sum -= op
+                self._count -= oc
+            hist.append((p, c))
+        if k < self.min_count:
+            return math.nan
+        mean = float(s) / float(k) / _POWER_SCALE
+        return float(np.float32(10.0 * np.log10(mean if mean > 0 else 1e-30)))
+
     def process(self, level_db: np.ndarray) -> np.ndarray:
         n = level_db.shape[0]
         ip, ic = self._fixed(np.asarray(level_db, np.float64))

@@ -196,7 +196,8 @@ class BaselineTracker:
         speech, pitch_st, loud, spread, rate, u_pitch, u_loud = self._core.process(rows)
         if self._profile is not None:
             first = 0
-        elif not speech.any():  # without speech rows there is nothing to gather
+        elif not (speech.tolist()[0] if n == 1 else speech.any()):
+            # without speech rows there is nothing to gather
             first = n
         else:
             first = self._gather(
@@ -204,7 +205,7 @@ class BaselineTracker:
             )
         prof = self._profile
         if prof is None:
-            d_pitch = np.full(n, np.nan, np.float32)
+            d_pitch = np.array((np.nan,), np.float32) if n == 1 else np.full(n, np.nan, np.float32)
             d_rate, d_loud = d_pitch.copy(), d_pitch.copy()
             du_pitch, du_loud = d_pitch.copy(), d_pitch.copy()
         else:

@@ -256,7 +256,7 @@ class BleedGate:
         hi = lag + _TAIL_HOPS
         ref = -120.0
         if k >= lo:
-            ref = max(ring[(k - d) % m] for d in range(max(lo, 0), min(hi, k) + 1))
+            ref = max([ring[(k - d) % m] for d in range(max(lo, 0), min(hi, k) + 1)])
         excess = agent_db - ref - self.gain_db  # dB above the predicted bleed level
         if agent_f0_hz == agent_f0_hz:  # voiced: compare with the far end's F0 at the lag
             tol = self.config.bleed_pitch_st
