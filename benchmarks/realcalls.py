@@ -117,6 +117,7 @@ __all__ = [
     "double_talk",
     "echo_root",
     "format_table",
+    "loudspeaker_echo",
     "main",
     "nkf_double_talk",
     "parse_overrides",
@@ -920,6 +921,44 @@ def _bleed(cust: np.ndarray, db: float, delay_s: float, rng: np.random.Generator
     b *= 10 ** (db / 20) * ref / (got + 1e-12)
     d = round(delay_s * SR)
     return np.concatenate([np.zeros(d), b])[: len(cust)]
+
+
+def loudspeaker_echo(far: np.ndarray, rel_db: float, delay_s: float, seed: int) -> np.ndarray:
+    """A simulated loudspeaker echo of ``far`` (16 kHz), for the agent's microphone.
+
+    Overdriven (tanh), ``delay_s`` late, through a room response decaying with a 30 ms time
+    constant (seeded), its active level ``rel_db`` relative to the far end's. The ``echoN``
+    calls of ``tests/test_real_voices.py`` and ``benchmarks.realcalls_live`` add it, N dB
+    under the far end, to ``white20``'s microphone.
+
+    Parameters
+    ----------
+    far : np.ndarray, shape (n,)
+        The far end at 16 kHz.
+    rel_db : float
+        The echo's active level relative to the far end's, dB (e.g. -6).
+    delay_s : float
+        The echo path's delay, s.
+    seed : int
+        Seeds the room response.
+
+    Returns
+    -------
+    np.ndarray, shape (n,)
+        float64.
+    """
+    from scipy.signal import fftconvolve
+
+    rng = np.random.default_rng(seed)
+    m = round(0.15 * SR)
+    ir = rng.standard_normal(m) * np.exp(-np.arange(m) / (0.03 * SR)) * 0.5
+    ir[0] = 1.0
+    e = fftconvolve(np.tanh(3.0 * far.astype(np.float64)) / 3.0, ir)[: len(far)]
+    d = round(delay_s * SR)
+    e = np.concatenate([np.zeros(d), e])[: len(far)]
+    far_db = _active_db(_hop_db(far))
+    echo_db = _active_db(_hop_db(e.astype(np.float32)))
+    return e * 10 ** ((far_db + rel_db - echo_db) / 20)
 
 
 def render(call: Call, condition: str, babble_sources: Sequence[Voice], seed: int

@@ -81,29 +81,11 @@ def voices() -> dict[str, rc.Voice]:
     }
 
 
-def loudspeaker_echo(far: np.ndarray, rel_db: float, delay_s: float, seed: int) -> np.ndarray:
-    """A simulated loudspeaker echo of ``far`` (16 kHz): overdriven (tanh), ``delay_s``
-    late, through a room response decaying with a 30 ms time constant, its active level
-    ``rel_db`` relative to the far end's."""
-    from scipy.signal import fftconvolve
-
-    rng = np.random.default_rng(seed)
-    m = round(0.15 * rc.SR)
-    ir = rng.standard_normal(m) * np.exp(-np.arange(m) / (0.03 * rc.SR)) * 0.5
-    ir[0] = 1.0
-    e = fftconvolve(np.tanh(3.0 * far.astype(np.float64)) / 3.0, ir)[: len(far)]
-    d = round(delay_s * rc.SR)
-    e = np.concatenate([np.zeros(d), e])[: len(far)]
-    far_db = rc._active_db(rc._hop_db(far))
-    echo_db = rc._active_db(rc._hop_db(e.astype(np.float32)))
-    return e * 10 ** ((far_db + rel_db - echo_db) / 20)
-
-
 def signal(call: rc.Call, condition: str, seed: int) -> np.ndarray:
     """The two-channel signal of ``call`` in ``condition`` (float32, 16 kHz)."""
     if condition.startswith("echo"):
         y = rc.render(call, "white20", [], seed).astype(np.float64)
-        y[:, 0] += loudspeaker_echo(call.y[:, 1], -float(condition[4:]), 0.04, seed)
+        y[:, 0] += rc.loudspeaker_echo(call.y[:, 1], -float(condition[4:]), 0.04, seed)
         return y.astype(np.float32)
     return rc.render(call, condition, [], seed)
 

@@ -6,7 +6,7 @@ CMU ARCTIC speakers awb as the agent and slt as the customer; the script gives t
 truth) is played as one stereo stream into the rig's ``vc_duo`` sink: the far end on its left
 channel, the agent's microphone on its right, the microphone holding the agent **and a
 simulated loudspeaker echo of the customer** (overdriven, 40 ms late, a decaying room
-response; :func:`tests.test_real_voices.loudspeaker_echo`), so the two columns stay sample
+response; :func:`benchmarks.realcalls.loudspeaker_echo`), so the two columns stay sample
 synchronous as a real call's do. ``voicecoach live`` reads the two channels through PortAudio
 (two streams on the monitor, resampled from the device's 48 kHz) with the shipped defaults:
 the echo canceller, Silero, the tracker.
