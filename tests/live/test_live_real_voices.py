@@ -70,8 +70,7 @@ MIN_DOUBLE_TALK = 0.90
 def _excerpt() -> tuple[rc.Call, np.ndarray, list[dict]]:
     """The call, its ``echo6`` excerpt (n, 2) and the scored window's truth (times from
     :data:`WARM_S` into the excerpt)."""
-    sys.path.insert(0, str(Path(__file__).parents[1]))  # tests/ for test_real_voices
-    from test_real_voices import signal, voices
+    from tests.test_real_voices import signal, voices
 
     v = voices()
     agent, customer, seed = CALL
