@@ -97,6 +97,52 @@ def test_fit_clock_is_the_line_through_the_lower_envelope() -> None:
     assert fit_clock([p for k, p in enumerate(pts) if k // 50 in (0, 5, 10)], RATE, 0.0) is None
 
 
+def _with_latency_steps(pts: list[tuple[float, int]], steps: dict[float, float]
+                        ) -> list[tuple[float, int]]:
+    """``pts`` with every callback from ``t0 + at`` on delayed by ``steps[at]`` more seconds."""
+    t0 = pts[0][0]
+    return [(a + sum(v for at, v in steps.items() if a - t0 >= at), f) for a, f in pts]
+
+
+@pytest.mark.parametrize("ppm", [0.0, 60.0, -35.0])
+def test_fit_clock_takes_a_latency_jump_for_latency_not_drift(ppm: float) -> None:
+    """A stream whose buffering grows by a fragment (10 ms, 3 s in, as a PulseAudio stream
+    does on the rig) and later shrinks (6 ms at 25 s) keeps its clock rate: the fit cuts the
+    envelope at each jump. A straight line through it read -375 to +527 ppm between two
+    streams of one clock on the rig and made the capture drop up to 203 far-end samples."""
+    from scipy.stats import linregress
+
+    rng = np.random.default_rng(7)
+    pts = _with_latency_steps(_callbacks(ppm, 40.0, rng), {3.0: 0.010, 25.0: -0.006})
+    got = fit_clock(pts, RATE, pts[0][0] + CLOCK_WARMUP_S)
+    assert got is not None
+    assert got[0] == pytest.approx(ppm, abs=3.0)  # ppm
+    assert 0 < got[1] < 3.0
+    # the same envelope through one straight line is far off: what the jumps cost before
+    a = np.asarray(pts)
+    a = a[a[:, 0] >= a[0, 0] + CLOCK_WARMUP_S]
+    t = a[:, 0] - a[0, 0]
+    b = (t // 0.5).astype(int)
+    lo = np.full(b[-1] + 1, np.inf)
+    np.minimum.at(lo, b, t - a[:, 1] / RATE)
+    line = -linregress((np.arange(lo.size) + 0.5) * 0.5, lo).slope * 1e6
+    assert abs(line - ppm) > 50.0
+
+
+def test_fit_clock_leaves_out_a_late_bin() -> None:
+    """A bin whose every callback came 5 ms late (the reader starved for half a second) is
+    a piece of one bin: left out, the rate is that of the other bins."""
+    rng = np.random.default_rng(8)
+    pts = _callbacks(80.0, 30.0, rng)
+    t0 = pts[0][0]
+    late = [(a + (0.005 if 12.0 <= a - t0 < 12.5 else 0.0), f) for a, f in pts]
+    clean = fit_clock(pts, RATE, t0 + CLOCK_WARMUP_S)
+    got = fit_clock(late, RATE, t0 + CLOCK_WARMUP_S)
+    assert clean is not None and got is not None
+    assert got[0] == pytest.approx(clean[0], abs=1.0)
+    assert got[0] == pytest.approx(80.0, abs=3.0)
+
+
 def test_fit_clock_limits_are_inclusive() -> None:
     """50 callbacks (counted after ``since``) and a 2 s span are enough; one fewer is not."""
     pts = [(100.0 + k / 32, k * RATE // 32) for k in range(65)]  # exact: span 2.0 s

@@ -6,7 +6,11 @@ by :class:`~voicecoach.sources.capture.Capture` and unit-tested on generated cal
 * :func:`fit_clock`: a device's sample clock against the monotonic clock, in ppm. Callbacks
   come late in bursts, never early, so the fit uses the lower envelope: the earliest
   ``arrival - frames / rate`` in each :data:`CLOCK_BIN_S` bin, after the first
-  :data:`CLOCK_WARMUP_S` of the stream.
+  :data:`CLOCK_WARMUP_S` of the stream. A clock drifts by microseconds from one bin to the
+  next; a stream whose buffering changes (PulseAudio adding a fragment of latency a few
+  seconds after the start, or under load) jumps by milliseconds. Such level shifts are
+  latency, not clock: the envelope is cut at each jump and the slope is fitted within the
+  pieces (one slope, an offset per piece).
 * :func:`drift_trusted`: when a drift estimate between two devices is trusted enough to
   correct it (a long enough window, larger than a minimum, and 4 standard errors).
 * :class:`DriftCorrector`: keeps a stream in line with another by dropping or repeating one
@@ -48,6 +52,14 @@ CLOCK_BIN_S = 0.5
 MIN_POINTS = 50
 MIN_BINS = 4
 
+#: A step of the lower envelope from one bin to the next is a latency change, not clock
+#: drift, when it is this many robust standard deviations (1.4826 MAD) of the steps away
+#: from their median, and at least :data:`JUMP_MIN_S`. On the PulseAudio rig the envelope
+#: steps by 0.05-0.1 ms (MAD) between bins and jumps by 10 ms when a stream's buffering
+#: grows; a 100 ppm drift moves it 0.05 ms a bin.
+JUMP_MADS = 8.0
+JUMP_MIN_S = 1e-3
+
 
 def fit_clock(
     points: Sequence[tuple[float, int]] | np.ndarray, rate: float, since: float
@@ -63,13 +75,20 @@ def fit_clock(
     since : float
         Only points at or after this arrival time are used (warm-up, or a stall).
 
+    Notes
+    -----
+    The slope is fitted through the lower envelope of ``arrival - frames / rate`` in
+    :data:`CLOCK_BIN_S` bins, cut into pieces at its jumps (:data:`JUMP_MADS`,
+    :data:`JUMP_MIN_S`): one slope, one offset per piece, least squares. A piece of one
+    bin is left out. Without a jump this is the least-squares line through the envelope.
+
     Returns
     -------
     (ppm, se_ppm, window_s) or None
         How much faster the device's clock runs than the monotonic clock (ppm; positive:
         more samples per second than nominal), the standard error of that estimate (ppm)
         and the time span fitted (s). None with fewer than :data:`MIN_POINTS` points or
-        :data:`MIN_BINS` bins.
+        :data:`MIN_BINS` bins (in pieces of two bins or more).
     """
     if len(points) < MIN_POINTS:
         return None
@@ -91,12 +110,33 @@ def fit_clock(
     if keep.sum() < MIN_BINS:
         return None
     tb, lo = tb[keep], lo[keep]
-    tm, lm = tb.mean(), lo.mean()
-    sxx = float(((tb - tm) ** 2).sum())
-    slope = float(((tb - tm) * (lo - lm)).sum() / sxx)
-    resid = lo - lm - slope * (tb - tm)
-    se = math.sqrt(float((resid**2).sum()) / max(1, len(tb) - 2) / sxx)
+    piece = _pieces(lo)
+    n_pieces = int(piece[-1]) + 1
+    counts = np.bincount(piece, minlength=n_pieces)
+    used = counts[piece] >= 2  # a piece of one bin (an outlier bin) says nothing of the slope
+    if used.sum() < MIN_BINS:
+        return None
+    tb, lo, piece = tb[used], lo[used], piece[used]
+    counts = counts[counts >= 2]
+    piece = np.unique(piece, return_inverse=True)[1]
+    tc = tb - (np.bincount(piece, tb) / counts)[piece]
+    lc = lo - (np.bincount(piece, lo) / counts)[piece]
+    sxx = float((tc**2).sum())
+    slope = float((tc * lc).sum() / sxx)
+    resid = lc - slope * tc
+    dof = max(1, len(tb) - len(counts) - 1)
+    se = math.sqrt(float((resid**2).sum()) / dof / sxx)
     return -slope * 1e6, se * 1e6, span
+
+
+def _pieces(lo: np.ndarray) -> np.ndarray:
+    """Piece index of each envelope bin: a new piece starts after each jump (see JUMP_MADS)."""
+    if len(lo) < 3:
+        return np.zeros(len(lo), np.int64)
+    d = np.diff(lo)
+    dev = np.abs(d - np.median(d))
+    jump = dev > max(JUMP_MADS * 1.4826 * float(np.median(dev)), JUMP_MIN_S)
+    return np.concatenate(([0], np.cumsum(jump)))
 
 
 def drift_trusted(
