@@ -60,7 +60,6 @@ import dataclasses
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -289,31 +288,14 @@ def _run_live(rig: Any, stream_path: Path, seconds: float, work: Path) -> tuple[
     """Play ``stream_path`` into ``vc_duo`` while ``voicecoach live`` listens; returns the
     session folder and the event log."""
     rec, events_path = work / "sessions", work / "events.jsonl"
-    cmd = [
-        sys.executable, "-m", "voicecoach", "live",
+    args = [
         "--mic", "vc_duo", "--mic-channel", "1", "--far", "vc_duo_b", "--far-channel", "0",
         "--duration", f"{seconds + TAIL_S:.1f}", "--record", str(rec),
         "--events", str(events_path), "--display", "none", "--lang", "en",
     ]  # fmt: skip
-    live = subprocess.Popen(cmd, env=rig.client_env(), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-    try:
-        first = live.stdout.readline() if live.stdout else ""
-        if "listening" not in first:
-            live.kill()
-            _, err = live.communicate(timeout=30)
-            raise RuntimeError(f"voicecoach live did not start: {first}{err}")
-        time.sleep(0.3)
-        player = rig.play("vc_duo", stream_path)
-        if player.wait(timeout=seconds + 60) != 0:
-            raise RuntimeError(f"paplay failed with status {player.returncode}")
-        _, err = live.communicate(timeout=seconds + 60)
-    finally:
-        if live.poll() is None:
-            live.kill()
-            live.wait()
-    if live.returncode != 0:
-        raise RuntimeError(f"voicecoach live exited with {live.returncode}: {err.strip()}")
+    code, err = rig.run_live(args, [("vc_duo", stream_path)], timeout_s=seconds + 60)
+    if code != 0:
+        raise RuntimeError(f"voicecoach live exited with {code}: {err.strip()}")
     sessions = [p for p in rec.iterdir() if p.is_dir()]
     if len(sessions) != 1:
         raise RuntimeError(f"expected one session folder in {rec}, found {len(sessions)}")

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -76,30 +75,17 @@ def test_live_session_through_pulseaudio(pulse_rig, tmp_path: Path) -> None:
 
     rec = tmp_path / "sessions"
     events_path = tmp_path / "events.jsonl"
-    cmd = [
-        sys.executable, "-m", "voicecoach", "live",
+    args = [
         "--mic", "vc_mic", "--far", "vc_far",
         "--duration", str(DURATION_S + 2.5),
         "--record", str(rec), "--events", str(events_path),
         "--display", "none", "--lang", "en",
         "--profile", "agent", "--profiles-dir", str(tmp_path / "profiles"),
     ]  # fmt: skip
-    live = subprocess.Popen(
-        cmd, env=pulse_rig.client_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    try:
-        # wait until the capture is running (the first line), then play both parties
-        first = live.stdout.readline() if live.stdout else ""
-        assert "listening" in first, first + (live.stderr.read() if live.stderr else "")
-        time.sleep(0.5)
-        players = [pulse_rig.play("vc_mic", agent), pulse_rig.play("vc_far", customer)]
-        for p in players:
-            p.wait(timeout=60)
-        _, err = live.communicate(timeout=60)
-    finally:
-        if live.poll() is None:
-            live.kill()
-    assert live.returncode == 0, err
+    # once the capture is running (its first line), both parties play at once
+    code, err = pulse_rig.run_live(args, [("vc_mic", agent), ("vc_far", customer)], SR,
+                                   settle_s=0.5, timeout_s=60)
+    assert code == 0, err
 
     (session,) = [p for p in rec.iterdir() if p.is_dir()]
     assert {"agent.wav", "customer.wav", "events.jsonl", "report.json"} <= {

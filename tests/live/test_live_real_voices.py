@@ -33,7 +33,6 @@ import dataclasses
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -127,25 +126,13 @@ def test_real_voices_over_a_loudspeaker_echo_live(pulse_rig, tmp_path: Path) -> 
 
     rec, events_path = tmp_path / "sessions", tmp_path / "events.jsonl"
     duration_s = len(played) / SR + 2.0
-    cmd = [
-        sys.executable, "-m", "voicecoach", "live",
+    args = [
         "--mic", "vc_duo", "--mic-channel", "1", "--far", "vc_duo_b", "--far-channel", "0",
         "--duration", f"{duration_s:.1f}", "--record", str(rec), "--events", str(events_path),
         "--display", "none", "--lang", "en",
     ]  # fmt: skip
-    live = subprocess.Popen(
-        cmd, env=pulse_rig.client_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    try:
-        first = live.stdout.readline() if live.stdout else ""
-        assert "listening" in first, first + (live.stderr.read() if live.stderr else "")
-        time.sleep(0.3)
-        assert pulse_rig.play("vc_duo", path).wait(timeout=120) == 0
-        _, err = live.communicate(timeout=120)
-    finally:
-        if live.poll() is None:
-            live.kill()
-    assert live.returncode == 0, err
+    code, err = pulse_rig.run_live(args, [("vc_duo", path)])
+    assert code == 0, err
 
     (session,) = [p for p in rec.iterdir() if p.is_dir()]
     # where the excerpt starts on the session's sample clock, from the far end's column

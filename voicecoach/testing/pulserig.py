@@ -43,6 +43,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -303,6 +304,62 @@ class PulseRig:
             if proc.returncode:
                 raise RigError(f"paplay into {sink} failed: {err.decode(errors='replace')}")
         return proc
+
+    def run_live(self, args: Sequence[str],
+                 plays: Sequence[tuple[str, np.ndarray | str | os.PathLike]],
+                 sample_rate: int = 16000, settle_s: float = 0.3,
+                 timeout_s: float = 120.0) -> tuple[int, str]:
+        """Run ``voicecoach live ARGS`` on this rig and play into its sinks once it listens.
+
+        The session is started, its first output line awaited ("listening ..."), then after
+        ``settle_s`` every ``(sink, audio)`` of ``plays`` starts at once (:meth:`play`); the
+        players and then the session are waited for (``live`` ends by its ``--duration``).
+
+        Parameters
+        ----------
+        args : sequence of str
+            Arguments after ``voicecoach live``.
+        plays : sequence of (str, np.ndarray or path-like)
+            Sink name and what to play into it (samples at ``sample_rate``, or a file).
+        sample_rate : int
+            Hz, of sample arrays in ``plays``.
+        settle_s : float
+            Wait between "listening" and the start of playback, s.
+        timeout_s : float
+            Longest wait for the players, and then for the session, s.
+
+        Returns
+        -------
+        (int, str)
+            The session's exit status and its standard error.
+
+        Raises
+        ------
+        RigError
+            When the session does not start listening, or a player fails.
+        """
+        live = subprocess.Popen([sys.executable, "-m", "voicecoach", "live", *args],
+                                env=self.client_env(), stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        try:
+            first = live.stdout.readline() if live.stdout else ""
+            if "listening" not in first:
+                live.kill()
+                _, err = live.communicate(timeout=30)
+                raise RigError(f"voicecoach live did not start: {first}{err}")
+            time.sleep(settle_s)
+            players = [self.play(sink, audio, sample_rate) for sink, audio in plays]
+            for player, (sink, _) in zip(players, plays, strict=True):
+                _, perr = player.communicate(timeout=timeout_s)
+                if player.returncode:
+                    raise RigError(f"paplay into {sink} failed with status "
+                                   f"{player.returncode}: {perr.decode(errors='replace')}")
+            _, err = live.communicate(timeout=timeout_s)
+        finally:
+            if live.poll() is None:
+                live.kill()
+                live.wait()
+        return live.returncode, err
 
     def unload_sink(self, sink: str) -> None:
         """Unload the module of ``sink`` (simulates a device unplugged mid-call).
