@@ -75,13 +75,6 @@ def fit_clock(
     since : float
         Only points at or after this arrival time are used (warm-up, or a stall).
 
-    Notes
-    -----
-    The slope is fitted through the lower envelope of ``arrival - frames / rate`` in
-    :data:`CLOCK_BIN_S` bins, cut into pieces at its jumps (:data:`JUMP_MADS`,
-    :data:`JUMP_MIN_S`): one slope, one offset per piece, least squares. A piece of one
-    bin is left out. Without a jump this is the least-squares line through the envelope.
-
     Returns
     -------
     (ppm, se_ppm, window_s) or None
@@ -89,6 +82,13 @@ def fit_clock(
         more samples per second than nominal), the standard error of that estimate (ppm)
         and the time span fitted (s). None with fewer than :data:`MIN_POINTS` points or
         :data:`MIN_BINS` bins (in pieces of two bins or more).
+
+    Notes
+    -----
+    The slope is fitted through the lower envelope of ``arrival - frames / rate`` in
+    :data:`CLOCK_BIN_S` bins, cut into pieces at its jumps (:data:`JUMP_MADS`,
+    :data:`JUMP_MIN_S`): one slope, one offset per piece, least squares. A piece of one
+    bin is left out. Without a jump this is the least-squares line through the envelope.
     """
     if len(points) < MIN_POINTS:
         return None
