@@ -1800,10 +1800,18 @@ def _f(v: Any, fmt: str = ".2f") -> str:
     return "-" if v is None else format(v, fmt)
 
 
-def _row(name: str, r: dict[str, Any]) -> str:
+def _head(first: str, width: int = 16) -> str:
+    """The interruption table's header."""
+    return (f"{first:{width}s} {'n_int':>5s} {'recall':>6s} {'(med)':>6s} {'prec':>6s} "
+            f"{'(med)':>6s} {'FA bc':>6s} {'<0.5s/longer':>11s} {'live':>5s} {'FA te':>6s} "
+            f"{'attr':>5s} "
+            f"{'lat50':>6s} {'lat90':>6s}")
+
+
+def _row(name: str, r: dict[str, Any], width: int = 16) -> str:
     """One condition's (or phase's) row of the interruption table."""
     return (
-        f"{name:16s} {r['n_truth']:5d} {_f(r['recall']):>6s} {_f(r['recall_median']):>6s} "
+        f"{name:{width}s} {r['n_truth']:5d} {_f(r['recall']):>6s} {_f(r['recall_median']):>6s} "
         f"{_f(r['precision']):>6s} {_f(r['precision_median']):>6s} "
         f"{_f(r['fa_backchannel']):>6s} {_f(r['fa_backchannel_short']):>5s}/"
         f"{_f(r['fa_backchannel_long']):<5s} {_f(r.get('fa_backchannel_live')):>5s} "
@@ -1826,8 +1834,10 @@ def _phase_lines(conds: dict[str, Any]) -> list[str]:
     leads = [p["lead_samples"] for p in named[0][1]["phases"]]
     lines = ["", f"hop phases: every call led by {', '.join(map(str, leads))} samples of "
                  f"silence (truth shifted alike)"]
-    for n, r in named:
-        lines += [_row(f"{n}@{p['lead_samples']}"[:16], p) for p in r["phases"]]
+    rows = [(f"{n}@{p['lead_samples']}", p) for n, r in named for p in r["phases"]]
+    width = max(16, *(len(name) for name, _ in rows))
+    head = _head("condition@lead", width)
+    lines += [head, "-" * len(head), *(_row(name, p, width) for name, p in rows)]
     cols = ("recall", "precision", "attribution", "FA bc", "lat50", "lat90")
     head = f"{'median [min-max]':16s} " + " ".join(f"{c:>15s}" for c in cols)
     lines += ["", head, "-" * len(head)]
@@ -1842,10 +1852,7 @@ def format_table(result: dict[str, Any]) -> str:
     """The result of :func:`run_realcalls` as a plain-text table."""
     lines = [f"real-voice calls, split {result['split']}, vad {result['vad_backend']}, "
              f"{result['calls_per_condition']} calls x ~{result['call_s']:.0f} s per condition"]
-    head = (f"{'condition':16s} {'n_int':>5s} {'recall':>6s} {'(med)':>6s} {'prec':>6s} "
-            f"{'(med)':>6s} {'FA bc':>6s} {'<0.5s/longer':>11s} {'live':>5s} {'FA te':>6s} "
-            f"{'attr':>5s} "
-            f"{'lat50':>6s} {'lat90':>6s}")
+    head = _head("condition")
     lines += [head, "-" * len(head)]
     conds = result["conditions"]
     for name in CALL_CONDITIONS:
