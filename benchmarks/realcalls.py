@@ -74,7 +74,12 @@ Command line::
 
     python -m benchmarks.realcalls [--quick] [--split dev|test] [--conditions ...]
         [--config FILE] [--set section.key=value ...] [--vad webrtc|silero] [--out FILE.json]
-        [--strict-test]
+        [--strict-test] [--lead-samples 0,40,80,120]
+
+``--lead-samples`` reviews every call of the call conditions at each hop phase (that many
+samples of silence before both channels, the truth shifted by lead / 16000 s:
+:func:`lead_call`) and gives each phase's figures and their median, min and max over the
+phases (:func:`phase_spread`); the default ``0`` is the single-phase run.
 
 ``--strict-test`` (test only) leaves out the test recordings that tuned the pitch tracker
 (``pitch_real`` dev) or the speech decisions (this benchmark's dev): :mod:`benchmarks.splits`.
@@ -106,6 +111,7 @@ __all__ = [
     "CALL_CONDITIONS",
     "CONDITIONS",
     "MATCH_S",
+    "PHASE_FIGURES",
     "SPLITS",
     "TARGETS",
     "Call",
@@ -117,10 +123,13 @@ __all__ = [
     "double_talk",
     "echo_root",
     "format_table",
+    "lead_call",
     "loudspeaker_echo",
     "main",
     "nkf_double_talk",
+    "parse_leads",
     "parse_overrides",
+    "phase_spread",
     "pure_echo",
     "render",
     "run_calls",
@@ -189,6 +198,10 @@ TARGETS = {
     "latency_p90_s": 0.65,
 }
 """Targets of issue #10 (medians over the sets)."""
+
+PHASE_FIGURES = ("recall", "precision", "attribution", "fa_backchannel", "latency_p50_s",
+                 "latency_p90_s")
+"""The figures ``--lead-samples`` gives the spread of over hop phases."""
 
 
 def _log(msg: str) -> None:
@@ -986,6 +999,82 @@ def render(call: Call, condition: str, babble_sources: Sequence[Voice], seed: in
     return y.astype(np.float32)
 
 
+def lead_call(call: Call, y: np.ndarray, lead: int) -> tuple[Call, np.ndarray]:
+    """A call and its rendered signal led by ``lead`` samples of silence (hop phase).
+
+    Where the 10 ms hops fall on the signal is arbitrary (live, it depends on when capture
+    starts): ``lead`` zeros are put before both channels of ``y`` and every true time (the
+    events' ``start_s``/``end_s``, the script's onsets and the placed speech spans) moves by
+    ``lead / SR``, so that the scores stay comparable with the unled call's.
+
+    Parameters
+    ----------
+    call : Call
+    y : np.ndarray, shape (n, 2)
+        ``call`` rendered in a condition (:func:`render`).
+    lead : int
+        Samples of silence, >= 0; 0 returns ``call`` and ``y`` themselves.
+
+    Returns
+    -------
+    (Call, np.ndarray)
+        The shifted call (its ``y`` led too) and ``y`` led, shape (lead + n, 2).
+    """
+    if lead < 0:
+        raise ValueError(f"lead {lead}: give samples of silence >= 0")
+    if lead == 0:
+        return call, y
+    dt = lead / SR
+    pad = np.zeros((lead, y.shape[1]), y.dtype)
+    truth = tuple({**e, "start_s": e["start_s"] + dt, "end_s": e["end_s"] + dt}
+                  for e in call.truth)
+    speech = {p: [(a + dt, b + dt) for a, b in spans] for p, spans in call.speech.items()}
+    script = [replace(u, start_s=u.start_s + dt) for u in call.script]
+    cy = np.concatenate([np.zeros((lead, call.y.shape[1]), call.y.dtype), call.y])
+    return (Call(name=call.name, y=cy, script=script, truth=truth, speech=speech),
+            np.concatenate([pad, y]))
+
+
+def phase_spread(phases: Sequence[dict[str, Any]],
+                 figures: Sequence[str] = PHASE_FIGURES) -> dict[str, Any]:
+    """Median, min and max over hop phases of each figure of :func:`summarize` results.
+
+    Parameters
+    ----------
+    phases : sequence of dict
+        One :func:`summarize` result per lead.
+    figures : sequence of str
+        Keys to aggregate (a phase where a figure is None, e.g. no latency, is left out of
+        that figure).
+
+    Returns
+    -------
+    dict
+        ``{figure: {"median", "min", "max", "n"}}`` (rounded to 4 places; all None and n 0
+        when no phase has the figure).
+    """
+    out: dict[str, Any] = {}
+    for k in figures:
+        v = [float(p[k]) for p in phases if p.get(k) is not None]
+        out[k] = ({"median": round(float(np.median(v)), 4), "min": round(min(v), 4),
+                   "max": round(max(v), 4), "n": len(v)} if v else
+                  {"median": None, "min": None, "max": None, "n": 0})
+    return out
+
+
+def parse_leads(text: str) -> list[int]:
+    """``--lead-samples`` ``"0,40,80,120"`` as a list of distinct samples >= 0, in order."""
+    try:
+        leads = [int(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise ValueError(f"--lead-samples {text!r}: give samples as integers, "
+                         "e.g. 0,40,80,120") from None
+    if not leads or any(v < 0 for v in leads) or len(set(leads)) != len(leads):
+        raise ValueError(f"--lead-samples {text!r}: give distinct samples >= 0, "
+                         "e.g. 0,40,80,120")
+    return leads
+
+
 # ----------------------------------------------------------------------------- pipeline
 
 
@@ -1523,16 +1612,23 @@ def _thin(voices: dict[str, Voice]) -> set[str]:
 
 
 def run_calls(split: str, conditions: Sequence[str], config: Config, *, n_calls: int = 6,
-              duration_s: float = 60.0, progress: Callable[[str], None] = _log
-              ) -> dict[str, Any]:
+              duration_s: float = 60.0, progress: Callable[[str], None] = _log,
+              leads: Sequence[int] = (0,)) -> dict[str, Any]:
     """Assemble, run and score the call conditions of a split.
+
+    ``leads`` other than ``(0,)`` reviews every call at each hop phase (:func:`lead_call`:
+    that many samples of silence before both channels, the truth shifted alike).
 
     Returns
     -------
     dict
         ``{condition: summarize(...) + {"per_call": [...]}}``; a condition that cannot run
         (``echo_agent`` without ``$VOICECOACH_ECHO_DATA``) maps to ``{"skipped": reason}``.
+        With ``leads`` other than ``(0,)``: ``{condition: summarize(first lead's calls) +
+        {"lead_samples": first lead, "phases": [{"lead_samples", **summarize(...),
+        "per_call"}, ...], "phase_spread": phase_spread(phases)}}``.
     """
+    leads = list(leads)
     truth_cfg = load_config().conversation  # the shipped definitions: truth never moves
     voices = _load_voices(split, _DROP[0])
     sp = SPLITS[split]
@@ -1541,7 +1637,7 @@ def run_calls(split: str, conditions: Sequence[str], config: Config, *, n_calls:
     # the same calls (voices, script, seed) in every condition: the conditions are paired
     plans = _calls(split, n_calls)
     for cond in conditions:
-        scores = []
+        per_lead: dict[int, list[dict[str, Any]]] = {lead: [] for lead in leads}
         if cond == "echo_agent":
             msa = _msa_voice(split)
             if msa is None:
@@ -1567,16 +1663,29 @@ def run_calls(split: str, conditions: Sequence[str], config: Config, *, n_calls:
                 others = [v for k, v in voices.items()
                           if k in sp.voices and k not in (agent.name, customer.name)]
                 y = render(call, cond, [*babble, *others], seed)
-            events = run_pipeline(y, config)
-            s = score_call(call.truth, events)
-            s.update(speech_scores(call, events))
-            s["call"] = call.name
-            s["seconds"] = round(len(y) / SR, 1)
-            scores.append(s)
-        out[cond] = {**summarize(scores), "per_call": scores}
-        r = out[cond]
-        progress(f"{split} {cond}: recall {r['recall']} precision {r['precision']} "
-                 f"FA bc {r['fa_backchannel']} (n={r['n_truth']} interruptions)")
+            for lead in leads:
+                led, y_led = lead_call(call, y, lead)
+                events = run_pipeline(y_led, config)
+                s = score_call(led.truth, events)
+                s.update(speech_scores(led, events))
+                s["call"] = call.name
+                s["seconds"] = round(len(y_led) / SR, 1)
+                per_lead[lead].append(s)
+        if leads == [0]:
+            scores = per_lead[0]
+            out[cond] = {**summarize(scores), "per_call": scores}
+            r = out[cond]
+            progress(f"{split} {cond}: recall {r['recall']} precision {r['precision']} "
+                     f"FA bc {r['fa_backchannel']} (n={r['n_truth']} interruptions)")
+            continue
+        phases = [{"lead_samples": lead, **summarize(per_lead[lead]), "per_call": per_lead[lead]}
+                  for lead in leads]
+        out[cond] = {**summarize(per_lead[leads[0]]), "lead_samples": leads[0],
+                     "phases": phases, "phase_spread": phase_spread(phases)}
+        for r in phases:
+            progress(f"{split} {cond} lead {r['lead_samples']}: recall {r['recall']} "
+                     f"precision {r['precision']} FA bc {r['fa_backchannel']} "
+                     f"(n={r['n_truth']} interruptions)")
     return out
 
 
@@ -1588,6 +1697,7 @@ def run_realcalls(
     quick: bool = False,
     n_calls: int | None = None,
     strict: bool = False,
+    leads: Sequence[int] = (0,),
 ) -> dict[str, Any]:
     """Run every requested condition of a split.
 
@@ -1608,6 +1718,10 @@ def run_realcalls(
         the pitch tracker and the speech decisions); a voice the drop brings under
         :data:`STRICT_MIN_S` of turns is not used (its calls are not run). ``strict`` in the
         result says what went.
+    leads : sequence of int
+        Hop phases: the call conditions review every call led by each of these many samples
+        of silence (:func:`lead_call`, :func:`phase_spread`); ``(0,)``, the default, is the
+        single-phase run. The echo-only conditions run unled.
 
     Returns
     -------
@@ -1644,16 +1758,23 @@ def run_realcalls(
                          "their calls are not run")
     try:
         res: dict[str, Any] = run_calls(split, [c for c in conditions if c in CALL_CONDITIONS],
-                                        config, n_calls=n, duration_s=dur)
+                                        config, n_calls=n, duration_s=dur, leads=leads)
         res.update(_echo_conditions(split, conditions, config))
     finally:
         _DROP[0] = frozenset()
     if echo_root() is None:
         notes.append(f"${ECHO_ENV} not set or not a folder: real echo conditions skipped")
-    return {"split": split, "quick": quick, "calls_per_condition": n, "call_s": dur,
-            "match_s": MATCH_S, "vad_backend": config.vad.backend, "strict": strict_info,
-            "conditions": res, "targets": TARGETS, "notes": notes,
-            "run_s": round(time.perf_counter() - t0, 1)}
+    phased = list(leads) != [0]
+    unled = [c for c in conditions if c not in CALL_CONDITIONS]
+    if phased and unled:
+        notes.append(f"lead samples {list(leads)}: {', '.join(unled)} run at lead 0 only")
+    out = {"split": split, "quick": quick, "calls_per_condition": n, "call_s": dur,
+           "match_s": MATCH_S, "vad_backend": config.vad.backend, "strict": strict_info,
+           "conditions": res, "targets": TARGETS, "notes": notes,
+           "run_s": round(time.perf_counter() - t0, 1)}
+    if phased:
+        out["lead_samples"] = list(leads)
+    return out
 
 
 def _echo_conditions(split: str, conditions: Sequence[str], config: Config
@@ -1679,14 +1800,59 @@ def _f(v: Any, fmt: str = ".2f") -> str:
     return "-" if v is None else format(v, fmt)
 
 
+def _head(first: str, width: int = 16) -> str:
+    """The interruption table's header."""
+    return (f"{first:{width}s} {'n_int':>5s} {'recall':>6s} {'(med)':>6s} {'prec':>6s} "
+            f"{'(med)':>6s} {'FA bc':>6s} {'<0.5s/longer':>11s} {'live':>5s} {'FA te':>6s} "
+            f"{'attr':>5s} "
+            f"{'lat50':>6s} {'lat90':>6s}")
+
+
+def _row(name: str, r: dict[str, Any], width: int = 16) -> str:
+    """One condition's (or phase's) row of the interruption table."""
+    return (
+        f"{name:{width}s} {r['n_truth']:5d} {_f(r['recall']):>6s} {_f(r['recall_median']):>6s} "
+        f"{_f(r['precision']):>6s} {_f(r['precision_median']):>6s} "
+        f"{_f(r['fa_backchannel']):>6s} {_f(r['fa_backchannel_short']):>5s}/"
+        f"{_f(r['fa_backchannel_long']):<5s} {_f(r.get('fa_backchannel_live')):>5s} "
+        f"{_f(r['fa_turn_end']):>6s} "
+        f"{_f(r['attribution']):>5s} {_f(r['latency_p50_s']):>6s} "
+        f"{_f(r['latency_p90_s']):>6s}")
+
+
+def _spread_cell(d: dict[str, Any]) -> str:
+    if d["median"] is None:
+        return "-"
+    return f"{d['median']:.2f} [{d['min']:.2f}-{d['max']:.2f}]"
+
+
+def _phase_lines(conds: dict[str, Any]) -> list[str]:
+    """The hop-phase rows (``--lead-samples``): each phase, then median [min-max] over them."""
+    named = [(n, conds[n]) for n in CALL_CONDITIONS if n in conds and "phases" in conds[n]]
+    if not named:
+        return []
+    leads = [p["lead_samples"] for p in named[0][1]["phases"]]
+    lines = ["", f"hop phases: every call led by {', '.join(map(str, leads))} samples of "
+                 f"silence (truth shifted alike)"]
+    rows = [(f"{n}@{p['lead_samples']}", p) for n, r in named for p in r["phases"]]
+    width = max(16, *(len(name) for name, _ in rows))
+    head = _head("condition@lead", width)
+    lines += [head, "-" * len(head), *(_row(name, p, width) for name, p in rows)]
+    cols = ("recall", "precision", "attribution", "FA bc", "lat50", "lat90")
+    head = f"{'median [min-max]':16s} " + " ".join(f"{c:>15s}" for c in cols)
+    lines += ["", head, "-" * len(head)]
+    for n, r in named:
+        sp = r["phase_spread"]
+        lines.append(f"{n:16s} " + " ".join(f"{_spread_cell(sp[k]):>15s}"
+                                            for k in PHASE_FIGURES))
+    return lines
+
+
 def format_table(result: dict[str, Any]) -> str:
     """The result of :func:`run_realcalls` as a plain-text table."""
     lines = [f"real-voice calls, split {result['split']}, vad {result['vad_backend']}, "
              f"{result['calls_per_condition']} calls x ~{result['call_s']:.0f} s per condition"]
-    head = (f"{'condition':16s} {'n_int':>5s} {'recall':>6s} {'(med)':>6s} {'prec':>6s} "
-            f"{'(med)':>6s} {'FA bc':>6s} {'<0.5s/longer':>11s} {'live':>5s} {'FA te':>6s} "
-            f"{'attr':>5s} "
-            f"{'lat50':>6s} {'lat90':>6s}")
+    head = _head("condition")
     lines += [head, "-" * len(head)]
     conds = result["conditions"]
     for name in CALL_CONDITIONS:
@@ -1696,14 +1862,8 @@ def format_table(result: dict[str, Any]) -> str:
         if "skipped" in r:
             lines.append(f"{name:16s} skipped: {r['skipped']}")
             continue
-        lines.append(
-            f"{name:16s} {r['n_truth']:5d} {_f(r['recall']):>6s} {_f(r['recall_median']):>6s} "
-            f"{_f(r['precision']):>6s} {_f(r['precision_median']):>6s} "
-            f"{_f(r['fa_backchannel']):>6s} {_f(r['fa_backchannel_short']):>5s}/"
-            f"{_f(r['fa_backchannel_long']):<5s} {_f(r.get('fa_backchannel_live')):>5s} "
-            f"{_f(r['fa_turn_end']):>6s} "
-            f"{_f(r['attribution']):>5s} {_f(r['latency_p50_s']):>6s} "
-            f"{_f(r['latency_p90_s']):>6s}")
+        lines.append(_row(name, r))
+    lines += _phase_lines(conds)
     sp_rows = [(n, conds[n]) for n in CALL_CONDITIONS
                if n in conds and "agent_speech_recall_alone" in conds[n]]
     if sp_rows:
@@ -1793,6 +1953,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--echo-agent-db", type=float, default=ECHO_AGENT_DB[0], metavar="DB",
                     help="echo_agent: the agent voice's level over the echo's, dB (0 to -10: "
                          "double talk over a loud loudspeaker)")
+    ap.add_argument("--lead-samples", default="0", metavar="N,N,...",
+                    help="hop phases: review every call of the call conditions led by each "
+                         "of these many samples of silence (truth shifted alike), e.g. "
+                         "0,40,80,120; prints and writes each phase and the median, min and "
+                         "max over them")
     ap.add_argument("--strict-test", action="store_true",
                     help="test split only: leave out every recording that tuned the pitch "
                          "tracker or the speech decisions (benchmarks.splits); the JSON "
@@ -1817,6 +1982,7 @@ def main(argv: list[str] | None = None) -> int:
                       file=sys.stderr)
                 return 2
             SPLITS[args.split] = dataclasses.replace(SPLITS[args.split], msa=range(lo, hi + 1))
+        leads = parse_leads(args.lead_samples)
         over = parse_overrides(args.sets)
         if args.vad:
             over.setdefault("vad", {})["backend"] = args.vad
@@ -1828,7 +1994,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         result = run_realcalls(args.split, args.conditions, config, quick=args.quick,
-                               n_calls=args.calls, strict=args.strict_test)
+                               n_calls=args.calls, strict=args.strict_test, leads=leads)
     except DatasetError as e:
         print(f"Error: the {args.split} voices cannot be had: {e} (run `python -m "
               "benchmarks.datasets fetch` where PyPI and the Debian archive are reachable)",
