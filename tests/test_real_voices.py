@@ -44,12 +44,13 @@ from typing import Any
 import numpy as np
 import pytest
 
+from benchmarks import cold_start
 from benchmarks import realcalls as rc
 from voicecoach.config import load_config
 
 DATA = Path(__file__).parent / "data" / "real_voices"
-PAIRS = (("allison", "awb"), ("slt", "allison"), ("awb", "slt"))
-SEEDS = (0, 1)
+PAIRS = cold_start.PAIRS
+SEEDS = cold_start.SEEDS
 CONDITIONS = ("clean", "white20", "bleed15_350ms", "echo6", "echo0")
 #: Interruption recall each condition must reach: the issue's targets (0.95 clean, 0.90
 #: in noise, bleed and echo), and 0.95 with the echo as loud as the agent, where the
@@ -72,22 +73,12 @@ DENSE_DOUBLE_TALK_ECHO = ("awb", "slt", 1)
 @functools.cache
 def voices() -> dict[str, rc.Voice]:
     """The shipped voices as :class:`benchmarks.realcalls.Voice` (clips at 16 kHz)."""
-    allison = [c for p in sorted((DATA / "allison_en").glob("*.flac"))
-               for c in rc._file_clips(p)]
-    return {
-        "allison": rc._voice("allison", "f", allison),
-        "awb": rc._voice("awb", "m", rc._file_clips(DATA / "cmu_arctic" / "awb_arctic_a0007.flac")),
-        "slt": rc._voice("slt", "f", rc._file_clips(DATA / "cmu_arctic" / "slt_arctic_a0009.flac")),
-    }
+    return cold_start.voices()
 
 
 def signal(call: rc.Call, condition: str, seed: int) -> np.ndarray:
     """The two-channel signal of ``call`` in ``condition`` (float32, 16 kHz)."""
-    if condition.startswith("echo"):
-        y = rc.render(call, "white20", [], seed).astype(np.float64)
-        y[:, 0] += rc.loudspeaker_echo(call.y[:, 1], -float(condition[4:]), 0.04, seed)
-        return y.astype(np.float32)
-    return rc.render(call, condition, [], seed)
+    return cold_start.signal(call, condition, seed)
 
 
 @functools.cache
