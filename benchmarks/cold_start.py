@@ -178,13 +178,13 @@ def main(argv: list[str] | None = None) -> int:
     result = {"sets": args.sets, "conditions": {}}
     print("interruptions found / cut (false interruptions), a cut starting d s before each"
           + (f"; {' '.join(args.sets)}" if args.sets else ""))
-    print("condition  " + "".join(f"{f'd={d:g} s':>16}" for d in args.before))
+    print(f"{'condition':<14}" + "".join(f"{f'd={d:g} s':>16}" for d in args.before))
     for cond in args.conditions:
         rows = run(cond, args.before, config)
         s = summary(rows, args.before)
         result["conditions"][cond] = {"summary": s, "rows": rows}
         cells = ["{found}/{n} ({false})".format(**c) for c in s.values()]
-        print(f"{cond:<11}" + "".join(f"{c:>16}" for c in cells), flush=True)
+        print(f"{cond:<14}" + "".join(f"{c:>16}" for c in cells), flush=True)
     if args.out:
         args.out.write_text(json.dumps(result, indent=1))
         print(f"wrote {args.out}")
