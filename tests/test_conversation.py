@@ -874,6 +874,38 @@ def test_the_agents_onset_is_stricter_for_copy_like_hops_in_the_echos_early_wind
 
 
 
+def test_a_microphone_incoherent_with_the_far_end_has_no_copy_rule_nor_early_window():
+    """The agent's 80 ms of unvoiced, copy-like hops in the echo's early window: no segment
+    (speech_onset_echo_s) while the microphone's coherence with the far end is unknown (NaN)
+    or a copy's (0.5); a segment (speech_onset_s) once it is known and under
+    bleed_copy_coherence_min (no copy in the microphone). And an agent at the customer's very
+    pitch, in the far end's first seconds, is taken for a copy only while coherence allows."""
+    assert 0.02 < C.bleed_copy_coherence_min < 0.5
+    a, c = call_rows([(1.00, 1.08)], [(0.5, 2.5)], 3.0)
+    n = len(a)
+    a.f0_hz[:] = np.nan
+    for coh, expect in ((np.nan, 0), (0.5, 0), (0.02, 1)):
+        evs = ConversationTracker(CFG).process(a, c, cancelled=np.zeros(n, bool),
+                                               coherence=np.full(n, coh))
+        segs = [e for e in final_events(evs) if e.kind == "speech" and e.party == "agent"]
+        assert len(segs) == expect, (coh, segs)
+    # the copy rule: the agent cuts in at the customer's F0 (a same-pitch voice)
+    a, c = call_rows([(1.0, 2.2)], [(0.5, 3.0)], 3.5)
+    n = len(a)
+    a.f0_hz[:] = c.f0_hz[:]
+    found = {}
+    for coh in (np.nan, 0.02):
+        evs = ConversationTracker(CFG).process(a, c, cancelled=np.zeros(n, bool),
+                                               coherence=np.full(n, coh))
+        found[coh != coh] = [e for e in kinds(final_events(evs), "interruption")
+                             if e.by == "agent"]
+    assert found[True] == []  # unknown: the copy rule takes it for the far end's copy
+    assert len(found[False]) == 1 and found[False][0].start_s == pytest.approx(1.0, abs=0.1)
+    with pytest.raises(ParameterError, match="coherence has 3 values"):
+        ConversationTracker(CFG).process(a, c, coherence=np.zeros(3))
+
+
+
 def _dt_config(hangover_s, after_s, mic_db=6.0):
     return load_config(overrides={"conversation": {"double_talk_hangover_s": hangover_s,
                                                    "double_talk_hangover_after_s": after_s,

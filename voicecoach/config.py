@@ -371,6 +371,11 @@ class EchoConfig:
     echo_linear_max_far_s : float
         After "no_echo" is concluded, the linear check's filter keeps gathering that evidence
         until the far end has been active this long in all, s.
+    coherence_smooth_s : float
+        Time constant of the microphone's coherence with the far end (where the linear check
+        runs), s of those hops; 0 = off.
+    coherence_min_s : float
+        That coherence is unknown (NaN) until this many seconds of those hops were averaged.
     """
 
     enabled: bool
@@ -391,6 +396,8 @@ class EchoConfig:
     echo_linear_share: float
     echo_linear_smooth_s: float
     echo_linear_max_far_s: float
+    coherence_smooth_s: float
+    coherence_min_s: float
 
 
 @dataclass(frozen=True)
@@ -550,6 +557,10 @@ class ConversationConfig:
     bleed_copy_unvoiced_db : float
         ... unvoiced agent hops keep such a run going while no more than this many dB louder,
         against the far end, than its loudest voiced hop; -120 = off.
+    bleed_copy_coherence_min : float
+        ... and neither the copy rule nor the echo's early window applies while the
+        microphone's coherence with the far end (``[echo] coherence_smooth_s``) is known and
+        under this (0 to 1); 0 = off.
     speech_onset_echo_s : float
         The agent's ``speech_onset_s`` on copy-like hops in the echo's early window, s.
     """
@@ -593,6 +604,7 @@ class ConversationConfig:
     bleed_copy_max_ratio_db: float
     bleed_copy_far_s: float
     bleed_copy_unvoiced_db: float
+    bleed_copy_coherence_min: float
     speech_onset_echo_s: float
 
 
@@ -1669,6 +1681,9 @@ def _validate(obj: Any, where: str) -> None:
             bad(f"echo_linear_db and echo_linear_smooth_s must be > 0 and "
                 f"echo_linear_max_far_s >= 0 s, got {obj.echo_linear_db}, "
                 f"{obj.echo_linear_smooth_s} and {obj.echo_linear_max_far_s}")
+        if obj.coherence_smooth_s < 0 or obj.coherence_min_s < 0:
+            bad(f"coherence_smooth_s and coherence_min_s must be >= 0 s (0 = off), got "
+                f"{obj.coherence_smooth_s} and {obj.coherence_min_s}")
         if not 0.01 <= obj.double_talk_filter_s <= 0.5:
             bad(f"double_talk_filter_s must be in [0.01, 0.5] s (the echo path's delay plus "
                 f"its tail), got {obj.double_talk_filter_s}")
@@ -1689,6 +1704,9 @@ def _validate(obj: Any, where: str) -> None:
                      "double_talk_hangover_after_s", "double_talk_hangover_mic_db"):
             if getattr(obj, name) < 0:
                 bad(f"{name} must be >= 0 s, got {getattr(obj, name)}")
+        if not 0.0 <= obj.bleed_copy_coherence_min <= 1.0:
+            bad(f"bleed_copy_coherence_min must be in [0, 1] (0 = off), got "
+                f"{obj.bleed_copy_coherence_min}")
         if obj.bleed_window_s < 2 * obj.bleed_max_delay_s:
             bad(f"bleed_window_s ({obj.bleed_window_s} s) must be at least twice "
                 f"bleed_max_delay_s ({obj.bleed_max_delay_s} s); lengthen the window")

@@ -290,8 +290,9 @@ class CallAnalyzer:
             cancelled = None if echo is None else echo.cancelled
             drop = None if echo is None else echo.linear_drop_db
             mic = None if echo is None else echo.mic_db
+            coh = None if echo is None else echo.coherence
             out.extend(self.tracker.process(agent, customer, cancelled=cancelled,
-                                            echo_drop=drop, mic_db=mic))
+                                            echo_drop=drop, mic_db=mic, coherence=coh))
         if measures is not None:
             nudges = self.coach.process_measures(measures[0], measures[1], out)
         else:

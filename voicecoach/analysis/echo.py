@@ -125,6 +125,20 @@ while the far end speaks, until the far end has been active ``echo_linear_max_fa
 (a headset call's cost while it runs: ~45 us a hop, live, with its notch and levels; the
 share crossed ``echo_linear_share`` within 4.8 s of far-end activity on every dev echo call).
 
+**Coherence with the far end** (``coherence_smooth_s``, ``coherence_min_s``;
+:attr:`EchoHops.coherence`). On the hops where the linear check runs and the far end is
+active, the microphone's magnitude-squared coherence with the far end is estimated (32 ms
+frames, 250-3500 Hz, averaged over about a second of those hops, at the best lag up to the
+bleed gate's ``bleed_max_delay_s``). A loudspeaker copy is a filtered far end, coherent with
+it at the echo path's lag however loud the agent is (0.1-0.3 on the dev voices' simulated
+echo under double talk, 0.5-0.8 on the real echo recordings); another voice is not, whatever
+its pitch (0.02-0.06: the estimator's bias). The conversation tracker reads it: while it is
+known and under ``[conversation] bleed_copy_coherence_min``, the bleed gate's copy rule and the
+echo's early window do not apply, so a headset call's double talk between two voices of one
+pitch range is not taken for a copy in the far end's first seconds (the rule's one fault on
+real voices: a session started during a call lost up to 7 of 49 interruptions to it). It
+runs only in a call's first seconds (~50 us a hop while it runs).
+
 The echo detector is the bleed gate's delay search
 (:class:`voicecoach.conversation.bleed.BleedGate`) fed the raw microphone and far-end loudness
 envelopes; its delay is the reported echo path delay (from the microphone as received; the
@@ -139,6 +153,7 @@ from __future__ import annotations
 import math
 import warnings
 import weakref
+from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
@@ -329,6 +344,123 @@ class _SpeexHold:
         self._delay.skip(tail)
 
 
+_COH_EVERY = 5  # the coherence estimate is refreshed every this many hops that run
+
+
+class _Coherence:
+    """Magnitude-squared coherence of the microphone with the far end, at the best echo lag.
+
+    Per hop that runs: a 32 ms Hann frame (``frame`` samples, ending with the hop) of each
+    channel; the cross- and auto-spectra of the microphone's frame with the far end's frame
+    ``l`` hops earlier, for every lag ``l`` up to ``max_lag_hops``, averaged exponentially over
+    the hops that run (time constant ``smooth_s``); the coherence of a lag is
+    ``|Sxy|^2 / (Sxx Syy)`` averaged over the 250-3500 Hz bins, and the estimate is the best
+    lag's. A loudspeaker copy of the far end is coherent with it at the echo path's lag
+    (0.1-0.8 on the dev echo calls and the real echo recordings), another voice is not,
+    whatever its pitch (0.02-0.06 on the dev voices: the estimator's bias over about a second
+    of frames). NaN until ``min_s`` of hops have run. The last hops of both channels are kept
+    (references, no copies), and a far-end spectrum is made once, when a hop within the lag
+    range runs; the output does not depend on how the stream is cut.
+    """
+
+    def __init__(self, sample_rate: int, hop_size: int, max_lag_hops: int, smooth_s: float,
+                 min_s: float, frame: int = 512, band_hz: tuple[float, float] = (250.0, 3500.0)
+                 ) -> None:
+        hop_s = hop_size / sample_rate
+        self.hop_size = hop_size
+        self.frame = frame
+        self.lags = max(1, max_lag_hops + 1)
+        f = np.fft.rfftfreq(frame, 1.0 / sample_rate)
+        idx = np.flatnonzero((f >= band_hz[0]) & (f <= band_hz[1]))
+        self._band = slice(int(idx[0]), int(idx[-1]) + 1)
+        self._win = np.hanning(frame)
+        self._alpha = min(1.0, hop_s / max(smooth_s, hop_s))
+        self._min_runs = max(1, round(min_s / hop_s))
+        self._frame_hops = -(-frame // hop_size)  # hops a frame spans
+        self.reset()
+
+    def reset(self) -> None:
+        """Return to the just-constructed state."""
+        nb = self._band.stop - self._band.start
+        zero = np.zeros(self.hop_size, np.float32)
+        fh = self._frame_hops
+        # the last hops of each channel (zeros before the stream): a frame's for the
+        # microphone, the largest lag's frame's for the far end
+        self._mic: deque[np.ndarray] = deque([zero] * fh, maxlen=fh)
+        self._far: deque[np.ndarray] = deque([zero] * (fh + self.lags - 1),
+                                             maxlen=fh + self.lags - 1)
+        self._spec = np.zeros((self.lags, nb), complex)  # far spectra, ring by hop index
+        self._spec_k = [-1] * self.lags  # the hop each ring slot holds
+        self._sxy = np.zeros((self.lags, nb), complex)
+        self._syy = np.zeros((self.lags, nb))
+        self._sxx = np.zeros(nb)
+        self._runs = 0
+        self._k = 0  # hops seen
+        self.value = math.nan
+
+    def _spectra(self, frames: list[np.ndarray]) -> np.ndarray:
+        x = np.stack([f[len(f) - self.frame :] for f in frames]) * self._win
+        return np.fft.rfft(x, axis=1)[:, self._band]
+
+    def process(self, mic: np.ndarray, far: np.ndarray, run: list[bool]) -> np.ndarray:
+        """Feed a block of whole hops (float32, full scale 1.0); update the estimate on the
+        hops where ``run`` is true. Returns the estimate after each hop (held between the
+        hops that run), float32, shape (n_hops,)."""
+        h, lags, fh = self.hop_size, self.lags, self._frame_hops
+        n = len(run)
+        dm, df = self._mic, self._far
+        k0 = self._k
+        if n == 1:  # a live hop: copies (the caller's buffers may be reused)
+            dm.append(np.array(mic, np.float32))
+            df.append(np.array(far, np.float32))
+            hops = ((0, run[0]),)
+        else:
+            mic = np.array(mic, np.float32)
+            far = np.array(far, np.float32)
+            hops = tuple(enumerate(run))
+        out = []
+        ring, ring_k = self._spec, self._spec_k
+        a = self._alpha
+        for i, r in hops:
+            if n > 1:
+                dm.append(mic[i * h : (i + 1) * h])
+                df.append(far[i * h : (i + 1) * h])
+            if r:
+                k = k0 + i
+                need = [j for j in range(max(0, k - lags + 1), k + 1) if ring_k[j % lags] != j]
+                if need:
+                    nd = len(df)
+                    # hop j's frame: the fh hops ending with it (hop k is df's last)
+                    frames = [np.concatenate([df[nd - 1 - (k - j) - q]
+                                              for q in range(fh - 1, -1, -1)])
+                              for j in need]
+                    ring[[j % lags for j in need]] = self._spectra(frames)
+                    for j in need:
+                        ring_k[j % lags] = j
+                x = self._spectra([np.concatenate(dm)])[0]
+                y = ring[(k - np.arange(lags)) % lags]
+                if k < lags - 1:  # lags before the stream's first hop: no far end
+                    y[k + 1 :] = 0.0
+                sxy, syy, sxx = self._sxy, self._syy, self._sxx
+                sxy *= 1.0 - a
+                sxy += np.conj(y, out=y) * (a * x)
+                syy *= 1.0 - a
+                syy += a * (y.real * y.real + y.imag * y.imag)
+                sxx *= 1.0 - a
+                sxx += a * (x.real * x.real + x.imag * x.imag)
+                self._runs += 1
+                # the estimate is refreshed every _COH_EVERY runs (fixed run indices)
+                if self._runs >= self._min_runs and self._runs % _COH_EVERY == 0:
+                    sxy = self._sxy
+                    num = sxy.real * sxy.real + sxy.imag * sxy.imag
+                    den = self._syy * self._sxx
+                    coh = np.divide(num, den, out=np.zeros_like(num), where=den > 0)
+                    self.value = float(coh.mean(axis=1).max())
+            out.append(self.value)
+        self._k = k0 + n
+        return np.array(out, np.float32)
+
+
 @fast_init
 @dataclass(frozen=True)
 class EchoHops:
@@ -355,6 +487,11 @@ class EchoHops:
         Level of the microphone as the linear check's filter receives it (after speexdsp's DC
         notch, :class:`_DcNotch`; aligned with the output), dBFS, where it ran; NaN
         elsewhere; None without it (as :attr:`linear_db`).
+    coherence : np.ndarray, shape (n_hops,), float32, or None
+        The microphone's coherence with the far end at the best echo lag (0 to 1; see
+        ``[echo] coherence_smooth_s``): estimated where the linear check runs, held between,
+        NaN until known; None when off (``coherence_smooth_s = 0``, or a cache written
+        before it).
     """
 
     state: np.ndarray
@@ -363,6 +500,7 @@ class EchoHops:
     hold: np.ndarray | None = None
     linear_db: np.ndarray | None = None
     linear_ref_db: np.ndarray | None = None
+    coherence: np.ndarray | None = None
 
     @property
     def linear_drop_db(self) -> np.ndarray | None:
@@ -690,6 +828,12 @@ class EchoCanceller:
                 )
                 if self.hold_note is None:  # one warning for the one missing library
                     warnings.warn(self.linear_note, EchoCancellerUnavailable, stacklevel=3)
+        self._coh: _Coherence | None = None
+        if config.coherence_smooth_s > 0:
+            # the echo path's lags: the delay estimator's range (the bleed gate's)
+            lags = getattr(delay_estimator, "max_lag", round(0.6 / self.hop_s))
+            self._coh = _Coherence(sample_rate, hop_size, int(lags), config.coherence_smooth_s,
+                                   config.coherence_min_s)
         self.reset()
 
     @property
@@ -714,6 +858,8 @@ class EchoCanceller:
             self._hold.reset()
         if self._linear is not None:
             self._linear.reset()
+        if self._coh is not None:
+            self._coh.reset()
         self._notch.reset()
         self._notch_delay = _Delay(AEC_LATENCY_SAMPLES)
         self._mic_delay = _Delay(AEC_LATENCY_SAMPLES)
@@ -842,6 +988,7 @@ class EchoCanceller:
         states: list[int] = []
         hold_runs: list[bool] = []  # the hold's canceller runs (see below)
         linear_runs: list[bool] = []  # the linear check runs (see below)
+        coh_runs: list[bool] = []  # the coherence is estimated (see below)
         use_aec: list[bool] = []
         tail = self._tail_hops
         a = self._alpha
@@ -904,6 +1051,7 @@ class EchoCanceller:
             hold_runs.append(recent and _HOLD_RUNS_T[st])
             check = recent and not _CANCELLED_T[st]
             linear_runs.append(check)
+            coh_runs.append(check and active)
             use_aec.append(_CLEANED_T[st])
             # the linear check's filter, hop by hop (its evidence decides the next hop's
             # state): where its drop is reported (check) and, gathering evidence only, while
@@ -960,6 +1108,10 @@ class EchoCanceller:
                 self._notch_delay.skip(mic_tail)
                 linear_db = np.array([math.nan] * n, np.float32)
                 linear_ref_db = linear_db.copy()
+        # the microphone's coherence with the far end, where the linear check runs and the
+        # far end is active (its pauses, and an agent talking over the far end's noise,
+        # would dilute a copy's coherence)
+        coh = None if self._coh is None else self._coh.process(mic, far, coh_runs)
         state_a = np.array(states, np.int8)
         if all(use_aec):
             out, out_db = aec_f, aec_db
@@ -973,4 +1125,4 @@ class EchoCanceller:
             # hop: all of it)
             hold = (out.copy() if hold is None or n == 1
                     else np.where(np.repeat(use_aec, h), hold, out))
-        return out, EchoHops(state_a, raw_db, out_db, hold, linear_db, linear_ref_db)
+        return out, EchoHops(state_a, raw_db, out_db, hold, linear_db, linear_ref_db, coh)

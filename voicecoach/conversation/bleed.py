@@ -56,7 +56,10 @@ Per-hop decision (hops whose agent raw VAD fired)
     the agent's own level and pitch, during the call's first ``bleed_copy_far_s`` of far-end
     speech only (the echo canceller's detecting phase, where the false agent speech of a
     loudspeaker call lies; later, on a headset call, where the gate searches all call long,
-    an agent talking over a customer of the same pitch would be taken for a copy).
+    an agent talking over a customer of the same pitch would be taken for a copy). The caller
+    turns the rule off (:attr:`BleedGate.copy_allowed`) while the microphone is known to hold
+    no copy at all (its coherence with the far end, :mod:`voicecoach.analysis.echo`): two
+    voices of one pitch range pass the pitch test, a copy's coherence tells them apart.
 
     Known limit: while searching (the first 1-2 s of far-end speech of a call with bleed),
     a copy of a customer whose F0 stays within ``_OWN_RANGE_ST`` of the agent's and who is
@@ -139,6 +142,9 @@ class BleedGate:
         self._copy_run = 0  # consecutive agent hops matching a far-end F0 (copy rule)
         self._copy_top = -math.inf  # the run's loudest voiced hop over the far end, dB
         self._far_hops = 0  # far-end speech hops so far (the copy rule's time limit)
+        #: Whether the copy rule may apply to the next hop (the caller clears it while the
+        #: microphone is known to hold no copy of the far end: incoherent with it).
+        self.copy_allowed = True
         self._k = 0
         self._last_cust = -(10**9)
         self._own_db = math.nan
@@ -280,7 +286,7 @@ class BleedGate:
     def in_copy_window(self) -> bool:
         """Whether the hop just fed lies in the call's first ``bleed_copy_far_s`` of far-end
         speech, with no echo delay found yet (where the copy rule applies)."""
-        return (self.lag_hops is None and self._far_hops > 0
+        return (self.lag_hops is None and self._far_hops > 0 and self.copy_allowed
                 and self._far_hops * self.hop_s <= self.config.bleed_copy_far_s)
 
     def echo_suspect(self, agent_db: float, agent_f0_hz: float, max_ratio_db: float) -> bool:
@@ -350,7 +356,7 @@ class BleedGate:
     def _searching(self, k: int, agent_db: float, agent_f0_hz: float) -> bool:
         """Bleed decision before a lag is known: needs positive evidence of a copy."""
         hops = self.config.bleed_copy_hops
-        if (hops > 0 and self._copy_run >= hops
+        if (hops > 0 and self._copy_run >= hops and self.copy_allowed
                 and self._far_hops * self.hop_s <= self.config.bleed_copy_far_s):
             return True  # the far end's pitch contour, hop after hop: a loudspeaker copy
         m = self._lookback

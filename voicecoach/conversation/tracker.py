@@ -207,6 +207,7 @@ class ConversationTracker:
         self._drop_db = c.intrusion_max_drop_db
         self._speech_on = self._snr_db > 0.0 or self._drop_db > 0.0
         self._gate = BleedGate(c, h)
+        self._coherence_min = c.bleed_copy_coherence_min
         self._dt_ref_hops = self._gate.lookback_hops  # where the echo of a far-end hop may lie
         self._agent = _Party(AGENT)
         self._cust = _Party(CUSTOMER)
@@ -223,7 +224,8 @@ class ConversationTracker:
         self._cust.reset()
         self._clock.reset()  # the next block may start anywhere
         self._k = -1  # newest aligned hop processed
-        self._pending: deque[tuple[float, float, bool, float, bool, float, float]] = deque()
+        self._pending: deque[tuple[float, float, bool, float, bool, float, float, float]] = (
+            deque())
         # the double-talk hangover's echo model: recent far-end levels and the echo return
         # (microphone minus the loudest recent far-end hop, dB, averaged over echo-only hops)
         self._far_recent: deque[float] = deque(maxlen=self._dt_ref_hops)
@@ -259,6 +261,7 @@ class ConversationTracker:
     def process(
         self, agent: Features, customer: Features, *, cancelled: np.ndarray | None = None,
         echo_drop: np.ndarray | None = None, mic_db: np.ndarray | None = None,
+        coherence: np.ndarray | None = None,
     ) -> list[Event]:
         """Track one block of rows of both parties.
 
@@ -283,6 +286,12 @@ class ConversationTracker:
             Per agent row: the microphone's level before the echo canceller, dBFS
             (:attr:`voicecoach.analysis.echo.EchoHops.mic_db`): the evidence of
             ``[conversation] double_talk_hangover_s`` (without it that hangover never applies).
+        coherence : np.ndarray, shape (n_hops,), float, optional
+            Per agent row: the microphone's coherence with the far end
+            (:attr:`voicecoach.analysis.echo.EchoHops.coherence`, NaN while unknown). Where it
+            is known and under ``[conversation] bleed_copy_coherence_min``, the microphone
+            holds no copy of the far end: the bleed gate's copy rule and the echo's early
+            window do not apply. None: they apply as without a canceller.
 
         Returns
         -------
@@ -314,7 +323,8 @@ class ConversationTracker:
                 "agent and customer rows have different t_s; feed rows of the same hops "
                 "(both analyzers must start together)"
             )
-        for name, v in (("cancelled", cancelled), ("echo_drop", echo_drop), ("mic_db", mic_db)):
+        for name, v in (("cancelled", cancelled), ("echo_drop", echo_drop), ("mic_db", mic_db),
+                        ("coherence", coherence)):
             if v is not None and len(v) != n:  # checked before any state moves on
                 raise ParameterError(
                     f"{name} has {len(v)} values for {n} rows; give one per agent row"
@@ -339,21 +349,25 @@ class ConversationTracker:
             ca = np.asarray(cancelled, bool).tolist()
         dr = [math.nan] * n if echo_drop is None else np.asarray(echo_drop, float).tolist()
         md = [math.nan] * n if mic_db is None else np.asarray(mic_db, float).tolist()
+        co = [math.nan] * n if coherence is None else np.asarray(coherence, float).tolist()
+        co_min = self._coherence_min
         d = self._delay_hops
         pending = self._pending
         for i in range(n):
             if d:
                 # hold the agent back d hops: agent row t pairs with far-end row t + d
-                pending.append((la[i], fa[i], ra[i], f0a[i], ca[i], dr[i], md[i]))
+                pending.append((la[i], fa[i], ra[i], f0a[i], ca[i], dr[i], md[i], co[i]))
                 if len(pending) <= d:
                     continue
-                a_db, a_floor, a_raw, a_f0, a_clean, a_drop, a_mic = pending.popleft()
+                a_db, a_floor, a_raw, a_f0, a_clean, a_drop, a_mic, a_coh = pending.popleft()
             else:
-                a_db, a_floor, a_raw, a_f0, a_clean, a_drop, a_mic = (
-                    la[i], fa[i], ra[i], f0a[i], ca[i], dr[i], md[i])
+                a_db, a_floor, a_raw, a_f0, a_clean, a_drop, a_mic, a_coh = (
+                    la[i], fa[i], ra[i], f0a[i], ca[i], dr[i], md[i], co[i])
             if self._dt_on:
                 self._echo_model(a_mic, a_raw, lc[i], fc[i], c_raw_i=rc[i])
             c_raw = rc[i]
+            # no copy of the far end in the microphone (known, incoherent): no copy rule
+            self._gate.copy_allowed = not a_coh < co_min  # NaN: unknown, allowed
             bleed = self._gate.step(a_db, a_floor, a_raw, a_f0, lc[i], fc[i], c_raw, f0c[i])
             # the echo canceller's linear check explains the hop by the far end
             bleed = (bleed or (a_raw and a_drop >= self._linear_db)) and not a_clean

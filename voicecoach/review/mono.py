@@ -459,15 +459,15 @@ class MonoTracker:
         return True
 
     def process(self, agent: Any, customer: Any, *, cancelled: np.ndarray | None = None,
-                echo_drop: np.ndarray | None = None,
-                mic_db: np.ndarray | None = None) -> list[Event]:
+                echo_drop: np.ndarray | None = None, mic_db: np.ndarray | None = None,
+                coherence: np.ndarray | None = None) -> list[Event]:
         """:meth:`ConversationTracker.process`, filtered, plus the interruptions due.
 
         Parameters
         ----------
         agent, customer : Features
             The two columns of :func:`split_block`, equal rows.
-        cancelled, echo_drop, mic_db : np.ndarray, shape (n_hops,), optional
+        cancelled, echo_drop, mic_db, coherence : np.ndarray, shape (n_hops,), optional
             As :meth:`ConversationTracker.process`.
 
         Returns
@@ -477,6 +477,8 @@ class MonoTracker:
             falls before the end of this block.
         """
         kw = {} if mic_db is None else {"mic_db": mic_db}
+        if coherence is not None:
+            kw["coherence"] = coherence
         out = [e for e in self.inner.process(agent, customer, cancelled=cancelled,
                                              echo_drop=echo_drop, **kw)
                if self._keep(e)]

@@ -112,8 +112,9 @@ def analysis_key(config: Config) -> str:
     # the echo canceller's detector is the bleed gate's delay search
     sub["echo_detector"] = {k: v for k, v in d["conversation"].items() if k.startswith("bleed_")}
     # what the rows mean beyond the configuration: 2 = the linear check's drop against
-    # speexdsp's notched microphone (echo.linear_ref_db); tracks written before differ
-    sub["rows_version"] = 2
+    # speexdsp's notched microphone (echo.linear_ref_db); 3 = the coherence with the far end
+    # (echo.coherence); tracks written before differ
+    sub["rows_version"] = 3
     return hashlib.sha256(json.dumps(sub, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -181,7 +182,7 @@ def tracks_dtype(parties: int) -> np.dtype:
     if parties == 2:  # the echo canceller's per-hop state (EchoHops)
         fields += [("echo.state", np.int8), ("echo.mic_db", np.float32),
                    ("echo.out_db", np.float32), ("echo.linear_db", np.float32),
-                   ("echo.linear_ref_db", np.float32)]
+                   ("echo.linear_ref_db", np.float32), ("echo.coherence", np.float32)]
     return np.dtype(fields)
 
 
@@ -377,6 +378,8 @@ def echo_of(rows: np.ndarray) -> EchoHops | None:
         out_db=np.ascontiguousarray(rows["echo.out_db"]),
         linear_db=np.ascontiguousarray(rows["echo.linear_db"]) if linear else None,
         linear_ref_db=np.ascontiguousarray(rows["echo.linear_ref_db"]) if linear else None,
+        coherence=(np.ascontiguousarray(rows["echo.coherence"])
+                   if "echo.coherence" in rows.dtype.names else None),
     )
 
 
@@ -410,7 +413,7 @@ def fill_rows(
         if echo is None:  # no canceller: every hop passed through
             rows["echo.state"] = ECHO_STATES.index("bypassed")
             rows["echo.mic_db"] = rows["echo.out_db"] = rows["agent.loudness_db"]
-            for name in ("echo.linear_db", "echo.linear_ref_db"):
+            for name in ("echo.linear_db", "echo.linear_ref_db", "echo.coherence"):
                 if name in rows.dtype.names:
                     rows[name] = np.nan
         else:
@@ -418,7 +421,8 @@ def fill_rows(
             rows["echo.mic_db"] = echo.mic_db
             rows["echo.out_db"] = echo.out_db
             for name, v in (("echo.linear_db", echo.linear_db),
-                            ("echo.linear_ref_db", echo.linear_ref_db)):
+                            ("echo.linear_ref_db", echo.linear_ref_db),
+                            ("echo.coherence", echo.coherence)):
                 if name in rows.dtype.names:
                     rows[name] = np.nan if v is None else v
 
