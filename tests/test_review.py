@@ -592,6 +592,7 @@ def test_tracks_without_the_settled_pitch_read_f0_hz_in_its_place() -> None:
 
 
 def test_tracks_keep_the_linear_check_levels_and_read_old_tracks_without_them() -> None:
+    """And the coherence with the far end (read as None from tracks written before it)."""
     from voicecoach.analysis.echo import EchoHops
     from voicecoach.review.tracks import echo_of, tracks_dtype
 
@@ -601,14 +602,19 @@ def test_tracks_keep_the_linear_check_levels_and_read_old_tracks_without_them() 
     echo = EchoHops(state=np.array([2, 2, 4], np.int8), mic_db=np.full(3, -20.0, f32),
                     out_db=np.full(3, -30.0, f32),
                     linear_db=np.array([-40.0, -22.0, np.nan], f32),
-                    linear_ref_db=np.array([-24.0, -21.0, np.nan], f32))
+                    linear_ref_db=np.array([-24.0, -21.0, np.nan], f32),
+                    coherence=np.array([np.nan, 0.03, 0.6], f32))
     rows["echo.state"] = echo.state
     rows["echo.mic_db"] = echo.mic_db
     rows["echo.out_db"] = echo.out_db
     rows["echo.linear_db"] = echo.linear_db
     rows["echo.linear_ref_db"] = echo.linear_ref_db
+    rows["echo.coherence"] = echo.coherence
     back = echo_of(rows)
     assert back is not None and back.linear_db is not None
+    np.testing.assert_array_equal(back.coherence, echo.coherence)  # the coherence too
+    no_coh = np.dtype([(n, full.fields[n][0]) for n in full.names if n != "echo.coherence"])
+    assert echo_of(np.zeros(3, no_coh)).coherence is None  # tracks written before it
     np.testing.assert_array_equal(back.linear_drop_db, echo.linear_drop_db)
     np.testing.assert_array_equal(back.linear_drop_db[:2], [16.0, 1.0])
     # tracks written before the linear check, or before its reference level: no check (the
