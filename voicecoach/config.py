@@ -376,6 +376,9 @@ class EchoConfig:
         runs), s of those hops; 0 = off.
     coherence_min_s : float
         That coherence is unknown (NaN) until this many seconds of those hops were averaged.
+    coherence_max_far_s : float
+        ... and estimated until the far end has been active this long in all, s (then the
+        last estimate holds).
     """
 
     enabled: bool
@@ -398,6 +401,7 @@ class EchoConfig:
     echo_linear_max_far_s: float
     coherence_smooth_s: float
     coherence_min_s: float
+    coherence_max_far_s: float
 
 
 @dataclass(frozen=True)
@@ -1681,9 +1685,10 @@ def _validate(obj: Any, where: str) -> None:
             bad(f"echo_linear_db and echo_linear_smooth_s must be > 0 and "
                 f"echo_linear_max_far_s >= 0 s, got {obj.echo_linear_db}, "
                 f"{obj.echo_linear_smooth_s} and {obj.echo_linear_max_far_s}")
-        if obj.coherence_smooth_s < 0 or obj.coherence_min_s < 0:
-            bad(f"coherence_smooth_s and coherence_min_s must be >= 0 s (0 = off), got "
-                f"{obj.coherence_smooth_s} and {obj.coherence_min_s}")
+        if obj.coherence_smooth_s < 0 or obj.coherence_min_s < 0 or obj.coherence_max_far_s < 0:
+            bad(f"coherence_smooth_s (0 = off), coherence_min_s and coherence_max_far_s must be "
+                f">= 0 s, got {obj.coherence_smooth_s}, {obj.coherence_min_s} and "
+                f"{obj.coherence_max_far_s}")
         if not 0.01 <= obj.double_talk_filter_s <= 0.5:
             bad(f"double_talk_filter_s must be in [0.01, 0.5] s (the echo path's delay plus "
                 f"its tail), got {obj.double_talk_filter_s}")

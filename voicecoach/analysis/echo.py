@@ -137,7 +137,8 @@ known and under ``[conversation] bleed_copy_coherence_min``, the bleed gate's co
 echo's early window do not apply, so a headset call's double talk between two voices of one
 pitch range is not taken for a copy in the far end's first seconds (the rule's one fault on
 real voices: a session started during a call lost up to 7 of 49 interruptions to it). It
-runs only in a call's first seconds (~50 us a hop while it runs).
+runs only in a call's first seconds (~50 us a hop while it runs; after
+``coherence_max_far_s`` of far-end activity its last estimate holds and it costs nothing).
 
 The echo detector is the bleed gate's delay search
 (:class:`voicecoach.conversation.bleed.BleedGate`) fed the raw microphone and far-end loudness
@@ -413,7 +414,10 @@ class _Coherence:
         if n == 1:  # a live hop: copies (the caller's buffers may be reused)
             dm.append(np.array(mic, np.float32))
             df.append(np.array(far, np.float32))
-            hops = ((0, run[0]),)
+            if not run[0]:  # kept for the hops that may run next; the estimate holds
+                self._k = k0 + 1
+                return np.array((self.value,), np.float32)
+            hops = ((0, True),)
         else:
             mic = np.array(mic, np.float32)
             far = np.array(far, np.float32)
@@ -834,6 +838,7 @@ class EchoCanceller:
             lags = getattr(delay_estimator, "max_lag", round(0.6 / self.hop_s))
             self._coh = _Coherence(sample_rate, hop_size, int(lags), config.coherence_smooth_s,
                                    config.coherence_min_s)
+        self._coh_far_hops = round(config.coherence_max_far_s / self.hop_s)
         self.reset()
 
     @property
@@ -860,6 +865,7 @@ class EchoCanceller:
             self._linear.reset()
         if self._coh is not None:
             self._coh.reset()
+        self._coh_done = False  # the coherence's far-end time is over: its value holds
         self._notch.reset()
         self._notch_delay = _Delay(AEC_LATENCY_SAMPLES)
         self._mic_delay = _Delay(AEC_LATENCY_SAMPLES)
@@ -1051,7 +1057,7 @@ class EchoCanceller:
             hold_runs.append(recent and _HOLD_RUNS_T[st])
             check = recent and not _CANCELLED_T[st]
             linear_runs.append(check)
-            coh_runs.append(check and active)
+            coh_runs.append(check and active and self._far_hops <= self._coh_far_hops)
             use_aec.append(_CLEANED_T[st])
             # the linear check's filter, hop by hop (its evidence decides the next hop's
             # state): where its drop is reported (check) and, gathering evidence only, while
@@ -1110,8 +1116,15 @@ class EchoCanceller:
                 linear_ref_db = linear_db.copy()
         # the microphone's coherence with the far end, where the linear check runs and the
         # far end is active (its pauses, and an agent talking over the far end's noise,
-        # would dilute a copy's coherence)
-        coh = None if self._coh is None else self._coh.process(mic, far, coh_runs)
+        # would dilute a copy's coherence), until coherence_max_far_s of far-end activity
+        # (then the last estimate holds and nothing more is done)
+        coh = None
+        if self._coh is not None:
+            if self._coh_done:
+                coh = np.full(n, self._coh.value, np.float32)
+            else:
+                coh = self._coh.process(mic, far, coh_runs)
+                self._coh_done = self._far_hops > self._coh_far_hops
         state_a = np.array(states, np.int8)
         if all(use_aec):
             out, out_db = aec_f, aec_db
