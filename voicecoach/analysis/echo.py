@@ -130,9 +130,9 @@ share crossed ``echo_linear_share`` within 4.8 s of far-end activity on every de
 active, the microphone's magnitude-squared coherence with the far end is estimated (32 ms
 frames, 250-3500 Hz, averaged over about a second of those hops, at the best lag up to the
 bleed gate's ``bleed_max_delay_s``). A loudspeaker copy is a filtered far end, coherent with
-it at the echo path's lag however loud the agent is (0.1-0.3 on the dev voices' simulated
-echo under double talk, 0.5-0.8 on the real echo recordings); another voice is not, whatever
-its pitch (0.02-0.06: the estimator's bias). The conversation tracker reads it: while it is
+it at the echo path's lag however loud the agent is (0.07-0.29 median on the dev voices'
+simulated echo under double talk, 0.5-0.8 on the real echo recordings); another voice is not,
+whatever its pitch (0.02-0.06: the estimator's bias). The conversation tracker reads it: while it is
 known and under ``[conversation] bleed_copy_coherence_min``, the bleed gate's copy rule and the
 echo's early window do not apply, so a headset call's double talk between two voices of one
 pitch range is not taken for a copy in the far end's first seconds (the rule's one fault on
@@ -357,7 +357,7 @@ class _Coherence:
     the hops that run (time constant ``smooth_s``); the coherence of a lag is
     ``|Sxy|^2 / (Sxx Syy)`` averaged over the 250-3500 Hz bins, and the estimate is the best
     lag's. A loudspeaker copy of the far end is coherent with it at the echo path's lag
-    (0.1-0.8 on the dev echo calls and the real echo recordings), another voice is not,
+    (0.07-0.8 on the dev echo calls and the real echo recordings), another voice is not,
     whatever its pitch (0.02-0.06 on the dev voices: the estimator's bias over about a second
     of frames). NaN until ``min_s`` of hops have run. The last hops of both channels are kept
     (references, no copies), and a far-end spectrum is made once, when a hop within the lag
