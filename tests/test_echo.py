@@ -276,7 +276,8 @@ def test_the_linear_checks_evidence_finds_an_echo_the_correlation_misses():
     the microphone by ``echo_linear_db`` on a share of the far-end-active hops) and cancelled;
     a headset call's agent talking over the far end gives no such evidence (no_echo, the
     microphone passed through), also while the check keeps gathering it after no_echo."""
-    blind = {"echo_corr_on": 1.0, "echo_corr_off": 1.0}  # the correlation: never echo
+    # the correlation: never echo; the coherence's latch (tested below) off
+    blind = {"echo_corr_on": 1.0, "echo_corr_off": 1.0, "echo_coherence_min": 0.0}
     mic, far, _ = _echo_call(seconds=6.0, near=True)
     ec = _canceller(load_config(overrides={"echo": blind}))
     _, hops = ec.process(mic, far)
@@ -399,6 +400,75 @@ def test_early_double_talk_does_not_conclude_no_echo_early():
     assert ec.status.state == "converged"
     late = slice(10 * SR, None)
     assert _db(mic[late]) - _db(out[late]) >= 15.0
+
+
+def _early_double_talk(seconds: float = 6.0) -> tuple[np.ndarray, np.ndarray]:
+    """An echo call (:func:`_echo_call`) whose agent talks over the far end from its first
+    hop, at about the echo's level."""
+    mic, far, _ = _echo_call(seconds=seconds, seed=2)
+    s, _ = synth_speech(duration_s=seconds, f0_hz=110.0, level_db=-20, seed=9)
+    m = min(len(s), len(mic))
+    mic = mic.copy()
+    mic[:m] += s[:m]
+    return mic, far
+
+
+# the envelope correlation never finds echo, the linear check's evidence is off
+_BLIND = {"echo_corr_on": 1.0, "echo_corr_off": 1.0, "echo_linear_share": 0.0}
+
+
+def test_the_coherence_finds_an_echo_under_double_talk_from_the_first_words():
+    """An agent talking over the far end from its first words mixes the echo with as much
+    of its own voice: the coherence sits inside [echo_coherence_min, echo_coherence_max)
+    and finds the echo within about a second of far-end speech, where nothing else would
+    (off: "no_echo" once the far end has been active no_echo_min_far_s, its echo passed
+    through as the agent's). The copy alone (coherence 0.9) is left to the correlation.
+    Not before the estimate was averaged over echo_coherence_min_s (1 s) of hops."""
+    mic, far = _early_double_talk()
+    conv = ECHO_STATES.index("converging")
+    ec = _canceller(load_config(overrides={"echo": _BLIND}))
+    _, hops = ec.process(mic, far)
+    first = int(np.argmax(hops.state >= conv))
+    assert hops.state[first] >= conv and first * 0.01 < 2.0
+    # found on the hop after the estimate, averaged over echo_coherence_min_s, was in the band
+    assert 0.3 <= hops.coherence[first - 1] < 0.5
+    assert ec.status.state == "converged"
+    off = _canceller(load_config(overrides={"echo": {**_BLIND, "echo_coherence_min": 0.0}}))
+    _, hops_off = off.process(mic, far)
+    assert not (hops_off.state >= conv).any() and off.status.state == "no_echo"
+    copy, far2, _ = _echo_call(seconds=6.0, seed=2)  # the far end's copy alone
+    alone = _canceller(load_config(overrides={"echo": _BLIND}))
+    _, hops2 = alone.process(copy, far2)
+    assert np.nanmin(hops2.coherence) >= 0.5
+    assert not (hops2.state >= conv).any()
+    # estimated only for the far end's first coherence_max_far_s: then it holds, at no cost
+    short = _canceller(load_config(overrides={"echo": {**_BLIND, "coherence_max_far_s": 1.5}}))
+    _, hops3 = short.process(mic, far)
+    assert short._coh_done
+    held = hops3.coherence[250:]
+    assert not np.isnan(held[0]) and (held == held[0]).all()
+
+
+@pytest.mark.parametrize("cuts", [[1], [2], [7], [3, 0, 1, 50, 2]])
+def test_the_coherence_latch_does_not_depend_on_the_blocks(cuts):
+    mic, far = _early_double_talk(seconds=3.0)
+    cfg = load_config(overrides={"echo": _BLIND})
+    ref_out, ref = _canceller(cfg).process(mic, far)
+    assert (ref.state >= ECHO_STATES.index("converging")).any()  # latched by the coherence
+    ec = _canceller(cfg)
+    outs, states, coh = [], [], []
+    i = k = 0
+    while i < mic.shape[0]:
+        n = cuts[k % len(cuts)] * HOP
+        o, h = ec.process(mic[i : i + n], far[i : i + n])
+        outs.append(o)
+        states.append(h.state)
+        coh.append(h.coherence)
+        i += n
+        k += 1
+    np.testing.assert_array_equal(np.concatenate(outs), ref_out)
+    np.testing.assert_array_equal(np.concatenate(states), ref.state)
+    np.testing.assert_array_equal(np.concatenate(coh), ref.coherence)
 
 
 # 0: an empty block between two others changes nothing (it emptied a delay line)

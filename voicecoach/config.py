@@ -379,6 +379,13 @@ class EchoConfig:
     coherence_max_far_s : float
         ... and estimated until the far end has been active this long in all, s (then the
         last estimate holds).
+    echo_coherence_min, echo_coherence_max : float
+        Echo is present (latched, as by ``echo_corr_on``) once that coherence, known, lies in
+        ``[echo_coherence_min, echo_coherence_max)``: the far end's copy mixed with as much
+        of another sound (an agent talking over the far end from its first words); 0 = off.
+    echo_coherence_min_s : float
+        ... once it was averaged over this many seconds of hops (its first estimates run
+        high), s.
     """
 
     enabled: bool
@@ -402,6 +409,9 @@ class EchoConfig:
     coherence_smooth_s: float
     coherence_min_s: float
     coherence_max_far_s: float
+    echo_coherence_min: float
+    echo_coherence_max: float
+    echo_coherence_min_s: float
 
 
 @dataclass(frozen=True)
@@ -1689,6 +1699,13 @@ def _validate(obj: Any, where: str) -> None:
             bad(f"coherence_smooth_s (0 = off), coherence_min_s and coherence_max_far_s must be "
                 f">= 0 s, got {obj.coherence_smooth_s}, {obj.coherence_min_s} and "
                 f"{obj.coherence_max_far_s}")
+        if not 0.0 <= obj.echo_coherence_min <= obj.echo_coherence_max <= 1.0:
+            bad(f"echo_coherence_min and echo_coherence_max must satisfy 0 <= min <= max <= 1 "
+                f"(echo_coherence_min = 0: off), got {obj.echo_coherence_min} and "
+                f"{obj.echo_coherence_max}")
+        if obj.echo_coherence_min_s < obj.coherence_min_s:
+            bad(f"echo_coherence_min_s must be at least coherence_min_s (the coherence is "
+                f"unknown before), got {obj.echo_coherence_min_s} < {obj.coherence_min_s}")
         if not 0.01 <= obj.double_talk_filter_s <= 0.5:
             bad(f"double_talk_filter_s must be in [0.01, 0.5] s (the echo path's delay plus "
                 f"its tail), got {obj.double_talk_filter_s}")

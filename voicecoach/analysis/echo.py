@@ -47,7 +47,8 @@ least ``far_active_db`` dBFS and 6 dB above its own noise floor):
     calls of ``benchmarks/realcalls.py``);
 ``converging``
     the microphone carries the far end (the correlation reached ``echo_corr_on`` once, or the
-    linear check's evidence found it: the echo path is then kept for the rest of the call,
+    linear check's evidence or the coherence (below) found it: the echo path is then kept for
+    the rest of the call,
     since an agent talking over the far end lowers the correlation, not the echo) and the
     echo return loss enhancement (ERLE:
     microphone level minus output level, averaged in dB from 0 dB over the far-end-active
@@ -139,6 +140,23 @@ pitch range is not taken for a copy in the far end's first seconds (the rule's o
 real voices: a session started during a call lost up to 7 of 49 interruptions to it). It
 runs only in a call's first seconds (~50 us a hop while it runs; after
 ``coherence_max_far_s`` of far-end activity its last estimate holds and it costs nothing).
+
+**Echo found by the coherence** (``echo_coherence_min``, ``echo_coherence_max``,
+``echo_coherence_min_s``). An agent who talks over the far end from its first words keeps the
+envelope correlation of a real echo under ``echo_corr_on``, and the linear check's evidence
+counts only after ``no_echo_min_far_s``: for the first 4 s the microphone is passed through,
+and the bleed gate's copy rule takes the agent's hops for the echo they ride on (the pitch
+tracker follows the louder echo). The coherence sees the copy inside that mix: once it has
+been averaged over ``echo_coherence_min_s`` of its hops (its first estimates run high: a
+headset call's babble read up to 0.43 at 0.5 s, under 0.07 from 1 s on every dev headset
+call), a value in ``[echo_coherence_min, echo_coherence_max)`` latches echo present (as the
+correlation does), so AEC3's output takes over from the next hop. Over the band's top the
+microphone is the copy alone (0.5-0.8 on the real echo recordings): nothing of the agent's
+is lost by waiting for the correlation, and a canceller taken on that early, whose ERLE is
+still its suppressor's, was called converged at once and let a DTLN far-end single talk's
+residual through as the agent (0.57 s). While it latches, the coherence is estimated in the
+hop loop (its estimate after a hop decides the next hop's state), with the same output as
+block by block.
 
 The echo detector is the bleed gate's delay search
 (:class:`voicecoach.conversation.bleed.BleedGate`) fed the raw microphone and far-end loudness
@@ -395,7 +413,7 @@ class _Coherence:
         self._sxy = np.zeros((self.lags, nb), complex)
         self._syy = np.zeros((self.lags, nb))
         self._sxx = np.zeros(nb)
-        self._runs = 0
+        self.runs = 0  # hops that ran
         self._k = 0  # hops seen
         self.value = math.nan
 
@@ -452,9 +470,9 @@ class _Coherence:
                 syy += a * (y.real * y.real + y.imag * y.imag)
                 sxx *= 1.0 - a
                 sxx += a * (x.real * x.real + x.imag * x.imag)
-                self._runs += 1
+                self.runs += 1
                 # the estimate is refreshed every _COH_EVERY runs (fixed run indices)
-                if self._runs >= self._min_runs and self._runs % _COH_EVERY == 0:
+                if self.runs >= self._min_runs and self.runs % _COH_EVERY == 0:
                     sxy = self._sxy
                     num = sxy.real * sxy.real + sxy.imag * sxy.imag
                     den = self._syy * self._sxx
@@ -839,6 +857,10 @@ class EchoCanceller:
             self._coh = _Coherence(sample_rate, hop_size, int(lags), config.coherence_smooth_s,
                                    config.coherence_min_s)
         self._coh_far_hops = round(config.coherence_max_far_s / self.hop_s)
+        # the coherence's band in which it latches echo (None: it does not; see process)
+        self._coh_latch = ((config.echo_coherence_min, config.echo_coherence_max,
+                            round(config.echo_coherence_min_s / self.hop_s))
+                           if self._coh is not None and config.echo_coherence_min > 0 else None)
         self.reset()
 
     @property
@@ -1007,6 +1029,11 @@ class EchoCanceller:
         # the linear filter's output and its reference (the notched microphone), not delayed,
         # over the block: made at its first hop that runs, the microphone elsewhere
         lin_out = lin_ref = None
+        # the coherence latches echo (echo_coherence_min): estimated hop by hop, in the loop,
+        # until its far-end time is over (then its last value holds); else after the loop
+        coh_latch = self._coh_latch
+        coh_hop = coh_latch is not None and not self._coh_done
+        coh_out: list[float] = []
         for i, (fd, ff, md, mf, rd, od, hd) in enumerate(hops):
             active = fd >= c.far_active_db and fd - ff >= _EXCESS_DB
             est.step(md, mf, False, math.nan, fd, ff, active, math.nan)
@@ -1026,7 +1053,10 @@ class EchoCanceller:
                 self._since_far += 1
             corr = est.best_corr
             if corr >= c.echo_corr_on or (self._linear_share >= lin_share
-                                          and self._far_hops >= self._no_echo_hops):
+                                          and self._far_hops >= self._no_echo_hops) or (
+                    coh_latch is not None and self._echo is None
+                    and self._coh.runs >= coh_latch[2]
+                    and coh_latch[0] <= self._coh.value < coh_latch[1]):
                 # latched: an echo path stays for the call. The linear evidence counts after
                 # no_echo_min_far_s, like the correlation's no: earlier, AEC3's suppressor
                 # alone makes its ERLE and it would be "converged" before it is
@@ -1058,6 +1088,11 @@ class EchoCanceller:
             check = recent and not _CANCELLED_T[st]
             linear_runs.append(check)
             coh_runs.append(check and active and self._far_hops <= self._coh_far_hops)
+            if coh_hop:  # the estimate after this hop decides the next hop's state
+                sl = slice(i * h, (i + 1) * h)
+                coh_out.append(float(self._coh.process(mic[sl], far[sl], coh_runs[-1:])[0]))
+                if self._far_hops > self._coh_far_hops:  # its value holds from here on
+                    self._coh_done, coh_hop = True, False
             use_aec.append(_CLEANED_T[st])
             # the linear check's filter, hop by hop (its evidence decides the next hop's
             # state): where its drop is reported (check) and, gathering evidence only, while
@@ -1119,7 +1154,9 @@ class EchoCanceller:
         # would dilute a copy's coherence), until coherence_max_far_s of far-end activity
         # (then the last estimate holds and nothing more is done)
         coh = None
-        if self._coh is not None:
+        if coh_out:
+            coh = np.array(coh_out + [self._coh.value] * (n - len(coh_out)), np.float32)
+        elif self._coh is not None:
             if self._coh_done:
                 coh = np.full(n, self._coh.value, np.float32)
             else:
