@@ -449,26 +449,38 @@ def test_the_coherence_finds_an_echo_under_double_talk_from_the_first_words():
     assert not np.isnan(held[0]) and (held == held[0]).all()
 
 
+def _feed(ec: EchoCanceller, mic: np.ndarray, far: np.ndarray, cuts: list[int]
+          ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Feed ``ec`` in blocks of ``cuts`` hops (cycled); the output and the per-hop fields of
+    :class:`EchoHops` (``state``, ``hold``, ``linear_db``, ``coherence``), concatenated (None
+    where a block gave None)."""
+    outs: list[np.ndarray] = []
+    fields: dict[str, list[np.ndarray]] = {"state": [], "hold": [], "linear_db": [],
+                                           "coherence": []}
+    i = k = 0
+    while i < mic.shape[0]:
+        n = cuts[k % len(cuts)] * HOP
+        o, h = ec.process(mic[i : i + n], far[i : i + n])
+        outs.append(o)
+        for name, parts in fields.items():
+            parts.append(getattr(h, name))
+        i += n
+        k += 1
+    return np.concatenate(outs), {
+        name: None if any(p is None for p in parts) else np.concatenate(parts)
+        for name, parts in fields.items()}
+
+
 @pytest.mark.parametrize("cuts", [[1], [2], [7], [3, 0, 1, 50, 2]])
 def test_the_coherence_latch_does_not_depend_on_the_blocks(cuts):
     mic, far = _early_double_talk(seconds=3.0)
     cfg = load_config(overrides={"echo": _BLIND})
     ref_out, ref = _canceller(cfg).process(mic, far)
     assert (ref.state >= ECHO_STATES.index("converging")).any()  # latched by the coherence
-    ec = _canceller(cfg)
-    outs, states, coh = [], [], []
-    i = k = 0
-    while i < mic.shape[0]:
-        n = cuts[k % len(cuts)] * HOP
-        o, h = ec.process(mic[i : i + n], far[i : i + n])
-        outs.append(o)
-        states.append(h.state)
-        coh.append(h.coherence)
-        i += n
-        k += 1
-    np.testing.assert_array_equal(np.concatenate(outs), ref_out)
-    np.testing.assert_array_equal(np.concatenate(states), ref.state)
-    np.testing.assert_array_equal(np.concatenate(coh), ref.coherence)
+    out, got = _feed(_canceller(cfg), mic, far, cuts)
+    np.testing.assert_array_equal(out, ref_out)
+    np.testing.assert_array_equal(got["state"], ref.state)
+    np.testing.assert_array_equal(got["coherence"], ref.coherence)
 
 
 # 0: an empty block between two others changes nothing (it emptied a delay line)
@@ -476,29 +488,17 @@ def test_the_coherence_latch_does_not_depend_on_the_blocks(cuts):
 def test_block_size_invariance(cuts):
     mic, far, _ = _echo_call(seconds=4.0, near=True)
     ref_out, ref_hops = _canceller().process(mic, far)
-    ec = _canceller()
-    outs, states, holds, linear, coh = [], [], [], [], []
-    i = k = 0
-    while i < mic.shape[0]:
-        n = cuts[k % len(cuts)] * HOP
-        o, h = ec.process(mic[i : i + n], far[i : i + n])
-        outs.append(o)
-        states.append(h.state)
-        holds.append(h.hold)
-        linear.append(h.linear_db)
-        coh.append(h.coherence)
-        i += n
-        k += 1
-    np.testing.assert_array_equal(np.concatenate(outs), ref_out)
-    np.testing.assert_array_equal(np.concatenate(states), ref_hops.state)
+    out, got = _feed(_canceller(), mic, far, cuts)
+    np.testing.assert_array_equal(out, ref_out)
+    np.testing.assert_array_equal(got["state"], ref_hops.state)
     assert ref_hops.hold is not None  # the double-talk hold's signal, hop by hop too
-    np.testing.assert_array_equal(np.concatenate(holds), ref_hops.hold)
+    np.testing.assert_array_equal(got["hold"], ref_hops.hold)
     assert ref_hops.linear_db is not None  # and the linear check's levels
     assert (~np.isnan(ref_hops.linear_db)).sum() >= 20
-    np.testing.assert_array_equal(np.concatenate(linear), ref_hops.linear_db)
+    np.testing.assert_array_equal(got["linear_db"], ref_hops.linear_db)
     assert ref_hops.coherence is not None  # and the coherence with the far end
     assert (~np.isnan(ref_hops.coherence)).sum() >= 20
-    np.testing.assert_array_equal(np.concatenate(coh), ref_hops.coherence)
+    np.testing.assert_array_equal(got["coherence"], ref_hops.coherence)
 
 
 def test_reset_gives_the_same_output_again():
