@@ -276,6 +276,25 @@ def test_hold_start_opens_speech_only_on_gate_0_hops_within_the_start_margin():
     assert g.own_db == -25.0  # it never teaches the speaker's level
 
 
+def test_hold_start_near_opens_speech_only_within_its_own_margin():
+    """The laxer guard's start decision opens speech only on gate 0 hops whose hold level
+    is within ``double_talk_start_near_margin_db`` of the speaker's level; margin 0: never."""
+    cfg = load_config().vad
+    near_db = cfg.double_talk_start_near_margin_db
+    assert 0.0 < near_db < cfg.double_talk_start_margin_db
+    n = 4
+    no = np.zeros(n, bool)
+    hn = np.ones(n, bool)
+    hold_db = np.array([-25.0 - near_db + 1, -25.0 - near_db - 1, -25.0, -25.0])
+    gate = np.array([0, 0, 1, 2], np.int8)
+    start, _ = _gate().process(no, no, np.full(n, -70.0), gate, no, hold_db, no, None, hn)
+    assert start.tolist() == [True, False, False, False]
+    off = SpeakerLevelGate(dataclasses.replace(cfg, double_talk_start_near_margin_db=0.0), 0.01)
+    off.own_db = -25.0
+    start, _ = off.process(no, no, np.full(n, -70.0), gate, no, hold_db, no, None, hn)
+    assert not start.any()
+
+
 def _sunk_onset(level_main_db: float) -> tuple[np.ndarray, ...]:
     """A voice whose main signal (AEC3's output) is sunk at its onsets, the hold signal
     (the milder canceller's output) keeping it: (main, hold, level, floor, gate, voice)."""
@@ -352,3 +371,26 @@ def test_own_level_keep_and_decay_settings():
         g.own_db = -25.0
         g.process(np.ones(100, bool), np.ones(100, bool), np.full(100, -55.0))
         assert g.own_db == pytest.approx(-25.0 - 30.0 * (1 - (1 - 0.01 / tau) ** 100), abs=1e-6)
+
+
+def test_hold_starts_speech_near_the_speakers_level_under_the_laxer_guard():
+    """Onsets the strict guard never passes (``double_talk_start_aec_threshold`` 1): the hold
+    signal at the voice's own level starts them under the laxer guard, a hold signal 20 dB
+    under it (outside ``double_talk_start_near_margin_db``) does not, nor does the guard
+    with its margin at 0."""
+    pytest.importorskip("onnxruntime")
+    c = load_config()
+    main, hold, lv, floor, gate, sunk = _sunk_onset(-30.0)
+    strict = dict(double_talk_start_threshold=0.5, double_talk_start_aec_threshold=1.0)
+    near = dataclasses.replace(c.vad, **strict, double_talk_start_near_aec_threshold=0.0)
+    off = dataclasses.replace(near, double_talk_start_near_margin_db=0.0)
+
+    def speech(vad, h):
+        return SpeechDetector(vad, 16000, HOP, c.noise_floor).process(main, lv, floor, None,
+                                                                      gate, h)[1]
+
+    assert sunk.sum() > 40
+    on_, off_ = speech(near, hold), speech(off, hold)
+    assert on_[sunk].mean() >= off_[sunk].mean() + 0.3, (on_[sunk].mean(), off_[sunk].mean())
+    quiet = (hold * np.float32(0.1)).astype(np.float32)  # 20 dB under the voice
+    np.testing.assert_array_equal(speech(near, quiet), speech(off, quiet))

@@ -256,6 +256,12 @@ class VadConfig:
         (silero) ... while Silero on the canceller's own output is at least this.
     double_talk_start_margin_db : float
         (silero) ... and the hold's signal is within this many dB of the speaker's own level.
+    double_talk_start_near_margin_db : float
+        (silero) The hold's signal also starts speech when it is within this many dB of the
+        speaker's own level (0 = off) ...
+    double_talk_start_near_aec_threshold : float
+        (silero) ... while Silero on the canceller's own output is at least this (laxer than
+        ``double_talk_start_aec_threshold``: the agent's full voice in the milder signal).
     double_talk_keep_margin_db : float
         (silero) The hold's signal holds speech within this many dB of the speaker's own
         level.
@@ -300,6 +306,8 @@ class VadConfig:
     double_talk_start_threshold: float
     double_talk_start_aec_threshold: float
     double_talk_start_margin_db: float
+    double_talk_start_near_margin_db: float
+    double_talk_start_near_aec_threshold: float
     double_talk_keep_margin_db: float
     double_talk_keep_threshold: float
     double_talk_keep_level_margin_db: float
@@ -1658,6 +1666,13 @@ def _validate(obj: Any, where: str) -> None:
                 f"double_talk_start_aec_threshold must be in [0, 1], got "
                 f"{obj.double_talk_start_aec_threshold}"
             )
+        if not 0.0 <= obj.double_talk_start_near_aec_threshold <= 1.0:
+            bad(f"double_talk_start_near_aec_threshold must be in [0, 1], got "
+                f"{obj.double_talk_start_near_aec_threshold}")
+        if not 0.0 <= obj.double_talk_start_near_margin_db <= obj.double_talk_start_margin_db:
+            bad(f"need 0 <= double_talk_start_near_margin_db <= double_talk_start_margin_db (0 = "
+                f"off), got {obj.double_talk_start_near_margin_db} and "
+                f"{obj.double_talk_start_margin_db}")
         if not 0.0 <= obj.double_talk_keep_threshold <= 1.0:
             bad(f"double_talk_keep_threshold must be in [0, 1] (0 = no Silero condition), got "
                 f"{obj.double_talk_keep_threshold}")

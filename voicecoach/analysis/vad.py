@@ -53,7 +53,13 @@ Double-talk hold (silero backend, the agent microphone behind an echo canceller)
     0.1-0.4), while on the echo alone it reads under 0.06 at p90 even where Silero on the
     milder signal's residual echo reaches 0.5.
     Without that guard the milder signal's residual echo opened agent segments (measured:
-    see the README's double-talk hold).
+    see the README's double-talk hold). Where the milder signal holds the agent's full
+    voice, within ``double_talk_start_near_margin_db`` (4 dB) of the speaker's level, a
+    laxer guard applies, ``double_talk_start_near_aec_threshold`` (0.02): AEC3's suppressor
+    sinks the first syllables of an agent who talks over the customer, and Silero on its
+    output can stay under the strict guard there, while the milder signal's residual echo
+    (the echo alone about 15 dB down in it) rarely comes that close to the agent's own level
+    (held-out msa pairs: see the README's *Onsets under the suppressor*).
 
 Hysteresis
     A segment starts once the start decision has held for ``onset_s`` and ends after
@@ -183,6 +189,7 @@ class SpeakerLevelGate:
         self.hold_margin_db = float(config.double_talk_start_margin_db)
         self.hold_keep_margin_db = float(config.double_talk_keep_margin_db)
         self.hold_level_margin_db = float(config.double_talk_keep_level_margin_db)
+        self.hold_near_margin_db = float(config.double_talk_start_near_margin_db)
         self.up = min(1.0, hop_s / self._RISE_S)
         self.down = min(1.0, hop_s / max(config.own_level_s, hop_s))
         self.down_rejected = min(1.0, hop_s / max(config.own_level_rejected_s, hop_s))
@@ -203,6 +210,7 @@ class SpeakerLevelGate:
         hold_db: np.ndarray | None = None,
         hold_start: np.ndarray | None = None,
         hold_level: np.ndarray | None = None,
+        hold_start_near: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Gate a block of raw ``start`` and ``keep`` decisions, shape (n_hops,) bool each.
 
@@ -221,6 +229,9 @@ class SpeakerLevelGate:
         ``hold_level`` (shape (n_hops,), bool, optional): on those hops, the second
         signal's hold decision on its level conditions alone (no Silero condition), which
         also keeps speech within ``double_talk_keep_level_margin_db`` of it (0: never).
+        ``hold_start_near`` (shape (n_hops,), bool, optional): on those hops, the second
+        signal's start decision under the laxer guard, which starts speech within
+        ``double_talk_start_near_margin_db`` of it (0: never).
 
         Parameters
         ----------
@@ -228,8 +239,8 @@ class SpeakerLevelGate:
             The raw decisions to gate.
         level_db : np.ndarray, shape (n_hops,)
             Each hop's level, dBFS (compared with the learnt speaker level ``own_db``).
-        gate, hold, hold_db, hold_start, hold_level : np.ndarray, shape (n_hops,), optional
-            As described above.
+        gate, hold, hold_db, hold_start, hold_level, hold_start_near : np.ndarray, optional
+            Shape (n_hops,) each, as described above (``hold_db`` in dBFS).
 
         Returns
         -------
@@ -237,6 +248,7 @@ class SpeakerLevelGate:
             The gated decisions (updates ``own_db``).
         """
         hlm = self.hold_level_margin_db
+        hnm = self.hold_near_margin_db
         s_out, k_out = self.run(
             start.tolist(), keep.tolist(), level_db.tolist(),
             None if gate is None else gate.tolist(),
@@ -245,6 +257,8 @@ class SpeakerLevelGate:
             None if hold_start is None or hold_db is None else hold_start.tolist(),
             (None if hold_level is None or hold_db is None or hlm <= 0.0
              else hold_level.tolist()),
+            (None if hold_start_near is None or hold_db is None or hnm <= 0.0
+             else hold_start_near.tolist()),
         )
         return np.array(s_out, bool), np.array(k_out, bool)
 
@@ -258,6 +272,7 @@ class SpeakerLevelGate:
         hold_db: list[float] | None = None,
         hold_start: list[bool] | None = None,
         hold_level: list[bool] | None = None,
+        hold_start_near: list[bool] | None = None,
     ) -> tuple[list[bool], list[bool]]:
         """:meth:`process` on lists (the detector's own path).
 
@@ -269,10 +284,10 @@ class SpeakerLevelGate:
             Each hop's level, dBFS.
         gate : list of int, optional
             As :meth:`process`'s; None: 2 for every hop.
-        hold, hold_db, hold_start, hold_level : list, optional
+        hold, hold_db, hold_start, hold_level, hold_start_near : list, optional
             As :meth:`process`'s; None: that input is missing (no hold input is read
             without ``hold_db``, nor ``hold_level`` when ``double_talk_keep_level_margin_db``
-            is 0).
+            is 0, nor ``hold_start_near`` when ``double_talk_start_near_margin_db`` is 0).
 
         Returns
         -------
@@ -284,7 +299,7 @@ class SpeakerLevelGate:
         k_out = [False] * n
         own, m, km = self.own_db, self.margin_db, self.keep_margin_db
         hm, hkm = self.hold_margin_db, self.hold_keep_margin_db
-        hlm = self.hold_level_margin_db
+        hlm, hnm = self.hold_level_margin_db, self.hold_near_margin_db
         up, down, down_r = self.up, self.down, self.down_rejected
         no = [False] * n
         gate_l = [2] * n if gate is None else gate
@@ -292,11 +307,13 @@ class SpeakerLevelGate:
         hold_db_l = no if hold_db is None else hold_db
         hs_l = no if hold_start is None or hold_db is None else hold_start
         hv_l = no if hold_level is None or hold_db is None or hlm <= 0.0 else hold_level
-        for i, (st, kp, lv, g, hk, hl, hs, hv) in enumerate(
-            zip(start, keep, level_db, gate_l, hold_l, hold_db_l, hs_l, hv_l, strict=True)
+        hn_l = (no if hold_start_near is None or hold_db is None or hnm <= 0.0
+                else hold_start_near)
+        for i, (st, kp, lv, g, hk, hl, hs, hv, hn) in enumerate(
+            zip(start, keep, level_db, gate_l, hold_l, hold_db_l, hs_l, hv_l, hn_l, strict=True)
         ):
             if not g:
-                s_out[i] = st or (hs and hl >= own - hm)
+                s_out[i] = st or (hs and hl >= own - hm) or (hn and hl >= own - hnm)
                 k_out[i] = kp or (hk and hl >= own - hkm) or (hv and hl >= own - hlm)
                 continue
             ok_s = st and lv >= own - m
@@ -347,10 +364,11 @@ class SpeechDetector:
             config.silero_threshold, config.snr_margin_db, config.min_level_db,
             config.silero_hold_threshold, config.keep_margin_db,
             config.min_level_db - config.keep_level_drop_db))
-        # and the double-talk hold's (keep, start, start on AEC3's output)
+        # and the double-talk hold's (keep, start, start on AEC3's output, the same near
+        # the speaker's level)
         self._hold32 = tuple(np.float32(v) for v in (
             config.double_talk_keep_threshold, config.double_talk_start_threshold,
-            config.double_talk_start_aec_threshold))
+            config.double_talk_start_aec_threshold, config.double_talk_start_near_aec_threshold))
         if config.backend == "webrtc":
             import webrtcvad
 
@@ -432,13 +450,16 @@ class SpeechDetector:
 
     def _hold(
         self, hold: np.ndarray | None, gate: np.ndarray | None, n: int, p: np.ndarray
-    ) -> tuple[list[bool] | None, list[float] | None, list[bool] | None, list[bool] | None]:
+    ) -> tuple[list[bool] | None, list[float] | None, list[bool] | None, list[bool] | None,
+               list[bool] | None]:
         """The double-talk hold's per-hop hold decision, level, start decision (with ``p``,
-        Silero on the channel's own signal, over ``double_talk_start_aec_threshold``) and
-        hold decision on its level conditions alone, on the gate 0 hops (lists for the
-        speaker-level gate's :meth:`SpeakerLevelGate.run`)."""
+        Silero on the channel's own signal, over ``double_talk_start_aec_threshold``), hold
+        decision on its level conditions alone and start decision under the laxer guard
+        (``p`` over ``double_talk_start_near_aec_threshold``), on the gate 0 hops (lists for
+        the speaker-level gate's :meth:`SpeakerLevelGate.run`)."""
+        none = None, None, None, None, None
         if hold is None or gate is None or self._silero is None:
-            return None, None, None, None
+            return none
         if self._hold_floor is None:
             raise ParameterError(
                 "a double-talk hold signal needs the noise-floor settings: build the "
@@ -451,13 +472,13 @@ class SpeechDetector:
             )
         if n == 1:  # a live hop: its one gate value, and the hop itself when it is 0
             if gate.tolist()[0] != 0:
-                return None, None, None, None
+                return none
             on = None
             hops = hold.reshape(1, self.hop_size)
         else:
             on = gate == 0
             if not on.any():
-                return None, None, None, None
+                return none
             # only the gate 0 hops, in order: its floor (and its Silero, when the hold may
             # start speech) runs over the canceller's output alone, whatever the block cuts
             hops = hold.reshape(n, self.hop_size)[on]
@@ -473,17 +494,18 @@ class SpeechDetector:
         if n == 1 and p.dtype == np.float32:
             # one live hop: the block path's float32 comparisons on numpy scalars
             _, t_snr, t_lvl, _, t_keep, t_keep_lvl = self._thr32
-            t_dtk, t_dts, t_aec = self._hold32
+            t_dtk, t_dts, t_aec, t_near = self._hold32
             lv = level[0]
             snr = lv - floor[0]
             level_ok = bool(snr > t_keep and lv >= t_keep_lvl)
-            ok, start1 = level_ok, None
+            ok, start1, near1 = level_ok, None, None
             if ph is not None:
                 if c.double_talk_keep_threshold > 0.0:
                     ok = ok and bool(ph[0] >= t_dtk)
-                start1 = [bool(ph[0] >= t_dts and snr > t_snr and lv >= t_lvl
-                               and p[0] >= t_aec)]
-            return [ok], [float(lv)], start1, [level_ok]
+                s1 = bool(ph[0] >= t_dts and snr > t_snr and lv >= t_lvl)
+                start1 = [s1 and bool(p[0] >= t_aec)]
+                near1 = [s1 and bool(p[0] >= t_near)]
+            return [ok], [float(lv)], start1, [level_ok], near1
         if on is None:
             on = gate == 0
         ok = (level - floor > c.keep_margin_db) & (level >= c.min_level_db - c.keep_level_drop_db)
@@ -491,18 +513,19 @@ class SpeechDetector:
         db[on] = level
         level_keep = np.zeros(n, bool)
         level_keep[on] = ok  # before any Silero condition
-        start = None
+        start = near = None
         if ph is not None:
             if c.double_talk_keep_threshold > 0.0:
                 ok &= ph >= c.double_talk_keep_threshold
             start = np.zeros(n, bool)
             start[on] = ((ph >= c.double_talk_start_threshold) & (level - floor > c.snr_margin_db)
                          & (level >= c.min_level_db))
+            near = start & (p >= c.double_talk_start_near_aec_threshold)
             start &= p >= c.double_talk_start_aec_threshold  # AEC3's output hints at speech
         keep = np.zeros(n, bool)
         keep[on] = ok
         return (keep.tolist(), db.tolist(), None if start is None else start.tolist(),
-                level_keep.tolist())
+                level_keep.tolist(), None if near is None else near.tolist())
 
     def raw(
         self,
