@@ -107,10 +107,13 @@ def test_two_devices_capture_what_was_played(pulse_rig):
     assert 0.0 <= st.backlog_max_s < 0.5 and st.backlog_exceeded == 0
     assert st.latency_p99_s is not None and st.latency_p99_s < 0.2
     assert st.delivered_s == pytest.approx(4.2, abs=0.3)
-    # one server, one clock: the estimate is consistent with no drift, and nothing is
-    # "corrected" (a few seconds on a loaded machine leave a standard error of ~1000 ppm)
+    # one server, one clock: nothing is "corrected" (that takes 20 s of fit), and the estimate
+    # is far from what a wrong rate would give (44.1 for 48 kHz is 88000 ppm). A few seconds on
+    # a loaded machine leave a standard error of ~1000 ppm, but the error is not white: PulseAudio
+    # buffers creeping by 40 ms over the capture read as -10000 ppm (+- 2000) once in a fresh
+    # clone's run, so a bound in standard errors alone fails on a healthy capture.
     assert st.drift_ppm is not None and st.drift_se_ppm is not None
-    assert abs(st.drift_ppm) <= 4 * st.drift_se_ppm
+    assert abs(st.drift_ppm) <= max(4 * st.drift_se_ppm, 30000.0), (st.drift_ppm, st.drift_se_ppm)
     assert not st.drift_corrected
     assert all(d.drift_dropped == d.drift_repeated == 0 for d in st.devices)
 
