@@ -19,7 +19,9 @@ from voicecoach.errors import ParameterError
 from voicecoach.events import ResponseGap, SpeechSegment, Turn, final_events
 
 HOP_S = 0.01
-CFG = load_config()
+# the rows below are exact (a party's first raw hop is its true onset): the tracker's timing
+# is tested without the agent's onset pad, which its own tests cover
+CFG = load_config().replace(conversation={"agent_onset_pad_s": 0.0})
 C = CFG.conversation
 
 
@@ -512,6 +514,50 @@ def test_onset_backtrack_spares_the_microphone_and_the_previous_segment():
         assert [(round(e.start_s, 2), e.end_s) for e in seg] == [(1.5, 2.0), (want_s, 4.0)]
 
 
+@pytest.mark.parametrize(("pad_s", "agent", "want_s"), [
+    (0.0, [(3.0, 5.0)], 3.0),  # off
+    (0.03, [(3.0, 5.0)], 2.97),  # moved back the pad (the default)
+    (0.3, [(1.0, 2.0), (2.4, 5.0)], 2.1),  # never into its previous segment (ends at 2.1 s:
+])                                           # the last raw hop's end, hangover not counted)
+def test_agent_onset_pad_moves_the_agents_onset_back(pad_s, agent, want_s):
+    assert load_config().conversation.agent_onset_pad_s == pytest.approx(0.03)
+    # agent_onset_pad_s: the agent's segment, and the interruption it opens over the
+    # customer, start that much before its first raw hop (the detector scores onsets late)
+    cfg = CFG.replace(conversation={"agent_onset_pad_s": pad_s})
+    a = party_rows(agent, 7.0, 120.0)
+    c = party_rows([(0.0, 6.0)], 7.0, 210.0)
+    evs = ConversationTracker(cfg).process(a, c)
+    fin = final_events(evs)
+    seg = [e for e in fin if e.kind == "speech" and e.party == "agent"]
+    assert seg[-1].start_s == pytest.approx(want_s)
+    assert seg[0].start_s == pytest.approx(agent[0][0] - pad_s)
+    its = [e for e in fin if e.kind in ("interruption", "backchannel") and e.by == "agent"]
+    assert its[0].start_s == pytest.approx(seg[0].start_s)
+    for block in (1, 7, 100):  # block-size invariance
+        tr = ConversationTracker(cfg)
+        parts = []
+        for i in range(0, len(a), block):
+            parts += tr.process(a[i : i + block], c[i : i + block])
+        assert parts == evs
+
+
+def test_agent_onset_pad_stops_at_hops_judged_the_far_ends_copy():
+    # the agent's raw hops at 2.8-2.95 s are explained by the canceller's linear check (echo):
+    # not the agent's; its speech from 2.95 s is moved back over no echo hop, however long
+    # the pad; with a pause of one hop between them, the pad moves it back that one hop
+    cfg = CFG.replace(conversation={"agent_onset_pad_s": 0.1})
+    for echo_end_s, want_s in ((2.95, 2.95), (2.94, 2.94)):
+        a = party_rows([(2.8, echo_end_s), (2.95, 5.0)], 7.0, 120.0)
+        c = party_rows([(0.0, 6.0)], 7.0, 210.0)
+        n = len(a)
+        drop = np.full(n, np.nan)
+        drop[280 : round(echo_end_s / HOP_S)] = CFG.echo.linear_check_db + 10.0
+        tr = ConversationTracker(cfg)
+        fin = final_events(tr.process(a, c, cancelled=np.zeros(n, bool), echo_drop=drop))
+        seg = [e for e in fin if e.kind == "speech" and e.party == "agent"]
+        assert [round(e.start_s, 2) for e in seg] == [want_s]
+
+
 def test_onset_backtrack_stops_at_noise_on_the_line(rng):
     # babble on the far end's line, 25 dB over its floor between its words: the background is
     # as loud as the soft first sound, and the onset stays where the VAD put it
@@ -907,9 +953,9 @@ def test_a_microphone_incoherent_with_the_far_end_has_no_copy_rule_nor_early_win
 
 
 def _dt_config(hangover_s, after_s, mic_db=6.0):
-    return load_config(overrides={"conversation": {"double_talk_hangover_s": hangover_s,
-                                                   "double_talk_hangover_after_s": after_s,
-                                                   "double_talk_hangover_mic_db": mic_db}})
+    return CFG.replace(conversation={"double_talk_hangover_s": hangover_s,
+                                     "double_talk_hangover_after_s": after_s,
+                                     "double_talk_hangover_mic_db": mic_db})
 
 
 def _run_mic(agent, cust, duration_s, config, mic):

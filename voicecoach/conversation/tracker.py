@@ -178,6 +178,7 @@ class ConversationTracker:
         self._dt_on = c.double_talk_hangover_s > 0.0
         self._bt_hops = max(0, round(c.far_onset_backtrack_s / a.hop_s))
         self._bt_db = c.far_onset_backtrack_db
+        self._pad_hops = max(0, round(c.agent_onset_pad_s / a.hop_s))
         self._bg_hops = max(1, round(BACKGROUND_S / a.hop_s))
         self._bg_recent_hops = round(BACKGROUND_GAP_S / a.hop_s)
         self._onset_gap_hops = max(0, round(c.speech_onset_gap_s / a.hop_s))
@@ -255,6 +256,8 @@ class ConversationTracker:
         self._far_db: deque[float] = deque(maxlen=self._bt_hops + 64)
         self._far_bg_db: deque[float] = deque(maxlen=self._bg_hops)
         self._far_bg_k: deque[int] = deque(maxlen=self._bg_hops)
+        # the agent's hops judged the far end's copy (bleed or echo), newest last (_pad_agent)
+        self._ag_copy: deque[bool] = deque(maxlen=self._pad_hops + 64)
         self._out: list[Event] = []
         self._finished = False
 
@@ -382,6 +385,8 @@ class ConversationTracker:
                 if bleed:
                     self._bleed_hops += 1
             self._agent_counts.append((self._agent_raw_hops, self._bleed_hops))
+            if self._pad_hops:
+                self._ag_copy.append(a_raw and bleed)
             if self._bt_hops:
                 self._far_db.append(lc[i])
                 ce = self._cust.seg_end
@@ -584,7 +589,11 @@ class ConversationTracker:
         for p in ends:
             self._segment_end(p)
         for p in starts:
-            start = self._backtrack(p.cand_start) if p is cu and self._bt_hops else p.cand_start
+            start = p.cand_start
+            if p is cu and self._bt_hops:
+                start = self._backtrack(start)
+            elif p is ag and self._pad_hops:
+                start = self._pad_agent(start)
             held = self._held
             if held is not None and held[0] is p and start - held[1] >= self._gap_hops:
                 # (only after the longer wait below) the holder's pause did reach turn_gap_s
@@ -649,6 +658,22 @@ class ConversationTracker:
         lo = max(start - self._bt_hops, prev_end, first)
         j = start
         while j > lo and buf[j - 1 - first] > thr_db:
+            j -= 1
+        return j
+
+    def _pad_agent(self, start: int) -> int:
+        """The agent's onset moved back ``agent_onset_pad_s`` before ``start``.
+
+        Never into its previous segment, nor over a hop judged the far end's copy (bleed or
+        echo): the speech pad of Silero's own timestamps (30 ms), for onsets that the
+        detector, and in double talk the canceller's suppressor, score a few hops late.
+        """
+        buf = self._ag_copy
+        first = self._k + 1 - len(buf)  # hop index of buf[0]
+        prev_end = self._agent.seg_end if self._agent.seg_end is not None else 0
+        lo = max(start - self._pad_hops, prev_end, first)
+        j = start
+        while j > lo and not buf[j - 1 - first]:
             j -= 1
         return j
 

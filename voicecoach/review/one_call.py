@@ -264,7 +264,10 @@ def _review_call(
         mono_info = mono_notes(d, profile, cfg, resolve_lang(lang, cfg))
         if d.two_voices and d.agent is not None:
             split, parties = (d.labels, d.agent), 2
-            pipe_cfg = cfg.replace(echo={"enabled": False})  # one channel: no far end
+            # one channel: no far end, and each hop is one party's (an agent onset moved
+            # back would overlap the customer's last hops: a turn-end overlap, no jump-in)
+            pipe_cfg = cfg.replace(echo={"enabled": False},
+                                   conversation={"agent_onset_pad_s": 0.0})
             mono_interruptions = d.interruptions
     channels_info = channel_check(call, cfg, profile, resolve_lang(lang, cfg))
     rates = source_rates(call, parties, cfg)

@@ -134,7 +134,11 @@ def recoach_call(
 
     # the call's pipeline, re-run from the cached rows: the tracker only when its cached
     # stream does not hold, the baselines only when the cached measures do not
-    pipe = CallAnalyzer(cfg, profile=profile, lang=lang, parties=reader.parties)
+    # a mono call split into two voices: overlaps stay unmeasured (voicecoach.review.mono),
+    # and each hop is one party's (no agent onset pad, as in the first pass)
+    mono_split = call.kind == "mono" and reader.parties == 2
+    pipe_cfg = cfg.replace(conversation={"agent_onset_pad_s": 0.0}) if mono_split else cfg
+    pipe = CallAnalyzer(pipe_cfg, profile=profile, lang=lang, parties=reader.parties)
     if reuse_measures and profile is None:
         # the baseline trackers do not run, so the provisional profile they formed in the
         # first pass never forms here: the personal thresholds and verdicts come from it
@@ -143,8 +147,6 @@ def recoach_call(
         if formed.get("agent") is not None:
             pipe.coach.set_threshold_profile(Profile.from_dict(formed["agent"]))
     fresh_tracker = pipe.tracker is not None and cached is None
-    # a mono call split into two voices: overlaps stay unmeasured (voicecoach.review.mono)
-    mono_split = call.kind == "mono" and reader.parties == 2
     # ... except the interruptions the mono detector found in the first pass (kept as found)
     mono_interruptions = detected_interruptions(old.get("events") or []) if mono_split else None
     if mono_interruptions is not None and fresh_tracker and pipe.tracker is not None:
