@@ -565,6 +565,41 @@ def test_whatif_keeps_the_mono_attribution(tmp_path: Path, male_female) -> None:
                    for e in rep["events"])
 
 
+def test_mono_split_has_no_agent_onset_pad(tmp_path: Path, male_female, agent_profile,
+                                          monkeypatch) -> None:
+    """Each hop of a split mono call is one party's: the agent's onset pad (which would
+    overlap the customer's last hops, a turn-end overlap instead of a jump-in) is off in the
+    review and in a what-if that re-runs the tracker, and on for a stereo call."""
+    from voicecoach.pipeline import CallAnalyzer
+    from voicecoach.review import one_call, whatif
+
+    seen: list[tuple[int, float]] = []
+
+    class Recording(CallAnalyzer):
+        def __init__(self, config, *args, **kwargs) -> None:
+            super().__init__(config, *args, **kwargs)
+            seen.append((kwargs.get("parties", 1), config.conversation.agent_onset_pad_s))
+
+    monkeypatch.setattr(one_call, "CallAnalyzer", Recording)
+    monkeypatch.setattr(whatif, "CallAnalyzer", Recording)
+    y, _ = male_female
+    sf.write(tmp_path / "mixed.wav", y.sum(axis=1), SR)
+    sf.write(tmp_path / "stereo.wav", y, SR)
+    cfg = load_config()
+    assert cfg.conversation.agent_onset_pad_s > 0
+    rep = review_call(_file_call(tmp_path / "mixed.wav", 0, cfg), tmp_path / "o", cfg,
+                      profile=agent_profile, render=False, audio="none")
+    assert rep["mono"]["two_voices"] and seen == [(2, 0.0)]
+    cfg2 = cfg.replace(conversation={"min_overlap_s": 0.3})  # re-runs the tracker
+    new, _ = whatif.recoach_call(tmp_path / "o" / "mixed", tmp_path / "w", cfg2,
+                                 profile=agent_profile, render=False)
+    assert new["whatif"]["reused"]["conversation"] is False
+    assert seen[-1] == (2, 0.0)
+    review_call(_file_call(tmp_path / "stereo.wav", 0, cfg), tmp_path / "s", cfg,
+                profile=agent_profile, render=False, audio="none")
+    assert seen[-1] == (2, cfg.conversation.agent_onset_pad_s)
+
+
 def test_old_profile_gets_a_voice_model_from_kept_calibration_audio(tmp_path: Path,
                                                                      agent_profile) -> None:
     from voicecoach.profiles import ProfileStore
