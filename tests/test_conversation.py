@@ -524,9 +524,7 @@ def test_agent_onset_pad_moves_the_agents_onset_back(pad_s, agent, want_s):
     # agent_onset_pad_s: the agent's segment, and the interruption it opens over the
     # customer, start that much before its first raw hop (the detector scores onsets late)
     cfg = CFG.replace(conversation={"agent_onset_pad_s": pad_s})
-    a = party_rows(agent, 7.0, 120.0)
-    c = party_rows([(0.0, 6.0)], 7.0, 210.0)
-    evs = ConversationTracker(cfg).process(a, c)
+    _, evs = run(agent, [(0.0, 6.0)], 7.0, config=cfg)
     fin = final_events(evs)
     seg = [e for e in fin if e.kind == "speech" and e.party == "agent"]
     assert seg[-1].start_s == pytest.approx(want_s)
@@ -534,11 +532,7 @@ def test_agent_onset_pad_moves_the_agents_onset_back(pad_s, agent, want_s):
     its = [e for e in fin if e.kind in ("interruption", "backchannel") and e.by == "agent"]
     assert its[0].start_s == pytest.approx(seg[0].start_s)
     for block in (1, 7, 100):  # block-size invariance
-        tr = ConversationTracker(cfg)
-        parts = []
-        for i in range(0, len(a), block):
-            parts += tr.process(a[i : i + block], c[i : i + block])
-        assert parts == evs
+        assert run(agent, [(0.0, 6.0)], 7.0, config=cfg, block=block)[1] == evs
 
 
 def test_agent_onset_pad_stops_at_hops_judged_the_far_ends_copy():
