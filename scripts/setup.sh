@@ -64,17 +64,24 @@ if [[ ! -x .venv/bin/python ]]; then
   "$PY" -m venv .venv || die "python -m venv failed (Debian: apt-get install python3-venv)"
 fi
 
+# The tested versions (scripts/constraints.txt); VOICECOACH_UNPINNED=1 takes PyPI's newest
+# releases within pyproject.toml's ranges instead (to refresh the constraints).
+PIN=(-c scripts/constraints.txt)
+[[ ${VOICECOACH_UNPINNED:-0} == 1 ]] && PIN=()
 stamp=.venv/.voicecoach-setup
-if [[ -f $stamp && $stamp -nt pyproject.toml ]] && .venv/bin/python -c 'import voicecoach' 2>/dev/null; then
+if [[ -f $stamp && $stamp -nt pyproject.toml && $stamp -nt scripts/constraints.txt \
+      && ${VOICECOACH_UNPINNED:-0} != 1 ]] && .venv/bin/python -c 'import voicecoach' 2>/dev/null; then
   say ".venv up to date"
 else
-  say "pip install -e '.[dev]'"
+  say "pip install -e '.[dev]' ${PIN[*]}"
   .venv/bin/python -m pip install -q --upgrade pip >/dev/null || die "pip upgrade failed"
-  .venv/bin/python -m pip install -q -e '.[dev]' || die "pip install -e '.[dev]' failed"
+  .venv/bin/python -m pip install -q "${PIN[@]}" -e '.[dev]' \
+    || die "pip install -e '.[dev]' failed (if pip names a conflict with a pinned version, \
+scripts/constraints.txt is older than pyproject.toml: refresh it, see README 'Development')"
   # silero-vad's wheel depends on torch; voicecoach loads its ONNX model with onnxruntime,
   # so install it without dependencies.
   say "pip install --no-deps silero-vad"
-  .venv/bin/python -m pip install -q --no-deps silero-vad || die "pip install silero-vad failed"
+  .venv/bin/python -m pip install -q "${PIN[@]}" --no-deps silero-vad || die "pip install silero-vad failed"
   touch "$stamp"
 fi
 .venv/bin/python -c 'import importlib.util as u, sys; sys.exit(u.find_spec("torch") is not None)' \

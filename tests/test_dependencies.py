@@ -161,3 +161,38 @@ def test_dev_installs_what_tests_and_benchmarks_import() -> None:
     for folder in ("tests", "benchmarks"):
         _, used = _imports(ROOT / folder)
         assert used <= dev, f"{folder} imports {used - dev}, not installed by .[dev]"
+
+
+def _pins() -> dict[str, str]:
+    """scripts/constraints.txt as {canonical name: pinned version}."""
+    from packaging.utils import canonicalize_name
+
+    pins: dict[str, str] = {}
+    for line in (ROOT / "scripts" / "constraints.txt").read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            name, sep, version = line.partition("==")
+            assert sep and version, f"constraints.txt: {line!r} is not NAME==VERSION"
+            pins[canonicalize_name(name)] = version
+    return pins
+
+
+def test_constraints_pin_every_dependency_within_its_range() -> None:
+    """scripts/setup.sh installs with ``-c scripts/constraints.txt``: every requirement of
+    pyproject.toml (runtime and every extra) and silero-vad is pinned, inside its range."""
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    pins = _pins()
+    reqs = list(PYPROJECT["dependencies"])
+    for extra in PYPROJECT["optional-dependencies"].values():
+        reqs += [r for r in extra if not r.startswith("voicecoach[")]
+    assert len(reqs) > 20
+    for text in reqs:
+        req = Requirement(text)
+        name = canonicalize_name(req.name)
+        assert name in pins, f"{req.name} is not pinned in scripts/constraints.txt"
+        assert req.specifier.contains(pins[name], prereleases=True), (
+            f"scripts/constraints.txt pins {req.name}=={pins[name]}, outside pyproject.toml's "
+            f"{req.specifier}: refresh the constraints (README, Development)")
+    assert "silero-vad" in pins
