@@ -673,3 +673,32 @@ def test_signed_figures_never_show_minus_zero():
         for f in ("terminal.py", "compact.py", "window.py")
     )
     assert not re.search(r"""[:'"]\+\.\d+f""", src), "a signed format without 'z'"
+
+
+def test_paced_frames_draws_what_changed_and_skips_the_rest() -> None:
+    """The displays' shared loop: a tick draws only when the model changed, counts the
+    others as skipped, and ends on the stop event or when the display closes."""
+    from voicecoach.sinks.view import FrameCounter, paced_frames
+
+    stop = threading.Event()
+    counter = FrameCounter()
+    changes = [True, False, False, True, False]
+    drawn: list[int] = []
+    idle: list[int] = []
+    tick = iter(range(len(changes)))
+
+    def changed() -> bool:
+        i = next(tick, None)
+        if i is None or i == len(changes) - 1:
+            stop.set()  # the last tick ends the run
+        return i is not None and changes[i]
+
+    paced_frames(counter, 1000.0, stop, None, closed=lambda: False, changed=changed,
+                 draw=lambda: drawn.append(1), idle=lambda: idle.append(1))
+    assert (len(drawn), len(idle), counter.skipped) == (2, 3, 3)
+    assert counter.stats()["elapsed_s"] > 0  # started and stopped
+
+    closed = FrameCounter()
+    paced_frames(closed, 1000.0, threading.Event(), None, closed=lambda: True,
+                 changed=lambda: True, draw=lambda: drawn.append(1), idle=lambda: None)
+    assert len(drawn) == 2 and closed.skipped == 0  # a closed display draws nothing

@@ -35,7 +35,14 @@ from ..config import Config, load_config
 from ..errors import DisplayError
 from ..i18n import resolve_lang, texts
 from .model import DisplayModel, Snapshot
-from .view import FrameCounter, check_fps, echo_text, interruption_label, latest
+from .view import (
+    FrameCounter,
+    check_fps,
+    echo_text,
+    interruption_label,
+    latest,
+    paced_frames,
+)
 
 __all__ = ["HEIGHT_PX", "WIDTH_PX", "CompactDisplay", "Gauge", "StripState", "strip_state"]
 
@@ -529,27 +536,12 @@ class CompactDisplay:
             A ``time.monotonic()`` deadline (tests, screenshots).
         """
         self.open()
-        period = 1.0 / self.fps
-        self.counter.start()
-        next_t = time.monotonic()
         try:
-            while not stop_event.is_set() and not self.closed:
-                if until is not None and time.monotonic() >= until:
-                    break
-                if self.model.version != self._last_version:
-                    self.render_frame()
-                else:
-                    self.counter.skipped += 1
-                    self._flush()
-                next_t += period
-                delay = next_t - time.monotonic()
-                if delay < 0:
-                    self.counter.late += 1
-                    next_t = time.monotonic()
-                elif stop_event.wait(delay):
-                    break
+            paced_frames(self.counter, self.fps, stop_event, until,
+                         closed=lambda: self.closed,
+                         changed=lambda: self.model.version != self._last_version,
+                         draw=lambda: self.render_frame(), idle=lambda: self._flush())
         finally:
-            self.counter.stop()
             if self.closed:
                 stop_event.set()
             self.close()

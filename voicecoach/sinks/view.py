@@ -10,8 +10,10 @@ matplotlib or rich.
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -147,6 +149,65 @@ class FrameCounter:
             }
         out["latency"] = list(self.latency)
         return out
+
+
+def paced_frames(
+    counter: FrameCounter,
+    fps: float,
+    stop_event: threading.Event,
+    until: float | None,
+    *,
+    closed: Callable[[], bool],
+    changed: Callable[[], bool],
+    draw: Callable[[], None],
+    idle: Callable[[], None],
+) -> None:
+    """The displays' frame loop: at most ``fps`` ticks a second, never catching up.
+
+    Each tick draws when the model changed and otherwise only keeps the window alive; a tick
+    that overran its period counts as late and the next one starts at once, so a slow frame
+    drops frames, never queues them (and never holds the analysis, which runs elsewhere).
+
+    Parameters
+    ----------
+    counter : FrameCounter
+        Started here, stopped when the loop ends; counts the skipped and late ticks.
+    fps : float
+        Ticks per second, frames/s.
+    stop_event : threading.Event
+        The loop returns when it is set.
+    until : float or None
+        A ``time.monotonic()`` deadline, s (tests, screenshots).
+    closed : callable
+        True once the display was closed (the loop then returns).
+    changed : callable
+        True when the model holds something not drawn yet.
+    draw : callable
+        Draws a frame (and counts it).
+    idle : callable
+        Runs on a tick with nothing new (the window's event processing).
+    """
+    period = 1.0 / fps
+    counter.start()
+    next_t = time.monotonic()
+    try:
+        while not stop_event.is_set() and not closed():
+            if until is not None and time.monotonic() >= until:
+                break
+            if changed():
+                draw()
+            else:
+                counter.skipped += 1
+                idle()
+            next_t += period
+            delay = next_t - time.monotonic()
+            if delay < 0:
+                counter.late += 1
+                next_t = time.monotonic()
+            elif stop_event.wait(delay):
+                break
+    finally:
+        counter.stop()
 
 
 # ------------------------------------------------------------------------ pure helpers

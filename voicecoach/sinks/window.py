@@ -40,6 +40,7 @@ from .view import (
     check_fps,
     interruption_label,
     latest,
+    paced_frames,
     runs,
     status_text,
 )
@@ -728,28 +729,13 @@ class WindowDisplay:
         self.open()
         if self.manager is not None:
             self.manager.show()
-        period = 1.0 / self.fps
-        self.counter.start()
-        next_t = time.monotonic()
         try:
-            while not stop_event.is_set() and not self.closed:
-                if until is not None and time.monotonic() >= until:
-                    break
-                if self.model.version != self._last_version:
-                    self.render_frame()
-                else:
-                    self.counter.skipped += 1
-                    if self.interactive:
-                        self._flush()
-                next_t += period
-                delay = next_t - time.monotonic()
-                if delay < 0:
-                    self.counter.late += 1
-                    next_t = time.monotonic()
-                elif stop_event.wait(delay):
-                    break
+            paced_frames(self.counter, self.fps, stop_event, until,
+                         closed=lambda: self.closed,
+                         changed=lambda: self.model.version != self._last_version,
+                         draw=lambda: self.render_frame(),
+                         idle=lambda: self._flush() if self.interactive else None)
         finally:
-            self.counter.stop()
             if self.closed:
                 stop_event.set()
             self.close()
