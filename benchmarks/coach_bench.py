@@ -688,6 +688,7 @@ def _voice_results(
         "nudges": len(nudges),
         "per_10_min": round(len(nudges) * 600 / dur, 2),
         "rules": [n.rule for n in nudges],
+        "starts_s": [round(n.start_s, 2) for n in nudges],
     }
     # changes: SWITCH_S of unchanged held-out lines, then the rest modified
     k, t = 0, 0.0

@@ -52,8 +52,10 @@ TABLE_PERSONAL = {
 
 
 def cfg(**coach):
+    # repeat only if worse off: the table tests pin the cooldown alone (its own test turns it on)
     over = {"coach": {"agitation_pitch_st": 3.0, "agitation_loudness_db": 6.0,
                       "agitation_rule": "either", "agitation_sustain_s": 1.0,
+                      "repeat_window_s": 0.0,
                       **TABLE_PERSONAL, "rules": TABLE_RULES, **coach}}
     return load_config(overrides=over)
 
@@ -1103,3 +1105,57 @@ def test_verdicts_speak_the_coachs_language_and_name_their_source() -> None:
     prov = Coach(cfg(), profile=wide.replace(provisional=True), lang="en").baseline_verdict(
         "pitch_high")
     assert "(the call's first minutes, p95)" in prov
+
+
+def test_repeat_only_if_worse() -> None:
+    """``[coach] repeat_window_s``: within the window after a prosody nudge, that rule fires
+    again only above its threshold raised by the repeat step (per nudge in the window): the
+    same excursion again draws no second nudge, a larger one does, and once the window is
+    over the plain threshold is back. Off (0), the cooldown alone spaces the nudges. Other
+    rules are not raised; the result does not depend on the block cutting."""
+    # loudness: threshold 6 dB, hysteresis 2, sustain 3 s, cooldown 20 s (TABLE_RULES)
+    same = [(1.0, 6.0, 7.0), (6.0, 30.0, 0.0), (30.0, 36.0, 7.0), (36.0, 40.0, 0.0)]
+    worse = [*same[:2], (30.0, 36.0, 8.5), (36.0, 40.0, 0.0)]
+    later = [(1.0, 6.0, 7.0), (6.0, 130.0, 0.0), (130.0, 136.0, 7.0), (136.0, 140.0, 0.0)]
+    off = cfg()
+    on = cfg(repeat_window_s=120.0, repeat_loudness_db=2.0)
+    for c, case, want in (
+        (off, same, [("loudness_high", 4.0, 6.01), ("loudness_high", 33.0, 36.01)]),
+        (on, same, [("loudness_high", 4.0, 6.01)]),
+        (on, worse, [("loudness_high", 4.0, 6.01), ("loudness_high", 33.0, 36.01)]),
+        (on, later, [("loudness_high", 4.0, 6.01), ("loudness_high", 133.0, 136.01)]),
+    ):
+        agent = rows(case[-1][1], loudness_delta_db=case)
+        assert brief(run(Coach(c, lang="en"), agent)) == want
+    # the raised nudge reports the raised threshold; the raise stacks per nudge in the window
+    agent = rows(40.0, loudness_delta_db=worse)
+    second = final_events(run(Coach(on, lang="en"), agent))[1]
+    assert second.threshold == pytest.approx(8.0)
+    stack = [*same[:2], (30.0, 36.0, 8.5), (36.0, 60.0, 0.0), (60.0, 66.0, 9.5),
+             (66.0, 70.0, 0.0)]
+    agent = rows(70.0, loudness_delta_db=stack)
+    assert [n.start_s for n in final_events(run(Coach(on, lang="en"), agent))] == \
+        pytest.approx([4.0, 33.0])
+    agent = rows(70.0, loudness_delta_db=[*stack[:4], (60.0, 66.0, 10.5), (66.0, 70.0, 0.0)])
+    assert [n.start_s for n in final_events(run(Coach(on, lang="en"), agent))] == \
+        pytest.approx([4.0, 33.0, 63.0])
+    # the episode that fired keeps its release level (the nudge closes under 6 - 2 dB, not
+    # under the raised 8 - 2); the display's threshold shows the raise once it is over
+    co = Coach(on, lang="en")
+    agent = rows(20.0, loudness_delta_db=[(1.0, 6.0, 7.0), (6.0, 12.0, 4.5), (12.0, 20.0, 0.0)])
+    assert brief(run(co, agent)) == [("loudness_high", 4.0, 12.01)]
+    assert co.effective_threshold("loudness_high") == pytest.approx(8.0)
+    # another rule is not raised by a loudness nudge
+    both = rows(40.0, loudness_delta_db=same, pitch_delta_st=[(20.0, 26.0, 3.0)])
+    got = brief(run(Coach(on, lang="en"), both))
+    assert got == [("loudness_high", 4.0, 6.01), ("pitch_high", 23.0, None)]
+    # block cutting
+    agent = rows(70.0, loudness_delta_db=stack)
+    whole = brief(run(Coach(on, lang="en"), agent))
+    co = Coach(on, lang="en")
+    cut = []
+    for a, b in ((0, 1), (1, 3000), (3000, 3001), (3001, 7000)):
+        cut += co.process_measures(agent[a:b])
+    assert brief(cut) == whole
+    with pytest.raises(ConfigError, match="repeat_window_s"):
+        cfg(repeat_window_s=-1.0)

@@ -75,6 +75,14 @@ are due on the same hop the order is: interrupting, loudness_high, pitch_high, r
 jump_in, monologue, monotony. An immediate rule (interrupting) that is gated is dropped
 and counted in ``summary()["suppressed"]``.
 
+Repeat only if worse: for ``repeat_window_s`` [300 s] after a prosody nudge starts, a new
+episode of that rule is judged against its threshold raised by ``repeat_pitch_st`` [1 st],
+``repeat_rate_pct`` [8 %] or ``repeat_loudness_db`` [2 dB], once per nudge of the rule in
+the window (so a third nudge needs two steps). The same excursion again draws no second
+nudge, a larger one does, and the plain threshold is back once the window is over. The
+episode that fired keeps the threshold and release level it started with (its nudge
+closes as before); :meth:`Coach.effective_threshold` includes the raise.
+
 De-escalation: the customer is *agitated* (the agitation flag, :attr:`Coach.last_agitated`)
 once their current utterance's ``utterance_pitch_delta_st >= agitation_pitch_st`` [3 st]
 and (``agitation_rule = "both"``; ``"either"``: or) ``utterance_loudness_delta_db >=
@@ -201,6 +209,18 @@ class _Rule:
     peak_value: float = math.nan  # the most extreme value of the condition's current episode
     recovered: list[float] = field(default_factory=list)
     unrecovered: int = 0
+    # starts of this rule's nudges within [coach] repeat_window_s (repeat only if worse)
+    recent: deque[float] = field(default_factory=deque)
+    repeat_step: float = 0.0  # the raise per nudge in the window (rule's unit; 0: off)
+    ep_raise: float = 0.0  # the raise in force for the condition's current episode
+
+
+def _repeat_raise(r: _Rule, now: float, window_s: float) -> float:
+    """The raise of ``r``'s threshold at ``now`` (repeat only if worse), rule's unit."""
+    recent = r.recent
+    while recent and now - recent[0] >= window_s - _EPS:
+        recent.popleft()
+    return r.repeat_step * len(recent)
 
 
 class Coach:
@@ -322,6 +342,10 @@ class Coach:
         self._rules = {
             name: _Rule(name, c.rules[name]) for name in RULE_ORDER
         }
+        if c.repeat_window_s > 0:
+            for name, step in (("pitch_high", c.repeat_pitch_st), ("rate_high", c.repeat_rate_pct),
+                               ("loudness_high", c.repeat_loudness_db)):
+                self._rules[name].repeat_step = step
         self._next_id = self.first_id
         self._last_any_s = -math.inf
         self._pending: list[tuple[int, int, Event]] = []  # (hop index, seq, event)
@@ -519,7 +543,9 @@ class Coach:
         Returns
         -------
         float
-            :meth:`personal_threshold`, times ``[coach] deescalation_factor`` when
+            :meth:`personal_threshold`, plus the repeat raise while a nudge of the rule is
+            recent (``[coach] repeat_window_s``; a condition already on keeps the raise it
+            started with), times ``[coach] deescalation_factor`` when
             de-escalating and the rule has ``deescalate`` set.
 
         Raises
@@ -529,8 +555,13 @@ class Coach:
         """
         r = self._rules[rule]
         d = self.deescalating if deescalating is None else deescalating
-        f = self.config.coach.deescalation_factor if (d and r.cfg.deescalate) else 1.0
-        return self.personal_threshold(rule) * f
+        c = self.config.coach
+        f = c.deescalation_factor if (d and r.cfg.deescalate) else 1.0
+        if r.on:
+            up = r.ep_raise
+        else:
+            up = _repeat_raise(r, self._now, c.repeat_window_s) if r.recent else 0.0
+        return (self.personal_threshold(rule) + up) * f
 
     def _rule_values(self, agent: RelativeMeasures) -> dict[str, np.ndarray]:
         """The values the measured rules read for a block: the deltas against the profile,
@@ -657,6 +688,7 @@ class Coach:
         for name, silenced in self._thr_cache[2].items():
             rules[name].silenced = silenced
         agit_need = max(1, round(c.agitation_sustain_s / hop))
+        rwin = c.repeat_window_s
         gap_end = round(c.episode_gap_s / hop) if c.episode_gap_s > 0 else -1
         both = c.agitation_rule == "both"
         rel_p = c.agitation_pitch_st - c.agitation_release_st
@@ -728,7 +760,9 @@ class Coach:
                 r.gap_hops = 0
                 cfg = r.cfg
                 f = factor if (deesc and cfg.deescalate) else 1.0
-                thr = base[r.name]
+                if not r.on:  # a new episode is judged against the threshold raised now
+                    r.ep_raise = _repeat_raise(r, now, rwin) if r.recent else 0.0
+                thr = base[r.name] + r.ep_raise
                 r.measured_hops += 1
                 r.last_value = x
                 if MEASURED_RULES[r.name][1] > 0:
@@ -776,7 +810,8 @@ class Coach:
                     continue
                 if name in MEASURED_RULES:
                     value = r.peak_value if r.peak_value == r.peak_value else r.last_value
-                    thr = base[name] * (factor if (deesc and r.cfg.deescalate) else 1.0)
+                    thr = (base[name] + r.ep_raise) * (
+                        factor if (deesc and r.cfg.deescalate) else 1.0)
                 elif name == "jump_in":
                     value = float(len(self._jump_ins))
                     thr = r.cfg.threshold
@@ -841,6 +876,8 @@ class Coach:
         r.fired += 1
         r.nudge = nudge
         r.episode_fired = True
+        if r.repeat_step > 0:
+            r.recent.append(now)
         return nudge
 
     def _close(self, r: _Rule, now: float, end_s: float | None) -> Nudge:

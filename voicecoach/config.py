@@ -840,6 +840,15 @@ class CoachConfig:
         The pitch delta vs the in-call median, plus this, semitones.
     incall_rate_margin_pct : float
         The pace delta vs the in-call median tempo, plus this, %.
+    repeat_window_s : float
+        For this long after a prosody nudge starts, s, its rule fires again only above a
+        threshold raised by the repeat step (per nudge of the rule in the window); 0 = off.
+    repeat_pitch_st : float
+        ... the repeat step of the pitch rule, semitones.
+    repeat_rate_pct : float
+        ... of the pace rule, %.
+    repeat_loudness_db : float
+        ... of the loudness rule, dB.
     rules : dict of str to RuleConfig
         The coaching rules by name (``pitch_high``, ``rate_high``, ``loudness_high``,
         ``interrupting``, ``monologue``, ``jump_in``, ``monotony``).
@@ -881,6 +890,10 @@ class CoachConfig:
     incall_loudness_margin_db: float
     incall_pitch_margin_st: float
     incall_rate_margin_pct: float
+    repeat_window_s: float
+    repeat_pitch_st: float
+    repeat_rate_pct: float
+    repeat_loudness_db: float
     rules: dict[str, RuleConfig]
 
 
@@ -1761,6 +1774,13 @@ def _validate(obj: Any, where: str) -> None:
             bad(
                 f"need incall_s >= 0 (0 = off), incall_lag_s >= 0 and incall_min_s >= 0, got "
                 f"{obj.incall_s}, {obj.incall_lag_s}, {obj.incall_min_s}"
+            )
+        steps = (obj.repeat_pitch_st, obj.repeat_rate_pct, obj.repeat_loudness_db)
+        if not (obj.repeat_window_s >= 0.0 and all(x >= 0.0 for x in steps)):
+            bad(
+                f"need repeat_window_s >= 0 s (0 = off) and repeat_pitch_st, repeat_rate_pct, "
+                f"repeat_loudness_db >= 0 (the rule's unit), got {obj.repeat_window_s}, "
+                f"{', '.join(str(x) for x in steps)}"
             )
     elif isinstance(obj, LiveConfig):
         if obj.display not in DISPLAY_KINDS:
