@@ -1119,14 +1119,22 @@ def test_repeat_only_if_worse() -> None:
     later = [(1.0, 6.0, 7.0), (6.0, 130.0, 0.0), (130.0, 136.0, 7.0), (136.0, 140.0, 0.0)]
     off = cfg()
     on = cfg(repeat_window_s=120.0, repeat_loudness_db=2.0)
-    for c, case, want in (
-        (off, same, [("loudness_high", 4.0, 6.01), ("loudness_high", 33.0, 36.01)]),
-        (on, same, [("loudness_high", 4.0, 6.01)]),
-        (on, worse, [("loudness_high", 4.0, 6.01), ("loudness_high", 33.0, 36.01)]),
-        (on, later, [("loudness_high", 4.0, 6.01), ("loudness_high", 133.0, 136.01)]),
+    for c, case, want, held in (
+        (off, same, [("loudness_high", 4.0, 6.01), ("loudness_high", 33.0, 36.01)], 0),
+        (on, same, [("loudness_high", 4.0, 6.01)], 1),
+        (on, worse, [("loudness_high", 4.0, 6.01), ("loudness_high", 33.0, 36.01)], 0),
+        (on, later, [("loudness_high", 4.0, 6.01), ("loudness_high", 133.0, 136.01)], 0),
     ):
         agent = rows(case[-1][1], loudness_delta_db=case)
-        assert brief(run(Coach(c, lang="en"), agent)) == want
+        co = Coach(c, lang="en")
+        assert brief(run(co, agent)) == want
+        # the summary counts the excursion the raise kept quiet (held for the 3 s sustain)
+        assert co.summary()["held_back"] == {"pitch_high": 0, "rate_high": 0,
+                                             "loudness_high": held}
+    short = [*same[:2], (30.0, 32.9, 7.0), (32.9, 40.0, 0.0)]  # under the sustain: not counted
+    co = Coach(on, lang="en")
+    run(co, rows(40.0, loudness_delta_db=short))
+    assert co.summary()["held_back"]["loudness_high"] == 0
     # the raised nudge reports the raised threshold; the raise stacks per nudge in the window
     agent = rows(40.0, loudness_delta_db=worse)
     second = final_events(run(Coach(on, lang="en"), agent))[1]

@@ -171,6 +171,24 @@ def test_report_says_which_rules_read_the_calls_own_level(
     assert html.escape(want) in page
 
 
+def test_report_counts_the_repeats_held_back(demo_report: Path, tmp_path: Path) -> None:
+    """``[coach] repeat_window_s``: the summary counts, per prosody rule, the excursions the
+    repeat raise kept quiet, and the HTML report's nudge row names them when there are some."""
+    import html
+
+    from voicecoach.sinks.report import render_html
+
+    rep = _load(demo_report)
+    held = rep["summary"]["coach"]["held_back"]
+    assert set(held) == {"pitch_high", "rate_high", "loudness_high"}
+    page = (demo_report / "report.html").read_text()
+    assert ("repeats held back" in page) == any(held.values())
+    rep["summary"]["coach"]["held_back"] = {"pitch_high": 0, "rate_high": 0, "loudness_high": 2}
+    render_html(tmp_path / "r.html", rep, None)
+    page = (tmp_path / "r.html").read_text()
+    assert html.escape("repeats held back (no further than a recent nudge): loudness 2") in page
+
+
 # ----------------------------------------------------------------------------- inputs
 
 

@@ -213,6 +213,8 @@ class _Rule:
     recent: deque[float] = field(default_factory=deque)
     repeat_step: float = 0.0  # the raise per nudge in the window (rule's unit; 0: off)
     ep_raise: float = 0.0  # the raise in force for the condition's current episode
+    held_hops: int = 0  # measured hops over the plain threshold while the raise keeps it off
+    held_back: int = 0  # such excursions that held for sustain_s (a repeat not told)
 
 
 def _repeat_raise(r: _Rule, now: float, window_s: float) -> float:
@@ -689,6 +691,7 @@ class Coach:
             rules[name].silenced = silenced
         agit_need = max(1, round(c.agitation_sustain_s / hop))
         rwin = c.repeat_window_s
+        need = {r.name: max(1, math.ceil(r.cfg.sustain_s / hop - _EPS)) for r in measured}
         gap_end = round(c.episode_gap_s / hop) if c.episode_gap_s > 0 else -1
         both = c.agitation_rule == "both"
         rel_p = c.agitation_pitch_st - c.agitation_release_st
@@ -775,6 +778,17 @@ class Coach:
                     r.above_hops += 1
                 was_on = r.on
                 self._step_measured(r, above, below, now, out)
+                if r.ep_raise > 0.0 and not r.on:
+                    # an excursion over the plain threshold that the raise keeps quiet
+                    base_thr = base[r.name] * f
+                    if x >= base_thr:
+                        r.held_hops += 1
+                        if r.held_hops == need[r.name]:
+                            r.held_back += 1
+                    elif x < base_thr - cfg.hysteresis * f:
+                        r.held_hops = 0
+                else:
+                    r.held_hops = 0
                 if r.on:  # the nudge reports the episode's peak, not a value in hysteresis
                     if not was_on or r.peak_value != r.peak_value:
                         r.peak_value = x
@@ -980,6 +994,8 @@ class Coach:
             (effective) threshold and seconds with a value at all; ``monotony``: seconds
             and fraction of measured time with pitch spread under
             ``monotony_spread_st``; ``nudges`` and ``suppressed`` per rule;
+            ``held_back``: per prosody rule, excursions over its plain threshold held for
+            ``sustain_s`` that the repeat raise kept quiet (``[coach] repeat_window_s``);
             ``efficacy`` per rule: nudges closed as recovered, their median and mean
             ``recovered_after_s``, and nudges never recovered; ``deescalation_s`` and
             ``customer_agitated_s``; ``duration_s``.
@@ -1036,6 +1052,7 @@ class Coach:
             },
             "nudges": {n: self._rules[n].fired for n in RULE_ORDER},
             "suppressed": {n: self._rules[n].suppressed for n in RULE_ORDER},
+            "held_back": {n: self._rules[n].held_back for n in _CALM},
             "efficacy": eff,
             "deescalation_s": _r3(self._deesc_hops * hop),
             "customer_agitated_s": _r3(self._agitated_hops * hop),

@@ -130,6 +130,7 @@ REPORT = {
     "jump_ins": "jump-ins: ",
     "longest_turn": "Longest turn",
     "nudges": "Nudges",
+    "held_back": "repeats held back (no further than a recent nudge): ",
     "customer_talk_ratio": "Customer talk ratio",
     "customer_agitated": "Customer agitated",
     "deescalation_mode": "de-escalation mode: ",

@@ -131,6 +131,7 @@ REPORT = {
     "jump_ins": "prises de parole précipitées : ",
     "longest_turn": "Tour le plus long",
     "nudges": "Conseils",
+    "held_back": "répétitions retenues (pas au-delà d'un conseil récent) : ",
     "customer_talk_ratio": "Part de parole du client",
     "customer_agitated": "Client agité",
     "deescalation_mode": "désescalade : ",

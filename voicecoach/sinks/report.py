@@ -482,6 +482,10 @@ def _summary_rows(report: dict[str, Any], cfg: Config, lang: str) -> list[tuple[
     total = sum(nudges.values()) if nudges else 0
     names = texts(lang).RULES
     by_rule = ", ".join(f"{names.get(k, k)} {v}" for k, v in nudges.items() if v)
+    held = {k: v for k, v in (co.get("held_back") or {}).items() if v}
+    if held:  # the repeat rule kept these quiet: the trainer sees they happened
+        by_rule += (tx["semicolon"] if by_rule else "") + tx["held_back"] + ", ".join(
+            f"{names.get(k, k)} {v}" for k, v in held.items())
     rows.append((tx["nudges"], str(total), "", by_rule))
     if report.get("whatif"):
         w = report["whatif"]
