@@ -133,7 +133,9 @@ def test_the_live_summary_speaks_the_sessions_language() -> None:
     ]
     res = SimpleNamespace(duration_s=61.04, folder=None, capture="", events=ev,
                           summary={"agent": {"talk_s": 30.0}, "customer": {"talk_s": 20.0},
-                                   "conversation": {"overlap_s": 1.2}},
+                                   "conversation": {"overlap_s": 1.2},
+                                   "coach": {"held_back": {"pitch_high": 0, "rate_high": 0,
+                                                           "loudness_high": 2}}},
                           block_latency_ms={"p50": 1.04, "p99": 2.5})
     fr_text = _live_summary(res, "fr").replace("\u00a0", " ")  # French spacing: see below
     assert fr_text.splitlines() == [
@@ -142,11 +144,15 @@ def test_the_live_summary_speaks_the_sessions_language() -> None:
         "    12,00 s  interruption : l'agent coupe la parole au client",
         "    20,00 s  acquiescement du client",
         "    30,00 s  conseil « Baissez le ton » (hauteur, pas revenu à la normale)",
+        "  répétitions retenues (pas au-delà d'un conseil récent) : volume 2",
         "  latence de l'analyse après la capture : p50 1,0 ms, p99 2,5 ms",
     ]
     en_text = _live_summary(res, "en")
     assert "interruption: the agent cut the customer off" in en_text
     assert "(pitch, not recovered)" in en_text and en_text.startswith("session: 61.0 s")
+    assert "  repeats held back (no further than a recent nudge): loudness 2" in en_text
+    res.summary["coach"]["held_back"]["loudness_high"] = 0  # none: no line
+    assert "held back" not in _live_summary(res, "en")
 
 
 def test_french_punctuation_has_its_non_breaking_spaces() -> None:

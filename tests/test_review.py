@@ -182,7 +182,7 @@ def test_report_counts_the_repeats_held_back(demo_report: Path, tmp_path: Path) 
     held = rep["summary"]["coach"]["held_back"]
     assert set(held) == {"pitch_high", "rate_high", "loudness_high"}
     page = (demo_report / "report.html").read_text()
-    assert ("repeats held back" in page) == any(held.values())
+    assert ("repeats held back (no further" in page) == any(held.values())
     rep["summary"]["coach"]["held_back"] = {"pitch_high": 0, "rate_high": 0, "loudness_high": 2}
     render_html(tmp_path / "r.html", rep, None)
     page = (tmp_path / "r.html").read_text()

@@ -796,6 +796,10 @@ def _live_summary(res: Any, lang: str) -> str:
                 message=e.message, rule=rules.get(e.rule, e.rule), recovery=rec
             )
             lines.append(f"  {n(e.start_s):7.2f} s  {what}")
+    held = ((res.summary.get("coach") or {}).get("held_back")) or {}
+    if any(held.values()):  # the repeat rule kept these quiet ([coach] repeat_window_s)
+        lines.append(tx["held_back"].format(
+            rules=", ".join(f"{rules.get(k, k)} {v}" for k, v in held.items() if v)))
     lat = res.block_latency_ms
     if lat:
         lines.append(tx["latency"].format(p50=n(lat["p50"]), p99=n(lat["p99"])))

@@ -214,7 +214,8 @@ DEFINITIONS = [
         "Nudge",
         "A two-word cue shown to the agent live (e.g. 'Slow down') when a measure stayed "
         "past its threshold long enough. 'Recovered after' is how long it took to come "
-        "back.",
+        "back. For 5 minutes after a nudge (by default), the same kind is shown again only for a "
+        "larger change ('repeats held back' counts the others).",
     ),
     (
         "Interruptions per 10 min",
@@ -301,6 +302,7 @@ SUMMARY = {
     "nudge": "nudge “{message}” ({rule}, {recovery})",
     "recovered_after": "recovered after {s:.1f} s",
     "not_recovered": "not recovered",
+    "held_back": "  repeats held back (no further than a recent nudge): {rules}",
     "latency": "  analysis latency after capture: p50 {p50:.1f} ms, p99 {p99:.1f} ms",
     "finishing": "finishing the report…",
 }

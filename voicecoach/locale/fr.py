@@ -225,7 +225,9 @@ DEFINITIONS = [
         "Conseil",
         "Un conseil bref affiché à l'agent en direct (p. ex. « Baissez le ton ») quand une "
         "mesure est restée au-delà de son seuil assez longtemps. « Revenu à la normale "
-        "après » : le temps mis pour repasser sous le seuil.",
+        "après » : le temps mis pour repasser sous le seuil. Dans les 5 minutes (par défaut) qui "
+        "suivent un conseil, le même n'est redonné que pour un écart plus grand (« répétitions "
+        "retenues » compte les autres).",
     ),
     (
         "Interruptions par 10 min",
@@ -315,6 +317,7 @@ SUMMARY = {
     "nudge": "conseil « {message} » ({rule}, {recovery})",
     "recovered_after": "revenu à la normale après {s:.1f} s",
     "not_recovered": "pas revenu à la normale",
+    "held_back": "  répétitions retenues (pas au-delà d'un conseil récent) : {rules}",
     "latency": "  latence de l'analyse après la capture : p50 {p50:.1f} ms, p99 {p99:.1f} ms",
     "finishing": "fin du rapport en cours…",
 }
