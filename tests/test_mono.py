@@ -368,6 +368,8 @@ def test_review_mono_call_attributes_and_says_so(tmp_path: Path, male_female,
     assert m["two_voices"] and m["method"] == "profile" and m["agent_voice"] == "A"
     assert "two voices detected" in m["note"] and "profile" in m["note"]
     assert "overlap detection unavailable in mono" in m["note"]
+    # the agent's loudness hears both voices where they overlap (README, which rules disagree)
+    assert "the agent's loudness also hears the customer" in m["note"]
     assert rep["roles"]["attribution"] == "profile"
     conv = rep["summary"]["conversation"]
     assert conv["overlap_available"] is False and conv["overlap_s"] is None

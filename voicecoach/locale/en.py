@@ -352,7 +352,8 @@ NOTES = {
     "no_model_short": "(the profile has no voice model)",
     "two_voices": "mono file with two voices detected: {how}; {overlap}",
     "overlap": "overlap detection unavailable in mono: each stretch of speech goes to one "
-    "party, so overlaps, interruptions and turn-end overlaps are not measured",
+    "party, so overlaps, interruptions and turn-end overlaps are not measured, and where both "
+    "speak at once the agent's loudness also hears the customer",
     "interruptions": "interruptions estimated from one channel (where the attribution jumps "
     "from one voice to the other with overlap evidence; each event has a confidence; "
     "conservative: many interruptions are missed); overlaps and turn-end overlaps are not "

@@ -372,7 +372,8 @@ NOTES = {
     "two_voices": "fichier mono avec deux voix détectées : {how} ; {overlap}",
     "overlap": "chevauchements non mesurables en mono : chaque passage de parole va à un seul "
     "interlocuteur, donc chevauchements, interruptions et chevauchements de fin de tour ne "
-    "sont pas mesurés",
+    "sont pas mesurés, et quand les deux parlent en même temps le volume de l'agent inclut "
+    "la voix du client",
     "interruptions": "interruptions estimées sur un seul canal (là où l'attribution passe "
     "d'une voix à l'autre avec des indices de chevauchement ; chaque événement a un indice de "
     "confiance ; prudent : beaucoup d'interruptions sont manquées) ; chevauchements et "
