@@ -176,3 +176,75 @@ def test_the_meter_streams_in_constant_memory(voices) -> None:
             m.push(voices["wide"][i : i + size])
         assert abs(m.ratio_db() - whole) < 0.5, size
         assert m._tail.size < m.nperseg  # only a partial segment is held
+
+
+def test_the_telephone_line_streams_and_keeps_the_line_band() -> None:
+    """TelephoneLine: 0.3-3.4 kHz and mu-law, the same samples whatever the block cutting."""
+    from voicecoach.analysis.band import TelephoneLine
+
+    rng = np.random.default_rng(5)
+    x = (0.1 * rng.standard_normal(SR)).astype(np.float32)
+    whole = TelephoneLine(SR).process(x)
+    line = TelephoneLine(SR)
+    parts = [line.process(x[a:b]) for a, b in ((0, 1), (1, 161), (161, 5000), (5000, SR))]
+    assert np.array_equal(np.concatenate(parts), whole)
+    line.reset()
+    assert np.array_equal(line.process(x), whole)  # reset: an idle line again
+    t = np.arange(SR) / SR
+    for f_hz, lo, hi in ((100.0, 0.0, 0.02), (1000.0, 0.9, 1.1), (6000.0, 0.0, 0.02)):
+        y = TelephoneLine(SR).process(np.sin(2 * np.pi * f_hz * t).astype(np.float32))
+        peak = np.abs(y[SR // 2:]).max()
+        assert lo <= peak <= hi, (f_hz, peak)
+    with pytest.raises(ValueError, match="at least 8000 Hz"):
+        TelephoneLine(4000)
+
+
+def test_calibration_stores_the_references_of_a_telephone_line(tmp_path, voices) -> None:
+    """A profile holds the same references over a simulated line (Profile.telephone); a
+    telephone-rate channel is judged against them (for_rate, CallAnalyzer), a wideband one
+    against the profile's own; files keep them ([telephone] table)."""
+    from voicecoach.baseline.profile import Profile
+    from voicecoach.pipeline import CallAnalyzer
+    from voicecoach.profiles import profile_from_toml, profile_to_toml
+
+    prof = calibrate_array(voices["wide"], SR, name="w")
+    assert prof.telephone is not None and "name" not in prof.telephone
+    tel = prof.for_rate(8000)
+    assert prof.for_rate(16000) is prof and prof.for_rate(None) is prof
+    assert tel.calibration_rate_hz == 8000.0 and tel.telephone is None
+    assert tel.name == "w" and tel.voice == prof.voice and tel.source == prof.source
+    # the line cuts this 110 Hz voice's fundamental: it reads quieter there
+    assert tel.loudness_level_db < prof.loudness_level_db - 0.5
+    assert tel.pitch_level_st == prof.telephone["pitch_level_st"]
+    # what the line gives: the profile of the speech sent through it (without a voice model)
+    from voicecoach.analysis.band import TelephoneLine
+
+    direct = Calibrator(telephone=False)
+    direct._band(8000.0)
+    direct.feed(TelephoneLine(SR).process(voices["wide"][: voices["wide"].size // 160 * 160]))
+    d = direct.finish(name="w", source=prof.source).replace(voice=prof.voice,
+                                                           calibration_rate_hz=8000.0)
+    assert tel.replace(created_utc="").to_dict() == d.replace(created_utc="").to_dict()
+    # kept by the files and the dicts, checked when read
+    assert Profile.from_dict(prof.to_dict()).for_rate(8000) == tel
+    back = profile_from_toml(profile_to_toml(prof))
+    assert "[telephone]" in profile_to_toml(prof)
+    assert back.for_rate(8000).loudness_level_db == pytest.approx(tel.loudness_level_db,
+                                                                 abs=1e-4)
+    bad = {**prof.to_dict(), "telephone": {**prof.telephone, "pitch_level_st": "high"}}
+    with pytest.raises(ParameterError, match="profile table 'telephone'"):
+        Profile.from_dict(bad)
+    assert Profile.from_dict({**prof.to_dict(), "telephone": None}).telephone is None
+    # the pipeline takes the references of the agent channel's band
+    assert CallAnalyzer(profile=prof, source_rates_hz=[8000.0, 8000.0]).coach \
+        .agent_baseline.profile == tel
+    assert CallAnalyzer(profile=prof, source_rates_hz=[16000.0, 8000.0]).coach \
+        .agent_baseline.profile == prof
+    # a profile calibrated on telephone audio serves telephone calls as it is
+    tel16 = calibrate_array(voices["tel16"], SR)
+    assert tel16.telephone is None and tel16.for_rate(8000) is tel16
+    assert prof.replace(calibration_rate_hz=8000.0).for_rate(8000).telephone is not None
+    # a calibration without the line's copy: no references, judged on its own
+    plain = Calibrator(telephone=False)
+    plain.feed_array(voices["wide"], SR)
+    assert plain.finish().telephone is None

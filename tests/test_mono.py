@@ -459,10 +459,21 @@ def test_a_profile_from_another_band_is_noted(tmp_path: Path, male_female,
     assert band["note"].startswith("the profile was calibrated on wideband audio (16 kHz) "
                                    "and the agent's channel is telephone audio (8 kHz)")
     assert band["note"] in summary_line("tel", rep)
+    # judged against the profile's telephone-band references, and said so
+    assert band["reference"] == "telephone" and "telephone-band references" in band["note"]
+    assert rep["summary"]["coach"]["baseline"]["agent"]["loudness_level_db"] == pytest.approx(
+        agent_profile.for_rate(8000).loudness_level_db, abs=1e-3)
+    old = review_call(_file_call(tmp_path / "tel.wav", 0, cfg), tmp_path / "o2", cfg,
+                      profile=agent_profile.replace(telephone=None), render=False,
+                      audio="none", lang="en")  # a profile made before the references
+    assert old["band"]["reference"] == "profile" and "may be false" in old["band"]["note"]
     new, _ = recoach_call(tmp_path / "o" / "tel", tmp_path / "w", cfg, profile=agent_profile,
                           render=False, lang="fr")
     assert new["band"]["note"].startswith("le profil a été calibré sur un enregistrement "
                                           "large bande (16 kHz)")
+    assert new["band"]["reference"] == "telephone"  # the what-if keeps the call's rates
+    assert new["summary"]["coach"]["baseline"]["agent"] == rep["summary"]["coach"][
+        "baseline"]["agent"]
     new, _ = recoach_call(tmp_path / "o" / "tel", tmp_path / "w2", cfg, render=False)
     assert "band" not in new  # no profile: the call's own baseline, on its own band
     unknown = agent_profile.replace(calibration_rate_hz=None)  # a profile made before it

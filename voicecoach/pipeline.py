@@ -131,7 +131,9 @@ class CallAnalyzer:
     config : Config, optional
     profile : Profile, optional
         The agent's calibrated calm baseline (else a provisional one from the first
-        ``[baseline] provisional_s`` of the agent's speech).
+        ``[baseline] provisional_s`` of the agent's speech). An agent column from a
+        telephone-rate source is judged against its telephone-band references
+        (:meth:`Profile.for_rate`).
     lang : {"fr", "en"}, optional
         Nudge language (default ``[coach] lang``).
     parties : {1, 2}
@@ -188,7 +190,10 @@ class CallAnalyzer:
                 warnings.warn(self.echo_note, EchoCancellerUnavailable, stacklevel=2)
         elif parties == 2:
             self.echo_note = "disabled ([echo] enabled = false)"
-        self.coach = make_coach(self.config, profile, lang)
+        # a telephone-rate agent channel is judged against the profile's telephone-band
+        # references (Profile.for_rate), when it holds them
+        self.coach = make_coach(self.config, None if profile is None
+                                else profile.for_rate(rates[0]), lang)
         self.hop_size = self.analyzer.hop_size
         self.hop_s = self.config.analysis.hop_s
         self.reset()

@@ -151,7 +151,8 @@ def profile_to_toml(profile: Profile) -> str:
     -------
     str
         TOML: ``schema``, every field with its unit in a comment (NaN written as ``nan``),
-        then a ``[voice]`` table when the profile has a voice model.
+        then a ``[telephone]`` table of the telephone-band references and a ``[voice]``
+        table, when the profile has them.
     """
     lines = [
         "# voicecoach calm-speech profile. Semitones (st) are 12*log2(f0 / 55 Hz).",
@@ -160,10 +161,16 @@ def profile_to_toml(profile: Profile) -> str:
         f"schema = {_toml_value(PROFILE_SCHEMA)}",
     ]
     for f in dataclasses.fields(profile):
-        if f.name == "voice" or getattr(profile, f.name) is None:  # None: not known
+        if f.name in ("voice", "telephone") or getattr(profile, f.name) is None:  # None: unknown
             continue
         lhs = f"{f.name} = {_toml_value(getattr(profile, f.name))}"
         lines.append(f"{lhs:<40s} # {_DOC[f.name]}" if f.name in _DOC else lhs)
+    if profile.telephone is not None:
+        lines += ["", "# The same references over a simulated telephone line: an 8 kHz call is "
+                  "judged against these.", "[telephone]"]
+        for k, v in profile.telephone.items():
+            lhs = f"{k} = {_toml_value(v)}"
+            lines.append(f"{lhs:<40s} # {_DOC[k]}" if k in _DOC else lhs)
     if profile.voice is not None:
         lines += ["", "# The voice model: tells the agent's speech on a mono call (review).",
                   "[voice]", *_voice_lines(profile.voice)]
@@ -306,10 +313,15 @@ def format_profile(profile: Profile, lang: str = "en") -> str:
             t["measured"].format(speech=format(number(float(p.speech_s), lang), ".1f"),
                                  voiced=format(number(float(p.voiced_s), lang), ".1f")),
             t["source"].format(source=p.source or "-"),
-            *([] if p.calibration_rate_hz is None else [t["band"].format(
+            *([] if p.calibration_rate_hz is None else [t[
+                "band" if p.telephone is None else "band_lines"].format(
                 khz=format(number(p.calibration_rate_hz / 1000, lang), "g"),
                 band=texts(lang).NOTES[
                     "band_tel" if p.calibration_rate_hz <= TELEPHONE_RATE_HZ else "band_wide"])]),
+            *([] if p.telephone is None else [t["telephone"].format(
+                pitch=num(p.telephone["pitch_level_st"], ".2f"),
+                rate=num(p.telephone["rate_level_sps"], ".2f"),
+                loud=num(p.telephone["loudness_level_db"], ".1f"))]),
             t["created"].format(created=p.created_utc or "-"),
             t["voice"].format(n=len(p.voice["gmm"]["weights"])) if p.voice else t["no_voice"],
         ]

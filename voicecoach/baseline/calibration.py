@@ -15,16 +15,18 @@ import os
 import numpy as np
 
 from ..analysis import BlockAdapter, ChannelAnalyzer, Features
+from ..analysis.band import TelephoneLine
 from ..analysis.blocks import check_block
 from ..config import TELEPHONE_RATE_HZ, Config, config_or_default, harmonic_check_on
 from ..errors import (
+    CalibrationError,
     ClippedSignalError,
     ParameterError,
     SilentSignalError,
     TooLittleSpeechError,
 )
 from .measures import RelativeMeasures, _MeasureCore, coached_pitch
-from .profile import Profile, hz_to_st, st_to_hz
+from .profile import _TELEPHONE_OWN, Profile, hz_to_st, st_to_hz
 
 
 def _power_mean_db(level_db: np.ndarray) -> float:
@@ -183,6 +185,15 @@ class Calibrator:
         Defaults to :func:`~voicecoach.config.load_config`.
     keep_audio : bool
         Keep the 16 kHz samples fed (:attr:`audio`), e.g. to store them beside the profile.
+    telephone : bool
+        Also compute the profile's telephone-band references (:attr:`Profile.telephone`)
+        from the speech sent through a simulated line
+        (:class:`voicecoach.analysis.band.TelephoneLine`), so that an 8 kHz call is judged
+        against what the voice reads over a line (a headset's wideband speech reads louder
+        and lower than a line gives it). Kept only when the profile is wideband
+        (``calibration_rate_hz`` above 8 kHz or unknown): a profile calibrated on telephone
+        audio serves telephone calls as it is. The copy is analysed as an 8 kHz call is
+        (with the harmonic check): a wideband calibration takes about three times as long.
 
     Examples
     --------
@@ -191,9 +202,15 @@ class Calibrator:
     >>> profile = cal.finish(name="alice")                   # doctest: +SKIP
     """
 
-    def __init__(self, config: Config | None = None, *, keep_audio: bool = False) -> None:
+    def __init__(self, config: Config | None = None, *, keep_audio: bool = False,
+                 telephone: bool = True) -> None:
         self.config = config_or_default(config)
         self.analyzer = ChannelAnalyzer(self.config)
+        # the telephone-band references: a second calibrator fed the line's copy
+        self._telephone = telephone
+        self._tel: Calibrator | None = None
+        self._line: TelephoneLine | None = None
+        self._voice = True  # compute the voice model (not in the telephone copy's calibrator)
         self.core = _MeasureCore(self.config)
         from ..conversation.diarize import VoiceFeatures
 
@@ -252,15 +269,24 @@ class Calibrator:
         if self._kept is not None:
             self._kept.append(np.asarray(x, np.float32).copy())
         rows = self.analyzer.process(x)
-        self.ceps.append(self.voice_feats.process(x[: len(rows) * self.analyzer.hop_size]))
-        f0_hz = rows.f0_hz
-        if self.analyzer.harmonic:
-            if self._plain is None:
-                self._plain = ChannelAnalyzer(self.config, harmonic=False)
-            f0_hz = self._plain.process(x).f0_hz
-        self.voice_f0.append(np.asarray(f0_hz))
+        if self._voice:
+            self.ceps.append(self.voice_feats.process(x[: len(rows) * self.analyzer.hop_size]))
+            f0_hz = rows.f0_hz
+            if self.analyzer.harmonic:
+                if self._plain is None:
+                    self._plain = ChannelAnalyzer(self.config, harmonic=False)
+                f0_hz = self._plain.process(x).f0_hz
+            self.voice_f0.append(np.asarray(f0_hz))
         self.parts.append(rows)
         self.mparts.append(self.core.measures(rows))
+        if self._telephone:
+            if self._tel is None:
+                self._tel = Calibrator(self.config, telephone=False)
+                self._tel._voice = False
+                self._tel._band(float(TELEPHONE_RATE_HZ))
+                self._line = TelephoneLine(self.config.analysis.sample_rate)
+            assert self._line is not None
+            self._tel.feed(self._line.process(x))
 
     def _band(self, source_rate_hz: float) -> None:
         """Analyse the next recording's pitch as a review of audio at this rate would.
@@ -443,6 +469,17 @@ class Calibrator:
         )
         if self._rates:  # the band it was recorded on (a review across bands says so)
             prof = prof.replace(calibration_rate_hz=min(self._rates))
+        if self._tel is not None and (prof.calibration_rate_hz is None
+                                      or prof.calibration_rate_hz > TELEPHONE_RATE_HZ):
+            # (a profile calibrated on telephone audio already reads the voice as a
+            # telephone call does: its own references serve)
+            try:  # the references an 8 kHz call of this voice is judged against
+                tel = self._tel.finish(what=what, name=name, source=source)
+            except CalibrationError:  # too little speech survives the line: none
+                tel = None
+            if tel is not None:
+                prof = prof.replace(telephone={k: v for k, v in tel.to_dict(voice=False).items()
+                                               if k not in _TELEPHONE_OWN})
         from ..conversation.diarize import voice_model
 
         if self.ceps:

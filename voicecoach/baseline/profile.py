@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from ..config import TELEPHONE_RATE_HZ
 from ..errors import ParameterError
 
 #: Reference of the semitone scale, Hz (A1).
@@ -25,7 +26,10 @@ ST_REF_HZ = 55.0
 PROFILE_SCHEMA = "voicecoach.profile/3"
 #: Keys a profile file may leave out, and the value they then take (``voice``: no model;
 #: ``calibration_rate_hz``: None, unknown).
-_OPTIONAL: dict[str, Any] = {"voice": None, "calibration_rate_hz": None}
+_OPTIONAL: dict[str, Any] = {"voice": None, "calibration_rate_hz": None, "telephone": None}
+#: Keys of a telephone-band reference that its profile gives it (see :meth:`Profile.for_rate`).
+_TELEPHONE_OWN = ("schema", "name", "source", "created_utc", "provisional",
+                  "calibration_rate_hz", "voice", "telephone")
 
 
 def hz_to_st(f0_hz: Any) -> Any:
@@ -116,6 +120,12 @@ class Profile:
         it tells the agent's stretches on a mono call and checks a stereo call's channels.
         Optional in profile files (None for profiles made before it, and in-call
         baselines).
+    telephone : dict or None
+        The same statistics computed from the calibration speech sent through a simulated
+        telephone line (:class:`voicecoach.analysis.band.TelephoneLine`): the references a
+        telephone recording of this voice is judged against (:meth:`for_rate`). Only in
+        profiles calibrated on wideband audio (None otherwise, in in-call baselines and in
+        profiles made before it; optional in profile files).
 
     Any statistic is NaN when its data were missing.
     """
@@ -150,6 +160,7 @@ class Profile:
     created_utc: str
     calibration_rate_hz: float | None = None
     voice: dict[str, Any] | None = None
+    telephone: dict[str, Any] | None = None
 
     def replace(self, **changes: Any) -> Profile:
         """A copy with some fields changed (e.g. ``name``).
@@ -194,8 +205,42 @@ class Profile:
                 if voice and v is not None:
                     d["voice"] = v
                 continue
+            if f.name == "telephone":
+                if v is not None:
+                    d["telephone"] = dict(v)
+                continue
             d[f.name] = round(v, 4) if isinstance(v, float) and math.isfinite(v) else v
         return d
+
+    def for_rate(self, rate_hz: float | None) -> Profile:
+        """The profile a channel recorded at ``rate_hz`` is judged against.
+
+        A wideband profile that holds :attr:`telephone` references gives a telephone-rate
+        channel (at most 8 kHz, or telephone-band audio saved at a higher rate) those: the
+        same voice reads 1.4-2.2 dB quieter and 0.4-2.5 st higher over a line, and judged
+        against its wideband references an 8 kHz call drew more false nudges and caught a
+        louder voice later (README, *Telephone-band references*).
+
+        Parameters
+        ----------
+        rate_hz : float or None
+            The channel's source rate, Hz (None: unknown, the profile itself).
+
+        Returns
+        -------
+        Profile
+            This profile, or its telephone-band references with this profile's name,
+            source, creation time and voice model, ``calibration_rate_hz`` 8000 and
+            ``telephone`` None.
+        """
+        if (rate_hz is None or rate_hz > TELEPHONE_RATE_HZ or self.telephone is None
+                or (self.calibration_rate_hz is not None
+                    and self.calibration_rate_hz <= TELEPHONE_RATE_HZ)):
+            return self
+        t = type(self).from_dict({**self.telephone, "name": self.name,
+                                  "source": self.source, "created_utc": self.created_utc,
+                                  "provisional": self.provisional})
+        return t.replace(calibration_rate_hz=float(TELEPHONE_RATE_HZ), voice=self.voice)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Profile:
@@ -243,6 +288,20 @@ class Profile:
                 v = d.get("voice")
                 if v is not None and not isinstance(v, dict):
                     raise ParameterError(f"profile key 'voice' must be a table, got {v!r}")
+                kw[name] = v
+                continue
+            if name == "telephone":
+                v = d.get("telephone")
+                if v is not None:
+                    if not isinstance(v, dict):
+                        raise ParameterError(
+                            f"profile key 'telephone' must be a table, got {v!r}")
+                    v = {k: x for k, x in v.items() if k not in _TELEPHONE_OWN}
+                    try:
+                        cls.from_dict({**v, "name": "", "source": "", "created_utc": "",
+                                       "provisional": False})
+                    except ParameterError as e:
+                        raise ParameterError(f"profile table 'telephone': {e}") from None
                 kw[name] = v
                 continue
             v = d.get(name, _OPTIONAL.get(name))

@@ -362,6 +362,9 @@ NOTES = {
     "agent's channel is {call_band} audio ({call_khz:g} kHz): a voice's pitch and pace read "
     "differently over a telephone line (up to +4 st of pitch measured), so pitch and pace "
     "nudges may be false; calibrate on a recording of the same kind to judge this call",
+    "band_line": "the profile was calibrated on wideband audio ({profile_khz:g} kHz) and the "
+    "agent's channel is telephone audio ({call_khz:g} kHz): the call is judged against the "
+    "profile's telephone-band references (its calibration speech through a simulated line)",
     "band_tel": "telephone",
     "band_wide": "wideband",
     "swapped": "the profile matches channel {other} better than the agent channel {agent}; the "
@@ -549,6 +552,9 @@ PROFILE = {
     "measured": "measured on  {speech} s of speech, {voiced} s voiced",
     "source": "source       {source}",
     "band": "recorded at  {khz} kHz ({band} audio: review calls of the same kind with it)",
+    "band_lines": "recorded at  {khz} kHz ({band} audio)",
+    "telephone": "over a line  pitch {pitch} st, pace {rate} syl/s, loudness {loud} dBFS (the "
+    "references an 8 kHz call is judged against)",
     "created": "created      {created}",
     "voice": "voice model  {n} Gaussians (tells the agent on mono calls)",
     "no_voice": "voice model  none (calibrate again to store one: mono calls, swapped channels)",

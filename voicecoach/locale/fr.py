@@ -383,6 +383,11 @@ NOTES = {
     "voix ne se mesurent pas de la même façon sur une ligne téléphonique (jusqu'à +4 "
     "demi-tons de hauteur mesurés), les conseils de hauteur et de débit peuvent donc être "
     "faux ; calibrez sur un enregistrement du même type pour juger cet appel",
+    "band_line": "le profil a été calibré sur un enregistrement large bande "
+    "({profile_khz:g} kHz) et le canal de l'agent est téléphonique ({call_khz:g} kHz) : "
+    "l'appel est jugé sur "
+    "les références téléphoniques du profil (sa parole de calibrage passée par une ligne "
+    "simulée)",
     "band_tel": "téléphonique",
     "band_wide": "large bande",
     "swapped": "le profil correspond mieux au canal {other} qu'au canal de l'agent {agent} : "
@@ -580,6 +585,9 @@ PROFILE = {
     "measured": "mesuré sur   {speech} s de parole, dont {voiced} s voisées",
     "source": "source       {source}",
     "band": "enregistré à {khz} kHz (son {band} : à utiliser sur des appels du même type)",
+    "band_lines": "enregistré à {khz} kHz (son {band})",
+    "telephone": "ligne tél.   hauteur {pitch} dt, débit {rate} syl/s, volume {loud} dBFS (les "
+    "références d'un appel à 8 kHz)",
     "created": "créé le      {created}",
     "voice": "voix         modèle à {n} gaussiennes (reconnaît l'agent dans les appels mono)",
     "no_voice": "voix         aucun modèle (calibrez à nouveau pour en enregistrer un : appels "

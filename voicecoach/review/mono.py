@@ -214,7 +214,9 @@ def band_check(profile: Profile | None, agent_rate_hz: float | None, lang: str
     The same voice reads differently over a telephone line: on the benchmark voices the
     telephone copy moved the pitch median by 0 to +4 st (Praat alike) and a wideband profile
     drew about 40 % more prosody nudges on 8 kHz reviews of calm speech (README, *A wideband
-    profile on a telephone recording*). The rules still judge; the report says so.
+    profile on a telephone recording*). A profile with telephone-band references
+    (:attr:`Profile.telephone`) judges a telephone channel against those, and the note says
+    so; otherwise the rules judge against the wideband references and the note warns.
 
     Parameters
     ----------
@@ -228,9 +230,10 @@ def band_check(profile: Profile | None, agent_rate_hz: float | None, lang: str
     Returns
     -------
     dict or None
-        ``{"profile_rate_hz", "call_rate_hz", "note"}`` when one side is telephone audio
-        (at most :data:`~voicecoach.config.TELEPHONE_RATE_HZ`) and the other is not; else
-        None.
+        ``{"profile_rate_hz", "call_rate_hz", "reference", "note"}`` when one side is
+        telephone audio (at most :data:`~voicecoach.config.TELEPHONE_RATE_HZ`) and the
+        other is not (``reference``: ``"telephone"`` when the call is judged against the
+        profile's telephone-band references, ``"profile"`` otherwise); else None.
     """
     if profile is None or profile.calibration_rate_hz is None or agent_rate_hz is None:
         return None
@@ -243,13 +246,18 @@ def band_check(profile: Profile | None, agent_rate_hz: float | None, lang: str
     def khz(rate_hz: float) -> object:
         return number(rate_hz / 1000, lang)
 
+    if c_tel and profile.telephone is not None:  # judged on the line's references
+        note = tx["band_line"].format(profile_khz=khz(profile.calibration_rate_hz),
+                                      call_khz=khz(agent_rate_hz))
+        return {"profile_rate_hz": profile.calibration_rate_hz, "call_rate_hz": agent_rate_hz,
+                "reference": "telephone", "note": note}
     note = tx["band"].format(
         profile_band=tx["band_tel" if p_tel else "band_wide"],
         profile_khz=khz(profile.calibration_rate_hz),
         call_band=tx["band_tel" if c_tel else "band_wide"], call_khz=khz(agent_rate_hz),
     )
     return {"profile_rate_hz": profile.calibration_rate_hz, "call_rate_hz": agent_rate_hz,
-            "note": note}
+            "reference": "profile", "note": note}
 
 
 def mix_vad(config: Config) -> Any:

@@ -138,7 +138,12 @@ def recoach_call(
     # and each hop is one party's (no agent onset pad, as in the first pass)
     mono_split = call.kind == "mono" and reader.parties == 2
     pipe_cfg = cfg.replace(conversation={"agent_onset_pad_s": 0.0}) if mono_split else cfg
-    pipe = CallAnalyzer(pipe_cfg, profile=profile, lang=lang, parties=reader.parties)
+    # each column's source rate, as the first pass had it: a telephone-rate agent channel is
+    # judged against the profile's telephone-band references there and here alike
+    rates = (old.get("audio") or {}).get("source_rates_hz")
+    pipe = CallAnalyzer(pipe_cfg, profile=profile, lang=lang, parties=reader.parties,
+                        source_rates_hz=rates if isinstance(rates, list)
+                        and len(rates) == reader.parties else None)
     if reuse_measures and profile is None:
         # the baseline trackers do not run, so the provisional profile they formed in the
         # first pass never forms here: the personal thresholds and verdicts come from it
