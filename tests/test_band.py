@@ -240,6 +240,9 @@ def test_calibration_stores_the_references_of_a_telephone_line(tmp_path, voices)
         .agent_baseline.profile == tel
     assert CallAnalyzer(profile=prof, source_rates_hz=[16000.0, 8000.0]).coach \
         .agent_baseline.profile == prof
+    off = load_config(overrides={"baseline": {"telephone_references": False}})
+    assert CallAnalyzer(off, profile=prof, source_rates_hz=[8000.0, 8000.0]).coach \
+        .agent_baseline.profile == prof  # [baseline] telephone_references = false
     # a profile calibrated on telephone audio serves telephone calls as it is
     tel16 = calibrate_array(voices["tel16"], SR)
     assert tel16.telephone is None and tel16.for_rate(8000) is tel16

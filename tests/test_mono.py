@@ -467,6 +467,12 @@ def test_a_profile_from_another_band_is_noted(tmp_path: Path, male_female,
                       profile=agent_profile.replace(telephone=None), render=False,
                       audio="none", lang="en")  # a profile made before the references
     assert old["band"]["reference"] == "profile" and "may be false" in old["band"]["note"]
+    off = cfg.replace(baseline={"telephone_references": False})  # VoIP audio that kept its lows
+    own = review_call(_file_call(tmp_path / "tel.wav", 0, off), tmp_path / "o3", off,
+                      profile=agent_profile, render=False, audio="none", lang="en")
+    assert own["band"]["reference"] == "profile"
+    assert own["summary"]["coach"]["baseline"]["agent"]["loudness_level_db"] == pytest.approx(
+        agent_profile.loudness_level_db, abs=1e-3)
     new, _ = recoach_call(tmp_path / "o" / "tel", tmp_path / "w", cfg, profile=agent_profile,
                           render=False, lang="fr")
     assert new["band"]["note"].startswith("le profil a été calibré sur un enregistrement "

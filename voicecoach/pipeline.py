@@ -192,8 +192,9 @@ class CallAnalyzer:
             self.echo_note = "disabled ([echo] enabled = false)"
         # a telephone-rate agent channel is judged against the profile's telephone-band
         # references (Profile.for_rate), when it holds them
-        self.coach = make_coach(self.config, None if profile is None
-                                else profile.for_rate(rates[0]), lang)
+        if profile is not None and self.config.baseline.telephone_references:
+            profile = profile.for_rate(rates[0])
+        self.coach = make_coach(self.config, profile, lang)
         self.hop_size = self.analyzer.hop_size
         self.hop_s = self.config.analysis.hop_s
         self.reset()

@@ -271,7 +271,8 @@ def _review_call(
             mono_interruptions = d.interruptions
     channels_info = channel_check(call, cfg, profile, resolve_lang(lang, cfg))
     rates = source_rates(call, parties, cfg)
-    band_info = band_check(profile, rates[0], resolve_lang(lang, cfg))
+    band_info = band_check(profile, rates[0], resolve_lang(lang, cfg),
+                           cfg.baseline.telephone_references)
     pipe = CallAnalyzer(pipe_cfg, profile=profile, lang=lang, parties=parties,
                         source_rates_hz=rates)
     if mono_interruptions is not None and pipe.tracker is not None:

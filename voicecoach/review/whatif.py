@@ -225,7 +225,7 @@ def recoach_call(
     # the profile's band against the agent channel's (this what-if's profile)
     a_rate = (a.get("source_rates_hz") or [a["sample_rate"]])[0]
     band = band_check(profile, None if a_rate is None else float(a_rate),
-                      resolve_lang(lang, cfg))
+                      resolve_lang(lang, cfg), cfg.baseline.telephone_references)
     if band is not None:
         report["band"] = band
     if mono_split:
