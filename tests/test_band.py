@@ -251,3 +251,26 @@ def test_calibration_stores_the_references_of_a_telephone_line(tmp_path, voices)
     plain = Calibrator(telephone=False)
     plain.feed_array(voices["wide"], SR)
     assert plain.finish().telephone is None
+
+
+def test_lows_tell_a_line_from_audio_that_kept_them(tmp_path, voices) -> None:
+    """[baseline] line_lows_db: a line cuts the 60-200 Hz energy (-42 to -52 dB on real
+    voices); wideband speech and an 8 kHz copy without that cut keep it."""
+    from voicecoach.analysis.band import TelephoneLine
+    from voicecoach.io import lows_cut
+
+    x = voices["wide"]
+    line = TelephoneLine(SR).process(x)
+    for name, y, rate, cut in (("wide", x, SR, False), ("line", line, SR, True),
+                               ("line8", soxr.resample(line, SR, 8000), 8000, True),
+                               ("kept8", soxr.resample(x, SR, 8000), 8000, False)):
+        m = BandMeter(rate)
+        m.push(y)
+        assert (m.lows_db() <= -35.0) is cut, (name, m.lows_db())
+        sf.write(tmp_path / f"{name}.wav", y, rate, subtype="FLOAT")
+        assert lows_cut(tmp_path / f"{name}.wav") is cut, name
+    sf.write(tmp_path / "short.wav", x[:4000], SR, subtype="FLOAT")
+    assert lows_cut(tmp_path / "short.wav") is None  # under a second: cannot tell
+    off = load_config(overrides={"pitch": {"band_scan_s": 0.0}})
+    assert lows_cut(tmp_path / "line.wav", 0, off) is None
+    assert math.isnan(BandMeter(SR).lows_db())

@@ -144,6 +144,10 @@ class CallAnalyzer:
         harmonic_check = "auto"`` (the default), columns from a telephone-rate source (at
         most 8 kHz) get the pitch tracker's harmonic check
         (:func:`voicecoach.config.harmonic_check_on`).
+    agent_lows_cut : bool or None, optional
+        Whether the agent column's audio went through a line that cut its frequencies under
+        300 Hz (:func:`voicecoach.io.lows_cut`; None: unknown). False keeps a telephone-rate
+        agent channel on the profile's own references (audio that kept its lows: VoIP).
 
     Notes
     -----
@@ -163,6 +167,7 @@ class CallAnalyzer:
         lang: str | None = None,
         parties: int = 2,
         source_rates_hz: Sequence[float | None] | None = None,
+        agent_lows_cut: bool | None = None,
     ) -> None:
         if parties not in (1, 2):
             raise ParameterError(f"parties must be 1 or 2, got {parties!r}")
@@ -192,7 +197,8 @@ class CallAnalyzer:
             self.echo_note = "disabled ([echo] enabled = false)"
         # a telephone-rate agent channel is judged against the profile's telephone-band
         # references (Profile.for_rate), when it holds them
-        if profile is not None and self.config.baseline.telephone_references:
+        if (profile is not None and self.config.baseline.telephone_references
+                and agent_lows_cut is not False):
             profile = profile.for_rate(rates[0])
         self.coach = make_coach(self.config, profile, lang)
         self.hop_size = self.analyzer.hop_size
