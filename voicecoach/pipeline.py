@@ -132,8 +132,8 @@ class CallAnalyzer:
     profile : Profile, optional
         The agent's calibrated calm baseline (else a provisional one from the first
         ``[baseline] provisional_s`` of the agent's speech). An agent column from a
-        telephone-rate source is judged against its telephone-band references
-        (:meth:`Profile.for_rate`).
+        telephone-rate source whose lows a line cut (``agent_lows_cut``) is judged against
+        its telephone-band references (:meth:`Profile.for_rate`).
     lang : {"fr", "en"}, optional
         Nudge language (default ``[coach] lang``).
     parties : {1, 2}
@@ -146,8 +146,9 @@ class CallAnalyzer:
         (:func:`voicecoach.config.harmonic_check_on`).
     agent_lows_cut : bool or None, optional
         Whether the agent column's audio went through a line that cut its frequencies under
-        300 Hz (:func:`voicecoach.io.lows_cut`; None: unknown). False keeps a telephone-rate
-        agent channel on the profile's own references (audio that kept its lows: VoIP).
+        300 Hz (:func:`voicecoach.io.lows_cut`). True: a telephone-rate agent channel is
+        judged against the profile's telephone-band references; False (audio that kept its
+        lows: VoIP) or None (unknown, e.g. live) keeps the profile's own references.
 
     Notes
     -----
@@ -198,7 +199,7 @@ class CallAnalyzer:
         # a telephone-rate agent channel is judged against the profile's telephone-band
         # references (Profile.for_rate), when it holds them
         if (profile is not None and self.config.baseline.telephone_references
-                and agent_lows_cut is not False):
+                and agent_lows_cut is True):
             profile = profile.for_rate(rates[0])
         self.coach = make_coach(self.config, profile, lang)
         self.hop_size = self.analyzer.hop_size

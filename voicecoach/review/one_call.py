@@ -275,7 +275,7 @@ def _review_call(
     lows = (agent_lows_cut(call, cfg) if profile is not None and profile.telephone is not None
             and rates[0] is not None and rates[0] <= TELEPHONE_RATE_HZ else None)
     band_info = band_check(profile, rates[0], resolve_lang(lang, cfg),
-                           cfg.baseline.telephone_references and lows is not False)
+                           cfg.baseline.telephone_references and lows is True)
     pipe = CallAnalyzer(pipe_cfg, profile=profile, lang=lang, parties=parties,
                         source_rates_hz=rates, agent_lows_cut=lows)
     if mono_interruptions is not None and pipe.tracker is not None:

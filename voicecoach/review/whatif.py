@@ -228,7 +228,7 @@ def recoach_call(
     a_rate = (a.get("source_rates_hz") or [a["sample_rate"]])[0]
     band = band_check(profile, None if a_rate is None else float(a_rate),
                       resolve_lang(lang, cfg),
-                      cfg.baseline.telephone_references and lows is not False)
+                      cfg.baseline.telephone_references and lows is True)
     if band is not None:
         report["band"] = band
     if mono_split:
