@@ -236,10 +236,16 @@ def test_calibration_stores_the_references_of_a_telephone_line(tmp_path, voices)
         Profile.from_dict(bad)
     assert Profile.from_dict({**prof.to_dict(), "telephone": None}).telephone is None
     # the pipeline takes the references of the agent channel's band
-    assert CallAnalyzer(profile=prof, source_rates_hz=[8000.0, 8000.0]).coach \
-        .agent_baseline.profile == tel
+    assert CallAnalyzer(profile=prof, source_rates_hz=[8000.0, 8000.0],
+                        agent_lows_cut=True).coach.agent_baseline.profile == tel
+    for unsure in (False, None):  # lows kept (VoIP), or not known (live): its own
+        assert CallAnalyzer(profile=prof, source_rates_hz=[8000.0, 8000.0],
+                            agent_lows_cut=unsure).coach.agent_baseline.profile == prof
     assert CallAnalyzer(profile=prof, source_rates_hz=[16000.0, 8000.0]).coach \
         .agent_baseline.profile == prof
+    off = load_config(overrides={"baseline": {"telephone_references": False}})
+    assert CallAnalyzer(off, profile=prof, source_rates_hz=[8000.0, 8000.0],
+                        agent_lows_cut=True).coach.agent_baseline.profile == prof  # off
     # a profile calibrated on telephone audio serves telephone calls as it is
     tel16 = calibrate_array(voices["tel16"], SR)
     assert tel16.telephone is None and tel16.for_rate(8000) is tel16
@@ -248,3 +254,26 @@ def test_calibration_stores_the_references_of_a_telephone_line(tmp_path, voices)
     plain = Calibrator(telephone=False)
     plain.feed_array(voices["wide"], SR)
     assert plain.finish().telephone is None
+
+
+def test_lows_tell_a_line_from_audio_that_kept_them(tmp_path, voices) -> None:
+    """[baseline] line_lows_db: a line cuts the 60-200 Hz energy (-42 to -52 dB on real
+    voices); wideband speech and an 8 kHz copy without that cut keep it."""
+    from voicecoach.analysis.band import TelephoneLine
+    from voicecoach.io import lows_cut
+
+    x = voices["wide"]
+    line = TelephoneLine(SR).process(x)
+    for name, y, rate, cut in (("wide", x, SR, False), ("line", line, SR, True),
+                               ("line8", soxr.resample(line, SR, 8000), 8000, True),
+                               ("kept8", soxr.resample(x, SR, 8000), 8000, False)):
+        m = BandMeter(rate)
+        m.push(y)
+        assert (m.lows_db() <= -35.0) is cut, (name, m.lows_db())
+        sf.write(tmp_path / f"{name}.wav", y, rate, subtype="FLOAT")
+        assert lows_cut(tmp_path / f"{name}.wav") is cut, name
+    sf.write(tmp_path / "short.wav", x[:4000], SR, subtype="FLOAT")
+    assert lows_cut(tmp_path / "short.wav") is None  # under a second: cannot tell
+    off = load_config(overrides={"pitch": {"band_scan_s": 0.0}})
+    assert lows_cut(tmp_path / "line.wav", 0, off) is None
+    assert math.isnan(BandMeter(SR).lows_db())

@@ -445,11 +445,14 @@ def test_a_profile_from_another_band_is_noted(tmp_path: Path, male_female,
     the same band, an unknown band or no profile: no note."""
     import soxr
 
+    from voicecoach.analysis.band import TelephoneLine
     from voicecoach.review.whatif import recoach_call
 
     y, _ = male_female
     assert agent_profile.calibration_rate_hz == SR
-    sf.write(tmp_path / "tel.wav", soxr.resample(y, SR, 8000), 8000)
+    line = np.column_stack([TelephoneLine(SR).process(y[:, c]) for c in range(y.shape[1])])
+    sf.write(tmp_path / "tel.wav", soxr.resample(line, SR, 8000), 8000)  # over a line
+    sf.write(tmp_path / "voip.wav", soxr.resample(y, SR, 8000), 8000)  # 8 kHz, lows kept
     sf.write(tmp_path / "wide.wav", y, SR)
     cfg = load_config()
     rep = review_call(_file_call(tmp_path / "tel.wav", 0, cfg), tmp_path / "o", cfg,
@@ -461,12 +464,26 @@ def test_a_profile_from_another_band_is_noted(tmp_path: Path, male_female,
     assert band["note"] in summary_line("tel", rep)
     # judged against the profile's telephone-band references, and said so
     assert band["reference"] == "telephone" and "telephone-band references" in band["note"]
+    assert rep["audio"]["agent_lows_cut"] is True
     assert rep["summary"]["coach"]["baseline"]["agent"]["loudness_level_db"] == pytest.approx(
         agent_profile.for_rate(8000).loudness_level_db, abs=1e-3)
+    # 8 kHz audio that kept its lows (VoIP): the profile's own references fit it
+    voip = review_call(_file_call(tmp_path / "voip.wav", 0, cfg), tmp_path / "o4", cfg,
+                       profile=agent_profile, render=False, audio="none", lang="en")
+    assert voip["audio"]["agent_lows_cut"] is False
+    assert voip["band"]["reference"] == "profile"
+    assert voip["summary"]["coach"]["baseline"]["agent"]["loudness_level_db"] == pytest.approx(
+        agent_profile.loudness_level_db, abs=1e-3)
     old = review_call(_file_call(tmp_path / "tel.wav", 0, cfg), tmp_path / "o2", cfg,
                       profile=agent_profile.replace(telephone=None), render=False,
                       audio="none", lang="en")  # a profile made before the references
     assert old["band"]["reference"] == "profile" and "may be false" in old["band"]["note"]
+    off = cfg.replace(baseline={"telephone_references": False})  # VoIP audio that kept its lows
+    own = review_call(_file_call(tmp_path / "tel.wav", 0, off), tmp_path / "o3", off,
+                      profile=agent_profile, render=False, audio="none", lang="en")
+    assert own["band"]["reference"] == "profile"
+    assert own["summary"]["coach"]["baseline"]["agent"]["loudness_level_db"] == pytest.approx(
+        agent_profile.loudness_level_db, abs=1e-3)
     new, _ = recoach_call(tmp_path / "o" / "tel", tmp_path / "w", cfg, profile=agent_profile,
                           render=False, lang="fr")
     assert new["band"]["note"].startswith("le profil a été calibré sur un enregistrement "

@@ -675,6 +675,12 @@ class BaselineConfig:
         ... its pitch is NaN until this many voiced seconds, s.
     calm_quantile : float
         A profile's calm excursion of each measure: this quantile of its delta on calm speech.
+    telephone_references : bool
+        A telephone-rate agent channel is judged against the profile's telephone-band
+        references (:meth:`voicecoach.baseline.Profile.for_rate`); false: its own.
+    line_lows_db : float
+        ... in review, only when the channel's 60-200 Hz energy is this many dB (or less)
+        under its 0.3-3.4 kHz energy (a line cut its lows), dB.
     adapt_s : float
         Time constant of the in-call references the pitch and loudness deltas are taken
         against, s of measured speech; 0 = the profile's reference, fixed.
@@ -706,6 +712,8 @@ class BaselineConfig:
     utterance_gap_s: float
     utterance_min_voiced_s: float
     calm_quantile: float
+    telephone_references: bool
+    line_lows_db: float
     adapt_s: float
     adapt_pitch_band_st: float
     adapt_loudness_band_db: float

@@ -365,6 +365,64 @@ def source_rate_hz(path: str | os.PathLike[str], channel: int = 0,
     return float(TELEPHONE_RATE_HZ) if meter.ratio_db() <= cfg.pitch.telephone_band_db else rate
 
 
+def lows_cut(path: str | os.PathLike[str], channel: int = 0,
+             config: Config | None = None) -> bool | None:
+    """Whether a file's channel went through a line that cut the frequencies under 300 Hz.
+
+    Its first ``[pitch] band_scan_s`` seconds' energy in
+    :data:`~voicecoach.analysis.band.LOWS_BAND_HZ` against the line band
+    (:meth:`~voicecoach.analysis.band.BandMeter.lows_db`) at or under ``[baseline]
+    line_lows_db``: a public-network line, whose audio the profile's telephone-band
+    references stand for; above it, audio that kept its lows (a VoIP path at 8 kHz, an 8 kHz
+    studio recording), which the profile's own references fit better.
+
+    Parameters
+    ----------
+    path : path-like
+        An audio file (the formats of :func:`analyze_file`).
+    channel : int
+        The channel, 0-based.
+    config : Config, optional
+
+    Returns
+    -------
+    bool or None
+        None when it cannot tell (silence, under a second of audio, ``band_scan_s`` 0).
+
+    Raises
+    ------
+    SourceError
+        If the file is missing, unreadable or corrupt.
+    """
+    from .analysis.band import BandMeter
+
+    cfg = config_or_default(config)
+    if cfg.pitch.band_scan_s <= 0:
+        return None
+    r = _open(path)
+    try:
+        if not 0 <= channel < r.channels:
+            raise ParameterError(f"{str(path)!r} has {r.channels} channel(s); channel "
+                                 f"{channel!r} is not one of 0..{r.channels - 1}")
+        need = round(cfg.pitch.band_scan_s * r.sample_rate)
+        meter, got = BandMeter(r.sample_rate), 0
+        try:
+            for b in r.blocks(READ_BLOCK):
+                x = b[: need - got, channel]
+                got += x.shape[0]
+                meter.push(np.nan_to_num(x, nan=0.0, posinf=0.0, neginf=0.0))
+                if got >= need:
+                    break
+        except RuntimeError as e:  # libsndfile decode errors mid-file
+            raise SourceError(f"{str(path)!r} is corrupt after some samples: {e}") from None
+    finally:
+        r.close()
+    if got < r.sample_rate:
+        return None
+    lows = meter.lows_db()
+    return None if lows != lows else bool(lows <= cfg.baseline.line_lows_db)
+
+
 def select_channels(channel: int | str | None, channels: int, *, allow_all: bool = True
                     ) -> list[int]:
     """Turn ``--channel`` (an index, ``"all"`` or None = all) into a list of indices.

@@ -132,8 +132,8 @@ class CallAnalyzer:
     profile : Profile, optional
         The agent's calibrated calm baseline (else a provisional one from the first
         ``[baseline] provisional_s`` of the agent's speech). An agent column from a
-        telephone-rate source is judged against its telephone-band references
-        (:meth:`Profile.for_rate`).
+        telephone-rate source whose lows a line cut (``agent_lows_cut``) is judged against
+        its telephone-band references (:meth:`Profile.for_rate`).
     lang : {"fr", "en"}, optional
         Nudge language (default ``[coach] lang``).
     parties : {1, 2}
@@ -144,6 +144,11 @@ class CallAnalyzer:
         harmonic_check = "auto"`` (the default), columns from a telephone-rate source (at
         most 8 kHz) get the pitch tracker's harmonic check
         (:func:`voicecoach.config.harmonic_check_on`).
+    agent_lows_cut : bool or None, optional
+        Whether the agent column's audio went through a line that cut its frequencies under
+        300 Hz (:func:`voicecoach.io.lows_cut`). True: a telephone-rate agent channel is
+        judged against the profile's telephone-band references; False (audio that kept its
+        lows: VoIP) or None (unknown, e.g. live) keeps the profile's own references.
 
     Notes
     -----
@@ -163,6 +168,7 @@ class CallAnalyzer:
         lang: str | None = None,
         parties: int = 2,
         source_rates_hz: Sequence[float | None] | None = None,
+        agent_lows_cut: bool | None = None,
     ) -> None:
         if parties not in (1, 2):
             raise ParameterError(f"parties must be 1 or 2, got {parties!r}")
@@ -192,8 +198,10 @@ class CallAnalyzer:
             self.echo_note = "disabled ([echo] enabled = false)"
         # a telephone-rate agent channel is judged against the profile's telephone-band
         # references (Profile.for_rate), when it holds them
-        self.coach = make_coach(self.config, None if profile is None
-                                else profile.for_rate(rates[0]), lang)
+        if (profile is not None and self.config.baseline.telephone_references
+                and agent_lows_cut is True):
+            profile = profile.for_rate(rates[0])
+        self.coach = make_coach(self.config, profile, lang)
         self.hop_size = self.analyzer.hop_size
         self.hop_s = self.config.analysis.hop_s
         self.reset()

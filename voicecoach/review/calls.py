@@ -580,6 +580,35 @@ def source_rates(call: Call, parties: int, config: Config | None = None
     return [cache[col] for col in cols[:parties]]
 
 
+def agent_lows_cut(call: Call, config: Config | None = None) -> bool | None:
+    """Whether the agent's column went through a line that cut its lows (under 300 Hz).
+
+    :func:`voicecoach.io.lows_cut` of the column :func:`source_rates` reads for the agent:
+    with ``[baseline] telephone_references``, a telephone-rate agent channel is judged
+    against the profile's telephone-band references unless this is False (audio that kept
+    its lows). A live session folder gives None: its review judges it as the session did,
+    by the rate alone.
+
+    Parameters
+    ----------
+    call : Call
+    config : Config, optional
+
+    Returns
+    -------
+    bool or None
+        None when it cannot tell.
+    """
+    from ..io import lows_cut
+
+    if call.kind == "session":
+        return None
+    channel = 0 if len(call.paths) == 2 or call.kind == "mono" else call.agent_channel
+    if len(call.paths) != 2 and call.kind != "mono" and audio_info(call.paths[0]).channels == 1:
+        channel = 0
+    return lows_cut(call.paths[0], channel, config)
+
+
 def iter_call_blocks(call: Call, config: Config | None = None) -> Iterator[np.ndarray]:
     """Blocks of whole 16 kHz hops, columns ``[agent, customer]`` (or ``[agent]``).
 

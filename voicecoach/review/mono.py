@@ -207,8 +207,8 @@ def _hop_gains(labels: np.ndarray, party: int, other_gain: float, hop: int) -> n
 SPLIT_CONTEXT_HOPS = 2
 
 
-def band_check(profile: Profile | None, agent_rate_hz: float | None, lang: str
-               ) -> dict[str, Any] | None:
+def band_check(profile: Profile | None, agent_rate_hz: float | None, lang: str,
+               line_references: bool = True) -> dict[str, Any] | None:
     """A note when the profile was calibrated on another band than the agent's channel.
 
     The same voice reads differently over a telephone line: on the benchmark voices the
@@ -226,6 +226,9 @@ def band_check(profile: Profile | None, agent_rate_hz: float | None, lang: str
         The agent channel's source rate, Hz (None: unknown, no note).
     lang : {"en", "fr"}
         Language of the note (the report's).
+    line_references : bool
+        ``[baseline] telephone_references``: whether a telephone channel is judged against
+        the profile's telephone-band references when it has them.
 
     Returns
     -------
@@ -246,7 +249,7 @@ def band_check(profile: Profile | None, agent_rate_hz: float | None, lang: str
     def khz(rate_hz: float) -> object:
         return number(rate_hz / 1000, lang)
 
-    if c_tel and profile.telephone is not None:  # judged on the line's references
+    if c_tel and profile.telephone is not None and line_references:  # the line's references
         note = tx["band_line"].format(profile_khz=khz(profile.calibration_rate_hz),
                                       call_khz=khz(agent_rate_hz))
         return {"profile_rate_hz": profile.calibration_rate_hz, "call_rate_hz": agent_rate_hz,

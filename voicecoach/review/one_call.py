@@ -27,14 +27,14 @@ import numpy as np
 
 from ..analysis import Features
 from ..baseline.profile import Profile
-from ..config import Config, load_config
+from ..config import TELEPHONE_RATE_HZ, Config, load_config
 from ..errors import ParameterError
 from ..events import Event, Interruption, Nudge
 from ..i18n import resolve_lang
 from ..io import audio_info
 from ..pipeline import PARTIES, CallAnalyzer
 from ..privacy import private_dir, private_file
-from .calls import Call, iter_call_blocks, source_rates, source_sig
+from .calls import Call, agent_lows_cut, iter_call_blocks, source_rates, source_sig
 from .document import REPORT_FILE, build_report, call_meta, write_json
 from .mono import (
     MonoTracker,
@@ -271,9 +271,13 @@ def _review_call(
             mono_interruptions = d.interruptions
     channels_info = channel_check(call, cfg, profile, resolve_lang(lang, cfg))
     rates = source_rates(call, parties, cfg)
-    band_info = band_check(profile, rates[0], resolve_lang(lang, cfg))
+    # a telephone-rate agent channel: did a line cut its lows? (which references fit it)
+    lows = (agent_lows_cut(call, cfg) if profile is not None and profile.telephone is not None
+            and rates[0] is not None and rates[0] <= TELEPHONE_RATE_HZ else None)
+    band_info = band_check(profile, rates[0], resolve_lang(lang, cfg),
+                           cfg.baseline.telephone_references and lows is True)
     pipe = CallAnalyzer(pipe_cfg, profile=profile, lang=lang, parties=parties,
-                        source_rates_hz=rates)
+                        source_rates_hz=rates, agent_lows_cut=lows)
     if mono_interruptions is not None and pipe.tracker is not None:
         # the mono detector's interruptions replace the tracker's overlap events
         pipe.tracker = MonoTracker(pipe.tracker, mono_interruptions, cfg.analysis.hop_s)
@@ -352,6 +356,7 @@ def _review_call(
     report["audio"]["playback"] = playback
     # per analysed column, the rate its pitch tracker took (telephone band: 8000)
     report["audio"]["source_rates_hz"] = rates
+    report["audio"]["agent_lows_cut"] = lows
     report["call"] = call_meta(call)
     report["stats"] = stats.result()
     if mono_info is not None:

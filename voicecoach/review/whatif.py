@@ -141,9 +141,11 @@ def recoach_call(
     # each column's source rate, as the first pass had it: a telephone-rate agent channel is
     # judged against the profile's telephone-band references there and here alike
     rates = (old.get("audio") or {}).get("source_rates_hz")
+    lows = (old.get("audio") or {}).get("agent_lows_cut")
     pipe = CallAnalyzer(pipe_cfg, profile=profile, lang=lang, parties=reader.parties,
                         source_rates_hz=rates if isinstance(rates, list)
-                        and len(rates) == reader.parties else None)
+                        and len(rates) == reader.parties else None,
+                        agent_lows_cut=lows if isinstance(lows, bool) else None)
     if reuse_measures and profile is None:
         # the baseline trackers do not run, so the provisional profile they formed in the
         # first pass never forms here: the personal thresholds and verdicts come from it
@@ -225,7 +227,8 @@ def recoach_call(
     # the profile's band against the agent channel's (this what-if's profile)
     a_rate = (a.get("source_rates_hz") or [a["sample_rate"]])[0]
     band = band_check(profile, None if a_rate is None else float(a_rate),
-                      resolve_lang(lang, cfg))
+                      resolve_lang(lang, cfg),
+                      cfg.baseline.telephone_references and lows is True)
     if band is not None:
         report["band"] = band
     if mono_split:
