@@ -307,6 +307,37 @@ def audio_info(path: str | os.PathLike[str]) -> AudioInfo:
         r.close()
 
 
+def _check_channel(path: str | os.PathLike[str], channel: int, channels: int) -> None:
+    if not 0 <= channel < channels:
+        raise ParameterError(f"{str(path)!r} has {channels} channel(s); channel "
+                             f"{channel!r} is not one of 0..{channels - 1}")
+
+
+def _scan_band(path: str | os.PathLike[str], channel: int, seconds: float) -> tuple[Any, float]:
+    """The long-term spectrum (:class:`~voicecoach.analysis.band.BandMeter`) of a file
+    channel's first ``seconds``, streamed in constant memory, and the seconds read."""
+    from .analysis.band import BandMeter
+
+    r = _open(path)
+    try:
+        _check_channel(path, channel, r.channels)
+        need = round(seconds * r.sample_rate)
+        meter, got = BandMeter(r.sample_rate), 0
+        try:
+            for b in r.blocks(READ_BLOCK):  # streamed: constant memory at any rate
+                x = b[: need - got, channel]
+                got += x.shape[0]
+                # NaN and inf: the analysis refuses them later, with the file's name
+                meter.push(np.nan_to_num(x, nan=0.0, posinf=0.0, neginf=0.0))
+                if got >= need:
+                    break
+        except RuntimeError as e:  # libsndfile decode errors mid-file
+            raise SourceError(f"{str(path)!r} is corrupt after some samples: {e}") from None
+        return meter, got / r.sample_rate
+    finally:
+        r.close()
+
+
 def source_rate_hz(path: str | os.PathLike[str], channel: int = 0,
                    config: Config | None = None) -> float:
     """The rate a file's channel was recorded at, as the harmonic check's "auto" rule reads it.
@@ -336,32 +367,15 @@ def source_rate_hz(path: str | os.PathLike[str], channel: int = 0,
     SourceError
         If the file is missing, unreadable or corrupt.
     """
-    from .analysis.band import BandMeter
     from .config import TELEPHONE_RATE_HZ
 
     cfg = config_or_default(config)
-    r = _open(path)
-    try:
-        if not 0 <= channel < r.channels:
-            raise ParameterError(f"{str(path)!r} has {r.channels} channel(s); channel "
-                                 f"{channel!r} is not one of 0..{r.channels - 1}")
-        rate = float(r.sample_rate)
-        if rate <= TELEPHONE_RATE_HZ or cfg.pitch.band_scan_s <= 0:
-            return rate
-        need = round(cfg.pitch.band_scan_s * r.sample_rate)
-        meter, got = BandMeter(r.sample_rate), 0
-        try:
-            for b in r.blocks(READ_BLOCK):  # streamed: constant memory at any rate
-                x = b[: need - got, channel]
-                got += x.shape[0]
-                # NaN and inf: the analysis refuses them later, with the file's name
-                meter.push(np.nan_to_num(x, nan=0.0, posinf=0.0, neginf=0.0))
-                if got >= need:
-                    break
-        except RuntimeError as e:  # libsndfile decode errors mid-file
-            raise SourceError(f"{str(path)!r} is corrupt after some samples: {e}") from None
-    finally:
-        r.close()
+    info = audio_info(path)
+    _check_channel(path, channel, info.channels)
+    rate = float(info.sample_rate)
+    if rate <= TELEPHONE_RATE_HZ or cfg.pitch.band_scan_s <= 0:
+        return rate
+    meter, _ = _scan_band(path, channel, cfg.pitch.band_scan_s)
     return float(TELEPHONE_RATE_HZ) if meter.ratio_db() <= cfg.pitch.telephone_band_db else rate
 
 
@@ -394,30 +408,11 @@ def lows_cut(path: str | os.PathLike[str], channel: int = 0,
     SourceError
         If the file is missing, unreadable or corrupt.
     """
-    from .analysis.band import BandMeter
-
     cfg = config_or_default(config)
     if cfg.pitch.band_scan_s <= 0:
         return None
-    r = _open(path)
-    try:
-        if not 0 <= channel < r.channels:
-            raise ParameterError(f"{str(path)!r} has {r.channels} channel(s); channel "
-                                 f"{channel!r} is not one of 0..{r.channels - 1}")
-        need = round(cfg.pitch.band_scan_s * r.sample_rate)
-        meter, got = BandMeter(r.sample_rate), 0
-        try:
-            for b in r.blocks(READ_BLOCK):
-                x = b[: need - got, channel]
-                got += x.shape[0]
-                meter.push(np.nan_to_num(x, nan=0.0, posinf=0.0, neginf=0.0))
-                if got >= need:
-                    break
-        except RuntimeError as e:  # libsndfile decode errors mid-file
-            raise SourceError(f"{str(path)!r} is corrupt after some samples: {e}") from None
-    finally:
-        r.close()
-    if got < r.sample_rate:
+    meter, got_s = _scan_band(path, channel, cfg.pitch.band_scan_s)
+    if got_s < 1.0:
         return None
     lows = meter.lows_db()
     return None if lows != lows else bool(lows <= cfg.baseline.line_lows_db)
