@@ -204,6 +204,22 @@ EN_SENTENCES = (
 
 #: Cache folder of :func:`_rows` and :func:`_modify` (None: no cache); see the module notes.
 _CACHE: list[Path | None] = [None]
+#: ``--line``: None (wideband, the protocol), or every calibration and review stream heard
+#: over a simulated telephone line and judged against the profile's own references
+#: (``"own"``) or its telephone-band references (``"line"``, what a review does when a line
+#: cut the agent channel's lows).
+_LINE: list[str | None] = [None]
+
+
+def _line(x: np.ndarray) -> np.ndarray:
+    """``x`` over :class:`~voicecoach.analysis.band.TelephoneLine` (at 16 kHz)."""
+    from voicecoach.analysis.band import TelephoneLine
+
+    return TelephoneLine(SR).process(np.asarray(x, np.float32))
+
+
+def _line_harmonic(config: Config) -> bool:
+    return harmonic_check_on(config.pitch, 8000, False)
 
 
 def _digest(*parts: bytes | str) -> str:
@@ -626,7 +642,10 @@ def _review(
     x: np.ndarray, profile: Any, config: Config
 ) -> tuple[list[Nudge], float]:
     coach = Coach(config, profile=profile)
-    rows = _rows(x, config)
+    if _LINE[0] is not None:  # the stream as an 8 kHz line call reaches the review
+        rows = _rows(_line(x), config, _line_harmonic(config))
+    else:
+        rows = _rows(x, config)
     out = coach.process(rows) + coach.finish()
     nudges = [n for n in final_events(out) if n.rule in PROSODY]
     _ZERO_LENGTH[0] += len(nudges)
@@ -669,8 +688,10 @@ def _voice_results(
     res: dict[str, Any] = {"calibration_s": round(acc, 1)}
     cal_x, _ = _join(cal, rng, (0.3, 0.7))
     # what calibrate_array does (one block through ChannelAnalyzer), through the cache
+    cal_rows = (_rows(_line(cal_x), config, _line_harmonic(config)) if _LINE[0] == "line"
+                else _rows(cal_x, config))  # "line": the profile's telephone-band references
     profile = profile_from_features(
-        _rows(cal_x, config), hop_s=HOP_S, name=v.name, source=f"{v.name} calm", config=config
+        cal_rows, hop_s=HOP_S, name=v.name, source=f"{v.name} calm", config=config
     )
     res["profile"] = {
         k: (round(x, 3) if isinstance(x, float) else x)
@@ -867,8 +888,13 @@ def run_coach_benchmarks(
     calibration_s: float = CAL_S,
     switch_s: float = SWITCH_S,
     strict: bool = False,
+    line: str | None = None,
 ) -> dict[str, Any]:
     """Run the real-voice coach benchmark (see the module notes); JSON-ready results.
+
+    ``line`` (``--line own|line``): every stream heard over a simulated telephone line,
+    judged against the profile's own references or its telephone-band ones (README,
+    *Telephone-band references*).
 
     ``strict`` (``--strict-test``): leave out of the test voices every recording that tuned
     a component these figures depend on (:func:`benchmarks.splits.strict_drop`: the pitch
@@ -887,6 +913,9 @@ def run_coach_benchmarks(
     if cache_dir is not None:
         cache_dir.mkdir(parents=True, exist_ok=True)
     _CACHE[0] = cache_dir
+    if line not in (None, "own", "line"):
+        raise ValueError(f"line must be None, 'own' or 'line', got {line!r}")
+    _LINE[0] = line
     t0 = time.monotonic()
     drop: frozenset[str] = frozenset()
     strict_info: dict[str, Any] = {"strict": False}
@@ -935,6 +964,7 @@ def run_coach_benchmarks(
         "seed": seed,
         "calibration_s": calibration_s,
         "switch_s": switch_s,
+        "line": line,
         "elapsed_s": round(time.monotonic() - t0, 1),
         "prosody_nudges_reviewed": _ZERO_LENGTH[0],
         "zero_length_nudges": _ZERO_LENGTH[1],
@@ -1130,6 +1160,12 @@ def main(argv: list[str] | None = None) -> int:
         "reported protocol; later: a change once the call has a history)",
     )
     ap.add_argument(
+        "--line", choices=("own", "line"), default=None,
+        help="hear every calibration and review stream over a simulated telephone line (an "
+        "8 kHz call's agent channel), judged against the profile's own references (own) or its "
+        "telephone-band references (line); default: wideband, the protocol",
+    )
+    ap.add_argument(
         "--strict-test", action="store_true",
         help="leave out of the test voices every recording that tuned the pitch tracker, the "
         "speech decisions or the coach (benchmarks.splits); the JSON records what went",
@@ -1150,7 +1186,7 @@ def main(argv: list[str] | None = None) -> int:
             runs.append(run_coach_benchmarks(
                 args.quick, splits, seed=sd, cache_dir=args.cache, config=config,
                 calibration_s=args.calibration_s, switch_s=args.switch_s,
-                strict=args.strict_test,
+                strict=args.strict_test, line=args.line,
             ))
         pooled = pool_runs(runs)
         if args.out is not None:
@@ -1163,6 +1199,7 @@ def main(argv: list[str] | None = None) -> int:
     res = run_coach_benchmarks(
         args.quick, splits, seed=args.seed, cache_dir=args.cache, config=config,
         calibration_s=args.calibration_s, switch_s=args.switch_s, strict=args.strict_test,
+        line=args.line,
     )
     if args.out is not None:
         args.out.write_text(json.dumps(res, indent=1, ensure_ascii=False), encoding="utf-8")

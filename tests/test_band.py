@@ -236,16 +236,16 @@ def test_calibration_stores_the_references_of_a_telephone_line(tmp_path, voices)
         Profile.from_dict(bad)
     assert Profile.from_dict({**prof.to_dict(), "telephone": None}).telephone is None
     # the pipeline takes the references of the agent channel's band
-    assert CallAnalyzer(profile=prof, source_rates_hz=[8000.0, 8000.0],
+    on = load_config(overrides={"baseline": {"telephone_references": True}})
+    assert CallAnalyzer(on, profile=prof, source_rates_hz=[8000.0, 8000.0],
                         agent_lows_cut=True).coach.agent_baseline.profile == tel
     for unsure in (False, None):  # lows kept (VoIP), or not known (live): its own
-        assert CallAnalyzer(profile=prof, source_rates_hz=[8000.0, 8000.0],
+        assert CallAnalyzer(on, profile=prof, source_rates_hz=[8000.0, 8000.0],
                             agent_lows_cut=unsure).coach.agent_baseline.profile == prof
-    assert CallAnalyzer(profile=prof, source_rates_hz=[16000.0, 8000.0]).coach \
+    assert CallAnalyzer(on, profile=prof, source_rates_hz=[16000.0, 8000.0]).coach \
         .agent_baseline.profile == prof
-    off = load_config(overrides={"baseline": {"telephone_references": False}})
-    assert CallAnalyzer(off, profile=prof, source_rates_hz=[8000.0, 8000.0],
-                        agent_lows_cut=True).coach.agent_baseline.profile == prof  # off
+    assert CallAnalyzer(profile=prof, source_rates_hz=[8000.0, 8000.0],
+                        agent_lows_cut=True).coach.agent_baseline.profile == prof  # default: off
     # a profile calibrated on telephone audio serves telephone calls as it is
     tel16 = calibrate_array(voices["tel16"], SR)
     assert tel16.telephone is None and tel16.for_rate(8000) is tel16

@@ -1055,3 +1055,17 @@ def test_coach_bench_customer_flag_over_a_telephone_line() -> None:
     # and it is the raised voice that raises it: the same calm voice in their place does not
     flat = cb._customer_flag(calm, lines(120.0, 0.3, 100, 4), cfg, seed=11, telephone=True)
     assert flat["agitated_on_fraction_pooled"] < 0.1
+
+
+def test_coach_bench_line_mode_hears_the_simulated_line() -> None:
+    """coach_bench --line: the streams go through TelephoneLine (the review's telephone-band
+    references are computed from the same line); a wrong mode is refused before any audio."""
+    from benchmarks import coach_bench as cb
+    from voicecoach.analysis.band import TelephoneLine
+    from voicecoach.config import load_config
+
+    x = np.random.default_rng(2).standard_normal(4000).astype(np.float32) * 0.1
+    assert np.array_equal(cb._line(x), TelephoneLine(16000).process(x))
+    assert cb._line_harmonic(load_config()) is True  # an 8 kHz call runs the harmonic check
+    with pytest.raises(ValueError, match="line must be None, 'own' or 'line'"):
+        cb.run_coach_benchmarks(splits=(), line="pstn")

@@ -454,7 +454,7 @@ def test_a_profile_from_another_band_is_noted(tmp_path: Path, male_female,
     sf.write(tmp_path / "tel.wav", soxr.resample(line, SR, 8000), 8000)  # over a line
     sf.write(tmp_path / "voip.wav", soxr.resample(y, SR, 8000), 8000)  # 8 kHz, lows kept
     sf.write(tmp_path / "wide.wav", y, SR)
-    cfg = load_config()
+    cfg = load_config(overrides={"baseline": {"telephone_references": True}})
     rep = review_call(_file_call(tmp_path / "tel.wav", 0, cfg), tmp_path / "o", cfg,
                       profile=agent_profile, render=False, audio="none", lang="en")
     band = rep["band"]
@@ -478,10 +478,10 @@ def test_a_profile_from_another_band_is_noted(tmp_path: Path, male_female,
                       profile=agent_profile.replace(telephone=None), render=False,
                       audio="none", lang="en")  # a profile made before the references
     assert old["band"]["reference"] == "profile" and "may be false" in old["band"]["note"]
-    off = cfg.replace(baseline={"telephone_references": False})  # VoIP audio that kept its lows
+    off = load_config()  # the default: telephone_references = false
     own = review_call(_file_call(tmp_path / "tel.wav", 0, off), tmp_path / "o3", off,
                       profile=agent_profile, render=False, audio="none", lang="en")
-    assert own["band"]["reference"] == "profile"
+    assert own["band"]["reference"] == "profile" and own["audio"]["agent_lows_cut"] is None
     assert own["summary"]["coach"]["baseline"]["agent"]["loudness_level_db"] == pytest.approx(
         agent_profile.loudness_level_db, abs=1e-3)
     new, _ = recoach_call(tmp_path / "o" / "tel", tmp_path / "w", cfg, profile=agent_profile,

@@ -553,8 +553,8 @@ PROFILE = {
     "source": "source       {source}",
     "band": "recorded at  {khz} kHz ({band} audio: review calls of the same kind with it)",
     "band_lines": "recorded at  {khz} kHz ({band} audio)",
-    "telephone": "over a line  pitch {pitch} st, pace {rate} syl/s, loudness {loud} dBFS (the "
-    "references an 8 kHz call is judged against)",
+    "telephone": "over a line  pitch {pitch} st, pace {rate} syl/s, loudness {loud} dBFS (an 8 "
+    "kHz call's references with [baseline] telephone_references on)",
     "created": "created      {created}",
     "voice": "voice model  {n} Gaussians (tells the agent on mono calls)",
     "no_voice": "voice model  none (calibrate again to store one: mono calls, swapped channels)",

@@ -587,7 +587,7 @@ PROFILE = {
     "band": "enregistré à {khz} kHz (son {band} : à utiliser sur des appels du même type)",
     "band_lines": "enregistré à {khz} kHz (son {band})",
     "telephone": "ligne tél.   hauteur {pitch} dt, débit {rate} syl/s, volume {loud} dBFS (les "
-    "références d'un appel à 8 kHz)",
+    "références d'un appel à 8 kHz si [baseline] telephone_references est activé)",
     "created": "créé le      {created}",
     "voice": "voix         modèle à {n} gaussiennes (reconnaît l'agent dans les appels mono)",
     "no_voice": "voix         aucun modèle (calibrez à nouveau pour en enregistrer un : appels "

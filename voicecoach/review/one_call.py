@@ -272,7 +272,8 @@ def _review_call(
     channels_info = channel_check(call, cfg, profile, resolve_lang(lang, cfg))
     rates = source_rates(call, parties, cfg)
     # a telephone-rate agent channel: did a line cut its lows? (which references fit it)
-    lows = (agent_lows_cut(call, cfg) if profile is not None and profile.telephone is not None
+    lows = (agent_lows_cut(call, cfg) if cfg.baseline.telephone_references
+            and profile is not None and profile.telephone is not None
             and rates[0] is not None and rates[0] <= TELEPHONE_RATE_HZ else None)
     band_info = band_check(profile, rates[0], resolve_lang(lang, cfg),
                            cfg.baseline.telephone_references and lows is True)
