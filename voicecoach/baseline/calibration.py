@@ -188,9 +188,10 @@ class Calibrator:
     telephone : bool
         Also compute the profile's telephone-band references (:attr:`Profile.telephone`)
         from the speech sent through a simulated line
-        (:class:`voicecoach.analysis.band.TelephoneLine`), so that an 8 kHz call is judged
-        against what the voice reads over a line (a headset's wideband speech reads louder
-        and lower than a line gives it). Kept only when the profile is wideband
+        (:class:`voicecoach.analysis.band.TelephoneLine`), so that an 8 kHz call can be
+        judged against what the voice reads over a line (a headset's wideband speech reads
+        louder and lower than a line gives it; used with ``[baseline] telephone_references``
+        on, off by default). Kept only when the profile is wideband
         (``calibration_rate_hz`` above 8 kHz or unknown): a profile calibrated on telephone
         audio serves telephone calls as it is. The copy is analysed as an 8 kHz call is
         (with the harmonic check): a wideband calibration takes about three times as long.

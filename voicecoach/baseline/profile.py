@@ -123,7 +123,8 @@ class Profile:
     telephone : dict or None
         The same statistics computed from the calibration speech sent through a simulated
         telephone line (:class:`voicecoach.analysis.band.TelephoneLine`): the references a
-        telephone recording of this voice is judged against (:meth:`for_rate`). Only in
+        telephone recording of this voice is judged against with ``[baseline]
+        telephone_references`` on (:meth:`for_rate`; off by default). Only in
         profiles calibrated on wideband audio (None otherwise, in in-call baselines and in
         profiles made before it; optional in profile files).
 
