@@ -374,3 +374,44 @@ def test_aperiodicity_features_see_two_voices_at_once() -> None:
     assert f["harm_jump"] == pytest.approx(0.25, abs=0.06)
     with pytest.raises(ParameterError, match=r"aperiodicity needs one value per hop \(900\)"):
         switch_features(lab, ceps, lev, cfg, aperiodicity=ap[:10])
+
+
+def test_auto_runs_the_detector_on_wideband_calls_only(tmp_path: Path,
+                                                       male_female) -> None:  # noqa: F811
+    """``[mono] interruptions = "auto"``: the detector on a 16 kHz mix, off on the same mix
+    saved at 8 kHz (telephone band, where its precision is under 0.8), and the note says
+    why; the rate rule itself; and a clear error for any other value."""
+    from scipy.signal import resample_poly
+
+    from voicecoach.config import ConfigError, mono_interruptions_on
+
+    cfg = load_config(overrides={"mono": {"interruptions": "auto",
+                                          "interruption_min_confidence": 0.0}})
+    assert mono_interruptions_on(cfg.mono, 16000.0) and mono_interruptions_on(cfg.mono, 44100)
+    assert not mono_interruptions_on(cfg.mono, 8000.0)
+    assert not mono_interruptions_on(cfg.mono, None)  # unknown: off
+    for v in (True, False):
+        assert mono_interruptions_on(cfg.replace(mono={"interruptions": v}).mono, 8000.0) is v
+    for bad in ("yes", 1, "on"):
+        with pytest.raises(ConfigError, match=r"interruptions must be true, false or \"auto\""):
+            load_config(overrides={"mono": {"interruptions": bad}})
+
+    y, _ = male_female
+    x = y.sum(axis=1)
+    wide, tel = tmp_path / "wide.wav", tmp_path / "tel.wav"
+    sf.write(wide, x, SR)
+    sf.write(tel, resample_poly(x, 1, 2), SR // 2)
+    reps = {}
+    for path in (wide, tel):
+        reps[path.stem] = review_call(_file_call(path, 0, cfg), tmp_path / "out", cfg,
+                                      render=False, audio="none", lang="en")
+    assert reps["wide"]["mono"]["two_voices"] and reps["tel"]["mono"]["two_voices"]
+    assert "interruptions" in reps["wide"]["mono"]  # looked for (a count, 0 or more)
+    assert "interruptions estimated from one channel" in reps["wide"]["mono"]["note"]
+    assert "interruptions" not in reps["tel"]["mono"]
+    assert "wideband audio only" in reps["tel"]["mono"]["note"]
+    # false says nothing of the band: the detector was not asked for
+    off = cfg.replace(mono={"interruptions": False})
+    rep = review_call(_file_call(tel, 0, off), tmp_path / "off", off, render=False,
+                      audio="none", lang="en")
+    assert "wideband" not in rep["mono"]["note"]

@@ -233,6 +233,29 @@ def harmonic_check_on(pitch: PitchConfig, source_rate_hz: float | None, far_end:
     return source_rate_hz is not None and source_rate_hz <= TELEPHONE_RATE_HZ
 
 
+def mono_interruptions_on(mono: MonoConfig, source_rate_hz: float | None) -> bool:
+    """Whether a mono call's review runs the interruption detector (``[mono] interruptions``).
+
+    Parameters
+    ----------
+    mono : MonoConfig
+    source_rate_hz : float or None
+        The mono channel's rate before resampling, Hz (None: unknown), as
+        :func:`voicecoach.io.source_rate_hz` gives it (8000 for telephone-band audio saved
+        at a higher rate).
+
+    Returns
+    -------
+    bool
+        ``true`` / ``false``: as set; ``"auto"``: only above :data:`TELEPHONE_RATE_HZ`
+        (wideband audio: on held-out telephone-band calls the detector's precision is under
+        issue #13's 0.8, on wideband ones over it). An unknown rate: off.
+    """
+    if isinstance(mono.interruptions, bool):
+        return mono.interruptions
+    return source_rate_hz is not None and source_rate_hz > TELEPHONE_RATE_HZ
+
+
 @dataclass(frozen=True)
 class VadConfig:
     """Voice-activity decision settings (see :mod:`voicecoach.analysis.vad`).
@@ -1143,9 +1166,13 @@ class MonoConfig:
     swap_margin : float
         ... the channels look swapped when channel 1 fits the profile this much better than
         channel 0, nats per hop.
-    interruptions : bool
+    interruptions : bool or {"auto"}
         Report interruptions on mono calls where the attribution jumps between voices and the
-        detector's score reaches ``interruption_min_confidence``.
+        detector's score reaches ``interruption_min_confidence``. ``"auto"``: only on
+        wideband audio, a channel whose source rate (:func:`voicecoach.io.source_rate_hz`,
+        which reads a telephone call saved at a higher rate as 8000 Hz) is above
+        :data:`TELEPHONE_RATE_HZ` (on telephone-band audio the detector's precision is under
+        issue #13's 0.8; see :func:`mono_interruptions_on`).
     interruption_window_s : float
         B's onset is looked for over this much of A's speech before the jump, s.
     interruption_max_gap_s : float
@@ -1191,7 +1218,7 @@ class MonoConfig:
     other_party_db: float
     swap_check_s: float
     swap_margin: float
-    interruptions: bool
+    interruptions: bool | str
     interruption_window_s: float
     interruption_max_gap_s: float
     interruption_min_confidence: float
@@ -1815,6 +1842,11 @@ def _validate(obj: Any, where: str) -> None:
     elif isinstance(obj, MonoConfig):
         if obj.agent not in ("first", "second"):
             bad(f"agent must be 'first' or 'second', got {obj.agent!r}")
+        if not (isinstance(obj.interruptions, bool) or obj.interruptions == "auto"):
+            bad(
+                f"interruptions must be true, false or \"auto\" (wideband calls only), got "
+                f"{obj.interruptions!r}"
+            )
         if not 0 < obj.fmin_hz < obj.fmax_hz <= 4000:
             bad(f"need 0 < fmin_hz < fmax_hz <= 4000, got {obj.fmin_hz}, {obj.fmax_hz}")
         if not 1 <= obj.n_ceps <= 23:

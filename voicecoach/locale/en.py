@@ -354,6 +354,8 @@ NOTES = {
     "overlap": "overlap detection unavailable in mono: each stretch of speech goes to one "
     "party, so overlaps, interruptions and turn-end overlaps are not measured, and where both "
     "speak at once the agent's loudness also hears the customer",
+    "overlap_band": " (the interruption detector runs on wideband audio only: on telephone-band "
+    "audio its precision is too low)",
     "interruptions": "interruptions estimated from one channel (where the attribution jumps "
     "from one voice to the other with overlap evidence; each event has a confidence; "
     "conservative: many interruptions are missed); overlaps and turn-end overlaps are not "

@@ -374,6 +374,8 @@ NOTES = {
     "interlocuteur, donc chevauchements, interruptions et chevauchements de fin de tour ne "
     "sont pas mesurés, et quand les deux parlent en même temps le volume de l'agent inclut "
     "la voix du client",
+    "overlap_band": " (le détecteur d'interruptions ne tourne que sur un enregistrement large "
+    "bande : sur la bande téléphonique sa précision est trop faible)",
     "interruptions": "interruptions estimées sur un seul canal (là où l'attribution passe "
     "d'une voix à l'autre avec des indices de chevauchement ; chaque événement a un indice de "
     "confiance ; prudent : beaucoup d'interruptions sont manquées) ; chevauchements et "

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..analysis import Analyzer
-from ..config import TELEPHONE_RATE_HZ, Config
+from ..config import TELEPHONE_RATE_HZ, Config, mono_interruptions_on
 from ..conversation.diarize import Diarization, VoiceFeatures, diarize, profile_match
 from ..conversation.mono_overlap import interruption_events
 from ..events import Event, Interruption
@@ -161,7 +161,8 @@ def scan_arrays(blocks: Iterable[np.ndarray], config: Config) -> tuple[
             np.concatenate(ap))
 
 
-def attribute(call: Call, config: Config, profile: Profile | None = None) -> Diarization:
+def attribute(call: Call, config: Config, profile: Profile | None = None,
+              source_rate_hz: float | None = None) -> Diarization:
     """First pass over a mono call: who speaks when.
 
     Parameters
@@ -171,6 +172,11 @@ def attribute(call: Call, config: Config, profile: Profile | None = None) -> Dia
     config : Config
     profile : Profile, optional
         Its ``voice`` model, when present, names the agent's stretches.
+    source_rate_hz : float, optional
+        The channel's source rate, Hz (:func:`voicecoach.review.calls.source_rates`):
+        with ``[mono] interruptions = "auto"`` the interruption detector runs only above
+        8000 Hz (:func:`voicecoach.config.mono_interruptions_on`). None: unknown (off
+        under ``"auto"``).
 
     Returns
     -------
@@ -185,7 +191,8 @@ def attribute(call: Call, config: Config, profile: Profile | None = None) -> Dia
     if model is not None and not d.two_voices and d.speech_s >= config.mono.min_speech_s:
         # the profile found one voice: does clustering find two? Then warn, attribute nothing
         d.unattributed = diarize(ceps, speech, f0, config).two_voices
-    if config.mono.interruptions and d.two_voices and d.agent is not None:
+    if (mono_interruptions_on(config.mono, source_rate_hz) and d.two_voices
+            and d.agent is not None):
         d.interruptions = interruption_events(d.labels, ceps, level, d.agent, config,
                                                aperiodicity=aper)
     return d
@@ -521,7 +528,7 @@ class MonoTracker:
 
 
 def mono_notes(d: Diarization, profile: Profile | None, config: Config,
-               lang: str = "en") -> dict[str, Any]:
+               lang: str = "en", source_rate_hz: float | None = None) -> dict[str, Any]:
     """The report's ``mono`` section and its one-line note.
 
     Parameters
@@ -533,6 +540,10 @@ def mono_notes(d: Diarization, profile: Profile | None, config: Config,
     config : Config
     lang : {"en", "fr"}
         Language of the note (the report's).
+    source_rate_hz : float, optional
+        The channel's source rate, Hz, as given to :func:`attribute`: under ``[mono]
+        interruptions = "auto"`` the note says when telephone-band audio kept the
+        interruption detector off.
 
     Returns
     -------
@@ -575,6 +586,9 @@ def mono_notes(d: Diarization, profile: Profile | None, config: Config,
             alt="second" if d.agent == 0 else "first",
         )
     overlap = tx["overlap"] if d.interruptions is None else tx["interruptions"]
+    if (d.interruptions is None and config.mono.interruptions == "auto"
+            and not mono_interruptions_on(config.mono, source_rate_hz)):
+        overlap += tx["overlap_band"]
     out["note"] = tx["two_voices"].format(how=how, overlap=overlap)
     if d.interruptions is not None:
         out["interruptions"] = len(d.interruptions)

@@ -260,8 +260,9 @@ def _review_call(
     mono_interruptions: list[Interruption] | None = None
     if call.kind == "mono" and cfg.mono.enabled:
         # first pass: does the one channel hold two voices, and who speaks when?
-        d = attribute(call, cfg, profile)
-        mono_info = mono_notes(d, profile, cfg, resolve_lang(lang, cfg))
+        mono_rate = source_rates(call, 1, cfg)[0]  # "auto" interruptions: wideband only
+        d = attribute(call, cfg, profile, mono_rate)
+        mono_info = mono_notes(d, profile, cfg, resolve_lang(lang, cfg), mono_rate)
         if d.two_voices and d.agent is not None:
             split, parties = (d.labels, d.agent), 2
             # one channel: no far end, and each hop is one party's (an agent onset moved
