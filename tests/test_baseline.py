@@ -485,6 +485,28 @@ def test_measures_are_speech_weighted() -> None:
     assert ma.rate_sps[first:] == pytest.approx(5.0)
 
 
+def test_loudness_waits_for_a_full_window() -> None:
+    """The loudness measure is NaN until the party has spoken its whole window (3 s), pauses
+    not counted, so a call's loud first words (the first line's onset) are never judged on
+    1-3 s of speech; from the full window on it is the power mean of the last 3 s."""
+    cfg = load_config()
+    b = cfg.baseline
+    assert b.loudness_min_speech_s == b.loudness_window_s == 3.0
+    # 1.5 s of speech at -12 dBFS, a 2 s pause, then calm speech at -20 dBFS
+    lv = np.r_[np.full(150, -12.0), np.full(200, np.nan), np.full(600, -20.0)]
+    sp = np.isfinite(lv)
+    m = BaselineTracker(cfg)._core.measures(feature_rows(np.full(950, 120.0), sp, None, lv))
+    full = 150 + 200 + 150 - 1  # the 300th speech hop
+    assert np.isnan(m.loudness_db[:full]).all()
+    power = (10 ** (-1.2) * 150 + 10 ** (-2.0) * 150) / 300
+    assert m.loudness_db[full] == pytest.approx(10 * np.log10(power), abs=1e-3)
+    assert m.loudness_db[-1] == pytest.approx(-20.0, abs=1e-3)
+    # with the previous 1 s minimum the loud opening was a measure of its own (+8 dB)
+    early = BaselineTracker(cfg.replace(baseline={"loudness_min_speech_s": 1.0}))._core.measures(
+        feature_rows(np.full(950, 120.0), sp, None, lv))
+    assert early.loudness_db[99] == pytest.approx(-12.0, abs=1e-3)
+
+
 def test_interval_rate_is_a_tempo() -> None:
     """The rate measure: 1 / trimmed mean of the last N nucleus intervals within speech.
 
