@@ -56,6 +56,7 @@ from voicecoach.config import Config, harmonic_check_on, load_config
 from .metrics import align_track
 
 __all__ = [
+    "ASTERISK_PROMPTS",
     "SPEECH_ENV",
     "Item",
     "default_cache",
@@ -89,6 +90,18 @@ DEV_CORPORA = {
 }
 #: corpora held out entirely (never tuned on)
 TEST_ONLY = ("librivox", "sonnet", "amfm")
+#: the Asterisk prompts ``fetch-dev-speech.sh`` keeps by default, 15 per language (its
+#: ``PROMPTS``). With ``ASTERISK_ALL=1`` (the coach benchmark's IVR voices) it keeps all of
+#: them, about 560: the benchmark reads only these unless asked (``all_prompts``), so its
+#: sets and its figures do not depend on how the data was fetched (with all of them the
+#: test split holds 859 files instead of 527, mostly clean prompts; README, Pitch on real
+#: voices against Praat).
+ASTERISK_PROMPTS = frozenset((
+    "demo-instruct", "demo-congrats", "priv-callee-options", "conf-adminmenu-162",
+    "conf-adminmenu-menu8", "vm-msginstruct", "demo-echotest", "screen-callee-options",
+    "vm-options", "dir-intro", "demo-abouttotry", "demo-nogo", "agent-newlocation",
+    "check-number-dial-again", "auth-thankyou",
+))
 CONDITIONS = ("wide", "tel")
 #: our own outputs (never cached): the live ``f0_hz`` and the settled ``f0_settled_hz``
 OURS = ("ours", "settled")
@@ -111,12 +124,18 @@ def _is_test(key: str) -> bool:
     return int(hashlib.sha1(key.encode()).hexdigest(), 16) % 2 == 1
 
 
-def items(root: Path | str) -> list[Item]:
-    """All recordings under ``root`` (``dev/`` and ``expressive/``) with their split."""
+def items(root: Path | str, all_prompts: bool = False) -> list[Item]:
+    """The recordings under ``root`` (``dev/`` and ``expressive/``) with their split.
+
+    ``all_prompts``: every Asterisk prompt found, not only :data:`ASTERISK_PROMPTS`.
+    """
     root = Path(root)
     out: list[Item] = []
     for corpus, (sub, pattern) in DEV_CORPORA.items():
         for p in sorted((root / "dev" / sub).glob(pattern)):
+            if (corpus.startswith("asterisk_") and not all_prompts
+                    and p.stem not in ASTERISK_PROMPTS):
+                continue
             test = corpus in TEST_ONLY or _is_test(f"{corpus}/{p.name}")
             out.append(Item(corpus, p, "test" if test else "dev"))
     for level in sorted((root / "expressive").glob("*/")):
@@ -293,8 +312,11 @@ def run(
     cached_methods: Iterable[str] = (),
     corpora: Iterable[str] | None = None,
     ref: str = "same",
+    all_prompts: bool = False,
 ) -> dict[str, Any]:
     """Tracks of every method on every file; returns ``{(split, cond, corpus): {name: [..]}}``.
+
+    ``all_prompts``: as :func:`items`.
 
     ``ref``: ``"same"`` takes Praat on each condition's own audio as the reference;
     ``"wide"`` takes Praat on the wideband original for the telephone copies too (the
@@ -305,7 +327,7 @@ def run(
     keep = set(corpora) if corpora is not None else None
     splits, conditions = set(splits), list(conditions)
     out: dict[Any, dict[str, list[np.ndarray]]] = {}
-    for it in items(root):
+    for it in items(root, all_prompts):
         if it.split not in splits or (keep is not None and it.corpus not in keep):
             continue
         x16 = None
@@ -442,6 +464,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--ref", choices=("same", "wide"), default="same",
                     help="reference for the telephone copies: Praat on the same audio "
                          "(default) or on the wideband original")
+    ap.add_argument("--all-prompts", action="store_true",
+                    help="every Asterisk prompt found (an ASTERISK_ALL=1 fetch), not only the "
+                         "15 per language of the default fetch")
     a = ap.parse_args(argv)
     if not a.root:
         print(f"Error: set ${SPEECH_ENV} or --root to the real-speech folder", file=sys.stderr)
@@ -463,7 +488,7 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     tracks = run(a.root, methods, a.split, a.cond, Cache(Path(a.cache)),
                  cached_methods=[m for m in methods if m not in OURS], corpora=a.corpus,
-                 ref=a.ref)
+                 ref=a.ref, all_prompts=a.all_prompts)
     res = table(tracks)
     print(_fmt(res, list(methods)))
     print(f"({time.perf_counter() - t0:.1f} s)", file=sys.stderr)

@@ -1069,3 +1069,17 @@ def test_coach_bench_line_mode_hears_the_simulated_line() -> None:
     assert cb._line_harmonic(load_config()) is True  # an 8 kHz call runs the harmonic check
     with pytest.raises(ValueError, match="line must be None, 'own' or 'line'"):
         cb.run_coach_benchmarks(splits=(), line="pstn")
+
+
+def test_pitch_real_reads_the_default_fetchs_prompts_unless_asked(tmp_path) -> None:
+    """An ASTERISK_ALL=1 fetch adds ~560 prompts per language; the benchmark's sets stay
+    those of the default fetch (its 15 prompts) unless ``all_prompts``."""
+    from benchmarks.pitch_real import ASTERISK_PROMPTS, items
+
+    folder = tmp_path / "dev" / "asterisk_en"
+    folder.mkdir(parents=True)
+    for name in ("demo-congrats", "vm-options", "vm-goodbye", "queue-thankyou"):
+        (folder / f"{name}.wav").write_bytes(b"")
+    assert len(ASTERISK_PROMPTS) == 15
+    assert sorted(it.path.stem for it in items(tmp_path)) == ["demo-congrats", "vm-options"]
+    assert len(items(tmp_path, all_prompts=True)) == 4
