@@ -14,7 +14,7 @@ import pytest
 import scipy.signal as ss
 
 from voicecoach.errors import ParameterError
-from voicecoach.sources.capture import CUSTOMER, LOST, OK, Capture
+from voicecoach.sources.capture import CUSTOMER, LOST, OK, STALLED, Capture
 
 pytestmark = pytest.mark.live
 
@@ -253,7 +253,13 @@ def test_far_device_lost_mid_call_keeps_recording_the_mic(pulse_rig):
     print("\n" + st.summary())
     assert killed == [1]
     far = next(d for d in st.devices if d.parties == ("customer",))
-    assert far.status == LOST and "ended" in far.error
+    # PortAudio reports the end (finished_callback: lost). Under load the ALSA pulse plugin
+    # can instead take the killed stream's error for an overrun and "recover" it
+    # (stderr: "snd_pcm_recover) overrun occurred"); PortAudio then never ends the stream,
+    # and all the capture sees is a device with no audio: stalled (seen once, in a fresh
+    # clone's run in session 38). Both are honest reports of the loss; the rest must hold.
+    assert (far.status == LOST and "ended" in far.error) or (
+        far.status == STALLED and "no audio" in far.error), (far.status, far.error)
     assert far.silence_filled_s > 2.0
     assert st.degraded
     assert x.shape[0] / SR == pytest.approx(3.5, abs=0.3)  # the mic went on
