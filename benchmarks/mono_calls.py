@@ -15,6 +15,10 @@ Measured per condition (16 kHz, 8 kHz):
   party, with the agent's voice model / by clustering with the agent named by who speaks
   first (the calls always start with the agent). ``purity_clustering``: the same with the
   better of the two namings (the clustering alone). Per-call medians and pooled;
+* ``as_reviewed_clustering`` (``_two``): the right-party fraction as the review applies
+  the clustering, a call not detected as two voices going to the agent whole (under
+  ``[mono] voices = "two"``: attributed whenever two voice models were learned); pooled,
+  and the worst call (``_min``);
 * ``two_voices``: fraction of the mono calls detected as two voices (without a profile);
   ``false_two_voices``: fraction of single-speaker real recordings (60 s of one voice's
   clips, pauses between) detected as two voices; ``false_two_voices_expressive``: the same
@@ -604,6 +608,12 @@ def run(split: str = "dev", n_calls: int = 8, duration_s: float = 60.0,
                                  "stability": round(dc.stability, 3),
                                  "first_confidence": dc.first_confidence,
                                  "first_sure": dc.first_sure}
+            # as the review applies it: a call left as one voice goes to the agent whole;
+            # [mono] voices = "two" attributes whenever two voice models were learned
+            alone = attribution_scores(call, np.where(dc.labels >= 0, 0, -1), 0)["attributed"]
+            got = row["clustering"]["attributed"]
+            row["clustering"]["applied"] = got if dc.two_voices else alone
+            row["clustering"]["applied_two"] = got if dc.voices else alone
             if nudges:
                 # 8 kHz: both the stereo call (each leg over its own line) and the mono mix
                 # are reviewed as 8 kHz files, as a telephone recorder exports them
@@ -751,6 +761,15 @@ def _summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "attributed_clustering": pooled("clustering"),
         "attributed_clustering_median": _median([r["clustering"]["attributed"] for r in rows]),
         "purity_clustering": pooled("clustering", "purity"),
+        # the right-party fraction as the review applies it, [mono] voices "detect" / "two"
+        "as_reviewed_clustering": pooled("clustering", "applied"),
+        "as_reviewed_clustering_two": pooled("clustering", "applied_two"),
+        "as_reviewed_clustering_min": min([r["clustering"]["applied"] for r in rows
+                                           if r["clustering"]["applied"] is not None],
+                                          default=None),
+        "as_reviewed_clustering_two_min": min([r["clustering"]["applied_two"] for r in rows
+                                               if r["clustering"]["applied_two"] is not None],
+                                              default=None),
         "same_sex_profile": _median([(r.get("profile") or {}).get("attributed") for r in rows
                                      if r["same_sex"]]),
         "same_sex_clustering": _median([r["clustering"]["attributed"] for r in rows
@@ -853,7 +872,10 @@ def format_table(res: dict[str, Any]) -> str:
             f"{r['same_sex_clustering']}; first speaker named wrong {r['first_wrong']}, of "
             f"them flagged unsure {r['first_wrong_flagged']}, unsure in all "
             f"{r['first_unsure']}); two voices detected {r['two_voices']} without a "
-            f"profile, {r['two_voices_profile']} with it"
+            f"profile, {r['two_voices_profile']} with it; as reviewed without a profile "
+            f"{r.get('as_reviewed_clustering')} (worst call "
+            f"{r.get('as_reviewed_clustering_min')}), with --mono-voices two "
+            f"{r.get('as_reviewed_clustering_two')} ({r.get('as_reviewed_clustering_two_min')})"
             + (f"; nudges within +-1 {r['nudges_within_1']} {r['nudges_stereo_mono']}, without "
                f"the overlap rule {r['nudges_within_1_non_overlap']}; agent talk mono/stereo "
                f"{r['agent_talk_mono_over_stereo']}" if "nudges_within_1" in r else "")

@@ -54,6 +54,7 @@ channel = "1"
 format = "json"
 [mono]
 agent = "second"
+voices = "two"
 """
 
 

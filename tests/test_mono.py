@@ -268,6 +268,32 @@ def test_a_voice_with_too_small_a_share_is_not_declared() -> None:
     assert diarize(c, sp, None, load_config(overrides={"mono": {"min_share": 0.1}})).two_voices
 
 
+def test_two_voices_assumed_by_the_trainer() -> None:
+    """``[mono] voices = "two"`` (``review --mono-voices two``): the call that the detector
+    leaves as one voice (the second voice holds 12.5 % of the speech, under ``min_share``) is
+    attributed, right, and ``detected`` keeps what the detector alone found."""
+    rng = np.random.default_rng(5)
+    ceps, speech, who = [], [], []
+    for v in ([0] * 14 + [1, 1]) * 3:
+        ceps += [rng.standard_normal((100, 16)) + 3.0 * v, rng.standard_normal((30, 16))]
+        speech += [np.ones(100, bool), np.zeros(30, bool)]
+        who += [np.full(100, v), np.full(30, -1)]
+    c, sp, w = np.concatenate(ceps), np.concatenate(speech), np.concatenate(who)
+    cfg = load_config()
+    assert cfg.mono.voices == "detect"
+    d = diarize(c, sp, None, cfg)
+    assert not d.two_voices and not d.detected and d.agent is None
+    two = diarize(c, sp, None, cfg.replace(mono={"voices": "two"}))
+    assert two.two_voices and not two.detected and two.agent == 0
+    assert two.to_dict()["detected"] is False
+    assert np.mean(two.labels[sp] == w[sp]) > 0.99
+    # a call the detector finds anyway: detected either way, the same attribution
+    c2, sp2, _ = _cloud_call(False)
+    a, b = diarize(c2, sp2, None, cfg), diarize(c2, sp2, None, cfg.replace(mono={"voices": "two"}))
+    assert a.two_voices and a.detected and b.detected
+    np.testing.assert_array_equal(a.labels, b.labels)
+
+
 def test_deltas_are_the_local_slope() -> None:
     from voicecoach.conversation.diarize import _deltas
 
@@ -545,6 +571,26 @@ def test_cli_mono_agent_option(tmp_path: Path, male_female, capsys) -> None:
     assert "two voices detected" in err.out + err.err
 
 
+def test_cli_mono_voices_option(tmp_path: Path, capsys) -> None:
+    """``review --mono-voices two`` on a one-voice mono file: attributed as two voices, and
+    the note says the detector alone found one (the trainer's claim, not a detection)."""
+    from voicecoach.cli import main
+
+    y, _ = build_call("en", "en", AGENT_LINES[:4], CUSTOMER_LINES[:4])
+    path = tmp_path / "alone.wav"
+    sf.write(path, y.sum(axis=1), SR)
+    for voices in ("detect", "two"):
+        rc = main(["review", str(path), "--out", str(tmp_path / voices), "--no-html",
+                   "--audio-copy", "none", "--mono-voices", voices, "--lang", "en"])
+        assert rc == 0
+        rep = json.loads((tmp_path / voices / "alone" / "report.json").read_text())
+        assert rep["mono"]["detected"] is False
+        assert rep["mono"]["two_voices"] is (voices == "two")
+        assert ("assumed (--mono-voices two; the detector alone found one)"
+                in rep["mono"]["note"]) is (voices == "two")
+        assert (rep["stats"]["customer"] is None) is (voices == "detect")
+
+
 def test_mono_config_is_validated() -> None:
     with pytest.raises(ConfigError, match="first"):
         load_config(overrides={"mono": {"agent": "third"}})
@@ -554,6 +600,8 @@ def test_mono_config_is_validated() -> None:
         load_config(overrides={"mono": {"starts": 0}})
     with pytest.raises(ConfigError, match="first_sure"):
         load_config(overrides={"mono": {"first_sure": 0.3}})
+    with pytest.raises(ConfigError, match="voices must be"):
+        load_config(overrides={"mono": {"voices": "three"}})
     assert math.isfinite(load_config().mono.swap_margin)
 
 

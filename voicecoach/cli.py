@@ -47,6 +47,7 @@ CONFIG_OPTIONS: dict[str, dict[str, tuple[str, str]]] = {
         "audio_copy": ("review", "audio_copy"),
         "full_paths": ("review", "full_paths"),
         "mono_agent": ("mono", "agent"),
+        "mono_voices": ("mono", "voices"),
     },
     "live": {
         "agent_channel": ("review", "agent_channel"),
@@ -534,6 +535,8 @@ def cmd_review(args: argparse.Namespace) -> int:
         )
     if args.mono_agent != cfg.mono.agent:
         cfg = cfg.replace(mono={"agent": args.mono_agent})
+    if args.mono_voices != cfg.mono.voices:
+        cfg = cfg.replace(mono={"voices": args.mono_voices})
     from .review.mono import with_voice_model
 
     if Path(args.out).exists() and not Path(args.out).is_dir():
@@ -1072,6 +1075,13 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("first", "second"),
         help="a mono call with two voices and no profile voice model: the agent is the voice "
         f"that speaks first or second {conf('review', 'mono_agent')}",
+    )
+    r.add_argument(
+        "--mono-voices",
+        choices=("detect", "two"),
+        help="mono calls: 'detect' attributes two voices only when the detector finds them; "
+        "'two' when your recorder mixes both parties into every file (the report says when "
+        f"the detector alone found one voice) {conf('review', 'mono_voices')}",
     )
 
     d = add("devices", cmd_devices, "list audio inputs ('*': monitor/loopback candidates)")

@@ -1101,6 +1101,11 @@ class MonoConfig:
         Review: look for two voices on a mono call and attribute each stretch to a party.
     agent : {"first", "second"}
         Without a profile voice model, the agent is the voice that speaks first or second.
+    voices : {"detect", "two"}
+        ``"detect"``: two voices only when the detection tests pass (``two_voices_min``,
+        ``consistency_min``, ``stability_min``, ``profile_fit_min``, ``min_share``);
+        ``"two"``: the trainer says every mono call holds two voices, and they are
+        attributed whenever two voice models can be learned.
     n_ceps : int
         Cepstral coefficients per hop of the voice features.
     fmin_hz, fmax_hz : float
@@ -1190,6 +1195,7 @@ class MonoConfig:
 
     enabled: bool
     agent: str
+    voices: str
     n_ceps: int
     fmin_hz: float
     fmax_hz: float
@@ -1842,6 +1848,9 @@ def _validate(obj: Any, where: str) -> None:
     elif isinstance(obj, MonoConfig):
         if obj.agent not in ("first", "second"):
             bad(f"agent must be 'first' or 'second', got {obj.agent!r}")
+        if obj.voices not in ("detect", "two"):
+            bad(f"voices must be \"detect\" (the detector decides) or \"two\" (every mono "
+                f"call holds two voices), got {obj.voices!r}")
         if not (isinstance(obj.interruptions, bool) or obj.interruptions == "auto"):
             bad(
                 f"interruptions must be true, false or \"auto\" (wideband calls only), got "

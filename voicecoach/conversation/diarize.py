@@ -431,7 +431,8 @@ class Diarization:
         Whether the channel holds two voices: with a profile, :attr:`profile_fit` at least
         ``[mono] profile_fit_min``; without, :attr:`separation`, :attr:`consistency` and
         :attr:`stability` at least ``[mono] two_voices_min``, ``consistency_min`` and
-        ``stability_min``; and each voice at least ``[mono] min_share`` of the speech.
+        ``stability_min``; and each voice at least ``[mono] min_share`` of the speech. With
+        ``[mono] voices = "two"``: whenever two voice models could be learned.
     separation : float
         Held-out log-likelihood ratio of the two voice models on their own hops, nats per
         hop (about 0 for one voice).
@@ -465,6 +466,9 @@ class Diarization:
         None with a profile.
     first_sure : bool
         ``first_confidence`` is at least ``[mono] first_sure`` (always True with a profile).
+    detected : bool
+        What the detection tests alone found (:attr:`two_voices` under ``[mono] voices =
+        "detect"``; under ``"two"`` the report says when they found one voice).
     interruptions : list of Interruption or None
         Set by the review when ``[mono] interruptions`` is on
         (:func:`~voicecoach.conversation.mono_overlap.interruption_events`); None when
@@ -486,6 +490,7 @@ class Diarization:
     first_confidence: float | None = None
     first_sure: bool = True
     stability: float = 1.0
+    detected: bool = False
     interruptions: list[Interruption] | None = None
 
     def party_masks(self) -> tuple[np.ndarray, np.ndarray]:
@@ -524,6 +529,7 @@ class Diarization:
             else round(self.first_confidence, 3),
             "first_sure": self.first_sure,
             "stability": round(self.stability, 4),
+            "detected": self.detected,
         }
 
 
@@ -775,6 +781,9 @@ def diarize(
         two = (sep >= mc.two_voices_min and consistency >= mc.consistency_min
                and stability >= mc.stability_min)
     two = two and min(share, 1 - share) >= mc.min_share
+    detected = bool(two)
+    if mc.voices == "two":  # the trainer says the call holds two voices
+        two = True
     labels[idx] = hop_lab
     stretches = [
         {"start_s": round(a * hop_s, 2), "end_s": round(b * hop_s, 2), "voice": int(v),
@@ -796,7 +805,8 @@ def diarize(
     return Diarization(labels, bool(two), float(sep), method, agent if two else None, agent_by,
                        stretches, voices, profile_fit, consistency, speech_s,
                        first_confidence=first_conf, stability=stability,
-                       first_sure=first_conf is None or first_conf >= mc.first_sure)
+                       first_sure=first_conf is None or first_conf >= mc.first_sure,
+                       detected=detected)
 
 
 def _held_out(xs: np.ndarray, hop_lab: np.ndarray, lab: np.ndarray, local: np.ndarray,

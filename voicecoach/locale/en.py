@@ -351,6 +351,8 @@ NOTES = {
     "wrong, review again with --mono-agent {alt}",
     "no_model_short": "(the profile has no voice model)",
     "two_voices": "mono file with two voices detected: {how}; {overlap}",
+    "two_voices_assumed": "mono file with two voices assumed (--mono-voices two; the detector "
+    "alone found one): {how}; {overlap}",
     "overlap": "overlap detection unavailable in mono: each stretch of speech goes to one "
     "party, so overlaps, interruptions and turn-end overlaps are not measured, and where both "
     "speak at once the agent's loudness also hears the customer",

@@ -370,6 +370,8 @@ NOTES = {
     "cas d'erreur, refaites la revue avec --mono-agent {alt}",
     "no_model_short": "(le profil n'a pas de modèle de voix)",
     "two_voices": "fichier mono avec deux voix détectées : {how} ; {overlap}",
+    "two_voices_assumed": "fichier mono avec deux voix supposées (--mono-voices two ; le "
+    "détecteur seul n'en a trouvé qu'une) : {how} ; {overlap}",
     "overlap": "chevauchements non mesurables en mono : chaque passage de parole va à un seul "
     "interlocuteur, donc chevauchements, interruptions et chevauchements de fin de tour ne "
     "sont pas mesurés, et quand les deux parlent en même temps le volume de l'agent inclut "

@@ -589,7 +589,8 @@ def mono_notes(d: Diarization, profile: Profile | None, config: Config,
     if (d.interruptions is None and config.mono.interruptions == "auto"
             and not mono_interruptions_on(config.mono, source_rate_hz)):
         overlap += tx["overlap_band"]
-    out["note"] = tx["two_voices"].format(how=how, overlap=overlap)
+    out["note"] = tx["two_voices" if d.detected else "two_voices_assumed"].format(
+        how=how, overlap=overlap)
     if d.interruptions is not None:
         out["interruptions"] = len(d.interruptions)
     return out
