@@ -507,6 +507,52 @@ def test_loudness_waits_for_a_full_window() -> None:
     assert early.loudness_db[99] == pytest.approx(-12.0, abs=1e-3)
 
 
+def test_pitch_in_a_call_waits_for_a_full_window() -> None:
+    """In a call (BaselineTracker: live and review) the pitch measure is NaN until
+    ``pitch_call_min_voiced_s`` voiced seconds, pauses not counted; the calibration's measure
+    (whose calm excursion sets the threshold) starts at ``pitch_min_voiced_s``, as before."""
+    from voicecoach.baseline.measures import _MeasureCore
+
+    cfg = load_config()
+    b = cfg.baseline
+    assert b.pitch_min_voiced_s == 1.0 and b.pitch_call_min_voiced_s == b.pitch_window_s == 3.5
+    # 2 s voiced at 200 Hz, a 1 s pause, then voiced at 150 Hz
+    f0 = np.r_[np.full(200, 200.0), np.full(100, np.nan), np.full(400, 150.0)]
+    sp = np.isfinite(f0)
+    rows = feature_rows(f0, sp)
+    call = BaselineTracker(cfg).process(rows)
+    full = 200 + 100 + 150 - 1  # the 350th voiced hop
+    assert np.isnan(call.pitch_st[:full]).all() and np.isnan(call.pitch_delta_st[:full]).all()
+    assert np.isfinite(call.pitch_st[full])
+    calib = _MeasureCore(cfg).measures(rows)
+    assert np.isnan(calib.pitch_st[:99]).all() and np.isfinite(calib.pitch_st[99])
+    # once full, the two read the same window: the same value
+    np.testing.assert_array_equal(call.pitch_st[full:], calib.pitch_st[full:])
+    # live hop by hop, or in uneven blocks: the same
+    for cuts in ([1] * 700, [3, 1, 96, 250, 1, 349]):
+        tr, parts, a = BaselineTracker(cfg), [], 0
+        for k in cuts:
+            parts.append(tr.process(rows[a : a + k]).pitch_st)
+            a += k
+        np.testing.assert_array_equal(np.concatenate(parts), call.pitch_st)
+    # the provisional baseline (no profile: the call's first 30 s) gathers the calibration's
+    # measure, so its calm excursion is the calibration's
+    long = feature_rows(np.tile(f0, 6), np.tile(sp, 6))
+    tr = BaselineTracker(cfg)
+    tr.process(long)
+    need = round(b.provisional_s / cfg.analysis.hop_s)
+    j = int(np.flatnonzero(np.cumsum(long.speech) == need)[0])
+    expect = profile_from_features(long[: j + 1], provisional=True, source=tr.profile.source)
+    for key in ("pitch_level_st", "pitch_calm_st", "pitch_drift_st", "pitch_measured_s"):
+        assert getattr(tr.profile, key) == getattr(expect, key), key
+    # (test_provisional_baseline checks the whole profile on real rows)
+    with pytest.raises(ParameterError, match="pitch_call_min_voiced_s"):
+        BaselineTracker(cfg.replace(baseline={"pitch_call_min_voiced_s": -1.0}))
+    # a shorter window (a what-if) is waited for whole, not refused
+    short = BaselineTracker(cfg.replace(baseline={"pitch_window_s": 1.5})).process(rows)
+    assert np.isnan(short.pitch_st[:149]).all() and np.isfinite(short.pitch_st[149])
+
+
 def test_interval_rate_is_a_tempo() -> None:
     """The rate measure: 1 / trimmed mean of the last N nucleus intervals within speech.
 

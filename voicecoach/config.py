@@ -671,7 +671,11 @@ class BaselineConfig:
     pitch_window_s : float
         Pitch measure: a low quantile of the last this-many seconds of voiced hops, s.
     pitch_min_voiced_s : float
-        ... NaN until this many voiced seconds were heard, s.
+        ... NaN until this many voiced seconds were heard (in the calibration, whose calm
+        excursion sets the threshold), s.
+    pitch_call_min_voiced_s : float
+        ... in a call (live and review, :class:`~voicecoach.baseline.BaselineTracker`): NaN
+        until this many voiced seconds (at most ``pitch_window_s``) were heard, s.
     pitch_octave_band_st : float
         ... taken over the window's values within this many semitones of its plain median
         (octave-robust).
@@ -724,6 +728,7 @@ class BaselineConfig:
     provisional_s: float
     pitch_window_s: float
     pitch_min_voiced_s: float
+    pitch_call_min_voiced_s: float
     pitch_octave_band_st: float
     pitch_quantile: float
     pitch_track: str

@@ -196,7 +196,7 @@ def _semitone_one(f0: float, voiced: bool) -> float:
 class _MeasureCore:
     """The windowed measures of one party (absolute values; see :mod:`voicecoach.baseline`)."""
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, in_call: bool = False) -> None:
         b, c = config.baseline, config.coach
         hop = config.analysis.hop_s
         for key, v in (
@@ -214,6 +214,11 @@ class _MeasureCore:
         ):
             if not 0.0 <= v <= w:
                 raise ParameterError(f"{key} must be in [0, {w:g}] s (its window), got {v!r}")
+        if not 0.0 <= b.pitch_call_min_voiced_s <= 3600.0:
+            raise ParameterError(
+                f"baseline.pitch_call_min_voiced_s must be in [0, 3600] s (taken as at most "
+                f"pitch_window_s), got {b.pitch_call_min_voiced_s!r}"
+            )
         if not 0.0 < b.pitch_octave_band_st <= 24.0:
             raise ParameterError(
                 f"baseline.pitch_octave_band_st must be in (0, 24] st (6 = half an octave), "
@@ -240,6 +245,10 @@ class _MeasureCore:
             )
         self.hop_s = hop
         self._config = config
+        # in a call, the pitch measure is read once this many voiced hops were heard (the
+        # calibration's, whose calm excursion sets the threshold, from pitch_min_voiced_s)
+        self._call_need = round(min(b.pitch_call_min_voiced_s, b.pitch_window_s) / hop) \
+            if in_call else 0
         self._pitch = _RollingQuantiles(
             round(b.pitch_window_s / hop),
             round(b.pitch_min_voiced_s / hop),
@@ -271,6 +280,10 @@ class _MeasureCore:
         self._rate.reset()
         self._last_pitch = math.nan
         self._last_loud = math.nan
+        self._fed = 0  # voiced hops fed to the pitch window, counted up to _call_need
+        #: after :meth:`process`: None when every row's pitch measure may be read in a call,
+        #: else a bool per row (False: fewer than ``pitch_call_min_voiced_s`` voiced so far)
+        self.pitch_ready: np.ndarray | None = None
 
     def process(self, rows: Features) -> tuple[np.ndarray, ...]:
         """(speech, pitch_st, loudness_db, pitch_spread_st, rate_sps, utterance_pitch_st,
@@ -295,6 +308,7 @@ class _MeasureCore:
                     self._last_pitch = float(np.float32(prow(v)[0]))
                 pitch.append(self._last_pitch if s_ else math.nan)
             pitch_st = np.array(pitch, np.float32)
+            self._gate([v == v for v in st])
             spread = [srow(v) for v in st]
             p10 = np.array([r[0] for r in spread], np.float32)
             p90 = np.array([r[1] for r in spread], np.float32)
@@ -325,6 +339,7 @@ class _MeasureCore:
             if pv.size:
                 self._last_pitch = float(pv[-1])
             pitch_st = np.where(speech, pitch_st, nan32).astype(np.float32)
+            self._gate(voiced_a)
             p10, p90 = self._spread.process(sta)
             lv = self._loud.process(np.asarray(rows.loudness_db)[speech])
             if lv.size:
@@ -332,6 +347,16 @@ class _MeasureCore:
             loud = np.where(speech, _carry(speech, lv, math.nan), nan32).astype(np.float32)
         rate = self._rate.process(speech, np.asarray(rows.nucleus, bool))
         return speech, pitch_st, loud, p90 - p10, rate, u_pitch, u_loud  # float32 both
+
+    def _gate(self, fed) -> None:
+        """Set :attr:`pitch_ready` for a block whose rows fed the pitch window where ``fed``."""
+        if self._fed >= self._call_need:
+            self.pitch_ready = None
+            return
+        cum = self._fed + np.cumsum(np.asarray(fed, bool))
+        if cum.size:
+            self._fed = min(int(cum[-1]), self._call_need)
+        self.pitch_ready = cum >= self._call_need
 
     def _process_one(self, rows: Features, speech: np.ndarray) -> tuple[np.ndarray, ...]:
         """:meth:`process` of one row (a live hop): the few-row path's values on Python
@@ -356,6 +381,10 @@ class _MeasureCore:
         if st == st:
             self._last_pitch = float(np.float32(self._pitch._row(st)[0]))
         pitch_st = np.array((self._last_pitch if s_ else math.nan,), np.float32)
+        if self._fed < self._call_need:
+            self._gate([st == st])
+        else:
+            self.pitch_ready = None
         p10, p90 = np.array(self._spread._row(st), np.float32).tolist()
         spread = np.array((p90 - p10,), np.float32)
         if s_:

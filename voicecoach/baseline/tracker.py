@@ -61,7 +61,7 @@ class BaselineTracker:
                 f"profile must be a voicecoach.baseline.Profile, got {type(profile).__name__}; "
                 f"load one with ProfileStore().load(name)"
             )
-        self._core = _MeasureCore(self.config)
+        self._core = _MeasureCore(self.config, in_call=True)
         self.party = party
         self.hop_s = self.config.analysis.hop_s
         self.fixed_profile = profile
@@ -203,6 +203,10 @@ class BaselineTracker:
             first = self._gather(
                 rows, {"pitch_st": pitch_st, "loudness_db": loud, "rate_sps": rate}
             )
+        ready = self._core.pitch_ready
+        if ready is not None:  # the pitch window is not yet full in this call (the
+            # provisional baseline above gathered the calibration's measure)
+            pitch_st = np.where(ready, pitch_st, np.float32(np.nan)).astype(np.float32)
         prof = self._profile
         if prof is None:
             d_pitch = np.array((np.nan,), np.float32) if n == 1 else np.full(n, np.nan, np.float32)
