@@ -292,6 +292,15 @@ def attribution_scores(call: Call, labels: np.ndarray, agent: int | None) -> dic
             "n_hops": int(single.sum()), "speech_coverage": covered}
 
 
+def _agent_share_two(d: Any) -> float:
+    """A one-voice file under ``[mono] voices = "two"``: the fraction of its speech hops left
+    on the agent (1.0 when no two voice models could be learned)."""
+    sp = d.labels >= 0
+    if not d.voices or not sp.any():
+        return 1.0
+    return round(float(np.mean(d.labels[sp] == 0)), 4)  # agent = the voice speaking first
+
+
 def _median(v: list[float | None]) -> float | None:
     w = [x for x in v if x is not None]
     return round(float(np.median(w)), 4) if w else None
@@ -674,6 +683,7 @@ def run(split: str = "dev", n_calls: int = 8, duration_s: float = 60.0,
                             "separation": round(d.separation, 3),
                             "consistency": round(d.consistency, 3),
                             "profile_fit": pf,
+                            "agent_share_two": _agent_share_two(d),
                             "seconds": round(len(x) / SR, 1)})
             progress(f"single {nm} {cond}: two voices {d.two_voices} sep {d.separation:.3f} "
                      f"consistency {d.consistency:.3f} profile fit {pf}")
@@ -697,6 +707,7 @@ def run(split: str = "dev", n_calls: int = 8, duration_s: float = 60.0,
                                 "separation": round(d.separation, 3),
                                 "consistency": round(d.consistency, 3),
                                 "stability": round(d.stability, 3),
+                                "agent_share_two": _agent_share_two(d),
                                 "seconds": round(len(x) / SR, 1)})
                 progress(f"expressive {spk} {order} {cond}: two voices {d.two_voices} sep "
                          f"{d.separation:.3f} consistency {d.consistency:.3f} stability "
@@ -709,6 +720,11 @@ def run(split: str = "dev", n_calls: int = 8, duration_s: float = 60.0,
         "false_two_voices_profile": round(float(np.mean(with_prof)), 3) if with_prof else None,
         "n": len(plain),
         "false_two_voices_expressive": round(float(np.mean(expr)), 3),
+        # under [mono] voices = "two": the share of a single voice's speech left on the agent
+        "agent_share_two": _median([e["agent_share_two"] for e in singles
+                                    if not e.get("expressive")]),
+        "agent_share_two_expressive": _median([e["agent_share_two"] for e in singles
+                                               if e.get("expressive")]),
         "n_expressive": len(expr),
         "per_file": singles,
     }
@@ -886,7 +902,9 @@ def format_table(res: dict[str, Any]) -> str:
     lines.append(f"  single speaker: false two voices {s['false_two_voices']} without profile, "
                  f"{s['false_two_voices_profile']} with the speaker's profile (n={s['n']}); "
                  f"expressive actors calm + agitated {s['false_two_voices_expressive']} "
-                 f"(n={s['n_expressive']})")
+                 f"(n={s['n_expressive']}); under --mono-voices two the agent keeps "
+                 f"{s.get('agent_share_two')} of a single voice's speech (median; expressive "
+                 f"{s.get('agent_share_two_expressive')})")
     if "extended_negatives" in res:
         lines.append("  extended dev one-voice files taken for two voices: " + ", ".join(
             f"{k} {v}" for k, v in res["extended_negatives"].items()))

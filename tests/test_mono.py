@@ -735,6 +735,14 @@ def test_benchmark_scores_and_calibration_split() -> None:
     assert s["n_hops"] == 70 and s["attributed"] == pytest.approx(50 / 70, abs=1e-3)
     assert mc.attribution_scores(call, labels, 1)["attributed"] == pytest.approx(20 / 70, abs=1e-3)
     assert s["purity"] == pytest.approx(50 / 70, abs=1e-3)
+    # as the review applies a one-voice verdict: everything on the agent (30 of the 70)
+    alone = mc.attribution_scores(call, np.where(labels >= 0, 0, -1), 0)["attributed"]
+    assert alone == pytest.approx(30 / 70, abs=1e-3)
+    from voicecoach.conversation.diarize import Diarization
+
+    d = Diarization(labels, False, 0.0, "clustering", None, "first", voices=[{}, {}])
+    assert mc._agent_share_two(d) == pytest.approx(50 / 80, abs=1e-3)
+    assert mc._agent_share_two(Diarization(labels, False, 0.0, "clustering", None, "none")) == 1
     clips = [Clip(np.full(SR * 2, i, np.float32)) for i in range(30)]
     v, cal = mc.split_voice(Voice("v", "m", clips))
     used = {float(c.x[0]) for c in v.turns}
