@@ -589,6 +589,7 @@ def test_cli_mono_voices_option(tmp_path: Path, capsys) -> None:
         assert ("assumed (--mono-voices two; the detector alone found one)"
                 in rep["mono"]["note"]) is (voices == "two")
         assert (rep["stats"]["customer"] is None) is (voices == "detect")
+        assert "--mono-voices two" in rep["mono"]["note"]  # detect: the hint, two: the claim
 
 
 def test_mono_config_is_validated() -> None:

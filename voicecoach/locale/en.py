@@ -332,6 +332,7 @@ NOTES = {
     "too_little": "only {speech:.0f} s of speech, too little to look for a second voice (needs "
     "{need:g} s)",
     "one_voice": "one voice detected",
+    "mixed_hint": "; if the recorder mixes both parties, review with --mono-voices two",
     "mono_alone": "mono file: {found}; reviewed as the agent alone (conversation metrics "
     "unavailable)",
     "unattributed": "mono file: two voices may be present (clustering finds two), but the "

@@ -347,6 +347,8 @@ NOTES = {
     "too_little": "seulement {speech:.0f} s de parole, trop peu pour chercher une seconde voix "
     "({need:g} s nécessaires)",
     "one_voice": "une seule voix détectée",
+    "mixed_hint": " ; si l'enregistreur mélange les deux interlocuteurs, relancez avec "
+    "--mono-voices two",
     "mono_alone": "fichier mono : {found} ; analysé comme l'agent seul (mesures de "
     "conversation indisponibles)",
     "unattributed": "fichier mono : deux voix sont peut-être présentes (le regroupement en "

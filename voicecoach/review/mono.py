@@ -563,6 +563,8 @@ def mono_notes(d: Diarization, profile: Profile | None, config: Config,
         else:
             found = tx["one_voice"]
         out["note"] = tx["mono_alone"].format(found=found)
+        if found == tx["one_voice"] and config.mono.voices == "detect":
+            out["note"] += tx["mixed_hint"]
         if d.unattributed:
             out["note"] = tx["unattributed"]
         if profile is not None and not has_model:
