@@ -70,6 +70,9 @@ at their own level. Reviewed streams:
   onsets and hangovers do not shrink, so a measured speed-up is below the true one).
   Detection: the expected rule after the switch; delay = its start - the switch; any
   prosody nudge before the switch is false; ``+1st``/``x1.08`` must give none after it;
+* ``from_start``: the ``+3st`` and ``+6dB`` lines alone, from the first word (no calm speech
+  before: an agent tense from the start of a call): the delay of the expected rule from the
+  stream's start, ``ok`` within the change's deadline (:data:`FROM_START`);
 * ``agitated`` (actors): 20 s of held-out calm lines, then the agitated lines: a prosody
   nudge (any of the three) within 5 s of the switch, none before;
 * customer agitation flag (actors): the customer channel holds calm lines until their
@@ -147,6 +150,10 @@ REVIEW_MIN_S = 60.0
 MIN_LINE_S = 1.5
 SWITCH_S = 20.0
 #: change -> (expected rule or None for "no nudge", deadline s)
+FROM_START: dict[str, float] = {"+3st": 6.0, "+6dB": 5.0}
+"""Changes also reviewed from the call's first word: the deadline from the stream's start, s
+(the changes' own deadlines; the first speech comes within a pause of the start)."""
+
 CHANGES: dict[str, tuple[str | None, float]] = {
     "+1st": (None, 0.0),
     "+3st": ("pitch_high", 6.0),
@@ -249,7 +256,7 @@ def _rows(x: np.ndarray, config: Config, harmonic: bool | None = None) -> Featur
         with np.load(f) as z:
             return Features(**{k: z[k] for k in Features.field_names()})
     rows = ChannelAnalyzer(config, harmonic).process(x)
-    tmp = f.with_suffix(".tmp.npz")
+    tmp = f.with_suffix(f".{os.getpid()}.tmp.npz")  # runs in parallel share the cache
     np.savez(tmp, **{k: getattr(rows, k) for k in Features.field_names()})
     tmp.replace(f)
     return rows
@@ -615,7 +622,7 @@ def _modify(lines: list[np.ndarray], change: str) -> tuple[list[np.ndarray], flo
             out.append(np.load(f))
             continue
         (z,), _ = _modify_now([y], change)
-        tmp = f.with_suffix(".tmp.npy")
+        tmp = f.with_suffix(f".{os.getpid()}.tmp.npy")
         np.save(tmp, z)
         tmp.replace(f)
         out.append(z)
@@ -741,6 +748,19 @@ def _voice_results(
             ),
         }
     res["changes"] = changes
+    # the same changed lines from the call's first word (no calm speech before): how soon a
+    # voice raised from the start is told (the change streams above start calm)
+    from_start: dict[str, Any] = {}
+    for c in FROM_START:
+        mod, pause_f = streams[c]
+        xb, _ = _join(mod, np.random.default_rng(seed + 2), (0.3 * pause_f, 0.7 * pause_f))
+        nudges, _ = _review(_whole(xb), profile, config)
+        expect, deadline = CHANGES[c]
+        hit = [n for n in nudges if n.rule == expect]
+        delay = round(hit[0].start_s, 2) if hit else None
+        from_start[c] = {"delay_s": delay,
+                         "ok": delay is not None and delay <= FROM_START[c]}
+    res["from_start"] = from_start
     res["pace_reading"] = _pace_reading(before, after, streams, profile, config, seed)
     if v.agitated:
         agit = [y for _, y in v.agitated]
@@ -1013,7 +1033,9 @@ def pool_runs(runs: Sequence[dict[str, Any]]) -> dict[str, Any]:
     ``cases_with_no_calm_nudge``, ``changes_ok`` (cases meeting each change's target, as in
     one run's ``ok``), ``agitated_ok``, ``flag_on_agitated_mean`` (per voice, the mean of
     the pooled fractions) and ``flag_on_calm_s`` (seconds of calm lines with the flag on, summed);
-    ``flag_tel_on_agitated_mean`` and ``flag_tel_on_calm_s``: the same over the telephone copy.
+    ``flag_tel_on_agitated_mean`` and ``flag_tel_on_calm_s``: the same over the telephone copy;
+    ``from_start_ok`` and ``from_start_median_s``: the changes of :data:`FROM_START` reviewed
+    from the first word, cases told within the deadline and the median delay (s) of those told.
     """
     out: dict[str, Any] = {}
     for res in runs:
@@ -1024,6 +1046,7 @@ def pool_runs(runs: Sequence[dict[str, Any]]) -> dict[str, Any]:
                 "calm_nudges_by_rule": {}, "cases_with_no_calm_nudge": 0,
                 "changes_ok": dict.fromkeys(CHANGES, 0), "agitated_ok": [0, 0],
                 "flag": {}, "flag_on_calm_s": 0.0, "flag_tel": {}, "flag_tel_on_calm_s": 0.0,
+                "from_start": {c: [] for c in FROM_START},
             })
             o["seeds"].add(res["seed"])
             if voice not in o["voices"]:
@@ -1036,6 +1059,8 @@ def pool_runs(runs: Sequence[dict[str, Any]]) -> dict[str, Any]:
                 o["calm_nudges_by_rule"][rule] = o["calm_nudges_by_rule"].get(rule, 0) + 1
             for c in CHANGES:
                 o["changes_ok"][c] += bool(r["changes"][c]["ok"])
+            for c, fs in r.get("from_start", {}).items():
+                o["from_start"].setdefault(c, []).append(fs["delay_s"])
             if "agitated" in r:
                 o["agitated_ok"][0] += bool(r["agitated"]["ok"])
                 o["agitated_ok"][1] += 1
@@ -1069,6 +1094,14 @@ def pool_runs(runs: Sequence[dict[str, Any]]) -> dict[str, Any]:
                                           for v, x in sorted(o["flag_tel"].items())},
             "flag_tel_on_calm_s": round(o["flag_tel_on_calm_s"], 2),
         }
+        fs = {c: d for c, d in o["from_start"].items() if d}
+        if fs:  # results from before the from-start streams have none
+            pooled[split]["from_start_ok"] = {
+                c: f"{sum(x is not None and x <= FROM_START[c] for x in d)}/{len(d)}"
+                for c, d in fs.items()}
+            pooled[split]["from_start_median_s"] = {
+                c: (round(float(np.median([x for x in d if x is not None])), 2)
+                    if any(x is not None for x in d) else None) for c, d in fs.items()}
     return pooled
 
 

@@ -486,10 +486,11 @@ def test_measures_are_speech_weighted() -> None:
 
 
 def test_loudness_waits_for_a_full_window() -> None:
-    """The loudness measure is NaN until the party has spoken its whole window (3 s), pauses
-    not counted, so a call's loud first words (the first line's onset) are never judged on
-    1-3 s of speech; from the full window on it is the power mean of the last 3 s."""
-    cfg = load_config()
+    """With ``loudness_min_speech_s = 3.0`` (session 38's default, a setting since session
+    39) the loudness measure is NaN until the party has spoken its whole window, pauses not
+    counted; from the full window on it is the power mean of the last 3 s."""
+    assert load_config().baseline.loudness_min_speech_s == 1.0  # the default (session 39)
+    cfg = load_config().replace(baseline={"loudness_min_speech_s": 3.0})
     b = cfg.baseline
     assert b.loudness_min_speech_s == b.loudness_window_s == 3.0
     # 1.5 s of speech at -12 dBFS, a 2 s pause, then calm speech at -20 dBFS
@@ -501,7 +502,7 @@ def test_loudness_waits_for_a_full_window() -> None:
     power = (10 ** (-1.2) * 150 + 10 ** (-2.0) * 150) / 300
     assert m.loudness_db[full] == pytest.approx(10 * np.log10(power), abs=1e-3)
     assert m.loudness_db[-1] == pytest.approx(-20.0, abs=1e-3)
-    # with the previous 1 s minimum the loud opening was a measure of its own (+8 dB)
+    # with the default 1 s minimum the loud opening is a measure of its own (+8 dB)
     early = BaselineTracker(cfg.replace(baseline={"loudness_min_speech_s": 1.0}))._core.measures(
         feature_rows(np.full(950, 120.0), sp, None, lv))
     assert early.loudness_db[99] == pytest.approx(-12.0, abs=1e-3)
@@ -513,7 +514,8 @@ def test_pitch_in_a_call_waits_for_a_full_window() -> None:
     (whose calm excursion sets the threshold) starts at ``pitch_min_voiced_s``, as before."""
     from voicecoach.baseline.measures import _MeasureCore
 
-    cfg = load_config()
+    assert load_config().baseline.pitch_call_min_voiced_s == 1.0  # the default: no wait
+    cfg = load_config().replace(baseline={"pitch_call_min_voiced_s": 3.5})
     b = cfg.baseline
     assert b.pitch_min_voiced_s == 1.0 and b.pitch_call_min_voiced_s == b.pitch_window_s == 3.5
     # 2 s voiced at 200 Hz, a 1 s pause, then voiced at 150 Hz

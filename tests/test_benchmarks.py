@@ -958,6 +958,14 @@ def test_coach_bench_pools_seeds_per_split() -> None:
     assert t["flag_tel_on_agitated_mean"] == {"a": pytest.approx(0.75)}
     assert t["flag_tel_on_calm_s"] == 0.5
     assert p["dev"]["seeds"] == [11] and p["dev"]["calm_per_10_min_pooled"] == 2.0
+    assert "from_start_ok" not in t  # results from before the from-start streams
+    # the changes reviewed from the first word: told within the deadline, median delay
+    for run, delays in zip(runs, ((4.0, 7.0), (None, 3.0)), strict=True):
+        for key, d in zip(("a/test", "b/test"), delays, strict=True):
+            run["voices"][key]["from_start"] = {"+3st": {"delay_s": d}, "+6dB": {"delay_s": 1.0}}
+    t = pool_runs(runs)["test"]
+    assert t["from_start_ok"] == {"+3st": "2/4", "+6dB": "4/4"}
+    assert t["from_start_median_s"] == {"+3st": 4.0, "+6dB": 1.0}
     assert _parse_seeds("11-13,20") == [11, 12, 13, 20]
     with pytest.raises(argparse.ArgumentTypeError, match="A-B or a comma-separated"):
         _parse_seeds("eleven")

@@ -181,15 +181,7 @@ def coached(seed: int) -> dict[str, Any]:
     return cb._voice_results(voice, load_config(), seed)
 
 
-@pytest.mark.parametrize("seed", [
-    pytest.param(0, marks=pytest.mark.xfail(strict=True, reason=(
-        "since session 38's full loudness window this shuffle's calibration no longer "
-        "holds the loud opening's 1-3 s measure: its calm loudness excursion falls, the "
-        "threshold drops from 4.3 dB to the 3.5 dB floor, and one held-out prompt (58.6 s) "
-        "stands over it; pooled, calm nudges fell (dev 50 -> 47, test 81 -> 80) and cases "
-        "with none moved 54 -> 58 of 90 (dev) and 36 -> 33 of 88 (test): README, 'A full "
-        "window before the loudness rule speaks'"))),
-    *COACH_SEEDS[1:]])
+@pytest.mark.parametrize("seed", COACH_SEEDS)
 def test_calm_real_speech_draws_no_nudge(seed: int) -> None:
     """Held-out calm speech of the calibrated voice, as it is, 1 semitone higher or 8 %
     faster (under every rule's margin): no prosody nudge at all (#11)."""
