@@ -533,6 +533,9 @@ def run(split: str = "dev", n_calls: int = 8, duration_s: float = 60.0,
     from voicecoach.review.mono import scan, scan_arrays
 
     cfg = config or load_config()
+    # the detection figures are the detector's own verdict ([mono] voices = "detect"); the
+    # "_two" figures and the review path (nudges) follow ``cfg`` (the default: "two")
+    dcfg = cfg.replace(mono={"voices": "detect"})
     truth_cfg = load_config().conversation
     t0 = time.perf_counter()
     drop: frozenset[str] = frozenset()
@@ -602,13 +605,13 @@ def run(split: str = "dev", n_calls: int = 8, duration_s: float = 60.0,
                                    "same_sex": vs[a].sex == vs[c].sex}
 
             if prof is not None and prof.voice is not None:
-                dp = diarize(ceps, speech, f0, cfg, agent_model=prof.voice)
+                dp = diarize(ceps, speech, f0, dcfg, agent_model=prof.voice)
                 row["profile"] = {**attribution_scores(call, dp.labels, 0),
                                   "two_voices": dp.two_voices,
                                   "separation": round(dp.separation, 3),
                                   "profile_fit": dp.profile_fit,
                                   "interruptions": _interruptions(dp, ceps, level, call, cfg, aper)}
-            dc = diarize(ceps, speech, f0, cfg, agent_first=True)
+            dc = diarize(ceps, speech, f0, dcfg, agent_first=True)
             row["clustering"] = {**attribution_scores(call, dc.labels, 0),
                                  "interruptions": _interruptions(dc, ceps, level, call, cfg, aper),
                                  "two_voices": dc.two_voices,
@@ -672,10 +675,10 @@ def run(split: str = "dev", n_calls: int = 8, duration_s: float = 60.0,
             if cond == "mono8":
                 x = telephone(x.astype(np.float64), np.random.default_rng(j))
             ceps, speech, f0 = scan(_blocks(x), cfg)
-            d = diarize(ceps, speech, f0, cfg)
+            d = diarize(ceps, speech, f0, dcfg)
             pf = None
             if profiles[nm] is not None and profiles[nm].voice is not None:
-                dp = diarize(ceps, speech, f0, cfg, agent_model=profiles[nm].voice)
+                dp = diarize(ceps, speech, f0, dcfg, agent_model=profiles[nm].voice)
                 pf = dp.profile_fit
             singles.append({"voice": nm, "condition": cond, "two_voices": d.two_voices,
                             "stability": round(d.stability, 3),
@@ -700,7 +703,7 @@ def run(split: str = "dev", n_calls: int = 8, duration_s: float = 60.0,
                 x = x0 if cond == "mono16" else telephone(x0.astype(np.float64),
                                                           np.random.default_rng(j))
                 ceps, speech, f0 = scan(_blocks(x), cfg)
-                d = diarize(ceps, speech, f0, cfg)
+                d = diarize(ceps, speech, f0, dcfg)
                 singles.append({"voice": spk, "order": order, "condition": cond,
                                 "expressive": True, "two_voices": d.two_voices,
                                 "two_voices_profile": None,
@@ -735,7 +738,7 @@ def run(split: str = "dev", n_calls: int = 8, duration_s: float = 60.0,
                 x = x0 if cond == "mono16" else telephone(x0.astype(np.float64),
                                                           np.random.default_rng(40 + j))
                 ceps, speech, f0 = scan(_blocks(x), cfg)
-                d = diarize(ceps, speech, f0, cfg)
+                d = diarize(ceps, speech, f0, dcfg)
                 ext.append({"name": name, "group": group, "condition": cond,
                             "two_voices": d.two_voices, "separation": round(d.separation, 3),
                             "consistency": round(d.consistency, 3),

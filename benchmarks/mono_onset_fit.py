@@ -57,6 +57,7 @@ def build_cache(folder: Path, n_calls: int, config: Config | None = None) -> Non
     from .realcalls import SR, assemble_call
 
     cfg = config or load_config()
+    dcfg = cfg.replace(mono={"voices": "detect"})  # fitted on the calls the detector finds
     truth_cfg = load_config().conversation
     folder.mkdir(parents=True, exist_ok=True)
     vs = mc.voices("dev")
@@ -90,11 +91,11 @@ def build_cache(folder: Path, n_calls: int, config: Config | None = None) -> Non
                                       "speech": speech, "f0": f0, "aper": aper}
             prof = profiles[a]
             if prof is not None and prof.voice is not None:
-                dp = diarize(ceps, speech, f0, cfg, agent_model=prof.voice)
+                dp = diarize(ceps, speech, f0, dcfg, agent_model=prof.voice)
                 if dp.two_voices and dp.agent is not None:
                     arrays["labels_profile"] = dp.labels
                     arrays["agent_profile"] = dp.agent
-            dc = diarize(ceps, speech, f0, cfg, agent_first=True)
+            dc = diarize(ceps, speech, f0, dcfg, agent_first=True)
             if dc.two_voices and dc.agent is not None:
                 arrays["labels_clustering"] = dc.labels
                 arrays["agent_clustering"] = dc.agent

@@ -54,7 +54,7 @@ channel = "1"
 format = "json"
 [mono]
 agent = "second"
-voices = "two"
+voices = "detect"
 """
 
 

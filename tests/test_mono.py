@@ -191,6 +191,9 @@ def _cloud_call(first_mixed: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return c, np.concatenate(speech), w
 
 
+DETECT = {"mono": {"voices": "detect"}}  # the detector's own verdict decides (not the default)
+
+
 def _ring_voice(n_modes: int = 6, radius: float = 4.0) -> tuple[np.ndarray, np.ndarray]:
     """Synthetic cepstra of ONE varied voice: 48 stretches of 1 s (0.3 s pauses), each in one
     of ``n_modes`` styles evenly spaced on a circle of ``radius`` in two dimensions (calm,
@@ -213,7 +216,7 @@ def test_one_varied_voice_is_not_two_voices(n_modes: int) -> None:
     (the separation and consistency tests pass), but every starting split cuts the circle
     elsewhere: the stability test rejects them. Two real voices split one way from any start
     (the male-female call and the cloud calls keep two voices)."""
-    cfg = load_config()
+    cfg = load_config(overrides=DETECT)
     assert cfg.mono.stability_min > 0.5
     ceps, speech = _ring_voice(n_modes)
     d = diarize(ceps, speech, None, cfg)
@@ -221,7 +224,7 @@ def test_one_varied_voice_is_not_two_voices(n_modes: int) -> None:
     assert d.consistency >= cfg.mono.consistency_min
     assert d.stability < cfg.mono.stability_min
     assert not d.two_voices and d.agent is None
-    off = load_config(overrides={"mono": {"stability_min": 0.0}})
+    off = load_config(overrides={"mono": {"stability_min": 0.0, "voices": "detect"}})
     assert diarize(ceps, speech, None, off).two_voices  # without the stability test: fooled
 
 
@@ -259,19 +262,20 @@ def test_a_voice_with_too_small_a_share_is_not_declared() -> None:
         ceps += [rng.standard_normal((100, 16)) + 3.0 * v, rng.standard_normal((30, 16))]
         speech += [np.ones(100, bool), np.zeros(30, bool)]
     c, sp = np.concatenate(ceps), np.concatenate(speech)
-    cfg = load_config()
+    cfg = load_config(overrides=DETECT)
     assert cfg.mono.min_share == pytest.approx(0.2)
     d = diarize(c, sp, None, cfg)
     assert [v["speech_s"] for v in d.voices] == [42.0, 6.0]  # split right, each voice whole
     assert d.separation >= cfg.mono.two_voices_min and d.stability >= cfg.mono.stability_min
     assert not d.two_voices and d.agent is None
-    assert diarize(c, sp, None, load_config(overrides={"mono": {"min_share": 0.1}})).two_voices
+    assert diarize(c, sp, None, cfg.replace(mono={"min_share": 0.1})).two_voices
 
 
 def test_two_voices_assumed_by_the_trainer() -> None:
-    """``[mono] voices = "two"`` (``review --mono-voices two``): the call that the detector
-    leaves as one voice (the second voice holds 12.5 % of the speech, under ``min_share``) is
-    attributed, right, and ``detected`` keeps what the detector alone found."""
+    """``[mono] voices = "two"`` (the default since session 40; ``review --mono-voices``):
+    the call that the detector leaves as one voice (the second voice holds 12.5 % of the
+    speech, under ``min_share``) is attributed, right, and ``detected`` keeps what the
+    detector alone found; under ``"detect"`` it stays one voice."""
     rng = np.random.default_rng(5)
     ceps, speech, who = [], [], []
     for v in ([0] * 14 + [1, 1]) * 3:
@@ -279,11 +283,11 @@ def test_two_voices_assumed_by_the_trainer() -> None:
         speech += [np.ones(100, bool), np.zeros(30, bool)]
         who += [np.full(100, v), np.full(30, -1)]
     c, sp, w = np.concatenate(ceps), np.concatenate(speech), np.concatenate(who)
-    cfg = load_config()
-    assert cfg.mono.voices == "detect"
+    assert load_config().mono.voices == "two"
+    cfg = load_config(overrides=DETECT)
     d = diarize(c, sp, None, cfg)
     assert not d.two_voices and not d.detected and d.agent is None
-    two = diarize(c, sp, None, cfg.replace(mono={"voices": "two"}))
+    two = diarize(c, sp, None, load_config())
     assert two.two_voices and not two.detected and two.agent == 0
     assert two.to_dict()["detected"] is False
     assert np.mean(two.labels[sp] == w[sp]) > 0.99
@@ -302,11 +306,14 @@ def test_deltas_are_the_local_slope() -> None:
 
 
 def test_one_voice_is_not_two() -> None:
-    cfg = load_config()
+    cfg = load_config(overrides=DETECT)
     y, _ = build_call("en", "en", AGENT_LINES, CUSTOMER_LINES)  # one voice, turn after turn
     ceps, speech, f0 = scan(blocks(y.sum(axis=1)), cfg)
     d = diarize(ceps, speech, f0, cfg)
     assert not d.two_voices and d.agent is None
+    # the default assumes two voices: split, but the detector's verdict is kept
+    two = diarize(ceps, speech, f0, load_config())
+    assert two.two_voices and not two.detected
 
 
 def test_profile_names_the_agent_whoever_speaks_first(male_female, agent_profile) -> None:
@@ -453,15 +460,29 @@ def test_split_columns_take_the_mix_speech_probabilities(tmp_path: Path, male_fe
 
 
 def test_review_single_voice_mono_stays_single_party(tmp_path: Path) -> None:
+    """Under ``--mono-voices detect`` a one-voice file is reviewed as the agent alone, with
+    the hint for mixed recorders; under the default (``two``) it is split, and the note says
+    the detector found one voice and how to review it whole."""
     y, _ = build_call("en", "en", AGENT_LINES[:4], CUSTOMER_LINES[:4])
     path = tmp_path / "alone.wav"
     sf.write(path, y.sum(axis=1), SR)
-    cfg = load_config()
+    cfg = load_config(overrides=DETECT)
     rep = review_call(_file_call(path, 0, cfg), tmp_path / "out", cfg, render=False,
-                      audio="none")
+                      audio="none", lang="en")
     assert rep["mono"]["two_voices"] is False
     assert rep["stats"]["customer"] is None
     assert rep["summary"]["conversation"]["available"] is False
+    assert "one voice detected" in rep["mono"]["note"]
+    assert "review with --mono-voices two" in rep["mono"]["note"]
+    cfg = load_config()
+    rep = review_call(_file_call(path, 0, cfg), tmp_path / "out2", cfg, render=False,
+                      audio="none", lang="en")
+    m = rep["mono"]
+    assert m["two_voices"] is True and m["detected"] is False
+    assert m["note"].startswith("mono file with two voices assumed (--mono-voices two, the "
+                                "default; the detector alone found one: if the file holds one "
+                                "voice, review with --mono-voices detect)")
+    assert rep["stats"]["customer"] is not None
 
 
 def test_a_profile_from_another_band_is_noted(tmp_path: Path, male_female,
@@ -586,7 +607,7 @@ def test_cli_mono_voices_option(tmp_path: Path, capsys) -> None:
         rep = json.loads((tmp_path / voices / "alone" / "report.json").read_text())
         assert rep["mono"]["detected"] is False
         assert rep["mono"]["two_voices"] is (voices == "two")
-        assert ("assumed (--mono-voices two; the detector alone found one)"
+        assert ("assumed (--mono-voices two, the default; the detector alone found one"
                 in rep["mono"]["note"]) is (voices == "two")
         assert (rep["stats"]["customer"] is None) is (voices == "detect")
         assert "--mono-voices two" in rep["mono"]["note"]  # detect: the hint, two: the claim
@@ -708,13 +729,23 @@ def test_two_voices_the_profile_cannot_tell_apart_are_warned(tmp_path: Path, mal
     y, _ = male_female
     path = tmp_path / "mixed.wav"
     sf.write(path, y.sum(axis=1), SR)
-    cfg = load_config()
+    cfg = load_config(overrides=DETECT)
     rep = review_call(_file_call(path, 0, cfg), tmp_path / "out", cfg, profile=other,
                       render=False, audio="none", lang="en")
     m = rep["mono"]
     assert m["two_voices"] is False and m["unattributed"] is True
     assert "two voices may be present" in m["note"] and "not attributed" in m["note"]
     assert rep["stats"]["customer"] is None  # nothing was attributed
+    # the default assumes two voices: the profile names the agent, weakly, and says so
+    cfg = load_config()
+    rep = review_call(_file_call(path, 0, cfg), tmp_path / "out2", cfg, profile=other,
+                      render=False, audio="none", lang="en")
+    m = rep["mono"]
+    assert m["two_voices"] is True and m["profile_unfit"] is True and not m["unattributed"]
+    assert m["method"] == "profile" and m["detected"] is False
+    assert ("attributed by the profile's voice model (weakly: the profile's voice model does "
+            "not make either voice stand out") in m["note"]
+    assert rep["stats"]["customer"] is not None
 
 
 # ----------------------------------------------------------------------------- benchmark

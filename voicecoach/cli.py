@@ -1079,9 +1079,10 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument(
         "--mono-voices",
         choices=("detect", "two"),
-        help="mono calls: 'detect' attributes two voices only when the detector finds them; "
-        "'two' when your recorder mixes both parties into every file (the report says when "
-        f"the detector alone found one voice) {conf('review', 'mono_voices')}",
+        help="mono calls: 'two' attributes two voices whenever they can be learned (a "
+        "recorder that mixes both parties into every file; the report says when the detector "
+        "alone found one voice); 'detect' only when the detector finds them (a file of one "
+        f"voice stays whole) {conf('review', 'mono_voices')}",
     )
 
     d = add("devices", cmd_devices, "list audio inputs ('*': monitor/loopback candidates)")

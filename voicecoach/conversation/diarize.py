@@ -459,7 +459,12 @@ class Diarization:
         Speech in the channel, s (under ``[mono] min_speech_s`` nothing is attempted).
     unattributed : bool
         With a profile: the profile found one voice, but clustering finds two (the profile's
-        voice model cannot tell them apart): a warning, nothing is attributed.
+        voice model cannot tell them apart): a warning, nothing is attributed (under
+        ``[mono] voices = "detect"``).
+    profile_unfit : bool
+        Under ``[mono] voices = "two"``, with a profile: its voice model does not make the
+        agent's voice stand out (:attr:`profile_fit` under ``[mono] profile_fit_min``); the
+        voices are attributed by it all the same, and the note says so.
     first_confidence : float or None
         Without a profile: the fraction of the hops of the first ``[mono] first_speech_s``
         of speech that fit voice A (the voice named as speaking first) better than voice B;
@@ -487,6 +492,7 @@ class Diarization:
     consistency: float = 0.0
     speech_s: float = 0.0
     unattributed: bool = False
+    profile_unfit: bool = False
     first_confidence: float | None = None
     first_sure: bool = True
     stability: float = 1.0
@@ -525,6 +531,7 @@ class Diarization:
             "n_stretches": len(self.stretches),
             "speech_s": round(self.speech_s, 2),
             "unattributed": self.unattributed,
+            "profile_unfit": self.profile_unfit,
             "first_confidence": None if self.first_confidence is None
             else round(self.first_confidence, 3),
             "first_sure": self.first_sure,

@@ -351,9 +351,12 @@ NOTES = {
     "by_clustering": "attributed by clustering, agent = voice {name}{no_model}{unsure}; if "
     "wrong, review again with --mono-agent {alt}",
     "no_model_short": "(the profile has no voice model)",
+    "profile_weak": " (weakly: the profile's voice model does not make either voice stand "
+    "out; check which voice is the agent's)",
     "two_voices": "mono file with two voices detected: {how}; {overlap}",
-    "two_voices_assumed": "mono file with two voices assumed (--mono-voices two; the detector "
-    "alone found one): {how}; {overlap}",
+    "two_voices_assumed": "mono file with two voices assumed (--mono-voices two, the default; "
+    "the detector alone found one: if the file holds one voice, review with --mono-voices "
+    "detect): {how}; {overlap}",
     "overlap": "overlap detection unavailable in mono: each stretch of speech goes to one "
     "party, so overlaps, interruptions and turn-end overlaps are not measured, and where both "
     "speak at once the agent's loudness also hears the customer",

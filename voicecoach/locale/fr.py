@@ -371,9 +371,12 @@ NOTES = {
     "by_clustering": "attribuées par regroupement, agent = voix {name}{no_model}{unsure} ; en "
     "cas d'erreur, refaites la revue avec --mono-agent {alt}",
     "no_model_short": "(le profil n'a pas de modèle de voix)",
+    "profile_weak": " (faiblement : le modèle de voix du profil ne distingue nettement "
+    "aucune des deux voix ; vérifiez quelle voix est celle de l'agent)",
     "two_voices": "fichier mono avec deux voix détectées : {how} ; {overlap}",
-    "two_voices_assumed": "fichier mono avec deux voix supposées (--mono-voices two ; le "
-    "détecteur seul n'en a trouvé qu'une) : {how} ; {overlap}",
+    "two_voices_assumed": "fichier mono avec deux voix supposées (--mono-voices two, le "
+    "réglage par défaut ; le détecteur seul n'en a trouvé qu'une : si le fichier ne "
+    "contient qu'une voix, refaites la revue avec --mono-voices detect) : {how} ; {overlap}",
     "overlap": "chevauchements non mesurables en mono : chaque passage de parole va à un seul "
     "interlocuteur, donc chevauchements, interruptions et chevauchements de fin de tour ne "
     "sont pas mesurés, et quand les deux parlent en même temps le volume de l'agent inclut "

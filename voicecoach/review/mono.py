@@ -188,9 +188,15 @@ def attribute(call: Call, config: Config, profile: Profile | None = None,
     model = profile.voice if profile is not None else None
     d = diarize(ceps, speech, f0, config, agent_model=model,
                 agent_first=config.mono.agent == "first")
-    if model is not None and not d.two_voices and d.speech_s >= config.mono.min_speech_s:
-        # the profile found one voice: does clustering find two? Then warn, attribute nothing
-        d.unattributed = diarize(ceps, speech, f0, config).two_voices
+    if model is not None and not d.detected and d.speech_s >= config.mono.min_speech_s:
+        # the profile's voice does not stand out. Under "two" (voices assumed) it still
+        # names the agent (on the benchmark's calls its attribution beats the clustering's
+        # even there), and the note says it fits weakly; under "detect": does clustering
+        # find two voices? Then warn and attribute nothing
+        if config.mono.voices == "two" and d.two_voices:
+            d.profile_unfit = True
+        else:
+            d.unattributed = diarize(ceps, speech, f0, config).detected
     if (mono_interruptions_on(config.mono, source_rate_hz) and d.two_voices
             and d.agent is not None):
         d.interruptions = interruption_events(d.labels, ceps, level, d.agent, config,
@@ -574,7 +580,7 @@ def mono_notes(d: Diarization, profile: Profile | None, config: Config,
         out["note"] = tx["not_attributed"]
         return out
     if d.method == "profile":
-        how = tx["by_profile"]
+        how = tx["by_profile"] + (tx["profile_weak"] if d.profile_unfit else "")
     else:
         unsure = ""
         if not d.first_sure and d.first_confidence is not None:
