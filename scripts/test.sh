@@ -52,7 +52,7 @@ ruff_rc=0
 .venv/bin/ruff check . || ruff_rc=$?
 
 # Two pytest runs, so that the suite fits a 2-core CI machine in well under 15 minutes:
-# 1. every test not marked `live`, spread over one worker per core by pytest-xdist
+# 1. every test not marked `live`, spread over one worker per core (at most 8) by pytest-xdist
 #    (`--dist loadfile`: a module's fixtures are built once);
 # 2. then the tests marked `live` (real-time audio through the rig), one at a time, on an
 #    otherwise idle machine: run alongside the first (measured in session 41, even with those
@@ -60,7 +60,9 @@ ruff_rc=0
 #    corrector to act where one server clock feeds both streams, and a live test failed.
 # Extra arguments go to both runs (e.g. `bash scripts/test.sh -q tests/test_coach.py`); a run
 # whose selection holds no test (pytest exit code 5) is fine as long as the other ran some.
-WORKERS=${VOICECOACH_TEST_WORKERS:-auto}
+# One worker per core, at most 8 (a worker peaks near 0.5 GB); VOICECOACH_TEST_WORKERS=N overrides.
+CORES=$(nproc 2>/dev/null || echo 2)
+WORKERS=${VOICECOACH_TEST_WORKERS:-$((CORES < 8 ? CORES : 8))}
 say "pytest -m 'not live' -n $WORKERS"
 rc=0
 .venv/bin/python -m pytest -p no:cacheprovider -n "$WORKERS" --dist loadfile -m "not live" "$@" \
