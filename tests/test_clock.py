@@ -12,6 +12,8 @@ from voicecoach.sources.clock import (
     CLOCK_WARMUP_S,
     DriftCorrector,
     RunningMin,
+    drift_linear,
+    drift_parts,
     drift_trusted,
     fit_clock,
 )
@@ -77,7 +79,9 @@ def _enveloped(n_bins: int, rng: np.random.Generator) -> tuple[list[tuple[float,
 def test_fit_clock_is_the_line_through_the_lower_envelope() -> None:
     """The fit is least squares through each 0.5 s bin's earliest callback at the bin's
     centre: slope in ppm (late arrivals growing: a slow clock, negative ppm) and its
-    standard error with n - 2 degrees of freedom; bins without callbacks are left out."""
+    standard error with n - 2 degrees of freedom (not widened: these residuals are
+    independent, their lag-1 correlation is not positive); bins without callbacks are left
+    out."""
     from scipy.stats import linregress
 
     pts, m = _enveloped(20, np.random.default_rng(11))
@@ -180,6 +184,131 @@ def test_drift_trusted(ppm: float, se: float, window: float, want: bool) -> None
     assert drift_trusted(ppm, se, window, min_window_s=20.0, min_ppm=20.0) is want
 
 
+def _pair_verdicts(far_ppm: float, seconds: float, creep=None, seed: int = 0
+                   ) -> tuple[float, bool, bool, bool]:
+    """A microphone on the nominal clock and a far end ``far_ppm`` fast whose callbacks are
+    also late by ``creep(t)`` s: (drift ppm, trusted by the least-squares error alone,
+    trusted with the serial correlation, and with every third too)."""
+    from scipy.stats import linregress
+
+    rng = np.random.default_rng(seed)
+    mic = _callbacks(0.0, seconds, rng)
+    far = _callbacks(far_ppm, seconds, rng)
+    if creep is not None:
+        far = [(a + creep(a - far[0][0]), f) for a, f in far]
+    since = 100.0 + CLOCK_WARMUP_S
+    fm, ff = fit_clock(mic, RATE, since), fit_clock(far, RATE, since)
+    ppm, se = ff[0] - fm[0], float(np.hypot(ff[1], fm[1]))
+    window = min(ff[2], fm[2])
+
+    def plain_se(pts: list[tuple[float, int]]) -> float:  # no jump in these envelopes
+        a = np.asarray(pts)
+        a = a[a[:, 0] >= since]
+        t = a[:, 0] - a[0, 0]
+        b = (t // 0.5).astype(int)
+        lo = np.full(b.max() + 1, np.inf)
+        np.minimum.at(lo, b, t - a[:, 1] / RATE)
+        return linregress((np.arange(lo.size) + 0.5) * 0.5, lo).stderr * 1e6
+
+    plain = drift_trusted(ppm, float(np.hypot(plain_se(far), plain_se(mic))), window, 20.0,
+                          20.0)
+    serial = drift_trusted(ppm, se, window, 20.0, 20.0)
+    parts = drift_parts((mic, RATE, since), (far, RATE, since))
+    return ppm, plain, serial, serial and drift_linear(ppm, parts, 20.0)
+
+
+@pytest.mark.parametrize(
+    ("name", "creep"),
+    [
+        ("0.8 ms more from 22 s", lambda t: 8e-4 * (t >= 22.0)),
+        ("0.9 ms more from 15 s", lambda t: 9e-4 * (t >= 15.0)),
+        ("0.95 ms more from 8 s", lambda t: 9.5e-4 * (t >= 8.0)),
+        ("1.5 ms creeping up over the last 8 s", lambda t: 1.5e-3 * np.clip((t - 22) / 8, 0, 1)),
+        ("0.9 ms creeping up over the middle 6 s", lambda t: 9e-4 * np.clip((t - 12) / 6, 0, 1)),
+    ],
+)
+def test_a_latency_creeping_up_under_load_is_not_drift(name: str, creep) -> None:
+    """Two streams on one clock; the far end's callbacks come later and later by less than
+    a jump (a stream's buffering growing under load). A straight line through 30 s reads
+    30-70 ppm of drift, past 4 least-squares standard errors: on the rig, under load, the
+    capture dropped far-end samples of two streams of one sink's monitor. The residuals'
+    serial correlation widens the error, and some third of the window stays flat."""
+    for seed in range(3):
+        ppm, _, _, linear = _pair_verdicts(0.0, 30.0, creep, seed)
+        assert not linear, (name, seed, ppm)
+    # the scenario is a real trap: the least-squares error alone trusts a false drift
+    assert _pair_verdicts(0.0, 30.0, creep, 0)[1], name
+
+
+@pytest.mark.parametrize(("far_ppm", "seconds"), [(30.0, 21.5), (-60.0, 21.5), (120.0, 40.0)])
+def test_a_real_drift_is_still_corrected_from_the_least_window(far_ppm: float, seconds: float
+                                                                ) -> None:
+    """A clock drift is a straight line: every third of the window shows it, and the error
+    of a fit with independent residuals is hardly widened, so a real drift is trusted from
+    the least window (20 s) on."""
+    for seed in range(5):
+        ppm, _, serial, linear = _pair_verdicts(far_ppm, seconds, None, seed)
+        assert ppm == pytest.approx(far_ppm, abs=6.0)
+        assert serial and linear, (seed, ppm)
+
+
+@pytest.mark.parametrize(
+    ("parts", "want"),
+    [
+        ([(40.0, 2.0), (44.0, 2.0), (37.0, 2.0)], True),
+        ([(28.0, 1.0), (52.0, 1.0), (40.0, 1.0)], True),  # within a quarter of the whole
+        ([(25.0, 1.0), (40.0, 1.0), (40.0, 1.0)], False),  # 15 ppm off, past 4 + 10
+        ([(20.0, 5.0), (60.0, 5.0), (40.0, 1.0)], True),  # ... within 4 of its errors too
+        ([(1.0, 2.0), (2.0, 2.0), (118.0, 2.0)], False),  # flat, then a steep third: a creep
+        ([(9.0, 9.0), (40.0, 2.0), (40.0, 2.0)], False),  # under min_ppm / 2 in one third
+        ([(-40.0, 2.0), (40.0, 2.0), (40.0, 2.0)], False),  # opposite signs
+        ([(40.0, 2.0), None, (40.0, 2.0)], False),  # a third too thin to fit
+        ([], False),
+    ],
+)
+def test_drift_linear(parts, want: bool) -> None:
+    """Every part at least ``min_ppm / 2`` with the whole's sign, and within 4 of its
+    standard errors plus a quarter of the whole of the whole (40 ppm here)."""
+    assert drift_linear(40.0, parts, min_ppm=20.0) is want
+    flipped = [None if p is None else (-p[0], p[1]) for p in parts]
+    assert drift_linear(-40.0, flipped, min_ppm=20.0) is want
+
+
+def test_the_capture_corrects_a_real_drift_not_a_creeping_latency() -> None:
+    """``Capture._update_drift`` on real clock fits: a 60 ppm far end is corrected, a far end
+    on the same clock whose callbacks creep 0.9 ms later from the middle of the call is
+    not (the drift estimate is still reported)."""
+    from types import SimpleNamespace
+
+    from voicecoach.config import load_config
+    from voicecoach.sources import capture as cap
+
+    live = load_config().live
+
+    def run(far_ppm: float, creep=None) -> SimpleNamespace:
+        rng = np.random.default_rng(3)
+        pts = [_callbacks(0.0, 30.0, rng), _callbacks(far_ppm, 30.0, rng)]
+        if creep is not None:
+            pts[1] = [(a + creep(a - 100.0), f) for a, f in pts[1]]
+        devs = [SimpleNamespace(status=cap.OK, backend="sounddevice", drift=DriftCorrector(),
+                                clock=None, points=p, rate=RATE, clock_from=None)
+                for p in pts]
+        stub = SimpleNamespace(devices=devs, drift_correction=True,
+                               drift_min_window_s=live.drift_min_window_s,
+                               drift_min_ppm=live.drift_min_ppm,
+                               drift_min_ppm_untimed=live.drift_min_ppm_untimed,
+                               _drift_on=False, _drift=None, _clock=cap.Capture._clock,
+                               _parts=cap.Capture._parts)
+        cap.Capture._update_drift(stub)
+        return stub
+
+    real = run(60.0)
+    assert real._drift_on and real.devices[1].drift.rel == pytest.approx(60e-6, abs=5e-6)
+    creep = run(0.0, lambda t: 9e-4 * (t >= 15.0))
+    assert not creep._drift_on and creep.devices[1].drift.rel == 0.0
+    assert abs(creep._drift[0]) > live.drift_min_ppm  # measured, not trusted
+
+
 @pytest.mark.parametrize(("ppm", "dropped", "repeated"), [(103.0, 16, 0), (-256.0, 0, 40)])
 def test_drift_corrector_drops_or_repeats_at_the_rate(
     ppm: float, dropped: int, repeated: int
@@ -267,7 +396,8 @@ def test_drift_needs_more_evidence_when_a_stream_has_arrival_times_only():
                                drift_min_window_s=live.drift_min_window_s,
                                drift_min_ppm=live.drift_min_ppm,
                                drift_min_ppm_untimed=live.drift_min_ppm_untimed,
-                               _drift_on=False, _drift=None, _clock=lambda d: d.fit)
+                               _drift_on=False, _drift=None, _clock=lambda d: d.fit,
+                               _parts=lambda m, f: [(f.fit[0] - m.fit[0], 0.7)] * 3)
         cap.Capture._update_drift(stub)
         return stub._drift_on
 

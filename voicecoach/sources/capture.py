@@ -39,7 +39,9 @@ Design
   on the monotonic clock; the difference of the two rates is the drift (ppm). Once it is
   significant (over ``drift_min_window_s``, larger than ``drift_min_ppm`` -- or
   ``drift_min_ppm_untimed`` when a stream gives arrival times only, as ``soundcard`` does --
-  and 4 standard errors), the far device's stream is corrected by dropping or repeating one
+  and 4 standard errors, widened by the fit's serial correlation) and each third of the
+  window shows it (a latency creeping up under load tilts the whole window's line, not
+  every third), the far device's stream is corrected by dropping or repeating one
   input sample now and then (at 100 ppm and 16 kHz, 1.6 samples per second, each in the middle of a
   block), which keeps the two columns aligned without a second resampler. The misalignment
   actually delivered is reported as ``skew_ms``.
@@ -86,6 +88,8 @@ from .clock import (
     MIN_POINTS,
     DriftCorrector,
     RunningMin,
+    drift_linear,
+    drift_parts,
     drift_trusted,
     fit_clock,
 )
@@ -957,6 +961,12 @@ class Capture:
             d.clock_from = d.points[0][0] + CLOCK_WARMUP_S
         return fit_clock(d.points, d.rate, d.clock_from)
 
+    @staticmethod
+    def _parts(mic: _Device, far: _Device) -> list[tuple[float, float] | None]:
+        """The far device's drift against the microphone's over each third of their window."""
+        return drift_parts((mic.points, mic.rate, mic.clock_from or 0.0),
+                            (far.points, far.rate, far.clock_from or 0.0))
+
     def _update_drift(self) -> None:
         for d in self.devices:
             d.clock = self._clock(d) if d.status == OK else None
@@ -973,6 +983,8 @@ class Capture:
         untimed = "soundcard" in (mic.backend, far.backend)
         min_ppm = self.drift_min_ppm_untimed if untimed else self.drift_min_ppm
         trusted = drift_trusted(ppm, se, window, self.drift_min_window_s, min_ppm)
+        if trusted and self.drift_correction:  # and a straight line, not a latency creeping up
+            trusted = drift_linear(ppm, self._parts(mic, far), min_ppm)
         if self.drift_correction and trusted:
             self._drift_on = True
             far.drift.rel = ppm * 1e-6

@@ -12,7 +12,9 @@ by :class:`~voicecoach.sources.capture.Capture` and unit-tested on generated cal
   latency, not clock: the envelope is cut at each jump and the slope is fitted within the
   pieces (one slope, an offset per piece).
 * :func:`drift_trusted`: when a drift estimate between two devices is trusted enough to
-  correct it (a long enough window, larger than a minimum, and 4 standard errors).
+  correct it (a long enough window, larger than a minimum, and 4 standard errors), and
+  :func:`drift_linear`: when each third of the window shows it too (a clock drift is a
+  straight line; a latency that creeps up under load is not).
 * :class:`DriftCorrector`: keeps a stream in line with another by dropping or repeating one
   input sample now and then, in the middle of a block (at 100 ppm and 16 kHz, 1.6 samples
   per second), so no second resampler is needed.
@@ -22,6 +24,7 @@ by :class:`~voicecoach.sources.capture.Capture` and unit-tested on generated cal
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import deque
 from collections.abc import Sequence
@@ -34,6 +37,8 @@ __all__ = [
     "LATE_WINDOW_S",
     "DriftCorrector",
     "RunningMin",
+    "drift_linear",
+    "drift_parts",
     "drift_trusted",
     "fit_clock",
 ]
@@ -62,7 +67,10 @@ JUMP_MIN_S = 1e-3
 
 
 def fit_clock(
-    points: Sequence[tuple[float, int]] | np.ndarray, rate: float, since: float
+    points: Sequence[tuple[float, int]] | np.ndarray,
+    rate: float,
+    since: float,
+    until: float = math.inf,
 ) -> tuple[float, float, float] | None:
     """A device's sample clock against the monotonic clock.
 
@@ -74,6 +82,8 @@ def fit_clock(
         The device's nominal sample rate, Hz.
     since : float
         Only points at or after this arrival time are used (warm-up, or a stall).
+    until : float, optional
+        ... and before this one, s (default: all).
 
     Returns
     -------
@@ -89,11 +99,13 @@ def fit_clock(
     :data:`CLOCK_BIN_S` bins, cut into pieces at its jumps (:data:`JUMP_MADS`,
     :data:`JUMP_MIN_S`): one slope, one offset per piece, least squares. A piece of one
     bin is left out. Without a jump this is the least-squares line through the envelope.
+    The standard error is widened by the residuals' serial correlation
+    (:func:`_serial_inflation`).
     """
     if len(points) < MIN_POINTS:
         return None
     pts = np.asarray(points, np.float64)
-    pts = pts[pts[:, 0] >= since]
+    pts = pts[(pts[:, 0] >= since) & (pts[:, 0] < until)]
     if len(pts) < MIN_POINTS:
         return None
     t = pts[:, 0] - pts[0, 0]
@@ -102,7 +114,7 @@ def fit_clock(
         return None
     late = t - pts[:, 1] / rate
     bins = (t // CLOCK_BIN_S).astype(np.int64)
-    n_bins = int(bins[-1]) + 1
+    n_bins = int(bins.max()) + 1
     lo = np.full(n_bins, np.inf)
     np.minimum.at(lo, bins, late)
     tb = (np.arange(n_bins) + 0.5) * CLOCK_BIN_S
@@ -126,7 +138,29 @@ def fit_clock(
     resid = lc - slope * tc
     dof = max(1, len(tb) - len(counts) - 1)
     se = math.sqrt(float((resid**2).sum()) / dof / sxx)
-    return -slope * 1e6, se * 1e6, span
+    return -slope * 1e6, se * _serial_inflation(resid, piece) * 1e6, span
+
+
+def _serial_inflation(resid: np.ndarray, piece: np.ndarray) -> float:
+    """How much serial correlation of the residuals widens the slope's standard error.
+
+    The least-squares standard error assumes independent residuals. A clock's envelope
+    jitters independently from bin to bin; a latency that creeps up by less than a jump
+    (:data:`JUMP_MIN_S`: a stream's buffering growing under load) leaves runs of residuals
+    of one sign instead, and a straight line through it reads tens of ppm of drift. With the
+    lag-1 autocorrelation ``r`` of the residuals (pairs of neighbouring bins of one piece),
+    the error is widened by ``sqrt((1 + r) / (1 - r))`` (an AR(1) error's variance inflation,
+    ``r`` clipped to [0, 0.95]); independent residuals keep it at about 1.
+    """
+    same = piece[1:] == piece[:-1]
+    if same.sum() < 2:
+        return 1.0
+    a, b = resid[:-1][same], resid[1:][same]
+    den = float((resid**2).sum())
+    if den <= 0.0:
+        return 1.0
+    r = min(max(float((a * b).sum()) / den, 0.0), 0.95)
+    return math.sqrt((1.0 + r) / (1.0 - r))
 
 
 def _pieces(lo: np.ndarray) -> np.ndarray:
@@ -160,6 +194,81 @@ def drift_trusted(
         than four standard errors.
     """
     return window_s >= min_window_s and abs(ppm) >= min_ppm and abs(ppm) > 4 * se_ppm
+
+
+def drift_parts(
+    ref: tuple[Sequence[tuple[float, int]] | np.ndarray, float, float],
+    other: tuple[Sequence[tuple[float, int]] | np.ndarray, float, float],
+    parts: int = 3,
+) -> list[tuple[float, float] | None]:
+    """The drift of one device against another over each part of their common window.
+
+    Parameters
+    ----------
+    ref, other : (points, rate, since)
+        Each device's callback points (arrival s, frames so far), nominal rate (Hz) and
+        first arrival time used (s), as :func:`fit_clock` takes them.
+    parts : int
+        How many equal parts the window is cut into.
+
+    Returns
+    -------
+    list of ``parts`` (ppm, se_ppm) or None
+        ``other``'s clock against ``ref``'s over each part of the span both devices cover
+        (ppm; positive: ``other`` runs fast) and its standard error (ppm); None for a part
+        that either fit declines.
+    """
+    (rp, rr, rs), (op, orate, os_) = ref, other
+    if len(rp) == 0 or len(op) == 0:
+        return [None] * parts
+    t0 = max(rs, os_, float(rp[0][0]), float(op[0][0]))
+    t1 = min(float(rp[-1][0]), float(op[-1][0]))
+    cuts = [t0 + (t1 - t0) * k / parts for k in range(parts)] + [math.inf]
+    out: list[tuple[float, float] | None] = []
+    for a, b in itertools.pairwise(cuts):
+        fr, fo = fit_clock(rp, rr, a, b), fit_clock(op, orate, a, b)
+        out.append(None if fr is None or fo is None
+                   else (fo[0] - fr[0], math.hypot(fo[1], fr[1])))
+    return out
+
+
+def drift_linear(
+    ppm: float,
+    parts: Sequence[tuple[float, float] | None],
+    min_ppm: float,
+) -> bool:
+    """True when every part of the window shows the drift measured over the whole.
+
+    A clock drift is a straight line: each part of the window shows it. A latency that
+    steps or creeps up by less than a jump somewhere in the window (a stream's buffering
+    growing under load) tilts the line through the whole window, but some part stays flat.
+    Every part must show at least ``min_ppm / 2`` with the whole's sign, within 4 of its
+    standard errors plus a quarter of the whole of the whole's drift.
+
+    Parameters
+    ----------
+    ppm : float
+        The drift over the whole window, ppm.
+    parts : sequence of (ppm, se_ppm) or None
+        The drift and its standard error over each part of the window (:func:`drift_parts`),
+        ppm (None: too few callbacks to fit).
+    min_ppm : float
+        The least drift that is corrected, ppm.
+
+    Returns
+    -------
+    bool
+    """
+    if not parts:
+        return False
+    sign = math.copysign(1.0, ppm)
+    for part in parts:
+        if part is None:
+            return False
+        p, se = part
+        if p * sign < min_ppm / 2 or abs(p - ppm) > 4 * se + abs(ppm) / 4:
+            return False
+    return True
 
 
 class DriftCorrector:
