@@ -9,6 +9,11 @@ say() { printf '[test] %s\n' "$*"; }
 
 bash scripts/setup.sh
 
+# Live tests: two at a time by default, each pytest-xdist worker on its own PulseAudio rig
+# (the fixture starts one in a temporary folder); VOICECOACH_LIVE_WORKERS=1 runs them one at
+# a time on the rig this script starts.
+LIVE_WORKERS=${VOICECOACH_LIVE_WORKERS:-2}
+
 RIG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/voicecoach-rig.XXXXXX")
 RIG_PID=""
 cleanup() {
@@ -28,22 +33,26 @@ trap 'exit 143' TERM
 
 # Live tests must run here: when the rig cannot start they fail instead of skipping.
 export VOICECOACH_REQUIRE_LIVE=1
-say "starting PulseAudio rig in $RIG_DIR"
-.venv/bin/python -m voicecoach.testing.pulserig run "$RIG_DIR" >"$RIG_DIR/run.log" 2>&1 &
-RIG_PID=$!
-for _ in $(seq 1 300); do
-  [[ -f $RIG_DIR/rig.env ]] && break
-  kill -0 "$RIG_PID" 2>/dev/null || break
-  sleep 0.1
-done
-if [[ -f $RIG_DIR/rig.env ]]; then
-  # PULSE_SERVER, XDG_CONFIG_HOME (ALSA config), XDG_RUNTIME_DIR, VOICECOACH_PULSE_RIG
-  # shellcheck disable=SC1091
-  source "$RIG_DIR/rig.env"
-  say "rig up (PULSE_SERVER=$PULSE_SERVER)"
+if [[ $LIVE_WORKERS -le 1 ]]; then
+  say "starting PulseAudio rig in $RIG_DIR"
+  .venv/bin/python -m voicecoach.testing.pulserig run "$RIG_DIR" >"$RIG_DIR/run.log" 2>&1 &
+  RIG_PID=$!
+  for _ in $(seq 1 300); do
+    [[ -f $RIG_DIR/rig.env ]] && break
+    kill -0 "$RIG_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  if [[ -f $RIG_DIR/rig.env ]]; then
+    # PULSE_SERVER, XDG_CONFIG_HOME (ALSA config), XDG_RUNTIME_DIR, VOICECOACH_PULSE_RIG
+    # shellcheck disable=SC1091
+    source "$RIG_DIR/rig.env"
+    say "rig up (PULSE_SERVER=$PULSE_SERVER)"
+  else
+    say "WARNING: the PulseAudio rig did not start; live tests will fail. Log:"
+    sed 's/^/    /' "$RIG_DIR/run.log" >&2 || true
+  fi
 else
-  say "WARNING: the PulseAudio rig did not start; live tests will fail. Log:"
-  sed 's/^/    /' "$RIG_DIR/run.log" >&2 || true
+  unset VOICECOACH_PULSE_RIG  # each live worker starts its own rig
 fi
 
 # Run both, so one report shows lint and test failures; fail if either failed.
@@ -54,10 +63,10 @@ ruff_rc=0
 # Two pytest runs, so that the suite fits a 2-core CI machine in well under 15 minutes:
 # 1. every test not marked `live`, spread over one worker per core (at most 8) by pytest-xdist
 #    (`--dist loadfile`: a module's fixtures are built once);
-# 2. then the tests marked `live` (real-time audio through the rig), one at a time, on an
-#    otherwise idle machine: run alongside the first (measured in session 41, even with those
-#    workers at `nice -n 19`), the load moved the capture clocks enough for the drift
-#    corrector to act where one server clock feeds both streams, and a live test failed.
+# 2. then the tests marked `live` (real-time audio through PulseAudio), two at a time
+#    (LIVE_WORKERS, above; they mostly wait for real-time audio: 4 min 20 s one at a time,
+#    2 min 50 s two at a time, session 42), on a machine the first run no longer loads: run
+#    alongside it (session 41, even with its workers at `nice -n 19`), a live test failed.
 # Extra arguments go to both runs (e.g. `bash scripts/test.sh -q tests/test_coach.py`); a run
 # whose selection holds no test (pytest exit code 5) is fine as long as the other ran some.
 # One worker per core, at most 8 (a worker peaks near 0.5 GB); VOICECOACH_TEST_WORKERS=N overrides.
@@ -67,9 +76,15 @@ say "pytest -m 'not live' -n $WORKERS"
 rc=0
 .venv/bin/python -m pytest -p no:cacheprovider -n "$WORKERS" --dist loadfile -m "not live" "$@" \
   || rc=$?
-say "pytest -m live"
 live_rc=0
-.venv/bin/python -m pytest -p no:cacheprovider -m live "$@" || live_rc=$?
+if [[ $LIVE_WORKERS -le 1 ]]; then
+  say "pytest -m live"
+  .venv/bin/python -m pytest -p no:cacheprovider -m live "$@" || live_rc=$?
+else
+  say "pytest -m live -n $LIVE_WORKERS"
+  .venv/bin/python -m pytest -p no:cacheprovider -n "$LIVE_WORKERS" --dist loadfile -m live "$@" \
+    || live_rc=$?
+fi
 
 if [[ $rc -eq 5 && $live_rc -eq 5 ]]; then
   say "FAILED: pytest collected no tests"

@@ -393,3 +393,33 @@ def test_stream_stop_joins_the_thread():
     st.stop()
     assert not st._thread.is_alive()
     assert _drain(q, done)[-1] is done
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="soundcard reads argv on Linux (PulseAudio)")
+def test_soundcard_imports_under_python_c_and_says_the_server_is_missing(tmp_path):
+    """soundcard 0.4.6 names its PulseAudio client after ``sys.argv`` and raised IndexError
+    under ``python -c`` (argv ``["-c"]``; pytest-xdist's workers run that way), which
+    ``import_soundcard`` reported as a sound server it could not reach with "IndexError:
+    list index out of range". It now lends the import a name: with no server, the error is
+    the server's (soundcard's failed connection), and ``sys.argv`` is given back."""
+    import importlib.util
+    import os
+    import subprocess
+
+    if importlib.util.find_spec("soundcard") is None:
+        pytest.skip("the [loopback] extra (soundcard) is not installed")
+    code = (
+        "import sys\n"
+        "from voicecoach.sources.loopback import import_soundcard\n"
+        "try:\n"
+        "    import_soundcard()\n"
+        "except Exception as exc:\n"
+        "    print(type(exc).__name__, exc)\n"
+        "print(sys.argv)\n"
+    )
+    env = {**os.environ, "PULSE_SERVER": f"unix:{tmp_path}/no-server.sock"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=env, timeout=60, check=True).stdout
+    assert out.startswith("DeviceError soundcard could not reach the sound server"), out
+    assert "IndexError" not in out, out
+    assert out.rstrip().endswith("['-c']"), out

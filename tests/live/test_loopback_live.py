@@ -38,13 +38,16 @@ def soundcard_on_rig(pulse_rig):
     Without the package the tests are skipped, except where live tests are required (CI,
     scripts/test.sh): there the [loopback] extra is part of what is tested.
     """
-    try:
-        import soundcard  # noqa: F401
-    except ImportError as exc:
-        msg = f"the [loopback] extra (soundcard) is not installed: {exc}"
+    import importlib.util
+
+    from voicecoach.sources.loopback import import_soundcard
+
+    if importlib.util.find_spec("soundcard") is None:
+        msg = "the [loopback] extra (soundcard) is not installed"
         if _required():
             pytest.fail(msg + " (live tests are required: CI/VOICECOACH_REQUIRE_LIVE is set)")
         pytest.skip(msg)
+    import_soundcard()  # as the capture imports it (under pytest-xdist, sys.argv is ["-c"])
     return pulse_rig
 
 

@@ -85,7 +85,14 @@ def import_soundcard() -> ModuleType:
     DeviceError
         If the package is missing or there is no sound server.
     """
+    argv = getattr(sys, "argv", None)
+    # soundcard 0.4.6 names its PulseAudio client after sys.argv and fails with IndexError
+    # under `python -c` (argv == ["-c"]), a bare `-m`, or an embedding interpreter (no argv;
+    # pytest-xdist's workers are `-c`): give it a name for the import
+    unnamed = not argv or (argv[0] in ("-c", "-m") and len(argv) < 2)
     try:
+        if unnamed:
+            sys.argv = ["voicecoach"]
         return importlib.import_module("soundcard")
     except ImportError as exc:
         raise DeviceError(
@@ -96,6 +103,12 @@ def import_soundcard() -> ModuleType:
             f"soundcard could not reach the sound server ({type(exc).__name__}: {exc}); on "
             f"Linux PulseAudio or PipeWire (pipewire-pulse) must run: `pactl info` must "
             f"answer") from exc
+    finally:
+        if unnamed:
+            if argv is None:
+                del sys.argv
+            else:
+                sys.argv = argv
 
 
 @dataclass(frozen=True)
