@@ -221,6 +221,7 @@ def drift_parts(
     (rp, rr, rs), (op, orate, os_) = ref, other
     if len(rp) == 0 or len(op) == 0:
         return [None] * parts
+    rp, op = np.asarray(rp, np.float64), np.asarray(op, np.float64)  # once, not per part
     t0 = max(rs, os_, float(rp[0][0]), float(op[0][0]))
     t1 = min(float(rp[-1][0]), float(op[-1][0]))
     cuts = [t0 + (t1 - t0) * k / parts for k in range(parts)] + [math.inf]
