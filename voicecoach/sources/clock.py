@@ -243,8 +243,8 @@ def drift_linear(
     A clock drift is a straight line: each part of the window shows it. A latency that
     steps or creeps up by less than a jump somewhere in the window (a stream's buffering
     growing under load) tilts the line through the whole window, but some part stays flat.
-    Every part must show at least ``min_ppm / 2`` with the whole's sign, within 4 of its
-    standard errors plus a quarter of the whole of the whole's drift.
+    Every part must show at least ``min_ppm / 2`` with the whole's sign, and differ from
+    the whole's drift by at most 4 of its standard errors plus a quarter of that drift.
 
     Parameters
     ----------
