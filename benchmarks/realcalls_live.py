@@ -465,9 +465,13 @@ def format_table(result: dict[str, Any]) -> str:
         moved = [max(abs(v) for v in (*p["far_lag_moved"], *p["mic_lag_moved"]))
                  for p in r["per_call"]]
         corrected = sum(bool(p["drift_corrected"]) for p in r["per_call"])
+        # the capture's own estimate of the same misalignment (its streams' lateness)
+        est = [None if (v := (p.get("capture_stats") or {}).get("skew_ms")) is None
+               else round(v, 2) for p in r["per_call"]]
         lines.append(f"{'':10s} start skew mic-far (ms) {[p['mic_skew_ms'] for p in r['per_call']]}"
-                     f"; drift corrected in {corrected} of {len(moved)} sessions; a column "
-                     f"moved during the call by up to {moved} samples")
+                     f", the capture's estimate (skew_ms) {est}")
+        lines.append(f"{'':10s} drift corrected in {corrected} of {len(moved)} sessions; a "
+                     f"column moved during the call by up to {moved} samples")
     lines.append("ag.false: agent speech away from the agent's, s/min; ag.dbl: the agent's "
                  "speech kept while both talk")
     return "\n".join(lines)

@@ -104,3 +104,28 @@ def test_an_unknown_condition_says_what_is_allowed() -> None:
     with pytest.raises(ValueError, match=r"unknown condition 'echoX'"):
         rl.signal(rc.Call("x", np.zeros((SR, 2), np.float32), [], ()), "echoX", [], 0)
     assert rl.check_condition("echo0") and not rl.check_condition("bleed15_350ms")
+
+
+def test_the_table_shows_the_captures_own_skew_beside_the_measured_one() -> None:
+    """Each condition's footer lists the columns' start skew found by cross-correlation and
+    the capture's own estimate (``capture_stats.skew_ms``), call by call; a session whose
+    report has no estimate shows None."""
+    row = {"n_truth": 8, "recall": 1.0, "precision": 1.0, "attribution": 1.0,
+           "fa_backchannel": 0.0, "latency_p50_s": 0.51, "latency_p90_s": 0.55,
+           "agent_false_speech_s_per_min": 0.2, "agent_speech_recall_overlap": 0.93}
+    score = {"tp": 8, "n_detected": 8}
+    calls = [
+        {"call": "a-b-0", "hop_phase": 12, "mic_skew_ms": 4.44, "far_lag_moved": [0, 0],
+         "mic_lag_moved": [0, 0], "drift_corrected": False,
+         "capture_stats": {"skew_ms": 4.2553}, "live": score, "offline": score},
+        {"call": "b-a-1", "hop_phase": 90, "mic_skew_ms": -0.06, "far_lag_moved": [0, 3],
+         "mic_lag_moved": [0, 0], "drift_corrected": True, "capture_stats": {},
+         "live": score, "offline": {"tp": 7, "n_detected": 8}},
+    ]
+    result = {"split": "dev", "calls_per_condition": 2,
+              "conditions": {"echo6": {**{c: row for c in rl.COLUMNS}, "per_call": calls}}}
+    text = rl.format_table(result)
+    assert "start skew mic-far (ms) [4.44, -0.06], the capture's estimate (skew_ms) " \
+           "[4.26, None]" in text, text
+    assert "drift corrected in 1 of 2 sessions" in text and "up to [0, 3] samples" in text
+    assert "differ (found, detected): 1 ['b-a-1']" in text
