@@ -18,6 +18,8 @@ from voicecoach.analysis import silero
 from voicecoach.analysis.silero import CHUNK_SIZE, CONTEXT_SIZE, SileroVad
 from voicecoach.errors import ParameterError
 
+from .test_vad_hold import count_runs
+
 try:
     silero.default_model_path()
 except ParameterError as exc:  # pragma: no cover - depends on the environment
@@ -353,23 +355,37 @@ def test_process_many_equals_each_stream_alone(sizes: list[int]) -> None:
     assert alone[0].max() > 0.5 and not np.array_equal(alone[0], alone[1])  # real values
 
 
-def test_process_many_falls_back_for_streams_out_of_step() -> None:
-    """Streams at different positions within a chunk are run one by one (same values)."""
-    a, b = speechlike(1.0, seed=6), speechlike(1.0, seed=7)
-    va, vb = SileroVad(), SileroVad()
-    va.process(a[: 3 * HOP])  # va is 3 hops ahead
-    pa, pb = SileroVad.process_many([va, vb], [a[3 * HOP :], b[: a.size - 3 * HOP]])
-    ra, rb = SileroVad(), SileroVad()
-    ra.process(a[: 3 * HOP])
-    assert np.array_equal(pa, ra.process(a[3 * HOP :]))
-    assert np.array_equal(pb, rb.process(b[: a.size - 3 * HOP]))
+def test_process_many_batches_streams_out_of_step_and_of_other_lengths() -> None:
+    """Streams at different positions within a chunk, fed blocks of different lengths (the
+    channels with the double-talk hold's stream, which advances on some hops only), go
+    through one run per chunk index, and each gets its own values, bitwise."""
+    a, b, c = speechlike(2.0, seed=6), speechlike(2.0, seed=7), 0.3 * speechlike(2.0, seed=8)
+    alone = [SileroVad().process(x) for x in (a, b, c)]
+    vads = [SileroVad(), SileroVad(), SileroVad()]
+    runs = count_runs(vads)
+    vads[0].process(a[: 3 * HOP])  # a is 3 hops ahead; then each stream its own cuts
+    pos = [3 * HOP, 0, 0]
+    outs: list[list[np.ndarray]] = [[alone[0][:3]], [], []]
+    rng = np.random.default_rng(3)
+    while min(p_ - x.size for p_, x in zip(pos, (a, b, c), strict=True)) < 0:
+        blocks = []
+        for i, x in enumerate((a, b, c)):
+            n = min(int(rng.integers(0, 6)) * HOP, x.size - pos[i])
+            blocks.append(x[pos[i] : pos[i] + n])
+            pos[i] += n
+        for o, p_ in zip(outs, SileroVad.process_many(vads, blocks), strict=True):
+            o.append(p_)
+    for o, ref in zip(outs, alone, strict=True):
+        assert np.array_equal(np.concatenate(o), ref)
+    chunks = sum(x.size // 512 for x in (a, b, c))
+    assert runs() < 0.6 * chunks, (runs(), chunks)  # batched, not one by one
     with pytest.raises(ParameterError, match="one block per stream"):
-        SileroVad.process_many([va, vb], [a])
+        SileroVad.process_many(vads, [a])
 
 
-def test_process_many_falls_back_for_blocks_of_other_lengths_and_a_repeated_stream() -> None:
-    """Blocks of different lengths, or one stream given twice, are run one by one, in order
-    (the same values as process called on each block in turn)."""
+def test_process_many_runs_a_repeated_stream_in_order() -> None:
+    """One stream given twice is run one by one, in order (the same values as process
+    called on each block in turn); so are blocks of different lengths."""
     a, b = speechlike(1.0, seed=6), speechlike(1.0, seed=7)
     va, vb, ra, rb = SileroVad(), SileroVad(), SileroVad(), SileroVad()
     pa, pb = SileroVad.process_many([va, vb], [a, b[: 40 * HOP]])

@@ -4,6 +4,8 @@ echo canceller's hops (speaker-level gate 0), never start it."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -14,6 +16,23 @@ from voicecoach.errors import ParameterError
 from voicecoach.sources.synthetic import synth_speech
 
 HOP = 160
+
+
+def count_runs(vads: list[Any]) -> Callable[[], int]:
+    """Make ``vads`` (SileroVad streams on one shared session) run their network through a
+    counting proxy; returns a function giving the number of runs so far."""
+    real = vads[0]._session
+    runs = [0]
+
+    class Counting:
+        def run(self, *args: object) -> object:
+            runs[0] += 1
+            return real.run(*args)
+
+    proxy = Counting()
+    for v in vads:
+        v._session = proxy
+    return lambda: runs[0]
 
 
 def _gate() -> SpeakerLevelGate:
@@ -245,6 +264,49 @@ def test_detector_with_hold_is_block_size_invariant():
         i = j
     for r, got in zip(ref, zip(*parts, strict=True), strict=True):
         np.testing.assert_array_equal(np.concatenate(got), r)
+
+
+def test_the_hold_runs_its_network_in_the_channels_batch():
+    """``silero_batch`` with the gates and hold signals runs the hold's own network in the
+    channels' batch: the same decisions as each detector running its networks alone, at
+    any cut (live hops, blocks), with fewer network runs than alone."""
+    pytest.importorskip("onnxruntime")
+    s, _ = synth_speech(duration_s=3.0, f0_hz=150.0, level_db=-25, seed=6)
+    far, _ = synth_speech(duration_s=3.0, f0_hz=210.0, level_db=-30, seed=9)
+    s = s[: len(s) // HOP * HOP].astype(np.float32)
+    far = far[: len(s)].astype(np.float32)
+    n = len(s) // HOP
+    main = (s * np.where(np.arange(len(s)) > 16000, 0.02, 1.0)).astype(np.float32)
+    lv = [10 * np.log10(np.mean(x.reshape(n, HOP) ** 2, axis=1) + 1e-12) for x in (main, far)]
+    floor = np.full(n, -75.0)
+    gate = np.zeros(n, np.int8)
+    gate[::7] = 1  # the hold advances on the other hops only: out of step with the channels
+    alone = (_detector().process(main, lv[0], floor, None, gate, s),
+             _detector().process(far, lv[1], floor, None))
+    dets = (_detector(), _detector())
+    runs = count_runs([v for d in dets for v in (d._silero, d._hold_silero)])
+    got: list[list[tuple[np.ndarray, np.ndarray]]] = [[], []]
+    i = 0
+    for k in (1, 1, 2, 1, 13, 1, 3) * 60:
+        if i >= n:
+            break
+        j = min(n, i + k)
+        cut = slice(i * HOP, j * HOP)
+        blocks, gates, holds = [main[cut], far[cut]], [gate[i:j], None], [s[cut], None]
+        probs, hprobs = SpeechDetector.silero_batch(dets, blocks, gates, holds)
+        assert probs[0] is not None and probs[1] is not None and hprobs[1] is None
+        got[0].append(dets[0].process(main[cut], lv[0][i:j], floor[i:j], None, gate[i:j],
+                                      s[cut], probs[0], hprobs[0]))
+        got[1].append(dets[1].process(far[cut], lv[1][i:j], floor[i:j], None, None, None,
+                                      probs[1], hprobs[1]))
+        i = j
+    for ref, parts in zip(alone, got, strict=True):
+        for r, g in zip(ref, zip(*parts, strict=True), strict=True):
+            np.testing.assert_array_equal(np.concatenate(g), r)
+    hold_chunks = int((gate == 0).sum()) * HOP // 512
+    # alone: one run per chunk of the channels' batch and one per chunk of the hold's (173
+    # here); in one batch 104
+    assert runs() <= 0.8 * (len(s) // 512 + hold_chunks), (runs(), hold_chunks)
 
 
 def test_bad_hold_signal_is_a_clear_error():

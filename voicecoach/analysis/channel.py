@@ -197,9 +197,10 @@ class ChannelAnalyzer:
         gate: np.ndarray | None = None,
         hold: np.ndarray | None = None,
         vad_prob: np.ndarray | None = None,
+        hold_prob: np.ndarray | None = None,
     ) -> Features:
         """Second stage, after the (possibly multichannel) pitch kernel (and Silero, when
-        the caller ran it for several channels at once: ``vad_prob``)."""
+        the caller ran it for several channels at once: ``vad_prob``, ``hold_prob``)."""
         x, power, level, _, floor, mask, frame_db = ctx
         n = level.shape[0]
         if gate is not None and gate.shape != (n,):
@@ -208,7 +209,7 @@ class ChannelAnalyzer:
             )
         pitch = self._pitch.decide(kout, mask, frame_db)
         raw, speech = self._vad.process(x, level, floor, pitch.voiced_current, gate, hold,
-                                        vad_prob)
+                                        vad_prob, hold_prob)
         srate, arate, nucleus = self._syl.process(power, pitch.voiced_current, speech, floor)
         h0 = self._n_samples // self.hop_size
         if n == 1:  # the same float64 value: an exact product, one correctly rounded division
@@ -365,17 +366,22 @@ class Analyzer:
         gates = [None] * self.channels if gate is None else list(gate)
         holds = [None] * self.channels if hold is None else list(hold)
         # one batched Silero run per 32 ms chunk for the channels without given
-        # probabilities (identical values to each running its own)
+        # probabilities and their double-talk holds (identical values to each running its
+        # own)
         run = [i for i, p in enumerate(given) if p is None]
         probs = given
-        for i, p in zip(run, SpeechDetector.silero_batch(
-                [self.analyzers[i]._vad for i in run], [ctxs[i][0] for i in run]), strict=True):
+        hprobs: list[np.ndarray | None] = [None] * self.channels
+        batch, hbatch = SpeechDetector.silero_batch(
+            [self.analyzers[i]._vad for i in run], [ctxs[i][0] for i in run],
+            [gates[i] for i in run], [holds[i] for i in run])
+        for i, p, hp in zip(run, batch, hbatch, strict=True):
             probs[i] = p
+            hprobs[i] = hp
         # the kernel's output as lists once (what the pitch decision reads), each channel
         # its rows
         klists = [k.tolist() for k in kout]
         return [
             a._finish(ctx, tuple([k[bounds[i] : bounds[i + 1]] for k in klists]), gates[i],
-                      holds[i], probs[i])
+                      holds[i], probs[i], hprobs[i])
             for i, (a, ctx) in enumerate(zip(self.analyzers, ctxs, strict=True))
         ]

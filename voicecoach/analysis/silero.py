@@ -307,12 +307,15 @@ class SileroVad:
     ) -> list[np.ndarray]:
         """:meth:`process` of several streams at once: ``[v.process(b) for v, b in ...]``.
 
-        Streams that share a session (same model file and threads) and are at the same
-        position within a chunk, with blocks of one length (the channels of one call), go
-        through the model together: one run per chunk for all of them, with a batch of
-        inputs and states. The model treats the rows of a batch independently; the output is
-        bitwise identical to running each stream alone (``tests/test_silero.py``), at about
-        half the cost per stream on a live thread (the weights are read once per chunk).
+        Streams that share a session (same model file and threads) go through the model
+        together: one run per chunk index for all the streams that complete that many
+        chunks in this call, with a batch of inputs and states, whatever each stream's
+        position within a chunk and its block's length (the channels of one call, and the
+        double-talk hold's own stream, which advances on some hops only). The model treats
+        the rows of a batch independently; the output is bitwise identical to running each
+        stream alone (``tests/test_silero.py``), at about half the cost per stream on a live
+        thread (the weights are read once per chunk). A stream given twice, or streams on
+        different sessions, are run one by one.
 
         Parameters
         ----------
@@ -338,30 +341,54 @@ class SileroVad:
         first = vads[0] if vads else None
         if (len(vads) < 2 or first is None or first._sr is None
                 or len({id(v) for v in vads}) != len(vads)
-                or any(v._session is not first._session or v._filled != first._filled
-                       or x.size != xs[0].size for v, x in zip(vads, xs, strict=True))):
+                or any(v._session is not first._session for v in vads)):
             return [v.process(x) for v, x in zip(vads, xs, strict=True)]
-        if first._filled + xs[0].size < CHUNK_SIZE:  # no chunk completed: buffer only
-            return [v._buffered(x) for v, x in zip(vads, xs, strict=True)]
         made = [v._stream(x) for v, x in zip(vads, xs, strict=True)]
-        n_chunks = made[0][1]
-        m = len(vads)
-        probs = np.empty((m, n_chunks + 1), dtype=np.float32)
-        probs[:, 0] = [v._last_prob for v in vads]
-        state = np.concatenate([v._state for v in vads], axis=1)  # (2, m, 128)
-        streams = np.stack([st for st, _ in made])
+        counts = [c for _, c in made]
+        k_max = max(counts)
+        if not k_max:  # no chunk completed: buffer only
+            return [v._buffered(x) for v, x in zip(vads, xs, strict=True)]
+        probs = [np.empty(c + 1, dtype=np.float32) for c in counts]
+        for p, v in zip(probs, vads, strict=True):
+            p[0] = v._last_prob
+        states = [v._state for v in vads]
         width = CONTEXT_SIZE + CHUNK_SIZE
+        # streams in step (the channels of one call): their inputs sliced from one array
+        sizes = {st.shape[0] for st, c in made if c}
+        stacked = (np.stack([st for st, c in made if c]) if len(sizes) == 1
+                   and all(counts) else None)
         feeds = {"sr": first._sr}
-        for k in range(n_chunks):
+        run = first._session.run
+        names = first._output_names
+        active: list[int] = []
+        state = None
+        for k in range(k_max):
+            now = [i for i, c in enumerate(counts) if c > k]
+            if now != active:  # the batch changes: its rows' states back, the new batch's in
+                for j, i in enumerate(active):
+                    states[i] = state[:, j : j + 1]
+                active = now
+                state = (states[now[0]] if len(now) == 1
+                         else np.concatenate([states[i] for i in now], axis=1))
             offset = k * CHUNK_SIZE
-            feeds["input"] = streams[:, offset : offset + width]
+            if stacked is not None:
+                feeds["input"] = stacked[:, offset : offset + width]
+            else:
+                feeds["input"] = np.stack([made[i][0][offset : offset + width] for i in active])
             feeds["state"] = state
-            out, state = first._session.run(first._output_names, feeds)
-            probs[:, k + 1] = out.reshape(-1)
+            out, state = run(names, feeds)
+            values = out.reshape(-1).tolist()
+            for j, i in enumerate(active):
+                probs[i][k + 1] = values[j]
+        for j, i in enumerate(active):
+            states[i] = state[:, j : j + 1]
         out_list = []
         for i, (v, x) in enumerate(zip(vads, xs, strict=True)):
-            v._state = np.ascontiguousarray(state[:, i : i + 1])
-            out_list.append(v._complete(x, streams[i], probs[i]))
+            if not counts[i]:
+                out_list.append(v._buffered(x))
+                continue
+            v._state = np.ascontiguousarray(states[i])
+            out_list.append(v._complete(x, made[i][0], probs[i]))
         return out_list
 
     def _stream(self, x: np.ndarray) -> tuple[np.ndarray | None, int]:

@@ -399,39 +399,74 @@ class SpeechDetector:
 
     @staticmethod
     def silero_batch(
-        detectors: Sequence[SpeechDetector], blocks: Sequence[np.ndarray]
-    ) -> list[np.ndarray | None]:
-        """Run the Silero network of several detectors on their blocks in one batch.
+        detectors: Sequence[SpeechDetector], blocks: Sequence[np.ndarray],
+        gates: Sequence[np.ndarray | None] | None = None,
+        holds: Sequence[np.ndarray | None] | None = None,
+    ) -> tuple[list[np.ndarray | None], list[np.ndarray | None]]:
+        """Run the Silero networks of several detectors on their blocks in one batch.
 
         ``blocks`` are the analysis core's checked hops (1-D float32, finite, whole hops):
-        not checked again. Returns, per detector, the probabilities to give :meth:`process`
-        as ``prob`` (advancing its network's state), or None for a detector without Silero
-        (webrtc): the same values as each detector running its network alone
-        (:meth:`voicecoach.analysis.silero.SileroVad.process_many`), at a lower cost.
-        With fewer than two Silero detectors nothing is run and every entry is None (each
-        detector then runs its own network in :meth:`process`).
+        not checked again. With ``gates`` and ``holds`` (what :meth:`process` will be given),
+        a detector's double-talk hold runs its own network on its signal's gate 0 hops in the
+        same batch. Returns, per detector, the probabilities to give :meth:`process` as
+        ``prob`` and ``hold_prob`` (advancing the networks' states), or None where nothing
+        was run here (webrtc, no hold, a hold signal :meth:`process` will refuse): the same
+        values as each network running alone
+        (:meth:`voicecoach.analysis.silero.SileroVad.process_many`), at a lower cost. With
+        fewer than two networks to run nothing is run and every entry is None (each detector
+        then runs its own in :meth:`process`).
 
         Parameters
         ----------
         detectors : sequence of SpeechDetector
         blocks : sequence of np.ndarray, shape (n_hops * hop_size,), float32
             One block per detector.
+        gates, holds : sequence of (np.ndarray or None), optional
+            Per detector, the ``gate`` (shape (n_hops,)) and ``hold`` (shape
+            (n_hops * hop_size,)) it will be given.
 
         Returns
         -------
-        list of (np.ndarray, shape (n_hops,), float32, or None)
-            One entry per detector.
+        prob, hold_prob : list of (np.ndarray, float32, or None)
+            One entry per detector each: shape (n_hops,) for ``prob``, one value per gate 0
+            hop for ``hold_prob``.
         """
-        idx = [i for i, d in enumerate(detectors) if d._silero is not None]
         out: list[np.ndarray | None] = [None] * len(detectors)
-        if len(idx) < 2:
-            return out
-        vads = [detectors[i]._silero for i in idx]
+        hout: list[np.ndarray | None] = [None] * len(detectors)
+        vads, xs, slots = [], [], []
+        for i, d in enumerate(detectors):
+            if d._silero is None:
+                continue
+            vads.append(d._silero)
+            xs.append(blocks[i])
+            slots.append((out, i))
+            if d._hold_silero is None or gates is None or holds is None:
+                continue
+            hh = d._hold_hops(holds[i], gates[i], blocks[i].shape[0] // d.hop_size)
+            if hh is not None and hh.dtype == np.float32 and bool(np.isfinite(hh).all()):
+                vads.append(d._hold_silero)
+                xs.append(hh.reshape(-1))
+                slots.append((hout, i))
+        if len(vads) < 2:
+            return out, hout
         # (SileroVad.process_many, through an instance: no import on every hop)
-        probs = vads[0].process_many(vads, [blocks[i] for i in idx], checked=True)
-        for i, p in zip(idx, probs, strict=True):
-            out[i] = p
-        return out
+        probs = vads[0].process_many(vads, xs, checked=True)
+        for (dest, i), p in zip(slots, probs, strict=True):
+            dest[i] = p
+        return out, hout
+
+    def _hold_hops(self, hold: np.ndarray | None, gate: np.ndarray | None, n: int
+                   ) -> np.ndarray | None:
+        """The hold signal's gate 0 hops, shape (n_on, hop_size), on which :meth:`_hold` runs
+        its floor and network (None: it runs nothing, or will refuse the signal)."""
+        if hold is None or gate is None or self._hold_floor is None:
+            return None
+        if hold.shape != (n * self.hop_size,) or np.shape(gate) != (n,):
+            return None
+        if n == 1:  # a live hop: its one gate value
+            return hold.reshape(1, self.hop_size) if gate.tolist()[0] == 0 else None
+        on = gate == 0
+        return hold.reshape(n, self.hop_size)[on] if on.any() else None
 
     def reset(self) -> None:
         """Return to the just-constructed state."""
@@ -449,7 +484,8 @@ class SpeechDetector:
             self._hold_silero.reset()
 
     def _hold(
-        self, hold: np.ndarray | None, gate: np.ndarray | None, n: int, p: np.ndarray
+        self, hold: np.ndarray | None, gate: np.ndarray | None, n: int, p: np.ndarray,
+        hold_prob: np.ndarray | None = None,
     ) -> tuple[list[bool] | None, list[float] | None, list[bool] | None, list[bool] | None,
                list[bool] | None]:
         """The double-talk hold's per-hop hold decision, level, start decision (with ``p``,
@@ -485,7 +521,9 @@ class SpeechDetector:
         level = hop_loudness_db(hops)
         floor = self._hold_floor.process(level)
         ph = None
-        if self._hold_silero is not None:
+        if hold_prob is not None:  # run with the channels' batch (:meth:`silero_batch`)
+            ph = hold_prob
+        elif self._hold_silero is not None:
             # whole hops; float32 and finite (a level is finite only when its hop is) as the
             # canceller's hold signal is: what Silero would check
             ok = hops.dtype == np.float32 and all(map(math.isfinite, level.tolist()))
@@ -536,6 +574,7 @@ class SpeechDetector:
         gate: np.ndarray | None = None,
         hold: np.ndarray | None = None,
         prob: np.ndarray | None = None,
+        hold_prob: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Raw (unsmoothed) per-hop decisions ``(start, keep)``.
 
@@ -556,13 +595,17 @@ class SpeechDetector:
         prob : np.ndarray, shape (n_hops,), float32, optional
             (silero) The network's probabilities of these hops, when the caller already ran
             it on ``hops`` (:meth:`silero_batch`); default: run it here.
+        hold_prob : np.ndarray, shape (n_gate_0_hops,), float32, optional
+            (silero) The hold's own network's probabilities of the hold signal's gate 0 hops,
+            when the caller already ran it (:meth:`silero_batch`); default: run it here.
 
         Returns
         -------
         start, keep : np.ndarray, shape (n_hops,), bool
             ``start`` may open a segment, ``keep`` holds it open.
         """
-        start, keep = self._decide(hops, level_db, floor_db, voiced, gate, hold, prob)
+        start, keep = self._decide(hops, level_db, floor_db, voiced, gate, hold, prob,
+                                   hold_prob)
         return np.array(start, bool), np.array(keep, bool)
 
     def _decide(
@@ -574,6 +617,7 @@ class SpeechDetector:
         gate: np.ndarray | None,
         hold: np.ndarray | None,
         prob: np.ndarray | None,
+        hold_prob: np.ndarray | None = None,
     ) -> tuple[list[bool], list[bool]]:
         """:meth:`raw` as lists (what the speaker-level gate and the hysteresis take)."""
         n = level_db.shape[0]
@@ -596,7 +640,7 @@ class SpeechDetector:
                 start, keep = start_a.tolist(), keep_a.tolist()
             return self._own.run(start, keep, level_db.tolist(),
                                  None if gate is None else gate.tolist(),
-                                 *self._hold(hold, gate, n, p))
+                                 *self._hold(hold, gate, n, p, hold_prob))
         pcm = np.minimum(np.maximum(np.rint(hops * 32768.0), -32768.0), 32767.0)
         pcm = pcm.astype("<i2").tobytes()
         step = 2 * self.hop_size
@@ -620,6 +664,7 @@ class SpeechDetector:
         gate: np.ndarray | None = None,
         hold: np.ndarray | None = None,
         prob: np.ndarray | None = None,
+        hold_prob: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Return ``(raw, speech)`` per hop, both shape (n_hops,) bool.
 
@@ -629,7 +674,7 @@ class SpeechDetector:
 
         Parameters
         ----------
-        hops, level_db, floor_db, voiced, gate, hold, prob
+        hops, level_db, floor_db, voiced, gate, hold, prob, hold_prob
             As :meth:`raw`.
 
         Returns
@@ -637,7 +682,8 @@ class SpeechDetector:
         raw, speech : np.ndarray, shape (n_hops,), bool
             ``speech`` is the decision after onset hysteresis and hangover.
         """
-        start, keep = self._decide(hops, level_db, floor_db, voiced, gate, hold, prob)
+        start, keep = self._decide(hops, level_db, floor_db, voiced, gate, hold, prob,
+                                   hold_prob)
         raw, speech = self._hyst.run(start, keep)
         self._hyst.last_raw = np.array(raw, bool)
         return (self._hyst.last_raw if self._silero is not None
