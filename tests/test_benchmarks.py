@@ -1094,3 +1094,64 @@ def test_pitch_real_reads_the_default_fetchs_prompts_unless_asked(tmp_path) -> N
     assert len(ASTERISK_PROMPTS) == 15
     assert sorted(it.path.stem for it in items(tmp_path)) == ["demo-congrats", "vm-options"]
     assert len(items(tmp_path, all_prompts=True)) == 4
+
+
+def test_coach_cusum_alarms_when_the_excess_reaches_the_interval() -> None:
+    """A step of +3 over a reference k = 2 accumulates 1 unit per measured second: with
+    h = 2 the alarm comes 2 measured seconds after the step (unmeasured hops do not count),
+    a head start of half the interval halves that, and a series below k never alarms."""
+    from benchmarks.coach_cusum import cusum_alarms
+
+    t = np.arange(3000) * 0.01
+    x = np.where(t >= 10.0, 3.0, 0.0)
+    x[1100:1150] = np.nan  # a pause of 0.5 s after the step
+    (a,) = cusum_alarms(t, x, k=2.0, h=2.0)
+    assert a == pytest.approx(10.0 + 2.0 + 0.5 - 0.01, abs=1e-9)
+    (b, *_) = cusum_alarms(t, np.full(3000, 3.0), k=2.0, h=2.0, head=0.5)
+    assert b == pytest.approx(0.99, abs=1e-9)
+    assert cusum_alarms(t, np.full(3000, 1.99), k=2.0, h=0.01) == []
+    # after an alarm the sum restarts from 0 and the cooldown spaces the next one
+    c = cusum_alarms(t, np.full(3000, 3.0), k=2.0, h=2.0, cooldown_s=5.0)
+    assert c == pytest.approx([1.99, 6.99, 11.99, 16.99, 21.99, 26.99])
+
+
+def test_coach_cusum_sustain_alarms_counts_measured_hops_of_one_episode() -> None:
+    """The shipped rules' shape: the condition must hold sustain_s of measured hops; a dip
+    under the hysteresis ends the episode and restarts the count."""
+    from benchmarks.coach_cusum import sustain_alarms
+
+    t = np.arange(1000) * 0.01
+    x = np.zeros(1000)
+    x[100:250] = 3.0  # 1.5 s over 2.5: no alarm with a 2 s sustain
+    x[400:700] = 3.0
+    x[450:480] = np.nan  # unmeasured: not counted, the episode goes on
+    x[500:510] = 2.2  # within the 0.5 hysteresis: still on
+    assert sustain_alarms(t, x, 2.5, 2.0, 0.5) == pytest.approx([4.0 + 2.0 + 0.3 - 0.01])
+    x[500:510] = 1.9  # under it: the episode ends, 1.9 s are left after it
+    assert sustain_alarms(t, x, 2.5, 2.0, 0.5) == []
+
+
+def test_coach_cusum_score_pools_the_changes() -> None:
+    """score(): calm alarms per 10 min, quiet streams, changes told within the deadline and
+    not before, from the first word; a miss is an infinite delay."""
+    from benchmarks.coach_cusum import score
+
+    t = np.arange(6000) * 0.01
+
+    def case(switch_s: float) -> dict:
+        return {"t_s": t, "switch_s": switch_s}
+
+    def det(s: dict, c: dict) -> list[float]:
+        return s["alarms"].get(id(c), [])
+
+    streams = []
+    for calm, plus1, plus3, start in (([], [], [25.0], [3.0]), ([10.0], [5.0], [], [9.0])):
+        s = {"calm": case(math.inf), "+1st": case(20.0), "+3st": case(20.0),
+             "start+3st": case(0.0)}
+        s["alarms"] = {id(s["calm"]): calm, id(s["+1st"]): plus1, id(s["+3st"]): plus3,
+                       id(s["start+3st"]): start}
+        streams.append(s)
+    r = score(streams, "pitch", det)
+    assert r["calm_per_10_min"] == pytest.approx(1 * 600 / (2 * 59.99), abs=0.01)
+    assert (r["quiet"], r["within"], r["from_start"]) == ("1/2", "1/2", "1/2")
+    assert r["median_delay_s"] == math.inf
