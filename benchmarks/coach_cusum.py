@@ -32,6 +32,13 @@ with no pitch alarm (pitch), +1 st and x1.08 streams with no loudness alarm (lou
 ``within``: +3 st (+6 dB) streams alarmed within 6 s (5 s) of the switch and not before;
 ``from_start``: the same change from the first word, alarmed within the deadline; the median
 delay (a miss counts as infinite).
+
+``--rate`` adds the pace rule: the shipped ``rate_delta_pct`` against its personal
+threshold, 2 s sustain, and a CUSUM over syllable intervals (the shipped measure's: two
+consecutive nuclei of one run of speech, at most ``rate_max_interval_s`` apart), each
+``x = 100 ln(ref / interval)`` in %, clipped to +-``RATE_CLIP_PCT``, with ``ref = 1 /``
+the profile's ``rate_level_sps``; ``k`` in %, ``h`` in % times intervals. ``quiet``: x1.08
+streams with no pace alarm; ``within``: x1.25 within 6 s.
 """
 
 from __future__ import annotations
@@ -55,7 +62,11 @@ from . import coach_bench as cb
 HOP_S = 0.01
 COOLDOWN_S = 20.0
 #: rule -> (change, deadline s, the quiet changes)
-TARGETS = {"pitch": ("+3st", 6.0, ("+1st",)), "loudness": ("+6dB", 5.0, ("+1st", "x1.08"))}
+TARGETS = {"pitch": ("+3st", 6.0, ("+1st",)), "loudness": ("+6dB", 5.0, ("+1st", "x1.08")),
+           "rate": ("x1.25", 6.0, ("x1.08",))}
+#: the pace CUSUM's observations are clipped to +-this (%): one merged or split pair of nuclei
+#: is one interval, not a change of tempo
+RATE_CLIP_PCT = 60.0
 
 
 def sustain_alarms(
@@ -145,18 +156,47 @@ def cusum_alarms(
     return out
 
 
+def syllable_intervals(speech: np.ndarray, nucleus: np.ndarray, max_hops: int) -> np.ndarray:
+    """The shipped pace measure's intervals, each at its closing nucleus.
+
+    Parameters
+    ----------
+    speech, nucleus : ndarray of bool, shape (n_hops,)
+        The core's speech decisions and syllable nuclei.
+    max_hops : int
+        Longest interval counted, hops (``rate_max_interval_s`` / 0.01).
+
+    Returns
+    -------
+    ndarray, shape (n_hops,)
+        At the second nucleus of two consecutive nuclei of one run of speech (no non-speech
+        hop between them) at most ``max_hops`` apart: their distance, s; NaN elsewhere.
+    """
+    nuc = np.flatnonzero(nucleus & speech)
+    pauses = np.concatenate([[0], np.cumsum(~speech)])
+    iv = np.diff(nuc)
+    ok = (pauses[nuc[1:]] == pauses[nuc[:-1]]) & (iv <= max_hops)
+    out = np.full(speech.shape[0], np.nan)
+    out[nuc[1:][ok]] = iv[ok] * HOP_S
+    return out
+
+
 def _case(x: np.ndarray, profile: Any, config: Config) -> dict[str, np.ndarray]:
     rows = cb._rows(x, config)
     m = BaselineTracker(config, profile).process(rows)
     f0 = np.asarray(rows.f0_hz, np.float64)
     voiced = np.asarray(rows.voiced, bool) & (f0 > 0)
     speech = np.asarray(rows.speech, bool)
+    interval_s = syllable_intervals(speech, np.asarray(rows.nucleus, bool),
+                                    round(config.baseline.rate_max_interval_s / HOP_S))
     return {
         "t_s": np.asarray(rows.t_s, np.float64),
         "pitch_st": np.where(voiced, 12.0 * np.log2(np.where(voiced, f0, 1.0) / 55.0), np.nan),
         "level_db": np.where(speech, np.asarray(rows.loudness_db, np.float64), np.nan),
         "pitch_win": np.where(m.speech, np.asarray(m.pitch_delta_st, np.float64), np.nan),
         "loudness_win": np.where(m.speech, np.asarray(m.loudness_delta_db, np.float64), np.nan),
+        "rate_win": np.where(m.speech, np.asarray(m.rate_delta_pct, np.float64), np.nan),
+        "interval_s": interval_s,
     }
 
 
@@ -176,9 +216,9 @@ def streams(v: cb.Voice, config: Config, seed: int) -> dict[str, Any]:
     -------
     dict
         ``profile`` (its dict), ``thresholds`` (the personal ones, rule name -> value),
-        ``calm`` and each change (``+1st``, ``+3st``, ``x1.08``, ``+6dB``, ``start+3st``,
-        ``start+6dB``): per-hop arrays (``t_s``, ``pitch_st``, ``level_db``,
-        ``pitch_win``, ``loudness_win``) and ``switch_s``.
+        ``calm`` and each change (``+1st``, ``+3st``, ``x1.08``, ``x1.25``, ``+6dB``,
+        ``start+3st``, ``start+6dB``): per-hop arrays (``t_s``, ``pitch_st``, ``level_db``,
+        ``interval_s``, ``pitch_win``, ``loudness_win``, ``rate_win``) and ``switch_s``.
     """
     rng = np.random.default_rng(seed)
     lines = [v.calm[i][1] for i in rng.permutation(len(v.calm))]
@@ -198,7 +238,7 @@ def streams(v: cb.Voice, config: Config, seed: int) -> dict[str, Any]:
         t += held[k].shape[0] / cb.SR
         k += 1
     before, after = held[:k], held[k : k + max(8, len(held) // 2)]
-    for c in ("+1st", "+3st", "x1.08", "+6dB"):
+    for c in ("+1st", "+3st", "x1.08", "x1.25", "+6dB"):
         mod, pause_f = cb._modify(after, c)
         xa, _ = cb._join(before, np.random.default_rng(seed + 1), (0.3, 0.7))
         xb, _ = cb._join(mod, np.random.default_rng(seed + 2), (0.3 * pause_f, 0.7 * pause_f))
@@ -217,6 +257,13 @@ def _detector(rule: str, kind: str, point: tuple[float, float, float] | None, co
                                   s["thresholds"][f"{rule}_high"], c.sustain_s, c.hysteresis)
         return run
     head, k, h = point  # type: ignore[misc]
+    if rule == "rate":
+        def run_rate(s: dict[str, Any], case: dict[str, Any]) -> list[float]:
+            ref_s = 1.0 / s["profile"]["rate_level_sps"]
+            x = np.clip(100.0 * np.log(ref_s / case["interval_s"]), -RATE_CLIP_PCT,
+                        RATE_CLIP_PCT)
+            return cusum_alarms(case["t_s"], x, k, h, head, hop_s=1.0)
+        return run_rate
     ref_key, x_key = (("f0_median_st", "pitch_st") if rule == "pitch"
                       else ("loudness_level_db", "level_db"))
 
@@ -226,14 +273,14 @@ def _detector(rule: str, kind: str, point: tuple[float, float, float] | None, co
 
 
 def score(all_streams: Sequence[dict[str, Any]], rule: str, det: Any) -> dict[str, Any]:
-    """Pooled figures of one detector for ``rule`` (``"pitch"`` or ``"loudness"``).
+    """Pooled figures of one detector for ``rule``.
 
     Parameters
     ----------
     all_streams : sequence of dict
         :func:`streams` outputs.
     rule : str
-        ``"pitch"`` or ``"loudness"``.
+        ``"pitch"``, ``"loudness"`` or ``"rate"``.
     det : callable
         ``det(streams, case) -> alarm times`` (s).
 
@@ -256,14 +303,15 @@ def score(all_streams: Sequence[dict[str, Any]], rule: str, det: Any) -> dict[st
         post = [t - case["switch_s"] for t in a if t >= case["switch_s"]]
         within += not pre and bool(post) and post[0] <= deadline
         delays.append(post[0] if post else math.inf)
-        a = det(s, s["start" + change])
-        start += bool(a) and a[0] <= deadline
+        if "start" + change in s:
+            a = det(s, s["start" + change])
+            start += bool(a) and a[0] <= deadline
     n = len(all_streams)
     return {
         "calm_per_10_min": round(calm_n * 600.0 / calm_s, 2) if calm_s else None,
         "quiet": f"{quiet}/{n}",
         "within": f"{within}/{n}",
-        "from_start": f"{start}/{n}",
+        "from_start": f"{start}/{n}" if change in cb.FROM_START else None,
         "median_delay_s": round(float(np.median(delays)), 1) if delays else None,
     }
 
@@ -290,6 +338,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="CUSUM points HEAD,K,H for the pitch rule (st, st*s)")
     ap.add_argument("--loudness", type=_point, nargs="*", default=[(0.5, -0.5, 6.0)],
                     help="CUSUM points HEAD,K,H for the loudness rule (dB, dB*s)")
+    ap.add_argument("--rate", type=_point, nargs="*", default=[],
+                    help="CUSUM points HEAD,K,H for the pace rule (%%, %% * intervals)")
     ap.add_argument("--out", type=Path, default=None, help="write the JSON results here")
     args = ap.parse_args(argv)
     config = load_config()
@@ -305,7 +355,8 @@ def main(argv: list[str] | None = None) -> int:
                 all_streams.append(streams(v, config, seed))
                 print(f"[coach_cusum] {v.name}/{seed}", file=sys.stderr, flush=True)
     res: dict[str, Any] = {"split": args.split, "seeds": args.seeds, "cases": len(all_streams)}
-    for rule, points in (("pitch", args.pitch), ("loudness", args.loudness)):
+    for rule, points in (("pitch", args.pitch), ("loudness", args.loudness),
+                         ("rate", args.rate)):
         rows = {"current": score(all_streams, rule, _detector(rule, "current", None, config))}
         for p in points:
             name = "cusum head {:g} k {:g} h {:g}".format(*p)
@@ -314,7 +365,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.out is not None:
         args.out.write_text(json.dumps(res, indent=1), encoding="utf-8")
     print(f"{args.split}: {len(all_streams)} voice-shuffles")
-    for rule in ("pitch", "loudness"):
+    for rule in ("pitch", "loudness", "rate"):
         for name, r in res[rule].items():
             print(f"{rule:9s} {name:28s} " + " ".join(f"{k} {v}" for k, v in r.items()))
     return 0

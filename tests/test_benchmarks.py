@@ -1155,3 +1155,18 @@ def test_coach_cusum_score_pools_the_changes() -> None:
     assert r["calm_per_10_min"] == pytest.approx(1 * 600 / (2 * 59.99), abs=0.01)
     assert (r["quiet"], r["within"], r["from_start"]) == ("1/2", "1/2", "1/2")
     assert r["median_delay_s"] == math.inf
+
+
+def test_coach_cusum_syllable_intervals_stay_within_a_run_of_speech() -> None:
+    """Intervals between consecutive nuclei count inside one run of speech and up to the
+    longest interval; a pause or a long gap starts afresh."""
+    from benchmarks.coach_cusum import syllable_intervals
+
+    speech = np.ones(200, bool)
+    speech[100:110] = False
+    nucleus = np.zeros(200, bool)
+    nucleus[[10, 30, 50, 95, 120, 140, 190]] = True
+    got = syllable_intervals(speech, nucleus, max_hops=40)
+    want = np.full(200, np.nan)
+    want[[30, 50, 140]] = [0.2, 0.2, 0.2]  # 50 -> 95 is too long, 95 -> 120 spans the pause
+    np.testing.assert_allclose(got, want)
