@@ -516,6 +516,17 @@ def test_report_rows_show_their_own_figure_spread_and_notes() -> None:
     assert "review / Praat pitch" not in rows and "Praat to_pitch_ac RTF" not in rows
 
 
+def test_report_analyze_file_memory_has_no_streaming_target() -> None:
+    """analyze_file keeps every row (memory grows with the call by design): its peak RSS is
+    shown without the streaming path's 200 MB target, which the streaming rows keep."""
+    from benchmarks.report import summary_rows
+
+    tree = _tree({"peak_rss_mb_1h": 170.0, "peak_rss_mb_1h_analyze_file": 220.0})
+    rows = {r[0]: r for r in summary_rows(tree)}
+    assert rows["peak RSS, MB (1h)"][1:] == ("170.0", "", "<= 200", "ok")
+    assert rows["peak RSS, MB (1h, analyze_file keeps all rows)"][1:] == ("220.0", "", "", "")
+
+
 def test_review_peer_ratios_pair_each_repeat(monkeypatch) -> None:
     """The review/peer ratios are ours over the peer's time (lower = we are faster), taken
     per interleaved repeat and then the median; ``best`` is fastest over fastest; real-time
