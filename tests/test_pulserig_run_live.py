@@ -58,3 +58,19 @@ def test_run_live_names_a_failed_player(tmp_path, monkeypatch):
         stderr=subprocess.PIPE))
     with pytest.raises(RigError, match="paplay into vc_far failed with status 1: no such sink"):
         rig.run_live([], [("vc_far", "d.wav")], settle_s=0.0, timeout_s=10)
+
+
+def test_stop_gives_back_the_environment_apply_env_replaced(tmp_path, monkeypatch):
+    """A benchmark step that starts, uses and stops its own rig must not leave the next step
+    pointed at the stopped server (the full suite's ``live_cpu`` used to attach to ``e2e``'s
+    stopped rig and be skipped)."""
+    monkeypatch.setenv("PULSE_SERVER", "unix:/elsewhere")
+    monkeypatch.delenv(pulserig.RIG_ENV, raising=False)
+    rig = PulseRig(base=tmp_path, env={"PULSE_SERVER": f"unix:{tmp_path}/pulse.sock",
+                                       pulserig.RIG_ENV: str(tmp_path)}, owned=True)
+    rig.apply_env()
+    rig.apply_env()  # twice: the first values are the ones kept
+    assert pulserig.os.environ[pulserig.RIG_ENV] == str(tmp_path)
+    rig.stop()
+    assert pulserig.os.environ["PULSE_SERVER"] == "unix:/elsewhere"
+    assert pulserig.RIG_ENV not in pulserig.os.environ

@@ -101,6 +101,10 @@ class PulseRig:
     env: dict[str, str]
     owned: bool = False
     modules: dict[str, int] = field(default_factory=dict)
+    #: ``os.environ``'s values of :attr:`env`'s keys before :meth:`apply_env` (None: not
+    #: applied); :meth:`stop` puts them back, so a later rig in the same process is not sent
+    #: to this one's stopped server
+    _saved_env: dict[str, str | None] | None = field(default=None, init=False, repr=False)
 
     # ------------------------------------------------------------------ lifecycle
     @classmethod
@@ -208,7 +212,8 @@ class PulseRig:
         return rig
 
     def stop(self) -> None:
-        """Stop exactly the processes this rig recorded (pacat readers, then pulseaudio)."""
+        """Stop exactly the processes this rig recorded (pacat readers, then pulseaudio), and
+        give ``os.environ`` back what :meth:`apply_env` replaced."""
         pids = self._read_pids(self.base)
         for tag in sorted(pids, key=lambda t: t == "pulseaudio"):
             pid = pids[tag]
@@ -225,10 +230,20 @@ class PulseRig:
                 self._reap(pid)
             (self.base / "pids" / tag).unlink(missing_ok=True)
         (self.base / "rig.json").unlink(missing_ok=True)
+        if self._saved_env is not None:  # the variables apply_env set, as they were
+            for k, v in self._saved_env.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+            self._saved_env = None
 
     # ------------------------------------------------------------------ use
     def apply_env(self) -> None:
-        """Put :attr:`env` into ``os.environ`` (do it before PortAudio lists devices)."""
+        """Put :attr:`env` into ``os.environ`` (do it before PortAudio lists devices);
+        :meth:`stop` restores what was there."""
+        if self._saved_env is None:
+            self._saved_env = {k: os.environ.get(k) for k in self.env}
         os.environ.update(self.env)
 
     def client_env(self) -> dict[str, str]:
