@@ -330,7 +330,7 @@ def main(argv: list[str] | None = None) -> int:
     """Command-line entry point (``python -m benchmarks.coach_cusum``)."""
     ap = argparse.ArgumentParser(prog="python -m benchmarks.coach_cusum", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--split", choices=("dev", "test"), default="dev")
+    ap.add_argument("--split", choices=("dev", "test", "holdout"), default="dev")
     ap.add_argument("--cache", type=Path, default=None, help="the coach benchmark's cache folder")
     ap.add_argument("--seeds", type=cb._parse_seeds, default=[11],
                     help="shuffles of the calm lines, e.g. 11-40 (default 11)")

@@ -1181,3 +1181,27 @@ def test_coach_cusum_syllable_intervals_stay_within_a_run_of_speech() -> None:
     want = np.full(200, np.nan)
     want[[30, 50, 140]] = [0.2, 0.2, 0.2]  # 50 -> 95 is too long, 95 -> 120 spans the pause
     np.testing.assert_allclose(got, want)
+
+
+def test_the_coach_holdout_voices_are_read_by_no_other_benchmark() -> None:
+    """The held-out split's four voices (``coach_bench --split holdout``) belong to that
+    split only, and no other benchmark, test or the tracker's real-voice data names their
+    datasets: a run on them stays a first look at voices nothing was tuned on."""
+    from benchmarks import coach_bench as cb
+
+    held = {k: v for k, v in cb.PROMPT_VOICES.items() if "holdout" in v[2]}
+    assert set(held) == {"it_carlo", "ru_ivr", "it_menardi", "es_july"}
+    for name, (dataset, _, splits) in held.items():
+        assert splits == ("holdout",)
+        assert cb.in_split(name, f"{dataset}/x", "holdout")
+        assert not cb.in_split(name, f"{dataset}/x", "dev")
+        assert not cb.in_split(name, f"{dataset}/x", "test")
+    root = Path(__file__).resolve().parents[1]
+    readers = [p for p in (root / "benchmarks").glob("*.py")
+               if p.name not in ("coach_bench.py", "coach_cusum.py")]
+    readers += [p for p in (root / "tests").glob("test_*.py")
+                if p.name not in ("test_benchmarks.py", "test_datasets.py")]
+    for p in readers:
+        text = p.read_text(encoding="utf-8")
+        for dataset, _, _ in held.values():
+            assert f'"{dataset}"' not in text, f"{p.name} reads the held-out {dataset}"

