@@ -1,6 +1,6 @@
 """Coach benchmark on real voices: calm false nudges, detection of real changes, agitation.
 
-``python -m benchmarks.coach_bench [--quick] [--split dev|test|both] [--out FILE.json]
+``python -m benchmarks.coach_bench [--quick] [--split dev|test|both|holdout] [--out FILE.json]
 [--cache DIR] [--config FILE.toml] [--seed N | --seeds A-B] [--strict-test]``
 
 ``--strict-test`` (``--split test``) leaves out the test recordings that tuned the pitch
@@ -33,7 +33,15 @@ voice              recordings                                                spl
 ``en_fda_rl``,     FDA database (Bagshaw, Edinburgh): British English male   test only,
 ``en_fda_sb``      ``rl`` and female ``sb``, 50 read sentences each          optional
                    (``rlNNN.wav``, ``sbNNN.wav``, 20 kHz; not fetched)
+``it_carlo``       Italian IVR prompts, male (``asterisk_it_all``)           holdout
+``ru_ivr``         Russian IVR prompts, female (``asterisk_ru_all``)         holdout
+``it_menardi``     Italian IVR prompts, female (``menardi_it``)              holdout
+``es_july``        Colombian Spanish IVR prompts, female (``es_co``, GSM)    holdout
 =================  ========================================================  =========
+
+``--split holdout`` (session 45) runs the last four alone: voices that no benchmark, test
+or tuning had used when they were added, for questions written down before a run on them
+(README, *A held-out split of four new voices*). No agitated lines (IVR prompts only).
 
 ARCTIC and the LibriVox clips of the dev data hold one 3-5 s utterance per speaker (too
 little to calibrate on and review other speech); they are not used.
