@@ -488,8 +488,9 @@ def split_utterances(split: str) -> dict[str, list[Any]]:
     for spk in ("v", "m"):
         out[f"cs_{spk}"] = [u for u in expr if u.speaker == spk
                             and in_split(f"cs_{spk}", u.id, split)]
-    for name, (ds, _, _) in PROMPT_VOICES.items():
-        out[name] = [u for u in datasets.fetch(ds) if in_split(name, u.id, split)]
+    for name, (ds, _, allowed) in PROMPT_VOICES.items():
+        out[name] = ([u for u in datasets.fetch(ds) if in_split(name, u.id, split)]
+                     if split in allowed else [])
     out["en_ve9qrp"] = list(datasets.fetch("codec2_monologue")) if split == "test" else []
     for name, lines in fda_utterances().items():
         out[name] = [u for u in lines if in_split(name, u.id, split)]
@@ -543,7 +544,9 @@ def load_voices(
                     [(k, audio[k]) for k in agit if in_split(name, k, sp) and k in ok],
                 )
             )
-    for name, (ds, lang, _) in PROMPT_VOICES.items():
+    for name, (ds, lang, allowed) in PROMPT_VOICES.items():
+        if not set(splits) & set(allowed):  # not fetched, not read: another split's voice
+            continue
         utts = datasets.fetch(ds)
         audio = {}
         for u in utts:

@@ -1205,3 +1205,23 @@ def test_the_coach_holdout_voices_are_read_by_no_other_benchmark() -> None:
         text = p.read_text(encoding="utf-8")
         for dataset, _, _ in held.values():
             assert f'"{dataset}"' not in text, f"{p.name} reads the held-out {dataset}"
+
+
+def test_a_split_fetches_only_its_own_prompt_voices(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``split_utterances`` (and so a dev or test run) fetches no held-out voice, and the
+    held-out split fetches only its four (a machine without them downloads nothing more)."""
+    from benchmarks import coach_bench as cb
+
+    fetched: list[str] = []
+    monkeypatch.setattr(cb.datasets, "fetch", lambda name: fetched.append(name) or [])
+    monkeypatch.setattr(cb, "fda_utterances", lambda *a, **k: {})
+    held = {v[0] for v in cb.PROMPT_VOICES.values() if "holdout" in v[2]}
+    for split in ("dev", "test"):
+        fetched.clear()
+        cb.split_utterances(split)
+        assert not held & set(fetched), split
+        assert "asterisk_fr_all" in fetched
+    fetched.clear()
+    cb.split_utterances("holdout")
+    assert held <= set(fetched)
+    assert not {"asterisk_fr_all", "asterisk_en_all", "armelle_fr"} & set(fetched)
