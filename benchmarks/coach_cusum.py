@@ -1,7 +1,7 @@
 """A CUSUM change detector for the pitch and loudness rules, offline (measurement notes, #11).
 
-``python -m benchmarks.coach_cusum [--split dev|test] [--cache DIR] [--seeds 11-40]
-[--pitch HEAD,K,H ...] [--loudness HEAD,K,H ...] [--out FILE.json]``
+``python -m benchmarks.coach_cusum [--split dev|test|holdout] [--cache DIR] [--seeds 11-40]
+[--pitch HEAD,K,H ...] [--loudness HEAD,K,H ...] [--verdicts] [--out FILE.json]``
 
 A measuring bench, not product code. The shipped rules read a windowed measure (the pitch
 rule a low quantile of the last 3.5 s of voiced hops, the loudness rule a power mean of the
@@ -26,6 +26,8 @@ and +6 dB lines also from the call's first word), two detectors run in one simul
 
 Neither has the coach's other gates (repeat rule, episode gap, global gap, baseline
 verdicts), so both read more calm alarms than the coach: compare them with each other.
+``--verdicts`` adds the last of them: both detectors are silenced where the coach's baseline
+verdict silences the rule for the stream's profile (:func:`with_verdicts`).
 
 Reported, pooled over voices and shuffles: calm alarms per 10 min; ``quiet``: +1 st streams
 with no pitch alarm (pitch), +1 st and x1.08 streams with no loudness alarm (loudness);
@@ -230,6 +232,9 @@ def streams(v: cb.Voice, config: Config, seed: int) -> dict[str, Any]:
     out: dict[str, Any] = {
         "profile": profile.to_dict(),
         "thresholds": {r: coach.personal_threshold(r) for r in cb.PROSODY},
+        # the rules the coach's baseline verdict silences for this profile (calm speech too
+        # variable to judge): ``--verdicts`` silences both detectors there
+        "silenced": {r: coach.baseline_verdict(r) is not None for r in cb.PROSODY},
     }
     x, _ = cb._join(held, rng, (0.3, 0.7))
     out["calm"] = {**_case(x, profile, config), "switch_s": math.inf}
@@ -316,6 +321,28 @@ def score(all_streams: Sequence[dict[str, Any]], rule: str, det: Any) -> dict[st
     }
 
 
+def with_verdicts(det: Any, rule: str) -> Any:
+    """``det`` silenced on the streams whose profile the coach's baseline verdict silences
+    for ``rule`` (``--verdicts``: as the coach does).
+
+    Parameters
+    ----------
+    det : callable
+        ``det(streams, case) -> alarm times`` (s), as :func:`score` takes it.
+    rule : str
+        ``"pitch"``, ``"loudness"`` or ``"rate"``.
+
+    Returns
+    -------
+    callable
+        The same detector, returning no alarm where ``streams["silenced"]`` says the rule
+        is silenced.
+    """
+    def gated(s: dict[str, Any], case: dict[str, Any]) -> list[float]:
+        return [] if s["silenced"][f"{rule}_high"] else det(s, case)
+    return gated
+
+
 def _point(text: str) -> tuple[float, float, float]:
     try:
         head, k, h = (float(p) for p in text.split(","))
@@ -340,6 +367,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="CUSUM points HEAD,K,H for the loudness rule (dB, dB*s)")
     ap.add_argument("--rate", type=_point, nargs="*", default=[],
                     help="CUSUM points HEAD,K,H for the pace rule (%%, %% * intervals)")
+    ap.add_argument("--verdicts", action="store_true",
+                    help="silence both detectors where the coach's baseline verdict silences "
+                    "the rule (as the coach does; by default neither is silenced)")
     ap.add_argument("--out", type=Path, default=None, help="write the JSON results here")
     args = ap.parse_args(argv)
     config = load_config()
@@ -354,13 +384,17 @@ def main(argv: list[str] | None = None) -> int:
             if len(v.calm) >= 4:
                 all_streams.append(streams(v, config, seed))
                 print(f"[coach_cusum] {v.name}/{seed}", file=sys.stderr, flush=True)
-    res: dict[str, Any] = {"split": args.split, "seeds": args.seeds, "cases": len(all_streams)}
+    res: dict[str, Any] = {"split": args.split, "seeds": args.seeds, "cases": len(all_streams),
+                           "verdicts": args.verdicts}
     for rule, points in (("pitch", args.pitch), ("loudness", args.loudness),
                          ("rate", args.rate)):
-        rows = {"current": score(all_streams, rule, _detector(rule, "current", None, config))}
+        def gate(det: Any, rule: str = rule) -> Any:
+            return with_verdicts(det, rule) if args.verdicts else det
+        rows = {"current": score(all_streams, rule,
+                                 gate(_detector(rule, "current", None, config)))}
         for p in points:
             name = "cusum head {:g} k {:g} h {:g}".format(*p)
-            rows[name] = score(all_streams, rule, _detector(rule, "cusum", p, config))
+            rows[name] = score(all_streams, rule, gate(_detector(rule, "cusum", p, config)))
         res[rule] = rows
     if args.out is not None:
         args.out.write_text(json.dumps(res, indent=1), encoding="utf-8")

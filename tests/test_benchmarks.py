@@ -1166,6 +1166,14 @@ def test_coach_cusum_score_pools_the_changes() -> None:
     assert r["calm_per_10_min"] == pytest.approx(1 * 600 / (2 * 59.99), abs=0.01)
     assert (r["quiet"], r["within"], r["from_start"]) == ("1/2", "1/2", "1/2")
     assert r["median_delay_s"] == math.inf
+    # --verdicts: a stream whose profile the verdict silences for the rule raises nothing
+    from benchmarks.coach_cusum import with_verdicts
+
+    streams[0]["silenced"] = {"pitch_high": False}
+    streams[1]["silenced"] = {"pitch_high": True}
+    g = score(streams, "pitch", with_verdicts(det, "pitch"))
+    assert g["calm_per_10_min"] == 0.0
+    assert (g["quiet"], g["within"], g["from_start"]) == ("2/2", "1/2", "1/2")
 
 
 def test_coach_cusum_syllable_intervals_stay_within_a_run_of_speech() -> None:
