@@ -48,10 +48,13 @@ lines, June, LibriVox: v-m, m-june (female pair), librivox-v (male pair), june-l
 monologue (male) and the expressive actors' *other* lines (``expressive_cs`` minus the 104):
 allison-ve9qrp, armelle-allison (female pair), v-ve9qrp (male pair), m-armelle (female pair).
 dev and test share no recording; they share the two Czech actors (different lines).
+``holdout`` (session 46) = the pairs of :data:`benchmarks.realcalls.SPLITS` ``holdout``: four
+IVR voices nothing was tuned or chosen on (carlo-ru, menardi-carlo, july-menardi and ru-july,
+two female pairs), no hard negatives (no actors).
 
 Command line::
 
-    python -m benchmarks.mono_calls [--split dev|test] [--calls N] [--out FILE.json]
+    python -m benchmarks.mono_calls [--split dev|test|holdout] [--calls N] [--out FILE.json]
     python -m benchmarks.mono_calls --split dev --extended [--calls 0]   # + 84 one-voice files
     python -m benchmarks.mono_calls --recount FILE.json --stability-min 0.9   # what-if, no run
     python -m benchmarks.mono_calls --split test --strict-test   # without tuning audio
@@ -110,6 +113,7 @@ TARGETS = {"attributed_profile": 0.90, "attributed_clustering": 0.85, "nudges_wi
 MONO_SPLITS: dict[str, tuple[tuple[str, str], ...]] = {
     "dev": (("allison", "ve9qrp"), ("armelle", "allison"), ("v", "ve9qrp"), ("m", "armelle")),
     "test": SPLITS["test"].pairs,
+    "holdout": SPLITS["holdout"].pairs,
 }
 
 
@@ -213,9 +217,9 @@ def voices(split: str, drop: frozenset[str] = frozenset()) -> dict[str, Voice]:
     """The split's voices (see the module notes); ``drop``: resolved paths left out."""
     if split == "dev":
         return _dev_voices()
-    if split == "test":
-        return dict(_load_voices("test", drop))
-    raise ValueError(f"unknown split {split!r}; use dev or test")
+    if split in ("test", "holdout"):
+        return dict(_load_voices(split, drop))
+    raise ValueError(f"unknown split {split!r}; use dev, test or holdout")
 
 
 def split_voice(v: Voice) -> tuple[Voice, np.ndarray]:
@@ -690,9 +694,12 @@ def run(split: str = "dev", n_calls: int = 8, duration_s: float = 60.0,
                             "seconds": round(len(x) / SR, 1)})
             progress(f"single {nm} {cond}: two voices {d.two_voices} sep {d.separation:.3f} "
                      f"consistency {d.consistency:.3f} profile fit {pf}")
-    # hard negatives: one actor's calm and agitated lines (one voice, two deliveries)
-    lines = expressive_lines(split, cfg, drop)
-    for j, spk in enumerate(("v", "m")):
+    # hard negatives: one actor's calm and agitated lines (one voice, two deliveries); the
+    # holdout split has no actors
+    lines = expressive_lines(split, cfg, drop) if split != "holdout" else {}
+    if split == "holdout":
+        strict_info["no_expressive"] = "the holdout split has no actors: no hard negatives"
+    for j, spk in enumerate(("v", "m") if lines else ()):
         if not (lines[spk][0] and lines[spk][1]):
             strict_info.setdefault("too_little_audio", {})[f"expressive_{spk}"] = (
                 "too few lines left for calm and agitated: its hard negatives not run")
@@ -722,7 +729,7 @@ def run(split: str = "dev", n_calls: int = 8, duration_s: float = 60.0,
         "false_two_voices": round(float(np.mean(plain)), 3),
         "false_two_voices_profile": round(float(np.mean(with_prof)), 3) if with_prof else None,
         "n": len(plain),
-        "false_two_voices_expressive": round(float(np.mean(expr)), 3),
+        "false_two_voices_expressive": round(float(np.mean(expr)), 3) if expr else None,
         # under [mono] voices = "two": the share of a single voice's speech left on the agent
         "agent_share_two": _median([e["agent_share_two"] for e in singles
                                     if not e.get("expressive")]),
@@ -929,7 +936,8 @@ def format_table(res: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m benchmarks.mono_calls", description=__doc__
                                 .split("\n\n")[0])
-    p.add_argument("--split", choices=("dev", "test"), default="dev")
+    p.add_argument("--split", choices=("dev", "test", "holdout"), default="dev",
+                   help="dev to tune, test to report, holdout: voices nothing was tuned on")
     p.add_argument("--calls", type=int, default=8)
     p.add_argument("--duration", type=float, default=60.0)
     p.add_argument("--no-nudges", action="store_true", help="skip the review-path runs")

@@ -69,10 +69,12 @@ counting words, the alsa prompts and cut from the voices; babble from codec2 sen
 other dev voices; msa pairs 0-19, DTLN far-end single talk, mediastreamer2 simple talk.
 ``test``: see :data:`SPLITS` (the Czech expressive actors, asterisk French, LibriVox; msa
 pairs 20-39, NKF real double talk, mediastreamer2 double talk).
+``holdout``: four IVR voices and msa pairs 120-139 that nothing was tuned or chosen on
+(:data:`SPLITS`); no DTLN, mediastreamer2 or NKF recordings (all read before).
 
 Command line::
 
-    python -m benchmarks.realcalls [--quick] [--split dev|test] [--conditions ...]
+    python -m benchmarks.realcalls [--quick] [--split dev|test|holdout] [--conditions ...]
         [--config FILE] [--set section.key=value ...] [--vad webrtc|silero] [--out FILE.json]
         [--strict-test] [--lead-samples 0,40,80,120]
 
@@ -456,7 +458,8 @@ class Split:
     dtln : bool
         Include DTLN-aec's far-end single-talk recording in ``pure_echo``.
     ms2 : str
-        mediastreamer2 stems for ``double_talk`` (``"simple"`` or ``"double"``).
+        mediastreamer2 stems for ``double_talk`` (``"simple"`` or ``"double"``; ``""``: none,
+        the condition is skipped).
     nkf : bool
         Include the NKF-AEC real double-talk pairs.
     """
@@ -489,8 +492,25 @@ SPLITS: dict[str, Split] = {
         ms2="double",
         nkf=True,
     ),
+    "holdout": Split(
+        voices=("carlo", "ru", "menardi", "july"),
+        pairs=(("carlo", "ru"), ("menardi", "carlo"), ("july", "menardi"), ("ru", "july")),
+        babble=(),
+        msa=range(120, 140),
+        dtln=False,
+        ms2="",
+        nkf=False,
+    ),
 }
-"""dev: tune here. test: report these figures."""
+"""dev: tune here. test: report these figures. holdout (session 46): four IVR voices that no
+benchmark was tuned or chosen on (Carlo, Italian, male; the Russian IVR voice; Menardi,
+Italian; July E. Jimenez, Colombian Spanish, GSM; all 8 kHz prompts, the same recordings as
+``coach_bench --split holdout``) and msa pairs 120-139, never read before; babble from the two
+voices not in the call. Each question on it is written down before it is run, once."""
+
+HOLDOUT_DATASETS = {"carlo": ("asterisk_it_all", "m"), "ru": ("asterisk_ru_all", "f"),
+                    "menardi": ("menardi_it", "f"), "july": ("es_co", "f")}
+"""The holdout split's voices: their :mod:`benchmarks.datasets` names and sexes."""
 
 
 def voice_utterances(split: str) -> dict[str, list[Any]]:
@@ -517,6 +537,9 @@ def voice_utterances(split: str) -> dict[str, list[Any]]:
         out["librivox"] = sorted(ds.fetch("librivox"), key=lambda u: u.id)
         out["klettres"] = list(ds.fetch("klettres_fr"))
         return out
+    if split == "holdout":
+        return {k: sorted(ds.fetch(name), key=lambda u: u.id)
+                for k, (name, _) in HOLDOUT_DATASETS.items()}
     raise ValueError(f"unknown split {split!r}; use one of {sorted(SPLITS)}")
 
 
@@ -529,7 +552,8 @@ def echo_files(split: str) -> list[Path]:
     out = [root / "msa" / f"{n}_{k}.wav" for n in sp.msa for k in ("lpb", "echo")]
     if sp.dtln:
         out += sorted((root / "dtln").glob("*_farend_singletalk_*.wav"))
-    out += [root / "ms2" / f"{s}_{sp.ms2}_talk.wav" for s in ("nearend", "echo", "farend")]
+    if sp.ms2:
+        out += [root / "ms2" / f"{s}_{sp.ms2}_talk.wav" for s in ("nearend", "echo", "farend")]
     if sp.nkf:
         out += sorted((root / "nkf").glob("*.wav"))
     return [p for p in out if p.is_file()]
@@ -566,6 +590,9 @@ def _load_voices(split: str, drop: frozenset[str] = frozenset()) -> dict[str, Vo
         for k in ("awb", "slt", "allison"):
             out[k] = replace(out[k], short=[*out[k].short, *pool])
         return out
+    if split == "holdout":
+        return {k: _voice(k, sex, [c for u in src[k] for c in _file_clips(u.path)])
+                for k, (_, sex) in HOLDOUT_DATASETS.items()}
     return _load_test_voices(src)
 
 
@@ -1413,6 +1440,8 @@ def double_talk(split: str, config: Config) -> dict[str, Any] | None:
     if root is None or not (root / "ms2").is_dir():
         return None
     kind = SPLITS[split].ms2
+    if not kind:
+        return None
     paths = [root / "ms2" / f"{s}_{kind}_talk.wav" for s in ("nearend", "echo", "farend")]
     if not all(p.is_file() for p in paths):
         return None
@@ -1703,7 +1732,7 @@ def run_realcalls(
 
     Parameters
     ----------
-    split : {"dev", "test"}
+    split : {"dev", "test", "holdout"}
     conditions : sequence of str
         Names from :data:`CONDITIONS`.
     config : Config, optional
@@ -1783,7 +1812,9 @@ def _echo_conditions(split: str, conditions: Sequence[str], config: Config
     if "pure_echo" in conditions:
         res["pure_echo"] = pure_echo(split, config) or {"skipped": f"no msa/dtln under ${ECHO_ENV}"}
     if "double_talk" in conditions:
-        res["double_talk"] = double_talk(split, config) or {"skipped": f"no ms2 under ${ECHO_ENV}"}
+        res["double_talk"] = double_talk(split, config) or {
+            "skipped": f"no ms2 under ${ECHO_ENV}" if SPLITS[split].ms2
+            else f"not in the {split} split"}
     if "nkf_double_talk" in conditions:
         if SPLITS[split].nkf:
             res["nkf_double_talk"] = nkf_double_talk(config) or {
@@ -1933,7 +1964,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--quick", action="store_true", help="3 calls of ~40 s per condition")
     ap.add_argument("--split", choices=sorted(SPLITS), default="dev",
-                    help="dev to tune, test to report")
+                    help="dev to tune, test to report, holdout: voices nothing was tuned on")
     ap.add_argument("--conditions", nargs="+", choices=CONDITIONS, default=list(CONDITIONS),
                     metavar="COND", help=f"some of {', '.join(CONDITIONS)}")
     ap.add_argument("--calls", type=int, default=None, help="calls per condition")

@@ -782,6 +782,21 @@ def test_benchmark_scores_and_calibration_split() -> None:
     assert not used & set(np.unique(cal[cal > 0]).tolist())  # no clip in both
 
 
+def test_benchmark_holdout_split_is_the_realcalls_holdout(monkeypatch) -> None:
+    """``mono_calls --split holdout`` pairs the voices of ``realcalls``' holdout split and
+    loads them through it (one definition of what the holdout voices are)."""
+    from benchmarks import mono_calls as mc
+    from benchmarks import realcalls as rc
+
+    assert mc.MONO_SPLITS["holdout"] == rc.SPLITS["holdout"].pairs
+    seen: list[tuple[str, frozenset]] = []
+    monkeypatch.setattr(mc, "_load_voices", lambda split, drop: seen.append((split, drop)) or {})
+    assert mc.voices("holdout") == {}
+    assert seen == [("holdout", frozenset())]
+    with pytest.raises(ValueError, match="dev, test or holdout"):
+        mc.voices("other")
+
+
 def test_benchmark_telephone_channel_is_8khz_per_leg() -> None:
     """benchmarks.mono_calls.telephone8: the 8 kHz files the 8 kHz nudge comparison reviews.
     Each stereo leg goes over its own line (no crosstalk), the band is 300-3400 Hz, and the

@@ -413,14 +413,62 @@ def test_overrides_parse_as_toml() -> None:
 
 
 def test_splits_share_no_audio() -> None:
-    """dev and test share no voice, babble, msa stem or ms2 set, and no pair pairs a voice with
-    itself."""
-    dev, test = rc.SPLITS["dev"], rc.SPLITS["test"]
+    """dev, test and holdout share no voice, babble, msa stem or ms2 set, and no pair pairs a
+    voice with itself; the holdout's msa pairs are past every range read before (40-119 were
+    held-out checks), and it reads no DTLN, mediastreamer2 or NKF recording."""
+    dev, test, held = rc.SPLITS["dev"], rc.SPLITS["test"], rc.SPLITS["holdout"]
     assert not set(dev.voices + dev.babble) & set(test.voices + test.babble)
+    assert not set(held.voices + held.babble) & set(dev.voices + dev.babble + test.voices
+                                                    + test.babble)
     assert not set(dev.msa) & set(test.msa)
+    assert min(held.msa) >= 120
     assert dev.ms2 != test.ms2
-    for pair in (*dev.pairs, *test.pairs):
+    assert (held.ms2, held.dtln, held.nkf) == ("", False, False)
+    for pair in (*dev.pairs, *test.pairs, *held.pairs):
         assert pair[0] != pair[1]
+    # every holdout voice is the agent of one pair and the customer of another
+    assert sorted(a for a, _ in held.pairs) == sorted(held.voices)
+    assert sorted(c for _, c in held.pairs) == sorted(held.voices)
+
+
+def test_holdout_voices_are_fetched_by_the_holdout_split_only(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """dev and test fetch none of the holdout split's four datasets; holdout fetches those
+    four alone (a dev or test run downloads and reads nothing of it)."""
+    fetched: list[str] = []
+    monkeypatch.setattr(ds, "fetch", lambda name: fetched.append(name) or [])
+    held = {name for name, _ in rc.HOLDOUT_DATASETS.values()}
+    assert set(rc.HOLDOUT_DATASETS) == set(rc.SPLITS["holdout"].voices)
+    for split in ("dev", "test"):
+        fetched.clear()
+        rc.voice_utterances(split)
+        assert fetched and not held & set(fetched), split
+    fetched.clear()
+    assert set(rc.voice_utterances("holdout")) == set(rc.HOLDOUT_DATASETS)
+    assert set(fetched) == held
+
+
+def test_holdout_split_skips_the_stems_it_does_not_read(monkeypatch: pytest.MonkeyPatch,
+                                                        tmp_path) -> None:
+    """With echo data present, the holdout split lists only its msa pairs and its
+    ``double_talk`` (mediastreamer2) is skipped, not read."""
+    from voicecoach.config import load_config
+
+    (tmp_path / "ms2").mkdir()
+    (tmp_path / "msa").mkdir()
+    for n in (0, 120, 139, 140):
+        for k in ("lpb", "echo"):
+            (tmp_path / "msa" / f"{n}_{k}.wav").write_bytes(b"")
+    for s in ("nearend", "echo", "farend"):
+        for kind in ("simple", "double"):
+            (tmp_path / "ms2" / f"{s}_{kind}_talk.wav").write_bytes(b"")
+    monkeypatch.setenv(rc.ECHO_ENV, str(tmp_path))
+    names = sorted(p.name for p in rc.echo_files("holdout"))
+    assert names == ["120_echo.wav", "120_lpb.wav", "139_echo.wav", "139_lpb.wav"]
+    assert rc.double_talk("holdout", load_config()) is None
+    res = rc._echo_conditions("holdout", ["double_talk", "nkf_double_talk"], load_config())
+    assert res == {"double_talk": {"skipped": "not in the holdout split"},
+                   "nkf_double_talk": {"skipped": "not in the holdout split"}}
 
 
 def test_held_out_expressive_lines_are_never_fetched() -> None:
