@@ -22,6 +22,10 @@ Protocol
 * **Split**: a file is *test* when the SHA-1 of its key is odd, else *dev*; the key is the
   level folder for the expressive lines (so one scene's lines stay together) and
   ``corpus/file`` otherwise. ``TEST_ONLY`` corpora are never dev. Tuning used dev only.
+  ``holdout`` (session 46; :func:`holdout_items`): the first :data:`HOLDOUT_PER_VOICE`
+  prompts of each of the four IVR voices nothing was tuned or chosen on (the holdout split of
+  :mod:`benchmarks.realcalls`, read through :mod:`benchmarks.datasets`, not
+  ``$VOICECOACH_SPEECH_DIR``).
 * **Scores** (frames on Praat's grid; ours at ``t_s + pitch_center_offset_s``): GPE over
   both-voiced frames (> 20 % off), split into octave up (``log2(f/ref)`` in 0.7..1.3),
   octave down (-1.3..-0.7) and other; median fine error in cents; voicing recall (Praat-voiced
@@ -57,9 +61,11 @@ from .metrics import align_track
 
 __all__ = [
     "ASTERISK_PROMPTS",
+    "HOLDOUT_PER_VOICE",
     "SPEECH_ENV",
     "Item",
     "default_cache",
+    "holdout_items",
     "items",
     "librosa_tracker",
     "run",
@@ -103,6 +109,8 @@ ASTERISK_PROMPTS = frozenset((
     "check-number-dial-again", "auth-thankyou",
 ))
 CONDITIONS = ("wide", "tel")
+#: ``holdout``: this many prompts of each held-out voice (the first by utterance id)
+HOLDOUT_PER_VOICE = 60
 #: our own outputs (never cached): the live ``f0_hz`` and the settled ``f0_settled_hz``
 OURS = ("ours", "settled")
 
@@ -143,6 +151,19 @@ def items(root: Path | str, all_prompts: bool = False) -> list[Item]:
         for p in sorted(level.glob("*.ogg")):
             spk = p.stem.split("-")[1]
             out.append(Item("expressive_" + ("female" if spk == "m" else "male"), p, split))
+    return out
+
+
+def holdout_items(per_voice: int = HOLDOUT_PER_VOICE) -> list[Item]:
+    """The ``holdout`` split: the first ``per_voice`` prompts (by utterance id) of each voice
+    of :data:`benchmarks.realcalls.HOLDOUT_DATASETS`, corpus ``holdout_<voice>``."""
+    from . import datasets as ds
+    from .realcalls import HOLDOUT_DATASETS
+
+    out: list[Item] = []
+    for voice, (name, _) in HOLDOUT_DATASETS.items():
+        for u in sorted(ds.fetch(name), key=lambda u: u.id)[:per_voice]:
+            out.append(Item(f"holdout_{voice}", Path(u.path), "holdout"))
     return out
 
 
@@ -304,7 +325,7 @@ def _signals(it: Item, cond: str) -> np.ndarray:
 
 
 def run(
-    root: Path | str,
+    root: Path | str | None,
     methods: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]],
     splits: Iterable[str] = ("dev", "test"),
     conditions: Iterable[str] = CONDITIONS,
@@ -315,6 +336,9 @@ def run(
     all_prompts: bool = False,
 ) -> dict[str, Any]:
     """Tracks of every method on every file; returns ``{(split, cond, corpus): {name: [..]}}``.
+
+    ``root``: the real-speech folder (``$VOICECOACH_SPEECH_DIR``); None when ``splits`` is
+    ``holdout`` alone (:func:`holdout_items`).
 
     ``all_prompts``: as :func:`items`.
 
@@ -327,7 +351,10 @@ def run(
     keep = set(corpora) if corpora is not None else None
     splits, conditions = set(splits), list(conditions)
     out: dict[Any, dict[str, list[np.ndarray]]] = {}
-    for it in items(root, all_prompts):
+    listed = items(root, all_prompts) if splits - {"holdout"} else []
+    if "holdout" in splits:
+        listed += holdout_items()
+    for it in listed:
         if it.split not in splits or (keep is not None and it.corpus not in keep):
             continue
         x16 = None
@@ -454,7 +481,9 @@ def _fmt(res: dict[str, Any], methods: list[str]) -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--root", default=os.environ.get(SPEECH_ENV))
-    ap.add_argument("--split", nargs="+", default=["dev"])
+    ap.add_argument("--split", nargs="+", default=["dev"], choices=("dev", "test", "holdout"),
+                    help="dev to tune, test to report, holdout: four voices nothing was "
+                         "tuned on (read through benchmarks.datasets)")
     ap.add_argument("--cond", nargs="+", default=list(CONDITIONS))
     ap.add_argument("--corpus", nargs="+", default=None)
     ap.add_argument("--peers", nargs="*", default=[], help="pyin yin swiftf0")
@@ -468,7 +497,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="every Asterisk prompt found (an ASTERISK_ALL=1 fetch), not only the "
                          "15 per language of the default fetch")
     a = ap.parse_args(argv)
-    if not a.root:
+    if not a.root and set(a.split) != {"holdout"}:
         print(f"Error: set ${SPEECH_ENV} or --root to the real-speech folder", file=sys.stderr)
         return 2
     over: dict[str, Any] = {}

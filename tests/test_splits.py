@@ -323,6 +323,38 @@ def test_pitch_real_split_rule(tmp_path):
     assert {v[1] for v in got.values()} == {"dev", "test"}  # both splits drawn
 
 
+def test_pitch_real_holdout_is_the_first_prompts_of_each_held_out_voice(monkeypatch):
+    """pitch_real's holdout split: the first HOLDOUT_PER_VOICE prompts by id of each voice of
+    realcalls' holdout split, fetched through benchmarks.datasets; a dev/test listing never
+    includes them and a holdout-only run needs no speech folder."""
+    from types import SimpleNamespace
+
+    from benchmarks import datasets as ds
+    from benchmarks import pitch_real
+    from benchmarks.realcalls import HOLDOUT_DATASETS
+
+    fetched = []
+
+    def fetch(name):
+        fetched.append(name)
+        return [SimpleNamespace(id=f"{name}-{i:03d}", path=f"/x/{name}/{i:03d}.wav")
+                for i in range(70, 0, -1)]  # more than per_voice, not in id order
+
+    monkeypatch.setattr(ds, "fetch", fetch)
+    got = pitch_real.holdout_items(per_voice=3)
+    assert sorted(fetched) == sorted(n for n, _ in HOLDOUT_DATASETS.values())
+    assert [(it.corpus, it.path.name, it.split) for it in got[:3]] == [
+        (f"holdout_{v}", n, "holdout") for v in list(HOLDOUT_DATASETS)[:1]
+        for n in ("001.wav", "002.wav", "003.wav")]
+    assert len(got) == 3 * len(HOLDOUT_DATASETS)
+    # a holdout-only run lists nothing under a speech folder (there is none)
+    seen = []
+    monkeypatch.setattr(pitch_real, "holdout_items", list)
+    monkeypatch.setattr(pitch_real, "items", lambda *a: seen.append(a) or [])
+    assert pitch_real.run(None, {}, splits=["holdout"]) == {}
+    assert seen == []
+
+
 def test_coach_bench_split_rule():
     """coach_bench's rule: the actors' lines and June's prompts go by the parity of the
     first byte of the MD5 of the line id; Armelle, Allison, ve9qrp and the FDA voices are
