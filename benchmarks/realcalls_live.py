@@ -43,7 +43,7 @@ dB over the echo, #10's echo condition).
 
 Command line::
 
-    python -m benchmarks.realcalls_live [--split dev|test] [--calls N]
+    python -m benchmarks.realcalls_live [--split dev|test|holdout] [--calls N]
         [--conditions clean,echo6] [--out FILE] [--keep DIR]
 
 It needs ``pulseaudio``/``pactl``/``paplay`` (a private rig is started in a temporary folder,
@@ -381,7 +381,7 @@ def run_live_calls(rig: Any, split: str, conditions: Sequence[str], config: Conf
     Parameters
     ----------
     rig : PulseRig
-    split : {"dev", "test"}
+    split : {"dev", "test", "holdout"}
     conditions : sequence of str
         See :func:`signal`.
     config : Config
