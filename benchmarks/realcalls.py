@@ -69,8 +69,9 @@ counting words, the alsa prompts and cut from the voices; babble from codec2 sen
 other dev voices; msa pairs 0-19, DTLN far-end single talk, mediastreamer2 simple talk.
 ``test``: see :data:`SPLITS` (the Czech expressive actors, asterisk French, LibriVox; msa
 pairs 20-39, NKF real double talk, mediastreamer2 double talk).
-``holdout``: four IVR voices and msa pairs 120-139 that nothing was tuned or chosen on
-(:data:`SPLITS`); no DTLN, mediastreamer2 or NKF recordings (all read before).
+``holdout``: four IVR voices that nothing was tuned or chosen on, and msa pairs 120-139
+(read before as a held-out check set of the echo work) (:data:`SPLITS`); no DTLN,
+mediastreamer2 or NKF recordings.
 
 Command line::
 
@@ -505,8 +506,9 @@ SPLITS: dict[str, Split] = {
 """dev: tune here. test: report these figures. holdout (session 46): four IVR voices that no
 benchmark was tuned or chosen on (Carlo, Italian, male; the Russian IVR voice; Menardi,
 Italian; July E. Jimenez, Colombian Spanish, GSM; all 8 kHz prompts, the same recordings as
-``coach_bench --split holdout``) and msa pairs 120-139, never read before; babble from the two
-voices not in the call. Each question on it is written down before it is run, once."""
+``coach_bench --split holdout``) and msa pairs 120-139 (not new: a held-out check set of
+the echo work in earlier sessions, as is every msa pair past 39); babble from the two voices
+not in the call. Each question on it is written down before it is run, once."""
 
 HOLDOUT_DATASETS = {"carlo": ("asterisk_it_all", "m"), "ru": ("asterisk_ru_all", "f"),
                     "menardi": ("menardi_it", "f"), "july": ("es_co", "f")}

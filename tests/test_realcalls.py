@@ -414,8 +414,8 @@ def test_overrides_parse_as_toml() -> None:
 
 def test_splits_share_no_audio() -> None:
     """dev, test and holdout share no voice, babble, msa stem or ms2 set, and no pair pairs a
-    voice with itself; the holdout's msa pairs are past every range read before (40-119 were
-    held-out checks), and it reads no DTLN, mediastreamer2 or NKF recording."""
+    voice with itself; the holdout's msa pairs are outside dev's, test's and the 40-119 that
+    chose echo settings, and it reads no DTLN, mediastreamer2 or NKF recording."""
     dev, test, held = rc.SPLITS["dev"], rc.SPLITS["test"], rc.SPLITS["holdout"]
     assert not set(dev.voices + dev.babble) & set(test.voices + test.babble)
     assert not set(held.voices + held.babble) & set(dev.voices + dev.babble + test.voices
