@@ -498,6 +498,34 @@ def test_far_end_onset_moves_back_over_its_soft_first_sound(lead_s, moved_s):
     assert first.decided_s == pytest.approx(2.5 - moved_s + C.min_overlap_s, abs=0.011)
 
 
+@pytest.mark.parametrize(("gap_s", "dip_s", "want_s"), [
+    (0.0, 0.05, 2.5),  # off: the dip stops the backtrack (the default before session 46)
+    (0.1, 0.05, 2.3),  # a 50 ms closure after a 0.15 s first sound: crossed
+    (0.1, 0.1, 2.25),  # a dip as long as the gap: crossed
+    (0.1, 0.12, 2.5),  # longer than the gap: not crossed
+])
+def test_far_end_backtrack_crosses_a_short_dip(gap_s, dip_s, want_s):
+    # the far end opens with a short sound (0.15 s at -45 dB), a near-silent dip, then the
+    # word the VAD finds at 2.5 s: with far_onset_backtrack_gap_s the onset moves back over
+    # the dip to the first sound, within far_onset_backtrack_s (0.3 s)
+    cfg = CFG.replace(conversation={"far_onset_backtrack_gap_s": gap_s})
+    a = party_rows([(0.0, 5.0)], 7.0, 120.0)
+    c = party_rows([(2.5, 6.0)], 7.0, 210.0)
+    first = round((2.5 - dip_s - 0.15) / HOP_S)
+    c.loudness_db[first : first + 15] = -45.0  # the first sound; the dip stays at the floor
+    evs = ConversationTracker(cfg).process(a, c)
+    seg = [e for e in final_events(evs) if e.kind == "speech" and e.party == "customer"]
+    assert seg[0].start_s == pytest.approx(want_s if want_s == 2.5 else 2.5 - dip_s - 0.15)
+    decided = next(e for e in evs if e.kind == "interruption").decided_s
+    assert decided == pytest.approx(seg[0].start_s + C.min_overlap_s, abs=0.011)
+    for block in (1, 7, 100):  # block-size invariance
+        got = []
+        tr = ConversationTracker(cfg)
+        for i in range(0, len(a.loudness_db), block):
+            got += tr.process(a[i : i + block], c[i : i + block])
+        assert got == evs
+
+
 def test_onset_backtrack_spares_the_microphone_and_the_previous_segment():
     # the agent's soft lead-in is not backtracked (the microphone may hold echo or bleed)
     a = soft_lead_in(party_rows([(3.0, 5.0)], 7.0, 120.0), 3.0, 0.2)

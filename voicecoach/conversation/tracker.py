@@ -178,6 +178,7 @@ class ConversationTracker:
         self._dt_on = c.double_talk_hangover_s > 0.0
         self._bt_hops = max(0, round(c.far_onset_backtrack_s / a.hop_s))
         self._bt_db = c.far_onset_backtrack_db
+        self._bt_gap_hops = max(0, round(c.far_onset_backtrack_gap_s / a.hop_s))
         self._pad_hops = max(0, round(c.agent_onset_pad_s / a.hop_s))
         self._bg_hops = max(1, round(BACKGROUND_S / a.hop_s))
         self._bg_recent_hops = round(BACKGROUND_GAP_S / a.hop_s)
@@ -645,7 +646,9 @@ class ConversationTracker:
         :data:`BACKGROUND_GAP_S` after its previous segment, which hold soft speech), never into
         its previous segment: the low-threshold backtrack of the classic endpointers (a soft
         first sound or a fricative that the VAD scores late). Noise on the line (babble) sets a
-        high background and stops it.
+        high background and stops it. With ``far_onset_backtrack_gap_s`` it also crosses a dip
+        of at most that long under the threshold (a closure after a short first sound) when a
+        hop over it lies before the dip, within the same limits.
         """
         old = self._k + 1 - self._bg_recent_hops
         bg = [d for d, k in zip(self._far_bg_db, self._far_bg_k, strict=True) if k < old]
@@ -657,9 +660,18 @@ class ConversationTracker:
         prev_end = self._cust.seg_end if self._cust.seg_end is not None else 0
         lo = max(start - self._bt_hops, prev_end, first)
         j = start
-        while j > lo and buf[j - 1 - first] > thr_db:
-            j -= 1
-        return j
+        while True:
+            while j > lo and buf[j - 1 - first] > thr_db:
+                j -= 1
+            # a dip of at most gap hops before j (hops j - 1 down to h + 1), then hop h over the
+            # threshold: walk on from there
+            low = max(lo, j - 1 - self._bt_gap_hops)
+            h = j - 1
+            while h >= low and buf[h - first] <= thr_db:
+                h -= 1
+            if not self._bt_gap_hops or h < low:
+                return j
+            j = h + 1
 
     def _pad_agent(self, start: int) -> int:
         """The agent's onset moved back ``agent_onset_pad_s`` before ``start``.
