@@ -145,6 +145,20 @@ def test_gauge_x_is_centred_and_clipped():
             "overlap",
             "chevauchement",
         ),
+        # decided but not confirmed (it may turn out a long backchannel): the overlap's
+        # colour and a question mark
+        (
+            {"interruptions": [(9.0, "agent", "customer")],
+             "tentative": [(9.0, "agent", "customer")]},
+            "overlap",
+            "agent→client\u202f?",
+        ),
+        (
+            {"interruptions": [(8.0, "customer", "agent"), (9.0, "agent", "customer")],
+             "tentative": [(8.0, "customer", "agent")]},
+            "agent",
+            "agent→client",
+        ),
     ],
 )
 def test_overlap_light(kw, light, text):

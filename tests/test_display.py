@@ -500,6 +500,25 @@ def test_terminal_panel_shows_nudge_lanes_and_interruption(models):
     assert disp.stats()["frames_drawn"] == 1
 
 
+def test_terminal_marks_a_tentative_interruption(models):
+    """Not yet confirmed: a hollow mark on the time axis and a question mark."""
+    from rich.console import Console
+
+    ints = models[NUDGE_ON_S].snapshot().interruptions
+    assert len(ints) == 1
+    console = Console(record=True, width=100)
+    TerminalDisplay(Changed(models[NUDGE_ON_S], tentative=ints), console=console,
+                    compact=False).render_frame()
+    text = console.export_text()
+    assert "Dernière interruption\u00a0: agent→client\u202f?" in text
+    assert "▽" in text and "▼" not in text
+    out = io.StringIO()
+    disp = TerminalDisplay(Changed(models[NUDGE_ON_S], tentative=ints),
+                           console=Console(file=out, width=100), compact=True, lang="en")
+    disp.render_frame()
+    assert "agent→customer ?" in out.getvalue()
+
+
 def test_terminal_without_nudge_in_english(models):
     from rich.console import Console
 
@@ -654,11 +673,44 @@ def test_model_shows_an_interruption_once_and_drops_it_when_retracted():
         return Interruption(start_s=2.0, end_s=end, decided_s=decided, id=5, by="agent",
                             of="customer", **kw)
 
-    for ev in (it(None, 2.5), it(None, 3.0, confirmed=True)):  # two open versions
-        model._event(ev)
-    assert list(model._interruptions) == [(2.0, "agent", "customer")]
+    item = (2.0, "agent", "customer")
+    model._event(it(None, 2.5))  # decided, not yet confirmed: shown as tentative
+    assert list(model._interruptions) == [item]
+    assert model.snapshot().tentative == [item]
+    model._event(it(None, 3.0, confirmed=True))  # a second open version, confirmed
+    assert list(model._interruptions) == [item]
+    assert model.snapshot().tentative == []
     model._event(it(2.7, 3.5, retracted=True))
     assert list(model._interruptions) == []
+    model._event(it(None, 2.5))  # shown again, then retracted while still tentative
+    assert model.snapshot().tentative == [item]
+    model._event(it(2.7, 3.5, retracted=True))
+    assert list(model._interruptions) == [] and model.snapshot().tentative == []
+    # an anonymous event (id 0, e.g. a mono call's) cannot be retracted later: firm at once
+    model._event(Interruption(start_s=4.0, end_s=None, decided_s=4.5, by="customer",
+                              of="agent"))
+    assert [i[1] for i in model._interruptions] == ["customer"]
+    assert model.snapshot().tentative == []
+
+
+def test_tentative_interruption_is_marked_and_fainter(models):
+    """An interruption not yet confirmed (it may still turn out a long backchannel) is
+    written with a question mark and drawn fainter, in the lanes and in the value column;
+    once confirmed it is drawn as before."""
+    from voicecoach.sinks.window import TENTATIVE_ALPHA
+
+    ints = [(14.0, "agent", "customer"), (27.4, "customer", "agent")]
+    for lang, firm, want in (("fr", "agent→client", "client→agent\u202f?"),
+                             ("en", "agent→customer", "customer→agent ?")):
+        disp = rendered(Changed(models[NUDGE_ON_S], interruptions=ints, tentative=ints[1:]),
+                        lang)
+        assert disp.int_label_text == [firm, want]
+        assert disp.a_last_int.get_text().split("\n")[0] == want
+        assert [a.get_alpha() for a in disp.a_int_labels[:2]] == [1.0, TENTATIVE_ALPHA]
+        assert disp.a_ints.get_colors()[:, 3].tolist() == [1.0, TENTATIVE_ALPHA]
+    disp = rendered(Changed(models[NUDGE_ON_S], interruptions=ints, tentative=[]))
+    assert disp.int_label_text == ["agent→client", "client→agent"]
+    assert [a.get_alpha() for a in disp.a_int_labels[:2]] == [1.0, 1.0]
 
 
 def test_signed_figures_never_show_minus_zero():

@@ -48,6 +48,7 @@ DISPLAY = {
     "no_baseline": "baseline forming…",
     "int_agent": "agent→customer",
     "int_customer": "customer→agent",
+    "int_tentative": "{label} ?",  # an interruption not yet confirmed
     "overlap": "overlap",
     "last_interruption": "Last interruption",
     "none": "none",

@@ -48,6 +48,7 @@ DISPLAY = {
     "no_baseline": "référence en cours de constitution…",
     "int_agent": "agent→client",
     "int_customer": "client→agent",
+    "int_tentative": "{label}\u202f?",  # an interruption not yet confirmed
     "overlap": "chevauchement",
     "last_interruption": "Dernière interruption",
     "none": "aucune",

@@ -126,10 +126,12 @@ class StripState:
     pitch, rate, loudness : Gauge
     agent_speaking, customer_speaking : bool
     light : {"off", "overlap", "agent", "customer"}
-        The overlap/interruption light: an interruption by the agent or by the customer
-        in the last ``display_s``, else an ongoing overlap, else off.
+        The overlap/interruption light: a confirmed interruption by the agent or by the
+        customer in the last ``display_s``; else an ongoing overlap, or the newest
+        interruption still unconfirmed (it may yet turn out a long backchannel), shown as an
+        overlap; else off.
     light_text : str
-        Its label ("agent→client", "chevauchement").
+        Its label ("agent→client", "agent→client ?" while unconfirmed, "chevauchement").
     nudge : str
         The nudge on screen ("" when none).
     hint : str
@@ -205,7 +207,11 @@ def strip_state(snap: Snapshot, lang: str, show_s: float) -> StripState:
         "dB",
     )
     recent = [x for x in snap.interruptions if now - x[0] <= show_s]
-    if recent:
+    if recent and recent[-1] in snap.tentative:
+        # decided but not confirmed: the overlap's colour, the label with a question mark
+        by = "agent" if recent[-1][1] == "agent" else "customer"
+        light, light_text = "overlap", interruption_label(by, lang, tentative=True)
+    elif recent:
         by = "agent" if recent[-1][1] == "agent" else "customer"
         light, light_text = by, interruption_label(by, lang)
     elif any(end is None for _start, end, _by in snap.overlaps):

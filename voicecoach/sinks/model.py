@@ -44,6 +44,7 @@ class Snapshot:
         Whether each party is speaking at each hop.
     overlaps : list of (start_s, end_s or None, by)
     interruptions : list of (start_s, by, of)
+        Interruptions shown: decided and not retracted (newest last).
     nudge : (message, rule, shown_s) or None
         The nudge on screen (for ``display_s`` after it was shown).
     thresholds : dict
@@ -58,6 +59,10 @@ class Snapshot:
         baseline; NaN without enough speech). Empty if not given.
     nudges_shown : int
         Nudges shown since the session started.
+    tentative : list of (start_s, by, of)
+        The shown interruptions not yet confirmed (``Interruption.confirmed``): decided
+        ``min_overlap_s`` into the overlap, they may still turn out a long backchannel and be
+        retracted. The displays mark them as such (the coach waits for the confirmation).
     """
 
     now_s: float
@@ -78,6 +83,7 @@ class Snapshot:
     deescalating: bool = False
     nudges_shown: int = 0
     speech_level_db: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    tentative: list[tuple[float, str, str]] = field(default_factory=list)
 
 
 _FIELDS = (
@@ -116,6 +122,7 @@ class DisplayModel:
         self._lock = threading.Lock()
         self._overlaps: dict[int, tuple[float, float | None, str]] = {}
         self._interruptions: deque[tuple[float, str, str]] = deque(maxlen=64)
+        self._confirmed: set[tuple[float, str, str]] = set()  # of those shown
         self._nudge: tuple[str, str, float] | None = None
         self._nudges = 0
         self._thresholds: dict[str, float] = {}
@@ -184,8 +191,14 @@ class DisplayModel:
             if ev.retracted:  # it turned out a long backchannel: no longer shown
                 if item in self._interruptions:
                     self._interruptions.remove(item)
-            elif ev.end_s is None and item not in self._interruptions:
+                self._confirmed.discard(item)
+                return
+            if ev.end_s is None and item not in self._interruptions:
+                if len(self._interruptions) == self._interruptions.maxlen:
+                    self._confirmed.discard(self._interruptions[0])
                 self._interruptions.append(item)  # once per interruption (it has versions)
+            if (ev.confirmed or not ev.id) and item in self._interruptions:
+                self._confirmed.add(item)  # an anonymous event cannot be retracted later
         elif isinstance(ev, Nudge) and ev.end_s is None:
             self._nudge = (ev.message, ev.rule, ev.start_s)
             self._nudges += 1
@@ -237,6 +250,7 @@ class DisplayModel:
                 customer_speech=cols["customer_speech"] > 0.5,
                 overlaps=ovs,
                 interruptions=ints,
+                tentative=[x for x in ints if x not in self._confirmed],
                 nudge=nudge,
                 thresholds=dict(self._thresholds),
                 baseline=self._baseline,

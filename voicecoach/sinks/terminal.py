@@ -273,11 +273,13 @@ class TerminalDisplay:
             )
         parts: list[Any] = [nudge, grid]
         if snap.interruptions:
-            s, by, _of = snap.interruptions[-1]
+            s, by, _of = last = snap.interruptions[-1]
+            tentative = last in snap.tentative  # may still turn out a long backchannel
             parts.append(
                 Text.assemble(
                     (f"{lab['last_interruption']}{self.tl['sep']}", "bold"),
-                    (interruption_label(by, self.lang), "bold red"),
+                    (interruption_label(by, self.lang, tentative),
+                     "dark_orange" if tentative else "bold red"),
                     f"  ({self._ago(now - s)})",
                 )
             )
@@ -308,10 +310,10 @@ class TerminalDisplay:
             for i in range(a, b + 1):
                 row[i] = "░"
         marks = set()
-        for start, _by, _of in snap.interruptions:
-            i = col(start)
+        for item in snap.interruptions:
+            i = col(item[0])
             if 0 <= i < w:
-                row[i] = "▼"
+                row[i] = "▽" if item in snap.tentative else "▼"  # hollow until confirmed
                 marks.add(i)
         text = Text()
         for i, ch in enumerate(row):
@@ -364,9 +366,10 @@ class TerminalDisplay:
         if snap.nudge is not None:
             parts.append(f"{tl['nudge']}{sep}{snap.nudge[0].upper()}")
         if snap.interruptions:
-            s, by, _of = snap.interruptions[-1]
+            s, by, _of = last = snap.interruptions[-1]
+            label = interruption_label(by, self.lang, last in snap.tentative)
             parts.append(
-                f"{tl['interruption']}{sep}{interruption_label(by, self.lang)} "
+                f"{tl['interruption']}{sep}{label} "
                 f"{self._ago(now - s)}"
             )
         parts.append(f"{lab['baseline'].lower()} {lab.get(snap.baseline, snap.baseline)}")

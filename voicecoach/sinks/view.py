@@ -329,7 +329,7 @@ def echo_text(snap: Snapshot, lang: str) -> str:
     return f"{lab['echo']}{lab['sep']}{lab['echo_' + echo.state]}{more}"
 
 
-def interruption_label(by: str, lang: str) -> str:
+def interruption_label(by: str, lang: str, tentative: bool = False) -> str:
     """``agent→client`` / ``client→agent`` (``agent→customer`` / … in English).
 
     Parameters
@@ -337,9 +337,13 @@ def interruption_label(by: str, lang: str) -> str:
     by : str
         Who interrupted: ``"agent"``, else the customer.
     lang : str
+    tentative : bool
+        Not yet confirmed (it may still turn out a long backchannel): ``agent→client ?``.
 
     Returns
     -------
     str
     """
-    return texts(lang).DISPLAY["int_agent" if by == "agent" else "int_customer"]
+    d = texts(lang).DISPLAY
+    label = d["int_agent" if by == "agent" else "int_customer"]
+    return d["int_tentative"].format(label=label) if tentative else label

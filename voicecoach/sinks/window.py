@@ -67,6 +67,8 @@ C_ALERT = "#c0392b"
 C_AGENT = "#3b6ea8"
 C_CUSTOMER = "#6f9a5b"
 C_OVERLAP = "#f0a030"
+#: Opacity of an interruption not yet confirmed (it may still turn out a long backchannel).
+TENTATIVE_ALPHA = 0.45
 C_NUDGE_BG = "#fdf1e6"
 
 #: Lines are drawn from every LINE_STEP-th hop (3000 hops: 300 points over ~750 pixels).
@@ -260,6 +262,7 @@ class WindowDisplay:
     def _build(self) -> None:
         """Lay out the axes: static parts once, animated artists kept in a list."""
         from matplotlib.collections import LineCollection, PolyCollection
+        from matplotlib.colors import to_rgba
         from matplotlib.font_manager import FontProperties
         from matplotlib.patches import PathPatch, Rectangle
         from matplotlib.textpath import TextPath
@@ -423,15 +426,18 @@ class WindowDisplay:
         # Interruption labels scroll, so they are redrawn every frame: they are drawn as
         # glyph outlines (TextPath, made once per label) which costs ~10x less than Text.
         bold = FontProperties(weight="bold", size=8)
+        # (by, tentative): a decided interruption not yet confirmed is written "agent→client ?"
+        # and drawn fainter (it may still turn out a long backchannel and be retracted)
         self._label_paths = {
-            by: TextPath((0, 0), interruption_label(by, self.lang), prop=bold)
-            for by in ("agent", "customer")
+            (by, t): TextPath((0, 0), interruption_label(by, self.lang, t), prop=bold)
+            for by in ("agent", "customer") for t in (False, True)
         }
         self._label_width_pt = {by: p.get_extents().width for by, p in self._label_paths.items()}
+        self._int_rgba = {t: to_rgba(C_ALERT, TENTATIVE_ALPHA if t else 1.0) for t in (False, True)}
         self._pt_to_px = Affine2D().scale(1 / 72) + fig.dpi_scale_trans
         self.a_int_labels = []
         for _ in range(4):
-            patch = PathPatch(self._label_paths["agent"], facecolor=C_ALERT, lw=0)
+            patch = PathPatch(self._label_paths["agent", False], facecolor=C_ALERT, lw=0)
             ax_s.add_patch(patch)
             self.a_int_labels.append(anim(patch))
         self.int_label_text: list[str] = []
@@ -552,35 +558,39 @@ class WindowDisplay:
                 ovs.append([(x0, 0.0), (x0, 2.0), (x1, 2.0), (x1, 0.0)])
         self.a_overlaps.set_verts(ovs)
         ints = snap.interruptions[-len(self.a_int_labels) :]
+        tentative = set(snap.tentative)
         self.a_ints.set_segments(
             [[(s - snap.now_s, 0.0), (s - snap.now_s, 2.3)] for s, _by, _of in ints]
         )
+        self.a_ints.set_color([self._int_rgba[x in tentative] for x in ints] or C_ALERT)
         self.int_label_text = []
         ax_s = self.axes["lanes"]
         for i, art in enumerate(self.a_int_labels):
             if i < len(ints):
                 s, by, _of = ints[i]
                 xi = s - snap.now_s
-                who = "agent" if by == "agent" else "customer"
-                path = self._label_paths[who]
+                key = ("agent" if by == "agent" else "customer", ints[i] in tentative)
+                path = self._label_paths[key]
                 # near "now", write the label to the left of the line
-                dx = -self._label_width_pt[who] - 3 if xi > -0.2 * h else 3
+                dx = -self._label_width_pt[key] - 3 if xi > -0.2 * h else 3
                 art.set_path(path)
+                art.set_alpha(TENTATIVE_ALPHA if key[1] else 1.0)
                 art.set_transform(
                     self._pt_to_px
                     + self._affine().translate(dx * self.fig.dpi / 72, 0)
                     + self._scaled(xi, 2.05, ax_s.transData)
                 )
                 art.set_visible(True)
-                self.int_label_text.append(interruption_label(by, self.lang))
+                self.int_label_text.append(interruption_label(by, self.lang, key[1]))
             else:
                 art.set_visible(False)
 
         if snap.interruptions:
-            s, by, _of = snap.interruptions[-1]
+            s, by, _of = last = snap.interruptions[-1]
             ago = snap.now_s - s
             when = f"{lab['ago_short']} {ago:.0f} s" if lab["ago_short"] else f"{ago:.0f} s ago"
-            self.a_last_int.set_text(f"{interruption_label(by, self.lang)}\n{when}")
+            label = interruption_label(by, self.lang, last in tentative)
+            self.a_last_int.set_text(f"{label}\n{when}")
         else:
             self.a_last_int.set_text("")
 
