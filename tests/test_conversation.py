@@ -499,7 +499,7 @@ def test_far_end_onset_moves_back_over_its_soft_first_sound(lead_s, moved_s):
 
 
 @pytest.mark.parametrize(("gap_s", "dip_s", "want_s"), [
-    (0.0, 0.05, 2.5),  # off: the dip stops the backtrack (the default before session 46)
+    (0.0, 0.05, 2.5),  # off: the dip stops the backtrack (the default before session 47)
     (0.1, 0.05, 2.3),  # a 50 ms closure after a 0.15 s first sound: crossed
     (0.1, 0.1, 2.25),  # a dip as long as the gap: crossed
     (0.1, 0.12, 2.5),  # longer than the gap: not crossed

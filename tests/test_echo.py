@@ -629,7 +629,10 @@ def test_missing_canceller_is_one_warning_line_and_the_review_completes(
 
 def test_headset_call_gives_the_same_events_with_and_without_the_canceller():
     """No echo path: the microphone is passed through (8 ms later, like the far end), so the
-    conversation events are those of the canceller-less pipeline, shifted by <= one hop."""
+    conversation events are those of the canceller-less pipeline, shifted by <= one hop; a
+    customer's onset by <= 4 hops: the far end's level backtrack is a threshold walk, and
+    the 8 ms shift of the hop grid can let it cross one more short dip (here a backchannel
+    truly at 37.52 s: 37.57 s with the canceller, 37.60 s without)."""
     from voicecoach.events import final_events
     from voicecoach.sources.synthetic import random_call_script, synth_call
 
@@ -648,7 +651,10 @@ def test_headset_call_gives_the_same_events_with_and_without_the_canceller():
     assert len(with_aec) == len(without) > 20
     for a, b in zip(with_aec, without, strict=True):
         assert (a.kind, getattr(a, "by", None)) == (b.kind, getattr(b, "by", None))
-        assert abs(a.start_s - b.start_s) <= 0.011 and abs(a.end_s - b.end_s) <= 0.011
+        party = getattr(a, "party", None) or getattr(a, "by", None)
+        onset_tol_s = 0.041 if party == "customer" else 0.011
+        assert abs(a.start_s - b.start_s) <= onset_tol_s, (a, b)
+        assert abs(a.end_s - b.end_s) <= 0.011, (a, b)
 
 
 def test_prebuilt_requests_give_the_public_path_s_output():
