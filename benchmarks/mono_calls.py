@@ -99,6 +99,7 @@ from .realcalls import (
     _load_voices,
     _voice,
     assemble_call,
+    telephone8,
 )
 
 __all__ = ["CONDITIONS", "MONO_SPLITS", "TARGETS", "main", "run", "stricter_detections"]
@@ -238,19 +239,6 @@ def split_voice(v: Voice) -> tuple[Voice, np.ndarray]:
     pause = np.zeros(round(0.4 * SR), np.float32)
     x = np.concatenate([np.concatenate([c.x, pause]) for c in cal]) if cal else np.zeros(0)
     return dataclasses.replace(v, turns=rest or v.turns), x
-
-
-def telephone8(x: np.ndarray) -> np.ndarray:
-    """An 8 kHz G.711-like channel of 16 kHz ``x`` (n,) or (n, channels), each channel on
-    its own: 300-3400 Hz, 8 kHz, 8-bit mu-law. Returns float32 at 8 kHz, (ceil(n / 2), ...)."""
-    from scipy.signal import butter, resample_poly, sosfiltfilt
-
-    sos = butter(6, [300, 3400], btype="band", fs=SR, output="sos")
-    y = resample_poly(sosfiltfilt(sos, x.astype(np.float64), axis=0), 1, 2, axis=0)
-    mu = 255.0
-    c = np.sign(y) * np.log1p(mu * np.minimum(np.abs(y), 1.0)) / np.log1p(mu)
-    c = np.round(c * 127) / 127
-    return (np.sign(c) * np.expm1(np.abs(c) * np.log1p(mu)) / mu).astype(np.float32)
 
 
 def telephone(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:

@@ -135,12 +135,14 @@ __all__ = [
     "phase_spread",
     "pure_echo",
     "render",
+    "review_events",
     "run_calls",
     "run_pipeline",
     "run_realcalls",
     "score_call",
     "speech_scores",
     "summarize",
+    "telephone8",
 ]
 
 SR = 16000
@@ -175,6 +177,10 @@ STRICT_MIN_S = 20.0
 """``--strict-test``: a voice needs this much turn audio (s) after the drop to be used."""
 _DROP: list[frozenset[str]] = [frozenset()]
 """Resolved paths of the recordings ``--strict-test`` leaves out of the voices."""
+TELEPHONE = [False]
+"""``--telephone`` (``[0]``): every call reviewed as an 8 kHz G.711 stereo recording
+(:func:`telephone8` on each channel, written as a mu-law WAV and read back through
+``voicecoach review``'s path: :func:`review_events`)."""
 
 CONDITIONS = (
     "clean",
@@ -1107,6 +1113,56 @@ def parse_leads(text: str) -> list[int]:
 # ----------------------------------------------------------------------------- pipeline
 
 
+def telephone8(x: np.ndarray) -> np.ndarray:
+    """An 8 kHz G.711-like channel of 16 kHz ``x`` (n,) or (n, channels), each channel on
+    its own: 300-3400 Hz, 8 kHz, 8-bit mu-law. Returns float32 at 8 kHz, (ceil(n / 2), ...)."""
+    from scipy.signal import butter, resample_poly, sosfiltfilt
+
+    sos = butter(6, [300, 3400], btype="band", fs=SR, output="sos")
+    y = resample_poly(sosfiltfilt(sos, x.astype(np.float64), axis=0), 1, 2, axis=0)
+    mu = 255.0
+    c = np.sign(y) * np.log1p(mu * np.minimum(np.abs(y), 1.0)) / np.log1p(mu)
+    c = np.round(c * 127) / 127
+    return (np.sign(c) * np.expm1(np.abs(c) * np.log1p(mu)) / mu).astype(np.float32)
+
+
+def review_events(y: np.ndarray, config: Config, *, telephone: bool = True) -> list[Event]:
+    """The tracker's events of ``y`` (n, 2) at 16 kHz reviewed as a file, as a trainer does.
+
+    With ``telephone`` each channel goes over its own G.711 line first (:func:`telephone8`)
+    and the call is written as an 8 kHz mu-law WAV, what a telephone call recorder exports;
+    else as a 16 kHz float WAV. The file goes through ``voicecoach review``'s own path
+    (:func:`voicecoach.review.one_call.review_call`: reading, resampling to the analysis
+    rate, the telephone-band pitch handling), no profile; its ``tracker_events.jsonl`` holds
+    every version of every event.
+
+    Returns
+    -------
+    list of Event
+        :func:`final_events` of the review's tracker events.
+    """
+    import json
+    import tempfile
+
+    import soundfile as sf
+
+    from voicecoach.events import event_from_dict
+    from voicecoach.review.calls import _file_call
+    from voicecoach.review.one_call import review_call
+
+    with tempfile.TemporaryDirectory(prefix="realcalls-") as tmp:
+        path = Path(tmp) / "call.wav"
+        if telephone:
+            sf.write(path, np.clip(telephone8(y), -1, 1), 8000, subtype="ULAW")
+        else:
+            sf.write(path, np.clip(y, -1, 1), SR, subtype="FLOAT")
+        call = _file_call(path, 0, config)
+        review_call(call, Path(tmp) / "out", config, render=False, audio="none")
+        lines = (Path(tmp) / "out" / call.stem / "tracker_events.jsonl").read_text()
+    events = [event_from_dict(json.loads(ln)["e"]) for ln in lines.splitlines()[1:] if ln]
+    return final_events(events)
+
+
 def run_pipeline(y: np.ndarray, config: Config) -> list[Event]:
     """Feed ``y`` (n, 2) to :class:`~voicecoach.pipeline.CallAnalyzer` in 1 s blocks.
 
@@ -1696,7 +1752,8 @@ def run_calls(split: str, conditions: Sequence[str], config: Config, *, n_calls:
                 y = render(call, cond, [*babble, *others], seed)
             for lead in leads:
                 led, y_led = lead_call(call, y, lead)
-                events = run_pipeline(y_led, config)
+                events = (review_events(y_led, config) if TELEPHONE[0]
+                          else run_pipeline(y_led, config))
                 s = score_call(led.truth, events)
                 s.update(speech_scores(led, events))
                 s["call"] = call.name
@@ -1790,7 +1847,11 @@ def run_realcalls(
     try:
         res: dict[str, Any] = run_calls(split, [c for c in conditions if c in CALL_CONDITIONS],
                                         config, n_calls=n, duration_s=dur, leads=leads)
-        res.update(_echo_conditions(split, conditions, config))
+        if TELEPHONE[0]:
+            res.update({c: {"skipped": "not with --telephone (echo recordings at 16 kHz)"}
+                        for c in conditions if c not in CALL_CONDITIONS})
+        else:
+            res.update(_echo_conditions(split, conditions, config))
     finally:
         _DROP[0] = frozenset()
     if echo_root() is None:
@@ -1800,6 +1861,7 @@ def run_realcalls(
     if phased and unled:
         notes.append(f"lead samples {list(leads)}: {', '.join(unled)} run at lead 0 only")
     out = {"split": split, "quick": quick, "calls_per_condition": n, "call_s": dur,
+           "telephone": TELEPHONE[0],
            "match_s": MATCH_S, "vad_backend": config.vad.backend, "strict": strict_info,
            "conditions": res, "targets": TARGETS, "notes": notes,
            "run_s": round(time.perf_counter() - t0, 1)}
@@ -1883,8 +1945,11 @@ def _phase_lines(conds: dict[str, Any]) -> list[str]:
 
 def format_table(result: dict[str, Any]) -> str:
     """The result of :func:`run_realcalls` as a plain-text table."""
+    tel = ", 8 kHz G.711 stereo files through voicecoach review" if result.get("telephone") \
+        else ""
     lines = [f"real-voice calls, split {result['split']}, vad {result['vad_backend']}, "
-             f"{result['calls_per_condition']} calls x ~{result['call_s']:.0f} s per condition"]
+             f"{result['calls_per_condition']} calls x ~{result['call_s']:.0f} s per "
+             f"condition{tel}"]
     head = _head("condition")
     lines += [head, "-" * len(head)]
     conds = result["conditions"]
@@ -1991,6 +2056,10 @@ def main(argv: list[str] | None = None) -> int:
                          "of these many samples of silence (truth shifted alike), e.g. "
                          "0,40,80,120; prints and writes each phase and the median, min and "
                          "max over them")
+    ap.add_argument("--telephone", action="store_true",
+                    help="review every call as a trainer's 8 kHz G.711 stereo recording: each "
+                         "channel over its own line (300-3400 Hz, mu-law), a mu-law WAV read "
+                         "through voicecoach review (call conditions only)")
     ap.add_argument("--strict-test", action="store_true",
                     help="test split only: leave out every recording that tuned the pitch "
                          "tracker or the speech decisions (benchmarks.splits); the JSON "
@@ -2006,6 +2075,7 @@ def main(argv: list[str] | None = None) -> int:
               "of seconds, e.g. 0.25", file=sys.stderr)
         return 2
     VOICED_EDGE_S[0] = args.voiced_edge_s
+    TELEPHONE[0] = args.telephone
     try:
         if args.msa:
             try:

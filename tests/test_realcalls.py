@@ -401,6 +401,35 @@ def test_pipeline_finds_interruptions_of_generated_voices(voices: tuple[rc.Voice
     assert all(0.4 <= v <= 1.0 for v in s["latency_s"])
 
 
+def test_review_path_gives_the_pipeline_s_events(voices: tuple[rc.Voice, rc.Voice],
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--telephone`` reviews each call as a file through ``voicecoach review``: at 16 kHz
+    that path gives exactly the live pipeline's tracker events; as an 8 kHz G.711 file it
+    still finds the interruptions, and the file it reviews is an 8 kHz mu-law WAV."""
+    import soundfile as sf
+
+    from voicecoach.config import load_config
+
+    cfg = load_config()
+    call = rc.assemble_call(*voices, seed=7, duration_s=40.0)
+    y = rc.render(call, "clean", [], 7)
+    live = [e for e in rc.run_pipeline(y, cfg) if e.kind != "nudge"]
+    assert rc.review_events(y, cfg, telephone=False) == live
+    seen = []
+    real_write = sf.write
+
+    def write(path, data, rate, **kw):
+        seen.append((rate, kw.get("subtype"), data.shape))
+        return real_write(path, data, rate, **kw)
+
+    monkeypatch.setattr(sf, "write", write)
+    tel = rc.review_events(y, cfg)
+    assert seen == [(8000, "ULAW", ((len(y) + 1) // 2, 2))]
+    s = rc.score_call(call.truth, tel)
+    assert s["n_truth"] >= 4 and s["tp"] >= s["n_truth"] - 1
+    assert s["attributed"] == s["tp"]
+
+
 def test_overrides_parse_as_toml() -> None:
     """--set items become a nested dict with TOML-typed values; an item without section.key
     raises."""
