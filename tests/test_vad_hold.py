@@ -12,7 +12,7 @@ import pytest
 
 from voicecoach.analysis.vad import SpeakerLevelGate, SpeechDetector
 from voicecoach.config import load_config
-from voicecoach.errors import ConfigError, ParameterError
+from voicecoach.errors import ParameterError
 from voicecoach.sources.synthetic import synth_speech
 
 HOP = 160
@@ -433,32 +433,6 @@ def test_own_level_keep_and_decay_settings():
         g.own_db = -25.0
         g.process(np.ones(100, bool), np.ones(100, bool), np.full(100, -55.0))
         assert g.own_db == pytest.approx(-25.0 - 30.0 * (1 - (1 - 0.01 / tau) ** 100), abs=1e-6)
-
-
-def test_telephone_band_channels_take_their_own_level_margin():
-    """A channel whose source is telephone band (8 kHz or less) gates on
-    ``own_level_margin_tel_db``; a wideband one on ``own_level_margin_db``. The pipeline
-    marks its columns from ``source_rates_hz``."""
-    from voicecoach.pipeline import CallAnalyzer
-
-    vad = dataclasses.replace(load_config().vad, own_level_margin_db=14.0,
-                              own_level_margin_tel_db=20.0, own_level_keep_db=8.0)
-    on = np.ones(2, bool)
-    lv = np.array([-25.0 - 13, -25.0 - 17])  # 13 and 17 dB under the speaker's level
-    for tel, want in ((False, [True, False]), (True, [True, True])):
-        g = SpeakerLevelGate(vad, 0.01, tel)
-        g.own_db = -25.0
-        start, _ = g.process(on, on, lv)
-        assert start.tolist() == want, tel
-    cfg = load_config()
-    for rates, want in (((8000, 48000), [True, False]), ((None, 8000.0), [False, True]),
-                        (None, [False, False])):
-        ca = CallAnalyzer(cfg.replace(echo={"enabled": False}), source_rates_hz=rates)
-        assert ca.telephone == want
-        assert [a._vad._own.margin_db for a in ca.analyzer.analyzers] == [
-            cfg.vad.own_level_margin_tel_db if t else cfg.vad.own_level_margin_db for t in want]
-    with pytest.raises(ConfigError, match="own_level_margin_tel_db"):
-        load_config(overrides={"vad": {"own_level_margin_tel_db": 10.0}})
 
 
 def test_hold_starts_speech_near_the_speakers_level_under_the_laxer_guard():

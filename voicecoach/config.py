@@ -303,10 +303,6 @@ class VadConfig:
         never starts speech (babble, a colleague, a leaking far end).
     own_level_keep_db : float
         (silero) ... and speech is held down to ``own_level_margin_db`` plus this, dB.
-    own_level_margin_tel_db : float
-        (silero) ``own_level_margin_db`` for a channel whose source is telephone band (8 kHz
-        or less, e.g. a G.711 recording): cutting the band at 3.4 kHz leaves a speaker's soft
-        consonants further under its loud vowels, dB.
     own_level_s : float
         (silero) Decay time constant of the speaker's own level, s of speech (it rises to
         louder speech at once).
@@ -344,7 +340,6 @@ class VadConfig:
     own_level_s: float
     own_level_rejected_s: float
     own_level_keep_db: float
-    own_level_margin_tel_db: float
     own_level_init_db: float
     snr_margin_db: float
     keep_margin_db: float
@@ -1755,10 +1750,6 @@ def _validate(obj: Any, where: str) -> None:
             bad(f"need 0 <= double_talk_keep_level_margin_db <= double_talk_keep_margin_db (0 = "
                 f"off), got {obj.double_talk_keep_level_margin_db} and "
                 f"{obj.double_talk_keep_margin_db}")
-        if not 0.0 <= obj.own_level_margin_db <= obj.own_level_margin_tel_db:
-            bad(f"need 0 <= own_level_margin_db <= own_level_margin_tel_db (the telephone "
-                f"band's soft consonants sit further under the loud vowels), got "
-                f"{obj.own_level_margin_db} and {obj.own_level_margin_tel_db}")
         if obj.webrtc_mode not in (0, 1, 2, 3):
             bad(f"webrtc_mode must be 0, 1, 2 or 3, got {obj.webrtc_mode}")
         if obj.onset_s < 0 or obj.hangover_s < 0:

@@ -23,7 +23,7 @@ from .analysis.features import fast_init
 from .baseline.measures import RelativeMeasures
 from .baseline.profile import Profile
 from .coach import Coach
-from .config import TELEPHONE_RATE_HZ, Config, config_or_default, harmonic_check_on
+from .config import Config, config_or_default, harmonic_check_on
 from .conversation import ConversationTracker
 from .conversation.bleed import BleedGate
 from .errors import EchoCancellerUnavailable, EchoCancellerUnavailableError, ParameterError
@@ -143,8 +143,7 @@ class CallAnalyzer:
         Each column's rate before resampling to 16 kHz (None: unknown): with ``[pitch]
         harmonic_check = "auto"`` (the default), columns from a telephone-rate source (at
         most 8 kHz) get the pitch tracker's harmonic check
-        (:func:`voicecoach.config.harmonic_check_on`), and their speech decisions the
-        telephone band's own-level margin (``[vad] own_level_margin_tel_db``).
+        (:func:`voicecoach.config.harmonic_check_on`).
     agent_lows_cut : bool or None, optional
         Whether the agent column's audio went through a line that cut its frequencies under
         300 Hz (:func:`voicecoach.io.lows_cut`). True: a telephone-rate agent channel is
@@ -183,9 +182,7 @@ class CallAnalyzer:
         #: per column, whether its pitch tracker runs the harmonic check
         self.harmonic = [harmonic_check_on(self.config.pitch, r, i == 1)
                          for i, r in enumerate(rates)]
-        #: per column, whether its source is telephone band (the own-level gate's margin)
-        self.telephone = [r is not None and r <= TELEPHONE_RATE_HZ for r in rates]
-        self.analyzer = Analyzer(parties, self.config, self.harmonic, self.telephone)
+        self.analyzer = Analyzer(parties, self.config, self.harmonic)
         self.tracker = ConversationTracker(self.config) if parties == 2 else None
         self.echo: EchoCanceller | None = None
         self.echo_note: str | None = None

@@ -52,9 +52,6 @@ class ChannelAnalyzer:
         Run the pitch tracker's harmonic check for telephone-band audio (default: only
         when ``[pitch] harmonic_check = "on"``; see
         :func:`voicecoach.config.harmonic_check_on` for ``"auto"`` and ``"far"``).
-    telephone : bool
-        The channel's source is telephone band (8 kHz or less): the speech decision's
-        own-level gate takes ``[vad] own_level_margin_tel_db``.
 
     Examples
     --------
@@ -66,8 +63,7 @@ class ChannelAnalyzer:
     (10, 0.09)
     """
 
-    def __init__(self, config: Config | None = None, harmonic: bool | None = None,
-                 telephone: bool = False) -> None:
+    def __init__(self, config: Config | None = None, harmonic: bool | None = None) -> None:
         self.config = config_or_default(config)
         a = self.config.analysis
         self.sample_rate = a.sample_rate
@@ -76,8 +72,7 @@ class ChannelAnalyzer:
         self._floor = NoiseFloor(self.config.noise_floor, self.hop_s)
         self._pitch = YinTracker(self.config.pitch, self.sample_rate, self.hop_size, harmonic)
         self._vad = SpeechDetector(
-            self.config.vad, self.sample_rate, self.hop_size, self.config.noise_floor,
-            telephone,
+            self.config.vad, self.sample_rate, self.hop_size, self.config.noise_floor
         )
         self._syl = SyllableTracker(self.config.syllables, self.hop_s)
         self.reset()
@@ -253,9 +248,6 @@ class Analyzer:
     harmonic : sequence of bool, optional
         Per channel, whether its pitch tracker runs the harmonic check (``harmonic`` of
         :class:`ChannelAnalyzer`; default: from ``[pitch] harmonic_check`` alone).
-    telephone : sequence of bool, optional
-        Per channel, whether its source is telephone band (``telephone`` of
-        :class:`ChannelAnalyzer`; default: none).
     """
 
     def __init__(
@@ -263,21 +255,17 @@ class Analyzer:
         channels: int,
         config: Config | None = None,
         harmonic: Sequence[bool | None] | None = None,
-        telephone: Sequence[bool] | None = None,
     ) -> None:
         if not isinstance(channels, int) or channels < 1:
             raise ParameterError(f"channels must be a positive integer, got {channels!r}")
         flags = [None] * channels if harmonic is None else list(harmonic)
-        tel = [False] * channels if telephone is None else [bool(t) for t in telephone]
-        for name, got in (("harmonic", flags), ("telephone", tel)):
-            if len(got) != channels:
-                raise ParameterError(
-                    f"{name} needs one flag per channel ({channels}), got {len(got)}"
-                )
+        if len(flags) != channels:
+            raise ParameterError(
+                f"harmonic needs one flag per channel ({channels}), got {len(flags)}"
+            )
         self.config = config_or_default(config)
         self.channels = channels
-        self.analyzers = [ChannelAnalyzer(self.config, h, t)
-                          for h, t in zip(flags, tel, strict=True)]
+        self.analyzers = [ChannelAnalyzer(self.config, h) for h in flags]
         # one batched pitch kernel for all channels when they all run the same kernel
         self._one_kernel = len({a._pitch.harmonic for a in self.analyzers}) == 1
         self.hop_size = self.analyzers[0].hop_size

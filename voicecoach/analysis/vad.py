@@ -179,17 +179,13 @@ class SpeakerLevelGate:
     config : VadConfig
     hop_s : float
         Hop duration, s.
-    telephone : bool
-        The channel's source is telephone band: ``own_level_margin_tel_db`` instead of
-        ``own_level_margin_db``.
     """
 
     _RISE_S = 0.1
 
-    def __init__(self, config: VadConfig, hop_s: float, telephone: bool = False) -> None:
-        margin_db = config.own_level_margin_tel_db if telephone else config.own_level_margin_db
-        self.margin_db = float(margin_db)
-        self.keep_margin_db = float(margin_db + config.own_level_keep_db)
+    def __init__(self, config: VadConfig, hop_s: float) -> None:
+        self.margin_db = float(config.own_level_margin_db)
+        self.keep_margin_db = float(config.own_level_margin_db + config.own_level_keep_db)
         self.hold_margin_db = float(config.double_talk_start_margin_db)
         self.hold_keep_margin_db = float(config.double_talk_keep_margin_db)
         self.hold_level_margin_db = float(config.double_talk_keep_level_margin_db)
@@ -343,8 +339,6 @@ class SpeechDetector:
     noise_floor : NoiseFloorConfig, optional
         The noise-floor settings of the double-talk hold's signal (needed to give
         :meth:`raw` a ``hold`` signal).
-    telephone : bool
-        The channel's source is telephone band (:class:`SpeakerLevelGate`).
     """
 
     def __init__(
@@ -353,7 +347,6 @@ class SpeechDetector:
         sample_rate: int,
         hop_size: int,
         noise_floor: NoiseFloorConfig | None = None,
-        telephone: bool = False,
     ) -> None:
         self.config = config
         self.sample_rate = sample_rate
@@ -362,7 +355,7 @@ class SpeechDetector:
         # the double-talk hold's own noise floor (over the hold signal's gate 0 hops)
         self._hold_floor = None if noise_floor is None else NoiseFloor(noise_floor, hop_s)
         self._hyst = Hysteresis(round(config.onset_s / hop_s), round(config.hangover_s / hop_s))
-        self._own = SpeakerLevelGate(config, hop_s, telephone)
+        self._own = SpeakerLevelGate(config, hop_s)
         self._hold_silero = None  # Silero on the double-talk hold's signal (it may start)
         self._backend = config.backend
         # the Silero decision's thresholds as the float32 comparisons of the block path
