@@ -706,10 +706,12 @@ def test_tentative_interruption_is_marked_and_fainter(models):
                         lang)
         assert disp.int_label_text == [firm, want]
         assert disp.a_last_int.get_text().split("\n")[0] == want
+        assert disp.a_last_int.get_alpha() == TENTATIVE_ALPHA
         assert [a.get_alpha() for a in disp.a_int_labels[:2]] == [1.0, TENTATIVE_ALPHA]
         assert disp.a_ints.get_colors()[:, 3].tolist() == [1.0, TENTATIVE_ALPHA]
     disp = rendered(Changed(models[NUDGE_ON_S], interruptions=ints, tentative=[]))
     assert disp.int_label_text == ["agent→client", "client→agent"]
+    assert disp.a_last_int.get_alpha() == 1.0
     assert [a.get_alpha() for a in disp.a_int_labels[:2]] == [1.0, 1.0]
 
 

@@ -591,6 +591,7 @@ class WindowDisplay:
             when = f"{lab['ago_short']} {ago:.0f} s" if lab["ago_short"] else f"{ago:.0f} s ago"
             label = interruption_label(by, self.lang, last in tentative)
             self.a_last_int.set_text(f"{label}\n{when}")
+            self.a_last_int.set_alpha(TENTATIVE_ALPHA if last in tentative else 1.0)
         else:
             self.a_last_int.set_text("")
 
