@@ -1786,6 +1786,7 @@ def run_realcalls(
     n_calls: int | None = None,
     strict: bool = False,
     leads: Sequence[int] = (0,),
+    telephone: bool | None = None,
 ) -> dict[str, Any]:
     """Run every requested condition of a split.
 
@@ -1810,6 +1811,10 @@ def run_realcalls(
         Hop phases: the call conditions review every call led by each of these many samples
         of silence (:func:`lead_call`, :func:`phase_spread`); ``(0,)``, the default, is the
         single-phase run. The echo-only conditions run unled.
+    telephone : bool, optional
+        Review every call as an 8 kHz G.711 stereo file (``--telephone``,
+        :func:`review_events`; the echo-only conditions are skipped). None: as
+        :data:`TELEPHONE` says (the command line's flag).
 
     Returns
     -------
@@ -1823,6 +1828,14 @@ def run_realcalls(
         raise ValueError(f"unknown condition(s) {bad}; use some of {list(CONDITIONS)}")
     if strict and split != "test":
         raise ValueError("strict drops tuning audio from the test split: use split test")
+    if telephone is not None:
+        was = TELEPHONE[0]
+        TELEPHONE[0] = bool(telephone)
+        try:
+            return run_realcalls(split, conditions, config, quick=quick, n_calls=n_calls,
+                                 strict=strict, leads=leads)
+        finally:
+            TELEPHONE[0] = was
     config = config if config is not None else load_config()
     n = n_calls if n_calls is not None else (3 if quick else 6)
     dur = 40.0 if quick else 60.0

@@ -1023,21 +1023,25 @@ def bench_review_batch(sizes: Sizes, store: dict[str, Any]) -> dict[str, Any]:
 
 
 def bench_realcalls(sizes: Sizes, store: dict[str, Any]) -> dict[str, Any]:
-    """Conversation tracking on calls assembled from real voices, both splits (see
-    :mod:`benchmarks.realcalls`; echo conditions need ``$VOICECOACH_ECHO_DATA``)."""
+    """Conversation tracking on calls assembled from real voices, both splits, and the test
+    split's calls reviewed as 8 kHz G.711 stereo files (``test 8 kHz``: what a trainer's
+    recorder exports; see :mod:`benchmarks.realcalls`; echo conditions need
+    ``$VOICECOACH_ECHO_DATA``)."""
     from .datasets import DatasetError
-    from .realcalls import run_realcalls
+    from .realcalls import CALL_CONDITIONS, run_realcalls
 
     out: dict[str, Any] = {}
-    for split in ("dev", "test"):
+    for key, split, tel in (("dev", "dev", False), ("test", "test", False),
+                            ("test 8 kHz", "test", True)):
         try:
-            r = run_realcalls(split, quick=sizes.quick)
+            r = run_realcalls(split, CALL_CONDITIONS, quick=sizes.quick, telephone=tel) \
+                if tel else run_realcalls(split, quick=sizes.quick)
         except (DatasetError, OSError) as e:
-            out[split] = {"skipped": f"{type(e).__name__}: {e}"}
+            out[key] = {"skipped": f"{type(e).__name__}: {e}"}
             continue
         for c in r["conditions"].values():  # keep the JSON small: pooled figures only
             c.pop("per_call", None)
-        out[split] = r
+        out[key] = r
     return {"realcalls": out}
 
 

@@ -551,6 +551,29 @@ def test_suite_table_flags_misses_against_the_targets() -> None:
     assert rows["real-voice calls (dev)"][1] == "skipped"
 
 
+def test_suite_runs_the_test_calls_at_8_khz_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The suite's realcalls step: dev, test, and test's call conditions reviewed as 8 kHz
+    G.711 files (``test 8 kHz``); ``run_realcalls(telephone=True)`` sets ``--telephone`` for
+    that run only."""
+    from benchmarks import suite
+
+    seen = []
+    real = rc.run_realcalls
+
+    def fake_calls(split, conditions, config, **kw):
+        seen.append((split, tuple(conditions), rc.TELEPHONE[0]))
+        return {c: {"recall": 1.0, "per_call": []} for c in conditions}
+
+    monkeypatch.setattr(rc, "run_calls", fake_calls)
+    monkeypatch.setattr(rc, "_echo_conditions", lambda *a: {})
+    out = suite.bench_realcalls(suite.QUICK, {})["realcalls"]
+    assert list(out) == ["dev", "test", "test 8 kHz"]
+    assert [(sp, tel) for sp, _c, tel in seen] == [("dev", False), ("test", False),
+                                                   ("test", True)]
+    assert seen[2][1] == rc.CALL_CONDITIONS and out["test 8 kHz"]["telephone"] is True
+    assert rc.TELEPHONE[0] is False and rc.run_realcalls is real
+
+
 def test_speech_scores_count_double_talk_and_false_speech() -> None:
     """speech_scores counts a party's speech hops alone and in double talk, their hits and its false
     speech beyond the 0.3 s margin; summarize turns them into recalls and seconds per minute."""
