@@ -499,6 +499,16 @@ SPLITS: dict[str, Split] = {
         ms2="double",
         nkf=True,
     ),
+    "devm": Split(
+        voices=("ls2033", "ls2414", "ls3005", "allison"),
+        pairs=(("ls2033", "ls2414"), ("ls3005", "allison"), ("ls2414", "ls3005"),
+               ("allison", "ls2033")),
+        babble=("codec2", "counting", "alsa"),
+        msa=range(20),
+        dtln=True,
+        ms2="simple",
+        nkf=False,
+    ),
     "holdout": Split(
         voices=("carlo", "ru", "menardi", "july"),
         pairs=(("carlo", "ru"), ("menardi", "carlo"), ("july", "menardi"), ("ru", "july")),
@@ -514,7 +524,17 @@ benchmark was tuned or chosen on (Carlo, Italian, male; the Russian IVR voice; M
 Italian; July E. Jimenez, Colombian Spanish, GSM; all 8 kHz prompts, the same recordings as
 ``coach_bench --split holdout``) and msa pairs 120-139 (not new: a held-out check set of
 the echo work in earlier sessions, as is every msa pair past 39); babble from the two voices
-not in the call. Each question on it is written down before it is run, once."""
+not in the call. Each question on it is written down before it is run, once. devm (session
+48): a second dev split for male voices, which dev lacks (one 3 s ARCTIC sentence): three
+male LibriSpeech test-other readers (:data:`DEVM_SPEAKERS`, CC-BY 4.0, from
+``$VOICECOACH_SPEECH_DIR/librispeech_m``; README *A dev split with male voices*) and Allison;
+dev's babble and echo. Tuning audio, like dev."""
+
+DEVM_DIR = "librispeech_m"
+"""The devm voices' folder under ``$VOICECOACH_SPEECH_DIR``: ``<speaker>/*.flac`` (16 kHz)."""
+
+DEVM_SPEAKERS = {"ls2033": "2033", "ls2414": "2414", "ls3005": "3005"}
+"""devm's male voices: LibriSpeech test-other readers 2033, 2414 and 3005 (each 66-83 s)."""
 
 HOLDOUT_DATASETS = {"carlo": ("asterisk_it_all", "m"), "ru": ("asterisk_ru_all", "f"),
                     "menardi": ("menardi_it", "f"), "july": ("es_co", "f")}
@@ -548,7 +568,106 @@ def voice_utterances(split: str) -> dict[str, list[Any]]:
     if split == "holdout":
         return {k: sorted(ds.fetch(name), key=lambda u: u.id)
                 for k, (name, _) in HOLDOUT_DATASETS.items()}
+    if split == "devm":
+        dev = voice_utterances("dev")
+        out = {k: dev[k] for k in ("allison", "counting", "alsa", "codec2")}
+        out.update(devm_utterances())
+        return out
     raise ValueError(f"unknown split {split!r}; use one of {sorted(SPLITS)}")
+
+
+def devm_utterances() -> dict[str, list[Any]]:
+    """devm's male voices (:data:`DEVM_SPEAKERS`): ``{name: [datasets.Utterance, ...]}``.
+
+    Raises
+    ------
+    FileNotFoundError
+        When ``$VOICECOACH_SPEECH_DIR/librispeech_m/<speaker>/`` holds no FLAC file (the
+        message says how to fetch them).
+    """
+    from .datasets.utterance import Utterance
+    from .pitch_real import SPEECH_ENV
+
+    root = Path(os.environ.get(SPEECH_ENV, "")) / DEVM_DIR
+    out: dict[str, list[Any]] = {}
+    for name, spk in DEVM_SPEAKERS.items():
+        files = sorted((root / spk).glob("*.flac"))
+        if not files:
+            raise FileNotFoundError(
+                f"split devm needs the LibriSpeech readers in {root}/<speaker>/*.flac (none for "
+                f"{spk}); set ${SPEECH_ENV} and fetch them as the README says (*A dev split "
+                "with male voices*)")
+        out[name] = [Utterance(id=f"librispeech_m/{f.stem}", path=f, dataset="librispeech_m",
+                               language="en", speaker=spk, sex="m", text=None,
+                               syllables=None, segments=None, licence=root / "LICENSE.TXT")
+                     for f in files]
+    return out
+
+
+DEVM_SOURCE = ("resemble-ai/Resemblyzer", "15d828edebe06bc72b9cabc8ef8ca5ab2cb457ce",
+               "audio_data/librispeech_test-other")
+"""Where devm's readers are checked in: (GitHub repository, commit, folder)."""
+
+DEVM_DIGEST = "b9db7d2594043a0b3af5ddc88e947cf842157e7604c77fab880f4c70eaf9a9d2"
+"""SHA-256 of the sorted ``"<speaker>/<file>.flac <sha256>"`` lines of devm's 30 files."""
+
+
+def fetch_devm(src: str | Path, dest: str | Path | None = None) -> Path:
+    """Copy devm's readers from a checkout of :data:`DEVM_SOURCE` and check their digest.
+
+    Parameters
+    ----------
+    src : str or Path
+        A clone of the repository at that commit (``git clone
+        https://github.com/resemble-ai/Resemblyzer``), or any folder holding its
+        ``audio_data/librispeech_test-other/``.
+    dest : str or Path, optional
+        Default ``$VOICECOACH_SPEECH_DIR/librispeech_m``.
+
+    Returns
+    -------
+    Path
+        The folder written (``<speaker>/*.flac``, ``LICENSE.TXT``, ``SPEAKERS.TXT``).
+
+    Raises
+    ------
+    FileNotFoundError
+        When ``src`` lacks the folder, or ``dest`` is not given and the variable is unset.
+    ValueError
+        When the files' digest is not :data:`DEVM_DIGEST` (another commit or damaged files);
+        nothing is written then.
+    """
+    import hashlib
+    import shutil
+
+    from .pitch_real import SPEECH_ENV
+
+    folder = Path(src) / DEVM_SOURCE[2]
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{folder} is missing: clone https://github.com/"
+                                f"{DEVM_SOURCE[0]} (commit {DEVM_SOURCE[1][:7]}) and pass the "
+                                "clone's folder")
+    if dest is None:
+        root = os.environ.get(SPEECH_ENV)
+        if not root:
+            raise FileNotFoundError(f"set ${SPEECH_ENV} (or pass dest) for devm's readers")
+        dest = Path(root) / DEVM_DIR
+    files = [f for spk in sorted(DEVM_SPEAKERS.values())
+             for f in sorted((folder / spk).glob("*.flac"))]
+    lines = [f"{f.parent.name}/{f.name} {hashlib.sha256(f.read_bytes()).hexdigest()}"
+             for f in files]
+    got = hashlib.sha256("\n".join(lines).encode()).hexdigest()
+    if got != DEVM_DIGEST:
+        raise ValueError(f"devm's {len(files)} files in {folder} have digest {got[:12]}..., "
+                         f"not {DEVM_DIGEST[:12]}... (commit {DEVM_SOURCE[1][:7]}'s 30 files)")
+    dest = Path(dest)
+    for f in files:
+        (dest / f.parent.name).mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(f, dest / f.parent.name / f.name)
+    for name in ("LICENSE.TXT", "SPEAKERS.TXT"):
+        if (folder / name).is_file():
+            shutil.copyfile(folder / name, dest / name)
+    return dest
 
 
 def echo_files(split: str) -> list[Path]:
@@ -601,6 +720,14 @@ def _load_voices(split: str, drop: frozenset[str] = frozenset()) -> dict[str, Vo
     if split == "holdout":
         return {k: _voice(k, sex, [c for u in src[k] for c in _file_clips(u.path)])
                 for k, (_, sex) in HOLDOUT_DATASETS.items()}
+    if split == "devm":
+        dev = _load_voices("dev", drop)
+        out = {k: dev[k] for k in ("allison", "counting", "alsa", "codec2")}
+        pool = [*dev["counting"].short, *dev["alsa"].short]
+        for k in DEVM_SPEAKERS:
+            v = _voice(k, "m", [c for u in src[k] for c in _file_clips(u.path)])
+            out[k] = replace(v, short=[*v.short, *pool])
+        return out
     return _load_test_voices(src)
 
 
@@ -2077,7 +2204,18 @@ def main(argv: list[str] | None = None) -> int:
                     help="test split only: leave out every recording that tuned the pitch "
                          "tracker or the speech decisions (benchmarks.splits); the JSON "
                          "records what went")
+    ap.add_argument("--fetch-devm", metavar="CLONE",
+                    help="copy split devm's male readers from a clone of "
+                         f"github.com/{DEVM_SOURCE[0]} into $VOICECOACH_SPEECH_DIR/"
+                         f"{DEVM_DIR} (digest checked), then exit")
     args = ap.parse_args(argv)
+    if args.fetch_devm:
+        try:
+            print(f"wrote {fetch_devm(args.fetch_devm)}")
+        except (OSError, ValueError) as e:
+            print(f"Error: {e}", file=sys.stderr)
+            return 2
+        return 0
     if args.strict_test and args.split != "test":
         print("Error: --strict-test drops tuning audio from the test split: use --split test",
               file=sys.stderr)

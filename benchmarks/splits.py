@@ -6,7 +6,8 @@ restate those rules, it asks each benchmark for its files:
 * ``pitch_real``: :func:`benchmarks.pitch_real.items` (SHA-1 of ``corpus/file``, of the level
   folder for the expressive lines; some corpora test only), over ``$VOICECOACH_SPEECH_DIR``;
 * ``realcalls``: :func:`benchmarks.realcalls.voice_utterances` and
-  :func:`~benchmarks.realcalls.echo_files` (voice lists, msa pair ranges);
+  :func:`~benchmarks.realcalls.echo_files` (voice lists, msa pair ranges; its dev adds
+  :func:`~benchmarks.realcalls.devm_utterances` when present);
 * ``mono_calls``: :func:`benchmarks.mono_calls.dev_utterances` (with the ``--extended``
   one-voice material: it was tuned on) and, for test, the realcalls test voices and
   :func:`~benchmarks.mono_calls.expressive_utterances`;
@@ -39,6 +40,7 @@ set; cells: files and seconds of the test audio that tuned the component).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import hashlib
 import json
@@ -239,9 +241,13 @@ def _split_paths(bench: str, split: str) -> list[Path]:
 
         return [it.path for it in items(_speech_root()) if it.split == split]
     if bench == "realcalls":
-        from .realcalls import echo_files, voice_utterances
+        from .realcalls import devm_utterances, echo_files, voice_utterances
 
-        return [*_paths(voice_utterances(split)), *echo_files(split)]
+        paths = [*_paths(voice_utterances(split)), *echo_files(split)]
+        if split == "dev":  # devm's male voices tune the speech decisions too, when present
+            with contextlib.suppress(FileNotFoundError):
+                paths += _paths(devm_utterances())
+        return paths
     if bench == "mono_calls":
         from .mono_calls import dev_utterances, expressive_utterances
         from .realcalls import voice_utterances

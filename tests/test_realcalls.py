@@ -455,6 +455,10 @@ def test_splits_share_no_audio() -> None:
     assert (held.ms2, held.dtln, held.nkf) == ("", False, False)
     for pair in (*dev.pairs, *test.pairs, *held.pairs):
         assert pair[0] != pair[1]
+    # devm (dev's male voices) is dev: it shares nothing with test or holdout
+    devm = rc.SPLITS["devm"]
+    assert not set(devm.voices + devm.babble) & set(test.voices + test.babble + held.voices)
+    assert (set(devm.msa), devm.ms2) == (set(dev.msa), dev.ms2)
     # every holdout voice is the agent of one pair and the customer of another
     assert sorted(a for a, _ in held.pairs) == sorted(held.voices)
     assert sorted(c for _, c in held.pairs) == sorted(held.voices)
@@ -596,3 +600,57 @@ def test_speech_scores_count_double_talk_and_false_speech() -> None:
     sm = rc.summarize([{**rc.score_call((), []), **s}])
     assert sm["agent_speech_recall_overlap"] == 0.5
     assert sm["agent_false_speech_s_per_min"] == pytest.approx(1.0 / (10 / 60), abs=0.01)
+
+
+def test_devm_reads_its_male_voices_or_says_how_to_fetch_them(tmp_path, monkeypatch):
+    """Split devm (male voices, which dev lacks): its LibriSpeech readers come from
+    ``$VOICECOACH_SPEECH_DIR/librispeech_m/<speaker>/*.flac``; without them the error names
+    the folder and the README section."""
+    import soundfile as sf
+
+    monkeypatch.setenv("VOICECOACH_SPEECH_DIR", str(tmp_path))
+    with pytest.raises(FileNotFoundError, match=r"librispeech_m.*A dev split with male voices"):
+        rc.devm_utterances()
+    y, _ = synth_speech(duration_s=4.0, f0_hz=110.0, seed=3)
+    for spk in rc.DEVM_SPEAKERS.values():
+        d = tmp_path / rc.DEVM_DIR / spk
+        d.mkdir(parents=True)
+        for i in range(2):
+            sf.write(d / f"{spk}-1-{i:04d}.flac", y, SR)
+    got = rc.devm_utterances()
+    assert sorted(got) == sorted(rc.DEVM_SPEAKERS)
+    for name, utts in got.items():
+        assert [u.sex for u in utts] == ["m", "m"]
+        assert all(u.path.parent.name == rc.DEVM_SPEAKERS[name] for u in utts)
+    sp = rc.SPLITS["devm"]
+    assert set(rc.DEVM_SPEAKERS) <= set(sp.voices)
+    assert all(a in sp.voices and b in sp.voices for a, b in sp.pairs)
+
+
+def test_fetch_devm_checks_the_digest_before_it_writes(tmp_path, monkeypatch):
+    """``--fetch-devm``: a folder without the readers, or with other files than the pinned
+    commit's, is refused and nothing is written; the right files are copied."""
+    import hashlib
+
+    import soundfile as sf
+
+    with pytest.raises(FileNotFoundError, match=r"clone https://github\.com/resemble-ai"):
+        rc.fetch_devm(tmp_path / "nothing", tmp_path / "out")
+    folder = tmp_path / "clone" / rc.DEVM_SOURCE[2]
+    y, _ = synth_speech(duration_s=1.0, f0_hz=110.0, seed=4)
+    for spk in rc.DEVM_SPEAKERS.values():
+        (folder / spk).mkdir(parents=True)
+        sf.write(folder / spk / f"{spk}-1-0000.flac", y, SR)
+    (folder / "LICENSE.TXT").write_text("CC BY 4.0")
+    out = tmp_path / "out"
+    with pytest.raises(ValueError, match="have digest"):
+        rc.fetch_devm(tmp_path / "clone", out)
+    assert not out.exists()
+    lines = [f"{s}/{s}-1-0000.flac "
+             + hashlib.sha256((folder / s / f"{s}-1-0000.flac").read_bytes()).hexdigest()
+             for s in sorted(rc.DEVM_SPEAKERS.values())]
+    monkeypatch.setattr(rc, "DEVM_DIGEST", hashlib.sha256("\n".join(lines).encode()).hexdigest())
+    assert rc.fetch_devm(tmp_path / "clone", out) == out
+    assert sorted(p.name for p in out.iterdir()) == sorted([*rc.DEVM_SPEAKERS.values(),
+                                                            "LICENSE.TXT"])
+    assert rc.main(["--fetch-devm", str(tmp_path / "nothing")]) == 2
