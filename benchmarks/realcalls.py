@@ -75,9 +75,10 @@ mediastreamer2 or NKF recordings.
 
 Command line::
 
-    python -m benchmarks.realcalls [--quick] [--split dev|test|holdout] [--conditions ...]
+    python -m benchmarks.realcalls [--quick] [--split dev|devm|test|holdout] [--conditions ...]
         [--config FILE] [--set section.key=value ...] [--vad webrtc|silero] [--out FILE.json]
-        [--strict-test] [--lead-samples 0,40,80,120]
+        [--strict-test] [--lead-samples 0,40,80,120] [--telephone]
+    python -m benchmarks.realcalls --fetch-devm CLONE   # devm's male readers (README)
 
 ``--lead-samples`` reviews every call of the call conditions at each hop phase (that many
 samples of silence before both channels, the truth shifted by lead / 16000 s:
