@@ -155,6 +155,45 @@ def test_a_real_echo_under_dense_double_talk() -> None:
     assert r["speech"]["agent_false_hops"] * rc.HOP_S <= 1.0, r["speech"]
 
 
+
+@functools.cache
+def reviewed_8k(agent: str, customer: str, seed: int, condition: str,
+                quiet_db: float | None = None) -> tuple[dict[str, Any], dict[str, Any], list[Any]]:
+    """One call as an 8 kHz G.711 stereo file through ``voicecoach review``
+    (:func:`benchmarks.realcalls.review_events`), with ``[vad] own_level_quiet_db`` as
+    shipped or at ``quiet_db``: its interruption and speech scores and its events."""
+    import dataclasses
+
+    v = voices()
+    call = rc.assemble_call(v[agent], v[customer], seed, name=f"{agent}-{customer}-{seed}")
+    cfg = load_config()
+    if quiet_db is not None:
+        cfg = dataclasses.replace(cfg, vad=dataclasses.replace(cfg.vad,
+                                                               own_level_quiet_db=quiet_db))
+    events = rc.review_events(signal(call, condition, seed), cfg)
+    return rc.score_call(call.truth, events), rc.speech_scores(call, events), events
+
+
+def test_a_quiet_telephone_line_keeps_the_agents_soft_speech() -> None:
+    """On 8 kHz G.711 recordings of the six calls, the own-level gate's widening over a quiet
+    line (``own_level_quiet_db``) keeps more of the agent's speech in clean calls (measured:
+    0.966 of the hops the agent speaks alone, 0.923 without it), with every interruption
+    found and no false agent speech; over white noise 20 dB down it changes no event."""
+    hits = {"on": [0, 0], "off": [0, 0]}
+    for a, c in PAIRS:
+        for s in SEEDS:
+            for key, q in (("on", None), ("off", 0.0)):
+                call, speech, _ = reviewed_8k(a, c, s, "clean", q)
+                assert call["tp"] == call["n_truth"] == call["n_detected"], (a, c, s, key, call)
+                assert speech["agent_false_hops"] == 0, (a, c, s, key)
+                hits[key][0] += speech["agent_alone_hit"]
+                hits[key][1] += speech["agent_alone_hops"]
+    on, off = (hits[k][0] / hits[k][1] for k in ("on", "off"))
+    assert on >= 0.95 and on >= off + 0.03, (on, off)
+    for a, c in PAIRS[1:]:
+        assert reviewed_8k(a, c, 1, "white20")[2] == reviewed_8k(a, c, 1, "white20", 0.0)[2]
+
+
 # ----------------------------------------------------------------------------- the coach
 
 #: Seeds of the coach checks: each shuffles June's lines into a calibration (the first

@@ -456,3 +456,77 @@ def test_hold_starts_speech_near_the_speakers_level_under_the_laxer_guard():
     assert on_[sunk].mean() >= off_[sunk].mean() + 0.3, (on_[sunk].mean(), off_[sunk].mean())
     quiet = (hold * np.float32(0.1)).astype(np.float32)  # 20 dB under the voice
     np.testing.assert_array_equal(speech(near, quiet), speech(off, quiet))
+
+
+def test_quiet_background_widens_the_own_level_margins_on_telephone_channels_only():
+    """Over a quiet background (the mean level of the hops not kept far under the speaker) a
+    telephone-band channel's gate starts speech below ``own_level_margin_db``: down to
+    ``own_level_quiet_db`` over the background, by at most ``own_level_quiet_max_db``; over
+    a background 20 dB under the speaker, and on a wideband channel, the margins stay."""
+    base = dataclasses.replace(load_config().vad, own_level_margin_db=14.0, own_level_keep_db=8.0,
+                               own_level_quiet_db=22.0, own_level_quiet_max_db=10.0,
+                               own_level_quiet_s=3.0)
+    on = np.ones(1, bool)
+
+    def starts(telephone: bool, background_db: float, under_db: float,
+               cfg: Any = base) -> tuple[bool, bool]:
+        g = SpeakerLevelGate(cfg, 0.01, telephone)
+        g.own_db = -20.0
+        # 30 s of background alone (the gate keeps none of it), then one soft hop
+        g.process(np.zeros(3000, bool), np.zeros(3000, bool), np.full(3000, background_db))
+        g.own_db = -20.0
+        s, k = g.process(on, on, np.array([-20.0 - under_db]))
+        return bool(s[0]), bool(k[0])
+
+    # quiet line (-70 dBFS): room = -20 - 14 - (-70) - 22 = 14 dB, capped at 10
+    assert starts(True, -70.0, 23.0) == (True, True)
+    assert starts(True, -70.0, 25.0) == (False, True)  # past 14 + 10 to start; held to 22 + 10
+    assert starts(True, -70.0, 33.0) == (False, False)
+    # a background 20 dB under the speaker (noise, babble): no room, the margins stand
+    assert starts(True, -40.0, 15.0) == (False, True)
+    assert starts(True, -40.0, 23.0) == (False, False)
+    # between: -60 dBFS leaves 4 dB
+    assert starts(True, -60.0, 17.5) == (True, True)
+    assert starts(True, -60.0, 18.5) == (False, True)
+    # wideband channels, and the setting at 0, keep the plain margins
+    assert starts(False, -70.0, 15.0) == (False, True)
+    off = dataclasses.replace(base, own_level_quiet_db=0.0)
+    assert starts(True, -70.0, 15.0, off) == (False, True)
+
+
+def test_quiet_background_follows_the_hops_not_kept():
+    """The background's level is a mean in dB over the hops the gate does not keep, with time
+    constant ``own_level_quiet_s``, from ``own_level_init_db``; kept hops leave it alone; a
+    hop of a block and the same hops one at a time give the same decisions."""
+    cfg = dataclasses.replace(load_config().vad, own_level_quiet_s=2.0, own_level_init_db=-20.0)
+    g = SpeakerLevelGate(cfg, 0.01, True)
+    assert g.background_db == -20.0
+    g.process(np.zeros(100, bool), np.zeros(100, bool), np.full(100, -60.0))
+    assert g.background_db == pytest.approx(-60.0 + 40.0 * (1 - 0.005) ** 100, abs=1e-6)
+    before = g.background_db
+    g.own_db = -20.0
+    g.process(np.ones(50, bool), np.ones(50, bool), np.full(50, -22.0))  # kept speech
+    assert g.background_db == before
+    rng = np.random.default_rng(3)
+    lv = rng.uniform(-75, -15, 3000)
+    st = rng.random(3000) < 0.6
+    kp = st | (rng.random(3000) < 0.2)
+    whole = SpeakerLevelGate(cfg, 0.01, True)
+    a = whole.process(st, kp, lv)
+    one = SpeakerLevelGate(cfg, 0.01, True)
+    parts = [one.process(st[i:i + 1], kp[i:i + 1], lv[i:i + 1]) for i in range(3000)]
+    np.testing.assert_array_equal(a[0], np.concatenate([p[0] for p in parts]))
+    np.testing.assert_array_equal(a[1], np.concatenate([p[1] for p in parts]))
+    assert whole.background_db == one.background_db
+
+
+def test_channel_analyzer_gives_its_band_to_the_gate():
+    """A channel analysed with the harmonic check (telephone-band audio) turns the gate's
+    quiet-background widening on; :meth:`ChannelAnalyzer.set_harmonic` moves it along."""
+    from voicecoach.analysis import ChannelAnalyzer
+
+    tel, wide = ChannelAnalyzer(harmonic=True), ChannelAnalyzer(harmonic=False)
+    assert tel._vad._own.quiet and not wide._vad._own.quiet
+    wide.set_harmonic(True)
+    tel.set_harmonic(False)
+    assert wide._vad._own.quiet and not tel._vad._own.quiet

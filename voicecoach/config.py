@@ -310,6 +310,15 @@ class VadConfig:
         (silero) Its decay time constant over the hops the gate rejects, s.
     own_level_init_db : float
         (silero) The speaker's own level before their first speech, dBFS.
+    own_level_quiet_db : float
+        (silero, telephone-band channels) Over a quiet background the gate lets a hop start
+        (and hold) speech down to this many dB over the background (the mean level, dB, of
+        the hops it does not keep), when that is lower than ``own_level_margin_db`` under the
+        speaker's loud end; 0 = off.
+    own_level_quiet_max_db : float
+        (silero) ... at most this many dB lower than the margins would (the widening's cap).
+    own_level_quiet_s : float
+        (silero) ... time constant of the background's mean level, s of hops it does not keep.
     snr_margin_db : float
         A hop can start speech only this many dB above the adaptive noise floor.
     keep_margin_db : float
@@ -341,6 +350,9 @@ class VadConfig:
     own_level_rejected_s: float
     own_level_keep_db: float
     own_level_init_db: float
+    own_level_quiet_db: float
+    own_level_quiet_max_db: float
+    own_level_quiet_s: float
     snr_margin_db: float
     keep_margin_db: float
     require_voicing: bool
@@ -1754,6 +1766,11 @@ def _validate(obj: Any, where: str) -> None:
             bad(f"webrtc_mode must be 0, 1, 2 or 3, got {obj.webrtc_mode}")
         if obj.onset_s < 0 or obj.hangover_s < 0:
             bad("onset_s and hangover_s must be >= 0")
+        if (obj.own_level_quiet_db < 0 or obj.own_level_quiet_max_db < 0
+                or obj.own_level_quiet_s <= 0):
+            bad(f"own_level_quiet_db (0 = off) and own_level_quiet_max_db must be >= 0 dB and "
+                f"own_level_quiet_s > 0 s, got {obj.own_level_quiet_db}, "
+                f"{obj.own_level_quiet_max_db} and {obj.own_level_quiet_s}")
     elif isinstance(obj, EchoConfig):
         if not 0.0 < obj.echo_corr_off <= obj.echo_corr_on <= 1.0:
             bad(

@@ -72,7 +72,8 @@ class ChannelAnalyzer:
         self._floor = NoiseFloor(self.config.noise_floor, self.hop_s)
         self._pitch = YinTracker(self.config.pitch, self.sample_rate, self.hop_size, harmonic)
         self._vad = SpeechDetector(
-            self.config.vad, self.sample_rate, self.hop_size, self.config.noise_floor
+            self.config.vad, self.sample_rate, self.hop_size, self.config.noise_floor,
+            telephone=self._pitch.harmonic,
         )
         self._syl = SyllableTracker(self.config.syllables, self.hop_s)
         self.reset()
@@ -88,7 +89,9 @@ class ChannelAnalyzer:
         For one analyser fed recordings of different bands (a calibration from several
         files): when the flag changes, the pitch tracker is replaced by a fresh one (its
         history starts silent, as at a recording's start); the other stages keep their
-        state. Nothing happens when the flag is already ``harmonic``.
+        state, except that the speech detector's speaker-level gate takes the new band
+        (its quiet-background widening is for telephone-band audio). Nothing happens when the
+        flag is already ``harmonic``.
 
         Parameters
         ----------
@@ -98,6 +101,7 @@ class ChannelAnalyzer:
         if bool(harmonic) != self._pitch.harmonic:
             self._pitch = YinTracker(self.config.pitch, self.sample_rate, self.hop_size,
                                      bool(harmonic))
+            self._vad.set_telephone(bool(harmonic))
 
     @property
     def pitch_center_offset_s(self) -> float:

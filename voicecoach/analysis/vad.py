@@ -174,16 +174,29 @@ class SpeakerLevelGate:
     has said anything is not taken for them. It runs hop by hop, in order, so it does not
     depend on how the stream is cut into blocks.
 
+    On a telephone-band channel (``telephone``) with ``own_level_quiet_db`` > 0, the gate
+    also follows the background: the mean level in dB (time constant
+    ``own_level_quiet_s``, starting at ``own_level_init_db``) of the hops it does not keep.
+    Where that background lies far under the speaker, both margins widen by the room
+    between ``own_level_margin_db`` under the speaker's loud end and ``own_level_quiet_db``
+    over the background, at most ``own_level_quiet_max_db``. A line sinks a voice's soft
+    consonants and word ends further under its loud vowels, and over a quiet background
+    there is nothing at that level that could be taken for them; over noise or babble 20 dB
+    under the speaker the margins stay as they are.
+
     Parameters
     ----------
     config : VadConfig
     hop_s : float
         Hop duration, s.
+    telephone : bool, optional
+        The channel carries telephone-band audio (the pitch tracker's harmonic check is on):
+        the quiet-background widening applies.
     """
 
     _RISE_S = 0.1
 
-    def __init__(self, config: VadConfig, hop_s: float) -> None:
+    def __init__(self, config: VadConfig, hop_s: float, telephone: bool = False) -> None:
         self.margin_db = float(config.own_level_margin_db)
         self.keep_margin_db = float(config.own_level_margin_db + config.own_level_keep_db)
         self.hold_margin_db = float(config.double_talk_start_margin_db)
@@ -194,11 +207,21 @@ class SpeakerLevelGate:
         self.down = min(1.0, hop_s / max(config.own_level_s, hop_s))
         self.down_rejected = min(1.0, hop_s / max(config.own_level_rejected_s, hop_s))
         self.init_db = float(config.own_level_init_db)
+        self.quiet_db = float(config.own_level_quiet_db)
+        self.quiet_max_db = float(config.own_level_quiet_max_db)
+        self.quiet_a = min(1.0, hop_s / max(config.own_level_quiet_s, hop_s))
+        self.telephone = bool(telephone)
         self.reset()
 
+    @property
+    def quiet(self) -> bool:
+        """Whether the quiet-background widening applies (telephone band, setting on)."""
+        return self.telephone and self.quiet_db > 0.0 and self.quiet_max_db > 0.0
+
     def reset(self) -> None:
-        """Forget the speaker's level."""
+        """Forget the speaker's level (and the background's)."""
         self.own_db = self.init_db
+        self.background_db = self.init_db
 
     def process(
         self,
@@ -309,6 +332,8 @@ class SpeakerLevelGate:
         hv_l = no if hold_level is None or hold_db is None or hlm <= 0.0 else hold_level
         hn_l = (no if hold_start_near is None or hold_db is None or hnm <= 0.0
                 else hold_start_near)
+        quiet = self.quiet
+        bg, qd, qmax, qa = self.background_db, self.quiet_db, self.quiet_max_db, self.quiet_a
         for i, (st, kp, lv, g, hk, hl, hs, hv, hn) in enumerate(
             zip(start, keep, level_db, gate_l, hold_l, hold_db_l, hs_l, hv_l, hn_l, strict=True)
         ):
@@ -317,12 +342,22 @@ class SpeakerLevelGate:
                 k_out[i] = kp or (hk and hl >= own - hkm) or (hv and hl >= own - hlm)
                 continue
             ok_s = st and lv >= own - m
-            ok_k = kp and lv >= own - km
+            if quiet:
+                # the room between the margin under the speaker and quiet_db over the background
+                w = own - m - bg - qd
+                w = 0.0 if w < 0.0 else qmax if w > qmax else w
+                s_out[i] = st and lv >= own - m - w
+                ok_k = kp and lv >= own - km - w
+                if not ok_k:
+                    bg += qa * (lv - bg)
+            else:
+                s_out[i] = ok_s
+                ok_k = kp and lv >= own - km
             if st and g == 2:
                 own += (up if lv > own else down if ok_s else down_r) * (lv - own)
-            s_out[i] = ok_s
             k_out[i] = ok_k
         self.own_db = own
+        self.background_db = bg
         return s_out, k_out
 
 
@@ -339,6 +374,9 @@ class SpeechDetector:
     noise_floor : NoiseFloorConfig, optional
         The noise-floor settings of the double-talk hold's signal (needed to give
         :meth:`raw` a ``hold`` signal).
+    telephone : bool, optional
+        The channel carries telephone-band audio: the speaker-level gate's quiet-background
+        widening applies (see :class:`SpeakerLevelGate`).
     """
 
     def __init__(
@@ -347,6 +385,7 @@ class SpeechDetector:
         sample_rate: int,
         hop_size: int,
         noise_floor: NoiseFloorConfig | None = None,
+        telephone: bool = False,
     ) -> None:
         self.config = config
         self.sample_rate = sample_rate
@@ -355,7 +394,7 @@ class SpeechDetector:
         # the double-talk hold's own noise floor (over the hold signal's gate 0 hops)
         self._hold_floor = None if noise_floor is None else NoiseFloor(noise_floor, hop_s)
         self._hyst = Hysteresis(round(config.onset_s / hop_s), round(config.hangover_s / hop_s))
-        self._own = SpeakerLevelGate(config, hop_s)
+        self._own = SpeakerLevelGate(config, hop_s, telephone)
         self._hold_silero = None  # Silero on the double-talk hold's signal (it may start)
         self._backend = config.backend
         # the Silero decision's thresholds as the float32 comparisons of the block path
@@ -396,6 +435,16 @@ class SpeechDetector:
         else:  # pragma: no cover - config validation rejects this first
             raise ParameterError(f"unknown VAD backend {config.backend!r}; use webrtc or silero")
         self.reset()
+
+    def set_telephone(self, telephone: bool) -> None:
+        """Say whether the channel carries telephone-band audio (between recordings).
+
+        Parameters
+        ----------
+        telephone : bool
+            Telephone-band audio: the speaker-level gate's quiet-background widening applies.
+        """
+        self._own.telephone = bool(telephone)
 
     @staticmethod
     def silero_batch(
