@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from scipy.signal import lfilter
@@ -743,3 +745,55 @@ def test_coherence_off_gives_none():
     cfg = load_config(overrides={"echo": {"coherence_smooth_s": 0.0}})
     mic, far, _ = _echo_call(seconds=1.0)
     assert _canceller(cfg).process(mic, far)[1].coherence is None
+
+
+class _ChanceCorrelation:
+    """The echo detector's estimator with its best correlation replaced: none over the far
+    end's first 1.5 s of activity (the real one's first estimate comes at 1.7-2 s), 0.6 up
+    to 3 s (two independent babbles read 0.57-0.59 there by chance, README), 0.1 after;
+    everything else is the real estimator's."""
+
+    def __init__(self, real: object, ec: EchoCanceller) -> None:
+        self._real, self._ec = real, ec
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._real, name)
+
+    def step(self, *args: object) -> None:
+        self._real.step(*args)
+
+    @property
+    def best_corr(self) -> float:
+        far_s = self._ec._far_hops * 0.01
+        return math.nan if far_s < 1.5 else 0.6 if far_s < 3.0 else 0.1
+
+
+def test_a_chance_correlation_without_coherence_is_not_an_echo(rng):
+    """The loudness-envelope correlation latches echo for the whole call. A headset call
+    whose envelopes correlate 0.6 by chance over the far end's first 3 s, with a microphone
+    that holds no copy of the far end (coherence near 0; two real babbles: 0.02-0.03, a
+    real echo at its latch 0.59-0.81, README): with ``echo_corr_coherence_min``
+    the call ends ``no_echo``; without it (0) the same call is taken for a loudspeaker echo
+    for good. A real echo (coherence near 1) is still found, from the same correlation."""
+    import dataclasses
+
+    base = load_config()
+    far, _ = synth_speech(duration_s=10.0, level_db=-20, seed=3)
+    mic = rng.normal(0, 10 ** (-65 / 20), far.shape).astype(np.float32)
+    # a sound of the agent's side from 1 s on (white noise at -30 dBFS: no copy of the far end)
+    mic[SR : 7 * SR] += rng.normal(0, 10 ** (-30 / 20), 6 * SR).astype(np.float32)
+
+    def final_state(m: np.ndarray, coherence_min: float) -> str:
+        cfg = dataclasses.replace(base, echo=dataclasses.replace(
+            base.echo, echo_corr_coherence_min=coherence_min))
+        ec = _canceller(cfg)
+        ec._estimator = _ChanceCorrelation(ec._estimator, ec)
+        ec.process(m, far)
+        return ec.status.state
+
+    assert base.echo.echo_corr_coherence_min > 0.0
+    assert final_state(mic, base.echo.echo_corr_coherence_min) == "no_echo"
+    assert final_state(mic, 0.0) != "no_echo"
+    echo_mic, echo_far, _ = _echo_call(seconds=10.0, seed=3)
+    far = echo_far
+    assert final_state(echo_mic, base.echo.echo_corr_coherence_min) == "converged"

@@ -390,6 +390,11 @@ class EchoConfig:
         over ``echo_corr_on``.
     no_echo_min_far_s : float
         "no_echo" is concluded only after the far end has been active this long, s.
+    echo_corr_coherence_min : float
+        Over the far end's first ``no_echo_min_far_s``, the correlation (``echo_corr_on``)
+        concludes echo only while the microphone's coherence with the far end, once known,
+        is at least this: two independent babbles correlate over ``echo_corr_on`` by chance
+        over their first seconds, with a coherence near 0; 0 = off.
     detector_update_s : float
         The echo detector's estimate is refreshed this often, s.
     double_talk_hold : bool
@@ -440,6 +445,7 @@ class EchoConfig:
     echo_corr_on: float
     echo_corr_off: float
     no_echo_min_far_s: float
+    echo_corr_coherence_min: float
     detector_update_s: float
     double_talk_hold: bool
     double_talk_filter_s: float
@@ -1781,6 +1787,9 @@ def _validate(obj: Any, where: str) -> None:
             bad("bypass_after_s and erle_smooth_s must be > 0 s")
         if obj.no_echo_min_far_s < 0:
             bad(f"no_echo_min_far_s must be >= 0 s, got {obj.no_echo_min_far_s}")
+        if not 0.0 <= obj.echo_corr_coherence_min < 1.0:
+            bad(f"echo_corr_coherence_min must be in [0, 1) (0 = off), got "
+                f"{obj.echo_corr_coherence_min}")
         if obj.double_talk_tail_s < obj.double_talk_filter_s:
             bad(f"double_talk_tail_s must be at least double_talk_filter_s (the echo path the "
                 f"hold's canceller models), got {obj.double_talk_tail_s} < "

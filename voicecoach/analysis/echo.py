@@ -31,8 +31,11 @@ least ``far_active_db`` dBFS and 6 dB above its own noise floor):
 ``detecting``
     the far end speaks but not yet long enough to tell whether the microphone hears it (the
     echo detector below has no estimate yet, or its first ones lie between the two
-    thresholds): the microphone is passed through and the conversation tracker's bleed gate
-    judges its hops;
+    thresholds, or over ``echo_corr_on`` before ``no_echo_min_far_s`` while the coherence
+    below, once known, is under ``echo_corr_coherence_min``: two independent babbles
+    correlate 0.5-0.6 by chance over their first seconds, at a coherence near 0, and a real
+    copy still correlates after that wait): the microphone is passed through and the
+    conversation tracker's bleed gate judges its hops;
 ``no_echo``
     the microphone carries no copy of the far end (a headset): the best loudness-envelope
     correlation between the far end and the microphone over the echo path delays searched
@@ -1032,6 +1035,7 @@ class EchoCanceller:
         # the coherence latches echo (echo_coherence_min): estimated hop by hop, in the loop,
         # until its far-end time is over (then its last value holds); else after the loop
         coh_latch = self._coh_latch
+        corr_coh_min = c.echo_corr_coherence_min
         coh_hop = coh_latch is not None and not self._coh_done
         coh_out: list[float] = []
         for i, (fd, ff, md, mf, rd, od, hd) in enumerate(hops):
@@ -1052,8 +1056,14 @@ class EchoCanceller:
             else:
                 self._since_far += 1
             corr = est.best_corr
-            if corr >= c.echo_corr_on or (self._linear_share >= lin_share
-                                          and self._far_hops >= self._no_echo_hops) or (
+            # over the far end's first no_echo_min_far_s, a correlation with a coherence near
+            # 0 is chance (two independent babbles), not a copy of the far end (NaN, unknown,
+            # compares False: no veto); a real copy still correlates after that, chance fades
+            if (corr >= c.echo_corr_on and not (
+                    coh_latch is not None and self._far_hops < self._no_echo_hops
+                    and self._coh.value < corr_coh_min)) or (
+                    self._linear_share >= lin_share
+                    and self._far_hops >= self._no_echo_hops) or (
                     coh_latch is not None and self._echo is None
                     and self._coh.runs >= coh_latch[2]
                     and coh_latch[0] <= self._coh.value < coh_latch[1]):
