@@ -458,7 +458,7 @@ def _feed(ec: EchoCanceller, mic: np.ndarray, far: np.ndarray, cuts: list[int]
     where a block gave None)."""
     outs: list[np.ndarray] = []
     fields: dict[str, list[np.ndarray]] = {"state": [], "hold": [], "linear_db": [],
-                                           "coherence": []}
+                                           "coherence": [], "far_since": []}
     i = k = 0
     while i < mic.shape[0]:
         n = cuts[k % len(cuts)] * HOP
@@ -501,6 +501,22 @@ def test_block_size_invariance(cuts):
     assert ref_hops.coherence is not None  # and the coherence with the far end
     assert (~np.isnan(ref_hops.coherence)).sum() >= 20
     np.testing.assert_array_equal(got["coherence"], ref_hops.coherence)
+    np.testing.assert_array_equal(got["far_since"], ref_hops.far_since)
+
+
+def test_far_since_counts_the_hops_since_the_far_end_spoke():
+    """``EchoHops.far_since``: 0 on the far end's active hops, then 1, 2, ... through its
+    pauses (what the speaker-level gate's steady-background widening waits on)."""
+    mic, far, _ = _echo_call(seconds=4.0)
+    far[2 * SR : 3 * SR] = 0.0  # a 1 s pause
+    mic[2 * SR : 3 * SR] *= 0.0
+    _, hops = _canceller().process(mic, far)
+    since = hops.far_since
+    assert since is not None and since.shape == (400,) and since.dtype == np.int32
+    assert (since[:200] == 0).mean() > 0.5  # speech, with its own short pauses
+    pause = since[201:300]
+    assert pause[-1] >= 90 and (np.diff(pause) == 1).all()
+    assert (since[300:] == 0).any()
 
 
 def test_reset_gives_the_same_output_again():
@@ -534,6 +550,36 @@ def test_pipeline_reports_the_echo_state_and_delay():
     assert echo["delay_s"] == pytest.approx(0.03, abs=0.02)
     # pure echo: no agent speech once converged
     assert step.agent.speech[300:].sum() <= 10
+
+
+@pytest.mark.parametrize("steady_db", [0.0, 4.0])
+def test_pipeline_pauses_the_steady_widening_after_the_far_end(monkeypatch, steady_db):
+    """With ``[vad] own_level_steady_db`` on, the agent's gate 2 hops within
+    ``own_level_steady_far_s`` of far-end activity go to the analysis as 3 (gate and learn,
+    no steady-background widening); off, the gate is the canceller's own."""
+    _, far, _ = _echo_call(seconds=9.0)  # a headset call: no echo of it in the microphone
+    far[7 * SR :] = 0.0
+    mic = np.random.default_rng(2).normal(0, 10 ** (-60 / 20), far.shape).astype(np.float32)
+    cfg = load_config(overrides={"vad": {"own_level_steady_db": steady_db}})
+    ca = CallAnalyzer(cfg)
+    seen: list[np.ndarray] = []
+    orig = ca.analyzer.process_checked
+
+    def spy(columns, gate=None, hold=None, vad_prob=None):
+        seen.append(np.asarray(gate[0]).copy())
+        return orig(columns, gate, hold, vad_prob)
+
+    monkeypatch.setattr(ca.analyzer, "process_checked", spy)
+    _, hops = make_echo_canceller(cfg).process(mic, far)
+    ca.process(np.column_stack([mic, far]))
+    gate = seen[0]
+    base = hops.level_gate
+    if steady_db == 0.0:
+        np.testing.assert_array_equal(gate, base)
+        return
+    recent = hops.far_since <= round(cfg.vad.own_level_steady_far_s / 0.01)
+    np.testing.assert_array_equal(gate, np.where((base == 2) & recent, 3, base))
+    assert ((gate == 3).sum() > 0) and ((gate == 2).sum() > 0)
 
 
 def test_pipeline_without_the_canceller_says_so():

@@ -158,10 +158,12 @@ def test_a_real_echo_under_dense_double_talk() -> None:
 
 @functools.cache
 def reviewed_8k(agent: str, customer: str, seed: int, condition: str,
-                quiet_db: float | None = None) -> tuple[dict[str, Any], dict[str, Any], list[Any]]:
+                quiet_db: float | None = None, steady_db: float | None = None,
+                ) -> tuple[dict[str, Any], dict[str, Any], list[Any]]:
     """One call as an 8 kHz G.711 stereo file through ``voicecoach review``
-    (:func:`benchmarks.realcalls.review_events`), with ``[vad] own_level_quiet_db`` as
-    shipped or at ``quiet_db``: its interruption and speech scores and its events."""
+    (:func:`benchmarks.realcalls.review_events`), with ``[vad] own_level_quiet_db`` and
+    ``own_level_steady_db`` as shipped or at ``quiet_db`` / ``steady_db``: its interruption
+    and speech scores and its events."""
     import dataclasses
 
     v = voices()
@@ -170,6 +172,9 @@ def reviewed_8k(agent: str, customer: str, seed: int, condition: str,
     if quiet_db is not None:
         cfg = dataclasses.replace(cfg, vad=dataclasses.replace(cfg.vad,
                                                                own_level_quiet_db=quiet_db))
+    if steady_db is not None:
+        cfg = dataclasses.replace(cfg, vad=dataclasses.replace(cfg.vad,
+                                                               own_level_steady_db=steady_db))
     events = rc.review_events(signal(call, condition, seed), cfg)
     return rc.score_call(call.truth, events), rc.speech_scores(call, events), events
 
@@ -192,6 +197,32 @@ def test_a_quiet_telephone_line_keeps_the_agents_soft_speech() -> None:
     assert on >= 0.95 and on >= off + 0.03, (on, off)
     for a, c in PAIRS[1:]:
         assert reviewed_8k(a, c, 1, "white20")[2] == reviewed_8k(a, c, 1, "white20", 0.0)[2]
+
+
+#: What the steady-background widening must add to the agent speech kept alone in the test
+#: below (half the 0.030 measured).
+STEADY_GAIN = 0.015
+
+
+def test_a_steady_noise_on_a_telephone_line_keeps_the_agents_soft_speech() -> None:
+    """On 8 kHz G.711 recordings of the six calls under white noise 20 dB down, the gate's
+    widening over a steady background (``own_level_steady_db``) keeps more of the agent's
+    speech than without it (measured: 0.964 of the hops the agent speaks alone, 0.934
+    without it), with no false agent speech and no interruption lost. (That it leaves a
+    babble alone is the gate's unit test; the benchmark's babble calls were identical.)"""
+    hits = {"on": [0, 0], "off": [0, 0]}
+    found = {"on": 0, "off": 0}
+    for a, c in PAIRS:
+        for s in SEEDS:
+            for key, sd in (("on", 4.0), ("off", 0.0)):
+                call, speech, _ = reviewed_8k(a, c, s, "white20", None, sd)
+                assert speech["agent_false_hops"] == 0, (a, c, s, key)
+                assert call["n_detected"] == call["tp"], (a, c, s, key, call)
+                found[key] += call["tp"]
+                hits[key][0] += speech["agent_alone_hit"]
+                hits[key][1] += speech["agent_alone_hops"]
+    on, off = (hits[k][0] / hits[k][1] for k in ("on", "off"))
+    assert on >= off + STEADY_GAIN and found["on"] >= found["off"], (on, off, found)
 
 
 # ----------------------------------------------------------------------------- the coach

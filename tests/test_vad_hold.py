@@ -530,3 +530,79 @@ def test_channel_analyzer_gives_its_band_to_the_gate():
     wide.set_harmonic(True)
     tel.set_harmonic(False)
     assert wide._vad._own.quiet and not tel._vad._own.quiet
+
+
+def test_steady_background_widens_the_own_level_margins_on_telephone_channels_only():
+    """Over a steady background (the hops not kept lie, on a dB mean, less than
+    ``own_level_steady_db`` over the noise floor) a telephone-band channel's gate widens both
+    margins by ``own_level_quiet_max_db``; a background that rises and falls over the floor
+    (babble, a leaking voice), a wideband channel and the setting at 0 leave them."""
+    base = dataclasses.replace(load_config().vad, own_level_margin_db=14.0, own_level_keep_db=8.0,
+                               own_level_quiet_db=0.0, own_level_quiet_max_db=10.0,
+                               own_level_quiet_s=3.0, own_level_steady_db=4.0)
+    on = np.ones(1, bool)
+    rng = np.random.default_rng(5)
+
+    def starts(telephone: bool, swing_db: float, under_db: float,
+               cfg: Any = base) -> tuple[bool, bool]:
+        g = SpeakerLevelGate(cfg, 0.01, telephone)
+        # 30 s of background at -40 dBFS (20 dB under the speaker) over a -42 dBFS floor:
+        # steady noise (swing 0) or a voice rising and falling by swing_db
+        lv = -40.0 + swing_db * rng.random(3000)
+        g.process(np.zeros(3000, bool), np.zeros(3000, bool), lv, floor_db=np.full(3000, -42.0))
+        g.own_db = -20.0
+        s, k = g.process(on, on, np.array([-20.0 - under_db]), floor_db=np.array([-42.0]))
+        return bool(s[0]), bool(k[0])
+
+    assert starts(True, 0.0, 23.0) == (True, True)  # 14 + 10 to start, 22 + 10 to hold
+    assert starts(True, 0.0, 25.0) == (False, True)
+    assert starts(True, 0.0, 33.0) == (False, False)
+    assert starts(True, 20.0, 15.0) == (False, True)  # babble: the margins stand
+    assert starts(True, 20.0, 23.0) == (False, False)
+    assert starts(False, 0.0, 15.0) == (False, True)  # wideband
+    off = dataclasses.replace(base, own_level_steady_db=0.0)
+    assert starts(True, 0.0, 15.0, off) == (False, True)
+    # gate 3 (the far end spoke just now: a leak of it may be there) widens the hold only,
+    # and learns the speaker's level as 2 does; gate 1 (uncancelled echo) widens neither
+    for code, want in ((1, (False, False)), (3, (False, True)), (2, (True, True))):
+        g = SpeakerLevelGate(base, 0.01, True)
+        g.process(np.zeros(3000, bool), np.zeros(3000, bool), np.full(3000, -40.0),
+                  floor_db=np.full(3000, -42.0))
+        g.own_db = -20.0
+        s, k = g.process(on, on, np.array([-43.0]), np.array([code], np.int8),
+                         floor_db=np.array([-42.0]))
+        assert (bool(s[0]), bool(k[0])) == want, code
+    learn = [SpeakerLevelGate(base, 0.01, True) for _ in range(2)]
+    for g, code in zip(learn, (2, 3), strict=True):
+        g.process(on, on, np.array([-10.0]), np.array([code], np.int8))
+    assert learn[0].own_db == learn[1].own_db > -20.0
+    # without the floor the widening is off
+    g = SpeakerLevelGate(base, 0.01, True)
+    g.process(np.zeros(3000, bool), np.zeros(3000, bool), np.full(3000, -40.0))
+    g.own_db = -20.0
+    assert g.process(on, on, np.array([-35.0]))[0].tolist() == [False]
+
+
+def test_steady_background_follows_the_hops_not_kept_block_invariant():
+    """The background's excess over the floor is a dB mean over the hops not kept, from
+    20 dB, with time constant ``own_level_quiet_s``; a block and the same hops one at a time
+    give the same decisions and state."""
+    cfg = dataclasses.replace(load_config().vad, own_level_quiet_s=2.0, own_level_steady_db=4.0)
+    g = SpeakerLevelGate(cfg, 0.01, True)
+    assert g.background_excess_db == 20.0
+    g.process(np.zeros(100, bool), np.zeros(100, bool), np.full(100, -58.0),
+              floor_db=np.full(100, -60.0))
+    assert g.background_excess_db == pytest.approx(2.0 + 18.0 * (1 - 0.005) ** 100, abs=1e-6)
+    rng = np.random.default_rng(4)
+    lv = rng.uniform(-75, -15, 3000)
+    fl = np.minimum(lv, -55.0) - rng.uniform(0, 3, 3000)
+    st = rng.random(3000) < 0.6
+    kp = st | (rng.random(3000) < 0.2)
+    whole = SpeakerLevelGate(cfg, 0.01, True)
+    a = whole.process(st, kp, lv, floor_db=fl)
+    one = SpeakerLevelGate(cfg, 0.01, True)
+    parts = [one.process(st[i:i + 1], kp[i:i + 1], lv[i:i + 1], floor_db=fl[i:i + 1])
+             for i in range(3000)]
+    np.testing.assert_array_equal(a[0], np.concatenate([p[0] for p in parts]))
+    np.testing.assert_array_equal(a[1], np.concatenate([p[1] for p in parts]))
+    assert whole.background_excess_db == one.background_excess_db

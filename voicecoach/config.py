@@ -319,6 +319,16 @@ class VadConfig:
         (silero) ... at most this many dB lower than the margins would (the widening's cap).
     own_level_quiet_s : float
         (silero) ... time constant of the background's mean level, s of hops it does not keep.
+    own_level_steady_db : float
+        (silero, telephone-band channels) Over a steady background the margins widen by
+        ``own_level_quiet_max_db``: when the mean excess, dB, of the hops the gate does not
+        keep over the noise floor (time constant ``own_level_quiet_s``) is under this. A
+        steady noise holds nothing that could be taken for the speaker's soft sounds, a
+        babble or a leaking voice rises and falls well over the floor; 0 = off.
+    own_level_steady_far_s : float
+        (silero) ... not on the agent's hops within this many seconds after far-end activity
+        (a leak of the far end into the microphone follows it), nor where uncancelled echo
+        may be present.
     snr_margin_db : float
         A hop can start speech only this many dB above the adaptive noise floor.
     keep_margin_db : float
@@ -353,6 +363,8 @@ class VadConfig:
     own_level_quiet_db: float
     own_level_quiet_max_db: float
     own_level_quiet_s: float
+    own_level_steady_db: float
+    own_level_steady_far_s: float
     snr_margin_db: float
     keep_margin_db: float
     require_voicing: bool
@@ -1777,6 +1789,9 @@ def _validate(obj: Any, where: str) -> None:
             bad(f"own_level_quiet_db (0 = off) and own_level_quiet_max_db must be >= 0 dB and "
                 f"own_level_quiet_s > 0 s, got {obj.own_level_quiet_db}, "
                 f"{obj.own_level_quiet_max_db} and {obj.own_level_quiet_s}")
+        if obj.own_level_steady_db < 0 or obj.own_level_steady_far_s < 0:
+            bad(f"own_level_steady_db (0 = off) and own_level_steady_far_s must be >= 0, got "
+                f"{obj.own_level_steady_db} dB and {obj.own_level_steady_far_s} s")
     elif isinstance(obj, EchoConfig):
         if not 0.0 < obj.echo_corr_off <= obj.echo_corr_on <= 1.0:
             bad(

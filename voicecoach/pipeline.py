@@ -204,6 +204,10 @@ class CallAnalyzer:
         self.coach = make_coach(self.config, profile, lang)
         self.hop_size = self.analyzer.hop_size
         self.hop_s = self.config.analysis.hop_s
+        # the agent's steady-background widening pauses while the far end may leak in
+        vad = self.config.vad
+        self._steady_far_hops = (round(vad.own_level_steady_far_s / self.hop_s)
+                                 if vad.own_level_steady_db > 0 else -1)
         self.reset()
 
     def reset(self) -> None:
@@ -256,9 +260,14 @@ class CallAnalyzer:
             mic, echo = self.echo.process(x[:, 0], far_in)
             far = self.echo.delay_far(far_in)
             if x.shape[0]:  # checked above: the analysis takes the two columns as they are
+                gate = echo.level_gate
+                if self._steady_far_hops >= 0 and echo.far_since is not None:
+                    # 3: gate and learn, but no steady-background widening (far end recent)
+                    gate = np.where((gate == 2) & (echo.far_since <= self._steady_far_hops),
+                                    np.int8(3), gate)
                 rows = self.analyzer.process_checked(
                     (np.ascontiguousarray(mic, np.float32), np.ascontiguousarray(far, np.float32)),
-                    (echo.level_gate, None), (echo.hold, None), vad_prob)
+                    (gate, None), (echo.hold, None), vad_prob)
             else:
                 rows = self.analyzer.process(np.column_stack((mic, far)))
         else:

@@ -517,6 +517,11 @@ class EchoHops:
         ``[echo] coherence_smooth_s``): estimated where the linear check runs, held between,
         NaN until known; None when off (``coherence_smooth_s = 0``, or a cache written
         before it).
+    far_since : np.ndarray, shape (n_hops,), int32, or None
+        Hops since the far end was last active (0: active at this hop; capped at 2**30),
+        what the speaker-level gate's steady-background widening reads (a leak of the far
+        end into the microphone follows it by up to a few hundred ms); None when not known
+        (rows read back from tracks).
     """
 
     state: np.ndarray
@@ -526,6 +531,7 @@ class EchoHops:
     linear_db: np.ndarray | None = None
     linear_ref_db: np.ndarray | None = None
     coherence: np.ndarray | None = None
+    far_since: np.ndarray | None = None
 
     @property
     def linear_drop_db(self) -> np.ndarray | None:
@@ -1020,6 +1026,7 @@ class EchoCanceller:
         hold_runs: list[bool] = []  # the hold's canceller runs (see below)
         linear_runs: list[bool] = []  # the linear check runs (see below)
         coh_runs: list[bool] = []  # the coherence is estimated (see below)
+        since: list[int] = []  # hops since the far end was last active
         use_aec: list[bool] = []
         tail = self._tail_hops
         a = self._alpha
@@ -1094,6 +1101,7 @@ class EchoCanceller:
             # the far end speaks or its echo may ring on; the linear check runs where the
             # echo is not cancelled yet, while it may be present
             recent = self._since_far <= tail
+            since.append(self._since_far)
             hold_runs.append(recent and _HOLD_RUNS_T[st])
             check = recent and not _CANCELLED_T[st]
             linear_runs.append(check)
@@ -1185,4 +1193,6 @@ class EchoCanceller:
             # hop: all of it)
             hold = (out.copy() if hold is None or n == 1
                     else np.where(np.repeat(use_aec, h), hold, out))
-        return out, EchoHops(state_a, raw_db, out_db, hold, linear_db, linear_ref_db, coh)
+        far_since = np.minimum(np.array(since, np.int64), 2**30).astype(np.int32)
+        return out, EchoHops(state_a, raw_db, out_db, hold, linear_db, linear_ref_db, coh,
+                             far_since)

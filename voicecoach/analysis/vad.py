@@ -184,6 +184,13 @@ class SpeakerLevelGate:
     there is nothing at that level that could be taken for them; over noise or babble 20 dB
     under the speaker the margins stay as they are.
 
+    With ``own_level_steady_db`` > 0 (telephone band too) the gate also follows how far the
+    hops it does not keep lie over the noise floor (their mean excess in dB, same time
+    constant, starting at 20 dB). While that excess is under ``own_level_steady_db`` the
+    background is a steady noise, which holds nothing that could be taken for the speaker's
+    soft sounds, and both margins widen by ``own_level_quiet_max_db``; a babble or a
+    leaking voice rises and falls well over the floor and leaves them as they are.
+
     Parameters
     ----------
     config : VadConfig
@@ -195,6 +202,7 @@ class SpeakerLevelGate:
     """
 
     _RISE_S = 0.1
+    _STEADY_INIT_DB = 20.0
 
     def __init__(self, config: VadConfig, hop_s: float, telephone: bool = False) -> None:
         self.margin_db = float(config.own_level_margin_db)
@@ -210,6 +218,7 @@ class SpeakerLevelGate:
         self.quiet_db = float(config.own_level_quiet_db)
         self.quiet_max_db = float(config.own_level_quiet_max_db)
         self.quiet_a = min(1.0, hop_s / max(config.own_level_quiet_s, hop_s))
+        self.steady_db = float(config.own_level_steady_db)
         self.telephone = bool(telephone)
         self.reset()
 
@@ -218,10 +227,16 @@ class SpeakerLevelGate:
         """Whether the quiet-background widening applies (telephone band, setting on)."""
         return self.telephone and self.quiet_db > 0.0 and self.quiet_max_db > 0.0
 
+    @property
+    def steady(self) -> bool:
+        """Whether the steady-background widening applies (telephone band, setting on)."""
+        return self.telephone and self.steady_db > 0.0 and self.quiet_max_db > 0.0
+
     def reset(self) -> None:
         """Forget the speaker's level (and the background's)."""
         self.own_db = self.init_db
         self.background_db = self.init_db
+        self.background_excess_db = self._STEADY_INIT_DB
 
     def process(
         self,
@@ -234,6 +249,7 @@ class SpeakerLevelGate:
         hold_start: np.ndarray | None = None,
         hold_level: np.ndarray | None = None,
         hold_start_near: np.ndarray | None = None,
+        floor_db: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Gate a block of raw ``start`` and ``keep`` decisions, shape (n_hops,) bool each.
 
@@ -241,7 +257,9 @@ class SpeakerLevelGate:
         learn the speaker's level from it, 1 gate it without learning (an agent microphone
         still carrying uncancelled echo must not teach it the echo's level), 0 pass it
         ungated (an echo canceller's output, whose suppressor lowers the agent's own voice
-        by 10-40 dB during double talk).
+        by 10-40 dB during double talk), 3 as 2 but without the steady-background widening
+        (the far end spoke within ``own_level_steady_far_s``: a leak of it may be there);
+        only 2 hops widen over a steady background.
 
         ``hold`` and ``hold_db`` (shape (n_hops,), bool and dBFS, optional): on the gate 0
         hops, a second signal's hold decision and level (the double-talk hold, see the
@@ -264,6 +282,9 @@ class SpeakerLevelGate:
             Each hop's level, dBFS (compared with the learnt speaker level ``own_db``).
         gate, hold, hold_db, hold_start, hold_level, hold_start_near : np.ndarray, optional
             Shape (n_hops,) each, as described above (``hold_db`` in dBFS).
+        floor_db : np.ndarray, shape (n_hops,), optional
+            The noise floor after each hop, dBFS (the steady-background widening reads it;
+            without it that widening is off).
 
         Returns
         -------
@@ -282,6 +303,7 @@ class SpeakerLevelGate:
              else hold_level.tolist()),
             (None if hold_start_near is None or hold_db is None or hnm <= 0.0
              else hold_start_near.tolist()),
+            None if floor_db is None else floor_db.tolist(),
         )
         return np.array(s_out, bool), np.array(k_out, bool)
 
@@ -296,6 +318,7 @@ class SpeakerLevelGate:
         hold_start: list[bool] | None = None,
         hold_level: list[bool] | None = None,
         hold_start_near: list[bool] | None = None,
+        floor_db: list[float] | None = None,
     ) -> tuple[list[bool], list[bool]]:
         """:meth:`process` on lists (the detector's own path).
 
@@ -311,6 +334,8 @@ class SpeakerLevelGate:
             As :meth:`process`'s; None: that input is missing (no hold input is read
             without ``hold_db``, nor ``hold_level`` when ``double_talk_keep_level_margin_db``
             is 0, nor ``hold_start_near`` when ``double_talk_start_near_margin_db`` is 0).
+        floor_db : list of float, optional
+            The noise floor after each hop, dBFS; None: the steady-background widening is off.
 
         Returns
         -------
@@ -333,31 +358,49 @@ class SpeakerLevelGate:
         hn_l = (no if hold_start_near is None or hold_db is None or hnm <= 0.0
                 else hold_start_near)
         quiet = self.quiet
+        steady = self.steady and floor_db is not None
+        wide = quiet or steady
+        fl_l = floor_db if steady else level_db
         bg, qd, qmax, qa = self.background_db, self.quiet_db, self.quiet_max_db, self.quiet_a
-        for i, (st, kp, lv, g, hk, hl, hs, hv, hn) in enumerate(
-            zip(start, keep, level_db, gate_l, hold_l, hold_db_l, hs_l, hv_l, hn_l, strict=True)
+        ex, sd = self.background_excess_db, self.steady_db
+        for i, (st, kp, lv, g, hk, hl, hs, hv, hn, fl) in enumerate(
+            zip(start, keep, level_db, gate_l, hold_l, hold_db_l, hs_l, hv_l, hn_l, fl_l,
+                strict=True)
         ):
             if not g:
                 s_out[i] = st or (hs and hl >= own - hm) or (hn and hl >= own - hnm)
                 k_out[i] = kp or (hk and hl >= own - hkm) or (hv and hl >= own - hlm)
                 continue
             ok_s = st and lv >= own - m
-            if quiet:
-                # the room between the margin under the speaker and quiet_db over the background
-                w = own - m - bg - qd
-                w = 0.0 if w < 0.0 else qmax if w > qmax else w
-                s_out[i] = st and lv >= own - m - w
+            if wide:
+                w = 0.0
+                if quiet:
+                    # the room between the margin under the speaker and quiet_db over the
+                    # background
+                    w = own - m - bg - qd
+                    w = 0.0 if w < 0.0 else qmax if w > qmax else w
+                ws = w
+                if steady and ex < sd and g >= 2:
+                    # a steady background: nothing in it sounds like the speaker; a start
+                    # only where no leak of the far end can be there (gate 2, not 3)
+                    w = qmax
+                    if g == 2:
+                        ws = qmax
+                s_out[i] = st and lv >= own - m - ws
                 ok_k = kp and lv >= own - km - w
                 if not ok_k:
                     bg += qa * (lv - bg)
+                    if steady and fl == fl:
+                        ex += qa * (lv - fl - ex)
             else:
                 s_out[i] = ok_s
                 ok_k = kp and lv >= own - km
-            if st and g == 2:
+            if st and g >= 2:
                 own += (up if lv > own else down if ok_s else down_r) * (lv - own)
             k_out[i] = ok_k
         self.own_db = own
         self.background_db = bg
+        self.background_excess_db = ex
         return s_out, k_out
 
 
@@ -689,7 +732,8 @@ class SpeechDetector:
                 start, keep = start_a.tolist(), keep_a.tolist()
             return self._own.run(start, keep, level_db.tolist(),
                                  None if gate is None else gate.tolist(),
-                                 *self._hold(hold, gate, n, p, hold_prob))
+                                 *self._hold(hold, gate, n, p, hold_prob),
+                                 floor_db.tolist() if self._own.steady else None)
         pcm = np.minimum(np.maximum(np.rint(hops * 32768.0), -32768.0), 32767.0)
         pcm = pcm.astype("<i2").tobytes()
         step = 2 * self.hop_size

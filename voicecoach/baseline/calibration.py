@@ -221,6 +221,8 @@ class Calibrator:
         # harmonic check: review.mono.scan); a telephone-rate recording, whose profile
         # pitch runs the check, is tracked a second time for it
         self.voice_f0: list[np.ndarray] = []
+        self.voice_speech: list[np.ndarray] = []  # ... and its speech decisions (no line
+        # widening of the speaker-level gate either)
         self._plain: ChannelAnalyzer | None = None
         self.parts: list[Features] = []
         self.mparts: list[RelativeMeasures] = []
@@ -272,12 +274,14 @@ class Calibrator:
         rows = self.analyzer.process(x)
         if self._voice:
             self.ceps.append(self.voice_feats.process(x[: len(rows) * self.analyzer.hop_size]))
-            f0_hz = rows.f0_hz
+            f0_hz, speech = rows.f0_hz, rows.speech
             if self.analyzer.harmonic:
                 if self._plain is None:
                     self._plain = ChannelAnalyzer(self.config, harmonic=False)
-                f0_hz = self._plain.process(x).f0_hz
+                plain = self._plain.process(x)
+                f0_hz, speech = plain.f0_hz, plain.speech
             self.voice_f0.append(np.asarray(f0_hz))
+            self.voice_speech.append(np.asarray(speech, bool))
         self.parts.append(rows)
         self.mparts.append(self.core.measures(rows))
         if self._telephone:
@@ -484,7 +488,8 @@ class Calibrator:
         from ..conversation.diarize import voice_model
 
         if self.ceps:
-            prof = prof.replace(voice=voice_model(np.concatenate(self.ceps), rows.speech,
+            prof = prof.replace(voice=voice_model(np.concatenate(self.ceps),
+                                                  np.concatenate(self.voice_speech),
                                                   np.concatenate(self.voice_f0), self.config))
         if prof.voiced_s < b.min_calibration_voiced_s:
             raise TooLittleSpeechError(
