@@ -552,15 +552,17 @@ def test_pipeline_reports_the_echo_state_and_delay():
     assert step.agent.speech[300:].sum() <= 10
 
 
-@pytest.mark.parametrize("steady_db", [0.0, 4.0])
-def test_pipeline_pauses_the_steady_widening_after_the_far_end(monkeypatch, steady_db):
-    """With ``[vad] own_level_steady_db`` on, the agent's gate 2 hops within
-    ``own_level_steady_far_s`` of far-end activity go to the analysis as 3 (gate and learn,
-    no steady-background widening); off, the gate is the canceller's own."""
+@pytest.mark.parametrize(("steady_db", "check"), [(0.0, "on"), (4.0, "off"), (4.0, "on")])
+def test_pipeline_pauses_the_steady_widening_after_the_far_end(monkeypatch, steady_db, check):
+    """With ``[vad] own_level_steady_db`` on and a telephone-band agent channel (the harmonic
+    check on), the agent's gate 2 hops within ``own_level_steady_far_s`` of far-end
+    activity go to the analysis as 3 (gate and learn, no steady-background widening);
+    otherwise the gate is the canceller's own."""
     _, far, _ = _echo_call(seconds=9.0)  # a headset call: no echo of it in the microphone
     far[7 * SR :] = 0.0
     mic = np.random.default_rng(2).normal(0, 10 ** (-60 / 20), far.shape).astype(np.float32)
-    cfg = load_config(overrides={"vad": {"own_level_steady_db": steady_db}})
+    cfg = load_config(overrides={"vad": {"own_level_steady_db": steady_db},
+                                 "pitch": {"harmonic_check": check}})
     ca = CallAnalyzer(cfg)
     seen: list[np.ndarray] = []
     orig = ca.analyzer.process_checked
@@ -574,7 +576,7 @@ def test_pipeline_pauses_the_steady_widening_after_the_far_end(monkeypatch, stea
     ca.process(np.column_stack([mic, far]))
     gate = seen[0]
     base = hops.level_gate
-    if steady_db == 0.0:
+    if steady_db == 0.0 or check == "off":
         np.testing.assert_array_equal(gate, base)
         return
     recent = hops.far_since <= round(cfg.vad.own_level_steady_far_s / 0.01)

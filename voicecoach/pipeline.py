@@ -261,9 +261,12 @@ class CallAnalyzer:
             far = self.echo.delay_far(far_in)
             if x.shape[0]:  # checked above: the analysis takes the two columns as they are
                 gate = echo.level_gate
-                if self._steady_far_hops >= 0 and echo.far_since is not None:
-                    # 3: gate and learn, but no steady-background widening (far end recent)
-                    gate = np.where((gate == 2) & (echo.far_since <= self._steady_far_hops),
+                since = echo.far_since
+                if (self._steady_far_hops >= 0 and since is not None
+                        and self.analyzer.analyzers[0].harmonic):
+                    # 3: gate and learn, but no steady-background widening (the far end
+                    # spoke just now; only telephone-band channels widen)
+                    gate = np.where((gate == 2) & (since <= self._steady_far_hops),
                                     np.int8(3), gate)
                 rows = self.analyzer.process_checked(
                     (np.ascontiguousarray(mic, np.float32), np.ascontiguousarray(far, np.float32)),

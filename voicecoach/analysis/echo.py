@@ -1101,7 +1101,7 @@ class EchoCanceller:
             # the far end speaks or its echo may ring on; the linear check runs where the
             # echo is not cancelled yet, while it may be present
             recent = self._since_far <= tail
-            since.append(self._since_far)
+            since.append(self._since_far if self._since_far < 2**30 else 2**30)
             hold_runs.append(recent and _HOLD_RUNS_T[st])
             check = recent and not _CANCELLED_T[st]
             linear_runs.append(check)
@@ -1193,6 +1193,5 @@ class EchoCanceller:
             # hop: all of it)
             hold = (out.copy() if hold is None or n == 1
                     else np.where(np.repeat(use_aec, h), hold, out))
-        far_since = np.minimum(np.array(since, np.int64), 2**30).astype(np.int32)
         return out, EchoHops(state_a, raw_db, out_db, hold, linear_db, linear_ref_db, coh,
-                             far_since)
+                             np.array(since, np.int32))
