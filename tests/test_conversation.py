@@ -580,6 +580,73 @@ def test_agent_onset_pad_stops_at_hops_judged_the_far_ends_copy():
         assert [round(e.start_s, 2) for e in seg] == [want_s]
 
 
+@pytest.mark.parametrize(("telephone", "clean_from_s", "want_s"), [
+    (True, 0.0, 2.8),  # a telephone-band agent: moved back over its soft first sound
+    (False, 0.0, 3.0),  # a wideband agent: not moved (agent_onset_backtrack_s is telephone's)
+    (True, 2.9, 2.9),  # never over a hop where the canceller may hold uncancelled echo
+])
+def test_agent_onset_backtrack_on_a_telephone_band_agent(telephone, clean_from_s, want_s):
+    assert load_config().conversation.agent_onset_backtrack_s == pytest.approx(0.3)
+    # agent_onset_backtrack_s: the agent's 0.2 s soft lead-in (25 dB over its floor, a line's
+    # sunk first sound) before its first raw hop at 3.0 s, over the customer's turn; the
+    # segment and the interruption it opens start at the first sound, and the decision comes
+    # as much earlier
+    cfg = CFG.replace(conversation={"agent_onset_backtrack_s": 0.3})
+    a = soft_lead_in(party_rows([(3.0, 5.0)], 7.0, 120.0), 3.0, 0.2)
+    c = party_rows([(0.0, 6.0)], 7.0, 210.0)
+    n = len(a)
+    clean = np.zeros(n, bool)
+    clean[round(clean_from_s / HOP_S):] = True
+
+    def track(block):
+        tr = ConversationTracker(cfg, telephone_agent=telephone)
+        assert tr.telephone_agent is telephone
+        evs = []
+        for i in range(0, n, block):
+            evs += tr.process(a[i : i + block], c[i : i + block], cancelled=clean[i : i + block])
+        return evs
+
+    evs = track(n)
+    fin = final_events(evs)
+    seg = [e for e in fin if e.kind == "speech" and e.party == "agent"]
+    assert seg[0].start_s == pytest.approx(want_s)
+    (it,) = kinds(evs, "interruption")
+    assert (it.by, it.start_s) == ("agent", pytest.approx(want_s))
+    first = next(e for e in evs if e.kind == "interruption")
+    assert first.decided_s == pytest.approx(want_s + C.min_overlap_s, abs=0.011)
+    for block in (1, 7, 100):  # block-size invariance
+        assert track(block) == evs
+
+
+def test_agent_onset_backtrack_stops_at_its_background_and_previous_segment(rng):
+    # a microphone with noise 25 dB over its floor between the agent's words: its background
+    # is as loud as the soft first sound, and the onset stays; the walk never enters the
+    # agent's previous segment either
+    cfg = CFG.replace(conversation={"agent_onset_backtrack_s": 0.3})
+    c = party_rows([(0.0, 6.0)], 7.0, 210.0)
+    a = party_rows([(3.0, 5.0)], 7.0, 120.0)
+    quiet = ~a.vad_raw
+    a.loudness_db[quiet] = (-45.0 + rng.uniform(-3.0, 3.0, quiet.sum())).astype(np.float32)
+    clean = np.ones(len(a), bool)
+    fin = final_events(ConversationTracker(cfg, telephone_agent=True).process(
+        a, c, cancelled=clean))
+    seg = [e for e in fin if e.kind == "speech" and e.party == "agent"]
+    assert seg[0].start_s == pytest.approx(3.0)
+    a = soft_lead_in(party_rows([(2.0, 3.0), (3.28, 5.0)], 7.0, 120.0), 3.28, 0.5)
+    fin = final_events(ConversationTracker(cfg, telephone_agent=True).process(
+        a, c, cancelled=clean))
+    seg = [e for e in fin if e.kind == "speech" and e.party == "agent"]
+    assert [round(e.start_s, 2) for e in seg] == [2.0, 3.0]
+
+
+def test_the_pipeline_backtracks_a_telephone_band_agent_only():
+    from voicecoach.pipeline import CallAnalyzer
+
+    assert CallAnalyzer(parties=2).tracker.telephone_agent is False
+    assert CallAnalyzer(parties=2, source_rates_hz=(8000, 8000)).tracker.telephone_agent is True
+    assert CallAnalyzer(parties=2, source_rates_hz=(16000, 8000)).tracker.telephone_agent is False
+
+
 def test_onset_backtrack_stops_at_noise_on_the_line(rng):
     # babble on the far end's line, 25 dB over its floor between its words: the background is
     # as loud as the soft first sound, and the onset stays where the VAD put it

@@ -596,6 +596,15 @@ class ConversationConfig:
     far_onset_backtrack_gap_s : float
         The backtrack also crosses a dip under that margin of at most this long, s, when a
         louder hop lies before it (a closure after a short first sound); 0 = off.
+    agent_onset_backtrack_s : float
+        On a telephone-band agent channel, an agent segment's onset is moved back, up to this
+        long, s, over the hops just before it that are ``agent_onset_backtrack_db`` over the
+        agent's background (across a dip of at most ``far_onset_backtrack_gap_s``), never
+        into its previous segment, only over hops where the echo canceller holds no
+        uncancelled echo; 0 = off.
+    agent_onset_backtrack_db : float
+        That margin over the agent's background (90th percentile of its non-speech hops in the
+        3 s before), dB.
     agent_onset_pad_s : float
         An agent segment's onset is moved back this long, s, over hops not judged the far
         end's copy, never into its previous segment; 0 = off.
@@ -669,6 +678,8 @@ class ConversationConfig:
     far_onset_backtrack_s: float
     far_onset_backtrack_db: float
     far_onset_backtrack_gap_s: float
+    agent_onset_backtrack_s: float
+    agent_onset_backtrack_db: float
     agent_onset_pad_s: float
     decision_bridge_s: float
     jump_in_s: float
@@ -1845,7 +1856,7 @@ def _validate(obj: Any, where: str) -> None:
         for name in ("backchannel_max_s", "turn_end_s", "simultaneous_start_s",
                      "decision_bridge_s", "jump_in_s", "mutual_silence_s", "far_delay_s",
                      "bleed_max_delay_s", "bleed_min_active_s", "far_onset_backtrack_s",
-                     "far_onset_backtrack_gap_s", "agent_onset_pad_s",
+                     "far_onset_backtrack_gap_s", "agent_onset_pad_s", "agent_onset_backtrack_s",
                      "far_intrusion_join_s", "double_talk_hangover_s",
                      "double_talk_hangover_after_s", "double_talk_hangover_mic_db"):
             if getattr(obj, name) < 0:

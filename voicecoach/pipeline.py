@@ -183,7 +183,9 @@ class CallAnalyzer:
         self.harmonic = [harmonic_check_on(self.config.pitch, r, i == 1)
                          for i, r in enumerate(rates)]
         self.analyzer = Analyzer(parties, self.config, self.harmonic)
-        self.tracker = ConversationTracker(self.config) if parties == 2 else None
+        # a telephone-band agent channel: its onsets get the level backtrack
+        self.tracker = (ConversationTracker(self.config, telephone_agent=self.harmonic[0])
+                        if parties == 2 else None)
         self.echo: EchoCanceller | None = None
         self.echo_note: str | None = None
         if parties == 2 and self.config.echo.enabled:

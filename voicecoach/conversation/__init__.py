@@ -35,12 +35,16 @@ Speech segment
     ``far_onset_backtrack_db`` [6] over its background (the 90th percentile of its non-speech
     hop levels in the 3 s before), never into its previous segment: a soft first sound or a
     fricative that the VAD scores late (the endpointers' low-threshold backtrack). The
-    microphone is not backtracked by level (its hops before an onset may hold echo or bleed):
-    the agent's onset is moved back a fixed ``agent_onset_pad_s`` [0.03] over the hops just
-    before it that were not judged the far end's copy (bleed or echo), never into its previous
-    segment, the speech pad of Silero's own timestamps: the detector scores onsets 4-6 hops
-    late, and in double talk the canceller's suppressor sinks the first ones too. Mono calls
-    split into two voices have no pad (each hop is one party's).
+    microphone is backtracked by level only on a telephone-band agent channel (a line sinks
+    its soft first sounds), up to ``agent_onset_backtrack_s`` [0.3] over hops
+    ``agent_onset_backtrack_db`` over the agent's own background and only where the echo
+    canceller holds no uncancelled echo (elsewhere its hops before an onset may hold echo or
+    bleed); in any case the agent's onset is moved back a fixed ``agent_onset_pad_s`` [0.03]
+    over the hops just before it that were not judged the far end's copy (bleed or echo),
+    never into its previous segment, the speech pad of Silero's own timestamps: the
+    detector scores onsets 4-6 hops late, and in double talk the canceller's suppressor sinks
+    the first ones too. Mono calls split into two voices have neither (each hop is one
+    party's).
 
 Turn and floor
     A party's turn joins its segments across its own pauses shorter than ``turn_gap_s`` [0.5];

@@ -145,6 +145,10 @@ class ConversationTracker:
     config : Config, optional
         Defaults to :func:`voicecoach.config.load_config`; section ``[conversation]`` and
         ``[analysis]`` for the hop.
+    telephone_agent : bool, optional
+        The agent channel carries telephone-band audio (the call pipeline passes its pitch
+        tracker's harmonic check): its onsets get the level backtrack of
+        ``[conversation] agent_onset_backtrack_s``. Default False (off).
 
     Notes
     -----
@@ -160,7 +164,7 @@ class ConversationTracker:
     >>> # events = tracker.process(agent_rows, customer_rows)   # Features of equal length
     """
 
-    def __init__(self, config: Config | None = None) -> None:
+    def __init__(self, config: Config | None = None, *, telephone_agent: bool = False) -> None:
         self.config = config if config is not None else load_config()
         c = self.config.conversation
         a = self.config.analysis
@@ -180,6 +184,10 @@ class ConversationTracker:
         self._bt_db = c.far_onset_backtrack_db
         self._bt_gap_hops = max(0, round(c.far_onset_backtrack_gap_s / a.hop_s))
         self._pad_hops = max(0, round(c.agent_onset_pad_s / a.hop_s))
+        self.telephone_agent = bool(telephone_agent)
+        self._abt_hops = (max(0, round(c.agent_onset_backtrack_s / a.hop_s))
+                          if telephone_agent else 0)
+        self._abt_db = c.agent_onset_backtrack_db
         self._bg_hops = max(1, round(BACKGROUND_S / a.hop_s))
         self._bg_recent_hops = round(BACKGROUND_GAP_S / a.hop_s)
         self._onset_gap_hops = max(0, round(c.speech_onset_gap_s / a.hop_s))
@@ -259,6 +267,13 @@ class ConversationTracker:
         self._far_bg_k: deque[int] = deque(maxlen=self._bg_hops)
         # the agent's hops judged the far end's copy (bleed or echo), newest last (_pad_agent)
         self._ag_copy: deque[bool] = deque(maxlen=self._pad_hops + 64)
+        # the agent's hop levels (dB) and whether a backtrack may cross each (the canceller
+        # holds no uncancelled echo there), newest last, and its non-speech hop levels
+        # (_backtrack_agent)
+        self._ag_db: deque[float] = deque(maxlen=self._abt_hops + 64)
+        self._ag_ok: deque[bool] = deque(maxlen=self._abt_hops + 64)
+        self._ag_bg_db: deque[float] = deque(maxlen=self._bg_hops)
+        self._ag_bg_k: deque[int] = deque(maxlen=self._bg_hops)
         self._out: list[Event] = []
         self._finished = False
 
@@ -388,6 +403,15 @@ class ConversationTracker:
             self._agent_counts.append((self._agent_raw_hops, self._bleed_hops))
             if self._pad_hops:
                 self._ag_copy.append(a_raw and bleed)
+            if self._abt_hops:
+                self._ag_db.append(a_db)
+                self._ag_ok.append(a_clean)  # no uncancelled echo: nothing of the far end
+                ae = self._agent.seg_end
+                if not a_raw and not self._agent.on and (
+                    ae is None or self._k + 1 - ae >= self._bg_recent_hops
+                ):
+                    self._ag_bg_db.append(a_db)
+                    self._ag_bg_k.append(self._k + 1)
             if self._bt_hops:
                 self._far_db.append(lc[i])
                 ce = self._cust.seg_end
@@ -593,8 +617,9 @@ class ConversationTracker:
             start = p.cand_start
             if p is cu and self._bt_hops:
                 start = self._backtrack(start)
-            elif p is ag and self._pad_hops:
-                start = self._pad_agent(start)
+            elif p is ag and (self._pad_hops or self._abt_hops):
+                padded = self._pad_agent(start) if self._pad_hops else start
+                start = min(padded, self._backtrack_agent(start)) if self._abt_hops else padded
             held = self._held
             if held is not None and held[0] is p and start - held[1] >= self._gap_hops:
                 # (only after the longer wait below) the holder's pause did reach turn_gap_s
@@ -650,15 +675,42 @@ class ConversationTracker:
         of at most that long under the threshold (a closure after a short first sound) when a
         hop over it lies before the dip, within the same limits.
         """
+        return self._walk_back(start, self._far_db, None, self._far_bg_db, self._far_bg_k,
+                               self._cust, self._bt_hops, self._bt_db)
+
+    def _backtrack_agent(self, start: int) -> int:
+        """The agent's onset moved back over the loud hops just before ``start``.
+
+        As the far end's (:meth:`_backtrack`), with ``agent_onset_backtrack_s`` and
+        ``agent_onset_backtrack_db`` over the agent's own background, and only over hops
+        where the echo canceller holds no uncancelled echo (a copy of the far end could
+        otherwise be taken for the agent's first sound): telephone-band agent channels only,
+        where a line sinks a soft first sound under the speech detector's conditions.
+        """
+        return self._walk_back(start, self._ag_db, self._ag_ok, self._ag_bg_db, self._ag_bg_k,
+                               self._agent, self._abt_hops, self._abt_db)
+
+    def _walk_back(self, start: int, buf: deque[float], ok: deque[bool] | None,
+                   bg_db: deque[float], bg_k: deque[int], p: _Party, max_hops: int,
+                   margin_db: float) -> int:
+        """``start`` moved back over the hops of ``buf`` (levels, dB, newest last) that are
+        ``margin_db`` over the 90th percentile of the background levels ``bg_db`` (hops
+        ``bg_k``) heard before the last :data:`BACKGROUND_GAP_S`, at most ``max_hops``,
+        never into ``p``'s previous segment nor over a hop whose ``ok`` is false, across a dip
+        of at most ``far_onset_backtrack_gap_s`` when a hop over the margin lies before it."""
         old = self._k + 1 - self._bg_recent_hops
-        bg = [d for d, k in zip(self._far_bg_db, self._far_bg_k, strict=True) if k < old]
+        bg = [d for d, k in zip(bg_db, bg_k, strict=True) if k < old]
         if len(bg) < self._bg_hops // 4:
             return start  # too little background heard to judge
-        thr_db = float(np.percentile(bg, 90)) + self._bt_db
-        buf = self._far_db
+        thr_db = float(np.percentile(bg, 90)) + margin_db
         first = self._k + 1 - len(buf)  # hop index of buf[0]
-        prev_end = self._cust.seg_end if self._cust.seg_end is not None else 0
-        lo = max(start - self._bt_hops, prev_end, first)
+        prev_end = p.seg_end if p.seg_end is not None else 0
+        lo = max(start - max_hops, prev_end, first)
+        if ok is not None:  # never over a hop that may hold the far end's copy
+            j = start
+            while j > lo and ok[j - 1 - first]:
+                j -= 1
+            lo = j
         j = start
         while True:
             while j > lo and buf[j - 1 - first] > thr_db:

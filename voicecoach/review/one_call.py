@@ -268,7 +268,8 @@ def _review_call(
             # one channel: no far end, and each hop is one party's (an agent onset moved
             # back would overlap the customer's last hops: a turn-end overlap, no jump-in)
             pipe_cfg = cfg.replace(echo={"enabled": False},
-                                   conversation={"agent_onset_pad_s": 0.0})
+                                   conversation={"agent_onset_pad_s": 0.0,
+                                                 "agent_onset_backtrack_s": 0.0})
             mono_interruptions = d.interruptions
     channels_info = channel_check(call, cfg, profile, resolve_lang(lang, cfg))
     rates = source_rates(call, parties, cfg)

@@ -137,7 +137,9 @@ def recoach_call(
     # a mono call split into two voices: overlaps stay unmeasured (voicecoach.review.mono),
     # and each hop is one party's (no agent onset pad, as in the first pass)
     mono_split = call.kind == "mono" and reader.parties == 2
-    pipe_cfg = cfg.replace(conversation={"agent_onset_pad_s": 0.0}) if mono_split else cfg
+    pipe_cfg = (cfg.replace(conversation={"agent_onset_pad_s": 0.0,
+                                          "agent_onset_backtrack_s": 0.0})
+                if mono_split else cfg)
     # each column's source rate, as the first pass had it: a telephone-rate agent channel is
     # judged against the profile's telephone-band references there and here alike
     rates = (old.get("audio") or {}).get("source_rates_hz")
