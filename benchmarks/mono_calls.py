@@ -522,9 +522,14 @@ def run(split: str = "dev", n_calls: int = 8, duration_s: float = 60.0,
         raise ValueError("strict drops tuning audio from the test split: use split test")
     from voicecoach.baseline import calibrate_array
     from voicecoach.conversation.diarize import diarize
-    from voicecoach.review.mono import scan, scan_arrays
+    from voicecoach.review.mono import scan_arrays, scan_levels, scan_mels
 
     cfg = config or load_config()
+
+    def _mels(x: np.ndarray) -> np.ndarray | None:
+        """The speaker encoder's frames, when the clustering uses embeddings."""
+        return scan_mels(_blocks(x), cfg) if cfg.mono.embedding_weight > 0 else None
+
     # the detection figures are the detector's own verdict ([mono] voices = "detect"); the
     # "_two" figures and the review path (nudges) follow ``cfg`` (the default: "two")
     dcfg = cfg.replace(mono={"voices": "detect"})
@@ -592,6 +597,7 @@ def run(split: str = "dev", n_calls: int = 8, duration_s: float = 60.0,
         for i, (a, c, call) in enumerate(calls):
             x = mono_of(call, cond, i)
             ceps, speech, f0, level, aper = scan_arrays(_blocks(x), cfg)
+            mels = _mels(x)
             prof = profiles[a]
             row: dict[str, Any] = {"call": call.name, "pair": f"{a}-{c}",
                                    "same_sex": vs[a].sex == vs[c].sex}
@@ -603,7 +609,7 @@ def run(split: str = "dev", n_calls: int = 8, duration_s: float = 60.0,
                                   "separation": round(dp.separation, 3),
                                   "profile_fit": dp.profile_fit,
                                   "interruptions": _interruptions(dp, ceps, level, call, cfg, aper)}
-            dc = diarize(ceps, speech, f0, dcfg, agent_first=True)
+            dc = diarize(ceps, speech, f0, dcfg, agent_first=True, mels=mels, level_db=level)
             row["clustering"] = {**attribution_scores(call, dc.labels, 0),
                                  "interruptions": _interruptions(dc, ceps, level, call, cfg, aper),
                                  "two_voices": dc.two_voices,
@@ -666,8 +672,8 @@ def run(split: str = "dev", n_calls: int = 8, duration_s: float = 60.0,
             x = single_speaker(call_voice[nm], 500 + j)
             if cond == "mono8":
                 x = telephone(x.astype(np.float64), np.random.default_rng(j))
-            ceps, speech, f0 = scan(_blocks(x), cfg)
-            d = diarize(ceps, speech, f0, dcfg)
+            ceps, speech, f0, lv = scan_levels(_blocks(x), cfg)
+            d = diarize(ceps, speech, f0, dcfg, mels=_mels(x), level_db=lv)
             pf = None
             if profiles[nm] is not None and profiles[nm].voice is not None:
                 dp = diarize(ceps, speech, f0, dcfg, agent_model=profiles[nm].voice)
@@ -697,8 +703,8 @@ def run(split: str = "dev", n_calls: int = 8, duration_s: float = 60.0,
             for cond in CONDITIONS:
                 x = x0 if cond == "mono16" else telephone(x0.astype(np.float64),
                                                           np.random.default_rng(j))
-                ceps, speech, f0 = scan(_blocks(x), cfg)
-                d = diarize(ceps, speech, f0, dcfg)
+                ceps, speech, f0, lv = scan_levels(_blocks(x), cfg)
+                d = diarize(ceps, speech, f0, dcfg, mels=_mels(x), level_db=lv)
                 singles.append({"voice": spk, "order": order, "condition": cond,
                                 "expressive": True, "two_voices": d.two_voices,
                                 "two_voices_profile": None,
@@ -732,9 +738,10 @@ def run(split: str = "dev", n_calls: int = 8, duration_s: float = 60.0,
             for cond in CONDITIONS:
                 x = x0 if cond == "mono16" else telephone(x0.astype(np.float64),
                                                           np.random.default_rng(40 + j))
-                ceps, speech, f0 = scan(_blocks(x), cfg)
-                d = diarize(ceps, speech, f0, dcfg)
+                ceps, speech, f0, lv = scan_levels(_blocks(x), cfg)
+                d = diarize(ceps, speech, f0, dcfg, mels=_mels(x), level_db=lv)
                 ext.append({"name": name, "group": group, "condition": cond,
+                            "agent_share_two": _agent_share_two(d),
                             "two_voices": d.two_voices, "separation": round(d.separation, 3),
                             "consistency": round(d.consistency, 3),
                             "stability": round(d.stability, 3)})
@@ -747,6 +754,7 @@ def run(split: str = "dev", n_calls: int = 8, duration_s: float = 60.0,
             n[0] += bool(e["two_voices"])
             n[1] += 1
         out["extended_negatives"] = {k: f"{a}/{b}" for k, (a, b) in sorted(counts.items())}
+        out["extended_agent_share_two"] = _median([e["agent_share_two"] for e in ext])
         out["extended_negatives_per_file"] = ext
     out["interruptions"] = (
         f"mono detector {'on' if cfg.mono.interruptions else 'off'} in the review (threshold "
