@@ -1191,6 +1191,13 @@ class MonoConfig:
     deltas : bool
         Without a profile, the call's voice models also see the cepstra's change over +-2
         hops.
+    embedding_weight : float
+        Without a profile: the attribution comes from a run started from 2-means on the
+        stretches' speaker embeddings (GE2E, :mod:`voicecoach.conversation.embed`), each
+        refinement adding this times (cosine to voice A's centroid minus to B's) to a
+        stretch's evidence; the two-voice tests stay on the cepstral starts; 0 = off.
+    embedding_min_s : float
+        Stretches shorter than this, s, get no embedding evidence.
     starts : int
         Without a profile: how many starting splits are clustered from (the one the voice
         models fit best is kept).
@@ -1263,6 +1270,8 @@ class MonoConfig:
     pitch_weight: float
     pitch_clip_sd: float
     deltas: bool
+    embedding_weight: float
+    embedding_min_s: float
     starts: int
     first_speech_s: float
     first_sure: float
@@ -1930,6 +1939,9 @@ def _validate(obj: Any, where: str) -> None:
                 f"{obj.starts}, {obj.pitch_clip_sd}, {obj.first_speech_s}")
         if not 0.5 <= obj.first_sure <= 1:
             bad(f"first_sure must be 0.5..1, got {obj.first_sure}")
+        if not (obj.embedding_weight >= 0 and obj.embedding_min_s >= 0):
+            bad(f"need embedding_weight >= 0 (0 = off) and embedding_min_s >= 0 s, got "
+                f"{obj.embedding_weight} and {obj.embedding_min_s}")
         if not 0 <= obj.interruption_min_confidence <= 1:
             bad(f"interruption_min_confidence must be 0..1, got "
                 f"{obj.interruption_min_confidence}")

@@ -632,6 +632,8 @@ def diarize(
     *,
     agent_model: dict[str, Any] | None = None,
     agent_first: bool = True,
+    mels: np.ndarray | None = None,
+    level_db: np.ndarray | None = None,
 ) -> Diarization:
     """Detect two voices on one channel and attribute each stretch of speech.
 
@@ -649,6 +651,14 @@ def diarize(
         The agent's voice model (:func:`voice_model`, stored in the profile).
     agent_first : bool
         Without a model: the agent is the voice that speaks first (else the other).
+    mels : np.ndarray, shape (n_hops, 40), optional
+        :class:`voicecoach.conversation.embed.SpeakerMels` frames of the channel: with
+        ``[mono] embedding_weight`` > 0 and no ``agent_model``, the attribution comes from
+        the stretches' speaker embeddings and the voice models together, while the two-voice
+        tests (separation, consistency, stability, share) stay on the cepstral starts
+        (None: cepstra and pitch alone).
+    level_db : np.ndarray, shape (n_hops,), optional
+        Hop levels, dBFS (the embeddings' level normalisation; None: none).
 
     Returns
     -------
@@ -693,8 +703,37 @@ def diarize(
             return None
         return float(np.median(p)), max(float(np.subtract(*np.percentile(p, [84, 16])) / 2), 0.7)
 
-    def decide(llr_hop: np.ndarray) -> np.ndarray:
+    emb = None
+    if agent_model is None and mels is not None and mc.embedding_weight > 0:
+        from .embed import stretch_embeddings
+
+        if len(mels) != n:
+            raise ParameterError(f"mels has {len(mels)} rows and speech {n}; give one per hop")
+        emb = stretch_embeddings(mels, level_db, bounds,
+                                 max(1, round(mc.embedding_min_s / hop_s))).astype(np.float64)
+        if int(np.isfinite(emb[:, 0]).sum()) < 4:
+            emb = None
+    emb_ok = np.isfinite(emb[:, 0]) if emb is not None else None
+
+    def emb_evidence(lab: np.ndarray) -> np.ndarray:
+        """Per stretch: embedding_weight x (cosine to voice 0's centroid - to voice 1's)."""
+        out = np.zeros(len(lab))
+        if emb is None:
+            return out
+        cs = []
+        for v in (0, 1):
+            m = emb_ok & (lab == v)
+            if not m.any():
+                return out
+            c = np.sum(emb[m] * lens[m, None], axis=0)
+            cs.append(c / max(float(np.linalg.norm(c)), 1e-12))
+        e = np.where(emb_ok[:, None], emb, 0.0)
+        return np.where(emb_ok, mc.embedding_weight * (e @ cs[0] - e @ cs[1]), 0.0)
+
+    def decide(llr_hop: np.ndarray, lab: np.ndarray | None = None) -> np.ndarray:
         s = _seg_sums(llr_hop, local) / np.sqrt(lens)  # per-stretch evidence
+        if lab is not None:
+            s = s + emb_evidence(lab)
         return _viterbi(s * mc.evidence_scale, starts, mc.switch_cost, mc.pause_switch_cost)
 
     agent_gmm = None
@@ -720,10 +759,11 @@ def diarize(
             inits.append(_kmeans2(_stretch_feats(ceps, st, bounds, pf), lens, seed=j))
     seg_len = bounds[:, 1] - bounds[:, 0]
 
-    def refine(lab: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, float] | None:
+    def refine(lab: np.ndarray, use_emb: bool = False
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float] | None:
         """Re-learn the two voice models from the attribution ``iterations`` times:
         (stretch labels, hop labels, per-hop llr, total log-likelihood), None when a voice
-        runs out of hops."""
+        runs out of hops. ``use_emb``: each stretch's evidence also holds the embeddings'."""
         hop_lab = np.repeat(lab, seg_len)
         llr = np.zeros(len(xs))
         total = 0.0
@@ -743,7 +783,7 @@ def diarize(
             else:
                 llr += w * (pitch_ll(pitch_of(hop_lab == 0), xs)
                             - pitch_ll(pitch_of(hop_lab == 1), xs))
-            lab = decide(llr)
+            lab = decide(llr, lab if use_emb else None)
             hop_lab = np.repeat(lab, seg_len)
             total = float(np.sum(np.where(hop_lab == 0, ll[0], ll[1])))
         return lab, hop_lab, llr, total
@@ -759,9 +799,22 @@ def diarize(
     agree = [1.0 if r is None else max(float(np.mean(r[1] == hop_lab)),
                                        float(np.mean(r[1] != hop_lab))) for r in runs]
     stability = min(agree)
+    # each voice's share of the speech (a detection test too): on the cepstral split
+    share = float(np.sum(lens[lab == 1]) / np.sum(lens))
+    if emb is not None and emb_ok is not None:
+        # the attribution (not the detection tests above): from 2-means on the stretches'
+        # embeddings, refined with the embeddings' evidence; a stretch too short for one
+        # starts with the label of the stretch before it
+        el = np.zeros(len(bounds), np.int8)
+        el[emb_ok] = _kmeans2(emb[emb_ok], lens[emb_ok])
+        for j in range(len(el)):
+            if not emb_ok[j]:
+                el[j] = el[j - 1] if j else el[int(np.argmax(emb_ok))]
+        emb_run = refine(el, use_emb=True)
+        if emb_run is not None:
+            lab, hop_lab, llr, _ = emb_run
     conf = 1.0 / (1.0 + np.exp(-np.abs(_seg_sums(llr, local) / np.sqrt(lens))
                                * mc.evidence_scale))
-    share = float(np.sum(lens[lab == 1]) / np.sum(lens))
     first = [float(bounds[lab == v][0, 0] * hop_s) if (lab == v).any() else math.inf
              for v in (0, 1)]
     profile_fit = None

@@ -161,6 +161,26 @@ def scan_arrays(blocks: Iterable[np.ndarray], config: Config) -> tuple[
             np.concatenate(ap))
 
 
+def scan_mels(blocks: Iterable[np.ndarray], config: Config) -> np.ndarray:
+    """The speaker encoder's mel frames of a mono channel, one per hop.
+
+    Parameters
+    ----------
+    blocks, config
+        As :func:`scan`.
+
+    Returns
+    -------
+    np.ndarray, shape (n_hops, 40), float32
+        :class:`voicecoach.conversation.embed.SpeakerMels` frames.
+    """
+    from ..conversation.embed import N_MELS, SpeakerMels
+
+    sm = SpeakerMels(config)
+    out = [sm.process(np.asarray(b, np.float32).reshape(-1)) for b in blocks]
+    return np.concatenate(out) if out else np.zeros((0, N_MELS), np.float32)
+
+
 def attribute(call: Call, config: Config, profile: Profile | None = None,
               source_rate_hz: float | None = None) -> Diarization:
     """First pass over a mono call: who speaks when.
@@ -186,8 +206,11 @@ def attribute(call: Call, config: Config, profile: Profile | None = None,
 
     ceps, speech, f0, level, aper = scan_arrays(iter_call_blocks(call, config), config)
     model = profile.voice if profile is not None else None
+    # the speaker embeddings (clustering only): a second pass over the audio
+    mels = (scan_mels(iter_call_blocks(call, config), config)
+            if config.mono.embedding_weight > 0 else None)
     d = diarize(ceps, speech, f0, config, agent_model=model,
-                agent_first=config.mono.agent == "first")
+                agent_first=config.mono.agent == "first", mels=mels, level_db=level)
     if model is not None and not d.detected and d.speech_s >= config.mono.min_speech_s:
         # the profile's voice does not stand out. Under "two" (voices assumed) it still
         # names the agent (on the benchmark's calls its attribution beats the clustering's
@@ -196,7 +219,8 @@ def attribute(call: Call, config: Config, profile: Profile | None = None,
         if config.mono.voices == "two" and d.two_voices:
             d.profile_unfit = True
         else:
-            d.unattributed = diarize(ceps, speech, f0, config).detected
+            d.unattributed = diarize(ceps, speech, f0, config, mels=mels,
+                                     level_db=level).detected
     if (mono_interruptions_on(config.mono, source_rate_hz) and d.two_voices
             and d.agent is not None):
         d.interruptions = interruption_events(d.labels, ceps, level, d.agent, config,
