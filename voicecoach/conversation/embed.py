@@ -41,20 +41,6 @@ NORM_DBFS = -30.0
 encoder's training level; louder stretches are left as they are, as in Resemblyzer)."""
 
 
-def _hz_to_mel(f_hz: np.ndarray) -> np.ndarray:
-    """Slaney's mel scale (linear to 1 kHz, logarithmic above), as librosa's default."""
-    f = np.asarray(f_hz, np.float64)
-    lin = f / (200.0 / 3)
-    logstep = math.log(6.4) / 27.0
-    return np.where(f >= 1000.0, 15.0 + np.log(np.maximum(f, 1e-9) / 1000.0) / logstep, lin)
-
-
-def _mel_to_hz(m: np.ndarray) -> np.ndarray:
-    m = np.asarray(m, np.float64)
-    logstep = math.log(6.4) / 27.0
-    return np.where(m >= 15.0, 1000.0 * np.exp(logstep * (m - 15.0)), m * (200.0 / 3))
-
-
 def slaney_mel_filters(sample_rate: int = 16000, n_fft: int = WIN, n_mels: int = N_MELS
                        ) -> np.ndarray:
     """Triangular mel filters, Slaney-normalised, from 0 Hz to Nyquist.
@@ -75,14 +61,13 @@ def slaney_mel_filters(sample_rate: int = 16000, n_fft: int = WIN, n_mels: int =
     -------
     np.ndarray, shape (n_mels, n_fft // 2 + 1), float64
     """
-    freqs = np.linspace(0.0, sample_rate / 2.0, n_fft // 2 + 1)
-    mel_f = _mel_to_hz(np.linspace(_hz_to_mel(0.0), _hz_to_mel(sample_rate / 2.0), n_mels + 2))
-    fdiff = np.diff(mel_f)
-    ramps = mel_f[:, None] - freqs[None, :]
-    lower = -ramps[:-2] / fdiff[:-1, None]
-    upper = ramps[2:] / fdiff[1:, None]
-    w = np.maximum(0.0, np.minimum(lower, upper))
-    return w * (2.0 / (mel_f[2:] - mel_f[:-2]))[:, None]
+    from .diarize import _hz_to_mel, _mel_to_hz, mel_filters
+
+    top_hz = sample_rate / 2.0
+    edges = _mel_to_hz(np.linspace(_hz_to_mel(0.0), _hz_to_mel(top_hz), n_mels + 2))
+    # peak-1 triangles, scaled to unit area on the Hz axis (Slaney's normalisation)
+    return mel_filters(sample_rate, n_fft, n_mels, 0.0, top_hz) * (
+        2.0 / (edges[2:] - edges[:-2]))[:, None]
 
 
 class SpeakerMels:
