@@ -42,6 +42,7 @@ import numpy as np
 from ..config import Config, load_config
 from ..errors import ParameterError
 from ..events import Interruption
+from .embed import hop_frames, mel_filters, stretch_embeddings
 
 __all__ = [
     "DiagGMM",
@@ -59,49 +60,6 @@ VOICE_SCHEMA = "voicecoach.voice/1"
 
 
 # ----------------------------------------------------------------------------- features
-
-
-def _hz_to_mel(f_hz: np.ndarray) -> np.ndarray:
-    """Slaney's mel scale: linear below 1 kHz, logarithmic above."""
-    f = np.asarray(f_hz, np.float64)
-    lin = f / (200.0 / 3)
-    return np.where(f >= 1000.0, 15.0 + np.log(np.maximum(f, 1e-9) / 1000.0)
-                    / (np.log(6.4) / 27.0), lin)
-
-
-def _mel_to_hz(m: np.ndarray) -> np.ndarray:
-    m = np.asarray(m, np.float64)
-    return np.where(m >= 15.0, 1000.0 * np.exp((np.log(6.4) / 27.0) * (m - 15.0)),
-                    m * (200.0 / 3))
-
-
-def mel_filters(sample_rate: int, n_fft: int, n_mels: int, fmin_hz: float, fmax_hz: float
-                ) -> np.ndarray:
-    """Triangular mel filters (Slaney scale, peak 1; as ``librosa.filters.mel(norm=None)``).
-
-    Parameters
-    ----------
-    sample_rate : int
-        Hz.
-    n_fft : int
-        FFT length, samples.
-    n_mels : int
-        Number of filters.
-    fmin_hz, fmax_hz : float
-        Lower edge of the first and upper edge of the last filter, Hz.
-
-    Returns
-    -------
-    np.ndarray, shape (n_mels, n_fft // 2 + 1)
-    """
-    freqs = np.fft.rfftfreq(n_fft, 1.0 / sample_rate)
-    edges = _mel_to_hz(np.linspace(_hz_to_mel(fmin_hz), _hz_to_mel(fmax_hz), n_mels + 2))
-    fb = np.zeros((n_mels, freqs.size))
-    for i in range(n_mels):
-        lo = (freqs - edges[i]) / (edges[i + 1] - edges[i])
-        hi = (edges[i + 2] - freqs) / (edges[i + 2] - edges[i + 1])
-        fb[i] = np.maximum(0.0, np.minimum(lo, hi))
-    return fb
 
 
 class VoiceFeatures:
@@ -153,18 +111,10 @@ class VoiceFeatures:
         -------
         np.ndarray, shape (n_hops, n_ceps), float32
         """
-        x = np.asarray(x, np.float64).reshape(-1)
-        n = x.size // self.hop
-        if x.size != n * self.hop:
-            raise ParameterError(
-                f"VoiceFeatures takes whole hops of {self.hop} samples, got {x.size} samples"
-            )
-        buf = np.concatenate([self.tail, x])
-        self.tail = buf[buf.size - (self.WIN - self.hop) :]
-        if not n:
+        frames, self.tail = hop_frames(self.tail, x, self.hop, self.WIN, "VoiceFeatures")
+        if not len(frames):
             return np.zeros((0, self.n_ceps), np.float32)
-        idx = np.arange(self.WIN)[None, :] + self.hop * np.arange(n)[:, None]
-        frames = buf[idx] * self.window
+        frames = frames * self.window
         spec = np.abs(np.fft.rfft(frames, self.N_FFT, axis=1)) ** 2
         mel = np.log(spec @ self.fb.T + 1e-10)
         return (mel @ self.dct.T).astype(np.float32)
@@ -705,8 +655,6 @@ def diarize(
 
     emb = None
     if agent_model is None and mels is not None and mc.embedding_weight > 0:
-        from .embed import stretch_embeddings
-
         if len(mels) != n:
             raise ParameterError(f"mels has {len(mels)} rows and speech {n}; give one per hop")
         emb = stretch_embeddings(mels, level_db, bounds,

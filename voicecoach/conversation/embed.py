@@ -41,12 +41,23 @@ NORM_DBFS = -30.0
 encoder's training level; louder stretches are left as they are, as in Resemblyzer)."""
 
 
-def slaney_mel_filters(sample_rate: int = 16000, n_fft: int = WIN, n_mels: int = N_MELS
-                       ) -> np.ndarray:
-    """Triangular mel filters, Slaney-normalised, from 0 Hz to Nyquist.
+def _hz_to_mel(f_hz: np.ndarray) -> np.ndarray:
+    """Slaney's mel scale: linear below 1 kHz, logarithmic above."""
+    f = np.asarray(f_hz, np.float64)
+    lin = f / (200.0 / 3)
+    return np.where(f >= 1000.0, 15.0 + np.log(np.maximum(f, 1e-9) / 1000.0)
+                    / (np.log(6.4) / 27.0), lin)
 
-    The filters of ``librosa.filters.mel(sr=sample_rate, n_fft=n_fft, n_mels=n_mels)`` (the
-    encoder's training front end), without importing librosa.
+
+def _mel_to_hz(m: np.ndarray) -> np.ndarray:
+    m = np.asarray(m, np.float64)
+    return np.where(m >= 15.0, 1000.0 * np.exp((np.log(6.4) / 27.0) * (m - 15.0)),
+                    m * (200.0 / 3))
+
+
+def mel_filters(sample_rate: int, n_fft: int, n_mels: int, fmin_hz: float, fmax_hz: float,
+                *, slaney_norm: bool = False) -> np.ndarray:
+    """Triangular mel filters on the Slaney mel scale, as ``librosa.filters.mel``.
 
     Parameters
     ----------
@@ -55,19 +66,62 @@ def slaney_mel_filters(sample_rate: int = 16000, n_fft: int = WIN, n_mels: int =
     n_fft : int
         FFT length, samples.
     n_mels : int
-        Number of bands.
+        Number of filters.
+    fmin_hz, fmax_hz : float
+        Lower edge of the first and upper edge of the last filter, Hz.
+    slaney_norm : bool
+        False: peak 1 (``norm=None``); True: unit area on the Hz axis (librosa's default
+        ``norm="slaney"``, the speaker encoder's front end).
 
     Returns
     -------
-    np.ndarray, shape (n_mels, n_fft // 2 + 1), float64
+    np.ndarray, shape (n_mels, n_fft // 2 + 1)
     """
-    from .diarize import _hz_to_mel, _mel_to_hz, mel_filters
+    freqs = np.fft.rfftfreq(n_fft, 1.0 / sample_rate)
+    edges = _mel_to_hz(np.linspace(_hz_to_mel(fmin_hz), _hz_to_mel(fmax_hz), n_mels + 2))
+    fb = np.zeros((n_mels, freqs.size))
+    for i in range(n_mels):
+        lo = (freqs - edges[i]) / (edges[i + 1] - edges[i])
+        hi = (edges[i + 2] - freqs) / (edges[i + 2] - edges[i + 1])
+        fb[i] = np.maximum(0.0, np.minimum(lo, hi))
+    if slaney_norm:
+        fb *= (2.0 / (edges[2:] - edges[:-2]))[:, None]
+    return fb
 
-    top_hz = sample_rate / 2.0
-    edges = _mel_to_hz(np.linspace(_hz_to_mel(0.0), _hz_to_mel(top_hz), n_mels + 2))
-    # peak-1 triangles, scaled to unit area on the Hz axis (Slaney's normalisation)
-    return mel_filters(sample_rate, n_fft, n_mels, 0.0, top_hz) * (
-        2.0 / (edges[2:] - edges[:-2]))[:, None]
+
+def hop_frames(tail: np.ndarray, x: np.ndarray, hop: int, win: int, who: str
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """The ``win``-sample frame ending at each hop's last sample, over a stream.
+
+    Parameters
+    ----------
+    tail : np.ndarray, shape (win - hop,)
+        The stream's last ``win - hop`` samples before ``x`` (zeros at its start).
+    x : np.ndarray, shape (n_hops * hop,)
+        The next samples, whole hops.
+    hop, win : int
+        Hop and frame lengths, samples.
+    who : str
+        The caller's name, for the error message.
+
+    Returns
+    -------
+    frames : np.ndarray, shape (n_hops, win), float64
+    tail : np.ndarray, shape (win - hop,)
+        The tail to pass with the next block.
+
+    Raises
+    ------
+    ParameterError
+        When ``x`` is not a whole number of hops.
+    """
+    x = np.asarray(x, np.float64).reshape(-1)
+    n = x.size // hop
+    if x.size != n * hop:
+        raise ParameterError(f"{who} takes whole hops of {hop} samples, got {x.size} samples")
+    buf = np.concatenate([tail, x])
+    idx = np.arange(win)[None, :] + hop * np.arange(n)[:, None]
+    return buf[idx], buf[buf.size - (win - hop) :]
 
 
 class SpeakerMels:
@@ -81,7 +135,8 @@ class SpeakerMels:
     Notes
     -----
     Each hop's frame is the 25 ms ending at the hop's last sample (periodic Hann window,
-    400-point FFT, power), through :func:`slaney_mel_filters`: Resemblyzer's front end, whose
+    400-point FFT, power), through Slaney-normalised :func:`mel_filters` from 0 Hz to Nyquist:
+    Resemblyzer's front end (``librosa.filters.mel`` and ``melspectrogram``), whose
     frames are centred on the hop instead (the same features 40 samples later).
     """
 
@@ -92,7 +147,7 @@ class SpeakerMels:
         if self.sr != 16000:
             raise ParameterError(f"SpeakerMels runs at 16000 Hz, got {self.sr} Hz; resample the "
                                  f"audio to 16 kHz first (the analysis' rate)")
-        self.fb = slaney_mel_filters(self.sr, WIN, N_MELS)
+        self.fb = mel_filters(self.sr, WIN, N_MELS, 0.0, self.sr / 2.0, slaney_norm=True)
         self.window = 0.5 - 0.5 * np.cos(2.0 * np.pi * np.arange(WIN) / WIN)
         self.reset()
 
@@ -113,18 +168,10 @@ class SpeakerMels:
         np.ndarray, shape (n_hops, 40), float32
             Mel band power per hop.
         """
-        x = np.asarray(x, np.float64).reshape(-1)
-        n = x.size // self.hop
-        if x.size != n * self.hop:
-            raise ParameterError(
-                f"SpeakerMels takes whole hops of {self.hop} samples, got {x.size} samples"
-            )
-        buf = np.concatenate([self.tail, x])
-        self.tail = buf[buf.size - (WIN - self.hop) :]
-        if not n:
+        frames, self.tail = hop_frames(self.tail, x, self.hop, WIN, "SpeakerMels")
+        if not len(frames):
             return np.zeros((0, N_MELS), np.float32)
-        idx = np.arange(WIN)[None, :] + self.hop * np.arange(n)[:, None]
-        spec = np.abs(np.fft.rfft(buf[idx] * self.window, WIN, axis=1)) ** 2
+        spec = np.abs(np.fft.rfft(frames * self.window, WIN, axis=1)) ** 2
         return (spec @ self.fb.T).astype(np.float32)
 
 
