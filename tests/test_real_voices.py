@@ -405,11 +405,12 @@ def mono_mixes() -> tuple[dict[str, Any], ...]:
     """``benchmarks.mono_calls``' measurement on the dev pair Allison / ve9qrp (female /
     male): four 60 s calls (each voice the agent twice), each mixed into one channel at 16
     and at 8 kHz, the speech attributed with the agent's profile (calibrated on clips that
-    ``split_voice`` keeps out of the calls) and by clustering (the agent speaks first)."""
+    ``split_voice`` keeps out of the calls) and by clustering (the agent speaks first; with
+    the speaker embeddings, as the review runs it)."""
     from benchmarks import mono_calls as mc
     from voicecoach.baseline import calibrate_array
     from voicecoach.conversation.diarize import diarize
-    from voicecoach.review.mono import scan_arrays
+    from voicecoach.review.mono import scan_arrays, scan_mels
 
     cfg = load_config()
     allison = voices()["allison"]
@@ -425,9 +426,12 @@ def mono_mixes() -> tuple[dict[str, Any], ...]:
                                     min_overlap_s=cfg.conversation.min_overlap_s,
                                     turn_end_s=cfg.conversation.turn_end_s)
             for cond in mc.CONDITIONS:
-                ceps, speech, f0, _, _ = scan_arrays(mc._blocks(mc.mono_of(call, cond, i)), cfg)
+                x = mc.mono_of(call, cond, i)
+                ceps, speech, f0, level, _ = scan_arrays(mc._blocks(x), cfg)
                 dp = diarize(ceps, speech, f0, cfg, agent_model=model[a])
-                dc = diarize(ceps, speech, f0, cfg, agent_first=True)
+                # as the review runs it: the speaker embeddings in the clustering
+                dc = diarize(ceps, speech, f0, cfg, agent_first=True,
+                             mels=scan_mels(mc._blocks(x), cfg), level_db=level)
                 out.append({"call": f"{a}-{c}-{seed}-{cond}",
                             "profile": mc.attribution_scores(call, dp.labels, 0)["attributed"],
                             "clustering": mc.attribution_scores(call, dc.labels, 0)["attributed"],
